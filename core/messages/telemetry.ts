@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
+
+export const deviceStateSchema = z.enum([
+  'hashing',
+  'sleeping',
+  'waking',
+  'serving',
+  'idle',
+  'off',
+  'fault',
+  'drifted',
+]);
+export type DeviceState = z.infer<typeof deviceStateSchema>;
+
+export const deviceMetricSchema = z.strictObject({
+  deviceId: idSchema,
+  groupId: idSchema,
+  kind: z.enum(['asic', 'gpu']),
+  at: isoInstantSchema,
+  state: deviceStateSchema,
+  powerW: nonNegative,
+  hashrateThs: nonNegative.optional(),
+  utilizationPct: z.number().min(0).max(100).optional(),
+  temperatureC: z.number().finite().min(-60).max(200).optional(),
+  memoryUsedMb: nonNegative.optional(),
+});
+export type DeviceMetric = z.infer<typeof deviceMetricSchema>;
+
+export const telemetryBatchSchema = z.strictObject({
+  siteId: siteIdSchema,
+  gatewayId: idSchema,
+  /** Monotonic per gateway, across restarts: lets the cloud see gaps and duplicates. */
+  batchSeq: z.number().int().nonnegative(),
+  sentAt: isoInstantSchema,
+  sitePowerKw: nonNegative,
+  metrics: z.array(deviceMetricSchema).max(5000),
+  /** Batches dropped by the offline spool since the gateway started (drop-oldest policy). */
+  droppedBatches: z.number().int().nonnegative().default(0),
+});
+export type TelemetryBatch = z.infer<typeof telemetryBatchSchema>;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { idSchema, isoInstantSchema, positive } from '../support/schema.js';
+
+export const workloadTierSchema = z.enum(['guaranteed', 'flex']);
+export type WorkloadTier = z.infer<typeof workloadTierSchema>;
+
+/** What a customer sends. Strict: an unknown field is refused, never silently dropped. */
+export const workloadRequestSchema = z.strictObject({
+  /** Open model id as served, e.g. meta-llama/Llama-3.1-70B-Instruct. */
+  modelId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/),
+  inputTokens: z.number().int().positive().max(10_000_000),
+  outputTokens: z.number().int().positive().max(10_000_000),
+  tier: workloadTierSchema,
+  deadline: isoInstantSchema,
+  /** The most the customer will pay for the whole job. */
+  maxPriceUsd: positive.max(1_000_000),
+});
+export type WorkloadRequest = z.infer<typeof workloadRequestSchema>;
+
+export const workloadStatusSchema = z.enum([
+  'accepted',
+  'queued',
+  'running',
+  'preempted',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+export type WorkloadStatus = z.infer<typeof workloadStatusSchema>;
+
+export const workloadSchema = workloadRequestSchema.extend({
+  id: idSchema,
+  tenantId: idSchema,
+  /** From the Idempotency-Key header: a repeat returns the first result. */
+  idempotencyKey: z.string().min(1).max(128),
+  submittedAt: isoInstantSchema,
+  status: workloadStatusSchema,
+  siteId: z.string().optional(),
+  reason: z.string().max(500).optional(),
+});
+export type Workload = z.infer<typeof workloadSchema>;
