@@ -1,0 +1,52 @@
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Offset of `timeZone` from UTC at the instant `utcMs`, in minutes (Central daylight time: −300). */
+export function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(utcMs)
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
+}
+
+/**
+ * UTC instant of a wall-clock time in `timeZone`. An ambiguous time (the repeated hour when DST ends) maps to its
+ * first occurrence; a time that does not exist (the skipped hour when DST starts) maps as if standard time went on.
+ */
+export function zonedWallTimeToUtcMs(
+  wall: { year: number; month: number; day: number; hour: number; minute: number; second: number },
+  timeZone: string,
+): number {
+  const naiveUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  // Two fixed-point passes settle the offset, except inside a DST transition where they disagree.
+  const firstGuess = naiveUtc - zoneOffsetMinutes(naiveUtc, timeZone) * 60_000;
+  const secondGuess = naiveUtc - zoneOffsetMinutes(firstGuess, timeZone) * 60_000;
+  return Math.min(firstGuess, secondGuess);
+}
