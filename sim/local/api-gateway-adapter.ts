@@ -168,7 +168,7 @@ export interface ProxyEventOptions {
 
 function multiMap(pairs: Iterable<[string, string]>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [name, value] of pairs) (out[name] ??= []).push(value);
+  for (const [name, value] of pairs) out[name] = [...(out[name] ?? []), value];
   return out;
 }
 

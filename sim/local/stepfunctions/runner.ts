@@ -130,7 +130,9 @@ function checkBindings(tasks: TaskStateRef[], options: StateMachineRunnerOptions
 
 /** Token tasks without a TimeoutSeconds get the longest wait Node can time (see MAX_TOKEN_WAIT_S). */
 function withTokenTaskTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
-  const copy = structuredClone(definition);
+  // JSON round trip, not structuredClone: under jest the latter returns objects of another realm, which the
+  // library's plain-object checks reject (nested Parameters would then go unresolved).
+  const copy = JSON.parse(JSON.stringify(definition)) as StateMachineDefinition;
   for (const { state } of listTaskStates(copy as { States: Record<string, unknown> })) {
     if (isTokenTask(state) && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
       state.TimeoutSeconds = MAX_TOKEN_WAIT_S;
