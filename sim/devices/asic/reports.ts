@@ -1,18 +1,14 @@
+import type { AsicInventoryItem } from '../inventory.js';
 import type { MinerPhysics } from './physics.js';
 
-/** Static facts about one virtual miner, seeded by the inventory. */
-export interface MinerIdentity {
-  readonly id: string;
-  readonly model: string;
-  readonly serial: string;
-  readonly mac: string;
-  /** The address the miner would have on the site LAN (inventory), not where the simulator listens. */
-  readonly lanIp: string;
-  readonly hostname: string;
-  readonly firmware: string;
+/** Static facts about one virtual miner, seeded by the inventory (`lanIp` is the site-LAN address it would have). */
+export type MinerIdentity = Pick<
+  AsicInventoryItem,
+  'id' | 'model' | 'serial' | 'mac' | 'lanIp' | 'hostname' | 'firmware'
+> & {
   readonly poolUrl: string;
   readonly poolUser: string;
-}
+};
 
 export type Record_ = Record<string, string | number | boolean>;
 
