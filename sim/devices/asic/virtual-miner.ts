@@ -50,6 +50,7 @@ export function createMinerContext(options: VirtualMinerOptions): MinerContext {
 }
 
 export interface VirtualMiner {
+  readonly item: AsicInventoryItem;
   readonly context: MinerContext;
   readonly server: RequestServer;
 }
@@ -61,5 +62,5 @@ export async function startVirtualMiner(
   const server = await startRequestServer({ host: options.host, port: options.port }, (request) =>
     answerRequest(context, request),
   );
-  return { context, server };
+  return { item: options.item, context, server };
 }

@@ -1,0 +1,142 @@
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import type { Site } from '../../core/model/site.js';
+import type { Clock } from '../../core/support/clock.js';
+import type { MinerPhysicsOptions } from './asic/physics.js';
+import { startVirtualMiner, type VirtualMiner } from './asic/virtual-miner.js';
+import { GpuNode } from './gpu/gpu-node.js';
+import { type GpuNodeServer, startGpuNodeServer } from './gpu/http-api.js';
+import { asicInventory, gpuNodeInventory } from './inventory.js';
+
+export interface VirtualFleetOptions {
+  readonly asics: number;
+  readonly gpuNodes: number;
+  readonly seed: number;
+  readonly clock: Clock;
+  /** A site or a reference-fleet site id. @default the first reference-fleet site (site-west-1) */
+  readonly site?: Site | string;
+  /** @default 8 (an HGX board) */
+  readonly gpusPerNode?: number;
+  /**
+   * `ports`: every device on 127.0.0.1 with its own port. `loopback`: every miner on its own 127.10.x.y address at
+   * port 4028 (Linux routes all of 127.0.0.0/8 to lo), as on a real site LAN.
+   * @default 'ports'
+   */
+  readonly addressing?: 'ports' | 'loopback';
+  /** Physics overrides for every miner (failure rate, ambient, noise…). */
+  readonly minerPhysics?: Partial<Omit<MinerPhysicsOptions, 'profiles'>>;
+  /** How often GPU nodes advance on their own so blocking completions return; 0 when the caller ticks. @default 100 */
+  readonly gpuAutoTickMs?: number;
+}
+
+export interface DeviceEndpoint {
+  readonly kind: 'asic' | 'gpu';
+  readonly id: string;
+  readonly address: string;
+  readonly port: number;
+  readonly protocol: 'cgminer-luxos-tcp' | 'http';
+  readonly siteId: string;
+  /** The AsicGroup or GpuPool id of core's site model. */
+  readonly groupId: string;
+  readonly model: string;
+}
+
+export interface VirtualFleet {
+  readonly endpoints: readonly DeviceEndpoint[];
+  readonly miners: readonly VirtualMiner[];
+  readonly gpuNodes: ReadonlyArray<{ readonly node: GpuNode; readonly server: GpuNodeServer }>;
+  /** Advances every GPU node to the clock (miners advance on every read). */
+  tick(): void;
+  stop(): Promise<void>;
+}
+
+const CGMINER_PORT = 4028;
+/** Servers opened at once; more only queue in the kernel's accept backlog and the event loop. */
+const START_BATCH = 200;
+
+/**
+ * Starts the virtual hardware of one site: `asics` miners speaking the cgminer/LuxOS API over TCP and `gpuNodes` GPU
+ * nodes over HTTP, inventories seeded by `seed`, physics driven by `clock`. Rejects if a listener cannot be opened,
+ * after closing the ones already open.
+ */
+export async function startVirtualFleet(options: VirtualFleetOptions): Promise<VirtualFleet> {
+  const site = resolveSite(options.site);
+  const miners: VirtualMiner[] = [];
+  const gpuNodes: Array<{ node: GpuNode; server: GpuNodeServer }> = [];
+  const stop = async () => {
+    await Promise.all([...miners.map((m) => m.server.close()), ...gpuNodes.map((g) => g.server.close())]);
+  };
+  try {
+    const items = asicInventory(site, options.asics, options.seed);
+    for (let start = 0; start < items.length; start += START_BATCH) {
+      const batch = items.slice(start, start + START_BATCH).map((item, offset) => {
+        const index = start + offset;
+        const group = site.asicGroups.find((g) => g.id === item.groupId)!;
+        const loopback = options.addressing === 'loopback';
+        return startVirtualMiner({
+          item,
+          group,
+          clock: options.clock,
+          seed: (options.seed * 7919 + index) >>> 0,
+          host: loopback ? loopbackAddress(index) : '127.0.0.1',
+          port: loopback ? CGMINER_PORT : 0,
+          physics: options.minerPhysics,
+        });
+      });
+      miners.push(...(await Promise.all(batch)));
+    }
+    for (const item of gpuNodeInventory(site, options.gpuNodes, options.gpusPerNode ?? 8, options.seed)) {
+      const pool = site.gpuPools.find((p) => p.id === item.poolId)!;
+      const node = new GpuNode(item, pool, options.clock);
+      const server = await startGpuNodeServer(node, {
+        host: '127.0.0.1',
+        port: 0,
+        autoTickMs: options.gpuAutoTickMs ?? 100,
+      });
+      gpuNodes.push({ node, server });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const endpoints: DeviceEndpoint[] = [
+    ...miners.map((m) => ({
+      kind: 'asic' as const,
+      id: m.context.identity.id,
+      address: m.server.host,
+      port: m.server.port,
+      protocol: 'cgminer-luxos-tcp' as const,
+      siteId: site.id,
+      groupId: m.item.groupId,
+      model: m.context.identity.model,
+    })),
+    ...gpuNodes.map((g) => ({
+      kind: 'gpu' as const,
+      id: g.node.item.id,
+      address: g.server.host,
+      port: g.server.port,
+      protocol: 'http' as const,
+      siteId: site.id,
+      groupId: g.node.pool.id,
+      model: g.node.pool.model,
+    })),
+  ];
+  const tick = () => {
+    for (const g of gpuNodes) g.node.tick();
+  };
+  return { endpoints, miners, gpuNodes, tick, stop };
+}
+
+function resolveSite(site: Site | string | undefined): Site {
+  if (site !== undefined && typeof site !== 'string') return site;
+  const id = site ?? referenceFleet.sites[0]!.id;
+  const found = referenceFleet.sites.find((s) => s.id === id);
+  if (!found)
+    throw new Error(`unknown site '${id}': expected one of ${referenceFleet.sites.map((s) => s.id).join(', ')}`);
+  return found;
+}
+
+/** 127.10.1.1, 127.10.1.2 … 127.10.1.250, 127.10.2.1 …: never a network or broadcast-looking octet. */
+export function loopbackAddress(index: number): string {
+  const third = 1 + Math.floor(index / 250);
+  return `127.${10 + Math.floor(third / 250)}.${third % 250}.${(index % 250) + 1}`;
+}

@@ -1,0 +1,418 @@
+import type { GpuPool } from '../../../core/model/site.js';
+import type { Clock } from '../../../core/support/clock.js';
+import type { GpuNodeInventoryItem } from '../inventory.js';
+import {
+  boardSpecFor,
+  type GpuBoardSpec,
+  openModels,
+  perSequenceTokensPerSec,
+  RUNTIME_OVERHEAD_FRACTION,
+  throughputFactorAtLimit,
+  USABLE_MEMORY_FRACTION,
+} from './gpu-specs.js';
+
+export interface GpuJobRequest {
+  readonly id: string;
+  readonly modelId: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export type JobStatus = 'queued' | 'running' | 'completed';
+
+export interface JobView {
+  readonly id: string;
+  readonly modelId: string;
+  readonly status: JobStatus;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly outputTokensDone: number;
+  readonly submittedAtMs: number;
+  readonly startedAtMs: number | null;
+  readonly completedAtMs: number | null;
+}
+
+export interface GpuReading {
+  readonly index: number;
+  readonly uuid: string;
+  readonly name: string;
+  readonly serial: string;
+  readonly pciBusId: string;
+  readonly driverVersion: string;
+  readonly powerDrawW: number;
+  readonly powerLimitW: number;
+  readonly defaultPowerLimitW: number;
+  readonly minPowerLimitW: number;
+  readonly maxPowerLimitW: number;
+  readonly utilizationPct: number;
+  readonly memoryUsedMib: number;
+  readonly memoryTotalMib: number;
+  readonly temperatureC: number;
+  readonly energyMj: number;
+}
+
+export interface DeploymentView {
+  readonly modelId: string;
+  readonly gpuIndexes: readonly number[];
+  readonly ready: boolean;
+  readonly readyAtMs: number;
+  readonly aggregateTokensPerSec: number;
+  readonly perSequenceTokensPerSec: number;
+}
+
+export type NodeError = { readonly ok: false; readonly code: string; readonly message: string };
+export type NodeResult<T> = { readonly ok: true; readonly value: T } | NodeError;
+
+interface Job {
+  readonly request: GpuJobRequest;
+  readonly submittedAtMs: number;
+  startedAtMs: number | null;
+  completedAtMs: number | null;
+  /** Work done, in decode-token equivalents (prefill first, then output tokens). */
+  workDone: number;
+}
+
+interface Deployment {
+  readonly modelId: string;
+  readonly gpuIndexes: readonly number[];
+  readonly readyAtMs: number;
+  readonly running: Job[];
+  readonly queue: Job[];
+}
+
+interface GpuState {
+  readonly index: number;
+  powerLimitW: number;
+  temperatureC: number;
+  energyJ: number;
+  deployment: Deployment | null;
+}
+
+/**
+ * Prefill runs the whole prompt through the model in parallel, tens of times faster per token than decoding (vLLM
+ * benchmarks report prompt throughput 20–100× generation throughput); one input token costs 1/50 of an output token.
+ */
+const PREFILL_COST_PER_INPUT_TOKEN = 0.02;
+/** vLLM's default `max_num_seqs`: sequences decoded together in one batch; the rest queue. */
+const MAX_BATCH_SEQUENCES = 256;
+/** Board temperature: ~30 °C at rest to ~72 °C at 700 W in a cold-aisle hall, first-order lag of ~30 s. */
+const IDLE_TEMPERATURE_C = 30;
+const KELVIN_PER_W = 0.06;
+const THERMAL_TIME_CONSTANT_SECONDS = 30;
+/** A decoding batch keeps the SMs busy even when small: utilization and power start at 30% of the serving span. */
+const BUSY_FLOOR = 0.3;
+/** Loading weights is I/O-bound: ~15% of the serving span above idle. */
+const WARMUP_BUSY = 0.15;
+const BYTES_PER_GB = 1e9;
+const BYTES_PER_MIB = 2 ** 20;
+
+/**
+ * A node of N GPUs of one pool, serving open models the way a vLLM worker would: a model is loaded on one GPU or a
+ * tensor-parallel group, becomes ready after the pool's warm-up time, and decodes its jobs as one batch. Each job gets
+ * `min(per-sequence rate, aggregate / batch size)` tokens per second, both scaled by the power cap. State advances
+ * lazily to the injected clock whenever it is read; `tick()` does it explicitly (and settles `whenDone` promises).
+ */
+export class GpuNode {
+  readonly board: GpuBoardSpec;
+  private readonly gpus: GpuState[];
+  private readonly jobs = new Map<string, Job>();
+  private readonly waiters = new Map<string, Array<(job: JobView) => void>>();
+  private lastMs: number;
+
+  constructor(
+    readonly item: GpuNodeInventoryItem,
+    readonly pool: GpuPool,
+    private readonly clock: Clock,
+  ) {
+    this.board = boardSpecFor(pool.model);
+    this.lastMs = clock.nowMs();
+    this.gpus = item.gpus.map((gpu) => ({
+      index: gpu.index,
+      powerLimitW: this.board.tdpW,
+      temperatureC: IDLE_TEMPERATURE_C + KELVIN_PER_W * pool.idlePowerW,
+      energyJ: 0,
+      deployment: null,
+    }));
+  }
+
+  /** Loads a model on `tensorParallelSize` free GPUs (or exactly `gpus`); refused when its weights do not fit. */
+  loadModel(request: { model: string; tensorParallelSize?: number; gpus?: number[] }): NodeResult<DeploymentView> {
+    this.tick();
+    const spec = openModels[request.model];
+    if (!spec || this.pool.throughputTokensPerSecByModel[request.model] === undefined) {
+      return fail('model_not_found', `model '${request.model}' is not served by ${this.pool.model} nodes`);
+    }
+    if (this.deploymentOf(request.model)) return fail('model_already_loaded', `model '${request.model}' is loaded`);
+    const size = request.gpus?.length ?? request.tensorParallelSize ?? 1;
+    if (!Number.isInteger(size) || size < 1 || size > this.gpus.length) {
+      return fail('invalid_tensor_parallel_size', `tensor parallel size must be 1..${this.gpus.length}`);
+    }
+    const perGpuBytes = ((spec.weightsGb * BYTES_PER_GB) / size) * (1 + RUNTIME_OVERHEAD_FRACTION);
+    const usableBytes = this.board.memoryTotalMib * BYTES_PER_MIB * USABLE_MEMORY_FRACTION;
+    if (perGpuBytes > usableBytes) {
+      return fail(
+        'model_too_large',
+        `model '${request.model}' needs ${(perGpuBytes / BYTES_PER_GB).toFixed(1)} GB per GPU across ${size} GPU(s); ` +
+          `${this.board.smiName} offers ${(usableBytes / BYTES_PER_GB).toFixed(1)} GB`,
+      );
+    }
+    const chosen = request.gpus ?? this.gpus.filter((g) => g.deployment === null).map((g) => g.index);
+    const indexes = chosen.slice(0, size);
+    const unavailable = indexes.filter((i) => this.gpus[i]?.deployment !== null);
+    if (indexes.length < size || unavailable.length > 0) {
+      return fail('gpus_unavailable', `not enough free GPUs for tensor parallel size ${size}`);
+    }
+    const deployment: Deployment = {
+      modelId: request.model,
+      gpuIndexes: indexes,
+      readyAtMs: this.lastMs + this.pool.modelWarmupSeconds * 1000,
+      running: [],
+      queue: [],
+    };
+    for (const i of indexes) this.gpus[i]!.deployment = deployment;
+    return { ok: true, value: this.view(deployment) };
+  }
+
+  unloadModel(modelId: string): NodeResult<{ modelId: string }> {
+    this.tick();
+    const deployment = this.deploymentOf(modelId);
+    if (!deployment) return fail('model_not_loaded', `model '${modelId}' is not loaded`);
+    if (deployment.running.length + deployment.queue.length > 0) {
+      return fail('model_busy', `model '${modelId}' still has jobs; drain it first`);
+    }
+    for (const i of deployment.gpuIndexes) this.gpus[i]!.deployment = null;
+    return { ok: true, value: { modelId } };
+  }
+
+  models(): DeploymentView[] {
+    this.tick();
+    return this.deployments().map((d) => this.view(d));
+  }
+
+  submitJob(request: GpuJobRequest): NodeResult<JobView> {
+    this.tick();
+    if (this.jobs.has(request.id)) return fail('duplicate_job', `job '${request.id}' already exists`);
+    const deployment = this.deploymentOf(request.modelId);
+    if (!deployment) return fail('model_not_loaded', `model '${request.modelId}' is not loaded on this node`);
+    const job: Job = { request, submittedAtMs: this.lastMs, startedAtMs: null, completedAtMs: null, workDone: 0 };
+    this.jobs.set(request.id, job);
+    deployment.queue.push(job);
+    this.startQueued(deployment, this.lastMs);
+    return { ok: true, value: jobView(job) };
+  }
+
+  job(id: string): JobView | undefined {
+    this.tick();
+    const job = this.jobs.get(id);
+    return job ? jobView(job) : undefined;
+  }
+
+  /** Resolves when the job completes; only `tick()` (or any read) moves time, so a real-clock host ticks on a timer. */
+  whenDone(id: string): Promise<JobView> {
+    const job = this.job(id);
+    if (job?.status === 'completed') return Promise.resolve(job);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** `nvidia-smi [-i index] -pl watts`: one GPU or all of them. */
+  setPowerLimit(watts: number, index?: number): NodeResult<Array<{ index: number; previousW: number; newW: number }>> {
+    this.tick();
+    const targets = index === undefined ? this.gpus : this.gpus.filter((g) => g.index === index);
+    if (targets.length === 0) return fail('invalid_gpu', `no GPU with index ${index}`);
+    if (!Number.isFinite(watts) || watts < this.board.minPowerLimitW || watts > this.board.tdpW) {
+      return fail(
+        'invalid_power_limit',
+        `Provided power limit ${Number(watts).toFixed(2)} W is not a valid power limit which should be between ` +
+          `${this.board.minPowerLimitW.toFixed(2)} W and ${this.board.tdpW.toFixed(2)} W`,
+      );
+    }
+    return {
+      ok: true,
+      value: targets.map((gpu) => {
+        const previousW = gpu.powerLimitW;
+        gpu.powerLimitW = watts;
+        return { index: gpu.index, previousW, newW: watts };
+      }),
+    };
+  }
+
+  readings(): GpuReading[] {
+    this.tick();
+    return this.gpus.map((gpu) => {
+      const info = this.item.gpus[gpu.index]!;
+      const memoryUsedMib = gpu.deployment ? this.memoryUsedMib(gpu.deployment) : 0;
+      return {
+        index: gpu.index,
+        uuid: info.uuid,
+        name: this.board.smiName,
+        serial: info.serial,
+        pciBusId: info.pciBusId,
+        driverVersion: this.item.driverVersion,
+        powerDrawW: this.powerDrawW(gpu),
+        powerLimitW: gpu.powerLimitW,
+        defaultPowerLimitW: this.board.tdpW,
+        minPowerLimitW: this.board.minPowerLimitW,
+        maxPowerLimitW: this.board.tdpW,
+        utilizationPct: Math.round(this.busyFraction(gpu) * 100 * (this.isWarmingUp(gpu) ? 0 : 1)),
+        memoryUsedMib,
+        memoryTotalMib: this.board.memoryTotalMib,
+        temperatureC: Math.round(gpu.temperatureC),
+        energyMj: Math.round(gpu.energyJ * 1000),
+      };
+    });
+  }
+
+  /** Moves the node to the clock's time: GPU energy and temperature first (at the power of the interval's start), then jobs. */
+  tick(): void {
+    const nowMs = this.clock.nowMs();
+    if (nowMs <= this.lastMs) return;
+    const seconds = (nowMs - this.lastMs) / 1000;
+    for (const gpu of this.gpus) {
+      const powerW = this.powerDrawW(gpu);
+      gpu.energyJ += powerW * seconds;
+      const target = IDLE_TEMPERATURE_C + KELVIN_PER_W * powerW;
+      gpu.temperatureC = target + (gpu.temperatureC - target) * Math.exp(-seconds / THERMAL_TIME_CONSTANT_SECONDS);
+    }
+    for (const deployment of this.deployments()) this.advanceDeployment(deployment, nowMs);
+    this.lastMs = nowMs;
+  }
+
+  private advanceDeployment(deployment: Deployment, nowMs: number): void {
+    let t = this.lastMs;
+    while (t < nowMs) {
+      if (t < deployment.readyAtMs) {
+        t = Math.min(nowMs, deployment.readyAtMs);
+        continue;
+      }
+      this.startQueued(deployment, t);
+      if (deployment.running.length === 0) break;
+      const rate = this.rates(deployment).perJobTokensPerSec;
+      const remaining = deployment.running.map((job) => totalWork(job.request) - job.workDone);
+      const untilFirstDoneMs = (Math.min(...remaining) / rate) * 1000;
+      const stepMs = Math.min(nowMs - t, untilFirstDoneMs);
+      t += stepMs;
+      for (const job of [...deployment.running]) {
+        job.workDone = Math.min(totalWork(job.request), job.workDone + (rate * stepMs) / 1000);
+        if (totalWork(job.request) - job.workDone <= 1e-9 * Math.max(1, totalWork(job.request))) {
+          job.workDone = totalWork(job.request);
+          job.completedAtMs = t;
+          deployment.running.splice(deployment.running.indexOf(job), 1);
+          this.settle(job);
+        }
+      }
+    }
+  }
+
+  private startQueued(deployment: Deployment, atMs: number): void {
+    if (atMs < deployment.readyAtMs) return;
+    while (deployment.queue.length > 0 && deployment.running.length < MAX_BATCH_SEQUENCES) {
+      const job = deployment.queue.shift()!;
+      job.startedAtMs = atMs;
+      deployment.running.push(job);
+    }
+  }
+
+  private settle(job: Job): void {
+    const waiters = this.waiters.get(job.request.id);
+    if (!waiters) return;
+    this.waiters.delete(job.request.id);
+    const view = jobView(job);
+    for (const resolve of waiters) resolve(view);
+  }
+
+  /** Aggregate and per-sequence rates of a deployment at the tightest power limit of its GPUs (they run in lockstep). */
+  private rates(deployment: Deployment): { aggregate: number; perSequence: number; perJobTokensPerSec: number } {
+    const size = deployment.gpuIndexes.length;
+    const limitW = Math.min(...deployment.gpuIndexes.map((i) => this.gpus[i]!.powerLimitW));
+    const factor = throughputFactorAtLimit(limitW, this.board.tdpW);
+    const aggregate = (this.pool.throughputTokensPerSecByModel[deployment.modelId] ?? 0) * size * factor;
+    const spec = openModels[deployment.modelId]!;
+    const perSequence = Math.min(aggregate, perSequenceTokensPerSec(spec, this.board, size) * factor);
+    const batch = Math.max(1, deployment.running.length);
+    return { aggregate, perSequence, perJobTokensPerSec: Math.min(perSequence, aggregate / batch) };
+  }
+
+  private busyFraction(gpu: GpuState): number {
+    const deployment = gpu.deployment;
+    if (!deployment) return 0;
+    if (this.isWarmingUp(gpu)) return WARMUP_BUSY;
+    if (deployment.running.length === 0) return 0;
+    const { aggregate, perSequence } = this.rates(deployment);
+    const fill = Math.min(1, (deployment.running.length * perSequence) / aggregate);
+    return BUSY_FLOOR + (1 - BUSY_FLOOR) * fill;
+  }
+
+  private isWarmingUp(gpu: GpuState): boolean {
+    return gpu.deployment !== null && this.lastMs < gpu.deployment.readyAtMs;
+  }
+
+  /** Idle draw plus the busy share of the serving span, never above the power limit. */
+  private powerDrawW(gpu: GpuState): number {
+    const servingW = Math.min(this.pool.servingPowerW, gpu.powerLimitW);
+    const idleW = Math.min(this.pool.idlePowerW, gpu.powerLimitW);
+    return idleW + (servingW - idleW) * this.busyFraction(gpu);
+  }
+
+  /** Weights plus runtime overhead; the KV cache in use grows with the batch (we do not show vLLM's pre-allocation). */
+  private memoryUsedMib(deployment: Deployment): number {
+    const spec = openModels[deployment.modelId]!;
+    const size = deployment.gpuIndexes.length;
+    const weightsBytes = ((spec.weightsGb * BYTES_PER_GB) / size) * (1 + RUNTIME_OVERHEAD_FRACTION);
+    const kvBytes = deployment.running.reduce(
+      (sum, job) => sum + ((job.request.inputTokens + job.request.outputTokens) * 128 * 1024) / size,
+      0,
+    );
+    return Math.min(this.board.memoryTotalMib, Math.round((weightsBytes + kvBytes) / BYTES_PER_MIB));
+  }
+
+  private deployments(): Deployment[] {
+    const seen = new Set<Deployment>();
+    for (const gpu of this.gpus) if (gpu.deployment) seen.add(gpu.deployment);
+    return [...seen];
+  }
+
+  private deploymentOf(modelId: string): Deployment | undefined {
+    return this.deployments().find((d) => d.modelId === modelId);
+  }
+
+  private view(deployment: Deployment): DeploymentView {
+    const { aggregate, perSequence } = this.rates(deployment);
+    return {
+      modelId: deployment.modelId,
+      gpuIndexes: deployment.gpuIndexes,
+      ready: this.lastMs >= deployment.readyAtMs,
+      readyAtMs: deployment.readyAtMs,
+      aggregateTokensPerSec: aggregate,
+      perSequenceTokensPerSec: perSequence,
+    };
+  }
+}
+
+export function totalWork(request: Pick<GpuJobRequest, 'inputTokens' | 'outputTokens'>): number {
+  return request.outputTokens + request.inputTokens * PREFILL_COST_PER_INPUT_TOKEN;
+}
+
+function jobView(job: Job): JobView {
+  const prefill = job.request.inputTokens * PREFILL_COST_PER_INPUT_TOKEN;
+  const status: JobStatus = job.completedAtMs !== null ? 'completed' : job.startedAtMs !== null ? 'running' : 'queued';
+  return {
+    id: job.request.id,
+    modelId: job.request.modelId,
+    status,
+    inputTokens: job.request.inputTokens,
+    outputTokens: job.request.outputTokens,
+    outputTokensDone:
+      status === 'completed' ? job.request.outputTokens : Math.max(0, Math.floor(job.workDone - prefill)),
+    submittedAtMs: job.submittedAtMs,
+    startedAtMs: job.startedAtMs,
+    completedAtMs: job.completedAtMs,
+  };
+}
+
+function fail(code: string, message: string): NodeError {
+  return { ok: false, code, message };
+}

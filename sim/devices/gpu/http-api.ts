@@ -1,0 +1,218 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { dcgmMetricsText } from './dcgm-metrics.js';
+import type { GpuNode, NodeError } from './gpu-node.js';
+import { DEFAULT_QUERY_FIELDS, powerLimitSetText, queryGpuCsv } from './nvidia-smi.js';
+
+export interface GpuNodeServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface GpuNodeServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Real-clock hosts tick the node on a timer so `/v1/completions` replies when its job is done; 0 for none. */
+  readonly autoTickMs?: number;
+}
+
+const jobSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  modelId: z.string().min(1).max(128),
+  inputTokens: z.number().int().min(0).max(1_000_000),
+  outputTokens: z.number().int().min(1).max(1_000_000),
+});
+
+const loadSchema = z.strictObject({
+  model: z.string().min(1).max(128),
+  tensor_parallel_size: z.number().int().min(1).max(64).optional(),
+  gpus: z.array(z.number().int().min(0)).min(1).max(64).optional(),
+});
+
+/** OpenAI's completions request: clients send more fields (temperature, stop…), which a simulator may ignore. */
+const completionSchema = z.object({
+  model: z.string().min(1).max(128),
+  prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+  max_tokens: z.number().int().min(1).max(1_000_000).default(16),
+  stream: z.literal(false).optional(),
+});
+
+/** OpenAI's rule of thumb: about four characters of English per token. */
+const CHARS_PER_TOKEN = 4;
+const MAX_BODY_BYTES = 1 << 20;
+
+/**
+ * The HTTP face of a virtual GPU node. The inference routes follow the OpenAI shape vLLM serves (`GET /v1/models`,
+ * `POST /v1/completions`), so a vLLM adapter can be pointed at the same port; `/v1/models/load`, `/v1/jobs` and the
+ * `nvidia-smi` routes are the simulator's own. `/metrics` is dcgm-exporter's Prometheus text.
+ */
+export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOptions): Promise<GpuNodeServer> {
+  let completions = 0;
+  const server = http.createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => sendJson(res, 500, openAiError('internal_error', String(error))));
+  });
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://node');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', node: node.item.id });
+    if (req.method === 'GET' && path === '/metrics') {
+      return sendText(res, 200, dcgmMetricsText(node.readings(), node.item.hostname), 'text/plain; version=0.0.4');
+    }
+    if (req.method === 'GET' && path === '/nvidia-smi') {
+      const fields = url.searchParams.get('query-gpu') ?? DEFAULT_QUERY_FIELDS.join(',');
+      const format = url.searchParams.get('format') ?? 'csv,noheader,nounits';
+      const index = url.searchParams.get('i');
+      const readings = node.readings().filter((r) => index === null || String(r.index) === index);
+      const out = queryGpuCsv(readings, fields, format);
+      return sendText(res, out.ok ? 200 : 400, out.text);
+    }
+    if (req.method === 'POST' && path === '/nvidia-smi/power-limit') {
+      const watts = Number(url.searchParams.get('pl'));
+      const indexParam = url.searchParams.get('i');
+      const result = node.setPowerLimit(watts, indexParam === null ? undefined : Number(indexParam));
+      if (!result.ok) return sendText(res, 400, `${result.message}\n`);
+      const bus = new Map(node.readings().map((r) => [r.index, r.pciBusId]));
+      const changes = result.value.map((c) => ({ ...c, pciBusId: bus.get(c.index) ?? '' }));
+      return sendText(res, 200, powerLimitSetText(changes));
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      return sendJson(res, 200, {
+        object: 'list',
+        data: node
+          .models()
+          .filter((m) => m.ready)
+          .map((m) => ({
+            id: m.modelId,
+            object: 'model',
+            created: Math.floor(m.readyAtMs / 1000),
+            owned_by: 'hcp-sim',
+            root: m.modelId,
+          })),
+      });
+    }
+    if (req.method === 'GET' && path === '/v1/deployments') return sendJson(res, 200, { data: node.models() });
+    if (req.method === 'POST' && path === '/v1/models/load') {
+      const body = await readJson(req, loadSchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const result = node.loadModel({
+        model: body.value.model,
+        tensorParallelSize: body.value.tensor_parallel_size,
+        gpus: body.value.gpus,
+      });
+      return result.ok ? sendJson(res, 202, result.value) : sendNodeError(res, result);
+    }
+    if (req.method === 'POST' && path === '/v1/models/unload') {
+      const body = await readJson(req, z.strictObject({ model: z.string().min(1) }));
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const result = node.unloadModel(body.value.model);
+      return result.ok ? sendJson(res, 200, result.value) : sendNodeError(res, result);
+    }
+    if (req.method === 'POST' && path === '/v1/jobs') {
+      const body = await readJson(req, jobSchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const result = node.submitJob(body.value);
+      return result.ok ? sendJson(res, 202, result.value) : sendNodeError(res, result);
+    }
+    const jobMatch = /^\/v1\/jobs\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && jobMatch) {
+      const job = node.job(decodeURIComponent(jobMatch[1]!));
+      return job ? sendJson(res, 200, job) : sendJson(res, 404, openAiError('job_not_found', 'no such job'));
+    }
+    if (req.method === 'POST' && path === '/v1/completions') {
+      const body = await readJson(req, completionSchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const prompt = Array.isArray(body.value.prompt) ? body.value.prompt[0]! : body.value.prompt;
+      const promptTokens = Math.max(1, Math.ceil(prompt.length / CHARS_PER_TOKEN));
+      completions += 1;
+      const id = `cmpl-${node.item.id}-${completions}`;
+      const submitted = node.submitJob({
+        id,
+        modelId: body.value.model,
+        inputTokens: promptTokens,
+        outputTokens: body.value.max_tokens,
+      });
+      if (!submitted.ok) return sendNodeError(res, submitted);
+      const done = await node.whenDone(id);
+      return sendJson(res, 200, {
+        id,
+        object: 'text_completion',
+        created: Math.floor((done.completedAtMs ?? 0) / 1000),
+        model: body.value.model,
+        choices: [{ index: 0, text: ' tok'.repeat(done.outputTokens), logprobs: null, finish_reason: 'length' }],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: done.outputTokens,
+          total_tokens: promptTokens + done.outputTokens,
+        },
+      });
+    }
+    return sendJson(res, 404, openAiError('not_found', `no route ${req.method} ${path}`));
+  }
+
+  const timer = options.autoTickMs ? setInterval(() => node.tick(), options.autoTickMs) : undefined;
+  timer?.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: options.host,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        if (timer) clearInterval(timer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function openAiError(code: string, message: string, param: string | null = null) {
+  return { error: { message, type: 'invalid_request_error', param, code } };
+}
+
+function sendNodeError(res: http.ServerResponse, error: NodeError): void {
+  const status = error.code === 'model_not_found' || error.code === 'model_not_loaded' ? 404 : 400;
+  sendJson(res, error.code === 'duplicate_job' || error.code === 'model_already_loaded' ? 409 : status, {
+    error: { message: error.message, type: 'invalid_request_error', param: null, code: error.code },
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+type BodyResult<T> = { ok: true; value: T } | { ok: false; error: ReturnType<typeof openAiError> };
+
+/** Reads and validates a JSON body; a bad body names the field and the rule. */
+async function readJson<S extends z.ZodType>(req: http.IncomingMessage, schema: S): Promise<BodyResult<z.infer<S>>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return { ok: false, error: openAiError('body_too_large', 'request body over 1 MiB') };
+    chunks.push(chunk as Buffer);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return { ok: false, error: openAiError('invalid_json', 'request body is not valid JSON') };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || '(root)';
+  return { ok: false, error: openAiError('invalid_field', `${field}: ${issue?.message ?? 'invalid'}`, field) };
+}
