@@ -83,6 +83,7 @@ export class MinerPhysics {
   private energyWhTotal = 0;
   private terahashesTotal = 0;
   private readonly kelvinPerW: number;
+  private ambient: number;
 
   constructor(
     options: MinerPhysicsOptions,
@@ -98,6 +99,7 @@ export class MinerPhysics {
     this.awake = !this.options.startAsleep;
     this.activity = this.awake ? 1 : 0;
     this.kelvinPerW = (this.options.boardTempAtStockC - 25) / stock.powerW;
+    this.ambient = this.options.ambientC;
     const failuresPerMs = this.options.boardFailuresPerBoardYear / MS_PER_YEAR;
     this.boards = Array.from({ length: this.options.hashboardCount }, () => ({
       // Failure times are drawn once, up front, so the history does not depend on how often the miner is polled.
@@ -153,7 +155,13 @@ export class MinerPhysics {
   }
 
   get ambientC(): number {
-    return this.options.ambientC;
+    return this.ambient;
+  }
+
+  /** Intake air temperature, e.g. from the synthetic weather; board temperature follows with its lag. */
+  setAmbientC(celsius: number): void {
+    this.advance();
+    this.ambient = celsius;
   }
 
   isAwakeCommanded(): boolean {
@@ -246,7 +254,7 @@ export class MinerPhysics {
   }
 
   private steadyTemperatureC(powerW: number): number {
-    return this.options.ambientC + this.kelvinPerW * powerW;
+    return this.ambient + this.kelvinPerW * powerW;
   }
 
   /** Activity slope in 1/ms: 0 when settled. */

@@ -11,9 +11,20 @@ export interface RequestServerOptions {
   readonly maxRequestBytes?: number;
 }
 
+/**
+ * Failure modes a gateway must survive, injectable per endpoint: `hang` accepts and reads but never answers (a wedged
+ * cgminer), `reset` drops every connection at once (a rebooting control board), `slow` answers after `delayMs`.
+ */
+export type EndpointFault =
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'slow'; readonly delayMs: number };
+
 export interface RequestServer {
   readonly host: string;
   readonly port: number;
+  /** Injects a failure mode for new connections; null restores normal service. */
+  setFault(fault: EndpointFault | null): void;
   /** Open connections: lets tests check that cut requests do not leak sockets. */
   openConnections(): number;
   close(): Promise<void>;
@@ -33,13 +44,23 @@ export async function startRequestServer(
 ): Promise<RequestServer> {
   const { idleTimeoutMs, maxRequestBytes } = { ...DEFAULTS, ...options };
   const sockets = new Set<net.Socket>();
+  let fault: EndpointFault | null = null;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (fault?.kind === 'reset') {
+      socket.resetAndDestroy();
+      return;
+    }
+    const delayMs = fault?.kind === 'slow' ? fault.delayMs : 0;
+    const hang = fault?.kind === 'hang';
     let buffer = '';
     let answered = false;
     const reply = (request: string) => {
       if (answered) return;
       answered = true;
+      if (hang) return;
+      socket.setTimeout(0);
       let text: string;
       try {
         text = answer(request);
@@ -50,7 +71,8 @@ export async function startRequestServer(
           id: 1,
         });
       }
-      socket.end(`${text}\0`);
+      if (delayMs > 0) setTimeout(() => socket.end(`${text}\0`), delayMs).unref();
+      else socket.end(`${text}\0`);
     };
     socket.setEncoding('utf8');
     socket.setTimeout(idleTimeoutMs, () => {
@@ -72,7 +94,6 @@ export async function startRequestServer(
     });
     // Clients that vanish mid-request (ECONNRESET, EPIPE) only cost us the socket.
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
   });
   server.on('error', () => undefined);
   const port = await listen(server, options.port, options.host);
@@ -80,6 +101,9 @@ export async function startRequestServer(
     host: options.host,
     port,
     openConnections: () => sockets.size,
+    setFault: (next) => {
+      fault = next;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await closeServer(server);

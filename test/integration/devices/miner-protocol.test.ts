@@ -298,6 +298,24 @@ describe('virtual miner API over TCP', () => {
     expect(unknown.STATUS[0].STATUS).toBe('E');
     expect(missingAction.STATUS[0].STATUS).toBe('E');
   });
+
+  it('injects the failures a gateway must survive: reset, hang and slow replies', async () => {
+    // Act
+    miner.server.setFault({ kind: 'reset' });
+    const reset = await callMinerApi({ ...address(), timeoutMs: 1000 }, { command: 'summary' });
+    miner.server.setFault({ kind: 'hang' });
+    const hung = await callMinerApi({ ...address(), timeoutMs: 200 }, { command: 'summary' });
+    miner.server.setFault({ kind: 'slow', delayMs: 100 });
+    const slow = await callMinerApi({ ...address(), timeoutMs: 2000 }, { command: 'summary' });
+    miner.server.setFault(null);
+    const healthy = await call({ command: 'summary' });
+
+    // Assess
+    expect(reset).toMatchObject({ ok: false, error: 'connection' });
+    expect(hung).toMatchObject({ ok: false, error: 'timeout' });
+    expect(slow.ok).toBe(true);
+    expect(healthy.STATUS[0].STATUS).toBe('S');
+  });
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {

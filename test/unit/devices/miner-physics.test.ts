@@ -146,6 +146,19 @@ describe('virtual miner physics', () => {
     expect(steadyC).toBeCloseTo(65, 1);
   });
 
+  it('follows a change of intake temperature with its lag', () => {
+    // Prepare
+    const { clock, physics } = makeMiner({ thermalTimeConstantSeconds: 120 });
+    const before = physics.temperature();
+
+    // Act
+    physics.setAmbientC(40);
+    clock.advanceMs(3600_000);
+
+    // Assess: 15 K warmer intake, 15 K warmer boards once settled.
+    expect(physics.temperature()).toBeCloseTo(before + 15, 3);
+  });
+
   it('loses a failed hashboard’s share of hashrate and power', () => {
     // Prepare: a rate that fails every board within about an hour.
     const { clock, physics } = makeMiner({ boardFailuresPerBoardYear: 365 * 24 * 3 }, 5);
