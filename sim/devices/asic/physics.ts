@@ -54,6 +54,8 @@ export interface HashboardStatus {
   readonly failedAtMs: number | null;
 }
 
+export type RollingWindow = 60 | 300 | 900;
+const ROLLING_WINDOWS: readonly RollingWindow[] = [60, 300, 900];
 const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
 const HASHES_PER_DIFF1 = 2 ** 32;
 /** Sub-step for the temperature lag while power ramps; the lag itself is minutes, so 2 s is plenty. */
@@ -84,6 +86,8 @@ export class MinerPhysics {
   private terahashesTotal = 0;
   private readonly kelvinPerW: number;
   private ambient: number;
+  /** cgminer's 1m/5m/15m hashrates are exponentially decaying averages with these time constants. */
+  private readonly rolling = new Map<RollingWindow, number>();
 
   constructor(
     options: MinerPhysicsOptions,
@@ -110,6 +114,8 @@ export class MinerPhysics {
       failedAtMs: null,
     }));
     this.temperatureC = this.steadyTemperatureC(this.powerAt(this.activity));
+    // The simulation starts mid-life: the averages have settled on the starting hashrate.
+    for (const window of ROLLING_WINDOWS) this.rolling.set(window, this.hashrateAt(this.activity));
   }
 
   /** LuxOS `curtail sleep`. */
@@ -190,6 +196,12 @@ export class MinerPhysics {
     const mean = this.hashrateThs();
     if (mean <= 0) return 0;
     return Math.max(0, mean * (1 + this.options.hashrateNoiseFraction * normal(this.rng)));
+  }
+
+  /** The `MHS 1m` / `5m` / `15m` figures, in TH/s: they lag a wake or a sleep as the real averages do. */
+  rollingHashrateThs(window: RollingWindow): number {
+    this.advance();
+    return this.rolling.get(window) ?? 0;
   }
 
   temperature(): number {
@@ -315,6 +327,11 @@ export class MinerPhysics {
     const decay = Math.exp(-seconds / this.options.thermalTimeConstantSeconds);
     const target = this.steadyTemperatureC(meanPowerW);
     this.temperatureC = target + (this.temperatureC - target) * decay;
+    const meanHashrateThs = this.hashrateAt(midActivity);
+    for (const window of ROLLING_WINDOWS) {
+      const average = this.rolling.get(window) ?? 0;
+      this.rolling.set(window, meanHashrateThs + (average - meanHashrateThs) * Math.exp(-seconds / window));
+    }
     this.activity = endActivity;
   }
 }

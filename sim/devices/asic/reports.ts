@@ -16,13 +16,12 @@ const MHS_PER_THS = 1e6;
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /**
- * cgminer's `summary` fields (api.c, `summary()`): hashrates in MH/s under `MHS *`, counters as integers. The rolling
- * 1m/5m/15m averages are reported as the current mean (the simulator keeps no window history).
+ * cgminer's `summary` fields (api.c, `summary()`): hashrates in MH/s under `MHS *`, counters as integers; `MHS 5s`
+ * is the noisy instantaneous rate, `MHS 1m/5m/15m` the decaying averages.
  */
 export function summaryRecord(physics: MinerPhysics, nowSeconds: number): Record_ {
   const elapsed = physics.elapsedSeconds();
   const totalMh = physics.terahashesDone() * MHS_PER_THS;
-  const mean = physics.hashrateThs() * MHS_PER_THS;
   const shares = physics.shares();
   const difficulty = physics.poolDifficulty;
   const diff1 = shares.diff1Work;
@@ -30,9 +29,9 @@ export function summaryRecord(physics: MinerPhysics, nowSeconds: number): Record
     Elapsed: elapsed,
     'MHS av': round(elapsed > 0 ? totalMh / elapsed : 0, 2),
     'MHS 5s': round(physics.sampleHashrateThs() * MHS_PER_THS, 2),
-    'MHS 1m': round(mean, 2),
-    'MHS 5m': round(mean, 2),
-    'MHS 15m': round(mean, 2),
+    'MHS 1m': round(physics.rollingHashrateThs(60) * MHS_PER_THS, 2),
+    'MHS 5m': round(physics.rollingHashrateThs(300) * MHS_PER_THS, 2),
+    'MHS 15m': round(physics.rollingHashrateThs(900) * MHS_PER_THS, 2),
     'Found Blocks': 0,
     Getworks: Math.floor(elapsed / 30),
     Accepted: shares.accepted,
@@ -70,7 +69,7 @@ export function devsRecords(physics: MinerPhysics, nowSeconds: number): Record_[
   const boards = physics.hashboards();
   const alive = boards.filter((b) => b.alive).length;
   const elapsed = physics.elapsedSeconds();
-  const mean = physics.hashrateThs() * MHS_PER_THS;
+  const rolling = (window: 60 | 300 | 900) => physics.rollingHashrateThs(window) * MHS_PER_THS;
   const sample = physics.sampleHashrateThs() * MHS_PER_THS;
   const shares = physics.shares();
   const totalMh = physics.terahashesDone() * MHS_PER_THS;
@@ -87,9 +86,9 @@ export function devsRecords(physics: MinerPhysics, nowSeconds: number): Record_[
       Temperature: board.alive ? temperature : 0,
       'MHS av': round(elapsed > 0 ? totalMh / n / elapsed : 0, 2),
       'MHS 5s': round(sample * live, 2),
-      'MHS 1m': round(mean * live, 2),
-      'MHS 5m': round(mean * live, 2),
-      'MHS 15m': round(mean * live, 2),
+      'MHS 1m': round(rolling(60) * live, 2),
+      'MHS 5m': round(rolling(300) * live, 2),
+      'MHS 15m': round(rolling(900) * live, 2),
       Accepted: Math.floor(shares.accepted / n),
       Rejected: Math.floor(shares.rejected / n),
       'Hardware Errors': Math.floor(shares.hardwareErrors / n),

@@ -146,6 +146,25 @@ describe('virtual miner physics', () => {
     expect(steadyC).toBeCloseTo(65, 1);
   });
 
+  it('lets the 1m and 15m hashrate averages lag a wake-up, as cgminer’s decaying averages do', () => {
+    // Prepare
+    const { clock, physics } = makeMiner({ startAsleep: true });
+
+    // Act
+    physics.wakeup();
+    clock.advanceMs(s21.wakeSeconds * 1000);
+    const atFullRate = { m1: physics.rollingHashrateThs(60), m15: physics.rollingHashrateThs(900) };
+    clock.advanceMs(600_000);
+    const tenMinutesLater = { m1: physics.rollingHashrateThs(60), m15: physics.rollingHashrateThs(900) };
+
+    // Assess
+    expect(physics.hashrateThs()).toBe(stock.hashrateThs);
+    expect(atFullRate.m1).toBeLessThan(stock.hashrateThs * 0.7);
+    expect(atFullRate.m15).toBeLessThan(atFullRate.m1);
+    expect(tenMinutesLater.m1).toBeCloseTo(stock.hashrateThs, 1);
+    expect(tenMinutesLater.m15).toBeLessThan(stock.hashrateThs * 0.6);
+  });
+
   it('follows a change of intake temperature with its lag', () => {
     // Prepare
     const { clock, physics } = makeMiner({ thermalTimeConstantSeconds: 120 });
