@@ -17,8 +17,8 @@ export interface VirtualFleetOptions {
   /** @default 8 (an HGX board) */
   readonly gpusPerNode?: number;
   /**
-   * `ports`: every device on 127.0.0.1 with its own port. `loopback`: every miner on its own 127.10.x.y address at
-   * port 4028 (Linux routes all of 127.0.0.0/8 to lo), as on a real site LAN.
+   * `ports`: every device on 127.0.0.1 with its own port. `loopback`: every miner on its own 127.x.y.z address at
+   * port 4028 (Linux routes all of 127.0.0.0/8 to lo), as on a real site LAN; up to 62,250 miners per site.
    * @default 'ports'
    */
   readonly addressing?: 'ports' | 'loopback';
@@ -50,6 +50,7 @@ export interface VirtualFleet {
 }
 
 const CGMINER_PORT = 4028;
+const MAX_LOOPBACK_MINERS = 250 * 249;
 /** Servers opened at once; more only queue in the kernel's accept backlog and the event loop. */
 const START_BATCH = 200;
 
@@ -60,6 +61,9 @@ const START_BATCH = 200;
  */
 export async function startVirtualFleet(options: VirtualFleetOptions): Promise<VirtualFleet> {
   const site = resolveSite(options.site);
+  if (options.addressing === 'loopback' && options.asics > MAX_LOOPBACK_MINERS) {
+    throw new Error(`asics: at most ${MAX_LOOPBACK_MINERS} miners per site with loopback addressing`);
+  }
   const miners: VirtualMiner[] = [];
   const gpuNodes: Array<{ node: GpuNode; server: GpuNodeServer }> = [];
   const stop = async () => {
@@ -77,7 +81,7 @@ export async function startVirtualFleet(options: VirtualFleetOptions): Promise<V
           group,
           clock: options.clock,
           seed: (options.seed * 7919 + index) >>> 0,
-          host: loopback ? loopbackAddress(index) : '127.0.0.1',
+          host: loopback ? loopbackAddress(index, site.id) : '127.0.0.1',
           port: loopback ? CGMINER_PORT : 0,
           physics: options.minerPhysics,
         });
@@ -135,8 +139,14 @@ function resolveSite(site: Site | string | undefined): Site {
   return found;
 }
 
-/** 127.10.1.1, 127.10.1.2 … 127.10.1.250, 127.10.2.1 …: never a network or broadcast-looking octet. */
-export function loopbackAddress(index: number): string {
-  const third = 1 + Math.floor(index / 250);
-  return `127.${10 + Math.floor(third / 250)}.${third % 250}.${(index % 250) + 1}`;
+/**
+ * 127.<10 + site slot>.<1 + ⌊i / 250⌋>.<1 + i mod 250>: a distinct /16 per site so several sites' fleets can run side
+ * by side, and never a network- or broadcast-looking octet. Reference sites take slots 0, 1, 2 in fleet order.
+ */
+export function loopbackAddress(index: number, siteId: string): string {
+  const referenceSlot = referenceFleet.sites.findIndex((s) => s.id === siteId);
+  let hash = 0;
+  for (const ch of siteId) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const slot = referenceSlot >= 0 ? referenceSlot : referenceFleet.sites.length + (hash % 90);
+  return `127.${10 + slot}.${1 + Math.floor(index / 250)}.${1 + (index % 250)}`;
 }
