@@ -76,8 +76,9 @@ export async function startRequestServer(
     };
     socket.setEncoding('utf8');
     socket.setTimeout(idleTimeoutMs, () => {
-      if (buffer.trim() !== '' && !answered) reply(buffer);
-      socket.destroy();
+      // A stalled partial request is answered (Invalid JSON) and closed gracefully; anything else is dropped.
+      if (buffer.trim() !== '' && !answered && !hang) reply(buffer);
+      else socket.destroy();
     });
     socket.on('data', (chunk: string) => {
       if (answered) return;

@@ -1,0 +1,66 @@
+import net from 'node:net';
+import { type RequestServer, startRequestServer } from '../../../sim/devices/asic/tcp-server.js';
+
+describe('cgminer request transport', () => {
+  let server: RequestServer;
+
+  beforeEach(async () => {
+    server = await startRequestServer(
+      { host: '127.0.0.1', port: 0, idleTimeoutMs: 100, maxRequestBytes: 1024 },
+      (request) => JSON.stringify({ echoed: request.length }),
+    );
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  function exchange(write: (socket: net.Socket) => void): Promise<string> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(server.port, '127.0.0.1', () => write(socket));
+      socket.on('data', (c) => chunks.push(c));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', () => undefined);
+    });
+  }
+
+  it('answers a request that stalls half-way once the idle timeout passes, and closes', async () => {
+    // Act
+    const reply = await exchange((socket) => socket.write('{"command":"sum'));
+    const deadline = Date.now() + 2000;
+    while (server.openConnections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+
+    // Assess
+    expect(reply).toBe(`${JSON.stringify({ echoed: 15 })}\0`);
+    expect(server.openConnections()).toBe(0);
+  });
+
+  it('answers a request sent in several chunks once it is complete', async () => {
+    // Act
+    const reply = await exchange((socket) => {
+      socket.write('{"command":');
+      setTimeout(() => socket.write('"summary"}'), 20);
+    });
+
+    // Assess
+    expect(reply).toBe(`${JSON.stringify({ echoed: 21 })}\0`);
+  });
+
+  it('cuts off an oversized request with one reply', async () => {
+    // Act
+    const reply = await exchange((socket) => socket.write(`{"command":"${'x'.repeat(2000)}"}`));
+
+    // Assess
+    expect(reply.endsWith('\0')).toBe(true);
+    expect(reply.split('\0')).toHaveLength(2);
+  });
+
+  it('closes an idle connection that never sends anything', async () => {
+    // Act
+    const reply = await exchange(() => undefined);
+
+    // Assess
+    expect(reply).toBe('');
+  });
+});
