@@ -35,6 +35,8 @@ export const temperatureModelSchema = z.strictObject({
   /** Weather anomaly: AR(1) at the model step and its stationary sd. */
   anomalyPhi: z.number().min(0).max(1),
   anomalySigmaC: z.number().nonnegative(),
+  /** Anomaly scale at the warmest day relative to the coldest (summer weather is steadier than winter fronts). */
+  anomalySummerScale: z.number().min(0).max(2),
 });
 export type TemperatureModel = z.infer<typeof temperatureModelSchema>;
 
@@ -57,6 +59,12 @@ export const priceModelSchema = z.strictObject({
   slowSigmaZ: z.number().nonnegative(),
   fastPhi: z.number().min(0).max(1),
   fastSigmaZ: z.number().nonnegative(),
+  /**
+   * Hour-of-day effects: one AR(1) per local hour, stepped once a day, each holding for its hour (the same hour
+   * looks alike on consecutive days beyond what the hour mean says: solar and wind patterns persist).
+   */
+  hourEffectPhiPerDay: z.number().min(0).max(1),
+  hourEffectSigmaZ: z.number().nonnegative(),
   /** White noise on top of the fast OU: 15-min price jitter that does not persist. */
   jitterSigmaZ: z.number().nonnegative(),
   spike: z.strictObject({
@@ -66,6 +74,8 @@ export const priceModelSchema = z.strictObject({
     coolingHazardPerDegC: z.number(),
     /** Log-hazard per unit of the previous interval's base normal score: scarcity grows out of a tight system. */
     hazardPerBaseZ: z.number(),
+    /** Log-hazard added when the regime held at the same time the day before. */
+    hazardIfYesterday: z.number(),
     meanDurationSteps: z.number().min(1),
     paretoAlpha: z.number().positive(),
     persistence: z.number().min(0).max(0.999),
@@ -124,6 +134,12 @@ export function climatologyC(model: TemperatureModel, calendar: LocalCalendar): 
   return model.annualMeanC + model.annualAmplitudeC * annual + model.diurnalAmplitudeC * diurnal;
 }
 
+/** 1 on the coldest day of the year, `anomalySummerScale` on the warmest, cosine between. */
+export function anomalyScale(model: TemperatureModel, calendar: LocalCalendar): number {
+  const summerness = (1 + Math.cos((2 * Math.PI * (calendar.dayOfYear - model.warmestDayOfYear)) / 365.25)) / 2;
+  return 1 - (1 - model.anomalySummerScale) * summerness;
+}
+
 /** Scenario adjustments active at one step. */
 export interface StepConditions {
   readonly temperatureDeltaC: number;
@@ -174,10 +190,15 @@ export class PriceProcess {
   private slowZ: number;
   private shapeAmplitude: number;
   private previousBaseZ = 0;
+  private readonly hourEffectZ: number[];
+  private hourEffectUpdatedAtMs = Number.NaN;
   private fastZ: number;
   private anomalyC: number;
-  private inSpike = false;
+  private inScarcity = false;
   private spikeZ = 0;
+  /** Scarcity at each step of the last day (ring buffer), for the same-time-yesterday hazard term. */
+  private readonly scarcityHistory: boolean[];
+  private stepIndex = 0;
   private readonly nodeStates: NodeState[];
   private readonly slowPhi: number;
 
@@ -189,6 +210,8 @@ export class PriceProcess {
     // Start each OU from its stationary distribution, so the first day is not special.
     this.slowZ = model.slowSigmaZ * normal(rng);
     this.shapeAmplitude = model.shapeAmplitudeSigma * normal(rng);
+    this.scarcityHistory = new Array<boolean>((24 * 60) / model.stepMinutes).fill(false);
+    this.hourEffectZ = Array.from({ length: 24 }, () => model.hourEffectSigmaZ * normal(rng));
     this.fastZ = model.fastSigmaZ * normal(rng);
     this.anomalyC = model.temperature.anomalySigmaC * normal(rng);
     this.slowPhi = model.slowPhiPerDay ** (model.stepMinutes / 1440);
@@ -211,9 +234,23 @@ export class PriceProcess {
       model.shapeAmplitudeSigma,
     );
     this.fastZ = ouStep(rng, this.fastZ, model.fastPhi, model.fastSigmaZ);
-    const jitterZ = model.jitterSigmaZ * normal(rng);
-    const systemTemperatureC = climatologyC(model.temperature, calendar) + this.anomalyC + conditions.temperatureDeltaC;
-    const spikeValue = this.stepSpike(calendar, systemTemperatureC, conditions);
+    // One hour-effect step per clock hour: the first step of the hour moves that hour's effect.
+    const hourStartMs = startMs - calendar.minute * 60_000;
+    if (hourStartMs !== this.hourEffectUpdatedAtMs) {
+      this.hourEffectUpdatedAtMs = hourStartMs;
+      this.hourEffectZ[calendar.hour] = ouStep(
+        rng,
+        this.hourEffectZ[calendar.hour]!,
+        model.hourEffectPhiPerDay,
+        model.hourEffectSigmaZ,
+      );
+    }
+    const jitterZ = model.jitterSigmaZ * normal(rng) + this.hourEffectZ[calendar.hour]!;
+    const systemTemperatureC =
+      climatologyC(model.temperature, calendar) +
+      this.anomalyC * anomalyScale(model.temperature, calendar) +
+      conditions.temperatureDeltaC;
+    const spikeValue = this.stepScarcity(calendar, systemTemperatureC, conditions);
     this.previousBaseZ =
       seasonalMeanZ(model, calendar, systemTemperatureC, this.shapeAmplitude) +
       this.scenario.levelShiftZ +
@@ -234,6 +271,7 @@ export class PriceProcess {
       const expectedZ =
         seasonalMeanZ(model, calendar, temperatureC, this.shapeAmplitude) + this.levelShift(node) + this.slowZ;
       const base = basePriceFromZ(model, expectedZ + this.fastZ + jitterZ + state.basisZ);
+      // Scarcity lifts every hub together (ERCOT scarcity pricing is system-wide), scaled per node.
       const rt = spikeValue === undefined ? base : Math.max(base, spikeValue * node.spikeScale);
       // Day-ahead clears once per hour: a forecast of the hour's expected level with its own error.
       if (newHour) state.daUsdPerMwh = this.dayAheadPrice(expectedZ + state.daNoiseZ);
@@ -258,14 +296,19 @@ export class PriceProcess {
     return round2(clampPrice(quantileFromKnots(dayAhead.quantiles, p)));
   }
 
-  /** Advances the scarcity regime; returns the spike price of this step, or undefined outside scarcity. */
-  private stepSpike(calendar: LocalCalendar, temperatureC: number, conditions: StepConditions): number | undefined {
+  /**
+   * Advances the scarcity switch: from base it starts with the step's hazard; inside, the step leaves with
+   * probability 1 / mean duration. Returns the spike price this step, or undefined in the base regime. Two draws per
+   * step whatever happens, so later steps do not depend on which branch ran.
+   */
+  private stepScarcity(calendar: LocalCalendar, temperatureC: number, conditions: StepConditions): number | undefined {
     const { spike } = this.model;
     const u = this.rng.next();
     const innovation = normal(this.rng);
-    if (this.inSpike) {
-      const exitProbability = 1 / (spike.meanDurationSteps * conditions.durationMultiplier);
-      if (u < exitProbability) this.inSpike = false;
+    const slot = this.stepIndex++ % this.scarcityHistory.length;
+    const yesterday = this.scarcityHistory[slot]!;
+    if (this.inScarcity) {
+      if (u < 1 / (spike.meanDurationSteps * conditions.durationMultiplier)) this.inScarcity = false;
       else this.spikeZ = spike.persistence * this.spikeZ + Math.sqrt(1 - spike.persistence ** 2) * innovation;
     } else {
       const { heatingDeg, coolingDeg } = degreeTerms(this.model, temperatureC);
@@ -274,15 +317,17 @@ export class PriceProcess {
         Math.exp(
           spike.heatingHazardPerDegC * heatingDeg +
             spike.coolingHazardPerDegC * coolingDeg +
-            spike.hazardPerBaseZ * this.previousBaseZ,
+            spike.hazardPerBaseZ * this.previousBaseZ +
+            (yesterday ? spike.hazardIfYesterday : 0),
         ) *
         conditions.hazardMultiplier;
       if (u < Math.min(0.9, hazard)) {
-        this.inSpike = true;
+        this.inScarcity = true;
         this.spikeZ = innovation;
       }
     }
-    if (!this.inSpike) return undefined;
+    this.scarcityHistory[slot] = this.inScarcity;
+    if (!this.inScarcity) return undefined;
     // Pareto above the threshold: P(price > x) = (x / threshold)^−α.
     const alpha = this.scenario.spikeParetoAlpha ?? spike.paretoAlpha;
     const tail = Math.max(1e-9, 1 - normalCdf(this.spikeZ));

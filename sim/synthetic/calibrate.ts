@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HashpriceDay, PriceSeries } from '../../core/market-data/series.js';
 import type { BitcoinModel } from '../../core/synthetic/bitcoin.js';
-import { localCalendar, MS_PER_DAY } from '../../core/synthetic/calendar.js';
+import { type LocalCalendar, localCalendar, MS_PER_DAY } from '../../core/synthetic/calendar.js';
 import { type Calibration, calibrationSchema } from '../../core/synthetic/calibration.js';
-import { normalScore, type PriceModel, type TemperatureModel } from '../../core/synthetic/price-model.js';
+import { streamRng } from '../../core/synthetic/draws.js';
+import { normalScore, type PriceModel, PriceProcess, type TemperatureModel } from '../../core/synthetic/price-model.js';
+import { marketScenarioSchema } from '../../core/synthetic/scenario.js';
 import {
   autocorrelation,
   leastSquares,
@@ -16,16 +18,18 @@ import {
   standardDeviation,
 } from '../../core/synthetic/stats.js';
 import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
-
-export const CALIBRATION_FILE = path.resolve(process.cwd(), 'sim', 'synthetic', 'calibration', 'ercot-hb-south.json');
+import { CALIBRATION_FILE } from './calibration-file.js';
 
 const STEP_MINUTES = 15;
+const STEPS_PER_DAY = (24 * 60) / STEP_MINUTES;
 const TIME_ZONE = 'America/Chicago';
 /** Intervals above $100/MWh are scarcity: the same line the fidelity check counts spikes at. */
 const SPIKE_THRESHOLD_USD_PER_MWH = 100;
 /** 65 °F, the usual degree-day base (NOAA); cooling from 24 °C where Texas air conditioning load takes off. */
 const HEATING_BASE_C = 18;
 const COOLING_BASE_C = 24;
+/** See fitPriceModel: the shared file's temperature column appears to be on UTC. */
+const TEMPERATURE_SHIFT_HOURS = 6;
 /** Knots of the base quantile function: dense in the tails, where negative hours and the run-up to spikes live. */
 const KNOT_PROBABILITIES = [
   0, 0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
@@ -39,6 +43,10 @@ const PRIORS = {
   'price.spike.coolingHazardPerDegC': 'prior 0.12 per °C above 24 °C: summer evening scarcity grows with heat',
   'price.temperature.annualAmplitudeC':
     'prior 7.5 °C, warmest day 205: NOAA 1991–2020 normals for Corpus Christi (Jan ≈ 14 °C, Jul–Aug ≈ 29.5 °C)',
+  'price.temperature.anomalySummerScale':
+    'prior 0.5: summer weather varies about half as much day to day as the winter fronts in the file',
+  'price.temperature (timing)':
+    'the file’s temperature is read 6 h later than labelled: its daily maximum sits at ~21:00 local, which fits UTC',
   'bitcoin.calibratedDriftPerDay': 'recorded only; scenarios default to zero drift rather than extrapolate 2020–25',
 };
 
@@ -86,11 +94,68 @@ function fitTemperature(temperatureC: readonly number[], hours: readonly number[
     warmestHour: round(warmestHour, 2),
     anomalyPhi: round(autocorrelation(anomaly, 1), 5),
     anomalySigmaC: round(standardDeviation(anomaly), 3),
+    anomalySummerScale: 0.5,
   };
   return model;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Entry hazard of a regime from the base regime, by local hour, with three covariates: whether the regime held at
+ * the same time the day before (windy nights and sunny noons repeat), heating degrees, and the
+ * previous interval's base normal score (scarcity grows out of a tight system: in the real file the two intervals
+ * before a spike average ~$78/MWh). Profile likelihood over a grid of the two
+ * coefficients; the hourly rates are shrunk toward the all-hours rate with the weight of 200 intervals (two days of
+ * one hour), since five months hold only a few dozen episodes.
+ */
+function fitEntryHazard(
+  isEvent: readonly boolean[],
+  calendars: readonly LocalCalendar[],
+  heatingDeg: readonly number[],
+  g: readonly number[],
+) {
+  const starts = new Array<number>(24).fill(0);
+  const exposureIndex: number[] = [];
+  for (let i = 1; i < isEvent.length; i++) {
+    if (isEvent[i - 1]) continue;
+    exposureIndex.push(i);
+    if (isEvent[i]) starts[calendars[i]!.hour]! += 1;
+  }
+  const totalStarts = starts.reduce((a, b) => a + b, 0);
+  const shrinkage = 200;
+  const yesterday = (i: number) => (i >= STEPS_PER_DAY && isEvent[i - STEPS_PER_DAY] ? 1 : 0);
+  const covariate = (i: number, gamma: number, kappa: number, memory: number) =>
+    Math.exp(gamma * heatingDeg[i]! + kappa * g[i - 1]! + memory * yesterday(i));
+  const hazardFor = (gamma: number, kappa: number, memory: number) => {
+    const weightByHour = new Array<number>(24).fill(0);
+    exposureIndex.forEach((i) => {
+      weightByHour[calendars[i]!.hour]! += covariate(i, gamma, kappa, memory);
+    });
+    const allRate = totalStarts / weightByHour.reduce((a, b) => a + b, 0);
+    return starts.map((s, h) => (s + shrinkage * allRate) / (weightByHour[h]! + shrinkage));
+  };
+  let best = { gamma: 0, kappa: 0, memory: 0, logLikelihood: Number.NEGATIVE_INFINITY };
+  for (let memory = 0; memory <= 4.001; memory += 0.5) {
+    for (let gamma = -0.3; gamma <= 0.3001; gamma += 0.03) {
+      for (let kappa = 0; kappa <= 3.001; kappa += 0.1) {
+        const rates = hazardFor(gamma, kappa, memory);
+        let ll = 0;
+        for (const i of exposureIndex) {
+          const p = Math.min(0.999, rates[calendars[i]!.hour]! * covariate(i, gamma, kappa, memory));
+          ll += isEvent[i] ? Math.log(p) : Math.log(1 - p);
+        }
+        if (ll > best.logLikelihood) best = { gamma, kappa, memory, logLikelihood: ll };
+      }
+    }
+  }
+  return {
+    entryProbabilityByHour: hazardFor(best.gamma, best.kappa, best.memory).map((p) => round(p, 8)),
+    heatingHazardPerDegC: round(best.gamma, 2),
+    hazardPerBaseZ: round(best.kappa, 2),
+    hazardIfYesterday: round(best.memory, 2),
+  };
+}
 
 /**
  * Fits the price model to a 15-minute real-time/day-ahead/temperature series (see price-model.ts for the model).
@@ -104,15 +169,22 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 export function fitPriceModel(series: PriceSeries): PriceModel {
   const rt = series.rtUsdPerMwh.values;
   const da = series.daUsdPerMwh?.values;
-  const temperature = series.temperatureC?.values;
-  if (!da || !temperature) throw new Error('the calibration file needs day-ahead and temperature columns');
+  const rawTemperature = series.temperatureC?.values;
+  if (!da || !rawTemperature) throw new Error('the calibration file needs day-ahead and temperature columns');
+  // The file's temperature peaks at ~21:00 local, six hours after a Gulf-coast afternoon maximum: its timestamps
+  // look like UTC labelled as local time. Read it six hours later (the last six hours hold the final value).
+  const shiftSteps = Math.round((TEMPERATURE_SHIFT_HOURS * 60) / series.rtUsdPerMwh.stepMinutes);
+  const temperature = rawTemperature.map(
+    (_, i) => rawTemperature[Math.min(i + shiftSteps, rawTemperature.length - 1)]!,
+  );
   const stepMs = series.rtUsdPerMwh.stepMinutes * 60_000;
   const calendars = rt.map((_, i) => localCalendar(series.rtUsdPerMwh.startMs + i * stepMs, TIME_ZONE));
   const isSpike = rt.map((p) => p > SPIKE_THRESHOLD_USD_PER_MWH);
-  const baseSorted = sortedCopy(rt.filter((_, i) => !isSpike[i]));
+  const isBase = rt.map((_, i) => !isSpike[i]);
+  const baseSorted = sortedCopy(rt.filter((_, i) => isBase[i]));
   const g = rt.map((p) => normalScore(baseSorted, p));
   const heatingDeg = temperature.map((t) => Math.max(0, HEATING_BASE_C - t));
-  const base = rt.map((_, i) => i).filter((i) => !isSpike[i]);
+  const base = rt.map((_, i) => i).filter((i) => isBase[i]);
 
   // Seasonal and temperature terms.
   const design = (i: number) => {
@@ -146,9 +218,10 @@ export function fitPriceModel(series: PriceSeries): PriceModel {
   const residual = new Map(base.map((i) => [i, firstResidual.get(i)! - amplitudeByDay.get(dayOf(i))! * shape(i)]));
 
   // Slow and fast mean reversion: the residual's autocorrelation is fitted as a·φs^k + b·φf^k (two OU factors)
-  // plus white jitter 1 − a − b, by least squares over lags from 15 minutes to two days (grid over φs, φf; a and b
-  // solved linearly for each pair).
-  const lags = [1, 2, 4, 8, 16, 32, 48, 64, 96, 144, 192];
+  // + c·(hour-of-day effect: φd^(k/96) at whole days, the within-hour overlap (4 − k)/4 below an hour) plus white
+  // jitter 1 − a − b − c, by least squares over lags from 15 minutes to three days (grid over φs, φf, φd; a, b, c
+  // solved linearly for each triple).
+  const lags = [1, 2, 3, 4, 8, 16, 32, 48, 64, 96, 144, 192, 288];
   const residualVariance = mean([...residual.values()].map((r) => r * r));
   const acfAt = lags.map((lag) => {
     let total = 0;
@@ -162,77 +235,57 @@ export function fitPriceModel(series: PriceSeries): PriceModel {
     });
     return total / count / residualVariance;
   });
-  let ou = { error: Number.POSITIVE_INFINITY, slowPhi: 0, fastPhi: 0, a: 0, b: 0 };
-  for (let slowPerDay = 0.05; slowPerDay < 0.99; slowPerDay += 0.01) {
-    const slowPhi = slowPerDay ** (1 / 96);
-    for (let fastPhi = 0.5; fastPhi < 0.999; fastPhi += 0.0025) {
-      const rows = lags.map((k) => [slowPhi ** k, fastPhi ** k]);
-      let a: number;
-      let b: number;
-      try {
-        [a, b] = leastSquares(rows, acfAt) as [number, number];
-      } catch {
-        continue;
+  const hourEffectColumn = (k: number, dailyPhi: number) =>
+    k % 96 === 0 ? dailyPhi ** (k / 96) : k < 4 ? (4 - k) / 4 : 0;
+  let ou = { error: Number.POSITIVE_INFINITY, slowPhi: 0, fastPhi: 0, dailyPhi: 0, a: 0, b: 0, c: 0 };
+  for (let dailyPhi = 0.1; dailyPhi < 0.96; dailyPhi += 0.1) {
+    for (let slowPerDay = 0.05; slowPerDay < 0.99; slowPerDay += 0.02) {
+      const slowPhi = slowPerDay ** (1 / 96);
+      for (let fastPhi = 0.5; fastPhi < 0.999; fastPhi += 0.005) {
+        const rows = lags.map((k) => [slowPhi ** k, fastPhi ** k, hourEffectColumn(k, dailyPhi)]);
+        let a: number;
+        let b: number;
+        let c: number;
+        try {
+          [a, b, c] = leastSquares(rows, acfAt) as [number, number, number];
+        } catch {
+          continue;
+        }
+        if (a < 0 || b < 0 || c < 0 || a + b + c > 1) continue;
+        const error = rows.reduce((sum, row, j) => sum + (a * row[0]! + b * row[1]! + c * row[2]! - acfAt[j]!) ** 2, 0);
+        if (error < ou.error) ou = { error, slowPhi, fastPhi, dailyPhi, a, b, c };
       }
-      if (a < 0 || b < 0 || a + b > 1) continue;
-      const error = rows.reduce((sum, row, j) => sum + (a * row[0]! + b * row[1]! - acfAt[j]!) ** 2, 0);
-      if (error < ou.error) ou = { error, slowPhi, fastPhi, a, b };
     }
   }
 
-  // Scarcity regime.
-  const starts = new Array<number>(24).fill(0);
-  const exposure = new Array<number>(24).fill(0);
-  const exposureIndex: number[] = [];
-  for (let i = 1; i < rt.length; i++) {
-    if (isSpike[i - 1]) continue;
-    exposure[calendars[i]!.hour]! += 1;
-    exposureIndex.push(i);
-    if (isSpike[i]) {
-      starts[calendars[i]!.hour]! += 1;
-    }
-  }
-  const totalStarts = starts.reduce((a, b) => a + b, 0);
-  // Shrink each hour toward the all-hours rate with the weight of 200 intervals (two days of one hour), since a
-  // five-month file has only a few dozen spike starts.
-  const shrinkage = 200;
-  // Hazard covariates: heating degrees now, and the base score of the interval before (scarcity grows out of an
-  // already tight system: in the real file the two intervals before a spike average ~$78/MWh).
-  const covariate = (i: number, gamma: number, kappa: number) => Math.exp(gamma * heatingDeg[i]! + kappa * g[i - 1]!);
-  const hazardFor = (gamma: number, kappa: number) => {
-    const weightByHour = new Array<number>(24).fill(0);
-    exposureIndex.forEach((i) => {
-      weightByHour[calendars[i]!.hour]! += covariate(i, gamma, kappa);
-    });
-    const allRate = totalStarts / weightByHour.reduce((a, b) => a + b, 0);
-    return starts.map((s, h) => (s + shrinkage * allRate) / (weightByHour[h]! + shrinkage));
-  };
-  let best = { gamma: 0, kappa: 0, logLikelihood: Number.NEGATIVE_INFINITY };
-  for (let gamma = -0.3; gamma <= 0.3001; gamma += 0.02) {
-    for (let kappa = 0; kappa <= 3.001; kappa += 0.1) {
-      const rates = hazardFor(gamma, kappa);
-      let ll = 0;
-      exposureIndex.forEach((i) => {
-        const p = Math.min(0.999, rates[calendars[i]!.hour]! * covariate(i, gamma, kappa));
-        ll += isSpike[i] ? Math.log(p) : Math.log(1 - p);
-      });
-      if (ll > best.logLikelihood) best = { gamma, kappa, logLikelihood: ll };
-    }
-  }
+  // Scarcity regime (RT > $100), entered from the base regime.
+  const scarcityHazard = fitEntryHazard(isSpike, calendars, heatingDeg, g);
   const runs = runLengthsAbove(rt, SPIKE_THRESHOLD_USD_PER_MWH);
   const spikeValues = rt.filter((p) => p > SPIKE_THRESHOLD_USD_PER_MWH);
   const paretoAlpha =
     spikeValues.length / spikeValues.reduce((s, p) => s + Math.log(p / SPIKE_THRESHOLD_USD_PER_MWH), 0);
   const spikeScore = (p: number) => normalQuantile(1 - (p / SPIKE_THRESHOLD_USD_PER_MWH) ** -paretoAlpha);
-  const spikePairs: Array<readonly [number, number]> = [];
-  for (let i = 1; i < rt.length; i++) {
-    if (isSpike[i] && isSpike[i - 1]) spikePairs.push([spikeScore(rt[i - 1]!), spikeScore(rt[i]!)]);
-  }
+  const pairsWithin = (inRegime: boolean[], score: (p: number) => number) => {
+    const pairs: Array<readonly [number, number]> = [];
+    for (let i = 1; i < rt.length; i++) {
+      if (inRegime[i] && inRegime[i - 1]) pairs.push([score(rt[i - 1]!), score(rt[i]!)]);
+    }
+    return pairs;
+  };
+  const spikePairs = pairsWithin(isSpike, spikeScore);
 
   // Day-ahead: one observation per local hour.
   const daSorted = sortedCopy(da);
   const hourStarts = base.filter((i) => calendars[i]!.minute === 0);
-  const expected = hourStarts.map((i) => fitted(i));
+  // What is known a day ahead: seasonal and temperature terms, the day's level and the day's shape amplitude.
+  const dayLevel = new Map<string, number[]>();
+  base.forEach((i) => {
+    const list = dayLevel.get(dayOf(i)) ?? [];
+    list.push(firstResidual.get(i)!);
+    dayLevel.set(dayOf(i), list);
+  });
+  const dayMean = new Map([...dayLevel].map(([day, values]) => [day, mean(values)]));
+  const expected = hourStarts.map((i) => fitted(i) + dayMean.get(dayOf(i))! + amplitudeByDay.get(dayOf(i))! * shape(i));
   const daScores = hourStarts.map((i) => normalScore(daSorted, da[i]!));
   const [interceptZ, slope] = leastSquares(
     expected.map((x) => [1, x]),
@@ -257,12 +310,12 @@ export function fitPriceModel(series: PriceSeries): PriceModel {
     slowSigmaZ: round(Math.sqrt(ou.a * residualVariance), 4),
     fastPhi: round(ou.fastPhi, 4),
     fastSigmaZ: round(Math.sqrt(ou.b * residualVariance), 4),
-    jitterSigmaZ: round(Math.sqrt(Math.max(0, 1 - ou.a - ou.b) * residualVariance), 4),
+    jitterSigmaZ: round(Math.sqrt(Math.max(0, 1 - ou.a - ou.b - ou.c) * residualVariance), 4),
+    hourEffectPhiPerDay: round(ou.dailyPhi, 2),
+    hourEffectSigmaZ: round(Math.sqrt(ou.c * residualVariance), 4),
     spike: {
       thresholdUsdPerMwh: SPIKE_THRESHOLD_USD_PER_MWH,
-      entryProbabilityByHour: hazardFor(best.gamma, best.kappa).map((p) => round(p, 8)),
-      heatingHazardPerDegC: round(best.gamma, 2),
-      hazardPerBaseZ: round(best.kappa, 2),
+      ...scarcityHazard,
       coolingHazardPerDegC: 0.12,
       meanDurationSteps: round(mean(runs), 3),
       paretoAlpha: round(paretoAlpha, 4),
@@ -321,13 +374,50 @@ export function fitBitcoinModel(days: readonly HashpriceDay[]): BitcoinModel {
   };
 }
 
+/**
+ * Second stage (simulated method of moments): the scarcity hazard is fitted on the real base scores, but the
+ * synthetic base wanders differently, so the fitted hazard visits scarcity less or more often than the file does.
+ * Simulate the file's span with seeds 1–8 and scale the hourly hazards by real ÷ synthetic share of intervals above
+ * $100; three rounds.
+ */
+export function matchRegimeShares(model: PriceModel, series: PriceSeries): PriceModel {
+  const real = series.rtUsdPerMwh.values;
+  const share = (values: readonly number[], test: (p: number) => boolean) => values.filter(test).length / values.length;
+  const realScarcity = share(real, (p) => p > SPIKE_THRESHOLD_USD_PER_MWH);
+  const scenario = marketScenarioSchema.parse({ nodes: [{ node: model.node }] });
+  let current = model;
+  for (let pass = 0; pass < 3; pass++) {
+    let scarcity = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const process = new PriceProcess(current, scenario, streamRng(seed, 'calibration'));
+      const prices = real.map((_, i) => {
+        const atMs = series.rtUsdPerMwh.startMs + i * series.rtUsdPerMwh.stepMinutes * 60_000;
+        return process.step(atMs, localCalendar(atMs, TIME_ZONE), i / 4).nodes[0]!.rtUsdPerMwh;
+      });
+      scarcity += share(prices, (p) => p > SPIKE_THRESHOLD_USD_PER_MWH) / 8;
+    }
+    const scale = (target: number, got: number) => Math.min(2, Math.max(0.5, target / Math.max(got, 1e-9)));
+    const scarcityScale = scale(realScarcity, scarcity);
+    current = {
+      ...current,
+      spike: {
+        ...current.spike,
+        entryProbabilityByHour: current.spike.entryProbabilityByHour.map((p) => round(p * scarcityScale, 8)),
+      },
+    };
+  }
+  return current;
+}
+
 export function calibrate(calibratedOn: string): Calibration {
-  const price = fitPriceModel(readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES));
+  const series = readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES);
+  const price = matchRegimeShares(fitPriceModel(series), series);
   const bitcoin = fitBitcoinModel(readHashpriceFile(SHARED_HASHPRICE_FILE));
   return calibrationSchema.parse({
     calibratedOn,
     method:
-      'sim/synthetic/calibrate.ts: Gaussian-copula OU price model with a Markov scarcity regime (see fitPriceModel); ' +
+      'sim/synthetic/calibrate.ts: Gaussian-copula OU price model with a Markov scarcity regime (see fitPriceModel), ' +
+      'the scarcity hazard then scaled to the real share of intervals above $100 by simulation (matchRegimeShares); ' +
       'BTC jump diffusion with MAD-based jump split, log-normal fees, log-linear difficulty trend (see fitBitcoinModel)',
     sources: [
       '../shared/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv (ERCOT NP6-905-CD / NP4-190-CD, HB_SOUTH)',
