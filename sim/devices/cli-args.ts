@@ -28,7 +28,7 @@ const INTEGER_FLAGS = {
   '--asics': { key: 'asics', min: 0, max: 20_000 },
   '--gpus': { key: 'gpuNodes', min: 0, max: 1_000 },
   '--gpu-nodes': { key: 'gpuNodes', min: 0, max: 1_000 },
-  '--gpus-per-node': { key: 'gpusPerNode', min: 1, max: 16 },
+  '--gpus-per-node': { key: 'gpusPerNode', min: 1, max: 8 },
   '--seed': { key: 'seed', min: 0, max: 2 ** 32 - 1 },
 } as const;
 

@@ -1,6 +1,11 @@
-import type { GpuPool, Site } from '../../core/model/site.js';
-import { type Rng, seededRng } from '../../core/support/random.js';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import type { Site } from '../../core/model/site.js';
+import { type AsicRecord, type GpuRecord, generateSiteInventory } from '../../core/synthetic/resources.js';
 
+/**
+ * The devices the simulator brings up, taken from the shared seeded site inventory (core/synthetic/resources.ts), so
+ * a virtual miner's serial, MAC and LAN address are the ones in the generated asset lists for the same seed.
+ */
 export interface AsicInventoryItem {
   readonly id: string;
   readonly siteId: string;
@@ -10,9 +15,10 @@ export interface AsicInventoryItem {
   readonly mac: string;
   readonly lanIp: string;
   readonly hostname: string;
+  /** LuxOS release, e.g. `2025.1.28.200617`. */
   readonly firmware: string;
   readonly container: string;
-  readonly rack: number;
+  readonly rack: string;
   readonly slot: number;
 }
 
@@ -35,107 +41,108 @@ export interface GpuNodeInventoryItem {
   readonly gpus: readonly GpuInventoryItem[];
 }
 
-const SERIAL_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
-/** LuxOS release strings look like `2024.11.20.173500-<commit>`; two releases coexist in a real fleet. */
-const LUXOS_RELEASES = ['2024.11.20.173500-8f3c2d1a', '2025.2.14.101200-c41e9b07'] as const;
-/** Data-centre driver branch shipped for H100/H200 (NVIDIA 550 LTS branch). */
-const NVIDIA_DRIVER = '550.127.05';
-/** Miners per rack shelf and racks per container: a 40-ft container holds ~200–300 air-cooled units. */
-const SLOTS_PER_RACK = 30;
-const RACKS_PER_CONTAINER = 8;
-
-/**
- * Miners of a site, split across its ASIC groups in proportion to their unit counts, with seeded serials, MACs,
- * LAN addresses and firmware. The same site, count and seed always give the same list.
- */
-export function asicInventory(site: Site, count: number, seed: number): AsicInventoryItem[] {
-  const rng = seededRng(seed ^ 0xa51c);
-  const groups = site.asicGroups;
-  if (groups.length === 0 || count <= 0) return [];
-  const siteOctet = siteOctetFor(site.id);
-  return Array.from({ length: count }, (_, i) => {
-    const group = pickByQuantile(groups, (g) => g.unitCount, (i + 0.5) / count);
-    const rack = Math.floor(i / SLOTS_PER_RACK);
-    const slot = i % SLOTS_PER_RACK;
-    const container = `C${String(Math.floor(rack / RACKS_PER_CONTAINER) + 1).padStart(2, '0')}`;
-    const id = `${site.id}-asic-${String(i + 1).padStart(5, '0')}`;
-    return {
-      id,
-      siteId: site.id,
-      groupId: group.id,
-      model: group.model,
-      serial: randomString(rng, SERIAL_ALPHABET, 17),
-      mac: randomMac(rng),
-      lanIp: `10.${siteOctet}.${Math.floor(i / 250)}.${(i % 250) + 2}`,
-      hostname: `${container.toLowerCase()}-r${rack % RACKS_PER_CONTAINER}-s${slot}`,
-      firmware: LUXOS_RELEASES[rng.next() < 0.8 ? 1 : 0],
-      container,
-      rack,
-      slot,
-    };
-  });
-}
-
-/** GPU nodes of a site, split across its GPU pools in proportion to their GPU counts. */
-export function gpuNodeInventory(site: Site, nodes: number, gpusPerNode: number, seed: number): GpuNodeInventoryItem[] {
-  const rng = seededRng(seed ^ 0x6e0d);
-  const pools = site.gpuPools;
-  if (pools.length === 0 || nodes <= 0) return [];
-  const siteOctet = siteOctetFor(site.id);
-  return Array.from({ length: nodes }, (_, i) => {
-    const pool: GpuPool = pickByQuantile(pools, (p) => p.count, (i + 0.5) / nodes);
-    return {
-      id: `${site.id}-gpu-node-${String(i + 1).padStart(3, '0')}`,
-      siteId: site.id,
-      poolId: pool.id,
-      model: pool.model,
-      hostname: `${site.id}-gpu${String(i + 1).padStart(3, '0')}`,
-      mac: randomMac(rng),
-      lanIp: `10.${siteOctet}.200.${(i % 250) + 2}`,
-      driverVersion: NVIDIA_DRIVER,
-      gpus: Array.from({ length: gpusPerNode }, (_, index) => ({
-        index,
-        uuid: `GPU-${randomHex(rng, 8)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 12)}`,
-        serial: `165${randomString(rng, '0123456789', 10)}`,
-        // SXM boards of an HGX baseboard sit on buses 0x18, 0x2a, 0x3a, 0x5d, 0x9a, 0xab, 0xba, 0xdb.
-        pciBusId: `00000000:${HGX_BUSES[index % HGX_BUSES.length]}:00.0`,
-      })),
-    };
-  });
-}
-
-/** The item whose share of the total weight covers `quantile`: a deterministic proportional split. */
-function pickByQuantile<T>(items: readonly T[], weight: (item: T) => number, quantile: number): T {
-  const target = quantile * items.reduce((sum, item) => sum + weight(item), 0);
-  let cumulative = 0;
-  for (const item of items) {
-    cumulative += weight(item);
-    if (cumulative >= target) return item;
-  }
-  return items[items.length - 1]!;
-}
-
+/** GPUs on an HGX baseboard, the node size the shared inventory uses. */
+export const MAX_GPUS_PER_NODE = 8;
+/** SXM boards of an HGX baseboard sit on these PCI buses (nvidia-smi `pci.bus_id` of a DGX H100). */
 const HGX_BUSES = ['18', '2A', '3A', '5D', '9A', 'AB', 'BA', 'DB'];
 
-function siteOctetFor(siteId: string): number {
-  let hash = 0;
-  for (const ch of siteId) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return (hash % 200) + 20;
+/**
+ * `count` miners of a site, split across its ASIC groups in proportion to their unit counts; each group contributes
+ * its first devices of the shared inventory. The same site, count and seed always give the same list.
+ */
+export function asicInventory(site: Site, count: number, seed: number): AsicInventoryItem[] {
+  const perGroup = proportionalSplit(
+    site.asicGroups.map((g) => g.unitCount),
+    count,
+  );
+  const inventory = generateSiteInventory(site, siteIndexOf(site), seed, {
+    maxDevicesPerGroup: Math.max(0, ...perGroup),
+  });
+  return site.asicGroups.flatMap((group, g) =>
+    inventory.asics
+      .filter((a) => a.groupId === group.id)
+      .slice(0, perGroup[g])
+      .map(toAsicItem),
+  );
 }
 
-function randomString(rng: Rng, alphabet: string, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(rng.next() * alphabet.length)];
-  return out;
+/** `nodes` GPU nodes of a site, split across its pools in proportion to their GPU counts, `gpusPerNode` GPUs each. */
+export function gpuNodeInventory(site: Site, nodes: number, gpusPerNode: number, seed: number): GpuNodeInventoryItem[] {
+  if (gpusPerNode < 1 || gpusPerNode > MAX_GPUS_PER_NODE) {
+    throw new RangeError(`gpusPerNode must be 1..${MAX_GPUS_PER_NODE}, got ${gpusPerNode}`);
+  }
+  const perPool = proportionalSplit(
+    site.gpuPools.map((p) => p.count),
+    nodes,
+  );
+  const inventory = generateSiteInventory(site, siteIndexOf(site), seed, {
+    maxDevicesPerGroup: Math.max(0, ...perPool) * MAX_GPUS_PER_NODE,
+  });
+  return site.gpuPools.flatMap((pool, p) => {
+    const byNode = new Map<string, GpuRecord[]>();
+    for (const gpu of inventory.gpus) {
+      if (gpu.poolId !== pool.id) continue;
+      const list = byNode.get(gpu.nodeId) ?? [];
+      list.push(gpu);
+      byNode.set(gpu.nodeId, list);
+    }
+    return [...byNode.values()].slice(0, perPool[p]).map((gpus) => toGpuNodeItem(gpus.slice(0, gpusPerNode)));
+  });
 }
 
-function randomHex(rng: Rng, length: number): string {
-  return randomString(rng, '0123456789abcdef', length);
+/** Largest-remainder split of `total` by weight: deterministic, sums exactly to `total`. */
+export function proportionalSplit(weights: readonly number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (w / sum) * total);
+  const counts = exact.map(Math.floor);
+  const byRemainder = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  const left = total - counts.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < left; k++) counts[byRemainder[k]!.i]! += 1;
+  return counts;
 }
 
-/** Locally administered unicast MACs (first octet x2): obviously synthetic, never a real vendor's OUI. */
-function randomMac(rng: Rng): string {
-  const octets = Array.from({ length: 6 }, () => Math.floor(rng.next() * 256));
-  octets[0] = ((octets[0] ?? 0) & 0xfc) | 0x02;
-  return octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+/** The site's position in the addressing plan: its index in the reference fleet, else 0. */
+function siteIndexOf(site: Site): number {
+  return Math.max(
+    0,
+    referenceFleet.sites.findIndex((s) => s.id === site.id),
+  );
+}
+
+function toAsicItem(record: AsicRecord): AsicInventoryItem {
+  return {
+    id: record.deviceId,
+    siteId: record.siteId,
+    groupId: record.groupId,
+    model: record.model,
+    serial: record.serial,
+    mac: record.macAddress,
+    lanIp: record.ipAddress,
+    hostname: `${record.rack}-s${String(record.slot).padStart(2, '0')}`,
+    firmware: record.firmware.replace(/^LuxOS\s+/, ''),
+    container: record.container,
+    rack: record.rack,
+    slot: record.slot,
+  };
+}
+
+function toGpuNodeItem(gpus: readonly GpuRecord[]): GpuNodeInventoryItem {
+  const first = gpus[0]!;
+  return {
+    id: first.nodeId,
+    siteId: first.siteId,
+    poolId: first.poolId,
+    model: first.model,
+    hostname: first.nodeId,
+    mac: first.macAddress,
+    lanIp: first.ipAddress,
+    driverVersion: first.driverVersion,
+    gpus: gpus.map((gpu) => ({
+      index: gpu.gpuIndex,
+      uuid: gpu.uuid,
+      serial: gpu.serial,
+      pciBusId: `00000000:${HGX_BUSES[gpu.gpuIndex % HGX_BUSES.length]}:00.0`,
+    })),
+  };
 }

@@ -1,5 +1,6 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import { asicInventory, gpuNodeInventory } from '../../../sim/devices/inventory.js';
+import { generateSiteInventory } from '../../../core/synthetic/resources.js';
+import { asicInventory, gpuNodeInventory, proportionalSplit } from '../../../sim/devices/inventory.js';
 
 const west = referenceFleet.sites[0]!;
 
@@ -35,7 +36,29 @@ describe('device inventory', () => {
     expect(miners.filter((m) => m.groupId === 'west-s19xp-a')).toHaveLength(300);
     expect(new Set(miners.map((m) => m.id)).size).toBe(700);
     expect(new Set(miners.map((m) => m.lanIp)).size).toBe(700);
-    expect(miners[0]!.serial).toMatch(/^[A-Z0-9]{17}$/);
+    expect(miners[0]!.serial).toMatch(/^[A-Z0-9]{10,}$/);
     expect(miners[0]!.mac).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  });
+
+  it('uses the devices of the shared site inventory, so asset lists and virtual devices agree', () => {
+    // Prepare
+    const shared = generateSiteInventory(west, 0, 5, { maxDevicesPerGroup: 10 });
+
+    // Act
+    const miners = asicInventory(west, 7, 5);
+    const node = gpuNodeInventory(west, 1, 8, 5)[0]!;
+
+    // Assess
+    const firstS21 = shared.asics.find((a) => a.groupId === 'west-s21-a')!;
+    expect(miners[0]).toMatchObject({ id: firstS21.deviceId, serial: firstS21.serial, lanIp: firstS21.ipAddress });
+    expect(node.gpus.map((g) => g.uuid)).toEqual(shared.gpus.slice(0, 8).map((g) => g.uuid));
+  });
+
+  it('splits a total by weight exactly, largest remainders first', () => {
+    // Act & Assess
+    expect(proportionalSplit([4000, 3000], 7)).toEqual([4, 3]);
+    expect(proportionalSplit([1, 1, 1], 2)).toEqual([1, 1, 0]);
+    expect(proportionalSplit([1500, 1000], 1)).toEqual([1, 0]);
+    expect(proportionalSplit([5, 5], 0)).toEqual([0, 0]);
   });
 });
