@@ -139,10 +139,15 @@ export class TaskTokenRegistry {
     if (entry) this.close(entry);
   }
 
-  /** Closes an execution's open tokens (its run ended), so no timer outlives it. */
+  /**
+   * Closes an execution's open tokens once its run ended (aborted, timed out, failed in another branch). The waits
+   * are rejected so the library's per-task timers, which only clear when a task settles, do not outlive the run.
+   */
   closeExecution(executionName: string): void {
     for (const entry of this.pendingByToken.values()) {
-      if (entry.executionName === executionName) this.close(entry);
+      if (entry.executionName !== executionName) continue;
+      this.close(entry);
+      entry.reject(new TaskFailure('Local.ExecutionEnded', `execution ${executionName} ended before the task`));
     }
   }
 
