@@ -190,13 +190,14 @@ function tokenTask(
   registry: TaskTokenRegistry,
   executionName: string,
 ) {
-  const seconds = (field: string) => (typeof state[field] === 'number' ? (state[field] as number) * 1000 : undefined);
+  const millisecondsOf = (secondsField: string) =>
+    typeof state[secondsField] === 'number' ? (state[secondsField] as number) * 1000 : undefined;
   return async (input: unknown) => {
     const { taskToken, result } = registry.issue({
       stateName: name,
       executionName,
-      heartbeatMs: seconds('HeartbeatSeconds'),
-      timeoutMs: seconds('TimeoutSeconds'),
+      heartbeatMs: millisecondsOf('HeartbeatSeconds'),
+      timeoutMs: millisecondsOf('TimeoutSeconds'),
     });
     const parameters = fillTaskToken(input, TOKEN_SENTINEL_PREFIX + executionName, taskToken);
     try {

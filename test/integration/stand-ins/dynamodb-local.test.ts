@@ -1,4 +1,12 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -246,4 +254,30 @@ describe('plan store on DynamoDB Local', () => {
     // Assess
     expect(current).toBeUndefined();
   });
+});
+
+describe('DynamoDB Local with a dbPath', () => {
+  it('keeps its tables across a restart', async () => {
+    // Prepare
+    const dbPath = mkdtempSync(path.join(tmpdir(), 'hcp-dynamodb-local-'));
+    try {
+      const first = await startDynamoDbLocal({ dbPath });
+      const firstClient = localDynamoDbClient(first.endpoint);
+      await ensureTable(firstClient, 'hcp-persisted');
+      firstClient.destroy();
+      await first.stop();
+
+      // Act
+      const second = await startDynamoDbLocal({ dbPath });
+      const secondClient = localDynamoDbClient(second.endpoint);
+      const tables = await secondClient.send(new ListTablesCommand({}));
+      secondClient.destroy();
+      await second.stop();
+
+      // Assess
+      expect(tables.TableNames).toEqual(['hcp-persisted']);
+    } finally {
+      rmSync(dbPath, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
