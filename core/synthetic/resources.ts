@@ -66,8 +66,11 @@ export interface InventoryOptions {
   readonly maxDevicesPerGroup?: number;
 }
 
-/** Bitmain ANTSPACE HK3 holds 210 S21 Hydro; an air-cooled 40-ft container holds ~280 air miners. */
-const minersPerContainer = (model: string) => (/hydro/i.test(model) ? 210 : 280);
+/**
+ * Bitmain ANTSPACE HK3 holds 210 S21 Hydro; an air-cooled 40-ft container is taken to hold 240 air miners. Both
+ * stay under 254 so that a container is one /24.
+ */
+const minersPerContainer = (model: string) => (/hydro/i.test(model) ? 210 : 240);
 const MINERS_PER_RACK = 35;
 /** HGX H100/H200 baseboards carry 8 GPUs; ~40 kW air-cooled racks hold 4 such nodes; a hall holds 16 racks. */
 const GPUS_PER_NODE = 8;

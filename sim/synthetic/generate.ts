@@ -96,7 +96,8 @@ export function generateScenarioFiles(options: GenerateOptions): GeneratedFiles 
       date,
       row: `${date},${b.btcPriceUsd},${b.difficulty},${b.subsidyBtc},${b.feesBtcPerDay},${b.hashpriceUsdPerThDay}`,
     };
-    if ((interval.index + 1) % Math.max(1, Math.floor(total / 10)) === 0) progress('market', interval.index + 1, total);
+    if ((interval.index + 1) % Math.max(1, Math.floor(total / 10)) === 0 || interval.index + 1 === total)
+      progress('market', interval.index + 1, total);
   }
   if (pendingDay) hashprice.write(pendingDay.row);
 
