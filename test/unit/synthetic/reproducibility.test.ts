@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readHashpriceFile, readPriceFile } from '../../../sim/data/market-files.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
 import { generateScenarioFiles } from '../../../sim/synthetic/generate.js';
 import { loadScenario } from '../../../sim/synthetic/scenario-files.js';
@@ -59,6 +60,25 @@ describe('reproducibility of generated files', () => {
       ]),
     );
     for (const name of Object.keys(a)) expect({ name, same: a[name]!.equals(b[name]!) }).toEqual({ name, same: true });
+  });
+
+  it('writes price and hashprice files the shared-file readers parse unchanged', () => {
+    // Prepare
+    const out = freshDir();
+    const scenario = loadScenario('grid-emergency');
+
+    // Act
+    generate(11, out);
+    const prices = readPriceFile(path.join(out, 'prices-HB_SOUTH.csv'), 15);
+    const days = readHashpriceFile(path.join(out, 'hashprice.csv'));
+
+    // Assess: two days of 15-minute intervals (July: no DST change), one hashprice row per UTC day touched.
+    expect(prices.rtUsdPerMwh.values).toHaveLength(2 * 96);
+    expect(prices.rtUsdPerMwh.startMs).toBe(Date.parse(scenario.start));
+    expect(prices.daUsdPerMwh?.values).toHaveLength(2 * 96);
+    expect(prices.temperatureC?.values).toHaveLength(2 * 96);
+    expect(days.length).toBeGreaterThanOrEqual(2);
+    expect(days.every((d) => d.hashpriceUsdPerThDay > 0 && d.feesBtcPerDay !== undefined)).toBe(true);
   });
 
   it('writes different series for a different seed', () => {
