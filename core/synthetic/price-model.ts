@@ -274,7 +274,9 @@ export class PriceProcess {
       // Scarcity lifts every hub together (ERCOT scarcity pricing is system-wide), scaled per node.
       const rt = spikeValue === undefined ? base : Math.max(base, spikeValue * node.spikeScale);
       // Day-ahead clears once per hour: a forecast of the hour's expected level with its own error.
-      if (newHour) state.daUsdPerMwh = this.dayAheadPrice(expectedZ + state.daNoiseZ);
+      if (newHour) {
+        state.daUsdPerMwh = this.dayAheadPrice(expectedZ + state.daNoiseZ, calendar, temperatureC, conditions);
+      }
       return {
         node: node.node,
         rtUsdPerMwh: round2(clampPrice(rt)),
@@ -289,11 +291,48 @@ export class PriceProcess {
     return this.scenario.levelShiftZ + node.levelShiftZ;
   }
 
-  private dayAheadPrice(forecastZ: number): number {
-    const { dayAhead } = this.model;
+  /** Entry hazard of scarcity per step before scenario multipliers. */
+  private scarcityHazard(calendar: LocalCalendar, temperatureC: number, baseZ: number, yesterday: boolean): number {
+    const { spike } = this.model;
+    const { heatingDeg, coolingDeg } = degreeTerms(this.model, temperatureC);
+    return (
+      spike.entryProbabilityByHour[calendar.hour]! *
+      Math.exp(
+        spike.heatingHazardPerDegC * heatingDeg +
+          spike.coolingHazardPerDegC * coolingDeg +
+          spike.hazardPerBaseZ * baseZ +
+          (yesterday ? spike.hazardIfYesterday : 0),
+      )
+    );
+  }
+
+  /**
+   * The day-ahead price: a forecast of the hour's base level with its own error, plus, when the scenario declares
+   * tight reserves for the hour (a forecastable event, like the February 2021 freeze), the extra expected scarcity
+   * cost: (stationary scarcity probability with the scenario's multipliers − without) × mean capped spike price.
+   */
+  private dayAheadPrice(
+    forecastZ: number,
+    calendar: LocalCalendar,
+    temperatureC: number,
+    conditions: StepConditions,
+  ): number {
+    const { dayAhead, spike } = this.model;
     const z = dayAhead.interceptZ + dayAhead.slope * forecastZ;
     const p = Math.min(1 - MIN_PROBABILITY, Math.max(MIN_PROBABILITY, normalCdf(z)));
-    return round2(clampPrice(quantileFromKnots(dayAhead.quantiles, p)));
+    const base = quantileFromKnots(dayAhead.quantiles, p);
+    if (conditions.hazardMultiplier <= 1 && conditions.durationMultiplier <= 1) return round2(clampPrice(base));
+    const hazard = Math.min(0.9, this.scarcityHazard(calendar, temperatureC, forecastZ, false));
+    const share = (h: number, steps: number) => (h * steps) / (1 + h * steps);
+    const extraShare =
+      share(
+        Math.min(0.9, hazard * conditions.hazardMultiplier),
+        spike.meanDurationSteps * conditions.durationMultiplier,
+      ) - share(hazard, spike.meanDurationSteps);
+    const alpha = this.scenario.spikeParetoAlpha ?? spike.paretoAlpha;
+    const uplift =
+      Math.max(0, extraShare) * cappedParetoMean(spike.thresholdUsdPerMwh, alpha, ERCOT_PRICE_CAP_USD_PER_MWH);
+    return round2(clampPrice(base + uplift));
   }
 
   /**
@@ -311,16 +350,8 @@ export class PriceProcess {
       if (u < 1 / (spike.meanDurationSteps * conditions.durationMultiplier)) this.inScarcity = false;
       else this.spikeZ = spike.persistence * this.spikeZ + Math.sqrt(1 - spike.persistence ** 2) * innovation;
     } else {
-      const { heatingDeg, coolingDeg } = degreeTerms(this.model, temperatureC);
       const hazard =
-        spike.entryProbabilityByHour[calendar.hour]! *
-        Math.exp(
-          spike.heatingHazardPerDegC * heatingDeg +
-            spike.coolingHazardPerDegC * coolingDeg +
-            spike.hazardPerBaseZ * this.previousBaseZ +
-            (yesterday ? spike.hazardIfYesterday : 0),
-        ) *
-        conditions.hazardMultiplier;
+        this.scarcityHazard(calendar, temperatureC, this.previousBaseZ, yesterday) * conditions.hazardMultiplier;
       if (u < Math.min(0.9, hazard)) {
         this.inScarcity = true;
         this.spikeZ = innovation;
@@ -336,6 +367,15 @@ export class PriceProcess {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** E[min(X, cap)] for X Pareto above `threshold` with tail index α: finite even for α ≤ 1. */
+export function cappedParetoMean(threshold: number, alpha: number, cap: number): number {
+  const ratio = cap / threshold;
+  // ∫ P(X > x) dx from 0 to cap = threshold + ∫_threshold^cap (x/threshold)^−α dx
+  const tail =
+    Math.abs(alpha - 1) < 1e-9 ? threshold * Math.log(ratio) : (threshold * (ratio ** (1 - alpha) - 1)) / (1 - alpha);
+  return threshold + tail;
+}
 
 /** Normal score of `value` under an empirical distribution given by its sorted sample. */
 export function normalScore(sorted: readonly number[], value: number): number {
