@@ -102,12 +102,12 @@ function fitTemperature(temperatureC: readonly number[], hours: readonly number[
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
- * Entry hazard of a regime from the base regime, by local hour, with three covariates: whether the regime held at
- * the same time the day before (windy nights and sunny noons repeat), heating degrees, and the
- * previous interval's base normal score (scarcity grows out of a tight system: in the real file the two intervals
- * before a spike average ~$78/MWh). Profile likelihood over a grid of the two
- * coefficients; the hourly rates are shrunk toward the all-hours rate with the weight of 200 intervals (two days of
- * one hour), since five months hold only a few dozen episodes.
+ * Entry hazard of scarcity from the base regime, by local hour, with three covariates: heating degrees, the previous
+ * interval's base normal score (scarcity grows out of a tight system: in the real file the two intervals before a
+ * spike average ~$78/MWh), and whether scarcity held at the same time the day before (fitted: 0, kept so a refit on
+ * other data can find it). Profile likelihood over a grid of the three coefficients; the hourly rates are shrunk
+ * toward the all-hours rate with the weight of 200 intervals (two days of one hour), since five months hold only a
+ * few dozen episodes.
  */
 function fitEntryHazard(
   isEvent: readonly boolean[],
@@ -160,11 +160,11 @@ function fitEntryHazard(
 /**
  * Fits the price model to a 15-minute real-time/day-ahead/temperature series (see price-model.ts for the model).
  * Method, in order: label scarcity (RT > $100); quantile knots of the rest; their normal scores g; OLS of g on
- * hour-of-day dummies, a weekend dummy and heating degrees; the residual split into its local-day mean (slow, daily
- * AR(1)) and the rest (fast, 15-min AR(1)); the scarcity hazard by hour with a heating-degree term (profile
- * likelihood over a grid); geometric durations (mean run length); a Pareto tail by the Hill estimator; spike
- * persistence from lag-1 correlation of spike normal scores; day-ahead as OLS of its normal score on the hourly
- * expected base score, with AR(1) hourly noise.
+ * hour-of-day dummies, a weekend dummy and heating degrees; a per-day amplitude of the daily shape (daily AR(1));
+ * the remaining residual's autocorrelation fitted by two OU factors plus hour-of-day effects plus white jitter; the
+ * scarcity hazard (fitEntryHazard); geometric durations (mean run length); a Pareto tail by the Hill estimator; spike
+ * persistence from the lag-1 correlation of spike normal scores; day-ahead as OLS of its normal score on the hourly
+ * expected base score known a day ahead, with AR(1) hourly noise; temperature (fitTemperature).
  */
 export function fitPriceModel(series: PriceSeries): PriceModel {
   const rt = series.rtUsdPerMwh.values;
