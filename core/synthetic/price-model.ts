@@ -189,6 +189,7 @@ interface NodeState {
 export class PriceProcess {
   private slowZ: number;
   private shapeAmplitude: number;
+  private shapeDate = '';
   private previousBaseZ = 0;
   private readonly hourEffectZ: number[];
   private hourEffectUpdatedAtMs = Number.NaN;
@@ -227,12 +228,11 @@ export class PriceProcess {
     const conditions = conditionsAt(this.scenario, hoursFromStart);
     this.anomalyC = ouStep(rng, this.anomalyC, model.temperature.anomalyPhi, model.temperature.anomalySigmaC);
     this.slowZ = ouStep(rng, this.slowZ, this.slowPhi, model.slowSigmaZ);
-    this.shapeAmplitude = ouStep(
-      rng,
-      this.shapeAmplitude,
-      model.shapeAmplitudePhiPerDay ** (model.stepMinutes / 1440),
-      model.shapeAmplitudeSigma,
-    );
+    // The day's shape amplitude is fitted per local day, so it moves once a day, at local midnight.
+    if (calendar.localDate !== this.shapeDate) {
+      this.shapeDate = calendar.localDate;
+      this.shapeAmplitude = ouStep(rng, this.shapeAmplitude, model.shapeAmplitudePhiPerDay, model.shapeAmplitudeSigma);
+    }
     this.fastZ = ouStep(rng, this.fastZ, model.fastPhi, model.fastSigmaZ);
     // One hour-effect step per clock hour: the first step of the hour moves that hour's effect.
     const hourStartMs = startMs - calendar.minute * 60_000;
