@@ -1,0 +1,44 @@
+import { type App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApiStack } from '../stacks/api-stack.js';
+import { ControlStack } from '../stacks/control-stack.js';
+import { DataStack } from '../stacks/data-stack.js';
+import { IotStack } from '../stacks/iot-stack.js';
+import { MonitoringStack } from '../stacks/monitoring-stack.js';
+import { parseAppContext } from './config.js';
+
+export interface HcpStacks {
+  readonly data: DataStack;
+  readonly api: ApiStack;
+  readonly control: ControlStack;
+  readonly iot: IotStack;
+  readonly monitoring: MonitoringStack;
+}
+
+/** Builds every stack of the platform into `app`, with cdk-nag's AwsSolutions checks on the whole app. */
+export function buildApp(app: App): HcpStacks {
+  const context = parseAppContext(app.node.tryGetContext('hcp'));
+  const env = { region: context.region, ...(context.account ? { account: context.account } : {}) };
+  const prefix = `Hcp-${context.stage}`;
+
+  const data = new DataStack(app, `${prefix}-Data`, { env });
+  const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table });
+  const iot = new IotStack(app, `${prefix}-Iot`, { env, siteIds: context.sites, telemetrySink: context.telemetrySink });
+  const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    env,
+    api: api.restApi,
+    functions: [...api.functions, ...control.functions],
+    stateMachines: control.stateMachines,
+    ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
+  });
+
+  for (const stack of app.node.children) {
+    if (stack instanceof Stack) {
+      Tags.of(stack).add('project', 'hcp');
+      Tags.of(stack).add('stage', context.stage);
+    }
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { data, api, control, iot, monitoring };
+}

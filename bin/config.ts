@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { siteIdSchema } from '../core/support/schema.js';
+import { toFieldIssues } from '../core/support/validation.js';
+
+/**
+ * The `hcp` context of the CDK app (cdk.json, or `-c hcp='{...}'`): validated before any stack is built so a typo
+ * stops `cdk synth` with a message naming the field.
+ */
+export const appContextSchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as us-east-2'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, '12 digits')
+    .optional(),
+  stage: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lower-case, 2–16 characters'),
+  sites: z.array(siteIdSchema).min(1).max(500),
+  /** Where telemetry goes: Timestream (maintenance mode since 2025-06-20; kept behind one construct to swap it). */
+  telemetrySink: z.enum(['timestream']),
+  /** Optional on-call address subscribed to alarms. */
+  alarmEmail: z.email().optional(),
+});
+export type AppContext = z.infer<typeof appContextSchema>;
+
+export function parseAppContext(raw: unknown): AppContext {
+  const value = typeof raw === 'string' ? safeJson(raw) : raw;
+  const parsed = appContextSchema.safeParse(value);
+  if (!parsed.success) {
+    const detail = toFieldIssues(parsed.error)
+      .map((i) => `hcp.${i.field === '(root)' ? '' : i.field}: ${i.message}`)
+      .join('; ');
+    throw new Error(`invalid CDK context: ${detail}`);
+  }
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error('invalid CDK context: hcp: not valid JSON');
+  }
+}
