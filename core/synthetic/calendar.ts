@@ -25,8 +25,25 @@ export interface LocalCalendar {
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
+/**
+ * Zone offsets change only at quarter-hour boundaries (DST transitions fall on whole minutes of :00/:30/:45), so the
+ * offset is memoised per 15-minute bucket: Intl is ~20 µs a call and generators ask once per job.
+ */
+const offsetCache = new Map<string, number>();
+function cachedOffsetMinutes(utcMs: number, timeZone: string): number {
+  const bucketMs = Math.floor(utcMs / (15 * MS_PER_MINUTE)) * 15 * MS_PER_MINUTE;
+  const key = `${timeZone}|${bucketMs}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offset = zoneOffsetMinutes(bucketMs, timeZone);
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
 export function localCalendar(utcMs: number, timeZone: string): LocalCalendar {
-  const wall = new Date(utcMs + zoneOffsetMinutes(utcMs, timeZone) * MS_PER_MINUTE);
+  const wall = new Date(utcMs + cachedOffsetMinutes(utcMs, timeZone) * MS_PER_MINUTE);
   const year = wall.getUTCFullYear();
   const month = wall.getUTCMonth() + 1;
   const day = wall.getUTCDate();
