@@ -79,7 +79,7 @@ export const FIDELITY_TOLERANCES: readonly FidelityTolerance[] = [
     statistic: 'shareAbove1000',
     label: 'share > $1,000',
     ratio: 4,
-    why: 'six real intervals in five months, so the real value is itself known to a factor of ~2; a seed with no such interval fails (about 1 in 4)',
+    why: 'six real intervals in five months, so the real value is itself known to a factor of ~2; seeds with none or very many such intervals fail (about 1 in 3)',
   },
   {
     statistic: 'meanSpikeDurationHours',
@@ -104,13 +104,13 @@ export const FIDELITY_TOLERANCES: readonly FidelityTolerance[] = [
     statistic: 'acf1hAsinh',
     label: 'ACF 1 h asinh',
     absolute: 0.15,
-    why: 'KNOWN SHORTFALL: synthetic ~0.75 vs 0.86, low-price runs too short (as above); the OU terms themselves fit the real residual ACF to ±0.01',
+    why: 'KNOWN SHORTFALL: synthetic ~0.75 vs 0.86, low-price runs too short (as above); the OU terms fit the real residual ACF to ±0.03 up to 2 h',
   },
   {
     statistic: 'acf24hAsinh',
     label: 'ACF 24 h asinh',
     absolute: 0.15,
-    why: 'KNOWN SHORTFALL: synthetic ~0.32 vs 0.43, the real file repeats yesterday more than the model does',
+    why: 'KNOWN SHORTFALL: synthetic ~0.29–0.32 vs 0.43, the real file repeats yesterday more than the model does',
   },
 ];
 
