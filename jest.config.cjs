@@ -6,9 +6,10 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   // ESM-only packages in node_modules are transpiled too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|aedes|aedes-.*|aws-local-stepfunctions)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@faker-js|aedes|aedes-.*|aws-local-stepfunctions)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/jest-env.ts'],
 };
 module.exports = {
   projects: [
