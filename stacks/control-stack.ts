@@ -1,70 +1,50 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { acknowledge } from './constructs/nag.js';
+import { AckRule } from './constructs/ack-rule.js';
+import { MarketIngestion } from './constructs/market-ingestion.js';
+import { OptimizeFlow } from './constructs/optimize-flow.js';
+import { SwitchFlow } from './constructs/switch-flow.js';
 
 export interface ControlStackProps extends StackProps {
   readonly table: ITable;
+  /** @default the SDK's regional IoT data endpoint */
+  readonly iotDataEndpoint?: string;
 }
 
 /**
- * Dispatch and switching flows. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same
- * ASL locally.
+ * Dispatch and switching: market ingestion, OptimizeFlow every 5 minutes, SwitchFlow per site, and the ack path back
+ * into it. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
  */
 export class ControlStack extends Stack {
   readonly functions: IFunction[] = [];
   readonly stateMachines: sfn.IStateMachine[] = [];
+  readonly deadLetterQueues: sqs.IQueue[] = [];
   readonly switchFlow: sfn.StateMachine;
+  readonly optimizeFlow: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
-    const commandsTopicArn = this.formatArn({
-      service: 'iot',
-      resource: 'topic',
-      resourceName: 'hcp/v1/sites/*/commands',
+    const market = new MarketIngestion(this, 'MarketIngestion', { table: props.table });
+    const switchFlow = new SwitchFlow(this, 'SwitchFlow', {
+      table: props.table,
+      ...(props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {}),
     });
-    const publish = new tasks.CallAwsService(this, 'PublishCommand', {
-      service: 'iotdata',
-      action: 'publish',
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      parameters: {
-        Topic: sfn.JsonPath.format('hcp/v1/sites/{}/commands', sfn.JsonPath.stringAt('$.siteId')),
-        Qos: 1,
-        Payload: { 'command.$': '$.command', taskToken: sfn.JsonPath.taskToken },
-      },
-      iamResources: [commandsTopicArn],
-      iamAction: 'iot:Publish',
-      heartbeatTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-      taskTimeout: sfn.Timeout.duration(Duration.minutes(4)),
-      resultPath: '$.ack',
+    const optimizeFlow = new OptimizeFlow(this, 'OptimizeFlow', {
+      table: props.table,
+      switchFlow: switchFlow.stateMachine,
     });
-    const compensate = new sfn.Pass(this, 'Compensate', { result: sfn.Result.fromObject({ compensated: true }) });
-    const failed = new sfn.Fail(this, 'SwitchFailed', { error: 'SwitchFailed', cause: 'no executed ack' });
-    publish.addCatch(compensate.next(failed), { errors: ['States.ALL'], resultPath: '$.error' });
-    const definition = publish.next(new sfn.Succeed(this, 'Switched'));
+    const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
 
-    const logGroup = new logs.LogGroup(this, 'SwitchFlowLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    this.switchFlow = new sfn.StateMachine(this, 'SwitchFlow', {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      timeout: Duration.minutes(10),
-    });
-    this.stateMachines.push(this.switchFlow);
-    acknowledge(
-      this.switchFlow.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing and CloudWatch Logs delivery actions of Step Functions have no resource-level permissions.',
+    this.switchFlow = switchFlow.stateMachine;
+    this.optimizeFlow = optimizeFlow.stateMachine;
+    this.stateMachines.push(this.optimizeFlow, this.switchFlow);
+    this.functions.push(
+      ...[...market.functions, ...optimizeFlow.functions, ...switchFlow.functions, acks.function].map((f) => f.fn),
     );
-    acknowledge(
-      this.switchFlow.role,
-      `AwsSolutions-IAM5[Resource::arn:aws:iot:${this.region}:<AWS::AccountId>:topic/hcp/v1/sites/*/commands]`,
-      'The flow publishes commands to whichever site it switches: every site command topic, and only those.',
-    );
+    this.deadLetterQueues.push(market.deadLetterQueue, optimizeFlow.deadLetterQueue, ...acks.deadLetterQueues);
   }
 }

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
+import { configGetter } from '../shared/config.js';
+import { documentClient } from '../shared/data/client.js';
+import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { systemClock } from '../switching/runtime.js';
+import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
+import { LadderSolver } from './adapters/ladder-solver.js';
+import { StaticFleetSource } from './adapters/static-fleet-source.js';
+import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
+
+const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
+
+let steps: OptimizeSteps | undefined;
+
+/** The AWS wiring of the dispatch Lambdas, built once per container on first use. */
+export function optimizeSteps(): OptimizeSteps {
+  if (steps) return steps;
+  const { TABLE_NAME } = config();
+  const client = documentClient();
+  steps = createOptimizeSteps({
+    fleet: new StaticFleetSource(referenceFleet),
+    market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
+    plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
+    drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
+    solver: new LadderSolver(),
+    clock: systemClock,
+  });
+  return steps;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { Clock } from '../../core/support/clock.js';
+import { parseOrThrow } from '../../core/support/validation.js';
+import { type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
+import type { PlanStore } from '../shared/data/plan-store.js';
+import { OPTIMIZE_STATES } from '../switching/states.js';
+import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver } from './ports.js';
+
+/**
+ * The steps of OptimizeFlow as use cases: solve a plan into a draft, then save it as the next version and name the
+ * sites whose setpoints change. The state machine carries only ids and the site list, never the plan itself.
+ */
+
+export interface OptimizeStepDeps {
+  readonly fleet: FleetSource;
+  readonly market: MarketSource;
+  readonly plans: PlanStore;
+  readonly drafts: PlanDraftStore;
+  readonly solver: PlanSolver;
+  readonly clock: Clock;
+}
+
+export const OPTIMIZE_ERRORS = {
+  noMarketData: 'NoMarketData',
+  draftMissing: 'PlanDraftMissing',
+  versionConflict: 'PlanVersionConflict',
+} as const;
+
+export class OptimizeStepError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const draftInput = z.object({ draftId: z.string().min(1).max(256) });
+
+export interface PersistResult {
+  readonly planVersion: number;
+  readonly switches: SiteSwitch[];
+  readonly switchCount: number;
+}
+
+export function createOptimizeSteps(deps: OptimizeStepDeps) {
+  return {
+    async solve(event: unknown) {
+      const { draftId } = parseOrThrow(draftInput, event, 'solve input');
+      const [fleet, market, previous] = await Promise.all([
+        deps.fleet.load(),
+        deps.market.latest(),
+        deps.plans.loadCurrent(),
+      ]);
+      if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
+      const version = (previous?.version ?? 0) + 1;
+      const plan = await deps.solver.solve({ fleet, market, previous, version, nowMs: deps.clock.nowMs() });
+      await deps.drafts.put(draftId, plan);
+      return { draftId, version, siteCount: plan.sites.length, solverStatus: plan.solver.status };
+    },
+
+    async persist(event: unknown): Promise<PersistResult> {
+      const { draftId } = parseOrThrow(draftInput, event, 'persist input');
+      const plan = await deps.drafts.get(draftId);
+      if (!plan) throw new OptimizeStepError(OPTIMIZE_ERRORS.draftMissing, `no plan draft ${draftId}`);
+      const previous = await deps.plans.loadCurrent();
+      const saved = await deps.plans.save(plan);
+      if (!saved.ok) {
+        // Another run saved this version first: its plan is as fresh as ours, so this run stops without switching.
+        throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
+      }
+      const switches = sitesToSwitch(previous, plan, deps.clock.nowMs());
+      return { planVersion: plan.version, switches, switchCount: switches.length };
+    },
+  };
+}
+
+export type OptimizeSteps = ReturnType<typeof createOptimizeSteps>;
+
+export function optimizeStepHandlers(steps: OptimizeSteps) {
+  return { [OPTIMIZE_STATES.solve]: steps.solve, [OPTIMIZE_STATES.persist]: steps.persist };
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { configGetter } from '../shared/config.js';
+import { documentClient } from '../shared/data/client.js';
+import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
+import { logger, metrics } from '../shared/powertools.js';
+import type { AckDeps } from './acks.js';
+import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
+import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
+import { LogSwitchAudit } from './adapters/log-switch-audit.js';
+import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
+import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
+import { createSwitchSteps, type SwitchSteps } from './steps.js';
+
+/** The AWS wiring of the switching Lambdas, built once per container on first use. */
+
+const config = configGetter(
+  z.object({
+    TABLE_NAME: z.string().min(1),
+    /** The account's IoT data endpoint (`iot:DescribeEndpoint`, iot:Data-ATS); the SDK's regional default otherwise. */
+    IOT_DATA_ENDPOINT: z.url().optional(),
+    /** At least the SwitchFlow's own timeout. */
+    LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  }),
+);
+
+export const systemClock = { nowMs: () => Date.now() };
+
+let steps: SwitchSteps | undefined;
+
+export function switchSteps(): SwitchSteps {
+  if (steps) return steps;
+  const { TABLE_NAME, IOT_DATA_ENDPOINT, LOCK_TTL_SECONDS } = config();
+  const client = documentClient();
+  steps = createSwitchSteps({
+    locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock: systemClock }),
+    switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
+    plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
+    publisher: new IotCommandPublisher(
+      new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {}),
+    ),
+    metrics: new PowertoolsSwitchMetrics(metrics),
+    audit: new LogSwitchAudit(logger),
+    clock: systemClock,
+    newId: randomUUID,
+    lockTtlMs: LOCK_TTL_SECONDS * 1000,
+  });
+  return steps;
+}
+
+let ackDeps: AckDeps | undefined;
+
+export function ackRuntime(): AckDeps {
+  ackDeps ??= {
+    tasks: new SfnTaskTokenClient(new SFNClient({})),
+    metrics: { ackHandled: (handling) => metrics.addMetric(`Ack_${handling}`, MetricUnit.Count, 1) },
+    rng: { next: Math.random },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+  return ackDeps;
+}

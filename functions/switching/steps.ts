@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import type { Command } from '../../core/messages/command.js';
+import type { Clock } from '../../core/support/clock.js';
+import { siteIdSchema } from '../../core/support/schema.js';
+import { parseOrThrow } from '../../core/support/validation.js';
+import type { AckResult } from '../../core/switching/ack.js';
+import {
+  buildApplyPlanCommand,
+  buildOverrideCommand,
+  buildSafeModeCommand,
+  switchFlowInputSchema,
+  switchOverrideSchema,
+} from '../../core/switching/command.js';
+import type { PlanStore } from '../shared/data/plan-store.js';
+import type { SiteLockStore } from '../shared/data/site-lock.js';
+import type { CommandPublisher, SwitchAuditLog, SwitchMetrics, SwitchStateStore } from './ports.js';
+import { SWITCH_ERRORS, SWITCH_STATES } from './states.js';
+
+/**
+ * The steps of SwitchFlow as use cases over ports. Each Lambda of the flow is one of these behind a thin handler, and
+ * the local platform binds the same functions to the same state names (`switchStepHandlers`).
+ */
+
+export interface SwitchStepDeps {
+  readonly locks: SiteLockStore;
+  readonly switchStates: SwitchStateStore;
+  readonly plans: PlanStore;
+  readonly publisher: CommandPublisher;
+  readonly metrics: SwitchMetrics;
+  readonly audit: SwitchAuditLog;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** How long a lock outlives a flow that died without releasing it; at least the flow's own timeout. */
+  readonly lockTtlMs: number;
+}
+
+/** An error the flow matches by name in Retry/Catch. */
+export class SwitchStepError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const ownedSite = { siteId: siteIdSchema, ownerId: z.string().min(1).max(256) };
+/** The flow's input as started (by OptimizeFlow or the API), and the execution name that owns the lock. */
+const acquireInput = z.object({ request: switchFlowInputSchema, ownerId: ownedSite.ownerId });
+const drainInput = z.object({ ...ownedSite, planVersion: z.number().int().positive().optional() });
+const prepareInput = z.object({
+  ...ownedSite,
+  planVersion: z.number().int().positive().optional(),
+  override: switchOverrideSchema.optional(),
+});
+const commitInput = z.object({
+  ...ownedSite,
+  requestedBy: z.string().min(1).max(256),
+  command: z.object({ commandId: z.string(), seq: z.number().int(), kind: z.string() }).passthrough(),
+  ack: z.object({ commandId: z.string(), seq: z.number().int(), executionMs: z.number().optional() }).passthrough(),
+  lock: z.object({ acquiredAtMs: z.number() }),
+});
+const compensateInput = z.object({
+  ...ownedSite,
+  requestedBy: z.string().min(1).max(256).default('optimizer'),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).passthrough(),
+  command: z.object({ commandId: z.string(), seq: z.number().int() }).passthrough().optional(),
+});
+const releaseInput = z.object(ownedSite);
+
+function parse<S extends z.ZodType>(schema: S, event: unknown, step: string): z.infer<S> {
+  try {
+    return parseOrThrow(schema, event, `${step} input`);
+  } catch (error) {
+    throw new SwitchStepError(SWITCH_ERRORS.invalidInput, (error as Error).message);
+  }
+}
+
+export function createSwitchSteps(deps: SwitchStepDeps) {
+  const nowIso = () => new Date(deps.clock.nowMs()).toISOString();
+
+  return {
+    /**
+     * Validates the flow's input and takes the site lock. Its output becomes the flow's state: the request with
+     * defaults applied, the owner, and the lock, so every later step reads the same fields.
+     */
+    async acquireLock(event: unknown) {
+      const { request, ownerId } = parse(acquireInput, event, 'acquireLock');
+      const result = await deps.locks.acquire({ siteId: request.siteId, ownerId, ttlMs: deps.lockTtlMs });
+      if (!result.ok) {
+        throw new SwitchStepError(
+          SWITCH_ERRORS.lockHeld,
+          `site ${request.siteId} is being switched by ${result.heldBy}`,
+        );
+      }
+      return {
+        ...request,
+        ownerId,
+        lock: { acquiredAtMs: result.lock.acquiredAtMs, expiresAtMs: result.lock.expiresAtMs },
+      };
+    },
+
+    /**
+     * Marks the site draining so no new interruptible work lands on it while its split moves. The workload router
+     * (a later issue) reads the mark and moves queued work; until then nothing runs on the GPUs that is not already
+     * in the plan, so there is nothing more to wait for.
+     */
+    async drain(event: unknown) {
+      const { siteId, ownerId, planVersion } = parse(drainInput, event, 'drain');
+      const drainingSince = nowIso();
+      await deps.switchStates.put({
+        siteId,
+        status: 'draining',
+        executionName: ownerId,
+        updatedAt: drainingSince,
+        drainingSince,
+        ...(planVersion !== undefined ? { planVersion } : {}),
+      });
+      return { drainingSince, drainedWorkloads: 0 };
+    },
+
+    async prepareCommand(event: unknown): Promise<Command> {
+      const input = parse(prepareInput, event, 'prepareCommand');
+      const envelope = { siteId: input.siteId, commandId: deps.newId(), nowMs: deps.clock.nowMs() };
+      let command: Command;
+      if (input.override) {
+        command = buildOverrideCommand({
+          ...envelope,
+          seq: await deps.switchStates.allocateSeq(input.siteId),
+          override: input.override,
+        });
+      } else {
+        const plan = input.planVersion === undefined ? undefined : await deps.plans.loadVersion(input.planVersion);
+        if (!plan) {
+          throw new SwitchStepError(SWITCH_ERRORS.planMissing, `plan version ${input.planVersion} is not stored`);
+        }
+        command = buildApplyPlanCommand({ ...envelope, seq: await deps.switchStates.allocateSeq(input.siteId), plan });
+      }
+      await deps.switchStates.put({
+        siteId: input.siteId,
+        status: 'commanded',
+        executionName: input.ownerId,
+        updatedAt: nowIso(),
+        commandId: command.commandId,
+        seq: command.seq,
+        ...(input.planVersion !== undefined ? { planVersion: input.planVersion } : {}),
+      });
+      return command;
+    },
+
+    async commit(event: unknown) {
+      const input = parse(commitInput, event, 'commit');
+      const ack = input.ack as unknown as AckResult;
+      const latencyMs = Math.max(0, deps.clock.nowMs() - input.lock.acquiredAtMs);
+      const previous = await deps.switchStates.get(input.siteId);
+      await deps.switchStates.put({
+        siteId: input.siteId,
+        status: 'committed',
+        executionName: input.ownerId,
+        updatedAt: nowIso(),
+        commandId: input.command.commandId,
+        seq: input.command.seq,
+        ...(previous?.planVersion !== undefined ? { planVersion: previous.planVersion } : {}),
+      });
+      deps.metrics.switchSucceeded(input.siteId, latencyMs);
+      await deps.audit.append({
+        action: 'switch.commit',
+        siteId: input.siteId,
+        actor: input.requestedBy,
+        detail: { commandId: ack.commandId, seq: ack.seq, kind: input.command.kind, executionName: input.ownerId },
+      });
+      return { committedAt: nowIso(), latencyMs };
+    },
+
+    /** Owner-only release; a lock already gone (a retried release, an expired lock) is not an error. */
+    async releaseLock(event: unknown) {
+      const { siteId, ownerId } = parse(releaseInput, event, 'releaseLock');
+      const result = await deps.locks.release({ siteId, ownerId });
+      return result.ok ? { released: true } : { released: false, reason: result.reason };
+    },
+
+    /**
+     * Leaves the site in a known safe state after any failure: publishes the safe-mode command (no task token: nobody
+     * waits for it; a newer seq supersedes whatever half-applied command came before), records the failure for the
+     * switch-status view and counts it for the failed-switch alarm. The lock is released by the next state.
+     */
+    async compensate(event: unknown) {
+      const input = parse(compensateInput, event, 'compensate');
+      const failure = { error: input.error.Error, cause: (input.error.Cause ?? '').slice(0, 1000) };
+      deps.metrics.switchFailed(input.siteId, failure.error);
+      const command = buildSafeModeCommand({
+        siteId: input.siteId,
+        commandId: deps.newId(),
+        seq: await deps.switchStates.allocateSeq(input.siteId),
+        nowMs: deps.clock.nowMs(),
+        reason: `switch failed: ${failure.error}`,
+      });
+      await deps.publisher.publish(command);
+      await deps.switchStates.put({
+        siteId: input.siteId,
+        status: 'safe-mode',
+        executionName: input.ownerId,
+        updatedAt: nowIso(),
+        commandId: command.commandId,
+        seq: command.seq,
+        ...failure,
+      });
+      await deps.audit.append({
+        action: 'switch.safe-mode',
+        siteId: input.siteId,
+        actor: input.requestedBy,
+        detail: { ...failure, failedCommandId: input.command?.commandId, safeModeCommandId: command.commandId },
+      });
+      return { safeModeCommandId: command.commandId, seq: command.seq, ...failure };
+    },
+  };
+}
+
+export type SwitchSteps = ReturnType<typeof createSwitchSteps>;
+
+/** Task state name → step, for binding the flow's Lambda states (locally, by the runner; in AWS, one per function). */
+export function switchStepHandlers(steps: SwitchSteps) {
+  return {
+    [SWITCH_STATES.acquireLock]: steps.acquireLock,
+    [SWITCH_STATES.drain]: steps.drain,
+    [SWITCH_STATES.prepare]: steps.prepareCommand,
+    [SWITCH_STATES.commit]: steps.commit,
+    [SWITCH_STATES.release]: steps.releaseLock,
+    [SWITCH_STATES.compensate]: steps.compensate,
+    [SWITCH_STATES.releaseAfterFailure]: steps.releaseLock,
+  };
+}

@@ -1,0 +1,50 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import { HcpFunction } from './hcp-function.js';
+import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+
+export interface MarketIngestionProps {
+  readonly table: ITable;
+  /** @default Duration.minutes(5): ERCOT posts real-time prices every 15 minutes, checked thrice per interval */
+  readonly interval?: Duration;
+  /** `stored`, `synthetic`, `csv` or `ercot` (functions/market/runtime.ts). @default 'stored' */
+  readonly source?: string;
+}
+
+/** Market data on a schedule: a Lambda behind the MarketDataSource port stores the snapshot dispatch reads. */
+export class MarketIngestion extends Construct {
+  readonly functions: HcpFunction[];
+  readonly deadLetterQueue: sqs.IQueue;
+
+  constructor(scope: Construct, id: string, props: MarketIngestionProps) {
+    super(scope, id);
+    const fn = new HcpFunction(this, 'IngestFn', {
+      entry: 'functions/market/ingest-handler.ts',
+      serviceName: 'hcp-market',
+      timeout: Duration.seconds(30),
+      environment: { MARKET_SOURCE: props.source ?? 'stored' },
+    });
+    bindTableItems(fn, props.table);
+    this.functions = [fn];
+    this.deadLetterQueue = new DeadLetterQueue(this, 'Dlq').queue;
+    const interval = props.interval ?? Duration.minutes(5);
+    const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    acknowledgeInvokeQualifiers(role, [fn.fn]);
+    new scheduler.Schedule(this, 'Schedule', {
+      description: 'HCP market data ingestion',
+      schedule: scheduler.ScheduleExpression.rate(interval),
+      target: new schedulerTargets.LambdaInvoke(fn.fn, {
+        role,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: interval,
+      }),
+    });
+  }
+}
