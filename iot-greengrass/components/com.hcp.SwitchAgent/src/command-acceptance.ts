@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { Ack } from '../../../../core/messages/ack.js';
+import { type Command, commandSchema } from '../../../../core/messages/command.js';
+
+/**
+ * Whether a command may run. The order matters: a command id already seen is answered from memory (its last ack,
+ * marked repeated) before any other rule, so a cloud retry after a lost ack never executes twice; a different body
+ * under a known id is a forgery or a bug and is refused. Only then do the sequence and expiry rules apply.
+ */
+
+export interface RememberedCommand {
+  readonly commandId: string;
+  /** sha256 of the canonical command body. */
+  readonly fingerprint: string;
+  /** The latest ack sent for it (received, then executed/rejected/expired). */
+  readonly ack: Ack;
+}
+
+export interface AcceptanceState {
+  /** Highest sequence number accepted; 0 before the first. */
+  readonly lastSeq: number;
+  readonly recent: readonly RememberedCommand[];
+}
+
+export type Decision =
+  /** Not a command at all: nothing to ack (no id to ack with) unless the envelope could be read. */
+  | {
+      readonly kind: 'invalid';
+      readonly envelope?: { commandId: string; seq: number; taskToken?: string };
+      readonly detail: string;
+    }
+  | { readonly kind: 'repeat'; readonly ack: Ack }
+  | {
+      readonly kind: 'reject';
+      readonly command: Command;
+      readonly reason: 'stale-seq' | 'duplicate-command';
+      readonly detail: string;
+    }
+  | { readonly kind: 'expired'; readonly command: Command }
+  | { readonly kind: 'accept'; readonly command: Command; readonly fingerprint: string };
+
+export function fingerprint(command: unknown): string {
+  return createHash('sha256').update(canonicalJson(command)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function decide(input: unknown, state: AcceptanceState, siteId: string, nowMs: number): Decision {
+  const parsed = commandSchema.safeParse(input);
+  if (!parsed.success) {
+    return { kind: 'invalid', envelope: readableEnvelope(input), detail: parsed.error.issues[0]?.message ?? 'invalid' };
+  }
+  const command = parsed.data;
+  if (command.siteId !== siteId) {
+    return { kind: 'invalid', envelope: readableEnvelope(input), detail: `command for site ${command.siteId}` };
+  }
+  const print = fingerprint(command);
+  const known = state.recent.find((r) => r.commandId === command.commandId);
+  if (known) {
+    if (known.fingerprint === print) return { kind: 'repeat', ack: { ...known.ack, repeated: true } };
+    return { kind: 'reject', command, reason: 'duplicate-command', detail: 'command id reused with a different body' };
+  }
+  if (command.seq <= state.lastSeq) {
+    return {
+      kind: 'reject',
+      command,
+      reason: 'stale-seq',
+      detail: `seq ${command.seq} ≤ last accepted ${state.lastSeq}`,
+    };
+  }
+  if (Date.parse(command.validUntil) <= nowMs) return { kind: 'expired', command };
+  return { kind: 'accept', command, fingerprint: print };
+}
+
+function readableEnvelope(input: unknown): { commandId: string; seq: number; taskToken?: string } | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { commandId, seq, taskToken } = input as Record<string, unknown>;
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (typeof commandId !== 'string' || !uuid.test(commandId)) return undefined;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1) return undefined;
+  return { commandId, seq, ...(typeof taskToken === 'string' && taskToken !== '' ? { taskToken } : {}) };
+}
+
+/** Records the latest ack of a command, keeping the `limit` most recent ids (older ones fall to the seq rule). */
+export function remember(
+  state: AcceptanceState,
+  entry: RememberedCommand,
+  limit: number,
+  acceptedSeq?: number,
+): AcceptanceState {
+  const others = state.recent.filter((r) => r.commandId !== entry.commandId);
+  return {
+    lastSeq: Math.max(state.lastSeq, acceptedSeq ?? 0),
+    recent: [...others, entry].slice(-limit),
+  };
+}

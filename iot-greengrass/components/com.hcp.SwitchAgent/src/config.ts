@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { siteModeSchema } from '../../../../core/messages/command.js';
+import { ladderRungSchema } from '../../../../core/model/plan.js';
+import { siteIdSchema } from '../../../../core/support/schema.js';
+
+/**
+ * The SwitchAgent's configuration: the recipe's DefaultConfiguration merged with the deployment's, parsed once at
+ * start-up. Defaults here equal the recipe's, so the local platform and tests can pass only what differs.
+ */
+export const switchAgentConfigSchema = z.strictObject({
+  siteId: siteIdSchema,
+  /** The cloud must send a heartbeat (or a command) at least this often, or the site falls back to `defaultMode`. */
+  heartbeatTimeoutMs: z.number().int().positive().default(120_000),
+  /** ASIC load is the interruptible load: shedding it cannot overload the interconnect or break inference. */
+  defaultMode: siteModeSchema.default('curtail-asics'),
+  /** How often interval boundaries, the watchdog, restore batches and retries are evaluated. */
+  tickMs: z.number().int().positive().default(250),
+  /** A curtailed group stays off at least this long (S21 minimum off time is a few minutes of fan and board wear). */
+  minCurtailedMs: z.number().int().nonnegative().default(300_000),
+  restoreBatchSize: z.number().int().positive().default(100),
+  restoreBatchIntervalMs: z.number().int().nonnegative().default(5_000),
+  /** A price-curtailed rung comes back only this far below its stop price. */
+  priceHysteresisUsdPerMwh: z.number().nonnegative().default(10),
+  /** Tripped load comes back once frequency recovers to this (ERCOT's normal band starts at 59.95 Hz). */
+  frequencyRestoreHz: z.number().min(55).max(65).default(59.9),
+  /** Groups tripped on under-frequency; the site model's `frequencyTrip` groups when omitted. */
+  frequencyTripGroups: z.array(z.string()).optional(),
+  /** The site's demand-response commitment; the site model's enrolments when omitted. */
+  committedMw: z.number().positive().optional(),
+  /** Used until a plan brings its own ladder. */
+  ladder: z.array(ladderRungSchema).default([]),
+  maxAttempts: z.number().int().positive().default(3),
+  /** Miners contacted at once. */
+  concurrency: z.number().int().positive().max(4096).default(256),
+  /** Command ids remembered for re-acknowledgement. */
+  rememberCommands: z.number().int().positive().default(512),
+});
+export type SwitchAgentConfig = z.infer<typeof switchAgentConfigSchema>;
+export type SwitchAgentConfigInput = z.input<typeof switchAgentConfigSchema>;

@@ -1,0 +1,123 @@
+import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
+import type { DeviceDriver, DeviceFailure, GatewayDevice } from '../../../adapters/device-port.js';
+
+/**
+ * Moves devices to their target state and believes only their replies. A switch counts as `accepted` when the
+ * device's protocol reply accepts it, and as `confirmed` when a later read of the device (or telemetry) shows it; a
+ * device that fails or reads back wrong is retried on the next pass and marked `drifted` after `maxAttempts`, after
+ * which it is left alone until its target changes or telemetry shows it in the target state.
+ */
+
+export type DeviceSwitchStatus = 'confirmed' | 'accepted' | 'pending' | 'drifted';
+
+export interface DeviceStatus {
+  readonly target: boolean;
+  readonly status: DeviceSwitchStatus;
+  readonly attempts: number;
+  readonly lastFailure?: DeviceFailure;
+}
+
+export interface ReconcilerOptions {
+  readonly maxAttempts: number;
+  readonly concurrency: number;
+}
+
+export interface ApplyReport {
+  /** Devices switched in this pass, and how many of those the device accepted. */
+  readonly sent: number;
+  readonly accepted: number;
+  readonly failed: number;
+}
+
+interface Entry {
+  target: boolean;
+  status: DeviceSwitchStatus;
+  attempts: number;
+  lastFailure?: DeviceFailure;
+}
+
+export class DeviceReconciler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byId: Map<string, GatewayDevice>;
+
+  constructor(
+    devices: readonly GatewayDevice[],
+    private readonly driver: DeviceDriver,
+    private readonly options: ReconcilerOptions,
+  ) {
+    this.byId = new Map(devices.map((d) => [d.id, d]));
+  }
+
+  /** Sends every device whose target changed or that still needs a retry; resolves when all have replied. */
+  async apply(targets: ReadonlyMap<string, boolean>): Promise<ApplyReport> {
+    const toSend: GatewayDevice[] = [];
+    for (const [id, target] of targets) {
+      const device = this.byId.get(id);
+      if (!device) continue;
+      const entry = this.entries.get(id);
+      if (!entry || entry.target !== target) {
+        this.entries.set(id, { target, status: 'pending', attempts: 0 });
+        toSend.push(device);
+      } else if (entry.status === 'pending') {
+        toSend.push(device);
+      }
+    }
+    const results = await mapWithConcurrency(toSend, this.options.concurrency, async (device) => {
+      const entry = this.entries.get(device.id)!;
+      const target = entry.target;
+      const result = await this.driver.setPowered(device, target);
+      // A newer target may have been set while this one was in flight; its own pass will send it.
+      if (entry !== this.entries.get(device.id) || entry.target !== target) return result.ok;
+      if (result.ok) {
+        entry.status = 'accepted';
+        delete entry.lastFailure;
+      } else this.fail(entry, result.failure);
+      return result.ok;
+    });
+    const accepted = results.filter(Boolean).length;
+    return { sent: toSend.length, accepted, failed: toSend.length - accepted };
+  }
+
+  /** Reads back every accepted device; one that does not show its target is sent again on the next pass. */
+  async verify(): Promise<void> {
+    const toRead = [...this.entries].filter(([, e]) => e.status === 'accepted').map(([id]) => this.byId.get(id)!);
+    await mapWithConcurrency(toRead, this.options.concurrency, async (device) => {
+      const entry = this.entries.get(device.id)!;
+      const result = await this.driver.readPowered(device);
+      if (entry !== this.entries.get(device.id) || entry.status !== 'accepted') return;
+      if (!result.ok) this.fail(entry, result.failure);
+      else if (result.value === entry.target) {
+        entry.status = 'confirmed';
+        entry.attempts = 0;
+      } else this.fail(entry, { kind: 'not-followed', detail: `reads ${result.value ? 'on' : 'off'}` });
+    });
+  }
+
+  /** Telemetry's view of a device: a confirmed device seen in the wrong state is switched again. */
+  observe(deviceId: string, powered: boolean): void {
+    const entry = this.entries.get(deviceId);
+    if (!entry) return;
+    if (powered === entry.target) {
+      if (entry.status !== 'confirmed') Object.assign(entry, { status: 'confirmed', attempts: 0 });
+    } else if (entry.status === 'confirmed') {
+      entry.status = 'pending';
+    }
+  }
+
+  private fail(entry: Entry, failure: DeviceFailure): void {
+    entry.attempts += 1;
+    entry.lastFailure = failure;
+    entry.status = entry.attempts >= this.options.maxAttempts ? 'drifted' : 'pending';
+  }
+
+  status(deviceId: string): DeviceStatus | undefined {
+    const e = this.entries.get(deviceId);
+    return e ? { ...e } : undefined;
+  }
+
+  counts(): Record<DeviceSwitchStatus, number> {
+    const out: Record<DeviceSwitchStatus, number> = { confirmed: 0, accepted: 0, pending: 0, drifted: 0 };
+    for (const e of this.entries.values()) out[e.status] += 1;
+    return out;
+  }
+}

@@ -1,0 +1,133 @@
+import { UNDER_FREQUENCY_TRIP_HZ } from '../../../core/messages/grid-signal.js';
+import { count, type Harness, INTERVAL_MS, planWith, startHarness } from './harness.js';
+
+describe('SwitchAgent on virtual miners over TCP', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+    await h.startGateway();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  async function applyPlan(shares: ReadonlyArray<Record<string, number>>) {
+    const command = h.command('apply-plan', { plan: planWith(shares) });
+    await h.send(command);
+    await h.waitForAcks((acks) => acks.some((a) => a.commandId === command.commandId && a.status === 'executed'));
+  }
+
+  it('applies each interval of the plan at its boundary by its own clock', async () => {
+    // Prepare
+    await applyPlan([
+      { 'west-s19xp-a': 0.5, 'west-s21-a': 1 },
+      { 'west-s19xp-a': 0, 'west-s21-a': 0.25 },
+    ]);
+    const s19 = h.awake('west-s19xp-a').length;
+    const s21 = h.awake('west-s21-a').length;
+    expect(count(h.awake('west-s19xp-a'))).toBe(Math.round(0.5 * s19));
+    expect(count(h.awake('west-s21-a'))).toBe(s21);
+
+    // Act: one second before the boundary nothing moves; at the boundary the second interval applies.
+    h.clock.advanceMs(INTERVAL_MS - 1000);
+    await h.gateway.tick();
+    const before = count(h.awake('west-s19xp-a'));
+    h.clock.advanceMs(1000);
+    await h.gateway.tick();
+
+    // Assess
+    expect(before).toBe(Math.round(0.5 * s19));
+    expect(count(h.awake('west-s19xp-a'))).toBe(0);
+    expect(count(h.awake('west-s21-a'))).toBe(Math.round(0.25 * s21));
+    expect(h.gateway.state().switchAgent.intervalIndex).toBe(1);
+  });
+
+  it('curtails exactly the rungs whose stop price the spike exceeds, and restores in staggered batches', async () => {
+    // Prepare
+    await applyPlan([{}, {}, {}]);
+
+    // Act: 75 $/MWh is above the S19 XP rung (60) and below the S21 rung (90).
+    await h.signal({ kind: 'price', priceUsdPerMwh: 75 });
+
+    // Assess
+    expect(count(h.awake('west-s19xp-a'))).toBe(0);
+    expect(count(h.awake('west-s21-a'))).toBe(h.awake('west-s21-a').length);
+    expect(h.gateway.state().switchAgent.heldGroups).toEqual(['west-s19xp-a']);
+
+    // A price inside the hysteresis band (55 > 60 − 10) keeps the rung off.
+    h.clock.advanceMs(120_000);
+    await h.signal({ kind: 'price', priceUsdPerMwh: 55 });
+    await h.gateway.tick();
+    expect(count(h.awake('west-s19xp-a'))).toBe(0);
+
+    // Below the band, after the minimum curtailed time, devices come back 5 per 2 s batch.
+    await h.signal({ kind: 'price', priceUsdPerMwh: 40 });
+    const restored: number[] = [count(h.awake('west-s19xp-a'))];
+    for (let i = 0; i < 4; i++) {
+      h.clock.advanceMs(2000);
+      await h.gateway.tick();
+      restored.push(count(h.awake('west-s19xp-a')));
+    }
+    const total = h.awake('west-s19xp-a').length;
+    expect(restored.slice(0, 2)).toEqual([5, 10]);
+    expect(restored.at(-1)).toBe(Math.min(total, 25));
+  });
+
+  it('keeps a price-curtailed rung off for the minimum curtailed time even when the price falls at once', async () => {
+    await applyPlan([{}, {}]);
+    await h.signal({ kind: 'price', priceUsdPerMwh: 95 });
+    h.clock.advanceMs(30_000);
+    await h.signal({ kind: 'price', priceUsdPerMwh: 10 });
+    await h.gateway.tick();
+    expect(count(h.awake('west-s21-a'))).toBe(0);
+    expect(count(h.awake('west-s19xp-a'))).toBe(0);
+  });
+
+  it('drops the committed MW on a demand-response deployment, cheapest rungs first', async () => {
+    // Prepare: the site commits 8 MW; the first rung frees 9.4 MW.
+    await applyPlan([{}, {}]);
+
+    // Act
+    await h.signal({ kind: 'demand-response', eventId: 'ers-1', action: 'deploy' });
+
+    // Assess
+    expect(count(h.awake('west-s19xp-a'))).toBe(0);
+    expect(count(h.awake('west-s21-a'))).toBe(h.awake('west-s21-a').length);
+
+    // A larger deployment walks further up the ladder.
+    await h.signal({ kind: 'demand-response', eventId: 'ers-2', action: 'deploy', deployMw: 12 });
+    expect(count(h.awake('west-s21-a'))).toBe(0);
+  });
+
+  it('trips the frequency-trip groups at once on an under-frequency dip', async () => {
+    await applyPlan([{}, {}]);
+    await h.signal({ kind: 'frequency', frequencyHz: UNDER_FREQUENCY_TRIP_HZ + 0.05 });
+    expect(count(h.awake('west-s21-a'), false)).toBe(0);
+
+    await h.signal({ kind: 'frequency', frequencyHz: UNDER_FREQUENCY_TRIP_HZ - 0.1 });
+
+    // S21s are designated (frequencyTrip) in the reference site; S19 XPs are not.
+    expect(count(h.awake('west-s21-a'))).toBe(0);
+    expect(count(h.awake('west-s19xp-a'))).toBe(h.awake('west-s19xp-a').length);
+  });
+
+  it('retries a device that does not answer and marks it drifted after the configured tries', async () => {
+    // Prepare
+    await applyPlan([{}, {}]);
+    const miner = h.fleet.miners.find((m) => m.item.groupId === 'west-s19xp-a')!;
+    miner.server.setFault({ kind: 'reset' });
+
+    // Act: the spike sends sleep; the agent retries on each tick until maxAttempts (3).
+    await h.signal({ kind: 'price', priceUsdPerMwh: 75 });
+    await h.gateway.tick();
+    const midway = h.gateway.state().switchAgent.drifted;
+    await h.gateway.tick();
+
+    // Assess
+    expect(midway).toEqual([]);
+    expect(h.gateway.state().switchAgent.drifted).toEqual([miner.context.identity.id]);
+    expect(miner.context.physics.isAwakeCommanded()).toBe(true);
+    expect(count(h.awake('west-s19xp-a'))).toBe(1);
+  });
+});
