@@ -51,14 +51,14 @@ export class SwitchFlow extends Construct {
       this.functions.push(fn);
       return fn;
     };
-    const invoke = (stateName: string, fn: HcpFunction, resultPath: string | undefined, payload?: sfn.TaskInput) =>
+    // The whole state is the payload (no Parameters), and the function's result lands at `resultPath`.
+    const invoke = (stateName: string, fn: HcpFunction, resultPath: string) =>
       new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: fn.fn,
-        payload: payload ?? sfn.TaskInput.fromJsonPathAt('$'),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        resultPath: resultPath ?? sfn.JsonPath.DISCARD,
+        resultPath,
       });
 
     const acquireFn = step('AcquireLockFn', 'acquire-lock');

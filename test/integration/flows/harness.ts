@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { connectAsync, type MqttClient } from 'mqtt';
+import type { Ack } from '../../../core/messages/ack.js';
+import type { Command } from '../../../core/messages/command.js';
+import { siteTopic } from '../../../core/messages/topics.js';
+import type { Plan } from '../../../core/model/plan.js';
+import { ManualClock } from '../../../core/support/clock.js';
+import { seededRng } from '../../../core/support/random.js';
+import { createDocumentClient } from '../../../functions/shared/data/client.js';
+import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
+import { DynamoSiteLockStore, siteLockKey } from '../../../functions/shared/data/site-lock.js';
+import { type AckHandling, handleAck } from '../../../functions/switching/acks.js';
+import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { LocalTaskTokenClient } from '../../../functions/switching/adapters/local-task-token-client.js';
+import { MqttCommandPublisher } from '../../../functions/switching/adapters/mqtt-command-publisher.js';
+import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
+import { createSwitchSteps, type SwitchSteps } from '../../../functions/switching/steps.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  type RunningDynamoDbLocal,
+  startDynamoDbLocal,
+} from '../../../sim/local/dynamodb-local.js';
+import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { TaskTokenRegistry, type TokenTaskCallback } from '../../../sim/local/stepfunctions/index.js';
+
+/**
+ * The local control plane for flow tests: DynamoDB Local, the aedes broker, a stand-in gateway per behaviour that
+ * answers commands with real acks over MQTT, and the cloud side of the ack path (the ack use case settling tokens in
+ * the runner's registry), as the local platform wires them.
+ */
+
+export type GatewayBehaviour = 'execute' | 'reject' | 'silent' | 'stall';
+
+export const TABLE_NAME = 'hcp-flows-test';
+
+export interface FlowHarness {
+  readonly client: DynamoDBDocumentClient;
+  readonly registry: TaskTokenRegistry;
+  readonly clock: ManualClock;
+  readonly steps: SwitchSteps;
+  readonly plans: DynamoPlanStore;
+  readonly switchStates: DynamoSwitchStateStore;
+  readonly commands: Command[];
+  readonly ackHandlings: AckHandling[];
+  readonly metrics: { succeeded: string[]; failed: Array<{ siteId: string; error: string }> };
+  readonly audit: SwitchAuditEntry[];
+  /** The local `iotdata:publish` of the ack-wait state: its Payload onto its Topic on the broker. */
+  readonly publishCommand: TokenTaskCallback;
+  /** How the stand-in gateway of a site answers; default `execute`. */
+  setBehaviour(siteId: string, behaviour: GatewayBehaviour): void;
+  lockOf(siteId: string): Promise<Record<string, unknown> | undefined>;
+  holdLock(siteId: string, ownerId: string): Promise<void>;
+  dropLock(siteId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startFlowHarness(): Promise<FlowHarness> {
+  let dynamo: RunningDynamoDbLocal | undefined;
+  let broker: RunningMqttBroker | undefined;
+  const clients: MqttClient[] = [];
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await broker?.stop();
+    await dynamo?.stop();
+  };
+  try {
+    dynamo = await startDynamoDbLocal();
+    await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE_NAME);
+    broker = await startMqttBroker();
+    const cloud = await connectAsync(broker.url, { clientId: 'cloud', reconnectPeriod: 0 });
+    const gateway = await connectAsync(broker.url, { clientId: 'gateways', reconnectPeriod: 0 });
+    clients.push(cloud, gateway);
+
+    const client = createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const registry = new TaskTokenRegistry();
+    // The clock only feeds lock expiry and timestamps: real time keeps it consistent with the runner's timers.
+    const clock = new ManualClock(Date.now());
+    const tick = setInterval(() => clock.setMs(Date.now()), 5);
+    tick.unref();
+    const plans = new DynamoPlanStore({ client, tableName: TABLE_NAME });
+    const switchStates = new DynamoSwitchStateStore({ client, tableName: TABLE_NAME });
+    const metrics = { succeeded: [] as string[], failed: [] as Array<{ siteId: string; error: string }> };
+    const audit: SwitchAuditEntry[] = [];
+    const steps = createSwitchSteps({
+      locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock }),
+      switchStates,
+      plans,
+      publisher: new MqttCommandPublisher(cloud),
+      metrics: {
+        switchSucceeded: (siteId) => metrics.succeeded.push(siteId),
+        switchFailed: (siteId, error) => metrics.failed.push({ siteId, error }),
+      },
+      audit: { append: async (entry) => void audit.push(entry) },
+      clock,
+      newId: randomUUID,
+      lockTtlMs: 60_000,
+    });
+
+    // The stand-in gateways: ack on receipt, then execute or reject, or say nothing.
+    const behaviours = new Map<string, GatewayBehaviour>();
+    const commands: Command[] = [];
+    await gateway.subscribeAsync('hcp/v1/sites/+/commands', { qos: 1 });
+    gateway.on('message', (_topic, payload) => {
+      const command = JSON.parse(payload.toString()) as Command;
+      commands.push(command);
+      const behaviour = behaviours.get(command.siteId) ?? 'execute';
+      if (behaviour === 'silent' || !command.taskToken) return;
+      const ack = (status: Ack['status'], reason: Ack['reason']): Ack => ({
+        commandId: command.commandId,
+        siteId: command.siteId,
+        seq: command.seq,
+        status,
+        reason,
+        taskToken: command.taskToken,
+        repeated: false,
+        timings: {
+          receivedAt: new Date().toISOString(),
+          ...(status === 'executed' ? { executedAt: new Date().toISOString(), executionMs: 40 } : {}),
+        },
+      });
+      const send = async (message: Ack) => {
+        if (stopping) return;
+        await gateway.publishAsync(siteTopic(command.siteId, 'acks'), JSON.stringify(message), { qos: 1 });
+      };
+      void (async () => {
+        await send(ack('received', 'ok'));
+        if (behaviour === 'stall') {
+          // Alive (heartbeats) but never finishing: only the task's TimeoutSeconds ends the wait.
+          for (let i = 0; i < 8; i++) {
+            await sleep(400);
+            await send(ack('received', 'ok'));
+          }
+          return;
+        }
+        const final = behaviour === 'execute' ? ack('executed', 'ok') : ack('rejected', 'stale-seq');
+        await send(final);
+        // A repeated ack, as a gateway sends when it thinks the first was lost: must change nothing.
+        await send({ ...final, repeated: true });
+      })().catch((error) => {
+        if (!stopping) throw error;
+      });
+    });
+
+    // The cloud side of the ack path: the IoT rule's Lambda, settling tokens in the runner's registry.
+    const ackHandlings: AckHandling[] = [];
+    const ackDeps = {
+      tasks: new LocalTaskTokenClient(registry),
+      metrics: { ackHandled: (handling: AckHandling) => ackHandlings.push(handling) },
+      rng: seededRng(7),
+      sleep,
+    };
+    await cloud.subscribeAsync('hcp/v1/sites/+/acks', { qos: 1 });
+    cloud.on('message', (_topic, payload) => void handleAck(JSON.parse(payload.toString()), ackDeps));
+
+    return {
+      client,
+      registry,
+      clock,
+      steps,
+      plans,
+      switchStates,
+      commands,
+      ackHandlings,
+      metrics,
+      audit,
+      publishCommand: async (parameters: { Topic: string; Qos?: 0 | 1; Payload: unknown }) => {
+        await cloud.publishAsync(parameters.Topic, JSON.stringify(parameters.Payload), { qos: parameters.Qos ?? 1 });
+      },
+      setBehaviour: (siteId, behaviour) => behaviours.set(siteId, behaviour),
+      lockOf: async (siteId) =>
+        (await client.send(new GetCommand({ TableName: TABLE_NAME, Key: siteLockKey(siteId) }))).Item,
+      holdLock: async (siteId, ownerId) => {
+        await client.send(
+          new PutCommand({
+            TableName: TABLE_NAME,
+            Item: {
+              ...siteLockKey(siteId),
+              siteId,
+              ownerId,
+              acquiredAtMs: Date.now(),
+              expiresAtMs: Date.now() + 600_000,
+            },
+          }),
+        );
+      },
+      dropLock: async (siteId) => {
+        await client.send(new DeleteCommand({ TableName: TABLE_NAME, Key: siteLockKey(siteId) }));
+      },
+      stop: async () => {
+        clearInterval(tick);
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A one-interval plan for the given sites: one ASIC group each, `unitsOn` as given. */
+export function planFor(version: number, sites: Record<string, number>, atMs: number): Plan {
+  const startsAt = new Date(Math.floor(atMs / 300_000) * 300_000).toISOString();
+  return {
+    version,
+    createdAt: new Date(atMs).toISOString(),
+    horizonStart: startsAt,
+    intervalMinutes: 5,
+    sites: Object.entries(sites).map(([siteId, unitsOn]) => ({
+      siteId,
+      intervals: [
+        {
+          startsAt,
+          asicGroups: [{ groupId: 'asics-a', unitsOn, powerTargetKw: unitsOn * 3.5 }],
+          gpuPools: [],
+          sitePowerKw: unitsOn * 3.5 * 1.05,
+        },
+      ],
+      ladder: [],
+    })),
+    solver: { mode: 'heuristic', status: 'fixture', objectiveUsd: 0, solveMs: 0 },
+  };
+}
