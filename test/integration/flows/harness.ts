@@ -58,7 +58,7 @@ export interface FlowHarness {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startFlowHarness(): Promise<FlowHarness> {
   let dynamo: RunningDynamoDbLocal | undefined;
@@ -157,7 +157,7 @@ export async function startFlowHarness(): Promise<FlowHarness> {
     const ackHandlings: AckHandling[] = [];
     const ackDeps = {
       tasks: new LocalTaskTokenClient(registry),
-      metrics: { ackHandled: (handling: AckHandling) => ackHandlings.push(handling) },
+      metrics: { ackHandled: (handling: AckHandling) => void ackHandlings.push(handling) },
       rng: seededRng(7),
       sleep,
     };
