@@ -43,6 +43,7 @@ export interface SwitchAgentView {
   readonly devices: Record<string, number>;
   readonly drifted: string[];
   readonly executions: number;
+  readonly lastHeartbeatMs: number;
 }
 
 /**
@@ -411,6 +412,7 @@ export class SwitchAgent {
       devices: this.reconciler.counts(),
       drifted,
       executions: this.executions,
+      lastHeartbeatMs: this.lastHeartbeatMs,
     };
   }
 

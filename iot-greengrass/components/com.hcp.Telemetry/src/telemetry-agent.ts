@@ -100,6 +100,8 @@ export class TelemetryAgent {
   /** Publishes the spool head by head while connected; resolves when the spool is empty or the link is down. */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
+      // Yield first: a synchronous pass would clear `flushing` before it is assigned.
+      await Promise.resolve();
       try {
         const topic = siteTopic(this.deps.config.siteId, 'telemetry');
         for (let head = this.spool.peek(); head && !this.stopped; head = this.spool.peek()) {
