@@ -1,0 +1,156 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
+import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
+import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
+import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
+import { createOptimizeSteps, optimizeStepHandlers } from '../../../functions/optimizer/steps.js';
+import { OPTIMIZE_STATES, SWITCH_STATES } from '../../../functions/switching/states.js';
+import { switchStepHandlers } from '../../../functions/switching/steps.js';
+import {
+  type CfnTemplate,
+  createStateMachineRunner,
+  type ExecutionResult,
+} from '../../../sim/local/stepfunctions/index.js';
+import { synthesizeControlFlows } from './control-flows-stack.js';
+import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
+
+/**
+ * OptimizeFlow as synthesized, on the local runner and DynamoDB Local: solve → persist a plan version → start a
+ * SwitchFlow (itself run from the synthesized ASL) per site whose setpoints change.
+ */
+
+let template: CfnTemplate;
+let harness: FlowHarness;
+let market: DynamoMarketSnapshotStore;
+const switches: Array<{ name: string; input: unknown; result: Promise<ExecutionResult> }> = [];
+
+beforeAll(async () => {
+  template = synthesizeControlFlows();
+  harness = await startFlowHarness();
+  market = new DynamoMarketSnapshotStore({ client: harness.client, tableName: TABLE_NAME });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(switches.map((s) => s.result));
+  await harness?.stop();
+});
+
+function snapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
+  return {
+    at: new Date(atMs).toISOString(),
+    intervalMinutes: 15,
+    prices: [
+      { node: 'HB_WEST', realTimeUsdPerMwh: westPriceUsdPerMwh },
+      { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
+      { node: 'HB_NORTH', realTimeUsdPerMwh: 30 },
+    ],
+    hashprice: {
+      hashpriceUsdPerThDay: 0.05,
+      btcPriceUsd: 95_000,
+      difficulty: 1.1e14,
+      subsidyBtc: 3.125,
+      feesBtcPerDay: 20,
+    },
+    gpuSpotUsdPerGpuHour: 2.1,
+    gridEvents: [],
+  };
+}
+
+function runners() {
+  const switchRunner = createStateMachineRunner({
+    template,
+    logicalIdPrefix: 'SwitchFlow',
+    registry: harness.registry,
+    taskHandlers: switchStepHandlers(harness.steps),
+    tokenTasks: { [SWITCH_STATES.publish]: harness.publishCommand },
+  });
+  const steps = createOptimizeSteps({
+    fleet: new StaticFleetSource(referenceFleet),
+    market,
+    plans: harness.plans,
+    drafts: new DynamoPlanDraftStore({ client: harness.client, tableName: TABLE_NAME, nowMs: () => Date.now() }),
+    solver: new LadderSolver(),
+    clock: harness.clock,
+  });
+  const optimizeRunner = createStateMachineRunner({
+    template,
+    logicalIdPrefix: 'OptimizeFlow',
+    taskHandlers: {
+      ...optimizeStepHandlers(steps),
+      // Fire-and-forget, as `states:startExecution` is: the switch runs on, the dispatch run moves on.
+      [OPTIMIZE_STATES.startSwitch]: async (parameters: { Name: string; Input: unknown }) => {
+        const result = switchRunner.start(parameters.Input, { executionName: parameters.Name });
+        switches.push({ name: parameters.Name, input: parameters.Input, result });
+        return { ExecutionArn: `arn:aws:states:local:execution:SwitchFlow:${parameters.Name}` };
+      },
+    },
+  });
+  return optimizeRunner;
+}
+
+describe('OptimizeFlow on the local runner', () => {
+  it('fails without switching anything when no market snapshot has been ingested', async () => {
+    // Prepare
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'NoMarketData' });
+    expect(await harness.plans.loadCurrent()).toBeUndefined();
+    expect(switches).toEqual([]);
+  }, 20_000);
+
+  it('saves plan version 1 and starts one SwitchFlow per site, each of which switches its site', async () => {
+    // Prepare
+    await market.put(snapshot(Date.now(), 20));
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { persist: { planVersion: 1, switchCount: 3 } },
+    });
+    expect(switches.map((s) => s.name).sort()).toEqual(['site-north-1-v1', 'site-south-1-v1', 'site-west-1-v1']);
+    expect(switches[0]!.input).toMatchObject({ planVersion: 1, requestedBy: 'optimizer' });
+    const outcomes = await Promise.all(switches.map((s) => s.result));
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect((await harness.plans.loadCurrent())?.version).toBe(1);
+    expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'committed', planVersion: 1 });
+  }, 30_000);
+
+  it('saves the next version but switches no site when no setpoint changes', async () => {
+    // Prepare
+    const started = switches.length;
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 2, switchCount: 0 } } });
+    expect(switches).toHaveLength(started);
+    expect((await harness.plans.loadCurrent())?.version).toBe(2);
+  }, 20_000);
+
+  it('switches only the site whose price moved its setpoints', async () => {
+    // Prepare: a scarcity price at HB_WEST only.
+    await market.put(snapshot(Date.now() + 1000, 4500));
+    const started = switches.length;
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 3, switchCount: 1 } } });
+    const newSwitches = switches.slice(started);
+    expect(newSwitches.map((s) => s.name)).toEqual(['site-west-1-v3']);
+    expect((await newSwitches[0]!.result).status).toBe('SUCCEEDED');
+  }, 20_000);
+});
