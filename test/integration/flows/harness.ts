@@ -4,7 +4,6 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { Ack } from '../../../core/messages/ack.js';
 import type { Command } from '../../../core/messages/command.js';
 import { siteTopic } from '../../../core/messages/topics.js';
-import type { Plan } from '../../../core/model/plan.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
@@ -25,6 +24,9 @@ import {
   startDynamoDbLocal,
 } from '../../../sim/local/dynamodb-local.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+
+export { planFor } from '../../unit/switching/plan-fixture.js';
+
 import { TaskTokenRegistry, type TokenTaskCallback } from '../../../sim/local/stepfunctions/index.js';
 
 /**
@@ -207,28 +209,4 @@ export async function startFlowHarness(): Promise<FlowHarness> {
     await stop();
     throw error;
   }
-}
-
-/** A one-interval plan for the given sites: one ASIC group each, `unitsOn` as given. */
-export function planFor(version: number, sites: Record<string, number>, atMs: number): Plan {
-  const startsAt = new Date(Math.floor(atMs / 300_000) * 300_000).toISOString();
-  return {
-    version,
-    createdAt: new Date(atMs).toISOString(),
-    horizonStart: startsAt,
-    intervalMinutes: 5,
-    sites: Object.entries(sites).map(([siteId, unitsOn]) => ({
-      siteId,
-      intervals: [
-        {
-          startsAt,
-          asicGroups: [{ groupId: 'asics-a', unitsOn, powerTargetKw: unitsOn * 3.5 }],
-          gpuPools: [],
-          sitePowerKw: unitsOn * 3.5 * 1.05,
-        },
-      ],
-      ladder: [],
-    })),
-    solver: { mode: 'heuristic', status: 'fixture', objectiveUsd: 0, solveMs: 0 },
-  };
 }
