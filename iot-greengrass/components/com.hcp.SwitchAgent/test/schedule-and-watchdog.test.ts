@@ -1,0 +1,78 @@
+import type { Plan } from '../../../../core/model/plan.js';
+import type { GatewayDevice } from '../../../adapters/device-port.js';
+import { activeInterval, nextBoundaryMs } from '../src/plan-schedule.js';
+import { targetStates } from '../src/target-state.js';
+import { evaluateWatchdog } from '../src/watchdog.js';
+
+const T0 = Date.parse('2026-07-01T15:00:00Z');
+const plan = {
+  version: 1,
+  createdAt: '2026-07-01T14:59:00Z',
+  horizonStart: '2026-07-01T15:00:00Z',
+  intervalMinutes: 5,
+  sites: [
+    {
+      siteId: 's1',
+      intervals: [0, 1].map((i) => ({
+        startsAt: new Date(T0 + i * 300_000).toISOString(),
+        asicGroups: [{ groupId: 'g', unitsOn: i === 0 ? 100 : 25, powerTargetKw: 0 }],
+        gpuPools: [],
+        sitePowerKw: 1,
+      })),
+      ladder: [],
+    },
+  ],
+  solver: { mode: 'heuristic', status: 'ok', objectiveUsd: 0, solveMs: 0 },
+} as Plan;
+
+describe('plan schedule', () => {
+  it('switches interval exactly at the boundary and ends with the last interval', () => {
+    expect(activeInterval(plan, 's1', T0 - 1)).toBeUndefined();
+    expect(activeInterval(plan, 's1', T0)?.index).toBe(0);
+    expect(activeInterval(plan, 's1', T0 + 299_999)?.index).toBe(0);
+    expect(activeInterval(plan, 's1', T0 + 300_000)?.index).toBe(1);
+    expect(activeInterval(plan, 's1', T0 + 600_000)).toBeUndefined();
+    expect(nextBoundaryMs(plan, 's1', T0 + 10)).toBe(T0 + 300_000);
+  });
+});
+
+describe('watchdog', () => {
+  const base = { lastHeartbeatMs: 0, heartbeatTimeoutMs: 30_000, planActive: true };
+  it('falls back once the heartbeat is older than the timeout, not before', () => {
+    expect(evaluateWatchdog({ ...base, nowMs: 30_000 })).toEqual({ fallback: false });
+    expect(evaluateWatchdog({ ...base, nowMs: 30_001 })).toEqual({ fallback: true, reason: 'heartbeat-missing' });
+  });
+  it('falls back when no plan interval is in force', () => {
+    expect(evaluateWatchdog({ ...base, nowMs: 1, planActive: false })).toEqual({
+      fallback: true,
+      reason: 'no-active-plan',
+    });
+  });
+});
+
+describe('target states', () => {
+  const devices: GatewayDevice[] = ['d3', 'd1', 'd2', 'd4'].map((id) => ({
+    id,
+    kind: 'asic',
+    groupId: 'g',
+    address: '127.0.0.1',
+    port: 4028,
+  }));
+  it('keeps the plan share of the gateway’s own devices on, first by id, and never a held device', () => {
+    const interval = activeInterval(plan, 's1', T0 + 300_000)!.interval;
+    const targets = targetStates({
+      devices,
+      mode: 'plan',
+      interval,
+      unitsPerGroup: new Map([['g', 100]]),
+      held: new Set(['d1']),
+    });
+    expect(Object.fromEntries(targets)).toEqual({ d1: false, d2: false, d3: false, d4: false });
+    const all = targetStates({ devices, mode: 'plan', interval, unitsPerGroup: new Map([['g', 50]]), held: new Set() });
+    expect([...all].filter(([, on]) => on).map(([id]) => id)).toEqual(['d1', 'd2']);
+  });
+  it('turns every ASIC off in curtail-asics mode', () => {
+    const targets = targetStates({ devices, mode: 'curtail-asics', unitsPerGroup: new Map(), held: new Set() });
+    expect([...targets.values()].every((on) => !on)).toBe(true);
+  });
+});
