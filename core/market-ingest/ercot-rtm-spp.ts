@@ -54,7 +54,8 @@ function intervalStartMs(
 }
 
 export function parseRtmSettlementPointPrices(text: string, source: string): SettlementPointPrice[] {
-  const table = parseCsv(text, source);
+  // ERCOT quotes every field ("11/28/2026","14",...); no field holds a comma, so the quotes can simply go.
+  const table = parseCsv(text.replaceAll('"', ''), source);
   const col = (name: string) => columnIndex(table, name, source);
   const [date, hour, interval, name, type, price, dst] = [
     'DeliveryDate',

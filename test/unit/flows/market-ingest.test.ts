@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import { ERCOT_SHARED_PRICE_COLUMNS } from '../../../core/market-data/series.js';
+import { latestPrices, parseRtmSettlementPointPrices } from '../../../core/market-ingest/ercot-rtm-spp.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { marketSnapshotSchema } from '../../../core/model/market.js';
+import { fixedClock } from '../../../core/support/clock.js';
+import { scenarioSchema } from '../../../core/synthetic/scenario.js';
+import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
+import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
+import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
+import type { MarketDataSource, MarketSnapshotStore } from '../../../functions/market/ports.js';
+import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
+
+const FIXTURES = path.join(process.cwd(), 'test', 'unit', 'flows', 'fixtures');
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
+
+const nonPrice: MarketDataSource = {
+  name: 'fixed',
+  snapshotAt: async (atMs) => ({
+    at: new Date(atMs).toISOString(),
+    intervalMinutes: 15,
+    prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 0 }],
+    hashprice: {
+      hashpriceUsdPerThDay: 0.05,
+      btcPriceUsd: 95_000,
+      difficulty: 1.1e14,
+      subsidyBtc: 3.125,
+      feesBtcPerDay: 18,
+    },
+    gpuSpotUsdPerGpuHour: 2.1,
+    gridEvents: [],
+  }),
+};
+
+describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
+  it('parses a report in the NP6-905-CD layout into interval-start instants in UTC', () => {
+    // Act
+    const prices = parseRtmSettlementPointPrices(fixture('np6-905-cd_rtm_spp_20261128_1430.csv'), 'rtm-spp');
+
+    // Assess: hour ending 15, interval 3 is 14:30 Central standard time, 20:30 UTC.
+    expect(prices).toHaveLength(13);
+    expect(prices.find((p) => p.settlementPoint === 'HB_WEST')).toEqual({
+      intervalStartMs: Date.parse('2026-11-28T20:30:00Z'),
+      settlementPoint: 'HB_WEST',
+      type: 'HU',
+      priceUsdPerMwh: 18.73,
+    });
+    expect(prices.find((p) => p.settlementPoint === 'HB_PAN')?.priceUsdPerMwh).toBe(-4.12);
+  });
+
+  it('keeps the two occurrences of the repeated fall-back hour an hour apart', () => {
+    // Act
+    const [first, repeated] = parseRtmSettlementPointPrices(
+      fixture('np6-905-cd_rtm_spp_20261101_fallback.csv'),
+      'fallback',
+    );
+
+    // Assess: 01:45 CDT (06:45 UTC) and 01:00 CST (07:00 UTC).
+    expect(new Date(first!.intervalStartMs).toISOString()).toBe('2026-11-01T06:45:00.000Z');
+    expect(new Date(repeated!.intervalStartMs).toISOString()).toBe('2026-11-01T07:00:00.000Z');
+  });
+
+  it('names the line and column of a malformed row', () => {
+    // Prepare
+    const broken = fixture('np6-905-cd_rtm_spp_20261128_1430.csv').replace('"18.73"', '"n/a"');
+
+    // Act / Assess
+    expect(() => parseRtmSettlementPointPrices(broken, 'rtm-spp')).toThrow(
+      /rtm-spp: line 8, column "SettlementPointPrice"/,
+    );
+  });
+
+  it('picks the newest interval of the wanted settlement points', () => {
+    // Act
+    const latest = latestPrices(parseRtmSettlementPointPrices(fixture('np6-905-cd_rtm_spp_20261128_1430.csv'), 'x'), [
+      'HB_WEST',
+      'HB_SOUTH',
+    ]);
+
+    // Assess
+    expect([...(latest?.byNode ?? [])]).toEqual([
+      ['HB_SOUTH', 25.02],
+      ['HB_WEST', 18.73],
+    ]);
+  });
+
+  it('builds a valid snapshot from the report and the non-price source', async () => {
+    // Prepare
+    const source = new ErcotRtmMarketSource({
+      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      nodes: ['HB_WEST', 'HB_SOUTH', 'HB_NORTH'],
+      nonPrice,
+    });
+
+    // Act
+    const snapshot = await source.snapshotAt(Date.parse('2026-11-28T20:40:00Z'));
+
+    // Assess
+    expect(marketSnapshotSchema.safeParse(snapshot).success).toBe(true);
+    expect(snapshot.at).toBe('2026-11-28T20:30:00.000Z');
+    expect(snapshot.prices).toHaveLength(3);
+    expect(snapshot.hashprice.hashpriceUsdPerThDay).toBe(0.05);
+  });
+
+  it('refuses a report that lacks a wanted settlement point', async () => {
+    // Prepare
+    const source = new ErcotRtmMarketSource({
+      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      nodes: ['HB_WEST', 'HB_NOWHERE'],
+      nonPrice,
+    });
+
+    // Act / Assess
+    await expect(source.snapshotAt(Date.now())).rejects.toThrow(/lacks HB_NOWHERE/);
+  });
+});
+
+describe('CSV market source', () => {
+  it('replays the interval containing the instant, with that day’s hashprice', async () => {
+    // Prepare
+    const files: Record<string, string> = { 'west.csv': fixture('hb_west_rt.csv'), 'hp.csv': fixture('hashprice.csv') };
+    const source = new CsvMarketSource({
+      reader: { readText: async (key) => files[key]! },
+      priceKeys: { HB_WEST: 'west.csv' },
+      priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
+      hashpriceKey: 'hp.csv',
+      gpuSpotUsdPerGpuHour: 2,
+    });
+
+    // Act: 06:40 Central on 2025-01-10 is 12:40 UTC, inside the 06:30 interval.
+    const snapshot = await source.snapshotAt(Date.parse('2025-01-10T12:40:00Z'));
+
+    // Assess
+    expect(marketSnapshotSchema.safeParse(snapshot).success).toBe(true);
+    expect(snapshot).toMatchObject({
+      at: '2025-01-10T12:30:00.000Z',
+      prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 112 }],
+      hashprice: { hashpriceUsdPerThDay: 0.0563, feesBtcPerDay: 0 },
+    });
+  });
+});
+
+describe('market ingestion', () => {
+  it('stores the snapshot in force now and reports it', async () => {
+    // Prepare
+    const stored: MarketSnapshot[] = [];
+    const store: MarketSnapshotStore = { put: async (s) => void stored.push(s), latest: async () => stored.at(-1) };
+    const ingested: string[] = [];
+
+    // Act
+    const result = await ingestMarketSnapshot({
+      source: nonPrice,
+      store,
+      metrics: { snapshotIngested: (_s, name) => void ingested.push(name) },
+      clock: fixedClock(Date.parse('2026-11-28T12:00:00Z')),
+    });
+
+    // Assess
+    expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1 });
+    expect(stored).toHaveLength(1);
+    expect(ingested).toEqual(['fixed']);
+  });
+});
+
+describe('synthetic market source', () => {
+  const options = () => ({
+    calibration: loadCalibration(),
+    scenario: scenarioSchema.parse({
+      name: 'ingest-test',
+      description: 'two days',
+      start: '2026-01-05T06:00:00Z',
+      days: 2,
+    }),
+    fleet: referenceFleet,
+    seed: 11,
+  });
+
+  it('gives the same snapshot for the same seed and instant, whatever was asked before', async () => {
+    // Prepare
+    const walked = new SyntheticMarketSource(options());
+    const direct = new SyntheticMarketSource(options());
+    const atMs = Date.parse('2026-01-06T12:07:00Z');
+
+    // Act
+    await walked.snapshotAt(Date.parse('2026-01-06T20:00:00Z'));
+    const [a, b] = [await walked.snapshotAt(atMs), await direct.snapshotAt(atMs)];
+
+    // Assess
+    expect(a).toEqual(b);
+    expect(a.at).toBe('2026-01-06T12:00:00Z');
+    expect(marketSnapshotSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('refuses an instant outside the scenario', async () => {
+    // Prepare
+    const source = new SyntheticMarketSource(options());
+
+    // Act / Assess
+    await expect(source.snapshotAt(Date.parse('2026-01-01T00:00:00Z'))).rejects.toThrow(/starts at/);
+    await expect(source.snapshotAt(Date.parse('2026-01-09T00:00:00Z'))).rejects.toThrow(/ends before/);
+  });
+});
