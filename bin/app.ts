@@ -23,13 +23,22 @@ export function buildApp(app: App): HcpStacks {
 
   const data = new DataStack(app, `${prefix}-Data`, { env });
   const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table });
-  const iot = new IotStack(app, `${prefix}-Iot`, { env, siteIds: context.sites, telemetrySink: context.telemetrySink });
+  const iot = new IotStack(app, `${prefix}-Iot`, {
+    env,
+    siteIds: context.sites,
+    telemetrySink: context.telemetrySink,
+    table: data.table,
+  });
   const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,
     api: api.restApi,
-    functions: [...api.functions, ...control.functions],
+    functions: [...api.functions, ...control.functions, ...iot.functions],
     stateMachines: control.stateMachines,
+    switchFlow: control.switchFlow,
+    optimizeFlow: control.optimizeFlow,
+    deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
+    siteIds: context.sites,
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });
 
