@@ -1,29 +1,75 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
+import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { TelemetrySink } from './constructs/telemetry-sink.js';
 
 export interface IotStackProps extends StackProps {
   /** One IoT thing (the site gateway's Greengrass core) per site; the thing name is the site id. */
   readonly siteIds: readonly string[];
   readonly telemetrySink: 'timestream';
+  /** The platform table: latest gateway and device state for the API. */
+  readonly table: ITable;
 }
 
-/** Site gateways: their things, the thing group deployments target, the gateway policy and the telemetry rule. */
+/** Thing type of every site gateway; its searchable attribute finds a gateway by site in the registry. */
+export const GATEWAY_THING_TYPE = 'hcp-site-gateway';
+
+/**
+ * Site gateways: the thing type, one thing per site and the thing group deployments target, the gateway policy, and
+ * the telemetry paths (site-level into Timestream, per-device through a queue, latest state into the table).
+ *
+ * Certificates are not created here: a stack would have to hand out the private key, and a key in a template or an
+ * output is a secret in the wrong place. Each gateway gets its own X.509 certificate out of band, by one of:
+ * - Greengrass fleet provisioning by claim: the gateway image carries a short-lived claim certificate; at first boot
+ *   it calls CreateKeysAndCertificate (the private key never leaves the device) and RegisterThing with a provisioning
+ *   template that names the thing after the site, attaches the gateway policy and adds it to the thing group;
+ * - or, for a handful of sites, `aws iot create-keys-and-certificate` run on the gateway itself, then
+ *   `attach-policy` (this stack's policy), `attach-thing-principal` (the site's thing) and `add-thing-to-thing-group`.
+ * The policy's `iot:Connection.Thing.IsAttached` condition refuses any certificate not attached to its thing, so a
+ * certificate provisioned for one site cannot connect as another.
+ */
 export class IotStack extends Stack {
   readonly thingGroup: iot.CfnThingGroup;
+  readonly thingType: iot.CfnThingType;
   readonly telemetry: TelemetrySink;
+  readonly functions: IFunction[];
+  readonly deadLetterQueues: sqs.IQueue[];
 
   constructor(scope: Construct, id: string, props: IotStackProps) {
     super(scope, id, props);
+    this.thingType = new iot.CfnThingType(this, 'GatewayType', {
+      thingTypeName: GATEWAY_THING_TYPE,
+      thingTypeProperties: {
+        thingTypeDescription: 'HCP site gateway (Greengrass v2 core); the thing name is the site id',
+        searchableAttributes: ['siteId'],
+      },
+    });
     this.thingGroup = new iot.CfnThingGroup(this, 'Gateways', {
       thingGroupProperties: { thingGroupDescription: 'HCP site gateways (Greengrass v2 cores)' },
     });
     for (const siteId of props.siteIds) {
-      new iot.CfnThing(this, `Thing-${siteId}`, { thingName: siteId });
+      const thing = new iot.CfnThing(this, `Thing-${siteId}`, {
+        thingName: siteId,
+        attributePayload: { attributes: { siteId } },
+      });
+      // CloudFormation's AWS::IoT::Thing has no ThingTypeName; the type is attached at provisioning (see above).
+      thing.node.addDependency(this.thingType);
     }
     new GatewayPolicy(this, 'GatewayPolicy');
     this.telemetry = new TelemetrySink(this, 'Telemetry');
+    const devices = new DeviceTelemetry(this, 'DeviceTelemetry', {
+      table: props.table,
+      database: this.telemetry.database,
+      timestreamTable: this.telemetry.table,
+    });
+    const latest = new LatestStateRule(this, 'LatestState', { table: props.table });
+    this.functions = [devices.function.fn];
+    this.deadLetterQueues = [...devices.deadLetterQueues, latest.deadLetterQueue];
   }
 }

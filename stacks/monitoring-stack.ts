@@ -6,21 +6,43 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { referenceFleet } from '../core/fleet/reference-fleet.js';
+import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertools-telemetry-metrics.js';
+import { hcpMetrics, OpsDashboard } from './constructs/ops-dashboard.js';
+
+const marketNodesOf = (siteIds: readonly string[]) => [
+  ...new Set(referenceFleet.sites.filter((s) => siteIds.includes(s.id)).map((s) => s.marketNode)),
+];
 
 export interface MonitoringStackProps extends StackProps {
   readonly api: apigw.RestApi;
   readonly functions: readonly IFunction[];
   readonly stateMachines: readonly IStateMachine[];
+  /** The switching flow: its timeouts are the "stuck switch" alarm. @default none */
+  readonly switchFlow?: IStateMachine;
+  /** The dispatch flow: no success for three intervals is the "dispatch stalled" alarm. @default none */
+  readonly optimizeFlow?: IStateMachine;
+  /** Every dead-letter queue of the platform's async paths. @default none */
+  readonly deadLetterQueues?: readonly sqs.IQueue[];
+  /** Sites whose telemetry must keep arriving. @default none */
+  readonly siteIds?: readonly string[];
+  /** Settlement points charted on the dashboard. @default the reference fleet's nodes of `siteIds` */
+  readonly marketNodes?: readonly string[];
   /** On-call address. @default no subscription */
   readonly alarmEmail?: string;
 }
 
-/** One operations dashboard and the alarms that page: API errors and latency, Lambda errors, failed flows. */
+/**
+ * The operations dashboard and the alarms that page, into one encrypted SNS topic: API 5xx and latency, Lambda errors,
+ * failed and stuck flows, failed switches, dead letters, and sites whose telemetry stopped.
+ */
 export class MonitoringStack extends Stack {
   readonly alarmTopic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -28,47 +50,73 @@ export class MonitoringStack extends Stack {
     this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.alarmTopic);
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number) => {
+    const alarm = (
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      options: Partial<cloudwatch.AlarmProps> = {},
+    ) => {
       const created = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...options,
       });
       created.addAlarmAction(notify);
+      this.alarms.push(created);
       return created;
     };
 
     const period = Duration.minutes(5);
-    const api5xx = props.api.metricServerError({ period, statistic: 'Sum' });
-    const apiLatency = props.api.metricLatency({ period, statistic: 'p99' });
-    const alarms = [alarm('Api5xx', api5xx, 1), alarm('ApiLatencyP99', apiLatency, 2000)];
+    alarm('Api5xx', props.api.metricServerError({ period, statistic: 'Sum' }), 1);
+    alarm('ApiLatencyP99', props.api.metricLatency({ period, statistic: 'p99' }), 2000);
     props.functions.forEach((fn, i) => {
-      alarms.push(alarm(`LambdaErrors${i}`, fn.metricErrors({ period, statistic: 'Sum' }), 1));
+      alarm(`LambdaErrors${i}`, fn.metricErrors({ period, statistic: 'Sum' }), 1);
     });
     props.stateMachines.forEach((machine, i) => {
-      alarms.push(alarm(`FlowFailed${i}`, machine.metricFailed({ period, statistic: 'Sum' }), 1));
-      alarms.push(alarm(`FlowTimedOut${i}`, machine.metricTimedOut({ period, statistic: 'Sum' }), 1));
+      alarm(`FlowFailed${i}`, machine.metricFailed({ period, statistic: 'Sum' }), 1);
+      alarm(`FlowTimedOut${i}`, machine.metricTimedOut({ period, statistic: 'Sum' }), 1);
     });
+    alarm('SwitchFailed', hcpMetrics.switchFailed(), 1, {
+      alarmDescription: 'A site switch failed and the site was put in safe mode (SwitchFlow compensation ran).',
+    });
+    if (props.switchFlow) {
+      alarm('SwitchStuck', props.switchFlow.metricTimedOut({ period, statistic: 'Sum' }), 1, {
+        alarmDescription: 'A SwitchFlow ran past its own timeout: its site lock lapses by TTL, check the site.',
+      });
+    }
+    if (props.optimizeFlow) {
+      alarm('DispatchStalled', props.optimizeFlow.metricSucceeded({ period, statistic: 'Sum' }), 1, {
+        alarmDescription: 'No dispatch run succeeded for 15 minutes: sites hold their last plan.',
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+    (props.deadLetterQueues ?? []).forEach((queue, i) => {
+      alarm(`DeadLetters${i}`, queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 1, {
+        alarmDescription: 'Messages an async path could not deliver are waiting in a dead-letter queue.',
+      });
+    });
+    for (const siteId of props.siteIds ?? []) {
+      alarm(`TelemetryMissing-${siteId}`, hcpMetrics.site(TELEMETRY_METRIC_NAMES.sitePower, siteId, 'SampleCount'), 1, {
+        alarmDescription: `No telemetry from ${siteId} for 15 minutes: the gateway or its uplink is down.`,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Operations', { defaultInterval: Duration.hours(6) });
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'API 5xx', left: [api5xx], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'API latency p99 (ms)', left: [apiLatency], width: 8 }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 8 }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Lambda errors',
-        left: props.functions.map((fn) => fn.metricErrors({ period, statistic: 'Sum' })),
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Flows failed / timed out',
-        left: props.stateMachines.flatMap((m) => [m.metricFailed({ period }), m.metricTimedOut({ period })]),
-        width: 12,
-      }),
-    );
+    this.dashboard = new OpsDashboard(this, 'Operations', {
+      siteIds: props.siteIds ?? [],
+      marketNodes: props.marketNodes ?? marketNodesOf(props.siteIds ?? []),
+      api: props.api,
+      functions: props.functions,
+      stateMachines: props.stateMachines,
+      deadLetterQueues: props.deadLetterQueues ?? [],
+      alarms: this.alarms,
+    }).dashboard;
   }
 }

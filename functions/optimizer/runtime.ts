@@ -4,9 +4,11 @@ import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-stor
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { metrics } from '../shared/powertools.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { LadderSolver } from './adapters/ladder-solver.js';
+import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
 import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
 
@@ -26,6 +28,7 @@ export function optimizeSteps(): OptimizeSteps {
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new LadderSolver(),
     clock: systemClock,
+    metrics: new PowertoolsPlanMetrics(metrics),
   });
   return steps;
 }

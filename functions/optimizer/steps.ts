@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Plan } from '../../core/model/plan.js';
 import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
@@ -18,6 +19,8 @@ export interface OptimizeStepDeps {
   readonly drafts: PlanDraftStore;
   readonly solver: PlanSolver;
   readonly clock: Clock;
+  /** Planned site power of the interval in force, for plan-versus-actual. @default none */
+  readonly metrics?: { planSaved(plan: Plan, atMs: number): void };
 }
 
 export const OPTIMIZE_ERRORS = {
@@ -68,6 +71,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
       }
       const switches = sitesToSwitch(previous, plan, deps.clock.nowMs());
+      deps.metrics?.planSaved(plan, deps.clock.nowMs());
       return { planVersion: plan.version, switches, switchCount: switches.length };
     },
   };

@@ -1,0 +1,87 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as timestream from 'aws-cdk-lib/aws-timestream';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import { HcpFunction } from './hcp-function.js';
+import { acknowledge } from './nag.js';
+import { grantTableItems } from './table-access.js';
+
+export interface DeviceTelemetryProps {
+  readonly table: ITable;
+  readonly database: timestream.CfnDatabase;
+  readonly timestreamTable: timestream.CfnTable;
+}
+
+/**
+ * Per-device telemetry. IoT SQL cannot unnest the batch's `metrics` array into one row per device, so this path has
+ * code in it: the rule puts each batch on a queue (no Lambda in the ingestion hop, buffered, dead-lettered), and a
+ * Lambda writes one Timestream record per device sample, the latest state of each device for the API, and the site's
+ * power split and revenue metrics. The site-level rule (TelemetrySink) stays Lambda-free, so the fleet's power keeps
+ * reaching Timestream even if this path stalls.
+ */
+export class DeviceTelemetry extends Construct {
+  readonly function: HcpFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueues: sqs.IQueue[];
+
+  constructor(scope: Construct, id: string, props: DeviceTelemetryProps) {
+    super(scope, id);
+    const consumerDlq = new DeadLetterQueue(this, 'ConsumerDlq').queue;
+    const ruleDlq = new DeadLetterQueue(this, 'RuleDlq').queue;
+    this.deadLetterQueues = [consumerDlq, ruleDlq];
+    const timeout = Duration.seconds(60);
+    this.queue = new sqs.Queue(this, 'Batches', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the consumer's timeout (AWS guidance for Lambda event sources).
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: consumerDlq, maxReceiveCount: 5 },
+    });
+
+    this.function = new HcpFunction(this, 'Fn', {
+      entry: 'functions/telemetry/device-metrics.ts',
+      serviceName: 'hcp-telemetry',
+      memorySizeMb: 512,
+      timeout,
+      environment: {
+        TELEMETRY_DATABASE: props.database.ref,
+        TELEMETRY_TABLE: props.timestreamTable.attrName,
+      },
+    });
+    grantTableItems(this.function.fn, props.table);
+    this.function.fn.addEnvironment('TABLE_NAME', props.table.tableName);
+    this.function.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['timestream:WriteRecords'], resources: [props.timestreamTable.attrArn] }),
+    );
+    this.function.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+    );
+    this.function.fn.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+
+    const role = new iam.Role(this, 'RuleRole', { assumedBy: new iam.ServicePrincipal('iot.amazonaws.com') });
+    this.queue.grantSendMessages(role);
+    ruleDlq.grantSendMessages(role);
+    new iot.CfnTopicRule(this, 'Rule', {
+      topicRulePayload: {
+        description: 'Telemetry batches onto the per-device ingestion queue',
+        awsIotSqlVersion: '2016-03-23',
+        sql: "SELECT * FROM 'hcp/v1/sites/+/telemetry' WHERE siteId = topic(4)",
+        ruleDisabled: false,
+        actions: [{ sqs: { queueUrl: this.queue.queueUrl, roleArn: role.roleArn, useBase64: false } }],
+        errorAction: { sqs: { queueUrl: ruleDlq.queueUrl, roleArn: role.roleArn, useBase64: false } },
+      },
+    });
+    acknowledge(
+      this.function.fn.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'timestream:DescribeEndpoints and X-Ray have no resource-level permissions.',
+    );
+  }
+}
