@@ -7,8 +7,26 @@ import { siteIdSchema } from '../../../../core/support/schema.js';
  * The SwitchAgent's configuration: the recipe's DefaultConfiguration merged with the deployment's, parsed once at
  * start-up. Defaults here equal the recipe's, so the local platform and tests can pass only what differs.
  */
+const topicSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^#+]+$/, 'an exact topic, no wildcards');
+
 export const switchAgentConfigSchema = z.strictObject({
   siteId: siteIdSchema,
+  /** Overrides of the site topics (core/messages/topics.ts); the recipe scopes them by thing name (= site id). */
+  topics: z
+    .strictObject({
+      commands: topicSchema.optional(),
+      acks: topicSchema.optional(),
+      heartbeat: topicSchema.optional(),
+      /** Local pub/sub: a meter or relay on the site LAN publishes frequency, price and DR instructions here. */
+      grid: topicSchema.optional(),
+      /** The market node's signals relayed by the cloud; the site model's node when omitted. */
+      market: topicSchema.optional(),
+    })
+    .default({}),
   /** The cloud must send a heartbeat (or a command) at least this often, or the site falls back to `defaultMode`. */
   heartbeatTimeoutMs: z.number().int().positive().default(120_000),
   /** ASIC load is the interruptible load: shedding it cannot overload the interconnect or break inference. */

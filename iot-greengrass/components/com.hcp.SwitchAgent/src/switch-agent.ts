@@ -1,7 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../../../core/messages/command.js';
 import { type GridSignal, gridSignalSchema, UNDER_FREQUENCY_TRIP_HZ } from '../../../../core/messages/grid-signal.js';
-import { siteTopic } from '../../../../core/messages/topics.js';
+import { marketTopic, siteTopic } from '../../../../core/messages/topics.js';
 import type { LadderRung, Plan } from '../../../../core/model/plan.js';
 import type { Site } from '../../../../core/model/site.js';
 import type { Clock } from '../../../../core/support/clock.js';
@@ -92,15 +92,22 @@ export class SwitchAgent {
   /** Loads the saved state, subscribes, re-sends acks a restart left pending and applies the current targets. */
   static async start(deps: SwitchAgentDeps, options: { readonly autoTick?: boolean } = {}): Promise<SwitchAgent> {
     const agent = new SwitchAgent(deps);
-    const { siteId } = deps.config;
+    const { siteId, topics } = deps.config;
     const { messaging } = deps;
-    await messaging.subscribe('cloud', siteTopic(siteId, 'commands'), (_t, payload) => {
+    await messaging.subscribe('cloud', topics.commands ?? siteTopic(siteId, 'commands'), (_t, payload) => {
       void agent.handleCommand(payload.toString('utf8'));
     });
-    await messaging.subscribe('cloud', siteTopic(siteId, 'heartbeat'), () => agent.heartbeat());
-    await messaging.subscribe('local', siteTopic(siteId, 'grid'), (_t, payload) => {
+    await messaging.subscribe('cloud', topics.heartbeat ?? siteTopic(siteId, 'heartbeat'), () => agent.heartbeat());
+    await messaging.subscribe('local', topics.grid ?? siteTopic(siteId, 'grid'), (_t, payload) => {
       void agent.handleGridSignalText(payload.toString('utf8'));
     });
+    const market = topics.market ?? (deps.site ? marketTopic(deps.site.marketNode) : undefined);
+    if (market) {
+      // Market-wide price and frequency for the site's settlement point, relayed by the cloud.
+      await messaging.subscribe('cloud', market, (_t, payload) => {
+        void agent.handleGridSignalText(payload.toString('utf8'));
+      });
+    }
     for (const ack of agent.pendingAcks) agent.publishAck(ack);
     await agent.tick();
     if (options.autoTick ?? true) {
@@ -367,7 +374,12 @@ export class SwitchAgent {
 
   private publishAck(ack: Ack): void {
     this.deps.messaging
-      .publish('cloud', siteTopic(this.deps.config.siteId, 'acks'), JSON.stringify(ack), 1)
+      .publish(
+        'cloud',
+        this.deps.config.topics.acks ?? siteTopic(this.deps.config.siteId, 'acks'),
+        JSON.stringify(ack),
+        1,
+      )
       .then(() => {
         this.pendingAcks = this.pendingAcks.filter((a) => a !== ack);
         if (!this.stopped) this.persist();

@@ -5,6 +5,13 @@ import { idSchema, siteIdSchema } from '../../../../core/support/schema.js';
 export const telemetryConfigSchema = z.strictObject({
   siteId: siteIdSchema,
   gatewayId: idSchema,
+  /** The telemetry topic; `hcp/v1/sites/{siteId}/telemetry` when omitted. */
+  topic: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^#+]+$/, 'an exact topic, no wildcards')
+    .optional(),
   pollPeriodMs: z.number().int().positive().default(10_000),
   /** The contract caps a batch at 5000 metrics; larger sites send several batches per poll. */
   maxMetricsPerBatch: z.number().int().positive().max(5000).default(5000),

@@ -103,7 +103,7 @@ export class TelemetryAgent {
       // Yield first: a synchronous pass would clear `flushing` before it is assigned.
       await Promise.resolve();
       try {
-        const topic = siteTopic(this.deps.config.siteId, 'telemetry');
+        const topic = this.deps.config.topic ?? siteTopic(this.deps.config.siteId, 'telemetry');
         for (let head = this.spool.peek(); head && !this.stopped; head = this.spool.peek()) {
           if (!this.deps.messaging.isConnected()) return;
           this.inFlightSeq = head.seq;

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { siteIdSchema } from '../../core/support/schema.js';
+import type { GatewayDevice } from './device-port.js';
+import { connectGreengrassPort } from './messaging/greengrass-ipc.js';
+import { connectMqttPort } from './messaging/mqtt-client.js';
+import type { MessagingPort } from './messaging/port.js';
+
+/**
+ * What a component process reads from its environment, once, at start-up. The recipe's lifecycle sets these from the
+ * component configuration; Greengrass sets AWS_IOT_THING_NAME, which is the site id (see stacks/iot-stack.ts).
+ */
+const envSchema = z.object({
+  HCP_SITE_ID: siteIdSchema.optional(),
+  AWS_IOT_THING_NAME: siteIdSchema.optional(),
+  /** JSON array of `{ id, kind, groupId, address, port }`: the site's device inventory. */
+  HCP_DEVICES_FILE: z.string().min(1),
+  HCP_STATE_DIR: z.string().min(1),
+  /** The component's configuration object, as JSON (the recipe interpolates `{configuration:/…}`). */
+  HCP_CONFIG: z.string().default('{}'),
+  HCP_MESSAGING: z.enum(['greengrass-ipc', 'mqtt']).default('greengrass-ipc'),
+  HCP_MQTT_URL: z.string().optional(),
+});
+
+const devicesSchema = z.array(
+  z.object({
+    id: z.string().min(1),
+    kind: z.enum(['asic', 'gpu']),
+    groupId: z.string().min(1),
+    address: z.string().min(1),
+    port: z.number().int().positive(),
+  }),
+);
+
+export interface ComponentRuntime {
+  readonly siteId: string;
+  readonly devices: GatewayDevice[];
+  readonly stateDir: string;
+  readonly config: Record<string, unknown>;
+  readonly messaging: MessagingPort;
+}
+
+/** Parses the environment and connects the messaging port; exits with a message naming the bad variable. */
+export async function componentRuntime(component: string, env = process.env): Promise<ComponentRuntime> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${component}: environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const siteId = e.HCP_SITE_ID ?? e.AWS_IOT_THING_NAME;
+  if (!siteId) throw new Error(`${component}: HCP_SITE_ID or AWS_IOT_THING_NAME must name the site`);
+  const devices = devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8')));
+  // The recipe scopes topics by {iot:thingName}; the nucleus fills it only with interpolateComponentConfiguration on.
+  const config = z
+    .record(z.string(), z.unknown())
+    .parse(JSON.parse(e.HCP_CONFIG.replaceAll('{iot:thingName}', siteId)));
+  let messaging: MessagingPort;
+  if (e.HCP_MESSAGING === 'mqtt') {
+    if (!e.HCP_MQTT_URL) throw new Error(`${component}: HCP_MQTT_URL is required with HCP_MESSAGING=mqtt`);
+    messaging = await connectMqttPort({ url: e.HCP_MQTT_URL, clientId: `${siteId}-${component}` });
+  } else {
+    messaging = await connectGreengrassPort();
+  }
+  return { siteId, devices, stateDir: e.HCP_STATE_DIR, config, messaging };
+}
+
+/** Stops cleanly on SIGTERM (Greengrass stops a component with it) and exits non-zero on a fatal error. */
+export function runUntilStopped(component: string, start: () => Promise<{ stop(): Promise<void> }>): void {
+  start()
+    .then((running) => {
+      const stop = () => {
+        running.stop().finally(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${component}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
+import { LuxosDriver } from '../../../adapters/asic/luxos-driver.js';
+import { driverByKind } from '../../../adapters/device-port.js';
+import { execTransport, NvidiaSmiDriver } from '../../../adapters/gpu/nvidia-smi.js';
+import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
+import { switchAgentConfigSchema } from './config.js';
+import { SwitchAgent } from './switch-agent.js';
+
+/** com.hcp.SwitchAgent's process on a Greengrass core: configuration from the recipe, state in the work directory. */
+runUntilStopped('com.hcp.SwitchAgent', async () => {
+  const runtime = await componentRuntime('com.hcp.SwitchAgent');
+  const { nvidiaSmiCommand, ...rest } = runtime.config as { nvidiaSmiCommand?: string[] };
+  const config = switchAgentConfigSchema.parse({ ...rest, siteId: runtime.siteId });
+  const log = (event: string, detail: Record<string, unknown>) =>
+    process.stdout.write(`${JSON.stringify({ component: 'com.hcp.SwitchAgent', event, ...detail })}\n`);
+  return SwitchAgent.start({
+    config,
+    devices: runtime.devices,
+    driver: driverByKind({
+      asic: new LuxosDriver(),
+      gpu: new NvidiaSmiDriver(execTransport(nvidiaSmiCommand ? { command: nvidiaSmiCommand } : {})),
+    }),
+    messaging: runtime.messaging,
+    clock: { nowMs: () => Date.now() },
+    stateFile: path.join(runtime.stateDir, 'state.json'),
+    site: referenceFleet.sites.find((s) => s.id === runtime.siteId),
+    log,
+  });
+});

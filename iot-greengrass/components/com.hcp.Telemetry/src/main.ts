@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { LuxosDriver } from '../../../adapters/asic/luxos-driver.js';
+import { driverByKind } from '../../../adapters/device-port.js';
+import { execTransport, NvidiaSmiDriver } from '../../../adapters/gpu/nvidia-smi.js';
+import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
+import { telemetryConfigSchema } from './config.js';
+import { TelemetryAgent } from './telemetry-agent.js';
+
+/** com.hcp.Telemetry's process on a Greengrass core: polls, batches and spools under the component's work directory. */
+runUntilStopped('com.hcp.Telemetry', async () => {
+  const runtime = await componentRuntime('com.hcp.Telemetry');
+  const { nvidiaSmiCommand, ...rest } = runtime.config as { nvidiaSmiCommand?: string[] };
+  const config = telemetryConfigSchema.parse({ ...rest, siteId: runtime.siteId, gatewayId: runtime.siteId });
+  const agent = new TelemetryAgent({
+    config,
+    devices: runtime.devices,
+    driver: driverByKind({
+      asic: new LuxosDriver(),
+      gpu: new NvidiaSmiDriver(execTransport(nvidiaSmiCommand ? { command: nvidiaSmiCommand } : {})),
+    }),
+    messaging: runtime.messaging,
+    clock: { nowMs: () => Date.now() },
+    spoolDir: path.join(runtime.stateDir, 'spool'),
+  });
+  agent.start();
+  return {
+    stop: async () => {
+      await agent.stop();
+      await runtime.messaging.close();
+    },
+  };
+});

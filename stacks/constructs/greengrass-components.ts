@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { BundlingOutput, DockerImage, Stack, Token } from 'aws-cdk-lib';
+import * as greengrass from 'aws-cdk-lib/aws-greengrassv2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iot from 'aws-cdk-lib/aws-iot';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import {
+  bundleComponent,
+  COMPONENTS,
+  type ComponentSpec,
+  componentDir,
+  componentVersion,
+  renderRecipe,
+} from '../../iot-greengrass/build/components.js';
+
+export type GatewayComponentName = ComponentSpec['name'];
+
+export interface GreengrassComponentsProps {
+  /** The thing group of the site gateways; the deployment targets it. */
+  readonly thingGroup: iot.CfnThingGroup;
+  /**
+   * Configuration merged over each component's recipe DefaultConfiguration in the deployment, e.g.
+   * `{ 'com.hcp.SwitchAgent': { agent: { heartbeatTimeoutMs: 60000 } } }`.
+   * @default no change to the recipes' defaults
+   */
+  readonly configuration?: Readonly<Partial<Record<GatewayComponentName, Record<string, unknown>>>>;
+  /** @default `${stackName}-gateways` */
+  readonly deploymentName?: string;
+  /** The nucleus version the deployment pins. @default '2.14.3' */
+  readonly nucleusVersion?: string;
+}
+
+/**
+ * Publishes the gateway's Greengrass components (com.hcp.SwitchAgent, com.hcp.Telemetry) and deploys them to the
+ * gateways' thing group. Each artifact is the component bundled by esbuild (iot-greengrass/build/components.ts, the
+ * same bundle `npm run build:components` makes), uploaded as an S3 asset; each recipe is the component's recipe.yaml
+ * with its artifact URI pointed at that asset. A component's version comes from its gdk-config.json: bump it when the
+ * component changes, as Greengrass refuses to publish the same version twice.
+ *
+ * The cores' token exchange role must read the artifacts: call `grantArtifactRead(role)`.
+ */
+export class GreengrassComponents extends Construct {
+  readonly componentVersions: Readonly<Record<GatewayComponentName, greengrass.CfnComponentVersion>>;
+  readonly deployment: greengrass.CfnDeployment;
+  private readonly assets: s3assets.Asset[] = [];
+
+  constructor(scope: Construct, id: string, props: GreengrassComponentsProps) {
+    super(scope, id);
+    const versions = {} as Record<GatewayComponentName, greengrass.CfnComponentVersion>;
+    for (const spec of COMPONENTS) {
+      const asset = new s3assets.Asset(this, `${spec.name}-Artifact`, {
+        path: componentDir(spec.name),
+        bundling: {
+          // Docker is only the fallback CDK requires; the local esbuild always bundles.
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:20'),
+          outputType: BundlingOutput.SINGLE_FILE,
+          local: {
+            tryBundle(outputDir) {
+              bundleComponent(spec, path.join(outputDir, spec.artifact));
+              return true;
+            },
+          },
+        },
+      });
+      this.assets.push(asset);
+      if (Token.isUnresolved(asset.s3ObjectKey)) {
+        throw new Error(`${spec.name}: the asset's object key must be known at synth to name the artifact file`);
+      }
+      // Greengrass names a downloaded artifact after the last segment of its URI: the asset's key, not ours.
+      const recipe = renderRecipe(spec.name, componentVersion(spec.name))
+        .replace(`s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${spec.artifact}`, asset.s3ObjectUrl)
+        .replace(`{artifacts:path}/${spec.artifact}`, `{artifacts:path}/${path.posix.basename(asset.s3ObjectKey)}`);
+      versions[spec.name] = new greengrass.CfnComponentVersion(this, spec.name, { inlineRecipe: recipe });
+    }
+    this.componentVersions = versions;
+
+    const components: Record<string, greengrass.CfnDeployment.ComponentDeploymentSpecificationProperty> = {
+      'aws.greengrass.Nucleus': { componentVersion: props.nucleusVersion ?? '2.14.3' },
+    };
+    for (const spec of COMPONENTS) {
+      const merge = props.configuration?.[spec.name];
+      components[spec.name] = {
+        componentVersion: versions[spec.name].attrComponentVersion,
+        ...(merge ? { configurationUpdate: { merge: JSON.stringify(merge) } } : {}),
+      };
+    }
+    this.deployment = new greengrass.CfnDeployment(this, 'Deployment', {
+      targetArn: props.thingGroup.attrArn,
+      deploymentName: props.deploymentName ?? `${Stack.of(this).stackName}-gateways`,
+      components,
+      deploymentPolicies: {
+        // A component that fails to start rolls the whole site back to the last good set.
+        failureHandlingPolicy: 'ROLLBACK',
+        // The SwitchAgent persists its state on every change, so it can be stopped for an update at any time.
+        componentUpdatePolicy: { action: 'NOTIFY_COMPONENTS', timeoutInSeconds: 60 },
+      },
+    });
+  }
+
+  /** Lets the gateways' token exchange role download the component artifacts. */
+  grantArtifactRead(grantee: iam.IGrantable): void {
+    for (const asset of this.assets) asset.grantRead(grantee);
+  }
+}

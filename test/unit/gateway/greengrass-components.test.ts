@@ -1,0 +1,49 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import { GreengrassComponents } from '../../../stacks/constructs/greengrass-components.js';
+
+describe('GreengrassComponents construct', () => {
+  // Bundling skipped: the recipes and wiring are what is under test, not esbuild.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Iot');
+  const thingGroup = new iot.CfnThingGroup(stack, 'Gateways', {});
+  new GreengrassComponents(stack, 'Components', {
+    thingGroup,
+    configuration: { 'com.hcp.SwitchAgent': { agent: { heartbeatTimeoutMs: 60_000 } } },
+  });
+  const template = Template.fromStack(stack);
+  const recipes = Object.values(template.findResources('AWS::GreengrassV2::ComponentVersion')).map((r) =>
+    JSON.stringify(r.Properties.InlineRecipe),
+  );
+
+  it('publishes both components with the version from gdk-config.json and the artifact from the asset', () => {
+    expect(recipes).toHaveLength(2);
+    for (const recipe of recipes) {
+      expect(recipe).toContain("ComponentVersion: '1.0.0'");
+      expect(recipe).not.toContain('BUCKET_NAME');
+      expect(recipe).not.toMatch(/\{artifacts:path\}\/(switch-agent|telemetry)\.cjs/);
+    }
+  });
+
+  it('names exact IPC operations and topics, never a wildcard', () => {
+    for (const recipe of recipes) {
+      expect(recipe).toContain('aws.greengrass#');
+      expect(recipe).not.toMatch(/operations:\\n\s*- '?\*/);
+      expect(recipe).not.toMatch(/resources:(\\n\s*- [^\\]*)*\\n\s*- '?\*'?\\n/);
+      expect(recipe).not.toMatch(/- hcp\/[^\\]*[#+]/);
+    }
+  });
+
+  it('deploys the components and the nucleus to the gateways’ thing group with the configuration merged', () => {
+    template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
+      TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(thingGroup), 'Arn'] },
+      Components: {
+        'aws.greengrass.Nucleus': { ComponentVersion: '2.14.3' },
+        'com.hcp.SwitchAgent': { ConfigurationUpdate: { Merge: '{"agent":{"heartbeatTimeoutMs":60000}}' } },
+        'com.hcp.Telemetry': {},
+      },
+      DeploymentPolicies: { FailureHandlingPolicy: 'ROLLBACK' },
+    });
+  });
+});
