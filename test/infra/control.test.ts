@@ -1,0 +1,154 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/switching/states.js';
+import { isTokenTask, listTaskStates } from '../../sim/local/stepfunctions/runner.js';
+import { extractAsl } from '../../sim/local/stepfunctions/template-asl.js';
+import { synthesizedApp } from './app-fixture.js';
+
+const { stacks } = synthesizedApp();
+const control = Template.fromStack(stacks.control);
+const templateJson = control.toJSON();
+
+type State = Record<string, unknown> & {
+  Retry?: Array<Record<string, unknown>>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+};
+const statesOf = (prefix: string) => {
+  const definition = extractAsl(templateJson, prefix) as unknown as { States: Record<string, State> };
+  return definition.States;
+};
+
+describe('control stack flows', () => {
+  const machines = ['SwitchFlow', 'OptimizeFlow'];
+
+  it.each(machines)('%s is JSONPath only, traced and logged', (prefix) => {
+    // Act
+    const definition = extractAsl(templateJson, prefix) as unknown as Record<string, unknown>;
+
+    // Assess
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(JSON.stringify(definition)).not.toContain('JSONata');
+    control.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+  });
+
+  it('gives every task-token state a heartbeat, a timeout and a Catch of every error', () => {
+    // Prepare
+    const tokenStates = machines.flatMap((prefix) =>
+      listTaskStates(extractAsl(templateJson, prefix) as unknown as { States: Record<string, unknown> }).filter((t) =>
+        isTokenTask(t.state),
+      ),
+    );
+
+    // Assess
+    expect(tokenStates.map((t) => t.name)).toEqual([SWITCH_STATES.publish]);
+    for (const { state } of tokenStates as Array<{ state: State }>) {
+      expect(state.HeartbeatSeconds).toEqual(expect.any(Number));
+      expect(state.TimeoutSeconds).toEqual(expect.any(Number));
+      expect(state.HeartbeatSeconds as number).toBeLessThan(state.TimeoutSeconds as number);
+      expect(state.Catch).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'] }));
+    }
+  });
+
+  it('routes every SwitchFlow failure after the lock through Compensate and a lock release', () => {
+    // Prepare
+    const states = statesOf('SwitchFlow');
+    const guarded = [SWITCH_STATES.drain, SWITCH_STATES.prepare, SWITCH_STATES.publish, SWITCH_STATES.commit];
+
+    // Assess
+    for (const name of guarded) {
+      expect(states[name]?.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: SWITCH_STATES.compensate }),
+      ]);
+    }
+    expect(states[SWITCH_STATES.compensate]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
+    expect(states[SWITCH_STATES.compensate]?.Catch?.[0]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
+    expect(states[SWITCH_STATES.releaseAfterFailure]?.Next).toBe(SWITCH_STATES.failed);
+    expect(states[SWITCH_STATES.failed]?.Type).toBe('Fail');
+  });
+
+  it('retries Lambda steps with exponential backoff, full jitter and a cap', () => {
+    // Prepare
+    const states = { ...statesOf('SwitchFlow'), ...statesOf('OptimizeFlow') };
+    const lambdaStates = Object.entries(states).filter(
+      ([, s]) => s.Type === 'Task' && String(s.Resource).includes(':lambda:'),
+    );
+
+    // Assess
+    expect(lambdaStates.length).toBeGreaterThanOrEqual(8);
+    for (const [, state] of lambdaStates) {
+      const jittered = (state.Retry ?? []).filter((r) => r.JitterStrategy === 'FULL');
+      expect(jittered.length).toBeGreaterThan(0);
+      for (const retrier of jittered) {
+        expect(retrier).toMatchObject({
+          BackoffRate: 2,
+          MaxDelaySeconds: expect.any(Number),
+          MaxAttempts: expect.any(Number),
+        });
+      }
+    }
+  });
+
+  it('starts one SwitchFlow per changed site, fire-and-forget, with an idempotent execution name', () => {
+    // Prepare
+    const map = statesOf('OptimizeFlow')[OPTIMIZE_STATES.switchSites] as State & {
+      ItemProcessor: { States: Record<string, State> };
+    };
+
+    // Act
+    const start = map.ItemProcessor.States[OPTIMIZE_STATES.startSwitch]!;
+
+    // Assess
+    expect(start.Resource).toMatch(/:states:::states:startExecution$/);
+    expect(JSON.stringify(start.Parameters)).toContain("States.Format('{}-v{}'");
+  });
+
+  it('starts OptimizeFlow every 5 minutes from EventBridge Scheduler with a dead-letter queue', () => {
+    // Assess
+    control.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({
+        Arn: Match.objectLike({ Ref: Match.stringLikeRegexp('^OptimizeFlowStateMachine') }),
+        DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+      }),
+    });
+  });
+
+  it('routes acks from an IoT rule to a Lambda allowed to settle SwitchFlow tokens, with DLQs on both hops', () => {
+    // Assess
+    control.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({
+        Sql: "SELECT * FROM 'hcp/v1/sites/+/acks' WHERE siteId = topic(4)",
+        Actions: [Match.objectLike({ Lambda: Match.anyValue() })],
+        ErrorAction: Match.objectLike({ Sqs: Match.anyValue() }),
+      }),
+    });
+    control.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    control.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts every dead-letter queue and refuses plain HTTP to it', () => {
+    // Prepare
+    const queues = control.findResources('AWS::SQS::Queue');
+
+    // Assess
+    expect(Object.keys(queues).length).toBeGreaterThanOrEqual(4);
+    for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    control.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+});
