@@ -9,8 +9,8 @@ const HORIZON_INTERVALS = 12;
 
 /**
  * A stand-in solver until core/optimizer lands: at the site's current real-time price, every device group whose
- * breakeven price (its ladder rung) is above the price runs at full power, the others are off. No forecast, no
- * interconnect fitting beyond dropping the least efficient groups that exceed it.
+ * breakeven price (its ladder rung) is above the price runs at full power, the others are off; over the interconnect
+ * limit, running groups are dropped from the bottom of the ladder. No forecast, no underclocking, no ramp limits.
  */
 export class LadderSolver implements PlanSolver {
   async solve({ fleet, market, version, nowMs }: SolveRequest): Promise<Plan> {
@@ -24,7 +24,13 @@ export class LadderSolver implements PlanSolver {
       const ladder = meritOrderLadder(site, prices);
       const price = market.prices.find((p) => p.node === site.marketNode)?.realTimeUsdPerMwh ?? 0;
       const running = new Set(ladder.filter((rung) => rung.stopAbovePriceUsdPerMwh > price).map((r) => r.groupId));
-      const setpoints = setpointsFor(site, running);
+      let setpoints = setpointsFor(site, running);
+      // Over the interconnect: drop running groups from the bottom of the ladder (least profitable first).
+      for (const rung of ladder) {
+        if (setpoints.sitePowerKw <= site.interconnectLimitMw * 1000) break;
+        if (!running.delete(rung.groupId)) continue;
+        setpoints = setpointsFor(site, running);
+      }
       const intervals = Array.from({ length: HORIZON_INTERVALS }, (_, i) => ({
         ...setpoints,
         startsAt: new Date(horizonStartMs + i * INTERVAL_MINUTES * 60_000).toISOString(),
@@ -60,5 +66,5 @@ function setpointsFor(site: Site, running: ReadonlySet<string>): Omit<PlanInterv
       const serving = gpuPools[i]!.gpusServing;
       return sum + (serving * pool.servingPowerW + (pool.count - serving) * pool.idlePowerW) / 1000;
     }, 0);
-  return { asicGroups, gpuPools, sitePowerKw: Math.min(itKw * site.pue, site.interconnectLimitMw * 1000) };
+  return { asicGroups, gpuPools, sitePowerKw: itKw * site.pue };
 }

@@ -1,0 +1,139 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { type Plan, planSchema } from '../../../core/model/plan.js';
+import { fixedClock } from '../../../core/support/clock.js';
+import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
+import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
+import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
+import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
+
+const NOW = Date.parse('2026-11-28T12:03:00Z');
+const snapshot = (westPrice: number): MarketSnapshot => ({
+  at: '2026-11-28T12:00:00Z',
+  intervalMinutes: 15,
+  prices: [
+    { node: 'HB_WEST', realTimeUsdPerMwh: westPrice },
+    { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
+    { node: 'HB_NORTH', realTimeUsdPerMwh: 25 },
+  ],
+  hashprice: {
+    hashpriceUsdPerThDay: 0.05,
+    btcPriceUsd: 95_000,
+    difficulty: 1.1e14,
+    subsidyBtc: 3.125,
+    feesBtcPerDay: 20,
+  },
+  gpuSpotUsdPerGpuHour: 2.1,
+  gridEvents: [],
+});
+
+describe('the stand-in ladder solver', () => {
+  it('produces a valid plan for the whole fleet within each interconnect limit', async () => {
+    // Act
+    const plan = await new LadderSolver().solve({
+      fleet: referenceFleet,
+      market: snapshot(20),
+      previous: undefined,
+      version: 1,
+      nowMs: NOW,
+    });
+
+    // Assess
+    expect(planSchema.safeParse(plan).success).toBe(true);
+    expect(plan.horizonStart).toBe('2026-11-28T12:00:00.000Z');
+    for (const site of plan.sites) {
+      const limitKw = referenceFleet.sites.find((s) => s.id === site.siteId)!.interconnectLimitMw * 1000;
+      for (const interval of site.intervals) expect(interval.sitePowerKw).toBeLessThanOrEqual(limitKw);
+    }
+  });
+
+  it('turns off the groups whose breakeven is below a scarcity price', async () => {
+    // Act
+    const plan = await new LadderSolver().solve({
+      fleet: referenceFleet,
+      market: snapshot(4500),
+      previous: undefined,
+      version: 1,
+      nowMs: NOW,
+    });
+
+    // Assess
+    const west = plan.sites.find((s) => s.siteId === 'site-west-1')!.intervals[0]!;
+    expect(west.asicGroups.every((g) => g.unitsOn === 0)).toBe(true);
+  });
+});
+
+describe('optimize steps', () => {
+  function memoryPlans(): PlanStore & { saved: Plan[] } {
+    const saved: Plan[] = [];
+    return {
+      saved,
+      save: async (plan) => {
+        const current = saved.at(-1)?.version ?? 0;
+        if (plan.version !== current + 1)
+          return { ok: false, reason: 'version-conflict', version: plan.version, cancellationCodes: [] };
+        saved.push(plan);
+        return { ok: true, version: plan.version };
+      },
+      loadCurrent: async () => saved.at(-1),
+      loadVersion: async (v) => saved.find((p) => p.version === v),
+      listHistory: async () => [],
+    };
+  }
+
+  function steps(plans: PlanStore, market: MarketSnapshot | undefined) {
+    const drafts = new Map<string, Plan>();
+    const planned: number[] = [];
+    return {
+      planned,
+      steps: createOptimizeSteps({
+        fleet: new StaticFleetSource(referenceFleet),
+        market: { latest: async () => market },
+        plans,
+        drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
+        solver: new LadderSolver(),
+        clock: fixedClock(NOW),
+        metrics: { planSaved: (plan) => void planned.push(plan.version) },
+      }),
+    };
+  }
+
+  it('solves into a draft, then saves it as the next version and names the sites to switch', async () => {
+    // Prepare
+    const plans = memoryPlans();
+    const { steps: s, planned } = steps(plans, snapshot(20));
+
+    // Act
+    const solved = await s.solve({ draftId: 'exec-1' });
+    const persisted = await s.persist({ draftId: 'exec-1' });
+
+    // Assess
+    expect(solved).toMatchObject({ draftId: 'exec-1', version: 1, siteCount: 3 });
+    expect(persisted.planVersion).toBe(1);
+    expect(persisted.switches.map((x) => x.reason)).toEqual(['new-site', 'new-site', 'new-site']);
+    expect(planned).toEqual([1]);
+  });
+
+  it('stops with a named error when another run saved the version first', async () => {
+    // Prepare
+    const plans = memoryPlans();
+    const { steps: s } = steps(plans, snapshot(20));
+    await s.solve({ draftId: 'slow' });
+    await s.solve({ draftId: 'fast' });
+    await s.persist({ draftId: 'fast' });
+
+    // Act
+    const late = s.persist({ draftId: 'slow' });
+
+    // Assess
+    await expect(late).rejects.toMatchObject({ name: 'PlanVersionConflict' });
+  });
+
+  it('refuses to solve without market data', async () => {
+    // Prepare
+    const { steps: s } = steps(memoryPlans(), undefined);
+
+    // Act / Assess
+    await expect(s.solve({ draftId: 'x' })).rejects.toMatchObject({ name: 'NoMarketData' });
+  });
+});

@@ -1,0 +1,149 @@
+import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { toRecord } from '../../../functions/telemetry/adapters/timestream-device-series.js';
+import { ingestTelemetryBatch } from '../../../functions/telemetry/ingest.js';
+import type { SiteTelemetrySummary } from '../../../functions/telemetry/summary.js';
+import { latestPerDevice, summarizeBatch } from '../../../functions/telemetry/summary.js';
+
+const metric = (deviceId: string, overrides: Partial<DeviceMetric> = {}): DeviceMetric => ({
+  deviceId,
+  groupId: 'west-s21-a',
+  kind: 'asic',
+  at: '2026-11-28T12:00:00Z',
+  state: 'hashing',
+  powerW: 3500,
+  hashrateThs: 200,
+  ...overrides,
+});
+
+const batch = (metrics: DeviceMetric[]): TelemetryBatch => ({
+  siteId: 'site-west-1',
+  gatewayId: 'gw-1',
+  batchSeq: 41,
+  sentAt: '2026-11-28T12:00:05Z',
+  sitePowerKw: 9.2,
+  metrics,
+  droppedBatches: 0,
+});
+
+const market = { hashprice: { hashpriceUsdPerThDay: 0.048 }, gpuSpotUsdPerGpuHour: 2.4 } as MarketSnapshot;
+
+describe('telemetry batch summary', () => {
+  it('keeps the newest sample of each device', () => {
+    // Act
+    const latest = latestPerDevice([
+      metric('a1', { at: '2026-11-28T12:00:00Z', state: 'hashing' }),
+      metric('a1', { at: '2026-11-28T12:00:03Z', state: 'sleeping' }),
+      metric('a2'),
+    ]);
+
+    // Assess
+    expect(latest.map((m) => [m.deviceId, m.state])).toEqual([
+      ['a1', 'sleeping'],
+      ['a2', 'hashing'],
+    ]);
+  });
+
+  it('splits power between ASICs and GPUs, counts curtailed devices and prices the revenue', () => {
+    // Prepare
+    const metrics = [
+      metric('a1'),
+      metric('a2', { state: 'sleeping', powerW: 20, hashrateThs: 0 }),
+      metric('g1', { kind: 'gpu', groupId: 'west-h100-a', state: 'serving', powerW: 700, hashrateThs: undefined }),
+      metric('g2', { kind: 'gpu', groupId: 'west-h100-a', state: 'idle', powerW: 90, hashrateThs: undefined }),
+    ];
+
+    // Act
+    const summary = summarizeBatch(batch(metrics), market);
+
+    // Assess
+    expect(summary).toMatchObject({
+      siteId: 'site-west-1',
+      asicPowerKw: 3.52,
+      gpuPowerKw: 0.79,
+      curtailedDevices: 2,
+      servingGpus: 1,
+      hashrateThs: 200,
+    });
+    expect(summary.miningRevenueUsdPerHour).toBeCloseTo((200 * 0.048) / 24, 10);
+    expect(summary.inferenceRevenueUsdPerHour).toBe(2.4);
+  });
+
+  it('leaves revenue out without a market snapshot', () => {
+    // Act
+    const summary = summarizeBatch(batch([metric('a1')]), undefined);
+
+    // Assess
+    expect(summary.miningRevenueUsdPerHour).toBeUndefined();
+  });
+});
+
+describe('telemetry ingestion', () => {
+  function recording() {
+    const written: Array<{ siteId: string; count: number }> = [];
+    const latest: Array<{ siteId: string; ids: string[] }> = [];
+    const summaries: SiteTelemetrySummary[] = [];
+    let rejected = 0;
+    return {
+      written,
+      latest,
+      summaries,
+      rejectedCount: () => rejected,
+      deps: {
+        series: {
+          write: async (siteId: string, m: readonly DeviceMetric[]) => void written.push({ siteId, count: m.length }),
+        },
+        devices: {
+          putLatest: async (siteId: string, _gw: string, d: readonly DeviceMetric[]) =>
+            void latest.push({ siteId, ids: d.map((x) => x.deviceId) }),
+        },
+        metrics: {
+          siteSummary: (s: SiteTelemetrySummary) => void summaries.push(s),
+          batchRejected: () => void rejected++,
+        },
+        latestMarket: async () => market,
+      },
+    };
+  }
+
+  it('writes every sample, the latest state per device and the site summary', async () => {
+    // Prepare
+    const r = recording();
+    const samples = [metric('a1'), metric('a1', { at: '2026-11-28T12:00:02Z' }), metric('a2')];
+
+    // Act
+    const result = await ingestTelemetryBatch(batch(samples), r.deps);
+
+    // Assess
+    expect(result).toEqual({ accepted: true, devices: 2 });
+    expect(r.written).toEqual([{ siteId: 'site-west-1', count: 3 }]);
+    expect(r.latest).toEqual([{ siteId: 'site-west-1', ids: ['a1', 'a2'] }]);
+    expect(r.summaries).toHaveLength(1);
+  });
+
+  it('counts and drops a batch that breaks the contract', async () => {
+    // Prepare
+    const r = recording();
+
+    // Act
+    const result = await ingestTelemetryBatch({ ...batch([metric('a1')]), sitePowerKw: -1 }, r.deps);
+
+    // Assess
+    expect(result).toEqual({ accepted: false, devices: 0 });
+    expect(r.rejectedCount()).toBe(1);
+    expect(r.written).toEqual([]);
+  });
+});
+
+describe('Timestream device records', () => {
+  it('maps a sample to one multi-measure record dimensioned by site, device, group and kind', () => {
+    // Act
+    const record = toRecord('site-west-1', metric('a1', { temperatureC: 61.5 }));
+
+    // Assess
+    expect(record.Dimensions?.map((d) => d.Name)).toEqual(['siteId', 'deviceId', 'groupId', 'kind']);
+    expect(record.MeasureValueType).toBe('MULTI');
+    expect(record.MeasureValues?.map((m) => m.Name)).toEqual(['state', 'powerW', 'hashrateThs', 'temperatureC']);
+    expect(record.Time).toBe(String(Date.parse('2026-11-28T12:00:00Z')));
+  });
+});
