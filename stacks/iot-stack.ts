@@ -1,12 +1,15 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
+import { GreengrassComponents } from './constructs/greengrass-components.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
+import { acknowledge } from './constructs/nag.js';
 import { TelemetrySink } from './constructs/telemetry-sink.js';
 
 export interface IotStackProps extends StackProps {
@@ -37,6 +40,10 @@ export const GATEWAY_THING_TYPE = 'hcp-site-gateway';
 export class IotStack extends Stack {
   readonly thingGroup: iot.CfnThingGroup;
   readonly thingType: iot.CfnThingType;
+  readonly components: GreengrassComponents;
+  /** The Greengrass cores' token exchange role (through `roleAlias`): what a gateway may do with AWS credentials. */
+  readonly tokenExchangeRole: iam.Role;
+  readonly roleAlias: iot.CfnRoleAlias;
   readonly telemetry: TelemetrySink;
   readonly functions: IFunction[];
   readonly deadLetterQueues: sqs.IQueue[];
@@ -62,6 +69,31 @@ export class IotStack extends Stack {
       thing.node.addDependency(this.thingType);
     }
     new GatewayPolicy(this, 'GatewayPolicy');
+
+    // Greengrass cores trade their certificate for this role's credentials (token exchange service): they need
+    // nothing from AWS but their component artifacts, so the role grants only that.
+    this.tokenExchangeRole = new iam.Role(this, 'TokenExchangeRole', {
+      assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com'),
+      description: 'HCP site gateways: Greengrass token exchange (component artifacts only)',
+    });
+    this.roleAlias = new iot.CfnRoleAlias(this, 'TokenExchangeRoleAlias', {
+      roleArn: this.tokenExchangeRole.roleArn,
+      credentialDurationSeconds: 3600,
+    });
+    this.components = new GreengrassComponents(this, 'Components', { thingGroup: this.thingGroup });
+    this.components.grantArtifactRead(this.tokenExchangeRole);
+    for (const finding of [
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      `Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${this.region}/*`,
+    ]) {
+      acknowledge(
+        this.tokenExchangeRole,
+        `AwsSolutions-IAM5[${finding}]`,
+        'Read-only access to the CDK asset bucket, where the component artifacts are published (CDK asset grant).',
+      );
+    }
     this.telemetry = new TelemetrySink(this, 'Telemetry');
     const devices = new DeviceTelemetry(this, 'DeviceTelemetry', {
       table: props.table,

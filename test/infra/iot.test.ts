@@ -105,4 +105,21 @@ describe('iot stack', () => {
     expect(rules.length).toBeGreaterThanOrEqual(4);
     for (const rule of rules) expect(rule.Properties.TopicRulePayload.ErrorAction).toBeDefined();
   });
+
+  it('deploys the gateway components to the thing group, with a token exchange role alias for their artifacts', () => {
+    // Prepare
+    const [groupId] = Object.keys(iot.findResources('AWS::IoT::ThingGroup'));
+
+    // Assess
+    iot.hasResourceProperties('AWS::GreengrassV2::Deployment', {
+      TargetArn: { 'Fn::GetAtt': [groupId, 'Arn'] },
+    });
+    iot.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 2);
+    iot.hasResourceProperties('AWS::IoT::RoleAlias', { RoleArn: Match.anyValue() });
+    iot.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'credentials.iot.amazonaws.com' } })],
+      }),
+    });
+  });
 });
