@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -33,6 +34,12 @@ export class MarketIngestion extends Construct {
     bindTableItems(fn, props.table);
     this.functions = [fn];
     this.deadLetterQueue = new DeadLetterQueue(this, 'Dlq').queue;
+    // Scheduler hands the event over asynchronously: a failure inside the function goes to the same DLQ.
+    fn.fn.configureAsyncInvoke({
+      retryAttempts: 1,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
     const interval = props.interval ?? Duration.minutes(5);
     const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     acknowledgeInvokeQualifiers(role, [fn.fn]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Ack } from '../../../core/messages/ack.js';
@@ -7,14 +6,12 @@ import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
-import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
-import { DynamoSiteLockStore, siteLockKey } from '../../../functions/shared/data/site-lock.js';
-import { type AckHandling, handleAck } from '../../../functions/switching/acks.js';
-import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
-import { LocalTaskTokenClient } from '../../../functions/switching/adapters/local-task-token-client.js';
-import { MqttCommandPublisher } from '../../../functions/switching/adapters/mqtt-command-publisher.js';
+import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
+import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
+import type { AckHandling } from '../../../functions/switching/acks.js';
+import type { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
-import { createSwitchSteps, type SwitchSteps } from '../../../functions/switching/steps.js';
 import {
   ensureTable,
   LOCAL_CREDENTIALS,
@@ -27,7 +24,7 @@ import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt
 
 export { planFor } from '../../unit/switching/plan-fixture.js';
 
-import { TaskTokenRegistry, type TokenTaskCallback } from '../../../sim/local/stepfunctions/index.js';
+import { TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
 
 /**
  * The local control plane for flow tests: DynamoDB Local, the aedes broker, a stand-in gateway per behaviour that
@@ -43,15 +40,13 @@ export interface FlowHarness {
   readonly client: DynamoDBDocumentClient;
   readonly registry: TaskTokenRegistry;
   readonly clock: ManualClock;
-  readonly steps: SwitchSteps;
+  readonly controlPlane: LocalControlPlane;
   readonly plans: DynamoPlanStore;
   readonly switchStates: DynamoSwitchStateStore;
   readonly commands: Command[];
   readonly ackHandlings: AckHandling[];
   readonly metrics: { succeeded: string[]; failed: Array<{ siteId: string; error: string }> };
   readonly audit: SwitchAuditEntry[];
-  /** The local `iotdata:publish` of the ack-wait state: its Payload onto its Topic on the broker. */
-  readonly publishCommand: TokenTaskCallback;
   /** How the stand-in gateway of a site answers; default `execute`. */
   setBehaviour(siteId: string, behaviour: GatewayBehaviour): void;
   lockOf(siteId: string): Promise<Record<string, unknown> | undefined>;
@@ -91,24 +86,25 @@ export async function startFlowHarness(): Promise<FlowHarness> {
     const clock = new ManualClock(Date.now());
     const tick = setInterval(() => clock.setMs(Date.now()), 5);
     tick.unref();
-    const plans = new DynamoPlanStore({ client, tableName: TABLE_NAME });
-    const switchStates = new DynamoSwitchStateStore({ client, tableName: TABLE_NAME });
     const metrics = { succeeded: [] as string[], failed: [] as Array<{ siteId: string; error: string }> };
     const audit: SwitchAuditEntry[] = [];
-    const steps = createSwitchSteps({
-      locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock }),
-      switchStates,
-      plans,
-      publisher: new MqttCommandPublisher(cloud),
-      metrics: {
+    const ackHandlings: AckHandling[] = [];
+    const controlPlane = createLocalControlPlane({
+      client,
+      tableName: TABLE_NAME,
+      mqtt: cloud,
+      registry,
+      clock,
+      lockTtlMs: 60_000,
+      switchMetrics: {
         switchSucceeded: (siteId) => metrics.succeeded.push(siteId),
         switchFailed: (siteId, error) => metrics.failed.push({ siteId, error }),
       },
+      ackMetrics: { ackHandled: (handling) => void ackHandlings.push(handling) },
       audit: { append: async (entry) => void audit.push(entry) },
-      clock,
-      newId: randomUUID,
-      lockTtlMs: 60_000,
+      rng: seededRng(7),
     });
+    await controlPlane.listenForAcks();
 
     // The stand-in gateways: ack on receipt, then execute or reject, or say nothing.
     const behaviours = new Map<string, GatewayBehaviour>();
@@ -155,31 +151,17 @@ export async function startFlowHarness(): Promise<FlowHarness> {
       });
     });
 
-    // The cloud side of the ack path: the IoT rule's Lambda, settling tokens in the runner's registry.
-    const ackHandlings: AckHandling[] = [];
-    const ackDeps = {
-      tasks: new LocalTaskTokenClient(registry),
-      metrics: { ackHandled: (handling: AckHandling) => void ackHandlings.push(handling) },
-      rng: seededRng(7),
-      sleep,
-    };
-    await cloud.subscribeAsync('hcp/v1/sites/+/acks', { qos: 1 });
-    cloud.on('message', (_topic, payload) => void handleAck(JSON.parse(payload.toString()), ackDeps));
-
     return {
       client,
       registry,
       clock,
-      steps,
-      plans,
-      switchStates,
+      controlPlane,
+      plans: controlPlane.plans,
+      switchStates: controlPlane.switchStates,
       commands,
       ackHandlings,
       metrics,
       audit,
-      publishCommand: async (parameters: { Topic: string; Qos?: 0 | 1; Payload: unknown }) => {
-        await cloud.publishAsync(parameters.Topic, JSON.stringify(parameters.Payload), { qos: parameters.Qos ?? 1 });
-      },
       setBehaviour: (siteId, behaviour) => behaviours.set(siteId, behaviour),
       lockOf: async (siteId) =>
         (await client.send(new GetCommand({ TableName: TABLE_NAME, Key: siteLockKey(siteId) }))).Item,

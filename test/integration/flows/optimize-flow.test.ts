@@ -1,12 +1,5 @@
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
-import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
-import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
-import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
-import { createOptimizeSteps, optimizeStepHandlers } from '../../../functions/optimizer/steps.js';
-import { OPTIMIZE_STATES, SWITCH_STATES } from '../../../functions/switching/states.js';
-import { switchStepHandlers } from '../../../functions/switching/steps.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
@@ -58,35 +51,21 @@ function snapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
 }
 
 function runners() {
+  const { controlPlane, registry } = harness;
   const switchRunner = createStateMachineRunner({
     template,
     logicalIdPrefix: 'SwitchFlow',
-    registry: harness.registry,
-    taskHandlers: switchStepHandlers(harness.steps),
-    tokenTasks: { [SWITCH_STATES.publish]: harness.publishCommand },
+    registry,
+    ...controlPlane.switchFlow,
   });
-  const steps = createOptimizeSteps({
-    fleet: new StaticFleetSource(referenceFleet),
-    market,
-    plans: harness.plans,
-    drafts: new DynamoPlanDraftStore({ client: harness.client, tableName: TABLE_NAME, nowMs: () => Date.now() }),
-    solver: new LadderSolver(),
-    clock: harness.clock,
-  });
-  const optimizeRunner = createStateMachineRunner({
+  return createStateMachineRunner({
     template,
     logicalIdPrefix: 'OptimizeFlow',
-    taskHandlers: {
-      ...optimizeStepHandlers(steps),
-      // Fire-and-forget, as `states:startExecution` is: the switch runs on, the dispatch run moves on.
-      [OPTIMIZE_STATES.startSwitch]: async (parameters: { Name: string; Input: unknown }) => {
-        const result = switchRunner.start(parameters.Input, { executionName: parameters.Name });
-        switches.push({ name: parameters.Name, input: parameters.Input, result });
-        return { ExecutionArn: `arn:aws:states:local:execution:SwitchFlow:${parameters.Name}` };
-      },
-    },
+    // Fire-and-forget, as `states:startExecution` is: the switch runs on, the dispatch run moves on.
+    ...controlPlane.optimizeFlow((input, name) => {
+      switches.push({ name, input, result: switchRunner.start(input, { executionName: name }) });
+    }),
   });
-  return optimizeRunner;
 }
 
 describe('OptimizeFlow on the local runner', () => {

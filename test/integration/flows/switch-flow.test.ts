@@ -1,6 +1,5 @@
 import { SAFE_MODE } from '../../../core/switching/command.js';
 import { SWITCH_STATES } from '../../../functions/switching/states.js';
-import { switchStepHandlers } from '../../../functions/switching/steps.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
@@ -55,19 +54,19 @@ function countingCall(counter: Map<string, number>, event: { siteId: string }) {
 }
 
 function switchFlowRunner() {
-  const steps = switchStepHandlers(harness.steps);
+  const { taskHandlers: steps, tokenTasks } = harness.controlPlane.switchFlow;
   const taskHandlers: Record<string, LocalTaskHandler> = {
     ...steps,
     // The flaky site's drain fails twice before it works; the broken site's command can never be prepared.
     [SWITCH_STATES.drain]: async (event: { siteId: string }) => {
       const attempt = countingCall(drainAttempts, event);
       if (event.siteId === SITES.flaky && attempt <= 2) throw new TransientError('throttled');
-      return steps[SWITCH_STATES.drain](event);
+      return steps[SWITCH_STATES.drain]!(event, undefined as never);
     },
     [SWITCH_STATES.prepare]: async (event: { siteId: string }) => {
       countingCall(prepareAttempts, event);
       if (event.siteId === SITES.broken) throw new TransientError('throttled, every time');
-      return steps[SWITCH_STATES.prepare](event);
+      return steps[SWITCH_STATES.prepare]!(event, undefined as never);
     },
   };
   const retryIntervalOverrides = Object.fromEntries(
@@ -87,7 +86,7 @@ function switchFlowRunner() {
     logicalIdPrefix: 'SwitchFlow',
     registry: harness.registry,
     taskHandlers,
-    tokenTasks: { [SWITCH_STATES.publish]: harness.publishCommand },
+    tokenTasks,
     retryIntervalOverrides,
   });
 }

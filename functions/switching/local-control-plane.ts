@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MqttClient } from 'mqtt';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import type { Fleet } from '../../core/model/site.js';
+import type { Clock } from '../../core/support/clock.js';
+import type { Rng } from '../../core/support/random.js';
+import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../../sim/local/stepfunctions/index.js';
+import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
+import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
+import { LadderSolver } from '../optimizer/adapters/ladder-solver.js';
+import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
+import type { PlanSolver } from '../optimizer/ports.js';
+import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
+import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
+import { logger } from '../shared/powertools.js';
+import { type AckDeps, type AckMetrics, handleAck } from './acks.js';
+import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
+import { LocalTaskTokenClient } from './adapters/local-task-token-client.js';
+import { LogSwitchAudit } from './adapters/log-switch-audit.js';
+import { MqttCommandPublisher } from './adapters/mqtt-command-publisher.js';
+import type { SwitchAuditLog, SwitchMetrics } from './ports.js';
+import { OPTIMIZE_STATES, SWITCH_STATES } from './states.js';
+import { createSwitchSteps, switchStepHandlers } from './steps.js';
+
+/**
+ * The control plane wired for the local platform (`npm start`) and the flow tests: the same use cases as the Lambdas,
+ * on DynamoDB Local and the local MQTT broker, with the runner's token registry standing in for Step Functions'
+ * callback API. Bind `switchFlow` and `optimizeFlow(...)` to `createStateMachineRunner` for the SwitchFlow and
+ * OptimizeFlow logical ids, and call `listenForAcks()` once: it is what the ack IoT rule and Lambda do in AWS.
+ */
+export interface LocalControlPlaneOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** A connected client of the local broker: publishes commands, receives acks. */
+  readonly mqtt: MqttClient;
+  readonly registry: TaskTokenRegistry;
+  readonly clock: Clock;
+  /** @default the reference fleet */
+  readonly fleet?: Fleet;
+  /** @default the stand-in ladder solver */
+  readonly solver?: PlanSolver;
+  /** @default 10 minutes, the SwitchFlow timeout */
+  readonly lockTtlMs?: number;
+  /** @default log lines (metrics are not emitted locally) */
+  readonly switchMetrics?: SwitchMetrics;
+  readonly ackMetrics?: AckMetrics;
+  readonly audit?: SwitchAuditLog;
+  /** @default Math.random (only jitters SendTask retries) */
+  readonly rng?: Rng;
+}
+
+/** Starts a SwitchFlow execution and returns at once, as `states:startExecution` does. */
+export type StartSwitchFlow = (input: unknown, executionName: string) => void;
+
+export function createLocalControlPlane(options: LocalControlPlaneOptions) {
+  const { client, tableName, mqtt, registry, clock } = options;
+  const plans = new DynamoPlanStore({ client, tableName });
+  const switchStates = new DynamoSwitchStateStore({ client, tableName });
+  const switchSteps = createSwitchSteps({
+    locks: new DynamoSiteLockStore({ client, tableName, clock }),
+    switchStates,
+    plans,
+    publisher: new MqttCommandPublisher(mqtt),
+    metrics: options.switchMetrics ?? {
+      switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
+      switchFailed: (siteId, error) => logger.warn('switch failed', { siteId, error }),
+    },
+    audit: options.audit ?? new LogSwitchAudit(logger),
+    clock,
+    newId: randomUUID,
+    lockTtlMs: options.lockTtlMs ?? 600_000,
+  });
+  const optimizeSteps = createOptimizeSteps({
+    fleet: new StaticFleetSource(options.fleet ?? referenceFleet),
+    market: new DynamoMarketSnapshotStore({ client, tableName }),
+    plans,
+    drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
+    solver: options.solver ?? new LadderSolver(),
+    clock,
+  });
+  /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */
+  const publishIotData: TokenTaskCallback = async (parameters: { Topic: string; Qos?: 0 | 1; Payload: unknown }) => {
+    await mqtt.publishAsync(parameters.Topic, JSON.stringify(parameters.Payload), { qos: parameters.Qos ?? 1 });
+  };
+  const ackDeps: AckDeps = {
+    tasks: new LocalTaskTokenClient(registry),
+    metrics: options.ackMetrics ?? { ackHandled: (handling) => logger.debug('ack', { handling }) },
+    rng: options.rng ?? { next: Math.random },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+
+  return {
+    plans,
+    switchStates,
+    switchSteps,
+    optimizeSteps,
+    switchFlow: {
+      taskHandlers: switchStepHandlers(switchSteps) as Record<string, LocalTaskHandler>,
+      tokenTasks: { [SWITCH_STATES.publish]: publishIotData },
+    },
+    optimizeFlow: (startSwitch: StartSwitchFlow) => ({
+      taskHandlers: {
+        ...optimizeStepHandlers(optimizeSteps),
+        [OPTIMIZE_STATES.startSwitch]: async (parameters: { Name: string; Input: unknown }) => {
+          startSwitch(parameters.Input, parameters.Name);
+          return { ExecutionArn: `arn:aws:states:local:execution:SwitchFlow:${parameters.Name}` };
+        },
+      } as Record<string, LocalTaskHandler>,
+    }),
+    /** Subscribes to every site's acks and settles their tokens; what the IoT rule and ack Lambda do in AWS. */
+    async listenForAcks(): Promise<void> {
+      mqtt.on('message', (topic, payload) => {
+        if (!/^hcp\/v1\/sites\/[^/]+\/acks$/.test(topic)) return;
+        let message: unknown;
+        try {
+          message = JSON.parse(payload.toString());
+        } catch {
+          ackDeps.metrics.ackHandled('invalid');
+          return;
+        }
+        handleAck(message, ackDeps).catch((error: unknown) =>
+          logger.error('ack not delivered', { error: error as Error }),
+        );
+      });
+      await mqtt.subscribeAsync('hcp/v1/sites/+/acks', { qos: 1 });
+    },
+  };
+}
+
+export type LocalControlPlane = ReturnType<typeof createLocalControlPlane>;
