@@ -29,7 +29,10 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
   client.on('message', (topic, payload) => {
     for (const h of handlers) if (topicMatches(h.filter, topic)) h.handler(topic, payload);
   });
+  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
   client.on('connect', () => {
+    // mqtt.js writes a packet in pieces; with Nagle on, the peer's delayed ACK holds every message ~40 ms.
+    noDelay();
     for (const l of listeners) l(true);
   });
   client.on('close', () => {

@@ -1,0 +1,249 @@
+/**
+ * `npm run bench:gateway`: one site gateway against 1,000 virtual ASICs and 64 GPUs (8 nodes × 8), the devices in a
+ * child process (the gateway's process is not the miners'), on their own loopback addresses at port 4028 as on a site
+ * LAN. Measures the time from a local curtail signal (a price above every rung, published on the site's grid topic
+ * through the embedded MQTT broker) to every targeted device having accepted its command by its own protocol reply,
+ * over 200+ trials; the loopback MQTT round trip in the same run, for scale; and telemetry throughput in device
+ * metrics per second. The last line printed is one JSON object.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import mqtt from 'mqtt';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { siteTopic } from '../../core/messages/topics.js';
+import type { LadderRung } from '../../core/model/plan.js';
+import { startGateway } from '../../iot-greengrass/gateway.js';
+import type { DeviceEndpoint } from '../devices/fleet.js';
+import { startMqttBroker } from '../local/mqtt-broker.js';
+
+const ASICS = 1000;
+const GPU_NODES = 8;
+const TRIALS = 200;
+const WARMUP_TRIALS = 10;
+const MQTT_RTT_SAMPLES = 500;
+const TELEMETRY_POLLS = 5;
+const SITE = referenceFleet.sites[0]!;
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+async function startDevices(): Promise<{ child: ChildProcess; endpoints: DeviceEndpoint[] }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'sim/devices/cli.ts',
+      '--asics',
+      String(ASICS),
+      '--gpus',
+      String(GPU_NODES),
+      '--seed',
+      '7',
+      '--site',
+      SITE.id,
+      '--addressing',
+      'loopback',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const endpoints: DeviceEndpoint[] = [];
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('{')) endpoints.push(JSON.parse(line) as DeviceEndpoint);
+  });
+  await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (/endpoints up/.test(line)) resolve();
+      else if (/^devices: /.test(line) && !/stopped/.test(line)) reject(new Error(line));
+    });
+    child.once('exit', (code) => reject(new Error(`devices exited with ${code}`)));
+  });
+  return { child, endpoints };
+}
+
+/** As the gateway's own MQTT adapter does: without it every small write waits for the peer's delayed ACK. */
+function setNoDelay(client: mqtt.MqttClient): void {
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+}
+
+async function mqttRoundTrips(url: string): Promise<number[]> {
+  const client = await mqtt.connectAsync(url, { clientId: 'bench-rtt' });
+  setNoDelay(client);
+  const topic = 'hcp/v1/bench/rtt';
+  await client.subscribeAsync(topic, { qos: 1 });
+  const samples: number[] = [];
+  for (let i = 0; i < MQTT_RTT_SAMPLES; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      client.once('message', () => resolve());
+      void client.publishAsync(topic, String(i), { qos: 1 });
+    });
+    samples.push(performance.now() - t0);
+  }
+  await client.endAsync();
+  return samples.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`starting ${ASICS} virtual ASICs and ${GPU_NODES * 8} GPUs in a child process…\n`);
+  const { child, endpoints } = await startDevices();
+  const broker = await startMqttBroker();
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-bench-gateway-'));
+  // One rung per group, all below the spike price: the spike targets every device of the site.
+  const ladder: LadderRung[] = [
+    ...SITE.asicGroups.map((g, i) => ({
+      groupId: g.id,
+      kind: 'asic' as const,
+      stopAbovePriceUsdPerMwh: 60 + i * 30,
+      sheddableKw: 1000,
+    })),
+    ...SITE.gpuPools.map((p) => ({
+      groupId: p.id,
+      kind: 'gpu' as const,
+      stopAbovePriceUsdPerMwh: 400,
+      sheddableKw: 100,
+    })),
+  ];
+  let pending: { resolve: (r: { accepted: number; sent: number; atMs: number }) => void } | undefined;
+  const gateway = await startGateway({
+    siteId: SITE.id,
+    site: SITE,
+    brokerUrl: broker.url,
+    devices: endpoints,
+    stateDir,
+    autoTick: false,
+    config: {
+      // No plan in the bench: all-on is the resting state; restores go back at once so trials can repeat.
+      switchAgent: {
+        defaultMode: 'all-on',
+        heartbeatTimeoutMs: 3_600_000,
+        minCurtailedMs: 0,
+        restoreBatchSize: 100_000,
+        restoreBatchIntervalMs: 0,
+        priceHysteresisUsdPerMwh: 0,
+        ladder,
+        concurrency: 512,
+      },
+      telemetry: { concurrency: 256 },
+    },
+    onSwitch: (cause, accepted, sent) => {
+      if (cause === 'grid:price') pending?.resolve({ accepted, sent, atMs: performance.now() });
+    },
+  });
+  const relay = await mqtt.connectAsync(broker.url, { clientId: 'bench-meter-relay' });
+  setNoDelay(relay);
+  const gridTopic = siteTopic(SITE.id, 'grid');
+  const signal = async (priceUsdPerMwh: number) => {
+    const done = new Promise<{ accepted: number; sent: number; atMs: number }>((resolve) => {
+      pending = { resolve };
+    });
+    const t0 = performance.now();
+    const message = { kind: 'price', at: new Date().toISOString(), node: SITE.marketNode, priceUsdPerMwh };
+    await relay.publishAsync(gridTopic, JSON.stringify(message), { qos: 0 });
+    const result = await done;
+    return { ...result, ms: result.atMs - t0 };
+  };
+
+  process.stderr.write('opening LuxOS sessions and confirming the resting state…\n');
+  await gateway.tick();
+  await gateway.tick();
+
+  process.stderr.write(`${WARMUP_TRIALS} warm-up and ${TRIALS} measured curtail/restore trials…\n`);
+  const latencies: number[] = [];
+  let incomplete = 0;
+  for (let trial = 0; trial < WARMUP_TRIALS + TRIALS; trial++) {
+    const curtail = await signal(1000);
+    if (curtail.accepted !== endpoints.length || curtail.sent !== endpoints.length) incomplete++;
+    if (trial >= WARMUP_TRIALS) latencies.push(curtail.ms);
+    await signal(0);
+  }
+  latencies.sort((a, b) => a - b);
+
+  // The same switch without the broker hop: from the agent holding the signal to every device's accepting reply.
+  process.stderr.write(`${TRIALS} trials straight into the agent (no MQTT hop)…\n`);
+  const direct: number[] = [];
+  const at = () => new Date().toISOString();
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const t0 = performance.now();
+    const report = await gateway.switchAgent.handleGridSignal({
+      kind: 'price',
+      at: at(),
+      node: SITE.marketNode,
+      priceUsdPerMwh: 1000,
+    });
+    direct.push(performance.now() - t0);
+    if (report.accepted !== endpoints.length) incomplete++;
+    await gateway.switchAgent.handleGridSignal({ kind: 'price', at: at(), node: SITE.marketNode, priceUsdPerMwh: 0 });
+  }
+  direct.sort((a, b) => a - b);
+  const state = gateway.state();
+
+  process.stderr.write('loopback MQTT round trips…\n');
+  const rtts = await mqttRoundTrips(broker.url);
+
+  process.stderr.write(`telemetry: ${TELEMETRY_POLLS} polls of every device…\n`);
+  const t0 = performance.now();
+  let metrics = 0;
+  for (let i = 0; i < TELEMETRY_POLLS; i++) metrics += await gateway.pollTelemetry();
+  const telemetrySeconds = (performance.now() - t0) / 1000;
+  await gateway.telemetry.flush();
+
+  await relay.endAsync();
+  await gateway.stop();
+  await broker.stop();
+  child.kill('SIGTERM');
+  rmSync(stateDir, { recursive: true, force: true });
+
+  const summary = {
+    p50Ms: round(quantile(latencies, 0.5)),
+    p99Ms: round(quantile(latencies, 0.99)),
+    maxMs: round(latencies.at(-1) ?? Number.NaN),
+    trials: latencies.length,
+    gatewayP50Ms: round(quantile(direct, 0.5)),
+    gatewayP99Ms: round(quantile(direct, 0.99)),
+    incompleteTrials: incomplete,
+    mqttRttP50Ms: round(quantile(rtts, 0.5), 3),
+    mqttRttP99Ms: round(quantile(rtts, 0.99), 3),
+    devices: endpoints.length,
+    asics: endpoints.filter((e) => e.kind === 'asic').length,
+    gpus: endpoints.filter((e) => e.kind === 'gpu').length * 8,
+    drifted: state.switchAgent.drifted.length,
+    telemetryMetricsPerSec: Math.round(metrics / telemetrySeconds),
+  };
+  const rows: Array<[string, string]> = [
+    [
+      'devices targeted per trial',
+      `${summary.devices} (${summary.asics} ASICs over TCP, ${summary.gpus / 8} GPU nodes = ${summary.gpus} GPUs over HTTP)`,
+    ],
+    [
+      'signal published → all accepted, p50 / p99 / max',
+      `${summary.p50Ms} / ${summary.p99Ms} / ${summary.maxMs} ms over ${summary.trials} trials`,
+    ],
+    [
+      'signal in the agent → all accepted, p50 / p99',
+      `${summary.gatewayP50Ms} / ${summary.gatewayP99Ms} ms over ${direct.length} trials`,
+    ],
+    ['trials with a device not accepting', String(incomplete)],
+    ['loopback MQTT QoS 1 round trip p50 / p99', `${summary.mqttRttP50Ms} / ${summary.mqttRttP99Ms} ms`],
+    [
+      'telemetry',
+      `${summary.telemetryMetricsPerSec} device metrics/s (${metrics} in ${telemetrySeconds.toFixed(2)} s)`,
+    ],
+  ];
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(50)}${v}\n`);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench:gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
