@@ -38,6 +38,8 @@ export const TABLE_NAME = 'hcp-flows-test';
 
 export interface FlowHarness {
   readonly client: DynamoDBDocumentClient;
+  /** The local broker, for a real gateway to connect to. */
+  readonly brokerUrl: string;
   readonly registry: TaskTokenRegistry;
   readonly clock: ManualClock;
   readonly controlPlane: LocalControlPlane;
@@ -153,6 +155,7 @@ export async function startFlowHarness(): Promise<FlowHarness> {
 
     return {
       client,
+      brokerUrl: broker.url,
       registry,
       clock,
       controlPlane,
