@@ -16,7 +16,10 @@ export interface SwitchFlowProps {
   readonly table: ITable;
   /** How long the gateway has to answer with an executed/rejected ack. @default Duration.minutes(2) */
   readonly ackTimeout?: Duration;
-  /** How long the gateway may stay silent (a `received` ack is a heartbeat). @default Duration.seconds(30) */
+  /**
+   * How long the gateway may stay silent: its `received` ack is the first heartbeat, its final ack must follow within
+   * this unless it repeats `received`. @default Duration.seconds(60)
+   */
   readonly ackHeartbeat?: Duration;
   /** @default Duration.minutes(10) */
   readonly flowTimeout?: Duration;
@@ -122,7 +125,7 @@ export class SwitchFlow extends Construct {
       },
       iamResources: [commandsTopicArn],
       iamAction: 'iot:Publish',
-      heartbeatTimeout: sfn.Timeout.duration(props.ackHeartbeat ?? Duration.seconds(30)),
+      heartbeatTimeout: sfn.Timeout.duration(props.ackHeartbeat ?? Duration.seconds(60)),
       taskTimeout: sfn.Timeout.duration(props.ackTimeout ?? Duration.minutes(2)),
       resultPath: '$.ack',
     });

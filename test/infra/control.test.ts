@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { COMMAND_VALID_FOR_MS } from '../../core/switching/command.js';
 import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/switching/states.js';
 import { isTokenTask, listTaskStates } from '../../sim/local/stepfunctions/runner.js';
 import { extractAsl } from '../../sim/local/stepfunctions/template-asl.js';
@@ -47,6 +48,8 @@ describe('control stack flows', () => {
       expect(state.HeartbeatSeconds).toEqual(expect.any(Number));
       expect(state.TimeoutSeconds).toEqual(expect.any(Number));
       expect(state.HeartbeatSeconds as number).toBeLessThan(state.TimeoutSeconds as number);
+      // A command expires before the wait does, so the gateway's `expired` ack still reaches the flow.
+      expect((state.TimeoutSeconds as number) * 1000).toBeGreaterThan(COMMAND_VALID_FOR_MS);
       expect(state.Catch).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'] }));
     }
   });
