@@ -1,0 +1,116 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
+import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
+import { createDocumentClient } from '../../../functions/shared/data/client.js';
+import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  type RunningDynamoDbLocal,
+  startDynamoDbLocal,
+} from '../../../sim/local/dynamodb-local.js';
+import { planFor } from '../../unit/switching/plan-fixture.js';
+
+/** The control plane's DynamoDB adapters against DynamoDB Local. */
+
+const TABLE = 'hcp-adapters-test';
+let dynamo: RunningDynamoDbLocal;
+let client: ReturnType<typeof createDocumentClient>;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal();
+  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
+  client = createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}, 60_000);
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+const snapshot = (at: string, price: number): MarketSnapshot => ({
+  at,
+  intervalMinutes: 15,
+  prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: price }],
+  hashprice: {
+    hashpriceUsdPerThDay: 0.05,
+    btcPriceUsd: 95_000,
+    difficulty: 1.1e14,
+    subsidyBtc: 3.125,
+    feesBtcPerDay: 20,
+  },
+  gpuSpotUsdPerGpuHour: 2,
+  gridEvents: [],
+});
+
+describe('DynamoDB adapters of the control plane', () => {
+  it('hands out every command sequence number once, in order, under concurrency', async () => {
+    // Prepare
+    const store = new DynamoSwitchStateStore({ client, tableName: TABLE });
+
+    // Act
+    const seqs = await Promise.all(Array.from({ length: 25 }, () => store.allocateSeq('site-seq')));
+    const next = await store.allocateSeq('site-seq');
+
+    // Assess
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(next).toBe(26);
+    expect(await store.allocateSeq('site-other')).toBe(1);
+  }, 20_000);
+
+  it('moves the latest market snapshot forward only', async () => {
+    // Prepare
+    const store = new DynamoMarketSnapshotStore({ client, tableName: TABLE });
+
+    // Act
+    await store.put(snapshot('2026-11-28T12:15:00Z', 40));
+    await store.put(snapshot('2026-11-28T12:00:00Z', 30));
+
+    // Assess
+    expect((await store.latest())?.prices[0]?.realTimeUsdPerMwh).toBe(40);
+  }, 20_000);
+
+  it('round-trips a plan draft, compressed', async () => {
+    // Prepare
+    const drafts = new DynamoPlanDraftStore({ client, tableName: TABLE, nowMs: () => Date.now() });
+    const plan = planFor(7, { 'site-a': 3, 'site-b': 5 }, Date.now());
+
+    // Act
+    await drafts.put('exec-7', plan);
+
+    // Assess
+    expect(await drafts.get('exec-7')).toEqual(plan);
+    expect(await drafts.get('exec-missing')).toBeUndefined();
+  }, 20_000);
+
+  it('keeps the latest state of each device of a site, more than one batch-write page of them', async () => {
+    // Prepare
+    const store = new DynamoDeviceStateStore({ client, tableName: TABLE });
+    const devices = Array.from({ length: 60 }, (_, i) => ({
+      deviceId: `asic-${String(i).padStart(3, '0')}`,
+      groupId: 'west-s21-a',
+      kind: 'asic' as const,
+      at: '2026-11-28T12:00:00Z',
+      state: 'hashing' as const,
+      powerW: 3500,
+    }));
+
+    // Act
+    await store.putLatest('site-dev', 'gw-1', devices);
+    await store.putLatest('site-dev', 'gw-1', [{ ...devices[0]!, state: 'sleeping', at: '2026-11-28T12:01:00Z' }]);
+
+    // Assess
+    const items = await client.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'SITE#site-dev', ':prefix': 'DEVICE#' },
+      }),
+    );
+    expect(items.Items).toHaveLength(60);
+    expect(items.Items?.[0]).toMatchObject({ deviceId: 'asic-000', state: 'sleeping', gatewayId: 'gw-1' });
+  }, 20_000);
+});
