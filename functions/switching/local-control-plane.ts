@@ -7,6 +7,8 @@ import type { Clock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
 import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../../sim/local/stepfunctions/index.js';
 import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
+import { ingestMarketSnapshot } from '../market/ingest.js';
+import type { MarketDataSource } from '../market/ports.js';
 import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
 import { LadderSolver } from '../optimizer/adapters/ladder-solver.js';
 import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
@@ -72,9 +74,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     newId: randomUUID,
     lockTtlMs: options.lockTtlMs ?? 600_000,
   });
+  const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
   const optimizeSteps = createOptimizeSteps({
     fleet: new StaticFleetSource(options.fleet ?? referenceFleet),
-    market: new DynamoMarketSnapshotStore({ client, tableName }),
+    market: marketStore,
     plans,
     drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
     solver: options.solver ?? new LadderSolver(),
@@ -94,6 +97,15 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   return {
     plans,
     switchStates,
+    marketStore,
+    /** One ingestion run from `source` (e.g. a SyntheticMarketSource): what the scheduled market Lambda does. */
+    ingestMarket: (source: MarketDataSource) =>
+      ingestMarketSnapshot({
+        source,
+        store: marketStore,
+        clock,
+        metrics: { snapshotIngested: (snapshot, name) => logger.debug('market', { at: snapshot.at, source: name }) },
+      }),
     switchSteps,
     optimizeSteps,
     switchFlow: {

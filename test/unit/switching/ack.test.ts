@@ -1,11 +1,14 @@
 import type { Ack } from '../../../core/messages/ack.js';
 import { ACK_ERRORS, interpretAck, isSettledTokenError } from '../../../core/switching/ack.js';
+import { buildSafeModeCommand } from '../../../core/switching/command.js';
 import {
   type AckHandling,
   handleAck,
   type TaskTokenClient,
   type TokenAnswer,
 } from '../../../functions/switching/acks.js';
+import { IotCommandPublisher } from '../../../functions/switching/adapters/iot-command-publisher.js';
+import { SfnTaskTokenClient } from '../../../functions/switching/adapters/sfn-task-token-client.js';
 
 const baseAck: Ack = {
   commandId: '0b8f4a52-3f1e-4d5b-9a57-2a8c0b6f1e11',
@@ -124,5 +127,52 @@ describe('the ack handler', () => {
     // Assess
     expect(handled).toEqual(['invalid', 'untracked']);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('AWS adapters of the switching path', () => {
+  it('returns Step Functions refusals by name instead of throwing', async () => {
+    // Prepare
+    const refusal = Object.assign(new Error('task timed out'), { name: 'TaskTimedOut' });
+    const sent: unknown[] = [];
+    const client = new SfnTaskTokenClient({
+      send: async (command: unknown) => {
+        sent.push(command);
+        if (sent.length > 1) throw refusal;
+        return {};
+      },
+    } as never);
+
+    // Act
+    const first = await client.sendSuccess('t-1', { ok: 1 });
+    const second = await client.sendFailure('t-1', 'Ack.Rejected', 'cause');
+
+    // Assess
+    expect(first).toEqual({ ok: true });
+    expect(second).toEqual({ ok: false, error: 'TaskTimedOut' });
+    expect((sent[0] as { input: unknown }).input).toEqual({ taskToken: 't-1', output: '{"ok":1}' });
+  });
+
+  it('publishes a command as JSON at QoS 1 on its site’s command topic', async () => {
+    // Prepare
+    const inputs: Array<{ topic: string; qos: number; payload: Uint8Array }> = [];
+    const publisher = new IotCommandPublisher({
+      send: async (command: { input: { topic: string; qos: number; payload: Uint8Array } }) =>
+        void inputs.push(command.input),
+    } as never);
+    const command = buildSafeModeCommand({
+      siteId: 'site-a',
+      seq: 3,
+      commandId: baseAck.commandId,
+      nowMs: 0,
+      reason: 'r',
+    });
+
+    // Act
+    await publisher.publish(command);
+
+    // Assess
+    expect(inputs[0]).toMatchObject({ topic: 'hcp/v1/sites/site-a/commands', qos: 1 });
+    expect(JSON.parse(new TextDecoder().decode(inputs[0]!.payload))).toEqual(command);
   });
 });
