@@ -1,5 +1,7 @@
+import type { Context } from 'aws-lambda';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
+import { OPTIMIZE_STATES } from '../../../functions/switching/states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
@@ -50,6 +52,10 @@ function snapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
   };
 }
 
+/** Fails the solve step this many times with a transient error before letting it run. */
+let solveFailuresLeft = 0;
+let solveAttempts = 0;
+
 function runners() {
   const { controlPlane, registry } = harness;
   const switchRunner = createStateMachineRunner({
@@ -58,13 +64,26 @@ function runners() {
     registry,
     ...controlPlane.switchFlow,
   });
+  // Fire-and-forget, as `states:startExecution` is: the switch runs on, the dispatch run moves on.
+  const optimize = controlPlane.optimizeFlow((input, name) => {
+    switches.push({ name, input, result: switchRunner.start(input, { executionName: name }) });
+  });
+  const solve = optimize.taskHandlers[OPTIMIZE_STATES.solve]!;
   return createStateMachineRunner({
     template,
     logicalIdPrefix: 'OptimizeFlow',
-    // Fire-and-forget, as `states:startExecution` is: the switch runs on, the dispatch run moves on.
-    ...controlPlane.optimizeFlow((input, name) => {
-      switches.push({ name, input, result: switchRunner.start(input, { executionName: name }) });
-    }),
+    taskHandlers: {
+      ...optimize.taskHandlers,
+      [OPTIMIZE_STATES.solve]: async (event: unknown, context: Context) => {
+        solveAttempts += 1;
+        if (solveFailuresLeft > 0) {
+          solveFailuresLeft -= 1;
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        }
+        return solve(event, context);
+      },
+    },
+    retryIntervalOverrides: { [OPTIMIZE_STATES.solve]: 10, [OPTIMIZE_STATES.persist]: 10 },
   });
 }
 
@@ -131,5 +150,38 @@ describe('OptimizeFlow on the local runner', () => {
     const newSwitches = switches.slice(started);
     expect(newSwitches.map((s) => s.name)).toEqual(['site-west-1-v3']);
     expect((await newSwitches[0]!.result).status).toBe('SUCCEEDED');
+  }, 20_000);
+
+  it('retries a failing solve with backoff and then dispatches', async () => {
+    // Prepare
+    await market.put(snapshot(Date.now() + 2000, 20));
+    solveFailuresLeft = 2;
+    solveAttempts = 0;
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 4, switchCount: 1 } } });
+    expect(solveAttempts).toBe(3);
+  }, 20_000);
+
+  it('succeeds as a dispatch run even when a site it started fails to switch (fire-and-forget)', async () => {
+    // Prepare: the west gateway now rejects, and the price moves its setpoints again.
+    harness.setBehaviour('site-west-1', 'reject');
+    await market.put(snapshot(Date.now() + 3000, 4500));
+    const started = switches.length;
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 5, switchCount: 1 } } });
+    const [west] = switches.slice(started);
+    expect(await west!.result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
+    expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'safe-mode', error: 'Ack.Rejected' });
+    expect(await harness.lockOf('site-west-1')).toBeUndefined();
   }, 20_000);
 });
