@@ -35,7 +35,6 @@ export function buildApp(app: App): HcpStacks {
     api: api.restApi,
     functions: [...api.functions, ...control.functions, ...iot.functions],
     stateMachines: control.stateMachines,
-    switchFlow: control.switchFlow,
     optimizeFlow: control.optimizeFlow,
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
     siteIds: context.sites,
