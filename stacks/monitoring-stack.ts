@@ -21,8 +21,6 @@ export interface MonitoringStackProps extends StackProps {
   readonly api: apigw.RestApi;
   readonly functions: readonly IFunction[];
   readonly stateMachines: readonly IStateMachine[];
-  /** The switching flow: its timeouts are the "stuck switch" alarm. @default none */
-  readonly switchFlow?: IStateMachine;
   /** The dispatch flow: no success for three intervals is the "dispatch stalled" alarm. @default none */
   readonly optimizeFlow?: IStateMachine;
   /** Every dead-letter queue of the platform's async paths. @default none */
@@ -77,16 +75,13 @@ export class MonitoringStack extends Stack {
     });
     props.stateMachines.forEach((machine, i) => {
       alarm(`FlowFailed${i}`, machine.metricFailed({ period, statistic: 'Sum' }), 1);
-      alarm(`FlowTimedOut${i}`, machine.metricTimedOut({ period, statistic: 'Sum' }), 1);
+      alarm(`FlowTimedOut${i}`, machine.metricTimedOut({ period, statistic: 'Sum' }), 1, {
+        alarmDescription: 'A flow ran past its own timeout (stuck): a switch leaves its site lock to the TTL.',
+      });
     });
     alarm('SwitchFailed', hcpMetrics.switchFailed(), 1, {
       alarmDescription: 'A site switch failed and the site was put in safe mode (SwitchFlow compensation ran).',
     });
-    if (props.switchFlow) {
-      alarm('SwitchStuck', props.switchFlow.metricTimedOut({ period, statistic: 'Sum' }), 1, {
-        alarmDescription: 'A SwitchFlow ran past its own timeout: its site lock lapses by TTL, check the site.',
-      });
-    }
     if (props.optimizeFlow) {
       alarm('DispatchStalled', props.optimizeFlow.metricSucceeded({ period, statistic: 'Sum' }), 1, {
         alarmDescription: 'No dispatch run succeeded for 15 minutes: sites hold their last plan.',
