@@ -1,0 +1,90 @@
+import type { Site } from '../model/site.js';
+
+/** The two inference demand classes of issue 3. Work is counted in H100-equivalent GPU-hours (see gpuSpeed). */
+export interface DemandClassTerms {
+  /** What a GPU-hour of served guaranteed work earns. */
+  readonly guaranteedUsdPerGpuHour: number;
+  /** Penalty per GPU-hour of guaranteed work not served within its SLA (the interval it arrives in). */
+  readonly guaranteedSlaPenaltyUsdPerGpuHour: number;
+  /** Flex work is priced lower and may wait up to its deadline. */
+  readonly flexUsdPerGpuHour: number;
+  readonly flexDeadlineHours: number;
+  /** Penalty per GPU-hour of flex work dropped at its deadline. */
+  readonly flexSlaPenaltyUsdPerGpuHour: number;
+}
+
+export const DEFAULT_DEMAND_TERMS: DemandClassTerms = {
+  // Guaranteed inference on an H100 sells around $2.5–3.5/GPU-hour (on-demand cloud list prices, 2024–25); the SLA
+  // penalty is set well above it so it binds like a hard constraint unless power is extreme.
+  guaranteedUsdPerGpuHour: 3,
+  guaranteedSlaPenaltyUsdPerGpuHour: 12,
+  // Flex (batch) inference sells at roughly half price (batch API discounts of 50% are common).
+  flexUsdPerGpuHour: 1.5,
+  flexDeadlineHours: 6,
+  flexSlaPenaltyUsdPerGpuHour: 3,
+};
+
+/** Grid-cost terms of a site that are not in the Site contract. */
+export interface GridTerms {
+  /**
+   * ERCOT 4CP: transmission cost per MW of load in one of the four summer coincident peaks. Transmission tariffs run
+   * ~$5–6/kW-month ≈ $66k/MW-year, split over 4 peaks ≈ $16.5k per MW per peak interval (ERCOT TDSP tariffs).
+   */
+  readonly fourCpUsdPerMwPerPeak: number;
+}
+
+export const DEFAULT_GRID_TERMS: GridTerms = { fourCpUsdPerMwPerPeak: 16_500 };
+
+/** What a site's horizon looks like: possibly uneven step lengths (fine first, coarser further out). */
+export interface SiteHorizon {
+  readonly stepHours: readonly number[];
+  readonly priceUsdPerMwh: readonly number[];
+  readonly hashpriceUsdPerThDay: readonly number[];
+  /** Arrivals per step, H100-equivalent GPU-hours. */
+  readonly guaranteedArrivalsGpuHours: readonly number[];
+  readonly flexArrivalsGpuHours: readonly number[];
+  /** Demand-response deployment in force during the step. */
+  readonly drDeployed: readonly boolean[];
+  /** Probability the step sets a 4CP peak (zero outside June–September). */
+  readonly peakProbability: readonly number[];
+}
+
+/** Flex work waiting, by the hour it falls due (measured from the horizon start). */
+export interface FlexCohort {
+  readonly dueInHours: number;
+  readonly gpuHours: number;
+}
+
+/** Where a site stands at the start of a decision. */
+export interface SiteState {
+  readonly unitsOn: Readonly<Record<string, number>>;
+  /** Units started / stopped in the recent past, for minimum up/down times. */
+  readonly recentStarts: Readonly<Record<string, ReadonlyArray<{ hoursAgo: number; units: number }>>>;
+  readonly recentStops: Readonly<Record<string, ReadonlyArray<{ hoursAgo: number; units: number }>>>;
+  readonly gpusPowered: Readonly<Record<string, number>>;
+  readonly flexBacklog: readonly FlexCohort[];
+  /** Site power before a demand-response deployment: the baseline it must shed from. */
+  readonly drBaselineKw: number;
+}
+
+export interface SiteProblem {
+  readonly site: Site;
+  readonly horizon: SiteHorizon;
+  readonly state: SiteState;
+  readonly demand: DemandClassTerms;
+  readonly grid: GridTerms;
+  /** Extra $/MWh on energy from a fleet coordination step (Lagrangian price of a shared cap); 0 when uncoupled. */
+  readonly couplingPriceUsdPerMwh?: readonly number[];
+  /** Site power cap tighter than the interconnect (share of a shared cap); kW per step. */
+  readonly capKw?: readonly number[];
+  /** The end of the horizon must not leave more flex backlog than it started with (priced slack). */
+  readonly terminalBacklog?: boolean;
+}
+
+/** Decision for one step of one site, in physical units (what the simulator scores and the Plan carries). */
+export interface SiteDecision {
+  readonly asic: ReadonlyArray<{ groupId: string; unitsOn: number; powerPerUnitW: number }>;
+  readonly gpu: ReadonlyArray<{ poolId: string; gpusPowered: number; servingGuaranteed: number; servingFlex: number }>;
+}
+
+export type SolveMode = 'lp' | 'milp';

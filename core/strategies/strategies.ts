@@ -1,0 +1,249 @@
+import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../economics/energy.js';
+import type { PriceForecaster } from '../forecast/types.js';
+import type { Site } from '../model/site.js';
+import { gpuSpeed, unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
+import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
+import type { SiteDecision, SiteState } from '../optimizer/types.js';
+import { type BacktestData, buildHorizon, type DecisionContext, horizonBlocks, type Strategy } from './context.js';
+
+/** GPUs: all powered; enough serve guaranteed work, the rest serve flex. What static and strike do. */
+function allGpusServing(site: Site, guaranteedGpuHours: number, stepHours: number): SiteDecision['gpu'] {
+  let needG = guaranteedGpuHours;
+  return site.gpuPools.map((pool) => {
+    const perGpu = gpuSpeed(pool) * stepHours;
+    const sg = Math.min(pool.count, Math.ceil(needG / perGpu - 1e-9));
+    needG = Math.max(0, needG - sg * perGpu);
+    return { poolId: pool.id, gpusPowered: pool.count, servingGuaranteed: sg, servingFlex: pool.count - sg };
+  });
+}
+
+/** Underclocks ASICs uniformly (then sleeps units) until the site fits its interconnect: a static operator's rule. */
+export function fitToCap(site: Site, decision: SiteDecision): SiteDecision {
+  const capItKw = (site.interconnectLimitMw * 1000) / site.pue;
+  const gpuKw = site.gpuPools.reduce((a, p) => a + (p.servingPowerW * p.count) / 1000, 0);
+  const asicKw = (d: SiteDecision) =>
+    site.asicGroups.reduce((a, g) => {
+      const s = d.asic.find((x) => x.groupId === g.id)!;
+      return a + (s.unitsOn * s.powerPerUnitW + (g.unitCount - s.unitsOn) * g.sleepPowerW) / 1000;
+    }, 0);
+  const over = asicKw(decision) + gpuKw - capItKw;
+  if (over <= 0) return decision;
+  const activeKw = decision.asic.reduce((a, s) => a + (s.unitsOn * s.powerPerUnitW) / 1000, 0);
+  const scale = Math.max(0, 1 - over / Math.max(activeKw, 1e-9));
+  const asic = decision.asic.map((s) => {
+    const g = site.asicGroups.find((x) => x.id === s.groupId)!;
+    const target = s.powerPerUnitW * scale;
+    if (target >= unitMinPowerW(g)) return { ...s, powerPerUnitW: target };
+    // Below the lowest target: run fewer units at the lowest target.
+    const units = Math.floor((s.unitsOn * target - g.sleepPowerW * 0) / unitMinPowerW(g));
+    return { ...s, unitsOn: units, powerPerUnitW: unitMinPowerW(g) };
+  });
+  return { ...decision, asic };
+}
+
+export function staticStrategy(): Strategy {
+  return {
+    name: 'static',
+    decide({ t, data }) {
+      const perSite = data.sites.map((site, s) => {
+        const asic = site.asicGroups.map((g) => ({
+          groupId: g.id,
+          unitsOn: g.unitCount,
+          powerPerUnitW: unitMaxPowerW(g),
+        }));
+        const gpu = allGpusServing(site, data.demand[s]!.guaranteedGpuHours[t]!, data.stepMinutes / 60);
+        return [fitToCap(site, { asic, gpu })];
+      });
+      return { perSite };
+    },
+  };
+}
+
+export interface StrikeParams {
+  /** Consecutive observed intervals above breakeven before curtailing. */
+  readonly curtailAfter: number;
+  /** Consecutive observed intervals below breakeven before resuming. */
+  readonly resumeAfter: number;
+}
+export const DEFAULT_STRIKE: StrikeParams = { curtailAfter: 1, resumeAfter: 2 };
+
+/**
+ * Foreman-style strike price: each group stops after `curtailAfter` observed prices above its breakeven and resumes
+ * after `resumeAfter` below. It sees only past prices (the interval just settled), like a real strike-price rule.
+ */
+export function strikeStrategy(params: StrikeParams = DEFAULT_STRIKE): Strategy {
+  const counters = new Map<string, { above: number; below: number; off: boolean }>();
+  return {
+    name: 'strike',
+    decide({ t, data }) {
+      const observed = t > 0 ? data.priceUsdPerMwh[t - 1]! : data.priceUsdPerMwh[0]!;
+      const hashprice = t > 0 ? data.hashpriceUsdPerThDay[t - 1]! : data.hashpriceUsdPerThDay[0]!;
+      const perSite = data.sites.map((site, s) => {
+        const asic = site.asicGroups.map((g) => {
+          const key = `${site.id}/${g.id}`;
+          const c = counters.get(key) ?? { above: 0, below: 0, off: false };
+          const strike = breakevenPriceUsdPerMwh(
+            hashprice,
+            efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
+            site.pue,
+          );
+          if (observed > strike) {
+            c.above += 1;
+            c.below = 0;
+          } else {
+            c.below += 1;
+            c.above = 0;
+          }
+          if (!c.off && c.above >= params.curtailAfter) c.off = true;
+          else if (c.off && c.below >= params.resumeAfter) c.off = false;
+          counters.set(key, c);
+          return { groupId: g.id, unitsOn: c.off ? 0 : g.unitCount, powerPerUnitW: unitMaxPowerW(g) };
+        });
+        const gpu = allGpusServing(site, data.demand[s]!.guaranteedGpuHours[t]!, data.stepMinutes / 60);
+        return [fitToCap(site, { asic, gpu })];
+      });
+      return { perSite };
+    },
+  };
+}
+
+export interface MpcParams {
+  readonly horizonSteps: number;
+  /** Single grid steps at the start of the horizon; coarser blocks after. */
+  readonly fineSteps: number;
+  readonly coarseBlock: number;
+  /** Grid steps committed per solve (1 = re-solve every interval). */
+  readonly commitSteps: number;
+  readonly solve?: SolveOptions;
+}
+
+/** exp(2.3 σ) for the lognormal noise of the default scenario (σ ≈ 0.15–0.2): about the 99th percentile. */
+const GUARANTEED_HEADROOM = 1.5;
+
+function lastKnown(values: readonly number[], t: number): number {
+  return values[Math.max(0, t - 1)]!;
+}
+
+/** Solves every site's model and returns its first `commit` steps (one grid step per fine block). */
+function solveAndCommit(
+  highs: HighsSolver,
+  context: DecisionContext,
+  blocks: readonly number[],
+  commit: number,
+  sources: (s: number) => Parameters<typeof buildHorizon>[3],
+  solve: SolveOptions | undefined,
+  terminalBacklog = true,
+): SiteDecision[][] {
+  const { t, data, states } = context;
+  return data.sites.map((site, s) => {
+    const horizon = buildHorizon(data, t, blocks, sources(s));
+    const solution = solveSite(
+      highs,
+      { site, horizon, state: states[s] as SiteState, demand: data.demandTerms, grid: data.gridTerms, terminalBacklog },
+      solve,
+    );
+    // Blocks of one step map one-to-one to grid steps; a coarse block's decision holds over its steps.
+    const out: SiteDecision[] = [];
+    blocks.forEach((size, b) => {
+      for (let i = 0; i < size && out.length < commit; i += 1) out.push(solution.decisions[b]!);
+    });
+    return out;
+  });
+}
+
+function forecastSources(data: BacktestData, t: number, steps: number, forecaster: PriceForecaster) {
+  const history = {
+    startMs: data.startMs,
+    stepMinutes: data.stepMinutes,
+    rtUsdPerMwh: data.priceUsdPerMwh.slice(0, t),
+    // Day-ahead prices are published the day before: the part of the horizon up to the next midnight is known.
+    ...(data.daUsdPerMwh ? { daUsdPerMwh: data.daUsdPerMwh.slice(0, Math.min(data.steps, t + steps)) } : {}),
+    ...(data.temperatureC ? { temperatureC: data.temperatureC.slice(0, t) } : {}),
+  };
+  const point =
+    t > 0 ? forecaster.forecast(history, steps).pointUsdPerMwh : new Array<number>(steps).fill(data.priceUsdPerMwh[0]!);
+  const hashprice = lastKnown(data.hashpriceUsdPerThDay, t);
+  return (s: number) => ({
+    price: (step: number) => point[step - t] ?? point[point.length - 1]!,
+    hashprice: () => hashprice,
+    // GPUs are planned for high-quantile guaranteed demand: an idle powered H100 costs ~90 W, an unserved GPU-hour
+    // the SLA penalty, so headroom is cheap.
+    guaranteed: (step: number) => data.demand[s]!.expectedGuaranteedGpuHours[step]! * GUARANTEED_HEADROOM,
+    flex: (step: number) => data.demand[s]!.expectedFlexGpuHours[step]!,
+    // A deployment is known once instructed: the current interval only.
+    dr: (step: number) => step === t && data.drDeployed[t]!,
+  });
+}
+
+function truthSources(data: BacktestData) {
+  return (s: number) => ({
+    price: (step: number) => data.priceUsdPerMwh[step]!,
+    hashprice: (step: number) => data.hashpriceUsdPerThDay[step]!,
+    guaranteed: (step: number) => data.demand[s]!.guaranteedGpuHours[step]!,
+    flex: (step: number) => data.demand[s]!.flexGpuHours[step]!,
+    dr: (step: number) => data.drDeployed[step]!,
+  });
+}
+
+/** The best single-interval decision with what is known now (the last settled price): the same model, one step. */
+const lastSettled: PriceForecaster = {
+  name: 'last-settled',
+  forecast: (h, steps) => ({
+    startMs: h.startMs + h.rtUsdPerMwh.length * h.stepMinutes * 60_000,
+    stepMinutes: h.stepMinutes,
+    pointUsdPerMwh: new Array<number>(steps).fill(h.rtUsdPerMwh[h.rtUsdPerMwh.length - 1] ?? 0),
+    spikeProbability: new Array<number>(steps).fill(0),
+  }),
+};
+
+export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strategy {
+  return {
+    name: 'myopic',
+    decide(context) {
+      const { t, data } = context;
+      const src = forecastSources(data, t, 1, lastSettled);
+      return { perSite: solveAndCommit(highs, context, [1], 1, src, solve, false) };
+    },
+  };
+}
+
+export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, params: MpcParams): Strategy {
+  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
+  return {
+    name: 'mpc',
+    decide(context) {
+      const src = forecastSources(context.data, context.t, params.horizonSteps, forecaster);
+      return { perSite: solveAndCommit(highs, context, blocks, params.commitSteps, src, params.solve) };
+    },
+  };
+}
+
+/** The same optimizer fed the true future over its receding horizon. */
+export function mpcPerfectStrategy(highs: HighsSolver, params: MpcParams): Strategy {
+  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
+  return {
+    name: 'mpc-perfect',
+    decide(context) {
+      return {
+        perSite: solveAndCommit(highs, context, blocks, params.commitSteps, truthSources(context.data), params.solve),
+      };
+    },
+  };
+}
+
+/** Perfect foresight at full resolution over rolling windows (48 h by default) committing the first part (24 h). */
+export function oracleStrategy(
+  highs: HighsSolver,
+  windowSteps: number,
+  commitSteps: number,
+  solve?: SolveOptions,
+): Strategy {
+  return {
+    name: 'oracle',
+    decide(context) {
+      const steps = Math.min(windowSteps, context.data.steps - context.t);
+      const blocks = new Array<number>(steps).fill(1);
+      return { perSite: solveAndCommit(highs, context, blocks, commitSteps, truthSources(context.data), solve) };
+    },
+  };
+}
