@@ -54,13 +54,14 @@ async function startDevices(): Promise<{ child: ChildProcess; endpoints: DeviceE
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const endpoints: DeviceEndpoint[] = [];
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (line.startsWith('{')) endpoints.push(JSON.parse(line) as DeviceEndpoint);
-  });
+  // stdout (endpoints) and stderr (the ready line) are separate pipes: wait for every endpoint, not just the line.
   await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{')) endpoints.push(JSON.parse(line) as DeviceEndpoint);
+      if (endpoints.length === ASICS + GPU_NODES) resolve();
+    });
     readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-      if (/endpoints up/.test(line)) resolve();
-      else if (/^devices: /.test(line) && !/stopped/.test(line)) reject(new Error(line));
+      if (/^devices: /.test(line) && !/endpoints up|stopped/.test(line)) reject(new Error(line));
     });
     child.once('exit', (code) => reject(new Error(`devices exited with ${code}`)));
   });
@@ -159,7 +160,11 @@ async function main(): Promise<void> {
   let incomplete = 0;
   for (let trial = 0; trial < WARMUP_TRIALS + TRIALS; trial++) {
     const curtail = await signal(1000);
-    if (curtail.accepted !== endpoints.length || curtail.sent !== endpoints.length) incomplete++;
+    if (curtail.accepted !== endpoints.length || curtail.sent !== endpoints.length) {
+      incomplete++;
+      const failures = JSON.stringify(gateway.state().switchAgent.failures);
+      process.stderr.write(`trial ${trial}: ${curtail.accepted} of ${curtail.sent} accepted; failures ${failures}\n`);
+    }
     if (trial >= WARMUP_TRIALS) latencies.push(curtail.ms);
     await signal(0);
   }

@@ -115,6 +115,17 @@ export class DeviceReconciler {
     return e ? { ...e } : undefined;
   }
 
+  /** Devices whose last attempt failed, by failure kind: what an operator looks at first. */
+  failureKinds(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.entries.values()) {
+      if (e.lastFailure && e.status !== 'confirmed' && e.status !== 'accepted') {
+        out[e.lastFailure.kind] = (out[e.lastFailure.kind] ?? 0) + 1;
+      }
+    }
+    return out;
+  }
+
   counts(): Record<DeviceSwitchStatus, number> {
     const out: Record<DeviceSwitchStatus, number> = { confirmed: 0, accepted: 0, pending: 0, drifted: 0 };
     for (const e of this.entries.values()) out[e.status] += 1;

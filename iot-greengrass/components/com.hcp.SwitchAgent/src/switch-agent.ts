@@ -42,6 +42,8 @@ export interface SwitchAgentView {
   readonly targets: Record<string, boolean>;
   readonly devices: Record<string, number>;
   readonly drifted: string[];
+  /** Devices whose last attempt failed, by failure kind. */
+  readonly failures: Record<string, number>;
   readonly executions: number;
   readonly lastHeartbeatMs: number;
 }
@@ -423,6 +425,7 @@ export class SwitchAgent {
       targets: Object.fromEntries(this.lastTargets),
       devices: this.reconciler.counts(),
       drifted,
+      failures: this.reconciler.failureKinds(),
       executions: this.executions,
       lastHeartbeatMs: this.lastHeartbeatMs,
     };
