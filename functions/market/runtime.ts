@@ -1,26 +1,38 @@
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { calibrationSchema } from '../../core/synthetic/calibration.js';
+import calibration from '../../sim/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { metrics } from '../shared/powertools.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoMarketSnapshotStore } from './adapters/dynamo-market-store.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
+import { WeeklySyntheticMarketSource } from './adapters/weekly-synthetic-source.js';
 import type { MarketDataSource } from './ports.js';
 
 const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
     /** Which source feeds dispatch; see the adapters. */
-    MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('stored'),
+    MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('synthetic'),
+    SYNTHETIC_SEED: z.coerce.number().int().nonnegative().default(1),
   }),
 );
 
 /**
- * Until a source is configured for the deployment (ERCOT needs a subscription key, CSV a bucket, synthetic its
- * calibration file), `stored` re-publishes the newest stored snapshot, so the ingestion path and its metrics run.
+ * `synthetic` (the default) runs the seeded generator week by week, its calibration bundled into the function;
+ * `stored` re-publishes the newest stored snapshot (a market fed by hand). `csv` needs an S3 reader and `ercot` a
+ * report client with ERCOT API credentials: both adapters exist, neither is wired to AWS here yet.
  */
-function sourceFor(kind: string, store: DynamoMarketSnapshotStore): MarketDataSource {
+function sourceFor(kind: string, seed: number, store: DynamoMarketSnapshotStore): MarketDataSource {
+  if (kind === 'synthetic') {
+    return new WeeklySyntheticMarketSource({
+      calibration: calibrationSchema.parse(calibration),
+      fleet: referenceFleet,
+      seed,
+    });
+  }
   if (kind !== 'stored') throw new Error(`MARKET_SOURCE=${kind} is not wired in this deployment yet`);
   return {
     name: 'stored',
@@ -33,13 +45,12 @@ function sourceFor(kind: string, store: DynamoMarketSnapshotStore): MarketDataSo
 }
 
 export function marketRuntime() {
-  const { TABLE_NAME, MARKET_SOURCE } = config();
+  const { TABLE_NAME, MARKET_SOURCE, SYNTHETIC_SEED } = config();
   const store = new DynamoMarketSnapshotStore({ client: documentClient(), tableName: TABLE_NAME });
   return {
-    source: sourceFor(MARKET_SOURCE, store),
+    source: sourceFor(MARKET_SOURCE, SYNTHETIC_SEED, store),
     store,
     metrics: new PowertoolsMarketMetrics(metrics),
     clock: systemClock,
-    nodes: [...new Set(referenceFleet.sites.map((s) => s.marketNode))],
   };
 }

@@ -14,7 +14,7 @@ export interface MarketIngestionProps {
   readonly table: ITable;
   /** @default Duration.minutes(5): ERCOT posts real-time prices every 15 minutes, checked thrice per interval */
   readonly interval?: Duration;
-  /** `stored`, `synthetic`, `csv` or `ercot` (functions/market/runtime.ts). @default 'stored' */
+  /** `synthetic`, `stored`, `csv` or `ercot` (functions/market/runtime.ts). @default 'synthetic' */
   readonly source?: string;
 }
 
@@ -29,7 +29,7 @@ export class MarketIngestion extends Construct {
       entry: 'functions/market/ingest-handler.ts',
       serviceName: 'hcp-market',
       timeout: Duration.seconds(30),
-      environment: { MARKET_SOURCE: props.source ?? 'stored' },
+      environment: { MARKET_SOURCE: props.source ?? 'synthetic' },
     });
     bindTableItems(fn, props.table);
     this.functions = [fn];

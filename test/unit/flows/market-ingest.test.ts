@@ -10,6 +10,10 @@ import { scenarioSchema } from '../../../core/synthetic/scenario.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
 import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
 import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
+import {
+  WeeklySyntheticMarketSource,
+  weekStartMs,
+} from '../../../functions/market/adapters/weekly-synthetic-source.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
 import type { MarketDataSource, MarketSnapshotStore } from '../../../functions/market/ports.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
@@ -201,5 +205,30 @@ describe('synthetic market source', () => {
     // Act / Assess
     await expect(source.snapshotAt(Date.parse('2026-01-01T00:00:00Z'))).rejects.toThrow(/starts at/);
     await expect(source.snapshotAt(Date.parse('2026-01-09T00:00:00Z'))).rejects.toThrow(/ends before/);
+  });
+});
+
+describe('weekly synthetic market source', () => {
+  it('starts each week on Monday 00:00 UTC', () => {
+    // Act / Assess: 2026-11-28 is a Saturday.
+    expect(new Date(weekStartMs(Date.parse('2026-11-28T16:00:00Z'))).toISOString()).toBe('2026-11-23T00:00:00.000Z');
+    expect(new Date(weekStartMs(Date.parse('2026-11-23T00:00:00Z'))).toISOString()).toBe('2026-11-23T00:00:00.000Z');
+  });
+
+  it('answers any instant of any week, reproducibly', async () => {
+    // Prepare
+    const options = { calibration: loadCalibration(), fleet: referenceFleet, seed: 5 };
+    const atMs = Date.parse('2026-11-24T08:20:00Z');
+
+    // Act
+    const [a, b] = [
+      await new WeeklySyntheticMarketSource(options).snapshotAt(atMs),
+      await new WeeklySyntheticMarketSource(options).snapshotAt(atMs),
+    ];
+
+    // Assess
+    expect(a).toEqual(b);
+    expect(a.at).toBe('2026-11-24T08:15:00Z');
+    expect(marketSnapshotSchema.safeParse(a).success).toBe(true);
   });
 });
