@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Site } from '../core/model/site.js';
 import type { Clock } from '../core/support/clock.js';
-import { LuxosDriver } from './adapters/asic/luxos-driver.js';
-import { type DeviceDriver, driverByKind, type GatewayDevice } from './adapters/device-port.js';
-import { httpTransport, NvidiaSmiDriver, type NvidiaSmiTransport } from './adapters/gpu/nvidia-smi.js';
+import type { DeviceDriver, GatewayDevice } from './adapters/device-port.js';
+import { httpTransport, type NvidiaSmiTransport } from './adapters/gpu/nvidia-smi.js';
 import { connectMqttPort } from './adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from './adapters/messaging/port.js';
+import { siteDriver } from './adapters/site-driver.js';
 import { type SwitchAgentConfigInput, switchAgentConfigSchema } from './components/com.hcp.SwitchAgent/src/config.js';
 import { SwitchAgent, type SwitchAgentView } from './components/com.hcp.SwitchAgent/src/switch-agent.js';
 import { type TelemetryConfigInput, telemetryConfigSchema } from './components/com.hcp.Telemetry/src/config.js';
@@ -90,18 +90,9 @@ export async function startGateway(
     });
   }
   // Separate driver instances: the agent's LuxOS sessions are its own, and telemetry reads need none.
-  const driver =
-    options.driver ??
-    driverByKind({
-      asic: new LuxosDriver({ timeoutMs: 2000 }),
-      gpu: new NvidiaSmiDriver(options.gpuTransport ?? httpTransport()),
-    });
-  const telemetryDriver =
-    options.driver ??
-    driverByKind({
-      asic: new LuxosDriver({ timeoutMs: 2000 }),
-      gpu: new NvidiaSmiDriver(options.gpuTransport ?? httpTransport()),
-    });
+  const gpu = options.gpuTransport ?? httpTransport();
+  const driver = options.driver ?? siteDriver({ gpu });
+  const telemetryDriver = options.driver ?? siteDriver({ gpu });
   const switchAgent = await SwitchAgent.start(
     {
       config: switchConfig,

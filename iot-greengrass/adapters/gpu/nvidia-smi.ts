@@ -66,7 +66,8 @@ export interface ExecTransportOptions {
   /**
    * The command and leading arguments, e.g. `['nvidia-smi']` or the simulator's shim
    * `['npx', 'tsx', 'sim/devices/nvidia-smi-shim.ts', '--endpoint=http://{address}:{port}']`; `{address}` and `{port}`
-   * are replaced by the device's. @default the real binary when /usr/bin/nvidia-smi exists
+   * are replaced by the device's (GPU nodes are other hosts: e.g. `['ssh', '{address}', 'nvidia-smi']`).
+   * @default the real binary when /usr/bin/nvidia-smi exists
    */
   readonly command?: readonly string[];
   /** @default 5000 */
@@ -78,9 +79,16 @@ const REAL_BINARY = '/usr/bin/nvidia-smi';
 /** Runs the binary (or a stand-in with the same flags). On a GPU host each node is its own gateway-local binary. */
 export function execTransport(options: ExecTransportOptions = {}): NvidiaSmiTransport {
   const command = options.command ?? (existsSync(REAL_BINARY) ? [REAL_BINARY] : undefined);
-  if (!command || command.length === 0) throw new Error('nvidia-smi: no binary at /usr/bin/nvidia-smi and no command');
   const run = (device: GatewayDevice, args: string[]) =>
     new Promise<DeviceResult<string>>((resolve) => {
+      // A site without GPUs needs no binary; a GPU device on such a gateway fails as a value, not at start-up.
+      if (!command || command.length === 0) {
+        resolve({
+          ok: false,
+          failure: { kind: 'exec', detail: `no ${REAL_BINARY} and no nvidiaSmiCommand configured` },
+        });
+        return;
+      }
       const [file, ...lead] = command.map((part) =>
         part.replaceAll('{address}', device.address).replaceAll('{port}', String(device.port)),
       );

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
-import { LuxosDriver } from '../../../adapters/asic/luxos-driver.js';
-import { driverByKind } from '../../../adapters/device-port.js';
-import { execTransport, NvidiaSmiDriver } from '../../../adapters/gpu/nvidia-smi.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
+import { siteDriver } from '../../../adapters/site-driver.js';
 import { switchAgentConfigSchema } from './config.js';
 import { SwitchAgent } from './switch-agent.js';
 
@@ -17,10 +15,7 @@ runUntilStopped('com.hcp.SwitchAgent', async () => {
   return SwitchAgent.start({
     config,
     devices: runtime.devices,
-    driver: driverByKind({
-      asic: new LuxosDriver(),
-      gpu: new NvidiaSmiDriver(execTransport(nvidiaSmiCommand ? { command: nvidiaSmiCommand } : {})),
-    }),
+    driver: siteDriver({ gpu: { nvidiaSmiCommand } }),
     messaging: runtime.messaging,
     clock: { nowMs: () => Date.now() },
     stateFile: path.join(runtime.stateDir, 'state.json'),

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { LuxosDriver } from '../../../adapters/asic/luxos-driver.js';
-import { driverByKind } from '../../../adapters/device-port.js';
-import { execTransport, NvidiaSmiDriver } from '../../../adapters/gpu/nvidia-smi.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
+import { siteDriver } from '../../../adapters/site-driver.js';
 import { telemetryConfigSchema } from './config.js';
 import { TelemetryAgent } from './telemetry-agent.js';
 
@@ -14,10 +12,7 @@ runUntilStopped('com.hcp.Telemetry', async () => {
   const agent = new TelemetryAgent({
     config,
     devices: runtime.devices,
-    driver: driverByKind({
-      asic: new LuxosDriver(),
-      gpu: new NvidiaSmiDriver(execTransport(nvidiaSmiCommand ? { command: nvidiaSmiCommand } : {})),
-    }),
+    driver: siteDriver({ gpu: { nvidiaSmiCommand } }),
     messaging: runtime.messaging,
     clock: { nowMs: () => Date.now() },
     spoolDir: path.join(runtime.stateDir, 'spool'),
