@@ -1,4 +1,4 @@
-import { siteTopic } from '../../../core/messages/topics.js';
+import { marketTopic, siteTopic } from '../../../core/messages/topics.js';
 import { count, type Harness, INTERVAL_MS, nextSeq, planWith, SITE_ID, startHarness } from './harness.js';
 
 describe('SwitchAgent commands, restarts and watchdog over the embedded broker', () => {
@@ -109,6 +109,11 @@ describe('SwitchAgent commands, restarts and watchdog over the embedded broker',
 
   it('falls back to the default mode when the heartbeat is missing for its configured time (±1 s)', async () => {
     // Prepare
+    const statuses: Array<{ mode: string; fallbackReason?: string }> = [];
+    h.cloud.on('message', (topic, payload) => {
+      if (topic === siteTopic(SITE_ID, 'heartbeat')) statuses.push(JSON.parse(payload.toString()));
+    });
+    await h.cloud.subscribeAsync(siteTopic(SITE_ID, 'heartbeat'), { qos: 1 });
     await h.startGateway({ config: { switchAgent: { heartbeatTimeoutMs: 30_000, defaultMode: 'curtail-asics' } } });
     const apply = h.command('apply-plan', { plan: planWith([{}, {}, {}]) });
     await h.send(apply);
@@ -127,9 +132,16 @@ describe('SwitchAgent commands, restarts and watchdog over the embedded broker',
     expect(at29s).toBe(all);
     expect(at31s).toBe(0);
     expect(h.gateway.state().switchAgent).toMatchObject({ mode: 'curtail-asics', fallbackReason: 'heartbeat-missing' });
+    // The gateway's own status heartbeat tells the platform it is running on its fallback.
+    const until = Date.now() + 3000;
+    while (!statuses.some((s) => s.fallbackReason === 'heartbeat-missing') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(statuses.at(-1)).toMatchObject({ mode: 'curtail-asics', fallbackReason: 'heartbeat-missing' });
 
-    // A heartbeat brings the plan back.
-    await h.cloud.publishAsync(siteTopic(SITE_ID, 'heartbeat'), '{}', { qos: 1 });
+    // The cloud is heard again (a market signal it relays): the plan comes back.
+    const signal = { kind: 'price', at: new Date(h.clock.nowMs()).toISOString(), node: 'HB_WEST', priceUsdPerMwh: 20 };
+    await h.cloud.publishAsync(marketTopic('HB_WEST'), JSON.stringify(signal), { qos: 1 });
     const deadline = Date.now() + 3000;
     while (h.gateway.state().switchAgent.lastHeartbeatMs < h.clock.nowMs() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));

@@ -20,17 +20,25 @@ export const switchAgentConfigSchema = z.strictObject({
     .strictObject({
       commands: topicSchema.optional(),
       acks: topicSchema.optional(),
+      /** Where the gateway publishes its own status heartbeat (the platform's latest-state rule reads it). */
       heartbeat: topicSchema.optional(),
+      /**
+       * A cloud-to-gateway heartbeat topic, if the cloud sends one. Without it the cloud's liveness is every command
+       * it sends and every market signal it relays; the watchdog's plan check covers a dispatcher that stops planning.
+       */
+      cloudHeartbeat: topicSchema.optional(),
       /** Local pub/sub: a meter or relay on the site LAN publishes frequency, price and DR instructions here. */
       grid: topicSchema.optional(),
       /** The market node's signals relayed by the cloud; the site model's node when omitted. */
       market: topicSchema.optional(),
     })
     .default({}),
-  /** The cloud must send a heartbeat (or a command) at least this often, or the site falls back to `defaultMode`. */
+  /** The cloud must be heard (command, market signal, heartbeat) at least this often, or the site runs `defaultMode`. */
   heartbeatTimeoutMs: z.number().int().positive().default(120_000),
   /** ASIC load is the interruptible load: shedding it cannot overload the interconnect or break inference. */
   defaultMode: siteModeSchema.default('curtail-asics'),
+  /** How often the gateway publishes its status heartbeat. */
+  statusPeriodMs: z.number().int().positive().default(30_000),
   /** How often interval boundaries, the watchdog, restore batches and retries are evaluated. */
   tickMs: z.number().int().positive().default(250),
   /** A curtailed group stays off at least this long (S21 minimum off time is a few minutes of fan and board wear). */

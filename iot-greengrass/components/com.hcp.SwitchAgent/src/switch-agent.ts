@@ -72,6 +72,7 @@ export class SwitchAgent {
   private executions = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private lastStatusMs = Number.NEGATIVE_INFINITY;
 
   private constructor(private readonly deps: SwitchAgentDeps) {
     const { config, devices, site } = deps;
@@ -99,7 +100,7 @@ export class SwitchAgent {
     await messaging.subscribe('cloud', topics.commands ?? siteTopic(siteId, 'commands'), (_t, payload) => {
       void agent.handleCommand(payload.toString('utf8'));
     });
-    await messaging.subscribe('cloud', topics.heartbeat ?? siteTopic(siteId, 'heartbeat'), () => agent.heartbeat());
+    if (topics.cloudHeartbeat) await messaging.subscribe('cloud', topics.cloudHeartbeat, () => agent.heartbeat());
     await messaging.subscribe('local', topics.grid ?? siteTopic(siteId, 'grid'), (_t, payload) => {
       void agent.handleGridSignalText(payload.toString('utf8'));
     });
@@ -107,6 +108,8 @@ export class SwitchAgent {
     if (market) {
       // Market-wide price and frequency for the site's settlement point, relayed by the cloud.
       await messaging.subscribe('cloud', market, (_t, payload) => {
+        // Only the cloud relays market signals: hearing one proves the cloud path alive.
+        agent.heartbeat();
         void agent.handleGridSignalText(payload.toString('utf8'));
       });
     }
@@ -147,7 +150,31 @@ export class SwitchAgent {
       await this.applyTargets('tick');
       await this.reconciler.verify();
       this.persist();
+      if (nowMs - this.lastStatusMs >= this.deps.config.statusPeriodMs) {
+        this.lastStatusMs = nowMs;
+        this.publishStatus(nowMs);
+      }
     });
+  }
+
+  /** The gateway's own heartbeat: what it is doing, for the platform's latest-state view and alarms. */
+  private publishStatus(nowMs: number): void {
+    const { config } = this.deps;
+    const view = this.view();
+    const status = {
+      siteId: config.siteId,
+      at: new Date(nowMs).toISOString(),
+      mode: view.mode,
+      ...(view.fallbackReason ? { fallbackReason: view.fallbackReason } : {}),
+      ...(view.planVersion !== undefined ? { planVersion: view.planVersion } : {}),
+      lastSeq: view.lastSeq,
+      heldGroups: view.heldGroups,
+      devices: view.devices,
+      drifted: view.drifted.length,
+    };
+    this.deps.messaging
+      .publish('cloud', config.topics.heartbeat ?? siteTopic(config.siteId, 'heartbeat'), JSON.stringify(status), 0)
+      .catch((error: unknown) => this.log('status-publish-failed', { error: String(error) }));
   }
 
   private ladder(): readonly LadderRung[] {
@@ -261,6 +288,8 @@ export class SwitchAgent {
         json = undefined;
       }
       const decision = decide(json, this.acceptance, this.deps.config.siteId, receivedAtMs);
+      // Any well-formed command for this site, even one refused, proves the cloud can reach the gateway.
+      if (decision.kind !== 'invalid') this.heartbeat();
       const base = { siteId: this.deps.config.siteId, repeated: false };
       switch (decision.kind) {
         case 'invalid': {
@@ -323,7 +352,6 @@ export class SwitchAgent {
       this.deps.config.rememberCommands,
       command.seq,
     );
-    this.heartbeat();
     this.sendAck(received);
     const nowMs = this.deps.clock.nowMs();
     switch (command.kind) {
