@@ -65,8 +65,6 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
   const flexBacklog: LpVar[] = [];
   const ups: LpVar[][] = [];
   const dns: LpVar[][] = [];
-  const workFs: LpVar[] = [];
-  const dropFs: LpVar[] = [];
 
   for (let t = 0; t < steps; t += 1) {
     const dt = horizon.stepHours[t]!;
@@ -241,8 +239,6 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
     );
     const dropF = m.addVar(`df_${t}`, 0, Number.POSITIVE_INFINITY, -demand.flexSlaPenaltyUsdPerGpuHour);
     const backlog = m.addVar(`bf_${t}`, 0, Number.POSITIVE_INFINITY, 0);
-    workFs.push(workF);
-    dropFs.push(dropF);
     m.addRow([[workF, 1], ...fCapacity], '<=', 0);
     const initialBacklog = state.flexBacklog.reduce((a, c) => a + c.gpuHours, 0);
     const prevBacklog = flexBacklog[t - 1];
@@ -252,21 +248,18 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
       horizon.flexArrivalsGpuHours[t]! + (prevBacklog ? 0 : initialBacklog),
     );
     flexBacklog.push(backlog);
-    // Deadline: all work due by the end of step t has been served or dropped by then. Arrivals in step τ fall due
-    // flexDeadlineHours after the step starts.
-    let dueGpuHours = state.flexBacklog
-      .filter((c) => c.dueInHours <= endH(t) + 1e-9)
+    // Deadline: all work due by the end of step t has been served or dropped by then. Since the backlog is what
+    // arrived minus what was served or dropped, that is a bound on the backlog: it may hold only work not yet due.
+    // Arrivals in step τ fall due flexDeadlineHours after the step starts. (A cumulative-sum row would say the same
+    // with O(T²) nonzeros.)
+    let notDueGpuHours = state.flexBacklog
+      .filter((c) => c.dueInHours > endH(t) + 1e-9)
       .reduce((a, c) => a + c.gpuHours, 0);
     for (let tau = 0; tau <= t; tau += 1) {
-      if (startH[tau]! + demand.flexDeadlineHours <= endH(t) + 1e-9) dueGpuHours += horizon.flexArrivalsGpuHours[tau]!;
+      if (startH[tau]! + demand.flexDeadlineHours > endH(t) + 1e-9)
+        notDueGpuHours += horizon.flexArrivalsGpuHours[tau]!;
     }
-    if (dueGpuHours > 0) {
-      const past: Array<readonly [LpVar, number]> = [];
-      for (let tau = 0; tau <= t; tau += 1) {
-        past.push([workFs[tau]!, 1], [dropFs[tau]!, 1]);
-      }
-      m.addRow(past, '>=', dueGpuHours);
-    }
+    m.addRow([[backlog, 1]], '<=', notDueGpuHours);
 
     // Site power and cap.
     const price = horizon.priceUsdPerMwh[t]! + (problem.couplingPriceUsdPerMwh?.[t] ?? 0);

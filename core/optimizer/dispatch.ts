@@ -1,0 +1,139 @@
+import { meritOrderLadder } from '../economics/ladder.js';
+import type { Plan, SitePlan } from '../model/plan.js';
+import { type HighsSolver, type SiteSolution, type SolveOptions, solveSite } from './solve.js';
+import type { SiteProblem } from './types.js';
+
+/**
+ * One dispatch decision for a fleet.
+ *
+ * Decomposition: every constraint of issue 3 is site-local (interconnect cap, PUE, DR baseline and commitment, device
+ * groups, GPU pools, backlogs of the work routed to the site), so without a shared constraint the fleet problem is the
+ * sum of independent site problems and is solved site by site (exactly, not approximately). The one coupling modelled is
+ * an optional portfolio cap on the fleet's total draw (a shared supply contract or a fleet-wide DR commitment). It is
+ * handled by price coordination (Lagrangian relaxation, Everett 1963; dual decomposition in Boyd et al., "Notes on
+ * Decomposition Methods", 2007): each site sees energy at price + λ_t, λ rises by a subgradient step where the sites
+ * together exceed the cap, then a final resource-directive pass gives each site a share of the cap in proportion to its
+ * last draw, so the committed plan is feasible even if the prices have not converged.
+ */
+export interface FleetProblem {
+  readonly sites: readonly SiteProblem[];
+  /** Fleet-wide cap on total site power, kW per horizon step; absent when sites are independent. */
+  readonly portfolioCapKw?: readonly number[];
+  readonly coordinationIterations?: number;
+}
+
+export interface FleetSolution {
+  readonly sites: SiteSolution[];
+  readonly objectiveUsd: number;
+  readonly solveMs: number;
+  readonly mode: 'lp' | 'milp';
+  readonly mipGapPct: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly integers: number;
+  readonly couplingPriceUsdPerMwh?: number[];
+}
+
+function combine(sites: SiteSolution[], extra?: Partial<FleetSolution>): FleetSolution {
+  return {
+    sites,
+    objectiveUsd: sites.reduce((a, s) => a + s.objectiveUsd, 0),
+    solveMs: sites.reduce((a, s) => a + s.solveMs, 0),
+    mode: sites.some((s) => s.mode === 'milp') ? 'milp' : 'lp',
+    mipGapPct: Math.max(0, ...sites.map((s) => s.mipGapPct)),
+    rows: sites.reduce((a, s) => a + s.rows, 0),
+    cols: sites.reduce((a, s) => a + s.cols, 0),
+    integers: sites.reduce((a, s) => a + s.integers, 0),
+    ...extra,
+  };
+}
+
+export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: SolveOptions = {}): FleetSolution {
+  const cap = problem.portfolioCapKw;
+  if (!cap) return combine(problem.sites.map((p) => solveSite(highs, p, options)));
+  const steps = cap.length;
+  const lambda = new Array<number>(steps).fill(0);
+  let solutions = problem.sites.map((p) => solveSite(highs, p, options));
+  const iterations = problem.coordinationIterations ?? 8;
+  for (let k = 0; k < iterations; k += 1) {
+    const total = (t: number) => solutions.reduce((a, s) => a + (s.sitePowerKw[t] ?? 0), 0);
+    const excess = cap.map((c, t) => total(t) - c);
+    if (excess.every((e) => e <= 1e-6)) return combine(solutions, { couplingPriceUsdPerMwh: lambda });
+    // Diminishing subgradient step, $/MWh per MW of excess.
+    const step = 50 / (k + 1);
+    for (let t = 0; t < steps; t += 1) lambda[t] = Math.max(0, lambda[t]! + (step * excess[t]!) / 1000);
+    solutions = problem.sites.map((p) => solveSite(highs, { ...p, couplingPriceUsdPerMwh: lambda }, options));
+  }
+  const totals = cap.map((_, t) => solutions.reduce((a, s) => a + (s.sitePowerKw[t] ?? 0), 0));
+  solutions = problem.sites.map((p, i) => {
+    const share = cap.map((c, t) =>
+      totals[t]! > c ? (c * (solutions[i]!.sitePowerKw[t] ?? 0)) / totals[t]! : Number.POSITIVE_INFINITY,
+    );
+    return solveSite(highs, { ...p, couplingPriceUsdPerMwh: lambda, capKw: share }, options);
+  });
+  return combine(solutions, { couplingPriceUsdPerMwh: lambda });
+}
+
+export interface PlanMeta {
+  readonly version: number;
+  readonly createdAtMs: number;
+  readonly horizonStartMs: number;
+  /** The Plan contract has one interval length: coarse horizon steps are repeated at this resolution. */
+  readonly intervalMinutes: number;
+  /** Revenue of a serving GPU-hour for the ladder's GPU rungs. */
+  readonly gpuRevenueUsdPerGpuHour: number;
+}
+
+/** The Plan contract (core/model/plan.ts) from a fleet solution, with each site's merit-order ladder. */
+export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: PlanMeta): Plan {
+  const sites: SitePlan[] = problem.sites.map((p, i) => {
+    const s = solution.sites[i]!;
+    const intervals: SitePlan['intervals'] = [];
+    let atMs = meta.horizonStartMs;
+    p.horizon.stepHours.forEach((hours, t) => {
+      const repeats = Math.max(1, Math.round((hours * 60) / meta.intervalMinutes));
+      const d = s.decisions[t]!;
+      for (let r = 0; r < repeats && intervals.length < 2016; r += 1) {
+        intervals.push({
+          startsAt: new Date(atMs).toISOString(),
+          asicGroups: d.asic.map((a) => {
+            const g = p.site.asicGroups.find((x) => x.id === a.groupId)!;
+            return {
+              groupId: a.groupId,
+              unitsOn: a.unitsOn,
+              powerTargetKw: (a.unitsOn * a.powerPerUnitW + (g.unitCount - a.unitsOn) * g.sleepPowerW) / 1000,
+            };
+          }),
+          gpuPools: d.gpu.map((g) => ({
+            poolId: g.poolId,
+            gpusPowered: g.gpusPowered,
+            gpusServing: g.servingGuaranteed + g.servingFlex,
+          })),
+          sitePowerKw: Math.max(0, s.sitePowerKw[t] ?? 0),
+        });
+        atMs += meta.intervalMinutes * 60_000;
+      }
+    });
+    const ladder = meritOrderLadder(p.site, {
+      hashpriceUsdPerThDay: p.horizon.hashpriceUsdPerThDay[0] ?? 0,
+      gpuRevenueUsdPerGpuHour: meta.gpuRevenueUsdPerGpuHour,
+    });
+    return { siteId: p.site.id, intervals, ladder };
+  });
+  return {
+    version: meta.version,
+    createdAt: new Date(meta.createdAtMs).toISOString(),
+    horizonStart: new Date(meta.horizonStartMs).toISOString(),
+    intervalMinutes: meta.intervalMinutes,
+    sites,
+    solver: {
+      mode: solution.mode,
+      status: solution.sites.every((s) => s.status === 'Optimal')
+        ? 'Optimal'
+        : (solution.sites.find((s) => s.status !== 'Optimal')?.status ?? 'Optimal'),
+      objectiveUsd: solution.objectiveUsd,
+      ...(solution.mode === 'milp' ? { mipGapPct: solution.mipGapPct } : {}),
+      solveMs: solution.solveMs,
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:optimizer`: wall time of one dispatch decision (every site's receding-horizon model built, solved with
+ * HiGHS and decoded) for 1, 10, 50 and 100 sites over 24 h at 5 min, with model sizes and the decision time as a share
+ * of the 5-minute interval. Two horizon layouts: uniform (288 five-minute steps, the issue's definition) and the
+ * default receding layout (2 h at 5 min, then hourly blocks: 46 steps). Baselines in the same run: the myopic decision
+ * (one step per site) and a one-site solve, with ratios.
+ */
+import { performance } from 'node:perf_hooks';
+import { DEMAND_SCENARIOS, siteDemand } from '../../core/demand/scenarios.js';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { hashpriceOnGrid } from '../../core/market-data/series.js';
+import type { Site } from '../../core/model/site.js';
+import { solveFleet } from '../../core/optimizer/dispatch.js';
+import { loadHighs } from '../../core/optimizer/solve.js';
+import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS, type SiteProblem } from '../../core/optimizer/types.js';
+import { horizonBlocks } from '../../core/strategies/context.js';
+import { initialSiteState } from '../../core/strategies/simulate.js';
+import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
+
+const STEP_MINUTES = 5;
+const INTERVAL_MS = STEP_MINUTES * 60_000;
+const SITE_COUNTS = [1, 10, 50, 100];
+
+function fleetOf(n: number): Site[] {
+  return Array.from({ length: n }, (_, i) => {
+    const base = referenceFleet.sites[i % referenceFleet.sites.length]!;
+    return { ...base, id: `${base.id}-${i}` };
+  });
+}
+
+const prices = readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES);
+const hashprice = hashpriceOnGrid(readHashpriceFile(SHARED_HASHPRICE_FILE), prices.rtUsdPerMwh);
+// A volatile day: 2024-11-17 (scarcity spike to $3,490/MWh in the shared file), starting at local midnight.
+const startIndex = Math.round((Date.parse('2024-11-17T06:00:00Z') - prices.rtUsdPerMwh.startMs) / INTERVAL_MS);
+
+function problems(sites: Site[], blocks: number[]): SiteProblem[] {
+  const steps = blocks.reduce((a, b) => a + b, 0);
+  return sites.map((site, s) => {
+    const demand = siteDemand(site, DEMAND_SCENARIOS.steady!, prices.rtUsdPerMwh.startMs, STEP_MINUTES, steps, s);
+    const horizon = {
+      stepHours: [] as number[],
+      priceUsdPerMwh: [] as number[],
+      hashpriceUsdPerThDay: [] as number[],
+      guaranteedArrivalsGpuHours: [] as number[],
+      flexArrivalsGpuHours: [] as number[],
+      drDeployed: [] as boolean[],
+      peakProbability: [] as number[],
+    };
+    let k = 0;
+    for (const size of blocks) {
+      let p = 0;
+      let g = 0;
+      let f = 0;
+      for (let i = 0; i < size; i += 1) {
+        p += prices.rtUsdPerMwh.values[startIndex + k + i]! / size;
+        g += demand.guaranteedGpuHours[k + i]!;
+        f += demand.flexGpuHours[k + i]!;
+      }
+      horizon.stepHours.push((size * STEP_MINUTES) / 60);
+      horizon.priceUsdPerMwh.push(p);
+      horizon.hashpriceUsdPerThDay.push(hashprice.values[startIndex + k]!);
+      horizon.guaranteedArrivalsGpuHours.push(g);
+      horizon.flexArrivalsGpuHours.push(f);
+      horizon.drDeployed.push(false);
+      horizon.peakProbability.push(0);
+      k += size;
+    }
+    return {
+      site,
+      horizon,
+      state: initialSiteState(site),
+      demand: DEFAULT_DEMAND_TERMS,
+      grid: DEFAULT_GRID_TERMS,
+    };
+  });
+}
+
+const highs = await loadHighs();
+const nowMs = () => performance.now();
+
+function decide(sites: Site[], blocks: number[]) {
+  const started = performance.now();
+  const solution = solveFleet(highs, { sites: problems(sites, blocks) }, { nowMs, mode: 'lp' });
+  return { ms: performance.now() - started, solution };
+}
+
+// Warm-up: the first wasm solve compiles code paths.
+decide(fleetOf(1), [1]);
+const myopic1 = decide(fleetOf(1), [1]).ms;
+const layouts = {
+  'uniform 288×5 min': new Array<number>(288).fill(1),
+  '2 h at 5 min + hourly': horizonBlocks(288, 24, 12),
+};
+const rows: Record<string, string | number>[] = [];
+let oneSiteUniformMs = 0;
+for (const [layout, blocks] of Object.entries(layouts)) {
+  for (const n of SITE_COUNTS) {
+    const sites = fleetOf(n);
+    const myopic = decide(sites, [1]).ms;
+    const { ms, solution } = decide(sites, blocks);
+    if (n === 1 && layout.startsWith('uniform')) oneSiteUniformMs = ms;
+    rows.push({
+      layout,
+      sites: n,
+      steps: blocks.length,
+      rows: solution.rows,
+      cols: solution.cols,
+      integers: solution.integers,
+      'decision ms': Math.round(ms),
+      '% of 5-min interval': Number(((ms / INTERVAL_MS) * 100).toFixed(3)),
+      '× myopic (same sites)': Number((ms / myopic).toFixed(1)),
+      '× 1-site uniform': Number((ms / (oneSiteUniformMs || ms)).toFixed(1)),
+    });
+    console.error(`  ${layout}, ${n} sites: ${Math.round(ms)} ms`);
+  }
+}
+// MILP on a small instance: what the integer mode costs and the gap it reports.
+const milp = solveFleet(
+  highs,
+  { sites: problems(fleetOf(1), horizonBlocks(288, 12, 48)) },
+  { nowMs, mode: 'milp', timeLimitSeconds: 10 },
+);
+console.log(`baseline: myopic decision for 1 site ${myopic1.toFixed(1)} ms`);
+console.table(rows);
+console.log(
+  `MILP, 1 site, ${milp.sites[0]!.decisions.length} steps: ${milp.integers} integers, ${milp.solveMs.toFixed(0)} ms, gap ${milp.mipGapPct.toFixed(4)}%`,
+);
