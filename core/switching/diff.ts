@@ -1,18 +1,29 @@
 import type { Plan, PlanInterval, SitePlan } from '../model/plan.js';
 
 /**
- * Which sites a new plan moves. A site is switched only when the setpoints it must hold now differ from what the
- * previous plan had it hold now: re-sending an unchanged split costs a drain and a command for nothing.
+ * Which sites a new plan moves. A site is compared with what it was last *committed* to (not with the previous plan):
+ * a switch that failed, was skipped or never ran leaves the site to be switched again, and a site whose committed
+ * setpoints already match the new plan is left alone, as re-sending an unchanged split costs a drain and a command.
  */
 
 /** Power targets within this many kW count as equal: the solver's rounding, not a change anyone can measure. */
 export const POWER_TOLERANCE_KW = 0.5;
 
-export type SwitchReason = 'new-site' | 'setpoints-changed';
+export type SwitchReason = 'not-committed' | 'setpoints-changed';
 
 export interface SiteSwitch {
   readonly siteId: string;
   readonly reason: SwitchReason;
+}
+
+/** What a site holds, as the switch-status record and the plan versions say. */
+export interface SiteBaseline {
+  /** The site's part of the plan version it last committed; undefined when none (new site, failed or stale switch). */
+  readonly committed?: SitePlan;
+  /** An operator override holds the site until then: dispatch leaves it alone. */
+  readonly overrideUntilMs?: number;
+  /** A switch of the site is in progress: the next dispatch looks again. */
+  readonly switching?: boolean;
 }
 
 /** The interval in force at `atMs`: the last one started at or before it, or the first if the plan starts later. */
@@ -44,13 +55,14 @@ export function sameSetpoints(a: PlanInterval, b: PlanInterval): boolean {
   return asicsMatch && gpusMatch;
 }
 
-/** Sites of `next` whose setpoints at `atMs` differ from `previous` (every site when there is no previous plan). */
-export function sitesToSwitch(previous: Plan | undefined, next: Plan, atMs: number): SiteSwitch[] {
-  const previousSites = new Map((previous?.sites ?? []).map((site) => [site.siteId, site]));
+/** Sites of `next` to switch at `atMs`, given what each site holds (a site without a baseline holds nothing known). */
+export function sitesToSwitch(next: Plan, baselines: ReadonlyMap<string, SiteBaseline>, atMs: number): SiteSwitch[] {
   return next.sites.flatMap((site): SiteSwitch[] => {
-    const before = previousSites.get(site.siteId);
-    if (!before) return [{ siteId: site.siteId, reason: 'new-site' }];
-    return sameSetpoints(intervalAt(before, atMs), intervalAt(site, atMs))
+    const baseline = baselines.get(site.siteId) ?? {};
+    if (baseline.switching) return [];
+    if (baseline.overrideUntilMs !== undefined && baseline.overrideUntilMs > atMs) return [];
+    if (!baseline.committed) return [{ siteId: site.siteId, reason: 'not-committed' }];
+    return sameSetpoints(intervalAt(baseline.committed, atMs), intervalAt(site, atMs))
       ? []
       : [{ siteId: site.siteId, reason: 'setpoints-changed' }];
   });

@@ -5,6 +5,7 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { metrics } from '../shared/powertools.js';
+import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { LadderSolver } from './adapters/ladder-solver.js';
@@ -25,6 +26,7 @@ export function optimizeSteps(): OptimizeSteps {
     fleet: new StaticFleetSource(referenceFleet),
     market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
+    switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new LadderSolver(),
     clock: systemClock,

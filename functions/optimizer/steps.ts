@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Plan } from '../../core/model/plan.js';
 import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
-import { type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
+import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
+import type { SwitchStateStore } from '../switching/ports.js';
 import { OPTIMIZE_STATES } from '../switching/states.js';
 import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver } from './ports.js';
 
@@ -17,6 +18,8 @@ export interface OptimizeStepDeps {
   readonly market: MarketSource;
   readonly plans: PlanStore;
   readonly drafts: PlanDraftStore;
+  /** What each site last committed (the switch-status records). */
+  readonly switchStates: Pick<SwitchStateStore, 'get'>;
   readonly solver: PlanSolver;
   readonly clock: Clock;
   /** Planned site power of the interval in force, for plan-versus-actual. @default none */
@@ -38,6 +41,9 @@ export class OptimizeStepError extends Error {
 
 const draftInput = z.object({ draftId: z.string().min(1).max(256) });
 
+/** A switch in progress for longer than the SwitchFlow timeout died without recording its end. */
+export const STALE_SWITCH_MS = 10 * 60_000;
+
 export interface PersistResult {
   readonly planVersion: number;
   readonly switches: SiteSwitch[];
@@ -45,6 +51,32 @@ export interface PersistResult {
 }
 
 export function createOptimizeSteps(deps: OptimizeStepDeps) {
+  /** Each site's committed setpoints (from the plan version it committed), override and in-progress switch. */
+  async function baselines(siteIds: readonly string[], nowMs: number): Promise<Map<string, SiteBaseline>> {
+    const states = await Promise.all(siteIds.map((siteId) => deps.switchStates.get(siteId)));
+    const versions = [
+      ...new Set(states.flatMap((s) => (s?.status === 'committed' && s.planVersion ? [s.planVersion] : []))),
+    ];
+    const plans = new Map(
+      (await Promise.all(versions.map((v) => deps.plans.loadVersion(v)))).map((p, i) => [versions[i], p]),
+    );
+    return new Map(
+      siteIds.map((siteId, i) => {
+        const state = states[i];
+        if (!state) return [siteId, {}];
+        const inProgress = state.status === 'draining' || state.status === 'commanded';
+        const baseline: SiteBaseline = {
+          switching: inProgress && nowMs - Date.parse(state.updatedAt) < STALE_SWITCH_MS,
+          ...(state.overrideUntil ? { overrideUntilMs: Date.parse(state.overrideUntil) } : {}),
+          ...(state.status === 'committed' && state.planVersion
+            ? { committed: plans.get(state.planVersion)?.sites.find((site) => site.siteId === siteId) }
+            : {}),
+        };
+        return [siteId, baseline];
+      }),
+    );
+  }
+
   return {
     async solve(event: unknown) {
       const { draftId } = parseOrThrow(draftInput, event, 'solve input');
@@ -64,13 +96,20 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       const { draftId } = parseOrThrow(draftInput, event, 'persist input');
       const plan = await deps.drafts.get(draftId);
       if (!plan) throw new OptimizeStepError(OPTIMIZE_ERRORS.draftMissing, `no plan draft ${draftId}`);
-      const previous = await deps.plans.loadCurrent();
       const saved = await deps.plans.save(plan);
       if (!saved.ok) {
         // Another run saved this version first: its plan is as fresh as ours, so this run stops without switching.
         throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
       }
-      const switches = sitesToSwitch(previous, plan, deps.clock.nowMs());
+      const nowMs = deps.clock.nowMs();
+      const switches = sitesToSwitch(
+        plan,
+        await baselines(
+          plan.sites.map((site) => site.siteId),
+          nowMs,
+        ),
+        nowMs,
+      );
       deps.metrics?.planSaved(plan, deps.clock.nowMs());
       return { planVersion: plan.version, switches, switchCount: switches.length };
     },

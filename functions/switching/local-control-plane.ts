@@ -79,6 +79,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     fleet: new StaticFleetSource(options.fleet ?? referenceFleet),
     market: marketStore,
     plans,
+    switchStates,
     drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
     solver: options.solver ?? new LadderSolver(),
     clock,

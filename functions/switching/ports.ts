@@ -11,6 +11,8 @@ export interface SiteSwitchState {
   readonly planVersion?: number;
   readonly commandId?: string;
   readonly seq?: number;
+  /** An operator override's expiry: dispatch leaves the site alone until then. */
+  readonly overrideUntil?: string;
   /** Set while draining: the workload router stops assigning work to the site. */
   readonly drainingSince?: string;
   readonly error?: string;

@@ -142,6 +142,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         commandId: command.commandId,
         seq: command.seq,
         ...(input.planVersion !== undefined ? { planVersion: input.planVersion } : {}),
+        ...(input.override ? { overrideUntil: input.override.expiresAt } : {}),
       });
       return command;
     },
@@ -159,6 +160,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         commandId: input.command.commandId,
         seq: input.command.seq,
         ...(previous?.planVersion !== undefined ? { planVersion: previous.planVersion } : {}),
+        ...(previous?.overrideUntil !== undefined ? { overrideUntil: previous.overrideUntil } : {}),
       });
       deps.metrics.switchSucceeded(input.siteId, latencyMs);
       await deps.audit.append({

@@ -157,6 +157,7 @@ describe('OptimizeFlow on the local runner', () => {
     await market.put(snapshot(Date.now() + 2000, 20));
     solveFailuresLeft = 2;
     solveAttempts = 0;
+    const started = switches.length;
     const runner = runners();
 
     // Act
@@ -165,6 +166,34 @@ describe('OptimizeFlow on the local runner', () => {
     // Assess
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 4, switchCount: 1 } } });
     expect(solveAttempts).toBe(3);
+    const outcomes = await Promise.all(switches.slice(started).map((s) => s.result));
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
+  }, 20_000);
+
+  it('leaves a site alone while its switch is still in progress', async () => {
+    // Prepare: a switch of the south site is under way (drained, command out).
+    await harness.switchStates.put({
+      siteId: 'site-south-1',
+      status: 'commanded',
+      executionName: 'in-flight',
+      updatedAt: new Date().toISOString(),
+    });
+    const started = switches.length;
+    const runner = runners();
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess: the south site has no committed setpoints now, yet it is not started twice.
+    expect(result.status).toBe('SUCCEEDED');
+    expect(switches.slice(started).some((s) => s.name.startsWith('site-south-1'))).toBe(false);
+    await harness.switchStates.put({
+      siteId: 'site-south-1',
+      status: 'committed',
+      executionName: 'in-flight',
+      updatedAt: new Date().toISOString(),
+      planVersion: 1,
+    });
   }, 20_000);
 
   it('succeeds as a dispatch run even when a site it started fails to switch (fire-and-forget)', async () => {
@@ -178,7 +207,7 @@ describe('OptimizeFlow on the local runner', () => {
     const result = await runner.start({});
 
     // Assess
-    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 5, switchCount: 1 } } });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 6, switchCount: 1 } } });
     const [west] = switches.slice(started);
     expect(await west!.result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
     expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'safe-mode', error: 'Ack.Rejected' });

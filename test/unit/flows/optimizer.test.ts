@@ -90,6 +90,7 @@ describe('optimize steps', () => {
         fleet: new StaticFleetSource(referenceFleet),
         market: { latest: async () => market },
         plans,
+        switchStates: { get: async () => undefined },
         drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
         solver: new LadderSolver(),
         clock: fixedClock(NOW),
@@ -110,7 +111,7 @@ describe('optimize steps', () => {
     // Assess
     expect(solved).toMatchObject({ draftId: 'exec-1', version: 1, siteCount: 3 });
     expect(persisted.planVersion).toBe(1);
-    expect(persisted.switches.map((x) => x.reason)).toEqual(['new-site', 'new-site', 'new-site']);
+    expect(persisted.switches.map((x) => x.reason)).toEqual(['not-committed', 'not-committed', 'not-committed']);
     expect(planned).toEqual([1]);
   });
 
