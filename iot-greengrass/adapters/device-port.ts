@@ -40,6 +40,8 @@ export interface DeviceDriver {
   /** Reads back the commanded state from the device (LuxOS `CurtailMode`, the GPU power limit). */
   readPowered(device: GatewayDevice): Promise<DeviceResult<boolean>>;
   read(device: GatewayDevice): Promise<DeviceResult<DeviceReading>>;
+  /** Sets a running device's power target (an ASIC's profile); absent where the hardware has none. */
+  setPowerTarget?(device: GatewayDevice, watts: number): Promise<DeviceResult<void>>;
 }
 
 /** Routes each device to the driver of its kind. */
@@ -48,5 +50,11 @@ export function driverByKind(drivers: { readonly asic: DeviceDriver; readonly gp
     setPowered: (device, on) => drivers[device.kind].setPowered(device, on),
     readPowered: (device) => drivers[device.kind].readPowered(device),
     read: (device) => drivers[device.kind].read(device),
+    setPowerTarget: async (device, watts) => {
+      const driver = drivers[device.kind];
+      if (!driver.setPowerTarget)
+        return { ok: false, failure: { kind: 'unsupported', detail: `${device.kind} power target` } };
+      return driver.setPowerTarget(device, watts);
+    },
   };
 }

@@ -36,7 +36,7 @@ export class BraiinsDriver implements DeviceDriver {
   }
 
   /** Sets the power target; ok when the miner echoes the same target. */
-  async setPowerTarget(device: GatewayDevice, watts: number): Promise<DeviceResult<number>> {
+  async setPowerTarget(device: GatewayDevice, watts: number): Promise<DeviceResult<void>> {
     const reply = await this.call(device, 'PUT', '/api/v1/performance/power-target', { watt: Math.round(watts) });
     if (!reply.ok) return reply;
     const echoed = (reply.value as Json | null)?.watt;
@@ -44,7 +44,7 @@ export class BraiinsDriver implements DeviceDriver {
     if (echoed !== Math.round(watts)) {
       return { ok: false, failure: { kind: 'not-followed', detail: `asked ${Math.round(watts)} W, got ${echoed} W` } };
     }
-    return { ok: true, value: echoed };
+    return { ok: true, value: undefined };
   }
 
   async readPowered(device: GatewayDevice): Promise<DeviceResult<boolean>> {

@@ -24,6 +24,11 @@ export class LuxosDriver implements DeviceDriver {
     return reply.ok ? { ok: true, value: undefined } : reply;
   }
 
+  /** LuxOS picks the profile nearest to a `<W>W` selector. */
+  setPowerTarget(device: GatewayDevice, watts: number): Promise<DeviceResult<void>> {
+    return this.setProfile(device, `${Math.round(watts)}W`);
+  }
+
   async readPowered(device: GatewayDevice): Promise<DeviceResult<boolean>> {
     const reply = await request(device, 'power', undefined, this.options);
     if (!reply.ok) return reply;

@@ -43,6 +43,31 @@ describe('SwitchAgent on virtual miners over TCP', () => {
     expect(h.gateway.state().switchAgent.intervalIndex).toBe(1);
   });
 
+  it('runs each unit at its share of the group power target, with the asleep units’ draw taken off', async () => {
+    // Prepare: S21s all on at 2,450 W per unit in the second interval (the optimizer underclocking to fit the cap).
+    const plan = planWith([{}, {}]);
+    const s21 = plan.sites[0]!.intervals[1]!.asicGroups.find((g) => g.groupId === 'west-s21-a')!;
+    s21.unitsOn = 2000;
+    s21.powerTargetKw = (2000 * 2450 + 2000 * 25) / 1000;
+    const command = h.command('apply-plan', { plan });
+    await h.send(command);
+    await h.waitForAcks((acks) => acks.some((a) => a.commandId === command.commandId && a.status === 'executed'));
+    const profiles = () =>
+      h.fleet.miners
+        .filter((m) => m.item.groupId === 'west-s21-a' && m.context.physics.isAwakeCommanded())
+        .map((m) => m.context.physics.activeProfile.name);
+
+    // Act
+    const before = profiles();
+    h.clock.advanceMs(INTERVAL_MS);
+    await h.gateway.tick();
+
+    // Assess
+    expect(new Set(before)).toEqual(new Set(['default']));
+    expect(profiles()).toHaveLength(Math.round(h.awake('west-s21-a').length / 2));
+    expect(new Set(profiles())).toEqual(new Set(['underclock-2']));
+  });
+
   it('curtails exactly the rungs whose stop price the spike exceeds, and restores in staggered batches', async () => {
     // Prepare
     await applyPlan([{}, {}, {}]);

@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
 import type { DeviceDriver, DeviceFailure, GatewayDevice } from '../../../adapters/device-port.js';
+import type { DeviceTarget } from './target-state.js';
 
 /**
  * Moves devices to their target state and believes only their replies. A switch counts as `accepted` when the
@@ -11,7 +12,7 @@ import type { DeviceDriver, DeviceFailure, GatewayDevice } from '../../../adapte
 export type DeviceSwitchStatus = 'confirmed' | 'accepted' | 'pending' | 'drifted';
 
 export interface DeviceStatus {
-  readonly target: boolean;
+  readonly target: DeviceTarget;
   readonly status: DeviceSwitchStatus;
   readonly attempts: number;
   readonly lastFailure?: DeviceFailure;
@@ -30,7 +31,7 @@ export interface ApplyReport {
 }
 
 interface Entry {
-  target: boolean;
+  target: DeviceTarget;
   status: DeviceSwitchStatus;
   attempts: number;
   lastFailure?: DeviceFailure;
@@ -49,13 +50,13 @@ export class DeviceReconciler {
   }
 
   /** Sends every device whose target changed or that still needs a retry; resolves when all have replied. */
-  async apply(targets: ReadonlyMap<string, boolean>): Promise<ApplyReport> {
+  async apply(targets: ReadonlyMap<string, DeviceTarget>): Promise<ApplyReport> {
     const toSend: GatewayDevice[] = [];
     for (const [id, target] of targets) {
       const device = this.byId.get(id);
       if (!device) continue;
       const entry = this.entries.get(id);
-      if (!entry || entry.target !== target) {
+      if (!entry || !sameTarget(entry.target, target)) {
         this.entries.set(id, { target, status: 'pending', attempts: 0 });
         toSend.push(device);
       } else if (entry.status === 'pending') {
@@ -65,7 +66,10 @@ export class DeviceReconciler {
     const results = await mapWithConcurrency(toSend, this.options.concurrency, async (device) => {
       const entry = this.entries.get(device.id)!;
       const target = entry.target;
-      const result = await this.driver.setPowered(device, target);
+      let result = await this.driver.setPowered(device, target.on);
+      if (result.ok && target.on && target.powerW !== undefined && this.driver.setPowerTarget) {
+        result = await this.driver.setPowerTarget(device, target.powerW);
+      }
       // A newer target may have been set while this one was in flight; its own pass will send it.
       if (entry !== this.entries.get(device.id) || entry.target !== target) return result.ok;
       if (result.ok) {
@@ -86,7 +90,7 @@ export class DeviceReconciler {
       const result = await this.driver.readPowered(device);
       if (entry !== this.entries.get(device.id) || entry.status !== 'accepted') return;
       if (!result.ok) this.fail(entry, result.failure);
-      else if (result.value === entry.target) {
+      else if (result.value === entry.target.on) {
         entry.status = 'confirmed';
         entry.attempts = 0;
       } else this.fail(entry, { kind: 'not-followed', detail: `reads ${result.value ? 'on' : 'off'}` });
@@ -97,7 +101,7 @@ export class DeviceReconciler {
   observe(deviceId: string, powered: boolean): void {
     const entry = this.entries.get(deviceId);
     if (!entry) return;
-    if (powered === entry.target) {
+    if (powered === entry.target.on) {
       if (entry.status !== 'confirmed') Object.assign(entry, { status: 'confirmed', attempts: 0 });
     } else if (entry.status === 'confirmed') {
       entry.status = 'pending';
@@ -131,4 +135,8 @@ export class DeviceReconciler {
     for (const e of this.entries.values()) out[e.status] += 1;
     return out;
   }
+}
+
+function sameTarget(a: DeviceTarget, b: DeviceTarget): boolean {
+  return a.on === b.on && (a.powerW ?? null) === (b.powerW ?? null);
 }

@@ -14,7 +14,7 @@ import { type ApplyReport, DeviceReconciler } from './device-reconciler.js';
 import { rungsAbovePrice, rungsBelowRestorePrice, rungsForShed } from './ladder.js';
 import { activeInterval } from './plan-schedule.js';
 import { type AgentState, StateFile } from './state-store.js';
-import { targetStates } from './target-state.js';
+import { type DeviceTarget, targetStates } from './target-state.js';
 import { evaluateWatchdog } from './watchdog.js';
 
 export interface SwitchAgentDeps {
@@ -66,7 +66,8 @@ export class SwitchAgent {
   private readonly devicesByGroup = new Map<string, string[]>();
   private readonly unitsPerGroup = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
-  private lastTargets = new Map<string, boolean>();
+  private lastTargets = new Map<string, DeviceTarget>();
+  private readonly sleepPowerWByGroup = new Map<string, number>();
   private lastMode: SiteMode = 'plan';
   private fallbackReason: string | undefined;
   private executions = 0;
@@ -88,7 +89,10 @@ export class SwitchAgent {
     this.book = new CurtailmentBook(config, saved?.book);
     this.reconciler = new DeviceReconciler(devices, deps.driver, config);
     for (const d of devices) this.devicesByGroup.set(d.groupId, [...(this.devicesByGroup.get(d.groupId) ?? []), d.id]);
-    for (const g of site?.asicGroups ?? []) this.unitsPerGroup.set(g.id, g.unitCount);
+    for (const g of site?.asicGroups ?? []) {
+      this.unitsPerGroup.set(g.id, g.unitCount);
+      this.sleepPowerWByGroup.set(g.id, g.sleepPowerW);
+    }
     for (const p of site?.gpuPools ?? []) this.unitsPerGroup.set(p.id, p.count);
   }
 
@@ -203,6 +207,7 @@ export class SwitchAgent {
       mode,
       interval: active?.interval,
       unitsPerGroup: this.unitsPerGroup,
+      sleepPowerWByGroup: this.sleepPowerWByGroup,
       held: this.book.heldDevices(this.devicesByGroup),
     });
     this.lastTargets = targets;
@@ -450,7 +455,7 @@ export class SwitchAgent {
       mode: this.lastMode,
       ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}),
       heldGroups: this.book.heldGroups(),
-      targets: Object.fromEntries(this.lastTargets),
+      targets: Object.fromEntries([...this.lastTargets].map(([id, t]) => [id, t.on])),
       devices: this.reconciler.counts(),
       drifted,
       failures: this.reconciler.failureKinds(),

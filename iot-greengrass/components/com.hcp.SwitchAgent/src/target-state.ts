@@ -9,27 +9,55 @@ import type { GatewayDevice } from '../../../adapters/device-port.js';
  * number of devices (a partial fleet, a simulator), so it keeps the same share of its own devices on: the first ones by
  * id, which keeps the choice stable from one interval to the next.
  */
+/** A device's target: on or off and, for a running ASIC whose plan sets one, its per-unit power target. */
+export interface DeviceTarget {
+  readonly on: boolean;
+  readonly powerW?: number;
+}
+
 export interface TargetInput {
   readonly devices: readonly GatewayDevice[];
   readonly mode: SiteMode;
   readonly interval?: PlanInterval;
   /** Units per group in the site model; when absent the plan's numbers are read as device counts. */
   readonly unitsPerGroup: ReadonlyMap<string, number>;
+  /** Per-unit draw of an asleep ASIC by group (the site model's `sleepPowerW`); 0 when absent. */
+  readonly sleepPowerWByGroup?: ReadonlyMap<string, number>;
   readonly held: ReadonlySet<string>;
 }
 
-export function targetStates(input: TargetInput): Map<string, boolean> {
+export function targetStates(input: TargetInput): Map<string, DeviceTarget> {
   const planned = input.interval ? planShares(input.interval) : undefined;
+  const powerByGroup = input.interval ? unitPowerTargets(input) : new Map<string, number>();
   const byGroup = new Map<string, GatewayDevice[]>();
   for (const d of input.devices) byGroup.set(d.groupId, [...(byGroup.get(d.groupId) ?? []), d]);
-  const out = new Map<string, boolean>();
+  const out = new Map<string, DeviceTarget>();
   for (const [groupId, devices] of byGroup) {
     const sorted = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const kind = sorted[0]!.kind;
     const onCount = countOn(input.mode, kind, planned?.get(groupId), input.unitsPerGroup.get(groupId), sorted.length);
+    // Power targets follow the plan only in plan mode; a mode override runs devices at their own settings.
+    const powerW = input.mode === 'plan' ? powerByGroup.get(groupId) : undefined;
     sorted.forEach((d, i) => {
-      out.set(d.id, i < onCount && !input.held.has(d.id));
+      const on = i < onCount && !input.held.has(d.id);
+      out.set(d.id, on && powerW !== undefined ? { on, powerW } : { on });
     });
+  }
+  return out;
+}
+
+/**
+ * Per running unit: the group's power target covers asleep units too (core/model/plan.ts), so their sleep draw comes
+ * off before dividing. A zero target means the plan sets none.
+ */
+function unitPowerTargets(input: TargetInput): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const g of input.interval?.asicGroups ?? []) {
+    if (g.powerTargetKw <= 0 || g.unitsOn <= 0) continue;
+    const units = input.unitsPerGroup.get(g.groupId) ?? g.unitsOn;
+    const sleepW = (units - g.unitsOn) * (input.sleepPowerWByGroup?.get(g.groupId) ?? 0);
+    const perUnitW = (g.powerTargetKw * 1000 - sleepW) / g.unitsOn;
+    if (perUnitW > 0) out.set(g.groupId, perUnitW);
   }
   return out;
 }

@@ -67,12 +67,35 @@ describe('target states', () => {
       unitsPerGroup: new Map([['g', 100]]),
       held: new Set(['d1']),
     });
-    expect(Object.fromEntries(targets)).toEqual({ d1: false, d2: false, d3: false, d4: false });
+    expect(Object.fromEntries([...targets].map(([id, t]) => [id, t.on]))).toEqual({
+      d1: false,
+      d2: false,
+      d3: false,
+      d4: false,
+    });
     const all = targetStates({ devices, mode: 'plan', interval, unitsPerGroup: new Map([['g', 50]]), held: new Set() });
-    expect([...all].filter(([, on]) => on).map(([id]) => id)).toEqual(['d1', 'd2']);
+    expect([...all].filter(([, t]) => t.on).map(([id]) => id)).toEqual(['d1', 'd2']);
   });
   it('turns every ASIC off in curtail-asics mode', () => {
     const targets = targetStates({ devices, mode: 'curtail-asics', unitsPerGroup: new Map(), held: new Set() });
-    expect([...targets.values()].every((on) => !on)).toBe(true);
+    expect([...targets.values()].every((t) => !t.on)).toBe(true);
+  });
+  it('gives each running unit its share of the group power target, net of the asleep units’ draw', () => {
+    const interval = {
+      startsAt: '2026-07-01T15:00:00Z',
+      asicGroups: [{ groupId: 'g', unitsOn: 50, powerTargetKw: 50 * 3.2 + 50 * 0.025 }],
+      gpuPools: [],
+      sitePowerKw: 1,
+    };
+    const targets = targetStates({
+      devices,
+      mode: 'plan',
+      interval,
+      unitsPerGroup: new Map([['g', 100]]),
+      sleepPowerWByGroup: new Map([['g', 25]]),
+      held: new Set(),
+    });
+    expect(targets.get('d1')).toEqual({ on: true, powerW: 3200 });
+    expect(targets.get('d4')).toEqual({ on: false });
   });
 });
