@@ -111,6 +111,17 @@ async function main(): Promise<void> {
       sheddableKw: 100,
     })),
   ];
+  // No plan in the bench: all-on is the resting state; restores go back at once so trials can repeat.
+  const benchAgentConfig = {
+    defaultMode: 'all-on' as const,
+    heartbeatTimeoutMs: 3_600_000,
+    minCurtailedMs: 0,
+    restoreBatchSize: 100_000,
+    restoreBatchIntervalMs: 0,
+    priceHysteresisUsdPerMwh: 0,
+    ladder,
+    concurrency: 512,
+  };
   let pending: { resolve: (r: { accepted: number; sent: number; atMs: number }) => void } | undefined;
   const gateway = await startGateway({
     siteId: SITE.id,
@@ -119,20 +130,7 @@ async function main(): Promise<void> {
     devices: endpoints,
     stateDir,
     autoTick: false,
-    config: {
-      // No plan in the bench: all-on is the resting state; restores go back at once so trials can repeat.
-      switchAgent: {
-        defaultMode: 'all-on',
-        heartbeatTimeoutMs: 3_600_000,
-        minCurtailedMs: 0,
-        restoreBatchSize: 100_000,
-        restoreBatchIntervalMs: 0,
-        priceHysteresisUsdPerMwh: 0,
-        ladder,
-        concurrency: 512,
-      },
-      telemetry: { concurrency: 256 },
-    },
+    config: { switchAgent: benchAgentConfig, telemetry: { concurrency: 256 } },
     onSwitch: (cause, accepted, sent) => {
       if (cause === 'grid:price') pending?.resolve({ accepted, sent, atMs: performance.now() });
     },
@@ -189,6 +187,43 @@ async function main(): Promise<void> {
   direct.sort((a, b) => a - b);
   const state = gateway.state();
 
+  // The agent's own share: the same trials against a driver that answers at once (no device I/O).
+  process.stderr.write(`${TRIALS} trials against a no-op driver (decision cost only)…\n`);
+  const instant = async () => ({ ok: true as const, value: undefined });
+  const decisionOnly = await startGateway({
+    siteId: SITE.id,
+    site: SITE,
+    brokerUrl: broker.url,
+    devices: endpoints,
+    stateDir: path.join(stateDir, 'decision-only'),
+    autoTick: false,
+    driver: {
+      setPowered: instant,
+      readPowered: async () => ({ ok: true as const, value: true }),
+      read: async () => ({ ok: false as const, failure: { kind: 'unsupported', detail: 'bench' } }),
+    },
+    config: { switchAgent: benchAgentConfig },
+  });
+  const decision: number[] = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const t0 = performance.now();
+    await decisionOnly.switchAgent.handleGridSignal({
+      kind: 'price',
+      at: at(),
+      node: SITE.marketNode,
+      priceUsdPerMwh: 1000,
+    });
+    decision.push(performance.now() - t0);
+    await decisionOnly.switchAgent.handleGridSignal({
+      kind: 'price',
+      at: at(),
+      node: SITE.marketNode,
+      priceUsdPerMwh: 0,
+    });
+  }
+  decision.sort((a, b) => a - b);
+  await decisionOnly.stop();
+
   process.stderr.write('loopback MQTT round trips…\n');
   const rtts = await mqttRoundTrips(broker.url);
 
@@ -212,6 +247,8 @@ async function main(): Promise<void> {
     trials: latencies.length,
     gatewayP50Ms: round(quantile(direct, 0.5)),
     gatewayP99Ms: round(quantile(direct, 0.99)),
+    decisionP50Ms: round(quantile(decision, 0.5)),
+    decisionP99Ms: round(quantile(decision, 0.99)),
     incompleteTrials: incomplete,
     mqttRttP50Ms: round(quantile(rtts, 0.5), 3),
     mqttRttP99Ms: round(quantile(rtts, 0.99), 3),
@@ -234,6 +271,7 @@ async function main(): Promise<void> {
       'signal in the agent → all accepted, p50 / p99',
       `${summary.gatewayP50Ms} / ${summary.gatewayP99Ms} ms over ${direct.length} trials`,
     ],
+    ['agent decision alone (no-op driver), p50 / p99', `${summary.decisionP50Ms} / ${summary.decisionP99Ms} ms`],
     ['trials with a device not accepting', String(incomplete)],
     ['loopback MQTT QoS 1 round trip p50 / p99', `${summary.mqttRttP50Ms} / ${summary.mqttRttP99Ms} ms`],
     [
