@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { Fleet } from '../../core/model/site.js';
+import { loadHighs } from '../../core/optimizer/solve.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
 import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../../sim/local/stepfunctions/index.js';
@@ -10,7 +11,7 @@ import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-stor
 import { ingestMarketSnapshot } from '../market/ingest.js';
 import type { MarketDataSource } from '../market/ports.js';
 import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
-import { LadderSolver } from '../optimizer/adapters/ladder-solver.js';
+import { HighsFleetSolver } from '../optimizer/adapters/highs-fleet-solver.js';
 import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../optimizer/ports.js';
 import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
@@ -41,7 +42,7 @@ export interface LocalControlPlaneOptions {
   readonly clock: Clock;
   /** @default the reference fleet */
   readonly fleet?: Fleet;
-  /** @default the stand-in ladder solver */
+  /** @default the core optimizer on HiGHS (HighsFleetSolver) */
   readonly solver?: PlanSolver;
   /** @default 10 minutes, the SwitchFlow timeout */
   readonly lockTtlMs?: number;
@@ -81,7 +82,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     plans,
     switchStates,
     drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
-    solver: options.solver ?? new LadderSolver(),
+    solver: options.solver ?? new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     clock,
   });
   /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */

@@ -1,7 +1,9 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { type Plan, planSchema } from '../../../core/model/plan.js';
+import { loadHighs } from '../../../core/optimizer/solve.js';
 import { fixedClock } from '../../../core/support/clock.js';
+import { HighsFleetSolver } from '../../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
 import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
@@ -61,6 +63,47 @@ describe('the stand-in ladder solver', () => {
     const west = plan.sites.find((s) => s.siteId === 'site-west-1')!.intervals[0]!;
     expect(west.asicGroups.every((g) => g.unitsOn === 0)).toBe(true);
   });
+});
+
+describe('the core optimizer behind the solver port', () => {
+  const solver = new HighsFleetSolver({ highs: loadHighs });
+
+  it('solves the reference fleet into a valid plan of 5-minute intervals within each interconnect', async () => {
+    // Act
+    const plan = await solver.solve({
+      fleet: referenceFleet,
+      market: snapshot(25),
+      previous: undefined,
+      version: 3,
+      nowMs: NOW,
+    });
+
+    // Assess
+    expect(planSchema.safeParse(plan).success).toBe(true);
+    expect(plan).toMatchObject({ version: 3, intervalMinutes: 5, horizonStart: '2026-11-28T12:00:00.000Z' });
+    for (const site of plan.sites) {
+      const limitKw = referenceFleet.sites.find((s) => s.id === site.siteId)!.interconnectLimitMw * 1000;
+      expect(site.intervals).toHaveLength(12);
+      for (const interval of site.intervals) expect(interval.sitePowerKw).toBeLessThanOrEqual(limitKw + 1e-6);
+    }
+  }, 30_000);
+
+  it('mines less at a scarcity price than at a cheap one', async () => {
+    // Act
+    const [cheap, scarce] = await Promise.all(
+      [20, 3000].map((price) =>
+        solver.solve({ fleet: referenceFleet, market: snapshot(price), previous: undefined, version: 1, nowMs: NOW }),
+      ),
+    );
+
+    // Assess
+    const westAsicKw = (plan: Plan) =>
+      plan.sites
+        .find((s) => s.siteId === 'site-west-1')!
+        .intervals.at(-1)!
+        .asicGroups.reduce((sum, g) => sum + g.powerTargetKw, 0);
+    expect(westAsicKw(scarce!)).toBeLessThan(westAsicKw(cheap!));
+  }, 30_000);
 });
 
 describe('optimize steps', () => {
