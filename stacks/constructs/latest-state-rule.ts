@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
 export interface LatestStateRuleProps {
@@ -46,19 +47,20 @@ export class LatestStateRule extends Construct {
           },
         },
       });
+    // The item keys are the table's own (table-design.ts), built in the rule SQL.
+    const keys = (sk: string) =>
+      `concat('SITE#', topic(4)) AS ${TABLE_KEYS.partitionKey}, ${sk} AS ${TABLE_KEYS.sortKey}, topic(4) AS siteId`;
     this.rules = [
       rule(
         'GatewayRule',
         'Latest telemetry summary per gateway into the platform table',
-        "SELECT concat('SITE#', topic(4)) AS pk, concat('GATEWAY#', gatewayId) AS sk, topic(4) AS siteId, gatewayId, " +
-          "batchSeq, sentAt, sitePowerKw, droppedBatches, timestamp() AS receivedAtMs FROM 'hcp/v1/sites/+/telemetry' " +
-          'WHERE siteId = topic(4)',
+        `SELECT ${keys("concat('GATEWAY#', gatewayId)")}, gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches, ` +
+          "timestamp() AS receivedAtMs FROM 'hcp/v1/sites/+/telemetry' WHERE siteId = topic(4)",
       ),
       rule(
         'HeartbeatRule',
         'Latest heartbeat per site gateway into the platform table',
-        "SELECT concat('SITE#', topic(4)) AS pk, 'HEARTBEAT' AS sk, topic(4) AS siteId, *, timestamp() AS receivedAtMs " +
-          "FROM 'hcp/v1/sites/+/heartbeat'",
+        `SELECT *, ${keys("'HEARTBEAT'")}, timestamp() AS receivedAtMs FROM 'hcp/v1/sites/+/heartbeat'`,
       ),
     ];
   }
