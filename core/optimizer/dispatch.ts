@@ -107,7 +107,7 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
           gpuPools: d.gpu.map((g) => ({
             poolId: g.poolId,
             gpusPowered: g.gpusPowered,
-            gpusServing: g.servingGuaranteed + g.servingFlex,
+            gpusServing: Math.min(g.gpusPowered, g.servingGuaranteed + g.servingFlex),
           })),
           sitePowerKw: Math.max(0, s.sitePowerKw[t] ?? 0),
         });

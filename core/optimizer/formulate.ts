@@ -9,6 +9,9 @@ import {
 import type { SiteProblem } from './types.js';
 
 /**
+ * In MILP mode unit counts, GPUs powered and GPUs serving are integers; in LP mode they are relaxed and rounded when
+ * decoded (units down, GPUs up, then the cap restored on the ASICs).
+ *
  * The site model of issue 3 (per device group k, GPU pool g, demand class j, step t of length Δt hours).
  *
  * ASIC group k with N units, power-target curve points (P_0,H_0) … (P_M,H_M) per unit, concave:
@@ -177,9 +180,9 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
     const gCapacity: Array<readonly [LpVar, number]> = [];
     const fCapacity: Array<readonly [LpVar, number]> = [];
     site.gpuPools.forEach((pool, g) => {
-      const w = m.addVar(`w_${g}_${t}`, 0, pool.count, 0);
-      const sg = m.addVar(`sg_${g}_${t}`, 0, pool.count, 0);
-      const sf = m.addVar(`sf_${g}_${t}`, 0, pool.count, 0);
+      const w = m.addVar(`w_${g}_${t}`, 0, pool.count, 0, integerUnits);
+      const sg = m.addVar(`sg_${g}_${t}`, 0, pool.count, 0, integerUnits);
+      const sf = m.addVar(`sf_${g}_${t}`, 0, pool.count, 0, integerUnits);
       const gs = m.addVar(`gs_${g}_${t}`, 0, pool.count, -GPU_START_COST_USD);
       const prev = t === 0 ? undefined : gpuPowered[t - 1]![g]!;
       if (prev)

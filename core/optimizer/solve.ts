@@ -55,7 +55,8 @@ export class OptimizerError extends Error {}
 
 export function solveSite(highs: HighsSolver, problem: SiteProblem, options: SolveOptions = {}): SiteSolution {
   const o = { ...DEFAULT_SOLVE_OPTIONS, ...options };
-  const integersIfMilp = problem.site.asicGroups.length * problem.horizon.stepHours.length;
+  const integersIfMilp =
+    (problem.site.asicGroups.length + 3 * problem.site.gpuPools.length) * problem.horizon.stepHours.length;
   const mode: SolveMode = o.mode === 'auto' ? (integersIfMilp <= o.milpMaxIntegers ? 'milp' : 'lp') : o.mode;
   const index = formulateSite(problem, mode === 'milp');
   const now = o.nowMs ?? (() => 0);
@@ -100,7 +101,9 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
       const up = (name: string) => Math.ceil(value(name) - 1e-6);
       const gpusPowered = Math.min(pool.count, up(index.gpuPowered[t]![g]!.name));
       const servingGuaranteed = Math.min(gpusPowered, up(index.servingGuaranteed[t]![g]!.name));
-      const servingFlex = Math.min(gpusPowered - servingGuaranteed, up(index.servingFlex[t]![g]!.name));
+      // Not reduced by the rounding of servingGuaranteed: the simulator and the site scheduler read it as the
+      // flex allowance, served on whatever powered GPUs guaranteed work leaves free.
+      const servingFlex = Math.min(gpusPowered, up(index.servingFlex[t]![g]!.name));
       return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex };
     });
     decisions.push(withinCap(problem, t, { asic, gpu }));

@@ -118,7 +118,15 @@ export function simulateStep(
   const recentStops: Record<string, Array<{ hoursAgo: number; units: number }>> = {};
   const asicSettings = site.asicGroups.map((g) => {
     const d = decision.asic.find((a) => a.groupId === g.id);
-    const on = Math.max(0, Math.min(g.unitCount, Math.round(d?.unitsOn ?? 0)));
+    // Minimum up/down times are operator policy the gateway enforces, whatever the plan asks.
+    const lockedOn = (state.recentStarts[g.id] ?? [])
+      .filter((r) => r.hoursAgo < g.minOnMinutes / 60 - 1e-9)
+      .reduce((a, r) => a + r.units, 0);
+    const lockedOff = (state.recentStops[g.id] ?? [])
+      .filter((r) => r.hoursAgo < g.minOffMinutes / 60 - 1e-9)
+      .reduce((a, r) => a + r.units, 0);
+    const asked = Math.max(0, Math.min(g.unitCount, Math.round(d?.unitsOn ?? 0)));
+    const on = Math.max(Math.min(lockedOn, g.unitCount), Math.min(asked, g.unitCount - lockedOff));
     const perUnitW =
       on === 0 ? 0 : Math.max(unitMinPowerW(g), Math.min(unitMaxPowerW(g), d?.powerPerUnitW ?? unitMaxPowerW(g)));
     return { g, on, perUnitW };

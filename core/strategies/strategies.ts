@@ -135,6 +135,15 @@ function solveAndCommit(
   terminalBacklog = true,
 ): SiteDecision[][] {
   const { t, data, states } = context;
+  // The horizon stops at the end of the data: padding it would plan for intervals (and arrivals) that never come.
+  const trimmed: number[] = [];
+  let left = data.steps - t;
+  for (const size of blocks) {
+    if (left <= 0) break;
+    trimmed.push(Math.min(size, left));
+    left -= size;
+  }
+  blocks = trimmed;
   return data.sites.map((site, s) => {
     const horizon = buildHorizon(data, t, blocks, sources(s));
     const solution = solveSite(

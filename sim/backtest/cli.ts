@@ -135,14 +135,17 @@ function main(argv: string[]): Promise<void> {
     demand,
   });
   return loadHighs().then((highs) => {
-    const mpcParams = { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps };
+    // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
+    // counts costs less than a unit's worth, and MILP would multiply the run time.
+    const solve = { mode: 'lp' as const };
+    const mpcParams = { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve };
     const build: Record<string, () => Strategy> = {
       static: staticStrategy,
       strike: () => strikeStrategy(strike),
-      myopic: () => myopicStrategy(highs),
+      myopic: () => myopicStrategy(highs, solve),
       mpc: () => mpcStrategy(highs, dayAheadBiasForecaster, mpcParams),
       'mpc-perfect': () => mpcPerfectStrategy(highs, mpcParams),
-      oracle: () => oracleStrategy(highs, 48 * perHour, 24 * perHour),
+      oracle: () => oracleStrategy(highs, 48 * perHour, 24 * perHour, solve),
     };
     const from = new Date(data.startMs).toISOString();
     const to = new Date(data.startMs + data.steps * stepMinutes * 60_000).toISOString();
