@@ -1,3 +1,4 @@
+import type { GridSignal } from '../../core/messages/grid-signal.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 
 /** Where market snapshots come from: a CSV object, the synthetic generator, ERCOT's public reports. */
@@ -11,4 +12,13 @@ export interface MarketDataSource {
 export interface MarketSnapshotStore {
   put(snapshot: MarketSnapshot): Promise<void>;
   latest(): Promise<MarketSnapshot | undefined>;
+}
+
+/**
+ * Relays market signals to the gateways on `hcp/v1/market/<node>/signals`. Besides the price itself, each signal is
+ * the gateways' proof that the cloud is alive: a SwitchAgent that hears neither a command nor a signal for its
+ * heartbeat timeout (2 minutes by default) falls back to its safe default mode.
+ */
+export interface MarketSignalPublisher {
+  publish(signal: GridSignal): Promise<void>;
 }

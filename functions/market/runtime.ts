@@ -1,3 +1,4 @@
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { calibrationSchema } from '../../core/synthetic/calibration.js';
@@ -7,6 +8,7 @@ import { documentClient } from '../shared/data/client.js';
 import { metrics } from '../shared/powertools.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoMarketSnapshotStore } from './adapters/dynamo-market-store.js';
+import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
 import { WeeklySyntheticMarketSource } from './adapters/weekly-synthetic-source.js';
 import type { MarketDataSource } from './ports.js';
@@ -14,6 +16,7 @@ import type { MarketDataSource } from './ports.js';
 const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
+    IOT_DATA_ENDPOINT: z.url().optional(),
     /** Which source feeds dispatch; see the adapters. */
     MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('synthetic'),
     SYNTHETIC_SEED: z.coerce.number().int().nonnegative().default(1),
@@ -45,11 +48,12 @@ function sourceFor(kind: string, seed: number, store: DynamoMarketSnapshotStore)
 }
 
 export function marketRuntime() {
-  const { TABLE_NAME, MARKET_SOURCE, SYNTHETIC_SEED } = config();
+  const { TABLE_NAME, MARKET_SOURCE, SYNTHETIC_SEED, IOT_DATA_ENDPOINT } = config();
   const store = new DynamoMarketSnapshotStore({ client: documentClient(), tableName: TABLE_NAME });
   return {
     source: sourceFor(MARKET_SOURCE, SYNTHETIC_SEED, store),
     store,
+    signals: new IotSignalPublisher(new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {})),
     metrics: new PowertoolsMarketMetrics(metrics),
     clock: systemClock,
   };

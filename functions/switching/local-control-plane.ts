@@ -8,6 +8,7 @@ import type { Clock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
 import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../../sim/local/stepfunctions/index.js';
 import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
+import { MqttSignalPublisher } from '../market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../market/ingest.js';
 import type { MarketDataSource } from '../market/ports.js';
 import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
@@ -105,6 +106,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ingestMarketSnapshot({
         source,
         store: marketStore,
+        signals: new MqttSignalPublisher(mqtt),
         clock,
         metrics: { snapshotIngested: (snapshot, name) => logger.debug('market', { at: snapshot.at, source: name }) },
       }),

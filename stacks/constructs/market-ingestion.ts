@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -8,17 +8,26 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
+import { acknowledge } from './nag.js';
 import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
 export interface MarketIngestionProps {
   readonly table: ITable;
-  /** @default Duration.minutes(5): ERCOT posts real-time prices every 15 minutes, checked thrice per interval */
+  /**
+   * @default Duration.minutes(1): each run relays prices to the gateways, whose watchdog wants to hear the cloud at
+   * least every 2 minutes (SwitchAgent `heartbeatTimeoutMs`)
+   */
   readonly interval?: Duration;
+  /** `iot:DescribeEndpoint` (iot:Data-ATS) of the account. @default the SDK's default */
+  readonly iotDataEndpoint?: string;
   /** `synthetic`, `stored`, `csv` or `ercot` (functions/market/runtime.ts). @default 'synthetic' */
   readonly source?: string;
 }
 
-/** Market data on a schedule: a Lambda behind the MarketDataSource port stores the snapshot dispatch reads. */
+/**
+ * Market data on a schedule: a Lambda behind the MarketDataSource port stores the snapshot dispatch reads and relays
+ * each node's price to the gateways on `hcp/v1/market/<node>/signals`.
+ */
 export class MarketIngestion extends Construct {
   readonly functions: HcpFunction[];
   readonly deadLetterQueue: sqs.IQueue;
@@ -29,8 +38,23 @@ export class MarketIngestion extends Construct {
       entry: 'functions/market/ingest-handler.ts',
       serviceName: 'hcp-market',
       timeout: Duration.seconds(30),
-      environment: { MARKET_SOURCE: props.source ?? 'synthetic' },
+      environment: {
+        MARKET_SOURCE: props.source ?? 'synthetic',
+        ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
+      },
     });
+    const stack = Stack.of(this);
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iot:Publish'],
+        resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: 'hcp/v1/market/*/signals' })],
+      }),
+    );
+    acknowledge(
+      fn.fn.role!,
+      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/hcp/v1/market/*/signals]`,
+      'Market signals go to every settlement point the fleet uses: the market signal topics, and only those.',
+    );
     bindTableItems(fn, props.table);
     this.functions = [fn];
     this.deadLetterQueue = new DeadLetterQueue(this, 'Dlq').queue;
@@ -40,7 +64,7 @@ export class MarketIngestion extends Construct {
       maxEventAge: Duration.minutes(5),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
-    const interval = props.interval ?? Duration.minutes(5);
+    const interval = props.interval ?? Duration.minutes(1);
     const role = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     acknowledgeInvokeQualifiers(role, [fn.fn]);
     new scheduler.Schedule(this, 'Schedule', {

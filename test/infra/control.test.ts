@@ -154,4 +154,24 @@ describe('control stack flows', () => {
       },
     });
   });
+
+  it('ingests market data every minute, relays prices to the market signal topics, with a DLQ', () => {
+    // Assess
+    control.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }) }),
+    });
+    control.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'iot:Publish',
+            Resource: Match.objectLike({
+              'Fn::Join': Match.arrayWith([Match.arrayWith([':topic/hcp/v1/market/*/signals'])]),
+            }),
+          }),
+        ]),
+      },
+    });
+  });
 });

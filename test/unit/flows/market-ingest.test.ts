@@ -3,6 +3,7 @@ import path from 'node:path';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { ERCOT_SHARED_PRICE_COLUMNS } from '../../../core/market-data/series.js';
 import { latestPrices, parseRtmSettlementPointPrices } from '../../../core/market-ingest/ercot-rtm-spp.js';
+import { gridSignalSchema } from '../../../core/messages/grid-signal.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { marketSnapshotSchema } from '../../../core/model/market.js';
 import { fixedClock } from '../../../core/support/clock.js';
@@ -148,16 +149,18 @@ describe('CSV market source', () => {
 });
 
 describe('market ingestion', () => {
-  it('stores the snapshot in force now and reports it', async () => {
+  it('stores the snapshot in force now, relays each node’s price and reports it', async () => {
     // Prepare
     const stored: MarketSnapshot[] = [];
     const store: MarketSnapshotStore = { put: async (s) => void stored.push(s), latest: async () => stored.at(-1) };
     const ingested: string[] = [];
+    const signals: unknown[] = [];
 
     // Act
     const result = await ingestMarketSnapshot({
       source: nonPrice,
       store,
+      signals: { publish: async (signal) => void signals.push(signal) },
       metrics: { snapshotIngested: (_s, name) => void ingested.push(name) },
       clock: fixedClock(Date.parse('2026-11-28T12:00:00Z')),
     });
@@ -166,6 +169,9 @@ describe('market ingestion', () => {
     expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1 });
     expect(stored).toHaveLength(1);
     expect(ingested).toEqual(['fixed']);
+    // Each node's price goes to its gateways, stamped now: it also feeds their cloud watchdog.
+    expect(signals).toEqual([{ kind: 'price', at: '2026-11-28T12:00:00.000Z', node: 'HB_WEST', priceUsdPerMwh: 0 }]);
+    expect(gridSignalSchema.safeParse(signals[0]).success).toBe(true);
   });
 });
 
