@@ -16,8 +16,8 @@ export interface ControlStackProps extends StackProps {
 }
 
 /**
- * Dispatch and switching: market ingestion, OptimizeFlow every 5 minutes, SwitchFlow per site, and the ack path back
- * into it. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
+ * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes, SwitchFlow per
+ * site, and the ack path back into it. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
  */
 export class ControlStack extends Stack {
   readonly functions: IFunction[] = [];
@@ -28,11 +28,9 @@ export class ControlStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
-    const market = new MarketIngestion(this, 'MarketIngestion', { table: props.table });
-    const switchFlow = new SwitchFlow(this, 'SwitchFlow', {
-      table: props.table,
-      ...(props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {}),
-    });
+    const endpoint = props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {};
+    const market = new MarketIngestion(this, 'MarketIngestion', { table: props.table, ...endpoint });
+    const switchFlow = new SwitchFlow(this, 'SwitchFlow', { table: props.table, ...endpoint });
     const optimizeFlow = new OptimizeFlow(this, 'OptimizeFlow', {
       table: props.table,
       switchFlow: switchFlow.stateMachine,
