@@ -202,13 +202,15 @@ function printTable(rows: readonly StrategySummary[]): void {
   );
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
-    console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
-  } else if (error instanceof CsvFormatError) {
-    console.error(`error: ${error.message}`);
-  } else {
-    console.error(error instanceof Error ? `error: ${error.message}` : error);
-  }
-  process.exitCode = 2;
-});
+Promise.resolve()
+  .then(() => main(process.argv.slice(2)))
+  .catch((error: unknown) => {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
+    } else if (error instanceof CsvFormatError) {
+      console.error(`error: ${error.message}`);
+    } else {
+      console.error(error instanceof Error ? `error: ${error.message}` : error);
+    }
+    process.exitCode = 2;
+  });

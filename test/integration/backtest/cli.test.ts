@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { projectRoot, sharedDataDir } from '../../support/paths.js';
+
+const PRICES = path.join(sharedDataDir, 'ercot_hb_south_rt_15min_2024-11_2025-03.csv');
+const HASHPRICE = path.join(sharedDataDir, 'btc_hashprice_daily_2020-04_2025-04.csv');
+const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+
+function backtest(args: string[]) {
+  return spawnSync(TSX, ['sim/backtest/cli.ts', ...args], { cwd: projectRoot, encoding: 'utf8', timeout: 240_000 });
+}
+
+const SUMMARY_FIELDS = [
+  'name',
+  'netProfitUsd',
+  'miningRevenueUsd',
+  'inferenceRevenueUsd',
+  'gridCreditsUsd',
+  'energyCostUsd',
+  'upliftOverStaticUsd',
+  'oracleUpliftCapturedPct',
+  'asicUptimePct',
+  'switchCount',
+  'gpuUtilizationPct',
+  'slaViolations',
+  'revenuePerGpuMonthUsd',
+  'sitePowerUtilizationPct',
+  'solveTimeP50Ms',
+  'solveTimeP99Ms',
+];
+
+describe('backtest CLI', () => {
+  it('runs every strategy on two days of the shared files and writes summary.json and report.html', () => {
+    // Prepare
+    const out = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-'));
+    // Act: 2024-11-16..18 holds the 2024-11-17 scarcity spike, so the strategies differ.
+    const run = backtest([
+      '--prices',
+      PRICES,
+      '--hashprice',
+      HASHPRICE,
+      '--from',
+      '2024-11-16',
+      '--to',
+      '2024-11-18',
+      '--resolve-every',
+      '4',
+      '--out',
+      out,
+    ]);
+    // Assess
+    expect(run.stderr).toContain('oracle: done');
+    expect(run.status).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    const rows: Record<string, number | string | null>[] = summary.strategies;
+    expect(rows.map((r) => r.name)).toEqual(['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle']);
+    for (const row of rows) for (const field of SUMMARY_FIELDS) expect(row).toHaveProperty(field);
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    expect(byName.static!.upliftOverStaticUsd).toBe(0);
+    expect(byName.oracle!.oracleUpliftCapturedPct).toBeCloseTo(100, 6);
+    const oracleNet = byName.oracle!.netProfitUsd as number;
+    // The oracle is not beaten (rounding of relaxed unit counts aside: 0.05%).
+    for (const row of rows) expect(row.netProfitUsd as number).toBeLessThanOrEqual(oracleNet * 1.0005);
+    for (const row of rows) {
+      expect(row.asicUptimePct as number).toBeGreaterThanOrEqual(0);
+      expect(row.asicUptimePct as number).toBeLessThanOrEqual(100);
+      expect(row.sitePowerUtilizationPct as number).toBeLessThanOrEqual(100);
+    }
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(run.stdout).toContain('mpc-perfect');
+  }, 240_000);
+
+  it('names an unknown strategy and exits non-zero', () => {
+    const run = backtest(['--prices', PRICES, '--hashprice', HASHPRICE, '--strategies', 'static,psychic']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('unknown strategy "psychic"');
+  });
+
+  it('names the line and column of a malformed price file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-bad-'));
+    const bad = path.join(dir, 'prices.csv');
+    writeFileSync(bad, 'time,price\n2024-11-01 00:00:00,20\n2024-11-01 00:15:00,abc\n');
+    const run = backtest([
+      '--prices',
+      bad,
+      '--hashprice',
+      HASHPRICE,
+      '--time-column',
+      'time',
+      '--price-column',
+      'price',
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/line 3, column "price"/);
+  });
+});
