@@ -41,7 +41,11 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
   // Errors are reported through close/reconnect; an unhandled 'error' event would end the process.
   client.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`MQTT ${options.url}: no CONNACK in 5 s`)), 5000);
+    const timer = setTimeout(() => {
+      // Stop the reconnect loop too: a caller that gets this error has no client to end.
+      client.end(true);
+      reject(new Error(`MQTT ${options.url}: no CONNACK in 5 s`));
+    }, 5000);
     client.once('connect', () => {
       clearTimeout(timer);
       resolve();

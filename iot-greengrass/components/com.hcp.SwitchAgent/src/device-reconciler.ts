@@ -102,7 +102,9 @@ export class DeviceReconciler {
     const entry = this.entries.get(deviceId);
     if (!entry) return;
     if (powered === entry.target.on) {
-      if (entry.status !== 'confirmed') Object.assign(entry, { status: 'confirmed', attempts: 0 });
+      // A pending device still owes a send (a power target, say): only an accepted or drifted one is settled by this.
+      if (entry.status === 'accepted' || entry.status === 'drifted')
+        Object.assign(entry, { status: 'confirmed', attempts: 0 });
     } else if (entry.status === 'confirmed') {
       entry.status = 'pending';
     }

@@ -1,0 +1,80 @@
+import type { DeviceDriver, DeviceResult, GatewayDevice } from '../../../adapters/device-port.js';
+import { DeviceReconciler } from '../src/device-reconciler.js';
+
+const device: GatewayDevice = { id: 'm1', kind: 'asic', groupId: 'g', address: '127.0.0.1', port: 4028 };
+
+/** A miner that accepts or refuses per call, and reads back whatever it is told to. */
+function fakeDriver(accepts: boolean[], readsOn: () => boolean) {
+  const calls: string[] = [];
+  const driver: DeviceDriver = {
+    async setPowered(_d, on): Promise<DeviceResult<void>> {
+      calls.push(on ? 'wakeup' : 'sleep');
+      return (accepts.shift() ?? true)
+        ? { ok: true, value: undefined }
+        : { ok: false, failure: { kind: 'timeout', detail: '' } };
+    },
+    async readPowered() {
+      return { ok: true, value: readsOn() };
+    },
+    async read() {
+      return { ok: false, failure: { kind: 'unsupported', detail: '' } };
+    },
+    async setPowerTarget(_d, watts) {
+      calls.push(`profile ${watts}`);
+      return { ok: true, value: undefined };
+    },
+  };
+  return { driver, calls };
+}
+
+describe('device reconciler', () => {
+  it('retries a device that refused and marks it drifted after maxAttempts', async () => {
+    // Prepare
+    const { driver, calls } = fakeDriver([false, false, false], () => true);
+    const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
+    const off = new Map([['m1', { on: false }]]);
+
+    // Act
+    for (let i = 0; i < 4; i++) await reconciler.apply(off);
+
+    // Assess
+    expect(calls).toEqual(['sleep', 'sleep', 'sleep']);
+    expect(reconciler.status('m1')).toMatchObject({ status: 'drifted', attempts: 3 });
+  });
+
+  it('confirms only from a read-back, and sends again when the device reads back wrong', async () => {
+    let on = true;
+    const { driver, calls } = fakeDriver([], () => on);
+    const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
+    const off = new Map([['m1', { on: false }]]);
+    await reconciler.apply(off);
+    expect(reconciler.status('m1')?.status).toBe('accepted');
+    await reconciler.verify();
+    expect(reconciler.status('m1')?.status).toBe('pending');
+    on = false;
+    await reconciler.apply(off);
+    await reconciler.verify();
+    expect(reconciler.status('m1')?.status).toBe('confirmed');
+    expect(calls).toEqual(['sleep', 'sleep']);
+  });
+
+  it('sends a running device its power target after waking it, and again only when the target changes', async () => {
+    const { driver, calls } = fakeDriver([], () => true);
+    const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
+    await reconciler.apply(new Map([['m1', { on: true, powerW: 2450 }]]));
+    await reconciler.apply(new Map([['m1', { on: true, powerW: 2450 }]]));
+    await reconciler.apply(new Map([['m1', { on: true, powerW: 2975 }]]));
+    expect(calls).toEqual(['wakeup', 'profile 2450', 'wakeup', 'profile 2975']);
+  });
+
+  it('switches a confirmed device again when telemetry sees it in the wrong state', async () => {
+    const { driver, calls } = fakeDriver([], () => false);
+    const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
+    const off = new Map([['m1', { on: false }]]);
+    await reconciler.apply(off);
+    await reconciler.verify();
+    reconciler.observe('m1', true);
+    await reconciler.apply(off);
+    expect(calls).toEqual(['sleep', 'sleep']);
+  });
+});
