@@ -1,20 +1,43 @@
 import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../economics/energy.js';
 import type { PriceForecaster } from '../forecast/types.js';
-import type { Site } from '../model/site.js';
-import { gpuSpeed, unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
+import type { AsicGroup, Site } from '../model/site.js';
+import { unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
 import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
 import type { SiteDecision, SiteState } from '../optimizer/types.js';
 import { type BacktestData, buildHorizon, type DecisionContext, horizonBlocks, type Strategy } from './context.js';
 
-/** GPUs: all powered; enough serve guaranteed work, the rest serve flex. What static and strike do. */
-function allGpusServing(site: Site, guaranteedGpuHours: number, stepHours: number): SiteDecision['gpu'] {
-  let needG = guaranteedGpuHours;
-  return site.gpuPools.map((pool) => {
-    const perGpu = gpuSpeed(pool) * stepHours;
-    const sg = Math.min(pool.count, Math.ceil(needG / perGpu - 1e-9));
-    needG = Math.max(0, needG - sg * perGpu);
-    return { poolId: pool.id, gpusPowered: pool.count, servingGuaranteed: sg, servingFlex: pool.count - sg };
-  });
+/**
+ * GPUs: all powered, all available to guaranteed work, and every GPU guaranteed work leaves free serves flex (the
+ * flex allowance is the whole pool). What static and strike do.
+ */
+function allGpusServing(site: Site): SiteDecision['gpu'] {
+  return site.gpuPools.map((pool) => ({
+    poolId: pool.id,
+    gpusPowered: pool.count,
+    servingGuaranteed: pool.count,
+    servingFlex: pool.count,
+  }));
+}
+
+/** A rule-based strategy: each ASIC group's units on from a rule, at full power, fitted to the cap; GPUs all on. */
+function ruleStrategy(
+  name: string,
+  unitsOn: (site: Site, group: AsicGroup, t: number, data: BacktestData) => number,
+): Strategy {
+  return {
+    name,
+    decide({ t, data }) {
+      const perSite = data.sites.map((site) => {
+        const asic = site.asicGroups.map((g) => ({
+          groupId: g.id,
+          unitsOn: unitsOn(site, g, t, data),
+          powerPerUnitW: unitMaxPowerW(g),
+        }));
+        return [fitToCap(site, { asic, gpu: allGpusServing(site) })];
+      });
+      return { perSite };
+    },
+  };
 }
 
 /** Underclocks ASICs uniformly (then sleeps units) until the site fits its interconnect: a static operator's rule. */
@@ -42,21 +65,7 @@ export function fitToCap(site: Site, decision: SiteDecision): SiteDecision {
 }
 
 export function staticStrategy(): Strategy {
-  return {
-    name: 'static',
-    decide({ t, data }) {
-      const perSite = data.sites.map((site, s) => {
-        const asic = site.asicGroups.map((g) => ({
-          groupId: g.id,
-          unitsOn: g.unitCount,
-          powerPerUnitW: unitMaxPowerW(g),
-        }));
-        const gpu = allGpusServing(site, data.demand[s]!.guaranteedGpuHours[t]!, data.stepMinutes / 60);
-        return [fitToCap(site, { asic, gpu })];
-      });
-      return { perSite };
-    },
-  };
+  return ruleStrategy('static', (_site, g) => g.unitCount);
 }
 
 export interface StrikeParams {
@@ -73,38 +82,28 @@ export const DEFAULT_STRIKE: StrikeParams = { curtailAfter: 1, resumeAfter: 2 };
  */
 export function strikeStrategy(params: StrikeParams = DEFAULT_STRIKE): Strategy {
   const counters = new Map<string, { above: number; below: number; off: boolean }>();
-  return {
-    name: 'strike',
-    decide({ t, data }) {
-      const observed = t > 0 ? data.priceUsdPerMwh[t - 1]! : data.priceUsdPerMwh[0]!;
-      const hashprice = t > 0 ? data.hashpriceUsdPerThDay[t - 1]! : data.hashpriceUsdPerThDay[0]!;
-      const perSite = data.sites.map((site, s) => {
-        const asic = site.asicGroups.map((g) => {
-          const key = `${site.id}/${g.id}`;
-          const c = counters.get(key) ?? { above: 0, below: 0, off: false };
-          const strike = breakevenPriceUsdPerMwh(
-            hashprice,
-            efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
-            site.pue,
-          );
-          if (observed > strike) {
-            c.above += 1;
-            c.below = 0;
-          } else {
-            c.below += 1;
-            c.above = 0;
-          }
-          if (!c.off && c.above >= params.curtailAfter) c.off = true;
-          else if (c.off && c.below >= params.resumeAfter) c.off = false;
-          counters.set(key, c);
-          return { groupId: g.id, unitsOn: c.off ? 0 : g.unitCount, powerPerUnitW: unitMaxPowerW(g) };
-        });
-        const gpu = allGpusServing(site, data.demand[s]!.guaranteedGpuHours[t]!, data.stepMinutes / 60);
-        return [fitToCap(site, { asic, gpu })];
-      });
-      return { perSite };
-    },
-  };
+  return ruleStrategy('strike', (site, g, t, data) => {
+    const observed = data.priceUsdPerMwh[Math.max(0, t - 1)]!;
+    const hashprice = data.hashpriceUsdPerThDay[Math.max(0, t - 1)]!;
+    const key = `${site.id}/${g.id}`;
+    const c = counters.get(key) ?? { above: 0, below: 0, off: false };
+    const strike = breakevenPriceUsdPerMwh(
+      hashprice,
+      efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
+      site.pue,
+    );
+    if (observed > strike) {
+      c.above += 1;
+      c.below = 0;
+    } else {
+      c.below += 1;
+      c.above = 0;
+    }
+    if (!c.off && c.above >= params.curtailAfter) c.off = true;
+    else if (c.off && c.below >= params.resumeAfter) c.off = false;
+    counters.set(key, c);
+    return c.off ? 0 : g.unitCount;
+  });
 }
 
 export interface MpcParams {

@@ -13,7 +13,7 @@ import type { Site } from '../../core/model/site.js';
 import { solveFleet } from '../../core/optimizer/dispatch.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS, type SiteProblem } from '../../core/optimizer/types.js';
-import { horizonBlocks } from '../../core/strategies/context.js';
+import { buildHorizon, horizonBlocks } from '../../core/strategies/context.js';
 import { initialSiteState } from '../../core/strategies/simulate.js';
 import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
 
@@ -33,46 +33,36 @@ const hashprice = hashpriceOnGrid(readHashpriceFile(SHARED_HASHPRICE_FILE), pric
 // A volatile day: 2024-11-17 (scarcity spike to $3,490/MWh in the shared file), starting at local midnight.
 const startIndex = Math.round((Date.parse('2024-11-17T06:00:00Z') - prices.rtUsdPerMwh.startMs) / INTERVAL_MS);
 
+/** The sites' problems for one decision at local midnight of that day, built the way the backtest builds them. */
 function problems(sites: Site[], blocks: number[]): SiteProblem[] {
   const steps = blocks.reduce((a, b) => a + b, 0);
-  return sites.map((site, s) => {
-    const demand = siteDemand(site, DEMAND_SCENARIOS.steady!, prices.rtUsdPerMwh.startMs, STEP_MINUTES, steps, s);
-    const horizon = {
-      stepHours: [] as number[],
-      priceUsdPerMwh: [] as number[],
-      hashpriceUsdPerThDay: [] as number[],
-      guaranteedArrivalsGpuHours: [] as number[],
-      flexArrivalsGpuHours: [] as number[],
-      drDeployed: [] as boolean[],
-      peakProbability: [] as number[],
-    };
-    let k = 0;
-    for (const size of blocks) {
-      let p = 0;
-      let g = 0;
-      let f = 0;
-      for (let i = 0; i < size; i += 1) {
-        p += prices.rtUsdPerMwh.values[startIndex + k + i]! / size;
-        g += demand.guaranteedGpuHours[k + i]!;
-        f += demand.flexGpuHours[k + i]!;
-      }
-      horizon.stepHours.push((size * STEP_MINUTES) / 60);
-      horizon.priceUsdPerMwh.push(p);
-      horizon.hashpriceUsdPerThDay.push(hashprice.values[startIndex + k]!);
-      horizon.guaranteedArrivalsGpuHours.push(g);
-      horizon.flexArrivalsGpuHours.push(f);
-      horizon.drDeployed.push(false);
-      horizon.peakProbability.push(0);
-      k += size;
-    }
-    return {
-      site,
-      horizon,
-      state: initialSiteState(site),
-      demand: DEFAULT_DEMAND_TERMS,
-      grid: DEFAULT_GRID_TERMS,
-    };
-  });
+  const startMs = prices.rtUsdPerMwh.startMs + startIndex * INTERVAL_MS;
+  const data = {
+    startMs,
+    stepMinutes: STEP_MINUTES,
+    steps,
+    priceUsdPerMwh: prices.rtUsdPerMwh.values.slice(startIndex, startIndex + steps),
+    hashpriceUsdPerThDay: hashprice.values.slice(startIndex, startIndex + steps),
+    sites,
+    demand: sites.map((site, s) => siteDemand(site, DEMAND_SCENARIOS.steady!, startMs, STEP_MINUTES, steps, s)),
+    drDeployed: new Array<boolean>(steps).fill(false),
+    peakProbability: new Array<number>(steps).fill(0),
+    demandTerms: DEFAULT_DEMAND_TERMS,
+    gridTerms: DEFAULT_GRID_TERMS,
+  };
+  return sites.map((site, s) => ({
+    site,
+    horizon: buildHorizon(data, 0, blocks, {
+      price: (k) => data.priceUsdPerMwh[k]!,
+      hashprice: (k) => data.hashpriceUsdPerThDay[k]!,
+      guaranteed: (k) => data.demand[s]!.guaranteedGpuHours[k]!,
+      flex: (k) => data.demand[s]!.flexGpuHours[k]!,
+      dr: () => false,
+    }),
+    state: initialSiteState(site),
+    demand: DEFAULT_DEMAND_TERMS,
+    grid: DEFAULT_GRID_TERMS,
+  }));
 }
 
 const highs = await loadHighs();
