@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS, type DemandScenarioParams } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import type { PriceForecaster } from '../../core/forecast/types.js';
 import { CsvFormatError } from '../../core/market-data/csv.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
@@ -35,6 +36,7 @@ const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [option
   --horizon-hours N         mpc horizon (default 24)   --fine-hours N  single steps before hourly blocks (default 6)
   --resolve-every N         re-solve every N intervals, committing N (default 1)
   --strike-curtail-after N --strike-resume-after N   strike parameters (default ${DEFAULT_STRIKE.curtailAfter}, ${DEFAULT_STRIKE.resumeAfter})
+  --forecaster NAME         price forecaster for mpc: day-ahead (default), seasonal-naive, ridge (core/forecast)
   --time-column C --price-column C --day-ahead-column C --temperature-column C --time-zone TZ   generic price CSVs`;
 
 class UsageError extends Error {}
@@ -78,6 +80,7 @@ function main(argv: string[]): Promise<void> {
       'day-ahead-column': { type: 'string' },
       'temperature-column': { type: 'string' },
       'time-zone': { type: 'string' },
+      forecaster: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -134,7 +137,7 @@ function main(argv: string[]): Promise<void> {
     fleet,
     demand,
   });
-  return loadHighs().then((highs) => {
+  return Promise.all([loadHighs(), loadForecaster(values.forecaster ?? 'day-ahead')]).then(([highs, forecaster]) => {
     // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
     // counts costs less than a unit's worth, and MILP would multiply the run time.
     const solve = { mode: 'lp' as const };
@@ -143,7 +146,7 @@ function main(argv: string[]): Promise<void> {
       static: staticStrategy,
       strike: () => strikeStrategy(strike),
       myopic: () => myopicStrategy(highs, solve),
-      mpc: () => mpcStrategy(highs, dayAheadBiasForecaster, mpcParams),
+      mpc: () => mpcStrategy(highs, forecaster, mpcParams),
       'mpc-perfect': () => mpcPerfectStrategy(highs, mpcParams),
       oracle: () => oracleStrategy(highs, 48 * perHour, 24 * perHour, solve),
     };
@@ -172,7 +175,7 @@ function main(argv: string[]): Promise<void> {
       stepMinutes,
       horizonHours: horizonSteps / perHour,
       resolveEveryIntervals: commitSteps,
-      forecaster: dayAheadBiasForecaster.name,
+      forecaster: forecaster.name,
       demandScenario: demand.name,
       sites: fleet.sites.map((s) => s.id),
       strategies: summaries,
@@ -182,6 +185,27 @@ function main(argv: string[]): Promise<void> {
     printTable(summaries);
     console.error(`wrote ${path.join(out, 'summary.json')} and ${path.join(out, 'report.html')}`);
   });
+}
+
+/**
+ * The learned forecasters live in core/forecast (built beside this optimizer); they are loaded by name so the
+ * backtester runs whichever have landed.
+ */
+async function loadForecaster(name: string): Promise<PriceForecaster> {
+  if (name === 'day-ahead') return dayAheadBiasForecaster;
+  const modules: Record<string, [string, string]> = {
+    'seasonal-naive': ['../../core/forecast/seasonal-naive.js', 'seasonalNaiveForecaster'],
+    ridge: ['../../core/forecast/ridge.js', 'createRidgeForecaster'],
+  };
+  const found = modules[name];
+  if (!found)
+    throw new UsageError(`--forecaster: unknown "${name}" (known: day-ahead, ${Object.keys(modules).join(', ')})`);
+  const [file, exported] = found;
+  const mod = (await import(file).catch(() => {
+    throw new UsageError(`--forecaster ${name}: ${file} is not available yet`);
+  })) as Record<string, unknown>;
+  const value = mod[exported];
+  return (typeof value === 'function' ? (value as () => PriceForecaster)() : value) as PriceForecaster;
 }
 
 function printTable(rows: readonly StrategySummary[]): void {
