@@ -109,4 +109,37 @@ describe('SwitchFlow with the real gateway', () => {
     expect(count([...awake('west-s19xp-a'), ...awake('west-s21-a')])).toBe(0);
     expect(harness.ackHandlings.filter((h) => h === 'untracked').length).toBeGreaterThan(untrackedBefore);
   }, 30_000);
+
+  it('feeds the gateway’s cloud watchdog with the market price relay', async () => {
+    // Prepare
+    const before = gateway.state().switchAgent.lastHeartbeatMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const source = {
+      name: 'fixed',
+      snapshotAt: async (atMs: number) => ({
+        at: new Date(atMs).toISOString(),
+        intervalMinutes: 15,
+        prices: [{ node: SITE.marketNode, realTimeUsdPerMwh: 31 }],
+        hashprice: {
+          hashpriceUsdPerThDay: 0.05,
+          btcPriceUsd: 95_000,
+          difficulty: 1.1e14,
+          subsidyBtc: 3.125,
+          feesBtcPerDay: 20,
+        },
+        gpuSpotUsdPerGpuHour: 2,
+        gridEvents: [],
+      }),
+    };
+
+    // Act
+    await harness.controlPlane.ingestMarket(source);
+
+    // Assess
+    const deadline = Date.now() + 3_000;
+    while (gateway.state().switchAgent.lastHeartbeatMs === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(gateway.state().switchAgent.lastHeartbeatMs).toBeGreaterThan(before);
+  }, 20_000);
 });
