@@ -58,7 +58,12 @@ export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: S
   for (let k = 0; k < iterations; k += 1) {
     const total = (t: number) => solutions.reduce((a, s) => a + (s.sitePowerKw[t] ?? 0), 0);
     const excess = cap.map((c, t) => total(t) - c);
-    if (excess.every((e) => e <= 1e-6)) return combine(solutions, { couplingPriceUsdPerMwh: lambda });
+    if (excess.every((e) => e <= 1e-6)) {
+      return combine(solutions, {
+        couplingPriceUsdPerMwh: lambda,
+        objectiveUsd: trueObjective(problem, solutions, lambda),
+      });
+    }
     // Diminishing subgradient step, $/MWh per MW of excess.
     const step = 50 / (k + 1);
     for (let t = 0; t < steps; t += 1) lambda[t] = Math.max(0, lambda[t]! + (step * excess[t]!) / 1000);
@@ -71,7 +76,24 @@ export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: S
     );
     return solveSite(highs, { ...p, couplingPriceUsdPerMwh: lambda, capKw: share }, options);
   });
-  return combine(solutions, { couplingPriceUsdPerMwh: lambda });
+  return combine(solutions, {
+    couplingPriceUsdPerMwh: lambda,
+    objectiveUsd: trueObjective(problem, solutions, lambda),
+  });
+}
+
+/** The sites' objectives priced λ into energy; the fleet's own objective gives that internal payment back. */
+function trueObjective(problem: FleetProblem, solutions: readonly SiteSolution[], lambda: readonly number[]): number {
+  return solutions.reduce(
+    (sum, s, i) =>
+      sum +
+      s.objectiveUsd +
+      problem.sites[i]!.horizon.stepHours.reduce(
+        (a, hours, t) => a + ((lambda[t] ?? 0) * (s.sitePowerKw[t] ?? 0) * hours) / 1000,
+        0,
+      ),
+    0,
+  );
 }
 
 export interface PlanMeta {
