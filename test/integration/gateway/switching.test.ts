@@ -155,4 +155,25 @@ describe('SwitchAgent on virtual miners over TCP', () => {
     expect(miner.context.physics.isAwakeCommanded()).toBe(true);
     expect(count(h.awake('west-s19xp-a'))).toBe(1);
   });
+
+  it('does not hold a grid signal behind the retries of a wedged miner', async () => {
+    // Prepare: a wedged S19 XP makes every retry wait for its 2 s request timeout.
+    await applyPlan([{}, {}]);
+    const wedged = h.fleet.miners.find((m) => m.item.groupId === 'west-s19xp-a')!;
+    wedged.server.setFault({ kind: 'hang' });
+    await h.signal({ kind: 'price', priceUsdPerMwh: 75 });
+    let tickSettled = false;
+    const tick = h.gateway.tick().then(() => {
+      tickSettled = true;
+    });
+
+    // Act: an under-frequency trip while the tick is still retrying the wedged miner.
+    await h.signal({ kind: 'frequency', frequencyHz: 59.5 });
+
+    // Assess
+    expect(tickSettled).toBe(false);
+    expect(count(h.awake('west-s21-a'))).toBe(0);
+    await tick;
+    wedged.server.setFault(null);
+  }, 20_000);
 });

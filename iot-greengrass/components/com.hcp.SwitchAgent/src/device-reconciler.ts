@@ -49,7 +49,7 @@ export class DeviceReconciler {
     this.byId = new Map(devices.map((d) => [d.id, d]));
   }
 
-  /** Sends every device whose target changed or that still needs a retry; resolves when all have replied. */
+  /** Sends every device whose target changed; resolves when all have replied. */
   async apply(targets: ReadonlyMap<string, DeviceTarget>): Promise<ApplyReport> {
     const toSend: GatewayDevice[] = [];
     for (const [id, target] of targets) {
@@ -59,10 +59,21 @@ export class DeviceReconciler {
       if (!entry || !sameTarget(entry.target, target)) {
         this.entries.set(id, { target, status: 'pending', attempts: 0 });
         toSend.push(device);
-      } else if (entry.status === 'pending') {
-        toSend.push(device);
       }
     }
+    return this.send(toSend);
+  }
+
+  /**
+   * Sends again every device still pending after a failure or a wrong read-back. Kept apart from `apply` so a wedged
+   * miner's timeouts are paid on the tick, never on a grid signal's path.
+   */
+  retryPending(): Promise<ApplyReport> {
+    const pending = [...this.entries].filter(([, e]) => e.status === 'pending').map(([id]) => this.byId.get(id)!);
+    return this.send(pending);
+  }
+
+  private async send(toSend: readonly GatewayDevice[]): Promise<ApplyReport> {
     const results = await mapWithConcurrency(toSend, this.options.concurrency, async (device) => {
       const entry = this.entries.get(device.id)!;
       const target = entry.target;
@@ -70,8 +81,9 @@ export class DeviceReconciler {
       if (result.ok && target.on && target.powerW !== undefined && this.driver.setPowerTarget) {
         result = await this.driver.setPowerTarget(device, target.powerW);
       }
-      // A newer target may have been set while this one was in flight; its own pass will send it.
-      if (entry !== this.entries.get(device.id) || entry.target !== target) return result.ok;
+      // A newer target may have been set while this one was in flight; its own pass sends it, and the read-back
+      // catches a device that heard the two out of order.
+      if (entry !== this.entries.get(device.id)) return result.ok;
       if (result.ok) {
         entry.status = 'accepted';
         delete entry.lastFailure;

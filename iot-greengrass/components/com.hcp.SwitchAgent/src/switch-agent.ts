@@ -74,6 +74,8 @@ export class SwitchAgent {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastStatusMs = Number.NEGATIVE_INFINITY;
+  /** A tick slower than tickMs is not stacked behind itself: the timer skips while one runs. */
+  private tickInFlight: Promise<void> | undefined;
 
   private constructor(private readonly deps: SwitchAgentDeps) {
     const { config, devices, site } = deps;
@@ -142,23 +144,31 @@ export class SwitchAgent {
 
   /** Evaluates the clock: interval boundaries, expiries, the watchdog, restore batches, retries and read-backs. */
   tick(): Promise<void> {
-    return this.exclusive(async () => {
+    this.tickInFlight ??= (async () => {
+      await this.exclusive(async () => {
+        if (this.stopped) return;
+        const nowMs = this.deps.clock.nowMs();
+        if (this.modeOverride && this.modeOverride.untilMs <= nowMs) this.modeOverride = undefined;
+        if (this.commandCurtailUntilMs !== undefined && this.commandCurtailUntilMs <= nowMs) {
+          this.book.releaseAll('command');
+          this.commandCurtailUntilMs = undefined;
+        }
+        this.book.step(nowMs, this.devicesByGroup);
+        await this.applyTargets('tick');
+        this.persist();
+        if (nowMs - this.lastStatusMs >= this.deps.config.statusPeriodMs) {
+          this.lastStatusMs = nowMs;
+          this.publishStatus(nowMs);
+        }
+      });
+      // Retries and read-backs hold no lock: a wedged miner's timeouts must not delay a grid signal or a command.
       if (this.stopped) return;
-      const nowMs = this.deps.clock.nowMs();
-      if (this.modeOverride && this.modeOverride.untilMs <= nowMs) this.modeOverride = undefined;
-      if (this.commandCurtailUntilMs !== undefined && this.commandCurtailUntilMs <= nowMs) {
-        this.book.releaseAll('command');
-        this.commandCurtailUntilMs = undefined;
-      }
-      this.book.step(nowMs, this.devicesByGroup);
-      await this.applyTargets('tick');
+      await this.reconciler.retryPending();
       await this.reconciler.verify();
-      this.persist();
-      if (nowMs - this.lastStatusMs >= this.deps.config.statusPeriodMs) {
-        this.lastStatusMs = nowMs;
-        this.publishStatus(nowMs);
-      }
+    })().finally(() => {
+      this.tickInFlight = undefined;
     });
+    return this.tickInFlight;
   }
 
   /** The gateway's own heartbeat: what it is doing, for the platform's latest-state view and alarms. */

@@ -34,8 +34,10 @@ describe('device reconciler', () => {
     const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
     const off = new Map([['m1', { on: false }]]);
 
-    // Act
-    for (let i = 0; i < 4; i++) await reconciler.apply(off);
+    // Act: the change is sent once; retries come from the tick's retry pass.
+    await reconciler.apply(off);
+    await reconciler.apply(off);
+    for (let i = 0; i < 3; i++) await reconciler.retryPending();
 
     // Assess
     expect(calls).toEqual(['sleep', 'sleep', 'sleep']);
@@ -52,7 +54,7 @@ describe('device reconciler', () => {
     await reconciler.verify();
     expect(reconciler.status('m1')?.status).toBe('pending');
     on = false;
-    await reconciler.apply(off);
+    await reconciler.retryPending();
     await reconciler.verify();
     expect(reconciler.status('m1')?.status).toBe('confirmed');
     expect(calls).toEqual(['sleep', 'sleep']);
@@ -74,7 +76,7 @@ describe('device reconciler', () => {
     await reconciler.apply(off);
     await reconciler.verify();
     reconciler.observe('m1', true);
-    await reconciler.apply(off);
+    await reconciler.retryPending();
     expect(calls).toEqual(['sleep', 'sleep']);
   });
 });
