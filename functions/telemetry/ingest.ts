@@ -27,10 +27,11 @@ export async function ingestTelemetryBatch(
   }
   const batch = parsed.value;
   const latest = latestPerDevice(batch.metrics);
-  await Promise.all([
+  const [series] = await Promise.all([
     deps.series.write(batch.siteId, batch.metrics),
     deps.devices.putLatest(batch.siteId, batch.gatewayId, latest),
   ]);
+  if (series.rejected > 0) deps.metrics.samplesRejected(series.rejected);
   deps.metrics.siteSummary(summarizeBatch(batch, await deps.latestMarket()));
   return { accepted: true, devices: latest.length };
 }

@@ -6,12 +6,17 @@ export interface DeviceStateStore {
   putLatest(siteId: string, gatewayId: string, devices: readonly DeviceMetric[]): Promise<void>;
 }
 
-/** Per-device time series (Timestream in AWS, the local telemetry store in the sim). */
+/**
+ * Per-device time series (Timestream in AWS, the local telemetry store in the sim). Samples the store refuses for
+ * their age (a gateway's spool replayed after a long outage, older than the store accepts) come back as a count: they
+ * are expected after outages and redelivering them cannot help.
+ */
 export interface DeviceSeriesWriter {
-  write(siteId: string, metrics: readonly DeviceMetric[]): Promise<void>;
+  write(siteId: string, metrics: readonly DeviceMetric[]): Promise<{ readonly rejected: number }>;
 }
 
 export interface TelemetryMetrics {
   siteSummary(summary: SiteTelemetrySummary): void;
   batchRejected(): void;
+  samplesRejected(count: number): void;
 }

@@ -12,6 +12,7 @@ export const TELEMETRY_METRIC_NAMES = {
   miningRevenue: 'MiningRevenueUsdPerHour',
   inferenceRevenue: 'InferenceRevenueUsdPerHour',
   rejected: 'TelemetryBatchRejected',
+  samplesRejected: 'TelemetrySamplesRejected',
 } as const;
 
 export class PowertoolsTelemetryMetrics implements TelemetryMetrics {
@@ -36,5 +37,9 @@ export class PowertoolsTelemetryMetrics implements TelemetryMetrics {
 
   batchRejected(): void {
     this.metrics.addMetric(TELEMETRY_METRIC_NAMES.rejected, MetricUnit.Count, 1);
+  }
+
+  samplesRejected(count: number): void {
+    this.metrics.addMetric(TELEMETRY_METRIC_NAMES.samplesRejected, MetricUnit.Count, count);
   }
 }

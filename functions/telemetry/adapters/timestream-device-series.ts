@@ -1,6 +1,7 @@
 import {
   type _Record,
   MeasureValueType,
+  RejectedRecordsException,
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
@@ -48,11 +49,19 @@ export class TimestreamDeviceSeries implements DeviceSeriesWriter {
     },
   ) {}
 
-  async write(siteId: string, metrics: readonly DeviceMetric[]): Promise<void> {
+  async write(siteId: string, metrics: readonly DeviceMetric[]): Promise<{ rejected: number }> {
     const { client, databaseName, tableName } = this.deps;
+    let rejected = 0;
     for (let i = 0; i < metrics.length; i += RECORDS_PER_WRITE) {
       const Records = metrics.slice(i, i + RECORDS_PER_WRITE).map((metric) => toRecord(siteId, metric));
-      await client.send(new WriteRecordsCommand({ DatabaseName: databaseName, TableName: tableName, Records }));
+      try {
+        await client.send(new WriteRecordsCommand({ DatabaseName: databaseName, TableName: tableName, Records }));
+      } catch (error) {
+        // Timestream writes the acceptable records of a call and names the others (too old, duplicates).
+        if (!(error instanceof RejectedRecordsException)) throw error;
+        rejected += error.RejectedRecords?.length ?? Records.length;
+      }
     }
+    return { rejected };
   }
 }

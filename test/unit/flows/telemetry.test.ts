@@ -1,6 +1,7 @@
+import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
 import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import { toRecord } from '../../../functions/telemetry/adapters/timestream-device-series.js';
+import { TimestreamDeviceSeries, toRecord } from '../../../functions/telemetry/adapters/timestream-device-series.js';
 import { ingestTelemetryBatch } from '../../../functions/telemetry/ingest.js';
 import type { SiteTelemetrySummary } from '../../../functions/telemetry/summary.js';
 import { latestPerDevice, summarizeBatch } from '../../../functions/telemetry/summary.js';
@@ -84,14 +85,19 @@ describe('telemetry ingestion', () => {
     const latest: Array<{ siteId: string; ids: string[] }> = [];
     const summaries: SiteTelemetrySummary[] = [];
     let rejected = 0;
+    const tooOld: number[] = [];
     return {
+      tooOld,
       written,
       latest,
       summaries,
       rejectedCount: () => rejected,
       deps: {
         series: {
-          write: async (siteId: string, m: readonly DeviceMetric[]) => void written.push({ siteId, count: m.length }),
+          write: async (siteId: string, m: readonly DeviceMetric[]) => {
+            written.push({ siteId, count: m.length });
+            return { rejected: m.filter((x) => x.at < '2026-01-01').length };
+          },
         },
         devices: {
           putLatest: async (siteId: string, _gw: string, d: readonly DeviceMetric[]) =>
@@ -100,6 +106,7 @@ describe('telemetry ingestion', () => {
         metrics: {
           siteSummary: (s: SiteTelemetrySummary) => void summaries.push(s),
           batchRejected: () => void rejected++,
+          samplesRejected: (n: number) => void tooOld.push(n),
         },
         latestMarket: async () => market,
       },
@@ -119,6 +126,21 @@ describe('telemetry ingestion', () => {
     expect(r.written).toEqual([{ siteId: 'site-west-1', count: 3 }]);
     expect(r.latest).toEqual([{ siteId: 'site-west-1', ids: ['a1', 'a2'] }]);
     expect(r.summaries).toHaveLength(1);
+  });
+
+  it('counts samples the series store refuses for their age instead of failing the batch', async () => {
+    // Prepare
+    const r = recording();
+
+    // Act
+    const result = await ingestTelemetryBatch(
+      batch([metric('a1', { at: '2025-06-01T00:00:00Z' }), metric('a2')]),
+      r.deps,
+    );
+
+    // Assess
+    expect(result.accepted).toBe(true);
+    expect(r.tooOld).toEqual([1]);
   });
 
   it('counts and drops a batch that breaks the contract', async () => {
@@ -145,5 +167,37 @@ describe('Timestream device records', () => {
     expect(record.MeasureValueType).toBe('MULTI');
     expect(record.MeasureValues?.map((m) => m.Name)).toEqual(['state', 'powerW', 'hashrateThs', 'temperatureC']);
     expect(record.Time).toBe(String(Date.parse('2026-11-28T12:00:00Z')));
+  });
+
+  it('counts the records Timestream rejects and writes the rest in pages of 100', async () => {
+    // Prepare
+    const calls: number[] = [];
+    const client = {
+      send: async (command: { input: { Records: unknown[] } }) => {
+        calls.push(command.input.Records.length);
+        if (calls.length === 2) {
+          throw new RejectedRecordsException({
+            message: 'records older than the memory store retention',
+            $metadata: {},
+            RejectedRecords: [
+              { RecordIndex: 0, Reason: 'too old' },
+              { RecordIndex: 1, Reason: 'too old' },
+            ],
+          });
+        }
+        return {};
+      },
+    };
+    const series = new TimestreamDeviceSeries({ client: client as never, databaseName: 'db', tableName: 'tbl' });
+
+    // Act
+    const result = await series.write(
+      'site-west-1',
+      Array.from({ length: 150 }, (_, i) => metric(`a${i}`)),
+    );
+
+    // Assess
+    expect(calls).toEqual([100, 50]);
+    expect(result).toEqual({ rejected: 2 });
   });
 });
