@@ -19,7 +19,8 @@ export interface TaskTokenClient {
   sendHeartbeat(taskToken: string): Promise<TokenAnswer>;
 }
 
-export type AckHandling = 'settled' | 'heartbeat' | 'late-or-duplicate' | 'untracked' | 'invalid';
+export const ACK_HANDLINGS = ['settled', 'heartbeat', 'late-or-duplicate', 'untracked', 'invalid'] as const;
+export type AckHandling = (typeof ACK_HANDLINGS)[number];
 
 export interface AckMetrics {
   ackHandled(handling: AckHandling): void;

@@ -7,6 +7,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { MARKET_METRIC_NAMES } from '../../functions/market/adapters/powertools-market-metrics.js';
 import { PLAN_METRIC_NAMES } from '../../functions/optimizer/adapters/powertools-plan-metrics.js';
+import { ACK_HANDLINGS } from '../../functions/switching/acks.js';
 import { SWITCH_METRIC_NAMES } from '../../functions/switching/adapters/powertools-switch-metrics.js';
 import { TELEMETRY_METRIC_NAMES } from '../../functions/telemetry/adapters/powertools-telemetry-metrics.js';
 
@@ -188,13 +189,37 @@ export class OpsDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
+        title: 'Acks by handling; telemetry refused',
+        left: ACK_HANDLINGS.map(
+          (handling) =>
+            new cloudwatch.Metric({
+              namespace: HCP_NAMESPACE,
+              metricName: `Ack_${handling}`,
+              dimensionsMap: { service: SERVICES.switching },
+              statistic: 'Sum',
+              period: PERIOD,
+            }),
+        ),
+        right: [TELEMETRY_METRIC_NAMES.rejected, TELEMETRY_METRIC_NAMES.samplesRejected].map(
+          (metricName) =>
+            new cloudwatch.Metric({
+              namespace: HCP_NAMESPACE,
+              metricName,
+              dimensionsMap: { service: SERVICES.telemetry },
+              statistic: 'Sum',
+              period: PERIOD,
+            }),
+        ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
         title: 'Dead-letter queue depth',
         left: props.deadLetterQueues.map((q) =>
           q.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
         ),
-        width: 12,
+        width: 8,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 12 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 8 }),
     );
   }
 }
