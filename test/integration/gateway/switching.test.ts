@@ -156,24 +156,34 @@ describe('SwitchAgent on virtual miners over TCP', () => {
     expect(count(h.awake('west-s19xp-a'))).toBe(1);
   });
 
-  it('does not hold a grid signal behind the retries of a wedged miner', async () => {
-    // Prepare: a wedged S19 XP makes every retry wait for its 2 s request timeout.
+  it('does not hold a grid signal behind a wedged miner, neither behind another signal nor behind retries', async () => {
+    // Prepare: a wedged S19 XP makes every request to it wait for its 2 s timeout.
     await applyPlan([{}, {}]);
     const wedged = h.fleet.miners.find((m) => m.item.groupId === 'west-s19xp-a')!;
     wedged.server.setFault({ kind: 'hang' });
-    await h.signal({ kind: 'price', priceUsdPerMwh: 75 });
+    let spikeSettled = false;
+    const spike = h.signal({ kind: 'price', priceUsdPerMwh: 75 }).then(() => {
+      spikeSettled = true;
+    });
+
+    // Act: an under-frequency trip while the spike still waits for the wedged miner…
+    await h.signal({ kind: 'frequency', frequencyHz: 59.5 });
+    const s21AfterTrip = count(h.awake('west-s21-a'));
+    const spikeSettledAtTrip = spikeSettled;
+    await spike;
+    // …and a price signal while the tick retries it.
     let tickSettled = false;
     const tick = h.gateway.tick().then(() => {
       tickSettled = true;
     });
-
-    // Act: an under-frequency trip while the tick is still retrying the wedged miner.
-    await h.signal({ kind: 'frequency', frequencyHz: 59.5 });
-
-    // Assess
-    expect(tickSettled).toBe(false);
-    expect(count(h.awake('west-s21-a'))).toBe(0);
+    await h.signal({ kind: 'price', priceUsdPerMwh: 20 });
+    const tickSettledAtSignal = tickSettled;
     await tick;
     wedged.server.setFault(null);
+
+    // Assess
+    expect(spikeSettledAtTrip).toBe(false);
+    expect(s21AfterTrip).toBe(0);
+    expect(tickSettledAtSignal).toBe(false);
   }, 20_000);
 });

@@ -76,6 +76,7 @@ export class SwitchAgent {
   private lastStatusMs = Number.NEGATIVE_INFINITY;
   /** A tick slower than tickMs is not stacked behind itself: the timer skips while one runs. */
   private tickInFlight: Promise<void> | undefined;
+  private readonly background = new Set<Promise<unknown>>();
 
   private constructor(private readonly deps: SwitchAgentDeps) {
     const { config, devices, site } = deps;
@@ -145,6 +146,7 @@ export class SwitchAgent {
   /** Evaluates the clock: interval boundaries, expiries, the watchdog, restore batches, retries and read-backs. */
   tick(): Promise<void> {
     this.tickInFlight ??= (async () => {
+      let switching: Promise<ApplyReport> | undefined;
       await this.exclusive(async () => {
         if (this.stopped) return;
         const nowMs = this.deps.clock.nowMs();
@@ -154,14 +156,15 @@ export class SwitchAgent {
           this.commandCurtailUntilMs = undefined;
         }
         this.book.step(nowMs, this.devicesByGroup);
-        await this.applyTargets('tick');
+        switching = this.applyTargets('tick');
         this.persist();
         if (nowMs - this.lastStatusMs >= this.deps.config.statusPeriodMs) {
           this.lastStatusMs = nowMs;
           this.publishStatus(nowMs);
         }
       });
-      // Retries and read-backs hold no lock: a wedged miner's timeouts must not delay a grid signal or a command.
+      // Switches, retries and read-backs hold no lock: a wedged miner's timeouts must not delay a signal or a command.
+      await switching;
       if (this.stopped) return;
       await this.reconciler.retryPending();
       await this.reconciler.verify();
@@ -195,7 +198,11 @@ export class SwitchAgent {
     return this.plan?.sites.find((s) => s.siteId === this.deps.config.siteId)?.ladder ?? this.deps.config.ladder;
   }
 
-  private async applyTargets(cause: string): Promise<ApplyReport> {
+  /**
+   * Decides every device's target now and starts the switches; the promise settles when every device has replied.
+   * Callers hold the lock only for the decision, so one wedged miner's timeout never queues the next signal.
+   */
+  private applyTargets(cause: string): Promise<ApplyReport> {
     const nowMs = this.deps.clock.nowMs();
     const { config } = this.deps;
     const active = this.plan ? activeInterval(this.plan, config.siteId, nowMs) : undefined;
@@ -221,9 +228,10 @@ export class SwitchAgent {
       held: this.book.heldDevices(this.devicesByGroup),
     });
     this.lastTargets = targets;
-    const report = await this.reconciler.apply(targets);
-    if (report.sent > 0) this.deps.onApplied?.(cause, report);
-    return report;
+    return this.reconciler.apply(targets).then((report) => {
+      if (report.sent > 0) this.deps.onApplied?.(cause, report);
+      return report;
+    });
   }
 
   // ---- local signals: no cloud round trip ----
@@ -244,8 +252,8 @@ export class SwitchAgent {
     return this.handleGridSignal(parsed.data);
   }
 
-  handleGridSignal(signal: GridSignal): Promise<ApplyReport> {
-    return this.exclusive(async () => {
+  async handleGridSignal(signal: GridSignal): Promise<ApplyReport> {
+    const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
       const hold = (groups: readonly string[], reason: HoldReason) => {
         for (const g of groups) this.book.hold(g, reason, nowMs, this.devicesByGroup.get(g) ?? []);
@@ -271,10 +279,12 @@ export class SwitchAgent {
         this.book.releaseAll('demand-response');
       }
       this.book.step(nowMs, this.devicesByGroup);
-      const report = await this.applyTargets(`grid:${signal.kind}`);
+      // Wrapped so the lock is released once the switches are started, not when the devices have replied.
+      const switching = { report: this.applyTargets(`grid:${signal.kind}`) };
       this.persist();
-      return report;
+      return switching;
     });
+    return this.track(started.report);
   }
 
   private frequencyTripGroups(): string[] {
@@ -292,8 +302,8 @@ export class SwitchAgent {
 
   // ---- cloud commands ----
 
-  handleCommand(text: string): Promise<void> {
-    return this.exclusive(async () => {
+  async handleCommand(text: string): Promise<void> {
+    const started = await this.exclusive(async (): Promise<{ finish: Promise<void> } | undefined> => {
       const receivedAtMs = this.deps.clock.nowMs();
       const receivedAt = new Date(receivedAtMs).toISOString();
       let json: unknown;
@@ -305,13 +315,13 @@ export class SwitchAgent {
       const decision = decide(json, this.acceptance, this.deps.config.siteId, receivedAtMs);
       // Any well-formed command for this site, even one refused, proves the cloud can reach the gateway.
       if (decision.kind !== 'invalid') this.heartbeat();
-      const base = { siteId: this.deps.config.siteId, repeated: false };
       switch (decision.kind) {
         case 'invalid': {
           this.log('command-invalid', { detail: decision.detail });
           if (decision.envelope) {
             this.sendAck({
-              ...base,
+              siteId: this.deps.config.siteId,
+              repeated: false,
               ...decision.envelope,
               status: 'rejected',
               reason: 'invalid-schema',
@@ -330,10 +340,7 @@ export class SwitchAgent {
         case 'expired': {
           const { command } = decision;
           const ack: Ack = {
-            ...base,
-            commandId: command.commandId,
-            seq: command.seq,
-            ...(command.taskToken ? { taskToken: command.taskToken } : {}),
+            ...ackEnvelope(command),
             status: decision.kind === 'expired' ? 'expired' : 'rejected',
             reason: decision.kind === 'expired' ? 'expired' : decision.reason,
             ...(decision.kind === 'reject' ? { detail: decision.detail } : {}),
@@ -345,20 +352,22 @@ export class SwitchAgent {
           return;
         }
         case 'accept':
-          await this.execute(decision.command, decision.fingerprint, receivedAtMs);
+          return { finish: this.execute(decision.command, decision.fingerprint, receivedAtMs) };
       }
     });
+    if (started) await this.track(started.finish);
   }
 
-  private async execute(command: Command, fingerprint: string, receivedAtMs: number): Promise<void> {
+  /** Work that outlives the lock (switch replies, final acks): stop() waits for it so no late write follows. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.background.add(work);
+    return work.finally(() => this.background.delete(work));
+  }
+
+  /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */
+  private execute(command: Command, fingerprint: string, receivedAtMs: number): Promise<void> {
     const receivedAt = new Date(receivedAtMs).toISOString();
-    const envelope = {
-      commandId: command.commandId,
-      siteId: command.siteId,
-      seq: command.seq,
-      ...(command.taskToken ? { taskToken: command.taskToken } : {}),
-      repeated: false,
-    };
+    const envelope = ackEnvelope(command);
     const received: Ack = { ...envelope, status: 'received', reason: 'ok', timings: { receivedAt } };
     // Persist the acceptance before touching hardware: a crash now must not let the same command run twice.
     this.acceptance = remember(
@@ -390,7 +399,14 @@ export class SwitchAgent {
     }
     this.executions += 1;
     this.book.step(nowMs, this.devicesByGroup);
-    const report = await this.applyTargets(`command:${command.kind}`);
+    return this.applyTargets(`command:${command.kind}`).then((report) =>
+      this.finish(command, fingerprint, receivedAtMs, report),
+    );
+  }
+
+  private finish(command: Command, fingerprint: string, receivedAtMs: number, report: ApplyReport): void {
+    const receivedAt = new Date(receivedAtMs).toISOString();
+    const envelope = ackEnvelope(command);
     const executedAtMs = this.deps.clock.nowMs();
     const allFailed = report.sent > 0 && report.accepted === 0;
     const final: Ack = {
@@ -477,9 +493,21 @@ export class SwitchAgent {
   /** Waits for the pass in progress, then stops ticking. The state file already holds everything. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.background, this.tickInFlight]);
     await this.exclusive(async () => {
       this.stopped = true;
       this.persist();
     });
   }
+}
+
+/** The fields every ack of a command carries: its identity, its sequence number and the flow's task token. */
+function ackEnvelope(command: Command) {
+  return {
+    commandId: command.commandId,
+    siteId: command.siteId,
+    seq: command.seq,
+    ...(command.taskToken ? { taskToken: command.taskToken } : {}),
+    repeated: false,
+  };
 }
