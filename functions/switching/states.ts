@@ -32,4 +32,5 @@ export const SWITCH_ERRORS = {
   lockHeld: 'SiteLockHeld',
   planMissing: 'PlanVersionMissing',
   invalidInput: 'InvalidInput',
+  ackMismatch: 'AckMismatch',
 } as const;

@@ -150,6 +150,13 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
     async commit(event: unknown) {
       const input = parse(commitInput, event, 'commit');
       const ack = input.ack as unknown as AckResult;
+      // The token was this command's, so a different command in the ack means a gateway bug: do not commit it.
+      if (ack.commandId !== input.command.commandId || ack.seq !== input.command.seq) {
+        throw new SwitchStepError(
+          SWITCH_ERRORS.ackMismatch,
+          `ack for ${ack.commandId}/${ack.seq} settled the wait for ${input.command.commandId}/${input.command.seq}`,
+        );
+      }
       const latencyMs = Math.max(0, deps.clock.nowMs() - input.lock.acquiredAtMs);
       const previous = await deps.switchStates.get(input.siteId);
       await deps.switchStates.put({

@@ -100,7 +100,9 @@ export class SwitchFlow extends Construct {
     const commit = invoke(SWITCH_STATES.commit, step('CommitFn', 'commit'), '$.commit');
     const release = invoke(SWITCH_STATES.release, releaseFn, '$.release');
     for (const task of [drain, prepare, commit, release]) {
-      addJitteredRetry(task, SWITCH_STEP_BACKOFF, { noRetry: [SWITCH_ERRORS.invalidInput, SWITCH_ERRORS.planMissing] });
+      addJitteredRetry(task, SWITCH_STEP_BACKOFF, {
+        noRetry: [SWITCH_ERRORS.invalidInput, SWITCH_ERRORS.planMissing, SWITCH_ERRORS.ackMismatch],
+      });
     }
 
     const publish = new tasks.CallAwsService(this, SWITCH_STATES.publish, {

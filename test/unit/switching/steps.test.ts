@@ -1,0 +1,148 @@
+import type { Command } from '../../../core/messages/command.js';
+import type { Plan } from '../../../core/model/plan.js';
+import { ManualClock } from '../../../core/support/clock.js';
+import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
+import type { SiteLockStore } from '../../../functions/shared/data/site-lock.js';
+import type { SiteSwitchState, SwitchAuditEntry } from '../../../functions/switching/ports.js';
+import { createSwitchSteps } from '../../../functions/switching/steps.js';
+import { planFor } from './plan-fixture.js';
+
+const T0 = Date.parse('2026-11-28T12:00:00Z');
+
+function memorySteps(plans: Plan[] = []) {
+  const clock = new ManualClock(T0);
+  const locks = new Map<string, string>();
+  const states = new Map<string, SiteSwitchState>();
+  const seqs = new Map<string, number>();
+  const published: Command[] = [];
+  const audit: SwitchAuditEntry[] = [];
+  const failed: string[] = [];
+  let ids = 0;
+  const lockStore: SiteLockStore = {
+    acquire: async ({ siteId, ownerId, ttlMs }) => {
+      const holder = locks.get(siteId);
+      if (holder && holder !== ownerId) return { ok: false, reason: 'held', heldBy: holder, expiresAtMs: T0 + ttlMs };
+      locks.set(siteId, ownerId);
+      return { ok: true, lock: { siteId, ownerId, acquiredAtMs: clock.nowMs(), expiresAtMs: clock.nowMs() + ttlMs } };
+    },
+    release: async ({ siteId, ownerId }) => {
+      const holder = locks.get(siteId);
+      if (!holder) return { ok: false, reason: 'not-held' };
+      if (holder !== ownerId) return { ok: false, reason: 'held-by-other', heldBy: holder };
+      locks.delete(siteId);
+      return { ok: true };
+    },
+  };
+  const steps = createSwitchSteps({
+    locks: lockStore,
+    switchStates: {
+      allocateSeq: async (siteId) => {
+        seqs.set(siteId, (seqs.get(siteId) ?? 0) + 1);
+        return seqs.get(siteId)!;
+      },
+      put: async (state) => void states.set(state.siteId, state),
+      get: async (siteId) => states.get(siteId),
+    },
+    plans: { loadVersion: async (v: number) => plans.find((p) => p.version === v) } as unknown as PlanStore,
+    publisher: { publish: async (command) => void published.push(command) },
+    metrics: { switchSucceeded: () => undefined, switchFailed: (siteId) => void failed.push(siteId) },
+    audit: { append: async (entry) => void audit.push(entry) },
+    clock,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    lockTtlMs: 600_000,
+  });
+  return { steps, clock, locks, states, published, audit, failed };
+}
+
+describe('switching steps', () => {
+  it('refuses a site whose lock another execution holds, by the name the flow retries on', async () => {
+    // Prepare
+    const { steps } = memorySteps();
+    await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'exec-1' });
+
+    // Act
+    const second = steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'exec-2' });
+
+    // Assess
+    await expect(second).rejects.toMatchObject({ name: 'SiteLockHeld' });
+  });
+
+  it('rejects a flow input without planVersion or override as InvalidInput', async () => {
+    // Prepare
+    const { steps, locks } = memorySteps();
+
+    // Act
+    const run = steps.acquireLock({ request: { siteId: 'site-a' }, ownerId: 'exec-1' });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidInput' });
+    expect(locks.size).toBe(0);
+  });
+
+  it('turns an override into its command and keeps its expiry for dispatch', async () => {
+    // Prepare
+    const { steps, states } = memorySteps();
+    const override = { kind: 'set-mode', mode: 'all-off', reason: 'maintenance', expiresAt: '2026-11-28T14:00:00Z' };
+    const state = await steps.acquireLock({
+      request: { siteId: 'site-a', override, requestedBy: 'user:ops' },
+      ownerId: 'e',
+    });
+
+    // Act
+    const command = await steps.prepareCommand(state);
+
+    // Assess
+    expect(command).toMatchObject({ kind: 'set-mode', seq: 1, payload: { mode: 'all-off' } });
+    expect(states.get('site-a')).toMatchObject({ status: 'commanded', overrideUntil: '2026-11-28T14:00:00Z' });
+  });
+
+  it('refuses to commit an ack of another command', async () => {
+    // Prepare
+    const { steps } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
+    const state = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e' });
+    const command = await steps.prepareCommand(state);
+
+    // Act
+    const run = steps.commit({
+      ...state,
+      command,
+      ack: { commandId: '00000000-0000-4000-8000-999999999999', seq: command.seq, status: 'executed' },
+    });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'AckMismatch' });
+  });
+
+  it('compensates with a newer-seq safe-mode command, records the failure and counts it', async () => {
+    // Prepare
+    const { steps, published, states, failed, audit } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
+    const state = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e' });
+    const command = await steps.prepareCommand(state);
+
+    // Act
+    await steps.compensate({ ...state, command, error: { Error: 'States.Timeout', Cause: 'no ack' } });
+
+    // Assess
+    expect(published).toEqual([expect.objectContaining({ kind: 'set-mode', seq: command.seq + 1 })]);
+    expect(states.get('site-a')).toMatchObject({ status: 'safe-mode', error: 'States.Timeout', cause: 'no ack' });
+    expect(failed).toEqual(['site-a']);
+    expect(audit).toEqual([expect.objectContaining({ action: 'switch.safe-mode', actor: 'optimizer' })]);
+  });
+
+  it('releases only its own lock, and a second release is not an error', async () => {
+    // Prepare
+    const { steps, locks } = memorySteps();
+    await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'mine' });
+
+    // Act
+    const byOther = await steps.releaseLock({ siteId: 'site-a', ownerId: 'other' });
+    const byOwner = await steps.releaseLock({ siteId: 'site-a', ownerId: 'mine' });
+    const again = await steps.releaseLock({ siteId: 'site-a', ownerId: 'mine' });
+
+    // Assess
+    expect(byOther).toEqual({ released: false, reason: 'held-by-other' });
+    expect(byOwner).toEqual({ released: true });
+    expect(again).toEqual({ released: false, reason: 'not-held' });
+    expect(locks.size).toBe(0);
+  });
+});
