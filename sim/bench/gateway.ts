@@ -172,6 +172,8 @@ async function main(): Promise<void> {
   process.stderr.write(`${TRIALS} trials straight into the agent (no MQTT hop)…\n`);
   const direct: number[] = [];
   const at = () => new Date().toISOString();
+  // The gateway process's own CPU per trial (curtail + restore): the rest of the wall time is the devices' process.
+  const cpuBefore = process.cpuUsage();
   for (let trial = 0; trial < TRIALS; trial++) {
     const t0 = performance.now();
     const report = await gateway.switchAgent.handleGridSignal({
@@ -184,6 +186,8 @@ async function main(): Promise<void> {
     if (report.accepted !== endpoints.length) incomplete++;
     await gateway.switchAgent.handleGridSignal({ kind: 'price', at: at(), node: SITE.marketNode, priceUsdPerMwh: 0 });
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const gatewayCpuMsPerSwitch = (cpu.user + cpu.system) / 1000 / (2 * TRIALS);
   direct.sort((a, b) => a - b);
   const state = gateway.state();
 
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
     trials: latencies.length,
     gatewayP50Ms: round(quantile(direct, 0.5)),
     gatewayP99Ms: round(quantile(direct, 0.99)),
+    gatewayCpuMsPerSwitch: round(gatewayCpuMsPerSwitch),
     decisionP50Ms: round(quantile(decision, 0.5)),
     decisionP99Ms: round(quantile(decision, 0.99)),
     incompleteTrials: incomplete,
@@ -271,6 +276,7 @@ async function main(): Promise<void> {
       'signal in the agent → all accepted, p50 / p99',
       `${summary.gatewayP50Ms} / ${summary.gatewayP99Ms} ms over ${direct.length} trials`,
     ],
+    ['gateway process CPU per switch of every device', `${summary.gatewayCpuMsPerSwitch} ms`],
     ['agent decision alone (no-op driver), p50 / p99', `${summary.decisionP50Ms} / ${summary.decisionP99Ms} ms`],
     ['trials with a device not accepting', String(incomplete)],
     ['loopback MQTT QoS 1 round trip p50 / p99', `${summary.mqttRttP50Ms} / ${summary.mqttRttP99Ms} ms`],
