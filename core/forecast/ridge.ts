@@ -1,0 +1,256 @@
+import { zoneOffsetMinutes } from '../market-data/time-zone.js';
+import { fitLogistic, fitRidge, type LinearModel, linearScore, sigmoid } from './linear.js';
+import { samePhaseLag, seasonalNaiveForecaster } from './seasonal-naive.js';
+import { type PriceForecast, type PriceForecaster, type PriceHistory, SPIKE_THRESHOLD_USD_PER_MWH } from './types.js';
+
+export interface RidgeForecasterOptions {
+  /** Days of history before the refit time used to fit. @default 28 */
+  readonly trainingDays?: number;
+  /** Refit at most this often (models are cached between refits). @default 6 */
+  readonly refitHours?: number;
+  /** Ridge penalty on standardised features. @default 1 */
+  readonly lambda?: number;
+  /** Penalty of the spike classifier. @default 1 */
+  readonly spikeLambda?: number;
+  /** Spacing of the training forecast origins. @default 60 */
+  readonly originStrideMinutes?: number;
+  /** Scale of the asinh target transform, $/MWh: linear below it, logarithmic above. @default 20 */
+  readonly asinhScaleUsdPerMwh?: number;
+  /** Time zone of the time-of-day and weekday features. @default 'America/Chicago' */
+  readonly timeZone?: string;
+  /**
+   * Local time at which the day-ahead market for the next operating day has cleared (ERCOT posts DAM results about
+   * 13:30 Central), used to decide which day-ahead prices a training origin could have seen. @default 810 (13:30)
+   */
+  readonly dayAheadPublishedMinuteOfDay?: number;
+}
+
+const DEFAULTS: Required<RidgeForecasterOptions> = {
+  trainingDays: 28,
+  refitHours: 6,
+  lambda: 1,
+  spikeLambda: 1,
+  originStrideMinutes: 60,
+  asinhScaleUsdPerMwh: 20,
+  timeZone: 'America/Chicago',
+  dayAheadPublishedMinuteOfDay: 13 * 60 + 30,
+};
+
+/** Horizon buckets, in hours, each with its own regression: the weight of recent prices falls off with lead time. */
+const HORIZON_BUCKETS_HOURS: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [1, 6],
+  [6, 24],
+  [24, Number.POSITIVE_INFINITY],
+];
+/** Lead times sampled for training, in hours (the upper buckets are sampled, not exhaustive, to keep fits fast). */
+const TRAINING_LEADS_HOURS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7, 9, 12, 15, 18, 21, 24, 30, 36, 42, 48];
+
+const offsetCache = new Map<number, number>();
+/** Local minutes since epoch (wall time as if UTC); offsets are memoised per UTC hour since Intl is slow. */
+function localMinutes(utcMs: number, timeZone: string): number {
+  const hourKey = Math.floor(utcMs / 3_600_000);
+  const key = timeZone === 'America/Chicago' ? hourKey : Number.NaN;
+  let offset = Number.isNaN(key) ? undefined : offsetCache.get(key);
+  if (offset === undefined) {
+    offset = zoneOffsetMinutes(hourKey * 3_600_000, timeZone);
+    if (!Number.isNaN(key)) offsetCache.set(key, offset);
+  }
+  return Math.floor(utcMs / 60_000) + offset;
+}
+
+interface Context {
+  readonly history: PriceHistory;
+  readonly stepsPerDay: number;
+  readonly stepMs: number;
+  readonly scale: number;
+  readonly timeZone: string;
+}
+
+/**
+ * Features of target interval `target` for a forecast made at `origin` (first unknown index). `rtKnownEnd` is the
+ * first index of real-time price unavailable at origin; `daKnownEnd` and `temperatureKnownEnd` likewise.
+ */
+function features(
+  ctx: Context,
+  origin: number,
+  target: number,
+  daKnownEnd: number,
+  temperatureKnownEnd: number,
+): number[] {
+  const { history, stepsPerDay, scale } = ctx;
+  const rt = history.rtUsdPerMwh;
+  // Only indexes below `origin` are read: the training view holds later prices too.
+  const known = rt;
+  const t = (v: number) => Math.asinh(v / scale);
+  const leadHours = ((target - origin + 1) * history.stepMinutes) / 60;
+  const atMs = history.startMs + target * ctx.stepMs;
+  const local = localMinutes(atMs, ctx.timeZone);
+  const dayPhase = (((local % 1440) + 1440) % 1440) / 1440;
+  const weekday = Math.floor(local / 1440 + 4) % 7; // 1970-01-01 was a Thursday (4)
+  const weekend = weekday === 0 || weekday === 6 ? 1 : 0;
+  const last = t(known[origin - 1] ?? 0);
+  let recent = 0;
+  const recentSteps = Math.min(origin, Math.max(1, Math.round(60 / history.stepMinutes)));
+  for (let k = 1; k <= recentSteps; k += 1) recent += t(known[origin - k]!) / recentSteps;
+  const dayLag = t(samePhaseLag(known, target, stepsPerDay, origin));
+  const weekLag = origin >= 7 * stepsPerDay ? t(samePhaseLag(known, target, 7 * stepsPerDay, origin)) : dayLag;
+  const da = history.daUsdPerMwh;
+  const daAvailable = da !== undefined && target < daKnownEnd && da[target] !== undefined;
+  const daValue = daAvailable ? t(da[target]!) : dayLag;
+  const daAtOrigin = da?.[origin - 1] !== undefined && origin - 1 < daKnownEnd ? t(da[origin - 1]!) : recent;
+  const temps = history.temperatureC;
+  // Temperature past what is known is held at its last known value (persistence).
+  const tempIndex = Math.min(target, temperatureKnownEnd - 1);
+  const temperatureC = temps && tempIndex >= 0 ? (temps[tempIndex] ?? 15) : 15;
+  const hdd = Math.max(0, 18 - temperatureC);
+  const cdd = Math.max(0, temperatureC - 18);
+  const gap = last - daAtOrigin;
+  const row = [
+    last * Math.exp(-leadHours / 1),
+    last * Math.exp(-leadHours / 6),
+    recent,
+    gap * Math.exp(-leadHours / 2),
+    gap * Math.exp(-leadHours / 12),
+    dayLag,
+    weekLag,
+    daValue,
+    daAvailable ? 1 : 0,
+    weekend,
+    hdd,
+    hdd * hdd,
+    cdd,
+    leadHours / 24,
+  ];
+  for (let k = 1; k <= 3; k += 1) {
+    row.push(Math.sin(2 * Math.PI * k * dayPhase), Math.cos(2 * Math.PI * k * dayPhase));
+  }
+  return row;
+}
+
+/** First index of the operating day after the one whose DAM had cleared by index `origin`. */
+function dayAheadKnownEnd(ctx: Context, origin: number, publishedMinute: number): number {
+  const originMs = ctx.history.startMs + origin * ctx.stepMs;
+  const local = localMinutes(originMs, ctx.timeZone);
+  const localDay = Math.floor(local / 1440);
+  const minuteOfDay = local - localDay * 1440;
+  const lastKnownDay = localDay + (minuteOfDay >= publishedMinute ? 1 : 0);
+  // Advance from the origin to the first interval of local day lastKnownDay + 1.
+  const stepMinutes = ctx.history.stepMinutes;
+  const minutesToEnd = (lastKnownDay + 1) * 1440 - local;
+  return origin + Math.ceil(minutesToEnd / stepMinutes);
+}
+
+interface FittedModels {
+  readonly byBucket: readonly (LinearModel | undefined)[];
+  readonly spike: LinearModel | undefined;
+}
+
+function bucketOf(leadHours: number): number {
+  return HORIZON_BUCKETS_HOURS.findIndex(([lo, hi]) => leadHours > lo && leadHours <= hi);
+}
+
+function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeForecasterOptions>): FittedModels {
+  const { history, stepsPerDay } = ctx;
+  const rt = history.rtUsdPerMwh;
+  const stride = Math.max(1, Math.round(options.originStrideMinutes / history.stepMinutes));
+  const firstOrigin = Math.max(stepsPerDay, refitIndex - options.trainingDays * stepsPerDay);
+  const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - rt.length);
+  const rows: number[][][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const spikeRows: number[][] = [];
+  const spikeLabels: number[] = [];
+  for (let origin = firstOrigin; origin < refitIndex; origin += stride) {
+    const daEnd = dayAheadKnownEnd(ctx, origin, options.dayAheadPublishedMinuteOfDay);
+    for (const leadHours of TRAINING_LEADS_HOURS) {
+      const target = origin + Math.round((leadHours * 60) / history.stepMinutes) - 1;
+      if (target >= refitIndex) break;
+      const bucket = bucketOf(((target - origin + 1) * history.stepMinutes) / 60);
+      if (bucket < 0) continue;
+      const row = features(ctx, origin, target, daEnd, origin + temperatureLead);
+      rows[bucket]!.push(row);
+      targets[bucket]!.push(Math.asinh(rt[target]! / ctx.scale));
+      spikeRows.push(row);
+      spikeLabels.push(rt[target]! > SPIKE_THRESHOLD_USD_PER_MWH ? 1 : 0);
+    }
+  }
+  const minimumRows = 50;
+  return {
+    byBucket: rows.map((r, b) => (r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda) : undefined)),
+    spike: spikeRows.length >= minimumRows ? fitLogistic(spikeRows, spikeLabels, options.spikeLambda) : undefined,
+  };
+}
+
+/** A cheap fingerprint of the data a fit depends on, so a cached model is reused only for the same inputs. */
+function fingerprint(values: readonly number[] | undefined, from: number, to: number): number {
+  if (!values) return 0;
+  let hash = 0;
+  for (let i = Math.max(0, from); i < Math.min(to, values.length); i += 1) {
+    hash = (hash * 31 + Math.round(values[i]! * 1000)) % 2_147_483_647;
+  }
+  return hash;
+}
+
+/**
+ * A learned forecaster: per-horizon-bucket ridge regressions on an asinh-transformed price (prices are heavy-tailed
+ * and sometimes negative; asinh is linear near zero and logarithmic in the tails, so a $3,000 spike does not dominate
+ * the fit), with features: recent prices decaying with lead time, the real-time − day-ahead gap, the same interval a
+ * day and a week ago, the day-ahead price where published, weekend, heating/cooling degrees and daily Fourier terms
+ * in Central time. A logistic regression on the same features gives P(price > $200/MWh).
+ *
+ * Fits use only data before the refit time (the forecast time rounded down to `refitHours`), over `trainingDays`.
+ * Fitted models are cached per refit time, so re-forecasting every 5 minutes costs one feature pass per call.
+ */
+export function createRidgeForecaster(options: RidgeForecasterOptions = {}): PriceForecaster {
+  const settings: Required<RidgeForecasterOptions> = { ...DEFAULTS, ...options };
+  const cache = new Map<string, FittedModels>();
+  return {
+    name: 'ridge',
+    forecast(history: PriceHistory, steps: number): PriceForecast {
+      const stepMs = history.stepMinutes * 60_000;
+      const stepsPerDay = Math.round(1440 / history.stepMinutes);
+      const origin = history.rtUsdPerMwh.length;
+      const startMs = history.startMs + origin * stepMs;
+      const refitMs = settings.refitHours * 3_600_000;
+      const refitIndex = Math.floor((Math.floor(startMs / refitMs) * refitMs - history.startMs) / stepMs);
+      if (refitIndex < 3 * stepsPerDay) return { ...seasonalNaiveForecaster.forecast(history, steps) };
+      const ctx: Context = {
+        history,
+        stepsPerDay,
+        stepMs,
+        scale: settings.asinhScaleUsdPerMwh,
+        timeZone: settings.timeZone,
+      };
+      const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
+      const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - origin);
+      const key = [
+        history.startMs,
+        history.stepMinutes,
+        refitIndex,
+        temperatureLead,
+        fingerprint(history.rtUsdPerMwh, from, refitIndex),
+        fingerprint(history.daUsdPerMwh, from, refitIndex + 2 * stepsPerDay),
+        fingerprint(history.temperatureC, from, refitIndex + temperatureLead),
+      ].join('|');
+      let models = cache.get(key);
+      if (!models) {
+        models = fitModels(ctx, refitIndex, settings);
+        if (cache.size >= 16) cache.delete(cache.keys().next().value as string);
+        cache.set(key, models);
+      }
+      const naive = seasonalNaiveForecaster.forecast(history, steps);
+      const daEnd = history.daUsdPerMwh?.length ?? 0;
+      const temperatureEnd = history.temperatureC?.length ?? 0;
+      const point: number[] = [];
+      const spike: number[] = [];
+      for (let i = 0; i < steps; i += 1) {
+        const target = origin + i;
+        const row = features(ctx, origin, target, daEnd, temperatureEnd);
+        const model = models.byBucket[bucketOf(((i + 1) * history.stepMinutes) / 60)];
+        point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
+        spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
+      }
+      return { startMs, stepMinutes: history.stepMinutes, pointUsdPerMwh: point, spikeProbability: spike };
+    },
+  };
+}
