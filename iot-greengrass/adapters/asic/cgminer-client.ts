@@ -86,7 +86,12 @@ export function requestRaw(
     });
     socket.on('error', (error) => settle({ ok: false, failure: { kind: 'connection', detail: error.message } }));
     socket.on('close', () => {
-      if (received === 0) settle({ ok: false, failure: { kind: 'closed-without-reply', detail: body } });
+      // Closing our own socket after the NUL lands here too: nothing left to decide.
+      if (settled) return;
+      if (received === 0) {
+        settle({ ok: false, failure: { kind: 'closed-without-reply', detail: body } });
+        return;
+      }
       const text = Buffer.concat(chunks).toString('utf8');
       // Some firmwares close without the NUL: a complete JSON document is still a reply.
       if (isJson(text)) settle({ ok: true, value: text });
