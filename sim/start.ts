@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   for (const d of endpoints.devices) {
     console.log(`  ${d.siteId.padEnd(13)}${d.asics} ASICs (first at ${d.firstAsic}), ${d.gpuNodes} GPU nodes`);
   }
+  console.log(`  Dispatch     every ${options.dispatchSeconds} s (OptimizeFlow → SwitchFlow per site → gateways)`);
   console.log('\nPress Ctrl-C to stop.');
+  // The first dispatch at once, so the sites get a plan without waiting a whole period.
+  void platform.dispatchOnce().catch((error: Error) => console.error(`first dispatch failed: ${error.message}`));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

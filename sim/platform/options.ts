@@ -13,6 +13,8 @@ export const platformOptionsSchema = z.strictObject({
   sites: z.coerce.number().int().min(1).max(3).default(3),
   asicsPerSite: z.coerce.number().int().min(1).max(5000).default(60),
   gpuNodesPerSite: z.coerce.number().int().min(0).max(64).default(2),
+  /** Real seconds between dispatch runs (5-minute intervals in AWS). */
+  dispatchSeconds: z.coerce.number().int().min(5).max(3600).default(30),
   /** Directory for state kept across restarts; in memory when omitted. */
   data: z.string().min(1).optional(),
 });
@@ -24,6 +26,7 @@ const FLAG_TO_KEY: Record<string, keyof PlatformOptions> = {
   '--sites': 'sites',
   '--asics-per-site': 'asicsPerSite',
   '--gpu-nodes-per-site': 'gpuNodesPerSite',
+  '--dispatch-seconds': 'dispatchSeconds',
   '--data': 'data',
 };
 const KEY_TO_FLAG = Object.fromEntries(Object.entries(FLAG_TO_KEY).map(([flag, key]) => [key, flag]));

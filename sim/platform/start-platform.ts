@@ -1,10 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { handler as healthHandler } from '../../functions/api/health.js';
+import { startGateway } from '../../iot-greengrass/gateway.js';
 import { realTimeClock } from '../devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../devices/fleet.js';
 import { startApiAdapter } from '../local/api-gateway-adapter.js';
 import { ensureTable, localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
+import { startControlLoop } from './control-loop.js';
 import type { PlatformOptions } from './options.js';
 
 export const LOCAL_TABLE_NAME = 'hcp-local';
@@ -16,6 +21,8 @@ export interface RunningPlatform {
     readonly api: string;
     readonly devices: ReadonlyArray<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }>;
   };
+  /** Runs one dispatch (market ingestion → OptimizeFlow → SwitchFlows) now. */
+  dispatchOnce(): Promise<{ status: string }>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +52,9 @@ export async function startPlatform(
     stops.push(broker.stop);
 
     const devices: Array<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }> = [];
-    for (const site of referenceFleet.sites.slice(0, options.sites)) {
+    const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
+    const sites = referenceFleet.sites.slice(0, options.sites);
+    for (const site of sites) {
       progress(`starting virtual hardware of ${site.id}…`);
       const fleet: VirtualFleet = await startVirtualFleet({
         asics: options.asicsPerSite,
@@ -55,6 +64,15 @@ export async function startPlatform(
         site,
       });
       stops.push(fleet.stop);
+      progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
+      const gateway = await startGateway({
+        siteId: site.id,
+        site,
+        brokerUrl: broker.url,
+        devices: fleet.endpoints,
+        stateDir: path.join(stateRoot, 'gateways', site.id),
+      });
+      stops.push(gateway.stop);
       const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
       devices.push({
         siteId: site.id,
@@ -63,6 +81,18 @@ export async function startPlatform(
         firstAsic: firstAsic ? `${firstAsic.address}:${firstAsic.port}` : '-',
       });
     }
+
+    progress('synthesizing the control flows and starting the local control plane…');
+    const control = await startControlLoop({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: LOCAL_TABLE_NAME,
+      brokerUrl: broker.url,
+      fleet: { sites },
+      seed: options.seed,
+      dispatchEveryMs: options.dispatchSeconds * 1000,
+      onEvent: (line) => progress(line),
+    });
+    stops.push(control.stop);
 
     progress('starting the API…');
     const api = await startApiAdapter({
@@ -73,6 +103,7 @@ export async function startPlatform(
 
     return {
       endpoints: { dynamodb: dynamo.endpoint, mqtt: broker.url, api: api.url, devices },
+      dispatchOnce: control.dispatchOnce,
       stop: stopAll,
     };
   } catch (error) {
