@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Role } from '../shared/principal.js';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * One API route, described once and used three times: the CDK ApiStack builds the method and its Lambda from
+ * `entry`, the local platform serves `load()` behind the local API Gateway adapter, and the OpenAPI document is
+ * generated from `request` and `responses`. Handlers still validate their own input (`request` is documentation and
+ * the contract the fuzz tests are generated from, not a second validator that could disagree).
+ */
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway resource template, e.g. `/v1/workloads/{workloadId}`. */
+  readonly resource: string;
+  /** The handler module for the Lambda bundle, relative to the project root, exporting `handler`. */
+  readonly entry: string;
+  /** Roles allowed to call it; `public` skips the authorizer. */
+  readonly roles: readonly Role[] | 'public';
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly request?: {
+    readonly path?: z.ZodType;
+    readonly query?: z.ZodType;
+    readonly headers?: z.ZodType;
+    readonly body?: z.ZodType;
+  };
+  /** By status code; a schema-less entry has no body (e.g. 204). */
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  /** The handler itself, imported lazily so loading the table costs nothing. */
+  readonly load: () => Promise<ProxyHandler>;
+}
