@@ -68,7 +68,6 @@ export class IotStack extends Stack {
       // CloudFormation's AWS::IoT::Thing has no ThingTypeName; the type is attached at provisioning (see above).
       thing.node.addDependency(this.thingType);
     }
-    new GatewayPolicy(this, 'GatewayPolicy');
 
     // Greengrass cores trade their certificate for this role's credentials (token exchange service): they need
     // nothing from AWS but their component artifacts, so the role grants only that.
@@ -77,9 +76,11 @@ export class IotStack extends Stack {
       description: 'HCP site gateways: Greengrass token exchange (component artifacts only)',
     });
     this.roleAlias = new iot.CfnRoleAlias(this, 'TokenExchangeRoleAlias', {
+      roleAlias: `${this.stackName}-token-exchange`,
       roleArn: this.tokenExchangeRole.roleArn,
       credentialDurationSeconds: 3600,
     });
+    new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: `${this.stackName}-token-exchange` });
     this.components = new GreengrassComponents(this, 'Components', { thingGroup: this.thingGroup });
     this.components.grantArtifactRead(this.tokenExchangeRole);
     for (const finding of [

@@ -5,29 +5,45 @@ import { Construct } from 'constructs';
 export interface GatewayPolicyProps {
   /** @default 'hcp-gateway' */
   readonly policyName?: string;
+  /** The Greengrass token exchange role alias the cores trade their certificate for. */
+  readonly roleAliasName: string;
 }
+
+/** What the Greengrass nucleus itself needs from AWS to receive deployments (AWS's minimal core-device policy). */
+const GREENGRASS_DATA_PLANE_ACTIONS = [
+  'greengrass:GetComponentVersionArtifact',
+  'greengrass:ResolveComponentCandidates',
+  'greengrass:GetDeploymentConfiguration',
+  'greengrass:ListThingGroupsForCoreDevice',
+];
 
 /**
  * The IoT policy every site gateway's certificate carries. The thing name is the site id, and each statement is
  * scoped by `${iot:Connection.Thing.ThingName}`, so a gateway can publish and subscribe only on its own site's topics
  * (and read its market's signals): one gateway's credentials are useless for another site.
  */
-export function gatewayPolicyDocument(partition: string, region: string, account: string) {
+export function gatewayPolicyDocument(partition: string, region: string, account: string, roleAliasName: string) {
   const arn = (resource: string) => `arn:${partition}:iot:${region}:${account}:${resource}`;
-  const site = 'hcp/v1/sites/${iot:Connection.Thing.ThingName}';
+  const thing = '${iot:Connection.Thing.ThingName}';
+  const site = `hcp/v1/sites/${thing}`;
+  // The nucleus's own deployment and shadow channels; it opens extra connections as `<thing>#<n>`.
+  const nucleus = [`$aws/things/${thing}/jobs/*`, `$aws/things/${thing}/shadow/*`];
   return {
     Version: '2012-10-17',
     Statement: [
       {
         Effect: 'Allow',
         Action: 'iot:Connect',
-        Resource: arn('client/${iot:Connection.Thing.ThingName}'),
+        Resource: [arn(`client/${thing}`), arn(`client/${thing}#*`)],
         Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
       },
       {
         Effect: 'Allow',
         Action: 'iot:Publish',
-        Resource: ['acks', 'telemetry', 'events', 'heartbeat'].map((kind) => arn(`topic/${site}/${kind}`)),
+        Resource: [
+          ...['acks', 'telemetry', 'events', 'heartbeat'].map((kind) => arn(`topic/${site}/${kind}`)),
+          ...nucleus.map((topic) => arn(`topic/${topic}`)),
+        ],
       },
       {
         Effect: 'Allow',
@@ -36,13 +52,22 @@ export function gatewayPolicyDocument(partition: string, region: string, account
           arn(`topicfilter/${site}/commands`),
           arn(`topicfilter/${site}/grid`),
           arn('topicfilter/hcp/v1/market/*/signals'),
+          ...nucleus.map((topic) => arn(`topicfilter/${topic}`)),
         ],
       },
       {
         Effect: 'Allow',
         Action: 'iot:Receive',
-        Resource: [arn(`topic/${site}/commands`), arn(`topic/${site}/grid`), arn('topic/hcp/v1/market/*/signals')],
+        Resource: [
+          arn(`topic/${site}/commands`),
+          arn(`topic/${site}/grid`),
+          arn('topic/hcp/v1/market/*/signals'),
+          ...nucleus.map((topic) => arn(`topic/${topic}`)),
+        ],
       },
+      { Effect: 'Allow', Action: 'iot:AssumeRoleWithCertificate', Resource: arn(`rolealias/${roleAliasName}`) },
+      // These data-plane calls take no resource-level permissions (the service authorization reference lists none).
+      ...GREENGRASS_DATA_PLANE_ACTIONS.map((action) => ({ Effect: 'Allow', Action: action, Resource: '*' })),
     ],
   };
 }
@@ -50,12 +75,12 @@ export function gatewayPolicyDocument(partition: string, region: string, account
 export class GatewayPolicy extends Construct {
   readonly policy: iot.CfnPolicy;
 
-  constructor(scope: Construct, id: string, props: GatewayPolicyProps = {}) {
+  constructor(scope: Construct, id: string, props: GatewayPolicyProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.policy = new iot.CfnPolicy(this, 'Policy', {
       policyName: props.policyName ?? `${stack.stackName}-gateway`,
-      policyDocument: gatewayPolicyDocument(stack.partition, stack.region, stack.account),
+      policyDocument: gatewayPolicyDocument(stack.partition, stack.region, stack.account, props.roleAliasName),
     });
   }
 }

@@ -9,7 +9,7 @@ const iot = Template.fromStack(stacks.iot);
 type Statement = { Effect: string; Action: string; Resource: string | string[]; Condition?: unknown };
 
 describe('gateway IoT policy', () => {
-  const document = gatewayPolicyDocument('aws', 'us-east-2', '123456789012');
+  const document = gatewayPolicyDocument('aws', 'us-east-2', '123456789012', 'hcp-iot-token-exchange');
   const statements = document.Statement as Statement[];
   const resources = (action: string) =>
     statements
@@ -21,7 +21,10 @@ describe('gateway IoT policy', () => {
     const connect = statements.find((s) => s.Action === 'iot:Connect');
 
     // Assess
-    expect(connect?.Resource).toBe('arn:aws:iot:us-east-2:123456789012:client/${iot:Connection.Thing.ThingName}');
+    expect(connect?.Resource).toEqual([
+      'arn:aws:iot:us-east-2:123456789012:client/${iot:Connection.Thing.ThingName}',
+      'arn:aws:iot:us-east-2:123456789012:client/${iot:Connection.Thing.ThingName}#*',
+    ]);
     expect(connect?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
   });
 
@@ -37,6 +40,22 @@ describe('gateway IoT policy', () => {
     expect(siteResources.length).toBeGreaterThanOrEqual(8);
     for (const resource of siteResources) expect(resource).toContain('sites/${iot:Connection.Thing.ThingName}/');
     expect(resources('iot:Publish').every((r) => !r.endsWith('/commands'))).toBe(true);
+  });
+
+  it('lets the Greengrass nucleus take deployments on its own thing channels and trade its certificate for the role alias only', () => {
+    // Act
+    const nucleusTopics = [...resources('iot:Publish'), ...resources('iot:Subscribe')].filter((r) =>
+      r.includes('$aws/things/'),
+    );
+
+    // Assess
+    expect(nucleusTopics.length).toBe(4);
+    for (const topic of nucleusTopics) expect(topic).toContain('$aws/things/${iot:Connection.Thing.ThingName}/');
+    expect(resources('iot:AssumeRoleWithCertificate')).toEqual([
+      'arn:aws:iot:us-east-2:123456789012:rolealias/hcp-iot-token-exchange',
+    ]);
+    const wildcardResources = statements.filter((s) => s.Resource === '*').map((s) => s.Action);
+    expect(wildcardResources.every((a) => a.startsWith('greengrass:'))).toBe(true);
   });
 
   it('only allows, and names every action without a wildcard', () => {
