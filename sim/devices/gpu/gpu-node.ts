@@ -1,3 +1,4 @@
+import { PREFILL_COST_PER_INPUT_TOKEN, perGpuModelMemoryGb, tokenWork } from '../../../core/gpu/models.js';
 import type { GpuPool } from '../../../core/model/site.js';
 import type { Clock } from '../../../core/support/clock.js';
 import type { GpuNodeInventoryItem } from '../inventory.js';
@@ -6,7 +7,6 @@ import {
   type GpuBoardSpec,
   openModels,
   perSequenceTokensPerSec,
-  RUNTIME_OVERHEAD_FRACTION,
   throughputFactorAtLimit,
   USABLE_MEMORY_FRACTION,
 } from './gpu-specs.js';
@@ -18,7 +18,7 @@ export interface GpuJobRequest {
   readonly outputTokens: number;
 }
 
-export type JobStatus = 'queued' | 'running' | 'completed';
+export type JobStatus = 'queued' | 'running' | 'completed' | 'cancelled';
 
 export interface JobView {
   readonly id: string;
@@ -30,6 +30,7 @@ export interface JobView {
   readonly submittedAtMs: number;
   readonly startedAtMs: number | null;
   readonly completedAtMs: number | null;
+  readonly cancelledAtMs: number | null;
 }
 
 export interface GpuReading {
@@ -68,6 +69,8 @@ interface Job {
   readonly submittedAtMs: number;
   startedAtMs: number | null;
   completedAtMs: number | null;
+  /** Set when the job was aborted before it finished (client gone, preempted): its GPUs serve the others. */
+  cancelledAtMs: number | null;
   /** Work done, in decode-token equivalents (prefill first, then output tokens). */
   workDone: number;
 }
@@ -88,11 +91,6 @@ interface GpuState {
   deployment: Deployment | null;
 }
 
-/**
- * Prefill runs the whole prompt through the model in parallel, tens of times faster per token than decoding (vLLM
- * benchmarks report prompt throughput 20–100× generation throughput); one input token costs 1/50 of an output token.
- */
-const PREFILL_COST_PER_INPUT_TOKEN = 0.02;
 /** vLLM's default `max_num_seqs`: sequences decoded together in one batch; the rest queue. */
 const MAX_BATCH_SEQUENCES = 256;
 /** Board temperature: ~30 °C at rest to ~72 °C at 700 W in a cold-aisle hall, first-order lag of ~30 s. */
@@ -147,7 +145,7 @@ export class GpuNode {
     if (!Number.isInteger(size) || size < 1 || size > this.gpus.length) {
       return fail('invalid_tensor_parallel_size', `tensor parallel size must be 1..${this.gpus.length}`);
     }
-    const perGpuBytes = ((spec.weightsGb * BYTES_PER_GB) / size) * (1 + RUNTIME_OVERHEAD_FRACTION);
+    const perGpuBytes = perGpuModelMemoryGb(spec, size) * BYTES_PER_GB;
     const usableBytes = this.board.memoryTotalMib * BYTES_PER_MIB * USABLE_MEMORY_FRACTION;
     if (perGpuBytes > usableBytes) {
       return fail(
@@ -194,10 +192,36 @@ export class GpuNode {
     if (this.jobs.has(request.id)) return fail('duplicate_job', `job '${request.id}' already exists`);
     const deployment = this.deploymentOf(request.modelId);
     if (!deployment) return fail('model_not_loaded', `model '${request.modelId}' is not loaded on this node`);
-    const job: Job = { request, submittedAtMs: this.lastMs, startedAtMs: null, completedAtMs: null, workDone: 0 };
+    const job: Job = {
+      request,
+      submittedAtMs: this.lastMs,
+      startedAtMs: null,
+      completedAtMs: null,
+      cancelledAtMs: null,
+      workDone: 0,
+    };
     this.jobs.set(request.id, job);
     deployment.queue.push(job);
     this.startQueued(deployment, this.lastMs);
+    return { ok: true, value: jobView(job) };
+  }
+
+  /**
+   * Aborts a queued or running job, as vLLM aborts a request whose client disconnects: its sequence leaves the batch
+   * and the work done so far is reported (`outputTokensDone`), which a caller may keep as a checkpoint.
+   */
+  cancelJob(id: string): NodeResult<JobView> {
+    this.tick();
+    const job = this.jobs.get(id);
+    if (!job) return fail('job_not_found', `job '${id}' does not exist`);
+    if (job.completedAtMs !== null || job.cancelledAtMs !== null) return { ok: true, value: jobView(job) };
+    const deployment = this.deploymentOf(job.request.modelId);
+    for (const list of [deployment?.running, deployment?.queue]) {
+      const at = list?.indexOf(job) ?? -1;
+      if (at >= 0) list!.splice(at, 1);
+    }
+    job.cancelledAtMs = this.lastMs;
+    this.settle(job);
     return { ok: true, value: jobView(job) };
   }
 
@@ -210,7 +234,7 @@ export class GpuNode {
   /** Resolves when the job completes; only `tick()` (or any read) moves time, so a real-clock host ticks on a timer. */
   whenDone(id: string): Promise<JobView> {
     const job = this.job(id);
-    if (job?.status === 'completed') return Promise.resolve(job);
+    if (job?.status === 'completed' || job?.status === 'cancelled') return Promise.resolve(job);
     return new Promise((resolve) => {
       const list = this.waiters.get(id) ?? [];
       list.push(resolve);
@@ -361,7 +385,7 @@ export class GpuNode {
   private memoryUsedMib(deployment: Deployment): number {
     const spec = openModels[deployment.modelId]!;
     const size = deployment.gpuIndexes.length;
-    const weightsBytes = ((spec.weightsGb * BYTES_PER_GB) / size) * (1 + RUNTIME_OVERHEAD_FRACTION);
+    const weightsBytes = perGpuModelMemoryGb(spec, size) * BYTES_PER_GB;
     const kvBytes = deployment.running.reduce(
       (sum, job) => sum + ((job.request.inputTokens + job.request.outputTokens) * 128 * 1024) / size,
       0,
@@ -392,13 +416,18 @@ export class GpuNode {
   }
 }
 
-export function totalWork(request: Pick<GpuJobRequest, 'inputTokens' | 'outputTokens'>): number {
-  return request.outputTokens + request.inputTokens * PREFILL_COST_PER_INPUT_TOKEN;
-}
+export const totalWork: (request: Pick<GpuJobRequest, 'inputTokens' | 'outputTokens'>) => number = tokenWork;
 
 function jobView(job: Job): JobView {
   const prefill = job.request.inputTokens * PREFILL_COST_PER_INPUT_TOKEN;
-  const status: JobStatus = job.completedAtMs !== null ? 'completed' : job.startedAtMs !== null ? 'running' : 'queued';
+  const status: JobStatus =
+    job.completedAtMs !== null
+      ? 'completed'
+      : job.cancelledAtMs !== null
+        ? 'cancelled'
+        : job.startedAtMs !== null
+          ? 'running'
+          : 'queued';
   return {
     id: job.request.id,
     modelId: job.request.modelId,
@@ -410,6 +439,7 @@ function jobView(job: Job): JobView {
     submittedAtMs: job.submittedAtMs,
     startedAtMs: job.startedAtMs,
     completedAtMs: job.completedAtMs,
+    cancelledAtMs: job.cancelledAtMs,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { OpenModelSpec } from '../../../core/gpu/models.js';
+
 /** What the simulator needs to know about a GPU board and an open model to place and run it. */
 export interface GpuBoardSpec {
   /** As `nvidia-smi --query-gpu=name` prints it. */
@@ -33,29 +35,14 @@ export function boardSpecFor(poolModel: string): GpuBoardSpec {
   return /H200/i.test(poolModel) ? H200_SXM : H100_SXM;
 }
 
-export interface OpenModelSpec {
-  /** Weights in GB at BF16 (2 bytes per parameter). */
-  readonly weightsGb: number;
-  /** Parameters read per generated token, in billions (all of them for dense models, the active experts for MoE). */
-  readonly activeParamsB: number;
-}
-
-// Parameter counts from the model cards on Hugging Face: Llama 3.1 8B (8.03B), 70B (70.6B); Mixtral 8x7B (46.7B
-// total, 12.9B active per token).
-export const openModels: Readonly<Record<string, OpenModelSpec>> = {
-  'meta-llama/Llama-3.1-8B-Instruct': { weightsGb: 16.1, activeParamsB: 8.03 },
-  'meta-llama/Llama-3.1-70B-Instruct': { weightsGb: 141.2, activeParamsB: 70.6 },
-  'mistralai/Mixtral-8x7B-Instruct-v0.1': { weightsGb: 93.4, activeParamsB: 12.9 },
-};
-
-/**
- * Share of a GPU's memory a serving engine may use for weights plus overhead; vLLM's default
- * `gpu_memory_utilization` is 0.9.
- */
-export const USABLE_MEMORY_FRACTION = 0.9;
-/** CUDA context, activations and a minimum KV cache on top of the weights, as a fraction of the weights. */
-export const RUNTIME_OVERHEAD_FRACTION = 0.1;
-
+// The open models and the memory rules are the platform's (core/gpu/models.ts): the router places a model exactly
+// where a node accepts it.
+export {
+  type OpenModelSpec,
+  openModels,
+  RUNTIME_OVERHEAD_FRACTION,
+  USABLE_MEMORY_FRACTION,
+} from '../../../core/gpu/models.js';
 /**
  * Throughput under a power cap: `(limit / TDP)^α`, floored. Inference is largely memory-bound, so a cap costs less than
  * proportionally: α = 0.4 gives ~81% throughput at 60% power, in line with the modest losses reported for capped

@@ -121,6 +121,12 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
       const job = node.job(decodeURIComponent(jobMatch[1]!));
       return job ? sendJson(res, 200, job) : sendJson(res, 404, openAiError('job_not_found', 'no such job'));
     }
+    if (req.method === 'DELETE' && jobMatch) {
+      const result = node.cancelJob(decodeURIComponent(jobMatch[1]!));
+      return result.ok
+        ? sendJson(res, 200, result.value)
+        : sendJson(res, 404, openAiError(result.code, result.message));
+    }
     if (req.method === 'POST' && path === '/v1/completions') {
       const body = await readJson(req, completionSchema);
       if (!body.ok) return sendJson(res, 400, body.error);
@@ -135,7 +141,12 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
         outputTokens: body.value.max_tokens,
       });
       if (!submitted.ok) return sendNodeError(res, submitted);
+      // A client that hangs up (a preempting worker, a timeout) frees its sequence, as vLLM aborts the request.
+      res.once('close', () => {
+        if (!res.writableEnded) node.cancelJob(id);
+      });
       const done = await node.whenDone(id);
+      if (done.status === 'cancelled') return;
       return sendJson(res, 200, {
         id,
         object: 'text_completion',
