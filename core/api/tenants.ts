@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { roleSchema } from '../../functions/shared/principal.js';
+import { idSchema, isoInstantSchema } from '../support/schema.js';
+import { pageQueryShape, pageSchema } from './pagination.js';
+
+/**
+ * API Gateway usage plans the stack creates; a tenant is on one of them. Its throttle applies per tenant because the
+ * authorizer returns the tenant's own usage-identifier key (see docs/API.md, "Usage plans").
+ */
+export const USAGE_PLANS = ['standard', 'premium'] as const;
+export const usagePlanSchema = z.enum(USAGE_PLANS);
+
+export const createTenantBodySchema = z
+  .strictObject({
+    tenantId: idSchema,
+    name: z.string().min(1).max(200),
+    usagePlan: usagePlanSchema.default('standard'),
+  })
+  .meta({ id: 'CreateTenantRequest' });
+
+export const tenantSchema = z
+  .object({
+    tenantId: idSchema,
+    name: z.string(),
+    usagePlan: usagePlanSchema,
+    createdAt: isoInstantSchema,
+    createdBy: z.string(),
+  })
+  .meta({ id: 'Tenant' });
+export type Tenant = z.infer<typeof tenantSchema>;
+
+export const tenantPathSchema = z.strictObject({ tenantId: idSchema });
+export const listTenantsQuerySchema = z.strictObject({ ...pageQueryShape });
+export const tenantPageSchema = pageSchema(tenantSchema).meta({ id: 'TenantPage' });
+
+/** A user is a Cognito `sub` (or username); its role here overrides the token's `custom:role` claim. */
+export const userPathSchema = z.strictObject({ tenantId: idSchema, userId: idSchema });
+export const putUserRoleBodySchema = z.strictObject({ role: roleSchema }).meta({ id: 'UserRoleRequest' });
+
+export const userRoleSchema = z
+  .object({
+    tenantId: idSchema,
+    userId: idSchema,
+    role: roleSchema,
+    updatedAt: isoInstantSchema,
+    updatedBy: z.string(),
+  })
+  .meta({ id: 'UserRole' });
+export type UserRole = z.infer<typeof userRoleSchema>;

@@ -1,0 +1,136 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ApiKey } from '../../../core/api/api-keys.js';
+import type { Role } from '../../shared/principal.js';
+import { TABLE_KEYS } from './table-design.js';
+import { entityOf, isConditionFailure, type StoreDeps, tenantPartition } from './tenant-store.js';
+
+/**
+ * API keys, stored as two items written and revoked together in one transaction:
+ * - `TENANT#t` / `APIKEY#<keyId>`: the key's record, for the tenant's admins to list and revoke;
+ * - `APIKEYHASH#<sha256>` / `LOOKUP`: what the authorizer reads with only the presented secret in hand. It cannot be
+ *   tenant-scoped (the tenant is what it finds out); the hash of a 256-bit random secret is unguessable.
+ * The secret itself is never stored.
+ */
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+const keySortKey = (keyId: string) => `APIKEY#${keyId}`;
+const lookupKey = (hash: string) => ({ [PK]: `APIKEYHASH#${hash}`, [SK]: 'LOOKUP' });
+
+export interface ApiKeyLookup {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  readonly revoked: boolean;
+}
+
+export type RevokeResult =
+  | { readonly ok: true; readonly key: ApiKey }
+  | { readonly ok: false; readonly reason: 'not-found' };
+
+export class DynamoApiKeyStore {
+  constructor(private readonly deps: StoreDeps) {}
+
+  async create(key: ApiKey, hash: string): Promise<void> {
+    const { tableName, client } = this.deps;
+    const lookup: ApiKeyLookup = { keyId: key.keyId, tenantId: key.tenantId, role: key.role, revoked: false };
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { [PK]: tenantPartition(key.tenantId), [SK]: keySortKey(key.keyId), ...key, hash },
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': PK },
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...lookupKey(hash), ...lookup },
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': PK },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** What the authorizer needs for a presented secret's hash; undefined when no key has that hash. */
+  async lookup(hash: string): Promise<ApiKeyLookup | undefined> {
+    const { Item } = await this.deps.client.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: lookupKey(hash), ConsistentRead: true }),
+    );
+    return Item ? entityOf<ApiKeyLookup>(Item) : undefined;
+  }
+
+  /** A tenant's keys, without secrets or hashes. */
+  async list(tenantId: string): Promise<ApiKey[]> {
+    const keys: ApiKey[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.client.send(
+        new QueryCommand({
+          TableName: this.deps.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': tenantPartition(tenantId), ':prefix': 'APIKEY#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      keys.push(...(page.Items ?? []).map(publicKey));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
+  }
+
+  /** Revokes both items at once; revoking a revoked key again is a no-op that returns it. */
+  async revoke(tenantId: string, keyId: string, nowIso: string): Promise<RevokeResult> {
+    const { client, tableName } = this.deps;
+    const { Item } = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [PK]: tenantPartition(tenantId), [SK]: keySortKey(keyId) },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return { ok: false, reason: 'not-found' };
+    if (Item.revokedAt) return { ok: true, key: publicKey(Item) };
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: { [PK]: tenantPartition(tenantId), [SK]: keySortKey(keyId) },
+                UpdateExpression: 'SET #revokedAt = :now',
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
+                ExpressionAttributeValues: { ':now': nowIso },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName,
+                Key: lookupKey(Item.hash as string),
+                UpdateExpression: 'SET #revoked = :true',
+                ExpressionAttributeNames: { '#revoked': 'revoked' },
+                ExpressionAttributeValues: { ':true': true },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return { ok: false, reason: 'not-found' };
+      throw error;
+    }
+    return { ok: true, key: publicKey({ ...Item, revokedAt: nowIso }) };
+  }
+}
+
+function publicKey(item: Record<string, unknown>): ApiKey {
+  const { hash: _hash, ...key } = entityOf<ApiKey & { hash?: string }>(item);
+  return key;
+}

@@ -1,0 +1,122 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditEntry,
+  type AuditEvent,
+  type ChainVerification,
+  chainEntry,
+  verifyChain,
+} from '../../../core/api/audit.js';
+import { type CursorPosition, decodeCursor } from '../../../core/api/pagination.js';
+import type { Clock } from '../../../core/support/clock.js';
+import type { TransactItem } from './idempotency.js';
+import { TABLE_KEYS } from './table-design.js';
+import { cursorAfter, entityOf, type Page, type StoreDeps } from './tenant-store.js';
+
+/**
+ * The hash-chained audit log in DynamoDB. A chain is `AUDIT#<chain>`: entries at `ENTRY#<seq, zero-padded>` and a
+ * head item `HEAD` with the last seq and hash. An append writes entry n+1 and moves the head from n to n+1 in one
+ * transaction conditioned on the head still being at n, so two concurrent appends cannot both extend the same entry
+ * (the chain cannot fork); the loser reads the new head and tries again.
+ */
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+const chainPartition = (chain: string) => `AUDIT#${chain}`;
+const entrySortKey = (seq: number) => `ENTRY#${String(seq).padStart(12, '0')}`;
+const headKey = (chain: string) => ({ [PK]: chainPartition(chain), [SK]: 'HEAD' });
+const MAX_APPEND_ATTEMPTS = 40;
+const RETRY_BASE_MS = 5;
+const RETRY_CAP_MS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface AuditDeps extends StoreDeps {
+  readonly clock: Clock;
+}
+
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export async function readHead(deps: StoreDeps, chain: string): Promise<ChainHead | undefined> {
+  const { Item } = await deps.client.send(
+    new GetCommand({ TableName: deps.tableName, Key: headKey(chain), ConsistentRead: true }),
+  );
+  return Item ? { seq: Item.seq as number, hash: Item.hash as string } : undefined;
+}
+
+/**
+ * Appends one event to a chain (default: the event's tenant) and returns the stored entry. Exported for every
+ * writer of the log: the API's mutating handlers, switching and overrides.
+ */
+export async function appendAudit(deps: AuditDeps, event: AuditEvent, chain = event.tenantId): Promise<AuditEntry> {
+  for (let attempt = 1; ; attempt += 1) {
+    const head = await readHead(deps, chain);
+    const entry = chainEntry(chain, event, new Date(deps.clock.nowMs()).toISOString(), head);
+    try {
+      await deps.client.send(new TransactWriteCommand({ TransactItems: appendItems(deps.tableName, entry, head) }));
+      return entry;
+    } catch (error) {
+      if ((error as Error).name !== 'TransactionCanceledException' || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+    }
+    // Full jitter, capped: many writers on one chain spread out instead of colliding in lockstep.
+    await sleep(Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt));
+  }
+}
+
+function appendItems(tableName: string, entry: AuditEntry, head: ChainHead | undefined): TransactItem[] {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { [PK]: chainPartition(entry.chain), [SK]: entrySortKey(entry.seq), ...entry },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...headKey(entry.chain), seq: entry.seq, hash: entry.hash },
+        ...(head
+          ? {
+              ConditionExpression: '#seq = :previous',
+              ExpressionAttributeNames: { '#seq': 'seq' },
+              ExpressionAttributeValues: { ':previous': head.seq },
+            }
+          : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }),
+      },
+    },
+  ];
+}
+
+/** A page of a chain's entries, oldest first. */
+export async function listAudit(
+  deps: StoreDeps,
+  chain: string,
+  limit: number,
+  after?: CursorPosition,
+): Promise<Page<AuditEntry>> {
+  const { Items = [], LastEvaluatedKey } = await deps.client.send(
+    new QueryCommand({
+      TableName: deps.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': chainPartition(chain), ':prefix': 'ENTRY#' },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: { [PK]: chainPartition(chain), [SK]: after.sk } } : {}),
+    }),
+  );
+  const nextCursor = cursorAfter(LastEvaluatedKey, ['sk']);
+  return { items: Items.map((item) => entityOf<AuditEntry>(item)), ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** Reads the whole chain and its head and verifies them; reports the first entry that does not verify. */
+export async function verifyAudit(deps: StoreDeps, chain: string): Promise<ChainVerification> {
+  const entries: AuditEntry[] = [];
+  let after: CursorPosition | undefined;
+  do {
+    const page = await listAudit(deps, chain, 1000, after);
+    entries.push(...page.items);
+    after = page.nextCursor ? decodeCursor(page.nextCursor, ['sk']) : undefined;
+  } while (after);
+  return verifyChain(entries, await readHead(deps, chain));
+}

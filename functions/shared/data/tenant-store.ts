@@ -1,0 +1,122 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type CursorPosition, encodeCursor } from '../../../core/api/pagination.js';
+import type { Tenant, UserRole } from '../../../core/api/tenants.js';
+import { TABLE_KEYS } from './table-design.js';
+
+/**
+ * Tenants and their users' roles. Every item of a tenant lives in its partition `TENANT#<id>`; the tenant list is
+ * the one cross-tenant access pattern, served by gsi1 (`TENANTS` / tenant id), for admins only.
+ */
+const { partitionKey: PK, sortKey: SK, gsi1 } = TABLE_KEYS;
+export const tenantPartition = (tenantId: string) => `TENANT#${tenantId}`;
+const PROFILE = 'PROFILE';
+const TENANT_LIST = 'TENANTS';
+const userSortKey = (userId: string) => `USER#${userId}`;
+
+export interface StoreDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/** True for the error a failed ConditionExpression throws. */
+export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/** Strips the key attributes from stored items: what is left is the entity. */
+export function entityOf<T>(item: Record<string, unknown>): T {
+  const { [PK]: _pk, [SK]: _sk, [gsi1.partitionKey]: _g1, [gsi1.sortKey]: _g2, ...entity } = item;
+  return entity as T;
+}
+
+/** The opaque cursor after `lastKey`, keeping only `fields` (the partition is rebuilt from the caller's scope). */
+export function cursorAfter(lastKey: Record<string, unknown> | undefined, fields: readonly string[]) {
+  if (!lastKey) return undefined;
+  return encodeCursor(Object.fromEntries(fields.map((f) => [f, String(lastKey[f])])) as CursorPosition);
+}
+
+export class DynamoTenantStore {
+  constructor(private readonly deps: StoreDeps) {}
+
+  /** False when the tenant id is taken. */
+  async create(tenant: Tenant): Promise<boolean> {
+    try {
+      await this.deps.client.send(
+        new PutCommand({
+          TableName: this.deps.tableName,
+          Item: {
+            [PK]: tenantPartition(tenant.tenantId),
+            [SK]: PROFILE,
+            [gsi1.partitionKey]: TENANT_LIST,
+            [gsi1.sortKey]: tenant.tenantId,
+            ...tenant,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string): Promise<Tenant | undefined> {
+    const { Item } = await this.deps.client.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: { [PK]: tenantPartition(tenantId), [SK]: PROFILE } }),
+    );
+    return Item ? entityOf<Tenant>(Item) : undefined;
+  }
+
+  /** Tenants by id; `after` is a decoded cursor from a previous page. */
+  async list(limit: number, after?: CursorPosition): Promise<Page<Tenant>> {
+    const { Items = [], LastEvaluatedKey } = await this.deps.client.send(
+      new QueryCommand({
+        TableName: this.deps.tableName,
+        IndexName: gsi1.name,
+        KeyConditionExpression: '#gpk = :list',
+        ExpressionAttributeNames: { '#gpk': gsi1.partitionKey },
+        ExpressionAttributeValues: { ':list': TENANT_LIST },
+        Limit: limit,
+        ...(after
+          ? {
+              ExclusiveStartKey: {
+                [gsi1.partitionKey]: TENANT_LIST,
+                [gsi1.sortKey]: after.tenantId,
+                [PK]: tenantPartition(after.tenantId!),
+                [SK]: PROFILE,
+              },
+            }
+          : {}),
+      }),
+    );
+    const nextCursor = LastEvaluatedKey
+      ? cursorAfter({ tenantId: LastEvaluatedKey[gsi1.sortKey] }, ['tenantId'])
+      : undefined;
+    return { items: Items.map((item) => entityOf<Tenant>(item)), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async putUserRole(user: UserRole): Promise<void> {
+    await this.deps.client.send(
+      new PutCommand({
+        TableName: this.deps.tableName,
+        Item: { [PK]: tenantPartition(user.tenantId), [SK]: userSortKey(user.userId), ...user },
+      }),
+    );
+  }
+
+  /** The role an admin set for this user in this tenant, if any (the authorizer prefers it to the token's claim). */
+  async getUserRole(tenantId: string, userId: string): Promise<UserRole | undefined> {
+    const { Item } = await this.deps.client.send(
+      new GetCommand({
+        TableName: this.deps.tableName,
+        Key: { [PK]: tenantPartition(tenantId), [SK]: userSortKey(userId) },
+      }),
+    );
+    return Item ? entityOf<UserRole>(Item) : undefined;
+  }
+}
