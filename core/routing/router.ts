@@ -1,0 +1,205 @@
+import { tokenWork } from '../gpu/models.js';
+import { finishTimeMs, placementOptions, type ServingGroup } from './placement.js';
+import { DEFAULT_PRICE_SHEET, jobGpuSeconds, type PriceSheet, priceUsd } from './pricing.js';
+import type { PoolState, RefusalReason, RoutableJob, RoutingDecision } from './types.js';
+
+/** One way to run a job: a pool, with or without a new replica, and what it would cost and when it would finish. */
+interface Candidate {
+  readonly pool: PoolState;
+  readonly scaleOut: boolean;
+  readonly replicaGpus: number;
+  readonly replicaReadyAtMs: number;
+  readonly startAtMs: number;
+  readonly finishMs: number;
+  readonly quoteUsd: number;
+  readonly gpuSeconds: number;
+  readonly warm: boolean;
+}
+
+/** Guaranteed first, then earliest deadline, then first come; ids break ties so the order is total. */
+export function routingOrder(a: RoutableJob, b: RoutableJob): number {
+  const tier = (j: RoutableJob) => (j.tier === 'guaranteed' ? 0 : 1);
+  return (
+    tier(a) - tier(b) ||
+    a.deadlineMs - b.deadlineMs ||
+    a.submittedAtMs - b.submittedAtMs ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/** GPU-seconds queued ahead of a job of this tier: guaranteed work waits only behind guaranteed work. */
+function workAheadGpuSeconds(pool: PoolState, job: RoutableJob): number {
+  const backlog = pool.backlogGpuSecondsByModel?.[job.modelId];
+  if (!backlog) return 0;
+  return job.tier === 'guaranteed' ? backlog.guaranteed : backlog.guaranteed + backlog.flex;
+}
+
+function candidate(
+  pool: PoolState,
+  job: RoutableJob,
+  groups: readonly ServingGroup[],
+  scaleOut: ServingGroup | undefined,
+  rate: { tokensPerSecPerGpu: number },
+  sheet: PriceSheet,
+): Candidate | undefined {
+  const all = scaleOut ? [...groups, scaleOut] : groups;
+  const modelRate = { tokensPerSecPerGpu: rate.tokensPerSecPerGpu, gpuSpeed: pool.gpuSpeed };
+  const gpuSeconds = jobGpuSeconds(job, modelRate);
+  const fluidMs = finishTimeMs(all, workAheadGpuSeconds(pool, job) + gpuSeconds);
+  if (fluidMs === undefined) return undefined;
+  const startAtMs = Math.min(...all.map((g) => g.readyAtMs));
+  // One sequence decodes no faster than the memory bandwidth allows, however empty the pool.
+  const sequenceTps = pool.sequenceTokensPerSecByModel?.[job.modelId];
+  const sequenceMs = sequenceTps ? startAtMs + (tokenWork(job) / sequenceTps) * 1000 : 0;
+  return {
+    pool,
+    scaleOut: scaleOut !== undefined,
+    replicaGpus: scaleOut?.gpus ?? 0,
+    replicaReadyAtMs: scaleOut?.readyAtMs ?? startAtMs,
+    startAtMs,
+    finishMs: Math.max(fluidMs, sequenceMs),
+    quoteUsd: priceUsd(job, job.tier, modelRate, sheet),
+    gpuSeconds,
+    warm: groups.length > 0,
+  };
+}
+
+/** Every way the job could run now: on each pool that holds its model, warm or with one replica more. */
+export function candidatesFor(
+  job: RoutableJob,
+  pools: readonly PoolState[],
+  nowMs: number,
+  sheet = DEFAULT_PRICE_SHEET,
+): { candidates: Candidate[]; modelFits: boolean } {
+  const candidates: Candidate[] = [];
+  let modelFits = false;
+  for (const pool of pools) {
+    if (job.avoidSiteIds?.includes(pool.siteId)) continue;
+    const options = placementOptions(pool, job.modelId, nowMs);
+    if (!options) continue;
+    modelFits = true;
+    if (pool.gpusServing <= 0) continue;
+    const warm = candidate(pool, job, options.warm, undefined, options, sheet);
+    const cold = options.scaleOut ? candidate(pool, job, options.warm, options.scaleOut, options, sheet) : undefined;
+    for (const c of [warm, cold]) if (c) candidates.push(c);
+  }
+  return { candidates, modelFits };
+}
+
+/** Earliest finish, then the cheaper quote, then not spending free GPUs, then site and pool id. */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.finishMs !== b.finishMs) return a.finishMs < b.finishMs;
+  if (a.quoteUsd !== b.quoteUsd) return a.quoteUsd < b.quoteUsd;
+  if (a.scaleOut !== b.scaleOut) return !a.scaleOut;
+  const ka = `${a.pool.siteId}/${a.pool.poolId}`;
+  const kb = `${b.pool.siteId}/${b.pool.poolId}`;
+  return ka < kb;
+}
+
+function refusal(job: RoutableJob, reason: RefusalReason, detail: string, earliestFinishMs?: number): RoutingDecision {
+  return {
+    kind: 'refused',
+    jobId: job.id,
+    attempt: job.attempt,
+    reason,
+    detail,
+    ...(earliestFinishMs !== undefined ? { earliestFinishMs } : {}),
+  };
+}
+
+/** Decides one job against the pools as they stand: the best candidate that meets its deadline and price, or why none. */
+export function decide(
+  job: RoutableJob,
+  pools: readonly PoolState[],
+  nowMs: number,
+  sheet = DEFAULT_PRICE_SHEET,
+): { decision: RoutingDecision; chosen?: Candidate } {
+  const { candidates, modelFits } = candidatesFor(job, pools, nowMs, sheet);
+  if (!modelFits) {
+    return { decision: refusal(job, 'model-fits-no-pool', `no pool serves ${job.modelId} in its GPU memory`) };
+  }
+  if (candidates.length === 0) {
+    return { decision: refusal(job, 'no-capacity', `no pool serving ${job.modelId} has GPUs in the current plan`) };
+  }
+  let earliest: Candidate | undefined;
+  let cheapestInTime: Candidate | undefined;
+  let chosen: Candidate | undefined;
+  for (const c of candidates) {
+    if (!earliest || better(c, earliest)) earliest = c;
+    if (c.finishMs > job.deadlineMs) continue;
+    if (!cheapestInTime || c.quoteUsd < cheapestInTime.quoteUsd) cheapestInTime = c;
+    if (c.quoteUsd <= job.maxPriceUsd && (!chosen || better(c, chosen))) chosen = c;
+  }
+  if (chosen) {
+    const p = chosen.pool;
+    return {
+      chosen,
+      decision: {
+        kind: 'assigned',
+        jobId: job.id,
+        attempt: job.attempt,
+        siteId: p.siteId,
+        poolId: p.poolId,
+        warm: chosen.warm,
+        startAtMs: chosen.startAtMs,
+        estimatedFinishMs: chosen.finishMs,
+        quoteUsd: chosen.quoteUsd,
+        gpuSeconds: chosen.gpuSeconds,
+      },
+    };
+  }
+  if (cheapestInTime) {
+    const detail = `cheapest quote in time is ${cheapestInTime.quoteUsd} USD, above the maximum ${job.maxPriceUsd} USD`;
+    return { decision: refusal(job, 'price-exceeds-max', detail) };
+  }
+  const at = new Date(earliest!.finishMs).toISOString();
+  const detail = `earliest finish ${at} is after the deadline ${new Date(job.deadlineMs).toISOString()}`;
+  return { decision: refusal(job, 'deadline-infeasible', detail, earliest!.finishMs) };
+}
+
+/** The pool after a job is assigned to it: its work is queued and a new replica, if any, holds GPUs. */
+export function withAssignment(pool: PoolState, job: RoutableJob, chosen: Candidate): PoolState {
+  const backlog = pool.backlogGpuSecondsByModel?.[job.modelId] ?? { guaranteed: 0, flex: 0 };
+  const nextBacklog = { ...backlog, [job.tier]: backlog[job.tier] + chosen.gpuSeconds };
+  const next: PoolState = {
+    ...pool,
+    backlogGpuSecondsByModel: { ...pool.backlogGpuSecondsByModel, [job.modelId]: nextBacklog },
+  };
+  if (!chosen.scaleOut) return next;
+  return {
+    ...next,
+    warmGpusByModel: {
+      ...pool.warmGpusByModel,
+      [job.modelId]: (pool.warmGpusByModel[job.modelId] ?? 0) + chosen.replicaGpus,
+    },
+    // A model warming for the first time is ready when its replica is. A warm model keeps its ready time: the new
+    // replica counts from then, a slight optimism that lasts one warm-up and never refuses a feasible job.
+    readyAtMsByModel: chosen.warm
+      ? pool.readyAtMsByModel
+      : { ...pool.readyAtMsByModel, [job.modelId]: chosen.replicaReadyAtMs },
+  };
+}
+
+/**
+ * Routes a batch of accepted jobs onto the pools, guaranteed before flex and earliest deadline first, each against
+ * the pools as the previous assignments left them. Pure and deterministic: the same pools, jobs and instant give the
+ * same decisions, in routing order, and the pools with the new work queued.
+ */
+export function routeJobs(
+  pools: readonly PoolState[],
+  jobs: readonly RoutableJob[],
+  nowMs: number,
+  sheet = DEFAULT_PRICE_SHEET,
+): { decisions: RoutingDecision[]; pools: PoolState[] } {
+  const current = [...pools];
+  const index = new Map(current.map((p, i) => [`${p.siteId}/${p.poolId}`, i]));
+  const decisions: RoutingDecision[] = [];
+  for (const job of [...jobs].sort(routingOrder)) {
+    const { decision, chosen } = decide(job, current, nowMs, sheet);
+    decisions.push(decision);
+    if (!chosen) continue;
+    const i = index.get(`${chosen.pool.siteId}/${chosen.pool.poolId}`)!;
+    current[i] = withAssignment(current[i]!, job, chosen);
+  }
+  return { decisions, pools: current };
+}
