@@ -7,6 +7,7 @@ import {
   workloadTierSchema,
 } from '../model/workload.js';
 import { idSchema, isoInstantSchema } from '../support/schema.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
 import { pageQueryShape, pageSchema } from './pagination.js';
 
 /** POST /v1/workloads body: the domain request, strict (unknown fields are refused). */
@@ -83,3 +84,9 @@ export function workloadFilterOf(query: ListWorkloadsQuery) {
   const instant = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso).toISOString());
   return { status: query.status, tier: query.tier, from: instant(query.from), to: instant(query.to) };
 }
+
+/** How long a submission's Idempotency-Key is remembered: a client retrying within a day gets the first result. */
+export const IDEMPOTENCY_TTL_S = 24 * 60 * 60;
+
+/** Two submissions are "the same request" when their validated bodies are equal, whatever the key order. */
+export const requestFingerprint = (body: unknown): string => sha256Hex(canonicalJson(body));

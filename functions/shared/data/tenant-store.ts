@@ -69,7 +69,7 @@ export class DynamoTenantStore {
     const { Item } = await this.deps.client.send(
       new GetCommand({ TableName: this.deps.tableName, Key: { [PK]: tenantPartition(tenantId), [SK]: PROFILE } }),
     );
-    return Item ? entityOf<Tenant>(Item) : undefined;
+    return Item ? tenantOf(Item) : undefined;
   }
 
   /** Tenants by id; `after` is a decoded cursor from a previous page. */
@@ -97,7 +97,22 @@ export class DynamoTenantStore {
     const nextCursor = LastEvaluatedKey
       ? cursorAfter({ tenantId: LastEvaluatedKey[gsi1.sortKey] }, ['tenantId'])
       : undefined;
-    return { items: Items.map((item) => entityOf<Tenant>(item)), ...(nextCursor ? { nextCursor } : {}) };
+    return { items: Items.map(tenantOf), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /**
+   * The value of the tenant's API Gateway API key (not a customer credential: the authorizer returns it as
+   * usageIdentifierKey so the tenant's usage plan throttles it). Set out of band, see docs/API.md.
+   */
+  async usageKey(tenantId: string): Promise<string | undefined> {
+    const { Item } = await this.deps.client.send(
+      new GetCommand({
+        TableName: this.deps.tableName,
+        Key: { [PK]: tenantPartition(tenantId), [SK]: PROFILE },
+        ProjectionExpression: 'usageKey',
+      }),
+    );
+    return typeof Item?.usageKey === 'string' ? Item.usageKey : undefined;
   }
 
   async putUserRole(user: UserRole): Promise<void> {
@@ -119,4 +134,10 @@ export class DynamoTenantStore {
     );
     return Item ? entityOf<UserRole>(Item) : undefined;
   }
+}
+
+/** The tenant as the API shows it: never its usage key. */
+function tenantOf(item: Record<string, unknown>): Tenant {
+  const { usageKey: _usageKey, ...tenant } = entityOf<Tenant & { usageKey?: string }>(item);
+  return tenant;
 }

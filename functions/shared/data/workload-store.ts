@@ -1,11 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import { type UsageRecord, usagePeriodOf } from '../../../core/api/usage.js';
 import { CANCELLABLE_STATUSES, type WorkloadView } from '../../../core/api/workloads.js';
@@ -197,7 +190,8 @@ export class DynamoWorkloadStore {
       names['#gpk'] = gsi1.partitionKey;
       names['#gsk'] = gsi1.sortKey;
       values[':gpk'] = statusPartition(tenantId, filter.status);
-      values[':lo'] = filter.from ?? '';
+      // Key values cannot be empty strings; every ISO instant sorts after '0'.
+      values[':lo'] = filter.from ?? '0';
       values[':hi'] = filter.to ?? '\uffff';
       return {
         TableName: this.deps.tableName,

@@ -1,0 +1,128 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import type { AuditEvent } from '../../core/api/audit.js';
+import { type CursorPosition, decodeCursor } from '../../core/api/pagination.js';
+import { type FieldIssue, toFieldIssues } from '../../core/support/validation.js';
+import { appendAudit } from '../shared/data/audit-log.js';
+import { HttpError } from '../shared/http.js';
+import { httpHandler } from '../shared/http-handler.js';
+import { type Principal, type Role, requireRole } from '../shared/principal.js';
+import { type ApiRuntime, apiRuntime } from './runtime.js';
+
+/**
+ * The request as an API handler sees it: the verified principal (role already checked), the runtime, and helpers
+ * that turn bad input into a 4xx naming the field. Handlers stay a few lines: parse, one store or core call, respond.
+ */
+export interface ApiRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly principal: Principal;
+  readonly requestId: string;
+  readonly runtime: ApiRuntime;
+}
+
+/** Bodies larger than this are refused before parsing; every request body of this API is far smaller. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A handler for `roles`: requireRole first (403), then `fn`; errors map to JSON 4xx/5xx in httpHandler. */
+export function apiHandler(
+  roles: readonly Role[],
+  fn: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+  runtime: () => ApiRuntime = apiRuntime,
+) {
+  return httpHandler(async (event) => {
+    const principal = requireRole(event, roles);
+    return fn({ event, principal, requestId: event.requestContext?.requestId ?? 'unknown', runtime: runtime() });
+  });
+}
+
+const invalid = (location: string, issues: FieldIssue[]) =>
+  new HttpError(
+    400,
+    'validation-failed',
+    `invalid ${location}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    issues,
+  );
+
+function parseWithLocation<S extends z.ZodType>(schema: S, value: unknown, location: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(location, toFieldIssues(parsed.error));
+  return parsed.data;
+}
+
+/** The JSON body, validated: malformed JSON, a wrong content type or an oversized body are 4xx too. */
+export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  const text =
+    event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'payload-too-large', `body exceeds ${MAX_BODY_BYTES} bytes`, [
+      { field: 'body', rule: 'too_big', message: `at most ${MAX_BODY_BYTES} bytes` },
+    ]);
+  }
+  const contentType = header(event, 'content-type');
+  if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new HttpError(415, 'unsupported-media-type', `content-type must be application/json, not ${contentType}`, [
+      { field: 'content-type', rule: 'invalid_value', message: 'application/json' },
+    ]);
+  }
+  let value: unknown;
+  try {
+    value = text === '' ? undefined : JSON.parse(text);
+  } catch (error) {
+    throw invalid('body', [{ field: 'body', rule: 'invalid_json', message: (error as Error).message }]);
+  }
+  if (value === undefined)
+    throw invalid('body', [{ field: 'body', rule: 'required', message: 'a JSON body is required' }]);
+  return parseWithLocation(schema, value, 'body');
+}
+
+export const parseQuery = <S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> =>
+  parseWithLocation(schema, event.queryStringParameters ?? {}, 'query');
+
+export const parsePath = <S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> =>
+  parseWithLocation(schema, event.pathParameters ?? {}, 'path');
+
+/** A header by name, case-insensitively (API Gateway keeps the case the client sent). */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1] ?? undefined;
+}
+
+/** A required header, validated; missing or malformed is a 400 naming it. */
+export function parseHeader<S extends z.ZodType>(event: APIGatewayProxyEvent, name: string, schema: S): z.infer<S> {
+  const value = header(event, name);
+  if (value === undefined)
+    throw invalid('headers', [{ field: name, rule: 'required', message: `header ${name} is required` }]);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw invalid(
+      'headers',
+      toFieldIssues(parsed.error).map((issue) => ({ ...issue, field: name })),
+    );
+  return parsed.data;
+}
+
+/** A decoded cursor, or a 400 naming `cursor` when the client sent something that is not one of ours. */
+export function parseCursor(cursor: string | undefined, fields: readonly string[]): CursorPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor, fields);
+  if (!position)
+    throw invalid('query', [{ field: 'cursor', rule: 'invalid_cursor', message: 'not a cursor from this listing' }]);
+  return position;
+}
+
+export const notFound = (what: string, id: string) => new HttpError(404, 'not-found', `${what} ${id} not found`);
+
+/** Appends the audit entry of a mutating call made by this request's principal. */
+export function audit(request: ApiRequest, action: string, target: string, detail?: AuditEvent['detail']) {
+  const { principal, requestId, runtime } = request;
+  return appendAudit(runtime.audit, {
+    actor: principal.principalId,
+    tenantId: principal.tenantId,
+    action,
+    target,
+    requestId,
+    ...(detail ? { detail } : {}),
+  });
+}
+
+export const nowIso = (request: ApiRequest) => new Date(request.runtime.clock.nowMs()).toISOString();

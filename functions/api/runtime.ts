@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Clock } from '../../core/support/clock.js';
+import { readConfig } from '../shared/config.js';
+import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
+import type { AuditDeps } from '../shared/data/audit-log.js';
+import { documentClient } from '../shared/data/client.js';
+import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
+import { DynamoTenantStore } from '../shared/data/tenant-store.js';
+import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
+
+/** What the API handlers run against: the stores on one table, a clock and a source of random ids and secrets. */
+export interface ApiRuntime {
+  readonly tableName: string;
+  readonly client: DynamoDBDocumentClient;
+  readonly clock: Clock;
+  readonly tenants: DynamoTenantStore;
+  readonly workloads: DynamoWorkloadStore;
+  readonly idempotency: DynamoIdempotencyStore;
+  readonly apiKeys: DynamoApiKeyStore;
+  readonly audit: AuditDeps;
+  /** `bytes` random bytes, hex. */
+  randomHex(bytes: number): string;
+  /** 32 random bytes, base64url (43 characters). */
+  randomSecret(): string;
+}
+
+const configSchema = z.object({ TABLE_NAME: z.string().min(1) });
+const systemClock: Clock = { nowMs: () => Date.now() };
+
+export function createApiRuntime(tableName: string, client: DynamoDBDocumentClient, clock = systemClock): ApiRuntime {
+  const deps = { client, tableName };
+  return {
+    tableName,
+    client,
+    clock,
+    tenants: new DynamoTenantStore(deps),
+    workloads: new DynamoWorkloadStore(deps),
+    idempotency: new DynamoIdempotencyStore(deps),
+    apiKeys: new DynamoApiKeyStore(deps),
+    audit: { ...deps, clock },
+    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    randomSecret: () => randomBytes(32).toString('base64url'),
+  };
+}
+
+let cached: ApiRuntime | undefined;
+
+/**
+ * The runtime for TABLE_NAME, made on first use (a Lambda container's whole life; locally, `createLocalApi` sets
+ * TABLE_NAME as the deployed function's environment does). A missing TABLE_NAME fails naming the variable.
+ */
+export function apiRuntime(): ApiRuntime {
+  const { TABLE_NAME } = readConfig(configSchema);
+  if (cached?.tableName !== TABLE_NAME) cached = createApiRuntime(TABLE_NAME, documentClient());
+  return cached;
+}

@@ -1,0 +1,31 @@
+import {
+  checkRoleGrant,
+  PLATFORM_TENANT_ID,
+  resolveManagedTenant,
+  type TenantAccess,
+} from '../../../core/api/access.js';
+import { HttpError } from '../../shared/http.js';
+import type { Role } from '../../shared/principal.js';
+import { type ApiRequest, notFound } from '../handler.js';
+
+/**
+ * The tenant a user/key management call acts on, after the rules of core/api/access.ts: a foreign or missing tenant
+ * is 404 (existence is not leaked), a role the caller may not grant is 403. With `grantedRole`, the escalation rules
+ * apply too.
+ */
+export async function managedTenant(request: ApiRequest, requested: string | undefined, grantedRole?: Role) {
+  const { principal, runtime } = request;
+  const access: TenantAccess = grantedRole
+    ? checkRoleGrant(principal, requested ?? principal.tenantId, grantedRole)
+    : resolveManagedTenant(principal, requested);
+  if (!access.ok && access.reason === 'forbidden') {
+    throw new HttpError(403, 'forbidden', access.message, [
+      { field: 'role', rule: 'role_not_grantable', message: access.message },
+    ]);
+  }
+  const tenantId = requested ?? principal.tenantId;
+  if (!access.ok) throw notFound('tenant', tenantId);
+  // The platform tenant (operators, admins) exists by definition; a customer tenant must have been created.
+  if (tenantId !== PLATFORM_TENANT_ID && !(await runtime.tenants.get(tenantId))) throw notFound('tenant', tenantId);
+  return tenantId;
+}

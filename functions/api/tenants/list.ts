@@ -1,0 +1,12 @@
+import { ADMIN_ROLES } from '../../../core/api/access.js';
+import { listTenantsQuerySchema } from '../../../core/api/tenants.js';
+import { jsonResponse } from '../../shared/http.js';
+import { type ApiRequest, apiHandler, parseCursor, parseQuery } from '../handler.js';
+
+/** GET /v1/tenants (admin): every tenant, by id, one page per call. */
+export async function listTenants({ event, runtime }: ApiRequest) {
+  const query = parseQuery(event, listTenantsQuerySchema);
+  return jsonResponse(200, await runtime.tenants.list(query.limit, parseCursor(query.cursor, ['tenantId'])));
+}
+
+export const handler = apiHandler(ADMIN_ROLES, listTenants);

@@ -1,0 +1,62 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { CUSTOMER_ROLES } from '../../../core/api/access.js';
+import {
+  acceptWorkload,
+  IDEMPOTENCY_TTL_S,
+  idempotencyKeySchema,
+  newWorkloadId,
+  requestFingerprint,
+  submitWorkloadBodySchema,
+} from '../../../core/api/workloads.js';
+import type { IdempotencyRecord } from '../../shared/data/idempotency.js';
+import { HttpError, jsonResponse } from '../../shared/http.js';
+import { type ApiRequest, apiHandler, audit, parseBody, parseHeader } from '../handler.js';
+
+/**
+ * POST /v1/workloads: stores the workload once per (tenant, Idempotency-Key). A repeat with the same body gets the
+ * first response (same status and body); the same key with another body is 422. The idempotency record and the
+ * workload are written in one conditional transaction, so concurrent repeats create exactly one workload.
+ */
+export async function submitWorkload(request: ApiRequest): Promise<APIGatewayProxyResult> {
+  const { event, principal, runtime } = request;
+  const idempotencyKey = parseHeader(event, 'Idempotency-Key', idempotencyKeySchema);
+  const body = parseBody(event, submitWorkloadBodySchema);
+  const fingerprint = requestFingerprint(body);
+  const nowMs = runtime.clock.nowMs();
+  const existing = await runtime.idempotency.find(principal.tenantId, idempotencyKey, nowMs);
+  if (existing) return replay(existing, fingerprint);
+
+  const workload = acceptWorkload({
+    request: body,
+    id: newWorkloadId(nowMs, runtime.randomHex(8)),
+    tenantId: principal.tenantId,
+    idempotencyKey,
+    nowMs,
+  });
+  const response = jsonResponse(201, workload, { location: `/v1/workloads/${workload.id}` });
+  const record: IdempotencyRecord = {
+    tenantId: principal.tenantId,
+    key: idempotencyKey,
+    fingerprint,
+    statusCode: response.statusCode,
+    body: response.body,
+    createdAt: workload.submittedAt,
+    expiresAtEpochS: Math.floor(nowMs / 1000) + IDEMPOTENCY_TTL_S,
+  };
+  const claim = await runtime.idempotency.claim(record, [runtime.workloads.putItem(workload)], nowMs);
+  if (!claim.claimed) return replay(claim.existing, fingerprint);
+  await audit(request, 'workload.submit', `workload/${workload.id}`, { idempotencyKey });
+  return response;
+}
+
+function replay(record: IdempotencyRecord, fingerprint: string): APIGatewayProxyResult {
+  if (record.fingerprint !== fingerprint) {
+    throw new HttpError(422, 'idempotency-conflict', 'this Idempotency-Key was used with a different body', [
+      { field: 'Idempotency-Key', rule: 'reused_with_different_body', message: 'use a new key for a new request' },
+    ]);
+  }
+  const { headers } = jsonResponse(record.statusCode, null, { 'idempotent-replayed': 'true' });
+  return { statusCode: record.statusCode, headers, body: record.body };
+}
+
+export const handler = apiHandler(CUSTOMER_ROLES, submitWorkload);

@@ -1,0 +1,134 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
+import { type ApiKey, apiKeyHash, formatApiKeySecret } from '../../core/api/api-keys.js';
+import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
+import { API_ROUTES } from '../../functions/api/routes.js';
+import { type ApiRuntime, createApiRuntime } from '../../functions/api/runtime.js';
+import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
+import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
+import { appendAudit } from '../../functions/shared/data/audit-log.js';
+import { createDocumentClient } from '../../functions/shared/data/client.js';
+import type { Role } from '../../functions/shared/principal.js';
+import type { LocalAuthorizer, Route } from './api-gateway-adapter.js';
+
+/**
+ * The real API behind the local API Gateway adapter: every route of the route table with its real handler, and a
+ * LocalAuthorizer that runs the deployed authorizer's decision (functions/auth/decide.ts) against DynamoDB Local and,
+ * when configured, a local JWKS, then checks the route's roles as API Gateway + requireRole do.
+ *
+ *   const api = createLocalApi({ tableName: 'hcp-local' });
+ *   const adapter = await startApiAdapter({ routes: api.routes, authorizer: api.authorizer });
+ *   const { apiKey } = await api.seedDemoTenant();
+ */
+export interface LocalApiOptions {
+  readonly tableName: string;
+  /** @default a document client for AWS_ENDPOINT_URL_DYNAMODB */
+  readonly client?: DynamoDBDocumentClient;
+  /** Accept bearer JWTs signed by this local issuer. @default bearer tokens are refused */
+  readonly jwt?: { readonly issuer: string; readonly audience: string; readonly jwks: Jwks };
+  /** @default API_ROUTES */
+  readonly routeTable?: readonly ApiRoute[];
+}
+
+export interface DemoTenant {
+  readonly tenantId: string;
+  /** customer-user key of the demo tenant. */
+  readonly apiKey: string;
+  /** admin key (platform tenant). */
+  readonly adminApiKey: string;
+  /** operator key (platform tenant). */
+  readonly operatorApiKey: string;
+}
+
+export interface LocalApi {
+  readonly routes: Route[];
+  readonly authorizer: LocalAuthorizer;
+  readonly runtime: ApiRuntime;
+  /** Creates the demo tenant (once) and a fresh key per role; the secrets are returned, only hashes stored. */
+  seedDemoTenant(tenantId?: string): Promise<DemoTenant>;
+  /** A new API key for any tenant and role, bypassing the HTTP API (tests, tooling). */
+  issueApiKey(tenantId: string, role: Role, name?: string): Promise<string>;
+}
+
+export const DEMO_TENANT_ID = 'demo';
+
+/** Loads a route's handler on its first request, as a cold Lambda would. */
+function lazyHandler(route: ApiRoute): ProxyHandler {
+  let loaded: Promise<ProxyHandler> | undefined;
+  return async (event, context) => {
+    loaded ??= route.load();
+    return (await loaded)(event, context);
+  };
+}
+
+export function createLocalAuthorizer(table: readonly ApiRoute[], ports: AuthPorts): LocalAuthorizer {
+  const rolesOf = new Map(table.map((route) => [`${route.method} ${route.resource}`, route.roles]));
+  return async (request) => {
+    const decision = await authenticate(request.headers, ports);
+    if (!decision.allow) return { allow: false, statusCode: decision.statusCode, message: decision.reason };
+    const { principal } = decision;
+    const roles = rolesOf.get(`${request.method} ${request.resource}`);
+    if (roles !== 'public' && !roles?.includes(principal.role)) {
+      return { allow: false, statusCode: 403, message: `role ${principal.role} may not call this route` };
+    }
+    return { allow: true, principalId: principal.principalId, context: { ...principal } };
+  };
+}
+
+export function createLocalApi(options: LocalApiOptions): LocalApi {
+  // The handlers read TABLE_NAME as the deployed functions do.
+  process.env.TABLE_NAME = options.tableName;
+  const table = options.routeTable ?? API_ROUTES;
+  const runtime = createApiRuntime(options.tableName, options.client ?? createDocumentClient());
+  const ports: AuthPorts = {
+    lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
+    userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,
+    ...(options.jwt ? { verifyJwt: jwksJwtVerifier(options.jwt) } : {}),
+  };
+  const routes: Route[] = table.map((route) => ({
+    method: route.method,
+    resource: route.resource,
+    handler: lazyHandler(route),
+    public: route.roles === 'public',
+  }));
+
+  async function issueApiKey(tenantId: string, role: Role, name = `${role} key`): Promise<string> {
+    const key: ApiKey = {
+      keyId: `key-${runtime.randomHex(8)}`,
+      tenantId,
+      name,
+      role,
+      createdAt: new Date(runtime.clock.nowMs()).toISOString(),
+      createdBy: 'local-seed',
+    };
+    const secret = formatApiKeySecret(key.keyId, runtime.randomSecret());
+    await runtime.apiKeys.create(key, apiKeyHash(secret));
+    await appendAudit(runtime.audit, {
+      actor: 'local-seed',
+      tenantId,
+      action: 'api-key.create',
+      target: `api-key/${key.keyId}`,
+      requestId: 'seed',
+      detail: { role },
+    });
+    return secret;
+  }
+
+  async function seedDemoTenant(tenantId = DEMO_TENANT_ID): Promise<DemoTenant> {
+    await runtime.tenants.create({
+      tenantId,
+      name: 'Demo customer',
+      usagePlan: 'standard',
+      createdAt: new Date(runtime.clock.nowMs()).toISOString(),
+      createdBy: 'local-seed',
+    });
+    return {
+      tenantId,
+      apiKey: await issueApiKey(tenantId, 'customer-user', 'demo customer'),
+      adminApiKey: await issueApiKey(PLATFORM_TENANT_ID, 'admin', 'demo admin'),
+      operatorApiKey: await issueApiKey(PLATFORM_TENANT_ID, 'operator', 'demo operator'),
+    };
+  }
+
+  return { routes, authorizer: createLocalAuthorizer(table, ports), runtime, seedDemoTenant, issueApiKey };
+}
