@@ -42,8 +42,8 @@ function authPorts() {
 
 /** `arn:…:execute-api:region:account:apiId/stage/*`: every method of the stage, so a cached answer fits any route. */
 export function stageArn(methodArn: string): string {
-  const [prefix, apiId, stage] = methodArn.split('/');
-  return `${prefix}/${apiId}/${stage}/*`;
+  const [apiArn, stage] = methodArn.split('/');
+  return `${apiArn}/${stage}/*`;
 }
 
 export function policyFor(

@@ -74,7 +74,8 @@ async function authenticateJwt(token: string, ports: AuthPorts): Promise<AuthDec
   try {
     claims = await ports.verifyJwt(token);
   } catch (error) {
-    return deny(401, `invalid token: ${(error as Error).name}`);
+    // aws-jwt-verify's errors say what failed by their class (JwtExpiredError, JwtInvalidAudienceError, ...).
+    return deny(401, `invalid token: ${(error as Error).constructor?.name ?? 'Error'}`);
   }
   const userId = typeof claims.sub === 'string' ? claims.sub : undefined;
   const tenantId = typeof claims['custom:tenantId'] === 'string' ? claims['custom:tenantId'] : undefined;

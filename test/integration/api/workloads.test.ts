@@ -21,7 +21,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const submit = (body: unknown = validWorkloadRequest(), key = randomUUID(), apiKey = h.demo.apiKey) =>
+const submit = (body: unknown = validWorkloadRequest(), key: string = randomUUID(), apiKey = h.demo.apiKey) =>
   h.call('POST', '/v1/workloads', { key: apiKey, body, headers: { 'Idempotency-Key': key } });
 
 describe('workloads: submit, list, get, cancel', () => {
