@@ -19,7 +19,9 @@ const attemptArb = fc.record({
   outputTokens: fc.integer({ min: 0, max: 1e6 }),
 });
 
-function toRecord(a: fc.infer<typeof attemptArb>): MeteredAttempt {
+type AttemptSpec = typeof attemptArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toRecord(a: AttemptSpec): MeteredAttempt {
   return meterAttempt(
     {
       tenantId: a.tenantId,
