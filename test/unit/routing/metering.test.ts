@@ -7,7 +7,7 @@ import { type MeteredAttempt, meterAttempt } from '../../../core/metering/usage.
 const micro = (x: number) => Math.round(x * 1e6);
 
 const attemptArb = fc.record({
-  tenantId: fc.constantFrom('tenant-a', 'tenant-b', 'tenant-c'),
+  tenantId: fc.constantFrom<string>('tenant-a', 'tenant-b', 'tenant-c'),
   job: fc.integer({ min: 0, max: 40 }),
   attempt: fc.integer({ min: 1, max: 4 }),
   tier: fc.constantFrom('guaranteed' as const, 'flex' as const),
