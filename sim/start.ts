@@ -1,22 +1,37 @@
 import './local-env.js';
-import { parsePlatformArgs } from './platform/options.js';
-import { startPlatform } from './platform/start-platform.js';
+import { dispatchEveryRealMs, parsePlatformArgs } from './platform/options.js';
+import { type RunningPlatform, startPlatform } from './platform/start-platform.js';
+
+const NOT_BUILT = '(not built yet: the platform runs without it)';
+
+function printBanner(platform: RunningPlatform, startupSeconds: number, dispatchEverySeconds: number): void {
+  const { endpoints, api, demo } = platform;
+  console.log(`\nHCP local platform is up in ${startupSeconds.toFixed(1)} s`);
+  console.log(`  Dashboard    ${endpoints.dashboard}`);
+  console.log(`  API          ${endpoints.api}/v1/health`);
+  console.log(`  OpenAPI      ${api.openapi ? `${endpoints.api}${api.openapi}` : NOT_BUILT}`);
+  console.log(`  Workloads    ${api.workloads ? `${endpoints.api}/v1/workloads` : NOT_BUILT}`);
+  console.log(`  Operator API ${api.operator ? `${endpoints.api}/v1/sites` : NOT_BUILT}`);
+  console.log(`  Demo API key ${demo.apiKey}  (tenant ${demo.tenantId}; operator key ${demo.operatorApiKey})`);
+  console.log(`  Observer     ${endpoints.api}/local/state  (JSON the dashboard draws)`);
+  console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
+  console.log(`  MQTT broker  ${endpoints.mqtt}`);
+  for (const d of endpoints.devices) {
+    console.log(`  ${d.siteId.padEnd(13)}${d.asics} ASICs (first at ${d.firstAsic}), ${d.gpuNodes} GPU nodes`);
+  }
+  console.log(`  Market       ${platform.market}, from ${new Date(platform.clock.simStartMs).toISOString()}`);
+  console.log(
+    `  Clock        ${platform.clock.speed}× real time; dispatch every 5 simulated minutes (${dispatchEverySeconds.toFixed(1)} s)`,
+  );
+  console.log('\nPress Ctrl-C to stop.');
+}
 
 /** `npm start`: the whole local HCP on this machine; Ctrl-C stops it cleanly. */
 async function main(): Promise<void> {
   const options = parsePlatformArgs(process.argv.slice(2));
   const startedMs = Date.now();
   const platform = await startPlatform(options, (line) => console.log(`  ${line}`));
-  const { endpoints } = platform;
-  console.log(`\nHCP local platform is up (${((Date.now() - startedMs) / 1000).toFixed(1)} s)`);
-  console.log(`  API          ${endpoints.api}/v1/health`);
-  console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
-  console.log(`  MQTT broker  ${endpoints.mqtt}`);
-  for (const d of endpoints.devices) {
-    console.log(`  ${d.siteId.padEnd(13)}${d.asics} ASICs (first at ${d.firstAsic}), ${d.gpuNodes} GPU nodes`);
-  }
-  console.log(`  Dispatch     every ${options.dispatchSeconds} s (OptimizeFlow → SwitchFlow per site → gateways)`);
-  console.log('\nPress Ctrl-C to stop.');
+  printBanner(platform, (Date.now() - startedMs) / 1000, dispatchEveryRealMs(options) / 1000);
   // The first dispatch at once, so the sites get a plan without waiting a whole period.
   void platform.dispatchOnce().catch((error: Error) => console.error(`first dispatch failed: ${error.message}`));
 

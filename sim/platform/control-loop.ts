@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { connectAsync } from 'mqtt';
 import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
-import { WeeklySyntheticMarketSource } from '../../functions/market/adapters/weekly-synthetic-source.js';
+import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { createLocalControlPlane } from '../../functions/switching/local-control-plane.js';
 import { ControlStack } from '../../stacks/control-stack.js';
@@ -14,22 +14,29 @@ import {
   type ExecutionResult,
   TaskTokenRegistry,
 } from '../local/stepfunctions/index.js';
-import { loadCalibration } from '../synthetic/calibration-file.js';
+import type { PlatformEventSink } from './events.js';
 
 export interface ControlLoopOptions {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly brokerUrl: string;
   readonly fleet: Fleet;
-  readonly seed: number;
+  /** The platform's simulated clock: plans, locks and command validity are stamped in its time. */
+  readonly clock: Clock & { toRealMs(simDurationMs: number): number };
+  /** What ingestion reads (the replayed market with its injected overrides). */
+  readonly market: MarketDataSource;
   /** Real time between dispatch runs (ingest market → OptimizeFlow → SwitchFlows). */
   readonly dispatchEveryMs: number;
-  readonly onEvent?: (line: string) => void;
+  readonly onEvent?: PlatformEventSink;
 }
 
 export interface RunningControlLoop {
   /** One dispatch run now; resolves when OptimizeFlow ends (its SwitchFlows run on, as in AWS). */
   dispatchOnce(): Promise<ExecutionResult>;
+  /** One market ingestion now: stores the snapshot and relays each node's price to its gateways. */
+  ingestMarket(): Promise<unknown>;
+  /** Publishes on the local broker as the cloud (QoS 1). */
+  publish(topic: string, payload: string): Promise<void>;
   readonly counts: { dispatches: number; switchesSucceeded: number; switchesFailed: number };
   stop(): Promise<void>;
 }
@@ -49,7 +56,8 @@ function synthesizeControlTemplate(): CfnTemplate {
  * gateways and acks back over the local broker.
  */
 export async function startControlLoop(options: ControlLoopOptions): Promise<RunningControlLoop> {
-  const say = options.onEvent ?? (() => {});
+  const emit = options.onEvent ?? (() => {});
+  const { clock } = options;
   const template = synthesizeControlTemplate();
   const mqtt = await connectAsync(options.brokerUrl, { clientId: 'hcp-cloud', reconnectPeriod: 500 });
   const client = createDocumentClient({
@@ -58,7 +66,6 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     credentials: LOCAL_CREDENTIALS,
   });
   const registry = new TaskTokenRegistry();
-  const clock: Clock = { nowMs: () => Date.now() };
   const counts = { dispatches: 0, switchesSucceeded: 0, switchesFailed: 0 };
   const controlPlane = createLocalControlPlane({
     client,
@@ -68,13 +75,29 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     clock,
     fleet: options.fleet,
     switchMetrics: {
-      switchSucceeded: (siteId) => {
+      switchSucceeded: (siteId, latencyMs) => {
         counts.switchesSucceeded += 1;
-        say(`switch ${siteId}: executed`);
+        emit({
+          type: 'switch',
+          atMs: clock.nowMs(),
+          siteId,
+          source: 'cloud',
+          cause: 'plan',
+          outcome: 'executed',
+          latencyMs: Math.round(clock.toRealMs(latencyMs)),
+        });
       },
       switchFailed: (siteId, error) => {
         counts.switchesFailed += 1;
-        say(`switch ${siteId}: failed (${error})`);
+        emit({
+          type: 'switch',
+          atMs: clock.nowMs(),
+          siteId,
+          source: 'cloud',
+          cause: 'plan',
+          outcome: 'failed',
+          detail: error,
+        });
       },
     },
   });
@@ -93,17 +116,20 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     void execution.finally(() => running.delete(execution));
   });
   const optimizeRunner = createStateMachineRunner({ template, logicalIdPrefix: 'OptimizeFlow', ...optimize });
-  const market = new WeeklySyntheticMarketSource({
-    calibration: loadCalibration(),
-    fleet: options.fleet,
-    seed: options.seed,
-  });
-
+  const ingestMarket = () => controlPlane.ingestMarket(options.market);
   const dispatchOnce = async () => {
-    await controlPlane.ingestMarket(market);
+    const atMs = clock.nowMs();
+    const startedMs = performance.now();
+    await ingestMarket();
     const result = await optimizeRunner.start({});
     counts.dispatches += 1;
-    say(`dispatch ${counts.dispatches}: OptimizeFlow ${result.status}${result.error ? ` (${result.error})` : ''}`);
+    emit({
+      type: 'dispatch',
+      atMs,
+      status: result.status,
+      ...(result.error ? { error: String(result.error) } : {}),
+      durationMs: Math.round(performance.now() - startedMs),
+    });
     return result;
   };
   let busy = false;
@@ -111,7 +137,9 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     if (busy) return;
     busy = true;
     dispatchOnce()
-      .catch((error: Error) => say(`dispatch failed: ${error.message}`))
+      .catch((error: Error) =>
+        emit({ type: 'dispatch', atMs: clock.nowMs(), status: 'FAILED', error: error.message, durationMs: 0 }),
+      )
       .finally(() => {
         busy = false;
       });
@@ -119,6 +147,10 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
 
   return {
     dispatchOnce,
+    ingestMarket,
+    publish: async (topic, payload) => {
+      await mqtt.publishAsync(topic, payload, { qos: 1 });
+    },
     counts,
     async stop() {
       clearInterval(timer);

@@ -1,29 +1,82 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connectAsync } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
-import { handler as healthHandler } from '../../functions/api/health.js';
+import type { Site } from '../../core/model/site.js';
+import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { startGateway } from '../../iot-greengrass/gateway.js';
-import { realTimeClock } from '../devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../devices/fleet.js';
 import { startApiAdapter } from '../local/api-gateway-adapter.js';
-import { ensureTable, localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from '../local/dynamodb-local.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
 import { startControlLoop } from './control-loop.js';
-import type { PlatformOptions } from './options.js';
+import { type RunningCustomers, startSimulatedCustomers } from './customers.js';
+import type { PlatformEvent } from './events.js';
+import { type InjectionRequest, type InjectionResult, inject } from './injections.js';
+import { type DemoTenant, type LocalApi, loadLocalApi } from './local-api.js';
+import { localRoutes } from './local-routes.js';
+import { openMarketFeed } from './market-feed.js';
+import { startMarketReplay } from './market-replay.js';
+import { PlatformObserver } from './observer.js';
+import { DISPATCH_EVERY_SIM_MS, dispatchEveryRealMs, type PlatformOptions } from './options.js';
+import { SimClock } from './sim-clock.js';
 
 export const LOCAL_TABLE_NAME = 'hcp-local';
+/** Virtual GPU nodes carry an HGX board each (sim/devices default). */
+const GPUS_PER_NODE = 8;
+/** Real time between telemetry polls: a chart point every 2 s whatever the speed. */
+const TELEMETRY_POLL_REAL_MS = 2_000;
 
 export interface RunningPlatform {
   readonly endpoints: {
     readonly dynamodb: string;
     readonly mqtt: string;
     readonly api: string;
+    readonly dashboard: string;
     readonly devices: ReadonlyArray<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }>;
   };
+  readonly clock: SimClock;
+  readonly market: string;
+  readonly api: LocalApi['available'];
+  readonly demo: DemoTenant;
+  readonly observer: PlatformObserver;
+  readonly customers?: RunningCustomers;
   /** Runs one dispatch (market ingestion → OptimizeFlow → SwitchFlows) now. */
   dispatchOnce(): Promise<{ status: string }>;
+  inject(request: InjectionRequest): Promise<InjectionResult>;
   stop(): Promise<void>;
+}
+
+/** A line for the console per platform event worth a line (market ticks are not). */
+export function describeEvent(event: PlatformEvent): string | undefined {
+  switch (event.type) {
+    case 'dispatch':
+      return `dispatch at ${new Date(event.atMs).toISOString()}: OptimizeFlow ${event.status}${event.error ? ` (${event.error})` : ''} in ${event.durationMs} ms`;
+    case 'switch':
+      return event.source === 'cloud'
+        ? `switch ${event.siteId}: ${event.outcome}${event.latencyMs !== undefined ? ` in ${event.latencyMs} ms` : ''}${event.detail ? ` (${event.detail})` : ''}`
+        : undefined;
+    case 'injection':
+      return `injected ${event.kind} (${event.detail}) at ${event.siteIds.join(', ')} until ${new Date(event.untilMs).toISOString()}`;
+    case 'market':
+      return undefined;
+  }
+}
+
+/** Each virtual device stands for this many of the site model's units, by group id. */
+function unitsPerDevice(site: Site, fleet: VirtualFleet): Array<[string, number]> {
+  const devices = (groupId: string) => fleet.endpoints.filter((e) => e.groupId === groupId).length;
+  return [
+    ...site.asicGroups.map((g): [string, number] => [g.id, g.unitCount / Math.max(1, devices(g.id))]),
+    ...site.gpuPools.map((p): [string, number] => [p.id, p.count / Math.max(1, devices(p.id) * GPUS_PER_NODE)]),
+  ];
 }
 
 /**
@@ -40,30 +93,45 @@ export async function startPlatform(
     stops.length = 0;
   };
   try {
+    const sites = referenceFleet.sites.slice(0, options.sites);
+    progress('opening the market…');
+    const feed = await openMarketFeed(options, { sites });
+    const clock = new SimClock(feed.startMs, options.speed);
+
     progress('starting DynamoDB Local…');
     const dynamo = await startDynamoDbLocal(options.data ? { dbPath: `${options.data}/dynamodb` } : {});
     stops.push(dynamo.stop);
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     process.env.TABLE_NAME = LOCAL_TABLE_NAME;
+    // The API handlers build their SDK clients from the environment, as in Lambda; DynamoDB Local takes any key.
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
     await ensureTable(localDynamoDbClient(dynamo.endpoint), LOCAL_TABLE_NAME);
 
     progress('starting the MQTT broker (IoT Core stand-in)…');
     const broker = await startMqttBroker();
     stops.push(broker.stop);
 
+    const scale = new Map<string, number>();
     const devices: Array<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }> = [];
     const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
-    const sites = referenceFleet.sites.slice(0, options.sites);
+    let observer: PlatformObserver | undefined;
+    const record = (event: PlatformEvent) => {
+      observer?.record(event);
+      const line = describeEvent(event);
+      if (line) progress(line);
+    };
     for (const site of sites) {
       progress(`starting virtual hardware of ${site.id}…`);
       const fleet: VirtualFleet = await startVirtualFleet({
         asics: options.asicsPerSite,
         gpuNodes: options.gpuNodesPerSite,
         seed: options.seed,
-        clock: realTimeClock,
+        clock,
         site,
       });
       stops.push(fleet.stop);
+      for (const [groupId, units] of unitsPerDevice(site, fleet)) scale.set(groupId, units);
       progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
       const gateway = await startGateway({
         siteId: site.id,
@@ -71,6 +139,24 @@ export async function startPlatform(
         brokerUrl: broker.url,
         devices: fleet.endpoints,
         stateDir: path.join(stateRoot, 'gateways', site.id),
+        clock,
+        config: {
+          // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
+          switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS },
+          telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS },
+        },
+        onSwitch: (cause, accepted, sent) => {
+          if (cause.startsWith('command:')) return; // the SwitchFlow reports those
+          record({
+            type: 'switch',
+            atMs: clock.nowMs(),
+            siteId: site.id,
+            source: 'local',
+            cause,
+            outcome: accepted === sent ? 'executed' : 'failed',
+            ...(accepted === sent ? {} : { detail: `${sent - accepted} of ${sent} devices did not accept` }),
+          });
+        },
       });
       stops.push(gateway.stop);
       const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
@@ -82,28 +168,97 @@ export async function startPlatform(
       });
     }
 
+    progress('starting the observer (dashboard data)…');
+    const activeObserver = new PlatformObserver({
+      sites,
+      unitsPerDevice: scale,
+      simNowMs: () => clock.nowMs(),
+      simMsToRealMs: (simMs) => clock.toRealMs(simMs),
+      telemetryStaleRealMs: 5 * TELEMETRY_POLL_REAL_MS,
+    });
+    observer = activeObserver;
+    const listener = await connectAsync(broker.url, { clientId: 'hcp-observer', reconnectPeriod: 500 });
+    stops.push(() => listener.endAsync(true));
+    listener.on('message', (topic, payload) => activeObserver.handleMessage(topic, payload));
+    await listener.subscribeAsync(PlatformObserver.topics, { qos: 0 });
+
     progress('synthesizing the control flows and starting the local control plane…');
     const control = await startControlLoop({
       dynamoEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
       brokerUrl: broker.url,
       fleet: { sites },
-      seed: options.seed,
-      dispatchEveryMs: options.dispatchSeconds * 1000,
-      onEvent: (line) => progress(line),
+      clock,
+      market: feed,
+      dispatchEveryMs: dispatchEveryRealMs(options),
+      onEvent: record,
     });
     stops.push(control.stop);
 
-    progress('starting the API…');
+    const replay = startMarketReplay({
+      clock,
+      feed,
+      ingest: control.ingestMarket,
+      onEvent: record,
+      onError: (error) => progress(`market replay: ${error.message}`),
+    });
+    stops.push(replay.stop);
+    const injectNow = (request: InjectionRequest) =>
+      inject(request, { clock, feed, replay, sites, publish: control.publish, onEvent: record });
+
+    progress('starting the API and the dashboard…');
+    const localApi = await loadLocalApi(
+      LOCAL_TABLE_NAME,
+      createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    );
+    let apiUrl = '';
     const api = await startApiAdapter({
       port: options.port,
-      routes: [{ method: 'GET', resource: '/v1/health', handler: healthHandler, public: true }],
+      routes: [
+        ...localApi.routes,
+        ...localRoutes({
+          state: () => activeObserver.snapshot(),
+          info: () => ({
+            apiUrl,
+            speed: options.speed,
+            market: feed.description,
+            available: localApi.available,
+            demoApiKey: localApi.demo.apiKey,
+          }),
+          inject: injectNow,
+        }),
+      ],
+      authorizer: localApi.authorizer,
     });
+    apiUrl = api.url;
     stops.push(api.stop);
 
+    let customers: RunningCustomers | undefined;
+    if (localApi.available.workloads && options.workloadsPerHour > 0) {
+      const running = startSimulatedCustomers({
+        apiUrl: api.url,
+        apiKey: localApi.demo.apiKey,
+        clock,
+        workloadsPerHour: options.workloadsPerHour,
+        modelIds: [
+          ...new Set(sites.flatMap((s) => s.gpuPools.flatMap((p) => Object.keys(p.throughputTokensPerSecByModel)))),
+        ],
+        seed: options.seed,
+      });
+      customers = running;
+      stops.push(async () => running.stop());
+    }
+
     return {
-      endpoints: { dynamodb: dynamo.endpoint, mqtt: broker.url, api: api.url, devices },
+      endpoints: { dynamodb: dynamo.endpoint, mqtt: broker.url, api: api.url, dashboard: `${api.url}/`, devices },
+      clock,
+      market: feed.description,
+      api: localApi.available,
+      demo: localApi.demo,
+      observer: activeObserver,
+      ...(customers ? { customers } : {}),
       dispatchOnce: control.dispatchOnce,
+      inject: injectNow,
       stop: stopAll,
     };
   } catch (error) {

@@ -1,0 +1,266 @@
+// Operations view: polls the observer's JSON (/local/state) and draws the fleet or one site.
+/* global HcpCharts */
+(() => {
+  const POLL_MS = 1000;
+  const $ = (selector) => document.querySelector(selector);
+  const el = (tag, attrs = {}, text = '') => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    node.textContent = text;
+    return node;
+  };
+  const { css } = HcpCharts;
+  const fmt = {
+    mw: (kw) => (kw == null ? '–' : `${(kw / 1000).toFixed(2)} MW`),
+    usd: (v) => (v == null ? '–' : `$${Math.round(v).toLocaleString('en-US')}`),
+    price: (v) => (v == null ? '–' : `$${v.toFixed(2)}/MWh`),
+    time: (iso) => iso.slice(5, 16).replace('T', ' '),
+  };
+  const toS = (ms) => ms / 1000;
+  const mw = (column) => column.map((v) => (v == null ? null : v / 1000));
+
+  let scope = 'fleet';
+  let latest;
+
+  // ---- tabs ----
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    tab.addEventListener('click', () => {
+      for (const t of document.querySelectorAll('[role="tab"]')) t.setAttribute('aria-selected', String(t === tab));
+      $('#view-ops').hidden = tab.dataset.view !== 'ops';
+      $('#view-customer').hidden = tab.dataset.view !== 'customer';
+      window.dispatchEvent(new Event('resize'));
+    });
+  }
+
+  // ---- charts ----
+  const charts = {
+    power: HcpCharts.create(
+      $('#chart-power'),
+      [
+        { label: 'ASIC', color: css('--asic'), fill: 'rgba(242,169,59,0.35)' },
+        { label: 'ASIC+GPU', color: css('--gpu'), fill: 'rgba(79,179,255,0.25)' },
+        { label: '+curtailed', color: css('--curtailed'), fill: 'rgba(139,152,165,0.15)', dash: [4, 4] },
+        { label: 'plan', color: '#c792ea', dash: [2, 3] },
+        { label: 'cap', color: css('--bad') },
+      ],
+      { format: (v) => `${v} MW` },
+    ),
+    price: HcpCharts.create($('#chart-price'), [{ label: 'price $/MWh', color: '#ffd866' }], {
+      format: (v) => `$${v}`,
+    }),
+    money: HcpCharts.create(
+      $('#chart-money'),
+      [
+        { label: 'mining', color: css('--asic') },
+        { label: 'inference (at GPU spot)', color: css('--gpu') },
+        { label: 'energy cost', color: css('--bad') },
+      ],
+      { format: (v) => `$${Math.round(v)}` },
+    ),
+    market: HcpCharts.create(
+      $('#chart-market'),
+      [
+        { label: 'hashprice ×1000 $/TH/day', color: css('--asic') },
+        { label: 'GPU utilisation %', color: css('--gpu') },
+      ],
+      {},
+    ),
+  };
+
+  function cumulative(series) {
+    const asic = series.asicKw.map((v) => (v == null ? null : v / 1000));
+    const both = series.asicKw.map((v, i) => (v == null ? null : (v + (series.gpuKw[i] ?? 0)) / 1000));
+    const all = both.map((v, i) => (v == null ? null : v + (series.curtailedKw[i] ?? 0) / 1000));
+    return [asic, both, all];
+  }
+
+  function injectionWindows(state, siteId) {
+    return state.injections
+      .filter((i) => siteId === 'fleet' || i.siteIds.includes(siteId))
+      .map((i) => ({ fromS: toS(Date.parse(i.from)), untilS: toS(Date.parse(i.until)), label: i.detail }));
+  }
+
+  function drawCharts(state) {
+    const site = state.sites.find((s) => s.id === scope);
+    const series = site ? site.series : state.fleet.series;
+    const t = series.t.map(toS);
+    charts.power.update([t, ...cumulative(series), mw(series.planKw), mw(series.capKw)]);
+    const windows = injectionWindows(state, scope);
+    const ladder = (site ? site.ladder : state.sites.flatMap((s) => s.ladder)).filter((r) => r.kind === 'asic');
+    const rungs = [...new Map(ladder.map((r) => [r.stopAbovePriceUsdPerMwh.toFixed(0), r])).values()].map((r) => ({
+      value: r.stopAbovePriceUsdPerMwh,
+      label: `${r.groupId} breakeven $${r.stopAbovePriceUsdPerMwh.toFixed(0)}`,
+      color: 'rgba(242,169,59,0.8)',
+    }));
+    charts.price.update([t, series.priceUsdPerMwh], { windows, lines: rungs });
+    charts.money.update([t, series.miningUsd, series.inferenceUsd, series.energyCostUsd], { windows });
+    const m = state.market.series;
+    const mt = m.t.map(toS);
+    // The market and the telemetry come at different instants: the GPU line is put on the market's time axis.
+    const util = mt.map((s) => nearest(t, series.gpuUtilizationPct, s));
+    charts.market.update([mt, m.hashpriceUsdPerThDay.map((v) => (v == null ? null : v * 1000)), util]);
+  }
+
+  function nearest(times, values, at) {
+    let best = null;
+    for (let i = 0; i < times.length && times[i] <= at; i++) best = values[i];
+    return best;
+  }
+
+  // ---- panels ----
+  function drawScopes(state) {
+    const box = $('#scopes');
+    const ids = ['fleet', ...state.sites.map((s) => s.id)];
+    if (box.childElementCount !== ids.length) {
+      box.replaceChildren(
+        ...ids.map((id) => {
+          const b = el('button', { type: 'button', 'data-scope': id }, id === 'fleet' ? 'Fleet' : id);
+          b.addEventListener('click', () => {
+            scope = id;
+            render(latest);
+          });
+          return b;
+        }),
+      );
+      const select = $('#inject-site');
+      for (const s of state.sites) select.append(el('option', { value: s.id }, s.id));
+    }
+    for (const b of box.children) b.setAttribute('aria-pressed', String(b.dataset.scope === scope));
+  }
+
+  function kpi(label, value) {
+    const box = el('div', { class: 'kpi' });
+    box.append(el('div', { class: 'label' }, label), el('div', { class: 'value' }, value));
+    return box;
+  }
+
+  function drawKpis(state) {
+    const sites = scope === 'fleet' ? state.sites : state.sites.filter((s) => s.id === scope);
+    const sum = (pick) => sites.reduce((t, s) => t + (pick(s) ?? 0), 0);
+    const money = (key) => sum((s) => s.money[key]);
+    const prices = sites.map((s) => s.priceUsdPerMwh).filter((p) => p != null);
+    const hashprice = state.market.latest?.hashprice.hashpriceUsdPerThDay;
+    const net = money('miningUsd') + money('inferenceUsd') - money('energyCostUsd');
+    $('#kpis').replaceChildren(
+      kpi('ASIC', fmt.mw(sum((s) => s.power?.asicKw))),
+      kpi('GPU', fmt.mw(sum((s) => s.power?.gpuKw))),
+      kpi('Curtailed', fmt.mw(sum((s) => s.power?.curtailedKw))),
+      kpi('Plan', fmt.mw(sum((s) => s.plannedKw))),
+      kpi('Site cap', fmt.mw(sum((s) => s.capKw))),
+      kpi('Price', prices.length ? fmt.price(Math.max(...prices)) : '–'),
+      kpi('Hashprice', hashprice == null ? '–' : `$${hashprice.toFixed(4)}/TH/day`),
+      kpi('Mining revenue', fmt.usd(money('miningUsd'))),
+      kpi('Inference (GPU spot)', fmt.usd(money('inferenceUsd'))),
+      kpi('Energy cost', fmt.usd(money('energyCostUsd'))),
+      kpi('Net', fmt.usd(net)),
+    );
+    $('#mode').textContent = sites
+      .map((s) => `${s.id}: ${s.mode ?? '–'}${s.heldGroups.length ? `, held ${s.heldGroups.join(' ')}` : ''}`)
+      .join(' · ');
+  }
+
+  function drawAlerts(state) {
+    const alerts = state.alerts.filter((a) => scope === 'fleet' || a.siteId === scope);
+    $('#alerts').replaceChildren(
+      ...alerts.map((a) => el('div', { class: 'alert' }, `${a.siteId} · ${a.kind}: ${a.message}`)),
+    );
+  }
+
+  function drawLists(state) {
+    const rows = state.switches
+      .filter((s) => scope === 'fleet' || s.siteId === scope)
+      .slice(0, 40)
+      .map((s) => {
+        const tr = el('tr');
+        const bad = s.outcome !== 'executed';
+        tr.append(
+          el('td', {}, fmt.time(s.at)),
+          el('td', {}, s.siteId),
+          el('td', {}, s.source),
+          el('td', {}, s.cause),
+          el('td', { class: bad ? 'bad' : 'ok' }, s.outcome),
+          el('td', {}, s.latencyMs == null ? '–' : `${s.latencyMs} ms`),
+        );
+        return tr;
+      });
+    $('#switches tbody').replaceChildren(...rows);
+    $('#injections').replaceChildren(
+      ...state.injections.map((i) =>
+        el('li', {}, `${fmt.time(i.from)} → ${fmt.time(i.until)} ${i.kind}: ${i.detail} @ ${i.siteIds.join(', ')}`),
+      ),
+    );
+    $('#dispatches').replaceChildren(
+      ...state.dispatches.recent.map((d) =>
+        el(
+          'li',
+          {},
+          `${fmt.time(d.at)} OptimizeFlow ${d.status} in ${d.durationMs} ms${d.error ? ` (${d.error})` : ''}`,
+        ),
+      ),
+    );
+    const sites = scope === 'fleet' ? state.sites : state.sites.filter((s) => s.id === scope);
+    const utils = sites.map((s) => s.power?.gpuUtilizationPct).filter((u) => u != null);
+    const facts = [
+      ['GPU utilisation', utils.length ? `${(utils.reduce((a, b) => a + b, 0) / utils.length).toFixed(1)} %` : '–'],
+      ['Busy GPUs', Math.round(sites.reduce((t, s) => t + (s.power?.busyGpus ?? 0), 0)).toString()],
+      ['Queue depth', `${state.workloads.queueDepth} (not wired)`],
+      ['Preemptions', `${state.workloads.preemptions} (not wired)`],
+    ];
+    $('#gpu-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+    $('#gpu-facts').title = state.workloads.note;
+  }
+
+  function render(state) {
+    if (!state) return;
+    $('#sim-now').textContent = `${state.simNow.slice(0, 16).replace('T', ' ')} UTC (sim)`;
+    drawScopes(state);
+    drawKpis(state);
+    drawAlerts(state);
+    drawCharts(state);
+    drawLists(state);
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch('/local/state', { cache: 'no-store' });
+      latest = await response.json();
+      render(latest);
+      document.body.dataset.ready = 'true';
+    } catch (error) {
+      $('#alerts').replaceChildren(el('div', { class: 'alert' }, `platform unreachable: ${error.message}`));
+    } finally {
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  // ---- injection ----
+  const form = $('#inject-form');
+  const syncKind = () => {
+    form.querySelector('.price-only').hidden = form.kind.value !== 'price-spike';
+  };
+  form.kind.addEventListener('change', syncKind);
+  syncKind();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { kind: form.kind.value, durationMinutes: Number(form.durationMinutes.value) };
+    if (body.kind === 'price-spike') body.priceUsdPerMwh = Number(form.priceUsdPerMwh.value);
+    if (form.site.value) body.siteIds = [form.site.value];
+    const response = await fetch('/local/inject', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await response.json();
+    $('#inject-result').textContent = response.ok
+      ? `injected until ${json.until.slice(11, 16)} (sim) at ${json.siteIds.join(', ')}`
+      : `refused: ${json.error.message}`;
+  });
+
+  fetch('/local/info')
+    .then((r) => r.json())
+    .then((info) => {
+      $('#speed').textContent = `${info.speed}× · ${info.market}`;
+    })
+    .catch(() => {});
+  poll();
+})();

@@ -1,0 +1,91 @@
+// Thin wrapper over uPlot: one time chart per container, resized with it, with two overlays drawn on the canvas:
+// shaded windows (injected events) and horizontal reference lines (breakeven rungs, the site cap).
+/* global uPlot */
+window.HcpCharts = (() => {
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+  function drawOverlays(u, overlays) {
+    const { ctx } = u;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    for (const w of overlays.windows) {
+      const x0 = Math.max(left, u.valToPos(w.fromS, 'x', true));
+      const x1 = Math.min(left + width, u.valToPos(w.untilS, 'x', true));
+      if (x1 <= x0) continue;
+      ctx.fillStyle = 'rgba(255, 107, 107, 0.18)';
+      ctx.fillRect(x0, top, x1 - x0, height);
+      ctx.fillStyle = 'rgba(255, 107, 107, 0.9)';
+      ctx.font = `${11 * devicePixelRatio}px system-ui`;
+      ctx.fillText(w.label, x0 + 4, top + 14 * devicePixelRatio);
+    }
+    for (const line of overlays.lines) {
+      const y = u.valToPos(line.value, 'y', true);
+      if (y < top || y > top + height) continue;
+      ctx.strokeStyle = line.color;
+      ctx.setLineDash([6, 4]);
+      ctx.lineWidth = devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = line.color;
+      ctx.font = `${10 * devicePixelRatio}px system-ui`;
+      ctx.fillText(line.label, left + 4, y - 3 * devicePixelRatio);
+    }
+    ctx.restore();
+  }
+
+  /** series: [{ label, color, fill? }]; returns { update(columns, overlays) } where columns[0] is time in seconds. */
+  function create(container, series, options = {}) {
+    const overlays = { windows: [], lines: [] };
+    const size = () => ({
+      width: Math.max(260, container.clientWidth),
+      height: container.clientWidth < 500 ? 200 : 240,
+    });
+    const axisColor = css('--muted');
+    const grid = { stroke: css('--line'), width: 1 };
+    const plot = new uPlot(
+      {
+        ...size(),
+        scales: { x: { time: true }, y: options.yRange ? { range: options.yRange } : {} },
+        axes: [
+          { stroke: axisColor, grid },
+          { stroke: axisColor, grid, size: 60, values: (_u, ticks) => ticks.map(options.format ?? String) },
+        ],
+        series: [
+          {},
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 2,
+            ...(s.fill ? { fill: s.fill } : {}),
+            ...(s.dash ? { dash: s.dash } : {}),
+            spanGaps: false,
+          })),
+        ],
+        legend: { live: false },
+        hooks: { draw: [(u) => drawOverlays(u, overlays)] },
+      },
+      [[], ...series.map(() => [])],
+      container,
+    );
+    new ResizeObserver(() => plot.setSize(size())).observe(container);
+    return {
+      update(columns, next = {}) {
+        overlays.windows = next.windows ?? [];
+        overlays.lines = next.lines ?? [];
+        plot.setData(columns);
+        const values = columns
+          .slice(1)
+          .flat()
+          .filter((v) => v != null);
+        container.dataset.points = String(columns[0].length);
+        container.dataset.max = values.length ? String(Math.max(...values)) : '';
+        container.dataset.windows = String(overlays.windows.length);
+      },
+    };
+  }
+
+  return { create, css };
+})();

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { ERCOT_SHARED_PRICE_COLUMNS } from '../../core/market-data/series.js';
+import type { MarketSnapshot } from '../../core/model/market.js';
+import type { Fleet } from '../../core/model/site.js';
+import { CsvMarketSource } from '../../functions/market/adapters/csv-source.js';
+import { SyntheticMarketSource } from '../../functions/market/adapters/synthetic-source.js';
+import type { MarketDataSource } from '../../functions/market/ports.js';
+import { readPriceFile } from '../data/market-files.js';
+import { loadCalibration } from '../synthetic/calibration-file.js';
+import { loadScenario } from '../synthetic/scenario-files.js';
+import { DEFAULT_SCENARIO, type PlatformOptions } from './options.js';
+
+/** An injected price: every node (or the listed ones) clears at this price from `fromMs` until `untilMs` (sim time). */
+export interface PriceOverride {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly priceUsdPerMwh: number;
+  readonly nodes?: readonly string[];
+}
+
+/** The CSVs carry no GPU market: the scenario default H100 spot rate stands in (core/synthetic/scenario.ts). */
+const REAL_FILES_GPU_SPOT_USD_PER_GPU_HOUR = 2.1;
+/** The shared real-time file is 15-minute settlement intervals. */
+const REAL_FILES_STEP_MINUTES = 15;
+
+/**
+ * The market the local platform replays: a source (synthetic scenario or real files) clamped to its time range, with
+ * injected price overrides on top. Dispatch ingestion and the replay read this one feed, so a spike is seen by the
+ * gateways, the optimizer and the dashboard alike.
+ */
+export class MarketFeed implements MarketDataSource {
+  readonly name: string;
+  private overrides: PriceOverride[] = [];
+
+  constructor(
+    private readonly inner: MarketDataSource,
+    /** Simulated time range the source covers: [startMs, endMs). */
+    readonly startMs: number,
+    readonly endMs: number,
+    /** What the feed is, for the banner: `scenario baseline-week` or the file names. */
+    readonly description: string,
+  ) {
+    this.name = inner.name;
+  }
+
+  /** The snapshot in force at `atMs`; past the end the last interval holds (`ended` says so). */
+  async snapshotAt(atMs: number): Promise<MarketSnapshot> {
+    const snapshot = await this.inner.snapshotAt(Math.min(Math.max(atMs, this.startMs), this.endMs - 1));
+    const active = this.overrides.filter((o) => o.fromMs <= atMs && atMs < o.untilMs);
+    if (active.length === 0) return snapshot;
+    return {
+      ...snapshot,
+      prices: snapshot.prices.map((price) => {
+        const override = active.findLast((o) => !o.nodes || o.nodes.includes(price.node));
+        return override ? { ...price, realTimeUsdPerMwh: override.priceUsdPerMwh } : price;
+      }),
+    };
+  }
+
+  ended(atMs: number): boolean {
+    return atMs >= this.endMs;
+  }
+
+  addOverride(override: PriceOverride): void {
+    this.overrides = [...this.overrides, override];
+  }
+
+  /** Overrides still in force or to come at `atMs`. */
+  activeOverrides(atMs: number): readonly PriceOverride[] {
+    this.overrides = this.overrides.filter((o) => o.untilMs > atMs);
+    return this.overrides;
+  }
+
+  /** The next instant after `atMs` at which the price may change: an interval boundary or an override's edge. */
+  nextChangeAfterMs(atMs: number, stepMinutes: number): number {
+    const stepMs = stepMinutes * 60_000;
+    const boundary = Math.floor(atMs / stepMs) * stepMs + stepMs;
+    const edges = this.activeOverrides(atMs)
+      .flatMap((o) => [o.fromMs, o.untilMs])
+      .filter((edge) => edge > atMs);
+    return Math.min(boundary, ...edges);
+  }
+}
+
+/** The market of `npm start`: the real files when `--prices`/`--hashprice` are given, else a synthetic scenario. */
+export async function openMarketFeed(
+  options: Pick<PlatformOptions, 'scenario' | 'prices' | 'hashprice' | 'seed'>,
+  fleet: Fleet,
+): Promise<MarketFeed> {
+  if (options.prices && options.hashprice) return openRealFiles(options.prices, options.hashprice, fleet);
+  const scenario = loadScenario(options.scenario ?? DEFAULT_SCENARIO);
+  const startMs = Date.parse(scenario.start);
+  const source = new SyntheticMarketSource({ calibration: loadCalibration(), scenario, fleet, seed: options.seed });
+  return new MarketFeed(source, startMs, startMs + scenario.days * 86_400_000, `scenario ${scenario.name}`);
+}
+
+/** The shared price file is one settlement point (HB_SOUTH): every site's node replays it. */
+async function openRealFiles(pricesFile: string, hashpriceFile: string, fleet: Fleet): Promise<MarketFeed> {
+  const series = readPriceFile(pricesFile, REAL_FILES_STEP_MINUTES).rtUsdPerMwh;
+  const nodes = [...new Set(fleet.sites.map((s) => s.marketNode))];
+  const source = new CsvMarketSource({
+    reader: { readText: async (file) => readFileSync(file, 'utf8') },
+    priceKeys: Object.fromEntries(nodes.map((node) => [node, pricesFile])),
+    hashpriceKey: hashpriceFile,
+    gpuSpotUsdPerGpuHour: REAL_FILES_GPU_SPOT_USD_PER_GPU_HOUR,
+    priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
+    stepMinutes: REAL_FILES_STEP_MINUTES,
+  });
+  const endMs = series.startMs + series.values.length * series.stepMinutes * 60_000;
+  return new MarketFeed(source, series.startMs, endMs, `real files ${pricesFile} + ${hashpriceFile}`);
+}
