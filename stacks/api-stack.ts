@@ -1,24 +1,49 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { HcpFunction } from './constructs/hcp-function.js';
+import type { ApiRoute } from '../functions/api/route.js';
+import { API_ROUTES } from '../functions/api/routes.js';
+import { ApiAuthorizer } from './constructs/api-authorizer.js';
+import { ApiRoutes } from './constructs/api-routes.js';
+import { ApiUsagePlans } from './constructs/api-usage-plans.js';
+import { HcpUserPool } from './constructs/cognito-user-pool.js';
 import { acknowledge } from './constructs/nag.js';
 import { WebAcl } from './constructs/web-acl.js';
 
 export interface ApiStackProps extends StackProps {
   readonly table: ITable;
+  /** @default API_ROUTES, the whole route table */
+  readonly routes?: readonly ApiRoute[];
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
 export const API_STAGE_NAME = 'live';
 
-/** The customer and operator REST API: API Gateway with access logs, tracing, request validation and WAF. */
+/** Gateway-generated errors (authorizer refusals, validation, throttling) in the API's own error shape. */
+const GATEWAY_ERRORS: [apigw.ResponseType, string][] = [
+  [apigw.ResponseType.BAD_REQUEST_BODY, 'validation-failed'],
+  [apigw.ResponseType.BAD_REQUEST_PARAMETERS, 'validation-failed'],
+  [apigw.ResponseType.UNAUTHORIZED, 'unauthorized'],
+  [apigw.ResponseType.ACCESS_DENIED, 'forbidden'],
+  [apigw.ResponseType.THROTTLED, 'throttled'],
+  [apigw.ResponseType.QUOTA_EXCEEDED, 'quota-exceeded'],
+  [apigw.ResponseType.DEFAULT_4XX, 'client-error'],
+  [apigw.ResponseType.DEFAULT_5XX, 'gateway-error'],
+];
+
+/**
+ * The customer, admin and operator REST API: every route of the route table with its Lambda, the REQUEST
+ * authorizer (API keys and Cognito JWTs), the Cognito user pool, usage plans per tenant, request validation,
+ * access logs, tracing and WAF.
+ */
 export class ApiStack extends Stack {
   readonly restApi: apigw.RestApi;
   readonly functions: IFunction[] = [];
+  readonly routes: ApiRoutes;
+  readonly users: HcpUserPool;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -26,6 +51,8 @@ export class ApiStack extends Stack {
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       description: 'HCP customer and operator API',
       cloudWatchRole: true,
+      // Each tenant's usage-plan key comes from the authorizer, never from the client.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       deployOptions: {
         stageName: API_STAGE_NAME,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -34,7 +61,7 @@ export class ApiStack extends Stack {
         loggingLevel: apigw.MethodLoggingLevel.INFO,
         dataTraceEnabled: false,
         metricsEnabled: true,
-        // Account-wide ceiling; per-tenant quotas come from usage plans.
+        // Account-wide ceiling; per-tenant limits come from usage plans.
         throttlingRateLimit: 500,
         throttlingBurstLimit: 1000,
       },
@@ -46,18 +73,33 @@ export class ApiStack extends Stack {
       'API Gateway’s account-level CloudWatch role needs exactly this AWS-maintained policy to write execution logs.',
     );
     new WebAcl(this, 'Waf', { stage: this.restApi.deploymentStage });
+    for (const [type, code] of GATEWAY_ERRORS) {
+      this.restApi.addGatewayResponse(`Error${type.responseType}`, {
+        type,
+        templates: {
+          'application/json':
+            `{"error":{"code":"${code}","message":$context.error.messageString,` +
+            '"detail":"$util.escapeJavaScript($context.error.validationErrorString)","requestId":"$context.requestId"}}',
+        },
+      });
+    }
 
-    const v1 = this.restApi.root.addResource('v1');
-    const health = new HcpFunction(this, 'Health', { entry: 'functions/api/health.ts', serviceName: 'hcp-api' });
-    this.functions.push(health.fn);
-    const healthMethod = v1.addResource('health').addMethod('GET', new apigw.LambdaIntegration(health.fn), {
-      requestValidator: new apigw.RequestValidator(this, 'ParamsValidator', {
-        restApi: this.restApi,
-        validateRequestParameters: true,
-        validateRequestBody: true,
-      }),
+    this.users = new HcpUserPool(this, 'Users');
+    const authorizer = new ApiAuthorizer(this, 'Auth', {
+      table: props.table,
+      userPool: this.users.userPool,
+      userPoolClient: this.users.client,
     });
-    acknowledge(healthMethod, 'AwsSolutions-APIG4', 'The health check is public by design: it reads no data.');
-    acknowledge(healthMethod, 'AwsSolutions-COG4', 'The health check is public by design: it reads no data.');
+    this.routes = new ApiRoutes(this, 'Routes', {
+      restApi: this.restApi,
+      routes: props.routes ?? API_ROUTES,
+      table: props.table,
+      authorizer: authorizer.authorizer,
+    });
+    new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });
+    this.functions.push(authorizer.fn.fn, ...[...this.routes.functions.values()].map((f) => f.fn));
+
+    new CfnOutput(this, 'UserPoolId', { value: this.users.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.users.client.userPoolClientId });
   }
 }

@@ -53,16 +53,46 @@ function relink(value: unknown): unknown {
   );
 }
 
-function parameters(collector: SchemaCollector, location: 'path' | 'query' | 'header', schema: z.ZodType | undefined) {
-  if (!schema) return [];
-  const object = collector.convert(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: location,
-    required: location === 'path' || (object.required ?? []).includes(name),
-    ...(typeof property.description === 'string' ? { description: property.description } : {}),
-    schema: property,
-  }));
+export interface RouteParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header';
+  readonly required: boolean;
+  readonly schema: JsonSchema;
+}
+
+/** A route's path, query and header parameters, as OpenAPI lists them and API Gateway validates their presence. */
+export function routeParameters(route: ApiRoute, collector = new SchemaCollector()): RouteParameter[] {
+  const locations = [
+    ['path', route.request?.path],
+    ['query', route.request?.query],
+    ['header', route.request?.headers],
+  ] as const;
+  return locations.flatMap(([location, schema]) => {
+    if (!schema) return [];
+    const object = collector.convert(schema, 'input') as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
+    return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: location,
+      required: location === 'path' || (object.required ?? []).includes(name),
+      schema: property,
+    }));
+  });
+}
+
+/**
+ * A request body schema as JSON Schema draft 4, self-contained (no references), for an API Gateway model: the
+ * gateway refuses a malformed body before a Lambda runs, with the same rules the handler applies.
+ */
+export function draft4BodySchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, {
+    target: 'draft-04',
+    io: 'input',
+    unrepresentable: 'any',
+    metadata: z.registry(),
+  }) as JsonSchema;
 }
 
 function operation(collector: SchemaCollector, route: ApiRoute) {
@@ -84,11 +114,10 @@ function operation(collector: SchemaCollector, route: ApiRoute) {
     tags: [...route.tags],
     'x-hcp-roles': route.roles === 'public' ? [] : [...route.roles],
     security: route.roles === 'public' ? [] : [{ apiKey: [] }, { bearerJwt: [] }],
-    parameters: [
-      ...parameters(collector, 'path', request?.path),
-      ...parameters(collector, 'query', request?.query),
-      ...parameters(collector, 'header', request?.headers),
-    ],
+    parameters: routeParameters(route, collector).map((p) => ({
+      ...p,
+      ...(typeof p.schema.description === 'string' ? { description: p.schema.description } : {}),
+    })),
     ...(request?.body
       ? {
           requestBody: {

@@ -1,0 +1,118 @@
+import { Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
+import type { ApiRoute } from '../../functions/api/route.js';
+import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
+import { HcpFunction } from './hcp-function.js';
+import { acknowledge } from './nag.js';
+import { TABLE_ITEM_ACTIONS } from './table-access.js';
+
+export interface ApiRoutesProps {
+  readonly restApi: apigw.RestApi;
+  readonly routes: readonly ApiRoute[];
+  readonly table: ITable;
+  readonly authorizer: apigw.IAuthorizer;
+  /** @default 'hcp-api' */
+  readonly serviceName?: string;
+}
+
+/** Reads for GET routes; the item actions (transactions included) for the rest. */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+
+const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+
+/**
+ * Every route of the route table as an API Gateway method with its own Lambda (built from the route's `entry`):
+ * the authorizer on every non-public method, a usage-plan key required (per-tenant throttling), required parameters
+ * and the JSON body validated by the gateway against the same zod schemas the handler uses, and table access cut to
+ * what the route's method needs (the gsi1 index by name, no wildcard).
+ */
+export class ApiRoutes extends Construct {
+  readonly functions = new Map<string, HcpFunction>();
+  readonly methods = new Map<string, apigw.Method>();
+
+  constructor(scope: Construct, id: string, props: ApiRoutesProps) {
+    super(scope, id);
+    const validator = new apigw.RequestValidator(this, 'Validator', {
+      restApi: props.restApi,
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    for (const route of props.routes) {
+      const fn = new HcpFunction(this, pascal(route.operationId), {
+        entry: route.entry,
+        serviceName: props.serviceName ?? 'hcp-api',
+      });
+      if (route.roles !== 'public') grantTable(fn, props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      const method = props.restApi.root
+        .resourceForPath(route.resource)
+        .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {
+          operationName: route.operationId,
+          requestValidator: validator,
+          requestParameters: Object.fromEntries(
+            routeParameters(route).map((p) => [
+              `method.request.${p.in === 'query' ? 'querystring' : p.in}.${p.name}`,
+              p.required,
+            ]),
+          ),
+          ...(route.request?.body
+            ? { requestModels: { 'application/json': this.bodyModel(props.restApi, route) } }
+            : {}),
+          ...(route.roles === 'public'
+            ? { authorizationType: apigw.AuthorizationType.NONE }
+            : { authorizer: props.authorizer, apiKeyRequired: true }),
+        });
+      acknowledgeAuthorization(method, route);
+      this.functions.set(route.operationId, fn);
+      this.methods.set(route.operationId, method);
+    }
+  }
+
+  private bodyModel(restApi: apigw.RestApi, route: ApiRoute): apigw.Model {
+    return restApi.addModel(`${pascal(route.operationId)}Body`, {
+      contentType: 'application/json',
+      modelName: `${pascal(route.operationId)}Body`,
+      schema: draft4BodySchema(route.request!.body!) as apigw.JsonSchema,
+    });
+  }
+}
+
+function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'): void {
+  const actions = access === 'read' ? READ_ACTIONS : [...TABLE_ITEM_ACTIONS];
+  fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [
+        Stack.of(fn).formatArn({
+          service: 'dynamodb',
+          resource: 'table',
+          resourceName: `${table.tableName}/index/${TABLE_KEYS.gsi1.name}`,
+        }),
+      ],
+    }),
+  );
+  if (table.encryptionKey) {
+    const kms = access === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions: kms, resources: [table.encryptionKey.keyArn] }));
+  }
+  fn.fn.addEnvironment('TABLE_NAME', table.tableName);
+}
+
+function acknowledgeAuthorization(method: apigw.Method, route: ApiRoute): void {
+  if (route.roles === 'public') {
+    const reason = `${route.resource} is public by design: it reads no tenant data.`;
+    acknowledge(method, 'AwsSolutions-APIG4', reason);
+    acknowledge(method, 'AwsSolutions-COG4', reason);
+    return;
+  }
+  acknowledge(
+    method,
+    'AwsSolutions-COG4',
+    'The Lambda REQUEST authorizer verifies Cognito ID tokens itself (aws-jwt-verify) and also accepts hashed API ' +
+      'keys for machines, which a Cognito user pool authorizer cannot.',
+  );
+}
