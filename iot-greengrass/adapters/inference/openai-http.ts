@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { toFieldIssues } from '../../../core/support/validation.js';
+import type { InferenceOutcome, InferencePort, InferenceRequest } from './port.js';
+
+/**
+ * An OpenAI-compatible server as vLLM and TGI serve it: `POST /v1/completions` (`{model, prompt, max_tokens}`) or
+ * `POST /v1/chat/completions` (`{model, messages, max_tokens}`), non-streaming. A preempted request is aborted; these
+ * servers keep nothing of it, so the next attempt restarts (`checkpoints: false`).
+ */
+export interface OpenAiHttpOptions {
+  /** @default 'completions' */
+  readonly api?: 'completions' | 'chat';
+  /** The longest a job may take before it counts as failed. @default 3_600_000 */
+  readonly timeoutMs?: number;
+}
+
+const usageSchema = z.object({
+  prompt_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().int().nonnegative(),
+});
+const completionSchema = z.object({
+  choices: z.array(z.object({ text: z.string() })).min(1),
+  usage: usageSchema,
+});
+const chatSchema = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
+  usage: usageSchema,
+});
+
+function body(request: InferenceRequest, api: 'completions' | 'chat'): Record<string, unknown> {
+  const common = { model: request.modelId, max_tokens: request.maxTokens, stream: false };
+  return api === 'chat'
+    ? { ...common, messages: [{ role: 'user', content: request.prompt }] }
+    : { ...common, prompt: request.prompt };
+}
+
+async function readError(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } };
+    return parsed.error?.message ?? text.slice(0, 300);
+  } catch {
+    return text.slice(0, 300);
+  }
+}
+
+export function openAiHttpInference(options: OpenAiHttpOptions = {}): InferencePort {
+  const api = options.api ?? 'completions';
+  const schema = api === 'chat' ? chatSchema : completionSchema;
+  const path = api === 'chat' ? '/v1/chat/completions' : '/v1/completions';
+  return {
+    checkpoints: false,
+    async complete(request): Promise<InferenceOutcome> {
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs ?? 3_600_000)]);
+      let response: Response;
+      try {
+        response = await fetch(`${request.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body(request, api)),
+          signal,
+        });
+      } catch (error) {
+        if (request.signal.aborted) return { ok: false, failure: { kind: 'aborted', checkpointOutputTokens: 0 } };
+        return { ok: false, failure: { kind: 'unreachable', detail: String(error) } };
+      }
+      if (!response.ok) {
+        return {
+          ok: false,
+          failure: { kind: 'server-error', status: response.status, detail: await readError(response) },
+        };
+      }
+      let json: unknown;
+      try {
+        json = await response.json();
+      } catch {
+        if (request.signal.aborted) return { ok: false, failure: { kind: 'aborted', checkpointOutputTokens: 0 } };
+        return { ok: false, failure: { kind: 'malformed-completion', detail: 'body is not JSON' } };
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        const detail = toFieldIssues(parsed.error)
+          .map((i) => `${i.field}: ${i.message}`)
+          .join('; ');
+        return { ok: false, failure: { kind: 'malformed-completion', detail } };
+      }
+      const { usage } = parsed.data;
+      return { ok: true, value: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } };
+    },
+  };
+}
