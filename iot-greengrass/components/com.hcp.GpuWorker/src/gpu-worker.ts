@@ -180,9 +180,16 @@ export class GpuWorker {
       gpusServingByPool: capacity.gpusServingByPool,
       emergency: capacity.emergency,
     });
+    // An emergency also stops the guaranteed work left draining on nodes an earlier shrink vacated.
+    const draining = capacity.emergency
+      ? [...this.running.values()].filter((r) => this.vacated.has(r.node.nodeId)).map((r) => r.job.jobId)
+      : [];
     for (const nodeId of plan.vacateNodeIds) this.vacated.add(nodeId);
     const reason: PreemptionReason = capacity.emergency ? 'grid-emergency' : 'capacity';
-    const stopped = plan.preempt.map((p) => this.running.get(p.jobId)!);
+    const stopped = [...plan.preempt.map((p) => p.jobId), ...draining]
+      .map((jobId) => this.running.get(jobId)!)
+      // Stable: flex before guaranteed, the plan's order within each.
+      .sort((a, b) => tierRank(b.job) - tierRank(a.job));
     for (const run of stopped) {
       run.preemption = reason;
       run.abort.abort();
