@@ -36,10 +36,11 @@
   const charts = {
     power: HcpCharts.create(
       $('#chart-power'),
+      // Stacked by hand, the tallest first so each fill is drawn over the one beneath it.
       [
-        { label: 'ASIC', color: css('--asic'), fill: 'rgba(242,169,59,0.35)' },
-        { label: 'ASIC+GPU', color: css('--gpu'), fill: 'rgba(79,179,255,0.25)' },
         { label: '+curtailed', color: css('--curtailed'), fill: 'rgba(139,152,165,0.15)', dash: [4, 4] },
+        { label: '+GPU', color: css('--gpu'), fill: 'rgba(79,179,255,0.45)' },
+        { label: 'ASIC', color: css('--asic'), fill: 'rgba(242,169,59,0.55)' },
         { label: 'plan', color: '#c792ea', dash: [2, 3] },
         { label: 'cap', color: css('--bad') },
       ],
@@ -71,7 +72,7 @@
     const asic = series.asicKw.map((v) => (v == null ? null : v / 1000));
     const both = series.asicKw.map((v, i) => (v == null ? null : (v + (series.gpuKw[i] ?? 0)) / 1000));
     const all = both.map((v, i) => (v == null ? null : v + (series.curtailedKw[i] ?? 0) / 1000));
-    return [asic, both, all];
+    return [all, both, asic];
   }
 
   function injectionWindows(state, siteId) {

@@ -8,6 +8,9 @@ window.HcpCharts = (() => {
     const { ctx } = u;
     const { left, top, width, height } = u.bbox;
     ctx.save();
+    // uPlot leaves the axes' text alignment on the context.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     for (const w of overlays.windows) {
       const x0 = Math.max(left, u.valToPos(w.fromS, 'x', true));
       const x1 = Math.min(left + width, u.valToPos(w.untilS, 'x', true));

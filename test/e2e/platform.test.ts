@@ -1,0 +1,254 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { LadderRung } from '../../core/model/plan.js';
+import type { ObserverSnapshot } from '../../sim/platform/observer.js';
+import { platformOptions } from '../../sim/platform/options.js';
+import { type RunningPlatform, startPlatform } from '../../sim/platform/start-platform.js';
+
+/**
+ * The whole local platform, as `npm start` runs it, on free ports with a fixed seed at 30× speed (a dispatch every
+ * 10 s), then Debian's Chromium on the dashboard. Checks go through HTTP: the API for workloads, the observer's JSON
+ * endpoint (/local/state) for the fleet's reaction, the page for the charts.
+ */
+const SPEED = 30;
+const SITE = 'site-west-1';
+const CHROMIUM = process.env.HCP_CHROMIUM ?? '/usr/bin/chromium';
+const RESULTS_DIR = path.resolve('test-results');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+
+jest.setTimeout(150_000);
+
+let platform: RunningPlatform;
+let browser: Browser | undefined;
+
+async function state(): Promise<ObserverSnapshot> {
+  const response = await fetch(`${platform.endpoints.api}/local/state`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as ObserverSnapshot;
+}
+
+/** Polls the observer until `check` returns a value; fails with `what` and the last snapshot's site view. */
+async function until<T>(what: string, check: (s: ObserverSnapshot) => T | undefined, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ObserverSnapshot | undefined;
+  while (Date.now() < deadline) {
+    last = await state();
+    const value = check(last);
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const site = last?.sites.find((s) => s.id === SITE);
+  throw new Error(`timed out waiting for ${what}; ${SITE}: ${JSON.stringify({ ...site, series: undefined })}`);
+}
+
+const site = (s: ObserverSnapshot) => s.sites.find((v) => v.id === SITE)!;
+
+beforeAll(async () => {
+  platform = await startPlatform(
+    platformOptions({
+      port: 0,
+      seed: 7,
+      speed: SPEED,
+      sites: 2,
+      asicsPerSite: 24,
+      gpuNodesPerSite: 1,
+      workloadsPerHour: 60,
+    }),
+  );
+  await platform.dispatchOnce();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+});
+
+describe('the local platform end to end', () => {
+  it('accepts workloads through the API with the demo key and reports usage', async () => {
+    // Prepare
+    const api = platform.endpoints.api;
+    const headers = { 'content-type': 'application/json', 'x-api-key': platform.demo.apiKey };
+    const body = {
+      modelId: 'meta-llama/Llama-3.1-70B-Instruct',
+      inputTokens: 1200,
+      outputTokens: 800,
+      tier: 'flex',
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      maxPriceUsd: 2,
+    };
+    // Act
+    const submitted = await fetch(`${api}/v1/workloads`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': 'e2e-1' },
+      body: JSON.stringify(body),
+    });
+    const repeat = await fetch(`${api}/v1/workloads`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': 'e2e-1' },
+      body: JSON.stringify(body),
+    });
+    const bad = await fetch(`${api}/v1/workloads`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': 'e2e-2' },
+      body: JSON.stringify({ ...body, outputTokens: -1 }),
+    });
+    // Assess
+    expect(submitted.status).toBe(201);
+    const workload = (await submitted.json()) as { id: string; status: string };
+    expect(workload.status).toBe('accepted');
+    expect(((await repeat.json()) as { id: string }).id).toBe(workload.id);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('outputTokens');
+    const fetched = await fetch(`${api}/v1/workloads/${workload.id}`, { headers });
+    expect(fetched.status).toBe(200);
+    const usage = await fetch(`${api}/v1/usage?period=${new Date().toISOString().slice(0, 7)}`, { headers });
+    expect(usage.status).toBe(200);
+  });
+
+  it('curtails the ASIC rungs above an injected price spike at once and resumes them after it', async () => {
+    // Prepare: the plan's ladder is at the gateway and the site runs every ASIC.
+    const ladder = await until('a plan with a ladder and all ASICs hashing', (s) => {
+      const view = site(s);
+      const asleep = (view.power?.devicesByState.sleeping ?? 0) + (view.power?.devicesByState.off ?? 0);
+      return view.ladder.length > 1 && view.mode === 'plan' && asleep === 0 ? view.ladder : undefined;
+    });
+    const asicRungs = ladder.filter((r: LadderRung) => r.kind === 'asic');
+    expect(asicRungs.length).toBeGreaterThanOrEqual(2);
+    // Between the two cheapest rungs' breakevens: the first must stop, the second must keep hashing.
+    const spikeUsdPerMwh = Math.round(
+      (asicRungs[0]!.stopAbovePriceUsdPerMwh + asicRungs[1]!.stopAbovePriceUsdPerMwh) / 2,
+    );
+    const above = asicRungs.filter((r) => r.stopAbovePriceUsdPerMwh < spikeUsdPerMwh).map((r) => r.groupId);
+    const below = asicRungs.filter((r) => r.stopAbovePriceUsdPerMwh >= spikeUsdPerMwh).map((r) => r.groupId);
+
+    // Act
+    const injected = await fetch(`${platform.endpoints.api}/local/inject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'price-spike',
+        priceUsdPerMwh: spikeUsdPerMwh,
+        durationMinutes: 8,
+        siteIds: [SITE],
+      }),
+    });
+
+    // Assess: held by the gateway's own ladder, devices asleep, a local switch recorded with its latency.
+    expect(injected.status).toBe(202);
+    const during = await until('the rungs above the spike held and asleep', (s) => {
+      const view = site(s);
+      const held = view.heldGroups;
+      return above.every((g) => held.includes(g)) && (view.power?.curtailedKw ?? 0) > 0 ? s : undefined;
+    });
+    expect(site(during).heldGroups.filter((g) => below.includes(g))).toEqual([]);
+    expect(site(during).priceUsdPerMwh).toBe(spikeUsdPerMwh);
+    const reaction = during.switches.find((e) => e.siteId === SITE && e.source === 'local' && e.cause === 'grid:price');
+    expect(reaction).toMatchObject({ outcome: 'executed' });
+    expect(reaction?.latencyMs).toEqual(expect.any(Number));
+
+    const after = await until(
+      'the rungs resumed after the spike',
+      (s) => {
+        const view = site(s);
+        const resumed = view.heldGroups.length === 0 && view.power?.devicesByState.hashing === 24;
+        return resumed && view.priceUsdPerMwh! < spikeUsdPerMwh ? s : undefined;
+      },
+      60_000,
+    );
+    expect(site(after).power?.curtailedKw).toBe(0);
+    expect(after.injections[0]).toMatchObject({ kind: 'price-spike', siteIds: [SITE] });
+  });
+
+  it('refuses a malformed injection with a 400 naming the field', async () => {
+    // Act
+    const response = await fetch(`${platform.endpoints.api}/local/inject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'price-spike', priceUsdPerMwh: 99_999 }),
+    });
+    // Assess
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^priceUsdPerMwh/);
+  });
+
+  describe('the dashboard in headless Chromium', () => {
+    let page: Page;
+
+    beforeAll(async () => {
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${platform.endpoints.dashboard}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      mkdirSync(RESULTS_DIR, { recursive: true });
+    });
+
+    it('draws the power, price, money and market charts with data and the spike visible', async () => {
+      // Act: the site that had the spike.
+      await page.click(`[data-scope="${SITE}"]`);
+      await page.waitForFunction(
+        () => Number(document.querySelector('#chart-price')?.getAttribute('data-windows')) > 0,
+      );
+      // Assess
+      const charts = await page.$$eval('.chart', (nodes) =>
+        nodes.map((n) => ({
+          id: n.id,
+          points: Number(n.getAttribute('data-points')),
+          max: Number(n.getAttribute('data-max')),
+          canvas: n.querySelector('canvas') !== null,
+        })),
+      );
+      expect(charts.map((c) => c.id)).toEqual(['chart-power', 'chart-price', 'chart-money', 'chart-market']);
+      for (const chart of charts) {
+        expect(chart.canvas).toBe(true);
+        expect(chart.points).toBeGreaterThan(2);
+      }
+      const spike = (await state()).injections[0];
+      const priceMax = charts.find((c) => c.id === 'chart-price')!.max;
+      expect(priceMax).toBe(Number(/price (\S+) /.exec(spike!.detail)![1]));
+      await expect(page.locator('#switches tbody tr').first()).toBeDefined();
+      expect(await page.locator('#switches tbody tr', { hasText: 'grid:price' }).count()).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-desktop.png'), fullPage: true });
+    });
+
+    it('fits a phone-sized screen without sideways scrolling', async () => {
+      // Prepare
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(1500);
+      // Act
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // Assess
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-phone.png'), fullPage: false });
+    });
+
+    it('lets a customer log in with the API key, submit a workload and see it listed with usage', async () => {
+      // Prepare
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.click('#tab-customer');
+      // Act
+      await page.fill('#api-key', platform.demo.apiKey);
+      await page.click('#login-form button');
+      await page.waitForSelector('#customer-main:not([hidden])');
+      await page.click('#submit-form button');
+      await page.waitForFunction(() =>
+        /submitted wl-/.test(document.querySelector('#submit-result')?.textContent ?? ''),
+      );
+      // Assess
+      const submitted = await page.textContent('#submit-result');
+      const id = /submitted (\S+)/.exec(submitted ?? '')![1]!;
+      await page.waitForSelector(`#workloads tbody tr:has-text("${id}")`);
+      expect(await page.textContent('#usage')).toContain('Cost');
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-customer.png'), fullPage: true });
+    });
+  });
+});
