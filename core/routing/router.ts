@@ -1,7 +1,7 @@
 import { tokenWork } from '../gpu/models.js';
 import { finishTimeMs, placementOptions, type ServingGroup } from './placement.js';
 import { DEFAULT_PRICE_SHEET, jobGpuSeconds, type PriceSheet, priceUsd } from './pricing.js';
-import type { PoolState, RefusalReason, RoutableJob, RoutingDecision } from './types.js';
+import type { PoolState, RefusalReason, RoutableJob, RoutingDecision, TierWork } from './types.js';
 
 /** One way to run a job: a pool, with or without a new replica, and what it would cost and when it would finish. */
 interface Candidate {
@@ -13,6 +13,7 @@ interface Candidate {
   readonly finishMs: number;
   readonly quoteUsd: number;
   readonly gpuSeconds: number;
+  readonly sequenceSeconds: number;
   readonly warm: boolean;
 }
 
@@ -27,11 +28,30 @@ export function routingOrder(a: RoutableJob, b: RoutableJob): number {
   );
 }
 
-/** GPU-seconds queued ahead of a job of this tier: guaranteed work waits only behind guaranteed work. */
-function workAheadGpuSeconds(pool: PoolState, job: RoutableJob): number {
-  const backlog = pool.backlogGpuSecondsByModel?.[job.modelId];
+/** Work queued ahead of a job of this tier: guaranteed work waits only behind guaranteed work. */
+function workAhead(backlog: TierWork | undefined, job: RoutableJob): number {
   if (!backlog) return 0;
   return job.tier === 'guaranteed' ? backlog.guaranteed : backlog.guaranteed + backlog.flex;
+}
+
+function plus(backlog: TierWork | undefined, job: RoutableJob, amount: number): TierWork {
+  const base = backlog ?? { guaranteed: 0, flex: 0 };
+  return { ...base, [job.tier]: base[job.tier] + amount };
+}
+
+/**
+ * When the job's sequence is done: never sooner than its tokens at one sequence's speed, and, when the pool's slots
+ * are taken, after the sequence-seconds ahead of it have drained through them.
+ */
+function sequenceFinishMs(pool: PoolState, job: RoutableJob, startAtMs: number): { doneMs: number; seconds: number } {
+  const tps = pool.sequenceTokensPerSecByModel?.[job.modelId];
+  if (!tps) return { doneMs: 0, seconds: 0 };
+  const seconds = tokenWork(job) / tps;
+  const slots = pool.sequenceSlotsByModel?.[job.modelId];
+  const queuedSeconds = slots
+    ? (workAhead(pool.backlogSequenceSecondsByModel?.[job.modelId], job) + seconds) / slots
+    : 0;
+  return { doneMs: startAtMs + Math.max(seconds, queuedSeconds) * 1000, seconds };
 }
 
 function candidate(
@@ -45,21 +65,21 @@ function candidate(
   const all = scaleOut ? [...groups, scaleOut] : groups;
   const modelRate = { tokensPerSecPerGpu: rate.tokensPerSecPerGpu, gpuSpeed: pool.gpuSpeed };
   const gpuSeconds = jobGpuSeconds(job, modelRate);
-  const fluidMs = finishTimeMs(all, workAheadGpuSeconds(pool, job) + gpuSeconds);
+  const fluidMs = finishTimeMs(all, workAhead(pool.backlogGpuSecondsByModel?.[job.modelId], job) + gpuSeconds);
   if (fluidMs === undefined) return undefined;
   const startAtMs = Math.min(...all.map((g) => g.readyAtMs));
   // One sequence decodes no faster than the memory bandwidth allows, however empty the pool.
-  const sequenceTps = pool.sequenceTokensPerSecByModel?.[job.modelId];
-  const sequenceMs = sequenceTps ? startAtMs + (tokenWork(job) / sequenceTps) * 1000 : 0;
+  const sequence = sequenceFinishMs(pool, job, startAtMs);
   return {
     pool,
     scaleOut: scaleOut !== undefined,
     replicaGpus: scaleOut?.gpus ?? 0,
     replicaReadyAtMs: scaleOut?.readyAtMs ?? startAtMs,
     startAtMs,
-    finishMs: Math.max(fluidMs, sequenceMs),
+    finishMs: Math.max(fluidMs, sequence.doneMs),
     quoteUsd: priceUsd(job, job.tier, modelRate, sheet),
     gpuSeconds,
+    sequenceSeconds: sequence.seconds,
     warm: groups.length > 0,
   };
 }
@@ -159,11 +179,21 @@ export function decide(
 
 /** The pool after a job is assigned to it: its work is queued and a new replica, if any, holds GPUs. */
 export function withAssignment(pool: PoolState, job: RoutableJob, chosen: Candidate): PoolState {
-  const backlog = pool.backlogGpuSecondsByModel?.[job.modelId] ?? { guaranteed: 0, flex: 0 };
-  const nextBacklog = { ...backlog, [job.tier]: backlog[job.tier] + chosen.gpuSeconds };
+  const m = job.modelId;
   const next: PoolState = {
     ...pool,
-    backlogGpuSecondsByModel: { ...pool.backlogGpuSecondsByModel, [job.modelId]: nextBacklog },
+    backlogGpuSecondsByModel: {
+      ...pool.backlogGpuSecondsByModel,
+      [m]: plus(pool.backlogGpuSecondsByModel?.[m], job, chosen.gpuSeconds),
+    },
+    ...(chosen.sequenceSeconds > 0
+      ? {
+          backlogSequenceSecondsByModel: {
+            ...pool.backlogSequenceSecondsByModel,
+            [m]: plus(pool.backlogSequenceSecondsByModel?.[m], job, chosen.sequenceSeconds),
+          },
+        }
+      : {}),
   };
   if (!chosen.scaleOut) return next;
   return {

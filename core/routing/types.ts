@@ -19,6 +19,11 @@ export interface RoutableJob {
   readonly avoidSiteIds?: readonly string[];
 }
 
+export interface TierWork {
+  readonly guaranteed: number;
+  readonly flex: number;
+}
+
 /** One GPU pool of one site as the current plan and the site's workers leave it. */
 export interface PoolState {
   readonly siteId: string;
@@ -38,7 +43,15 @@ export interface PoolState {
   /** When the warming ones are ready; absent or past means ready. */
   readonly readyAtMsByModel?: Readonly<Record<string, number>>;
   /** Work already queued or running, GPU-seconds at full batch, by model and tier. */
-  readonly backlogGpuSecondsByModel?: Readonly<Record<string, { guaranteed: number; flex: number }>>;
+  readonly backlogGpuSecondsByModel?: Readonly<Record<string, TierWork>>;
+  /**
+   * Sequences the pool decodes at once per model (nodes serving it × each server's `max_num_seqs`); with
+   * `sequenceTokensPerSecByModel` it bounds finish times when jobs are many and short of batch: work beyond the slots
+   * waits its turn.
+   */
+  readonly sequenceSlotsByModel?: Readonly<Record<string, number>>;
+  /** Sequence-seconds queued or running by model and tier (each job's tokens at one sequence's speed). */
+  readonly backlogSequenceSecondsByModel?: Readonly<Record<string, TierWork>>;
   /** Capacity comes (back) at this instant: a site curtailed now whose plan restores it later. */
   readonly availableFromMs?: number;
 }

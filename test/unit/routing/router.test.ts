@@ -131,6 +131,25 @@ describe('router', () => {
     expect(idle.kind).toBe('assigned');
   });
 
+  it('queues sequences beyond the pool slots: the third 10-second job on two slots finishes at 15 s', () => {
+    // Prepare: 1000 output tokens at 100 tok/s per sequence, two sequences at once
+    const slots = pool('site-west-1', {
+      gpusServing: 8,
+      warmGpusByModel: { [LLAMA_8B]: 8 },
+      sequenceTokensPerSecByModel: { [LLAMA_8B]: 100 },
+      sequenceSlotsByModel: { [LLAMA_8B]: 2 },
+    });
+    const jobs = ['a', 'b', 'c'].map((id, i) =>
+      job(id, { inputTokens: 0, outputTokens: 1000, submittedAtMs: NOW - 10 + i }),
+    );
+
+    // Act
+    const { decisions } = routeJobs([slots], jobs, NOW);
+
+    // Assess
+    expect(decisions.map((d) => assigned(d).estimatedFinishMs - NOW)).toEqual([10_000, 10_000, 15_000]);
+  });
+
   it('refuses a job whose cheapest quote in time is above its maximum price, and quotes guaranteed at twice flex', () => {
     // Prepare
     const pools = [pool('site-west-1')];
