@@ -1,0 +1,55 @@
+import { siteTopic } from '../../../../core/messages/topics.js';
+import type { Clock } from '../../../../core/support/clock.js';
+import { mqttJobQueue, mqttReportSink } from '../../../adapters/inference/job-queue.js';
+import { dcgmNodePower } from '../../../adapters/inference/node-power.js';
+import { openAiHttpInference } from '../../../adapters/inference/openai-http.js';
+import type { MessagingPort } from '../../../adapters/messaging/port.js';
+import type { WorkerNode } from './config.js';
+import { GatewayCapacity } from './gateway-capacity.js';
+import { GpuWorker } from './gpu-worker.js';
+
+export interface SiteWorkerOptions {
+  readonly siteId: string;
+  readonly nodes: readonly WorkerNode[];
+  readonly messaging: MessagingPort;
+  readonly clock: Clock;
+  readonly api?: 'completions' | 'chat';
+  readonly powerSampleMs: number;
+  readonly tickMs: number;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The worker wired to a site's messaging, as the component runs it and as the local platform and integration tests
+ * do: jobs and reports over the site's MQTT topics, capacity from its commands (cloud) and grid signals (local),
+ * inference over OpenAI-compatible HTTP, energy from each node's dcgm-exporter.
+ */
+export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWorker> {
+  const installed: Record<string, number> = {};
+  for (const n of options.nodes) installed[n.poolId] = (installed[n.poolId] ?? 0) + n.gpuCount;
+  const capacity = new GatewayCapacity(options.siteId, installed);
+  const { messaging, siteId } = options;
+  await messaging.subscribe('cloud', siteTopic(siteId, 'commands'), (_t, p) => capacity.onCommand(parseJson(p)));
+  await messaging.subscribe('local', siteTopic(siteId, 'grid'), (_t, p) => capacity.onGridSignal(parseJson(p)));
+  return GpuWorker.start({
+    siteId,
+    nodes: options.nodes,
+    queue: mqttJobQueue(messaging, siteId),
+    reports: mqttReportSink(messaging, siteId),
+    inference: openAiHttpInference({ api: options.api ?? 'completions' }),
+    power: dcgmNodePower(),
+    clock: options.clock,
+    capacity: (nowMs) => capacity.at(nowMs),
+    powerSampleMs: options.powerSampleMs,
+    tickMs: options.tickMs,
+    ...(options.log ? { log: options.log } : {}),
+  });
+}
