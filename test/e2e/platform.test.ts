@@ -195,9 +195,7 @@ describe('the local platform end to end', () => {
     it('draws the power, price, money and market charts with data and the spike visible', async () => {
       // Act: the site that had the spike.
       await page.click(`[data-scope="${SITE}"]`);
-      await page.waitForFunction(
-        () => Number(document.querySelector('#chart-price')?.getAttribute('data-windows')) > 0,
-      );
+      await page.waitForSelector('#chart-price:not([data-windows="0"])[data-windows]');
       // Assess
       const charts = await page.$$eval('.chart', (nodes) =>
         nodes.map((n) => ({
@@ -215,7 +213,6 @@ describe('the local platform end to end', () => {
       const spike = (await state()).injections[0];
       const priceMax = charts.find((c) => c.id === 'chart-price')!.max;
       expect(priceMax).toBe(Number(/price (\S+) /.exec(spike!.detail)![1]));
-      await expect(page.locator('#switches tbody tr').first()).toBeDefined();
       expect(await page.locator('#switches tbody tr', { hasText: 'grid:price' }).count()).toBeGreaterThan(0);
       await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-desktop.png'), fullPage: true });
     });
@@ -225,7 +222,8 @@ describe('the local platform end to end', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(1500);
       // Act
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      // A string runs in the page (the test is compiled without the DOM library).
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       // Assess
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-phone.png'), fullPage: false });
@@ -240,9 +238,7 @@ describe('the local platform end to end', () => {
       await page.click('#login-form button');
       await page.waitForSelector('#customer-main:not([hidden])');
       await page.click('#submit-form button');
-      await page.waitForFunction(() =>
-        /submitted wl-/.test(document.querySelector('#submit-result')?.textContent ?? ''),
-      );
+      await page.locator('#submit-result', { hasText: 'submitted wl-' }).waitFor();
       // Assess
       const submitted = await page.textContent('#submit-result');
       const id = /submitted (\S+)/.exec(submitted ?? '')![1]!;

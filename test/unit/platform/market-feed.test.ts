@@ -1,0 +1,87 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { MarketDataSource } from '../../../functions/market/ports.js';
+import { MarketFeed, openMarketFeed } from '../../../sim/platform/market-feed.js';
+
+const START_MS = Date.parse('2025-01-13T06:00:00Z');
+const HOUR_MS = 3_600_000;
+
+/** A flat market: 20 $/MWh at both nodes, the snapshot stamped with the instant asked for. */
+const flat: MarketDataSource = {
+  name: 'flat',
+  snapshotAt: async (atMs) =>
+    ({
+      at: new Date(atMs).toISOString(),
+      intervalMinutes: 15,
+      prices: [
+        { node: 'HB_WEST', realTimeUsdPerMwh: 20 },
+        { node: 'HB_SOUTH', realTimeUsdPerMwh: 20 },
+      ],
+      hashprice: {
+        hashpriceUsdPerThDay: 0.05,
+        btcPriceUsd: 95_000,
+        difficulty: 1e14,
+        subsidyBtc: 3.125,
+        feesBtcPerDay: 10,
+      },
+      gpuSpotUsdPerGpuHour: 2.1,
+      gridEvents: [],
+    }) satisfies MarketSnapshot,
+};
+
+const priceAt = async (feed: MarketFeed, atMs: number, node: string) =>
+  (await feed.snapshotAt(atMs)).prices.find((p) => p.node === node)!.realTimeUsdPerMwh;
+
+describe('MarketFeed', () => {
+  it('applies an injected price only inside its window and only at its nodes', async () => {
+    // Prepare
+    const feed = new MarketFeed(flat, START_MS, START_MS + 24 * HOUR_MS, 'flat');
+    // Act
+    feed.addOverride({
+      fromMs: START_MS + HOUR_MS,
+      untilMs: START_MS + 2 * HOUR_MS,
+      priceUsdPerMwh: 3000,
+      nodes: ['HB_WEST'],
+    });
+    // Assess
+    expect(await priceAt(feed, START_MS + HOUR_MS - 1, 'HB_WEST')).toBe(20);
+    expect(await priceAt(feed, START_MS + HOUR_MS, 'HB_WEST')).toBe(3000);
+    expect(await priceAt(feed, START_MS + HOUR_MS, 'HB_SOUTH')).toBe(20);
+    expect(await priceAt(feed, START_MS + 2 * HOUR_MS, 'HB_WEST')).toBe(20);
+  });
+
+  it('lets the latest of overlapping overrides win', async () => {
+    const feed = new MarketFeed(flat, START_MS, START_MS + 24 * HOUR_MS, 'flat');
+    feed.addOverride({ fromMs: START_MS, untilMs: START_MS + 2 * HOUR_MS, priceUsdPerMwh: 500 });
+    feed.addOverride({ fromMs: START_MS + HOUR_MS, untilMs: START_MS + 2 * HOUR_MS, priceUsdPerMwh: 900 });
+    expect(await priceAt(feed, START_MS + 30 * 60_000, 'HB_SOUTH')).toBe(500);
+    expect(await priceAt(feed, START_MS + 90 * 60_000, 'HB_SOUTH')).toBe(900);
+  });
+
+  it('holds the last interval past the end of its data instead of failing', async () => {
+    const feed = new MarketFeed(flat, START_MS, START_MS + HOUR_MS, 'flat');
+    const snapshot = await feed.snapshotAt(START_MS + 5 * HOUR_MS);
+    expect(snapshot.at).toBe(new Date(START_MS + HOUR_MS - 1).toISOString());
+    expect(feed.ended(START_MS + 5 * HOUR_MS)).toBe(true);
+  });
+
+  it('names the next change: the next interval boundary, or an override edge before it', () => {
+    const feed = new MarketFeed(flat, START_MS, START_MS + 24 * HOUR_MS, 'flat');
+    const at = START_MS + 60_000;
+    expect(feed.nextChangeAfterMs(at, 15)).toBe(START_MS + 15 * 60_000);
+    feed.addOverride({ fromMs: at, untilMs: START_MS + 5 * 60_000, priceUsdPerMwh: 1000 });
+    expect(feed.nextChangeAfterMs(at, 15)).toBe(START_MS + 5 * 60_000);
+    expect(feed.activeOverrides(START_MS + 6 * 60_000)).toEqual([]);
+  });
+
+  it('opens the default scenario on its own start and range', async () => {
+    // Act
+    const feed = await openMarketFeed({ seed: 7 }, { sites: referenceFleet.sites.slice(0, 2) });
+    // Assess
+    expect(new Date(feed.startMs).toISOString()).toBe('2025-01-13T06:00:00.000Z');
+    expect(feed.endMs - feed.startMs).toBe(7 * 24 * HOUR_MS);
+    expect(feed.description).toBe('scenario baseline-week');
+    const snapshot = await feed.snapshotAt(feed.startMs);
+    expect(snapshot.prices.map((p) => p.node)).toEqual(expect.arrayContaining(['HB_WEST', 'HB_SOUTH']));
+  });
+});
