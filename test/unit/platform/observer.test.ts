@@ -136,8 +136,8 @@ describe('PlatformObserver', () => {
     expect(site.series.capKw).toEqual([24_000, 24_000]);
     expect(site.series.priceUsdPerMwh).toEqual([40, 40]);
     expect(site.series.miningUsd[0]).toBe(0);
-    // One simulated minute at 800,000 TH/s and 0.05 $/TH/s/day.
-    expect(site.money.miningUsd).toBeCloseTo(800_000 * 0.05 * (1 / 60 / 24), 6);
+    // One simulated minute at 4 × 200 × 1000 + 2 × 140 × 1500 = 1,220,000 TH/s and 0.05 $/TH/s/day.
+    expect(site.money.miningUsd).toBeCloseTo(1_220_000 * 0.05 * (1 / 60 / 24), 6);
     expect(site.money.energyCostUsd).toBeGreaterThan(0);
     expect(h.observer.snapshot().fleet.series.asicKw).toEqual(site.series.asicKw);
   });
