@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoInstantSchema, nonNegative } from '../support/schema.js';
+import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
 
 /**
  * One finished (or preempted) job attempt as metering records it. The router/metering work writes these, keyed by
@@ -10,7 +10,7 @@ export const usageRecordSchema = z.strictObject({
   workloadId: idSchema,
   /** 1 for the first run; a preempted job that is requeued runs again as attempt 2, and both attempts bill. */
   attempt: z.number().int().positive(),
-  siteId: z.string().min(1).max(64),
+  siteId: siteIdSchema,
   /** When the attempt ended; decides the period it counts in. */
   completedAt: isoInstantSchema,
   gpuSeconds: nonNegative,

@@ -9,16 +9,7 @@
 import '../local-env.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { createDocumentClient } from '../../functions/shared/data/client.js';
-import { startApiAdapter } from '../local/api-gateway-adapter.js';
-import { createLocalApi } from '../local/api-routes.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from '../local/dynamodb-local.js';
+import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
 
 /**
@@ -105,16 +96,8 @@ async function throughput(base: string, request: Request) {
 }
 
 async function main() {
-  const dynamo = await startDynamoDbLocal();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.AWS_REGION = LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
-  const admin = localDynamoDbClient(dynamo.endpoint);
-  await ensureTable(admin, 'hcp-bench');
-  const documents = createDocumentClient();
-  const api = createLocalApi({ tableName: 'hcp-bench', client: documents });
-  const adapter = await startApiAdapter({ routes: api.routes, authorizer: api.authorizer });
+  const server = await startLocalApiServer({ tableName: 'hcp-bench' });
+  const { api } = server;
   const bare = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"status":"ok"}');
@@ -137,9 +120,9 @@ async function main() {
     headers: () => ({ ...auth, 'idempotency-key': randomUUID() }),
     body: () => workload,
   };
-  for (let i = 0; i < 50; i += 1) await send(adapter.url, freshSubmit);
+  for (let i = 0; i < 50; i += 1) await send(server.url, freshSubmit);
   const created = await new Promise<string>((resolve, reject) => {
-    const req = http.request(`${adapter.url}/v1/workloads?limit=1`, { headers: auth, agent }, (res) => {
+    const req = http.request(`${server.url}/v1/workloads?limit=1`, { headers: auth, agent }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c)).on('end', () => resolve(JSON.parse(text).items[0].id));
     });
@@ -148,13 +131,13 @@ async function main() {
 
   const cases: [string, string, Request, number][] = [
     ['floor: bare node:http', `http://127.0.0.1:${barePort}`, { method: 'GET', path: '/' }, 200],
-    ['GET /v1/health (adapter, no auth, no table)', adapter.url, { method: 'GET', path: '/v1/health' }, 200],
-    ['GET /v1/workloads/{id}', adapter.url, { method: 'GET', path: `/v1/workloads/${created}`, headers: auth }, 200],
-    ['GET /v1/workloads?limit=20', adapter.url, { method: 'GET', path: '/v1/workloads?limit=20', headers: auth }, 200],
-    ['POST /v1/workloads (new key each)', adapter.url, freshSubmit, 201],
+    ['GET /v1/health (adapter, no auth, no table)', server.url, { method: 'GET', path: '/v1/health' }, 200],
+    ['GET /v1/workloads/{id}', server.url, { method: 'GET', path: `/v1/workloads/${created}`, headers: auth }, 200],
+    ['GET /v1/workloads?limit=20', server.url, { method: 'GET', path: '/v1/workloads?limit=20', headers: auth }, 200],
+    ['POST /v1/workloads (new key each)', server.url, freshSubmit, 201],
     [
       'POST /v1/workloads (repeat of one key)',
-      adapter.url,
+      server.url,
       { ...freshSubmit, headers: { ...auth, 'idempotency-key': 'bench-repeat' } },
       201,
     ],
@@ -181,11 +164,8 @@ async function main() {
   console.log(JSON.stringify({ bench: 'api', ratePerS: RATE_PER_S, concurrency: CONCURRENCY, results }));
 
   agent.destroy();
-  await adapter.stop();
   await closeServer(bare);
-  documents.destroy();
-  admin.destroy();
-  await dynamo.stop();
+  await server.stop();
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,15 @@ import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
 import { appendAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import type { Role } from '../../functions/shared/principal.js';
-import type { LocalAuthorizer, Route } from './api-gateway-adapter.js';
+import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  type RunningDynamoDbLocal,
+  startDynamoDbLocal,
+} from './dynamodb-local.js';
 
 /**
  * The real API behind the local API Gateway adapter: every route of the route table with its real handler, and a
@@ -131,4 +139,46 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   }
 
   return { routes, authorizer: createLocalAuthorizer(table, ports), runtime, seedDemoTenant, issueApiKey };
+}
+
+export interface LocalApiServer {
+  readonly url: string;
+  readonly api: LocalApi;
+  readonly dynamo: RunningDynamoDbLocal;
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * DynamoDB Local, the table, and the real API behind the adapter on a free loopback port: the API part of
+ * `npm start` on its own, for integration tests and `npm run bench:api`. Points this process's AWS SDK at the
+ * stand-in through the environment, as `npm start` does.
+ */
+export async function startLocalApiServer(
+  options: Partial<Omit<LocalApiOptions, 'client'>> = {},
+): Promise<LocalApiServer> {
+  const dynamo = await startDynamoDbLocal();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.AWS_REGION = LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+  const tableName = options.tableName ?? 'hcp-local';
+  const admin = localDynamoDbClient(dynamo.endpoint);
+  await ensureTable(admin, tableName).finally(() => admin.destroy());
+  const documents = createDocumentClient();
+  const api = createLocalApi({ ...options, tableName, client: documents });
+  const adapter = await startApiAdapter({ routes: api.routes, authorizer: api.authorizer, onHandlerError: () => {} });
+  return {
+    url: adapter.url,
+    api,
+    dynamo,
+    documents,
+    tableName,
+    async stop() {
+      await adapter.stop();
+      documents.destroy();
+      await dynamo.stop();
+    },
+  };
 }

@@ -1,8 +1,8 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../../core/api/api-keys.js';
 import type { Role } from '../../shared/principal.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, isConditionFailure, type StoreDeps, tenantPartition } from './tenant-store.js';
+import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps, tenantPartition } from './tenant-store.js';
 
 /**
  * API keys, stored as two items written and revoked together in one transaction:
@@ -66,22 +66,8 @@ export class DynamoApiKeyStore {
 
   /** A tenant's keys, without secrets or hashes. */
   async list(tenantId: string): Promise<ApiKey[]> {
-    const keys: ApiKey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.client.send(
-        new QueryCommand({
-          TableName: this.deps.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': tenantPartition(tenantId), ':prefix': 'APIKEY#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      keys.push(...(page.Items ?? []).map(publicKey));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return keys;
+    const items = await queryAllByPrefix<Record<string, unknown>>(this.deps, tenantPartition(tenantId), 'APIKEY#');
+    return items.map(publicKey);
   }
 
   /** Revokes both items at once; revoking a revoked key again is a no-op that returns it. */

@@ -6,11 +6,11 @@ import {
   chainEntry,
   verifyChain,
 } from '../../../core/api/audit.js';
-import { type CursorPosition, decodeCursor } from '../../../core/api/pagination.js';
+import type { CursorPosition } from '../../../core/api/pagination.js';
 import type { Clock } from '../../../core/support/clock.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
-import { cursorAfter, entityOf, type Page, type StoreDeps } from './tenant-store.js';
+import { cursorAfter, entityOf, type Page, queryAllByPrefix, type StoreDeps } from './tenant-store.js';
 
 /**
  * The hash-chained audit log in DynamoDB. A chain is `AUDIT#<chain>`: entries at `ENTRY#<seq, zero-padded>` and a
@@ -111,12 +111,9 @@ export async function listAudit(
 
 /** Reads the whole chain and its head and verifies them; reports the first entry that does not verify. */
 export async function verifyAudit(deps: StoreDeps, chain: string): Promise<ChainVerification> {
-  const entries: AuditEntry[] = [];
-  let after: CursorPosition | undefined;
-  do {
-    const page = await listAudit(deps, chain, 1000, after);
-    entries.push(...page.items);
-    after = page.nextCursor ? decodeCursor(page.nextCursor, ['sk']) : undefined;
-  } while (after);
-  return verifyChain(entries, await readHead(deps, chain));
+  const [entries, head] = await Promise.all([
+    queryAllByPrefix<AuditEntry>(deps, chainPartition(chain), 'ENTRY#'),
+    readHead(deps, chain),
+  ]);
+  return verifyChain(entries, head);
 }

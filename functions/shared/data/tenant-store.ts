@@ -38,6 +38,27 @@ export function cursorAfter(lastKey: Record<string, unknown> | undefined, fields
   return encodeCursor(Object.fromEntries(fields.map((f) => [f, String(lastKey[f])])) as CursorPosition);
 }
 
+/** Every item of `partition` whose sort key starts with `prefix`, all pages, as entities. */
+export async function queryAllByPrefix<T>(deps: StoreDeps, partition: string, prefix: string): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.client.send(
+      new QueryCommand({
+        TableName: deps.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []).map((item) => entityOf<T>(item)));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
 export class DynamoTenantStore {
   constructor(private readonly deps: StoreDeps) {}
 

@@ -10,6 +10,7 @@ import {
   entityOf,
   isConditionFailure,
   type Page,
+  queryAllByPrefix,
   type StoreDeps,
   tenantPartition,
 } from './tenant-store.js';
@@ -149,22 +150,7 @@ export class DynamoWorkloadStore {
 
   /** Every usage record of a tenant in a month (YYYY-MM), all pages. */
   async usageRecords(tenantId: string, period: string): Promise<UsageRecord[]> {
-    const records: UsageRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.client.send(
-        new QueryCommand({
-          TableName: this.deps.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': tenantPartition(tenantId), ':prefix': `USAGE#${period}#` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...(page.Items ?? []).map((item) => entityOf<UsageRecord>(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+    return queryAllByPrefix<UsageRecord>(this.deps, tenantPartition(tenantId), `USAGE#${period}#`);
   }
 
   private item(workload: WorkloadView) {
