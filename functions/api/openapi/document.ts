@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorResponseSchema } from '../../../core/api/errors.js';
 import type { ApiRoute } from '../route.js';
 
 /**
@@ -98,15 +99,17 @@ export function draft4BodySchema(schema: z.ZodType): JsonSchema {
 function operation(collector: SchemaCollector, route: ApiRoute) {
   const { request } = route;
   const responses = Object.fromEntries(
-    Object.entries(route.responses).map(([status, response]) => [
-      status,
-      {
-        description: response.description,
-        ...(response.schema
-          ? { content: { 'application/json': { schema: collector.convert(response.schema, 'output') } } }
-          : {}),
-      },
-    ]),
+    Object.entries(route.responses).map(([status, response]) => {
+      // Every error the API sends has the one error shape, whether or not the route spelled it out.
+      const schema = response.schema ?? (Number(status) >= 400 ? errorResponseSchema : undefined);
+      return [
+        status,
+        {
+          description: response.description,
+          ...(schema ? { content: { 'application/json': { schema: collector.convert(schema, 'output') } } } : {}),
+        },
+      ];
+    }),
   );
   return {
     operationId: route.operationId,
