@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Clock } from '../../core/support/clock.js';
 
 /**
@@ -30,4 +32,23 @@ export class SimClock implements Clock {
   toRealMs(simDurationMs: number): number {
     return simDurationMs / this.speed;
   }
+}
+
+const clockFile = (dir: string) => path.join(dir, 'platform-clock.json');
+
+/**
+ * With `--data`, simulated time goes on where the last run stopped: the plans, locks and command sequence kept in
+ * DynamoDB and the gateways' state files are stamped in simulated time, and going back would make them look future.
+ */
+export function resumeAtMs(dir: string | undefined): number | undefined {
+  if (!dir || !existsSync(clockFile(dir))) return undefined;
+  const saved = JSON.parse(readFileSync(clockFile(dir), 'utf8')) as { simNow?: unknown };
+  const atMs = typeof saved.simNow === 'string' ? Date.parse(saved.simNow) : Number.NaN;
+  if (Number.isNaN(atMs)) throw new Error(`--data: ${clockFile(dir)} has no valid simNow`);
+  return atMs;
+}
+
+export function saveClock(dir: string, simNowMs: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(clockFile(dir), `${JSON.stringify({ simNow: new Date(simNowMs).toISOString() })}\n`);
 }

@@ -26,7 +26,7 @@ import { openMarketFeed } from './market-feed.js';
 import { startMarketReplay } from './market-replay.js';
 import { PlatformObserver } from './observer.js';
 import { DISPATCH_EVERY_SIM_MS, dispatchEveryRealMs, type PlatformOptions } from './options.js';
-import { SimClock } from './sim-clock.js';
+import { resumeAtMs, SimClock, saveClock } from './sim-clock.js';
 
 export const LOCAL_TABLE_NAME = 'hcp-local';
 /** Virtual GPU nodes carry an HGX board each (sim/devices default). */
@@ -96,7 +96,11 @@ export async function startPlatform(
     const sites = referenceFleet.sites.slice(0, options.sites);
     progress('opening the market…');
     const feed = await openMarketFeed(options, { sites });
-    const clock = new SimClock(feed.startMs, options.speed);
+    const clock = new SimClock(resumeAtMs(options.data) ?? feed.startMs, options.speed);
+    if (options.data) {
+      const dir = options.data;
+      stops.push(async () => saveClock(dir, clock.nowMs()));
+    }
 
     progress('starting DynamoDB Local…');
     const dynamo = await startDynamoDbLocal(options.data ? { dbPath: `${options.data}/dynamodb` } : {});

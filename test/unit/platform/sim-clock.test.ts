@@ -1,4 +1,7 @@
-import { SimClock } from '../../../sim/platform/sim-clock.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resumeAtMs, SimClock, saveClock } from '../../../sim/platform/sim-clock.js';
 
 describe('SimClock', () => {
   it('starts at the market start and runs speed times faster than the wall clock', () => {
@@ -21,5 +24,24 @@ describe('SimClock', () => {
 
   it('refuses a speed that is not positive', () => {
     expect(() => new SimClock(0, 0)).toThrow(/speed must be positive/);
+  });
+});
+
+describe('simulated time across restarts (--data)', () => {
+  it('resumes where the last run stopped, and starts fresh without a saved clock', () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-clock-'));
+    expect(resumeAtMs(dir)).toBeUndefined();
+    expect(resumeAtMs(undefined)).toBeUndefined();
+    // Act
+    saveClock(dir, Date.parse('2025-01-13T07:45:00Z'));
+    // Assess
+    expect(resumeAtMs(dir)).toBe(Date.parse('2025-01-13T07:45:00Z'));
+  });
+
+  it('refuses a saved clock it cannot read, naming --data', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-clock-'));
+    writeFileSync(path.join(dir, 'platform-clock.json'), '{"simNow":"yesterday"}');
+    expect(() => resumeAtMs(dir)).toThrow(/--data: .*platform-clock.json has no valid simNow/);
   });
 });
