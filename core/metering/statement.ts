@@ -1,3 +1,4 @@
+import { usagePeriodOf } from '../api/usage.js';
 import type { WorkloadTier } from '../model/workload.js';
 import type { MeteredAttempt } from './usage.js';
 
@@ -41,12 +42,10 @@ export function totalsOf(records: readonly MeteredAttempt[]): UsageTotals {
   };
 }
 
-export const periodOf = (isoInstant: string): string => new Date(isoInstant).toISOString().slice(0, 7);
-
 /** A tenant's month: every attempt that ended in it, in time order, with totals overall and per tier. */
 export function usageStatement(records: readonly MeteredAttempt[], tenantId: string, period: string): UsageStatement {
   const lines = records
-    .filter((r) => r.tenantId === tenantId && periodOf(r.completedAt) === period)
+    .filter((r) => r.tenantId === tenantId && usagePeriodOf(r.completedAt) === period)
     .sort(
       (a, b) =>
         a.completedAt.localeCompare(b.completedAt) || a.workloadId.localeCompare(b.workloadId) || a.attempt - b.attempt,

@@ -1,32 +1,21 @@
 import { z } from 'zod';
+import { type UsageRecord, usageRecordSchema } from '../api/usage.js';
 import { workloadTierSchema } from '../model/workload.js';
 import { DEFAULT_PRICE_SHEET, type ModelRate, type PriceSheet, priceUsd, roundUsd } from '../routing/pricing.js';
-import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
+import { idSchema } from '../support/schema.js';
 
 /**
- * One attempt of one job as metering records it: what ran where, what it consumed and what it bills. The field names
- * match the API's usage record (workloadId, attempt, siteId, completedAt, gpuSeconds, tokens, energyKwh, priceUsd);
- * pool, model, tier and outcome are kept for the statement's breakdown and the fleet figures.
+ * One attempt of one job as metering records it: the API's usage record (core/api/usage.ts, what GET /v1/usage sums)
+ * plus the pool, model, tier and outcome the statement's breakdown and the fleet figures need. Billed tokens are all
+ * of a completed attempt's, the kept output of a checkpointed preemption, none otherwise; energy is GPU energy from
+ * the node's power telemetry over the run, split across concurrent jobs; GPU-seconds the job's share of its node's
+ * GPU time.
  */
-export const meteredAttemptSchema = z.strictObject({
-  tenantId: idSchema,
-  workloadId: idSchema,
-  attempt: z.number().int().positive(),
-  siteId: siteIdSchema,
+export const meteredAttemptSchema = usageRecordSchema.extend({
   poolId: idSchema,
   modelId: z.string().min(1).max(128),
   tier: workloadTierSchema,
   outcome: z.enum(['completed', 'preempted', 'failed']),
-  /** When the attempt ended; the calendar month (UTC) it falls in is the statement it counts in. */
-  completedAt: isoInstantSchema,
-  /** The job's share of its node's GPU time while it ran (concurrent jobs split it). */
-  gpuSeconds: nonNegative,
-  /** Tokens billed: all of a completed attempt's, the kept output of a checkpointed preemption, none otherwise. */
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  /** GPU energy from the node's power telemetry over the run, split across concurrent jobs. */
-  energyKwh: nonNegative,
-  priceUsd: nonNegative,
 });
 export type MeteredAttempt = z.infer<typeof meteredAttemptSchema>;
 
@@ -73,4 +62,10 @@ export function meterAttempt(
     energyKwh: roundMicro(facts.energyKwh),
     priceUsd: tokens.inputTokens + tokens.outputTokens === 0 ? 0 : priceUsd(tokens, facts.tier, rate, sheet),
   };
+}
+
+/** The API's usage record of a metered attempt (its store is strict: the breakdown fields stay here). */
+export function toUsageRecord(attempt: MeteredAttempt): UsageRecord {
+  const { poolId: _pool, modelId: _model, tier: _tier, outcome: _outcome, ...record } = attempt;
+  return record;
 }

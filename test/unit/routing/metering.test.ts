@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import { usageRecordSchema } from '../../../core/api/usage.js';
 import { attributeNodeUsage } from '../../../core/metering/attribution.js';
 import { fleetFigures } from '../../../core/metering/fleet-figures.js';
 import { STATEMENT_CSV_COLUMNS, statementCsv, usageStatement } from '../../../core/metering/statement.js';
-import { type MeteredAttempt, meterAttempt } from '../../../core/metering/usage.js';
+import { type MeteredAttempt, meterAttempt, toUsageRecord } from '../../../core/metering/usage.js';
 
 const micro = (x: number) => Math.round(x * 1e6);
 
@@ -151,6 +152,29 @@ describe('metering', () => {
     expect(guaranteed.priceUsd).toBe(3);
     expect(lost.priceUsd).toBe(0);
     expect(lost.energyKwh).toBe(1);
+  });
+
+  it("hands the API's usage store a record its strict schema accepts", () => {
+    // Prepare
+    const record = toRecord({
+      tenantId: 'tenant-a',
+      job: 1,
+      attempt: 2,
+      tier: 'flex',
+      outcome: 'completed',
+      endOffsetMs: 0,
+      gpuSeconds: 3,
+      energyKwh: 0.5,
+      inputTokens: 10,
+      outputTokens: 20,
+    });
+
+    // Act
+    const parsed = usageRecordSchema.safeParse(toUsageRecord(record));
+
+    // Assess
+    expect(parsed.success).toBe(true);
+    expect(parsed.data).toMatchObject({ workloadId: 'wl-1', attempt: 2, priceUsd: record.priceUsd });
   });
 
   it('reports revenue per GPU per month, utilisation and preemptions by tier', () => {
