@@ -1,14 +1,8 @@
 // Operations view: polls the observer's JSON (/local/state) and draws the fleet or one site.
-/* global HcpCharts */
+/* global HcpCharts, HcpDom */
 (() => {
   const POLL_MS = 1000;
-  const $ = (selector) => document.querySelector(selector);
-  const el = (tag, attrs = {}, text = '') => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    node.textContent = text;
-    return node;
-  };
+  const { $, el } = HcpDom;
   const { css } = HcpCharts;
   const fmt = {
     mw: (kw) => (kw == null ? '–' : `${(kw / 1000).toFixed(2)} MW`),
@@ -257,8 +251,7 @@
       : `refused: ${json.error.message}`;
   });
 
-  fetch('/local/info')
-    .then((r) => r.json())
+  HcpDom.info
     .then((info) => {
       $('#speed').textContent = `${info.speed}× · ${info.market}`;
     })

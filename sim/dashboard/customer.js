@@ -1,13 +1,8 @@
 // Customer view: everything through the public /v1 API with the customer's own API key, as any client would.
+/* global HcpDom */
 (() => {
   const POLL_MS = 3000;
-  const $ = (selector) => document.querySelector(selector);
-  const el = (tag, attrs = {}, text = '') => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    node.textContent = text;
-    return node;
-  };
+  const { $, el } = HcpDom;
   const period = () => new Date().toISOString().slice(0, 7);
   let apiKey = sessionStorage.getItem('hcp-api-key') ?? '';
   let timer;
@@ -107,8 +102,7 @@
     }
   });
 
-  fetch('/local/info')
-    .then((r) => r.json())
+  HcpDom.info
     .then((info) => {
       if (!info.available.workloads) {
         $('#demo-hint').textContent =

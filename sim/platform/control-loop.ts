@@ -67,6 +67,11 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
   });
   const registry = new TaskTokenRegistry();
   const counts = { dispatches: 0, switchesSucceeded: 0, switchesFailed: 0 };
+  /** A SwitchFlow's end, as the switch metrics report it. */
+  const emitSwitch = (
+    siteId: string,
+    result: { outcome: 'executed'; latencyMs: number } | { outcome: 'failed'; detail: string },
+  ) => emit({ type: 'switch', atMs: clock.nowMs(), siteId, source: 'cloud', cause: 'plan', ...result });
   const controlPlane = createLocalControlPlane({
     client,
     tableName: options.tableName,
@@ -77,27 +82,11 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     switchMetrics: {
       switchSucceeded: (siteId, latencyMs) => {
         counts.switchesSucceeded += 1;
-        emit({
-          type: 'switch',
-          atMs: clock.nowMs(),
-          siteId,
-          source: 'cloud',
-          cause: 'plan',
-          outcome: 'executed',
-          latencyMs: Math.round(clock.toRealMs(latencyMs)),
-        });
+        emitSwitch(siteId, { outcome: 'executed', latencyMs: Math.round(clock.toRealMs(latencyMs)) });
       },
       switchFailed: (siteId, error) => {
         counts.switchesFailed += 1;
-        emit({
-          type: 'switch',
-          atMs: clock.nowMs(),
-          siteId,
-          source: 'cloud',
-          cause: 'plan',
-          outcome: 'failed',
-          detail: error,
-        });
+        emitSwitch(siteId, { outcome: 'failed', detail: error });
       },
     },
   });

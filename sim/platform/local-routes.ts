@@ -11,6 +11,7 @@ const DASHBOARD_DIR = path.resolve(process.cwd(), 'sim', 'dashboard');
 const UPLOT_DIR = path.resolve(process.cwd(), 'node_modules', 'uplot', 'dist');
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: path.join(DASHBOARD_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/dashboard/dom.js': { file: path.join(DASHBOARD_DIR, 'dom.js'), type: 'text/javascript; charset=utf-8' },
   '/dashboard/app.js': { file: path.join(DASHBOARD_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/dashboard/customer.js': { file: path.join(DASHBOARD_DIR, 'customer.js'), type: 'text/javascript; charset=utf-8' },
   '/dashboard/charts.js': { file: path.join(DASHBOARD_DIR, 'charts.js'), type: 'text/javascript; charset=utf-8' },

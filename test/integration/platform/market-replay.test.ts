@@ -4,7 +4,6 @@ import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { meritOrderLadder } from '../../../core/economics/ladder.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
 import { MqttSignalPublisher } from '../../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
@@ -15,6 +14,7 @@ import { MarketFeed } from '../../../sim/platform/market-feed.js';
 import { type RunningMarketReplay, startMarketReplay } from '../../../sim/platform/market-replay.js';
 import { PlatformObserver } from '../../../sim/platform/observer.js';
 import { SimClock } from '../../../sim/platform/sim-clock.js';
+import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 
 /**
  * The market replay and the injection control against the real pieces they drive: the aedes broker, a site gateway
@@ -33,20 +33,7 @@ const SPIKE_USD_PER_MWH = Math.round(
 
 const flatMarket = {
   name: 'flat',
-  snapshotAt: async (atMs: number): Promise<MarketSnapshot> => ({
-    at: new Date(Math.floor(atMs / 900_000) * 900_000).toISOString(),
-    intervalMinutes: 15,
-    prices: [{ node: site.marketNode, realTimeUsdPerMwh: 25 }],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 8,
-    },
-    gpuSpotUsdPerGpuHour: 2,
-    gridEvents: [],
-  }),
+  snapshotAt: async (atMs: number) => marketSnapshotAt(Math.floor(atMs / 900_000) * 900_000, { [site.marketNode]: 25 }),
 };
 
 let broker: RunningMqttBroker;

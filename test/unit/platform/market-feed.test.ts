@@ -1,7 +1,7 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { MarketDataSource } from '../../../functions/market/ports.js';
 import { MarketFeed, openMarketFeed } from '../../../sim/platform/market-feed.js';
+import { marketSnapshotAt } from './market-fixture.js';
 
 const START_MS = Date.parse('2025-01-13T06:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -9,24 +9,7 @@ const HOUR_MS = 3_600_000;
 /** A flat market: 20 $/MWh at both nodes, the snapshot stamped with the instant asked for. */
 const flat: MarketDataSource = {
   name: 'flat',
-  snapshotAt: async (atMs) =>
-    ({
-      at: new Date(atMs).toISOString(),
-      intervalMinutes: 15,
-      prices: [
-        { node: 'HB_WEST', realTimeUsdPerMwh: 20 },
-        { node: 'HB_SOUTH', realTimeUsdPerMwh: 20 },
-      ],
-      hashprice: {
-        hashpriceUsdPerThDay: 0.05,
-        btcPriceUsd: 95_000,
-        difficulty: 1e14,
-        subsidyBtc: 3.125,
-        feesBtcPerDay: 10,
-      },
-      gpuSpotUsdPerGpuHour: 2.1,
-      gridEvents: [],
-    }) satisfies MarketSnapshot,
+  snapshotAt: async (atMs) => marketSnapshotAt(atMs, { HB_WEST: 20, HB_SOUTH: 20 }),
 };
 
 const priceAt = async (feed: MarketFeed, atMs: number, node: string) =>

@@ -2,6 +2,7 @@ import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { PlatformObserver, plannedKw } from '../../../sim/platform/observer.js';
 import { accrue, sitePower } from '../../../sim/platform/site-power.js';
+import { marketSnapshotAt } from './market-fixture.js';
 
 const west = referenceFleet.sites[0]!;
 const START_MS = Date.parse('2025-01-13T06:00:00Z');
@@ -70,20 +71,7 @@ function harness() {
     observer.record({
       type: 'market',
       atMs: simMs,
-      snapshot: {
-        at: iso(simMs),
-        intervalMinutes: 15,
-        prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 40 }],
-        hashprice: {
-          hashpriceUsdPerThDay: 0.05,
-          btcPriceUsd: 95_000,
-          difficulty: 1e14,
-          subsidyBtc: 3.125,
-          feesBtcPerDay: 10,
-        },
-        gpuSpotUsdPerGpuHour: 2,
-        gridEvents: [],
-      },
+      snapshot: marketSnapshotAt(simMs, { HB_WEST: 40 }),
     });
   return {
     observer,
