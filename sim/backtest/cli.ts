@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS, type DemandScenarioParams } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { createRidgeForecaster } from '../../core/forecast/ridge.js';
+import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
 import { CsvFormatError } from '../../core/market-data/csv.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
@@ -36,7 +38,7 @@ const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [option
   --horizon-hours N         mpc horizon (default 24)   --fine-hours N  single steps before hourly blocks (default 6)
   --resolve-every N         re-solve every N intervals, committing N (default 1)
   --strike-curtail-after N --strike-resume-after N   strike parameters (default ${DEFAULT_STRIKE.curtailAfter}, ${DEFAULT_STRIKE.resumeAfter})
-  --forecaster NAME         price forecaster for mpc: day-ahead (default), seasonal-naive, ridge (core/forecast)
+  --forecaster NAME         price forecaster for mpc: ridge (default, learned), day-ahead, seasonal-naive
   --time-column C --price-column C --day-ahead-column C --temperature-column C --time-zone TZ   generic price CSVs`;
 
 class UsageError extends Error {}
@@ -137,7 +139,8 @@ function main(argv: string[]): Promise<void> {
     fleet,
     demand,
   });
-  return Promise.all([loadHighs(), loadForecaster(values.forecaster ?? 'day-ahead')]).then(([highs, forecaster]) => {
+  return loadHighs().then((highs) => {
+    const forecaster = loadForecaster(values.forecaster ?? 'ridge');
     // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
     // counts costs less than a unit's worth, and MILP would multiply the run time.
     const solve = { mode: 'lp' as const };
@@ -188,24 +191,19 @@ function main(argv: string[]): Promise<void> {
 }
 
 /**
- * The learned forecasters live in core/forecast (built beside this optimizer); they are loaded by name so the
- * backtester runs whichever have landed.
+ * The forecasters mpc can use. The default is the learned ridge model: over the shared ERCOT file it captured 79.0% of
+ * the oracle's uplift against 77.6% for the day-ahead+bias stand-in (README figures).
  */
-async function loadForecaster(name: string): Promise<PriceForecaster> {
-  if (name === 'day-ahead') return dayAheadBiasForecaster;
-  const modules: Record<string, [string, string]> = {
-    'seasonal-naive': ['../../core/forecast/seasonal-naive.js', 'seasonalNaiveForecaster'],
-    ridge: ['../../core/forecast/ridge.js', 'createRidgeForecaster'],
-  };
-  const found = modules[name];
-  if (!found)
-    throw new UsageError(`--forecaster: unknown "${name}" (known: day-ahead, ${Object.keys(modules).join(', ')})`);
-  const [file, exported] = found;
-  const mod = (await import(file).catch(() => {
-    throw new UsageError(`--forecaster ${name}: ${file} is not available yet`);
-  })) as Record<string, unknown>;
-  const value = mod[exported];
-  return (typeof value === 'function' ? (value as () => PriceForecaster)() : value) as PriceForecaster;
+const FORECASTERS: Record<string, () => PriceForecaster> = {
+  ridge: () => createRidgeForecaster(),
+  'day-ahead': () => dayAheadBiasForecaster,
+  'seasonal-naive': () => seasonalNaiveForecaster,
+};
+
+function loadForecaster(name: string): PriceForecaster {
+  const make = FORECASTERS[name];
+  if (!make) throw new UsageError(`--forecaster: unknown "${name}" (known: ${Object.keys(FORECASTERS).join(', ')})`);
+  return make();
 }
 
 function printTable(rows: readonly StrategySummary[]): void {

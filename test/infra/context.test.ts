@@ -31,7 +31,7 @@ describe('CDK context validation', () => {
 describe('gateway IoT policy', () => {
   it('scopes every topic to the connecting thing, so a gateway cannot touch another site', async () => {
     const { gatewayPolicyDocument } = await import('../../stacks/constructs/gateway-policy.js');
-    const doc = gatewayPolicyDocument('aws', 'us-east-2', '123456789012');
+    const doc = gatewayPolicyDocument('aws', 'us-east-2', '123456789012', 'hcp-token-exchange');
     const resources = doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
     const siteResources = resources.filter((r) => r.includes('/sites/'));
     expect(siteResources.length).toBeGreaterThan(0);
