@@ -6,6 +6,8 @@ import type { Role } from '../../functions/shared/principal.js';
  */
 export const CUSTOMER_ROLES = ['customer-user', 'customer-admin'] as const satisfies readonly Role[];
 export const ADMIN_ROLES = ['admin'] as const satisfies readonly Role[];
+/** The fleet's views (sites, plans, market): the platform's operators, and admins. */
+export const OPERATOR_ROLES = ['operator', 'admin'] as const satisfies readonly Role[];
 /** Users and API keys: an admin for any tenant, a customer-admin for its own. */
 export const TENANT_ADMIN_ROLES = ['admin', 'customer-admin'] as const satisfies readonly Role[];
 

@@ -14,7 +14,6 @@ import {
   auditVerifyQuerySchema,
   chainVerificationSchema,
 } from '../../core/api/audit.js';
-import { errorResponseSchema } from '../../core/api/errors.js';
 import {
   createTenantBodySchema,
   listTenantsQuerySchema,
@@ -34,36 +33,15 @@ import {
   workloadPathSchema,
   workloadViewSchema,
 } from '../../core/api/workloads.js';
+import { operatorRoutes } from './operator/routes.js';
 import type { ApiRoute } from './route.js';
+import { BODY_ERRORS, errorResponses as errors, loadHandler as load } from './route-helpers.js';
 
 /**
  * The customer, admin and public routes of the API, one table for the CDK ApiStack, the local adapter
  * (sim/local/api-routes.ts) and the OpenAPI document. Operator routes live in ./operator/routes.ts and join them in
  * API_ROUTES.
  */
-
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: `error.issues` names each field and rule',
-  401: 'No valid credentials',
-  403: 'The caller’s role may not do this',
-  404: 'Not found in the caller’s tenant',
-  409: 'Conflicts with the current state',
-  413: 'Body too large',
-  415: 'Body is not JSON',
-  422: 'Idempotency-Key reused with a different body',
-  500: 'Internal error (never for bad input)',
-};
-
-/** The error responses of a route: every route can answer 400/401/403/500; `extra` adds its own. */
-function errors(...extra: number[]) {
-  const codes = [400, 401, 403, 500, ...extra];
-  return Object.fromEntries(
-    codes.map((code) => [code, { description: ERROR_DESCRIPTIONS[code]!, schema: errorResponseSchema }]),
-  );
-}
-
-const BODY_ERRORS = [413, 415] as const;
-const load = (module: Promise<{ handler: unknown }>) => module.then((m) => m.handler as never);
 
 const healthSchema = z.object({
   status: z.literal('ok'),
@@ -284,4 +262,4 @@ export const adminRoutes: ApiRoute[] = [
 ];
 
 /** Every route of the API. */
-export const API_ROUTES: readonly ApiRoute[] = [...publicRoutes, ...customerRoutes, ...adminRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...publicRoutes, ...customerRoutes, ...adminRoutes, ...operatorRoutes];

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { marketSnapshotSchema } from '../model/market.js';
+import { planIntervalSchema, planSchema } from '../model/plan.js';
+import { siteSchema } from '../model/site.js';
+import { isoInstantSchema, siteIdSchema } from '../support/schema.js';
+
+/** Operator views of the fleet: sites with their gateways' latest state, plans, the market. Read-only. */
+
+export const sitePathSchema = z.strictObject({ siteId: siteIdSchema });
+
+/** The latest telemetry summary of one gateway, as the IoT latest-state rule writes it. */
+export const gatewayStateSchema = z.object({
+  gatewayId: z.string(),
+  batchSeq: z.number().optional(),
+  sentAt: z.string().optional(),
+  sitePowerKw: z.number().optional(),
+  droppedBatches: z.number().optional(),
+  receivedAt: isoInstantSchema,
+});
+export type GatewayState = z.infer<typeof gatewayStateSchema>;
+
+/** Where the site's switching stands: the SwitchFlow's last status, command, and any override in force. */
+export const switchStateViewSchema = z.object({
+  status: z.string(),
+  updatedAt: z.string(),
+  planVersion: z.number().optional(),
+  commandId: z.string().optional(),
+  seq: z.number().optional(),
+  overrideUntil: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const siteViewSchema = z.object({
+  site: siteSchema,
+  gateways: z.array(gatewayStateSchema),
+  lastHeartbeatAt: isoInstantSchema.optional(),
+  switching: switchStateViewSchema.optional(),
+  /** The current plan's interval covering now, if a plan is stored. */
+  currentSetpoints: planIntervalSchema.optional(),
+  planVersion: z.number().int().optional(),
+});
+export type SiteView = z.infer<typeof siteViewSchema>;
+export const siteListSchema = z.object({ items: z.array(siteViewSchema) });
+
+export const planHistoryQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const planVersionSummarySchema = z.object({
+  version: z.number().int(),
+  createdAt: z.string(),
+  horizonStart: z.string(),
+  siteCount: z.number().int(),
+  solverMode: z.string(),
+  solverStatus: z.string(),
+});
+export const planHistorySchema = z.object({ items: z.array(planVersionSummarySchema) });
+export const currentPlanSchema = planSchema;
+
+export const marketViewSchema = z.object({ snapshot: marketSnapshotSchema.nullable() });
+
+/** The interval of `intervals` covering `nowMs`: the last one started at or before it, unless the horizon ended. */
+export function intervalAt<T extends { startsAt: string }>(
+  intervals: readonly T[],
+  nowMs: number,
+  intervalMinutes: number,
+): T | undefined {
+  let found: T | undefined;
+  for (const interval of intervals) if (Date.parse(interval.startsAt) <= nowMs) found = interval;
+  return found && nowMs < Date.parse(found.startsAt) + intervalMinutes * 60_000 ? found : undefined;
+}

@@ -1,0 +1,27 @@
+import { errorResponseSchema } from '../../core/api/errors.js';
+
+/** What every route table shares: the error responses by status code and the lazy handler import. */
+
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input: `error.issues` names each field and rule',
+  401: 'No valid credentials',
+  403: 'The caller’s role may not do this',
+  404: 'Not found in the caller’s tenant',
+  409: 'Conflicts with the current state',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  422: 'Idempotency-Key reused with a different body',
+  500: 'Internal error (never for bad input)',
+};
+
+/** The error responses of a route: every route can answer 400/401/403/500; `extra` adds its own. */
+export function errorResponses(...extra: number[]) {
+  const codes = [400, 401, 403, 500, ...extra];
+  return Object.fromEntries(
+    codes.map((code) => [code, { description: ERROR_DESCRIPTIONS[code]!, schema: errorResponseSchema }]),
+  );
+}
+
+export const BODY_ERRORS = [413, 415] as const;
+/** A route's handler from its lazily imported module. */
+export const loadHandler = (module: Promise<{ handler: unknown }>) => module.then((m) => m.handler as never);
