@@ -22,7 +22,6 @@ export function buildApp(app: App): HcpStacks {
   const prefix = `Hcp-${context.stage}`;
 
   const data = new DataStack(app, `${prefix}-Data`, { env });
-  const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table });
   const iot = new IotStack(app, `${prefix}-Iot`, {
     env,
     siteIds: context.sites,
@@ -30,6 +29,7 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
   });
   const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table });
+  const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table, switchFlow: control.switchFlow });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,
     api: api.restApi,

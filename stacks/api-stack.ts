@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { ApiRoute } from '../functions/api/route.js';
 import { API_ROUTES } from '../functions/api/routes.js';
@@ -17,6 +18,8 @@ export interface ApiStackProps extends StackProps {
   readonly table: ITable;
   /** @default API_ROUTES, the whole route table */
   readonly routes?: readonly ApiRoute[];
+  /** The SwitchFlow operator overrides start (from the control stack). */
+  readonly switchFlow?: sfn.IStateMachine;
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
@@ -95,6 +98,7 @@ export class ApiStack extends Stack {
       routes: props.routes ?? API_ROUTES,
       table: props.table,
       authorizer: authorizer.authorizer,
+      ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
     });
     new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });
     this.functions.push(authorizer.fn.fn, ...[...this.routes.functions.values()].map((f) => f.fn));

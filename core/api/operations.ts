@@ -3,6 +3,7 @@ import { marketSnapshotSchema } from '../model/market.js';
 import { planIntervalSchema, planSchema } from '../model/plan.js';
 import { siteSchema } from '../model/site.js';
 import { isoInstantSchema, siteIdSchema } from '../support/schema.js';
+import { switchOverrideSchema } from '../switching/command.js';
 
 /** Operator views of the fleet: sites with their gateways' latest state, plans, the market. Read-only. */
 
@@ -67,4 +68,26 @@ export function intervalAt<T extends { startsAt: string }>(
   let found: T | undefined;
   for (const interval of intervals) if (Date.parse(interval.startsAt) <= nowMs) found = interval;
   return found && nowMs < Date.parse(found.startsAt) + intervalMinutes * 60_000 ? found : undefined;
+}
+
+/** The longest an operator override may hold a site off its plan: past a day, re-plan instead. */
+export const MAX_OVERRIDE_MS = 24 * 3600_000;
+
+/** POST /v1/sites/{siteId}/overrides: force a mode or a curtailment, with a reason and an expiry within a day. */
+export const overrideBodySchema = switchOverrideSchema;
+export type OverrideBody = z.infer<typeof overrideBodySchema>;
+
+export const overrideAcceptedSchema = z.object({
+  siteId: siteIdSchema,
+  executionName: z.string(),
+  executionArn: z.string(),
+  override: overrideBodySchema,
+});
+
+/** Why `expiresAt` is refused at `nowMs`, or undefined when it is in the future and at most a day away. */
+export function overrideExpiryProblem(expiresAt: string, nowMs: number): string | undefined {
+  const ms = Date.parse(expiresAt) - nowMs;
+  if (ms <= 0) return 'must be in the future';
+  if (ms > MAX_OVERRIDE_MS) return `must be at most ${MAX_OVERRIDE_MS / 3600_000} h ahead`;
+  return undefined;
 }

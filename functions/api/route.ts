@@ -29,6 +29,8 @@ export interface ApiRoute {
   };
   /** By status code; a schema-less entry has no body (e.g. 204). */
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  /** The handler starts SwitchFlow executions (operator overrides): its Lambda gets states:StartExecution on it. */
+  readonly startsSwitchFlow?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

@@ -9,6 +9,7 @@ import { documentClient } from '../shared/data/client.js';
 import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
 import { DynamoTenantStore } from '../shared/data/tenant-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
+import { type SwitchFlowStarter, stepFunctionsSwitchFlows } from './switch-flows.js';
 
 /** What the API handlers run against: the stores on one table, a clock and a source of random ids and secrets. */
 export interface ApiRuntime {
@@ -20,6 +21,8 @@ export interface ApiRuntime {
   readonly idempotency: DynamoIdempotencyStore;
   readonly apiKeys: DynamoApiKeyStore;
   readonly audit: AuditDeps;
+  /** Where operator overrides go: Step Functions in AWS, the local control loop's runner in the sim. */
+  readonly switchFlows: SwitchFlowStarter;
   /** `bytes` random bytes, hex. */
   randomHex(bytes: number): string;
   /** 32 random bytes, base64url (43 characters). */
@@ -29,7 +32,12 @@ export interface ApiRuntime {
 const configSchema = z.object({ TABLE_NAME: z.string().min(1) });
 const systemClock: Clock = { nowMs: () => Date.now() };
 
-export function createApiRuntime(tableName: string, client: DynamoDBDocumentClient, clock = systemClock): ApiRuntime {
+export function createApiRuntime(
+  tableName: string,
+  client: DynamoDBDocumentClient,
+  clock = systemClock,
+  switchFlows: SwitchFlowStarter = stepFunctionsSwitchFlows(),
+): ApiRuntime {
   const deps = { client, tableName };
   return {
     tableName,
@@ -40,12 +48,23 @@ export function createApiRuntime(tableName: string, client: DynamoDBDocumentClie
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     audit: { ...deps, clock },
+    switchFlows,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     randomSecret: () => randomBytes(32).toString('base64url'),
   };
 }
 
 let cached: ApiRuntime | undefined;
+let localSwitchFlows: SwitchFlowStarter | undefined;
+
+/**
+ * The local platform runs SwitchFlow in-process: it hands its runner here, as the ApiStack hands SWITCH_FLOW_ARN to
+ * the override Lambda. Never called in AWS.
+ */
+export function useLocalSwitchFlows(starter: SwitchFlowStarter): void {
+  localSwitchFlows = starter;
+  cached = undefined;
+}
 
 /**
  * The runtime for TABLE_NAME, made on first use (a Lambda container's whole life; locally, `createLocalApi` sets
@@ -53,6 +72,13 @@ let cached: ApiRuntime | undefined;
  */
 export function apiRuntime(): ApiRuntime {
   const { TABLE_NAME } = readConfig(configSchema);
-  if (cached?.tableName !== TABLE_NAME) cached = createApiRuntime(TABLE_NAME, documentClient());
+  if (cached?.tableName !== TABLE_NAME) {
+    cached = createApiRuntime(
+      TABLE_NAME,
+      documentClient(),
+      systemClock,
+      localSwitchFlows ?? stepFunctionsSwitchFlows(),
+    );
+  }
   return cached;
 }

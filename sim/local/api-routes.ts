@@ -3,11 +3,13 @@ import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
 import { type ApiKey, apiKeyHash, formatApiKeySecret } from '../../core/api/api-keys.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { type ApiRuntime, createApiRuntime } from '../../functions/api/runtime.js';
+import { type ApiRuntime, createApiRuntime, useLocalSwitchFlows } from '../../functions/api/runtime.js';
+import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
 import { appendAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
+import { HttpError } from '../../functions/shared/http.js';
 import type { Role } from '../../functions/shared/principal.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
 import {
@@ -36,7 +38,16 @@ export interface LocalApiOptions {
   readonly jwt?: { readonly issuer: string; readonly audience: string; readonly jwks: Jwks };
   /** @default API_ROUTES */
   readonly routeTable?: readonly ApiRoute[];
+  /** Where operator overrides start their SwitchFlow. @default refused: no local control loop to run it */
+  readonly switchFlows?: SwitchFlowStarter;
 }
+
+/** Without a control loop (API-only tests and benches) an override has no flow to run: a 503 says so. */
+const noSwitchFlows: SwitchFlowStarter = {
+  start: async () => {
+    throw new HttpError(503, 'switching-unavailable', 'no switching flow runs in this local API');
+  },
+};
 
 export interface DemoTenant {
   readonly tenantId: string;
@@ -87,7 +98,9 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   // The handlers read TABLE_NAME as the deployed functions do.
   process.env.TABLE_NAME = options.tableName;
   const table = options.routeTable ?? API_ROUTES;
-  const runtime = createApiRuntime(options.tableName, options.client ?? createDocumentClient());
+  const switchFlows = options.switchFlows ?? noSwitchFlows;
+  useLocalSwitchFlows(switchFlows);
+  const runtime = createApiRuntime(options.tableName, options.client ?? createDocumentClient(), undefined, switchFlows);
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
     userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,

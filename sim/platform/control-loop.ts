@@ -2,6 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { connectAsync } from 'mqtt';
 import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
+import type { SwitchFlowInput } from '../../core/switching/command.js';
+import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { createLocalControlPlane } from '../../functions/switching/local-control-plane.js';
@@ -37,8 +39,21 @@ export interface RunningControlLoop {
   ingestMarket(): Promise<unknown>;
   /** Publishes on the local broker as the cloud (QoS 1). */
   publish(topic: string, payload: string): Promise<void>;
+  /** Starts a SwitchFlow (an operator override) and returns at once, as StartExecution does. */
+  readonly switchFlows: SwitchFlowStarter;
   readonly counts: { dispatches: number; switchesSucceeded: number; switchesFailed: number };
   stop(): Promise<void>;
+}
+
+/**
+ * The API runs on wall time (customers' deadlines, usage months) while the fleet runs on the simulated clock; an
+ * override's expiry is a wall-time duration from now, so it is carried onto the simulated clock at the same speed.
+ */
+function toSimulatedExpiry(input: SwitchFlowInput, clock: ControlLoopOptions['clock']): SwitchFlowInput {
+  if (!input.override) return input;
+  const wallLeftMs = Date.parse(input.override.expiresAt) - Date.now();
+  const simLeftMs = wallLeftMs * (clock.toRealMs(1) > 0 ? 1 / clock.toRealMs(1) : 1);
+  return { ...input, override: { ...input.override, expiresAt: new Date(clock.nowMs() + simLeftMs).toISOString() } };
 }
 
 /** The ASL of the deployed ControlStack, synthesized in-process without bundling (the handlers run in-process). */
@@ -99,11 +114,12 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     ...controlPlane.switchFlow,
   });
   const running = new Set<Promise<unknown>>();
-  const optimize = controlPlane.optimizeFlow((input, name) => {
+  const startSwitch = (input: unknown, name: string) => {
     const execution = switchRunner.start(input, { executionName: name });
     running.add(execution);
     void execution.finally(() => running.delete(execution));
-  });
+  };
+  const optimize = controlPlane.optimizeFlow(startSwitch);
   const optimizeRunner = createStateMachineRunner({ template, logicalIdPrefix: 'OptimizeFlow', ...optimize });
   const ingestMarket = () => controlPlane.ingestMarket(options.market);
   const dispatchOnce = async () => {
@@ -139,6 +155,12 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     ingestMarket,
     publish: async (topic, payload) => {
       await mqtt.publishAsync(topic, payload, { qos: 1 });
+    },
+    switchFlows: {
+      start: async (input, name) => {
+        startSwitch(toSimulatedExpiry(input, clock), name);
+        return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
+      },
     },
     counts,
     async stop() {

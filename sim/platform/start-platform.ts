@@ -214,6 +214,7 @@ export async function startPlatform(
     const localApi = await loadLocalApi(
       LOCAL_TABLE_NAME,
       createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      control.switchFlows,
     );
     let apiUrl = '';
     const api = await startApiAdapter({

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
 import type { ApiRoute } from '../../functions/api/route.js';
@@ -15,6 +16,8 @@ export interface ApiRoutesProps {
   readonly routes: readonly ApiRoute[];
   readonly table: ITable;
   readonly authorizer: apigw.IAuthorizer;
+  /** The SwitchFlow the override routes start (`startsSwitchFlow`); without it those routes are refused at synth. */
+  readonly switchFlow?: sfn.IStateMachine;
   /** @default 'hcp-api' */
   readonly serviceName?: string;
 }
@@ -47,6 +50,11 @@ export class ApiRoutes extends Construct {
         serviceName: props.serviceName ?? 'hcp-api',
       });
       if (route.roles !== 'public') grantTable(fn, props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      if (route.startsSwitchFlow) {
+        if (!props.switchFlow) throw new Error(`route ${route.operationId} starts SwitchFlow: pass switchFlow`);
+        props.switchFlow.grantStartExecution(fn.fn);
+        fn.fn.addEnvironment('SWITCH_FLOW_ARN', props.switchFlow.stateMachineArn);
+      }
       const method = props.restApi.root
         .resourceForPath(route.resource)
         .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {

@@ -169,6 +169,37 @@ describe('the local platform end to end', () => {
     expect(after.injections[0]).toMatchObject({ kind: 'price-spike', siteIds: [SITE] });
   });
 
+  it('applies an operator override through the API and the SwitchFlow, and shows it on the site', async () => {
+    // Prepare
+    const other = 'site-south-1';
+    const headers = { 'content-type': 'application/json', 'x-api-key': platform.demo.operatorApiKey };
+    const expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
+
+    // Act
+    const response = await fetch(`${platform.endpoints.api}/v1/sites/${other}/overrides`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ kind: 'set-mode', mode: 'all-off', reason: 'e2e: breaker maintenance', expiresAt }),
+    });
+
+    // Assess: accepted, committed by the flow on the gateway's ack, and the site's miners stopped.
+    expect(response.status).toBe(202);
+    const deadline = Date.now() + 40_000;
+    let switching: { status?: string; overrideUntil?: string } | undefined;
+    while (Date.now() < deadline && !(switching?.status === 'committed' && switching.overrideUntil)) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const view = await fetch(`${platform.endpoints.api}/v1/sites/${other}`, { headers });
+      switching = ((await view.json()) as { switching?: typeof switching }).switching;
+    }
+    expect(switching).toMatchObject({ status: 'committed', overrideUntil: expect.any(String) });
+    const stopped = await until('the overridden site asleep', (s) => {
+      const view = s.sites.find((v) => v.id === other);
+      return view?.mode === 'all-off' && view.power?.devicesByState.sleeping === 24 ? view : undefined;
+    });
+    expect(stopped.power?.devicesByState.hashing ?? 0).toBe(0);
+    expect(stopped.power?.hashrateThs).toBe(0);
+  });
+
   it('refuses a malformed injection with a 400 naming the field', async () => {
     // Act
     const response = await fetch(`${platform.endpoints.api}/local/inject`, {

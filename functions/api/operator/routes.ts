@@ -2,6 +2,8 @@ import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import {
   currentPlanSchema,
   marketViewSchema,
+  overrideAcceptedSchema,
+  overrideBodySchema,
   planHistoryQuerySchema,
   planHistorySchema,
   siteListSchema,
@@ -9,7 +11,7 @@ import {
   siteViewSchema,
 } from '../../../core/api/operations.js';
 import type { ApiRoute } from '../route.js';
-import { errorResponses, loadHandler } from '../route-helpers.js';
+import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
 /** The operators' read routes over the fleet: sites and their live state, plans, the market. */
 export const operatorRoutes: ApiRoute[] = [
@@ -72,5 +74,24 @@ export const operatorRoutes: ApiRoute[] = [
       ...errorResponses(),
     },
     load: () => loadHandler(import('./market.js')),
+  },
+  {
+    method: 'POST',
+    resource: '/v1/sites/{siteId}/overrides',
+    entry: 'functions/api/operator/override.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'createOverride',
+    summary: 'Force a mode or a curtailment on a site until an expiry (≤ 24 h), through the switching flow',
+    tags: ['operations'],
+    request: { path: sitePathSchema, body: overrideBodySchema },
+    responses: {
+      202: {
+        description: 'The SwitchFlow is started; its outcome shows in the site’s switching state',
+        schema: overrideAcceptedSchema,
+      },
+      ...errorResponses(404, ...BODY_ERRORS),
+    },
+    startsSwitchFlow: true,
+    load: () => loadHandler(import('./override.js')),
   },
 ];

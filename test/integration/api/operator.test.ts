@@ -1,19 +1,31 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SwitchFlowInput } from '../../../core/switching/command.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { planWith } from '../gateway/harness.js';
 import { type ApiHarness, startApiHarness } from './harness.js';
 
-describe('operator routes over real HTTP and DynamoDB Local', () => {
-  let h: ApiHarness;
-  let operator: string;
-  beforeAll(async () => {
-    h = await startApiHarness({ tableName: 'hcp-api-operator-test' });
-    operator = h.demo.operatorApiKey;
-  }, 60_000);
-  afterAll(() => h?.stop());
+// One harness per file: the handlers share one process-wide DynamoDB client, bound to the first endpoint it saw.
+let h: ApiHarness;
+let operator: string;
+/** The SwitchFlow executions the override route started (a recording starter in place of Step Functions). */
+const started: Array<{ input: SwitchFlowInput; name: string }> = [];
+beforeAll(async () => {
+  h = await startApiHarness({
+    tableName: 'hcp-api-operator-test',
+    switchFlows: {
+      start: async (input, name) => {
+        started.push({ input, name });
+        return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
+      },
+    },
+  });
+  operator = h.demo.operatorApiKey;
+}, 60_000);
+afterAll(() => h?.stop());
 
+describe('operator read routes over real HTTP and DynamoDB Local', () => {
   it('lists every site of the fleet, with no live state before any gateway reported', async () => {
     // Act
     const response = await h.call('GET', '/v1/sites', { key: operator });
@@ -107,5 +119,66 @@ describe('operator routes over real HTTP and DynamoDB Local', () => {
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.error.issues[0].field).toContain('limit');
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('operator override route', () => {
+  const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+  const post = (key: string, siteId: string, body: unknown) =>
+    h.call('POST', `/v1/sites/${siteId}/overrides`, { key, body });
+
+  it('starts one SwitchFlow with the override and who asked, answers 202 and audits it', async () => {
+    // Prepare
+    const body = { kind: 'curtail', shedKw: 5000, reason: 'transformer hot', expiresAt: inMinutes(30) };
+
+    // Act
+    const response = await post(h.demo.operatorApiKey, 'site-west-1', body);
+    const auditLog = await h.call('GET', '/v1/audit?chain=platform', { key: h.demo.adminApiKey });
+
+    // Assess
+    expect(response.status).toBe(202);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.input).toMatchObject({ siteId: 'site-west-1', override: body });
+    expect(started[0]!.input.requestedBy).toEqual(expect.any(String));
+    expect(response.body.executionName).toBe(started[0]!.name);
+    expect(JSON.stringify(auditLog.body.items)).toContain('site.override');
+  });
+
+  it.each([
+    [
+      'an expiry in the past',
+      { kind: 'set-mode', mode: 'all-off', reason: 'x', expiresAt: inMinutes(-1) },
+      'expiresAt',
+    ],
+    [
+      'an expiry over a day ahead',
+      { kind: 'set-mode', mode: 'all-off', reason: 'x', expiresAt: inMinutes(25 * 60) },
+      'expiresAt',
+    ],
+    ['an unknown mode', { kind: 'set-mode', mode: 'turbo', reason: 'x', expiresAt: inMinutes(5) }, 'mode'],
+    ['no reason', { kind: 'curtail', shedKw: 10, expiresAt: inMinutes(5) }, 'reason'],
+    ['an extra field', { kind: 'curtail', shedKw: 10, reason: 'x', expiresAt: inMinutes(5), force: true }, 'force'],
+  ])('refuses %s with a 400 naming the field and starts nothing', async (_what, body, field) => {
+    // Act
+    const before = started.length;
+    const response = await post(h.demo.operatorApiKey, 'site-west-1', body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body.error)).toContain(field);
+    expect(started.length).toBe(before);
+  });
+
+  it('refuses a customer (403) and an unknown site (404) without starting a flow', async () => {
+    // Act
+    const before = started.length;
+    const body = { kind: 'set-mode', mode: 'all-off', reason: 'x', expiresAt: inMinutes(5) };
+    const customer = await post(h.demo.apiKey, 'site-west-1', body);
+    const unknown = await post(h.demo.operatorApiKey, 'site-nowhere-9', body);
+
+    // Assess
+    expect(customer.status).toBe(403);
+    expect(unknown.status).toBe(404);
+    expect(started.length).toBe(before);
   });
 });
