@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { loadHighs } from '../../core/optimizer/solve.js';
 import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
@@ -8,7 +9,7 @@ import { metrics } from '../shared/powertools.js';
 import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
-import { LadderSolver } from './adapters/ladder-solver.js';
+import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
 import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
@@ -28,7 +29,7 @@ export function optimizeSteps(): OptimizeSteps {
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
-    solver: new LadderSolver(),
+    solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
   });

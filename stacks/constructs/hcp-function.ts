@@ -25,6 +25,11 @@ export interface HcpFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Packages installed beside the bundle instead of bundled: for modules that load files next to themselves at run
+   * time (highs loads its highs.wasm from its own directory).
+   */
+  readonly nodeModules?: readonly string[];
 }
 
 /**
@@ -75,6 +80,7 @@ export class HcpFunction extends Construct {
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
         forceDockerBundling: false,
+        ...(props.nodeModules ? { nodeModules: [...props.nodeModules] } : {}),
       },
     });
     role.addToPolicy(

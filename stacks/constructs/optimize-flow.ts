@@ -38,19 +38,21 @@ export class OptimizeFlow extends Construct {
 
   constructor(scope: Construct, id: string, props: OptimizeFlowProps) {
     super(scope, id);
-    const fn = (name: string, entry: string, memorySizeMb: number, timeout: Duration) => {
+    const fn = (name: string, entry: string, memorySizeMb: number, timeout: Duration, nodeModules?: string[]) => {
       const created = new HcpFunction(this, name, {
         entry: `functions/optimizer/${entry}.ts`,
         serviceName: 'hcp-optimizer',
         memorySizeMb,
         timeout,
+        ...(nodeModules ? { nodeModules } : {}),
       });
       bindTableItems(created, props.table);
       this.functions.push(created);
       return created;
     };
     // The LP of a day-ahead horizon takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
-    const solveFn = fn('SolveFn', 'solve', 2048, Duration.minutes(2));
+    // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
+    const solveFn = fn('SolveFn', 'solve', 2048, Duration.minutes(2), ['highs']);
     const persistFn = fn('PersistFn', 'persist', 512, Duration.seconds(30));
 
     const solve = new tasks.LambdaInvoke(this, OPTIMIZE_STATES.solve, {

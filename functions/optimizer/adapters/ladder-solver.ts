@@ -8,7 +8,7 @@ const INTERVAL_MINUTES = 5;
 const HORIZON_INTERVALS = 12;
 
 /**
- * A stand-in solver until core/optimizer lands: at the site's current real-time price, every device group whose
+ * The simplest dispatch, for flow tests that need a plan but not an optimum: at the site's current real-time price, every device group whose
  * breakeven price (its ladder rung) is above the price runs at full power, the others are off; over the interconnect
  * limit, running groups are dropped from the bottom of the ladder. No forecast, no underclocking, no ramp limits.
  */
