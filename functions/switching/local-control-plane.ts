@@ -20,9 +20,9 @@ import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { logger } from '../shared/powertools.js';
 import { type AckDeps, type AckMetrics, handleAck } from './acks.js';
+import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
 import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { LocalTaskTokenClient } from './adapters/local-task-token-client.js';
-import { LogSwitchAudit } from './adapters/log-switch-audit.js';
 import { MqttCommandPublisher } from './adapters/mqtt-command-publisher.js';
 import type { SwitchAuditLog, SwitchMetrics } from './ports.js';
 import { OPTIMIZE_STATES, SWITCH_STATES } from './states.js';
@@ -71,7 +71,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
       switchFailed: (siteId, error) => logger.warn('switch failed', { siteId, error }),
     },
-    audit: options.audit ?? new LogSwitchAudit(logger),
+    audit: options.audit ?? new ChainedSwitchAudit({ client, tableName, clock }),
     clock,
     newId: randomUUID,
     lockTtlMs: options.lockTtlMs ?? 600_000,

@@ -7,11 +7,11 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { metrics } from '../shared/powertools.js';
 import type { AckDeps } from './acks.js';
+import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
 import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
-import { LogSwitchAudit } from './adapters/log-switch-audit.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
 import { createSwitchSteps, type SwitchSteps } from './steps.js';
@@ -44,7 +44,7 @@ export function switchSteps(): SwitchSteps {
       new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {}),
     ),
     metrics: new PowertoolsSwitchMetrics(metrics),
-    audit: new LogSwitchAudit(logger),
+    audit: new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),
     clock: systemClock,
     newId: randomUUID,
     lockTtlMs: LOCK_TTL_SECONDS * 1000,

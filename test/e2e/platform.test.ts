@@ -198,6 +198,15 @@ describe('the local platform end to end', () => {
     });
     expect(stopped.power?.devicesByState.hashing ?? 0).toBe(0);
     expect(stopped.power?.hashrateThs).toBe(0);
+    // The override and the switching command it became are both in the platform's hash-chained audit log.
+    const admin = { 'x-api-key': platform.demo.adminApiKey };
+    const audit = await fetch(`${platform.endpoints.api}/v1/audit?chain=platform&limit=100`, { headers: admin });
+    const actions = ((await audit.json()) as { items: Array<{ action: string; target: string }> }).items
+      .filter((e) => e.target.endsWith(other))
+      .map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['site.override', 'switch.commit']));
+    const verified = await fetch(`${platform.endpoints.api}/v1/audit/verify?chain=platform`, { headers: admin });
+    expect(await verified.json()).toMatchObject({ ok: true });
   });
 
   it('refuses a malformed injection with a 400 naming the field', async () => {
