@@ -43,6 +43,7 @@ export const siteViewSchema = z.object({
 export type SiteView = z.infer<typeof siteViewSchema>;
 export const siteListSchema = z.object({ items: z.array(siteViewSchema) });
 
+/** The newest `limit` (1–100, default 20) of a history. */
 export const planHistoryQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -91,3 +92,20 @@ export function overrideExpiryProblem(expiresAt: string, nowMs: number): string 
   if (ms > MAX_OVERRIDE_MS) return `must be at most ${MAX_OVERRIDE_MS / 3600_000} h ahead`;
   return undefined;
 }
+
+/** One SwitchFlow's end for a site: committed on the gateway's ack, or compensated into the safe mode. */
+export const switchLogEntrySchema = z.object({
+  siteId: siteIdSchema,
+  at: isoInstantSchema,
+  action: z.enum(['switch.commit', 'switch.safe-mode']),
+  actor: z.string(),
+  commandId: z.string().optional(),
+  seq: z.number().int().optional(),
+  kind: z.string().optional(),
+  executionName: z.string().optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+export type SwitchLogEntry = z.infer<typeof switchLogEntrySchema>;
+export const switchHistoryQuerySchema = planHistoryQuerySchema;
+export const switchHistorySchema = z.object({ items: z.array(switchLogEntrySchema) });

@@ -18,12 +18,14 @@ import type { PlanSolver } from '../optimizer/ports.js';
 import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
+import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
 import { logger } from '../shared/powertools.js';
 import { type AckDeps, type AckMetrics, handleAck } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
 import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { LocalTaskTokenClient } from './adapters/local-task-token-client.js';
 import { MqttCommandPublisher } from './adapters/mqtt-command-publisher.js';
+import { allOf, SiteSwitchLog } from './adapters/site-switch-log.js';
 import type { SwitchAuditLog, SwitchMetrics } from './ports.js';
 import { OPTIMIZE_STATES, SWITCH_STATES } from './states.js';
 import { createSwitchSteps, switchStepHandlers } from './steps.js';
@@ -71,7 +73,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
       switchFailed: (siteId, error) => logger.warn('switch failed', { siteId, error }),
     },
-    audit: options.audit ?? new ChainedSwitchAudit({ client, tableName, clock }),
+    audit:
+      options.audit ??
+      allOf(
+        new ChainedSwitchAudit({ client, tableName, clock }),
+        new SiteSwitchLog(new DynamoSwitchLogStore({ client, tableName }), clock),
+      ),
     clock,
     newId: randomUUID,
     lockTtlMs: options.lockTtlMs ?? 600_000,

@@ -7,6 +7,7 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
+import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
 import { metrics } from '../shared/powertools.js';
 import type { AckDeps } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
@@ -14,6 +15,7 @@ import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
+import { allOf, SiteSwitchLog } from './adapters/site-switch-log.js';
 import { createSwitchSteps, type SwitchSteps } from './steps.js';
 
 /** The AWS wiring of the switching Lambdas, built once per container on first use. */
@@ -44,7 +46,10 @@ export function switchSteps(): SwitchSteps {
       new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {}),
     ),
     metrics: new PowertoolsSwitchMetrics(metrics),
-    audit: new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),
+    audit: allOf(
+      new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),
+      new SiteSwitchLog(new DynamoSwitchLogStore({ client, tableName: TABLE_NAME }), systemClock),
+    ),
     clock: systemClock,
     newId: randomUUID,
     lockTtlMs: LOCK_TTL_SECONDS * 1000,

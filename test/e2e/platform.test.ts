@@ -207,6 +207,9 @@ describe('the local platform end to end', () => {
     expect(actions).toEqual(expect.arrayContaining(['site.override', 'switch.commit']));
     const verified = await fetch(`${platform.endpoints.api}/v1/audit/verify?chain=platform`, { headers: admin });
     expect(await verified.json()).toMatchObject({ ok: true });
+    const history = await fetch(`${platform.endpoints.api}/v1/sites/${other}/switches`, { headers });
+    const switches = ((await history.json()) as { items: Array<{ action: string; kind?: string }> }).items;
+    expect(switches[0]).toMatchObject({ action: 'switch.commit', kind: 'set-mode' });
   });
 
   it('refuses a malformed injection with a 400 naming the field', async () => {

@@ -9,6 +9,8 @@ import {
   siteListSchema,
   sitePathSchema,
   siteViewSchema,
+  switchHistoryQuerySchema,
+  switchHistorySchema,
 } from '../../../core/api/operations.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
@@ -74,6 +76,18 @@ export const operatorRoutes: ApiRoute[] = [
       ...errorResponses(),
     },
     load: () => loadHandler(import('./market.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/sites/{siteId}/switches',
+    entry: 'functions/api/operator/switches.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'listSiteSwitches',
+    summary: 'The site’s switches (committed on ack, or compensated into the safe mode), newest first',
+    tags: ['operations'],
+    request: { path: sitePathSchema, query: switchHistoryQuerySchema },
+    responses: { 200: { description: 'Switch history', schema: switchHistorySchema }, ...errorResponses(404) },
+    load: () => loadHandler(import('./switches.js')),
   },
   {
     method: 'POST',

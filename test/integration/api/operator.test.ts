@@ -2,6 +2,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchFlowInput } from '../../../core/switching/command.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
+import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
+import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { planWith } from '../gateway/harness.js';
 import { type ApiHarness, startApiHarness } from './harness.js';
@@ -86,6 +88,37 @@ describe('operator read routes over real HTTP and DynamoDB Local', () => {
     expect(history.body.items).toEqual([expect.objectContaining({ version: 1, siteCount: 1 })]);
     expect(site.body.planVersion).toBe(1);
     expect(site.body.currentSetpoints.startsAt).toBe(plan.sites[0]!.intervals[0]!.startsAt);
+  });
+
+  it('lists a site’s switches newest first, as the switching flow logs them', async () => {
+    // Prepare
+    const clock = { nowMs: () => Date.parse('2026-11-28T12:00:00Z') };
+    const log = new SiteSwitchLog(new DynamoSwitchLogStore({ client: h.documents, tableName: h.tableName }), clock);
+    await log.append({
+      action: 'switch.commit',
+      siteId: 'site-north-1',
+      actor: 'optimizer',
+      detail: { commandId: 'c-1', seq: 7, kind: 'apply-plan', executionName: 'site-north-1-v3' },
+    });
+    clock.nowMs = () => Date.parse('2026-11-28T12:05:00Z');
+    await log.append({
+      action: 'switch.safe-mode',
+      siteId: 'site-north-1',
+      actor: 'optimizer',
+      detail: { error: 'AckTimeout', cause: 'no ack in 60 s', failedCommandId: 'c-2', safeModeCommandId: 'c-3' },
+    });
+
+    // Act
+    const response = await h.call('GET', '/v1/sites/site-north-1/switches?limit=5', { key: operator });
+    const other = await h.call('GET', '/v1/sites/site-west-1/switches', { key: operator });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([
+      expect.objectContaining({ action: 'switch.safe-mode', commandId: 'c-3', error: 'AckTimeout' }),
+      expect.objectContaining({ action: 'switch.commit', commandId: 'c-1', seq: 7, kind: 'apply-plan' }),
+    ]);
+    expect(other.body.items).toEqual([]);
   });
 
   it('serves the newest market snapshot, null before the first', async () => {
