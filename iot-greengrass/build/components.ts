@@ -8,7 +8,7 @@ import { type BuildOptions, buildSync } from 'esbuild';
  * and the CDK construct both bundle through here.
  */
 export interface ComponentSpec {
-  readonly name: 'com.hcp.SwitchAgent' | 'com.hcp.Telemetry';
+  readonly name: 'com.hcp.SwitchAgent' | 'com.hcp.Telemetry' | 'com.hcp.GpuWorker';
   /** The file the recipe's Run step starts. */
   readonly artifact: string;
 }
@@ -16,6 +16,7 @@ export interface ComponentSpec {
 export const COMPONENTS: readonly ComponentSpec[] = [
   { name: 'com.hcp.SwitchAgent', artifact: 'switch-agent.cjs' },
   { name: 'com.hcp.Telemetry', artifact: 'telemetry.cjs' },
+  { name: 'com.hcp.GpuWorker', artifact: 'gpu-worker.cjs' },
 ];
 
 /**

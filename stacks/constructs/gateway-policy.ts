@@ -41,7 +41,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Effect: 'Allow',
         Action: 'iot:Publish',
         Resource: [
-          ...['acks', 'telemetry', 'events', 'heartbeat'].map((kind) => arn(`topic/${site}/${kind}`)),
+          ...['acks', 'telemetry', 'events', 'heartbeat', 'job-reports'].map((kind) => arn(`topic/${site}/${kind}`)),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],
       },
@@ -51,6 +51,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Resource: [
           arn(`topicfilter/${site}/commands`),
           arn(`topicfilter/${site}/grid`),
+          arn(`topicfilter/${site}/jobs`),
           arn('topicfilter/hcp/v1/market/*/signals'),
           ...nucleus.map((topic) => arn(`topicfilter/${topic}`)),
         ],
@@ -61,6 +62,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Resource: [
           arn(`topic/${site}/commands`),
           arn(`topic/${site}/grid`),
+          arn(`topic/${site}/jobs`),
           arn('topic/hcp/v1/market/*/signals'),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],

@@ -32,7 +32,7 @@ export interface GreengrassComponentsProps {
 }
 
 /**
- * Publishes the gateway's Greengrass components (com.hcp.SwitchAgent, com.hcp.Telemetry) and deploys them to the
+ * Publishes the gateway's Greengrass components (com.hcp.SwitchAgent, com.hcp.Telemetry, com.hcp.GpuWorker) and deploys them to the
  * gateways' thing group. Each artifact is the component bundled by esbuild (iot-greengrass/build/components.ts, the
  * same bundle `npm run build:components` makes), uploaded as an S3 asset; each recipe is the component's recipe.yaml
  * with its artifact URI pointed at that asset. A component's version comes from its gdk-config.json: bump it when the

@@ -12,11 +12,11 @@ describe('the gateway policy, evaluated for every pair of sites', () => {
   const pairs = SITES.flatMap((own) => SITES.filter((other) => other !== own).map((other) => [own, other] as const));
 
   it.each(pairs)('%s may use its own topics and none of %s’s', (own, other) => {
-    for (const kind of ['telemetry', 'acks', 'events', 'heartbeat']) {
+    for (const kind of ['telemetry', 'acks', 'events', 'heartbeat', 'job-reports']) {
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${other}/${kind}`)).toBe(false);
     }
-    for (const kind of ['commands', 'grid']) {
+    for (const kind of ['commands', 'grid', 'jobs']) {
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Receive', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${other}/${kind}`)).toBe(false);

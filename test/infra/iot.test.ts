@@ -133,7 +133,7 @@ describe('iot stack', () => {
     iot.hasResourceProperties('AWS::GreengrassV2::Deployment', {
       TargetArn: { 'Fn::GetAtt': [groupId, 'Arn'] },
     });
-    iot.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 2);
+    iot.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 3);
     iot.hasResourceProperties('AWS::IoT::RoleAlias', { RoleArn: Match.anyValue() });
     iot.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { COMPONENTS } from '../../../iot-greengrass/build/components.js';
 import { GreengrassComponents } from '../../../stacks/constructs/greengrass-components.js';
 
 describe('GreengrassComponents construct', () => {
@@ -17,12 +18,13 @@ describe('GreengrassComponents construct', () => {
     JSON.stringify(r.Properties.InlineRecipe),
   );
 
-  it('publishes both components with the version from gdk-config.json and the artifact from the asset', () => {
-    expect(recipes).toHaveLength(2);
+  it('publishes every component with the version from gdk-config.json and the artifact from the asset', () => {
+    expect(recipes).toHaveLength(COMPONENTS.length);
+    expect(COMPONENTS.map((c) => c.name)).toEqual(['com.hcp.SwitchAgent', 'com.hcp.Telemetry', 'com.hcp.GpuWorker']);
     for (const recipe of recipes) {
       expect(recipe).toMatch(/ComponentVersion: \\?["']1\.0\.0/);
       expect(recipe).not.toContain('BUCKET_NAME');
-      expect(recipe).not.toMatch(/\{artifacts:path\}\/(switch-agent|telemetry)\.cjs/);
+      expect(recipe).not.toMatch(/\{artifacts:path\}\/(switch-agent|telemetry|gpu-worker)\.cjs/);
     }
   });
 
