@@ -12,6 +12,23 @@ const common = {
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
 };
 module.exports = {
+  // JUnit XML for CI and the QA plan (test-results/ is gitignored); the name can be set per run, e.g. the reliability
+  // suite's test-results/junit-reliability.xml.
+  reporters: [
+    'default',
+    ['jest-junit', { outputDirectory: 'test-results', outputName: process.env.JEST_JUNIT_OUTPUT_NAME ?? 'junit.xml' }],
+  ],
+  // Coverage only with --coverage (npm run test:coverage); v8 needs no instrumentation of the swc output.
+  coverageProvider: 'v8',
+  coverageDirectory: 'coverage',
+  coverageReporters: ['text-summary', 'lcov', 'cobertura', 'json-summary'],
+  collectCoverageFrom: [
+    '{core,functions,iot-greengrass,sim,stacks,bin}/**/*.ts',
+    '!**/*.test.ts',
+    '!**/*.d.ts',
+    '!**/main.ts',
+    '!sim/bench/**',
+  ],
   projects: [
     {
       ...common,
@@ -25,5 +42,7 @@ module.exports = {
       setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Faults, protocol model and overload on the real local parts (npm run test:reliability); not part of `npm test`.
+    { ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.test.ts'] },
   ],
 };
