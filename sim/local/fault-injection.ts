@@ -1,0 +1,91 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Rng } from '../../core/support/random.js';
+import type { LocalTaskHandler } from './stepfunctions/runner.js';
+
+/**
+ * Faults injected into the local stand-ins' calls, drawn from a seeded generator so a failing run replays exactly.
+ * Nothing here changes a stand-in unless a test wraps it.
+ */
+
+export interface FaultCounts {
+  calls: number;
+  /** Failures thrown before the real call ran: nothing was done. */
+  before: number;
+  /** Failures thrown after the real call succeeded: the work was done, the answer lost (a Lambda timing out late). */
+  after: number;
+}
+
+/** The error a flaky Lambda raises: a name the flows' Retry (`States.ALL` less the permanent errors) retries. */
+export class InjectedTaskFailure extends Error {
+  constructor(stateName: string, when: 'before' | 'after') {
+    super(`injected failure ${when} ${stateName}`);
+    this.name = 'Lambda.ServiceException';
+  }
+}
+
+/**
+ * Wraps every task handler so a share `rate` of its invocations fail: half before the handler runs, half after it has
+ * run (its effect stays, its result is lost), which is what a Lambda timeout or a lost response looks like to Step
+ * Functions. `counts` is filled per state name.
+ */
+export function flakyTaskHandlers(
+  handlers: Readonly<Record<string, LocalTaskHandler>>,
+  options: { readonly rate: number; readonly rng: Rng; readonly counts?: Map<string, FaultCounts> },
+): Record<string, LocalTaskHandler> {
+  const counts = options.counts ?? new Map<string, FaultCounts>();
+  return Object.fromEntries(
+    Object.entries(handlers).map(([stateName, handler]) => [
+      stateName,
+      (async (event: unknown, context: never) => {
+        const count = counts.get(stateName) ?? { calls: 0, before: 0, after: 0 };
+        counts.set(stateName, count);
+        count.calls += 1;
+        const draw = options.rng.next();
+        if (draw < options.rate / 2) {
+          count.before += 1;
+          throw new InjectedTaskFailure(stateName, 'before');
+        }
+        const result = await handler(event, context);
+        if (draw < options.rate) {
+          count.after += 1;
+          throw new InjectedTaskFailure(stateName, 'after');
+        }
+        return result;
+      }) as LocalTaskHandler,
+    ]),
+  );
+}
+
+export interface ThrottleCounts {
+  requests: number;
+  throttled: number;
+}
+
+/**
+ * Makes DynamoDB refuse a share `rate` of requests with ProvisionedThroughputExceededException, as a table past its
+ * capacity does: the request never reaches the table. The middleware sits inside the SDK's retry loop, so the SDK's
+ * own retries (`maxAttempts`, default 3) see each attempt throttled or not, as they would in AWS.
+ */
+export function injectThrottling(
+  client: DynamoDBDocumentClient,
+  options: { readonly rate: number; readonly rng: Rng },
+): ThrottleCounts {
+  const counts: ThrottleCounts = { requests: 0, throttled: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counts.requests += 1;
+      if (options.rng.next() < options.rate) {
+        counts.throttled += 1;
+        throw new ProvisionedThroughputExceededException({
+          message: 'The level of configured provisioned throughput for the table was exceeded (injected)',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return next(args);
+    },
+    // `deserialize` runs per attempt, inside `finalizeRequest`'s retry middleware.
+    { step: 'deserialize', name: 'hcpInjectedThrottling', priority: 'high' },
+  );
+  return counts;
+}
