@@ -64,6 +64,10 @@ export interface SiteHarnessOptions {
   readonly wrapTasks?: (handlers: Record<string, LocalTaskHandler>) => Record<string, LocalTaskHandler>;
   /** Acks go here instead of the site's acks topic (a test relays them with faults). */
   readonly gatewayAckTopic?: string;
+  /** The gateway listens here instead of the site's commands topic (a test relays them with faults). */
+  readonly gatewayCommandTopic?: string;
+  /** Called on the control plane's DynamoDB client before use (e.g. to inject throttling). */
+  readonly prepareClient?: (client: DynamoDBDocumentClient) => void;
 }
 
 export interface SiteHarness {
@@ -124,6 +128,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
+    options.prepareClient?.(client);
     let broker: RunningMqttBroker = await startMqttBroker();
     const port = broker.port;
     cleanups.push(() => broker.stop());
@@ -241,7 +246,10 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
               restoreBatchSize: 4,
               restoreBatchIntervalMs: 10_000,
               ladder: LADDER,
-              ...(options.gatewayAckTopic ? { topics: { acks: options.gatewayAckTopic } } : {}),
+              topics: {
+                ...(options.gatewayAckTopic ? { acks: options.gatewayAckTopic } : {}),
+                ...(options.gatewayCommandTopic ? { commands: options.gatewayCommandTopic } : {}),
+              },
               ...options.switchAgent,
             },
           },
