@@ -66,6 +66,8 @@ export interface SiteHarnessOptions {
   readonly gatewayAckTopic?: string;
   /** The gateway listens here instead of the site's commands topic (a test relays them with faults). */
   readonly gatewayCommandTopic?: string;
+  /** Devices the gateway reaches through a fault proxy of their own (`deviceProxies`). */
+  readonly proxiedDevices?: readonly string[];
   /** Called on the control plane's DynamoDB client before use (e.g. to inject throttling). */
   readonly prepareClient?: (client: DynamoDBDocumentClient) => void;
 }
@@ -79,6 +81,7 @@ export interface SiteHarness {
   readonly bus: SiteBus;
   readonly fleet: VirtualFleet;
   readonly ledger: MinerLedger;
+  readonly deviceProxies: ReadonlyMap<string, FaultProxy>;
   readonly stateDir: string;
   readonly gateway: RunningGateway;
   readonly batches: TelemetryBatch[];
@@ -191,6 +194,16 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
     });
     cleanups.push(() => fleet.stop());
     const ledger = recordMinerCommands(fleet.miners);
+    const deviceProxies = new Map<string, FaultProxy>();
+    for (const id of options.proxiedDevices ?? []) {
+      const endpoint = fleet.endpoints.find((d) => d.id === id)!;
+      const deviceProxy = await startFaultProxy({ targetPort: endpoint.port, targetHost: endpoint.address });
+      cleanups.push(() => deviceProxy.close());
+      deviceProxies.set(id, deviceProxy);
+    }
+    const devices = fleet.endpoints.map((d) =>
+      deviceProxies.has(d.id) ? { ...d, address: '127.0.0.1', port: deviceProxies.get(d.id)!.port } : d,
+    );
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-reliability-'));
     cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
     const bus = startSiteBus();
@@ -214,6 +227,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
       bus,
       fleet,
       ledger,
+      deviceProxies,
       stateDir,
       get gateway() {
         if (!gateway) throw new Error('gateway not started');
@@ -236,7 +250,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
           siteId: SITE_ID,
           site: SITE,
           messaging,
-          devices: fleet.endpoints,
+          devices,
           stateDir,
           clock,
           autoTick: false,

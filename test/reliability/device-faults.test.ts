@@ -1,0 +1,139 @@
+import type { SiteMode } from '../../core/messages/command.js';
+import { asicInventory } from '../../sim/devices/inventory.js';
+import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
+import { recordFigure, timed } from './support/figures.js';
+import {
+  countOn,
+  eventually,
+  planWith,
+  SITE,
+  SITE_ID,
+  type SiteHarness,
+  startSiteHarness,
+} from './support/site-harness.js';
+
+/**
+ * A miner that answers garbage (its firmware's reply is not the cgminer API) and one that stops answering (accepts the
+ * connection, never replies), among healthy ones, under a real SwitchFlow and a local price signal.
+ */
+
+const S21 = 'west-s21-a';
+
+let h: SiteHarness;
+let garbled: string;
+let wedged: string;
+
+beforeAll(async () => {
+  const template = synthesizeControlFlows();
+  // The first S21 answers through a proxy the test can turn to garbage; the second hangs on its own server.
+  const s21 = asicInventory(SITE, 12, 11)
+    .filter((item) => item.groupId === S21)
+    .map((item) => item.id)
+    .sort();
+  [garbled, wedged] = [s21[0]!, s21[1]!];
+  h = await startSiteHarness(template, { proxiedDevices: [garbled], switchAgent: { heartbeatTimeoutMs: 86_400_000 } });
+  await h.restartGateway();
+  expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
+  expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+const override = (mode: SiteMode) => ({
+  siteId: SITE_ID,
+  override: {
+    kind: 'set-mode' as const,
+    mode,
+    reason: 'reliability',
+    expiresAt: new Date(h.clock.nowMs() + 86_400_000).toISOString(),
+  },
+  requestedBy: 'operator',
+});
+const miner = (id: string) => h.fleet.miners.find((m) => m.context.identity.id === id)!;
+const agent = () => h.gateway.state().switchAgent;
+
+async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    h.clock.advanceMs(10_000);
+    await h.gateway.tick();
+  }
+}
+
+describe('a miner that answers garbage', () => {
+  it('is reported partially applied, retried, then marked drifted; the others switch; telemetry skips it', async () => {
+    // Prepare
+    h.deviceProxies.get(garbled)!.setMode('garbage');
+    const healthy = h.fleet.miners.filter((m) => m.context.identity.id !== garbled);
+
+    // Act
+    const result = await h.runSwitchFlow(override('all-off'));
+    const failuresAfterFlow = agent().failures;
+    await ticks(3);
+    const metrics = await h.gateway.pollTelemetry();
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { ack: { status: 'executed', reason: 'partially-applied' } },
+    });
+    expect(failuresAfterFlow).toEqual({ 'garbage-reply': 1 });
+    expect(healthy.every((m) => !m.context.physics.isAwakeCommanded())).toBe(true);
+    expect(miner(garbled).context.physics.isAwakeCommanded()).toBe(true);
+    expect(agent().drifted).toEqual([garbled]);
+    expect(metrics).toBe(h.fleet.endpoints.length - 1);
+    expect(h.gateway.state().telemetry.failedReads).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+
+  it('stays drifted when it recovers in the wrong state, until its target changes', async () => {
+    // Prepare
+    h.deviceProxies.get(garbled)!.setMode('pass');
+
+    // Act
+    await ticks(2);
+    await h.gateway.pollTelemetry();
+    const driftedAfterRecovery = agent().drifted;
+    const result = await h.runSwitchFlow(override('all-on'));
+    await ticks(1);
+
+    // Assess: drifted devices are left alone (README, Confirmation), so the recovered miner hashed on while its
+    // group slept; the next target change reaches it.
+    expect(driftedAfterRecovery).toEqual([garbled]);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ack: { reason: 'ok' } } });
+    expect(agent().drifted).toEqual([]);
+    expect(countOn(h.fleet.miners.map((m) => m.context.physics.isAwakeCommanded()))).toBe(h.fleet.miners.length);
+  }, 30_000);
+});
+
+describe('a miner that stops answering', () => {
+  it('does not hold back a local curtailment of the others; it times out, is retried and marked drifted', async () => {
+    // Prepare
+    miner(wedged).server.setFault({ kind: 'hang' });
+    const others = h.fleet.miners.filter((m) => m.context.identity.id !== wedged);
+
+    // Act: a price above both ASIC rungs from the site's meter.
+    let othersAsleepFirst = false;
+    const { result: report, elapsedMs } = await timed(async () => {
+      const switching = h.gateway.switchAgent.handleGridSignal({
+        kind: 'price',
+        at: new Date(h.clock.nowMs()).toISOString(),
+        node: 'HB_WEST',
+        priceUsdPerMwh: 500,
+      });
+      othersAsleepFirst = await eventually(() => others.every((m) => !m.context.physics.isAwakeCommanded()));
+      return switching;
+    });
+    await ticks(3);
+
+    // Assess
+    expect(othersAsleepFirst).toBe(true);
+    // 500 $/MWh is above the GPU rung too: every device but the wedged miner accepted.
+    expect(report).toMatchObject({ sent: h.fleet.endpoints.length, accepted: h.fleet.endpoints.length - 1, failed: 1 });
+    expect(miner(wedged).context.physics.isAwakeCommanded()).toBe(true);
+    expect(agent().drifted).toEqual([wedged]);
+    expect(agent().failures).toEqual({ timeout: 1 });
+    recordFigure('devices.signal-with-wedged-miner-settled', Math.round(elapsedMs), 'ms (real; cgminer timeout 2 s)');
+    miner(wedged).server.setFault(null);
+  }, 60_000);
+});
