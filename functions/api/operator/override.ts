@@ -1,20 +1,22 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { overrideBodySchema, overrideExpiryProblem, sitePathSchema } from '../../../core/api/operations.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, audit, notFound, parseBody, parsePath } from '../handler.js';
-import { operatorSources } from './views.js';
+import { type ApiRequest, apiHandler, audit, nowIso, parseBody, parsePath } from '../handler.js';
+import { operatorSources, siteOf } from './views.js';
 
 /**
  * POST /v1/sites/{siteId}/overrides: an operator forces a mode or a curtailment until `expiresAt`. It starts a
  * SwitchFlow with the override, so it takes the site lock, waits for the gateway's ack and compensates like any
- * switch; dispatch leaves the site alone until the expiry. 202: the flow is started, its outcome shows in the site's
- * switching state.
+ * switch; dispatch leaves the site alone until the expiry. The override (who, why, until when) is recorded as the
+ * site's latest before the flow starts, so the site view never shows a switch nobody asked for. 202: the flow is
+ * started, its outcome shows in the site's switching state and switch history.
  */
 export async function createOverride(request: ApiRequest) {
   const { event, principal, runtime } = request;
   const { siteId } = parsePath(event, sitePathSchema);
   const override = parseBody(event, overrideBodySchema);
-  if (!operatorSources(runtime).fleet.sites.some((s) => s.id === siteId)) throw notFound('site', siteId);
+  const sources = operatorSources(runtime);
+  siteOf(sources, siteId);
   const nowMs = runtime.clock.nowMs();
   const problem = overrideExpiryProblem(override.expiresAt, nowMs);
   if (problem) {
@@ -23,10 +25,9 @@ export async function createOverride(request: ApiRequest) {
     ]);
   }
   const executionName = `override-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
-  const { executionArn } = await runtime.switchFlows.start(
-    { siteId, override, requestedBy: principal.principalId },
-    executionName,
-  );
+  const requestedBy = principal.principalId;
+  await sources.overrides.put({ siteId, override, requestedBy, requestedAt: nowIso(request), executionName });
+  const { executionArn } = await runtime.switchFlows.start({ siteId, override, requestedBy }, executionName);
   await audit(request, 'site.override', siteId, { kind: override.kind, reason: override.reason, executionName });
   return jsonResponse(202, { siteId, executionName, executionArn, override });
 }

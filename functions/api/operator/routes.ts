@@ -4,18 +4,21 @@ import {
   marketViewSchema,
   overrideAcceptedSchema,
   overrideBodySchema,
-  planHistoryQuerySchema,
-  planHistorySchema,
-  siteListSchema,
   sitePathSchema,
-  siteViewSchema,
   switchHistoryQuerySchema,
-  switchHistorySchema,
 } from '../../../core/api/operations.js';
+import { overrideCancelledSchema } from '../../../core/operations/overrides.js';
+import { switchRecordsSchema } from '../../../core/operations/switches.js';
+import {
+  operatorSiteListSchema,
+  operatorSiteViewSchema,
+  planPageQuerySchema,
+  planPageSchema,
+} from '../../../core/operations/views.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
-/** The operators' read routes over the fleet: sites and their live state, plans, the market. */
+/** The operators' routes over the fleet: sites and their live state, plans, the market, switches and overrides. */
 export const operatorRoutes: ApiRoute[] = [
   {
     method: 'GET',
@@ -23,9 +26,10 @@ export const operatorRoutes: ApiRoute[] = [
     entry: 'functions/api/operator/sites.ts',
     roles: OPERATOR_ROLES,
     operationId: 'listSites',
-    summary: 'Sites with their device groups, gateways’ latest state, switching and current setpoints',
+    summary:
+      'Sites with their devices’ and gateways’ latest state, a summary per device group, switching, override and current setpoints',
     tags: ['operations'],
-    responses: { 200: { description: 'The fleet', schema: siteListSchema }, ...errorResponses() },
+    responses: { 200: { description: 'The fleet', schema: operatorSiteListSchema }, ...errorResponses() },
     load: () => loadHandler(import('./sites.js')),
   },
   {
@@ -37,7 +41,7 @@ export const operatorRoutes: ApiRoute[] = [
     summary: 'One site in detail',
     tags: ['operations'],
     request: { path: sitePathSchema },
-    responses: { 200: { description: 'The site', schema: siteViewSchema }, ...errorResponses(404) },
+    responses: { 200: { description: 'The site', schema: operatorSiteViewSchema }, ...errorResponses(404) },
     load: () => loadHandler(import('./site.js')),
   },
   {
@@ -57,10 +61,10 @@ export const operatorRoutes: ApiRoute[] = [
     entry: 'functions/api/operator/plan-history.ts',
     roles: OPERATOR_ROLES,
     operationId: 'listPlans',
-    summary: 'Plan versions, newest first',
+    summary: 'Plan versions, newest first, with a cursor',
     tags: ['operations'],
-    request: { query: planHistoryQuerySchema },
-    responses: { 200: { description: 'Plan history', schema: planHistorySchema }, ...errorResponses() },
+    request: { query: planPageQuerySchema },
+    responses: { 200: { description: 'A page of plan history', schema: planPageSchema }, ...errorResponses() },
     load: () => loadHandler(import('./plan-history.js')),
   },
   {
@@ -83,10 +87,11 @@ export const operatorRoutes: ApiRoute[] = [
     entry: 'functions/api/operator/switches.ts',
     roles: OPERATOR_ROLES,
     operationId: 'listSiteSwitches',
-    summary: 'The site’s switches (committed on ack, or compensated into the safe mode), newest first',
+    summary:
+      'The site’s switches, newest first: outcome (executed, rejected, timed out, compensated), command, sequence, latency',
     tags: ['operations'],
     request: { path: sitePathSchema, query: switchHistoryQuerySchema },
-    responses: { 200: { description: 'Switch history', schema: switchHistorySchema }, ...errorResponses(404) },
+    responses: { 200: { description: 'Switch history', schema: switchRecordsSchema }, ...errorResponses(404) },
     load: () => loadHandler(import('./switches.js')),
   },
   {
@@ -107,5 +112,20 @@ export const operatorRoutes: ApiRoute[] = [
     },
     startsSwitchFlow: true,
     load: () => loadHandler(import('./override.js')),
+  },
+  {
+    method: 'DELETE',
+    resource: '/v1/sites/{siteId}/overrides/current',
+    entry: 'functions/api/operator/cancel-override.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'cancelOverride',
+    summary: 'End the site’s active override; the next dispatch switches it back to the plan',
+    tags: ['operations'],
+    request: { path: sitePathSchema },
+    responses: {
+      200: { description: 'The cancelled override', schema: overrideCancelledSchema },
+      ...errorResponses(404, 409),
+    },
+    load: () => loadHandler(import('./cancel-override.js')),
   },
 ];

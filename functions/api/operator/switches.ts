@@ -1,20 +1,21 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { sitePathSchema, switchHistoryQuerySchema } from '../../../core/api/operations.js';
-import { DynamoSwitchLogStore } from '../../shared/data/switch-log-store.js';
+import { switchRecordOf } from '../../../core/operations/switches.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, notFound, parsePath, parseQuery } from '../handler.js';
-import { operatorSources } from './views.js';
+import { type ApiRequest, apiHandler, parsePath, parseQuery } from '../handler.js';
+import { operatorSources, siteOf } from './views.js';
 
-/** GET /v1/sites/{siteId}/switches?limit=N: the site's switches (committed or compensated), newest first. */
+/**
+ * GET /v1/sites/{siteId}/switches?limit=N: the site's switches, newest first, each with its outcome (executed,
+ * rejected, timed out, compensated), command id, sequence number and, for executed ones, latency.
+ */
 export async function switchHistory({ event, runtime }: ApiRequest) {
   const { siteId } = parsePath(event, sitePathSchema);
   const { limit } = parseQuery(event, switchHistoryQuerySchema);
-  if (!operatorSources(runtime).fleet.sites.some((s) => s.id === siteId)) throw notFound('site', siteId);
-  const items = await new DynamoSwitchLogStore({ client: runtime.client, tableName: runtime.tableName }).list(
-    siteId,
-    limit,
-  );
-  return jsonResponse(200, { items });
+  const sources = operatorSources(runtime);
+  siteOf(sources, siteId);
+  const entries = await sources.switchLog.list(siteId, limit);
+  return jsonResponse(200, { items: entries.map(switchRecordOf) });
 }
 
 export const handler = apiHandler(OPERATOR_ROLES, switchHistory);

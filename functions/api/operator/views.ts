@@ -2,9 +2,15 @@ import { intervalAt, type SiteView } from '../../../core/api/operations.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Plan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
+import { summarizeGroups } from '../../../core/operations/devices.js';
+import { overrideViewOf } from '../../../core/operations/overrides.js';
+import type { OperatorSiteView } from '../../../core/operations/views.js';
 import { DynamoMarketSnapshotStore } from '../../market/adapters/dynamo-market-store.js';
+import { DynamoOverrideStore } from '../../shared/data/override-store.js';
 import { DynamoPlanStore } from '../../shared/data/plan-store.js';
 import { DynamoSiteStateStore } from '../../shared/data/site-state-store.js';
+import { DynamoSwitchLogStore } from '../../shared/data/switch-log-store.js';
+import { notFound } from '../handler.js';
 import type { ApiRuntime } from '../runtime.js';
 
 /**
@@ -18,24 +24,40 @@ export function operatorSources(runtime: ApiRuntime) {
     plans: new DynamoPlanStore(deps),
     market: new DynamoMarketSnapshotStore(deps),
     siteStates: new DynamoSiteStateStore(deps),
+    overrides: new DynamoOverrideStore(deps),
+    switchLog: new DynamoSwitchLogStore(deps),
   };
 }
+export type OperatorSources = ReturnType<typeof operatorSources>;
 
-/** One site's view: its configuration, gateways' latest state, switching, and the current plan's setpoints. */
+/** The fleet's site `siteId`, or a 404 naming it. */
+export function siteOf(sources: OperatorSources, siteId: string): Site {
+  const site = sources.fleet.sites.find((s) => s.id === siteId);
+  if (!site) throw notFound('site', siteId);
+  return site;
+}
+
+/**
+ * One site's view: its configuration, gateways' and devices' latest state with a summary per group, switching, the
+ * latest override, and the current plan's setpoints.
+ */
 export async function siteView(
-  sources: ReturnType<typeof operatorSources>,
+  sources: OperatorSources,
   site: Site,
   plan: Plan | undefined,
   nowMs: number,
-): Promise<SiteView> {
-  const live = await sources.siteStates.get(site.id);
+): Promise<OperatorSiteView> {
+  const [live, override] = await Promise.all([sources.siteStates.get(site.id), sources.overrides.get(site.id)]);
   const sitePlan = plan?.sites.find((s) => s.siteId === site.id);
   const current = sitePlan && plan ? intervalAt(sitePlan.intervals, nowMs, plan.intervalMinutes) : undefined;
   return {
     site,
     gateways: live.gateways,
+    devices: live.devices,
+    groups: summarizeGroups(site, live.devices),
     ...(live.lastHeartbeatAt ? { lastHeartbeatAt: live.lastHeartbeatAt } : {}),
     ...(live.switching ? { switching: live.switching as SiteView['switching'] } : {}),
+    ...(override ? { override: overrideViewOf(override, nowMs) } : {}),
     ...(current ? { currentSetpoints: current } : {}),
     ...(sitePlan && plan ? { planVersion: plan.version } : {}),
   };

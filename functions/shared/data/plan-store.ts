@@ -44,8 +44,8 @@ export interface PlanStore {
   save(plan: Plan): Promise<SavePlanResult>;
   loadCurrent(): Promise<Plan | undefined>;
   loadVersion(version: number): Promise<Plan | undefined>;
-  /** Newest first. */
-  listHistory(options?: { limit?: number }): Promise<PlanVersionSummary[]>;
+  /** Newest first; only versions below `beforeVersion` when given (the next page of a history). */
+  listHistory(options?: { limit?: number; beforeVersion?: number }): Promise<PlanVersionSummary[]>;
 }
 
 const PLAN_PARTITION = 'PLAN';
@@ -139,12 +139,15 @@ export class DynamoPlanStore implements PlanStore {
     return parseOrThrow(planSchema, JSON.parse(gunzipSync(blob).toString('utf8')), `stored plan version ${version}`);
   }
 
-  async listHistory(options: { limit?: number } = {}): Promise<PlanVersionSummary[]> {
+  async listHistory(options: { limit?: number; beforeVersion?: number } = {}): Promise<PlanVersionSummary[]> {
     const { client, tableName } = this.deps;
     const result = await client.send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        KeyConditionExpression:
+          options.beforeVersion === undefined
+            ? '#pk = :pk AND begins_with(#sk, :prefix)'
+            : '#pk = :pk AND #sk BETWEEN :prefix AND :below',
         ExpressionAttributeNames: {
           '#pk': PK,
           '#sk': SK,
@@ -155,7 +158,11 @@ export class DynamoPlanStore implements PlanStore {
           '#solverMode': 'solverMode',
           '#solverStatus': 'solverStatus',
         },
-        ExpressionAttributeValues: { ':pk': PLAN_PARTITION, ':prefix': VERSION_PREFIX },
+        ExpressionAttributeValues: {
+          ':pk': PLAN_PARTITION,
+          ':prefix': VERSION_PREFIX,
+          ...(options.beforeVersion === undefined ? {} : { ':below': versionSortKey(options.beforeVersion - 1) }),
+        },
         // The summaries only: the compressed plans stay on the server.
         ProjectionExpression: '#version, #createdAt, #horizonStart, #siteCount, #solverMode, #solverStatus',
         ScanIndexForward: false,

@@ -1,15 +1,18 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayState } from '../../../core/api/operations.js';
+import { type DeviceLatestState, deviceLatestStateSchema } from '../../../core/operations/devices.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf, queryAllByPrefix } from './tenant-store.js';
 
 /**
  * What the platform knows of a site's live state, read in one query of its partition (`SITE#<id>`): each gateway's
- * latest telemetry summary (`GATEWAY#<id>`, written by the IoT latest-state rule), the last heartbeat (`HEARTBEAT`)
- * and the switching state (`SWITCH`, written by the SwitchFlow steps).
+ * latest telemetry summary (`GATEWAY#<id>`, written by the IoT latest-state rule), each device's latest sample
+ * (`DEVICE#<id>`, written by the device telemetry Lambda), the last heartbeat (`HEARTBEAT`) and the switching state
+ * (`SWITCH`, written by the SwitchFlow steps).
  */
 export interface SiteLiveState {
   readonly gateways: GatewayState[];
+  readonly devices: DeviceLatestState[];
   readonly lastHeartbeatAt?: string;
   readonly switching?: Record<string, unknown>;
 }
@@ -26,8 +29,9 @@ export class DynamoSiteStateStore {
       this.deps.client
         .send(new GetCommand({ TableName: this.deps.tableName, Key: { [PK]: partition, [SK]: sk } }))
         .then((r) => (r.Item ? entityOf<Record<string, unknown>>(r.Item) : undefined));
-    const [gateways, heartbeat, switchState] = await Promise.all([
+    const [gateways, devices, heartbeat, switchState] = await Promise.all([
       queryAllByPrefix<Record<string, unknown>>(this.deps, partition, 'GATEWAY#'),
+      queryAllByPrefix<Record<string, unknown>>(this.deps, partition, 'DEVICE#'),
       item('HEARTBEAT'),
       item('SWITCH'),
     ]);
@@ -35,6 +39,7 @@ export class DynamoSiteStateStore {
     const { siteId: _site, executionName: _exec, ...switching } = switchState ?? {};
     return {
       gateways: gateways.map(gatewayStateOf),
+      devices: devices.flatMap(deviceStateOf),
       ...(lastHeartbeatAt ? { lastHeartbeatAt } : {}),
       ...(switchState ? { switching } : {}),
     };
@@ -53,4 +58,10 @@ function gatewayStateOf(item: Record<string, unknown>): GatewayState {
     receivedAt: isoOf(item.receivedAtMs) ?? new Date(0).toISOString(),
   };
   return Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)) as GatewayState;
+}
+
+/** A stored device item as the view shows it; one that no longer fits the telemetry contract is left out, not a 500. */
+function deviceStateOf({ siteId: _site, ...item }: Record<string, unknown>): DeviceLatestState[] {
+  const parsed = deviceLatestStateSchema.safeParse(item);
+  return parsed.success ? [parsed.data] : [];
 }

@@ -1,0 +1,98 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type OverrideRecord, overrideRecordSchema } from '../../../core/operations/overrides.js';
+import { parseOrThrow } from '../../../core/support/validation.js';
+import { switchStateKey } from '../../switching/adapters/dynamo-switch-state.js';
+import { TABLE_KEYS } from './table-design.js';
+import { entityOf } from './tenant-store.js';
+
+/**
+ * Access pattern: a site's latest operator override (`SITE#<id>` / `OVERRIDE`), written when the API starts its
+ * SwitchFlow and read by the site view and the cancel route. Its history is the audit log; the item outlives its
+ * expiry by 35 days so the view can still say an override expired.
+ */
+const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
+const overrideKey = (siteId: string) => ({ [PK]: `SITE#${siteId}`, [SK]: 'OVERRIDE' });
+const KEEP_AFTER_EXPIRY_S = 35 * 24 * 3600;
+
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+export class DynamoOverrideStore {
+  constructor(private readonly deps: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
+
+  async put(record: OverrideRecord): Promise<void> {
+    const expiresS = Math.ceil(Date.parse(record.override.expiresAt) / 1000) + KEEP_AFTER_EXPIRY_S;
+    await this.deps.client.send(
+      new PutCommand({
+        TableName: this.deps.tableName,
+        Item: { ...overrideKey(record.siteId), ...record, [ttlAttribute]: expiresS },
+      }),
+    );
+  }
+
+  async get(siteId: string): Promise<OverrideRecord | undefined> {
+    const result = await this.deps.client.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: overrideKey(siteId), ConsistentRead: true }),
+    );
+    if (!result.Item) return undefined;
+    const { [ttlAttribute]: _ttl, ...entity } = entityOf<Record<string, unknown>>(result.Item);
+    return parseOrThrow(overrideRecordSchema, entity, `stored override of ${siteId}`);
+  }
+
+  /**
+   * Marks the override of `executionName` cancelled; undefined when that override is no longer the site's latest or
+   * is already cancelled (two operators cancelling at once: one wins, the other sees the record as it stands).
+   */
+  async cancel(
+    record: OverrideRecord,
+    by: { readonly cancelledBy: string; readonly cancelledAt: string },
+  ): Promise<OverrideRecord | undefined> {
+    try {
+      await this.deps.client.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: overrideKey(record.siteId),
+          UpdateExpression: 'SET #cancelledAt = :at, #cancelledBy = :by',
+          ConditionExpression: '#executionName = :execution AND attribute_not_exists(#cancelledAt)',
+          ExpressionAttributeNames: {
+            '#cancelledAt': 'cancelledAt',
+            '#cancelledBy': 'cancelledBy',
+            '#executionName': 'executionName',
+          },
+          ExpressionAttributeValues: {
+            ':at': by.cancelledAt,
+            ':by': by.cancelledBy,
+            ':execution': record.executionName,
+          },
+        }),
+      );
+      return { ...record, ...by };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Ends dispatch's hold on the site: the switching state keeps `overrideUntil` from the override's switch, and
+   * OptimizeFlow leaves a site alone until then (core/switching/diff.ts). Removed only while it is still this
+   * override's expiry, so a newer override's hold is never lifted by cancelling an older one.
+   */
+  async releaseDispatchHold(siteId: string, expiresAt: string): Promise<boolean> {
+    try {
+      await this.deps.client.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: switchStateKey(siteId),
+          UpdateExpression: 'REMOVE #overrideUntil',
+          ConditionExpression: '#overrideUntil = :until',
+          ExpressionAttributeNames: { '#overrideUntil': 'overrideUntil' },
+          ExpressionAttributeValues: { ':until': expiresAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
