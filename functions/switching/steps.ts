@@ -174,7 +174,13 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         action: 'switch.commit',
         siteId: input.siteId,
         actor: input.requestedBy,
-        detail: { commandId: ack.commandId, seq: ack.seq, kind: input.command.kind, executionName: input.ownerId },
+        detail: {
+          commandId: ack.commandId,
+          seq: ack.seq,
+          kind: input.command.kind,
+          executionName: input.ownerId,
+          latencyMs,
+        },
       });
       return { committedAt: nowIso(), latencyMs };
     },

@@ -16,6 +16,7 @@ export class SiteSwitchLog implements SwitchAuditLog {
     const fields = {
       commandId: text(detail.commandId) ?? text(detail.safeModeCommandId),
       seq: int(detail.seq),
+      latencyMs: typeof detail.latencyMs === 'number' ? detail.latencyMs : undefined,
       kind: text(detail.kind),
       executionName: text(detail.executionName),
       error: text(detail.error),
