@@ -1,0 +1,102 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { operatorRoutes } from '../../../functions/api/operator/routes.js';
+import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
+import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
+import { createDocumentClient } from '../../../functions/shared/data/client.js';
+import type { Role } from '../../../functions/shared/principal.js';
+import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from '../../../sim/local/dynamodb-local.js';
+
+/**
+ * The operator routes alone behind the local API Gateway adapter, on DynamoDB Local, over real HTTP. A tiny test
+ * authorizer stands in for the Lambda authorizer: it sets the principal from `x-test-role` / `x-test-principal`
+ * (401 without a role), so the tests choose the caller without issuing keys. The handlers read TABLE_NAME and the
+ * DynamoDB endpoint from the environment as the deployed functions do; one harness per test file (the handlers
+ * share one process-wide client, bound to the first endpoint it saw).
+ */
+export interface OperatorApiHarness {
+  readonly url: string;
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+  call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export interface CallOptions {
+  /** @default 'operator'; null sends no credentials */
+  readonly role?: Role | null;
+  /** @default `<role>-1` */
+  readonly principalId?: string;
+  readonly body?: unknown;
+}
+
+export const testAuthorizer: LocalAuthorizer = ({ headers }) => {
+  const header = (name: string) => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  const role = header('x-test-role');
+  if (!role) return { allow: false, statusCode: 401, message: 'no test role' };
+  const principalId = header('x-test-principal') ?? `${role}-1`;
+  return { allow: true, principalId, context: { principalId, tenantId: 'platform', role, authMethod: 'api-key' } };
+};
+
+export async function startOperatorApi(options: {
+  readonly tableName: string;
+  readonly switchFlows: SwitchFlowStarter;
+}): Promise<OperatorApiHarness> {
+  const dynamo = await startDynamoDbLocal();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    TABLE_NAME: options.tableName,
+  });
+  const admin = localDynamoDbClient(dynamo.endpoint);
+  await ensureTable(admin, options.tableName).finally(() => admin.destroy());
+  useLocalSwitchFlows(options.switchFlows);
+  const routes: Route[] = operatorRoutes.map((route) => {
+    let loaded: ReturnType<typeof route.load> | undefined;
+    return {
+      method: route.method,
+      resource: route.resource,
+      handler: async (event, context) => {
+        loaded ??= route.load();
+        return (await loaded)(event, context);
+      },
+    };
+  });
+  const adapter = await startApiAdapter({ routes, authorizer: testAuthorizer, onHandlerError: () => {} });
+  const documents = createDocumentClient();
+
+  async function call(method: string, path: string, callOptions: CallOptions = {}) {
+    const role = callOptions.role === undefined ? 'operator' : callOptions.role;
+    const headers: Record<string, string> = {};
+    if (role) headers['x-test-role'] = role;
+    if (callOptions.principalId) headers['x-test-principal'] = callOptions.principalId;
+    if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${adapter.url}${path}`, {
+      method,
+      headers,
+      ...(callOptions.body === undefined ? {} : { body: JSON.stringify(callOptions.body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  return {
+    url: adapter.url,
+    documents,
+    tableName: options.tableName,
+    call,
+    async stop() {
+      await adapter.stop();
+      documents.destroy();
+      await dynamo.stop();
+    },
+  };
+}
