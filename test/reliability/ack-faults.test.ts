@@ -8,7 +8,7 @@ import {
   ASIC_GROUPS,
   countOn,
   eventually,
-  planWith,
+  overrideRequest,
   SITE_ID,
   type SiteHarness,
   startSiteHarness,
@@ -42,8 +42,7 @@ beforeAll(async () => {
     commandPolicy(JSON.parse(p) as Command),
   );
   await h.restartGateway();
-  expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
-  expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+  expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
 }, 60_000);
 
 afterEach(() => {
@@ -55,16 +54,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const override = (mode: SiteMode) => ({
-  siteId: SITE_ID,
-  override: {
-    kind: 'set-mode' as const,
-    mode,
-    reason: 'reliability',
-    expiresAt: new Date(h.clock.nowMs() + 86_400_000).toISOString(),
-  },
-  requestedBy: 'operator',
-});
+const override = (mode: SiteMode) => overrideRequest(h, mode);
 const lastCommand = () => h.commands.filter((c) => c.taskToken).at(-1)!;
 const asicsOn = () => ASIC_GROUPS.reduce((n, g) => n + countOn(h.awake(g)), 0);
 const handlings = (kind: string) => h.ackHandlings.filter((x) => x === kind).length;

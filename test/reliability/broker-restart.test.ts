@@ -4,8 +4,7 @@ import {
   ASIC_GROUPS,
   countOn,
   eventually,
-  planWith,
-  SITE_ID,
+  overrideRequest,
   type SiteHarness,
   startSiteHarness,
 } from './support/site-harness.js';
@@ -24,8 +23,7 @@ beforeAll(async () => {
     switchAgent: { heartbeatTimeoutMs: 86_400_000 },
   });
   await h.restartGateway();
-  expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
-  expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+  expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
 }, 60_000);
 
 afterAll(async () => {
@@ -54,16 +52,7 @@ describe('broker restart', () => {
     await h.gateway.telemetry.flush();
     const total = h.gateway.state().telemetry.nextBatchSeq;
     await eventually(() => h.batches.length >= total);
-    const result = await h.runSwitchFlow({
-      siteId: SITE_ID,
-      override: {
-        kind: 'set-mode',
-        mode: 'all-off',
-        reason: 'after broker restart',
-        expiresAt: new Date(h.clock.nowMs() + 3_600_000).toISOString(),
-      },
-      requestedBy: 'operator',
-    });
+    const result = await h.runSwitchFlow(overrideRequest(h, 'all-off', 'after broker restart'));
 
     // Assess
     expect(deliveredBefore).toBeGreaterThan(0);

@@ -5,9 +5,8 @@ import { recordFigure, timed } from './support/figures.js';
 import {
   countOn,
   eventually,
-  planWith,
+  overrideRequest,
   SITE,
-  SITE_ID,
   type SiteHarness,
   startSiteHarness,
 } from './support/site-harness.js';
@@ -33,24 +32,14 @@ beforeAll(async () => {
   [garbled, wedged] = [s21[0]!, s21[1]!];
   h = await startSiteHarness(template, { proxiedDevices: [garbled], switchAgent: { heartbeatTimeoutMs: 86_400_000 } });
   await h.restartGateway();
-  expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
-  expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+  expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
 }, 60_000);
 
 afterAll(async () => {
   await h?.stop();
 });
 
-const override = (mode: SiteMode) => ({
-  siteId: SITE_ID,
-  override: {
-    kind: 'set-mode' as const,
-    mode,
-    reason: 'reliability',
-    expiresAt: new Date(h.clock.nowMs() + 86_400_000).toISOString(),
-  },
-  requestedBy: 'operator',
-});
+const override = (mode: SiteMode) => overrideRequest(h, mode);
 const miner = (id: string) => h.fleet.miners.find((m) => m.context.identity.id === id)!;
 const agent = () => h.gateway.state().switchAgent;
 

@@ -2,7 +2,7 @@ import { seededRng } from '../../core/support/random.js';
 import { type FaultCounts, flakyTaskHandlers } from '../../sim/local/fault-injection.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { recordFigure } from './support/figures.js';
-import { planWith, type SiteHarness, startSiteHarness } from './support/site-harness.js';
+import { type SiteHarness, startSiteHarness } from './support/site-harness.js';
 import { expectSwitchedOrCompensated, runOverrideSwitches } from './support/switch-runs.js';
 
 /**
@@ -22,7 +22,6 @@ beforeAll(async () => {
     switchAgent: { heartbeatTimeoutMs: 86_400_000 },
   });
   await h.restartGateway();
-  expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
 }, 60_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import {
   ASIC_GROUPS,
   countOn,
   eventually,
-  planWith,
+  overrideRequest,
   SITE_ID,
   type SiteHarness,
   startSiteHarness,
@@ -49,8 +49,7 @@ describe('a gateway cut off from the broker for 10 minutes and restarted during 
 
   it('loses no telemetry, switches no device twice, curtails locally throughout and compensates the in-flight switch', async () => {
     // Prepare: plan v1 (everything on for an hour) applied through SwitchFlow, the cloud heard.
-    expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
-    expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
     await h.relayPrice(30);
     await h.gateway.pollTelemetry();
     const asicCount = h.fleet.miners.length;
@@ -61,16 +60,7 @@ describe('a gateway cut off from the broker for 10 minutes and restarted during 
     // Act 1: the cut, with an operator override's SwitchFlow started into it.
     h.proxy.setMode('cut');
     expect(await eventually(() => !h.gateway.state().connected)).toBe(true);
-    const inFlight = h.runSwitchFlow({
-      siteId: SITE_ID,
-      override: {
-        kind: 'set-mode',
-        mode: 'all-off',
-        reason: 'test',
-        expiresAt: new Date(h.clock.nowMs() + 3_600_000).toISOString(),
-      },
-      requestedBy: 'operator',
-    });
+    const inFlight = h.runSwitchFlow(overrideRequest(h, 'all-off'));
     const seen: Record<string, unknown> = {};
     for (let s = 1; s <= CUT_STEPS; s++) {
       await step(h);
@@ -165,8 +155,7 @@ describe('the direct MQTT adapter: local signals ride the same broker connection
 
   it('misses a grid signal published on the broker during a cut; the watchdog curtails the ASICs instead', async () => {
     // Prepare
-    expect((await h.controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))))).ok).toBe(true);
-    expect(await h.runSwitchFlow({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
     const asicCount = h.fleet.miners.length;
 
     // Act: the meter publishes its spike on the broker's grid topic while the gateway is cut off.

@@ -7,7 +7,6 @@ import type { Ack } from '../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../core/messages/command.js';
 import { ManualClock } from '../../core/support/clock.js';
 import { seededRng } from '../../core/support/random.js';
-import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore, siteLockKey } from '../../functions/shared/data/site-lock.js';
 import { type AckDeps, handleAck } from '../../functions/switching/acks.js';
@@ -21,17 +20,10 @@ import { createSwitchSteps, type SwitchSteps } from '../../functions/switching/s
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningGateway, startGateway } from '../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../sim/devices/fleet.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../sim/local/dynamodb-local.js';
 import { TaskTokenRegistry } from '../../sim/local/stepfunctions/index.js';
 import { LADDER, SITE, SITE_ID, T0_MS } from '../integration/gateway/harness.js';
 import { recordFigure } from './support/figures.js';
+import { startLocalTable } from './support/site-harness.js';
 
 /**
  * A model-based test of the switching protocol between SwitchFlow and the gateway (issue #9). The system under test is
@@ -340,15 +332,13 @@ class Restart implements fc.AsyncCommand<Model, Real> {
 
 // ---- the run ----
 
-let dynamo: RunningDynamoDbLocal;
+let dynamo: { stop(): Promise<void> };
 let client: DynamoDBDocumentClient;
 let fleet: VirtualFleet;
 const clockForFleet = new ManualClock(T0_MS);
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
-  client = createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  ({ dynamo, client } = await startLocalTable(TABLE));
   fleet = await startVirtualFleet({
     asics: 6,
     gpuNodes: 1,

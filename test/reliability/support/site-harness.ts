@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import mqtt from 'mqtt';
 import type { Ack } from '../../../core/messages/ack.js';
-import type { Command } from '../../../core/messages/command.js';
+import type { Command, SiteMode } from '../../../core/messages/command.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
@@ -35,7 +35,8 @@ import {
   type LocalTaskHandler,
   TaskTokenRegistry,
 } from '../../../sim/local/stepfunctions/index.js';
-import { LADDER, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
+import { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
+import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { type MinerLedger, recordMinerCommands } from './miner-ledger.js';
 
 export { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
@@ -96,6 +97,8 @@ export interface SiteHarness {
   stopBroker(): Promise<void>;
   startBroker(): Promise<void>;
   runSwitchFlow(input: unknown): ReturnType<ReturnType<typeof createStateMachineRunner>['start']>;
+  /** Saves plan v1 (everything on for an hour) and applies it through SwitchFlow; resolves with the result. */
+  applyFirstPlan(): ReturnType<ReturnType<typeof createStateMachineRunner>['start']>;
   /** What the market Lambda does every minute: stores the price and relays it to the node's gateways. */
   relayPrice(priceUsdPerMwh: number): Promise<void>;
   /** The site bus: what a meter on the site LAN publishes. */
@@ -123,14 +126,8 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
   };
   try {
     const clock = new ManualClock(T0_MS);
-    const dynamo: RunningDynamoDbLocal = await startDynamoDbLocal();
+    const { dynamo, client } = await startLocalTable(TABLE_NAME);
     cleanups.push(() => dynamo.stop());
-    await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE_NAME);
-    const client = createDocumentClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
     options.prepareClient?.(client);
     let broker: RunningMqttBroker = await startMqttBroker();
     const port = broker.port;
@@ -275,6 +272,11 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
         broker = await startMqttBroker({ port });
       },
       runSwitchFlow: (input) => switchRunner.start(input),
+      async applyFirstPlan() {
+        const saved = await controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))));
+        if (!saved.ok) throw new Error(`plan v1 not saved: ${saved.reason}`);
+        return switchRunner.start({ siteId: SITE_ID, planVersion: 1 });
+      },
       async relayPrice(priceUsdPerMwh) {
         await controlPlane.ingestMarket(fixedMarket(priceUsdPerMwh));
       },
@@ -308,21 +310,41 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
 export function fixedMarket(priceUsdPerMwh: number) {
   return {
     name: 'fixed',
-    snapshotAt: async (atMs: number) => ({
-      at: new Date(atMs).toISOString(),
-      intervalMinutes: 15,
-      prices: [{ node: SITE.marketNode, realTimeUsdPerMwh: priceUsdPerMwh }],
-      hashprice: {
-        hashpriceUsdPerThDay: 0.05,
-        btcPriceUsd: 95_000,
-        difficulty: 1.1e14,
-        subsidyBtc: 3.125,
-        feesBtcPerDay: 20,
-      },
-      gpuSpotUsdPerGpuHour: 2,
-      gridEvents: [],
-    }),
+    snapshotAt: async (atMs: number) => marketSnapshotAt(atMs, { [SITE.marketNode]: priceUsdPerMwh }),
   };
+}
+
+/** An operator's set-mode override as the API hands it to SwitchFlow, valid for a day. */
+export function overrideRequest(h: SiteHarness, mode: SiteMode, reason = 'reliability') {
+  return {
+    siteId: SITE_ID,
+    override: {
+      kind: 'set-mode' as const,
+      mode,
+      reason,
+      expiresAt: new Date(h.clock.nowMs() + 86_400_000).toISOString(),
+    },
+    requestedBy: 'operator',
+  };
+}
+
+type NewClient = (config?: { readonly maxAttempts?: number }) => DynamoDBDocumentClient;
+
+/** A local DynamoDB table for a test file: DynamoDB Local, the table, and a document client on it. */
+export async function startLocalTable(
+  tableName: string,
+  clientConfig: { readonly maxAttempts?: number } = {},
+): Promise<{ dynamo: RunningDynamoDbLocal; client: DynamoDBDocumentClient; newClient: NewClient }> {
+  const dynamo = await startDynamoDbLocal();
+  await ensureTable(localDynamoDbClient(dynamo.endpoint), tableName);
+  const newClient: NewClient = (config = {}) =>
+    createDocumentClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      ...config,
+    });
+  return { dynamo, client: newClient(clientConfig), newClient };
 }
 
 export const countOn = (flags: readonly boolean[]) => flags.filter(Boolean).length;

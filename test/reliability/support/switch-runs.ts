@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SiteMode } from '../../../core/messages/command.js';
 import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
-import { eventually, SITE_ID, type SiteHarness, TABLE_NAME } from './site-harness.js';
+import { eventually, overrideRequest, SITE_ID, type SiteHarness, TABLE_NAME } from './site-harness.js';
 
 /**
  * Runs operator overrides through SwitchFlow one after another (alternating all-off and all-on) and checks after each
@@ -22,16 +22,7 @@ export async function runOverrideSwitches(h: SiteHarness, runs: number): Promise
   for (let run = 0; run < runs; run++) {
     const mode: SiteMode = run % 2 === 0 ? 'all-off' : 'all-on';
     h.clock.advanceMs(60_000);
-    const result = await h.runSwitchFlow({
-      siteId: SITE_ID,
-      override: {
-        kind: 'set-mode',
-        mode,
-        reason: `run ${run}`,
-        expiresAt: new Date(h.clock.nowMs() + 86_400_000).toISOString(),
-      },
-      requestedBy: 'operator',
-    });
+    const result = await h.runSwitchFlow(overrideRequest(h, mode, `run ${run}`));
     const lock = (await h.client.send(new GetCommand({ TableName: TABLE_NAME, Key: siteLockKey(SITE_ID) }))).Item;
     if (lock) locksLeft.push({ run, lock });
     const state = await h.controlPlane.switchStates.get(SITE_ID);
