@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { ManualClock } from '../../../core/support/clock.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
+import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
+import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
+import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import {
+  createStateMachineRunner,
+  type ExecutionResult,
+  TaskTokenRegistry,
+} from '../../../sim/local/stepfunctions/index.js';
+import { synthesizeControlFlows } from '../flows/control-flows-stack.js';
+import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
+import { type OperatorApiHarness, startOperatorApi } from './harness.js';
+
+/**
+ * An operator's override end to end: POST through the local API adapter, the SwitchFlow from the synthesized ASL
+ * (lock, ack wait, commit), the real gateway over MQTT and the virtual miners it drives, and the switch history and
+ * site view read back through the API.
+ */
+
+let h: OperatorApiHarness;
+let broker: RunningMqttBroker;
+let cloud: MqttClient;
+let controlPlane: LocalControlPlane;
+let fleet: VirtualFleet;
+let gateway: RunningGateway;
+let stateDir: string;
+let tick: NodeJS.Timeout;
+const registry = new TaskTokenRegistry();
+/** Executions the API started, by name, as Step Functions would run them. */
+const executions = new Map<string, Promise<ExecutionResult>>();
+let runSwitchFlow: (input: unknown, executionName: string) => Promise<ExecutionResult>;
+
+beforeAll(async () => {
+  h = await startOperatorApi({
+    tableName: 'hcp-operator-override-flow-test',
+    switchFlows: {
+      start: async (input, name) => {
+        executions.set(name, runSwitchFlow(input, name));
+        return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
+      },
+    },
+  });
+  broker = await startMqttBroker();
+  cloud = await connectAsync(broker.url, { clientId: 'cloud', reconnectPeriod: 0 });
+  const clock = new ManualClock(Date.now());
+  tick = setInterval(() => clock.setMs(Date.now()), 5);
+  // The platform's default switching audit: the hash-chained log and the site's switch history, on the API's table.
+  controlPlane = createLocalControlPlane({
+    client: h.documents,
+    tableName: h.tableName,
+    mqtt: cloud,
+    registry,
+    clock,
+    lockTtlMs: 60_000,
+  });
+  await controlPlane.listenForAcks();
+  const runner = createStateMachineRunner({
+    template: synthesizeControlFlows(),
+    logicalIdPrefix: 'SwitchFlow',
+    registry,
+    ...controlPlane.switchFlow,
+  });
+  runSwitchFlow = (input, executionName) => runner.start(input, { executionName });
+  fleet = await startVirtualFleet({ asics: 24, gpuNodes: 2, seed: 5, clock, site: SITE_ID, gpuAutoTickMs: 0 });
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-operator-override-'));
+  gateway = await startGateway({
+    siteId: SITE_ID,
+    site: SITE,
+    brokerUrl: broker.url,
+    devices: fleet.endpoints,
+    stateDir,
+    clock,
+    autoTick: false,
+    config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
+  });
+}, 90_000);
+
+afterAll(async () => {
+  clearInterval(tick);
+  await gateway?.stop();
+  await fleet?.stop();
+  await cloud?.endAsync(true);
+  await broker?.stop();
+  await h?.stop();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+const awakeAsics = () => fleet.miners.filter((m) => m.context.physics.isAwakeCommanded()).length;
+async function until(condition: () => boolean, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('an operator override through the real SwitchFlow and gateway', () => {
+  it('forces the site all-off, commits on the gateway’s ack and shows up in the switch history and site view', async () => {
+    // Prepare: the site runs a plan with every miner on.
+    const plan = planWith([{}], 1, Math.floor(Date.now() / 300_000) * 300_000);
+    expect((await controlPlane.plans.save(plan)).ok).toBe(true);
+    expect(await runSwitchFlow({ siteId: SITE_ID, planVersion: 1 }, 'plan-v1')).toMatchObject({ status: 'SUCCEEDED' });
+    await until(() => awakeAsics() === fleet.miners.length, 5_000);
+    expect(awakeAsics()).toBe(fleet.miners.length);
+    const expiresAt = new Date(Date.now() + 30 * 60_000).toISOString();
+    const override = { kind: 'set-mode', mode: 'all-off', reason: 'breaker inspection', expiresAt };
+
+    // Act
+    const accepted = await h.call('POST', `/v1/sites/${SITE_ID}/overrides`, {
+      principalId: 'operator-3',
+      body: override,
+    });
+    const result = await executions.get(accepted.body.executionName);
+    await until(() => awakeAsics() === 0, 5_000);
+    const switches = await h.call('GET', `/v1/sites/${SITE_ID}/switches?limit=5`);
+    const site = await h.call('GET', `/v1/sites/${SITE_ID}`);
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ack: { status: 'executed' } } });
+    expect(awakeAsics()).toBe(0);
+    expect(switches.body.items[0]).toMatchObject({
+      outcome: 'executed',
+      action: 'switch.commit',
+      kind: 'set-mode',
+      actor: 'operator-3',
+      executionName: accepted.body.executionName,
+      seq: 2,
+      commandId: expect.any(String),
+      latencyMs: expect.any(Number),
+    });
+    expect(switches.body.items[1]).toMatchObject({ outcome: 'executed', kind: 'apply-plan', seq: 1 });
+    expect(site.body.switching).toMatchObject({ status: 'committed', seq: 2, overrideUntil: expiresAt });
+    expect(site.body.override).toMatchObject({ status: 'active', requestedBy: 'operator-3', override });
+    expect(await controlPlane.switchStates.get(SITE_ID)).toMatchObject({ status: 'committed' });
+  }, 30_000);
+
+  it('refuses a customer’s override (403) and starts no flow', async () => {
+    // Act
+    const before = executions.size;
+    const response = await h.call('POST', `/v1/sites/${SITE_ID}/overrides`, {
+      role: 'customer-user',
+      body: { kind: 'set-mode', mode: 'all-on', reason: 'x', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    });
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(executions.size).toBe(before);
+    expect(awakeAsics()).toBe(0);
+  });
+});
