@@ -1,4 +1,5 @@
 import { siteTopic } from '../../core/messages/topics.js';
+import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { CfnTemplate } from '../../sim/local/stepfunctions/index.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { recordFigure, timed } from './support/figures.js';
@@ -185,4 +186,20 @@ describe('the direct MQTT adapter: local signals ride the same broker connection
     expect(awakeAfterWatchdog).toBe(0);
     expect(h.gateway.state().switchAgent.heldGroups).toEqual([]);
   }, 60_000);
+
+  it('cannot start a gateway process while the broker is unreachable: the adapter wants a CONNACK within 5 s', async () => {
+    // Prepare
+    h.proxy.setMode('cut');
+
+    // Act
+    const connecting = connectMqttPort({
+      url: h.proxy.url,
+      clientId: 'hcp-gateway-restarting',
+      reconnectPeriodMs: 100,
+    });
+
+    // Assess: a supervisor must retry the start (sim/local/site-messaging.ts connectInBackground does, as a nucleus).
+    await expect(connecting).rejects.toThrow('no CONNACK in 5 s');
+    h.proxy.setMode('pass');
+  }, 20_000);
 });
