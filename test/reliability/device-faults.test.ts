@@ -104,13 +104,19 @@ describe('a miner that stops answering', () => {
     // Act: a price above both ASIC rungs from the site's meter.
     let othersAsleepFirst = false;
     const { result: report, elapsedMs } = await timed(async () => {
+      let settled = false;
       const switching = h.gateway.switchAgent.handleGridSignal({
         kind: 'price',
         at: new Date(h.clock.nowMs()).toISOString(),
         node: 'HB_WEST',
         priceUsdPerMwh: 500,
       });
-      othersAsleepFirst = await eventually(() => others.every((m) => !m.context.physics.isAwakeCommanded()));
+      void switching.then(() => {
+        settled = true;
+      });
+      const asleep = await eventually(() => others.every((m) => !m.context.physics.isAwakeCommanded()));
+      // The others were asleep while the wedged miner's request was still waiting for its timeout.
+      othersAsleepFirst = asleep && !settled;
       return switching;
     });
     await ticks(3);
