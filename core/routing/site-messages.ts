@@ -32,6 +32,8 @@ export type SiteJob = z.infer<typeof siteJobSchema>;
 
 const reportEnvelope = {
   jobId: idSchema,
+  /** The job's tenant, as the site job carried it: the cloud finds the job in that tenant's scope only. */
+  tenantId: idSchema,
   attempt: z.number().int().positive(),
   siteId: siteIdSchema,
   poolId: idSchema,

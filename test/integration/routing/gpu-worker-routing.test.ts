@@ -244,7 +244,7 @@ describe('GpuWorker against virtual GPU nodes over HTTP and MQTT', () => {
     // flex before guaranteed: the curtailment preempted only flex, the emergency then the guaranteed left on west
     const preempted = usage.filter((r) => r.outcome === 'preempted');
     const reportsOf = (reason: string) =>
-      entries.flatMap((e) => [...e.reports.values()]).filter((r) => r.outcome === 'preempted' && r.reason === reason);
+      entries.flatMap((e) => Object.values(e.reports)).filter((r) => r.outcome === 'preempted' && r.reason === reason);
     expect(reportsOf('capacity').length).toBeGreaterThan(0);
     expect(guaranteedDrainingOnWest).toBeGreaterThan(0);
     const byCapacity = new Set(reportsOf('capacity').map((r) => r.jobId));
@@ -259,7 +259,7 @@ describe('GpuWorker against virtual GPU nodes over HTTP and MQTT', () => {
     const lastFlexPreemption = Math.max(...reportsOf('capacity').map((r) => Date.parse(r.endedAt)));
     expect(Math.min(...emergency.map((r) => Date.parse(r.endedAt)))).toBeGreaterThanOrEqual(lastFlexPreemption);
     // requeued work went to the site still serving
-    for (const e of entries.filter((x) => x.reports.size > 1 && x.status === 'completed'))
+    for (const e of entries.filter((x) => Object.keys(x.reports).length > 1 && x.status === 'completed'))
       expect(e.siteId).toBe('site-south-1');
     // metering: energy from node power, statements that add up to the per-job records
     expect(usage.filter((r) => r.outcome === 'completed').every((r) => r.energyKwh > 0 && r.gpuSeconds > 0)).toBe(true);

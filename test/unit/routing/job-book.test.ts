@@ -23,6 +23,7 @@ function bookWithQueuedJob(tier: 'flex' | 'guaranteed' = 'flex') {
 
 const base = {
   jobId: 'j1',
+  tenantId: 'tenant-a',
   attempt: 1,
   siteId: 'site-west-1',
   poolId: 'west-h100-a',

@@ -352,6 +352,7 @@ export class GpuWorker {
     const usage = run ? this.meter(run, endMs) : { gpuSeconds: 0, energyKwh: 0 };
     const report = {
       jobId: job.jobId,
+      tenantId: job.tenantId,
       attempt: job.attempt,
       siteId: this.deps.siteId,
       poolId: job.poolId,

@@ -1,0 +1,219 @@
+import { type MeteredAttempt, meterAttempt } from '../metering/usage.js';
+import type { WorkloadStatus } from '../model/workload.js';
+import { type FieldIssue, parseWith } from '../support/validation.js';
+import { DEFAULT_PRICE_SHEET, type ModelRate, type PriceSheet } from './pricing.js';
+import { DEFAULT_MAX_ATTEMPTS, requeueAfterPreemption } from './requeue.js';
+import { type JobReport, jobReportSchema, type SiteJob } from './site-messages.js';
+import type { RoutableJob, RoutingDecision } from './types.js';
+import { type WorkloadEvent, type WorkloadEventType, workloadEventId } from './workload-events.js';
+
+/** `pending`: waiting to be routed (new or requeued); `queued`: handed to a site; then one of the two ends. */
+export type JobStatus = 'pending' | 'queued' | 'completed' | 'failed';
+
+/**
+ * One job and its attempts, as the cloud keeps it (in memory in a JobBook, as one DynamoDB item in AWS): plain data,
+ * so it round-trips through JSON and DynamoDB unchanged.
+ */
+export interface JobState {
+  /** The job as its current attempt asks for it. */
+  readonly job: RoutableJob;
+  readonly status: JobStatus;
+  readonly siteId?: string;
+  readonly poolId?: string;
+  readonly reason?: string;
+  /** The router's finish estimate for the attempt queued now. */
+  readonly estimatedFinishMs?: number;
+  /** Reports applied, by attempt: a repeat of one of these is a harmless duplicate. */
+  readonly reports: Readonly<Record<string, JobReport>>;
+}
+
+export const newJobState = (job: RoutableJob): JobState => ({ job, status: 'pending', reports: {} });
+
+export type ReportError =
+  | { readonly kind: 'malformed-report'; readonly issues: readonly FieldIssue[] }
+  | { readonly kind: 'unknown-job'; readonly jobId: string }
+  | { readonly kind: 'stale-attempt'; readonly jobId: string; readonly attempt: number; readonly current: number }
+  | { readonly kind: 'conflicting-report'; readonly jobId: string; readonly attempt: number; readonly detail: string }
+  | { readonly kind: 'unknown-pool'; readonly siteId: string; readonly poolId: string };
+
+export type ReportResult =
+  | {
+      readonly ok: true;
+      readonly effect: 'completed' | 'requeued' | 'failed' | 'duplicate';
+      readonly entry: JobState;
+      /** The metered attempt; absent for a duplicate (it was recorded the first time). */
+      readonly record?: MeteredAttempt;
+    }
+  | { readonly ok: false; readonly error: ReportError };
+
+export interface ReportRules {
+  /** Serving figures of a model on a pool, to price what an attempt delivered. */
+  readonly rateOf: (siteId: string, poolId: string, modelId: string) => ModelRate | undefined;
+  readonly sheet?: PriceSheet;
+  readonly maxAttempts?: number;
+}
+
+/** A worker's report as the cloud takes it: any JSON value, refused with the fields named when it does not parse. */
+export function parseReport(raw: unknown): { ok: true; report: JobReport } | { ok: false; error: ReportError } {
+  const parsed = parseWith(jobReportSchema, raw);
+  return parsed.ok
+    ? { ok: true, report: parsed.value }
+    : { ok: false, error: { kind: 'malformed-report', issues: parsed.issues } };
+}
+
+/**
+ * A routing decision applied to a pending job: its next state and, when assigned, the site message to send. Undefined
+ * when the decision is not for the attempt waiting (routed meanwhile, or stale).
+ */
+export function decide(state: JobState, decision: RoutingDecision): { state: JobState; message?: SiteJob } | undefined {
+  if (state.status !== 'pending' || state.job.attempt !== decision.attempt) return undefined;
+  if (decision.kind === 'refused') {
+    return { state: { ...state, status: 'failed', reason: `${decision.reason}: ${decision.detail}` } };
+  }
+  const { job } = state;
+  return {
+    state: {
+      ...state,
+      status: 'queued',
+      siteId: decision.siteId,
+      poolId: decision.poolId,
+      estimatedFinishMs: decision.estimatedFinishMs,
+    },
+    message: {
+      jobId: job.id,
+      attempt: job.attempt,
+      tenantId: job.tenantId,
+      tier: job.tier,
+      modelId: job.modelId,
+      poolId: decision.poolId,
+      inputTokens: job.inputTokens,
+      outputTokens: job.outputTokens,
+      deadline: new Date(job.deadlineMs).toISOString(),
+    },
+  };
+}
+
+/**
+ * A parsed report applied to its job. Completion is idempotent (job id + attempt): the same report twice changes
+ * nothing; a report for an attempt that is not the current one, or a second, different report for one attempt, is a
+ * typed error, never a state change.
+ */
+export function applyReport(state: JobState, report: JobReport, rules: ReportRules): ReportResult {
+  const seen = state.reports[String(report.attempt)];
+  if (seen) {
+    if (JSON.stringify(seen) === JSON.stringify(report)) return { ok: true, effect: 'duplicate', entry: state };
+    const detail = `attempt ${report.attempt} already ended ${seen.outcome}; this report says ${report.outcome}`;
+    return { ok: false, error: { kind: 'conflicting-report', jobId: report.jobId, attempt: report.attempt, detail } };
+  }
+  if (state.status !== 'queued' || report.attempt !== state.job.attempt) {
+    const error = { kind: 'stale-attempt', jobId: report.jobId, attempt: report.attempt, current: state.job.attempt };
+    return { ok: false, error: error as ReportError };
+  }
+  const rate = rules.rateOf(report.siteId, report.poolId, state.job.modelId);
+  if (!rate) return { ok: false, error: { kind: 'unknown-pool', siteId: report.siteId, poolId: report.poolId } };
+  const record = meterReport(state.job, report, rate, rules.sheet);
+  const reports = { ...state.reports, [String(report.attempt)]: report };
+  const next = afterReport(state, report, record, reports, rules.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const effect = next.status === 'completed' ? 'completed' : next.status === 'failed' ? 'failed' : 'requeued';
+  return { ok: true, effect, entry: next, record };
+}
+
+function meterReport(job: RoutableJob, report: JobReport, rate: ModelRate, sheet?: PriceSheet): MeteredAttempt {
+  const billed =
+    report.outcome === 'completed'
+      ? { billedInputTokens: report.inputTokens, billedOutputTokens: report.outputTokens }
+      : {
+          billedInputTokens: 0,
+          billedOutputTokens: report.outcome === 'preempted' ? report.checkpointOutputTokens : 0,
+        };
+  return meterAttempt(
+    {
+      tenantId: job.tenantId,
+      workloadId: job.id,
+      attempt: report.attempt,
+      siteId: report.siteId,
+      poolId: report.poolId,
+      modelId: job.modelId,
+      tier: job.tier,
+      outcome: report.outcome,
+      endedAtMs: Date.parse(report.endedAt),
+      gpuSeconds: report.gpuSeconds,
+      energyKwh: report.energyKwh,
+      ...billed,
+    },
+    rate,
+    sheet ?? DEFAULT_PRICE_SHEET,
+  );
+}
+
+function afterReport(
+  state: JobState,
+  report: JobReport,
+  record: MeteredAttempt,
+  reports: Record<string, JobReport>,
+  maxAttempts: number,
+): JobState {
+  const ended = { job: state.job, siteId: report.siteId, poolId: report.poolId, reports };
+  if (report.outcome === 'completed') return { ...ended, status: 'completed' };
+  if (report.outcome === 'failed') return { ...ended, status: 'failed', reason: report.reason };
+  const outcome = requeueAfterPreemption(
+    state.job,
+    {
+      siteId: report.siteId,
+      reason: report.reason,
+      checkpointOutputTokens: report.checkpointOutputTokens,
+      billedUsd: record.priceUsd,
+    },
+    maxAttempts,
+  );
+  if (outcome.kind === 'fail') return { ...ended, status: 'failed', reason: `${outcome.reason}: ${outcome.detail}` };
+  return { job: outcome.job, status: 'pending', reason: `preempted: ${report.reason} at ${report.siteId}`, reports };
+}
+
+/** What the customer sees of a job's state: a requeued job reads `preempted` until it is queued again. */
+export function workloadStatusOf(state: JobState): WorkloadStatus {
+  if (state.status === 'pending') return state.job.attempt > 1 ? 'preempted' : 'accepted';
+  return state.status;
+}
+
+/** The customer event a transition warrants, if any (a new pending first attempt is not news). */
+export function workloadEventOf(state: JobState, nowMs: number, record?: MeteredAttempt): WorkloadEvent | undefined {
+  const status = workloadStatusOf(state);
+  const type: WorkloadEventType | undefined =
+    status === 'queued'
+      ? 'workload.queued'
+      : status === 'preempted'
+        ? 'workload.preempted'
+        : status === 'completed'
+          ? 'workload.completed'
+          : status === 'failed'
+            ? 'workload.failed'
+            : undefined;
+  if (!type) return undefined;
+  // A preempted job's event is about the attempt that was preempted, the one before the attempt now waiting.
+  const attempt = type === 'workload.preempted' ? state.job.attempt - 1 : state.job.attempt;
+  return {
+    id: workloadEventId(state.job.id, attempt, type),
+    type,
+    tenantId: state.job.tenantId,
+    workloadId: state.job.id,
+    attempt,
+    occurredAt: new Date(nowMs).toISOString(),
+    ...(state.siteId && type !== 'workload.preempted' ? { siteId: state.siteId } : {}),
+    ...(state.reason && (type === 'workload.failed' || type === 'workload.preempted') ? { reason: state.reason } : {}),
+    ...(type === 'workload.queued' && state.estimatedFinishMs !== undefined
+      ? { estimatedFinishAt: new Date(state.estimatedFinishMs).toISOString() }
+      : {}),
+    ...(record
+      ? {
+          usage: {
+            gpuSeconds: record.gpuSeconds,
+            inputTokens: record.inputTokens,
+            outputTokens: record.outputTokens,
+            energyKwh: record.energyKwh,
+            priceUsd: record.priceUsd,
+          },
+        }
+      : {}),
+  };
+}
