@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Clock } from '../../core/support/clock.js';
+import type { HttpPort } from '../routing/webhooks/deliver.js';
+import { fetchHttp } from '../routing/webhooks/fetch-http.js';
 import { readConfig } from '../shared/config.js';
 import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import type { AuditDeps } from '../shared/data/audit-log.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
 import { DynamoTenantStore } from '../shared/data/tenant-store.js';
+import { DynamoWebhookStore } from '../shared/data/webhook-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { type SwitchFlowStarter, stepFunctionsSwitchFlows } from './switch-flows.js';
 
@@ -20,6 +23,11 @@ export interface ApiRuntime {
   readonly workloads: DynamoWorkloadStore;
   readonly idempotency: DynamoIdempotencyStore;
   readonly apiKeys: DynamoApiKeyStore;
+  readonly webhooks: DynamoWebhookStore;
+  /** Sends the test ping of POST /v1/webhook/test. */
+  readonly webhookHttp: HttpPort;
+  /** The local platform accepts http://localhost receivers (WEBHOOK_ALLOW_LOCAL_URLS); never in AWS. */
+  readonly allowLocalWebhookUrls: boolean;
   readonly audit: AuditDeps;
   /** Where operator overrides go: Step Functions in AWS, the local control loop's runner in the sim. */
   readonly switchFlows: SwitchFlowStarter;
@@ -29,7 +37,18 @@ export interface ApiRuntime {
   randomSecret(): string;
 }
 
-const configSchema = z.object({ TABLE_NAME: z.string().min(1) });
+const configSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  /** `true` only on the local platform, where a developer's webhook receiver listens on localhost. */
+  WEBHOOK_ALLOW_LOCAL_URLS: z.stringbool().default(false),
+});
+
+export interface WebhookOptions {
+  /** @default false */
+  readonly allowLocalUrls?: boolean;
+  /** @default fetchHttp */
+  readonly http?: HttpPort;
+}
 const systemClock: Clock = { nowMs: () => Date.now() };
 
 export function createApiRuntime(
@@ -37,6 +56,7 @@ export function createApiRuntime(
   client: DynamoDBDocumentClient,
   clock = systemClock,
   switchFlows: SwitchFlowStarter = stepFunctionsSwitchFlows(),
+  webhooks: WebhookOptions = {},
 ): ApiRuntime {
   const deps = { client, tableName };
   return {
@@ -47,6 +67,9 @@ export function createApiRuntime(
     workloads: new DynamoWorkloadStore(deps),
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
+    webhooks: new DynamoWebhookStore(deps),
+    webhookHttp: webhooks.http ?? fetchHttp,
+    allowLocalWebhookUrls: webhooks.allowLocalUrls ?? false,
     audit: { ...deps, clock },
     switchFlows,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
@@ -71,13 +94,14 @@ export function useLocalSwitchFlows(starter: SwitchFlowStarter): void {
  * TABLE_NAME as the deployed function's environment does). A missing TABLE_NAME fails naming the variable.
  */
 export function apiRuntime(): ApiRuntime {
-  const { TABLE_NAME } = readConfig(configSchema);
+  const { TABLE_NAME, WEBHOOK_ALLOW_LOCAL_URLS } = readConfig(configSchema);
   if (cached?.tableName !== TABLE_NAME) {
     cached = createApiRuntime(
       TABLE_NAME,
       documentClient(),
       systemClock,
       localSwitchFlows ?? stepFunctionsSwitchFlows(),
+      { allowLocalUrls: WEBHOOK_ALLOW_LOCAL_URLS },
     );
   }
   return cached;

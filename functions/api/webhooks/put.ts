@@ -1,0 +1,28 @@
+import { TENANT_ADMIN_ROLES } from '../../../core/api/access.js';
+import { formatWebhookSecret, publicWebhook, putWebhookBodySchema } from '../../../core/webhooks/config.js';
+import { jsonResponse } from '../../shared/http.js';
+import { type ApiRequest, apiHandler, audit, nowIso, parseBody } from '../handler.js';
+import { webhookTenant } from './scope.js';
+
+/**
+ * PUT /v1/webhook[?tenantId=]: sets the tenant's receiver and events. Creating answers 201 with the new signing
+ * secret (shown this once); replacing answers 200, keeps the secret and does not show it (rotate-secret changes it).
+ */
+export async function putWebhook(request: ApiRequest) {
+  const { runtime } = request;
+  const body = parseBody(request.event, putWebhookBodySchema({ allowLocalHttp: runtime.allowLocalWebhookUrls }));
+  const tenantId = await webhookTenant(request);
+  const { created, webhook } = await runtime.webhooks.put(
+    { tenantId, ...body },
+    formatWebhookSecret(runtime.randomSecret()),
+    nowIso(request),
+  );
+  await audit(request, created ? 'webhook.create' : 'webhook.update', `webhook/${tenantId}`, {
+    tenantId,
+    url: webhook.url,
+    events: webhook.events.join(','),
+  });
+  return created ? jsonResponse(201, webhook) : jsonResponse(200, publicWebhook(webhook));
+}
+
+export const handler = apiHandler(TENANT_ADMIN_ROLES, putWebhook);

@@ -1,0 +1,36 @@
+import { TENANT_ADMIN_ROLES } from '../../../core/api/access.js';
+import type { WebhookTestResult } from '../../../core/webhooks/config.js';
+import { postSigned } from '../../routing/webhooks/deliver.js';
+import { jsonResponse } from '../../shared/http.js';
+import { type ApiRequest, apiHandler, audit, nowIso } from '../handler.js';
+import { existingWebhook, webhookTenant } from './scope.js';
+
+const OUTCOMES = { delivered: 'delivered', 'gave-up': 'refused', retry: 'failed' } as const;
+
+/**
+ * POST /v1/webhook/test[?tenantId=]: sends one signed `webhook.test` event now (5 s timeout, no retry) and reports
+ * what the receiver answered, so a customer can check its endpoint and signature code before real events flow.
+ */
+export async function testWebhook(request: ApiRequest) {
+  const { runtime } = request;
+  const tenantId = await webhookTenant(request);
+  const webhook = await existingWebhook(request, tenantId);
+  const id = `test-${runtime.randomHex(8)}`;
+  const body = JSON.stringify({ id, type: 'webhook.test', tenantId, occurredAt: nowIso(request) });
+  const outcome = await postSigned({ http: runtime.webhookHttp, clock: runtime.clock }, webhook, {
+    id,
+    type: 'webhook.test',
+    body,
+  });
+  const result: WebhookTestResult = {
+    eventId: id,
+    outcome: OUTCOMES[outcome.status],
+    latencyMs: outcome.latencyMs,
+    ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
+    ...(outcome.status !== 'delivered' ? { message: outcome.reason } : {}),
+  };
+  await audit(request, 'webhook.test', `webhook/${tenantId}`, { tenantId, outcome: result.outcome });
+  return jsonResponse(200, result);
+}
+
+export const handler = apiHandler(TENANT_ADMIN_ROLES, testWebhook);
