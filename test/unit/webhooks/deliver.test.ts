@@ -1,7 +1,11 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { verifyWebhookSignature } from '../../../core/webhooks/signature.js';
 import { deliverWorkloadEvent } from '../../../functions/routing/webhooks/deliver.js';
-import { type DeliverBatchDeps, deliverBatch } from '../../../functions/routing/webhooks/deliver-handler.js';
+import {
+  type DeliverBatchDeps,
+  deliverBatch,
+  queueUrlOf,
+} from '../../../functions/routing/webhooks/deliver-handler.js';
 import { eventOf, fakeWebhooks, newClock, SECRET, scriptedHttp, status, T0_MS, webhookOf } from './fakes.js';
 
 describe('deliverWorkloadEvent', () => {
@@ -58,13 +62,13 @@ describe('deliverWorkloadEvent', () => {
   });
 });
 
-const recordOf = (body: string, messageId: string, sentMs = T0_MS): SQSRecord =>
+const recordOf = (body: string, messageId: string, sentMs = T0_MS, receiveCount = 1): SQSRecord =>
   ({
     messageId,
     receiptHandle: `rh-${messageId}`,
     body,
     attributes: {
-      ApproximateReceiveCount: '1',
+      ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: String(sentMs),
       SenderId: 'x',
       ApproximateFirstReceiveTimestamp: String(sentMs),
@@ -81,6 +85,7 @@ function batchDeps(answers: Parameters<typeof scriptedHttp>[0]) {
   const { http, sent } = scriptedHttp(answers);
   const logged: { level: string; message: string; detail: any }[] = [];
   const counted: string[] = [];
+  const delayed: { messageId: string; delaySeconds: number }[] = [];
   const log = (level: string) => (message: string, detail?: unknown) => logged.push({ level, message, detail });
   const deps = {
     webhooks: fakeWebhooks([webhookOf()]),
@@ -88,8 +93,12 @@ function batchDeps(answers: Parameters<typeof scriptedHttp>[0]) {
     clock,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     count: (outcome: string) => counted.push(outcome),
+    rng: { next: () => 0.5 },
+    delay: async (record: SQSRecord, delaySeconds: number) => {
+      delayed.push({ messageId: record.messageId, delaySeconds });
+    },
   } as unknown as DeliverBatchDeps;
-  return { deps, sent, logged, counted, clock };
+  return { deps, sent, logged, counted, delayed, clock };
 }
 
 describe('deliverBatch (the SQS delivery Lambda)', () => {
@@ -125,6 +134,39 @@ describe('deliverBatch (the SQS delivery Lambda)', () => {
     );
   });
 
+  it('hides a retried record for the retry schedule’s delay (attempt = receive count)', async () => {
+    // Prepare
+    const { deps, delayed } = batchDeps([status(503)]);
+    const third = recordOf(JSON.stringify(eventOf()), 'm3', T0_MS - 60_000, 3);
+    // Act
+    const result = await deliverBatch({ Records: [third] }, deps);
+    // Assess: the third attempt's ceiling is 40 s, the draw 0.5
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm3' }]);
+    expect(delayed).toEqual([{ messageId: 'm3', delaySeconds: 20 }]);
+  });
+
+  it('still reports the failure when the delay cannot be set', async () => {
+    const { deps, logged } = batchDeps([status(503)]);
+    const broken = {
+      ...deps,
+      delay: async () => {
+        throw new Error('AccessDenied');
+      },
+    };
+    const result = await deliverBatch({ Records: [recordOf(JSON.stringify(eventOf()), 'm1')] }, broken);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(logged).toContainEqual(expect.objectContaining({ message: 'could not set the retry delay' }));
+  });
+
+  it('gives up after the schedule’s last attempt', async () => {
+    const { deps, counted, delayed } = batchDeps([status(500)]);
+    const last = recordOf(JSON.stringify(eventOf()), 'last', T0_MS - 60_000, 25);
+    const result = await deliverBatch({ Records: [last] }, deps);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(counted).toEqual(['gave-up']);
+    expect(delayed).toEqual([]);
+  });
+
   it('gives up instead of retrying a message first sent more than 24 h ago', async () => {
     const { deps, counted } = batchDeps([status(500)]);
     const old = recordOf(JSON.stringify(eventOf()), 'old', T0_MS - 24 * 3_600_000 - 1);
@@ -145,5 +187,11 @@ describe('deliverBatch (the SQS delivery Lambda)', () => {
     };
     const result = await deliverBatch({ Records: [recordOf(JSON.stringify(eventOf()), 'm1')] }, broken);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+  });
+});
+
+describe('queueUrlOf', () => {
+  it('builds the queue URL ChangeMessageVisibility needs from the record’s queue ARN', () => {
+    expect(queueUrlOf(recordOf('{}', 'm1'))).toBe('https://sqs.us-east-2.amazonaws.com/123456789012/webhook-events');
   });
 });
