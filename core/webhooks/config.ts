@@ -48,7 +48,8 @@ export function webhookUrlProblem(value: string, options: WebhookUrlOptions = {}
   }
   // WHATWG URL parsing normalises the host (lower case, `0x7f.1` and `2130706433` become 127.0.0.1), so the checks
   // below see what a client would connect to.
-  const host = url.hostname;
+  // A trailing dot is the same name fully qualified (`localhost.`): compare without it.
+  const host = url.hostname.replace(/\.$/, '');
   if (url.username !== '' || url.password !== '') return 'must not carry credentials (user:password@)';
   if (options.allowLocalHttp && LOCAL_HOSTS.has(host) && (url.protocol === 'http:' || url.protocol === 'https:')) {
     return undefined;
