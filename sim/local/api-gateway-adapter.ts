@@ -167,9 +167,10 @@ export interface ProxyEventOptions {
 }
 
 function multiMap(pairs: Iterable<[string, string]>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [name, value] of pairs) out[name] = [...(out[name] ?? []), value];
-  return out;
+  // A Map, not a plain object: a client's `?constructor=1` or `__proto__` header must not meet Object.prototype.
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of pairs) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  return Object.fromEntries(grouped);
 }
 
 /** API Gateway's single-value maps keep the last value of a repeated name; null when there is none. */

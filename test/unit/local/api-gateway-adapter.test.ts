@@ -56,6 +56,28 @@ describe('toProxyEvent', () => {
     });
   });
 
+  it('keeps query and header names that are Object.prototype members as plain values', () => {
+    // Act
+    const event = toProxyEvent(
+      request({
+        url: '/v1/x?constructor=1&__proto__=2&toString=3',
+        rawHeaders: ['constructor', 'c', '__proto__', 'p'],
+      }),
+      eventOptions,
+    );
+
+    // Assess
+    expect(Object.entries(event.queryStringParameters ?? {})).toEqual([
+      ['constructor', '1'],
+      ['__proto__', '2'],
+      ['toString', '3'],
+    ]);
+    expect(Object.entries(event.multiValueHeaders)).toEqual([
+      ['constructor', ['c']],
+      ['__proto__', ['p']],
+    ]);
+  });
+
   it('gives null query string maps when there is no query string', () => {
     // Act
     const event = toProxyEvent(request({ url: '/v1/health' }), { ...eventOptions, pathParameters: null });
