@@ -110,6 +110,27 @@ export function parseCursor(cursor: string | undefined, fields: readonly string[
   return position;
 }
 
+/**
+ * A page read that starts at the client's cursor. A cursor holds sort-key values, so a forged one that decodes (an
+ * empty key, one outside the listing's range, one over DynamoDB's key size) makes DynamoDB refuse the start key with a
+ * ValidationException: that is the client's 400 naming `cursor`, not our 500. Without a cursor, any error stays ours.
+ */
+export async function readPage<T>(after: CursorPosition | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (after !== undefined && isStartKeyRefusal(error)) {
+      throw invalid('query', [{ field: 'cursor', rule: 'invalid_cursor', message: 'not a cursor from this listing' }]);
+    }
+    throw error;
+  }
+}
+
+const isStartKeyRefusal = (error: unknown) =>
+  error instanceof Error &&
+  error.name === 'ValidationException' &&
+  /starting key|start key|ExclusiveStartKey/i.test(error.message);
+
 export const notFound = (what: string, id: string) => new HttpError(404, 'not-found', `${what} ${id} not found`);
 
 /** Appends the audit entry of a mutating call made by this request's principal. */

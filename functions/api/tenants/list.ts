@@ -1,12 +1,13 @@
 import { ADMIN_ROLES } from '../../../core/api/access.js';
 import { listTenantsQuerySchema } from '../../../core/api/tenants.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, parseCursor, parseQuery } from '../handler.js';
+import { type ApiRequest, apiHandler, parseCursor, parseQuery, readPage } from '../handler.js';
 
 /** GET /v1/tenants (admin): every tenant, by id, one page per call. */
 export async function listTenants({ event, runtime }: ApiRequest) {
   const query = parseQuery(event, listTenantsQuerySchema);
-  return jsonResponse(200, await runtime.tenants.list(query.limit, parseCursor(query.cursor, ['tenantId'])));
+  const after = parseCursor(query.cursor, ['tenantId']);
+  return jsonResponse(200, await readPage(after, () => runtime.tenants.list(query.limit, after)));
 }
 
 export const handler = apiHandler(ADMIN_ROLES, listTenants);
