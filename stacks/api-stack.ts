@@ -38,6 +38,13 @@ const GATEWAY_ERRORS: [apigw.ResponseType, string][] = [
 ];
 
 /**
+ * A throttled client is told when to retry. A gateway response can only carry static header values, so this is 1 s,
+ * the refill time of one token at any plan's rate (every plan's rateLimit is at least 1 request/s); the local API
+ * computes the exact wait from its bucket (core/api/rate-limit.ts).
+ */
+const THROTTLED_HEADERS = { 'Retry-After': "'1'" };
+
+/**
  * The customer, admin and operator REST API: every route of the route table with its Lambda, the REQUEST
  * authorizer (API keys and Cognito JWTs), the Cognito user pool, usage plans per tenant, request validation,
  * access logs, tracing and WAF.
@@ -79,6 +86,7 @@ export class ApiStack extends Stack {
     for (const [type, code] of GATEWAY_ERRORS) {
       this.restApi.addGatewayResponse(`Error${type.responseType}`, {
         type,
+        ...(type === apigw.ResponseType.THROTTLED ? { responseHeaders: THROTTLED_HEADERS } : {}),
         templates: {
           'application/json':
             `{"error":{"code":"${code}","message":$context.error.messageString,` +

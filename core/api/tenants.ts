@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleSchema } from '../../functions/shared/principal.js';
 import { idSchema, isoInstantSchema } from '../support/schema.js';
 import { pageQueryShape, pageSchema } from './pagination.js';
+import type { ThrottleLimits } from './rate-limit.js';
 
 /**
  * API Gateway usage plans the stack creates; a tenant is on one of them. Its throttle applies per tenant because the
@@ -9,6 +10,16 @@ import { pageQueryShape, pageSchema } from './pagination.js';
  */
 export const USAGE_PLANS = ['standard', 'premium'] as const;
 export const usagePlanSchema = z.enum(USAGE_PLANS);
+export type UsagePlan = z.infer<typeof usagePlanSchema>;
+
+/**
+ * Each plan's limits per tenant: the stack's usage plans and the local API's throttle (core/api/rate-limit.ts) both
+ * read this table. `rateLimit` is requests/s, `burstLimit` requests at once, `quotaPerDay` requests per UTC day.
+ */
+export const USAGE_PLAN_LIMITS: Record<UsagePlan, ThrottleLimits & { readonly quotaPerDay: number }> = {
+  standard: { rateLimit: 20, burstLimit: 40, quotaPerDay: 200_000 },
+  premium: { rateLimit: 100, burstLimit: 200, quotaPerDay: 2_000_000 },
+};
 
 export const createTenantBodySchema = z
   .strictObject({

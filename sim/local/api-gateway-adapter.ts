@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyResult,
   Context,
 } from 'aws-lambda';
+import type { RateLimiter, ThrottleLimits } from '../../core/api/rate-limit.js';
 import { errorBody, jsonResponse } from '../../functions/shared/http.js';
 import { closeServer, listen } from './free-port.js';
 import { createLambdaContext } from './lambda-context.js';
@@ -36,9 +37,18 @@ export interface AuthorizerRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** What a local authorizer decides; `context` becomes `requestContext.authorizer` as with a Lambda authorizer. */
+/**
+ * What a local authorizer decides; `context` becomes `requestContext.authorizer` as with a Lambda authorizer. `usage`
+ * stands for the authorizer's `usageIdentifierKey`: the usage key whose plan throttles the call, with that plan's
+ * limits (API Gateway looks them up from the key; locally the authorizer hands them over).
+ */
 export type AuthorizerDecision =
-  | { readonly allow: true; readonly principalId: string; readonly context?: Record<string, string | number | boolean> }
+  | {
+      readonly allow: true;
+      readonly principalId: string;
+      readonly context?: Record<string, string | number | boolean>;
+      readonly usage?: { readonly key: string; readonly limits: ThrottleLimits };
+    }
   | { readonly allow: false; readonly statusCode: 401 | 403; readonly message?: string };
 
 export type LocalAuthorizer = (request: AuthorizerRequest) => AuthorizerDecision | Promise<AuthorizerDecision>;
@@ -58,6 +68,11 @@ export interface ApiAdapterOptions {
   readonly binaryMediaTypes?: readonly string[];
   /** Where a handler's thrown error goes. @default console.error */
   readonly onHandlerError?: (error: unknown, requestId: string) => void;
+  /**
+   * Throttles each usage key the authorizer names by its plan's limits, after the authorizer and before the handler,
+   * as API Gateway's usage plans do: over the limit, 429 `throttled` with Retry-After. @default no throttling
+   */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export interface RunningApiAdapter {
@@ -352,6 +367,16 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     if (!decision.allow) {
       const code = decision.statusCode === 401 ? 'unauthorized' : 'forbidden';
       return reply(jsonResponse(decision.statusCode, errorBody(code, decision.message ?? code, requestId)));
+    }
+    if (decision.usage && options.rateLimiter) {
+      const taken = options.rateLimiter.take(decision.usage.key, decision.usage.limits, Date.now());
+      if (!taken.allowed) {
+        return reply(
+          jsonResponse(429, errorBody('throttled', 'Too Many Requests', requestId), {
+            'retry-after': String(taken.retryAfterS),
+          }),
+        );
+      }
     }
     authorizer = { principalId: decision.principalId, ...decision.context };
   }

@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
 import { type ApiKey, apiKeyHash, formatApiKeySecret } from '../../core/api/api-keys.js';
+import { RateLimiter } from '../../core/api/rate-limit.js';
+import { USAGE_PLAN_LIMITS, type UsagePlan } from '../../core/api/tenants.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
 import { type ApiRuntime, createApiRuntime, useLocalSwitchFlows } from '../../functions/api/runtime.js';
@@ -40,6 +42,11 @@ export interface LocalApiOptions {
   readonly routeTable?: readonly ApiRoute[];
   /** Where operator overrides start their SwitchFlow. @default refused: no local control loop to run it */
   readonly switchFlows?: SwitchFlowStarter;
+  /**
+   * Throttle each tenant by its usage plan, as the deployed API does (LocalApi.rateLimiter, for the adapter).
+   * @default false: the suites that burst one tenant on purpose (the idempotency race, fuzzing) run unthrottled
+   */
+  readonly rateLimit?: boolean;
 }
 
 /** Without a control loop (API-only tests and benches) an override has no flow to run: a 503 says so. */
@@ -67,6 +74,8 @@ export interface LocalApi {
   seedDemoTenant(tenantId?: string): Promise<DemoTenant>;
   /** A new API key for any tenant and role, bypassing the HTTP API (tests, tooling). */
   issueApiKey(tenantId: string, role: Role, name?: string): Promise<string>;
+  /** With `rateLimit`: the per-tenant buckets, for `startApiAdapter({ rateLimiter })`. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export const DEMO_TENANT_ID = 'demo';
@@ -80,7 +89,23 @@ function lazyHandler(route: ApiRoute): ProxyHandler {
   };
 }
 
-export function createLocalAuthorizer(table: readonly ApiRoute[], ports: AuthPorts): LocalAuthorizer {
+/**
+ * The platform tenant (operators, admins) has no tenant record and so no plan; in AWS it is onboarded like any tenant.
+ * Locally it gets the premium limits, so operator tooling is throttled, but never below any customer.
+ */
+export const PLATFORM_USAGE_PLAN: UsagePlan = 'premium';
+
+/**
+ * Which plan throttles a tenant: its record's `usagePlan`. A key issued for a tenant without a record (tests bypass
+ * onboarding) gets `standard`, the plan a new tenant defaults to; the deployed API would refuse it (no usage key).
+ */
+export type UsagePlanOf = (tenantId: string) => Promise<UsagePlan>;
+
+export function createLocalAuthorizer(
+  table: readonly ApiRoute[],
+  ports: AuthPorts,
+  usagePlanOf?: UsagePlanOf,
+): LocalAuthorizer {
   const rolesOf = new Map(table.map((route) => [`${route.method} ${route.resource}`, route.roles]));
   return async (request) => {
     const decision = await authenticate(request.headers, ports);
@@ -90,7 +115,11 @@ export function createLocalAuthorizer(table: readonly ApiRoute[], ports: AuthPor
     if (roles !== 'public' && !roles?.includes(principal.role)) {
       return { allow: false, statusCode: 403, message: `role ${principal.role} may not call this route` };
     }
-    return { allow: true, principalId: principal.principalId, context: { ...principal } };
+    // Locally a tenant's usage key is its id: one key per tenant, as onboarding gives each tenant its own.
+    const usage = usagePlanOf
+      ? { key: principal.tenantId, limits: USAGE_PLAN_LIMITS[await usagePlanOf(principal.tenantId)] }
+      : undefined;
+    return { allow: true, principalId: principal.principalId, context: { ...principal }, ...(usage ? { usage } : {}) };
   };
 }
 
@@ -151,7 +180,18 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     };
   }
 
-  return { routes, authorizer: createLocalAuthorizer(table, ports), runtime, seedDemoTenant, issueApiKey };
+  const usagePlanOf: UsagePlanOf = async (tenantId) =>
+    tenantId === PLATFORM_TENANT_ID
+      ? PLATFORM_USAGE_PLAN
+      : ((await runtime.tenants.get(tenantId))?.usagePlan ?? 'standard');
+  return {
+    routes,
+    authorizer: createLocalAuthorizer(table, ports, options.rateLimit ? usagePlanOf : undefined),
+    runtime,
+    seedDemoTenant,
+    issueApiKey,
+    ...(options.rateLimit ? { rateLimiter: new RateLimiter() } : {}),
+  };
 }
 
 export interface LocalApiServer {
@@ -181,7 +221,12 @@ export async function startLocalApiServer(
   await ensureTable(admin, tableName).finally(() => admin.destroy());
   const documents = createDocumentClient();
   const api = createLocalApi({ ...options, tableName, client: documents });
-  const adapter = await startApiAdapter({ routes: api.routes, authorizer: api.authorizer, onHandlerError: () => {} });
+  const adapter = await startApiAdapter({
+    routes: api.routes,
+    authorizer: api.authorizer,
+    onHandlerError: () => {},
+    ...(api.rateLimiter ? { rateLimiter: api.rateLimiter } : {}),
+  });
   return {
     url: adapter.url,
     api,

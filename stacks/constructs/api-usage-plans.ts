@@ -1,27 +1,21 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
-import { USAGE_PLANS } from '../../core/api/tenants.js';
+import { USAGE_PLAN_LIMITS, USAGE_PLANS, type UsagePlan } from '../../core/api/tenants.js';
 
 export interface ApiUsagePlansProps {
   readonly restApi: apigw.RestApi;
 }
 
-type PlanName = (typeof USAGE_PLANS)[number];
-
-/** Per-tenant limits: API Gateway applies a plan's throttle and quota to each API key in it, i.e. to each tenant. */
-export const USAGE_PLAN_LIMITS: Record<PlanName, { rateLimit: number; burstLimit: number; quotaPerDay: number }> = {
-  standard: { rateLimit: 20, burstLimit: 40, quotaPerDay: 200_000 },
-  premium: { rateLimit: 100, burstLimit: 200, quotaPerDay: 2_000_000 },
-};
-
 /**
- * The usage plans a tenant can be on. A tenant gets one API Gateway API key (its usage key, not a credential: the
- * API's apiKeySource is AUTHORIZER, so the authorizer returns it as usageIdentifierKey) attached to its plan; see
- * docs/API.md "Usage plans" for the onboarding steps. The plan ids are stack outputs.
+ * The usage plans a tenant can be on, with the limits of USAGE_PLAN_LIMITS (core/api/tenants.ts; the local API's
+ * throttle reads the same table). API Gateway applies a plan's throttle and quota to each API key in it, i.e. to each
+ * tenant. A tenant gets one API Gateway API key (its usage key, not a credential: the API's apiKeySource is
+ * AUTHORIZER, so the authorizer returns it as usageIdentifierKey) attached to its plan; see docs/API.md "Usage plans"
+ * for the onboarding steps. The plan ids are stack outputs.
  */
 export class ApiUsagePlans extends Construct {
-  readonly plans = new Map<PlanName, apigw.UsagePlan>();
+  readonly plans = new Map<UsagePlan, apigw.UsagePlan>();
 
   constructor(scope: Construct, id: string, props: ApiUsagePlansProps) {
     super(scope, id);

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { USAGE_PLAN_LIMITS } from '../../core/api/tenants.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
 import { synthesizedApp } from './app-fixture.js';
 
@@ -58,6 +59,14 @@ describe('api stack: routes from the route table', () => {
     });
     api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'UNAUTHORIZED' });
   });
+
+  it('tells a throttled client when to retry: 429 in the API’s shape with a Retry-After header', () => {
+    api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" },
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"throttled"') },
+    });
+  });
 });
 
 describe('api stack: identity', () => {
@@ -96,6 +105,15 @@ describe('api stack: identity', () => {
       Throttle: { RateLimit: 20, BurstLimit: 40 },
       Quota: { Limit: 200000, Period: 'DAY' },
     });
+  });
+
+  it('throttles each plan with the limits the local API enforces (one table)', () => {
+    for (const limits of Object.values(USAGE_PLAN_LIMITS)) {
+      api.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        Throttle: { RateLimit: limits.rateLimit, BurstLimit: limits.burstLimit },
+        Quota: { Limit: limits.quotaPerDay, Period: 'DAY' },
+      });
+    }
   });
 });
 
