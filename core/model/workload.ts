@@ -41,5 +41,9 @@ export const workloadSchema = workloadRequestSchema.extend({
   status: workloadStatusSchema,
   siteId: z.string().optional(),
   reason: z.string().max(500).optional(),
+  /** 1 on first routing; each preemption that requeues the job adds one. */
+  attempt: z.number().int().positive().optional(),
+  /** The router's finish estimate for the attempt queued now (the deadline is checked against it up front). */
+  estimatedFinishAt: isoInstantSchema.optional(),
 });
 export type Workload = z.infer<typeof workloadSchema>;

@@ -34,7 +34,8 @@ export type ReportError =
   | { readonly kind: 'unknown-job'; readonly jobId: string }
   | { readonly kind: 'stale-attempt'; readonly jobId: string; readonly attempt: number; readonly current: number }
   | { readonly kind: 'conflicting-report'; readonly jobId: string; readonly attempt: number; readonly detail: string }
-  | { readonly kind: 'unknown-pool'; readonly siteId: string; readonly poolId: string };
+  | { readonly kind: 'unknown-pool'; readonly siteId: string; readonly poolId: string }
+  | { readonly kind: 'wrong-site'; readonly jobId: string; readonly siteId: string; readonly assignedSiteId?: string };
 
 export type ReportResult =
   | {
@@ -107,6 +108,10 @@ export function applyReport(state: JobState, report: JobReport, rules: ReportRul
   }
   if (state.status !== 'queued' || report.attempt !== state.job.attempt) {
     const error = { kind: 'stale-attempt', jobId: report.jobId, attempt: report.attempt, current: state.job.attempt };
+    return { ok: false, error: error as ReportError };
+  }
+  if (state.siteId !== report.siteId) {
+    const error = { kind: 'wrong-site', jobId: report.jobId, siteId: report.siteId, assignedSiteId: state.siteId };
     return { ok: false, error: error as ReportError };
   }
   const rate = rules.rateOf(report.siteId, report.poolId, state.job.modelId);
@@ -215,5 +220,31 @@ export function workloadEventOf(state: JobState, nowMs: number, record?: Metered
           },
         }
       : {}),
+  };
+}
+
+/** A workload as the customer submitted it, as the router first sees it. */
+export function routableJobOf(workload: {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelId: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly tier: RoutableJob['tier'];
+  readonly deadline: string;
+  readonly maxPriceUsd: number;
+  readonly submittedAt: string;
+}): RoutableJob {
+  return {
+    id: workload.id,
+    tenantId: workload.tenantId,
+    modelId: workload.modelId,
+    inputTokens: workload.inputTokens,
+    outputTokens: workload.outputTokens,
+    tier: workload.tier,
+    deadlineMs: Date.parse(workload.deadline),
+    maxPriceUsd: workload.maxPriceUsd,
+    submittedAtMs: Date.parse(workload.submittedAt),
+    attempt: 1,
   };
 }

@@ -20,3 +20,15 @@ export interface WorkloadEventsPort {
   /** Hands an event to the tenant's webhook delivery (at least once); never throws for a tenant without a webhook. */
   notify(event: WorkloadEvent): Promise<void>;
 }
+
+/** What a site's workers know of a pool beyond the plan: models loaded, one sequence's speed, slots (by model). */
+export interface PoolLive {
+  readonly warmGpusByModel: Readonly<Record<string, number>>;
+  readonly sequenceTokensPerSecByModel?: Readonly<Record<string, number>>;
+  readonly sequenceSlotsByModel?: Readonly<Record<string, number>>;
+}
+
+export interface PoolLiveSource {
+  /** By pool id; a pool left out counts every model's warm-up. */
+  live(siteId: string): Promise<Readonly<Record<string, PoolLive>>>;
+}

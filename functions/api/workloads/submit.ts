@@ -43,7 +43,7 @@ export async function submitWorkload(request: ApiRequest): Promise<APIGatewayPro
     createdAt: workload.submittedAt,
     expiresAtEpochS: Math.floor(nowMs / 1000) + IDEMPOTENCY_TTL_S,
   };
-  const claim = await runtime.idempotency.claim(record, [runtime.workloads.putItem(workload)], nowMs);
+  const claim = await runtime.idempotency.claim(record, runtime.workloads.acceptItems(workload), nowMs);
   if (!claim.claimed) return replay(claim.existing, fingerprint);
   await audit(request, 'workload.submit', `workload/${workload.id}`, { idempotencyKey });
   return response;

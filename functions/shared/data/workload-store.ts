@@ -3,7 +3,9 @@ import type { CursorPosition } from '../../../core/api/pagination.js';
 import { type UsageRecord, usagePeriodOf } from '../../../core/api/usage.js';
 import { CANCELLABLE_STATUSES, type WorkloadView } from '../../../core/api/workloads.js';
 import type { WorkloadStatus, WorkloadTier } from '../../../core/model/workload.js';
+import { routableJobOf } from '../../../core/routing/job-state.js';
 import type { TransactItem } from './idempotency.js';
+import { newJobPut } from './job-store.js';
 import { TABLE_KEYS } from './table-design.js';
 import {
   cursorAfter,
@@ -39,6 +41,19 @@ export interface WorkloadFilter {
   readonly to?: string;
 }
 
+/** The router's progress on a workload, as the customer sees it. */
+export interface WorkloadProgress {
+  readonly status: WorkloadStatus;
+  readonly attempt: number;
+  readonly updatedAt: string;
+  readonly siteId?: string;
+  readonly reason?: string;
+  readonly estimatedFinishAt?: string;
+}
+
+/** The router moves a workload only while it is open: a cancelled or ended workload stays as it is. */
+const OPEN_STATUSES = ['accepted', 'queued', 'running', 'preempted'] as const satisfies readonly WorkloadStatus[];
+
 export type CancelResult =
   | { readonly ok: true; readonly workload: WorkloadView }
   | { readonly ok: false; readonly reason: 'not-found' }
@@ -58,6 +73,46 @@ export class DynamoWorkloadStore {
         Item: this.item(workload),
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': PK },
+      },
+    };
+  }
+
+  /** A new workload with its routing ticket (the router's job), both conditional, for the submission's transaction. */
+  acceptItems(workload: WorkloadView): TransactItem[] {
+    return [this.putItem(workload), newJobPut(this.deps.tableName, routableJobOf(workload))];
+  }
+
+  /** The conditional update of an open workload's status and routing fields, for the router's transaction. */
+  progressItem(tenantId: string, id: string, progress: WorkloadProgress): TransactItem {
+    const optional = ['siteId', 'reason', 'estimatedFinishAt'] as const;
+    const set = optional.filter((field) => progress[field] !== undefined);
+    const remove = optional.filter((field) => progress[field] === undefined);
+    const open = Object.fromEntries(OPEN_STATUSES.map((s, i) => [`:o${i}`, s]));
+    return {
+      Update: {
+        TableName: this.deps.tableName,
+        Key: workloadKey(tenantId, id),
+        UpdateExpression: [
+          `SET #status = :status, #attempt = :attempt, #updatedAt = :updatedAt, #gpk = :gpk${set.map((f) => `, #${f} = :${f}`).join('')}`,
+          remove.length ? `REMOVE ${remove.map((f) => `#${f}`).join(', ')}` : '',
+        ].join(' '),
+        ConditionExpression: `attribute_exists(#pk) AND #status IN (${Object.keys(open).join(', ')})`,
+        ExpressionAttributeNames: {
+          '#pk': PK,
+          '#status': 'status',
+          '#attempt': 'attempt',
+          '#updatedAt': 'updatedAt',
+          '#gpk': gsi1.partitionKey,
+          ...Object.fromEntries(optional.map((f) => [`#${f}`, f])),
+        },
+        ExpressionAttributeValues: {
+          ...open,
+          ':status': progress.status,
+          ':attempt': progress.attempt,
+          ':updatedAt': progress.updatedAt,
+          ':gpk': statusPartition(tenantId, progress.status),
+          ...Object.fromEntries(set.map((f) => [`:${f}`, progress[f]])),
+        },
       },
     };
   }
@@ -133,19 +188,24 @@ export class DynamoWorkloadStore {
     }
   }
 
-  /** For the metering work: one usage record per job attempt; writing the same attempt again overwrites it. */
+  /** One usage record per job attempt; writing the same attempt again overwrites it. */
   async putUsageRecord(record: UsageRecord): Promise<void> {
+    await this.deps.client.send(new PutCommand(this.usagePutItem(record).Put!));
+  }
+
+  /** The put of a usage record, for the router's transaction. */
+  usagePutItem(record: UsageRecord): TransactItem & { Put: object } {
     const period = usagePeriodOf(record.completedAt);
-    await this.deps.client.send(
-      new PutCommand({
+    return {
+      Put: {
         TableName: this.deps.tableName,
         Item: {
           [PK]: tenantPartition(record.tenantId),
           [SK]: `USAGE#${period}#${record.completedAt}#${record.workloadId}#${record.attempt}`,
           ...record,
         },
-      }),
-    );
+      },
+    };
   }
 
   /** Every usage record of a tenant in a month (YYYY-MM), all pages. */

@@ -9,12 +9,9 @@ import type { RoutableJob } from '../../../core/routing/types.js';
 import { seededRng, uniformInt } from '../../../core/support/random.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
-import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
-import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
-import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { CloudStandIn } from './cloud-stand-in.js';
+import { type GpuSites, startGpuSites } from './gpu-sites.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SLOTS_PER_NODE = 4;
@@ -98,8 +95,7 @@ function curtailWestPlan(nowMs: number) {
 
 describe('GpuWorker against virtual GPU nodes over HTTP and MQTT', () => {
   let broker: RunningMqttBroker;
-  const fleets: VirtualFleet[] = [];
-  const workers: GpuWorker[] = [];
+  let sites: GpuSites | undefined;
   const ports: MessagingPort[] = [];
 
   beforeAll(async () => {
@@ -107,65 +103,15 @@ describe('GpuWorker against virtual GPU nodes over HTTP and MQTT', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
+    await sites?.stop();
     await Promise.all(ports.map((p) => p.close()));
-    await Promise.all(fleets.map((f) => f.stop()));
     await broker.stop();
   });
 
   it('ends every job of three tenants across two sites completed or failed with a reason through a curtailment', async () => {
     // Prepare: the virtual nodes, each serving the model on all 8 GPUs, and one worker per site
-    const live: Record<
-      string,
-      { modelId: string; warmGpus: number; sequenceTokensPerSec: number; sequenceSlots: number }
-    > = {};
-    for (const site of SITES) {
-      const fleet = await startVirtualFleet({
-        asics: 0,
-        gpuNodes: 2,
-        seed: 3,
-        clock: realTimeClock,
-        site,
-        gpuAutoTickMs: 20,
-      });
-      fleets.push(fleet);
-      const nodes = fleet.endpoints.map((e) => ({
-        nodeId: e.id,
-        poolId: e.groupId,
-        gpuCount: 8,
-        inferenceUrl: `http://${e.address}:${e.port}`,
-        metricsUrl: `http://${e.address}:${e.port}/metrics`,
-        modelId: MODEL,
-        maxConcurrentJobs: SLOTS_PER_NODE,
-      }));
-      let sequenceTokensPerSec = 0;
-      for (const node of nodes) {
-        const load = await fetch(`${node.inferenceUrl}/v1/models/load`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: MODEL, tensor_parallel_size: 8 }),
-        });
-        sequenceTokensPerSec = ((await load.json()) as { perSequenceTokensPerSec: number }).perSequenceTokensPerSec;
-      }
-      live[`${site.id}/${site.gpuPools[0]!.id}`] = {
-        modelId: MODEL,
-        warmGpus: 16,
-        sequenceTokensPerSec,
-        sequenceSlots: nodes.length * SLOTS_PER_NODE,
-      };
-      const messaging = await connectMqttPort({ url: broker.url, clientId: `${site.id}-gpu-worker` });
-      ports.push(messaging);
-      workers.push(
-        await startSiteWorker({
-          siteId: site.id,
-          nodes,
-          messaging,
-          clock: realTimeClock,
-          powerSampleMs: 100,
-          tickMs: 20,
-        }),
-      );
-    }
+    sites = await startGpuSites(broker.url, SITES, { modelId: MODEL, slotsPerNode: SLOTS_PER_NODE });
+    const { live, workers } = sites;
     const cloudPort = await connectMqttPort({ url: broker.url, clientId: 'cloud' });
     ports.push(cloudPort);
     const cloud = new CloudStandIn(SITES, live, cloudPort, () => Date.now());

@@ -1,0 +1,155 @@
+import { tokenWork } from '../../core/gpu/models.js';
+import type { Plan, SitePlan } from '../../core/model/plan.js';
+import type { Site } from '../../core/model/site.js';
+import { decide } from '../../core/routing/job-state.js';
+import { poolStatesFor } from '../../core/routing/pool-state.js';
+import { routeJobs } from '../../core/routing/router.js';
+import type { PoolState, RoutableJob, RoutingDecision, TierWork } from '../../core/routing/types.js';
+import type { Clock } from '../../core/support/clock.js';
+import { intervalAt } from '../../core/switching/diff.js';
+import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
+import type { PoolLive, PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
+import { commitTransition, type RoutingLog } from './transitions.js';
+
+export interface RouteDeps {
+  readonly jobs: Pick<DynamoJobStore, 'pending' | 'queuedAt' | 'get' | 'commit'>;
+  readonly plans: { loadCurrent(): Promise<Plan | undefined> };
+  readonly sites: readonly Site[];
+  readonly queues: SiteQueuePort;
+  readonly events: WorkloadEventsPort;
+  readonly live?: PoolLiveSource;
+  readonly clock: Clock;
+  readonly log?: RoutingLog;
+}
+
+export interface RouteSummary {
+  readonly pending: number;
+  readonly assigned: number;
+  readonly refused: number;
+  /** Moved by someone else between the read and the write (another router run, a cancellation). */
+  readonly skipped: number;
+  /** Left waiting: no pool serves the model anywhere in the plan's horizon, and the deadline is still ahead. */
+  readonly waitingForCapacity: number;
+  readonly decisions: readonly RoutingDecision[];
+}
+
+/** How many waiting jobs one run routes; the rest wait for the next run, which the last commit triggers. */
+export const ROUTE_BATCH = 500;
+
+const sum = (jobs: readonly RoutableJob[], per: (job: RoutableJob) => number): TierWork => ({
+  guaranteed: jobs.filter((j) => j.tier === 'guaranteed').reduce((s, j) => s + per(j), 0),
+  flex: jobs.filter((j) => j.tier === 'flex').reduce((s, j) => s + per(j), 0),
+});
+
+/** One pool as the router sees it: the plan's GPUs serving now, what the site's workers report, the work it holds. */
+function withBacklog(pool: PoolState, live: PoolLive | undefined, queued: readonly RoutableJob[]): PoolState {
+  const models = new Set(queued.map((j) => j.modelId));
+  const byModel = <T>(value: (model: string, jobs: RoutableJob[]) => T | undefined) =>
+    Object.fromEntries(
+      [...models].flatMap((m) => {
+        const v = value(
+          m,
+          queued.filter((j) => j.modelId === m),
+        );
+        return v === undefined ? [] : [[m, v]];
+      }),
+    ) as Record<string, T>;
+  return {
+    ...pool,
+    warmGpusByModel: live?.warmGpusByModel ?? {},
+    ...(live?.sequenceTokensPerSecByModel ? { sequenceTokensPerSecByModel: live.sequenceTokensPerSecByModel } : {}),
+    ...(live?.sequenceSlotsByModel ? { sequenceSlotsByModel: live.sequenceSlotsByModel } : {}),
+    backlogGpuSecondsByModel: byModel((m, jobs) => {
+      const rate = pool.throughputTokensPerSecByModel[m];
+      return rate ? sum(jobs, (j) => tokenWork(j) / rate) : undefined;
+    }),
+    backlogSequenceSecondsByModel: byModel((m, jobs) => {
+      const tps = live?.sequenceTokensPerSecByModel?.[m];
+      return tps ? sum(jobs, (j) => tokenWork(j) / tps) : undefined;
+    }),
+  };
+}
+
+/**
+ * A site's pools in the plan: as the interval in force has them, except that a pool the plan has off now but serving
+ * later in the horizon counts that later capacity from when it comes back (the router may queue work for it there).
+ */
+function plannedPools(site: Site, sitePlan: SitePlan | undefined, nowMs: number): PoolState[] {
+  if (!sitePlan) return poolStatesFor(site, undefined, undefined);
+  const now = poolStatesFor(site, intervalAt(sitePlan, nowMs).gpuPools, undefined);
+  const later = sitePlan.intervals.filter((i) => Date.parse(i.startsAt) > nowMs);
+  return now.map((pool) => {
+    if (pool.gpusServing > 0) return pool;
+    for (const interval of later) {
+      const back = poolStatesFor(site, interval.gpuPools, undefined).find((p) => p.poolId === pool.poolId);
+      if (back && back.gpusServing > 0) return { ...back, availableFromMs: Date.parse(interval.startsAt) };
+    }
+    return pool;
+  });
+}
+
+/** Every pool of the fleet now: the current plan's interval in force, the workers' live view, each site's backlog. */
+export async function currentPools(deps: RouteDeps, nowMs: number): Promise<PoolState[]> {
+  const plan = await deps.plans.loadCurrent();
+  const pools = await Promise.all(
+    deps.sites.map(async (site) => {
+      const sitePlan = plan?.sites.find((s) => s.siteId === site.id);
+      const noLive: Readonly<Record<string, PoolLive>> = {};
+      const [live, queued] = await Promise.all([deps.live?.live(site.id) ?? noLive, deps.jobs.queuedAt(site.id)]);
+      return plannedPools(site, sitePlan, nowMs).map((pool) =>
+        withBacklog(
+          pool,
+          live[pool.poolId],
+          queued.filter((q) => q.state.poolId === pool.poolId).map((q) => q.state.job),
+        ),
+      );
+    }),
+  );
+  return pools.flat();
+}
+
+/**
+ * Routes the jobs waiting (new and requeued): the core router against the current plan's capacity, then for each
+ * decision, on the job as it is now: an assigned attempt goes to its site's queue first and is then committed as
+ * queued (a crash between the two leaves it pending, and the worker drops the repeat of an attempt it holds); a
+ * refusal ends the job as failed with the reason, so a deadline that cannot be met is known at once.
+ */
+export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promise<RouteSummary> {
+  const waiting = await deps.jobs.pending(limit);
+  if (waiting.length === 0) {
+    return { pending: 0, assigned: 0, refused: 0, skipped: 0, waitingForCapacity: 0, decisions: [] };
+  }
+  const nowMs = deps.clock.nowMs();
+  const seen = new Map<string, StoredJob>(waiting.map((w) => [w.state.job.id, w]));
+  const { decisions } = routeJobs(
+    await currentPools(deps, nowMs),
+    waiting.map((w) => w.state.job),
+    nowMs,
+  );
+  let assigned = 0;
+  let refused = 0;
+  let skipped = 0;
+  let waitingForCapacity = 0;
+  for (const decision of decisions) {
+    const read = seen.get(decision.jobId)!;
+    // Nothing in the plan's horizon serves the model: the job waits for the next plan while its deadline is ahead.
+    if (decision.kind === 'refused' && decision.reason === 'no-capacity' && read.state.job.deadlineMs > nowMs) {
+      waitingForCapacity += 1;
+      continue;
+    }
+    // The index is eventually consistent: act only on the job as a consistent read shows it now.
+    const fresh = await deps.jobs.get(read.state.job.tenantId, decision.jobId);
+    const next = fresh && fresh.version === read.version ? decide(fresh.state, decision) : undefined;
+    if (!fresh || !next) {
+      skipped += 1;
+      continue;
+    }
+    if (next.message && decision.kind === 'assigned') await deps.queues.send(decision.siteId, next.message);
+    const result = await commitTransition(deps, fresh, next.state);
+    if (result !== 'committed') skipped += 1;
+    else if (decision.kind === 'assigned') assigned += 1;
+    else refused += 1;
+    deps.log?.('routed', { jobId: decision.jobId, attempt: decision.attempt, kind: decision.kind, result });
+  }
+  return { pending: waiting.length, assigned, refused, skipped, waitingForCapacity, decisions };
+}

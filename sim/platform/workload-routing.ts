@@ -1,0 +1,131 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Site } from '../../core/model/site.js';
+import { siteJobReportTopic } from '../../core/routing/site-messages.js';
+import type { Clock } from '../../core/support/clock.js';
+import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
+import { applySiteReport, type SiteReportOutcome } from '../../functions/routing/report.js';
+import { type RouteSummary, routePending } from '../../functions/routing/route.js';
+import type { RoutingLog } from '../../functions/routing/transitions.js';
+import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
+import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
+import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
+import { LocalSiteQueues, mqttSiteJobPublisher } from '../local/site-queues.js';
+
+export interface LocalRoutingOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly sites: readonly Site[];
+  /** The cloud side's connection to the broker (IoT Core's place). */
+  readonly messaging: MessagingPort;
+  readonly clock: Clock;
+  readonly events: WorkloadEventsPort;
+  readonly live?: PoolLiveSource;
+  /**
+   * How often the router looks for waiting jobs besides being kicked (the deployed router runs on the table's stream
+   * and every minute). @default 250
+   */
+  readonly pollMs?: number;
+  readonly log?: RoutingLog;
+}
+
+export interface LocalRouting {
+  readonly jobs: DynamoJobStore;
+  readonly queues: LocalSiteQueues;
+  /** Routes now (coalesced: a kick during a run makes one more run after it). */
+  kick(): Promise<void>;
+  /** Every report outcome so far, in arrival order. */
+  readonly reports: SiteReportOutcome[];
+  readonly runs: RouteSummary[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The cloud's workload routing on the local platform, on the same use cases as the Lambdas: the router
+ * (functions/routing/route.ts) over DynamoDB Local, the per-site queues and forwarder (sim/local/site-queues.ts) onto the
+ * embedded broker, and the job-report rule's work (functions/routing/report.ts) on every site's `job-reports` topic.
+ */
+export async function startLocalRouting(options: LocalRoutingOptions): Promise<LocalRouting> {
+  const deps = { client: options.client, tableName: options.tableName };
+  const workloads = new DynamoWorkloadStore(deps);
+  const jobs = new DynamoJobStore(deps, workloads);
+  const plans = new DynamoPlanStore(deps);
+  const log = options.log ?? (() => {});
+  const queues = new LocalSiteQueues(mqttSiteJobPublisher(options.messaging), { log });
+  const reports: SiteReportOutcome[] = [];
+  const runs: RouteSummary[] = [];
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  const routeOnce = async () => {
+    const summary = await routePending({
+      jobs,
+      plans,
+      sites: options.sites,
+      queues,
+      events: options.events,
+      clock: options.clock,
+      ...(options.live ? { live: options.live } : {}),
+      log,
+    });
+    if (summary.pending > 0) runs.push(summary);
+  };
+  const kick = (): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await routeOnce().catch((error: unknown) => log('route-failed', { error: String(error) }));
+      } while (again && !stopped);
+      running = undefined;
+    })();
+    return running;
+  };
+
+  for (const site of options.sites) {
+    await options.messaging.subscribe('cloud', siteJobReportTopic(site.id), (_topic, payload) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(payload.toString('utf8'));
+      } catch {
+        raw = payload.toString('utf8');
+      }
+      void applySiteReport(
+        {
+          jobs,
+          sites: options.sites,
+          events: options.events,
+          clock: options.clock,
+          log,
+          onRequeued: () => void kick(),
+        },
+        raw,
+      )
+        .then((outcome) => {
+          reports.push(outcome);
+          if (!outcome.ok) log('job-report-refused', { siteId: site.id, error: outcome.error });
+        })
+        .catch((error: unknown) => log('job-report-failed', { siteId: site.id, error: String(error) }));
+    });
+  }
+  const timer = setInterval(() => void kick(), options.pollMs ?? 250);
+
+  return {
+    jobs,
+    queues,
+    kick,
+    reports,
+    runs,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      queues.close();
+    },
+  };
+}
