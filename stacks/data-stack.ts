@@ -28,6 +28,8 @@ export class DataStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       timeToLiveAttribute: ttlAttribute,
+      // Wakes the workload router when a job waits to be routed (stacks/constructs/workload-routing.ts).
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: [
         {
