@@ -160,9 +160,9 @@ export class Tally {
         .map(([status, count]) => `${status}×${count}`)
         .join(' ');
     const rows = [...this.counts.entries()].map(
-      ([key, byStatus]) => `  ${key.padEnd(48)} ${String(this.total(key)).padStart(6)}  ${line(byStatus)}`,
+      ([key, byStatus]) => `  ${key.padEnd(56)} ${String(this.total(key)).padStart(6)}  ${line(byStatus)}`,
     );
-    return [`${title}: ${this.total()} requests`, ...rows, `  ${'all'.padEnd(48)} ${line(this.histogram())}`].join(
+    return [`${title}: ${this.total()} requests`, ...rows, `  ${'all'.padEnd(56)} ${line(this.histogram())}`].join(
       '\n',
     );
   }
