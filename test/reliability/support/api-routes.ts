@@ -19,7 +19,10 @@ export interface RequestParts {
   readonly body?: unknown;
 }
 
-/** Ids a valid request names; the defaults name nothing that exists, so replaying one changes no stored object. */
+/**
+ * Ids a valid request names. The default object ids exist nowhere, so replaying an example cancels, revokes or reads
+ * no stored object; the tenant is the demo tenant (creating under it, a user role or a key, is what the fuzz may do).
+ */
 export interface ExampleIds {
   readonly tenantId: string;
   readonly workloadId: string;
@@ -77,7 +80,8 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
   getWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   deleteWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   rotateWebhookSecret: ({ tenantId }) => ({ query: { tenantId } }),
-  testWebhook: ({ tenantId }) => ({ query: { tenantId } }),
+  // The ping really POSTs to the receiver: a tenant that has no webhook keeps the suites off the network.
+  testWebhook: ({ tenantId }) => ({ query: { tenantId: `${tenantId}-no-webhook` } }),
 };
 
 export function exampleFor(route: ApiRoute, ids: Partial<ExampleIds> = {}): RequestParts {
