@@ -1,3 +1,4 @@
+import { canonicalJson } from '../api/canonical.js';
 import { type MeteredAttempt, meterAttempt } from '../metering/usage.js';
 import type { WorkloadStatus } from '../model/workload.js';
 import { type FieldIssue, parseWith } from '../support/validation.js';
@@ -102,7 +103,8 @@ export function decide(state: JobState, decision: RoutingDecision): { state: Job
 export function applyReport(state: JobState, report: JobReport, rules: ReportRules): ReportResult {
   const seen = state.reports[String(report.attempt)];
   if (seen) {
-    if (JSON.stringify(seen) === JSON.stringify(report)) return { ok: true, effect: 'duplicate', entry: state };
+    // Canonical: a report read back from DynamoDB keeps its values, not its key order.
+    if (canonicalJson(seen) === canonicalJson(report)) return { ok: true, effect: 'duplicate', entry: state };
     const detail = `attempt ${report.attempt} already ended ${seen.outcome}; this report says ${report.outcome}`;
     return { ok: false, error: { kind: 'conflicting-report', jobId: report.jobId, attempt: report.attempt, detail } };
   }

@@ -84,6 +84,8 @@ export class GpuWorker {
   private readonly unsent: JobReport[] = [];
   private readonly settling = new Set<Promise<unknown>>();
   private lastCapacityKey = '';
+  /** Why capacity last shrank: a job arriving for a pool with no node serving goes back for the same reason. */
+  private shrinkReason: PreemptionReason = 'capacity';
   private lastSampleMs = Number.NEGATIVE_INFINITY;
   private sampling: Promise<void> | undefined;
   private sending: Promise<void> | undefined;
@@ -155,6 +157,8 @@ export class GpuWorker {
   /** Capacity, deadlines, scheduling, power samples and report retries, as of the clock. */
   async tick(): Promise<void> {
     this.applyCapacity(this.deps.capacity(this.nowMs()));
+    // Work routed before the cloud learnt of a shrink may arrive after it: back it goes, not to wait here.
+    this.returnUnservable(this.shrinkReason);
     this.expireDeadlines();
     this.schedule();
     if (this.nowMs() - this.lastSampleMs >= this.deps.powerSampleMs) await this.samplePower();
@@ -186,6 +190,7 @@ export class GpuWorker {
       : [];
     for (const nodeId of plan.vacateNodeIds) this.vacated.add(nodeId);
     const reason: PreemptionReason = capacity.emergency ? 'grid-emergency' : 'capacity';
+    this.shrinkReason = reason;
     const stopped = [...plan.preempt.map((p) => p.jobId), ...draining]
       .map((jobId) => this.running.get(jobId)!)
       // Stable: flex before guaranteed, the plan's order within each.
