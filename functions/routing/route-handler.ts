@@ -1,0 +1,28 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../shared/powertools.js';
+import { taskHandler } from '../switching/task-handler.js';
+import { routePending } from './route.js';
+import { routingRuntime } from './runtime.js';
+
+/**
+ * The router: woken by the table's stream when a job starts waiting (new or requeued) and every minute (jobs left
+ * waiting for capacity). One at a time (reserved concurrency 1); a run routes up to ROUTE_BATCH jobs and runs again
+ * while a full batch came back. The event itself carries nothing it needs.
+ */
+export const handler = taskHandler(async () => {
+  const deps = routingRuntime().route;
+  let summary = await routePending(deps);
+  const totals = { assigned: 0, refused: 0, skipped: 0, waiting: 0 };
+  for (let run = 0; run < 10; run += 1) {
+    totals.assigned += summary.assigned;
+    totals.refused += summary.refused;
+    totals.skipped += summary.skipped;
+    totals.waiting = summary.waitingForCapacity;
+    if (summary.assigned + summary.refused === 0) break;
+    summary = await routePending(deps);
+  }
+  metrics.addMetric('JobsRouted', MetricUnit.Count, totals.assigned);
+  metrics.addMetric('JobsRefused', MetricUnit.Count, totals.refused);
+  metrics.addMetric('JobsWaitingForCapacity', MetricUnit.Count, totals.waiting);
+  return totals;
+});
