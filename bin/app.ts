@@ -28,7 +28,7 @@ export function buildApp(app: App): HcpStacks {
     telemetrySink: context.telemetrySink,
     table: data.table,
   });
-  const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table });
+  const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table, siteIds: context.sites });
   const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table, switchFlow: control.switchFlow });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,

@@ -8,16 +8,21 @@ import { AckRule } from './constructs/ack-rule.js';
 import { MarketIngestion } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
+import { WorkloadRouting } from './constructs/workload-routing.js';
 
 export interface ControlStackProps extends StackProps {
+  /** The platform table, with its NEW_IMAGE stream (the workload router reads it). */
   readonly table: ITable;
+  /** The sites: one workload job queue each. @default none (the local platform synthesizes only the flows' ASL) */
+  readonly siteIds?: readonly string[];
   /** @default the SDK's regional IoT data endpoint */
   readonly iotDataEndpoint?: string;
 }
 
 /**
  * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes, SwitchFlow per
- * site, and the ack path back into it. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
+ * site, and the ack path back into it; workload routing to the sites' GPU workers and its webhook events. State
+ * machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
  */
 export class ControlStack extends Stack {
   readonly functions: IFunction[] = [];
@@ -36,13 +41,29 @@ export class ControlStack extends Stack {
       switchFlow: switchFlow.stateMachine,
     });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
+    const routing = new WorkloadRouting(this, 'WorkloadRouting', {
+      table: props.table,
+      siteIds: props.siteIds ?? [],
+      ...endpoint,
+    });
 
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;
     this.stateMachines.push(this.optimizeFlow, this.switchFlow);
     this.functions.push(
-      ...[...market.functions, ...optimizeFlow.functions, ...switchFlow.functions, acks.function].map((f) => f.fn),
+      ...[
+        ...market.functions,
+        ...optimizeFlow.functions,
+        ...switchFlow.functions,
+        acks.function,
+        ...routing.functions,
+      ].map((f) => f.fn),
     );
-    this.deadLetterQueues.push(market.deadLetterQueue, optimizeFlow.deadLetterQueue, ...acks.deadLetterQueues);
+    this.deadLetterQueues.push(
+      market.deadLetterQueue,
+      optimizeFlow.deadLetterQueue,
+      ...acks.deadLetterQueues,
+      ...routing.deadLetterQueues,
+    );
   }
 }

@@ -1,0 +1,240 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TOPIC_VERSION } from '../../core/messages/topics.js';
+import { WEBHOOK_RETRY } from '../../core/webhooks/retry.js';
+import { ROUTING_PENDING_PARTITION } from '../../functions/shared/data/job-store.js';
+import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import { HcpFunction } from './hcp-function.js';
+import { acknowledge } from './nag.js';
+import { RuleFunction } from './rule-function.js';
+import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+
+export interface WorkloadRoutingProps {
+  /** The platform table, with a stream carrying NEW_IMAGE (the router wakes on jobs put back in line). */
+  readonly table: ITable;
+  /** One job queue per site. */
+  readonly siteIds: readonly string[];
+  /** `iot:DescribeEndpoint` (iot:Data-ATS) of the account. @default the SDK's regional IoT data endpoint */
+  readonly iotDataEndpoint?: string;
+  /** How often the router sweeps the pending jobs whatever the stream says. @default Duration.minutes(1) */
+  readonly sweepInterval?: Duration;
+}
+
+/**
+ * Lambda holds 4 KB of environment in all. A site's entry in SITE_QUEUE_URLS (router) or SITE_QUEUE_ARNS (forwarder)
+ * takes up to ~140 bytes (a generated queue name of up to 80 characters, the regional prefix, the site id), which
+ * leaves room for this many sites beside the functions' other variables; more sites want the map in SSM Parameter
+ * Store instead of the environment.
+ */
+export const MAX_ROUTED_SITES = 24;
+
+/** A standard queue its consumer drains, and the DLQ it moves a message to after `maxReceiveCount` receives. */
+interface WorkQueue {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+}
+
+type SiteQueue = WorkQueue & { readonly siteId: string };
+
+function workQueue(scope: Construct, id: string, consumerTimeout: Duration, maxReceiveCount: number): WorkQueue {
+  const deadLetterQueue = new DeadLetterQueue(scope, `${id}Dlq`).queue;
+  // An operator moves dead letters back with `aws sqs start-message-move-task` (README). Naming the one source queue
+  // (byQueue) would make the DLQ refer to the queue that refers to it, a cycle CloudFormation refuses.
+  (deadLetterQueue.node.defaultChild as sqs.CfnQueue).redriveAllowPolicy = { redrivePermission: 'allowAll' };
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    // Six times the consumer's timeout (AWS guidance for Lambda event sources).
+    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+  });
+  return { queue, deadLetterQueue };
+}
+
+/** What a queue consumer is allowed and how it polls: partial batch failures, so one bad message fails alone. */
+const queueEventSource = (queue: sqs.IQueue) =>
+  new SqsEventSource(queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true });
+
+/**
+ * Workload routing in AWS (issue #7). The router Lambda assigns pending jobs to sites, every minute and whenever the
+ * table's stream shows a job waiting to be routed, and puts each on its site's SQS queue; a forwarder drains the site
+ * queues into the sites' `jobs` topics; an IoT rule brings the workers' reports on `job-reports` to the report Lambda;
+ * workload events go through a queue to the webhook delivery Lambda. Every queue and async hop has a dead-letter queue.
+ */
+export class WorkloadRouting extends Construct {
+  readonly functions: HcpFunction[];
+  readonly deadLetterQueues: sqs.IQueue[];
+  readonly siteQueues: Readonly<Record<string, sqs.Queue>>;
+  readonly eventsQueue: sqs.Queue;
+  readonly router: HcpFunction;
+  readonly forwarder: HcpFunction;
+  readonly reports: RuleFunction;
+  readonly delivery: HcpFunction;
+
+  constructor(scope: Construct, id: string, props: WorkloadRoutingProps) {
+    super(scope, id);
+    if (props.siteIds.length > MAX_ROUTED_SITES) {
+      throw new Error(
+        `WorkloadRouting: ${props.siteIds.length} sites do not fit the routing functions' 4 KB environment ` +
+          `(at most ${MAX_ROUTED_SITES}); move SITE_QUEUE_URLS/SITE_QUEUE_ARNS to SSM Parameter Store first`,
+      );
+    }
+    const stack = Stack.of(this);
+    const endpoint: Record<string, string> = props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {};
+
+    const forwarderTimeout = Duration.seconds(10);
+    const sites: SiteQueue[] = props.siteIds.map((siteId) => ({
+      siteId,
+      ...workQueue(this, `Jobs-${siteId}`, forwarderTimeout, 5),
+    }));
+    this.siteQueues = Object.fromEntries(sites.map((s) => [s.siteId, s.queue]));
+
+    // Delivery retries a failed webhook by hiding its message for the retry schedule's delay (ChangeMessageVisibility;
+    // attempt = receive count): as many receives as the schedule has attempts (core/webhooks/retry.ts), then the DLQ.
+    const deliveryTimeout = Duration.seconds(30);
+    const events = workQueue(this, 'WorkloadEvents', deliveryTimeout, WEBHOOK_RETRY.maxRetries + 1);
+    this.eventsQueue = events.queue;
+
+    this.forwarder = new HcpFunction(this, 'ForwardFn', {
+      entry: 'functions/routing/forward-handler.ts',
+      serviceName: 'hcp-routing',
+      timeout: forwarderTimeout,
+      environment: {
+        ...endpoint,
+        SITE_QUEUE_ARNS: stack.toJsonString(Object.fromEntries(sites.map((s) => [s.queue.queueArn, s.siteId]))),
+      },
+    });
+    for (const { queue } of sites) this.forwarder.fn.addEventSource(queueEventSource(queue));
+    const jobsTopics = `hcp/${TOPIC_VERSION}/sites/*/jobs`;
+    this.forwarder.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iot:Publish'],
+        resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: jobsTopics })],
+      }),
+    );
+    acknowledge(
+      this.forwarder.fn.role!,
+      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/${jobsTopics}]`,
+      'The forwarder serves every site queue: the sites’ jobs topics, and only those.',
+    );
+
+    const { router, routerDlqs } = this.routerFunction(props, sites, events.queue);
+    this.router = router;
+
+    this.reports = new RuleFunction(this, 'ReportRule', {
+      functionId: 'ReportFn',
+      entry: 'functions/routing/report-handler.ts',
+      serviceName: 'hcp-routing',
+      description: 'GPU workers’ job reports end attempts in the router’s book',
+      sql: `SELECT * FROM 'hcp/${TOPIC_VERSION}/sites/+/job-reports' WHERE siteId = topic(4)`,
+      environment: { WORKLOAD_EVENTS_QUEUE_URL: events.queue.queueUrl },
+    });
+    bindTableItems(this.reports.function, props.table);
+    sendOnly(this.reports.function, [events.queue]);
+
+    this.delivery = new HcpFunction(this, 'DeliverFn', {
+      entry: 'functions/routing/webhooks/deliver-handler.ts',
+      serviceName: 'hcp-webhooks',
+      timeout: deliveryTimeout,
+    });
+    bindTableItems(this.delivery, props.table);
+    this.delivery.fn.addEventSource(queueEventSource(events.queue));
+
+    this.functions = [this.router, this.forwarder, this.reports.function, this.delivery];
+    this.deadLetterQueues = [
+      ...sites.map((s) => s.deadLetterQueue),
+      events.deadLetterQueue,
+      ...routerDlqs,
+      ...this.reports.deadLetterQueues,
+    ];
+  }
+
+  /**
+   * The router: one at a time (reserved concurrency 1; its writes are conditional as well), woken by a schedule and
+   * by the table's stream, filtered to items a job put back in line (`ROUTING#pending`).
+   */
+  private routerFunction(props: WorkloadRoutingProps, sites: readonly SiteQueue[], eventsQueue: sqs.Queue) {
+    const stack = Stack.of(this);
+    const interval = props.sweepInterval ?? Duration.minutes(1);
+    const router = new HcpFunction(this, 'RouteFn', {
+      entry: 'functions/routing/route-handler.ts',
+      serviceName: 'hcp-routing',
+      memorySizeMb: 512,
+      // A sweep ends before the next one is due.
+      timeout: Duration.seconds(Math.max(10, interval.toSeconds() - 10)),
+      environment: {
+        SITE_QUEUE_URLS: stack.toJsonString(Object.fromEntries(sites.map((s) => [s.siteId, s.queue.queueUrl]))),
+        WORKLOAD_EVENTS_QUEUE_URL: eventsQueue.queueUrl,
+      },
+    });
+    (router.fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
+    bindTableItems(router, props.table);
+    // The pending jobs, oldest first, on gsi1 (functions/shared/data/job-store.ts).
+    router.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${TABLE_KEYS.gsi1.name}`],
+      }),
+    );
+    sendOnly(router, [...sites.map((s) => s.queue), eventsQueue]);
+
+    const scheduleDlq = new DeadLetterQueue(this, 'RouteScheduleDlq').queue;
+    const streamDlq = new DeadLetterQueue(this, 'RouteStreamDlq').queue;
+    // A scheduled sweep waits its turn behind a running one (throttled, retried) for at most an interval or so.
+    router.fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new destinations.SqsDestination(scheduleDlq),
+    });
+    const role = new iam.Role(this, 'RouteScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    acknowledgeInvokeQualifiers(role, [router.fn]);
+    new scheduler.Schedule(this, 'RouteSchedule', {
+      description: 'HCP workload router sweep',
+      schedule: scheduler.ScheduleExpression.rate(interval),
+      target: new schedulerTargets.LambdaInvoke(router.fn, {
+        role,
+        deadLetterQueue: scheduleDlq,
+        retryAttempts: 2,
+        maxEventAge: interval,
+      }),
+    });
+
+    router.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        // The stream only wakes the router early; the next sweep routes whatever a failed batch named.
+        retryAttempts: 2,
+        onFailure: new SqsDlq(streamDlq),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+            dynamodb: {
+              NewImage: { [TABLE_KEYS.gsi1.partitionKey]: { S: lambda.FilterRule.isEqual(ROUTING_PENDING_PARTITION) } },
+            },
+          }),
+        ],
+      }),
+    );
+    return { router, routerDlqs: [scheduleDlq, streamDlq] };
+  }
+}
+
+/** `sqs:SendMessage` on these queues and nothing else (no GetQueueUrl/GetQueueAttributes: URLs come from env). */
+function sendOnly(fn: HcpFunction, queues: readonly sqs.IQueue[]): void {
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: queues.map((q) => q.queueArn) }),
+  );
+}
