@@ -101,6 +101,9 @@ export const PLATFORM_USAGE_PLAN: UsagePlan = 'premium';
  */
 export type UsagePlanOf = (tenantId: string) => Promise<UsagePlan>;
 
+/** How long the local API keeps a tenant's plan: a plan change takes effect within a minute. */
+const PLAN_CACHE_MS = 60_000;
+
 export function createLocalAuthorizer(
   table: readonly ApiRoute[],
   ports: AuthPorts,
@@ -180,10 +183,17 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     };
   }
 
-  const usagePlanOf: UsagePlanOf = async (tenantId) =>
-    tenantId === PLATFORM_TENANT_ID
-      ? PLATFORM_USAGE_PLAN
-      : ((await runtime.tenants.get(tenantId))?.usagePlan ?? 'standard');
+  // API Gateway resolves a usage key's plan itself, from its own cache, not per request from the table: so does this.
+  const plans = new Map<string, { readonly plan: Promise<UsagePlan>; readonly atMs: number }>();
+  const usagePlanOf: UsagePlanOf = (tenantId) => {
+    if (tenantId === PLATFORM_TENANT_ID) return Promise.resolve(PLATFORM_USAGE_PLAN);
+    const cached = plans.get(tenantId);
+    if (cached && Date.now() - cached.atMs < PLAN_CACHE_MS) return cached.plan;
+    const plan = runtime.tenants.get(tenantId).then((tenant) => tenant?.usagePlan ?? 'standard');
+    plans.set(tenantId, { plan, atMs: Date.now() });
+    plan.catch(() => plans.delete(tenantId));
+    return plan;
+  };
   return {
     routes,
     authorizer: createLocalAuthorizer(table, ports, options.rateLimit ? usagePlanOf : undefined),
