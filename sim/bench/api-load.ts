@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { seededRng } from '../../core/support/random.js';
 import { latencySummary, openLoop, openLoops, type Sample } from '../../test/reliability/support/open-loop.js';
+import { validWorkloadRequest } from '../../test/support/fixtures.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
 
@@ -69,14 +70,7 @@ function send(base: string, request: Request): Promise<Answer> {
   });
 }
 
-const workloadBody = JSON.stringify({
-  modelId: 'meta-llama/Llama-3.1-70B-Instruct',
-  inputTokens: 2000,
-  outputTokens: 500,
-  tier: 'flex',
-  deadline: '2030-01-01T00:00:00Z',
-  maxPriceUsd: 0.5,
-});
+const workloadBody = JSON.stringify(validWorkloadRequest());
 const period = new Date().toISOString().slice(0, 7);
 
 interface Tenant {
