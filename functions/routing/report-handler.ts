@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../shared/powertools.js';
 import { taskHandler } from '../switching/task-handler.js';
 import { applySiteReport } from './report.js';
-import { routingRuntime } from './runtime.js';
+import { reportRuntime } from './runtime.js';
 
 /**
  * Target of the IoT rule on `hcp/v1/sites/+/job-reports` (only reports naming the site of their topic). A report that
@@ -10,7 +10,7 @@ import { routingRuntime } from './runtime.js';
  * (it would never succeed). Storage errors throw, so the async invocation retries and then dead-letters.
  */
 export const handler = taskHandler(async (event: unknown) => {
-  const outcome = await applySiteReport(routingRuntime().report, event);
+  const outcome = await applySiteReport(reportRuntime(), event);
   if (!outcome.ok) {
     logger.warn('job report refused', { error: outcome.error });
     metrics.addMetric('JobReportsRefused', MetricUnit.Count, 1);

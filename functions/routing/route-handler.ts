@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../shared/powertools.js';
 import { taskHandler } from '../switching/task-handler.js';
 import { routePending } from './route.js';
-import { routingRuntime } from './runtime.js';
+import { routeRuntime } from './runtime.js';
 
 /**
  * The router: woken by the table's stream when a job starts waiting (new or requeued) and every minute (jobs left
@@ -10,7 +10,7 @@ import { routingRuntime } from './runtime.js';
  * while a full batch came back. The event itself carries nothing it needs.
  */
 export const handler = taskHandler(async () => {
-  const deps = routingRuntime().route;
+  const deps = routeRuntime();
   let summary = await routePending(deps);
   const totals = { assigned: 0, refused: 0, skipped: 0, waiting: 0 };
   for (let run = 0; run < 10; run += 1) {

@@ -15,25 +15,44 @@ import type { RouteDeps } from './route.js';
 
 const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
 
-let shared: { route: RouteDeps; report: ReportDeps } | undefined;
+let common: (ReportDeps & { jobs: DynamoJobStore }) | undefined;
+let route: RouteDeps | undefined;
+let sqs: SQSClient | undefined;
 
-/**
- * The AWS wiring of the router and the job-report Lambdas, built once per container. The pools' live view (warm
- * models, slots) is not reported to the cloud yet, so every model counts its warm-up in AWS (docs/API.md).
- */
-export function routingRuntime(): { route: RouteDeps; report: ReportDeps } {
-  if (shared) return shared;
+/** What both Lambdas need: the job store, the events queue, the fleet. */
+function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
+  if (common) return common;
   const { TABLE_NAME } = config();
   const store = { client: documentClient(), tableName: TABLE_NAME };
-  const jobs = new DynamoJobStore(store, new DynamoWorkloadStore(store));
-  const sqs = new SQSClient({});
-  const events = new SqsWorkloadEvents(sqs, readWorkloadEventsQueueUrl());
-  const log = (event: string, detail: Record<string, unknown>) => logger.info(event, detail);
-  const sites = referenceFleet.sites;
-  const common = { jobs, events, clock: systemClock, log, sites };
-  shared = {
-    route: { ...common, plans: new DynamoPlanStore(store), queues: new SqsSiteQueue(sqs, readSiteQueueUrls()) },
-    report: common,
+  sqs ??= new SQSClient({});
+  common = {
+    jobs: new DynamoJobStore(store, new DynamoWorkloadStore(store)),
+    events: new SqsWorkloadEvents(sqs, readWorkloadEventsQueueUrl()),
+    clock: systemClock,
+    log: (event: string, detail: Record<string, unknown>) => logger.info(event, detail),
+    sites: referenceFleet.sites,
   };
-  return shared;
+  return common;
+}
+
+/**
+ * The AWS wiring of the job-report Lambda, built once per container (TABLE_NAME, WORKLOAD_EVENTS_QUEUE_URL).
+ */
+export const reportRuntime = (): ReportDeps => reportDeps();
+
+/**
+ * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view (warm
+ * models, slots) is not reported to the cloud yet, so every model counts its warm-up in AWS.
+ */
+export function routeRuntime(): RouteDeps {
+  if (route) return route;
+  const base = reportDeps();
+  const { TABLE_NAME } = config();
+  const deps: RouteDeps = {
+    ...base,
+    plans: new DynamoPlanStore({ client: documentClient(), tableName: TABLE_NAME }),
+    queues: new SqsSiteQueue(sqs!, readSiteQueueUrls()),
+  };
+  route = deps;
+  return deps;
 }
