@@ -91,7 +91,7 @@ function lazyHandler(route: ApiRoute): ProxyHandler {
 
 /**
  * The platform tenant (operators, admins) has no tenant record and so no plan; in AWS it is onboarded like any tenant.
- * Locally it gets the premium limits, so operator tooling is throttled, but never below any customer.
+ * Locally it gets the premium limits: operator tooling is throttled, at the highest plan's limits.
  */
 export const PLATFORM_USAGE_PLAN: UsagePlan = 'premium';
 
@@ -183,7 +183,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     };
   }
 
-  // API Gateway resolves a usage key's plan itself, from its own cache, not per request from the table: so does this.
+  // API Gateway resolves a usage key's plan itself, not from the table on each request; a minute's cache stands in.
   const plans = new Map<string, { readonly plan: Promise<UsagePlan>; readonly atMs: number }>();
   const usagePlanOf: UsagePlanOf = (tenantId) => {
     if (tenantId === PLATFORM_TENANT_ID) return Promise.resolve(PLATFORM_USAGE_PLAN);
