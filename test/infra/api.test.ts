@@ -61,6 +61,8 @@ describe('api stack: routes from the route table', () => {
   });
 
   it('tells a throttled client when to retry: 429 in the API’s shape with a Retry-After header', () => {
+    // The static 1 s is enough for a token only while every plan refills at least one request a second.
+    for (const limits of Object.values(USAGE_PLAN_LIMITS)) expect(limits.rateLimit).toBeGreaterThanOrEqual(1);
     api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'THROTTLED',
       ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" },
