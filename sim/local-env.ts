@@ -9,3 +9,5 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_REGION ??= 'us-east-2';
+// Customers of the local platform point webhooks at receivers on this machine (refused in AWS).
+process.env.WEBHOOK_ALLOW_LOCAL_URLS ??= 'true';

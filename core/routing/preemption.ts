@@ -64,8 +64,10 @@ export function planCapacityShrink(input: CapacityShrink): ShrinkPlan {
       );
     let serving = nodes.reduce((sum, n) => sum + n.gpuCount, 0);
     const keep = input.gpusServingByPool[poolId] ?? 0;
+    // A plan shrink keeps whole nodes while the plan needs any of their GPUs (a plan of 9 keeps two 8-GPU nodes: a
+    // node cannot serve part of a model); a grid emergency keeps no more than it allows.
     for (const node of nodes) {
-      if (serving <= keep) break;
+      if (input.emergency ? serving <= keep : serving - node.gpuCount < keep) break;
       vacate.push(node.nodeId);
       serving -= node.gpuCount;
     }

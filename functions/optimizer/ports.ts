@@ -1,6 +1,7 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { Fleet } from '../../core/model/site.js';
+import type { SiteWorkDemand } from '../../core/routing/demand.js';
 
 /** The fleet as dispatch sees it: sites, device groups and their capabilities. */
 export interface FleetSource {
@@ -18,6 +19,13 @@ export interface SolveRequest {
   readonly previous: Plan | undefined;
   readonly version: number;
   readonly nowMs: number;
+  /** The inference work open now, per site (core/routing/demand.ts); none means GPUs serve no one. */
+  readonly demand?: Readonly<Record<string, SiteWorkDemand>>;
+}
+
+/** The workloads waiting or running, as each site's demand. */
+export interface WorkDemandSource {
+  load(nowMs: number): Promise<Readonly<Record<string, SiteWorkDemand>>>;
 }
 
 /**

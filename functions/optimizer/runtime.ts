@@ -4,11 +4,14 @@ import { loadHighs } from '../../core/optimizer/solve.js';
 import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { metrics } from '../shared/powertools.js';
 import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
+import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
@@ -23,6 +26,7 @@ export function optimizeSteps(): OptimizeSteps {
   if (steps) return steps;
   const { TABLE_NAME } = config();
   const client = documentClient();
+  const store = { client, tableName: TABLE_NAME };
   steps = createOptimizeSteps({
     fleet: new StaticFleetSource(referenceFleet),
     market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
@@ -30,6 +34,7 @@ export function optimizeSteps(): OptimizeSteps {
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
+    demand: new DynamoWorkDemand(new DynamoJobStore(store, new DynamoWorkloadStore(store)), referenceFleet.sites),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
   });

@@ -6,7 +6,7 @@ import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/sw
 import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SwitchStateStore } from '../switching/ports.js';
 import { OPTIMIZE_STATES } from '../switching/states.js';
-import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver } from './ports.js';
+import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver, WorkDemandSource } from './ports.js';
 
 /**
  * The steps of OptimizeFlow as use cases: solve a plan into a draft, then save it as the next version and name the
@@ -21,6 +21,8 @@ export interface OptimizeStepDeps {
   /** What each site last committed (the switch-status records). */
   readonly switchStates: Pick<SwitchStateStore, 'get'>;
   readonly solver: PlanSolver;
+  /** The open inference work the plan powers GPUs for. @default none */
+  readonly demand?: WorkDemandSource;
   readonly clock: Clock;
   /** Planned site power of the interval in force, for plan-versus-actual. @default none */
   readonly metrics?: { planSaved(plan: Plan, atMs: number): void };
@@ -87,7 +89,9 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ]);
       if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
       const version = (previous?.version ?? 0) + 1;
-      const plan = await deps.solver.solve({ fleet, market, previous, version, nowMs: deps.clock.nowMs() });
+      const nowMs = deps.clock.nowMs();
+      const demand = await deps.demand?.load(nowMs);
+      const plan = await deps.solver.solve({ fleet, market, previous, version, nowMs, ...(demand ? { demand } : {}) });
       await deps.drafts.put(draftId, plan);
       return { draftId, version, siteCount: plan.sites.length, solverStatus: plan.solver.status };
     },

@@ -26,6 +26,8 @@ export interface PoolLive {
   readonly warmGpusByModel: Readonly<Record<string, number>>;
   readonly sequenceTokensPerSecByModel?: Readonly<Record<string, number>>;
   readonly sequenceSlotsByModel?: Readonly<Record<string, number>>;
+  /** When set, the only models the pool's workers can run now (they do not load others on demand). */
+  readonly servableModels?: readonly string[];
 }
 
 export interface PoolLiveSource {

@@ -19,7 +19,18 @@ export interface RouteDeps {
   readonly events: WorkloadEventsPort;
   readonly live?: PoolLiveSource;
   readonly clock: Clock;
+  /**
+   * The time plans are dated by, when not `clock`: the local platform's accelerated simulation clock, while jobs and
+   * deadlines run on the wall clock. @default clock
+   */
+  readonly planTime?: PlanTime;
   readonly log?: RoutingLog;
+}
+
+export interface PlanTime {
+  nowMs(): number;
+  /** A plan instant on the jobs' clock. */
+  toJobMs(planMs: number): number;
 }
 
 export interface RouteSummary {
@@ -54,8 +65,16 @@ function withBacklog(pool: PoolState, live: PoolLive | undefined, queued: readon
         return v === undefined ? [] : [[m, v]];
       }),
     ) as Record<string, T>;
+  const servable = live?.servableModels;
   return {
     ...pool,
+    ...(servable
+      ? {
+          throughputTokensPerSecByModel: Object.fromEntries(
+            Object.entries(pool.throughputTokensPerSecByModel).filter(([m]) => servable.includes(m)),
+          ),
+        }
+      : {}),
     warmGpusByModel: live?.warmGpusByModel ?? {},
     ...(live?.sequenceTokensPerSecByModel ? { sequenceTokensPerSecByModel: live.sequenceTokensPerSecByModel } : {}),
     ...(live?.sequenceSlotsByModel ? { sequenceSlotsByModel: live.sequenceSlotsByModel } : {}),
@@ -74,29 +93,32 @@ function withBacklog(pool: PoolState, live: PoolLive | undefined, queued: readon
  * A site's pools in the plan: as the interval in force has them, except that a pool the plan has off now but serving
  * later in the horizon counts that later capacity from when it comes back (the router may queue work for it there).
  */
-function plannedPools(site: Site, sitePlan: SitePlan | undefined, nowMs: number): PoolState[] {
+function plannedPools(site: Site, sitePlan: SitePlan | undefined, time: PlanTime): PoolState[] {
   if (!sitePlan) return poolStatesFor(site, undefined, undefined);
+  const nowMs = time.nowMs();
   const now = poolStatesFor(site, intervalAt(sitePlan, nowMs).gpuPools, undefined);
   const later = sitePlan.intervals.filter((i) => Date.parse(i.startsAt) > nowMs);
   return now.map((pool) => {
     if (pool.gpusServing > 0) return pool;
     for (const interval of later) {
       const back = poolStatesFor(site, interval.gpuPools, undefined).find((p) => p.poolId === pool.poolId);
-      if (back && back.gpusServing > 0) return { ...back, availableFromMs: Date.parse(interval.startsAt) };
+      if (back && back.gpusServing > 0)
+        return { ...back, availableFromMs: time.toJobMs(Date.parse(interval.startsAt)) };
     }
     return pool;
   });
 }
 
 /** Every pool of the fleet now: the current plan's interval in force, the workers' live view, each site's backlog. */
-export async function currentPools(deps: RouteDeps, nowMs: number): Promise<PoolState[]> {
+export async function currentPools(deps: RouteDeps): Promise<PoolState[]> {
   const plan = await deps.plans.loadCurrent();
+  const time = deps.planTime ?? { nowMs: () => deps.clock.nowMs(), toJobMs: (ms: number) => ms };
   const pools = await Promise.all(
     deps.sites.map(async (site) => {
       const sitePlan = plan?.sites.find((s) => s.siteId === site.id);
       const noLive: Readonly<Record<string, PoolLive>> = {};
       const [live, queued] = await Promise.all([deps.live?.live(site.id) ?? noLive, deps.jobs.queuedAt(site.id)]);
-      return plannedPools(site, sitePlan, nowMs).map((pool) =>
+      return plannedPools(site, sitePlan, time).map((pool) =>
         withBacklog(
           pool,
           live[pool.poolId],
@@ -122,7 +144,7 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
   const nowMs = deps.clock.nowMs();
   const seen = new Map<string, StoredJob>(waiting.map((w) => [w.state.job.id, w]));
   const { decisions } = routeJobs(
-    await currentPools(deps, nowMs),
+    await currentPools(deps),
     waiting.map((w) => w.state.job),
     nowMs,
   );

@@ -12,13 +12,16 @@ import { MqttSignalPublisher } from '../market/adapters/mqtt-signal-publisher.js
 import { ingestMarketSnapshot } from '../market/ingest.js';
 import type { MarketDataSource } from '../market/ports.js';
 import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
+import { DynamoWorkDemand } from '../optimizer/adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from '../optimizer/adapters/highs-fleet-solver.js';
 import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../optimizer/ports.js';
 import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
+import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
+import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger } from '../shared/powertools.js';
 import { type AckDeps, type AckMetrics, handleAck } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
@@ -91,6 +94,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     switchStates,
     drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
     solver: options.solver ?? new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
+    demand: new DynamoWorkDemand(
+      new DynamoJobStore({ client, tableName }, new DynamoWorkloadStore({ client, tableName })),
+      (options.fleet ?? referenceFleet).sites,
+      // The local API dates workloads by the wall clock, whatever the simulation's speed.
+      () => Date.now(),
+    ),
     clock,
   });
   /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */

@@ -198,11 +198,18 @@
     const facts = [
       ['GPU utilisation', utils.length ? `${(utils.reduce((a, b) => a + b, 0) / utils.length).toFixed(1)} %` : '–'],
       ['Busy GPUs', Math.round(sites.reduce((t, s) => t + (s.power?.busyGpus ?? 0), 0)).toString()],
-      ['Queue depth', `${state.workloads.queueDepth} (not wired)`],
-      ['Preemptions', `${state.workloads.preemptions} (not wired)`],
     ];
+    const work = state.workloads;
+    if (work) {
+      facts.push(
+        ['Jobs queued at sites', String(work.queueDepth)],
+        ['Jobs running', String(work.running)],
+        ['Completed / failed', `${work.completed} / ${work.failed}`],
+        ['Preemptions', String(work.preemptions)],
+        ['Webhooks delivered', String(work.webhookDeliveries)],
+      );
+    }
     $('#gpu-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
-    $('#gpu-facts').title = state.workloads.note;
   }
 
   function render(state) {

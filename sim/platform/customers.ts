@@ -19,13 +19,17 @@ export interface RunningCustomers {
   stop(): void;
 }
 
-/** One seeded request: a model the fleet serves, a token count, a tier, a deadline an hour out in API (wall) time. */
+/**
+ * One seeded request: a batch job (tens to hundreds of thousands of tokens: enough work that the optimizer finds
+ * powering GPUs for it worth more than mining with the power), a model the fleet serves, a tier, a deadline an hour
+ * out in API (wall) time.
+ */
 export function sampleWorkload(rng: Rng, modelIds: readonly string[], nowRealMs: number): WorkloadRequest {
-  const outputTokens = uniformInt(rng, 200, 20_000);
+  const outputTokens = uniformInt(rng, 20_000, 400_000);
   const guaranteed = rng.next() < 0.3;
   return {
     modelId: modelIds[uniformInt(rng, 0, modelIds.length - 1)]!,
-    inputTokens: uniformInt(rng, 100, 8_000),
+    inputTokens: uniformInt(rng, 1_000, 50_000),
     outputTokens,
     tier: guaranteed ? 'guaranteed' : 'flex',
     deadline: new Date(nowRealMs + 3_600_000).toISOString(),

@@ -8,6 +8,7 @@ import type { MarketSnapshot } from '../../core/model/market.js';
 import type { LadderRung, PlanInterval } from '../../core/model/plan.js';
 import type { Site } from '../../core/model/site.js';
 import type { PlatformEvent } from './events.js';
+import type { GpuWorkFigures } from './gpu-work.js';
 import { RollingSeries } from './rolling-series.js';
 import { accrue, type Money, type SitePower, sitePower, type UnitsPerDevice } from './site-power.js';
 
@@ -88,6 +89,7 @@ interface SiteView {
  */
 export class PlatformObserver {
   private readonly views = new Map<string, SiteView>();
+  private workloadFigures?: () => GpuWorkFigures;
   private readonly fleet: RollingSeries<(typeof SITE_KEYS)[number]>;
   private readonly market: RollingSeries<(typeof MARKET_KEYS)[number]>;
   private latestMarket?: MarketSnapshot;
@@ -363,6 +365,11 @@ export class PlatformObserver {
   }
 
   /** Everything the dashboard draws, as JSON. */
+  /** Where the GPU work figures come from (queue depth, preemptions, webhook deliveries): the platform's GpuWork. */
+  setWorkloadFigures(source: () => GpuWorkFigures): void {
+    this.workloadFigures = source;
+  }
+
   snapshot() {
     const simNowMs = this.options.simNowMs();
     return {
@@ -390,11 +397,7 @@ export class PlatformObserver {
       switches: [...this.switches].reverse(),
       dispatches: { count: this.dispatches.length, recent: [...this.dispatches].reverse().slice(0, 10) },
       injections: [...this.injections].reverse(),
-      workloads: {
-        queueDepth: 0,
-        preemptions: 0,
-        note: 'not wired: workload routing to GPU queues is not built yet, so these stay 0',
-      },
+      workloads: this.workloadFigures?.() ?? null,
       alerts: this.alerts(),
       rejectedMessages: this.rejected,
     };

@@ -41,7 +41,7 @@ export const platformOptionsSchema = z
     /** Real daily hashprice, with `prices`. */
     hashprice: existingFile.optional(),
     /** Workloads the simulated customers submit per simulated hour (0: none). */
-    workloadsPerHour: z.coerce.number().finite().min(0).max(3600).default(12),
+    workloadsPerHour: z.coerce.number().finite().min(0).max(3600).default(60),
     /** Directory for state kept across restarts; in memory when omitted. */
     data: z.string().min(1).optional(),
   })

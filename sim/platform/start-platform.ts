@@ -19,6 +19,7 @@ import { startMqttBroker } from '../local/mqtt-broker.js';
 import { startControlLoop } from './control-loop.js';
 import { type RunningCustomers, startSimulatedCustomers } from './customers.js';
 import type { PlatformEvent } from './events.js';
+import { type GpuWork, startGpuWork } from './gpu-work.js';
 import { type InjectionRequest, type InjectionResult, inject } from './injections.js';
 import { type DemoTenant, type LocalApi, loadLocalApi } from './local-api.js';
 import { localRoutes } from './local-routes.js';
@@ -48,6 +49,8 @@ export interface RunningPlatform {
   readonly demo: DemoTenant;
   readonly observer: PlatformObserver;
   readonly customers?: RunningCustomers;
+  /** GPU workers, routing and webhooks (absent with `--gpu-nodes 0`). */
+  readonly gpuWork?: GpuWork;
   /** Runs one dispatch (market ingestion → OptimizeFlow → SwitchFlows) now. */
   dispatchOnce(): Promise<{ status: string }>;
   inject(request: InjectionRequest): Promise<InjectionResult>;
@@ -118,6 +121,7 @@ export async function startPlatform(
 
     const scale = new Map<string, number>();
     const devices: Array<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }> = [];
+    const gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }> = [];
     const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
     let observer: PlatformObserver | undefined;
     const record = (event: PlatformEvent) => {
@@ -136,6 +140,7 @@ export async function startPlatform(
       });
       stops.push(fleet.stop);
       for (const [groupId, units] of unitsPerDevice(site, fleet)) scale.set(groupId, units);
+      gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
       progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
       const gateway = await startGateway({
         siteId: site.id,
@@ -238,16 +243,31 @@ export async function startPlatform(
     apiUrl = api.url;
     stops.push(api.stop);
 
+    progress('starting the GPU workers and workload routing…');
+    const gpuWork = await startGpuWork({
+      sites,
+      gpuNodes,
+      // A virtual node is an 8-GPU board standing for `scale` of the site model's GPUs each.
+      unitsPerNode: (_siteId, poolId) => (scale.get(poolId) ?? 1) * GPUS_PER_NODE,
+      brokerUrl: broker.url,
+      client: createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      tableName: LOCAL_TABLE_NAME,
+      simClock: clock,
+      log: (event, detail) => {
+        if (event.endsWith('-failed')) progress(`routing: ${event} ${JSON.stringify(detail)}`);
+      },
+    });
+    stops.push(gpuWork.stop);
+    activeObserver.setWorkloadFigures(() => gpuWork.figures());
+
     let customers: RunningCustomers | undefined;
-    if (localApi.available.workloads && options.workloadsPerHour > 0) {
+    if (localApi.available.workloads && options.workloadsPerHour > 0 && gpuWork.models.length > 0) {
       const running = startSimulatedCustomers({
         apiUrl: api.url,
         apiKey: localApi.demo.apiKey,
         clock,
         workloadsPerHour: options.workloadsPerHour,
-        modelIds: [
-          ...new Set(sites.flatMap((s) => s.gpuPools.flatMap((p) => Object.keys(p.throughputTokensPerSecByModel)))),
-        ],
+        modelIds: gpuWork.models,
         seed: options.seed,
       });
       customers = running;
@@ -262,6 +282,7 @@ export async function startPlatform(
       demo: localApi.demo,
       observer: activeObserver,
       ...(customers ? { customers } : {}),
+      gpuWork,
       dispatchOnce: control.dispatchOnce,
       inject: injectNow,
       stop: stopAll,

@@ -4,7 +4,7 @@ import { siteJobReportTopic } from '../../core/routing/site-messages.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReport, type SiteReportOutcome } from '../../functions/routing/report.js';
-import { type RouteSummary, routePending } from '../../functions/routing/route.js';
+import { type PlanTime, type RouteSummary, routePending } from '../../functions/routing/route.js';
 import type { RoutingLog } from '../../functions/routing/transitions.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
@@ -21,6 +21,7 @@ export interface LocalRoutingOptions {
   readonly clock: Clock;
   readonly events: WorkloadEventsPort;
   readonly live?: PoolLiveSource;
+  readonly planTime?: PlanTime;
   /**
    * How often the router looks for waiting jobs besides being kicked (the deployed router runs on the table's stream
    * and every minute). @default 250
@@ -67,6 +68,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
       events: options.events,
       clock: options.clock,
       ...(options.live ? { live: options.live } : {}),
+      ...(options.planTime ? { planTime: options.planTime } : {}),
       log,
     });
     if (summary.pending > 0) runs.push(summary);

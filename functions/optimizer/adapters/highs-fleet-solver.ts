@@ -66,6 +66,7 @@ function siteProblem(
   if (price === undefined)
     throw new RangeError(`market snapshot ${request.market.at} has no price at ${site.marketNode}`);
   const flat = <T>(value: T) => Array.from({ length: grid.steps }, () => value);
+  const demand = request.demand?.[site.id];
   const stepStarts = Array.from({ length: grid.steps }, (_, t) => grid.horizonStartMs + t * grid.stepMs);
   return {
     site,
@@ -73,12 +74,13 @@ function siteProblem(
       stepHours: flat(grid.stepMs / 3_600_000),
       priceUsdPerMwh: flat(price),
       hashpriceUsdPerThDay: flat(request.market.hashprice.hashpriceUsdPerThDay),
-      guaranteedArrivalsGpuHours: flat(0),
+      // The open work arrives now; no forecast of later arrivals yet (the next dispatch sees them).
+      guaranteedArrivalsGpuHours: flat(0).map((zero, t) => (t === 0 ? (demand?.guaranteedGpuHours ?? 0) : zero)),
       flexArrivalsGpuHours: flat(0),
       drDeployed: stepStarts.map((atMs) => demandResponseAt(request.market, site.id, atMs)),
       peakProbability: stepStarts.map((atMs) => peakProbabilityAt(request.market, site.id, atMs)),
     },
-    state: startingState(site, request.previous, request.nowMs),
+    state: { ...startingState(site, request.previous, request.nowMs), flexBacklog: demand?.flexBacklog ?? [] },
     demand: DEFAULT_DEMAND_TERMS,
     grid: DEFAULT_GRID_TERMS,
   };

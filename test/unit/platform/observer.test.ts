@@ -214,11 +214,19 @@ describe('PlatformObserver', () => {
     ]);
     expect(snapshot.sites[0]!.heldGroups).toEqual(['west-s19xp-a']);
     expect(snapshot.rejectedMessages).toBe(2);
-    expect(snapshot.workloads).toMatchObject({
-      queueDepth: 0,
-      preemptions: 0,
-      note: expect.stringMatching(/not wired/),
-    });
+    // No GPU work attached: the dashboard shows no workload figures rather than zeros.
+    expect(snapshot.workloads).toBeNull();
+    const figures = {
+      queueDepth: 3,
+      running: 2,
+      completed: 5,
+      failed: 1,
+      preemptions: 4,
+      webhookDeliveries: 6,
+      models: [],
+    };
+    h.observer.setWorkloadFigures(() => figures);
+    expect(h.observer.snapshot().workloads).toEqual(figures);
   });
 
   it('keeps bounded series', () => {

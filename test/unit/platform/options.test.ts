@@ -5,7 +5,7 @@ describe('npm start flags', () => {
     // Act
     const options = parsePlatformArgs([]);
     // Assess
-    expect(options).toMatchObject({ port: 3000, seed: 42, sites: 3, speed: 15, workloadsPerHour: 12 });
+    expect(options).toMatchObject({ port: 3000, seed: 42, sites: 3, speed: 15, workloadsPerHour: 60 });
     expect(dispatchEveryRealMs(options)).toBe(20_000);
   });
 

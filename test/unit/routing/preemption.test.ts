@@ -77,6 +77,18 @@ describe('preemption order', () => {
     );
   });
 
+  it('keeps whole nodes on a plan shrink while the plan needs any of their GPUs', () => {
+    // Act
+    const nine = planCapacityShrink({ nodes, running: [], gpusServingByPool: { p: 9 }, emergency: false });
+    const one = planCapacityShrink({ nodes, running: [], gpusServingByPool: { p: 1 }, emergency: false });
+    const none = planCapacityShrink({ nodes, running: [], gpusServingByPool: { p: 0 }, emergency: false });
+
+    // Assess
+    expect(nine.vacateNodeIds).toHaveLength(2);
+    expect(one.vacateNodeIds).toHaveLength(3);
+    expect(none.vacateNodeIds).toHaveLength(4);
+  });
+
   it('never preempts a guaranteed job outside an emergency, whatever the shrink', () => {
     fc.assert(
       fc.property(

@@ -242,7 +242,7 @@ export class GpuWorker {
     void promise.finally(() => this.settling.delete(promise));
   }
 
-  /** Grown capacity brings vacated nodes back, those with no draining work first, while they fit. */
+  /** Grown capacity brings vacated nodes back, those with draining work first, until the plan's GPUs are covered. */
   private restoreNodes(capacity: GpuCapacity): void {
     const servingGpus = (poolId: string) =>
       this.deps.nodes
@@ -254,7 +254,8 @@ export class GpuWorker {
       .sort((a, b) => Number(busy(b.nodeId)) - Number(busy(a.nodeId)) || a.nodeId.localeCompare(b.nodeId));
     for (const node of candidates) {
       const target = capacity.gpusServingByPool[node.poolId] ?? 0;
-      if (servingGpus(node.poolId) + node.gpuCount <= target) this.vacated.delete(node.nodeId);
+      // Whole nodes, as a shrink keeps them: one comes back while the plan's GPUs are not all covered.
+      if (servingGpus(node.poolId) < target) this.vacated.delete(node.nodeId);
     }
   }
 

@@ -13,6 +13,11 @@ export interface SiteWorkerOptions {
   readonly nodes: readonly WorkerNode[];
   readonly messaging: MessagingPort;
   readonly clock: Clock;
+  /**
+   * The clock plans and grid signals are dated by, when not `clock` (the local platform's accelerated simulation
+   * clock, while jobs, deadlines and metering run on the wall clock). @default clock
+   */
+  readonly planClock?: Clock;
   readonly api?: 'completions' | 'chat';
   readonly powerSampleMs: number;
   readonly tickMs: number;
@@ -47,7 +52,7 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
     inference: openAiHttpInference({ api: options.api ?? 'completions' }),
     power: dcgmNodePower(),
     clock: options.clock,
-    capacity: (nowMs) => capacity.at(nowMs),
+    capacity: (nowMs) => capacity.at(options.planClock?.nowMs() ?? nowMs),
     powerSampleMs: options.powerSampleMs,
     tickMs: options.tickMs,
     ...(options.log ? { log: options.log } : {}),

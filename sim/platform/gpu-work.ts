@@ -1,0 +1,186 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Site } from '../../core/model/site.js';
+import type { PoolLive } from '../../functions/routing/ports.js';
+import { createLocalWorkloadEvents, type LocalWorkloadEvents } from '../../functions/routing/webhooks/local-events.js';
+import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
+import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
+import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
+import type { WorkerNode } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
+import type { GpuWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
+import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
+import { realTimeClock } from '../devices/clock.js';
+import type { DeviceEndpoint } from '../devices/fleet.js';
+import type { SimClock } from './sim-clock.js';
+import { type LocalRouting, startLocalRouting } from './workload-routing.js';
+
+/** Sequences one inference server decodes at once (vLLM's max_num_seqs is larger; this keeps the demo's queues visible). */
+const SLOTS_PER_NODE = 8;
+
+export interface GpuWorkOptions {
+  readonly sites: readonly Site[];
+  /** Each site's virtual GPU nodes, and how many of the site model's GPUs one node stands for. */
+  readonly gpuNodes: ReadonlyArray<{ readonly siteId: string; readonly endpoints: readonly DeviceEndpoint[] }>;
+  readonly unitsPerNode: (siteId: string, poolId: string) => number;
+  readonly brokerUrl: string;
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly simClock: SimClock;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+export interface GpuWorkFigures {
+  /** Jobs handed to sites and not yet started, and running now. */
+  readonly queueDepth: number;
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly preemptions: number;
+  readonly webhookDeliveries: number;
+  /** Models the virtual nodes serve: what the simulated customers ask for. */
+  readonly models: readonly string[];
+}
+
+export interface GpuWork {
+  readonly routing: LocalRouting;
+  readonly workers: readonly GpuWorker[];
+  readonly events: LocalWorkloadEvents;
+  readonly models: readonly string[];
+  figures(): GpuWorkFigures;
+  stop(): Promise<void>;
+}
+
+interface LoadedNode extends WorkerNode {
+  readonly sequenceTokensPerSec: number;
+}
+
+/** Loads one model on a virtual node through its HTTP API, the way an operator's vLLM launch would. */
+async function loadModel(endpoint: DeviceEndpoint, modelId: string): Promise<number> {
+  const response = await fetch(`http://${endpoint.address}:${endpoint.port}/v1/models/load`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: modelId, tensor_parallel_size: 8 }),
+  });
+  if (!response.ok) throw new Error(`${endpoint.id}: loading ${modelId} answered ${response.status}`);
+  return ((await response.json()) as { perSequenceTokensPerSec: number }).perSequenceTokensPerSec;
+}
+
+/** What the site's workers tell the router about each pool: the models loaded, their speed, their slots. */
+function poolLive(site: Site, nodes: readonly LoadedNode[]): Record<string, PoolLive> {
+  const pools: Record<string, PoolLive> = {};
+  // A pool without a virtual node serves nothing here.
+  for (const poolId of site.gpuPools.map((p) => p.id)) {
+    const mine = nodes.filter((n) => n.poolId === poolId);
+    const models = [...new Set(mine.map((n) => n.modelId))];
+    const per = (f: (ns: LoadedNode[]) => number) =>
+      Object.fromEntries(models.map((m) => [m, f(mine.filter((n) => n.modelId === m))]));
+    pools[poolId] = {
+      servableModels: models,
+      warmGpusByModel: per((ns) => ns.reduce((s, n) => s + n.gpuCount, 0)),
+      sequenceTokensPerSecByModel: per((ns) => Math.min(...ns.map((n) => n.sequenceTokensPerSec))),
+      sequenceSlotsByModel: per((ns) => ns.reduce((s, n) => s + n.maxConcurrentJobs, 0)),
+    };
+  }
+  return pools;
+}
+
+/**
+ * The GPU side of `npm start`: each pool's virtual nodes load one of its models (sites alternate between two), a GpuWorker per site takes that site's jobs over the broker, and the cloud's routing (router, site
+ * queues, job reports, webhooks) runs on DynamoDB Local. Jobs, deadlines and metering run on the wall clock, as the
+ * API's do; plans and grid signals are dated by the simulation clock.
+ */
+export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
+  const ports: MessagingPort[] = [];
+  const workers: GpuWorker[] = [];
+  const liveBySite = new Map<string, Record<string, PoolLive>>();
+  const log = options.log ?? (() => {});
+  try {
+    for (const [siteIndex, site] of options.sites.entries()) {
+      const endpoints = options.gpuNodes.find((g) => g.siteId === site.id)?.endpoints ?? [];
+      const nodes: LoadedNode[] = [];
+      for (const endpoint of endpoints) {
+        const pool = site.gpuPools.find((p) => p.id === endpoint.groupId);
+        const models = Object.keys(pool?.throughputTokensPerSecByModel ?? {});
+        if (!pool || models.length === 0) continue;
+        // One model per pool, so whichever nodes the plan keeps serve it; sites take turns among the models.
+        const modelId = models[(siteIndex + site.gpuPools.indexOf(pool)) % Math.min(2, models.length)]!;
+        nodes.push({
+          nodeId: endpoint.id,
+          poolId: pool.id,
+          gpuCount: Math.max(1, Math.round(options.unitsPerNode(site.id, pool.id))),
+          inferenceUrl: `http://${endpoint.address}:${endpoint.port}`,
+          metricsUrl: `http://${endpoint.address}:${endpoint.port}/metrics`,
+          modelId,
+          maxConcurrentJobs: SLOTS_PER_NODE,
+          sequenceTokensPerSec: await loadModel(endpoint, modelId),
+        });
+      }
+      if (nodes.length === 0) continue;
+      liveBySite.set(site.id, poolLive(site, nodes));
+      const messaging = await connectMqttPort({ url: options.brokerUrl, clientId: `${site.id}-gpu-worker` });
+      ports.push(messaging);
+      workers.push(
+        await startSiteWorker({
+          siteId: site.id,
+          nodes: nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node),
+          messaging,
+          clock: realTimeClock,
+          planClock: options.simClock,
+          powerSampleMs: 500,
+          tickMs: 50,
+        }),
+      );
+    }
+    const cloud = await connectMqttPort({ url: options.brokerUrl, clientId: 'hcp-cloud-routing' });
+    ports.push(cloud);
+    const events = createLocalWorkloadEvents({
+      webhooks: new DynamoWebhookStore({ client: options.client, tableName: options.tableName }),
+    });
+    const sim = options.simClock;
+    const routing = await startLocalRouting({
+      client: options.client,
+      tableName: options.tableName,
+      sites: options.sites,
+      messaging: cloud,
+      clock: realTimeClock,
+      planTime: { nowMs: () => sim.nowMs(), toJobMs: (planMs) => Date.now() + sim.toRealMs(planMs - sim.nowMs()) },
+      events,
+      live: { live: async (siteId) => liveBySite.get(siteId) ?? {} },
+      pollMs: 200,
+      log,
+    });
+    const models = [
+      ...new Set(
+        [...liveBySite.values()].flatMap((pools) => Object.values(pools)).flatMap((p) => p.servableModels ?? []),
+      ),
+    ];
+    return {
+      routing,
+      workers,
+      events,
+      models,
+      figures() {
+        const views = workers.map((w) => w.view());
+        const effects = routing.reports.map((r) => (r.ok ? r.effect : 'refused'));
+        return {
+          queueDepth: views.reduce((s, v) => s + v.pending, 0),
+          running: views.reduce((s, v) => s + v.running, 0),
+          completed: effects.filter((e) => e === 'completed').length,
+          failed: effects.filter((e) => e === 'failed').length,
+          preemptions: effects.filter((e) => e === 'requeued').length,
+          webhookDeliveries: events.deliveries().filter((d) => d.status === 'delivered').length,
+          models,
+        };
+      },
+      async stop() {
+        await routing.stop();
+        events.close();
+        await Promise.all(workers.map((w) => w.stop()));
+        await Promise.all(ports.map((p) => p.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(ports.map((p) => p.close()));
+    throw error;
+  }
+}
