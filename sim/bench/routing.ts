@@ -150,3 +150,4 @@ console.log(
 );
 const workH100Hours = queue.reduce((s, j) => s + tokenWork(j), 0) / 900 / 3600;
 console.log(`work queued: ${workH100Hours.toFixed(0)} H100-hours of the reference model`);
+await import('./routing-latency.js');
