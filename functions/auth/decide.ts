@@ -1,3 +1,4 @@
+import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
 import { apiKeyHash, apiKeySecretSchema } from '../../core/api/api-keys.js';
 import { type Principal, ROLES, type Role, roleSchema } from '../shared/principal.js';
 
@@ -62,10 +63,19 @@ async function authenticateApiKey(secret: string, ports: AuthPorts): Promise<Aut
   const key = await ports.lookupApiKey(apiKeyHash(secret));
   if (!key) return deny(401, 'unknown API key');
   if (key.revoked) return deny(401, 'revoked API key');
-  return {
-    allow: true,
-    principal: { principalId: `apikey:${key.keyId}`, tenantId: key.tenantId, role: key.role, authMethod: 'api-key' },
-  };
+  return scoped({ principalId: `apikey:${key.keyId}`, tenantId: key.tenantId, role: key.role, authMethod: 'api-key' });
+}
+
+/**
+ * Platform roles (operator, admin) belong to the platform tenant and customer roles to customer tenants: a credential
+ * pairing them otherwise (a mistyped Cognito attribute, a hand-written key) is refused, never trusted.
+ */
+function scoped(principal: Principal): AuthDecision {
+  const platformRole = principal.role === 'operator' || principal.role === 'admin';
+  if (platformRole !== (principal.tenantId === PLATFORM_TENANT_ID)) {
+    return deny(403, `role ${principal.role} is not valid in tenant ${principal.tenantId}`);
+  }
+  return { allow: true, principal };
 }
 
 async function authenticateJwt(token: string, ports: AuthPorts): Promise<AuthDecision> {
@@ -82,7 +92,7 @@ async function authenticateJwt(token: string, ports: AuthPorts): Promise<AuthDec
   if (!userId || !tenantId) return deny(403, 'token has no tenant');
   const role = (await ports.userRole?.(tenantId, userId)) ?? roleFromClaims(claims);
   if (!role) return deny(403, 'token has no role');
-  return { allow: true, principal: { principalId: userId, tenantId, role, authMethod: 'jwt' } };
+  return scoped({ principalId: userId, tenantId, role, authMethod: 'jwt' });
 }
 
 /** `custom:role`, else the most privileged role named by a Cognito group. */

@@ -113,6 +113,29 @@ describe('authorizer decision: Cognito JWTs', () => {
     expect(decision).toMatchObject({ allow: false, statusCode: 403, reason: 'token has no tenant' });
   });
 
+  it('refuses a platform role in a customer tenant and a customer role in the platform tenant', async () => {
+    // Act
+    const adminInCustomer = await authenticate(bearer(idToken({ 'custom:role': 'admin' })), ports());
+    const operatorInCustomer = await authenticate(bearer(idToken({ 'custom:role': 'operator' })), ports());
+    const customerInPlatform = await authenticate(
+      bearer(idToken({ 'custom:tenantId': 'platform', 'custom:role': 'customer-admin' })),
+      ports(),
+    );
+    const adminInPlatform = await authenticate(
+      bearer(idToken({ 'custom:tenantId': 'platform', 'custom:role': 'admin' })),
+      ports(),
+    );
+
+    // Assess
+    for (const decision of [adminInCustomer, operatorInCustomer, customerInPlatform])
+      expect(decision).toMatchObject({
+        allow: false,
+        statusCode: 403,
+        reason: expect.stringMatching(/not valid in tenant/),
+      });
+    expect(adminInPlatform).toMatchObject({ allow: true, principal: { tenantId: 'platform', role: 'admin' } });
+  });
+
   it('prefers the role an admin set for the user over the token’s claim', async () => {
     const userRole = jest.fn(async () => 'customer-user' as const);
     const decision = await authenticate(bearer(idToken()), ports({ userRole }));
