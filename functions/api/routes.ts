@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADMIN_ROLES, CUSTOMER_ROLES, TENANT_ADMIN_ROLES } from '../../core/api/access.js';
+import { ADMIN_ROLES, CUSTOMER_ROLES, OPERATOR_ROLES, TENANT_ADMIN_ROLES } from '../../core/api/access.js';
 import {
   apiKeyListSchema,
   apiKeyPathSchema,
@@ -14,6 +14,12 @@ import {
   auditVerifyQuerySchema,
   chainVerificationSchema,
 } from '../../core/api/audit.js';
+import {
+  fleetFiguresQuerySchema,
+  fleetFiguresSchema,
+  statementQuerySchema,
+  usageStatementSchema,
+} from '../../core/api/statements.js';
 import {
   createTenantBodySchema,
   listTenantsQuerySchema,
@@ -331,5 +337,45 @@ export const adminRoutes: ApiRoute[] = [
   },
 ];
 
+/** Metering beyond the monthly sums: the customer's statement and the operators' fleet figures. */
+export const meteringRoutes: ApiRoute[] = [
+  {
+    method: 'GET',
+    resource: '/v1/usage/statement',
+    entry: 'functions/api/usage/statement.ts',
+    roles: CUSTOMER_ROLES,
+    operationId: 'getUsageStatement',
+    summary: 'The month line by line (every billed attempt) with totals per tier; format=csv for a CSV file',
+    tags: ['usage'],
+    request: { query: statementQuerySchema },
+    responses: {
+      200: {
+        description: 'The statement (JSON; with format=csv, text/csv with the same lines and a totals row)',
+        schema: usageStatementSchema,
+      },
+      ...errors(),
+    },
+    load: () => load(import('./usage/statement.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/fleet/gpu-figures',
+    entry: 'functions/api/fleet/gpu-figures.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'getFleetGpuFigures',
+    summary: 'Operators: revenue per GPU per month, GPU utilisation, energy and preemptions over every tenant',
+    tags: ['operator'],
+    request: { query: fleetFiguresQuerySchema },
+    responses: { 200: { description: 'The month so far', schema: fleetFiguresSchema }, ...errors() },
+    load: () => load(import('./fleet/gpu-figures.js')),
+  },
+];
+
 /** Every route of the API. */
-export const API_ROUTES: readonly ApiRoute[] = [...publicRoutes, ...customerRoutes, ...adminRoutes, ...operatorRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...publicRoutes,
+  ...customerRoutes,
+  ...meteringRoutes,
+  ...adminRoutes,
+  ...operatorRoutes,
+];

@@ -291,6 +291,37 @@ describe('workload routing through the cloud path: API → router → site queue
       );
       expect(usage.priceUsd).toBeGreaterThan(0);
     }
+    // the month's statement through the API: lines add up to the totals, as JSON and as CSV
+    const statements = await Promise.all(
+      tenants.map(async (t) => (await api.call('GET', `/v1/usage/statement?period=${period}`, { key: keys[t]! })).body),
+    );
+    for (const [i, statement] of statements.entries()) {
+      const attempts = states.filter((s) => s.job.tenantId === tenants[i]).flatMap((s) => Object.values(s.reports));
+      expect(statement.lines).toHaveLength(attempts.length);
+      const micro = (x: number) => Math.round(x * 1e6);
+      expect(micro(statement.totals.priceUsd)).toBe(
+        statement.lines.reduce((sum: number, l: { priceUsd: number }) => sum + micro(l.priceUsd), 0),
+      );
+      expect(statement.byTier.flex.attempts + statement.byTier.guaranteed.attempts).toBe(attempts.length);
+    }
+    const csv = await fetch(`${api.url}/v1/usage/statement?period=${period}&format=csv`, {
+      headers: { 'x-api-key': keys['tenant-a']! },
+    });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const rows = (await csv.text()).trimEnd().split('\r\n');
+    expect(rows.length).toBe(statements[0].lines.length + 2);
+    // operators' fleet figures cover every tenant's attempts
+    const operatorKey = (await api.api.seedDemoTenant('tenant-ops')).operatorApiKey;
+    const fleet = (await api.call('GET', `/v1/fleet/gpu-figures?period=${period}`, { key: operatorKey })).body;
+    const allAttempts = states.flatMap((s) => Object.values(s.reports));
+    expect(fleet.preemptions.total).toBe(allAttempts.filter((r) => r.outcome === 'preempted').length);
+    expect(Math.round(fleet.revenueUsd * 1e6)).toBe(
+      statements.reduce((sum, st) => sum + Math.round(st.totals.priceUsd * 1e6), 0),
+    );
+    expect(fleet.gpuUtilization).toBeGreaterThan(0);
+    expect((await api.call('GET', `/v1/fleet/gpu-figures?period=${period}`, { key: keys['tenant-a']! })).status).toBe(
+      403,
+    );
     // the customer was told: tenant-a's receiver saw each of its workloads queued and ended, signatures valid
     const tenantA = after.filter((w) => w.tenantId === 'tenant-a');
     const seen = receiver.received;

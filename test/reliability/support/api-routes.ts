@@ -53,6 +53,8 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
   getWorkload: ({ workloadId }) => ({ path: { workloadId } }),
   cancelWorkload: ({ workloadId }) => ({ path: { workloadId } }),
   getUsage: () => ({ query: { period: '2026-11' } }),
+  getUsageStatement: () => ({ query: { period: '2026-11', format: 'csv' } }),
+  getFleetGpuFigures: () => ({ query: { period: '2026-11' } }),
   createTenant: ({ tenantId }) => ({ body: { tenantId, name: 'Example', usagePlan: 'standard' } }),
   listTenants: () => ({ query: { limit: '5' } }),
   getTenant: ({ tenantId }) => ({ path: { tenantId } }),
