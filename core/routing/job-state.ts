@@ -8,6 +8,12 @@ import { type JobReport, jobReportSchema, type SiteJob } from './site-messages.j
 import type { RoutableJob, RoutingDecision } from './types.js';
 import { type WorkloadEvent, type WorkloadEventType, workloadEventId } from './workload-events.js';
 
+/** Hand-backs of unstarted attempts that do not count as attempts; beyond them each one counts. */
+export const MAX_HAND_BACKS = 20;
+/** The first pause after a hand-back, doubling each time up to the cap. */
+const HAND_BACK_PAUSE_MS = 1_000;
+const HAND_BACK_PAUSE_CAP_MS = 60_000;
+
 /** `pending`: waiting to be routed (new or requeued); `queued`: handed to a site; then one of the two ends. */
 export type JobStatus = 'pending' | 'queued' | 'completed' | 'failed';
 
@@ -163,6 +169,10 @@ function afterReport(
   const ended = { job: state.job, siteId: report.siteId, poolId: report.poolId, reports };
   if (report.outcome === 'completed') return { ...ended, status: 'completed' };
   if (report.outcome === 'failed') return { ...ended, status: 'failed', reason: report.reason };
+  // An attempt handed back before it ran (the site's capacity changed before the cloud's plan said so) costs the
+  // customer nothing and does not use up an attempt; the job pauses, longer each time, before it is routed again.
+  const handBacks = Object.values(reports).filter((r) => r.outcome === 'preempted' && r.gpuSeconds === 0).length;
+  const unstarted = report.gpuSeconds === 0;
   const outcome = requeueAfterPreemption(
     state.job,
     {
@@ -171,10 +181,12 @@ function afterReport(
       checkpointOutputTokens: report.checkpointOutputTokens,
       billedUsd: record.priceUsd,
     },
-    maxAttempts,
+    maxAttempts + Math.min(handBacks, MAX_HAND_BACKS),
   );
   if (outcome.kind === 'fail') return { ...ended, status: 'failed', reason: `${outcome.reason}: ${outcome.detail}` };
-  return { job: outcome.job, status: 'pending', reason: `preempted: ${report.reason} at ${report.siteId}`, reports };
+  const pauseMs = Math.min(HAND_BACK_PAUSE_CAP_MS, HAND_BACK_PAUSE_MS * 2 ** (handBacks - 1));
+  const job = unstarted ? { ...outcome.job, notBeforeMs: Date.parse(report.endedAt) + pauseMs } : outcome.job;
+  return { job, status: 'pending', reason: `preempted: ${report.reason} at ${report.siteId}`, reports };
 }
 
 /** What the customer sees of a job's state: a requeued job reads `preempted` until it is queued again. */

@@ -8,12 +8,19 @@ import type { PoolState, RoutableJob, RoutingDecision, TierWork } from '../../co
 import type { Clock } from '../../core/support/clock.js';
 import { intervalAt } from '../../core/switching/diff.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
+import type { SwitchStateStore } from '../switching/ports.js';
 import type { PoolLive, PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
 import { commitTransition, type RoutingLog } from './transitions.js';
 
 export interface RouteDeps {
   readonly jobs: Pick<DynamoJobStore, 'pending' | 'queuedAt' | 'get' | 'commit'>;
-  readonly plans: { loadCurrent(): Promise<Plan | undefined> };
+  readonly plans: { loadCurrent(): Promise<Plan | undefined>; loadVersion(version: number): Promise<Plan | undefined> };
+  /**
+   * Where a site's switching stands: the plan version it committed last (the site serves by that plan, not by a newer
+   * one still on its way, so the router plans by it too), and whether a SwitchFlow is draining it (no new work).
+   * @default every site by the current plan, none draining
+   */
+  readonly switchState?: (siteId: string) => Promise<SiteSwitching | undefined>;
   readonly sites: readonly Site[];
   readonly queues: SiteQueuePort;
   readonly events: WorkloadEventsPort;
@@ -25,6 +32,11 @@ export interface RouteDeps {
    */
   readonly planTime?: PlanTime;
   readonly log?: RoutingLog;
+}
+
+export interface SiteSwitching {
+  readonly committedVersion?: number;
+  readonly draining: boolean;
 }
 
 export interface PlanTime {
@@ -111,14 +123,24 @@ function plannedPools(site: Site, sitePlan: SitePlan | undefined, time: PlanTime
 
 /** Every pool of the fleet now: the current plan's interval in force, the workers' live view, each site's backlog. */
 export async function currentPools(deps: RouteDeps): Promise<PoolState[]> {
-  const plan = await deps.plans.loadCurrent();
+  const current = await deps.plans.loadCurrent();
+  const versions = new Map<number, Promise<Plan | undefined>>();
+  const planOf = async (version: number | undefined): Promise<Plan | undefined> => {
+    if (version === undefined || version === current?.version) return current;
+    if (!versions.has(version)) versions.set(version, deps.plans.loadVersion(version));
+    return (await versions.get(version)) ?? current;
+  };
   const time = deps.planTime ?? { nowMs: () => deps.clock.nowMs(), toJobMs: (ms: number) => ms };
   const pools = await Promise.all(
     deps.sites.map(async (site) => {
-      const sitePlan = plan?.sites.find((s) => s.siteId === site.id);
+      const switching = await deps.switchState?.(site.id);
+      const sitePlan = (await planOf(switching?.committedVersion))?.sites.find((s) => s.siteId === site.id);
       const noLive: Readonly<Record<string, PoolLive>> = {};
       const [live, queued] = await Promise.all([deps.live?.live(site.id) ?? noLive, deps.jobs.queuedAt(site.id)]);
-      return plannedPools(site, sitePlan, time).map((pool) =>
+      const planned = plannedPools(site, sitePlan, time);
+      // A site being drained for a switch takes no new work until the switch commits.
+      const open = switching?.draining ? planned.map((p) => ({ ...p, gpusServing: 0 })) : planned;
+      return open.map((pool) =>
         withBacklog(
           pool,
           live[pool.poolId],
@@ -137,11 +159,12 @@ export async function currentPools(deps: RouteDeps): Promise<PoolState[]> {
  * refusal ends the job as failed with the reason, so a deadline that cannot be met is known at once.
  */
 export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promise<RouteSummary> {
-  const waiting = await deps.jobs.pending(limit);
+  const nowMs = deps.clock.nowMs();
+  // A job a site handed back unstarted waits out its pause before it is routed again.
+  const waiting = (await deps.jobs.pending(limit)).filter((w) => (w.state.job.notBeforeMs ?? 0) <= nowMs);
   if (waiting.length === 0) {
     return { pending: 0, assigned: 0, refused: 0, skipped: 0, waitingForCapacity: 0, decisions: [] };
   }
-  const nowMs = deps.clock.nowMs();
   const seen = new Map<string, StoredJob>(waiting.map((w) => [w.state.job.id, w]));
   const { decisions } = routeJobs(
     await currentPools(deps),
@@ -174,4 +197,17 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
     deps.log?.('routed', { jobId: decision.jobId, attempt: decision.attempt, kind: decision.kind, result });
   }
   return { pending: waiting.length, assigned, refused, skipped, waitingForCapacity, decisions };
+}
+
+/** A site's switching as the router needs it, from the SwitchFlow's state records. */
+export function switchingFrom(store: Pick<SwitchStateStore, 'get'>): (siteId: string) => Promise<SiteSwitching> {
+  return async (siteId) => {
+    const state = await store.get(siteId);
+    return {
+      ...(state?.status === 'committed' && state.planVersion !== undefined
+        ? { committedVersion: state.planVersion }
+        : {}),
+      draining: state?.drainingSince !== undefined && state.status !== 'committed',
+    };
+  };
 }

@@ -7,11 +7,12 @@ import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger } from '../shared/powertools.js';
+import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
 import { readSiteQueueUrls, SqsSiteQueue } from './adapters/sqs-site-queue.js';
 import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from './adapters/sqs-workload-events.js';
 import type { ReportDeps } from './report.js';
-import type { RouteDeps } from './route.js';
+import { type RouteDeps, switchingFrom } from './route.js';
 
 const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
 
@@ -52,6 +53,7 @@ export function routeRuntime(): RouteDeps {
     ...base,
     plans: new DynamoPlanStore({ client: documentClient(), tableName: TABLE_NAME }),
     queues: new SqsSiteQueue(sqs!, readSiteQueueUrls()),
+    switchState: switchingFrom(new DynamoSwitchStateStore({ client: documentClient(), tableName: TABLE_NAME })),
   };
   route = deps;
   return deps;

@@ -4,11 +4,12 @@ import { siteJobReportTopic } from '../../core/routing/site-messages.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReport, type SiteReportOutcome } from '../../functions/routing/report.js';
-import { type PlanTime, type RouteSummary, routePending } from '../../functions/routing/route.js';
+import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
 import type { RoutingLog } from '../../functions/routing/transitions.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
+import { DynamoSwitchStateStore } from '../../functions/switching/adapters/dynamo-switch-state.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import { LocalSiteQueues, mqttSiteJobPublisher } from '../local/site-queues.js';
 
@@ -69,6 +70,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
       clock: options.clock,
       ...(options.live ? { live: options.live } : {}),
       ...(options.planTime ? { planTime: options.planTime } : {}),
+      switchState: switchingFrom(new DynamoSwitchStateStore(deps)),
       log,
     });
     if (summary.pending > 0) runs.push(summary);

@@ -140,6 +140,45 @@ describe('job book: reports from site workers', () => {
     expect(late).toMatchObject({ ok: false, error: { kind: 'conflicting-report' } });
   });
 
+  it('pauses a job a site handed back unstarted, longer each time, without using up its attempts', () => {
+    // Prepare
+    const { book } = bookWithQueuedJob();
+    const handBack = (attempt: number) => {
+      const result = book.report({
+        ...base,
+        attempt,
+        gpuSeconds: 0,
+        outcome: 'preempted',
+        reason: 'capacity',
+        checkpointOutputTokens: 0,
+      });
+      const next = book.pending()[0];
+      if (next)
+        book.applyDecision({
+          kind: 'assigned',
+          jobId: 'j1',
+          attempt: next.attempt,
+          siteId: 'site-west-1',
+          poolId: 'west-h100-a',
+          warm: true,
+          startAtMs: NOW,
+          estimatedFinishMs: NOW + 10_000,
+          quoteUsd: 0.01,
+          gpuSeconds: 1,
+        });
+      return { result, next };
+    };
+
+    // Act: seven hand-backs, more than the five attempts a job has
+    const rounds = [1, 2, 3, 4, 5, 6, 7].map(handBack);
+
+    // Assess
+    expect(rounds.every((r) => r.result.ok && r.result.effect === 'requeued')).toBe(true);
+    const endedAt = Date.parse(base.endedAt);
+    expect(rounds.map((r) => r.next!.notBeforeMs! - endedAt)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000]);
+    expect(book.get('j1')?.reason).toMatch(/^preempted: capacity at site-west-1/);
+  });
+
   it('fails a job the router refused, with the reason the customer sees', () => {
     // Prepare
     const book = new JobBook({ rateOf: () => undefined });
