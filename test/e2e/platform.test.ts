@@ -212,6 +212,41 @@ describe('the local platform end to end', () => {
     expect(switches[0]).toMatchObject({ action: 'switch.commit', kind: 'set-mode' });
   });
 
+  it("routes the customers' workloads to the sites' GPU workers and bills what they ran", async () => {
+    // Prepare: the simulated customers keep submitting; the plan powers GPUs for their work
+    const api = platform.endpoints.api;
+    const headers = { 'x-api-key': platform.demo.apiKey };
+
+    // Act: wait for GPU work to complete somewhere in the fleet
+    const figures = await until(
+      'a workload completed on a GPU worker',
+      (s) => (s.workloads && s.workloads.completed > 0 ? s.workloads : undefined),
+      120_000,
+    );
+
+    // Assess: through the customer API, a completed workload with its site, and the month's usage and statement
+    const list = (await (await fetch(`${api}/v1/workloads?status=completed&limit=5`, { headers })).json()) as {
+      items: Array<{ status: string; siteId?: string; attempt?: number }>;
+    };
+    expect(list.items.length).toBeGreaterThan(0);
+    expect(list.items[0]).toMatchObject({ status: 'completed', siteId: expect.stringMatching(/^site-/) });
+    const period = new Date().toISOString().slice(0, 7);
+    const usage = (await (await fetch(`${api}/v1/usage?period=${period}`, { headers })).json()) as {
+      jobs: number;
+      priceUsd: number;
+      gpuSeconds: number;
+    };
+    expect(usage.jobs).toBeGreaterThan(0);
+    expect(usage.gpuSeconds).toBeGreaterThan(0);
+    const statement = (await (await fetch(`${api}/v1/usage/statement?period=${period}`, { headers })).json()) as {
+      lines: unknown[];
+      totals: { priceUsd: number };
+    };
+    expect(statement.lines.length).toBeGreaterThanOrEqual(usage.jobs);
+    expect(statement.totals.priceUsd).toBeCloseTo(usage.priceUsd, 5);
+    expect(figures.models.length).toBeGreaterThan(0);
+  });
+
   it('refuses a malformed injection with a 400 naming the field', async () => {
     // Act
     const response = await fetch(`${platform.endpoints.api}/local/inject`, {
