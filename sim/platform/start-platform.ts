@@ -5,6 +5,7 @@ import { connectAsync } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { Site } from '../../core/model/site.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
+import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import { startGateway } from '../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../devices/fleet.js';
 import { startApiAdapter } from '../local/api-gateway-adapter.js';
@@ -21,6 +22,7 @@ import { type RunningCustomers, startSimulatedCustomers } from './customers.js';
 import type { PlatformEvent } from './events.js';
 import { type GpuWork, startGpuWork } from './gpu-work.js';
 import { type InjectionRequest, type InjectionResult, inject } from './injections.js';
+import { startLocalLatestState } from './latest-state.js';
 import { type DemoTenant, type LocalApi, loadLocalApi } from './local-api.js';
 import { localRoutes } from './local-routes.js';
 import { openMarketFeed } from './market-feed.js';
@@ -258,6 +260,17 @@ export async function startPlatform(
       },
     });
     stops.push(gpuWork.stop);
+
+    progress('starting the latest-state rules (operator API site views)…');
+    const rules = await connectMqttPort({ url: broker.url, clientId: 'hcp-latest-state-rules' });
+    stops.push(() => rules.close());
+    await startLocalLatestState({
+      client: createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      tableName: LOCAL_TABLE_NAME,
+      siteIds: sites.map((s) => s.id),
+      messaging: rules,
+      log: (event, detail) => progress(`latest state: ${event} ${JSON.stringify(detail)}`),
+    });
     activeObserver.setWorkloadFigures(() => gpuWork.figures());
 
     let customers: RunningCustomers | undefined;

@@ -152,6 +152,29 @@ describe('the local platform end to end', () => {
     });
     expect(site(during).heldGroups.filter((g) => below.includes(g))).toEqual([]);
     expect(site(during).priceUsdPerMwh).toBe(spikeUsdPerMwh);
+    // The same through the operator API: the site view's device groups (latest state per device, as the IoT
+    // latest-state rules keep it) show the rungs above the spike asleep and the ones below hashing.
+    const operator = { 'x-api-key': platform.demo.operatorApiKey };
+    type GroupView = { groupId: string; unitsByState: Record<string, number> };
+    const groupsNow = async () =>
+      (
+        (await (await fetch(`${platform.endpoints.api}/v1/sites/${SITE}`, { headers: operator })).json()) as {
+          groups: GroupView[];
+        }
+      ).groups;
+    let groups: GroupView[] = [];
+    const apiDeadline = Date.now() + 30_000;
+    const asleepInApi = (g: GroupView[]) =>
+      above.every((id) => {
+        const group = g.find((x) => x.groupId === id);
+        return group && (group.unitsByState.hashing ?? 0) === 0 && (group.unitsByState.sleeping ?? 0) > 0;
+      });
+    while (!asleepInApi(groups) && Date.now() < apiDeadline) {
+      groups = await groupsNow();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(asleepInApi(groups)).toBe(true);
+    for (const id of below) expect(groups.find((g) => g.groupId === id)?.unitsByState.hashing ?? 0).toBeGreaterThan(0);
     const reaction = during.switches.find((e) => e.siteId === SITE && e.source === 'local' && e.cause === 'grid:price');
     expect(reaction).toMatchObject({ outcome: 'executed' });
     expect(reaction?.latencyMs).toEqual(expect.any(Number));

@@ -1,0 +1,68 @@
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { siteTopic } from '../../core/messages/topics.js';
+import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
+import { DynamoDeviceStateStore } from '../../functions/telemetry/adapters/dynamo-device-state.js';
+import { ingestTelemetryBatch } from '../../functions/telemetry/ingest.js';
+import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
+
+export interface LocalLatestStateOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly siteIds: readonly string[];
+  readonly messaging: MessagingPort;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+
+/**
+ * The local stand-in for the IoT latest-state rules and the device telemetry Lambda, so the operator API's site views
+ * show the live fleet in `npm start` as they do in AWS: each gateway's telemetry summary (`GATEWAY#<id>`, the fields
+ * the rule's SQL selects), the last heartbeat (`HEARTBEAT`, the whole message) and each device's latest sample
+ * (`DEVICE#<id>`, through the Lambda's own use case). The time series stay with the dashboard's observer.
+ */
+export async function startLocalLatestState(options: LocalLatestStateOptions): Promise<void> {
+  const store = { client: options.client, tableName: options.tableName };
+  const deps = {
+    devices: new DynamoDeviceStateStore(store),
+    series: { write: async () => ({ rejected: 0 }) },
+    metrics: { siteSummary: () => {}, batchRejected: () => {}, samplesRejected: () => {} },
+    latestMarket: async () => undefined,
+  };
+  const put = (siteId: string, sk: string, item: Record<string, unknown>) =>
+    options.client.send(
+      new PutCommand({
+        TableName: options.tableName,
+        Item: { ...item, [PK]: `SITE#${siteId}`, [SK]: sk, siteId, receivedAtMs: Date.now() },
+      }),
+    );
+  const fail = (event: string) => (error: unknown) => options.log?.(event, { error: String(error) });
+  for (const siteId of options.siteIds) {
+    await options.messaging.subscribe('cloud', siteTopic(siteId, 'telemetry'), (_topic, payload) => {
+      let batch: Record<string, unknown>;
+      try {
+        batch = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return; // the rule's SQL would not match a body that is not JSON either
+      }
+      if (batch.siteId !== siteId) return;
+      const { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches } = batch;
+      void put(siteId, `GATEWAY#${String(gatewayId)}`, {
+        gatewayId,
+        batchSeq,
+        sentAt,
+        sitePowerKw,
+        droppedBatches,
+      }).catch(fail('latest-state-gateway-failed'));
+      void ingestTelemetryBatch(batch, deps).catch(fail('latest-state-devices-failed'));
+    });
+    await options.messaging.subscribe('cloud', siteTopic(siteId, 'heartbeat'), (_topic, payload) => {
+      try {
+        const heartbeat = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+        void put(siteId, 'HEARTBEAT', heartbeat).catch(fail('latest-state-heartbeat-failed'));
+      } catch {
+        // not JSON: the rule drops it too
+      }
+    });
+  }
+}
