@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
+import { GpuNodeInventory } from './constructs/gpu-nodes.js';
 import { GreengrassComponents } from './constructs/greengrass-components.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
@@ -102,7 +103,8 @@ export class IotStack extends Stack {
       timestreamTable: this.telemetry.table,
     });
     const latest = new LatestStateRule(this, 'LatestState', { table: props.table });
-    this.functions = [devices.function.fn];
-    this.deadLetterQueues = [...devices.deadLetterQueues, latest.deadLetterQueue];
+    const gpuNodes = new GpuNodeInventory(this, 'GpuNodes', { table: props.table });
+    this.functions = [devices.function.fn, gpuNodes.function.fn];
+    this.deadLetterQueues = [...devices.deadLetterQueues, latest.deadLetterQueue, ...gpuNodes.deadLetterQueues];
   }
 }

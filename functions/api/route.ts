@@ -31,6 +31,8 @@ export interface ApiRoute {
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
   /** The handler starts SwitchFlow executions (operator overrides): its Lambda gets states:StartExecution on it. */
   readonly startsSwitchFlow?: boolean;
+  /** The handler publishes operators' GPU node commands: its Lambda gets iot:Publish on the sites' command topics. */
+  readonly publishesGpuNodeCommands?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RateLimiter } from '../../core/api/rate-limit.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { LocalAuthorizer, Route } from '../local/api-gateway-adapter.js';
 import { createLocalApi, type DemoTenant } from '../local/api-routes.js';
@@ -12,6 +13,7 @@ export type { DemoTenant };
 export interface LocalApi {
   readonly routes: readonly Route[];
   readonly authorizer: LocalAuthorizer;
+  readonly rateLimiter?: RateLimiter;
   readonly demo: DemoTenant;
   /** What the dashboard and the banner link to. */
   readonly available: { readonly workloads: boolean; readonly operator: boolean; readonly openapi?: string };
@@ -22,10 +24,12 @@ export async function loadLocalApi(
   client: DynamoDBDocumentClient,
   switchFlows: SwitchFlowStarter,
 ): Promise<LocalApi> {
-  const api = createLocalApi({ tableName, client, switchFlows });
+  // Each tenant throttled by its usage plan, as API Gateway does in AWS (429 with Retry-After).
+  const api = createLocalApi({ tableName, client, switchFlows, rateLimit: true });
   return {
     routes: api.routes,
     authorizer: api.authorizer,
+    ...(api.rateLimiter ? { rateLimiter: api.rateLimiter } : {}),
     demo: await api.seedDemoTenant(),
     available: { workloads: true, operator: true, openapi: '/v1/openapi.json' },
   };

@@ -241,6 +241,7 @@ export async function startPlatform(
         }),
       ],
       authorizer: localApi.authorizer,
+      ...(localApi.rateLimiter ? { rateLimiter: localApi.rateLimiter } : {}),
     });
     apiUrl = api.url;
     stops.push(api.stop);

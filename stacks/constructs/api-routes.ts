@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { TOPIC_VERSION } from '../../core/messages/topics.js';
 import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
 import type { ApiRoute } from '../../functions/api/route.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
@@ -55,6 +56,7 @@ export class ApiRoutes extends Construct {
         props.switchFlow.grantStartExecution(fn.fn);
         fn.fn.addEnvironment('SWITCH_FLOW_ARN', props.switchFlow.stateMachineArn);
       }
+      if (route.publishesGpuNodeCommands) grantGpuNodeCommands(fn);
       const method = props.restApi.root
         .resourceForPath(route.resource)
         .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {
@@ -108,6 +110,23 @@ function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'
     fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions: kms, resources: [table.encryptionKey.keyArn] }));
   }
   fn.fn.addEnvironment('TABLE_NAME', table.tableName);
+}
+
+/** iot:Publish on every site's `gpu-node-commands` topic and no other: an operator may command any site's nodes. */
+function grantGpuNodeCommands(fn: HcpFunction): void {
+  const stack = Stack.of(fn);
+  const topics = `hcp/${TOPIC_VERSION}/sites/*/gpu-node-commands`;
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['iot:Publish'],
+      resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: topics })],
+    }),
+  );
+  acknowledge(
+    fn.fn.role!,
+    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/${topics}]`,
+    'Operators command the GPU nodes of any site: the sites’ gpu-node-commands topics, and only those.',
+  );
 }
 
 function acknowledgeAuthorization(method: apigw.Method, route: ApiRoute): void {

@@ -41,7 +41,9 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Effect: 'Allow',
         Action: 'iot:Publish',
         Resource: [
-          ...['acks', 'telemetry', 'events', 'heartbeat', 'job-reports'].map((kind) => arn(`topic/${site}/${kind}`)),
+          ...['acks', 'telemetry', 'events', 'heartbeat', 'job-reports', 'gpu-nodes'].map((kind) =>
+            arn(`topic/${site}/${kind}`),
+          ),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],
       },
@@ -52,6 +54,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
           arn(`topicfilter/${site}/commands`),
           arn(`topicfilter/${site}/grid`),
           arn(`topicfilter/${site}/jobs`),
+          arn(`topicfilter/${site}/gpu-node-commands`),
           arn('topicfilter/hcp/v1/market/*/signals'),
           ...nucleus.map((topic) => arn(`topicfilter/${topic}`)),
         ],
@@ -63,6 +66,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
           arn(`topic/${site}/commands`),
           arn(`topic/${site}/grid`),
           arn(`topic/${site}/jobs`),
+          arn(`topic/${site}/gpu-node-commands`),
           arn('topic/hcp/v1/market/*/signals'),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],

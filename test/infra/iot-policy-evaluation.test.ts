@@ -12,11 +12,11 @@ describe('the gateway policy, evaluated for every pair of sites', () => {
   const pairs = SITES.flatMap((own) => SITES.filter((other) => other !== own).map((other) => [own, other] as const));
 
   it.each(pairs)('%s may use its own topics and none of %s’s', (own, other) => {
-    for (const kind of ['telemetry', 'acks', 'events', 'heartbeat', 'job-reports']) {
+    for (const kind of ['telemetry', 'acks', 'events', 'heartbeat', 'job-reports', 'gpu-nodes']) {
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${other}/${kind}`)).toBe(false);
     }
-    for (const kind of ['commands', 'grid', 'jobs']) {
+    for (const kind of ['commands', 'grid', 'jobs', 'gpu-node-commands']) {
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Receive', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${other}/${kind}`)).toBe(false);
@@ -36,7 +36,17 @@ describe('the gateway policy, evaluated for every pair of sites', () => {
 
   it('never lets a gateway publish a command, to itself or anyone', () => {
     for (const own of SITES)
-      for (const target of SITES) expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${target}/commands`)).toBe(false);
+      for (const target of SITES)
+        for (const kind of ['commands', 'gpu-node-commands'])
+          expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${target}/${kind}`)).toBe(false);
+  });
+
+  it('never lets a gateway subscribe to every site’s GPU node commands or reports', () => {
+    for (const own of SITES) {
+      expect(may(own, 'iot:Subscribe', 'topicfilter/hcp/v1/sites/+/gpu-node-commands')).toBe(false);
+      expect(may(own, 'iot:Subscribe', 'topicfilter/hcp/v1/sites/+/gpu-nodes')).toBe(false);
+      expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${own}/gpu-nodes`)).toBe(false);
+    }
   });
 });
 

@@ -7,6 +7,12 @@ import {
   sitePathSchema,
   switchHistoryQuerySchema,
 } from '../../../core/api/operations.js';
+import {
+  gpuNodeActionBodySchema,
+  gpuNodeActionPathSchema,
+  gpuNodeCommandAcceptedSchema,
+  gpuNodeListSchema,
+} from '../../../core/gpu/node-messages.js';
 import { overrideCancelledSchema } from '../../../core/operations/overrides.js';
 import { switchRecordsSchema } from '../../../core/operations/switches.js';
 import {
@@ -18,7 +24,10 @@ import {
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
-/** The operators' routes over the fleet: sites and their live state, plans, the market, switches and overrides. */
+/**
+ * The operators' routes over the fleet: sites and their live state, plans, the market, switches, overrides and the
+ * GPU nodes (inventory, health, cordon and drain).
+ */
 export const operatorRoutes: ApiRoute[] = [
   {
     method: 'GET',
@@ -127,5 +136,39 @@ export const operatorRoutes: ApiRoute[] = [
       ...errorResponses(404, 409),
     },
     load: () => loadHandler(import('./cancel-override.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/sites/{siteId}/gpu-nodes',
+    entry: 'functions/api/operator/gpu-nodes.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'listGpuNodes',
+    summary:
+      'The site’s GPU nodes as its worker last reported them: pool, model, scheduling state (active, cordoned, draining) and who set it, health findings (temperature, ECC, XID), running jobs, last seen',
+    tags: ['operations'],
+    request: { path: sitePathSchema },
+    responses: { 200: { description: 'GPU nodes', schema: gpuNodeListSchema }, ...errorResponses(404) },
+    load: () => loadHandler(import('./gpu-nodes.js')),
+  },
+  {
+    method: 'POST',
+    resource: '/v1/sites/{siteId}/gpu-nodes/{nodeId}/{action}',
+    entry: 'functions/api/operator/gpu-node-command.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'commandGpuNode',
+    summary:
+      'Cordon (no new work), drain (no new work, flex work requeued, guaranteed work finishes) or uncordon a GPU node; the command goes to the site’s GPU worker',
+    tags: ['operations'],
+    request: { path: gpuNodeActionPathSchema, body: gpuNodeActionBodySchema },
+    responses: {
+      202: {
+        description:
+          'The command is sent; the node’s new state shows in the site’s GPU nodes once its worker reports it',
+        schema: gpuNodeCommandAcceptedSchema,
+      },
+      ...errorResponses(404, ...BODY_ERRORS),
+    },
+    publishesGpuNodeCommands: true,
+    load: () => loadHandler(import('./gpu-node-command.js')),
   },
 ];

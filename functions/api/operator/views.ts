@@ -6,6 +6,7 @@ import { summarizeGroups } from '../../../core/operations/devices.js';
 import { overrideViewOf } from '../../../core/operations/overrides.js';
 import type { OperatorSiteView } from '../../../core/operations/views.js';
 import { DynamoMarketSnapshotStore } from '../../market/adapters/dynamo-market-store.js';
+import { DynamoGpuNodeStore } from '../../shared/data/gpu-node-store.js';
 import { DynamoOverrideStore } from '../../shared/data/override-store.js';
 import { DynamoPlanStore } from '../../shared/data/plan-store.js';
 import { DynamoSiteStateStore } from '../../shared/data/site-state-store.js';
@@ -26,6 +27,7 @@ export function operatorSources(runtime: ApiRuntime) {
     siteStates: new DynamoSiteStateStore(deps),
     overrides: new DynamoOverrideStore(deps),
     switchLog: new DynamoSwitchLogStore(deps),
+    gpuNodes: new DynamoGpuNodeStore(deps),
   };
 }
 export type OperatorSources = ReturnType<typeof operatorSources>;

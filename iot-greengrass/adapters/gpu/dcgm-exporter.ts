@@ -9,6 +9,11 @@ export interface DcgmGpuSample {
   readonly utilizationPct?: number;
   readonly memoryUsedMib?: number;
   readonly temperatureC?: number;
+  /** Volatile single-bit (corrected) and double-bit (uncorrectable) ECC error counts. */
+  readonly eccSingleBitErrors?: number;
+  readonly eccDoubleBitErrors?: number;
+  /** The last XID the driver logged (dcgm-exporter's gauge holds it until the next one); 0 when none. */
+  readonly lastXid?: number;
 }
 
 const FIELDS: Record<string, keyof Omit<DcgmGpuSample, 'gpu'>> = {
@@ -16,6 +21,9 @@ const FIELDS: Record<string, keyof Omit<DcgmGpuSample, 'gpu'>> = {
   DCGM_FI_DEV_GPU_UTIL: 'utilizationPct',
   DCGM_FI_DEV_FB_USED: 'memoryUsedMib',
   DCGM_FI_DEV_GPU_TEMP: 'temperatureC',
+  DCGM_FI_DEV_ECC_SBE_VOL_TOTAL: 'eccSingleBitErrors',
+  DCGM_FI_DEV_ECC_DBE_VOL_TOTAL: 'eccDoubleBitErrors',
+  DCGM_FI_DEV_XID_ERRORS: 'lastXid',
 };
 
 const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}\s+(\S+)/;

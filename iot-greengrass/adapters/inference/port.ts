@@ -1,6 +1,8 @@
+import type { GpuHealthSample } from '../../../core/gpu/health.js';
+
 /**
  * The ports the GpuWorker drives: a site job queue (at-least-once delivery), an inference server per GPU node, the
- * node's power reading for metering, and where job reports go. Adapters live beside this file.
+ * node's power reading for metering, its health figures, and where job reports go. Adapters live beside this file.
  */
 
 /** Delivers each message at least once, as raw text: the worker validates it. */
@@ -50,4 +52,9 @@ export interface InferencePort {
 /** Total GPU power of a node now, W; undefined when the node does not answer (the sample is skipped, not zero). */
 export interface NodePowerPort {
   readPowerW(metricsUrl: string): Promise<number | undefined>;
+}
+
+/** Each GPU's health figures now (temperature, ECC, XID); undefined when the node does not answer. */
+export interface NodeHealthPort {
+  readHealth(metricsUrl: string): Promise<readonly GpuHealthSample[] | undefined>;
 }

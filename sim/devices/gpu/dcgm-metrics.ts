@@ -37,6 +37,24 @@ const METRICS: ReadonlyArray<{
     help: 'Power management limit (in W).',
     value: (r) => r.powerLimitW,
   },
+  {
+    name: 'DCGM_FI_DEV_ECC_SBE_VOL_TOTAL',
+    type: 'counter',
+    help: 'Total number of single-bit volatile ECC errors.',
+    value: (r) => r.eccSingleBitErrors,
+  },
+  {
+    name: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL',
+    type: 'counter',
+    help: 'Total number of double-bit volatile ECC errors.',
+    value: (r) => r.eccDoubleBitErrors,
+  },
+  {
+    name: 'DCGM_FI_DEV_XID_ERRORS',
+    type: 'gauge',
+    help: 'Value of the last XID error encountered.',
+    value: (r) => r.lastXid,
+  },
 ];
 
 export function dcgmMetricsText(readings: readonly GpuReading[], hostname: string): string {

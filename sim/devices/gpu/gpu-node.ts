@@ -50,6 +50,20 @@ export interface GpuReading {
   readonly memoryTotalMib: number;
   readonly temperatureC: number;
   readonly energyMj: number;
+  readonly eccSingleBitErrors: number;
+  readonly eccDoubleBitErrors: number;
+  /** The last XID the driver logged, 0 for none (dcgm-exporter's DCGM_FI_DEV_XID_ERRORS). */
+  readonly lastXid: number;
+}
+
+/** A hardware fault injected on one GPU, as a test or an operator's drill would: counters add, an XID replaces. */
+export interface GpuFault {
+  readonly gpu: number;
+  readonly eccSingleBitErrors?: number;
+  readonly eccDoubleBitErrors?: number;
+  readonly xid?: number;
+  /** Added to the GPU's modelled temperature (a failed fan, a hot aisle). */
+  readonly extraTemperatureC?: number;
 }
 
 export interface DeploymentView {
@@ -89,6 +103,10 @@ interface GpuState {
   temperatureC: number;
   energyJ: number;
   deployment: Deployment | null;
+  eccSingleBitErrors: number;
+  eccDoubleBitErrors: number;
+  lastXid: number;
+  extraTemperatureC: number;
 }
 
 /** vLLM's default `max_num_seqs`: sequences decoded together in one batch; the rest queue. */
@@ -130,6 +148,10 @@ export class GpuNode {
       temperatureC: IDLE_TEMPERATURE_C + KELVIN_PER_W * pool.idlePowerW,
       energyJ: 0,
       deployment: null,
+      eccSingleBitErrors: 0,
+      eccDoubleBitErrors: 0,
+      lastXid: 0,
+      extraTemperatureC: 0,
     }));
   }
 
@@ -264,6 +286,26 @@ export class GpuNode {
     };
   }
 
+  injectFault(fault: GpuFault): NodeResult<GpuFault> {
+    const gpu = this.gpus.find((g) => g.index === fault.gpu);
+    if (!gpu) return fail('invalid_gpu', `no GPU with index ${fault.gpu}`);
+    gpu.eccSingleBitErrors += fault.eccSingleBitErrors ?? 0;
+    gpu.eccDoubleBitErrors += fault.eccDoubleBitErrors ?? 0;
+    gpu.lastXid = fault.xid ?? gpu.lastXid;
+    gpu.extraTemperatureC += fault.extraTemperatureC ?? 0;
+    return { ok: true, value: fault };
+  }
+
+  /** A GPU reset (`nvidia-smi -r`) or reboot: volatile ECC counters and the XID clear, the extra heat goes. */
+  clearFaults(): void {
+    for (const gpu of this.gpus) {
+      gpu.eccSingleBitErrors = 0;
+      gpu.eccDoubleBitErrors = 0;
+      gpu.lastXid = 0;
+      gpu.extraTemperatureC = 0;
+    }
+  }
+
   readings(): GpuReading[] {
     this.tick();
     return this.gpus.map((gpu) => {
@@ -284,8 +326,11 @@ export class GpuNode {
         utilizationPct: Math.round(this.busyFraction(gpu) * 100 * (this.isWarmingUp(gpu) ? 0 : 1)),
         memoryUsedMib,
         memoryTotalMib: this.board.memoryTotalMib,
-        temperatureC: Math.round(gpu.temperatureC),
+        temperatureC: Math.round(gpu.temperatureC + gpu.extraTemperatureC),
         energyMj: Math.round(gpu.energyJ * 1000),
+        eccSingleBitErrors: gpu.eccSingleBitErrors,
+        eccDoubleBitErrors: gpu.eccDoubleBitErrors,
+        lastXid: gpu.lastXid,
       };
     });
   }

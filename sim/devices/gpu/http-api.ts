@@ -31,6 +31,14 @@ const loadSchema = z.strictObject({
   gpus: z.array(z.number().int().min(0)).min(1).max(64).optional(),
 });
 
+const faultSchema = z.strictObject({
+  gpu: z.number().int().min(0).max(63),
+  eccSingleBitErrors: z.number().int().min(0).max(1_000_000).optional(),
+  eccDoubleBitErrors: z.number().int().min(0).max(1_000_000).optional(),
+  xid: z.number().int().min(1).max(1000).optional(),
+  extraTemperatureC: z.number().min(-50).max(100).optional(),
+});
+
 /** OpenAI's completions request: clients send more fields (temperature, stop…), which a simulator may ignore. */
 const completionSchema = z.object({
   model: z.string().min(1).max(128),
@@ -77,6 +85,17 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
       const bus = new Map(node.readings().map((r) => [r.index, r.pciBusId]));
       const changes = result.value.map((c) => ({ ...c, pciBusId: bus.get(c.index) ?? '' }));
       return sendText(res, 200, powerLimitSetText(changes));
+    }
+    // The simulator's own fault injection: ECC errors, an XID, extra heat on one GPU; DELETE resets the node's GPUs.
+    if (req.method === 'POST' && path === '/faults') {
+      const body = await readJson(req, faultSchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const result = node.injectFault(body.value);
+      return result.ok ? sendJson(res, 200, result.value) : sendNodeError(res, result);
+    }
+    if (req.method === 'DELETE' && path === '/faults') {
+      node.clearFaults();
+      return sendJson(res, 200, { cleared: true });
     }
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, {

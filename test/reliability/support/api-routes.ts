@@ -75,6 +75,12 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     body: { kind: 'curtail', shedKw: 100, reason: 'abuse suite', expiresAt: inAnHour() },
   }),
   cancelOverride: ({ siteId }) => ({ path: { siteId } }),
+  listGpuNodes: ({ siteId }) => ({ path: { siteId } }),
+  // A node no site has reported: the command is refused (404) before anything is published or audited.
+  commandGpuNode: ({ siteId }) => ({
+    path: { siteId, nodeId: 'gpu-node-absent', action: 'cordon' },
+    body: { reason: 'abuse suite' },
+  }),
   putWebhook: ({ tenantId }) => ({
     query: { tenantId },
     body: { url: 'https://hooks.example.com/hcp', events: ['workload.completed'] },

@@ -32,5 +32,9 @@ export const gpuWorkerConfigSchema = z.strictObject({
   powerSampleMs: z.number().int().positive().default(1000),
   /** How often capacity, deadlines, retries and the queue are evaluated. */
   tickMs: z.number().int().positive().default(250),
+  /** How often each node's GPU health (temperature, ECC, XID) is read from its dcgm-exporter. */
+  healthSampleMs: z.number().int().positive().default(5000),
+  /** The nodes' inventory and health go to `gpu-nodes` on every change and at least this often. */
+  inventoryReportMs: z.number().int().positive().default(10000),
 });
 export type GpuWorkerConfig = z.infer<typeof gpuWorkerConfigSchema>;

@@ -1,3 +1,4 @@
+import type { GpuNodeReport } from '../../../../core/gpu/node-messages.js';
 import { attributeNodeUsage, type JobRun, type PowerSample } from '../../../../core/metering/attribution.js';
 import { planCapacityShrink, type ShrinkPlan } from '../../../../core/routing/preemption.js';
 import type { PreemptionReason } from '../../../../core/routing/requeue.js';
@@ -8,11 +9,13 @@ import type {
   InferenceOutcome,
   InferencePort,
   JobQueuePort,
+  NodeHealthPort,
   NodePowerPort,
   ReportSink,
 } from '../../../adapters/inference/port.js';
 import type { WorkerNode } from './config.js';
 import type { GpuCapacity } from './gateway-capacity.js';
+import { type DrainStarted, type NodeCommandResult, NodeManager } from './node-manager.js';
 
 /** What became of one delivered queue message. Malformed, stale and foreign messages are typed, never thrown. */
 export type Delivery =
@@ -56,6 +59,16 @@ export interface GpuWorkerDeps {
   /** Real-time hosts tick on a timer; 0 when the caller ticks. */
   readonly tickMs: number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /** Each node's GPU health (dcgm-exporter); without it no node is cordoned by health. */
+  readonly health?: NodeHealthPort;
+  /** @default 5000 */
+  readonly healthSampleMs?: number;
+  /** Where the nodes' inventory and health go (`gpu-nodes`, QoS 0); without it nothing is reported. */
+  readonly inventoryReports?: ReportSink;
+  /** The report is sent on every change and at least this often. @default 10000 */
+  readonly inventoryReportMs?: number;
+  /** An operator command older than this is refused as stale. @default 600000 (10 minutes) */
+  readonly maxCommandAgeMs?: number;
 }
 
 const tierRank = (job: SiteJob) => (job.tier === 'guaranteed' ? 0 : 1);
@@ -71,8 +84,9 @@ export function syntheticPrompt(inputTokens: number): string {
  * com.hcp.GpuWorker: takes the site's jobs from its queue, runs them on the GPU nodes through the inference port,
  * meters each attempt (GPU time and energy from node power, split across concurrent jobs) and reports how it ended.
  * When the gateway shrinks GPU capacity it vacates nodes and preempts flex work first; guaranteed work is preempted
- * only in a grid emergency, else it finishes on its vacated node (drain). Every report is keyed by job id + attempt and
- * re-sent until the sink takes it, so the cloud may see one twice but never loses one.
+ * only in a grid emergency, else it finishes on its vacated node (drain). Operators cordon and drain single nodes, and
+ * the nodes' health (DCGM) cordons or drains them too (NodeManager); no new work lands on such a node. Every report is
+ * keyed by job id + attempt and re-sent until the sink takes it, so the cloud may see one twice but never loses one.
  */
 export class GpuWorker {
   private readonly known = new Map<string, Known>();
@@ -90,8 +104,15 @@ export class GpuWorker {
   private sampling: Promise<void> | undefined;
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly cluster: NodeManager;
+  private lastHealthMs = Number.NEGATIVE_INFINITY;
+  private healthSampling: Promise<void> | undefined;
+  private lastInventoryKey = '';
+  private lastInventoryMs = Number.NEGATIVE_INFINITY;
 
-  private constructor(private readonly deps: GpuWorkerDeps) {}
+  private constructor(private readonly deps: GpuWorkerDeps) {
+    this.cluster = new NodeManager(deps.siteId, deps.nodes, deps.maxCommandAgeMs ?? 600_000);
+  }
 
   static async start(deps: GpuWorkerDeps): Promise<GpuWorker> {
     const worker = new GpuWorker(deps);
@@ -162,7 +183,34 @@ export class GpuWorker {
     this.expireDeadlines();
     this.schedule();
     if (this.nowMs() - this.lastSampleMs >= this.deps.powerSampleMs) await this.samplePower();
+    if (this.deps.health && this.nowMs() - this.lastHealthMs >= (this.deps.healthSampleMs ?? 5000)) {
+      await this.sampleHealth();
+    }
+    this.reportInventory();
     await this.flush();
+  }
+
+  /**
+   * An operator's command for one node: cordon (no new work), drain (no new work, flex work preempted with reason
+   * `capacity`, guaranteed work finishes) or uncordon. Unknown nodes, other sites, duplicate and stale command ids are
+   * refused and change nothing.
+   */
+  command(raw: unknown): NodeCommandResult {
+    const { result, drain } = this.cluster.command(raw, this.nowMs());
+    this.log(result.kind === 'applied' ? 'node-command' : 'node-command-refused', { ...result });
+    if (result.kind !== 'applied') return result;
+    if (drain) this.drain(drain);
+    this.returnUnservable('capacity');
+    this.schedule();
+    this.reportInventory();
+    return result;
+  }
+
+  /** The nodes' inventory, scheduling state and health as the `gpu-nodes` report carries them. */
+  inventory(): GpuNodeReport {
+    const running = new Map<string, number>();
+    for (const run of this.running.values()) running.set(run.node.nodeId, (running.get(run.node.nodeId) ?? 0) + 1);
+    return this.cluster.report(this.nowMs(), running);
   }
 
   /** Applies the gateway's capacity if it changed; returns the shrink plan it carried out, if any. */
@@ -207,12 +255,21 @@ export class GpuWorker {
     return plan;
   }
 
-  view(): { pending: number; running: number; vacatedNodes: string[]; unsentReports: number } {
+  view(): {
+    pending: number;
+    running: number;
+    vacatedNodes: string[];
+    unsentReports: number;
+    runningByNode: Record<string, number>;
+  } {
+    const runningByNode: Record<string, number> = {};
+    for (const run of this.running.values()) runningByNode[run.node.nodeId] = (runningByNode[run.node.nodeId] ?? 0) + 1;
     return {
       pending: this.pending.length,
       running: this.running.size,
       vacatedNodes: [...this.vacated].sort(),
       unsentReports: this.unsent.length,
+      runningByNode,
     };
   }
 
@@ -261,8 +318,7 @@ export class GpuWorker {
 
   /** Pending jobs of a pool with no node serving go back to the cloud to be routed elsewhere or later. */
   private returnUnservable(reason: PreemptionReason): void {
-    const servable = (job: SiteJob) =>
-      this.deps.nodes.some((n) => n.poolId === job.poolId && n.modelId === job.modelId && !this.vacated.has(n.nodeId));
+    const servable = (job: SiteJob) => this.deps.nodes.some((n) => this.serves(n, job));
     const returned = this.pending.filter((j) => !servable(j)).sort(byPriority);
     for (const job of returned) {
       this.pending.splice(this.pending.indexOf(job), 1);
@@ -284,13 +340,75 @@ export class GpuWorker {
     for (const job of [...this.pending]) {
       const load = (n: WorkerNode) => [...this.running.values()].filter((r) => r.node.nodeId === n.nodeId).length;
       const node = this.deps.nodes
-        .filter((n) => n.poolId === job.poolId && n.modelId === job.modelId && !this.vacated.has(n.nodeId))
+        .filter((n) => this.serves(n, job))
         .filter((n) => load(n) < n.maxConcurrentJobs)
         .sort((a, b) => load(a) - load(b) || a.nodeId.localeCompare(b.nodeId))[0];
       if (!node) continue;
       this.pending.splice(this.pending.indexOf(job), 1);
       this.startRun(job, node);
     }
+  }
+
+  /** A node takes a job of its pool and model while the plan keeps it and no cordon or drain holds it. */
+  private serves(node: WorkerNode, job: SiteJob): boolean {
+    return (
+      node.poolId === job.poolId &&
+      node.modelId === job.modelId &&
+      !this.vacated.has(node.nodeId) &&
+      this.cluster.takesWork(node.nodeId)
+    );
+  }
+
+  /** A node started draining: its flex work goes back (guaranteed work finishes there). */
+  private drain({ nodeId, by }: DrainStarted): void {
+    const reason: PreemptionReason = by === 'health' ? 'node-unhealthy' : 'capacity';
+    const stopped = [...this.running.values()].filter(
+      (r) => r.node.nodeId === nodeId && r.job.tier === 'flex' && r.preemption === undefined,
+    );
+    for (const run of stopped) {
+      run.preemption = reason;
+      run.abort.abort();
+    }
+    this.track(this.reportInOrder(stopped));
+    this.log('node-drain', { nodeId, by, preempted: stopped.map((r) => r.job.jobId) });
+  }
+
+  private sampleHealth(): Promise<void> {
+    const port = this.deps.health!;
+    this.healthSampling ??= (async () => {
+      const atMs = this.nowMs();
+      this.lastHealthMs = atMs;
+      const readings = await Promise.all(this.deps.nodes.map((n) => port.readHealth(n.metricsUrl)));
+      const samples = this.deps.nodes.flatMap((node, i) => {
+        const gpus = readings[i];
+        if (!gpus) return [];
+        this.cluster.seen(node.nodeId, atMs);
+        return [{ nodeId: node.nodeId, gpus }];
+      });
+      for (const drain of this.cluster.applySamples(samples)) this.drain(drain);
+      this.returnUnservable('node-unhealthy');
+      this.schedule();
+    })().finally(() => {
+      this.healthSampling = undefined;
+    });
+    return this.healthSampling;
+  }
+
+  /** Sends the nodes' report when it changed (state, health) and at least every `inventoryReportMs`. */
+  private reportInventory(): void {
+    const sink = this.deps.inventoryReports;
+    if (!sink) return;
+    const report = this.inventory();
+    const key = JSON.stringify(report.nodes.map(({ runningJobs: _r, lastSeenAt: _s, ...n }) => n));
+    const nowMs = this.nowMs();
+    if (key === this.lastInventoryKey && nowMs - this.lastInventoryMs < (this.deps.inventoryReportMs ?? 10_000)) return;
+    this.lastInventoryKey = key;
+    this.lastInventoryMs = nowMs;
+    sink.publish(JSON.stringify(report)).catch((error: unknown) => {
+      // QoS 0 and resent on the next change or interval: a lost report is replaced, never retried.
+      this.lastInventoryKey = '';
+      this.log('inventory-send-failed', { error: String(error) });
+    });
   }
 
   private startRun(job: SiteJob, node: WorkerNode): void {
@@ -415,6 +533,7 @@ export class GpuWorker {
       this.deps.nodes.forEach((node, i) => {
         const powerW = readings[i];
         if (powerW === undefined) return;
+        this.cluster.seen(node.nodeId, atMs);
         const list = this.samplesByNode.get(node.nodeId) ?? [];
         list.push({ atMs, powerW });
         this.samplesByNode.set(node.nodeId, list);

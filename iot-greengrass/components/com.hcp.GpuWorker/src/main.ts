@@ -31,6 +31,8 @@ runUntilStopped('com.hcp.GpuWorker', async () => {
     api: config.api,
     powerSampleMs: config.powerSampleMs,
     tickMs: config.tickMs,
+    healthSampleMs: config.healthSampleMs,
+    inventoryReportMs: config.inventoryReportMs,
     log,
   });
 });

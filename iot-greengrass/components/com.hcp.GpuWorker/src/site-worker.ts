@@ -1,6 +1,8 @@
+import { gpuNodeCommandsTopic, gpuNodesTopic } from '../../../../core/gpu/node-messages.js';
 import { siteTopic } from '../../../../core/messages/topics.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import { mqttJobQueue, mqttReportSink } from '../../../adapters/inference/job-queue.js';
+import { dcgmNodeHealth } from '../../../adapters/inference/node-health.js';
 import { dcgmNodePower } from '../../../adapters/inference/node-power.js';
 import { openAiHttpInference } from '../../../adapters/inference/openai-http.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
@@ -21,6 +23,10 @@ export interface SiteWorkerOptions {
   readonly api?: 'completions' | 'chat';
   readonly powerSampleMs: number;
   readonly tickMs: number;
+  /** How often each node's GPU health is read. @default 5000 */
+  readonly healthSampleMs?: number;
+  /** The `gpu-nodes` report goes on every change and at least this often. @default 10000 */
+  readonly inventoryReportMs?: number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -35,7 +41,8 @@ function parseJson(payload: Buffer): unknown {
 /**
  * The worker wired to a site's messaging, as the component runs it and as the local platform and integration tests
  * do: jobs and reports over the site's MQTT topics, capacity from its commands (cloud) and grid signals (local),
- * inference over OpenAI-compatible HTTP, energy from each node's dcgm-exporter.
+ * operators' cordon/drain commands from `gpu-node-commands`, the nodes' inventory and health to `gpu-nodes` (QoS 0),
+ * inference over OpenAI-compatible HTTP, energy and health from each node's dcgm-exporter.
  */
 export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWorker> {
   const installed: Record<string, number> = {};
@@ -44,7 +51,10 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
   const { messaging, siteId } = options;
   await messaging.subscribe('cloud', siteTopic(siteId, 'commands'), (_t, p) => capacity.onCommand(parseJson(p)));
   await messaging.subscribe('local', siteTopic(siteId, 'grid'), (_t, p) => capacity.onGridSignal(parseJson(p)));
-  return GpuWorker.start({
+  let worker: GpuWorker | undefined;
+  // Commands arriving before the worker has started find no node state to change: the operator's retry applies them.
+  await messaging.subscribe('cloud', gpuNodeCommandsTopic(siteId), (_t, p) => worker?.command(parseJson(p)));
+  worker = await GpuWorker.start({
     siteId,
     nodes: options.nodes,
     queue: mqttJobQueue(messaging, siteId),
@@ -55,6 +65,11 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
     capacity: (nowMs) => capacity.at(options.planClock?.nowMs() ?? nowMs),
     powerSampleMs: options.powerSampleMs,
     tickMs: options.tickMs,
+    health: dcgmNodeHealth(),
+    ...(options.healthSampleMs ? { healthSampleMs: options.healthSampleMs } : {}),
+    inventoryReports: { publish: (payload) => messaging.publish('cloud', gpuNodesTopic(siteId), payload, 0) },
+    ...(options.inventoryReportMs ? { inventoryReportMs: options.inventoryReportMs } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  return worker;
 }

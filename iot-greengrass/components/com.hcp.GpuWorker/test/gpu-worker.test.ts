@@ -1,3 +1,5 @@
+import type { GpuHealthSample } from '../../../../core/gpu/health.js';
+import { type GpuNodeCommand, gpuNodeReportSchema } from '../../../../core/gpu/node-messages.js';
 import { jobReportSchema, type SiteJob } from '../../../../core/routing/site-messages.js';
 import { ManualClock } from '../../../../core/support/clock.js';
 import { memoryJobQueue, memoryReportSink } from '../../../adapters/inference/job-queue.js';
@@ -52,6 +54,8 @@ async function startWorker(options: { nodes?: WorkerNode[]; keptOnAbort?: number
   const clock = new ManualClock(T0);
   const queue = memoryJobQueue();
   const sink = memoryReportSink();
+  const inventorySink = memoryReportSink();
+  const healthByUrl = new Map<string, GpuHealthSample[]>();
   const inference = scriptedInference(options.keptOnAbort);
   let capacity: GpuCapacity = { gpusServingByPool: { 'west-h100-a': 16 }, emergency: false };
   const worker = await GpuWorker.start({
@@ -65,15 +69,21 @@ async function startWorker(options: { nodes?: WorkerNode[]; keptOnAbort?: number
     capacity: () => capacity,
     powerSampleMs: 1000,
     tickMs: 0,
+    health: { readHealth: async (url) => healthByUrl.get(url) ?? [{ index: 0, temperatureC: 45 }] },
+    healthSampleMs: 1000,
+    inventoryReports: inventorySink,
+    inventoryReportMs: 10_000,
   });
   const reports = () => sink.published.map((p) => jobReportSchema.parse(JSON.parse(p)));
+  const inventories = () => inventorySink.published.map((p) => gpuNodeReportSchema.parse(JSON.parse(p)));
+  const setHealth = (nodeId: string, gpus: GpuHealthSample[]) => healthByUrl.set(`http://${nodeId}:9400/metrics`, gpus);
   const settle = async () => {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   };
   const setCapacity = (next: GpuCapacity) => {
     capacity = next;
   };
-  return { worker, queue, clock, inference, reports, settle, setCapacity };
+  return { worker, queue, clock, inference, reports, settle, setCapacity, inventories, setHealth };
 }
 
 const ok = (inputTokens: number, outputTokens: number): InferenceOutcome => ({
@@ -242,5 +252,202 @@ describe('com.hcp.GpuWorker', () => {
     expect(reports()).toEqual([
       expect.objectContaining({ jobId: 'late', outcome: 'failed', reason: 'deadline passed before a GPU was free' }),
     ]);
+  });
+});
+
+let commandSeq = 0;
+const nodeCommand = (nodeId: string, action: GpuNodeCommand['action'], issuedAtMs = T0): GpuNodeCommand => ({
+  commandId: `00000000-0000-4000-8000-${String(++commandSeq).padStart(12, '0')}`,
+  siteId: 'site-west-1',
+  nodeId,
+  action,
+  issuedAt: new Date(issuedAtMs).toISOString(),
+  reason: 'fan replacement',
+  by: 'op-1',
+});
+
+describe('com.hcp.GpuWorker node management', () => {
+  it('drains a node: its flex job is preempted for capacity, its guaranteed job finishes, no new job lands on it', async () => {
+    // Prepare: the least busy node takes each job: flex-1 and flex-2 on n1, guar-1 and flex-4 on n2
+    const { worker, inference, reports, settle } = await startWorker({ nodes: [node('n1'), node('n2')] });
+    for (const job of [
+      siteJob('flex-1'),
+      siteJob('guar-1', { tier: 'guaranteed' }),
+      siteJob('flex-2'),
+      siteJob('flex-4'),
+    ])
+      worker.deliver(JSON.stringify(job));
+    const onN2 = () => inference.calls.filter((c) => c.request.baseUrl === 'http://n2:8000');
+    const startedOnN2 = onN2().length;
+
+    // Act
+    const result = worker.command(nodeCommand('n2', 'drain'));
+    await settle();
+    worker.deliver(JSON.stringify(siteJob('flex-3')));
+    onN2()
+      .find((c) => !c.request.signal.aborted)
+      ?.answer(ok(100, 50));
+    await settle();
+
+    // Assess
+    expect(startedOnN2).toBe(2);
+    expect(result).toMatchObject({ kind: 'applied', nodeId: 'n2', action: 'drain', state: 'draining' });
+    expect(reports().map((r) => [r.jobId, r.nodeId, r.outcome, 'reason' in r ? r.reason : undefined])).toEqual([
+      ['flex-4', 'n2', 'preempted', 'capacity'],
+      ['guar-1', 'n2', 'completed', undefined],
+    ]);
+    expect(onN2()).toHaveLength(2);
+    expect(inference.calls.at(-1)!.request.baseUrl).toBe('http://n1:8000');
+    expect(worker.inventory().nodes.find((n) => n.nodeId === 'n2')).toMatchObject({
+      state: 'draining',
+      cordonedBy: 'operator',
+    });
+  });
+
+  it('cordons a node (running work finishes, no new work) and uncordons it (work lands again)', async () => {
+    // Prepare: a single node running one flex job
+    const { worker, inference, reports, settle } = await startWorker({ nodes: [node('n1')] });
+    worker.deliver(JSON.stringify(siteJob('flex-1')));
+
+    // Act
+    worker.command(nodeCommand('n1', 'cordon'));
+    await settle();
+    const callsWhileCordoned = inference.calls.length;
+    inference.calls[0]!.answer(ok(100, 50));
+    await settle();
+    worker.deliver(JSON.stringify(siteJob('flex-2')));
+    await worker.tick();
+    const afterCordon = inference.calls.length;
+    worker.command(nodeCommand('n1', 'uncordon', T0 + 1));
+    worker.deliver(JSON.stringify(siteJob('flex-3')));
+
+    // Assess: flex-1 completed, flex-2 went back (no node takes work), flex-3 runs on the uncordoned node
+    expect(callsWhileCordoned).toBe(1);
+    expect(afterCordon).toBe(1);
+    expect(reports().map((r) => [r.jobId, r.outcome])).toEqual([
+      ['flex-1', 'completed'],
+      ['flex-2', 'preempted'],
+    ]);
+    expect(inference.calls).toHaveLength(2);
+    expect(inference.calls[1]!.request.baseUrl).toBe('http://n1:8000');
+    expect(worker.inventory().nodes[0]).toMatchObject({ state: 'active' });
+  });
+
+  it('refuses unknown nodes, other sites, duplicate, stale and malformed commands and changes nothing', async () => {
+    // Prepare
+    const { worker, clock } = await startWorker();
+    clock.advanceMs(3_600_000);
+    const applied = nodeCommand('n1', 'cordon', clock.nowMs());
+
+    // Act
+    const results = [
+      worker.command(applied),
+      worker.command(applied),
+      worker.command(nodeCommand('n9', 'drain', clock.nowMs())),
+      worker.command({ ...nodeCommand('n2', 'drain', clock.nowMs()), siteId: 'site-south-1' }),
+      worker.command(nodeCommand('n2', 'drain', clock.nowMs() - 3_600_000)),
+      worker.command(nodeCommand('n1', 'uncordon', clock.nowMs() - 1000)),
+      worker.command({ ...nodeCommand('n2', 'reboot' as 'drain', clock.nowMs()), extra: true }),
+    ];
+
+    // Assess
+    expect(results.map((r) => r.kind)).toEqual([
+      'applied',
+      'duplicate-command',
+      'unknown-node',
+      'wrong-site',
+      'stale-command',
+      'stale-command',
+      'malformed-command',
+    ]);
+    const last = results.at(-1)!;
+    expect(last.kind === 'malformed-command' ? last.issues.map((i) => i.field).sort() : []).toEqual([
+      'action',
+      'extra',
+    ]);
+    expect(worker.inventory().nodes.map((n) => [n.nodeId, n.state])).toEqual([
+      ['n1', 'cordoned'],
+      ['n2', 'active'],
+    ]);
+  });
+
+  it('drains a node whose GPU logs XID 79 (flex preempted as node-unhealthy) and brings it back once healthy', async () => {
+    // Prepare: a flex job on each node
+    const { worker, clock, reports, settle, setHealth, inventories } = await startWorker();
+    worker.deliver(JSON.stringify(siteJob('flex-1')));
+    worker.deliver(JSON.stringify(siteJob('flex-2')));
+    await worker.tick();
+
+    // Act: n1's GPU 3 falls off the bus
+    setHealth('n1', [
+      { index: 0, temperatureC: 50 },
+      { index: 3, temperatureC: 50, xidErrors: [79] },
+    ]);
+    clock.advanceMs(1000);
+    await worker.tick();
+    await settle();
+    const drained = worker.inventory().nodes.find((n) => n.nodeId === 'n1');
+    setHealth('n1', [{ index: 0, temperatureC: 50 }]);
+    clock.advanceMs(1000);
+    await worker.tick();
+
+    // Assess
+    expect(drained).toMatchObject({
+      state: 'draining',
+      cordonedBy: 'health',
+      health: 'unhealthy',
+      findings: [{ gpu: 3, severity: 'unhealthy', kind: 'xid', detail: 'XID 79' }],
+    });
+    expect(reports()).toEqual([
+      expect.objectContaining({ nodeId: 'n1', outcome: 'preempted', reason: 'node-unhealthy' }),
+    ]);
+    expect(worker.inventory().nodes.find((n) => n.nodeId === 'n1')).toMatchObject({
+      state: 'active',
+      health: 'healthy',
+    });
+    // Reported on each change: healthy, drained, healthy again
+    expect(inventories().map((r) => r.nodes[0]!.state)).toEqual(['active', 'draining', 'active']);
+  });
+
+  it('cordons a node with a double-bit ECC error and keeps an operator’s cordon when health recovers', async () => {
+    // Prepare
+    const { worker, clock, setHealth } = await startWorker();
+    worker.command(nodeCommand('n2', 'cordon'));
+
+    // Act
+    setHealth('n1', [{ index: 1, temperatureC: 60, eccDoubleBitErrors: 2 }]);
+    setHealth('n2', [{ index: 0, temperatureC: 40 }]);
+    clock.advanceMs(1000);
+    await worker.tick();
+
+    // Assess
+    const nodes = worker.inventory().nodes;
+    expect(nodes[0]).toMatchObject({ nodeId: 'n1', state: 'draining', cordonedBy: 'health', health: 'unhealthy' });
+    expect(nodes[0]!.findings).toEqual([expect.objectContaining({ kind: 'ecc-double-bit', gpu: 1 })]);
+    expect(nodes[1]).toMatchObject({ nodeId: 'n2', state: 'cordoned', cordonedBy: 'operator', health: 'healthy' });
+    expect(nodes[1]!.lastSeenAt).toBe(new Date(clock.nowMs()).toISOString());
+  });
+
+  it('sends the inventory again after the report interval even when nothing changed', async () => {
+    // Prepare
+    const { worker, clock, inventories } = await startWorker();
+    await worker.tick();
+    const first = inventories().length;
+
+    // Act
+    clock.advanceMs(5000);
+    await worker.tick();
+    const beforeInterval = inventories().length;
+    clock.advanceMs(5000);
+    await worker.tick();
+
+    // Assess
+    expect(first).toBe(1);
+    expect(beforeInterval).toBe(1);
+    expect(inventories()).toHaveLength(2);
+    expect(inventories()[1]).toMatchObject({
+      siteId: 'site-west-1',
+      reportedAt: new Date(clock.nowMs()).toISOString(),
+    });
   });
 });
