@@ -199,6 +199,8 @@ export class GpuWorker {
     const { result, drain } = this.cluster.command(raw, this.nowMs());
     this.log(result.kind === 'applied' ? 'node-command' : 'node-command-refused', { ...result });
     if (result.kind !== 'applied') return result;
+    // The nodes that take work changed: the next tick fits them to the gateway's capacity again.
+    this.lastCapacityKey = '';
     if (drain) this.drain(drain);
     this.returnUnservable('capacity');
     this.schedule();
@@ -219,7 +221,8 @@ export class GpuWorker {
     if (key === this.lastCapacityKey) return undefined;
     this.lastCapacityKey = key;
     this.restoreNodes(capacity);
-    const serving = this.deps.nodes.filter((n) => !this.vacated.has(n.nodeId));
+    // A cordoned or draining node serves none of the plan's GPUs: the shrink keeps the nodes that take work.
+    const serving = this.deps.nodes.filter((n) => !this.vacated.has(n.nodeId) && this.cluster.takesWork(n.nodeId));
     const plan = planCapacityShrink({
       nodes: serving.map((n) => ({ nodeId: n.nodeId, poolId: n.poolId, gpuCount: n.gpuCount })),
       running: [...this.running.values()].map((r) => ({
@@ -232,9 +235,11 @@ export class GpuWorker {
       gpusServingByPool: capacity.gpusServingByPool,
       emergency: capacity.emergency,
     });
-    // An emergency also stops the guaranteed work left draining on nodes an earlier shrink vacated.
+    // An emergency also stops the guaranteed work left draining on nodes an earlier shrink vacated or a cordon holds.
     const draining = capacity.emergency
-      ? [...this.running.values()].filter((r) => this.vacated.has(r.node.nodeId)).map((r) => r.job.jobId)
+      ? [...this.running.values()]
+          .filter((r) => this.vacated.has(r.node.nodeId) || !this.cluster.takesWork(r.node.nodeId))
+          .map((r) => r.job.jobId)
       : [];
     for (const nodeId of plan.vacateNodeIds) this.vacated.add(nodeId);
     const reason: PreemptionReason = capacity.emergency ? 'grid-emergency' : 'capacity';
@@ -301,13 +306,15 @@ export class GpuWorker {
 
   /** Grown capacity brings vacated nodes back, those with draining work first, until the plan's GPUs are covered. */
   private restoreNodes(capacity: GpuCapacity): void {
+    const takesWork = (n: WorkerNode) => this.cluster.takesWork(n.nodeId);
     const servingGpus = (poolId: string) =>
       this.deps.nodes
-        .filter((n) => n.poolId === poolId && !this.vacated.has(n.nodeId))
+        .filter((n) => n.poolId === poolId && !this.vacated.has(n.nodeId) && takesWork(n))
         .reduce((s, n) => s + n.gpuCount, 0);
     const busy = (nodeId: string) => [...this.running.values()].some((r) => r.node.nodeId === nodeId);
+    // A cordoned node stays vacated: it comes back with the next growth after its uncordon.
     const candidates = this.deps.nodes
-      .filter((n) => this.vacated.has(n.nodeId))
+      .filter((n) => this.vacated.has(n.nodeId) && takesWork(n))
       .sort((a, b) => Number(busy(b.nodeId)) - Number(busy(a.nodeId)) || a.nodeId.localeCompare(b.nodeId));
     for (const node of candidates) {
       const target = capacity.gpusServingByPool[node.poolId] ?? 0;
@@ -385,7 +392,9 @@ export class GpuWorker {
         this.cluster.seen(node.nodeId, atMs);
         return [{ nodeId: node.nodeId, gpus }];
       });
-      for (const drain of this.cluster.applySamples(samples)) this.drain(drain);
+      const { drains, changed } = this.cluster.applySamples(samples);
+      if (changed) this.lastCapacityKey = '';
+      for (const drain of drains) this.drain(drain);
       this.returnUnservable('node-unhealthy');
       this.schedule();
     })().finally(() => {

@@ -112,16 +112,22 @@ export class NodeManager {
 
   /**
    * Assesses each node's sample (core/gpu/health.ts) and applies the outcome: unhealthy nodes drain, degraded ones are
-   * cordoned, nodes the health check had taken out come back when healthy. Returns the nodes that started draining.
+   * cordoned, nodes the health check had taken out come back when healthy. Returns the nodes that started draining,
+   * and whether any node's scheduling state changed.
    */
-  applySamples(samples: ReadonlyArray<{ nodeId: string; gpus: readonly GpuHealthSample[] }>): DrainStarted[] {
+  applySamples(samples: ReadonlyArray<{ nodeId: string; gpus: readonly GpuHealthSample[] }>): {
+    drains: DrainStarted[];
+    changed: boolean;
+  } {
     const assessments = samples.map((s) => assessNodeHealth(s, this.thresholds));
     for (const a of assessments) this.health.set(a.nodeId, a);
     const before = new Set(this.inventory.nodes.filter((n) => n.state === 'draining').map((n) => n.nodeId));
-    this.inventory = applyHealth(this.inventory, assessments).inventory;
-    return this.inventory.nodes
+    const { inventory, actions } = applyHealth(this.inventory, assessments);
+    this.inventory = inventory;
+    const drains = inventory.nodes
       .filter((n) => n.state === 'draining' && !before.has(n.nodeId))
       .map((n) => ({ nodeId: n.nodeId, by: 'health' as const }));
+    return { drains, changed: actions.length > 0 };
   }
 
   report(nowMs: number, runningByNode: ReadonlyMap<string, number>): GpuNodeReport {

@@ -428,6 +428,43 @@ describe('com.hcp.GpuWorker node management', () => {
     expect(nodes[1]!.lastSeenAt).toBe(new Date(clock.nowMs()).toISOString());
   });
 
+  it('fits a plan shrink to the nodes that take work: a cordoned node is not counted, an uncordoned one is vacated', async () => {
+    // Prepare: n1 cordoned and idle, a flex job running on n2
+    const { worker, inference, reports, setCapacity } = await startWorker();
+    worker.command(nodeCommand('n1', 'cordon'));
+    worker.deliver(JSON.stringify(siteJob('flex-1')));
+
+    // Act: the plan keeps 8 of the pool's 16 GPUs; then n1 is uncordoned
+    setCapacity({ gpusServingByPool: { 'west-h100-a': 8 }, emergency: false });
+    await worker.tick();
+    const afterShrink = worker.view().vacatedNodes;
+    worker.command(nodeCommand('n1', 'uncordon', T0 + 1));
+    await worker.tick();
+
+    // Assess: the job keeps its node; the idle uncordoned node is the one vacated
+    expect(inference.calls.map((c) => c.request.baseUrl)).toEqual(['http://n2:8000']);
+    expect(afterShrink).toEqual([]);
+    expect(worker.view().vacatedNodes).toEqual(['n1']);
+    expect(reports()).toEqual([]);
+  });
+
+  it('stops guaranteed work on a cordoned node in a grid emergency', async () => {
+    // Prepare: a guaranteed job on n1, then n1 cordoned
+    const { worker, reports, settle, setCapacity } = await startWorker({ nodes: [node('n1')] });
+    worker.deliver(JSON.stringify(siteJob('guar-1', { tier: 'guaranteed' })));
+    worker.command(nodeCommand('n1', 'cordon'));
+
+    // Act
+    setCapacity({ gpusServingByPool: { 'west-h100-a': 0 }, emergency: true });
+    await worker.tick();
+    await settle();
+
+    // Assess
+    expect(reports()).toEqual([
+      expect.objectContaining({ jobId: 'guar-1', outcome: 'preempted', reason: 'grid-emergency' }),
+    ]);
+  });
+
   it('sends the inventory again after the report interval even when nothing changed', async () => {
     // Prepare
     const { worker, clock, inventories } = await startWorker();
