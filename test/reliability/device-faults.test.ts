@@ -75,20 +75,23 @@ describe('a miner that answers garbage', () => {
     expect(h.gateway.state().telemetry.failedReads).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
-  it('stays drifted when it recovers in the wrong state, until its target changes', async () => {
+  it('is switched again once telemetry sees it back in the wrong state, then follows the next target', async () => {
     // Prepare
     h.deviceProxies.get(garbled)!.setMode('pass');
 
-    // Act
-    await ticks(2);
+    // Act: telemetry reads it hashing while its group sleeps; the next tick's retry pass sends it again
     await h.gateway.pollTelemetry();
+    const hashingAtRecovery = miner(garbled).context.physics.isAwakeCommanded();
+    await ticks(2);
+    const asleepAfterRecovery = !miner(garbled).context.physics.isAwakeCommanded();
     const driftedAfterRecovery = agent().drifted;
     const result = await h.runSwitchFlow(override('all-on'));
     await ticks(1);
 
-    // Assess: drifted devices are left alone (README, Confirmation), so the recovered miner hashed on while its
-    // group slept; the next target change reaches it.
-    expect(driftedAfterRecovery).toEqual([garbled]);
+    // Assess
+    expect(hashingAtRecovery).toBe(true);
+    expect(asleepAfterRecovery).toBe(true);
+    expect(driftedAfterRecovery).toEqual([]);
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ack: { reason: 'ok' } } });
     expect(agent().drifted).toEqual([]);
     expect(countOn(h.fleet.miners.map((m) => m.context.physics.isAwakeCommanded()))).toBe(h.fleet.miners.length);

@@ -6,7 +6,8 @@ import type { DeviceTarget } from './target-state.js';
  * Moves devices to their target state and believes only their replies. A switch counts as `accepted` when the
  * device's protocol reply accepts it, and as `confirmed` when a later read of the device (or telemetry) shows it; a
  * device that fails or reads back wrong is retried on the next pass and marked `drifted` after `maxAttempts`, after
- * which it is left alone until its target changes or telemetry shows it in the target state.
+ * which it is left alone until its target changes or telemetry sees it again (in its target state: confirmed; in the
+ * wrong one: retried afresh).
  */
 
 export type DeviceSwitchStatus = 'confirmed' | 'accepted' | 'pending' | 'drifted';
@@ -119,6 +120,10 @@ export class DeviceReconciler {
         Object.assign(entry, { status: 'confirmed', attempts: 0 });
     } else if (entry.status === 'confirmed') {
       entry.status = 'pending';
+    } else if (entry.status === 'drifted') {
+      // It answers telemetry again, in the wrong state: it is back, so it gets a fresh set of attempts (a hashing
+      // miner in a sleeping group would otherwise burn power until its target changed).
+      Object.assign(entry, { status: 'pending', attempts: 0 });
     }
   }
 

@@ -44,6 +44,27 @@ describe('device reconciler', () => {
     expect(reconciler.status('m1')).toMatchObject({ status: 'drifted', attempts: 3 });
   });
 
+  it('switches a drifted device again once telemetry sees it back in the wrong state', async () => {
+    // Prepare: three refusals make it drifted while it keeps hashing
+    const { driver, calls } = fakeDriver([false, false, false], () => false);
+    const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
+    await reconciler.apply(new Map([['m1', { on: false }]]));
+    for (let i = 0; i < 2; i++) await reconciler.retryPending();
+    expect(reconciler.status('m1')?.status).toBe('drifted');
+    await reconciler.retryPending();
+    expect(calls).toHaveLength(3);
+
+    // Act: telemetry reads it hashing, then the tick's retry pass
+    reconciler.observe('m1', true);
+    await reconciler.retryPending();
+
+    // Assess: sent again and accepted; then read back asleep
+    expect(calls).toEqual(['sleep', 'sleep', 'sleep', 'sleep']);
+    expect(reconciler.status('m1')).toMatchObject({ status: 'accepted', attempts: 0 });
+    await reconciler.verify();
+    expect(reconciler.status('m1')?.status).toBe('confirmed');
+  });
+
   it('confirms only from a read-back, and sends again when the device reads back wrong', async () => {
     let on = true;
     const { driver, calls } = fakeDriver([], () => on);
