@@ -87,6 +87,8 @@ export async function startGateway(
       url: options.brokerUrl,
       clientId: `hcp-gateway-${options.siteId}-${process.pid}`,
       reconnectPeriodMs: 200,
+      // The gateway starts and fails safe with the broker down; it connects when the broker comes.
+      waitForConnection: false,
     });
   }
   // Separate driver instances: the agent's LuxOS sessions are its own, and telemetry reads need none.

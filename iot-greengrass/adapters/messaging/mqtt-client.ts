@@ -12,6 +12,11 @@ export interface MqttPortOptions {
   readonly reconnectPeriodMs?: number;
   /** TLS material and anything else mqtt.js accepts. */
   readonly mqtt?: IClientOptions;
+  /**
+   * Wait for the first CONNACK (5 s) before resolving. A gateway passes false: it starts with the broker down, acts
+   * on its own meanwhile, and its subscriptions take effect when the connection comes. @default true
+   */
+  readonly waitForConnection?: boolean;
 }
 
 export async function connectMqttPort(options: MqttPortOptions): Promise<MessagingPort> {
@@ -33,6 +38,10 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
   client.on('connect', () => {
     // mqtt.js writes a packet in pieces; with Nagle on, the peer's delayed ACK holds every message ~40 ms.
     noDelay();
+    // Every filter, also those asked for while there was no connection (a clean session starts with none).
+    for (const filter of new Set(handlers.map((h) => h.filter))) {
+      client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined);
+    }
     for (const l of listeners) l(true);
   });
   client.on('close', () => {
@@ -40,17 +49,7 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
   });
   // Errors are reported through close/reconnect; an unhandled 'error' event would end the process.
   client.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      // Stop the reconnect loop too: a caller that gets this error has no client to end.
-      client.end(true);
-      reject(new Error(`MQTT ${options.url}: no CONNACK in 5 s`));
-    }, 5000);
-    client.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  if (options.waitForConnection !== false) await firstConnack(client, options.url);
   return {
     publish: (_channel: Channel, topic, payload, qos) =>
       new Promise<void>((resolve, reject) => {
@@ -58,7 +57,8 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
       }),
     subscribe: async (_channel, topic, handler) => {
       handlers.push({ filter: topic, handler });
-      await client.subscribeAsync(topic, { qos: 1 });
+      // Offline, the connect handler subscribes it when the broker is back.
+      if (client.connected) await client.subscribeAsync(topic, { qos: 1 });
     },
     isConnected: () => client.connected,
     onConnectionChange: (listener) => {
@@ -69,4 +69,18 @@ export async function connectMqttPort(options: MqttPortOptions): Promise<Messagi
       await client.endAsync(true);
     },
   };
+}
+
+function firstConnack(client: MqttClient, url: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Stop the reconnect loop too: a caller that gets this error has no client to end.
+      client.end(true);
+      reject(new Error(`MQTT ${url}: no CONNACK in 5 s`));
+    }, 5000);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

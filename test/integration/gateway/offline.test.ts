@@ -56,6 +56,39 @@ describe('Telemetry offline spool', () => {
     await relay.close();
   });
 
+  it('starts with the broker unreachable, spools, and takes commands once the broker is there', async () => {
+    // Prepare
+    const received: TelemetryBatch[] = [];
+    h.cloud.on('message', (topic, payload) => {
+      if (topic === siteTopic(SITE_ID, 'telemetry')) received.push(JSON.parse(payload.toString()) as TelemetryBatch);
+    });
+    await h.cloud.subscribeAsync(siteTopic(SITE_ID, 'telemetry'), { qos: 1 });
+    relay.cut();
+
+    // Act: the gateway starts with no broker, polls twice, then the broker becomes reachable
+    await h.startGateway({ brokerUrl: relay.url, config: { telemetry: { pollPeriodMs: 10_000 } } });
+    const connectedAtStart = h.gateway.state().connected;
+    for (let step = 0; step < 2; step++) {
+      h.clock.advanceMs(10_000);
+      await h.gateway.tick();
+      await h.gateway.pollTelemetry();
+    }
+    const spooledOffline = h.gateway.state().telemetry.spooled;
+    relay.restore();
+    const deadline = Date.now() + 10_000;
+    while (!h.gateway.state().connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Subscriptions made while offline take effect on connect: a command reaches the SwitchAgent and is acked.
+    const apply = h.command('apply-plan', { plan: planWith([{}, {}, {}]) });
+    await h.send(apply);
+    await h.waitForAcks((acks) => acks.some((a) => a.commandId === apply.commandId && a.status === 'executed'));
+    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+
+    // Assess
+    expect(connectedAtStart).toBe(false);
+    expect(spooledOffline).toBe(2);
+    expect(received.map((b) => b.batchSeq)).toEqual([0, 1]);
+  });
+
   it('delivers every batch exactly once, in order, after a 10-minute outage while local curtailment keeps working', async () => {
     // Prepare
     const received: TelemetryBatch[] = [];
