@@ -4,6 +4,7 @@ import { loadHighs } from '../../core/optimizer/solve.js';
 import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
@@ -13,6 +14,7 @@ import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
+import { InventoryFleetSource } from './adapters/inventory-fleet-source.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
 import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
@@ -28,7 +30,12 @@ export function optimizeSteps(): OptimizeSteps {
   const client = documentClient();
   const store = { client, tableName: TABLE_NAME };
   steps = createOptimizeSteps({
-    fleet: new StaticFleetSource(referenceFleet),
+    // Cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
+    fleet: new InventoryFleetSource(
+      new StaticFleetSource(referenceFleet),
+      new DynamoGpuNodeStore({ client, tableName: TABLE_NAME }),
+      systemClock,
+    ),
     market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),

@@ -14,9 +14,11 @@ import type { MarketDataSource } from '../market/ports.js';
 import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from '../optimizer/adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from '../optimizer/adapters/highs-fleet-solver.js';
+import { InventoryFleetSource } from '../optimizer/adapters/inventory-fleet-source.js';
 import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../optimizer/ports.js';
 import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
+import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
@@ -88,7 +90,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   });
   const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
   const optimizeSteps = createOptimizeSteps({
-    fleet: new StaticFleetSource(options.fleet ?? referenceFleet),
+    // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
+    fleet: new InventoryFleetSource(
+      new StaticFleetSource(options.fleet ?? referenceFleet),
+      new DynamoGpuNodeStore({ client, tableName }),
+      { nowMs: () => Date.now() },
+    ),
     market: marketStore,
     plans,
     switchStates,

@@ -10,6 +10,7 @@ import type { GpuWorker } from '../../iot-greengrass/components/com.hcp.GpuWorke
 import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
 import { realTimeClock } from '../devices/clock.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
+import { startLocalGpuNodes } from './gpu-nodes.js';
 import type { SimClock } from './sim-clock.js';
 import { type LocalRouting, startLocalRouting } from './workload-routing.js';
 
@@ -132,6 +133,13 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     }
     const cloud = await connectMqttPort({ url: options.brokerUrl, clientId: 'hcp-cloud-routing' });
     ports.push(cloud);
+    // The GPU nodes' reports kept for the operator API, and its cordon/drain commands published to the sites.
+    const gpuNodes = await startLocalGpuNodes({
+      messaging: cloud,
+      client: options.client,
+      tableName: options.tableName,
+      log,
+    });
     const events = createLocalWorkloadEvents({
       webhooks: new DynamoWebhookStore({ client: options.client, tableName: options.tableName }),
     });
@@ -172,6 +180,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
         };
       },
       async stop() {
+        gpuNodes.stop();
         await routing.stop();
         events.close();
         await Promise.all(workers.map((w) => w.stop()));
