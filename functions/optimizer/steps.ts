@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Plan } from '../../core/model/plan.js';
 import type { Clock } from '../../core/support/clock.js';
@@ -46,6 +47,9 @@ const draftInput = z.object({ draftId: z.string().min(1).max(256) });
 /** A switch in progress for longer than the SwitchFlow timeout died without recording its end. */
 export const STALE_SWITCH_MS = 10 * 60_000;
 
+/** The plan as it is stored (JSON): absent and undefined fields alike, key order ignored by the comparison. */
+const asJson = (plan: Plan): unknown => JSON.parse(JSON.stringify(plan));
+
 export interface PersistResult {
   readonly planVersion: number;
   readonly switches: SiteSwitch[];
@@ -79,6 +83,17 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
     );
   }
 
+  /**
+   * Whether the current plan is this very plan. The version item does not record which draft saved it, so the content
+   * stands for the draft: a solve stamps `createdAt` from the clock, and two runs that solved the same version from the
+   * same inputs at the same instant would start the same switches under the same execution names. A newer version
+   * saved since means this plan is no longer the one to switch to, so the retry stops as a conflict.
+   */
+  async function isCurrentPlan(plan: Plan): Promise<boolean> {
+    const current = await deps.plans.loadCurrent();
+    return current?.version === plan.version && isDeepStrictEqual(asJson(current), asJson(plan));
+  }
+
   return {
     async solve(event: unknown) {
       const { draftId } = parseOrThrow(draftInput, event, 'solve input');
@@ -101,7 +116,10 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       const plan = await deps.drafts.get(draftId);
       if (!plan) throw new OptimizeStepError(OPTIMIZE_ERRORS.draftMissing, `no plan draft ${draftId}`);
       const saved = await deps.plans.save(plan);
-      if (!saved.ok) {
+      // A conflict on this draft's own plan, still current, is a retry whose first save went through but whose answer
+      // was lost (Step Functions retries the task): the version is ours, so the run goes on and switches from it.
+      const retried = !saved.ok && (await isCurrentPlan(plan));
+      if (!saved.ok && !retried) {
         // Another run saved this version first: its plan is as fresh as ours, so this run stops without switching.
         throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
       }
@@ -114,6 +132,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         ),
         nowMs,
       );
+      // Gauges of the interval in force: a retry sends the same values again, or the ones a failed first try lost.
       deps.metrics?.planSaved(plan, deps.clock.nowMs());
       return { planVersion: plan.version, switches, switchCount: switches.length };
     },

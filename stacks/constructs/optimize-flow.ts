@@ -16,6 +16,11 @@ import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
+/** What `states:startExecution` answers when an execution of that name exists and is closed, or has other input. */
+export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
+/** The Map iteration's state for a start that found its SwitchFlow already started. */
+export const SWITCH_ALREADY_STARTED = 'SwitchAlreadyStarted';
+
 export interface OptimizeFlowProps {
   readonly table: ITable;
   readonly switchFlow: sfn.IStateMachine;
@@ -96,7 +101,16 @@ export class OptimizeFlow extends Construct {
       }),
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
     });
-    addJitteredRetry(startSwitch, SWITCH_STEP_BACKOFF, { noRetry: ['StepFunctions.ExecutionAlreadyExistsException'] });
+    addJitteredRetry(startSwitch, SWITCH_STEP_BACKOFF, { noRetry: [EXECUTION_ALREADY_EXISTS] });
+    // A retried start whose first call went through, but whose answer was lost, finds `<siteId>-v<version>` already
+    // started (and, if it already ended, refused as existing): the switch was started, so the iteration succeeds.
+    startSwitch.addCatch(
+      new sfn.Pass(this, SWITCH_ALREADY_STARTED, {
+        stateName: SWITCH_ALREADY_STARTED,
+        parameters: { 'siteId.$': '$.siteId', alreadyStarted: true },
+      }),
+      { errors: [EXECUTION_ALREADY_EXISTS], resultPath: '$.error' },
+    );
     const switchSites = new sfn.Map(this, OPTIMIZE_STATES.switchSites, {
       stateName: OPTIMIZE_STATES.switchSites,
       itemsPath: '$.persist.switches',

@@ -124,11 +124,15 @@ describe('optimize steps', () => {
     };
   }
 
-  function steps(plans: PlanStore, market: MarketSnapshot | undefined) {
+  function steps(plans: PlanStore, initialMarket: MarketSnapshot | undefined) {
     const drafts = new Map<string, Plan>();
     const planned: number[] = [];
+    let market = initialMarket;
     return {
       planned,
+      setMarket: (next: MarketSnapshot) => {
+        market = next;
+      },
       steps: createOptimizeSteps({
         fleet: new StaticFleetSource(referenceFleet),
         market: { latest: async () => market },
@@ -159,10 +163,11 @@ describe('optimize steps', () => {
   });
 
   it('stops with a named error when another run saved the version first', async () => {
-    // Prepare
+    // Prepare: two runs solve version 1 from different prices, so their plans differ.
     const plans = memoryPlans();
-    const { steps: s } = steps(plans, snapshot(20));
+    const { steps: s, setMarket } = steps(plans, snapshot(20));
     await s.solve({ draftId: 'slow' });
+    setMarket(snapshot(4500));
     await s.solve({ draftId: 'fast' });
     await s.persist({ draftId: 'fast' });
 
@@ -171,6 +176,40 @@ describe('optimize steps', () => {
 
     // Assess
     await expect(late).rejects.toMatchObject({ name: 'PlanVersionConflict' });
+  });
+
+  it('answers a retried persist whose plan is already saved with the same version and sites to switch', async () => {
+    // Prepare: the first persist saved version 1, but its answer was lost, so Step Functions runs it again.
+    const plans = memoryPlans();
+    const { steps: s } = steps(plans, snapshot(20));
+    await s.solve({ draftId: 'exec-1' });
+    const first = await s.persist({ draftId: 'exec-1' });
+
+    // Act
+    const retry = await s.persist({ draftId: 'exec-1' });
+
+    // Assess
+    expect(retry).toEqual(first);
+    expect(retry.switchCount).toBe(3);
+    expect(plans.saved.map((p) => p.version)).toEqual([1]);
+  });
+
+  it('refuses a retried persist once a newer version was saved over its own', async () => {
+    // Prepare: exec-1 saved version 1, then another run saved version 2 before exec-1's retry.
+    const plans = memoryPlans();
+    const { steps: s, setMarket } = steps(plans, snapshot(20));
+    await s.solve({ draftId: 'exec-1' });
+    await s.persist({ draftId: 'exec-1' });
+    setMarket(snapshot(4500));
+    await s.solve({ draftId: 'exec-2' });
+    await s.persist({ draftId: 'exec-2' });
+
+    // Act
+    const retry = s.persist({ draftId: 'exec-1' });
+
+    // Assess: switching to version 1 now would undo version 2.
+    await expect(retry).rejects.toMatchObject({ name: 'PlanVersionConflict' });
+    expect(plans.saved.map((p) => p.version)).toEqual([1, 2]);
   });
 
   it('refuses to solve without market data', async () => {
