@@ -18,6 +18,17 @@ function flatDetail(detail: Record<string, unknown>): Record<string, AuditValue>
 }
 
 /**
+ * A command commits once: CommitSwitch retried by Step Functions after its answer was lost appends nothing more.
+ * Safe-mode entries need no key, as each compensation publishes a command of its own.
+ */
+function onceKeyOf(entry: SwitchAuditEntry): { onceKey?: string } {
+  const commandId = entry.detail.commandId;
+  return entry.action === 'switch.commit' && typeof commandId === 'string' && commandId
+    ? { onceKey: `${entry.action}/${entry.siteId}/${commandId}` }
+    : {};
+}
+
+/**
  * Every switching command committed or compensated, appended to the platform's hash-chained audit log (the chain
  * admins read at GET /v1/audit?chain=platform), beside the API's own entries for overrides.
  */
@@ -26,13 +37,18 @@ export class ChainedSwitchAudit implements SwitchAuditLog {
 
   async append(entry: SwitchAuditEntry): Promise<void> {
     const executionName = entry.detail.executionName;
-    await appendAudit(this.deps, {
-      actor: entry.actor,
-      tenantId: PLATFORM_TENANT_ID,
-      action: entry.action,
-      target: `site/${entry.siteId}`,
-      requestId: typeof executionName === 'string' && executionName ? executionName : 'switch-flow',
-      detail: flatDetail(entry.detail),
-    });
+    await appendAudit(
+      this.deps,
+      {
+        actor: entry.actor,
+        tenantId: PLATFORM_TENANT_ID,
+        action: entry.action,
+        target: `site/${entry.siteId}`,
+        requestId: typeof executionName === 'string' && executionName ? executionName : 'switch-flow',
+        detail: flatDetail(entry.detail),
+      },
+      PLATFORM_TENANT_ID,
+      onceKeyOf(entry),
+    );
   }
 }

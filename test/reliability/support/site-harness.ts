@@ -12,6 +12,7 @@ import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
+import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
 import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
@@ -71,6 +72,11 @@ export interface SiteHarnessOptions {
   readonly proxiedDevices?: readonly string[];
   /** Called on the control plane's DynamoDB client before use (e.g. to inject throttling). */
   readonly prepareClient?: (client: DynamoDBDocumentClient) => void;
+  /**
+   * Also append every switching audit entry to the platform's hash-chained audit log in DynamoDB Local, as deployed
+   * (`h.audit` still records every append call, repeats included). @default false: recorded in memory only
+   */
+  readonly chainedAudit?: boolean;
 }
 
 export interface SiteHarness {
@@ -153,6 +159,9 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
     const registry = new TaskTokenRegistry();
     const ackHandlings: AckHandling[] = [];
     const audit: SwitchAuditEntry[] = [];
+    const chainedAudit = options.chainedAudit
+      ? new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock })
+      : undefined;
     const failedSwitches: Array<{ siteId: string; error: string }> = [];
     const controlPlane = createLocalControlPlane({
       client,
@@ -165,7 +174,12 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
         switchFailed: (siteId, error) => void failedSwitches.push({ siteId, error }),
       },
       ackMetrics: { ackHandled: (handling) => void ackHandlings.push(handling) },
-      audit: { append: async (entry) => void audit.push(entry) },
+      audit: {
+        append: async (entry) => {
+          await chainedAudit?.append(entry);
+          audit.push(entry);
+        },
+      },
       rng: seededRng(5),
     });
     await controlPlane.listenForAcks();

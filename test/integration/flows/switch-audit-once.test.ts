@@ -1,0 +1,118 @@
+import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
+import { ManualClock } from '../../../core/support/clock.js';
+import { appendAudit, listAudit, verifyAudit } from '../../../functions/shared/data/audit-log.js';
+import { createDocumentClient } from '../../../functions/shared/data/client.js';
+import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
+import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDbClient,
+  type RunningDynamoDbLocal,
+  startDynamoDbLocal,
+} from '../../../sim/local/dynamodb-local.js';
+
+/**
+ * The switching audit on the platform's hash chain, on DynamoDB Local (transactions): a commit appended again, as
+ * when Step Functions retries CommitSwitch after its answer was lost, is recorded once.
+ */
+
+const TABLE = 'hcp-audit-once';
+let dynamo: RunningDynamoDbLocal;
+let deps: Parameters<typeof appendAudit>[0];
+
+beforeAll(async () => {
+  dynamo = await startDynamoDbLocal();
+  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
+  const client = createDocumentClient({
+    endpoint: dynamo.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  deps = { client, tableName: TABLE, clock: new ManualClock(Date.parse('2026-11-29T03:00:00Z')) };
+}, 60_000);
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+const chainOf = async (chain: string) => (await listAudit(deps, chain, 1000)).items;
+
+const commit = (siteId: string, commandId: string): SwitchAuditEntry => ({
+  action: 'switch.commit',
+  siteId,
+  actor: 'optimizer',
+  detail: { commandId, seq: 7, kind: 'plan', executionName: `${siteId}-v3`, latencyMs: 1200 },
+});
+
+describe('the switching audit on the hash chain', () => {
+  it('records a commit appended twice (a retried CommitSwitch) once, and the chain still verifies', async () => {
+    // Prepare
+    const audit = new ChainedSwitchAudit(deps);
+    const before = (await chainOf(PLATFORM_TENANT_ID)).length;
+
+    // Act
+    await audit.append(commit('site-west-1', 'cmd-retried'));
+    await audit.append(commit('site-west-1', 'cmd-retried'));
+
+    // Assess
+    const entries = (await chainOf(PLATFORM_TENANT_ID)).slice(before);
+    expect(entries.map((e) => [e.action, e.detail?.commandId])).toEqual([['switch.commit', 'cmd-retried']]);
+    expect(await verifyAudit(deps, PLATFORM_TENANT_ID)).toMatchObject({ ok: true });
+  });
+
+  it('records concurrent repeats of one commit once, and other commands and safe-mode entries each time', async () => {
+    // Prepare
+    const audit = new ChainedSwitchAudit(deps);
+    const before = (await chainOf(PLATFORM_TENANT_ID)).length;
+    const safeMode: SwitchAuditEntry = {
+      action: 'switch.safe-mode',
+      siteId: 'site-south-1',
+      actor: 'optimizer',
+      detail: { error: 'States.Timeout', safeModeCommandId: 'cmd-safe' },
+    };
+
+    // Act
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => audit.append(commit('site-south-1', 'cmd-raced'))),
+      audit.append(commit('site-south-1', 'cmd-other')),
+      audit.append(commit('site-west-1', 'cmd-raced')),
+      audit.append(safeMode),
+      audit.append(safeMode),
+    ]);
+
+    // Assess
+    const entries = (await chainOf(PLATFORM_TENANT_ID)).slice(before);
+    const commits = entries
+      .filter((e) => e.action === 'switch.commit')
+      .map((e) => `${e.target} ${e.detail?.commandId}`);
+    expect(commits.sort()).toEqual([
+      'site/site-south-1 cmd-other',
+      'site/site-south-1 cmd-raced',
+      'site/site-west-1 cmd-raced',
+    ]);
+    expect(entries.filter((e) => e.action === 'switch.safe-mode')).toHaveLength(2);
+    expect(await verifyAudit(deps, PLATFORM_TENANT_ID)).toMatchObject({ ok: true });
+  }, 30_000);
+
+  it('returns the entry first appended when an event with the same once-key is appended again', async () => {
+    // Prepare
+    const event = {
+      actor: 'admin',
+      tenantId: 'tenant-a',
+      action: 'plan.override',
+      target: 'site/site-west-1',
+      requestId: 'req-1',
+    };
+    const first = await appendAudit(deps, event, 'tenant-a', { onceKey: 'req-1' });
+
+    // Act
+    const again = await appendAudit(deps, { ...event, requestId: 'req-1-retry' }, 'tenant-a', { onceKey: 'req-1' });
+    const other = await appendAudit(deps, event, 'tenant-a');
+
+    // Assess
+    expect(again).toEqual(first);
+    expect((await chainOf('tenant-a')).map((e) => e.seq)).toEqual([first.seq, other.seq]);
+  });
+});
