@@ -13,8 +13,21 @@ export const telemetryConfigSchema = z.strictObject({
     .regex(/^[^#+]+$/, 'an exact topic, no wildcards')
     .optional(),
   pollPeriodMs: z.number().int().positive().default(10_000),
-  /** The contract caps a batch at 5000 metrics; larger sites send several batches per poll. */
-  maxMetricsPerBatch: z.number().int().positive().max(5000).default(5000),
+  /**
+   * Metrics per batch; larger sites send several batches per poll. The contract caps a batch at 5000 metrics, but
+   * ~170 bytes a metric puts 400 at ~68 KB, inside IoT Core's message limit (`maxBatchBytes`).
+   */
+  maxMetricsPerBatch: z.number().int().positive().max(5000).default(400),
+  /**
+   * A batch whose JSON exceeds this is split in halves until each part fits: AWS IoT Core refuses a message over
+   * 128 KB (its payload limit), so the default keeps 8 KB below it for the MQTT topic and headers.
+   */
+  maxBatchBytes: z
+    .number()
+    .int()
+    .min(4 * 1024)
+    .max(128 * 1024)
+    .default(120 * 1024),
   /** 10 minutes of a 1,000-device site at the default period is ~12 MB. */
   spoolMaxBatches: z.number().int().positive().default(10_000),
   spoolMaxBytes: z

@@ -83,18 +83,29 @@ export class TelemetryAgent {
     return metrics.length;
   }
 
+  /**
+   * Spools the metrics as one batch, or, when its JSON exceeds `maxBatchBytes`, as two halves (each split again as
+   * needed). A sequence number is taken only by a batch that fits, so the numbers stay contiguous.
+   */
   private enqueue(metrics: DeviceMetric[], sitePowerKw: number): void {
-    const seq = this.spool.takeSeq();
     const batch: TelemetryBatch = {
       siteId: this.deps.config.siteId,
       gatewayId: this.deps.config.gatewayId,
-      batchSeq: seq,
+      batchSeq: this.spool.nextSeq,
       sentAt: new Date(this.deps.clock.nowMs()).toISOString(),
       sitePowerKw,
       metrics,
       droppedBatches: this.spool.dropped,
     };
-    this.spool.append(seq, JSON.stringify(batch), this.inFlightSeq);
+    const payload = JSON.stringify(batch);
+    if (metrics.length > 1 && Buffer.byteLength(payload) > this.deps.config.maxBatchBytes) {
+      const half = Math.ceil(metrics.length / 2);
+      this.enqueue(metrics.slice(0, half), sitePowerKw);
+      this.enqueue(metrics.slice(half), sitePowerKw);
+      return;
+    }
+    // Synchronous since `nextSeq` was read, so the number taken is the one in the payload.
+    this.spool.append(this.spool.takeSeq(), payload, this.inFlightSeq);
   }
 
   /** Publishes the spool head by head while connected; resolves when the spool is empty or the link is down. */
