@@ -30,7 +30,8 @@ export const gpuNodeStatusSchema = z.object({
   poolId: idSchema,
   /** The model the node's inference server serves (its warm placement). */
   modelId: z.string().min(1).max(128),
-  gpuCount: z.number().int().min(1).max(64),
+  /** 8 on an HGX board; the local platform's virtual nodes each stand for a share of a site's pool (up to 1,024). */
+  gpuCount: z.number().int().min(1).max(1024),
   state: z.enum(['active', 'cordoned', 'draining']),
   cordonedBy: z.enum(['operator', 'health']).optional(),
   reason: z.string().max(1000).optional(),
