@@ -3,12 +3,13 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import type { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 
 /**
  * Item-level access to the platform table for the control-plane functions, and TABLE_NAME, in one call. Unlike
- * `HcpFunction.bindTable` it names each action and leaves the indexes out (no control-plane function queries one), so
+ * `HcpFunction.bindTable` it names each action and leaves the indexes out (those that query gsi1 add `grantIndexQuery`), so
  * the role holds no wildcard to excuse; the KMS grant is the three calls DynamoDB makes for a customer-managed key.
  */
 export const TABLE_ITEM_ACTIONS = [
@@ -38,6 +39,16 @@ export function grantTableItems(grantee: lambda.IFunction, table: ITable): void 
       }),
     );
   }
+}
+
+/** `dynamodb:Query` on the table's gsi1 only: the functions that read the router's job index (table-design.ts). */
+export function grantIndexQuery(fn: HcpFunction, table: ITable): void {
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${table.tableArn}/index/${TABLE_KEYS.gsi1.name}`],
+    }),
+  );
 }
 
 /**

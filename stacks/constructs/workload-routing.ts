@@ -16,7 +16,7 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 import { RuleFunction } from './rule-function.js';
-import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './table-access.js';
 
 export interface WorkloadRoutingProps {
   /** The platform table, with a stream carrying NEW_IMAGE (the router wakes on jobs put back in line). */
@@ -179,12 +179,7 @@ export class WorkloadRouting extends Construct {
     (router.fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
     bindTableItems(router, props.table);
     // The pending jobs, oldest first, on gsi1 (functions/shared/data/job-store.ts).
-    router.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${TABLE_KEYS.gsi1.name}`],
-      }),
-    );
+    grantIndexQuery(router, props.table);
     sendOnly(router, [...sites.map((s) => s.queue), eventsQueue]);
 
     const scheduleDlq = new DeadLetterQueue(this, 'RouteScheduleDlq').queue;
