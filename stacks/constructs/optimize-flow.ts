@@ -14,7 +14,7 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
-import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './table-access.js';
 
 /** What `states:startExecution` answers when an execution of that name exists and is closed, or has other input. */
 export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
@@ -58,6 +58,8 @@ export class OptimizeFlow extends Construct {
     // The LP of a day-ahead horizon takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
     const solveFn = fn('SolveFn', 'solve', 2048, Duration.minutes(2), ['highs']);
+    // The solve reads the open workloads (the router's job index) as the plan's GPU demand.
+    grantIndexQuery(solveFn, props.table);
     const persistFn = fn('PersistFn', 'persist', 512, Duration.seconds(30));
 
     const solve = new tasks.LambdaInvoke(this, OPTIMIZE_STATES.solve, {
