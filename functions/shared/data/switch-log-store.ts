@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchLogEntry } from '../../../core/api/operations.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf } from './tenant-store.js';
@@ -14,18 +14,42 @@ const KEEP_S = 35 * 24 * 3600;
 export class DynamoSwitchLogStore {
   constructor(private readonly deps: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
 
+  /**
+   * Appends an entry; one that names a command is recorded once per (action, command): a step retried after its
+   * answer was lost (a CommitSwitch, say) adds no second row.
+   */
   async append(entry: SwitchLogEntry): Promise<void> {
-    await this.deps.client.send(
-      new PutCommand({
-        TableName: this.deps.tableName,
-        Item: {
-          [PK]: `SITE#${entry.siteId}`,
-          [SK]: `${PREFIX}${entry.at}#${entry.commandId ?? entry.executionName ?? ''}`,
-          [ttlAttribute]: Math.ceil(Date.parse(entry.at) / 1000) + KEEP_S,
-          ...entry,
-        },
-      }),
-    );
+    const expiresAtEpochS = Math.ceil(Date.parse(entry.at) / 1000) + KEEP_S;
+    const item = {
+      TableName: this.deps.tableName,
+      Item: {
+        [PK]: `SITE#${entry.siteId}`,
+        [SK]: `${PREFIX}${entry.at}#${entry.commandId ?? entry.executionName ?? ''}`,
+        [ttlAttribute]: expiresAtEpochS,
+        ...entry,
+      },
+    };
+    if (!entry.commandId) {
+      await this.deps.client.send(new PutCommand(item));
+      return;
+    }
+    const marker = {
+      TableName: this.deps.tableName,
+      Item: {
+        [PK]: `SITE#${entry.siteId}`,
+        [SK]: `SWITCHLOG-ONCE#${entry.action}#${entry.commandId}`,
+        [ttlAttribute]: expiresAtEpochS,
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PK },
+    };
+    try {
+      await this.deps.client.send(new TransactWriteCommand({ TransactItems: [{ Put: marker }, { Put: item }] }));
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') return; // recorded already
+      throw error;
+    }
   }
 
   /** The newest `limit` entries of a site, newest first. */

@@ -2,7 +2,9 @@ import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { appendAudit, listAudit, verifyAudit } from '../../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
+import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
+import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import {
   ensureTable,
@@ -44,6 +46,24 @@ const commit = (siteId: string, commandId: string): SwitchAuditEntry => ({
   siteId,
   actor: 'optimizer',
   detail: { commandId, seq: 7, kind: 'plan', executionName: `${siteId}-v3`, latencyMs: 1200 },
+});
+
+describe('the site switch history', () => {
+  it('lists a commit appended twice (a retried CommitSwitch) once, and each other command once', async () => {
+    // Prepare
+    const clock = new ManualClock(Date.parse('2026-11-29T03:00:00Z'));
+    const log = new SiteSwitchLog(new DynamoSwitchLogStore(deps), clock);
+
+    // Act: the same commit twice, a second apart, and another command's commit
+    await log.append(commit('site-log-1', 'cmd-1'));
+    clock.advanceMs(1000);
+    await log.append(commit('site-log-1', 'cmd-1'));
+    await log.append(commit('site-log-1', 'cmd-2'));
+
+    // Assess
+    const rows = await new DynamoSwitchLogStore(deps).list('site-log-1', 10);
+    expect(rows.map((r) => r.commandId).sort()).toEqual(['cmd-1', 'cmd-2']);
+  });
 });
 
 describe('the switching audit on the hash chain', () => {
