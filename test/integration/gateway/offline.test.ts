@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { Ack } from '../../../core/messages/ack.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { count, type Harness, planWith, SITE_ID, startHarness } from './harness.js';
@@ -75,19 +76,24 @@ describe('Telemetry offline spool', () => {
     }
     const spooledOffline = h.gateway.state().telemetry.spooled;
     relay.restore();
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (!h.gateway.state().connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // Subscriptions made while offline take effect on connect: a command reaches the SwitchAgent and is acked.
+    // Subscriptions made while offline take effect on connect: a command reaches the SwitchAgent and is acked. The
+    // SUBACK may trail the CONNACK, so the cloud sends again until acked, as SwitchFlow's retries would.
     const apply = h.command('apply-plan', { plan: planWith([{}, {}, {}]) });
-    await h.send(apply);
-    await h.waitForAcks((acks) => acks.some((a) => a.commandId === apply.commandId && a.status === 'executed'));
+    const acked = (acks: Ack[]) => acks.some((a) => a.commandId === apply.commandId && a.status === 'executed');
+    for (let attempt = 0; attempt < 10 && !acked(h.acks); attempt++) {
+      await h.send(apply);
+      await h.waitForAcks(acked, 1000).catch(() => undefined);
+    }
+    expect(acked(h.acks)).toBe(true);
     while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 
     // Assess
     expect(connectedAtStart).toBe(false);
     expect(spooledOffline).toBe(2);
     expect(received.map((b) => b.batchSeq)).toEqual([0, 1]);
-  });
+  }, 30_000);
 
   it('delivers every batch exactly once, in order, after a 10-minute outage while local curtailment keeps working', async () => {
     // Prepare
