@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger } from '../shared/powertools.js';
 import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
+import { ReportedPoolLive } from './adapters/reported-pool-live.js';
 import { readSiteQueueUrls, SqsSiteQueue } from './adapters/sqs-site-queue.js';
 import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from './adapters/sqs-workload-events.js';
 import type { ReportDeps } from './report.js';
@@ -42,8 +44,9 @@ function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
 export const reportRuntime = (): ReportDeps => reportDeps();
 
 /**
- * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view (warm
- * models, slots) is not reported to the cloud yet, so every model counts its warm-up in AWS.
+ * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view comes
+ * from the GPU workers' latest node reports (models loaded on nodes taking work); their sequence slots are not
+ * reported, so the router bounds finish times by throughput alone in AWS.
  */
 export function routeRuntime(): RouteDeps {
   if (route) return route;
@@ -54,6 +57,10 @@ export function routeRuntime(): RouteDeps {
     plans: new DynamoPlanStore({ client: documentClient(), tableName: TABLE_NAME }),
     queues: new SqsSiteQueue(sqs!, readSiteQueueUrls()),
     switchState: switchingFrom(new DynamoSwitchStateStore({ client: documentClient(), tableName: TABLE_NAME })),
+    live: new ReportedPoolLive(
+      new DynamoGpuNodeStore({ client: documentClient(), tableName: TABLE_NAME }),
+      systemClock,
+    ),
   };
   route = deps;
   return deps;
