@@ -10,6 +10,19 @@ export function siteJobTopic(siteId: string): string {
 export function siteJobReportTopic(siteId: string): string {
   return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/job-reports`;
 }
+/** A customer's cancellation of a job handed to the site (cloud → site, QoS 1). */
+export function siteJobCancelTopic(siteId: string): string {
+  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/job-cancels`;
+}
+
+/** The worker drops the job if it waits, stops it if it runs, and reports it failed `cancelled by the customer`. */
+export const jobCancelSchema = z.strictObject({
+  jobId: idSchema,
+  tenantId: idSchema,
+  siteId: siteIdSchema,
+  cancelledAt: isoInstantSchema,
+});
+export type JobCancel = z.infer<typeof jobCancelSchema>;
 
 const tokens = z.number().int().nonnegative().max(10_000_000);
 

@@ -33,6 +33,8 @@ export interface ApiRoute {
   readonly startsSwitchFlow?: boolean;
   /** The handler publishes operators' GPU node commands: its Lambda gets iot:Publish on the sites' command topics. */
   readonly publishesGpuNodeCommands?: boolean;
+  /** The handler publishes customers' cancellations to the sites' `job-cancels` topics (iot:Publish on those). */
+  readonly publishesJobCancels?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

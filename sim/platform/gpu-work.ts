@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Site } from '../../core/model/site.js';
+import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
+import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
 import type { PoolLive } from '../../functions/routing/ports.js';
 import { createLocalWorkloadEvents, type LocalWorkloadEvents } from '../../functions/routing/webhooks/local-events.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
@@ -134,6 +136,9 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     const cloud = await connectMqttPort({ url: options.brokerUrl, clientId: 'hcp-cloud-routing' });
     ports.push(cloud);
     // The GPU nodes' reports kept for the operator API, and its cordon/drain commands published to the sites.
+    useLocalJobCancels({
+      publish: (cancel) => cloud.publish('cloud', siteJobCancelTopic(cancel.siteId), JSON.stringify(cancel), 1),
+    });
     const gpuNodes = await startLocalGpuNodes({
       messaging: cloud,
       client: options.client,
@@ -181,6 +186,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       },
       async stop() {
         gpuNodes.stop();
+        useLocalJobCancels(undefined);
         await routing.stop();
         events.close();
         await Promise.all(workers.map((w) => w.stop()));

@@ -56,7 +56,12 @@ export class ApiRoutes extends Construct {
         props.switchFlow.grantStartExecution(fn.fn);
         fn.fn.addEnvironment('SWITCH_FLOW_ARN', props.switchFlow.stateMachineArn);
       }
-      if (route.publishesGpuNodeCommands) grantGpuNodeCommands(fn);
+      if (route.publishesGpuNodeCommands) {
+        grantSiteTopicPublish(fn, 'gpu-node-commands', 'Operators command the GPU nodes of any site');
+      }
+      if (route.publishesJobCancels) {
+        grantSiteTopicPublish(fn, 'job-cancels', 'A customer cancels a job at whichever site it was routed to');
+      }
       const method = props.restApi.root
         .resourceForPath(route.resource)
         .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {
@@ -113,9 +118,9 @@ function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'
 }
 
 /** iot:Publish on every site's `gpu-node-commands` topic and no other: an operator may command any site's nodes. */
-function grantGpuNodeCommands(fn: HcpFunction): void {
+function grantSiteTopicPublish(fn: HcpFunction, kind: 'gpu-node-commands' | 'job-cancels', why: string): void {
   const stack = Stack.of(fn);
-  const topics = `hcp/${TOPIC_VERSION}/sites/*/gpu-node-commands`;
+  const topics = `hcp/${TOPIC_VERSION}/sites/*/${kind}`;
   fn.fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['iot:Publish'],
@@ -125,7 +130,7 @@ function grantGpuNodeCommands(fn: HcpFunction): void {
   acknowledge(
     fn.fn.role!,
     `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/${topics}]`,
-    'Operators command the GPU nodes of any site: the sites’ gpu-node-commands topics, and only those.',
+    `${why}: the sites’ ${kind} topics, and only those.`,
   );
 }
 

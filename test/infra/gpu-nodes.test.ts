@@ -39,16 +39,16 @@ describe('GPU node inventory path', () => {
     });
   });
 
-  it('lets only the node command route publish, and only on the sites’ gpu-node-commands topics', () => {
+  it('lets only the node command and workload cancel routes publish, each only on its own sites’ topics', () => {
     // Prepare
     const publishing = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((policy) =>
       (
         policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }
       ).Properties.PolicyDocument.Statement.filter((s) => s.Action === 'iot:Publish'),
     );
+    const topics = publishing.map((s) => JSON.stringify(s.Resource).match(/:topic\/([^"]+)"/)?.[1]).sort();
 
     // Assess
-    expect(publishing).toHaveLength(1);
-    expect(JSON.stringify(publishing[0]!.Resource)).toContain(':topic/hcp/v1/sites/*/gpu-node-commands');
+    expect(topics).toEqual(['hcp/v1/sites/*/gpu-node-commands', 'hcp/v1/sites/*/job-cancels']);
   });
 });

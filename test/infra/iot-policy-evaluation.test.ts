@@ -16,7 +16,7 @@ describe('the gateway policy, evaluated for every pair of sites', () => {
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Publish', `topic/hcp/v1/sites/${other}/${kind}`)).toBe(false);
     }
-    for (const kind of ['commands', 'grid', 'jobs', 'gpu-node-commands']) {
+    for (const kind of ['commands', 'grid', 'jobs', 'gpu-node-commands', 'job-cancels']) {
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Receive', `topic/hcp/v1/sites/${own}/${kind}`)).toBe(true);
       expect(may(own, 'iot:Subscribe', `topicfilter/hcp/v1/sites/${other}/${kind}`)).toBe(false);

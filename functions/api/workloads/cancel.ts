@@ -1,9 +1,14 @@
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { CANCELLABLE_STATUSES, workloadPathSchema } from '../../../core/api/workloads.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
+import { logger } from '../../shared/powertools.js';
 import { type ApiRequest, apiHandler, audit, notFound, nowIso, parsePath } from '../handler.js';
+import { jobCancelPublisher } from './job-cancels.js';
 
-/** POST /v1/workloads/{workloadId}/cancel: only from a cancellable status (409 otherwise, naming the status). */
+/**
+ * POST /v1/workloads/{workloadId}/cancel: only from a cancellable status (409 otherwise, naming the status); a job
+ * already at a site is also cancelled there.
+ */
 export async function cancelWorkload(request: ApiRequest) {
   const { event, principal, runtime } = request;
   const { workloadId } = parsePath(event, workloadPathSchema);
@@ -18,6 +23,14 @@ export async function cancelWorkload(request: ApiRequest) {
     );
   }
   await audit(request, 'workload.cancel', `workload/${workloadId}`);
+  const { siteId } = result.workload;
+  if (siteId) {
+    // Handed to a site already: tell its worker to drop or stop it. The cancellation stands either way (a job the
+    // site still runs is not billed); a lost message only costs the site the GPU time.
+    await jobCancelPublisher()
+      .publish({ jobId: workloadId, tenantId: principal.tenantId, siteId, cancelledAt: nowIso(request) })
+      .catch((error: unknown) => logger.warn('job cancel not sent to the site', { workloadId, siteId, error }));
+  }
   return jsonResponse(200, result.workload);
 }
 

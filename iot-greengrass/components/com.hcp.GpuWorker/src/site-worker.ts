@@ -1,5 +1,6 @@
 import { gpuNodeCommandsTopic, gpuNodesTopic } from '../../../../core/gpu/node-messages.js';
 import { siteTopic } from '../../../../core/messages/topics.js';
+import { jobCancelSchema, siteJobCancelTopic } from '../../../../core/routing/site-messages.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import { mqttJobQueue, mqttReportSink } from '../../../adapters/inference/job-queue.js';
 import { dcgmNodeHealth } from '../../../adapters/inference/node-health.js';
@@ -54,6 +55,13 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
   let worker: GpuWorker | undefined;
   // Commands arriving before the worker has started find no node state to change: the operator's retry applies them.
   await messaging.subscribe('cloud', gpuNodeCommandsTopic(siteId), (_t, p) => worker?.command(parseJson(p)));
+  // A customer's cancellation of a job sent here: a waiting job is dropped, a running one stopped; either ends as a
+  // `failed: cancelled by the customer` report, which the cloud records unbilled. Another site's or a malformed one
+  // changes nothing.
+  await messaging.subscribe('cloud', siteJobCancelTopic(siteId), (_t, p) => {
+    const cancel = jobCancelSchema.safeParse(parseJson(p));
+    if (cancel.success && cancel.data.siteId === siteId) worker?.cancel(cancel.data.jobId);
+  });
   worker = await GpuWorker.start({
     siteId,
     nodes: options.nodes,

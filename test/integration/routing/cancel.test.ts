@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { Site } from '../../../core/model/site.js';
+import { siteJobCancelTopic } from '../../../core/routing/site-messages.js';
+import { useLocalJobCancels } from '../../../functions/api/workloads/job-cancels.js';
+import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
+import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
+import { realTimeClock } from '../../../sim/devices/clock.js';
+import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
+import { type ApiHarness, startApiHarness } from '../api/harness.js';
+import { type GpuSites, startGpuSites } from './gpu-sites.js';
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const site = referenceFleet.sites.find((s) => s.id === 'site-west-1')!;
+const SITE: Site = { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('cancelling a workload already handed to a site', () => {
+  let broker: RunningMqttBroker;
+  let api: ApiHarness;
+  let sites: GpuSites | undefined;
+  let routing: LocalRouting | undefined;
+  let cloud: MessagingPort | undefined;
+
+  beforeAll(async () => {
+    broker = await startMqttBroker();
+    api = await startApiHarness({ tableName: 'hcp-cancel-test' });
+  }, 60_000);
+
+  afterAll(async () => {
+    useLocalJobCancels(undefined);
+    await routing?.stop();
+    await sites?.stop();
+    await cloud?.close();
+    await api?.stop();
+    await broker?.stop();
+  }, 30_000);
+
+  it('drops it at the worker before it runs, ends its job unbilled, and lets the others finish', async () => {
+    // Prepare: one site, two nodes of one sequence slot each, so most of the work waits at the worker
+    sites = await startGpuSites(broker.url, [SITE], { modelId: MODEL, slotsPerNode: 1 });
+    cloud = await connectMqttPort({ url: broker.url, clientId: 'cloud-cancel' });
+    const port = cloud;
+    useLocalJobCancels({
+      publish: (cancel) => port.publish('cloud', siteJobCancelTopic(cancel.siteId), JSON.stringify(cancel), 1),
+    });
+    routing = await startLocalRouting({
+      client: api.documents,
+      tableName: api.tableName,
+      sites: [SITE],
+      messaging: cloud,
+      clock: realTimeClock,
+      events: { notify: async () => {} },
+      pollMs: 100,
+    });
+    const key = api.demo.apiKey;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await api.call('POST', '/v1/workloads', {
+        key,
+        headers: { 'Idempotency-Key': randomUUID() },
+        body: {
+          modelId: MODEL,
+          inputTokens: 200,
+          outputTokens: 3000,
+          tier: 'guaranteed',
+          deadline: new Date(Date.now() + 600_000).toISOString(),
+          maxPriceUsd: 1,
+        },
+      });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+    }
+    const status = async (id: string) => (await api.call('GET', `/v1/workloads/${id}`, { key })).body;
+    await until('all queued at the site', async () =>
+      (await Promise.all(ids.map(status))).every((w) => w.status === 'queued'),
+    );
+    const worker = sites.workers[0]!;
+    await until('work waiting at the worker', async () => worker.view().pending >= 2);
+
+    // Act: cancel the last one, waiting behind the others at the worker
+    const target = ids.at(-1)!;
+    const cancelled = await api.call('POST', `/v1/workloads/${target}/cancel`, { key });
+    await until('the others completed', async () =>
+      (await Promise.all(ids.slice(0, -1).map(status))).every((w) => w.status === 'completed'),
+    );
+    await until('the cancelled job ended', async () => {
+      const job = await routing!.jobs.get(api.demo.tenantId, target);
+      return job?.state.status === 'failed';
+    });
+
+    // Assess: the workload stays cancelled; its job ended at the worker without running, and nothing was billed
+    expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', siteId: SITE.id } });
+    expect(await status(target)).toMatchObject({ status: 'cancelled' });
+    const job = (await routing.jobs.get(api.demo.tenantId, target))!.state;
+    expect(job).toMatchObject({ status: 'failed', reason: 'cancelled by the customer' });
+    expect(Object.values(job.reports)).toEqual([
+      expect.objectContaining({ outcome: 'failed', reason: 'cancelled by the customer', gpuSeconds: 0 }),
+    ]);
+    const period = new Date().toISOString().slice(0, 7);
+    const statement = (await api.call('GET', `/v1/usage/statement?period=${period}`, { key })).body;
+    expect(statement.lines.map((l: { workloadId: string }) => l.workloadId).sort()).toEqual(ids.slice(0, -1).sort());
+  }, 120_000);
+});
