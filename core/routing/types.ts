@@ -88,3 +88,12 @@ export type RoutingDecision =
       /** The earliest finish any pool could give, when one could run it at all. */
       readonly earliestFinishMs?: number;
     };
+
+/** What a site's workers know of a pool beyond the plan: models loaded, one sequence's speed, slots (by model). */
+export interface PoolLive {
+  readonly warmGpusByModel: Readonly<Record<string, number>>;
+  readonly sequenceTokensPerSecByModel?: Readonly<Record<string, number>>;
+  readonly sequenceSlotsByModel?: Readonly<Record<string, number>>;
+  /** When set, the only models the pool's workers can run now (they do not load others on demand). */
+  readonly servableModels?: readonly string[];
+}

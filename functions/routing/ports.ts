@@ -1,4 +1,5 @@
 import type { SiteJob } from '../../core/routing/site-messages.js';
+import type { PoolLive } from '../../core/routing/types.js';
 import type { WorkloadEvent } from '../../core/routing/workload-events.js';
 
 /**
@@ -19,15 +20,6 @@ export interface SiteJobPublisher {
 export interface WorkloadEventsPort {
   /** Hands an event to the tenant's webhook delivery (at least once); never throws for a tenant without a webhook. */
   notify(event: WorkloadEvent): Promise<void>;
-}
-
-/** What a site's workers know of a pool beyond the plan: models loaded, one sequence's speed, slots (by model). */
-export interface PoolLive {
-  readonly warmGpusByModel: Readonly<Record<string, number>>;
-  readonly sequenceTokensPerSecByModel?: Readonly<Record<string, number>>;
-  readonly sequenceSlotsByModel?: Readonly<Record<string, number>>;
-  /** When set, the only models the pool's workers can run now (they do not load others on demand). */
-  readonly servableModels?: readonly string[];
 }
 
 export interface PoolLiveSource {

@@ -1,15 +1,13 @@
-import { tokenWork } from '../../core/gpu/models.js';
-import type { Plan, SitePlan } from '../../core/model/plan.js';
+import type { Plan } from '../../core/model/plan.js';
 import type { Site } from '../../core/model/site.js';
 import { decide } from '../../core/routing/job-state.js';
-import { poolStatesFor } from '../../core/routing/pool-state.js';
+import { type PlanTime, plannedPools, withLiveView } from '../../core/routing/pool-state.js';
 import { routeJobs } from '../../core/routing/router.js';
-import type { PoolState, RoutableJob, RoutingDecision, TierWork } from '../../core/routing/types.js';
+import type { PoolLive, PoolState, RoutingDecision } from '../../core/routing/types.js';
 import type { Clock } from '../../core/support/clock.js';
-import { intervalAt } from '../../core/switching/diff.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
 import type { SwitchStateStore } from '../switching/ports.js';
-import type { PoolLive, PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
+import type { PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
 import { commitTransition, type RoutingLog } from './transitions.js';
 
 export interface RouteDeps {
@@ -34,15 +32,11 @@ export interface RouteDeps {
   readonly log?: RoutingLog;
 }
 
+export type { PlanTime };
+
 export interface SiteSwitching {
   readonly committedVersion?: number;
   readonly draining: boolean;
-}
-
-export interface PlanTime {
-  nowMs(): number;
-  /** A plan instant on the jobs' clock. */
-  toJobMs(planMs: number): number;
 }
 
 export interface RouteSummary {
@@ -58,68 +52,6 @@ export interface RouteSummary {
 
 /** How many waiting jobs one run routes; the rest wait for the next run, which the last commit triggers. */
 export const ROUTE_BATCH = 500;
-
-const sum = (jobs: readonly RoutableJob[], per: (job: RoutableJob) => number): TierWork => ({
-  guaranteed: jobs.filter((j) => j.tier === 'guaranteed').reduce((s, j) => s + per(j), 0),
-  flex: jobs.filter((j) => j.tier === 'flex').reduce((s, j) => s + per(j), 0),
-});
-
-/** One pool as the router sees it: the plan's GPUs serving now, what the site's workers report, the work it holds. */
-function withBacklog(pool: PoolState, live: PoolLive | undefined, queued: readonly RoutableJob[]): PoolState {
-  const models = new Set(queued.map((j) => j.modelId));
-  const byModel = <T>(value: (model: string, jobs: RoutableJob[]) => T | undefined) =>
-    Object.fromEntries(
-      [...models].flatMap((m) => {
-        const v = value(
-          m,
-          queued.filter((j) => j.modelId === m),
-        );
-        return v === undefined ? [] : [[m, v]];
-      }),
-    ) as Record<string, T>;
-  const servable = live?.servableModels;
-  return {
-    ...pool,
-    ...(servable
-      ? {
-          throughputTokensPerSecByModel: Object.fromEntries(
-            Object.entries(pool.throughputTokensPerSecByModel).filter(([m]) => servable.includes(m)),
-          ),
-        }
-      : {}),
-    warmGpusByModel: live?.warmGpusByModel ?? {},
-    ...(live?.sequenceTokensPerSecByModel ? { sequenceTokensPerSecByModel: live.sequenceTokensPerSecByModel } : {}),
-    ...(live?.sequenceSlotsByModel ? { sequenceSlotsByModel: live.sequenceSlotsByModel } : {}),
-    backlogGpuSecondsByModel: byModel((m, jobs) => {
-      const rate = pool.throughputTokensPerSecByModel[m];
-      return rate ? sum(jobs, (j) => tokenWork(j) / rate) : undefined;
-    }),
-    backlogSequenceSecondsByModel: byModel((m, jobs) => {
-      const tps = live?.sequenceTokensPerSecByModel?.[m];
-      return tps ? sum(jobs, (j) => tokenWork(j) / tps) : undefined;
-    }),
-  };
-}
-
-/**
- * A site's pools in the plan: as the interval in force has them, except that a pool the plan has off now but serving
- * later in the horizon counts that later capacity from when it comes back (the router may queue work for it there).
- */
-function plannedPools(site: Site, sitePlan: SitePlan | undefined, time: PlanTime): PoolState[] {
-  if (!sitePlan) return poolStatesFor(site, undefined, undefined);
-  const nowMs = time.nowMs();
-  const now = poolStatesFor(site, intervalAt(sitePlan, nowMs).gpuPools, undefined);
-  const later = sitePlan.intervals.filter((i) => Date.parse(i.startsAt) > nowMs);
-  return now.map((pool) => {
-    if (pool.gpusServing > 0) return pool;
-    for (const interval of later) {
-      const back = poolStatesFor(site, interval.gpuPools, undefined).find((p) => p.poolId === pool.poolId);
-      if (back && back.gpusServing > 0)
-        return { ...back, availableFromMs: time.toJobMs(Date.parse(interval.startsAt)) };
-    }
-    return pool;
-  });
-}
 
 /** Every pool of the fleet now: the current plan's interval in force, the workers' live view, each site's backlog. */
 export async function currentPools(deps: RouteDeps): Promise<PoolState[]> {
@@ -141,7 +73,7 @@ export async function currentPools(deps: RouteDeps): Promise<PoolState[]> {
       // A site being drained for a switch takes no new work until the switch commits.
       const open = switching?.draining ? planned.map((p) => ({ ...p, gpusServing: 0 })) : planned;
       return open.map((pool) =>
-        withBacklog(
+        withLiveView(
           pool,
           live[pool.poolId],
           queued.filter((q) => q.state.poolId === pool.poolId).map((q) => q.state.job),

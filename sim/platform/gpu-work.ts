@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
+import type { PoolLive } from '../../core/routing/types.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
-import type { PoolLive } from '../../functions/routing/ports.js';
 import { createLocalWorkloadEvents, type LocalWorkloadEvents } from '../../functions/routing/webhooks/local-events.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';

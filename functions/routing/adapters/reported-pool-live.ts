@@ -1,7 +1,8 @@
 import type { GpuNodeReport } from '../../../core/gpu/node-messages.js';
+import type { PoolLive } from '../../../core/routing/types.js';
 import type { Clock } from '../../../core/support/clock.js';
 import type { GpuNodeStore } from '../../shared/data/gpu-node-store.js';
-import type { PoolLive, PoolLiveSource } from '../ports.js';
+import type { PoolLiveSource } from '../ports.js';
 
 /** A report older than this says nothing about what is warm now (the workers report every 10 s). */
 export const POOL_LIVE_MAX_AGE_MS = 5 * 60_000;
