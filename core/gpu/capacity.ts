@@ -69,3 +69,8 @@ export function siteForOptimizer(site: Site, inventory: GpuInventory): Site {
 export function servingCapacityGpuHoursPerHour(site: Site, inventory: GpuInventory): number {
   return siteForOptimizer(site, inventory).gpuPools.reduce((sum, pool) => sum + pool.count * gpuSpeed(pool), 0);
 }
+
+/** Every GPU installed at these sites, serving or not. */
+export function installedGpus(sites: readonly Site[]): number {
+  return sites.reduce((sum, site) => sum + site.gpuPools.reduce((n, pool) => n + pool.count, 0), 0);
+}

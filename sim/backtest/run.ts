@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { installedGpus } from '../../core/gpu/capacity.js';
 import type { BacktestData, Strategy } from '../../core/strategies/context.js';
 import {
   emptyTotals,
@@ -113,7 +114,7 @@ export function summarize(data: BacktestData, runs: readonly StrategyRun[]): Str
   const staticNet = net('static');
   const oracleNet = net('oracle');
   const months = (data.steps * data.stepMinutes) / 60 / 24 / (365.25 / 12);
-  const gpus = data.sites.reduce((a, s) => a + s.gpuPools.reduce((b, p) => b + p.count, 0), 0);
+  const gpus = installedGpus(data.sites);
   return runs.map((r) => {
     const n = netProfitUsd(r.totals);
     const uplift = staticNet === undefined ? null : n - staticNet;

@@ -1,8 +1,7 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
-import type { CursorPosition } from '../../../core/api/pagination.js';
 import { fleetFiguresQuerySchema, monthWindow } from '../../../core/api/statements.js';
-import type { Tenant } from '../../../core/api/tenants.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import { installedGpus } from '../../../core/gpu/capacity.js';
 import { fleetFigures } from '../../../core/metering/fleet-figures.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
 import { jsonResponse } from '../../shared/http.js';
@@ -15,20 +14,13 @@ import { type ApiRequest, apiHandler, parseQuery } from '../handler.js';
  */
 export async function getFleetGpuFigures({ event, runtime }: ApiRequest) {
   const { period } = parseQuery(event, fleetFiguresQuerySchema);
-  const tenants: Tenant[] = [];
-  let after: CursorPosition | undefined;
-  do {
-    const page = await runtime.tenants.list(100, after);
-    tenants.push(...page.items);
-    const last = page.items.at(-1);
-    after = page.nextCursor && last ? { tenantId: last.tenantId } : undefined;
-  } while (after);
+  const tenants = await runtime.tenants.listAll();
   const records = (
     await Promise.all(tenants.map((t) => runtime.workloads.usageRecords(t.tenantId, period)))
   ).flat() as MeteredAttempt[];
-  const installedGpus = referenceFleet.sites.reduce((s, site) => s + site.gpuPools.reduce((p, g) => p + g.count, 0), 0);
-  const figures = fleetFigures(records, { ...monthWindow(period, runtime.clock.nowMs()), installedGpus });
-  return jsonResponse(200, { period, installedGpus, ...figures, tenants: tenants.length });
+  const installed = installedGpus(referenceFleet.sites);
+  const figures = fleetFigures(records, { ...monthWindow(period, runtime.clock.nowMs()), installedGpus: installed });
+  return jsonResponse(200, { period, installedGpus: installed, ...figures, tenants: tenants.length });
 }
 
 export const handler = apiHandler(OPERATOR_ROLES, getFleetGpuFigures);

@@ -93,6 +93,19 @@ export class DynamoTenantStore {
     return Item ? tenantOf(Item) : undefined;
   }
 
+  /** Every tenant, all pages (operators' fleet-wide figures). */
+  async listAll(): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    let after: CursorPosition | undefined;
+    do {
+      const page = await this.list(100, after);
+      tenants.push(...page.items);
+      const last = page.items.at(-1);
+      after = page.nextCursor && last ? { tenantId: last.tenantId } : undefined;
+    } while (after);
+    return tenants;
+  }
+
   /** Tenants by id; `after` is a decoded cursor from a previous page. */
   async list(limit: number, after?: CursorPosition): Promise<Page<Tenant>> {
     const { Items = [], LastEvaluatedKey } = await this.deps.client.send(
