@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import type { Site } from '../../../core/model/site.js';
 import { siteJobCancelTopic } from '../../../core/routing/site-messages.js';
 import { useLocalJobCancels } from '../../../functions/api/workloads/job-cancels.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
@@ -9,19 +7,10 @@ import { realTimeClock } from '../../../sim/devices/clock.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
-import { type GpuSites, startGpuSites } from './gpu-sites.js';
+import { type GpuSites, smallSite, startGpuSites, until } from './gpu-sites.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-const site = referenceFleet.sites.find((s) => s.id === 'site-west-1')!;
-const SITE: Site = { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const SITE = smallSite('site-west-1');
 
 describe('cancelling a workload already handed to a site', () => {
   let broker: RunningMqttBroker;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { planSchema } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
@@ -17,25 +16,13 @@ import { realTimeClock } from '../../../sim/devices/clock.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
-import { type GpuSites, startGpuSites } from './gpu-sites.js';
+import { type GpuSites, smallSite, startGpuSites, until } from './gpu-sites.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SLOTS_PER_NODE = 4;
 
-function smallSite(id: string): Site {
-  const site = referenceFleet.sites.find((s) => s.id === id)!;
-  return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
-}
 const SITES = [smallSite('site-west-1'), smallSite('site-south-1')];
 const [WEST, SOUTH] = SITES as [Site, Site];
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A plan with west's GPUs off from a minute ago for an hour, south untouched: what OptimizeFlow persists. */
 function curtailWest(nowMs: number, version: number) {

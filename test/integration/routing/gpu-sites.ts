@@ -1,3 +1,4 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Site } from '../../../core/model/site.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
@@ -6,6 +7,21 @@ import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWo
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
 import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
+
+/** A reference site cut down to one 16-GPU pool (two 8-GPU nodes), weights already on local NVMe (no warm-up). */
+export function smallSite(id: string): Site {
+  const site = referenceFleet.sites.find((s) => s.id === id)!;
+  return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
+}
+
+/** Polls `check` until it holds, or fails naming `what`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** What the cloud knows about a pool beyond the site model: the warm model, its sequence speed and slots. */
 export interface PoolLiveFigures {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { statementCsv, usageStatement } from '../../../core/metering/statement.js';
 import { planSchema } from '../../../core/model/plan.js';
-import type { Site } from '../../../core/model/site.js';
 import { siteJobTopic } from '../../../core/routing/site-messages.js';
 import type { RoutableJob } from '../../../core/routing/types.js';
 import { seededRng, uniformInt } from '../../../core/support/random.js';
@@ -11,27 +9,14 @@ import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { CloudStandIn } from './cloud-stand-in.js';
-import { type GpuSites, startGpuSites } from './gpu-sites.js';
+import { type GpuSites, smallSite, startGpuSites, until } from './gpu-sites.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SLOTS_PER_NODE = 4;
 const TENANTS = ['tenant-a', 'tenant-b', 'tenant-c'];
 
-/** Two reference sites cut down to two 8-GPU nodes each, weights already on local NVMe (no warm-up). */
-function smallSite(id: string): Site {
-  const site = referenceFleet.sites.find((s) => s.id === id)!;
-  return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
-}
 const SITES = [smallSite('site-west-1'), smallSite('site-south-1')];
 const WEST = SITES[0]!;
-
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function jobStream(nowMs: number): RoutableJob[] {
   const rng = seededRng(7);

@@ -3,13 +3,12 @@ import { JobBook } from '../../../core/routing/job-book.js';
 import { modelRateOf } from '../../../core/routing/pool-state.js';
 import { job, NOW } from './fixtures.js';
 
-function bookWithQueuedJob(tier: 'flex' | 'guaranteed' = 'flex') {
-  const book = new JobBook({ rateOf: (s, p, m) => modelRateOf(referenceFleet.sites, s, p, m) });
-  book.submit(job('j1', { tier }));
-  const message = book.applyDecision({
+/** The router's assignment of j1's attempt to west. */
+const assigned = (attempt: number) =>
+  ({
     kind: 'assigned',
     jobId: 'j1',
-    attempt: 1,
+    attempt,
     siteId: 'site-west-1',
     poolId: 'west-h100-a',
     warm: true,
@@ -17,7 +16,12 @@ function bookWithQueuedJob(tier: 'flex' | 'guaranteed' = 'flex') {
     estimatedFinishMs: NOW + 10_000,
     quoteUsd: 0.01,
     gpuSeconds: 1,
-  });
+  }) as const;
+
+function bookWithQueuedJob(tier: 'flex' | 'guaranteed' = 'flex') {
+  const book = new JobBook({ rateOf: (s, p, m) => modelRateOf(referenceFleet.sites, s, p, m) });
+  book.submit(job('j1', { tier }));
+  const message = book.applyDecision(assigned(1));
   return { book, message };
 }
 
@@ -153,19 +157,7 @@ describe('job book: reports from site workers', () => {
         checkpointOutputTokens: 0,
       });
       const next = book.pending()[0];
-      if (next)
-        book.applyDecision({
-          kind: 'assigned',
-          jobId: 'j1',
-          attempt: next.attempt,
-          siteId: 'site-west-1',
-          poolId: 'west-h100-a',
-          warm: true,
-          startAtMs: NOW,
-          estimatedFinishMs: NOW + 10_000,
-          quoteUsd: 0.01,
-          gpuSeconds: 1,
-        });
+      if (next) book.applyDecision(assigned(next.attempt));
       return { result, next };
     };
 
