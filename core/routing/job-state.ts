@@ -262,3 +262,29 @@ export function routableJobOf(workload: {
     attempt: 1,
   };
 }
+
+/** The router's progress on a workload, as the customer sees it on the workload. */
+export interface WorkloadProgress {
+  readonly status: WorkloadStatus;
+  readonly attempt: number;
+  readonly updatedAt: string;
+  readonly siteId?: string;
+  readonly reason?: string;
+  readonly estimatedFinishAt?: string;
+}
+
+/** The customer's view of a job's state: where it is while queued or ended, why while failed or preempted. */
+export function progressOf(state: JobState, updatedAt: string): WorkloadProgress {
+  const status = workloadStatusOf(state);
+  const located = status === 'queued' || status === 'completed' || status === 'failed';
+  return {
+    status,
+    attempt: state.job.attempt,
+    updatedAt,
+    ...(located && state.siteId ? { siteId: state.siteId } : {}),
+    ...((status === 'failed' || status === 'preempted') && state.reason ? { reason: state.reason } : {}),
+    ...(status === 'queued' && state.estimatedFinishMs !== undefined
+      ? { estimatedFinishAt: new Date(state.estimatedFinishMs).toISOString() }
+      : {}),
+  };
+}

@@ -1,8 +1,7 @@
 import type { MeteredAttempt } from '../../core/metering/usage.js';
-import { type JobState, workloadEventOf, workloadStatusOf } from '../../core/routing/job-state.js';
+import { type JobState, progressOf, workloadEventOf } from '../../core/routing/job-state.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
-import type { WorkloadProgress } from '../shared/data/workload-store.js';
 import type { WorkloadEventsPort } from './ports.js';
 
 export type RoutingLog = (event: string, detail: Record<string, unknown>) => void;
@@ -15,22 +14,6 @@ export interface TransitionDeps {
 }
 
 export type TransitionResult = 'committed' | 'job-changed' | 'cancelled';
-
-/** The customer's view of a job's state. */
-export function progressOf(state: JobState, updatedAt: string): WorkloadProgress {
-  const status = workloadStatusOf(state);
-  const located = status === 'queued' || status === 'completed' || status === 'failed';
-  return {
-    status,
-    attempt: state.job.attempt,
-    updatedAt,
-    ...(located && state.siteId ? { siteId: state.siteId } : {}),
-    ...((status === 'failed' || status === 'preempted') && state.reason ? { reason: state.reason } : {}),
-    ...(status === 'queued' && state.estimatedFinishMs !== undefined
-      ? { estimatedFinishAt: new Date(state.estimatedFinishMs).toISOString() }
-      : {}),
-  };
-}
 
 /**
  * Writes one transition of a job (with the workload's view and the attempt's usage) and tells the customer. A

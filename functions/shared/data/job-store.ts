@@ -1,11 +1,11 @@
 import { GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../../core/api/usage.js';
-import { type JobState, newJobState } from '../../../core/routing/job-state.js';
+import { type JobState, newJobState, type WorkloadProgress } from '../../../core/routing/job-state.js';
 import type { RoutableJob } from '../../../core/routing/types.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf, type StoreDeps, tenantPartition } from './tenant-store.js';
-import type { DynamoWorkloadStore, WorkloadProgress } from './workload-store.js';
+import type { DynamoWorkloadStore } from './workload-store.js';
 
 /**
  * The router's jobs: one item per workload beside it in the tenant's partition, holding the job's state

@@ -3,7 +3,7 @@ import type { CursorPosition } from '../../../core/api/pagination.js';
 import { type UsageRecord, usagePeriodOf } from '../../../core/api/usage.js';
 import { CANCELLABLE_STATUSES, type WorkloadView } from '../../../core/api/workloads.js';
 import type { WorkloadStatus, WorkloadTier } from '../../../core/model/workload.js';
-import { routableJobOf } from '../../../core/routing/job-state.js';
+import { routableJobOf, type WorkloadProgress } from '../../../core/routing/job-state.js';
 import type { TransactItem } from './idempotency.js';
 import { newJobPut } from './job-store.js';
 import { TABLE_KEYS } from './table-design.js';
@@ -39,16 +39,6 @@ export interface WorkloadFilter {
   readonly from?: string;
   /** Submitted before (ISO instant). */
   readonly to?: string;
-}
-
-/** The router's progress on a workload, as the customer sees it. */
-export interface WorkloadProgress {
-  readonly status: WorkloadStatus;
-  readonly attempt: number;
-  readonly updatedAt: string;
-  readonly siteId?: string;
-  readonly reason?: string;
-  readonly estimatedFinishAt?: string;
 }
 
 /** The router moves a workload only while it is open: a cancelled or ended workload stays as it is. */

@@ -1,5 +1,6 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { JobBook } from '../../../core/routing/job-book.js';
+import { progressOf } from '../../../core/routing/job-state.js';
 import { modelRateOf } from '../../../core/routing/pool-state.js';
 import { job, NOW } from './fixtures.js';
 
@@ -169,6 +170,31 @@ describe('job book: reports from site workers', () => {
     const endedAt = Date.parse(base.endedAt);
     expect(rounds.map((r) => r.next!.notBeforeMs! - endedAt)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000]);
     expect(book.get('j1')?.reason).toMatch(/^preempted: capacity at site-west-1/);
+  });
+
+  it('shows the customer where a queued job is and why a preempted one waits, never a stale site', () => {
+    // Prepare
+    const { book } = bookWithQueuedJob();
+    const queued = progressOf(book.get('j1')!, '2026-03-02T12:00:01Z');
+
+    // Act
+    book.report({ ...base, outcome: 'preempted', reason: 'grid-emergency', checkpointOutputTokens: 0 });
+    const preempted = progressOf(book.get('j1')!, '2026-03-02T12:00:06Z');
+
+    // Assess
+    expect(queued).toEqual({
+      status: 'queued',
+      attempt: 1,
+      updatedAt: '2026-03-02T12:00:01Z',
+      siteId: 'site-west-1',
+      estimatedFinishAt: new Date(NOW + 10_000).toISOString(),
+    });
+    expect(preempted).toEqual({
+      status: 'preempted',
+      attempt: 2,
+      updatedAt: '2026-03-02T12:00:06Z',
+      reason: 'preempted: grid-emergency at site-west-1',
+    });
   });
 
   it('fails a job the router refused, with the reason the customer sees', () => {
