@@ -1,19 +1,11 @@
 import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { appendAudit, listAudit, verifyAudit } from '../../../functions/shared/data/audit-log.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
 import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
+import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 
 /**
  * The switching audit on the platform's hash chain, on DynamoDB Local (transactions): a commit appended again, as
@@ -21,22 +13,16 @@ import {
  */
 
 const TABLE = 'hcp-audit-once';
-let dynamo: RunningDynamoDbLocal;
+let table: LocalTable;
 let deps: Parameters<typeof appendAudit>[0];
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
-  const client = createDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  deps = { client, tableName: TABLE, clock: new ManualClock(Date.parse('2026-11-29T03:00:00Z')) };
+  table = await startLocalTable(TABLE);
+  deps = { client: table.client, tableName: TABLE, clock: new ManualClock(Date.parse('2026-11-29T03:00:00Z')) };
 }, 60_000);
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await table?.stop();
 });
 
 const chainOf = async (chain: string) => (await listAudit(deps, chain, 1000)).items;
