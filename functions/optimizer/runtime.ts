@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
-import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
+import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { metrics } from '../shared/powertools.js';
-import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
 import { systemClock } from '../switching/runtime.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';

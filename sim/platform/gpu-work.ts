@@ -3,7 +3,6 @@ import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
-import { createLocalWorkloadEvents, type LocalWorkloadEvents } from '../../functions/routing/webhooks/local-events.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
@@ -13,6 +12,7 @@ import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWork
 import { realTimeClock } from '../devices/clock.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startLocalGpuNodes } from './gpu-nodes.js';
+import { createLocalWorkloadEvents, type LocalWorkloadEvents } from './local-webhook-events.js';
 import type { SimClock } from './sim-clock.js';
 import { type LocalRouting, startLocalRouting } from './workload-routing.js';
 

@@ -10,7 +10,7 @@ import { configGetter } from '../../shared/config.js';
 import { documentClient } from '../../shared/data/client.js';
 import { DynamoWebhookStore } from '../../shared/data/webhook-store.js';
 import { logger, metrics } from '../../shared/powertools.js';
-import { taskHandler } from '../../switching/task-handler.js';
+import { taskHandler } from '../../shared/task-handler.js';
 import { type DeliverDeps, type DeliveryOutcome, deliverWorkloadEvent } from './deliver.js';
 import { fetchHttp } from './fetch-http.js';
 

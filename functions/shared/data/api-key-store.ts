@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../../core/api/api-keys.js';
-import type { Role } from '../../shared/principal.js';
+import type { Role } from '../../../core/api/principal.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps, tenantPartition } from './tenant-store.js';
 

@@ -5,7 +5,6 @@ import type { RoutableJob } from '../../../core/routing/types.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf, type StoreDeps, tenantPartition } from './tenant-store.js';
-import type { DynamoWorkloadStore } from './workload-store.js';
 
 /**
  * The router's jobs: one item per workload beside it in the tenant's partition, holding the job's state
@@ -65,10 +64,19 @@ export function newJobPut(tableName: string, job: RoutableJob): TransactItem {
   };
 }
 
+/**
+ * The workload-side items a job transition writes in the same transaction (DynamoWorkloadStore builds them). Named
+ * here as a port so the job store does not import the workload store, which imports `newJobPut` from this file.
+ */
+export interface WorkloadTransactItems {
+  progressItem(tenantId: string, id: string, progress: WorkloadProgress): TransactItem;
+  usagePutItem(record: UsageRecord): TransactItem;
+}
+
 export class DynamoJobStore {
   constructor(
     private readonly deps: StoreDeps,
-    private readonly workloads: DynamoWorkloadStore,
+    private readonly workloads: WorkloadTransactItems,
   ) {}
 
   async get(tenantId: string, id: string): Promise<StoredJob | undefined> {

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OverrideRecord, overrideRecordSchema } from '../../../core/operations/overrides.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
-import { switchStateKey } from '../../switching/adapters/dynamo-switch-state.js';
+import { switchStateKey } from './switch-state-store.js';
 import { TABLE_KEYS } from './table-design.js';
 import { entityOf } from './tenant-store.js';
 

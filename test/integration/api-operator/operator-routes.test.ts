@@ -4,7 +4,7 @@ import { listAudit } from '../../../functions/shared/data/audit-log.js';
 import { DynamoOverrideStore } from '../../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
-import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import { planWith, SITE_ID } from '../gateway/harness.js';

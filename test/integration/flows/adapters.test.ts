@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
 import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
-import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import {
   ensureTable,
