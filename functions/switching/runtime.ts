@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
@@ -29,8 +30,6 @@ const config = configGetter(
     LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   }),
 );
-
-export const systemClock = { nowMs: () => Date.now() };
 
 let steps: SwitchSteps | undefined;
 

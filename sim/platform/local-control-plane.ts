@@ -4,7 +4,7 @@ import type { MqttClient } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { Fleet } from '../../core/model/site.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
-import type { Clock } from '../../core/support/clock.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
 import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
@@ -94,7 +94,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     fleet: new InventoryFleetSource(
       new StaticFleetSource(options.fleet ?? referenceFleet),
       new DynamoGpuNodeStore({ client, tableName }),
-      { nowMs: () => Date.now() },
+      systemClock,
     ),
     market: marketStore,
     plans,
@@ -105,7 +105,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       new DynamoJobStore({ client, tableName }, new DynamoWorkloadStore({ client, tableName })),
       (options.fleet ?? referenceFleet).sites,
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
-      () => Date.now(),
+      systemClock.nowMs,
     ),
     clock,
   });

@@ -1,5 +1,5 @@
 import type { WorkloadEvent } from '../../core/routing/workload-events.js';
-import type { Clock } from '../../core/support/clock.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
 import { nextWebhookRetry, WEBHOOK_RETRY, type WebhookRetryPolicy } from '../../core/webhooks/retry.js';
 import type { WorkloadEventsPort } from '../../functions/routing/ports.js';
@@ -62,8 +62,6 @@ interface Delivery {
   entry: WebhookDeliveryLogEntry;
   timer?: NodeJS.Timeout;
 }
-
-const systemClock: Clock = { nowMs: () => Date.now() };
 
 export function createLocalWorkloadEvents(options: LocalWorkloadEventsOptions): LocalWorkloadEvents {
   const http = options.http ?? fetchHttp;

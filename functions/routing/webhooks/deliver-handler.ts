@@ -3,6 +3,7 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { workloadEventSchema } from '../../../core/routing/workload-events.js';
+import { systemClock } from '../../../core/support/clock.js';
 import type { Rng } from '../../../core/support/random.js';
 import { parseWith } from '../../../core/support/validation.js';
 import { nextWebhookRetry } from '../../../core/webhooks/retry.js';
@@ -116,7 +117,7 @@ function deliverRuntime(): DeliverBatchDeps {
   deps = {
     webhooks: new DynamoWebhookStore({ client: documentClient(), tableName: config().TABLE_NAME }),
     http: fetchHttp,
-    clock: { nowMs: () => Date.now() },
+    clock: systemClock,
     log: logger,
     rng: { next: Math.random },
     delay: async (record, delaySeconds) => {

@@ -2,9 +2,10 @@ import { GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand 
 import type { UsageRecord } from '../../../core/api/usage.js';
 import { type JobState, newJobState, type WorkloadProgress } from '../../../core/routing/job-state.js';
 import type { RoutableJob } from '../../../core/routing/types.js';
+import { entityOf, type StoreDeps } from './dynamo-helpers.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, type StoreDeps, tenantPartition } from './tenant-store.js';
+import { tenantPartition } from './tenant-store.js';
 
 /**
  * The router's jobs: one item per workload beside it in the tenant's partition, holding the job's state

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type MarketSnapshot, marketSnapshotSchema } from '../../../core/model/market.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import { isConditionFailure } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /** The stored snapshots: the newest one feeds dispatch, the API's market view reads it too. */
@@ -41,7 +42,7 @@ export class DynamoMarketSnapshotStore implements MarketSnapshotStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

@@ -1,3 +1,4 @@
+import { systemClock } from '../../../core/support/clock.js';
 import type { SwitchFlowInput } from '../../../core/switching/command.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
 import { listAudit } from '../../../functions/shared/data/audit-log.js';
@@ -88,7 +89,7 @@ describe('an override’s record, dispatch hold and cancellation', () => {
       plans: new DynamoPlanStore(deps()),
       drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
       switchStates: new DynamoSwitchStateStore(deps()),
-      clock: { nowMs: () => Date.now() },
+      clock: systemClock,
     });
     const dispatch = async (version: number) => {
       drafts.set(`d-${version}`, planWith([{ 'west-s21-a': version / 10 }], version, Date.now() - 60_000));
