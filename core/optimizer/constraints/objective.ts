@@ -1,3 +1,4 @@
+import { energyCostUsd, miningRevenueUsd } from '../../economics/energy.js';
 import type { LpModel, LpVar } from '../lp-text.js';
 import { FLEX_DELAY_DISCOUNT_PER_HOUR, GPU_START_COST_USD, unitStartCostUsd } from '../physics.js';
 import type { SiteProblem } from '../types.js';
@@ -38,9 +39,9 @@ function priceMining(ctx: StepContext, vars: StepVars): void {
   const hashprice = problem.horizon.hashpriceUsdPerThDay[t]!;
   problem.site.asicGroups.forEach((group, k) => {
     const { unitsOn, segments, starts } = vars.asic[k]!;
-    m.addObjective(unitsOn, (group.powerCurve[0]!.hashrateThs * hashprice * dt) / 24);
+    m.addObjective(unitsOn, miningRevenueUsd(group.powerCurve[0]!.hashrateThs, dt, hashprice));
     curveSegments(group).forEach(({ thsPerKw }, s) => {
-      m.addObjective(segments[s]!, (thsPerKw * hashprice * dt) / 24);
+      m.addObjective(segments[s]!, miningRevenueUsd(thsPerKw, dt, hashprice));
     });
     m.addObjective(starts, -unitStartCostUsd(group, hashprice));
   });
@@ -67,7 +68,7 @@ function priceEnergy(ctx: StepContext, power: LpVar): void {
   const dt = stepHoursOf(ctx);
   const price = horizon.priceUsdPerMwh[t]! + (problem.couplingPriceUsdPerMwh?.[t] ?? 0);
   const peakCost = (horizon.peakProbability[t]! * grid.fourCpUsdPerMwPerPeak) / 1000;
-  m.addObjective(power, -(price * dt) / 1000 - peakCost);
+  m.addObjective(power, -energyCostUsd(1, dt, price) - peakCost);
 }
 
 function priceDrShortfall(ctx: StepContext, shortfalls: readonly LpVar[]): void {
