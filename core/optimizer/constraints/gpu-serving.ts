@@ -36,25 +36,13 @@ export function addGpuPool(
   const servingGuaranteed = m.addVar(`sg_${g}_${t}`, 0, pool.count, 0, integerUnits);
   const servingFlex = m.addVar(`sf_${g}_${t}`, 0, pool.count, 0, integerUnits);
   const starts = m.addVar(`gs_${g}_${t}`, 0, pool.count);
-  if (previous)
-    m.addRow(
-      [
-        [starts, 1],
-        [powered, -1],
-        [previous, 1],
-      ],
-      '>=',
-      0,
-    );
-  else
-    m.addRow(
-      [
-        [starts, 1],
-        [powered, -1],
-      ],
-      '>=',
-      -(ctx.problem.state.gpusPowered[pool.id] ?? pool.count),
-    );
+  // gs ≥ w − w_prev, w_prev the GPUs powered now in the first step.
+  const poweredNow = ctx.problem.state.gpusPowered[pool.id] ?? pool.count;
+  m.addRow(
+    [[starts, 1], [powered, -1], ...(previous ? [[previous, 1] as const] : [])],
+    '>=',
+    previous ? 0 : -poweredNow,
+  );
   m.addRow(
     [
       [servingGuaranteed, 1],

@@ -25,47 +25,11 @@ export function addUnitStarts(
   const n = group.unitCount;
   const starts = m.addVar(`up_${k}_${t}`, 0, n);
   const stops = m.addVar(`dn_${k}_${t}`, 0, n);
+  // up ≥ u − u_prev and dn ≥ u_prev − u, u_prev a constant in the first step.
   const unitsOnNow = ctx.problem.state.unitsOn[group.id] ?? n;
-  // up ≥ u − u_prev
-  if (previous)
-    m.addRow(
-      [
-        [starts, 1],
-        [unitsOn, -1],
-        [previous, 1],
-      ],
-      '>=',
-      0,
-    );
-  else
-    m.addRow(
-      [
-        [starts, 1],
-        [unitsOn, -1],
-      ],
-      '>=',
-      -unitsOnNow,
-    );
-  // dn ≥ u_prev − u
-  if (previous)
-    m.addRow(
-      [
-        [stops, 1],
-        [unitsOn, 1],
-        [previous, -1],
-      ],
-      '>=',
-      0,
-    );
-  else
-    m.addRow(
-      [
-        [stops, 1],
-        [unitsOn, 1],
-      ],
-      '>=',
-      unitsOnNow,
-    );
+  const prev = (sign: number) => (previous ? [[previous, sign] as const] : []);
+  m.addRow([[starts, 1], [unitsOn, -1], ...prev(1)], '>=', previous ? 0 : -unitsOnNow);
+  m.addRow([[stops, 1], [unitsOn, 1], ...prev(-1)], '>=', previous ? 0 : unitsOnNow);
   return { starts, stops };
 }
 
