@@ -1,4 +1,4 @@
-// jest 30 + @swc/jest in CommonJS mode runs our ESM TypeScript (see ../shared/TOOLCHAIN.md).
+// jest 30 + @swc/jest in CommonJS mode runs our ESM TypeScript (import.meta.url included: swc turns it into __filename).
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
