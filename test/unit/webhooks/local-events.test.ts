@@ -1,7 +1,7 @@
 import { seededRng } from '../../../core/support/random.js';
 import type { WebhookRetryPolicy } from '../../../core/webhooks/retry.js';
 import type { HttpPort } from '../../../functions/routing/webhooks/deliver.js';
-import { createLocalWorkloadEvents } from '../../../functions/routing/webhooks/local-events.js';
+import { createLocalWorkloadEvents } from '../../../sim/platform/local-webhook-events.js';
 import { until } from '../../support/until.js';
 import { eventOf, fakeWebhooks, scriptedHttp, status, webhookOf } from './fakes.js';
 
