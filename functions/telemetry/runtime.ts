@@ -4,7 +4,7 @@ import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
-import { metrics } from '../shared/powertools.js';
+import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
@@ -32,7 +32,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
     series: new TimestreamDeviceSeries({
-      client: new TimestreamWriteClient({}),
+      client: traced(new TimestreamWriteClient({})),
       databaseName: TELEMETRY_DATABASE,
       tableName: TELEMETRY_TABLE,
     }),
