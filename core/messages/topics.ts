@@ -97,6 +97,14 @@ export function marketTopic(node: string): string {
   return `${ROOT}/market/${node}/signals`;
 }
 
+const MARKET_TOPIC_PATTERN = new RegExp(`^hcp/${TOPIC_VERSION}/market/([A-Z][A-Z0-9_]+)/signals$`);
+
+/** Inverse of marketTopic: the market node (an ERCOT settlement point name); undefined for anything else. */
+export function parseMarketTopic(topic: string): { node: string } | undefined {
+  const match = MARKET_TOPIC_PATTERN.exec(topic);
+  return match ? { node: match[1] as string } : undefined;
+}
+
 /** Every market's signals as an MQTT filter and as an IAM / IoT-policy resource name. */
 export const ALL_MARKETS_TOPIC_FILTER = marketTopic('+');
 export const allMarketsTopicResource = marketTopic('*');

@@ -6,6 +6,7 @@ import {
   GATEWAY_PUBLISHED_KINDS,
   GATEWAY_RECEIVED_KINDS,
   marketTopic,
+  parseMarketTopic,
   parseSiteTopic,
   SITE_ID_MATCHES_TOPIC,
   SITE_TOPIC_KINDS,
@@ -23,6 +24,13 @@ describe('the topic catalogue', () => {
       // Assess
       expect(parsed).toEqual({ siteId: 'site-west-1', kind });
     }
+  });
+
+  it('parses back a market topic, and nothing else', () => {
+    // Assess
+    expect(parseMarketTopic(marketTopic('HB_WEST'))).toEqual({ node: 'HB_WEST' });
+    expect(parseMarketTopic('hcp/v1/market/hb_west/signals')).toBeUndefined();
+    expect(parseMarketTopic('hcp/v1/sites/site-1/acks')).toBeUndefined();
   });
 
   it('refuses a site id that is not one topic segment', () => {
