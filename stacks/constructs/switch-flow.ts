@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { allSitesTopicResource, siteTopicPattern } from '../../core/messages/topics.js';
+import { RESYNC_ERRORS } from '../../core/switching/ack.js';
 import { SITE_LOCK_BACKOFF, SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { addJitteredRetry } from './flow-retry.js';
@@ -111,6 +112,7 @@ export class SwitchFlow extends Construct {
           commandId: sfn.JsonPath.stringAt('$.command.commandId'),
           siteId: sfn.JsonPath.stringAt('$.command.siteId'),
           seq: sfn.JsonPath.numberAt('$.command.seq'),
+          epoch: sfn.JsonPath.numberAt('$.command.epoch'),
           issuedAt: sfn.JsonPath.stringAt('$.command.issuedAt'),
           validUntil: sfn.JsonPath.stringAt('$.command.validUntil'),
           kind: sfn.JsonPath.stringAt('$.command.kind'),
@@ -129,6 +131,14 @@ export class SwitchFlow extends Construct {
       errors: ['IotData.ThrottlingException', 'IotData.ServiceUnavailableException'],
     });
 
+    // A stale-seq refusal (the gateway's lastSeq in its cause) or a resync request: move the counter past the
+    // gateway's, then prepare a new command. Once per switch; a second refusal compensates.
+    const resync = invoke(SWITCH_STATES.resync, step('ResyncSequenceFn', 'resync-sequence'), '$.resync');
+    addJitteredRetry(resync, SWITCH_STEP_BACKOFF, {
+      noRetry: [SWITCH_ERRORS.invalidInput, SWITCH_ERRORS.resyncExhausted],
+    });
+    publish.addCatch(resync.next(prepare), { errors: [...RESYNC_ERRORS], resultPath: '$.error' });
+
     const compensate = invoke(SWITCH_STATES.compensate, compensateFn, '$.compensation');
     addJitteredRetry(compensate, SWITCH_STEP_BACKOFF, { noRetry: [SWITCH_ERRORS.invalidInput] });
     const releaseAfterFailure = invoke(SWITCH_STATES.releaseAfterFailure, releaseFn, '$.release');
@@ -142,7 +152,7 @@ export class SwitchFlow extends Construct {
     compensate.addCatch(releaseAfterFailure, { errors: [sfn.Errors.ALL], resultPath: '$.compensationError' });
     releaseAfterFailure.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.releaseError' });
     const compensation = compensate.next(releaseAfterFailure).next(failed);
-    for (const task of [drain, prepare, publish, commit]) {
+    for (const task of [drain, prepare, publish, resync, commit]) {
       task.addCatch(compensation, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
     // The switch is committed; a release that fails past its retries leaves the lock to its TTL and fails the run.

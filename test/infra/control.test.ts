@@ -57,14 +57,25 @@ describe('control stack flows', () => {
   it('routes every SwitchFlow failure after the lock through Compensate and a lock release', () => {
     // Prepare
     const states = statesOf('SwitchFlow');
-    const guarded = [SWITCH_STATES.drain, SWITCH_STATES.prepare, SWITCH_STATES.publish, SWITCH_STATES.commit];
+    const guarded = [
+      SWITCH_STATES.drain,
+      SWITCH_STATES.prepare,
+      SWITCH_STATES.publish,
+      SWITCH_STATES.resync,
+      SWITCH_STATES.commit,
+    ];
 
     // Assess
     for (const name of guarded) {
-      expect(states[name]?.Catch).toEqual([
+      expect(states[name]?.Catch?.at(-1)).toEqual(
         expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: SWITCH_STATES.compensate }),
-      ]);
+      );
     }
+    // A stale-seq refusal or a resync request resynchronises and prepares a new command before anything compensates.
+    expect(states[SWITCH_STATES.publish]?.Catch?.[0]).toEqual(
+      expect.objectContaining({ ErrorEquals: ['Ack.StaleSeq', 'Ack.ResyncRequired'], Next: SWITCH_STATES.resync }),
+    );
+    expect(states[SWITCH_STATES.resync]?.Next).toBe(SWITCH_STATES.prepare);
     expect(states[SWITCH_STATES.compensate]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
     expect(states[SWITCH_STATES.compensate]?.Catch?.[0]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
     expect(states[SWITCH_STATES.releaseAfterFailure]?.Next).toBe(SWITCH_STATES.failed);

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { FIRST_EPOCH, sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
@@ -86,31 +86,34 @@ describe('SwitchFlow with the real gateway', () => {
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
   }, 30_000);
 
-  it('compensates when the gateway refuses a stale sequence number, and the gateway applies the safe mode', async () => {
-    // Prepare: the site's counter is lost, so the next command reuses seq 1, which the gateway already accepted.
-    await harness.client.send(new DeleteCommand({ TableName: TABLE_NAME, Key: sequenceKey(SITE_ID) }));
-    const untrackedBefore = harness.ackHandlings.filter((h) => h === 'untracked').length;
+  it('recovers within one resync when the site’s sequence item is rolled back after three switches', async () => {
+    // Prepare: three switches in all (the first test made one), then the counter goes back to 1, as a point-in-time
+    // restore of the table would leave it. Before the fix every later command was refused for good.
+    for (let i = 0; i < 2; i++) {
+      expect(await runner().start({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    }
+    const gatewayLastSeq = gateway.state().switchAgent.lastSeq;
+    expect(gatewayLastSeq).toBe(3);
+    await harness.client.send(
+      new PutCommand({ TableName: TABLE_NAME, Item: { ...sequenceKey(SITE_ID), lastSeq: 1, epoch: FIRST_EPOCH } }),
+    );
+    const failedBefore = harness.metrics.failed.length;
 
     // Act
     const result = await runner().start({ siteId: SITE_ID, planVersion: 1 });
 
-    // Assess
-    expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
-    expect(await harness.switchStates.get(SITE_ID)).toMatchObject({
-      status: 'safe-mode',
-      error: 'Ack.Rejected',
-      seq: 2,
+    // Assess: refused once as stale (seq 2, with the gateway's lastSeq), resynchronised, executed as seq 4.
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        resync: { attempts: 1, gatewayLastSeq },
+        ack: { status: 'executed', seq: gatewayLastSeq + 1 },
+      },
     });
+    expect(gateway.state().switchAgent.lastSeq).toBe(gatewayLastSeq + 1);
+    expect(harness.metrics.failed.length).toBe(failedBefore);
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
-    // The safe-mode command (seq 2, no token) is executed by the gateway: its ASICs are curtailed.
-    const awakeAsics = () => count([...awake('west-s19xp-a'), ...awake('west-s21-a')]);
-    await until('the safe mode to curtail the ASICs', () => awakeAsics() === 0, { detail: awakeAsics });
-    // Its ack carries no token: the ack use case counts it as untracked.
-    await until(
-      'the safe-mode ack',
-      () => harness.ackHandlings.filter((h) => h === 'untracked').length > untrackedBefore,
-    );
-  }, 30_000);
+  }, 60_000);
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {
     // Prepare

@@ -5,7 +5,8 @@ import { type Command, commandSchema } from '../../../../core/messages/command.j
 /**
  * Whether a command may run. The order matters: a command id already seen is answered from memory (its last ack,
  * marked repeated) before any other rule, so a cloud retry after a lost ack never executes twice; a different body
- * under a known id is a forgery or a bug and is refused. Only then do the sequence and expiry rules apply.
+ * under a known id is a forgery or a bug and is refused. Only then do the epoch (fencing), sequence and expiry rules
+ * apply. Nothing refused moves `lastSeq` or `highestEpoch`: only `remember` with an accepted command does.
  */
 
 export interface RememberedCommand {
@@ -19,6 +20,8 @@ export interface RememberedCommand {
 export interface AcceptanceState {
   /** Highest sequence number accepted; 0 before the first. */
   readonly lastSeq: number;
+  /** Highest control-plane epoch accepted; 0 before the first. A command from an older epoch is fenced out. */
+  readonly highestEpoch: number;
   readonly recent: readonly RememberedCommand[];
 }
 
@@ -33,7 +36,7 @@ export type Decision =
   | {
       readonly kind: 'reject';
       readonly command: Command;
-      readonly reason: 'stale-seq' | 'duplicate-command';
+      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command';
       readonly detail: string;
     }
   | { readonly kind: 'expired'; readonly command: Command }
@@ -69,6 +72,14 @@ export function decide(input: unknown, state: AcceptanceState, siteId: string, n
     if (known.fingerprint === print) return { kind: 'repeat', ack: { ...known.ack, repeated: true } };
     return { kind: 'reject', command, reason: 'duplicate-command', detail: 'command id reused with a different body' };
   }
+  if (command.epoch < state.highestEpoch) {
+    return {
+      kind: 'reject',
+      command,
+      reason: 'stale-epoch',
+      detail: `epoch ${command.epoch} < highest seen ${state.highestEpoch}: its writer was fenced out`,
+    };
+  }
   if (command.seq <= state.lastSeq) {
     return {
       kind: 'reject',
@@ -95,11 +106,12 @@ export function remember(
   state: AcceptanceState,
   entry: RememberedCommand,
   limit: number,
-  acceptedSeq?: number,
+  accepted?: { readonly seq: number; readonly epoch: number },
 ): AcceptanceState {
   const others = state.recent.filter((r) => r.commandId !== entry.commandId);
   return {
-    lastSeq: Math.max(state.lastSeq, acceptedSeq ?? 0),
+    lastSeq: Math.max(state.lastSeq, accepted?.seq ?? 0),
+    highestEpoch: Math.max(state.highestEpoch, accepted?.epoch ?? 0),
     recent: [...others, entry].slice(-limit),
   };
 }

@@ -70,7 +70,10 @@ export function admitCommand(
         ...ackEnvelope(command),
         status: decision.kind === 'expired' ? 'expired' : 'rejected',
         reason: decision.kind === 'expired' ? 'expired' : decision.reason,
-        ...(decision.kind === 'reject' ? { detail: decision.detail } : {}),
+        // The gateway's counters: the cloud resynchronises past them instead of repeating a refused number.
+        ...(decision.kind === 'reject'
+          ? { detail: decision.detail, lastSeq: acceptance.lastSeq, epoch: acceptance.highestEpoch }
+          : {}),
         timings,
       };
       const detail = { commandId: command.commandId, seq: command.seq, reason: ack.reason };

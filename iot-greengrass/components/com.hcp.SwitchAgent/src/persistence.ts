@@ -30,7 +30,7 @@ export interface AgentMemory {
 /** The memory a saved state gives back; a first start begins empty, its start time counting as a heartbeat. Pure. */
 export function memoryFrom(saved: AgentState | undefined, policy: RestorePolicy, nowMs: number): AgentMemory {
   return {
-    acceptance: { lastSeq: saved?.lastSeq ?? 0, recent: saved?.recent ?? [] },
+    acceptance: { lastSeq: saved?.lastSeq ?? 0, highestEpoch: saved?.highestEpoch ?? 0, recent: saved?.recent ?? [] },
     plan: saved?.plan,
     modeOverride: saved?.modeOverride,
     commandCurtailUntilMs: saved?.commandCurtailUntilMs,
@@ -46,6 +46,7 @@ export function stateOf(memory: AgentMemory): AgentState {
   return {
     version: 1,
     lastSeq: memory.acceptance.lastSeq,
+    highestEpoch: memory.acceptance.highestEpoch,
     recent: [...memory.acceptance.recent],
     plan: memory.plan,
     modeOverride: memory.modeOverride,

@@ -12,6 +12,8 @@ import { planSchema } from '../../../../core/model/plan.js';
 export const agentStateSchema = z.object({
   version: z.literal(1),
   lastSeq: z.number().int().nonnegative(),
+  /** Absent in a file written before fencing: no epoch seen yet. */
+  highestEpoch: z.number().int().nonnegative().optional(),
   recent: z.array(z.object({ commandId: z.string(), fingerprint: z.string(), ack: ackSchema })),
   plan: planSchema.optional(),
   modeOverride: z.object({ mode: siteModeSchema, untilMs: z.number() }).optional(),

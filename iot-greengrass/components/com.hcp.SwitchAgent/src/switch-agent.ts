@@ -232,7 +232,7 @@ export class SwitchAgent {
   private execute(command: Command, fingerprint: string, receivedAtMs: number): Promise<void> {
     const received = receivedAck(command, receivedAtMs);
     // Remember the acceptance before touching hardware: a crash now must not let the same command run twice.
-    this.accept(command, fingerprint, received, command.seq);
+    this.accept(command, fingerprint, received, command);
     this.acks.send(received);
     const change = applyCommand(this.memory, command, this.ladder());
     this.executions += 1;
@@ -244,8 +244,8 @@ export class SwitchAgent {
     });
   }
 
-  private accept(command: Command, fingerprint: string, ack: Ack, seq?: number): void {
+  private accept(command: Command, fingerprint: string, ack: Ack, accepted?: Command): void {
     const entry = { commandId: command.commandId, fingerprint, ack };
-    this.memory.acceptance = remember(this.memory.acceptance, entry, this.deps.config.rememberCommands, seq);
+    this.memory.acceptance = remember(this.memory.acceptance, entry, this.deps.config.rememberCommands, accepted);
   }
 }

@@ -29,7 +29,7 @@ describe('SwitchAgent persistence', () => {
 
     // Assess
     expect(memory).toMatchObject({
-      acceptance: { lastSeq: 0, recent: [] },
+      acceptance: { lastSeq: 0, highestEpoch: 0, recent: [] },
       plan: undefined,
       modeOverride: undefined,
       lastHeartbeatMs: T0,
@@ -42,7 +42,7 @@ describe('SwitchAgent persistence', () => {
     // Prepare
     const file = path.join(dir, 'nested', 'state.json');
     const before = memoryFrom(undefined, policy, T0);
-    before.acceptance = { lastSeq: 9, recent: [{ commandId: ack.commandId, fingerprint: 'f', ack }] };
+    before.acceptance = { lastSeq: 9, highestEpoch: 1, recent: [{ commandId: ack.commandId, fingerprint: 'f', ack }] };
     before.modeOverride = { mode: 'all-off', untilMs: T0 + 1000 };
     before.commandCurtailUntilMs = T0 + 2000;
     before.pendingAcks.push(ack);
