@@ -1,11 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { FIRST_EPOCH, sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
+import { connectAsync } from 'mqtt';
+import { DynamoSiteLockStore } from '../../../functions/shared/data/site-lock.js';
+import { FIRST_EPOCH, type SwitchStateStore, sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
+import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
+import { MqttCommandPublisher } from '../../../functions/switching/adapters/mqtt-command-publisher.js';
+import { createSwitchSteps, switchStepHandlers } from '../../../functions/switching/steps.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
-import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
+import {
+  type CfnTemplate,
+  createStateMachineRunner,
+  type LocalTaskHandler,
+} from '../../../sim/local/stepfunctions/index.js';
 import { until } from '../../support/until.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
@@ -113,6 +123,61 @@ describe('SwitchFlow with the real gateway', () => {
     expect(gateway.state().switchAgent.lastSeq).toBe(gatewayLastSeq + 1);
     expect(harness.metrics.failed.length).toBe(failedBefore);
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
+  }, 60_000);
+
+  it('never lets a fenced-out writer back in: its commands are refused and it does not resynchronise', async () => {
+    // Prepare: a second control plane takes the site's lease (epoch 2) and switches; the first one still reads
+    // epoch 1 with its counter (a stale replica) and tries to switch the site.
+    const epoch = await harness.switchStates.advanceEpoch(SITE_ID);
+    expect(await runner().start({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    const fencedMqtt = await connectAsync(harness.brokerUrl, { clientId: 'fenced-writer', reconnectPeriod: 0 });
+    const stale: SwitchStateStore = {
+      allocateSeq: async (siteId) => ({ ...(await harness.switchStates.allocateSeq(siteId)), epoch: epoch - 1 }),
+      resyncSeq: (siteId, lastSeq) => harness.switchStates.resyncSeq(siteId, lastSeq),
+      advanceEpoch: (siteId) => harness.switchStates.advanceEpoch(siteId),
+      put: (state) => harness.switchStates.put(state),
+      get: (siteId) => harness.switchStates.get(siteId),
+    };
+    const fenced = createSwitchSteps({
+      locks: new DynamoSiteLockStore({ client: harness.client, tableName: TABLE_NAME, clock: harness.clock }),
+      switchStates: stale,
+      plans: harness.plans,
+      publisher: new MqttCommandPublisher(fencedMqtt),
+      metrics: { switchSucceeded: () => undefined, switchFailed: () => undefined },
+      audit: { append: async () => undefined },
+      clock: harness.clock,
+      newId: randomUUID,
+      lockTtlMs: 60_000,
+    });
+    const before = gateway.state().switchAgent;
+    let resyncs = 0;
+
+    // Act
+    const result = await createStateMachineRunner({
+      template,
+      logicalIdPrefix: 'SwitchFlow',
+      registry: harness.registry,
+      taskHandlers: {
+        ...switchStepHandlers(fenced),
+        [SWITCH_STATES.resync]: (event: unknown) => {
+          resyncs += 1;
+          return fenced.resyncSequence(event);
+        },
+      } as Record<string, LocalTaskHandler>,
+      tokenTasks: harness.controlPlane.switchFlow.tokenTasks,
+    }).start({ siteId: SITE_ID, planVersion: 1 });
+    await fencedMqtt.endAsync();
+
+    // Assess: refused as stale-epoch (not stale-seq), so no resync ran; the gateway executed nothing of it.
+    expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
+    expect(resyncs).toBe(0);
+    expect(await harness.switchStates.get(SITE_ID)).toMatchObject({
+      status: 'safe-mode',
+      error: 'Ack.Rejected',
+      cause: expect.stringContaining('stale-epoch'),
+    });
+    expect(gateway.state().switchAgent).toMatchObject({ lastSeq: before.lastSeq, executions: before.executions });
+    expect((await harness.switchStates.allocateSeq(SITE_ID)).epoch).toBe(epoch);
   }, 60_000);
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {
