@@ -15,7 +15,8 @@ import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SiteLockStore } from '../shared/data/site-lock.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../shared/flow-states.js';
-import type { CommandPublisher, SwitchAuditLog, SwitchMetrics } from './ports.js';
+import type { CommandPublisher, CommandSigner, SwitchAuditLog, SwitchMetrics } from './ports.js';
+import { signCommand } from './sign-command.js';
 
 /**
  * The steps of SwitchFlow as use cases over ports. Each Lambda of the flow is one of these behind a thin handler, and
@@ -27,6 +28,8 @@ export interface SwitchStepDeps {
   readonly switchStates: SwitchStateStore;
   readonly plans: PlanStore;
   readonly publisher: CommandPublisher;
+  /** Signs every command before it leaves (KMS in AWS, a local key on the local platform). */
+  readonly signer: CommandSigner;
   readonly metrics: SwitchMetrics;
   readonly audit: SwitchAuditLog;
   readonly clock: Clock;
@@ -146,6 +149,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         }
         command = buildApplyPlanCommand({ ...envelope, ...(await deps.switchStates.allocateSeq(input.siteId)), plan });
       }
+      command = await signCommand(command, deps.signer);
       await deps.switchStates.put({
         siteId: input.siteId,
         status: 'commanded',
@@ -246,13 +250,14 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       if (input.error.Error === ACK_ERRORS.staleSeq && lastSeq !== undefined) {
         await deps.switchStates.resyncSeq(input.siteId, lastSeq);
       }
-      const command = buildSafeModeCommand({
+      const unsigned = buildSafeModeCommand({
         siteId: input.siteId,
         commandId: deps.newId(),
         ...(await deps.switchStates.allocateSeq(input.siteId)),
         nowMs: deps.clock.nowMs(),
         reason: `switch failed: ${failure.error}`,
       });
+      const command = await signCommand(unsigned, deps.signer);
       await deps.publisher.publish(command);
       await deps.switchStates.put({
         siteId: input.siteId,

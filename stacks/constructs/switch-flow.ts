@@ -1,5 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -37,17 +38,30 @@ export interface SwitchFlowProps {
  */
 export class SwitchFlow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * Signs every command (ES256 on ECC_NIST_P256, core/messages/command-signature.ts); only the two steps that build
+   * commands may use it. Its public key (kms:GetPublicKey) goes into the gateways' `commandKeys` under its key id.
+   */
+  readonly commandSigningKey: kms.Key;
   readonly functions: HcpFunction[] = [];
 
   constructor(scope: Construct, id: string, props: SwitchFlowProps) {
     super(scope, id);
     const lockTtl = props.flowTimeout ?? Duration.minutes(10);
+    this.commandSigningKey = new kms.Key(this, 'CommandSigningKey', {
+      description: 'Signs SwitchFlow commands to the gateways (JWS ES256)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      // Gateways hold its public key: deleting it with the stack would leave every site refusing every command.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const step = (name: string, entry: string) => {
       const fn = new HcpFunction(this, name, {
         entry: `functions/switching/${entry}.ts`,
         serviceName: 'hcp-switching',
         environment: {
           LOCK_TTL_SECONDS: String(lockTtl.toSeconds()),
+          COMMAND_SIGNING_KEY_ID: this.commandSigningKey.keyId,
           ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
         },
       });
@@ -90,7 +104,9 @@ export class SwitchFlow extends Construct {
     addJitteredRetry(acquire, SWITCH_STEP_BACKOFF, { noRetry: [SWITCH_ERRORS.invalidInput] });
 
     const drain = invoke(SWITCH_STATES.drain, step('DrainFn', 'drain'), '$.drain');
-    const prepare = invoke(SWITCH_STATES.prepare, step('PrepareCommandFn', 'prepare-command'), '$.command');
+    const prepareFn = step('PrepareCommandFn', 'prepare-command');
+    const prepare = invoke(SWITCH_STATES.prepare, prepareFn, '$.command');
+    for (const signing of [prepareFn, compensateFn]) this.commandSigningKey.grant(signing.fn, 'kms:Sign');
     const commit = invoke(SWITCH_STATES.commit, step('CommitFn', 'commit'), '$.commit');
     const release = invoke(SWITCH_STATES.release, releaseFn, '$.release');
     for (const task of [drain, prepare, commit, release]) {
@@ -117,6 +133,7 @@ export class SwitchFlow extends Construct {
           validUntil: sfn.JsonPath.stringAt('$.command.validUntil'),
           kind: sfn.JsonPath.stringAt('$.command.kind'),
           payload: sfn.JsonPath.objectAt('$.command.payload'),
+          signature: sfn.JsonPath.stringAt('$.command.signature'),
           taskToken: sfn.JsonPath.taskToken,
         },
       },

@@ -186,3 +186,34 @@ describe('control stack flows', () => {
     });
   });
 });
+
+describe('command signing key', () => {
+  it('is an ECC P-256 signing key that only the two command-building steps may sign with', () => {
+    // Prepare
+    const keys = control.findResources('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
+    const [keyId] = Object.keys(keys);
+    const policies = Object.values(control.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyName: unknown; Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: unknown[] } };
+    }>;
+
+    // Act
+    const signers = policies
+      .filter((p) =>
+        p.Properties.PolicyDocument.Statement.some(
+          (s) => JSON.stringify(s).includes('kms:Sign') && JSON.stringify(s).includes(keyId ?? '?'),
+        ),
+      )
+      .flatMap((p) => p.Properties.Roles.map((r) => r.Ref));
+    const anyKmsWildcard = policies.some((p) =>
+      p.Properties.PolicyDocument.Statement.some((s) => JSON.stringify(s).match(/"kms:\*"|"Resource":"\*".*kms:Sign/)),
+    );
+
+    // Assess
+    expect(Object.keys(keys)).toHaveLength(1);
+    expect(signers).toHaveLength(2);
+    expect(signers.every((r) => /PrepareCommandFn|CompensateFn/.test(r))).toBe(true);
+    expect(anyKmsWildcard).toBe(false);
+  });
+});

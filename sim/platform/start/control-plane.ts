@@ -1,4 +1,5 @@
 import type { Site } from '../../../core/model/site.js';
+import type { CommandSigner } from '../../../functions/switching/ports.js';
 import { type RunningControlLoop, startControlLoop } from '../control-loop.js';
 import type { PlatformEventSink } from '../events.js';
 import { type InjectionRequest, type InjectionResult, inject } from '../injections.js';
@@ -18,6 +19,7 @@ export interface ControlPlaneOptions {
   readonly brokerUrl: string;
   readonly record: PlatformEventSink;
   readonly progress: (line: string) => void;
+  readonly signer: CommandSigner;
 }
 
 export interface RunningControlPlane {
@@ -42,6 +44,7 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
     market: feed,
     dispatchEveryMs: dispatchEveryRealMs(o.options),
     onEvent: o.record,
+    signer: o.signer,
   });
   stops.push(control.stop);
   const replay = startMarketReplay({

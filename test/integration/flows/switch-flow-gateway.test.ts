@@ -4,10 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { connectAsync } from 'mqtt';
+import type { Ack } from '../../../core/messages/ack.js';
+import { siteTopic } from '../../../core/messages/topics.js';
+import { buildSafeModeCommand } from '../../../core/switching/command.js';
 import { DynamoSiteLockStore } from '../../../functions/shared/data/site-lock.js';
 import { FIRST_EPOCH, type SwitchStateStore, sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
 import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
+import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import { MqttCommandPublisher } from '../../../functions/switching/adapters/mqtt-command-publisher.js';
+import { signCommand } from '../../../functions/switching/sign-command.js';
 import { createSwitchSteps, switchStepHandlers } from '../../../functions/switching/steps.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
@@ -55,7 +60,8 @@ beforeAll(async () => {
     stateDir,
     clock: harness.clock,
     autoTick: false,
-    config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
+    // Signed commands only: the gateway lists the control plane's public key.
+    config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER, commandKeys: [harness.commandKey] } },
   });
 }, 120_000);
 
@@ -125,6 +131,44 @@ describe('SwitchFlow with the real gateway', () => {
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
   }, 60_000);
 
+  it('refuses a forged command before reading its sequence number, so seq 1016 locks nothing out', async () => {
+    // Prepare: what the outside test sent, once unsigned and once signed by a key the gateway does not list.
+    const before = gateway.state().switchAgent;
+    const forger = LocalCommandSigner.generate(harness.commandKey.kid).signer;
+    const forged = buildSafeModeCommand({
+      siteId: SITE_ID,
+      commandId: randomUUID(),
+      seq: 1016,
+      epoch: 99,
+      nowMs: harness.clock.nowMs(),
+      reason: 'forged',
+    });
+    const badlySigned = await signCommand({ ...forged, commandId: randomUUID() }, forger);
+    const acks: Ack[] = [];
+    const listener = await connectAsync(harness.brokerUrl, { clientId: 'forgery-acks', reconnectPeriod: 0 });
+    listener.on('message', (_t, payload) => void acks.push(JSON.parse(payload.toString()) as Ack));
+    await listener.subscribeAsync(siteTopic(SITE_ID, 'acks'), { qos: 1 });
+
+    // Act
+    for (const command of [forged, badlySigned]) {
+      await listener.publishAsync(siteTopic(SITE_ID, 'commands'), JSON.stringify(command), { qos: 1 });
+    }
+    await until('both forgeries to be refused', () => acks.filter((a) => a.reason === 'bad-signature').length === 2, {
+      detail: () => acks,
+    });
+    await listener.endAsync();
+    const next = await runner().start({ siteId: SITE_ID, planVersion: 1 });
+
+    // Assess: refused with the reason, counters untouched, and the cloud's next command goes through unresynchronised.
+    expect(acks.map((a) => a.detail)).toEqual([
+      'unsigned command',
+      `signature does not verify under ${harness.commandKey.kid}`,
+    ]);
+    expect(gateway.state().switchAgent.executions).toBe(before.executions + 1);
+    expect(next).toMatchObject({ status: 'SUCCEEDED', output: { ack: { seq: before.lastSeq + 1 } } });
+    expect(next.output).not.toHaveProperty('resync');
+  }, 60_000);
+
   it('never lets a fenced-out writer back in: its commands are refused and it does not resynchronise', async () => {
     // Prepare: a second control plane takes the site's lease (epoch 2) and switches; the first one still reads
     // epoch 1 with its counter (a stale replica) and tries to switch the site.
@@ -143,6 +187,8 @@ describe('SwitchFlow with the real gateway', () => {
       switchStates: stale,
       plans: harness.plans,
       publisher: new MqttCommandPublisher(fencedMqtt),
+      // The fenced writer holds a real key: fencing, not the signature, is what keeps it out.
+      signer: harness.signer,
       metrics: { switchSucceeded: () => undefined, switchFailed: () => undefined },
       audit: { append: async () => undefined },
       clock: harness.clock,

@@ -4,6 +4,7 @@ import { ManualClock } from '../../../core/support/clock.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
 import type { SiteLockStore } from '../../../functions/shared/data/site-lock.js';
 import type { SiteSwitchState } from '../../../functions/shared/data/switch-state-store.js';
+import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { createSwitchSteps } from '../../../functions/switching/steps.js';
 import { planFor } from './plan-fixture.js';
@@ -51,6 +52,7 @@ function memorySteps(plans: Plan[] = []) {
     },
     plans: { loadVersion: async (v: number) => plans.find((p) => p.version === v) } as unknown as PlanStore,
     publisher: { publish: async (command) => void published.push(command) },
+    signer: LocalCommandSigner.generate('unit-test').signer,
     metrics: { switchSucceeded: () => undefined, switchFailed: (siteId) => void failed.push(siteId) },
     audit: { append: async (entry) => void audit.push(entry) },
     clock,

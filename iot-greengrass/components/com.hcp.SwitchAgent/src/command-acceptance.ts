@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../../../../core/api/canonical.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import { type Command, commandSchema } from '../../../../core/messages/command.js';
+import type { CommandVerifier } from './command-signature.js';
 
 /**
  * Whether a command may run. The order matters: a command id already seen is answered from memory (its last ack,
@@ -36,28 +37,23 @@ export type Decision =
   | {
       readonly kind: 'reject';
       readonly command: Command;
-      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command';
+      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command' | 'bad-signature';
       readonly detail: string;
     }
   | { readonly kind: 'expired'; readonly command: Command }
   | { readonly kind: 'accept'; readonly command: Command; readonly fingerprint: string };
 
 export function fingerprint(command: unknown): string {
-  return createHash('sha256').update(canonicalJson(command)).digest('hex');
+  return sha256Hex(canonicalJson(command));
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function decide(input: unknown, state: AcceptanceState, siteId: string, nowMs: number): Decision {
+export function decide(
+  input: unknown,
+  state: AcceptanceState,
+  siteId: string,
+  nowMs: number,
+  verify: CommandVerifier = () => undefined,
+): Decision {
   const parsed = commandSchema.safeParse(input);
   if (!parsed.success) {
     return { kind: 'invalid', envelope: readableEnvelope(input), detail: parsed.error.issues[0]?.message ?? 'invalid' };
@@ -66,6 +62,9 @@ export function decide(input: unknown, state: AcceptanceState, siteId: string, n
   if (command.siteId !== siteId) {
     return { kind: 'invalid', envelope: readableEnvelope(input), detail: `command for site ${command.siteId}` };
   }
+  // Before any rule reads its id, epoch or seq: a forged command must not even be answered from memory.
+  const forged = verify(command);
+  if (forged) return { kind: 'reject', command, reason: 'bad-signature', detail: forged };
   const print = fingerprint(command);
   const known = state.recent.find((r) => r.commandId === command.commandId);
   if (known) {

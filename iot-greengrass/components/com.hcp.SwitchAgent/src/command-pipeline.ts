@@ -3,6 +3,7 @@ import type { Command } from '../../../../core/messages/command.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
 import { ackEnvelope } from './acks-and-status.js';
 import { type AcceptanceState, decide } from './command-acceptance.js';
+import type { CommandVerifier } from './command-signature.js';
 import type { HoldChange } from './curtailment-book.js';
 import { rungsForShed } from './ladder.js';
 import type { AgentMemory } from './persistence.js';
@@ -30,6 +31,7 @@ export function admitCommand(
   acceptance: AcceptanceState,
   siteId: string,
   receivedAtMs: number,
+  verify?: CommandVerifier,
 ): { readonly heard: boolean; readonly step: CommandStep } {
   let json: unknown;
   try {
@@ -37,7 +39,7 @@ export function admitCommand(
   } catch {
     json = undefined;
   }
-  const decision = decide(json, acceptance, siteId, receivedAtMs);
+  const decision = decide(json, acceptance, siteId, receivedAtMs, verify);
   const timings = { receivedAt: new Date(receivedAtMs).toISOString() };
   switch (decision.kind) {
     case 'invalid': {
@@ -77,7 +79,9 @@ export function admitCommand(
         timings,
       };
       const detail = { commandId: command.commandId, seq: command.seq, reason: ack.reason };
-      return { heard: true, step: { kind: 'answer', ack, event: 'command-refused', detail } };
+      // A forged command proves nothing about the cloud: it must not feed the watchdog.
+      const heard = !(decision.kind === 'reject' && decision.reason === 'bad-signature');
+      return { heard, step: { kind: 'answer', ack, event: 'command-refused', detail } };
     }
     case 'accept':
       return {

@@ -10,6 +10,7 @@ import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
+import { type CommandVerifier, commandVerifier } from './command-signature.js';
 import type { SwitchAgentConfig } from './config.js';
 import type { HoldChange } from './curtailment-book.js';
 import type { ApplyReport } from './device-reconciler.js';
@@ -49,6 +50,7 @@ export class SwitchAgent {
   private readonly grid: GridPolicy;
   private readonly acks: AckPublisher;
   private readonly status: StatusPublisher;
+  private readonly verify: CommandVerifier;
   private queue: Promise<unknown> = Promise.resolve();
   private executions = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -64,6 +66,7 @@ export class SwitchAgent {
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
     this.power = new PowerControl({ ...deps, log });
     this.grid = gridPolicy(config, site);
+    this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
     const topic = (kind: 'acks' | 'heartbeat') => config.topics[kind] ?? siteTopic(config.siteId, kind);
     this.acks = new AckPublisher(messaging, topic('acks'), this.memory, () => this.persist(), log);
     this.status = new StatusPublisher(messaging, topic('heartbeat'), config.siteId, config.statusPeriodMs, log);
@@ -147,7 +150,8 @@ export class SwitchAgent {
   async handleCommand(text: string): Promise<void> {
     const started = await this.exclusive(async (): Promise<{ finish: Promise<void> } | undefined> => {
       const receivedAtMs = this.deps.clock.nowMs();
-      const { heard, step } = admitCommand(text, this.memory.acceptance, this.deps.config.siteId, receivedAtMs);
+      const { siteId } = this.deps.config;
+      const { heard, step } = admitCommand(text, this.memory.acceptance, siteId, receivedAtMs, this.verify);
       if (heard) this.heartbeat();
       if (step.kind === 'execute') return { finish: this.execute(step.command, step.fingerprint, receivedAtMs) };
       this.log(step.event, step.detail);
