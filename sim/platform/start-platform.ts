@@ -225,6 +225,7 @@ export async function startPlatform(
     );
     let apiUrl = '';
     const api = await startApiAdapter({
+      host: options.host,
       port: options.port,
       routes: [
         ...localApi.routes,
