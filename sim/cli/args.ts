@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The one argument parser of the project's command-line tools (`npm start`, backtest, gen, devices, the benches,
@@ -17,9 +17,9 @@ export class UsageError extends Error {
 type FlagSchema = z.ZodObject<any>;
 
 export interface CliSpec<S extends FlagSchema> {
-  /** How a user runs it; the prefix of every error line: `backtest`, `npm start`. */
+  /** The tool's name, the prefix of every error line: `backtest`, `npm start`. */
   readonly command: string;
-  /** What follows the command in the usage line, then a sentence on what it does. */
+  /** How a user runs it (`npm run backtest -- --prices FILE [flags]`), then a sentence on what it does. */
   readonly usage: string;
   readonly flags: S;
   /** One help line per flag; a tuple names the value too (`['FILE', 'fleet JSON']`), else it is N or VALUE. */
@@ -32,6 +32,14 @@ export interface ParsedArgs<S extends FlagSchema> {
   readonly values: z.output<S>;
   readonly verbose: boolean;
 }
+
+/** A whole number typed in decimal digits, in a range: stricter than z.coerce (which takes '1e3', ' 7' or ''). */
+export const integerFlag = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** The command-line flag of a camelCase key: `asicsPerSite` → `--asics-per-site`. */
@@ -64,7 +72,7 @@ export function helpText<S extends FlagSchema>(spec: CliSpec<S>): string {
   rows.push(['--verbose', 'on a runtime error, print its stack too'], ['--help', 'print this text']);
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   const lines = rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`);
-  return [`usage: ${spec.command} ${spec.usage}`, '', ...lines, ...(spec.notes ? ['', spec.notes] : [])].join('\n');
+  return [`usage: ${spec.usage}`, '', ...lines, ...(spec.notes ? ['', spec.notes] : [])].join('\n');
 }
 
 /**
@@ -143,7 +151,7 @@ export function exitOnError(command: string, verbose: boolean): (error: unknown)
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${command}: ${message.split('\n')[0]}\n`);
     if (error instanceof UsageError) {
-      process.stderr.write(`run \`${command} --help\` for the flags\n`);
+      process.stderr.write(`(--help lists the flags)\n`);
       process.exit(2);
     }
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

@@ -11,7 +11,7 @@ const flags = z.strictObject({
 });
 const spec: CliSpec<typeof flags> = {
   command: 'tool',
-  usage: '--prices FILE [flags]',
+  usage: 'tool --prices FILE [flags]',
   flags,
   help: {
     stepMinutes: 'dispatch interval',
