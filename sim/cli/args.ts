@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -66,7 +67,11 @@ export function helpText<S extends FlagSchema>(spec: CliSpec<S>): string {
     const [value, help] = typeof entry === 'string' ? [undefined, entry] : entry;
     const { type, defaultValue } = describe(schema as z.ZodType);
     const placeholder = type === 'boolean' ? '' : ` ${value ?? (type === 'number' ? 'N' : 'VALUE')}`;
-    const shownDefault = defaultValue === undefined || defaultValue === false ? '' : ` (default ${defaultValue})`;
+    const shown =
+      typeof defaultValue === 'string' && path.isAbsolute(defaultValue)
+        ? path.relative('', defaultValue)
+        : defaultValue;
+    const shownDefault = shown === undefined || shown === false ? '' : ` (default ${shown})`;
     return [`--${kebab(key)}${placeholder}`, `${help}${shownDefault}`];
   });
   rows.push(['--verbose', 'on a runtime error, print its stack too'], ['--help', 'print this text']);
