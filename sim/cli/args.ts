@@ -92,7 +92,7 @@ export function parseArgs<S extends FlagSchema>(spec: CliSpec<S>, argv: readonly
   };
   // Help wins over any mistake around it, unless it is the value of a flag (`--out -h`).
   if (argv.some((arg, i) => (arg === '--help' || arg === '-h') && !takesValue(argv[i - 1]))) return 'help';
-  const known = () => Object.keys(shape).map((k) => `--${kebab(k)}`);
+  const known = () => [...Object.keys(shape).map((k) => `--${kebab(k)}`), '--verbose', '--help'];
   const raw: Record<string, string | true> = {};
   let verbose = false;
   for (let i = 0; i < argv.length; i++) {
@@ -133,7 +133,10 @@ export function parseArgs<S extends FlagSchema>(spec: CliSpec<S>, argv: readonly
   return { values: parsed.data, verbose };
 }
 
-/** Parses process arguments, or ends the process: usage on `--help` (exit 0), one line on a usage error (exit 2). */
+/**
+ * Parses process arguments, or ends the process: usage on `--help` (exit 0), one line on a usage error (exit 2). From
+ * then on an error nothing catches (a script's top-level await, say) is reported the same way (exit 1).
+ */
 export function parseArgsOrExit<S extends FlagSchema>(
   spec: CliSpec<S>,
   argv: readonly string[] = process.argv.slice(2),
@@ -144,11 +147,23 @@ export function parseArgsOrExit<S extends FlagSchema>(
       process.stdout.write(`${helpText(spec)}\n`);
       process.exit(0);
     }
+    const uncaught = exitOnError(spec.command, parsed.verbose);
+    process.on('uncaughtException', uncaught);
+    process.on('unhandledRejection', uncaught);
     return parsed;
   } catch (error) {
     return exitOnError(spec.command, argv.includes('--verbose'))(error);
   }
 }
+
+const NO_FLAGS = z.strictObject({});
+/** A tool that takes no flags of its own (still --help and --verbose). */
+export const noFlags = (command: string, usage: string): CliSpec<typeof NO_FLAGS> => ({
+  command,
+  usage,
+  flags: NO_FLAGS,
+  help: {},
+});
 
 /** A handler that reports an error and ends the process: exit 2 for a usage error, 1 for anything else. */
 export function exitOnError(command: string, verbose: boolean): (error: unknown) => never {
