@@ -63,9 +63,9 @@ export type PlatformOptions = z.infer<typeof platformOptionsSchema>;
 export type PlatformOptionsInput = z.input<typeof platformOptionsSchema>;
 
 export const platformCli: CliSpec<typeof platformOptionsSchema> = {
-  command: 'npm start --',
+  command: 'npm start',
   usage:
-    '[flags]\n\nThe whole local HCP on this machine (API, dashboard, DynamoDB Local, MQTT broker, gateways, devices).',
+    'npm start -- [flags]\n\nThe whole local HCP on this machine (API, dashboard, DynamoDB Local, MQTT broker, gateways, devices).',
   flags: platformOptionsSchema,
   help: {
     port: 'port of the API and dashboard (0: any free one)',
