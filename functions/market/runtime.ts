@@ -1,13 +1,13 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { systemClock } from '../../core/support/clock.js';
+import calibration from '../../core/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { calibrationSchema } from '../../core/synthetic/calibration.js';
-import calibration from '../../sim/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { metrics } from '../shared/powertools.js';
-import { systemClock } from '../switching/runtime.js';
-import { DynamoMarketSnapshotStore } from './adapters/dynamo-market-store.js';
 import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
 import { WeeklySyntheticMarketSource } from './adapters/weekly-synthetic-source.js';

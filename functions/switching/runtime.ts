@@ -3,15 +3,16 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
+import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { metrics } from '../shared/powertools.js';
 import type { AckDeps } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
-import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
@@ -29,8 +30,6 @@ const config = configGetter(
     LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   }),
 );
-
-export const systemClock = { nowMs: () => Date.now() };
 
 let steps: SwitchSteps | undefined;
 

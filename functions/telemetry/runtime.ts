@@ -1,8 +1,8 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
-import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { metrics } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';

@@ -1,3 +1,4 @@
+import { miningRevenueUsd } from '../../core/economics/energy.js';
 import type { DeviceMetric, TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 
@@ -51,7 +52,7 @@ export function summarizeBatch(batch: TelemetryBatch, market: MarketSnapshot | u
     servingGpus,
     ...(market
       ? {
-          miningRevenueUsdPerHour: (hashrateThs * market.hashprice.hashpriceUsdPerThDay) / 24,
+          miningRevenueUsdPerHour: miningRevenueUsd(hashrateThs, 1, market.hashprice.hashpriceUsdPerThDay),
           inferenceRevenueUsdPerHour: servingGpus * market.gpuSpotUsdPerGpuHour,
         }
       : {}),

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ManualClock } from '../../../core/support/clock.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
@@ -12,6 +11,7 @@ import {
   type ExecutionResult,
   TaskTokenRegistry,
 } from '../../../sim/local/stepfunctions/index.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 import { synthesizeControlFlows } from '../flows/control-flows-stack.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { type OperatorApiHarness, startOperatorApi } from './harness.js';

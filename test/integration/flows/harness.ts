@@ -8,9 +8,8 @@ import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
+import type { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
-import type { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import {
   ensureTable,
@@ -21,6 +20,7 @@ import {
   startDynamoDbLocal,
 } from '../../../sim/local/dynamodb-local.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 
 export { planFor } from '../../unit/switching/plan-fixture.js';
 

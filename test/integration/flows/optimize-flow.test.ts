@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
-import { OPTIMIZE_STATES } from '../../../functions/switching/states.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
+import { OPTIMIZE_STATES } from '../../../functions/shared/flow-states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { sequenceKey } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';

@@ -1,5 +1,5 @@
 import { SAFE_MODE } from '../../../core/switching/command.js';
-import { SWITCH_STATES } from '../../../functions/switching/states.js';
+import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,

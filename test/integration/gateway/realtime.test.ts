@@ -6,8 +6,8 @@ import mqtt from 'mqtt';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { LADDER } from './harness.js';
@@ -29,7 +29,7 @@ describe('startGateway as the local platform runs it: wall clock, own timers, MQ
 
   beforeAll(async () => {
     broker = await startMqttBroker();
-    fleet = await startVirtualFleet({ asics: 12, gpuNodes: 1, seed: 5, clock: realTimeClock, site: SITE.id });
+    fleet = await startVirtualFleet({ asics: 12, gpuNodes: 1, seed: 5, clock: systemClock, site: SITE.id });
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-gateway-rt-'));
     meter = await mqtt.connectAsync(broker.url, { clientId: `meter-${randomUUID()}` });
   });

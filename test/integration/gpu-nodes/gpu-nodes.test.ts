@@ -7,12 +7,12 @@ import {
   siteJobReportTopic,
   siteJobTopic,
 } from '../../../core/routing/site-messages.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { DynamoGpuNodeStore } from '../../../functions/shared/data/gpu-node-store.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalGpuNodes, startLocalGpuNodes } from '../../../sim/platform/gpu-nodes.js';
@@ -87,7 +87,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
       asics: 0,
       gpuNodes: 2,
       seed: 3,
-      clock: realTimeClock,
+      clock: systemClock,
       site: SITE,
       gpuAutoTickMs: 20,
     });
@@ -113,7 +113,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
         maxConcurrentJobs: 4,
       })),
       messaging,
-      clock: realTimeClock,
+      clock: systemClock,
       powerSampleMs: 200,
       tickMs: 20,
       healthSampleMs: 200,

@@ -1,11 +1,11 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Site } from '../../../core/model/site.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import type { WorkerNode } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
 import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 
 /** A reference site cut down to one 16-GPU pool (two 8-GPU nodes), weights already on local NVMe (no warm-up). */
@@ -56,7 +56,7 @@ export async function startGpuSites(
       asics: 0,
       gpuNodes: 2,
       seed: 3,
-      clock: realTimeClock,
+      clock: systemClock,
       site,
       gpuAutoTickMs: 20,
     });
@@ -92,7 +92,7 @@ export async function startGpuSites(
         siteId: site.id,
         nodes,
         messaging,
-        clock: realTimeClock,
+        clock: systemClock,
         powerSampleMs: 100,
         tickMs: 20,
       }),

@@ -1,7 +1,7 @@
 import { seededRng } from '../../../core/support/random.js';
 import type { WebhookRetryPolicy } from '../../../core/webhooks/retry.js';
 import type { HttpPort } from '../../../functions/routing/webhooks/deliver.js';
-import { createLocalWorkloadEvents } from '../../../functions/routing/webhooks/local-events.js';
+import { createLocalWorkloadEvents } from '../../../sim/platform/local-webhook-events.js';
 import { eventOf, fakeWebhooks, scriptedHttp, status, webhookOf } from './fakes.js';
 
 const FAST: WebhookRetryPolicy = { baseDelayMs: 5, backoffRate: 2, maxDelayMs: 20, maxRetries: 3, maxAgeMs: 60_000 };

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, metrics, tracer } from '../shared/powertools.js';
+import { logger, metrics, tracer } from './powertools.js';
 
 /**
  * The middy chain of a non-HTTP Lambda (a state-machine task, an IoT rule or scheduler target): Powertools context,

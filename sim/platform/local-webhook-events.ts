@@ -1,11 +1,11 @@
-import type { WorkloadEvent } from '../../../core/routing/workload-events.js';
-import type { Clock } from '../../../core/support/clock.js';
-import type { Rng } from '../../../core/support/random.js';
-import { nextWebhookRetry, WEBHOOK_RETRY, type WebhookRetryPolicy } from '../../../core/webhooks/retry.js';
-import type { WebhookSource } from '../../shared/data/webhook-store.js';
-import type { WorkloadEventsPort } from '../ports.js';
-import { type DeliveryOutcome, deliverWorkloadEvent, type HttpPort } from './deliver.js';
-import { fetchHttp } from './fetch-http.js';
+import type { WorkloadEvent } from '../../core/routing/workload-events.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
+import type { Rng } from '../../core/support/random.js';
+import { nextWebhookRetry, WEBHOOK_RETRY, type WebhookRetryPolicy } from '../../core/webhooks/retry.js';
+import type { WorkloadEventsPort } from '../../functions/routing/ports.js';
+import { type DeliveryOutcome, deliverWorkloadEvent, type HttpPort } from '../../functions/routing/webhooks/deliver.js';
+import { fetchHttp } from '../../functions/routing/webhooks/fetch-http.js';
+import type { WebhookSource } from '../../functions/shared/data/webhook-store.js';
 
 /**
  * The local platform's WorkloadEventsPort: where AWS has a queue and the delivery Lambda, this delivers in the
@@ -62,8 +62,6 @@ interface Delivery {
   entry: WebhookDeliveryLogEntry;
   timer?: NodeJS.Timeout;
 }
-
-const systemClock: Clock = { nowMs: () => Date.now() };
 
 export function createLocalWorkloadEvents(options: LocalWorkloadEventsOptions): LocalWorkloadEvents {
   const http = options.http ?? fetchHttp;

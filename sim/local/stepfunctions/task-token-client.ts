@@ -1,5 +1,5 @@
-import type { TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
-import type { TaskTokenClient, TokenAnswer } from '../acks.js';
+import type { TaskTokenClient, TokenAnswer } from '../../../functions/switching/acks.js';
+import type { TaskTokenRegistry } from './index.js';
 
 /** The local platform's callback API: the runner's token registry answers as Step Functions would. */
 export class LocalTaskTokenClient implements TaskTokenClient {

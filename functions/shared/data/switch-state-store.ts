@@ -1,6 +1,31 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_KEYS } from '../../shared/data/table-design.js';
-import type { SiteSwitchState, SwitchStateStore } from '../ports.js';
+import { TABLE_KEYS } from './table-design.js';
+
+export type SwitchStatus = 'draining' | 'commanded' | 'committed' | 'safe-mode';
+
+/** A site's switching state, as the API's switch-status view reads it. */
+export interface SiteSwitchState {
+  readonly siteId: string;
+  readonly status: SwitchStatus;
+  readonly executionName: string;
+  readonly updatedAt: string;
+  readonly planVersion?: number;
+  readonly commandId?: string;
+  readonly seq?: number;
+  /** An operator override's expiry: dispatch leaves the site alone until then. */
+  readonly overrideUntil?: string;
+  /** Set while draining: the workload router stops assigning work to the site. */
+  readonly drainingSince?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface SwitchStateStore {
+  /** The next command sequence number of the site: strictly increasing, never reused. */
+  allocateSeq(siteId: string): Promise<number>;
+  put(state: SiteSwitchState): Promise<void>;
+  get(siteId: string): Promise<SiteSwitchState | undefined>;
+}
 
 /**
  * Access patterns: a site's switching state (`SITE#<id>` / `SWITCH`), read by the API's switch-status view and the

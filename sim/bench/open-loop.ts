@@ -1,4 +1,4 @@
-import { quantile, sortedCopy } from '../../../core/synthetic/stats.js';
+import { quantile, sortedCopy } from '../../core/synthetic/stats.js';
 
 /**
  * An open-loop load schedule: request i is sent at start + i / rate whatever earlier requests are doing, so a slow

@@ -4,36 +4,36 @@ import type { MqttClient } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { Fleet } from '../../core/model/site.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
-import type { Clock } from '../../core/support/clock.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
-import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../../sim/local/stepfunctions/index.js';
-import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
-import { MqttSignalPublisher } from '../market/adapters/mqtt-signal-publisher.js';
-import { ingestMarketSnapshot } from '../market/ingest.js';
-import type { MarketDataSource } from '../market/ports.js';
-import { DynamoPlanDraftStore } from '../optimizer/adapters/dynamo-plan-drafts.js';
-import { DynamoWorkDemand } from '../optimizer/adapters/dynamo-work-demand.js';
-import { HighsFleetSolver } from '../optimizer/adapters/highs-fleet-solver.js';
-import { InventoryFleetSource } from '../optimizer/adapters/inventory-fleet-source.js';
-import { StaticFleetSource } from '../optimizer/adapters/static-fleet-source.js';
-import type { PlanSolver } from '../optimizer/ports.js';
-import { createOptimizeSteps, optimizeStepHandlers } from '../optimizer/steps.js';
-import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
-import { DynamoJobStore } from '../shared/data/job-store.js';
-import { DynamoPlanStore } from '../shared/data/plan-store.js';
-import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
-import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
-import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
-import { logger } from '../shared/powertools.js';
-import { type AckDeps, type AckMetrics, handleAck } from './acks.js';
-import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
-import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
-import { LocalTaskTokenClient } from './adapters/local-task-token-client.js';
-import { MqttCommandPublisher } from './adapters/mqtt-command-publisher.js';
-import { allOf, SiteSwitchLog } from './adapters/site-switch-log.js';
-import type { SwitchAuditLog, SwitchMetrics } from './ports.js';
-import { OPTIMIZE_STATES, SWITCH_STATES } from './states.js';
-import { createSwitchSteps, switchStepHandlers } from './steps.js';
+import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
+import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
+import type { MarketDataSource } from '../../functions/market/ports.js';
+import { DynamoPlanDraftStore } from '../../functions/optimizer/adapters/dynamo-plan-drafts.js';
+import { DynamoWorkDemand } from '../../functions/optimizer/adapters/dynamo-work-demand.js';
+import { HighsFleetSolver } from '../../functions/optimizer/adapters/highs-fleet-solver.js';
+import { InventoryFleetSource } from '../../functions/optimizer/adapters/inventory-fleet-source.js';
+import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
+import type { PlanSolver } from '../../functions/optimizer/ports.js';
+import { createOptimizeSteps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
+import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
+import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
+import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
+import { DynamoSwitchLogStore } from '../../functions/shared/data/switch-log-store.js';
+import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
+import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
+import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/shared/flow-states.js';
+import { logger } from '../../functions/shared/powertools.js';
+import { type AckDeps, type AckMetrics, handleAck } from '../../functions/switching/acks.js';
+import { ChainedSwitchAudit } from '../../functions/switching/adapters/chained-switch-audit.js';
+import { MqttCommandPublisher } from '../../functions/switching/adapters/mqtt-command-publisher.js';
+import { allOf, SiteSwitchLog } from '../../functions/switching/adapters/site-switch-log.js';
+import type { SwitchAuditLog, SwitchMetrics } from '../../functions/switching/ports.js';
+import { createSwitchSteps, switchStepHandlers } from '../../functions/switching/steps.js';
+import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../local/stepfunctions/index.js';
+import { LocalTaskTokenClient } from '../local/stepfunctions/task-token-client.js';
 
 /**
  * The control plane wired for the local platform (`npm start`) and the flow tests: the same use cases as the Lambdas,
@@ -94,7 +94,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     fleet: new InventoryFleetSource(
       new StaticFleetSource(options.fleet ?? referenceFleet),
       new DynamoGpuNodeStore({ client, tableName }),
-      { nowMs: () => Date.now() },
+      systemClock,
     ),
     market: marketStore,
     plans,
@@ -105,7 +105,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       new DynamoJobStore({ client, tableName }, new DynamoWorkloadStore({ client, tableName })),
       (options.fleet ?? referenceFleet).sites,
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
-      () => Date.now(),
+      systemClock.nowMs,
     ),
     clock,
   });

@@ -1,8 +1,14 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type MarketSnapshot, marketSnapshotSchema } from '../../../core/model/market.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
-import { TABLE_KEYS } from '../../shared/data/table-design.js';
-import type { MarketSnapshotStore } from '../ports.js';
+import { isConditionFailure } from './dynamo-helpers.js';
+import { TABLE_KEYS } from './table-design.js';
+
+/** The stored snapshots: the newest one feeds dispatch, the API's market view reads it too. */
+export interface MarketSnapshotStore {
+  put(snapshot: MarketSnapshot): Promise<void>;
+  latest(): Promise<MarketSnapshot | undefined>;
+}
 
 /**
  * Access patterns: the newest market snapshot (`MARKET` / `LATEST`), read by dispatch and the API; and each
@@ -36,7 +42,7 @@ export class DynamoMarketSnapshotStore implements MarketSnapshotStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
