@@ -16,7 +16,7 @@ import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS, type SiteProblem } from '../.
 import { buildHorizon, horizonBlocks } from '../../core/strategies/context.js';
 import { initialSiteState } from '../../core/strategies/simulate.js';
 import { noFlags, parseArgsOrExit } from '../cli/args.js';
-import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 parseArgsOrExit(noFlags('bench:optimizer', 'npm run bench:optimizer'));
 
@@ -31,8 +31,8 @@ function fleetOf(n: number): Site[] {
   });
 }
 
-const prices = readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES);
-const hashprice = hashpriceOnGrid(readHashpriceFile(SHARED_HASHPRICE_FILE), prices.rtUsdPerMwh);
+const prices = readPriceFile(ERCOT_PRICE_FILE, STEP_MINUTES);
+const hashprice = hashpriceOnGrid(readHashpriceFile(HASHPRICE_FILE), prices.rtUsdPerMwh);
 // A volatile day: 2024-11-17 (scarcity spike to $3,490/MWh in the shared file), starting at local midnight.
 const startIndex = Math.round((Date.parse('2024-11-17T06:00:00Z') - prices.rtUsdPerMwh.startMs) / INTERVAL_MS);
 

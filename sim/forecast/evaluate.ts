@@ -5,7 +5,7 @@ import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/for
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
 import { zoneOffsetMinutes } from '../../core/market-data/time-zone.js';
 import { type CliSpec, runCli } from '../cli/args.js';
-import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, readPriceFile } from '../data/market-files.js';
 
 /**
  * Rolling-origin evaluation: at each origin every forecaster sees real-time prices before it, day-ahead prices only
@@ -13,7 +13,7 @@ import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
  * (persistence beyond it). Spikes are scored with spikeProbability ≥ 0.5 and, separately, point ≥ $200/MWh.
  */
 const evaluateFlags = z.strictObject({
-  prices: z.string().min(1).default(SHARED_PRICE_FILE),
+  prices: z.string().min(1).default(ERCOT_PRICE_FILE),
   horizonHours: z.coerce.number().positive().default(24),
   everyHours: z.coerce.number().positive().default(6),
   warmupDays: z.coerce.number().nonnegative().default(14),

@@ -10,7 +10,7 @@ import { nextWebhookRetry } from '../../../core/webhooks/retry.js';
 import { configGetter } from '../../shared/config.js';
 import { documentClient } from '../../shared/data/client.js';
 import { DynamoWebhookStore } from '../../shared/data/webhook-store.js';
-import { logger, metrics } from '../../shared/powertools.js';
+import { logger, metrics, traced } from '../../shared/powertools.js';
 import { taskHandler } from '../../shared/task-handler.js';
 import { type DeliverDeps, type DeliveryOutcome, deliverWorkloadEvent } from './deliver.js';
 import { fetchHttp } from './fetch-http.js';
@@ -113,7 +113,7 @@ let deps: DeliverBatchDeps | undefined;
 
 function deliverRuntime(): DeliverBatchDeps {
   if (deps) return deps;
-  const sqs = new SQSClient({});
+  const sqs = traced(new SQSClient({}));
   deps = {
     webhooks: new DynamoWebhookStore({ client: documentClient(), tableName: config().TABLE_NAME }),
     http: fetchHttp,

@@ -58,6 +58,8 @@ export interface FlowHarness {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often a stalling stand-in gateway says it is alive. */
+const STALL_HEARTBEAT_EVERY_MS = 200;
 
 export async function startFlowHarness(): Promise<FlowHarness> {
   let dynamo: RunningDynamoDbLocal | undefined;
@@ -137,9 +139,11 @@ export async function startFlowHarness(): Promise<FlowHarness> {
       void (async () => {
         await send(ack('received', 'ok'));
         if (behaviour === 'stall') {
-          // Alive (heartbeats) but never finishing: only the task's TimeoutSeconds ends the wait.
-          for (let i = 0; i < 8; i++) {
-            await sleep(400);
+          // Alive (heartbeats, well inside any heartbeat window) but never finishing, for as long as the flow waits:
+          // only the task's TimeoutSeconds ends the wait.
+          const waiting = () => registry.pending().some((task) => task.taskToken === command.taskToken);
+          while (waiting() && !stopping) {
+            await sleep(STALL_HEARTBEAT_EVERY_MS);
             await send(ack('received', 'ok'));
           }
           return;

@@ -16,6 +16,7 @@ import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuW
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalGpuNodes, startLocalGpuNodes } from '../../../sim/platform/gpu-nodes.js';
+import { until } from '../../support/until.js';
 import { type OperatorApiHarness, startOperatorApi } from '../api-operator/harness.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -24,20 +25,6 @@ const SITE: Site = (() => {
   return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
 })();
 const POOL = SITE.gpuPools[0]!.id;
-
-async function until<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let sequence = 0;
 const job = (tier: SiteJob['tier'], outputTokens: number): SiteJob => ({

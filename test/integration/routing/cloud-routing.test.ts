@@ -194,10 +194,8 @@ describe('workload routing through the cloud path: API → router → site queue
     const all = [...submitted, tooLate, tooCheap];
     const read = async (w: { tenant: string; id: string }) =>
       (await api.call('GET', `/v1/workloads/${w.id}`, { key: keys[w.tenant]! })).body;
-    await until(
-      'every workload ended',
-      async () => (await Promise.all(all.map(read))).every((w) => ['completed', 'failed'].includes(w.status)),
-      60_000,
+    await until('every workload ended', async () =>
+      (await Promise.all(all.map(read))).every((w) => ['completed', 'failed'].includes(w.status)),
     ).catch(async (e) => {
       // What was left, to tell a stuck router from a stuck worker.
       const v = await Promise.all(all.map(read));

@@ -7,6 +7,7 @@ import type { WorkerNode } from '../../../iot-greengrass/components/com.hcp.GpuW
 import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
+import { until as untilState } from '../../support/until.js';
 
 /** A reference site cut down to one 16-GPU pool (two 8-GPU nodes), weights already on local NVMe (no warm-up). */
 export function smallSite(id: string): Site {
@@ -14,14 +15,9 @@ export function smallSite(id: string): Site {
   return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
 }
 
-/** Polls `check` until it holds, or fails naming `what`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls `check` until it holds, or fails naming `what`; routing runs get 90 s. */
+export const until = (what: string, check: () => boolean | Promise<boolean>) =>
+  untilState(what, check, { timeoutMs: 90_000 });
 
 /** What the cloud knows about a pool beyond the site model: the warm model, its sequence speed and slots. */
 export interface PoolLiveFigures {
