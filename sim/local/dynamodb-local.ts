@@ -24,7 +24,7 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** Directory to persist the database in. @default in memory */
   readonly dbPath?: string;
-  /** How long the JVM may take to answer its first request (~3 s on an idle machine; a loaded one takes far longer). @default 90_000 */
+  /** How long the JVM may take to first answer (~3 s idle, far longer on a loaded machine). @default 90_000 */
   readonly startTimeoutMs?: number;
 }
 
