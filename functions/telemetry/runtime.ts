@@ -1,5 +1,6 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
@@ -36,6 +37,8 @@ export function telemetryRuntime(): TelemetryIngestDeps {
       tableName: TELEMETRY_TABLE,
     }),
     metrics: new PowertoolsTelemetryMetrics(metrics),
+    // The deployed sites' models: the reference fleet, as in the optimizer's and the routing runtimes.
+    siteModel: (siteId) => referenceFleet.sites.find((s) => s.id === siteId),
     latestMarket: async () => {
       if (!cached || Date.now() - cached.atMs > MARKET_CACHE_MS)
         cached = { atMs: Date.now(), value: await market.latest() };
