@@ -69,9 +69,11 @@ describe('cancelling a workload already handed to a site', () => {
       ids.push(res.body.id);
     }
     const status = async (id: string) => (await api.call('GET', `/v1/workloads/${id}`, { key })).body;
-    await until('all queued at the site', async () =>
-      (await Promise.all(ids.map(status))).every((w) => w.status === 'queued'),
-    );
+    // Every job handed to the site, the last still waiting there (the first may already run or be done by then).
+    await until('all handed to the site, the last still queued', async () => {
+      const views = await Promise.all(ids.map(status));
+      return views.every((w) => w.status !== 'accepted') && views.at(-1).status === 'queued';
+    });
     const worker = sites.workers[0]!;
     await until('work waiting at the worker', async () => worker.view().pending >= 2);
 
