@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { connectAsync } from 'mqtt';
 import type { Ack } from '../../../core/messages/ack.js';
 import { siteTopic } from '../../../core/messages/topics.js';
@@ -52,7 +52,11 @@ beforeAll(async () => {
     gpuAutoTickMs: 0,
   });
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-flow-gateway-'));
-  gateway = await startGateway({
+  gateway = await startSwitchingGateway();
+});
+
+const startSwitchingGateway = () =>
+  startGateway({
     siteId: SITE_ID,
     site: SITE,
     brokerUrl: harness.brokerUrl,
@@ -63,7 +67,6 @@ beforeAll(async () => {
     // Signed commands only: the gateway lists the control plane's public key.
     config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER, commandKeys: [harness.commandKey] } },
   });
-});
 
 afterAll(async () => {
   await gateway?.stop();
@@ -224,6 +227,30 @@ describe('SwitchFlow with the real gateway', () => {
     });
     expect(gateway.state().switchAgent).toMatchObject({ lastSeq: before.lastSeq, executions: before.executions });
     expect((await harness.switchStates.allocateSeq(SITE_ID)).epoch).toBe(epoch);
+  });
+
+  it('after a zero-length state file, takes commands again only through a resync with a fresh epoch', async () => {
+    // Prepare: the gateway restarts on a state file a power cut left empty.
+    await gateway.stop();
+    writeFileSync(path.join(stateDir, 'switch-agent', 'state.json'), '');
+    gateway = await startSwitchingGateway();
+    const restarted = gateway.state().switchAgent;
+    const epochBefore = (
+      await harness.client.send(new GetCommand({ TableName: TABLE_NAME, Key: sequenceKey(SITE_ID) }))
+    ).Item?.epoch as number;
+
+    // Act
+    const result = await runner().start({ siteId: SITE_ID, planVersion: 1 });
+
+    // Assess: it started in its default mode awaiting a resync; the flow was refused once (resync-required), took a
+    // fresh epoch and was then executed.
+    expect(restarted).toMatchObject({ lastSeq: 0, awaitingResync: true, mode: 'curtail-asics' });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { resync: { attempts: 1, epoch: epochBefore + 1 }, command: { epoch: epochBefore + 1 } },
+    });
+    const { ack } = result.output as { ack: { seq: number } };
+    expect(gateway.state().switchAgent).toMatchObject({ awaitingResync: false, lastSeq: ack.seq });
   });
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {

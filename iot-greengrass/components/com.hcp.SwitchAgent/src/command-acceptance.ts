@@ -23,6 +23,12 @@ export interface AcceptanceState {
   readonly lastSeq: number;
   /** Highest control-plane epoch accepted; 0 before the first. A command from an older epoch is fenced out. */
   readonly highestEpoch: number;
+  /**
+   * Present after a start on a lost or corrupt state file: the gateway no longer knows which numbers it accepted, so
+   * it takes commands again only from an epoch newer than any it has refused since (the cloud's resync takes a fresh
+   * epoch), never from lastSeq 0. `refusedUpToEpoch` is null until the first refusal.
+   */
+  readonly awaitingResync?: { readonly refusedUpToEpoch: number | null };
   readonly recent: readonly RememberedCommand[];
 }
 
@@ -37,7 +43,7 @@ export type Decision =
   | {
       readonly kind: 'reject';
       readonly command: Command;
-      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command' | 'bad-signature';
+      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command' | 'bad-signature' | 'resync-required';
       readonly detail: string;
     }
   | { readonly kind: 'expired'; readonly command: Command }
@@ -65,6 +71,18 @@ export function decide(
   // Before any rule reads its id, epoch or seq: a forged command must not even be answered from memory.
   const forged = verify(command);
   if (forged) return { kind: 'reject', command, reason: 'bad-signature', detail: forged };
+  const { awaitingResync } = state;
+  if (
+    awaitingResync &&
+    (awaitingResync.refusedUpToEpoch === null || command.epoch <= awaitingResync.refusedUpToEpoch)
+  ) {
+    return {
+      kind: 'reject',
+      command,
+      reason: 'resync-required',
+      detail: 'state lost: commands resume from a newer epoch than any refused since',
+    };
+  }
   const print = fingerprint(command);
   const known = state.recent.find((r) => r.commandId === command.commandId);
   if (known) {
@@ -108,9 +126,19 @@ export function remember(
   accepted?: { readonly seq: number; readonly epoch: number },
 ): AcceptanceState {
   const others = state.recent.filter((r) => r.commandId !== entry.commandId);
+  // An accepted command ends a resync; until one is accepted the resync stands.
+  const resync = accepted ? undefined : state.awaitingResync;
   return {
+    ...(resync ? { awaitingResync: resync } : {}),
     lastSeq: Math.max(state.lastSeq, accepted?.seq ?? 0),
     highestEpoch: Math.max(state.highestEpoch, accepted?.epoch ?? 0),
     recent: [...others, entry].slice(-limit),
   };
+}
+
+/** A command refused while awaiting a resync raises the floor: only a newer epoch than this one is taken. Pure. */
+export function refusedDuringResync(state: AcceptanceState, epoch: number): AcceptanceState {
+  if (!state.awaitingResync) return state;
+  const floor = Math.max(state.awaitingResync.refusedUpToEpoch ?? 0, epoch);
+  return { ...state, awaitingResync: { refusedUpToEpoch: floor } };
 }

@@ -2,7 +2,7 @@ import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command } from '../../../../core/messages/command.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
 import { ackEnvelope } from './acks-and-status.js';
-import { type AcceptanceState, decide } from './command-acceptance.js';
+import { type AcceptanceState, decide, refusedDuringResync } from './command-acceptance.js';
 import type { CommandVerifier } from './command-signature.js';
 import type { HoldChange } from './curtailment-book.js';
 import { rungsForShed } from './ladder.js';
@@ -16,6 +16,8 @@ export type CommandStep =
       readonly ack?: Ack;
       readonly event: 'command-invalid' | 'command-repeated' | 'command-refused';
       readonly detail: Record<string, unknown>;
+      /** The command memory after a refusal that moves it (only a refusal while awaiting a resync does). */
+      readonly acceptance?: AcceptanceState;
     }
   | { readonly kind: 'execute'; readonly command: Command; readonly fingerprint: string };
 
@@ -81,7 +83,11 @@ export function admitCommand(
       const detail = { commandId: command.commandId, seq: command.seq, reason: ack.reason };
       // A forged command proves nothing about the cloud: it must not feed the watchdog.
       const heard = !(decision.kind === 'reject' && decision.reason === 'bad-signature');
-      return { heard, step: { kind: 'answer', ack, event: 'command-refused', detail } };
+      const step = { kind: 'answer', ack, event: 'command-refused', detail } as const;
+      if (decision.kind === 'reject' && decision.reason === 'resync-required') {
+        return { heard, step: { ...step, acceptance: refusedDuringResync(acceptance, command.epoch) } };
+      }
+      return { heard, step };
     }
     case 'accept':
       return {

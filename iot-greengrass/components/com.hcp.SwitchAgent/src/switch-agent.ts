@@ -18,6 +18,7 @@ import { type GridPolicy, gridPolicy, gridReaction, parseGridSignal } from './gr
 import { type AgentMemory, MemoryFile } from './persistence.js';
 import { activeInterval } from './plan-schedule.js';
 import { PowerControl } from './power-control.js';
+import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
 
@@ -29,6 +30,8 @@ export interface SwitchAgentDeps {
   readonly clock: Clock;
   /** Where the agent keeps its state across restarts. */
   readonly stateFile: string;
+  /** @default node:fs (tests pass a disk that fails) */
+  readonly stateFs?: StateFs;
   /** The site model: group sizes, frequency-trip groups, DR commitment. */
   readonly site?: Site;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
@@ -62,7 +65,7 @@ export class SwitchAgent {
   private constructor(private readonly deps: SwitchAgentDeps) {
     const { config, site, messaging } = deps;
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
-    this.memoryFile = new MemoryFile(deps.stateFile);
+    this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
     this.power = new PowerControl({ ...deps, log });
     this.grid = gridPolicy(config, site);
@@ -155,6 +158,7 @@ export class SwitchAgent {
       if (heard) this.heartbeat();
       if (step.kind === 'execute') return { finish: this.execute(step.command, step.fingerprint, receivedAtMs) };
       this.log(step.event, step.detail);
+      if (step.acceptance) this.memory.acceptance = step.acceptance;
       // A refused command's id is not remembered: only accepted commands consume ids and sequence numbers.
       if (step.ack) this.acks.send(step.ack);
       return undefined;
@@ -173,6 +177,9 @@ export class SwitchAgent {
     const { mode, fallbackReason, targets, devices, drifted, failures } = this.power.view();
     return {
       lastSeq: acceptance.lastSeq,
+      highestEpoch: acceptance.highestEpoch,
+      awaitingResync: acceptance.awaitingResync !== undefined,
+      stateWriteFailures: this.memoryFile.writeFailures,
       ...(plan ? { planVersion: plan.version } : {}),
       ...(active ? { intervalIndex: active.index } : {}),
       mode,
