@@ -46,7 +46,7 @@ export function switchSteps(): SwitchSteps {
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     publisher: new IotCommandPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
-    signer: new KmsCommandSigner(new KMSClient({}), COMMAND_SIGNING_KEY_ID),
+    signer: new KmsCommandSigner(traced(new KMSClient({})), COMMAND_SIGNING_KEY_ID),
     metrics: new PowertoolsSwitchMetrics(metrics),
     audit: allOf(
       new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),
