@@ -10,8 +10,8 @@ import { API_ROUTES } from '../functions/api/routes.js';
 import { ApiAuthorizer } from './constructs/api-authorizer.js';
 import { ApiRoutes } from './constructs/api-routes.js';
 import { ApiUsagePlans } from './constructs/api-usage-plans.js';
-import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { HcpUserPool } from './constructs/cognito-user-pool.js';
+import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { acknowledge } from './constructs/nag.js';
 import { WebAcl } from './constructs/web-acl.js';
 

@@ -26,7 +26,6 @@ const GREENGRASS_DATA_PLANE_ACTIONS = [
  */
 export function gatewayPolicyDocument(partition: string, region: string, account: string, roleAliasName: string) {
   const arn = (resource: string) => `arn:${partition}:iot:${region}:${account}:${resource}`;
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: IoT's policy variable, literally as it appears in policies
   const access = gatewayTopicAccess('${iot:Connection.Thing.ThingName}');
   const resources = (kind: 'topic' | 'topicfilter', filters: readonly string[]) =>
     filters.map((filter) => arn(`${kind}/${policyResourceName(filter)}`));

@@ -1,13 +1,13 @@
 import { IoTClient } from '@aws-sdk/client-iot';
 import { z } from 'zod';
 import { configGetter } from '../../shared/config.js';
+import { HttpError } from '../../shared/http.js';
 import { AwsGatewayIdentities } from '../../shared/iot/aws-gateway-identity.js';
 import {
   CsrRefusedError,
   GatewayAlreadyOnboardedError,
   type GatewayIdentityProvider,
 } from '../../shared/iot/gateway-identity.js';
-import { HttpError } from '../../shared/http.js';
 
 const config = configGetter(
   z.object({

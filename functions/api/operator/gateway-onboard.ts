@@ -1,8 +1,8 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { onboardGatewayBodySchema } from '../../../core/api/gateways.js';
 import { sitePathSchema } from '../../../core/api/operations.js';
-import type { GatewayIdentityProvider } from '../../shared/iot/gateway-identity.js';
 import { jsonResponse } from '../../shared/http.js';
+import type { GatewayIdentityProvider } from '../../shared/iot/gateway-identity.js';
 import { type ApiRequest, apiHandler, audit, parseBody, parsePath } from '../handler.js';
 import { asHttpError, gatewayIdentities } from './gateway-identities.js';
 import { operatorSources, siteOf } from './views.js';

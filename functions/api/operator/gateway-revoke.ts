@@ -1,7 +1,7 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { sitePathSchema } from '../../../core/api/operations.js';
-import type { GatewayIdentityProvider } from '../../shared/iot/gateway-identity.js';
 import { jsonResponse } from '../../shared/http.js';
+import type { GatewayIdentityProvider } from '../../shared/iot/gateway-identity.js';
 import { type ApiRequest, apiHandler, audit, parsePath } from '../handler.js';
 import { gatewayIdentities } from './gateway-identities.js';
 import { operatorSources, siteOf } from './views.js';

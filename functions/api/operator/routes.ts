@@ -1,5 +1,9 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
-import { gatewayCredentialsSchema, gatewayRevokedSchema, onboardGatewayBodySchema } from '../../../core/api/gateways.js';
+import {
+  gatewayCredentialsSchema,
+  gatewayRevokedSchema,
+  onboardGatewayBodySchema,
+} from '../../../core/api/gateways.js';
 import {
   currentPlanSchema,
   marketViewSchema,

@@ -16,11 +16,7 @@ import {
 } from '@aws-sdk/client-iot';
 import type { GatewayCredentials, GatewayRevoked } from '../../../core/api/gateways.js';
 import { certifiesKeyOf, checkCsr } from './csr.js';
-import {
-  CsrRefusedError,
-  GatewayAlreadyOnboardedError,
-  type GatewayIdentityProvider,
-} from './gateway-identity.js';
+import { CsrRefusedError, GatewayAlreadyOnboardedError, type GatewayIdentityProvider } from './gateway-identity.js';
 
 export interface AwsGatewayIdentityOptions {
   readonly client: Pick<IoTClient, 'send'>;
