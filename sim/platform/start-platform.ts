@@ -16,7 +16,6 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from '../local/dynamodb-local.js';
-import { startMqttBroker } from '../local/mqtt-broker.js';
 import { startControlLoop } from './control-loop.js';
 import { type RunningCustomers, startSimulatedCustomers } from './customers.js';
 import type { PlatformEvent } from './events.js';
@@ -24,6 +23,7 @@ import { type GpuWork, startGpuWork } from './gpu-work.js';
 import { type InjectionRequest, type InjectionResult, inject } from './injections.js';
 import { startLocalLatestState } from './latest-state.js';
 import { type DemoTenant, type LocalApi, loadLocalApi } from './local-api.js';
+import { startLocalMqtt } from './local-mqtt.js';
 import { localRoutes } from './local-routes.js';
 import { openMarketFeed } from './market-feed.js';
 import { startMarketReplay } from './market-replay.js';
@@ -41,6 +41,8 @@ export interface RunningPlatform {
   readonly endpoints: {
     readonly dynamodb: string;
     readonly mqtt: string;
+    /** mosquitto_sub with the operator's certificate, which the platform wrote to its data directory. */
+    readonly mosquittoSub: string;
     readonly api: string;
     readonly dashboard: string;
     readonly devices: ReadonlyArray<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }>;
@@ -117,13 +119,15 @@ export async function startPlatform(
     process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
     await ensureTable(localDynamoDbClient(dynamo.endpoint), LOCAL_TABLE_NAME);
 
-    progress('starting the MQTT broker (IoT Core stand-in)…');
-    const broker = await startMqttBroker();
-    stops.push(broker.stop);
+    progress('starting the MQTT broker (IoT Core stand-in: mutual TLS, per-identity topic rules)…');
+    const mqtt = await startLocalMqtt(options.data);
+    stops.push(mqtt.stop);
+    const { broker } = mqtt;
 
     const scale = new Map<string, number>();
     const devices: Array<{ siteId: string; asics: number; gpuNodes: number; firstAsic: string }> = [];
     const gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }> = [];
+    const gatewayTlsBySite = new Map<string, { key: string; cert: string; ca: string }>();
     const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
     let observer: PlatformObserver | undefined;
     const record = (event: PlatformEvent) => {
@@ -143,11 +147,14 @@ export async function startPlatform(
       stops.push(fleet.stop);
       for (const [groupId, units] of unitsPerDevice(site, fleet)) scale.set(groupId, units);
       gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
-      progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
+      progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
+      const gatewayTls = await mqtt.onboardGateway(site.id);
+      gatewayTlsBySite.set(site.id, gatewayTls);
       const gateway = await startGateway({
         siteId: site.id,
         site,
         brokerUrl: broker.url,
+        tls: gatewayTls,
         devices: fleet.endpoints,
         stateDir: path.join(stateRoot, 'gateways', site.id),
         clock,
@@ -188,7 +195,11 @@ export async function startPlatform(
       telemetryStaleRealMs: 5 * TELEMETRY_POLL_REAL_MS,
     });
     observer = activeObserver;
-    const listener = await connectAsync(broker.url, { clientId: 'hcp-observer', reconnectPeriod: 500 });
+    const listener = await connectAsync(broker.url, {
+      clientId: 'hcp-observer',
+      reconnectPeriod: 500,
+      ...mqtt.observer,
+    });
     stops.push(() => listener.endAsync(true));
     listener.on('message', (topic, payload) => activeObserver.handleMessage(topic, payload));
     await listener.subscribeAsync(PlatformObserver.topics, { qos: 0 });
@@ -198,6 +209,7 @@ export async function startPlatform(
       dynamoEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
       brokerUrl: broker.url,
+      brokerTls: mqtt.controlPlane,
       fleet: { sites },
       clock,
       market: feed,
@@ -253,6 +265,7 @@ export async function startPlatform(
       // A virtual node is an 8-GPU board standing for `scale` of the site model's GPUs each.
       unitsPerNode: (_siteId, poolId) => (scale.get(poolId) ?? 1) * GPUS_PER_NODE,
       brokerUrl: broker.url,
+      tls: { gateway: (siteId) => gatewayTlsBySite.get(siteId), controlPlane: mqtt.controlPlane },
       client: createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
       tableName: LOCAL_TABLE_NAME,
       simClock: clock,
@@ -263,7 +276,11 @@ export async function startPlatform(
     stops.push(gpuWork.stop);
 
     progress('starting the latest-state rules (operator API site views)…');
-    const rules = await connectMqttPort({ url: broker.url, clientId: 'hcp-latest-state-rules' });
+    const rules = await connectMqttPort({
+      url: broker.url,
+      clientId: 'hcp-latest-state-rules',
+      mqtt: mqtt.controlPlane,
+    });
     stops.push(() => rules.close());
     await startLocalLatestState({
       client: createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -289,7 +306,14 @@ export async function startPlatform(
     }
 
     return {
-      endpoints: { dynamodb: dynamo.endpoint, mqtt: broker.url, api: api.url, dashboard: `${api.url}/`, devices },
+      endpoints: {
+        dynamodb: dynamo.endpoint,
+        mqtt: broker.url,
+        mosquittoSub: mqtt.operator.mosquittoSub,
+        api: api.url,
+        dashboard: `${api.url}/`,
+        devices,
+      },
       clock,
       market: feed.description,
       api: localApi.available,
