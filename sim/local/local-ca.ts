@@ -1,8 +1,7 @@
-import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import * as x509 from '../../functions/shared/iot/x509.js';
 
-// @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect metadata polyfill loaded first.
+// The library's WebCrypto is Node's.
 x509.cryptoProvider.set(webcrypto as never);
 
 /** ECDSA P-256 with SHA-256: what IoT Core's own device certificates and the Greengrass nucleus use. */

@@ -1,8 +1,5 @@
-import 'reflect-metadata';
-import { Pkcs10CertificateRequest, X509Certificate } from '@peculiar/x509';
 import { type CsrFacts, type CsrViolation, csrViolations } from '../../../core/iot/csr-rules.js';
-
-// @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect metadata polyfill loaded first.
+import { Pkcs10CertificateRequest, X509Certificate } from './x509.js';
 
 export type CsrCheck =
   | { readonly ok: true; readonly csr: Pkcs10CertificateRequest }
