@@ -4,7 +4,7 @@ import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
 import { zoneOffsetMinutes } from '../../core/market-data/time-zone.js';
-import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, readPriceFile } from '../data/market-files.js';
 
 /**
  * Rolling-origin evaluation: at each origin every forecaster sees real-time prices before it, day-ahead prices only
@@ -13,7 +13,7 @@ import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
  */
 const { values } = parseArgs({
   options: {
-    prices: { type: 'string', default: SHARED_PRICE_FILE },
+    prices: { type: 'string', default: ERCOT_PRICE_FILE },
     'horizon-hours': { type: 'string', default: '24' },
     'every-hours': { type: 'string', default: '6' },
     'warmup-days': { type: 'string', default: '14' },

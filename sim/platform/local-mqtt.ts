@@ -26,6 +26,8 @@ export interface LocalMqtt {
   readonly operator: OperatorCertificate;
   /** Onboards a site's gateway as a new device is: its own key and CSR, signed through the onboarding port. */
   onboardGateway(siteId: string): Promise<ClientTlsMaterial>;
+  /** The material `onboardGateway` gave the site (its GPU worker shares the gateway's identity). */
+  gatewayTls(siteId: string): ClientTlsMaterial | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startLocalMqtt(dataDir: string | undefined): Promise<Local
     await identities.issueService('hcp-operator', OPERATOR_ACCESS),
     broker.port,
   );
+  const gateways = new Map<string, ClientTlsMaterial>();
   return {
     broker,
     identities,
@@ -58,8 +61,11 @@ export async function startLocalMqtt(dataDir: string | undefined): Promise<Local
     async onboardGateway(siteId) {
       const device = await generateKeyAndCsr(siteId);
       const credentials = await identities.onboard(siteId, device.csrPem);
-      return { key: device.keyPem, cert: credentials.certificatePem, ca: identities.ca.certificatePem };
+      const material = { key: device.keyPem, cert: credentials.certificatePem, ca: identities.ca.certificatePem };
+      gateways.set(siteId, material);
+      return material;
     },
+    gatewayTls: (siteId) => gateways.get(siteId),
     async stop() {
       useLocalGatewayIdentities(undefined);
       await broker.stop();

@@ -1,12 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
+import type { Role } from '../../../core/api/principal.js';
 import type { Clock } from '../../../core/support/clock.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
 import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
-import type { Role } from '../../../functions/shared/principal.js';
-import { createLocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import {
   ensureTable,
@@ -20,7 +19,8 @@ import {
   type ExecutionResult,
   TaskTokenRegistry,
 } from '../../../sim/local/stepfunctions/index.js';
-import { synthesizeControlFlows } from '../flows/control-flows-stack.js';
+import { createLocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
 
 /**
  * The operator routes alone behind the local API Gateway adapter, on DynamoDB Local, over real HTTP. A tiny test
@@ -126,7 +126,7 @@ export async function startLocalSwitchFlow(h: OperatorApiHarness, mqtt: MqttClie
   });
   await controlPlane.listenForAcks();
   const runner = createStateMachineRunner({
-    template: synthesizeControlFlows(),
+    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
     logicalIdPrefix: 'SwitchFlow',
     registry,
     ...controlPlane.switchFlow,

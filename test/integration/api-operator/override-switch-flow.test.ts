@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ManualClock } from '../../../core/support/clock.js';
-import type { LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import type { ExecutionResult } from '../../../sim/local/stepfunctions/index.js';
+import type { LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import { until } from '../../support/until.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { type OperatorApiHarness, startLocalSwitchFlow, startOperatorApi } from './harness.js';
 
@@ -70,10 +71,6 @@ afterAll(async () => {
 });
 
 const awakeAsics = () => fleet.miners.filter((m) => m.context.physics.isAwakeCommanded()).length;
-async function until(condition: () => boolean, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 describe('an operator override through the real SwitchFlow and gateway', () => {
   it('forces the site all-off, commits on the gateway’s ack and shows up in the switch history and site view', async () => {
@@ -81,7 +78,7 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
     const plan = planWith([{}], 1, Math.floor(Date.now() / 300_000) * 300_000);
     expect((await controlPlane.plans.save(plan)).ok).toBe(true);
     expect(await runSwitchFlow({ siteId: SITE_ID, planVersion: 1 }, 'plan-v1')).toMatchObject({ status: 'SUCCEEDED' });
-    await until(() => awakeAsics() === fleet.miners.length, 5_000);
+    await until('every miner awake', () => awakeAsics() === fleet.miners.length, { detail: awakeAsics });
     expect(awakeAsics()).toBe(fleet.miners.length);
     const expiresAt = new Date(Date.now() + 30 * 60_000).toISOString();
     const override = { kind: 'set-mode', mode: 'all-off', reason: 'breaker inspection', expiresAt };
@@ -92,7 +89,7 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
       body: override,
     });
     const result = await executions.get(accepted.body.executionName);
-    await until(() => awakeAsics() === 0, 5_000);
+    await until('every miner asleep', () => awakeAsics() === 0, { detail: awakeAsics });
     const switches = await h.call('GET', `/v1/sites/${SITE_ID}/switches?limit=5`);
     const site = await h.call('GET', `/v1/sites/${SITE_ID}`);
 

@@ -8,11 +8,12 @@ import { CONTROL_PLANE_ACCESS } from '../../../core/iot/topic-access.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { useLocalGatewayIdentities } from '../../../functions/api/operator/gateway-identities.js';
-import type { LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { LocalMqttIdentities } from '../../../sim/local/local-mqtt-identities.js';
 import { type BrokerRefusal, type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import type { LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import { until } from '../../support/until.js';
 import { type OperatorApiHarness, startLocalSwitchFlow, startOperatorApi } from '../api-operator/harness.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 
@@ -77,10 +78,6 @@ function connectWith(tls: { key?: string; cert?: string }, clientId: string) {
 }
 
 const awakeAsics = () => fleet.miners.filter((m) => m.context.physics.isAwakeCommanded()).length;
-async function until(condition: () => boolean, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hcp-onboarding-'));
@@ -136,11 +133,11 @@ describe('gateway onboarding and the TLS broker', () => {
       autoTick: false,
       config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
     });
-    await until(() => gateway!.messaging.isConnected(), 5_000);
+    await until('the gateway connected over TLS', () => gateway!.messaging.isConnected());
     const plan = planWith([{}], 1, Math.floor(Date.now() / 300_000) * 300_000);
     expect((await controlPlane.plans.save(plan)).ok).toBe(true);
     const result = await runSwitchFlow({ siteId: SITE_ID, planVersion: 1 }, 'plan-v1');
-    await until(() => awakeAsics() === fleet.miners.length, 5_000);
+    await until('every miner awake', () => awakeAsics() === fleet.miners.length, { detail: awakeAsics });
 
     // Assess
     expect(first.status).toBe(201);
@@ -159,7 +156,7 @@ describe('gateway onboarding and the TLS broker', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow();
-    await until(() => refusals.some((r) => r.stage === 'tls'), 2_000);
+    await until('the TLS refusal logged', () => refusals.some((r) => r.stage === 'tls'));
     expect(refusals.find((r) => r.stage === 'tls')).toMatchObject({ client: expect.stringContaining('127.0.0.1') });
   });
 
