@@ -8,6 +8,7 @@ import {
   GatewayAlreadyOnboardedError,
   type GatewayIdentityProvider,
 } from '../../shared/iot/gateway-identity.js';
+import { traced } from '../../shared/powertools.js';
 
 const config = configGetter(
   z.object({
@@ -32,7 +33,7 @@ export function gatewayIdentities(): GatewayIdentityProvider {
   if (!aws) {
     const c = config();
     aws = new AwsGatewayIdentities({
-      client: new IoTClient({}),
+      client: traced(new IoTClient({})),
       policyName: c.GATEWAY_POLICY_NAME,
       thingGroupName: c.GATEWAY_THING_GROUP_NAME,
       thingTypeName: c.GATEWAY_THING_TYPE_NAME,
