@@ -1,4 +1,11 @@
-import { TOPIC_VERSION } from '../messages/topics.js';
+import {
+  ALL_MARKETS_TOPIC_FILTER,
+  ALL_SITE_TOPICS_FILTER,
+  allSitesTopicFilter,
+  GATEWAY_PUBLISHED_KINDS,
+  GATEWAY_RECEIVED_KINDS,
+  siteTopicPattern,
+} from '../messages/topics.js';
 
 /**
  * What one MQTT identity may do, as data: the client ids it may connect as and the MQTT topic filters (`+`, `#`) it
@@ -13,26 +20,21 @@ export interface TopicAccess {
   readonly subscribe: readonly string[];
 }
 
-const SITES = `hcp/${TOPIC_VERSION}/sites`;
-const MARKET_SIGNALS = `hcp/${TOPIC_VERSION}/market/+/signals`;
-
-/** What a site's gateway sends to the cloud: switch acks, telemetry, events, heartbeat, job and GPU node reports. */
-export const GATEWAY_PUBLISHES = ['acks', 'telemetry', 'events', 'heartbeat', 'job-reports', 'gpu-nodes'] as const;
-/** What the cloud sends a site: commands, grid signals, jobs, GPU node commands and job cancellations. */
-export const GATEWAY_RECEIVES = ['commands', 'grid', 'jobs', 'gpu-node-commands', 'job-cancels'] as const;
-
 /**
  * A site gateway, whose thing name is its site id. `thing` is the site id locally and IoT's
  * `${iot:Connection.Thing.ThingName}` policy variable in the stack, so one certificate is good for one site only.
  * The Greengrass nucleus opens extra connections as `<thing>#<n>` and uses its own jobs and shadow topics.
  */
 export function gatewayTopicAccess(thing: string): TopicAccess {
-  const site = `${SITES}/${thing}`;
   const nucleus = [`$aws/things/${thing}/jobs/#`, `$aws/things/${thing}/shadow/#`];
   return {
     clientIds: [thing, `${thing}#*`],
-    publish: [...GATEWAY_PUBLISHES.map((kind) => `${site}/${kind}`), ...nucleus],
-    subscribe: [...GATEWAY_RECEIVES.map((kind) => `${site}/${kind}`), MARKET_SIGNALS, ...nucleus],
+    publish: [...GATEWAY_PUBLISHED_KINDS.map((kind) => siteTopicPattern(thing, kind)), ...nucleus],
+    subscribe: [
+      ...GATEWAY_RECEIVED_KINDS.map((kind) => siteTopicPattern(thing, kind)),
+      ALL_MARKETS_TOPIC_FILTER,
+      ...nucleus,
+    ],
   };
 }
 
@@ -43,15 +45,15 @@ export function gatewayTopicAccess(thing: string): TopicAccess {
  */
 export const CONTROL_PLANE_ACCESS: TopicAccess = {
   clientIds: ['hcp-cloud*', 'hcp-latest-state*'],
-  publish: [...GATEWAY_RECEIVES.map((kind) => `${SITES}/+/${kind}`), MARKET_SIGNALS],
-  subscribe: GATEWAY_PUBLISHES.map((kind) => `${SITES}/+/${kind}`),
+  publish: [...GATEWAY_RECEIVED_KINDS.map(allSitesTopicFilter), ALL_MARKETS_TOPIC_FILTER],
+  subscribe: GATEWAY_PUBLISHED_KINDS.map(allSitesTopicFilter),
 };
 
 /** The observer behind the local dashboard: reads every site topic and the market, sends nothing. */
 export const OBSERVER_ACCESS: TopicAccess = {
   clientIds: ['hcp-observer*'],
   publish: [],
-  subscribe: [`${SITES}/+/+`, MARKET_SIGNALS],
+  subscribe: [ALL_SITE_TOPICS_FILTER, ALL_MARKETS_TOPIC_FILTER],
 };
 
 /** A person watching with mosquitto_sub or MQTT Explorer: everything under `hcp/`, read-only. */

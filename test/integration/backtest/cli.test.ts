@@ -82,7 +82,7 @@ describe('backtest CLI', () => {
       'static,psychic',
     ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('unknown strategy "psychic"');
+    expect(run.stderr).toContain('--strategies: unknown strategy "psychic"');
   });
 
   it('names the line and column of a malformed price file', () => {
@@ -99,7 +99,8 @@ describe('backtest CLI', () => {
       '--price-column',
       'price',
     ]);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/line 3, column "price"/);
+    // A bad input file is a runtime error (exit 1), not a command-line mistake (exit 2).
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^backtest: .*line 3, column "price"/);
   });
 });

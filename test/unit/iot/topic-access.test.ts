@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import {
   CONTROL_PLANE_ACCESS,
-  GATEWAY_PUBLISHES,
-  GATEWAY_RECEIVES,
   gatewayTopicAccess,
   mayConnectAs,
   mayPublish,
@@ -11,7 +9,12 @@ import {
   OPERATOR_ACCESS,
   policyResourceName,
 } from '../../../core/iot/topic-access.js';
-import { marketTopic, siteTopic } from '../../../core/messages/topics.js';
+import {
+  GATEWAY_PUBLISHED_KINDS as GATEWAY_PUBLISHES,
+  GATEWAY_RECEIVED_KINDS as GATEWAY_RECEIVES,
+  marketTopic,
+  siteTopic,
+} from '../../../core/messages/topics.js';
 import { gatewayPolicyDocument } from '../../../stacks/constructs/gateway-policy.js';
 import { type IotPolicyStatement, iotPolicyAllows } from '../../support/iot-policy.js';
 
