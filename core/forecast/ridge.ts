@@ -1,4 +1,5 @@
-import { zoneOffsetMinutes } from '../market-data/time-zone.js';
+import { dayAheadKnownEnd } from '../market-data/known-at.js';
+import { localWallMinutes } from '../market-data/time-zone.js';
 import { fitLogistic, fitRidge, type LinearModel, linearScore, sigmoid } from './linear.js';
 import { samePhaseLag, seasonalNaiveForecaster } from './seasonal-naive.js';
 import { type PriceForecast, type PriceForecaster, type PriceHistory, SPIKE_THRESHOLD_USD_PER_MWH } from './types.js';
@@ -46,19 +47,6 @@ const HORIZON_BUCKETS_HOURS: readonly (readonly [number, number])[] = [
 /** Lead times sampled for training, in hours (the upper buckets are sampled, not exhaustive, to keep fits fast). */
 const TRAINING_LEADS_HOURS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7, 9, 12, 15, 18, 21, 24, 30, 36, 42, 48];
 
-const offsetCache = new Map<number, number>();
-/** Local minutes since epoch (wall time as if UTC); offsets are memoised per UTC hour since Intl is slow. */
-function localMinutes(utcMs: number, timeZone: string): number {
-  const hourKey = Math.floor(utcMs / 3_600_000);
-  const key = timeZone === 'America/Chicago' ? hourKey : Number.NaN;
-  let offset = Number.isNaN(key) ? undefined : offsetCache.get(key);
-  if (offset === undefined) {
-    offset = zoneOffsetMinutes(hourKey * 3_600_000, timeZone);
-    if (!Number.isNaN(key)) offsetCache.set(key, offset);
-  }
-  return Math.floor(utcMs / 60_000) + offset;
-}
-
 interface Context {
   readonly history: PriceHistory;
   readonly stepsPerDay: number;
@@ -85,7 +73,7 @@ function features(
   const t = (v: number) => Math.asinh(v / scale);
   const leadHours = ((target - origin + 1) * history.stepMinutes) / 60;
   const atMs = history.startMs + target * ctx.stepMs;
-  const local = localMinutes(atMs, ctx.timeZone);
+  const local = localWallMinutes(atMs, ctx.timeZone);
   const dayPhase = (((local % 1440) + 1440) % 1440) / 1440;
   const weekday = Math.floor(local / 1440 + 4) % 7; // 1970-01-01 was a Thursday (4)
   const weekend = weekday === 0 || weekday === 6 ? 1 : 0;
@@ -128,19 +116,6 @@ function features(
   return row;
 }
 
-/** First index of the operating day after the one whose DAM had cleared by index `origin`. */
-function dayAheadKnownEnd(ctx: Context, origin: number, publishedMinute: number): number {
-  const originMs = ctx.history.startMs + origin * ctx.stepMs;
-  const local = localMinutes(originMs, ctx.timeZone);
-  const localDay = Math.floor(local / 1440);
-  const minuteOfDay = local - localDay * 1440;
-  const lastKnownDay = localDay + (minuteOfDay >= publishedMinute ? 1 : 0);
-  // Advance from the origin to the first interval of local day lastKnownDay + 1.
-  const stepMinutes = ctx.history.stepMinutes;
-  const minutesToEnd = (lastKnownDay + 1) * 1440 - local;
-  return origin + Math.ceil(minutesToEnd / stepMinutes);
-}
-
 interface FittedModels {
   readonly byBucket: readonly (LinearModel | undefined)[];
   readonly spike: LinearModel | undefined;
@@ -160,8 +135,14 @@ function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeFore
   const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
   const spikeRows: number[][] = [];
   const spikeLabels: number[] = [];
+  const rules = {
+    rtPublicationDelayMinutes: 0,
+    dayAheadPublishedMinuteOfDay: options.dayAheadPublishedMinuteOfDay,
+    timeZone: options.timeZone,
+  };
   for (let origin = firstOrigin; origin < refitIndex; origin += stride) {
-    const daEnd = dayAheadKnownEnd(ctx, origin, options.dayAheadPublishedMinuteOfDay);
+    // What a forecast made at this origin could have seen: the publication rule the known-at view applies.
+    const daEnd = dayAheadKnownEnd(history, rules, history.startMs + origin * ctx.stepMs);
     for (const leadHours of TRAINING_LEADS_HOURS) {
       const target = origin + Math.round((leadHours * 60) / history.stepMinutes) - 1;
       if (target >= refitIndex) break;

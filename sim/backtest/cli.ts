@@ -1,31 +1,22 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS, type DemandScenarioParams } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
-import { createRidgeForecaster } from '../../core/forecast/ridge.js';
-import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
-import type { PriceForecaster } from '../../core/forecast/types.js';
 import { CsvFormatError } from '../../core/market-data/csv.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
-import { loadHighs } from '../../core/optimizer/solve.js';
-import type { Strategy } from '../../core/strategies/context.js';
-import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
-import {
-  DEFAULT_STRIKE,
-  mpcPerfectStrategy,
-  mpcStrategy,
-  myopicStrategy,
-  oracleStrategy,
-  staticStrategy,
-  strikeStrategy,
-} from '../../core/strategies/strategies.js';
-import { loadBacktestData } from './data.js';
+import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
+import { type LoadOptions, loadBacktestData, StepTooFineError } from './data.js';
 import { renderReport } from './report.js';
-import { runStrategy, type StrategySummary, summarize } from './run.js';
+import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
+import { ALL_STRATEGIES, FORECASTERS, type StrategyName, type StrategyOptions } from './strategy-catalogue.js';
+import { costliestIntervals, traceCsv } from './trace.js';
+import type { WorkerJob, WorkerMessage } from './worker.js';
 
-const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle'] as const;
+const FOUR_CP_MODES = ['off', 'forecast'] as const;
 
 const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [options]
   --fleet FILE              fleet JSON (core/model/site.ts fleetSchema); default: the reference fleet
@@ -34,11 +25,13 @@ const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [option
   --from DATE --to DATE     ISO date or instant (UTC), --to exclusive
   --strategies a,b          subset of ${ALL_STRATEGIES.join(',')}
   --out DIR                 default backtest-out
-  --step-minutes N          dispatch interval (default 15, the shared file's resolution)
+  --step-minutes N          dispatch interval (default 15, the shared file's resolution; finer than the file is refused)
   --horizon-hours N         mpc horizon (default 24)   --fine-hours N  single steps before hourly blocks (default 6)
   --resolve-every N         re-solve every N intervals, committing N (default 1)
   --strike-curtail-after N --strike-resume-after N   strike parameters (default ${DEFAULT_STRIKE.curtailAfter}, ${DEFAULT_STRIKE.resumeAfter})
-  --forecaster NAME         price forecaster for mpc: ridge (default, learned), day-ahead, seasonal-naive
+  --forecaster NAME         price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')} (default ridge, learned)
+  --four-cp off|forecast    4CP transmission cost (default off; forecast needs the 4CP forecaster, not built yet)
+  --workers N               strategies run in parallel on N worker threads (default: the machine's cores)
   --time-column C --price-column C --day-ahead-column C --temperature-column C --time-zone TZ   generic price CSVs`;
 
 class UsageError extends Error {}
@@ -83,6 +76,8 @@ function main(argv: string[]): Promise<void> {
       'temperature-column': { type: 'string' },
       'time-zone': { type: 'string' },
       forecaster: { type: 'string' },
+      'four-cp': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -91,11 +86,20 @@ function main(argv: string[]): Promise<void> {
     return Promise.resolve();
   }
   if (!values.prices || !values.hashprice) throw new UsageError('--prices FILE and --hashprice FILE are required');
-  const names = (values.strategies ?? ALL_STRATEGIES.join(',')).split(',').map((s) => s.trim());
+  const names = (values.strategies ?? ALL_STRATEGIES.join(',')).split(',').map((s) => s.trim()) as StrategyName[];
   for (const n of names) {
     if (!(ALL_STRATEGIES as readonly string[]).includes(n))
       throw new UsageError(`--strategies: unknown strategy "${n}" (known: ${ALL_STRATEGIES.join(', ')})`);
   }
+  const fourCp = values['four-cp'] ?? 'off';
+  if (!(FOUR_CP_MODES as readonly string[]).includes(fourCp))
+    throw new UsageError(`--four-cp must be one of ${FOUR_CP_MODES.join(', ')}, got "${fourCp}"`);
+  if (fourCp === 'forecast')
+    throw new UsageError('--four-cp forecast: no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off');
+  const forecasterName = values.forecaster ?? 'ridge';
+  if (!FORECASTERS[forecasterName])
+    throw new UsageError(`--forecaster: unknown "${forecasterName}" (known: ${Object.keys(FORECASTERS).join(', ')})`);
+  const workers = positiveInt('workers', values.workers, availableParallelism());
   const generic = values['price-column'] !== undefined || values['time-column'] !== undefined;
   const priceColumns: PriceCsvOptions = generic
     ? {
@@ -129,7 +133,7 @@ function main(argv: string[]): Promise<void> {
     resumeAfter: positiveInt('strike-resume-after', values['strike-resume-after'], DEFAULT_STRIKE.resumeAfter),
   };
   const out = values.out ?? 'backtest-out';
-  const data = loadBacktestData({
+  const load: LoadOptions = {
     pricesFile: values.prices,
     hashpriceFile: values.hashprice,
     priceColumns,
@@ -138,37 +142,31 @@ function main(argv: string[]): Promise<void> {
     ...(values.to ? { toMs: dateMs('to', values.to)! } : {}),
     fleet,
     demand,
-  });
-  return loadHighs().then((highs) => {
-    const forecaster = loadForecaster(values.forecaster ?? 'ridge');
-    // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
-    // counts costs less than a unit's worth, and MILP would multiply the run time.
-    const solve = { mode: 'lp' as const };
-    const mpcParams = { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve };
-    const build: Record<string, () => Strategy> = {
-      static: staticStrategy,
-      strike: () => strikeStrategy(strike),
-      myopic: () => myopicStrategy(highs, solve),
-      mpc: () => mpcStrategy(highs, forecaster, mpcParams),
-      'mpc-perfect': () => mpcPerfectStrategy(highs, mpcParams),
-      oracle: () => oracleStrategy(highs, 48 * perHour, 24 * perHour, solve),
-    };
-    const from = new Date(data.startMs).toISOString();
-    const to = new Date(data.startMs + data.steps * stepMinutes * 60_000).toISOString();
-    console.error(
-      `backtest ${from} → ${to}: ${data.steps} intervals of ${stepMinutes} min, ${fleet.sites.length} sites, demand ${demand.name}`,
-    );
-    const runs = names.map((name) => {
-      const started = Date.now();
-      const run = runStrategy(data, build[name]!(), (done) =>
-        console.error(
-          `  ${name}: ${((done / data.steps) * 100).toFixed(0)}% (${((Date.now() - started) / 1000).toFixed(0)} s)`,
-        ),
-      );
-      console.error(`  ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return run;
-    });
+  };
+  const data = loadBacktestData(load);
+  // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
+  // counts costs less than a unit's worth, and MILP would multiply the run time.
+  const options: StrategyOptions = {
+    mpc: { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve: { mode: 'lp' } },
+    strike,
+    forecaster: forecasterName,
+    oracleWindowSteps: 48 * perHour,
+    oracleCommitSteps: 24 * perHour,
+  };
+  const from = new Date(data.startMs).toISOString();
+  const to = new Date(data.startMs + data.steps * stepMinutes * 60_000).toISOString();
+  const warmupDays = (data.marketOffset * stepMinutes) / 1440;
+  console.error(
+    `backtest ${from} → ${to}: ${data.steps} intervals of ${stepMinutes} min (${warmupDays.toFixed(1)} days of warm-up before), ${fleet.sites.length} sites, demand ${demand.name}, ${names.length} strategies on ${Math.min(workers, names.length)} worker threads`,
+  );
+  const began = Date.now();
+  return runInWorkers(names, load, options, workers, began).then((runs) => {
+    const wallSeconds = (Date.now() - began) / 1000;
     const summaries = summarize(data, runs);
+    const monthly = monthlyCapture(data, runs, data.market.publication.timeZone);
+    const mpcRun = runs.find((r) => r.name === 'mpc');
+    const perfectRun = runs.find((r) => r.name === 'mpc-perfect');
+    const costliest = mpcRun && perfectRun ? costliestIntervals(data, mpcRun, perfectRun) : [];
     mkdirSync(out, { recursive: true });
     const summary = {
       prices: values.prices,
@@ -178,32 +176,71 @@ function main(argv: string[]): Promise<void> {
       stepMinutes,
       horizonHours: horizonSteps / perHour,
       resolveEveryIntervals: commitSteps,
-      forecaster: forecaster.name,
+      forecaster: forecasterName,
+      fourCp,
       demandScenario: demand.name,
+      marketNote: MARKET_NOTE,
+      publication: data.market.publication,
       sites: fleet.sites.map((s) => s.id),
+      wallSeconds,
       strategies: summaries,
+      monthly,
+      mpcCostliestIntervalsVsMpcPerfect: costliest,
     };
     writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileSync(path.join(out, 'report.html'), renderReport(data, runs, summaries));
+    writeFileSync(
+      path.join(out, 'report.html'),
+      renderReport(data, runs, summaries, { monthly, costliest, note: MARKET_NOTE }),
+    );
+    for (const run of runs) writeFileSync(path.join(out, `trace-${run.name}.csv`), traceCsv(data, run));
     printTable(summaries);
-    console.error(`wrote ${path.join(out, 'summary.json')} and ${path.join(out, 'report.html')}`);
+    console.error(
+      `wrote ${path.join(out, 'summary.json')}, report.html and trace-*.csv; wall time ${wallSeconds.toFixed(0)} s`,
+    );
   });
 }
 
-/**
- * The forecasters mpc can use. The default is the learned ridge model: over the shared ERCOT file it captured 79.0% of
- * the oracle's uplift against 77.6% for the day-ahead+bias stand-in (README figures).
- */
-const FORECASTERS: Record<string, () => PriceForecaster> = {
-  ridge: () => createRidgeForecaster(),
-  'day-ahead': () => dayAheadBiasForecaster,
-  'seasonal-naive': () => seasonalNaiveForecaster,
-};
+/** The files are ERCOT's market before real-time co-optimisation went live: figures say so wherever they are shown. */
+const MARKET_NOTE =
+  'ERCOT prices from before real-time co-optimization plus batteries (RTC+B, live since 2025-12-05): ancillary services were procured day-ahead and scarcity priced through adders, so spike shapes after RTC+B differ.';
 
-function loadForecaster(name: string): PriceForecaster {
-  const make = FORECASTERS[name];
-  if (!make) throw new UsageError(`--forecaster: unknown "${name}" (known: ${Object.keys(FORECASTERS).join(', ')})`);
-  return make();
+/** Runs each strategy on a worker thread, at most `workers` at once, longest first; progress goes to stderr. */
+function runInWorkers(
+  names: readonly StrategyName[],
+  load: LoadOptions,
+  options: StrategyOptions,
+  workers: number,
+  began: number,
+): Promise<StrategyRun[]> {
+  // mpc and mpc-perfect dominate the run time: start them first so the short ones fill the other core.
+  const cost: Record<StrategyName, number> = { mpc: 0, 'mpc-perfect': 1, oracle: 2, myopic: 3, strike: 4, static: 5 };
+  const queue = [...names].sort((a, b) => cost[a] - cost[b]);
+  const results = new Map<string, StrategyRun>();
+  const runOne = (strategy: StrategyName) =>
+    new Promise<void>((resolve, reject) => {
+      const job: WorkerJob = { load, strategy, options };
+      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: job });
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'progress') {
+          console.error(
+            `  ${message.strategy}: ${((message.done / message.steps) * 100).toFixed(0)}% (${((Date.now() - began) / 1000).toFixed(0)} s)`,
+          );
+        } else {
+          results.set(strategy, message.run);
+          console.error(`  ${strategy}: done (${((Date.now() - began) / 1000).toFixed(0)} s)`);
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) =>
+        code === 0 && results.has(strategy) ? resolve() : reject(new Error(`${strategy}: worker exited with ${code}`)),
+      );
+    });
+  const lane = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
+  };
+  return Promise.all(Array.from({ length: Math.min(workers, names.length) }, lane)).then(() =>
+    names.map((n) => results.get(n)!),
+  );
 }
 
 function printTable(rows: readonly StrategySummary[]): void {
@@ -227,7 +264,11 @@ function printTable(rows: readonly StrategySummary[]): void {
 Promise.resolve()
   .then(() => main(process.argv.slice(2)))
   .catch((error: unknown) => {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    if (
+      error instanceof UsageError ||
+      error instanceof StepTooFineError ||
+      (error instanceof TypeError && 'code' in error)
+    ) {
       console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
     } else if (error instanceof CsvFormatError) {
       console.error(`error: ${error.message}`);

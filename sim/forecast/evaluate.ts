@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
-import { zoneOffsetMinutes } from '../../core/market-data/time-zone.js';
+import { dayAheadKnownEnd, ERCOT_PUBLICATION } from '../../core/market-data/known-at.js';
 import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
 
 /**
@@ -30,13 +30,8 @@ const horizonSteps = Math.round((Number(values['horizon-hours']) * 60) / stepMin
 const everySteps = Math.round((Number(values['every-hours']) * 60) / stepMinutes);
 const firstOrigin = Math.round((Number(values['warmup-days']) * 1440) / stepMinutes);
 
-function dayAheadEnd(origin: number): number {
-  const originMs = startMs + origin * stepMinutes * 60_000;
-  const local = Math.floor(originMs / 60_000) + zoneOffsetMinutes(originMs, 'America/Chicago');
-  const day = Math.floor(local / 1440);
-  const lastDay = day + (local - day * 1440 >= 13 * 60 + 30 ? 1 : 0);
-  return origin + Math.ceil(((lastDay + 1) * 1440 - local) / stepMinutes);
-}
+const dayAheadEnd = (origin: number) =>
+  dayAheadKnownEnd({ startMs, stepMinutes }, ERCOT_PUBLICATION, startMs + origin * stepMinutes * 60_000);
 
 const forecasters: PriceForecaster[] = [seasonalNaiveForecaster, dayAheadNaiveForecaster, createRidgeForecaster()];
 const buckets = [
