@@ -204,6 +204,12 @@ function main(argv: string[]): Promise<void> {
 const MARKET_NOTE =
   'ERCOT prices from before real-time co-optimization plus batteries (RTC+B, live since 2025-12-05): ancillary services were procured day-ahead and scarcity priced through adders, so spike shapes after RTC+B differ.';
 
+/**
+ * A worker thread starts as plain JavaScript: it registers tsx's loader, then imports the TypeScript worker (Node 20
+ * does not pass the parent's loader to workers; Node 24 does, and registering again is harmless).
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`;
+
 /** Runs each strategy on a worker thread, at most `workers` at once, longest first; progress goes to stderr. */
 function runInWorkers(
   names: readonly StrategyName[],
@@ -219,7 +225,7 @@ function runInWorkers(
   const runOne = (strategy: StrategyName) =>
     new Promise<void>((resolve, reject) => {
       const job: WorkerJob = { load, strategy, options };
-      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: job });
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job });
       worker.on('message', (message: WorkerMessage) => {
         if (message.kind === 'progress') {
           console.error(
