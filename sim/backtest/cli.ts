@@ -12,7 +12,13 @@ import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
 import { type LoadOptions, loadBacktestData, StepTooFineError } from './data.js';
 import { renderReport } from './report.js';
 import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
-import { ALL_STRATEGIES, FORECASTERS, type StrategyName, type StrategyOptions } from './strategy-catalogue.js';
+import {
+  ALL_STRATEGIES,
+  DEFAULT_FORECASTER,
+  FORECASTERS,
+  type StrategyName,
+  type StrategyOptions,
+} from './strategy-catalogue.js';
 import { costliestIntervals, traceCsv } from './trace.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
 
@@ -29,7 +35,7 @@ const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [option
   --horizon-hours N         mpc horizon (default 24)   --fine-hours N  single steps before hourly blocks (default 6)
   --resolve-every N         re-solve every N intervals, committing N (default 1)
   --strike-curtail-after N --strike-resume-after N   strike parameters (default ${DEFAULT_STRIKE.curtailAfter}, ${DEFAULT_STRIKE.resumeAfter})
-  --forecaster NAME         price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')} (default ridge, learned)
+  --forecaster NAME         price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')} (default ${DEFAULT_FORECASTER})
   --four-cp off|forecast    4CP transmission cost (default off; forecast needs the 4CP forecaster, not built yet)
   --workers N               strategies run in parallel on N worker threads (default: the machine's cores)
   --time-column C --price-column C --day-ahead-column C --temperature-column C --time-zone TZ   generic price CSVs`;
@@ -96,7 +102,7 @@ function main(argv: string[]): Promise<void> {
     throw new UsageError(`--four-cp must be one of ${FOUR_CP_MODES.join(', ')}, got "${fourCp}"`);
   if (fourCp === 'forecast')
     throw new UsageError('--four-cp forecast: no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off');
-  const forecasterName = values.forecaster ?? 'ridge';
+  const forecasterName = values.forecaster ?? DEFAULT_FORECASTER;
   if (!FORECASTERS[forecasterName])
     throw new UsageError(`--forecaster: unknown "${forecasterName}" (known: ${Object.keys(FORECASTERS).join(', ')})`);
   const workers = positiveInt('workers', values.workers, availableParallelism());

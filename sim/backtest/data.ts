@@ -6,7 +6,12 @@ import {
   type MarketRecord,
   type PublicationRules,
 } from '../../core/market-data/known-at.js';
-import { hashpriceOnGrid, type PriceCsvOptions } from '../../core/market-data/series.js';
+import {
+  type HashpriceDay,
+  hashpriceOnGrid,
+  type PriceCsvOptions,
+  type PriceSeries,
+} from '../../core/market-data/series.js';
 import type { Fleet } from '../../core/model/site.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/types.js';
 import type { BacktestData } from '../../core/strategies/context.js';
@@ -30,6 +35,31 @@ export interface LoadOptions {
   readonly demand: DemandScenarioParams;
   /** @default ERCOT_PUBLICATION */
   readonly publication?: PublicationRules;
+}
+
+/** The market record of a price file and a hashprice file, with deployments derived from the prices. */
+export function marketRecord(
+  prices: PriceSeries,
+  hashpriceDays: readonly HashpriceDay[],
+  publication: PublicationRules = ERCOT_PUBLICATION,
+): MarketRecord {
+  const grid = prices.rtUsdPerMwh;
+  return {
+    startMs: grid.startMs,
+    stepMinutes: grid.stepMinutes,
+    rtUsdPerMwh: grid.values,
+    ...(prices.daUsdPerMwh ? { daUsdPerMwh: prices.daUsdPerMwh.values } : {}),
+    ...(prices.temperatureC ? { temperatureC: prices.temperatureC.values } : {}),
+    hashpriceDays: [...hashpriceDays]
+      .sort((a, b) => a.dayStartMs - b.dayStartMs)
+      .map((d) => ({ dayStartMs: d.dayStartMs, value: d.hashpriceUsdPerThDay })),
+    gridEvents: deploymentsFromPrices(
+      { startMs: grid.startMs, stepMinutes: grid.stepMinutes, rtUsdPerMwh: grid.values },
+      publication,
+      DR_DEPLOYMENT_PRICE_USD_PER_MWH,
+    ),
+    publication,
+  };
 }
 
 /** A dispatch step finer than the price file would repeat a price a strategy could then read before it settled. */
@@ -63,20 +93,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
     );
   const startMs = grid.startMs + first * stepMs;
   const steps = last - first;
-  const market: MarketRecord = {
-    startMs: grid.startMs,
-    stepMinutes: o.stepMinutes,
-    rtUsdPerMwh: grid.values,
-    ...(prices.daUsdPerMwh ? { daUsdPerMwh: prices.daUsdPerMwh.values } : {}),
-    ...(prices.temperatureC ? { temperatureC: prices.temperatureC.values } : {}),
-    hashpriceDays: hashpriceDays.map((d) => ({ dayStartMs: d.dayStartMs, value: d.hashpriceUsdPerThDay })),
-    gridEvents: deploymentsFromPrices(
-      { startMs: grid.startMs, stepMinutes: o.stepMinutes, rtUsdPerMwh: grid.values },
-      publication,
-      DR_DEPLOYMENT_PRICE_USD_PER_MWH,
-    ),
-    publication,
-  };
+  const market = marketRecord(prices, hashpriceDays, publication);
   const demand = o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s));
   const stepStarts = Array.from({ length: steps }, (_, i) => startMs + i * stepMs);
   return {
