@@ -1,4 +1,4 @@
-// jest 30 + @swc/jest in CommonJS mode runs our ESM TypeScript (see ../shared/TOOLCHAIN.md).
+// jest 30 + @swc/jest in CommonJS mode runs our ESM TypeScript (import.meta.url included: swc turns it into __filename).
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
@@ -7,7 +7,11 @@ const common = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   // ESM-only packages in node_modules are transpiled too.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@faker-js|aedes|aedes-.*|aws-local-stepfunctions)/)'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // middy 7 exports only an `import` condition, which jest's CommonJS resolver does not take.
+    '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js',
+  },
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
 };
@@ -41,7 +45,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
       setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
     },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+    },
     // Faults, protocol model and overload on the real local parts (npm run test:reliability); not part of `npm test`.
     { ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.test.ts'] },
   ],

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Site } from '../core/model/site.js';
-import type { Clock } from '../core/support/clock.js';
+import { type Clock, systemClock } from '../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from './adapters/device-port.js';
 import { httpTransport, type NvidiaSmiTransport } from './adapters/gpu/nvidia-smi.js';
 import { connectMqttPort } from './adapters/messaging/mqtt-client.js';
@@ -65,12 +65,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-const wallClock: Clock = { nowMs: () => Date.now() };
-
 export async function startGateway(
   options: StartGatewayOptions & { readonly onSwitch?: (cause: string, accepted: number, sent: number) => void },
 ): Promise<RunningGateway> {
-  const clock = options.clock ?? wallClock;
+  const clock = options.clock ?? systemClock;
   const autoTick = options.autoTick ?? true;
   const switchConfig = switchAgentConfigSchema.parse({ ...options.config?.switchAgent, siteId: options.siteId });
   const telemetryConfig = telemetryConfigSchema.parse({

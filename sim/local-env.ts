@@ -2,8 +2,6 @@
  * Environment for running the cloud handlers on this machine. Imported first (side effect) by local entry points,
  * before any module creates an SDK client or a Powertools singleton.
  */
-// The SDK warns on every client that Node 20 support ends in 2027; Lambda runs Node 24, this only concerns the sim.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Locally the handlers have no CloudWatch agent to read EMF; the metrics are not lost, just not emitted.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

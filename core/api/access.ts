@@ -1,4 +1,4 @@
-import type { Role } from '../../functions/shared/principal.js';
+import type { Role } from './principal.js';
 
 /**
  * Who may call what, named once: the route table (CDK, local adapter, OpenAPI) and the handlers' requireRole use

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { roleSchema } from '../../functions/shared/principal.js';
 import { idSchema, isoInstantSchema } from '../support/schema.js';
 import { sha256Hex } from './canonical.js';
 import { pageSchema } from './pagination.js';
+import { roleSchema } from './principal.js';
 
 /** Secrets look like `hcp_<keyId>_<43 base64url chars>` (256 random bits); only their SHA-256 is stored. */
 export const API_KEY_PREFIX = 'hcp_';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { roleSchema } from '../../functions/shared/principal.js';
 import { idSchema, isoInstantSchema } from '../support/schema.js';
 import { pageQueryShape, pageSchema } from './pagination.js';
+import { roleSchema } from './principal.js';
 import type { ThrottleLimits } from './rate-limit.js';
 
 /**

@@ -14,7 +14,7 @@ export interface HashpriceInputs {
 /**
  * Expected USD earned per TH/s per day: price × (subsidy + fees per block) × blocks won per TH/s per day.
  * A TH/s does 86,400 × 1e12 hashes a day; a block takes difficulty × 2^32 hashes on average.
- * Same formula as ../shared/data/README.md.
+ * Same formula as sim/data/README.md (how the shipped hashprice file was computed).
  */
 export function hashpriceUsdPerThDay(inputs: HashpriceInputs): number {
   const btcPerBlock = inputs.subsidyBtc + inputs.feesBtcPerDay / BLOCKS_PER_DAY;

@@ -8,10 +8,14 @@ export interface LadderPrices {
   readonly gpuRevenueUsdPerGpuHour: number;
 }
 
+/** Full-power draw of one unit of an ASIC group: its highest power target (stock power without a curve). */
+export function asicUnitFullPowerW(group: AsicGroup): number {
+  return group.powerCurve[group.powerCurve.length - 1]?.powerW ?? group.nominalPowerW;
+}
+
 /** Full-power draw of a whole ASIC group, without facility overhead. */
 export function asicGroupFullPowerKw(group: AsicGroup): number {
-  const top = group.powerCurve[group.powerCurve.length - 1];
-  return ((top?.powerW ?? group.nominalPowerW) * group.unitCount) / 1000;
+  return (asicUnitFullPowerW(group) * group.unitCount) / 1000;
 }
 
 function asicRung(group: AsicGroup, pue: number, prices: LadderPrices): LadderRung {

@@ -26,7 +26,7 @@ export interface PriceCsvOptions {
   readonly timeZone: string;
 }
 
-/** Columns of ../shared/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv. */
+/** Columns of sim/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv. */
 export const ERCOT_SHARED_PRICE_COLUMNS: PriceCsvOptions = {
   timeColumn: 'interval_start_local',
   priceColumn: 'rt_price_usd_mwh',
@@ -156,7 +156,7 @@ export function parsePriceCsv(
   };
 }
 
-/** A daily hashprice series (UTC days) with its inputs, as in ../shared/data/btc_hashprice_daily_2020-04_2025-04.csv. */
+/** A daily hashprice series (UTC days) with its inputs, as in sim/data/btc_hashprice_daily_2020-04_2025-04.csv. */
 export interface HashpriceDay {
   readonly dayStartMs: number;
   readonly btcPriceUsd: number;

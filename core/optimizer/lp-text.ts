@@ -1,6 +1,6 @@
 /**
  * A small builder for CPLEX LP-format text, the input `highs` parses. Lines are wrapped: the wasm HiGHS reader rejects
- * very long lines (../shared/TOOLCHAIN.md), so every row is emitted as several lines of at most MAX_LINE_CHARS.
+ * very long lines, so every row is emitted as several lines of at most MAX_LINE_CHARS.
  */
 const MAX_LINE_CHARS = 200;
 

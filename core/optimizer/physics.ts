@@ -1,3 +1,4 @@
+import { miningRevenueUsd } from '../economics/energy.js';
 import type { AsicGroup, GpuPool } from '../model/site.js';
 
 /**
@@ -41,12 +42,14 @@ export function unitMaxHashrateThs(group: AsicGroup): number {
   return group.powerCurve[group.powerCurve.length - 1]!.hashrateThs;
 }
 
-/**
- * Cost of one unit start: wear (fans, PSU inrush) plus the hashing lost while the boards re-tune for `wakeSeconds`
- * drawing power but earning nothing (priced at full hashrate).
- */
+/** Hashing lost while one unit's boards re-tune for `wakeSeconds`, drawing power but earning nothing (at full hashrate). */
+export function unitWakeLossUsd(group: AsicGroup, hashpriceUsdPerThDay: number): number {
+  return miningRevenueUsd(unitMaxHashrateThs(group), group.wakeSeconds / 3600, hashpriceUsdPerThDay);
+}
+
+/** Cost of one unit start: wear (fans, PSU inrush) plus the hashing lost while waking. */
 export function unitStartCostUsd(group: AsicGroup, hashpriceUsdPerThDay: number): number {
-  return group.wearUsdPerCycle + (unitMaxHashrateThs(group) * hashpriceUsdPerThDay * group.wakeSeconds) / 86_400;
+  return group.wearUsdPerCycle + unitWakeLossUsd(group, hashpriceUsdPerThDay);
 }
 
 /** Fraction of a step a freshly powered GPU spends loading weights instead of serving. */

@@ -1,5 +1,6 @@
 import type { Highs } from 'highs';
 import * as highsModule from 'highs';
+import { stepCapKw } from './constraints/site-power.js';
 import { formulateSite } from './formulate.js';
 import { gpuPoolPowerKw, unitMaxPowerW, unitMinPowerW } from './physics.js';
 import type { SiteDecision, SiteProblem, SolveMode } from './types.js';
@@ -126,7 +127,7 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
 /** Rounding GPU counts up can push a site past its cap: take the excess off the ASICs' power targets. */
 function withinCap(problem: SiteProblem, t: number, decision: SiteDecision): SiteDecision {
   const site = problem.site;
-  const capKw = Math.min(site.interconnectLimitMw * 1000, problem.capKw?.[t] ?? Number.POSITIVE_INFINITY);
+  const capKw = stepCapKw(problem, t);
   const gpuKw = site.gpuPools.reduce((a, pool) => {
     const d = decision.gpu.find((x) => x.poolId === pool.id)!;
     return a + gpuPoolPowerKw(pool, d.gpusPowered, d.servingGuaranteed + d.servingFlex);

@@ -1,12 +1,13 @@
+import { energyCostUsd, miningRevenueUsd } from '../economics/energy.js';
 import type { Site } from '../model/site.js';
 import {
   GPU_START_COST_USD,
   gpuSpeed,
   gpuWarmupFraction,
   unitHashrateThs,
-  unitMaxHashrateThs,
   unitMaxPowerW,
   unitMinPowerW,
+  unitWakeLossUsd,
 } from '../optimizer/physics.js';
 import type { DemandClassTerms, FlexCohort, GridTerms, SiteDecision, SiteState } from '../optimizer/types.js';
 
@@ -212,8 +213,8 @@ export function simulateStep(
     if (on !== prevOn) totals.switchCount += 1;
     totals.unitStarts += starts;
     const th = on * unitHashrateThs(g, perUnitW);
-    totals.miningRevenueUsd += (th * truth.hashpriceUsdPerThDay * dt) / 24;
-    totals.miningRevenueUsd -= (starts * unitMaxHashrateThs(g) * truth.hashpriceUsdPerThDay * g.wakeSeconds) / 86_400;
+    totals.miningRevenueUsd += miningRevenueUsd(th, dt, truth.hashpriceUsdPerThDay);
+    totals.miningRevenueUsd -= starts * unitWakeLossUsd(g, truth.hashpriceUsdPerThDay);
     totals.wearCostUsd += starts * g.wearUsdPerCycle;
     totals.unitHoursOn += on * dt;
     totals.unitHoursTotal += g.unitCount * dt;
@@ -234,7 +235,7 @@ export function simulateStep(
   if (droppedF > 0.01) totals.slaViolations += 1;
 
   // Grid: energy at the real-time price, expected 4CP, DR capacity credit and deployment shortfall.
-  totals.energyCostUsd += (truth.priceUsdPerMwh * siteKw * dt) / 1000;
+  totals.energyCostUsd += energyCostUsd(siteKw, dt, truth.priceUsdPerMwh);
   totals.fourCpCostUsd += (truth.peakProbability * grid.fourCpUsdPerMwPerPeak * siteKw) / 1000;
   let drBaselineKw = state.drBaselineKw;
   for (const dr of site.demandResponse) {

@@ -18,3 +18,9 @@ export class ManualClock implements Clock {
     this.currentMs = atMs;
   }
 }
+
+/**
+ * The wall clock, defined once for every runtime: Lambda wiring, gateway mains, the local platform and its CLIs pass
+ * it in. Nothing else in core/ reads it; core's functions take a Clock.
+ */
+export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -2,11 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import type { AuditEvent } from '../../core/api/audit.js';
 import { type CursorPosition, decodeCursor } from '../../core/api/pagination.js';
+import type { Principal, Role } from '../../core/api/principal.js';
 import { type FieldIssue, toFieldIssues } from '../../core/support/validation.js';
 import { appendAudit } from '../shared/data/audit-log.js';
 import { HttpError } from '../shared/http.js';
 import { httpHandler } from '../shared/http-handler.js';
-import { type Principal, type Role, requireRole } from '../shared/principal.js';
+import { requireRole } from '../shared/principal.js';
 import { type ApiRuntime, apiRuntime } from './runtime.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { Clock } from '../../core/support/clock.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { HttpPort } from '../routing/webhooks/deliver.js';
 import { fetchHttp } from '../routing/webhooks/fetch-http.js';
 import { readConfig } from '../shared/config.js';
@@ -49,7 +49,6 @@ export interface WebhookOptions {
   /** @default fetchHttp */
   readonly http?: HttpPort;
 }
-const systemClock: Clock = { nowMs: () => Date.now() };
 
 export function createApiRuntime(
   tableName: string,

@@ -2,6 +2,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { SwitchFlowInput } from '../../core/switching/command.js';
 import { readConfig } from '../shared/config.js';
+import { traced } from '../shared/powertools.js';
 
 /**
  * Starts a SwitchFlow: the one way anything but the optimizer moves a site, so an operator's override takes the same
@@ -12,7 +13,7 @@ export interface SwitchFlowStarter {
 }
 
 /** Step Functions' StartExecution on SWITCH_FLOW_ARN (set by the ApiStack on the routes that need it). */
-export function stepFunctionsSwitchFlows(client = new SFNClient({})): SwitchFlowStarter {
+export function stepFunctionsSwitchFlows(client = traced(new SFNClient({}))): SwitchFlowStarter {
   return {
     async start(input, executionName) {
       const { SWITCH_FLOW_ARN } = readConfig(z.object({ SWITCH_FLOW_ARN: z.string().startsWith('arn:') }));

@@ -1,11 +1,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { z } from 'zod';
+import type { Principal } from '../../core/api/principal.js';
 import { configGetter } from '../shared/config.js';
 import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoTenantStore } from '../shared/data/tenant-store.js';
 import { logger } from '../shared/powertools.js';
-import type { Principal } from '../shared/principal.js';
 import { type AuthDecision, type AuthPorts, authenticate } from './decide.js';
 import { cognitoJwtVerifier } from './jwt.js';
 

@@ -1,6 +1,6 @@
 import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
 import { apiKeyHash, apiKeySecretSchema } from '../../core/api/api-keys.js';
-import { type Principal, ROLES, type Role, roleSchema } from '../shared/principal.js';
+import { type Principal, ROLES, type Role, roleSchema } from '../../core/api/principal.js';
 
 /**
  * Who is calling: the authorizer's decision, pure apart from its ports so it runs the same in the Lambda authorizer,

@@ -4,7 +4,7 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { logger, metrics } from '../shared/powertools.js';
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { storeGpuNodeReport } from './store-report.js';
 
 const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));

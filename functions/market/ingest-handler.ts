@@ -1,4 +1,4 @@
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { ingestMarketSnapshot } from './ingest.js';
 import { marketRuntime } from './runtime.js';
 

@@ -1,6 +1,7 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Clock } from '../../core/support/clock.js';
-import type { MarketDataSource, MarketSignalPublisher, MarketSnapshotStore } from './ports.js';
+import type { MarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import type { MarketDataSource, MarketSignalPublisher } from './ports.js';
 
 export interface MarketMetrics {
   snapshotIngested(snapshot: MarketSnapshot, source: string): void;

@@ -8,12 +8,6 @@ export interface MarketDataSource {
   snapshotAt(atMs: number): Promise<MarketSnapshot>;
 }
 
-/** The stored snapshots: the newest one feeds dispatch, the API's market view reads it too. */
-export interface MarketSnapshotStore {
-  put(snapshot: MarketSnapshot): Promise<void>;
-  latest(): Promise<MarketSnapshot | undefined>;
-}
-
 /**
  * Relays market signals to the gateways on `hcp/v1/market/<node>/signals`. Besides the price itself, each signal is
  * the gateways' proof that the cloud is alive: a SwitchAgent that hears neither a command nor a signal for its

@@ -1,13 +1,13 @@
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { systemClock } from '../../core/support/clock.js';
+import calibration from '../../core/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { calibrationSchema } from '../../core/synthetic/calibration.js';
-import calibration from '../../sim/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
 import { metrics } from '../shared/powertools.js';
-import { systemClock } from '../switching/runtime.js';
-import { DynamoMarketSnapshotStore } from './adapters/dynamo-market-store.js';
 import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
 import { WeeklySyntheticMarketSource } from './adapters/weekly-synthetic-source.js';
@@ -16,7 +16,7 @@ import type { MarketDataSource } from './ports.js';
 const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
-    IOT_DATA_ENDPOINT: z.url().optional(),
+    IOT_DATA_ENDPOINT: iotDataEndpointSchema,
     /** Which source feeds dispatch; see the adapters. */
     MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('synthetic'),
     SYNTHETIC_SEED: z.coerce.number().int().nonnegative().default(1),
@@ -53,7 +53,7 @@ export function marketRuntime() {
   return {
     source: sourceFor(MARKET_SOURCE, SYNTHETIC_SEED, store),
     store,
-    signals: new IotSignalPublisher(new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {})),
+    signals: new IotSignalPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
     metrics: new PowertoolsMarketMetrics(metrics),
     clock: systemClock,
   };

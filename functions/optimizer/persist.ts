@@ -1,4 +1,4 @@
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { optimizeSteps } from './runtime.js';
 
 /** OptimizeFlow task: save the draft as the next plan version and list the sites to switch (see steps.ts). */

@@ -1,4 +1,4 @@
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { optimizeSteps } from './runtime.js';
 
 /** OptimizeFlow task: forecast and solve into a plan draft (see steps.ts). */

@@ -5,8 +5,8 @@ import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
-import type { SwitchStateStore } from '../switching/ports.js';
-import { OPTIMIZE_STATES } from '../switching/states.js';
+import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
+import { OPTIMIZE_STATES } from '../shared/flow-states.js';
 import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver, WorkDemandSource } from './ports.js';
 
 /**

@@ -5,7 +5,7 @@ import { siteIdSchema } from '../../core/support/schema.js';
 import { configGetter } from '../shared/config.js';
 import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
 import { logger, metrics } from '../shared/powertools.js';
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { IotSiteJobPublisher } from './adapters/iot-site-jobs.js';
 import { jsonText } from './adapters/sqs-site-queue.js';
 import { type ForwardDeps, forwardSiteJobs } from './forward.js';

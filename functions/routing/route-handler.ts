@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../shared/powertools.js';
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { ROUTE_BATCH, routePending } from './route.js';
 import { routeRuntime } from './runtime.js';
 

@@ -6,7 +6,7 @@ import { routeJobs } from '../../core/routing/router.js';
 import type { PoolLive, PoolState, RoutingDecision } from '../../core/routing/types.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
-import type { SwitchStateStore } from '../switching/ports.js';
+import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import type { PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
 import { commitTransition, type RoutingLog } from './transitions.js';
 

@@ -1,15 +1,15 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
-import { logger } from '../shared/powertools.js';
-import { DynamoSwitchStateStore } from '../switching/adapters/dynamo-switch-state.js';
-import { systemClock } from '../switching/runtime.js';
+import { logger, traced } from '../shared/powertools.js';
 import { ReportedPoolLive } from './adapters/reported-pool-live.js';
 import { readSiteQueueUrls, SqsSiteQueue } from './adapters/sqs-site-queue.js';
 import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from './adapters/sqs-workload-events.js';
@@ -27,7 +27,7 @@ function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
   if (common) return common;
   const { TABLE_NAME } = config();
   const store = { client: documentClient(), tableName: TABLE_NAME };
-  sqs ??= new SQSClient({});
+  sqs ??= traced(new SQSClient({}));
   common = {
     jobs: new DynamoJobStore(store, new DynamoWorkloadStore(store)),
     events: new SqsWorkloadEvents(sqs, readWorkloadEventsQueueUrl()),

@@ -1,5 +1,6 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
+import { traced } from './powertools.js';
 
 /**
  * `IOT_DATA_ENDPOINT`: the account's IoT data endpoint (`iot:DescribeEndpoint`, iot:Data-ATS); absent, the SDK's
@@ -8,7 +9,7 @@ import { z } from 'zod';
 export const iotDataEndpointSchema = z.url().optional();
 
 export function createIotDataClient(endpoint: string | undefined): IoTDataPlaneClient {
-  return new IoTDataPlaneClient(endpoint ? { endpoint } : {});
+  return traced(new IoTDataPlaneClient(endpoint ? { endpoint } : {}));
 }
 
 /** What a publisher needs of the client: `IoTDataPlaneClient` satisfies it, and a test passes a `{ send }` stub. */

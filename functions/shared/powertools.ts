@@ -27,3 +27,13 @@ export const metrics = new Metrics({
   logger: metricsDiagnostics,
 });
 export const tracer = new Tracer();
+
+/**
+ * Every AWS SDK v3 client of the functions is made through this, so each call is a subsegment in X-Ray; where tracing
+ * is off (outside Lambda: the local platform, tests) the client comes back unchanged. The clients are built beside
+ * their use (an SDK client imported here would be loaded by every Lambda, esbuild keeps external imports), and
+ * test/unit/functions/traced-clients.test.ts checks that none is built without it.
+ */
+export function traced<Client>(client: Client): Client {
+  return tracer.captureAWSv3Client(client);
+}

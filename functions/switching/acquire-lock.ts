@@ -1,5 +1,5 @@
+import { taskHandler } from '../shared/task-handler.js';
 import { switchSteps } from './runtime.js';
-import { taskHandler } from './task-handler.js';
 
 /** SwitchFlow task: see steps.ts (`acquireLock`). */
 export const handler = taskHandler(async (event: unknown) => switchSteps().acquireLock(event));

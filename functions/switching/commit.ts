@@ -1,5 +1,5 @@
+import { taskHandler } from '../shared/task-handler.js';
 import { switchSteps } from './runtime.js';
-import { taskHandler } from './task-handler.js';
 
 /** SwitchFlow task: see steps.ts (`commit`). */
 export const handler = taskHandler(async (event: unknown) => switchSteps().commit(event));

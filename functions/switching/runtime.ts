@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
-import { metrics } from '../shared/powertools.js';
+import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
+import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
+import { metrics, traced } from '../shared/powertools.js';
 import type { AckDeps } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
-import { DynamoSwitchStateStore } from './adapters/dynamo-switch-state.js';
 import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
@@ -24,13 +25,11 @@ const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
     /** The account's IoT data endpoint (`iot:DescribeEndpoint`, iot:Data-ATS); the SDK's regional default otherwise. */
-    IOT_DATA_ENDPOINT: z.url().optional(),
+    IOT_DATA_ENDPOINT: iotDataEndpointSchema,
     /** At least the SwitchFlow's own timeout. */
     LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   }),
 );
-
-export const systemClock = { nowMs: () => Date.now() };
 
 let steps: SwitchSteps | undefined;
 
@@ -42,9 +41,7 @@ export function switchSteps(): SwitchSteps {
     locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock: systemClock }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
-    publisher: new IotCommandPublisher(
-      new IoTDataPlaneClient(IOT_DATA_ENDPOINT ? { endpoint: IOT_DATA_ENDPOINT } : {}),
-    ),
+    publisher: new IotCommandPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
     metrics: new PowertoolsSwitchMetrics(metrics),
     audit: allOf(
       new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),
@@ -61,7 +58,7 @@ let ackDeps: AckDeps | undefined;
 
 export function ackRuntime(): AckDeps {
   ackDeps ??= {
-    tasks: new SfnTaskTokenClient(new SFNClient({})),
+    tasks: new SfnTaskTokenClient(traced(new SFNClient({}))),
     metrics: { ackHandled: (handling) => metrics.addMetric(`Ack_${handling}`, MetricUnit.Count, 1) },
     rng: { next: Math.random },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

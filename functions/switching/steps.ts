@@ -13,8 +13,9 @@ import {
 } from '../../core/switching/command.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SiteLockStore } from '../shared/data/site-lock.js';
-import type { CommandPublisher, SwitchAuditLog, SwitchMetrics, SwitchStateStore } from './ports.js';
-import { SWITCH_ERRORS, SWITCH_STATES } from './states.js';
+import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
+import { SWITCH_ERRORS, SWITCH_STATES } from '../shared/flow-states.js';
+import type { CommandPublisher, SwitchAuditLog, SwitchMetrics } from './ports.js';
 
 /**
  * The steps of SwitchFlow as use cases over ports. Each Lambda of the flow is one of these behind a thin handler, and

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logger } from '../shared/powertools.js';
-import { taskHandler } from '../switching/task-handler.js';
+import { taskHandler } from '../shared/task-handler.js';
 import { ingestTelemetryBatch } from './ingest.js';
 import { telemetryRuntime } from './runtime.js';
 

@@ -1,20 +1,29 @@
 import { telemetryBatchSchema } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import { parseWith } from '../../core/support/validation.js';
+import {
+  latestPerDevice,
+  revenuePricesOf,
+  revenueUsdPerHour,
+  type SiteRatings,
+  summarizeSiteTelemetry,
+} from '../../core/telemetry/site-summary.js';
 import type { DeviceSeriesWriter, DeviceStateStore, TelemetryMetrics } from './ports.js';
-import { latestPerDevice, summarizeBatch } from './summary.js';
 
 export interface TelemetryIngestDeps {
   readonly devices: DeviceStateStore;
   readonly series: DeviceSeriesWriter;
   readonly metrics: TelemetryMetrics;
   readonly latestMarket: () => Promise<MarketSnapshot | undefined>;
+  /** The site model (PUE, rated power per ASIC group) the summary reads; undefined for a site the fleet lacks. */
+  readonly siteModel: (siteId: string) => SiteRatings | undefined;
 }
 
 /**
  * One telemetry batch, per device: every sample into the time series, the newest sample of each device as its latest
- * state, and the site's summary as metrics. A batch that fails the contract is counted and dropped (redelivering it
- * cannot fix it); a store that fails throws, so the queue redelivers and finally dead-letters it.
+ * state, and the site's summary (core/telemetry/site-summary.ts) as metrics; a site the fleet has no model of is
+ * stored all the same and counted instead of summarized. A batch that fails the contract is counted and dropped
+ * (redelivering it cannot fix it); a store that fails throws, so the queue redelivers and finally dead-letters it.
  */
 export async function ingestTelemetryBatch(
   message: unknown,
@@ -32,6 +41,11 @@ export async function ingestTelemetryBatch(
     deps.devices.putLatest(batch.siteId, batch.gatewayId, latest),
   ]);
   if (series.rejected > 0) deps.metrics.samplesRejected(series.rejected);
-  deps.metrics.siteSummary(summarizeBatch(batch, await deps.latestMarket()));
+  const site = deps.siteModel(batch.siteId);
+  if (site) {
+    const summary = summarizeSiteTelemetry(batch, site);
+    const market = await deps.latestMarket();
+    deps.metrics.siteSummary(summary, market && revenueUsdPerHour(summary, revenuePricesOf(market)));
+  } else deps.metrics.unknownSite(batch.siteId);
   return { accepted: true, devices: latest.length };
 }

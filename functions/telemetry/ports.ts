@@ -1,5 +1,5 @@
 import type { DeviceMetric } from '../../core/messages/telemetry.js';
-import type { SiteTelemetrySummary } from './summary.js';
+import type { RevenueUsdPerHour, SiteTelemetrySummary } from '../../core/telemetry/site-summary.js';
 
 /** The latest state of each device, for the API's resource-manager view. */
 export interface DeviceStateStore {
@@ -16,7 +16,10 @@ export interface DeviceSeriesWriter {
 }
 
 export interface TelemetryMetrics {
-  siteSummary(summary: SiteTelemetrySummary): void;
+  /** `revenue` at the latest market prices; undefined before the first market snapshot. */
+  siteSummary(summary: SiteTelemetrySummary, revenue: RevenueUsdPerHour | undefined): void;
+  /** A batch from a site the fleet has no model of: stored, but not summarized. */
+  unknownSite(siteId: string): void;
   batchRejected(): void;
   samplesRejected(count: number): void;
 }

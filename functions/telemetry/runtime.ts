@@ -1,9 +1,10 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
-import { DynamoMarketSnapshotStore } from '../market/adapters/dynamo-market-store.js';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
-import { metrics } from '../shared/powertools.js';
+import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
@@ -31,11 +32,13 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
     series: new TimestreamDeviceSeries({
-      client: new TimestreamWriteClient({}),
+      client: traced(new TimestreamWriteClient({})),
       databaseName: TELEMETRY_DATABASE,
       tableName: TELEMETRY_TABLE,
     }),
     metrics: new PowertoolsTelemetryMetrics(metrics),
+    // The deployed sites' models: the reference fleet, as in the optimizer's and the routing runtimes.
+    siteModel: (siteId) => referenceFleet.sites.find((s) => s.id === siteId),
     latestMarket: async () => {
       if (!cached || Date.now() - cached.atMs > MARKET_CACHE_MS)
         cached = { atMs: Date.now(), value: await market.latest() };

@@ -13,10 +13,10 @@ import '../local-env.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { seededRng } from '../../core/support/random.js';
-import { latencySummary, openLoop, openLoops, type Sample } from '../../test/reliability/support/open-loop.js';
-import { validWorkloadRequest } from '../../test/support/fixtures.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
+import { latencySummary, openLoop, openLoops, type Sample } from './open-loop.js';
+import { benchWorkloadRequest } from './workload-request.js';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -70,7 +70,7 @@ function send(base: string, request: Request): Promise<Answer> {
   });
 }
 
-const workloadBody = JSON.stringify(validWorkloadRequest());
+const workloadBody = JSON.stringify(benchWorkloadRequest());
 const period = new Date().toISOString().slice(0, 7);
 
 interface Tenant {

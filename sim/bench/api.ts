@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
+import { benchWorkloadRequest } from './workload-request.js';
 
 /**
  * Below the capacity of one tenant's audit chain for POSTs (appends to one chain are serialized; ~80/s against
@@ -105,14 +106,7 @@ async function main() {
   const barePort = await listen(bare, 0, '127.0.0.1');
   const { apiKey } = await api.seedDemoTenant();
   const auth = { 'x-api-key': apiKey };
-  const workload = JSON.stringify({
-    modelId: 'meta-llama/Llama-3.1-70B-Instruct',
-    inputTokens: 2000,
-    outputTokens: 500,
-    tier: 'flex',
-    deadline: '2030-01-01T00:00:00Z',
-    maxPriceUsd: 0.5,
-  });
+  const workload = JSON.stringify(benchWorkloadRequest());
   // A fresh Idempotency-Key per request: every POST creates a workload (and appends to the tenant's audit chain).
   const freshSubmit: Request = {
     method: 'POST',

@@ -5,9 +5,9 @@
  */
 import net from 'node:net';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { systemClock } from '../../core/support/clock.js';
 import { callMinerApi } from '../devices/asic/api-client.js';
 import { startVirtualMiner, type VirtualMiner } from '../devices/asic/virtual-miner.js';
-import { realTimeClock } from '../devices/clock.js';
 import { asicInventory } from '../devices/inventory.js';
 import { closeServer, listen } from '../local/free-port.js';
 
@@ -37,7 +37,7 @@ async function startMiners(): Promise<{ miners: VirtualMiner[]; stoppedBy: strin
         startVirtualMiner({
           item,
           group: site.asicGroups.find((g) => g.id === item.groupId)!,
-          clock: realTimeClock,
+          clock: systemClock,
           seed: start + offset,
           host: '127.0.0.1',
           port: 0,

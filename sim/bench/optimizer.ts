@@ -15,7 +15,7 @@ import { loadHighs } from '../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS, type SiteProblem } from '../../core/optimizer/types.js';
 import { buildHorizon, horizonBlocks } from '../../core/strategies/context.js';
 import { initialSiteState } from '../../core/strategies/simulate.js';
-import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 const STEP_MINUTES = 5;
 const INTERVAL_MS = STEP_MINUTES * 60_000;
@@ -28,8 +28,8 @@ function fleetOf(n: number): Site[] {
   });
 }
 
-const prices = readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES);
-const hashprice = hashpriceOnGrid(readHashpriceFile(SHARED_HASHPRICE_FILE), prices.rtUsdPerMwh);
+const prices = readPriceFile(ERCOT_PRICE_FILE, STEP_MINUTES);
+const hashprice = hashpriceOnGrid(readHashpriceFile(HASHPRICE_FILE), prices.rtUsdPerMwh);
 // A volatile day: 2024-11-17 (scarcity spike to $3,490/MWh in the shared file), starting at local midnight.
 const startIndex = Math.round((Date.parse('2024-11-17T06:00:00Z') - prices.rtUsdPerMwh.startMs) / INTERVAL_MS);
 

@@ -4,8 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { connectAsync } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { siteJobSchema, siteJobTopic } from '../../core/routing/site-messages.js';
+import { systemClock } from '../../core/support/clock.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
-import { realTimeClock } from '../devices/clock.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
 import { startLocalRouting } from '../platform/workload-routing.js';
@@ -54,7 +54,7 @@ async function measure(trigger: 'kick' | 'poll'): Promise<number[]> {
     tableName: server.tableName,
     sites,
     messaging: cloud,
-    clock: realTimeClock,
+    clock: systemClock,
     events: { notify: async () => {} },
     pollMs: trigger === 'poll' ? 200 : 60_000,
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ERCOT_SHARED_PRICE_COLUMNS,
   type HashpriceDay,
@@ -10,14 +11,13 @@ import {
 } from '../../core/market-data/series.js';
 
 /**
- * The shared real market data: ../shared/data relative to the project root (the working directory of npm scripts and
- * jest), or HCP_SHARED_DATA_DIR where a checkout lives elsewhere (a CI clone in /tmp, say).
+ * The real market data shipped with the project (this folder; provenance and terms in its README.md), found from this
+ * module's own location so tools and tests read it whatever the working directory. (`import.meta.url` works under tsx
+ * and, turned into `__filename` by @swc/jest, under jest.)
  */
-export const SHARED_DATA_DIR = path.resolve(
-  process.env.HCP_SHARED_DATA_DIR ?? path.join(process.cwd(), '..', 'shared', 'data'),
-);
-export const SHARED_PRICE_FILE = path.join(SHARED_DATA_DIR, 'ercot_hb_south_rt_15min_2024-11_2025-03.csv');
-export const SHARED_HASHPRICE_FILE = path.join(SHARED_DATA_DIR, 'btc_hashprice_daily_2020-04_2025-04.csv');
+export const MARKET_DATA_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const ERCOT_PRICE_FILE = path.join(MARKET_DATA_DIR, 'ercot_hb_south_rt_15min_2024-11_2025-03.csv');
+export const HASHPRICE_FILE = path.join(MARKET_DATA_DIR, 'btc_hashprice_daily_2020-04_2025-04.csv');
 
 export function readPriceFile(
   file: string,

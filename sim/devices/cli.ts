@@ -1,5 +1,5 @@
+import { systemClock } from '../../core/support/clock.js';
 import { devicesUsage, parseDevicesArgs } from './cli-args.js';
-import { realTimeClock } from './clock.js';
 import { startVirtualFleet } from './fleet.js';
 
 /** `npm run devices -- --asics N --gpus M [--seed S]`: the virtual fleet in the foreground until Ctrl-C. */
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     seed: options.seed,
     site: options.siteId,
     addressing: options.addressing,
-    clock: realTimeClock,
+    clock: systemClock,
   });
   for (const endpoint of fleet.endpoints) process.stdout.write(`${JSON.stringify(endpoint)}\n`);
   process.stderr.write(`devices: ${fleet.endpoints.length} endpoints up; Ctrl-C to stop\n`);

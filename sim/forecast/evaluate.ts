@@ -7,7 +7,7 @@ import { knownAt } from '../../core/market-data/known-at.js';
 import { marketRecord } from '../backtest/data.js';
 import type { MonthCapture } from '../backtest/run.js';
 import { DEFAULT_FORECASTER, FORECASTERS } from '../backtest/strategy-catalogue.js';
-import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 /**
  * Rolling-origin evaluation through the backtest's own known-at view (core/market-data/known-at.ts): at each decision
@@ -19,8 +19,8 @@ import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_F
  */
 const { values } = parseArgs({
   options: {
-    prices: { type: 'string', default: SHARED_PRICE_FILE },
-    hashprice: { type: 'string', default: SHARED_HASHPRICE_FILE },
+    prices: { type: 'string', default: ERCOT_PRICE_FILE },
+    hashprice: { type: 'string', default: HASHPRICE_FILE },
     'horizon-hours': { type: 'string', default: '24' },
     'every-hours': { type: 'string', default: '6' },
     'warmup-days': { type: 'string', default: '14' },

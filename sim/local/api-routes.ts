@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
 import { type ApiKey, apiKeyHash, formatApiKeySecret } from '../../core/api/api-keys.js';
+import type { Role } from '../../core/api/principal.js';
 import { RateLimiter } from '../../core/api/rate-limit.js';
 import { USAGE_PLAN_LIMITS, type UsagePlan } from '../../core/api/tenants.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
@@ -12,7 +13,6 @@ import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
 import { appendAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
-import type { Role } from '../../functions/shared/principal.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
 import {
   ensureTable,

@@ -6,7 +6,6 @@ import type { SwitchFlowInput } from '../../core/switching/command.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
-import { createLocalControlPlane } from '../../functions/switching/local-control-plane.js';
 import { ControlStack } from '../../stacks/control-stack.js';
 import { DataStack } from '../../stacks/data-stack.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
@@ -17,6 +16,7 @@ import {
   TaskTokenRegistry,
 } from '../local/stepfunctions/index.js';
 import type { PlatformEventSink } from './events.js';
+import { createLocalControlPlane } from './local-control-plane.js';
 
 export interface ControlLoopOptions {
   readonly dynamoEndpoint: string;

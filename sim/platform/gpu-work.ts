@@ -2,17 +2,17 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
+import { systemClock } from '../../core/support/clock.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
-import { createLocalWorkloadEvents, type LocalWorkloadEvents } from '../../functions/routing/webhooks/local-events.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import type { WorkerNode } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
 import type { GpuWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../devices/clock.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startLocalGpuNodes } from './gpu-nodes.js';
+import { createLocalWorkloadEvents, type LocalWorkloadEvents } from './local-webhook-events.js';
 import type { SimClock } from './sim-clock.js';
 import { type LocalRouting, startLocalRouting } from './workload-routing.js';
 
@@ -126,7 +126,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
           siteId: site.id,
           nodes: nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node),
           messaging,
-          clock: realTimeClock,
+          clock: systemClock,
           planClock: options.simClock,
           powerSampleMs: 500,
           tickMs: 50,
@@ -154,7 +154,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       tableName: options.tableName,
       sites: options.sites,
       messaging: cloud,
-      clock: realTimeClock,
+      clock: systemClock,
       planTime: { nowMs: () => sim.nowMs(), toJobMs: (planMs) => Date.now() + sim.toRealMs(planMs - sim.nowMs()) },
       events,
       live: { live: async (siteId) => liveBySite.get(siteId) ?? {} },

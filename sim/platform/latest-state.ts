@@ -26,7 +26,9 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
   const deps = {
     devices: new DynamoDeviceStateStore(store),
     series: { write: async () => ({ rejected: 0 }) },
-    metrics: { siteSummary: () => {}, batchRejected: () => {}, samplesRejected: () => {} },
+    // The summary metrics are CloudWatch's in AWS; locally the observer draws them, so none is computed here.
+    metrics: { siteSummary: () => {}, unknownSite: () => {}, batchRejected: () => {}, samplesRejected: () => {} },
+    siteModel: () => undefined,
     latestMarket: async () => undefined,
   };
   const put = (siteId: string, sk: string, item: Record<string, unknown>) =>

@@ -36,7 +36,7 @@ export const platformOptionsSchema = z
         message: `unknown scenario; known: ${listScenarios().join(', ')}`,
       })
       .optional(),
-    /** Real 15-minute real-time prices (the ../shared/data ERCOT layout), replayed instead of a scenario. */
+    /** Real 15-minute real-time prices (the layout of sim/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv), replayed instead of a scenario. */
     prices: existingFile.optional(),
     /** Real daily hashprice, with `prices`. */
     hashprice: existingFile.optional(),

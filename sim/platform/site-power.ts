@@ -1,8 +1,19 @@
-import { energyCostUsd, miningRevenueUsd } from '../../core/economics/energy.js';
+import { energyCostUsd } from '../../core/economics/energy.js';
 import type { TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { Site } from '../../core/model/site.js';
+import {
+  type RevenuePrices,
+  revenueUsdPerHour,
+  summarizeSiteTelemetry,
+  type UnitsPerDevice,
+} from '../../core/telemetry/site-summary.js';
 
-/** What one telemetry batch says about a site, scaled from the virtual devices up to the site model. */
+export type { UnitsPerDevice } from '../../core/telemetry/site-summary.js';
+
+/**
+ * The dashboard's view of a telemetry batch: the site summary of core/telemetry/site-summary.ts (the cloud ingest's
+ * too) at the site's meter, scaled from the virtual devices up to the site model.
+ */
 export interface SitePower {
   /** Facility power (PUE applied) of hashing ASICs, serving or idle GPUs, and ASIC load shed (asleep or off). */
   readonly asicKw: number;
@@ -13,64 +24,24 @@ export interface SitePower {
   readonly busyGpus: number;
   readonly gpuUtilizationPct: number | null;
   readonly drifted: number;
-  readonly devicesByState: Record<string, number>;
+  readonly devicesByState: Readonly<Record<string, number>>;
 }
 
-/**
- * Each virtual device stands for many of the site model's units (60 virtual miners for a 12,500-miner site): the
- * factor by which a device's reading is multiplied, by group id.
- */
-export type UnitsPerDevice = ReadonlyMap<string, number>;
-
-const ASLEEP = new Set(['sleeping', 'off']);
-
-/** Power split of a batch. Curtailed load is what sleeping miners would draw at full power, less what they draw. */
+/** Power split of a batch; curtailed load is what sleeping miners would draw at full power, less what they draw. */
 export function sitePower(site: Site, batch: TelemetryBatch, unitsPerDevice: UnitsPerDevice): SitePower {
-  const fullPowerWByGroup = new Map(
-    site.asicGroups.map((g) => [g.id, g.powerCurve[g.powerCurve.length - 1]?.powerW ?? g.nominalPowerW]),
-  );
-  let asicW = 0;
-  let gpuW = 0;
-  let curtailedW = 0;
-  let hashrateThs = 0;
-  let busyGpus = 0;
-  let utilizationSum = 0;
-  let gpuDevices = 0;
-  let drifted = 0;
-  const devicesByState: Record<string, number> = {};
-  for (const m of batch.metrics) {
-    const units = unitsPerDevice.get(m.groupId) ?? 1;
-    devicesByState[m.state] = (devicesByState[m.state] ?? 0) + 1;
-    if (m.state === 'drifted') drifted += 1;
-    if (m.kind === 'gpu') {
-      gpuW += m.powerW * units;
-      gpuDevices += 1;
-      utilizationSum += m.utilizationPct ?? 0;
-      busyGpus += ((m.utilizationPct ?? 0) / 100) * units;
-      continue;
-    }
-    asicW += m.powerW * units;
-    hashrateThs += (m.hashrateThs ?? 0) * units;
-    if (ASLEEP.has(m.state)) curtailedW += Math.max(0, (fullPowerWByGroup.get(m.groupId) ?? 0) - m.powerW) * units;
-  }
-  const facilityKw = (w: number) => (w * site.pue) / 1000;
+  const summary = summarizeSiteTelemetry(batch, site, unitsPerDevice);
   return {
-    asicKw: facilityKw(asicW),
-    gpuKw: facilityKw(gpuW),
-    curtailedKw: facilityKw(curtailedW),
-    hashrateThs,
-    busyGpus,
-    gpuUtilizationPct: gpuDevices ? utilizationSum / gpuDevices : null,
-    drifted,
-    devicesByState,
+    ...summary.facilityKw,
+    hashrateThs: summary.hashrateThs,
+    busyGpus: summary.busyGpus,
+    gpuUtilizationPct: summary.gpuUtilizationPct,
+    drifted: summary.driftedDevices,
+    devicesByState: summary.devicesByState,
   };
 }
 
-export interface MoneyRates {
+export interface MoneyRates extends RevenuePrices {
   readonly priceUsdPerMwh: number;
-  readonly hashpriceUsdPerThDay: number;
-  /** Inference is valued at the GPU spot rate until usage metering feeds the observer. */
-  readonly gpuSpotUsdPerGpuHour: number;
 }
 
 export interface Money {
@@ -81,9 +52,10 @@ export interface Money {
 
 /** Revenue by source and energy cost of holding `power` for `hours` (simulated) at `rates`. */
 export function accrue(power: SitePower, hours: number, rates: MoneyRates): Money {
+  const revenue = revenueUsdPerHour(power, rates);
   return {
-    miningUsd: miningRevenueUsd(power.hashrateThs, hours, rates.hashpriceUsdPerThDay),
-    inferenceUsd: power.busyGpus * rates.gpuSpotUsdPerGpuHour * hours,
+    miningUsd: revenue.miningUsdPerHour * hours,
+    inferenceUsd: revenue.inferenceUsdPerHour * hours,
     energyCostUsd: energyCostUsd(power.asicKw + power.gpuKw, hours, rates.priceUsdPerMwh),
   };
 }

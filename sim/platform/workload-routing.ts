@@ -8,8 +8,8 @@ import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '.
 import type { RoutingLog } from '../../functions/routing/transitions.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
+import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
-import { DynamoSwitchStateStore } from '../../functions/switching/adapters/dynamo-switch-state.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import { LocalSiteQueues, mqttSiteJobPublisher } from '../local/site-queues.js';
 

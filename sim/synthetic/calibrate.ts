@@ -17,7 +17,7 @@ import {
   sortedCopy,
   standardDeviation,
 } from '../../core/synthetic/stats.js';
-import { readHashpriceFile, readPriceFile, SHARED_HASHPRICE_FILE, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 import { CALIBRATION_FILE } from './calibration-file.js';
 
 const STEP_MINUTES = 15;
@@ -410,9 +410,9 @@ export function matchRegimeShares(model: PriceModel, series: PriceSeries): Price
 }
 
 export function calibrate(calibratedOn: string): Calibration {
-  const series = readPriceFile(SHARED_PRICE_FILE, STEP_MINUTES);
+  const series = readPriceFile(ERCOT_PRICE_FILE, STEP_MINUTES);
   const price = matchRegimeShares(fitPriceModel(series), series);
-  const bitcoin = fitBitcoinModel(readHashpriceFile(SHARED_HASHPRICE_FILE));
+  const bitcoin = fitBitcoinModel(readHashpriceFile(HASHPRICE_FILE));
   return calibrationSchema.parse({
     calibratedOn,
     method:
@@ -420,8 +420,8 @@ export function calibrate(calibratedOn: string): Calibration {
       'the scarcity hazard then scaled to the real share of intervals above $100 by simulation (matchRegimeShares); ' +
       'BTC jump diffusion with MAD-based jump split, log-normal fees, log-linear difficulty trend (see fitBitcoinModel)',
     sources: [
-      '../shared/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv (ERCOT NP6-905-CD / NP4-190-CD, HB_SOUTH)',
-      '../shared/data/btc_hashprice_daily_2020-04_2025-04.csv (Yahoo Finance close, blockchain.com difficulty/fees)',
+      'sim/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv (ERCOT NP6-905-CD / NP4-190-CD, HB_SOUTH)',
+      'sim/data/btc_hashprice_daily_2020-04_2025-04.csv (Yahoo Finance close, blockchain.com difficulty/fees)',
     ],
     priors: PRIORS,
     price,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Calibration, calibrationSchema } from '../../core/synthetic/calibration.js';
 
 /** The committed calibration (written by calibrate.ts); resolved from the project root. */
-export const CALIBRATION_FILE = path.resolve(process.cwd(), 'sim', 'synthetic', 'calibration', 'ercot-hb-south.json');
+export const CALIBRATION_FILE = path.resolve(process.cwd(), 'core', 'synthetic', 'calibration', 'ercot-hb-south.json');
 
 export function loadCalibration(file = CALIBRATION_FILE): Calibration {
   const result = calibrationSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));

@@ -10,7 +10,7 @@ import {
 } from '../../core/synthetic/fidelity.js';
 import { PriceProcess } from '../../core/synthetic/price-model.js';
 import { marketScenarioSchema } from '../../core/synthetic/scenario.js';
-import { readPriceFile, SHARED_PRICE_FILE } from '../data/market-files.js';
+import { ERCOT_PRICE_FILE, readPriceFile } from '../data/market-files.js';
 
 /** The seed the fidelity test and `npm run gen -- --compare` use unless told otherwise. */
 export const FIDELITY_SEED = 2024;
@@ -39,13 +39,13 @@ export function syntheticLikeReal(calibration: Calibration, seed: number, startM
   return prices;
 }
 
-export function realPriceStatistics(file = SHARED_PRICE_FILE, stepMinutes = 15) {
+export function realPriceStatistics(file = ERCOT_PRICE_FILE, stepMinutes = 15) {
   const series = readPriceFile(file, stepMinutes).rtUsdPerMwh;
   return { series, statistics: priceStatistics(series.values, stepMinutes) };
 }
 
 export function fidelityReport(calibration: Calibration, seed = FIDELITY_SEED, seeds = 0): FidelityReport {
-  const { series, statistics: real } = realPriceStatistics(SHARED_PRICE_FILE, calibration.price.stepMinutes);
+  const { series, statistics: real } = realPriceStatistics(ERCOT_PRICE_FILE, calibration.price.stepMinutes);
   const statsFor = (s: number): PriceStatistics =>
     priceStatistics(syntheticLikeReal(calibration, s, series.startMs, series.values.length), series.stepMinutes);
   const rows = compareStatistics(real, statsFor(seed));
@@ -70,7 +70,7 @@ export function formatFidelityReport(report: FidelityReport): string {
   const failed = report.rows.filter((r) => !r.pass).length;
   const notes = report.rows.map((r) => `  ${r.label}: ${r.why}`);
   return [
-    `synthetic HB_SOUTH (seed ${report.seed}, calibrated model, same span as the real file) vs ../shared/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv`,
+    `synthetic HB_SOUTH (seed ${report.seed}, calibrated model, same span as the real file) vs sim/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv`,
     ...lines,
     failed === 0 ? 'all rows within tolerance' : `${failed} row(s) outside tolerance`,
     'tolerances:',

@@ -24,9 +24,9 @@ export interface GenerateOptions {
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
-/** The header of ../shared/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv, so the backtester reads ours unchanged. */
+/** The header of sim/data/ercot_hb_south_rt_15min_2024-11_2025-03.csv, so the backtester reads ours unchanged. */
 export const PRICE_CSV_HEADER = 'interval_start_local,rt_price_usd_mwh,da_price_usd_mwh,temperature_c';
-/** The header of ../shared/data/btc_hashprice_daily_2020-04_2025-04.csv. */
+/** The header of sim/data/btc_hashprice_daily_2020-04_2025-04.csv. */
 export const HASHPRICE_CSV_HEADER =
   'date,btc_usd_close,difficulty,subsidy_btc_per_block,fees_btc_per_day,hashprice_usd_per_ths_day';
 

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ROLES } from '../../functions/shared/principal.js';
+import { ROLES } from '../../core/api/principal.js';
 import { acknowledge } from './nag.js';
 
 export interface HcpUserPoolProps {

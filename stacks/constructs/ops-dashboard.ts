@@ -105,9 +105,9 @@ export class OpsDashboard extends Construct {
       ...props.siteIds.map(
         (siteId) =>
           new cloudwatch.GraphWidget({
-            title: `${siteId}: power split (kW) and curtailed devices`,
+            title: `${siteId}: power split (kW, curtailed on top) and curtailed devices`,
             stacked: true,
-            left: [m.site(t.asicPower, siteId), m.site(t.gpuPower, siteId)],
+            left: [m.site(t.asicPower, siteId), m.site(t.gpuPower, siteId), m.site(t.curtailedPower, siteId)],
             right: [m.site(t.curtailed, siteId)],
             width: 8,
           }),
@@ -189,7 +189,7 @@ export class OpsDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Acks by handling; telemetry refused',
+        title: 'Acks by handling; telemetry refused or of unknown sites',
         left: ACK_HANDLINGS.map(
           (handling) =>
             new cloudwatch.Metric({
@@ -200,7 +200,7 @@ export class OpsDashboard extends Construct {
               period: PERIOD,
             }),
         ),
-        right: [TELEMETRY_METRIC_NAMES.rejected, TELEMETRY_METRIC_NAMES.samplesRejected].map(
+        right: [t.rejected, t.samplesRejected, t.unknownSite].map(
           (metricName) =>
             new cloudwatch.Metric({
               namespace: HCP_NAMESPACE,

@@ -9,7 +9,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { OPTIMIZE_ERRORS } from '../../functions/optimizer/steps.js';
-import { OPTIMIZE_STATES } from '../../functions/switching/states.js';
+import { OPTIMIZE_STATES } from '../../functions/shared/flow-states.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';

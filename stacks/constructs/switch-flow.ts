@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SITE_LOCK_BACKOFF, SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
-import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/switching/states.js';
+import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';

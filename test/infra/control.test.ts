@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { COMMAND_VALID_FOR_MS } from '../../core/switching/command.js';
-import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/switching/states.js';
+import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { isTokenTask, listTaskStates } from '../../sim/local/stepfunctions/runner.js';
 import { extractAsl } from '../../sim/local/stepfunctions/template-asl.js';
 import { synthesizedApp } from './app-fixture.js';

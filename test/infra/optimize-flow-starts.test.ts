@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { OPTIMIZE_STATES } from '../../functions/switching/states.js';
+import { OPTIMIZE_STATES } from '../../functions/shared/flow-states.js';
 import { extractAsl } from '../../sim/local/stepfunctions/template-asl.js';
 import { EXECUTION_ALREADY_EXISTS, SWITCH_ALREADY_STARTED } from '../../stacks/constructs/optimize-flow.js';
 import { synthesizedApp } from './app-fixture.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { USAGE_PLAN_LIMITS } from '../../core/api/tenants.js';
+import { latencySummary, openLoops, type Sample } from '../../sim/bench/open-loop.js';
 import { type ApiHarness, startApiHarness } from '../integration/api/harness.js';
 import { validWorkloadRequest } from '../support/fixtures.js';
 import { recordFigure } from './support/figures.js';
-import { latencySummary, openLoops, type Sample } from './support/open-loop.js';
 
 /**
  * Per-tenant throttling of the local API (usage plans, core/api/rate-limit.ts) over real HTTP on DynamoDB Local: one

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_ROLES, PLATFORM_TENANT_ID } from '../../core/api/access.js';
+import type { Role } from '../../core/api/principal.js';
 import type { ApiRoute } from '../../functions/api/route.js';
-import type { Role } from '../../functions/shared/principal.js';
 import { validWorkloadRequest } from '../support/fixtures.js';
 import { type AbuseHarness, type RawResponse, startAbuseHarness, Tally } from './support/api-client.js';
 import {

@@ -4,7 +4,7 @@ import { type Rng, seededRng } from '../../core/support/random.js';
 import { appendAudit, verifyAudit } from '../../functions/shared/data/audit-log.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
-import { DynamoSwitchStateStore } from '../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
 import { injectThrottling, type ThrottleCounts } from '../../sim/local/fault-injection.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { recordFigure } from './support/figures.js';

@@ -1,14 +1,14 @@
 import { seededRng } from '../../core/support/random.js';
-import { DynamoMarketSnapshotStore } from '../../functions/market/adapters/dynamo-market-store.js';
 import type { PersistResult } from '../../functions/optimizer/steps.js';
-import type { StartSwitchFlow } from '../../functions/switching/local-control-plane.js';
-import { OPTIMIZE_STATES } from '../../functions/switching/states.js';
+import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
+import { OPTIMIZE_STATES } from '../../functions/shared/flow-states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
   type ExecutionResult,
   type LocalTaskHandler,
 } from '../../sim/local/stepfunctions/index.js';
+import type { StartSwitchFlow } from '../../sim/platform/local-control-plane.js';
 import { EXECUTION_ALREADY_EXISTS } from '../../stacks/constructs/optimize-flow.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from '../integration/flows/harness.js';

@@ -9,18 +9,14 @@ import { ManualClock } from '../../core/support/clock.js';
 import { seededRng } from '../../core/support/random.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore, siteLockKey } from '../../functions/shared/data/site-lock.js';
+import { DynamoSwitchStateStore, sequenceKey, switchStateKey } from '../../functions/shared/data/switch-state-store.js';
 import { type AckDeps, handleAck } from '../../functions/switching/acks.js';
-import {
-  DynamoSwitchStateStore,
-  sequenceKey,
-  switchStateKey,
-} from '../../functions/switching/adapters/dynamo-switch-state.js';
-import { LocalTaskTokenClient } from '../../functions/switching/adapters/local-task-token-client.js';
 import { createSwitchSteps, type SwitchSteps } from '../../functions/switching/steps.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningGateway, startGateway } from '../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../sim/devices/fleet.js';
 import { TaskTokenRegistry } from '../../sim/local/stepfunctions/index.js';
+import { LocalTaskTokenClient } from '../../sim/local/stepfunctions/task-token-client.js';
 import { LADDER, SITE, SITE_ID, T0_MS } from '../integration/gateway/harness.js';
 import { recordFigure } from './support/figures.js';
 import { startLocalTable } from './support/site-harness.js';

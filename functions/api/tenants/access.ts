@@ -4,8 +4,8 @@ import {
   resolveManagedTenant,
   type TenantAccess,
 } from '../../../core/api/access.js';
+import type { Role } from '../../../core/api/principal.js';
 import { HttpError } from '../../shared/http.js';
-import type { Role } from '../../shared/principal.js';
 import { type ApiRequest, notFound } from '../handler.js';
 
 /**

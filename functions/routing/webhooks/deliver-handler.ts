@@ -3,14 +3,15 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { workloadEventSchema } from '../../../core/routing/workload-events.js';
+import { systemClock } from '../../../core/support/clock.js';
 import type { Rng } from '../../../core/support/random.js';
 import { parseWith } from '../../../core/support/validation.js';
 import { nextWebhookRetry } from '../../../core/webhooks/retry.js';
 import { configGetter } from '../../shared/config.js';
 import { documentClient } from '../../shared/data/client.js';
 import { DynamoWebhookStore } from '../../shared/data/webhook-store.js';
-import { logger, metrics } from '../../shared/powertools.js';
-import { taskHandler } from '../../switching/task-handler.js';
+import { logger, metrics, traced } from '../../shared/powertools.js';
+import { taskHandler } from '../../shared/task-handler.js';
 import { type DeliverDeps, type DeliveryOutcome, deliverWorkloadEvent } from './deliver.js';
 import { fetchHttp } from './fetch-http.js';
 
@@ -112,11 +113,11 @@ let deps: DeliverBatchDeps | undefined;
 
 function deliverRuntime(): DeliverBatchDeps {
   if (deps) return deps;
-  const sqs = new SQSClient({});
+  const sqs = traced(new SQSClient({}));
   deps = {
     webhooks: new DynamoWebhookStore({ client: documentClient(), tableName: config().TABLE_NAME }),
     http: fetchHttp,
-    clock: { nowMs: () => Date.now() },
+    clock: systemClock,
     log: logger,
     rng: { next: Math.random },
     delay: async (record, delaySeconds) => {

@@ -1,8 +1,9 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../../core/api/api-keys.js';
-import type { Role } from '../../shared/principal.js';
+import type { Role } from '../../../core/api/principal.js';
+import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps, tenantPartition } from './tenant-store.js';
+import { tenantPartition } from './tenant-store.js';
 
 /**
  * API keys, stored as two items written and revoked together in one transaction:

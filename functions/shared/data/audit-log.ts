@@ -8,9 +8,9 @@ import {
 } from '../../../core/api/audit.js';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import type { Clock } from '../../../core/support/clock.js';
+import { cursorAfter, entityOf, type Page, queryAllByPrefix, type StoreDeps } from './dynamo-helpers.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
-import { cursorAfter, entityOf, type Page, queryAllByPrefix, type StoreDeps } from './tenant-store.js';
 
 /**
  * The hash-chained audit log in DynamoDB. A chain is `AUDIT#<chain>`: entries at `ENTRY#<seq, zero-padded>` and a

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type GpuNodeReport, gpuNodeReportSchema } from '../../../core/gpu/node-messages.js';
+import { isConditionFailure, type StoreDeps } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
-import { isConditionFailure, type StoreDeps } from './tenant-store.js';
 
 export interface StoredGpuNodeReport {
   readonly report: GpuNodeReport;

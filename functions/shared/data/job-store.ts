@@ -2,10 +2,10 @@ import { GetCommand, QueryCommand, type QueryCommandInput, TransactWriteCommand 
 import type { UsageRecord } from '../../../core/api/usage.js';
 import { type JobState, newJobState, type WorkloadProgress } from '../../../core/routing/job-state.js';
 import type { RoutableJob } from '../../../core/routing/types.js';
+import { entityOf, type StoreDeps } from './dynamo-helpers.js';
 import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, type StoreDeps, tenantPartition } from './tenant-store.js';
-import type { DynamoWorkloadStore } from './workload-store.js';
+import { tenantPartition } from './tenant-store.js';
 
 /**
  * The router's jobs: one item per workload beside it in the tenant's partition, holding the job's state
@@ -65,10 +65,19 @@ export function newJobPut(tableName: string, job: RoutableJob): TransactItem {
   };
 }
 
+/**
+ * The workload-side items a job transition writes in the same transaction (DynamoWorkloadStore builds them). Named
+ * here as a port so the job store does not import the workload store, which imports `newJobPut` from this file.
+ */
+export interface WorkloadTransactItems {
+  progressItem(tenantId: string, id: string, progress: WorkloadProgress): TransactItem;
+  usagePutItem(record: UsageRecord): TransactItem;
+}
+
 export class DynamoJobStore {
   constructor(
     private readonly deps: StoreDeps,
-    private readonly workloads: DynamoWorkloadStore,
+    private readonly workloads: WorkloadTransactItems,
   ) {}
 
   async get(tenantId: string, id: string): Promise<StoredJob | undefined> {

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OverrideRecord, overrideRecordSchema } from '../../../core/operations/overrides.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
-import { switchStateKey } from '../../switching/adapters/dynamo-switch-state.js';
+import { entityOf, isConditionFailure } from './dynamo-helpers.js';
+import { switchStateKey } from './switch-state-store.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf } from './tenant-store.js';
 
 /**
  * Access pattern: a site's latest operator override (`SITE#<id>` / `OVERRIDE`), written when the API starts its
@@ -13,8 +13,6 @@ import { entityOf } from './tenant-store.js';
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
 const overrideKey = (siteId: string) => ({ [PK]: `SITE#${siteId}`, [SK]: 'OVERRIDE' });
 const KEEP_AFTER_EXPIRY_S = 35 * 24 * 3600;
-
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 export class DynamoOverrideStore {
   constructor(private readonly deps: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}

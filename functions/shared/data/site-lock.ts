@@ -1,5 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../../core/support/clock.js';
+import { isConditionFailure } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
@@ -39,7 +40,7 @@ type RawItem = Record<string, { S?: string; N?: string }> | undefined;
 
 /** The item a failed condition returns (ReturnValuesOnConditionCheckFailure) comes back unmarshalled by no one. */
 function conflictingItem(error: unknown): RawItem | null {
-  if ((error as Error)?.name !== 'ConditionalCheckFailedException') return null;
+  if (!isConditionFailure(error)) return null;
   return (error as { Item?: RawItem }).Item;
 }
 

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayState } from '../../../core/api/operations.js';
 import { type DeviceLatestState, deviceLatestStateSchema } from '../../../core/operations/devices.js';
+import { entityOf, queryAllByPrefix } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, queryAllByPrefix } from './tenant-store.js';
 
 /**
  * What the platform knows of a site's live state, read in one query of its partition (`SITE#<id>`): each gateway's

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchLogEntry } from '../../../core/api/operations.js';
+import { entityOf } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf } from './tenant-store.js';
 
 /**
  * Each site's switch history: one item per committed or compensated SwitchFlow in the site's partition

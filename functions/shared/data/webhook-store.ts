@@ -1,8 +1,9 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WorkloadEventType } from '../../../core/routing/workload-events.js';
 import type { StoredWebhook } from '../../../core/webhooks/config.js';
+import { entityOf, isConditionFailure, type StoreDeps } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
-import { entityOf, isConditionFailure, type StoreDeps, tenantPartition } from './tenant-store.js';
+import { tenantPartition } from './tenant-store.js';
 
 /**
  * One webhook per tenant at `TENANT#<t>` / `WEBHOOK`: url, events, the signing secret and its dates. The secret is

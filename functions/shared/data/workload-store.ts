@@ -4,9 +4,6 @@ import { type UsageRecord, usagePeriodOf } from '../../../core/api/usage.js';
 import { CANCELLABLE_STATUSES, type WorkloadView } from '../../../core/api/workloads.js';
 import type { WorkloadStatus, WorkloadTier } from '../../../core/model/workload.js';
 import { routableJobOf, type WorkloadProgress } from '../../../core/routing/job-state.js';
-import type { TransactItem } from './idempotency.js';
-import { newJobPut } from './job-store.js';
-import { TABLE_KEYS } from './table-design.js';
 import {
   cursorAfter,
   entityOf,
@@ -14,8 +11,11 @@ import {
   type Page,
   queryAllByPrefix,
   type StoreDeps,
-  tenantPartition,
-} from './tenant-store.js';
+} from './dynamo-helpers.js';
+import type { TransactItem } from './idempotency.js';
+import { newJobPut } from './job-store.js';
+import { TABLE_KEYS } from './table-design.js';
+import { tenantPartition } from './tenant-store.js';
 
 /**
  * A tenant's workloads and usage records, all in the tenant's partition.

@@ -1,4 +1,3 @@
-import './promise-with-resolvers.js';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import {

@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../../core/api/principal.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
 import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
-import type { Role } from '../../../functions/shared/principal.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import {
   ensureTable,

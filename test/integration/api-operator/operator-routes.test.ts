@@ -1,10 +1,11 @@
+import { systemClock } from '../../../core/support/clock.js';
 import type { SwitchFlowInput } from '../../../core/switching/command.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
 import { listAudit } from '../../../functions/shared/data/audit-log.js';
 import { DynamoOverrideStore } from '../../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
-import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import { planWith, SITE_ID } from '../gateway/harness.js';
@@ -88,7 +89,7 @@ describe('an override’s record, dispatch hold and cancellation', () => {
       plans: new DynamoPlanStore(deps()),
       drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
       switchStates: new DynamoSwitchStateStore(deps()),
-      clock: { nowMs: () => Date.now() },
+      clock: systemClock,
     });
     const dispatch = async (version: number) => {
       drafts.set(`d-${version}`, planWith([{ 'west-s21-a': version / 10 }], version, Date.now() - 60_000));

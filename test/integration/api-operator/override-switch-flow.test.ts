@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ManualClock } from '../../../core/support/clock.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
@@ -12,7 +11,9 @@ import {
   type ExecutionResult,
   TaskTokenRegistry,
 } from '../../../sim/local/stepfunctions/index.js';
-import { synthesizeControlFlows } from '../flows/control-flows-stack.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import { until } from '../../support/until.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { type OperatorApiHarness, startOperatorApi } from './harness.js';
 
@@ -60,7 +61,7 @@ beforeAll(async () => {
   });
   await controlPlane.listenForAcks();
   const runner = createStateMachineRunner({
-    template: synthesizeControlFlows(),
+    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
     logicalIdPrefix: 'SwitchFlow',
     registry,
     ...controlPlane.switchFlow,
@@ -91,10 +92,6 @@ afterAll(async () => {
 });
 
 const awakeAsics = () => fleet.miners.filter((m) => m.context.physics.isAwakeCommanded()).length;
-async function until(condition: () => boolean, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 describe('an operator override through the real SwitchFlow and gateway', () => {
   it('forces the site all-off, commits on the gateway’s ack and shows up in the switch history and site view', async () => {
@@ -102,7 +99,7 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
     const plan = planWith([{}], 1, Math.floor(Date.now() / 300_000) * 300_000);
     expect((await controlPlane.plans.save(plan)).ok).toBe(true);
     expect(await runSwitchFlow({ siteId: SITE_ID, planVersion: 1 }, 'plan-v1')).toMatchObject({ status: 'SUCCEEDED' });
-    await until(() => awakeAsics() === fleet.miners.length, 5_000);
+    await until('every miner awake', () => awakeAsics() === fleet.miners.length, { detail: awakeAsics });
     expect(awakeAsics()).toBe(fleet.miners.length);
     const expiresAt = new Date(Date.now() + 30 * 60_000).toISOString();
     const override = { kind: 'set-mode', mode: 'all-off', reason: 'breaker inspection', expiresAt };
@@ -113,7 +110,7 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
       body: override,
     });
     const result = await executions.get(accepted.body.executionName);
-    await until(() => awakeAsics() === 0, 5_000);
+    await until('every miner asleep', () => awakeAsics() === 0, { detail: awakeAsics });
     const switches = await h.call('GET', `/v1/sites/${SITE_ID}/switches?limit=5`);
     const site = await h.call('GET', `/v1/sites/${SITE_ID}`);
 

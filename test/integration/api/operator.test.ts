@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchFlowInput } from '../../../core/switching/command.js';
-import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
 import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';

@@ -2,10 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { projectRoot, sharedDataDir } from '../../support/paths.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, projectRoot } from '../../support/paths.js';
 
-const PRICES = path.join(sharedDataDir, 'ercot_hb_south_rt_15min_2024-11_2025-03.csv');
-const HASHPRICE = path.join(sharedDataDir, 'btc_hashprice_daily_2020-04_2025-04.csv');
 const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 
 function backtest(args: string[]) {
@@ -38,9 +36,9 @@ describe('backtest CLI', () => {
     // Act: 2024-11-16..18 holds the 2024-11-17 scarcity spike, so the strategies differ.
     const run = backtest([
       '--prices',
-      PRICES,
+      ERCOT_PRICE_FILE,
       '--hashprice',
-      HASHPRICE,
+      HASHPRICE_FILE,
       '--from',
       '2024-11-16',
       '--to',
@@ -75,7 +73,14 @@ describe('backtest CLI', () => {
   }, 240_000);
 
   it('names an unknown strategy and exits non-zero', () => {
-    const run = backtest(['--prices', PRICES, '--hashprice', HASHPRICE, '--strategies', 'static,psychic']);
+    const run = backtest([
+      '--prices',
+      ERCOT_PRICE_FILE,
+      '--hashprice',
+      HASHPRICE_FILE,
+      '--strategies',
+      'static,psychic',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown strategy "psychic"');
   });
@@ -88,7 +93,7 @@ describe('backtest CLI', () => {
       '--prices',
       bad,
       '--hashprice',
-      HASHPRICE,
+      HASHPRICE_FILE,
       '--time-column',
       'time',
       '--price-column',

@@ -4,6 +4,7 @@ import { ManualClock } from '../../../core/support/clock.js';
 import { callMinerApi, callMinerJson } from '../../../sim/devices/asic/api-client.js';
 import { startVirtualMiner, type VirtualMiner } from '../../../sim/devices/asic/virtual-miner.js';
 import { asicInventory } from '../../../sim/devices/inventory.js';
+import { until } from '../../support/until.js';
 
 const site = referenceFleet.sites[0]!;
 const group = site.asicGroups.find((g) => g.model === 'Antminer S21')!;
@@ -172,7 +173,7 @@ describe('virtual miner API over TCP', () => {
     // Act
     socket.write('{"command":"sum');
     socket.destroy();
-    await waitFor(() => miner.server.openConnections() === 0);
+    await until('the miner to close the connection', () => miner.server.openConnections() === 0);
     const openAfterCut = miner.server.openConnections();
     const after = await call({ command: 'summary' });
 
@@ -317,8 +318,3 @@ describe('virtual miner API over TCP', () => {
     expect(healthy.STATUS[0].STATUS).toBe('S');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}

@@ -1,14 +1,18 @@
 import net from 'node:net';
 import { type RequestServer, startRequestServer } from '../../../sim/devices/asic/tcp-server.js';
+import { until } from '../../support/until.js';
 
 describe('cgminer request transport', () => {
   let server: RequestServer;
 
-  beforeEach(async () => {
-    server = await startRequestServer(
-      { host: '127.0.0.1', port: 0, idleTimeoutMs: 100, maxRequestBytes: 1024 },
-      (request) => JSON.stringify({ echoed: request.length }),
+  /** An echo server; 100 ms idle timeout by default, so the stall test takes no time. */
+  const startEcho = (idleTimeoutMs = 100) =>
+    startRequestServer({ host: '127.0.0.1', port: 0, idleTimeoutMs, maxRequestBytes: 1024 }, (request) =>
+      JSON.stringify({ echoed: request.length }),
     );
+
+  beforeEach(async () => {
+    server = await startEcho();
   });
 
   afterEach(async () => {
@@ -28,8 +32,7 @@ describe('cgminer request transport', () => {
   it('answers a request that stalls half-way once the idle timeout passes, and closes', async () => {
     // Act
     const reply = await exchange((socket) => socket.write('{"command":"sum'));
-    const deadline = Date.now() + 2000;
-    while (server.openConnections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until('the server to close the connection', () => server.openConnections() === 0);
 
     // Assess
     expect(reply).toBe(`${JSON.stringify({ echoed: 15 })}\0`);
@@ -37,6 +40,10 @@ describe('cgminer request transport', () => {
   });
 
   it('answers a request sent in several chunks once it is complete', async () => {
+    // Prepare: an idle timeout no pause between the chunks can reach, however loaded the machine.
+    await server.close();
+    server = await startEcho(60_000);
+
     // Act
     const reply = await exchange((socket) => {
       socket.write('{"command":');

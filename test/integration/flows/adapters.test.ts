@@ -1,9 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
-import { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import {
   ensureTable,
@@ -75,7 +76,7 @@ describe('DynamoDB adapters of the control plane', () => {
 
   it('round-trips a plan draft, compressed', async () => {
     // Prepare
-    const drafts = new DynamoPlanDraftStore({ client, tableName: TABLE, nowMs: () => Date.now() });
+    const drafts = new DynamoPlanDraftStore({ client, tableName: TABLE, nowMs: systemClock.nowMs });
     const plan = planFor(7, { 'site-a': 3, 'site-b': 5 }, Date.now());
 
     // Act

@@ -7,15 +7,27 @@ import type { CfnTemplate } from '../../../sim/local/stepfunctions/index.js';
 import { OptimizeFlow } from '../../../stacks/constructs/optimize-flow.js';
 import { SwitchFlow } from '../../../stacks/constructs/switch-flow.js';
 
-/** Timings of the fixture's SwitchFlow: the production constructs with waits short enough for a test. */
-export const FIXTURE_ACK_TIMEOUT_MS = 2_000;
-export const FIXTURE_ACK_HEARTBEAT_MS = 1_000;
+/** How long the fixture's SwitchFlow waits for a gateway's acks (the production constructs, shorter waits). */
+export interface AckWait {
+  /** TaskTimeout of the ack wait: the final ack must come within it. */
+  readonly timeoutMs: number;
+  /** HeartbeatTimeout: the gateway must say something (a `received` ack) at least this often. */
+  readonly heartbeatMs: number;
+}
+
+/**
+ * For tests whose gateway answers: waits no loaded machine outlasts, so the outcome is the gateway's answer, never a
+ * timeout. A test that wants a timeout picks its own short wait (a silent gateway: a short heartbeat).
+ */
+export const PATIENT_ACK_WAIT: AckWait = { timeoutMs: 60_000, heartbeatMs: 30_000 };
+/** The short waits the reliability suite's fault tests were written for (a timeout test takes seconds). */
+export const SHORT_ACK_WAIT: AckWait = { timeoutMs: 2_000, heartbeatMs: 1_000 };
 
 /**
  * The control plane's two flows, built by the same constructs the ControlStack uses, synthesized without bundling.
- * Only the ack wait is shortened (the constructs expose it), so a timeout test takes seconds, not minutes.
+ * Only the ack wait differs from production (the constructs expose it).
  */
-export function synthesizeControlFlows(): CfnTemplate {
+export function synthesizeControlFlows(ackWait: AckWait = SHORT_ACK_WAIT): CfnTemplate {
   const outdir = mkdtempSync(path.join(tmpdir(), 'hcp-control-flows-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
@@ -26,8 +38,8 @@ export function synthesizeControlFlows(): CfnTemplate {
     });
     const switchFlow = new SwitchFlow(stack, 'SwitchFlow', {
       table,
-      ackTimeout: Duration.millis(FIXTURE_ACK_TIMEOUT_MS),
-      ackHeartbeat: Duration.millis(FIXTURE_ACK_HEARTBEAT_MS),
+      ackTimeout: Duration.millis(ackWait.timeoutMs),
+      ackHeartbeat: Duration.millis(ackWait.heartbeatMs),
     });
     new OptimizeFlow(stack, 'OptimizeFlow', { table, switchFlow: switchFlow.stateMachine });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;

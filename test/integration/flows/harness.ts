@@ -8,9 +8,8 @@ import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
+import type { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
-import type { DynamoSwitchStateStore } from '../../../functions/switching/adapters/dynamo-switch-state.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import {
   ensureTable,
@@ -21,6 +20,7 @@ import {
   startDynamoDbLocal,
 } from '../../../sim/local/dynamodb-local.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 
 export { planFor } from '../../unit/switching/plan-fixture.js';
 
@@ -58,6 +58,8 @@ export interface FlowHarness {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often a stalling stand-in gateway says it is alive. */
+const STALL_HEARTBEAT_EVERY_MS = 200;
 
 export async function startFlowHarness(): Promise<FlowHarness> {
   let dynamo: RunningDynamoDbLocal | undefined;
@@ -137,9 +139,11 @@ export async function startFlowHarness(): Promise<FlowHarness> {
       void (async () => {
         await send(ack('received', 'ok'));
         if (behaviour === 'stall') {
-          // Alive (heartbeats) but never finishing: only the task's TimeoutSeconds ends the wait.
-          for (let i = 0; i < 8; i++) {
-            await sleep(400);
+          // Alive (heartbeats, well inside any heartbeat window) but never finishing, for as long as the flow waits:
+          // only the task's TimeoutSeconds ends the wait.
+          const waiting = () => registry.pending().some((task) => task.taskToken === command.taskToken);
+          while (waiting() && !stopping) {
+            await sleep(STALL_HEARTBEAT_EVERY_MS);
             await send(ack('received', 'ok'));
           }
           return;

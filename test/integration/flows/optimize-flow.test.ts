@@ -1,13 +1,13 @@
 import type { Context } from 'aws-lambda';
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import { DynamoMarketSnapshotStore } from '../../../functions/market/adapters/dynamo-market-store.js';
-import { OPTIMIZE_STATES } from '../../../functions/switching/states.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
+import { OPTIMIZE_STATES } from '../../../functions/shared/flow-states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
   type ExecutionResult,
 } from '../../../sim/local/stepfunctions/index.js';
-import { synthesizeControlFlows } from './control-flows-stack.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
 
 /**
@@ -21,10 +21,10 @@ let market: DynamoMarketSnapshotStore;
 const switches: Array<{ name: string; input: unknown; result: Promise<ExecutionResult> }> = [];
 
 beforeAll(async () => {
-  template = synthesizeControlFlows();
+  template = synthesizeControlFlows(PATIENT_ACK_WAIT);
   harness = await startFlowHarness();
   market = new DynamoMarketSnapshotStore({ client: harness.client, tableName: TABLE_NAME });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(switches.map((s) => s.result));

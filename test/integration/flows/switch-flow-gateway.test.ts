@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { sequenceKey } from '../../../functions/switching/adapters/dynamo-switch-state.js';
+import { sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
+import { until } from '../../support/until.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
-import { synthesizeControlFlows } from './control-flows-stack.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
 
 /**
@@ -23,7 +24,7 @@ let gateway: RunningGateway;
 let stateDir: string;
 
 beforeAll(async () => {
-  template = synthesizeControlFlows();
+  template = synthesizeControlFlows(PATIENT_ACK_WAIT);
   harness = await startFlowHarness();
   // The stand-in gateway stays quiet for this site: the real one answers.
   harness.setBehaviour(SITE_ID, 'silent');
@@ -46,7 +47,7 @@ beforeAll(async () => {
     autoTick: false,
     config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await gateway?.stop();
@@ -102,18 +103,20 @@ describe('SwitchFlow with the real gateway', () => {
     });
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
     // The safe-mode command (seq 2, no token) is executed by the gateway: its ASICs are curtailed.
-    const deadline = Date.now() + 5_000;
-    while (count([...awake('west-s19xp-a'), ...awake('west-s21-a')]) > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(count([...awake('west-s19xp-a'), ...awake('west-s21-a')])).toBe(0);
-    expect(harness.ackHandlings.filter((h) => h === 'untracked').length).toBeGreaterThan(untrackedBefore);
+    const awakeAsics = () => count([...awake('west-s19xp-a'), ...awake('west-s21-a')]);
+    await until('the safe mode to curtail the ASICs', () => awakeAsics() === 0, { detail: awakeAsics });
+    // Its ack carries no token: the ack use case counts it as untracked.
+    await until(
+      'the safe-mode ack',
+      () => harness.ackHandlings.filter((h) => h === 'untracked').length > untrackedBefore,
+    );
   }, 30_000);
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {
     // Prepare
     const before = gateway.state().switchAgent.lastHeartbeatMs;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The relay's heartbeat must be stamped later than the last one: wait for the harness clock to move on.
+    await until('the clock to pass the last heartbeat', () => harness.clock.nowMs() > before);
     const source = {
       name: 'fixed',
       snapshotAt: async (atMs: number) => ({
@@ -136,10 +139,7 @@ describe('SwitchFlow with the real gateway', () => {
     await harness.controlPlane.ingestMarket(source);
 
     // Assess
-    const deadline = Date.now() + 3_000;
-    while (gateway.state().switchAgent.lastHeartbeatMs === before && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until('the relayed price to reach the gateway', () => gateway.state().switchAgent.lastHeartbeatMs !== before);
     expect(gateway.state().switchAgent.lastHeartbeatMs).toBeGreaterThan(before);
   }, 20_000);
 });

@@ -1,11 +1,12 @@
 import { SAFE_MODE } from '../../../core/switching/command.js';
-import { SWITCH_STATES } from '../../../functions/switching/states.js';
+import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
 import {
   type CfnTemplate,
   createStateMachineRunner,
   type LocalTaskHandler,
 } from '../../../sim/local/stepfunctions/index.js';
-import { synthesizeControlFlows } from './control-flows-stack.js';
+import { until } from '../../support/until.js';
+import { type AckWait, PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
 import { type FlowHarness, planFor, startFlowHarness } from './harness.js';
 
 /**
@@ -23,13 +24,22 @@ const SITES = {
   busy: 'site-busy',
 } as const;
 
-let template: CfnTemplate;
+/** A silent gateway meets a short heartbeat; a patient timeout keeps the heartbeat the only way out. */
+const SILENT_ACK_WAIT: AckWait = { heartbeatMs: 1_000, timeoutMs: 60_000 };
+/** A stalling gateway heartbeats every 200 ms, far inside 3 s, so only the 6 s timeout can end its wait. */
+const STALL_ACK_WAIT: AckWait = { heartbeatMs: 3_000, timeoutMs: 6_000 };
+
+let templates: Record<'patient' | 'silent' | 'stall', CfnTemplate>;
 let harness: FlowHarness;
 const drainAttempts = new Map<string, number>();
 const prepareAttempts = new Map<string, number>();
 
 beforeAll(async () => {
-  template = synthesizeControlFlows();
+  templates = {
+    patient: synthesizeControlFlows(PATIENT_ACK_WAIT),
+    silent: synthesizeControlFlows(SILENT_ACK_WAIT),
+    stall: synthesizeControlFlows(STALL_ACK_WAIT),
+  };
   harness = await startFlowHarness();
   harness.setBehaviour(SITES.rejecting, 'reject');
   harness.setBehaviour(SITES.silent, 'silent');
@@ -37,7 +47,7 @@ beforeAll(async () => {
   const sites = Object.fromEntries(Object.values(SITES).map((siteId) => [siteId, 10]));
   const saved = await harness.plans.save(planFor(1, sites, Date.now()));
   expect(saved.ok).toBe(true);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await harness?.stop();
@@ -53,7 +63,7 @@ function countingCall(counter: Map<string, number>, event: { siteId: string }) {
   return attempt;
 }
 
-function switchFlowRunner() {
+function switchFlowRunner(template = templates.patient) {
   const { taskHandlers: steps, tokenTasks } = harness.controlPlane.switchFlow;
   const taskHandlers: Record<string, LocalTaskHandler> = {
     ...steps,
@@ -126,10 +136,9 @@ describe('SwitchFlow on the local runner', () => {
 
   it('counts the repeated ack of a settled command as late-or-duplicate and changes nothing', async () => {
     // Prepare: the previous test's gateway sent the executed ack twice.
-    const deadline = Date.now() + 2_000;
-    while (!harness.ackHandlings.includes('late-or-duplicate') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until('the repeated ack to be handled', () => harness.ackHandlings.includes('late-or-duplicate'), {
+      detail: () => harness.ackHandlings,
+    });
 
     // Act
     const state = await harness.switchStates.get(SITES.ok);
@@ -147,9 +156,12 @@ describe('SwitchFlow on the local runner', () => {
     // Act
     const result = await runner.start({ siteId: SITES.rejecting, planVersion: 1 });
 
-    // Assess
+    // Assess: the flow ends once the broker took the safe-mode command; the stand-in gateway gets it just after.
     expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
-    const [rejected, safeMode] = commandsOf(SITES.rejecting);
+    const [rejected, safeMode] = await until('the safe-mode command at the gateway', () => {
+      const commands = commandsOf(SITES.rejecting);
+      return commands.length >= 2 && commands;
+    });
     expect(rejected).toMatchObject({ kind: 'apply-plan', seq: 1 });
     expect(safeMode).toMatchObject({ kind: 'set-mode', seq: 2, payload: { mode: SAFE_MODE } });
     expect(safeMode).not.toHaveProperty('taskToken');
@@ -163,7 +175,7 @@ describe('SwitchFlow on the local runner', () => {
 
   it('compensates when the gateway stays silent past the heartbeat', async () => {
     // Prepare
-    const runner = switchFlowRunner();
+    const runner = switchFlowRunner(templates.silent);
 
     // Act
     const result = await runner.start({ siteId: SITES.silent, planVersion: 1 });
@@ -179,7 +191,7 @@ describe('SwitchFlow on the local runner', () => {
 
   it('compensates when the gateway heartbeats but never executes within TimeoutSeconds', async () => {
     // Prepare
-    const runner = switchFlowRunner();
+    const runner = switchFlowRunner(templates.stall);
 
     // Act
     const result = await runner.start({ siteId: SITES.stalling, planVersion: 1 });
@@ -222,7 +234,11 @@ describe('SwitchFlow on the local runner', () => {
       status: 'safe-mode',
       error: 'ProvisionedThroughputExceededException',
     });
-    expect(commandsOf(SITES.broken)).toEqual([expect.objectContaining({ kind: 'set-mode' })]);
+    const commands = await until(
+      'the safe-mode command at the gateway',
+      () => commandsOf(SITES.broken).length > 0 && commandsOf(SITES.broken),
+    );
+    expect(commands).toEqual([expect.objectContaining({ kind: 'set-mode' })]);
     expect(await harness.lockOf(SITES.broken)).toBeUndefined();
   }, 20_000);
 

@@ -1,4 +1,5 @@
 import { marketTopic, siteTopic } from '../../../core/messages/topics.js';
+import { until } from '../../support/until.js';
 import { count, type Harness, INTERVAL_MS, nextSeq, planWith, SITE_ID, startHarness } from './harness.js';
 
 describe('SwitchAgent commands, restarts and watchdog over the embedded broker', () => {
@@ -133,19 +134,18 @@ describe('SwitchAgent commands, restarts and watchdog over the embedded broker',
     expect(at31s).toBe(0);
     expect(h.gateway.state().switchAgent).toMatchObject({ mode: 'curtail-asics', fallbackReason: 'heartbeat-missing' });
     // The gateway's own status heartbeat tells the platform it is running on its fallback.
-    const until = Date.now() + 3000;
-    while (!statuses.some((s) => s.fallbackReason === 'heartbeat-missing') && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await until('a status heartbeat on the fallback', () =>
+      statuses.some((s) => s.fallbackReason === 'heartbeat-missing'),
+    );
     expect(statuses.at(-1)).toMatchObject({ mode: 'curtail-asics', fallbackReason: 'heartbeat-missing' });
 
     // The cloud is heard again (a market signal it relays): the plan comes back.
     const signal = { kind: 'price', at: new Date(h.clock.nowMs()).toISOString(), node: 'HB_WEST', priceUsdPerMwh: 20 };
     await h.cloud.publishAsync(marketTopic('HB_WEST'), JSON.stringify(signal), { qos: 1 });
-    const deadline = Date.now() + 3000;
-    while (h.gateway.state().switchAgent.lastHeartbeatMs < h.clock.nowMs() && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await until(
+      'the relayed signal to reach the gateway',
+      () => h.gateway.state().switchAgent.lastHeartbeatMs >= h.clock.nowMs(),
+    );
     await h.gateway.tick();
     expect(count(h.awake('west-s21-a'))).toBe(all);
   });

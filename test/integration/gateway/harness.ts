@@ -13,6 +13,7 @@ import { ManualClock } from '../../../core/support/clock.js';
 import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { UNTIL_TIMEOUT_MS, until } from '../../support/until.js';
 
 export const SITE = referenceFleet.sites[0]!;
 export const SITE_ID = SITE.id;
@@ -155,14 +156,12 @@ export async function startHarness(
     async send(command) {
       await cloud.publishAsync(siteTopic(SITE_ID, 'commands'), JSON.stringify(command), { qos: 1 });
     },
-    async waitForAcks(predicate, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(acks)) {
-        if (Date.now() > deadline)
-          throw new Error(`acks so far: ${JSON.stringify(acks.map((a) => [a.seq, a.status, a.reason]))}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return acks;
+    async waitForAcks(predicate, timeoutMs = UNTIL_TIMEOUT_MS) {
+      return until('the expected acks', () => predicate(acks) && acks, {
+        timeoutMs,
+        pollMs: 10,
+        detail: () => acks.map((a) => [a.seq, a.status, a.reason]),
+      });
     },
     async signal(signal) {
       await harness.gateway.switchAgent.handleGridSignal({

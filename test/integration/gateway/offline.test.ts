@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Ack } from '../../../core/messages/ack.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
+import { until } from '../../support/until.js';
 import { count, type Harness, planWith, SITE_ID, startHarness } from './harness.js';
 
 /** A TCP relay in front of the broker that can be cut: the gateway loses the broker while the cloud side does not. */
@@ -76,24 +77,25 @@ describe('Telemetry offline spool', () => {
     }
     const spooledOffline = h.gateway.state().telemetry.spooled;
     relay.restore();
-    const deadline = Date.now() + 20_000;
-    while (!h.gateway.state().connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('the gateway to connect', () => h.gateway.state().connected);
     // Subscriptions made while offline take effect on connect: a command reaches the SwitchAgent and is acked. The
     // SUBACK may trail the CONNACK, so the cloud sends again until acked, as SwitchFlow's retries would.
     const apply = h.command('apply-plan', { plan: planWith([{}, {}, {}]) });
     const acked = (acks: Ack[]) => acks.some((a) => a.commandId === apply.commandId && a.status === 'executed');
-    for (let attempt = 0; attempt < 10 && !acked(h.acks); attempt++) {
+    await until('the command to be executed once subscribed', async () => {
       await h.send(apply);
-      await h.waitForAcks(acked, 1000).catch(() => undefined);
-    }
-    expect(acked(h.acks)).toBe(true);
-    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return h.waitForAcks(acked, 1000).then(
+        () => true,
+        () => false,
+      );
+    });
+    await until('both spooled batches', () => received.length >= 2, { detail: () => received.length });
 
     // Assess
     expect(connectedAtStart).toBe(false);
     expect(spooledOffline).toBe(2);
     expect(received.map((b) => b.batchSeq)).toEqual([0, 1]);
-  }, 30_000);
+  }, 60_000);
 
   it('delivers every batch exactly once, in order, after a 10-minute outage while local curtailment keeps working', async () => {
     // Prepare
@@ -111,8 +113,7 @@ describe('Telemetry offline spool', () => {
 
     // Act: the broker is unreachable for 10 simulated minutes of 10-second polls.
     relay.cut();
-    const deadline = Date.now() + 5000;
-    while (h.gateway.state().connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until('the gateway to see the cut', () => !h.gateway.state().connected);
     for (let step = 1; step <= 60; step++) {
       h.clock.advanceMs(10_000);
       if (step === 30) await h.signal({ kind: 'price', priceUsdPerMwh: 120 });
@@ -123,18 +124,22 @@ describe('Telemetry offline spool', () => {
     const curtailedOffline = count(h.awake('west-s21-a')) + count(h.awake('west-s19xp-a'));
     relay.restore();
     const total = h.gateway.state().telemetry.nextBatchSeq;
-    const until = Date.now() + 10_000;
-    while (received.length < total && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100));
+    await until('every spooled batch', () => received.length >= total, { detail: () => received.length });
+    // One more batch after the backlog: QoS 1 keeps a publisher's order, so a duplicate of the backlog would have come
+    // before it. Waiting for it, not for a while, is what lets "exactly once" be asserted.
+    await h.gateway.pollTelemetry();
+    await h.gateway.telemetry.flush();
+    await until('the batch after the backlog', () => received.some((b) => b.batchSeq === total));
+    const backlog = received.slice(0, -1);
 
     // Assess
     expect(spooled).toBe(60);
     expect(curtailedOffline).toBe(0);
-    expect(received.map((b) => b.batchSeq)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(backlog.map((b) => b.batchSeq)).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(received.every((b) => b.droppedBatches === 0)).toBe(true);
     expect(h.gateway.state().telemetry).toMatchObject({ spooled: 0, droppedBatches: 0 });
     // Telemetry saw the curtailment: S21 metrics after the spike read sleeping.
-    const last = received.at(-1)!;
+    const last = backlog.at(-1)!;
     expect(last.metrics.filter((m) => m.groupId === 'west-s21-a').every((m) => m.state === 'sleeping')).toBe(true);
-  });
+  }, 60_000);
 });

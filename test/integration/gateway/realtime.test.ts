@@ -6,19 +6,14 @@ import mqtt from 'mqtt';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { until } from '../../support/until.js';
 import { LADDER } from './harness.js';
 
 const SITE = referenceFleet.sites[0]!;
-
-/** Polls until `condition` holds or 5 s pass; the assertions that follow say what was expected. */
-async function eventually(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('startGateway as the local platform runs it: wall clock, own timers, MQTT for everything', () => {
   let broker: RunningMqttBroker;
@@ -29,7 +24,7 @@ describe('startGateway as the local platform runs it: wall clock, own timers, MQ
 
   beforeAll(async () => {
     broker = await startMqttBroker();
-    fleet = await startVirtualFleet({ asics: 12, gpuNodes: 1, seed: 5, clock: realTimeClock, site: SITE.id });
+    fleet = await startVirtualFleet({ asics: 12, gpuNodes: 1, seed: 5, clock: systemClock, site: SITE.id });
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-gateway-rt-'));
     meter = await mqtt.connectAsync(broker.url, { clientId: `meter-${randomUUID()}` });
   });
@@ -64,9 +59,11 @@ describe('startGateway as the local platform runs it: wall clock, own timers, MQ
     // Act: the site's meter relay reports an under-frequency dip.
     const dip = { kind: 'frequency', at: new Date().toISOString(), node: SITE.marketNode, frequencyHz: 59.6 };
     await meter.publishAsync(siteTopic(SITE.id, 'grid'), JSON.stringify(dip), { qos: 1 });
-    await eventually(() => s21.every((m) => !m.context.physics.isAwakeCommanded()));
-    await eventually(
+    await until('the S21 group to sleep', () => s21.every((m) => !m.context.physics.isAwakeCommanded()));
+    await until(
+      'two telemetry batches and every device confirmed',
       () => batches.length >= 2 && gateway.state().switchAgent.devices.confirmed === fleet.endpoints.length,
+      { detail: () => ({ batches: batches.length, devices: gateway.state().switchAgent.devices }) },
     );
 
     // Assess
@@ -75,5 +72,5 @@ describe('startGateway as the local platform runs it: wall clock, own timers, MQ
     expect(gateway.state().switchAgent.devices.confirmed).toBe(fleet.endpoints.length);
     expect(batches.map((b) => b.batchSeq).slice(0, 2)).toEqual([0, 1]);
     expect(batches[0]!.metrics).toHaveLength(fleet.endpoints.length);
-  });
+  }, 60_000);
 });

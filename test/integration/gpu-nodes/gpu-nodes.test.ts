@@ -7,15 +7,16 @@ import {
   siteJobReportTopic,
   siteJobTopic,
 } from '../../../core/routing/site-messages.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { DynamoGpuNodeStore } from '../../../functions/shared/data/gpu-node-store.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalGpuNodes, startLocalGpuNodes } from '../../../sim/platform/gpu-nodes.js';
+import { until } from '../../support/until.js';
 import { type OperatorApiHarness, startOperatorApi } from '../api-operator/harness.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -24,20 +25,6 @@ const SITE: Site = (() => {
   return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
 })();
 const POOL = SITE.gpuPools[0]!.id;
-
-async function until<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 let sequence = 0;
 const job = (tier: SiteJob['tier'], outputTokens: number): SiteJob => ({
@@ -87,7 +74,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
       asics: 0,
       gpuNodes: 2,
       seed: 3,
-      clock: realTimeClock,
+      clock: systemClock,
       site: SITE,
       gpuAutoTickMs: 20,
     });
@@ -113,7 +100,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
         maxConcurrentJobs: 4,
       })),
       messaging,
-      clock: realTimeClock,
+      clock: systemClock,
       powerSampleMs: 200,
       tickMs: 20,
       healthSampleMs: 200,

@@ -14,6 +14,7 @@ import { MarketFeed } from '../../../sim/platform/market-feed.js';
 import { type RunningMarketReplay, startMarketReplay } from '../../../sim/platform/market-replay.js';
 import { PlatformObserver } from '../../../sim/platform/observer.js';
 import { SimClock } from '../../../sim/platform/sim-clock.js';
+import { until as untilState } from '../../support/until.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 
 /**
@@ -46,15 +47,9 @@ let clock: SimClock;
 let feed: MarketFeed;
 let ingested = 0;
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = check();
-    if (value) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(gateway.state().switchAgent)}`);
-}
+/** Waits for the state a test checks; a timeout shows the SwitchAgent's state. */
+const until = <T>(what: string, check: () => T | undefined | false) =>
+  untilState(what, check, { detail: () => gateway.state().switchAgent });
 
 jest.setTimeout(60_000);
 

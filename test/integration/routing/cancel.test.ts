@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { siteJobCancelTopic } from '../../../core/routing/site-messages.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { useLocalJobCancels } from '../../../functions/api/workloads/job-cancels.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
@@ -46,7 +46,7 @@ describe('cancelling a workload already handed to a site', () => {
       tableName: api.tableName,
       sites: [SITE],
       messaging: cloud,
-      clock: realTimeClock,
+      clock: systemClock,
       events: { notify: async () => {} },
       pollMs: 100,
     });

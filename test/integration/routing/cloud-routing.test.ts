@@ -6,14 +6,14 @@ import { planSchema } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { siteJobReportTopic } from '../../../core/routing/site-messages.js';
 import { type WorkloadEvent, workloadEventSchema } from '../../../core/routing/workload-events.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { verifyWebhookSignature } from '../../../core/webhooks/signature.js';
-import { createLocalWorkloadEvents } from '../../../functions/routing/webhooks/local-events.js';
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { DynamoWebhookStore } from '../../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
+import { createLocalWorkloadEvents } from '../../../sim/platform/local-webhook-events.js';
 import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
 import { type GpuSites, smallSite, startGpuSites, until } from './gpu-sites.js';
@@ -105,7 +105,7 @@ describe('workload routing through the cloud path: API → router → site queue
       tableName: api.tableName,
       sites: SITES,
       messaging: cloud,
-      clock: realTimeClock,
+      clock: systemClock,
       events,
       live: {
         live: async (siteId) => {
@@ -194,10 +194,8 @@ describe('workload routing through the cloud path: API → router → site queue
     const all = [...submitted, tooLate, tooCheap];
     const read = async (w: { tenant: string; id: string }) =>
       (await api.call('GET', `/v1/workloads/${w.id}`, { key: keys[w.tenant]! })).body;
-    await until(
-      'every workload ended',
-      async () => (await Promise.all(all.map(read))).every((w) => ['completed', 'failed'].includes(w.status)),
-      60_000,
+    await until('every workload ended', async () =>
+      (await Promise.all(all.map(read))).every((w) => ['completed', 'failed'].includes(w.status)),
     ).catch(async (e) => {
       // What was left, to tell a stuck router from a stuck worker.
       const v = await Promise.all(all.map(read));

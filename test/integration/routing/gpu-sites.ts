@@ -1,12 +1,13 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Site } from '../../../core/model/site.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import type { WorkerNode } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
 import type { GpuWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
 import { startSiteWorker } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
-import { realTimeClock } from '../../../sim/devices/clock.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
+import { until as untilState } from '../../support/until.js';
 
 /** A reference site cut down to one 16-GPU pool (two 8-GPU nodes), weights already on local NVMe (no warm-up). */
 export function smallSite(id: string): Site {
@@ -14,14 +15,9 @@ export function smallSite(id: string): Site {
   return { ...site, gpuPools: [{ ...site.gpuPools[0]!, count: 16, modelWarmupSeconds: 0 }] };
 }
 
-/** Polls `check` until it holds, or fails naming `what`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Polls `check` until it holds, or fails naming `what`; routing runs get 90 s. */
+export const until = (what: string, check: () => boolean | Promise<boolean>) =>
+  untilState(what, check, { timeoutMs: 90_000 });
 
 /** What the cloud knows about a pool beyond the site model: the warm model, its sequence speed and slots. */
 export interface PoolLiveFigures {
@@ -56,7 +52,7 @@ export async function startGpuSites(
       asics: 0,
       gpuNodes: 2,
       seed: 3,
-      clock: realTimeClock,
+      clock: systemClock,
       site,
       gpuAutoTickMs: 20,
     });
@@ -92,7 +88,7 @@ export async function startGpuSites(
         siteId: site.id,
         nodes,
         messaging,
-        clock: realTimeClock,
+        clock: systemClock,
         powerSampleMs: 100,
         tickMs: 20,
       }),

@@ -6,6 +6,7 @@ import { openAiHttpInference } from '../../../iot-greengrass/adapters/inference/
 import { GpuNode } from '../../../sim/devices/gpu/gpu-node.js';
 import { type GpuNodeServer, startGpuNodeServer } from '../../../sim/devices/gpu/http-api.js';
 import { gpuNodeInventory } from '../../../sim/devices/inventory.js';
+import { until } from '../../support/until.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const west = referenceFleet.sites[0]!;
@@ -17,12 +18,15 @@ describe('OpenAI-compatible inference adapter against a virtual GPU node', () =>
   let server: GpuNodeServer;
   let baseUrl: string;
   const inference = openAiHttpInference();
+  /** The node's id of the first completion it takes (a new node per test). */
+  let FIRST_JOB: string;
 
   beforeEach(async () => {
     clock = new ManualClock(Date.UTC(2026, 2, 2));
     node = new GpuNode(gpuNodeInventory(west, 1, 8, 5)[0]!, pool, clock);
     server = await startGpuNodeServer(node, { host: '127.0.0.1', port: 0, autoTickMs: 5 });
     baseUrl = `http://127.0.0.1:${server.port}`;
+    FIRST_JOB = `cmpl-${node.item.id}-1`;
     node.loadModel({ model: MODEL, tensorParallelSize: 8 });
   });
 
@@ -40,8 +44,8 @@ describe('OpenAI-compatible inference adapter against a virtual GPU node', () =>
       signal: new AbortController().signal,
     });
 
-    // Act
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Act: once the node runs the completion, a minute passes on its clock.
+    await until('the node to take the completion', () => node.job(FIRST_JOB)?.status === 'running');
     clock.advanceMs(60_000);
     const outcome = await pending;
 
@@ -59,17 +63,20 @@ describe('OpenAI-compatible inference adapter against a virtual GPU node', () =>
       maxTokens: 5000,
       signal: abort.signal,
     });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until('the node to take the completion', () => node.job(FIRST_JOB)?.status === 'running');
     clock.advanceMs(1000);
 
     // Act
     abort.abort();
     const outcome = await pending;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The node learns of the abort when the connection closes, just after the client gave up.
+    const job = await until('the node to cancel the job', () => {
+      const view = node.job(FIRST_JOB);
+      return view?.status === 'cancelled' && view;
+    });
 
     // Assess
     expect(outcome).toEqual({ ok: false, failure: { kind: 'aborted', checkpointOutputTokens: 0 } });
-    const job = node.job(`cmpl-${node.item.id}-1`);
     expect(job?.status).toBe('cancelled');
     expect(job?.outputTokensDone).toBeGreaterThan(0);
   });

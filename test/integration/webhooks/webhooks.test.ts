@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { WorkloadEvent } from '../../../core/routing/workload-events.js';
 import type { WebhookRetryPolicy } from '../../../core/webhooks/retry.js';
 import { verifyWebhookSignature } from '../../../core/webhooks/signature.js';
-import { createLocalWorkloadEvents } from '../../../functions/routing/webhooks/local-events.js';
+import { createLocalWorkloadEvents } from '../../../sim/platform/local-webhook-events.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
 
 /**

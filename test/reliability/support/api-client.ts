@@ -2,9 +2,9 @@ import http from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
 import { errorResponseSchema } from '../../../core/api/errors.js';
+import type { Role } from '../../../core/api/principal.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { verifyAudit } from '../../../functions/shared/data/audit-log.js';
-import type { Role } from '../../../functions/shared/principal.js';
 import type { LocalApiOptions } from '../../../sim/local/api-routes.js';
 import { type ApiHarness, startApiHarness } from '../../integration/api/harness.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { Role } from '../../../core/api/principal.js';
 import type { ApiRoute } from '../../../functions/api/route.js';
 import { API_ROUTES } from '../../../functions/api/routes.js';
-import type { Role } from '../../../functions/shared/principal.js';
 import { validWorkloadRequest } from '../../support/fixtures.js';
 import type { RawRequest, RoleKeys } from './api-client.js';
 

@@ -13,7 +13,6 @@ import { seededRng } from '../../../core/support/random.js';
 import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../functions/switching/local-control-plane.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
@@ -36,6 +35,7 @@ import {
   type LocalTaskHandler,
   TaskTokenRegistry,
 } from '../../../sim/local/stepfunctions/index.js';
+import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 import { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { type MinerLedger, recordMinerCommands } from './miner-ledger.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { checkRoleGrant, PLATFORM_TENANT_ID, resolveManagedTenant } from '../../../core/api/access.js';
-import { ROLES, type Role } from '../../../functions/shared/principal.js';
+import { ROLES, type Role } from '../../../core/api/principal.js';
 
 const customerAdmin = { tenantId: 'acme', role: 'customer-admin' as const };
 const admin = { tenantId: PLATFORM_TENANT_ID, role: 'admin' as const };

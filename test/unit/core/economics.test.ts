@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import {
   breakevenPriceUsdPerMwh,
@@ -12,10 +11,10 @@ import {
   referenceFleet,
   subsidyBtcAtHeight,
 } from '../../../core/index.js';
-import { sharedDataDir } from '../../support/paths.js';
+import { HASHPRICE_FILE } from '../../support/paths.js';
 
 function hashpriceRow(date: string): Record<string, string> {
-  const text = readFileSync(path.join(sharedDataDir, 'btc_hashprice_daily_2020-04_2025-04.csv'), 'utf8');
+  const text = readFileSync(HASHPRICE_FILE, 'utf8');
   const [header, ...lines] = text.trim().split(/\r?\n/);
   const columns = (header as string).split(',');
   const line = lines.find((l) => l.startsWith(date));

@@ -16,7 +16,8 @@ import {
   weekStartMs,
 } from '../../../functions/market/adapters/weekly-synthetic-source.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
-import type { MarketDataSource, MarketSnapshotStore } from '../../../functions/market/ports.js';
+import type { MarketDataSource } from '../../../functions/market/ports.js';
+import type { MarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
 
 const FIXTURES = path.join(process.cwd(), 'test', 'unit', 'flows', 'fixtures');

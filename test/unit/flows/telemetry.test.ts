@@ -1,10 +1,17 @@
 import { RejectedRecordsException } from '@aws-sdk/client-timestream-write';
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
+import {
+  latestPerDevice,
+  type RevenueUsdPerHour,
+  revenuePricesOf,
+  revenueUsdPerHour,
+  type SiteTelemetrySummary,
+  summarizeSiteTelemetry,
+} from '../../../core/telemetry/site-summary.js';
 import { TimestreamDeviceSeries, toRecord } from '../../../functions/telemetry/adapters/timestream-device-series.js';
 import { ingestTelemetryBatch } from '../../../functions/telemetry/ingest.js';
-import type { SiteTelemetrySummary } from '../../../functions/telemetry/summary.js';
-import { latestPerDevice, summarizeBatch } from '../../../functions/telemetry/summary.js';
 
 const metric = (deviceId: string, overrides: Partial<DeviceMetric> = {}): DeviceMetric => ({
   deviceId,
@@ -27,6 +34,7 @@ const batch = (metrics: DeviceMetric[]): TelemetryBatch => ({
   droppedBatches: 0,
 });
 
+const west = referenceFleet.sites[0]!;
 const market = { hashprice: { hashpriceUsdPerThDay: 0.048 }, gpuSpotUsdPerGpuHour: 2.4 } as MarketSnapshot;
 
 describe('telemetry batch summary', () => {
@@ -55,27 +63,21 @@ describe('telemetry batch summary', () => {
     ];
 
     // Act
-    const summary = summarizeBatch(batch(metrics), market);
+    const summary = summarizeSiteTelemetry(batch(metrics), west);
+    const revenue = revenueUsdPerHour(summary, revenuePricesOf(market));
 
-    // Assess
+    // Assess: the sleeping ASIC is curtailed; the idle GPU is not (it was counted before core's one definition:
+    // an idle node may only be waiting for work, which is no load taken off the grid).
     expect(summary).toMatchObject({
       siteId: 'site-west-1',
       asicPowerKw: 3.52,
       gpuPowerKw: 0.79,
-      curtailedDevices: 2,
+      curtailedDevices: 1,
       servingGpus: 1,
       hashrateThs: 200,
     });
-    expect(summary.miningRevenueUsdPerHour).toBeCloseTo((200 * 0.048) / 24, 10);
-    expect(summary.inferenceRevenueUsdPerHour).toBe(2.4);
-  });
-
-  it('leaves revenue out without a market snapshot', () => {
-    // Act
-    const summary = summarizeBatch(batch([metric('a1')]), undefined);
-
-    // Assess
-    expect(summary.miningRevenueUsdPerHour).toBeUndefined();
+    expect(revenue.miningUsdPerHour).toBeCloseTo((200 * 0.048) / 24, 10);
+    expect(revenue.inferenceUsdPerHour).toBe(2.4);
   });
 });
 
@@ -83,7 +85,8 @@ describe('telemetry ingestion', () => {
   function recording() {
     const written: Array<{ siteId: string; count: number }> = [];
     const latest: Array<{ siteId: string; ids: string[] }> = [];
-    const summaries: SiteTelemetrySummary[] = [];
+    const summaries: Array<{ summary: SiteTelemetrySummary; revenue: RevenueUsdPerHour | undefined }> = [];
+    const unknownSites: string[] = [];
     let rejected = 0;
     const tooOld: number[] = [];
     return {
@@ -91,6 +94,7 @@ describe('telemetry ingestion', () => {
       written,
       latest,
       summaries,
+      unknownSites,
       rejectedCount: () => rejected,
       deps: {
         series: {
@@ -104,11 +108,14 @@ describe('telemetry ingestion', () => {
             void latest.push({ siteId, ids: d.map((x) => x.deviceId) }),
         },
         metrics: {
-          siteSummary: (s: SiteTelemetrySummary) => void summaries.push(s),
+          siteSummary: (summary: SiteTelemetrySummary, revenue: RevenueUsdPerHour | undefined) =>
+            void summaries.push({ summary, revenue }),
+          unknownSite: (siteId: string) => void unknownSites.push(siteId),
           batchRejected: () => void rejected++,
           samplesRejected: (n: number) => void tooOld.push(n),
         },
         latestMarket: async () => market,
+        siteModel: (siteId: string) => referenceFleet.sites.find((s) => s.id === siteId),
       },
     };
   }
@@ -126,6 +133,33 @@ describe('telemetry ingestion', () => {
     expect(r.written).toEqual([{ siteId: 'site-west-1', count: 3 }]);
     expect(r.latest).toEqual([{ siteId: 'site-west-1', ids: ['a1', 'a2'] }]);
     expect(r.summaries).toHaveLength(1);
+    expect(r.summaries[0]?.revenue?.miningUsdPerHour).toBeCloseTo((2 * 200 * 0.048) / 24, 10);
+  });
+
+  it('leaves the revenue out before the first market snapshot', async () => {
+    // Prepare
+    const r = recording();
+
+    // Act
+    await ingestTelemetryBatch(batch([metric('a1')]), { ...r.deps, latestMarket: async () => undefined });
+
+    // Assess
+    expect(r.summaries).toHaveLength(1);
+    expect(r.summaries[0]?.revenue).toBeUndefined();
+  });
+
+  it('stores a batch from a site the fleet has no model of, and counts it instead of summarizing it', async () => {
+    // Prepare
+    const r = recording();
+
+    // Act
+    const result = await ingestTelemetryBatch({ ...batch([metric('a1')]), siteId: 'site-unknown-9' }, r.deps);
+
+    // Assess
+    expect(result).toEqual({ accepted: true, devices: 1 });
+    expect(r.written).toEqual([{ siteId: 'site-unknown-9', count: 1 }]);
+    expect(r.summaries).toEqual([]);
+    expect(r.unknownSites).toEqual(['site-unknown-9']);
   });
 
   it('counts samples the series store refuses for their age instead of failing the batch', async () => {

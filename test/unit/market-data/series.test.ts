@@ -8,12 +8,7 @@ import {
   resample,
 } from '../../../core/market-data/series.js';
 import { zonedWallTimeToUtcMs } from '../../../core/market-data/time-zone.js';
-import {
-  readHashpriceFile,
-  readPriceFile,
-  SHARED_HASHPRICE_FILE,
-  SHARED_PRICE_FILE,
-} from '../../../sim/data/market-files.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../../../sim/data/market-files.js';
 
 const HEADER = 'interval_start_local,rt_price_usd_mwh,da_price_usd_mwh,temperature_c';
 
@@ -79,7 +74,7 @@ describe('price CSV', () => {
 
 describe('the shared real files', () => {
   it('reads the ERCOT file onto a gapless 5-minute grid across both DST changes', () => {
-    const series = readPriceFile(SHARED_PRICE_FILE, 5);
+    const series = readPriceFile(ERCOT_PRICE_FILE, 5);
     // 14,112 fifteen-minute rows: the fall-back gap is held and the spring-forward repeat averaged.
     expect(series.rtUsdPerMwh.values).toHaveLength(14_112 * 3);
     expect(Math.max(...series.rtUsdPerMwh.values)).toBeCloseTo(3490.3, 1);
@@ -87,7 +82,7 @@ describe('the shared real files', () => {
   });
 
   it('reads the hashprice file and spreads each UTC day over the grid', () => {
-    const days = readHashpriceFile(SHARED_HASHPRICE_FILE);
+    const days = readHashpriceFile(HASHPRICE_FILE);
     expect(days).toHaveLength(1823);
     expect(days[0]?.feesBtcPerDay).toBeUndefined();
     const grid = { startMs: Date.UTC(2024, 5, 1, 23, 0), stepMinutes: 60, values: [0, 0] };

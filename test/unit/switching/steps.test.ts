@@ -3,7 +3,8 @@ import type { Plan } from '../../../core/model/plan.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
 import type { SiteLockStore } from '../../../functions/shared/data/site-lock.js';
-import type { SiteSwitchState, SwitchAuditEntry } from '../../../functions/switching/ports.js';
+import type { SiteSwitchState } from '../../../functions/shared/data/switch-state-store.js';
+import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { createSwitchSteps } from '../../../functions/switching/steps.js';
 import { planFor } from './plan-fixture.js';
 

@@ -1,7 +1,8 @@
 import { seededRng } from '../../../core/support/random.js';
 import type { WebhookRetryPolicy } from '../../../core/webhooks/retry.js';
 import type { HttpPort } from '../../../functions/routing/webhooks/deliver.js';
-import { createLocalWorkloadEvents } from '../../../functions/routing/webhooks/local-events.js';
+import { createLocalWorkloadEvents } from '../../../sim/platform/local-webhook-events.js';
+import { until } from '../../support/until.js';
 import { eventOf, fakeWebhooks, scriptedHttp, status, webhookOf } from './fakes.js';
 
 const FAST: WebhookRetryPolicy = { baseDelayMs: 5, backoffRate: 2, maxDelayMs: 20, maxRetries: 3, maxAgeMs: 60_000 };
@@ -9,7 +10,7 @@ const FAST: WebhookRetryPolicy = { baseDelayMs: 5, backoffRate: 2, maxDelayMs: 2
 describe('local workload events', () => {
   it('returns from notify before the receiver answers, then delivers in the background', async () => {
     // Prepare
-    let answer!: () => void;
+    let answer: (() => void) | undefined;
     const http: HttpPort = {
       post: () =>
         new Promise((resolve) => {
@@ -20,8 +21,8 @@ describe('local workload events', () => {
     // Act
     await events.notify(eventOf());
     const before = events.deliveries()[0]!.status;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    answer();
+    const respond = await until('the delivery to reach the receiver', () => answer);
+    respond();
     await events.settled();
     // Assess
     expect(before).toBe('pending');
@@ -79,11 +80,11 @@ describe('local workload events', () => {
       rng: { next: () => 0.5 },
     });
     await events.notify(eventOf());
-    while (events.deliveries()[0]!.status !== 'retrying') await new Promise((resolve) => setTimeout(resolve, 5));
+    await until('the first attempt to fail', () => events.deliveries()[0]!.status === 'retrying');
     events.close();
     await events.settled();
     await events.notify(eventOf({ id: 'w2:1:workload.queued' }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await events.settled();
     expect(sent).toHaveLength(1);
     expect(events.deliveries().map((d) => d.status)).toEqual(['cancelled', 'cancelled']);
   });

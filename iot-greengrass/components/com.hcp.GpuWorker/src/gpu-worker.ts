@@ -1,10 +1,8 @@
 import type { GpuNodeReport } from '../../../../core/gpu/node-messages.js';
-import { attributeNodeUsage, type JobRun, type PowerSample } from '../../../../core/metering/attribution.js';
-import { planCapacityShrink, type ShrinkPlan } from '../../../../core/routing/preemption.js';
+import type { ShrinkPlan } from '../../../../core/routing/preemption.js';
 import type { PreemptionReason } from '../../../../core/routing/requeue.js';
-import { type JobReport, type SiteJob, siteJobSchema } from '../../../../core/routing/site-messages.js';
+import type { SiteJob } from '../../../../core/routing/site-messages.js';
 import type { Clock } from '../../../../core/support/clock.js';
-import { type FieldIssue, parseWith } from '../../../../core/support/validation.js';
 import type {
   InferenceOutcome,
   InferencePort,
@@ -13,37 +11,21 @@ import type {
   NodePowerPort,
   ReportSink,
 } from '../../../adapters/inference/port.js';
+import { drainStops, NodeCapacity } from './capacity.js';
 import type { WorkerNode } from './config.js';
 import type { GpuCapacity } from './gateway-capacity.js';
+import { readNodeHealth } from './health.js';
+import { InventoryReporter } from './inventory.js';
+import { type CancelResult, type Delivery, JobLedger, parseJob } from './job-ledger.js';
+import { NO_USAGE, NodeMeter, readNodePower } from './metering.js';
 import { type DrainStarted, type NodeCommandResult, NodeManager } from './node-manager.js';
+import { PeriodicRead } from './periodic-read.js';
+import { ReportOutbox } from './report-outbox.js';
+import { CANCELLED, jobReport, type Run, type RunEnding, RunningJobs, runEnding, stopRuns } from './runs.js';
+import { PendingJobs } from './scheduler.js';
 
-/** What became of one delivered queue message. Malformed, stale and foreign messages are typed, never thrown. */
-export type Delivery =
-  | { readonly kind: 'accepted'; readonly jobId: string; readonly attempt: number }
-  /** The same attempt again: ignored while it runs; its final report is sent again once it has ended. */
-  | { readonly kind: 'duplicate'; readonly jobId: string; readonly attempt: number; readonly replayed: boolean }
-  | { readonly kind: 'stale-attempt'; readonly jobId: string; readonly attempt: number; readonly current: number }
-  | { readonly kind: 'malformed-job'; readonly issues: readonly FieldIssue[] }
-  | { readonly kind: 'unknown-pool'; readonly jobId: string; readonly poolId: string };
-
-export type CancelResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly error: 'unknown-job' | 'already-ended' };
-
-interface Run {
-  readonly job: SiteJob;
-  readonly node: WorkerNode;
-  readonly startMs: number;
-  readonly abort: AbortController;
-  readonly outcome: Promise<InferenceOutcome>;
-  preemption?: PreemptionReason | 'cancelled';
-}
-
-interface Known {
-  readonly attempt: number;
-  state: 'pending' | 'running' | 'ended';
-  report?: JobReport;
-}
+export type { CancelResult, Delivery } from './job-ledger.js';
+export { syntheticPrompt } from './runs.js';
 
 export interface GpuWorkerDeps {
   readonly siteId: string;
@@ -71,15 +53,6 @@ export interface GpuWorkerDeps {
   readonly maxCommandAgeMs?: number;
 }
 
-const tierRank = (job: SiteJob) => (job.tier === 'guaranteed' ? 0 : 1);
-const byPriority = (a: SiteJob, b: SiteJob) =>
-  tierRank(a) - tierRank(b) || a.deadline.localeCompare(b.deadline) || a.jobId.localeCompare(b.jobId);
-
-/** Four characters of English per token (OpenAI's rule of thumb): a stand-in prompt of the job's size. */
-export function syntheticPrompt(inputTokens: number): string {
-  return 'tok '.repeat(Math.max(1, inputTokens));
-}
-
 /**
  * com.hcp.GpuWorker: takes the site's jobs from its queue, runs them on the GPU nodes through the inference port,
  * meters each attempt (GPU time and energy from node power, split across concurrent jobs) and reports how it ended.
@@ -87,31 +60,34 @@ export function syntheticPrompt(inputTokens: number): string {
  * only in a grid emergency, else it finishes on its vacated node (drain). Operators cordon and drain single nodes, and
  * the nodes' health (DCGM) cordons or drains them too (NodeManager); no new work lands on such a node. Every report is
  * keyed by job id + attempt and re-sent until the sink takes it, so the cloud may see one twice but never loses one.
+ *
+ * The decisions live beside this file, one job each: the job ledger (delivery and replay), the scheduler (order and
+ * placement), capacity and drain, runs (how an attempt ends), metering, the report outbox, health and inventory. This
+ * class feeds them the ports and the clock and carries out what they decide.
  */
 export class GpuWorker {
-  private readonly known = new Map<string, Known>();
-  private readonly pending: SiteJob[] = [];
-  private readonly running = new Map<string, Run>();
-  private readonly vacated = new Set<string>();
-  private readonly runsByNode = new Map<string, JobRun[]>();
-  private readonly samplesByNode = new Map<string, PowerSample[]>();
-  private readonly unsent: JobReport[] = [];
-  private readonly settling = new Set<Promise<unknown>>();
-  private lastCapacityKey = '';
-  /** Why capacity last shrank: a job arriving for a pool with no node serving goes back for the same reason. */
-  private shrinkReason: PreemptionReason = 'capacity';
-  private lastSampleMs = Number.NEGATIVE_INFINITY;
-  private sampling: Promise<void> | undefined;
-  private sending: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ledger = new JobLedger();
+  private readonly pending = new PendingJobs();
+  private readonly running = new RunningJobs();
+  private readonly capacity = new NodeCapacity();
+  private readonly meter = new NodeMeter();
+  private readonly outbox: ReportOutbox;
+  private readonly inventoryReporter: InventoryReporter | undefined;
   private readonly cluster: NodeManager;
-  private lastHealthMs = Number.NEGATIVE_INFINITY;
-  private healthSampling: Promise<void> | undefined;
-  private lastInventoryKey = '';
-  private lastInventoryMs = Number.NEGATIVE_INFINITY;
+  private readonly powerReads: PeriodicRead;
+  private readonly healthReads: PeriodicRead;
+  private readonly settling = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly deps: GpuWorkerDeps) {
     this.cluster = new NodeManager(deps.siteId, deps.nodes, deps.maxCommandAgeMs ?? 600_000);
+    const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
+    this.outbox = new ReportOutbox(deps.reports, log);
+    this.inventoryReporter = deps.inventoryReports
+      ? new InventoryReporter(deps.inventoryReports, deps.inventoryReportMs ?? 10_000, log)
+      : undefined;
+    this.powerReads = new PeriodicRead(deps.powerSampleMs);
+    this.healthReads = new PeriodicRead(deps.healthSampleMs ?? 5000);
   }
 
   static async start(deps: GpuWorkerDeps): Promise<GpuWorker> {
@@ -127,51 +103,38 @@ export class GpuWorker {
 
   /** One queue message: validated, de-duplicated by job id + attempt, then queued for a node of its pool. */
   deliver(payload: string): Delivery {
-    let json: unknown;
-    try {
-      json = JSON.parse(payload);
-    } catch {
-      return this.refuse({ kind: 'malformed-job', issues: [{ field: '(root)', rule: 'json', message: 'not JSON' }] });
-    }
-    const parsed = parseWith(siteJobSchema, json);
+    const parsed = parseJob(payload);
     if (!parsed.ok) return this.refuse({ kind: 'malformed-job', issues: parsed.issues });
-    const job = parsed.value;
-    const known = this.known.get(job.jobId);
-    if (known && job.attempt < known.attempt) {
-      return this.refuse({ kind: 'stale-attempt', jobId: job.jobId, attempt: job.attempt, current: known.attempt });
+    const { job } = parsed;
+    const admission = this.ledger.admit(job);
+    if (admission.kind === 'stale') {
+      return this.refuse({ kind: 'stale-attempt', jobId: job.jobId, attempt: job.attempt, current: admission.current });
     }
-    if (known && job.attempt === known.attempt) {
-      if (known.report) this.send(known.report);
-      return { kind: 'duplicate', jobId: job.jobId, attempt: job.attempt, replayed: known.report !== undefined };
+    if (admission.kind === 'duplicate') {
+      if (admission.report) this.outbox.send(admission.report);
+      return { kind: 'duplicate', jobId: job.jobId, attempt: job.attempt, replayed: admission.report !== undefined };
     }
     if (!this.deps.nodes.some((n) => n.poolId === job.poolId)) {
-      this.end(job, undefined, this.nowMs(), {
-        outcome: 'failed',
-        reason: `pool ${job.poolId} has no node at this site`,
-      });
+      this.end(job, undefined, { outcome: 'failed', reason: `pool ${job.poolId} has no node at this site` });
       return this.refuse({ kind: 'unknown-pool', jobId: job.jobId, poolId: job.poolId });
     }
-    this.known.set(job.jobId, { attempt: job.attempt, state: 'pending' });
-    this.pending.push(job);
+    this.ledger.waiting(job);
+    this.pending.add(job);
     this.schedule();
     return { kind: 'accepted', jobId: job.jobId, attempt: job.attempt };
   }
 
   /** A customer's cancellation: a pending job ends failed, a running one is stopped. */
   cancel(jobId: string): CancelResult {
-    const known = this.known.get(jobId);
-    if (!known) return { ok: false, error: 'unknown-job' };
-    if (known.state === 'ended') return { ok: false, error: 'already-ended' };
+    const state = this.ledger.state(jobId);
+    if (!state) return { ok: false, error: 'unknown-job' };
+    if (state === 'ended') return { ok: false, error: 'already-ended' };
     const run = this.running.get(jobId);
     if (run) {
-      run.preemption = 'cancelled';
-      run.abort.abort();
-      this.track(this.reportInOrder([run]));
+      this.preempt([run], 'cancelled');
       return { ok: true };
     }
-    const at = this.pending.findIndex((j) => j.jobId === jobId);
-    const [job] = this.pending.splice(at, 1);
-    this.end(job!, undefined, this.nowMs(), { outcome: 'failed', reason: 'cancelled by the customer' });
+    this.end(this.pending.remove(jobId)!, undefined, CANCELLED);
     return { ok: true };
   }
 
@@ -179,15 +142,16 @@ export class GpuWorker {
   async tick(): Promise<void> {
     this.applyCapacity(this.deps.capacity(this.nowMs()));
     // Work routed before the cloud learnt of a shrink may arrive after it: back it goes, not to wait here.
-    this.returnUnservable(this.shrinkReason);
-    this.expireDeadlines();
-    this.schedule();
-    if (this.nowMs() - this.lastSampleMs >= this.deps.powerSampleMs) await this.samplePower();
-    if (this.deps.health && this.nowMs() - this.lastHealthMs >= (this.deps.healthSampleMs ?? 5000)) {
-      await this.sampleHealth();
+    this.returnUnservable(this.capacity.shrinkReason);
+    const nowMs = this.nowMs();
+    for (const job of this.pending.takeWhere((j) => Date.parse(j.deadline) < nowMs)) {
+      this.end(job, undefined, { outcome: 'failed', reason: 'deadline passed before a GPU was free' });
     }
+    this.schedule();
+    if (this.powerReads.due(this.nowMs())) await this.samplePower();
+    if (this.deps.health && this.healthReads.due(this.nowMs())) await this.sampleHealth(this.deps.health);
     this.reportInventory();
-    await this.flush();
+    await this.outbox.flush();
   }
 
   /**
@@ -199,8 +163,7 @@ export class GpuWorker {
     const { result, drain } = this.cluster.command(raw, this.nowMs());
     this.log(result.kind === 'applied' ? 'node-command' : 'node-command-refused', { ...result });
     if (result.kind !== 'applied') return result;
-    // The nodes that take work changed: the next tick fits them to the gateway's capacity again.
-    this.lastCapacityKey = '';
+    this.capacity.refit();
     if (drain) this.drain(drain);
     this.returnUnservable('capacity');
     this.schedule();
@@ -210,54 +173,27 @@ export class GpuWorker {
 
   /** The nodes' inventory, scheduling state and health as the `gpu-nodes` report carries them. */
   inventory(): GpuNodeReport {
-    const running = new Map<string, number>();
-    for (const run of this.running.values()) running.set(run.node.nodeId, (running.get(run.node.nodeId) ?? 0) + 1);
-    return this.cluster.report(this.nowMs(), running);
+    return this.cluster.report(this.nowMs(), this.running.countByNode());
   }
 
   /** Applies the gateway's capacity if it changed; returns the shrink plan it carried out, if any. */
   applyCapacity(capacity: GpuCapacity): ShrinkPlan | undefined {
-    const key = JSON.stringify(capacity);
-    if (key === this.lastCapacityKey) return undefined;
-    this.lastCapacityKey = key;
-    this.restoreNodes(capacity);
-    // A cordoned or draining node serves none of the plan's GPUs: the shrink keeps the nodes that take work.
-    const serving = this.deps.nodes.filter((n) => !this.vacated.has(n.nodeId) && this.cluster.takesWork(n.nodeId));
-    const plan = planCapacityShrink({
-      nodes: serving.map((n) => ({ nodeId: n.nodeId, poolId: n.poolId, gpuCount: n.gpuCount })),
-      running: [...this.running.values()].map((r) => ({
-        jobId: r.job.jobId,
-        attempt: r.job.attempt,
-        tier: r.job.tier,
-        nodeId: r.node.nodeId,
-        outputTokensDone: 0,
-      })),
-      gpusServingByPool: capacity.gpusServingByPool,
-      emergency: capacity.emergency,
-    });
-    // An emergency also stops the guaranteed work left draining on nodes an earlier shrink vacated or a cordon holds.
-    const draining = capacity.emergency
-      ? [...this.running.values()]
-          .filter((r) => this.vacated.has(r.node.nodeId) || !this.cluster.takesWork(r.node.nodeId))
-          .map((r) => r.job.jobId)
-      : [];
-    for (const nodeId of plan.vacateNodeIds) this.vacated.add(nodeId);
-    const reason: PreemptionReason = capacity.emergency ? 'grid-emergency' : 'capacity';
-    this.shrinkReason = reason;
-    const stopped = [...plan.preempt.map((p) => p.jobId), ...draining]
-      .map((jobId) => this.running.get(jobId)!)
-      // Stable: flex before guaranteed, the plan's order within each.
-      .sort((a, b) => tierRank(b.job) - tierRank(a.job));
-    for (const run of stopped) {
-      run.preemption = reason;
-      run.abort.abort();
+    const fit = this.capacity.apply(
+      capacity,
+      this.deps.nodes,
+      (nodeId) => this.cluster.takesWork(nodeId),
+      this.running.all(),
+    );
+    if (!fit) return undefined;
+    this.preempt(
+      fit.stopJobIds.map((jobId) => this.running.get(jobId)!),
+      fit.reason,
+    );
+    this.returnUnservable(fit.reason);
+    if (fit.plan.vacateNodeIds.length > 0) {
+      this.log('capacity-shrink', { vacated: fit.plan.vacateNodeIds, preempted: fit.plan.preempt.map((p) => p.jobId) });
     }
-    this.track(this.reportInOrder(stopped));
-    this.returnUnservable(reason);
-    if (plan.vacateNodeIds.length > 0) {
-      this.log('capacity-shrink', { vacated: plan.vacateNodeIds, preempted: plan.preempt.map((p) => p.jobId) });
-    }
-    return plan;
+    return fit.plan;
   }
 
   view(): {
@@ -267,14 +203,12 @@ export class GpuWorker {
     unsentReports: number;
     runningByNode: Record<string, number>;
   } {
-    const runningByNode: Record<string, number> = {};
-    for (const run of this.running.values()) runningByNode[run.node.nodeId] = (runningByNode[run.node.nodeId] ?? 0) + 1;
     return {
-      pending: this.pending.length,
+      pending: this.pending.size,
       running: this.running.size,
-      vacatedNodes: [...this.vacated].sort(),
-      unsentReports: this.unsent.length,
-      runningByNode,
+      vacatedNodes: this.capacity.vacatedNodeIds(),
+      unsentReports: this.outbox.waiting,
+      runningByNode: Object.fromEntries(this.running.countByNode()),
     };
   }
 
@@ -283,7 +217,7 @@ export class GpuWorker {
     if (this.timer) clearInterval(this.timer);
     await this.deps.queue.stop();
     await Promise.allSettled([...this.settling]);
-    await this.flush();
+    await this.outbox.flush();
   }
 
   private refuse<D extends Delivery>(delivery: D): D {
@@ -304,279 +238,109 @@ export class GpuWorker {
     void promise.finally(() => this.settling.delete(promise));
   }
 
-  /** Grown capacity brings vacated nodes back, those with draining work first, until the plan's GPUs are covered. */
-  private restoreNodes(capacity: GpuCapacity): void {
-    const takesWork = (n: WorkerNode) => this.cluster.takesWork(n.nodeId);
-    const servingGpus = (poolId: string) =>
-      this.deps.nodes
-        .filter((n) => n.poolId === poolId && !this.vacated.has(n.nodeId) && takesWork(n))
-        .reduce((s, n) => s + n.gpuCount, 0);
-    const busy = (nodeId: string) => [...this.running.values()].some((r) => r.node.nodeId === nodeId);
-    // A cordoned node stays vacated: it comes back with the next growth after its uncordon.
-    const candidates = this.deps.nodes
-      .filter((n) => this.vacated.has(n.nodeId) && takesWork(n))
-      .sort((a, b) => Number(busy(b.nodeId)) - Number(busy(a.nodeId)) || a.nodeId.localeCompare(b.nodeId));
-    for (const node of candidates) {
-      const target = capacity.gpusServingByPool[node.poolId] ?? 0;
-      // Whole nodes, as a shrink keeps them: one comes back while the plan's GPUs are not all covered.
-      if (servingGpus(node.poolId) < target) this.vacated.delete(node.nodeId);
-    }
+  /** A node takes a job of its pool and model while capacity keeps it and no cordon or drain holds it. */
+  private serves(node: WorkerNode, job: SiteJob): boolean {
+    return (
+      node.poolId === job.poolId &&
+      node.modelId === job.modelId &&
+      !this.capacity.isVacated(node.nodeId) &&
+      this.cluster.takesWork(node.nodeId)
+    );
   }
 
   /** Pending jobs of a pool with no node serving go back to the cloud to be routed elsewhere or later. */
   private returnUnservable(reason: PreemptionReason): void {
     const servable = (job: SiteJob) => this.deps.nodes.some((n) => this.serves(n, job));
-    const returned = this.pending.filter((j) => !servable(j)).sort(byPriority);
-    for (const job of returned) {
-      this.pending.splice(this.pending.indexOf(job), 1);
-      this.end(job, undefined, this.nowMs(), { outcome: 'preempted', reason, checkpointOutputTokens: 0 });
+    for (const job of this.pending.takeWhere((j) => !servable(j))) {
+      this.end(job, undefined, { outcome: 'preempted', reason, checkpointOutputTokens: 0 });
     }
   }
 
-  private expireDeadlines(): void {
-    const nowMs = this.nowMs();
-    for (const job of this.pending.filter((j) => Date.parse(j.deadline) < nowMs)) {
-      this.pending.splice(this.pending.indexOf(job), 1);
-      this.end(job, undefined, nowMs, { outcome: 'failed', reason: 'deadline passed before a GPU was free' });
-    }
-  }
-
-  /** Starts pending jobs, guaranteed first then earliest deadline, each on the least busy serving node of its pool. */
+  /** Starts the pending jobs the scheduler places. */
   private schedule(): void {
-    this.pending.sort(byPriority);
-    for (const job of [...this.pending]) {
-      const load = (n: WorkerNode) => [...this.running.values()].filter((r) => r.node.nodeId === n.nodeId).length;
-      const node = this.deps.nodes
-        .filter((n) => this.serves(n, job))
-        .filter((n) => load(n) < n.maxConcurrentJobs)
-        .sort((a, b) => load(a) - load(b) || a.nodeId.localeCompare(b.nodeId))[0];
-      if (!node) continue;
-      this.pending.splice(this.pending.indexOf(job), 1);
-      this.startRun(job, node);
+    const placements = this.pending.place(
+      this.deps.nodes,
+      (node, job) => this.serves(node, job),
+      (nodeId) => this.running.runningOn(nodeId),
+    );
+    for (const { job, node } of placements) {
+      const run = this.running.start(job, node, this.nowMs(), this.deps.inference);
+      this.ledger.running(job.jobId);
+      this.meter.open(node.nodeId, job.jobId, run.startMs);
+      this.track(run.outcome.then((result) => (run.preemption ? undefined : this.finish(run, result))));
     }
   }
 
-  /** A node takes a job of its pool and model while the plan keeps it and no cordon or drain holds it. */
-  private serves(node: WorkerNode, job: SiteJob): boolean {
-    return (
-      node.poolId === job.poolId &&
-      node.modelId === job.modelId &&
-      !this.vacated.has(node.nodeId) &&
-      this.cluster.takesWork(node.nodeId)
+  private drain(drain: DrainStarted): void {
+    const { reason, stopJobIds } = drainStops(drain, this.running.all());
+    this.preempt(
+      stopJobIds.map((jobId) => this.running.get(jobId)!),
+      reason,
     );
+    this.log('node-drain', { nodeId: drain.nodeId, by: drain.by, preempted: stopJobIds });
   }
 
-  /** A node started draining: its flex work goes back (guaranteed work finishes there). */
-  private drain({ nodeId, by }: DrainStarted): void {
-    const reason: PreemptionReason = by === 'health' ? 'node-unhealthy' : 'capacity';
-    const stopped = [...this.running.values()].filter(
-      (r) => r.node.nodeId === nodeId && r.job.tier === 'flex' && r.preemption === undefined,
+  /** Stops the runs and reports them in the order given (flex first), whatever order they stop in. */
+  private preempt(runs: readonly Run[], reason: PreemptionReason | 'cancelled'): void {
+    stopRuns(runs, reason);
+    this.track(
+      (async () => {
+        for (const run of runs) this.finish(run, await run.outcome);
+      })(),
     );
-    for (const run of stopped) {
-      run.preemption = reason;
-      run.abort.abort();
-    }
-    this.track(this.reportInOrder(stopped));
-    this.log('node-drain', { nodeId, by, preempted: stopped.map((r) => r.job.jobId) });
-  }
-
-  private sampleHealth(): Promise<void> {
-    const port = this.deps.health!;
-    this.healthSampling ??= (async () => {
-      const atMs = this.nowMs();
-      this.lastHealthMs = atMs;
-      const readings = await Promise.all(this.deps.nodes.map((n) => port.readHealth(n.metricsUrl)));
-      const samples = this.deps.nodes.flatMap((node, i) => {
-        const gpus = readings[i];
-        if (!gpus) return [];
-        this.cluster.seen(node.nodeId, atMs);
-        return [{ nodeId: node.nodeId, gpus }];
-      });
-      const { drains, changed } = this.cluster.applySamples(samples);
-      if (changed) this.lastCapacityKey = '';
-      for (const drain of drains) this.drain(drain);
-      this.returnUnservable('node-unhealthy');
-      this.schedule();
-    })().finally(() => {
-      this.healthSampling = undefined;
-    });
-    return this.healthSampling;
-  }
-
-  /** Sends the nodes' report when it changed (state, health) and at least every `inventoryReportMs`. */
-  private reportInventory(): void {
-    const sink = this.deps.inventoryReports;
-    if (!sink) return;
-    const report = this.inventory();
-    const key = JSON.stringify(report.nodes.map(({ runningJobs: _r, lastSeenAt: _s, ...n }) => n));
-    const nowMs = this.nowMs();
-    if (key === this.lastInventoryKey && nowMs - this.lastInventoryMs < (this.deps.inventoryReportMs ?? 10_000)) return;
-    this.lastInventoryKey = key;
-    this.lastInventoryMs = nowMs;
-    sink.publish(JSON.stringify(report)).catch((error: unknown) => {
-      // QoS 0 and resent on the next change or interval: a lost report is replaced, never retried.
-      this.lastInventoryKey = '';
-      this.log('inventory-send-failed', { error: String(error) });
-    });
-  }
-
-  private startRun(job: SiteJob, node: WorkerNode): void {
-    const startMs = this.nowMs();
-    const abort = new AbortController();
-    const outcome = this.deps.inference.complete({
-      baseUrl: node.inferenceUrl,
-      modelId: job.modelId,
-      prompt: job.prompt ?? syntheticPrompt(job.inputTokens),
-      maxTokens: job.outputTokens,
-      signal: abort.signal,
-    });
-    const run: Run = { job, node, startMs, abort, outcome };
-    this.running.set(job.jobId, run);
-    this.known.get(job.jobId)!.state = 'running';
-    this.runsByNode.set(node.nodeId, [
-      ...(this.runsByNode.get(node.nodeId) ?? []),
-      { jobId: job.jobId, startMs, endMs: Number.POSITIVE_INFINITY },
-    ]);
-    this.track(outcome.then((result) => (run.preemption ? undefined : this.finish(run, result))));
-  }
-
-  /** Reports preempted runs in the order the shrink plan chose them (flex first), whatever order they stop in. */
-  private async reportInOrder(runs: readonly Run[]): Promise<void> {
-    for (const run of runs) this.finish(run, await run.outcome);
   }
 
   private finish(run: Run, result: InferenceOutcome): void {
-    if (!this.running.has(run.job.jobId)) return;
-    this.running.delete(run.job.jobId);
-    const endMs = this.nowMs();
-    const preemption = run.preemption;
-    if (result.ok) {
-      const { inputTokens, outputTokens } = result.value;
-      this.end(run.job, run, endMs, { outcome: 'completed', inputTokens, outputTokens });
-    } else if (result.failure.kind === 'aborted' && preemption !== undefined) {
-      const checkpointOutputTokens = result.failure.checkpointOutputTokens;
-      this.end(
-        run.job,
-        run,
-        endMs,
-        preemption === 'cancelled'
-          ? { outcome: 'failed', reason: 'cancelled by the customer' }
-          : { outcome: 'preempted', reason: preemption, checkpointOutputTokens },
-      );
-    } else {
-      const f = result.failure;
-      const detail = f.kind === 'server-error' ? `HTTP ${f.status}: ${f.detail}` : 'detail' in f ? f.detail : f.kind;
-      this.end(run.job, run, endMs, { outcome: 'failed', reason: `inference ${f.kind}: ${detail}`.slice(0, 500) });
-    }
+    if (!this.running.end(run)) return;
+    this.end(run.job, run, runEnding(result, run.preemption));
     this.schedule();
   }
 
   /** Meters the attempt on its node, records the final report for replay and sends it. */
-  private end(
-    job: SiteJob,
-    run: Run | undefined,
-    endMs: number,
-    outcome:
-      | { outcome: 'completed'; inputTokens: number; outputTokens: number }
-      | { outcome: 'preempted'; reason: PreemptionReason; checkpointOutputTokens: number }
-      | { outcome: 'failed'; reason: string },
-  ): void {
-    const startMs = run?.startMs ?? endMs;
-    const usage = run ? this.meter(run, endMs) : { gpuSeconds: 0, energyKwh: 0 };
-    const report = {
-      jobId: job.jobId,
-      tenantId: job.tenantId,
-      attempt: job.attempt,
+  private end(job: SiteJob, run: Run | undefined, ending: RunEnding): void {
+    const endMs = this.nowMs();
+    const usage = run
+      ? this.meter.close(
+          { nodeId: run.nodeId, jobId: job.jobId, gpuCount: run.node.gpuCount, startMs: run.startMs },
+          endMs,
+        )
+      : NO_USAGE;
+    const report = jobReport({
       siteId: this.deps.siteId,
-      poolId: job.poolId,
-      nodeId: run?.node.nodeId ?? 'none',
-      startedAt: new Date(startMs).toISOString(),
-      endedAt: new Date(endMs).toISOString(),
-      gpuSeconds: usage.gpuSeconds,
-      energyKwh: usage.energyKwh,
-      ...outcome,
-    } as JobReport;
-    const known = this.known.get(job.jobId);
-    if (!known || known.attempt <= job.attempt)
-      this.known.set(job.jobId, { attempt: job.attempt, state: 'ended', report });
-    this.send(report);
-  }
-
-  /** The run's share of its node's GPU time and energy, against every run that shared the node meanwhile. */
-  private meter(run: Run, endMs: number): { gpuSeconds: number; energyKwh: number } {
-    const nodeId = run.node.nodeId;
-    const runs = (this.runsByNode.get(nodeId) ?? []).map((r) =>
-      r.jobId === run.job.jobId && r.endMs === Number.POSITIVE_INFINITY ? { ...r, endMs } : r,
-    );
-    this.runsByNode.set(nodeId, runs);
-    const attribution = attributeNodeUsage({
-      samples: this.samplesByNode.get(nodeId) ?? [],
-      runs: runs.map((r) => ({ ...r, endMs: Math.min(r.endMs, endMs) })),
-      gpuCount: run.node.gpuCount,
-      fromMs: run.startMs,
-      toMs: endMs,
+      job,
+      ...(run ? { nodeId: run.nodeId } : {}),
+      startMs: run?.startMs ?? endMs,
+      endMs,
+      usage,
+      ending,
     });
-    this.prune(nodeId);
-    return attribution.byJob.get(run.job.jobId) ?? { gpuSeconds: 0, energyKwh: 0 };
-  }
-
-  /** Keeps only runs and samples a running job may still need (plus the sample in force at its start). */
-  private prune(nodeId: string): void {
-    const runs = this.runsByNode.get(nodeId) ?? [];
-    const open = runs.filter((r) => r.endMs === Number.POSITIVE_INFINITY);
-    const horizonMs = Math.min(this.nowMs(), ...open.map((r) => r.startMs));
-    this.runsByNode.set(
-      nodeId,
-      runs.filter((r) => r.endMs > horizonMs),
-    );
-    const samples = this.samplesByNode.get(nodeId) ?? [];
-    const firstKept = Math.max(0, samples.findIndex((s) => s.atMs > horizonMs) - 1);
-    if (firstKept > 0) this.samplesByNode.set(nodeId, samples.slice(firstKept));
+    this.ledger.ended(job, report);
+    this.outbox.send(report);
   }
 
   private samplePower(): Promise<void> {
-    this.sampling ??= (async () => {
-      const atMs = this.nowMs();
-      this.lastSampleMs = atMs;
-      const readings = await Promise.all(this.deps.nodes.map((n) => this.deps.power.readPowerW(n.metricsUrl)));
-      this.deps.nodes.forEach((node, i) => {
-        const powerW = readings[i];
-        if (powerW === undefined) return;
-        this.cluster.seen(node.nodeId, atMs);
-        const list = this.samplesByNode.get(node.nodeId) ?? [];
-        list.push({ atMs, powerW });
-        this.samplesByNode.set(node.nodeId, list);
-      });
-    })().finally(() => {
-      this.sampling = undefined;
-    });
-    return this.sampling;
-  }
-
-  private send(report: JobReport): void {
-    this.unsent.push(report);
-    void this.flush();
-  }
-
-  /** Sends reports in the order they were made; one the sink refuses stays first in line for the next tick. */
-  private flush(): Promise<void> {
-    let failed = false;
-    this.sending ??= (async () => {
-      while (this.unsent.length > 0) {
-        try {
-          await this.deps.reports.publish(JSON.stringify(this.unsent[0]));
-          this.unsent.shift();
-        } catch (error) {
-          failed = true;
-          this.log('report-send-failed', { error: String(error), waiting: this.unsent.length });
-          return;
-        }
+    return this.powerReads.run(this.deps.clock, async (atMs) => {
+      for (const { nodeId, powerW } of await readNodePower(this.deps.nodes, this.deps.power)) {
+        this.cluster.seen(nodeId, atMs);
+        this.meter.record(nodeId, { atMs, powerW });
       }
-    })().finally(() => {
-      this.sending = undefined;
-      // A report made after the loop's last check but before this line goes now rather than at the next tick.
-      if (!failed && this.unsent.length > 0) void this.flush();
     });
-    return this.sending;
+  }
+
+  /** Health drains or cordons nodes (NodeManager): their flex work goes back, the rest is fitted again. */
+  private sampleHealth(port: NodeHealthPort): Promise<void> {
+    return this.healthReads.run(this.deps.clock, async (atMs) => {
+      const samples = await readNodeHealth(this.deps.nodes, port);
+      for (const { nodeId } of samples) this.cluster.seen(nodeId, atMs);
+      const { drains, changed } = this.cluster.applySamples(samples);
+      if (changed) this.capacity.refit();
+      for (const drain of drains) this.drain(drain);
+      this.returnUnservable('node-unhealthy');
+      this.schedule();
+    });
+  }
+
+  private reportInventory(): void {
+    this.inventoryReporter?.offer(this.inventory(), this.nowMs());
   }
 }

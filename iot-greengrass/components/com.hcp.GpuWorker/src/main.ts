@@ -1,3 +1,4 @@
+import { systemClock } from '../../../../core/support/clock.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { gpuWorkerConfigSchema, type WorkerNode } from './config.js';
 import { startSiteWorker } from './site-worker.js';
@@ -27,7 +28,7 @@ runUntilStopped('com.hcp.GpuWorker', async () => {
     siteId: runtime.siteId,
     nodes,
     messaging: runtime.messaging,
-    clock: { nowMs: () => Date.now() },
+    clock: systemClock,
     api: config.api,
     powerSampleMs: config.powerSampleMs,
     tickMs: config.tickMs,

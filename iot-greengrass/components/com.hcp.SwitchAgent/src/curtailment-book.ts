@@ -7,6 +7,16 @@
 
 export type HoldReason = 'price' | 'demand-response' | 'frequency' | 'command';
 
+/**
+ * One reaction's change of holds, all for one reason: groups to hold, then groups to release (or every group held for
+ * that reason). A grid signal and a command are each read as one change.
+ */
+export interface HoldChange {
+  readonly reason: HoldReason;
+  readonly hold?: readonly string[];
+  readonly release?: readonly string[] | 'all';
+}
+
 export interface RestorePolicy {
   readonly minCurtailedMs: number;
   readonly restoreBatchSize: number;
@@ -55,6 +65,14 @@ export class CurtailmentBook {
 
   releaseAll(reason: HoldReason): void {
     for (const groupId of this.holds.keys()) this.release(groupId, reason);
+  }
+
+  /** Holds, then releases, what the change names; restores happen on `step`. */
+  change(change: HoldChange, nowMs: number, devicesByGroup: ReadonlyMap<string, readonly string[]>): void {
+    for (const groupId of change.hold ?? [])
+      this.hold(groupId, change.reason, nowMs, devicesByGroup.get(groupId) ?? []);
+    if (change.release === 'all') this.releaseAll(change.reason);
+    else for (const groupId of change.release ?? []) this.release(groupId, change.reason);
   }
 
   heldFor(reason: HoldReason): string[] {

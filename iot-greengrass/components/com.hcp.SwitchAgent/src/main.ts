@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
+import { systemClock } from '../../../../core/support/clock.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { siteDriver } from '../../../adapters/site-driver.js';
 import { switchAgentConfigSchema } from './config.js';
@@ -17,7 +18,7 @@ runUntilStopped('com.hcp.SwitchAgent', async () => {
     devices: runtime.devices,
     driver: siteDriver({ gpu: { nvidiaSmiCommand } }),
     messaging: runtime.messaging,
-    clock: { nowMs: () => Date.now() },
+    clock: systemClock,
     stateFile: path.join(runtime.stateDir, 'state.json'),
     site: referenceFleet.sites.find((s) => s.id === runtime.siteId),
     log,

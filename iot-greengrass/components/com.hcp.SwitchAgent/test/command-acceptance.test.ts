@@ -1,24 +1,7 @@
 import fc from 'fast-check';
 import type { Ack } from '../../../../core/messages/ack.js';
 import { type AcceptanceState, decide, remember } from '../src/command-acceptance.js';
-
-const SITE = 'site-west-1';
-const NOW_MS = Date.parse('2026-07-01T15:00:00Z');
-
-function command(seq: number, id: string, overrides: Record<string, unknown> = {}) {
-  return {
-    commandId: id,
-    siteId: SITE,
-    seq,
-    issuedAt: new Date(NOW_MS - 1000).toISOString(),
-    validUntil: new Date(NOW_MS + 60_000).toISOString(),
-    kind: 'restore',
-    payload: { reason: 'test' },
-    ...overrides,
-  };
-}
-
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+import { commandMessage as command, NOW_MS, SITE, uuid } from './fixtures.js';
 
 function ackFor(c: { commandId: string; seq: number }): Ack {
   return {

@@ -1,29 +1,11 @@
-import type { Plan } from '../../../../core/model/plan.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
 import { activeInterval, nextBoundaryMs } from '../src/plan-schedule.js';
 import { targetStates } from '../src/target-state.js';
 import { evaluateWatchdog } from '../src/watchdog.js';
+import { NOW_MS, planOf } from './fixtures.js';
 
-const T0 = Date.parse('2026-07-01T15:00:00Z');
-const plan = {
-  version: 1,
-  createdAt: '2026-07-01T14:59:00Z',
-  horizonStart: '2026-07-01T15:00:00Z',
-  intervalMinutes: 5,
-  sites: [
-    {
-      siteId: 's1',
-      intervals: [0, 1].map((i) => ({
-        startsAt: new Date(T0 + i * 300_000).toISOString(),
-        asicGroups: [{ groupId: 'g', unitsOn: i === 0 ? 100 : 25, powerTargetKw: 0 }],
-        gpuPools: [],
-        sitePowerKw: 1,
-      })),
-      ladder: [],
-    },
-  ],
-  solver: { mode: 'heuristic', status: 'ok', objectiveUsd: 0, solveMs: 0 },
-} as Plan;
+const T0 = NOW_MS;
+const plan = planOf('s1', [100, 25]);
 
 describe('plan schedule', () => {
   it('switches interval exactly at the boundary and ends with the last interval', () => {

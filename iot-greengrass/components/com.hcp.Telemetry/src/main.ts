@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { systemClock } from '../../../../core/support/clock.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { siteDriver } from '../../../adapters/site-driver.js';
 import { telemetryConfigSchema } from './config.js';
@@ -14,7 +15,7 @@ runUntilStopped('com.hcp.Telemetry', async () => {
     devices: runtime.devices,
     driver: siteDriver({ gpu: { nvidiaSmiCommand } }),
     messaging: runtime.messaging,
-    clock: { nowMs: () => Date.now() },
+    clock: systemClock,
     spoolDir: path.join(runtime.stateDir, 'spool'),
   });
   agent.start();

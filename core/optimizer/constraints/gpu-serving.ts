@@ -1,0 +1,62 @@
+import type { GpuPool } from '../../model/site.js';
+import type { LpVar } from '../lp-text.js';
+import { gpuSpeed, gpuWarmupFraction } from '../physics.js';
+import { type ItLoad, type StepContext, stepHoursOf } from './step.js';
+
+/**
+ * GPU pool g in step t: w GPUs powered, s_j serving demand class j (guaranteed, flex), gs GPUs powered up
+ * (gs ≥ w_t − w_{t−1}). A GPU powered up this step spends its warm-up loading weights: Σ_j s_j + warm·gs ≤ w.
+ * IT power = idle·w + (serving − idle)·Σ_j s_j. Each serving GPU does gpuSpeed·Δt H100-equivalent GPU-hours of work.
+ */
+export interface GpuPoolVars {
+  readonly powered: LpVar;
+  readonly servingGuaranteed: LpVar;
+  readonly servingFlex: LpVar;
+  readonly starts: LpVar;
+}
+
+/** What the pools can serve in a step, per class: GPU-hours of work per serving GPU, as −coefficients for a row. */
+export interface ServingCapacity {
+  readonly guaranteed: Array<readonly [LpVar, number]>;
+  readonly flex: Array<readonly [LpVar, number]>;
+}
+
+/** `previous` is w_{t−1}, or undefined in the first step (the GPUs powered now, from the state). */
+export function addGpuPool(
+  ctx: StepContext,
+  pool: GpuPool,
+  g: number,
+  previous: LpVar | undefined,
+  load: ItLoad,
+  capacity: ServingCapacity,
+): GpuPoolVars {
+  const { m, t, integerUnits } = ctx;
+  const stepHours = stepHoursOf(ctx);
+  const powered = m.addVar(`w_${g}_${t}`, 0, pool.count, 0, integerUnits);
+  const servingGuaranteed = m.addVar(`sg_${g}_${t}`, 0, pool.count, 0, integerUnits);
+  const servingFlex = m.addVar(`sf_${g}_${t}`, 0, pool.count, 0, integerUnits);
+  const starts = m.addVar(`gs_${g}_${t}`, 0, pool.count);
+  // gs ≥ w − w_prev, w_prev the GPUs powered now in the first step.
+  const poweredNow = ctx.problem.state.gpusPowered[pool.id] ?? pool.count;
+  m.addRow(
+    [[starts, 1], [powered, -1], ...(previous ? [[previous, 1] as const] : [])],
+    '>=',
+    previous ? 0 : -poweredNow,
+  );
+  m.addRow(
+    [
+      [servingGuaranteed, 1],
+      [servingFlex, 1],
+      [starts, gpuWarmupFraction(pool, stepHours)],
+      [powered, -1],
+    ],
+    '<=',
+    0,
+  );
+  const servingIncrementKw = (pool.servingPowerW - pool.idlePowerW) / 1000;
+  load.terms.push([powered, pool.idlePowerW / 1000], [servingGuaranteed, servingIncrementKw]);
+  load.terms.push([servingFlex, servingIncrementKw]);
+  capacity.guaranteed.push([servingGuaranteed, -gpuSpeed(pool) * stepHours]);
+  capacity.flex.push([servingFlex, -gpuSpeed(pool) * stepHours]);
+  return { powered, servingGuaranteed, servingFlex, starts };
+}

@@ -1,0 +1,52 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type CursorPosition, encodeCursor } from '../../../core/api/pagination.js';
+import { TABLE_KEYS } from './table-design.js';
+
+/** What every store of the single table is built from, and the few helpers they all share. */
+const { partitionKey: PK, sortKey: SK, gsi1 } = TABLE_KEYS;
+
+export interface StoreDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/** True for the error a failed ConditionExpression throws. */
+export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/** Strips the key attributes from stored items: what is left is the entity. */
+export function entityOf<T>(item: Record<string, unknown>): T {
+  const { [PK]: _pk, [SK]: _sk, [gsi1.partitionKey]: _g1, [gsi1.sortKey]: _g2, ...entity } = item;
+  return entity as T;
+}
+
+/** The opaque cursor after `lastKey`, keeping only `fields` (the partition is rebuilt from the caller's scope). */
+export function cursorAfter(lastKey: Record<string, unknown> | undefined, fields: readonly string[]) {
+  if (!lastKey) return undefined;
+  return encodeCursor(Object.fromEntries(fields.map((f) => [f, String(lastKey[f])])) as CursorPosition);
+}
+
+/** Every item of `partition` whose sort key starts with `prefix`, all pages, as entities. */
+export async function queryAllByPrefix<T>(deps: StoreDeps, partition: string, prefix: string): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.client.send(
+      new QueryCommand({
+        TableName: deps.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []).map((item) => entityOf<T>(item)));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}

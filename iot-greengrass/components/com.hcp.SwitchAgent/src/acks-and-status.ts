@@ -1,0 +1,139 @@
+import type { Ack } from '../../../../core/messages/ack.js';
+import type { Command, SiteMode } from '../../../../core/messages/command.js';
+import type { MessagingPort } from '../../../adapters/messaging/port.js';
+import type { ApplyReport } from './device-reconciler.js';
+
+type Log = (event: string, detail: Record<string, unknown>) => void;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What the agent is doing: its status heartbeat is read from this, and the local platform shows it. */
+export interface SwitchAgentView {
+  readonly lastSeq: number;
+  readonly planVersion?: number;
+  readonly intervalIndex?: number;
+  readonly mode: SiteMode;
+  readonly fallbackReason?: string;
+  readonly heldGroups: string[];
+  readonly targets: Record<string, boolean>;
+  readonly devices: Record<string, number>;
+  readonly drifted: string[];
+  /** Devices whose last attempt failed, by failure kind. */
+  readonly failures: Record<string, number>;
+  readonly executions: number;
+  readonly lastHeartbeatMs: number;
+}
+
+/** The fields every ack of a command carries: its identity, its sequence number and the flow's task token. */
+export function ackEnvelope(command: Command) {
+  return {
+    commandId: command.commandId,
+    siteId: command.siteId,
+    seq: command.seq,
+    ...(command.taskToken ? { taskToken: command.taskToken } : {}),
+    repeated: false,
+  };
+}
+
+/** The first ack of an accepted command, sent before any device is touched. Pure. */
+export function receivedAck(command: Command, receivedAtMs: number): Ack {
+  return { ...ackEnvelope(command), status: 'received', reason: 'ok', timings: { receivedAt: iso(receivedAtMs) } };
+}
+
+/**
+ * The final ack once every device has replied. Pure. Executed when any device accepted (partially when some did
+ * not), rejected as a device failure when none did; only an executed command reports when and how fast.
+ */
+export function finalAck(command: Command, report: ApplyReport, receivedAtMs: number, executedAtMs: number): Ack {
+  const allFailed = report.sent > 0 && report.accepted === 0;
+  const receivedAt = iso(receivedAtMs);
+  return {
+    ...ackEnvelope(command),
+    status: allFailed ? 'rejected' : 'executed',
+    reason: allFailed ? 'device-failure' : report.failed > 0 ? 'partially-applied' : 'ok',
+    ...(report.failed > 0 ? { detail: `${report.failed} of ${report.sent} devices did not accept` } : {}),
+    timings: allFailed
+      ? { receivedAt }
+      : { receivedAt, executedAt: iso(executedAtMs), executionMs: executedAtMs - receivedAtMs },
+  };
+}
+
+/** The gateway's own heartbeat: what it is doing, for the platform's latest-state view and alarms. Pure. */
+export function gatewayStatus(siteId: string, nowMs: number, view: SwitchAgentView) {
+  return {
+    siteId,
+    at: iso(nowMs),
+    mode: view.mode,
+    ...(view.fallbackReason ? { fallbackReason: view.fallbackReason } : {}),
+    ...(view.planVersion !== undefined ? { planVersion: view.planVersion } : {}),
+    lastSeq: view.lastSeq,
+    heldGroups: view.heldGroups,
+    devices: view.devices,
+    drifted: view.drifted.length,
+  };
+}
+
+/**
+ * Acks go out at QoS 1 and are recorded as pending (on disk) until the broker takes them, so an ack a crash or an
+ * outage swallowed is sent again on the next start. The pending list lives in the agent's memory.
+ */
+export class AckPublisher {
+  private closed = false;
+
+  constructor(
+    private readonly messaging: MessagingPort,
+    private readonly topic: string,
+    private readonly memory: { pendingAcks: Ack[] },
+    private readonly persist: () => void,
+    private readonly log: Log,
+  ) {}
+
+  /** Records the ack as pending on disk, then publishes it. */
+  send(ack: Ack): void {
+    this.memory.pendingAcks.push(ack);
+    this.persist();
+    this.publish(ack);
+  }
+
+  /** Publishes again every ack a restart found pending. */
+  resendPending(): void {
+    for (const ack of this.memory.pendingAcks) this.publish(ack);
+  }
+
+  /** The agent has stopped: a late PUBACK no longer writes the state file. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private publish(ack: Ack): void {
+    this.messaging
+      .publish('cloud', this.topic, JSON.stringify(ack), 1)
+      .then(() => {
+        this.memory.pendingAcks = this.memory.pendingAcks.filter((a) => a !== ack);
+        if (!this.closed) this.persist();
+      })
+      .catch((error: unknown) => this.log('ack-publish-failed', { commandId: ack.commandId, error: String(error) }));
+  }
+}
+
+/** Publishes the gateway's status (QoS 0) at most every `periodMs`; a lost one is replaced by the next. */
+export class StatusPublisher {
+  private lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly messaging: MessagingPort,
+    private readonly topic: string,
+    private readonly siteId: string,
+    private readonly periodMs: number,
+    private readonly log: Log,
+  ) {}
+
+  /** `view` is read only when a status is due. */
+  offer(nowMs: number, view: () => SwitchAgentView): void {
+    if (nowMs - this.lastMs < this.periodMs) return;
+    this.lastMs = nowMs;
+    this.messaging
+      .publish('cloud', this.topic, JSON.stringify(gatewayStatus(this.siteId, nowMs, view())), 0)
+      .catch((error: unknown) => this.log('status-publish-failed', { error: String(error) }));
+  }
+}

@@ -1,0 +1,115 @@
+import type { Ack } from '../../../../core/messages/ack.js';
+import type { Command } from '../../../../core/messages/command.js';
+import type { LadderRung } from '../../../../core/model/plan.js';
+import { ackEnvelope } from './acks-and-status.js';
+import { type AcceptanceState, decide } from './command-acceptance.js';
+import type { HoldChange } from './curtailment-book.js';
+import { rungsForShed } from './ladder.js';
+import type { AgentMemory } from './persistence.js';
+
+/** What to do with one command message: answer it (and log why), or run it. */
+export type CommandStep =
+  | {
+      readonly kind: 'answer';
+      /** None for a message too broken to name the command it was. */
+      readonly ack?: Ack;
+      readonly event: 'command-invalid' | 'command-repeated' | 'command-refused';
+      readonly detail: Record<string, unknown>;
+    }
+  | { readonly kind: 'execute'; readonly command: Command; readonly fingerprint: string };
+
+/**
+ * Reads a command message against the command memory (command-acceptance.ts) and says what to do. Pure. A repeat is
+ * answered with the ack sent before, marked repeated, and never run again; a stale sequence number, a reused id and an
+ * expired command are refused with an ack naming why, and consume neither id nor sequence number; a message that is
+ * not a command is acked as invalid only when its id and sequence number can be read. `heard` says whether it proves
+ * the cloud can reach the gateway: any well-formed command for this site does, even one refused.
+ */
+export function admitCommand(
+  text: string,
+  acceptance: AcceptanceState,
+  siteId: string,
+  receivedAtMs: number,
+): { readonly heard: boolean; readonly step: CommandStep } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const decision = decide(json, acceptance, siteId, receivedAtMs);
+  const timings = { receivedAt: new Date(receivedAtMs).toISOString() };
+  switch (decision.kind) {
+    case 'invalid': {
+      const ack: Ack | undefined = decision.envelope && {
+        siteId,
+        repeated: false,
+        ...decision.envelope,
+        status: 'rejected',
+        reason: 'invalid-schema',
+        detail: decision.detail,
+        timings,
+      };
+      const step = { kind: 'answer', event: 'command-invalid', detail: { detail: decision.detail } } as const;
+      return { heard: false, step: ack ? { ...step, ack } : step };
+    }
+    case 'repeat':
+      return {
+        heard: true,
+        step: {
+          kind: 'answer',
+          ack: decision.ack,
+          event: 'command-repeated',
+          detail: { commandId: decision.ack.commandId },
+        },
+      };
+    case 'reject':
+    case 'expired': {
+      const { command } = decision;
+      const ack: Ack = {
+        ...ackEnvelope(command),
+        status: decision.kind === 'expired' ? 'expired' : 'rejected',
+        reason: decision.kind === 'expired' ? 'expired' : decision.reason,
+        ...(decision.kind === 'reject' ? { detail: decision.detail } : {}),
+        timings,
+      };
+      const detail = { commandId: command.commandId, seq: command.seq, reason: ack.reason };
+      return { heard: true, step: { kind: 'answer', ack, event: 'command-refused', detail } };
+    }
+    case 'accept':
+      return {
+        heard: true,
+        step: { kind: 'execute', command: decision.command, fingerprint: decision.fingerprint },
+      };
+  }
+}
+
+/**
+ * What an accepted command changes in the agent's memory: the plan, the mode override, the command's curtailment and
+ * when it lapses. Returns the change of holds it makes (the curtailment's rungs, or all released on `restore`).
+ */
+export function applyCommand(memory: AgentMemory, command: Command, ladder: readonly LadderRung[]): HoldChange {
+  switch (command.kind) {
+    case 'apply-plan':
+      memory.plan = command.payload.plan;
+      return { reason: 'command' };
+    case 'set-mode':
+      memory.modeOverride = { mode: command.payload.mode, untilMs: Date.parse(command.payload.expiresAt) };
+      return { reason: 'command' };
+    case 'curtail':
+      memory.commandCurtailUntilMs = Date.parse(command.payload.expiresAt);
+      return { reason: 'command', hold: rungsForShed(ladder, command.payload.shedKw) };
+    case 'restore':
+      memory.commandCurtailUntilMs = undefined;
+      memory.modeOverride = undefined;
+      return { reason: 'command', release: 'all' };
+  }
+}
+
+/** Lifts a mode override and a command's curtailment whose time is up; returns the change of holds that makes. */
+export function expireCommands(memory: AgentMemory, nowMs: number): HoldChange {
+  if (memory.modeOverride && memory.modeOverride.untilMs <= nowMs) memory.modeOverride = undefined;
+  if (memory.commandCurtailUntilMs === undefined || memory.commandCurtailUntilMs > nowMs) return { reason: 'command' };
+  memory.commandCurtailUntilMs = undefined;
+  return { reason: 'command', release: 'all' };
+}

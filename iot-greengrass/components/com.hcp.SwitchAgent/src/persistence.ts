@@ -1,0 +1,75 @@
+import type { Ack } from '../../../../core/messages/ack.js';
+import type { SiteMode } from '../../../../core/messages/command.js';
+import type { Plan } from '../../../../core/model/plan.js';
+import type { AcceptanceState } from './command-acceptance.js';
+import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
+import { type AgentState, StateFile } from './state-store.js';
+
+/** An operator's `set-mode`, in force until it expires or a `restore` lifts it. */
+export interface ModeOverride {
+  readonly mode: SiteMode;
+  readonly untilMs: number;
+}
+
+/**
+ * What the agent must not forget across a restart: the command memory (sequence, recent ids and their acks), the
+ * plan, the overrides, when the cloud was last heard, the acks the broker has not taken, and the holds. The parts of
+ * the agent change it in place; the agent writes it whole after every change.
+ */
+export interface AgentMemory {
+  acceptance: AcceptanceState;
+  plan: Plan | undefined;
+  modeOverride: ModeOverride | undefined;
+  /** When the holds of a `curtail` command lapse. */
+  commandCurtailUntilMs: number | undefined;
+  lastHeartbeatMs: number;
+  pendingAcks: Ack[];
+  readonly book: CurtailmentBook;
+}
+
+/** The memory a saved state gives back; a first start begins empty, its start time counting as a heartbeat. Pure. */
+export function memoryFrom(saved: AgentState | undefined, policy: RestorePolicy, nowMs: number): AgentMemory {
+  return {
+    acceptance: { lastSeq: saved?.lastSeq ?? 0, recent: saved?.recent ?? [] },
+    plan: saved?.plan,
+    modeOverride: saved?.modeOverride,
+    commandCurtailUntilMs: saved?.commandCurtailUntilMs,
+    // A fresh start counts as a heartbeat: the watchdog then gives the cloud its full timeout to speak.
+    lastHeartbeatMs: saved?.lastHeartbeatMs ?? nowMs,
+    pendingAcks: saved?.pendingAcks ?? [],
+    book: new CurtailmentBook(policy, saved?.book),
+  };
+}
+
+/** The memory as the state file holds it. Pure. */
+export function stateOf(memory: AgentMemory): AgentState {
+  return {
+    version: 1,
+    lastSeq: memory.acceptance.lastSeq,
+    recent: [...memory.acceptance.recent],
+    plan: memory.plan,
+    modeOverride: memory.modeOverride,
+    commandCurtailUntilMs: memory.commandCurtailUntilMs,
+    lastHeartbeatMs: memory.lastHeartbeatMs,
+    pendingAcks: memory.pendingAcks,
+    book: memory.book.snapshot() as AgentState['book'],
+  };
+}
+
+/** The memory on disk (state-store.ts: one JSON file replaced atomically, written only when it changed). */
+export class MemoryFile {
+  private readonly file: StateFile;
+
+  constructor(path: string) {
+    this.file = new StateFile(path);
+  }
+
+  /** The saved memory, or a fresh one on first start. A corrupt file throws: guessing could re-execute a command. */
+  load(policy: RestorePolicy, nowMs: number): AgentMemory {
+    return memoryFrom(this.file.load(), policy, nowMs);
+  }
+
+  save(memory: AgentMemory): void {
+    this.file.save(stateOf(memory));
+  }
+}

@@ -1,0 +1,127 @@
+import type { SiteMode } from '../../../../core/messages/command.js';
+import type { Site } from '../../../../core/model/site.js';
+import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
+import type { SwitchAgentConfig } from './config.js';
+import { type ApplyReport, DeviceReconciler } from './device-reconciler.js';
+import type { AgentMemory } from './persistence.js';
+import { activeInterval } from './plan-schedule.js';
+import { type DeviceTarget, targetStates } from './target-state.js';
+import { evaluateWatchdog } from './watchdog.js';
+
+export interface ModeDecision {
+  readonly mode: SiteMode;
+  /** Why the watchdog falls back, whether or not an override decides the mode. */
+  readonly fallbackReason?: 'heartbeat-missing' | 'no-active-plan';
+  readonly active?: ReturnType<typeof activeInterval>;
+}
+
+/**
+ * The mode the site runs now. Pure. An operator's override wins; else the plan, unless the watchdog falls back
+ * (no cloud heard for the timeout, or no plan interval in force), when the configured default mode runs.
+ */
+export function decideMode(
+  memory: Pick<AgentMemory, 'plan' | 'modeOverride' | 'lastHeartbeatMs'>,
+  config: Pick<SwitchAgentConfig, 'siteId' | 'heartbeatTimeoutMs' | 'defaultMode'>,
+  nowMs: number,
+): ModeDecision {
+  const active = memory.plan ? activeInterval(memory.plan, config.siteId, nowMs) : undefined;
+  const watchdog = evaluateWatchdog({
+    nowMs,
+    lastHeartbeatMs: memory.lastHeartbeatMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    planActive: active !== undefined,
+  });
+  let mode: SiteMode = memory.modeOverride?.mode ?? (watchdog.fallback ? config.defaultMode : 'plan');
+  if (mode === 'plan' && !active) mode = config.defaultMode;
+  return {
+    mode,
+    ...(watchdog.fallback ? { fallbackReason: watchdog.reason } : {}),
+    ...(active ? { active } : {}),
+  };
+}
+
+export interface PowerControlOptions {
+  readonly devices: readonly GatewayDevice[];
+  readonly driver: DeviceDriver;
+  readonly config: SwitchAgentConfig;
+  readonly site?: Site;
+  readonly log: (event: string, detail: Record<string, unknown>) => void;
+  readonly onApplied?: (cause: string, report: ApplyReport) => void;
+}
+
+/**
+ * Turns the memory into every device's target (mode, plan interval, holds: target-state.ts) and moves the devices
+ * there through the reconciler, which believes only their replies.
+ */
+export class PowerControl {
+  readonly devicesByGroup = new Map<string, string[]>();
+  private readonly unitsPerGroup = new Map<string, number>();
+  private readonly sleepPowerWByGroup = new Map<string, number>();
+  private readonly reconciler: DeviceReconciler;
+  private lastTargets = new Map<string, DeviceTarget>();
+  private lastMode: SiteMode = 'plan';
+  private fallbackReason: string | undefined;
+
+  constructor(private readonly options: PowerControlOptions) {
+    const { devices, site, config } = options;
+    this.reconciler = new DeviceReconciler(devices, options.driver, config);
+    for (const d of devices) this.devicesByGroup.set(d.groupId, [...(this.devicesByGroup.get(d.groupId) ?? []), d.id]);
+    for (const g of site?.asicGroups ?? []) {
+      this.unitsPerGroup.set(g.id, g.unitCount);
+      this.sleepPowerWByGroup.set(g.id, g.sleepPowerW);
+    }
+    for (const p of site?.gpuPools ?? []) this.unitsPerGroup.set(p.id, p.count);
+  }
+
+  get mode(): SiteMode {
+    return this.lastMode;
+  }
+
+  /**
+   * Decides every device's target now and starts the switches; the promise settles when every device has replied.
+   * Callers hold their lock only for the decision, so one wedged miner's timeout never queues the next signal.
+   */
+  apply(memory: AgentMemory, nowMs: number, cause: string): Promise<ApplyReport> {
+    const { mode, fallbackReason, active } = decideMode(memory, this.options.config, nowMs);
+    if (mode !== this.lastMode || fallbackReason !== this.fallbackReason) {
+      this.options.log('mode', { mode, fallback: fallbackReason });
+    }
+    this.lastMode = mode;
+    this.fallbackReason = fallbackReason;
+    this.lastTargets = targetStates({
+      devices: this.options.devices,
+      mode,
+      interval: active?.interval,
+      unitsPerGroup: this.unitsPerGroup,
+      sleepPowerWByGroup: this.sleepPowerWByGroup,
+      held: memory.book.heldDevices(this.devicesByGroup),
+    });
+    return this.reconciler.apply(this.lastTargets).then((report) => {
+      if (report.sent > 0) this.options.onApplied?.(cause, report);
+      return report;
+    });
+  }
+
+  /** Sends again what failed or read back wrong, then reads back what was accepted (on the tick, never on a signal). */
+  async retryAndVerify(): Promise<void> {
+    await this.reconciler.retryPending();
+    await this.reconciler.verify();
+  }
+
+  /** Telemetry's reading of a device feeds the confirmation of its state. */
+  observe(deviceId: string, powered: boolean): void {
+    this.reconciler.observe(deviceId, powered);
+  }
+
+  /** The devices' side of the agent's view. */
+  view() {
+    return {
+      mode: this.lastMode,
+      ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}),
+      targets: Object.fromEntries([...this.lastTargets].map(([id, t]) => [id, t.on])),
+      devices: this.reconciler.counts(),
+      drifted: this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'drifted').map((d) => d.id),
+      failures: this.reconciler.failureKinds(),
+    };
+  }
+}

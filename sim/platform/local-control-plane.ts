@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MqttClient } from 'mqtt';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import type { Fleet } from '../../core/model/site.js';
+import { loadHighs } from '../../core/optimizer/solve.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
+import type { Rng } from '../../core/support/random.js';
+import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
+import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
+import type { MarketDataSource } from '../../functions/market/ports.js';
+import { DynamoPlanDraftStore } from '../../functions/optimizer/adapters/dynamo-plan-drafts.js';
+import { DynamoWorkDemand } from '../../functions/optimizer/adapters/dynamo-work-demand.js';
+import { HighsFleetSolver } from '../../functions/optimizer/adapters/highs-fleet-solver.js';
+import { InventoryFleetSource } from '../../functions/optimizer/adapters/inventory-fleet-source.js';
+import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
+import type { PlanSolver } from '../../functions/optimizer/ports.js';
+import { createOptimizeSteps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
+import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
+import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
+import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
+import { DynamoSwitchLogStore } from '../../functions/shared/data/switch-log-store.js';
+import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
+import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
+import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/shared/flow-states.js';
+import { logger } from '../../functions/shared/powertools.js';
+import { type AckDeps, type AckMetrics, handleAck } from '../../functions/switching/acks.js';
+import { ChainedSwitchAudit } from '../../functions/switching/adapters/chained-switch-audit.js';
+import { MqttCommandPublisher } from '../../functions/switching/adapters/mqtt-command-publisher.js';
+import { allOf, SiteSwitchLog } from '../../functions/switching/adapters/site-switch-log.js';
+import type { SwitchAuditLog, SwitchMetrics } from '../../functions/switching/ports.js';
+import { createSwitchSteps, switchStepHandlers } from '../../functions/switching/steps.js';
+import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../local/stepfunctions/index.js';
+import { LocalTaskTokenClient } from '../local/stepfunctions/task-token-client.js';
+
+/**
+ * The control plane wired for the local platform (`npm start`) and the flow tests: the same use cases as the Lambdas,
+ * on DynamoDB Local and the local MQTT broker, with the runner's token registry standing in for Step Functions'
+ * callback API. Bind `switchFlow` and `optimizeFlow(...)` to `createStateMachineRunner` for the SwitchFlow and
+ * OptimizeFlow logical ids, and call `listenForAcks()` once: it is what the ack IoT rule and Lambda do in AWS.
+ */
+export interface LocalControlPlaneOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** A connected client of the local broker: publishes commands, receives acks. */
+  readonly mqtt: MqttClient;
+  readonly registry: TaskTokenRegistry;
+  readonly clock: Clock;
+  /** @default the reference fleet */
+  readonly fleet?: Fleet;
+  /** @default the core optimizer on HiGHS (HighsFleetSolver) */
+  readonly solver?: PlanSolver;
+  /** @default 10 minutes, the SwitchFlow timeout */
+  readonly lockTtlMs?: number;
+  /** @default log lines (metrics are not emitted locally) */
+  readonly switchMetrics?: SwitchMetrics;
+  readonly ackMetrics?: AckMetrics;
+  readonly audit?: SwitchAuditLog;
+  /** @default Math.random (only jitters SendTask retries) */
+  readonly rng?: Rng;
+}
+
+/** Starts a SwitchFlow execution and returns at once, as `states:startExecution` does. */
+export type StartSwitchFlow = (input: unknown, executionName: string) => void;
+
+export function createLocalControlPlane(options: LocalControlPlaneOptions) {
+  const { client, tableName, mqtt, registry, clock } = options;
+  const plans = new DynamoPlanStore({ client, tableName });
+  const switchStates = new DynamoSwitchStateStore({ client, tableName });
+  const switchSteps = createSwitchSteps({
+    locks: new DynamoSiteLockStore({ client, tableName, clock }),
+    switchStates,
+    plans,
+    publisher: new MqttCommandPublisher(mqtt),
+    metrics: options.switchMetrics ?? {
+      switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
+      switchFailed: (siteId, error) => logger.warn('switch failed', { siteId, error }),
+    },
+    audit:
+      options.audit ??
+      allOf(
+        new ChainedSwitchAudit({ client, tableName, clock }),
+        new SiteSwitchLog(new DynamoSwitchLogStore({ client, tableName }), clock),
+      ),
+    clock,
+    newId: randomUUID,
+    lockTtlMs: options.lockTtlMs ?? 600_000,
+  });
+  const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
+  const optimizeSteps = createOptimizeSteps({
+    // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
+    fleet: new InventoryFleetSource(
+      new StaticFleetSource(options.fleet ?? referenceFleet),
+      new DynamoGpuNodeStore({ client, tableName }),
+      systemClock,
+    ),
+    market: marketStore,
+    plans,
+    switchStates,
+    drafts: new DynamoPlanDraftStore({ client, tableName, nowMs: () => clock.nowMs() }),
+    solver: options.solver ?? new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
+    demand: new DynamoWorkDemand(
+      new DynamoJobStore({ client, tableName }, new DynamoWorkloadStore({ client, tableName })),
+      (options.fleet ?? referenceFleet).sites,
+      // The local API dates workloads by the wall clock, whatever the simulation's speed.
+      systemClock.nowMs,
+    ),
+    clock,
+  });
+  /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */
+  const publishIotData: TokenTaskCallback = async (parameters: { Topic: string; Qos?: 0 | 1; Payload: unknown }) => {
+    await mqtt.publishAsync(parameters.Topic, JSON.stringify(parameters.Payload), { qos: parameters.Qos ?? 1 });
+  };
+  const ackDeps: AckDeps = {
+    tasks: new LocalTaskTokenClient(registry),
+    metrics: options.ackMetrics ?? { ackHandled: (handling) => logger.debug('ack', { handling }) },
+    rng: options.rng ?? { next: Math.random },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+
+  return {
+    plans,
+    switchStates,
+    marketStore,
+    /** One ingestion run from `source` (e.g. a SyntheticMarketSource): what the scheduled market Lambda does. */
+    ingestMarket: (source: MarketDataSource) =>
+      ingestMarketSnapshot({
+        source,
+        store: marketStore,
+        signals: new MqttSignalPublisher(mqtt),
+        clock,
+        metrics: { snapshotIngested: (snapshot, name) => logger.debug('market', { at: snapshot.at, source: name }) },
+      }),
+    switchSteps,
+    optimizeSteps,
+    switchFlow: {
+      taskHandlers: switchStepHandlers(switchSteps) as Record<string, LocalTaskHandler>,
+      tokenTasks: { [SWITCH_STATES.publish]: publishIotData },
+    },
+    optimizeFlow: (startSwitch: StartSwitchFlow) => ({
+      taskHandlers: {
+        ...optimizeStepHandlers(optimizeSteps),
+        [OPTIMIZE_STATES.startSwitch]: async (parameters: { Name: string; Input: unknown }) => {
+          startSwitch(parameters.Input, parameters.Name);
+          return { ExecutionArn: `arn:aws:states:local:execution:SwitchFlow:${parameters.Name}` };
+        },
+      } as Record<string, LocalTaskHandler>,
+    }),
+    /** Subscribes to every site's acks and settles their tokens; what the IoT rule and ack Lambda do in AWS. */
+    async listenForAcks(): Promise<void> {
+      mqtt.on('message', (topic, payload) => {
+        if (!/^hcp\/v1\/sites\/[^/]+\/acks$/.test(topic)) return;
+        let message: unknown;
+        try {
+          message = JSON.parse(payload.toString());
+        } catch {
+          ackDeps.metrics.ackHandled('invalid');
+          return;
+        }
+        handleAck(message, ackDeps).catch((error: unknown) =>
+          logger.error('ack not delivered', { error: error as Error }),
+        );
+      });
+      await mqtt.subscribeAsync('hcp/v1/sites/+/acks', { qos: 1 });
+    },
+  };
+}
+
+export type LocalControlPlane = ReturnType<typeof createLocalControlPlane>;

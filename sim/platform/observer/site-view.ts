@@ -1,0 +1,111 @@
+import type { Command } from '../../../core/messages/command.js';
+import type { GridSignal } from '../../../core/messages/grid-signal.js';
+import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { LadderRung, PlanInterval } from '../../../core/model/plan.js';
+import type { Site } from '../../../core/model/site.js';
+import { RollingSeries } from '../rolling-series.js';
+import { type Money, type SitePower, sitePower, type UnitsPerDevice } from '../site-power.js';
+import { accrueSince, addMoney, NO_MONEY } from './accrual.js';
+import type { Heartbeat } from './intake.js';
+
+/** The columns of a site's chart series, and of the fleet's (the sites summed). */
+export const SITE_KEYS = [
+  'asicKw',
+  'gpuKw',
+  'curtailedKw',
+  'capKw',
+  'planKw',
+  'priceUsdPerMwh',
+  'miningUsd',
+  'inferenceUsd',
+  'energyCostUsd',
+  'gpuUtilizationPct',
+] as const;
+export type SiteKey = (typeof SITE_KEYS)[number];
+
+/** The plan's site power in the interval containing `atMs`; null before the first plan or past its horizon. */
+export function plannedKw(intervals: readonly PlanInterval[], atMs: number): number | null {
+  let current: PlanInterval | undefined;
+  for (const interval of intervals) {
+    if (Date.parse(interval.startsAt) <= atMs) current = interval;
+    else break;
+  }
+  return current ? current.sitePowerKw : null;
+}
+
+/**
+ * One site as the observer sees it: its latest power split, the money accumulated from telemetry × prices, its
+ * price, the plan and ladder in force, the gateway's heartbeat, and a bounded chart series.
+ */
+export class SiteView {
+  readonly series: RollingSeries<SiteKey>;
+  money: Money = NO_MONEY;
+  power?: SitePower;
+  lastBatchSimMs?: number;
+  lastTelemetryRealMs?: number;
+  lastSignalRealMs?: number;
+  priceUsdPerMwh?: number;
+  planIntervals: readonly PlanInterval[] = [];
+  planVersion?: number;
+  ladder: readonly LadderRung[] = [];
+  heartbeat?: Heartbeat;
+
+  constructor(
+    readonly site: Site,
+    private readonly unitsPerDevice: UnitsPerDevice,
+    maxPoints: number,
+  ) {
+    this.series = new RollingSeries(SITE_KEYS, maxPoints);
+  }
+
+  get capKw(): number {
+    return this.site.interconnectLimitMw * 1000;
+  }
+
+  onSignal(signal: GridSignal, realNowMs: number): void {
+    this.lastSignalRealMs = realNowMs;
+    if (signal.kind === 'price') this.priceUsdPerMwh = signal.priceUsdPerMwh;
+  }
+
+  /**
+   * A telemetry batch: money for the time since the previous one, then the new power split as a chart point.
+   * Returns the batch's simulated instant.
+   */
+  onTelemetry(batch: TelemetryBatch, realNowMs: number, market: MarketSnapshot | undefined): number {
+    const atMs = Date.parse(batch.sentAt);
+    const held =
+      this.power && this.lastBatchSimMs !== undefined ? { power: this.power, sinceMs: this.lastBatchSimMs } : undefined;
+    this.money = addMoney(this.money, accrueSince(held, atMs, this.priceUsdPerMwh, market));
+    const power = sitePower(this.site, batch, this.unitsPerDevice);
+    this.power = power;
+    this.lastBatchSimMs = atMs;
+    this.lastTelemetryRealMs = realNowMs;
+    this.series.push(atMs, {
+      asicKw: power.asicKw,
+      gpuKw: power.gpuKw,
+      curtailedKw: power.curtailedKw,
+      capKw: this.capKw,
+      planKw: plannedKw(this.planIntervals, atMs),
+      priceUsdPerMwh: this.priceUsdPerMwh ?? null,
+      ...this.money,
+      gpuUtilizationPct: power.gpuUtilizationPct,
+    });
+    return atMs;
+  }
+
+  /** A plan sent to the gateway: its intervals and ladder for this site. */
+  onCommand(command: Command): void {
+    if (command.kind !== 'apply-plan') return;
+    const { plan } = command.payload;
+    const sitePlan = plan.sites.find((s) => s.siteId === this.site.id);
+    if (!sitePlan) return;
+    this.planIntervals = sitePlan.intervals;
+    this.ladder = sitePlan.ladder;
+    this.planVersion = plan.version;
+  }
+
+  onHeartbeat(heartbeat: Heartbeat): void {
+    this.heartbeat = heartbeat;
+  }
+}

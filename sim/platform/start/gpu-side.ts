@@ -1,0 +1,87 @@
+import type { Site } from '../../../core/model/site.js';
+import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
+import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { type RunningCustomers, startSimulatedCustomers } from '../customers.js';
+import { type GpuWork, startGpuWork } from '../gpu-work.js';
+import { startLocalLatestState } from '../latest-state.js';
+import type { LocalApi } from '../local-api.js';
+import type { PlatformOptions } from '../options.js';
+import type { SimClock } from '../sim-clock.js';
+import type { RunningSites } from './sites.js';
+import { GPUS_PER_NODE } from './sites.js';
+import { LOCAL_TABLE_NAME, localDocumentClient } from './stand-ins.js';
+import type { Stops } from './stops.js';
+
+export interface GpuSideOptions {
+  readonly sites: readonly Site[];
+  readonly hardware: RunningSites;
+  readonly clock: SimClock;
+  readonly dynamo: RunningDynamoDbLocal;
+  readonly brokerUrl: string;
+  readonly progress: (line: string) => void;
+}
+
+/**
+ * Step 8, the GPU side: a GpuWorker per site on its virtual GPU nodes, and the cloud's workload routing on DynamoDB
+ * Local (router, job reports, per-site queues, customer webhooks).
+ */
+export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<GpuWork> {
+  const gpuWork = await startGpuWork({
+    sites: o.sites,
+    gpuNodes: o.hardware.gpuNodes,
+    // A virtual node is an 8-GPU board standing for `unitsPerDevice` of the site model's nodes each.
+    unitsPerNode: (_siteId, poolId) => (o.hardware.unitsPerDevice.get(poolId) ?? 1) * GPUS_PER_NODE,
+    brokerUrl: o.brokerUrl,
+    client: localDocumentClient(o.dynamo),
+    tableName: LOCAL_TABLE_NAME,
+    simClock: o.clock,
+    log: (event, detail) => {
+      if (event.endsWith('-failed')) o.progress(`routing: ${event} ${JSON.stringify(detail)}`);
+    },
+  });
+  stops.push(gpuWork.stop);
+  return gpuWork;
+}
+
+/** Step 9, the IoT latest-state rules' stand-in, which feeds the operator API's site views. */
+export async function startLatestStateRules(
+  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'brokerUrl' | 'progress'>,
+  stops: Stops,
+): Promise<void> {
+  const rules = await connectMqttPort({ url: o.brokerUrl, clientId: 'hcp-latest-state-rules' });
+  stops.push(() => rules.close());
+  await startLocalLatestState({
+    client: localDocumentClient(o.dynamo),
+    tableName: LOCAL_TABLE_NAME,
+    siteIds: o.sites.map((s) => s.id),
+    messaging: rules,
+    log: (event, detail) => o.progress(`latest state: ${event} ${JSON.stringify(detail)}`),
+  });
+}
+
+/**
+ * Step 10, the demo tenant's simulated customers submitting workloads through the API; none without the workload
+ * API, with `--workloads-per-hour 0`, or without a model served.
+ */
+export function startCustomers(
+  o: {
+    readonly options: PlatformOptions;
+    readonly clock: SimClock;
+    readonly apiUrl: string;
+    readonly localApi: LocalApi;
+    readonly models: readonly string[];
+  },
+  stops: Stops,
+): RunningCustomers | undefined {
+  if (!o.localApi.available.workloads || o.options.workloadsPerHour <= 0 || o.models.length === 0) return undefined;
+  const customers = startSimulatedCustomers({
+    apiUrl: o.apiUrl,
+    apiKey: o.localApi.demo.apiKey,
+    clock: o.clock,
+    workloadsPerHour: o.options.workloadsPerHour,
+    modelIds: o.models,
+    seed: o.options.seed,
+  });
+  stops.push(async () => customers.stop());
+  return customers;
+}

@@ -1,0 +1,31 @@
+import { connectAsync } from 'mqtt';
+import type { Site } from '../../../core/model/site.js';
+import { PlatformObserver } from '../observer.js';
+import type { SimClock } from '../sim-clock.js';
+import { TELEMETRY_POLL_REAL_MS } from './sites.js';
+import type { Stops } from './stops.js';
+
+/** Step 5, the observer on the broker: the dashboard's data, from every site and market topic. */
+export async function startObserver(
+  o: {
+    readonly sites: readonly Site[];
+    readonly unitsPerDevice: ReadonlyMap<string, number>;
+    readonly clock: SimClock;
+    readonly brokerUrl: string;
+  },
+  stops: Stops,
+): Promise<PlatformObserver> {
+  const observer = new PlatformObserver({
+    sites: o.sites,
+    unitsPerDevice: o.unitsPerDevice,
+    simNowMs: () => o.clock.nowMs(),
+    simMsToRealMs: (simMs) => o.clock.toRealMs(simMs),
+    // Five polls missed in a row.
+    telemetryStaleRealMs: 5 * TELEMETRY_POLL_REAL_MS,
+  });
+  const listener = await connectAsync(o.brokerUrl, { clientId: 'hcp-observer', reconnectPeriod: 500 });
+  stops.push(() => listener.endAsync(true));
+  listener.on('message', (topic, payload) => observer.handleMessage(topic, payload));
+  await listener.subscribeAsync(PlatformObserver.topics, { qos: 0 });
+  return observer;
+}

@@ -1,0 +1,111 @@
+import path from 'node:path';
+import type { Site } from '../../../core/model/site.js';
+import { startGateway } from '../../../iot-greengrass/gateway.js';
+import { startVirtualFleet, type VirtualFleet } from '../../devices/fleet.js';
+import type { PlatformEventSink } from '../events.js';
+import { DISPATCH_EVERY_SIM_MS, type PlatformOptions } from '../options.js';
+import type { SimClock } from '../sim-clock.js';
+import type { Stops } from './stops.js';
+
+/** Virtual GPU nodes carry an HGX board each (sim/devices default). */
+export const GPUS_PER_NODE = 8;
+/** Real time between telemetry polls: a chart point every 2 s whatever the speed. */
+export const TELEMETRY_POLL_REAL_MS = 2_000;
+
+export interface SiteDevices {
+  readonly siteId: string;
+  readonly asics: number;
+  readonly gpuNodes: number;
+  /** `address:port` of the first virtual miner, for trying its TCP API by hand. */
+  readonly firstAsic: string;
+}
+
+export interface RunningSites {
+  /** How many of the site model's units each virtual device stands for, by group id (GPU pools: nodes). */
+  readonly unitsPerDevice: ReadonlyMap<string, number>;
+  readonly devices: readonly SiteDevices[];
+  readonly gpuNodes: ReadonlyArray<{ siteId: string; endpoints: VirtualFleet['endpoints'] }>;
+}
+
+/**
+ * Each virtual device stands for this many of the site model's units, by group id: a group's units over its
+ * virtual miners; a pool's GPUs over its virtual nodes' GPUs (so, nodes per virtual node).
+ */
+export function unitsPerDevice(site: Site, endpoints: VirtualFleet['endpoints']): Array<[string, number]> {
+  const devices = (groupId: string) => endpoints.filter((e) => e.groupId === groupId).length;
+  return [
+    ...site.asicGroups.map((g): [string, number] => [g.id, g.unitCount / Math.max(1, devices(g.id))]),
+    ...site.gpuPools.map((p): [string, number] => [p.id, p.count / Math.max(1, devices(p.id) * GPUS_PER_NODE)]),
+  ];
+}
+
+export interface SitesOptions {
+  readonly options: PlatformOptions;
+  readonly sites: readonly Site[];
+  readonly clock: SimClock;
+  readonly brokerUrl: string;
+  /** Where each gateway keeps its state (`<stateRoot>/gateways/<siteId>`). */
+  readonly stateRoot: string;
+  readonly record: PlatformEventSink;
+  readonly progress: (line: string) => void;
+}
+
+/**
+ * Step 4, per reference site: its virtual ASIC miners and GPU nodes, and its gateway (SwitchAgent, Telemetry) on
+ * them. A gateway's own reactions (price, grid, its timers) are reported as local switches; the commands it runs
+ * are the SwitchFlow's to report.
+ */
+export async function startSites(o: SitesOptions, stops: Stops): Promise<RunningSites> {
+  const { options, clock } = o;
+  const scale = new Map<string, number>();
+  const devices: SiteDevices[] = [];
+  const gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }> = [];
+  for (const site of o.sites) {
+    o.progress(`starting virtual hardware of ${site.id}…`);
+    const fleet = await startVirtualFleet({
+      asics: options.asicsPerSite,
+      gpuNodes: options.gpuNodesPerSite,
+      seed: options.seed,
+      clock,
+      site,
+    });
+    stops.push(fleet.stop);
+    for (const [groupId, units] of unitsPerDevice(site, fleet.endpoints)) scale.set(groupId, units);
+    gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
+    o.progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
+    const gateway = await startGateway({
+      siteId: site.id,
+      site,
+      brokerUrl: o.brokerUrl,
+      devices: fleet.endpoints,
+      stateDir: path.join(o.stateRoot, 'gateways', site.id),
+      clock,
+      config: {
+        // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
+        switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS },
+        telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS },
+      },
+      onSwitch: (cause, accepted, sent) => {
+        if (cause.startsWith('command:')) return; // the SwitchFlow reports those
+        o.record({
+          type: 'switch',
+          atMs: clock.nowMs(),
+          siteId: site.id,
+          source: 'local',
+          cause,
+          outcome: accepted === sent ? 'executed' : 'failed',
+          ...(accepted === sent ? {} : { detail: `${sent - accepted} of ${sent} devices did not accept` }),
+        });
+      },
+    });
+    stops.push(gateway.stop);
+    const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
+    devices.push({
+      siteId: site.id,
+      asics: options.asicsPerSite,
+      gpuNodes: options.gpuNodesPerSite,
+      firstAsic: firstAsic ? `${firstAsic.address}:${firstAsic.port}` : '-',
+    });
+  }
+  return { unitsPerDevice: scale, devices, gpuNodes };
+}
