@@ -18,13 +18,9 @@ import {
 export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle'] as const;
 export type StrategyName = (typeof ALL_STRATEGIES)[number];
 
-/**
- * The forecasters mpc can use. The default is the learned ridge model planning on the expected price; `ridge-median`
- * is the same model's median (what it planned on before issue 19); figures in sim/backtest/README.md.
- */
+/** The forecasters mpc can use; figures in sim/backtest/README.md. */
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
-  'ridge-median': () => createRidgeForecaster({ point: 'median' }),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
