@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
-import { knownAt } from '../../core/market-data/known-at.js';
+import { ERCOT_PUBLICATION, knownAt } from '../../core/market-data/known-at.js';
 import { marketRecord } from '../backtest/data.js';
 import type { MonthCapture } from '../backtest/run.js';
 import { DEFAULT_FORECASTER, FORECASTERS } from '../backtest/strategy-catalogue.js';
@@ -25,11 +25,21 @@ const { values } = parseArgs({
     'every-hours': { type: 'string', default: '6' },
     'warmup-days': { type: 'string', default: '14' },
     backtest: { type: 'string' },
+    'rt-delay-minutes': { type: 'string' },
     out: { type: 'string' },
   },
 });
 const prices = readPriceFile(values.prices!, 15);
-const record = marketRecord(prices, readHashpriceFile(values.hashprice!));
+// --rt-delay-minutes 0 reproduces what the forecasters were scored on before issue 19 (the last interval known at once).
+const delay = values['rt-delay-minutes'] === undefined ? undefined : Number(values['rt-delay-minutes']);
+if (delay !== undefined && !(Number.isInteger(delay) && delay >= 0)) {
+  throw new Error(`--rt-delay-minutes must be a whole number of minutes ≥ 0, got "${values['rt-delay-minutes']}"`);
+}
+const record = marketRecord(
+  prices,
+  readHashpriceFile(values.hashprice!),
+  delay === undefined ? ERCOT_PUBLICATION : { ...ERCOT_PUBLICATION, rtPublicationDelayMinutes: delay },
+);
 const { stepMinutes, startMs } = record;
 const rt = record.rtUsdPerMwh;
 const stepMs = stepMinutes * 60_000;
