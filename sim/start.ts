@@ -1,5 +1,6 @@
 import './local-env.js';
-import { dispatchEveryRealMs, parsePlatformArgs } from './platform/options.js';
+import { runCli } from './cli/args.js';
+import { dispatchEveryRealMs, type PlatformOptions, platformCli } from './platform/options.js';
 import { type RunningPlatform, startPlatform } from './platform/start-platform.js';
 
 const NOT_BUILT = '(not built yet: the platform runs without it)';
@@ -27,8 +28,7 @@ function printBanner(platform: RunningPlatform, startupSeconds: number, dispatch
 }
 
 /** `npm start`: the whole local HCP on this machine; Ctrl-C stops it cleanly. */
-async function main(): Promise<void> {
-  const options = parsePlatformArgs(process.argv.slice(2));
+async function main(options: PlatformOptions): Promise<void> {
   const startedMs = Date.now();
   const platform = await startPlatform(options, (line) => console.log(`  ${line}`));
   printBanner(platform, (Date.now() - startedMs) / 1000, dispatchEveryRealMs(options) / 1000);
@@ -48,7 +48,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: Error) => {
-  console.error(`npm start failed: ${error.message}`);
-  process.exit(1);
-});
+runCli(platformCli, main);

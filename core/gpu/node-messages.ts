@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPIC_VERSION } from '../messages/topics.js';
+import { siteTopicPattern } from '../messages/topics.js';
 import type { Site } from '../model/site.js';
 import { idSchema, isoInstantSchema, siteIdSchema } from '../support/schema.js';
 import type { GpuInventory, GpuNodeRecord } from './inventory.js';
@@ -10,10 +10,10 @@ import type { GpuInventory, GpuNodeRecord } from './inventory.js';
  * on `gpu-node-commands` (QoS 1): an operator's cordon, drain or uncordon of one node.
  */
 export function gpuNodesTopic(siteId: string): string {
-  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/gpu-nodes`;
+  return siteTopicPattern(siteIdSchema.parse(siteId), 'gpu-nodes');
 }
 export function gpuNodeCommandsTopic(siteId: string): string {
-  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/gpu-node-commands`;
+  return siteTopicPattern(siteIdSchema.parse(siteId), 'gpu-node-commands');
 }
 
 const nodeIdSchema = z.string().min(1).max(128);

@@ -112,6 +112,17 @@ export const siteSchema = z
   });
 export type Site = z.infer<typeof siteSchema>;
 
+/** The site's cap in kW: its interconnect limit (MW), or a tighter cap for the interval when one is given. */
+export function siteCapKw(site: Pick<Site, 'interconnectLimitMw'>, tighterCapKw?: number): number {
+  const limitKw = site.interconnectLimitMw * 1000;
+  return tighterCapKw === undefined ? limitKw : Math.min(limitKw, tighterCapKw);
+}
+
+/** While a demand-response program is deployed, the site's power must stay at or below baseline − committed. */
+export function drCeilingKw(baselineKw: number, enrolment: Pick<DemandResponseEnrolment, 'committedMw'>): number {
+  return Math.max(0, baselineKw - enrolment.committedMw * 1000);
+}
+
 export const fleetSchema = z.strictObject({ sites: z.array(siteSchema).min(1).max(500) }).superRefine((fleet, ctx) => {
   const seen = new Set<string>();
   fleet.sites.forEach((site, index) => {

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import { TOPIC_VERSION } from '../messages/topics.js';
+import { siteTopicPattern } from '../messages/topics.js';
 import { workloadTierSchema } from '../model/workload.js';
 import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
 
 /** Per-site job queue (cloud → site) and the site's reports back; both QoS 1, so either side may see a message twice. */
 export function siteJobTopic(siteId: string): string {
-  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/jobs`;
+  return siteTopicPattern(siteIdSchema.parse(siteId), 'jobs');
 }
 export function siteJobReportTopic(siteId: string): string {
-  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/job-reports`;
+  return siteTopicPattern(siteIdSchema.parse(siteId), 'job-reports');
 }
 /** A customer's cancellation of a job handed to the site (cloud → site, QoS 1). */
 export function siteJobCancelTopic(siteId: string): string {
-  return `hcp/${TOPIC_VERSION}/sites/${siteIdSchema.parse(siteId)}/job-cancels`;
+  return siteTopicPattern(siteIdSchema.parse(siteId), 'job-cancels');
 }
 
 /** The worker drops the job if it waits, stops it if it runs, and reports it failed `cancelled by the customer`. */

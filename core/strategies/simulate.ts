@@ -1,5 +1,5 @@
 import { energyCostUsd, miningRevenueUsd } from '../economics/energy.js';
-import type { Site } from '../model/site.js';
+import { drCeilingKw, type Site, siteCapKw } from '../model/site.js';
 import {
   GPU_START_COST_USD,
   gpuSpeed,
@@ -190,7 +190,7 @@ export function simulateStep(
   }
 
   let siteKw = site.pue * (asicItKw + gpuIdleKw + gpuServingKw);
-  const capKw = site.interconnectLimitMw * 1000;
+  const capKw = siteCapKw(site);
   if (siteKw > capKw + 1e-6) {
     // Breaker physics: the gateway's ladder sheds ASIC power first; counted so a strategy cannot profit from it.
     totals.capExceededSteps += 1;
@@ -241,7 +241,7 @@ export function simulateStep(
   for (const dr of site.demandResponse) {
     totals.gridCreditsUsd += dr.capacityUsdPerMwh * dr.committedMw * dt;
     if (truth.drDeployed) {
-      const shortfallKw = Math.max(0, siteKw - Math.max(0, state.drBaselineKw - dr.committedMw * 1000));
+      const shortfallKw = Math.max(0, siteKw - drCeilingKw(state.drBaselineKw, dr));
       totals.penaltiesUsd += (dr.shortfallPenaltyUsdPerMwh * shortfallKw * dt) / 1000;
     }
   }

@@ -1,7 +1,7 @@
 import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../economics/energy.js';
 import type { PriceForecaster } from '../forecast/types.js';
 import { drInForce, type KnownAtView } from '../market-data/known-at.js';
-import type { AsicGroup, Site } from '../model/site.js';
+import { type AsicGroup, type Site, siteCapKw } from '../model/site.js';
 import { unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
 import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
 import type { SiteDecision, SiteState } from '../optimizer/types.js';
@@ -47,7 +47,7 @@ function ruleStrategy(name: string, unitsOn: (site: Site, group: AsicGroup, know
 
 /** Underclocks ASICs uniformly (then sleeps units) until the site fits its interconnect: a static operator's rule. */
 export function fitToCap(site: Site, decision: SiteDecision): SiteDecision {
-  const capItKw = (site.interconnectLimitMw * 1000) / site.pue;
+  const capItKw = siteCapKw(site) / site.pue;
   const gpuKw = site.gpuPools.reduce((a, p) => a + (p.servingPowerW * p.count) / 1000, 0);
   const asicKw = (d: SiteDecision) =>
     site.asicGroups.reduce((a, g) => {

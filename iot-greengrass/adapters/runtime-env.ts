@@ -5,6 +5,7 @@ import type { GatewayDevice } from './device-port.js';
 import { connectGreengrassPort } from './messaging/greengrass-ipc.js';
 import { connectMqttPort } from './messaging/mqtt-client.js';
 import type { MessagingPort } from './messaging/port.js';
+import { nodeRuntimeProblem } from './node-runtime.js';
 
 /**
  * What a component process reads from its environment, once, at start-up. The recipe's lifecycle sets these from the
@@ -40,16 +41,16 @@ export interface ComponentRuntime {
   readonly messaging: MessagingPort;
 }
 
-/** Parses the environment and connects the messaging port; exits with a message naming the bad variable. */
+/** Parses the environment and connects the messaging port; throws a message naming the bad variable. */
 export async function componentRuntime(component: string, env = process.env): Promise<ComponentRuntime> {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`${component}: environment variable ${String(issue.path[0])}: ${issue.message}`);
+    throw new Error(`environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
   const siteId = e.HCP_SITE_ID ?? e.AWS_IOT_THING_NAME;
-  if (!siteId) throw new Error(`${component}: HCP_SITE_ID or AWS_IOT_THING_NAME must name the site`);
+  if (!siteId) throw new Error('HCP_SITE_ID or AWS_IOT_THING_NAME must name the site');
   const devices = devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8')));
   // The recipe scopes topics by {iot:thingName}; the nucleus fills it only with interpolateComponentConfiguration on.
   const config = z
@@ -57,7 +58,7 @@ export async function componentRuntime(component: string, env = process.env): Pr
     .parse(JSON.parse(e.HCP_CONFIG.replaceAll('{iot:thingName}', siteId)));
   let messaging: MessagingPort;
   if (e.HCP_MESSAGING === 'mqtt') {
-    if (!e.HCP_MQTT_URL) throw new Error(`${component}: HCP_MQTT_URL is required with HCP_MESSAGING=mqtt`);
+    if (!e.HCP_MQTT_URL) throw new Error('HCP_MQTT_URL is required with HCP_MESSAGING=mqtt');
     messaging = await connectMqttPort({ url: e.HCP_MQTT_URL, clientId: `${siteId}-${component}` });
   } else {
     messaging = await connectGreengrassPort();
@@ -65,8 +66,16 @@ export async function componentRuntime(component: string, env = process.env): Pr
   return { siteId, devices, stateDir: e.HCP_STATE_DIR, config, messaging };
 }
 
-/** Stops cleanly on SIGTERM (Greengrass stops a component with it) and exits non-zero on a fatal error. */
+/**
+ * Checks the Node runtime, then starts; stops cleanly on SIGTERM (Greengrass stops a component with it) and exits
+ * non-zero on a fatal error.
+ */
 export function runUntilStopped(component: string, start: () => Promise<{ stop(): Promise<void> }>): void {
+  const problem = nodeRuntimeProblem();
+  if (problem !== undefined) {
+    process.stderr.write(`${component}: ${problem}\n`);
+    process.exit(1);
+  }
   start()
     .then((running) => {
       const stop = () => {

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleComponent, COMPONENTS, componentDir, componentVersion, renderRecipe } from './components.js';
+import { buildComponentArtifacts, COMPONENTS, componentDir, componentVersion, renderRecipe } from './components.js';
 
 // Run by tsx only (never loaded by jest), and from the component folder under GDK: locate the tree from this file.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,11 +29,10 @@ function main(argv: readonly string[]): void {
     const recipeDir = gdk ? path.join(base, 'recipes') : base;
     mkdirSync(artifactDir, { recursive: true });
     mkdirSync(recipeDir, { recursive: true });
-    bundleComponent(spec, path.join(artifactDir, spec.artifact), ROOT);
+    const files = buildComponentArtifacts(spec, artifactDir, ROOT);
     writeFileSync(path.join(recipeDir, 'recipe.yaml'), renderRecipe(spec.name, version, ROOT));
-    process.stdout.write(
-      `${spec.name} ${version}: ${path.relative(process.cwd(), path.join(artifactDir, spec.artifact))}\n`,
-    );
+    const listed = files.map((file) => path.relative(process.cwd(), file)).join(', ');
+    process.stdout.write(`${spec.name} ${version}: ${listed}\n`);
   }
 }
 

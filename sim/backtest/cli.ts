@@ -1,15 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS, type DemandScenarioParams } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
-import { CsvFormatError } from '../../core/market-data/csv.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
 import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
-import { type LoadOptions, loadBacktestData, StepTooFineError } from './data.js';
+import { type CliSpec, runCli } from '../cli/args.js';
+import { type LoadOptions, loadBacktestData } from './data.js';
 import { renderReport } from './report.js';
 import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
 import {
@@ -22,130 +22,116 @@ import {
 import { costliestIntervals, traceCsv } from './trace.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
 
-const FOUR_CP_MODES = ['off', 'forecast'] as const;
+const positiveInt = z.coerce.number().int().positive();
+/** An ISO date (midnight UTC) or instant, as epoch ms. */
+const dateMs = z
+  .string()
+  .transform((raw) => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw))
+  .refine((ms) => !Number.isNaN(ms), 'expected a date like 2024-11-01');
 
-const USAGE = `Usage: npm run backtest -- --prices FILE --hashprice FILE [options]
-  --fleet FILE              fleet JSON (core/model/site.ts fleetSchema); default: the reference fleet
-  --demand FILE             demand scenario JSON {guaranteedShare, flexShare, diurnalAmplitude, noiseSigma, seed}
-  --demand-scenario NAME    ${Object.keys(DEMAND_SCENARIOS).join('|')} (default ${DEFAULT_DEMAND_SCENARIO})
-  --from DATE --to DATE     ISO date or instant (UTC), --to exclusive
-  --strategies a,b          subset of ${ALL_STRATEGIES.join(',')}
-  --out DIR                 default backtest-out
-  --step-minutes N          dispatch interval (default 15, the shared file's resolution; finer than the file is refused)
-  --horizon-hours N         mpc horizon (default 24)   --fine-hours N  single steps before hourly blocks (default 6)
-  --resolve-every N         re-solve every N intervals, committing N (default 1)
-  --strike-curtail-after N --strike-resume-after N   strike parameters (default ${DEFAULT_STRIKE.curtailAfter}, ${DEFAULT_STRIKE.resumeAfter})
-  --forecaster NAME         price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')} (default ${DEFAULT_FORECASTER})
-  --four-cp off|forecast    4CP transmission cost (default off; forecast needs the 4CP forecaster, not built yet)
-  --workers N               strategies run in parallel on N worker threads (default: the machine's cores)
-  --time-column C --price-column C --day-ahead-column C --temperature-column C --time-zone TZ   generic price CSVs`;
+const backtestFlags = z.strictObject({
+  prices: z.string().min(1),
+  hashprice: z.string().min(1),
+  fleet: z.string().min(1).optional(),
+  demand: z.string().min(1).optional(),
+  demandScenario: z.enum(Object.keys(DEMAND_SCENARIOS) as [string, ...string[]]).default(DEFAULT_DEMAND_SCENARIO),
+  from: dateMs.optional(),
+  to: dateMs.optional(),
+  strategies: z
+    .string()
+    .default(ALL_STRATEGIES.join(','))
+    .transform((list) => list.split(',').map((name) => name.trim()) as StrategyName[])
+    .superRefine((names, ctx) => {
+      const unknown = names.find((n) => !(ALL_STRATEGIES as readonly string[]).includes(n));
+      if (unknown !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown strategy "${unknown}" (known: ${ALL_STRATEGIES.join(', ')})`,
+        });
+    }),
+  out: z.string().min(1).default('backtest-out'),
+  stepMinutes: positiveInt.default(15),
+  horizonHours: positiveInt.default(24),
+  fineHours: positiveInt.default(6),
+  resolveEvery: positiveInt.default(1),
+  strikeCurtailAfter: positiveInt.default(DEFAULT_STRIKE.curtailAfter),
+  strikeResumeAfter: positiveInt.default(DEFAULT_STRIKE.resumeAfter),
+  forecaster: z.enum(Object.keys(FORECASTERS) as [string, ...string[]]).default(DEFAULT_FORECASTER),
+  fourCp: z
+    .enum(['off', 'forecast'])
+    .default('off')
+    .refine((mode) => mode === 'off', 'no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off'),
+  workers: positiveInt.default(availableParallelism()),
+  timeColumn: z.string().min(1).optional(),
+  priceColumn: z.string().min(1).optional(),
+  dayAheadColumn: z.string().min(1).optional(),
+  temperatureColumn: z.string().min(1).optional(),
+  timeZone: z.string().min(1).optional(),
+});
+type BacktestFlags = z.output<typeof backtestFlags>;
 
-class UsageError extends Error {}
+const backtestCli: CliSpec<typeof backtestFlags> = {
+  command: 'backtest',
+  usage:
+    'npm run backtest -- --prices FILE --hashprice FILE [flags]\n\nReplays the strategies over a price history and writes summary.json and report.html.',
+  flags: backtestFlags,
+  help: {
+    prices: ['FILE', 'real-time price CSV (the ERCOT layout, or a generic one with --time-column/--price-column)'],
+    hashprice: ['FILE', 'daily hashprice CSV'],
+    fleet: ['FILE', 'fleet JSON (core/model/site.ts fleetSchema); default: the reference fleet'],
+    demand: ['FILE', 'demand scenario JSON {guaranteedShare, flexShare, diurnalAmplitude, noiseSigma, seed}'],
+    demandScenario: ['NAME', Object.keys(DEMAND_SCENARIOS).join('|')],
+    from: ['DATE', 'ISO date or instant (UTC)'],
+    to: ['DATE', 'ISO date or instant (UTC), exclusive'],
+    strategies: ['a,b', `subset of ${ALL_STRATEGIES.join(',')}`],
+    out: ['DIR', 'output directory'],
+    stepMinutes: 'dispatch interval (the shared file is 15-minute; finer than the file is refused)',
+    horizonHours: 'mpc horizon',
+    fineHours: 'mpc single steps before hourly blocks',
+    resolveEvery: 're-solve every N intervals, committing N',
+    strikeCurtailAfter: 'strike: intervals above the strike before curtailing',
+    strikeResumeAfter: 'strike: intervals below the strike before resuming',
+    forecaster: ['NAME', `price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')}`],
+    fourCp: ['off|forecast', '4CP transmission cost; forecast needs the 4CP peak forecaster, not built yet'],
+    workers: 'strategies run in parallel on N worker threads (default: the machine’s cores)',
+    timeColumn: ['C', 'generic price CSV: time column (default time)'],
+    priceColumn: ['C', 'generic price CSV: price column (default price)'],
+    dayAheadColumn: ['C', 'generic price CSV: day-ahead price column'],
+    temperatureColumn: ['C', 'generic price CSV: temperature column'],
+    timeZone: ['TZ', 'time zone of the CSV times (generic default UTC)'],
+  },
+};
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
-
-function dateMs(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
-  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be a date like 2024-11-01, got "${raw}"`);
-  return ms;
-}
-
-function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      prices: { type: 'string' },
-      hashprice: { type: 'string' },
-      fleet: { type: 'string' },
-      demand: { type: 'string' },
-      'demand-scenario': { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      strategies: { type: 'string' },
-      out: { type: 'string' },
-      'step-minutes': { type: 'string' },
-      'horizon-hours': { type: 'string' },
-      'fine-hours': { type: 'string' },
-      'resolve-every': { type: 'string' },
-      'strike-curtail-after': { type: 'string' },
-      'strike-resume-after': { type: 'string' },
-      'time-column': { type: 'string' },
-      'price-column': { type: 'string' },
-      'day-ahead-column': { type: 'string' },
-      'temperature-column': { type: 'string' },
-      'time-zone': { type: 'string' },
-      forecaster: { type: 'string' },
-      'four-cp': { type: 'string' },
-      workers: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return Promise.resolve();
-  }
-  if (!values.prices || !values.hashprice) throw new UsageError('--prices FILE and --hashprice FILE are required');
-  const names = (values.strategies ?? ALL_STRATEGIES.join(',')).split(',').map((s) => s.trim()) as StrategyName[];
-  for (const n of names) {
-    if (!(ALL_STRATEGIES as readonly string[]).includes(n))
-      throw new UsageError(`--strategies: unknown strategy "${n}" (known: ${ALL_STRATEGIES.join(', ')})`);
-  }
-  const fourCp = values['four-cp'] ?? 'off';
-  if (!(FOUR_CP_MODES as readonly string[]).includes(fourCp))
-    throw new UsageError(`--four-cp must be one of ${FOUR_CP_MODES.join(', ')}, got "${fourCp}"`);
-  if (fourCp === 'forecast')
-    throw new UsageError('--four-cp forecast: no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off');
-  const forecasterName = values.forecaster ?? DEFAULT_FORECASTER;
-  if (!FORECASTERS[forecasterName])
-    throw new UsageError(`--forecaster: unknown "${forecasterName}" (known: ${Object.keys(FORECASTERS).join(', ')})`);
-  const workers = positiveInt('workers', values.workers, availableParallelism());
-  const generic = values['price-column'] !== undefined || values['time-column'] !== undefined;
+function main(values: BacktestFlags): Promise<void> {
+  const names = values.strategies;
+  const generic = values.priceColumn !== undefined || values.timeColumn !== undefined;
   const priceColumns: PriceCsvOptions = generic
     ? {
-        timeColumn: values['time-column'] ?? 'time',
-        priceColumn: values['price-column'] ?? 'price',
-        timeZone: values['time-zone'] ?? 'UTC',
-        ...(values['day-ahead-column'] ? { dayAheadColumn: values['day-ahead-column'] } : {}),
-        ...(values['temperature-column'] ? { temperatureColumn: values['temperature-column'] } : {}),
+        timeColumn: values.timeColumn ?? 'time',
+        priceColumn: values.priceColumn ?? 'price',
+        timeZone: values.timeZone ?? 'UTC',
+        ...(values.dayAheadColumn ? { dayAheadColumn: values.dayAheadColumn } : {}),
+        ...(values.temperatureColumn ? { temperatureColumn: values.temperatureColumn } : {}),
       }
-    : { ...ERCOT_SHARED_PRICE_COLUMNS, ...(values['time-zone'] ? { timeZone: values['time-zone'] } : {}) };
+    : { ...ERCOT_SHARED_PRICE_COLUMNS, ...(values.timeZone ? { timeZone: values.timeZone } : {}) };
   const fleet = values.fleet ? fleetSchema.parse(JSON.parse(readFileSync(values.fleet, 'utf8'))) : referenceFleet;
-  let demand: DemandScenarioParams;
-  if (values.demand) {
-    demand = { name: path.basename(values.demand), ...JSON.parse(readFileSync(values.demand, 'utf8')) };
-  } else {
-    const scenario = values['demand-scenario'] ?? DEFAULT_DEMAND_SCENARIO;
-    const found = DEMAND_SCENARIOS[scenario];
-    if (!found)
-      throw new UsageError(
-        `--demand-scenario: unknown "${scenario}" (known: ${Object.keys(DEMAND_SCENARIOS).join(', ')})`,
-      );
-    demand = found;
-  }
-  const stepMinutes = positiveInt('step-minutes', values['step-minutes'], 15);
+  const demand: DemandScenarioParams = values.demand
+    ? { name: path.basename(values.demand), ...JSON.parse(readFileSync(values.demand, 'utf8')) }
+    : DEMAND_SCENARIOS[values.demandScenario]!;
+  const { stepMinutes } = values;
   const perHour = 60 / stepMinutes;
-  const horizonSteps = positiveInt('horizon-hours', values['horizon-hours'], 24) * perHour;
-  const fineSteps = positiveInt('fine-hours', values['fine-hours'], 6) * perHour;
-  const commitSteps = positiveInt('resolve-every', values['resolve-every'], 1);
-  const strike = {
-    curtailAfter: positiveInt('strike-curtail-after', values['strike-curtail-after'], DEFAULT_STRIKE.curtailAfter),
-    resumeAfter: positiveInt('strike-resume-after', values['strike-resume-after'], DEFAULT_STRIKE.resumeAfter),
-  };
-  const out = values.out ?? 'backtest-out';
+  const horizonSteps = values.horizonHours * perHour;
+  const fineSteps = values.fineHours * perHour;
+  const commitSteps = values.resolveEvery;
+  const strike = { curtailAfter: values.strikeCurtailAfter, resumeAfter: values.strikeResumeAfter };
+  const { out, forecaster: forecasterName, fourCp, workers } = values;
   const load: LoadOptions = {
     pricesFile: values.prices,
     hashpriceFile: values.hashprice,
     priceColumns,
     stepMinutes,
-    ...(values.from ? { fromMs: dateMs('from', values.from)! } : {}),
-    ...(values.to ? { toMs: dateMs('to', values.to)! } : {}),
+    ...(values.from !== undefined ? { fromMs: values.from } : {}),
+    ...(values.to !== undefined ? { toMs: values.to } : {}),
     fleet,
     demand,
   };
@@ -273,19 +259,4 @@ function printTable(rows: readonly StrategySummary[]): void {
   );
 }
 
-Promise.resolve()
-  .then(() => main(process.argv.slice(2)))
-  .catch((error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      error instanceof StepTooFineError ||
-      (error instanceof TypeError && 'code' in error)
-    ) {
-      console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
-    } else if (error instanceof CsvFormatError) {
-      console.error(`error: ${error.message}`);
-    } else {
-      console.error(error instanceof Error ? `error: ${error.message}` : error);
-    }
-    process.exitCode = 2;
-  });
+runCli(backtestCli, main);

@@ -15,6 +15,7 @@ import {
 import type { Fleet } from '../../core/model/site.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/types.js';
 import type { BacktestData } from '../../core/strategies/context.js';
+import { UsageError } from '../cli/args.js';
 import { readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 /**
@@ -63,7 +64,7 @@ export function marketRecord(
 }
 
 /** A dispatch step finer than the price file would repeat a price a strategy could then read before it settled. */
-export class StepTooFineError extends Error {}
+export class StepTooFineError extends UsageError {}
 
 /**
  * Loads a backtest: the evaluation window [from, to) for scoring, and the whole file as the market record the

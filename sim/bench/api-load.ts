@@ -12,19 +12,26 @@
 import '../local-env.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { z } from 'zod';
 import { seededRng } from '../../core/support/random.js';
+import { exitOnError, parseArgsOrExit } from '../cli/args.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
 import { latencySummary, openLoop, openLoops, type Sample } from './open-loop.js';
 import { benchWorkloadRequest } from './workload-request.js';
 
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at < 0 ? Number.NaN : Number(process.argv[at + 1]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
-const SECONDS = arg('seconds', 60);
-const RATE_PER_S = arg('rate', 200);
+const { values, verbose } = parseArgsOrExit({
+  command: 'bench:api-load',
+  usage:
+    'npm run bench:api-load -- [--seconds N] [--rate R]\n\nThe local API at a steady open-loop rate, then the noisy neighbour.',
+  flags: z.strictObject({
+    seconds: z.coerce.number().positive().default(60),
+    rate: z.coerce.number().positive().default(200),
+  }),
+  help: { seconds: 'length of the steady run', rate: ['R', 'requests per second'] },
+});
+const SECONDS = values.seconds;
+const RATE_PER_S = values.rate;
 const LOAD_TENANTS = 8;
 /** Each noisy-neighbour phase; four of them alternate quiet and noisy so a drift in machine load hits both alike. */
 const PHASE_S = Math.max(5, Math.round(SECONDS / 6));
@@ -278,7 +285,4 @@ async function main() {
   if (warmUpErrors + errors.length + neighbourErrors.length > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitOnError('bench:api-load', verbose));

@@ -9,15 +9,25 @@
 import '../local-env.js';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { z } from 'zod';
+import { exitOnError, parseArgsOrExit } from '../cli/args.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { closeServer, listen } from '../local/free-port.js';
 import { benchWorkloadRequest } from './workload-request.js';
 
-/**
- * Below the capacity of one tenant's audit chain for POSTs (appends to one chain are serialized; ~80/s against
- * DynamoDB Local on this machine): above it an open-loop schedule only measures the queue. `--rate N` overrides.
- */
-const RATE_PER_S = Number(process.argv[process.argv.indexOf('--rate') + 1]) || 40;
+const { values, verbose } = parseArgsOrExit({
+  command: 'bench:api',
+  usage: 'npm run bench:api -- [--rate N]\n\nEach API route: latency at a steady rate, then closed-loop throughput.',
+  flags: z.strictObject({
+    /**
+     * Below the capacity of one tenant's audit chain for POSTs (appends to one chain are serialized; ~80/s against
+     * DynamoDB Local on this machine): above it an open-loop schedule only measures the queue.
+     */
+    rate: z.coerce.number().positive().default(40),
+  }),
+  help: { rate: 'requests per second of the latency runs' },
+});
+const RATE_PER_S = values.rate;
 const LATENCY_SAMPLES = 400;
 const WARMUP = 50;
 const CONCURRENCY = 16;
@@ -162,7 +172,4 @@ async function main() {
   await server.stop();
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(exitOnError('bench:api', verbose));

@@ -6,10 +6,13 @@
 import net from 'node:net';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { systemClock } from '../../core/support/clock.js';
+import { exitOnError, noFlags, parseArgsOrExit } from '../cli/args.js';
 import { callMinerApi } from '../devices/asic/api-client.js';
 import { startVirtualMiner, type VirtualMiner } from '../devices/asic/virtual-miner.js';
 import { asicInventory } from '../devices/inventory.js';
 import { closeServer, listen } from '../local/free-port.js';
+
+const { verbose } = parseArgsOrExit(noFlags('bench:devices', 'npm run bench:devices'));
 
 const TARGET_MINERS = 5000;
 const LOAD_MINERS = 1000;
@@ -130,7 +133,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:devices failed: ${String(error)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnError('bench:devices', verbose));

@@ -16,8 +16,11 @@ import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import type { LadderRung } from '../../core/model/plan.js';
 import { startGateway } from '../../iot-greengrass/gateway.js';
+import { exitOnError, noFlags, parseArgsOrExit } from '../cli/args.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
+
+const { verbose } = parseArgsOrExit(noFlags('bench:gateway', 'npm run bench:gateway'));
 
 const ASICS = 1000;
 const GPU_NODES = 8;
@@ -289,10 +292,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench:gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+main().then(() => process.exit(0), exitOnError('bench:gateway', verbose));

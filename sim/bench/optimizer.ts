@@ -15,7 +15,10 @@ import { loadHighs } from '../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS, type SiteProblem } from '../../core/optimizer/types.js';
 import { buildHorizon, horizonBlocks } from '../../core/strategies/context.js';
 import { initialSiteState } from '../../core/strategies/simulate.js';
+import { noFlags, parseArgsOrExit } from '../cli/args.js';
 import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
+
+parseArgsOrExit(noFlags('bench:optimizer', 'npm run bench:optimizer'));
 
 const STEP_MINUTES = 5;
 const INTERVAL_MS = STEP_MINUTES * 60_000;

@@ -12,6 +12,9 @@ import { poolStatesFor } from '../../core/routing/pool-state.js';
 import { candidatesFor, decide, routeJobs, routingOrder, withAssignment } from '../../core/routing/router.js';
 import type { PoolState, RoutableJob } from '../../core/routing/types.js';
 import { seededRng, uniformInt } from '../../core/support/random.js';
+import { noFlags, parseArgsOrExit } from '../cli/args.js';
+
+parseArgsOrExit(noFlags('bench:routing', 'npm run bench:routing'));
 
 const SITES = 10;
 const JOBS = 10_000;

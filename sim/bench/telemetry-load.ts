@@ -13,32 +13,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
+import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { TelemetryBatch } from '../../core/messages/telemetry.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import type { DeviceDriver, GatewayDevice } from '../../iot-greengrass/adapters/device-port.js';
 import { startGateway } from '../../iot-greengrass/gateway.js';
+import { parseArgsOrExit } from '../cli/args.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
 
 const SITE = referenceFleet.sites[0]!;
 /** AWS IoT Core's largest MQTT message (AWS IoT Core quotas: "Maximum size of a message payload", 128 KB). */
 const IOT_CORE_MAX_PAYLOAD_BYTES = 128 * 1024;
 
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '10000' },
-    seconds: { type: 'string', default: '10' },
-  },
+const { values } = parseArgsOrExit({
+  command: 'bench:telemetry',
+  usage:
+    'npm run bench:telemetry -- [--devices N] [--rate R] [--seconds S]\n\nThe telemetry path at a target metric rate.',
+  flags: z.strictObject({
+    devices: z.coerce.number().int().positive().default(5000),
+    rate: z.coerce.number().positive().default(10_000),
+    seconds: z.coerce.number().positive().default(10),
+  }),
+  help: { devices: 'devices polled', rate: ['R', 'target metrics per second'], seconds: ['S', 'length of each run'] },
 });
-const DEVICES = Number(values.devices);
-const TARGET_METRICS_PER_S = Number(values.rate);
-const SECONDS = Number(values.seconds);
-for (const [flag, value] of Object.entries({ devices: DEVICES, rate: TARGET_METRICS_PER_S, seconds: SECONDS })) {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag}: expected a positive number`);
-}
+const DEVICES = values.devices;
+const TARGET_METRICS_PER_S = values.rate;
+const SECONDS = values.seconds;
 
 /** Every device answers at once with a plausible S21 reading: the load is the telemetry path's, not the LAN's. */
 const standInDriver: DeviceDriver = {

@@ -1,19 +1,11 @@
 import { systemClock } from '../../core/support/clock.js';
-import { devicesUsage, parseDevicesArgs } from './cli-args.js';
+import { runCli } from '../cli/args.js';
+import { devicesCli, devicesOptions } from './cli-args.js';
 import { startVirtualFleet } from './fleet.js';
 
 /** `npm run devices -- --asics N --gpus M [--seed S]`: the virtual fleet in the foreground until Ctrl-C. */
-async function main(): Promise<number> {
-  const parsed = parseDevicesArgs(process.argv.slice(2));
-  if (!parsed.ok) {
-    if (parsed.help) {
-      process.stdout.write(`${devicesUsage}\n`);
-      return 0;
-    }
-    process.stderr.write(`devices: ${parsed.error}\n\n${devicesUsage}\n`);
-    return 2;
-  }
-  const { options } = parsed;
+runCli(devicesCli, async (values) => {
+  const options = devicesOptions(values);
   const fleet = await startVirtualFleet({
     asics: options.asics,
     gpuNodes: options.gpuNodes,
@@ -32,12 +24,4 @@ async function main(): Promise<number> {
   await fleet.stop();
   process.stderr.write('devices: stopped\n');
   return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`devices: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+});

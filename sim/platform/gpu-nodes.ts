@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { gpuNodeCommandsTopic } from '../../core/gpu/node-messages.js';
-import { TOPIC_VERSION } from '../../core/messages/topics.js';
+import { allSitesTopicFilter } from '../../core/messages/topics.js';
 import { useLocalGpuNodeCommands } from '../../functions/api/operator/gpu-node-commands.js';
 import { type GpuNodeReportOutcome, storeGpuNodeReport } from '../../functions/gpu-nodes/store-report.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
@@ -31,7 +31,7 @@ export async function startLocalGpuNodes(options: LocalGpuNodesOptions): Promise
   const store = new DynamoGpuNodeStore({ client: options.client, tableName: options.tableName });
   const outcomes: GpuNodeReportOutcome[] = [];
   let stopped = false;
-  await options.messaging.subscribe('cloud', `hcp/${TOPIC_VERSION}/sites/+/gpu-nodes`, (topic, payload) => {
+  await options.messaging.subscribe('cloud', allSitesTopicFilter('gpu-nodes'), (topic, payload) => {
     if (stopped) return;
     let json: unknown;
     try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { allSitesTopicFilter } from '../../core/messages/topics.js';
 import type { Fleet } from '../../core/model/site.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
@@ -163,7 +164,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
           logger.error('ack not delivered', { error: error as Error }),
         );
       });
-      await mqtt.subscribeAsync('hcp/v1/sites/+/acks', { qos: 1 });
+      await mqtt.subscribeAsync(allSitesTopicFilter('acks'), { qos: 1 });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { toFieldIssues } from '../../core/support/validation.js';
+import { type CliSpec, flagOf, parseArgs, UsageError } from '../cli/args.js';
 import { listScenarios } from '../synthetic/scenario-files.js';
 
 /** Simulated time between OptimizeFlow runs: the 5-minute schedule of the deployed stack. */
@@ -18,6 +19,11 @@ const existingFile = z
 export const platformOptionsSchema = z
   .strictObject({
     port: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** The address the API and dashboard listen on: loopback unless asked, as the demo keys are printed in the clear. */
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, 'expected an IPv4 address or a host name')
+      .default('127.0.0.1'),
     seed: z.coerce
       .number()
       .int()
@@ -56,33 +62,32 @@ export const platformOptionsSchema = z
 export type PlatformOptions = z.infer<typeof platformOptionsSchema>;
 export type PlatformOptionsInput = z.input<typeof platformOptionsSchema>;
 
-const FLAG_TO_KEY: Record<string, keyof PlatformOptions> = {
-  '--port': 'port',
-  '--seed': 'seed',
-  '--sites': 'sites',
-  '--asics-per-site': 'asicsPerSite',
-  '--gpu-nodes-per-site': 'gpuNodesPerSite',
-  '--speed': 'speed',
-  '--scenario': 'scenario',
-  '--prices': 'prices',
-  '--hashprice': 'hashprice',
-  '--workloads-per-hour': 'workloadsPerHour',
-  '--data': 'data',
+export const platformCli: CliSpec<typeof platformOptionsSchema> = {
+  command: 'npm start',
+  usage:
+    'npm start -- [flags]\n\nThe whole local HCP on this machine (API, dashboard, DynamoDB Local, MQTT broker, gateways, devices).',
+  flags: platformOptionsSchema,
+  help: {
+    port: 'port of the API and dashboard (0: any free one)',
+    host: ['ADDR', 'address the API and dashboard listen on (0.0.0.0: every interface)'],
+    seed: 'seed of the simulated fleet, market and customers',
+    sites: 'reference-fleet sites to run, 1 to 3',
+    asicsPerSite: 'virtual miners per site',
+    gpuNodesPerSite: 'virtual GPU nodes per site',
+    speed: 'simulated seconds per real second',
+    scenario: ['NAME', `synthetic market scenario: ${listScenarios().join(', ')} (default ${DEFAULT_SCENARIO})`],
+    prices: ['FILE', 'real 15-minute prices to replay instead of a scenario (with --hashprice)'],
+    hashprice: ['FILE', 'real daily hashprice (with --prices)'],
+    workloadsPerHour: 'workloads the simulated customers submit per simulated hour',
+    data: ['DIR', 'keep state here across restarts (default: in memory)'],
+  },
 };
-const KEY_TO_FLAG = Object.fromEntries(Object.entries(FLAG_TO_KEY).map(([flag, key]) => [key, flag]));
 
-/** Parses `--flag value` pairs; an unknown flag, a missing value or a bad value is an error naming the flag. */
+/** Parses `npm start` flags (`--flag value` or `--flag=value`); a mistake is a UsageError naming the flag. */
 export function parsePlatformArgs(argv: readonly string[]): PlatformOptions {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as string;
-    const key = FLAG_TO_KEY[flag];
-    if (!key) throw new Error(`unknown flag ${flag}; known: ${Object.keys(FLAG_TO_KEY).join(', ')}`);
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
-    raw[key] = value;
-  }
-  return platformOptions(raw);
+  const parsed = parseArgs(platformCli, argv);
+  if (parsed === 'help') throw new UsageError('--help is answered by the command, not parsed');
+  return parsed.values;
 }
 
 /** Validates options given as an object (tests, the e2e run); errors name the flag as on the command line. */
@@ -90,7 +95,7 @@ export function platformOptions(input: PlatformOptionsInput | Record<string, str
   const parsed = platformOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = toFieldIssues(parsed.error)[0]!;
-    throw new Error(`${KEY_TO_FLAG[issue.field] ?? issue.field}: ${issue.message}`);
+    throw new Error(`${flagOf(issue.field)}: ${issue.message}`);
   }
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { HashpriceDay, PriceSeries } from '../../core/market-data/series.js';
 import type { BitcoinModel } from '../../core/synthetic/bitcoin.js';
 import { type LocalCalendar, localCalendar, MS_PER_DAY } from '../../core/synthetic/calendar.js';
@@ -17,6 +18,7 @@ import {
   sortedCopy,
   standardDeviation,
 } from '../../core/synthetic/stats.js';
+import { type CliSpec, runCli } from '../cli/args.js';
 import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 import { CALIBRATION_FILE } from './calibration-file.js';
 
@@ -429,10 +431,26 @@ export function calibrate(calibratedOn: string): Calibration {
   });
 }
 
-// `npx tsx sim/synthetic/calibrate.ts [YYYY-MM-DD]` rewrites the committed calibration file.
+const calibrateFlags = z.strictObject({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+    .optional(),
+});
+
+const calibrateCli: CliSpec<typeof calibrateFlags> = {
+  command: 'calibrate',
+  usage:
+    'npm run calibrate -- [--date YYYY-MM-DD]\n\nRefits the synthetic market model to the real prices and hashprice and rewrites the committed calibration file.',
+  flags: calibrateFlags,
+  help: { date: ['YYYY-MM-DD', 'the calibration date recorded in the file (default: today, UTC)'] },
+};
+
+// Run as a script (not when imported): rewrites the committed calibration file.
 if (process.argv[1]?.endsWith(path.join('synthetic', 'calibrate.ts'))) {
-  const calibratedOn = process.argv[2] ?? new Date().toISOString().slice(0, 10);
-  const calibration = calibrate(calibratedOn);
-  writeFileSync(CALIBRATION_FILE, `${JSON.stringify(calibration, null, 2)}\n`);
-  console.log(`wrote ${path.relative(process.cwd(), CALIBRATION_FILE)}`);
+  runCli(calibrateCli, ({ date }) => {
+    const calibration = calibrate(date ?? new Date().toISOString().slice(0, 10));
+    writeFileSync(CALIBRATION_FILE, `${JSON.stringify(calibration, null, 2)}\n`);
+    console.log(`wrote ${path.relative(process.cwd(), CALIBRATION_FILE)}`);
+  });
 }

@@ -9,7 +9,7 @@ export function loadCalibration(file = CALIBRATION_FILE): Calibration {
   const result = calibrationSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`${file}: ${problems.join('; ')} (re-run npx tsx sim/synthetic/calibrate.ts)`);
+    throw new Error(`${file}: ${problems.join('; ')} (re-run npm run calibrate)`);
   }
   return result.data;
 }

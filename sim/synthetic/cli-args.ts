@@ -1,21 +1,37 @@
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { type CliSpec, integerFlag, parseArgs, UsageError } from '../cli/args.js';
+import { listScenarios } from './scenario-files.js';
 
-export const USAGE = `usage:
-  npm run gen -- --scenario NAME [--days N] [--seed S] [--out DIR]
-  npm run gen -- --compare [--seed S] [--seeds N]
-  npm run gen -- --list
+export { UsageError };
 
-  --scenario  one of the files in sim/synthetic/scenarios (see --list)
-  --days      length in days (default: the scenario's), 1 to 366
-  --seed      integer 0 to 4294967295 (default 1); the same seed gives byte-identical files
-  --out       output directory (default out/synthetic/NAME-seedS)
-  --compare   print the fidelity table: synthetic vs real HB_SOUTH prices
-  --seeds     with --compare: also count passes over seeds 1..N (default 20, 0 to skip)`;
+const genFlags = z.strictObject({
+  scenario: z.string().min(1).optional(),
+  days: integerFlag(1, 366).optional(),
+  seed: integerFlag(0, 2 ** 32 - 1).optional(),
+  out: z.string().min(1).optional(),
+  compare: z.boolean().default(false),
+  seeds: integerFlag(0, 200).optional(),
+  list: z.boolean().default(false),
+});
 
-/** A command-line mistake, reported with the flag and value at fault. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export const genCli: CliSpec<typeof genFlags> = {
+  command: 'gen',
+  usage: `npm run gen -- --scenario NAME [--days N] [--seed S] [--out DIR]
+       npm run gen -- --compare [--seed S] [--seeds N]
+       npm run gen -- --list
+
+Writes a synthetic market and fleet scenario as files, or compares the calibrated model with the real prices.`,
+  flags: genFlags,
+  help: {
+    scenario: ['NAME', 'one of the files in sim/synthetic/scenarios (see --list)'],
+    days: "length in days, 1 to 366 (default: the scenario's)",
+    seed: ['S', 'integer 0 to 4294967295 (default 1); the same seed gives byte-identical files'],
+    out: ['DIR', 'output directory (default out/synthetic/NAME-seedS)'],
+    compare: 'print the fidelity table: synthetic vs real HB_SOUTH prices',
+    seeds: 'with --compare: also count passes over seeds 1..N (default 20, 0 to skip)',
+    list: 'list the scenarios',
+  },
+};
 
 export type CliCommand =
   | { readonly kind: 'help' }
@@ -29,57 +45,23 @@ export type CliCommand =
       readonly out?: string;
     };
 
-function integerFlag(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${flag} ${raw}: expected an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-/** Parses `npm run gen` arguments; every mistake names its flag. */
+/** Parses `npm run gen` arguments into one of its commands; every mistake is a UsageError naming its flag. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
-  let flags: Record<string, string | boolean | undefined>;
-  try {
-    flags = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: 'string' },
-        days: { type: 'string' },
-        seed: { type: 'string' },
-        seeds: { type: 'string' },
-        out: { type: 'string' },
-        compare: { type: 'boolean' },
-        list: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    // node's messages name the flag: "Unknown option '--dayz'", "Option '--seed <value>' argument missing".
-    throw new UsageError((error as Error).message);
-  }
-  const text = (name: string) => flags[name] as string | undefined;
-  if (flags.help) return { kind: 'help' };
-  if (flags.list) return { kind: 'list' };
-  const seed = integerFlag('seed', text('seed'), 0, 2 ** 32 - 1);
-  if (flags.compare) {
-    if (text('scenario') !== undefined) {
-      throw new UsageError('--compare takes no --scenario: it compares the calibrated model with the real file');
+  const parsed = parseArgs(genCli, argv);
+  if (parsed === 'help') return { kind: 'help' };
+  const { scenario, days, seed, seeds, out, compare, list } = parsed.values;
+  if (list) return { kind: 'list' };
+  if (compare) {
+    if (scenario !== undefined) {
+      throw new UsageError('--compare: takes no --scenario: it compares the calibrated model with the real file');
     }
-    return {
-      kind: 'compare',
-      ...(seed !== undefined ? { seed } : {}),
-      seeds: integerFlag('seeds', text('seeds'), 0, 200) ?? 20,
-    };
+    return { kind: 'compare', ...(seed !== undefined ? { seed } : {}), seeds: seeds ?? 20 };
   }
-  const scenario = text('scenario');
-  if (scenario === undefined) throw new UsageError('--scenario is required (or --compare, --list)');
-  if (text('seeds') !== undefined) throw new UsageError('--seeds goes with --compare only');
-  const days = integerFlag('days', text('days'), 1, 366);
-  const out = text('out');
+  if (scenario === undefined) throw new UsageError('--scenario: required (or --compare, --list)');
+  if (!listScenarios().includes(scenario)) {
+    throw new UsageError(`--scenario: unknown "${scenario}"; known: ${listScenarios().join(', ')}`);
+  }
+  if (seeds !== undefined) throw new UsageError('--seeds: goes with --compare only');
   return {
     kind: 'generate',
     scenario,

@@ -1,15 +1,16 @@
 import path from 'node:path';
+import { exitOnError, helpText, parseArgsOrExit } from '../cli/args.js';
 import { loadCalibration } from './calibration-file.js';
-import { type CliCommand, parseCliArgs, USAGE, UsageError } from './cli-args.js';
+import { type CliCommand, genCli, parseCliArgs } from './cli-args.js';
 import { fakerNameSource } from './faker-names.js';
 import { FIDELITY_SEED, fidelityReport, formatFidelityReport } from './fidelity-check.js';
 import { generateScenarioFiles } from './generate.js';
-import { listScenarios, loadScenario, ScenarioError } from './scenario-files.js';
+import { listScenarios, loadScenario } from './scenario-files.js';
 
 function run(command: CliCommand): void {
   switch (command.kind) {
     case 'help':
-      console.log(USAGE);
+      console.log(helpText(genCli));
       return;
     case 'list':
       console.log(listScenarios().join('\n'));
@@ -43,16 +44,10 @@ function run(command: CliCommand): void {
   }
 }
 
+// --help, --verbose and flag mistakes as every tool answers them; the command's own rules as a usage error too.
+const { verbose } = parseArgsOrExit(genCli);
 try {
   run(parseCliArgs(process.argv.slice(2)));
 } catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`error: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (error instanceof ScenarioError) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  throw error;
+  exitOnError(genCli.command, verbose)(error);
 }

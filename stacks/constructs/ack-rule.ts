@@ -1,5 +1,6 @@
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { RuleFunction } from './rule-function.js';
 
 export interface AckRuleProps {
@@ -19,7 +20,7 @@ export class AckRule extends RuleFunction {
       entry: 'functions/switching/ack.ts',
       serviceName: 'hcp-switching',
       description: 'Gateway acks settle the switching flow task tokens',
-      sql: "SELECT * FROM 'hcp/v1/sites/+/acks' WHERE siteId = topic(4)",
+      sql: siteTopicSql('acks', { where: SITE_ID_MATCHES_TOPIC }),
     });
     props.switchFlow.grantTaskResponse(this.function.fn);
   }

@@ -4,11 +4,12 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { TOPIC_VERSION } from '../../core/messages/topics.js';
+import { allSitesTopicResource } from '../../core/messages/topics.js';
 import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
 import type { ApiRoute } from '../../functions/api/route.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { HcpFunction } from './hcp-function.js';
+import { grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { TABLE_ITEM_ACTIONS } from './table-access.js';
 
@@ -119,19 +120,7 @@ function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'
 
 /** iot:Publish on every site's `gpu-node-commands` topic and no other: an operator may command any site's nodes. */
 function grantSiteTopicPublish(fn: HcpFunction, kind: 'gpu-node-commands' | 'job-cancels', why: string): void {
-  const stack = Stack.of(fn);
-  const topics = `hcp/${TOPIC_VERSION}/sites/*/${kind}`;
-  fn.fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['iot:Publish'],
-      resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: topics })],
-    }),
-  );
-  acknowledge(
-    fn.fn.role!,
-    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/${topics}]`,
-    `${why}: the sites’ ${kind} topics, and only those.`,
-  );
+  grantTopicPublish(fn.fn, allSitesTopicResource(kind), `${why}: the sites’ ${kind} topics, and only those.`);
 }
 
 function acknowledgeAuthorization(method: apigw.Method, route: ApiRoute): void {

@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
+import { SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
@@ -72,7 +73,7 @@ export class DeviceTelemetry extends Construct {
       topicRulePayload: {
         description: 'Telemetry batches onto the per-device ingestion queue',
         awsIotSqlVersion: '2016-03-23',
-        sql: "SELECT * FROM 'hcp/v1/sites/+/telemetry' WHERE siteId = topic(4)",
+        sql: siteTopicSql('telemetry', { where: SITE_ID_MATCHES_TOPIC }),
         ruleDisabled: false,
         actions: [{ sqs: { queueUrl: this.queue.queueUrl, roleArn: role.roleArn, useBase64: false } }],
         errorAction: { sqs: { queueUrl: ruleDlq.queueUrl, roleArn: role.roleArn, useBase64: false } },

@@ -1,6 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
+import {
+  allMarketsTopicResource,
+  GATEWAY_PUBLISHED_KINDS,
+  GATEWAY_RECEIVED_KINDS,
+  siteTopicPattern,
+} from '../../core/messages/topics.js';
 
 export interface GatewayPolicyProps {
   /** @default 'hcp-gateway' */
@@ -25,7 +31,6 @@ const GREENGRASS_DATA_PLANE_ACTIONS = [
 export function gatewayPolicyDocument(partition: string, region: string, account: string, roleAliasName: string) {
   const arn = (resource: string) => `arn:${partition}:iot:${region}:${account}:${resource}`;
   const thing = '${iot:Connection.Thing.ThingName}';
-  const site = `hcp/v1/sites/${thing}`;
   // The nucleus's own deployment and shadow channels; it opens extra connections as `<thing>#<n>`.
   const nucleus = [`$aws/things/${thing}/jobs/*`, `$aws/things/${thing}/shadow/*`];
   return {
@@ -41,9 +46,7 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Effect: 'Allow',
         Action: 'iot:Publish',
         Resource: [
-          ...['acks', 'telemetry', 'events', 'heartbeat', 'job-reports', 'gpu-nodes'].map((kind) =>
-            arn(`topic/${site}/${kind}`),
-          ),
+          ...GATEWAY_PUBLISHED_KINDS.map((kind) => arn(`topic/${siteTopicPattern(thing, kind)}`)),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],
       },
@@ -51,12 +54,8 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Effect: 'Allow',
         Action: 'iot:Subscribe',
         Resource: [
-          arn(`topicfilter/${site}/commands`),
-          arn(`topicfilter/${site}/grid`),
-          arn(`topicfilter/${site}/jobs`),
-          arn(`topicfilter/${site}/gpu-node-commands`),
-          arn(`topicfilter/${site}/job-cancels`),
-          arn('topicfilter/hcp/v1/market/*/signals'),
+          ...GATEWAY_RECEIVED_KINDS.map((kind) => arn(`topicfilter/${siteTopicPattern(thing, kind)}`)),
+          arn(`topicfilter/${allMarketsTopicResource}`),
           ...nucleus.map((topic) => arn(`topicfilter/${topic}`)),
         ],
       },
@@ -64,12 +63,8 @@ export function gatewayPolicyDocument(partition: string, region: string, account
         Effect: 'Allow',
         Action: 'iot:Receive',
         Resource: [
-          arn(`topic/${site}/commands`),
-          arn(`topic/${site}/grid`),
-          arn(`topic/${site}/jobs`),
-          arn(`topic/${site}/gpu-node-commands`),
-          arn(`topic/${site}/job-cancels`),
-          arn('topic/hcp/v1/market/*/signals'),
+          ...GATEWAY_RECEIVED_KINDS.map((kind) => arn(`topic/${siteTopicPattern(thing, kind)}`)),
+          arn(`topic/${allMarketsTopicResource}`),
           ...nucleus.map((topic) => arn(`topic/${topic}`)),
         ],
       },

@@ -1,7 +1,7 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TOPIC_VERSION } from '../../core/messages/topics.js';
+import { SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import type { HcpFunction } from './hcp-function.js';
 import { RuleFunction } from './rule-function.js';
 import { bindTableItems } from './table-access.js';
@@ -27,7 +27,7 @@ export class GpuNodeInventory extends Construct {
       entry: 'functions/gpu-nodes/report-handler.ts',
       serviceName: 'hcp-gpu-nodes',
       description: 'GPU workers’ node inventory and health into the platform table',
-      sql: `SELECT * FROM 'hcp/${TOPIC_VERSION}/sites/+/gpu-nodes' WHERE siteId = topic(4)`,
+      sql: siteTopicSql('gpu-nodes', { where: SITE_ID_MATCHES_TOPIC }),
     });
     this.function = bindTableItems(rule.function, props.table);
     this.deadLetterQueues = rule.deadLetterQueues;

@@ -11,6 +11,10 @@ import {
   type ComponentSpec,
   componentDir,
   componentVersion,
+  crtArtifactName,
+  crtBinaryPath,
+  GATEWAY_PLATFORMS,
+  greengrassRoot,
   renderRecipe,
 } from '../../iot-greengrass/build/components.js';
 
@@ -33,9 +37,10 @@ export interface GreengrassComponentsProps {
 
 /**
  * Publishes the gateway's Greengrass components (com.hcp.SwitchAgent, com.hcp.Telemetry, com.hcp.GpuWorker) and deploys them to the
- * gateways' thing group. Each artifact is the component bundled by esbuild (iot-greengrass/build/components.ts, the
- * same bundle `npm run build:components` makes), uploaded as an S3 asset; each recipe is the component's recipe.yaml
- * with its artifact URI pointed at that asset. A component's version comes from its gdk-config.json: bump it when the
+ * gateways' thing group. Each component's artifacts are its esbuild bundle (iot-greengrass/build/components.ts, the
+ * same bundle `npm run build:components` makes) and aws-crt's native module per architecture (shared by the three),
+ * each uploaded as an S3 asset; each recipe is the component's recipe.yaml with its artifact URIs pointed at those
+ * assets. A component's version comes from its gdk-config.json: bump it when the
  * component changes, as Greengrass refuses to publish the same version twice.
  *
  * The cores' token exchange role must read the artifacts: call `grantArtifactRead(role)`.
@@ -48,12 +53,18 @@ export class GreengrassComponents extends Construct {
   constructor(scope: Construct, id: string, props: GreengrassComponentsProps) {
     super(scope, id);
     const versions = {} as Record<GatewayComponentName, greengrass.CfnComponentVersion>;
+    const root = greengrassRoot();
+    const nativeAssets = GATEWAY_PLATFORMS.map((platform) => ({
+      name: crtArtifactName(platform),
+      asset: new s3assets.Asset(this, `AwsCrt-${platform.architecture}`, { path: crtBinaryPath(platform, root) }),
+    }));
+    this.assets.push(...nativeAssets.map((n) => n.asset));
     for (const spec of COMPONENTS) {
       const asset = new s3assets.Asset(this, `${spec.name}-Artifact`, {
         path: componentDir(spec.name),
         bundling: {
           // Docker is only the fallback CDK requires; the local esbuild always bundles.
-          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:20'),
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
           outputType: BundlingOutput.SINGLE_FILE,
           local: {
             tryBundle(outputDir) {
@@ -68,9 +79,15 @@ export class GreengrassComponents extends Construct {
         throw new Error(`${spec.name}: the asset's object key must be known at synth to name the artifact file`);
       }
       // Greengrass names a downloaded artifact after the last segment of its URI: the asset's key, not ours.
-      const recipe = renderRecipe(spec.name, componentVersion(spec.name))
-        .replace(`s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${spec.artifact}`, asset.s3ObjectUrl)
-        .replace(`{artifacts:path}/${spec.artifact}`, `{artifacts:path}/${path.posix.basename(asset.s3ObjectKey)}`);
+      let recipe = renderRecipe(spec.name, componentVersion(spec.name));
+      for (const artifact of [{ name: spec.artifact, asset }, ...nativeAssets]) {
+        recipe = recipe
+          .replaceAll(`s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${artifact.name}`, artifact.asset.s3ObjectUrl)
+          .replaceAll(
+            `{artifacts:path}/${artifact.name}`,
+            `{artifacts:path}/${path.posix.basename(artifact.asset.s3ObjectKey)}`,
+          );
+      }
       versions[spec.name] = new greengrass.CfnComponentVersion(this, spec.name, { inlineRecipe: recipe });
     }
     this.componentVersions = versions;

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SITE_ID_MATCHES_TOPIC, SITE_ID_TOPIC_LEVEL, siteTopicSql } from '../../core/messages/topics.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
@@ -48,19 +49,25 @@ export class LatestStateRule extends Construct {
         },
       });
     // The item keys are the table's own (table-design.ts), built in the rule SQL.
+    const siteIdOfTopic = `topic(${SITE_ID_TOPIC_LEVEL})`;
     const keys = (sk: string) =>
-      `concat('SITE#', topic(4)) AS ${TABLE_KEYS.partitionKey}, ${sk} AS ${TABLE_KEYS.sortKey}, topic(4) AS siteId`;
+      `concat('SITE#', ${siteIdOfTopic}) AS ${TABLE_KEYS.partitionKey}, ${sk} AS ${TABLE_KEYS.sortKey}, ` +
+      `${siteIdOfTopic} AS siteId`;
     this.rules = [
       rule(
         'GatewayRule',
         'Latest telemetry summary per gateway into the platform table',
-        `SELECT ${keys("concat('GATEWAY#', gatewayId)")}, gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches, ` +
-          "timestamp() AS receivedAtMs FROM 'hcp/v1/sites/+/telemetry' WHERE siteId = topic(4)",
+        siteTopicSql('telemetry', {
+          select:
+            `${keys("concat('GATEWAY#', gatewayId)")}, gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches, ` +
+            'timestamp() AS receivedAtMs',
+          where: SITE_ID_MATCHES_TOPIC,
+        }),
       ),
       rule(
         'HeartbeatRule',
         'Latest heartbeat per site gateway into the platform table',
-        `SELECT *, ${keys("'HEARTBEAT'")}, timestamp() AS receivedAtMs FROM 'hcp/v1/sites/+/heartbeat'`,
+        siteTopicSql('heartbeat', { select: `*, ${keys("'HEARTBEAT'")}, timestamp() AS receivedAtMs` }),
       ),
     ];
   }

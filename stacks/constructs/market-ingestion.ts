@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -6,9 +6,10 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { allMarketsTopicResource } from '../../core/messages/topics.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
-import { acknowledge } from './nag.js';
+import { grantTopicPublish } from './iot-topics.js';
 import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
 export interface MarketIngestionProps {
@@ -43,16 +44,9 @@ export class MarketIngestion extends Construct {
         ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
       },
     });
-    const stack = Stack.of(this);
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iot:Publish'],
-        resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: 'hcp/v1/market/*/signals' })],
-      }),
-    );
-    acknowledge(
-      fn.fn.role!,
-      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/hcp/v1/market/*/signals]`,
+    grantTopicPublish(
+      fn.fn,
+      allMarketsTopicResource,
       'Market signals go to every settlement point the fleet uses: the market signal topics, and only those.',
     );
     bindTableItems(fn, props.table);

@@ -1,14 +1,15 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { allSitesTopicResource, siteTopicPattern } from '../../core/messages/topics.js';
 import { SITE_LOCK_BACKOFF, SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
+import { acknowledgeTopicWildcard, grantTopicPublish, topicArn } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
@@ -39,7 +40,6 @@ export class SwitchFlow extends Construct {
 
   constructor(scope: Construct, id: string, props: SwitchFlowProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const lockTtl = props.flowTimeout ?? Duration.minutes(10);
     const step = (name: string, entry: string) => {
       const fn = new HcpFunction(this, name, {
@@ -67,17 +67,10 @@ export class SwitchFlow extends Construct {
     const acquireFn = step('AcquireLockFn', 'acquire-lock');
     const releaseFn = step('ReleaseLockFn', 'release-lock');
     const compensateFn = step('CompensateFn', 'compensate');
-    const commandsTopicArn = stack.formatArn({
-      service: 'iot',
-      resource: 'topic',
-      resourceName: 'hcp/v1/sites/*/commands',
-    });
-    compensateFn.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [commandsTopicArn] }),
-    );
-    acknowledge(
-      compensateFn.fn.role!,
-      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/hcp/v1/sites/*/commands]`,
+    const commandTopics = allSitesTopicResource('commands');
+    grantTopicPublish(
+      compensateFn.fn,
+      commandTopics,
       'Compensation publishes the safe-mode command to whichever site failed: every site command topic, and only those.',
     );
 
@@ -111,7 +104,7 @@ export class SwitchFlow extends Construct {
       action: 'publish',
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       parameters: {
-        Topic: sfn.JsonPath.format('hcp/v1/sites/{}/commands', sfn.JsonPath.stringAt('$.siteId')),
+        Topic: sfn.JsonPath.format(siteTopicPattern('{}', 'commands'), sfn.JsonPath.stringAt('$.siteId')),
         Qos: 1,
         // The command as built by PrepareCommand, with the token the gateway echoes in its acks.
         Payload: {
@@ -125,7 +118,7 @@ export class SwitchFlow extends Construct {
           taskToken: sfn.JsonPath.taskToken,
         },
       },
-      iamResources: [commandsTopicArn],
+      iamResources: [topicArn(this, commandTopics)],
       iamAction: 'iot:Publish',
       heartbeatTimeout: sfn.Timeout.duration(props.ackHeartbeat ?? Duration.seconds(60)),
       taskTimeout: sfn.Timeout.duration(props.ackTimeout ?? Duration.minutes(2)),
@@ -193,9 +186,9 @@ export class SwitchFlow extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray tracing and CloudWatch Logs delivery actions of Step Functions have no resource-level permissions.',
     );
-    acknowledge(
+    acknowledgeTopicWildcard(
       this.stateMachine.role,
-      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/hcp/v1/sites/*/commands]`,
+      commandTopics,
       'The flow publishes commands to whichever site it switches: every site command topic, and only those.',
     );
     acknowledgeInvokeQualifiers(

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
+import { SITE_ID_TOPIC_LEVEL, siteTopicSql } from '../../core/messages/topics.js';
 import { acknowledge } from './nag.js';
 
 export interface TelemetrySinkProps {
@@ -57,7 +58,7 @@ export class TelemetrySink extends Construct {
         description: 'Site-level telemetry of every gateway into Timestream',
         awsIotSqlVersion: '2016-03-23',
         // Site-level measures; per-device series are written per metric by the control plane's telemetry flow.
-        sql: "SELECT sitePowerKw, droppedBatches, batchSeq FROM 'hcp/v1/sites/+/telemetry'",
+        sql: siteTopicSql('telemetry', { select: 'sitePowerKw, droppedBatches, batchSeq' }),
         ruleDisabled: false,
         actions: [
           {
@@ -66,7 +67,7 @@ export class TelemetrySink extends Construct {
               databaseName: this.database.ref,
               tableName: this.table.attrName,
               dimensions: [
-                { name: 'siteId', value: '${topic(4)}' },
+                { name: 'siteId', value: `${'${'}topic(${SITE_ID_TOPIC_LEVEL})}` },
                 { name: 'gatewayId', value: '${gatewayId}' },
               ],
               timestamp: { value: '${time_to_epoch(sentAt, "yyyy-MM-dd\'T\'HH:mm:ss.SSSX")}', unit: 'MILLISECONDS' },

@@ -8,13 +8,13 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TOPIC_VERSION } from '../../core/messages/topics.js';
+import { allSitesTopicResource, SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { WEBHOOK_RETRY } from '../../core/webhooks/retry.js';
 import { ROUTING_PENDING_PARTITION } from '../../functions/shared/data/job-store.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
-import { acknowledge } from './nag.js';
+import { grantTopicPublish } from './iot-topics.js';
 import { RuleFunction } from './rule-function.js';
 import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './table-access.js';
 
@@ -114,16 +114,9 @@ export class WorkloadRouting extends Construct {
       },
     });
     for (const { queue } of sites) this.forwarder.fn.addEventSource(queueEventSource(queue));
-    const jobsTopics = `hcp/${TOPIC_VERSION}/sites/*/jobs`;
-    this.forwarder.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iot:Publish'],
-        resources: [stack.formatArn({ service: 'iot', resource: 'topic', resourceName: jobsTopics })],
-      }),
-    );
-    acknowledge(
-      this.forwarder.fn.role!,
-      `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:topic/${jobsTopics}]`,
+    grantTopicPublish(
+      this.forwarder.fn,
+      allSitesTopicResource('jobs'),
       'The forwarder serves every site queue: the sites’ jobs topics, and only those.',
     );
 
@@ -135,7 +128,7 @@ export class WorkloadRouting extends Construct {
       entry: 'functions/routing/report-handler.ts',
       serviceName: 'hcp-routing',
       description: 'GPU workers’ job reports end attempts in the router’s book',
-      sql: `SELECT * FROM 'hcp/${TOPIC_VERSION}/sites/+/job-reports' WHERE siteId = topic(4)`,
+      sql: siteTopicSql('job-reports', { where: SITE_ID_MATCHES_TOPIC }),
       environment: { WORKLOAD_EVENTS_QUEUE_URL: events.queue.queueUrl },
     });
     bindTableItems(this.reports.function, props.table);

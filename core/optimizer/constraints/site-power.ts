@@ -1,3 +1,4 @@
+import { drCeilingKw, siteCapKw } from '../../model/site.js';
 import type { LpVar } from '../lp-text.js';
 import type { SiteProblem } from '../types.js';
 import type { ItLoad, StepContext } from './step.js';
@@ -8,7 +9,7 @@ import type { ItLoad, StepContext } from './step.js';
  * at the program's penalty in the objective.
  */
 export function stepCapKw(problem: SiteProblem, t: number): number {
-  return Math.min(problem.site.interconnectLimitMw * 1000, problem.capKw?.[t] ?? Number.POSITIVE_INFINITY);
+  return siteCapKw(problem.site, problem.capKw?.[t]);
 }
 
 export function addSitePower(ctx: StepContext, load: ItLoad): LpVar {
@@ -31,7 +32,7 @@ export function addDemandResponse(ctx: StepContext, power: LpVar): LpVar[] {
         [shortfall, -1],
       ],
       '<=',
-      Math.max(0, problem.state.drBaselineKw - dr.committedMw * 1000),
+      drCeilingKw(problem.state.drBaselineKw, dr),
     );
     return shortfall;
   });

@@ -1,6 +1,6 @@
 import { meritOrderLadder } from '../../../core/economics/ladder.js';
 import type { Plan, PlanInterval } from '../../../core/model/plan.js';
-import type { Site } from '../../../core/model/site.js';
+import { type Site, siteCapKw } from '../../../core/model/site.js';
 import type { PlanSolver, SolveRequest } from '../ports.js';
 
 const INTERVAL_MINUTES = 5;
@@ -27,7 +27,7 @@ export class LadderSolver implements PlanSolver {
       let setpoints = setpointsFor(site, running);
       // Over the interconnect: drop running groups from the bottom of the ladder (least profitable first).
       for (const rung of ladder) {
-        if (setpoints.sitePowerKw <= site.interconnectLimitMw * 1000) break;
+        if (setpoints.sitePowerKw <= siteCapKw(site)) break;
         if (!running.delete(rung.groupId)) continue;
         setpoints = setpointsFor(site, running);
       }

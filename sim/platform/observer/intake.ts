@@ -3,12 +3,15 @@ import { type Ack, ackSchema } from '../../../core/messages/ack.js';
 import { type Command, commandSchema } from '../../../core/messages/command.js';
 import { type GridSignal, gridSignalSchema } from '../../../core/messages/grid-signal.js';
 import { type TelemetryBatch, telemetryBatchSchema } from '../../../core/messages/telemetry.js';
-import { parseSiteTopic } from '../../../core/messages/topics.js';
+import {
+  ALL_MARKETS_TOPIC_FILTER,
+  ALL_SITE_TOPICS_FILTER,
+  parseMarketTopic,
+  parseSiteTopic,
+} from '../../../core/messages/topics.js';
 
 /** MQTT topics the observer subscribes to: every site topic and every market node's signals. */
-export const OBSERVER_TOPICS = ['hcp/v1/sites/+/+', 'hcp/v1/market/+/signals'];
-
-const MARKET_SIGNALS_TOPIC = /^hcp\/v1\/market\/([A-Z][A-Z0-9_]+)\/signals$/;
+export const OBSERVER_TOPICS = [ALL_SITE_TOPICS_FILTER, ALL_MARKETS_TOPIC_FILTER];
 
 /** The gateway's status heartbeat (SwitchAgent.publishStatus): only the fields the dashboard shows. */
 const heartbeatSchema = z.object({
@@ -62,9 +65,9 @@ export function readBrokerMessage(
   } catch {
     return REJECTED;
   }
-  const market = MARKET_SIGNALS_TOPIC.exec(topic);
+  const market = parseMarketTopic(topic);
   if (market) {
-    const marketNode = market[1] as string;
+    const marketNode = market.node;
     return checked(gridSignalSchema, json, (signal) => ({ kind: 'signal', to: { marketNode }, signal }));
   }
   const site = parseSiteTopic(topic);

@@ -3,7 +3,7 @@ import type { GridSignal } from '../../../core/messages/grid-signal.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { LadderRung, PlanInterval } from '../../../core/model/plan.js';
-import type { Site } from '../../../core/model/site.js';
+import { type Site, siteCapKw } from '../../../core/model/site.js';
 import { RollingSeries } from '../rolling-series.js';
 import { type Money, type SitePower, sitePower, type UnitsPerDevice } from '../site-power.js';
 import { accrueSince, addMoney, NO_MONEY } from './accrual.js';
@@ -60,7 +60,7 @@ export class SiteView {
   }
 
   get capKw(): number {
-    return this.site.interconnectLimitMw * 1000;
+    return siteCapKw(this.site);
   }
 
   onSignal(signal: GridSignal, realNowMs: number): void {

@@ -27,6 +27,7 @@ export async function startApi(o: ApiOptions, stops: Stops): Promise<{ localApi:
   const localApi = await loadLocalApi(LOCAL_TABLE_NAME, localDocumentClient(o.dynamo), o.control.switchFlows);
   let apiUrl = '';
   const api = await startApiAdapter({
+    host: o.options.host,
     port: o.options.port,
     routes: [
       ...localApi.routes,

@@ -3,15 +3,9 @@ import type { Role } from '../../../core/api/principal.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
 import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
+import { startLocalTable } from '../../support/local-table.js';
 
 /**
  * The operator routes alone behind the local API Gateway adapter, on DynamoDB Local, over real HTTP. A tiny test
@@ -48,16 +42,14 @@ export async function startOperatorApi(options: {
   readonly tableName: string;
   readonly switchFlows: SwitchFlowStarter;
 }): Promise<OperatorApiHarness> {
-  const dynamo = await startDynamoDbLocal();
+  const table = await startLocalTable(options.tableName);
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     TABLE_NAME: options.tableName,
   });
-  const admin = localDynamoDbClient(dynamo.endpoint);
-  await ensureTable(admin, options.tableName).finally(() => admin.destroy());
   useLocalSwitchFlows(options.switchFlows);
   const routes: Route[] = operatorRoutes.map((route) => {
     let loaded: ReturnType<typeof route.load> | undefined;
@@ -71,7 +63,7 @@ export async function startOperatorApi(options: {
     };
   });
   const adapter = await startApiAdapter({ routes, authorizer: testAuthorizer, onHandlerError: () => {} });
-  const documents = createDocumentClient();
+  const documents = table.client;
 
   async function call(method: string, path: string, callOptions: CallOptions = {}) {
     const role = callOptions.role === undefined ? 'operator' : callOptions.role;
@@ -95,8 +87,7 @@ export async function startOperatorApi(options: {
     call,
     async stop() {
       await adapter.stop();
-      documents.destroy();
-      await dynamo.stop();
+      await table.stop();
     },
   };
 }

@@ -95,7 +95,7 @@ describe('backtest CLI', () => {
       'static,psychic',
     ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('unknown strategy "psychic"');
+    expect(run.stderr).toContain('--strategies: unknown strategy "psychic"');
   });
 
   it('refuses a step finer than the price file and a 4CP forecast that does not exist yet, naming the flag', () => {
@@ -104,7 +104,7 @@ describe('backtest CLI', () => {
     expect(fine.stderr).toContain("--step-minutes 5 is finer than the price file's 15-minute resolution");
     const fourCp = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--four-cp', 'forecast']);
     expect(fourCp.status).toBe(2);
-    expect(fourCp.stderr).toContain('--four-cp forecast');
+    expect(fourCp.stderr).toContain('--four-cp: no 4CP peak forecaster is built yet');
   });
 
   it('names the line and column of a malformed price file', () => {
@@ -121,7 +121,8 @@ describe('backtest CLI', () => {
       '--price-column',
       'price',
     ]);
-    expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/line 3, column "price"/);
+    // A bad input file is a runtime error (exit 1), not a command-line mistake (exit 2).
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^backtest: .*line 3, column "price"/);
   });
 });

@@ -2,34 +2,25 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { systemClock } from '../../../core/support/clock.js';
 import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
+import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 import { planFor } from '../../unit/switching/plan-fixture.js';
 
 /** The control plane's DynamoDB adapters against DynamoDB Local. */
 
 const TABLE = 'hcp-adapters-test';
-let dynamo: RunningDynamoDbLocal;
-let client: ReturnType<typeof createDocumentClient>;
+let table: LocalTable;
+let client: LocalTable['client'];
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
-  client = createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  table = await startLocalTable(TABLE);
+  client = table.client;
 }, 60_000);
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await table?.stop();
 });
 
 const snapshot = (at: string, price: number): MarketSnapshot => ({

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
-import { COMPONENTS } from '../../../iot-greengrass/build/components.js';
+import { COMPONENTS, componentVersion, GATEWAY_PLATFORMS } from '../../../iot-greengrass/build/components.js';
 import { GreengrassComponents } from '../../../stacks/constructs/greengrass-components.js';
 
 describe('GreengrassComponents construct', () => {
@@ -18,14 +18,26 @@ describe('GreengrassComponents construct', () => {
     JSON.stringify(r.Properties.InlineRecipe),
   );
 
-  it('publishes every component with the version from gdk-config.json and the artifact from the asset', () => {
+  it('publishes every component with the version from gdk-config.json and the artifacts from the assets', () => {
     expect(recipes).toHaveLength(COMPONENTS.length);
     expect(COMPONENTS.map((c) => c.name)).toEqual(['com.hcp.SwitchAgent', 'com.hcp.Telemetry', 'com.hcp.GpuWorker']);
-    for (const recipe of recipes) {
-      expect(recipe).toMatch(/ComponentVersion: \\?["']1\.0\.0/);
+    recipes.forEach((recipe, i) => {
+      expect(recipe).toContain(`ComponentVersion: \\"${componentVersion(COMPONENTS[i]!.name)}\\"`);
       expect(recipe).not.toContain('BUCKET_NAME');
       expect(recipe).not.toMatch(/\{artifacts:path\}\/(switch-agent|telemetry|gpu-worker)\.cjs/);
+      expect(recipe).not.toMatch(/aws-crt-linux/);
+    });
+  });
+
+  it('ships aws-crt’s binary per architecture as one shared asset each, named in its manifest', () => {
+    // Prepare: the asset keys are content hashes, the same for every component.
+    const nativeKeys = recipes.map((recipe) => [...new Set(recipe.match(/[0-9a-f]{64}\.node/g))]);
+    // Assess
+    for (const keys of nativeKeys) {
+      expect(keys).toHaveLength(GATEWAY_PLATFORMS.length);
+      expect(keys).toEqual(nativeKeys[0]);
     }
+    expect(recipes[0]).toContain(`AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH: \\"{artifacts:path}/${nativeKeys[0]![0]}`);
   });
 
   it('names exact IPC operations and topics, never a wildcard', () => {

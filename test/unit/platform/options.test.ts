@@ -5,7 +5,14 @@ describe('npm start flags', () => {
     // Act
     const options = parsePlatformArgs([]);
     // Assess
-    expect(options).toMatchObject({ port: 3000, seed: 42, sites: 3, speed: 15, workloadsPerHour: 60 });
+    expect(options).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      seed: 42,
+      sites: 3,
+      speed: 15,
+      workloadsPerHour: 60,
+    });
     expect(dispatchEveryRealMs(options)).toBe(20_000);
   });
 
@@ -23,8 +30,9 @@ describe('npm start flags', () => {
       '60',
       '--scenario',
       'winter-storm',
-      '--workloads-per-hour',
-      '0',
+      '--workloads-per-hour=0',
+      '--host',
+      '0.0.0.0',
     ]);
     expect(options).toMatchObject({
       port: 8080,
@@ -34,6 +42,7 @@ describe('npm start flags', () => {
       speed: 60,
       scenario: 'winter-storm',
       workloadsPerHour: 0,
+      host: '0.0.0.0',
     });
     expect(dispatchEveryRealMs(options)).toBe(5_000);
   });
@@ -44,8 +53,9 @@ describe('npm start flags', () => {
   });
 
   it.each([
-    [['--colour', 'red'], /unknown flag --colour/],
-    [['--port'], /--port needs a value/],
+    [['--colour', 'red'], /--colour: unknown flag/],
+    [['--port'], /--port: needs a value/],
+    [['--host', 'a b'], /--host: expected an IPv4 address or a host name/],
     [['--port', 'eighty'], /--port:/],
     [['--sites', '9'], /--sites:/],
     [['--speed', '0'], /--speed:/],

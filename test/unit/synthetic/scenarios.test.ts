@@ -104,12 +104,12 @@ describe('gen command-line flags', () => {
   });
 
   it.each([
-    [['--scenario', 'halving', '--days', 'three'], '--days three'],
-    [['--scenario', 'halving', '--days', '0'], '--days 0'],
-    [['--scenario', 'halving', '--seed', '1.5'], '--seed 1.5'],
-    [['--scenario', 'halving', '--dayz', '3'], "'--dayz'"],
-    [['--days', '3'], '--scenario is required'],
-    [['--compare', '--scenario', 'halving'], '--compare takes no --scenario'],
+    [['--scenario', 'halving', '--days', 'three'], '--days: expected an integer from 1 to 366'],
+    [['--scenario', 'halving', '--days', '0'], '--days: '],
+    [['--scenario', 'halving', '--seed', '1.5'], '--seed: expected an integer from 0 to 4294967295'],
+    [['--scenario', 'halving', '--dayz', '3'], '--dayz: unknown flag'],
+    [['--days', '3'], '--scenario: required'],
+    [['--compare', '--scenario', 'halving'], '--compare: takes no --scenario'],
   ])('rejects %j naming the flag', (argv, expected) => {
     expect(usageMessage(argv)).toContain(expected);
   });
