@@ -28,11 +28,6 @@ export interface RidgeForecasterOptions {
    * 13:30 Central), used to decide which day-ahead prices a training origin could have seen. @default 810 (13:30)
    */
   readonly dayAheadPublishedMinuteOfDay?: number;
-  /**
-   * Adds the excess of the last and recent prices over the spike threshold (asinh), the first decaying within the
-   * hour: lets the fit learn that a spike reverts faster than an ordinary price persists. @default false
-   */
-  readonly spikeRegimeFeatures?: boolean;
 }
 
 const DEFAULTS: Required<RidgeForecasterOptions> = {
@@ -44,7 +39,6 @@ const DEFAULTS: Required<RidgeForecasterOptions> = {
   asinhScaleUsdPerMwh: 20,
   timeZone: 'America/Chicago',
   dayAheadPublishedMinuteOfDay: 13 * 60 + 30,
-  spikeRegimeFeatures: false,
 };
 
 /** Horizon buckets, in hours, each with its own regression: the weight of recent prices falls off with lead time. */
@@ -63,7 +57,6 @@ interface Context {
   readonly stepMs: number;
   readonly scale: number;
   readonly timeZone: string;
-  readonly spikeRegimeFeatures: boolean;
 }
 
 /**
@@ -123,15 +116,6 @@ function features(
   ];
   for (let k = 1; k <= 3; k += 1) {
     row.push(Math.sin(2 * Math.PI * k * dayPhase), Math.cos(2 * Math.PI * k * dayPhase));
-  }
-  if (ctx.spikeRegimeFeatures) {
-    const spikeLevel = t(SPIKE_THRESHOLD_USD_PER_MWH);
-    const lastExcess = Math.max(0, last - spikeLevel);
-    row.push(
-      lastExcess * Math.exp(-leadHours / 0.5),
-      lastExcess * Math.exp(-leadHours / 3),
-      Math.max(0, recent - spikeLevel),
-    );
   }
   return row;
 }
@@ -221,7 +205,6 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
         stepMs,
         scale: settings.asinhScaleUsdPerMwh,
         timeZone: settings.timeZone,
-        spikeRegimeFeatures: settings.spikeRegimeFeatures,
       };
       const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
       const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - origin);
@@ -249,9 +232,10 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
         const target = origin + i;
         const row = features(ctx, origin, target, daEnd, temperatureEnd);
         const model = models.byBucket[bucketOf(((i + 1) * history.stepMinutes) / 60)];
-        // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Planning on the
-        // mean instead, (1 − q)·median + q·E[p | spike] with the classifier's q, lost $22,000 of $31,000 of oracle
-        // uplift over 2025-02-15..25 (issue 19): q is far from calibrated on 28 days with a handful of spikes.
+        // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Measured on mpc
+        // over 2025-02-15..25 (issue 19) and not kept: planning on the mean, (1 − q)·median + q·E[p | spike] with the
+        // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
+        // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105.
         point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
         spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
       }
