@@ -7,8 +7,9 @@ import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
 import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
 import { injectThrottling, type ThrottleCounts } from '../../sim/local/fault-injection.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
+import { type LocalTable, startLocalTable } from '../support/local-table.js';
 import { recordFigure } from './support/figures.js';
-import { planWith, startLocalTable, startSiteHarness, T0_MS } from './support/site-harness.js';
+import { planWith, startSiteHarness, T0_MS } from './support/site-harness.js';
 import { expectSwitchedOrCompensated, runOverrideSwitches } from './support/switch-runs.js';
 
 /**
@@ -23,14 +24,14 @@ const THROTTLED = 'ProvisionedThroughputExceededException';
 /** The SDK backs off 0.5–2 s per throttled attempt (its throttling base delay), so a flow takes seconds here. */
 const FLOW_RUNS = 10;
 
-let table: Awaited<ReturnType<typeof startLocalTable>>;
+let table: LocalTable;
 
 beforeAll(async () => {
   table = await startLocalTable(TABLE);
 }, 60_000);
 
 afterAll(async () => {
-  await table?.dynamo.stop();
+  await table?.stop();
 });
 
 function throttledClient(rng: Rng, maxAttempts: number): { client: DynamoDBDocumentClient; counts: ThrottleCounts } {

@@ -18,8 +18,8 @@ import { startVirtualFleet, type VirtualFleet } from '../../sim/devices/fleet.js
 import { TaskTokenRegistry } from '../../sim/local/stepfunctions/index.js';
 import { LocalTaskTokenClient } from '../../sim/local/stepfunctions/task-token-client.js';
 import { LADDER, SITE, SITE_ID, T0_MS } from '../integration/gateway/harness.js';
+import { type LocalTable, startLocalTable } from '../support/local-table.js';
 import { recordFigure } from './support/figures.js';
-import { startLocalTable } from './support/site-harness.js';
 
 /**
  * A model-based test of the switching protocol between SwitchFlow and the gateway (issue #9). The system under test is
@@ -328,13 +328,14 @@ class Restart implements fc.AsyncCommand<Model, Real> {
 
 // ---- the run ----
 
-let dynamo: { stop(): Promise<void> };
+let table: LocalTable;
 let client: DynamoDBDocumentClient;
 let fleet: VirtualFleet;
 const clockForFleet = new ManualClock(T0_MS);
 
 beforeAll(async () => {
-  ({ dynamo, client } = await startLocalTable(TABLE));
+  table = await startLocalTable(TABLE);
+  client = table.client;
   fleet = await startVirtualFleet({
     asics: 6,
     gpuNodes: 1,
@@ -347,7 +348,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fleet?.stop();
-  await dynamo?.stop();
+  await table?.stop();
 });
 
 async function setup(): Promise<{ model: Model; real: Real; teardown: () => Promise<void> }> {

@@ -1,17 +1,20 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MqttClient } from 'mqtt';
 import type { Role } from '../../../core/api/principal.js';
+import type { Clock } from '../../../core/support/clock.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
 import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
 import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
+  createStateMachineRunner,
+  type ExecutionResult,
+  TaskTokenRegistry,
+} from '../../../sim/local/stepfunctions/index.js';
+import { createLocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import { startLocalTable } from '../../support/local-table.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
 
 /**
  * The operator routes alone behind the local API Gateway adapter, on DynamoDB Local, over real HTTP. A tiny test
@@ -48,16 +51,14 @@ export async function startOperatorApi(options: {
   readonly tableName: string;
   readonly switchFlows: SwitchFlowStarter;
 }): Promise<OperatorApiHarness> {
-  const dynamo = await startDynamoDbLocal();
+  const table = await startLocalTable(options.tableName);
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     TABLE_NAME: options.tableName,
   });
-  const admin = localDynamoDbClient(dynamo.endpoint);
-  await ensureTable(admin, options.tableName).finally(() => admin.destroy());
   useLocalSwitchFlows(options.switchFlows);
   const routes: Route[] = operatorRoutes.map((route) => {
     let loaded: ReturnType<typeof route.load> | undefined;
@@ -71,7 +72,7 @@ export async function startOperatorApi(options: {
     };
   });
   const adapter = await startApiAdapter({ routes, authorizer: testAuthorizer, onHandlerError: () => {} });
-  const documents = createDocumentClient();
+  const documents = table.client;
 
   async function call(method: string, path: string, callOptions: CallOptions = {}) {
     const role = callOptions.role === undefined ? 'operator' : callOptions.role;
@@ -95,8 +96,33 @@ export async function startOperatorApi(options: {
     call,
     async stop() {
       await adapter.stop();
-      documents.destroy();
-      await dynamo.stop();
+      await table.stop();
     },
   };
+}
+
+/**
+ * The SwitchFlow as the local platform runs it, on the harness's table: the local control plane (lock, audit, switch
+ * history) listening for acks on `mqtt`, and the synthesized ASL run by aws-local-stepfunctions.
+ */
+export async function startLocalSwitchFlow(h: OperatorApiHarness, mqtt: MqttClient, clock: Clock) {
+  const registry = new TaskTokenRegistry();
+  const controlPlane = createLocalControlPlane({
+    client: h.documents,
+    tableName: h.tableName,
+    mqtt,
+    registry,
+    clock,
+    lockTtlMs: 60_000,
+  });
+  await controlPlane.listenForAcks();
+  const runner = createStateMachineRunner({
+    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
+    logicalIdPrefix: 'SwitchFlow',
+    registry,
+    ...controlPlane.switchFlow,
+  });
+  const run = (input: unknown, executionName: string): Promise<ExecutionResult> =>
+    runner.start(input, { executionName });
+  return { controlPlane, run };
 }

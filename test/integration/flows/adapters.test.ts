@@ -2,34 +2,25 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { systemClock } from '../../../core/support/clock.js';
 import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
+import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 import { planFor } from '../../unit/switching/plan-fixture.js';
 
 /** The control plane's DynamoDB adapters against DynamoDB Local. */
 
 const TABLE = 'hcp-adapters-test';
-let dynamo: RunningDynamoDbLocal;
-let client: ReturnType<typeof createDocumentClient>;
+let table: LocalTable;
+let client: LocalTable['client'];
 
 beforeAll(async () => {
-  dynamo = await startDynamoDbLocal();
-  await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE);
-  client = createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-}, 60_000);
+  table = await startLocalTable(TABLE);
+  client = table.client;
+});
 
 afterAll(async () => {
-  await dynamo?.stop();
+  await table?.stop();
 });
 
 const snapshot = (at: string, price: number): MarketSnapshot => ({
@@ -60,7 +51,7 @@ describe('DynamoDB adapters of the control plane', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(next).toBe(26);
     expect(await store.allocateSeq('site-other')).toBe(1);
-  }, 20_000);
+  });
 
   it('moves the latest market snapshot forward only', async () => {
     // Prepare
@@ -72,7 +63,7 @@ describe('DynamoDB adapters of the control plane', () => {
 
     // Assess
     expect((await store.latest())?.prices[0]?.realTimeUsdPerMwh).toBe(40);
-  }, 20_000);
+  });
 
   it('round-trips a plan draft, compressed', async () => {
     // Prepare
@@ -85,7 +76,7 @@ describe('DynamoDB adapters of the control plane', () => {
     // Assess
     expect(await drafts.get('exec-7')).toEqual(plan);
     expect(await drafts.get('exec-missing')).toBeUndefined();
-  }, 20_000);
+  });
 
   it('keeps the latest state of each device of a site, more than one batch-write page of them', async () => {
     // Prepare
@@ -113,5 +104,5 @@ describe('DynamoDB adapters of the control plane', () => {
     );
     expect(items.Items).toHaveLength(60);
     expect(items.Items?.[0]).toMatchObject({ deviceId: 'asic-000', state: 'sleeping', gatewayId: 'gw-1' });
-  }, 20_000);
+  });
 });

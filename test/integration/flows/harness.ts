@@ -5,26 +5,18 @@ import type { Command } from '../../../core/messages/command.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
 import type { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 
 export { planFor } from '../../unit/switching/plan-fixture.js';
 
 import { TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
+import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 
 /**
  * The local control plane for flow tests: DynamoDB Local, the aedes broker, a stand-in gateway per behaviour that
@@ -62,7 +54,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const STALL_HEARTBEAT_EVERY_MS = 200;
 
 export async function startFlowHarness(): Promise<FlowHarness> {
-  let dynamo: RunningDynamoDbLocal | undefined;
+  let table: LocalTable | undefined;
   let broker: RunningMqttBroker | undefined;
   const clients: MqttClient[] = [];
   let stopping = false;
@@ -70,21 +62,16 @@ export async function startFlowHarness(): Promise<FlowHarness> {
     stopping = true;
     await Promise.all(clients.map((c) => c.endAsync(true)));
     await broker?.stop();
-    await dynamo?.stop();
+    await table?.stop();
   };
   try {
-    dynamo = await startDynamoDbLocal();
-    await ensureTable(localDynamoDbClient(dynamo.endpoint), TABLE_NAME);
+    table = await startLocalTable(TABLE_NAME);
     broker = await startMqttBroker();
     const cloud = await connectAsync(broker.url, { clientId: 'cloud', reconnectPeriod: 0 });
     const gateway = await connectAsync(broker.url, { clientId: 'gateways', reconnectPeriod: 0 });
     clients.push(cloud, gateway);
 
-    const client = createDocumentClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const { client } = table;
     const registry = new TaskTokenRegistry();
     // The clock only feeds lock expiry and timestamps: real time keeps it consistent with the runner's timers.
     const clock = new ManualClock(Date.now());

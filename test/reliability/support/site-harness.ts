@@ -10,7 +10,6 @@ import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
-import { createDocumentClient } from '../../../functions/shared/data/client.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
@@ -18,14 +17,6 @@ import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDbClient,
-  type RunningDynamoDbLocal,
-  startDynamoDbLocal,
-} from '../../../sim/local/dynamodb-local.js';
 import { type FaultProxy, startFaultProxy } from '../../../sim/local/fault-proxy.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { connectInBackground, type SiteBus, splitChannels, startSiteBus } from '../../../sim/local/site-messaging.js';
@@ -37,6 +28,7 @@ import {
 } from '../../../sim/local/stepfunctions/index.js';
 import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 import { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
+import { startLocalTable } from '../../support/local-table.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { type MinerLedger, recordMinerCommands } from './miner-ledger.js';
 
@@ -132,8 +124,9 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
   };
   try {
     const clock = new ManualClock(T0_MS);
-    const { dynamo, client } = await startLocalTable(TABLE_NAME);
-    cleanups.push(() => dynamo.stop());
+    const table = await startLocalTable(TABLE_NAME);
+    cleanups.push(() => table.stop());
+    const { client } = table;
     options.prepareClient?.(client);
     let broker: RunningMqttBroker = await startMqttBroker();
     const port = broker.port;
@@ -340,25 +333,6 @@ export function overrideRequest(h: SiteHarness, mode: SiteMode, reason = 'reliab
     },
     requestedBy: 'operator',
   };
-}
-
-type NewClient = (config?: { readonly maxAttempts?: number }) => DynamoDBDocumentClient;
-
-/** A local DynamoDB table for a test file: DynamoDB Local, the table, and a document client on it. */
-export async function startLocalTable(
-  tableName: string,
-  clientConfig: { readonly maxAttempts?: number } = {},
-): Promise<{ dynamo: RunningDynamoDbLocal; client: DynamoDBDocumentClient; newClient: NewClient }> {
-  const dynamo = await startDynamoDbLocal();
-  await ensureTable(localDynamoDbClient(dynamo.endpoint), tableName);
-  const newClient: NewClient = (config = {}) =>
-    createDocumentClient({
-      endpoint: dynamo.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      ...config,
-    });
-  return { dynamo, client: newClient(clientConfig), newClient };
 }
 
 export const countOn = (flags: readonly boolean[]) => flags.filter(Boolean).length;
