@@ -27,8 +27,14 @@ export function buildApp(app: App): HcpStacks {
     siteIds: context.sites,
     telemetrySink: context.telemetrySink,
     table: data.table,
+    commandKey: data.commandSigning.gatewayEntry,
   });
-  const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table, siteIds: context.sites });
+  const control = new ControlStack(app, `${prefix}-Control`, {
+    env,
+    table: data.table,
+    commandSigningKey: data.commandSigning.key,
+    siteIds: context.sites,
+  });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     table: data.table,

@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,6 +14,8 @@ import { WorkloadRouting } from './constructs/workload-routing.js';
 export interface ControlStackProps extends StackProps {
   /** The platform table, with its NEW_IMAGE stream (the workload router reads it). */
   readonly table: ITable;
+  /** The key the SwitchFlow signs commands with (the data stack's CommandSigningKey). */
+  readonly commandSigningKey: IKey;
   /** The sites: one workload job queue each. @default none (the local platform synthesizes only the flows' ASL) */
   readonly siteIds?: readonly string[];
   /** @default the SDK's regional IoT data endpoint */
@@ -35,7 +38,11 @@ export class ControlStack extends Stack {
     super(scope, id, props);
     const endpoint = props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {};
     const market = new MarketIngestion(this, 'MarketIngestion', { table: props.table, ...endpoint });
-    const switchFlow = new SwitchFlow(this, 'SwitchFlow', { table: props.table, ...endpoint });
+    const switchFlow = new SwitchFlow(this, 'SwitchFlow', {
+      table: props.table,
+      signingKey: props.commandSigningKey,
+      ...endpoint,
+    });
     const optimizeFlow = new OptimizeFlow(this, 'OptimizeFlow', {
       table: props.table,
       switchFlow: switchFlow.stateMachine,

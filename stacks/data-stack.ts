@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/shared/data/table-design.js';
+import { CommandSigningKey } from './constructs/command-signing-key.js';
 
 /**
  * The platform's state: one DynamoDB table (single-table design, see functions/shared/data/table-design.ts for the
@@ -11,6 +12,8 @@ import { TABLE_KEYS } from '../functions/shared/data/table-design.js';
 export class DataStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly key: kms.Key;
+  /** Signs the SwitchFlow's commands; its public half goes to every gateway's configuration. */
+  readonly commandSigning: CommandSigningKey;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -19,6 +22,7 @@ export class DataStack extends Stack {
       description: 'HCP data at rest (DynamoDB)',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.commandSigning = new CommandSigningKey(this, 'CommandSigningKey');
     const { partitionKey, sortKey, gsi1, ttlAttribute } = TABLE_KEYS;
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },

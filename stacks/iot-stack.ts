@@ -5,6 +5,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { CommandKeyEntry } from './constructs/command-signing-key.js';
 import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
 import { GpuNodeInventory } from './constructs/gpu-nodes.js';
@@ -19,6 +20,8 @@ export interface IotStackProps extends StackProps {
   readonly telemetrySink: 'timestream';
   /** The platform table: latest gateway and device state for the API. */
   readonly table: ITable;
+  /** The public key the gateways verify commands with (the data stack's CommandSigningKey). */
+  readonly commandKey: CommandKeyEntry;
 }
 
 /** Thing type of every site gateway; its searchable attribute finds a gateway by site in the registry. */
@@ -81,7 +84,10 @@ export class IotStack extends Stack {
       credentialDurationSeconds: 3600,
     });
     this.gatewayPolicy = new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: this.roleAlias.roleAlias! });
-    this.components = new GreengrassComponents(this, 'Components', { thingGroup: this.thingGroup });
+    this.components = new GreengrassComponents(this, 'Components', {
+      thingGroup: this.thingGroup,
+      configuration: { 'com.hcp.SwitchAgent': { agent: { commandKeys: [props.commandKey] } } },
+    });
     this.components.grantArtifactRead(this.tokenExchangeRole);
     for (const finding of [
       'Action::s3:GetBucket*',

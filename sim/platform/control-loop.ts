@@ -66,7 +66,11 @@ function synthesizeControlTemplate(): CfnTemplate {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const env = { account: '000000000000', region: LOCAL_REGION };
   const data = new DataStack(app, 'HcpLocal-Data', { env });
-  const control = new ControlStack(app, 'HcpLocal-Control', { env, table: data.table });
+  const control = new ControlStack(app, 'HcpLocal-Control', {
+    env,
+    table: data.table,
+    commandSigningKey: data.commandSigning.key,
+  });
   return app.synth().getStackByName(control.stackName).template as CfnTemplate;
 }
 

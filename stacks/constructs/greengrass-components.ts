@@ -123,7 +123,8 @@ export class GreengrassComponents extends Construct {
       const merge = props.configuration?.[spec.name];
       components[spec.name] = {
         componentVersion: versions[spec.name].attrComponentVersion,
-        ...(merge ? { configurationUpdate: { merge: JSON.stringify(merge) } } : {}),
+        // toJsonString keeps deploy-time values (the command key's PEM) as tokens inside the JSON.
+        ...(merge ? { configurationUpdate: { merge: Stack.of(this).toJsonString(merge) } } : {}),
       };
     }
     this.deployment = new greengrass.CfnDeployment(this, 'Deployment', {

@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -17,6 +17,8 @@ import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
 export interface SwitchFlowProps {
   readonly table: ITable;
+  /** Signs every command (stacks/constructs/command-signing-key.ts); only the two command-building steps may use it. */
+  readonly signingKey: kms.IKey;
   /** How long the gateway has to answer with an executed/rejected ack. @default Duration.minutes(2) */
   readonly ackTimeout?: Duration;
   /**
@@ -42,19 +44,13 @@ export class SwitchFlow extends Construct {
    * Signs every command (ES256 on ECC_NIST_P256, core/messages/command-signature.ts); only the two steps that build
    * commands may use it. Its public key (kms:GetPublicKey) goes into the gateways' `commandKeys` under its key id.
    */
-  readonly commandSigningKey: kms.Key;
+  readonly commandSigningKey: kms.IKey;
   readonly functions: HcpFunction[] = [];
 
   constructor(scope: Construct, id: string, props: SwitchFlowProps) {
     super(scope, id);
     const lockTtl = props.flowTimeout ?? Duration.minutes(10);
-    this.commandSigningKey = new kms.Key(this, 'CommandSigningKey', {
-      description: 'Signs SwitchFlow commands to the gateways (JWS ES256)',
-      keySpec: kms.KeySpec.ECC_NIST_P256,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      // Gateways hold its public key: deleting it with the stack would leave every site refusing every command.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.commandSigningKey = props.signingKey;
     const step = (name: string, entry: string) => {
       const fn = new HcpFunction(this, name, {
         entry: `functions/switching/${entry}.ts`,

@@ -188,23 +188,19 @@ describe('control stack flows', () => {
 });
 
 describe('command signing key', () => {
-  it('is an ECC P-256 signing key that only the two command-building steps may sign with', () => {
+  it('signs with one ECC P-256 key of the data stack, which only the two command-building steps may use', () => {
     // Prepare
-    const keys = control.findResources('AWS::KMS::Key', {
+    const data = Template.fromStack(stacks.data);
+    const keys = data.findResources('AWS::KMS::Key', {
       Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
     });
-    const [keyId] = Object.keys(keys);
     const policies = Object.values(control.findResources('AWS::IAM::Policy')) as Array<{
       Properties: { PolicyName: unknown; Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: unknown[] } };
     }>;
 
     // Act
     const signers = policies
-      .filter((p) =>
-        p.Properties.PolicyDocument.Statement.some(
-          (s) => JSON.stringify(s).includes('kms:Sign') && JSON.stringify(s).includes(keyId ?? '?'),
-        ),
-      )
+      .filter((p) => p.Properties.PolicyDocument.Statement.some((s) => JSON.stringify(s).includes('kms:Sign')))
       .flatMap((p) => p.Properties.Roles.map((r) => r.Ref));
     const anyKmsWildcard = policies.some((p) =>
       p.Properties.PolicyDocument.Statement.some((s) => JSON.stringify(s).match(/"kms:\*"|"Resource":"\*".*kms:Sign/)),
@@ -212,8 +208,30 @@ describe('command signing key', () => {
 
     // Assess
     expect(Object.keys(keys)).toHaveLength(1);
+    expect(control.findResources('AWS::KMS::Key', { Properties: { KeyUsage: 'SIGN_VERIFY' } })).toEqual({});
     expect(signers).toHaveLength(2);
     expect(signers.every((r) => /PrepareCommandFn|CompensateFn/.test(r))).toBe(true);
     expect(anyKmsWildcard).toBe(false);
+  });
+
+  it("deploys the signing key's public half to every SwitchAgent, read back by a reader that may only get it", () => {
+    // Prepare
+    const data = Template.fromStack(stacks.data);
+    const iot = Template.fromStack(stacks.iot);
+    const [deployment] = Object.values(iot.findResources('AWS::GreengrassV2::Deployment')) as Array<{
+      Properties: { Components: Record<string, { ConfigurationUpdate?: { Merge: unknown } }> };
+    }>;
+    const dataPolicies = Object.values(data.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p));
+
+    // Act
+    const merge = JSON.stringify(deployment?.Properties.Components['com.hcp.SwitchAgent']?.ConfigurationUpdate?.Merge);
+    const kmsGrants = dataPolicies.filter((p) => p.includes('"kms:'));
+
+    // Assess
+    expect(merge).toContain('commandKeys');
+    expect(merge).toContain('PublicKeyPem');
+    expect(kmsGrants).toHaveLength(1);
+    expect(kmsGrants[0]).toContain('kms:GetPublicKey');
+    expect(kmsGrants[0]).not.toMatch(/kms:Sign|kms:\*|kms:Decrypt/);
   });
 });

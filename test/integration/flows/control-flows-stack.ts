@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnTemplate } from '../../../sim/local/stepfunctions/index.js';
 import { OptimizeFlow } from '../../../stacks/constructs/optimize-flow.js';
 import { SwitchFlow } from '../../../stacks/constructs/switch-flow.js';
@@ -38,6 +39,10 @@ export function synthesizeControlFlows(ackWait: AckWait = SHORT_ACK_WAIT): CfnTe
     });
     const switchFlow = new SwitchFlow(stack, 'SwitchFlow', {
       table,
+      signingKey: new kms.Key(stack, 'SigningKey', {
+        keySpec: kms.KeySpec.ECC_NIST_P256,
+        keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      }),
       ackTimeout: Duration.millis(ackWait.timeoutMs),
       ackHeartbeat: Duration.millis(ackWait.heartbeatMs),
     });
