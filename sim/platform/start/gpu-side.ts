@@ -45,7 +45,7 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
 
 /** Step 9, the IoT latest-state rules' stand-in, which feeds the operator API's site views. */
 export async function startLatestStateRules(
-  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'brokerUrl' | 'progress'>,
+  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'brokerUrl' | 'progress' | 'clock'>,
   stops: Stops,
 ): Promise<void> {
   const rules = await connectMqttPort({ url: o.brokerUrl, clientId: 'hcp-latest-state-rules' });
@@ -55,6 +55,7 @@ export async function startLatestStateRules(
     tableName: LOCAL_TABLE_NAME,
     siteIds: o.sites.map((s) => s.id),
     messaging: rules,
+    clock: o.clock,
     log: (event, detail) => o.progress(`latest state: ${event} ${JSON.stringify(detail)}`),
   });
 }
