@@ -53,7 +53,7 @@ async function startPlatform(): Promise<{ npm: ChildProcess; output: () => strin
     pollMs: 200,
   });
   expect(output).toContain('is up');
-  const ports = [...output.matchAll(/(?:http|mqtt):\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+  const ports = [...output.matchAll(/[a-z]+:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
   return { npm, output: () => output, ports: [...new Set(ports)] };
 }
 
