@@ -5,6 +5,7 @@ import type { Clock } from '../../core/support/clock.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
+import type { CommandSigner } from '../../functions/switching/ports.js';
 import { ControlStack } from '../../stacks/control-stack.js';
 import { DataStack } from '../../stacks/data-stack.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
@@ -31,6 +32,8 @@ export interface ControlLoopOptions {
   /** Real time between dispatch runs (ingest market → OptimizeFlow → SwitchFlows). */
   readonly dispatchEveryMs: number;
   readonly onEvent?: PlatformEventSink;
+  /** Signs the commands; the gateways list its public key. */
+  readonly signer?: CommandSigner;
 }
 
 export interface RunningControlLoop {
@@ -88,6 +91,7 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     registry,
     clock,
     fleet: options.fleet,
+    ...(options.signer ? { signer: options.signer } : {}),
     switchMetrics: {
       switchSucceeded: (siteId, latencyMs) => {
         counts.switchesSucceeded += 1;
