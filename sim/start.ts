@@ -4,6 +4,9 @@ import { dispatchEveryRealMs, type PlatformOptions, platformCli } from './platfo
 import { type RunningPlatform, startPlatform } from './platform/start-platform.js';
 
 const NOT_BUILT = '(not built yet: the platform runs without it)';
+/** How long a stop may take before the process exits regardless. */
+const STOP_DEADLINE_MS = 3_000;
+const PARENT_CHECK_MS = 500;
 
 function printBanner(platform: RunningPlatform, startupSeconds: number, dispatchEverySeconds: number): void {
   const { endpoints, api, demo } = platform;
@@ -37,16 +40,29 @@ async function main(options: PlatformOptions): Promise<void> {
   void platform.dispatchOnce().catch((error: Error) => console.error(`first dispatch failed: ${error.message}`));
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
+    console.log(`\n${reason}: stopping…`);
+    // A part that does not stop in time does not keep the rest alive: the process exits, and its children
+    // (DynamoDB Local's JVM, esbuild) end with it.
+    setTimeout(() => {
+      console.error(`not stopped within ${STOP_DEADLINE_MS / 1000} s: exiting anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     await platform.stop();
     console.log('stopped.');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // The process that started this one (npm, a shell, tsx) is gone: a SIGTERM or SIGKILL to it is not forwarded
+  // here, and nothing would stop the platform.
+  const parentPid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentPid) void shutdown(`parent process ${parentPid} ended`);
+  }, PARENT_CHECK_MS).unref();
 }
 
 runCli(platformCli, main);

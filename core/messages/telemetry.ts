@@ -24,6 +24,11 @@ export const deviceMetricSchema = z.strictObject({
   utilizationPct: z.number().min(0).max(100).optional(),
   temperatureC: z.number().finite().min(-60).max(200).optional(),
   memoryUsedMb: nonNegative.optional(),
+  /**
+   * GPUs the reading covers: a GPU node reports its GPUs as one metric (summed power, mean utilisation), so GPU counts
+   * (serving, busy) multiply by it. @default 1
+   */
+  gpuCount: z.number().int().positive().max(64).optional(),
 });
 export type DeviceMetric = z.infer<typeof deviceMetricSchema>;
 

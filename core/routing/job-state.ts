@@ -40,6 +40,7 @@ export type ReportError =
   | { readonly kind: 'malformed-report'; readonly issues: readonly FieldIssue[] }
   | { readonly kind: 'unknown-job'; readonly jobId: string }
   | { readonly kind: 'stale-attempt'; readonly jobId: string; readonly attempt: number; readonly current: number }
+  | { readonly kind: 'not-yet-queued'; readonly jobId: string; readonly attempt: number }
   | { readonly kind: 'conflicting-report'; readonly jobId: string; readonly attempt: number; readonly detail: string }
   | { readonly kind: 'unknown-pool'; readonly siteId: string; readonly poolId: string }
   | { readonly kind: 'wrong-site'; readonly jobId: string; readonly siteId: string; readonly assignedSiteId?: string };
@@ -53,6 +54,15 @@ export type ReportResult =
       readonly record?: MeteredAttempt;
     }
   | { readonly ok: false; readonly error: ReportError };
+
+/**
+ * The router hands an attempt to the site's queue before it records the job `queued` (a crash between the two must
+ * leave the job routable, not queued and never sent), so a fast worker's report can arrive while the attempt it ends
+ * still reads `pending`. That report is not wrong, only early: it is refused as `not-yet-queued` and must be offered
+ * again (the report Lambda throws so its asynchronous invocation retries; locally it is retried). Applying it at once
+ * instead would race the router's own commit of the same attempt; dropping it would leave the job queued forever.
+ */
+export const isRetryableReportError = (error: ReportError): boolean => error.kind === 'not-yet-queued';
 
 export interface ReportRules {
   /** Serving figures of a model on a pool, to price what an attempt delivered. */
@@ -113,6 +123,9 @@ export function applyReport(state: JobState, report: JobReport, rules: ReportRul
     if (canonicalJson(seen) === canonicalJson(report)) return { ok: true, effect: 'duplicate', entry: state };
     const detail = `attempt ${report.attempt} already ended ${seen.outcome}; this report says ${report.outcome}`;
     return { ok: false, error: { kind: 'conflicting-report', jobId: report.jobId, attempt: report.attempt, detail } };
+  }
+  if (state.status === 'pending' && report.attempt === state.job.attempt) {
+    return { ok: false, error: { kind: 'not-yet-queued', jobId: report.jobId, attempt: report.attempt } };
   }
   if (state.status !== 'queued' || report.attempt !== state.job.attempt) {
     const error = { kind: 'stale-attempt', jobId: report.jobId, attempt: report.attempt, current: state.job.attempt };

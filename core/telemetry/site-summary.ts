@@ -91,6 +91,7 @@ export function summarizeSiteTelemetry(
   const fullPowerWByGroup = new Map(site.asicGroups.map((g) => [g.id, asicUnitFullPowerW(g)]));
   const devices = latestPerDevice(batch.metrics);
   const units = (m: DeviceMetric) => unitsPerDevice.get(m.groupId) ?? 1;
+  const gpusOf = (m: DeviceMetric) => (m.gpuCount ?? 1) * units(m);
   const sum = (items: DeviceMetric[], value: (m: DeviceMetric) => number) => items.reduce((t, m) => t + value(m), 0);
   const count = (test: (m: DeviceMetric) => boolean) => devices.filter(test).length;
   const asics = devices.filter((m) => m.kind === 'asic');
@@ -112,8 +113,9 @@ export function summarizeSiteTelemetry(
       curtailedKw: curtailedPowerKw * site.pue,
     },
     hashrateThs: sum(asics, (m) => (m.hashrateThs ?? 0) * units(m)),
-    servingGpus: sum(gpus, (m) => (m.state === 'serving' ? units(m) : 0)),
-    busyGpus: sum(gpus, (m) => busyShare(m) * units(m)),
+    // A GPU metric is a node: its GPUs, times the nodes it stands for.
+    servingGpus: sum(gpus, (m) => (m.state === 'serving' ? gpusOf(m) : 0)),
+    busyGpus: sum(gpus, (m) => busyShare(m) * gpusOf(m)),
     gpuUtilizationPct: gpus.length ? sum(gpus, (m) => m.utilizationPct ?? 0) / gpus.length : null,
     curtailedDevices: count(isCurtailed),
     faultedDevices: count((m) => m.state === 'fault'),

@@ -78,6 +78,16 @@ export function createApiRuntime(
 
 let cached: ApiRuntime | undefined;
 let localSwitchFlows: SwitchFlowStarter | undefined;
+let localClock: Clock | undefined;
+
+/**
+ * The local platform's clock (its simulated one), so workloads, usage periods, statements and fleet figures are dated
+ * on the clock plans and market run on. Never called in AWS, where the system clock is the platform's.
+ */
+export function useLocalClock(clock: Clock | undefined): void {
+  localClock = clock;
+  cached = undefined;
+}
 
 /**
  * The local platform runs SwitchFlow in-process: it hands its runner here, as the ApiStack hands SWITCH_FLOW_ARN to
@@ -98,7 +108,7 @@ export function apiRuntime(): ApiRuntime {
     cached = createApiRuntime(
       TABLE_NAME,
       documentClient(),
-      systemClock,
+      localClock ?? systemClock,
       localSwitchFlows ?? stepFunctionsSwitchFlows(),
       { allowLocalUrls: WEBHOOK_ALLOW_LOCAL_URLS },
     );

@@ -32,6 +32,8 @@ export interface DeviceReading {
   readonly utilizationPct?: number;
   readonly temperatureC?: number;
   readonly memoryUsedMb?: number;
+  /** GPUs behind the reading (a node's GPUs read as one). */
+  readonly gpuCount?: number;
 }
 
 export interface DeviceDriver {

@@ -4,9 +4,10 @@ import { type ApiKey, apiKeyHash, formatApiKeySecret } from '../../core/api/api-
 import type { Role } from '../../core/api/principal.js';
 import { RateLimiter } from '../../core/api/rate-limit.js';
 import { USAGE_PLAN_LIMITS, type UsagePlan } from '../../core/api/tenants.js';
+import type { Clock } from '../../core/support/clock.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { type ApiRuntime, createApiRuntime, useLocalSwitchFlows } from '../../functions/api/runtime.js';
+import { type ApiRuntime, createApiRuntime, useLocalClock, useLocalSwitchFlows } from '../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
@@ -47,6 +48,8 @@ export interface LocalApiOptions {
    * @default false: the suites that burst one tenant on purpose (the idempotency race, fuzzing) run unthrottled
    */
   readonly rateLimit?: boolean;
+  /** The platform's clock, which dates workloads, usage and statements. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** Without a control loop (API-only tests and benches) an override has no flow to run: a 503 says so. */
@@ -132,7 +135,13 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   const table = options.routeTable ?? API_ROUTES;
   const switchFlows = options.switchFlows ?? noSwitchFlows;
   useLocalSwitchFlows(switchFlows);
-  const runtime = createApiRuntime(options.tableName, options.client ?? createDocumentClient(), undefined, switchFlows);
+  useLocalClock(options.clock);
+  const runtime = createApiRuntime(
+    options.tableName,
+    options.client ?? createDocumentClient(),
+    options.clock,
+    switchFlows,
+  );
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
     userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,

@@ -72,6 +72,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.once('error', (error) => {
     spawnError = error;
   });
+  // The JVM is a child of this process, not of its process group's leader: however this process ends (a stop that
+  // overran its deadline, an uncaught error), the JVM ends with it and its port is released.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {

@@ -2,7 +2,6 @@ import { App } from 'aws-cdk-lib';
 import { connectAsync } from 'mqtt';
 import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
-import type { SwitchFlowInput } from '../../core/switching/command.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
@@ -48,17 +47,6 @@ export interface RunningControlLoop {
   readonly switchFlows: SwitchFlowStarter;
   readonly counts: { dispatches: number; switchesSucceeded: number; switchesFailed: number };
   stop(): Promise<void>;
-}
-
-/**
- * The API runs on wall time (customers' deadlines, usage months) while the fleet runs on the simulated clock; an
- * override's expiry is a wall-time duration from now, so it is carried onto the simulated clock at the same speed.
- */
-function toSimulatedExpiry(input: SwitchFlowInput, clock: ControlLoopOptions['clock']): SwitchFlowInput {
-  if (!input.override) return input;
-  const wallLeftMs = Date.parse(input.override.expiresAt) - Date.now();
-  const simLeftMs = wallLeftMs * (clock.toRealMs(1) > 0 ? 1 / clock.toRealMs(1) : 1);
-  return { ...input, override: { ...input.override, expiresAt: new Date(clock.nowMs() + simLeftMs).toISOString() } };
 }
 
 /** The ASL of the deployed ControlStack, synthesized in-process without bundling (the handlers run in-process). */
@@ -172,7 +160,8 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     },
     switchFlows: {
       start: async (input, name) => {
-        startSwitch(toSimulatedExpiry(input, clock), name);
+        // The API dates an override's expiry on the platform's clock, as the flow reads it.
+        startSwitch(input, name);
         return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
       },
     },

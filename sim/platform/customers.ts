@@ -47,7 +47,7 @@ export function startSimulatedCustomers(options: SimulatedCustomersOptions): Run
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const submit = async () => {
-    const body = sampleWorkload(rng, options.modelIds, Date.now());
+    const body = sampleWorkload(rng, options.modelIds, options.clock.nowMs());
     counts.submitted += 1;
     try {
       const response = await fetch(`${options.apiUrl}/v1/workloads`, {

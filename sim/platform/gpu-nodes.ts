@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { gpuNodeCommandsTopic } from '../../core/gpu/node-messages.js';
 import { allSitesTopicFilter } from '../../core/messages/topics.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import { useLocalGpuNodeCommands } from '../../functions/api/operator/gpu-node-commands.js';
 import { type GpuNodeReportOutcome, storeGpuNodeReport } from '../../functions/gpu-nodes/store-report.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
@@ -11,6 +12,8 @@ export interface LocalGpuNodesOptions {
   readonly messaging: MessagingPort;
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Dates each report as received. @default the system clock */
+  readonly clock?: Clock;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -41,7 +44,7 @@ export async function startLocalGpuNodes(options: LocalGpuNodesOptions): Promise
     }
     // The rule's `WHERE siteId = topic(4)`: a report naming another site than its topic is dropped.
     if ((json as { siteId?: unknown } | undefined)?.siteId !== topic.split('/')[3]) return;
-    void storeGpuNodeReport(store, json, Date.now()).then(
+    void storeGpuNodeReport(store, json, (options.clock ?? systemClock).nowMs()).then(
       (outcome) => {
         outcomes.push(outcome);
         if (outcomes.length > KEPT_OUTCOMES) outcomes.shift();

@@ -2,7 +2,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
-import { systemClock } from '../../core/support/clock.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
@@ -99,8 +98,9 @@ function poolLive(site: Site, nodes: readonly LoadedNode[]): Record<string, Pool
 
 /**
  * The GPU side of `npm start`: each pool's virtual nodes load one of its models (sites alternate between two), a GpuWorker per site takes that site's jobs over the broker, and the cloud's routing (router, site
- * queues, job reports, webhooks) runs on DynamoDB Local. Jobs, deadlines and metering run on the wall clock, as the
- * API's do; plans and grid signals are dated by the simulation clock.
+ * queues, job reports, webhooks) runs on DynamoDB Local. Everything runs on the platform's (simulated) clock: jobs,
+ * deadlines and metering as the API, plans and grid signals do (webhook signatures alone carry wall time: a receiver
+ * checks them against its own clock).
  */
 export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
   const ports: MessagingPort[] = [];
@@ -143,9 +143,9 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
           siteId: site.id,
           nodes: nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node),
           messaging,
-          clock: systemClock,
-          planClock: options.simClock,
-          powerSampleMs: 500,
+          clock: options.simClock,
+          // Twice a real second whatever the speed (the worker's periods are read on its clock).
+          powerSampleMs: 500 / options.simClock.toRealMs(1),
           tickMs: 50,
         }),
       );
@@ -162,6 +162,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     });
     const gpuNodes = await startLocalGpuNodes({
       messaging: cloud,
+      clock: options.simClock,
       client: options.client,
       tableName: options.tableName,
       log,
@@ -169,14 +170,12 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     const events = createLocalWorkloadEvents({
       webhooks: new DynamoWebhookStore({ client: options.client, tableName: options.tableName }),
     });
-    const sim = options.simClock;
     const routing = await startLocalRouting({
       client: options.client,
       tableName: options.tableName,
       sites: options.sites,
       messaging: cloud,
-      clock: systemClock,
-      planTime: { nowMs: () => sim.nowMs(), toJobMs: (planMs) => Date.now() + sim.toRealMs(planMs - sim.nowMs()) },
+      clock: options.simClock,
       events,
       live: { live: async (siteId) => liveBySite.get(siteId) ?? {} },
       pollMs: 200,

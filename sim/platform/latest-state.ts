@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { siteTopic } from '../../core/messages/topics.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DynamoDeviceStateStore } from '../../functions/telemetry/adapters/dynamo-device-state.js';
 import { ingestTelemetryBatch } from '../../functions/telemetry/ingest.js';
@@ -10,6 +11,8 @@ export interface LocalLatestStateOptions {
   readonly tableName: string;
   readonly siteIds: readonly string[];
   readonly messaging: MessagingPort;
+  /** Dates each message as received (the rule's `timestamp()`). @default the system clock */
+  readonly clock?: Clock;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -35,7 +38,13 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
     options.client.send(
       new PutCommand({
         TableName: options.tableName,
-        Item: { ...item, [PK]: `SITE#${siteId}`, [SK]: sk, siteId, receivedAtMs: Date.now() },
+        Item: {
+          ...item,
+          [PK]: `SITE#${siteId}`,
+          [SK]: sk,
+          siteId,
+          receivedAtMs: (options.clock ?? systemClock).nowMs(),
+        },
       }),
     );
   const fail = (event: string) => (error: unknown) => options.log?.(event, { error: String(error) });

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimiter } from '../../core/api/rate-limit.js';
+import type { Clock } from '../../core/support/clock.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { LocalAuthorizer, Route } from '../local/api-gateway-adapter.js';
 import { createLocalApi, type DemoTenant } from '../local/api-routes.js';
@@ -23,9 +24,10 @@ export async function loadLocalApi(
   tableName: string,
   client: DynamoDBDocumentClient,
   switchFlows: SwitchFlowStarter,
+  clock: Clock,
 ): Promise<LocalApi> {
   // Each tenant throttled by its usage plan, as API Gateway does in AWS (429 with Retry-After).
-  const api = createLocalApi({ tableName, client, switchFlows, rateLimit: true });
+  const api = createLocalApi({ tableName, client, switchFlows, rateLimit: true, clock });
   return {
     routes: api.routes,
     authorizer: api.authorizer,

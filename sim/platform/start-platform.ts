@@ -97,13 +97,13 @@ export async function startPlatform(
     );
 
     progress('starting the API and the dashboard…');
-    const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject }, stops);
+    const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);
 
     progress('starting the latest-state rules (operator API site views)…');
-    await startLatestStateRules({ sites, dynamo, mqtt, progress }, stops);
+    await startLatestStateRules({ sites, dynamo, mqtt, progress, clock }, stops);
     observer.setWorkloadFigures(() => gpuWork.figures());
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);

@@ -3,7 +3,7 @@ import type { Site } from '../../core/model/site.js';
 import { siteJobReportTopic } from '../../core/routing/site-messages.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
-import { applySiteReport, type SiteReportOutcome } from '../../functions/routing/report.js';
+import { applySiteReportWhenQueued, type SiteReportOutcome } from '../../functions/routing/report.js';
 import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
 import type { RoutingLog } from '../../functions/routing/transitions.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
@@ -99,7 +99,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
       } catch {
         raw = payload.toString('utf8');
       }
-      void applySiteReport(
+      void applySiteReportWhenQueued(
         {
           jobs,
           sites: options.sites,
@@ -109,6 +109,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
           onRequeued: () => void kick(),
         },
         raw,
+        (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       )
         .then((outcome) => {
           reports.push(outcome);

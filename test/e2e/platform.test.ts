@@ -83,7 +83,8 @@ describe('the local platform end to end', () => {
       inputTokens: 1200,
       outputTokens: 800,
       tier: 'flex',
-      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      // The API dates everything on the platform's (simulated) clock.
+      deadline: new Date(platform.clock.nowMs() + 3_600_000).toISOString(),
       maxPriceUsd: 2,
     };
     // Act
@@ -111,7 +112,8 @@ describe('the local platform end to end', () => {
     expect(JSON.stringify(await bad.json())).toContain('outputTokens');
     const fetched = await fetch(`${api}/v1/workloads/${workload.id}`, { headers });
     expect(fetched.status).toBe(200);
-    const usage = await fetch(`${api}/v1/usage?period=${new Date().toISOString().slice(0, 7)}`, { headers });
+    const month = new Date(platform.clock.nowMs()).toISOString().slice(0, 7);
+    const usage = await fetch(`${api}/v1/usage?period=${month}`, { headers });
     expect(usage.status).toBe(200);
   });
 
@@ -196,7 +198,8 @@ describe('the local platform end to end', () => {
     // Prepare
     const other = 'site-south-1';
     const headers = { 'content-type': 'application/json', 'x-api-key': platform.demo.operatorApiKey };
-    const expiresAt = new Date(Date.now() + 10 * 60_000).toISOString();
+    // Simulated time: ten real minutes at the test's speed, within the one-day limit.
+    const expiresAt = new Date(platform.clock.nowMs() + Math.min(10 * 60_000 * SPEED, 23 * 3_600_000)).toISOString();
 
     // Act
     const response = await fetch(`${platform.endpoints.api}/v1/sites/${other}/overrides`, {
@@ -253,7 +256,7 @@ describe('the local platform end to end', () => {
     };
     expect(list.items.length).toBeGreaterThan(0);
     expect(list.items[0]).toMatchObject({ status: 'completed', siteId: expect.stringMatching(/^site-/) });
-    const period = new Date().toISOString().slice(0, 7);
+    const period = new Date(platform.clock.nowMs()).toISOString().slice(0, 7);
     const usage = (await (await fetch(`${api}/v1/usage?period=${period}`, { headers })).json()) as {
       jobs: number;
       priceUsd: number;

@@ -182,5 +182,6 @@ export function nodeReading(rows: readonly GpuRow[]): DeviceReading {
     utilizationPct,
     temperatureC: Math.max(...rows.map((r) => r.temperatureC)),
     memoryUsedMb: sum((r) => r.memoryUsedMib) * 1.048576,
+    gpuCount: rows.length,
   };
 }

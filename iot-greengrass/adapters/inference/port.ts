@@ -49,9 +49,15 @@ export interface InferencePort {
   complete(request: InferenceRequest): Promise<InferenceOutcome>;
 }
 
-/** Total GPU power of a node now, W; undefined when the node does not answer (the sample is skipped, not zero). */
+/** A node's GPU power now: the sum over the GPUs that reported it, and how many did. */
+export interface NodePowerReading {
+  readonly powerW: number;
+  readonly gpus: number;
+}
+
+/** A node's GPU power now; undefined when the node does not answer (the sample is skipped, not zero). */
 export interface NodePowerPort {
-  readPowerW(metricsUrl: string): Promise<number | undefined>;
+  readPower(metricsUrl: string): Promise<NodePowerReading | undefined>;
 }
 
 /** Each GPU's health figures now (temperature, ECC, XID); undefined when the node does not answer. */

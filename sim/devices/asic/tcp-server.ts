@@ -7,7 +7,7 @@ export interface RequestServerOptions {
   readonly port: number;
   /** A request still incomplete after this long is answered as malformed and the connection closed. */
   readonly idleTimeoutMs?: number;
-  /** Larger requests are answered as malformed (cgminer reads into a fixed buffer). */
+  /** Only this much of a request is read and answered, as cgminer's single fixed-size read. @default 4095 */
   readonly maxRequestBytes?: number;
 }
 
@@ -30,7 +30,16 @@ export interface RequestServer {
   close(): Promise<void>;
 }
 
-const DEFAULTS = { idleTimeoutMs: 5000, maxRequestBytes: 64 * 1024 };
+/**
+ * cgminer's api.c (ckolivas/cgminer, `api_thread`) reads each request with one `recv(c, buf, TMPBUFSIZ / 2 - 1, 0)`,
+ * TMPBUFSIZ being 8192 ("accept only half the TMPBUFSIZ to account for space potentially used by escaping chars"), and
+ * parses only what that read returned: a longer request is cut at 4095 bytes, so a long JSON command, valid or not, is
+ * answered "Invalid JSON" (code 23) and a long text command is read as the command its first bytes spell; the rest is
+ * never read and the connection is closed after the reply. LuxOS publishes no limit of its own; its API keeps cgminer's
+ * envelope and codes.
+ */
+const CGMINER_REQUEST_READ_BYTES = 8192 / 2 - 1;
+const DEFAULTS = { idleTimeoutMs: 5000, maxRequestBytes: CGMINER_REQUEST_READ_BYTES };
 
 /**
  * cgminer's API transport: one request per connection; the reply is written with a trailing NUL byte and the server
@@ -83,7 +92,9 @@ export async function startRequestServer(
     socket.on('data', (chunk: string) => {
       if (answered) return;
       buffer += chunk;
-      if (buffer.length > maxRequestBytes) return reply('{"oversized request"');
+      if (Buffer.byteLength(buffer) > maxRequestBytes) {
+        return reply(Buffer.from(buffer).subarray(0, maxRequestBytes).toString('utf8'));
+      }
       const trimmed = buffer.replace(/\0+$/, '').trim();
       if (trimmed === '') return;
       if (!trimmed.startsWith('{') || jsonProgress(trimmed) !== 'incomplete') reply(buffer);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../../core/support/clock.js';
 import { type RunningApiAdapter, startApiAdapter } from '../../local/api-gateway-adapter.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
 import type { RunningControlLoop } from '../control-loop.js';
@@ -17,6 +18,8 @@ export interface ApiOptions {
   readonly observer: PlatformObserver;
   readonly feed: MarketFeed;
   readonly inject: (request: InjectionRequest) => Promise<InjectionResult>;
+  /** The platform's (simulated) clock: the API dates workloads, usage and statements by it. */
+  readonly clock: Clock;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface ApiOptions {
  * dashboard and the local routes (observer JSON, platform info, injections).
  */
 export async function startApi(o: ApiOptions, stops: Stops): Promise<{ localApi: LocalApi; api: RunningApiAdapter }> {
-  const localApi = await loadLocalApi(LOCAL_TABLE_NAME, localDocumentClient(o.dynamo), o.control.switchFlows);
+  const localApi = await loadLocalApi(LOCAL_TABLE_NAME, localDocumentClient(o.dynamo), o.control.switchFlows, o.clock);
   let apiUrl = '';
   const api = await startApiAdapter({
     host: o.options.host,

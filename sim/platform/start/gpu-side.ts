@@ -48,7 +48,7 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
 
 /** Step 9, the IoT latest-state rules' stand-in, which feeds the operator API's site views. */
 export async function startLatestStateRules(
-  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'mqtt' | 'progress'>,
+  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'mqtt' | 'progress' | 'clock'>,
   stops: Stops,
 ): Promise<void> {
   const rules = await connectMqttPort({
@@ -62,6 +62,7 @@ export async function startLatestStateRules(
     tableName: LOCAL_TABLE_NAME,
     siteIds: o.sites.map((s) => s.id),
     messaging: rules,
+    clock: o.clock,
     log: (event, detail) => o.progress(`latest state: ${event} ${JSON.stringify(detail)}`),
   });
 }

@@ -195,6 +195,41 @@ describe('virtual miner API over TCP', () => {
     expect(JSON.parse(reply.replace(/\0$/, '')).STATUS[0]).toMatchObject({ STATUS: 'E', Code: 23 });
   });
 
+  // cgminer's api.c (ckolivas/cgminer, api_thread) reads a request with ONE recv of at most TMPBUFSIZ / 2 - 1 = 4095
+  // bytes and parses only those: a longer JSON request is cut there and answered "Invalid JSON" (code 23), a longer
+  // text request is read as the command its first 4095 bytes spell (code 14), and the connection is closed.
+  const rawExchange = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(miner.server.port, '127.0.0.1', () => socket.write(request));
+      socket.on('data', (c) => chunks.push(c));
+      socket.on('end', () => {
+        socket.destroy();
+        resolve(Buffer.concat(chunks).toString('utf8').replace(/\0$/, ''));
+      });
+      socket.on('error', reject);
+    });
+  const padded = (bytes: number) => {
+    const head = '{"command":"version","parameter":"';
+    return `${head}${'x'.repeat(bytes - head.length - 2)}"}`;
+  };
+
+  it("answers a valid JSON command longer than cgminer's 4095-byte read as Invalid JSON, as the firmware does", async () => {
+    // Act
+    const fits = await rawExchange(padded(4095));
+    const over = await rawExchange(padded(4096));
+    const huge = await rawExchange(padded(100 * 1024));
+    const text = await rawExchange(`version|${'x'.repeat(5000)}`);
+    const after = await call({ command: 'version' });
+
+    // Assess
+    expect(JSON.parse(fits).STATUS[0]).toMatchObject({ STATUS: 'S', Code: 22 });
+    expect(JSON.parse(over).STATUS[0]).toMatchObject({ STATUS: 'E', Code: 23, Msg: 'Invalid JSON' });
+    expect(JSON.parse(huge).STATUS[0]).toMatchObject({ STATUS: 'E', Code: 23, Msg: 'Invalid JSON' });
+    expect(text).toMatch(/^STATUS=S,When=\d+,Code=22,/);
+    expect(after.STATUS[0].STATUS).toBe('S');
+  });
+
   it('serves many concurrent connections', async () => {
     // Act
     const replies = await Promise.all(Array.from({ length: 50 }, () => call({ command: 'summary' })));

@@ -1,6 +1,6 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Site } from '../../../core/model/site.js';
-import { systemClock } from '../../../core/support/clock.js';
+import { type Clock, systemClock } from '../../../core/support/clock.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import type { WorkerNode } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
@@ -41,8 +41,9 @@ export interface GpuSites {
 export async function startGpuSites(
   brokerUrl: string,
   sites: readonly Site[],
-  options: { readonly modelId: string; readonly slotsPerNode: number },
+  options: { readonly modelId: string; readonly slotsPerNode: number; readonly clock?: Clock },
 ): Promise<GpuSites> {
+  const clock = options.clock ?? systemClock;
   const fleets: VirtualFleet[] = [];
   const ports: MessagingPort[] = [];
   const workers: GpuWorker[] = [];
@@ -52,7 +53,7 @@ export async function startGpuSites(
       asics: 0,
       gpuNodes: 2,
       seed: 3,
-      clock: systemClock,
+      clock,
       site,
       gpuAutoTickMs: 20,
     });
@@ -88,7 +89,7 @@ export async function startGpuSites(
         siteId: site.id,
         nodes,
         messaging,
-        clock: systemClock,
+        clock,
         powerSampleMs: 100,
         tickMs: 20,
       }),

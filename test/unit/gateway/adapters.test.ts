@@ -61,7 +61,7 @@ describe('nvidia-smi and DCGM parsing', () => {
     expect(rows.ok).toBe(true);
     if (!rows.ok) return;
     const node = nodeReading(rows.value);
-    expect(node).toMatchObject({ powered: false, powerW: 770.62, temperatureC: 66, state: 'serving' });
+    expect(node).toMatchObject({ powered: false, powerW: 770.62, temperatureC: 66, state: 'serving', gpuCount: 2 });
   });
 
   it('refuses a row it cannot read rather than guessing', () => {

@@ -48,7 +48,7 @@ function batch(atMs: number, s19State: 'hashing' | 'sleeping', seq = 1): Telemet
       ...['a', 'b', 'c', 'd'].map((x) => metric(`s21-${x}`, 'west-s21-a', 'hashing', 3500, { hashrateThs: 200 })),
       s19('s19-a'),
       s19('s19-b'),
-      metric('gpu-1', 'west-h100-a', 'serving', 8 * 700, { utilizationPct: 50 }),
+      metric('gpu-1', 'west-h100-a', 'serving', 8 * 700, { utilizationPct: 50, gpuCount: 8 }),
     ],
   };
 }
@@ -94,7 +94,8 @@ describe('site power from telemetry', () => {
     expect(power.asicKw).toBeCloseTo((4 * 3500 * 1000 + 2 * 10 * 1500) * 1.05e-3, 6);
     expect(power.curtailedKw).toBeCloseTo(2 * 3000 * 1500 * 1.05e-3, 6);
     expect(power.gpuKw).toBeCloseTo(5600 * 32 * 1.05e-3, 6);
-    expect(power.busyGpus).toBe(16);
+    // One 8-GPU node standing for 32 nodes at 50%: 128 busy GPUs (16 before gpuCount: nodes were counted as GPUs).
+    expect(power.busyGpus).toBe(128);
     expect(power.hashrateThs).toBe(800_000);
     expect(power.devicesByState).toEqual({ hashing: 4, sleeping: 2, serving: 1 });
   });
@@ -103,7 +104,7 @@ describe('site power from telemetry', () => {
     const power = sitePower(west, batch(START_MS, 'hashing'), UNITS);
     const money = accrue(power, 0.5, { priceUsdPerMwh: 40, hashpriceUsdPerThDay: 0.05, gpuSpotUsdPerGpuHour: 2 });
     expect(money.miningUsd).toBeCloseTo(power.hashrateThs * 0.05 * (0.5 / 24), 6);
-    expect(money.inferenceUsd).toBeCloseTo(16 * 2 * 0.5, 6);
+    expect(money.inferenceUsd).toBeCloseTo(128 * 2 * 0.5, 6);
     expect(money.energyCostUsd).toBeCloseTo(((power.asicKw + power.gpuKw) / 1000) * 0.5 * 40, 6);
   });
 });

@@ -69,14 +69,21 @@ export class NodeMeter {
   }
 }
 
-/** Reads every node's power; a node that does not answer is left out (its sample is skipped, not zero). */
+/**
+ * Reads every node's power, as the power of the `gpuCount` GPUs the node's runs are metered on: the GPUs that reported
+ * scaled to that count (on real hardware the two are equal; a virtual node is an 8-GPU board standing for a larger
+ * share of its pool, and its GPU-seconds count that share, so its energy must too). A node that does not answer is
+ * left out (its sample is skipped, not zero).
+ */
 export async function readNodePower(
   nodes: readonly WorkerNode[],
   port: NodePowerPort,
 ): Promise<Array<{ nodeId: string; powerW: number }>> {
-  const readings = await Promise.all(nodes.map((n) => port.readPowerW(n.metricsUrl)));
+  const readings = await Promise.all(nodes.map((n) => port.readPower(n.metricsUrl)));
   return nodes.flatMap((node, i) => {
-    const powerW = readings[i];
-    return powerW === undefined ? [] : [{ nodeId: node.nodeId, powerW }];
+    const reading = readings[i];
+    return reading === undefined
+      ? []
+      : [{ nodeId: node.nodeId, powerW: (reading.powerW * node.gpuCount) / reading.gpus }];
   });
 }

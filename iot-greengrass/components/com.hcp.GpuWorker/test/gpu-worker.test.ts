@@ -64,7 +64,7 @@ async function startWorker(options: { nodes?: WorkerNode[]; keptOnAbort?: number
     queue,
     reports: sink,
     inference: inference.port,
-    power: { readPowerW: async () => 2000 },
+    power: { readPower: async () => ({ powerW: 2000, gpus: 8 }) },
     clock,
     capacity: () => capacity,
     powerSampleMs: 1000,

@@ -56,10 +56,20 @@ describe('GpuWorker metering', () => {
   it('reads each node’s power and skips a node that does not answer', async () => {
     // Act
     const readings = await readNodePower([workerNode('n1'), workerNode('n2')], {
-      readPowerW: async (url) => (url.includes('n1') ? 5600 : undefined),
+      readPower: async (url) => (url.includes('n1') ? { powerW: 5600, gpus: 8 } : undefined),
     });
 
     // Assess
     expect(readings).toEqual([{ nodeId: 'n1', powerW: 5600 }]);
+  });
+
+  it('scales a node’s measured power to the GPUs it is metered as (a virtual 8-GPU board standing for 128)', async () => {
+    // Act
+    const readings = await readNodePower([workerNode('n1', { gpuCount: 128 })], {
+      readPower: async () => ({ powerW: 5600, gpus: 8 }),
+    });
+
+    // Assess: 700 W per GPU, on 128 GPUs
+    expect(readings).toEqual([{ nodeId: 'n1', powerW: 89_600 }]);
   });
 });

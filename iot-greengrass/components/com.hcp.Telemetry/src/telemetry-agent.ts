@@ -191,5 +191,6 @@ export function toMetric(device: GatewayDevice, reading: DeviceReading, at: stri
     ...(reading.utilizationPct !== undefined ? { utilizationPct: reading.utilizationPct } : {}),
     ...(reading.temperatureC !== undefined ? { temperatureC: reading.temperatureC } : {}),
     ...(reading.memoryUsedMb !== undefined ? { memoryUsedMb: reading.memoryUsedMb } : {}),
+    ...(reading.gpuCount !== undefined ? { gpuCount: reading.gpuCount } : {}),
   };
 }
