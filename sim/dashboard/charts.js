@@ -19,7 +19,8 @@ window.HcpCharts = (() => {
       ctx.fillRect(x0, top, x1 - x0, height);
       ctx.fillStyle = 'rgba(255, 107, 107, 0.9)';
       ctx.font = `${11 * devicePixelRatio}px system-ui`;
-      ctx.fillText(w.label, x0 + 4, top + 14 * devicePixelRatio);
+      // At the window's foot: the reference lines' labels sit at the top of the plot.
+      ctx.fillText(w.label, x0 + 4, top + height - 6 * devicePixelRatio);
     }
     // Labels at least a line apart: a rung's label that would land on another's is left out (its line stays).
     const labelGap = 12 * devicePixelRatio;
