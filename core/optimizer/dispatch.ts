@@ -159,3 +159,34 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
     },
   };
 }
+
+/**
+ * The open work's pools kept serving over the horizon. The optimizer counts open work in GPU-hours at a pool's
+ * aggregate rate and serves it in the first interval; a job runs at its sequence speed, for longer, and on whole
+ * nodes, so a pool planned off after the first interval would be vacated under its running jobs and hand back the
+ * ones arriving. While a site has open work, each interval keeps at least the GPUs its first interval serves, except
+ * in a demand-response step (the grid's call sheds them). The next dispatch re-plans what is still open; a site with
+ * none keeps the optimizer's plan (no GPU powered without work). Pure.
+ */
+export function holdServingForOpenWork(problem: FleetProblem, plan: Plan): Plan {
+  return {
+    ...plan,
+    sites: plan.sites.map((sitePlan, i) => {
+      const p = problem.sites[i]!;
+      const open =
+        p.horizon.guaranteedArrivalsGpuHours.some((h) => h > 0) || p.state.flexBacklog.some((c) => c.gpuHours > 0);
+      const first = sitePlan.intervals[0]?.gpuPools;
+      if (!open || !first) return sitePlan;
+      const intervals = sitePlan.intervals.map((interval, k) => {
+        if (p.horizon.drDeployed[Math.min(k, p.horizon.drDeployed.length - 1)]) return interval;
+        const gpuPools = interval.gpuPools.map((pool) => {
+          const held = first.find((f) => f.poolId === pool.poolId)?.gpusServing ?? 0;
+          const gpusServing = Math.max(pool.gpusServing, held);
+          return { ...pool, gpusServing, gpusPowered: Math.max(pool.gpusPowered, gpusServing) };
+        });
+        return { ...interval, gpuPools };
+      });
+      return { ...sitePlan, intervals };
+    }),
+  };
+}

@@ -154,11 +154,34 @@
       .join(' · ');
   }
 
-  function drawAlerts(state) {
-    const alerts = state.alerts.filter((a) => scope === 'fleet' || a.siteId === scope);
-    $('#alerts').replaceChildren(
-      ...alerts.map((a) => el('div', { class: 'alert' }, `${a.siteId} · ${a.kind}: ${a.message}`)),
+  /** Alert groups shown before the rest fold into "more": the first screen stays the fleet's, not a list of alerts. */
+  const ALERT_GROUPS_SHOWN = 3;
+  let alertsOpen = false;
+
+  function alertLine(group) {
+    const line = el('div', { class: 'alert', 'data-count': String(group.count) });
+    line.append(
+      el('span', { class: 'alert-count' }, `×${group.count}`),
+      el('span', {}, ` ${group.siteId} · ${group.kind}: ${group.message}`),
     );
+    return line;
+  }
+
+  function drawAlerts(state) {
+    const groups = state.alertGroups.filter((a) => scope === 'fleet' || a.siteId === scope);
+    const shown = groups.slice(0, ALERT_GROUPS_SHOWN).map(alertLine);
+    const rest = groups.slice(ALERT_GROUPS_SHOWN);
+    if (rest.length) {
+      const more = el('details', { class: 'alerts-more' });
+      more.open = alertsOpen;
+      more.addEventListener('toggle', () => {
+        alertsOpen = more.open;
+      });
+      const total = rest.reduce((t, g) => t + g.count, 0);
+      more.append(el('summary', {}, `${rest.length} more (${total} alerts)`), ...rest.map(alertLine));
+      shown.push(more);
+    }
+    $('#alerts').replaceChildren(...shown);
   }
 
   function drawLists(state) {

@@ -19,8 +19,12 @@ window.HcpCharts = (() => {
       ctx.fillRect(x0, top, x1 - x0, height);
       ctx.fillStyle = 'rgba(255, 107, 107, 0.9)';
       ctx.font = `${11 * devicePixelRatio}px system-ui`;
-      ctx.fillText(w.label, x0 + 4, top + 14 * devicePixelRatio);
+      // At the window's foot: the reference lines' labels sit at the top of the plot.
+      ctx.fillText(w.label, x0 + 4, top + height - 6 * devicePixelRatio);
     }
+    // Labels at least a line apart: a rung's label that would land on another's is left out (its line stays).
+    const labelGap = 12 * devicePixelRatio;
+    const labelled = [];
     for (const line of overlays.lines) {
       const y = u.valToPos(line.value, 'y', true);
       if (y < top || y > top + height) continue;
@@ -32,11 +36,20 @@ window.HcpCharts = (() => {
       ctx.lineTo(left + width, y);
       ctx.stroke();
       ctx.setLineDash([]);
+      if (labelled.some((other) => Math.abs(other - y) < labelGap)) continue;
+      labelled.push(y);
       ctx.fillStyle = line.color;
       ctx.font = `${10 * devicePixelRatio}px system-ui`;
       ctx.fillText(line.label, left + 4, y - 3 * devicePixelRatio);
     }
     ctx.restore();
+  }
+
+  /** A time tick (seconds) as UTC "HH:MM", or "MM-DD" at midnight. */
+  function timeLabel(seconds) {
+    const iso = new Date(seconds * 1000).toISOString();
+    const hhmm = iso.slice(11, 16);
+    return hhmm === '00:00' ? iso.slice(5, 10) : hhmm;
   }
 
   /** series: [{ label, color, fill? }]; returns { update(columns, overlays) } where columns[0] is time in seconds. */
@@ -53,8 +66,9 @@ window.HcpCharts = (() => {
         ...size(),
         scales: { x: { time: true }, y: options.yRange ? { range: options.yRange } : {} },
         axes: [
-          { stroke: axisColor, grid },
-          { stroke: axisColor, grid, size: 60, values: (_u, ticks) => ticks.map(options.format ?? String) },
+          // Ticks at least 70 px apart, labelled in the simulated clock's UTC: "10:00", the date at midnight.
+          { stroke: axisColor, grid, space: 70, values: (_u, ticks) => ticks.map(timeLabel) },
+          { stroke: axisColor, grid, size: 60, space: 30, values: (_u, ticks) => ticks.map(options.format ?? String) },
         ],
         series: [
           {},

@@ -1,7 +1,7 @@
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
-import { type FleetProblem, solveFleet, toPlan } from '../../../core/optimizer/dispatch.js';
+import { type FleetProblem, holdServingForOpenWork, solveFleet, toPlan } from '../../../core/optimizer/dispatch.js';
 import type { HighsSolver, SolveOptions } from '../../../core/optimizer/solve.js';
 import {
   DEFAULT_DEMAND_TERMS,
@@ -47,13 +47,14 @@ export class HighsFleetSolver implements PlanSolver {
       ...this.options.solve,
       ...(this.options.nowMs ? { nowMs: this.options.nowMs } : {}),
     });
-    return toPlan(problem, solution, {
+    const plan = toPlan(problem, solution, {
       version: request.version,
       createdAtMs: request.nowMs,
       horizonStartMs,
       intervalMinutes,
       gpuRevenueUsdPerGpuHour: request.market.gpuSpotUsdPerGpuHour,
     });
+    return holdServingForOpenWork(problem, plan);
   }
 }
 

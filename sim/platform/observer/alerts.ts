@@ -5,6 +5,18 @@ export interface Alert {
   readonly siteId: string;
   readonly kind: 'failed-switch' | 'drifted-devices' | 'missing-telemetry' | 'fallback-mode';
   readonly message: string;
+  /** When it happened (simulated ISO time) for a past event; absent for a condition that holds now. */
+  readonly at?: string;
+}
+
+/** The alerts of one site and kind: how many, and the newest. */
+export interface AlertGroup {
+  readonly siteId: string;
+  readonly kind: Alert['kind'];
+  readonly count: number;
+  /** The newest alert's message. */
+  readonly message: string;
+  readonly at?: string;
 }
 
 export interface AlertClock {
@@ -49,6 +61,7 @@ function switchAlerts(switches: readonly SwitchRecord[]): Alert[] {
     .map((s) => ({
       siteId: s.siteId,
       kind: 'failed-switch',
+      at: s.at,
       message: `${s.source} ${s.cause} ${s.outcome} at ${s.at}${s.detail ? `: ${s.detail}` : ''}`,
     }));
 }
@@ -56,4 +69,19 @@ function switchAlerts(switches: readonly SwitchRecord[]): Alert[] {
 /** Everything the dashboard raises: each site's alerts, then the failed switches. */
 export function alertsOf(views: Iterable<SiteView>, switches: readonly SwitchRecord[], clock: AlertClock): Alert[] {
   return [...[...views].flatMap((view) => siteAlerts(view, clock)), ...switchAlerts(switches)];
+}
+
+/** Newest first: a condition that holds now before any past event, then by time, latest first. */
+const newestFirst = (a: { at?: string }, b: { at?: string }) =>
+  a.at === undefined ? (b.at === undefined ? 0 : -1) : b.at === undefined ? 1 : b.at.localeCompare(a.at);
+
+/** One group per site and kind, with its count and newest alert; groups newest first. Pure. */
+export function groupAlerts(alerts: readonly Alert[]): AlertGroup[] {
+  const groups = new Map<string, AlertGroup>();
+  for (const alert of [...alerts].sort(newestFirst)) {
+    const key = `${alert.siteId}\u0000${alert.kind}`;
+    const group = groups.get(key);
+    groups.set(key, group ? { ...group, count: group.count + 1 } : { ...alert, count: 1 });
+  }
+  return [...groups.values()];
 }

@@ -1,6 +1,6 @@
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { GpuWorkFigures } from '../gpu-work.js';
-import type { Alert } from './alerts.js';
+import { type Alert, groupAlerts } from './alerts.js';
 import type { EventLog } from './event-log.js';
 import type { FleetSeries } from './fleet-series.js';
 import { plannedKw, type SiteView } from './site-view.js';
@@ -52,6 +52,8 @@ export function renderSnapshot(parts: SnapshotParts) {
     injections: [...log.injections].reverse(),
     workloads: parts.workloads,
     alerts: parts.alerts,
+    /** The alerts by site and kind, with counts, newest first: what the dashboard shows. */
+    alertGroups: groupAlerts(parts.alerts),
     rejectedMessages: parts.rejectedMessages,
   };
 }

@@ -68,6 +68,45 @@ describe('the stand-in ladder solver', () => {
 describe('the core optimizer behind the solver port', () => {
   const solver = new HighsFleetSolver({ highs: loadHighs });
 
+  const westPool = (plan: Plan) =>
+    plan.sites.find((s) => s.siteId === 'site-west-1')!.intervals.map((i) => i.gpuPools[0]!);
+
+  it('powers no GPU in any interval when no work is open', async () => {
+    // Act
+    const plan = await solver.solve({
+      fleet: referenceFleet,
+      market: snapshot(25),
+      previous: undefined,
+      version: 1,
+      nowMs: NOW,
+    });
+
+    // Assess
+    const powered = plan.sites.flatMap((s) => s.intervals.flatMap((i) => i.gpuPools.map((p) => p.gpusPowered)));
+    expect(powered.every((gpus) => gpus === 0)).toBe(true);
+  }, 30_000);
+
+  it('keeps a pool with open work serving over the whole horizon, not only the first interval', async () => {
+    // Prepare: a few jobs' worth of open work, as the work demand reads it (a small fraction of one GPU-hour): at the
+    // sequence speed a job runs longer than one interval, so a pool planned off after the first one preempts it.
+    const demand = { 'site-west-1': { guaranteedGpuHours: 0.002, flexBacklog: [{ dueInHours: 3, gpuHours: 0.004 }] } };
+
+    // Act
+    const plan = await solver.solve({
+      fleet: referenceFleet,
+      market: snapshot(25),
+      previous: undefined,
+      version: 1,
+      nowMs: NOW,
+      demand,
+    });
+
+    // Assess: the pool serves in every interval (a whole node stays up): no node vacated under running work.
+    const serving = westPool(plan).map((p) => p.gpusServing);
+    expect(serving).toHaveLength(12);
+    expect(serving.every((gpus) => gpus > 0)).toBe(true);
+  }, 30_000);
+
   it('solves the reference fleet into a valid plan of 5-minute intervals within each interconnect', async () => {
     // Act
     const plan = await solver.solve({

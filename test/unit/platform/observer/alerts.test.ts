@@ -1,5 +1,5 @@
 import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
-import { alertsOf } from '../../../../sim/platform/observer/alerts.js';
+import { alertsOf, groupAlerts } from '../../../../sim/platform/observer/alerts.js';
 import type { SwitchRecord } from '../../../../sim/platform/observer/event-log.js';
 import { SiteView } from '../../../../sim/platform/observer/site-view.js';
 
@@ -60,5 +60,26 @@ describe('observer alerts', () => {
       'cloud plan 19 expired at 2025-01-13T06:00:19.000Z',
       'cloud plan 20 rejected at 2025-01-13T06:00:20.000Z',
     ]);
+  });
+});
+
+describe('alert groups', () => {
+  it('groups by site and kind with a count, the newest alert first and current conditions before past events', () => {
+    // Prepare: three refused commands at west, one at south, and west's gateway drifted now.
+    const view = new SiteView(west, new Map(), 10);
+    view.lastTelemetryRealMs = clock.nowRealMs;
+    view.onHeartbeat({ mode: 'all-on', heldGroups: [], drifted: 2 });
+    const switches = [failed(1, 'rejected'), { ...failed(2), siteId: south.id }, failed(3), failed(4, 'expired')];
+
+    // Act
+    const groups = groupAlerts(alertsOf([view], switches, clock));
+
+    // Assess
+    expect(groups.map((g) => [g.siteId, g.kind, g.count, g.at])).toEqual([
+      [west.id, 'drifted-devices', 1, undefined],
+      [west.id, 'failed-switch', 3, '2025-01-13T06:00:04.000Z'],
+      [south.id, 'failed-switch', 1, '2025-01-13T06:00:02.000Z'],
+    ]);
+    expect(groups[1]!.message).toBe('cloud plan 4 expired at 2025-01-13T06:00:04.000Z');
   });
 });
