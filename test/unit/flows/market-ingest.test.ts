@@ -9,7 +9,7 @@ import { marketSnapshotSchema } from '../../../core/model/market.js';
 import { fixedClock } from '../../../core/support/clock.js';
 import { scenarioSchema } from '../../../core/synthetic/scenario.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
-import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { type ErcotPriceFeed, ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
 import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
 import {
   WeeklySyntheticMarketSource,
@@ -40,6 +40,22 @@ const nonPrice: MarketDataSource = {
     gridEvents: [],
   }),
 };
+
+/** A feed over one NP6-905-CD file as the MIS serves it (CSV), with no day-ahead prices. */
+const csvFeed = (name: string): ErcotPriceFeed => ({
+  realTimePrices: async () => ({
+    name,
+    prices: parseRtmSettlementPointPrices(fixture(name), name).map((p) => ({
+      report: 'NP6-905-CD',
+      intervalStartMs: p.intervalStartMs,
+      intervalMinutes: 15,
+      key: p.settlementPoint,
+      priceUsdPerMwh: p.priceUsdPerMwh,
+    })),
+    rejected: [],
+  }),
+  dayAheadPrices: async () => ({ name: 'none', prices: [], rejected: [] }),
+});
 
 describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('parses a report in the NP6-905-CD layout into interval-start instants in UTC', () => {
@@ -96,13 +112,14 @@ describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('builds a valid snapshot from the report and the non-price source', async () => {
     // Prepare
     const source = new ErcotRtmMarketSource({
-      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      feed: csvFeed('np6-905-cd_rtm_spp_20261128_1430.csv'),
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
       nodes: ['HB_WEST', 'HB_SOUTH', 'HB_NORTH'],
       nonPrice,
     });
 
     // Act
-    const snapshot = await source.snapshotAt(Date.parse('2026-11-28T20:40:00Z'));
+    const snapshot = await source.snapshotAt(Date.parse('2026-11-28T20:46:00Z'));
 
     // Assess
     expect(marketSnapshotSchema.safeParse(snapshot).success).toBe(true);
@@ -114,13 +131,14 @@ describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('refuses a report that lacks a wanted settlement point', async () => {
     // Prepare
     const source = new ErcotRtmMarketSource({
-      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      feed: csvFeed('np6-905-cd_rtm_spp_20261128_1430.csv'),
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
       nodes: ['HB_WEST', 'HB_NOWHERE'],
       nonPrice,
     });
 
     // Act / Assess
-    await expect(source.snapshotAt(Date.now())).rejects.toThrow(/lacks HB_NOWHERE/);
+    await expect(source.snapshotAt(Date.parse('2026-11-28T20:46:00Z'))).rejects.toThrow(/lacks HB_NOWHERE/);
   });
 });
 
