@@ -58,7 +58,11 @@ const hourEndingClockSchema = z
 
 const settlementPointSchema = z.string().regex(/^[A-Z0-9_]{1,40}$/, 'is not a settlement point name');
 /** When ERCOT posted the row; present in archive listings and corrected reports, optional otherwise. */
-const postedSchema = z.string().datetime({ local: true, offset: true }).optional();
+const postedSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/, 'is not a posted date-time')
+  .nullish()
+  .transform((posted) => posted ?? undefined);
 
 /** A price for one interval at one place, from one publication. */
 export interface ErcotIntervalPrice {
