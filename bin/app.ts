@@ -28,7 +28,12 @@ export function buildApp(app: App): HcpStacks {
     telemetrySink: context.telemetrySink,
     table: data.table,
   });
-  const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table, siteIds: context.sites });
+  const control = new ControlStack(app, `${prefix}-Control`, {
+    env,
+    table: data.table,
+    siteIds: context.sites,
+    ...(context.market ? { marketSource: context.market } : {}),
+  });
   const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table, switchFlow: control.switchFlow });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,

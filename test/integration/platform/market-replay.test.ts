@@ -87,7 +87,7 @@ beforeAll(async () => {
         source: feed,
         store: { put: async () => {}, latest: async () => undefined },
         signals,
-        metrics: { snapshotIngested: () => {} },
+        metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
         clock,
       });
     },

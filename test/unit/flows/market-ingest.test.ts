@@ -15,7 +15,7 @@ import {
   WeeklySyntheticMarketSource,
   weekStartMs,
 } from '../../../functions/market/adapters/weekly-synthetic-source.js';
-import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
+import { ingestMarketSnapshot, STALE_RELAY_LIMIT_MS } from '../../../functions/market/ingest.js';
 import type { MarketDataSource } from '../../../functions/market/ports.js';
 import type { MarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
@@ -180,17 +180,61 @@ describe('market ingestion', () => {
       source: nonPrice,
       store,
       signals: { publish: async (signal) => void signals.push(signal) },
-      metrics: { snapshotIngested: (_s, name) => void ingested.push(name) },
+      metrics: { snapshotIngested: (_s, name) => void ingested.push(name), marketDataAge: () => {} },
       clock: fixedClock(Date.parse('2026-11-28T12:00:00Z')),
     });
 
     // Assess
-    expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1 });
+    expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1, stale: false });
     expect(stored).toHaveLength(1);
     expect(ingested).toEqual(['fixed']);
     // Each node's price goes to its gateways, stamped now: it also feeds their cloud watchdog.
     expect(signals).toEqual([{ kind: 'price', at: '2026-11-28T12:00:00.000Z', node: 'HB_WEST', priceUsdPerMwh: 0 }]);
     expect(gridSignalSchema.safeParse(signals[0]).success).toBe(true);
+  });
+});
+
+describe('market ingestion while the source is down', () => {
+  const down: MarketDataSource = {
+    name: 'ercot',
+    snapshotAt: async () => {
+      throw new Error('ERCOT API 503');
+    },
+  };
+  const run = async (nowIso: string) => {
+    const held = await nonPrice.snapshotAt(Date.parse('2026-11-28T12:00:00Z'));
+    const ages: number[] = [];
+    const signals: unknown[] = [];
+    const result = ingestMarketSnapshot({
+      source: down,
+      store: { put: async () => {}, latest: async () => held },
+      signals: { publish: async (signal) => void signals.push(signal) },
+      metrics: { snapshotIngested: () => {}, marketDataAge: (age) => void ages.push(age) },
+      clock: fixedClock(Date.parse(nowIso)),
+    });
+    return { result, ages, signals };
+  };
+
+  it('relays the stored prices, marked stale, and reports their age for the alarm', async () => {
+    // Act: the held interval 12:00–12:15 ended 30 minutes ago
+    const { result, ages, signals } = await run('2026-11-28T12:45:00Z');
+
+    // Assess
+    await expect(result).resolves.toMatchObject({ stale: true, at: '2026-11-28T12:00:00.000Z' });
+    expect(ages).toEqual([1800]);
+    expect(signals).toHaveLength(1);
+  });
+
+  it('stops relaying past the limit, so the gateways’ watchdog takes over', async () => {
+    // Act
+    const { result, ages, signals } = await run(
+      new Date(Date.parse('2026-11-28T12:15:00Z') + STALE_RELAY_LIMIT_MS + 1000).toISOString(),
+    );
+
+    // Assess
+    await expect(result).rejects.toThrow('ERCOT API 503');
+    expect(ages).toEqual([STALE_RELAY_LIMIT_MS / 1000 + 1]);
+    expect(signals).toEqual([]);
   });
 });
 
