@@ -174,6 +174,8 @@ export class ErcotPublicApiClient {
           retryAfter: response.headers.get('retry-after'),
         };
       } catch (error) {
+        // The sign-in inside `send` has had its own retries: its verdict stands.
+        if (error instanceof ErcotApiError) throw error;
         failure = { status: 0, body: String(error), retryAfter: null };
       }
       if (failure.status === 401) this.token = undefined;
