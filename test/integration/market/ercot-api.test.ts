@@ -5,13 +5,13 @@ import { ERCOT_REPORT_PATHS, ErcotApiPriceFeed } from '../../../functions/market
 import { type ErcotApiError, ErcotPublicApiClient } from '../../../functions/market/adapters/ercot-public-api.js';
 import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
-import type { MarketDataSource } from '../../../functions/market/ports.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import {
   type ErcotFixtureServer,
   FIXTURE_CREDENTIALS,
   startErcotFixtureServer,
 } from '../../../sim/market/ercot-fixture-server.js';
+import { fixedNonPriceSource } from '../../support/fixed-market-source.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 
 const TABLE = 'hcp-ercot-ingest-test';
@@ -53,23 +53,7 @@ function harness(options: { pageSize?: number; credentials?: typeof FIXTURE_CRED
   return { clock, sleeps, client };
 }
 
-const nonPrice: MarketDataSource = {
-  name: 'fixed',
-  snapshotAt: async (atMs) => ({
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 0 }],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 18,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
-  }),
-};
+const nonPrice = fixedNonPriceSource;
 
 describe('ERCOT Public API client over HTTP (fixture server)', () => {
   it('signs in once, sends the key and the bearer token, and pages through a report', async () => {

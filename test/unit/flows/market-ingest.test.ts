@@ -19,27 +19,12 @@ import { ingestMarketSnapshot, STALE_RELAY_LIMIT_MS } from '../../../functions/m
 import type { MarketDataSource } from '../../../functions/market/ports.js';
 import type { MarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
+import { fixedNonPriceSource } from '../../support/fixed-market-source.js';
 
 const FIXTURES = path.join(process.cwd(), 'test', 'unit', 'flows', 'fixtures');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
 
-const nonPrice: MarketDataSource = {
-  name: 'fixed',
-  snapshotAt: async (atMs) => ({
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 0 }],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 18,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
-  }),
-};
+const nonPrice = fixedNonPriceSource;
 
 /** A feed over one NP6-905-CD file as the MIS serves it (CSV), with no day-ahead prices. */
 const csvFeed = (name: string): ErcotPriceFeed => ({
