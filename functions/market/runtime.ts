@@ -14,6 +14,7 @@ import { ErcotApiPriceFeed } from './adapters/ercot-api-feed.js';
 import { ErcotPublicApiClient } from './adapters/ercot-public-api.js';
 import { ErcotRtmMarketSource } from './adapters/ercot-source.js';
 import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
+import { MempoolSpaceHashprice, withHashprice } from './adapters/mempool-hashprice.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
 import { createS3Client, S3ObjectReader } from './adapters/s3-object-reader.js';
 import { createSecretsManagerClient, SecretsManagerErcotCredentials } from './adapters/secrets-manager-credentials.js';
@@ -81,8 +82,8 @@ function syntheticSource(seed: number): MarketDataSource {
 /**
  * `synthetic` (the default) runs the seeded generator week by week, its calibration bundled into the function;
  * `stored` re-publishes the newest stored snapshot (a market fed by hand); `csv` replays recorded CSV objects from S3;
- * `ercot` reads ERCOT's Public API with the credentials in Secrets Manager, hashprice and the GPU value still from the
- * generator.
+ * `ercot` reads ERCOT's Public API with the credentials in Secrets Manager, hashprice from mempool.space, and the GPU
+ * value still from the generator.
  */
 function sourceFor(
   env: MarketConfig,
@@ -113,7 +114,7 @@ function sourceFor(
       return new ErcotRtmMarketSource({
         feed: new ErcotApiPriceFeed({ client, clock: systemClock }),
         nodes: env.MARKET_NODES ?? fleetNodes(),
-        nonPrice: syntheticSource(env.SYNTHETIC_SEED),
+        nonPrice: withHashprice(syntheticSource(env.SYNTHETIC_SEED), new MempoolSpaceHashprice({ clock: systemClock })),
         quality,
       });
     }
