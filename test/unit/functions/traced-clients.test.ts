@@ -29,6 +29,7 @@ describe('AWS SDK clients in functions/', () => {
     expect(new Set(built)).toEqual(
       new Set([
         'DynamoDBClient',
+        'IoTClient',
         'IoTDataPlaneClient',
         'S3Client',
         'SecretsManagerClient',
