@@ -31,6 +31,7 @@ describe('AWS SDK clients in functions/', () => {
         'DynamoDBClient',
         'IoTClient',
         'IoTDataPlaneClient',
+        'KMSClient',
         'S3Client',
         'SecretsManagerClient',
         'SFNClient',
