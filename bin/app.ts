@@ -34,6 +34,7 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
     commandSigningKey: data.commandSigning.key,
     siteIds: context.sites,
+    ...(context.market ? { marketSource: context.market } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { siteIdSchema } from '../core/support/schema.js';
 import { toFieldIssues } from '../core/support/validation.js';
 
+const settlementPointSchema = z.string().regex(/^[A-Z][A-Z0-9_]{1,31}$/, 'an ERCOT settlement point, e.g. HB_WEST');
+
 /**
  * The `hcp` context of the CDK app (cdk.json, or `-c hcp='{...}'`): validated before any stack is built so a typo
  * stops `cdk synth` with a message naming the field.
@@ -18,6 +20,19 @@ export const appContextSchema = z.strictObject({
   telemetrySink: z.enum(['timestream']),
   /** Optional on-call address subscribed to alarms. */
   alarmEmail: z.email().optional(),
+  /** Where market prices come from (README, "Market data sources"). @default synthetic */
+  market: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.enum(['synthetic', 'stored']) }),
+      z.strictObject({ kind: z.literal('ercot'), nodes: z.array(settlementPointSchema).min(1).optional() }),
+      z.strictObject({
+        kind: z.literal('csv'),
+        bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+        priceKeys: z.record(settlementPointSchema, z.string().min(1)),
+        hashpriceKey: z.string().min(1),
+      }),
+    ])
+    .optional(),
 });
 export type AppContext = z.infer<typeof appContextSchema>;
 

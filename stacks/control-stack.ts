@@ -6,7 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
-import { MarketIngestion } from './constructs/market-ingestion.js';
+import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
 import { WorkloadRouting } from './constructs/workload-routing.js';
@@ -20,6 +20,8 @@ export interface ControlStackProps extends StackProps {
   readonly siteIds?: readonly string[];
   /** @default the SDK's regional IoT data endpoint */
   readonly iotDataEndpoint?: string;
+  /** @default synthetic */
+  readonly marketSource?: MarketSourceConfig;
 }
 
 /**
@@ -37,7 +39,11 @@ export class ControlStack extends Stack {
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
     const endpoint = props.iotDataEndpoint ? { iotDataEndpoint: props.iotDataEndpoint } : {};
-    const market = new MarketIngestion(this, 'MarketIngestion', { table: props.table, ...endpoint });
+    const market = new MarketIngestion(this, 'MarketIngestion', {
+      table: props.table,
+      ...endpoint,
+      ...(props.marketSource ? { source: props.marketSource } : {}),
+    });
     const switchFlow = new SwitchFlow(this, 'SwitchFlow', {
       table: props.table,
       signingKey: props.commandSigningKey,

@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { referenceFleet } from '../core/fleet/reference-fleet.js';
+import { MARKET_METRIC_NAMES } from '../functions/market/adapters/powertools-market-metrics.js';
 import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertools-telemetry-metrics.js';
 import { hcpMetrics, OpsDashboard } from './constructs/ops-dashboard.js';
 
@@ -94,6 +95,12 @@ export class MonitoringStack extends Stack {
       alarm(`DeadLetters${i}`, queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), 1, {
         alarmDescription: 'Messages an async path could not deliver are waiting in a dead-letter queue.',
       });
+    });
+    alarm('MarketDataStale', hcpMetrics.market(MARKET_METRIC_NAMES.dataAge).with({ statistic: 'Maximum' }), 2700, {
+      alarmDescription:
+        'Market prices older than 45 minutes for 15 minutes (or no ingestion at all): dispatch plans on the last prices and forecasts; past an hour the price relay stops and the gateways fall back to their safe mode.',
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     for (const siteId of props.siteIds ?? []) {
       alarm(`TelemetryMissing-${siteId}`, hcpMetrics.site(TELEMETRY_METRIC_NAMES.sitePower, siteId, 'SampleCount'), 1, {

@@ -48,7 +48,12 @@ export function zonedWallTimeToUtcMs(
   // Two fixed-point passes settle the offset, except inside a DST transition where they disagree.
   const firstGuess = naiveUtc - zoneOffsetMinutes(naiveUtc, timeZone) * 60_000;
   const secondGuess = naiveUtc - zoneOffsetMinutes(firstGuess, timeZone) * 60_000;
-  return Math.min(firstGuess, secondGuess);
+  // A guess is right when its own offset maps it back to the wall time. Just after the repeated hour (02:00 on the
+  // fall-back day) only the later guess is; taking the earlier one would land on the repeated hour.
+  const exact = [firstGuess, secondGuess].filter(
+    (guess) => guess + zoneOffsetMinutes(guess, timeZone) * 60_000 === naiveUtc,
+  );
+  return Math.min(...(exact.length > 0 ? exact : [firstGuess, secondGuess]));
 }
 
 const hourOffsetCache = new Map<string, number>();

@@ -24,6 +24,28 @@ export interface SettlementPointPrice {
 const DATE = /^(\d{2})\/(\d{2})\/(\d{4})$/;
 const HOUR_MS = 3_600_000;
 
+/** A delivery date in Central prevailing time. */
+export interface ErcotDeliveryDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+/**
+ * UTC start of the interval that begins `minuteOfHour` minutes into hour ending `hourEnding` of a delivery date.
+ * The wall time maps to its first (daylight-time) occurrence; ERCOT flags the repeated hour of the fall-back day
+ * with DSTFlag=Y, which is the same wall time one hour later.
+ */
+export function ercotIntervalStartMs(
+  date: ErcotDeliveryDate,
+  hourEnding: number,
+  minuteOfHour: number,
+  repeatedHour: boolean,
+): number {
+  const wall = { ...date, hour: hourEnding - 1, minute: minuteOfHour, second: 0 };
+  return zonedWallTimeToUtcMs(wall, ERCOT_TIME_ZONE) + (repeatedHour ? HOUR_MS : 0);
+}
+
 function intervalStartMs(
   date: string,
   hourEnding: number,
@@ -40,17 +62,12 @@ function intervalStartMs(
     throw new CsvFormatError(where.source, where.line, 'DeliveryInterval', `${interval} is not 1–4`);
   }
   const [, month, day, year] = match;
-  const wall = {
-    year: +year!,
-    month: +month!,
-    day: +day!,
-    hour: hourEnding - 1,
-    minute: (interval - 1) * 15,
-    second: 0,
-  };
-  // The wall time maps to its first (daylight-time) occurrence; ERCOT flags the repeated hour of the fall-back day
-  // with DSTFlag=Y, which is the same wall time one hour later.
-  return zonedWallTimeToUtcMs(wall, ERCOT_TIME_ZONE) + (repeatedHour ? HOUR_MS : 0);
+  return ercotIntervalStartMs(
+    { year: +year!, month: +month!, day: +day! },
+    hourEnding,
+    (interval - 1) * 15,
+    repeatedHour,
+  );
 }
 
 export function parseRtmSettlementPointPrices(text: string, source: string): SettlementPointPrice[] {

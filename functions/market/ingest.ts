@@ -5,11 +5,24 @@ import type { MarketDataSource, MarketSignalPublisher } from './ports.js';
 
 export interface MarketMetrics {
   snapshotIngested(snapshot: MarketSnapshot, source: string): void;
+  /** Seconds since the end of the interval of the newest snapshot held: what the staleness alarm watches. */
+  marketDataAge(ageSeconds: number, source: string): void;
 }
 
 /**
+ * How long the last stored prices keep being relayed while the source is down. Within it, dispatch plans on the
+ * stored snapshot and its forecasts, and the staleness alarm (MarketIngestion, MarketDataAgeSeconds) tells the
+ * operator. Past it nothing is relayed: the gateways hear no signal and their watchdog (SwitchAgent
+ * `heartbeatTimeoutMs`, 2 minutes) moves them to their safe default mode, the ladder's last rung.
+ */
+export const STALE_RELAY_LIMIT_MS = 60 * 60_000;
+
+const intervalEndMs = (snapshot: MarketSnapshot) => Date.parse(snapshot.at) + snapshot.intervalMinutes * 60_000;
+
+/**
  * One ingestion run: the snapshot in force now, from the configured source, stored for dispatch and the API, and each
- * node's real-time price relayed to its gateways (which also keeps their cloud watchdog fed).
+ * node's real-time price relayed to its gateways (which also keeps their cloud watchdog fed). A source that fails
+ * leaves the stored snapshot in force for up to STALE_RELAY_LIMIT_MS; past that the run fails with the source's error.
  */
 export async function ingestMarketSnapshot(deps: {
   readonly source: MarketDataSource;
@@ -17,16 +30,29 @@ export async function ingestMarketSnapshot(deps: {
   readonly signals: MarketSignalPublisher;
   readonly metrics: MarketMetrics;
   readonly clock: Clock;
-}): Promise<{ at: string; source: string; nodes: number }> {
+}): Promise<{ at: string; source: string; nodes: number; stale: boolean }> {
   const nowMs = deps.clock.nowMs();
-  const snapshot = await deps.source.snapshotAt(nowMs);
-  await deps.store.put(snapshot);
+  let snapshot: MarketSnapshot;
+  let stale = false;
+  try {
+    snapshot = await deps.source.snapshotAt(nowMs);
+    await deps.store.put(snapshot);
+  } catch (error) {
+    const held = await deps.store.latest();
+    if (held) deps.metrics.marketDataAge(Math.max(0, (nowMs - intervalEndMs(held)) / 1000), deps.source.name);
+    if (!held || nowMs - intervalEndMs(held) > STALE_RELAY_LIMIT_MS) throw error;
+    snapshot = held;
+    stale = true;
+  }
   const at = new Date(nowMs).toISOString();
   await Promise.all(
     snapshot.prices.map((price) =>
       deps.signals.publish({ kind: 'price', at, node: price.node, priceUsdPerMwh: price.realTimeUsdPerMwh }),
     ),
   );
-  deps.metrics.snapshotIngested(snapshot, deps.source.name);
-  return { at: snapshot.at, source: deps.source.name, nodes: snapshot.prices.length };
+  if (!stale) {
+    deps.metrics.snapshotIngested(snapshot, deps.source.name);
+    deps.metrics.marketDataAge(Math.max(0, (nowMs - intervalEndMs(snapshot)) / 1000), deps.source.name);
+  }
+  return { at: snapshot.at, source: deps.source.name, nodes: snapshot.prices.length, stale };
 }

@@ -1,6 +1,7 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { Fleet } from '../../core/model/site.js';
+import type { DemandClassTerms } from '../../core/optimizer/types.js';
 import type { SiteWorkDemand } from '../../core/routing/demand.js';
 
 /** The fleet as dispatch sees it: sites, device groups and their capabilities. */
@@ -21,6 +22,8 @@ export interface SolveRequest {
   readonly nowMs: number;
   /** The inference work open now, per site (core/routing/demand.ts); none means GPUs serve no one. */
   readonly demand?: Readonly<Record<string, SiteWorkDemand>>;
+  /** What GPU work earns, from the operator's price sheet. @default DEFAULT_DEMAND_TERMS */
+  readonly demandTerms?: DemandClassTerms;
 }
 
 /** The workloads waiting or running, as each site's demand. */

@@ -5,6 +5,7 @@ import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
+import { DynamoGpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
@@ -37,6 +38,7 @@ export function optimizeSteps(): OptimizeSteps {
       systemClock,
     ),
     market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
+    gpuPrices: new DynamoGpuPriceSheetStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),

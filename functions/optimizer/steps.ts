@@ -1,9 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
+import { DEFAULT_DEMAND_TERMS } from '../../core/optimizer/types.js';
 import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
+import type { GpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { OPTIMIZE_STATES } from '../shared/flow-states.js';
@@ -24,6 +27,8 @@ export interface OptimizeStepDeps {
   readonly solver: PlanSolver;
   /** The open inference work the plan powers GPUs for. @default none */
   readonly demand?: WorkDemandSource;
+  /** The operator's GPU price sheet; without one (or without a sheet set) the default demand terms. @default none */
+  readonly gpuPrices?: Pick<GpuPriceSheetStore, 'get'>;
   readonly clock: Clock;
   /** Planned site power of the interval in force, for plan-versus-actual. @default none */
   readonly metrics?: { planSaved(plan: Plan, atMs: number): void };
@@ -105,8 +110,17 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
       const version = (previous?.version ?? 0) + 1;
       const nowMs = deps.clock.nowMs();
-      const demand = await deps.demand?.load(nowMs);
-      const plan = await deps.solver.solve({ fleet, market, previous, version, nowMs, ...(demand ? { demand } : {}) });
+      const [demand, sheet] = await Promise.all([deps.demand?.load(nowMs), deps.gpuPrices?.get()]);
+      const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
+      const plan = await deps.solver.solve({
+        fleet,
+        market,
+        previous,
+        version,
+        nowMs,
+        demandTerms,
+        ...(demand ? { demand } : {}),
+      });
       await deps.drafts.put(draftId, plan);
       return { draftId, version, siteCount: plan.sites.length, solverStatus: plan.solver.status };
     },

@@ -136,7 +136,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         store: marketStore,
         signals: new MqttSignalPublisher(mqtt),
         clock,
-        metrics: { snapshotIngested: (snapshot, name) => logger.debug('market', { at: snapshot.at, source: name }) },
+        metrics: {
+          snapshotIngested: (snapshot, name) => logger.debug('market', { at: snapshot.at, source: name }),
+          marketDataAge: (ageSeconds, name) => logger.debug('market age', { ageSeconds, source: name }),
+        },
       }),
     switchSteps,
     optimizeSteps,

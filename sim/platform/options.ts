@@ -46,6 +46,8 @@ export const platformOptionsSchema = z
     prices: existingFile.optional(),
     /** Real daily hashprice, with `prices`. */
     hashprice: existingFile.optional(),
+    /** `ercot-replay`: the rebuilt ERCOT API fixtures through the real client and ingestion (sim/market/ercot-replay.ts). */
+    market: z.enum(['ercot-replay']).optional(),
     /** Workloads the simulated customers submit per simulated hour (0: none). */
     workloadsPerHour: z.coerce.number().finite().min(0).max(3600).default(60),
     /** Directory for state kept across restarts; in memory when omitted. */
@@ -56,6 +58,8 @@ export const platformOptionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['hashprice'], message: 'required with --prices' });
     if (options.hashprice !== undefined && options.prices === undefined)
       ctx.addIssue({ code: 'custom', path: ['prices'], message: 'required with --hashprice' });
+    if (options.market !== undefined && (options.prices !== undefined || options.scenario !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['market'], message: 'not with --prices or --scenario: it is the market' });
     if (options.scenario !== undefined && options.prices !== undefined)
       ctx.addIssue({ code: 'custom', path: ['scenario'], message: 'not with --prices: the real files replace it' });
   });
@@ -78,6 +82,7 @@ export const platformCli: CliSpec<typeof platformOptionsSchema> = {
     scenario: ['NAME', `synthetic market scenario: ${listScenarios().join(', ')} (default ${DEFAULT_SCENARIO})`],
     prices: ['FILE', 'real 15-minute prices to replay instead of a scenario (with --hashprice)'],
     hashprice: ['FILE', 'real daily hashprice (with --prices)'],
+    market: ['SOURCE', 'ercot-replay: replay the rebuilt ERCOT API fixtures through the real ERCOT client'],
     workloadsPerHour: 'workloads the simulated customers submit per simulated hour',
     data: ['DIR', 'keep state here across restarts (default: in memory)'],
   },

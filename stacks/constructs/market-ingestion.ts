@@ -2,14 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { allMarketsTopicResource } from '../../core/messages/topics.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
 import { grantTopicPublish } from './iot-topics.js';
+import { acknowledge } from './nag.js';
 import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
 
 export interface MarketIngestionProps {
@@ -21,9 +24,23 @@ export interface MarketIngestionProps {
   readonly interval?: Duration;
   /** `iot:DescribeEndpoint` (iot:Data-ATS) of the account. @default the SDK's default */
   readonly iotDataEndpoint?: string;
-  /** `synthetic`, `stored`, `csv` or `ercot` (functions/market/runtime.ts). @default 'synthetic' */
-  readonly source?: string;
+  /** Where prices come from (functions/market/runtime.ts). @default { kind: 'synthetic' } */
+  readonly source?: MarketSourceConfig;
 }
+
+/**
+ * `ercot` creates the secret for ERCOT's API credentials (its value set by the operator, README "ERCOT market
+ * source") and lets the ingestion function, and only it, read it; `csv` reads its objects from an existing bucket.
+ */
+export type MarketSourceConfig =
+  | { readonly kind: 'synthetic' | 'stored' }
+  | { readonly kind: 'ercot'; readonly nodes?: readonly string[] }
+  | {
+      readonly kind: 'csv';
+      readonly bucketName: string;
+      readonly priceKeys: Readonly<Record<string, string>>;
+      readonly hashpriceKey: string;
+    };
 
 /**
  * Market data on a schedule: a Lambda behind the MarketDataSource port stores the snapshot dispatch reads and relays
@@ -32,18 +49,48 @@ export interface MarketIngestionProps {
 export class MarketIngestion extends Construct {
   readonly functions: HcpFunction[];
   readonly deadLetterQueue: sqs.IQueue;
+  /** The ERCOT API credentials, with the `ercot` source. */
+  readonly ercotSecret?: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: MarketIngestionProps) {
     super(scope, id);
+    const source = props.source ?? { kind: 'synthetic' };
     const fn = new HcpFunction(this, 'IngestFn', {
       entry: 'functions/market/ingest-handler.ts',
       serviceName: 'hcp-market',
       timeout: Duration.seconds(30),
       environment: {
-        MARKET_SOURCE: props.source ?? 'synthetic',
+        MARKET_SOURCE: source.kind,
         ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
       },
     });
+    if (source.kind === 'ercot') {
+      this.ercotSecret = new secretsmanager.Secret(this, 'ErcotApiCredentials', {
+        description:
+          'ERCOT Public API credentials as JSON {"subscriptionKey","username","password"}; set with put-secret-value',
+      });
+      acknowledge(
+        this.ercotSecret,
+        'AwsSolutions-SMG4',
+        'ERCOT issues the subscription key and password on its own portal (apiexplorer.ercot.com); they are rotated there, by hand, then put here.',
+      );
+      this.ercotSecret.grantRead(fn.fn);
+      fn.fn.addEnvironment('ERCOT_SECRET_ARN', this.ercotSecret.secretArn);
+      if (source.nodes) fn.fn.addEnvironment('MARKET_NODES', source.nodes.join(','));
+    }
+    if (source.kind === 'csv') {
+      // GetObject on the named objects only: no listing, no wildcard.
+      const bucket = s3.Bucket.fromBucketName(this, 'CsvBucket', source.bucketName);
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [...Object.values(source.priceKeys), source.hashpriceKey].map((key) => bucket.arnForObjects(key)),
+        }),
+      );
+      fn.fn.addEnvironment('MARKET_CSV_BUCKET', source.bucketName);
+      fn.fn.addEnvironment('MARKET_CSV_PRICE_KEYS', JSON.stringify(source.priceKeys));
+      fn.fn.addEnvironment('MARKET_CSV_HASHPRICE_KEY', source.hashpriceKey);
+    }
     grantTopicPublish(
       fn.fn,
       allMarketsTopicResource,

@@ -1,4 +1,4 @@
-import { OPERATOR_ROLES } from '../../../core/api/access.js';
+import { ADMIN_ROLES, OPERATOR_ROLES } from '../../../core/api/access.js';
 import {
   gatewayCredentialsSchema,
   gatewayRevokedSchema,
@@ -18,6 +18,7 @@ import {
   gpuNodeCommandAcceptedSchema,
   gpuNodeListSchema,
 } from '../../../core/gpu/node-messages.js';
+import { gpuPriceSheetBodySchema, gpuPriceSheetViewSchema } from '../../../core/market/gpu-price-sheet.js';
 import { overrideCancelledSchema } from '../../../core/operations/overrides.js';
 import { switchRecordsSchema } from '../../../core/operations/switches.js';
 import {
@@ -94,6 +95,35 @@ export const operatorRoutes: ApiRoute[] = [
       ...errorResponses(),
     },
     load: () => loadHandler(import('./market.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/market/gpu-prices',
+    entry: 'functions/api/operator/gpu-prices-get.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'getGpuPrices',
+    summary: 'The GPU price sheet: what a GPU-hour sells for, per GPU model and tier',
+    tags: ['operations'],
+    responses: {
+      200: { description: 'The sheet (null until an operator sets one)', schema: gpuPriceSheetViewSchema },
+      ...errorResponses(),
+    },
+    load: () => loadHandler(import('./gpu-prices-get.js')),
+  },
+  {
+    method: 'PUT',
+    resource: '/v1/market/gpu-prices',
+    entry: 'functions/api/operator/gpu-prices-put.ts',
+    roles: ADMIN_ROLES,
+    operationId: 'putGpuPrices',
+    summary: 'Replaces the GPU price sheet; dispatch prices GPU work from its H100 rows from the next run',
+    tags: ['operations'],
+    request: { body: gpuPriceSheetBodySchema },
+    responses: {
+      200: { description: 'The sheet as stored', schema: gpuPriceSheetViewSchema },
+      ...errorResponses(...BODY_ERRORS),
+    },
+    load: () => loadHandler(import('./gpu-prices-put.js')),
   },
   {
     method: 'GET',

@@ -82,7 +82,7 @@ function siteProblem(
       peakProbability: stepStarts.map((atMs) => peakProbabilityAt(request.market, site.id, atMs)),
     },
     state: { ...startingState(site, request.previous, request.nowMs), flexBacklog: demand?.flexBacklog ?? [] },
-    demand: DEFAULT_DEMAND_TERMS,
+    demand: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
     grid: DEFAULT_GRID_TERMS,
   };
 }

@@ -85,7 +85,7 @@ beforeAll(async () => {
         source: feed,
         store: { put: async () => {}, latest: async () => undefined },
         signals,
-        metrics: { snapshotIngested: () => {} },
+        metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
         clock,
       });
     },

@@ -9,37 +9,38 @@ import { marketSnapshotSchema } from '../../../core/model/market.js';
 import { fixedClock } from '../../../core/support/clock.js';
 import { scenarioSchema } from '../../../core/synthetic/scenario.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
-import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { type ErcotPriceFeed, ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
 import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
 import {
   WeeklySyntheticMarketSource,
   weekStartMs,
 } from '../../../functions/market/adapters/weekly-synthetic-source.js';
-import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
+import { ingestMarketSnapshot, STALE_RELAY_LIMIT_MS } from '../../../functions/market/ingest.js';
 import type { MarketDataSource } from '../../../functions/market/ports.js';
 import type { MarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { loadCalibration } from '../../../sim/synthetic/calibration-file.js';
+import { fixedNonPriceSource } from '../../support/fixed-market-source.js';
 
 const FIXTURES = path.join(process.cwd(), 'test', 'unit', 'flows', 'fixtures');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
 
-const nonPrice: MarketDataSource = {
-  name: 'fixed',
-  snapshotAt: async (atMs) => ({
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 0 }],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 18,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
+const nonPrice = fixedNonPriceSource;
+
+/** A feed over one NP6-905-CD file as the MIS serves it (CSV), with no day-ahead prices. */
+const csvFeed = (name: string): ErcotPriceFeed => ({
+  realTimePrices: async () => ({
+    name,
+    prices: parseRtmSettlementPointPrices(fixture(name), name).map((p) => ({
+      report: 'NP6-905-CD',
+      intervalStartMs: p.intervalStartMs,
+      intervalMinutes: 15,
+      key: p.settlementPoint,
+      priceUsdPerMwh: p.priceUsdPerMwh,
+    })),
+    rejected: [],
   }),
-};
+  dayAheadPrices: async () => ({ name: 'none', prices: [], rejected: [] }),
+});
 
 describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('parses a report in the NP6-905-CD layout into interval-start instants in UTC', () => {
@@ -96,13 +97,14 @@ describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('builds a valid snapshot from the report and the non-price source', async () => {
     // Prepare
     const source = new ErcotRtmMarketSource({
-      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      feed: csvFeed('np6-905-cd_rtm_spp_20261128_1430.csv'),
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
       nodes: ['HB_WEST', 'HB_SOUTH', 'HB_NORTH'],
       nonPrice,
     });
 
     // Act
-    const snapshot = await source.snapshotAt(Date.parse('2026-11-28T20:40:00Z'));
+    const snapshot = await source.snapshotAt(Date.parse('2026-11-28T20:46:00Z'));
 
     // Assess
     expect(marketSnapshotSchema.safeParse(snapshot).success).toBe(true);
@@ -114,13 +116,14 @@ describe('ERCOT NP6-905-CD real-time settlement point prices', () => {
   it('refuses a report that lacks a wanted settlement point', async () => {
     // Prepare
     const source = new ErcotRtmMarketSource({
-      reports: { latestRtmSpp: async () => ({ name: 'rtm', csv: fixture('np6-905-cd_rtm_spp_20261128_1430.csv') }) },
+      feed: csvFeed('np6-905-cd_rtm_spp_20261128_1430.csv'),
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
       nodes: ['HB_WEST', 'HB_NOWHERE'],
       nonPrice,
     });
 
     // Act / Assess
-    await expect(source.snapshotAt(Date.now())).rejects.toThrow(/lacks HB_NOWHERE/);
+    await expect(source.snapshotAt(Date.parse('2026-11-28T20:46:00Z'))).rejects.toThrow(/lacks HB_NOWHERE/);
   });
 });
 
@@ -162,17 +165,61 @@ describe('market ingestion', () => {
       source: nonPrice,
       store,
       signals: { publish: async (signal) => void signals.push(signal) },
-      metrics: { snapshotIngested: (_s, name) => void ingested.push(name) },
+      metrics: { snapshotIngested: (_s, name) => void ingested.push(name), marketDataAge: () => {} },
       clock: fixedClock(Date.parse('2026-11-28T12:00:00Z')),
     });
 
     // Assess
-    expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1 });
+    expect(result).toEqual({ at: '2026-11-28T12:00:00.000Z', source: 'fixed', nodes: 1, stale: false });
     expect(stored).toHaveLength(1);
     expect(ingested).toEqual(['fixed']);
     // Each node's price goes to its gateways, stamped now: it also feeds their cloud watchdog.
     expect(signals).toEqual([{ kind: 'price', at: '2026-11-28T12:00:00.000Z', node: 'HB_WEST', priceUsdPerMwh: 0 }]);
     expect(gridSignalSchema.safeParse(signals[0]).success).toBe(true);
+  });
+});
+
+describe('market ingestion while the source is down', () => {
+  const down: MarketDataSource = {
+    name: 'ercot',
+    snapshotAt: async () => {
+      throw new Error('ERCOT API 503');
+    },
+  };
+  const run = async (nowIso: string) => {
+    const held = await nonPrice.snapshotAt(Date.parse('2026-11-28T12:00:00Z'));
+    const ages: number[] = [];
+    const signals: unknown[] = [];
+    const result = ingestMarketSnapshot({
+      source: down,
+      store: { put: async () => {}, latest: async () => held },
+      signals: { publish: async (signal) => void signals.push(signal) },
+      metrics: { snapshotIngested: () => {}, marketDataAge: (age) => void ages.push(age) },
+      clock: fixedClock(Date.parse(nowIso)),
+    });
+    return { result, ages, signals };
+  };
+
+  it('relays the stored prices, marked stale, and reports their age for the alarm', async () => {
+    // Act: the held interval 12:00–12:15 ended 30 minutes ago
+    const { result, ages, signals } = await run('2026-11-28T12:45:00Z');
+
+    // Assess
+    await expect(result).resolves.toMatchObject({ stale: true, at: '2026-11-28T12:00:00.000Z' });
+    expect(ages).toEqual([1800]);
+    expect(signals).toHaveLength(1);
+  });
+
+  it('stops relaying past the limit, so the gateways’ watchdog takes over', async () => {
+    // Act
+    const { result, ages, signals } = await run(
+      new Date(Date.parse('2026-11-28T12:15:00Z') + STALE_RELAY_LIMIT_MS + 1000).toISOString(),
+    );
+
+    // Assess
+    await expect(result).rejects.toThrow('ERCOT API 503');
+    expect(ages).toEqual([STALE_RELAY_LIMIT_MS / 1000 + 1]);
+    expect(signals).toEqual([]);
   });
 });
 

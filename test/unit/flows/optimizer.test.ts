@@ -2,10 +2,12 @@ import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { type Plan, planSchema } from '../../../core/model/plan.js';
 import { loadHighs } from '../../../core/optimizer/solve.js';
+import { DEFAULT_DEMAND_TERMS } from '../../../core/optimizer/types.js';
 import { fixedClock } from '../../../core/support/clock.js';
 import { HighsFleetSolver } from '../../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
 import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
+import type { SolveRequest } from '../../../functions/optimizer/ports.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
 
@@ -257,5 +259,39 @@ describe('optimize steps', () => {
 
     // Act / Assess
     await expect(s.solve({ draftId: 'x' })).rejects.toMatchObject({ name: 'NoMarketData' });
+  });
+
+  it('prices GPU work from the operator’s sheet, and from the defaults without one', async () => {
+    // Prepare
+    const seen: Array<SolveRequest['demandTerms']> = [];
+    const solver = {
+      solve: async (request: SolveRequest) => {
+        seen.push(request.demandTerms);
+        return new LadderSolver().solve(request);
+      },
+    };
+    const sheet = {
+      prices: [{ gpuModel: 'H100', tier: 'guaranteed' as const, usdPerGpuHour: 4.2 }],
+      updatedAt: '2026-11-28T11:00:00Z',
+      updatedBy: 'admin-1',
+    };
+    const run = (stored: typeof sheet | undefined) =>
+      createOptimizeSteps({
+        fleet: new StaticFleetSource(referenceFleet),
+        market: { latest: async () => snapshot(20) },
+        plans: memoryPlans(),
+        switchStates: { get: async () => undefined },
+        drafts: { put: async () => {}, get: async () => undefined },
+        solver,
+        gpuPrices: { get: async () => stored },
+        clock: fixedClock(NOW),
+      }).solve({ draftId: 'd' });
+
+    // Act
+    await run(sheet);
+    await run(undefined);
+
+    // Assess
+    expect(seen).toEqual([{ ...DEFAULT_DEMAND_TERMS, guaranteedUsdPerGpuHour: 4.2 }, DEFAULT_DEMAND_TERMS]);
   });
 });

@@ -32,6 +32,8 @@ describe('AWS SDK clients in functions/', () => {
         'IoTClient',
         'IoTDataPlaneClient',
         'KMSClient',
+        'S3Client',
+        'SecretsManagerClient',
         'SFNClient',
         'SQSClient',
         'TimestreamWriteClient',

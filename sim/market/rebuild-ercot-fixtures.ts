@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Rebuilds sim/data/ercot-api/*.json: ERCOT Public API responses for a few delivery days, written from the reports'
+ * published specifications (EMIL NP6-905-CD, NP4-190-CD, NP4-188-CD, NP6-331-CD; field names as in ERCOT's API spec
+ * github.com/ercot/api-specs, pubapi-apim-api.json) with made-up but plausible prices. They are not downloads: the
+ * machines that build this project cannot reach api.ercot.com. Run `npx tsx sim/market/rebuild-ercot-fixtures.ts`.
+ *
+ * Days: 2026-11-28 (normal, 96 quarter-hours), 2026-11-01 (fall-back, 25 hours, hour ending 02 twice, the second
+ * with DSTFlag=true), 2026-03-08 (spring-forward, 23 hours, no hour ending 03). The normal day also holds a corrected
+ * publication (HB_WEST, hour ending 15 interval 3, re-posted later with another price), a malformed row (HB_SOUTH, a
+ * price that is not a number) and a gap (HB_NORTH, hour ending 03 interval 2, never published).
+ */
+const NODES = { HB_WEST: -3, HB_SOUTH: 2, HB_NORTH: 0 } as const;
+const OUT = path.join(process.cwd(), 'sim', 'data', 'ercot-api');
+
+interface Day {
+  readonly date: string;
+  /** Hour endings of the day in order; the repeated hour appears twice. */
+  readonly hours: ReadonlyArray<{ hourEnding: number; dst: boolean }>;
+}
+
+const plainHours = Array.from({ length: 24 }, (_, i) => ({ hourEnding: i + 1, dst: false }));
+const DAYS: Day[] = [
+  { date: '2026-11-28', hours: plainHours },
+  {
+    date: '2026-11-01',
+    hours: [...plainHours.slice(0, 2), { hourEnding: 2, dst: true }, ...plainHours.slice(2)],
+  },
+  { date: '2026-03-08', hours: plainHours.filter((h) => h.hourEnding !== 3) },
+];
+
+/** A daily shape: cheap at night, a peak at hour ending 18; a node's offset on top. */
+const priceAt = (hourEnding: number, interval: number, offset: number) =>
+  Math.round((24 + 14 * Math.sin(((hourEnding - 12 + interval / 4) / 24) * 2 * Math.PI) + offset) * 100) / 100;
+
+const page = (fields: string[], data: unknown[][]) => ({
+  _meta: { totalRecords: data.length, pageSize: data.length, totalPages: 1, currentPage: 1 },
+  report: {},
+  fields: fields.map((name) => ({ name, label: name, dataType: 'STRING', cardinality: 0 })),
+  data,
+});
+
+function rtmSpp(day: Day) {
+  const rows: unknown[][] = [];
+  for (const { hourEnding, dst } of day.hours) {
+    for (let interval = 1; interval <= 4; interval += 1) {
+      for (const [node, offset] of Object.entries(NODES)) {
+        const normal = day.date === '2026-11-28';
+        if (normal && node === 'HB_NORTH' && hourEnding === 3 && interval === 2) continue;
+        const posted =
+          normal && node === 'HB_WEST' && hourEnding === 15 && interval === 3 ? '2026-11-28T14:50:12' : null;
+        rows.push([day.date, hourEnding, interval, node, 'HU', priceAt(hourEnding, interval, offset), dst, posted]);
+      }
+    }
+  }
+  if (day.date === '2026-11-28') {
+    rows.push([day.date, 15, 3, 'HB_WEST', 'HU', 21.5, false, '2026-11-28T16:20:00']);
+    rows.push([day.date, 9, 1, 'HB_SOUTH', 'HU', 'N/A', false, null]);
+  }
+  return page(
+    [
+      'deliveryDate',
+      'deliveryHour',
+      'deliveryInterval',
+      'settlementPoint',
+      'settlementPointType',
+      'settlementPointPrice',
+      'DSTFlag',
+      'postedDatetime',
+    ],
+    rows,
+  );
+}
+
+function damSpp(day: Day) {
+  const rows = day.hours.flatMap(({ hourEnding, dst }) =>
+    Object.entries(NODES).map(([node, offset]) => [
+      day.date,
+      `${String(hourEnding).padStart(2, '0')}:00`,
+      node,
+      priceAt(hourEnding, 2, offset + 1),
+      dst,
+    ]),
+  );
+  return page(['deliveryDate', 'hourEnding', 'settlementPoint', 'settlementPointPrice', 'DSTFlag'], rows);
+}
+
+const AS_TYPES = { REGUP: 6, REGDN: 3, RRS: 4, NSPIN: 2, ECRS: 5 } as const;
+
+function damMcpc(day: Day) {
+  const rows = day.hours.flatMap(({ hourEnding, dst }) =>
+    Object.entries(AS_TYPES).map(([type, base]) => [
+      day.date,
+      `${String(hourEnding).padStart(2, '0')}:00`,
+      type,
+      Math.max(0, Math.round((base + priceAt(hourEnding, 1, 0) / 10) * 100) / 100),
+      dst,
+    ]),
+  );
+  return page(['deliveryDate', 'hourEnding', 'ancillaryType', 'MCPC', 'DSTFlag'], rows);
+}
+
+function rtMcpc(day: Day) {
+  const rows: unknown[][] = [];
+  for (const { hourEnding, dst } of day.hours) {
+    for (let interval = 1; interval <= 4; interval += 1) {
+      for (const [type, base] of Object.entries(AS_TYPES)) {
+        rows.push([
+          day.date,
+          hourEnding,
+          interval,
+          type,
+          Math.round((base + priceAt(hourEnding, interval, 0) / 12) * 100) / 100,
+          dst,
+        ]);
+      }
+    }
+  }
+  return page(['deliveryDate', 'deliveryHour', 'deliveryInterval', 'ASType', 'MCPC', 'DSTFlag'], rows);
+}
+
+mkdirSync(OUT, { recursive: true });
+for (const day of DAYS) {
+  const write = (report: string, body: unknown) =>
+    writeFileSync(path.join(OUT, `${report}_${day.date}.json`), `${JSON.stringify(body)}\n`);
+  write('np6-905-cd', rtmSpp(day));
+  write('np4-190-cd', damSpp(day));
+  if (day.date === '2026-11-28') {
+    write('np4-188-cd', damMcpc(day));
+    write('np6-331-cd', rtMcpc(day));
+  }
+}

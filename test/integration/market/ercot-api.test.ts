@@ -1,0 +1,209 @@
+import { parseReportRows, type RejectedRow, RTM_SPP_ROWS } from '../../../core/market-ingest/ercot-api.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { ManualClock } from '../../../core/support/clock.js';
+import { ERCOT_REPORT_PATHS, ErcotApiPriceFeed } from '../../../functions/market/adapters/ercot-api-feed.js';
+import { type ErcotApiError, ErcotPublicApiClient } from '../../../functions/market/adapters/ercot-public-api.js';
+import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
+import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
+import {
+  type ErcotFixtureServer,
+  FIXTURE_CREDENTIALS,
+  startErcotFixtureServer,
+} from '../../../sim/market/ercot-fixture-server.js';
+import { fixedNonPriceSource } from '../../support/fixed-market-source.js';
+import { type LocalTable, startLocalTable } from '../../support/local-table.js';
+
+const TABLE = 'hcp-ercot-ingest-test';
+const NODES = ['HB_NORTH', 'HB_SOUTH', 'HB_WEST'];
+/** 14:50 CST on the normal fixture day: the corrected interval (14:30–14:45) has ended. */
+const NOW_MS = Date.parse('2026-11-28T20:50:00Z');
+
+let server: ErcotFixtureServer;
+let table: LocalTable;
+
+beforeAll(async () => {
+  [server, table] = await Promise.all([startErcotFixtureServer(), startLocalTable(TABLE)]);
+});
+
+afterAll(async () => {
+  await Promise.all([server?.stop(), table?.stop()]);
+});
+
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+/** The real client on the fixture server; sleeps move a manual clock and are recorded, never waited. */
+function harness(options: { pageSize?: number; credentials?: typeof FIXTURE_CREDENTIALS } = {}) {
+  const clock = new ManualClock(NOW_MS);
+  const sleeps: number[] = [];
+  const client = new ErcotPublicApiClient({
+    credentials: { credentials: async () => options.credentials ?? FIXTURE_CREDENTIALS },
+    clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.advanceMs(ms);
+    },
+    random: () => 0.5,
+    baseUrl: server.baseUrl,
+    tokenUrl: server.tokenUrl,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+  });
+  return { clock, sleeps, client };
+}
+
+const nonPrice = fixedNonPriceSource;
+
+describe('ERCOT Public API client over HTTP (fixture server)', () => {
+  it('signs in once, sends the key and the bearer token, and pages through a report', async () => {
+    // Prepare
+    const { client } = harness({ pageSize: 50 });
+
+    // Act
+    const rows = await client.records(ERCOT_REPORT_PATHS.rtmSpp, {
+      deliveryDateFrom: '2026-11-28',
+      deliveryDateTo: '2026-11-28',
+      settlementPoint: 'HB_WEST',
+    });
+    await client.records(ERCOT_REPORT_PATHS.damSpp, { deliveryDateFrom: '2026-11-28', deliveryDateTo: '2026-11-28' });
+
+    // Assess: 97 HB_WEST rows (96 + the correction) in pages of 50; one token for every request
+    expect(rows).toHaveLength(97);
+    expect(server.requests.filter((r) => r === 'token')).toHaveLength(1);
+    expect(
+      server.requests
+        .filter((r) => r.includes('np6-905-cd'))
+        .map((r) => new URL(r, 'http://x').searchParams.get('page')),
+    ).toEqual(['1', '2']);
+  });
+
+  it('keeps to 30 requests a minute: one request every 2 seconds', async () => {
+    // Prepare
+    const { client, sleeps } = harness({ pageSize: 20 });
+
+    // Act: 97 rows in pages of 20 = 5 requests, after the token request
+    await client.records(ERCOT_REPORT_PATHS.rtmSpp, { deliveryDateFrom: '2026-11-28', settlementPoint: 'HB_WEST' });
+
+    // Assess: each request after the first waited its 2 s turn
+    expect(sleeps).toEqual([2000, 2000, 2000, 2000, 2000]);
+  });
+
+  it('rides out an outage: 503s, then recovery, honouring Retry-After and backing off with jitter', async () => {
+    // Prepare
+    const { client, sleeps } = harness();
+    server.failNext(1, 503, 7);
+    server.failNext(2, 503);
+
+    // Act
+    const rows = await client.records(ERCOT_REPORT_PATHS.damSpp, { deliveryDateFrom: '2026-11-28' });
+
+    // Assess: the 2 s turn after the sign-in; Retry-After 7 s; then 1 s·2^1 and 1 s·2^2 with equal jitter at 0.5
+    // (¾ of each); the 1.5 s backoff is topped up to the 2 s turn with 0.5 s
+    expect(rows.length).toBeGreaterThan(0);
+    expect(sleeps).toEqual([2000, 7000, 1500, 500, 3000]);
+  });
+
+  it('retries a throttled request (429) and gives up after its attempts with the status', async () => {
+    // Prepare
+    const { client } = harness();
+    server.failNext(5, 429, 1);
+
+    // Act / Assess
+    await expect(client.records(ERCOT_REPORT_PATHS.damSpp, {})).rejects.toMatchObject({
+      name: 'ErcotApiError',
+      status: 429,
+    } satisfies Partial<ErcotApiError>);
+  });
+
+  it('fails fast on refused credentials, without retrying the sign-in', async () => {
+    // Prepare
+    const { client } = harness({ credentials: { ...FIXTURE_CREDENTIALS, password: 'wrong' } });
+
+    // Act / Assess
+    await expect(client.records(ERCOT_REPORT_PATHS.damSpp, {})).rejects.toMatchObject({ status: 400 });
+    expect(server.requests).toEqual(['token']);
+  });
+
+  it('parses what the server sent exactly as the fixture file holds it', async () => {
+    // Act
+    const rows = await harness().client.records(ERCOT_REPORT_PATHS.rtmSpp, {
+      deliveryDateFrom: '2026-11-01',
+      deliveryDateTo: '2026-11-01',
+      settlementPoint: 'HB_WEST',
+    });
+
+    // Assess: the 25-hour day
+    expect(parseReportRows(RTM_SPP_ROWS, rows).prices).toHaveLength(100);
+  });
+});
+
+describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
+  it('stores the newest ended interval with the corrected price, rejects the malformed row and flags the gap', async () => {
+    // Prepare
+    const { client, clock } = harness();
+    const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
+    const rejected: RejectedRow[] = [];
+    const missing: Array<{ intervalStartMs: number; key: string }> = [];
+    const source = new ErcotRtmMarketSource({
+      feed: new ErcotApiPriceFeed({ client, clock }),
+      nodes: NODES,
+      nonPrice,
+      quality: {
+        rowsRejected: (rows) => void rejected.push(...rows),
+        intervalsMissing: (intervals) => void missing.push(...intervals),
+      },
+    });
+    const ages: number[] = [];
+
+    // Act
+    const result = await ingestMarketSnapshot({
+      source,
+      store,
+      signals: { publish: async () => {} },
+      metrics: { snapshotIngested: () => {}, marketDataAge: (age) => void ages.push(age) },
+      clock,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ at: '2026-11-28T20:30:00.000Z', nodes: 3, stale: false });
+    const stored = (await store.latest()) as MarketSnapshot;
+    const west = stored.prices.find((p) => p.node === 'HB_WEST');
+    expect(west?.realTimeUsdPerMwh).toBe(21.5);
+    expect(west?.dayAheadUsdPerMwh).toEqual(expect.any(Number));
+    expect(rejected).toEqual([
+      { report: 'NP6-905-CD', row: expect.any(Number), reason: expect.stringMatching(/^settlementPointPrice: /) },
+    ]);
+    expect(missing).toEqual([{ intervalStartMs: Date.parse('2026-11-28T08:15:00Z'), key: 'HB_NORTH' }]);
+    expect(ages).toHaveLength(1);
+  });
+
+  it('keeps dispatch on the stored prices while ERCOT is down, and says so', async () => {
+    // Prepare: a stored snapshot, then an outage longer than the client's attempts
+    const { client, clock } = harness();
+    const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
+    const source = new ErcotRtmMarketSource({
+      feed: new ErcotApiPriceFeed({ client, clock }),
+      nodes: NODES,
+      nonPrice,
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
+    });
+    const deps = {
+      source,
+      store,
+      signals: { publish: async () => {} },
+      metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
+      clock,
+    };
+    await ingestMarketSnapshot(deps);
+    clock.advanceMs(10 * 60_000);
+    server.failNext(20, 503);
+
+    // Act
+    const result = await ingestMarketSnapshot(deps);
+
+    // Assess
+    expect(result).toMatchObject({ stale: true, at: '2026-11-28T20:30:00.000Z' });
+    expect((await store.latest())?.at).toBe('2026-11-28T20:30:00.000Z');
+  });
+});
