@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../stacks/api-stack.js';
 import { ControlStack } from '../stacks/control-stack.js';
 import { DataStack } from '../stacks/data-stack.js';
-import { IotStack } from '../stacks/iot-stack.js';
+import { GATEWAY_THING_TYPE, IotStack } from '../stacks/iot-stack.js';
 import { MonitoringStack } from '../stacks/monitoring-stack.js';
 import { parseAppContext } from './config.js';
 
@@ -29,7 +29,18 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
   });
   const control = new ControlStack(app, `${prefix}-Control`, { env, table: data.table, siteIds: context.sites });
-  const api = new ApiStack(app, `${prefix}-Api`, { env, table: data.table, switchFlow: control.switchFlow });
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    env,
+    table: data.table,
+    switchFlow: control.switchFlow,
+    gateways: {
+      siteIds: context.sites,
+      thingGroup: iot.thingGroup,
+      thingTypeName: GATEWAY_THING_TYPE,
+      policy: iot.gatewayPolicy.policy,
+      roleAlias: iot.roleAlias,
+    },
+  });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     env,
     api: api.restApi,

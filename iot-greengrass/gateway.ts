@@ -21,6 +21,8 @@ export interface StartGatewayOptions {
   readonly site?: Site;
   /** The MQTT broker (aedes locally); ignored when `messaging` is given. */
   readonly brokerUrl?: string;
+  /** The gateway's TLS key, certificate and CA (from onboarding) for an `mqtts://` broker. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca: string };
   readonly messaging?: MessagingPort;
   /** The site's devices; sim/devices' `DeviceEndpoint`s fit as they are. */
   readonly devices: readonly GatewayDevice[];
@@ -83,7 +85,9 @@ export async function startGateway(
     if (!options.brokerUrl) throw new Error('startGateway: brokerUrl or messaging is required');
     messaging = await connectMqttPort({
       url: options.brokerUrl,
-      clientId: `hcp-gateway-${options.siteId}-${process.pid}`,
+      // The gateway policy lets a certificate connect as its thing name or `<thing>#<suffix>` (the nucleus's form).
+      clientId: `${options.siteId}#gateway-${process.pid}`,
+      ...(options.tls ? { mqtt: { ...options.tls, rejectUnauthorized: true } } : {}),
       reconnectPeriodMs: 200,
       // The gateway starts and fails safe with the broker down; it connects when the broker comes.
       waitForConnection: false,

@@ -19,7 +19,8 @@ function printBanner(platform: RunningPlatform, startupSeconds: number, dispatch
   for (const line of demoKeyLines(demo, API_ROUTES)) console.log(`    ${line}`);
   console.log(`  Observer     ${endpoints.api}/local/state  (JSON the dashboard draws)`);
   console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
-  console.log(`  MQTT broker  ${endpoints.mqtt}`);
+  console.log(`  MQTT broker  ${endpoints.mqtt}  (mutual TLS: a certificate from the platform's CA is required)`);
+  console.log(`  Watch it     ${endpoints.mosquittoSub}`);
   for (const d of endpoints.devices) {
     console.log(`  ${d.siteId.padEnd(13)}${d.asics} ASICs (first at ${d.firstAsic}), ${d.gpuNodes} GPU nodes`);
   }

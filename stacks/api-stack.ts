@@ -11,6 +11,7 @@ import { ApiAuthorizer } from './constructs/api-authorizer.js';
 import { ApiRoutes } from './constructs/api-routes.js';
 import { ApiUsagePlans } from './constructs/api-usage-plans.js';
 import { HcpUserPool } from './constructs/cognito-user-pool.js';
+import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { acknowledge } from './constructs/nag.js';
 import { WebAcl } from './constructs/web-acl.js';
 
@@ -20,6 +21,8 @@ export interface ApiStackProps extends StackProps {
   readonly routes?: readonly ApiRoute[];
   /** The SwitchFlow operator overrides start (from the control stack). */
   readonly switchFlow?: sfn.IStateMachine;
+  /** The IoT registry the gateway onboarding routes work on (from the IoT stack). */
+  readonly gateways?: GatewayOnboardingProps;
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
@@ -107,6 +110,7 @@ export class ApiStack extends Stack {
       table: props.table,
       authorizer: authorizer.authorizer,
       ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
+      ...(props.gateways ? { gateways: props.gateways } : {}),
     });
     new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });
     this.functions.push(authorizer.fn.fn, ...[...this.routes.functions.values()].map((f) => f.fn));

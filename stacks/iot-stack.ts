@@ -29,12 +29,9 @@ export const GATEWAY_THING_TYPE = 'hcp-site-gateway';
  * the telemetry paths (site-level into Timestream, per-device through a queue, latest state into the table).
  *
  * Certificates are not created here: a stack would have to hand out the private key, and a key in a template or an
- * output is a secret in the wrong place. Each gateway gets its own X.509 certificate out of band, by one of:
- * - Greengrass fleet provisioning by claim: the gateway image carries a short-lived claim certificate; at first boot
- *   it calls CreateKeysAndCertificate (the private key never leaves the device) and RegisterThing with a provisioning
- *   template that names the thing after the site, attaches the gateway policy and adds it to the thing group;
- * - or, for a handful of sites, `aws iot create-keys-and-certificate` run on the gateway itself, then
- *   `attach-policy` (this stack's policy), `attach-thing-principal` (the site's thing) and `add-thing-to-thing-group`.
+ * output is a secret in the wrong place. Each gateway makes its own key and CSR and is onboarded through the API
+ * (`POST /v1/sites/{siteId}/gateway`, functions/shared/iot/aws-gateway-identity.ts): IoT signs the CSR, and the
+ * certificate is attached to the site's thing and to this stack's gateway policy, and the thing joins the thing group.
  * The policy's `iot:Connection.Thing.IsAttached` condition refuses any certificate not attached to its thing, so a
  * certificate provisioned for one site cannot connect as another.
  */
@@ -45,6 +42,8 @@ export class IotStack extends Stack {
   /** The Greengrass cores' token exchange role (through `roleAlias`): what a gateway may do with AWS credentials. */
   readonly tokenExchangeRole: iam.Role;
   readonly roleAlias: iot.CfnRoleAlias;
+  /** The IoT policy every gateway certificate carries. */
+  readonly gatewayPolicy: GatewayPolicy;
   readonly telemetry: TelemetrySink;
   readonly functions: IFunction[];
   readonly deadLetterQueues: sqs.IQueue[];
@@ -81,7 +80,7 @@ export class IotStack extends Stack {
       roleArn: this.tokenExchangeRole.roleArn,
       credentialDurationSeconds: 3600,
     });
-    new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: `${this.stackName}-token-exchange` });
+    this.gatewayPolicy = new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: this.roleAlias.roleAlias! });
     this.components = new GreengrassComponents(this, 'Components', { thingGroup: this.thingGroup });
     this.components.grantArtifactRead(this.tokenExchangeRole);
     for (const finding of [

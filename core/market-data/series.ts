@@ -13,6 +13,8 @@ export interface PriceSeries {
   readonly rtUsdPerMwh: RegularSeries;
   readonly daUsdPerMwh?: RegularSeries;
   readonly temperatureC?: RegularSeries;
+  /** The file's own resolution, before any resampling. */
+  readonly sourceStepMinutes: number;
 }
 
 export interface PriceCsvOptions {
@@ -143,9 +145,11 @@ export function parsePriceCsv(
   );
   const points = readPoints(table, source, options.timeColumn, options.timeZone, columns);
   if (points.length < 2) throw new CsvFormatError(source, 2, options.priceColumn, 'needs at least two rows');
-  const native = regularize(points, nativeStepMinutes(points), columns.length).map((s) => resample(s, stepMinutes));
+  const sourceStepMinutes = nativeStepMinutes(points);
+  const native = regularize(points, sourceStepMinutes, columns.length).map((s) => resample(s, stepMinutes));
   let k = 1;
   return {
+    sourceStepMinutes,
     rtUsdPerMwh: native[0]!,
     ...(options.dayAheadColumn ? { daUsdPerMwh: native[k++]! } : {}),
     ...(options.temperatureColumn ? { temperatureC: native[k++]! } : {}),

@@ -50,3 +50,20 @@ export function zonedWallTimeToUtcMs(
   const secondGuess = naiveUtc - zoneOffsetMinutes(firstGuess, timeZone) * 60_000;
   return Math.min(firstGuess, secondGuess);
 }
+
+const hourOffsetCache = new Map<string, number>();
+/**
+ * Wall-clock minutes since the epoch in `timeZone` (local time read as if it were UTC). Offsets are memoised per UTC
+ * hour, since Intl is slow and every zone in use changes its offset only on the hour.
+ */
+export function localWallMinutes(utcMs: number, timeZone: string): number {
+  const hourMs = Math.floor(utcMs / 3_600_000) * 3_600_000;
+  const key = `${timeZone}|${hourMs}`;
+  let offset = hourOffsetCache.get(key);
+  if (offset === undefined) {
+    offset = zoneOffsetMinutes(hourMs, timeZone);
+    if (hourOffsetCache.size > 200_000) hourOffsetCache.clear();
+    hourOffsetCache.set(key, offset);
+  }
+  return Math.floor(utcMs / 60_000) + offset;
+}

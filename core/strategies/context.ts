@@ -1,35 +1,60 @@
 import type { SiteDemand } from '../demand/scenarios.js';
-import type { PriceForecaster } from '../forecast/types.js';
+import { type KnownAtView, knownAt, type MarketRecord } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteHorizon, SiteState } from '../optimizer/types.js';
 
-/** Everything a backtest knows, on one grid of `stepMinutes`; strategies may only read what their name allows. */
-export interface BacktestData {
+/** A site's GPU demand as the demand model expects it, known in advance (the realised arrivals are truth). */
+export interface ExpectedDemand {
+  readonly guaranteedGpuHours: readonly number[];
+  readonly flexGpuHours: readonly number[];
+}
+
+/**
+ * What a strategy may read besides the market's known-at view, on one grid of `stepMinutes` from `startMs`: the sites,
+ * the demand model's expectation, the 4CP peak probability forecast (zero with 4CP off) and the contract terms.
+ */
+export interface BacktestSetup {
   readonly startMs: number;
   readonly stepMinutes: number;
   readonly steps: number;
-  readonly priceUsdPerMwh: readonly number[];
-  readonly daUsdPerMwh?: readonly number[];
-  readonly temperatureC?: readonly number[];
-  readonly hashpriceUsdPerThDay: readonly number[];
   readonly sites: readonly Site[];
-  readonly demand: readonly SiteDemand[];
-  /** Demand-response deployments (fleet-wide), by step. */
-  readonly drDeployed: readonly boolean[];
+  readonly expectedDemand: readonly ExpectedDemand[];
   readonly peakProbability: readonly number[];
   readonly demandTerms: DemandClassTerms;
   readonly gridTerms: GridTerms;
 }
 
+/** What happened, by evaluation step: for scoring, and for the perfect-foresight benchmarks only. */
+export interface BacktestTruth {
+  readonly priceUsdPerMwh: readonly number[];
+  readonly hashpriceUsdPerThDay: readonly number[];
+  readonly demand: readonly SiteDemand[];
+  /** Demand-response deployments (fleet-wide), by step. */
+  readonly drDeployed: readonly boolean[];
+}
+
+/** A backtest: the setup, the truth, and the market record (from before `startMs`, for warm-up) the views come from. */
+export interface BacktestData extends BacktestSetup {
+  readonly truth: BacktestTruth;
+  readonly market: MarketRecord;
+  /** Index of `startMs` in the market record's grid. */
+  readonly marketOffset: number;
+}
+
 export interface DecisionContext {
+  /** Evaluation step being decided; the decision is taken at its start. */
   readonly t: number;
-  readonly data: BacktestData;
+  readonly setup: BacktestSetup;
+  /** The market as known at the start of step t. */
+  readonly known: KnownAtView;
   readonly states: readonly SiteState[];
 }
 
 export interface StrategyDecision {
   /** [site][step]: the steps committed from t on (at least one). */
   readonly perSite: SiteDecision[][];
+  /** The price the strategy planned on for each committed step, where it planned on one (for traces). */
+  readonly plannedPriceUsdPerMwh?: readonly number[];
 }
 
 export interface Strategy {
@@ -37,8 +62,23 @@ export interface Strategy {
   decide(context: DecisionContext): StrategyDecision;
 }
 
-export interface StrategyDeps {
-  readonly forecaster?: PriceForecaster;
+/** The setup alone, so a strategy cannot reach the truth through its context. */
+export function setupOf(data: BacktestData): BacktestSetup {
+  return {
+    startMs: data.startMs,
+    stepMinutes: data.stepMinutes,
+    steps: data.steps,
+    sites: data.sites,
+    expectedDemand: data.expectedDemand,
+    peakProbability: data.peakProbability,
+    demandTerms: data.demandTerms,
+    gridTerms: data.gridTerms,
+  };
+}
+
+/** The market as known at the start of step t. */
+export function viewAt(data: Pick<BacktestData, 'market' | 'startMs' | 'stepMinutes'>, t: number): KnownAtView {
+  return knownAt(data.market, data.startMs + t * data.stepMinutes * 60_000);
 }
 
 /**
@@ -67,7 +107,7 @@ export interface HorizonSources {
 
 /** Aggregates per-grid-step sources into the horizon's blocks (means for prices, sums for arrivals). */
 export function buildHorizon(
-  data: BacktestData,
+  data: Pick<BacktestSetup, 'stepMinutes' | 'steps' | 'peakProbability'>,
   t: number,
   blocks: readonly number[],
   src: HorizonSources,

@@ -1,10 +1,18 @@
 import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../economics/energy.js';
 import type { PriceForecaster } from '../forecast/types.js';
+import { drInForce, type KnownAtView } from '../market-data/known-at.js';
 import { type AsicGroup, type Site, siteCapKw } from '../model/site.js';
 import { unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
 import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
 import type { SiteDecision, SiteState } from '../optimizer/types.js';
-import { type BacktestData, buildHorizon, type DecisionContext, horizonBlocks, type Strategy } from './context.js';
+import {
+  type BacktestSetup,
+  type BacktestTruth,
+  buildHorizon,
+  type DecisionContext,
+  horizonBlocks,
+  type Strategy,
+} from './context.js';
 
 /**
  * GPUs: all powered, all available to guaranteed work, and every GPU guaranteed work leaves free serves flex (the
@@ -20,17 +28,14 @@ function allGpusServing(site: Site): SiteDecision['gpu'] {
 }
 
 /** A rule-based strategy: each ASIC group's units on from a rule, at full power, fitted to the cap; GPUs all on. */
-function ruleStrategy(
-  name: string,
-  unitsOn: (site: Site, group: AsicGroup, t: number, data: BacktestData) => number,
-): Strategy {
+function ruleStrategy(name: string, unitsOn: (site: Site, group: AsicGroup, known: KnownAtView) => number): Strategy {
   return {
     name,
-    decide({ t, data }) {
-      const perSite = data.sites.map((site) => {
+    decide({ setup, known }) {
+      const perSite = setup.sites.map((site) => {
         const asic = site.asicGroups.map((g) => ({
           groupId: g.id,
-          unitsOn: unitsOn(site, g, t, data),
+          unitsOn: unitsOn(site, g, known),
           powerPerUnitW: unitMaxPowerW(g),
         }));
         return [fitToCap(site, { asic, gpu: allGpusServing(site) })];
@@ -78,13 +83,14 @@ export const DEFAULT_STRIKE: StrikeParams = { curtailAfter: 1, resumeAfter: 2 };
 
 /**
  * Foreman-style strike price: each group stops after `curtailAfter` observed prices above its breakeven and resumes
- * after `resumeAfter` below. It sees only past prices (the interval just settled), like a real strike-price rule.
+ * after `resumeAfter` below. It sees only published prices (the latest settled interval) and the latest published
+ * hashprice, like a real strike-price rule.
  */
 export function strikeStrategy(params: StrikeParams = DEFAULT_STRIKE): Strategy {
   const counters = new Map<string, { above: number; below: number; off: boolean }>();
-  return ruleStrategy('strike', (site, g, t, data) => {
-    const observed = data.priceUsdPerMwh[Math.max(0, t - 1)]!;
-    const hashprice = data.hashpriceUsdPerThDay[Math.max(0, t - 1)]!;
+  return ruleStrategy('strike', (site, g, known) => {
+    const observed = known.rtUsdPerMwh[known.rtUsdPerMwh.length - 1] ?? 0;
+    const hashprice = known.hashpriceUsdPerThDay;
     const key = `${site.id}/${g.id}`;
     const c = counters.get(key) ?? { above: 0, below: 0, off: false };
     const strike = breakevenPriceUsdPerMwh(
@@ -119,10 +125,6 @@ export interface MpcParams {
 /** exp(2.3 σ) for the lognormal noise of the default scenario (σ ≈ 0.15–0.2): about the 99th percentile. */
 const GUARANTEED_HEADROOM = 1.5;
 
-function lastKnown(values: readonly number[], t: number): number {
-  return values[Math.max(0, t - 1)]!;
-}
-
 /** Solves every site's model and returns its first `commit` steps (one grid step per fine block). */
 function solveAndCommit(
   highs: HighsSolver,
@@ -133,21 +135,28 @@ function solveAndCommit(
   solve: SolveOptions | undefined,
   terminalBacklog = true,
 ): SiteDecision[][] {
-  const { t, data, states } = context;
+  const { t, setup, states } = context;
   // The horizon stops at the end of the data: padding it would plan for intervals (and arrivals) that never come.
   const trimmed: number[] = [];
-  let left = data.steps - t;
+  let left = setup.steps - t;
   for (const size of blocks) {
     if (left <= 0) break;
     trimmed.push(Math.min(size, left));
     left -= size;
   }
   blocks = trimmed;
-  return data.sites.map((site, s) => {
-    const horizon = buildHorizon(data, t, blocks, sources(s));
+  return setup.sites.map((site, s) => {
+    const horizon = buildHorizon(setup, t, blocks, sources(s));
     const solution = solveSite(
       highs,
-      { site, horizon, state: states[s] as SiteState, demand: data.demandTerms, grid: data.gridTerms, terminalBacklog },
+      {
+        site,
+        horizon,
+        state: states[s] as SiteState,
+        demand: setup.demandTerms,
+        grid: setup.gridTerms,
+        terminalBacklog,
+      },
       solve,
     );
     // Blocks of one step map one-to-one to grid steps; a coarse block's decision holds over its steps.
@@ -159,37 +168,42 @@ function solveAndCommit(
   });
 }
 
-function forecastSources(data: BacktestData, t: number, steps: number, forecaster: PriceForecaster) {
-  const history = {
-    startMs: data.startMs,
-    stepMinutes: data.stepMinutes,
-    rtUsdPerMwh: data.priceUsdPerMwh.slice(0, t),
-    // Day-ahead prices are published the day before: the part of the horizon up to the next midnight is known.
-    ...(data.daUsdPerMwh ? { daUsdPerMwh: data.daUsdPerMwh.slice(0, Math.min(data.steps, t + steps)) } : {}),
-    ...(data.temperatureC ? { temperatureC: data.temperatureC.slice(0, t) } : {}),
+/** A forecast over `steps` grid steps from t, from the known-at view only. */
+function forecastSources(
+  setup: BacktestSetup,
+  known: KnownAtView,
+  t: number,
+  steps: number,
+  forecaster: PriceForecaster,
+) {
+  const stepMs = setup.stepMinutes * 60_000;
+  // Intervals between the last published price and t are unknown too: the forecast starts at the first unpublished one.
+  const origin = known.rtUsdPerMwh.length;
+  const lead = Math.round((setup.startMs - known.startMs) / stepMs) + t - origin;
+  const point = forecaster.forecast(known, lead + steps).pointUsdPerMwh;
+  const deployed = drInForce(known, setup.startMs + t * stepMs);
+  return {
+    planned: point.slice(lead),
+    sources: (s: number) => ({
+      price: (step: number) => point[lead + step - t] ?? point[point.length - 1]!,
+      hashprice: () => known.hashpriceUsdPerThDay,
+      // GPUs are planned for high-quantile guaranteed demand: an idle powered H100 costs ~90 W, an unserved GPU-hour
+      // the SLA penalty, so headroom is cheap.
+      guaranteed: (step: number) => setup.expectedDemand[s]!.guaranteedGpuHours[step]! * GUARANTEED_HEADROOM,
+      flex: (step: number) => setup.expectedDemand[s]!.flexGpuHours[step]!,
+      // A deployment is known once noticed, and planned for the current interval only.
+      dr: (step: number) => step === t && deployed,
+    }),
   };
-  const point =
-    t > 0 ? forecaster.forecast(history, steps).pointUsdPerMwh : new Array<number>(steps).fill(data.priceUsdPerMwh[0]!);
-  const hashprice = lastKnown(data.hashpriceUsdPerThDay, t);
-  return (s: number) => ({
-    price: (step: number) => point[step - t] ?? point[point.length - 1]!,
-    hashprice: () => hashprice,
-    // GPUs are planned for high-quantile guaranteed demand: an idle powered H100 costs ~90 W, an unserved GPU-hour
-    // the SLA penalty, so headroom is cheap.
-    guaranteed: (step: number) => data.demand[s]!.expectedGuaranteedGpuHours[step]! * GUARANTEED_HEADROOM,
-    flex: (step: number) => data.demand[s]!.expectedFlexGpuHours[step]!,
-    // A deployment is known once instructed: the current interval only.
-    dr: (step: number) => step === t && data.drDeployed[t]!,
-  });
 }
 
-function truthSources(data: BacktestData) {
+function truthSources(truth: BacktestTruth) {
   return (s: number) => ({
-    price: (step: number) => data.priceUsdPerMwh[step]!,
-    hashprice: (step: number) => data.hashpriceUsdPerThDay[step]!,
-    guaranteed: (step: number) => data.demand[s]!.guaranteedGpuHours[step]!,
-    flex: (step: number) => data.demand[s]!.flexGpuHours[step]!,
-    dr: (step: number) => data.drDeployed[step]!,
+    price: (step: number) => truth.priceUsdPerMwh[step]!,
+    hashprice: (step: number) => truth.hashpriceUsdPerThDay[step]!,
+    guaranteed: (step: number) => truth.demand[s]!.guaranteedGpuHours[step]!,
+    flex: (step: number) => truth.demand[s]!.flexGpuHours[step]!,
+    dr: (step: number) => truth.drDeployed[step]!,
   });
 }
 
@@ -208,9 +222,11 @@ export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strate
   return {
     name: 'myopic',
     decide(context) {
-      const { t, data } = context;
-      const src = forecastSources(data, t, 1, lastSettled);
-      return { perSite: solveAndCommit(highs, context, [1], 1, src, solve, false) };
+      const { planned, sources } = forecastSources(context.setup, context.known, context.t, 1, lastSettled);
+      return {
+        perSite: solveAndCommit(highs, context, [1], 1, sources, solve, false),
+        plannedPriceUsdPerMwh: planned.slice(0, 1),
+      };
     },
   };
 }
@@ -220,20 +236,27 @@ export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, par
   return {
     name: 'mpc',
     decide(context) {
-      const src = forecastSources(context.data, context.t, params.horizonSteps, forecaster);
-      return { perSite: solveAndCommit(highs, context, blocks, params.commitSteps, src, params.solve) };
+      const { planned, sources } = forecastSources(
+        context.setup,
+        context.known,
+        context.t,
+        params.horizonSteps,
+        forecaster,
+      );
+      const perSite = solveAndCommit(highs, context, blocks, params.commitSteps, sources, params.solve);
+      return { perSite, plannedPriceUsdPerMwh: planned.slice(0, perSite[0]?.length ?? 1) };
     },
   };
 }
 
-/** The same optimizer fed the true future over its receding horizon. */
-export function mpcPerfectStrategy(highs: HighsSolver, params: MpcParams): Strategy {
+/** The same optimizer fed the true future over its receding horizon: a benchmark, handed the truth. */
+export function mpcPerfectStrategy(highs: HighsSolver, params: MpcParams, truth: BacktestTruth): Strategy {
   const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
   return {
     name: 'mpc-perfect',
     decide(context) {
       return {
-        perSite: solveAndCommit(highs, context, blocks, params.commitSteps, truthSources(context.data), params.solve),
+        perSite: solveAndCommit(highs, context, blocks, params.commitSteps, truthSources(truth), params.solve),
       };
     },
   };
@@ -244,14 +267,17 @@ export function oracleStrategy(
   highs: HighsSolver,
   windowSteps: number,
   commitSteps: number,
+  truth: BacktestTruth,
   solve?: SolveOptions,
 ): Strategy {
   return {
     name: 'oracle',
     decide(context) {
-      const steps = Math.min(windowSteps, context.data.steps - context.t);
+      const steps = Math.min(windowSteps, context.setup.steps - context.t);
       const blocks = new Array<number>(steps).fill(1);
-      return { perSite: solveAndCommit(highs, context, blocks, commitSteps, truthSources(context.data), solve) };
+      return {
+        perSite: solveAndCommit(highs, context, blocks, commitSteps, truthSources(truth), solve),
+      };
     },
   };
 }

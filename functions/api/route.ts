@@ -35,6 +35,8 @@ export interface ApiRoute {
   readonly publishesGpuNodeCommands?: boolean;
   /** The handler publishes customers' cancellations to the sites' `job-cancels` topics (iot:Publish on those). */
   readonly publishesJobCancels?: boolean;
+  /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
+  readonly managesGatewayIdentities?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

@@ -1,31 +1,26 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS, type DemandScenarioParams } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
-import { createRidgeForecaster } from '../../core/forecast/ridge.js';
-import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
-import type { PriceForecaster } from '../../core/forecast/types.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
-import { loadHighs } from '../../core/optimizer/solve.js';
-import type { Strategy } from '../../core/strategies/context.js';
-import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
-import {
-  DEFAULT_STRIKE,
-  mpcPerfectStrategy,
-  mpcStrategy,
-  myopicStrategy,
-  oracleStrategy,
-  staticStrategy,
-  strikeStrategy,
-} from '../../core/strategies/strategies.js';
+import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
 import { type CliSpec, runCli } from '../cli/args.js';
-import { loadBacktestData } from './data.js';
+import { type LoadOptions, loadBacktestData } from './data.js';
 import { renderReport } from './report.js';
-import { runStrategy, type StrategySummary, summarize } from './run.js';
-
-const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle'] as const;
+import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
+import {
+  ALL_STRATEGIES,
+  DEFAULT_FORECASTER,
+  FORECASTERS,
+  type StrategyName,
+  type StrategyOptions,
+} from './strategy-catalogue.js';
+import { costliestIntervals, traceCsv } from './trace.js';
+import type { WorkerJob, WorkerMessage } from './worker.js';
 
 const positiveInt = z.coerce.number().int().positive();
 /** An ISO date (midnight UTC) or instant, as epoch ms. */
@@ -33,16 +28,6 @@ const dateMs = z
   .string()
   .transform((raw) => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw))
   .refine((ms) => !Number.isNaN(ms), 'expected a date like 2024-11-01');
-
-/**
- * The forecasters mpc can use. The default is the learned ridge model: over the shared ERCOT file it captured 79.0% of
- * the oracle's uplift against 77.6% for the day-ahead+bias stand-in (README figures).
- */
-const FORECASTERS: Record<string, () => PriceForecaster> = {
-  ridge: () => createRidgeForecaster(),
-  'day-ahead': () => dayAheadBiasForecaster,
-  'seasonal-naive': () => seasonalNaiveForecaster,
-};
 
 const backtestFlags = z.strictObject({
   prices: z.string().min(1),
@@ -55,7 +40,7 @@ const backtestFlags = z.strictObject({
   strategies: z
     .string()
     .default(ALL_STRATEGIES.join(','))
-    .transform((list) => list.split(',').map((name) => name.trim()))
+    .transform((list) => list.split(',').map((name) => name.trim()) as StrategyName[])
     .superRefine((names, ctx) => {
       const unknown = names.find((n) => !(ALL_STRATEGIES as readonly string[]).includes(n));
       if (unknown !== undefined)
@@ -71,7 +56,12 @@ const backtestFlags = z.strictObject({
   resolveEvery: positiveInt.default(1),
   strikeCurtailAfter: positiveInt.default(DEFAULT_STRIKE.curtailAfter),
   strikeResumeAfter: positiveInt.default(DEFAULT_STRIKE.resumeAfter),
-  forecaster: z.enum(Object.keys(FORECASTERS) as [string, ...string[]]).default('ridge'),
+  forecaster: z.enum(Object.keys(FORECASTERS) as [string, ...string[]]).default(DEFAULT_FORECASTER),
+  fourCp: z
+    .enum(['off', 'forecast'])
+    .default('off')
+    .refine((mode) => mode === 'off', 'no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off'),
+  workers: positiveInt.default(availableParallelism()),
   timeColumn: z.string().min(1).optional(),
   priceColumn: z.string().min(1).optional(),
   dayAheadColumn: z.string().min(1).optional(),
@@ -95,13 +85,15 @@ const backtestCli: CliSpec<typeof backtestFlags> = {
     to: ['DATE', 'ISO date or instant (UTC), exclusive'],
     strategies: ['a,b', `subset of ${ALL_STRATEGIES.join(',')}`],
     out: ['DIR', 'output directory'],
-    stepMinutes: 'dispatch interval (the shared file is 15-minute)',
+    stepMinutes: 'dispatch interval (the shared file is 15-minute; finer than the file is refused)',
     horizonHours: 'mpc horizon',
     fineHours: 'mpc single steps before hourly blocks',
     resolveEvery: 're-solve every N intervals, committing N',
     strikeCurtailAfter: 'strike: intervals above the strike before curtailing',
     strikeResumeAfter: 'strike: intervals below the strike before resuming',
     forecaster: ['NAME', `price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')}`],
+    fourCp: ['off|forecast', '4CP transmission cost; forecast needs the 4CP peak forecaster, not built yet'],
+    workers: 'strategies run in parallel on N worker threads (default: the machine’s cores)',
     timeColumn: ['C', 'generic price CSV: time column (default time)'],
     priceColumn: ['C', 'generic price CSV: price column (default price)'],
     dayAheadColumn: ['C', 'generic price CSV: day-ahead price column'],
@@ -132,8 +124,8 @@ function main(values: BacktestFlags): Promise<void> {
   const fineSteps = values.fineHours * perHour;
   const commitSteps = values.resolveEvery;
   const strike = { curtailAfter: values.strikeCurtailAfter, resumeAfter: values.strikeResumeAfter };
-  const { out } = values;
-  const data = loadBacktestData({
+  const { out, forecaster: forecasterName, fourCp, workers } = values;
+  const load: LoadOptions = {
     pricesFile: values.prices,
     hashpriceFile: values.hashprice,
     priceColumns,
@@ -142,37 +134,31 @@ function main(values: BacktestFlags): Promise<void> {
     ...(values.to !== undefined ? { toMs: values.to } : {}),
     fleet,
     demand,
-  });
-  return loadHighs().then((highs) => {
-    const forecaster = FORECASTERS[values.forecaster]!();
-    // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
-    // counts costs less than a unit's worth, and MILP would multiply the run time.
-    const solve = { mode: 'lp' as const };
-    const mpcParams = { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve };
-    const build: Record<string, () => Strategy> = {
-      static: staticStrategy,
-      strike: () => strikeStrategy(strike),
-      myopic: () => myopicStrategy(highs, solve),
-      mpc: () => mpcStrategy(highs, forecaster, mpcParams),
-      'mpc-perfect': () => mpcPerfectStrategy(highs, mpcParams),
-      oracle: () => oracleStrategy(highs, 48 * perHour, 24 * perHour, solve),
-    };
-    const from = new Date(data.startMs).toISOString();
-    const to = new Date(data.startMs + data.steps * stepMinutes * 60_000).toISOString();
-    console.error(
-      `backtest ${from} → ${to}: ${data.steps} intervals of ${stepMinutes} min, ${fleet.sites.length} sites, demand ${demand.name}`,
-    );
-    const runs = names.map((name) => {
-      const started = Date.now();
-      const run = runStrategy(data, build[name]!(), (done) =>
-        console.error(
-          `  ${name}: ${((done / data.steps) * 100).toFixed(0)}% (${((Date.now() - started) / 1000).toFixed(0)} s)`,
-        ),
-      );
-      console.error(`  ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return run;
-    });
+  };
+  const data = loadBacktestData(load);
+  // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
+  // counts costs less than a unit's worth, and MILP would multiply the run time.
+  const options: StrategyOptions = {
+    mpc: { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve: { mode: 'lp' } },
+    strike,
+    forecaster: forecasterName,
+    oracleWindowSteps: 48 * perHour,
+    oracleCommitSteps: 24 * perHour,
+  };
+  const from = new Date(data.startMs).toISOString();
+  const to = new Date(data.startMs + data.steps * stepMinutes * 60_000).toISOString();
+  const warmupDays = (data.marketOffset * stepMinutes) / 1440;
+  console.error(
+    `backtest ${from} → ${to}: ${data.steps} intervals of ${stepMinutes} min (${warmupDays.toFixed(1)} days of warm-up before), ${fleet.sites.length} sites, demand ${demand.name}, ${names.length} strategies on ${Math.min(workers, names.length)} worker threads`,
+  );
+  const began = Date.now();
+  return runInWorkers(names, load, options, workers, began).then((runs) => {
+    const wallSeconds = (Date.now() - began) / 1000;
     const summaries = summarize(data, runs);
+    const monthly = monthlyCapture(data, runs, data.market.publication.timeZone);
+    const mpcRun = runs.find((r) => r.name === 'mpc');
+    const perfectRun = runs.find((r) => r.name === 'mpc-perfect');
+    const costliest = mpcRun && perfectRun ? costliestIntervals(data, mpcRun, perfectRun) : [];
     mkdirSync(out, { recursive: true });
     const summary = {
       prices: values.prices,
@@ -182,16 +168,77 @@ function main(values: BacktestFlags): Promise<void> {
       stepMinutes,
       horizonHours: horizonSteps / perHour,
       resolveEveryIntervals: commitSteps,
-      forecaster: forecaster.name,
+      forecaster: forecasterName,
+      fourCp,
       demandScenario: demand.name,
+      marketNote: MARKET_NOTE,
+      publication: data.market.publication,
       sites: fleet.sites.map((s) => s.id),
+      wallSeconds,
       strategies: summaries,
+      monthly,
+      mpcCostliestIntervalsVsMpcPerfect: costliest,
     };
     writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    writeFileSync(path.join(out, 'report.html'), renderReport(data, runs, summaries));
+    writeFileSync(
+      path.join(out, 'report.html'),
+      renderReport(data, runs, summaries, { monthly, costliest, note: MARKET_NOTE }),
+    );
+    for (const run of runs) writeFileSync(path.join(out, `trace-${run.name}.csv`), traceCsv(data, run));
     printTable(summaries);
-    console.error(`wrote ${path.join(out, 'summary.json')} and ${path.join(out, 'report.html')}`);
+    console.error(
+      `wrote ${path.join(out, 'summary.json')}, report.html and trace-*.csv; wall time ${wallSeconds.toFixed(0)} s`,
+    );
   });
+}
+
+/** The files are ERCOT's market before real-time co-optimisation went live: figures say so wherever they are shown. */
+const MARKET_NOTE =
+  'ERCOT prices from before real-time co-optimization plus batteries (RTC+B, live since 2025-12-05): ancillary services were procured day-ahead and scarcity priced through adders, so spike shapes after RTC+B differ.';
+
+/**
+ * A worker thread starts as plain JavaScript: it registers tsx's loader, then imports the TypeScript worker (Node 20
+ * does not pass the parent's loader to workers; Node 24 does, and registering again is harmless).
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`;
+
+/** Runs each strategy on a worker thread, at most `workers` at once, longest first; progress goes to stderr. */
+function runInWorkers(
+  names: readonly StrategyName[],
+  load: LoadOptions,
+  options: StrategyOptions,
+  workers: number,
+  began: number,
+): Promise<StrategyRun[]> {
+  // mpc and mpc-perfect dominate the run time: start them first so the short ones fill the other core.
+  const cost: Record<StrategyName, number> = { mpc: 0, 'mpc-perfect': 1, oracle: 2, myopic: 3, strike: 4, static: 5 };
+  const queue = [...names].sort((a, b) => cost[a] - cost[b]);
+  const results = new Map<string, StrategyRun>();
+  const runOne = (strategy: StrategyName) =>
+    new Promise<void>((resolve, reject) => {
+      const job: WorkerJob = { load, strategy, options };
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job });
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'progress') {
+          console.error(
+            `  ${message.strategy}: ${((message.done / message.steps) * 100).toFixed(0)}% (${((Date.now() - began) / 1000).toFixed(0)} s)`,
+          );
+        } else {
+          results.set(strategy, message.run);
+          console.error(`  ${strategy}: done (${((Date.now() - began) / 1000).toFixed(0)} s)`);
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) =>
+        code === 0 && results.has(strategy) ? resolve() : reject(new Error(`${strategy}: worker exited with ${code}`)),
+      );
+    });
+  const lane = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);
+  };
+  return Promise.all(Array.from({ length: Math.min(workers, names.length) }, lane)).then(() =>
+    names.map((n) => results.get(n)!),
+  );
 }
 
 function printTable(rows: readonly StrategySummary[]): void {

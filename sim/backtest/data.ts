@@ -1,28 +1,29 @@
-import { DEMAND_SCENARIOS, type DemandScenarioParams, siteDemand } from '../../core/demand/scenarios.js';
-import { hashpriceOnGrid, type PriceCsvOptions, type RegularSeries } from '../../core/market-data/series.js';
+import { type DemandScenarioParams, siteDemand } from '../../core/demand/scenarios.js';
+import {
+  deployedAt,
+  deploymentsFromPrices,
+  ERCOT_PUBLICATION,
+  type MarketRecord,
+  type PublicationRules,
+} from '../../core/market-data/known-at.js';
+import {
+  type HashpriceDay,
+  hashpriceOnGrid,
+  type PriceCsvOptions,
+  type PriceSeries,
+} from '../../core/market-data/series.js';
 import type { Fleet } from '../../core/model/site.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/types.js';
 import type { BacktestData } from '../../core/strategies/context.js';
+import { UsageError } from '../cli/args.js';
 import { readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 /**
  * ERCOT deploys ERS and ECRS load resources in emergencies (EEA), which coincide with real-time prices near the cap;
- * the files carry no deployment record, so a deployment is assumed in intervals at or above this price.
+ * the files carry no deployment record, so one is derived: a deployment in intervals at or above this price, noticed
+ * only once the first such price is published (core/market-data/known-at.ts deploymentsFromPrices).
  */
 export const DR_DEPLOYMENT_PRICE_USD_PER_MWH = 2000;
-
-/**
- * 4CP: ERCOT's four coincident peaks fall in June–September, late afternoon. Outside those months the probability is
- * zero (the shared file covers November–March, so 4CP cost is zero there); inside, a flat 5% on weekday 16:00–18:00
- * Central intervals is a placeholder until a peak forecaster exists.
- */
-export function fourCpProbability(atMs: number): number {
-  const d = new Date(atMs - 6 * 3_600_000);
-  const month = d.getUTCMonth() + 1;
-  const hour = d.getUTCHours();
-  const weekday = d.getUTCDay() >= 1 && d.getUTCDay() <= 5;
-  return month >= 6 && month <= 9 && weekday && hour >= 16 && hour < 18 ? 0.05 : 0;
-}
 
 export interface LoadOptions {
   readonly pricesFile: string;
@@ -33,15 +34,53 @@ export interface LoadOptions {
   readonly toMs?: number;
   readonly fleet: Fleet;
   readonly demand: DemandScenarioParams;
+  /** @default ERCOT_PUBLICATION */
+  readonly publication?: PublicationRules;
 }
 
-function slice(series: RegularSeries | undefined, from: number, to: number): number[] | undefined {
-  return series ? series.values.slice(from, to) : undefined;
+/** The market record of a price file and a hashprice file, with deployments derived from the prices. */
+export function marketRecord(
+  prices: PriceSeries,
+  hashpriceDays: readonly HashpriceDay[],
+  publication: PublicationRules = ERCOT_PUBLICATION,
+): MarketRecord {
+  const grid = prices.rtUsdPerMwh;
+  return {
+    startMs: grid.startMs,
+    stepMinutes: grid.stepMinutes,
+    rtUsdPerMwh: grid.values,
+    ...(prices.daUsdPerMwh ? { daUsdPerMwh: prices.daUsdPerMwh.values } : {}),
+    ...(prices.temperatureC ? { temperatureC: prices.temperatureC.values } : {}),
+    hashpriceDays: [...hashpriceDays]
+      .sort((a, b) => a.dayStartMs - b.dayStartMs)
+      .map((d) => ({ dayStartMs: d.dayStartMs, value: d.hashpriceUsdPerThDay })),
+    gridEvents: deploymentsFromPrices(
+      { startMs: grid.startMs, stepMinutes: grid.stepMinutes, rtUsdPerMwh: grid.values },
+      publication,
+      DR_DEPLOYMENT_PRICE_USD_PER_MWH,
+    ),
+    publication,
+  };
 }
 
+/** A dispatch step finer than the price file would repeat a price a strategy could then read before it settled. */
+export class StepTooFineError extends UsageError {}
+
+/**
+ * Loads a backtest: the evaluation window [from, to) for scoring, and the whole file as the market record the
+ * strategies' known-at views come from, so history before `from` serves as warm-up. 4CP is off: the peak probability
+ * is zero until a 4CP forecaster exists.
+ */
 export function loadBacktestData(o: LoadOptions): BacktestData {
   const prices = readPriceFile(o.pricesFile, o.stepMinutes, o.priceColumns);
-  const hashprice = hashpriceOnGrid(readHashpriceFile(o.hashpriceFile), prices.rtUsdPerMwh);
+  if (o.stepMinutes < prices.sourceStepMinutes) {
+    throw new StepTooFineError(
+      `--step-minutes ${o.stepMinutes} is finer than the price file's ${prices.sourceStepMinutes}-minute resolution (${o.pricesFile}): use ${prices.sourceStepMinutes} or a multiple`,
+    );
+  }
+  const publication = o.publication ?? ERCOT_PUBLICATION;
+  const hashpriceDays = readHashpriceFile(o.hashpriceFile).sort((a, b) => a.dayStartMs - b.dayStartMs);
+  const hashprice = hashpriceOnGrid(hashpriceDays, prices.rtUsdPerMwh);
   const stepMs = o.stepMinutes * 60_000;
   const grid = prices.rtUsdPerMwh;
   const first = o.fromMs === undefined ? 0 : Math.max(0, Math.ceil((o.fromMs - grid.startMs) / stepMs));
@@ -55,22 +94,28 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
     );
   const startMs = grid.startMs + first * stepMs;
   const steps = last - first;
-  const price = grid.values.slice(first, last);
+  const market = marketRecord(prices, hashpriceDays, publication);
+  const demand = o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s));
+  const stepStarts = Array.from({ length: steps }, (_, i) => startMs + i * stepMs);
   return {
     startMs,
     stepMinutes: o.stepMinutes,
     steps,
-    priceUsdPerMwh: price,
-    ...(prices.daUsdPerMwh ? { daUsdPerMwh: slice(prices.daUsdPerMwh, first, last)! } : {}),
-    ...(prices.temperatureC ? { temperatureC: slice(prices.temperatureC, first, last)! } : {}),
-    hashpriceUsdPerThDay: hashprice.values.slice(first, last),
     sites: o.fleet.sites,
-    demand: o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s)),
-    drDeployed: price.map((p) => p >= DR_DEPLOYMENT_PRICE_USD_PER_MWH),
-    peakProbability: price.map((_, i) => fourCpProbability(startMs + i * stepMs)),
+    expectedDemand: demand.map((d) => ({
+      guaranteedGpuHours: d.expectedGuaranteedGpuHours,
+      flexGpuHours: d.expectedFlexGpuHours,
+    })),
+    peakProbability: stepStarts.map(() => 0),
     demandTerms: DEFAULT_DEMAND_TERMS,
     gridTerms: DEFAULT_GRID_TERMS,
+    truth: {
+      priceUsdPerMwh: grid.values.slice(first, last),
+      hashpriceUsdPerThDay: hashprice.values.slice(first, last),
+      demand,
+      drDeployed: stepStarts.map((atMs) => deployedAt(market.gridEvents, atMs)),
+    },
+    market,
+    marketOffset: first,
   };
 }
-
-export { DEMAND_SCENARIOS };

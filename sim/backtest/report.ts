@@ -1,5 +1,6 @@
 import type { BacktestData } from '../../core/strategies/context.js';
-import type { StrategyRun, StrategySummary } from './run.js';
+import type { MonthCapture, StrategyRun, StrategySummary } from './run.js';
+import type { CostlyInterval } from './trace.js';
 
 /** Self-contained HTML: inline SVG charts, no scripts, no CDN. */
 const WIDTH = 960;
@@ -63,7 +64,21 @@ export function renderReport(
   data: BacktestData,
   runs: readonly StrategyRun[],
   summaries: readonly StrategySummary[],
+  extra: { monthly: readonly MonthCapture[]; costliest: readonly CostlyInterval[]; note: string },
 ): string {
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(1));
+  const monthRows = extra.monthly
+    .map(
+      (m) =>
+        `<tr><td>${m.month}${m.full ? '' : ' (partial)'}</td><td>${m.oracleUpliftUsd?.toFixed(0) ?? '—'}</td><td>${m.judged ? 'yes' : 'no'}</td>${runs.map((r) => `<td>${pct(m.strategies[r.name]?.oracleUpliftCapturedPct)}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  const costlyRows = extra.costliest
+    .map(
+      (c) =>
+        `<tr><td>${c.timeUtc}</td><td>${c.lostUsd.toFixed(0)}</td><td>${c.settledPriceUsdPerMwh.toFixed(2)}</td><td>${c.plannedPriceUsdPerMwh?.toFixed(2) ?? '—'}</td><td>${c.knownRtThroughUtc}</td></tr>`,
+    )
+    .join('');
   const from = new Date(data.startMs).toISOString().slice(0, 16);
   const to = new Date(data.startMs + data.steps * data.stepMinutes * 60_000).toISOString().slice(0, 16);
   const rows = summaries
@@ -92,8 +107,13 @@ export function renderReport(
 <style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}</style></head><body>
 <h1>HCP backtest</h1><p>${from} → ${to} UTC, ${data.steps} intervals of ${data.stepMinutes} min, sites: ${data.sites.map((s) => escapeHtml(s.id)).join(', ')}</p>
 <table><tr><th>strategy</th><th>net $</th><th>uplift $</th><th>oracle uplift %</th><th>switches</th><th>SLA viol.</th><th>GPU util %</th><th>solve p50 ms</th></tr>${rows}</table>
-${chart('Real-time price', [{ label: 'RT $/MWh', values: data.priceUsdPerMwh }], '$/MWh')}
-${chart('Hashprice', [{ label: '$/PH/day', values: data.hashpriceUsdPerThDay.map((v) => v * 1000) }], '$/PH/d')}
+<p><em>${escapeHtml(extra.note)}</em></p>
+<h3>Oracle uplift captured by month, %</h3>
+<table><tr><th>month</th><th>oracle uplift $</th><th>judged</th>${runs.map((r) => `<th>${escapeHtml(r.name)}</th>`).join('')}</tr>${monthRows}</table>
+<h3>mpc's ten costliest intervals against mpc-perfect</h3>
+<table><tr><th>interval start (UTC)</th><th>lost $</th><th>settled $/MWh</th><th>mpc planned on $/MWh</th><th>RT known through</th></tr>${costlyRows}</table>
+${chart('Real-time price', [{ label: 'RT $/MWh', values: data.truth.priceUsdPerMwh }], '$/MWh')}
+${chart('Hashprice', [{ label: '$/PH/day', values: data.truth.hashpriceUsdPerThDay.map((v) => v * 1000) }], '$/PH/d')}
 ${chart(
   'Cumulative net profit',
   runs.map((r) => ({ label: r.name, values: r.cumulativeNetUsd })),

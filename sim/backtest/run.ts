@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { installedGpus } from '../../core/gpu/capacity.js';
-import type { BacktestData, Strategy } from '../../core/strategies/context.js';
+import { localWallMinutes } from '../../core/market-data/time-zone.js';
+import { type BacktestData, type Strategy, setupOf, viewAt } from '../../core/strategies/context.js';
 import {
   emptyTotals,
   initialSiteState,
@@ -14,53 +15,88 @@ export interface StrategyRun {
   readonly totals: SiteTotals;
   readonly perSite: SiteTotals[];
   readonly solveMs: number[];
+  /** Net profit of each step (whole fleet). */
+  readonly stepNetUsd: number[];
   /** Cumulative net profit by step (whole fleet). */
   readonly cumulativeNetUsd: number[];
+  /** The price the strategy planned each step on, where it planned on one. */
+  readonly plannedPriceUsdPerMwh: (number | null)[];
+  /** Start of the latest published real-time interval at each step's decision, epoch ms (null: none yet). */
+  readonly lastKnownRtStartMs: (number | null)[];
+  /** The hashprice known at each step's decision. */
+  readonly knownHashpriceUsdPerThDay: number[];
   /** [site][step] power split. */
   readonly asicKw: number[][];
   readonly gpuKw: number[][];
+  /** [site][group][step] units the decision switched on. */
+  readonly unitsOn: number[][][];
 }
 
+/**
+ * Runs one strategy over the backtest: at each decision it is handed the setup, the market as known at the start of
+ * the step (core/market-data/known-at.ts) and the sites' states, never the truth; its committed steps are scored on
+ * the truth by the common simulator.
+ */
 export function runStrategy(data: BacktestData, strategy: Strategy, onProgress?: (done: number) => void): StrategyRun {
+  const setup = setupOf(data);
+  const { truth } = data;
   let states = data.sites.map(initialSiteState);
   const perSite = data.sites.map(() => emptyTotals());
   const solveMs: number[] = [];
+  const stepNetUsd: number[] = [];
   const cumulativeNetUsd: number[] = [];
+  const plannedPriceUsdPerMwh: (number | null)[] = [];
+  const lastKnownRtStartMs: (number | null)[] = [];
+  const knownHashpriceUsdPerThDay: number[] = [];
   const asicKw = data.sites.map(() => [] as number[]);
   const gpuKw = data.sites.map(() => [] as number[]);
+  const unitsOn = data.sites.map((site) => site.asicGroups.map(() => [] as number[]));
+  const stepMs = data.stepMinutes * 60_000;
   let cumulative = 0;
   let t = 0;
   let lastReport = 0;
   while (t < data.steps) {
+    const known = viewAt(data, t);
     const started = performance.now();
-    const decision = strategy.decide({ t, data, states });
+    const decision = strategy.decide({ t, setup, known, states });
     solveMs.push(performance.now() - started);
     const commit = Math.max(1, Math.min(...decision.perSite.map((d) => d.length)));
+    const lastKnown = known.rtUsdPerMwh.length > 0 ? known.startMs + (known.rtUsdPerMwh.length - 1) * stepMs : null;
     for (let i = 0; i < commit && t < data.steps; i += 1, t += 1) {
+      let stepNet = 0;
       states = data.sites.map((site, s) => {
+        const siteDecision = decision.perSite[s]![i]!;
         const result = simulateStep(
           site,
           states[s]!,
-          decision.perSite[s]![i]!,
+          siteDecision,
           {
             stepHours: data.stepMinutes / 60,
-            priceUsdPerMwh: data.priceUsdPerMwh[t]!,
-            hashpriceUsdPerThDay: data.hashpriceUsdPerThDay[t]!,
-            guaranteedArrivalsGpuHours: data.demand[s]!.guaranteedGpuHours[t]!,
-            flexArrivalsGpuHours: data.demand[s]!.flexGpuHours[t]!,
-            drDeployed: data.drDeployed[t]!,
+            priceUsdPerMwh: truth.priceUsdPerMwh[t]!,
+            hashpriceUsdPerThDay: truth.hashpriceUsdPerThDay[t]!,
+            guaranteedArrivalsGpuHours: truth.demand[s]!.guaranteedGpuHours[t]!,
+            flexArrivalsGpuHours: truth.demand[s]!.flexGpuHours[t]!,
+            drDeployed: truth.drDeployed[t]!,
             peakProbability: data.peakProbability[t]!,
           },
           data.demandTerms,
           data.gridTerms,
           perSite[s]!,
         );
-        cumulative += result.netUsd;
+        stepNet += result.netUsd;
         asicKw[s]!.push(result.asicKw);
         gpuKw[s]!.push(result.gpuKw);
+        site.asicGroups.forEach((g, k) => {
+          unitsOn[s]![k]!.push(siteDecision.asic.find((a) => a.groupId === g.id)?.unitsOn ?? 0);
+        });
         return result.state;
       });
+      cumulative += stepNet;
+      stepNetUsd.push(stepNet);
       cumulativeNetUsd.push(cumulative);
+      plannedPriceUsdPerMwh.push(decision.plannedPriceUsdPerMwh?.[i] ?? null);
+      lastKnownRtStartMs.push(lastKnown);
+      knownHashpriceUsdPerThDay.push(known.hashpriceUsdPerThDay);
     }
     if (onProgress && t - lastReport >= Math.max(1, Math.floor(data.steps / 20))) {
       lastReport = t;
@@ -71,7 +107,20 @@ export function runStrategy(data: BacktestData, strategy: Strategy, onProgress?:
   for (const site of perSite) {
     for (const key of Object.keys(totals) as Array<keyof SiteTotals>) totals[key] += site[key];
   }
-  return { name: strategy.name, totals, perSite, solveMs, cumulativeNetUsd, asicKw, gpuKw };
+  return {
+    name: strategy.name,
+    totals,
+    perSite,
+    solveMs,
+    stepNetUsd,
+    cumulativeNetUsd,
+    plannedPriceUsdPerMwh,
+    lastKnownRtStartMs,
+    knownHashpriceUsdPerThDay,
+    asicKw,
+    gpuKw,
+    unitsOn,
+  };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -89,7 +138,10 @@ export interface StrategySummary {
   readonly energyCostUsd: number;
   readonly wearCostUsd: number;
   readonly penaltiesUsd: number;
+  /** Expected 4CP transmission cost (zero with --four-cp off); net profit = energyAndMiningNetUsd − fourCpCostUsd. */
   readonly fourCpCostUsd: number;
+  /** Net profit before 4CP: the energy, mining, inference and grid-program value of the dispatch. */
+  readonly energyAndMiningNetUsd: number;
   readonly upliftOverStaticUsd: number | null;
   readonly oracleUpliftCapturedPct: number | null;
   readonly asicUptimePct: number;
@@ -130,6 +182,7 @@ export function summarize(data: BacktestData, runs: readonly StrategyRun[]): Str
       wearCostUsd: t.wearCostUsd,
       penaltiesUsd: t.penaltiesUsd,
       fourCpCostUsd: t.fourCpCostUsd,
+      energyAndMiningNetUsd: n + t.fourCpCostUsd,
       upliftOverStaticUsd: uplift,
       oracleUpliftCapturedPct:
         uplift === null || oracleUplift === null || Math.abs(oracleUplift) < 1e-9
@@ -147,6 +200,74 @@ export function summarize(data: BacktestData, runs: readonly StrategyRun[]): Str
       solveTimeP50Ms: percentile(r.solveMs, 50),
       solveTimeP99Ms: percentile(r.solveMs, 99),
       decisions: r.solveMs.length,
+    };
+  });
+}
+
+export interface MonthCapture {
+  /** Calendar month in the market's zone, YYYY-MM. */
+  readonly month: string;
+  /** Whether the window covers the whole month. */
+  readonly full: boolean;
+  readonly oracleUpliftUsd: number | null;
+  /** Judged against the target: a full month whose oracle uplift is at least MONTH_JUDGED_MIN_UPLIFT_USD. */
+  readonly judged: boolean;
+  readonly strategies: Record<
+    string,
+    { netUsd: number; upliftOverStaticUsd: number | null; oracleUpliftCapturedPct: number | null }
+  >;
+}
+
+/** Months with less oracle uplift than this are reported, not judged (issue 19). */
+export const MONTH_JUDGED_MIN_UPLIFT_USD = 5000;
+
+/** Net profit, uplift over static and oracle uplift captured per calendar month (in `timeZone`). */
+export function monthlyCapture(data: BacktestData, runs: readonly StrategyRun[], timeZone: string): MonthCapture[] {
+  const stepMs = data.stepMinutes * 60_000;
+  const monthOf = (atMs: number) => {
+    const local = new Date(localWallMinutes(atMs, timeZone) * 60_000);
+    return {
+      key: `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`,
+      atMonthStart: local.getUTCDate() === 1 && local.getUTCHours() === 0 && local.getUTCMinutes() === 0,
+    };
+  };
+  const months: { key: string; from: number; to: number; full: boolean }[] = [];
+  for (let i = 0; i < data.steps; i += 1) {
+    const { key, atMonthStart } = monthOf(data.startMs + i * stepMs);
+    const current = months[months.length - 1];
+    if (current?.key === key) current.to = i + 1;
+    else months.push({ key, from: i, to: i + 1, full: atMonthStart });
+  }
+  for (const m of months) m.full &&= monthOf(data.startMs + m.to * stepMs).atMonthStart;
+  const sum = (r: StrategyRun | undefined, from: number, to: number) =>
+    r === undefined ? undefined : r.stepNetUsd.slice(from, to).reduce((a, b) => a + b, 0);
+  const byName = (name: string) => runs.find((r) => r.name === name);
+  return months.map((m) => {
+    const staticNet = sum(byName('static'), m.from, m.to);
+    const oracleNet = sum(byName('oracle'), m.from, m.to);
+    const oracleUplift = staticNet === undefined || oracleNet === undefined ? null : oracleNet - staticNet;
+    return {
+      month: m.key,
+      full: m.full,
+      oracleUpliftUsd: oracleUplift,
+      judged: m.full && oracleUplift !== null && oracleUplift >= MONTH_JUDGED_MIN_UPLIFT_USD,
+      strategies: Object.fromEntries(
+        runs.map((r) => {
+          const net = sum(r, m.from, m.to)!;
+          const uplift = staticNet === undefined ? null : net - staticNet;
+          return [
+            r.name,
+            {
+              netUsd: net,
+              upliftOverStaticUsd: uplift,
+              oracleUpliftCapturedPct:
+                uplift === null || oracleUplift === null || Math.abs(oracleUplift) < 1e-9
+                  ? null
+                  : (uplift / oracleUplift) * 100,
+            },
+          ];
+        }),
+      ),
     };
   });
 }

@@ -24,7 +24,7 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** Directory to persist the database in. @default in memory */
   readonly dbPath?: string;
-  /** How long the JVM may take to answer its first request. @default 30_000 */
+  /** How long the JVM may take to first answer (~3 s idle, far longer on a loaded machine). @default 90_000 */
   readonly startTimeoutMs?: number;
 }
 
@@ -83,7 +83,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 
   const client = localDynamoDbClient(endpoint);
-  const deadlineMs = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadlineMs = Date.now() + (options.startTimeoutMs ?? 90_000);
   try {
     for (;;) {
       if (spawnError) throw new Error(`DynamoDB Local did not start (is Java 17 on PATH?): ${spawnError.message}`);

@@ -22,6 +22,8 @@ export interface ControlLoopOptions {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly brokerUrl: string;
+  /** The control plane's client key, certificate and CA for an `mqtts://` broker. */
+  readonly brokerTls?: { readonly key: string; readonly cert: string; readonly ca: string };
   readonly fleet: Fleet;
   /** The platform's simulated clock: plans, locks and command validity are stamped in its time. */
   readonly clock: Clock & { toRealMs(simDurationMs: number): number };
@@ -74,7 +76,11 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
   const emit = options.onEvent ?? (() => {});
   const { clock } = options;
   const template = synthesizeControlTemplate();
-  const mqtt = await connectAsync(options.brokerUrl, { clientId: 'hcp-cloud', reconnectPeriod: 500 });
+  const mqtt = await connectAsync(options.brokerUrl, {
+    clientId: 'hcp-cloud',
+    reconnectPeriod: 500,
+    ...options.brokerTls,
+  });
   const client = createDocumentClient({
     endpoint: options.dynamoEndpoint,
     region: LOCAL_REGION,

@@ -25,10 +25,21 @@ export interface GpuWorkOptions {
   readonly gpuNodes: ReadonlyArray<{ readonly siteId: string; readonly endpoints: readonly DeviceEndpoint[] }>;
   readonly unitsPerNode: (siteId: string, poolId: string) => number;
   readonly brokerUrl: string;
+  /** TLS material for an `mqtts://` broker: each site worker's gateway identity, and the control plane's. */
+  readonly tls?: {
+    readonly gateway: (siteId: string) => TlsMaterial | undefined;
+    readonly controlPlane: TlsMaterial;
+  };
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly simClock: SimClock;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+}
+
+interface TlsMaterial {
+  readonly key: string;
+  readonly cert: string;
+  readonly ca: string;
 }
 
 export interface GpuWorkFigures {
@@ -119,7 +130,13 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       }
       if (nodes.length === 0) continue;
       liveBySite.set(site.id, poolLive(site, nodes));
-      const messaging = await connectMqttPort({ url: options.brokerUrl, clientId: `${site.id}-gpu-worker` });
+      // On Greengrass the worker shares the core's identity; here it is a second connection with the site's certificate.
+      const siteTls = options.tls?.gateway(site.id);
+      const messaging = await connectMqttPort({
+        url: options.brokerUrl,
+        clientId: `${site.id}#gpu-worker`,
+        ...(siteTls ? { mqtt: siteTls } : {}),
+      });
       ports.push(messaging);
       workers.push(
         await startSiteWorker({
@@ -133,7 +150,11 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
         }),
       );
     }
-    const cloud = await connectMqttPort({ url: options.brokerUrl, clientId: 'hcp-cloud-routing' });
+    const cloud = await connectMqttPort({
+      url: options.brokerUrl,
+      clientId: 'hcp-cloud-routing',
+      ...(options.tls ? { mqtt: options.tls.controlPlane } : {}),
+    });
     ports.push(cloud);
     // The GPU nodes' reports kept for the operator API, and its cordon/drain commands published to the sites.
     useLocalJobCancels({

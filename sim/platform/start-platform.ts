@@ -26,6 +26,8 @@ export interface RunningPlatform {
   readonly endpoints: {
     readonly dynamodb: string;
     readonly mqtt: string;
+    /** mosquitto_sub with the operator's certificate, which the platform wrote to its data directory. */
+    readonly mosquittoSub: string;
     readonly api: string;
     readonly dashboard: string;
     readonly devices: readonly SiteDevices[];
@@ -64,25 +66,19 @@ export async function startPlatform(
     progress('starting DynamoDB Local…');
     const dynamo = await startTable(options, stops);
 
-    progress('starting the MQTT broker (IoT Core stand-in)…');
-    const broker = await startBroker(stops);
+    progress('starting the MQTT broker (IoT Core stand-in: mutual TLS, per-identity topic rules)…');
+    const mqtt = await startBroker(options, stops);
 
     const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
-    const hardware = await startSites(
-      { options, sites, clock, brokerUrl: broker.url, stateRoot, record, progress },
-      stops,
-    );
+    const hardware = await startSites({ options, sites, clock, mqtt, stateRoot, record, progress }, stops);
 
     progress('starting the observer (dashboard data)…');
-    const observer = await startObserver(
-      { sites, unitsPerDevice: hardware.unitsPerDevice, clock, brokerUrl: broker.url },
-      stops,
-    );
+    const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
     events.observeWith(observer);
 
     progress('synthesizing the control flows and starting the local control plane…');
     const { control, inject } = await startControlPlane(
-      { options, sites, clock, feed, dynamoEndpoint: dynamo.endpoint, brokerUrl: broker.url, record, progress },
+      { options, sites, clock, feed, dynamoEndpoint: dynamo.endpoint, mqtt, record, progress },
       stops,
     );
 
@@ -90,10 +86,10 @@ export async function startPlatform(
     const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject }, stops);
 
     progress('starting the GPU workers and workload routing…');
-    const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, brokerUrl: broker.url, progress }, stops);
+    const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);
 
     progress('starting the latest-state rules (operator API site views)…');
-    await startLatestStateRules({ sites, dynamo, brokerUrl: broker.url, progress }, stops);
+    await startLatestStateRules({ sites, dynamo, mqtt, progress }, stops);
     observer.setWorkloadFigures(() => gpuWork.figures());
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);
@@ -101,7 +97,8 @@ export async function startPlatform(
     return {
       endpoints: {
         dynamodb: dynamo.endpoint,
-        mqtt: broker.url,
+        mqtt: mqtt.broker.url,
+        mosquittoSub: mqtt.operator.mosquittoSub,
         api: api.url,
         dashboard: `${api.url}/`,
         devices: hardware.devices,

@@ -8,6 +8,7 @@ import { allSitesTopicResource } from '../../core/messages/topics.js';
 import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
 import type { ApiRoute } from '../../functions/api/route.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
+import { type GatewayOnboardingProps, grantGatewayOnboarding } from './gateway-onboarding.js';
 import { HcpFunction } from './hcp-function.js';
 import { grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
@@ -20,6 +21,8 @@ export interface ApiRoutesProps {
   readonly authorizer: apigw.IAuthorizer;
   /** The SwitchFlow the override routes start (`startsSwitchFlow`); without it those routes are refused at synth. */
   readonly switchFlow?: sfn.IStateMachine;
+  /** The IoT registry the gateway onboarding routes work on (`managesGatewayIdentities`); required by those routes. */
+  readonly gateways?: GatewayOnboardingProps;
   /** @default 'hcp-api' */
   readonly serviceName?: string;
 }
@@ -62,6 +65,10 @@ export class ApiRoutes extends Construct {
       }
       if (route.publishesJobCancels) {
         grantSiteTopicPublish(fn, 'job-cancels', 'A customer cancels a job at whichever site it was routed to');
+      }
+      if (route.managesGatewayIdentities) {
+        if (!props.gateways) throw new Error(`route ${route.operationId} onboards gateways: pass gateways`);
+        grantGatewayOnboarding(fn, props.gateways);
       }
       const method = props.restApi.root
         .resourceForPath(route.resource)

@@ -1,5 +1,5 @@
-/** Long enough that a loaded machine never hits it; it only stops a test that would otherwise hang. */
-export const UNTIL_TIMEOUT_MS = 30_000;
+/** Long enough that a loaded machine never hits it, and inside the integration tier's 120 s test limit so the failure names what it waited for. */
+export const UNTIL_TIMEOUT_MS = 60_000;
 
 export interface UntilOptions {
   readonly timeoutMs?: number;

@@ -1,5 +1,10 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import {
+  gatewayCredentialsSchema,
+  gatewayRevokedSchema,
+  onboardGatewayBodySchema,
+} from '../../../core/api/gateways.js';
+import {
   currentPlanSchema,
   marketViewSchema,
   overrideAcceptedSchema,
@@ -26,7 +31,7 @@ import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
 /**
  * The operators' routes over the fleet: sites and their live state, plans, the market, switches, overrides and the
- * GPU nodes (inventory, health, cordon and drain).
+ * GPU nodes (inventory, health, cordon and drain), and the sites' gateway identities.
  */
 export const operatorRoutes: ApiRoute[] = [
   {
@@ -170,5 +175,37 @@ export const operatorRoutes: ApiRoute[] = [
     },
     publishesGpuNodeCommands: true,
     load: () => loadHandler(import('./gpu-node-command.js')),
+  },
+  {
+    method: 'POST',
+    resource: '/v1/sites/{siteId}/gateway',
+    entry: 'functions/api/operator/gateway-onboard.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'onboardGateway',
+    summary:
+      'Onboard the site’s gateway from a CSR it generated (the private key stays on the gateway): the thing, the signed certificate attached to it and to the gateway policy, the thing group; returns the certificate, the data and credential endpoints and the role alias',
+    tags: ['operations'],
+    request: { path: sitePathSchema, body: onboardGatewayBodySchema },
+    responses: {
+      201: { description: 'Onboarded: a certificate was issued', schema: gatewayCredentialsSchema },
+      200: { description: 'This key was onboarded already: its certificate', schema: gatewayCredentialsSchema },
+      ...errorResponses(404, 409, 422, ...BODY_ERRORS),
+    },
+    managesGatewayIdentities: true,
+    load: () => loadHandler(import('./gateway-onboard.js')),
+  },
+  {
+    method: 'DELETE',
+    resource: '/v1/sites/{siteId}/gateway',
+    entry: 'functions/api/operator/gateway-revoke.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'revokeGateway',
+    summary:
+      'Revoke the site gateway’s certificates: deactivated (refused at the next connect), detached from the thing and the policy, deleted',
+    tags: ['operations'],
+    request: { path: sitePathSchema },
+    responses: { 200: { description: 'Revoked', schema: gatewayRevokedSchema }, ...errorResponses(404) },
+    managesGatewayIdentities: true,
+    load: () => loadHandler(import('./gateway-revoke.js')),
   },
 ];

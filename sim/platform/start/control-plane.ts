@@ -2,6 +2,7 @@ import type { Site } from '../../../core/model/site.js';
 import { type RunningControlLoop, startControlLoop } from '../control-loop.js';
 import type { PlatformEventSink } from '../events.js';
 import { type InjectionRequest, type InjectionResult, inject } from '../injections.js';
+import type { LocalMqtt } from '../local-mqtt.js';
 import type { MarketFeed } from '../market-feed.js';
 import { startMarketReplay } from '../market-replay.js';
 import { dispatchEveryRealMs, type PlatformOptions } from '../options.js';
@@ -15,7 +16,7 @@ export interface ControlPlaneOptions {
   readonly clock: SimClock;
   readonly feed: MarketFeed;
   readonly dynamoEndpoint: string;
-  readonly brokerUrl: string;
+  readonly mqtt: LocalMqtt;
   readonly record: PlatformEventSink;
   readonly progress: (line: string) => void;
 }
@@ -36,7 +37,8 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
   const control = await startControlLoop({
     dynamoEndpoint: o.dynamoEndpoint,
     tableName: LOCAL_TABLE_NAME,
-    brokerUrl: o.brokerUrl,
+    brokerUrl: o.mqtt.broker.url,
+    brokerTls: o.mqtt.controlPlane,
     fleet: { sites },
     clock,
     market: feed,

@@ -5,6 +5,7 @@ import { type RunningCustomers, startSimulatedCustomers } from '../customers.js'
 import { type GpuWork, startGpuWork } from '../gpu-work.js';
 import { startLocalLatestState } from '../latest-state.js';
 import type { LocalApi } from '../local-api.js';
+import type { LocalMqtt } from '../local-mqtt.js';
 import type { PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
 import type { RunningSites } from './sites.js';
@@ -17,7 +18,8 @@ export interface GpuSideOptions {
   readonly hardware: RunningSites;
   readonly clock: SimClock;
   readonly dynamo: RunningDynamoDbLocal;
-  readonly brokerUrl: string;
+  /** The broker, the control plane's identity and each site's gateway identity (its GPU worker shares it). */
+  readonly mqtt: LocalMqtt;
   readonly progress: (line: string) => void;
 }
 
@@ -31,7 +33,8 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
     gpuNodes: o.hardware.gpuNodes,
     // A virtual node is an 8-GPU board standing for `unitsPerDevice` of the site model's nodes each.
     unitsPerNode: (_siteId, poolId) => (o.hardware.unitsPerDevice.get(poolId) ?? 1) * GPUS_PER_NODE,
-    brokerUrl: o.brokerUrl,
+    brokerUrl: o.mqtt.broker.url,
+    tls: { gateway: (siteId) => o.mqtt.gatewayTls(siteId), controlPlane: o.mqtt.controlPlane },
     client: localDocumentClient(o.dynamo),
     tableName: LOCAL_TABLE_NAME,
     simClock: o.clock,
@@ -45,10 +48,14 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
 
 /** Step 9, the IoT latest-state rules' stand-in, which feeds the operator API's site views. */
 export async function startLatestStateRules(
-  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'brokerUrl' | 'progress'>,
+  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'mqtt' | 'progress'>,
   stops: Stops,
 ): Promise<void> {
-  const rules = await connectMqttPort({ url: o.brokerUrl, clientId: 'hcp-latest-state-rules' });
+  const rules = await connectMqttPort({
+    url: o.mqtt.broker.url,
+    clientId: 'hcp-latest-state-rules',
+    mqtt: o.mqtt.controlPlane,
+  });
   stops.push(() => rules.close());
   await startLocalLatestState({
     client: localDocumentClient(o.dynamo),

@@ -1,5 +1,6 @@
 import { connectAsync } from 'mqtt';
 import type { Site } from '../../../core/model/site.js';
+import type { LocalMqtt } from '../local-mqtt.js';
 import { PlatformObserver } from '../observer.js';
 import type { SimClock } from '../sim-clock.js';
 import { TELEMETRY_POLL_REAL_MS } from './sites.js';
@@ -11,7 +12,7 @@ export async function startObserver(
     readonly sites: readonly Site[];
     readonly unitsPerDevice: ReadonlyMap<string, number>;
     readonly clock: SimClock;
-    readonly brokerUrl: string;
+    readonly mqtt: LocalMqtt;
   },
   stops: Stops,
 ): Promise<PlatformObserver> {
@@ -23,7 +24,11 @@ export async function startObserver(
     // Five polls missed in a row.
     telemetryStaleRealMs: 5 * TELEMETRY_POLL_REAL_MS,
   });
-  const listener = await connectAsync(o.brokerUrl, { clientId: 'hcp-observer', reconnectPeriod: 500 });
+  const listener = await connectAsync(o.mqtt.broker.url, {
+    clientId: 'hcp-observer',
+    reconnectPeriod: 500,
+    ...o.mqtt.observer,
+  });
   stops.push(() => listener.endAsync(true));
   listener.on('message', (topic, payload) => observer.handleMessage(topic, payload));
   await listener.subscribeAsync(PlatformObserver.topics, { qos: 0 });

@@ -3,6 +3,7 @@ import type { Site } from '../../../core/model/site.js';
 import { startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../devices/fleet.js';
 import type { PlatformEventSink } from '../events.js';
+import type { LocalMqtt } from '../local-mqtt.js';
 import { DISPATCH_EVERY_SIM_MS, type PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
 import type { Stops } from './stops.js';
@@ -43,7 +44,8 @@ export interface SitesOptions {
   readonly options: PlatformOptions;
   readonly sites: readonly Site[];
   readonly clock: SimClock;
-  readonly brokerUrl: string;
+  /** The broker and the CA each gateway is onboarded with. */
+  readonly mqtt: LocalMqtt;
   /** Where each gateway keeps its state (`<stateRoot>/gateways/<siteId>`). */
   readonly stateRoot: string;
   readonly record: PlatformEventSink;
@@ -72,11 +74,12 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
     stops.push(fleet.stop);
     for (const [groupId, units] of unitsPerDevice(site, fleet.endpoints)) scale.set(groupId, units);
     gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
-    o.progress(`starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
+    o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
     const gateway = await startGateway({
       siteId: site.id,
       site,
-      brokerUrl: o.brokerUrl,
+      brokerUrl: o.mqtt.broker.url,
+      tls: await o.mqtt.onboardGateway(site.id),
       devices: fleet.endpoints,
       stateDir: path.join(o.stateRoot, 'gateways', site.id),
       clock,

@@ -8,7 +8,7 @@ import {
   type RunningDynamoDbLocal,
   startDynamoDbLocal,
 } from '../../local/dynamodb-local.js';
-import { type RunningMqttBroker, startMqttBroker } from '../../local/mqtt-broker.js';
+import { type LocalMqtt, startLocalMqtt } from '../local-mqtt.js';
 import type { PlatformOptions } from '../options.js';
 import type { Stops } from './stops.js';
 
@@ -35,9 +35,12 @@ export function localDocumentClient(dynamo: RunningDynamoDbLocal): DynamoDBDocum
   return createDocumentClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
-/** Step 3, the IoT Core stand-in: an embedded MQTT broker. */
-export async function startBroker(stops: Stops): Promise<RunningMqttBroker> {
-  const broker = await startMqttBroker();
-  stops.push(broker.stop);
-  return broker;
+/**
+ * Step 3, the IoT Core stand-in: an embedded MQTT broker over mutual TLS with the platform's CA, each service's
+ * identity, and the operator's certificate written under `--data` (sim/platform/local-mqtt.ts).
+ */
+export async function startBroker(options: PlatformOptions, stops: Stops): Promise<LocalMqtt> {
+  const mqtt = await startLocalMqtt(options.data);
+  stops.push(mqtt.stop);
+  return mqtt;
 }

@@ -1,11 +1,20 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MqttClient } from 'mqtt';
 import type { Role } from '../../../core/api/principal.js';
+import type { Clock } from '../../../core/support/clock.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
 import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
+import {
+  createStateMachineRunner,
+  type ExecutionResult,
+  TaskTokenRegistry,
+} from '../../../sim/local/stepfunctions/index.js';
+import { createLocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 import { startLocalTable } from '../../support/local-table.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
 
 /**
  * The operator routes alone behind the local API Gateway adapter, on DynamoDB Local, over real HTTP. A tiny test
@@ -90,4 +99,30 @@ export async function startOperatorApi(options: {
       await table.stop();
     },
   };
+}
+
+/**
+ * The SwitchFlow as the local platform runs it, on the harness's table: the local control plane (lock, audit, switch
+ * history) listening for acks on `mqtt`, and the synthesized ASL run by aws-local-stepfunctions.
+ */
+export async function startLocalSwitchFlow(h: OperatorApiHarness, mqtt: MqttClient, clock: Clock) {
+  const registry = new TaskTokenRegistry();
+  const controlPlane = createLocalControlPlane({
+    client: h.documents,
+    tableName: h.tableName,
+    mqtt,
+    registry,
+    clock,
+    lockTtlMs: 60_000,
+  });
+  await controlPlane.listenForAcks();
+  const runner = createStateMachineRunner({
+    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
+    logicalIdPrefix: 'SwitchFlow',
+    registry,
+    ...controlPlane.switchFlow,
+  });
+  const run = (input: unknown, executionName: string): Promise<ExecutionResult> =>
+    runner.start(input, { executionName });
+  return { controlPlane, run };
 }

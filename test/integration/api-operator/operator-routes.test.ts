@@ -25,7 +25,7 @@ beforeAll(async () => {
       },
     },
   });
-}, 60_000);
+});
 afterAll(() => h?.stop());
 
 const deps = () => ({ client: h.documents, tableName: h.tableName });

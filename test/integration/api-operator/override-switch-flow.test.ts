@@ -6,16 +6,11 @@ import { ManualClock } from '../../../core/support/clock.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
-import {
-  createStateMachineRunner,
-  type ExecutionResult,
-  TaskTokenRegistry,
-} from '../../../sim/local/stepfunctions/index.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import type { ExecutionResult } from '../../../sim/local/stepfunctions/index.js';
+import type { LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
 import { until } from '../../support/until.js';
-import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
-import { type OperatorApiHarness, startOperatorApi } from './harness.js';
+import { type OperatorApiHarness, startLocalSwitchFlow, startOperatorApi } from './harness.js';
 
 /**
  * An operator's override end to end: POST through the local API adapter, the SwitchFlow from the synthesized ASL
@@ -31,7 +26,6 @@ let fleet: VirtualFleet;
 let gateway: RunningGateway;
 let stateDir: string;
 let tick: NodeJS.Timeout;
-const registry = new TaskTokenRegistry();
 /** Executions the API started, by name, as Step Functions would run them. */
 const executions = new Map<string, Promise<ExecutionResult>>();
 let runSwitchFlow: (input: unknown, executionName: string) => Promise<ExecutionResult>;
@@ -51,22 +45,7 @@ beforeAll(async () => {
   const clock = new ManualClock(Date.now());
   tick = setInterval(() => clock.setMs(Date.now()), 5);
   // The platform's default switching audit: the hash-chained log and the site's switch history, on the API's table.
-  controlPlane = createLocalControlPlane({
-    client: h.documents,
-    tableName: h.tableName,
-    mqtt: cloud,
-    registry,
-    clock,
-    lockTtlMs: 60_000,
-  });
-  await controlPlane.listenForAcks();
-  const runner = createStateMachineRunner({
-    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
-    logicalIdPrefix: 'SwitchFlow',
-    registry,
-    ...controlPlane.switchFlow,
-  });
-  runSwitchFlow = (input, executionName) => runner.start(input, { executionName });
+  ({ controlPlane, run: runSwitchFlow } = await startLocalSwitchFlow(h, cloud, clock));
   fleet = await startVirtualFleet({ asics: 24, gpuNodes: 2, seed: 5, clock, site: SITE_ID, gpuAutoTickMs: 0 });
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-operator-override-'));
   gateway = await startGateway({
@@ -79,7 +58,7 @@ beforeAll(async () => {
     autoTick: false,
     config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
   });
-}, 90_000);
+});
 
 afterAll(async () => {
   clearInterval(tick);
@@ -132,7 +111,7 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
     expect(site.body.switching).toMatchObject({ status: 'committed', seq: 2, overrideUntil: expiresAt });
     expect(site.body.override).toMatchObject({ status: 'active', requestedBy: 'operator-3', override });
     expect(await controlPlane.switchStates.get(SITE_ID)).toMatchObject({ status: 'committed' });
-  }, 30_000);
+  });
 
   it('refuses a customer’s override (403) and starts no flow', async () => {
     // Act

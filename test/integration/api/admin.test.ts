@@ -12,7 +12,7 @@ let h: ApiHarness;
 
 beforeAll(async () => {
   h = await startApiHarness({ jwt: { issuer: ISSUER, audience: AUDIENCE, jwks: signer.jwks } });
-}, 90_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -246,7 +246,7 @@ describe('audit log', () => {
     // The seed's key creation, the customer-admin's key, and the 30 submissions.
     expect(verification).toMatchObject({ ok: true });
     expect(verification.checked).toBeGreaterThanOrEqual(31);
-  }, 60_000);
+  });
 });
 
 describe('OpenAPI', () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
     },
   });
   operator = h.demo.operatorApiKey;
-}, 60_000);
+});
 afterAll(() => h?.stop());
 
 describe('operator read routes over real HTTP and DynamoDB Local', () => {

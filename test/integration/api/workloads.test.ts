@@ -15,7 +15,7 @@ beforeAll(async () => {
     createdBy: 'test',
   });
   otherTenantKey = await h.api.issueApiKey('tenant-b', 'customer-user');
-}, 90_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -159,7 +159,7 @@ describe('idempotency', () => {
     expect(listed.body.items).toHaveLength(1);
     const submits = (auditEntries.Items ?? []).filter((item) => item.action === 'workload.submit');
     expect(submits).toHaveLength(1);
-  }, 60_000);
+  });
 });
 
 describe('tenant isolation', () => {

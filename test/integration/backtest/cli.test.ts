@@ -66,7 +66,20 @@ describe('backtest CLI', () => {
       expect(row.asicUptimePct as number).toBeLessThanOrEqual(100);
       expect(row.sitePowerUtilizationPct as number).toBeLessThanOrEqual(100);
     }
+    // 4CP is off and reported apart; monthly capture and per-step traces are written.
+    expect(summary.fourCp).toBe('off');
+    for (const row of rows)
+      expect(row.energyAndMiningNetUsd).toBeCloseTo((row.netProfitUsd as number) + (row.fourCpCostUsd as number), 6);
+    expect(summary.monthly.map((m: { month: string }) => m.month)).toEqual(['2024-11']);
+    expect(summary.monthly[0].full).toBe(false);
+    expect(summary.mpcCostliestIntervalsVsMpcPerfect).toHaveLength(10);
+    const trace = readFileSync(path.join(out, 'trace-mpc.csv'), 'utf8').trim().split('\n');
+    expect(trace[0]).toMatch(
+      /^time_utc,known_rt_through_utc,known_hashprice_usd_per_th_day,planned_price_usd_per_mwh,/,
+    );
+    expect(trace).toHaveLength(1 + 2 * 96);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('RTC+B');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(run.stdout).toContain('mpc-perfect');
@@ -83,6 +96,15 @@ describe('backtest CLI', () => {
     ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--strategies: unknown strategy "psychic"');
+  });
+
+  it('refuses a step finer than the price file and a 4CP forecast that does not exist yet, naming the flag', () => {
+    const fine = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--step-minutes', '5']);
+    expect(fine.status).toBe(2);
+    expect(fine.stderr).toContain("--step-minutes 5 is finer than the price file's 15-minute resolution");
+    const fourCp = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--four-cp', 'forecast']);
+    expect(fourCp.status).toBe(2);
+    expect(fourCp.stderr).toContain('--four-cp: no 4CP peak forecaster is built yet');
   });
 
   it('names the line and column of a malformed price file', () => {

@@ -80,5 +80,5 @@ describe('command-line tools', () => {
     expect(plain.code).toBe(1);
     expect(verbose.stderr).toMatch(/^forecast:evaluate: ENOENT[^\n]*\nError: ENOENT[^\n]*\n\s+at /);
     expect(verbose.code).toBe(1);
-  }, 60_000);
+  });
 });

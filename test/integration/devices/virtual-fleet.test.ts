@@ -110,7 +110,7 @@ describe('npm run devices', () => {
     // Assess
     expect(code).toBe(2);
     expect(stderr()).toContain("--asics must be an integer from 0 to 20000, got 'many'");
-  }, 20_000);
+  });
 
   it('prints one JSON line per endpoint and stops cleanly on SIGINT', async () => {
     // Prepare
@@ -135,5 +135,5 @@ describe('npm run devices', () => {
     expect(typeof lines[0].port).toBe('number');
     expect(code).toBe(0);
     expect(stderr()).toContain('devices: stopped');
-  }, 20_000);
+  });
 });

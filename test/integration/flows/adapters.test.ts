@@ -17,7 +17,7 @@ let client: LocalTable['client'];
 beforeAll(async () => {
   table = await startLocalTable(TABLE);
   client = table.client;
-}, 60_000);
+});
 
 afterAll(async () => {
   await table?.stop();
@@ -51,7 +51,7 @@ describe('DynamoDB adapters of the control plane', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(next).toBe(26);
     expect(await store.allocateSeq('site-other')).toBe(1);
-  }, 20_000);
+  });
 
   it('moves the latest market snapshot forward only', async () => {
     // Prepare
@@ -63,7 +63,7 @@ describe('DynamoDB adapters of the control plane', () => {
 
     // Assess
     expect((await store.latest())?.prices[0]?.realTimeUsdPerMwh).toBe(40);
-  }, 20_000);
+  });
 
   it('round-trips a plan draft, compressed', async () => {
     // Prepare
@@ -76,7 +76,7 @@ describe('DynamoDB adapters of the control plane', () => {
     // Assess
     expect(await drafts.get('exec-7')).toEqual(plan);
     expect(await drafts.get('exec-missing')).toBeUndefined();
-  }, 20_000);
+  });
 
   it('keeps the latest state of each device of a site, more than one batch-write page of them', async () => {
     // Prepare
@@ -104,5 +104,5 @@ describe('DynamoDB adapters of the control plane', () => {
     );
     expect(items.Items).toHaveLength(60);
     expect(items.Items?.[0]).toMatchObject({ deviceId: 'asic-000', state: 'sleeping', gatewayId: 'gw-1' });
-  }, 20_000);
+  });
 });

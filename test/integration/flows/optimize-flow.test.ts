@@ -24,7 +24,7 @@ beforeAll(async () => {
   template = synthesizeControlFlows(PATIENT_ACK_WAIT);
   harness = await startFlowHarness();
   market = new DynamoMarketSnapshotStore({ client: harness.client, tableName: TABLE_NAME });
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all(switches.map((s) => s.result));
@@ -99,7 +99,7 @@ describe('OptimizeFlow on the local runner', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'NoMarketData' });
     expect(await harness.plans.loadCurrent()).toBeUndefined();
     expect(switches).toEqual([]);
-  }, 20_000);
+  });
 
   it('saves plan version 1 and starts one SwitchFlow per site, each of which switches its site', async () => {
     // Prepare
@@ -120,7 +120,7 @@ describe('OptimizeFlow on the local runner', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect((await harness.plans.loadCurrent())?.version).toBe(1);
     expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'committed', planVersion: 1 });
-  }, 30_000);
+  });
 
   it('saves the next version but switches no site when no setpoint changes', async () => {
     // Prepare
@@ -134,7 +134,7 @@ describe('OptimizeFlow on the local runner', () => {
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 2, switchCount: 0 } } });
     expect(switches).toHaveLength(started);
     expect((await harness.plans.loadCurrent())?.version).toBe(2);
-  }, 20_000);
+  });
 
   it('switches only the site whose price moved its setpoints', async () => {
     // Prepare: a scarcity price at HB_WEST only.
@@ -150,7 +150,7 @@ describe('OptimizeFlow on the local runner', () => {
     const newSwitches = switches.slice(started);
     expect(newSwitches.map((s) => s.name)).toEqual(['site-west-1-v3']);
     expect((await newSwitches[0]!.result).status).toBe('SUCCEEDED');
-  }, 20_000);
+  });
 
   it('retries a failing solve with backoff and then dispatches', async () => {
     // Prepare
@@ -168,7 +168,7 @@ describe('OptimizeFlow on the local runner', () => {
     expect(solveAttempts).toBe(3);
     const outcomes = await Promise.all(switches.slice(started).map((s) => s.result));
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
-  }, 20_000);
+  });
 
   it('leaves a site alone while its switch is still in progress', async () => {
     // Prepare: a switch of the south site is under way (drained, command out).
@@ -194,7 +194,7 @@ describe('OptimizeFlow on the local runner', () => {
       updatedAt: new Date().toISOString(),
       planVersion: 1,
     });
-  }, 20_000);
+  });
 
   it('succeeds as a dispatch run even when a site it started fails to switch (fire-and-forget)', async () => {
     // Prepare: the west gateway now rejects, and the price moves its setpoints again.
@@ -212,5 +212,5 @@ describe('OptimizeFlow on the local runner', () => {
     expect(await west!.result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
     expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'safe-mode', error: 'Ack.Rejected' });
     expect(await harness.lockOf('site-west-1')).toBeUndefined();
-  }, 20_000);
+  });
 });

@@ -19,7 +19,7 @@ let deps: Parameters<typeof appendAudit>[0];
 beforeAll(async () => {
   table = await startLocalTable(TABLE);
   deps = { client: table.client, tableName: TABLE, clock: new ManualClock(Date.parse('2026-11-29T03:00:00Z')) };
-}, 60_000);
+});
 
 afterAll(async () => {
   await table?.stop();
@@ -100,7 +100,7 @@ describe('the switching audit on the hash chain', () => {
     ]);
     expect(entries.filter((e) => e.action === 'switch.safe-mode')).toHaveLength(2);
     expect(await verifyAudit(deps, PLATFORM_TENANT_ID)).toMatchObject({ ok: true });
-  }, 30_000);
+  });
 
   it('returns the entry first appended when an event with the same once-key is appended again', async () => {
     // Prepare

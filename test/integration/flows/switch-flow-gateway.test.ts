@@ -47,7 +47,7 @@ beforeAll(async () => {
     autoTick: false,
     config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
   });
-}, 120_000);
+});
 
 afterAll(async () => {
   await gateway?.stop();
@@ -84,7 +84,7 @@ describe('SwitchFlow with the real gateway', () => {
     expect(count(s19)).toBe(Math.round(0.5 * s19.length));
     expect(count(awake('west-s21-a'))).toBe(awake('west-s21-a').length);
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
-  }, 30_000);
+  });
 
   it('compensates when the gateway refuses a stale sequence number, and the gateway applies the safe mode', async () => {
     // Prepare: the site's counter is lost, so the next command reuses seq 1, which the gateway already accepted.
@@ -110,7 +110,7 @@ describe('SwitchFlow with the real gateway', () => {
       'the safe-mode ack',
       () => harness.ackHandlings.filter((h) => h === 'untracked').length > untrackedBefore,
     );
-  }, 30_000);
+  });
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {
     // Prepare
@@ -141,5 +141,5 @@ describe('SwitchFlow with the real gateway', () => {
     // Assess
     await until('the relayed price to reach the gateway', () => gateway.state().switchAgent.lastHeartbeatMs !== before);
     expect(gateway.state().switchAgent.lastHeartbeatMs).toBeGreaterThan(before);
-  }, 20_000);
+  });
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const sites = Object.fromEntries(Object.values(SITES).map((siteId) => [siteId, 10]));
   const saved = await harness.plans.save(planFor(1, sites, Date.now()));
   expect(saved.ok).toBe(true);
-}, 120_000);
+});
 
 afterAll(async () => {
   await harness?.stop();
@@ -132,7 +132,7 @@ describe('SwitchFlow on the local runner', () => {
     expect(await harness.lockOf(SITES.ok)).toBeUndefined();
     expect(harness.metrics.succeeded).toContain(SITES.ok);
     expect(harness.audit).toContainEqual(expect.objectContaining({ action: 'switch.commit', siteId: SITES.ok }));
-  }, 20_000);
+  });
 
   it('counts the repeated ack of a settled command as late-or-duplicate and changes nothing', async () => {
     // Prepare: the previous test's gateway sent the executed ack twice.
@@ -171,7 +171,7 @@ describe('SwitchFlow on the local runner', () => {
     });
     expect(await harness.lockOf(SITES.rejecting)).toBeUndefined();
     expect(harness.metrics.failed).toContainEqual({ siteId: SITES.rejecting, error: 'Ack.Rejected' });
-  }, 20_000);
+  });
 
   it('compensates when the gateway stays silent past the heartbeat', async () => {
     // Prepare
@@ -187,7 +187,7 @@ describe('SwitchFlow on the local runner', () => {
       error: 'States.HeartbeatTimeout',
     });
     expect(await harness.lockOf(SITES.silent)).toBeUndefined();
-  }, 20_000);
+  });
 
   it('compensates when the gateway heartbeats but never executes within TimeoutSeconds', async () => {
     // Prepare
@@ -203,7 +203,7 @@ describe('SwitchFlow on the local runner', () => {
       error: 'States.Timeout',
     });
     expect(await harness.lockOf(SITES.stalling)).toBeUndefined();
-  }, 20_000);
+  });
 
   it('retries a failing Lambda step with backoff and then switches', async () => {
     // Prepare
@@ -217,7 +217,7 @@ describe('SwitchFlow on the local runner', () => {
     expect(drainAttempts.get(SITES.flaky)).toBe(3);
     expect(await harness.switchStates.get(SITES.flaky)).toMatchObject({ status: 'committed' });
     expect(await harness.lockOf(SITES.flaky)).toBeUndefined();
-  }, 20_000);
+  });
 
   it('compensates after the retries of a step that keeps failing are spent', async () => {
     // Prepare
@@ -240,7 +240,7 @@ describe('SwitchFlow on the local runner', () => {
     );
     expect(commands).toEqual([expect.objectContaining({ kind: 'set-mode' })]);
     expect(await harness.lockOf(SITES.broken)).toBeUndefined();
-  }, 20_000);
+  });
 
   it('leaves a site whose lock another switch holds untouched, and that lock in place', async () => {
     // Prepare
@@ -255,7 +255,7 @@ describe('SwitchFlow on the local runner', () => {
     expect(commandsOf(SITES.busy)).toEqual([]);
     expect(await harness.lockOf(SITES.busy)).toMatchObject({ ownerId: 'another-execution' });
     await harness.dropLock(SITES.busy);
-  }, 20_000);
+  });
 
   it('refuses an invalid request without taking a lock', async () => {
     // Prepare
@@ -267,5 +267,5 @@ describe('SwitchFlow on the local runner', () => {
     // Assess
     expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchNotStarted' });
     expect(await harness.lockOf(SITES.ok)).toBeUndefined();
-  }, 20_000);
+  });
 });

@@ -22,7 +22,7 @@ let files: string[];
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'hcp-component-'));
   files = buildComponentArtifacts(spec, dir);
-}, 60_000);
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(env: Record<string, string>, nodeArgs: string[] = []): Promise<{ code: number | null; stderr: string }> {

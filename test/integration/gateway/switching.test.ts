@@ -185,5 +185,5 @@ describe('SwitchAgent on virtual miners over TCP', () => {
     expect(spikeSettledAtTrip).toBe(false);
     expect(s21AfterTrip).toBe(0);
     expect(tickSettledAtSignal).toBe(false);
-  }, 20_000);
+  });
 });

@@ -106,7 +106,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
       healthSampleMs: 200,
       inventoryReportMs: 1000,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await worker?.stop();
@@ -177,7 +177,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
     // Assess
     expect(uncordon.status).toBe(202);
     expect(againReports.map((r) => r!.nodeId).sort()).toEqual([drained, other].sort());
-  }, 60_000);
+  });
 
   it('drains the nodes whose metrics show XID 79 or a double-bit ECC error, shows the findings in GET gpu-nodes, and brings them back once reset', async () => {
     // Prepare
@@ -219,7 +219,7 @@ describe('GPU cluster management: operator API, broker, GpuWorker and virtual GP
 
     // Assess
     expect(back.every((n) => n.cordonedBy === undefined && n.findings.length === 0)).toBe(true);
-  }, 30_000);
+  });
 
   it('answers 404 for an unknown site or node, 400 naming the field for a bad action or reason, 403 for a customer', async () => {
     // Prepare

@@ -51,8 +51,6 @@ let ingested = 0;
 const until = <T>(what: string, check: () => T | undefined | false) =>
   untilState(what, check, { detail: () => gateway.state().switchAgent });
 
-jest.setTimeout(60_000);
-
 beforeAll(async () => {
   broker = await startMqttBroker();
   clock = new SimClock(START_MS, SPEED);

@@ -79,7 +79,7 @@ describe('workload routing through the cloud path: API → router → site queue
     process.env.WEBHOOK_ALLOW_LOCAL_URLS = 'true';
     broker = await startMqttBroker();
     api = await startApiHarness({ tableName: 'hcp-routing-test' });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await routing?.stop();
@@ -89,7 +89,7 @@ describe('workload routing through the cloud path: API → router → site queue
     await receiver?.close();
     await api?.stop();
     await broker?.stop();
-  }, 30_000);
+  });
 
   it('ends every workload of three tenants completed or failed with a reason through a curtailment, billed once', async () => {
     // Prepare: GPU sites, the router on the API's table, a webhook for one tenant, customers' keys

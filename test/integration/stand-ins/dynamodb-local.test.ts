@@ -44,7 +44,7 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
   documents = createDocumentClient();
-}, 60_000);
+});
 
 afterAll(async () => {
   documents?.destroy();
@@ -279,5 +279,5 @@ describe('DynamoDB Local with a dbPath', () => {
     } finally {
       rmSync(dbPath, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -60,7 +60,7 @@ beforeAll(async () => {
       registry.sendTaskFailure(taskToken, { error: 'Ack.Rejected', cause: `${parseSiteTopic(topic)?.siteId} refused` });
     }
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all([cloud?.endAsync(true), gateway?.endAsync(true)]);
@@ -117,7 +117,7 @@ describe('synthesized state machine on aws-local-stepfunctions', () => {
     expect(command.taskToken).toMatch(/^local-task-token-/);
     expect(compensations).toEqual([]);
     expect(registry.sendTaskSuccess(command.taskToken, {})).toEqual({ ok: false, error: 'TaskTimedOut' });
-  }, 15_000);
+  });
 
   it('runs the compensation and fails when the gateway rejects the command', async () => {
     // Prepare
@@ -131,7 +131,7 @@ describe('synthesized state machine on aws-local-stepfunctions', () => {
     expect(compensations).toEqual([
       expect.objectContaining({ error: { Error: 'Ack.Rejected', Cause: `${REJECTING_SITE} refused` } }),
     ]);
-  }, 15_000);
+  });
 
   it('times out into the Catch with States.Timeout when no ack comes within TimeoutSeconds', async () => {
     // Prepare
@@ -147,7 +147,7 @@ describe('synthesized state machine on aws-local-stepfunctions', () => {
     ]);
     const command = commandsSeen.find((seen) => seen.siteId === SILENT_SITE)!;
     expect(registry.sendTaskSuccess(command.taskToken, {})).toEqual({ ok: false, error: 'TaskTimedOut' });
-  }, 15_000);
+  });
 
   it('fails into the Catch with States.HeartbeatTimeout when the gateway sends no heartbeat', async () => {
     // Prepare
@@ -161,5 +161,5 @@ describe('synthesized state machine on aws-local-stepfunctions', () => {
     expect(compensations).toEqual([
       expect.objectContaining({ error: expect.objectContaining({ Error: 'States.HeartbeatTimeout' }) }),
     ]);
-  }, 15_000);
+  });
 });

@@ -51,7 +51,7 @@ beforeAll(async () => {
   customerAdmin = await h.api.issueApiKey('demo', 'customer-admin');
   await h.call('POST', '/v1/tenants', { key: h.demo.adminApiKey, body: { tenantId: 'globex', name: 'Globex' } });
   globexAdmin = await h.api.issueApiKey('globex', 'customer-admin');
-}, 90_000);
+});
 
 afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));

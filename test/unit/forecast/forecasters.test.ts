@@ -3,6 +3,7 @@ import { fitLogistic, fitRidge, linearScore, sigmoid } from '../../../core/forec
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../../core/forecast/seasonal-naive.js';
 import type { PriceHistory } from '../../../core/forecast/types.js';
+import { ERCOT_PUBLICATION, knownAt, type MarketRecord } from '../../../core/market-data/known-at.js';
 
 const STEP_MINUTES = 60;
 const START_MS = Date.UTC(2024, 10, 1, 5);
@@ -74,21 +75,42 @@ describe('ridge forecaster', () => {
     for (const v of first.pointUsdPerMwh) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it('does not look ahead: changing data after the forecast time leaves the forecast unchanged', () => {
-    const forecaster = createRidgeForecaster();
-    const cut = 18 * 24 + 7;
-    const past: PriceHistory = { ...history, rtUsdPerMwh: history.rtUsdPerMwh.slice(0, cut) };
-    const baseline = forecaster.forecast(past, 12);
+  it('does not look ahead: changing everything unpublished at the forecast time leaves the forecast unchanged', () => {
+    // Prepare: the whole series as a market record; the forecast is made from its known-at view at 18 days + 7 h.
+    const record: MarketRecord = {
+      startMs: history.startMs,
+      stepMinutes: history.stepMinutes,
+      rtUsdPerMwh: history.rtUsdPerMwh,
+      daUsdPerMwh: history.daUsdPerMwh!,
+      temperatureC: history.temperatureC!,
+      hashpriceDays: [{ dayStartMs: history.startMs - 86_400_000, value: 0.05 }],
+      gridEvents: [],
+      publication: ERCOT_PUBLICATION,
+    };
+    const asOfMs = history.startMs + (18 * 24 + 7) * 3_600_000;
+    const view = knownAt(record, asOfMs);
+    const forecasters = [createRidgeForecaster(), seasonalNaiveForecaster];
+    const baseline = forecasters.map((f) => f.forecast(view, 12));
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -50, max: 5000, noNaN: true }), { minLength: 1, maxLength: 30 }),
-        (future) => {
-          // Real-time values past the cut are not part of the history; tamper with them in a copy of the full series.
-          const tampered = [...history.rtUsdPerMwh.slice(0, cut), ...future];
-          const again = forecaster.forecast({ ...history, rtUsdPerMwh: tampered.slice(0, cut) }, 12);
-          const naive = seasonalNaiveForecaster.forecast({ ...history, rtUsdPerMwh: tampered.slice(0, cut) }, 12);
+        fc.array(fc.double({ min: -50, max: 5000, noNaN: true }), { minLength: 200, maxLength: 200 }),
+        (noise) => {
+          // Act: replace every unpublished real-time price, day-ahead price and temperature with noise.
+          const rtEnd = view.rtUsdPerMwh.length;
+          const daEnd = view.daUsdPerMwh!.length;
+          const tEnd = view.temperatureC!.length;
+          const tamper = (values: readonly number[], end: number) =>
+            values.map((v, i) => (i < end ? v : noise[i % 200]!));
+          const tampered: MarketRecord = {
+            ...record,
+            rtUsdPerMwh: tamper(record.rtUsdPerMwh, rtEnd),
+            daUsdPerMwh: tamper(record.daUsdPerMwh!, daEnd),
+            temperatureC: tamper(record.temperatureC!, tEnd),
+          };
+          // Assess: the same forecasts, although the tampered record differs past the cut.
+          expect(tampered.rtUsdPerMwh).not.toEqual(record.rtUsdPerMwh);
+          const again = forecasters.map((f) => f.forecast(knownAt(tampered, asOfMs), 12));
           expect(again).toEqual(baseline);
-          expect(naive).toEqual(seasonalNaiveForecaster.forecast(past, 12));
         },
       ),
       { numRuns: 10 },

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * Onboarding a site's gateway: the gateway makes its key pair and a CSR (the private key never leaves it), an
+ * operator posts the CSR, and the platform answers with the signed certificate and where to connect. One gateway
+ * identity per site: posting the same key again returns the same certificate.
+ */
+export const onboardGatewayBodySchema = z.strictObject({
+  /** PEM `CERTIFICATE REQUEST`; its subject CN must be the site id (the gateway's thing name). */
+  csr: z.string().min(1).max(16_384),
+});
+export type OnboardGatewayBody = z.infer<typeof onboardGatewayBodySchema>;
+
+export const gatewayCredentialsSchema = z.object({
+  siteId: z.string(),
+  thingName: z.string(),
+  certificateId: z.string(),
+  certificateArn: z.string(),
+  /** PEM of the signed certificate, to install beside the gateway's private key. */
+  certificatePem: z.string(),
+  /** The CA that signed the broker's server certificate (AmazonRootCA1 in AWS), for the gateway's trust store. */
+  rootCaPem: z.string().optional(),
+  /** MQTT over TLS (`iot:Data-ATS` in AWS, the local broker's host:port locally). */
+  dataEndpoint: z.string(),
+  /** Where Greengrass trades the certificate for AWS credentials (`iot:CredentialProvider`). */
+  credentialEndpoint: z.string(),
+  /** The token exchange role alias named in the nucleus's configuration. */
+  roleAlias: z.string(),
+  thingGroupName: z.string(),
+  /** False when this key had been onboarded before and the existing certificate is returned. */
+  created: z.boolean(),
+});
+export type GatewayCredentials = z.infer<typeof gatewayCredentialsSchema>;
+
+export const gatewayRevokedSchema = z.object({
+  siteId: z.string(),
+  certificates: z.array(
+    z.object({
+      certificateId: z.string(),
+      /** Deactivated (refused at its next connect) and detached; deleted unless the registry still held it. */
+      deleted: z.boolean(),
+    }),
+  ),
+});
+export type GatewayRevoked = z.infer<typeof gatewayRevokedSchema>;

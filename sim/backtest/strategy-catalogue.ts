@@ -1,0 +1,61 @@
+import { createRidgeForecaster } from '../../core/forecast/ridge.js';
+import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
+import type { PriceForecaster } from '../../core/forecast/types.js';
+import type { HighsSolver } from '../../core/optimizer/solve.js';
+import type { BacktestData, Strategy } from '../../core/strategies/context.js';
+import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
+import {
+  type MpcParams,
+  mpcPerfectStrategy,
+  mpcStrategy,
+  myopicStrategy,
+  oracleStrategy,
+  type StrikeParams,
+  staticStrategy,
+  strikeStrategy,
+} from '../../core/strategies/strategies.js';
+
+export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle'] as const;
+export type StrategyName = (typeof ALL_STRATEGIES)[number];
+
+/** The forecasters mpc can use; figures in sim/backtest/README.md. */
+export const FORECASTERS: Record<string, () => PriceForecaster> = {
+  ridge: () => createRidgeForecaster(),
+  'day-ahead': () => dayAheadBiasForecaster,
+  'seasonal-naive': () => seasonalNaiveForecaster,
+};
+
+export const DEFAULT_FORECASTER = 'ridge';
+
+/** How the strategies are parameterised: plain data, so a worker thread can rebuild them. */
+export interface StrategyOptions {
+  readonly mpc: MpcParams;
+  readonly strike: StrikeParams;
+  readonly forecaster: string;
+  /** Oracle: window and committed part, in grid steps. */
+  readonly oracleWindowSteps: number;
+  readonly oracleCommitSteps: number;
+}
+
+/** Builds one strategy; the perfect-foresight benchmarks (mpc-perfect, oracle) are handed the truth explicitly. */
+export function buildStrategy(
+  name: StrategyName,
+  data: BacktestData,
+  highs: HighsSolver,
+  o: StrategyOptions,
+): Strategy {
+  switch (name) {
+    case 'static':
+      return staticStrategy();
+    case 'strike':
+      return strikeStrategy(o.strike);
+    case 'myopic':
+      return myopicStrategy(highs, o.mpc.solve);
+    case 'mpc':
+      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(), o.mpc);
+    case 'mpc-perfect':
+      return mpcPerfectStrategy(highs, o.mpc, data.truth);
+    case 'oracle':
+      return oracleStrategy(highs, o.oracleWindowSteps, o.oracleCommitSteps, data.truth, o.mpc.solve);
+  }
+}

@@ -1,0 +1,79 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iot from 'aws-cdk-lib/aws-iot';
+import type { HcpFunction } from './hcp-function.js';
+import { acknowledge } from './nag.js';
+
+/** What the gateway onboarding routes work on, from the IoT stack. */
+export interface GatewayOnboardingProps {
+  /** One thing per site; the thing name is the site id. */
+  readonly siteIds: readonly string[];
+  readonly thingGroup: iot.CfnThingGroup;
+  readonly thingTypeName: string;
+  readonly policy: iot.CfnPolicy;
+  readonly roleAlias: iot.CfnRoleAlias;
+}
+
+/**
+ * Lets a route's Lambda onboard and revoke site gateways (functions/shared/iot/aws-gateway-identity.ts), and tells
+ * it which policy, thing group, thing type and role alias to use. Things and the thing group are named; certificate
+ * calls take `cert/*` (their ids exist only once IoT has signed); CreateCertificateFromCsr and DescribeEndpoint take
+ * no resource-level permissions, and AttachPolicy/DetachPolicy are scoped by their target (the certificate), not by
+ * the policy (Service Authorization Reference, AWS IoT).
+ */
+export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboardingProps): void {
+  const stack = Stack.of(fn);
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
+  const things = props.siteIds.map((siteId) => arn('thing', siteId));
+  const role = fn.fn;
+  role.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'iot:DescribeThing',
+        'iot:CreateThing',
+        'iot:ListThingPrincipals',
+        'iot:AttachThingPrincipal',
+        'iot:DetachThingPrincipal',
+      ],
+      resources: things,
+    }),
+  );
+  role.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['iot:AddThingToThingGroup'],
+      resources: [...things, props.thingGroup.attrArn],
+    }),
+  );
+  const certificates = arn('cert', '*');
+  role.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'iot:DescribeCertificate',
+        'iot:UpdateCertificate',
+        'iot:DeleteCertificate',
+        'iot:AttachPolicy',
+        'iot:DetachPolicy',
+        'iot:AttachThingPrincipal',
+        'iot:DetachThingPrincipal',
+      ],
+      resources: [certificates],
+    }),
+  );
+  role.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['iot:CreateCertificateFromCsr', 'iot:DescribeEndpoint'], resources: ['*'] }),
+  );
+  acknowledge(
+    fn.fn.role!,
+    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:cert/*]`,
+    'A gateway certificate’s id exists only once IoT has signed the CSR; the calls are limited to certificates.',
+  );
+  acknowledge(
+    fn.fn.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    'iot:CreateCertificateFromCsr and iot:DescribeEndpoint take no resource-level permissions.',
+  );
+  fn.fn.addEnvironment('GATEWAY_POLICY_NAME', props.policy.ref);
+  fn.fn.addEnvironment('GATEWAY_THING_GROUP_NAME', props.thingGroup.ref);
+  fn.fn.addEnvironment('GATEWAY_THING_TYPE_NAME', props.thingTypeName);
+  fn.fn.addEnvironment('GATEWAY_ROLE_ALIAS', props.roleAlias.ref);
+}
