@@ -109,7 +109,7 @@ describe('npm run devices', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(stderr()).toContain("--asics must be an integer from 0 to 20000, got 'many'");
+    expect(stderr()).toContain('devices: --asics: expected an integer from 0 to 20000');
   });
 
   it('prints one JSON line per endpoint and stops cleanly on SIGINT', async () => {
