@@ -7,15 +7,34 @@ export type SiteMode = z.infer<typeof siteModeSchema>;
 
 const reasonSchema = z.string().min(1).max(500);
 
+/**
+ * Upper bound of a sequence number: 2^40 is a command a second for 34,000 years, and it keeps a forged or corrupted
+ * number far below 2^53 so the cloud can always resynchronise past the gateway's (functions/switching: ResyncSequence).
+ */
+export const MAX_SEQ = 2 ** 40;
+export const seqSchema = z.number().int().positive().max(MAX_SEQ);
+/** The control plane's lease generation (fencing token); 2^31 takeovers is beyond any deployment's life. */
+export const MAX_EPOCH = 2 ** 31 - 1;
+export const epochSchema = z.number().int().positive().max(MAX_EPOCH);
+/**
+ * The longest a command may stay valid after it was issued: the safe mode's hold is 15 minutes, a switching command
+ * 90 s (core/switching/command.ts). A longer validity would let a captured command be replayed for longer.
+ */
+export const MAX_COMMAND_VALIDITY_MS = 15 * 60_000;
+
 const commandEnvelope = {
   commandId: z.uuid(),
   siteId: siteIdSchema,
   /** Strictly increasing per site; the gateway refuses anything not above the last it accepted. */
-  seq: z.number().int().positive(),
+  seq: seqSchema,
+  /** The issuing control plane's lease generation: the gateway refuses a command from an older one (fencing). */
+  epoch: epochSchema,
   issuedAt: isoInstantSchema,
   validUntil: isoInstantSchema,
-  /** Step Functions task token, echoed in every ack. */
+  /** Step Functions task token, echoed in every ack. Not signed: Step Functions adds it when it publishes. */
   taskToken: z.string().min(1).max(2048).optional(),
+  /** JWS compact serialisation with a detached payload over the rest of the envelope (core/messages/command-signature.ts). */
+  signature: z.string().min(1).max(1024).optional(),
 };
 
 export const commandSchema = z
@@ -45,6 +64,10 @@ export const commandSchema = z
   .refine((c) => Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
     path: ['validUntil'],
     message: 'must be after issuedAt',
+  })
+  .refine((c) => Date.parse(c.validUntil) - Date.parse(c.issuedAt) <= MAX_COMMAND_VALIDITY_MS, {
+    path: ['validUntil'],
+    message: `must be at most ${MAX_COMMAND_VALIDITY_MS / 60_000} minutes after issuedAt`,
   });
 export type Command = z.infer<typeof commandSchema>;
 export type CommandKind = Command['kind'];

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Ack } from '../messages/ack.js';
+import { MAX_EPOCH, MAX_SEQ } from '../messages/command.js';
 
 /**
  * What an ack means for the waiting switch. `received` proves the gateway is alive and working on the command (a
@@ -8,7 +10,20 @@ import type { Ack } from '../messages/ack.js';
 export const ACK_ERRORS = {
   rejected: 'Ack.Rejected',
   expired: 'Ack.Expired',
+  /** Refused as stale, with the gateway's lastSeq in the cause: the flow resynchronises its counter and retries. */
+  staleSeq: 'Ack.StaleSeq',
+  /** The gateway lost its state: the flow takes a fresh epoch, resynchronises and retries. */
+  resyncRequired: 'Ack.ResyncRequired',
 } as const;
+
+/** The refusals the flow answers by resynchronising (functions/switching/steps.ts `resyncSequence`). */
+export const RESYNC_ERRORS = [ACK_ERRORS.staleSeq, ACK_ERRORS.resyncRequired] as const;
+
+function failureError(ack: Ack): string {
+  if (ack.status === 'rejected' && ack.reason === 'stale-seq' && ack.lastSeq !== undefined) return ACK_ERRORS.staleSeq;
+  if (ack.status === 'rejected' && ack.reason === 'resync-required') return ACK_ERRORS.resyncRequired;
+  return ACK_ERRORS[ack.status === 'rejected' ? 'rejected' : 'expired'];
+}
 
 export type AckOutcome =
   | { readonly kind: 'heartbeat' }
@@ -49,7 +64,7 @@ export function interpretAck(ack: Ack): AckOutcome {
     case 'expired':
       return {
         kind: 'failure',
-        error: ACK_ERRORS[ack.status],
+        error: failureError(ack),
         // The cause is what an operator reads in the execution history: site, command, reason, gateway detail.
         cause: JSON.stringify({
           siteId: ack.siteId,
@@ -57,6 +72,8 @@ export function interpretAck(ack: Ack): AckOutcome {
           seq: ack.seq,
           reason: ack.reason,
           ...(ack.detail ? { detail: ack.detail } : {}),
+          ...(ack.lastSeq !== undefined ? { lastSeq: ack.lastSeq } : {}),
+          ...(ack.epoch !== undefined ? { epoch: ack.epoch } : {}),
         }),
       };
   }
@@ -69,3 +86,20 @@ export function interpretAck(ack: Ack): AckOutcome {
 const SETTLED_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export const isSettledTokenError = (errorName: string): boolean => SETTLED_TOKEN_ERRORS.has(errorName);
+
+const refusalCauseSchema = z.object({
+  lastSeq: z.number().int().nonnegative().max(MAX_SEQ).optional(),
+  epoch: z.number().int().nonnegative().max(MAX_EPOCH).optional(),
+});
+
+/** The gateway's counters from a refusal's cause (as `interpretAck` wrote it); empty when the cause holds none. */
+export function refusalCounters(cause: string | undefined): { lastSeq?: number; epoch?: number } {
+  let json: unknown;
+  try {
+    json = JSON.parse(cause ?? '');
+  } catch {
+    return {};
+  }
+  const parsed = refusalCauseSchema.safeParse(json);
+  return parsed.success ? parsed.data : {};
+}

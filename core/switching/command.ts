@@ -32,6 +32,8 @@ interface Envelope {
   readonly siteId: string;
   readonly commandId: string;
   readonly seq: number;
+  /** The issuing control plane's lease generation, stored with the site's sequence counter. */
+  readonly epoch: number;
   readonly nowMs: number;
   /** @default COMMAND_VALID_FOR_MS */
   readonly validForMs?: number;
@@ -42,6 +44,7 @@ function envelope(input: Envelope) {
     commandId: input.commandId,
     siteId: input.siteId,
     seq: input.seq,
+    epoch: input.epoch,
     issuedAt: new Date(input.nowMs).toISOString(),
     validUntil: new Date(input.nowMs + (input.validForMs ?? COMMAND_VALID_FOR_MS)).toISOString(),
   };

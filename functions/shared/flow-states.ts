@@ -7,6 +7,7 @@ export const SWITCH_STATES = {
   drain: 'DrainInterruptibleWork',
   prepare: 'PrepareCommand',
   publish: 'PublishCommandAndWaitForAck',
+  resync: 'ResyncSequence',
   commit: 'CommitSwitch',
   release: 'ReleaseSiteLock',
   compensate: 'Compensate',
@@ -33,4 +34,5 @@ export const SWITCH_ERRORS = {
   planMissing: 'PlanVersionMissing',
   invalidInput: 'InvalidInput',
   ackMismatch: 'AckMismatch',
+  resyncExhausted: 'ResyncExhausted',
 } as const;

@@ -22,3 +22,13 @@ export interface SwitchAuditEntry {
 export interface SwitchAuditLog {
   append(entry: SwitchAuditEntry): Promise<void>;
 }
+
+/**
+ * Signs commands (ES256, core/messages/command-signature.ts): AWS KMS in AWS, a key the local platform generates
+ * locally. `kid` is what the gateways' configuration lists the public key under.
+ */
+export interface CommandSigner {
+  readonly kid: string;
+  /** The raw ECDSA P-256 signature (r‖s, 64 bytes) of SHA-256 over `input`. */
+  sign(input: string): Promise<Uint8Array>;
+}

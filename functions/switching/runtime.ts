@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { systemClock } from '../../core/support/clock.js';
@@ -14,6 +15,7 @@ import { metrics, traced } from '../shared/powertools.js';
 import type { AckDeps } from './acks.js';
 import { ChainedSwitchAudit } from './adapters/chained-switch-audit.js';
 import { IotCommandPublisher } from './adapters/iot-command-publisher.js';
+import { KmsCommandSigner } from './adapters/kms-command-signer.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
 import { allOf, SiteSwitchLog } from './adapters/site-switch-log.js';
@@ -26,6 +28,8 @@ const config = configGetter(
     TABLE_NAME: z.string().min(1),
     /** The account's IoT data endpoint (`iot:DescribeEndpoint`, iot:Data-ATS); the SDK's regional default otherwise. */
     IOT_DATA_ENDPOINT: iotDataEndpointSchema,
+    /** The KMS key (ECC_NIST_P256, SIGN_VERIFY) commands are signed with; its id is the `kid` gateways list. */
+    COMMAND_SIGNING_KEY_ID: z.string().min(1),
     /** At least the SwitchFlow's own timeout. */
     LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   }),
@@ -35,13 +39,14 @@ let steps: SwitchSteps | undefined;
 
 export function switchSteps(): SwitchSteps {
   if (steps) return steps;
-  const { TABLE_NAME, IOT_DATA_ENDPOINT, LOCK_TTL_SECONDS } = config();
+  const { TABLE_NAME, IOT_DATA_ENDPOINT, LOCK_TTL_SECONDS, COMMAND_SIGNING_KEY_ID } = config();
   const client = documentClient();
   steps = createSwitchSteps({
     locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock: systemClock }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     publisher: new IotCommandPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
+    signer: new KmsCommandSigner(traced(new KMSClient({})), COMMAND_SIGNING_KEY_ID),
     metrics: new PowertoolsSwitchMetrics(metrics),
     audit: allOf(
       new ChainedSwitchAudit({ client, tableName: TABLE_NAME, clock: systemClock }),

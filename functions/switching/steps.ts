@@ -3,7 +3,7 @@ import type { Command } from '../../core/messages/command.js';
 import type { Clock } from '../../core/support/clock.js';
 import { siteIdSchema } from '../../core/support/schema.js';
 import { parseOrThrow } from '../../core/support/validation.js';
-import type { AckResult } from '../../core/switching/ack.js';
+import { ACK_ERRORS, type AckResult, refusalCounters } from '../../core/switching/ack.js';
 import {
   buildApplyPlanCommand,
   buildOverrideCommand,
@@ -15,7 +15,8 @@ import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SiteLockStore } from '../shared/data/site-lock.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../shared/flow-states.js';
-import type { CommandPublisher, SwitchAuditLog, SwitchMetrics } from './ports.js';
+import type { CommandPublisher, CommandSigner, SwitchAuditLog, SwitchMetrics } from './ports.js';
+import { signCommand } from './sign-command.js';
 
 /**
  * The steps of SwitchFlow as use cases over ports. Each Lambda of the flow is one of these behind a thin handler, and
@@ -27,6 +28,8 @@ export interface SwitchStepDeps {
   readonly switchStates: SwitchStateStore;
   readonly plans: PlanStore;
   readonly publisher: CommandPublisher;
+  /** Signs every command before it leaves (KMS in AWS, a local key on the local platform). */
+  readonly signer: CommandSigner;
   readonly metrics: SwitchMetrics;
   readonly audit: SwitchAuditLog;
   readonly clock: Clock;
@@ -66,6 +69,17 @@ const compensateInput = z.object({
   command: z.object({ commandId: z.string(), seq: z.number().int() }).passthrough().optional(),
 });
 const releaseInput = z.object(ownedSite);
+const resyncInput = z.object({
+  ...ownedSite,
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).passthrough(),
+  resync: z.object({ attempts: z.number().int().nonnegative() }).passthrough().optional(),
+});
+
+/**
+ * Resynchronisations one switch may make before it compensates: one is enough when the gateway's lastSeq is the
+ * truth, and a second refusal means something else moves the counter (a second writer), which a retry would not fix.
+ */
+export const MAX_RESYNCS_PER_SWITCH = 1;
 
 function parse<S extends z.ZodType>(schema: S, event: unknown, step: string): z.infer<S> {
   try {
@@ -125,7 +139,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       if (input.override) {
         command = buildOverrideCommand({
           ...envelope,
-          seq: await deps.switchStates.allocateSeq(input.siteId),
+          ...(await deps.switchStates.allocateSeq(input.siteId)),
           override: input.override,
         });
       } else {
@@ -133,8 +147,9 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         if (!plan) {
           throw new SwitchStepError(SWITCH_ERRORS.planMissing, `plan version ${input.planVersion} is not stored`);
         }
-        command = buildApplyPlanCommand({ ...envelope, seq: await deps.switchStates.allocateSeq(input.siteId), plan });
+        command = buildApplyPlanCommand({ ...envelope, ...(await deps.switchStates.allocateSeq(input.siteId)), plan });
       }
+      command = await signCommand(command, deps.signer);
       await deps.switchStates.put({
         siteId: input.siteId,
         status: 'commanded',
@@ -186,6 +201,34 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       return { committedAt: nowIso(), latencyMs };
     },
 
+    /**
+     * After the gateway refused the command as stale (its lastSeq in the refusal) or asked for a resync (it lost its
+     * state): moves the site's counter past the gateway's lastSeq, and on a resync request takes a fresh epoch, so
+     * the flow's next PrepareCommand draws a number the gateway accepts. The epoch is never lowered: a fenced-out
+     * writer's refusal (stale-epoch) is not resynchronised at all. At most MAX_RESYNCS_PER_SWITCH per switch.
+     */
+    async resyncSequence(event: unknown) {
+      const input = parse(resyncInput, event, 'resyncSequence');
+      const attempts = input.resync?.attempts ?? 0;
+      if (attempts >= MAX_RESYNCS_PER_SWITCH) {
+        throw new SwitchStepError(
+          SWITCH_ERRORS.resyncExhausted,
+          `site ${input.siteId} refused again after ${attempts} resync(s): ${input.error.Cause ?? input.error.Error}`,
+        );
+      }
+      const { lastSeq } = refusalCounters(input.error.Cause);
+      const epoch =
+        input.error.Error === ACK_ERRORS.resyncRequired
+          ? await deps.switchStates.advanceEpoch(input.siteId)
+          : undefined;
+      const counter = lastSeq === undefined ? undefined : await deps.switchStates.resyncSeq(input.siteId, lastSeq);
+      return {
+        attempts: attempts + 1,
+        ...(lastSeq !== undefined ? { gatewayLastSeq: lastSeq, counter } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
+      };
+    },
+
     /** Owner-only release; a lock already gone (a retried release, an expired lock) is not an error. */
     async releaseLock(event: unknown) {
       const { siteId, ownerId } = parse(releaseInput, event, 'releaseLock');
@@ -202,13 +245,19 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       const input = parse(compensateInput, event, 'compensate');
       const failure = { error: input.error.Error, cause: (input.error.Cause ?? '').slice(0, 1000) };
       deps.metrics.switchFailed(input.siteId, failure.error);
-      const command = buildSafeModeCommand({
+      // A stale-seq refusal names the gateway's lastSeq: the safe-mode command must be above it, or it is refused too.
+      const { lastSeq } = refusalCounters(input.error.Cause);
+      if (input.error.Error === ACK_ERRORS.staleSeq && lastSeq !== undefined) {
+        await deps.switchStates.resyncSeq(input.siteId, lastSeq);
+      }
+      const unsigned = buildSafeModeCommand({
         siteId: input.siteId,
         commandId: deps.newId(),
-        seq: await deps.switchStates.allocateSeq(input.siteId),
+        ...(await deps.switchStates.allocateSeq(input.siteId)),
         nowMs: deps.clock.nowMs(),
         reason: `switch failed: ${failure.error}`,
       });
+      const command = await signCommand(unsigned, deps.signer);
       await deps.publisher.publish(command);
       await deps.switchStates.put({
         siteId: input.siteId,
@@ -238,6 +287,7 @@ export function switchStepHandlers(steps: SwitchSteps) {
     [SWITCH_STATES.acquireLock]: steps.acquireLock,
     [SWITCH_STATES.drain]: steps.drain,
     [SWITCH_STATES.prepare]: steps.prepareCommand,
+    [SWITCH_STATES.resync]: steps.resyncSequence,
     [SWITCH_STATES.commit]: steps.commit,
     [SWITCH_STATES.release]: steps.releaseLock,
     [SWITCH_STATES.compensate]: steps.compensate,

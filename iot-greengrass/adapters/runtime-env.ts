@@ -59,7 +59,12 @@ export async function componentRuntime(component: string, env = process.env): Pr
   let messaging: MessagingPort;
   if (e.HCP_MESSAGING === 'mqtt') {
     if (!e.HCP_MQTT_URL) throw new Error('HCP_MQTT_URL is required with HCP_MESSAGING=mqtt');
-    messaging = await connectMqttPort({ url: e.HCP_MQTT_URL, clientId: `${siteId}-${component}` });
+    // A component starts with the broker down (it fails safe on its own) and connects when the broker comes.
+    messaging = await connectMqttPort({
+      url: e.HCP_MQTT_URL,
+      clientId: `${siteId}-${component}`,
+      waitForConnection: false,
+    });
   } else {
     messaging = await connectGreengrassPort();
   }

@@ -6,6 +6,7 @@ import type { SwitchFlowInput } from '../../core/switching/command.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
+import type { CommandSigner } from '../../functions/switching/ports.js';
 import { ControlStack } from '../../stacks/control-stack.js';
 import { DataStack } from '../../stacks/data-stack.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
@@ -32,6 +33,8 @@ export interface ControlLoopOptions {
   /** Real time between dispatch runs (ingest market → OptimizeFlow → SwitchFlows). */
   readonly dispatchEveryMs: number;
   readonly onEvent?: PlatformEventSink;
+  /** Signs the commands; the gateways list its public key. */
+  readonly signer?: CommandSigner;
 }
 
 export interface RunningControlLoop {
@@ -100,6 +103,7 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     registry,
     clock,
     fleet: options.fleet,
+    ...(options.signer ? { signer: options.signer } : {}),
     switchMetrics: {
       switchSucceeded: (siteId, latencyMs) => {
         counts.switchesSucceeded += 1;

@@ -29,9 +29,10 @@ import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/shared/flow-stat
 import { logger } from '../../functions/shared/powertools.js';
 import { type AckDeps, type AckMetrics, handleAck } from '../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../functions/switching/adapters/chained-switch-audit.js';
+import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import { MqttCommandPublisher } from '../../functions/switching/adapters/mqtt-command-publisher.js';
 import { allOf, SiteSwitchLog } from '../../functions/switching/adapters/site-switch-log.js';
-import type { SwitchAuditLog, SwitchMetrics } from '../../functions/switching/ports.js';
+import type { CommandSigner, SwitchAuditLog, SwitchMetrics } from '../../functions/switching/ports.js';
 import { createSwitchSteps, switchStepHandlers } from '../../functions/switching/steps.js';
 import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../local/stepfunctions/index.js';
 import { LocalTaskTokenClient } from '../local/stepfunctions/task-token-client.js';
@@ -59,6 +60,8 @@ export interface LocalControlPlaneOptions {
   readonly switchMetrics?: SwitchMetrics;
   readonly ackMetrics?: AckMetrics;
   readonly audit?: SwitchAuditLog;
+  /** Signs commands; the gateways list its public key. @default a key generated now (`LocalCommandSigner`) */
+  readonly signer?: CommandSigner;
   /** @default Math.random (only jitters SendTask retries) */
   readonly rng?: Rng;
 }
@@ -75,6 +78,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     switchStates,
     plans,
     publisher: new MqttCommandPublisher(mqtt),
+    signer: options.signer ?? LocalCommandSigner.generate('local-control-plane').signer,
     metrics: options.switchMetrics ?? {
       switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
       switchFailed: (siteId, error) => logger.warn('switch failed', { siteId, error }),

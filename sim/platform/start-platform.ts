@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
 import type { InjectionRequest, InjectionResult } from './injections.js';
@@ -70,7 +71,10 @@ export async function startPlatform(
     const mqtt = await startBroker(options, stops);
 
     const stateRoot = options.data ?? mkdtempSync(path.join(tmpdir(), 'hcp-gateways-'));
-    const hardware = await startSites({ options, sites, clock, mqtt, stateRoot, record, progress }, stops);
+    // The control plane signs every command with a key made now; the gateways list its public key (KMS in AWS).
+    const signing = LocalCommandSigner.generate('local-platform');
+    const commandKey = { kid: signing.signer.kid, publicKeyPem: signing.publicKeyPem };
+    const hardware = await startSites({ options, sites, clock, mqtt, stateRoot, record, progress, commandKey }, stops);
 
     progress('starting the observer (dashboard data)…');
     const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
@@ -78,7 +82,17 @@ export async function startPlatform(
 
     progress('synthesizing the control flows and starting the local control plane…');
     const { control, inject } = await startControlPlane(
-      { options, sites, clock, feed, dynamoEndpoint: dynamo.endpoint, mqtt, record, progress },
+      {
+        options,
+        sites,
+        clock,
+        feed,
+        dynamoEndpoint: dynamo.endpoint,
+        mqtt,
+        record,
+        progress,
+        signer: signing.signer,
+      },
       stops,
     );
 

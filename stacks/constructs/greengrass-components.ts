@@ -33,7 +33,15 @@ export interface GreengrassComponentsProps {
   readonly deploymentName?: string;
   /** The nucleus version the deployment pins. @default '2.14.3' */
   readonly nucleusVersion?: string;
+  /**
+   * The nucleus's MQTT spool, on disk (aws.greengrass.DiskSpooler): what IPC accepted while offline survives a
+   * nucleus restart. Must fit the core's free disk. @default 64 MiB
+   */
+  readonly nucleusSpoolMaxBytes?: number;
 }
+
+/** aws.greengrass.DiskSpooler 1.0.6 runs on nucleus >=2.11.0 <2.16.0 (its documented dependency). */
+const DISK_SPOOLER_VERSION = '1.0.6';
 
 /**
  * Publishes the gateway's Greengrass components (com.hcp.SwitchAgent, com.hcp.Telemetry, com.hcp.GpuWorker) and deploys them to the
@@ -92,8 +100,24 @@ export class GreengrassComponents extends Construct {
     }
     this.componentVersions = versions;
 
+    // The nucleus spools on disk, not in memory (its default, lost on a restart): Greengrass's documented keys,
+    // mqtt.spooler { storageType: Disk, pluginName, maxSizeInBytes }; QoS 0 (status heartbeats) is not kept offline.
+    const nucleusSpooler = {
+      mqtt: {
+        spooler: {
+          storageType: 'Disk',
+          pluginName: 'aws.greengrass.DiskSpooler',
+          maxSizeInBytes: props.nucleusSpoolMaxBytes ?? 64 * 1024 * 1024,
+          keepQos0WhenOffline: false,
+        },
+      },
+    };
     const components: Record<string, greengrass.CfnDeployment.ComponentDeploymentSpecificationProperty> = {
-      'aws.greengrass.Nucleus': { componentVersion: props.nucleusVersion ?? '2.14.3' },
+      'aws.greengrass.Nucleus': {
+        componentVersion: props.nucleusVersion ?? '2.14.3',
+        configurationUpdate: { merge: JSON.stringify(nucleusSpooler) },
+      },
+      'aws.greengrass.DiskSpooler': { componentVersion: DISK_SPOOLER_VERSION },
     };
     for (const spec of COMPONENTS) {
       const merge = props.configuration?.[spec.name];

@@ -1,10 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { allSitesTopicResource, siteTopicPattern } from '../../core/messages/topics.js';
+import { RESYNC_ERRORS } from '../../core/switching/ack.js';
 import { SITE_LOCK_BACKOFF, SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { addJitteredRetry } from './flow-retry.js';
@@ -36,17 +38,30 @@ export interface SwitchFlowProps {
  */
 export class SwitchFlow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * Signs every command (ES256 on ECC_NIST_P256, core/messages/command-signature.ts); only the two steps that build
+   * commands may use it. Its public key (kms:GetPublicKey) goes into the gateways' `commandKeys` under its key id.
+   */
+  readonly commandSigningKey: kms.Key;
   readonly functions: HcpFunction[] = [];
 
   constructor(scope: Construct, id: string, props: SwitchFlowProps) {
     super(scope, id);
     const lockTtl = props.flowTimeout ?? Duration.minutes(10);
+    this.commandSigningKey = new kms.Key(this, 'CommandSigningKey', {
+      description: 'Signs SwitchFlow commands to the gateways (JWS ES256)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      // Gateways hold its public key: deleting it with the stack would leave every site refusing every command.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const step = (name: string, entry: string) => {
       const fn = new HcpFunction(this, name, {
         entry: `functions/switching/${entry}.ts`,
         serviceName: 'hcp-switching',
         environment: {
           LOCK_TTL_SECONDS: String(lockTtl.toSeconds()),
+          COMMAND_SIGNING_KEY_ID: this.commandSigningKey.keyId,
           ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
         },
       });
@@ -89,7 +104,9 @@ export class SwitchFlow extends Construct {
     addJitteredRetry(acquire, SWITCH_STEP_BACKOFF, { noRetry: [SWITCH_ERRORS.invalidInput] });
 
     const drain = invoke(SWITCH_STATES.drain, step('DrainFn', 'drain'), '$.drain');
-    const prepare = invoke(SWITCH_STATES.prepare, step('PrepareCommandFn', 'prepare-command'), '$.command');
+    const prepareFn = step('PrepareCommandFn', 'prepare-command');
+    const prepare = invoke(SWITCH_STATES.prepare, prepareFn, '$.command');
+    for (const signing of [prepareFn, compensateFn]) this.commandSigningKey.grant(signing.fn, 'kms:Sign');
     const commit = invoke(SWITCH_STATES.commit, step('CommitFn', 'commit'), '$.commit');
     const release = invoke(SWITCH_STATES.release, releaseFn, '$.release');
     for (const task of [drain, prepare, commit, release]) {
@@ -111,10 +128,12 @@ export class SwitchFlow extends Construct {
           commandId: sfn.JsonPath.stringAt('$.command.commandId'),
           siteId: sfn.JsonPath.stringAt('$.command.siteId'),
           seq: sfn.JsonPath.numberAt('$.command.seq'),
+          epoch: sfn.JsonPath.numberAt('$.command.epoch'),
           issuedAt: sfn.JsonPath.stringAt('$.command.issuedAt'),
           validUntil: sfn.JsonPath.stringAt('$.command.validUntil'),
           kind: sfn.JsonPath.stringAt('$.command.kind'),
           payload: sfn.JsonPath.objectAt('$.command.payload'),
+          signature: sfn.JsonPath.stringAt('$.command.signature'),
           taskToken: sfn.JsonPath.taskToken,
         },
       },
@@ -129,6 +148,14 @@ export class SwitchFlow extends Construct {
       errors: ['IotData.ThrottlingException', 'IotData.ServiceUnavailableException'],
     });
 
+    // A stale-seq refusal (the gateway's lastSeq in its cause) or a resync request: move the counter past the
+    // gateway's, then prepare a new command. Once per switch; a second refusal compensates.
+    const resync = invoke(SWITCH_STATES.resync, step('ResyncSequenceFn', 'resync-sequence'), '$.resync');
+    addJitteredRetry(resync, SWITCH_STEP_BACKOFF, {
+      noRetry: [SWITCH_ERRORS.invalidInput, SWITCH_ERRORS.resyncExhausted],
+    });
+    publish.addCatch(resync.next(prepare), { errors: [...RESYNC_ERRORS], resultPath: '$.error' });
+
     const compensate = invoke(SWITCH_STATES.compensate, compensateFn, '$.compensation');
     addJitteredRetry(compensate, SWITCH_STEP_BACKOFF, { noRetry: [SWITCH_ERRORS.invalidInput] });
     const releaseAfterFailure = invoke(SWITCH_STATES.releaseAfterFailure, releaseFn, '$.release');
@@ -142,7 +169,7 @@ export class SwitchFlow extends Construct {
     compensate.addCatch(releaseAfterFailure, { errors: [sfn.Errors.ALL], resultPath: '$.compensationError' });
     releaseAfterFailure.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.releaseError' });
     const compensation = compensate.next(releaseAfterFailure).next(failed);
-    for (const task of [drain, prepare, publish, commit]) {
+    for (const task of [drain, prepare, publish, resync, commit]) {
       task.addCatch(compensation, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
     // The switch is committed; a release that fails past its retries leaves the lock to its TTL and fails the run.

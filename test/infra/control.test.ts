@@ -57,14 +57,25 @@ describe('control stack flows', () => {
   it('routes every SwitchFlow failure after the lock through Compensate and a lock release', () => {
     // Prepare
     const states = statesOf('SwitchFlow');
-    const guarded = [SWITCH_STATES.drain, SWITCH_STATES.prepare, SWITCH_STATES.publish, SWITCH_STATES.commit];
+    const guarded = [
+      SWITCH_STATES.drain,
+      SWITCH_STATES.prepare,
+      SWITCH_STATES.publish,
+      SWITCH_STATES.resync,
+      SWITCH_STATES.commit,
+    ];
 
     // Assess
     for (const name of guarded) {
-      expect(states[name]?.Catch).toEqual([
+      expect(states[name]?.Catch?.at(-1)).toEqual(
         expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: SWITCH_STATES.compensate }),
-      ]);
+      );
     }
+    // A stale-seq refusal or a resync request resynchronises and prepares a new command before anything compensates.
+    expect(states[SWITCH_STATES.publish]?.Catch?.[0]).toEqual(
+      expect.objectContaining({ ErrorEquals: ['Ack.StaleSeq', 'Ack.ResyncRequired'], Next: SWITCH_STATES.resync }),
+    );
+    expect(states[SWITCH_STATES.resync]?.Next).toBe(SWITCH_STATES.prepare);
     expect(states[SWITCH_STATES.compensate]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
     expect(states[SWITCH_STATES.compensate]?.Catch?.[0]?.Next).toBe(SWITCH_STATES.releaseAfterFailure);
     expect(states[SWITCH_STATES.releaseAfterFailure]?.Next).toBe(SWITCH_STATES.failed);
@@ -173,5 +184,36 @@ describe('control stack flows', () => {
         ]),
       },
     });
+  });
+});
+
+describe('command signing key', () => {
+  it('is an ECC P-256 signing key that only the two command-building steps may sign with', () => {
+    // Prepare
+    const keys = control.findResources('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
+    const [keyId] = Object.keys(keys);
+    const policies = Object.values(control.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyName: unknown; Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: unknown[] } };
+    }>;
+
+    // Act
+    const signers = policies
+      .filter((p) =>
+        p.Properties.PolicyDocument.Statement.some(
+          (s) => JSON.stringify(s).includes('kms:Sign') && JSON.stringify(s).includes(keyId ?? '?'),
+        ),
+      )
+      .flatMap((p) => p.Properties.Roles.map((r) => r.Ref));
+    const anyKmsWildcard = policies.some((p) =>
+      p.Properties.PolicyDocument.Statement.some((s) => JSON.stringify(s).match(/"kms:\*"|"Resource":"\*".*kms:Sign/)),
+    );
+
+    // Assess
+    expect(Object.keys(keys)).toHaveLength(1);
+    expect(signers).toHaveLength(2);
+    expect(signers.every((r) => /PrepareCommandFn|CompensateFn/.test(r))).toBe(true);
+    expect(anyKmsWildcard).toBe(false);
   });
 });

@@ -62,7 +62,7 @@ describe('the data layer under throttling, SDK retries off', () => {
     // Act
     for (let i = 0; i < 60; i++) {
       try {
-        accepted.push(await store.allocateSeq('site-throttled'));
+        accepted.push((await store.allocateSeq('site-throttled')).seq);
       } catch (error) {
         refusals.push((error as Error).name);
       }

@@ -11,6 +11,7 @@ import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore, siteLockKey } from '../../functions/shared/data/site-lock.js';
 import { DynamoSwitchStateStore, sequenceKey, switchStateKey } from '../../functions/shared/data/switch-state-store.js';
 import { type AckDeps, handleAck } from '../../functions/switching/acks.js';
+import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import { createSwitchSteps, type SwitchSteps } from '../../functions/switching/steps.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningGateway, startGateway } from '../../iot-greengrass/gateway.js';
@@ -368,6 +369,7 @@ async function setup(): Promise<{ model: Model; real: Real; teardown: () => Prom
         if (network.connected) real.sent.push(command);
       },
     },
+    signer: LocalCommandSigner.generate('switching-model').signer,
     metrics: { switchSucceeded: () => undefined, switchFailed: () => undefined },
     audit: { append: async () => undefined },
     clock,

@@ -20,9 +20,25 @@ export interface SiteSwitchState {
   readonly cause?: string;
 }
 
+/** A sequence number drawn for a command, and the lease generation (fencing epoch) stored with the counter. */
+export interface SeqAllocation {
+  readonly seq: number;
+  readonly epoch: number;
+}
+
+/** The first lease generation: a site whose counter never saw a takeover. */
+export const FIRST_EPOCH = 1;
+
 export interface SwitchStateStore {
-  /** The next command sequence number of the site: strictly increasing, never reused. */
-  allocateSeq(siteId: string): Promise<number>;
+  /** The next command sequence number of the site (strictly increasing, never reused) and the current epoch. */
+  allocateSeq(siteId: string): Promise<SeqAllocation>;
+  /**
+   * Moves the counter up to at least `lastSeq` (the gateway's, from a stale-seq refusal), never down and never
+   * touching the epoch: a resync cannot let a fenced-out writer back in. Returns the counter after the move.
+   */
+  resyncSeq(siteId: string, lastSeq: number): Promise<number>;
+  /** A control plane takes the site's lease: the epoch goes up by one and older writers are fenced out. */
+  advanceEpoch(siteId: string): Promise<number>;
   put(state: SiteSwitchState): Promise<void>;
   get(siteId: string): Promise<SiteSwitchState | undefined>;
 }
@@ -39,21 +55,61 @@ export const sequenceKey = (siteId: string) => ({ [PK]: `SITE#${siteId}`, [SK]: 
 export class DynamoSwitchStateStore implements SwitchStateStore {
   constructor(private readonly deps: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
 
-  async allocateSeq(siteId: string): Promise<number> {
+  async allocateSeq(siteId: string): Promise<SeqAllocation> {
     const { client, tableName } = this.deps;
     const result = await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: sequenceKey(siteId),
-        UpdateExpression: 'ADD #lastSeq :one',
-        ExpressionAttributeNames: { '#lastSeq': 'lastSeq' },
-        ExpressionAttributeValues: { ':one': 1 },
+        UpdateExpression: 'ADD #lastSeq :one SET #epoch = if_not_exists(#epoch, :first)',
+        ExpressionAttributeNames: { '#lastSeq': 'lastSeq', '#epoch': 'epoch' },
+        ExpressionAttributeValues: { ':one': 1, ':first': FIRST_EPOCH },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const { lastSeq: seq, epoch } = result.Attributes ?? {};
+    if (typeof seq !== 'number' || typeof epoch !== 'number') {
+      throw new Error(`sequence counter of ${siteId} returned no number`);
+    }
+    return { seq, epoch };
+  }
+
+  async resyncSeq(siteId: string, lastSeq: number): Promise<number> {
+    const { client, tableName } = this.deps;
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: sequenceKey(siteId),
+          UpdateExpression: 'SET #lastSeq = :lastSeq',
+          ConditionExpression: 'attribute_not_exists(#lastSeq) OR #lastSeq < :lastSeq',
+          ExpressionAttributeNames: { '#lastSeq': 'lastSeq' },
+          ExpressionAttributeValues: { ':lastSeq': lastSeq },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Number(result.Attributes?.lastSeq);
+    } catch (error) {
+      // Already at or past it (another resync, or commands drawn since): nothing to move.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      const current = await client.send(new GetCommand({ TableName: tableName, Key: sequenceKey(siteId) }));
+      return Number(current.Item?.lastSeq);
+    }
+  }
+
+  async advanceEpoch(siteId: string): Promise<number> {
+    const { client, tableName } = this.deps;
+    const result = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: sequenceKey(siteId),
+        UpdateExpression: 'SET #epoch = if_not_exists(#epoch, :first) + :one',
+        ExpressionAttributeNames: { '#epoch': 'epoch' },
+        ExpressionAttributeValues: { ':one': 1, ':first': FIRST_EPOCH },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const seq = result.Attributes?.lastSeq;
-    if (typeof seq !== 'number') throw new Error(`sequence counter of ${siteId} returned no number`);
-    return seq;
+    return Number(result.Attributes?.epoch);
   }
 
   async put(state: SiteSwitchState): Promise<void> {

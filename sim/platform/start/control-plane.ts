@@ -1,4 +1,5 @@
 import type { Site } from '../../../core/model/site.js';
+import type { CommandSigner } from '../../../functions/switching/ports.js';
 import { type RunningControlLoop, startControlLoop } from '../control-loop.js';
 import type { PlatformEventSink } from '../events.js';
 import { type InjectionRequest, type InjectionResult, inject } from '../injections.js';
@@ -19,6 +20,7 @@ export interface ControlPlaneOptions {
   readonly mqtt: LocalMqtt;
   readonly record: PlatformEventSink;
   readonly progress: (line: string) => void;
+  readonly signer: CommandSigner;
 }
 
 export interface RunningControlPlane {
@@ -44,6 +46,7 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
     market: feed,
     dispatchEveryMs: dispatchEveryRealMs(o.options),
     onEvent: o.record,
+    signer: o.signer,
   });
   stops.push(control.stop);
   const replay = startMarketReplay({

@@ -50,6 +50,8 @@ export interface SitesOptions {
   readonly stateRoot: string;
   readonly record: PlatformEventSink;
   readonly progress: (line: string) => void;
+  /** The control plane's command-signing public key: every gateway refuses commands it does not verify. */
+  readonly commandKey: { readonly kid: string; readonly publicKeyPem: string };
 }
 
 /**
@@ -85,7 +87,7 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
       clock,
       config: {
         // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
-        switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS },
+        switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS, commandKeys: [o.commandKey] },
         telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS },
       },
       onSwitch: (cause, accepted, sent) => {

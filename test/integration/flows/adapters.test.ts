@@ -3,7 +3,7 @@ import type { MarketSnapshot } from '../../../core/model/market.js';
 import { systemClock } from '../../../core/support/clock.js';
 import { DynamoPlanDraftStore } from '../../../functions/optimizer/adapters/dynamo-plan-drafts.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
-import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
+import { DynamoSwitchStateStore, FIRST_EPOCH } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 import { planFor } from '../../unit/switching/plan-fixture.js';
@@ -48,9 +48,25 @@ describe('DynamoDB adapters of the control plane', () => {
     const next = await store.allocateSeq('site-seq');
 
     // Assess
-    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    expect(next).toBe(26);
-    expect(await store.allocateSeq('site-other')).toBe(1);
+    expect(seqs.map((a) => a.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(next).toEqual({ seq: 26, epoch: FIRST_EPOCH });
+    expect(await store.allocateSeq('site-other')).toEqual({ seq: 1, epoch: FIRST_EPOCH });
+  });
+
+  it('resynchronises the counter only upwards and never moves the epoch', async () => {
+    // Prepare
+    const store = new DynamoSwitchStateStore({ client, tableName: TABLE });
+    await store.allocateSeq('site-resync');
+    await store.advanceEpoch('site-resync');
+
+    // Act
+    const raised = await store.resyncSeq('site-resync', 40);
+    const notLowered = await store.resyncSeq('site-resync', 7);
+    const next = await store.allocateSeq('site-resync');
+
+    // Assess
+    expect([raised, notLowered]).toEqual([40, 40]);
+    expect(next).toEqual({ seq: 41, epoch: FIRST_EPOCH + 1 });
   });
 
   it('moves the latest market snapshot forward only', async () => {

@@ -9,6 +9,7 @@ import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.
 import { siteLockKey } from '../../../functions/shared/data/site-lock.js';
 import type { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
+import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
@@ -41,6 +42,9 @@ export interface FlowHarness {
   readonly ackHandlings: AckHandling[];
   readonly metrics: { succeeded: string[]; failed: Array<{ siteId: string; error: string }> };
   readonly audit: SwitchAuditEntry[];
+  /** The control plane's command signer, and its public key as a gateway's `commandKeys` lists it. */
+  readonly signer: LocalCommandSigner;
+  readonly commandKey: { readonly kid: string; readonly publicKeyPem: string };
   /** How the stand-in gateway of a site answers; default `execute`. */
   setBehaviour(siteId: string, behaviour: GatewayBehaviour): void;
   lockOf(siteId: string): Promise<Record<string, unknown> | undefined>;
@@ -80,7 +84,9 @@ export async function startFlowHarness(): Promise<FlowHarness> {
     const metrics = { succeeded: [] as string[], failed: [] as Array<{ siteId: string; error: string }> };
     const audit: SwitchAuditEntry[] = [];
     const ackHandlings: AckHandling[] = [];
+    const { signer, publicKeyPem } = LocalCommandSigner.generate('flows-test-key');
     const controlPlane = createLocalControlPlane({
+      signer,
       client,
       tableName: TABLE_NAME,
       mqtt: cloud,
@@ -156,6 +162,8 @@ export async function startFlowHarness(): Promise<FlowHarness> {
       ackHandlings,
       metrics,
       audit,
+      signer,
+      commandKey: { kid: signer.kid, publicKeyPem },
       setBehaviour: (siteId, behaviour) => behaviours.set(siteId, behaviour),
       lockOf: async (siteId) =>
         (await client.send(new GetCommand({ TableName: TABLE_NAME, Key: siteLockKey(siteId) }))).Item,

@@ -1,11 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { connectAsync } from 'mqtt';
+import type { Ack } from '../../../core/messages/ack.js';
+import { siteTopic } from '../../../core/messages/topics.js';
+import { buildSafeModeCommand } from '../../../core/switching/command.js';
+import { DynamoSiteLockStore } from '../../../functions/shared/data/site-lock.js';
+import { FIRST_EPOCH, type SwitchStateStore, sequenceKey } from '../../../functions/shared/data/switch-state-store.js';
+import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
+import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
+import { MqttCommandPublisher } from '../../../functions/switching/adapters/mqtt-command-publisher.js';
+import { signCommand } from '../../../functions/switching/sign-command.js';
+import { createSwitchSteps, switchStepHandlers } from '../../../functions/switching/steps.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
-import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
+import {
+  type CfnTemplate,
+  createStateMachineRunner,
+  type LocalTaskHandler,
+} from '../../../sim/local/stepfunctions/index.js';
 import { until } from '../../support/until.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
@@ -37,7 +52,11 @@ beforeAll(async () => {
     gpuAutoTickMs: 0,
   });
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-flow-gateway-'));
-  gateway = await startGateway({
+  gateway = await startSwitchingGateway();
+});
+
+const startSwitchingGateway = () =>
+  startGateway({
     siteId: SITE_ID,
     site: SITE,
     brokerUrl: harness.brokerUrl,
@@ -45,9 +64,9 @@ beforeAll(async () => {
     stateDir,
     clock: harness.clock,
     autoTick: false,
-    config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER } },
+    // Signed commands only: the gateway lists the control plane's public key.
+    config: { switchAgent: { heartbeatTimeoutMs: 3_600_000, ladder: LADDER, commandKeys: [harness.commandKey] } },
   });
-});
 
 afterAll(async () => {
   await gateway?.stop();
@@ -86,30 +105,152 @@ describe('SwitchFlow with the real gateway', () => {
     expect(await harness.lockOf(SITE_ID)).toBeUndefined();
   });
 
-  it('compensates when the gateway refuses a stale sequence number, and the gateway applies the safe mode', async () => {
-    // Prepare: the site's counter is lost, so the next command reuses seq 1, which the gateway already accepted.
-    await harness.client.send(new DeleteCommand({ TableName: TABLE_NAME, Key: sequenceKey(SITE_ID) }));
-    const untrackedBefore = harness.ackHandlings.filter((h) => h === 'untracked').length;
+  it('recovers within one resync when the site’s sequence item is rolled back after three switches', async () => {
+    // Prepare: three switches in all (the first test made one), then the counter goes back to 1, as a point-in-time
+    // restore of the table would leave it. Before the fix every later command was refused for good.
+    for (let i = 0; i < 2; i++) {
+      expect(await runner().start({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    }
+    const gatewayLastSeq = gateway.state().switchAgent.lastSeq;
+    expect(gatewayLastSeq).toBe(3);
+    await harness.client.send(
+      new PutCommand({ TableName: TABLE_NAME, Item: { ...sequenceKey(SITE_ID), lastSeq: 1, epoch: FIRST_EPOCH } }),
+    );
+    const failedBefore = harness.metrics.failed.length;
 
     // Act
     const result = await runner().start({ siteId: SITE_ID, planVersion: 1 });
 
-    // Assess
+    // Assess: refused once as stale (seq 2, with the gateway's lastSeq), resynchronised, executed as seq 4.
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        resync: { attempts: 1, gatewayLastSeq },
+        ack: { status: 'executed', seq: gatewayLastSeq + 1 },
+      },
+    });
+    expect(gateway.state().switchAgent.lastSeq).toBe(gatewayLastSeq + 1);
+    expect(harness.metrics.failed.length).toBe(failedBefore);
+    expect(await harness.lockOf(SITE_ID)).toBeUndefined();
+  });
+
+  it('refuses a forged command before reading its sequence number, so seq 1016 locks nothing out', async () => {
+    // Prepare: what the outside test sent, once unsigned and once signed by a key the gateway does not list.
+    const before = gateway.state().switchAgent;
+    const forger = LocalCommandSigner.generate(harness.commandKey.kid).signer;
+    const forged = buildSafeModeCommand({
+      siteId: SITE_ID,
+      commandId: randomUUID(),
+      seq: 1016,
+      epoch: 99,
+      nowMs: harness.clock.nowMs(),
+      reason: 'forged',
+    });
+    const badlySigned = await signCommand({ ...forged, commandId: randomUUID() }, forger);
+    const acks: Ack[] = [];
+    const listener = await connectAsync(harness.brokerUrl, { clientId: 'forgery-acks', reconnectPeriod: 0 });
+    listener.on('message', (_t, payload) => void acks.push(JSON.parse(payload.toString()) as Ack));
+    await listener.subscribeAsync(siteTopic(SITE_ID, 'acks'), { qos: 1 });
+
+    // Act
+    for (const command of [forged, badlySigned]) {
+      await listener.publishAsync(siteTopic(SITE_ID, 'commands'), JSON.stringify(command), { qos: 1 });
+    }
+    await until('both forgeries to be refused', () => acks.filter((a) => a.reason === 'bad-signature').length === 2, {
+      detail: () => acks,
+    });
+    await listener.endAsync();
+    const next = await runner().start({ siteId: SITE_ID, planVersion: 1 });
+
+    // Assess: refused with the reason, counters untouched, and the cloud's next command goes through unresynchronised.
+    expect(acks.map((a) => a.detail)).toEqual([
+      'unsigned command',
+      `signature does not verify under ${harness.commandKey.kid}`,
+    ]);
+    expect(gateway.state().switchAgent.executions).toBe(before.executions + 1);
+    expect(next).toMatchObject({ status: 'SUCCEEDED', output: { ack: { seq: before.lastSeq + 1 } } });
+    expect(next.output).not.toHaveProperty('resync');
+  });
+
+  it('never lets a fenced-out writer back in: its commands are refused and it does not resynchronise', async () => {
+    // Prepare: a second control plane takes the site's lease (epoch 2) and switches; the first one still reads
+    // epoch 1 with its counter (a stale replica) and tries to switch the site.
+    const epoch = await harness.switchStates.advanceEpoch(SITE_ID);
+    expect(await runner().start({ siteId: SITE_ID, planVersion: 1 })).toMatchObject({ status: 'SUCCEEDED' });
+    const fencedMqtt = await connectAsync(harness.brokerUrl, { clientId: 'fenced-writer', reconnectPeriod: 0 });
+    const stale: SwitchStateStore = {
+      allocateSeq: async (siteId) => ({ ...(await harness.switchStates.allocateSeq(siteId)), epoch: epoch - 1 }),
+      resyncSeq: (siteId, lastSeq) => harness.switchStates.resyncSeq(siteId, lastSeq),
+      advanceEpoch: (siteId) => harness.switchStates.advanceEpoch(siteId),
+      put: (state) => harness.switchStates.put(state),
+      get: (siteId) => harness.switchStates.get(siteId),
+    };
+    const fenced = createSwitchSteps({
+      locks: new DynamoSiteLockStore({ client: harness.client, tableName: TABLE_NAME, clock: harness.clock }),
+      switchStates: stale,
+      plans: harness.plans,
+      publisher: new MqttCommandPublisher(fencedMqtt),
+      // The fenced writer holds a real key: fencing, not the signature, is what keeps it out.
+      signer: harness.signer,
+      metrics: { switchSucceeded: () => undefined, switchFailed: () => undefined },
+      audit: { append: async () => undefined },
+      clock: harness.clock,
+      newId: randomUUID,
+      lockTtlMs: 60_000,
+    });
+    const before = gateway.state().switchAgent;
+    let resyncs = 0;
+
+    // Act
+    const result = await createStateMachineRunner({
+      template,
+      logicalIdPrefix: 'SwitchFlow',
+      registry: harness.registry,
+      taskHandlers: {
+        ...switchStepHandlers(fenced),
+        [SWITCH_STATES.resync]: (event: unknown) => {
+          resyncs += 1;
+          return fenced.resyncSequence(event);
+        },
+      } as Record<string, LocalTaskHandler>,
+      tokenTasks: harness.controlPlane.switchFlow.tokenTasks,
+    }).start({ siteId: SITE_ID, planVersion: 1 });
+    await fencedMqtt.endAsync();
+
+    // Assess: refused as stale-epoch (not stale-seq), so no resync ran; the gateway executed nothing of it.
     expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
+    expect(resyncs).toBe(0);
     expect(await harness.switchStates.get(SITE_ID)).toMatchObject({
       status: 'safe-mode',
       error: 'Ack.Rejected',
-      seq: 2,
+      cause: expect.stringContaining('stale-epoch'),
     });
-    expect(await harness.lockOf(SITE_ID)).toBeUndefined();
-    // The safe-mode command (seq 2, no token) is executed by the gateway: its ASICs are curtailed.
-    const awakeAsics = () => count([...awake('west-s19xp-a'), ...awake('west-s21-a')]);
-    await until('the safe mode to curtail the ASICs', () => awakeAsics() === 0, { detail: awakeAsics });
-    // Its ack carries no token: the ack use case counts it as untracked.
-    await until(
-      'the safe-mode ack',
-      () => harness.ackHandlings.filter((h) => h === 'untracked').length > untrackedBefore,
-    );
+    expect(gateway.state().switchAgent).toMatchObject({ lastSeq: before.lastSeq, executions: before.executions });
+    expect((await harness.switchStates.allocateSeq(SITE_ID)).epoch).toBe(epoch);
+  });
+
+  it('after a zero-length state file, takes commands again only through a resync with a fresh epoch', async () => {
+    // Prepare: the gateway restarts on a state file a power cut left empty.
+    await gateway.stop();
+    writeFileSync(path.join(stateDir, 'switch-agent', 'state.json'), '');
+    gateway = await startSwitchingGateway();
+    const restarted = gateway.state().switchAgent;
+    const epochBefore = (
+      await harness.client.send(new GetCommand({ TableName: TABLE_NAME, Key: sequenceKey(SITE_ID) }))
+    ).Item?.epoch as number;
+
+    // Act
+    const result = await runner().start({ siteId: SITE_ID, planVersion: 1 });
+
+    // Assess: it started in its default mode awaiting a resync; the flow was refused once (resync-required), took a
+    // fresh epoch and was then executed.
+    expect(restarted).toMatchObject({ lastSeq: 0, awaitingResync: true, mode: 'curtail-asics' });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { resync: { attempts: 1, epoch: epochBefore + 1 }, command: { epoch: epochBefore + 1 } },
+    });
+    const { ack } = result.output as { ack: { seq: number } };
+    expect(gateway.state().switchAgent).toMatchObject({ awaitingResync: false, lastSeq: ack.seq });
   });
 
   it('feeds the gateway’s cloud watchdog with the market price relay', async () => {

@@ -145,6 +145,7 @@ export async function startHarness(
         commandId: randomUUID(),
         siteId: SITE_ID,
         seq: seqCounter,
+        epoch: 1,
         issuedAt: new Date(nowMs).toISOString(),
         validUntil: new Date(nowMs + 90_000).toISOString(),
         taskToken: `token-${seqCounter}`,

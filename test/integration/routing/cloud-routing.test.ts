@@ -184,6 +184,7 @@ describe('workload routing through the cloud path: API → router → site queue
         commandId: randomUUID(),
         siteId: WEST.id,
         seq: 1,
+        epoch: 1,
         issuedAt: new Date().toISOString(),
         validUntil: new Date(Date.now() + 300_000).toISOString(),
         kind: 'apply-plan',

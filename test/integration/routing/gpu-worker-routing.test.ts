@@ -71,6 +71,7 @@ function curtailWestPlan(nowMs: number) {
     commandId: randomUUID(),
     siteId: WEST.id,
     seq: 1,
+    epoch: 1,
     issuedAt: new Date(nowMs).toISOString(),
     validUntil: new Date(nowMs + 300_000).toISOString(),
     kind: 'apply-plan',

@@ -27,7 +27,15 @@ describe('AWS SDK clients in functions/', () => {
     const built = sourceFiles().flatMap((file) => sdkClientNames(readFileSync(file, 'utf8')));
     // Assess
     expect(new Set(built)).toEqual(
-      new Set(['DynamoDBClient', 'IoTClient', 'IoTDataPlaneClient', 'SFNClient', 'SQSClient', 'TimestreamWriteClient']),
+      new Set([
+        'DynamoDBClient',
+        'IoTClient',
+        'IoTDataPlaneClient',
+        'KMSClient',
+        'SFNClient',
+        'SQSClient',
+        'TimestreamWriteClient',
+      ]),
     );
   });
 

@@ -53,7 +53,23 @@ describe('GreengrassComponents construct', () => {
     template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
       TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(thingGroup), 'Arn'] },
       Components: {
-        'aws.greengrass.Nucleus': { ComponentVersion: '2.14.3' },
+        'aws.greengrass.Nucleus': {
+          ComponentVersion: '2.14.3',
+          // Batches IPC accepted while offline survive a nucleus restart (the default spooler is in memory).
+          ConfigurationUpdate: {
+            Merge: JSON.stringify({
+              mqtt: {
+                spooler: {
+                  storageType: 'Disk',
+                  pluginName: 'aws.greengrass.DiskSpooler',
+                  maxSizeInBytes: 64 * 1024 * 1024,
+                  keepQos0WhenOffline: false,
+                },
+              },
+            }),
+          },
+        },
+        'aws.greengrass.DiskSpooler': { ComponentVersion: '1.0.6' },
         'com.hcp.SwitchAgent': { ConfigurationUpdate: { Merge: '{"agent":{"heartbeatTimeoutMs":60000}}' } },
         'com.hcp.Telemetry': {},
       },

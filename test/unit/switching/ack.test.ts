@@ -163,6 +163,7 @@ describe('AWS adapters of the switching path', () => {
     const command = buildSafeModeCommand({
       siteId: 'site-a',
       seq: 3,
+      epoch: 1,
       commandId: baseAck.commandId,
       nowMs: 0,
       reason: 'r',

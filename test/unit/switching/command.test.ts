@@ -41,7 +41,14 @@ describe('switching commands', () => {
         const plan = planFor(3, { 'site-a': 10, 'site-b': 4 }, NOW);
 
         // Act
-        const command = buildApplyPlanCommand({ plan, siteId: 'site-b', seq, commandId: ID, nowMs: NOW + offsetMs });
+        const command = buildApplyPlanCommand({
+          plan,
+          siteId: 'site-b',
+          seq,
+          epoch: 1,
+          commandId: ID,
+          nowMs: NOW + offsetMs,
+        });
 
         // Assess
         expect(commandSchema.safeParse(command).success).toBe(true);
@@ -59,6 +66,7 @@ describe('switching commands', () => {
         plan: planFor(1, { 'site-a': 1 }, NOW),
         siteId: 'site-z',
         seq: 1,
+        epoch: 1,
         commandId: ID,
         nowMs: NOW,
       }),
@@ -70,6 +78,7 @@ describe('switching commands', () => {
     const command = buildSafeModeCommand({
       siteId: 'site-a',
       seq: 9,
+      epoch: 1,
       commandId: ID,
       nowMs: NOW,
       reason: 'x'.repeat(900),
@@ -87,6 +96,7 @@ describe('switching commands', () => {
     const command = buildOverrideCommand({
       siteId: 'site-a',
       seq: 2,
+      epoch: 1,
       commandId: ID,
       nowMs: NOW,
       override: { kind: 'curtail', shedKw: 1200, reason: 'ERS deployment', expiresAt: '2026-11-28T13:00:00Z' },

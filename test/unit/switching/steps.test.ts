@@ -4,6 +4,7 @@ import { ManualClock } from '../../../core/support/clock.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
 import type { SiteLockStore } from '../../../functions/shared/data/site-lock.js';
 import type { SiteSwitchState } from '../../../functions/shared/data/switch-state-store.js';
+import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
 import { createSwitchSteps } from '../../../functions/switching/steps.js';
 import { planFor } from './plan-fixture.js';
@@ -39,13 +40,19 @@ function memorySteps(plans: Plan[] = []) {
     switchStates: {
       allocateSeq: async (siteId) => {
         seqs.set(siteId, (seqs.get(siteId) ?? 0) + 1);
+        return { seq: seqs.get(siteId)!, epoch: 1 };
+      },
+      resyncSeq: async (siteId, lastSeq) => {
+        seqs.set(siteId, Math.max(seqs.get(siteId) ?? 0, lastSeq));
         return seqs.get(siteId)!;
       },
+      advanceEpoch: async () => 2,
       put: async (state) => void states.set(state.siteId, state),
       get: async (siteId) => states.get(siteId),
     },
     plans: { loadVersion: async (v: number) => plans.find((p) => p.version === v) } as unknown as PlanStore,
     publisher: { publish: async (command) => void published.push(command) },
+    signer: LocalCommandSigner.generate('unit-test').signer,
     metrics: { switchSucceeded: () => undefined, switchFailed: (siteId) => void failed.push(siteId) },
     audit: { append: async (entry) => void audit.push(entry) },
     clock,
@@ -128,6 +135,24 @@ describe('switching steps', () => {
     expect(states.get('site-a')).toMatchObject({ status: 'safe-mode', error: 'States.Timeout', cause: 'no ack' });
     expect(failed).toEqual(['site-a']);
     expect(audit).toEqual([expect.objectContaining({ action: 'switch.safe-mode', actor: 'optimizer' })]);
+  });
+
+  it('resynchronises past the gateway’s lastSeq once, and compensates on a second refusal', async () => {
+    // Prepare
+    const { steps } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
+    const state = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e' });
+    const refused = await steps.prepareCommand(state);
+    const error = { Error: 'Ack.StaleSeq', Cause: JSON.stringify({ reason: 'stale-seq', lastSeq: 57, epoch: 1 }) };
+
+    // Act
+    const resync = await steps.resyncSequence({ ...state, command: refused, error });
+    const retried = await steps.prepareCommand(state);
+    const again = steps.resyncSequence({ ...state, error, resync });
+
+    // Assess
+    expect(resync).toEqual({ attempts: 1, gatewayLastSeq: 57, counter: 57 });
+    expect(retried.seq).toBe(58);
+    await expect(again).rejects.toMatchObject({ name: 'ResyncExhausted' });
   });
 
   it('releases only its own lock, and a second release is not an error', async () => {

@@ -10,6 +10,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** What the agent is doing: its status heartbeat is read from this, and the local platform shows it. */
 export interface SwitchAgentView {
   readonly lastSeq: number;
+  /** The highest control-plane epoch accepted (fencing). */
+  readonly highestEpoch: number;
+  /** Started on a lost state file: commands are refused (resync-required) until one from a fresh epoch. */
+  readonly awaitingResync: boolean;
+  /** State writes the disk refused since start (ENOSPC, EIO). */
+  readonly stateWriteFailures: number;
   readonly planVersion?: number;
   readonly intervalIndex?: number;
   readonly mode: SiteMode;

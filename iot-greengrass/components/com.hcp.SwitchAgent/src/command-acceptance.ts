@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../../../../core/api/canonical.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import { type Command, commandSchema } from '../../../../core/messages/command.js';
+import type { CommandVerifier } from './command-signature.js';
 
 /**
  * Whether a command may run. The order matters: a command id already seen is answered from memory (its last ack,
  * marked repeated) before any other rule, so a cloud retry after a lost ack never executes twice; a different body
- * under a known id is a forgery or a bug and is refused. Only then do the sequence and expiry rules apply.
+ * under a known id is a forgery or a bug and is refused. Only then do the epoch (fencing), sequence and expiry rules
+ * apply. Nothing refused moves `lastSeq` or `highestEpoch`: only `remember` with an accepted command does.
  */
 
 export interface RememberedCommand {
@@ -19,6 +21,14 @@ export interface RememberedCommand {
 export interface AcceptanceState {
   /** Highest sequence number accepted; 0 before the first. */
   readonly lastSeq: number;
+  /** Highest control-plane epoch accepted; 0 before the first. A command from an older epoch is fenced out. */
+  readonly highestEpoch: number;
+  /**
+   * Present after a start on a lost or corrupt state file: the gateway no longer knows which numbers it accepted, so
+   * it takes commands again only from an epoch newer than any it has refused since (the cloud's resync takes a fresh
+   * epoch), never from lastSeq 0. `refusedUpToEpoch` is null until the first refusal.
+   */
+  readonly awaitingResync?: { readonly refusedUpToEpoch: number | null };
   readonly recent: readonly RememberedCommand[];
 }
 
@@ -33,28 +43,23 @@ export type Decision =
   | {
       readonly kind: 'reject';
       readonly command: Command;
-      readonly reason: 'stale-seq' | 'duplicate-command';
+      readonly reason: 'stale-seq' | 'stale-epoch' | 'duplicate-command' | 'bad-signature' | 'resync-required';
       readonly detail: string;
     }
   | { readonly kind: 'expired'; readonly command: Command }
   | { readonly kind: 'accept'; readonly command: Command; readonly fingerprint: string };
 
 export function fingerprint(command: unknown): string {
-  return createHash('sha256').update(canonicalJson(command)).digest('hex');
+  return sha256Hex(canonicalJson(command));
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function decide(input: unknown, state: AcceptanceState, siteId: string, nowMs: number): Decision {
+export function decide(
+  input: unknown,
+  state: AcceptanceState,
+  siteId: string,
+  nowMs: number,
+  verify: CommandVerifier = () => undefined,
+): Decision {
   const parsed = commandSchema.safeParse(input);
   if (!parsed.success) {
     return { kind: 'invalid', envelope: readableEnvelope(input), detail: parsed.error.issues[0]?.message ?? 'invalid' };
@@ -63,11 +68,34 @@ export function decide(input: unknown, state: AcceptanceState, siteId: string, n
   if (command.siteId !== siteId) {
     return { kind: 'invalid', envelope: readableEnvelope(input), detail: `command for site ${command.siteId}` };
   }
+  // Before any rule reads its id, epoch or seq: a forged command must not even be answered from memory.
+  const forged = verify(command);
+  if (forged) return { kind: 'reject', command, reason: 'bad-signature', detail: forged };
+  const { awaitingResync } = state;
+  if (
+    awaitingResync &&
+    (awaitingResync.refusedUpToEpoch === null || command.epoch <= awaitingResync.refusedUpToEpoch)
+  ) {
+    return {
+      kind: 'reject',
+      command,
+      reason: 'resync-required',
+      detail: 'state lost: commands resume from a newer epoch than any refused since',
+    };
+  }
   const print = fingerprint(command);
   const known = state.recent.find((r) => r.commandId === command.commandId);
   if (known) {
     if (known.fingerprint === print) return { kind: 'repeat', ack: { ...known.ack, repeated: true } };
     return { kind: 'reject', command, reason: 'duplicate-command', detail: 'command id reused with a different body' };
+  }
+  if (command.epoch < state.highestEpoch) {
+    return {
+      kind: 'reject',
+      command,
+      reason: 'stale-epoch',
+      detail: `epoch ${command.epoch} < highest seen ${state.highestEpoch}: its writer was fenced out`,
+    };
   }
   if (command.seq <= state.lastSeq) {
     return {
@@ -95,11 +123,22 @@ export function remember(
   state: AcceptanceState,
   entry: RememberedCommand,
   limit: number,
-  acceptedSeq?: number,
+  accepted?: { readonly seq: number; readonly epoch: number },
 ): AcceptanceState {
   const others = state.recent.filter((r) => r.commandId !== entry.commandId);
+  // An accepted command ends a resync; until one is accepted the resync stands.
+  const resync = accepted ? undefined : state.awaitingResync;
   return {
-    lastSeq: Math.max(state.lastSeq, acceptedSeq ?? 0),
+    ...(resync ? { awaitingResync: resync } : {}),
+    lastSeq: Math.max(state.lastSeq, accepted?.seq ?? 0),
+    highestEpoch: Math.max(state.highestEpoch, accepted?.epoch ?? 0),
     recent: [...others, entry].slice(-limit),
   };
+}
+
+/** A command refused while awaiting a resync raises the floor: only a newer epoch than this one is taken. Pure. */
+export function refusedDuringResync(state: AcceptanceState, epoch: number): AcceptanceState {
+  if (!state.awaitingResync) return state;
+  const floor = Math.max(state.awaitingResync.refusedUpToEpoch ?? 0, epoch);
+  return { ...state, awaitingResync: { refusedUpToEpoch: floor } };
 }

@@ -2,7 +2,8 @@ import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command } from '../../../../core/messages/command.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
 import { ackEnvelope } from './acks-and-status.js';
-import { type AcceptanceState, decide } from './command-acceptance.js';
+import { type AcceptanceState, decide, refusedDuringResync } from './command-acceptance.js';
+import type { CommandVerifier } from './command-signature.js';
 import type { HoldChange } from './curtailment-book.js';
 import { rungsForShed } from './ladder.js';
 import type { AgentMemory } from './persistence.js';
@@ -15,6 +16,8 @@ export type CommandStep =
       readonly ack?: Ack;
       readonly event: 'command-invalid' | 'command-repeated' | 'command-refused';
       readonly detail: Record<string, unknown>;
+      /** The command memory after a refusal that moves it (only a refusal while awaiting a resync does). */
+      readonly acceptance?: AcceptanceState;
     }
   | { readonly kind: 'execute'; readonly command: Command; readonly fingerprint: string };
 
@@ -30,6 +33,7 @@ export function admitCommand(
   acceptance: AcceptanceState,
   siteId: string,
   receivedAtMs: number,
+  verify?: CommandVerifier,
 ): { readonly heard: boolean; readonly step: CommandStep } {
   let json: unknown;
   try {
@@ -37,7 +41,7 @@ export function admitCommand(
   } catch {
     json = undefined;
   }
-  const decision = decide(json, acceptance, siteId, receivedAtMs);
+  const decision = decide(json, acceptance, siteId, receivedAtMs, verify);
   const timings = { receivedAt: new Date(receivedAtMs).toISOString() };
   switch (decision.kind) {
     case 'invalid': {
@@ -70,11 +74,20 @@ export function admitCommand(
         ...ackEnvelope(command),
         status: decision.kind === 'expired' ? 'expired' : 'rejected',
         reason: decision.kind === 'expired' ? 'expired' : decision.reason,
-        ...(decision.kind === 'reject' ? { detail: decision.detail } : {}),
+        // The gateway's counters: the cloud resynchronises past them instead of repeating a refused number.
+        ...(decision.kind === 'reject'
+          ? { detail: decision.detail, lastSeq: acceptance.lastSeq, epoch: acceptance.highestEpoch }
+          : {}),
         timings,
       };
       const detail = { commandId: command.commandId, seq: command.seq, reason: ack.reason };
-      return { heard: true, step: { kind: 'answer', ack, event: 'command-refused', detail } };
+      // A forged command proves nothing about the cloud: it must not feed the watchdog.
+      const heard = !(decision.kind === 'reject' && decision.reason === 'bad-signature');
+      const step = { kind: 'answer', ack, event: 'command-refused', detail } as const;
+      if (decision.kind === 'reject' && decision.reason === 'resync-required') {
+        return { heard, step: { ...step, acceptance: refusedDuringResync(acceptance, command.epoch) } };
+      }
+      return { heard, step };
     }
     case 'accept':
       return {

@@ -58,6 +58,16 @@ export const switchAgentConfigSchema = z.strictObject({
   maxAttempts: z.number().int().positive().default(3),
   /** Miners contacted at once. */
   concurrency: z.number().int().positive().max(4096).default(256),
+  /**
+   * Public keys (PEM, P-256) the control plane signs commands with, by `kid` (core/messages/command-signature.ts).
+   * Two at once during a rotation. Listing any key makes signatures required.
+   */
+  commandKeys: z
+    .array(z.strictObject({ kid: z.string().min(1).max(256), publicKeyPem: z.string().min(1).max(4096) }))
+    .max(4)
+    .default([]),
+  /** Refuse unsigned commands even with no key listed (the recipe sets it: a core without keys refuses all). */
+  requireSignedCommands: z.boolean().default(false),
   /** Command ids remembered for re-acknowledgement. */
   rememberCommands: z.number().int().positive().default(512),
 });

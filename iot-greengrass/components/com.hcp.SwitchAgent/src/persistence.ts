@@ -3,7 +3,7 @@ import type { SiteMode } from '../../../../core/messages/command.js';
 import type { Plan } from '../../../../core/model/plan.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
-import { type AgentState, StateFile } from './state-store.js';
+import { type AgentState, StateFile, type StateFs } from './state-store.js';
 
 /** An operator's `set-mode`, in force until it expires or a `restore` lifts it. */
 export interface ModeOverride {
@@ -28,9 +28,21 @@ export interface AgentMemory {
 }
 
 /** The memory a saved state gives back; a first start begins empty, its start time counting as a heartbeat. Pure. */
-export function memoryFrom(saved: AgentState | undefined, policy: RestorePolicy, nowMs: number): AgentMemory {
+export function memoryFrom(
+  saved: AgentState | undefined,
+  policy: RestorePolicy,
+  nowMs: number,
+  lost = false,
+): AgentMemory {
+  // A lost state (corrupt file) starts empty but awaiting a resync: lastSeq 0 must not let old commands back in.
+  const awaitingResync = lost ? { refusedUpToEpoch: null } : saved?.awaitingResync;
   return {
-    acceptance: { lastSeq: saved?.lastSeq ?? 0, recent: saved?.recent ?? [] },
+    acceptance: {
+      lastSeq: saved?.lastSeq ?? 0,
+      highestEpoch: saved?.highestEpoch ?? 0,
+      recent: saved?.recent ?? [],
+      ...(awaitingResync ? { awaitingResync } : {}),
+    },
     plan: saved?.plan,
     modeOverride: saved?.modeOverride,
     commandCurtailUntilMs: saved?.commandCurtailUntilMs,
@@ -46,6 +58,8 @@ export function stateOf(memory: AgentMemory): AgentState {
   return {
     version: 1,
     lastSeq: memory.acceptance.lastSeq,
+    highestEpoch: memory.acceptance.highestEpoch,
+    ...(memory.acceptance.awaitingResync ? { awaitingResync: memory.acceptance.awaitingResync } : {}),
     recent: [...memory.acceptance.recent],
     plan: memory.plan,
     modeOverride: memory.modeOverride,
@@ -59,17 +73,34 @@ export function stateOf(memory: AgentMemory): AgentState {
 /** The memory on disk (state-store.ts: one JSON file replaced atomically, written only when it changed). */
 export class MemoryFile {
   private readonly file: StateFile;
+  /** Saves the disk refused (ENOSPC, EIO); the next change writes the whole memory again. */
+  writeFailures = 0;
 
-  constructor(path: string) {
-    this.file = new StateFile(path);
+  constructor(
+    path: string,
+    private readonly log: (event: string, detail: Record<string, unknown>) => void = () => undefined,
+    fs?: StateFs,
+  ) {
+    this.file = new StateFile(path, fs);
   }
 
-  /** The saved memory, or a fresh one on first start. A corrupt file throws: guessing could re-execute a command. */
+  /**
+   * The saved memory, or a fresh one on first start. A corrupt file gives an empty memory awaiting a resync (never
+   * guessing: that could re-execute a command), so the agent runs its default mode and its local protection.
+   */
   load(policy: RestorePolicy, nowMs: number): AgentMemory {
-    return memoryFrom(this.file.load(), policy, nowMs);
+    const loaded = this.file.load();
+    if (loaded.kind === 'corrupt') this.log('state-lost', { detail: loaded.detail });
+    return memoryFrom(loaded.kind === 'state' ? loaded.state : undefined, policy, nowMs, loaded.kind === 'corrupt');
   }
 
+  /** A full or failing disk is counted and logged, and the agent goes on: its protection matters more than the file. */
   save(memory: AgentMemory): void {
-    this.file.save(stateOf(memory));
+    try {
+      this.file.save(stateOf(memory));
+    } catch (error) {
+      this.writeFailures += 1;
+      this.log('state-write-failed', { code: (error as NodeJS.ErrnoException).code, failures: this.writeFailures });
+    }
   }
 }

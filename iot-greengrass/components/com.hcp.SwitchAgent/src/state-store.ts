@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as nodeFs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ackSchema } from '../../../../core/messages/ack.js';
@@ -7,11 +7,14 @@ import { planSchema } from '../../../../core/model/plan.js';
 
 /**
  * What survives a restart: the active plan, the sequence and command memory, pending acks, overrides and holds. One
- * JSON file, replaced atomically (write then rename), so a crash leaves either the old state or the new one.
+ * JSON file, replaced atomically and durably (write, fsync, rename, fsync the directory).
  */
 export const agentStateSchema = z.object({
   version: z.literal(1),
   lastSeq: z.number().int().nonnegative(),
+  /** Absent in a file written before fencing: no epoch seen yet. */
+  highestEpoch: z.number().int().nonnegative().optional(),
+  awaitingResync: z.object({ refusedUpToEpoch: z.number().int().nonnegative().nullable() }).optional(),
   recent: z.array(z.object({ commandId: z.string(), fingerprint: z.string(), ack: ackSchema })),
   plan: planSchema.optional(),
   modeOverride: z.object({ mode: siteModeSchema, untilMs: z.number() }).optional(),
@@ -32,33 +35,80 @@ export const agentStateSchema = z.object({
 });
 export type AgentState = z.infer<typeof agentStateSchema>;
 
+/** The file operations the state file needs; a test passes a fake that fails as a full or broken disk does. */
+export interface StateFs {
+  readFileSync(file: string, encoding: 'utf8'): string;
+  openSync(file: string, flags: string): number;
+  writeSync(fd: number, text: string): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  mkdirSync(dir: string, options: { recursive: true }): unknown;
+}
+
+/** What a start finds: nothing (first start), a state, or a file it cannot read (zero-length, truncated, invalid). */
+export type LoadedState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'state'; readonly state: AgentState }
+  | { readonly kind: 'corrupt'; readonly detail: string };
+
 export class StateFile {
   private lastWritten = '';
 
-  constructor(private readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
+  constructor(
+    private readonly file: string,
+    private readonly fs: StateFs = nodeFs,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
   }
 
-  /** The saved state, or undefined on first start. A corrupt file stops the agent: guessing could re-execute. */
-  load(): AgentState | undefined {
+  /**
+   * The saved state. A corrupt file is reported, not thrown: the agent must still start (its watchdog and local
+   * curtailment protect the site) and waits for the cloud to resynchronise before it takes a command.
+   */
+  load(): LoadedState {
     let text: string;
     try {
-      text = readFileSync(this.file, 'utf8');
+      text = this.fs.readFileSync(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
       throw error;
     }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { kind: 'corrupt', detail: text.length === 0 ? 'zero-length state file' : 'state file is not JSON' };
+    }
+    const parsed = agentStateSchema.safeParse(json);
+    if (!parsed.success) return { kind: 'corrupt', detail: `state file: ${parsed.error.issues[0]?.message}` };
     this.lastWritten = text;
-    return agentStateSchema.parse(JSON.parse(text));
+    return { kind: 'state', state: parsed.data };
   }
 
-  /** Writes only when something changed. */
+  /**
+   * Writes only when something changed: the new text to a temporary file, fsync, rename over the old one, fsync the
+   * directory, so a power cut leaves either the old state or the new one, never an empty file (ext4 can otherwise
+   * commit the rename before the data). Throws what the disk throws (ENOSPC included); the caller decides.
+   */
   save(state: AgentState): void {
     const text = JSON.stringify(state);
     if (text === this.lastWritten) return;
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, this.file);
+    const fd = this.fs.openSync(tmp, 'w');
+    try {
+      this.fs.writeSync(fd, text);
+      this.fs.fsyncSync(fd);
+    } finally {
+      this.fs.closeSync(fd);
+    }
+    this.fs.renameSync(tmp, this.file);
+    const dir = this.fs.openSync(path.dirname(this.file), 'r');
+    try {
+      this.fs.fsyncSync(dir);
+    } finally {
+      this.fs.closeSync(dir);
+    }
     this.lastWritten = text;
   }
 }

@@ -10,6 +10,7 @@ import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
+import { type CommandVerifier, commandVerifier } from './command-signature.js';
 import type { SwitchAgentConfig } from './config.js';
 import type { HoldChange } from './curtailment-book.js';
 import type { ApplyReport } from './device-reconciler.js';
@@ -17,6 +18,7 @@ import { type GridPolicy, gridPolicy, gridReaction, parseGridSignal } from './gr
 import { type AgentMemory, MemoryFile } from './persistence.js';
 import { activeInterval } from './plan-schedule.js';
 import { PowerControl } from './power-control.js';
+import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
 
@@ -28,6 +30,8 @@ export interface SwitchAgentDeps {
   readonly clock: Clock;
   /** Where the agent keeps its state across restarts. */
   readonly stateFile: string;
+  /** @default node:fs (tests pass a disk that fails) */
+  readonly stateFs?: StateFs;
   /** The site model: group sizes, frequency-trip groups, DR commitment. */
   readonly site?: Site;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
@@ -49,6 +53,7 @@ export class SwitchAgent {
   private readonly grid: GridPolicy;
   private readonly acks: AckPublisher;
   private readonly status: StatusPublisher;
+  private readonly verify: CommandVerifier;
   private queue: Promise<unknown> = Promise.resolve();
   private executions = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -60,10 +65,11 @@ export class SwitchAgent {
   private constructor(private readonly deps: SwitchAgentDeps) {
     const { config, site, messaging } = deps;
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
-    this.memoryFile = new MemoryFile(deps.stateFile);
+    this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
     this.power = new PowerControl({ ...deps, log });
     this.grid = gridPolicy(config, site);
+    this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
     const topic = (kind: 'acks' | 'heartbeat') => config.topics[kind] ?? siteTopic(config.siteId, kind);
     this.acks = new AckPublisher(messaging, topic('acks'), this.memory, () => this.persist(), log);
     this.status = new StatusPublisher(messaging, topic('heartbeat'), config.siteId, config.statusPeriodMs, log);
@@ -147,10 +153,12 @@ export class SwitchAgent {
   async handleCommand(text: string): Promise<void> {
     const started = await this.exclusive(async (): Promise<{ finish: Promise<void> } | undefined> => {
       const receivedAtMs = this.deps.clock.nowMs();
-      const { heard, step } = admitCommand(text, this.memory.acceptance, this.deps.config.siteId, receivedAtMs);
+      const { siteId } = this.deps.config;
+      const { heard, step } = admitCommand(text, this.memory.acceptance, siteId, receivedAtMs, this.verify);
       if (heard) this.heartbeat();
       if (step.kind === 'execute') return { finish: this.execute(step.command, step.fingerprint, receivedAtMs) };
       this.log(step.event, step.detail);
+      if (step.acceptance) this.memory.acceptance = step.acceptance;
       // A refused command's id is not remembered: only accepted commands consume ids and sequence numbers.
       if (step.ack) this.acks.send(step.ack);
       return undefined;
@@ -169,6 +177,9 @@ export class SwitchAgent {
     const { mode, fallbackReason, targets, devices, drifted, failures } = this.power.view();
     return {
       lastSeq: acceptance.lastSeq,
+      highestEpoch: acceptance.highestEpoch,
+      awaitingResync: acceptance.awaitingResync !== undefined,
+      stateWriteFailures: this.memoryFile.writeFailures,
       ...(plan ? { planVersion: plan.version } : {}),
       ...(active ? { intervalIndex: active.index } : {}),
       mode,
@@ -232,7 +243,7 @@ export class SwitchAgent {
   private execute(command: Command, fingerprint: string, receivedAtMs: number): Promise<void> {
     const received = receivedAck(command, receivedAtMs);
     // Remember the acceptance before touching hardware: a crash now must not let the same command run twice.
-    this.accept(command, fingerprint, received, command.seq);
+    this.accept(command, fingerprint, received, command);
     this.acks.send(received);
     const change = applyCommand(this.memory, command, this.ladder());
     this.executions += 1;
@@ -244,8 +255,8 @@ export class SwitchAgent {
     });
   }
 
-  private accept(command: Command, fingerprint: string, ack: Ack, seq?: number): void {
+  private accept(command: Command, fingerprint: string, ack: Ack, accepted?: Command): void {
     const entry = { commandId: command.commandId, fingerprint, ack };
-    this.memory.acceptance = remember(this.memory.acceptance, entry, this.deps.config.rememberCommands, seq);
+    this.memory.acceptance = remember(this.memory.acceptance, entry, this.deps.config.rememberCommands, accepted);
   }
 }

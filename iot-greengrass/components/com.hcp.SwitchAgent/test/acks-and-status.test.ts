@@ -134,6 +134,9 @@ describe('SwitchAgent acks', () => {
 describe('SwitchAgent status', () => {
   const view: SwitchAgentView = {
     lastSeq: 4,
+    highestEpoch: 1,
+    awaitingResync: false,
+    stateWriteFailures: 0,
     planVersion: 7,
     mode: 'curtail-asics',
     fallbackReason: 'heartbeat-missing',

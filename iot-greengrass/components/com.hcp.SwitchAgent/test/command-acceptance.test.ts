@@ -17,7 +17,7 @@ function ackFor(c: { commandId: string; seq: number }): Ack {
 
 /** Runs a stream of deliveries through decide/remember as the agent does; returns the ids executed, in order. */
 function run(deliveries: ReadonlyArray<ReturnType<typeof command>>): { executed: string[]; state: AcceptanceState } {
-  let state: AcceptanceState = { lastSeq: 0, recent: [] };
+  let state: AcceptanceState = { lastSeq: 0, highestEpoch: 1, recent: [] };
   const executed: string[] = [];
   for (const delivery of deliveries) {
     const decision = decide(delivery, state, SITE, NOW_MS);
@@ -27,7 +27,7 @@ function run(deliveries: ReadonlyArray<ReturnType<typeof command>>): { executed:
         state,
         { commandId: delivery.commandId, fingerprint: decision.fingerprint, ack: ackFor(delivery) },
         512,
-        delivery.seq,
+        { seq: delivery.seq, epoch: 1 },
       );
     }
   }
@@ -36,11 +36,11 @@ function run(deliveries: ReadonlyArray<ReturnType<typeof command>>): { executed:
 
 describe('command acceptance', () => {
   it('accepts a fresh command with a higher sequence number', () => {
-    expect(decide(command(1, uuid(1)), { lastSeq: 0, recent: [] }, SITE, NOW_MS).kind).toBe('accept');
+    expect(decide(command(1, uuid(1)), { lastSeq: 0, highestEpoch: 1, recent: [] }, SITE, NOW_MS).kind).toBe('accept');
   });
 
   it('rejects a command whose sequence number is stale', () => {
-    const decision = decide(command(4, uuid(2)), { lastSeq: 4, recent: [] }, SITE, NOW_MS);
+    const decision = decide(command(4, uuid(2)), { lastSeq: 4, highestEpoch: 1, recent: [] }, SITE, NOW_MS);
     expect(decision).toMatchObject({ kind: 'reject', reason: 'stale-seq' });
   });
 
@@ -57,15 +57,63 @@ describe('command acceptance', () => {
     expect(decision).toMatchObject({ kind: 'reject', reason: 'duplicate-command' });
   });
 
+  it('refuses a command from an older epoch, even with a higher sequence number (fencing)', () => {
+    // Prepare
+    const state: AcceptanceState = { lastSeq: 4, highestEpoch: 3, recent: [] };
+
+    // Act
+    const decision = decide(command(1016, uuid(1016), { epoch: 2 }), state, SITE, NOW_MS);
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'reject', reason: 'stale-epoch' });
+  });
+
+  it('never lets a refused or expired command move lastSeq or the epoch', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.constantFrom('epoch', 'expired', 'wrong-site'),
+        (seq, why) => {
+          // Prepare
+          const before: AcceptanceState = { lastSeq: 3, highestEpoch: 2, recent: [] };
+          const overrides =
+            why === 'epoch'
+              ? { epoch: 1 }
+              : why === 'expired'
+                ? { validUntil: new Date(NOW_MS).toISOString() }
+                : { siteId: 'site-other' };
+
+          // Act
+          const decision = decide(command(seq, uuid(7), overrides), before, SITE, NOW_MS);
+
+          // Assess: only an accept reaches remember(), the one place the counters move.
+          expect(decision.kind).not.toBe('accept');
+        },
+      ),
+    );
+  });
+
+  it('refuses a sequence number above the schema’s bound instead of accepting it for good', () => {
+    const decision = decide(command(2 ** 40 + 1, uuid(8)), { lastSeq: 0, highestEpoch: 1, recent: [] }, SITE, NOW_MS);
+    expect(decision).toMatchObject({ kind: 'invalid' });
+  });
+
   it('marks a command expired once validUntil has passed', () => {
     const late = command(9, uuid(9), { validUntil: new Date(NOW_MS).toISOString() });
-    expect(decide(late, { lastSeq: 0, recent: [] }, SITE, NOW_MS).kind).toBe('expired');
+    expect(decide(late, { lastSeq: 0, highestEpoch: 1, recent: [] }, SITE, NOW_MS).kind).toBe('expired');
   });
 
   it('reads the envelope of an invalid command so it can be rejected by id', () => {
-    const decision = decide({ commandId: uuid(5), seq: 5, kind: 'nonsense' }, { lastSeq: 0, recent: [] }, SITE, NOW_MS);
+    const decision = decide(
+      { commandId: uuid(5), seq: 5, kind: 'nonsense' },
+      { lastSeq: 0, highestEpoch: 1, recent: [] },
+      SITE,
+      NOW_MS,
+    );
     expect(decision).toMatchObject({ kind: 'invalid', envelope: { commandId: uuid(5), seq: 5 } });
-    expect(decide('garbage', { lastSeq: 0, recent: [] }, SITE, NOW_MS)).toMatchObject({ kind: 'invalid' });
+    expect(decide('garbage', { lastSeq: 0, highestEpoch: 1, recent: [] }, SITE, NOW_MS)).toMatchObject({
+      kind: 'invalid',
+    });
   });
 
   it('never executes a command id twice and executes only strictly increasing sequence numbers, whatever the delivery order', () => {

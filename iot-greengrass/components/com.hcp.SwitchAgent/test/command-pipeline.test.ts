@@ -9,7 +9,12 @@ const policy = { minCurtailedMs: 0, restoreBatchSize: 10, restoreBatchIntervalMs
 const command = (seq: number, overrides: Record<string, unknown> = {}) => commandMessage(seq, uuid(seq), overrides);
 
 const remembered = (seq: number, ack: Partial<Ack> = {}) => {
-  const admitted = admitCommand(JSON.stringify(command(seq)), { lastSeq: 0, recent: [] }, SITE, NOW_MS);
+  const admitted = admitCommand(
+    JSON.stringify(command(seq)),
+    { lastSeq: 0, highestEpoch: 1, recent: [] },
+    SITE,
+    NOW_MS,
+  );
   if (admitted.step.kind !== 'execute') throw new Error('expected the command to be accepted');
   const executed: Ack = {
     commandId: uuid(seq),
@@ -27,7 +32,12 @@ const remembered = (seq: number, ack: Partial<Ack> = {}) => {
 describe('SwitchAgent command pipeline', () => {
   it('runs a new command for this site, and counts it as hearing the cloud', () => {
     // Act
-    const { heard, step } = admitCommand(JSON.stringify(command(5)), { lastSeq: 4, recent: [] }, SITE, NOW_MS);
+    const { heard, step } = admitCommand(
+      JSON.stringify(command(5)),
+      { lastSeq: 4, highestEpoch: 1, recent: [] },
+      SITE,
+      NOW_MS,
+    );
 
     // Assess
     expect(heard).toBe(true);
@@ -36,7 +46,12 @@ describe('SwitchAgent command pipeline', () => {
 
   it('refuses a command whose sequence number is stale, with a rejected ack naming the rule', () => {
     // Act
-    const { heard, step } = admitCommand(JSON.stringify(command(3)), { lastSeq: 4, recent: [] }, SITE, NOW_MS);
+    const { heard, step } = admitCommand(
+      JSON.stringify(command(3)),
+      { lastSeq: 4, highestEpoch: 1, recent: [] },
+      SITE,
+      NOW_MS,
+    );
 
     // Assess: refused, yet it proves the cloud reaches the gateway
     expect(heard).toBe(true);
@@ -60,7 +75,7 @@ describe('SwitchAgent command pipeline', () => {
     const expired = command(7, { validUntil: new Date(NOW_MS).toISOString(), taskToken: 'token-1' });
 
     // Act
-    const { step } = admitCommand(JSON.stringify(expired), { lastSeq: 6, recent: [] }, SITE, NOW_MS);
+    const { step } = admitCommand(JSON.stringify(expired), { lastSeq: 6, highestEpoch: 1, recent: [] }, SITE, NOW_MS);
 
     // Assess
     expect(step.kind === 'answer' && step.ack).toMatchObject({
@@ -75,7 +90,12 @@ describe('SwitchAgent command pipeline', () => {
     const entry = remembered(9);
 
     // Act
-    const { heard, step } = admitCommand(JSON.stringify(command(9)), { lastSeq: 9, recent: [entry] }, SITE, NOW_MS);
+    const { heard, step } = admitCommand(
+      JSON.stringify(command(9)),
+      { lastSeq: 9, highestEpoch: 1, recent: [entry] },
+      SITE,
+      NOW_MS,
+    );
 
     // Assess
     expect(heard).toBe(true);
@@ -93,7 +113,12 @@ describe('SwitchAgent command pipeline', () => {
     const forged = command(9, { payload: { reason: 'something else' } });
 
     // Act
-    const { step } = admitCommand(JSON.stringify(forged), { lastSeq: 9, recent: [entry] }, SITE, NOW_MS);
+    const { step } = admitCommand(
+      JSON.stringify(forged),
+      { lastSeq: 9, highestEpoch: 1, recent: [entry] },
+      SITE,
+      NOW_MS,
+    );
 
     // Assess
     expect(step.kind === 'answer' && step.ack).toMatchObject({ status: 'rejected', reason: 'duplicate-command' });
@@ -101,11 +126,16 @@ describe('SwitchAgent command pipeline', () => {
 
   it('acks an invalid command only when its id and sequence number can be read, and does not count it as heard', () => {
     // Act
-    const readable = admitCommand(JSON.stringify(command(2, { kind: 'reboot' })), { lastSeq: 0, recent: [] }, SITE, 0);
-    const garbage = admitCommand('{"commandId":', { lastSeq: 0, recent: [] }, SITE, NOW_MS);
+    const readable = admitCommand(
+      JSON.stringify(command(2, { kind: 'reboot' })),
+      { lastSeq: 0, highestEpoch: 1, recent: [] },
+      SITE,
+      0,
+    );
+    const garbage = admitCommand('{"commandId":', { lastSeq: 0, highestEpoch: 1, recent: [] }, SITE, NOW_MS);
     const otherSite = admitCommand(
       JSON.stringify(command(2, { siteId: 'site-south-1' })),
-      { lastSeq: 0, recent: [] },
+      { lastSeq: 0, highestEpoch: 1, recent: [] },
       SITE,
       NOW_MS,
     );

@@ -12,6 +12,7 @@ export function commandMessage(seq: number, id: string, overrides: Record<string
     commandId: id,
     siteId: SITE,
     seq,
+    epoch: 1,
     issuedAt: new Date(NOW_MS - 1000).toISOString(),
     validUntil: new Date(NOW_MS + 60_000).toISOString(),
     kind: 'restore',

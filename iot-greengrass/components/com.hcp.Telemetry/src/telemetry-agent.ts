@@ -5,7 +5,7 @@ import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
 import type { DeviceDriver, DeviceReading, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { TelemetryConfig } from './config.js';
-import { DiskSpool } from './spool.js';
+import { DiskSpool, type SpoolFs } from './spool.js';
 
 export interface TelemetryDeps {
   readonly config: TelemetryConfig;
@@ -14,6 +14,9 @@ export interface TelemetryDeps {
   readonly messaging: MessagingPort;
   readonly clock: Clock;
   readonly spoolDir: string;
+  /** @default node:fs (tests pass a disk that fills up) */
+  readonly spoolFs?: SpoolFs;
+  readonly log?: (event: string, detail: Record<string, unknown>) => void;
   /** Each reading, for the SwitchAgent's state confirmation. */
   readonly onReading?: (device: GatewayDevice, reading: DeviceReading) => void;
 }
@@ -22,6 +25,8 @@ export interface TelemetryView {
   readonly nextBatchSeq: number;
   readonly spooled: number;
   readonly droppedBatches: number;
+  /** Batches the disk refused (ENOSPC and other write errors): dropped, numbered by nobody, so no gap follows. */
+  readonly droppedOnWriteError: number;
   readonly published: number;
   readonly failedReads: number;
   readonly lastPollMetrics: number;
@@ -39,15 +44,20 @@ export class TelemetryAgent {
   private published = 0;
   private failedReads = 0;
   private lastPollMetrics = 0;
+  private droppedOnWriteError = 0;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
   constructor(private readonly deps: TelemetryDeps) {
-    this.spool = new DiskSpool(deps.spoolDir, {
-      maxBatches: deps.config.spoolMaxBatches,
-      maxBytes: deps.config.spoolMaxBytes,
-    });
+    this.spool = new DiskSpool(
+      deps.spoolDir,
+      {
+        maxBatches: deps.config.spoolMaxBatches,
+        maxBytes: deps.config.spoolMaxBytes,
+      },
+      deps.spoolFs,
+    );
   }
 
   start(options: { readonly autoPoll?: boolean } = {}): void {
@@ -55,7 +65,14 @@ export class TelemetryAgent {
       if (connected) void this.flush();
     });
     if (options.autoPoll ?? true) {
-      this.timer = setInterval(() => void this.poll(), this.deps.config.pollPeriodMs);
+      // A poll that fails (a device driver bug) is logged; the next one runs: telemetry must not take the process down.
+      this.timer = setInterval(
+        () =>
+          void this.poll().catch((error: unknown) =>
+            this.deps.log?.('telemetry-poll-failed', { error: String(error) }),
+          ),
+        this.deps.config.pollPeriodMs,
+      );
       this.timer.unref();
     }
     void this.flush();
@@ -105,7 +122,16 @@ export class TelemetryAgent {
       return;
     }
     // Synchronous since `nextSeq` was read, so the number taken is the one in the payload.
-    this.spool.append(this.spool.takeSeq(), payload, this.inFlightSeq);
+    try {
+      this.spool.appendNext(payload, this.inFlightSeq);
+    } catch (error) {
+      // A full disk: this batch is lost, counted, and the agent goes on; the next batch takes the same number.
+      this.droppedOnWriteError += 1;
+      this.deps.log?.('telemetry-batch-dropped', {
+        code: (error as NodeJS.ErrnoException).code,
+        droppedOnWriteError: this.droppedOnWriteError,
+      });
+    }
   }
 
   /** Publishes the spool head by head while connected; resolves when the spool is empty or the link is down. */
@@ -139,6 +165,7 @@ export class TelemetryAgent {
       nextBatchSeq: this.spool.nextSeq,
       spooled: this.spool.size,
       droppedBatches: this.spool.dropped,
+      droppedOnWriteError: this.droppedOnWriteError,
       published: this.published,
       failedReads: this.failedReads,
       lastPollMetrics: this.lastPollMetrics,

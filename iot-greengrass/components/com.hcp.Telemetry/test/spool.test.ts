@@ -1,8 +1,9 @@
+import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { DiskSpool } from '../src/spool.js';
+import { DiskSpool, type SpoolFs } from '../src/spool.js';
 import { entriesToDrop } from '../src/spool-policy.js';
 
 describe('spool drop policy', () => {
@@ -42,7 +43,7 @@ describe('disk spool', () => {
   it('keeps order, sequence numbers and the dropped count across a restart', () => {
     // Prepare
     const spool = new DiskSpool(dir, { maxBatches: 3, maxBytes: 1e6 });
-    for (let i = 0; i < 5; i++) spool.append(spool.takeSeq(), `batch-${i}`);
+    for (let i = 0; i < 5; i++) spool.appendNext(`batch-${i}`);
 
     // Act
     const reopened = new DiskSpool(dir, { maxBatches: 3, maxBytes: 1e6 });
@@ -51,6 +52,41 @@ describe('disk spool', () => {
     expect(reopened.dropped).toBe(2);
     expect(reopened.size).toBe(3);
     expect(reopened.peek()).toEqual({ seq: 2, payload: 'batch-2' });
-    expect(reopened.takeSeq()).toBe(5);
+    expect(reopened.nextSeq).toBe(5);
+  });
+
+  it('takes no number for a batch a full disk refuses, and never reuses one whose counters write failed', () => {
+    // Prepare: a disk that refuses batch files while full, then counters files while "counters-full".
+    let refuse: 'none' | 'batches' | 'counters' = 'none';
+    const disk = {
+      ...nodeFs,
+      writeFileSync: (file: nodeFs.PathOrFileDescriptor, data: string) => {
+        const isCounters = String(file).includes('counters');
+        if ((refuse === 'batches' && !isCounters) || (refuse === 'counters' && isCounters)) {
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        }
+        nodeFs.writeFileSync(file, data);
+      },
+    } as SpoolFs;
+    const spool = new DiskSpool(dir, { maxBatches: 100, maxBytes: 1e6 }, disk);
+    spool.appendNext('batch-0');
+
+    // Act
+    refuse = 'batches';
+    expect(() => spool.appendNext('lost')).toThrow(/ENOSPC/);
+    refuse = 'none';
+    spool.appendNext('batch-1');
+    refuse = 'counters';
+    expect(() => spool.appendNext('batch-2')).toThrow(/ENOSPC/);
+    const reopened = new DiskSpool(dir, { maxBatches: 100, maxBytes: 1e6 });
+
+    // Assess: 0, 1, 2 on disk, contiguous; the restart does not hand out 2 again.
+    expect(
+      nodeFs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort(),
+    ).toEqual(['000000000000.json', '000000000001.json', '000000000002.json']);
+    expect(reopened.nextSeq).toBe(3);
   });
 });

@@ -1,3 +1,4 @@
+import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { fixedClock } from '../../../../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import { type TelemetryConfigInput, telemetryConfigSchema } from '../src/config.js';
+import type { SpoolFs } from '../src/spool.js';
 import { TelemetryAgent } from '../src/telemetry-agent.js';
 
 /** AWS IoT Core's payload limit for one MQTT message. */
@@ -126,5 +128,48 @@ describe('telemetry batches', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('telemetry on a full disk', () => {
+  it('drops the batch a full disk refuses, counts it, stays alive, and leaves no gap in batch numbers', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hcp-telemetry-enospc-'));
+    let full = false;
+    const disk = {
+      ...nodeFs,
+      writeFileSync: (file: nodeFs.PathOrFileDescriptor, data: string) => {
+        if (full && String(file).endsWith('.json')) {
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        }
+        nodeFs.writeFileSync(file, data);
+      },
+    } as SpoolFs;
+    const messaging = recordingMessaging();
+    const agent = new TelemetryAgent({
+      config: telemetryConfigSchema.parse({ siteId: 'site-west-1', gatewayId: 'gw-west-1' }),
+      devices: devicesOf(3),
+      driver,
+      messaging,
+      clock: fixedClock(Date.parse('2026-11-29T03:00:00Z')),
+      spoolDir: dir,
+      spoolFs: disk,
+    });
+    agent.start({ autoPoll: false });
+
+    // Act
+    await agent.poll();
+    full = true;
+    await agent.poll();
+    full = false;
+    await agent.poll();
+    await agent.flush();
+    await agent.stop();
+
+    // Assess
+    const seqs = messaging.payloads.map((p) => (JSON.parse(p) as TelemetryBatch).batchSeq);
+    expect(seqs).toEqual([0, 1]);
+    expect(agent.view()).toMatchObject({ droppedOnWriteError: 1, nextBatchSeq: 2 });
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -29,6 +29,7 @@ function plan(version: number): Command {
     commandId: '6f1c1f34-8d0e-4c55-9b8a-0a5b0b2c9a11',
     siteId: west.id,
     seq: 1,
+    epoch: 1,
     issuedAt: iso(START_MS),
     validUntil: iso(START_MS + 90_000),
     kind: 'apply-plan',
