@@ -1,6 +1,8 @@
 import './local-env.js';
+import { API_ROUTES } from '../functions/api/routes.js';
 import { runCli } from './cli/args.js';
 import { dispatchEveryRealMs, type PlatformOptions, platformCli } from './platform/options.js';
+import { demoKeyLines } from './platform/start/keys.js';
 import { type RunningPlatform, startPlatform } from './platform/start-platform.js';
 
 const NOT_BUILT = '(not built yet: the platform runs without it)';
@@ -16,7 +18,8 @@ function printBanner(platform: RunningPlatform, startupSeconds: number, dispatch
   console.log(`  OpenAPI      ${api.openapi ? `${endpoints.api}${api.openapi}` : NOT_BUILT}`);
   console.log(`  Workloads    ${api.workloads ? `${endpoints.api}/v1/workloads` : NOT_BUILT}`);
   console.log(`  Operator API ${api.operator ? `${endpoints.api}/v1/sites` : NOT_BUILT}`);
-  console.log(`  Demo API key ${demo.apiKey}  (tenant ${demo.tenantId}; operator key ${demo.operatorApiKey})`);
+  console.log('  Demo API keys (send as x-api-key; each may call the routes named)');
+  for (const line of demoKeyLines(demo, API_ROUTES)) console.log(`    ${line}`);
   console.log(`  Observer     ${endpoints.api}/local/state  (JSON the dashboard draws)`);
   console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
   console.log(`  MQTT broker  ${endpoints.mqtt}  (mutual TLS: a certificate from the platform's CA is required)`);

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** The body of every 4xx/5xx the API sends (functions/shared/http.ts errorBody): the failing fields and rules. */
 export const fieldIssueSchema = z.object({
-  field: z.string().meta({ description: 'Dotted path of the field, e.g. `body.tier` or `query.limit`' }),
+  field: z.string().meta({
+    description:
+      'Dotted path of the field within its part of the request, e.g. `tier`, `limit`, `events[0]`, or `(root)` for the whole body',
+  }),
   rule: z.string().meta({ description: 'The rule it broke, e.g. `invalid_type`, `unrecognized_key`' }),
   message: z.string(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoInstantSchema, positive } from '../support/schema.js';
+import { idSchema, isoInstantSchema, storableNumber } from '../support/schema.js';
 
 export const workloadTierSchema = z.enum(['guaranteed', 'flex']);
 export type WorkloadTier = z.infer<typeof workloadTierSchema>;
@@ -16,8 +16,8 @@ export const workloadRequestSchema = z.strictObject({
   outputTokens: z.number().int().positive().max(10_000_000),
   tier: workloadTierSchema,
   deadline: isoInstantSchema,
-  /** The most the customer will pay for the whole job. */
-  maxPriceUsd: positive.max(1_000_000),
+  /** The most the customer will pay for the whole job, to a millionth of a dollar. */
+  maxPriceUsd: storableNumber({ min: 0.000001, max: 1_000_000, decimals: 6 }),
 });
 export type WorkloadRequest = z.infer<typeof workloadRequestSchema>;
 

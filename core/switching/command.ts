@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Command, commandSchema, siteModeSchema } from '../messages/command.js';
 import type { Plan } from '../model/plan.js';
-import { isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
+import { isoInstantSchema, siteIdSchema, storableNumber } from '../support/schema.js';
 import { parseOrThrow } from '../support/validation.js';
 
 /**
@@ -75,7 +75,8 @@ export const switchOverrideSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('curtail'),
-    shedKw: nonNegative,
+    /** To the watt; 1 GW is more than any site holds. */
+    shedKw: storableNumber({ min: 0, max: 1_000_000, decimals: 3 }),
     reason: z.string().min(1).max(500),
     expiresAt: isoInstantSchema,
   }),

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AuditEvent } from '../../core/api/audit.js';
 import { type CursorPosition, decodeCursor } from '../../core/api/pagination.js';
 import type { Principal, Role } from '../../core/api/principal.js';
+import { duplicateJsonKey } from '../../core/support/json-keys.js';
 import { type FieldIssue, toFieldIssues } from '../../core/support/validation.js';
 import { appendAudit } from '../shared/data/audit-log.js';
 import { HttpError } from '../shared/http.js';
@@ -60,10 +61,15 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
     ]);
   }
   const contentType = header(event, 'content-type');
-  if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new HttpError(415, 'unsupported-media-type', `content-type must be application/json, not ${contentType}`, [
-      { field: 'content-type', rule: 'invalid_value', message: 'application/json' },
-    ]);
+  // A body without a type is refused too (docs/API.md): a client that forgot the header may not be sending JSON.
+  const json = contentType !== undefined && /^application\/([\w.+-]+\+)?json\b/i.test(contentType);
+  if (text !== '' && !json) {
+    throw new HttpError(
+      415,
+      'unsupported-media-type',
+      `content-type must be application/json, not ${contentType ?? 'absent'}`,
+      [{ field: 'content-type', rule: 'invalid_value', message: 'application/json' }],
+    );
   }
   let value: unknown;
   try {
@@ -73,11 +79,19 @@ export function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, sche
   }
   if (value === undefined)
     throw invalid('body', [{ field: 'body', rule: 'required', message: 'a JSON body is required' }]);
+  const duplicate = duplicateJsonKey(text);
+  if (duplicate) throw invalid('body', [{ field: duplicate, rule: 'duplicate_key', message: 'given more than once' }]);
   return parseWithLocation(schema, value, 'body');
 }
 
-export const parseQuery = <S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> =>
-  parseWithLocation(schema, event.queryStringParameters ?? {}, 'query');
+/** The query, validated; a parameter given twice (`limit=1&limit=2`) is refused rather than one of them picked. */
+export function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {})
+    .filter(([, values]) => (values?.length ?? 0) > 1)
+    .map(([field]) => ({ field, rule: 'repeated', message: 'given more than once' }));
+  if (repeated.length > 0) throw invalid('query', repeated);
+  return parseWithLocation(schema, event.queryStringParameters ?? {}, 'query');
+}
 
 export const parsePath = <S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> =>
   parseWithLocation(schema, event.pathParameters ?? {}, 'path');

@@ -10,6 +10,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Body too large',
   415: 'Body is not JSON',
+  429: 'Throttled by the caller’s usage plan: retry after `Retry-After` seconds',
   422: 'Well-formed but refused, naming the rule: an Idempotency-Key reused with a different body, a CSR not signed',
   500: 'Internal error (never for bad input)',
 };

@@ -4,6 +4,18 @@ import type { Role } from '../../core/api/principal.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** Response headers the document describes once (functions/api/openapi/document.ts RESPONSE_HEADERS). */
+export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After';
+
+export interface RouteResponse {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+  /** The headers this response carries. @default none */
+  readonly headers?: readonly ResponseHeaderName[];
+  /** Also served as text/csv (on `format=csv`). @default JSON only */
+  readonly csv?: boolean;
+}
+
 /**
  * One API route, described once and used three times: the CDK ApiStack builds the method and its Lambda from
  * `entry`, the local platform serves `load()` behind the local API Gateway adapter, and the OpenAPI document is
@@ -28,7 +40,7 @@ export interface ApiRoute {
     readonly body?: z.ZodType;
   };
   /** By status code; a schema-less entry has no body (e.g. 204). */
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  readonly responses: Readonly<Record<number, RouteResponse>>;
   /** The handler starts SwitchFlow executions (operator overrides): its Lambda gets states:StartExecution on it. */
   readonly startsSwitchFlow?: boolean;
   /** The handler publishes operators' GPU node commands: its Lambda gets iot:Publish on the sites' command topics. */

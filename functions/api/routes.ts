@@ -102,6 +102,7 @@ export const customerRoutes: ApiRoute[] = [
       201: {
         description: 'Accepted (a repeat of the same request returns the first response)',
         schema: workloadViewSchema,
+        headers: ['Location', 'Idempotent-Replayed'],
       },
       ...errors(422, ...BODY_ERRORS),
     },
@@ -354,6 +355,7 @@ export const meteringRoutes: ApiRoute[] = [
       200: {
         description: 'The statement (JSON; with format=csv, text/csv with the same lines and a totals row)',
         schema: usageStatementSchema,
+        csv: true,
       },
       ...errors(),
     },

@@ -349,7 +349,12 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const read = await readBody(request, limitBytes);
   if (!read.ok) {
     return reply(
-      jsonResponse(413, errorBody('payload-too-large', `request body exceeds ${limitBytes} bytes`, requestId)),
+      jsonResponse(
+        413,
+        errorBody('payload-too-large', `request body exceeds ${limitBytes} bytes`, requestId, [
+          { field: 'body', rule: 'too_big', message: `at most ${limitBytes} bytes` },
+        ]),
+      ),
     );
   }
   const raw: RawRequest = {

@@ -63,6 +63,8 @@ export interface DemoTenant {
   readonly tenantId: string;
   /** customer-user key of the demo tenant. */
   readonly apiKey: string;
+  /** customer-admin key of the demo tenant: its API keys, users and webhook. */
+  readonly customerAdminApiKey: string;
   /** admin key (platform tenant). */
   readonly adminApiKey: string;
   /** operator key (platform tenant). */
@@ -187,6 +189,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     return {
       tenantId,
       apiKey: await issueApiKey(tenantId, 'customer-user', 'demo customer'),
+      customerAdminApiKey: await issueApiKey(tenantId, 'customer-admin', 'demo customer admin'),
       adminApiKey: await issueApiKey(PLATFORM_TENANT_ID, 'admin', 'demo admin'),
       operatorApiKey: await issueApiKey(PLATFORM_TENANT_ID, 'operator', 'demo operator'),
     };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorResponseSchema } from '../../../core/api/errors.js';
-import type { ApiRoute } from '../route.js';
+import type { ApiRoute, ResponseHeaderName, RouteResponse } from '../route.js';
+import { ERROR_DESCRIPTIONS } from '../route-helpers.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table with zod 4's z.toJSONSchema (never written by hand).
@@ -14,6 +15,18 @@ export const SECURITY_SCHEMES = {
   apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An HCP API key (POST /v1/api-keys)' },
   bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito ID token' },
 } as const;
+
+/** The response headers the API sends, described once and referenced by the responses that carry them. */
+export const RESPONSE_HEADERS: Record<ResponseHeaderName, { description: string; schema: JsonSchema }> = {
+  Location: { description: 'The created resource’s path', schema: { type: 'string' } },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
+};
+
+const THROTTLED = { description: ERROR_DESCRIPTIONS[429]!, headers: ['Retry-After'] } as const satisfies RouteResponse;
 
 class SchemaCollector {
   readonly components: Record<string, JsonSchema> = {};
@@ -98,15 +111,23 @@ export function draft4BodySchema(schema: z.ZodType): JsonSchema {
 
 function operation(collector: SchemaCollector, route: ApiRoute) {
   const { request } = route;
+  // Every operation may be throttled (usage plans, stage limits), whether or not the route spelled it out.
+  const all: Record<string, RouteResponse> = { ...route.responses, 429: THROTTLED };
   const responses = Object.fromEntries(
-    Object.entries(route.responses).map(([status, response]) => {
+    Object.entries(all).map(([status, response]) => {
       // Every error the API sends has the one error shape, whether or not the route spelled it out.
       const schema = response.schema ?? (Number(status) >= 400 ? errorResponseSchema : undefined);
+      const content = {
+        ...(schema ? { 'application/json': { schema: collector.convert(schema, 'output') } } : {}),
+        ...(response.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
+      };
+      const headers = (response.headers ?? []).map((name) => [name, RESPONSE_HEADERS[name]] as const);
       return [
         status,
         {
           description: response.description,
-          ...(schema ? { content: { 'application/json': { schema: collector.convert(schema, 'output') } } } : {}),
+          ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),
+          ...(Object.keys(content).length > 0 ? { content } : {}),
         },
       ];
     }),
@@ -144,6 +165,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info = { title
     openapi: '3.1.0',
     info: {
       ...info,
+      // No open-source license: the API is offered under the operator's terms of service.
+      license: { name: 'Proprietary' },
       description:
         'Hybrid Compute Platform: customers submit inference workloads and read their usage; admins manage tenants, ' +
         'users’ roles and API keys. Errors are JSON naming each failing field and rule.',

@@ -33,7 +33,7 @@ export async function submitWorkload(request: ApiRequest): Promise<APIGatewayPro
     idempotencyKey,
     nowMs,
   });
-  const response = jsonResponse(201, workload, { location: `/v1/workloads/${workload.id}` });
+  const response = jsonResponse(201, workload, { location: workloadLocation(workload.id) });
   const record: IdempotencyRecord = {
     tenantId: principal.tenantId,
     key: idempotencyKey,
@@ -55,8 +55,15 @@ function replay(record: IdempotencyRecord, fingerprint: string): APIGatewayProxy
       { field: 'Idempotency-Key', rule: 'reused_with_different_body', message: 'use a new key for a new request' },
     ]);
   }
-  const { headers } = jsonResponse(record.statusCode, null, { 'idempotent-replayed': 'true' });
+  // The stored answer is the workload as first accepted: its id gives the same Location.
+  const { id } = JSON.parse(record.body) as { id: string };
+  const { headers } = jsonResponse(record.statusCode, null, {
+    location: workloadLocation(id),
+    'idempotent-replayed': 'true',
+  });
   return { statusCode: record.statusCode, headers, body: record.body };
 }
+
+const workloadLocation = (id: string) => `/v1/workloads/${id}`;
 
 export const handler = apiHandler(CUSTOMER_ROLES, submitWorkload);

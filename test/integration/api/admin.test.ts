@@ -83,6 +83,16 @@ describe('roles', () => {
     expect(responses.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
   });
 
+  it('seeds a customer-admin key for the demo tenant, the key the webhook routes need', async () => {
+    // Act
+    const asAdmin = await h.call('GET', '/v1/api-keys', { key: h.demo.customerAdminApiKey });
+    const asUser = await h.call('GET', '/v1/api-keys', { key: h.demo.apiKey });
+
+    // Assess
+    expect(asAdmin.status).toBe(200);
+    expect(asUser.status).toBe(403);
+  });
+
   it('lets a customer-admin manage its own tenant only, and grant only customer roles', async () => {
     // Prepare
     const customerAdmin = await h.api.issueApiKey('demo', 'customer-admin');

@@ -5,6 +5,7 @@ import {
   type LocalApiOptions,
   startLocalApiServer,
 } from '../../../sim/local/api-routes.js';
+import { undocumentedAnswer } from './openapi-responses.js';
 
 /** DynamoDB Local + the real API behind the local adapter, over real HTTP: what `npm start` serves. */
 export interface ApiHarness {
@@ -39,6 +40,12 @@ export async function startApiHarness(options: Partial<LocalApiOptions> = {}): P
     }
     const response = await fetch(`${server.url}${path}`, { method, headers, body });
     const text = await response.text();
+    const problem = undocumentedAnswer(method, path, {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      text,
+    });
+    if (problem) throw new Error(`answer not as the OpenAPI document says: ${problem}`);
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
   }
 

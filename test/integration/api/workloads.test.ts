@@ -113,6 +113,8 @@ describe('idempotency', () => {
     expect(repeat.status).toBe(first.status);
     expect(repeat.body).toEqual(first.body);
     expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    expect(repeat.headers.get('location')).toBe(first.headers.get('location'));
+    expect(first.headers.get('location')).toBe(`/v1/workloads/${first.body.id}`);
   });
 
   it('refuses the same key with a different body with 422 naming the header', async () => {

@@ -170,7 +170,7 @@ describe('workload routing through the cloud path: API → router → site queue
       outputTokens: 2000,
       tier: 'flex',
       deadline,
-      maxPriceUsd: 1e-7,
+      maxPriceUsd: 0.000001, // the least a price may be (a millionth of a dollar), far below the cost
     });
     const westWorker = sites.workers[0]!;
     await until('west running jobs', () => westWorker.view().running >= 2 * SLOTS_PER_NODE - 1);

@@ -40,7 +40,7 @@ function jobStream(nowMs: number): RoutableJob[] {
   return [
     ...jobs,
     { ...edge, id: 'job-too-late', tenantId: 'tenant-a', outputTokens: 100_000, deadlineMs: nowMs + 5000 },
-    { ...edge, id: 'job-too-cheap', tenantId: 'tenant-b', maxPriceUsd: 1e-7 },
+    { ...edge, id: 'job-too-cheap', tenantId: 'tenant-b', maxPriceUsd: 0.000001 },
   ];
 }
 

@@ -99,7 +99,7 @@ export async function startAbuseHarness(options: Partial<LocalApiOptions> & { ta
   const h = await startApiHarness({ switchFlows: recordingSwitchFlows(), ...options });
   const keys: RoleKeys = {
     'customer-user': h.demo.apiKey,
-    'customer-admin': await h.api.issueApiKey(h.demo.tenantId, 'customer-admin', 'demo customer-admin'),
+    'customer-admin': h.demo.customerAdminApiKey,
     operator: h.demo.operatorApiKey,
     admin: h.demo.adminApiKey,
   };

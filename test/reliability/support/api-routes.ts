@@ -142,7 +142,13 @@ export const keyFor = (route: ApiRoute, keys: RoleKeys) => {
 };
 
 /** Top-level property names a schema accepts (every branch of a union), from its JSON Schema. */
-export function fieldNames(schema: z.ZodType | undefined): string[] {
+export const fieldNames = (schema: z.ZodType | undefined): string[] => propertyNames(schema, () => true);
+
+/** Top-level property names whose value is a number or an integer (every branch of a union). */
+export const numberFieldNames = (schema: z.ZodType | undefined): string[] =>
+  propertyNames(schema, (property) => property.type === 'number' || property.type === 'integer');
+
+function propertyNames(schema: z.ZodType | undefined, keep: (property: JsonSchema) => boolean): string[] {
   if (!schema) return [];
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const names = new Set<string>();
@@ -150,7 +156,7 @@ export function fieldNames(schema: z.ZodType | undefined): string[] {
     // A schema with a meta id comes back as a `$ref` into `$defs`.
     const ref = node.$ref?.replace('#/$defs/', '');
     if (ref && json.$defs?.[ref]) visit(json.$defs[ref]);
-    for (const name of Object.keys(node.properties ?? {})) names.add(name);
+    for (const [name, property] of Object.entries(node.properties ?? {})) if (keep(property)) names.add(name);
     for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) visit(branch);
   };
   visit(json);
@@ -158,9 +164,10 @@ export function fieldNames(schema: z.ZodType | undefined): string[] {
 }
 
 interface JsonSchema {
+  type?: string;
   $ref?: string;
   $defs?: Record<string, JsonSchema>;
-  properties?: Record<string, unknown>;
+  properties?: Record<string, JsonSchema>;
   anyOf?: JsonSchema[];
   oneOf?: JsonSchema[];
   allOf?: JsonSchema[];
