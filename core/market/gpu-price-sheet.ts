@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DemandClassTerms } from '../optimizer/types.js';
-import { isoInstantSchema } from '../support/schema.js';
+import { isoInstantSchema, storableNumber } from '../support/schema.js';
 
 /** Service tiers a GPU-hour is sold in: the optimizer's two demand classes. */
 export const gpuTierSchema = z.enum(['guaranteed', 'flex']);
@@ -9,7 +9,8 @@ export const gpuPriceSchema = z.strictObject({
   /** As the fleet names it, e.g. `H100`, `H200`, `L40S`. */
   gpuModel: z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'an upper-case GPU model such as H100'),
   tier: gpuTierSchema,
-  usdPerGpuHour: z.number().finite().positive().max(100),
+  // Cents of a cent: a price the table stores exactly (no DynamoDB underflow on 1e-131, no -0).
+  usdPerGpuHour: storableNumber({ min: 0.0001, max: 100, decimals: 4 }),
 });
 
 /** PUT /v1/market/gpu-prices: the whole sheet, one price per model and tier. */

@@ -75,6 +75,11 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     body: { kind: 'curtail', shedKw: 100, reason: 'abuse suite', expiresAt: inAnHour() },
   }),
   cancelOverride: ({ siteId }) => ({ path: { siteId } }),
+  getGpuPrices: () => ({}),
+  putGpuPrices: () => ({ body: { prices: [{ gpuModel: 'H100', tier: 'flex', usdPerGpuHour: 2.5 }] } }),
+  // A CSR that is not one: refused with its rule (422) before any identity is created.
+  onboardGateway: ({ siteId }) => ({ path: { siteId }, body: { csr: 'not a certificate request' } }),
+  revokeGateway: ({ siteId }) => ({ path: { siteId } }),
   listGpuNodes: ({ siteId }) => ({ path: { siteId } }),
   // A node no site has reported: the command is refused (404) before anything is published or audited.
   commandGpuNode: ({ siteId }) => ({
