@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { zonedWallTimeToUtcMs } from '../market-data/time-zone.js';
+import { ERCOT_PUBLICATION } from '../market-data/known-at.js';
+import { localWallMinutes, zonedWallTimeToUtcMs } from '../market-data/time-zone.js';
 import { priceUsdPerMwhSchema } from '../model/market.js';
 import { ERCOT_TIME_ZONE, type ErcotDeliveryDate, ercotIntervalStartMs } from './ercot-rtm-spp.js';
 
@@ -74,6 +75,8 @@ export interface ErcotIntervalPrice {
   readonly priceUsdPerMwh: number;
   /** Central prevailing posted time as sent; orders publications of the same interval. */
   readonly posted?: string;
+  /** When the price became known: `posted` when sent, else the report's publication rule (publishedAtMs). */
+  readonly publishedAtMs: number;
 }
 
 export interface RejectedRow {
@@ -87,6 +90,8 @@ export interface RejectedRow {
 interface ReportRowSpec {
   readonly report: string;
   readonly intervalMinutes: number;
+  /** Which known-at rule dates a row that carries no posted time (ERCOT_PUBLICATION). */
+  readonly market: 'day-ahead' | 'real-time';
   readonly schema: z.ZodType<{
     intervalStartMs: number;
     key: string;
@@ -98,6 +103,7 @@ interface ReportRowSpec {
 /** NP6-905-CD, `/np6-905-cd/spp_node_zone_hub`: real-time settlement point prices, 15-minute. */
 export const RTM_SPP_ROWS: ReportRowSpec = {
   report: 'NP6-905-CD',
+  market: 'real-time',
   intervalMinutes: 15,
   schema: z
     .object({
@@ -125,6 +131,7 @@ export const RTM_SPP_ROWS: ReportRowSpec = {
 /** NP4-190-CD, `/np4-190-cd/dam_stlmnt_pnt_prices`: day-ahead settlement point prices, hourly. */
 export const DAM_SPP_ROWS: ReportRowSpec = {
   report: 'NP4-190-CD',
+  market: 'day-ahead',
   intervalMinutes: 60,
   schema: z
     .object({
@@ -150,6 +157,7 @@ const asTypeSchema = z.string().regex(/^[A-Z]{2,8}$/, 'is not an ancillary servi
 /** NP4-188-CD, `/np4-188-cd/dam_clear_price_for_cap`: day-ahead ancillary service clearing prices (MCPC), hourly. */
 export const DAM_MCPC_ROWS: ReportRowSpec = {
   report: 'NP4-188-CD',
+  market: 'day-ahead',
   intervalMinutes: 60,
   schema: z
     .object({
@@ -178,6 +186,7 @@ export const DAM_MCPC_ROWS: ReportRowSpec = {
  */
 export const RT_MCPC_ROWS: ReportRowSpec = {
   report: 'NP6-331-CD',
+  market: 'real-time',
   intervalMinutes: 15,
   schema: z
     .object({
@@ -225,6 +234,7 @@ const scedTimestampSchema = z.string().transform((text, ctx) => {
  */
 export const SCED_LMP_ROWS: ReportRowSpec = {
   report: 'NP6-788-CD',
+  market: 'real-time',
   intervalMinutes: 5,
   schema: z
     .object({
@@ -238,6 +248,49 @@ export const SCED_LMP_ROWS: ReportRowSpec = {
       return { intervalStartMs: atMs - (atMs % 300_000), key: row.settlementPoint, priceUsdPerMwh: row.LMP };
     }),
 };
+
+const MINUTE_MS = 60_000;
+const POSTED = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/;
+
+/**
+ * When a price became known (core/market-data/known-at.ts): its posted time (Central) when the row carries one;
+ * otherwise a real-time price `rtPublicationDelayMinutes` after its interval ends, a day-ahead one at the DAM's
+ * posting (13:30 Central the day before its operating day).
+ */
+export function publishedAtMs(
+  price: Pick<ErcotIntervalPrice, 'intervalStartMs' | 'intervalMinutes' | 'posted'>,
+  market: 'day-ahead' | 'real-time',
+): number {
+  const posted = price.posted ? POSTED.exec(price.posted) : null;
+  if (posted) {
+    const [year, month, day, hour, minute, second] = posted.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return zonedWallTimeToUtcMs({ year, month, day, hour, minute, second }, ERCOT_TIME_ZONE);
+  }
+  if (market === 'real-time') {
+    return price.intervalStartMs + (price.intervalMinutes + ERCOT_PUBLICATION.rtPublicationDelayMinutes) * MINUTE_MS;
+  }
+  // The operating day's local midnight, as wall minutes since the epoch, then back one day to the posting minute.
+  const localDayStart = Math.floor(localWallMinutes(price.intervalStartMs, ERCOT_TIME_ZONE) / 1440) * 1440;
+  const wall = new Date((localDayStart - 1440 + ERCOT_PUBLICATION.dayAheadPublishedMinuteOfDay) * MINUTE_MS);
+  return zonedWallTimeToUtcMs(
+    {
+      year: wall.getUTCFullYear(),
+      month: wall.getUTCMonth() + 1,
+      day: wall.getUTCDate(),
+      hour: wall.getUTCHours(),
+      minute: wall.getUTCMinutes(),
+      second: 0,
+    },
+    ERCOT_TIME_ZONE,
+  );
+}
 
 function reasonOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(row)'}: ${issue.message}`).join('; ');
@@ -260,7 +313,8 @@ export function parseReportRows(
       return;
     }
     const { posted, ...rest } = parsed.data;
-    prices.push({ report: spec.report, intervalMinutes: spec.intervalMinutes, ...rest, ...(posted ? { posted } : {}) });
+    const price = { report: spec.report, intervalMinutes: spec.intervalMinutes, ...rest, ...(posted ? { posted } : {}) };
+    prices.push({ ...price, publishedAtMs: publishedAtMs(price, spec.market) });
   });
   return { prices, rejected };
 }

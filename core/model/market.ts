@@ -12,12 +12,54 @@ export const priceUsdPerMwhSchema = z
   .min(ERCOT_PRICE_FLOOR_USD_PER_MWH)
   .max(ERCOT_PRICE_CAP_USD_PER_MWH);
 
+/**
+ * A value as the market published it: the interval it prices and when it became known (the known-at rule of
+ * core/market-data/known-at.ts), so a replay or an audit can tell what a decision could have seen.
+ */
+const publishedIntervalShape = {
+  /** Start of the priced interval. */
+  intervalStartAt: isoInstantSchema,
+  /** When the market published the value: its posted time, or the report's publication rule when none was sent. */
+  publishedAt: isoInstantSchema,
+};
+
+/** The SCED locational marginal price (ERCOT NP6-788-CD, one per 5-minute SCED run) at a settlement point. */
+export const scedLmpSchema = z.strictObject({
+  lmpUsdPerMwh: priceUsdPerMwhSchema,
+  ...publishedIntervalShape,
+});
+export type ScedLmp = z.infer<typeof scedLmpSchema>;
+
 export const nodePriceSchema = z.strictObject({
   node: z.string().regex(/^[A-Z][A-Z0-9_]{1,31}$/),
   realTimeUsdPerMwh: priceUsdPerMwhSchema,
   dayAheadUsdPerMwh: priceUsdPerMwhSchema.optional(),
+  /** The newest 5-minute SCED LMP known; only sources that publish one (ERCOT) fill it. */
+  lmp: scedLmpSchema.optional(),
 });
 export type NodePrice = z.infer<typeof nodePriceSchema>;
+
+/** A capacity clearing price ($/MW per hour); ERCOT's offer cap bounds it like energy. */
+const capacityPriceSchema = nonNegative.max(ERCOT_PRICE_CAP_USD_PER_MWH);
+
+/**
+ * Ancillary-service clearing prices (MCPC, $/MW per hour) of one interval: the real-time ones (ERCOT NP6-331-CD,
+ * 15-minute, since RTC+B 2025-12-05) when known for the snapshot's interval, else the day-ahead ones (NP4-188-CD,
+ * hourly) for the hour holding it.
+ */
+export const ancillaryPricesSchema = z.strictObject({
+  source: z.enum(['dam', 'rt']),
+  intervalMinutes: z.union([z.literal(15), z.literal(60)]),
+  ...publishedIntervalShape,
+  ancillaryUsdPerMwH: z.strictObject({
+    regup: capacityPriceSchema,
+    regdn: capacityPriceSchema,
+    rrs: capacityPriceSchema,
+    ecrs: capacityPriceSchema,
+    nspin: capacityPriceSchema,
+  }),
+});
+export type AncillaryPrices = z.infer<typeof ancillaryPricesSchema>;
 
 /** Hashprice with the inputs it was computed from (see economics/hashprice.ts). */
 export const hashpriceSchema = z.strictObject({
@@ -58,5 +100,7 @@ export const marketSnapshotSchema = z.strictObject({
   /** What a GPU-hour sells for on the spot market: the opportunity value of a GPU. */
   gpuSpotUsdPerGpuHour: nonNegative,
   gridEvents: z.array(gridEventSchema).max(100).default([]),
+  /** Only sources that publish them (ERCOT); synthetic and CSV snapshots leave them out. */
+  ancillary: ancillaryPricesSchema.optional(),
 });
 export type MarketSnapshot = z.infer<typeof marketSnapshotSchema>;

@@ -1,10 +1,13 @@
 import {
+  DAM_MCPC_ROWS,
   DAM_SPP_ROWS,
   type ErcotIntervalPrice,
   newestPublicationWins,
   parseReportRows,
   type RejectedRow,
+  RT_MCPC_ROWS,
   RTM_SPP_ROWS,
+  SCED_LMP_ROWS,
 } from '../../../core/market-ingest/ercot-api.js';
 import { ERCOT_TIME_ZONE } from '../../../core/market-ingest/ercot-rtm-spp.js';
 import type { Clock } from '../../../core/support/clock.js';
@@ -27,10 +30,21 @@ export const ERCOT_REPORT_PATHS = {
 const RTM_REFRESH_MS = 5 * 60_000;
 /** The DAM posts once a day (about 13:30 the day before): an hour between polls is ample. */
 const DAM_REFRESH_MS = 60 * 60_000;
+/** NP6-788-CD posts after each SCED run (about every 5 minutes). */
+const SCED_REFRESH_MS = 5 * 60_000;
+/** NP6-331-CD posts per 15-minute settlement interval. */
+const RT_AS_REFRESH_MS = 15 * 60_000;
+/** Reaching back this far from the instant asked for also fetches the day before just after midnight. */
+const LOOKBACK_MS = 60 * 60_000;
 
 /** The Central delivery date (YYYY-MM-DD) an instant falls on. */
 export function ercotDeliveryDate(atMs: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: ERCOT_TIME_ZONE }).format(new Date(atMs));
+}
+
+/** The delivery days to ask for at `atMs`: the day before too for the first hour, whose ended intervals are there. */
+function deliveryDays(atMs: number): { from: string; to: string } {
+  return { from: ercotDeliveryDate(atMs - LOOKBACK_MS), to: ercotDeliveryDate(atMs) };
 }
 
 interface Cached {
@@ -39,36 +53,66 @@ interface Cached {
   readonly result: ErcotFeedResult;
 }
 
-/** The price feed over the Public API client: one query per report and delivery day, per settlement point. */
+type Parsed = { prices: ErcotIntervalPrice[]; rejected: RejectedRow[] };
+
+/**
+ * The price feed over the Public API client: one query per report and delivery days, per settlement point where
+ * the report has them, each report on its own refresh schedule.
+ */
 export class ErcotApiPriceFeed implements ErcotPriceFeed {
   private readonly cache = new Map<string, Cached>();
 
   constructor(private readonly deps: { readonly client: ErcotPublicApiClient; readonly clock: Clock }) {}
 
   realTimePrices(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult> {
-    return this.cached('rtm', atMs, nodes, RTM_REFRESH_MS, async (date, node) =>
-      parseReportRows(
-        RTM_SPP_ROWS,
-        await this.deps.client.records(ERCOT_REPORT_PATHS.rtmSpp, {
-          deliveryDateFrom: date,
-          deliveryDateTo: date,
-          settlementPoint: node,
-        }),
-      ),
+    return this.cached('rtm', atMs, nodes, RTM_REFRESH_MS, (days, node) =>
+      this.report(RTM_SPP_ROWS, ERCOT_REPORT_PATHS.rtmSpp, {
+        deliveryDateFrom: days.from,
+        deliveryDateTo: days.to,
+        settlementPoint: node,
+      }),
     );
   }
 
   dayAheadPrices(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult> {
-    return this.cached('dam', atMs, nodes, DAM_REFRESH_MS, async (date, node) =>
-      parseReportRows(
-        DAM_SPP_ROWS,
-        await this.deps.client.records(ERCOT_REPORT_PATHS.damSpp, {
-          deliveryDateFrom: date,
-          deliveryDateTo: date,
-          settlementPoint: node,
-        }),
-      ),
+    return this.cached('dam', atMs, nodes, DAM_REFRESH_MS, (days, node) =>
+      this.report(DAM_SPP_ROWS, ERCOT_REPORT_PATHS.damSpp, {
+        deliveryDateFrom: days.from,
+        deliveryDateTo: days.to,
+        settlementPoint: node,
+      }),
     );
+  }
+
+  scedLmps(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult> {
+    return this.cached('sced', atMs, nodes, SCED_REFRESH_MS, (days, node) =>
+      this.report(SCED_LMP_ROWS, ERCOT_REPORT_PATHS.scedLmp, {
+        SCEDTimestampFrom: `${days.from}T00:00:00`,
+        SCEDTimestampTo: `${days.to}T23:59:59`,
+        settlementPoint: node,
+      }),
+    );
+  }
+
+  dayAheadAncillaryPrices(atMs: number): Promise<ErcotFeedResult> {
+    return this.cached('dam-as', atMs, [ALL], DAM_REFRESH_MS, (days) =>
+      this.report(DAM_MCPC_ROWS, ERCOT_REPORT_PATHS.damMcpc, { deliveryDateFrom: days.from, deliveryDateTo: days.to }),
+    );
+  }
+
+  /** NP6-331-CD's query fields, like its row fields, are assumed (core/market-ingest/ercot-api.ts, RT_MCPC_ROWS). */
+  realTimeAncillaryPrices(atMs: number): Promise<ErcotFeedResult> {
+    return this.cached('rt-as', atMs, [ALL], RT_AS_REFRESH_MS, (days) =>
+      this.report(RT_MCPC_ROWS, ERCOT_REPORT_PATHS.rtMcpc, { deliveryDateFrom: days.from, deliveryDateTo: days.to }),
+    );
+  }
+
+  private async report(
+    spec: Parameters<typeof parseReportRows>[0],
+    path: string,
+    query: Record<string, string>,
+  ): Promise<Parsed> {
+    return parseReportRows(spec, await this.deps.client.records(path, query));
   }
 
   private async cached(
@@ -76,10 +120,10 @@ export class ErcotApiPriceFeed implements ErcotPriceFeed {
     atMs: number,
     nodes: readonly string[],
     refreshMs: number,
-    fetchNode: (date: string, node: string) => Promise<{ prices: ErcotIntervalPrice[]; rejected: RejectedRow[] }>,
+    fetchNode: (days: { from: string; to: string }, node: string) => Promise<Parsed>,
   ): Promise<ErcotFeedResult> {
-    const date = ercotDeliveryDate(atMs);
-    const key = `${date}|${nodes.join(',')}`;
+    const days = deliveryDays(atMs);
+    const key = `${days.from}..${days.to}|${nodes.join(',')}`;
     const nowMs = this.deps.clock.nowMs();
     const held = this.cache.get(kind);
     // A reused answer's rejected rows were counted when it was fetched.
@@ -88,12 +132,15 @@ export class ErcotApiPriceFeed implements ErcotPriceFeed {
     const rejected: RejectedRow[] = [];
     // One node at a time: the client's rate limit spaces them; in parallel they would only queue there.
     for (const node of nodes) {
-      const part = await fetchNode(date, node);
+      const part = await fetchNode(days, node);
       prices.push(...part.prices);
       rejected.push(...part.rejected);
     }
-    const result = { name: `${kind} ${date}`, prices: newestPublicationWins(prices), rejected };
+    const result = { name: `${kind} ${days.to}`, prices: newestPublicationWins(prices), rejected };
     this.cache.set(kind, { key, fetchedAtMs: nowMs, result });
     return result;
   }
 }
+
+/** The key of a report that is not per settlement point (ancillary services). */
+const ALL = '*';

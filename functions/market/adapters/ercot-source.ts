@@ -1,5 +1,5 @@
 import { type ErcotIntervalPrice, missingIntervals, type RejectedRow } from '../../../core/market-ingest/ercot-api.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { AncillaryPrices, MarketSnapshot, ScedLmp } from '../../../core/model/market.js';
 import type { MarketDataSource } from '../ports.js';
 
 /** Prices of one report for the delivery day around an instant, the newest publication of each interval. */
@@ -12,12 +12,22 @@ export interface ErcotFeedResult {
 
 /**
  * ERCOT's prices: real-time settlement point prices (NP6-905-CD, 15-minute) and day-ahead settlement point prices
- * (NP4-190-CD, hourly). ErcotApiPriceFeed reads them from ERCOT's Public API.
+ * (NP4-190-CD, hourly); where the feed has them, SCED LMPs (NP6-788-CD, 5-minute) and ancillary-service clearing
+ * prices, day-ahead (NP4-188-CD, hourly) and real-time (NP6-331-CD, 15-minute). ErcotApiPriceFeed reads them all
+ * from ERCOT's Public API.
  */
 export interface ErcotPriceFeed {
   realTimePrices(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult>;
   dayAheadPrices(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult>;
+  scedLmps?(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult>;
+  dayAheadAncillaryPrices?(atMs: number): Promise<ErcotFeedResult>;
+  realTimeAncillaryPrices?(atMs: number): Promise<ErcotFeedResult>;
 }
+
+/** ERCOT's ancillary service types as the reports name them, and the snapshot's keys for them. */
+const ANCILLARY_TYPES = { REGUP: 'regup', REGDN: 'regdn', RRS: 'rrs', ECRS: 'ecrs', NSPIN: 'nspin' } as const;
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Where data-quality findings go: metrics in AWS, a list in tests. */
 export interface MarketDataQuality {
@@ -27,6 +37,28 @@ export interface MarketDataQuality {
 
 const RTM_INTERVAL_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
+
+/** The prices known at `atMs` (published by then), with the report's missing intervals flagged up to the newest. */
+function knownPrices(
+  result: ErcotFeedResult,
+  keys: readonly string[],
+  atMs: number,
+  quality: MarketDataQuality,
+): ErcotIntervalPrice[] {
+  quality.rowsRejected(result.rejected);
+  const known = result.prices.filter((p) => keys.includes(p.key) && p.publishedAtMs <= atMs);
+  if (known.length === 0) return known;
+  const intervalMinutes = known[0]!.intervalMinutes;
+  const starts = known.map((p) => p.intervalStartMs);
+  quality.intervalsMissing(
+    missingIntervals(known, keys, {
+      fromMs: Math.min(...starts),
+      toMs: Math.max(...starts) + intervalMinutes * 60_000,
+      intervalMinutes,
+    }),
+  );
+  return known;
+}
 
 /**
  * The real-time price at each of the fleet's settlement points, from ERCOT; ERCOT publishes prices only, so
@@ -62,6 +94,8 @@ export class ErcotRtmMarketSource implements MarketDataSource {
     const missing = nodes.filter((node) => !latest.has(node));
     if (missing.length > 0) throw new RangeError(`${realTime.name} lacks ${missing.join(', ')}`);
     const dayAhead = await this.dayAheadAt(latestMs);
+    const lmps = await this.lmpsAt(atMs);
+    const ancillary = await this.ancillaryAt(atMs, latestMs);
     const rest = await this.deps.nonPrice.snapshotAt(atMs);
     return {
       ...rest,
@@ -69,9 +103,62 @@ export class ErcotRtmMarketSource implements MarketDataSource {
       intervalMinutes: 15,
       prices: nodes.map((node) => {
         const da = dayAhead.get(node);
-        return { node, realTimeUsdPerMwh: latest.get(node)!, ...(da === undefined ? {} : { dayAheadUsdPerMwh: da }) };
+        const lmp = lmps.get(node);
+        return {
+          node,
+          realTimeUsdPerMwh: latest.get(node)!,
+          ...(da === undefined ? {} : { dayAheadUsdPerMwh: da }),
+          ...(lmp ? { lmp } : {}),
+        };
       }),
+      ...(ancillary ? { ancillary } : {}),
     };
+  }
+
+  /** Each node's newest SCED LMP published by `atMs`. */
+  private async lmpsAt(atMs: number): Promise<Map<string, ScedLmp>> {
+    const { feed, nodes, quality } = this.deps;
+    if (!feed.scedLmps) return new Map();
+    const newest = new Map<string, ErcotIntervalPrice>();
+    for (const price of knownPrices(await feed.scedLmps(atMs, nodes), nodes, atMs, quality)) {
+      if (price.intervalStartMs >= (newest.get(price.key)?.intervalStartMs ?? -Infinity)) newest.set(price.key, price);
+    }
+    return new Map(
+      [...newest].map(([node, p]) => [
+        node,
+        { lmpUsdPerMwh: p.priceUsdPerMwh, intervalStartAt: iso(p.intervalStartMs), publishedAt: iso(p.publishedAtMs) },
+      ]),
+    );
+  }
+
+  /**
+   * The ancillary-service prices of the snapshot's interval: the real-time ones when every type is published by
+   * `atMs`, else the day-ahead ones of the hour holding it (the DAM posted the day before), else none.
+   */
+  private async ancillaryAt(atMs: number, intervalStartMs: number): Promise<AncillaryPrices | undefined> {
+    const { feed, quality } = this.deps;
+    const types = Object.keys(ANCILLARY_TYPES);
+    const pick = async (source: 'rt' | 'dam', result: Promise<ErcotFeedResult> | undefined) => {
+      if (!result) return undefined;
+      const known = knownPrices(await result, types, atMs, quality).filter(
+        (p) => p.intervalStartMs <= intervalStartMs && intervalStartMs < p.intervalStartMs + p.intervalMinutes * 60_000,
+      );
+      if (known.length < types.length) return undefined;
+      const byType = new Map(known.map((p) => [p.key, p.priceUsdPerMwh]));
+      return {
+        source,
+        intervalMinutes: known[0]!.intervalMinutes as 15 | 60,
+        intervalStartAt: iso(known[0]!.intervalStartMs),
+        publishedAt: iso(Math.max(...known.map((p) => p.publishedAtMs))),
+        ancillaryUsdPerMwH: Object.fromEntries(
+          Object.entries(ANCILLARY_TYPES).map(([type, field]) => [field, byType.get(type)!]),
+        ) as AncillaryPrices['ancillaryUsdPerMwH'],
+      };
+    };
+    return (
+      (await pick('rt', feed.realTimeAncillaryPrices?.(atMs))) ??
+      (await pick('dam', feed.dayAheadAncillaryPrices?.(atMs)))
+    );
   }
 
   /** Day-ahead prices of the hour holding the interval; the DAM cleared the day before, so none is look-ahead. */

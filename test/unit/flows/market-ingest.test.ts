@@ -36,6 +36,7 @@ const csvFeed = (name: string): ErcotPriceFeed => ({
       intervalMinutes: 15,
       key: p.settlementPoint,
       priceUsdPerMwh: p.priceUsdPerMwh,
+      publishedAtMs: p.intervalStartMs + 20 * 60_000,
     })),
     rejected: [],
   }),
