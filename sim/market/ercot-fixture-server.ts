@@ -77,9 +77,11 @@ export async function startErcotFixtureServer(dir = ERCOT_FIXTURE_DIR): Promise<
     if (!pages) return json(404, { message: 'Resource not found' });
     const fields = pages[0]!.fields;
     const column = (name: string) => fields.findIndex((field) => field.name === name);
-    const [date, point] = [column('deliveryDate'), column('settlementPoint')];
-    const from = url.searchParams.get('deliveryDateFrom');
-    const to = url.searchParams.get('deliveryDateTo');
+    // Daily and interval reports are asked by delivery date, SCED reports (NP6-788-CD) by SCED timestamp.
+    const dateField = column('deliveryDate') >= 0 ? 'deliveryDate' : 'SCEDTimestamp';
+    const [date, point] = [column(dateField), column('settlementPoint')];
+    const from = url.searchParams.get(`${dateField}From`);
+    const to = url.searchParams.get(`${dateField}To`);
     const wanted = url.searchParams.get('settlementPoint');
     const rows = pages
       .flatMap((page) => page.data)

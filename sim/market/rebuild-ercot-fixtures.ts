@@ -3,14 +3,16 @@ import path from 'node:path';
 
 /**
  * Rebuilds sim/data/ercot-api/*.json: ERCOT Public API responses for a few delivery days, written from the reports'
- * published specifications (EMIL NP6-905-CD, NP4-190-CD, NP4-188-CD, NP6-331-CD; field names as in ERCOT's API spec
+ * published specifications (EMIL NP6-905-CD, NP4-190-CD, NP4-188-CD, NP6-331-CD, NP6-788-CD; field names as in ERCOT's API spec
  * github.com/ercot/api-specs, pubapi-apim-api.json) with made-up but plausible prices. They are not downloads: the
  * machines that build this project cannot reach api.ercot.com. Run `npx tsx sim/market/rebuild-ercot-fixtures.ts`.
  *
- * Days: 2026-11-28 (normal, 96 quarter-hours), 2026-11-01 (fall-back, 25 hours, hour ending 02 twice, the second
- * with DSTFlag=true), 2026-03-08 (spring-forward, 23 hours, no hour ending 03). The normal day also holds a corrected
- * publication (HB_WEST, hour ending 15 interval 3, re-posted later with another price), a malformed row (HB_SOUTH, a
- * price that is not a number) and a gap (HB_NORTH, hour ending 03 interval 2, never published).
+ * Days: 2026-11-28 (normal, 96 quarter-hours), 2026-10-31 to 2026-11-02 (three days in a row around the fall-back
+ * day 2026-11-01, 25 hours, hour ending 02 twice, the second with DSTFlag=true: what `--market ercot-replay` plays),
+ * 2026-03-08 (spring-forward, 23 hours, no hour ending 03). The normal day also holds a corrected publication
+ * (HB_WEST, hour ending 15 interval 3, re-posted later with another price), a malformed row (HB_SOUTH, a price that
+ * is not a number) and a gap (HB_NORTH, hour ending 03 interval 2, never published), and in its SCED LMPs a malformed
+ * row (HB_SOUTH 10:05, LMP `N/A`) and a gap (HB_NORTH, the 04:10 SCED run missing).
  */
 const NODES = { HB_WEST: -3, HB_SOUTH: 2, HB_NORTH: 0 } as const;
 const OUT = path.join(process.cwd(), 'sim', 'data', 'ercot-api');
@@ -24,6 +26,8 @@ interface Day {
 const plainHours = Array.from({ length: 24 }, (_, i) => ({ hourEnding: i + 1, dst: false }));
 const DAYS: Day[] = [
   { date: '2026-11-28', hours: plainHours },
+  { date: '2026-10-31', hours: plainHours },
+  { date: '2026-11-02', hours: plainHours },
   {
     date: '2026-11-01',
     hours: [...plainHours.slice(0, 2), { hourEnding: 2, dst: true }, ...plainHours.slice(2)],
@@ -121,14 +125,30 @@ function rtMcpc(day: Day) {
   return page(['deliveryDate', 'deliveryHour', 'deliveryInterval', 'ASType', 'MCPC', 'DSTFlag'], rows);
 }
 
+/** NP6-788-CD: one row per SCED run (14 s past each 5 minutes) and settlement point, wall-clock timestamps. */
+function scedLmp(day: Day) {
+  const rows: unknown[][] = [];
+  for (const { hourEnding, dst } of day.hours) {
+    for (let minute = 0; minute < 60; minute += 5) {
+      const at = `${day.date}T${String(hourEnding - 1).padStart(2, '0')}:${String(minute).padStart(2, '0')}:14`;
+      for (const [node, offset] of Object.entries(NODES)) {
+        const normal = day.date === '2026-11-28';
+        if (normal && node === 'HB_NORTH' && hourEnding === 5 && minute === 10) continue;
+        const lmp = normal && node === 'HB_SOUTH' && hourEnding === 11 && minute === 5 ? 'N/A' : undefined;
+        rows.push([at, dst, node, lmp ?? priceAt(hourEnding, minute / 15 + 1, offset - 0.5)]);
+      }
+    }
+  }
+  return page(['SCEDTimestamp', 'repeatHourFlag', 'settlementPoint', 'LMP'], rows);
+}
+
 mkdirSync(OUT, { recursive: true });
 for (const day of DAYS) {
   const write = (report: string, body: unknown) =>
     writeFileSync(path.join(OUT, `${report}_${day.date}.json`), `${JSON.stringify(body)}\n`);
   write('np6-905-cd', rtmSpp(day));
   write('np4-190-cd', damSpp(day));
-  if (day.date === '2026-11-28') {
-    write('np4-188-cd', damMcpc(day));
-    write('np6-331-cd', rtMcpc(day));
-  }
+  write('np4-188-cd', damMcpc(day));
+  write('np6-331-cd', rtMcpc(day));
+  write('np6-788-cd', scedLmp(day));
 }

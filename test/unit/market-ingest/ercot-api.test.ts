@@ -9,6 +9,7 @@ import {
   newestPublicationWins,
   pageRecords,
   parseReportRows,
+  publishedAtMs,
   RT_MCPC_ROWS,
   RTM_SPP_ROWS,
   SCED_LMP_ROWS,
@@ -123,6 +124,40 @@ describe('ERCOT Public API rows', () => {
     // Assess
     expect(prices.map((p) => iso(p.intervalStartMs))).toEqual(['2026-11-01T06:05:00.000Z', '2026-11-01T07:05:00.000Z']);
     expect(rejected).toEqual([{ report: 'NP6-788-CD', row: 2, reason: expect.stringMatching(/^SCEDTimestamp: /) }]);
+  });
+
+  it('reads the rebuilt SCED LMP day: 288 runs a node, the malformed row rejected, the missing run flagged', () => {
+    // Act
+    const { prices, rejected } = parseReportRows(SCED_LMP_ROWS, records('np6-788-cd_2026-11-28.json'));
+    const fallBack = parseReportRows(SCED_LMP_ROWS, records('np6-788-cd_2026-11-01.json'));
+
+    // Assess
+    expect(prices.filter((p) => p.key === 'HB_WEST')).toHaveLength(288);
+    expect(rejected).toEqual([
+      { report: 'NP6-788-CD', row: expect.any(Number), reason: expect.stringMatching(/^LMP: /) },
+    ]);
+    expect(
+      missingIntervals(prices, NODES, { ...ercotDayBoundsMs({ year: 2026, month: 11, day: 28 }), intervalMinutes: 5 }),
+    ).toEqual([
+      { intervalStartMs: Date.parse('2026-11-28T10:10:00Z'), key: 'HB_NORTH' },
+      { intervalStartMs: Date.parse('2026-11-28T16:05:00Z'), key: 'HB_SOUTH' },
+    ]);
+    expect(new Set(fallBack.prices.filter((p) => p.key === 'HB_WEST').map((p) => p.intervalStartMs)).size).toBe(300);
+  });
+
+  it('dates each price by when it became known: posted, else interval end + 5 min, else the DAM’s 13:30 the day before', () => {
+    // Prepare
+    const interval = { intervalStartMs: Date.parse('2026-11-28T20:30:00Z'), intervalMinutes: 15 };
+
+    // Act / Assess
+    expect(iso(publishedAtMs({ ...interval, posted: '2026-11-28T16:20:00' }, 'real-time'))).toBe(
+      '2026-11-28T22:20:00.000Z',
+    );
+    expect(iso(publishedAtMs(interval, 'real-time'))).toBe('2026-11-28T20:50:00.000Z');
+    expect(iso(publishedAtMs({ ...interval, intervalMinutes: 60 }, 'day-ahead'))).toBe('2026-11-27T19:30:00.000Z');
+    // The day after the fall-back day: its DAM posted at 13:30 CST on 2026-11-01, the 25-hour day
+    const afterFallBack = { intervalStartMs: Date.parse('2026-11-02T06:00:00Z'), intervalMinutes: 60 };
+    expect(iso(publishedAtMs(afterFallBack, 'day-ahead'))).toBe('2026-11-01T19:30:00.000Z');
   });
 
   it('rejects a price above ERCOT’s offer cap and an hour ending 25', () => {
