@@ -313,7 +313,12 @@ export function parseReportRows(
       return;
     }
     const { posted, ...rest } = parsed.data;
-    const price = { report: spec.report, intervalMinutes: spec.intervalMinutes, ...rest, ...(posted ? { posted } : {}) };
+    const price = {
+      report: spec.report,
+      intervalMinutes: spec.intervalMinutes,
+      ...rest,
+      ...(posted ? { posted } : {}),
+    };
     prices.push({ ...price, publishedAtMs: publishedAtMs(price, spec.market) });
   });
   return { prices, rejected };

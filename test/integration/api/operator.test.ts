@@ -135,6 +135,35 @@ describe('operator read routes over real HTTP and DynamoDB Local', () => {
     expect(after.body.snapshot.prices).toEqual([{ node: 'HB_WEST', realTimeUsdPerMwh: 31.5 }]);
   });
 
+  it('serves the SCED LMP and ancillary-service prices of an ERCOT snapshot with their publication times', async () => {
+    // Prepare
+    const lmp = {
+      lmpUsdPerMwh: 27.25,
+      intervalStartAt: '2026-11-28T20:40:00.000Z',
+      publishedAt: '2026-11-28T20:50:00.000Z',
+    };
+    const ancillary = {
+      source: 'rt' as const,
+      intervalMinutes: 15 as const,
+      intervalStartAt: '2026-11-28T20:30:00.000Z',
+      publishedAt: '2026-11-28T20:50:00.000Z',
+      ancillaryUsdPerMwH: { regup: 8.1, regdn: 5.1, rrs: 6.1, ecrs: 7.1, nspin: 4.1 },
+    };
+    const base = marketSnapshotAt(Date.parse('2026-11-28T20:30:00Z'), { HB_WEST: 30 });
+    await new DynamoMarketSnapshotStore({ client: h.documents, tableName: h.tableName }).put({
+      ...base,
+      prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 30, lmp }],
+      ancillary,
+    });
+
+    // Act
+    const response = await h.call('GET', '/v1/market', { key: operator });
+
+    // Assess
+    expect(response.body.snapshot.prices).toEqual([{ node: 'HB_WEST', realTimeUsdPerMwh: 30, lmp }]);
+    expect(response.body.snapshot.ancillary).toEqual(ancillary);
+  });
+
   it('refuses customers (403), names an unknown site (404) and bad input (400)', async () => {
     // Act
     const customer = await h.call('GET', '/v1/sites', { key: h.demo.apiKey });

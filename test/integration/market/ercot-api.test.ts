@@ -173,9 +173,81 @@ describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
     expect(west?.dayAheadUsdPerMwh).toEqual(expect.any(Number));
     expect(rejected).toEqual([
       { report: 'NP6-905-CD', row: expect.any(Number), reason: expect.stringMatching(/^settlementPointPrice: /) },
+      { report: 'NP6-788-CD', row: expect.any(Number), reason: expect.stringMatching(/^LMP: /) },
     ]);
-    expect(missing).toEqual([{ intervalStartMs: Date.parse('2026-11-28T08:15:00Z'), key: 'HB_NORTH' }]);
+    expect(missing).toEqual([
+      { intervalStartMs: Date.parse('2026-11-28T08:15:00Z'), key: 'HB_NORTH' },
+      { intervalStartMs: Date.parse('2026-11-28T10:10:00Z'), key: 'HB_NORTH' },
+      { intervalStartMs: Date.parse('2026-11-28T16:05:00Z'), key: 'HB_SOUTH' },
+    ]);
     expect(ages).toHaveLength(1);
+  });
+
+  it('stores each node’s newest published SCED LMP and the real-time AS prices, each with its publication time', async () => {
+    // Prepare
+    const { client, clock } = harness();
+    const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
+    const source = new ErcotRtmMarketSource({
+      feed: new ErcotApiPriceFeed({ client, clock }),
+      nodes: NODES,
+      nonPrice,
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
+    });
+
+    // Act
+    await ingestMarketSnapshot({
+      source,
+      store,
+      signals: { publish: async () => {} },
+      metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
+      clock,
+    });
+
+    // Assess: at 14:50 CST the 14:40 SCED run is the newest known (its 5 minutes ended at 14:45, posted by 14:50);
+    // the 14:30–14:45 real-time AS interval is known, so the AS prices are the real-time ones
+    const stored = (await store.latest()) as MarketSnapshot;
+    expect(stored.prices.find((p) => p.node === 'HB_WEST')?.lmp).toEqual({
+      lmpUsdPerMwh: expect.any(Number),
+      intervalStartAt: '2026-11-28T20:40:00.000Z',
+      publishedAt: '2026-11-28T20:50:00.000Z',
+    });
+    expect(stored.ancillary).toMatchObject({
+      source: 'rt',
+      intervalMinutes: 15,
+      intervalStartAt: '2026-11-28T20:30:00.000Z',
+      publishedAt: '2026-11-28T20:50:00.000Z',
+    });
+    expect(Object.keys(stored.ancillary?.ancillaryUsdPerMwH ?? {}).sort()).toEqual([
+      'ecrs',
+      'nspin',
+      'regdn',
+      'regup',
+      'rrs',
+    ]);
+    expect(server.requests.some((r) => r.startsWith('/api/public-reports/np6-788-cd/'))).toBe(true);
+  });
+
+  it('falls back to the day-ahead AS prices of the hour when the real-time ones are not yet published', async () => {
+    // Prepare: 14:48 CST; the 14:30 real-time AS interval posts at 14:50, so only the DAM's (posted the day before)
+    const { client } = harness();
+    const clock = new ManualClock(Date.parse('2026-11-28T20:48:00Z'));
+    const source = new ErcotRtmMarketSource({
+      feed: new ErcotApiPriceFeed({ client, clock }),
+      nodes: NODES,
+      nonPrice,
+      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
+    });
+
+    // Act
+    const snapshot = await source.snapshotAt(clock.nowMs());
+
+    // Assess
+    expect(snapshot.ancillary).toMatchObject({
+      source: 'dam',
+      intervalMinutes: 60,
+      intervalStartAt: '2026-11-28T20:00:00.000Z',
+      publishedAt: '2026-11-27T19:30:00.000Z',
+    });
   });
 
   it('keeps dispatch on the stored prices while ERCOT is down, and says so', async () => {
