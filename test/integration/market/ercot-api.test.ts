@@ -3,7 +3,7 @@ import type { MarketSnapshot } from '../../../core/model/market.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { ERCOT_REPORT_PATHS, ErcotApiPriceFeed } from '../../../functions/market/adapters/ercot-api-feed.js';
 import { type ErcotApiError, ErcotPublicApiClient } from '../../../functions/market/adapters/ercot-public-api.js';
-import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { ErcotRtmMarketSource, type MarketDataQuality } from '../../../functions/market/adapters/ercot-source.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import {
@@ -54,6 +54,11 @@ function harness(options: { pageSize?: number; credentials?: typeof FIXTURE_CRED
 }
 
 const nonPrice = fixedNonPriceSource;
+const ignoreQuality: MarketDataQuality = { rowsRejected: () => {}, intervalsMissing: () => {} };
+
+/** The ERCOT source the ingestion Lambda builds, on the harness's client, for the three hubs. */
+const ercotSource = (client: ErcotPublicApiClient, clock: ManualClock, quality = ignoreQuality) =>
+  new ErcotRtmMarketSource({ feed: new ErcotApiPriceFeed({ client, clock }), nodes: NODES, nonPrice, quality });
 
 describe('ERCOT Public API client over HTTP (fixture server)', () => {
   it('signs in once, sends the key and the bearer token, and pages through a report', async () => {
@@ -145,14 +150,9 @@ describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
     const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
     const rejected: RejectedRow[] = [];
     const missing: Array<{ intervalStartMs: number; key: string }> = [];
-    const source = new ErcotRtmMarketSource({
-      feed: new ErcotApiPriceFeed({ client, clock }),
-      nodes: NODES,
-      nonPrice,
-      quality: {
-        rowsRejected: (rows) => void rejected.push(...rows),
-        intervalsMissing: (intervals) => void missing.push(...intervals),
-      },
+    const source = ercotSource(client, clock, {
+      rowsRejected: (rows) => void rejected.push(...rows),
+      intervalsMissing: (intervals) => void missing.push(...intervals),
     });
     const ages: number[] = [];
 
@@ -187,12 +187,7 @@ describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
     // Prepare
     const { client, clock } = harness();
     const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
-    const source = new ErcotRtmMarketSource({
-      feed: new ErcotApiPriceFeed({ client, clock }),
-      nodes: NODES,
-      nonPrice,
-      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
-    });
+    const source = ercotSource(client, clock);
 
     // Act
     await ingestMarketSnapshot({
@@ -227,16 +222,37 @@ describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
     expect(server.requests.some((r) => r.startsWith('/api/public-reports/np6-788-cd/'))).toBe(true);
   });
 
+  it('polls each report on its schedule: SCED LMPs every 5 minutes, real-time AS prices every 15', async () => {
+    // Prepare
+    const { client, clock } = harness();
+    const source = ercotSource(client, clock);
+    const asked = (report: string) => server.requests.filter((r) => r.startsWith(`/api/public-reports/${report}/`));
+
+    // Act: runs at 14:50, 14:53, 14:55 and 15:05 CST
+    await source.snapshotAt(clock.nowMs());
+    const first = { lmp: asked('np6-788-cd').length, rtAs: asked('np6-331-cd').length };
+    clock.advanceMs(3 * 60_000);
+    await source.snapshotAt(clock.nowMs());
+    const at3 = { lmp: asked('np6-788-cd').length, rtAs: asked('np6-331-cd').length };
+    clock.advanceMs(2 * 60_000);
+    const at5 = await source.snapshotAt(clock.nowMs());
+    const lmpAt5 = asked('np6-788-cd').length;
+    clock.advanceMs(10 * 60_000);
+    await source.snapshotAt(clock.nowMs());
+
+    // Assess: one LMP query per hub, one AS query; reused within their periods
+    expect(first).toEqual({ lmp: 3, rtAs: 1 });
+    expect(at3).toEqual(first);
+    expect(lmpAt5).toBe(6);
+    expect(asked('np6-331-cd')).toHaveLength(2);
+    expect(at5.prices.find((p) => p.node === 'HB_WEST')?.lmp?.intervalStartAt).toBe('2026-11-28T20:45:00.000Z');
+  });
+
   it('falls back to the day-ahead AS prices of the hour when the real-time ones are not yet published', async () => {
     // Prepare: 14:48 CST; the 14:30 real-time AS interval posts at 14:50, so only the DAM's (posted the day before)
     const { client } = harness();
     const clock = new ManualClock(Date.parse('2026-11-28T20:48:00Z'));
-    const source = new ErcotRtmMarketSource({
-      feed: new ErcotApiPriceFeed({ client, clock }),
-      nodes: NODES,
-      nonPrice,
-      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
-    });
+    const source = ercotSource(client, clock);
 
     // Act
     const snapshot = await source.snapshotAt(clock.nowMs());
@@ -254,12 +270,7 @@ describe('ERCOT ingestion into the platform table (DynamoDB Local)', () => {
     // Prepare: a stored snapshot, then an outage longer than the client's attempts
     const { client, clock } = harness();
     const store = new DynamoMarketSnapshotStore({ client: table.client, tableName: table.tableName });
-    const source = new ErcotRtmMarketSource({
-      feed: new ErcotApiPriceFeed({ client, clock }),
-      nodes: NODES,
-      nonPrice,
-      quality: { rowsRejected: () => {}, intervalsMissing: () => {} },
-    });
+    const source = ercotSource(client, clock);
     const deps = {
       source,
       store,
