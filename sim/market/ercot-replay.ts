@@ -1,3 +1,5 @@
+import { ercotDayBoundsMs } from '../../core/market-ingest/ercot-api.js';
+import type { ErcotDeliveryDate } from '../../core/market-ingest/ercot-rtm-spp.js';
 import type { Fleet } from '../../core/model/site.js';
 import { systemClock } from '../../core/support/clock.js';
 import { ErcotApiPriceFeed } from '../../functions/market/adapters/ercot-api-feed.js';
@@ -8,8 +10,27 @@ import { MarketFeed } from '../platform/market-feed.js';
 import { loadCalibration } from '../synthetic/calibration-file.js';
 import { FIXTURE_CREDENTIALS, startErcotFixtureServer } from './ercot-fixture-server.js';
 
-/** The replayed delivery day: the normal fixture day, with its corrected interval, malformed row and gap. */
-const REPLAY_DAY = { fromMs: Date.parse('2026-11-28T06:00:00Z'), toMs: Date.parse('2026-11-29T06:00:00Z') };
+/** A run of consecutive Central delivery days the fixtures hold (sim/data/ercot-api/README.md). */
+export interface ErcotReplayDays {
+  readonly first: ErcotDeliveryDate;
+  readonly last: ErcotDeliveryDate;
+  readonly description: string;
+}
+
+export const ERCOT_REPLAY_DAYS = {
+  /** What `--market ercot-replay` plays: three days in a row across the 25-hour fall-back day. */
+  fallBack: {
+    first: { year: 2026, month: 10, day: 31 },
+    last: { year: 2026, month: 11, day: 2 },
+    description: '2026-10-31 to 2026-11-02, across the 25-hour day',
+  },
+  /** The normal day with a corrected interval, a malformed row and a gap in each price report. */
+  anomalies: {
+    first: { year: 2026, month: 11, day: 28 },
+    last: { year: 2026, month: 11, day: 28 },
+    description: '2026-11-28, with a correction, malformed rows and gaps',
+  },
+} as const satisfies Record<string, ErcotReplayDays>;
 
 /**
  * `npm start -- --market ercot-replay`: the rebuilt ERCOT fixtures (sim/data/ercot-api) served over HTTP as ERCOT's
@@ -20,6 +41,7 @@ export async function openErcotReplay(
   fleet: Fleet,
   seed: number,
   quality: MarketDataQuality,
+  days: ErcotReplayDays = ERCOT_REPLAY_DAYS.fallBack,
 ): Promise<{ feed: MarketFeed; stop: () => Promise<void> }> {
   const server = await startErcotFixtureServer();
   const client = new ErcotPublicApiClient({
@@ -37,12 +59,15 @@ export async function openErcotReplay(
     nonPrice: new WeeklySyntheticMarketSource({ calibration: loadCalibration(), fleet, seed }),
     quality,
   });
-  // The first interval's price is known once it has ended: the replay starts there.
+  // One continuous range, the days' UTC bounds end to end (23, 24 or 25 hours each). The first interval's price is
+  // known once it has ended: the replay starts there, and ends once the last interval has ended.
+  const fromMs = ercotDayBoundsMs(days.first).fromMs;
+  const toMs = ercotDayBoundsMs(days.last).toMs;
   const feed = new MarketFeed(
     source,
-    REPLAY_DAY.fromMs + 15 * 60_000,
-    REPLAY_DAY.toMs + 15 * 60_000,
-    'ERCOT API replay of 2026-11-28 (rebuilt fixtures)',
+    fromMs + 15 * 60_000,
+    toMs + 15 * 60_000,
+    `ERCOT API replay of ${days.description} (rebuilt fixtures)`,
   );
   return { feed, stop: () => server.stop() };
 }
