@@ -47,6 +47,9 @@ function deliveryDays(atMs: number): { from: string; to: string } {
   return { from: ercotDeliveryDate(atMs - LOOKBACK_MS), to: ercotDeliveryDate(atMs) };
 }
 
+/** The key of a report that is not per settlement point (ancillary services). */
+const ALL = '*';
+
 interface Cached {
   readonly key: string;
   readonly fetchedAtMs: number;
@@ -141,6 +144,3 @@ export class ErcotApiPriceFeed implements ErcotPriceFeed {
     return result;
   }
 }
-
-/** The key of a report that is not per settlement point (ancillary services). */
-const ALL = '*';
