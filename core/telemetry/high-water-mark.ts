@@ -10,6 +10,12 @@ export interface HighWaterMark {
   readonly pending: ReadonlyArray<readonly [number, number]>;
 }
 
+/**
+ * Ranges kept above a gap, at most, so the stored mark stays a small item (DynamoDB's 400 KB): past it the highest
+ * ranges are forgotten; those batches stay stored, the mark just does not count them, so the gateway sends them again.
+ */
+export const MAX_PENDING_RANGES = 1000;
+
 export const NO_MARK: HighWaterMark = { ackedThroughSeq: -1, pending: [] };
 
 /**
@@ -26,7 +32,7 @@ export function advanceHighWaterMark(mark: HighWaterMark, seq: number, heldFromS
     if (from <= through + 1) through = to;
     else rest.push([from, to]);
   }
-  return { ackedThroughSeq: through, pending: rest };
+  return { ackedThroughSeq: through, pending: rest.slice(0, MAX_PENDING_RANGES) };
 }
 
 function insertRange(ranges: ReadonlyArray<readonly [number, number]>, seq: number): Array<readonly [number, number]> {

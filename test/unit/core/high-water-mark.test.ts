@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { advanceHighWaterMark, type HighWaterMark, NO_MARK } from '../../../core/telemetry/high-water-mark.js';
+import {
+  advanceHighWaterMark,
+  type HighWaterMark,
+  MAX_PENDING_RANGES,
+  NO_MARK,
+} from '../../../core/telemetry/high-water-mark.js';
 
 const arrive = (seqs: readonly number[], heldFrom?: (seq: number) => number | undefined): HighWaterMark =>
   seqs.reduce((mark, seq) => advanceHighWaterMark(mark, seq, heldFrom?.(seq)), NO_MARK);
@@ -85,5 +90,18 @@ describe('telemetry high-water mark', () => {
         },
       ),
     );
+  });
+});
+
+describe('the pending bound', () => {
+  it(`keeps at most ${MAX_PENDING_RANGES} ranges above a gap, forgetting the highest`, () => {
+    // Act: every other number from 2, so each is its own range above the gap at 1
+    const seqs = [0, ...Array.from({ length: MAX_PENDING_RANGES + 5 }, (_, i) => 2 + 2 * i)];
+    const mark = arrive(seqs);
+
+    // Assess
+    expect(mark.ackedThroughSeq).toBe(0);
+    expect(mark.pending).toHaveLength(MAX_PENDING_RANGES);
+    expect(mark.pending.at(-1)).toEqual([2 * MAX_PENDING_RANGES, 2 * MAX_PENDING_RANGES]);
   });
 });
