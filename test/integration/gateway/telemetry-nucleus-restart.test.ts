@@ -91,12 +91,18 @@ describe('telemetry through a Greengrass nucleus restarted during an outage', ()
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function runOutageWithRestart(awaitCloudAck: boolean) {
+  async function runOutageWithRestart(awaitCloudAck: boolean, spoolMaxBatches?: number) {
     let nucleus: ReturnType<typeof greengrassNucleusFake> | undefined;
     nucleus = greengrassNucleusFake(ingestDeps((ack) => nucleus?.toGateway(ack)));
     const clock = new ManualClock(Date.parse('2026-12-06T03:00:00Z'));
     const agent = new TelemetryAgent({
-      config: telemetryConfigSchema.parse({ siteId: SITE, gatewayId: SITE, pollPeriodMs: POLL_MS, awaitCloudAck }),
+      config: telemetryConfigSchema.parse({
+        siteId: SITE,
+        gatewayId: SITE,
+        pollPeriodMs: POLL_MS,
+        awaitCloudAck,
+        ...(spoolMaxBatches ? { spoolMaxBatches } : {}),
+      }),
       devices,
       driver,
       messaging: nucleus.port,
@@ -153,6 +159,29 @@ describe('telemetry through a Greengrass nucleus restarted during an outage', ()
     expect([...new Set(nucleus.received)].sort((a, b) => a - b)).toEqual(Array.from({ length: last + 1 }, (_, i) => i));
     expect(agent.view()).toMatchObject({ spooled: 0, unacked: 0, ackedThroughSeq: last });
     expect(agent.view().resent).toBeGreaterThan(0);
+    await agent.stop();
+  });
+
+  it('keeps the spool bound with the mark: drops the oldest, and the mark passes the dropped numbers', async () => {
+    // Act: a spool of 5 through the 12-batch outage
+    const { nucleus, agent, poll } = await runOutageWithRestart(true, 5);
+    await until(
+      'the mark to cover every batch',
+      async () => {
+        await poll();
+        const view = agent.view();
+        return view.spooled === 0 && view.ackedThroughSeq === view.nextBatchSeq - 1;
+      },
+      { detail: () => agent.view() },
+    );
+
+    // Assess: what never arrived is what the bound dropped (a dropped batch may have been sent before the mark covered
+    // it, so it can be both counted and delivered); the mark did not wait for it
+    const last = agent.view().nextBatchSeq - 1;
+    const missing = Array.from({ length: last + 1 }, (_, i) => i).filter((seq) => !nucleus.received.includes(seq));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.length).toBeLessThanOrEqual(agent.view().droppedBatches);
+    expect(agent.view()).toMatchObject({ spooled: 0, ackedThroughSeq: last });
     await agent.stop();
   });
 });
