@@ -84,6 +84,25 @@ function ingestDeps(acks: (ack: TelemetryAck) => void): TelemetryIngestDeps {
   };
 }
 
+/** Polls on (each poll may re-send what is overdue) until the mark covers every batch and the spool is empty. */
+async function pollUntilCovered(agent: TelemetryAgent, poll: () => Promise<void>): Promise<void> {
+  await until(
+    'the mark to cover every batch',
+    async () => {
+      await poll();
+      const view = agent.view();
+      return view.spooled === 0 && view.ackedThroughSeq === view.nextBatchSeq - 1;
+    },
+    { detail: () => agent.view() },
+  );
+}
+
+/** The last batch number taken, and the numbers from 0 to it the cloud never received. */
+function lastAndMissing(agent: TelemetryAgent, received: readonly number[]) {
+  const last = agent.view().nextBatchSeq - 1;
+  return { last, missing: Array.from({ length: last + 1 }, (_, i) => i).filter((seq) => !received.includes(seq)) };
+}
+
 describe('telemetry through a Greengrass nucleus restarted during an outage', () => {
   let dir: string;
   beforeEach(() => {
@@ -131,8 +150,7 @@ describe('telemetry through a Greengrass nucleus restarted during an outage', ()
     await poll();
 
     // Assess
-    const last = agent.view().nextBatchSeq - 1;
-    const missing = Array.from({ length: last + 1 }, (_, i) => i).filter((seq) => !nucleus.received.includes(seq));
+    const { missing } = lastAndMissing(agent, nucleus.received);
     expect(missing).toEqual(Array.from({ length: 12 }, (_, i) => 3 + i));
     expect(agent.view().spooled).toBe(0);
     await agent.stop();
@@ -142,15 +160,7 @@ describe('telemetry through a Greengrass nucleus restarted during an outage', ()
     // Act: the component keeps polling; batches the nucleus lost are re-sent once overdue
     const { nucleus, agent, poll, queuedAtRestart } = await runOutageWithRestart(true);
     const spooledAtRestart = agent.view().spooled;
-    await until(
-      'the mark to cover every batch',
-      async () => {
-        await poll();
-        const view = agent.view();
-        return view.spooled === 0 && view.ackedThroughSeq === view.nextBatchSeq - 1;
-      },
-      { detail: () => agent.view() },
-    );
+    await pollUntilCovered(agent, poll);
 
     // Assess: every number from 0 arrived (duplicates allowed, the ingest is idempotent per batch)
     const last = agent.view().nextBatchSeq - 1;
@@ -165,20 +175,11 @@ describe('telemetry through a Greengrass nucleus restarted during an outage', ()
   it('keeps the spool bound with the mark: drops the oldest, and the mark passes the dropped numbers', async () => {
     // Act: a spool of 5 through the 12-batch outage
     const { nucleus, agent, poll } = await runOutageWithRestart(true, 5);
-    await until(
-      'the mark to cover every batch',
-      async () => {
-        await poll();
-        const view = agent.view();
-        return view.spooled === 0 && view.ackedThroughSeq === view.nextBatchSeq - 1;
-      },
-      { detail: () => agent.view() },
-    );
+    await pollUntilCovered(agent, poll);
 
     // Assess: what never arrived is what the bound dropped (a dropped batch may have been sent before the mark covered
     // it, so it can be both counted and delivered); the mark did not wait for it
-    const last = agent.view().nextBatchSeq - 1;
-    const missing = Array.from({ length: last + 1 }, (_, i) => i).filter((seq) => !nucleus.received.includes(seq));
+    const { last, missing } = lastAndMissing(agent, nucleus.received);
     expect(missing.length).toBeGreaterThan(0);
     expect(missing.length).toBeLessThanOrEqual(agent.view().droppedBatches);
     expect(agent.view()).toMatchObject({ spooled: 0, ackedThroughSeq: last });
