@@ -98,10 +98,16 @@ export class TelemetryAgent {
     void this.flush();
   }
 
+  /** The oldest spooled batch not sent yet (or to be sent again). */
+  private nextUnsent(): number | undefined {
+    return this.spool.seqs().find((seq) => !this.sentAtMs.has(seq));
+  }
+
   /** When the oldest sent batch has waited past the timeout, forget every send so the flush sends them again. */
   private resendIfOverdue(): void {
-    const oldest = Math.min(...this.sentAtMs.values());
-    if (this.sentAtMs.size === 0 || this.deps.clock.nowMs() - oldest < this.ackTimeoutMs) return;
+    if (this.sentAtMs.size === 0) return;
+    const oldestSentAtMs = Math.min(...this.sentAtMs.values());
+    if (this.deps.clock.nowMs() - oldestSentAtMs < this.ackTimeoutMs) return;
     this.deps.log?.('telemetry-resend', { unacked: this.sentAtMs.size, ackedThroughSeq: this.ackedThroughSeq });
     this.resent += this.sentAtMs.size;
     this.sentAtMs.clear();
@@ -221,11 +227,10 @@ export class TelemetryAgent {
         const { config } = this.deps;
         const topic = config.topic ?? siteTopic(config.siteId, 'telemetry');
         if (config.awaitCloudAck) this.resendIfOverdue();
-        for (const seq of this.spool.seqs()) {
+        // Re-read each turn: batches spooled meanwhile are sent by this pass, acknowledged or dropped ones are not.
+        for (let seq = this.nextUnsent(); seq !== undefined; seq = this.nextUnsent()) {
           if (this.stopped || !this.deps.messaging.isConnected()) return;
-          if (this.sentAtMs.has(seq)) continue;
           if (config.awaitCloudAck && this.sentAtMs.size >= config.maxUnackedBatches) return;
-          if (!this.spool.seqs().includes(seq)) continue; // acknowledged or dropped meanwhile
           this.inFlightSeq = seq;
           try {
             await this.deps.messaging.publish('cloud', topic, this.spool.read(seq), 1);
