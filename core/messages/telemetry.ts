@@ -42,5 +42,21 @@ export const telemetryBatchSchema = z.strictObject({
   metrics: z.array(deviceMetricSchema).max(5000),
   /** Batches dropped by the offline spool since the gateway started (drop-oldest policy). */
   droppedBatches: z.number().int().nonnegative().default(0),
+  /**
+   * The lowest batch number the gateway still held when it spooled this one: every number below it was acknowledged
+   * by the cloud or dropped by the spool's bound, so the cloud's high-water mark may pass it (never waits for it).
+   */
+  heldFromSeq: z.number().int().nonnegative().optional(),
 });
 export type TelemetryBatch = z.infer<typeof telemetryBatchSchema>;
+
+/**
+ * The cloud's telemetry high-water mark for one gateway (`hcp/v1/sites/{siteId}/telemetry-acks`, cloud → gateway):
+ * every batch numbered up to `ackedThroughSeq` is stored, so the gateway may delete it from its spool. -1: none yet.
+ */
+export const telemetryAckSchema = z.strictObject({
+  siteId: siteIdSchema,
+  gatewayId: idSchema,
+  ackedThroughSeq: z.number().int().min(-1),
+});
+export type TelemetryAck = z.infer<typeof telemetryAckSchema>;

@@ -20,6 +20,7 @@ export const SITE_TOPIC_KINDS = [
   'job-cancels',
   'gpu-nodes',
   'gpu-node-commands',
+  'telemetry-acks',
 ] as const;
 export type SiteTopicKind = (typeof SITE_TOPIC_KINDS)[number];
 
@@ -38,6 +39,7 @@ export const GATEWAY_RECEIVED_KINDS = [
   'jobs',
   'gpu-node-commands',
   'job-cancels',
+  'telemetry-acks',
 ] as const satisfies readonly SiteTopicKind[];
 
 /** The level of a site topic that holds the site id: IoT SQL's `topic(4)`. */

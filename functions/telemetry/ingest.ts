@@ -8,7 +8,13 @@ import {
   type SiteRatings,
   summarizeSiteTelemetry,
 } from '../../core/telemetry/site-summary.js';
-import type { DeviceSeriesWriter, DeviceStateStore, TelemetryMetrics } from './ports.js';
+import type {
+  DeviceSeriesWriter,
+  DeviceStateStore,
+  TelemetryAckPublisher,
+  TelemetryMarkStore,
+  TelemetryMetrics,
+} from './ports.js';
 
 export interface TelemetryIngestDeps {
   readonly devices: DeviceStateStore;
@@ -17,6 +23,11 @@ export interface TelemetryIngestDeps {
   readonly latestMarket: () => Promise<MarketSnapshot | undefined>;
   /** The site model (PUE, rated power per ASIC group) the summary reads; undefined for a site the fleet lacks. */
   readonly siteModel: (siteId: string) => SiteRatings | undefined;
+  /**
+   * The high-water mark the gateway's spool waits for: advanced once the batch is stored, then sent to the gateway.
+   * Absent, no mark is kept (a gateway with awaitCloudAck off).
+   */
+  readonly marks?: { readonly store: TelemetryMarkStore; readonly acks: TelemetryAckPublisher };
 }
 
 /**
@@ -47,5 +58,16 @@ export async function ingestTelemetryBatch(
     const market = await deps.latestMarket();
     deps.metrics.siteSummary(summary, market && revenueUsdPerHour(summary, revenuePricesOf(market)));
   } else deps.metrics.unknownSite(batch.siteId);
+  if (deps.marks) {
+    // After the stores: a mark never covers a batch that is not stored. A duplicate batch rewrites the same samples
+    // and device states, and leaves the mark where it was, so a re-sent batch is harmless.
+    const ackedThroughSeq = await deps.marks.store.advance(
+      batch.siteId,
+      batch.gatewayId,
+      batch.batchSeq,
+      batch.heldFromSeq,
+    );
+    await deps.marks.acks.publish({ siteId: batch.siteId, gatewayId: batch.gatewayId, ackedThroughSeq });
+  }
   return { accepted: true, devices: latest.length };
 }

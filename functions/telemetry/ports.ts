@@ -1,4 +1,4 @@
-import type { DeviceMetric } from '../../core/messages/telemetry.js';
+import type { DeviceMetric, TelemetryAck } from '../../core/messages/telemetry.js';
 import type { RevenueUsdPerHour, SiteTelemetrySummary } from '../../core/telemetry/site-summary.js';
 
 /** The latest state of each device, for the API's resource-manager view. */
@@ -22,4 +22,17 @@ export interface TelemetryMetrics {
   unknownSite(siteId: string): void;
   batchRejected(): void;
   samplesRejected(count: number): void;
+}
+
+/**
+ * Each gateway's telemetry high-water mark (core/telemetry/high-water-mark.ts), stored so it only moves up: `advance`
+ * records batch `batchSeq` as stored and returns the mark after it.
+ */
+export interface TelemetryMarkStore {
+  advance(siteId: string, gatewayId: string, batchSeq: number, heldFromSeq: number | undefined): Promise<number>;
+}
+
+/** Sends a gateway its mark on `hcp/v1/sites/{siteId}/telemetry-acks` (IoT data publish in AWS, the local broker here). */
+export interface TelemetryAckPublisher {
+  publish(ack: TelemetryAck): Promise<void>;
 }

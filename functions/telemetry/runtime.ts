@@ -1,11 +1,14 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { siteTopic } from '../../core/messages/topics.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shared/iot-data.js';
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
+import { DynamoTelemetryMarkStore } from './adapters/dynamo-mark-store.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
 import type { TelemetryIngestDeps } from './ingest.js';
@@ -15,6 +18,7 @@ const config = configGetter(
     TABLE_NAME: z.string().min(1),
     TELEMETRY_DATABASE: z.string().min(1),
     TELEMETRY_TABLE: z.string().min(1),
+    IOT_DATA_ENDPOINT: iotDataEndpointSchema,
   }),
 );
 
@@ -25,7 +29,8 @@ let deps: TelemetryIngestDeps | undefined;
 
 export function telemetryRuntime(): TelemetryIngestDeps {
   if (deps) return deps;
-  const { TABLE_NAME, TELEMETRY_DATABASE, TELEMETRY_TABLE } = config();
+  const { TABLE_NAME, TELEMETRY_DATABASE, TELEMETRY_TABLE, IOT_DATA_ENDPOINT } = config();
+  const iotData = createIotDataClient(IOT_DATA_ENDPOINT);
   const client = documentClient();
   const market = new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME });
   let cached: { atMs: number; value: Awaited<ReturnType<typeof market.latest>> } | undefined;
@@ -37,6 +42,11 @@ export function telemetryRuntime(): TelemetryIngestDeps {
       tableName: TELEMETRY_TABLE,
     }),
     metrics: new PowertoolsTelemetryMetrics(metrics),
+    marks: {
+      store: new DynamoTelemetryMarkStore({ client, tableName: TABLE_NAME }),
+      // QoS 1: a lost mark is only a delay (the next batch's mark covers it, or the gateway re-sends).
+      acks: { publish: (ack) => publishJson(iotData, siteTopic(ack.siteId, 'telemetry-acks'), ack, 1) },
+    },
     // The deployed sites' models: the reference fleet, as in the optimizer's and the routing runtimes.
     siteModel: (siteId) => referenceFleet.sites.find((s) => s.id === siteId),
     latestMarket: async () => {

@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { TelemetryAck } from '../../core/messages/telemetry.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DynamoDeviceStateStore } from '../../functions/telemetry/adapters/dynamo-device-state.js';
+import { DynamoTelemetryMarkStore } from '../../functions/telemetry/adapters/dynamo-mark-store.js';
 import { ingestTelemetryBatch } from '../../functions/telemetry/ingest.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 
@@ -22,7 +24,8 @@ const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
  * The local stand-in for the IoT latest-state rules and the device telemetry Lambda, so the operator API's site views
  * show the live fleet in `npm start` as they do in AWS: each gateway's telemetry summary (`GATEWAY#<id>`, the fields
  * the rule's SQL selects), the last heartbeat (`HEARTBEAT`, the whole message) and each device's latest sample
- * (`DEVICE#<id>`, through the Lambda's own use case). The time series stay with the dashboard's observer.
+ * (`DEVICE#<id>`, through the Lambda's own use case), and the telemetry high-water mark each gateway's spool waits
+ * for (stored and sent back on `telemetry-acks`, as the Lambda does). The time series stay with the dashboard's observer.
  */
 export async function startLocalLatestState(options: LocalLatestStateOptions): Promise<void> {
   const store = { client: options.client, tableName: options.tableName };
@@ -33,6 +36,14 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
     metrics: { siteSummary: () => {}, unknownSite: () => {}, batchRejected: () => {}, samplesRejected: () => {} },
     siteModel: () => undefined,
     latestMarket: async () => undefined,
+    // The gateways' spools wait for this mark, as on Greengrass: stored in the table, sent back on the local broker.
+    marks: {
+      store: new DynamoTelemetryMarkStore(store),
+      acks: {
+        publish: (ack: TelemetryAck) =>
+          options.messaging.publish('cloud', siteTopic(ack.siteId, 'telemetry-acks'), JSON.stringify(ack), 1),
+      },
+    },
   };
   const put = (siteId: string, sk: string, item: Record<string, unknown>) =>
     options.client.send(

@@ -6,9 +6,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
-import { SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
+import { allSitesTopicResource, SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
+import { grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { grantTableItems } from './table-access.js';
 
@@ -22,7 +23,8 @@ export interface DeviceTelemetryProps {
  * Per-device telemetry. IoT SQL cannot unnest the batch's `metrics` array into one row per device, so this path has
  * code in it: the rule puts each batch on a queue (no Lambda in the ingestion hop, buffered, dead-lettered), and a
  * Lambda writes one Timestream record per device sample, the latest state of each device for the API, and the site's
- * power split and revenue metrics. The site-level rule (TelemetrySink) stays Lambda-free, so the fleet's power keeps
+ * power split and revenue metrics, then advances the gateway's high-water mark and publishes it back on the site's
+ * `telemetry-acks` topic (the gateway's spool waits for it). The site-level rule (TelemetrySink) stays Lambda-free, so the fleet's power keeps
  * reaching Timestream even if this path stalls.
  */
 export class DeviceTelemetry extends Construct {
@@ -61,6 +63,11 @@ export class DeviceTelemetry extends Construct {
     );
     this.function.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+    );
+    grantTopicPublish(
+      this.function.fn,
+      allSitesTopicResource('telemetry-acks'),
+      'The consumer serves every site: it sends each gateway its telemetry high-water mark on that topic, and only it.',
     );
     this.function.fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),

@@ -105,6 +105,18 @@ describe('iot stack', () => {
     });
   });
 
+  it('lets the telemetry consumer publish the high-water mark on every site’s telemetry-acks topic and no other', () => {
+    // Prepare
+    const publishes = Object.values(iot.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => s.Action === 'iot:Publish')
+      .map((s) => JSON.stringify(s.Resource));
+
+    // Assess
+    expect(publishes).toHaveLength(1);
+    expect(publishes[0]).toContain(':topic/hcp/v1/sites/*/telemetry-acks');
+  });
+
   it('keeps the latest gateway state in the table by a rule with no Lambda in the path', () => {
     // Assess
     iot.hasResourceProperties('AWS::IoT::TopicRule', {

@@ -88,7 +88,8 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
       config: {
         // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
         switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS, commandKeys: [o.commandKey] },
-        telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS },
+        // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
+        telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },
       },
       onSwitch: (cause, accepted, sent) => {
         if (cause.startsWith('command:')) return; // the SwitchFlow reports those

@@ -22,6 +22,17 @@ const SITES = ['site-west-1', 'site-south-1', 'site-west-10'];
 const site = (siteId: string, kind: string) => `hcp/v1/sites/${siteId}/${kind}`;
 
 describe('the gateway’s topic rules', () => {
+  it('let the control plane send a gateway its telemetry high-water mark, which only that gateway hears', () => {
+    // Prepare
+    const acks = siteTopic('site-west-1', 'telemetry-acks');
+
+    // Assess
+    expect(mayPublish(CONTROL_PLANE_ACCESS, acks)).toBe(true);
+    expect(maySubscribe(gatewayTopicAccess('site-west-1'), acks)).toBe(true);
+    expect(mayPublish(gatewayTopicAccess('site-west-1'), acks)).toBe(false);
+    expect(maySubscribe(gatewayTopicAccess('site-south-1'), acks)).toBe(false);
+  });
+
   it('publish only its own reports and subscribe only to its own inbound topics and the market', () => {
     for (const own of SITES) {
       const access = gatewayTopicAccess(own);

@@ -36,6 +36,19 @@ export const telemetryConfigSchema = z.strictObject({
     .positive()
     .default(256 * 1024 * 1024),
   concurrency: z.number().int().positive().max(4096).default(256),
+  /**
+   * Keep each batch in the spool until the cloud's high-water mark (`hcp/v1/sites/{siteId}/telemetry-acks`) covers
+   * it, re-sending what is not covered. On Greengrass the nucleus accepts a publish while offline and its spool does
+   * not survive every restart, so its acceptance is not delivery: the recipe turns this on. Off, a batch leaves the
+   * spool at the broker's PUBACK (the direct MQTT link to IoT Core).
+   */
+  awaitCloudAck: z.boolean().default(false),
+  /** Re-send the batches the mark has not covered after this long; doubles while the mark stalls. @default 2 × pollPeriodMs */
+  ackTimeoutMs: z.number().int().positive().optional(),
+  /** The ceiling of that doubling, so a long outage re-sends at most every 5 minutes. */
+  maxAckTimeoutMs: z.number().int().positive().default(300_000),
+  /** Batches sent and not yet covered by the mark, at most: the rest waits on this disk, not in the nucleus. */
+  maxUnackedBatches: z.number().int().positive().max(10_000).default(100),
 });
 export type TelemetryConfig = z.infer<typeof telemetryConfigSchema>;
 export type TelemetryConfigInput = z.input<typeof telemetryConfigSchema>;

@@ -3,6 +3,8 @@
  * batches describe the site as it is now, which is what operators and the next dispatch need; the oldest are the
  * least useful and, past the bound, are dropped and counted (`droppedBatches` in every later batch). The batch in
  * flight (sent, not yet acknowledged) is never dropped, so a batch is never both counted dropped and delivered.
+ * With `awaitCloudAck` a batch stays spooled after it is sent, until the cloud's mark covers it: one dropped then may
+ * have reached the cloud too, so `droppedBatches` counts at most the batches lost.
  */
 export interface SpoolLimits {
   readonly maxBatches: number;

@@ -89,6 +89,23 @@ export class DiskSpool {
     return seq;
   }
 
+  /** The spooled batch numbers, oldest first. */
+  seqs(): number[] {
+    return this.entries.map((e) => e.seq);
+  }
+
+  read(seq: number): string {
+    return this.fs.readFileSync(this.file(seq), 'utf8');
+  }
+
+  /** Removes every batch numbered up to `seq` (the cloud has them); returns how many. */
+  removeThrough(seq: number): number {
+    const covered = this.entries.filter((e) => e.seq <= seq);
+    for (const e of covered) this.fs.rmSync(this.file(e.seq), { force: true });
+    this.entries = this.entries.filter((e) => e.seq > seq);
+    return covered.length;
+  }
+
   peek(): { seq: number; payload: string } | undefined {
     const head = this.entries[0];
     if (!head) return undefined;

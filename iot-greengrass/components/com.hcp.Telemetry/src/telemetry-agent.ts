@@ -1,4 +1,4 @@
-import type { DeviceMetric, TelemetryBatch } from '../../../../core/messages/telemetry.js';
+import { type DeviceMetric, type TelemetryBatch, telemetryAckSchema } from '../../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../../core/messages/topics.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
@@ -30,6 +30,12 @@ export interface TelemetryView {
   readonly published: number;
   readonly failedReads: number;
   readonly lastPollMetrics: number;
+  /** The cloud's high-water mark as last heard (awaitCloudAck); -1 before the first. */
+  readonly ackedThroughSeq: number;
+  /** Batches sent and waiting for the mark to cover them. */
+  readonly unacked: number;
+  /** Batches sent again because the mark did not cover them in time or the link came back. */
+  readonly resent: number;
 }
 
 /**
@@ -48,6 +54,11 @@ export class TelemetryAgent {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** awaitCloudAck: when each spooled batch was last sent (ms); a batch not in here is sent by the next flush. */
+  private readonly sentAtMs = new Map<number, number>();
+  private ackedThroughSeq = -1;
+  private resent = 0;
+  private ackTimeoutMs: number;
 
   constructor(private readonly deps: TelemetryDeps) {
     this.spool = new DiskSpool(
@@ -58,12 +69,64 @@ export class TelemetryAgent {
       },
       deps.spoolFs,
     );
+    this.ackTimeoutMs = this.initialAckTimeoutMs();
+  }
+
+  private initialAckTimeoutMs(): number {
+    const { ackTimeoutMs, pollPeriodMs, maxAckTimeoutMs } = this.deps.config;
+    return Math.min(ackTimeoutMs ?? 2 * pollPeriodMs, maxAckTimeoutMs);
+  }
+
+  private ackTopic(): string {
+    return siteTopic(this.deps.config.siteId, 'telemetry-acks');
+  }
+
+  /**
+   * The cloud's mark: every batch up to `ackedThroughSeq` is stored, so it leaves the spool. A mark at or past the
+   * next number is from an earlier life of this spool (its counters were lost): ignored, the batches are re-sent.
+   */
+  acknowledge(ackedThroughSeq: number): void {
+    if (ackedThroughSeq >= this.spool.nextSeq) {
+      this.deps.log?.('telemetry-ack-ignored', { ackedThroughSeq, nextBatchSeq: this.spool.nextSeq });
+      return;
+    }
+    if (ackedThroughSeq <= this.ackedThroughSeq) return;
+    this.ackedThroughSeq = ackedThroughSeq;
+    this.spool.removeThrough(ackedThroughSeq);
+    for (const seq of this.sentAtMs.keys()) if (seq <= ackedThroughSeq) this.sentAtMs.delete(seq);
+    this.ackTimeoutMs = this.initialAckTimeoutMs();
+    void this.flush();
+  }
+
+  /** The oldest spooled batch not sent yet (or to be sent again). */
+  private nextUnsent(): number | undefined {
+    return this.spool.seqs().find((seq) => !this.sentAtMs.has(seq));
+  }
+
+  /** When the oldest sent batch has waited past the timeout, forget every send so the flush sends them again. */
+  private resendIfOverdue(): void {
+    if (this.sentAtMs.size === 0) return;
+    const oldestSentAtMs = Math.min(...this.sentAtMs.values());
+    if (this.deps.clock.nowMs() - oldestSentAtMs < this.ackTimeoutMs) return;
+    this.deps.log?.('telemetry-resend', { unacked: this.sentAtMs.size, ackedThroughSeq: this.ackedThroughSeq });
+    this.resent += this.sentAtMs.size;
+    this.sentAtMs.clear();
+    this.ackTimeoutMs = Math.min(2 * this.ackTimeoutMs, this.deps.config.maxAckTimeoutMs);
   }
 
   start(options: { readonly autoPoll?: boolean } = {}): void {
     this.unsubscribe = this.deps.messaging.onConnectionChange((connected) => {
-      if (connected) void this.flush();
+      if (!connected) return;
+      // Whatever was sent before the link dropped may be lost on the way: send it again.
+      this.resent += this.sentAtMs.size;
+      this.sentAtMs.clear();
+      void this.flush();
     });
+    if (this.deps.config.awaitCloudAck) {
+      void this.deps.messaging
+        .subscribe('cloud', this.ackTopic(), (_topic, payload) => this.onAck(payload))
+        .catch((error: unknown) => this.deps.log?.('telemetry-ack-subscribe-failed', { error: String(error) }));
+    }
     if (options.autoPoll ?? true) {
       // A poll that fails (a device driver bug) is logged; the next one runs: telemetry must not take the process down.
       this.timer = setInterval(
@@ -76,6 +139,21 @@ export class TelemetryAgent {
       this.timer.unref();
     }
     void this.flush();
+  }
+
+  private onAck(payload: Buffer): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const ack = telemetryAckSchema.safeParse(json);
+    if (!ack.success || ack.data.gatewayId !== this.deps.config.gatewayId) {
+      this.deps.log?.('telemetry-ack-rejected', { reason: ack.success ? 'another gateway' : ack.error.message });
+      return;
+    }
+    this.acknowledge(ack.data.ackedThroughSeq);
   }
 
   /** Reads every device once and spools the batches; returns the number of metrics. */
@@ -113,6 +191,8 @@ export class TelemetryAgent {
       sitePowerKw,
       metrics,
       droppedBatches: this.spool.dropped,
+      // A lower bound: the spool may drop more before this batch is written, never fewer.
+      heldFromSeq: this.spool.seqs()[0] ?? this.spool.nextSeq,
     };
     const payload = JSON.stringify(batch);
     if (metrics.length > 1 && Buffer.byteLength(payload) > this.deps.config.maxBatchBytes) {
@@ -134,23 +214,33 @@ export class TelemetryAgent {
     }
   }
 
-  /** Publishes the spool head by head while connected; resolves when the spool is empty or the link is down. */
+  /**
+   * Publishes the spool in order while connected; resolves when nothing is left to send or the link is down. Without
+   * awaitCloudAck a batch leaves the spool at the broker's acknowledgement; with it, it stays until the cloud's mark
+   * covers it, at most `maxUnackedBatches` are out at once, and the overdue are sent again.
+   */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
       // Yield first: a synchronous pass would clear `flushing` before it is assigned.
       await Promise.resolve();
       try {
-        const topic = this.deps.config.topic ?? siteTopic(this.deps.config.siteId, 'telemetry');
-        for (let head = this.spool.peek(); head && !this.stopped; head = this.spool.peek()) {
-          if (!this.deps.messaging.isConnected()) return;
-          this.inFlightSeq = head.seq;
+        const { config } = this.deps;
+        const topic = config.topic ?? siteTopic(config.siteId, 'telemetry');
+        if (config.awaitCloudAck) this.resendIfOverdue();
+        // Re-read each turn: batches spooled meanwhile are sent by this pass, acknowledged or dropped ones are not.
+        for (let seq = this.nextUnsent(); seq !== undefined; seq = this.nextUnsent()) {
+          if (this.stopped || !this.deps.messaging.isConnected()) return;
+          if (config.awaitCloudAck && this.sentAtMs.size >= config.maxUnackedBatches) return;
+          this.inFlightSeq = seq;
           try {
-            await this.deps.messaging.publish('cloud', topic, head.payload, 1);
+            await this.deps.messaging.publish('cloud', topic, this.spool.read(seq), 1);
           } catch {
             return;
           }
-          this.spool.remove(head.seq);
           this.published += 1;
+          if (config.awaitCloudAck) {
+            if (seq > this.ackedThroughSeq) this.sentAtMs.set(seq, this.deps.clock.nowMs());
+          } else this.spool.remove(seq);
         }
       } finally {
         this.inFlightSeq = undefined;
@@ -169,6 +259,9 @@ export class TelemetryAgent {
       published: this.published,
       failedReads: this.failedReads,
       lastPollMetrics: this.lastPollMetrics,
+      ackedThroughSeq: this.ackedThroughSeq,
+      unacked: this.sentAtMs.size,
+      resent: this.resent,
     };
   }
 
