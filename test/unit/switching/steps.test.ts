@@ -17,6 +17,8 @@ function memorySteps(plans: Plan[] = []) {
   const states = new Map<string, SiteSwitchState>();
   const seqs = new Map<string, number>();
   const published: Command[] = [];
+  /** Executions whose override an operator cancelled: their claim fails, as the conditional write would. */
+  const cancelledOverrides = new Set<string>();
   const audit: SwitchAuditEntry[] = [];
   const failed: string[] = [];
   let ids = 0;
@@ -50,7 +52,11 @@ function memorySteps(plans: Plan[] = []) {
       put: async (state) => void states.set(state.siteId, state),
       get: async (siteId) => states.get(siteId),
     },
-    plans: { loadVersion: async (v: number) => plans.find((p) => p.version === v) } as unknown as PlanStore,
+    plans: {
+      loadVersion: async (v: number) => plans.find((p) => p.version === v),
+      loadCurrent: async () => plans.at(-1),
+    } as unknown as PlanStore,
+    overrides: { claimForCommand: async (_siteId, executionName) => !cancelledOverrides.has(executionName) },
     publisher: { publish: async (command) => void published.push(command) },
     signer: LocalCommandSigner.generate('unit-test').signer,
     metrics: { switchSucceeded: () => undefined, switchFailed: (siteId) => void failed.push(siteId) },
@@ -59,7 +65,7 @@ function memorySteps(plans: Plan[] = []) {
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     lockTtlMs: 600_000,
   });
-  return { steps, clock, locks, states, published, audit, failed };
+  return { steps, clock, locks, states, published, audit, failed, cancelledOverrides };
 }
 
 describe('switching steps', () => {
@@ -102,6 +108,25 @@ describe('switching steps', () => {
     // Assess
     expect(command).toMatchObject({ kind: 'set-mode', seq: 1, payload: { mode: 'all-off' } });
     expect(states.get('site-a')).toMatchObject({ status: 'commanded', overrideUntil: '2026-11-28T14:00:00Z' });
+  });
+
+  it('applies the current plan instead of an override cancelled before its command was prepared', async () => {
+    // Prepare
+    const { steps, states, cancelledOverrides } = memorySteps([planFor(3, { 'site-a': 2 }, T0)]);
+    const override = { kind: 'set-mode', mode: 'all-off', reason: 'maintenance', expiresAt: '2026-11-28T14:00:00Z' };
+    const state = await steps.acquireLock({
+      request: { siteId: 'site-a', override, requestedBy: 'user:ops' },
+      ownerId: 'override-e',
+    });
+    cancelledOverrides.add('override-e');
+
+    // Act
+    const command = await steps.prepareCommand(state);
+
+    // Assess
+    expect(command).toMatchObject({ kind: 'apply-plan', seq: 1 });
+    expect(states.get('site-a')).toMatchObject({ status: 'commanded', planVersion: 3 });
+    expect(states.get('site-a')?.overrideUntil).toBeUndefined();
   });
 
   it('refuses to commit an ack of another command', async () => {
