@@ -7,6 +7,7 @@ import { ACK_ERRORS, type AckResult, refusalCounters } from '../../core/switchin
 import {
   buildApplyPlanCommand,
   buildOverrideCommand,
+  buildRestoreCommand,
   buildSafeModeCommand,
   switchFlowInputSchema,
   switchOverrideSchema,
@@ -56,6 +57,7 @@ const prepareInput = z.object({
   ...ownedSite,
   planVersion: z.number().int().positive().optional(),
   override: switchOverrideSchema.optional(),
+  restore: z.object({ reason: z.string() }).optional(),
 });
 const commitInput = z.object({
   ...ownedSite,
@@ -148,7 +150,13 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       const planVersion = input.override && !override ? (await deps.plans.loadCurrent())?.version : input.planVersion;
       const envelope = { siteId: input.siteId, commandId: deps.newId(), nowMs: deps.clock.nowMs() };
       let command: Command;
-      if (override) {
+      if (input.restore) {
+        command = buildRestoreCommand({
+          ...envelope,
+          ...(await deps.switchStates.allocateSeq(input.siteId)),
+          reason: input.restore.reason,
+        });
+      } else if (override) {
         command = buildOverrideCommand({
           ...envelope,
           ...(await deps.switchStates.allocateSeq(input.siteId)),

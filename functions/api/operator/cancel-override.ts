@@ -51,7 +51,12 @@ async function restorePlan(request: ApiRequest, siteId: string, nowMs: number): 
   if (!plan) return undefined;
   const executionName = `override-cancel-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
   await runtime.switchFlows.start(
-    { siteId, planVersion: plan.version, requestedBy: principal.principalId },
+    {
+      siteId,
+      planVersion: plan.version,
+      restore: { reason: `override cancelled by ${principal.principalId}` },
+      requestedBy: principal.principalId,
+    },
     executionName,
   );
   return executionName;
