@@ -85,6 +85,14 @@ const resyncInput = z.object({
  */
 export const MAX_RESYNCS_PER_SWITCH = 1;
 
+/** The flow errors of a switch the gateway refused (as opposed to one it never answered, or a step that failed). */
+const GATEWAY_REFUSALS: ReadonlySet<string> = new Set([
+  ACK_ERRORS.rejected,
+  ACK_ERRORS.staleSeq,
+  ACK_ERRORS.resyncRequired,
+  SWITCH_ERRORS.resyncExhausted,
+]);
+
 function parse<S extends z.ZodType>(schema: S, event: unknown, step: string): z.infer<S> {
   try {
     return parseOrThrow(schema, event, `${step} input`);
@@ -282,7 +290,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       await deps.publisher.publish(command);
       await deps.switchStates.put({
         siteId: input.siteId,
-        status: 'safe-mode',
+        status: GATEWAY_REFUSALS.has(input.error.Error) ? 'rejecting' : 'safe-mode',
         executionName: input.ownerId,
         updatedAt: nowIso(),
         commandId: command.commandId,

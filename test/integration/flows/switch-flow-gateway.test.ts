@@ -223,7 +223,7 @@ describe('SwitchFlow with the real gateway', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
     expect(resyncs).toBe(0);
     expect(await harness.switchStates.get(SITE_ID)).toMatchObject({
-      status: 'safe-mode',
+      status: 'rejecting',
       error: 'Ack.Rejected',
       cause: expect.stringContaining('stale-epoch'),
     });

@@ -162,6 +162,31 @@ describe('switching steps', () => {
     expect(audit).toEqual([expect.objectContaining({ action: 'switch.safe-mode', actor: 'optimizer' })]);
   });
 
+  it('records a switch the gateway refused as rejecting, with the reason, until a later switch commits', async () => {
+    // Prepare
+    const { steps, states } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
+    const state = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e' });
+    const command = await steps.prepareCommand(state);
+    const cause = JSON.stringify({ status: 'rejected', reason: 'bad-signature' });
+
+    // Act
+    await steps.compensate({ ...state, command, error: { Error: 'Ack.Rejected', Cause: cause } });
+    const rejecting = states.get('site-a');
+    await steps.releaseLock(state);
+    const next = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e2' });
+    const retried = await steps.prepareCommand(next);
+    await steps.commit({
+      ...next,
+      requestedBy: 'optimizer',
+      command: retried,
+      ack: { commandId: retried.commandId, seq: retried.seq },
+    });
+
+    // Assess
+    expect(rejecting).toMatchObject({ status: 'rejecting', error: 'Ack.Rejected', cause });
+    expect(states.get('site-a')).toMatchObject({ status: 'committed', seq: retried.seq });
+  });
+
   it('resynchronises past the gateway’s lastSeq once, and compensates on a second refusal', async () => {
     // Prepare
     const { steps } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
