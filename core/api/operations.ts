@@ -22,13 +22,19 @@ export type GatewayState = z.infer<typeof gatewayStateSchema>;
 
 /** Where the site's switching stands: the SwitchFlow's last status, command, and any override in force. */
 export const switchStateViewSchema = z.object({
-  status: z.string(),
+  status: z.string().meta({
+    description:
+      'draining | commanded | committed | safe-mode | rejecting: the last switch ended on the gateway refusing the ' +
+      "cloud's command (error Ack.Rejected, Ack.StaleSeq, Ack.ResyncRequired or ResyncExhausted; the gateway's " +
+      'reason in cause) and none has committed since',
+  }),
   updatedAt: z.string(),
   planVersion: z.number().optional(),
   commandId: z.string().optional(),
   seq: z.number().optional(),
   overrideUntil: z.string().optional(),
   error: z.string().optional(),
+  cause: z.string().optional(),
 });
 
 export const siteViewSchema = z.object({

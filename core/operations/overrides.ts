@@ -12,6 +12,11 @@ export const overrideRecordSchema = z.object({
   requestedBy: z.string().min(1),
   requestedAt: isoInstantSchema,
   executionName: z.string().min(1),
+  /**
+   * When the override's SwitchFlow claimed it for its command, just before publishing: from then on the gateway may
+   * apply it, so a cancel restores the plan rather than stopping the flow.
+   */
+  commandedAt: isoInstantSchema.optional(),
   cancelledAt: isoInstantSchema.optional(),
   cancelledBy: z.string().min(1).optional(),
 });
@@ -42,4 +47,14 @@ export const overrideViewOf = (record: OverrideRecord, nowMs: number): OverrideV
  * DELETE /v1/sites/{siteId}/overrides/current: the cancelled override; `holdReleased` is false when dispatch held the
  * site for no switch of this override (its SwitchFlow had not prepared its command, or failed into the safe mode).
  */
-export const overrideCancelledSchema = z.object({ override: overrideViewSchema, holdReleased: z.boolean() });
+export const overrideCancelledSchema = z.object({
+  override: overrideViewSchema,
+  holdReleased: z.boolean(),
+  outcome: z.enum(['stoppedBeforeCommit', 'planRestored']).meta({
+    description:
+      "stoppedBeforeCommit: the override's SwitchFlow had not published its command; it applies the current plan " +
+      'instead. planRestored: the override was (or is being) applied; a SwitchFlow of its own restores the plan ' +
+      '(`restoreExecutionName`).',
+  }),
+  restoreExecutionName: z.string().optional(),
+});

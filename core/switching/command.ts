@@ -88,6 +88,15 @@ export function buildOverrideCommand(input: Envelope & { readonly override: Swit
   return parseOrThrow(commandSchema, { ...envelope(input), kind, payload }, `${kind} command`);
 }
 
+/** Ends the gateway's mode override and command curtailment: it runs the plan it holds again. */
+export function buildRestoreCommand(input: Envelope & { readonly reason: string }): Command {
+  return parseOrThrow(
+    commandSchema,
+    { ...envelope(input), kind: 'restore', payload: { reason: input.reason.slice(0, 500) } },
+    'restore command',
+  );
+}
+
 export function buildSafeModeCommand(input: Envelope & { readonly reason: string }): Command {
   return parseOrThrow(
     commandSchema,
@@ -113,6 +122,8 @@ export const switchFlowInputSchema = z
     siteId: siteIdSchema,
     planVersion: z.number().int().positive().optional(),
     override: switchOverrideSchema.optional(),
+    /** With planVersion: end an override on the gateway (a `restore` command) so it runs that plan again. */
+    restore: z.strictObject({ reason: z.string().min(1).max(500) }).optional(),
     requestedBy: z.string().min(1).max(256).default('optimizer'),
   })
   .refine((input) => (input.planVersion === undefined) !== (input.override === undefined), {

@@ -32,3 +32,9 @@ export interface CommandSigner {
   /** The raw ECDSA P-256 signature (r‖s, 64 bytes) of SHA-256 over `input`. */
   sign(input: string): Promise<Uint8Array>;
 }
+
+/** The override record's side of a cancel race (functions/shared/data/override-store.ts `claimForCommand`). */
+export interface OverrideClaims {
+  /** False when the override of `executionName` was cancelled or replaced before its command could be published. */
+  claimForCommand(siteId: string, executionName: string, atIso: string): Promise<boolean>;
+}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoOverrideStore } from '../shared/data/override-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
@@ -45,6 +46,7 @@ export function switchSteps(): SwitchSteps {
     locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock: systemClock }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
+    overrides: new DynamoOverrideStore({ client, tableName: TABLE_NAME }),
     publisher: new IotCommandPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
     signer: new KmsCommandSigner(traced(new KMSClient({})), COMMAND_SIGNING_KEY_ID),
     metrics: new PowertoolsSwitchMetrics(metrics),

@@ -7,6 +7,7 @@ import { ACK_ERRORS, type AckResult, refusalCounters } from '../../core/switchin
 import {
   buildApplyPlanCommand,
   buildOverrideCommand,
+  buildRestoreCommand,
   buildSafeModeCommand,
   switchFlowInputSchema,
   switchOverrideSchema,
@@ -15,7 +16,7 @@ import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SiteLockStore } from '../shared/data/site-lock.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../shared/flow-states.js';
-import type { CommandPublisher, CommandSigner, SwitchAuditLog, SwitchMetrics } from './ports.js';
+import type { CommandPublisher, CommandSigner, OverrideClaims, SwitchAuditLog, SwitchMetrics } from './ports.js';
 import { signCommand } from './sign-command.js';
 
 /**
@@ -27,6 +28,8 @@ export interface SwitchStepDeps {
   readonly locks: SiteLockStore;
   readonly switchStates: SwitchStateStore;
   readonly plans: PlanStore;
+  /** An override's flow claims its override before publishing, so a cancel that came first stops it. */
+  readonly overrides: OverrideClaims;
   readonly publisher: CommandPublisher;
   /** Signs every command before it leaves (KMS in AWS, a local key on the local platform). */
   readonly signer: CommandSigner;
@@ -54,6 +57,7 @@ const prepareInput = z.object({
   ...ownedSite,
   planVersion: z.number().int().positive().optional(),
   override: switchOverrideSchema.optional(),
+  restore: z.object({ reason: z.string() }).optional(),
 });
 const commitInput = z.object({
   ...ownedSite,
@@ -80,6 +84,14 @@ const resyncInput = z.object({
  * truth, and a second refusal means something else moves the counter (a second writer), which a retry would not fix.
  */
 export const MAX_RESYNCS_PER_SWITCH = 1;
+
+/** The flow errors of a switch the gateway refused (as opposed to one it never answered, or a step that failed). */
+const GATEWAY_REFUSALS: ReadonlySet<string> = new Set([
+  ACK_ERRORS.rejected,
+  ACK_ERRORS.staleSeq,
+  ACK_ERRORS.resyncRequired,
+  SWITCH_ERRORS.resyncExhausted,
+]);
 
 function parse<S extends z.ZodType>(schema: S, event: unknown, step: string): z.infer<S> {
   try {
@@ -132,20 +144,37 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       return { drainingSince, drainedWorkloads: 0 };
     },
 
+    /**
+     * Builds and signs the command and records the site as commanded. An override's flow first claims its override:
+     * when an operator cancelled it before this point, the override is never published and the flow applies the
+     * current plan instead (the cancel answered `stoppedBeforeCommit`), so the site is back on the plan when it ends.
+     */
     async prepareCommand(event: unknown): Promise<Command> {
       const input = parse(prepareInput, event, 'prepareCommand');
+      const override =
+        input.override && (await deps.overrides.claimForCommand(input.siteId, input.ownerId, nowIso()))
+          ? input.override
+          : undefined;
+      const planVersion = input.override && !override ? (await deps.plans.loadCurrent())?.version : input.planVersion;
       const envelope = { siteId: input.siteId, commandId: deps.newId(), nowMs: deps.clock.nowMs() };
       let command: Command;
-      if (input.override) {
+      if (input.restore) {
+        command = buildRestoreCommand({
+          ...envelope,
+          ...(await deps.switchStates.allocateSeq(input.siteId)),
+          reason: input.restore.reason,
+        });
+      } else if (override) {
         command = buildOverrideCommand({
           ...envelope,
           ...(await deps.switchStates.allocateSeq(input.siteId)),
-          override: input.override,
+          override,
         });
       } else {
-        const plan = input.planVersion === undefined ? undefined : await deps.plans.loadVersion(input.planVersion);
+        const plan = planVersion === undefined ? undefined : await deps.plans.loadVersion(planVersion);
         if (!plan) {
-          throw new SwitchStepError(SWITCH_ERRORS.planMissing, `plan version ${input.planVersion} is not stored`);
+          const which = input.override ? 'the cancelled override’s fallback: current plan' : 'plan version';
+          throw new SwitchStepError(SWITCH_ERRORS.planMissing, `${which} ${planVersion} is not stored`);
         }
         command = buildApplyPlanCommand({ ...envelope, ...(await deps.switchStates.allocateSeq(input.siteId)), plan });
       }
@@ -157,8 +186,8 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         updatedAt: nowIso(),
         commandId: command.commandId,
         seq: command.seq,
-        ...(input.planVersion !== undefined ? { planVersion: input.planVersion } : {}),
-        ...(input.override ? { overrideUntil: input.override.expiresAt } : {}),
+        ...(planVersion !== undefined ? { planVersion } : {}),
+        ...(override ? { overrideUntil: override.expiresAt } : {}),
       });
       return command;
     },
@@ -261,7 +290,7 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       await deps.publisher.publish(command);
       await deps.switchStates.put({
         siteId: input.siteId,
-        status: 'safe-mode',
+        status: GATEWAY_REFUSALS.has(input.error.Error) ? 'rejecting' : 'safe-mode',
         executionName: input.ownerId,
         updatedAt: nowIso(),
         commandId: command.commandId,

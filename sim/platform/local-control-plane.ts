@@ -20,6 +20,7 @@ import { createOptimizeSteps, optimizeStepHandlers } from '../../functions/optim
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
 import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
+import { DynamoOverrideStore } from '../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../../functions/shared/data/switch-log-store.js';
@@ -77,6 +78,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     locks: new DynamoSiteLockStore({ client, tableName, clock }),
     switchStates,
     plans,
+    overrides: new DynamoOverrideStore({ client, tableName }),
     publisher: new MqttCommandPublisher(mqtt),
     signer: options.signer ?? LocalCommandSigner.generate('local-control-plane').signer,
     metrics: options.switchMetrics ?? {

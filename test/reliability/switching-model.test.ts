@@ -364,6 +364,8 @@ async function setup(): Promise<{ model: Model; real: Real; teardown: () => Prom
     locks: new DynamoSiteLockStore({ client, tableName: TABLE, clock }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE }),
     plans: new DynamoPlanStore({ client, tableName: TABLE }),
+    // No override flows here: nothing to claim.
+    overrides: { claimForCommand: async () => false },
     publisher: {
       publish: async (command) => {
         if (network.connected) real.sent.push(command);

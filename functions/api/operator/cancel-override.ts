@@ -6,9 +6,13 @@ import { type ApiRequest, apiHandler, audit, nowIso, parsePath } from '../handle
 import { operatorSources, siteOf } from './views.js';
 
 /**
- * DELETE /v1/sites/{siteId}/overrides/current: ends the site's active override before its expiry. Dispatch's hold on
- * the site is lifted, so the next OptimizeFlow run (≤ 5 minutes) switches it back to the plan through SwitchFlow like
- * any site; this route starts no flow of its own. 404 when no override is active.
+ * DELETE /v1/sites/{siteId}/overrides/current: ends the site's active override before its expiry; cancelling wins the
+ * race with the override's own SwitchFlow. The cancel and the flow's claim (just before it publishes) are conditional
+ * writes on the override record, so exactly one lands first:
+ * - the cancel: the flow never publishes the override and applies the current plan instead (`stoppedBeforeCommit`);
+ * - the claim: the gateway may already run the override, so a SwitchFlow of this route's own restores the current plan
+ *   (`planRestored`); it waits for the override's flow to release the site lock, like any switch.
+ * Either way dispatch's hold on the site is lifted. 404 when no override is active.
  */
 export async function cancelOverride(request: ApiRequest) {
   const { event, principal, runtime } = request;
@@ -24,8 +28,38 @@ export async function cancelOverride(request: ApiRequest) {
   });
   if (!cancelled) throw new HttpError(409, 'conflict', `the override of site ${siteId} changed while cancelling it`);
   const holdReleased = await sources.overrides.releaseDispatchHold(siteId, active.override.expiresAt);
-  await audit(request, 'site.override.cancel', siteId, { executionName: active.executionName });
-  return jsonResponse(200, { override: overrideViewOf(cancelled, nowMs), holdReleased });
+  const restoreExecutionName =
+    cancelled.commandedAt === undefined ? undefined : await restorePlan(request, siteId, nowMs);
+  const outcome = cancelled.commandedAt === undefined ? 'stoppedBeforeCommit' : 'planRestored';
+  await audit(request, 'site.override.cancel', siteId, {
+    executionName: active.executionName,
+    outcome,
+    ...(restoreExecutionName ? { restoreExecutionName } : {}),
+  });
+  return jsonResponse(200, {
+    override: overrideViewOf(cancelled, nowMs),
+    holdReleased,
+    outcome,
+    ...(restoreExecutionName ? { restoreExecutionName } : {}),
+  });
+}
+
+/** Starts the SwitchFlow that puts the site back on the current plan; its name, or undefined without a plan. */
+async function restorePlan(request: ApiRequest, siteId: string, nowMs: number): Promise<string | undefined> {
+  const { principal, runtime } = request;
+  const plan = await operatorSources(runtime).plans.loadCurrent();
+  if (!plan) return undefined;
+  const executionName = `override-cancel-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
+  await runtime.switchFlows.start(
+    {
+      siteId,
+      planVersion: plan.version,
+      restore: { reason: `override cancelled by ${principal.principalId}` },
+      requestedBy: principal.principalId,
+    },
+    executionName,
+  );
+  return executionName;
 }
 
 export const handler = apiHandler(OPERATOR_ROLES, cancelOverride);

@@ -31,21 +31,54 @@ export class DynamoOverrideStore {
     const result = await this.deps.client.send(
       new GetCommand({ TableName: this.deps.tableName, Key: overrideKey(siteId), ConsistentRead: true }),
     );
-    if (!result.Item) return undefined;
-    const { [ttlAttribute]: _ttl, ...entity } = entityOf<Record<string, unknown>>(result.Item);
+    return result.Item ? this.recordOf(result.Item, siteId) : undefined;
+  }
+
+  private recordOf(item: Record<string, unknown> | undefined, siteId: string): OverrideRecord {
+    const { [ttlAttribute]: _ttl, ...entity } = entityOf<Record<string, unknown>>(item ?? {});
     return parseOrThrow(overrideRecordSchema, entity, `stored override of ${siteId}`);
   }
 
   /**
-   * Marks the override of `executionName` cancelled; undefined when that override is no longer the site's latest or
-   * is already cancelled (two operators cancelling at once: one wins, the other sees the record as it stands).
+   * The override's SwitchFlow claims it just before publishing its command; false when it was cancelled (or replaced
+   * by a newer override) first. Cancel and claim are conditional writes on the same item, so exactly one of them
+   * wins: a cancel that lands first stops the override's command, one that lands after knows it must restore the plan.
+   * Idempotent for the same execution (a resynchronised switch claims again).
+   */
+  async claimForCommand(siteId: string, executionName: string, atIso: string): Promise<boolean> {
+    try {
+      await this.deps.client.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: overrideKey(siteId),
+          UpdateExpression: 'SET #commandedAt = if_not_exists(#commandedAt, :at)',
+          ConditionExpression: '#executionName = :execution AND attribute_not_exists(#cancelledAt)',
+          ExpressionAttributeNames: {
+            '#commandedAt': 'commandedAt',
+            '#cancelledAt': 'cancelledAt',
+            '#executionName': 'executionName',
+          },
+          ExpressionAttributeValues: { ':at': atIso, ':execution': executionName },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Marks the override of `executionName` cancelled and returns it as stored (with `commandedAt` when its SwitchFlow
+   * claimed it first); undefined when that override is no longer the site's latest or is already cancelled (two
+   * operators cancelling at once: one wins, the other sees the record as it stands).
    */
   async cancel(
     record: OverrideRecord,
     by: { readonly cancelledBy: string; readonly cancelledAt: string },
   ): Promise<OverrideRecord | undefined> {
     try {
-      await this.deps.client.send(
+      const result = await this.deps.client.send(
         new UpdateCommand({
           TableName: this.deps.tableName,
           Key: overrideKey(record.siteId),
@@ -61,9 +94,10 @@ export class DynamoOverrideStore {
             ':by': by.cancelledBy,
             ':execution': record.executionName,
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { ...record, ...by };
+      return this.recordOf(result.Attributes, record.siteId);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;

@@ -1,7 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEYS } from './table-design.js';
 
-export type SwitchStatus = 'draining' | 'commanded' | 'committed' | 'safe-mode';
+/**
+ * `rejecting`: the last switch ended on the gateway's refusal (stale seq, bad signature, stale epoch, resync required)
+ * and no switch has committed since: the site is not taking the cloud's commands. `safe-mode`: any other failure.
+ */
+export type SwitchStatus = 'draining' | 'commanded' | 'committed' | 'rejecting' | 'safe-mode';
 
 /** A site's switching state, as the API's switch-status view reads it. */
 export interface SiteSwitchState {

@@ -102,10 +102,21 @@ export async function startOperatorApi(options: {
 }
 
 /**
+ * Runs before a SwitchFlow task state's handler: a test holds a flow at that state (resolve later) to race something
+ * against it. `input` is the task's payload (the flow state for Lambda steps, the Parameters for the publish).
+ */
+export type SwitchFlowGate = (stateName: string, input: any) => Promise<void>;
+
+/**
  * The SwitchFlow as the local platform runs it, on the harness's table: the local control plane (lock, audit, switch
  * history) listening for acks on `mqtt`, and the synthesized ASL run by aws-local-stepfunctions.
  */
-export async function startLocalSwitchFlow(h: OperatorApiHarness, mqtt: MqttClient, clock: Clock) {
+export async function startLocalSwitchFlow(
+  h: OperatorApiHarness,
+  mqtt: MqttClient,
+  clock: Clock,
+  gate: SwitchFlowGate = async () => undefined,
+) {
   const registry = new TaskTokenRegistry();
   const controlPlane = createLocalControlPlane({
     client: h.documents,
@@ -116,11 +127,22 @@ export async function startLocalSwitchFlow(h: OperatorApiHarness, mqtt: MqttClie
     lockTtlMs: 60_000,
   });
   await controlPlane.listenForAcks();
+  const gated = <F extends (input: any, ...rest: any[]) => unknown>(entries: Readonly<Record<string, F>>) =>
+    Object.fromEntries(
+      Object.entries(entries).map(([name, handler]) => [
+        name,
+        async (input: unknown, ...rest: unknown[]) => {
+          await gate(name, input);
+          return handler(input, ...rest);
+        },
+      ]),
+    ) as unknown as Record<string, F>;
   const runner = createStateMachineRunner({
     template: synthesizeControlFlows(PATIENT_ACK_WAIT),
     logicalIdPrefix: 'SwitchFlow',
     registry,
-    ...controlPlane.switchFlow,
+    taskHandlers: gated(controlPlane.switchFlow.taskHandlers),
+    tokenTasks: gated(controlPlane.switchFlow.tokenTasks),
   });
   const run = (input: unknown, executionName: string): Promise<ExecutionResult> =>
     runner.start(input, { executionName });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ManualClock } from '../../../core/support/clock.js';
+import { SWITCH_STATES } from '../../../functions/shared/flow-states.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../../sim/devices/fleet.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
@@ -29,6 +30,11 @@ let tick: NodeJS.Timeout;
 /** Executions the API started, by name, as Step Functions would run them. */
 const executions = new Map<string, Promise<ExecutionResult>>();
 let runSwitchFlow: (input: unknown, executionName: string) => Promise<ExecutionResult>;
+/** An override's flow held at a task state until the test releases it (the cancel race). */
+let hold: { readonly state: string; readonly reached: () => void; readonly released: Promise<void> } | undefined;
+/** The task input of an override's flow (not of a plan's): the request, the flow state, or the published command. */
+const isOverrideFlow = (input: any) =>
+  input?.request?.override !== undefined || input?.override !== undefined || input?.Payload?.kind === 'set-mode';
 
 beforeAll(async () => {
   h = await startOperatorApi({
@@ -45,7 +51,11 @@ beforeAll(async () => {
   const clock = new ManualClock(Date.now());
   tick = setInterval(() => clock.setMs(Date.now()), 5);
   // The platform's default switching audit: the hash-chained log and the site's switch history, on the API's table.
-  ({ controlPlane, run: runSwitchFlow } = await startLocalSwitchFlow(h, cloud, clock));
+  ({ controlPlane, run: runSwitchFlow } = await startLocalSwitchFlow(h, cloud, clock, async (state, input) => {
+    if (hold?.state !== state || !isOverrideFlow(input)) return;
+    hold.reached();
+    await hold.released;
+  }));
   fleet = await startVirtualFleet({ asics: 24, gpuNodes: 2, seed: 5, clock, site: SITE_ID, gpuAutoTickMs: 0 });
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-operator-override-'));
   gateway = await startGateway({
@@ -125,5 +135,104 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
     expect(response.status).toBe(403);
     expect(executions.size).toBe(before);
     expect(awakeAsics()).toBe(0);
+  });
+});
+
+describe('cancelling an override races its SwitchFlow, and the cancel wins', () => {
+  let planVersion: number;
+
+  beforeAll(async () => {
+    // A plan with every miner on for the next hour, so no test here outlives it; the site switched onto it.
+    planVersion = ((await controlPlane.plans.loadCurrent())?.version ?? 0) + 1;
+    const plan = planWith(Array(12).fill({}), planVersion, Math.floor(Date.now() / 300_000) * 300_000);
+    expect((await controlPlane.plans.save(plan)).ok).toBe(true);
+    const applied = await runSwitchFlow({ siteId: SITE_ID, planVersion }, `plan-v${planVersion}`);
+    expect(applied).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  const overrideBody = () => ({
+    kind: 'set-mode',
+    mode: 'all-off',
+    reason: 'breaker inspection',
+    expiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+  });
+
+  /** POSTs an all-off override, cancels it with its flow held at `state` (or after the flow ended), lets it go. */
+  async function cancelDuring(state: string | 'after-commit') {
+    let reached!: () => void;
+    let release!: () => void;
+    const atState = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    hold =
+      state === 'after-commit'
+        ? undefined
+        : { state, reached, released: new Promise<void>((resolve) => (release = resolve)) };
+    const accepted = await h.call('POST', `/v1/sites/${SITE_ID}/overrides`, { body: overrideBody() });
+    const flow = executions.get(accepted.body.executionName)!;
+    if (state === 'after-commit') expect(await flow).toMatchObject({ status: 'SUCCEEDED' });
+    else await atState;
+    const cancelled = await h.call('DELETE', `/v1/sites/${SITE_ID}/overrides/current`);
+    release?.();
+    hold = undefined;
+    const results = await Promise.all([flow, executions.get(cancelled.body?.restoreExecutionName) ?? null]);
+    return { accepted, cancelled, results };
+  }
+
+  /** The site runs the hour's plan (every miner on), nothing holds it, and a second cancel finds nothing to cancel. */
+  async function expectBackOnPlan() {
+    await until('every miner awake', () => awakeAsics() === fleet.miners.length, { detail: awakeAsics });
+    const state = await controlPlane.switchStates.get(SITE_ID);
+    const site = await h.call('GET', `/v1/sites/${SITE_ID}`);
+    const again = await h.call('DELETE', `/v1/sites/${SITE_ID}/overrides/current`);
+    expect(awakeAsics()).toBe(fleet.miners.length);
+    expect(state).toMatchObject({ status: 'committed', planVersion });
+    expect(state?.overrideUntil).toBeUndefined();
+    expect(site.body.override).toMatchObject({ status: 'cancelled' });
+    expect(again.status).toBe(404);
+  }
+
+  it('restores the plan through a SwitchFlow of its own when the override was committed', async () => {
+    // Act
+    const { cancelled, results } = await cancelDuring('after-commit');
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ outcome: 'planRestored', restoreExecutionName: expect.any(String) });
+    expect(results[1]).toMatchObject({ status: 'SUCCEEDED' });
+    await expectBackOnPlan();
+  });
+
+  it.each([
+    ['before the lock', SWITCH_STATES.acquireLock],
+    ['after the lock, before the command', SWITCH_STATES.prepare],
+  ])('stops the override before its command is published when cancelled %s', async (_when, state) => {
+    // Act
+    const { accepted, cancelled, results } = await cancelDuring(state);
+    const switches = await h.call('GET', `/v1/sites/${SITE_ID}/switches?limit=1`);
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ outcome: 'stoppedBeforeCommit' });
+    expect(cancelled.body.restoreExecutionName).toBeUndefined();
+    expect(results[0]).toMatchObject({ status: 'SUCCEEDED' });
+    // The override's own flow applied the plan, not the override.
+    expect(switches.body.items[0]).toMatchObject({
+      executionName: accepted.body.executionName,
+      kind: 'apply-plan',
+      outcome: 'executed',
+    });
+    await expectBackOnPlan();
+  });
+
+  it('restores the plan after the override’s flow when cancelled while it waits for the gateway’s ack', async () => {
+    // Act
+    const { cancelled, results } = await cancelDuring(SWITCH_STATES.publish);
+
+    // Assess
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ outcome: 'planRestored', restoreExecutionName: expect.any(String) });
+    expect(results.map((result) => result?.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    await expectBackOnPlan();
   });
 });

@@ -210,7 +210,7 @@ describe('OptimizeFlow on the local runner', () => {
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 6, switchCount: 1 } } });
     const [west] = switches.slice(started);
     expect(await west!.result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
-    expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'safe-mode', error: 'Ack.Rejected' });
+    expect(await harness.switchStates.get('site-west-1')).toMatchObject({ status: 'rejecting', error: 'Ack.Rejected' });
     expect(await harness.lockOf('site-west-1')).toBeUndefined();
   });
 });

@@ -189,6 +189,8 @@ describe('SwitchFlow with the real gateway', () => {
       locks: new DynamoSiteLockStore({ client: harness.client, tableName: TABLE_NAME, clock: harness.clock }),
       switchStates: stale,
       plans: harness.plans,
+      // No override flows here: nothing to claim.
+      overrides: { claimForCommand: async () => false },
       publisher: new MqttCommandPublisher(fencedMqtt),
       // The fenced writer holds a real key: fencing, not the signature, is what keeps it out.
       signer: harness.signer,
@@ -221,7 +223,7 @@ describe('SwitchFlow with the real gateway', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'SwitchCompensated' });
     expect(resyncs).toBe(0);
     expect(await harness.switchStates.get(SITE_ID)).toMatchObject({
-      status: 'safe-mode',
+      status: 'rejecting',
       error: 'Ack.Rejected',
       cause: expect.stringContaining('stale-epoch'),
     });

@@ -166,7 +166,7 @@ describe('SwitchFlow on the local runner', () => {
     expect(safeMode).toMatchObject({ kind: 'set-mode', seq: 2, payload: { mode: SAFE_MODE } });
     expect(safeMode).not.toHaveProperty('taskToken');
     expect(await harness.switchStates.get(SITES.rejecting)).toMatchObject({
-      status: 'safe-mode',
+      status: 'rejecting',
       error: 'Ack.Rejected',
     });
     expect(await harness.lockOf(SITES.rejecting)).toBeUndefined();

@@ -17,6 +17,8 @@ function memorySteps(plans: Plan[] = []) {
   const states = new Map<string, SiteSwitchState>();
   const seqs = new Map<string, number>();
   const published: Command[] = [];
+  /** Executions whose override an operator cancelled: their claim fails, as the conditional write would. */
+  const cancelledOverrides = new Set<string>();
   const audit: SwitchAuditEntry[] = [];
   const failed: string[] = [];
   let ids = 0;
@@ -50,7 +52,11 @@ function memorySteps(plans: Plan[] = []) {
       put: async (state) => void states.set(state.siteId, state),
       get: async (siteId) => states.get(siteId),
     },
-    plans: { loadVersion: async (v: number) => plans.find((p) => p.version === v) } as unknown as PlanStore,
+    plans: {
+      loadVersion: async (v: number) => plans.find((p) => p.version === v),
+      loadCurrent: async () => plans.at(-1),
+    } as unknown as PlanStore,
+    overrides: { claimForCommand: async (_siteId, executionName) => !cancelledOverrides.has(executionName) },
     publisher: { publish: async (command) => void published.push(command) },
     signer: LocalCommandSigner.generate('unit-test').signer,
     metrics: { switchSucceeded: () => undefined, switchFailed: (siteId) => void failed.push(siteId) },
@@ -59,7 +65,7 @@ function memorySteps(plans: Plan[] = []) {
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     lockTtlMs: 600_000,
   });
-  return { steps, clock, locks, states, published, audit, failed };
+  return { steps, clock, locks, states, published, audit, failed, cancelledOverrides };
 }
 
 describe('switching steps', () => {
@@ -104,6 +110,25 @@ describe('switching steps', () => {
     expect(states.get('site-a')).toMatchObject({ status: 'commanded', overrideUntil: '2026-11-28T14:00:00Z' });
   });
 
+  it('applies the current plan instead of an override cancelled before its command was prepared', async () => {
+    // Prepare
+    const { steps, states, cancelledOverrides } = memorySteps([planFor(3, { 'site-a': 2 }, T0)]);
+    const override = { kind: 'set-mode', mode: 'all-off', reason: 'maintenance', expiresAt: '2026-11-28T14:00:00Z' };
+    const state = await steps.acquireLock({
+      request: { siteId: 'site-a', override, requestedBy: 'user:ops' },
+      ownerId: 'override-e',
+    });
+    cancelledOverrides.add('override-e');
+
+    // Act
+    const command = await steps.prepareCommand(state);
+
+    // Assess
+    expect(command).toMatchObject({ kind: 'apply-plan', seq: 1 });
+    expect(states.get('site-a')).toMatchObject({ status: 'commanded', planVersion: 3 });
+    expect(states.get('site-a')?.overrideUntil).toBeUndefined();
+  });
+
   it('refuses to commit an ack of another command', async () => {
     // Prepare
     const { steps } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
@@ -135,6 +160,31 @@ describe('switching steps', () => {
     expect(states.get('site-a')).toMatchObject({ status: 'safe-mode', error: 'States.Timeout', cause: 'no ack' });
     expect(failed).toEqual(['site-a']);
     expect(audit).toEqual([expect.objectContaining({ action: 'switch.safe-mode', actor: 'optimizer' })]);
+  });
+
+  it('records a switch the gateway refused as rejecting, with the reason, until a later switch commits', async () => {
+    // Prepare
+    const { steps, states } = memorySteps([planFor(1, { 'site-a': 2 }, T0)]);
+    const state = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e' });
+    const command = await steps.prepareCommand(state);
+    const cause = JSON.stringify({ status: 'rejected', reason: 'bad-signature' });
+
+    // Act
+    await steps.compensate({ ...state, command, error: { Error: 'Ack.Rejected', Cause: cause } });
+    const rejecting = states.get('site-a');
+    await steps.releaseLock(state);
+    const next = await steps.acquireLock({ request: { siteId: 'site-a', planVersion: 1 }, ownerId: 'e2' });
+    const retried = await steps.prepareCommand(next);
+    await steps.commit({
+      ...next,
+      requestedBy: 'optimizer',
+      command: retried,
+      ack: { commandId: retried.commandId, seq: retried.seq },
+    });
+
+    // Assess
+    expect(rejecting).toMatchObject({ status: 'rejecting', error: 'Ack.Rejected', cause });
+    expect(states.get('site-a')).toMatchObject({ status: 'committed', seq: retried.seq });
   });
 
   it('resynchronises past the gateway’s lastSeq once, and compensates on a second refusal', async () => {
