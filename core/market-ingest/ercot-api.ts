@@ -100,6 +100,22 @@ interface ReportRowSpec {
   }>;
 }
 
+/** The delivery fields of a 15-minute report row (RT SPP, RT AS): the interval is 1-4 within its hour ending. */
+const quarterHourFields = {
+  deliveryDate: deliveryDateSchema,
+  deliveryHour: hourEndingNumberSchema,
+  deliveryInterval: z.coerce.number().int().min(1).max(4),
+};
+
+function quarterHourStartMs(row: {
+  deliveryDate: ErcotDeliveryDate;
+  deliveryHour: number;
+  deliveryInterval: number;
+  DSTFlag: boolean;
+}): number {
+  return ercotIntervalStartMs(row.deliveryDate, row.deliveryHour, (row.deliveryInterval - 1) * 15, row.DSTFlag);
+}
+
 /** NP6-905-CD, `/np6-905-cd/spp_node_zone_hub`: real-time settlement point prices, 15-minute. */
 export const RTM_SPP_ROWS: ReportRowSpec = {
   report: 'NP6-905-CD',
@@ -107,21 +123,14 @@ export const RTM_SPP_ROWS: ReportRowSpec = {
   intervalMinutes: 15,
   schema: z
     .object({
-      deliveryDate: deliveryDateSchema,
-      deliveryHour: hourEndingNumberSchema,
-      deliveryInterval: z.coerce.number().int().min(1).max(4),
+      ...quarterHourFields,
       settlementPoint: settlementPointSchema,
       settlementPointPrice: z.coerce.number().pipe(priceUsdPerMwhSchema),
       DSTFlag: dstFlagSchema,
       postedDatetime: postedSchema,
     })
     .transform((row) => ({
-      intervalStartMs: ercotIntervalStartMs(
-        row.deliveryDate,
-        row.deliveryHour,
-        (row.deliveryInterval - 1) * 15,
-        row.DSTFlag,
-      ),
+      intervalStartMs: quarterHourStartMs(row),
       key: row.settlementPoint,
       priceUsdPerMwh: row.settlementPointPrice,
       posted: row.postedDatetime,
@@ -190,21 +199,14 @@ export const RT_MCPC_ROWS: ReportRowSpec = {
   intervalMinutes: 15,
   schema: z
     .object({
-      deliveryDate: deliveryDateSchema,
-      deliveryHour: hourEndingNumberSchema,
-      deliveryInterval: z.coerce.number().int().min(1).max(4),
+      ...quarterHourFields,
       ASType: asTypeSchema,
       MCPC: mcpcSchema,
       DSTFlag: dstFlagSchema,
       postedDatetime: postedSchema,
     })
     .transform((row) => ({
-      intervalStartMs: ercotIntervalStartMs(
-        row.deliveryDate,
-        row.deliveryHour,
-        (row.deliveryInterval - 1) * 15,
-        row.DSTFlag,
-      ),
+      intervalStartMs: quarterHourStartMs(row),
       key: row.ASType,
       priceUsdPerMwh: row.MCPC,
       posted: row.postedDatetime,
