@@ -22,14 +22,25 @@ import { startGateway } from '../../iot-greengrass/gateway.js';
 import { exitOnError, integerFlag, parseArgsOrExit } from '../cli/args.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
+import { type Profile, profiled, topSelfTime, writeProfile } from './cpu-profile.js';
 import { floorSwitch, prepareFloor } from './switch-floor.js';
 
+const PROFILED_SWITCHES = 20;
 const { values, verbose } = parseArgsOrExit({
   command: 'bench:gateway',
   usage:
     'npm run bench:gateway -- [--trials N]\n\nOne gateway switching 1,000 virtual ASICs and 8 GPU nodes, beside a bare client (the floor).',
-  flags: z.strictObject({ trials: integerFlag(10, 10_000).default(200) }),
-  help: { trials: 'measured curtail/restore trials of the gateway and of the floor' },
+  flags: z.strictObject({
+    trials: integerFlag(10, 10_000).default(200),
+    profile: z.string().min(1).optional(),
+  }),
+  help: {
+    trials: 'measured curtail/restore trials of the gateway and of the floor',
+    profile: [
+      'FILE',
+      `write a V8 CPU profile of ${PROFILED_SWITCHES} switches straight into the agent; top items on stderr`,
+    ],
+  },
 });
 
 const ASICS = 1000;
@@ -218,6 +229,30 @@ async function main(): Promise<void> {
   }
   const cpu = process.cpuUsage(cpuBefore);
   const gatewayCpuMsPerSwitch = (cpu.user + cpu.system) / 1000 / (2 * TRIALS);
+  if (values.profile) {
+    // Curtails only, each followed by an unprofiled restore: the items are per switch of every device.
+    const profiles: Profile[] = [];
+    for (let trial = 0; trial < PROFILED_SWITCHES; trial++) {
+      profiles.push(
+        await profiled(async () => {
+          await gateway.switchAgent.handleGridSignal({
+            kind: 'price',
+            at: at(),
+            node: SITE.marketNode,
+            priceUsdPerMwh: 1000,
+          });
+        }),
+      );
+      await gateway.switchAgent.handleGridSignal({ kind: 'price', at: at(), node: SITE.marketNode, priceUsdPerMwh: 0 });
+    }
+    writeProfile(values.profile, profiles[0]!);
+    process.stderr.write(`CPU profile of one switch (mean of ${PROFILED_SWITCHES}), top items by self time:\n`);
+    for (const item of topSelfTime(profiles, 15)) {
+      process.stderr.write(
+        `${(item.selfMs / PROFILED_SWITCHES).toFixed(2).padStart(8)} ms ${item.selfPct.toFixed(1).padStart(5)}%  ${item.name}\n`,
+      );
+    }
+  }
   direct.sort((a, b) => a - b);
   const state = gateway.state();
 

@@ -142,8 +142,10 @@ export class SwitchAgent {
     const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
       const change = gridReaction(signal, this.ladder(), this.grid);
-      // Wrapped so the lock is released once the switches are started, not when the devices have replied.
-      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`) };
+      // Wrapped so the lock is released once the switches are started, not when the devices have replied. The
+      // memory is saved (fsync, tens of ms on a busy disk) once the commands are on the wire, not before: a local
+      // signal's holds are re-asserted by the next signal, and a signal waits for no disk.
+      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'after-send') };
     });
     return this.track(started.report);
   }
@@ -230,13 +232,29 @@ export class SwitchAgent {
     return plan?.sites.find((s) => s.siteId === this.deps.config.siteId)?.ladder ?? this.deps.config.ladder;
   }
 
-  /** Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory. */
-  private switchNow(change: HoldChange, nowMs: number, cause: string): Promise<ApplyReport> {
+  /**
+   * Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory:
+   * before the devices hear anything, or (`after-send`) on the next turn of the event loop, once the connections are
+   * open, and at the latest when the devices have replied.
+   */
+  private switchNow(
+    change: HoldChange,
+    nowMs: number,
+    cause: string,
+    save: 'before-send' | 'after-send' = 'before-send',
+  ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
     this.memory.book.step(nowMs, this.power.devicesByGroup);
     const switching = this.power.apply(this.memory, nowMs, cause);
-    this.persist();
-    return switching;
+    if (save === 'before-send') {
+      this.persist();
+      return switching;
+    }
+    const saving = setImmediate(() => this.persist());
+    return switching.finally(() => {
+      clearImmediate(saving);
+      this.persist();
+    });
   }
 
   /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */
