@@ -70,7 +70,8 @@ export function requestRaw(
       resolve(result);
     };
     const socket = net.connect({ host: miner.address, port: miner.port ?? CGMINER_PORT });
-    socket.setNoDelay(true);
+    // No setNoDelay: one small write per connection, with nothing unacknowledged before it, is never held by Nagle,
+    // and the call is a system call per miner on the switch's path.
     const timer = setTimeout(
       () => settle({ ok: false, failure: { kind: 'timeout', detail: `no complete reply to ${body}` } }),
       options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
