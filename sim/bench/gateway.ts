@@ -184,7 +184,14 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   const floor: number[] = [];
   let incomplete = 0;
+  // This process's CPU (user + system) in each side's switches: less moved by other processes than wall time.
+  const cpuUs = { gateway: 0, floor: 0 };
+  const cpuSince = (start: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(start);
+    return used.user + used.system;
+  };
   for (let trial = 0; trial < WARMUP_TRIALS + TRIALS; trial++) {
+    const gatewayCpu = process.cpuUsage();
     const curtail = await signal(1000);
     if (curtail.accepted !== endpoints.length || curtail.sent !== endpoints.length) {
       incomplete++;
@@ -192,7 +199,9 @@ async function main(): Promise<void> {
       process.stderr.write(`trial ${trial}: ${curtail.accepted} of ${curtail.sent} accepted; failures ${failures}\n`);
     }
     await signal(0);
+    const gatewayCpuUs = cpuSince(gatewayCpu);
     // The floor right after, under the same load: the ratio of the two is what a busy machine does not move.
+    const floorCpu = process.cpuUsage();
     const t0 = performance.now();
     const floorAccepted = await floorSwitch(floorTargets, false, benchAgentConfig.concurrency);
     const floorMs = performance.now() - t0;
@@ -204,6 +213,8 @@ async function main(): Promise<void> {
     if (trial >= WARMUP_TRIALS) {
       latencies.push(curtail.ms);
       floor.push(floorMs);
+      cpuUs.gateway += gatewayCpuUs;
+      cpuUs.floor += cpuSince(floorCpu);
     }
   }
   latencies.sort((a, b) => a - b);
@@ -316,6 +327,10 @@ async function main(): Promise<void> {
     floorP99Ms: round(quantile(floor, 0.99)),
     ratioP50: round(quantile(latencies, 0.5) / quantile(floor, 0.5)),
     ratioP99: round(quantile(latencies, 0.99) / quantile(floor, 0.99)),
+    // Per switch of every device (curtail and restore each count one), broker and agent included on the gateway's side.
+    signalCpuMsPerSwitch: round(cpuUs.gateway / 1000 / (2 * TRIALS)),
+    floorCpuMsPerSwitch: round(cpuUs.floor / 1000 / (2 * TRIALS)),
+    ratioCpu: round(cpuUs.gateway / cpuUs.floor),
     maxMs: round(latencies.at(-1) ?? Number.NaN),
     trials: latencies.length,
     gatewayP50Ms: round(quantile(direct, 0.5)),
@@ -350,6 +365,10 @@ async function main(): Promise<void> {
       `${summary.gatewayP50Ms} / ${summary.gatewayP99Ms} ms over ${direct.length} trials`,
     ],
     ['gateway process CPU per switch of every device', `${summary.gatewayCpuMsPerSwitch} ms`],
+    [
+      'CPU per switch, signal published (broker + gateway) / floor',
+      `${summary.signalCpuMsPerSwitch} / ${summary.floorCpuMsPerSwitch} ms (ratio ${summary.ratioCpu})`,
+    ],
     ['agent decision alone (no-op driver), p50 / p99', `${summary.decisionP50Ms} / ${summary.decisionP99Ms} ms`],
     ['trials with a device not accepting', String(incomplete)],
     ['loopback MQTT QoS 1 round trip p50 / p99', `${summary.mqttRttP50Ms} / ${summary.mqttRttP99Ms} ms`],
