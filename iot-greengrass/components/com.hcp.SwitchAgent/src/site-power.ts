@@ -14,6 +14,7 @@ import {
 } from '../../../../core/power/site-power-controller.js';
 import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
+import type { MeterValues } from '../../../adapters/meter/sunspec.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
 import type { SitePowerConfig } from './site-power-config.js';
 
@@ -123,9 +124,7 @@ export class SitePower {
   async measure(nowMs: number, plannedOn: ReadonlySet<string>): Promise<void> {
     this.counts.reads += 1;
     const result = await this.options.meter.read();
-    const failure = result.ok
-      ? this.judge(result.value.powerW / 1000, nowMs)
-      : (result.failure.kind as MeterFailureKind);
+    const failure = result.ok ? this.judge(result.value, nowMs) : (result.failure.kind as MeterFailureKind);
     if (failure) {
       this.meterFailures[failure] = (this.meterFailures[failure] ?? 0) + 1;
       if (this.meterFailures[failure] === 1 || !this.alarm)
@@ -247,11 +246,12 @@ export class SitePower {
   }
 
   /** A good reading refreshes the meter's time; a frozen or implausible one is a failure and does not. */
-  private judge(kw: number, nowMs: number): MeterFailureKind | undefined {
+  private judge(values: MeterValues, nowMs: number): MeterFailureKind | undefined {
+    const kw = values.powerW / 1000;
     const plausibleKw = this.options.site.interconnectLimitMw * 1000 * this.options.config.meterPlausibleLimitFactor;
     if (!Number.isFinite(kw) || kw < 0 || kw > plausibleKw) return 'garbage';
-    // A live meter's reading moves every second (noise, load, the accumulator): the same value twice is frozen.
-    const key = kw.toFixed(6);
+    // A live meter's import accumulator moves every second: the same power and energy twice is a frozen meter.
+    const key = `${values.powerW}/${values.importedWh}`;
     const frozen = key === this.lastMeterValues;
     this.lastMeterValues = key;
     if (frozen) return 'stale';
