@@ -30,6 +30,8 @@ export interface PowerScenarioOptions {
   /** Wraps the gateway's driver (a test makes device reads fail). */
   readonly wrapDriver?: (driver: DeviceDriver) => DeviceDriver;
   readonly seed?: number;
+  /** Every switching pass of the gateway, with its cause (`power-limit` for the controller's). */
+  readonly onSwitch?: (cause: string, accepted: number, sent: number) => void;
 }
 
 export interface PowerScenario {
@@ -132,6 +134,7 @@ export async function startPowerScenario(options: PowerScenarioOptions): Promise
     clock,
     autoTick: false,
     config: { switchAgent },
+    ...(options.onSwitch ? { onSwitch: options.onSwitch } : {}),
     ...(options.wrapDriver ? { driver: options.wrapDriver(siteDriver({ gpu: httpTransport() })) } : {}),
   });
   const periodMs = options.switchAgent?.sitePower?.periodMs ?? 1_000;
