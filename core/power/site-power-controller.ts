@@ -58,7 +58,7 @@ export interface ControlledDevice {
 export interface ControllerPolicy {
   /** The target sits this far under the limit (meter noise, a second of load growth). */
   readonly marginFraction: number;
-  /** Restores wait until the projection is this far under the target. */
+  /** A restore must leave the projection this far under the target (a device comes back only if it fits). */
   readonly hysteresisFraction: number;
   /** A shed must bring the projection under the target within this long. */
   readonly responseSeconds: number;
@@ -68,7 +68,8 @@ export interface ControllerPolicy {
 
 export const controllerPolicyDefaults: ControllerPolicy = {
   marginFraction: 0.02,
-  hysteresisFraction: 0.04,
+  // Small: a plan may run the site just under its target, and held devices must still find their way back.
+  hysteresisFraction: 0.005,
   responseSeconds: 2,
   restoreStepKw: Number.POSITIVE_INFINITY,
   restoreIntervalMs: 10_000,

@@ -108,9 +108,9 @@ describe('controlStep', () => {
     const early = controlStep({ ...base, nowMs: 60_000, measuredKw: 50 }, shed.state, policy);
     const later = controlStep({ ...base, nowMs: 130_000, measuredKw: 90 }, early.state, policy);
     const next = controlStep({ ...base, nowMs: 131_000, measuredKw: 90 }, later.state, policy);
-    // Assess: room under 98 × 0.96 = 94.08 − 90 is 4.08 kW: one device; the next batch waits for the interval.
+    // Assess: room under 98 × 0.995 = 97.51 − 90 is 7.51 kW: two devices; the next batch waits for the interval.
     expect(early.restore).toEqual([]);
-    expect(later.restore).toEqual(['a004']);
+    expect(later.restore).toEqual(['a004', 'a003']);
     expect(next.restore).toEqual([]);
   });
 
