@@ -34,9 +34,6 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 };
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 interface StepFigures {
   readonly limitKw: number;
@@ -173,7 +170,7 @@ async function main(): Promise<void> {
     stepSiteLimitKw: round(step.limitKw, 1),
     gpuStepKwMin: round(Math.min(...step.stepKw), 1),
     gpuStepShareOfGpuPower: round(Math.min(...step.stepKw) / step.gpuServingKw, 3),
-    stepToUnderLimitP50Ms: quantile(sortedUnder, 0.5),
+    stepToUnderLimitP50Ms: sortedUnder[Math.floor(sortedUnder.length / 2)]!,
     stepToUnderLimitMaxMs: sortedUnder.at(-1)!,
     aboveLimitPlus2PctMaxMs: Math.max(...step.aboveBandMs),
     sheds: step.sheds,
