@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
 import { systemClock } from '../../../../core/support/clock.js';
-import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { SunSpecMeter } from '../../../adapters/meter/sunspec-meter.js';
+import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { siteDriver } from '../../../adapters/site-driver.js';
 import { switchAgentConfigSchema } from './config.js';
 import { SwitchAgent } from './switch-agent.js';
