@@ -109,6 +109,11 @@ export interface ControllerInput {
   readonly plannedOn: ReadonlySet<string>;
   /** The plan lets flex GPU work yield: GPUs may be shed after every ASIC. */
   readonly gpuMayYield: boolean;
+  /**
+   * Devices whose last switch the device has not accepted yet: their ramp has not started, so all of it is still to
+   * come. Without this a slow fan-out reads as a shed that did nothing, and the controller sheds again and again.
+   */
+  readonly inFlight?: ReadonlySet<string>;
 }
 
 export interface ControllerDecision {
@@ -123,13 +128,19 @@ export interface ControllerDecision {
 }
 
 /** Power still to come off (negative) or on (positive) from the controller's own recent switches. */
-function pendingRampKw(devices: readonly ControlledDevice[], state: ControllerState, nowMs: number): number {
+function pendingRampKw(
+  devices: readonly ControlledDevice[],
+  lastChange: ControllerState['lastChange'],
+  nowMs: number,
+  inFlight: ReadonlySet<string> | undefined,
+): number {
   let kw = 0;
   for (const d of devices) {
-    const change = state.lastChange.get(d.id);
+    const change = lastChange.get(d.id);
     if (!change) continue;
     const rampMs = (change.on ? d.wakeSeconds : d.sleepSeconds) * 1000;
-    const remaining = rampMs > 0 ? Math.max(0, 1 - (nowMs - change.atMs) / rampMs) : 0;
+    const started = inFlight?.has(d.id) ? nowMs : change.atMs;
+    const remaining = rampMs > 0 ? Math.max(0, 1 - (nowMs - started) / rampMs) : 0;
     kw += (change.on ? 1 : -1) * d.stepKw * remaining;
   }
   return kw;
@@ -154,7 +165,7 @@ export function controlStep(
     if (known && known.on !== running) lastChange.set(d.id, { on: running, atMs: nowMs });
     if (!known) lastChange.set(d.id, { on: running, atMs: Number.NEGATIVE_INFINITY });
   }
-  const projectedKw = input.measuredKw + pendingRampKw(devices, { ...state, lastChange }, nowMs);
+  const projectedKw = input.measuredKw + pendingRampKw(devices, lastChange, nowMs, input.inFlight);
   const shed: string[] = [];
   const restore: string[] = [];
   let overrides = 0;

@@ -62,6 +62,19 @@ describe('controlStep', () => {
     expect(second.shed).toEqual([]);
   });
 
+  it('counts a shed the device has not accepted yet as all still to come (a slow fan-out does not cascade)', () => {
+    // Prepare: five devices shed at t0; 4 s on the meter shows nothing dropped yet.
+    const first = controlStep({ ...base, nowMs: 0, measuredKw: 105 }, initialControllerState, policy);
+    const later = { ...base, nowMs: 4_000, measuredKw: 105 };
+    // Act
+    const accepted = controlStep(later, first.state, policy);
+    const inFlight = controlStep({ ...later, inFlight: new Set(first.shed) }, first.state, policy);
+    // Assess: believed accepted, the ramp should be 80% done, so more must go; in flight, the whole 17.5 kW is to come.
+    expect(accepted.shed.length).toBeGreaterThan(0);
+    expect(inFlight.projectedKw).toBeCloseTo(105 - 5 * 3.5);
+    expect(inFlight.shed).toEqual([]);
+  });
+
   it('skips devices inside their minimum on time unless the limit itself would be exceeded, and counts those', () => {
     // Prepare: every device switched on by the plan 10 s ago (min on 60 s), its 5 s wake ramp done.
     const quick = devices.map((d) => ({ ...d, wakeSeconds: 5 }));

@@ -99,6 +99,13 @@ export class PowerControl {
     });
   }
 
+  /** Devices whose last switch is not accepted yet (sent, or waiting for a retry). */
+  inFlight(): Set<string> {
+    return new Set(
+      this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'pending').map((d) => d.id),
+    );
+  }
+
   /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
   plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
     const { mode, active } = decideMode(memory, this.options.config, nowMs);

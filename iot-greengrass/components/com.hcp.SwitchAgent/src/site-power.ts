@@ -145,6 +145,8 @@ export class SitePower {
     readonly ladder: readonly LadderRung[];
     /** The plan interval's `sitePowerKw`, if one is in force. */
     readonly planKw?: number;
+    /** Devices whose last switch is not accepted yet. */
+    readonly inFlight?: ReadonlySet<string>;
   }): PowerAction[] {
     const { config, site } = this.options;
     const measured = siteMeasurement({
@@ -175,6 +177,7 @@ export class SitePower {
         devices: this.shedOrder(input.ladder),
         plannedOn: input.plannedOn,
         gpuMayYield: config.gpuMayYield,
+        ...(input.inFlight ? { inFlight: input.inFlight } : {}),
       },
       this.state,
       this.policy,

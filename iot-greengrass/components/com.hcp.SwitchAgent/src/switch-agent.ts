@@ -244,6 +244,7 @@ export class SwitchAgent {
       nowMs,
       plannedOn: this.power.plannedOn(this.memory, nowMs),
       ladder: this.ladder(),
+      inFlight: this.power.inFlight(),
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
