@@ -3,6 +3,7 @@ import type { Site } from '../../../core/model/site.js';
 import type { Clock } from '../../../core/support/clock.js';
 import { normal, seededRng } from '../../../core/support/random.js';
 import { encodeMeterImage, NOT_IMPLEMENTED, SUNSPEC_BASE } from '../../../iot-greengrass/adapters/meter/sunspec.js';
+import { findFreePort } from '../../local/free-port.js';
 import type { VirtualFleet } from '../fleet.js';
 
 /** What a test or the local platform can break: no answer, a frozen register image, values a meter never means. */
@@ -24,7 +25,7 @@ export interface VirtualMeterOptions {
   readonly seed?: number;
   /** @default 127.0.0.1 */
   readonly host?: string;
-  /** @default 0 (any free port) */
+  /** @default a free port */
   readonly port?: number;
 }
 
@@ -81,20 +82,10 @@ export async function startVirtualMeter(options: VirtualMeterOptions): Promise<V
     },
     getHoldingRegister: (address: number) => registers(address, 1)[0] ?? 0,
   };
-  const server = new (modbusSerial as unknown as { ServerTCP: typeof ServerTCP }).ServerTCP(vector, {
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
-    unitID: 1,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.on('initialized', () => resolve());
-    server.on('serverError', reject);
-  });
-  // modbus-serial keeps its net.Server on `_server`; with port 0 that is where the bound port is.
-  const address = (server as unknown as { _server: import('node:net').Server })._server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const host = options.host ?? '127.0.0.1';
+  const { server, port } = await listenModbus(vector, host, options.port);
   return {
-    host: options.host ?? '127.0.0.1',
+    host,
     port,
     truePowerW,
     setFault: (next) => {
@@ -107,6 +98,36 @@ export async function startVirtualMeter(options: VirtualMeterOptions): Promise<V
         server.close(() => resolve());
       }),
   };
+}
+
+type ModbusServer = InstanceType<typeof ServerTCP>;
+
+/**
+ * modbus-serial's server reads port 0 as "the Modbus port" (502), so a free port is found first; another process can
+ * take it before the bind, which a second try absorbs.
+ */
+async function listenModbus(
+  vector: IServiceVector,
+  host: string,
+  fixedPort: number | undefined,
+): Promise<{ server: ModbusServer; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? (await findFreePort(host));
+    const server = new (modbusSerial as unknown as { ServerTCP: typeof ServerTCP }).ServerTCP(vector, {
+      host,
+      port,
+      unitID: 1,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.on('initialized', () => resolve());
+        server.on('serverError', reject);
+      });
+      return { server, port };
+    } catch (error) {
+      if (fixedPort !== undefined || attempt >= 3) throw error;
+    }
+  }
 }
 
 /**
