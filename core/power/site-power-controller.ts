@@ -114,6 +114,11 @@ export interface ControllerInput {
    * come. Without this a slow fan-out reads as a shed that did nothing, and the controller sheds again and again.
    */
   readonly inFlight?: ReadonlySet<string>;
+  /**
+   * The measurement is a steady-state estimate (the plan's, the safe level) that already counts the controller's
+   * holds, not a reading: no ramp is still to come in it.
+   */
+  readonly estimated?: boolean;
 }
 
 export interface ControllerDecision {
@@ -165,7 +170,8 @@ export function controlStep(
     if (known && known.on !== running) lastChange.set(d.id, { on: running, atMs: nowMs });
     if (!known) lastChange.set(d.id, { on: running, atMs: Number.NEGATIVE_INFINITY });
   }
-  const projectedKw = input.measuredKw + pendingRampKw(devices, lastChange, nowMs, input.inFlight);
+  const projectedKw =
+    input.measuredKw + (input.estimated ? 0 : pendingRampKw(devices, lastChange, nowMs, input.inFlight));
   const shed: string[] = [];
   const restore: string[] = [];
   let overrides = 0;

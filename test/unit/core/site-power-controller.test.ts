@@ -75,6 +75,16 @@ describe('controlStep', () => {
     expect(inFlight.shed).toEqual([]);
   });
 
+  it('adds no ramp to a steady-state estimate (the plan, the safe level), which already counts its holds', () => {
+    // Prepare
+    const first = controlStep({ ...base, nowMs: 0, measuredKw: 105 }, initialControllerState, policy);
+    // Act
+    const estimated = controlStep({ ...base, nowMs: 1_000, measuredKw: 97, estimated: true }, first.state, policy);
+    // Assess
+    expect(estimated.projectedKw).toBe(97);
+    expect(estimated.shed).toEqual([]);
+  });
+
   it('skips devices inside their minimum on time unless the limit itself would be exceeded, and counts those', () => {
     // Prepare: every device switched on by the plan 10 s ago (min on 60 s), its 5 s wake ramp done.
     const quick = devices.map((d) => ({ ...d, wakeSeconds: 5 }));

@@ -156,7 +156,8 @@ export class SitePower {
       ...(this.devicesReading ? { devices: this.devicesReading } : {}),
       deviceMaxAgeMs: config.deviceMaxAgeMs,
       minDeviceCoverage: config.minDeviceCoverage,
-      ...(input.planKw !== undefined ? { planKw: input.planKw } : {}),
+      // The plan counted on every device it runs: what the controller holds comes off its estimate.
+      ...(input.planKw !== undefined ? { planKw: Math.max(0, input.planKw - this.heldKw()) } : {}),
       safeKw: this.nameplateKw(input.plannedOn),
     });
     this.raiseOrClearAlarm(measured.source);
@@ -177,6 +178,7 @@ export class SitePower {
         devices: this.shedOrder(input.ladder),
         plannedOn: input.plannedOn,
         gpuMayYield: config.gpuMayYield,
+        estimated: measured.source === 'plan' || measured.source === 'safe',
         ...(input.inFlight ? { inFlight: input.inFlight } : {}),
       },
       this.state,
@@ -229,8 +231,7 @@ export class SitePower {
   }
 
   view(): SitePowerView {
-    let heldKw = 0;
-    for (const id of this.state.held.keys()) heldKw += this.figures.get(id)?.controlled.stepKw ?? 0;
+    const heldKw = this.heldKw();
     return {
       measuredKw: this.measured?.kw,
       source: this.measured?.source,
@@ -246,6 +247,12 @@ export class SitePower {
       meterFailures: { ...this.meterFailures },
       meterAlarm: this.alarm,
     };
+  }
+
+  private heldKw(): number {
+    let kw = 0;
+    for (const id of this.state.held.keys()) kw += this.figures.get(id)?.controlled.stepKw ?? 0;
+    return kw;
   }
 
   /** A good reading refreshes the meter's time; a frozen or implausible one is a failure and does not. */
