@@ -132,6 +132,9 @@ export interface ControllerDecision {
   readonly overrides: number;
 }
 
+/** How long a switch may wait for the device's acceptance and still be counted as not started. */
+export const IN_FLIGHT_WINDOW_MS = 60_000;
+
 /** Power still to come off (negative) or on (positive) from the controller's own recent switches. */
 function pendingRampKw(
   devices: readonly ControlledDevice[],
@@ -144,7 +147,10 @@ function pendingRampKw(
     const change = lastChange.get(d.id);
     if (!change) continue;
     const rampMs = (change.on ? d.wakeSeconds : d.sleepSeconds) * 1000;
-    const started = inFlight?.has(d.id) ? nowMs : change.atMs;
+    // Only a recent change of running state waits on its acceptance; a device pending for another reason (a new power
+    // target from the plan) or for longer (retries: the reconciler's business) ramps from when it changed.
+    const waiting = inFlight?.has(d.id) && nowMs - change.atMs <= IN_FLIGHT_WINDOW_MS;
+    const started = waiting ? nowMs : change.atMs;
     const remaining = rampMs > 0 ? Math.max(0, 1 - (nowMs - started) / rampMs) : 0;
     kw += (change.on ? 1 : -1) * d.stepKw * remaining;
   }

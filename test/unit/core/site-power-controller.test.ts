@@ -75,6 +75,21 @@ describe('controlStep', () => {
     expect(inFlight.shed).toEqual([]);
   });
 
+  it('does not read a device pending for another reason (a new power target) long after its switch as ramping', () => {
+    // Prepare: devices switched on by the plan long ago, now pending because the plan changed their power target.
+    const seen = controlStep(
+      { ...base, plannedOn: new Set(), nowMs: 0, measuredKw: 0 },
+      initialControllerState,
+      policy,
+    );
+    const on = controlStep({ ...base, nowMs: 1_000, measuredKw: 20 }, seen.state, policy);
+    // Act
+    const later = controlStep({ ...base, nowMs: 600_000, measuredKw: 90, inFlight: allOn }, on.state, policy);
+    // Assess
+    expect(later.projectedKw).toBe(90);
+    expect(later.shed).toEqual([]);
+  });
+
   it('adds no ramp to a steady-state estimate (the plan, the safe level), which already counts its holds', () => {
     // Prepare
     const first = controlStep({ ...base, nowMs: 0, measuredKw: 105 }, initialControllerState, policy);
