@@ -96,7 +96,8 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
           heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS,
           commandKeys: [o.commandKey],
           // The site power controller on the meter: the dashboard shows its reading against the limit.
-          sitePower: { meter: { host: meter.host, port: meter.port } },
+          // Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would time out.
+          sitePower: { meter: { host: meter.host, port: meter.port, timeoutMs: 2_000 } },
         },
         // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
         telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },
