@@ -48,6 +48,8 @@ export interface PowerControlOptions {
   readonly site?: Site;
   readonly log: (event: string, detail: Record<string, unknown>) => void;
   readonly onApplied?: (cause: string, report: ApplyReport) => void;
+  /** Devices held by the site power controller, on top of the curtailment book's. */
+  readonly powerHolds?: () => ReadonlySet<string>;
 }
 
 /** The plan's targets before any hold, for the mode and plan interval they were worked out for. */
@@ -111,11 +113,31 @@ export class PowerControl {
     this.lastMode = mode;
     this.fallbackReason = fallbackReason;
     const prepared = this.prepare(mode, active?.interval);
-    this.held = memory.book.heldDevices(this.devicesByGroup);
-    return this.reconciler.apply(prepared.targets, this.held).then((report) => {
+    const held = memory.book.heldDevices(this.devicesByGroup);
+    for (const id of this.options.powerHolds?.() ?? []) held.add(id);
+    this.held = held;
+    return this.reconciler.apply(prepared.targets, held).then((report) => {
       if (report.sent > 0) this.options.onApplied?.(cause, report);
       return report;
     });
+  }
+
+  /** Devices whose last switch is not accepted yet (sent, or waiting for a retry). */
+  inFlight(): Set<string> {
+    return new Set(
+      this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'pending').map((d) => d.id),
+    );
+  }
+
+  /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
+  plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
+    const { mode, active } = decideMode(memory, this.options.config, nowMs);
+    const held = memory.book.heldDevices(this.devicesByGroup);
+    const on = new Set<string>();
+    for (const [id, target] of this.prepare(mode, active?.interval).targets) {
+      if (target.on && !held.has(id)) on.add(id);
+    }
+    return on;
   }
 
   /** The plan's targets for this mode and interval: kept while they hold, worked out afresh when either changed. */
