@@ -1,6 +1,7 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { Fleet } from '../../core/model/site.js';
+import type { CoordinationRound } from '../../core/optimizer/coordination.js';
 import type { DemandClassTerms } from '../../core/optimizer/types.js';
 import type { SiteWorkDemand } from '../../core/routing/demand.js';
 
@@ -24,6 +25,16 @@ export interface SolveRequest {
   readonly demand?: Readonly<Record<string, SiteWorkDemand>>;
   /** What GPU work earns, from the operator's price sheet. @default DEFAULT_DEMAND_TERMS */
   readonly demandTerms?: DemandClassTerms;
+  /** A fleet-cap coordination round's terms, by site id (core/optimizer/coordination.ts). @default uncoupled */
+  readonly coupling?: Readonly<Record<string, SiteCoupling>>;
+}
+
+/** Per plan interval (the Plan's `intervalMinutes`), from the first interval of the horizon. */
+export interface SiteCoupling {
+  /** $/MWh added to energy: the fleet cap's price. */
+  readonly couplingPriceUsdPerMwh?: readonly number[];
+  /** The site's share of the fleet cap, kW. */
+  readonly capKw?: readonly number[];
 }
 
 /** The workloads waiting or running, as each site's demand. */
@@ -43,4 +54,36 @@ export interface PlanSolver {
 export interface PlanDraftStore {
   put(draftId: string, plan: Plan): Promise<void>;
   get(draftId: string): Promise<Plan | undefined>;
+}
+
+/**
+ * What one dispatch run's Map shares between its steps, kept out of the state machine's payload (a 500-site run's
+ * inputs and site plans exceed 256 KB): the inputs pinned at the start, each coordination round's terms, and each
+ * batch's plan per round (functions/optimizer/scale-out.ts).
+ */
+export interface DispatchWorkspace {
+  putContext(draftId: string, context: DispatchContext): Promise<void>;
+  getContext(draftId: string): Promise<DispatchContext | undefined>;
+  putRound(draftId: string, round: CoordinationRound): Promise<void>;
+  getRound(draftId: string, iteration: number): Promise<CoordinationRound | undefined>;
+  /** A batch's plan (its sites only) in a round, keyed by the batch's first site id. */
+  putBatch(draftId: string, iteration: number, plan: Plan): Promise<void>;
+  getBatch(draftId: string, iteration: number, firstSiteId: string): Promise<Plan | undefined>;
+  listBatches(draftId: string, iteration: number): Promise<Plan[]>;
+}
+
+/** The inputs of a dispatch run, pinned when it starts so every batch of every round solves the same problem. */
+export interface DispatchContext {
+  readonly version: number;
+  readonly nowMs: number;
+  readonly market: MarketSnapshot;
+  /** The plan in force when the run started (its setpoints are the sites' starting state). */
+  readonly previousVersion?: number;
+  readonly demand?: Readonly<Record<string, SiteWorkDemand>>;
+  readonly demandTerms: DemandClassTerms;
+  /** In fleet order: the plan lists its sites in it. */
+  readonly siteIds: readonly string[];
+  /** Cap on the fleet's total draw, kW; none: the sites are independent and one round is enough. */
+  readonly fleetCapKw?: number;
+  readonly maxPriceRounds: number;
 }

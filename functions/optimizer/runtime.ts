@@ -12,25 +12,49 @@ import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { metrics } from '../shared/powertools.js';
+import { DynamoDispatchWorkspace } from './adapters/dynamo-dispatch-workspace.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from './adapters/inventory-fleet-source.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
-import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
+import { createScaleOutSteps, type ScaleOutSteps } from './scale-out.js';
+import { createOptimizeSteps, type OptimizeStepDeps, type OptimizeSteps } from './steps.js';
 
 const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
 
+let deps: OptimizeStepDeps | undefined;
 let steps: OptimizeSteps | undefined;
+let scaleOut: ScaleOutSteps | undefined;
 
 /** The AWS wiring of the dispatch Lambdas, built once per container on first use. */
 export function optimizeSteps(): OptimizeSteps {
-  if (steps) return steps;
+  steps ??= createOptimizeSteps(optimizeDeps());
+  return steps;
+}
+
+/** The scaled-out solve's steps (prepare, a batch, coordinate) on the same wiring. */
+export function scaleOutSteps(): ScaleOutSteps {
+  if (scaleOut) return scaleOut;
+  const { TABLE_NAME } = config();
+  scaleOut = createScaleOutSteps({
+    ...optimizeDeps(),
+    workspace: new DynamoDispatchWorkspace({
+      client: documentClient(),
+      tableName: TABLE_NAME,
+      nowMs: systemClock.nowMs,
+    }),
+  });
+  return scaleOut;
+}
+
+function optimizeDeps(): OptimizeStepDeps {
+  if (deps) return deps;
   const { TABLE_NAME } = config();
   const client = documentClient();
   const store = { client, tableName: TABLE_NAME };
-  steps = createOptimizeSteps({
+  deps = {
     // Cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
     fleet: new InventoryFleetSource(
       new StaticFleetSource(referenceFleet),
@@ -46,6 +70,6 @@ export function optimizeSteps(): OptimizeSteps {
     demand: new DynamoWorkDemand(new DynamoJobStore(store, new DynamoWorkloadStore(store)), referenceFleet.sites),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
-  });
-  return steps;
+  };
+  return deps;
 }

@@ -155,6 +155,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
 
 export type OptimizeSteps = ReturnType<typeof createOptimizeSteps>;
 
+/** The flow's solve runs scaled out (scale-out.ts); `solve` stays the in-process, all-sites path. */
 export function optimizeStepHandlers(steps: OptimizeSteps) {
-  return { [OPTIMIZE_STATES.solve]: steps.solve, [OPTIMIZE_STATES.persist]: steps.persist };
+  return { [OPTIMIZE_STATES.persist]: steps.persist };
 }

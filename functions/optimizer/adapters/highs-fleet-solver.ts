@@ -84,6 +84,8 @@ function siteProblem(
     state: { ...startingState(site, request.previous, request.nowMs), flexBacklog: demand?.flexBacklog ?? [] },
     demand: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
     grid: DEFAULT_GRID_TERMS,
+    // One horizon step per plan interval here, so the coupling's per-interval arrays apply as they are.
+    ...request.coupling?.[site.id],
   };
 }
 
