@@ -1,5 +1,8 @@
 /**
- * `npm run bench:optimizer`: wall time of one dispatch decision (every site's receding-horizon model built, solved with
+ * `npm run bench:optimizer`: (1) the OptimizeFlow scaled out (issue 20) for 10, 100 and 500 sites on the deployed
+ * solver: per-site solve times, the one-Lambda path (all sites in one solve, in-process), the Map's wall time on the
+ * synthesized ASL with 2 worker threads and DynamoDB Local, a model of the Map's makespan with N concurrent Lambdas,
+ * and Lambda GB-s per dispatch; the last output line is one JSON object with these figures. (2) The wall time of one dispatch decision (every site's receding-horizon model built, solved with
  * HiGHS and decoded) for 1, 10, 50 and 100 sites over 24 h at 5 min, with model sizes and the decision time as a share
  * of the 5-minute interval. Two horizon layouts: uniform (288 five-minute steps, the issue's definition) and the
  * default receding layout (2 h at 5 min, then hourly blocks: 46 steps). Baselines in the same run: the myopic decision
@@ -9,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { DEMAND_SCENARIOS, siteDemand } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { hashpriceOnGrid } from '../../core/market-data/series.js';
+import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Site } from '../../core/model/site.js';
 import { solveFleet } from '../../core/optimizer/dispatch.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
@@ -17,6 +21,7 @@ import { buildHorizon, horizonBlocks } from '../../core/strategies/context.js';
 import { initialSiteState } from '../../core/strategies/simulate.js';
 import { noFlags, parseArgsOrExit } from '../cli/args.js';
 import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { benchScaleOut } from './optimizer-map/scale-out.js';
 
 parseArgsOrExit(noFlags('bench:optimizer', 'npm run bench:optimizer'));
 
@@ -118,3 +123,34 @@ console.table(rows);
 console.log(
   `MILP, 1 site, ${milp.sites[0]!.decisions.length} steps: ${milp.integers} integers, ${milp.solveMs.toFixed(0)} ms, gap ${milp.mipGapPct.toFixed(4)}%`,
 );
+
+const scaleOut = await benchScaleOut({
+  siteCounts: [10, 100, 500],
+  fleetOf: (n) => ({ sites: fleetOf(n) }),
+  market: snapshotAt(startIndex),
+  workers: 2,
+});
+console.log(JSON.stringify(scaleOut));
+
+/** The market as ingestion would have stored it at that decision: the file's price at every node. */
+function snapshotAt(index: number): MarketSnapshot {
+  const atMs = prices.rtUsdPerMwh.startMs + index * INTERVAL_MS;
+  const price = prices.rtUsdPerMwh.values[index]!;
+  return {
+    at: new Date(atMs).toISOString(),
+    intervalMinutes: STEP_MINUTES,
+    prices: [...new Set(referenceFleet.sites.map((site) => site.marketNode))].map((node) => ({
+      node,
+      realTimeUsdPerMwh: price,
+    })),
+    hashprice: {
+      hashpriceUsdPerThDay: hashprice.values[index]!,
+      btcPriceUsd: 95_000,
+      difficulty: 1.1e14,
+      subsidyBtc: 3.125,
+      feesBtcPerDay: 20,
+    },
+    gpuSpotUsdPerGpuHour: 2.1,
+    gridEvents: [],
+  };
+}

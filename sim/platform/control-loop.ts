@@ -50,7 +50,7 @@ export interface RunningControlLoop {
 }
 
 /** The ASL of the deployed ControlStack, synthesized in-process without bundling (the handlers run in-process). */
-function synthesizeControlTemplate(): CfnTemplate {
+export function synthesizeControlTemplate(): CfnTemplate {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const env = { account: '000000000000', region: LOCAL_REGION };
   const data = new DataStack(app, 'HcpLocal-Data', { env });

@@ -43,8 +43,8 @@ export interface OptimizeFlowProps {
   readonly maxPriceRounds?: number;
 }
 
-/** Memory of the batch solve Lambda; the bench's GB-s estimate reads it. */
-export const SOLVE_SITES_MEMORY_MB = 2048;
+/** Memory of the dispatch Lambdas, MB (memory buys CPU for the solve); the bench's GB-s estimate reads them. */
+export const OPTIMIZE_MEMORY_MB = { prepare: 512, solveSites: 2048, coordinate: 1024, persist: 512 } as const;
 
 /**
  * OptimizeFlow, started by EventBridge Scheduler: prepare the run → solve the sites in a Map (one invocation per batch),
@@ -74,12 +74,14 @@ export class OptimizeFlow extends Construct {
     };
     // A batch's LP takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
-    const prepareFn = fn('PrepareFn', 'prepare', 512, Duration.seconds(30));
+    const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
     // The prepare step reads the open workloads (the router's job index) as the plan's GPU demand.
     grantIndexQuery(prepareFn, props.table);
-    const solveSitesFn = fn('SolveSitesFn', 'solve-sites', SOLVE_SITES_MEMORY_MB, Duration.minutes(2), ['highs']);
-    const coordinateFn = fn('CoordinateFn', 'coordinate', 1024, Duration.seconds(60));
-    const persistFn = fn('PersistFn', 'persist', 512, Duration.seconds(30));
+    const solveSitesFn = fn('SolveSitesFn', 'solve-sites', OPTIMIZE_MEMORY_MB.solveSites, Duration.minutes(2), [
+      'highs',
+    ]);
+    const coordinateFn = fn('CoordinateFn', 'coordinate', OPTIMIZE_MEMORY_MB.coordinate, Duration.seconds(60));
+    const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
 
     const invoke = (state: string, lambda: HcpFunction, payload: Record<string, unknown>, resultPath: string) =>
       new tasks.LambdaInvoke(this, state, {
