@@ -150,6 +150,17 @@ export function planHorizon(
   return { blocks, problems, solution, forecastUsdPerMwh, forecaster: forecaster.name };
 }
 
+/** The best single-interval forecast with what is known now: the last settled price, held flat. */
+export const lastSettledForecaster: PriceForecaster = {
+  name: 'last-settled',
+  forecast: (h, steps) => ({
+    startMs: h.startMs + h.rtUsdPerMwh.length * h.stepMinutes * 60_000,
+    stepMinutes: h.stepMinutes,
+    pointUsdPerMwh: new Array<number>(steps).fill(h.rtUsdPerMwh[h.rtUsdPerMwh.length - 1] ?? 0),
+    spikeProbability: new Array<number>(steps).fill(0),
+  }),
+};
+
 /** Each site's first `commit` grid steps of a plan (a coarse block's decision holds over its steps). */
 export function committedSteps(plan: Pick<HorizonPlan, 'blocks' | 'solution'>, commit: number): SiteDecision[][] {
   return plan.solution.sites.map((solution) => {

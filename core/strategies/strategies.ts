@@ -13,7 +13,7 @@ import {
   horizonBlocks,
   type Strategy,
 } from './context.js';
-import { committedSteps, GUARANTEED_HEADROOM, planHorizon } from './planner.js';
+import { committedSteps, GUARANTEED_HEADROOM, lastSettledForecaster, planHorizon } from './planner.js';
 
 /**
  * GPUs: all powered, all available to guaranteed work, and every GPU guaranteed work leaves free serves flex (the
@@ -205,22 +205,11 @@ function truthSources(truth: BacktestTruth) {
   });
 }
 
-/** The best single-interval decision with what is known now (the last settled price): the same model, one step. */
-const lastSettled: PriceForecaster = {
-  name: 'last-settled',
-  forecast: (h, steps) => ({
-    startMs: h.startMs + h.rtUsdPerMwh.length * h.stepMinutes * 60_000,
-    stepMinutes: h.stepMinutes,
-    pointUsdPerMwh: new Array<number>(steps).fill(h.rtUsdPerMwh[h.rtUsdPerMwh.length - 1] ?? 0),
-    spikeProbability: new Array<number>(steps).fill(0),
-  }),
-};
-
 export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strategy {
   return {
     name: 'myopic',
     decide(context) {
-      const { planned, sources } = forecastSources(context.setup, context.known, context.t, 1, lastSettled);
+      const { planned, sources } = forecastSources(context.setup, context.known, context.t, 1, lastSettledForecaster);
       return {
         perSite: solveAndCommit(highs, context, [1], 1, sources, solve, false),
         plannedPriceUsdPerMwh: planned.slice(0, 1),
