@@ -40,6 +40,7 @@ export function scaleOutSteps(): ScaleOutSteps {
   const { TABLE_NAME } = config();
   scaleOut = createScaleOutSteps({
     ...optimizeDeps(),
+    steps: optimizeSteps(),
     workspace: new DynamoDispatchWorkspace({
       client: documentClient(),
       tableName: TABLE_NAME,

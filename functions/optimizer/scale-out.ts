@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
 import {
   afterRound,
@@ -8,12 +7,12 @@ import {
   firstRound,
   fleetTotalKw,
 } from '../../core/optimizer/coordination.js';
-import { DEFAULT_DEMAND_TERMS } from '../../core/optimizer/types.js';
+import type { SiteCoordination } from '../../core/strategies/planner.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { OPTIMIZE_STATES } from '../shared/flow-states.js';
-import type { DispatchWorkspace, SiteCoupling } from './ports.js';
+import type { DispatchWorkspace } from './ports.js';
 import { siteDrawKw, solveSiteBatch } from './site-batch.js';
-import { OPTIMIZE_ERRORS, type OptimizeStepDeps, OptimizeStepError } from './steps.js';
+import { OPTIMIZE_ERRORS, type OptimizeStepDeps, OptimizeStepError, type OptimizeSteps } from './steps.js';
 
 /**
  * The OptimizeFlow's solve, scaled out over sites: prepare (pin the inputs, split the fleet into batches) → a Map solves
@@ -22,10 +21,11 @@ import { OPTIMIZE_ERRORS, type OptimizeStepDeps, OptimizeStepError } from './ste
  * the first round is the last. The state machine carries ids and counts; the workspace holds inputs and results.
  */
 
-export type ScaleOutDeps = Pick<
-  OptimizeStepDeps,
-  'fleet' | 'market' | 'plans' | 'drafts' | 'solver' | 'demand' | 'gpuPrices' | 'clock'
-> & { readonly workspace: DispatchWorkspace };
+export type ScaleOutDeps = Pick<OptimizeStepDeps, 'fleet' | 'market' | 'plans' | 'drafts' | 'clock'> & {
+  readonly workspace: DispatchWorkspace;
+  /** The solve use case (steps.ts): the Map's batches call its per-site entry. */
+  readonly steps: Pick<OptimizeSteps, 'solveSites'>;
+};
 
 export const SCALE_OUT_ERRORS = { batchMissing: 'SiteBatchMissing', contextMissing: 'DispatchContextMissing' } as const;
 
@@ -74,7 +74,7 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
   }
 
   /** Each site's terms in the round: the λ prices, and in the share round its share from its draw of the last round. */
-  async function coupling(draftId: string, terms: CoordinationRound, siteIds: readonly string[]) {
+  async function coordination(draftId: string, terms: CoordinationRound, siteIds: readonly string[]) {
     const { couplingPriceUsdPerMwh, share } = terms;
     if (couplingPriceUsdPerMwh.length === 0 && !share) return undefined;
     const last = share ? await deps.workspace.getBatch(draftId, terms.iteration - 1, siteIds[0]!) : undefined;
@@ -82,7 +82,7 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
       throw new OptimizeStepError(SCALE_OUT_ERRORS.batchMissing, `no round ${terms.iteration - 1} plan for the batch`);
     }
     return Object.fromEntries(
-      siteIds.map((siteId): [string, SiteCoupling] => [
+      siteIds.map((siteId): [string, SiteCoordination] => [
         siteId,
         {
           couplingPriceUsdPerMwh,
@@ -101,18 +101,13 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
         deps.market.latest(),
         deps.plans.loadCurrent(),
       ]);
+      // Fails the run before the Map fans out, as a batch would (solveSites reads the newest snapshot itself).
       if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
-      const nowMs = deps.clock.nowMs();
-      const [demand, sheet] = await Promise.all([deps.demand?.load(nowMs), deps.gpuPrices?.get()]);
       const siteIds = fleet.sites.map((site) => site.id);
       const version = (previous?.version ?? 0) + 1;
       await deps.workspace.putContext(input.draftId, {
         version,
-        nowMs,
-        market,
-        ...(previous ? { previousVersion: previous.version } : {}),
-        ...(demand ? { demand } : {}),
-        demandTerms: demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS),
+        nowMs: deps.clock.nowMs(),
         siteIds,
         ...(input.fleetCapKw ? { fleetCapKw: input.fleetCapKw } : {}),
         maxPriceRounds: input.maxPriceRounds,
@@ -128,21 +123,12 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
     /** One Map iteration: the batch's sites solved under the round's terms; its plan kept for the coordinator. */
     async solveBatch(event: unknown): Promise<{ siteCount: number; solveMs: number }> {
       const { draftId, iteration, siteIds } = parseOrThrow(batchInput, event, 'solve batch input');
-      const [ctx, terms, fleet] = await Promise.all([context(draftId), round(draftId, iteration), deps.fleet.load()]);
-      const [previous, siteCoupling] = await Promise.all([
-        ctx.previousVersion ? deps.plans.loadVersion(ctx.previousVersion) : undefined,
-        coupling(draftId, terms, siteIds),
-      ]);
-      const plan = await solveSiteBatch(deps.solver, {
-        fleet,
-        siteIds,
-        market: ctx.market,
-        previous,
-        version: ctx.version,
+      const [ctx, terms] = await Promise.all([context(draftId), round(draftId, iteration)]);
+      const siteCoordination = await coordination(draftId, terms, siteIds);
+      const { plan } = await solveSiteBatch(deps.steps, {
         nowMs: ctx.nowMs,
-        demandTerms: ctx.demandTerms,
-        ...(ctx.demand ? { demand: ctx.demand } : {}),
-        ...(siteCoupling ? { coupling: siteCoupling } : {}),
+        siteIds,
+        ...(siteCoordination ? { coordination: siteCoordination } : {}),
       });
       await deps.workspace.putBatch(draftId, iteration, plan);
       return { siteCount: siteIds.length, solveMs: plan.solver.solveMs };

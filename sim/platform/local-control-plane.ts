@@ -121,6 +121,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
   const scaleOutSteps = createScaleOutSteps({
     ...optimizeDeps,
+    steps: optimizeSteps,
     workspace: new DynamoDispatchWorkspace({ client, tableName, nowMs: () => clock.nowMs() }),
   });
   /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */

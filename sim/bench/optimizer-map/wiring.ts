@@ -27,11 +27,13 @@ export function benchOptimizeSteps(options: { client: DynamoDBDocumentClient; ta
     solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     clock: systemClock,
   };
+  const optimize = createOptimizeSteps(deps);
   return {
     deps,
-    optimize: createOptimizeSteps(deps),
+    optimize,
     scaleOut: createScaleOutSteps({
       ...deps,
+      steps: optimize,
       workspace: new DynamoDispatchWorkspace({ client, tableName, nowMs: systemClock.nowMs }),
     }),
   };

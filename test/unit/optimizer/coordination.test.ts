@@ -1,4 +1,4 @@
-import { afterRound, capShareKw, firstRound } from '../../../core/optimizer/coordination.js';
+import { afterRound, type CoordinationRound, capShareKw, firstRound } from '../../../core/optimizer/coordination.js';
 
 describe('fleet-cap coordination rounds', () => {
   it('stops after a round whose fleet total is within the cap at every step', () => {
@@ -29,7 +29,7 @@ describe('fleet-cap coordination rounds', () => {
       done: false,
       next: { iteration: 4, couplingPriceUsdPerMwh: [5, 0], share: { capKw: [100, 100], totalKw: [140, 60] } },
     });
-    expect(afterRound((share as { next: never }).next, [100, 100], [140, 60], 3)).toEqual({
+    expect(afterRound((share as { next: CoordinationRound }).next, [100, 100], [140, 60], 3)).toEqual({
       done: true,
       reason: 'shared',
     });
