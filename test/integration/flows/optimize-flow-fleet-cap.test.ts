@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan } from '../../../core/model/plan.js';
 import { DynamoDispatchWorkspace } from '../../../functions/optimizer/adapters/dynamo-dispatch-workspace.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { OPTIMIZE_STATES } from '../../../functions/shared/flow-states.js';
 import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
+import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
 
@@ -32,22 +32,7 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-function cheapPower(atMs: number): MarketSnapshot {
-  return {
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: ['HB_WEST', 'HB_SOUTH', 'HB_NORTH'].map((node) => ({ node, realTimeUsdPerMwh: 15 })),
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 20,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
-  };
-}
+const cheapPower = (atMs: number) => marketSnapshotAt(atMs, { HB_WEST: 15, HB_SOUTH: 15, HB_NORTH: 15 });
 
 const fleetKw = (plan: Plan) =>
   plan.sites[0]!.intervals.map((_, t) => plan.sites.reduce((a, site) => a + site.intervals[t]!.sitePowerKw, 0));
