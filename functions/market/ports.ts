@@ -1,5 +1,5 @@
-import type { GridSignal } from '../../core/messages/grid-signal.js';
 import type { MarketHistoryPoint } from '../../core/market-data/history.js';
+import type { GridSignal } from '../../core/messages/grid-signal.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 
 /** Where market snapshots come from: a CSV object, the synthetic generator, ERCOT's public reports. */

@@ -1,9 +1,9 @@
-import { type KnownAtView, knownAt, type MarketRecord } from '../../core/market-data/known-at.js';
 import type { MarketHistoryPoint } from '../../core/market-data/history.js';
+import { type KnownAtView, knownAt, type MarketRecord } from '../../core/market-data/known-at.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
-import type { SiteDecision } from '../../core/optimizer/types.js';
 import type { HighsSolver, SolveOptions } from '../../core/optimizer/solve.js';
+import type { SiteDecision } from '../../core/optimizer/types.js';
 import type { BacktestData, DecisionContext } from '../../core/strategies/context.js';
 import type { PlannerLayout } from '../../core/strategies/planner.js';
 import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
@@ -61,7 +61,10 @@ export function deployedStrategy(
           const d = data.expectedDemand[s]!;
           return [
             site.id,
-            { guaranteedGpuHours: d.guaranteedGpuHours.slice(from, from + steps), flexGpuHours: d.flexGpuHours.slice(from, from + steps) },
+            {
+              guaranteedGpuHours: d.guaranteedGpuHours.slice(from, from + steps),
+              flexGpuHours: d.flexGpuHours.slice(from, from + steps),
+            },
           ];
         }),
       );
@@ -189,7 +192,8 @@ function replaySource(record: MarketRecord, nodes: readonly string[]): MarketDat
       const known = viewAt(atMs);
       const points: MarketHistoryPoint[] = [];
       const da = known.daUsdPerMwh ?? [];
-      for (let k = i; k < da.length; k += 1) points.push({ intervalStartMs: record.startMs + k * stepMs, daUsdPerMwh: da[k]! });
+      for (let k = i; k < da.length; k += 1)
+        points.push({ intervalStartMs: record.startMs + k * stepMs, daUsdPerMwh: da[k]! });
       const temperature = known.temperatureC ?? [];
       for (let k = Math.max(0, i - 1); k < temperature.length; k += 1)
         points.push({ intervalStartMs: record.startMs + k * stepMs, temperatureC: temperature[k]! });

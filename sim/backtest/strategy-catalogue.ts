@@ -4,8 +4,6 @@ import type { PriceForecaster } from '../../core/forecast/types.js';
 import type { HighsSolver } from '../../core/optimizer/solve.js';
 import type { BacktestData } from '../../core/strategies/context.js';
 import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
-import { deployedStrategy } from './deployed-strategy.js';
-import type { RunnableStrategy } from './run.js';
 import {
   type MpcParams,
   mpcPerfectStrategy,
@@ -16,6 +14,8 @@ import {
   staticStrategy,
   strikeStrategy,
 } from '../../core/strategies/strategies.js';
+import { deployedStrategy } from './deployed-strategy.js';
+import type { RunnableStrategy } from './run.js';
 
 export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle', 'deployed'] as const;
 export type StrategyName = (typeof ALL_STRATEGIES)[number];
