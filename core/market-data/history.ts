@@ -33,18 +33,20 @@ export function viewFromHistory(
   options: HistoryViewOptions,
 ): { view: KnownAtView; gaps: number } | undefined {
   const stepMs = options.stepMinutes * 60_000;
-  const priced = points
+  // A point off the grid (a snapshot of a finer interval) has no place in the series.
+  const onGrid = points.filter((p) => p.intervalStartMs % stepMs === 0);
+  const priced = onGrid
     .filter((p) => p.rtUsdPerMwh !== undefined)
     .sort((a, b) => a.intervalStartMs - b.intervalStartMs);
   const first = priced[0];
   if (!first) return undefined;
   const startMs = first.intervalStartMs;
   const indexOf = (atMs: number) => Math.round((atMs - startMs) / stepMs);
-  const length = Math.max(...points.map((p) => indexOf(p.intervalStartMs))) + 1;
+  const length = onGrid.reduce((max, p) => Math.max(max, indexOf(p.intervalStartMs)), 0) + 1;
   const rt = new Array<number | undefined>(length).fill(undefined);
   const da = new Array<number | undefined>(length).fill(undefined);
   const temperature = new Array<number | undefined>(length).fill(undefined);
-  for (const p of points) {
+  for (const p of onGrid) {
     const i = indexOf(p.intervalStartMs);
     if (i < 0) continue;
     if (p.rtUsdPerMwh !== undefined) rt[i] = p.rtUsdPerMwh;

@@ -1,12 +1,15 @@
 import { z } from 'zod';
+import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoGpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
+import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
@@ -18,6 +21,7 @@ import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from './adapters/inventory-fleet-source.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
+import { ScenarioArrivalForecast } from './adapters/scenario-arrivals.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
 import { createScaleOutSteps, type ScaleOutSteps } from './scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps, type OptimizeSteps } from './steps.js';
@@ -69,6 +73,9 @@ function optimizeDeps(): OptimizeStepDeps {
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     demand: new DynamoWorkDemand(new DynamoJobStore(store, new DynamoWorkloadStore(store)), referenceFleet.sites),
+    history: new DynamoMarketHistoryStore(store),
+    fits: new DynamoForecastFitStore(store),
+    arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
   };

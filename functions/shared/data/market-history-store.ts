@@ -17,6 +17,7 @@ export const MARKET_HISTORY_RETENTION_DAYS = 40;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
 const FIELDS = ['rtUsdPerMwh', 'daUsdPerMwh', 'temperatureC'] as const;
+const APPEND_CONCURRENCY = 16;
 const sortKey = (atMs: number) => `AT#${new Date(atMs).toISOString()}`;
 
 /** Access pattern: a node's history by interval (`MARKETHIST#<node>` / `AT#<iso>`), a range per dispatch. */
@@ -25,9 +26,9 @@ export class DynamoMarketHistoryStore implements MarketHistoryStore {
 
   async append(node: string, points: readonly MarketHistoryPoint[]): Promise<void> {
     const { client, tableName } = this.deps;
-    for (const point of points) {
+    const update = (point: MarketHistoryPoint) => {
       const set = FIELDS.filter((f) => point[f] !== undefined);
-      await client.send(
+      return client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { [PK]: `MARKETHIST#${node}`, [SK]: sortKey(point.intervalStartMs) },
@@ -39,6 +40,10 @@ export class DynamoMarketHistoryStore implements MarketHistoryStore {
           },
         }),
       );
+    };
+    // An update per point (fields merge into what is stored), a bounded number in flight.
+    for (let i = 0; i < points.length; i += APPEND_CONCURRENCY) {
+      await Promise.all(points.slice(i, i + APPEND_CONCURRENCY).map(update));
     }
   }
 
