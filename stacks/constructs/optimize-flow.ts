@@ -75,11 +75,11 @@ export class OptimizeFlow extends Construct {
     // A batch's LP takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
     const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
-    // The prepare step reads the open workloads (the router's job index) as the plan's GPU demand.
-    grantIndexQuery(prepareFn, props.table);
     const solveSitesFn = fn('SolveSitesFn', 'solve-sites', OPTIMIZE_MEMORY_MB.solveSites, Duration.minutes(2), [
       'highs',
     ]);
+    // Each batch's solve reads the open workloads (the router's job index) as the plan's GPU demand.
+    grantIndexQuery(solveSitesFn, props.table);
     const coordinateFn = fn('CoordinateFn', 'coordinate', OPTIMIZE_MEMORY_MB.coordinate, Duration.seconds(60));
     const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
 

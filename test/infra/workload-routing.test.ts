@@ -116,7 +116,7 @@ describe('workload routing in AWS', () => {
     expect(JSON.stringify(publish[0]!.Resource)).toMatch(/":topic\/hcp\/v1\/sites\/\*\/jobs"/);
   });
 
-  it("lets the optimizer's prepare step read the router's job index (its GPU demand), and no other optimizer function", () => {
+  it("lets the optimizer's batch solve read the router's job index (its GPU demand), and no other optimizer function", () => {
     // Prepare
     const optimizerFns = resources('AWS::Lambda::Function')
       .map(([id]) => id)
@@ -128,7 +128,7 @@ describe('workload routing in AWS', () => {
 
     // Assess
     expect(optimizerFns).toHaveLength(4);
-    for (const id of optimizerFns) expect(queriesIndex(id)).toBe(id.includes('PrepareFn'));
+    for (const id of optimizerFns) expect(queriesIndex(id)).toBe(id.includes('SolveSitesFn'));
   });
 
   it('runs one router at a time, every minute, with a DLQ for the schedule', () => {
