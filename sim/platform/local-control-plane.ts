@@ -17,8 +17,10 @@ import { InventoryFleetSource } from '../../functions/optimizer/adapters/invento
 import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
 import { createOptimizeSteps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoForecastFitStore } from '../../functions/shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoMarketHistoryStore } from '../../functions/shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
 import { DynamoOverrideStore } from '../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
@@ -96,6 +98,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     lockTtlMs: options.lockTtlMs ?? 600_000,
   });
   const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
+  const marketHistory = new DynamoMarketHistoryStore({ client, tableName });
   const optimizeSteps = createOptimizeSteps({
     // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
     fleet: new InventoryFleetSource(
@@ -114,6 +117,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
       systemClock.nowMs,
     ),
+    history: marketHistory,
+    fits: new DynamoForecastFitStore({ client, tableName }),
     clock,
   });
   /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */
@@ -136,6 +141,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ingestMarketSnapshot({
         source,
         store: marketStore,
+        history: marketHistory,
         signals: new MqttSignalPublisher(mqtt),
         clock,
         metrics: {
