@@ -19,8 +19,10 @@ import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fle
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
 import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optimizer/scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoForecastFitStore } from '../../functions/shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoMarketHistoryStore } from '../../functions/shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
 import { DynamoOverrideStore } from '../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
@@ -98,6 +100,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     lockTtlMs: options.lockTtlMs ?? 600_000,
   });
   const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
+  const marketHistory = new DynamoMarketHistoryStore({ client, tableName });
   const optimizeDeps: OptimizeStepDeps = {
     // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
     fleet: new InventoryFleetSource(
@@ -116,6 +119,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
       systemClock.nowMs,
     ),
+    history: marketHistory,
+    fits: new DynamoForecastFitStore({ client, tableName }),
     clock,
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
@@ -144,6 +149,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ingestMarketSnapshot({
         source,
         store: marketStore,
+        history: marketHistory,
         signals: new MqttSignalPublisher(mqtt),
         clock,
         metrics: {

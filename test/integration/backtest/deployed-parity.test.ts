@@ -24,7 +24,8 @@ describe('the deployed planner and the backtest mpc', () => {
       stepMinutes: 15,
       fromMs: Date.parse('2025-01-20T00:00:00Z'),
       toMs: Date.parse('2025-01-23T00:00:00Z'),
-      fleet: referenceFleet,
+      // Two sites (ASIC groups of both kinds, GPU pools) keep the run short; sites are solved independently.
+      fleet: { sites: referenceFleet.sites.slice(0, 2) },
       demand: DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!,
     });
     const highs = await loadHighs();
@@ -48,5 +49,5 @@ describe('the deployed planner and the backtest mpc', () => {
     }
     const net = (run: typeof mpc) => head(run.stepNetUsd).reduce((a, b) => a + b, 0);
     expect(Math.abs(net(deployed) - net(mpc))).toBeLessThanOrEqual(1e-6 * Math.abs(net(mpc)));
-  }, 900_000);
+  }, 1_200_000);
 });
