@@ -220,12 +220,19 @@
         el('li', {}, `${fmt.time(i.from)} → ${fmt.time(i.until)} ${i.kind}: ${i.detail} @ ${i.siteIds.join(', ')}`),
       ),
     );
+    /** The plan's forecaster, horizon and data age, and why a fallback forecaster planned it. */
+    const forecastNote = (f) =>
+      f
+        ? ` · ${f.forecaster}, ${f.horizonHours} h horizon` +
+          (f.dataAgeMinutes != null ? `, data ${Math.round(f.dataAgeMinutes)} min old` : '') +
+          (f.fallbackReason ? ` (${f.fallbackReason})` : '')
+        : '';
     $('#dispatches').replaceChildren(
       ...state.dispatches.recent.map((d) =>
         el(
           'li',
           {},
-          `${fmt.time(d.at)} OptimizeFlow ${d.status} in ${d.durationMs} ms${d.error ? ` (${d.error})` : ''}`,
+          `${fmt.time(d.at)} OptimizeFlow ${d.status} in ${d.durationMs} ms${d.error ? ` (${d.error})` : ''}${forecastNote(d.forecast)}`,
         ),
       ),
     );
