@@ -2,11 +2,10 @@ import { fitRidgeForecaster, ridgeForecasterFromFit } from '../../core/forecast/
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { viewFromHistory } from '../../core/market-data/history.js';
 import { ERCOT_PUBLICATION, type KnownAtView, type PublicationRules } from '../../core/market-data/known-at.js';
-import type { MarketSnapshot } from '../../core/model/market.js';
+import type { GridEvent, MarketSnapshot } from '../../core/model/market.js';
 import { lastSettledForecaster } from '../../core/strategies/planner.js';
 import type { ForecastFitStore, StoredForecastFit } from '../shared/data/forecast-fit-store.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
-import { knownDeployments, snapshotOutlook } from './adapters/highs-fleet-solver.js';
 import type { MarketOutlook } from './ports.js';
 
 /** How the deployed planner reads the market history and when it falls back to a simpler forecaster. */
@@ -136,4 +135,44 @@ export async function refitNode(
   const stored: StoredForecastFit = { node, fittedAtMs: nowMs, fit };
   await deps.fits.put(stored);
   return stored;
+}
+
+/** The market's grid when no history is stored: ERCOT's real-time settlement interval. */
+const SNAPSHOT_STEP_MINUTES = 15;
+
+/**
+ * The fallback outlook: the snapshot's price as the one known interval, held flat by the planner's `last-settled`
+ * forecaster; its demand-response events in force as known deployments.
+ */
+export function snapshotOutlook(market: MarketSnapshot, node: string, nowMs: number): MarketOutlook {
+  const price = market.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
+  if (price === undefined) throw new RangeError(`market snapshot ${market.at} has no price at ${node}`);
+  const stepMs = SNAPSHOT_STEP_MINUTES * 60_000;
+  const decisionMs = Math.floor(nowMs / stepMs) * stepMs;
+  const known: KnownAtView = {
+    asOfMs: nowMs,
+    startMs: decisionMs - stepMs,
+    stepMinutes: SNAPSHOT_STEP_MINUTES,
+    rtUsdPerMwh: [price],
+    hashpriceUsdPerThDay: market.hashprice.hashpriceUsdPerThDay,
+    gridEvents: knownDeployments(market, nowMs),
+  };
+  return {
+    known,
+    forecaster: lastSettledForecaster,
+    forecast: {
+      forecaster: lastSettledForecaster.name,
+      fallbackReason: 'no market history stored',
+      stepMinutes: SNAPSHOT_STEP_MINUTES,
+      dataTo: new Date(Date.parse(market.at)).toISOString(),
+      dataAgeMinutes: Math.max(0, (nowMs - Date.parse(market.at)) / 60_000),
+    },
+  };
+}
+
+/** The snapshot's demand-response events in force at `nowMs`, as the known-at view's deployments (fleet-wide). */
+export function knownDeployments(market: MarketSnapshot, nowMs: number): KnownAtView['gridEvents'] {
+  return market.gridEvents
+    .filter((e: GridEvent) => e.kind === 'demand-response' && Date.parse(e.startsAt) <= nowMs)
+    .map((e) => ({ kind: 'dr-deployment' as const, startMs: Date.parse(e.startsAt), endMs: Date.parse(e.endsAt) }));
 }
