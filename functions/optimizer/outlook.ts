@@ -1,5 +1,6 @@
-import { fitRidgeForecaster, ridgeForecasterFromFit } from '../../core/forecast/ridge.js';
+import { fitRidgeForecaster, type RidgeFit, ridgeForecasterFromFit } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
+import type { PriceForecaster } from '../../core/forecast/types.js';
 import { viewFromHistory } from '../../core/market-data/history.js';
 import { ERCOT_PUBLICATION, type KnownAtView, type PublicationRules } from '../../core/market-data/known-at.js';
 import type { GridEvent, MarketSnapshot } from '../../core/model/market.js';
@@ -88,11 +89,12 @@ export async function marketOutlook(
   const stored = await deps.fits?.latest(node);
   const fresh = stored && isFresh(stored, known, nowMs, settings) ? stored : undefined;
   if (fresh) {
+    const forecaster = preferredForecaster(fresh.fit);
     return {
       known,
-      forecaster: ridgeForecasterFromFit(fresh.fit),
+      forecaster,
       forecast: {
-        forecaster: 'ridge',
+        forecaster: forecaster.name,
         ...data,
         fitWindow: {
           from: new Date(fresh.fit.fitFromMs).toISOString(),
@@ -108,6 +110,14 @@ export async function marketOutlook(
   const historyHours = (known.rtUsdPerMwh.length * known.stepMinutes) / 60;
   const forecaster = historyHours >= settings.minSeasonalHistoryHours ? seasonalNaiveForecaster : lastSettledForecaster;
   return { known, forecaster, forecast: { forecaster: forecaster.name, fallbackReason: reason, ...data } };
+}
+
+/**
+ * The forecaster the deployed planner prefers, from the scheduled fit: the backtest's default mpc forecaster built on
+ * the stored coefficients (sim/backtest/strategy-catalogue.ts DEFAULT_FORECASTER). Change both together.
+ */
+function preferredForecaster(fit: RidgeFit): PriceForecaster {
+  return ridgeForecasterFromFit(fit);
 }
 
 function isFresh(stored: StoredForecastFit, known: KnownAtView, nowMs: number, settings: OutlookSettings): boolean {
