@@ -1,12 +1,12 @@
-import { fitRidgeForecaster, ridgeForecasterFromFit } from '../../core/forecast/ridge.js';
+import { fitRidgeForecaster, type RidgeFit, ridgeForecasterFromFit } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
+import type { PriceForecaster } from '../../core/forecast/types.js';
 import { viewFromHistory } from '../../core/market-data/history.js';
 import { ERCOT_PUBLICATION, type KnownAtView, type PublicationRules } from '../../core/market-data/known-at.js';
-import type { MarketSnapshot } from '../../core/model/market.js';
+import type { GridEvent, MarketSnapshot } from '../../core/model/market.js';
 import { lastSettledForecaster } from '../../core/strategies/planner.js';
 import type { ForecastFitStore, StoredForecastFit } from '../shared/data/forecast-fit-store.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
-import { knownDeployments, snapshotOutlook } from './adapters/highs-fleet-solver.js';
 import type { MarketOutlook } from './ports.js';
 
 /** How the deployed planner reads the market history and when it falls back to a simpler forecaster. */
@@ -89,11 +89,12 @@ export async function marketOutlook(
   const stored = await deps.fits?.latest(node);
   const fresh = stored && isFresh(stored, known, nowMs, settings) ? stored : undefined;
   if (fresh) {
+    const forecaster = preferredForecaster(fresh.fit);
     return {
       known,
-      forecaster: ridgeForecasterFromFit(fresh.fit),
+      forecaster,
       forecast: {
-        forecaster: 'ridge',
+        forecaster: forecaster.name,
         ...data,
         fitWindow: {
           from: new Date(fresh.fit.fitFromMs).toISOString(),
@@ -109,6 +110,14 @@ export async function marketOutlook(
   const historyHours = (known.rtUsdPerMwh.length * known.stepMinutes) / 60;
   const forecaster = historyHours >= settings.minSeasonalHistoryHours ? seasonalNaiveForecaster : lastSettledForecaster;
   return { known, forecaster, forecast: { forecaster: forecaster.name, fallbackReason: reason, ...data } };
+}
+
+/**
+ * The forecaster the deployed planner prefers, from the scheduled fit: the backtest's default mpc forecaster built on
+ * the stored coefficients (sim/backtest/strategy-catalogue.ts DEFAULT_FORECASTER). Change both together.
+ */
+function preferredForecaster(fit: RidgeFit): PriceForecaster {
+  return ridgeForecasterFromFit(fit);
 }
 
 function isFresh(stored: StoredForecastFit, known: KnownAtView, nowMs: number, settings: OutlookSettings): boolean {
@@ -136,4 +145,44 @@ export async function refitNode(
   const stored: StoredForecastFit = { node, fittedAtMs: nowMs, fit };
   await deps.fits.put(stored);
   return stored;
+}
+
+/** The market's grid when no history is stored: ERCOT's real-time settlement interval. */
+const SNAPSHOT_STEP_MINUTES = 15;
+
+/**
+ * The fallback outlook: the snapshot's price as the one known interval, held flat by the planner's `last-settled`
+ * forecaster; its demand-response events in force as known deployments.
+ */
+export function snapshotOutlook(market: MarketSnapshot, node: string, nowMs: number): MarketOutlook {
+  const price = market.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
+  if (price === undefined) throw new RangeError(`market snapshot ${market.at} has no price at ${node}`);
+  const stepMs = SNAPSHOT_STEP_MINUTES * 60_000;
+  const decisionMs = Math.floor(nowMs / stepMs) * stepMs;
+  const known: KnownAtView = {
+    asOfMs: nowMs,
+    startMs: decisionMs - stepMs,
+    stepMinutes: SNAPSHOT_STEP_MINUTES,
+    rtUsdPerMwh: [price],
+    hashpriceUsdPerThDay: market.hashprice.hashpriceUsdPerThDay,
+    gridEvents: knownDeployments(market, nowMs),
+  };
+  return {
+    known,
+    forecaster: lastSettledForecaster,
+    forecast: {
+      forecaster: lastSettledForecaster.name,
+      fallbackReason: 'no market history stored',
+      stepMinutes: SNAPSHOT_STEP_MINUTES,
+      dataTo: new Date(Date.parse(market.at)).toISOString(),
+      dataAgeMinutes: Math.max(0, (nowMs - Date.parse(market.at)) / 60_000),
+    },
+  };
+}
+
+/** The snapshot's demand-response events in force at `nowMs`, as the known-at view's deployments (fleet-wide). */
+export function knownDeployments(market: MarketSnapshot, nowMs: number): KnownAtView['gridEvents'] {
+  return market.gridEvents
+    .filter((e: GridEvent) => e.kind === 'demand-response' && Date.parse(e.startsAt) <= nowMs)
+    .map((e) => ({ kind: 'dr-deployment' as const, startMs: Date.parse(e.startsAt), endMs: Date.parse(e.endsAt) }));
 }

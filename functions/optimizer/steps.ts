@@ -67,6 +67,9 @@ export interface SolveSitesInput {
   readonly coordination?: Readonly<Record<string, SiteCoordination>>;
 }
 
+/** How far ahead the demand model's arrivals are asked for. */
+const ARRIVALS_HORIZON_HOURS = 48;
+
 export interface SolveSitesResult {
   /** A plan of the solved sites only, versioned as the next plan; `forecast` says what it forecast with. */
   readonly plan: Plan;
@@ -178,7 +181,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         sites,
         horizonStartMs,
         outlookSettings.stepMinutes,
-        (24 * 60) / outlookSettings.stepMinutes,
+        // Past any planner horizon in use (24 h); the solver reads what its layout covers.
+        (ARRIVALS_HORIZON_HOURS * 60) / outlookSettings.stepMinutes,
       ),
     ]);
     const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);

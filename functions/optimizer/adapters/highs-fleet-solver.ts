@@ -1,13 +1,13 @@
-import type { KnownAtView } from '../../../core/market-data/known-at.js';
-import type { GridEvent, MarketSnapshot } from '../../../core/model/market.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
 import type { HighsSolver, SolveOptions } from '../../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../../core/optimizer/types.js';
 import { carriedState, startStateOf } from '../../../core/strategies/carried-state.js';
-import { lastSettledForecaster, type PlannerLayout, planHorizon } from '../../../core/strategies/planner.js';
-import type { MarketOutlook, PlanSolver, SolveRequest } from '../ports.js';
+import { type PlannerLayout, planHorizon } from '../../../core/strategies/planner.js';
+import { snapshotOutlook } from '../outlook.js';
+import type { PlanSolver, SolveRequest } from '../ports.js';
 
 export interface HighsFleetSolverOptions {
   /** Loads the wasm solver once (core/optimizer/solve.ts `loadHighs`). */
@@ -22,9 +22,6 @@ export interface HighsFleetSolverOptions {
 
 /** The backtest's mpc defaults on ERCOT's 15-minute grid: 24 h ahead, 6 h of single steps, then hourly blocks. */
 export const DEPLOYED_LAYOUT: PlannerLayout = { horizonSteps: 96, fineSteps: 24, coarseBlock: 4 };
-
-/** The market's grid when no history is stored: ERCOT's real-time settlement interval. */
-const SNAPSHOT_STEP_MINUTES = 15;
 
 /**
  * The receding-horizon planner (core/strategies/planner.ts, the backtest's mpc) behind the dispatch port: per market
@@ -139,43 +136,6 @@ function mergePlans(plans: readonly Plan[]): Plan {
       solveMs: plans.reduce((a, p) => a + p.solver.solveMs, 0),
     },
   };
-}
-
-/**
- * The fallback outlook: the snapshot's price as the one known interval, held flat by the planner's `last-settled`
- * forecaster; its demand-response events in force as known deployments.
- */
-export function snapshotOutlook(market: MarketSnapshot, node: string, nowMs: number): MarketOutlook {
-  const price = market.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
-  if (price === undefined) throw new RangeError(`market snapshot ${market.at} has no price at ${node}`);
-  const stepMs = SNAPSHOT_STEP_MINUTES * 60_000;
-  const decisionMs = Math.floor(nowMs / stepMs) * stepMs;
-  const known: KnownAtView = {
-    asOfMs: nowMs,
-    startMs: decisionMs - stepMs,
-    stepMinutes: SNAPSHOT_STEP_MINUTES,
-    rtUsdPerMwh: [price],
-    hashpriceUsdPerThDay: market.hashprice.hashpriceUsdPerThDay,
-    gridEvents: knownDeployments(market, nowMs),
-  };
-  return {
-    known,
-    forecaster: lastSettledForecaster,
-    forecast: {
-      forecaster: lastSettledForecaster.name,
-      fallbackReason: 'no market history stored',
-      stepMinutes: SNAPSHOT_STEP_MINUTES,
-      dataTo: new Date(Date.parse(market.at)).toISOString(),
-      dataAgeMinutes: Math.max(0, (nowMs - Date.parse(market.at)) / 60_000),
-    },
-  };
-}
-
-/** The snapshot's demand-response events in force at `nowMs`, as the known-at view's deployments (fleet-wide). */
-export function knownDeployments(market: MarketSnapshot, nowMs: number): KnownAtView['gridEvents'] {
-  return market.gridEvents
-    .filter((e: GridEvent) => e.kind === 'demand-response' && Date.parse(e.startsAt) <= nowMs)
-    .map((e) => ({ kind: 'dr-deployment' as const, startMs: Date.parse(e.startsAt), endMs: Date.parse(e.endsAt) }));
 }
 
 const concerns = (siteIds: readonly string[], siteId: string) => siteIds.length === 0 || siteIds.includes(siteId);
