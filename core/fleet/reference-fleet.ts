@@ -19,7 +19,7 @@ function curve(nominalPowerW: number, nominalHashrateThs: number): PowerCurvePoi
   }));
 }
 
-type AsicModel = Omit<AsicGroup, 'id' | 'unitCount' | 'powerCurve' | 'wearUsdPerCycle' | 'frequencyTrip'>;
+type AsicModel = Omit<AsicGroup, 'id' | 'unitCount' | 'powerCurve' | 'wearUsdPerCycle' | 'frequencyTrip' | 'alwaysOn'>;
 
 // Bitmain Antminer S19 XP: 140 TH/s at 3,010 W (21.5 J/TH), Bitmain product spec.
 const S19_XP: AsicModel = {
@@ -63,6 +63,7 @@ function asicGroup(id: string, model: AsicModel, unitCount: number, frequencyTri
     powerCurve: curve(model.nominalPowerW, model.nominalHashrateThs),
     wearUsdPerCycle: 0.05,
     frequencyTrip,
+    alwaysOn: false,
   };
 }
 
