@@ -34,9 +34,7 @@ export function namedShadowTopic(
 }
 
 /** Which shadow a concrete topic addresses, and the operation; undefined for any other topic. */
-export function parseNamedShadowTopic(
-  topic: string,
-): { thing: string; shadow: string; operation: string } | undefined {
+export function parseNamedShadowTopic(topic: string): { thing: string; shadow: string; operation: string } | undefined {
   const match = /^\$aws\/things\/([^/+#]+)\/shadow\/name\/([^/+#]+)\/(.+)$/.exec(topic);
   return match ? { thing: match[1]!, shadow: match[2]!, operation: match[3]! } : undefined;
 }

@@ -6,12 +6,7 @@ import {
   GATEWAY_RECEIVED_KINDS,
   siteTopicPattern,
 } from '../messages/topics.js';
-import {
-  namedShadowTopic,
-  SHADOW_REPLY_TOPICS,
-  SHADOW_REQUEST_TOPICS,
-  SITE_CONFIG_SHADOW,
-} from './shadow-topics.js';
+import { namedShadowTopic, SHADOW_REPLY_TOPICS, SHADOW_REQUEST_TOPICS, SITE_CONFIG_SHADOW } from './shadow-topics.js';
 
 /**
  * What one MQTT identity may do, as data: the client ids it may connect as and the MQTT topic filters (`+`, `#`) it

@@ -116,7 +116,9 @@ export class DeviceShadows {
       version: (previous?.version ?? 0) + 1,
       timestamp: nowS,
     };
-    const size = Buffer.byteLength(JSON.stringify(next.state.desired ?? {}) + JSON.stringify(next.state.reported ?? {}));
+    const size = Buffer.byteLength(
+      JSON.stringify(next.state.desired ?? {}) + JSON.stringify(next.state.reported ?? {}),
+    );
     if (size > SHADOW_MAX_STATE_BYTES) return failure(413, 'The payload exceeds the maximum size allowed');
     this.shadows.set(key, next);
     const token: JsonObject = typeof clientToken === 'string' ? { clientToken } : {};
@@ -245,15 +247,18 @@ export class ShadowService {
   }
 
   /** UpdateThingShadow as the data-plane API does it: the accepted document, or the error; replies go out on MQTT. */
-  async update(thing: string, shadow: string, payload: string): Promise<{ ok: true; accepted: JsonObject } | ShadowFailure> {
+  async update(
+    thing: string,
+    shadow: string,
+    payload: string,
+  ): Promise<{ ok: true; accepted: JsonObject } | ShadowFailure> {
     let request: unknown;
     try {
       request = JSON.parse(payload);
     } catch {
       request = undefined;
     }
-    const outcome =
-      request === undefined ? failure(400, 'Invalid JSON') : this.shadows.update(thing, shadow, request);
+    const outcome = request === undefined ? failure(400, 'Invalid JSON') : this.shadows.update(thing, shadow, request);
     const topic = (operation: Parameters<typeof namedShadowTopic>[2]) => namedShadowTopic(thing, shadow, operation);
     if (!outcome.ok) {
       await this.reply(topic('update/rejected'), this.errorReply(outcome.error, request));

@@ -106,7 +106,8 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
   const inProcess: RunningMqttBroker['inProcess'] = {
     onClientPublish(listener) {
       broker.on('publish', (packet, client) => {
-        if (client) listener(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+        if (client)
+          listener(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
       });
     },
     publish: (topic, payload) =>

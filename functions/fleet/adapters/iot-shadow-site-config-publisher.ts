@@ -1,0 +1,24 @@
+import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { siteConfigShadowUpdate } from '../../../core/fleet/gateway-config-shadow.js';
+import type { GatewayConfig } from '../../../core/fleet/site-config.js';
+import { SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
+import type { SiteConfigPublisher } from '../ports.js';
+
+/**
+ * Publishes a gateway configuration as the desired state of the site thing's named shadow (IoT data plane
+ * UpdateThingShadow with `shadowName`). The Lambda's role may update only that shadow name on the site things
+ * (stacks/constructs/site-config-shadow.ts, `grantSiteConfigShadowUpdate`).
+ */
+export class IotShadowSiteConfigPublisher implements SiteConfigPublisher {
+  constructor(private readonly client: Pick<IoTDataPlaneClient, 'send'> = new IoTDataPlaneClient({})) {}
+
+  async publish(thingName: string, config: GatewayConfig): Promise<void> {
+    await this.client.send(
+      new UpdateThingShadowCommand({
+        thingName,
+        shadowName: SITE_CONFIG_SHADOW,
+        payload: new TextEncoder().encode(JSON.stringify(siteConfigShadowUpdate(config))),
+      }),
+    );
+  }
+}
