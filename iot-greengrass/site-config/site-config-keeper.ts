@@ -24,6 +24,11 @@ export interface SiteConfigKeeperDeps {
   /** Puts a configuration in force (the gateway restarts its agents on it); a throw keeps the previous one. */
   readonly apply: (config: GatewayConfig) => Promise<void>;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /**
+   * Whether this keeper writes the shadow's reported state and announces events. On a Greengrass core two components
+   * read the shadow; one (SwitchAgent) speaks for the gateway. @default true
+   */
+  readonly reports?: boolean;
   /** @default node:fs */
   readonly fs?: DurableFs & { readFileSync(file: string, encoding: 'utf8'): string };
 }
@@ -125,6 +130,7 @@ export class SiteConfigKeeper {
   }
 
   private async report(): Promise<void> {
+    if (this.deps.reports === false) return;
     const { refused } = this;
     const reported: SiteConfigReported = {
       registryVersion: this.current?.registryVersion ?? null,
@@ -144,6 +150,7 @@ export class SiteConfigKeeper {
   }
 
   private async announce(event: Omit<SiteConfigEvent, 'siteId' | 'atMs' | 'inForce'>): Promise<void> {
+    if (this.deps.reports === false) return;
     const body: SiteConfigEvent = {
       ...event,
       siteId: this.deps.siteId,
