@@ -54,9 +54,7 @@ export async function componentRuntime(component: string, env = process.env): Pr
   const e = parsed.data;
   const siteId = e.HCP_SITE_ID ?? e.AWS_IOT_THING_NAME;
   if (!siteId) throw new Error('HCP_SITE_ID or AWS_IOT_THING_NAME must name the site');
-  const devices = e.HCP_DEVICES_FILE
-    ? devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8')))
-    : [];
+  const devices = e.HCP_DEVICES_FILE ? devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8'))) : [];
   // The recipe scopes topics by {iot:thingName}; the nucleus fills it only with interpolateComponentConfiguration on.
   const config = z
     .record(z.string(), z.unknown())
