@@ -394,3 +394,13 @@ export function gatewayConfigFor(config: SiteConfig, registryVersion: number): G
     site: siteModelOf(config),
   };
 }
+
+/** The site's draw with every group at stock and every GPU at board power, facility overhead included (kW). */
+export function stockPowerKw(config: SiteConfig): number {
+  const asicW = config.asicGroups.reduce((sum, g) => sum + g.unitCount * (asicModel(g.model)?.stockPowerW ?? 0), 0);
+  const gpuW = config.gpuPools.reduce(
+    (sum, p) => sum + p.nodes * p.gpusPerNode * (gpuModel(p.model)?.boardPowerW ?? 0),
+    0,
+  );
+  return Math.round(((asicW + gpuW) * config.pue) / 10) / 100;
+}

@@ -52,6 +52,8 @@ export type SitePlan = z.infer<typeof sitePlanSchema>;
 export const planSchema = z
   .strictObject({
     version: z.number().int().positive(),
+    /** The site registry version of the fleet this plan was solved for (functions/fleet/registry-fleet.ts). */
+    registryVersion: z.number().int().positive().optional(),
     createdAt: isoInstantSchema,
     horizonStart: isoInstantSchema,
     intervalMinutes: z.number().int().positive().max(60),

@@ -5,7 +5,7 @@ import type { Role } from '../../core/api/principal.js';
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Response headers the document describes once (functions/api/openapi/document.ts RESPONSE_HEADERS). */
-export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After';
+export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After' | 'ETag';
 
 export interface RouteResponse {
   readonly description: string;

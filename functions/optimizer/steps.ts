@@ -112,7 +112,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       const nowMs = deps.clock.nowMs();
       const [demand, sheet] = await Promise.all([deps.demand?.load(nowMs), deps.gpuPrices?.get()]);
       const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
-      const plan = await deps.solver.solve({
+      const solved = await deps.solver.solve({
         fleet,
         market,
         previous,
@@ -121,6 +121,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         demandTerms,
         ...(demand ? { demand } : {}),
       });
+      // The plan names the registry version of the fleet it was solved for.
+      const plan = fleet.registryVersion ? { ...solved, registryVersion: fleet.registryVersion } : solved;
       await deps.drafts.put(draftId, plan);
       return { draftId, version, siteCount: plan.sites.length, solverStatus: plan.solver.status };
     },

@@ -4,13 +4,18 @@ import type { GatewayConfig } from '../../../core/fleet/site-config.js';
 import { SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
 import type { SiteConfigPublisher } from '../ports.js';
 
+/** What the publisher needs of the IoT data-plane client; a test passes a `{ send }` stub. */
+export interface ShadowSender {
+  send(command: UpdateThingShadowCommand): Promise<unknown>;
+}
+
 /**
  * Publishes a gateway configuration as the desired state of the site thing's named shadow (IoT data plane
- * UpdateThingShadow with `shadowName`). The Lambda's role may update only that shadow name on the site things
- * (stacks/constructs/site-config-shadow.ts, `grantSiteConfigShadowUpdate`).
+ * UpdateThingShadow with `shadowName`, payload from core/fleet/gateway-config-shadow.ts). The Lambda's role may
+ * update only that shadow name on the site things (stacks/constructs/site-config-shadow.ts).
  */
 export class IotShadowSiteConfigPublisher implements SiteConfigPublisher {
-  constructor(private readonly client: Pick<IoTDataPlaneClient, 'send'> = new IoTDataPlaneClient({})) {}
+  constructor(private readonly client: ShadowSender = new IoTDataPlaneClient({})) {}
 
   async publish(thingName: string, config: GatewayConfig): Promise<void> {
     await this.client.send(

@@ -27,7 +27,7 @@ export interface OperatorApiHarness {
   readonly url: string;
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
-  call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +37,8 @@ export interface CallOptions {
   /** @default `<role>-1` */
   readonly principalId?: string;
   readonly body?: unknown;
+  /** Extra request headers (If-Match…). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const testAuthorizer: LocalAuthorizer = ({ headers }) => {
@@ -76,7 +78,7 @@ export async function startOperatorApi(options: {
 
   async function call(method: string, path: string, callOptions: CallOptions = {}) {
     const role = callOptions.role === undefined ? 'operator' : callOptions.role;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...callOptions.headers };
     if (role) headers['x-test-role'] = role;
     if (callOptions.principalId) headers['x-test-principal'] = callOptions.principalId;
     if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
@@ -86,7 +88,7 @@ export async function startOperatorApi(options: {
       ...(callOptions.body === undefined ? {} : { body: JSON.stringify(callOptions.body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
   }
 
   return {
