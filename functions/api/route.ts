@@ -47,6 +47,8 @@ export interface ApiRoute {
   readonly publishesGpuNodeCommands?: boolean;
   /** The handler publishes customers' cancellations to the sites' `job-cancels` topics (iot:Publish on those). */
   readonly publishesJobCancels?: boolean;
+  /** A site registry change: its Lambda gets iot:UpdateThingShadow on the things (the gateways' configuration). */
+  readonly publishesSiteConfig?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */

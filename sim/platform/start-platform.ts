@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { referenceFleet, referenceSiteConfigs } from '../../core/fleet/reference-fleet.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
@@ -16,6 +16,7 @@ import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
 import { openMarket } from './start/market.js';
 import { startObserver } from './start/observer.js';
+import { registerSitesThroughApi } from './start/registry.js';
 import { type SiteDevices, startSites } from './start/sites.js';
 import { startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
@@ -98,6 +99,10 @@ export async function startPlatform(
 
     progress('starting the API and the dashboard…');
     const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+
+    progress('registering the sites through the operator API…');
+    const configs = referenceSiteConfigs.filter((config) => sites.some((site) => site.id === config.id));
+    await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, configs, progress);
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);

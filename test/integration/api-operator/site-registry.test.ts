@@ -13,6 +13,7 @@ const publisher = new MemorySiteConfigPublisher();
 beforeAll(async () => {
   h = await startOperatorApi({
     tableName: 'hcp-site-registry-test',
+    seedSites: false,
     switchFlows: { start: async () => ({ executionArn: 'arn:aws:states:local:execution:SwitchFlow:none' }) },
   });
   useLocalSiteConfigPublisher(publisher);
