@@ -291,6 +291,8 @@ function asicGroupModel(group: AsicGroupConfig): AsicGroup {
     minOffMinutes: group.minOffMinutes,
     wearUsdPerCycle: WEAR_USD_PER_CYCLE,
     frequencyTrip: group.frequencyTrip,
+    // Stock cgminer has no command to sleep or retarget a miner: the optimizer holds the group on (plan: alwaysOn).
+    alwaysOn: group.driver === 'cgminer',
   };
 }
 

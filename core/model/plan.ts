@@ -7,6 +7,8 @@ export const asicSetpointSchema = z.strictObject({
   unitsOn: z.number().int().nonnegative(),
   /** Power target of the whole group, asleep units included. */
   powerTargetKw: nonNegative,
+  /** The group cannot be switched (monitoring-only firmware): held on at stock, whatever the price. */
+  alwaysOn: z.literal(true).optional(),
 });
 export type AsicSetpoint = z.infer<typeof asicSetpointSchema>;
 

@@ -41,6 +41,11 @@ export const asicGroupSchema = z
     wearUsdPerCycle: nonNegative.default(0.05),
     /** Whether this group may be tripped at once on an under-frequency event. */
     frequencyTrip: z.boolean().default(false),
+    /**
+     * A group the site cannot switch or retarget (stock cgminer firmware: monitoring only). The optimizer holds it
+     * on at its top target, the plan marks it `alwaysOn`, and the ladder has no rung for it.
+     */
+    alwaysOn: z.boolean().default(false),
   })
   .superRefine((group, ctx) => {
     if (!isConcaveFromOrigin(group.powerCurve)) {

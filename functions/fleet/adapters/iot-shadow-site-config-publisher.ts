@@ -1,6 +1,8 @@
-import { UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { siteConfigShadowUpdate } from '../../../core/fleet/gateway-config-shadow.js';
 import type { GatewayConfig } from '../../../core/fleet/site-config.js';
-import { SITE_CONFIG_SHADOW, type SiteConfigPublisher } from '../ports.js';
+import { SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
+import type { SiteConfigPublisher } from '../ports.js';
 
 /** What the publisher needs of the IoT data-plane client; a test passes a `{ send }` stub. */
 export interface ShadowSender {
@@ -8,19 +10,19 @@ export interface ShadowSender {
 }
 
 /**
- * Publishes a site's gateway configuration as the desired state of its thing's named shadow (UpdateThingShadow); the
- * gateway reads it at start and on each delta and reports back what it applied.
+ * Publishes a gateway configuration as the desired state of the site thing's named shadow (IoT data plane
+ * UpdateThingShadow with `shadowName`, payload from core/fleet/gateway-config-shadow.ts). The Lambda's role may
+ * update only that shadow name on the site things (stacks/constructs/site-config-shadow.ts).
  */
 export class IotShadowSiteConfigPublisher implements SiteConfigPublisher {
-  constructor(private readonly client: ShadowSender) {}
+  constructor(private readonly client: ShadowSender = new IoTDataPlaneClient({})) {}
 
   async publish(thingName: string, config: GatewayConfig): Promise<void> {
-    const document = { state: { desired: { config } } };
     await this.client.send(
       new UpdateThingShadowCommand({
         thingName,
         shadowName: SITE_CONFIG_SHADOW,
-        payload: new TextEncoder().encode(JSON.stringify(document)),
+        payload: new TextEncoder().encode(JSON.stringify(siteConfigShadowUpdate(config))),
       }),
     );
   }
