@@ -29,13 +29,13 @@ export function grantTopicPublish(fn: lambda.Function, resourceName: string, rea
 }
 
 /**
- * iot:UpdateThingShadow (and GetThingShadow) on every thing: the site registry publishes a site's gateway
+ * iot:UpdateThingShadow on every thing: the site registry publishes a site's gateway
  * configuration to its thing's named shadow, for sites registered after the deployment too.
  */
 export function grantSiteConfigShadows(fn: lambda.Function, reason: string): void {
   const things = Stack.of(fn).formatArn({ service: 'iot', resource: 'thing', resourceName: '*' });
   fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['iot:UpdateThingShadow', 'iot:GetThingShadow'], resources: [things] }),
+    new iam.PolicyStatement({ actions: ['iot:UpdateThingShadow'], resources: [things] }),
   );
   const { region } = Stack.of(fn);
   acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::arn:aws:iot:${region}:<AWS::AccountId>:thing/*]`, reason);
