@@ -34,3 +34,26 @@ export async function fleetFromRegistry(store: Pick<SiteRegistryStore, 'version'
     ...(registered.registryVersion > 0 ? { registryVersion: registered.registryVersion } : {}),
   };
 }
+
+/**
+ * The registered site models, re-read at most every `maxAgeMs` (default 60 s): for per-message paths (telemetry) where
+ * one registry read per message would double the table reads. A site registered now is seen within `maxAgeMs`.
+ */
+export function cachedRegisteredSites(
+  store: Pick<SiteRegistryStore, 'version' | 'list'>,
+  nowMs: () => number = Date.now,
+  maxAgeMs = 60_000,
+): () => Promise<RegisteredFleet> {
+  let cached: { atMs: number; fleet: Promise<RegisteredFleet> } | undefined;
+  return () => {
+    if (!cached || nowMs() - cached.atMs > maxAgeMs) {
+      const fleet = readRegisteredFleet(store);
+      cached = { atMs: nowMs(), fleet };
+      // A failed read is not kept: the next call tries again.
+      fleet.catch(() => {
+        if (cached?.fleet === fleet) cached = undefined;
+      });
+    }
+    return cached.fleet;
+  };
+}

@@ -18,6 +18,7 @@ import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
 import { openMarket } from './start/market.js';
 import { startObserver } from './start/observer.js';
+import { registerSitesThroughApi } from './start/registry.js';
 import { type SiteDevices, startSites } from './start/sites.js';
 import { startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
@@ -109,6 +110,9 @@ export async function startPlatform(
 
     progress('starting the API and the dashboard…');
     const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+
+    progress('registering the sites through the operator API…');
+    await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);

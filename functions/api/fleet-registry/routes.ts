@@ -63,6 +63,7 @@ function groupRoutes(noun: 'asic-groups' | 'gpu-pools', load: Loaders): ApiRoute
         body: asic ? addAsicGroupBodySchema : addGpuPoolBodySchema,
       },
       responses: changeResponses(true),
+      publishesSiteConfig: true,
       load: load.add,
     },
     {
@@ -79,6 +80,7 @@ function groupRoutes(noun: 'asic-groups' | 'gpu-pools', load: Loaders): ApiRoute
         body: asic ? patchAsicGroupBodySchema : patchGpuPoolBodySchema,
       },
       responses: changeResponses(),
+      publishesSiteConfig: true,
       load: load.patch,
     },
     {
@@ -91,6 +93,7 @@ function groupRoutes(noun: 'asic-groups' | 'gpu-pools', load: Loaders): ApiRoute
       tags: ['fleet'],
       request: { path: registryGroupPathSchema, headers: ifMatchHeaders },
       responses: changeResponses(),
+      publishesSiteConfig: true,
       load: load.retire,
     },
   ];
@@ -119,6 +122,7 @@ export const registryRoutes: ApiRoute[] = [
     tags: ['fleet'],
     request: { body: createSiteBodySchema },
     responses: changeResponses(true),
+    publishesSiteConfig: true,
     load: () => loadHandler(import('./create.js')),
   },
   {
@@ -147,6 +151,7 @@ export const registryRoutes: ApiRoute[] = [
     tags: ['fleet'],
     request: { path: registrySitePathSchema, headers: ifMatchHeaders, body: patchSiteBodySchema },
     responses: changeResponses(),
+    publishesSiteConfig: true,
     load: () => loadHandler(import('./patch.js')),
   },
   {
@@ -159,6 +164,7 @@ export const registryRoutes: ApiRoute[] = [
     tags: ['fleet'],
     request: { path: registrySitePathSchema, headers: ifMatchHeaders },
     responses: changeResponses(),
+    publishesSiteConfig: true,
     load: () => loadHandler(import('./drain.js')),
   },
   {
@@ -172,6 +178,7 @@ export const registryRoutes: ApiRoute[] = [
     tags: ['fleet'],
     request: { path: registrySitePathSchema, headers: ifMatchHeaders },
     responses: changeResponses(),
+    publishesSiteConfig: true,
     load: () => loadHandler(import('./retire.js')),
   },
   ...groupRoutes('asic-groups', {

@@ -1,10 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
 import type { Role } from '../../../core/api/principal.js';
+import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
 import type { Clock } from '../../../core/support/clock.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
-import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
+import { useLocalSiteConfigPublisher, useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
+import { MemorySiteConfigPublisher } from '../../../functions/fleet/adapters/memory-site-config-publisher.js';
+import { createSite } from '../../../functions/fleet/registry.js';
+import { DynamoSiteRegistryStore } from '../../../functions/shared/data/site-registry-store.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
 import {
@@ -52,8 +57,13 @@ export const testAuthorizer: LocalAuthorizer = ({ headers }) => {
 export async function startOperatorApi(options: {
   readonly tableName: string;
   readonly switchFlows: SwitchFlowStarter;
+  /** Register the reference fleet's sites before the first call. @default true */
+  readonly seedSites?: boolean;
 }): Promise<OperatorApiHarness> {
   const table = await startLocalTable(options.tableName);
+  const publisher = new MemorySiteConfigPublisher();
+  useLocalSiteConfigPublisher(publisher);
+  if (options.seedSites ?? true) await seedRegistry(table.client, options.tableName, publisher);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_REGION: LOCAL_REGION,
@@ -149,4 +159,19 @@ export async function startLocalSwitchFlow(
   const run = (input: unknown, executionName: string): Promise<ExecutionResult> =>
     runner.start(input, { executionName });
   return { controlPlane, run };
+}
+
+/** The reference fleet's sites in the registry, as `npm start` registers them (there through the API). */
+export async function seedRegistry(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  publisher = new MemorySiteConfigPublisher(),
+): Promise<void> {
+  const deps = {
+    store: new DynamoSiteRegistryStore({ client, tableName }),
+    publisher,
+    blockers: { blocking: async () => [] },
+    clock: systemClock,
+  };
+  for (const config of referenceSiteConfigs) await createSite(deps, config, 'seed');
 }

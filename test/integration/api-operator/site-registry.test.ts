@@ -13,6 +13,7 @@ const publisher = new MemorySiteConfigPublisher();
 beforeAll(async () => {
   h = await startOperatorApi({
     tableName: 'hcp-site-registry-test',
+    seedSites: false,
     switchFlows: { start: async () => ({ executionArn: 'arn:aws:states:local:execution:SwitchFlow:none' }) },
   });
   useLocalSiteConfigPublisher(publisher);
@@ -154,6 +155,30 @@ describe('the site registry API (/v1/fleet/sites)', () => {
     expect((await store().get('site-east-1'))?.config.asicGroups[0]?.unitCount).toBe(700);
   });
 
+  it('gives concurrent registrations distinct versions, and of two edits sent with one If-Match takes one (412)', async () => {
+    // Prepare
+    const sites = [1, 2, 3, 4].map((n) => ({ ...FOURTH, id: `site-burst-${n}`, asicGroups: [], gpuPools: [] }));
+    const before = await store().version();
+
+    // Act
+    const created = await Promise.all(sites.map((body) => h.call('POST', '/v1/fleet/sites', { body })));
+    const etag = created[0]!.headers.get('etag')!;
+    const edits = await Promise.all(
+      [1.1, 1.2].map((pue) =>
+        h.call('PATCH', '/v1/fleet/sites/site-burst-1', { headers: { 'if-match': etag }, body: { pue } }),
+      ),
+    );
+
+    // Assess
+    expect(created.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const versions = created.map((r) => Number(r.headers.get('etag')!.replaceAll('"', '')));
+    expect(new Set(versions).size).toBe(4);
+    expect(Math.max(...versions)).toBe(before + 4);
+    expect(edits.map((r) => r.status).sort()).toEqual([200, 412]);
+    for (const site of sites) await h.call('POST', `/v1/fleet/sites/${site.id}/drain`);
+    for (const site of sites) await h.call('POST', `/v1/fleet/sites/${site.id}/retire`);
+  });
+
   it('adds and retires a GPU pool; the fleet follows', async () => {
     // Act
     const added = await h.call('POST', '/v1/fleet/sites/site-east-1/gpu-pools', {
@@ -220,7 +245,8 @@ describe('the site registry API (/v1/fleet/sites)', () => {
     expect(retired.body.status).toBe('retired');
     expect(patch.status).toBe(409);
     expect((await fleetFromRegistry(store())).sites.map((s) => s.id)).toEqual(['site-west-1']);
-    expect(list.body.sites.map((s: { site: { id: string }; status: string }) => [s.site.id, s.status])).toEqual([
+    const listed = list.body.sites.filter((s: { site: { id: string } }) => !s.site.id.startsWith('site-burst-'));
+    expect(listed.map((s: { site: { id: string }; status: string }) => [s.site.id, s.status])).toEqual([
       ['site-east-1', 'retired'],
       ['site-west-1', 'active'],
     ]);
