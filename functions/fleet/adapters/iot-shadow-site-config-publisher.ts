@@ -1,4 +1,4 @@
-import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { siteConfigShadowUpdate } from '../../../core/fleet/gateway-config-shadow.js';
 import type { GatewayConfig } from '../../../core/fleet/site-config.js';
 import { SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
@@ -15,7 +15,8 @@ export interface ShadowSender {
  * update only that shadow name on the site things (stacks/constructs/site-config-shadow.ts).
  */
 export class IotShadowSiteConfigPublisher implements SiteConfigPublisher {
-  constructor(private readonly client: ShadowSender = new IoTDataPlaneClient({})) {}
+  /** `client`: a traced IoT data-plane client (functions/shared/iot-data.ts createIotDataClient). */
+  constructor(private readonly client: ShadowSender) {}
 
   async publish(thingName: string, config: GatewayConfig): Promise<void> {
     await this.client.send(
