@@ -10,6 +10,7 @@ import { connectMqttPort } from './adapters/messaging/mqtt-client.js';
 import { namedShadowOverMqtt } from './adapters/messaging/named-shadow.js';
 import type { MessagingPort } from './adapters/messaging/port.js';
 import { scopedMessaging } from './adapters/messaging/port.js';
+import { type SiteMeterPort, SunSpecMeter } from './adapters/meter/sunspec-meter.js';
 import { configuredSiteDriver, siteDriver } from './adapters/site-driver.js';
 import { type SwitchAgentConfigInput, switchAgentConfigSchema } from './components/com.hcp.SwitchAgent/src/config.js';
 import { SwitchAgent, type SwitchAgentView } from './components/com.hcp.SwitchAgent/src/switch-agent.js';
@@ -49,6 +50,8 @@ export interface StartGatewayOptions {
   readonly gpuTransport?: NvidiaSmiTransport;
   /** Replaces the default LuxOS + nvidia-smi drivers (tests, other firmwares). */
   readonly driver?: DeviceDriver;
+  /** Replaces the SunSpec meter `config.switchAgent.sitePower.meter` names (tests). */
+  readonly meter?: SiteMeterPort;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -153,6 +156,8 @@ async function startAgents(
     address,
     port,
   }));
+  const meterConfig = switchConfig.sitePower?.meter;
+  const meter = options.meter ?? (meterConfig ? new SunSpecMeter(meterConfig) : undefined);
   const switchAgent = await SwitchAgent.start(
     {
       config: switchConfig,
@@ -162,6 +167,7 @@ async function startAgents(
       clock,
       stateFile: path.join(options.stateDir, 'switch-agent', 'state.json'),
       ...(hardware.site ? { site: hardware.site } : {}),
+      ...(meter ? { meter } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.onSwitch
         ? {
@@ -188,6 +194,7 @@ async function startAgents(
     stop: async () => {
       await telemetry.stop();
       await switchAgent.stop();
+      await meter?.close();
     },
   };
 }

@@ -152,6 +152,19 @@
     $('#mode').textContent = sites
       .map((s) => `${s.id}: ${s.mode ?? '–'}${s.heldGroups.length ? `, held ${s.heldGroups.join(' ')}` : ''}`)
       .join(' · ');
+    $('#meter').textContent = sites.map(meterLine).join(' · ');
+  }
+
+  /** The site power controller: the meter against the limit, and what the controller holds to stay under it. */
+  function meterLine(s) {
+    const p = s.sitePower;
+    if (!p) return `${s.id}: no meter`;
+    const reading = p.measuredKw == null ? '–' : fmt.mw(p.measuredKw);
+    const alarm = p.meterAlarm ? ` ALARM (${p.source})` : '';
+    return (
+      `${s.id}: meter ${reading} / limit ${fmt.mw(p.limitKw)} (${p.limitSource})${alarm}, ` +
+      `holding ${p.heldDevices} (${fmt.mw(p.heldKw)}), ${p.sheds} shed / ${p.restores} restored`
+    );
   }
 
   /** Alert groups shown before the rest fold into "more": the first screen stays the fleet's, not a list of alerts. */

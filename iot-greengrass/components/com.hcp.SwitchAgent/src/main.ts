@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { systemClock } from '../../../../core/support/clock.js';
 import { devicesOf } from '../../../adapters/configured-devices.js';
+import { SunSpecMeter } from '../../../adapters/meter/sunspec-meter.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { configuredSiteDriver } from '../../../adapters/site-driver.js';
 import { runOnSiteConfig } from '../../../site-config/component-site-config.js';
@@ -36,6 +37,7 @@ runUntilStopped('com.hcp.SwitchAgent', async () => {
         clock: systemClock,
         stateFile: path.join(runtime.stateDir, 'state.json'),
         site: site.site,
+        ...(config.sitePower ? { meter: new SunSpecMeter(config.sitePower.meter) } : {}),
         log,
       }),
   });

@@ -47,6 +47,8 @@ export interface PowerControlOptions {
   readonly site?: Site;
   readonly log: (event: string, detail: Record<string, unknown>) => void;
   readonly onApplied?: (cause: string, report: ApplyReport) => void;
+  /** Devices held by the site power controller, on top of the curtailment book's. */
+  readonly powerHolds?: () => ReadonlySet<string>;
 }
 
 /**
@@ -90,18 +92,38 @@ export class PowerControl {
     }
     this.lastMode = mode;
     this.fallbackReason = fallbackReason;
-    this.lastTargets = targetStates({
+    const held = memory.book.heldDevices(this.devicesByGroup);
+    for (const id of this.options.powerHolds?.() ?? []) held.add(id);
+    this.lastTargets = this.targets(mode, active, held);
+    return this.reconciler.apply(this.lastTargets).then((report) => {
+      if (report.sent > 0) this.options.onApplied?.(cause, report);
+      return report;
+    });
+  }
+
+  /** Devices whose last switch is not accepted yet (sent, or waiting for a retry). */
+  inFlight(): Set<string> {
+    return new Set(
+      this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'pending').map((d) => d.id),
+    );
+  }
+
+  /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
+  plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
+    const { mode, active } = decideMode(memory, this.options.config, nowMs);
+    const targets = this.targets(mode, active, memory.book.heldDevices(this.devicesByGroup));
+    return new Set([...targets].filter(([, t]) => t.on).map(([id]) => id));
+  }
+
+  private targets(mode: SiteMode, active: ModeDecision['active'], held: ReadonlySet<string>) {
+    return targetStates({
       devices: this.options.devices,
       mode,
       interval: active?.interval,
       unitsPerGroup: this.unitsPerGroup,
       sleepPowerWByGroup: this.sleepPowerWByGroup,
       alwaysOnGroups: this.alwaysOnGroups,
-      held: memory.book.heldDevices(this.devicesByGroup),
-    });
-    return this.reconciler.apply(this.lastTargets).then((report) => {
-      if (report.sent > 0) this.options.onApplied?.(cause, report);
-      return report;
+      held,
     });
   }
 
