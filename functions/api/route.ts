@@ -47,7 +47,10 @@ export interface ApiRoute {
   readonly publishesGpuNodeCommands?: boolean;
   /** The handler publishes customers' cancellations to the sites' `job-cancels` topics (iot:Publish on those). */
   readonly publishesJobCancels?: boolean;
-  /** A site registry change: its Lambda gets iot:UpdateThingShadow on the things (the gateways' configuration). */
+  /**
+   * The handler changes the site registry and publishes the gateway configuration to the site's named shadow: its
+   * Lambda gets iot:UpdateThingShadow on that shadow name of the things, and no other shadow.
+   */
   readonly publishesSiteConfig?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;

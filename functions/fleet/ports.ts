@@ -10,5 +10,5 @@ export interface SiteConfigPublisher {
   publish(thingName: string, config: GatewayConfig): Promise<void>;
 }
 
-/** The name of the named shadow that carries a gateway's configuration. */
-export const SITE_CONFIG_SHADOW = 'site-config';
+/** The name of the named shadow that carries a gateway's configuration (one constant, in core: the IoT policy uses it). */
+export { SITE_CONFIG_SHADOW } from '../../core/iot/shadow-topics.js';

@@ -51,6 +51,10 @@ export class SiteConfigKeeper {
   private source: SiteConfigView['source'] = 'none';
   private refused: SiteConfigView['refused'] = null;
   private queue: Promise<void> = Promise.resolve();
+  private resolveFirst: () => void = () => undefined;
+  private readonly first = new Promise<void>((resolve) => {
+    this.resolveFirst = resolve;
+  });
   private readonly fs: NonNullable<SiteConfigKeeperDeps['fs']>;
 
   private constructor(private readonly deps: SiteConfigKeeperDeps) {
@@ -65,6 +69,7 @@ export class SiteConfigKeeper {
       await deps.apply(cached);
       keeper.current = cached;
       keeper.source = 'cache';
+      keeper.resolveFirst();
       keeper.log('site-config-from-cache', { registryVersion: cached.registryVersion });
     }
     deps.shadow.onDesired((desired) => void keeper.offer(desired));
@@ -75,6 +80,11 @@ export class SiteConfigKeeper {
 
   config(): GatewayConfig | undefined {
     return this.current;
+  }
+
+  /** Resolves once a configuration is in force (from the cache or the shadow). */
+  configured(): Promise<void> {
+    return this.first;
   }
 
   view(): SiteConfigView {
@@ -115,6 +125,7 @@ export class SiteConfigKeeper {
     this.current = config;
     this.source = 'shadow';
     this.refused = null;
+    this.resolveFirst();
     this.log('site-config-applied', { registryVersion: config.registryVersion });
     await this.report();
     await this.announce({ type: 'site-config-applied', registryVersion: config.registryVersion });

@@ -12,7 +12,7 @@ export interface ShadowSender {
 /**
  * Publishes a gateway configuration as the desired state of the site thing's named shadow (IoT data plane
  * UpdateThingShadow with `shadowName`, payload from core/fleet/gateway-config-shadow.ts). The Lambda's role may
- * update only that shadow name on the site things (stacks/constructs/site-config-shadow.ts).
+ * update only that shadow name on the site things (stacks/constructs/iot-topics.ts, grantSiteConfigShadowUpdate).
  */
 export class IotShadowSiteConfigPublisher implements SiteConfigPublisher {
   /** `client`: a traced IoT data-plane client (functions/shared/iot-data.ts createIotDataClient). */

@@ -57,6 +57,7 @@ export class PowerControl {
   readonly devicesByGroup = new Map<string, string[]>();
   private readonly unitsPerGroup = new Map<string, number>();
   private readonly sleepPowerWByGroup = new Map<string, number>();
+  private readonly alwaysOnGroups = new Set<string>();
   private readonly reconciler: DeviceReconciler;
   private lastTargets = new Map<string, DeviceTarget>();
   private lastMode: SiteMode = 'plan';
@@ -69,6 +70,7 @@ export class PowerControl {
     for (const g of site?.asicGroups ?? []) {
       this.unitsPerGroup.set(g.id, g.unitCount);
       this.sleepPowerWByGroup.set(g.id, g.sleepPowerW);
+      if (g.alwaysOn) this.alwaysOnGroups.add(g.id);
     }
     for (const p of site?.gpuPools ?? []) this.unitsPerGroup.set(p.id, p.count);
   }
@@ -94,6 +96,7 @@ export class PowerControl {
       interval: active?.interval,
       unitsPerGroup: this.unitsPerGroup,
       sleepPowerWByGroup: this.sleepPowerWByGroup,
+      alwaysOnGroups: this.alwaysOnGroups,
       held: memory.book.heldDevices(this.devicesByGroup),
     });
     return this.reconciler.apply(this.lastTargets).then((report) => {

@@ -23,6 +23,11 @@ export interface TargetInput {
   readonly unitsPerGroup: ReadonlyMap<string, number>;
   /** Per-unit draw of an asleep ASIC by group (the site model's `sleepPowerW`); 0 when absent. */
   readonly sleepPowerWByGroup?: ReadonlyMap<string, number>;
+  /**
+   * Groups the site cannot switch (the site model's `alwaysOn`: stock cgminer, monitoring only): always on, at their
+   * own setting, whatever the mode, the plan or a hold says.
+   */
+  readonly alwaysOnGroups?: ReadonlySet<string>;
   readonly held: ReadonlySet<string>;
 }
 
@@ -33,6 +38,10 @@ export function targetStates(input: TargetInput): Map<string, DeviceTarget> {
   for (const d of input.devices) byGroup.set(d.groupId, [...(byGroup.get(d.groupId) ?? []), d]);
   const out = new Map<string, DeviceTarget>();
   for (const [groupId, devices] of byGroup) {
+    if (input.alwaysOnGroups?.has(groupId)) {
+      for (const d of devices) out.set(d.id, { on: true });
+      continue;
+    }
     const sorted = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const kind = sorted[0]!.kind;
     const onCount = countOn(input.mode, kind, planned?.get(groupId), input.unitsPerGroup.get(groupId), sorted.length);
