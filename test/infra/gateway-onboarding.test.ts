@@ -72,8 +72,11 @@ describe('gateway onboarding routes: IoT registry access', () => {
     const others = API_ROUTES.filter((r) => !r.managesGatewayIdentities);
     for (const route of others) {
       const id = route.operationId.charAt(0).toUpperCase() + route.operationId.slice(1);
-      // Data plane only: iot:Publish, and iot:UpdateThingShadow for the site registry's changes (gateway configuration).
-      const allowed = ['iot:Publish', ...(route.publishesSiteConfig ? ['iot:UpdateThingShadow'] : [])];
+      // Data plane only: iot:Publish, and the site-configuration shadow for the site registry's changes.
+      const allowed = [
+        'iot:Publish',
+        ...(route.publishesSiteConfig ? ['iot:UpdateThingShadow', 'iot:GetThingShadow'] : []),
+      ];
       expect(actions(statementsOf(id)).filter((a) => a.startsWith('iot:') && !allowed.includes(a))).toEqual([]);
     }
     const shadowWriters = others.filter((r) =>
