@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
+import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { allSitesTopicFilter } from '../../core/messages/topics.js';
 import type { Fleet } from '../../core/model/site.js';
@@ -16,6 +17,7 @@ import { DynamoWorkDemand } from '../../functions/optimizer/adapters/dynamo-work
 import { HighsFleetSolver } from '../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from '../../functions/optimizer/adapters/inventory-fleet-source.js';
 import { RegistryFleetSource } from '../../functions/optimizer/adapters/registry-fleet-source.js';
+import { ScenarioArrivalForecast } from '../../functions/optimizer/adapters/scenario-arrivals.js';
 import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
 import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optimizer/scale-out.js';
@@ -127,6 +129,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     ),
     history: marketHistory,
     fits: new DynamoForecastFitStore({ client, tableName }),
+    // The same demand model as the Lambdas' (functions/optimizer/runtime.ts): open work plus forecast arrivals.
+    arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock,
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
