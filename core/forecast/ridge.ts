@@ -28,6 +28,16 @@ export interface RidgeForecasterOptions {
    * 13:30 Central), used to decide which day-ahead prices a training origin could have seen. @default 810 (13:30)
    */
   readonly dayAheadPublishedMinuteOfDay?: number;
+  /**
+   * Shape features: the day-ahead price's change over the hour to the target (evening ramps are in the DAM's shape),
+   * and real-time momentum (the last price against the one an hour before it), fading with lead time. @default false
+   */
+  readonly shapeFeatures?: boolean;
+  /**
+   * Weigh training rows whose realised price lies near the decision band (where ASICs' on/off turns), so the fit is
+   * most accurate where errors cost money: weight 1 + `weight`·exp(−((p − center)/width)²). @default none
+   */
+  readonly focusBand?: { readonly centerUsdPerMwh: number; readonly widthUsdPerMwh: number; readonly weight: number };
 }
 
 const DEFAULTS: Required<RidgeForecasterOptions> = {
@@ -39,6 +49,8 @@ const DEFAULTS: Required<RidgeForecasterOptions> = {
   asinhScaleUsdPerMwh: 20,
   timeZone: 'America/Chicago',
   dayAheadPublishedMinuteOfDay: 13 * 60 + 30,
+  shapeFeatures: false,
+  focusBand: { centerUsdPerMwh: 0, widthUsdPerMwh: 1, weight: 0 },
 };
 
 /** Horizon buckets, in hours, each with its own regression: the weight of recent prices falls off with lead time. */
@@ -57,6 +69,7 @@ interface Context {
   readonly stepMs: number;
   readonly scale: number;
   readonly timeZone: string;
+  readonly shapeFeatures: boolean;
 }
 
 /**
@@ -117,6 +130,15 @@ function features(
   for (let k = 1; k <= 3; k += 1) {
     row.push(Math.sin(2 * Math.PI * k * dayPhase), Math.cos(2 * Math.PI * k * dayPhase));
   }
+  if (ctx.shapeFeatures) {
+    const perHour = Math.max(1, Math.round(60 / history.stepMinutes));
+    const hourBefore = target - perHour;
+    const daSlope =
+      daAvailable && da?.[hourBefore] !== undefined && hourBefore < daKnownEnd ? daValue - t(da[hourBefore]!) : 0;
+    const earlier = origin - 1 - perHour >= 0 ? t(known[origin - 1 - perHour]!) : last;
+    const momentum = last - earlier;
+    row.push(daSlope, momentum * Math.exp(-leadHours / 1), momentum * Math.exp(-leadHours / 4));
+  }
   return row;
 }
 
@@ -137,6 +159,8 @@ function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeFore
   const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - rt.length);
   const rows: number[][][] = HORIZON_BUCKETS_HOURS.map(() => []);
   const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const weights: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const band = options.focusBand;
   const spikeRows: number[][] = [];
   const spikeLabels: number[] = [];
   const rules = {
@@ -155,13 +179,18 @@ function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeFore
       const row = features(ctx, origin, target, daEnd, origin + temperatureLead);
       rows[bucket]!.push(row);
       targets[bucket]!.push(Math.asinh(rt[target]! / ctx.scale));
+      weights[bucket]!.push(
+        1 + band.weight * Math.exp(-(((rt[target]! - band.centerUsdPerMwh) / band.widthUsdPerMwh) ** 2)),
+      );
       spikeRows.push(row);
       spikeLabels.push(rt[target]! > SPIKE_THRESHOLD_USD_PER_MWH ? 1 : 0);
     }
   }
   const minimumRows = 50;
   return {
-    byBucket: rows.map((r, b) => (r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda) : undefined)),
+    byBucket: rows.map((r, b) =>
+      r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda, weights[b]) : undefined,
+    ),
     spike: spikeRows.length >= minimumRows ? fitLogistic(spikeRows, spikeLabels, options.spikeLambda) : undefined,
   };
 }
@@ -205,6 +234,7 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
         stepMs,
         scale: settings.asinhScaleUsdPerMwh,
         timeZone: settings.timeZone,
+        shapeFeatures: settings.shapeFeatures,
       };
       const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
       const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - origin);

@@ -23,6 +23,9 @@ export type StrategyName = (typeof ALL_STRATEGIES)[number];
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
+  'ridge+exit+shape': () => withSpikeExit(createRidgeForecaster({ shapeFeatures: true })),
+  'ridge+exit+focus': () =>
+    withSpikeExit(createRidgeForecaster({ focusBand: { centerUsdPerMwh: 130, widthUsdPerMwh: 50, weight: 4 } })),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
