@@ -23,6 +23,7 @@ export type StrategyName = (typeof ALL_STRATEGIES)[number];
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
+  'ridge+exit+mean': () => withSpikeExit(createRidgeForecaster({ meanBins: 10 })),
   'ridge+exit+shape': () => withSpikeExit(createRidgeForecaster({ shapeFeatures: true })),
   'ridge+exit+focus': () =>
     withSpikeExit(createRidgeForecaster({ focusBand: { centerUsdPerMwh: 130, widthUsdPerMwh: 50, weight: 4 } })),
