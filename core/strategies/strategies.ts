@@ -10,7 +10,6 @@ import {
   type BacktestTruth,
   buildHorizon,
   type DecisionContext,
-  type FarBlocks,
   horizonBlocks,
   type Strategy,
 } from './context.js';
@@ -118,8 +117,6 @@ export interface MpcParams {
   /** Single grid steps at the start of the horizon; coarser blocks after. */
   readonly fineSteps: number;
   readonly coarseBlock: number;
-  /** Coarser blocks still from some step on (default: `coarseBlock` to the end). */
-  readonly far?: FarBlocks;
   /** Grid steps committed per solve (1 = re-solve every interval). */
   readonly commitSteps: number;
   readonly solve?: SolveOptions;
@@ -235,7 +232,7 @@ export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strate
 }
 
 export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, params: MpcParams): Strategy {
-  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock, params.far);
+  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
   return {
     name: 'mpc',
     decide(context) {
@@ -254,7 +251,7 @@ export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, par
 
 /** The same optimizer fed the true future over its receding horizon: a benchmark, handed the truth. */
 export function mpcPerfectStrategy(highs: HighsSolver, params: MpcParams, truth: BacktestTruth): Strategy {
-  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock, params.far);
+  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
   return {
     name: 'mpc-perfect',
     decide(context) {

@@ -53,8 +53,6 @@ const backtestFlags = z.strictObject({
   stepMinutes: positiveInt.default(15),
   horizonHours: positiveInt.default(24),
   fineHours: positiveInt.default(6),
-  farFromHours: positiveInt.optional(),
-  farBlockHours: positiveInt.default(2),
   resolveEvery: positiveInt.default(1),
   strikeCurtailAfter: positiveInt.default(DEFAULT_STRIKE.curtailAfter),
   strikeResumeAfter: positiveInt.default(DEFAULT_STRIKE.resumeAfter),
@@ -90,8 +88,6 @@ const backtestCli: CliSpec<typeof backtestFlags> = {
     stepMinutes: 'dispatch interval (the shared file is 15-minute; finer than the file is refused)',
     horizonHours: 'mpc horizon',
     fineHours: 'mpc single steps before hourly blocks',
-    farFromHours: 'mpc: blocks of --far-block-hours from this many hours on (default: hourly to the end)',
-    farBlockHours: 'mpc: size of the far blocks',
     resolveEvery: 're-solve every N intervals, committing N',
     strikeCurtailAfter: 'strike: intervals above the strike before curtailing',
     strikeResumeAfter: 'strike: intervals below the strike before resuming',
@@ -143,16 +139,7 @@ function main(values: BacktestFlags): Promise<void> {
   // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
   // counts costs less than a unit's worth, and MILP would multiply the run time.
   const options: StrategyOptions = {
-    mpc: {
-      horizonSteps,
-      fineSteps,
-      coarseBlock: perHour,
-      ...(values.farFromHours !== undefined
-        ? { far: { fromSteps: values.farFromHours * perHour, blockSteps: values.farBlockHours * perHour } }
-        : {}),
-      commitSteps,
-      solve: { mode: 'lp' },
-    },
+    mpc: { horizonSteps, fineSteps, coarseBlock: perHour, commitSteps, solve: { mode: 'lp' } },
     strike,
     forecaster: forecasterName,
     oracleWindowSteps: 48 * perHour,
