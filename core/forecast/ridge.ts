@@ -28,22 +28,6 @@ export interface RidgeForecasterOptions {
    * 13:30 Central), used to decide which day-ahead prices a training origin could have seen. @default 810 (13:30)
    */
   readonly dayAheadPublishedMinuteOfDay?: number;
-  /**
-   * Shape features: the day-ahead price's change over the hour to the target (evening ramps are in the DAM's shape),
-   * and real-time momentum (the last price against the one an hour before it), fading with lead time. @default false
-   */
-  readonly shapeFeatures?: boolean;
-  /**
-   * Weigh training rows whose realised price lies near the decision band (where ASICs' on/off turns), so the fit is
-   * most accurate where errors cost money: weight 1 + `weight`·exp(−((p − center)/width)²). @default none
-   */
-  readonly focusBand?: { readonly centerUsdPerMwh: number; readonly widthUsdPerMwh: number; readonly weight: number };
-  /**
-   * Plan on the expected price, calibrated: training rows are split by their fitted value into this many equal-count
-   * bins, and a forecast adds its bin's mean error in $/MWh (realised − sinh of the fit), so a level after which spikes
-   * followed is raised by what they added on average. 0: the sinh of the fit (near the median). @default 0
-   */
-  readonly meanBins?: number;
 }
 
 const DEFAULTS: Required<RidgeForecasterOptions> = {
@@ -55,9 +39,6 @@ const DEFAULTS: Required<RidgeForecasterOptions> = {
   asinhScaleUsdPerMwh: 20,
   timeZone: 'America/Chicago',
   dayAheadPublishedMinuteOfDay: 13 * 60 + 30,
-  shapeFeatures: false,
-  focusBand: { centerUsdPerMwh: 0, widthUsdPerMwh: 1, weight: 0 },
-  meanBins: 0,
 };
 
 /** Horizon buckets, in hours, each with its own regression: the weight of recent prices falls off with lead time. */
@@ -76,7 +57,6 @@ interface Context {
   readonly stepMs: number;
   readonly scale: number;
   readonly timeZone: string;
-  readonly shapeFeatures: boolean;
 }
 
 /**
@@ -137,54 +117,12 @@ function features(
   for (let k = 1; k <= 3; k += 1) {
     row.push(Math.sin(2 * Math.PI * k * dayPhase), Math.cos(2 * Math.PI * k * dayPhase));
   }
-  if (ctx.shapeFeatures) {
-    const perHour = Math.max(1, Math.round(60 / history.stepMinutes));
-    const hourBefore = target - perHour;
-    const daSlope =
-      daAvailable && da?.[hourBefore] !== undefined && hourBefore < daKnownEnd ? daValue - t(da[hourBefore]!) : 0;
-    const earlier = origin - 1 - perHour >= 0 ? t(known[origin - 1 - perHour]!) : last;
-    const momentum = last - earlier;
-    row.push(daSlope, momentum * Math.exp(-leadHours / 1), momentum * Math.exp(-leadHours / 4));
-  }
   return row;
-}
-
-/** Mean error of the fit in $/MWh by bin of fitted value (asinh space): `upper[k]` bounds bin k from above. */
-interface MeanCorrection {
-  readonly upper: readonly number[];
-  readonly usdPerMwh: readonly number[];
 }
 
 interface FittedModels {
   readonly byBucket: readonly (LinearModel | undefined)[];
-  readonly meanCorrection: readonly (MeanCorrection | undefined)[];
   readonly spike: LinearModel | undefined;
-}
-
-function meanCorrection(
-  model: LinearModel,
-  rows: readonly (readonly number[])[],
-  targets: readonly number[],
-  bins: number,
-  scale: number,
-): MeanCorrection {
-  const fitted = rows.map((row, r) => ({ fit: linearScore(model, row), target: targets[r]! }));
-  fitted.sort((a, b) => a.fit - b.fit);
-  const upper: number[] = [];
-  const usdPerMwh: number[] = [];
-  for (let k = 0; k < bins; k += 1) {
-    const part = fitted.slice(Math.floor((k * fitted.length) / bins), Math.floor(((k + 1) * fitted.length) / bins));
-    if (part.length === 0) continue;
-    upper.push(k === bins - 1 ? Number.POSITIVE_INFINITY : part[part.length - 1]!.fit);
-    usdPerMwh.push(part.reduce((a, x) => a + (Math.sinh(x.target) - Math.sinh(x.fit)) * scale, 0) / part.length);
-  }
-  return { upper, usdPerMwh };
-}
-
-function correctionAt(correction: MeanCorrection | undefined, fit: number): number {
-  if (!correction) return 0;
-  const k = correction.upper.findIndex((u) => fit <= u);
-  return correction.usdPerMwh[k < 0 ? correction.usdPerMwh.length - 1 : k]!;
 }
 
 function bucketOf(leadHours: number): number {
@@ -199,8 +137,6 @@ function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeFore
   const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - rt.length);
   const rows: number[][][] = HORIZON_BUCKETS_HOURS.map(() => []);
   const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
-  const weights: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
-  const band = options.focusBand;
   const spikeRows: number[][] = [];
   const spikeLabels: number[] = [];
   const rules = {
@@ -219,24 +155,13 @@ function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeFore
       const row = features(ctx, origin, target, daEnd, origin + temperatureLead);
       rows[bucket]!.push(row);
       targets[bucket]!.push(Math.asinh(rt[target]! / ctx.scale));
-      weights[bucket]!.push(
-        1 + band.weight * Math.exp(-(((rt[target]! - band.centerUsdPerMwh) / band.widthUsdPerMwh) ** 2)),
-      );
       spikeRows.push(row);
       spikeLabels.push(rt[target]! > SPIKE_THRESHOLD_USD_PER_MWH ? 1 : 0);
     }
   }
   const minimumRows = 50;
-  const byBucket = rows.map((r, b) =>
-    r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda, weights[b]) : undefined,
-  );
   return {
-    byBucket,
-    meanCorrection: byBucket.map((model, b) =>
-      model && options.meanBins > 0
-        ? meanCorrection(model, rows[b]!, targets[b]!, options.meanBins, ctx.scale)
-        : undefined,
-    ),
+    byBucket: rows.map((r, b) => (r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda) : undefined)),
     spike: spikeRows.length >= minimumRows ? fitLogistic(spikeRows, spikeLabels, options.spikeLambda) : undefined,
   };
 }
@@ -280,7 +205,6 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
         stepMs,
         scale: settings.asinhScaleUsdPerMwh,
         timeZone: settings.timeZone,
-        shapeFeatures: settings.shapeFeatures,
       };
       const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
       const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - origin);
@@ -307,18 +231,12 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
       for (let i = 0; i < steps; i += 1) {
         const target = origin + i;
         const row = features(ctx, origin, target, daEnd, temperatureEnd);
-        const bucket = bucketOf(((i + 1) * history.stepMinutes) / 60);
-        const model = models.byBucket[bucket];
+        const model = models.byBucket[bucketOf(((i + 1) * history.stepMinutes) / 60)];
         // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Measured on mpc
         // over 2025-02-15..25 (issue 19) and not kept: planning on the mean, (1 − q)·median + q·E[p | spike] with the
         // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
         // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105.
-        const fit = model ? linearScore(model, row) : 0;
-        point.push(
-          model
-            ? Math.sinh(fit) * ctx.scale + correctionAt(models.meanCorrection[bucket], fit)
-            : naive.pointUsdPerMwh[i]!,
-        );
+        point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
         spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
       }
       return { startMs, stepMinutes: history.stepMinutes, pointUsdPerMwh: point, spikeProbability: spike };

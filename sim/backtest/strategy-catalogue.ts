@@ -23,15 +23,12 @@ export type StrategyName = (typeof ALL_STRATEGIES)[number];
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
-  'ridge+exit+mean': () => withSpikeExit(createRidgeForecaster({ meanBins: 10 })),
-  'ridge+exit+shape': () => withSpikeExit(createRidgeForecaster({ shapeFeatures: true })),
-  'ridge+exit+focus': () =>
-    withSpikeExit(createRidgeForecaster({ focusBand: { centerUsdPerMwh: 130, widthUsdPerMwh: 50, weight: 4 } })),
+  'ridge+exit100': () => withSpikeExit(createRidgeForecaster(), { spikeUsdPerMwh: 100 }),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
 
-export const DEFAULT_FORECASTER = 'ridge';
+export const DEFAULT_FORECASTER = 'ridge+exit';
 
 /** How the strategies are parameterised: plain data, so a worker thread can rebuild them. */
 export interface StrategyOptions {
