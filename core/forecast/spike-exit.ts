@@ -4,7 +4,8 @@ import { SPIKE_THRESHOLD_USD_PER_MWH } from './types.js';
 export interface SpikeExitOptions {
   /**
    * A real-time price above this starts or continues a spike run. $150/MWh: the top of the reference fleet's ASIC
-   * breakevens at 2024–25 hashprice ($104–152), where the on/off decision turns. @default 150
+   * breakevens at 2024–25 hashprice ($104–152), where the on/off decision turns. Sensitive: on the dev window of
+   * issue 19 both $100 and $200 lost about $18,000 against $150 (sim/backtest/README.md). @default 150
    */
   readonly spikeUsdPerMwh?: number;
   /**

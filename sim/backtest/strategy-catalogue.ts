@@ -23,7 +23,6 @@ export type StrategyName = (typeof ALL_STRATEGIES)[number];
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
-  'ridge+exit100': () => withSpikeExit(createRidgeForecaster(), { spikeUsdPerMwh: 100 }),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
