@@ -29,7 +29,7 @@ export const FORECASTERS: Record<string, () => PriceForecaster> = {
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
 
-export const DEFAULT_FORECASTER = 'ridge+exit';
+export const DEFAULT_FORECASTER = 'ridge';
 
 /** How the strategies are parameterised: plain data, so a worker thread can rebuild them. */
 export interface StrategyOptions {
