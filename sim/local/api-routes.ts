@@ -7,10 +7,18 @@ import { USAGE_PLAN_LIMITS, type UsagePlan } from '../../core/api/tenants.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { type ApiRuntime, createApiRuntime, useLocalClock, useLocalSwitchFlows } from '../../functions/api/runtime.js';
+import {
+  type ApiRuntime,
+  createApiRuntime,
+  useLocalClock,
+  useLocalSiteConfigPublisher,
+  useLocalSwitchFlows,
+} from '../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
+import { MemorySiteConfigPublisher } from '../../functions/fleet/adapters/memory-site-config-publisher.js';
+import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
 import { appendAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
@@ -39,6 +47,8 @@ export interface LocalApiOptions {
   readonly client?: DynamoDBDocumentClient;
   /** Accept bearer JWTs signed by this local issuer. @default bearer tokens are refused */
   readonly jwt?: { readonly issuer: string; readonly audience: string; readonly jwks: Jwks };
+  /** Where registry changes send the gateways' configuration (the broker's shadow stand-in). @default kept in memory */
+  readonly siteConfigPublisher?: SiteConfigPublisher;
   /** @default API_ROUTES */
   readonly routeTable?: readonly ApiRoute[];
   /** Where operator overrides start their SwitchFlow. @default refused: no local control loop to run it */
@@ -138,11 +148,15 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   const switchFlows = options.switchFlows ?? noSwitchFlows;
   useLocalSwitchFlows(switchFlows);
   useLocalClock(options.clock);
+  const siteConfigPublisher = options.siteConfigPublisher ?? new MemorySiteConfigPublisher();
+  useLocalSiteConfigPublisher(siteConfigPublisher);
   const runtime = createApiRuntime(
     options.tableName,
     options.client ?? createDocumentClient(),
     options.clock,
     switchFlows,
+    {},
+    siteConfigPublisher,
   );
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
