@@ -255,7 +255,9 @@ describe('the local platform end to end', () => {
     expect(switching).toMatchObject({ status: 'committed', overrideUntil: expect.any(String) });
     const stopped = await until('the overridden site asleep', (s) => {
       const view = s.sites.find((v) => v.id === other);
-      return view?.mode === 'all-off' && view.power?.devicesByState.sleeping === 24 ? view : undefined;
+      // Asleep and ramped down: a miner put to sleep reports sleeping at once, its hashrate falls over seconds.
+      const asleep = view?.mode === 'all-off' && view.power?.devicesByState.sleeping === 24;
+      return asleep && view.power?.hashrateThs === 0 ? view : undefined;
     });
     expect(stopped.power?.devicesByState.hashing ?? 0).toBe(0);
     expect(stopped.power?.hashrateThs).toBe(0);
