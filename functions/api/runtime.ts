@@ -69,7 +69,7 @@ export function createApiRuntime(
     webhooks: new DynamoWebhookStore(deps),
     webhookHttp: webhooks.http ?? fetchHttp,
     allowLocalWebhookUrls: webhooks.allowLocalUrls ?? false,
-    audit: { ...deps, clock },
+    audit: { ...deps, clock, ...(localAuditWake ? { onOutbox: localAuditWake } : {}) },
     switchFlows,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     randomSecret: () => randomBytes(32).toString('base64url'),
@@ -79,6 +79,16 @@ export function createApiRuntime(
 let cached: ApiRuntime | undefined;
 let localSwitchFlows: SwitchFlowStarter | undefined;
 let localClock: Clock | undefined;
+let localAuditWake: ((partition: string) => void) | undefined;
+
+/**
+ * The local platform's audit chainer, woken by each committed outbox write as the table's stream wakes the chain
+ * Lambda in AWS. Never called in AWS.
+ */
+export function useLocalAuditChainer(wake: ((partition: string) => void) | undefined): void {
+  localAuditWake = wake;
+  cached = undefined;
+}
 
 /**
  * The local platform's clock (its simulated one), so workloads, usage periods, statements and fleet figures are dated

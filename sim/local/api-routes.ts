@@ -7,14 +7,21 @@ import { USAGE_PLAN_LIMITS, type UsagePlan } from '../../core/api/tenants.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { ApiRoute, ProxyHandler } from '../../functions/api/route.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { type ApiRuntime, createApiRuntime, useLocalClock, useLocalSwitchFlows } from '../../functions/api/runtime.js';
+import {
+  type ApiRuntime,
+  createApiRuntime,
+  useLocalAuditChainer,
+  useLocalClock,
+  useLocalSwitchFlows,
+} from '../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
-import { appendAudit } from '../../functions/shared/data/audit-log.js';
+import { recordAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
+import { LocalAuditChainer } from './audit-chainer.js';
 import {
   ensureTable,
   LOCAL_CREDENTIALS,
@@ -81,6 +88,8 @@ export interface LocalApi {
   issueApiKey(tenantId: string, role: Role, name?: string): Promise<string>;
   /** With `rateLimit`: the per-tenant buckets, for `startApiAdapter({ rateLimiter })`. */
   readonly rateLimiter?: RateLimiter;
+  /** Links committed audit events into the chain (the stream and chain Lambda's part in AWS). */
+  readonly auditChainer: LocalAuditChainer;
 }
 
 export const DEMO_TENANT_ID = 'demo';
@@ -138,12 +147,10 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   const switchFlows = options.switchFlows ?? noSwitchFlows;
   useLocalSwitchFlows(switchFlows);
   useLocalClock(options.clock);
-  const runtime = createApiRuntime(
-    options.tableName,
-    options.client ?? createDocumentClient(),
-    options.clock,
-    switchFlows,
-  );
+  const client = options.client ?? createDocumentClient();
+  const auditChainer = new LocalAuditChainer({ client, tableName: options.tableName });
+  useLocalAuditChainer(auditChainer.wake);
+  const runtime = createApiRuntime(options.tableName, client, options.clock, switchFlows);
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
     userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,
@@ -167,7 +174,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     };
     const secret = formatApiKeySecret(key.keyId, runtime.randomSecret());
     await runtime.apiKeys.create(key, apiKeyHash(secret));
-    await appendAudit(runtime.audit, {
+    await recordAudit(runtime.audit, {
       actor: 'local-seed',
       tenantId,
       action: 'api-key.create',
@@ -213,6 +220,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     seedDemoTenant,
     issueApiKey,
     ...(options.rateLimit ? { rateLimiter: new RateLimiter() } : {}),
+    auditChainer,
   };
 }
 
