@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
+import { AuditChainer } from './constructs/audit-chainer.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
@@ -60,6 +61,8 @@ export class ControlStack extends Stack {
       ...endpoint,
     });
 
+    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table });
+
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;
     this.stateMachines.push(this.optimizeFlow, this.switchFlow);
@@ -70,6 +73,7 @@ export class ControlStack extends Stack {
         ...switchFlow.functions,
         acks.function,
         ...routing.functions,
+        auditChainer.function,
       ].map((f) => f.fn),
     );
     this.deadLetterQueues.push(
@@ -77,6 +81,7 @@ export class ControlStack extends Stack {
       optimizeFlow.deadLetterQueue,
       ...acks.deadLetterQueues,
       ...routing.deadLetterQueues,
+      auditChainer.deadLetterQueue,
     );
   }
 }
