@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { HttpPort } from '../routing/webhooks/deliver.js';
-import { fetchHttp } from '../routing/webhooks/fetch-http.js';
+import { pinnedHttp } from '../routing/webhooks/pinned-http.js';
 import { readConfig } from '../shared/config.js';
 import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import type { AuditDeps } from '../shared/data/audit-log.js';
@@ -46,7 +46,7 @@ const configSchema = z.object({
 export interface WebhookOptions {
   /** @default false */
   readonly allowLocalUrls?: boolean;
-  /** @default fetchHttp */
+  /** @default pinnedHttp (local receivers only with allowLocalUrls) */
   readonly http?: HttpPort;
 }
 
@@ -67,7 +67,7 @@ export function createApiRuntime(
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     webhooks: new DynamoWebhookStore(deps),
-    webhookHttp: webhooks.http ?? fetchHttp,
+    webhookHttp: webhooks.http ?? pinnedHttp({ allowLocalHosts: webhooks.allowLocalUrls ?? false }),
     allowLocalWebhookUrls: webhooks.allowLocalUrls ?? false,
     audit: { ...deps, clock, ...(localAuditWake ? { onOutbox: localAuditWake } : {}) },
     switchFlows,
