@@ -50,11 +50,12 @@ export const overrideViewOf = (record: OverrideRecord, nowMs: number): OverrideV
 export const overrideCancelledSchema = z.object({
   override: overrideViewSchema,
   holdReleased: z.boolean(),
-  outcome: z.enum(['stoppedBeforeCommit', 'planRestored']).meta({
+  outcome: z.enum(['stoppedBeforeCommit', 'planRestored', 'overrideLifted']).meta({
     description:
       "stoppedBeforeCommit: the override's SwitchFlow had not published its command; it applies the current plan " +
       'instead. planRestored: the override was (or is being) applied; a SwitchFlow of its own restores the plan ' +
-      '(`restoreExecutionName`).',
+      '(`restoreExecutionName`). overrideLifted: as planRestored, but no plan is stored: the restore lifts the ' +
+      'override and the gateway runs the plan it holds or its default mode.',
   }),
   restoreExecutionName: z.string().optional(),
 });

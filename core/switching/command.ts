@@ -122,12 +122,21 @@ export const switchFlowInputSchema = z
     siteId: siteIdSchema,
     planVersion: z.number().int().positive().optional(),
     override: switchOverrideSchema.optional(),
-    /** With planVersion: end an override on the gateway (a `restore` command) so it runs that plan again. */
+    /**
+     * End an override on the gateway (a `restore` command) so it runs the plan it holds again; with planVersion that
+     * plan is recorded as the site's, without one (no plan stored) the gateway runs what it holds or its default mode.
+     */
     restore: z.strictObject({ reason: z.string().min(1).max(500) }).optional(),
     requestedBy: z.string().min(1).max(256).default('optimizer'),
   })
-  .refine((input) => (input.planVersion === undefined) !== (input.override === undefined), {
-    path: ['planVersion'],
-    message: 'exactly one of planVersion and override is required',
-  });
+  .refine(
+    (input) =>
+      input.restore !== undefined
+        ? input.override === undefined
+        : (input.planVersion === undefined) !== (input.override === undefined),
+    {
+      path: ['planVersion'],
+      message: 'exactly one of planVersion and override is required (a restore takes no override)',
+    },
+  );
 export type SwitchFlowInput = z.infer<typeof switchFlowInputSchema>;

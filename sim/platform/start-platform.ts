@@ -7,6 +7,7 @@ import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
 import type { InjectionRequest, InjectionResult } from './injections.js';
 import type { DemoTenant, LocalApi } from './local-api.js';
+import type { LocalMqtt } from './local-mqtt.js';
 import type { PlatformObserver } from './observer.js';
 import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
@@ -38,6 +39,11 @@ export interface RunningPlatform {
   readonly api: LocalApi['available'];
   readonly demo: DemoTenant;
   readonly observer: PlatformObserver;
+  /**
+   * The broker's client identities, for tests that act as outside clients would: the operator's read-only files, the
+   * control plane's material (an insider on the broker without the command-signing key) and each gateway's.
+   */
+  readonly mqttIdentities: Pick<LocalMqtt, 'operator' | 'controlPlane' | 'gatewayTls'>;
   readonly customers?: RunningCustomers;
   /** GPU workers, routing and webhooks (absent with `--gpu-nodes 0`). */
   readonly gpuWork?: GpuWork;
@@ -122,6 +128,7 @@ export async function startPlatform(
       api: localApi.available,
       demo: localApi.demo,
       observer,
+      mqttIdentities: { operator: mqtt.operator, controlPlane: mqtt.controlPlane, gatewayTls: mqtt.gatewayTls },
       ...(customers ? { customers } : {}),
       gpuWork,
       dispatchOnce: control.dispatchOnce,

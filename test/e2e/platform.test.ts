@@ -1,10 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connectAsync } from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { siteTopic } from '../../core/messages/topics.js';
 import type { LadderRung } from '../../core/model/plan.js';
 import type { ObserverSnapshot } from '../../sim/platform/observer.js';
 import { platformOptions } from '../../sim/platform/options.js';
 import { type RunningPlatform, startPlatform } from '../../sim/platform/start-platform.js';
+import { runLine } from '../support/run-line.js';
 
 /**
  * The whole local platform, as `npm start` runs it, on free ports with a fixed seed at 30× speed (a dispatch every
@@ -52,6 +57,27 @@ async function until<T>(what: string, check: (s: ObserverSnapshot) => T | undefi
 }
 
 const site = (s: ObserverSnapshot) => s.sites.find((v) => v.id === SITE)!;
+
+const operatorHeaders = () => ({ 'x-api-key': platform.demo.operatorApiKey });
+
+/** The site's committed switches as the operator API lists them. */
+async function switchCommits(siteId: string): Promise<number> {
+  const response = await fetch(`${platform.endpoints.api}/v1/sites/${siteId}/switches`, { headers: operatorHeaders() });
+  expect(response.status).toBe(200);
+  const items = ((await response.json()) as { items: Array<{ action: string }> }).items;
+  return items.filter((i) => i.action === 'switch.commit').length;
+}
+
+/** Polls `check` until it returns a value. */
+async function untilValue<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 beforeAll(async () => {
   platform = await startPlatform(
@@ -271,6 +297,88 @@ describe('the local platform end to end', () => {
     expect(statement.lines.length).toBeGreaterThanOrEqual(usage.jobs);
     expect(statement.totals.priceUsd).toBeCloseTo(usage.priceUsd, 5);
     expect(figures.models.length).toBeGreaterThan(0);
+  });
+
+  it('refuses forged commands from outside and inside the broker; the site keeps hashing and obeys the next switch', async () => {
+    // Prepare: the site on its plan with every ASIC hashing; a forged "all off" with an out-of-range sequence (the
+    // outside client's 1016) and a made-up signature; another site's gateway certificate on disk for mosquitto_pub.
+    await until('the site on its plan, all ASICs hashing', (s) => {
+      const view = site(s);
+      return view.mode === 'plan' && view.power?.devicesByState.hashing === 24 ? view : undefined;
+    });
+    const ids = platform.mqttIdentities;
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-forged-'));
+    const otherGateway = ids.gatewayTls('site-south-1')!;
+    writeFileSync(path.join(dir, 'other.crt'), otherGateway.cert);
+    writeFileSync(path.join(dir, 'other.key'), otherGateway.key, { mode: 0o600 });
+    const nowMs = platform.clock.nowMs();
+    const forged = {
+      commandId: randomUUID(),
+      siteId: SITE,
+      seq: 1016,
+      epoch: 1,
+      issuedAt: new Date(nowMs).toISOString(),
+      validUntil: new Date(nowMs + 60_000).toISOString(),
+      kind: 'set-mode',
+      payload: { mode: 'all-off', reason: 'forged', expiresAt: new Date(nowMs + 3_600_000).toISOString() },
+      signature: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImZvcmdlZCJ9..AAAA',
+    };
+    const topic = siteTopic(SITE, 'commands');
+    const port = new URL(platform.endpoints.mqtt).port;
+    const mosquittoPub = (identity: string) =>
+      runLine(
+        `mosquitto_pub -h 127.0.0.1 -p ${port} --cafile ${ids.operator.caFile} ${identity} -q 1 -t ${topic} ` +
+          `-m '${JSON.stringify(forged)}'`,
+      );
+
+    // Act 1: mosquitto_pub without a certificate, with the operator's, with another site's gateway's.
+    const anonymous = await mosquittoPub('-i forger');
+    const operator = await mosquittoPub(
+      `--cert ${ids.operator.certFile} --key ${ids.operator.keyFile} -i hcp-operator`,
+    );
+    const neighbour = await mosquittoPub(
+      `--cert ${path.join(dir, 'other.crt')} --key ${path.join(dir, 'other.key')} -i site-south-1#forger`,
+    );
+
+    // Assess 1: each refused by the broker (no PUBACK: the connection is refused or closed).
+    for (const result of [anonymous, operator, neighbour]) {
+      expect(result.stderr).not.toMatch(/usage|unknown option/i);
+      expect(result.code).not.toBe(0);
+    }
+
+    // Act 2: an insider on the broker (the control plane's certificate) without the command-signing key.
+    const insider = await connectAsync(platform.endpoints.mqtt, {
+      clientId: 'hcp-cloud-forger',
+      ...ids.controlPlane,
+      reconnectPeriod: 0,
+    });
+    await insider.publishAsync(topic, JSON.stringify(forged), { qos: 1 });
+    await insider.endAsync();
+
+    // Assess 2: the gateway answers "rejected" with the reason, and every ASIC keeps hashing.
+    const refusal = await until('the gateway rejecting the forged command', (s) =>
+      s.switches.find((e) => e.siteId === SITE && e.source === 'gateway-ack' && e.cause === 'command seq 1016'),
+    );
+    expect(refusal).toMatchObject({ outcome: 'rejected', detail: expect.stringMatching(/signature/) });
+    expect(site(await state()).power?.devicesByState.hashing).toBe(24);
+
+    // Act 3: the next cloud switch (a dispatch's SwitchFlow), with the real signing key and the cloud's own sequence.
+    const before = await switchCommits(SITE);
+    await platform.dispatchOnce();
+
+    // Assess 3: committed without a resync (the refused command moved neither sequence nor epoch); still hashing.
+    const after = await untilValue('a new committed switch on the site', async () => {
+      const commits = await switchCommits(SITE);
+      return commits > before ? commits : undefined;
+    });
+    expect(after).toBeGreaterThan(before);
+    const view = (await (
+      await fetch(`${platform.endpoints.api}/v1/sites/${SITE}`, { headers: operatorHeaders() })
+    ).json()) as {
+      switching?: { status?: string };
+    };
+    expect(view.switching?.status).toBe('committed');
+    expect(site(await state()).power?.devicesByState.hashing).toBe(24);
   });
 
   it('refuses a malformed injection with a 400 naming the field', async () => {

@@ -166,7 +166,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], info = { title
     info: {
       ...info,
       // No open-source license: the API is offered under the operator's terms of service.
-      license: { name: 'Proprietary' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-HCP-Terms-of-Service' },
       description:
         'Hybrid Compute Platform: customers submit inference workloads and read their usage; admins manage tenants, ' +
         'users’ roles and API keys. Errors are JSON naming each failing field and rule.',

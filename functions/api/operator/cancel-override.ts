@@ -10,8 +10,10 @@ import { operatorSources, siteOf } from './views.js';
  * race with the override's own SwitchFlow. The cancel and the flow's claim (just before it publishes) are conditional
  * writes on the override record, so exactly one lands first:
  * - the cancel: the flow never publishes the override and applies the current plan instead (`stoppedBeforeCommit`);
- * - the claim: the gateway may already run the override, so a SwitchFlow of this route's own restores the current plan
- *   (`planRestored`); it waits for the override's flow to release the site lock, like any switch.
+ * - the claim: the gateway may already run the override, so a SwitchFlow of this route's own sends it a `restore`
+ *   (`planRestored`); it waits for the override's flow to release the site lock, like any switch. With no plan stored
+ *   the same `restore` still lifts the override, and the gateway runs the plan it holds or its default mode
+ *   (`overrideLifted`): the override never outlives its cancel because the cloud lost its plans.
  * Either way dispatch's hold on the site is lifted. 404 when no override is active.
  */
 export async function cancelOverride(request: ApiRequest) {
@@ -28,9 +30,10 @@ export async function cancelOverride(request: ApiRequest) {
   });
   if (!cancelled) throw new HttpError(409, 'conflict', `the override of site ${siteId} changed while cancelling it`);
   const holdReleased = await sources.overrides.releaseDispatchHold(siteId, active.override.expiresAt);
-  const restoreExecutionName =
-    cancelled.commandedAt === undefined ? undefined : await restorePlan(request, siteId, nowMs);
-  const outcome = cancelled.commandedAt === undefined ? 'stoppedBeforeCommit' : 'planRestored';
+  const restore = cancelled.commandedAt === undefined ? undefined : await restorePlan(request, siteId, nowMs);
+  const restoreExecutionName = restore?.executionName;
+  const outcome =
+    restore === undefined ? 'stoppedBeforeCommit' : restore.planVersion ? 'planRestored' : 'overrideLifted';
   await audit(request, 'site.override.cancel', siteId, {
     executionName: active.executionName,
     outcome,
@@ -44,22 +47,25 @@ export async function cancelOverride(request: ApiRequest) {
   });
 }
 
-/** Starts the SwitchFlow that puts the site back on the current plan; its name, or undefined without a plan. */
-async function restorePlan(request: ApiRequest, siteId: string, nowMs: number): Promise<string | undefined> {
+/** Starts the SwitchFlow whose `restore` lifts the override; its name and the current plan's version, if one is stored. */
+async function restorePlan(
+  request: ApiRequest,
+  siteId: string,
+  nowMs: number,
+): Promise<{ executionName: string; planVersion?: number }> {
   const { principal, runtime } = request;
   const plan = await operatorSources(runtime).plans.loadCurrent();
-  if (!plan) return undefined;
   const executionName = `override-cancel-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
   await runtime.switchFlows.start(
     {
       siteId,
-      planVersion: plan.version,
+      ...(plan ? { planVersion: plan.version } : {}),
       restore: { reason: `override cancelled by ${principal.principalId}` },
       requestedBy: principal.principalId,
     },
     executionName,
   );
-  return executionName;
+  return { executionName, ...(plan ? { planVersion: plan.version } : {}) };
 }
 
 export const handler = apiHandler(OPERATOR_ROLES, cancelOverride);

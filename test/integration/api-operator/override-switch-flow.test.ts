@@ -82,9 +82,36 @@ afterAll(async () => {
 
 const awakeAsics = () => fleet.miners.filter((m) => m.context.physics.isAwakeCommanded()).length;
 
+describe('cancelling a committed override when no plan is stored', () => {
+  it('lifts the override through a restore SwitchFlow (overrideLifted): the gateway falls back to its default mode', async () => {
+    // Prepare: nothing stored yet in this table; an all-off override committed on the gateway.
+    expect(await controlPlane.plans.loadCurrent()).toBeUndefined();
+    const expiresAt = new Date(Date.now() + 30 * 60_000).toISOString();
+    const accepted = await h.call('POST', `/v1/sites/${SITE_ID}/overrides`, {
+      body: { kind: 'set-mode', mode: 'all-off', reason: 'breaker inspection', expiresAt },
+    });
+    expect(await executions.get(accepted.body.executionName)).toMatchObject({ status: 'SUCCEEDED' });
+    await gateway.tick();
+    expect(gateway.state().switchAgent.mode).toBe('all-off');
+
+    // Act
+    const cancelled = await h.call('DELETE', `/v1/sites/${SITE_ID}/overrides/current`);
+    const restored = await executions.get(cancelled.body.restoreExecutionName);
+    await gateway.tick();
+
+    // Assess: before, this answered planRestored and started no flow, so the gateway held all-off until expiry.
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ outcome: 'overrideLifted', restoreExecutionName: expect.any(String) });
+    expect(restored).toMatchObject({ status: 'SUCCEEDED', output: { ack: { status: 'executed' } } });
+    expect(gateway.state().switchAgent.mode).toBe('curtail-asics');
+    expect(await controlPlane.switchStates.get(SITE_ID)).toMatchObject({ status: 'committed' });
+  });
+});
+
 describe('an operator override through the real SwitchFlow and gateway', () => {
   it('forces the site all-off, commits on the gateway’s ack and shows up in the switch history and site view', async () => {
-    // Prepare: the site runs a plan with every miner on.
+    // Prepare: the site runs a plan with every miner on (after the sequence numbers the test above used).
+    const seqBefore = (await controlPlane.switchStates.get(SITE_ID))?.seq ?? 0;
     const plan = planWith([{}], 1, Math.floor(Date.now() / 300_000) * 300_000);
     expect((await controlPlane.plans.save(plan)).ok).toBe(true);
     expect(await runSwitchFlow({ siteId: SITE_ID, planVersion: 1 }, 'plan-v1')).toMatchObject({ status: 'SUCCEEDED' });
@@ -113,12 +140,12 @@ describe('an operator override through the real SwitchFlow and gateway', () => {
       kind: 'set-mode',
       actor: 'operator-3',
       executionName: accepted.body.executionName,
-      seq: 2,
+      seq: seqBefore + 2,
       commandId: expect.any(String),
       latencyMs: expect.any(Number),
     });
-    expect(switches.body.items[1]).toMatchObject({ outcome: 'executed', kind: 'apply-plan', seq: 1 });
-    expect(site.body.switching).toMatchObject({ status: 'committed', seq: 2, overrideUntil: expiresAt });
+    expect(switches.body.items[1]).toMatchObject({ outcome: 'executed', kind: 'apply-plan', seq: seqBefore + 1 });
+    expect(site.body.switching).toMatchObject({ status: 'committed', seq: seqBefore + 2, overrideUntil: expiresAt });
     expect(site.body.override).toMatchObject({ status: 'active', requestedBy: 'operator-3', override });
     expect(await controlPlane.switchStates.get(SITE_ID)).toMatchObject({ status: 'committed' });
   });

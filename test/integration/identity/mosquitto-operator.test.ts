@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { type LocalMqtt, startLocalMqtt } from '../../../sim/platform/local-mqtt.js';
+import { runLine } from '../../support/run-line.js';
 
 /**
  * The broker `npm start` runs, seen from outside with Debian's mosquitto_sub (package mosquitto-clients): the exact
@@ -14,22 +14,6 @@ const SITE = 'site-west-1';
 let mqtt: LocalMqtt;
 let gateway: MqttClient;
 let publisher: NodeJS.Timeout;
-
-/** Runs a shell command line to its end; resolves with its exit code and output. */
-function runLine(line: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', line]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   mqtt = await startLocalMqtt(undefined);

@@ -106,7 +106,7 @@ describe('switching commands', () => {
     expect(command).toMatchObject({ kind: 'curtail', payload: { shedKw: 1200, reason: 'ERS deployment' } });
   });
 
-  it('accepts a flow input with exactly one of planVersion and override', () => {
+  it('accepts a flow input with exactly one of planVersion and override, or a restore without an override', () => {
     // Prepare
     const override = { kind: 'set-mode', mode: 'all-off', reason: 'maintenance', expiresAt: '2026-11-28T13:00:00Z' };
 
@@ -116,10 +116,13 @@ describe('switching commands', () => {
       switchFlowInputSchema.safeParse({ siteId: 'site-a', override, requestedBy: 'user:ops-1' }),
       switchFlowInputSchema.safeParse({ siteId: 'site-a' }),
       switchFlowInputSchema.safeParse({ siteId: 'site-a', planVersion: 4, override }),
+      switchFlowInputSchema.safeParse({ siteId: 'site-a', restore: { reason: 'cancelled' } }),
+      switchFlowInputSchema.safeParse({ siteId: 'site-a', planVersion: 4, restore: { reason: 'cancelled' } }),
+      switchFlowInputSchema.safeParse({ siteId: 'site-a', override, restore: { reason: 'cancelled' } }),
     ];
 
     // Assess
-    expect(results.map((r) => r.success)).toEqual([true, true, false, false]);
+    expect(results.map((r) => r.success)).toEqual([true, true, false, false, true, true, false]);
     expect(results[0]!.data?.requestedBy).toBe('optimizer');
   });
 });
