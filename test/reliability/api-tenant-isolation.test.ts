@@ -340,7 +340,7 @@ describe('tenant isolation matrix, generated from the route table', () => {
     expect(leaks).toEqual([]);
     // The callers' keys work: the refusals above are isolation, not broken credentials.
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(reads.length);
-  });
+  }, 120_000);
 
   it('prints the matrix size and its outcomes', () => {
     const size = outcomes.total();
