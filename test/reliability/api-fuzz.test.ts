@@ -54,7 +54,7 @@ beforeAll(async () => {
   });
   const workloadPath = `/v1/workloads/${submitted.body.id}`;
   kept = { ...(await readKept(workloadPath, key)), workloadPath, key };
-}, 90_000);
+});
 
 afterAll(async () => {
   useLocalGatewayIdentities(undefined);

@@ -28,7 +28,7 @@ let table: LocalTable;
 
 beforeAll(async () => {
   table = await startLocalTable(TABLE);
-}, 60_000);
+});
 
 afterAll(async () => {
   await table?.stop();
@@ -191,5 +191,5 @@ describe('SwitchFlow on a throttled table, SDK retries on', () => {
     } finally {
       await h.stop();
     }
-  }, 120_000);
+  });
 });

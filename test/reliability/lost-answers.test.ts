@@ -34,7 +34,7 @@ let table: LocalTable;
 
 beforeAll(async () => {
   table = await startLocalTable(TABLE);
-}, 90_000);
+});
 
 afterAll(async () => {
   await table?.stop();
@@ -131,7 +131,7 @@ describe('the API when its writes’ answers are lost: every stored mutation aud
 
   beforeAll(async () => {
     h = await startApiHarness({ tableName: 'hcp-lost-answers-api' });
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await h?.stop();
@@ -173,7 +173,7 @@ describe('the API when its writes’ answers are lost: every stored mutation aud
     expect(submits).toEqual(expected);
     expect(verification).toMatchObject({ ok: true, pending: 0 });
     recordFigure('lost-answers.burst-5xx', statuses.filter((s) => s >= 500).length, '5xx of 200 burst submissions');
-  }, 180_000);
+  });
 
   it('stores and audits each submission once when 30% of its writes’ answers are lost and the client retries', async () => {
     // Prepare: the handlers' client and the chainer's both lose answers.
@@ -213,7 +213,7 @@ describe('the API when its writes’ answers are lost: every stored mutation aud
       'API and chainer writes whose answer was lost',
     );
     recordFigure('lost-answers.api-5xx-retried', serverErrors, '5xx answered (the write applied or not) and retried');
-  }, 180_000);
+  });
 });
 
 describe('SwitchFlow when 30% of its DynamoDB writes’ answers are lost, SDK retries on', () => {
@@ -245,5 +245,5 @@ describe('SwitchFlow when 30% of its DynamoDB writes’ answers are lost, SDK re
     } finally {
       await h.stop();
     }
-  }, 180_000);
+  });
 });
