@@ -5,6 +5,7 @@ import type { DeviceDriver, GatewayDevice } from './adapters/device-port.js';
 import { httpTransport, type NvidiaSmiTransport } from './adapters/gpu/nvidia-smi.js';
 import { connectMqttPort } from './adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from './adapters/messaging/port.js';
+import { type SiteMeterPort, SunSpecMeter } from './adapters/meter/sunspec-meter.js';
 import { siteDriver } from './adapters/site-driver.js';
 import { type SwitchAgentConfigInput, switchAgentConfigSchema } from './components/com.hcp.SwitchAgent/src/config.js';
 import { SwitchAgent, type SwitchAgentView } from './components/com.hcp.SwitchAgent/src/switch-agent.js';
@@ -43,6 +44,8 @@ export interface StartGatewayOptions {
   readonly gpuTransport?: NvidiaSmiTransport;
   /** Replaces the default LuxOS + nvidia-smi drivers (tests, other firmwares). */
   readonly driver?: DeviceDriver;
+  /** Replaces the SunSpec meter `config.switchAgent.sitePower.meter` names (tests). */
+  readonly meter?: SiteMeterPort;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -97,6 +100,8 @@ export async function startGateway(
   const gpu = options.gpuTransport ?? httpTransport();
   const driver = options.driver ?? siteDriver({ gpu });
   const telemetryDriver = options.driver ?? siteDriver({ gpu });
+  const meterConfig = switchConfig.sitePower?.meter;
+  const meter = options.meter ?? (meterConfig ? new SunSpecMeter(meterConfig) : undefined);
   const switchAgent = await SwitchAgent.start(
     {
       config: switchConfig,
@@ -106,6 +111,7 @@ export async function startGateway(
       clock,
       stateFile: path.join(options.stateDir, 'switch-agent', 'state.json'),
       ...(options.site ? { site: options.site } : {}),
+      ...(meter ? { meter } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.onSwitch
         ? {
@@ -143,6 +149,7 @@ export async function startGateway(
     stop: async () => {
       await telemetry.stop();
       await switchAgent.stop();
+      await meter?.close();
       if (ownsMessaging) await port.close();
     },
   };

@@ -7,6 +7,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
 import { AuditChainer } from './constructs/audit-chainer.js';
+import { ForecastRefit } from './constructs/forecast-refit.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
@@ -26,9 +27,10 @@ export interface ControlStackProps extends StackProps {
 }
 
 /**
- * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes, SwitchFlow per
- * site, and the ack path back into it; workload routing to the sites' GPU workers and its webhook events. State
- * machines use JSONPath (not JSONata) so aws-local-stepfunctions runs the same ASL locally.
+ * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes (its price
+ * forecaster refitted every 6 hours), SwitchFlow per site, and the ack path back into it; workload routing to the
+ * sites' GPU workers and its webhook events. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs
+ * the same ASL locally.
  */
 export class ControlStack extends Stack {
   readonly functions: IFunction[] = [];
@@ -54,6 +56,7 @@ export class ControlStack extends Stack {
       table: props.table,
       switchFlow: switchFlow.stateMachine,
     });
+    const refit = new ForecastRefit(this, 'ForecastRefit', { table: props.table });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
@@ -70,6 +73,7 @@ export class ControlStack extends Stack {
       ...[
         ...market.functions,
         ...optimizeFlow.functions,
+        ...refit.functions,
         ...switchFlow.functions,
         acks.function,
         ...routing.functions,
@@ -79,6 +83,7 @@ export class ControlStack extends Stack {
     this.deadLetterQueues.push(
       market.deadLetterQueue,
       optimizeFlow.deadLetterQueue,
+      refit.deadLetterQueue,
       ...acks.deadLetterQueues,
       ...routing.deadLetterQueues,
       auditChainer.deadLetterQueue,

@@ -192,22 +192,11 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
   return {
     name: 'ridge',
     forecast(history: PriceHistory, steps: number): PriceForecast {
-      const stepMs = history.stepMinutes * 60_000;
-      const stepsPerDay = Math.round(1440 / history.stepMinutes);
-      const origin = history.rtUsdPerMwh.length;
-      const startMs = history.startMs + origin * stepMs;
-      const refitMs = settings.refitHours * 3_600_000;
-      const refitIndex = Math.floor((Math.floor(startMs / refitMs) * refitMs - history.startMs) / stepMs);
-      if (refitIndex < 3 * stepsPerDay) return { ...seasonalNaiveForecaster.forecast(history, steps) };
-      const ctx: Context = {
-        history,
-        stepsPerDay,
-        stepMs,
-        scale: settings.asinhScaleUsdPerMwh,
-        timeZone: settings.timeZone,
-      };
+      const period = refitPeriod(history, settings);
+      if (!period) return { ...seasonalNaiveForecaster.forecast(history, steps) };
+      const { ctx, refitIndex, stepsPerDay } = period;
       const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
-      const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - origin);
+      const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - history.rtUsdPerMwh.length);
       const key = [
         history.startMs,
         history.stepMinutes,
@@ -223,23 +212,108 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
         if (cache.size >= 16) cache.delete(cache.keys().next().value as string);
         cache.set(key, models);
       }
-      const naive = seasonalNaiveForecaster.forecast(history, steps);
-      const daEnd = history.daUsdPerMwh?.length ?? 0;
-      const temperatureEnd = history.temperatureC?.length ?? 0;
-      const point: number[] = [];
-      const spike: number[] = [];
-      for (let i = 0; i < steps; i += 1) {
-        const target = origin + i;
-        const row = features(ctx, origin, target, daEnd, temperatureEnd);
-        const model = models.byBucket[bucketOf(((i + 1) * history.stepMinutes) / 60)];
-        // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Measured on mpc
-        // over 2025-02-15..25 (issue 19) and not kept: planning on the mean, (1 − q)·median + q·E[p | spike] with the
-        // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
-        // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105.
-        point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
-        spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
+      return forecastWith(ctx, models, steps);
+    },
+  };
+}
+
+/** The refit time of a forecast from `history` (its start rounded down to `refitHours`); none with under 3 days. */
+function refitPeriod(history: PriceHistory, settings: Required<RidgeForecasterOptions>) {
+  const stepMs = history.stepMinutes * 60_000;
+  const stepsPerDay = Math.round(1440 / history.stepMinutes);
+  const startMs = history.startMs + history.rtUsdPerMwh.length * stepMs;
+  const refitMs = settings.refitHours * 3_600_000;
+  const refitIndex = Math.floor((Math.floor(startMs / refitMs) * refitMs - history.startMs) / stepMs);
+  if (refitIndex < 3 * stepsPerDay) return undefined;
+  const ctx: Context = {
+    history,
+    stepsPerDay,
+    stepMs,
+    scale: settings.asinhScaleUsdPerMwh,
+    timeZone: settings.timeZone,
+  };
+  return { ctx, refitIndex, stepsPerDay };
+}
+
+function forecastWith(ctx: Context, models: FittedModels, steps: number): PriceForecast {
+  const { history } = ctx;
+  const origin = history.rtUsdPerMwh.length;
+  const startMs = history.startMs + origin * ctx.stepMs;
+  const naive = seasonalNaiveForecaster.forecast(history, steps);
+  const daEnd = history.daUsdPerMwh?.length ?? 0;
+  const temperatureEnd = history.temperatureC?.length ?? 0;
+  const point: number[] = [];
+  const spike: number[] = [];
+  for (let i = 0; i < steps; i += 1) {
+    const target = origin + i;
+    const row = features(ctx, origin, target, daEnd, temperatureEnd);
+    const model = models.byBucket[bucketOf(((i + 1) * history.stepMinutes) / 60)];
+    // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Measured on mpc
+    // over 2025-02-15..25 (issue 19) and not kept: planning on the mean, (1 − q)·median + q·E[p | spike] with the
+    // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
+    // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105.
+    point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
+    spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
+  }
+  return { startMs, stepMinutes: history.stepMinutes, pointUsdPerMwh: point, spikeProbability: spike };
+}
+
+/**
+ * A fit made ahead of the forecasts that use it (the deployed planner's scheduled refit): the models, the refit time
+ * they belong to and their training window. Plain data, so it can be stored.
+ */
+export interface RidgeFit {
+  /** The refit time: forecasts starting from it until the next refit use this fit. */
+  readonly refitAtMs: number;
+  readonly fitFromMs: number;
+  readonly stepMinutes: number;
+  readonly models: {
+    readonly byBucket: readonly (LinearModel | null)[];
+    readonly spike: LinearModel | null;
+  };
+}
+
+/**
+ * The fit `createRidgeForecaster` would make for a forecast from `history`: the same refit time, training window and
+ * models. Undefined with under 3 days of history (the forecaster is then seasonal naive).
+ */
+export function fitRidgeForecaster(history: PriceHistory, options: RidgeForecasterOptions = {}): RidgeFit | undefined {
+  const settings: Required<RidgeForecasterOptions> = { ...DEFAULTS, ...options };
+  const period = refitPeriod(history, settings);
+  if (!period) return undefined;
+  const { ctx, refitIndex, stepsPerDay } = period;
+  const models = fitModels(ctx, refitIndex, settings);
+  const firstOrigin = Math.max(stepsPerDay, refitIndex - settings.trainingDays * stepsPerDay);
+  return {
+    refitAtMs: history.startMs + refitIndex * ctx.stepMs,
+    fitFromMs: history.startMs + firstOrigin * ctx.stepMs,
+    stepMinutes: history.stepMinutes,
+    models: { byBucket: models.byBucket.map((m) => m ?? null), spike: models.spike ?? null },
+  };
+}
+
+/** A ridge forecaster that forecasts with a stored fit and never refits (a dispatch must not wait on a fit). */
+export function ridgeForecasterFromFit(fit: RidgeFit, options: RidgeForecasterOptions = {}): PriceForecaster {
+  const settings: Required<RidgeForecasterOptions> = { ...DEFAULTS, ...options };
+  const models: FittedModels = {
+    byBucket: fit.models.byBucket.map((m) => m ?? undefined),
+    spike: fit.models.spike ?? undefined,
+  };
+  return {
+    name: 'ridge',
+    forecast(history: PriceHistory, steps: number): PriceForecast {
+      if (history.stepMinutes !== fit.stepMinutes) {
+        throw new RangeError(`ridge fit is on a ${fit.stepMinutes}-minute grid, history on ${history.stepMinutes}`);
       }
-      return { startMs, stepMinutes: history.stepMinutes, pointUsdPerMwh: point, spikeProbability: spike };
+      const stepsPerDay = Math.round(1440 / history.stepMinutes);
+      const ctx: Context = {
+        history,
+        stepsPerDay,
+        stepMs: history.stepMinutes * 60_000,
+        scale: settings.asinhScaleUsdPerMwh,
+        timeZone: settings.timeZone,
+      };
+      return forecastWith(ctx, models, steps);
     },
   };
 }

@@ -14,6 +14,8 @@ export const gpuSetpointSchema = z.strictObject({
   poolId: idSchema,
   gpusPowered: z.number().int().nonnegative(),
   gpusServing: z.number().int().nonnegative(),
+  /** Of the GPUs serving, how many the plan gives to flex (deferrable) work; the rest wait for guaranteed work. */
+  gpusServingFlex: z.number().int().nonnegative().optional(),
 });
 export type GpuSetpoint = z.infer<typeof gpuSetpointSchema>;
 
@@ -39,13 +41,52 @@ export const ladderRungSchema = z.strictObject({
 });
 export type LadderRung = z.infer<typeof ladderRungSchema>;
 
+/** Units an ASIC group started or stopped, and how long before the plan's horizon start (minimum up/down times). */
+const unitChangesSchema = z.record(
+  idSchema,
+  z.array(z.strictObject({ hoursAgo: nonNegative, units: z.number().int().positive() })).max(64),
+);
+
+/**
+ * Where a site stood when the plan was made: the state the planner started from, carried to the next dispatch so
+ * minimum up/down times hold across dispatches (core/strategies/carried-state.ts).
+ */
+export const siteStartStateSchema = z.strictObject({
+  /** Units hashing just before the horizon start, per ASIC group. */
+  unitsOn: z.record(idSchema, z.number().int().nonnegative()),
+  recentStarts: unitChangesSchema,
+  recentStops: unitChangesSchema,
+});
+export type SiteStartState = z.infer<typeof siteStartStateSchema>;
+
 export const sitePlanSchema = z.strictObject({
   siteId: siteIdSchema,
+  /** @default none (plans made before the receding-horizon planner) */
+  startState: siteStartStateSchema.optional(),
   intervals: z.array(planIntervalSchema).min(1).max(2016),
   /** Sorted by ascending stop price: the first rung is the first to go. */
   ladder: z.array(ladderRungSchema).max(96),
 });
 export type SitePlan = z.infer<typeof sitePlanSchema>;
+
+/** What the planner forecast the price with, over which horizon, on data of what age. */
+export const planForecastSchema = z.strictObject({
+  /** The forecaster used: `ridge` (the scheduled fit), or a fallback (`seasonal-naive`, `last-settled`). */
+  forecaster: z.string().min(1).max(64),
+  /** Why a fallback was used; absent when the preferred forecaster ran. */
+  fallbackReason: z.string().max(256).optional(),
+  horizonHours: nonNegative,
+  stepMinutes: z.number().int().positive().max(60),
+  /** The market history the forecast read: its first and last published real-time intervals. */
+  dataFrom: isoInstantSchema.optional(),
+  dataTo: isoInstantSchema.optional(),
+  /** Minutes from the end of the newest published real-time interval to the plan's creation. */
+  dataAgeMinutes: nonNegative.optional(),
+  /** The ridge fit used: its training window and when it was fitted. */
+  fitWindow: z.strictObject({ from: isoInstantSchema, to: isoInstantSchema }).optional(),
+  fittedAt: isoInstantSchema.optional(),
+});
+export type PlanForecast = z.infer<typeof planForecastSchema>;
 
 export const planSchema = z
   .strictObject({
@@ -61,6 +102,8 @@ export const planSchema = z
       mipGapPct: z.number().finite().nonnegative().optional(),
       solveMs: nonNegative,
     }),
+    /** @default none (plans made before the receding-horizon planner) */
+    forecast: planForecastSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     plan.sites.forEach((site, s) => {

@@ -1,5 +1,6 @@
 import { meritOrderLadder } from '../economics/ladder.js';
 import type { Plan, SitePlan } from '../model/plan.js';
+import { afterRound, capShareKw, firstRound, fleetTotalKw } from './coordination.js';
 import { type HighsSolver, type SiteSolution, type SolveOptions, solveSite } from './solve.js';
 import type { SiteProblem } from './types.js';
 
@@ -10,10 +11,8 @@ import type { SiteProblem } from './types.js';
  * groups, GPU pools, backlogs of the work routed to the site), so without a shared constraint the fleet problem is the
  * sum of independent site problems and is solved site by site (exactly, not approximately). The one coupling modelled is
  * an optional portfolio cap on the fleet's total draw (a shared supply contract or a fleet-wide DR commitment). It is
- * handled by price coordination (Lagrangian relaxation, Everett 1963; dual decomposition in Boyd et al., "Notes on
- * Decomposition Methods", 2007): each site sees energy at price + λ_t, λ rises by a subgradient step where the sites
- * together exceed the cap, then a final resource-directive pass gives each site a share of the cap in proportion to its
- * last draw, so the committed plan is feasible even if the prices have not converged.
+ * handled by price coordination, round by round (coordination.ts: λ rounds, then one share round); the OptimizeFlow runs
+ * the same rounds as iterations of its Map over sites.
  */
 export interface FleetProblem {
   readonly sites: readonly SiteProblem[];
@@ -51,35 +50,36 @@ function combine(sites: SiteSolution[], extra?: Partial<FleetSolution>): FleetSo
 export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: SolveOptions = {}): FleetSolution {
   const cap = problem.portfolioCapKw;
   if (!cap) return combine(problem.sites.map((p) => solveSite(highs, p, options)));
-  const steps = cap.length;
-  const lambda = new Array<number>(steps).fill(0);
-  let solutions = problem.sites.map((p) => solveSite(highs, p, options));
-  const iterations = problem.coordinationIterations ?? 8;
-  for (let k = 0; k < iterations; k += 1) {
-    const total = (t: number) => solutions.reduce((a, s) => a + (s.sitePowerKw[t] ?? 0), 0);
-    const excess = cap.map((c, t) => total(t) - c);
-    if (excess.every((e) => e <= 1e-6)) {
+  const maxPriceRounds = problem.coordinationIterations ?? 8;
+  let round = firstRound(cap.length);
+  let previous: SiteSolution[] = [];
+  for (;;) {
+    const { couplingPriceUsdPerMwh, share } = round;
+    const solutions = problem.sites.map((p, i) =>
+      solveSite(
+        highs,
+        { ...p, couplingPriceUsdPerMwh, ...(share ? { capKw: capShareKw(share, previous[i]!.sitePowerKw) } : {}) },
+        options,
+      ),
+    );
+    const outcome = afterRound(
+      round,
+      cap,
+      fleetTotalKw(
+        solutions.map((s) => s.sitePowerKw),
+        cap.length,
+      ),
+      maxPriceRounds,
+    );
+    if (outcome.done) {
       return combine(solutions, {
-        couplingPriceUsdPerMwh: lambda,
-        objectiveUsd: trueObjective(problem, solutions, lambda),
+        couplingPriceUsdPerMwh: [...couplingPriceUsdPerMwh],
+        objectiveUsd: trueObjective(problem, solutions, couplingPriceUsdPerMwh),
       });
     }
-    // Diminishing subgradient step, $/MWh per MW of excess.
-    const step = 50 / (k + 1);
-    for (let t = 0; t < steps; t += 1) lambda[t] = Math.max(0, lambda[t]! + (step * excess[t]!) / 1000);
-    solutions = problem.sites.map((p) => solveSite(highs, { ...p, couplingPriceUsdPerMwh: lambda }, options));
+    previous = solutions;
+    round = outcome.next;
   }
-  const totals = cap.map((_, t) => solutions.reduce((a, s) => a + (s.sitePowerKw[t] ?? 0), 0));
-  solutions = problem.sites.map((p, i) => {
-    const share = cap.map((c, t) =>
-      totals[t]! > c ? (c * (solutions[i]!.sitePowerKw[t] ?? 0)) / totals[t]! : Number.POSITIVE_INFINITY,
-    );
-    return solveSite(highs, { ...p, couplingPriceUsdPerMwh: lambda, capKw: share }, options);
-  });
-  return combine(solutions, {
-    couplingPriceUsdPerMwh: lambda,
-    objectiveUsd: trueObjective(problem, solutions, lambda),
-  });
 }
 
 /** The sites' objectives priced λ into energy; the fleet's own objective gives that internal payment back. */

@@ -13,6 +13,7 @@ import {
   horizonBlocks,
   type Strategy,
 } from './context.js';
+import { committedSteps, GUARANTEED_HEADROOM, lastSettledForecaster, planHorizon } from './planner.js';
 
 /**
  * GPUs: all powered, all available to guaranteed work, and every GPU guaranteed work leaves free serves flex (the
@@ -122,9 +123,6 @@ export interface MpcParams {
   readonly solve?: SolveOptions;
 }
 
-/** exp(2.3 σ) for the lognormal noise of the default scenario (σ ≈ 0.15–0.2): about the 99th percentile. */
-const GUARANTEED_HEADROOM = 1.5;
-
 /** Solves every site's model and returns its first `commit` steps (one grid step per fine block). */
 function solveAndCommit(
   highs: HighsSolver,
@@ -207,22 +205,11 @@ function truthSources(truth: BacktestTruth) {
   });
 }
 
-/** The best single-interval decision with what is known now (the last settled price): the same model, one step. */
-const lastSettled: PriceForecaster = {
-  name: 'last-settled',
-  forecast: (h, steps) => ({
-    startMs: h.startMs + h.rtUsdPerMwh.length * h.stepMinutes * 60_000,
-    stepMinutes: h.stepMinutes,
-    pointUsdPerMwh: new Array<number>(steps).fill(h.rtUsdPerMwh[h.rtUsdPerMwh.length - 1] ?? 0),
-    spikeProbability: new Array<number>(steps).fill(0),
-  }),
-};
-
 export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strategy {
   return {
     name: 'myopic',
     decide(context) {
-      const { planned, sources } = forecastSources(context.setup, context.known, context.t, 1, lastSettled);
+      const { planned, sources } = forecastSources(context.setup, context.known, context.t, 1, lastSettledForecaster);
       return {
         perSite: solveAndCommit(highs, context, [1], 1, sources, solve, false),
         plannedPriceUsdPerMwh: planned.slice(0, 1),
@@ -231,20 +218,37 @@ export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strate
   };
 }
 
+/**
+ * The receding-horizon planner (core/strategies/planner.ts) at each decision, committing its first `commitSteps`:
+ * the same planner the deployed OptimizeFlow solve runs.
+ */
 export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, params: MpcParams): Strategy {
-  const blocks = horizonBlocks(params.horizonSteps, params.fineSteps, params.coarseBlock);
   return {
     name: 'mpc',
-    decide(context) {
-      const { planned, sources } = forecastSources(
-        context.setup,
-        context.known,
-        context.t,
-        params.horizonSteps,
+    decide({ t, setup, known, states }) {
+      const plan = planHorizon(
+        highs,
         forecaster,
+        params,
+        {
+          decisionMs: setup.startMs + t * setup.stepMinutes * 60_000,
+          stepMinutes: setup.stepMinutes,
+          stepsAvailable: setup.steps - t,
+          known,
+          sites: setup.sites,
+          states,
+          demand: setup.expectedDemand.map((d) => ({
+            guaranteedGpuHours: (k: number) => d.guaranteedGpuHours[t + k]!,
+            flexGpuHours: (k: number) => d.flexGpuHours[t + k]!,
+          })),
+          peakProbability: (k) => setup.peakProbability[t + k] ?? 0,
+          demandTerms: setup.demandTerms,
+          gridTerms: setup.gridTerms,
+        },
+        params.solve,
       );
-      const perSite = solveAndCommit(highs, context, blocks, params.commitSteps, sources, params.solve);
-      return { perSite, plannedPriceUsdPerMwh: planned.slice(0, perSite[0]?.length ?? 1) };
+      const perSite = committedSteps(plan, params.commitSteps);
+      return { perSite, plannedPriceUsdPerMwh: plan.forecastUsdPerMwh.slice(0, perSite[0]?.length ?? 1) };
     },
   };
 }

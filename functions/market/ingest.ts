@@ -1,5 +1,6 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Clock } from '../../core/support/clock.js';
+import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
 import type { MarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import type { MarketDataSource, MarketSignalPublisher } from './ports.js';
 
@@ -30,6 +31,8 @@ export async function ingestMarketSnapshot(deps: {
   readonly signals: MarketSignalPublisher;
   readonly metrics: MarketMetrics;
   readonly clock: Clock;
+  /** The planner's market history, appended each run. @default none */
+  readonly history?: Pick<MarketHistoryStore, 'append'>;
 }): Promise<{ at: string; source: string; nodes: number; stale: boolean }> {
   const nowMs = deps.clock.nowMs();
   let snapshot: MarketSnapshot;
@@ -37,6 +40,7 @@ export async function ingestMarketSnapshot(deps: {
   try {
     snapshot = await deps.source.snapshotAt(nowMs);
     await deps.store.put(snapshot);
+    if (deps.history) await appendHistory(deps.history, deps.source, snapshot, nowMs);
   } catch (error) {
     const held = await deps.store.latest();
     if (held) deps.metrics.marketDataAge(Math.max(0, (nowMs - intervalEndMs(held)) / 1000), deps.source.name);
@@ -55,4 +59,26 @@ export async function ingestMarketSnapshot(deps: {
     deps.metrics.marketDataAge(Math.max(0, (nowMs - intervalEndMs(snapshot)) / 1000), deps.source.name);
   }
   return { at: snapshot.at, source: deps.source.name, nodes: snapshot.prices.length, stale };
+}
+
+/** Each node's price of the snapshot's interval, and what else the source has published, into the market history. */
+async function appendHistory(
+  history: Pick<MarketHistoryStore, 'append'>,
+  source: MarketDataSource,
+  snapshot: MarketSnapshot,
+  nowMs: number,
+): Promise<void> {
+  const intervalStartMs = Date.parse(snapshot.at);
+  await Promise.all(
+    snapshot.prices.map(async (price) =>
+      history.append(price.node, [
+        {
+          intervalStartMs,
+          rtUsdPerMwh: price.realTimeUsdPerMwh,
+          ...(price.dayAheadUsdPerMwh !== undefined ? { daUsdPerMwh: price.dayAheadUsdPerMwh } : {}),
+        },
+        ...((await source.publishedAt?.(nowMs, price.node)) ?? []),
+      ]),
+    ),
+  );
 }

@@ -1,3 +1,4 @@
+import type { MarketHistoryPoint } from '../../core/market-data/history.js';
 import type { GridSignal } from '../../core/messages/grid-signal.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 
@@ -6,6 +7,11 @@ export interface MarketDataSource {
   readonly name: string;
   /** The snapshot in force at `atMs` (the interval containing it). */
   snapshotAt(atMs: number): Promise<MarketSnapshot>;
+  /**
+   * Series points the source has published by `atMs` beyond the snapshot's own interval (day-ahead prices of a posted
+   * operating day, observed temperatures), for the market history. @default none
+   */
+  publishedAt?(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]>;
 }
 
 /**

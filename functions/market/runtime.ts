@@ -6,6 +6,7 @@ import calibration from '../../core/synthetic/calibration/ercot-hb-south.json' w
 import { calibrationSchema } from '../../core/synthetic/calibration.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -140,6 +141,7 @@ function build() {
   return {
     source: sourceFor(env, store, marketMetrics),
     store,
+    history: new DynamoMarketHistoryStore({ client: documentClient(), tableName: env.TABLE_NAME }),
     signals: new IotSignalPublisher(createIotDataClient(env.IOT_DATA_ENDPOINT)),
     metrics: marketMetrics,
     clock: systemClock,

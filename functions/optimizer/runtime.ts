@@ -1,36 +1,65 @@
 import { z } from 'zod';
+import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
+import { DynamoForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoGpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
+import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { metrics } from '../shared/powertools.js';
+import { DynamoDispatchWorkspace } from './adapters/dynamo-dispatch-workspace.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from './adapters/inventory-fleet-source.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
+import { ScenarioArrivalForecast } from './adapters/scenario-arrivals.js';
 import { StaticFleetSource } from './adapters/static-fleet-source.js';
-import { createOptimizeSteps, type OptimizeSteps } from './steps.js';
+import { createScaleOutSteps, type ScaleOutSteps } from './scale-out.js';
+import { createOptimizeSteps, type OptimizeStepDeps, type OptimizeSteps } from './steps.js';
 
 const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
 
+let deps: OptimizeStepDeps | undefined;
 let steps: OptimizeSteps | undefined;
+let scaleOut: ScaleOutSteps | undefined;
 
 /** The AWS wiring of the dispatch Lambdas, built once per container on first use. */
 export function optimizeSteps(): OptimizeSteps {
-  if (steps) return steps;
+  steps ??= createOptimizeSteps(optimizeDeps());
+  return steps;
+}
+
+/** The scaled-out solve's steps (prepare, a batch, coordinate) on the same wiring. */
+export function scaleOutSteps(): ScaleOutSteps {
+  if (scaleOut) return scaleOut;
+  const { TABLE_NAME } = config();
+  scaleOut = createScaleOutSteps({
+    ...optimizeDeps(),
+    steps: optimizeSteps(),
+    workspace: new DynamoDispatchWorkspace({
+      client: documentClient(),
+      tableName: TABLE_NAME,
+      nowMs: systemClock.nowMs,
+    }),
+  });
+  return scaleOut;
+}
+
+function optimizeDeps(): OptimizeStepDeps {
+  if (deps) return deps;
   const { TABLE_NAME } = config();
   const client = documentClient();
   const store = { client, tableName: TABLE_NAME };
-  steps = createOptimizeSteps({
+  deps = {
     // Cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
     fleet: new InventoryFleetSource(
       new StaticFleetSource(referenceFleet),
@@ -44,8 +73,11 @@ export function optimizeSteps(): OptimizeSteps {
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     demand: new DynamoWorkDemand(new DynamoJobStore(store, new DynamoWorkloadStore(store)), referenceFleet.sites),
+    history: new DynamoMarketHistoryStore(store),
+    fits: new DynamoForecastFitStore(store),
+    arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
-  });
-  return steps;
+  };
+  return deps;
 }

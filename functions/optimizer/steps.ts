@@ -3,14 +3,26 @@ import { z } from 'zod';
 import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
 import { DEFAULT_DEMAND_TERMS } from '../../core/optimizer/types.js';
+import type { SiteCoordination } from '../../core/strategies/planner.js';
 import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
+import type { ForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import type { GpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
+import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { OPTIMIZE_STATES } from '../shared/flow-states.js';
-import type { FleetSource, MarketSource, PlanDraftStore, PlanSolver, WorkDemandSource } from './ports.js';
+import { DEFAULT_OUTLOOK_SETTINGS, marketOutlook, type OutlookSettings, refitNode } from './outlook.js';
+import type {
+  ArrivalForecast,
+  FleetSource,
+  MarketOutlook,
+  MarketSource,
+  PlanDraftStore,
+  PlanSolver,
+  WorkDemandSource,
+} from './ports.js';
 
 /**
  * The steps of OptimizeFlow as use cases: solve a plan into a draft, then save it as the next version and name the
@@ -32,6 +44,37 @@ export interface OptimizeStepDeps {
   readonly clock: Clock;
   /** Planned site power of the interval in force, for plan-versus-actual. @default none */
   readonly metrics?: { planSaved(plan: Plan, atMs: number): void };
+  /** The market history ingestion stores; without it the snapshot's price is held flat. @default none */
+  readonly history?: Pick<MarketHistoryStore, 'read'>;
+  /** The scheduled refit's forecast fits; without one the planner falls back to seasonal naive. @default none */
+  readonly fits?: ForecastFitStore;
+  /** The demand model's expected arrivals; without it only the open work is planned for. @default none */
+  readonly arrivals?: ArrivalForecast;
+  /** @default DEFAULT_OUTLOOK_SETTINGS */
+  readonly outlook?: OutlookSettings;
+}
+
+/**
+ * One solve of some of the fleet's sites: the per-site entry of a Map over sites (all sites when `siteIds` is absent).
+ * Every invocation of one dispatch passes the same `nowMs`, so all sites plan from the same instant and version.
+ */
+export interface SolveSitesInput {
+  /** The dispatch's decision instant, epoch ms. */
+  readonly nowMs: number;
+  /** Sites to solve, by id; unknown ids are refused. @default every site of the fleet */
+  readonly siteIds?: readonly string[];
+  /** Fleet-cap coordination from the previous iteration, per site id (by horizon step). @default none */
+  readonly coordination?: Readonly<Record<string, SiteCoordination>>;
+}
+
+/** How far ahead the demand model's arrivals are asked for. */
+const ARRIVALS_HORIZON_HOURS = 48;
+
+export interface SolveSitesResult {
+  /** A plan of the solved sites only, versioned as the next plan; `forecast` says what it forecast with. */
+  readonly plan: Plan;
+  /** Each solved site's planned power by plan interval, kW: what a fleet-cap coordination step sums. */
+  readonly sitePowerKw: Readonly<Record<string, readonly number[]>>;
 }
 
 export const OPTIMIZE_ERRORS = {
@@ -99,28 +142,99 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
     return current?.version === plan.version && isDeepStrictEqual(asJson(current), asJson(plan));
   }
 
+  const outlookSettings = deps.outlook ?? DEFAULT_OUTLOOK_SETTINGS;
+
+  /** The receding-horizon planner over some sites (see SolveSitesInput). */
+  async function solveSites(input: SolveSitesInput): Promise<SolveSitesResult> {
+    const [fleet, market, previous] = await Promise.all([
+      deps.fleet.load(),
+      deps.market.latest(),
+      deps.plans.loadCurrent(),
+    ]);
+    if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
+    const unknown = input.siteIds?.find((id) => !fleet.sites.some((site) => site.id === id));
+    if (unknown !== undefined) throw new RangeError(`solveSites: siteIds: no site ${unknown} in the fleet`);
+    const sites = input.siteIds ? fleet.sites.filter((site) => input.siteIds!.includes(site.id)) : fleet.sites;
+    const { nowMs } = input;
+    const version = (previous?.version ?? 0) + 1;
+    const nodes = [...new Set(sites.map((site) => site.marketNode))];
+    const stepMs = outlookSettings.stepMinutes * 60_000;
+    const horizonStartMs = Math.floor(nowMs / stepMs) * stepMs;
+    const [demand, sheet, outlooks, arrivals] = await Promise.all([
+      deps.demand?.load(nowMs),
+      deps.gpuPrices?.get(),
+      deps.history
+        ? Promise.all(
+            nodes.map(async (node) => [
+              node,
+              await marketOutlook(
+                { history: deps.history!, ...(deps.fits ? { fits: deps.fits } : {}) },
+                node,
+                market,
+                nowMs,
+                outlookSettings,
+              ),
+            ]),
+          ).then((entries) => Object.fromEntries(entries) as Record<string, MarketOutlook>)
+        : undefined,
+      deps.arrivals?.expected(
+        sites,
+        horizonStartMs,
+        outlookSettings.stepMinutes,
+        // Past any planner horizon in use (24 h); the solver reads what its layout covers.
+        (ARRIVALS_HORIZON_HOURS * 60) / outlookSettings.stepMinutes,
+      ),
+    ]);
+    const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
+    const plan = await deps.solver.solve({
+      fleet: { ...fleet, sites },
+      market,
+      previous,
+      version,
+      nowMs,
+      demandTerms,
+      ...(demand ? { demand } : {}),
+      ...(outlooks ? { outlook: outlooks } : {}),
+      ...(arrivals ? { arrivals } : {}),
+      ...(input.coordination ? { coordination: input.coordination } : {}),
+    });
+    const sitePowerKw = Object.fromEntries(
+      plan.sites.map((site) => [site.siteId, site.intervals.map((i) => i.sitePowerKw)]),
+    );
+    return { plan, sitePowerKw };
+  }
+
+  /**
+   * The scheduled refit (its own Lambda, functions/optimizer/refit.ts): each market node's ridge fit from the stored
+   * history, stored with its fit window. Dispatches read the newest fit and never wait on this.
+   */
+  async function refit(): Promise<{ nodes: Array<{ node: string; refitAt: string | null }> }> {
+    if (!deps.history || !deps.fits) throw new Error('refit: needs the market history and the fit store');
+    const [fleet, market] = await Promise.all([deps.fleet.load(), deps.market.latest()]);
+    if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
+    const nowMs = deps.clock.nowMs();
+    const nodes = [...new Set(fleet.sites.map((site) => site.marketNode))];
+    const fits = await Promise.all(
+      nodes.map((node) =>
+        refitNode({ history: deps.history!, fits: deps.fits! }, node, market, nowMs, outlookSettings),
+      ),
+    );
+    return {
+      nodes: nodes.map((node, i) => ({
+        node,
+        refitAt: fits[i] ? new Date(fits[i]!.fit.refitAtMs).toISOString() : null,
+      })),
+    };
+  }
+
   return {
+    solveSites,
+    refit,
+
     async solve(event: unknown) {
       const { draftId } = parseOrThrow(draftInput, event, 'solve input');
-      const [fleet, market, previous] = await Promise.all([
-        deps.fleet.load(),
-        deps.market.latest(),
-        deps.plans.loadCurrent(),
-      ]);
-      if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
-      const version = (previous?.version ?? 0) + 1;
-      const nowMs = deps.clock.nowMs();
-      const [demand, sheet] = await Promise.all([deps.demand?.load(nowMs), deps.gpuPrices?.get()]);
-      const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
-      const plan = await deps.solver.solve({
-        fleet,
-        market,
-        previous,
-        version,
-        nowMs,
-        demandTerms,
-        ...(demand ? { demand } : {}),
-      });
+      const { plan } = await solveSites({ nowMs: deps.clock.nowMs() });
+      const version = plan.version;
       await deps.drafts.put(draftId, plan);
       return { draftId, version, siteCount: plan.sites.length, solverStatus: plan.solver.status };
     },
@@ -155,6 +269,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
 
 export type OptimizeSteps = ReturnType<typeof createOptimizeSteps>;
 
+/** The flow's solve runs scaled out (scale-out.ts); `solve` stays the in-process, all-sites path. */
 export function optimizeStepHandlers(steps: OptimizeSteps) {
-  return { [OPTIMIZE_STATES.solve]: steps.solve, [OPTIMIZE_STATES.persist]: steps.persist };
+  return { [OPTIMIZE_STATES.persist]: steps.persist };
 }

@@ -19,7 +19,12 @@ export const SWITCH_STATES = {
 } as const;
 
 export const OPTIMIZE_STATES = {
-  solve: 'SolvePlan',
+  prepare: 'PrepareDispatch',
+  firstRound: 'FirstRound',
+  solveSites: 'SolveSites',
+  solveBatch: 'SolveSiteBatch',
+  coordinate: 'CoordinateSites',
+  roundDone: 'SitesCoordinated',
   persist: 'PersistPlan',
   switchSites: 'SwitchChangedSites',
   startSwitch: 'StartSiteSwitch',

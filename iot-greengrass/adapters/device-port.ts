@@ -44,6 +44,12 @@ export interface DeviceDriver {
   read(device: GatewayDevice): Promise<DeviceResult<DeviceReading>>;
   /** Sets a running device's power target (an ASIC's profile); absent where the hardware has none. */
   setPowerTarget?(device: GatewayDevice, watts: number): Promise<DeviceResult<void>>;
+  /**
+   * Readies the next switch of these devices off the signal's path (LuxOS: sessions logged on or renewed, requests
+   * serialised), `concurrency` at a time; resolves with how many devices it contacted. Absent where there is nothing
+   * to prepare.
+   */
+  prepare?(devices: readonly GatewayDevice[], concurrency: number): Promise<number>;
 }
 
 /** Routes each device to the driver of its kind. */
@@ -57,6 +63,18 @@ export function driverByKind(drivers: { readonly asic: DeviceDriver; readonly gp
       if (!driver.setPowerTarget)
         return { ok: false, failure: { kind: 'unsupported', detail: `${device.kind} power target` } };
       return driver.setPowerTarget(device, watts);
+    },
+    prepare: async (devices, concurrency) => {
+      const contacted = await Promise.all(
+        (['asic', 'gpu'] as const).map(
+          (kind) =>
+            drivers[kind].prepare?.(
+              devices.filter((d) => d.kind === kind),
+              concurrency,
+            ) ?? 0,
+        ),
+      );
+      return contacted[0]! + contacted[1]!;
     },
   };
 }

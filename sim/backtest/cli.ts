@@ -39,7 +39,7 @@ const backtestFlags = z.strictObject({
   to: dateMs.optional(),
   strategies: z
     .string()
-    .default(ALL_STRATEGIES.join(','))
+    .default(ALL_STRATEGIES.filter((name) => name !== 'deployed').join(','))
     .transform((list) => list.split(',').map((name) => name.trim()) as StrategyName[])
     .superRefine((names, ctx) => {
       const unknown = names.find((n) => !(ALL_STRATEGIES as readonly string[]).includes(n));
@@ -211,7 +211,15 @@ function runInWorkers(
   began: number,
 ): Promise<StrategyRun[]> {
   // mpc and mpc-perfect dominate the run time: start them first so the short ones fill the other core.
-  const cost: Record<StrategyName, number> = { mpc: 0, 'mpc-perfect': 1, oracle: 2, myopic: 3, strike: 4, static: 5 };
+  const cost: Record<StrategyName, number> = {
+    mpc: 0,
+    deployed: 0,
+    'mpc-perfect': 1,
+    oracle: 2,
+    myopic: 3,
+    strike: 4,
+    static: 5,
+  };
   const queue = [...names].sort((a, b) => cost[a] - cost[b]);
   const results = new Map<string, StrategyRun>();
   const runOne = (strategy: StrategyName) =>

@@ -1,7 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { installedGpus } from '../../core/gpu/capacity.js';
 import { localWallMinutes } from '../../core/market-data/time-zone.js';
-import { type BacktestData, type Strategy, setupOf, viewAt } from '../../core/strategies/context.js';
+import {
+  type BacktestData,
+  type DecisionContext,
+  type StrategyDecision,
+  setupOf,
+  viewAt,
+} from '../../core/strategies/context.js';
 import {
   emptyTotals,
   initialSiteState,
@@ -32,12 +38,22 @@ export interface StrategyRun {
   readonly unitsOn: number[][][];
 }
 
+/** A strategy as the runner takes it: core's (synchronous) or one running deployed code (asynchronous). */
+export interface RunnableStrategy {
+  readonly name: string;
+  decide(context: DecisionContext): StrategyDecision | Promise<StrategyDecision>;
+}
+
 /**
  * Runs one strategy over the backtest: at each decision it is handed the setup, the market as known at the start of
  * the step (core/market-data/known-at.ts) and the sites' states, never the truth; its committed steps are scored on
  * the truth by the common simulator.
  */
-export function runStrategy(data: BacktestData, strategy: Strategy, onProgress?: (done: number) => void): StrategyRun {
+export async function runStrategy(
+  data: BacktestData,
+  strategy: RunnableStrategy,
+  onProgress?: (done: number) => void,
+): Promise<StrategyRun> {
   const setup = setupOf(data);
   const { truth } = data;
   let states = data.sites.map(initialSiteState);
@@ -58,7 +74,7 @@ export function runStrategy(data: BacktestData, strategy: Strategy, onProgress?:
   while (t < data.steps) {
     const known = viewAt(data, t);
     const started = performance.now();
-    const decision = strategy.decide({ t, setup, known, states });
+    const decision = await strategy.decide({ t, setup, known, states });
     solveMs.push(performance.now() - started);
     const commit = Math.max(1, Math.min(...decision.perSite.map((d) => d.length)));
     const lastKnown = known.rtUsdPerMwh.length > 0 ? known.startMs + (known.rtUsdPerMwh.length - 1) * stepMs : null;

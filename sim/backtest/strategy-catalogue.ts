@@ -2,7 +2,7 @@ import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
 import type { HighsSolver } from '../../core/optimizer/solve.js';
-import type { BacktestData, Strategy } from '../../core/strategies/context.js';
+import type { BacktestData } from '../../core/strategies/context.js';
 import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
 import {
   type MpcParams,
@@ -14,8 +14,10 @@ import {
   staticStrategy,
   strikeStrategy,
 } from '../../core/strategies/strategies.js';
+import { deployedStrategy } from './deployed-strategy.js';
+import type { RunnableStrategy } from './run.js';
 
-export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle'] as const;
+export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle', 'deployed'] as const;
 export type StrategyName = (typeof ALL_STRATEGIES)[number];
 
 /** The forecasters mpc can use; figures in sim/backtest/README.md. */
@@ -43,7 +45,7 @@ export function buildStrategy(
   data: BacktestData,
   highs: HighsSolver,
   o: StrategyOptions,
-): Strategy {
+): RunnableStrategy {
   switch (name) {
     case 'static':
       return staticStrategy();
@@ -57,5 +59,9 @@ export function buildStrategy(
       return mpcPerfectStrategy(highs, o.mpc, data.truth);
     case 'oracle':
       return oracleStrategy(highs, o.oracleWindowSteps, o.oracleCommitSteps, data.truth, o.mpc.solve);
+    case 'deployed':
+      // The OptimizeFlow's solve replayed in-process; it plans with the scheduled ridge fit (or its fallbacks), so
+      // --forecaster does not apply to it.
+      return deployedStrategy(highs, data, o.mpc, o.mpc.solve);
   }
 }

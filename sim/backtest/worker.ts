@@ -18,7 +18,7 @@ export type WorkerMessage =
 const job = workerData as WorkerJob;
 const data = loadBacktestData(job.load);
 const highs = await loadHighs();
-const run = runStrategy(data, buildStrategy(job.strategy, data, highs, job.options), (done) =>
+const run = await runStrategy(data, buildStrategy(job.strategy, data, highs, job.options), (done) =>
   parentPort!.postMessage({
     kind: 'progress',
     strategy: job.strategy,

@@ -3,8 +3,10 @@
  * child process (the gateway's process is not the miners'), on their own loopback addresses at port 4028 as on a site
  * LAN. Measures the time from a local curtail signal (a price above every rung, published on the site's grid topic
  * through the embedded MQTT broker) to every targeted device having accepted its command by its own protocol reply,
- * over 200+ trials; the loopback MQTT round trip in the same run, for scale; and telemetry throughput in device
- * metrics per second. The last line printed is one JSON object.
+ * over 200+ trials; beside each, the floor: a bare client sending the same commands to the same devices with the same
+ * concurrency (switch-floor.ts), so the ratio of the two holds on a loaded machine; the loopback MQTT round trip in
+ * the same run, for scale; and telemetry throughput in device metrics per second. The last line printed is one JSON
+ * object.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,19 +14,38 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import mqtt from 'mqtt';
+import { z } from 'zod';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import type { LadderRung } from '../../core/model/plan.js';
 import { startGateway } from '../../iot-greengrass/gateway.js';
-import { exitOnError, noFlags, parseArgsOrExit } from '../cli/args.js';
+import { exitOnError, integerFlag, parseArgsOrExit } from '../cli/args.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startMqttBroker } from '../local/mqtt-broker.js';
+import { type Profile, profiled, topSelfTime, writeProfile } from './cpu-profile.js';
+import { floorSwitch, prepareFloor } from './switch-floor.js';
 
-const { verbose } = parseArgsOrExit(noFlags('bench:gateway', 'npm run bench:gateway'));
+const PROFILED_SWITCHES = 20;
+const { values, verbose } = parseArgsOrExit({
+  command: 'bench:gateway',
+  usage:
+    'npm run bench:gateway -- [--trials N]\n\nOne gateway switching 1,000 virtual ASICs and 8 GPU nodes, beside a bare client (the floor).',
+  flags: z.strictObject({
+    trials: integerFlag(10, 10_000).default(200),
+    profile: z.string().min(1).optional(),
+  }),
+  help: {
+    trials: 'measured curtail/restore trials of the gateway and of the floor',
+    profile: [
+      'FILE',
+      `write a V8 CPU profile of ${PROFILED_SWITCHES} switches straight into the agent; top items on stderr`,
+    ],
+  },
+});
 
 const ASICS = 1000;
 const GPU_NODES = 8;
-const TRIALS = 200;
+const TRIALS = values.trials;
 const WARMUP_TRIALS = 10;
 const MQTT_RTT_SAMPLES = 500;
 const TELEMETRY_POLLS = 5;
@@ -156,20 +177,48 @@ async function main(): Promise<void> {
   await gateway.tick();
   await gateway.tick();
 
-  process.stderr.write(`${WARMUP_TRIALS} warm-up and ${TRIALS} measured curtail/restore trials…\n`);
+  const floorTargets = await prepareFloor(endpoints);
+  process.stderr.write(
+    `${WARMUP_TRIALS} warm-up and ${TRIALS} measured curtail/restore trials, each the gateway's then the floor's…\n`,
+  );
   const latencies: number[] = [];
+  const floor: number[] = [];
   let incomplete = 0;
+  // This process's CPU (user + system) in each side's switches: less moved by other processes than wall time.
+  const cpuUs = { gateway: 0, floor: 0 };
+  const cpuSince = (start: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(start);
+    return used.user + used.system;
+  };
   for (let trial = 0; trial < WARMUP_TRIALS + TRIALS; trial++) {
+    const gatewayCpu = process.cpuUsage();
     const curtail = await signal(1000);
     if (curtail.accepted !== endpoints.length || curtail.sent !== endpoints.length) {
       incomplete++;
       const failures = JSON.stringify(gateway.state().switchAgent.failures);
       process.stderr.write(`trial ${trial}: ${curtail.accepted} of ${curtail.sent} accepted; failures ${failures}\n`);
     }
-    if (trial >= WARMUP_TRIALS) latencies.push(curtail.ms);
     await signal(0);
+    const gatewayCpuUs = cpuSince(gatewayCpu);
+    // The floor right after, under the same load: the ratio of the two is what a busy machine does not move.
+    const floorCpu = process.cpuUsage();
+    const t0 = performance.now();
+    const floorAccepted = await floorSwitch(floorTargets, false, benchAgentConfig.concurrency);
+    const floorMs = performance.now() - t0;
+    if (floorAccepted !== endpoints.length) {
+      incomplete++;
+      process.stderr.write(`trial ${trial}: floor ${floorAccepted} of ${endpoints.length} accepted\n`);
+    }
+    await floorSwitch(floorTargets, true, benchAgentConfig.concurrency);
+    if (trial >= WARMUP_TRIALS) {
+      latencies.push(curtail.ms);
+      floor.push(floorMs);
+      cpuUs.gateway += gatewayCpuUs;
+      cpuUs.floor += cpuSince(floorCpu);
+    }
   }
   latencies.sort((a, b) => a - b);
+  floor.sort((a, b) => a - b);
 
   // The same switch without the broker hop: from the agent holding the signal to every device's accepting reply.
   process.stderr.write(`${TRIALS} trials straight into the agent (no MQTT hop)…\n`);
@@ -191,6 +240,30 @@ async function main(): Promise<void> {
   }
   const cpu = process.cpuUsage(cpuBefore);
   const gatewayCpuMsPerSwitch = (cpu.user + cpu.system) / 1000 / (2 * TRIALS);
+  if (values.profile) {
+    // Curtails only, each followed by an unprofiled restore: the items are per switch of every device.
+    const profiles: Profile[] = [];
+    for (let trial = 0; trial < PROFILED_SWITCHES; trial++) {
+      profiles.push(
+        await profiled(async () => {
+          await gateway.switchAgent.handleGridSignal({
+            kind: 'price',
+            at: at(),
+            node: SITE.marketNode,
+            priceUsdPerMwh: 1000,
+          });
+        }),
+      );
+      await gateway.switchAgent.handleGridSignal({ kind: 'price', at: at(), node: SITE.marketNode, priceUsdPerMwh: 0 });
+    }
+    writeProfile(values.profile, profiles[0]!);
+    process.stderr.write(`CPU profile of one switch (mean of ${PROFILED_SWITCHES}), top items by self time:\n`);
+    for (const item of topSelfTime(profiles, 15)) {
+      process.stderr.write(
+        `${(item.selfMs / PROFILED_SWITCHES).toFixed(2).padStart(8)} ms ${item.selfPct.toFixed(1).padStart(5)}%  ${item.name}\n`,
+      );
+    }
+  }
   direct.sort((a, b) => a - b);
   const state = gateway.state();
 
@@ -250,6 +323,14 @@ async function main(): Promise<void> {
   const summary = {
     p50Ms: round(quantile(latencies, 0.5)),
     p99Ms: round(quantile(latencies, 0.99)),
+    floorP50Ms: round(quantile(floor, 0.5)),
+    floorP99Ms: round(quantile(floor, 0.99)),
+    ratioP50: round(quantile(latencies, 0.5) / quantile(floor, 0.5)),
+    ratioP99: round(quantile(latencies, 0.99) / quantile(floor, 0.99)),
+    // Per switch of every device (curtail and restore each count one), broker and agent included on the gateway's side.
+    signalCpuMsPerSwitch: round(cpuUs.gateway / 1000 / (2 * TRIALS)),
+    floorCpuMsPerSwitch: round(cpuUs.floor / 1000 / (2 * TRIALS)),
+    ratioCpu: round(cpuUs.gateway / cpuUs.floor),
     maxMs: round(latencies.at(-1) ?? Number.NaN),
     trials: latencies.length,
     gatewayP50Ms: round(quantile(direct, 0.5)),
@@ -276,10 +357,18 @@ async function main(): Promise<void> {
       `${summary.p50Ms} / ${summary.p99Ms} / ${summary.maxMs} ms over ${summary.trials} trials`,
     ],
     [
+      'floor: bare client, same commands → all accepted, p50 / p99',
+      `${summary.floorP50Ms} / ${summary.floorP99Ms} ms (gateway ÷ floor: p50 ${summary.ratioP50}, p99 ${summary.ratioP99})`,
+    ],
+    [
       'signal in the agent → all accepted, p50 / p99',
       `${summary.gatewayP50Ms} / ${summary.gatewayP99Ms} ms over ${direct.length} trials`,
     ],
     ['gateway process CPU per switch of every device', `${summary.gatewayCpuMsPerSwitch} ms`],
+    [
+      'CPU per switch, signal published (broker + gateway) / floor',
+      `${summary.signalCpuMsPerSwitch} / ${summary.floorCpuMsPerSwitch} ms (ratio ${summary.ratioCpu})`,
+    ],
     ['agent decision alone (no-op driver), p50 / p99', `${summary.decisionP50Ms} / ${summary.decisionP99Ms} ms`],
     ['trials with a device not accepting', String(incomplete)],
     ['loopback MQTT QoS 1 round trip p50 / p99', `${summary.mqttRttP50Ms} / ${summary.mqttRttP99Ms} ms`],
@@ -288,7 +377,7 @@ async function main(): Promise<void> {
       `${summary.telemetryMetricsPerSec} device metrics/s (${metrics} in ${telemetrySeconds.toFixed(2)} s)`,
     ],
   ];
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(50)}${v}\n`);
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(62)}${v}\n`);
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 

@@ -152,6 +152,19 @@
     $('#mode').textContent = sites
       .map((s) => `${s.id}: ${s.mode ?? '–'}${s.heldGroups.length ? `, held ${s.heldGroups.join(' ')}` : ''}`)
       .join(' · ');
+    $('#meter').textContent = sites.map(meterLine).join(' · ');
+  }
+
+  /** The site power controller: the meter against the limit, and what the controller holds to stay under it. */
+  function meterLine(s) {
+    const p = s.sitePower;
+    if (!p) return `${s.id}: no meter`;
+    const reading = p.measuredKw == null ? '–' : fmt.mw(p.measuredKw);
+    const alarm = p.meterAlarm ? ` ALARM (${p.source})` : '';
+    return (
+      `${s.id}: meter ${reading} / limit ${fmt.mw(p.limitKw)} (${p.limitSource})${alarm}, ` +
+      `holding ${p.heldDevices} (${fmt.mw(p.heldKw)}), ${p.sheds} shed / ${p.restores} restored`
+    );
   }
 
   /** Alert groups shown before the rest fold into "more": the first screen stays the fleet's, not a list of alerts. */
@@ -207,12 +220,19 @@
         el('li', {}, `${fmt.time(i.from)} → ${fmt.time(i.until)} ${i.kind}: ${i.detail} @ ${i.siteIds.join(', ')}`),
       ),
     );
+    /** The plan's forecaster, horizon and data age, and why a fallback forecaster planned it. */
+    const forecastNote = (f) =>
+      f
+        ? ` · ${f.forecaster}, ${f.horizonHours} h horizon` +
+          (f.dataAgeMinutes != null ? `, data ${Math.round(f.dataAgeMinutes)} min old` : '') +
+          (f.fallbackReason ? ` (${f.fallbackReason})` : '')
+        : '';
     $('#dispatches').replaceChildren(
       ...state.dispatches.recent.map((d) =>
         el(
           'li',
           {},
-          `${fmt.time(d.at)} OptimizeFlow ${d.status} in ${d.durationMs} ms${d.error ? ` (${d.error})` : ''}`,
+          `${fmt.time(d.at)} OptimizeFlow ${d.status} in ${d.durationMs} ms${d.error ? ` (${d.error})` : ''}${forecastNote(d.forecast)}`,
         ),
       ),
     );

@@ -5,6 +5,7 @@ import type { Clock } from '../../core/support/clock.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
+import { logger } from '../../functions/shared/powertools.js';
 import type { CommandSigner } from '../../functions/switching/ports.js';
 import { ControlStack } from '../../stacks/control-stack.js';
 import { DataStack } from '../../stacks/data-stack.js';
@@ -50,7 +51,7 @@ export interface RunningControlLoop {
 }
 
 /** The ASL of the deployed ControlStack, synthesized in-process without bundling (the handlers run in-process). */
-function synthesizeControlTemplate(): CfnTemplate {
+export function synthesizeControlTemplate(): CfnTemplate {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const env = { account: '000000000000', region: LOCAL_REGION };
   const data = new DataStack(app, 'HcpLocal-Data', { env });
@@ -61,6 +62,10 @@ function synthesizeControlTemplate(): CfnTemplate {
   });
   return app.synth().getStackByName(control.stackName).template as CfnTemplate;
 }
+
+/** The refit schedule of stacks/constructs/forecast-refit.ts: cron(15 0/6 * * ? *). */
+const REFIT_EVERY_MS = 6 * 3_600_000;
+const REFIT_OFFSET_MS = 15 * 60_000;
 
 /**
  * The cloud control plane on this machine: the synthesized OptimizeFlow and SwitchFlow executed by
@@ -128,16 +133,29 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     const atMs = clock.nowMs();
     const startedMs = performance.now();
     await ingestMarket();
+    refitWhenDue(atMs);
     const result = await optimizeRunner.start({});
     counts.dispatches += 1;
+    const forecast = result.status === 'SUCCEEDED' ? (await controlPlane.plans.loadCurrent())?.forecast : undefined;
     emit({
       type: 'dispatch',
       atMs,
       status: result.status,
       ...(result.error ? { error: String(result.error) } : {}),
       durationMs: Math.round(performance.now() - startedMs),
+      ...(forecast ? { forecast } : {}),
     });
     return result;
+  };
+  /** The scheduled refit (every 6 simulated hours, 15 minutes past), in the background: a dispatch never waits on it. */
+  let refitPeriod: number | undefined;
+  const refitWhenDue = (atMs: number) => {
+    const period = Math.floor((atMs - REFIT_OFFSET_MS) / REFIT_EVERY_MS);
+    if (period === refitPeriod) return;
+    refitPeriod = period;
+    controlPlane.optimizeSteps
+      .refit()
+      .catch((error: Error) => logger.warn('forecast refit failed', { error: error.message }));
   };
   let busy = false;
   const timer = setInterval(() => {

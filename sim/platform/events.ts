@@ -1,4 +1,5 @@
 import type { MarketSnapshot } from '../../core/model/market.js';
+import type { PlanForecast } from '../../core/model/plan.js';
 
 /**
  * What the control loop, the gateways' local reactions, the market replay and the injection control report to the
@@ -12,6 +13,8 @@ export type PlatformEvent =
       readonly error?: string;
       /** Real time OptimizeFlow took. */
       readonly durationMs: number;
+      /** What the saved plan forecast with. */
+      readonly forecast?: PlanForecast;
     }
   | {
       readonly type: 'switch';

@@ -10,15 +10,19 @@ import type { Rng } from '../../core/support/random.js';
 import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
+import { DynamoDispatchWorkspace } from '../../functions/optimizer/adapters/dynamo-dispatch-workspace.js';
 import { DynamoPlanDraftStore } from '../../functions/optimizer/adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from '../../functions/optimizer/adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from '../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from '../../functions/optimizer/adapters/inventory-fleet-source.js';
 import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
-import { createOptimizeSteps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optimizer/scale-out.js';
+import { createOptimizeSteps, type OptimizeStepDeps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoForecastFitStore } from '../../functions/shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
+import { DynamoMarketHistoryStore } from '../../functions/shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
 import { DynamoOverrideStore } from '../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
@@ -96,7 +100,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     lockTtlMs: options.lockTtlMs ?? 600_000,
   });
   const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
-  const optimizeSteps = createOptimizeSteps({
+  const marketHistory = new DynamoMarketHistoryStore({ client, tableName });
+  const optimizeDeps: OptimizeStepDeps = {
     // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
     fleet: new InventoryFleetSource(
       new StaticFleetSource(options.fleet ?? referenceFleet),
@@ -114,7 +119,15 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
       systemClock.nowMs,
     ),
+    history: marketHistory,
+    fits: new DynamoForecastFitStore({ client, tableName }),
     clock,
+  };
+  const optimizeSteps = createOptimizeSteps(optimizeDeps);
+  const scaleOutSteps = createScaleOutSteps({
+    ...optimizeDeps,
+    steps: optimizeSteps,
+    workspace: new DynamoDispatchWorkspace({ client, tableName, nowMs: () => clock.nowMs() }),
   });
   /** The local `aws-sdk:iotdata:publish` of the ack-wait state: its Payload onto its Topic. */
   const publishIotData: TokenTaskCallback = async (parameters: { Topic: string; Qos?: 0 | 1; Payload: unknown }) => {
@@ -136,6 +149,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ingestMarketSnapshot({
         source,
         store: marketStore,
+        history: marketHistory,
         signals: new MqttSignalPublisher(mqtt),
         clock,
         metrics: {
@@ -145,12 +159,14 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       }),
     switchSteps,
     optimizeSteps,
+    scaleOutSteps,
     switchFlow: {
       taskHandlers: switchStepHandlers(switchSteps) as Record<string, LocalTaskHandler>,
       tokenTasks: { [SWITCH_STATES.publish]: publishIotData },
     },
     optimizeFlow: (startSwitch: StartSwitchFlow) => ({
       taskHandlers: {
+        ...scaleOutStepHandlers(scaleOutSteps),
         ...optimizeStepHandlers(optimizeSteps),
         [OPTIMIZE_STATES.startSwitch]: async (parameters: { Name: string; Input: unknown }) => {
           startSwitch(parameters.Input, parameters.Name);

@@ -28,11 +28,28 @@ export interface OptimizeFlowProps {
   readonly interval?: Duration;
   /** Sites switched in parallel. @default 10 */
   readonly maxConcurrentSwitches?: number;
+  /**
+   * Batches solved in parallel (Map MaxConcurrency). @default 40 (an inline Map runs at most 40 iterations at once)
+   */
+  readonly maxConcurrentSolves?: number;
+  /**
+   * Sites one solve invocation takes. An inline Map's run writes ~7 history events per iteration per round (limit
+   * 25,000 per execution): 500 sites, 1 per invocation, 5 rounds is ~17,500 plus the switches. @default 1
+   */
+  readonly sitesPerInvocation?: number;
+  /** Cap on the fleet's total draw, kW (a shared supply contract); none: sites are independent. @default none */
+  readonly fleetCapKw?: number;
+  /** λ rounds before the share round (core/optimizer/coordination.ts). @default 3 */
+  readonly maxPriceRounds?: number;
 }
 
+/** Memory of the dispatch Lambdas, MB (memory buys CPU for the solve); the bench's GB-s estimate reads them. */
+export const OPTIMIZE_MEMORY_MB = { prepare: 512, solveSites: 2048, coordinate: 1024, persist: 512 } as const;
+
 /**
- * OptimizeFlow, started by EventBridge Scheduler: solve a plan into a draft → save it as the next version → start one
- * SwitchFlow per site whose setpoints change. The starts are fire-and-forget (`states:startExecution`, not `.sync`):
+ * OptimizeFlow, started by EventBridge Scheduler: prepare the run → solve the sites in a Map (one invocation per batch),
+ * coordinate the fleet cap, and repeat the Map until the coordination is done (functions/optimizer/scale-out.ts) →
+ * save the plan draft as the next version → start one SwitchFlow per site whose setpoints change. The starts are fire-and-forget (`states:startExecution`, not `.sync`):
  * a dispatch run ends in seconds and never overlaps the next one, however long a site takes to ack, and each switch is
  * watched by its own metrics and alarms. The execution name `<siteId>-v<version>` makes a retried start idempotent.
  */
@@ -55,26 +72,82 @@ export class OptimizeFlow extends Construct {
       this.functions.push(created);
       return created;
     };
-    // The LP of a day-ahead horizon takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
+    // A batch's LP takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
-    const solveFn = fn('SolveFn', 'solve', 2048, Duration.minutes(2), ['highs']);
-    // The solve reads the open workloads (the router's job index) as the plan's GPU demand.
-    grantIndexQuery(solveFn, props.table);
-    const persistFn = fn('PersistFn', 'persist', 512, Duration.seconds(30));
+    const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
+    const solveSitesFn = fn('SolveSitesFn', 'solve-sites', OPTIMIZE_MEMORY_MB.solveSites, Duration.minutes(2), [
+      'highs',
+    ]);
+    // Each batch's solve reads the open workloads (the router's job index) as the plan's GPU demand.
+    grantIndexQuery(solveSitesFn, props.table);
+    const coordinateFn = fn('CoordinateFn', 'coordinate', OPTIMIZE_MEMORY_MB.coordinate, Duration.seconds(60));
+    const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
 
-    const solve = new tasks.LambdaInvoke(this, OPTIMIZE_STATES.solve, {
-      stateName: OPTIMIZE_STATES.solve,
-      lambdaFunction: solveFn.fn,
-      payload: sfn.TaskInput.fromObject({ draftId: sfn.JsonPath.executionName }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      resultPath: '$.solve',
+    const invoke = (state: string, lambda: HcpFunction, payload: Record<string, unknown>, resultPath: string) =>
+      new tasks.LambdaInvoke(this, state, {
+        stateName: state,
+        lambdaFunction: lambda.fn,
+        payload: sfn.TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath,
+      });
+    const prepare = invoke(
+      OPTIMIZE_STATES.prepare,
+      prepareFn,
+      {
+        draftId: sfn.JsonPath.executionName,
+        sitesPerInvocation: props.sitesPerInvocation ?? 1,
+        maxPriceRounds: props.maxPriceRounds ?? 3,
+        fleetCapKw: props.fleetCapKw ?? null,
+      },
+      '$.dispatch',
+    );
+    addJitteredRetry(prepare, SWITCH_STEP_BACKOFF, { noRetry: [OPTIMIZE_ERRORS.noMarketData] });
+    const firstRound = new sfn.Pass(this, OPTIMIZE_STATES.firstRound, {
+      stateName: OPTIMIZE_STATES.firstRound,
+      result: sfn.Result.fromObject({ iteration: 0, done: false }),
+      resultPath: '$.round',
     });
-    addJitteredRetry(solve, SWITCH_STEP_BACKOFF, { noRetry: [OPTIMIZE_ERRORS.noMarketData] });
+    const solveBatch = invoke(
+      OPTIMIZE_STATES.solveBatch,
+      solveSitesFn,
+      {
+        draftId: sfn.JsonPath.stringAt('$.draftId'),
+        iteration: sfn.JsonPath.numberAt('$.iteration'),
+        siteIds: sfn.JsonPath.listAt('$.siteIds'),
+      },
+      sfn.JsonPath.DISCARD,
+    );
+    addJitteredRetry(solveBatch, SWITCH_STEP_BACKOFF);
+    // One round: every batch solved under the round's terms; results stay in the workspace, not in the payload.
+    const solveSites = new sfn.Map(this, OPTIMIZE_STATES.solveSites, {
+      stateName: OPTIMIZE_STATES.solveSites,
+      itemsPath: '$.dispatch.batches',
+      itemSelector: {
+        draftId: sfn.JsonPath.stringAt('$.dispatch.draftId'),
+        iteration: sfn.JsonPath.numberAt('$.round.iteration'),
+        siteIds: sfn.JsonPath.listAt('$$.Map.Item.Value.siteIds'),
+      },
+      maxConcurrency: props.maxConcurrentSolves ?? 40,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    solveSites.itemProcessor(solveBatch);
+    const coordinate = invoke(
+      OPTIMIZE_STATES.coordinate,
+      coordinateFn,
+      {
+        draftId: sfn.JsonPath.stringAt('$.dispatch.draftId'),
+        iteration: sfn.JsonPath.numberAt('$.round.iteration'),
+      },
+      '$.round',
+    );
+    addJitteredRetry(coordinate, SWITCH_STEP_BACKOFF);
+
     const persist = new tasks.LambdaInvoke(this, OPTIMIZE_STATES.persist, {
       stateName: OPTIMIZE_STATES.persist,
       lambdaFunction: persistFn.fn,
-      payload: sfn.TaskInput.fromObject({ draftId: sfn.JsonPath.stringAt('$.solve.draftId') }),
+      payload: sfn.TaskInput.fromObject({ draftId: sfn.JsonPath.stringAt('$.dispatch.draftId') }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: '$.persist',
@@ -125,17 +198,25 @@ export class OptimizeFlow extends Construct {
     });
     switchSites.itemProcessor(startSwitch);
 
-    const definition = solve
-      .next(persist)
+    const switchChanged = persist.next(
+      new sfn.Choice(this, 'AnySiteChanged')
+        .when(
+          sfn.Condition.numberGreaterThan('$.persist.switchCount', 0),
+          switchSites.next(
+            new sfn.Succeed(this, OPTIMIZE_STATES.dispatched, { stateName: OPTIMIZE_STATES.dispatched }),
+          ),
+        )
+        .otherwise(new sfn.Succeed(this, OPTIMIZE_STATES.noChange, { stateName: OPTIMIZE_STATES.noChange })),
+    );
+    // The coordination loop: solve every site, check the fleet cap, again with new terms until the round is the last.
+    const definition = prepare
+      .next(firstRound)
+      .next(solveSites)
+      .next(coordinate)
       .next(
-        new sfn.Choice(this, 'AnySiteChanged')
-          .when(
-            sfn.Condition.numberGreaterThan('$.persist.switchCount', 0),
-            switchSites.next(
-              new sfn.Succeed(this, OPTIMIZE_STATES.dispatched, { stateName: OPTIMIZE_STATES.dispatched }),
-            ),
-          )
-          .otherwise(new sfn.Succeed(this, OPTIMIZE_STATES.noChange, { stateName: OPTIMIZE_STATES.noChange })),
+        new sfn.Choice(this, OPTIMIZE_STATES.roundDone, { stateName: OPTIMIZE_STATES.roundDone })
+          .when(sfn.Condition.booleanEquals('$.round.done', true), switchChanged)
+          .otherwise(solveSites),
       );
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });

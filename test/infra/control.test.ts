@@ -129,6 +129,22 @@ describe('control stack flows', () => {
     });
   });
 
+  it('refits the price forecaster every 6 hours, 15 minutes past, from EventBridge Scheduler with a dead-letter queue', () => {
+    // Assess
+    control.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 0/6 * * ? *)',
+      Target: Match.objectLike({
+        Arn: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^ForecastRefitRefitFn'), 'Arn'] }),
+        DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+      }),
+    });
+    control.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: Match.anyValue(),
+      Environment: Match.objectLike({ Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'hcp-optimizer' }) }),
+      MemorySize: 1024,
+    });
+  });
+
   it('routes acks from an IoT rule to a Lambda allowed to settle SwitchFlow tokens, with DLQs on both hops', () => {
     // Assess
     control.hasResourceProperties('AWS::IoT::TopicRule', {

@@ -116,19 +116,19 @@ describe('workload routing in AWS', () => {
     expect(JSON.stringify(publish[0]!.Resource)).toMatch(/":topic\/hcp\/v1\/sites\/\*\/jobs"/);
   });
 
-  it("lets the optimizer solve read the router's job index (its GPU demand), and no other optimizer function", () => {
+  it("lets the optimizer's batch solve read the router's job index (its GPU demand), and no other optimizer function", () => {
     // Prepare
     const optimizerFns = resources('AWS::Lambda::Function')
       .map(([id]) => id)
-      .filter((id) => id.startsWith('OptimizeFlow') && /(Solve|Persist)Fn/.test(id));
+      .filter((id) => id.startsWith('OptimizeFlow') && /(Prepare|SolveSites|Coordinate|Persist)Fn/.test(id));
     const queriesIndex = (fnId: string) =>
       statementsOf(fnId).some(
         (s) => actionsOf(s).includes('dynamodb:Query') && JSON.stringify(s.Resource).includes('/index/gsi1'),
       );
 
     // Assess
-    expect(optimizerFns).toHaveLength(2);
-    for (const id of optimizerFns) expect(queriesIndex(id)).toBe(id.includes('SolveFn'));
+    expect(optimizerFns).toHaveLength(4);
+    for (const id of optimizerFns) expect(queriesIndex(id)).toBe(id.includes('SolveSitesFn'));
   });
 
   it('runs one router at a time, every minute, with a DLQ for the schedule', () => {

@@ -18,8 +18,8 @@ import { type FaultKinds, typedTaskFaults } from './support/task-faults.js';
 
 /**
  * OptimizeFlow from the synthesized ASL (its Retry/Catch as deployed) on DynamoDB Local, with each task failing 20% of
- * the time (seeded): SolvePlan and PersistPlan with the errors a Lambda invoke returns (throttled, service error, the
- * handler throwing), before or after doing their work; StartSiteSwitch with the errors of `states:startExecution`.
+ * the time (seeded): PrepareDispatch, SolveSiteBatch, CoordinateSites and PersistPlan with the errors a Lambda invoke
+ * returns (throttled, service error, the handler throwing), before or after doing their work; StartSiteSwitch with the errors of `states:startExecution`.
  * The SwitchFlows it starts run from the synthesized ASL too. StartExecution is emulated as AWS documents it for
  * standard workflows: the same name and input as a running execution returns that execution; a closed one, or other
  * input, is ExecutionAlreadyExists. Documented outcome, over 30 dispatch runs: every run ends; the plan versions are

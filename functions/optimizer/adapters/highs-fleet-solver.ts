@@ -1,89 +1,140 @@
 import type { MarketSnapshot } from '../../../core/model/market.js';
-import type { Plan } from '../../../core/model/plan.js';
+import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
-import { type FleetProblem, holdServingForOpenWork, solveFleet, toPlan } from '../../../core/optimizer/dispatch.js';
+import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
 import type { HighsSolver, SolveOptions } from '../../../core/optimizer/solve.js';
-import {
-  DEFAULT_DEMAND_TERMS,
-  DEFAULT_GRID_TERMS,
-  type SiteProblem,
-  type SiteState,
-} from '../../../core/optimizer/types.js';
-import { initialSiteState } from '../../../core/strategies/simulate.js';
-import { intervalAt } from '../../../core/switching/diff.js';
+import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../../core/optimizer/types.js';
+import { carriedState, startStateOf } from '../../../core/strategies/carried-state.js';
+import { type PlannerLayout, planHorizon } from '../../../core/strategies/planner.js';
+import { snapshotOutlook } from '../outlook.js';
 import type { PlanSolver, SolveRequest } from '../ports.js';
 
 export interface HighsFleetSolverOptions {
   /** Loads the wasm solver once (core/optimizer/solve.ts `loadHighs`). */
   readonly highs: () => Promise<HighsSolver>;
-  /** @default 5 */
-  readonly intervalMinutes?: number;
-  /** @default 12 (one hour: the next dispatch replaces the plan long before it runs out) */
-  readonly horizonIntervals?: number;
+  /** Horizon layout in market grid steps. @default DEPLOYED_LAYOUT */
+  readonly layout?: PlannerLayout;
   /** Monotonic milliseconds for solve times. @default none (solve times 0) */
   readonly nowMs?: () => number;
+  /** @default LP relaxation, as the backtest's mpc */
   readonly solve?: SolveOptions;
 }
 
+/** The backtest's mpc defaults on ERCOT's 15-minute grid: 24 h ahead, 6 h of single steps, then hourly blocks. */
+export const DEPLOYED_LAYOUT: PlannerLayout = { horizonSteps: 96, fineSteps: 24, coarseBlock: 4 };
+
 /**
- * The core optimizer (per-site LP/MILP on HiGHS, core/optimizer/dispatch.ts) behind the dispatch port. The market
- * snapshot gives one price per node, held flat over the horizon (a persistence forecast: the real-time price is the
- * best one-hour predictor without a forecaster fed with history); demand-response events of the snapshot mark their
- * steps; the previous plan's setpoints in force are the units' starting state, so minimum up/down times hold.
+ * The receding-horizon planner (core/strategies/planner.ts, the backtest's mpc) behind the dispatch port: per market
+ * node, the sites there are planned on that node's outlook (known-at view and forecaster); each site starts from the
+ * state the previous plan left it in (recent starts and stops included) plus its open work; the plan stores the state
+ * it started from and what it forecast with. With no outlook for a node (no stored history), the snapshot's price is
+ * held flat (`last-settled`).
  */
 export class HighsFleetSolver implements PlanSolver {
   constructor(private readonly options: HighsFleetSolverOptions) {}
 
   async solve(request: SolveRequest): Promise<Plan> {
-    const intervalMinutes = this.options.intervalMinutes ?? 5;
-    const steps = this.options.horizonIntervals ?? 12;
-    const stepMs = intervalMinutes * 60_000;
-    const horizonStartMs = Math.floor(request.nowMs / stepMs) * stepMs;
-    const problem: FleetProblem = {
-      sites: request.fleet.sites.map((site) => siteProblem(site, request, { steps, stepMs, horizonStartMs })),
-    };
+    const layout = this.options.layout ?? DEPLOYED_LAYOUT;
     const highs = await this.options.highs();
-    const solution = solveFleet(highs, problem, {
-      ...this.options.solve,
-      ...(this.options.nowMs ? { nowMs: this.options.nowMs } : {}),
+    const byNode = new Map<string, Site[]>();
+    for (const site of request.fleet.sites) byNode.set(site.marketNode, [...(byNode.get(site.marketNode) ?? []), site]);
+    const parts = [...byNode].map(([node, sites]) => {
+      const outlook = request.outlook?.[node] ?? snapshotOutlook(request.market, node, request.nowMs);
+      const stepMinutes = outlook.known.stepMinutes;
+      const stepMs = stepMinutes * 60_000;
+      const decisionMs = Math.floor(request.nowMs / stepMs) * stepMs;
+      const states = sites.map((site) => {
+        const carried = request.states?.[site.id] ?? carriedState(site, request.previous, request.nowMs);
+        return { ...carried, flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [] };
+      });
+      const horizon = planHorizon(
+        highs,
+        outlook.forecaster,
+        layout,
+        {
+          decisionMs,
+          stepMinutes,
+          known: outlook.known,
+          sites,
+          states,
+          demand: sites.map((site) => {
+            const arrivals = request.arrivals?.[site.id];
+            return {
+              guaranteedGpuHours: (k: number) => arrivals?.guaranteedGpuHours[k] ?? 0,
+              flexGpuHours: (k: number) => arrivals?.flexGpuHours[k] ?? 0,
+              openGuaranteedGpuHours: request.demand?.[site.id]?.guaranteedGpuHours ?? 0,
+            };
+          }),
+          peakProbability: (k) => peakProbabilityAt(request.market, sites[0]!.id, decisionMs + k * stepMs),
+          demandTerms: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
+          gridTerms: DEFAULT_GRID_TERMS,
+          coordination: sites.map((site) => request.coordination?.[site.id]),
+        },
+        { mode: 'lp', ...this.options.solve, ...(this.options.nowMs ? { nowMs: this.options.nowMs } : {}) },
+      );
+      const problem = { sites: horizon.problems };
+      const plan = holdServingForOpenWork(
+        problem,
+        toPlan(problem, horizon.solution, {
+          version: request.version,
+          createdAtMs: request.nowMs,
+          horizonStartMs: decisionMs,
+          intervalMinutes: stepMinutes,
+          gpuRevenueUsdPerGpuHour: request.market.gpuSpotUsdPerGpuHour,
+        }),
+      );
+      const sitePlans: SitePlan[] = plan.sites.map((sitePlan, i) => ({
+        ...withFlexServing(sitePlan, horizon.solution.sites[i]!.decisions, horizon.blocks),
+        startState: startStateOf(states[i]!),
+      }));
+      return {
+        plan: {
+          ...plan,
+          sites: sitePlans,
+          forecast: {
+            ...outlook.forecast,
+            horizonHours: (horizon.blocks.reduce((a, b) => a + b, 0) * stepMinutes) / 60,
+          },
+        },
+        solution: horizon.solution,
+      };
     });
-    const plan = toPlan(problem, solution, {
-      version: request.version,
-      createdAtMs: request.nowMs,
-      horizonStartMs,
-      intervalMinutes,
-      gpuRevenueUsdPerGpuHour: request.market.gpuSpotUsdPerGpuHour,
-    });
-    return holdServingForOpenWork(problem, plan);
+    return mergePlans(parts.map((p) => p.plan));
   }
 }
 
-function siteProblem(
-  site: Site,
-  request: SolveRequest,
-  grid: { steps: number; stepMs: number; horizonStartMs: number },
-): SiteProblem {
-  const price = request.market.prices.find((p) => p.node === site.marketNode)?.realTimeUsdPerMwh;
-  if (price === undefined)
-    throw new RangeError(`market snapshot ${request.market.at} has no price at ${site.marketNode}`);
-  const flat = <T>(value: T) => Array.from({ length: grid.steps }, () => value);
-  const demand = request.demand?.[site.id];
-  const stepStarts = Array.from({ length: grid.steps }, (_, t) => grid.horizonStartMs + t * grid.stepMs);
+/** The flex share of each interval's serving GPUs, from the decisions (toPlan keeps only the total). */
+function withFlexServing(
+  sitePlan: SitePlan,
+  decisions: readonly { gpu: ReadonlyArray<{ poolId: string; servingFlex: number }> }[],
+  blocks: readonly number[],
+): SitePlan {
+  const blockOf: number[] = blocks.flatMap((size, b) => new Array<number>(size).fill(b));
   return {
-    site,
-    horizon: {
-      stepHours: flat(grid.stepMs / 3_600_000),
-      priceUsdPerMwh: flat(price),
-      hashpriceUsdPerThDay: flat(request.market.hashprice.hashpriceUsdPerThDay),
-      // The open work arrives now; no forecast of later arrivals yet (the next dispatch sees them).
-      guaranteedArrivalsGpuHours: flat(0).map((zero, t) => (t === 0 ? (demand?.guaranteedGpuHours ?? 0) : zero)),
-      flexArrivalsGpuHours: flat(0),
-      drDeployed: stepStarts.map((atMs) => demandResponseAt(request.market, site.id, atMs)),
-      peakProbability: stepStarts.map((atMs) => peakProbabilityAt(request.market, site.id, atMs)),
+    ...sitePlan,
+    intervals: sitePlan.intervals.map((interval, k) => ({
+      ...interval,
+      gpuPools: interval.gpuPools.map((pool) => {
+        const flex = decisions[blockOf[k] ?? blocks.length - 1]?.gpu.find((g) => g.poolId === pool.poolId)?.servingFlex;
+        return flex === undefined ? pool : { ...pool, gpusServingFlex: Math.min(flex, pool.gpusServing) };
+      }),
+    })),
+  };
+}
+
+/** Plans of disjoint site sets, one per market node, as one plan (solver figures summed). */
+function mergePlans(plans: readonly Plan[]): Plan {
+  const first = plans[0]!;
+  if (plans.length === 1) return first;
+  return {
+    ...first,
+    sites: plans.flatMap((p) => p.sites),
+    solver: {
+      ...first.solver,
+      status: plans.find((p) => p.solver.status !== 'Optimal')?.solver.status ?? first.solver.status,
+      objectiveUsd: plans.reduce((a, p) => a + p.solver.objectiveUsd, 0),
+      solveMs: plans.reduce((a, p) => a + p.solver.solveMs, 0),
     },
-    state: { ...startingState(site, request.previous, request.nowMs), flexBacklog: demand?.flexBacklog ?? [] },
-    demand: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
-    grid: DEFAULT_GRID_TERMS,
   };
 }
 
@@ -91,30 +142,9 @@ const concerns = (siteIds: readonly string[], siteId: string) => siteIds.length 
 const during = (event: { startsAt: string; endsAt: string }, atMs: number) =>
   Date.parse(event.startsAt) <= atMs && atMs < Date.parse(event.endsAt);
 
-function demandResponseAt(market: MarketSnapshot, siteId: string, atMs: number): boolean {
-  return market.gridEvents.some((e) => e.kind === 'demand-response' && concerns(e.siteIds, siteId) && during(e, atMs));
-}
-
 function peakProbabilityAt(market: MarketSnapshot, siteId: string, atMs: number): number {
   const peaks = market.gridEvents.filter(
     (e) => e.kind === '4cp-peak' && concerns(e.siteIds, siteId) && during(e, atMs),
   );
   return Math.max(0, ...peaks.map((e) => e.probability ?? 0));
-}
-
-/** Where the site stands: the previous plan's setpoints in force, or everything on when there is none. */
-function startingState(site: Site, previous: Plan | undefined, nowMs: number): SiteState {
-  const initial = initialSiteState(site);
-  const planned = previous?.sites.find((s) => s.siteId === site.id);
-  if (!planned) return initial;
-  const interval = intervalAt(planned, nowMs);
-  return {
-    ...initial,
-    unitsOn: { ...initial.unitsOn, ...Object.fromEntries(interval.asicGroups.map((g) => [g.groupId, g.unitsOn])) },
-    gpusPowered: {
-      ...initial.gpusPowered,
-      ...Object.fromEntries(interval.gpuPools.map((p) => [p.poolId, p.gpusPowered])),
-    },
-    drBaselineKw: interval.sitePowerKw,
-  };
 }

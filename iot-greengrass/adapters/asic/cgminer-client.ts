@@ -47,13 +47,16 @@ const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_REPLY_BYTES = 1 << 20;
 const DETAIL_CHARS = 120;
 
-/** Sends one request and returns the raw reply text without its NUL. */
+/**
+ * Sends one request and returns the raw reply text without its NUL. A request serialised ahead (a `Buffer`: a prepared
+ * switch) is written as it is.
+ */
 export function requestRaw(
   miner: MinerAddress,
-  request: object,
+  request: object | Buffer,
   options: CgminerRequestOptions = {},
 ): Promise<CgminerResult<string>> {
-  const body = JSON.stringify(request);
+  const body = Buffer.isBuffer(request) ? request : JSON.stringify(request);
   const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -67,7 +70,8 @@ export function requestRaw(
       resolve(result);
     };
     const socket = net.connect({ host: miner.address, port: miner.port ?? CGMINER_PORT });
-    socket.setNoDelay(true);
+    // No setNoDelay: one small write per connection, with nothing unacknowledged before it, is never held by Nagle,
+    // and the call is a system call per miner on the switch's path.
     const timer = setTimeout(
       () => settle({ ok: false, failure: { kind: 'timeout', detail: `no complete reply to ${body}` } }),
       options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -89,7 +93,7 @@ export function requestRaw(
       // Closing our own socket after the NUL lands here too: nothing left to decide.
       if (settled) return;
       if (received === 0) {
-        settle({ ok: false, failure: { kind: 'closed-without-reply', detail: body } });
+        settle({ ok: false, failure: { kind: 'closed-without-reply', detail: body.toString() } });
         return;
       }
       const text = Buffer.concat(chunks).toString('utf8');
@@ -137,13 +141,27 @@ export function parseReply(text: string): CgminerResult<CgminerReply> {
 }
 
 /** One request, parsed and status-checked. */
-export async function request(
+export function request(
   miner: MinerAddress,
   command: string,
   parameter?: string,
   options?: CgminerRequestOptions,
 ): Promise<CgminerResult<CgminerReply>> {
-  const raw = await requestRaw(miner, parameter === undefined ? { command } : { command, parameter }, options);
+  return requestSerialised(miner, serialise(command, parameter), options);
+}
+
+/** A request's bytes, built once and sent as often as needed (`requestSerialised`). */
+export function serialise(command: string, parameter?: string): Buffer {
+  return Buffer.from(JSON.stringify(parameter === undefined ? { command } : { command, parameter }));
+}
+
+/** One request serialised ahead, parsed and status-checked. */
+export async function requestSerialised(
+  miner: MinerAddress,
+  body: Buffer,
+  options?: CgminerRequestOptions,
+): Promise<CgminerResult<CgminerReply>> {
+  const raw = await requestRaw(miner, body, options);
   return raw.ok ? parseReply(raw.value) : raw;
 }
 

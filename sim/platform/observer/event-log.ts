@@ -1,4 +1,5 @@
 import type { Ack } from '../../../core/messages/ack.js';
+import type { PlanForecast } from '../../../core/model/plan.js';
 import type { PlatformEvent } from '../events.js';
 
 export interface SwitchRecord {
@@ -16,6 +17,8 @@ export interface DispatchRecord {
   readonly status: string;
   readonly error?: string;
   readonly durationMs: number;
+  /** The plan's forecaster, horizon and data age (and why a fallback, if one). */
+  readonly forecast?: PlanForecast;
 }
 
 export interface InjectionRecord {
@@ -53,6 +56,7 @@ export class EventLog {
           status: event.status,
           durationMs: event.durationMs,
           ...(event.error ? { error: event.error } : {}),
+          ...(event.forecast ? { forecast: event.forecast } : {}),
         });
         return;
       case 'switch': {

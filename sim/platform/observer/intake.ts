@@ -19,6 +19,21 @@ const heartbeatSchema = z.object({
   heldGroups: z.array(z.string()).default([]),
   fallbackReason: z.string().optional(),
   drifted: z.number().default(0),
+  /** The site power controller: the meter against the limit, and what it holds (site-power.ts's view). */
+  sitePower: z
+    .object({
+      measuredKw: z.number().optional(),
+      source: z.string().optional(),
+      limitKw: z.number(),
+      limitSource: z.string(),
+      heldDevices: z.number(),
+      heldKw: z.number(),
+      sheds: z.number(),
+      restores: z.number(),
+      minTimeOverrides: z.number(),
+      meterAlarm: z.boolean(),
+    })
+    .optional(),
 });
 
 export interface Heartbeat {
@@ -26,6 +41,7 @@ export interface Heartbeat {
   readonly heldGroups: string[];
   readonly fallbackReason?: string;
   readonly drifted: number;
+  readonly sitePower?: z.infer<typeof heartbeatSchema>['sitePower'];
 }
 
 /** A broker message the observer reads, checked against its contract. */
@@ -89,6 +105,7 @@ export function readBrokerMessage(
           heldGroups: status.heldGroups,
           ...(status.fallbackReason ? { fallbackReason: status.fallbackReason } : {}),
           drifted: status.drifted,
+          ...(status.sitePower ? { sitePower: status.sitePower } : {}),
         },
       }));
     case 'grid':

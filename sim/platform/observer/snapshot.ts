@@ -20,6 +20,7 @@ export function renderSite(view: SiteView, simNowMs: number) {
     plannedKw: plannedKw(view.planIntervals, simNowMs),
     mode: view.heartbeat?.mode ?? null,
     heldGroups: view.heartbeat?.heldGroups ?? [],
+    sitePower: view.heartbeat?.sitePower ?? null,
     ladder: view.ladder,
     power: view.power ?? null,
     money: view.money,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Site } from '../../../core/model/site.js';
 import { startGateway } from '../../../iot-greengrass/gateway.js';
 import { startVirtualFleet, type VirtualFleet } from '../../devices/fleet.js';
+import { startSiteMeter } from '../../devices/meter/virtual-meter.js';
 import type { PlatformEventSink } from '../events.js';
 import type { LocalMqtt } from '../local-mqtt.js';
 import { DISPATCH_EVERY_SIM_MS, type PlatformOptions } from '../options.js';
@@ -74,7 +75,11 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
       site,
     });
     stops.push(fleet.stop);
-    for (const [groupId, units] of unitsPerDevice(site, fleet.endpoints)) scale.set(groupId, units);
+    const siteScale = new Map(unitsPerDevice(site, fleet.endpoints));
+    for (const [groupId, units] of siteScale) scale.set(groupId, units);
+    // The site's revenue meter (SunSpec over Modbus TCP) on the same virtual hardware, scaled to the site model.
+    const meter = await startSiteMeter(site, fleet, clock, { unitsPerDevice: siteScale, seed: options.seed });
+    stops.push(meter.close);
     gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
     o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
     const gateway = await startGateway({
@@ -87,7 +92,13 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
       clock,
       config: {
         // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
-        switchAgent: { heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS, commandKeys: [o.commandKey] },
+        switchAgent: {
+          heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS,
+          commandKeys: [o.commandKey],
+          // The site power controller on the meter: the dashboard shows its reading against the limit.
+          // Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would time out.
+          sitePower: { meter: { host: meter.host, port: meter.port, timeoutMs: 2_000 } },
+        },
         // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
         telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },
       },

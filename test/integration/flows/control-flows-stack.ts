@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnTemplate } from '../../../sim/local/stepfunctions/index.js';
-import { OptimizeFlow } from '../../../stacks/constructs/optimize-flow.js';
+import { OptimizeFlow, type OptimizeFlowProps } from '../../../stacks/constructs/optimize-flow.js';
 import { SwitchFlow } from '../../../stacks/constructs/switch-flow.js';
 
 /** How long the fixture's SwitchFlow waits for a gateway's acks (the production constructs, shorter waits). */
@@ -26,9 +26,12 @@ export const SHORT_ACK_WAIT: AckWait = { timeoutMs: 2_000, heartbeatMs: 1_000 };
 
 /**
  * The control plane's two flows, built by the same constructs the ControlStack uses, synthesized without bundling.
- * Only the ack wait differs from production (the constructs expose it).
+ * Only the ack wait (and the OptimizeFlow's options a test names) differ from production (the constructs expose them).
  */
-export function synthesizeControlFlows(ackWait: AckWait = SHORT_ACK_WAIT): CfnTemplate {
+export function synthesizeControlFlows(
+  ackWait: AckWait = SHORT_ACK_WAIT,
+  optimize: Omit<OptimizeFlowProps, 'table' | 'switchFlow'> = {},
+): CfnTemplate {
   const outdir = mkdtempSync(path.join(tmpdir(), 'hcp-control-flows-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
@@ -46,7 +49,7 @@ export function synthesizeControlFlows(ackWait: AckWait = SHORT_ACK_WAIT): CfnTe
       ackTimeout: Duration.millis(ackWait.timeoutMs),
       ackHeartbeat: Duration.millis(ackWait.heartbeatMs),
     });
-    new OptimizeFlow(stack, 'OptimizeFlow', { table, switchFlow: switchFlow.stateMachine });
+    new OptimizeFlow(stack, 'OptimizeFlow', { table, switchFlow: switchFlow.stateMachine, ...optimize });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -52,9 +52,9 @@ function snapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
   };
 }
 
-/** Fails the solve step this many times with a transient error before letting it run. */
-let solveFailuresLeft = 0;
-let solveAttempts = 0;
+/** Fails the prepare step this many times with a transient error before letting it run. */
+let prepareFailuresLeft = 0;
+let prepareAttempts = 0;
 
 function runners() {
   const { controlPlane, registry } = harness;
@@ -68,22 +68,22 @@ function runners() {
   const optimize = controlPlane.optimizeFlow((input, name) => {
     switches.push({ name, input, result: switchRunner.start(input, { executionName: name }) });
   });
-  const solve = optimize.taskHandlers[OPTIMIZE_STATES.solve]!;
+  const prepare = optimize.taskHandlers[OPTIMIZE_STATES.prepare]!;
   return createStateMachineRunner({
     template,
     logicalIdPrefix: 'OptimizeFlow',
     taskHandlers: {
       ...optimize.taskHandlers,
-      [OPTIMIZE_STATES.solve]: async (event: unknown, context: Context) => {
-        solveAttempts += 1;
-        if (solveFailuresLeft > 0) {
-          solveFailuresLeft -= 1;
+      [OPTIMIZE_STATES.prepare]: async (event: unknown, context: Context) => {
+        prepareAttempts += 1;
+        if (prepareFailuresLeft > 0) {
+          prepareFailuresLeft -= 1;
           throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
         }
-        return solve(event, context);
+        return prepare(event, context);
       },
     },
-    retryIntervalOverrides: { [OPTIMIZE_STATES.solve]: 10, [OPTIMIZE_STATES.persist]: 10 },
+    retryIntervalOverrides: { [OPTIMIZE_STATES.prepare]: 10, [OPTIMIZE_STATES.persist]: 10 },
   });
 }
 
@@ -152,11 +152,11 @@ describe('OptimizeFlow on the local runner', () => {
     expect((await newSwitches[0]!.result).status).toBe('SUCCEEDED');
   });
 
-  it('retries a failing solve with backoff and then dispatches', async () => {
+  it('retries a failing prepare step with backoff and then dispatches', async () => {
     // Prepare
     await market.put(snapshot(Date.now() + 2000, 20));
-    solveFailuresLeft = 2;
-    solveAttempts = 0;
+    prepareFailuresLeft = 2;
+    prepareAttempts = 0;
     const started = switches.length;
     const runner = runners();
 
@@ -165,7 +165,7 @@ describe('OptimizeFlow on the local runner', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { persist: { planVersion: 4, switchCount: 1 } } });
-    expect(solveAttempts).toBe(3);
+    expect(prepareAttempts).toBe(3);
     const outcomes = await Promise.all(switches.slice(started).map((s) => s.result));
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
   });

@@ -105,11 +105,11 @@ describe('the core optimizer behind the solver port', () => {
 
     // Assess: the pool serves in every interval (a whole node stays up): no node vacated under running work.
     const serving = westPool(plan).map((p) => p.gpusServing);
-    expect(serving).toHaveLength(12);
+    expect(serving).toHaveLength(96);
     expect(serving.every((gpus) => gpus > 0)).toBe(true);
   }, 30_000);
 
-  it('solves the reference fleet into a valid plan of 5-minute intervals within each interconnect', async () => {
+  it('solves the reference fleet into a valid 24-hour plan of 15-minute intervals within each interconnect', async () => {
     // Act
     const plan = await solver.solve({
       fleet: referenceFleet,
@@ -121,10 +121,13 @@ describe('the core optimizer behind the solver port', () => {
 
     // Assess
     expect(planSchema.safeParse(plan).success).toBe(true);
-    expect(plan).toMatchObject({ version: 3, intervalMinutes: 5, horizonStart: '2026-11-28T12:00:00.000Z' });
+    expect(plan).toMatchObject({ version: 3, intervalMinutes: 15, horizonStart: '2026-11-28T12:00:00.000Z' });
+    // Without stored history the planner holds the snapshot's price flat, and the plan says so.
+    expect(plan.forecast).toMatchObject({ forecaster: 'last-settled', horizonHours: 24, stepMinutes: 15 });
+    expect(plan.forecast?.fallbackReason).toBe('no market history stored');
     for (const site of plan.sites) {
       const limitKw = referenceFleet.sites.find((s) => s.id === site.siteId)!.interconnectLimitMw * 1000;
-      expect(site.intervals).toHaveLength(12);
+      expect(site.intervals).toHaveLength(96);
       for (const interval of site.intervals) expect(interval.sitePowerKw).toBeLessThanOrEqual(limitKw + 1e-6);
     }
   }, 30_000);

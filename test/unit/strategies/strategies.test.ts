@@ -144,20 +144,20 @@ describe('strategies scored by the common simulator', () => {
     );
   });
 
-  it('the oracle is never beaten, and mpc-perfect stays within 1% of it', () => {
-    fc.assert(
-      fc.property(pricesArb, fc.integer({ min: 8, max: 25 }), (prices, capKw) => {
+  it('the oracle is never beaten, and mpc-perfect stays within 1% of it', async () => {
+    await fc.assert(
+      fc.asyncProperty(pricesArb, fc.integer({ min: 8, max: 25 }), async (prices, capKw) => {
         const d = data(prices, capKw);
         const params = { horizonSteps: 12, fineSteps: 12, coarseBlock: 1, commitSteps: 1 };
-        const net = (s: Parameters<typeof runStrategy>[1]) => netProfitUsd(runStrategy(d, s).totals);
-        const oracle = net(oracleStrategy(highs, 12, 12, d.truth));
+        const net = async (s: Parameters<typeof runStrategy>[1]) => netProfitUsd((await runStrategy(d, s)).totals);
+        const oracle = await net(oracleStrategy(highs, 12, 12, d.truth));
         const others = [
-          net(staticStrategy()),
-          net(strikeStrategy()),
-          net(myopicStrategy(highs)),
-          net(mpcStrategy(highs, persistence, params)),
+          await net(staticStrategy()),
+          await net(strikeStrategy()),
+          await net(myopicStrategy(highs)),
+          await net(mpcStrategy(highs, persistence, params)),
         ];
-        const perfect = net(mpcPerfectStrategy(highs, params, d.truth));
+        const perfect = await net(mpcPerfectStrategy(highs, params, d.truth));
         // Rounding unit and GPU counts to whole numbers is the only slack between the LP and the simulator.
         const tolerance = 0.01 + 1e-6 * Math.abs(oracle);
         for (const other of [...others, perfect]) expect(other).toBeLessThanOrEqual(oracle + tolerance);

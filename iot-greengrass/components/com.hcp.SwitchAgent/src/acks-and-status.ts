@@ -2,6 +2,7 @@ import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../../../core/messages/command.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { ApplyReport } from './device-reconciler.js';
+import type { SitePowerView } from './site-power.js';
 
 type Log = (event: string, detail: Record<string, unknown>) => void;
 
@@ -28,6 +29,8 @@ export interface SwitchAgentView {
   readonly failures: Record<string, number>;
   readonly executions: number;
   readonly lastHeartbeatMs: number;
+  /** The site power controller: meter against limit, holds, meter health (with a meter configured). */
+  readonly sitePower?: SitePowerView;
 }
 
 /** The fields every ack of a command carries: its identity, its sequence number and the flow's task token. */
@@ -76,6 +79,7 @@ export function gatewayStatus(siteId: string, nowMs: number, view: SwitchAgentVi
     heldGroups: view.heldGroups,
     devices: view.devices,
     drifted: view.drifted.length,
+    ...(view.sitePower ? { sitePower: view.sitePower } : {}),
   };
 }
 

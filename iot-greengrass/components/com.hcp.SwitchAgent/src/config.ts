@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { ladderRungSchema } from '../../../../core/model/plan.js';
 import { siteIdSchema } from '../../../../core/support/schema.js';
+import { sitePowerConfigSchema } from './site-power-config.js';
 
 /**
  * The SwitchAgent's configuration: the recipe's DefaultConfiguration merged with the deployment's, parsed once at
@@ -70,6 +71,8 @@ export const switchAgentConfigSchema = z.strictObject({
   requireSignedCommands: z.boolean().default(false),
   /** Command ids remembered for re-acknowledgement. */
   rememberCommands: z.number().int().positive().default(512),
+  /** The site power controller on the revenue meter (site-power.ts); off without a meter. */
+  sitePower: sitePowerConfigSchema.optional(),
 });
 export type SwitchAgentConfig = z.infer<typeof switchAgentConfigSchema>;
 export type SwitchAgentConfigInput = z.input<typeof switchAgentConfigSchema>;

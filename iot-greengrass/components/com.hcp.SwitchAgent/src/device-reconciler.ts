@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
 import type { DeviceDriver, DeviceFailure, GatewayDevice } from '../../../adapters/device-port.js';
-import type { DeviceTarget } from './target-state.js';
+import { type DeviceTarget, TARGET_OFF } from './target-state.js';
 
 /**
  * Moves devices to their target state and believes only their replies. A switch counts as `accepted` when the
@@ -43,17 +43,18 @@ export class DeviceReconciler {
   private readonly byId: Map<string, GatewayDevice>;
 
   constructor(
-    devices: readonly GatewayDevice[],
+    private readonly devices: readonly GatewayDevice[],
     private readonly driver: DeviceDriver,
     private readonly options: ReconcilerOptions,
   ) {
     this.byId = new Map(devices.map((d) => [d.id, d]));
   }
 
-  /** Sends every device whose target changed; resolves when all have replied. */
-  async apply(targets: ReadonlyMap<string, DeviceTarget>): Promise<ApplyReport> {
+  /** Sends every device whose target changed (a `held` device's target is off); resolves when all have replied. */
+  async apply(targets: ReadonlyMap<string, DeviceTarget>, held?: ReadonlySet<string>): Promise<ApplyReport> {
     const toSend: GatewayDevice[] = [];
-    for (const [id, target] of targets) {
+    for (const [id, planned] of targets) {
+      const target = held?.has(id) ? TARGET_OFF : planned;
       const device = this.byId.get(id);
       if (!device) continue;
       const entry = this.entries.get(id);
@@ -63,6 +64,11 @@ export class DeviceReconciler {
       }
     }
     return this.send(toSend);
+  }
+
+  /** Readies the next switch of every device through the driver (LuxOS sessions): on the tick, never on a signal. */
+  async prepare(): Promise<number> {
+    return (await this.driver.prepare?.(this.devices, this.options.concurrency)) ?? 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
 import { systemClock } from '../../../../core/support/clock.js';
+import { SunSpecMeter } from '../../../adapters/meter/sunspec-meter.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
 import { siteDriver } from '../../../adapters/site-driver.js';
 import { switchAgentConfigSchema } from './config.js';
@@ -21,6 +22,7 @@ runUntilStopped('com.hcp.SwitchAgent', async () => {
     clock: systemClock,
     stateFile: path.join(runtime.stateDir, 'state.json'),
     site: referenceFleet.sites.find((s) => s.id === runtime.siteId),
+    ...(config.sitePower ? { meter: new SunSpecMeter(config.sitePower.meter) } : {}),
     log,
   });
 });

@@ -1,11 +1,12 @@
 import type { SiteMode } from '../../../../core/messages/command.js';
+import type { PlanInterval } from '../../../../core/model/plan.js';
 import type { Site } from '../../../../core/model/site.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { SwitchAgentConfig } from './config.js';
 import { type ApplyReport, DeviceReconciler } from './device-reconciler.js';
 import type { AgentMemory } from './persistence.js';
 import { activeInterval } from './plan-schedule.js';
-import { type DeviceTarget, targetStates } from './target-state.js';
+import { type DeviceTarget, devicesInOrder, TARGET_OFF, targetStates } from './target-state.js';
 import { evaluateWatchdog } from './watchdog.js';
 
 export interface ModeDecision {
@@ -47,25 +48,48 @@ export interface PowerControlOptions {
   readonly site?: Site;
   readonly log: (event: string, detail: Record<string, unknown>) => void;
   readonly onApplied?: (cause: string, report: ApplyReport) => void;
+  /** Devices held by the site power controller, on top of the curtailment book's. */
+  readonly powerHolds?: () => ReadonlySet<string>;
 }
+
+/** The plan's targets before any hold, for the mode and plan interval they were worked out for. */
+interface PreparedTargets {
+  readonly mode: SiteMode;
+  readonly interval: PlanInterval | undefined;
+  readonly targets: ReadonlyMap<string, DeviceTarget>;
+}
+
+const NO_DEVICES: ReadonlySet<string> = new Set();
 
 /**
  * Turns the memory into every device's target (mode, plan interval, holds: target-state.ts) and moves the devices
  * there through the reconciler, which believes only their replies.
+ *
+ * The rungs are prepared before a signal comes: the devices of each group in switching order once, the plan's targets
+ * once per mode and plan interval (on the tick's pass), the devices' own preparation (LuxOS sessions, serialised
+ * requests) on every tick. A signal then only lays its held devices over the prepared targets. A new plan, interval or
+ * mode discards them.
  */
 export class PowerControl {
   readonly devicesByGroup = new Map<string, string[]>();
+  private readonly groups: ReadonlyMap<string, readonly GatewayDevice[]>;
   private readonly unitsPerGroup = new Map<string, number>();
   private readonly sleepPowerWByGroup = new Map<string, number>();
   private readonly reconciler: DeviceReconciler;
-  private lastTargets = new Map<string, DeviceTarget>();
+  private prepared: PreparedTargets | undefined;
+  private held: ReadonlySet<string> = NO_DEVICES;
   private lastMode: SiteMode = 'plan';
   private fallbackReason: string | undefined;
 
   constructor(private readonly options: PowerControlOptions) {
     const { devices, site, config } = options;
     this.reconciler = new DeviceReconciler(devices, options.driver, config);
-    for (const d of devices) this.devicesByGroup.set(d.groupId, [...(this.devicesByGroup.get(d.groupId) ?? []), d.id]);
+    this.groups = devicesInOrder(devices);
+    for (const d of devices) {
+      const ids = this.devicesByGroup.get(d.groupId);
+      if (ids) ids.push(d.id);
+      else this.devicesByGroup.set(d.groupId, [d.id]);
+    }
     for (const g of site?.asicGroups ?? []) {
       this.unitsPerGroup.set(g.id, g.unitCount);
       this.sleepPowerWByGroup.set(g.id, g.sleepPowerW);
@@ -88,24 +112,58 @@ export class PowerControl {
     }
     this.lastMode = mode;
     this.fallbackReason = fallbackReason;
-    this.lastTargets = targetStates({
-      devices: this.options.devices,
-      mode,
-      interval: active?.interval,
-      unitsPerGroup: this.unitsPerGroup,
-      sleepPowerWByGroup: this.sleepPowerWByGroup,
-      held: memory.book.heldDevices(this.devicesByGroup),
-    });
-    return this.reconciler.apply(this.lastTargets).then((report) => {
+    const prepared = this.prepare(mode, active?.interval);
+    const held = memory.book.heldDevices(this.devicesByGroup);
+    for (const id of this.options.powerHolds?.() ?? []) held.add(id);
+    this.held = held;
+    return this.reconciler.apply(prepared.targets, held).then((report) => {
       if (report.sent > 0) this.options.onApplied?.(cause, report);
       return report;
     });
   }
 
-  /** Sends again what failed or read back wrong, then reads back what was accepted (on the tick, never on a signal). */
+  /** Devices whose last switch is not accepted yet (sent, or waiting for a retry). */
+  inFlight(): Set<string> {
+    return new Set(
+      this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'pending').map((d) => d.id),
+    );
+  }
+
+  /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
+  plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
+    const { mode, active } = decideMode(memory, this.options.config, nowMs);
+    const held = memory.book.heldDevices(this.devicesByGroup);
+    const on = new Set<string>();
+    for (const [id, target] of this.prepare(mode, active?.interval).targets) {
+      if (target.on && !held.has(id)) on.add(id);
+    }
+    return on;
+  }
+
+  /** The plan's targets for this mode and interval: kept while they hold, worked out afresh when either changed. */
+  private prepare(mode: SiteMode, interval: PlanInterval | undefined): PreparedTargets {
+    if (this.prepared?.mode === mode && this.prepared.interval === interval) return this.prepared;
+    const targets = targetStates({
+      devices: this.options.devices,
+      groups: this.groups,
+      mode,
+      interval,
+      unitsPerGroup: this.unitsPerGroup,
+      sleepPowerWByGroup: this.sleepPowerWByGroup,
+      held: NO_DEVICES,
+    });
+    this.prepared = { mode, interval, targets };
+    return this.prepared;
+  }
+
+  /**
+   * Sends again what failed or read back wrong, reads back what was accepted, and readies the devices for the next
+   * switch (on the tick, never on a signal).
+   */
   async retryAndVerify(): Promise<void> {
     await this.reconciler.retryPending();
     await this.reconciler.verify();
+    await this.reconciler.prepare();
   }
 
   /** Telemetry's reading of a device feeds the confirmation of its state. */
@@ -118,7 +176,9 @@ export class PowerControl {
     return {
       mode: this.lastMode,
       ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}),
-      targets: Object.fromEntries([...this.lastTargets].map(([id, t]) => [id, t.on])),
+      targets: Object.fromEntries(
+        [...(this.prepared?.targets ?? [])].map(([id, t]) => [id, (this.held.has(id) ? TARGET_OFF : t).on]),
+      ),
       devices: this.reconciler.counts(),
       drifted: this.options.devices.filter((d) => this.reconciler.status(d.id)?.status === 'drifted').map((d) => d.id),
       failures: this.reconciler.failureKinds(),

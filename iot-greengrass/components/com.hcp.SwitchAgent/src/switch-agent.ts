@@ -7,6 +7,7 @@ import type { Site } from '../../../../core/model/site.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
+import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
 import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
@@ -18,6 +19,8 @@ import { type GridPolicy, gridPolicy, gridReaction, parseGridSignal } from './gr
 import { type AgentMemory, MemoryFile } from './persistence.js';
 import { activeInterval } from './plan-schedule.js';
 import { PowerControl } from './power-control.js';
+import type { SitePower } from './site-power.js';
+import { publishPowerActions, sitePowerFor } from './site-power-hook.js';
 import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
@@ -35,6 +38,8 @@ export interface SwitchAgentDeps {
   /** The site model: group sizes, frequency-trip groups, DR commitment. */
   readonly site?: Site;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /** The site's revenue meter; with `config.sitePower` it runs the site power controller. */
+  readonly meter?: SiteMeterPort;
   /** Called after every switching pass with its cause; the bench measures signal-to-accepted with it. */
   readonly onApplied?: (cause: string, report: ApplyReport) => void;
 }
@@ -50,6 +55,8 @@ export class SwitchAgent {
   private readonly memoryFile: MemoryFile;
   private readonly memory: AgentMemory;
   private readonly power: PowerControl;
+  private readonly sitePower: SitePower | undefined;
+  private powerTimer: NodeJS.Timeout | undefined;
   private readonly grid: GridPolicy;
   private readonly acks: AckPublisher;
   private readonly status: StatusPublisher;
@@ -67,7 +74,8 @@ export class SwitchAgent {
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
     this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
-    this.power = new PowerControl({ ...deps, log });
+    this.sitePower = sitePowerFor(deps, log);
+    this.power = new PowerControl({ ...deps, log, powerHolds: () => this.sitePower?.held() ?? new Set() });
     this.grid = gridPolicy(config, site);
     this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
     const topic = (kind: 'acks' | 'heartbeat') => config.topics[kind] ?? siteTopic(config.siteId, kind);
@@ -101,6 +109,10 @@ export class SwitchAgent {
     if (options.autoTick ?? true) {
       agent.timer = setInterval(() => void agent.tick(), deps.config.tickMs);
       agent.timer.unref();
+      if (agent.sitePower) {
+        agent.powerTimer = setInterval(() => void agent.controlPower(), deps.config.sitePower!.periodMs);
+        agent.powerTimer.unref();
+      }
     }
     return agent;
   }
@@ -129,6 +141,18 @@ export class SwitchAgent {
     return this.tickInFlight;
   }
 
+  /**
+   * One step of the site power controller: reads the meter (outside the lock), then decides and, when its holds
+   * changed, re-targets the devices with cause `power-limit`, like any other local reaction.
+   */
+  async controlPower(): Promise<void> {
+    const sitePower = this.sitePower;
+    if (!sitePower || this.stopped) return;
+    await sitePower.measure(this.deps.clock.nowMs(), this.power.plannedOn(this.memory, this.deps.clock.nowMs()));
+    const started = await this.exclusive(async () => (this.stopped ? undefined : this.decidePower()));
+    if (started) await this.track(started.report);
+  }
+
   // ---- local signals: no cloud round trip ----
 
   async handleGridSignalText(text: string): Promise<ApplyReport | undefined> {
@@ -141,9 +165,16 @@ export class SwitchAgent {
   async handleGridSignal(signal: GridSignal): Promise<ApplyReport> {
     const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
+      if (signal.kind === 'demand-response' && this.sitePower) {
+        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs.
+        this.sitePower.demandResponse(signal, this.grid.committedMw);
+        return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, `grid:${signal.kind}`) };
+      }
       const change = gridReaction(signal, this.ladder(), this.grid);
-      // Wrapped so the lock is released once the switches are started, not when the devices have replied.
-      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`) };
+      // Wrapped so the lock is released once the switches are started, not when the devices have replied. The
+      // memory is saved (fsync, tens of ms on a busy disk) once the commands are on the wire, not before: a local
+      // signal's holds are re-asserted by the next signal, and a signal waits for no disk.
+      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'after-send') };
     });
     return this.track(started.report);
   }
@@ -191,18 +222,36 @@ export class SwitchAgent {
       failures,
       executions: this.executions,
       lastHeartbeatMs,
+      ...(this.sitePower ? { sitePower: this.sitePower.view() } : {}),
     };
   }
 
   /** Waits for the pass in progress, then stops ticking. The state file already holds everything. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.powerTimer) clearInterval(this.powerTimer);
     await Promise.allSettled([...this.background, this.tickInFlight]);
     await this.exclusive(async () => {
       this.stopped = true;
       this.acks.close();
       this.persist();
     });
+  }
+
+  /** Under the lock: the controller's decision; a changed hold re-targets the devices. */
+  private decidePower(): { report: Promise<ApplyReport> } | undefined {
+    const nowMs = this.deps.clock.nowMs();
+    const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
+    const actions = this.sitePower!.decide({
+      nowMs,
+      plannedOn: this.power.plannedOn(this.memory, nowMs),
+      ladder: this.ladder(),
+      inFlight: this.power.inFlight(),
+      ...(active ? { planKw: active.interval.sitePowerKw } : {}),
+    });
+    if (actions.length === 0) return undefined;
+    publishPowerActions(this.deps, nowMs, actions, (event, detail) => this.log(event, detail));
+    return { report: this.power.apply(this.memory, nowMs, 'power-limit') };
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -230,13 +279,29 @@ export class SwitchAgent {
     return plan?.sites.find((s) => s.siteId === this.deps.config.siteId)?.ladder ?? this.deps.config.ladder;
   }
 
-  /** Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory. */
-  private switchNow(change: HoldChange, nowMs: number, cause: string): Promise<ApplyReport> {
+  /**
+   * Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory:
+   * before the devices hear anything, or (`after-send`) on the next turn of the event loop, once the connections are
+   * open, and at the latest when the devices have replied.
+   */
+  private switchNow(
+    change: HoldChange,
+    nowMs: number,
+    cause: string,
+    save: 'before-send' | 'after-send' = 'before-send',
+  ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
     this.memory.book.step(nowMs, this.power.devicesByGroup);
     const switching = this.power.apply(this.memory, nowMs, cause);
-    this.persist();
-    return switching;
+    if (save === 'before-send') {
+      this.persist();
+      return switching;
+    }
+    const saving = setImmediate(() => this.persist());
+    return switching.finally(() => {
+      clearImmediate(saving);
+      this.persist();
+    });
   }
 
   /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */

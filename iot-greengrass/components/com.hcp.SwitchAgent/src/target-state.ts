@@ -15,8 +15,14 @@ export interface DeviceTarget {
   readonly powerW?: number;
 }
 
+/** Shared by every device with no power target: a pass allocates nothing per device. */
+export const TARGET_ON: DeviceTarget = Object.freeze({ on: true });
+export const TARGET_OFF: DeviceTarget = Object.freeze({ on: false });
+
 export interface TargetInput {
   readonly devices: readonly GatewayDevice[];
+  /** `devices` by group in switching order (`devicesInOrder`), when the caller keeps them. */
+  readonly groups?: ReadonlyMap<string, readonly GatewayDevice[]>;
   readonly mode: SiteMode;
   readonly interval?: PlanInterval;
   /** Units per group in the site model; when absent the plan's numbers are read as device counts. */
@@ -29,21 +35,31 @@ export interface TargetInput {
 export function targetStates(input: TargetInput): Map<string, DeviceTarget> {
   const planned = input.interval ? planShares(input.interval) : undefined;
   const powerByGroup = input.interval ? unitPowerTargets(input) : new Map<string, number>();
-  const byGroup = new Map<string, GatewayDevice[]>();
-  for (const d of input.devices) byGroup.set(d.groupId, [...(byGroup.get(d.groupId) ?? []), d]);
   const out = new Map<string, DeviceTarget>();
-  for (const [groupId, devices] of byGroup) {
-    const sorted = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const [groupId, sorted] of input.groups ?? devicesInOrder(input.devices)) {
     const kind = sorted[0]!.kind;
     const onCount = countOn(input.mode, kind, planned?.get(groupId), input.unitsPerGroup.get(groupId), sorted.length);
     // Power targets follow the plan only in plan mode; a mode override runs devices at their own settings.
     const powerW = input.mode === 'plan' ? powerByGroup.get(groupId) : undefined;
-    sorted.forEach((d, i) => {
-      const on = i < onCount && !input.held.has(d.id);
-      out.set(d.id, on && powerW !== undefined ? { on, powerW } : { on });
-    });
+    const running = powerW === undefined ? TARGET_ON : { on: true, powerW };
+    for (let i = 0; i < sorted.length; i++) {
+      const id = sorted[i]!.id;
+      out.set(id, i < onCount && !input.held.has(id) ? running : TARGET_OFF);
+    }
   }
   return out;
+}
+
+/** The devices of each group in the order a group's share is taken from (by id, stable across intervals). */
+export function devicesInOrder(devices: readonly GatewayDevice[]): Map<string, GatewayDevice[]> {
+  const byGroup = new Map<string, GatewayDevice[]>();
+  for (const d of devices) {
+    const group = byGroup.get(d.groupId);
+    if (group) group.push(d);
+    else byGroup.set(d.groupId, [d]);
+  }
+  for (const group of byGroup.values()) group.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return byGroup;
 }
 
 /**

@@ -83,3 +83,79 @@ describe('SwitchAgent power control', () => {
     expect(logged).toEqual([['mode', { mode: 'curtail-asics', fallback: 'heartbeat-missing' }]]);
   });
 });
+
+describe('SwitchAgent prepared rungs', () => {
+  const recordingDriver = (switched: string[], prepared: string[][]): DeviceDriver => ({
+    setPowered: async (d, on) => {
+      switched.push(`${d.id}:${on ? 'on' : 'off'}`);
+      return { ok: true, value: undefined };
+    },
+    readPowered: async (d) => ({
+      ok: true,
+      value: switched.lastIndexOf(`${d.id}:on`) > switched.lastIndexOf(`${d.id}:off`),
+    }),
+    read: async () => ({ ok: false, failure: { kind: 'unsupported', detail: '' } }),
+    prepare: async (ds) => {
+      prepared.push(ds.map((d) => d.id));
+      return ds.length;
+    },
+  });
+
+  it('discards the targets prepared for an old plan when a new plan arrives', async () => {
+    // Prepare: plan v1 keeps one of two devices on; the tick's pass prepares its targets
+    const switched: string[] = [];
+    const power = new PowerControl({ devices, driver: recordingDriver(switched, []), config, log: () => undefined });
+    const memory = memoryFrom(undefined, config, T0);
+    memory.plan = planOf(SITE, [1]);
+    await power.apply(memory, T0 + 1000, 'tick');
+
+    // Act: plan v2 (same interval start) keeps both on
+    memory.plan = { ...planOf(SITE, [2]), version: 2 };
+    const report = await power.apply(memory, T0 + 2000, 'tick');
+
+    // Assess
+    expect(switched).toEqual(['m1:on', 'm2:off', 'm2:on']);
+    expect(report).toEqual({ sent: 1, accepted: 1, failed: 0 });
+    expect(power.view().targets).toEqual({ m1: true, m2: true });
+  });
+
+  it('keeps the prepared targets across signals and lays each signal’s holds over them', async () => {
+    // Prepare
+    const switched: string[] = [];
+    const power = new PowerControl({ devices, driver: recordingDriver(switched, []), config, log: () => undefined });
+    const memory = memoryFrom(undefined, config, T0);
+    memory.plan = planOf(SITE, [2]);
+    await power.apply(memory, T0 + 1000, 'tick');
+
+    // Act: a hold, then its release, under the same plan interval
+    memory.book.hold('g', 'price', T0 + 2000, ['m1', 'm2']);
+    const held = await power.apply(memory, T0 + 2000, 'grid:price');
+    const heldView = power.view().targets;
+    memory.book.release('g', 'price');
+    memory.book.step(T0 + 3000 + config.minCurtailedMs, power.devicesByGroup);
+    const released = await power.apply(memory, T0 + 3000, 'grid:price');
+
+    // Assess
+    expect(held.sent).toBe(2);
+    expect(heldView).toEqual({ m1: false, m2: false });
+    expect(released.sent).toBe(2);
+    expect(switched).toEqual(['m1:on', 'm2:on', 'm1:off', 'm2:off', 'm1:on', 'm2:on']);
+  });
+
+  it('readies every device through the driver on the tick’s retry-and-verify, not on a switch', async () => {
+    // Prepare
+    const prepared: string[][] = [];
+    const power = new PowerControl({ devices, driver: recordingDriver([], prepared), config, log: () => undefined });
+    const memory = memoryFrom(undefined, config, T0);
+    memory.plan = planOf(SITE, [2]);
+
+    // Act
+    await power.apply(memory, T0 + 1000, 'tick');
+    const beforeTick = prepared.length;
+    await power.retryAndVerify();
+
+    // Assess
+    expect(beforeTick).toBe(0);
+    expect(prepared).toEqual([['m1', 'm2']]);
+  });
+});

@@ -29,6 +29,35 @@ describe('observer intake', () => {
     });
   });
 
+  it("reads the site power controller's view from a heartbeat, for the dashboard's meter line", () => {
+    // Prepare
+    const sitePower = {
+      measuredKw: 23_480,
+      source: 'meter',
+      limitKw: 24_000,
+      limitSource: 'interconnect',
+      targetKw: 23_520,
+      heldDevices: 2,
+      heldKw: 752,
+      sheds: 2,
+      restores: 0,
+      minTimeOverrides: 2,
+      meterReads: 300,
+      meterFailures: { down: 1, stale: 0, garbage: 0 },
+      meterAlarm: false,
+    };
+    // Act
+    const intake = readBrokerMessage(
+      'hcp/v1/sites/site-west-1/heartbeat',
+      json({ mode: 'plan', sitePower }),
+      observesWest,
+    );
+    // Assess
+    expect(intake).toMatchObject({
+      message: { heartbeat: { sitePower: { measuredKw: 23_480, limitKw: 24_000, heldDevices: 2, meterAlarm: false } } },
+    });
+  });
+
   it('rejects a body that is not JSON on any topic, and one against its contract', () => {
     // Assess
     expect(readBrokerMessage('hcp/v1/sites/site-other-9/telemetry', 'not json', observesWest)).toEqual({

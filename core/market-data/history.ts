@@ -1,0 +1,85 @@
+import { type KnownAtView, type KnownGridEvent, knownAt, type PublicationRules } from './known-at.js';
+
+/**
+ * The market history a deployed planner forecasts from: one point per node and interval as market ingestion stores it
+ * (the real-time price of the interval, its day-ahead price, the observed temperature), each field filled when its
+ * source has published it.
+ */
+export interface MarketHistoryPoint {
+  /** Start of the interval, epoch ms, on the history's grid. */
+  readonly intervalStartMs: number;
+  readonly rtUsdPerMwh?: number;
+  readonly daUsdPerMwh?: number;
+  readonly temperatureC?: number;
+}
+
+export interface HistoryViewOptions {
+  readonly stepMinutes: number;
+  readonly publication: PublicationRules;
+  readonly asOfMs: number;
+  /** The latest hashprice known (the market snapshot's). */
+  readonly hashpriceUsdPerThDay: number;
+  readonly gridEvents: readonly KnownGridEvent[];
+}
+
+/**
+ * The known-at view of stored history, read through the same publication rules as a backtest's market record
+ * (core/market-data/known-at.ts): a value stored early is not seen before it is published. The real-time series runs
+ * from the first stored price to the last, a missing interval holding the price before it; `gaps` counts them.
+ * Undefined when no real-time price is stored.
+ */
+export function viewFromHistory(
+  points: readonly MarketHistoryPoint[],
+  options: HistoryViewOptions,
+): { view: KnownAtView; gaps: number } | undefined {
+  const stepMs = options.stepMinutes * 60_000;
+  // A point off the grid (a snapshot of a finer interval) has no place in the series.
+  const onGrid = points.filter((p) => p.intervalStartMs % stepMs === 0);
+  const priced = onGrid
+    .filter((p) => p.rtUsdPerMwh !== undefined)
+    .sort((a, b) => a.intervalStartMs - b.intervalStartMs);
+  const first = priced[0];
+  if (!first) return undefined;
+  const startMs = first.intervalStartMs;
+  const indexOf = (atMs: number) => Math.round((atMs - startMs) / stepMs);
+  const length = onGrid.reduce((max, p) => Math.max(max, indexOf(p.intervalStartMs)), 0) + 1;
+  const rt = new Array<number | undefined>(length).fill(undefined);
+  const da = new Array<number | undefined>(length).fill(undefined);
+  const temperature = new Array<number | undefined>(length).fill(undefined);
+  for (const p of onGrid) {
+    const i = indexOf(p.intervalStartMs);
+    if (i < 0) continue;
+    if (p.rtUsdPerMwh !== undefined) rt[i] = p.rtUsdPerMwh;
+    if (p.daUsdPerMwh !== undefined) da[i] = p.daUsdPerMwh;
+    if (p.temperatureC !== undefined) temperature[i] = p.temperatureC;
+  }
+  const rtEnd = indexOf(priced[priced.length - 1]!.intervalStartMs) + 1;
+  let gaps = 0;
+  const held = (values: (number | undefined)[], end: number, count: boolean) => {
+    const out: number[] = [];
+    for (let i = 0; i < end; i += 1) {
+      const value = values[i] ?? out[i - 1];
+      if (value === undefined) break;
+      if (count && values[i] === undefined) gaps += 1;
+      out.push(value);
+    }
+    return out;
+  };
+  const lastIndex = (values: (number | undefined)[]) => values.findLastIndex((v) => v !== undefined) + 1;
+  const daValues = held(da, lastIndex(da), false);
+  const temperatureValues = held(temperature, lastIndex(temperature), false);
+  const view = knownAt(
+    {
+      startMs,
+      stepMinutes: options.stepMinutes,
+      rtUsdPerMwh: held(rt, rtEnd, true),
+      ...(daValues.length > 0 ? { daUsdPerMwh: daValues } : {}),
+      ...(temperatureValues.length > 0 ? { temperatureC: temperatureValues } : {}),
+      hashpriceDays: [{ dayStartMs: Number.NEGATIVE_INFINITY, value: options.hashpriceUsdPerThDay }],
+      gridEvents: [],
+      publication: options.publication,
+    },
+    options.asOfMs,
+  );
+  return { view: { ...view, gridEvents: options.gridEvents }, gaps };
+}

@@ -1,0 +1,96 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { Plan } from '../../../core/model/plan.js';
+import type { CoordinationRound } from '../../../core/optimizer/coordination.js';
+import { fixedClock } from '../../../core/support/clock.js';
+import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
+import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
+import type { DispatchContext, DispatchWorkspace } from '../../../functions/optimizer/ports.js';
+import { createScaleOutSteps } from '../../../functions/optimizer/scale-out.js';
+import { createOptimizeSteps, type OptimizeStepDeps } from '../../../functions/optimizer/steps.js';
+import { marketSnapshotAt } from '../platform/market-fixture.js';
+
+const NOW = Date.parse('2026-11-28T12:03:00Z');
+const market = marketSnapshotAt(NOW, { HB_WEST: 25, HB_SOUTH: 25, HB_NORTH: 25 });
+
+/** The workspace in memory, keyed as the DynamoDB adapter keys it. */
+function memoryWorkspace(): DispatchWorkspace {
+  const items = new Map<string, unknown>();
+  return {
+    putContext: async (d, c) => void items.set(`${d}/CONTEXT`, c),
+    getContext: async (d) => items.get(`${d}/CONTEXT`) as DispatchContext | undefined,
+    putRound: async (d, r) => void items.set(`${d}/ROUND#${r.iteration}`, r),
+    getRound: async (d, k) => items.get(`${d}/ROUND#${k}`) as CoordinationRound | undefined,
+    putBatch: async (d, k, plan) => void items.set(`${d}/BATCH#${k}#${plan.sites[0]!.siteId}`, plan),
+    getBatch: async (d, k, first) => items.get(`${d}/BATCH#${k}#${first}`) as Plan | undefined,
+    listBatches: async (d, k) =>
+      [...items].filter(([key]) => key.startsWith(`${d}/BATCH#${k}#`)).map(([, plan]) => plan as Plan),
+  };
+}
+
+function scaleOut() {
+  const drafts = new Map<string, Plan>();
+  const deps: OptimizeStepDeps = {
+    fleet: new StaticFleetSource(referenceFleet),
+    market: { latest: async () => market },
+    plans: {
+      save: async () => ({ ok: true, version: 1 }),
+      loadCurrent: async () => undefined,
+      loadVersion: async () => undefined,
+      listHistory: async () => [],
+    },
+    switchStates: { get: async () => undefined },
+    drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
+    solver: new LadderSolver(),
+    clock: fixedClock(NOW),
+  };
+  return {
+    drafts,
+    steps: createScaleOutSteps({ ...deps, workspace: memoryWorkspace(), steps: createOptimizeSteps(deps) }),
+  };
+}
+
+describe('the scaled-out solve steps', () => {
+  it('splits the fleet into batches of the given size, in fleet order', async () => {
+    // Act
+    const prepared = await scaleOut().steps.prepare({ draftId: 'd1', sitesPerInvocation: 2, maxPriceRounds: 3 });
+
+    // Assess
+    expect(prepared).toMatchObject({ version: 1, siteCount: 3 });
+    expect(prepared.batches).toEqual([{ siteIds: ['site-west-1', 'site-south-1'] }, { siteIds: ['site-north-1'] }]);
+  });
+
+  it('rejects a prepare input whose batch size is not a positive integer, naming the field', async () => {
+    // Act
+    const prepare = scaleOut().steps.prepare({ draftId: 'd1', sitesPerInvocation: 0, maxPriceRounds: 3 });
+
+    // Assess
+    await expect(prepare).rejects.toThrow(/sitesPerInvocation/);
+  });
+
+  it('without a fleet cap, ends after one round with every site in the draft in fleet order', async () => {
+    // Prepare
+    const { steps, drafts } = scaleOut();
+    const { batches } = await steps.prepare({ draftId: 'd1', sitesPerInvocation: 1, maxPriceRounds: 3 });
+
+    // Act: the Map's iterations in reverse order, then the coordinator.
+    for (const batch of [...batches].reverse()) await steps.solveBatch({ draftId: 'd1', iteration: 0, ...batch });
+    const round = await steps.coordinate({ draftId: 'd1', iteration: 0 });
+
+    // Assess
+    expect(round).toEqual({ iteration: 0, done: true, maxExcessKw: 0 });
+    expect(drafts.get('d1')?.sites.map((s) => s.siteId)).toEqual(['site-west-1', 'site-south-1', 'site-north-1']);
+  });
+
+  it('fails the coordination when a batch of the round has no plan', async () => {
+    // Prepare
+    const { steps } = scaleOut();
+    const { batches } = await steps.prepare({ draftId: 'd1', sitesPerInvocation: 1, maxPriceRounds: 3 });
+    await steps.solveBatch({ draftId: 'd1', iteration: 0, ...batches[0]! });
+
+    // Act
+    const coordinate = steps.coordinate({ draftId: 'd1', iteration: 0 });
+
+    // Assess
+    await expect(coordinate).rejects.toMatchObject({ name: 'SiteBatchMissing' });
+  });
+});
