@@ -1,16 +1,22 @@
 import path from 'node:path';
+import type { GatewayConfig } from '../core/fleet/site-config.js';
+import { SITE_CONFIG_SHADOW } from '../core/iot/shadow-topics.js';
 import type { Site } from '../core/model/site.js';
 import { type Clock, systemClock } from '../core/support/clock.js';
+import { devicesOf } from './adapters/configured-devices.js';
 import type { DeviceDriver, GatewayDevice } from './adapters/device-port.js';
 import { httpTransport, type NvidiaSmiTransport } from './adapters/gpu/nvidia-smi.js';
 import { connectMqttPort } from './adapters/messaging/mqtt-client.js';
+import { namedShadowOverMqtt } from './adapters/messaging/named-shadow.js';
 import type { MessagingPort } from './adapters/messaging/port.js';
+import { scopedMessaging } from './adapters/messaging/port.js';
 import { type SiteMeterPort, SunSpecMeter } from './adapters/meter/sunspec-meter.js';
-import { siteDriver } from './adapters/site-driver.js';
+import { configuredSiteDriver, siteDriver } from './adapters/site-driver.js';
 import { type SwitchAgentConfigInput, switchAgentConfigSchema } from './components/com.hcp.SwitchAgent/src/config.js';
 import { SwitchAgent, type SwitchAgentView } from './components/com.hcp.SwitchAgent/src/switch-agent.js';
 import { type TelemetryConfigInput, telemetryConfigSchema } from './components/com.hcp.Telemetry/src/config.js';
 import { TelemetryAgent, type TelemetryView } from './components/com.hcp.Telemetry/src/telemetry-agent.js';
+import { SiteConfigKeeper, type SiteConfigView } from './site-config/site-config-keeper.js';
 
 /**
  * One site's gateway in-process: both components over one messaging port, as Greengrass would run them on the site's
@@ -73,44 +79,94 @@ export interface RunningGateway {
 export async function startGateway(
   options: StartGatewayOptions & { readonly onSwitch?: (cause: string, accepted: number, sent: number) => void },
 ): Promise<RunningGateway> {
+  const { messaging, owned } = await gatewayMessaging(options);
+  const gpu = options.gpuTransport ?? httpTransport();
+  // Separate driver instances: the agent's LuxOS sessions are its own, and telemetry reads need none.
+  const agents = await startAgents(options, {
+    messaging,
+    devices: options.devices,
+    switchDriver: options.driver ?? siteDriver({ gpu }),
+    telemetryDriver: options.driver ?? siteDriver({ gpu }),
+    ...(options.site ? { site: options.site } : {}),
+  });
+  return {
+    siteId: options.siteId,
+    switchAgent: agents.switchAgent,
+    telemetry: agents.telemetry,
+    messaging,
+    state: () => ({
+      siteId: options.siteId,
+      connected: messaging.isConnected(),
+      switchAgent: agents.switchAgent.view(),
+      telemetry: agents.telemetry.view(),
+    }),
+    tick: () => agents.switchAgent.tick(),
+    pollTelemetry: () => agents.telemetry.poll(),
+    stop: async () => {
+      await agents.stop();
+      if (owned) await messaging.close();
+    },
+  };
+}
+
+type AgentOptions = Omit<StartGatewayOptions, 'devices' | 'site' | 'driver'> & {
+  readonly onSwitch?: (cause: string, accepted: number, sent: number) => void;
+};
+
+/** The gateway's MQTT connection: the one given, or its own to the broker (then the gateway closes it). */
+async function gatewayMessaging(options: AgentOptions): Promise<{ messaging: MessagingPort; owned: boolean }> {
+  if (options.messaging) return { messaging: options.messaging, owned: false };
+  if (!options.brokerUrl) throw new Error('startGateway: brokerUrl or messaging is required');
+  const messaging = await connectMqttPort({
+    url: options.brokerUrl,
+    // The gateway policy lets a certificate connect as its thing name or `<thing>#<suffix>` (the nucleus's form).
+    clientId: `${options.siteId}#gateway-${process.pid}`,
+    ...(options.tls ? { mqtt: { ...options.tls, rejectUnauthorized: true } } : {}),
+    reconnectPeriodMs: 200,
+    // The gateway starts and fails safe with the broker down; it connects when the broker comes.
+    waitForConnection: false,
+  });
+  return { messaging, owned: true };
+}
+
+/** Both components on one site's devices, driver and model, sharing `messaging`. */
+async function startAgents(
+  options: AgentOptions,
+  hardware: {
+    readonly messaging: MessagingPort;
+    readonly devices: readonly GatewayDevice[];
+    readonly switchDriver: DeviceDriver;
+    readonly telemetryDriver: DeviceDriver;
+    readonly site?: Site;
+  },
+): Promise<{ switchAgent: SwitchAgent; telemetry: TelemetryAgent; stop(): Promise<void> }> {
   const clock = options.clock ?? systemClock;
   const autoTick = options.autoTick ?? true;
+  const { messaging } = hardware;
   const switchConfig = switchAgentConfigSchema.parse({ ...options.config?.switchAgent, siteId: options.siteId });
   const telemetryConfig = telemetryConfigSchema.parse({
     ...options.config?.telemetry,
     siteId: options.siteId,
     gatewayId: `gw-${options.siteId}`,
   });
-  const devices = options.devices.map(({ id, kind, groupId, address, port }) => ({ id, kind, groupId, address, port }));
-  const ownsMessaging = options.messaging === undefined;
-  let messaging = options.messaging;
-  if (!messaging) {
-    if (!options.brokerUrl) throw new Error('startGateway: brokerUrl or messaging is required');
-    messaging = await connectMqttPort({
-      url: options.brokerUrl,
-      // The gateway policy lets a certificate connect as its thing name or `<thing>#<suffix>` (the nucleus's form).
-      clientId: `${options.siteId}#gateway-${process.pid}`,
-      ...(options.tls ? { mqtt: { ...options.tls, rejectUnauthorized: true } } : {}),
-      reconnectPeriodMs: 200,
-      // The gateway starts and fails safe with the broker down; it connects when the broker comes.
-      waitForConnection: false,
-    });
-  }
-  // Separate driver instances: the agent's LuxOS sessions are its own, and telemetry reads need none.
-  const gpu = options.gpuTransport ?? httpTransport();
-  const driver = options.driver ?? siteDriver({ gpu });
-  const telemetryDriver = options.driver ?? siteDriver({ gpu });
+  const devices = hardware.devices.map(({ id, kind, groupId, address, port }) => ({
+    id,
+    kind,
+    groupId,
+    address,
+    port,
+  }));
   const meterConfig = switchConfig.sitePower?.meter;
   const meter = options.meter ?? (meterConfig ? new SunSpecMeter(meterConfig) : undefined);
   const switchAgent = await SwitchAgent.start(
     {
       config: switchConfig,
       devices,
-      driver,
+      driver: hardware.switchDriver,
       messaging,
       clock,
       stateFile: path.join(options.stateDir, 'switch-agent', 'state.json'),
-      ...(options.site ? { site: options.site } : {}),
+      ...(hardware.site ? { site: hardware.site } : {}),
       ...(meter ? { meter } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.onSwitch
@@ -125,32 +181,109 @@ export async function startGateway(
   const telemetry = new TelemetryAgent({
     config: telemetryConfig,
     devices,
-    driver: telemetryDriver,
+    driver: hardware.telemetryDriver,
     messaging,
     clock,
     spoolDir: path.join(options.stateDir, 'telemetry', 'spool'),
     onReading: (device, reading) => switchAgent.observe(device.id, reading.powered),
   });
   telemetry.start({ autoPoll: autoTick });
-  const port = messaging;
   return {
-    siteId: options.siteId,
     switchAgent,
     telemetry,
-    messaging: port,
-    state: () => ({
-      siteId: options.siteId,
-      connected: port.isConnected(),
-      switchAgent: switchAgent.view(),
-      telemetry: telemetry.view(),
-    }),
-    tick: () => switchAgent.tick(),
-    pollTelemetry: () => telemetry.poll(),
     stop: async () => {
       await telemetry.stop();
       await switchAgent.stop();
       await meter?.close();
-      if (ownsMessaging) await port.close();
+    },
+  };
+}
+
+export interface StartShadowGatewayOptions extends AgentOptions {
+  /** Braiins OS+ credentials for `braiins` groups. @default root, no password */
+  readonly braiins?: { readonly username: string; readonly password: string };
+}
+
+export interface ShadowGatewayState {
+  readonly siteId: string;
+  readonly connected: boolean;
+  readonly siteConfig: SiteConfigView;
+  /** Absent until a configuration is in force. */
+  readonly switchAgent?: SwitchAgentView;
+  readonly telemetry?: TelemetryView;
+  /** The devices the configuration in force names. */
+  readonly devices: readonly GatewayDevice[];
+}
+
+export interface RunningShadowGateway {
+  readonly siteId: string;
+  readonly messaging: MessagingPort;
+  readonly siteConfig: SiteConfigKeeper;
+  state(): ShadowGatewayState;
+  /** The agents of the configuration in force, if any. */
+  agents(): { readonly switchAgent: SwitchAgent; readonly telemetry: TelemetryAgent } | undefined;
+  tick(): Promise<void>;
+  pollTelemetry(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway that knows nothing of its site but its id: its devices, drivers, market node and site model come from
+ * the site configuration in its named shadow (core/fleet/gateway-config-shadow.ts), read at start and on each change,
+ * cached under `stateDir` so it starts offline with the last good one. A new configuration restarts both agents on
+ * it (their state files carry plan, sequence and holds across); a refused one leaves the running agents alone.
+ */
+export async function startShadowGateway(options: StartShadowGatewayOptions): Promise<RunningShadowGateway> {
+  const { messaging, owned } = await gatewayMessaging(options);
+  const clock = options.clock ?? systemClock;
+  const gpu = options.gpuTransport ?? httpTransport();
+  let running: (Awaited<ReturnType<typeof startAgents>> & { scope: MessagingPort }) | undefined;
+  let devices: GatewayDevice[] = [];
+  const apply = async (config: GatewayConfig) => {
+    const next = devicesOf(config);
+    const drivers = { gpu, ...(options.braiins ? { braiins: options.braiins } : {}) };
+    if (running) {
+      await running.stop();
+      await running.scope.close();
+    }
+    const scope = scopedMessaging(messaging);
+    const agents = await startAgents(options, {
+      messaging: scope,
+      devices: next,
+      switchDriver: configuredSiteDriver(config, drivers),
+      telemetryDriver: configuredSiteDriver(config, drivers),
+      site: config.site,
+    });
+    running = { ...agents, scope };
+    devices = next;
+  };
+  const shadow = await namedShadowOverMqtt(messaging, options.siteId, SITE_CONFIG_SHADOW);
+  const siteConfig = await SiteConfigKeeper.start({
+    siteId: options.siteId,
+    cacheFile: path.join(options.stateDir, 'site-config', 'gateway-config.json'),
+    shadow,
+    messaging,
+    clock,
+    apply,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return {
+    siteId: options.siteId,
+    messaging,
+    siteConfig,
+    state: () => ({
+      siteId: options.siteId,
+      connected: messaging.isConnected(),
+      siteConfig: siteConfig.view(),
+      ...(running ? { switchAgent: running.switchAgent.view(), telemetry: running.telemetry.view() } : {}),
+      devices,
+    }),
+    agents: () => running && { switchAgent: running.switchAgent, telemetry: running.telemetry },
+    tick: async () => running?.switchAgent.tick(),
+    pollTelemetry: async () => (running ? running.telemetry.poll() : 0),
+    stop: async () => {
+      await running?.stop();
+      if (owned) await messaging.close();
     },
   };
 }

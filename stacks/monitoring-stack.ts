@@ -9,14 +9,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { referenceFleet } from '../core/fleet/reference-fleet.js';
+import { ERCOT_HUBS } from '../core/fleet/market-nodes.js';
 import { MARKET_METRIC_NAMES } from '../functions/market/adapters/powertools-market-metrics.js';
 import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertools-telemetry-metrics.js';
-import { hcpMetrics, OpsDashboard } from './constructs/ops-dashboard.js';
-
-const marketNodesOf = (siteIds: readonly string[]) => [
-  ...new Set(referenceFleet.sites.filter((s) => siteIds.includes(s.id)).map((s) => s.marketNode)),
-];
+import { HCP_NAMESPACE, hcpMetrics, OpsDashboard, SERVICES } from './constructs/ops-dashboard.js';
 
 export interface MonitoringStackProps extends StackProps {
   readonly api: apigw.RestApi;
@@ -28,7 +24,7 @@ export interface MonitoringStackProps extends StackProps {
   readonly deadLetterQueues?: readonly sqs.IQueue[];
   /** Sites whose telemetry must keep arriving. @default none */
   readonly siteIds?: readonly string[];
-  /** Settlement points charted on the dashboard. @default the reference fleet's nodes of `siteIds` */
+  /** Settlement points charted on the dashboard. @default the ERCOT hubs */
   readonly marketNodes?: readonly string[];
   /** On-call address. @default no subscription */
   readonly alarmEmail?: string;
@@ -102,6 +98,15 @@ export class MonitoringStack extends Stack {
       evaluationPeriods: 3,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    // Any site, registered or added later through the API: a Metrics Insights query over the siteId dimension, so a
+    // new site is watched without a deployment. One series (the worst site's), which is what an alarm can watch.
+    alarm('SiteDevicesFaulted', sitesQuery('MAX', TELEMETRY_METRIC_NAMES.faulted), 1, {
+      alarmDescription:
+        'Some site reports faulted devices (any site in the registry; the dashboard and GET /v1/sites name which).',
+      evaluationPeriods: 3,
+    });
+    // Silence cannot be a query alarm: Metrics Insights returns only series with data in the period, so a site whose
+    // gateway stopped drops out of the result instead of breaching. Telemetry-missing alarms stay per deployed site.
     for (const siteId of props.siteIds ?? []) {
       alarm(`TelemetryMissing-${siteId}`, hcpMetrics.site(TELEMETRY_METRIC_NAMES.sitePower, siteId, 'SampleCount'), 1, {
         alarmDescription: `No telemetry from ${siteId} for 15 minutes: the gateway or its uplink is down.`,
@@ -113,7 +118,7 @@ export class MonitoringStack extends Stack {
 
     this.dashboard = new OpsDashboard(this, 'Operations', {
       siteIds: props.siteIds ?? [],
-      marketNodes: props.marketNodes ?? marketNodesOf(props.siteIds ?? []),
+      marketNodes: props.marketNodes ?? ERCOT_HUBS,
       api: props.api,
       functions: props.functions,
       stateMachines: props.stateMachines,
@@ -121,4 +126,13 @@ export class MonitoringStack extends Stack {
       alarms: this.alarms,
     }).dashboard;
   }
+}
+
+/** `stat(metric)` over every site's telemetry series, as one Metrics Insights query (no per-site metric objects). */
+function sitesQuery(stat: 'MAX' | 'MIN', metricName: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SELECT ${stat}(${metricName}) FROM SCHEMA("${HCP_NAMESPACE}", service, siteId) WHERE service = '${SERVICES.telemetry}'`,
+    period: Duration.minutes(5),
+    label: `${metricName} (${stat.toLowerCase()} over sites)`,
+  });
 }

@@ -43,7 +43,8 @@ function gpuRung(pool: GpuPool, pue: number, prices: LadderPrices): LadderRung {
  */
 export function meritOrderLadder(site: Site, prices: LadderPrices): LadderRung[] {
   const rungs = [
-    ...site.asicGroups.map((g) => asicRung(g, site.pue, prices)),
+    // A group that cannot be switched has no rung: curtailing it on price is not an option the site has.
+    ...site.asicGroups.filter((g) => !g.alwaysOn).map((g) => asicRung(g, site.pue, prices)),
     ...site.gpuPools.map((p) => gpuRung(p, site.pue, prices)),
   ];
   return rungs.sort(

@@ -52,3 +52,106 @@ export function tensorParallelToFit(model: OpenModelSpec, gpuMemoryGb: number): 
 export function tokenWork(job: { readonly inputTokens: number; readonly outputTokens: number }): number {
   return job.outputTokens + job.inputTokens * PREFILL_COST_PER_INPUT_TOKEN;
 }
+
+/**
+ * The GPU boards a pool may hold: the hardware half of the one catalog (core/fleet/hardware-catalog.ts adds the ASIC
+ * models). `boardPowerW` is the default (maximum) power limit, `minPowerLimitW` the lowest `nvidia-smi -pl` /
+ * `amd-smi set --power-cap` accepts, `memoryGb` the marketing capacity, `servingPowerW` what a board draws serving at
+ * full batch, `idlePowerW` with a model resident and no requests.
+ */
+export interface GpuHardwareSpec {
+  /** The pool's model string, as the site model and the dashboards print it. */
+  readonly name: string;
+  readonly vendor: 'NVIDIA' | 'AMD';
+  readonly boardPowerW: number;
+  readonly minPowerLimitW: number;
+  readonly memoryGb: number;
+  readonly idlePowerW: number;
+  readonly servingPowerW: number;
+  /** Loading weights from local NVMe into device memory and warming the engine. */
+  readonly modelWarmupSeconds: number;
+}
+
+export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
+  // H100 SXM5: 700 W max TDP, 80 GB HBM3 (NVIDIA H100 Tensor Core GPU datasheet); power limit range 200–700 W
+  // (DGX H100 user guide, Redfish PowerLimitWatts AllowableMin/AllowableMax). Idle with a model resident ~90 W (a
+  // typical nvidia-smi reading); a 70B load from NVMe ~2 min (vLLM cold start).
+  'nvidia-h100-sxm5': {
+    name: 'NVIDIA H100 SXM5',
+    vendor: 'NVIDIA',
+    boardPowerW: 700,
+    minPowerLimitW: 200,
+    memoryGb: 80,
+    idlePowerW: 90,
+    servingPowerW: 700,
+    modelWarmupSeconds: 120,
+  },
+  // H200 SXM: 700 W max TDP, 141 GB HBM3e (NVIDIA H200 datasheet); same HGX power-limit floor as H100 (DGX H100/H200
+  // user guide, one Redfish power-capping section for both).
+  'nvidia-h200-sxm': {
+    name: 'NVIDIA H200 SXM',
+    vendor: 'NVIDIA',
+    boardPowerW: 700,
+    minPowerLimitW: 200,
+    memoryGb: 141,
+    idlePowerW: 90,
+    servingPowerW: 700,
+    modelWarmupSeconds: 120,
+  },
+  // B200 (HGX B200): 1,000 W per GPU, 180 GB HBM3e (NVIDIA HGX B200 spec sheet; DGX B200: 1,440 GB over 8 GPUs). The
+  // power-limit floor is not published: 200 W is the DGX B200 user guide's Redfish AllowableMin example.
+  'nvidia-b200': {
+    name: 'NVIDIA B200',
+    vendor: 'NVIDIA',
+    boardPowerW: 1000,
+    minPowerLimitW: 200,
+    memoryGb: 180,
+    idlePowerW: 140,
+    servingPowerW: 1000,
+    modelWarmupSeconds: 120,
+  },
+  // MI300X OAM: 750 W peak board power, 192 GB HBM3 (AMD Instinct MI300X data sheet). Power-cap floor: AMD does not
+  // publish one; 300 W is the lowest cap amd-smi accepted in AMD's published MI300X power-capping tests (operator to
+  // confirm on the fleet).
+  'amd-mi300x': {
+    name: 'AMD Instinct MI300X',
+    vendor: 'AMD',
+    boardPowerW: 750,
+    minPowerLimitW: 300,
+    memoryGb: 192,
+    idlePowerW: 140,
+    servingPowerW: 750,
+    modelWarmupSeconds: 150,
+  },
+  // L40S PCIe: 350 W max board power, 48 GB GDDR6 (NVIDIA L40S datasheet); minimum power limit 100 W (nvidia-smi -q
+  // "Min Power Limit" on L40S boards).
+  'nvidia-l40s': {
+    name: 'NVIDIA L40S',
+    vendor: 'NVIDIA',
+    boardPowerW: 350,
+    minPowerLimitW: 100,
+    memoryGb: 48,
+    idlePowerW: 35,
+    servingPowerW: 350,
+    modelWarmupSeconds: 90,
+  },
+};
+
+/**
+ * Aggregate output tokens/s per GPU at large batch under vLLM, order of magnitude from MLPerf Inference v4.1 and vLLM's
+ * published benchmarks (70B figures are per GPU of a tensor-parallel group). H200's larger, faster memory gives
+ * ~1.3–1.6× on memory-bound models (NVIDIA H200 brief). Boards without a row here cannot be registered to serve a
+ * model until the model catalog measures them (a registry change naming one is refused, naming the pair).
+ */
+export const servingThroughputTokensPerSec: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'nvidia-h100-sxm5': {
+    'meta-llama/Llama-3.1-8B-Instruct': 6000,
+    'meta-llama/Llama-3.1-70B-Instruct': 900,
+    'mistralai/Mixtral-8x7B-Instruct-v0.1': 2500,
+  },
+  'nvidia-h200-sxm': {
+    'meta-llama/Llama-3.1-8B-Instruct': 7500,
+    'meta-llama/Llama-3.1-70B-Instruct': 1400,
+    'mistralai/Mixtral-8x7B-Instruct-v0.1': 3300,
+  },
+};

@@ -6,6 +6,7 @@ import {
   GATEWAY_RECEIVED_KINDS,
   siteTopicPattern,
 } from '../messages/topics.js';
+import { namedShadowTopic, SHADOW_REPLY_TOPICS, SHADOW_REQUEST_TOPICS, SITE_CONFIG_SHADOW } from './shadow-topics.js';
 
 /**
  * What one MQTT identity may do, as data: the client ids it may connect as and the MQTT topic filters (`+`, `#`) it
@@ -23,17 +24,25 @@ export interface TopicAccess {
 /**
  * A site gateway, whose thing name is its site id. `thing` is the site id locally and IoT's
  * `${iot:Connection.Thing.ThingName}` policy variable in the stack, so one certificate is good for one site only.
- * The Greengrass nucleus opens extra connections as `<thing>#<n>` and uses its own jobs and shadow topics.
+ * The Greengrass nucleus opens extra connections as `<thing>#<n>` and uses its own jobs topics. Of the shadows, the
+ * gateway reaches only its own site-configuration shadow, each topic named (no other shadow, no other thing's).
  */
 export function gatewayTopicAccess(thing: string): TopicAccess {
-  const nucleus = [`$aws/things/${thing}/jobs/#`, `$aws/things/${thing}/shadow/#`];
+  const nucleus = [`$aws/things/${thing}/jobs/#`];
+  const shadow = (operation: Parameters<typeof namedShadowTopic>[2]) =>
+    namedShadowTopic(thing, SITE_CONFIG_SHADOW, operation);
   return {
     clientIds: [thing, `${thing}#*`],
-    publish: [...GATEWAY_PUBLISHED_KINDS.map((kind) => siteTopicPattern(thing, kind)), ...nucleus],
+    publish: [
+      ...GATEWAY_PUBLISHED_KINDS.map((kind) => siteTopicPattern(thing, kind)),
+      ...nucleus,
+      ...SHADOW_REQUEST_TOPICS.map(shadow),
+    ],
     subscribe: [
       ...GATEWAY_RECEIVED_KINDS.map((kind) => siteTopicPattern(thing, kind)),
       ALL_MARKETS_TOPIC_FILTER,
       ...nucleus,
+      ...SHADOW_REPLY_TOPICS.map(shadow),
     ],
   };
 }

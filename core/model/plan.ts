@@ -7,6 +7,8 @@ export const asicSetpointSchema = z.strictObject({
   unitsOn: z.number().int().nonnegative(),
   /** Power target of the whole group, asleep units included. */
   powerTargetKw: nonNegative,
+  /** The group cannot be switched (monitoring-only firmware): held on at stock, whatever the price. */
+  alwaysOn: z.literal(true).optional(),
 });
 export type AsicSetpoint = z.infer<typeof asicSetpointSchema>;
 
@@ -91,6 +93,8 @@ export type PlanForecast = z.infer<typeof planForecastSchema>;
 export const planSchema = z
   .strictObject({
     version: z.number().int().positive(),
+    /** The site registry version of the fleet this plan was solved for (functions/fleet/registry-fleet.ts). */
+    registryVersion: z.number().int().positive().optional(),
     createdAt: isoInstantSchema,
     horizonStart: isoInstantSchema,
     intervalMinutes: z.number().int().positive().max(60),

@@ -41,6 +41,11 @@ export const asicGroupSchema = z
     wearUsdPerCycle: nonNegative.default(0.05),
     /** Whether this group may be tripped at once on an under-frequency event. */
     frequencyTrip: z.boolean().default(false),
+    /**
+     * A group the site cannot switch or retarget (stock cgminer firmware: monitoring only). The optimizer holds it
+     * on at its top target, the plan marks it `alwaysOn`, and the ladder has no rung for it.
+     */
+    alwaysOn: z.boolean().default(false),
   })
   .superRefine((group, ctx) => {
     if (!isConcaveFromOrigin(group.powerCurve)) {
@@ -123,11 +128,18 @@ export function drCeilingKw(baselineKw: number, enrolment: Pick<DemandResponseEn
   return Math.max(0, baselineKw - enrolment.committedMw * 1000);
 }
 
-export const fleetSchema = z.strictObject({ sites: z.array(siteSchema).min(1).max(500) }).superRefine((fleet, ctx) => {
-  const seen = new Set<string>();
-  fleet.sites.forEach((site, index) => {
-    if (seen.has(site.id)) ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate site id' });
-    seen.add(site.id);
+export const fleetSchema = z
+  .strictObject({
+    sites: z.array(siteSchema).min(1).max(500),
+    /** The site registry version this fleet was read at (functions/fleet); absent for a fleet built in code. */
+    registryVersion: z.number().int().positive().optional(),
+  })
+  .superRefine((fleet, ctx) => {
+    const seen = new Set<string>();
+    fleet.sites.forEach((site, index) => {
+      if (seen.has(site.id))
+        ctx.addIssue({ code: 'custom', path: ['sites', index, 'id'], message: 'duplicate site id' });
+      seen.add(site.id);
+    });
   });
-});
 export type Fleet = z.infer<typeof fleetSchema>;

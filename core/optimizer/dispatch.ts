@@ -124,6 +124,7 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
               groupId: a.groupId,
               unitsOn: a.unitsOn,
               powerTargetKw: (a.unitsOn * a.powerPerUnitW + (g.unitCount - a.unitsOn) * g.sleepPowerW) / 1000,
+              ...(g.alwaysOn ? { alwaysOn: true as const } : {}),
             };
           }),
           gpuPools: d.gpu.map((g) => ({

@@ -8,6 +8,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The caller’s role may not do this',
   404: 'Not found in the caller’s tenant',
   409: 'Conflicts with the current state',
+  412: 'If-Match names a version the resource has moved past: read it again',
   413: 'Body too large',
   415: 'Body is not JSON',
   429: 'Throttled by the caller’s usage plan: retry after `Retry-After` seconds',

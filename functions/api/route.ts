@@ -5,7 +5,7 @@ import type { Role } from '../../core/api/principal.js';
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Response headers the document describes once (functions/api/openapi/document.ts RESPONSE_HEADERS). */
-export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After';
+export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After' | 'ETag';
 
 export interface RouteResponse {
   readonly description: string;
@@ -47,6 +47,11 @@ export interface ApiRoute {
   readonly publishesGpuNodeCommands?: boolean;
   /** The handler publishes customers' cancellations to the sites' `job-cancels` topics (iot:Publish on those). */
   readonly publishesJobCancels?: boolean;
+  /**
+   * The handler changes the site registry and publishes the gateway configuration to the site's named shadow: its
+   * Lambda gets iot:UpdateThingShadow on that shadow name of the things, and no other shadow.
+   */
+  readonly publishesSiteConfig?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */

@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/support/clock.js';
+import { IotShadowSiteConfigPublisher } from '../fleet/adapters/iot-shadow-site-config-publisher.js';
+import { tableRetireBlockers } from '../fleet/adapters/table-retire-blockers.js';
+import type { SiteConfigPublisher } from '../fleet/ports.js';
+import type { RegistryDeps } from '../fleet/registry.js';
 import type { HttpPort } from '../routing/webhooks/deliver.js';
 import { pinnedHttp } from '../routing/webhooks/pinned-http.js';
 import { readConfig } from '../shared/config.js';
@@ -9,9 +13,13 @@ import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import type { AuditDeps } from '../shared/data/audit-log.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
+import { DynamoJobStore } from '../shared/data/job-store.js';
+import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
+import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoTenantStore } from '../shared/data/tenant-store.js';
 import { DynamoWebhookStore } from '../shared/data/webhook-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
+import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
 import { type SwitchFlowStarter, stepFunctionsSwitchFlows } from './switch-flows.js';
 
 /** What the API handlers run against: the stores on one table, a clock and a source of random ids and secrets. */
@@ -29,6 +37,8 @@ export interface ApiRuntime {
   /** The local platform accepts http://localhost receivers (WEBHOOK_ALLOW_LOCAL_URLS); never in AWS. */
   readonly allowLocalWebhookUrls: boolean;
   readonly audit: AuditDeps;
+  /** The site registry and what its changes need: the gateways' configuration publisher, the retire checks. */
+  readonly registry: RegistryDeps;
   /** Where operator overrides go: Step Functions in AWS, the local control loop's runner in the sim. */
   readonly switchFlows: SwitchFlowStarter;
   /** `bytes` random bytes, hex. */
@@ -41,6 +51,7 @@ const configSchema = z.object({
   TABLE_NAME: z.string().min(1),
   /** `true` only on the local platform, where a developer's webhook receiver listens on localhost. */
   WEBHOOK_ALLOW_LOCAL_URLS: z.stringbool().default(false),
+  IOT_DATA_ENDPOINT: iotDataEndpointSchema,
 });
 
 export interface WebhookOptions {
@@ -56,20 +67,31 @@ export function createApiRuntime(
   clock = systemClock,
   switchFlows: SwitchFlowStarter = stepFunctionsSwitchFlows(),
   webhooks: WebhookOptions = {},
+  siteConfigPublisher: SiteConfigPublisher = new IotShadowSiteConfigPublisher(createIotDataClient(undefined)),
 ): ApiRuntime {
   const deps = { client, tableName };
+  const workloads = new DynamoWorkloadStore(deps);
   return {
     tableName,
     client,
     clock,
     tenants: new DynamoTenantStore(deps),
-    workloads: new DynamoWorkloadStore(deps),
+    workloads,
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     webhooks: new DynamoWebhookStore(deps),
     webhookHttp: webhooks.http ?? pinnedHttp({ allowLocalHosts: webhooks.allowLocalUrls ?? false }),
     allowLocalWebhookUrls: webhooks.allowLocalUrls ?? false,
     audit: { ...deps, clock, ...(localAuditWake ? { onOutbox: localAuditWake } : {}) },
+    registry: {
+      store: new DynamoSiteRegistryStore(deps),
+      publisher: siteConfigPublisher,
+      blockers: tableRetireBlockers({
+        jobs: new DynamoJobStore(deps, workloads),
+        switches: new DynamoSwitchStateStore(deps),
+      }),
+      clock,
+    },
     switchFlows,
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     randomSecret: () => randomBytes(32).toString('base64url'),
@@ -87,6 +109,14 @@ let localAuditWake: ((partition: string) => void) | undefined;
  */
 export function useLocalAuditChainer(wake: ((partition: string) => void) | undefined): void {
   localAuditWake = wake;
+  cached = undefined;
+}
+
+let localSiteConfigPublisher: SiteConfigPublisher | undefined;
+
+/** The local platform's stand-in for the gateways' named shadows. Never called in AWS. */
+export function useLocalSiteConfigPublisher(publisher: SiteConfigPublisher | undefined): void {
+  localSiteConfigPublisher = publisher;
   cached = undefined;
 }
 
@@ -113,7 +143,7 @@ export function useLocalSwitchFlows(starter: SwitchFlowStarter): void {
  * TABLE_NAME as the deployed function's environment does). A missing TABLE_NAME fails naming the variable.
  */
 export function apiRuntime(): ApiRuntime {
-  const { TABLE_NAME, WEBHOOK_ALLOW_LOCAL_URLS } = readConfig(configSchema);
+  const { TABLE_NAME, WEBHOOK_ALLOW_LOCAL_URLS, IOT_DATA_ENDPOINT } = readConfig(configSchema);
   if (cached?.tableName !== TABLE_NAME) {
     cached = createApiRuntime(
       TABLE_NAME,
@@ -121,6 +151,7 @@ export function apiRuntime(): ApiRuntime {
       localClock ?? systemClock,
       localSwitchFlows ?? stepFunctionsSwitchFlows(),
       { allowLocalUrls: WEBHOOK_ALLOW_LOCAL_URLS },
+      localSiteConfigPublisher ?? new IotShadowSiteConfigPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
     );
   }
   return cached;

@@ -3,4 +3,4 @@ import { ingestMarketSnapshot } from './ingest.js';
 import { marketRuntime } from './runtime.js';
 
 /** Scheduler target: ingest the market snapshot in force now (see ingest.ts). */
-export const handler = taskHandler(async () => ingestMarketSnapshot(marketRuntime()));
+export const handler = taskHandler(async () => ingestMarketSnapshot(await marketRuntime()));

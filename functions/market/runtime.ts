@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { ERCOT_SHARED_PRICE_COLUMNS } from '../../core/market-data/series.js';
+import type { Fleet } from '../../core/model/site.js';
 import { systemClock } from '../../core/support/clock.js';
 import calibration from '../../core/synthetic/calibration/ercot-hb-south.json' with { type: 'json' };
 import { calibrationSchema } from '../../core/synthetic/calibration.js';
+import { fleetFromRegistry } from '../fleet/registry-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { createIotDataClient, iotDataEndpointSchema } from '../shared/iot-data.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { CsvMarketSource } from './adapters/csv-source.js';
@@ -70,14 +72,11 @@ const config = configGetter(
 );
 type MarketConfig = ReturnType<typeof config>;
 
-const fleetNodes = () => [...new Set(referenceFleet.sites.map((site) => site.marketNode))];
+/** The settlement points of the registered sites: the nodes the ERCOT feed keeps. */
+const fleetNodes = (fleet: Fleet) => [...new Set(fleet.sites.map((site) => site.marketNode))];
 
-function syntheticSource(seed: number): MarketDataSource {
-  return new WeeklySyntheticMarketSource({
-    calibration: calibrationSchema.parse(calibration),
-    fleet: referenceFleet,
-    seed,
-  });
+function syntheticSource(seed: number, fleet: Fleet): MarketDataSource {
+  return new WeeklySyntheticMarketSource({ calibration: calibrationSchema.parse(calibration), fleet, seed });
 }
 
 /**
@@ -90,10 +89,11 @@ function sourceFor(
   env: MarketConfig,
   store: DynamoMarketSnapshotStore,
   quality: PowertoolsMarketMetrics,
+  fleet: Fleet,
 ): MarketDataSource {
   switch (env.MARKET_SOURCE) {
     case 'synthetic':
-      return syntheticSource(env.SYNTHETIC_SEED);
+      return syntheticSource(env.SYNTHETIC_SEED, fleet);
     case 'csv':
       return new CsvMarketSource({
         reader: new S3ObjectReader({ client: createS3Client(), bucket: env.MARKET_CSV_BUCKET! }),
@@ -114,8 +114,11 @@ function sourceFor(
       });
       return new ErcotRtmMarketSource({
         feed: new ErcotApiPriceFeed({ client, clock: systemClock }),
-        nodes: env.MARKET_NODES ?? fleetNodes(),
-        nonPrice: withHashprice(syntheticSource(env.SYNTHETIC_SEED), new MempoolSpaceHashprice({ clock: systemClock })),
+        nodes: env.MARKET_NODES ?? fleetNodes(fleet),
+        nonPrice: withHashprice(
+          syntheticSource(env.SYNTHETIC_SEED, fleet),
+          new MempoolSpaceHashprice({ clock: systemClock }),
+        ),
         quality,
       });
     }
@@ -131,15 +134,18 @@ function sourceFor(
   }
 }
 
-/** Built once per Lambda container, so the ERCOT token and the feed's cache live across scheduled runs. */
-let built: ReturnType<typeof build> | undefined;
+/**
+ * Built once per Lambda container and registry version, so the ERCOT token and the feed's cache live across scheduled
+ * runs while the fleet stays the same; a registry change (a site at a new node) rebuilds it at the next run.
+ */
+let built: { readonly registryVersion: number | undefined; readonly runtime: ReturnType<typeof build> } | undefined;
 
-function build() {
+function build(fleet: Fleet) {
   const env = config();
   const store = new DynamoMarketSnapshotStore({ client: documentClient(), tableName: env.TABLE_NAME });
   const marketMetrics = new PowertoolsMarketMetrics(metrics, logger);
   return {
-    source: sourceFor(env, store, marketMetrics),
+    source: sourceFor(env, store, marketMetrics, fleet),
     store,
     history: new DynamoMarketHistoryStore({ client: documentClient(), tableName: env.TABLE_NAME }),
     signals: new IotSignalPublisher(createIotDataClient(env.IOT_DATA_ENDPOINT)),
@@ -148,7 +154,12 @@ function build() {
   };
 }
 
-export function marketRuntime() {
-  built ??= build();
-  return built;
+export async function marketRuntime() {
+  const fleet = await fleetFromRegistry(
+    new DynamoSiteRegistryStore({ client: documentClient(), tableName: config().TABLE_NAME }),
+  );
+  if (!built || built.registryVersion !== fleet.registryVersion) {
+    built = { registryVersion: fleet.registryVersion, runtime: build(fleet) };
+  }
+  return built.runtime;
 }

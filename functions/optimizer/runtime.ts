@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
 import { configGetter } from '../shared/config.js';
@@ -12,6 +11,7 @@ import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { metrics } from '../shared/powertools.js';
@@ -21,8 +21,8 @@ import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from './adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from './adapters/inventory-fleet-source.js';
 import { PowertoolsPlanMetrics } from './adapters/powertools-plan-metrics.js';
+import { RegistryFleetSource } from './adapters/registry-fleet-source.js';
 import { ScenarioArrivalForecast } from './adapters/scenario-arrivals.js';
-import { StaticFleetSource } from './adapters/static-fleet-source.js';
 import { createScaleOutSteps, type ScaleOutSteps } from './scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps, type OptimizeSteps } from './steps.js';
 
@@ -59,20 +59,20 @@ function optimizeDeps(): OptimizeStepDeps {
   const { TABLE_NAME } = config();
   const client = documentClient();
   const store = { client, tableName: TABLE_NAME };
+  const registered = new RegistryFleetSource(new DynamoSiteRegistryStore(store));
   deps = {
-    // Cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
-    fleet: new InventoryFleetSource(
-      new StaticFleetSource(referenceFleet),
-      new DynamoGpuNodeStore({ client, tableName: TABLE_NAME }),
-      systemClock,
-    ),
+    // The fleet as registered; cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
+    fleet: new InventoryFleetSource(registered, new DynamoGpuNodeStore({ client, tableName: TABLE_NAME }), systemClock),
     market: new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME }),
     gpuPrices: new DynamoGpuPriceSheetStore({ client, tableName: TABLE_NAME }),
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
     drafts: new DynamoPlanDraftStore({ client, tableName: TABLE_NAME, nowMs: systemClock.nowMs }),
     solver: new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
-    demand: new DynamoWorkDemand(new DynamoJobStore(store, new DynamoWorkloadStore(store)), referenceFleet.sites),
+    demand: new DynamoWorkDemand(
+      new DynamoJobStore(store, new DynamoWorkloadStore(store)),
+      async () => (await registered.load()).sites,
+    ),
     history: new DynamoMarketHistoryStore(store),
     fits: new DynamoForecastFitStore(store),
     arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),

@@ -186,7 +186,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ),
     ]);
     const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
-    const plan = await deps.solver.solve({
+    const solved = await deps.solver.solve({
       fleet: { ...fleet, sites },
       market,
       previous,
@@ -198,6 +198,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ...(arrivals ? { arrivals } : {}),
       ...(input.coordination ? { coordination: input.coordination } : {}),
     });
+    // The plan names the registry version of the fleet it was solved for.
+    const plan = fleet.registryVersion ? { ...solved, registryVersion: fleet.registryVersion } : solved;
     const sitePowerKw = Object.fromEntries(
       plan.sites.map((site) => [site.siteId, site.intervals.map((i) => i.sitePowerKw)]),
     );

@@ -13,7 +13,7 @@ import { reportRuntime } from './runtime.js';
  * and then dead-letters.
  */
 export const handler = taskHandler(async (event: unknown) => {
-  const outcome = await applySiteReport(reportRuntime(), event);
+  const outcome = await applySiteReport(await reportRuntime(), event);
   if (!outcome.ok && isRetryableReportError(outcome.error)) {
     throw new Error(`job report came early, retry: ${JSON.stringify(outcome.error)}`);
   }

@@ -13,7 +13,7 @@ import { routeRuntime } from './runtime.js';
 const MAX_RUNS = 10;
 
 export const handler = taskHandler(async () => {
-  const deps = routeRuntime();
+  const deps = await routeRuntime();
   const totals = { assigned: 0, refused: 0, skipped: 0, waiting: 0 };
   for (let run = 0; run < MAX_RUNS; run += 1) {
     const summary = await routePending(deps);

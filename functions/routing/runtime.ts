@@ -1,12 +1,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { systemClock } from '../../core/support/clock.js';
+import { readRegisteredFleet } from '../fleet/registry-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger, traced } from '../shared/powertools.js';
@@ -33,22 +34,42 @@ function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
     events: new SqsWorkloadEvents(sqs, readWorkloadEventsQueueUrl()),
     clock: systemClock,
     log: (event: string, detail: Record<string, unknown>) => logger.info(event, detail),
-    sites: referenceFleet.sites,
+    // Read from the registry at each invocation (withRegisteredSites).
+    sites: [],
   };
   return common;
 }
 
 /**
- * The AWS wiring of the job-report Lambda, built once per container (TABLE_NAME, WORKLOAD_EVENTS_QUEUE_URL).
+ * The deps with the fleet as registered now, read at each invocation so a site added through the API is routed to
+ * without a deployment. `routing`: only active sites take new work (a draining one finishes what it has); reports
+ * are applied for every site in service.
  */
-export const reportRuntime = (): ReportDeps => reportDeps();
+async function withRegisteredSites<D extends ReportDeps>(deps: D, use: 'routing' | 'reports'): Promise<D> {
+  const { TABLE_NAME } = config();
+  const fleet = await readRegisteredFleet(
+    new DynamoSiteRegistryStore({ client: documentClient(), tableName: TABLE_NAME }),
+  );
+  const sites = use === 'routing' ? fleet.sites.filter((site) => !fleet.draining.has(site.id)) : fleet.sites;
+  return { ...deps, sites };
+}
+
+/**
+ * The AWS wiring of the job-report Lambda, built once per container (TABLE_NAME, WORKLOAD_EVENTS_QUEUE_URL); the
+ * sites are the registry's at each call.
+ */
+export const reportRuntime = (): Promise<ReportDeps> => withRegisteredSites(reportDeps(), 'reports');
 
 /**
  * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view comes
  * from the GPU workers' latest node reports (models loaded on nodes taking work); their sequence slots are not
  * reported, so the router bounds finish times by throughput alone in AWS.
  */
-export function routeRuntime(): RouteDeps {
+export function routeRuntime(): Promise<RouteDeps> {
+  return withRegisteredSites(routeWiring(), 'routing');
+}
+
+function routeWiring(): RouteDeps {
   if (route) return route;
   const base = reportDeps();
   const { TABLE_NAME } = config();

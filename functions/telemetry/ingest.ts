@@ -22,7 +22,7 @@ export interface TelemetryIngestDeps {
   readonly metrics: TelemetryMetrics;
   readonly latestMarket: () => Promise<MarketSnapshot | undefined>;
   /** The site model (PUE, rated power per ASIC group) the summary reads; undefined for a site the fleet lacks. */
-  readonly siteModel: (siteId: string) => SiteRatings | undefined;
+  readonly siteModel: (siteId: string) => SiteRatings | undefined | Promise<SiteRatings | undefined>;
   /**
    * The high-water mark the gateway's spool waits for: advanced once the batch is stored, then sent to the gateway.
    * Absent, no mark is kept (a gateway with awaitCloudAck off).
@@ -52,7 +52,7 @@ export async function ingestTelemetryBatch(
     deps.devices.putLatest(batch.siteId, batch.gatewayId, latest),
   ]);
   if (series.rejected > 0) deps.metrics.samplesRejected(series.rejected);
-  const site = deps.siteModel(batch.siteId);
+  const site = await deps.siteModel(batch.siteId);
   if (site) {
     const summary = summarizeSiteTelemetry(batch, site);
     const market = await deps.latestMarket();

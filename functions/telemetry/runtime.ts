@@ -1,10 +1,11 @@
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { siteTopic } from '../../core/messages/topics.js';
+import { cachedRegisteredSites } from '../fleet/registry-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
+import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shared/iot-data.js';
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
@@ -34,6 +35,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   const client = documentClient();
   const market = new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME });
   let cached: { atMs: number; value: Awaited<ReturnType<typeof market.latest>> } | undefined;
+  const registered = cachedRegisteredSites(new DynamoSiteRegistryStore({ client, tableName: TABLE_NAME }));
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
     series: new TimestreamDeviceSeries({
@@ -47,8 +49,8 @@ export function telemetryRuntime(): TelemetryIngestDeps {
       // QoS 1: a lost mark is only a delay (the next batch's mark covers it, or the gateway re-sends).
       acks: { publish: (ack) => publishJson(iotData, siteTopic(ack.siteId, 'telemetry-acks'), ack, 1) },
     },
-    // The deployed sites' models: the reference fleet, as in the optimizer's and the routing runtimes.
-    siteModel: (siteId) => referenceFleet.sites.find((s) => s.id === siteId),
+    // The registered sites' models (retired ones are not summarized), re-read every minute.
+    siteModel: async (siteId) => (await registered()).sites.find((s) => s.id === siteId),
     latestMarket: async () => {
       if (!cached || Date.now() - cached.atMs > MARKET_CACHE_MS)
         cached = { atMs: Date.now(), value: await market.latest() };

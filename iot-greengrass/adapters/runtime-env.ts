@@ -14,8 +14,11 @@ import { nodeRuntimeProblem } from './node-runtime.js';
 const envSchema = z.object({
   HCP_SITE_ID: siteIdSchema.optional(),
   AWS_IOT_THING_NAME: siteIdSchema.optional(),
-  /** JSON array of `{ id, kind, groupId, address, port }`: the site's device inventory. */
-  HCP_DEVICES_FILE: z.string().min(1),
+  /**
+   * JSON array of `{ id, kind, groupId, address, port }`: a device inventory written by provisioning, for components
+   * that do not read the site configuration shadow yet (GpuWorker). @default no devices
+   */
+  HCP_DEVICES_FILE: z.string().min(1).optional(),
   HCP_STATE_DIR: z.string().min(1),
   /** The component's configuration object, as JSON (the recipe interpolates `{configuration:/…}`). */
   HCP_CONFIG: z.string().default('{}'),
@@ -51,7 +54,7 @@ export async function componentRuntime(component: string, env = process.env): Pr
   const e = parsed.data;
   const siteId = e.HCP_SITE_ID ?? e.AWS_IOT_THING_NAME;
   if (!siteId) throw new Error('HCP_SITE_ID or AWS_IOT_THING_NAME must name the site');
-  const devices = devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8')));
+  const devices = e.HCP_DEVICES_FILE ? devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8'))) : [];
   // The recipe scopes topics by {iot:thingName}; the nucleus fills it only with interpolateComponentConfiguration on.
   const config = z
     .record(z.string(), z.unknown())

@@ -1,5 +1,6 @@
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
+import { withSpikeExit } from '../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
 import type { HighsSolver } from '../../core/optimizer/solve.js';
 import type { BacktestData } from '../../core/strategies/context.js';
@@ -23,6 +24,7 @@ export type StrategyName = (typeof ALL_STRATEGIES)[number];
 /** The forecasters mpc can use; figures in sim/backtest/README.md. */
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
+  'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };

@@ -2,7 +2,12 @@ import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import type { Site } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { MinerPhysicsOptions } from './asic/physics.js';
-import { startVirtualMiner, type VirtualMiner } from './asic/virtual-miner.js';
+import {
+  startVirtualBraiinsMiner,
+  startVirtualMiner,
+  type VirtualBraiinsMiner,
+  type VirtualMiner,
+} from './asic/virtual-miner.js';
 import { GpuNode } from './gpu/gpu-node.js';
 import { type GpuNodeServer, startGpuNodeServer } from './gpu/http-api.js';
 import { asicInventory, gpuNodeInventory } from './inventory.js';
@@ -26,6 +31,12 @@ export interface VirtualFleetOptions {
   readonly minerPhysics?: Partial<Omit<MinerPhysicsOptions, 'profiles'>>;
   /** How often GPU nodes advance on their own so blocking completions return; 0 when the caller ticks. @default 100 */
   readonly gpuAutoTickMs?: number;
+  /**
+   * Each ASIC group's firmware, as its site configuration's `driver` names it: `luxos` (the default) and `cgminer`
+   * (stock, no curtail) on the cgminer API over TCP, `braiins` on the Braiins OS+ API over HTTP (always on a port of
+   * 127.0.0.1, whatever `addressing` says).
+   */
+  readonly firmwareByGroup?: Readonly<Record<string, 'luxos' | 'braiins' | 'cgminer'>>;
 }
 
 export interface DeviceEndpoint {
@@ -33,7 +44,7 @@ export interface DeviceEndpoint {
   readonly id: string;
   readonly address: string;
   readonly port: number;
-  readonly protocol: 'cgminer-luxos-tcp' | 'http';
+  readonly protocol: 'cgminer-luxos-tcp' | 'cgminer-tcp' | 'braiins-http' | 'http';
   readonly siteId: string;
   /** The AsicGroup or GpuPool id of core's site model. */
   readonly groupId: string;
@@ -43,6 +54,8 @@ export interface DeviceEndpoint {
 export interface VirtualFleet {
   readonly endpoints: readonly DeviceEndpoint[];
   readonly miners: readonly VirtualMiner[];
+  /** Braiins OS+ miners of the groups `firmwareByGroup` names `braiins`. */
+  readonly braiinsMiners: readonly VirtualBraiinsMiner[];
   readonly gpuNodes: ReadonlyArray<{ readonly node: GpuNode; readonly server: GpuNodeServer }>;
   /** Advances every GPU node to the clock (miners advance on every read). */
   tick(): void;
@@ -50,6 +63,7 @@ export interface VirtualFleet {
 }
 
 const CGMINER_PORT = 4028;
+const ASIC_PROTOCOL = { luxos: 'cgminer-luxos-tcp', cgminer: 'cgminer-tcp', braiins: 'braiins-http' } as const;
 const MAX_LOOPBACK_MINERS = 250 * 249;
 /** Servers opened at once; more only queue in the kernel's accept backlog and the event loop. */
 const START_BATCH = 200;
@@ -65,28 +79,44 @@ export async function startVirtualFleet(options: VirtualFleetOptions): Promise<V
     throw new Error(`asics: at most ${MAX_LOOPBACK_MINERS} miners per site with loopback addressing`);
   }
   const miners: VirtualMiner[] = [];
+  const braiinsMiners: VirtualBraiinsMiner[] = [];
   const gpuNodes: Array<{ node: GpuNode; server: GpuNodeServer }> = [];
   const stop = async () => {
-    await Promise.all([...miners.map((m) => m.server.close()), ...gpuNodes.map((g) => g.server.close())]);
+    await Promise.all([
+      ...miners.map((m) => m.server.close()),
+      ...braiinsMiners.map((m) => m.server.close()),
+      ...gpuNodes.map((g) => g.server.close()),
+    ]);
   };
+  const firmware = (groupId: string) => options.firmwareByGroup?.[groupId] ?? 'luxos';
   try {
     const items = asicInventory(site, options.asics, options.seed);
     for (let start = 0; start < items.length; start += START_BATCH) {
-      const batch = items.slice(start, start + START_BATCH).map((item, offset) => {
+      const batch = items.slice(start, start + START_BATCH).map(async (item, offset) => {
         const index = start + offset;
         const group = site.asicGroups.find((g) => g.id === item.groupId)!;
         const loopback = options.addressing === 'loopback';
-        return startVirtualMiner({
+        const common = {
           item,
           group,
           clock: options.clock,
           seed: (options.seed * 7919 + index) >>> 0,
-          host: loopback ? loopbackAddress(index, site.id) : '127.0.0.1',
-          port: loopback ? CGMINER_PORT : 0,
-          physics: options.minerPhysics,
-        });
+          ...(options.minerPhysics ? { physics: options.minerPhysics } : {}),
+        };
+        const kind = firmware(group.id);
+        if (kind === 'braiins') {
+          return { braiins: await startVirtualBraiinsMiner({ ...common, host: '127.0.0.1', port: 0 }) };
+        }
+        const host = loopback ? loopbackAddress(index, site.id) : '127.0.0.1';
+        return {
+          cgminer: await startVirtualMiner({ ...common, firmware: kind, host, port: loopback ? CGMINER_PORT : 0 }),
+        };
       });
-      miners.push(...(await Promise.all(batch)));
+      // Pushed in inventory order, whatever order the listeners opened in.
+      for (const started of await Promise.all(batch)) {
+        if (started.braiins) braiinsMiners.push(started.braiins);
+        if (started.cgminer) miners.push(started.cgminer);
+      }
     }
     for (const item of gpuNodeInventory(site, options.gpuNodes, options.gpusPerNode ?? 8, options.seed)) {
       const pool = site.gpuPools.find((p) => p.id === item.poolId)!;
@@ -103,12 +133,12 @@ export async function startVirtualFleet(options: VirtualFleetOptions): Promise<V
     throw error;
   }
   const endpoints: DeviceEndpoint[] = [
-    ...miners.map((m) => ({
+    ...[...miners, ...braiinsMiners].map((m) => ({
       kind: 'asic' as const,
       id: m.context.identity.id,
       address: m.server.host,
       port: m.server.port,
-      protocol: 'cgminer-luxos-tcp' as const,
+      protocol: ASIC_PROTOCOL[firmware(m.item.groupId)],
       siteId: site.id,
       groupId: m.item.groupId,
       model: m.context.identity.model,
@@ -127,7 +157,7 @@ export async function startVirtualFleet(options: VirtualFleetOptions): Promise<V
   const tick = () => {
     for (const g of gpuNodes) g.node.tick();
   };
-  return { endpoints, miners, gpuNodes, tick, stop };
+  return { endpoints, miners, braiinsMiners, gpuNodes, tick, stop };
 }
 
 function resolveSite(site: Site | string | undefined): Site {

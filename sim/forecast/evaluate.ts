@@ -3,12 +3,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
-import { ERCOT_PUBLICATION, knownAt } from '../../core/market-data/known-at.js';
+import { ERCOT_PUBLICATION } from '../../core/market-data/known-at.js';
 import { marketRecord } from '../backtest/data.js';
 import type { MonthCapture } from '../backtest/run.js';
 import { DEFAULT_FORECASTER, FORECASTERS } from '../backtest/strategy-catalogue.js';
-import { type CliSpec, runCli } from '../cli/args.js';
+import { type CliSpec, runCli, UsageError } from '../cli/args.js';
 import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { scoreForecaster } from './scores.js';
 
 /**
  * Rolling-origin evaluation through the backtest's own known-at view (core/market-data/known-at.ts): at each decision
@@ -26,6 +27,10 @@ const evaluateFlags = z.strictObject({
   warmupDays: z.coerce.number().nonnegative().default(14),
   rtDelayMinutes: z.coerce.number().int().nonnegative().default(ERCOT_PUBLICATION.rtPublicationDelayMinutes),
   backtest: z.string().min(1).optional(),
+  forecasters: z
+    .string()
+    .transform((list) => list.split(',').map((name) => name.trim()))
+    .optional(),
   out: z.string().min(1).optional(),
 });
 
@@ -42,6 +47,7 @@ const evaluateCli: CliSpec<typeof evaluateFlags> = {
     warmupDays: 'days of history before the first decision time',
     rtDelayMinutes: 'minutes after its interval a real-time price is posted (0 reproduces the scores before issue 19)',
     backtest: ['DIR', "a backtest's output directory: mpc's regret by month from its summary.json"],
+    forecasters: ['a,b', 'forecasters to score (default: the naive ones and every ridge variant)'],
     out: ['FILE', 'also write the results as JSON'],
   },
 };
@@ -52,96 +58,33 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
     ...ERCOT_PUBLICATION,
     rtPublicationDelayMinutes: values.rtDelayMinutes,
   });
-  const { stepMinutes, startMs } = record;
-  const rt = record.rtUsdPerMwh;
-  const stepMs = stepMinutes * 60_000;
+  const { stepMinutes } = record;
   const horizonSteps = Math.round((values.horizonHours * 60) / stepMinutes);
   const everySteps = Math.round((values.everyHours * 60) / stepMinutes);
   const firstOrigin = Math.round((values.warmupDays * 1440) / stepMinutes);
 
-  const named = (name: string, f: PriceForecaster) => ({ name, forecaster: f });
-  const forecasters = [
-    named('seasonal-naive', seasonalNaiveForecaster),
-    named('day-ahead-naive', dayAheadNaiveForecaster),
-    ...Object.keys(FORECASTERS)
-      .filter((n) => n.startsWith('ridge'))
-      .map((n) => named(n === DEFAULT_FORECASTER ? `${n} (backtest's)` : n, FORECASTERS[n]!())),
+  const summary = values.backtest ? readBacktestSummary(values.backtest) : undefined;
+  // The forecaster the backtest used: the one its summary names, else the backtest's default.
+  const backtests = summary?.forecaster ?? DEFAULT_FORECASTER;
+  const chosen = values.forecasters ?? [
+    'seasonal-naive',
+    'day-ahead-naive',
+    ...Object.keys(FORECASTERS).filter((n) => n.startsWith('ridge')),
   ];
-  const buckets = [
-    ['0-1h', 0, 1],
-    ['1-6h', 1, 6],
-    ['6-24h', 6, 24],
-    ['24h+', 24, Number.POSITIVE_INFINITY],
-  ] as const;
-  /** Reliability bins of the spike probability. */
-  const BINS = [0, 0.01, 0.05, 0.1, 0.2, 0.5, 1.000001];
-
-  const results = forecasters.map(({ name, forecaster }) => {
-    const abs = buckets.map(() => ({ sum: 0, n: 0 }));
-    const prob = { tp: 0, fp: 0, fn: 0 };
-    const point = { tp: 0, fp: 0, fn: 0 };
-    const bins = BINS.slice(1).map(() => ({ n: 0, predicted: 0, observed: 0 }));
-    let brier = 0;
-    let scored = 0;
-    let origins = 0;
-    const began = Date.now();
-    for (let origin = firstOrigin; origin + horizonSteps <= rt.length; origin += everySteps) {
-      origins += 1;
-      const view = knownAt(record, startMs + origin * stepMs);
-      // Intervals between the last published price and the decision time are forecast too, but not scored.
-      const lead = origin - view.rtUsdPerMwh.length;
-      const forecast = forecaster.forecast(view, lead + horizonSteps);
-      for (let i = 0; i < horizonSteps; i += 1) {
-        const actual = rt[origin + i]!;
-        const leadHours = ((i + 1) * stepMinutes) / 60;
-        const b = buckets.findIndex(([, lo, hi]) => leadHours > lo && leadHours <= hi);
-        abs[b]!.sum += Math.abs(forecast.pointUsdPerMwh[lead + i]! - actual);
-        abs[b]!.n += 1;
-        const spike = actual > SPIKE_THRESHOLD_USD_PER_MWH;
-        const q = forecast.spikeProbability[lead + i]!;
-        brier += (q - (spike ? 1 : 0)) ** 2;
-        scored += 1;
-        const bin = bins[BINS.findIndex((lo, k) => q >= lo && q < BINS[k + 1]!)]!;
-        bin.n += 1;
-        bin.predicted += q;
-        bin.observed += spike ? 1 : 0;
-        for (const [tally, flagged] of [
-          [prob, q >= 0.5],
-          [point, forecast.pointUsdPerMwh[lead + i]! >= SPIKE_THRESHOLD_USD_PER_MWH],
-        ] as const) {
-          if (flagged && spike) tally.tp += 1;
-          else if (flagged) tally.fp += 1;
-          else if (spike) tally.fn += 1;
-        }
-      }
-    }
-    const total = abs.reduce((a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }), { sum: 0, n: 0 });
-    const pr = (t: { tp: number; fp: number; fn: number }) => ({
-      precision: t.tp + t.fp > 0 ? t.tp / (t.tp + t.fp) : 0,
-      recall: t.tp + t.fn > 0 ? t.tp / (t.tp + t.fn) : 0,
-      ...t,
-    });
-    const baseRate = bins.reduce((a, b) => a + b.observed, 0) / Math.max(1, scored);
-    return {
-      name,
-      origins,
-      maeUsdPerMwh: total.sum / total.n,
-      maeByHorizonUsdPerMwh: Object.fromEntries(buckets.map(([label], b) => [label, abs[b]!.sum / abs[b]!.n])),
-      spikeBrier: brier / Math.max(1, scored),
-      /** Brier score of always forecasting the base rate: a skilful forecaster scores below it. */
-      spikeBrierClimatology: baseRate * (1 - baseRate),
-      spikeReliability: bins.map((b, k) => ({
-        from: BINS[k]!,
-        to: Math.min(1, BINS[k + 1]!),
-        count: b.n,
-        meanPredicted: b.n > 0 ? b.predicted / b.n : null,
-        observedFrequency: b.n > 0 ? b.observed / b.n : null,
-      })),
-      spikeByProbability: pr(prob),
-      spikeByPoint: pr(point),
-      runtimeMs: Date.now() - began,
-    };
-  });
+  const known: Record<string, () => PriceForecaster> = {
+    'seasonal-naive': () => seasonalNaiveForecaster,
+    'day-ahead-naive': () => dayAheadNaiveForecaster,
+    ...FORECASTERS,
+  };
+  const unknown = chosen.find((n) => !known[n]);
+  if (unknown !== undefined) {
+    throw new UsageError(`--forecasters: unknown forecaster "${unknown}" (known: ${Object.keys(known).join(', ')})`);
+  }
+  const window = { firstOrigin, horizonSteps, everySteps };
+  const results = chosen.map((name) => ({
+    name: name === backtests ? `${name} (backtest's)` : name,
+    ...scoreForecaster(record, known[name]!(), window),
+  }));
 
   const fmt = (v: number | null, digits = 2) => (v !== null && Number.isFinite(v) ? v.toFixed(digits) : '-');
   console.log(
@@ -166,7 +109,7 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
     }
   }
 
-  const regret = values.backtest ? regretByMonth(values.backtest) : undefined;
+  const regret = summary ? regretByMonth(summary) : undefined;
   if (regret) {
     console.log(`\nmpc's regret by month (backtest forecaster ${regret.forecaster}):`);
     console.log('  month      vs mpc-perfect $   vs oracle $   oracle uplift captured %');
@@ -180,12 +123,17 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
   if (values.out) writeFileSync(values.out, JSON.stringify({ horizonSteps, everySteps, results, regret }, null, 2));
 }
 
-/** Regret, from a backtest run with the same forecaster: what mpc earned less than perfect foresight, by month. */
-function regretByMonth(dir: string) {
-  const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as {
-    forecaster: string;
-    monthly: MonthCapture[];
-  };
+interface BacktestSummary {
+  readonly forecaster: string;
+  readonly monthly: MonthCapture[];
+}
+
+function readBacktestSummary(dir: string): BacktestSummary {
+  return JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as BacktestSummary;
+}
+
+/** Regret, from a backtest's summary: what mpc earned less than perfect foresight, by month. */
+function regretByMonth(summary: BacktestSummary) {
   return {
     forecaster: summary.forecaster,
     months: summary.monthly.map((m) => {

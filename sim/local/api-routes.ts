@@ -12,11 +12,14 @@ import {
   createApiRuntime,
   useLocalAuditChainer,
   useLocalClock,
+  useLocalSiteConfigPublisher,
   useLocalSwitchFlows,
 } from '../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
+import { MemorySiteConfigPublisher } from '../../functions/fleet/adapters/memory-site-config-publisher.js';
+import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
 import { recordAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
@@ -46,6 +49,8 @@ export interface LocalApiOptions {
   readonly client?: DynamoDBDocumentClient;
   /** Accept bearer JWTs signed by this local issuer. @default bearer tokens are refused */
   readonly jwt?: { readonly issuer: string; readonly audience: string; readonly jwks: Jwks };
+  /** Where registry changes send the gateways' configuration (the broker's shadow stand-in). @default kept in memory */
+  readonly siteConfigPublisher?: SiteConfigPublisher;
   /** @default API_ROUTES */
   readonly routeTable?: readonly ApiRoute[];
   /** Where operator overrides start their SwitchFlow. @default refused: no local control loop to run it */
@@ -150,7 +155,9 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   const client = options.client ?? createDocumentClient();
   const auditChainer = new LocalAuditChainer({ client, tableName: options.tableName });
   useLocalAuditChainer(auditChainer.wake);
-  const runtime = createApiRuntime(options.tableName, client, options.clock, switchFlows);
+  const siteConfigPublisher = options.siteConfigPublisher ?? new MemorySiteConfigPublisher();
+  useLocalSiteConfigPublisher(siteConfigPublisher);
+  const runtime = createApiRuntime(options.tableName, client, options.clock, switchFlows, {}, siteConfigPublisher);
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
     userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,

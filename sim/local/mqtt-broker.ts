@@ -47,6 +47,14 @@ export interface RunningMqttBroker {
   /** e.g. `mqtt://127.0.0.1:41883`, or `mqtts://…` with TLS */
   readonly url: string;
   readonly port: number;
+  /**
+   * For services that live inside IoT Core (the Device Shadow service, sim/local/device-shadows.ts): every publish a
+   * client made (after its topic rules allowed it), and publishing as the broker itself.
+   */
+  readonly inProcess: {
+    onClientPublish(listener: (topic: string, payload: Buffer) => void): void;
+    publish(topic: string, payload: string): Promise<void>;
+  };
   /** Disconnects every client and stops listening. */
   stop(): Promise<void>;
 }
@@ -95,7 +103,23 @@ export async function startMqttBroker(options: MqttBrokerOptions = {}): Promise<
     throw error;
   }
   let stopped: Promise<void> | undefined;
+  const inProcess: RunningMqttBroker['inProcess'] = {
+    onClientPublish(listener) {
+      broker.on('publish', (packet, client) => {
+        if (client)
+          listener(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      });
+    },
+    publish: (topic, payload) =>
+      new Promise<void>((resolve, reject) =>
+        broker.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      ),
+  };
   return {
+    inProcess,
     url: `${tlsOptions ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     stop() {

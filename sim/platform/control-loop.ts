@@ -26,6 +26,8 @@ export interface ControlLoopOptions {
   /** The control plane's client key, certificate and CA for an `mqtts://` broker. */
   readonly brokerTls?: { readonly key: string; readonly cert: string; readonly ca: string };
   readonly fleet: Fleet;
+  /** Plan the registry's sites rather than `fleet` (npm start registers them through the API). @default false */
+  readonly fleetFromRegistry?: boolean;
   /** The platform's simulated clock: plans, locks and command validity are stamped in its time. */
   readonly clock: Clock & { toRealMs(simDurationMs: number): number };
   /** What ingestion reads (the replayed market with its injected overrides). */
@@ -100,6 +102,7 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     registry,
     clock,
     fleet: options.fleet,
+    ...(options.fleetFromRegistry ? { fleetFromRegistry: true } : {}),
     ...(options.signer ? { signer: options.signer } : {}),
     switchMetrics: {
       switchSucceeded: (siteId, latencyMs) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
+import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { allSitesTopicFilter } from '../../core/messages/topics.js';
 import type { Fleet } from '../../core/model/site.js';
@@ -15,6 +16,8 @@ import { DynamoPlanDraftStore } from '../../functions/optimizer/adapters/dynamo-
 import { DynamoWorkDemand } from '../../functions/optimizer/adapters/dynamo-work-demand.js';
 import { HighsFleetSolver } from '../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { InventoryFleetSource } from '../../functions/optimizer/adapters/inventory-fleet-source.js';
+import { RegistryFleetSource } from '../../functions/optimizer/adapters/registry-fleet-source.js';
+import { ScenarioArrivalForecast } from '../../functions/optimizer/adapters/scenario-arrivals.js';
 import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fleet-source.js';
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
 import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optimizer/scale-out.js';
@@ -27,6 +30,7 @@ import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-sn
 import { DynamoOverrideStore } from '../../functions/shared/data/override-store.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
+import { DynamoSiteRegistryStore } from '../../functions/shared/data/site-registry-store.js';
 import { DynamoSwitchLogStore } from '../../functions/shared/data/switch-log-store.js';
 import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
@@ -57,6 +61,11 @@ export interface LocalControlPlaneOptions {
   readonly clock: Clock;
   /** @default the reference fleet */
   readonly fleet?: Fleet;
+  /**
+   * Plan the fleet as registered (functions/fleet, the sites `npm start` registers through the API) instead of
+   * `fleet`, read at each dispatch as the deployed optimizer does. @default false
+   */
+  readonly fleetFromRegistry?: boolean;
   /** @default the core optimizer on HiGHS (HighsFleetSolver) */
   readonly solver?: PlanSolver;
   /** @default 10 minutes, the SwitchFlow timeout */
@@ -101,13 +110,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   });
   const marketStore = new DynamoMarketSnapshotStore({ client, tableName });
   const marketHistory = new DynamoMarketHistoryStore({ client, tableName });
+  const configured = options.fleetFromRegistry
+    ? new RegistryFleetSource(new DynamoSiteRegistryStore({ client, tableName }))
+    : new StaticFleetSource(options.fleet ?? referenceFleet);
   const optimizeDeps: OptimizeStepDeps = {
     // Cordoned and unhealthy GPU nodes are not planned; report times are wall time, whatever the simulation's speed.
-    fleet: new InventoryFleetSource(
-      new StaticFleetSource(options.fleet ?? referenceFleet),
-      new DynamoGpuNodeStore({ client, tableName }),
-      systemClock,
-    ),
+    fleet: new InventoryFleetSource(configured, new DynamoGpuNodeStore({ client, tableName }), systemClock),
     market: marketStore,
     plans,
     switchStates,
@@ -115,12 +123,14 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     solver: options.solver ?? new HighsFleetSolver({ highs: loadHighs, nowMs: () => performance.now() }),
     demand: new DynamoWorkDemand(
       new DynamoJobStore({ client, tableName }, new DynamoWorkloadStore({ client, tableName })),
-      (options.fleet ?? referenceFleet).sites,
+      async () => (await configured.load()).sites,
       // The local API dates workloads by the wall clock, whatever the simulation's speed.
       systemClock.nowMs,
     ),
     history: marketHistory,
     fits: new DynamoForecastFitStore({ client, tableName }),
+    // The same demand model as the Lambdas' (functions/optimizer/runtime.ts): open work plus forecast arrivals.
+    arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock,
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONTROL_PLANE_ACCESS, OBSERVER_ACCESS, OPERATOR_ACCESS } from '../../core/iot/topic-access.js';
+import { type Clock, systemClock } from '../../core/support/clock.js';
 import { useLocalGatewayIdentities } from '../../functions/api/operator/gateway-identities.js';
+import { DeviceShadows, ShadowService } from '../local/device-shadows.js';
 import { generateKeyAndCsr } from '../local/local-ca.js';
 import { type ClientTlsMaterial, LocalMqttIdentities } from '../local/local-mqtt-identities.js';
 import { type RunningMqttBroker, startMqttBroker } from '../local/mqtt-broker.js';
@@ -24,6 +26,8 @@ export interface LocalMqtt {
   /** The observer's (the dashboard's data): read-only. */
   readonly observer: ClientTlsMaterial;
   readonly operator: OperatorCertificate;
+  /** The Device Shadow service on this broker (named shadows: the gateways' site configuration). */
+  readonly shadows: ShadowService;
   /** Onboards a site's gateway as a new device is: its own key and CSR, signed through the onboarding port. */
   onboardGateway(siteId: string): Promise<ClientTlsMaterial>;
   /** The material `onboardGateway` gave the site (its GPU worker shares the gateway's identity). */
@@ -37,12 +41,13 @@ export interface LocalMqtt {
  * `<dataDir>/mqtt/` (a temporary directory without one) for mosquitto_sub. The API's onboarding routes use the same
  * CA while the platform runs.
  */
-export async function startLocalMqtt(dataDir: string | undefined): Promise<LocalMqtt> {
+export async function startLocalMqtt(dataDir: string | undefined, clock: Clock = systemClock): Promise<LocalMqtt> {
   const identities = await LocalMqttIdentities.create();
   const broker = await startMqttBroker({
     tls: { ...identities.serverTls, identityOf: (certificate) => identities.identityOf(certificate) },
   });
   identities.useEndpoint(broker.url);
+  const shadows = new ShadowService(new DeviceShadows(clock), broker.inProcess);
   useLocalGatewayIdentities(identities);
   const controlPlane = await identities.issueService('hcp-control-plane', CONTROL_PLANE_ACCESS);
   const observer = await identities.issueService('hcp-observer', OBSERVER_ACCESS);
@@ -58,6 +63,7 @@ export async function startLocalMqtt(dataDir: string | undefined): Promise<Local
     controlPlane,
     observer,
     operator,
+    shadows,
     async onboardGateway(siteId) {
       const device = await generateKeyAndCsr(siteId);
       const credentials = await identities.onboard(siteId, device.csrPem);

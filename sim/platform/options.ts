@@ -31,6 +31,8 @@ export const platformOptionsSchema = z
       .max(2 ** 31 - 1)
       .default(42),
     sites: z.coerce.number().int().min(1).max(3).default(3),
+    /** `reference`: every group on LuxOS; `mixed`: Pecos West on LuxOS, Braiins OS+ and stock cgminer groups. */
+    fleet: z.enum(['reference', 'mixed']).default('reference'),
     asicsPerSite: z.coerce.number().int().min(1).max(5000).default(60),
     gpuNodesPerSite: z.coerce.number().int().min(0).max(64).default(2),
     /** Simulated seconds per real second: market time, plans, gateways and devices all run on this clock. */
@@ -76,6 +78,7 @@ export const platformCli: CliSpec<typeof platformOptionsSchema> = {
     host: ['ADDR', 'address the API and dashboard listen on (0.0.0.0: every interface)'],
     seed: 'seed of the simulated fleet, market and customers',
     sites: 'reference-fleet sites to run, 1 to 3',
+    fleet: ['NAME', 'reference (LuxOS everywhere) or mixed (Pecos West on LuxOS, Braiins OS+ and stock cgminer)'],
     asicsPerSite: 'virtual miners per site',
     gpuNodesPerSite: 'virtual GPU nodes per site',
     speed: 'simulated seconds per real second',

@@ -1,13 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { referenceFleet } from '../../core/fleet/reference-fleet.js';
+import { siteModelOf } from '../../core/fleet/site-config.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
 import type { InjectionRequest, InjectionResult } from './injections.js';
 import type { DemoTenant, LocalApi } from './local-api.js';
 import type { LocalMqtt } from './local-mqtt.js';
+import { FLEETS } from './mixed-fleet.js';
 import type { PlatformObserver } from './observer.js';
 import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
@@ -17,6 +18,7 @@ import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
 import { openMarket } from './start/market.js';
 import { startObserver } from './start/observer.js';
+import { registerSitesThroughApi } from './start/registry.js';
 import { type SiteDevices, startSites } from './start/sites.js';
 import { startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
@@ -63,7 +65,8 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const stops = new Stops();
   try {
-    const sites = referenceFleet.sites.slice(0, options.sites);
+    const records = FLEETS[options.fleet].slice(0, options.sites);
+    const sites = records.map(siteModelOf);
     const events = platformEvents(progress);
     const { record } = events;
 
@@ -80,7 +83,10 @@ export async function startPlatform(
     // The control plane signs every command with a key made now; the gateways list its public key (KMS in AWS).
     const signing = LocalCommandSigner.generate('local-platform');
     const commandKey = { kid: signing.signer.kid, publicKeyPem: signing.publicKeyPem };
-    const hardware = await startSites({ options, sites, clock, mqtt, stateRoot, record, progress, commandKey }, stops);
+    const hardware = await startSites(
+      { options, records, clock, mqtt, stateRoot, record, progress, commandKey },
+      stops,
+    );
 
     progress('starting the observer (dashboard data)…');
     const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
@@ -104,6 +110,9 @@ export async function startPlatform(
 
     progress('starting the API and the dashboard…');
     const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+
+    progress('registering the sites through the operator API…');
+    await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);

@@ -10,7 +10,7 @@ import type { ApiRoute } from '../../functions/api/route.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { type GatewayOnboardingProps, grantGatewayOnboarding } from './gateway-onboarding.js';
 import { HcpFunction } from './hcp-function.js';
-import { grantTopicPublish } from './iot-topics.js';
+import { grantSiteConfigShadowUpdate, grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { TABLE_ITEM_ACTIONS } from './table-access.js';
 
@@ -66,6 +66,7 @@ export class ApiRoutes extends Construct {
       if (route.publishesJobCancels) {
         grantSiteTopicPublish(fn, 'job-cancels', 'A customer cancels a job at whichever site it was routed to');
       }
+      if (route.publishesSiteConfig) grantSiteConfigShadowUpdate(fn.fn);
       if (route.managesGatewayIdentities) {
         if (!props.gateways) throw new Error(`route ${route.operationId} onboards gateways: pass gateways`);
         grantGatewayOnboarding(fn, props.gateways);

@@ -68,11 +68,27 @@ describe('gateway onboarding routes: IoT registry access', () => {
     expect(env.GATEWAY_THING_TYPE_NAME).toBe('hcp-site-gateway');
   });
 
-  it('gives no other route any IoT registry action', () => {
-    const others = API_ROUTES.filter((r) => !r.managesGatewayIdentities).map((r) => r.operationId);
-    for (const operationId of others) {
-      const id = operationId.charAt(0).toUpperCase() + operationId.slice(1);
-      expect(actions(statementsOf(id)).filter((a) => a.startsWith('iot:') && a !== 'iot:Publish')).toEqual([]);
+  it('gives no other route any IoT registry action; registry changes may only update the things’ shadows', () => {
+    const others = API_ROUTES.filter((r) => !r.managesGatewayIdentities);
+    for (const route of others) {
+      const id = route.operationId.charAt(0).toUpperCase() + route.operationId.slice(1);
+      // Data plane only: iot:Publish, and the site-configuration shadow for the site registry's changes.
+      const allowed = [
+        'iot:Publish',
+        ...(route.publishesSiteConfig ? ['iot:UpdateThingShadow', 'iot:GetThingShadow'] : []),
+      ];
+      expect(actions(statementsOf(id)).filter((a) => a.startsWith('iot:') && !allowed.includes(a))).toEqual([]);
     }
+    const shadowWriters = others.filter((r) =>
+      actions(statementsOf(r.operationId.charAt(0).toUpperCase() + r.operationId.slice(1))).includes(
+        'iot:UpdateThingShadow',
+      ),
+    );
+    expect(shadowWriters.map((r) => r.operationId).sort()).toEqual(
+      others
+        .filter((r) => r.publishesSiteConfig)
+        .map((r) => r.operationId)
+        .sort(),
+    );
   });
 });

@@ -48,8 +48,13 @@ describe('gateway IoT policy', () => {
       r.includes('$aws/things/'),
     );
 
-    // Assess
-    expect(nucleusTopics.length).toBe(4);
+    // Assess: the jobs channels (publish, subscribe) and the site-configuration shadow's 8 topics, each named.
+    expect(nucleusTopics.filter((t) => t.includes('/jobs/'))).toHaveLength(2);
+    const shadowTopics = nucleusTopics.filter((t) => t.includes('/shadow/'));
+    expect(shadowTopics).toHaveLength(8);
+    for (const topic of shadowTopics) expect(topic).toContain('/shadow/name/hcp-site-config/');
+    expect(shadowTopics.some((t) => t.endsWith('*'))).toBe(false);
+    expect(nucleusTopics).toHaveLength(10);
     for (const topic of nucleusTopics) expect(topic).toContain('$aws/things/${iot:Connection.Thing.ThingName}/');
     expect(resources('iot:AssumeRoleWithCertificate')).toEqual([
       'arn:aws:iot:us-east-2:123456789012:rolealias/hcp-iot-token-exchange',

@@ -36,6 +36,19 @@ describe('operations alarms', () => {
     expect(Object.keys(dlqAlarms)).toHaveLength(queueCount);
   });
 
+  it('watches every site, registered later included, with one Metrics Insights query over the siteId dimension', () => {
+    // Assess
+    monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          Expression: `SELECT MAX(FaultedDevices) FROM SCHEMA("HCP", service, siteId) WHERE service = 'hcp-telemetry'`,
+          ReturnData: true,
+        }),
+      ],
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
   it('alarms when a site stops sending telemetry, treating silence as breaching', () => {
     // Assess
     for (const siteId of TEST_CONTEXT.sites) {

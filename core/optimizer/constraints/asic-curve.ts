@@ -8,6 +8,8 @@ import type { ItLoad, StepContext } from './step.js';
  *   p_m ∈ [0, (P_m − P_{m−1})·u] the power above the lowest target on segment m. The curve is concave, so the
  *   cheaper-per-TH segments fill first and no binaries are needed;
  *   IT power = sleep·N + (P_0 − sleep)·u + Σ_m p_m,  hashrate = H_0·u + Σ_m slope_m·p_m (priced in objective.ts).
+ * An `alwaysOn` group (monitoring-only firmware) is fixed: u = N and every segment full, i.e. all units at the top
+ * target, a constant load the rest of the site is planned around.
  */
 export interface AsicCurveVars {
   readonly unitsOn: LpVar;
@@ -27,11 +29,12 @@ export function addAsicCurve(ctx: StepContext, group: AsicGroup, k: number, load
   const { m, t } = ctx;
   const n = group.unitCount;
   const sleepKw = group.sleepPowerW / 1000;
-  const unitsOn = m.addVar(`u_${k}_${t}`, 0, n, 0, ctx.integerUnits);
+  const fixed = group.alwaysOn;
+  const unitsOn = m.addVar(`u_${k}_${t}`, fixed ? n : 0, n, 0, ctx.integerUnits);
   load.constantKw += sleepKw * n;
   load.terms.push([unitsOn, group.powerCurve[0]!.powerW / 1000 - sleepKw]);
   const segments = curveSegments(group).map(({ widthKw }, i) => {
-    const p = m.addVar(`p_${k}_${i + 1}_${t}`, 0, widthKw * n);
+    const p = m.addVar(`p_${k}_${i + 1}_${t}`, fixed ? widthKw * n : 0, widthKw * n);
     m.addRow(
       [
         [p, 1],

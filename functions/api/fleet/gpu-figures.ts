@@ -1,9 +1,9 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { fleetFiguresQuerySchema, monthWindow } from '../../../core/api/statements.js';
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { installedGpus } from '../../../core/gpu/capacity.js';
 import { fleetFigures } from '../../../core/metering/fleet-figures.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
+import { readRegisteredFleet } from '../../fleet/registry-fleet.js';
 import { jsonResponse } from '../../shared/http.js';
 import { type ApiRequest, apiHandler, parseQuery } from '../handler.js';
 
@@ -18,7 +18,8 @@ export async function getFleetGpuFigures({ event, runtime }: ApiRequest) {
   const records = (
     await Promise.all(tenants.map((t) => runtime.workloads.usageRecords(t.tenantId, period)))
   ).flat() as MeteredAttempt[];
-  const installed = installedGpus(referenceFleet.sites);
+  // Installed: the GPUs of the sites in service now (a site retired mid-month no longer counts).
+  const installed = installedGpus((await readRegisteredFleet(runtime.registry.store)).sites);
   const figures = fleetFigures(records, { ...monthWindow(period, runtime.clock.nowMs()), installedGpus: installed });
   return jsonResponse(200, { period, installedGpus: installed, ...figures, tenants: tenants.length });
 }

@@ -24,6 +24,10 @@ export const RESPONSE_HEADERS: Record<ResponseHeaderName, { description: string;
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
+  ETag: {
+    description: 'The version of the resource as answered; send it as If-Match to change it',
+    schema: { type: 'string' },
+  },
 };
 
 const THROTTLED = { description: ERROR_DESCRIPTIONS[429]!, headers: ['Retry-After'] } as const satisfies RouteResponse;

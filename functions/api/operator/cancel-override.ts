@@ -20,7 +20,7 @@ export async function cancelOverride(request: ApiRequest) {
   const { event, principal, runtime } = request;
   const { siteId } = parsePath(event, sitePathSchema);
   const sources = operatorSources(runtime);
-  siteOf(sources, siteId);
+  await siteOf(sources, siteId);
   const nowMs = runtime.clock.nowMs();
   const active = activeOverride(await sources.overrides.get(siteId), nowMs);
   if (!active) throw new HttpError(404, 'not-found', `site ${siteId} has no active override`);

@@ -15,7 +15,7 @@ import { operatorSources, siteOf } from './views.js';
 export async function onboardGateway(request: ApiRequest, identities: GatewayIdentityProvider) {
   const { siteId } = parsePath(request.event, sitePathSchema);
   const { csr } = parseBody(request.event, onboardGatewayBodySchema);
-  siteOf(operatorSources(request.runtime), siteId);
+  await siteOf(operatorSources(request.runtime), siteId);
   const credentials = await identities.onboard(siteId, csr).catch((error) => {
     throw asHttpError(error);
   });

@@ -12,7 +12,7 @@ import { operatorSources, siteOf } from './views.js';
  */
 export async function revokeGateway(request: ApiRequest, identities: GatewayIdentityProvider) {
   const { siteId } = parsePath(request.event, sitePathSchema);
-  siteOf(operatorSources(request.runtime), siteId);
+  await siteOf(operatorSources(request.runtime), siteId);
   const revoked = await identities.revoke(siteId);
   await audit(request, 'site.gateway.revoke', siteId, {
     certificateIds: revoked.certificates.map((c) => c.certificateId).join(','),

@@ -20,7 +20,7 @@ export async function commandGpuNode(request: ApiRequest, publisher: GpuNodeComm
   const { siteId, nodeId, action } = parsePath(event, gpuNodeActionPathSchema);
   const { reason } = parseBody(event, gpuNodeActionBodySchema);
   const sources = operatorSources(runtime);
-  siteOf(sources, siteId);
+  await siteOf(sources, siteId);
   const stored = await sources.gpuNodes.get(siteId);
   if (!stored?.report.nodes.some((n) => n.nodeId === nodeId)) throw notFound('GPU node', `${siteId}/${nodeId}`);
   const command: GpuNodeCommand = {

@@ -12,7 +12,7 @@ import { operatorSources, siteOf } from './views.js';
 export async function listGpuNodes({ event, runtime }: ApiRequest) {
   const { siteId } = parsePath(event, sitePathSchema);
   const sources = operatorSources(runtime);
-  siteOf(sources, siteId);
+  await siteOf(sources, siteId);
   const stored = await sources.gpuNodes.get(siteId);
   const body: GpuNodeList = {
     siteId,

@@ -16,7 +16,7 @@ export async function createOverride(request: ApiRequest) {
   const { siteId } = parsePath(event, sitePathSchema);
   const override = parseBody(event, overrideBodySchema);
   const sources = operatorSources(runtime);
-  siteOf(sources, siteId);
+  await siteOf(sources, siteId);
   const nowMs = runtime.clock.nowMs();
   const problem = overrideExpiryProblem(override.expiresAt, nowMs);
   if (problem) {

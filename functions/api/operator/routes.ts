@@ -27,6 +27,7 @@ import {
   planPageQuerySchema,
   planPageSchema,
 } from '../../../core/operations/views.js';
+import { registryRoutes } from '../fleet-registry/routes.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
@@ -238,4 +239,5 @@ export const operatorRoutes: ApiRoute[] = [
     managesGatewayIdentities: true,
     load: () => loadHandler(import('./gateway-revoke.js')),
   },
+  ...registryRoutes,
 ];

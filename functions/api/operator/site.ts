@@ -8,7 +8,7 @@ import { operatorSources, siteOf, siteView } from './views.js';
 export async function getSite({ event, runtime }: ApiRequest) {
   const { siteId } = parsePath(event, sitePathSchema);
   const sources = operatorSources(runtime);
-  const site = siteOf(sources, siteId);
+  const site = await siteOf(sources, siteId);
   const plan = await sources.plans.loadCurrent();
   return jsonResponse(200, await siteView(sources, site, plan, runtime.clock.nowMs()));
 }

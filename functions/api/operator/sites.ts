@@ -8,7 +8,7 @@ export async function listSites({ runtime }: ApiRequest) {
   const sources = operatorSources(runtime);
   const plan = await sources.plans.loadCurrent();
   const nowMs = runtime.clock.nowMs();
-  const items = await Promise.all(sources.fleet.sites.map((site) => siteView(sources, site, plan, nowMs)));
+  const items = await Promise.all((await sources.sites()).map((site) => siteView(sources, site, plan, nowMs)));
   return jsonResponse(200, { items });
 }
 

@@ -13,7 +13,7 @@ export async function switchHistory({ event, runtime }: ApiRequest) {
   const { siteId } = parsePath(event, sitePathSchema);
   const { limit } = parseQuery(event, switchHistoryQuerySchema);
   const sources = operatorSources(runtime);
-  siteOf(sources, siteId);
+  await siteOf(sources, siteId);
   const entries = await sources.switchLog.list(siteId, limit);
   return jsonResponse(200, { items: entries.map(switchRecordOf) });
 }

@@ -1,10 +1,10 @@
 import { intervalAt, type SiteView } from '../../../core/api/operations.js';
-import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { Plan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { summarizeGroups } from '../../../core/operations/devices.js';
 import { overrideViewOf } from '../../../core/operations/overrides.js';
 import type { OperatorSiteView } from '../../../core/operations/views.js';
+import { readRegisteredFleet } from '../../fleet/registry-fleet.js';
 import { DynamoGpuNodeStore } from '../../shared/data/gpu-node-store.js';
 import { DynamoMarketSnapshotStore } from '../../shared/data/market-snapshot-store.js';
 import { DynamoOverrideStore } from '../../shared/data/override-store.js';
@@ -15,13 +15,14 @@ import { notFound } from '../handler.js';
 import type { ApiRuntime } from '../runtime.js';
 
 /**
- * The operator views' sources on the API's table. The fleet is the one the optimizer plans (the reference fleet, as in
- * functions/optimizer/runtime.ts), so the API and dispatch never disagree on which sites exist.
+ * The operator views' sources on the API's table. The fleet is the registry's sites in service (active and draining),
+ * the ones the optimizer plans (functions/optimizer/adapters/registry-fleet-source.ts), so the API and dispatch never
+ * disagree on which sites exist.
  */
 export function operatorSources(runtime: ApiRuntime) {
   const deps = { client: runtime.client, tableName: runtime.tableName };
   return {
-    fleet: referenceFleet,
+    sites: async (): Promise<readonly Site[]> => (await readRegisteredFleet(runtime.registry.store)).sites,
     plans: new DynamoPlanStore(deps),
     market: new DynamoMarketSnapshotStore(deps),
     siteStates: new DynamoSiteStateStore(deps),
@@ -33,8 +34,8 @@ export function operatorSources(runtime: ApiRuntime) {
 export type OperatorSources = ReturnType<typeof operatorSources>;
 
 /** The fleet's site `siteId`, or a 404 naming it. */
-export function siteOf(sources: OperatorSources, siteId: string): Site {
-  const site = sources.fleet.sites.find((s) => s.id === siteId);
+export async function siteOf(sources: OperatorSources, siteId: string): Promise<Site> {
+  const site = (await sources.sites()).find((s) => s.id === siteId);
   if (!site) throw notFound('site', siteId);
   return site;
 }

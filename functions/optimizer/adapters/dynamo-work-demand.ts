@@ -10,21 +10,23 @@ const MAX_WAITING = 2000;
 export class DynamoWorkDemand implements WorkDemandSource {
   constructor(
     private readonly jobs: Pick<DynamoJobStore, 'pending' | 'queuedAt'>,
-    private readonly sites: readonly Site[],
+    /** The sites whose queues count: a list, or a read of the fleet at each dispatch (the registry). */
+    private readonly sites: readonly Site[] | (() => Promise<readonly Site[]>),
     /** The jobs' clock when it is not the plan's (the local platform: wall-clock API, simulated dispatch). */
     private readonly jobsNowMs?: () => number,
   ) {}
 
   async load(planNowMs: number): Promise<Readonly<Record<string, SiteWorkDemand>>> {
     const nowMs = this.jobsNowMs?.() ?? planNowMs;
+    const sites = typeof this.sites === 'function' ? await this.sites() : this.sites;
     const [waiting, ...queued] = await Promise.all([
       this.jobs.pending(MAX_WAITING),
-      ...this.sites.map((site) => this.jobs.queuedAt(site.id)),
+      ...sites.map((site) => this.jobs.queuedAt(site.id)),
     ]);
     const open = [
       ...waiting!.map((w) => ({ job: w.state.job })),
       ...queued.flat().map((q) => ({ job: q.state.job, ...(q.state.siteId ? { siteId: q.state.siteId } : {}) })),
     ];
-    return workDemandBySite(open, this.sites, nowMs);
+    return workDemandBySite(open, sites, nowMs);
   }
 }

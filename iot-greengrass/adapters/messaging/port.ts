@@ -29,3 +29,33 @@ export function topicMatches(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
+
+/**
+ * A view of `port` that can be closed without closing the connection: after `close()` its handlers hear nothing and
+ * its publishes are refused. The gateway gives one to each generation of agents, so agents replaced on a new site
+ * configuration stop hearing commands (the port has no unsubscribe; the old subscriptions go quiet instead).
+ */
+export function scopedMessaging(port: MessagingPort): MessagingPort {
+  let closed = false;
+  const unsubscribes: Array<() => void> = [];
+  return {
+    publish: (channel, topic, payload, qos) =>
+      closed ? Promise.reject(new Error('messaging scope closed')) : port.publish(channel, topic, payload, qos),
+    subscribe: (channel, topic, handler) =>
+      port.subscribe(channel, topic, (t, payload) => {
+        if (!closed) handler(t, payload);
+      }),
+    isConnected: () => !closed && port.isConnected(),
+    onConnectionChange: (listener) => {
+      const off = port.onConnectionChange((connected) => {
+        if (!closed) listener(connected);
+      });
+      unsubscribes.push(off);
+      return off;
+    },
+    close: async () => {
+      closed = true;
+      for (const off of unsubscribes) off();
+    },
+  };
+}

@@ -10,6 +10,30 @@ export interface MinerContext {
   readonly physics: MinerPhysics;
   readonly sessions: LuxSessions;
   readonly clock: Clock;
+  /**
+   * `cgminer`: a stock cgminer (Bitmain's firmware) answers the same reports but has none of LuxOS's commands
+   * (`curtail`, `profileset`, sessions, `power`…): they get `Invalid command`, as an unknown command does in cgminer.
+   * @default 'luxos'
+   */
+  readonly firmware?: 'luxos' | 'cgminer';
+}
+
+/** LuxOS's own commands (docs.luxor.tech), absent from stock cgminer's API-README. */
+const LUXOS_ONLY = new Set([
+  'power',
+  'profiles',
+  'session',
+  'logon',
+  'logoff',
+  'curtail',
+  'profileset',
+  'temps',
+  'fans',
+]);
+
+function commandSpec(context: MinerContext, command: string): CommandSpec | undefined {
+  if (context.firmware === 'cgminer' && LUXOS_ONLY.has(command)) return undefined;
+  return Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
 }
 
 /** One command's reply: the STATUS envelope plus its sections, as cgminer's JSON API lays it out. */
@@ -50,7 +74,7 @@ export function answerRequest(context: MinerContext, raw: string): string {
 }
 
 export function runOne(context: MinerContext, command: string, parameter: string): CommandReply {
-  const spec = COMMANDS[command];
+  const spec = commandSpec(context, command);
   if (!spec) return statusOnly(context, 'E', apiCodes.invalidCommand.code, apiCodes.invalidCommand.msg());
   return spec.run(context, parameter);
 }
@@ -63,7 +87,7 @@ function runJoined(context: MinerContext, joined: string): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const command of joined.split('+')) {
     if (command === '' || command in out) continue;
-    const spec = COMMANDS[command];
+    const spec = commandSpec(context, command);
     out[command] = [
       spec?.report
         ? spec.run(context, '')
@@ -263,7 +287,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     report: false,
     run: (c, parameter) => {
       if (parameter === '') return statusOnly(c, 'E', apiCodes.missingCheck.code, apiCodes.missingCheck.msg());
-      const spec = COMMANDS[parameter];
+      const spec = commandSpec(c, parameter);
       return ok(c, apiCodes.check, apiCodes.check.msg(), {
         CHECK: [{ Exists: spec ? 'Y' : 'N', Access: spec ? 'Y' : 'N' }],
       });

@@ -42,6 +42,8 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
     brokerUrl: o.mqtt.broker.url,
     brokerTls: o.mqtt.controlPlane,
     fleet: { sites },
+    // Dispatch plans the sites as registered: startPlatform registers them through the API (start/registry.ts).
+    fleetFromRegistry: true,
     clock,
     market: feed,
     dispatchEveryMs: dispatchEveryRealMs(o.options),

@@ -1,12 +1,14 @@
 import path from 'node:path';
+import { gatewayConfigFor, type SiteConfig } from '../../../core/fleet/site-config.js';
 import type { Site } from '../../../core/model/site.js';
-import { startGateway } from '../../../iot-greengrass/gateway.js';
-import { startVirtualFleet, type VirtualFleet } from '../../devices/fleet.js';
+import type { VirtualFleet } from '../../devices/fleet.js';
 import { startSiteMeter } from '../../devices/meter/virtual-meter.js';
+import { ShadowSiteConfigPublisher } from '../../local/shadow-site-config-publisher.js';
 import type { PlatformEventSink } from '../events.js';
 import type { LocalMqtt } from '../local-mqtt.js';
 import { DISPATCH_EVERY_SIM_MS, type PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
+import { startSimulatedSiteGateway, startSimulatedSiteHardware } from './shadow-site.js';
 import type { Stops } from './stops.js';
 
 /** Virtual GPU nodes carry an HGX board each (sim/devices default). */
@@ -43,7 +45,8 @@ export function unitsPerDevice(site: Site, endpoints: VirtualFleet['endpoints'])
 
 export interface SitesOptions {
   readonly options: PlatformOptions;
-  readonly sites: readonly Site[];
+  /** The sites' registry records: each group's driver picks its virtual firmware and the gateway's driver. */
+  readonly records: readonly SiteConfig[];
   readonly clock: SimClock;
   /** The broker and the CA each gateway is onboarded with. */
   readonly mqtt: LocalMqtt;
@@ -65,29 +68,33 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
   const scale = new Map<string, number>();
   const devices: SiteDevices[] = [];
   const gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }> = [];
-  for (const site of o.sites) {
-    o.progress(`starting virtual hardware of ${site.id}…`);
-    const fleet = await startVirtualFleet({
+  const publisher = new ShadowSiteConfigPublisher(o.mqtt.shadows);
+  for (const record of o.records) {
+    o.progress(`starting virtual hardware of ${record.id}…`);
+    const hardware = await startSimulatedSiteHardware({
+      record,
+      clock,
+      seed: options.seed,
       asics: options.asicsPerSite,
       gpuNodes: options.gpuNodesPerSite,
-      seed: options.seed,
-      clock,
-      site,
     });
+    const { fleet } = hardware;
     stops.push(fleet.stop);
+    // The gateway learns its site from its named shadow, as in AWS: devices at the virtual hardware's addresses. The
+    // virtual devices get new ports at each start, so the version is the start time (seconds): a gateway restarted on
+    // `--data` takes it over the configuration its cache holds from the previous run.
+    const config = gatewayConfigFor(hardware.record, Math.floor(Date.now() / 1000));
+    const site = config.site;
+    await publisher.publish(record.id, config);
     const siteScale = new Map(unitsPerDevice(site, fleet.endpoints));
     for (const [groupId, units] of siteScale) scale.set(groupId, units);
     // The site's revenue meter (SunSpec over Modbus TCP) on the same virtual hardware, scaled to the site model.
     const meter = await startSiteMeter(site, fleet, clock, { unitsPerDevice: siteScale, seed: options.seed });
     stops.push(meter.close);
     gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
-    o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry)…`);
-    const gateway = await startGateway({
+    o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry) on its shadow…`);
+    const gateway = await startSimulatedSiteGateway(o.mqtt, {
       siteId: site.id,
-      site,
-      brokerUrl: o.mqtt.broker.url,
-      tls: await o.mqtt.onboardGateway(site.id),
-      devices: fleet.endpoints,
       stateDir: path.join(o.stateRoot, 'gateways', site.id),
       clock,
       config: {
@@ -116,6 +123,7 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
       },
     });
     stops.push(gateway.stop);
+    await gateway.siteConfig.configured();
     const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
     devices.push({
       siteId: site.id,

@@ -1,10 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MqttClient } from 'mqtt';
 import type { Role } from '../../../core/api/principal.js';
+import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
 import type { Clock } from '../../../core/support/clock.js';
+import { systemClock } from '../../../core/support/clock.js';
 import { operatorRoutes } from '../../../functions/api/operator/routes.js';
-import { useLocalSwitchFlows } from '../../../functions/api/runtime.js';
+import { useLocalSiteConfigPublisher, useLocalSwitchFlows } from '../../../functions/api/runtime.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
+import { MemorySiteConfigPublisher } from '../../../functions/fleet/adapters/memory-site-config-publisher.js';
+import { createSite } from '../../../functions/fleet/registry.js';
+import { DynamoSiteRegistryStore } from '../../../functions/shared/data/site-registry-store.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
 import {
@@ -27,7 +32,7 @@ export interface OperatorApiHarness {
   readonly url: string;
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
-  call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any }>;
+  call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface CallOptions {
   /** @default `<role>-1` */
   readonly principalId?: string;
   readonly body?: unknown;
+  /** Extra request headers (If-Match…). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const testAuthorizer: LocalAuthorizer = ({ headers }) => {
@@ -50,8 +57,13 @@ export const testAuthorizer: LocalAuthorizer = ({ headers }) => {
 export async function startOperatorApi(options: {
   readonly tableName: string;
   readonly switchFlows: SwitchFlowStarter;
+  /** Register the reference fleet's sites before the first call. @default true */
+  readonly seedSites?: boolean;
 }): Promise<OperatorApiHarness> {
   const table = await startLocalTable(options.tableName);
+  const publisher = new MemorySiteConfigPublisher();
+  useLocalSiteConfigPublisher(publisher);
+  if (options.seedSites ?? true) await seedRegistry(table.client, options.tableName, publisher);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_REGION: LOCAL_REGION,
@@ -76,7 +88,7 @@ export async function startOperatorApi(options: {
 
   async function call(method: string, path: string, callOptions: CallOptions = {}) {
     const role = callOptions.role === undefined ? 'operator' : callOptions.role;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...callOptions.headers };
     if (role) headers['x-test-role'] = role;
     if (callOptions.principalId) headers['x-test-principal'] = callOptions.principalId;
     if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
@@ -86,7 +98,7 @@ export async function startOperatorApi(options: {
       ...(callOptions.body === undefined ? {} : { body: JSON.stringify(callOptions.body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
   }
 
   return {
@@ -147,4 +159,19 @@ export async function startLocalSwitchFlow(
   const run = (input: unknown, executionName: string): Promise<ExecutionResult> =>
     runner.start(input, { executionName });
   return { controlPlane, run };
+}
+
+/** The reference fleet's sites in the registry, as `npm start` registers them (there through the API). */
+export async function seedRegistry(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  publisher = new MemorySiteConfigPublisher(),
+): Promise<void> {
+  const deps = {
+    store: new DynamoSiteRegistryStore({ client, tableName }),
+    publisher,
+    blockers: { blocking: async () => [] },
+    clock: systemClock,
+  };
+  for (const config of referenceSiteConfigs) await createSite(deps, config, 'seed');
 }

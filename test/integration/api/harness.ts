@@ -1,10 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
 import {
   type DemoTenant,
   type LocalApi,
   type LocalApiOptions,
   startLocalApiServer,
 } from '../../../sim/local/api-routes.js';
+import { registerSitesThroughApi } from '../../../sim/platform/start/registry.js';
 import { undocumentedAnswer } from './openapi-responses.js';
 
 /** DynamoDB Local + the real API behind the local adapter, over real HTTP: what `npm start` serves. */
@@ -26,9 +28,16 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
 }
 
-export async function startApiHarness(options: Partial<LocalApiOptions> = {}): Promise<ApiHarness> {
-  const server = await startLocalApiServer({ tableName: 'hcp-api-test', ...options });
+export async function startApiHarness(
+  options: Partial<LocalApiOptions> & {
+    /** Register the reference fleet's sites through the operator API, as `npm start` does. @default true */
+    readonly seedSites?: boolean;
+  } = {},
+): Promise<ApiHarness> {
+  const { seedSites = true, ...apiOptions } = options;
+  const server = await startLocalApiServer({ tableName: 'hcp-api-test', ...apiOptions });
   const demo = await server.api.seedDemoTenant();
+  if (seedSites) await registerSitesThroughApi(server.url, demo.operatorApiKey, referenceSiteConfigs, () => {});
 
   async function call(method: string, path: string, callOptions: CallOptions = {}) {
     const headers: Record<string, string> = { ...callOptions.headers };

@@ -34,10 +34,11 @@ describe('operator read routes over real HTTP and DynamoDB Local', () => {
 
     // Assess
     expect(response.status).toBe(200);
+    // The sites in service as registered (npm start registers the reference fleet through the API), by id.
     expect(response.body.items.map((s: { site: { id: string } }) => s.site.id)).toEqual([
-      'site-west-1',
-      'site-south-1',
       'site-north-1',
+      'site-south-1',
+      'site-west-1',
     ]);
     expect(response.body.items[0].gateways).toEqual([]);
     expect(response.body.items[0].currentSetpoints).toBeUndefined();

@@ -65,10 +65,10 @@ describe('a bundled gateway component', () => {
 
   it('names the missing environment variable its recipe should have set', async () => {
     // Act
-    const result = await run({ AWS_IOT_THING_NAME: 'site-1', HCP_STATE_DIR: dir });
-    // Assess
+    const result = await run({ AWS_IOT_THING_NAME: 'site-1' });
+    // Assess: the devices come from the site configuration shadow now; the work directory is still the recipe's.
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^com\.hcp\.Telemetry: environment variable HCP_DEVICES_FILE: /);
+    expect(result.stderr).toMatch(/^com\.hcp\.Telemetry: environment variable HCP_STATE_DIR: /);
   });
 
   it('loads the IPC SDK from inside the bundle and aws-crt from its artifact, up to the missing nucleus', async () => {

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import { ALL_MARKETS_TOPIC_FILTER } from '../../../core/messages/topics.js';
 import { COMPONENTS, componentVersion, GATEWAY_PLATFORMS } from '../../../iot-greengrass/build/components.js';
 import { GreengrassComponents } from '../../../stacks/constructs/greengrass-components.js';
 
@@ -40,13 +41,19 @@ describe('GreengrassComponents construct', () => {
     expect(recipes[0]).toContain(`AWS_CRT_NODEJS_BINARY_ABSOLUTE_PATH: \\"{artifacts:path}/${nativeKeys[0]![0]}`);
   });
 
-  it('names exact IPC operations and topics, never a wildcard', () => {
+  it('names exact IPC operations and topics; the one wildcard is the market node, as the IoT policy grants it', () => {
+    const seen: string[] = [];
     for (const recipe of recipes) {
       expect(recipe).toContain('aws.greengrass#');
       expect(recipe).not.toMatch(/operations:\\n\s*- '?\*/);
       expect(recipe).not.toMatch(/resources:(\\n\s*- [^\\]*)*\\n\s*- '?\*'?\\n/);
-      expect(recipe).not.toMatch(/- hcp\/[^\\]*[#+]/);
+      // The market node is site data (the shadow's): no recipe may name one, so the signals' filter has `+` there.
+      const wildcards = [...recipe.matchAll(/- ((?:hcp|\$aws)\/[^\\]*[#+][^\\]*)\\n/g)].map((m) => m[1]);
+      for (const filter of wildcards) expect(filter).toBe(ALL_MARKETS_TOPIC_FILTER);
+      seen.push(...(wildcards as string[]));
+      expect(recipe).not.toMatch(/HB_[A-Z]+/);
     }
+    expect(seen).toContain(ALL_MARKETS_TOPIC_FILTER);
   });
 
   it('deploys the components and the nucleus to the gateways’ thing group with the configuration merged', () => {

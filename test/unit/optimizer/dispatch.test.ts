@@ -47,3 +47,32 @@ describe('fleet dispatch', () => {
     expect(solution.objectiveUsd).toBeCloseTo(1.28, 4);
   });
 });
+
+describe('a group the site cannot switch (stock cgminer)', () => {
+  it('holds it on at its top target through a price spike, marks it alwaysOn in the plan and gives it no rung', () => {
+    // Prepare: the tiny group twice, the second monitoring-only; $5,000/MWh makes every unit lose money.
+    const site = tinySite();
+    const stock = { ...site.asicGroups[0]!, id: 'tiny-stock', alwaysOn: true };
+    const problem = tinyProblem({ ...site, asicGroups: [site.asicGroups[0]!, stock] }, [5000], { stepHours: 0.25 });
+    // Act
+    const solution = solveFleet(highs, { sites: [problem] });
+    const plan = toPlan({ sites: [problem] }, solution, {
+      version: 1,
+      createdAtMs: Date.parse('2024-11-17T06:00:00Z'),
+      horizonStartMs: Date.parse('2024-11-17T06:00:00Z'),
+      intervalMinutes: 15,
+      gpuRevenueUsdPerGpuHour: 3,
+    });
+    // Assess: the switchable group sleeps, the stock one runs 10 units × 2,000 W.
+    const groups = plan.sites[0]!.intervals[0]!.asicGroups;
+    expect(groups.find((g) => g.groupId === 'tiny-asic')).toMatchObject({ unitsOn: 0 });
+    expect(groups.find((g) => g.groupId === 'tiny-stock')).toEqual({
+      groupId: 'tiny-stock',
+      unitsOn: 10,
+      powerTargetKw: 20,
+      alwaysOn: true,
+    });
+    expect(plan.sites[0]!.ladder.map((r) => r.groupId)).not.toContain('tiny-stock');
+    expect(planSchema.safeParse(plan).success).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DEMAND_SCENARIOS, siteDemand } from '../../../core/demand/scenarios.js';
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
+import { withSpikeExit } from '../../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../../core/forecast/types.js';
 import {
   dayAheadKnownEnd,
@@ -183,6 +184,7 @@ describe('no strategy looks ahead', () => {
       strikeStrategy(),
       myopicStrategy(highs),
       mpcStrategy(highs, createRidgeForecaster({ trainingDays: 2 }), params),
+      mpcStrategy(highs, withSpikeExit(createRidgeForecaster({ trainingDays: 2 })), params),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
     ];
   };

@@ -1,28 +1,50 @@
 import path from 'node:path';
-import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
 import { systemClock } from '../../../../core/support/clock.js';
+import { devicesOf } from '../../../adapters/configured-devices.js';
 import { SunSpecMeter } from '../../../adapters/meter/sunspec-meter.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
-import { siteDriver } from '../../../adapters/site-driver.js';
+import { configuredSiteDriver } from '../../../adapters/site-driver.js';
+import { runOnSiteConfig } from '../../../site-config/component-site-config.js';
 import { switchAgentConfigSchema } from './config.js';
 import { SwitchAgent } from './switch-agent.js';
 
-/** com.hcp.SwitchAgent's process on a Greengrass core: configuration from the recipe, state in the work directory. */
+/**
+ * com.hcp.SwitchAgent's process on a Greengrass core: its own settings from the recipe, the site (devices, drivers,
+ * market node, model) from the site's named shadow, cached in the work directory; state in the work directory.
+ */
 runUntilStopped('com.hcp.SwitchAgent', async () => {
   const runtime = await componentRuntime('com.hcp.SwitchAgent');
-  const { nvidiaSmiCommand, ...rest } = runtime.config as { nvidiaSmiCommand?: string[] };
+  const { nvidiaSmiCommand, braiins, ...rest } = runtime.config as {
+    nvidiaSmiCommand?: string[];
+    braiins?: { username: string; password: string };
+  };
   const config = switchAgentConfigSchema.parse({ ...rest, siteId: runtime.siteId });
   const log = (event: string, detail: Record<string, unknown>) =>
     process.stdout.write(`${JSON.stringify({ component: 'com.hcp.SwitchAgent', event, ...detail })}\n`);
-  return SwitchAgent.start({
-    config,
-    devices: runtime.devices,
-    driver: siteDriver({ gpu: { nvidiaSmiCommand } }),
+  const run = await runOnSiteConfig({
+    siteId: runtime.siteId,
     messaging: runtime.messaging,
+    stateDir: runtime.stateDir,
     clock: systemClock,
-    stateFile: path.join(runtime.stateDir, 'state.json'),
-    site: referenceFleet.sites.find((s) => s.id === runtime.siteId),
-    ...(config.sitePower ? { meter: new SunSpecMeter(config.sitePower.meter) } : {}),
     log,
+    reports: true,
+    start: (site, messaging) =>
+      SwitchAgent.start({
+        config,
+        devices: devicesOf(site),
+        driver: configuredSiteDriver(site, { gpu: { nvidiaSmiCommand }, ...(braiins ? { braiins } : {}) }),
+        messaging,
+        clock: systemClock,
+        stateFile: path.join(runtime.stateDir, 'state.json'),
+        site: site.site,
+        ...(config.sitePower ? { meter: new SunSpecMeter(config.sitePower.meter) } : {}),
+        log,
+      }),
   });
+  return {
+    stop: async () => {
+      await run.stop();
+      await runtime.messaging.close();
+    },
+  };
 });

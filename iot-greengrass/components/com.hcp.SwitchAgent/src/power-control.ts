@@ -75,6 +75,7 @@ export class PowerControl {
   private readonly groups: ReadonlyMap<string, readonly GatewayDevice[]>;
   private readonly unitsPerGroup = new Map<string, number>();
   private readonly sleepPowerWByGroup = new Map<string, number>();
+  private readonly alwaysOnGroups = new Set<string>();
   private readonly reconciler: DeviceReconciler;
   private prepared: PreparedTargets | undefined;
   private held: ReadonlySet<string> = NO_DEVICES;
@@ -93,6 +94,7 @@ export class PowerControl {
     for (const g of site?.asicGroups ?? []) {
       this.unitsPerGroup.set(g.id, g.unitCount);
       this.sleepPowerWByGroup.set(g.id, g.sleepPowerW);
+      if (g.alwaysOn) this.alwaysOnGroups.add(g.id);
     }
     for (const p of site?.gpuPools ?? []) this.unitsPerGroup.set(p.id, p.count);
   }
@@ -150,6 +152,7 @@ export class PowerControl {
       interval,
       unitsPerGroup: this.unitsPerGroup,
       sleepPowerWByGroup: this.sleepPowerWByGroup,
+      alwaysOnGroups: this.alwaysOnGroups,
       held: NO_DEVICES,
     });
     this.prepared = { mode, interval, targets };

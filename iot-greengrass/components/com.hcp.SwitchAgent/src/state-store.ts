@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ackSchema } from '../../../../core/messages/ack.js';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { planSchema } from '../../../../core/model/plan.js';
+import { type DurableFs, writeFileDurably } from '../../../adapters/durable-file.js';
 
 /**
  * What survives a restart: the active plan, the sequence and command memory, pending acks, overrides and holds. One
@@ -36,13 +37,8 @@ export const agentStateSchema = z.object({
 export type AgentState = z.infer<typeof agentStateSchema>;
 
 /** The file operations the state file needs; a test passes a fake that fails as a full or broken disk does. */
-export interface StateFs {
+export interface StateFs extends DurableFs {
   readFileSync(file: string, encoding: 'utf8'): string;
-  openSync(file: string, flags: string): number;
-  writeSync(fd: number, text: string): number;
-  fsyncSync(fd: number): void;
-  closeSync(fd: number): void;
-  renameSync(from: string, to: string): void;
   mkdirSync(dir: string, options: { recursive: true }): unknown;
 }
 
@@ -86,29 +82,11 @@ export class StateFile {
     return { kind: 'state', state: parsed.data };
   }
 
-  /**
-   * Writes only when something changed: the new text to a temporary file, fsync, rename over the old one, fsync the
-   * directory, so a power cut leaves either the old state or the new one, never an empty file (ext4 can otherwise
-   * commit the rename before the data). Throws what the disk throws (ENOSPC included); the caller decides.
-   */
+  /** Writes only when something changed, atomically and durably (adapters/durable-file.ts). */
   save(state: AgentState): void {
     const text = JSON.stringify(state);
     if (text === this.lastWritten) return;
-    const tmp = `${this.file}.tmp`;
-    const fd = this.fs.openSync(tmp, 'w');
-    try {
-      this.fs.writeSync(fd, text);
-      this.fs.fsyncSync(fd);
-    } finally {
-      this.fs.closeSync(fd);
-    }
-    this.fs.renameSync(tmp, this.file);
-    const dir = this.fs.openSync(path.dirname(this.file), 'r');
-    try {
-      this.fs.fsyncSync(dir);
-    } finally {
-      this.fs.closeSync(dir);
-    }
+    writeFileDurably(this.file, text, this.fs);
     this.lastWritten = text;
   }
 }

@@ -29,6 +29,11 @@ export interface TargetInput {
   readonly unitsPerGroup: ReadonlyMap<string, number>;
   /** Per-unit draw of an asleep ASIC by group (the site model's `sleepPowerW`); 0 when absent. */
   readonly sleepPowerWByGroup?: ReadonlyMap<string, number>;
+  /**
+   * Groups the site cannot switch (the site model's `alwaysOn`: stock cgminer, monitoring only): always on, at their
+   * own setting, whatever the mode, the plan or a hold says.
+   */
+  readonly alwaysOnGroups?: ReadonlySet<string>;
   readonly held: ReadonlySet<string>;
 }
 
@@ -37,6 +42,10 @@ export function targetStates(input: TargetInput): Map<string, DeviceTarget> {
   const powerByGroup = input.interval ? unitPowerTargets(input) : new Map<string, number>();
   const out = new Map<string, DeviceTarget>();
   for (const [groupId, sorted] of input.groups ?? devicesInOrder(input.devices)) {
+    if (input.alwaysOnGroups?.has(groupId)) {
+      for (const d of sorted) out.set(d.id, TARGET_ON);
+      continue;
+    }
     const kind = sorted[0]!.kind;
     const onCount = countOn(input.mode, kind, planned?.get(groupId), input.unitsPerGroup.get(groupId), sorted.length);
     // Power targets follow the plan only in plan mode; a mode override runs devices at their own settings.

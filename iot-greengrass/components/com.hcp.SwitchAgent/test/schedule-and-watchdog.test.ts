@@ -62,6 +62,18 @@ describe('target states', () => {
     const targets = targetStates({ devices, mode: 'curtail-asics', unitsPerGroup: new Map(), held: new Set() });
     expect([...targets.values()].every((t) => !t.on)).toBe(true);
   });
+  it('keeps an always-on group (stock cgminer) on at its own setting in any mode, held or not', () => {
+    // Act: a fallback mode, a hold on one of its devices.
+    const curtailed = targetStates({
+      devices,
+      mode: 'curtail-asics',
+      unitsPerGroup: new Map(),
+      alwaysOnGroups: new Set(['g']),
+      held: new Set(['d1']),
+    });
+    // Assess: every device on, and no power target to send (the firmware has none).
+    expect([...curtailed.values()]).toEqual(devices.map(() => ({ on: true })));
+  });
   it('gives each running unit its share of the group power target, net of the asleep units’ draw', () => {
     const interval = {
       startsAt: '2026-07-01T15:00:00Z',
