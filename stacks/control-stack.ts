@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
+import { AuditChainer } from './constructs/audit-chainer.js';
 import { ForecastRefit } from './constructs/forecast-refit.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
@@ -63,6 +64,8 @@ export class ControlStack extends Stack {
       ...endpoint,
     });
 
+    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table });
+
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;
     this.stateMachines.push(this.optimizeFlow, this.switchFlow);
@@ -74,6 +77,7 @@ export class ControlStack extends Stack {
         ...switchFlow.functions,
         acks.function,
         ...routing.functions,
+        auditChainer.function,
       ].map((f) => f.fn),
     );
     this.deadLetterQueues.push(
@@ -82,6 +86,7 @@ export class ControlStack extends Stack {
       refit.deadLetterQueue,
       ...acks.deadLetterQueues,
       ...routing.deadLetterQueues,
+      auditChainer.deadLetterQueue,
     );
   }
 }

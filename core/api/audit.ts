@@ -28,7 +28,12 @@ export type AuditEvent = z.infer<typeof auditEventSchema>;
 export const auditEntrySchema = auditEventSchema
   .extend({
     chain: z.string(),
-    /** 1-based position in the chain. */
+    /**
+     * Which of the chain's shards holds the entry: each shard is a hash chain of its own (seq, prevHash, head), so one
+     * tenant's appends spread over several DynamoDB partitions. Absent on entries written before sharding (shard 0).
+     */
+    shard: z.number().int().nonnegative().optional(),
+    /** 1-based position in the entry's shard. */
     seq: z.number().int().positive(),
     at: isoInstantSchema,
     prevHash: z.string().length(64),
@@ -41,16 +46,18 @@ export function auditHash(entry: Omit<AuditEntry, 'hash'>): string {
   return sha256Hex(entry.prevHash + canonicalJson(entry));
 }
 
-/** The entry that follows `previous` (undefined for the first of a chain). */
+/** The entry that follows `previous` (undefined for the first of a chain or shard). */
 export function chainEntry(
   chain: string,
   event: AuditEvent,
   at: string,
   previous: Pick<AuditEntry, 'seq' | 'hash'> | undefined,
+  shard?: number,
 ): AuditEntry {
   const unhashed = {
     ...event,
     chain,
+    ...(shard === undefined ? {} : { shard }),
     seq: (previous?.seq ?? 0) + 1,
     at,
     prevHash: previous?.hash ?? GENESIS_HASH,
@@ -114,5 +121,11 @@ export const chainVerificationSchema = z
     headHash: z.string().optional(),
     firstBadIndex: z.number().int().optional(),
     reason: z.string().optional(),
+    /** The shard whose entry at firstBadIndex does not verify. */
+    shard: z.number().int().optional(),
+    /** How many shards the chain has; each verified on its own. */
+    shards: z.number().int().optional(),
+    /** Events committed with their mutation but not yet linked by the chainer when the chain was read. */
+    pending: z.number().int().optional(),
   })
   .meta({ id: 'AuditVerification' });

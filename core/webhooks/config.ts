@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { workloadEventTypeSchema } from '../routing/workload-events.js';
 import { idSchema, isoInstantSchema } from '../support/schema.js';
+import { isReservedIpv4 } from './addresses.js';
 
 /**
  * A tenant's webhook: where its workload events are POSTed, which of them, and the secret they are signed with. The
  * URL rules keep the delivery Lambda from being pointed at the platform's own network (SSRF): https only, a public
  * host name or public IPv4 address, no credentials. The local platform (`allowLocalHttp`) also accepts
- * http(s)://localhost, 127.0.0.1 and [::1], where a developer's receiver runs.
+ * http(s)://localhost, 127.0.0.1 and [::1], where a developer's receiver runs. These read the URL's text only: a
+ * public name can resolve to a private address, so the sender resolves it again at send time and connects only to an
+ * address it checked (functions/routing/webhooks/pinned-http.ts).
  */
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -16,27 +19,9 @@ export interface WebhookUrlOptions {
   readonly allowLocalHttp?: boolean;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+export const LOCAL_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Names that resolve inside a network, never to a customer's public receiver. */
 const INTERNAL_SUFFIXES = ['.localhost', '.local', '.localdomain', '.internal', '.intranet', '.lan', '.home.arpa'];
-
-/** Private, loopback, link-local (169.254.169.254 is the instance metadata service), CGNAT, benchmark and multicast. */
-function isReservedIpv4(host: string): boolean {
-  const octets = host.split('.').map(Number);
-  const [a, b] = octets as [number, number];
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0 && octets[2] === 0) ||
-    (a === 198 && (b === 18 || b === 19)) ||
-    a >= 224
-  );
-}
 
 /** Why `value` may not be a webhook URL, or undefined when it may. */
 export function webhookUrlProblem(value: string, options: WebhookUrlOptions = {}): string | undefined {

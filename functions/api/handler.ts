@@ -5,7 +5,7 @@ import { type CursorPosition, decodeCursor } from '../../core/api/pagination.js'
 import type { Principal, Role } from '../../core/api/principal.js';
 import { duplicateJsonKey } from '../../core/support/json-keys.js';
 import { type FieldIssue, toFieldIssues } from '../../core/support/validation.js';
-import { appendAudit } from '../shared/data/audit-log.js';
+import { type AuditOutbox, auditOutbox, outboxCommitted, recordAudit } from '../shared/data/audit-log.js';
 import { HttpError } from '../shared/http.js';
 import { httpHandler } from '../shared/http-handler.js';
 import { requireRole } from '../shared/principal.js';
@@ -148,17 +148,34 @@ const isStartKeyRefusal = (error: unknown) =>
 
 export const notFound = (what: string, id: string) => new HttpError(404, 'not-found', `${what} ${id} not found`);
 
-/** Appends the audit entry of a mutating call made by this request's principal. */
-export function audit(request: ApiRequest, action: string, target: string, detail?: AuditEvent['detail']) {
-  const { principal, requestId, runtime } = request;
-  return appendAudit(runtime.audit, {
-    actor: principal.principalId,
-    tenantId: principal.tenantId,
-    action,
-    target,
-    requestId,
-    ...(detail ? { detail } : {}),
-  });
+const auditEvent = (request: ApiRequest, action: string, target: string, detail?: AuditEvent['detail']) => ({
+  actor: request.principal.principalId,
+  tenantId: request.principal.tenantId,
+  action,
+  target,
+  requestId: request.requestId,
+  ...(detail ? { detail } : {}),
+});
+
+/** Records the audit event of a mutating call made by this request's principal (one write, after the mutation). */
+export async function audit(request: ApiRequest, action: string, target: string, detail?: AuditEvent['detail']) {
+  await recordAudit(request.runtime.audit, auditEvent(request, action, target, detail));
 }
+
+/**
+ * The audit event of a mutating call as outbox writes for the mutation's own transaction: the event is stored exactly
+ * when the mutation is. Call `auditCommitted` once the transaction committed.
+ */
+export function auditWrites(
+  request: ApiRequest,
+  action: string,
+  target: string,
+  detail?: AuditEvent['detail'],
+): AuditOutbox {
+  return auditOutbox(request.runtime.audit, auditEvent(request, action, target, detail));
+}
+
+export const auditCommitted = (request: ApiRequest, outbox: AuditOutbox) =>
+  outboxCommitted(request.runtime.audit, outbox);
 
 export const nowIso = (request: ApiRequest) => new Date(request.runtime.clock.nowMs()).toISOString();

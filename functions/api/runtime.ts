@@ -7,7 +7,7 @@ import { tableRetireBlockers } from '../fleet/adapters/table-retire-blockers.js'
 import type { SiteConfigPublisher } from '../fleet/ports.js';
 import type { RegistryDeps } from '../fleet/registry.js';
 import type { HttpPort } from '../routing/webhooks/deliver.js';
-import { fetchHttp } from '../routing/webhooks/fetch-http.js';
+import { pinnedHttp } from '../routing/webhooks/pinned-http.js';
 import { readConfig } from '../shared/config.js';
 import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import type { AuditDeps } from '../shared/data/audit-log.js';
@@ -57,7 +57,7 @@ const configSchema = z.object({
 export interface WebhookOptions {
   /** @default false */
   readonly allowLocalUrls?: boolean;
-  /** @default fetchHttp */
+  /** @default pinnedHttp (local receivers only with allowLocalUrls) */
   readonly http?: HttpPort;
 }
 
@@ -80,9 +80,9 @@ export function createApiRuntime(
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     webhooks: new DynamoWebhookStore(deps),
-    webhookHttp: webhooks.http ?? fetchHttp,
+    webhookHttp: webhooks.http ?? pinnedHttp({ allowLocalHosts: webhooks.allowLocalUrls ?? false }),
     allowLocalWebhookUrls: webhooks.allowLocalUrls ?? false,
-    audit: { ...deps, clock },
+    audit: { ...deps, clock, ...(localAuditWake ? { onOutbox: localAuditWake } : {}) },
     registry: {
       store: new DynamoSiteRegistryStore(deps),
       publisher: siteConfigPublisher,
@@ -101,6 +101,17 @@ export function createApiRuntime(
 let cached: ApiRuntime | undefined;
 let localSwitchFlows: SwitchFlowStarter | undefined;
 let localClock: Clock | undefined;
+let localAuditWake: ((partition: string) => void) | undefined;
+
+/**
+ * The local platform's audit chainer, woken by each committed outbox write as the table's stream wakes the chain
+ * Lambda in AWS. Never called in AWS.
+ */
+export function useLocalAuditChainer(wake: ((partition: string) => void) | undefined): void {
+  localAuditWake = wake;
+  cached = undefined;
+}
+
 let localSiteConfigPublisher: SiteConfigPublisher | undefined;
 
 /** The local platform's stand-in for the gateways' named shadows. Never called in AWS. */

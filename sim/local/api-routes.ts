@@ -10,6 +10,7 @@ import { API_ROUTES } from '../../functions/api/routes.js';
 import {
   type ApiRuntime,
   createApiRuntime,
+  useLocalAuditChainer,
   useLocalClock,
   useLocalSiteConfigPublisher,
   useLocalSwitchFlows,
@@ -19,10 +20,11 @@ import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
 import { MemorySiteConfigPublisher } from '../../functions/fleet/adapters/memory-site-config-publisher.js';
 import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
-import { appendAudit } from '../../functions/shared/data/audit-log.js';
+import { recordAudit } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
+import { LocalAuditChainer } from './audit-chainer.js';
 import {
   ensureTable,
   LOCAL_CREDENTIALS,
@@ -91,6 +93,8 @@ export interface LocalApi {
   issueApiKey(tenantId: string, role: Role, name?: string): Promise<string>;
   /** With `rateLimit`: the per-tenant buckets, for `startApiAdapter({ rateLimiter })`. */
   readonly rateLimiter?: RateLimiter;
+  /** Links committed audit events into the chain (the stream and chain Lambda's part in AWS). */
+  readonly auditChainer: LocalAuditChainer;
 }
 
 export const DEMO_TENANT_ID = 'demo';
@@ -148,16 +152,12 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
   const switchFlows = options.switchFlows ?? noSwitchFlows;
   useLocalSwitchFlows(switchFlows);
   useLocalClock(options.clock);
+  const client = options.client ?? createDocumentClient();
+  const auditChainer = new LocalAuditChainer({ client, tableName: options.tableName });
+  useLocalAuditChainer(auditChainer.wake);
   const siteConfigPublisher = options.siteConfigPublisher ?? new MemorySiteConfigPublisher();
   useLocalSiteConfigPublisher(siteConfigPublisher);
-  const runtime = createApiRuntime(
-    options.tableName,
-    options.client ?? createDocumentClient(),
-    options.clock,
-    switchFlows,
-    {},
-    siteConfigPublisher,
-  );
+  const runtime = createApiRuntime(options.tableName, client, options.clock, switchFlows, {}, siteConfigPublisher);
   const ports: AuthPorts = {
     lookupApiKey: (hash) => runtime.apiKeys.lookup(hash),
     userRole: async (tenantId, userId) => (await runtime.tenants.getUserRole(tenantId, userId))?.role,
@@ -181,7 +181,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     };
     const secret = formatApiKeySecret(key.keyId, runtime.randomSecret());
     await runtime.apiKeys.create(key, apiKeyHash(secret));
-    await appendAudit(runtime.audit, {
+    await recordAudit(runtime.audit, {
       actor: 'local-seed',
       tenantId,
       action: 'api-key.create',
@@ -227,6 +227,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     seedDemoTenant,
     issueApiKey,
     ...(options.rateLimit ? { rateLimiter: new RateLimiter() } : {}),
+    auditChainer,
   };
 }
 

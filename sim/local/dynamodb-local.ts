@@ -54,8 +54,24 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Tries on a fresh free port when another process took the chosen one before the JVM bound it. */
+const MAX_PORT_ATTEMPTS = 5;
+const portTaken = (error: unknown) => /BindException|Address already in use/.test((error as Error).message);
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
-  const port = options.port ?? (await findFreePort());
+  for (let attempt = 1; ; attempt += 1) {
+    // A free port is free when found, not when the JVM binds it seconds later: on a machine where other suites start
+    // servers too, one may take it in between (seen: "java.net.BindException: Address already in use").
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await startOnPort(port, options);
+    } catch (error) {
+      if (options.port !== undefined || attempt >= MAX_PORT_ATTEMPTS || !portTaken(error)) throw error;
+    }
+  }
+}
+
+async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise<RunningDynamoDbLocal> {
   const dbPath = options.dbPath === undefined ? null : path.resolve(options.dbPath);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
   // DynamoDB Local phones home unless told not to; this machine has no internet and the tests want no traffic.

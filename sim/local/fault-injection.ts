@@ -89,3 +89,55 @@ export function injectThrottling(
   );
   return counts;
 }
+
+export interface LostAnswerCounts {
+  /** Calls of the chosen commands. */
+  calls: number;
+  /** Of those, performed and then failed: the effect stands, the caller saw an error. */
+  lost: number;
+}
+
+/** The error a call whose answer was lost raises: a timeout, which the SDK's own retry treats as transient. */
+export class LostAnswerError extends Error {
+  constructor(commandName: string) {
+    super(`${commandName} was applied but its answer was lost (injected)`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** DynamoDB's writes: what an applied-but-unanswered call can leave half-known. */
+export const DYNAMODB_WRITES = [
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchWriteItemCommand',
+] as const;
+
+/**
+ * "Applied, but the answer was lost": a share `rate` of the `commands` calls of an SDK client (DynamoDB writes, IoT
+ * Publish, StartExecution, SendTaskSuccess) are sent and performed, then fail with a timeout, as when a response
+ * never reaches the caller. Inside the SDK's retry loop, like `injectThrottling`: with SDK retries on, the SDK sends
+ * the call again, which is exactly the repeat a write must survive.
+ */
+export function injectLostAnswers(
+  client: { middlewareStack: { add: DynamoDBDocumentClient['middlewareStack']['add'] } },
+  options: { readonly rate: number; readonly rng: Rng; readonly commands: readonly string[] },
+): LostAnswerCounts {
+  const counts: LostAnswerCounts = { calls: 0, lost: 0 };
+  const chosen = new Set(options.commands);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!chosen.has(context.commandName ?? '')) return next(args);
+      counts.calls += 1;
+      const result = await next(args);
+      if (options.rng.next() < options.rate) {
+        counts.lost += 1;
+        throw new LostAnswerError(context.commandName ?? 'call');
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'hcpInjectedLostAnswers', priority: 'high' },
+  );
+  return counts;
+}

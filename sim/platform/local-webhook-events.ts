@@ -4,7 +4,7 @@ import type { Rng } from '../../core/support/random.js';
 import { nextWebhookRetry, WEBHOOK_RETRY, type WebhookRetryPolicy } from '../../core/webhooks/retry.js';
 import type { WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { type DeliveryOutcome, deliverWorkloadEvent, type HttpPort } from '../../functions/routing/webhooks/deliver.js';
-import { fetchHttp } from '../../functions/routing/webhooks/fetch-http.js';
+import { pinnedHttp } from '../../functions/routing/webhooks/pinned-http.js';
 import type { WebhookSource } from '../../functions/shared/data/webhook-store.js';
 
 /**
@@ -19,7 +19,7 @@ import type { WebhookSource } from '../../functions/shared/data/webhook-store.js
  */
 export interface LocalWorkloadEventsOptions {
   readonly webhooks: WebhookSource;
-  /** @default fetchHttp */
+  /** @default pinnedHttp, local receivers allowed */
   readonly http?: HttpPort;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -64,7 +64,7 @@ interface Delivery {
 }
 
 export function createLocalWorkloadEvents(options: LocalWorkloadEventsOptions): LocalWorkloadEvents {
-  const http = options.http ?? fetchHttp;
+  const http = options.http ?? pinnedHttp({ allowLocalHosts: true });
   const clock = options.clock ?? systemClock;
   const rng = options.rng ?? { next: Math.random };
   const policy = options.retry ?? WEBHOOK_RETRY;

@@ -53,7 +53,7 @@ beforeAll(async () => {
     { pk: `APIKEYHASH#${apiKeyHash(deletedKey)}`, sk: 'LOOKUP' },
   ])
     await h.documents.send(new DeleteCommand({ TableName: h.tableName, Key }));
-}, 90_000);
+});
 
 afterAll(async () => {
   await h?.stop();

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { PLATFORM_TENANT_ID } from '../../core/api/access.js';
+import { useLocalGatewayIdentities } from '../../functions/api/operator/gateway-identities.js';
 import type { ApiRoute } from '../../functions/api/route.js';
+import { LocalMqttIdentities } from '../../sim/local/local-mqtt-identities.js';
 import { validWorkloadRequest } from '../support/fixtures.js';
 import {
   type AbuseHarness,
@@ -33,6 +35,8 @@ let kept: { tenant: unknown; workload: unknown; keys: unknown; workloadPath: str
 
 beforeAll(async () => {
   h = await startAbuseHarness({ tableName: 'hcp-api-fuzz' });
+  // The gateway routes onboard against the local platform's CA, as under `npm start` (IoT Core's registry in AWS).
+  useLocalGatewayIdentities(await LocalMqttIdentities.create());
   const admin = h.keys.admin;
   await h.call('POST', '/v1/tenants', {
     key: admin,
@@ -50,9 +54,10 @@ beforeAll(async () => {
   });
   const workloadPath = `/v1/workloads/${submitted.body.id}`;
   kept = { ...(await readKept(workloadPath, key)), workloadPath, key };
-}, 90_000);
+});
 
 afterAll(async () => {
+  useLocalGatewayIdentities(undefined);
   await h?.stop();
 });
 

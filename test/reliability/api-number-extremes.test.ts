@@ -13,7 +13,7 @@ let h: AbuseHarness;
 
 beforeAll(async () => {
   h = await startAbuseHarness({ tableName: 'hcp-api-number-extremes' });
-}, 90_000);
+});
 
 afterAll(async () => {
   await h?.stop();

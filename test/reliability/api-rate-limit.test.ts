@@ -41,7 +41,7 @@ beforeAll(async () => {
     });
     keys[tenantId] = await h.api.issueApiKey(tenantId, 'customer-user');
   }
-}, 90_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -137,5 +137,5 @@ describe('per-tenant rate limiting in the local API', () => {
     recordFigure('rate-limit.others-p99-without', before.p99Ms, 'ms');
     recordFigure('rate-limit.others-p50-with', during.p50Ms, 'ms');
     recordFigure('rate-limit.others-p99-with', during.p99Ms, 'ms');
-  }, 90_000);
+  });
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   await h.restartGateway();
   expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
-}, 60_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -63,5 +63,5 @@ describe('broker restart', () => {
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ack: { status: 'executed' } } });
     expect(ASIC_GROUPS.reduce((n, g) => n + countOn(h.awake(g)), 0)).toBe(0);
     recordFigure('broker-restart.batches-delivered', total, 'batches, each once in order');
-  }, 60_000);
+  });
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
   h = await startSiteHarness(template, { proxiedDevices: [garbled], switchAgent: { heartbeatTimeoutMs: 86_400_000 } });
   await h.restartGateway();
   expect(await h.applyFirstPlan()).toMatchObject({ status: 'SUCCEEDED' });
-}, 60_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -73,7 +73,7 @@ describe('a miner that answers garbage', () => {
     expect(agent().drifted).toEqual([garbled]);
     expect(metrics).toBe(h.fleet.endpoints.length - 1);
     expect(h.gateway.state().telemetry.failedReads).toBeGreaterThanOrEqual(1);
-  }, 30_000);
+  });
 
   it('is switched again once telemetry sees it back in the wrong state, then follows the next target', async () => {
     // Prepare
@@ -95,7 +95,7 @@ describe('a miner that answers garbage', () => {
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { ack: { reason: 'ok' } } });
     expect(agent().drifted).toEqual([]);
     expect(countOn(h.fleet.miners.map((m) => m.context.physics.isAwakeCommanded()))).toBe(h.fleet.miners.length);
-  }, 30_000);
+  });
 });
 
 describe('a miner that stops answering', () => {
@@ -133,5 +133,5 @@ describe('a miner that stops answering', () => {
     expect(agent().failures).toEqual({ timeout: 1 });
     recordFigure('devices.signal-with-wedged-miner-settled', Math.round(elapsedMs), 'ms (real; cgminer timeout 2 s)');
     miner(wedged).server.setFault(null);
-  }, 60_000);
+  });
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
     chainedAudit: true,
   });
   await h.restartGateway();
-}, 60_000);
+});
 
 afterAll(async () => {
   await h?.stop();
@@ -64,7 +64,7 @@ describe('SwitchFlow with Lambda tasks failing 20% of the time', () => {
     recordFigure('flow-faults.injected-failures', injected, 'task failures (before + after the work)');
     recordFigure('flow-faults.repeated-commit-appends', report.duplicateCommitAudits, 'commit appends run again');
     recordFigure('flow-faults.duplicate-commit-audits', commits.length - new Set(commits).size, 'extra chain entries');
-  }, 120_000);
+  });
 });
 
 /** The platform chain's entries, oldest first (one page: a few per SwitchFlow). */

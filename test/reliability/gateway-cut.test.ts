@@ -43,7 +43,7 @@ describe('a gateway cut off from the broker for 10 minutes and restarted during 
   beforeAll(async () => {
     h = await startSiteHarness(template);
     await h.restartGateway();
-  }, 60_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -141,7 +141,7 @@ describe('a gateway cut off from the broker for 10 minutes and restarted during 
     recordFigure('cut.telemetry-batches-delivered', total, 'batches, each once in order');
     recordFigure('cut.miner-commands-total', h.ledger.totals().commands, 'LuxOS curtail commands');
     recordFigure('cut.miner-state-changes', h.ledger.totals().transitions, 'state changes (2 per miner expected)');
-  }, 120_000);
+  });
 });
 
 describe('the direct MQTT adapter: local signals ride the same broker connection', () => {
@@ -149,7 +149,7 @@ describe('the direct MQTT adapter: local signals ride the same broker connection
   beforeAll(async () => {
     h = await startSiteHarness(template, { wiring: 'direct' });
     await h.restartGateway();
-  }, 60_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -185,7 +185,7 @@ describe('the direct MQTT adapter: local signals ride the same broker connection
     expect(awakeAfterSignal).toBe(asicCount);
     expect(awakeAfterWatchdog).toBe(0);
     expect(h.gateway.state().switchAgent.heldGroups).toEqual([]);
-  }, 60_000);
+  });
 
   it('starts a gateway process while the broker is unreachable and connects when it returns', async () => {
     // Prepare: what the gateway and the components' runtime pass (waitForConnection: false). The adapter's default
@@ -206,5 +206,5 @@ describe('the direct MQTT adapter: local signals ride the same broker connection
     expect(connectedWhileCut).toBe(false);
     expect(await eventually(() => port.isConnected())).toBe(true);
     await port.close();
-  }, 20_000);
+  });
 });

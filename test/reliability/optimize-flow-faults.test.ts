@@ -64,7 +64,7 @@ let persistRepeats = 0;
 beforeAll(async () => {
   template = synthesizeControlFlows();
   h = await startFlowHarness();
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all(switches.map((s) => s.result));
@@ -194,5 +194,5 @@ describe('OptimizeFlow with its tasks failing 20% of the time', () => {
     recordFigure('optimize-faults.failed-after-saving', failedAfterSaving.length, 'executions');
     recordFigure('optimize-faults.persist-repeats', persistRepeats, 'PersistPlan retries answered as saved');
     recordFigure('optimize-faults.already-started', alreadyStarted, 'starts caught as ExecutionAlreadyExists');
-  }, 240_000);
+  });
 });

@@ -8,6 +8,14 @@ import { existingWebhook, webhookTenant } from './scope.js';
 const OUTCOMES = { delivered: 'delivered', 'gave-up': 'refused', retry: 'failed' } as const;
 
 /**
+ * What a failed test says: the receiver's status, or one generic sentence for every failure without an HTTP answer.
+ * Never the network error (ECONNREFUSED against a timeout, a refused address): that would make this route a port
+ * scanner of whatever the URL names.
+ */
+const testMessage = (statusCode: number | undefined) =>
+  statusCode === undefined ? 'no HTTP answer from the receiver' : `receiver answered ${statusCode}`;
+
+/**
  * POST /v1/webhook/test[?tenantId=]: sends one signed `webhook.test` event now (5 s timeout, no retry) and reports
  * what the receiver answered, so a customer can check its endpoint and signature code before real events flow.
  */
@@ -27,7 +35,7 @@ export async function testWebhook(request: ApiRequest) {
     outcome: OUTCOMES[outcome.status],
     latencyMs: outcome.latencyMs,
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
-    ...(outcome.status !== 'delivered' ? { message: outcome.reason } : {}),
+    ...(outcome.status !== 'delivered' ? { message: testMessage(outcome.statusCode) } : {}),
   };
   await audit(request, 'webhook.test', `webhook/${tenantId}`, { tenantId, outcome: result.outcome });
   return jsonResponse(200, result);

@@ -10,12 +10,13 @@ import {
 } from '../../../core/api/workloads.js';
 import type { IdempotencyRecord } from '../../shared/data/idempotency.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, audit, parseBody, parseHeader } from '../handler.js';
+import { type ApiRequest, apiHandler, auditCommitted, auditWrites, parseBody, parseHeader } from '../handler.js';
 
 /**
  * POST /v1/workloads: stores the workload once per (tenant, Idempotency-Key). A repeat with the same body gets the
  * first response (same status and body); the same key with another body is 422. The idempotency record and the
- * workload are written in one conditional transaction, so concurrent repeats create exactly one workload.
+ * workload are written in one conditional transaction, so concurrent repeats create exactly one workload; its audit
+ * event (an outbox item) is in that transaction too.
  */
 export async function submitWorkload(request: ApiRequest): Promise<APIGatewayProxyResult> {
   const { event, principal, runtime } = request;
@@ -43,9 +44,15 @@ export async function submitWorkload(request: ApiRequest): Promise<APIGatewayPro
     createdAt: workload.submittedAt,
     expiresAtEpochS: Math.floor(nowMs / 1000) + IDEMPOTENCY_TTL_S,
   };
-  const claim = await runtime.idempotency.claim(record, runtime.workloads.acceptItems(workload), nowMs);
+  // The audit event rides in the same transaction: stored exactly when the workload is, never contended.
+  const audited = auditWrites(request, 'workload.submit', `workload/${workload.id}`, { idempotencyKey });
+  const claim = await runtime.idempotency.claim(
+    record,
+    [...runtime.workloads.acceptItems(workload), ...audited.items],
+    nowMs,
+  );
   if (!claim.claimed) return replay(claim.existing, fingerprint);
-  await audit(request, 'workload.submit', `workload/${workload.id}`, { idempotencyKey });
+  auditCommitted(request, audited);
   return response;
 }
 

@@ -13,7 +13,7 @@ import { DynamoWebhookStore } from '../../shared/data/webhook-store.js';
 import { logger, metrics, traced } from '../../shared/powertools.js';
 import { taskHandler } from '../../shared/task-handler.js';
 import { type DeliverDeps, type DeliveryOutcome, deliverWorkloadEvent } from './deliver.js';
-import { fetchHttp } from './fetch-http.js';
+import { pinnedHttp } from './pinned-http.js';
 
 /**
  * The webhook delivery Lambda, consumer of the workload-events SQS queue (ReportBatchItemFailures). Each record is
@@ -116,7 +116,7 @@ function deliverRuntime(): DeliverBatchDeps {
   const sqs = traced(new SQSClient({}));
   deps = {
     webhooks: new DynamoWebhookStore({ client: documentClient(), tableName: config().TABLE_NAME }),
-    http: fetchHttp,
+    http: pinnedHttp(),
     clock: systemClock,
     log: logger,
     rng: { next: Math.random },

@@ -18,7 +18,7 @@ export type HttpPostResult =
   | { readonly kind: 'timeout' }
   | { readonly kind: 'network-error'; readonly message: string };
 
-/** An HTTP client that never throws for a receiver's failure: it becomes a value. fetch-http.ts in production. */
+/** An HTTP client that never throws for a receiver's failure: it becomes a value. pinned-http.ts in production. */
 export interface HttpPort {
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpPostResult>;
 }

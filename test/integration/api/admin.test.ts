@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
-import { verifyAudit } from '../../../functions/shared/data/audit-log.js';
+import { listAudit, shardPartition, verifyAudit } from '../../../functions/shared/data/audit-log.js';
 import { validWorkloadRequest } from '../../support/fixtures.js';
 import { createTestSigner, nowS } from '../../unit/api/jwt-fixture.js';
 import { type ApiHarness, startApiHarness } from './harness.js';
@@ -215,11 +215,14 @@ describe('audit log', () => {
     // Prepare
     const before = await verifyAudit(h.api.runtime.audit, 'demo');
     expect(before.ok).toBe(true);
-    // Act: rewrite the third entry's target behind the API's back.
+    const { items } = await listAudit(h.api.runtime.audit, 'demo', 1000);
+    const victim = items.find((e) => e.seq === 2) ?? items[0];
+    if (!victim) throw new Error('the demo chain has no entries');
+    // Act: rewrite an entry's target behind the API's back.
     await h.documents.send(
       new UpdateCommand({
         TableName: h.tableName,
-        Key: { pk: 'AUDIT#demo', sk: `ENTRY#${String(3).padStart(12, '0')}` },
+        Key: { pk: shardPartition('demo', victim.shard ?? 0), sk: `ENTRY#${String(victim.seq).padStart(12, '0')}` },
         UpdateExpression: 'SET #target = :target',
         ExpressionAttributeNames: { '#target': 'target' },
         ExpressionAttributeValues: { ':target': 'workload/innocent' },
@@ -227,7 +230,12 @@ describe('audit log', () => {
     );
     const after = await h.call('GET', '/v1/audit/verify?chain=demo', { key: admin() });
     // Assess
-    expect(after.body).toMatchObject({ ok: false, firstBadIndex: 2, reason: 'hash-mismatch' });
+    expect(after.body).toMatchObject({
+      ok: false,
+      shard: victim.shard ?? 0,
+      firstBadIndex: victim.seq - 1,
+      reason: 'hash-mismatch',
+    });
   });
 
   it('keeps one unforked chain under 30 concurrent appends', async () => {

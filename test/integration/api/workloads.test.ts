@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { listAudit } from '../../../functions/shared/data/audit-log.js';
 import { validWorkloadRequest } from '../../support/fixtures.js';
 import { type ApiHarness, startApiHarness } from './harness.js';
 
@@ -148,18 +149,12 @@ describe('idempotency', () => {
     // Act
     const responses = await Promise.all(Array.from({ length: 100 }, () => submit(validWorkloadRequest(), key, apiKey)));
     const listed = await h.call('GET', '/v1/workloads?limit=100', { key: apiKey });
-    const auditEntries = await h.api.runtime.audit.client.send(
-      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({
-        TableName: h.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'AUDIT#tenant-race' },
-      }),
-    );
+    const auditEntries = await listAudit(h.api.runtime.audit, 'tenant-race', 1000);
     // Assess
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(201));
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
     expect(listed.body.items).toHaveLength(1);
-    const submits = (auditEntries.Items ?? []).filter((item) => item.action === 'workload.submit');
+    const submits = auditEntries.items.filter((item) => item.action === 'workload.submit');
     expect(submits).toHaveLength(1);
   });
 });

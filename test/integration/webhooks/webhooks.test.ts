@@ -262,6 +262,24 @@ describe('webhook delivery', () => {
     expect(JSON.parse(received[0]!.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', tenantId: 'demo' });
   });
 
+  it('answers a test ping that got no HTTP answer with one generic message, never the network error', async () => {
+    // Prepare: a port nothing listens on (before #23: "network: ECONNREFUSED", a port-scan oracle).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await h.call('PUT', '/v1/webhook', { key: customerAdmin, body: { url: `http://127.0.0.1:${port}/hooks` } });
+
+    // Act
+    const tested = await h.call('POST', '/v1/webhook/test', { key: customerAdmin });
+
+    // Assess
+    expect(tested.status).toBe(200);
+    expect(tested.body).toMatchObject({ outcome: 'failed', message: 'no HTTP answer from the receiver' });
+    expect(tested.body).not.toHaveProperty('statusCode');
+    expect(JSON.stringify(tested.body)).not.toMatch(/ECONN|ENOTFOUND|EADDR|network/i);
+  });
+
   it('stops delivering once the webhook is deleted', async () => {
     await freshWebhook();
     const deleted = await h.call('DELETE', '/v1/webhook', { key: customerAdmin });

@@ -8,8 +8,10 @@ import type { Ack } from '../../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../../core/messages/command.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import { siteTopic } from '../../../core/messages/topics.js';
+import type { OverrideRecord } from '../../../core/operations/overrides.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
+import { DynamoOverrideStore } from '../../../functions/shared/data/override-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
@@ -127,6 +129,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
     const table = await startLocalTable(TABLE_NAME);
     cleanups.push(() => table.stop());
     const { client } = table;
+    const overrideRecords = new DynamoOverrideStore({ client: table.newClient(), tableName: TABLE_NAME });
     options.prepareClient?.(client);
     let broker: RunningMqttBroker = await startMqttBroker();
     const port = broker.port;
@@ -278,7 +281,22 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
       async startBroker() {
         broker = await startMqttBroker({ port });
       },
-      runSwitchFlow: (input) => switchRunner.start(input),
+      runSwitchFlow: async (input) => {
+        // An override's flow claims its override record before commanding it (an unclaimed one counts as cancelled):
+        // write the record first, as the override route does, on a client no fault is injected into.
+        const override = (input as { override?: OverrideRecord['override'] }).override;
+        if (!override) return switchRunner.start(input);
+        const executionName = randomUUID();
+        const { siteId, requestedBy } = input as { siteId: string; requestedBy?: string };
+        await overrideRecords.put({
+          siteId,
+          override,
+          requestedBy: requestedBy ?? 'reliability',
+          requestedAt: new Date(clock.nowMs()).toISOString(),
+          executionName,
+        });
+        return switchRunner.start(input, { executionName });
+      },
       async applyFirstPlan() {
         const saved = await controlPlane.plans.save(planWith(Array.from({ length: 12 }, () => ({}))));
         if (!saved.ok) throw new Error(`plan v1 not saved: ${saved.reason}`);
