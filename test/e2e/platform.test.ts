@@ -211,7 +211,10 @@ describe('the local platform end to end', () => {
     }
     expect(asleepInApi(groups)).toBe(true);
     for (const id of below) expect(groups.find((g) => g.groupId === id)?.unitsByState.hashing ?? 0).toBeGreaterThan(0);
-    const reaction = during.switches.find((e) => e.siteId === SITE && e.source === 'local' && e.cause === 'grid:price');
+    // The gateway's event of its own reaction may reach the observer after the heartbeat that shows the holds.
+    const reaction = await until('the local reaction in the switch list', (s) =>
+      s.switches.find((e) => e.siteId === SITE && e.source === 'local' && e.cause === 'grid:price'),
+    );
     expect(reaction).toMatchObject({ outcome: 'executed' });
     expect(reaction?.latencyMs).toEqual(expect.any(Number));
 
