@@ -205,7 +205,10 @@ describe('the local platform end to end', () => {
         const group = g.find((x) => x.groupId === id);
         return group && (group.unitsByState.hashing ?? 0) === 0 && (group.unitsByState.sleeping ?? 0) > 0;
       });
-    while (!asleepInApi(groups) && Date.now() < apiDeadline) {
+    const hashingInApi = (g: GroupView[]) =>
+      below.every((id) => (g.find((x) => x.groupId === id)?.unitsByState.hashing ?? 0) > 0);
+    // The latest-state rules keep one row per device as its reports arrive: wait for both sides of the ladder.
+    while (!(asleepInApi(groups) && hashingInApi(groups)) && Date.now() < apiDeadline) {
       groups = await groupsNow();
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
