@@ -324,44 +324,49 @@ function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number
   const minutes = (m: number) => m * 60_000;
   const group = site.asicGroups.find((g) => g.id === device.groupId);
   if (group) {
-    const units = group.unitCount / devicesInGroup;
-    const fullKw = (asicUnitFullPowerW(group) * units * site.pue) / 1000;
-    const sleepKw = (group.sleepPowerW * units * site.pue) / 1000;
-    return {
-      fullKw,
-      sleepKw,
-      units,
-      groupId: device.groupId,
-      controlled: {
-        id: device.id,
-        kind: 'asic',
-        stepKw: fullKw - sleepKw,
+    return figuresOf(
+      site,
+      device,
+      'asic',
+      group.unitCount / devicesInGroup,
+      asicUnitFullPowerW(group),
+      group.sleepPowerW,
+      {
         sleepSeconds: group.sleepSeconds,
         wakeSeconds: group.wakeSeconds,
         minOnMs: minutes(group.minOnMinutes),
         minOffMs: minutes(group.minOffMinutes),
       },
-    };
+    );
   }
   const pool = site.gpuPools.find((p) => p.id === device.groupId);
   if (!pool) return undefined;
-  const units = pool.count / devicesInGroup;
-  const fullKw = (pool.servingPowerW * units * site.pue) / 1000;
-  const sleepKw = (pool.idlePowerW * units * site.pue) / 1000;
+  // A power limit takes effect within a second (nvidia-smi -pl); a model stays loaded.
+  return figuresOf(site, device, 'gpu', pool.count / devicesInGroup, pool.servingPowerW, pool.idlePowerW, {
+    sleepSeconds: 1,
+    wakeSeconds: 1,
+    minOnMs: 0,
+    minOffMs: minutes(1),
+  });
+}
+
+/** One device standing for `units` units drawing `fullW`/`sleepW` each, at the site's PUE. */
+function figuresOf(
+  site: Site,
+  device: GatewayDevice,
+  kind: 'asic' | 'gpu',
+  units: number,
+  fullW: number,
+  sleepW: number,
+  timing: { sleepSeconds: number; wakeSeconds: number; minOnMs: number; minOffMs: number },
+): DeviceFigures {
+  const fullKw = (fullW * units * site.pue) / 1000;
+  const sleepKw = (sleepW * units * site.pue) / 1000;
   return {
     fullKw,
     sleepKw,
     units,
     groupId: device.groupId,
-    controlled: {
-      id: device.id,
-      kind: 'gpu',
-      stepKw: fullKw - sleepKw,
-      // A power limit takes effect within a second (nvidia-smi -pl); a model stays loaded.
-      sleepSeconds: 1,
-      wakeSeconds: 1,
-      minOnMs: 0,
-      minOffMs: minutes(1),
-    },
+    controlled: { id: device.id, kind, stepKw: fullKw - sleepKw, ...timing },
   };
 }
