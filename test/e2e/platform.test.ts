@@ -226,7 +226,9 @@ describe('the local platform end to end', () => {
       (s) => {
         const view = site(s);
         const resumed = view.heldGroups.length === 0 && runningOrHeldForLimit(view) === 24;
-        return resumed && view.priceUsdPerMwh! < spikeUsdPerMwh ? s : undefined;
+        // The heartbeat (controller holds) and the device reports (curtailed power) arrive separately: wait for both.
+        const onlyLimitHeld = Math.abs((view.power?.curtailedKw ?? 0) - (view.sitePower?.heldKw ?? 0)) < 0.001;
+        return resumed && onlyLimitHeld && view.priceUsdPerMwh! < spikeUsdPerMwh ? s : undefined;
       },
       60_000,
     );
