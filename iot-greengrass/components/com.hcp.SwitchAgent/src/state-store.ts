@@ -7,6 +7,22 @@ import { planSchema } from '../../../../core/model/plan.js';
 import { type DurableFs, writeFileDurably } from '../../../adapters/durable-file.js';
 
 /**
+ * The site power controller's memory: its holds (asleep) and trims (lowered power targets) by when, and the limits
+ * that reach it as signals or commands (a demand-response deployment, the operator's cap until its expiry). Saved
+ * before the sends a change starts, so a crash mid-reaction neither forgets a one-shot deployment nor wakes what it
+ * held.
+ */
+export const sitePowerStateSchema = z.object({
+  held: z.record(z.string(), z.number()),
+  trimmed: z.record(z.string(), z.number()),
+  demandResponse: z.object({ limitKw: z.number().nonnegative(), eventId: z.string() }).optional(),
+  operatorLimit: z
+    .object({ limitKw: z.number().positive(), untilMs: z.number(), commandId: z.string().optional() })
+    .optional(),
+});
+export type SitePowerState = z.infer<typeof sitePowerStateSchema>;
+
+/**
  * What survives a restart: the active plan, the sequence and command memory, pending acks, overrides and holds. One
  * JSON file, replaced atomically and durably (write, fsync, rename, fsync the directory).
  */
@@ -22,6 +38,8 @@ export const agentStateSchema = z.object({
   commandCurtailUntilMs: z.number().optional(),
   lastHeartbeatMs: z.number(),
   pendingAcks: z.array(ackSchema),
+  /** Absent in a file written before the site power controller kept its memory. */
+  sitePower: sitePowerStateSchema.optional(),
   book: z.object({
     holds: z.array(
       z.object({

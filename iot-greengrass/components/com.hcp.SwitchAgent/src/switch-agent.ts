@@ -25,6 +25,9 @@ import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
 
+const NO_DEVICES: ReadonlySet<string> = new Set();
+const NO_TRIMS: ReadonlyMap<string, number> = new Map();
+
 export interface SwitchAgentDeps {
   readonly config: SwitchAgentConfig;
   readonly devices: readonly GatewayDevice[];
@@ -74,8 +77,13 @@ export class SwitchAgent {
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
     this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
-    this.sitePower = sitePowerFor(deps, log);
-    this.power = new PowerControl({ ...deps, log, powerHolds: () => this.sitePower?.held() ?? new Set() });
+    this.sitePower = sitePowerFor(deps, this.memory, log);
+    this.power = new PowerControl({
+      ...deps,
+      log,
+      powerHolds: () => this.sitePower?.held() ?? NO_DEVICES,
+      powerTrims: () => this.sitePower?.trimmed() ?? NO_TRIMS,
+    });
     this.grid = gridPolicy(config, site);
     this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
     const topic = (kind: 'acks' | 'heartbeat') => config.topics[kind] ?? siteTopic(config.siteId, kind);
@@ -166,8 +174,10 @@ export class SwitchAgent {
     const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
       if (signal.kind === 'demand-response' && this.sitePower) {
-        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs.
+        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs. Saved before any
+        // send: a crash mid-reaction must not forget a one-shot deployment.
         this.sitePower.demandResponse(signal, this.grid.committedMw);
+        this.persist();
         return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, `grid:${signal.kind}`) };
       }
       const change = gridReaction(signal, this.ladder(), this.grid);
@@ -242,14 +252,18 @@ export class SwitchAgent {
   private decidePower(): { report: Promise<ApplyReport> } | undefined {
     const nowMs = this.deps.clock.nowMs();
     const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
+    const planned = this.power.planned(this.memory, nowMs);
     const actions = this.sitePower!.decide({
       nowMs,
-      plannedOn: this.power.plannedOn(this.memory, nowMs),
+      plannedOn: planned.on,
+      targets: planned.targets,
       ladder: this.ladder(),
       inFlight: this.power.inFlight(),
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
+    // The holds are saved before the sends: a restart then keeps what the controller put to sleep asleep.
+    this.persist();
     publishPowerActions(this.deps, nowMs, actions, (event, detail) => this.log(event, detail));
     return { report: this.power.apply(this.memory, nowMs, 'power-limit') };
   }
