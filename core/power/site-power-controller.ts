@@ -225,7 +225,8 @@ export function controlStep(
   let overrides = 0;
   let lastRestoreAtMs = state.lastRestoreAtMs;
   // What a change frees within the response time: the whole step of a ramp shorter than it, else the share ramped.
-  const withinKw = (kw: number, seconds: number) => kw * (seconds > 0 ? Math.min(1, policy.responseSeconds / seconds) : 1);
+  const withinKw = (kw: number, seconds: number) =>
+    kw * (seconds > 0 ? Math.min(1, policy.responseSeconds / seconds) : 1);
   const trimKw = (d: ControlledDevice) => d.trimKw ?? 0;
 
   if (projectedKw > targetKw) {

@@ -195,7 +195,11 @@ describe('controlStep with firmware power targets', () => {
     // Prepare
     const first = controlStep({ ...base, nowMs: 0, measuredKw: 101 }, initialControllerState, policy);
     // Act: the meter has not caught up yet (the trims are in flight).
-    const next = controlStep({ ...base, nowMs: 500, measuredKw: 101, inFlight: new Set(first.trim) }, first.state, policy);
+    const next = controlStep(
+      { ...base, nowMs: 500, measuredKw: 101, inFlight: new Set(first.trim) },
+      first.state,
+      policy,
+    );
     // Assess
     expect(next.projectedKw).toBeCloseTo(101 - 2 * 1.7);
     expect(next.shed).toEqual([]);
@@ -280,7 +284,10 @@ describe('controller property: random GPU load traces', () => {
         activity.set(d.id, Math.min(1, Math.max(0, activity.get(d.id)! + rate)));
         const topKw = lowered.has(d.id) ? d.stepKw - (d.trimKw ?? 0) : d.stepKw;
         const ceiling = ceilingKw.get(d.id)!;
-        ceilingKw.set(d.id, ceiling > topKw ? topKw : Math.min(topKw, ceiling + (d.stepKw * DT_MS) / 1000 / d.wakeSeconds));
+        ceilingKw.set(
+          d.id,
+          ceiling > topKw ? topKw : Math.min(topKw, ceiling + (d.stepKw * DT_MS) / 1000 / d.wakeSeconds),
+        );
       }
       let kw = gpuKw;
       for (const d of devices) kw += sleepKw + activity.get(d.id)! * ceilingKw.get(d.id)!;

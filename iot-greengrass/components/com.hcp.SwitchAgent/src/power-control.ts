@@ -1,6 +1,6 @@
+import { asicUnitFullPowerW } from '../../../../core/economics/ladder.js';
 import type { SiteMode } from '../../../../core/messages/command.js';
 import type { PlanInterval } from '../../../../core/model/plan.js';
-import { asicUnitFullPowerW } from '../../../../core/economics/ladder.js';
 import type { Site } from '../../../../core/model/site.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { SwitchAgentConfig } from './config.js';
