@@ -99,9 +99,9 @@ export class MemoryFile {
   }
 
   /** A full or failing disk is counted and logged, and the agent goes on: its protection matters more than the file. */
-  save(memory: AgentMemory): void {
+  save(memory: AgentMemory, durability: 'durable' | 'written' = 'durable'): void {
     try {
-      this.file.save(stateOf(memory));
+      this.file.save(stateOf(memory), durability);
     } catch (error) {
       this.writeFailures += 1;
       this.log('state-write-failed', { code: (error as NodeJS.ErrnoException).code, failures: this.writeFailures });

@@ -182,9 +182,9 @@ export class SwitchAgent {
       }
       const change = gridReaction(signal, this.ladder(), this.grid);
       // Wrapped so the lock is released once the switches are started, not when the devices have replied. The
-      // memory is saved (fsync, tens of ms on a busy disk) once the commands are on the wire, not before: a local
-      // signal's holds are re-asserted by the next signal, and a signal waits for no disk.
-      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'after-send') };
+      // memory is written before the sends (a crash mid-reaction keeps a one-shot deployment's holds) but flushed to
+      // the disk (fsync, tens of ms on a busy disk) once the devices have replied: a signal waits for no disk.
+      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'written-before-send') };
     });
     return this.track(started.report);
   }
@@ -294,28 +294,24 @@ export class SwitchAgent {
   }
 
   /**
-   * Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory:
-   * before the devices hear anything, or (`after-send`) on the next turn of the event loop, once the connections are
-   * open, and at the latest when the devices have replied.
+   * Applies a change of holds, moves released groups towards restore, saves the memory and starts the switches. The
+   * memory is on the disk before the devices hear anything, or (`written-before-send`) written before they do but
+   * flushed once they have replied: a crash of the process then loses nothing, a power cut the last signal.
    */
   private switchNow(
     change: HoldChange,
     nowMs: number,
     cause: string,
-    save: 'before-send' | 'after-send' = 'before-send',
+    save: 'before-send' | 'written-before-send' = 'before-send',
   ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
     this.memory.book.step(nowMs, this.power.devicesByGroup);
-    const switching = this.power.apply(this.memory, nowMs, cause);
     if (save === 'before-send') {
       this.persist();
-      return switching;
+      return this.power.apply(this.memory, nowMs, cause);
     }
-    const saving = setImmediate(() => this.persist());
-    return switching.finally(() => {
-      clearImmediate(saving);
-      this.persist();
-    });
+    this.memoryFile.save(this.memory, 'written');
+    return this.power.apply(this.memory, nowMs, cause).finally(() => this.persist());
   }
 
   /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */
