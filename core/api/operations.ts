@@ -99,11 +99,19 @@ export function overrideExpiryProblem(expiresAt: string, nowMs: number): string 
   return undefined;
 }
 
-/** One SwitchFlow's end for a site: committed on the gateway's ack, or compensated into the safe mode. */
+/**
+ * One switch of a site: a SwitchFlow's end (committed on the gateway's ack, or compensated into the safe mode), or a
+ * switch the gateway made on its own (`switch.local`: a grid signal, the site power controller, its timers).
+ */
 export const switchLogEntrySchema = z.object({
   siteId: siteIdSchema,
   at: isoInstantSchema,
-  action: z.enum(['switch.commit', 'switch.safe-mode']),
+  action: z.enum(['switch.commit', 'switch.safe-mode', 'switch.local']),
+  /** Who decided: the cloud's SwitchFlow, or the gateway on its own. Absent on entries written before it was kept. */
+  source: z.enum(['flow', 'local']).optional(),
+  latencyMs: z.number().nonnegative().optional(),
+  /** A local switch's devices: how many were sent and accepted, and the first ones by id. */
+  devices: z.object({ sent: z.number().int(), accepted: z.number().int(), ids: z.array(z.string()) }).optional(),
   actor: z.string(),
   commandId: z.string().optional(),
   seq: z.number().int().optional(),

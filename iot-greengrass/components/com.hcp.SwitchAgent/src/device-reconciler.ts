@@ -33,6 +33,7 @@ export interface ReconcilerOptions {
 
 export interface ApplyReport {
   /** Devices switched in this pass, and how many of those the device accepted. */
+  readonly devices: readonly GatewayDevice[];
   readonly sent: number;
   readonly accepted: number;
   readonly failed: number;
@@ -135,7 +136,7 @@ export class DeviceReconciler {
       return result.ok;
     });
     const accepted = results.filter(Boolean).length;
-    return { sent: toSend.length, accepted, failed: toSend.length - accepted };
+    return { devices: toSend, sent: toSend.length, accepted, failed: toSend.length - accepted };
   }
 
   /** Reads back every accepted device; one that does not show its target is sent again on the next pass. */

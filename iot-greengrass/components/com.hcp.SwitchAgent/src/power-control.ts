@@ -48,7 +48,8 @@ export interface PowerControlOptions {
   readonly config: SwitchAgentConfig;
   readonly site?: Site;
   readonly log: (event: string, detail: Record<string, unknown>) => void;
-  readonly onApplied?: (cause: string, report: ApplyReport) => void;
+  /** After a pass that switched devices, with the real milliseconds from its decision to the last reply. */
+  readonly onApplied?: (cause: string, report: ApplyReport, latencyMs: number) => void;
   /** Devices held by the site power controller, on top of the curtailment book's. */
   readonly powerHolds?: () => ReadonlySet<string>;
   /** Running devices the site power controller has lowered, with their per-unit power target. */
@@ -122,8 +123,9 @@ export class PowerControl {
     const held = memory.book.heldDevices(this.devicesByGroup);
     for (const id of this.options.powerHolds?.() ?? []) held.add(id);
     this.held = held;
+    const startedMs = performance.now();
     return this.reconciler.apply(prepared.targets, held, this.options.powerTrims?.()).then((report) => {
-      if (report.sent > 0) this.options.onApplied?.(cause, report);
+      if (report.sent > 0) this.options.onApplied?.(cause, report, performance.now() - startedMs);
       return report;
     });
   }

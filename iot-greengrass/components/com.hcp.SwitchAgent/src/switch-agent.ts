@@ -8,7 +8,14 @@ import type { Clock } from '../../../../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
-import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
+import {
+  AckPublisher,
+  finalAck,
+  publishLocalSwitch,
+  receivedAck,
+  StatusPublisher,
+  type SwitchAgentView,
+} from './acks-and-status.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
 import { type CommandVerifier, commandVerifier } from './command-signature.js';
@@ -83,6 +90,12 @@ export class SwitchAgent {
       log,
       powerHolds: () => this.sitePower?.held() ?? NO_DEVICES,
       powerTrims: () => this.sitePower?.trimmed() ?? NO_TRIMS,
+      onApplied: (cause, report, latencyMs) => {
+        deps.onApplied?.(cause, report);
+        if (cause.startsWith('command:')) return; // the SwitchFlow records a command's switch
+        const atMs = deps.clock.nowMs();
+        publishLocalSwitch(messaging, config.siteId, { atMs, cause, report, latencyMs }, log);
+      },
     });
     this.grid = gridPolicy(config, site);
     this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
