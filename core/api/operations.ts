@@ -3,7 +3,7 @@ import { marketSnapshotSchema } from '../model/market.js';
 import { planIntervalSchema, planSchema } from '../model/plan.js';
 import { siteSchema } from '../model/site.js';
 import { isoInstantSchema, siteIdSchema } from '../support/schema.js';
-import { switchOverrideSchema } from '../switching/command.js';
+import { powerLimitOverrideSchema, switchOverrideSchema } from '../switching/command.js';
 
 /** Operator views of the fleet: sites with their gateways' latest state, plans, the market. Read-only. */
 
@@ -83,6 +83,13 @@ export const MAX_OVERRIDE_MS = 24 * 3600_000;
 /** POST /v1/sites/{siteId}/overrides: force a mode or a curtailment, with a reason and an expiry within a day. */
 export const overrideBodySchema = switchOverrideSchema;
 export type OverrideBody = z.infer<typeof overrideBodySchema>;
+
+/**
+ * PUT /v1/sites/{siteId}/power-limit: cap the site's facility power (kW) until an expiry within a day. The gateway's
+ * site power controller holds it beside the interconnect, demand-response and plan limits; the plan keeps running.
+ */
+export const powerLimitBodySchema = powerLimitOverrideSchema.omit({ kind: true });
+export type PowerLimitBody = z.infer<typeof powerLimitBodySchema>;
 
 export const overrideAcceptedSchema = z.object({
   siteId: siteIdSchema,
