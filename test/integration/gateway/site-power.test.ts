@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { siteTopic } from '../../../core/messages/topics.js';
 import type { Plan } from '../../../core/model/plan.js';
@@ -203,6 +206,47 @@ describe('site power controller (meter over Modbus TCP, virtual fleet, simulated
     const late = trace.samples.filter((p) => p.atMs >= deployAtMs + 5_000);
     expect(late.filter((p) => p.kw > view.limitKw)).toEqual([]);
     expect(switchedTwiceInAMinute(trace.transitions)).toEqual([]);
+  });
+
+  it('keeps a demand-response limit and its holds when the gateway crashes in the middle of the reaction', async () => {
+    // Prepare: the crash point is the first miner told to sleep or to lower its target; what a killed process leaves
+    // is what it had written, so the state file is copied at that instant.
+    s = await startPowerScenario({ asics: ASICS, gpuNodes: GPU_NODES, busyNodes: 4 });
+    const trace = tracer(s);
+    await s.run(3, trace.sample);
+    const crashDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-site-power-crash-'));
+    const stateFile = path.join('switch-agent', 'state.json');
+    let crashed = false;
+    const crash = () => {
+      if (crashed) return;
+      crashed = true;
+      mkdirSync(path.join(crashDir, 'switch-agent'), { recursive: true });
+      copyFileSync(path.join(s!.stateDir, stateFile), path.join(crashDir, stateFile));
+    };
+    for (const m of s.fleet.miners) {
+      const physics = m.context.physics;
+      const [sleep, setProfile] = [physics.sleep.bind(physics), physics.setProfile.bind(physics)];
+      physics.sleep = () => (crash(), sleep());
+      physics.setProfile = (profile) => (crash(), setProfile(profile));
+    }
+    await demandResponse(s, 'deploy', 0.12);
+    const deployAtMs = s.clock.nowMs();
+    const { limitKw } = s.gateway.switchAgent.view().sitePower!;
+
+    // Act: the process dies; a new one starts from the copy and runs on.
+    await s.restartGateway(crashDir);
+    await s.run(10, trace.sample);
+
+    // Assess: the one-shot deployment is still the limit, held miners stayed asleep, and the site is under it.
+    try {
+      expect(crashed).toBe(true);
+      const view = s.gateway.switchAgent.view().sitePower!;
+      expect(view).toMatchObject({ limitSource: 'demand-response', limitKw });
+      expect([...trace.transitions.values()].filter((times) => times.length > 1)).toEqual([]);
+      expect(trace.samples.filter((p) => p.atMs >= deployAtMs + 5_000 && p.kw > limitKw)).toEqual([]);
+    } finally {
+      rmSync(crashDir, { recursive: true, force: true });
+    }
   });
 
   it('counts and alarms a meter down, stale or sending garbage, and falls back to devices, the plan, then a safe level', async () => {
