@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXAMPLE_GATEWAY_CSR_PEM } from '../../../core/api/gateways.js';
 import type { Role } from '../../../core/api/principal.js';
 import type { ApiRoute } from '../../../functions/api/route.js';
 import { API_ROUTES } from '../../../functions/api/routes.js';
@@ -77,8 +78,9 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
   cancelOverride: ({ siteId }) => ({ path: { siteId } }),
   getGpuPrices: () => ({}),
   putGpuPrices: () => ({ body: { prices: [{ gpuModel: 'H100', tier: 'flex', usdPerGpuHour: 2.5 }] } }),
-  // A CSR that is not one: refused with its rule (422) before any identity is created.
-  onboardGateway: ({ siteId }) => ({ path: { siteId }, body: { csr: 'not a certificate request' } }),
+  // The schema's example: a real CSR for the seed site. The fuzz onboards it once (201), then gets the same
+  // certificate back (200); another tenant's site id makes its CN wrong, but the isolation matrix is refused first.
+  onboardGateway: ({ siteId }) => ({ path: { siteId }, body: { csr: EXAMPLE_GATEWAY_CSR_PEM } }),
   revokeGateway: ({ siteId }) => ({ path: { siteId } }),
   listGpuNodes: ({ siteId }) => ({ path: { siteId } }),
   // A node no site has reported: the command is refused (404) before anything is published or audited.
