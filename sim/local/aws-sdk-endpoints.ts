@@ -95,18 +95,19 @@ export function localStepFunctionsClient(options: {
       ? { statusCode: 200, json: {} }
       : { statusCode: 400, json: { __type: outcome.error, message: `${outcome.error} (local)` } };
   const operations: Record<string, (body: Record<string, string>) => WireAnswer> = {
-    StartExecution: ({ name, input }) => {
+    StartExecution: ({ name, input = '{}' }) => {
       if (!options.start) return { statusCode: 400, json: { __type: 'StateMachineDoesNotExist', message: 'none' } };
       const known = executions.get(name!);
       if (known && (!known.running || known.input !== input)) {
         return { statusCode: 400, json: { __type: 'ExecutionAlreadyExists', message: `execution ${name} exists` } };
       }
       if (!known) {
-        const execution = { input: input ?? '{}', running: true };
+        const execution = { input, running: true };
         executions.set(name!, execution);
-        void options.start(name!, JSON.parse(execution.input)).finally(() => {
+        const ended = () => {
           execution.running = false;
-        });
+        };
+        options.start(name!, JSON.parse(input)).then(ended, ended);
       }
       return { statusCode: 200, json: { executionArn: executionArn(name!), startDate: Date.now() / 1000 } };
     },
