@@ -3,7 +3,7 @@ import { EXAMPLE_GATEWAY_CSR_PEM } from '../../../core/api/gateways.js';
 import type { Role } from '../../../core/api/principal.js';
 import type { ApiRoute } from '../../../functions/api/route.js';
 import { API_ROUTES } from '../../../functions/api/routes.js';
-import { validWorkloadRequest } from '../../support/fixtures.js';
+import { registrySiteConfig, validWorkloadRequest } from '../../support/fixtures.js';
 import type { RawRequest, RoleKeys } from './api-client.js';
 
 /**
@@ -41,6 +41,29 @@ export const ABSENT_IDS: ExampleIds = {
 };
 
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+
+/**
+ * The site registry's examples change a site of their own (`site-east-1`, registered by `registerSite`'s example,
+ * which the fuzz replays first), so the seeded sites the other operator routes name stay as they are; drain and
+ * retire name a site that does not exist, so the registered one stays active for the group routes after them.
+ */
+const REGISTERED = registrySiteConfig();
+const registered = (groupId?: string) => ({ siteId: REGISTERED.id, ...(groupId ? { groupId } : {}) });
+const NEW_POOL = {
+  id: 'east-h200-a',
+  model: 'nvidia-h200-sxm',
+  nodes: 1,
+  gpusPerNode: 8,
+  driver: 'nvidia-smi',
+  servedModels: ['meta-llama/Llama-3.1-70B-Instruct'],
+};
+const NEW_ASIC_GROUP = {
+  id: 'east-s21xp-b',
+  model: 'antminer-s21-xp',
+  unitCount: 32,
+  driver: 'luxos',
+  addresses: { kind: 'range', first: '10.9.5.0', last: '10.9.5.31' },
+};
 
 /**
  * A valid request of each operation. A route added to the table without one here fails the suites that need it
@@ -92,6 +115,21 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     query: { tenantId },
     body: { url: 'https://hooks.example.com/hcp', events: ['workload.completed'] },
   }),
+  listRegisteredSites: () => ({}),
+  registerSite: () => ({ body: registrySiteConfig() }),
+  getRegisteredSite: () => ({ path: registered() }),
+  updateRegisteredSite: () => ({ path: registered(), body: { pue: 1.1 } }),
+  drainRegisteredSite: () => ({ path: { siteId: 'site-absent-1' } }),
+  retireRegisteredSite: () => ({ path: { siteId: 'site-absent-1' } }),
+  addAsicGroup: () => ({ path: registered(), body: NEW_ASIC_GROUP }),
+  updateAsicGroup: () => ({ path: registered('east-s21xp-a'), body: { unitCount: 700 } }),
+  retireAsicGroup: () => ({ path: registered(NEW_ASIC_GROUP.id) }),
+  addGpuPool: () => ({ path: registered(), body: NEW_POOL }),
+  updateGpuPool: () => ({
+    path: registered('east-h100-a'),
+    body: { servedModels: ['meta-llama/Llama-3.1-8B-Instruct'] },
+  }),
+  retireGpuPool: () => ({ path: registered(NEW_POOL.id) }),
   getWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   deleteWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   rotateWebhookSecret: ({ tenantId }) => ({ query: { tenantId } }),
