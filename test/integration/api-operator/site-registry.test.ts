@@ -150,6 +150,21 @@ describe('the site registry API (/v1/fleet/sites)', () => {
     for (const site of sites) await h.call('POST', `/v1/fleet/sites/${site.id}/retire`);
   });
 
+  it('names the field a group route sent, not its path in the site, when a registry rule refuses it', async () => {
+    // Act: the fuzz found `asicGroups[0].model` named for a PATCH whose body is the group alone.
+    const asic = await h.call('PATCH', '/v1/fleet/sites/site-east-1/asic-groups/east-s21xp-a', {
+      body: { model: 'antminer-s99' },
+    });
+    const gpu = await h.call('PATCH', '/v1/fleet/sites/site-east-1/gpu-pools/east-h100-a', {
+      body: { model: '-Infinity' },
+    });
+
+    // Assess
+    expect([asic.status, gpu.status]).toEqual([422, 422]);
+    expect(asic.body.error.issues.map((i: { field: string }) => i.field)).toEqual(['model']);
+    expect(gpu.body.error.issues.map((i: { field: string }) => i.field)).toEqual(['model']);
+  });
+
   it('adds and retires a GPU pool; the fleet follows', async () => {
     // Act
     const added = await h.call('POST', '/v1/fleet/sites/site-east-1/gpu-pools', {
