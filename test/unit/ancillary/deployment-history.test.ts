@@ -6,10 +6,10 @@ import {
 
 describe('ERCOT load-resource deployment history', () => {
   it('turns deployed hours over the window into the chance a held MW is deployed in an hour', () => {
-    // Prepare: 3.76 h in 2019-01-01..2025-01-01 (52,584 h).
+    // Prepare: 3.76 h in 2019-01-01..2025-01-01 (52,608 h: 2,192 days).
     const record = { ...ERCOT_LOAD_RESOURCE_DEPLOYMENTS['ERS-10'] };
     // Assess
-    expect(deploymentProbability(record)).toBeCloseTo(3.76 / 52_584, 10);
+    expect(deploymentProbability(record)).toBeCloseTo(3.76 / 52_608, 10);
   });
 
   it('gives every product a probability from a sourced record, each small (deployments are rare)', () => {
