@@ -13,7 +13,8 @@ import { type StepContext, stepHoursOf } from './step.js';
  *   Σ_p a_{p,k} ≤ PUE·[(P_0 − sleep)·u_k + Σ_m p_{k,m}]   the same kW is not sold twice, and only what runs above sleep
  *                counts (so holding capacity keeps units on when energy alone would sleep them);
  *   Σ_k a_{p,k} ≤ 1000·maxOfferMw_p                       the registry's qualified MW (ERS: the contract);
- *   ERS: Σ_k a_{p,k} + s_p ≥ 1000·heldMw_p               the contract is held, a shortfall s_p priced below.
+ *   ERS: Σ_k a_{p,k} + s_p ≥ 1000·heldMw_p               the contract is held (outside a deployment), a shortfall
+ *                                                         s_p priced below.
  * Objective per kW of a_{p,k}: price_p·Δt/1000 − prob_p·Δt·(mining per site kWh of group k − energy price/1000): the
  * capacity payment, less the expected mining lost while deployed net of the energy not bought. ERS's payment is a
  * constant of the contract (the simulator's grid credits), so only its hold and shortfall are decisions.
@@ -58,7 +59,8 @@ export function addAncillary(ctx: StepContext, asic: readonly AsicCurveVars[]): 
       '<=',
       term.maxOfferMw * 1000,
     );
-    if (term.heldMw !== undefined) addHold(ctx, term, p, vars, price, dt);
+    // While a deployment is in force the contract is being delivered (site-power.ts sheds it), not held.
+    if (term.heldMw !== undefined && !problem.horizon.drDeployed[t]) addHold(ctx, term, p, vars, price, dt);
     return vars;
   });
   site.asicGroups.forEach((group, k) => {

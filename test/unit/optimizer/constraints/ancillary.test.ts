@@ -139,4 +139,35 @@ describe('ancillary offers family', () => {
     expect(held.powerKw).toBeCloseTo(10, 6);
     expect(dropped.decision.ancillary?.[0]?.offeredMw).toBe(0);
   });
+
+  it('does not hold an ERS contract through a deployment: the load is shed and no shortfall is charged', () => {
+    // Prepare: ERS-30, 10 kW contracted, deployed in the step from a 15 kW baseline (ceiling 5 kW).
+    const problem = offering(105, {
+      product: 'ERS-30',
+      priceUsdPerMwh: [12],
+      maxOfferMw: 0.01,
+      heldMw: 0.01,
+      shortfallPenaltyUsdPerMwh: 500,
+    });
+    const enrolment = {
+      program: 'ERS-30' as const,
+      committedMw: 0.01,
+      capacityUsdPerMwh: 12,
+      shortfallPenaltyUsdPerMwh: 500,
+      responseSeconds: 1800,
+    };
+    const deployed: SiteProblem = {
+      ...problem,
+      site: { ...problem.site, demandResponse: [enrolment] },
+      state: { ...problem.state, drBaselineKw: 15 },
+      horizon: { ...problem.horizon, drDeployed: [true] },
+    };
+    const { ancillary: _, ...energyOnly } = deployed;
+    // Act
+    const withContract = solveSite(highs, deployed, { mode: 'lp' });
+    const without = solveSite(highs, energyOnly, { mode: 'lp' });
+    // Assess: at most the ceiling, and the same objective as without the contract term (no hold shortfall charged).
+    expect(withContract.sitePowerKw[0]).toBeLessThanOrEqual(5 + 1e-6);
+    expect(withContract.objectiveUsd).toBeCloseTo(without.objectiveUsd, 9);
+  });
 });
