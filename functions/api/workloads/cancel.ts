@@ -2,7 +2,7 @@ import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { CANCELLABLE_STATUSES, workloadPathSchema } from '../../../core/api/workloads.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
 import { logger } from '../../shared/powertools.js';
-import { type ApiRequest, apiHandler, audit, notFound, nowIso, parsePath } from '../handler.js';
+import { type ApiRequest, audit, notFound, nowIso, parsePath, tenantApiHandler } from '../handler.js';
 import { jobCancelPublisher } from './job-cancels.js';
 
 /**
@@ -34,4 +34,4 @@ export async function cancelWorkload(request: ApiRequest) {
   return jsonResponse(200, result.workload);
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, cancelWorkload);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, cancelWorkload);

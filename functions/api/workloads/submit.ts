@@ -10,7 +10,7 @@ import {
 } from '../../../core/api/workloads.js';
 import type { IdempotencyRecord } from '../../shared/data/idempotency.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, auditCommitted, auditWrites, parseBody, parseHeader } from '../handler.js';
+import { type ApiRequest, auditCommitted, auditWrites, parseBody, parseHeader, tenantApiHandler } from '../handler.js';
 
 /**
  * POST /v1/workloads: stores the workload once per (tenant, Idempotency-Key). A repeat with the same body gets the
@@ -73,4 +73,4 @@ function replay(record: IdempotencyRecord, fingerprint: string): APIGatewayProxy
 
 const workloadLocation = (id: string) => `/v1/workloads/${id}`;
 
-export const handler = apiHandler(CUSTOMER_ROLES, submitWorkload);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, submitWorkload);
