@@ -200,7 +200,12 @@ export function apiRuntime(): ApiRuntime {
       localSwitchFlows ?? stepFunctionsSwitchFlows(),
       { allowLocalUrls: WEBHOOK_ALLOW_LOCAL_URLS },
       localSiteConfigPublisher ?? new IotShadowSiteConfigPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
-      TENANT_DATA_ROLE_ARN ? stsTenantTableClients({ roleArn: TENANT_DATA_ROLE_ARN }) : guardedTenantClients(client),
+      TENANT_DATA_ROLE_ARN
+        ? stsTenantTableClients({
+            roleArn: TENANT_DATA_ROLE_ARN,
+            clientConfig: { requestHandler: client.config.requestHandler },
+          })
+        : guardedTenantClients(client),
     );
   }
   return cached;

@@ -100,7 +100,11 @@ export interface StsTenantClientsOptions {
   readonly assume?: AssumeTenantRole;
   /** @default systemClock */
   readonly clock?: Clock;
-  /** Extra DynamoDB client configuration (tests and the bench point it at a local endpoint). @default {} */
+  /**
+   * Extra DynamoDB client configuration: pass the function's own client's `requestHandler` so every tenant's client
+   * shares its connection pool (a new tenant then costs no TLS handshake to DynamoDB); tests and the bench point it
+   * at a local endpoint. @default {}
+   */
   readonly clientConfig?: DynamoDBClientConfig;
 }
 
