@@ -1,7 +1,7 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
 import { overrideBodySchema, overrideExpiryProblem, sitePathSchema } from '../../../core/api/operations.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, audit, nowIso, parseBody, parsePath } from '../handler.js';
+import { type ApiRequest, apiHandler, auditCommitted, auditWrites, nowIso, parseBody, parsePath } from '../handler.js';
 import { operatorSources, siteOf } from './views.js';
 
 /**
@@ -26,9 +26,18 @@ export async function createOverride(request: ApiRequest) {
   }
   const executionName = `override-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
   const requestedBy = principal.principalId;
-  await sources.overrides.put({ siteId, override, requestedBy, requestedAt: nowIso(request), executionName });
+  // The audit event rides in the record's own transaction: the request is on record exactly when the override is.
+  const audited = auditWrites(request, 'site.override', siteId, {
+    kind: override.kind,
+    reason: override.reason,
+    executionName,
+  });
+  await sources.overrides.put(
+    { siteId, override, requestedBy, requestedAt: nowIso(request), executionName },
+    audited.items,
+  );
+  auditCommitted(request, audited);
   const { executionArn } = await runtime.switchFlows.start({ siteId, override, requestedBy }, executionName);
-  await audit(request, 'site.override', siteId, { kind: override.kind, reason: override.reason, executionName });
   return jsonResponse(202, { siteId, executionName, executionArn, override });
 }
 

@@ -1,7 +1,15 @@
 import { TENANT_ADMIN_ROLES } from '../../../core/api/access.js';
 import { putUserRoleBodySchema, type UserRole, userPathSchema } from '../../../core/api/tenants.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, audit, nowIso, parseBody, parsePath, tenantApiHandler } from '../handler.js';
+import {
+  type ApiRequest,
+  auditCommitted,
+  auditWrites,
+  nowIso,
+  parseBody,
+  parsePath,
+  tenantApiHandler,
+} from '../handler.js';
 import { managedScope } from './access.js';
 
 /**
@@ -19,8 +27,9 @@ export async function putUserRole(caller: ApiRequest) {
     updatedAt: nowIso(request),
     updatedBy: request.principal.principalId,
   };
-  await request.runtime.tenants.putUserRole(user);
-  await audit(request, 'user.role.set', `tenant/${tenantId}/user/${userId}`, { role });
+  const audited = auditWrites(request, 'user.role.set', `tenant/${tenantId}/user/${userId}`, { role });
+  await request.runtime.tenants.putUserRole(user, audited.items);
+  auditCommitted(request, audited);
   return jsonResponse(200, user);
 }
 

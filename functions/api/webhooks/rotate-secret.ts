@@ -1,7 +1,7 @@
 import { TENANT_ADMIN_ROLES } from '../../../core/api/access.js';
 import { formatWebhookSecret } from '../../../core/webhooks/config.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, audit, notFound, nowIso, tenantApiHandler } from '../handler.js';
+import { type ApiRequest, auditCommitted, auditWrites, notFound, nowIso, tenantApiHandler } from '../handler.js';
 import { webhookTenant } from './scope.js';
 
 /**
@@ -11,13 +11,15 @@ import { webhookTenant } from './scope.js';
 export async function rotateWebhookSecret(caller: ApiRequest) {
   const { tenantId, request } = await webhookTenant(caller);
   const { runtime } = request;
+  const audited = auditWrites(request, 'webhook.rotate-secret', `webhook/${tenantId}`, { tenantId });
   const webhook = await runtime.webhooks.rotateSecret(
     tenantId,
     formatWebhookSecret(runtime.randomSecret()),
     nowIso(request),
+    audited.items,
   );
   if (!webhook) throw notFound('webhook of tenant', tenantId);
-  await audit(request, 'webhook.rotate-secret', `webhook/${tenantId}`, { tenantId });
+  auditCommitted(request, audited);
   return jsonResponse(200, webhook);
 }
 
