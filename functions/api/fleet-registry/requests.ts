@@ -16,6 +16,7 @@ import {
   changeGroup,
   createSite,
   drainSite,
+  type RegistryDeps,
   RegistryRefused,
   retireSite,
   type SiteFieldsPatch,
@@ -23,7 +24,16 @@ import {
 } from '../../fleet/registry.js';
 import type { SiteRecord } from '../../shared/data/site-registry-store.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, audit, header, notFound, parseBody, parseHeader, parsePath } from '../handler.js';
+import {
+  type ApiRequest,
+  auditCommitted,
+  auditWrites,
+  header,
+  notFound,
+  parseBody,
+  parseHeader,
+  parsePath,
+} from '../handler.js';
 
 /**
  * The operator API over the site registry: each request parses, calls one registry use case (functions/fleet/
@@ -55,18 +65,23 @@ async function registryChange(
   request: ApiRequest,
   action: string,
   target: string,
-  change: () => Promise<SiteRecord>,
+  change: (deps: RegistryDeps) => Promise<SiteRecord>,
   detail: Record<string, string | number | boolean> = {},
 ): Promise<SiteRecord> {
-  let record: SiteRecord;
+  // The audit event rides in the registry's own transaction, built for the version about to be stored.
+  const deps: RegistryDeps = {
+    ...request.runtime.registry,
+    audit: (record) => {
+      const audited = auditWrites(request, action, target, { ...detail, registryVersion: record.registryVersion });
+      return { items: audited.items, committed: () => auditCommitted(request, audited) };
+    },
+  };
   try {
-    record = await change();
+    return await change(deps);
   } catch (error) {
     if (error instanceof RegistryRefused) throw new HttpError(error.status, error.code, error.message, error.issues);
     throw error;
   }
-  await audit(request, action, target, { ...detail, registryVersion: record.registryVersion });
-  return record;
 }
 
 export async function listRegisteredSites({ runtime }: ApiRequest) {
@@ -85,9 +100,7 @@ export async function getRegisteredSite({ event, runtime }: ApiRequest) {
 export async function registerSite(request: ApiRequest) {
   const config = parseBody(request.event, createSiteBodySchema);
   const by = request.principal.principalId;
-  const record = await registryChange(request, 'site.create', config.id, () =>
-    createSite(request.runtime.registry, config, by),
-  );
+  const record = await registryChange(request, 'site.create', config.id, (deps) => createSite(deps, config, by));
   return answer(201, record, { location: `/v1/fleet/sites/${config.id}` });
 }
 
@@ -95,8 +108,8 @@ export async function patchRegisteredSite(request: ApiRequest) {
   const { siteId } = parsePath(request.event, registrySitePathSchema);
   const patch = parseBody(request.event, patchSiteBodySchema) as SiteFieldsPatch;
   const ifMatch = ifMatchOf(request);
-  const record = await registryChange(request, 'site.update', siteId, () =>
-    updateSite(request.runtime.registry, siteId, patch, request.principal.principalId, ifMatch),
+  const record = await registryChange(request, 'site.update', siteId, (deps) =>
+    updateSite(deps, siteId, patch, request.principal.principalId, ifMatch),
   );
   return answer(200, record);
 }
@@ -106,8 +119,8 @@ function lifecycleRequest(action: 'drain' | 'retire', change: typeof drainSite) 
   return async (request: ApiRequest) => {
     const { siteId } = parsePath(request.event, registrySitePathSchema);
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${action}`, siteId, () =>
-      change(request.runtime.registry, siteId, request.principal.principalId, ifMatch),
+    const record = await registryChange(request, `site.${action}`, siteId, (deps) =>
+      change(deps, siteId, request.principal.principalId, ifMatch),
     );
     return answer(200, record);
   };
@@ -128,16 +141,20 @@ export function addGroup(kind: GroupKind) {
     const { siteId } = parsePath(request.event, registrySitePathSchema);
     const group = parseBody(request.event, GROUP_BODIES[kind].add);
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${GROUP_BODIES[kind].noun}.add`, `${siteId}/${group.id}`, () =>
-      changeGroup(request.runtime.registry, {
-        siteId,
-        kind,
-        groupId: group.id,
-        op: 'add',
-        group: group as never,
-        by: request.principal.principalId,
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      }),
+    const record = await registryChange(
+      request,
+      `site.${GROUP_BODIES[kind].noun}.add`,
+      `${siteId}/${group.id}`,
+      (deps) =>
+        changeGroup(deps, {
+          siteId,
+          kind,
+          groupId: group.id,
+          op: 'add',
+          group: group as never,
+          by: request.principal.principalId,
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
+        }),
     );
     return answer(201, record);
   };
@@ -149,16 +166,20 @@ export function changeOneGroup(kind: GroupKind, op: 'update' | 'retire') {
     const { siteId, groupId } = parsePath(request.event, registryGroupPathSchema);
     const group = op === 'update' ? parseBody(request.event, GROUP_BODIES[kind].patch) : undefined;
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${GROUP_BODIES[kind].noun}.${op}`, `${siteId}/${groupId}`, () =>
-      changeGroup(request.runtime.registry, {
-        siteId,
-        kind,
-        groupId,
-        op,
-        by: request.principal.principalId,
-        ...(group ? { group: group as never } : {}),
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      }),
+    const record = await registryChange(
+      request,
+      `site.${GROUP_BODIES[kind].noun}.${op}`,
+      `${siteId}/${groupId}`,
+      (deps) =>
+        changeGroup(deps, {
+          siteId,
+          kind,
+          groupId,
+          op,
+          by: request.principal.principalId,
+          ...(group ? { group: group as never } : {}),
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
+        }),
     );
     return answer(200, record);
   };

@@ -17,7 +17,7 @@ let crashAfterNextWrite = false;
 const WRITES = new Set<string>(DYNAMODB_WRITES);
 
 beforeAll(async () => {
-  h = await startApiHarness({ tableName: 'hcp-audit-in-transaction-test', seedSites: false });
+  h = await startApiHarness({ tableName: 'hcp-audit-in-transaction-test' });
   // The handlers' client (module scope, as in a Lambda); the chainer and the harness have their own.
   documentClient().middlewareStack.add(
     (next, context) => async (args) => {
@@ -141,6 +141,18 @@ describe('a mutating route killed right after its first write (#23 item 1)', () 
     const sheet = await new DynamoGpuPriceSheetStore({ client: h.documents, tableName: h.tableName }).get();
     expect(sheet?.prices).toEqual([{ gpuModel: 'H100', tier: 'flex', usdPerGpuHour: 2.5 }]);
     expect(await entries('platform', 'market.gpu-prices', 'gpu-prices')).toHaveLength(1);
+  });
+
+  it('drains a site in the registry and audits the change with its registry version', async () => {
+    // Act
+    await crashing('POST', '/v1/fleet/sites/site-west-1/drain', h.demo.adminApiKey);
+
+    // Assess
+    const record = await runtime().registry.store.get('site-west-1');
+    expect(record?.status).toBe('draining');
+    const [entry, ...more] = await entries('platform', 'site.drain', 'site-west-1');
+    expect(more).toHaveLength(0);
+    expect(entry?.detail?.registryVersion).toBe(record?.registryVersion);
   });
 
   it('leaves every chain verifying after the crashes', async () => {
