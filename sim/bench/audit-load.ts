@@ -11,8 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { listAudit, verifyAudit } from '../../functions/shared/data/audit-log.js';
+import { documentClient } from '../../functions/shared/data/client.js';
 import { exitOnError, parseArgsOrExit } from '../cli/args.js';
 import { startLocalApiServer } from '../local/api-routes.js';
 import { profiled, topSelfTime, writeProfile } from './cpu-profile.js';
@@ -75,6 +77,17 @@ function jvmCpuS(port: number): number | undefined {
   }
 }
 
+/** Counts each DynamoDB call `client` sends, by command, into `counts` (once per call, retries not counted again). */
+function countCalls(client: DynamoDBDocumentClient, counts: Map<string, number>): void {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      counts.set(context.commandName ?? '?', (counts.get(context.commandName ?? '?') ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountCalls' },
+  );
+}
+
 async function main() {
   const server = await startLocalApiServer({ tableName: 'hcp-bench-audit' });
   const { api } = server;
@@ -82,6 +95,11 @@ async function main() {
   const body = JSON.stringify(benchWorkloadRequest());
   const statuses = new Map<number, number>();
   const accepted: string[] = [];
+  // The handlers' client (module scope, as in a Lambda), and the one the local authorizer and the chainer share.
+  const handlerCalls = new Map<string, number>();
+  const chainerCalls = new Map<string, number>();
+  countCalls(documentClient(), handlerCalls);
+  countCalls(server.documents, chainerCalls);
   const jvmBeforeS = jvmCpuS(server.dynamo.port);
   const cpuBefore = process.cpuUsage();
   const startMs = performance.now();
@@ -99,6 +117,7 @@ async function main() {
   const profile = values.profile ? await profiled(load) : await load().then(() => undefined);
   const elapsedS = (performance.now() - startMs) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const chainerCallsDuringLoad = new Map(chainerCalls);
   const jvmAfterS = jvmCpuS(server.dynamo.port);
   if (profile && values.profile) {
     writeProfile(values.profile, profile);
@@ -132,6 +151,11 @@ async function main() {
       ? { dynamoDbLocalCpuPerS: Math.round(((jvmAfterS - jvmBeforeS) / elapsedS) * 100) / 100 }
       : {}),
     loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
+    // DynamoDB calls per audited submission during the load (the chainer's include its reads of the outbox and head).
+    dynamoCallsPerAudited: {
+      handlers: perAudited(handlerCalls, accepted.length),
+      authorizerAndChainer: perAudited(chainerCallsDuringLoad, accepted.length),
+    },
     chainLagAfterLoadMs: Math.round(chainLagMs),
     chain: { ok: verification.ok, checked: verification.checked, shards: verification.shards },
     workloadsWithoutExactlyOneEntry: missing,
@@ -142,6 +166,15 @@ async function main() {
   agent.destroy();
   await server.stop();
   if (serverErrors > 0 || missing > 0 || unknown > 0 || !verification.ok) process.exit(1);
+}
+
+function perAudited(counts: Map<string, number>, audited: number): Record<string, number> {
+  return Object.fromEntries(
+    [...counts].map(([command, n]) => [
+      command.replace(/Command$/, ''),
+      Math.round((n / Math.max(audited, 1)) * 100) / 100,
+    ]),
+  );
 }
 
 main().catch(exitOnError('bench:audit', verbose));
