@@ -18,6 +18,7 @@ import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { stsTenantTableClients } from '../shared/data/sts-tenant-clients.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import {
+  cacheScoped,
   guardedTenantClients,
   scopeCacheKey,
   type TenantScope,
@@ -111,7 +112,7 @@ export function createApiRuntime(
             target,
           ),
         );
-      scoped.set(key, runtime);
+      cacheScoped(scoped, key, runtime);
       runtime.catch(() => scoped.delete(key));
     }
     return runtime;

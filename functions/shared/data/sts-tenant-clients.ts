@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../../../core/support/clock.js';
 import { traced } from '../powertools.js';
 import { createDocumentClient } from './client.js';
 import {
+  cacheScoped,
   scopeCacheKey,
   scopedClient,
   TENANT_SCOPE_TAGS,
@@ -86,7 +87,7 @@ export class TenantSessionCache {
       if (this.sessions.get(key) !== cached) return this.credentialsFor(scope);
     }
     const fresh = this.assume(scope);
-    this.sessions.set(key, fresh);
+    cacheScoped(this.sessions, key, fresh);
     fresh.catch(() => {
       if (this.sessions.get(key) === fresh) this.sessions.delete(key);
     });
@@ -117,11 +118,14 @@ export function stsTenantTableClients(options: StsTenantClientsOptions): TenantT
       const key = scopeCacheKey(scope);
       let client = clients.get(key);
       if (!client) {
-        client = scopedClient(
-          createDocumentClient({ ...options.clientConfig, credentials: () => sessions.credentialsFor(scope) }),
-          scope,
+        client = cacheScoped(
+          clients,
+          key,
+          scopedClient(
+            createDocumentClient({ ...options.clientConfig, credentials: () => sessions.credentialsFor(scope) }),
+            scope,
+          ),
         );
-        clients.set(key, client);
       }
       // The session is fetched before the first request so a refused AssumeRole fails here, naming the tenant.
       await sessions.credentialsFor(scope);

@@ -144,3 +144,16 @@ export function guardedTenantClients(client: DynamoDBDocumentClient): TenantTabl
 }
 
 export const scopeCacheKey = (scope: TenantScope) => `${scope.tenantId}|${scope.auditChain}`;
+
+/** Scopes a container keeps clients and sessions for; past it the oldest is dropped (made again if used again). */
+export const MAX_CACHED_SCOPES = 500;
+
+/** `cache.set(key, value)`, dropping the oldest entries past MAX_CACHED_SCOPES (a Map iterates in insertion order). */
+export function cacheScoped<V>(cache: Map<string, V>, key: string, value: V): V {
+  cache.set(key, value);
+  for (const oldest of cache.keys()) {
+    if (cache.size <= MAX_CACHED_SCOPES) break;
+    cache.delete(oldest);
+  }
+  return value;
+}

@@ -3,6 +3,8 @@ import { ManualClock } from '../../../core/support/clock.js';
 import { stringLike } from '../../../core/support/string-like.js';
 import { type SessionCredentials, TenantSessionCache } from '../../../functions/shared/data/sts-tenant-clients.js';
 import {
+  cacheScoped,
+  MAX_CACHED_SCOPES,
   requestLeadingKeys,
   scopeAllows,
   scopeLeadingKeyPatterns,
@@ -66,6 +68,19 @@ describe('the tenant scope rule (#23 item 5)', () => {
 });
 
 describe('tenant sessions (STS AssumeRole with tags), cached per scope', () => {
+  it('keeps at most MAX_CACHED_SCOPES scopes, dropping the oldest first', () => {
+    // Prepare
+    const cache = new Map<string, number>();
+
+    // Act
+    for (let i = 0; i < MAX_CACHED_SCOPES + 10; i += 1) cacheScoped(cache, `t${i}|t${i}`, i);
+
+    // Assess
+    expect(cache.size).toBe(MAX_CACHED_SCOPES);
+    expect(cache.has('t9|t9')).toBe(false);
+    expect(cache.has('t10|t10')).toBe(true);
+  });
+
   const HOUR_MS = 3_600_000;
 
   function fakeSts(clock: ManualClock) {
