@@ -47,7 +47,13 @@ export function tenantApiHandler(
   fn: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
   runtime: () => ApiRuntime = apiRuntime,
 ) {
-  return apiHandler(roles, async (request) => fn(await scopeRequest(request, request.principal.tenantId)), runtime);
+  const handler = apiHandler(
+    roles,
+    async (request) => fn(await scopeRequest(request, request.principal.tenantId)),
+    runtime,
+  );
+  // Read by the test that holds the route table's `tenantScoped` (which decides the Lambda's grants) to the handlers.
+  return Object.assign(handler, { tenantScoped: true as const });
 }
 
 /** The request with its runtime held to `tenantId`'s data, its audit events going to the caller's chain. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ManualClock } from '../../../core/support/clock.js';
 import { stringLike } from '../../../core/support/string-like.js';
+import { API_ROUTES } from '../../../functions/api/routes.js';
 import { type SessionCredentials, TenantSessionCache } from '../../../functions/shared/data/sts-tenant-clients.js';
 import {
   cacheScoped,
@@ -64,6 +65,24 @@ describe('the tenant scope rule (#23 item 5)', () => {
       requestLeadingKeys({ TransactItems: [{ ConditionCheck: { Key: { pk: 'D' } } }, { Put: { Item: { pk: 'E' } } }] }),
     ).toEqual(['D', 'E']);
     expect(scopeAllows(scopeLeadingKeyPatterns(A), { TableName: 't' })).toBe(false);
+  });
+});
+
+describe('the route table’s tenantScoped flag', () => {
+  it('is set exactly on the routes whose handler runs through tenantApiHandler (it decides the Lambda’s grants)', async () => {
+    // Act
+    const routes = API_ROUTES.filter((r) => r.roles !== 'public');
+    const handlers = await Promise.all(routes.map((r) => r.load()));
+
+    // Assess: a mismatch is an AccessDenied in AWS only (the local guard works either way).
+    const scopedHandlers = routes.filter((_, i) => (handlers[i] as { tenantScoped?: true }).tenantScoped);
+    expect(scopedHandlers.map((r) => r.operationId).sort()).toEqual(
+      routes
+        .filter((r) => r.tenantScoped)
+        .map((r) => r.operationId)
+        .sort(),
+    );
+    expect(scopedHandlers.length).toBeGreaterThanOrEqual(13);
   });
 });
 
