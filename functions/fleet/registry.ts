@@ -8,7 +8,7 @@ import {
 } from '../../core/fleet/site-config.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { FieldIssue } from '../../core/support/validation.js';
-import type { TransactItem } from '../shared/data/idempotency.js';
+import type { TransactItem } from '../shared/data/dynamo-helpers.js';
 import {
   RegistryConflict,
   type SiteLifecycle,

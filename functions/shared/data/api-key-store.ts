@@ -1,8 +1,8 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../../core/api/api-keys.js';
 import type { Role } from '../../../core/api/principal.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps, transactWith } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 import { tenantPartition } from './tenant-store.js';
 

@@ -1,6 +1,10 @@
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { type CursorPosition, encodeCursor } from '../../../core/api/pagination.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /** What every store of the single table is built from, and the few helpers they all share. */
@@ -10,6 +14,9 @@ export interface StoreDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
 }
+
+/** One item of a TransactWriteItems call (a put, update, delete or condition check), for a caller's transaction. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface Page<T> {
   readonly items: T[];

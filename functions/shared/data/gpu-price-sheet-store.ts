@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type GpuPriceSheet, gpuPriceSheetSchema } from '../../../core/market/gpu-price-sheet.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { transactWith } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /** The operator's GPU price sheet: read by dispatch (demand terms) and the API. */

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OverrideRecord, overrideRecordSchema } from '../../../core/operations/overrides.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { entityOf, isConditionFailure, transactWith } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { switchStateKey } from './switch-state-store.js';
 import { TABLE_KEYS } from './table-design.js';
 

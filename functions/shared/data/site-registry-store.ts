@@ -1,8 +1,8 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type SiteConfig, siteConfigShapeSchema } from '../../../core/fleet/site-config.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { queryAllByPrefix, type StoreDeps } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import type { Tenant, UserRole } from '../../../core/api/tenants.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import {
   cursorAfter,
   entityOf,
@@ -9,7 +10,6 @@ import {
   type StoreDeps,
   transactWith,
 } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**

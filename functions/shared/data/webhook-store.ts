@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { WorkloadEventType } from '../../../core/routing/workload-events.js';
 import type { StoredWebhook } from '../../../core/webhooks/config.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { entityOf, isConditionFailure, type StoreDeps, transactWith } from './dynamo-helpers.js';
-import type { TransactItem } from './idempotency.js';
 import { TABLE_KEYS } from './table-design.js';
 import { tenantPartition } from './tenant-store.js';
 
