@@ -60,13 +60,17 @@ const answer = (status: number, record: SiteRecord, extra: Record<string, string
 const ifMatchOf = (request: ApiRequest) =>
   header(request.event, 'if-match') === undefined ? undefined : parseHeader(request.event, 'If-Match', ifMatchSchema);
 
-/** Runs a registry change, mapping its refusal to the HTTP answer and auditing what it did. */
+/**
+ * Runs a registry change, mapping its refusal to the HTTP answer and auditing what it did. The registry names a field
+ * by its path in the whole site (`asicGroups[0].model`); `fieldOf` renames it to the field the request sent.
+ */
 async function registryChange(
   request: ApiRequest,
   action: string,
   target: string,
   change: (deps: RegistryDeps) => Promise<SiteRecord>,
   detail: Record<string, string | number | boolean> = {},
+  fieldOf: (field: string) => string = (field) => field,
 ): Promise<SiteRecord> {
   // The audit event rides in the registry's own transaction, built for the version about to be stored.
   const deps: RegistryDeps = {
@@ -79,7 +83,10 @@ async function registryChange(
   try {
     return await change(deps);
   } catch (error) {
-    if (error instanceof RegistryRefused) throw new HttpError(error.status, error.code, error.message, error.issues);
+    if (error instanceof RegistryRefused) {
+      const issues = error.issues.map((issue) => ({ ...issue, field: fieldOf(issue.field) }));
+      throw new HttpError(error.status, error.code, error.message, issues);
+    }
     throw error;
   }
 }
@@ -130,6 +137,12 @@ export const drainRegisteredSite = lifecycleRequest('drain', drainSite);
 export const retireRegisteredSite = lifecycleRequest('retire', retireSite);
 
 type GroupKind = 'asicGroups' | 'gpuPools';
+
+/**
+ * A group route's body is the group alone: `asicGroups[2].model` is its `model`. A group route changes one group, so
+ * a rule it breaks is about that group (an address overlap names the changed group's addresses).
+ */
+const groupFieldOf = (kind: GroupKind) => (field: string) => field.replace(new RegExp(`^${kind}\\[\\d+\\]\\.`), '');
 const GROUP_BODIES = {
   asicGroups: { add: addAsicGroupBodySchema, patch: patchAsicGroupBodySchema, noun: 'asic-group' },
   gpuPools: { add: addGpuPoolBodySchema, patch: patchGpuPoolBodySchema, noun: 'gpu-pool' },
@@ -155,6 +168,8 @@ export function addGroup(kind: GroupKind) {
           by: request.principal.principalId,
           ...(ifMatch !== undefined ? { ifMatch } : {}),
         }),
+      {},
+      groupFieldOf(kind),
     );
     return answer(201, record);
   };
@@ -180,6 +195,8 @@ export function changeOneGroup(kind: GroupKind, op: 'update' | 'retire') {
           ...(group ? { group: group as never } : {}),
           ...(ifMatch !== undefined ? { ifMatch } : {}),
         }),
+      {},
+      groupFieldOf(kind),
     );
     return answer(200, record);
   };
