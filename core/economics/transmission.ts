@@ -9,7 +9,14 @@ export const DEFAULT_TRANSMISSION_USD_PER_KW_YEAR = 66;
 /** Upper bound a site's configured rate is checked against (several times any Texas TDSP's 4CP tariff). */
 export const MAX_TRANSMISSION_USD_PER_KW_YEAR = 500;
 
-/** The charge one coincident peak carries, $ per MW of the site's load in that peak interval. */
-export function fourCpUsdPerMwPerPeak(site: { readonly transmissionUsdPerKwYear?: number }): number {
-  return ((site.transmissionUsdPerKwYear ?? DEFAULT_TRANSMISSION_USD_PER_KW_YEAR) * 1000) / 4;
+/**
+ * The charge one coincident peak carries, $ per MW of the site's load in that peak interval: the site's configured
+ * rate, else `fallbackUsdPerMwPerPeak` (the grid terms'), else the default rate.
+ */
+export function fourCpUsdPerMwPerPeak(
+  site: { readonly transmissionUsdPerKwYear?: number },
+  fallbackUsdPerMwPerPeak?: number,
+): number {
+  if (site.transmissionUsdPerKwYear !== undefined) return (site.transmissionUsdPerKwYear * 1000) / 4;
+  return fallbackUsdPerMwPerPeak ?? (DEFAULT_TRANSMISSION_USD_PER_KW_YEAR * 1000) / 4;
 }

@@ -17,6 +17,7 @@ import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/t
 import type { BacktestData } from '../../core/strategies/context.js';
 import { UsageError } from '../cli/args.js';
 import { readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { type FourCpLoad, fourCpInputs } from './four-cp.js';
 
 /**
  * ERCOT deploys ERS and ECRS load resources in emergencies (EEA), which coincide with real-time prices near the cap;
@@ -36,6 +37,8 @@ export interface LoadOptions {
   readonly demand: DemandScenarioParams;
   /** @default ERCOT_PUBLICATION */
   readonly publication?: PublicationRules;
+  /** 4CP: the forecaster's probabilities and the peaks scored, from a system-load file. @default off, none */
+  readonly fourCp?: FourCpLoad;
 }
 
 /** The market record of a price file and a hashprice file, with deployments derived from the prices. */
@@ -68,8 +71,8 @@ export class StepTooFineError extends UsageError {}
 
 /**
  * Loads a backtest: the evaluation window [from, to) for scoring, and the whole file as the market record the
- * strategies' known-at views come from, so history before `from` serves as warm-up. 4CP is off: the peak probability
- * is zero until a 4CP forecaster exists.
+ * strategies' known-at views come from, so history before `from` serves as warm-up. With a system-load file the
+ * months' coincident peaks are scored, and with 4CP forecast the strategies plan on the forecaster (sim/backtest/four-cp.ts).
  */
 export function loadBacktestData(o: LoadOptions): BacktestData {
   const prices = readPriceFile(o.pricesFile, o.stepMinutes, o.priceColumns);
@@ -97,6 +100,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
   const market = marketRecord(prices, hashpriceDays, publication);
   const demand = o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s));
   const stepStarts = Array.from({ length: steps }, (_, i) => startMs + i * stepMs);
+  const fourCp = fourCpInputs(o.fourCp ?? { mode: 'off' }, { startMs, stepMinutes: o.stepMinutes, steps });
   return {
     startMs,
     stepMinutes: o.stepMinutes,
@@ -106,7 +110,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
       guaranteedGpuHours: d.expectedGuaranteedGpuHours,
       flexGpuHours: d.expectedFlexGpuHours,
     })),
-    peakProbability: stepStarts.map(() => 0),
+    ...(fourCp.peakProbabilityAt ? { peakProbabilityAt: fourCp.peakProbabilityAt } : {}),
     demandTerms: DEFAULT_DEMAND_TERMS,
     gridTerms: DEFAULT_GRID_TERMS,
     truth: {
@@ -114,6 +118,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
       hashpriceUsdPerThDay: hashprice.values.slice(first, last),
       demand,
       drDeployed: stepStarts.map((atMs) => deployedAt(market.gridEvents, atMs)),
+      ...(fourCp.fourCpPeakShare ? { fourCpPeakShare: fourCp.fourCpPeakShare } : {}),
     },
     market,
     marketOffset: first,

@@ -93,7 +93,7 @@ export async function runStrategy(
             guaranteedArrivalsGpuHours: truth.demand[s]!.guaranteedGpuHours[t]!,
             flexArrivalsGpuHours: truth.demand[s]!.flexGpuHours[t]!,
             drDeployed: truth.drDeployed[t]!,
-            peakProbability: data.peakProbability[t]!,
+            peakProbability: truth.fourCpPeakShare?.[t] ?? 0,
           },
           data.demandTerms,
           data.gridTerms,
