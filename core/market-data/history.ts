@@ -11,7 +11,12 @@ export interface MarketHistoryPoint {
   readonly rtUsdPerMwh?: number;
   readonly daUsdPerMwh?: number;
   readonly temperatureC?: number;
+  /** ERCOT system load of the hour starting here, MW (stored under SYSTEM_LOAD_HISTORY_KEY, hourly points). */
+  readonly systemLoadMw?: number;
 }
+
+/** The history key of the ERCOT-wide series (system load): not a node, one series for the whole market. */
+export const SYSTEM_LOAD_HISTORY_KEY = 'ERCOT';
 
 export interface HistoryViewOptions {
   readonly stepMinutes: number;

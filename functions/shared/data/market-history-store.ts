@@ -16,7 +16,7 @@ export interface MarketHistoryStore {
 export const MARKET_HISTORY_RETENTION_DAYS = 40;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
-const FIELDS = ['rtUsdPerMwh', 'daUsdPerMwh', 'temperatureC'] as const;
+const FIELDS = ['rtUsdPerMwh', 'daUsdPerMwh', 'temperatureC', 'systemLoadMw'] as const;
 const APPEND_CONCURRENCY = 16;
 const sortKey = (atMs: number) => `AT#${new Date(atMs).toISOString()}`;
 
