@@ -1,4 +1,5 @@
 import { CsvFormatError, columnIndex, numberCell, parseCsv } from './csv.js';
+import type { MarketHistoryPoint } from './history.js';
 import type { RegularSeries } from './series.js';
 import { parseTimeCell } from './series.js';
 
@@ -71,4 +72,23 @@ export function parseSystemLoadCsv(
   }
   if (startMs === undefined) throw new CsvFormatError(source, 2, options.loadColumn, 'no rows');
   return { startMs, stepMinutes: 60, values };
+}
+
+/**
+ * The hours of a system-load record published in (fromMs, toMs] (an hour is published `delayMinutes` after it ends),
+ * as market-history points: what an ingestion run appends under SYSTEM_LOAD_HISTORY_KEY.
+ */
+export function publishedLoadPoints(
+  record: RegularSeries,
+  delayMinutes: number,
+  fromMs: number,
+  toMs: number,
+): MarketHistoryPoint[] {
+  const publishedEnd = (atMs: number) =>
+    Math.max(0, Math.min(record.values.length, Math.floor((atMs - delayMinutes * 60_000 - record.startMs) / HOUR_MS)));
+  const points: MarketHistoryPoint[] = [];
+  for (let i = publishedEnd(fromMs); i < publishedEnd(toMs); i += 1) {
+    points.push({ intervalStartMs: record.startMs + i * HOUR_MS, systemLoadMw: record.values[i]! });
+  }
+  return points;
 }

@@ -1,5 +1,6 @@
 import type { SiteDemand } from '../demand/scenarios.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../market-data/known-at.js';
+import type { RegularSeries } from '../market-data/series.js';
 import type { Site } from '../model/site.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteHorizon, SiteState } from '../optimizer/types.js';
 
@@ -45,6 +46,11 @@ export interface BacktestData extends BacktestSetup {
   readonly market: MarketRecord;
   /** Index of `startMs` in the market record's grid. */
   readonly marketOffset: number;
+  /**
+   * Hourly ERCOT system load with 4CP forecast on, for a replay of the deployed planner to ingest as published
+   * (core/forecast/four-cp.ts knownSystemLoad). @default none
+   */
+  readonly fourCpSystemLoad?: RegularSeries;
 }
 
 export interface DecisionContext {

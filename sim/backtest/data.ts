@@ -122,5 +122,6 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
     },
     market,
     marketOffset: first,
+    ...(fourCp.peakProbabilityAt && fourCp.systemLoad ? { fourCpSystemLoad: fourCp.systemLoad } : {}),
   };
 }

@@ -137,7 +137,7 @@ describe('backtest CLI', () => {
       '--to',
       '2022-07-21T00:00:00Z',
       '--strategies',
-      'static,mpc',
+      'static,mpc,deployed',
       '--resolve-every',
       '4',
       '--four-cp',
@@ -155,6 +155,8 @@ describe('backtest CLI', () => {
     expect(report.peaks).toEqual([{ month: '2022-07', hourStart: '2022-07-20T21:00:00.000Z', systemLoadMw: 80037.84 }]);
     expect(report.strategies.static.peaksCaught).toBe(0);
     expect(report.strategies.mpc.peaksCaught).toBe(1);
+    // The deployed OptimizeFlow solve, replayed: system load ingested into the market history and read back known-at.
+    expect(report.strategies.deployed.peaksCaught).toBe(1);
     // mpc gives up mining in the peak hour for a smaller charge than static's.
     expect(report.strategies.mpc.chargeAvoidedUsd).toBeGreaterThan(report.strategies.static.chargeAvoidedUsd);
     const rowsByName = Object.fromEntries(summary.strategies.map((r: { name: string }) => [r.name, r]));
