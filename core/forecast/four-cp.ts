@@ -66,11 +66,16 @@ const HOUR_MS = 3_600_000;
 const LEVEL_HOURS = 3;
 const QUADRATURE_POINTS = 48;
 
-/** The hours of system load known at `asOfMs`: those that ended `loadPublicationDelayMinutes` before it. */
-export function knownSystemLoad(record: RegularSeries, rules: FourCpRules, asOfMs: number): RegularSeries {
+/** How many hours of the record are known at `asOfMs`: those that ended `loadPublicationDelayMinutes` before it. */
+export function knownHours(record: RegularSeries, rules: FourCpRules, asOfMs: number): number {
   hourly(record);
   const end = Math.floor((asOfMs - rules.loadPublicationDelayMinutes * 60_000 - record.startMs) / HOUR_MS);
-  return { ...record, values: record.values.slice(0, Math.max(0, Math.min(record.values.length, end))) };
+  return Math.max(0, Math.min(record.values.length, end));
+}
+
+/** The hours of system load known at `asOfMs` (knownHours). */
+export function knownSystemLoad(record: RegularSeries, rules: FourCpRules, asOfMs: number): RegularSeries {
+  return { ...record, values: record.values.slice(0, knownHours(record, rules, asOfMs)) };
 }
 
 export interface FourCpForecast {

@@ -2,6 +2,7 @@ import { CsvFormatError, columnIndex, numberCell, parseCsv } from './csv.js';
 import type { MarketHistoryPoint } from './history.js';
 import type { RegularSeries } from './series.js';
 import { parseTimeCell } from './series.js';
+import { localWallMinutes } from './time-zone.js';
 
 /**
  * ERCOT system load on an hourly grid (hourly average MW, hour start), as in
@@ -25,6 +26,16 @@ export const ERCOT_NATIVE_LOAD_COLUMNS: SystemLoadCsvOptions = {
 };
 
 const HOUR_MS = 3_600_000;
+const WALL_HOUR = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** A wall-clock time as if it were UTC (the zone's local minutes × 60,000), or undefined. */
+function wallClockMs(raw: string): number | undefined {
+  const m = WALL_HOUR.exec(raw);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s = '0'] = m;
+  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h! > 23 || +mi! > 59) return undefined;
+  return Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s);
+}
 /** ERCOT's all-time hourly peak is ~85.5 GW (2023-08-10); anything outside (0, 200 GW) is a broken row. */
 const MAX_SYSTEM_LOAD_MW = 200_000;
 
@@ -43,31 +54,36 @@ export function parseSystemLoadCsv(
   const load = columnIndex(table, options.loadColumn, source);
   const values: number[] = [];
   let startMs: number | undefined;
+  let previousWall: number | undefined;
   for (const { line, cells } of table.rows) {
-    const wallMs = parseTimeCell(cells[time] ?? '', options.timeZone);
-    if (wallMs === undefined) {
-      throw new CsvFormatError(source, line, options.timeColumn, `"${cells[time]}" is not a time (YYYY-MM-DD HH:mm)`);
+    const raw = cells[time] ?? '';
+    const wall = wallClockMs(raw);
+    if (wall === undefined || (startMs === undefined && parseTimeCell(raw, options.timeZone) === undefined)) {
+      throw new CsvFormatError(source, line, options.timeColumn, `"${raw}" is not a time (YYYY-MM-DD HH:mm)`);
     }
     const flag = cells[repeat];
     if (flag !== '0' && flag !== '1') {
       throw new CsvFormatError(source, line, options.dstRepeatColumn, `"${flag}" is not 0 or 1`);
     }
-    // The repeated wall hour maps to its first occurrence: the second one is an hour later.
-    const atMs = wallMs + (flag === '1' ? HOUR_MS : 0);
+    if ((flag === '1') !== (wall === previousWall)) {
+      throw new CsvFormatError(source, line, options.dstRepeatColumn, `${flag} does not match a repeated hour`);
+    }
     const mw = numberCell(cells, load, { source, line, column: options.loadColumn });
     if (!(mw > 0 && mw < MAX_SYSTEM_LOAD_MW)) {
       throw new CsvFormatError(source, line, options.loadColumn, `${mw} MW is not a system load (0–200,000 MW)`);
     }
-    startMs ??= atMs;
+    startMs ??= parseTimeCell(raw, options.timeZone)!;
+    // Each row is the hour after the one before: its wall-clock time must be that instant's (one zone lookup a row).
     const expected = startMs + values.length * HOUR_MS;
-    if (atMs !== expected) {
+    if (localWallMinutes(expected, options.timeZone) * 60_000 !== wall) {
       throw new CsvFormatError(
         source,
         line,
         options.timeColumn,
-        `expected the hour starting ${new Date(expected).toISOString()} (one hour after the row before), found ${new Date(atMs).toISOString()}`,
+        `expected the hour starting ${new Date(expected).toISOString()} (one hour after the row before), found "${raw}"`,
       );
     }
+    previousWall = wall;
     values.push(mw);
   }
   if (startMs === undefined) throw new CsvFormatError(source, 2, options.loadColumn, 'no rows');

@@ -5,7 +5,7 @@ import {
   type FourCpRules,
   fourCpAt,
   intervalPeakProbability,
-  knownSystemLoad,
+  knownHours,
   monthlyPeaks,
 } from '../../core/forecast/four-cp.js';
 import type { RegularSeries } from '../../core/market-data/series.js';
@@ -58,7 +58,7 @@ export function fourCpInputs(
   // One forecast per set of known hours: decisions within an hour share it.
   const byKnownHours = new Map<number, FourCpForecast | undefined>();
   const forecastAt = (asOfMs: number) => {
-    const known = knownSystemLoad(systemLoad, rules, asOfMs).values.length;
+    const known = knownHours(systemLoad, rules, asOfMs);
     if (!byKnownHours.has(known)) byKnownHours.set(known, fourCpAt(systemLoad, rules, asOfMs, FORECAST_HOURS));
     return byKnownHours.get(known);
   };
