@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ancillaryRegistrationSchema } from '../ancillary/products.js';
 import { idSchema, nonNegative, positive, siteIdSchema } from '../support/schema.js';
 
 /**
@@ -108,6 +109,8 @@ export const siteSchema = z
      * (ERCOT 4CP). @default the grid terms' (core/economics/transmission.ts)
      */
     transmissionUsdPerKwYear: positive.max(500).optional(),
+    /** Ancillary services the site is qualified to offer, and its relay set-point (core/ancillary/products.ts). */
+    ancillary: ancillaryRegistrationSchema.optional(),
     asicGroups: z.array(asicGroupSchema).max(64),
     gpuPools: z.array(gpuPoolSchema).max(32),
   })

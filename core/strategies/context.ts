@@ -1,4 +1,6 @@
+import type { AncillaryProduct } from '../ancillary/products.js';
 import type { SiteDemand } from '../demand/scenarios.js';
+import type { AncillaryPriceGrid } from '../market-data/ancillary-prices.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../market-data/known-at.js';
 import type { RegularSeries } from '../market-data/series.js';
 import type { Site } from '../model/site.js';
@@ -38,6 +40,11 @@ export interface BacktestTruth {
   readonly drDeployed: readonly boolean[];
   /** The share of a month's coincident peak each step carries (step/60 in the peak hour). @default none */
   readonly fourCpPeakShare?: readonly number[];
+  /** Ancillary capacity clearing prices by step, and the deployment record's probabilities; absent without a file. */
+  readonly ancillary?: {
+    readonly prices: AncillaryPriceGrid;
+    readonly deploymentProbability: Readonly<Record<AncillaryProduct, number>>;
+  };
 }
 
 /** A backtest: the setup, the truth, and the market record (from before `startMs`, for warm-up) the views come from. */
