@@ -1,6 +1,5 @@
 import { ercotDeploymentProbabilities } from '../../../core/ancillary/deployment-history.js';
 import { intervalPeakProbability } from '../../../core/forecast/four-cp.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
