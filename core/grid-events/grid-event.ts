@@ -19,7 +19,7 @@ export type GridEventProgram = z.infer<typeof gridEventProgramSchema>;
 
 export const gridEventSchema = z
   .object({
-    /** `ge-<kind>-<siteId>-<start epoch ms>`: sorts by nothing, unique per site, kind and start. */
+    /** `ge-<start epoch ms>-<kind>-<siteId>`: sorts by start (13-digit epoch ms until 2286), unique per site and kind. */
     id: idSchema,
     kind: gridEventKindSchema,
     program: gridEventProgramSchema,
@@ -40,7 +40,7 @@ export const gridEventSchema = z
 export type GridEvent = z.infer<typeof gridEventSchema>;
 
 export const gridEventIdOf = (kind: GridEventKind, siteId: string, startMs: number) =>
-  `ge-${kind}-${siteId}-${startMs}`;
+  `ge-${startMs}-${kind}-${siteId}`;
 
 /** What a site can shed, as the recorder needs it: its ladder, trip groups and DR commitment. */
 export interface GridEventSiteFacts {
