@@ -83,6 +83,10 @@ export function gridEventEvidence(
   computedAtMs: number,
 ): GridEventEvidence {
   const { fromMs, toMs } = evidenceWindow(event);
+  if (computedAtMs < toMs) {
+    // Stored once and never changed: computed only when the recovery window's telemetry can all be in.
+    throw new EvidenceNotReady(`grid event ${event.id}: evidence is final from ${new Date(toMs).toISOString()}`);
+  }
   const startMs = Date.parse(event.startAt);
   const endMs = Date.parse(event.endAt as string);
   const meter = telemetry.meter.filter((r) => Date.parse(r.at) >= fromMs && Date.parse(r.at) <= toMs);
