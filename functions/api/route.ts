@@ -54,6 +54,11 @@ export interface ApiRoute {
    * Lambda gets iot:UpdateThingShadow on that shadow name of the things, and no other shadow.
    */
   readonly publishesSiteConfig?: boolean;
+  /**
+   * The handler stores M&V evidence write-once (the evidence bucket, Object Lock) and records its hash in the audit
+   * chain: its Lambda gets the bucket's put/get under `grid-events/` and write access to the table, even on a GET.
+   */
+  readonly writesEvidence?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */

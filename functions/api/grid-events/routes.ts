@@ -34,6 +34,7 @@ export const gridEventRoutes: ApiRoute[] = [
       'M&V evidence of an ended grid event (baseline, response curve, device timelines, settlement): JSON, CSV or a printable HTML report; stored immutably, its SHA-256 in the audit chain',
     tags: ['operations'],
     request: { path: gridEventPathSchema, query: evidenceQuerySchema },
+    writesEvidence: true,
     responses: {
       200: {
         description: 'The evidence (format=csv or Accept: text/csv for CSV; format=html or Accept: text/html for HTML)',
