@@ -70,6 +70,24 @@ describe('the M&V evidence bucket', () => {
     });
   });
 
+  it('records grid events from the sites’ grid topics and the markets’ signals through one IoT rule', () => {
+    const iot = Template.fromStack(stacks.iot);
+    iot.hasResourceProperties('AWS::IoT::TopicRule', {
+      TopicRulePayload: Match.objectLike({
+        Sql: Match.stringLikeRegexp(
+          "FROM 'hcp/v1/\\+/\\+/\\+' WHERE \\(topic\\(3\\) = 'sites' AND topic\\(5\\) = 'grid'\\)",
+        ),
+        Actions: [{ Lambda: { FunctionArn: Match.anyValue() } }],
+        ErrorAction: Match.objectLike({ Sqs: Match.anyValue() }),
+      }),
+    });
+    iot.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'hcp-grid-events', TABLE_NAME: Match.anyValue() }),
+      },
+    });
+  });
+
   it('passes cdk-nag on its own', () => {
     const local = new App();
     const stack = new Stack(local, 'S');
