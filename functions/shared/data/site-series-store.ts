@@ -9,8 +9,8 @@ import { TABLE_KEYS } from './table-design.js';
  * The telemetry the M&V evidence reads, on the single table: one item per gateway batch in the site's partition,
  * `SITE#<id>` / `SERIES#<sentAt>#<gatewayId>`, holding the site meter reading and each device's state and power
  * (compact: 5,000 devices fit well under DynamoDB's 400 KB). Kept 35 days, what the ERS like-day baseline looks back
- * over (30 days). The local platform writes it from the telemetry topic; in AWS the devices' series are Timestream's
- * and this store is not written (see the grid-events README note in docs/API.md).
+ * over (30 days). The telemetry Lambda writes it beside Timestream (functions/telemetry/ingest.ts `evidenceSeries`);
+ * the local platform's recorder writes it with the meter at the site model's scale (sim/platform/grid-events.ts).
  */
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
 const PREFIX = 'SERIES#';
