@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -126,6 +126,8 @@ afterAll(async () => {
   await h?.stop();
   useLocalClock(undefined);
   useLocalEvidenceArchive(undefined);
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync('test-results/grid-events-evidence.json', `${JSON.stringify(measured, null, 2)}\n`);
 });
 
 const injectionDeps = () => ({
@@ -162,6 +164,19 @@ async function fetchEvidence(id: string) {
   });
 }
 
+/** What each test measured, kept in test-results/ (not committed) for the report: the curve's figures. */
+const measured: Record<string, unknown> = {};
+const keepFigures = (name: string, e: GridEventEvidence) => {
+  const { points, ...curve } = e.curve;
+  measured[name] = {
+    event: e.event,
+    baseline: e.baseline.method,
+    curve,
+    points: points.length,
+    settlement: e.settlement,
+  };
+};
+
 /** The audit chain holds the hash of exactly this document, and verifies. */
 async function expectHashInAuditChain(id: string, sha256: string) {
   const deps = { client: h.documents, tableName: h.tableName };
@@ -196,6 +211,7 @@ describe('M&V evidence of grid events through the API', () => {
     await inject({ kind: 'price-spike', priceUsdPerMwh: spike, durationMinutes: 8 }, injectionDeps());
     const event = await endedEvent('price-curtailment');
     const { text, sha256, evidence } = await fetchEvidence(event.id);
+    keepFigures('price-curtailment', evidence);
     // Assess: the event is what the signal held.
     expect(event).toMatchObject({ siteId: site.id, program: 'none', priceUsdPerMwh: spike });
     expect(event.committedMw).toBeCloseTo(asicRungs[0]!.sheddableKw / 1000, 9);
@@ -240,8 +256,19 @@ describe('M&V evidence of grid events through the API', () => {
       { kind: 'demand-response', deployMw: firstRung.sheddableKw / 1000, durationMinutes: 8 },
       injectionDeps(),
     );
+    // While it lasts there is no evidence yet: 409, naming why.
+    const open = await until('the open DR event', async () => {
+      const { body } = await h.call('GET', '/v1/grid-events?limit=100');
+      return (body.items as GridEvent[]).find((e) => e.kind === 'demand-response');
+    });
+    if (!open.endAt) {
+      const early = await h.call('GET', `/v1/grid-events/${open.id}/evidence`);
+      expect(early.status).toBe(409);
+      expect(early.body.error.code).toBe('evidence-not-ready');
+    }
     const event = await endedEvent('demand-response');
     const { text, sha256, evidence } = await fetchEvidence(event.id);
+    keepFigures('demand-response', evidence);
     // Assess: an ERS site's deployment, measured against the meter before it since there are no 10 like days.
     expect(event).toMatchObject({ program: 'ERS', siteId: site.id });
     expect(evidence.baseline).toMatchObject({ method: 'meter-before', wanted: 'ers-middle-8-of-10-like-days' });

@@ -148,6 +148,21 @@ describe('grid events from signals', () => {
     ).toEqual({ close: { id: opened.open!.id, endAt: iso(START_MS + MIN) } });
   });
 
+  it('opens an under-frequency trip below 59.7 Hz at the trip groups’ power and closes it at the restore frequency', () => {
+    const tripSite = { ...site, asicGroups: site.asicGroups.map((g, i) => ({ ...g, frequencyTrip: i === 0 })) };
+    const group = tripSite.asicGroups[0]!;
+    const facts = { site: tripSite, ladder };
+    const opened = gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.5 }, facts, [], 59.9);
+    expect(opened.open).toMatchObject({ kind: 'under-frequency', program: 'RRS' });
+    expect(opened.open!.committedMw).toBeCloseTo((group.unitCount * group.powerCurve.at(-1)!.powerW) / 1e6, 9);
+    const open = [opened.open!];
+    // Between the trip and the restore threshold nothing changes.
+    expect(gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.8 }, facts, open, 59.9)).toEqual({});
+    expect(gridEventChange({ kind: 'frequency', at, node, frequencyHz: 60 }, facts, open, 59.9).close?.id).toBe(
+      opened.open!.id,
+    );
+  });
+
   it('opens a DR deployment at its MW and closes it on recall', () => {
     const signal = {
       kind: 'demand-response' as const,
