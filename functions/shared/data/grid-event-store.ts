@@ -22,16 +22,21 @@ const absent = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAtt
 export class DynamoGridEventStore implements GridEventStore {
   constructor(private readonly deps: StoreDeps) {}
 
+  /** A signal delivered twice (IoT rules deliver at least once) opens its event once: the repeat changes nothing. */
   async open(event: GridEvent): Promise<void> {
     const { tableName } = this.deps;
-    await this.deps.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: tableName, Item: { ...eventKey(event.id), ...event }, ...absent } },
-          { Put: { TableName: tableName, Item: { ...openKey(event.siteId, event.kind), id: event.id }, ...absent } },
-        ],
-      }),
-    );
+    try {
+      await this.deps.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName, Item: { ...eventKey(event.id), ...event }, ...absent } },
+            { Put: { TableName: tableName, Item: { ...openKey(event.siteId, event.kind), id: event.id }, ...absent } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'TransactionCanceledException' || !(await this.get(event.id))) throw error;
+    }
   }
 
   async close(id: string, endAt: string): Promise<void> {

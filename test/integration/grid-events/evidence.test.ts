@@ -15,6 +15,7 @@ import { evidenceKey } from '../../../functions/grid-events/evidence.js';
 import { MqttSignalPublisher } from '../../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../../functions/market/ingest.js';
 import { listAudit, verifyAudit } from '../../../functions/shared/data/audit-log.js';
+import { DynamoGridEventStore } from '../../../functions/shared/data/grid-event-store.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
 import { type RunningGateway, startGateway } from '../../../iot-greengrass/gateway.js';
@@ -293,5 +294,20 @@ describe('M&V evidence of grid events through the API', () => {
     const second = await h.call('GET', `/v1/grid-events?limit=1&cursor=${first.body.nextCursor}`);
     expect(second.body.items[0].kind).toBe('price-curtailment');
     expect((await h.call('GET', '/v1/grid-events', { role: 'customer-user' })).status).toBe(403);
+  });
+
+  it('records a signal delivered twice once', async () => {
+    // Prepare: the DR event as stored, re-opened and re-closed as a redelivered deploy and recall would.
+    const store = new DynamoGridEventStore({ client: h.documents, tableName: h.tableName });
+    const { body } = await h.call('GET', '/v1/grid-events?limit=100');
+    const dr = (body.items as GridEvent[]).find((e) => e.kind === 'demand-response')!;
+    const { endAt: _ended, ...opened } = dr;
+    // Act
+    await store.open(opened);
+    await store.close(dr.id, new Date(clock.nowMs()).toISOString());
+    // Assess
+    expect(await store.get(dr.id)).toEqual(dr);
+    expect(await store.openAt(site.id)).toEqual([]);
+    expect((await h.call('GET', '/v1/grid-events?limit=100')).body.items).toHaveLength(body.items.length);
   });
 });
