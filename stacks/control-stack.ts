@@ -18,8 +18,6 @@ export interface ControlStackProps extends StackProps {
   readonly table: ITable;
   /** The key the SwitchFlow signs commands with (the data stack's CommandSigningKey). */
   readonly commandSigningKey: IKey;
-  /** The sites: one workload job queue each. @default none (the local platform synthesizes only the flows' ASL) */
-  readonly siteIds?: readonly string[];
   /** @default the SDK's regional IoT data endpoint */
   readonly iotDataEndpoint?: string;
   /** @default synthetic */
@@ -60,7 +58,6 @@ export class ControlStack extends Stack {
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
-      siteIds: props.siteIds ?? [],
       ...endpoint,
     });
 

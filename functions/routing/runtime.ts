@@ -12,7 +12,7 @@ import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger, traced } from '../shared/powertools.js';
 import { ReportedPoolLive } from './adapters/reported-pool-live.js';
-import { readSiteQueueUrls, SqsSiteQueue } from './adapters/sqs-site-queue.js';
+import { readSiteJobsQueueUrl, SqsSiteQueue } from './adapters/sqs-site-queue.js';
 import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from './adapters/sqs-workload-events.js';
 import type { ReportDeps } from './report.js';
 import { type RouteDeps, switchingFrom } from './route.js';
@@ -61,7 +61,7 @@ async function withRegisteredSites<D extends ReportDeps>(deps: D, use: 'routing'
 export const reportRuntime = (): Promise<ReportDeps> => withRegisteredSites(reportDeps(), 'reports');
 
 /**
- * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view comes
+ * The AWS wiring of the router Lambda, built once per container (also SITE_JOBS_QUEUE_URL). The pools' live view comes
  * from the GPU workers' latest node reports (models loaded on nodes taking work); their sequence slots are not
  * reported, so the router bounds finish times by throughput alone in AWS.
  */
@@ -76,7 +76,7 @@ function routeWiring(): RouteDeps {
   const deps: RouteDeps = {
     ...base,
     plans: new DynamoPlanStore({ client: documentClient(), tableName: TABLE_NAME }),
-    queues: new SqsSiteQueue(sqs!, readSiteQueueUrls()),
+    queues: new SqsSiteQueue(sqs!, readSiteJobsQueueUrl()),
     switchState: switchingFrom(new DynamoSwitchStateStore({ client: documentClient(), tableName: TABLE_NAME })),
     live: new ReportedPoolLive(
       new DynamoGpuNodeStore({ client: documentClient(), tableName: TABLE_NAME }),
