@@ -16,6 +16,7 @@ import { CsvMarketSource } from './adapters/csv-source.js';
 import { ErcotApiPriceFeed } from './adapters/ercot-api-feed.js';
 import { ErcotPublicApiClient } from './adapters/ercot-public-api.js';
 import { ErcotRtmMarketSource } from './adapters/ercot-source.js';
+import { pricingEveryMarketNode } from './adapters/every-market-node.js';
 import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
 import { MempoolSpaceHashprice, withHashprice } from './adapters/mempool-hashprice.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
@@ -92,16 +93,19 @@ function sourceFor(
   fleet: Fleet,
 ): MarketDataSource {
   switch (env.MARKET_SOURCE) {
+    // The generator's hubs and the CSV's nodes; every other settlement point at its region's hub.
     case 'synthetic':
-      return syntheticSource(env.SYNTHETIC_SEED, fleet);
+      return pricingEveryMarketNode(syntheticSource(env.SYNTHETIC_SEED, fleet));
     case 'csv':
-      return new CsvMarketSource({
-        reader: new S3ObjectReader({ client: createS3Client(), bucket: env.MARKET_CSV_BUCKET! }),
-        priceKeys: env.MARKET_CSV_PRICE_KEYS!,
-        priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
-        hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
-        gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
-      });
+      return pricingEveryMarketNode(
+        new CsvMarketSource({
+          reader: new S3ObjectReader({ client: createS3Client(), bucket: env.MARKET_CSV_BUCKET! }),
+          priceKeys: env.MARKET_CSV_PRICE_KEYS!,
+          priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
+          hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
+          gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
+        }),
+      );
     case 'ercot': {
       const client = new ErcotPublicApiClient({
         credentials: new SecretsManagerErcotCredentials({

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { systemClock } from '../../core/support/clock.js';
-import { readRegisteredFleet } from '../fleet/registry-fleet.js';
+import { readRegisteredFleet, routingSites } from '../fleet/registry-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
@@ -42,16 +42,14 @@ function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
 
 /**
  * The deps with the fleet as registered now, read at each invocation so a site added through the API is routed to
- * without a deployment. `routing`: only active sites take new work (a draining one finishes what it has); reports
- * are applied for every site in service.
+ * without a deployment (routingSites: which sites each use works on).
  */
 async function withRegisteredSites<D extends ReportDeps>(deps: D, use: 'routing' | 'reports'): Promise<D> {
   const { TABLE_NAME } = config();
   const fleet = await readRegisteredFleet(
     new DynamoSiteRegistryStore({ client: documentClient(), tableName: TABLE_NAME }),
   );
-  const sites = use === 'routing' ? fleet.sites.filter((site) => !fleet.draining.has(site.id)) : fleet.sites;
-  return { ...deps, sites };
+  return { ...deps, sites: routingSites(fleet, use) };
 }
 
 /**
