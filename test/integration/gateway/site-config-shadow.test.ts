@@ -4,11 +4,12 @@ import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { siteConfigShadowUpdate } from '../../../core/fleet/gateway-config-shadow.js';
 import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
-import type { SiteConfig } from '../../../core/fleet/site-config.js';
+import { gatewayConfigFor, type SiteConfig, siteModelOf } from '../../../core/fleet/site-config.js';
 import { namedShadowTopic, SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { type RunningShadowGateway, startShadowGateway } from '../../../iot-greengrass/gateway.js';
+import { startSiteMeter } from '../../../sim/devices/meter/virtual-meter.js';
 import { ShadowSiteConfigPublisher } from '../../../sim/local/shadow-site-config-publisher.js';
 import { type LocalMqtt, startLocalMqtt } from '../../../sim/platform/local-mqtt.js';
 import {
@@ -154,6 +155,32 @@ describe('gateway configuration through the named shadow', () => {
       expect(await offline.pollTelemetry()).toBe(hardware.fleet.endpoints.length - 1);
     } finally {
       await offline.stop();
+    }
+  });
+
+  it('reads the revenue meter the configuration names, and runs the site power controller on it', async () => {
+    // Prepare: the site's virtual SunSpec meter; version 4 names it (the registry's `meter`), the recipe does not.
+    const meter = await startSiteMeter(siteModelOf(RECORD), hardware.fleet, clock);
+    gateway = await startGatewayOnShadow();
+    const v4 = gatewayConfigFor(
+      { ...hardware.record, meter: { address: `${meter.host}:${meter.port}`, unitId: 1 } },
+      4,
+    );
+    try {
+      // Act
+      await publisher().publish(SITE_ID, v4);
+      await until('configuration 4 in force', () => gateway!.state().siteConfig.registryVersion === 4);
+      await gateway.agents()!.switchAgent.controlPower();
+
+      // Assess: the controller read the configured meter, nothing from the recipe.
+      const view = gateway.state().switchAgent?.sitePower;
+      expect(view?.source).toBe('meter');
+      expect(view?.meterReads).toBeGreaterThan(0);
+      expect(view?.measuredKw).toBeCloseTo(meter.truePowerW() / 1000, -1);
+    } finally {
+      await gateway.stop();
+      gateway = undefined;
+      await meter.close();
     }
   });
 
