@@ -38,7 +38,7 @@ const config = configGetter(
       /** Which source feeds dispatch; see sourceFor. */
       MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('synthetic'),
       SYNTHETIC_SEED: z.coerce.number().int().nonnegative().default(1),
-      /** Settlement points to ingest. @default the reference fleet's market nodes */
+      /** Settlement points to ingest. @default the registered sites' market nodes */
       MARKET_NODES: nodeListSchema.optional(),
       /** `ercot`: ARN of the secret holding the API credentials (README, "ERCOT market source"). */
       ERCOT_SECRET_ARN: z.string().min(1).optional(),

@@ -10,6 +10,7 @@ import { fixedClock } from '../../../core/support/clock.js';
 import { scenarioSchema } from '../../../core/synthetic/scenario.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
 import { type ErcotPriceFeed, ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { pricingEveryMarketNode } from '../../../functions/market/adapters/every-market-node.js';
 import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
 import {
   WeeklySyntheticMarketSource,
@@ -285,5 +286,30 @@ describe('weekly synthetic market source', () => {
     expect(a).toEqual(b);
     expect(a.at).toBe('2026-11-24T08:15:00Z');
     expect(marketSnapshotSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('is ingested with a price at every ERCOT settlement point: the generator’s hubs, the others at their hub', async () => {
+    // Prepare: as the ingestion Lambda builds it (functions/market/runtime.ts), for a fleet with a site at a load zone.
+    const source = pricingEveryMarketNode(
+      new WeeklySyntheticMarketSource({ calibration: loadCalibration(), fleet: referenceFleet, seed: 5 }),
+    );
+    const stored: MarketSnapshot[] = [];
+    const signals: Array<{ node?: string; priceUsdPerMwh?: number }> = [];
+
+    // Act
+    await ingestMarketSnapshot({
+      source,
+      store: { put: async (s) => void stored.push(s), latest: async () => stored.at(-1) },
+      signals: { publish: async (signal) => void signals.push(signal as (typeof signals)[number]) },
+      metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
+      clock: fixedClock(Date.parse('2026-11-24T08:20:00Z')),
+    });
+
+    // Assess
+    const price = (node: string) => stored[0]!.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
+    expect(stored[0]!.prices).toHaveLength(15);
+    expect(price('LZ_WEST')).toBe(price('HB_WEST'));
+    expect(price('LZ_LCRA')).toBe(price('HB_SOUTH'));
+    expect(signals.find((s) => s.node === 'LZ_WEST')?.priceUsdPerMwh).toBe(price('HB_WEST'));
   });
 });
