@@ -77,6 +77,12 @@ export async function startPlatform(
 
     progress('starting DynamoDB Local…');
     const dynamo = await startTable(options, stops);
+    // The registry as the local parts read it (the store the operator API writes), at most a second old.
+    const registered = cachedRegisteredSites(
+      new DynamoSiteRegistryStore({ client: localDocumentClient(dynamo), tableName: LOCAL_TABLE_NAME }),
+      Date.now,
+      REGISTRY_FOLLOW_REAL_MS,
+    );
 
     progress('starting the MQTT broker (IoT Core stand-in: mutual TLS, per-identity topic rules)…');
     const mqtt = await startBroker(options, stops);
@@ -99,6 +105,7 @@ export async function startPlatform(
       {
         options,
         sites,
+        registered,
         clock,
         feed,
         dynamoEndpoint: dynamo.endpoint,
@@ -116,11 +123,6 @@ export async function startPlatform(
     progress('registering the sites through the operator API…');
     await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
     // From here the registry is the fleet: the router, the observer (and dispatch) read what the API writes.
-    const registered = cachedRegisteredSites(
-      new DynamoSiteRegistryStore({ client: localDocumentClient(dynamo), tableName: LOCAL_TABLE_NAME }),
-      Date.now,
-      REGISTRY_FOLLOW_REAL_MS,
-    );
     await followRegistry(observer, registered, stops, (error) => progress(`observer: registry ${String(error)}`));
 
     progress('starting the GPU workers and workload routing…');
