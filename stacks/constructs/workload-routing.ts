@@ -61,9 +61,10 @@ const queueEventSource = (queue: sqs.IQueue) =>
  *
  * One site job queue for every site of the deployment (a region), not one per site: a site added through the
  * operator API is routed to at the router's next run, with no queue, event source or permission to create first
- * (issue #16). Isolation does not rest on the queue: only the router may send to it, the forwarder publishes each job
- * to the topic of the site its attribute names (the router sets it from the registry), and a gateway may subscribe
- * only to its own site's topics (GatewayPolicy); the job carries its tenant, which the report is checked against.
+ * (issue #16). Isolation does not rest on the queue: only the router is granted sqs:SendMessage on it, the forwarder
+ * publishes each job to the topic of the site its attribute names (the router sets it from the registry), and a
+ * gateway may subscribe only to its own site's topics (GatewayPolicy); the job carries its tenant, which the report
+ * is checked against.
  * A standard queue orders nothing, as the per-site queues did not; the forwarder only relays to IoT Core (it does not
  * wait for a site's worker), and fails a message alone (partial batch response), so a site whose publishes fail
  * delays no other site's jobs. FIFO groups per site would add head-of-line blocking for nothing the workers need
