@@ -3,7 +3,7 @@ import { allSitesTopicFilter, parseSiteTopic } from '../../core/messages/topics.
 import type { Site } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
 import { type RegisteredFleet, routingSites } from '../../functions/fleet/registry-fleet.js';
-import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
+import type { PoolLiveSource, SiteJobPublisher, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReportWhenQueued, type SiteReportOutcome } from '../../functions/routing/report.js';
 import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
 import type { RoutingLog } from '../../functions/routing/transitions.js';
@@ -27,6 +27,8 @@ export interface LocalRoutingOptions {
   readonly clock: Clock;
   readonly events: WorkloadEventsPort;
   readonly live?: PoolLiveSource;
+  /** Where the site queues' forwarder publishes site jobs. @default the broker through `messaging` */
+  readonly publisher?: SiteJobPublisher;
   readonly planTime?: PlanTime;
   /**
    * How often the router looks for waiting jobs besides being kicked (the deployed router runs on the table's stream
@@ -58,7 +60,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
   const jobs = new DynamoJobStore(deps, workloads);
   const plans = new DynamoPlanStore(deps);
   const log = options.log ?? (() => {});
-  const queues = new LocalSiteQueues(mqttSiteJobPublisher(options.messaging), { log });
+  const queues = new LocalSiteQueues(options.publisher ?? mqttSiteJobPublisher(options.messaging), { log });
   const reports: SiteReportOutcome[] = [];
   const runs: RouteSummary[] = [];
   let running: Promise<void> | undefined;
