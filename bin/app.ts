@@ -33,7 +33,6 @@ export function buildApp(app: App): HcpStacks {
     env,
     table: data.table,
     commandSigningKey: data.commandSigning.key,
-    siteIds: context.sites,
     ...(context.market ? { marketSource: context.market } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
@@ -42,7 +41,6 @@ export function buildApp(app: App): HcpStacks {
     switchFlow: control.switchFlow,
     ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
     gateways: {
-      siteIds: context.sites,
       thingGroup: iot.thingGroup,
       thingTypeName: GATEWAY_THING_TYPE,
       policy: iot.gatewayPolicy.policy,

@@ -97,11 +97,17 @@ const meterRegisterSchema = z.strictObject({
   scale: z.number().finite().default(1),
 });
 
-/** The site's revenue-grade meter on Modbus TCP and where its readings sit. */
+/**
+ * The site's revenue-grade meter on Modbus TCP (port 502 unless the address names one). The gateway reads it as a
+ * SunSpec meter (models 201-204, found by walking its model chain), which needs no register map; `registers` records
+ * where a meter without SunSpec keeps its readings, which the gateway does not read yet.
+ */
 export const siteMeterSchema = z.strictObject({
   address: endpointSchema,
   unitId: z.number().int().min(0).max(255).default(1),
-  registers: z.strictObject({ activePowerKw: meterRegisterSchema, frequencyHz: meterRegisterSchema.optional() }),
+  registers: z
+    .strictObject({ activePowerKw: meterRegisterSchema, frequencyHz: meterRegisterSchema.optional() })
+    .optional(),
 });
 export type SiteMeter = z.infer<typeof siteMeterSchema>;
 
@@ -445,6 +451,8 @@ export const gatewayConfigSchema = z.strictObject({
       nodes: z.number().int().positive(),
       gpusPerNode: z.number().int().positive(),
       nodeEndpoints: z.array(z.string()),
+      /** What the pool's nodes serve: the GpuWorker runs the first on each node. @default none (older caches) */
+      servedModels: z.array(z.string().min(1).max(128)).default([]),
     }),
   ),
   /** Ladder inputs: the site model the gateway's merit-order ladder and grid reaction use. */
@@ -472,6 +480,7 @@ export function gatewayConfigFor(config: SiteConfig, registryVersion: number): G
       nodes: p.nodes,
       gpusPerNode: p.gpusPerNode,
       nodeEndpoints: p.nodeEndpoints,
+      servedModels: p.servedModels,
     })),
     site: siteModelOf(config),
   };
