@@ -40,6 +40,7 @@ export function buildApp(app: App): HcpStacks {
     env,
     table: data.table,
     switchFlow: control.switchFlow,
+    ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
     gateways: {
       siteIds: context.sites,
       thingGroup: iot.thingGroup,

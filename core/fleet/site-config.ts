@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  ancillaryRegistrationSchema,
+  MAX_UFR_DELAY_CYCLES,
+  UFR_MAX_TRIP_HZ,
+  UFR_MIN_TRIP_HZ,
+} from '../ancillary/products.js';
+import { MAX_TRANSMISSION_USD_PER_KW_YEAR } from '../economics/transmission.js';
 import { openModels, servingThroughputTokensPerSec } from '../gpu/models.js';
 import { type AsicGroup, demandResponseEnrolmentSchema, type GpuPool, type Site, siteSchema } from '../model/site.js';
 import { idSchema, siteIdSchema } from '../support/schema.js';
@@ -98,6 +105,17 @@ export const siteMeterSchema = z.strictObject({
 });
 export type SiteMeter = z.infer<typeof siteMeterSchema>;
 
+/**
+ * The site's transmission utility (TDSP) and the yearly charge it bills per kW of the site's load in the four summer
+ * coincident peaks (ERCOT 4CP): what the optimizer weighs a curtailment in a likely peak against. Omitted: the
+ * default rate (core/economics/transmission.ts).
+ */
+export const transmissionSchema = z.strictObject({
+  utility: z.string().min(1).max(64),
+  fourCpUsdPerKwYear: z.number().finite(),
+});
+export type Transmission = z.infer<typeof transmissionSchema>;
+
 export const siteConfigShapeSchema = z.strictObject({
   id: siteIdSchema,
   name: z.string().min(1).max(128),
@@ -110,6 +128,8 @@ export const siteConfigShapeSchema = z.strictObject({
   energyContract: energyContractSchema.default({ kind: 'real-time-index', adderUsdPerMwh: 0 }),
   /** Grid programs the site is qualified for, with the committed load and payments (the limits the optimizer keeps). */
   gridPrograms: z.array(demandResponseEnrolmentSchema).max(8).default([]),
+  /** Ancillary services ERCOT qualified the site for, with the MW limits and the UFR relay set-point. @default none */
+  ancillary: ancillaryRegistrationSchema.optional(),
   /** The site gateway's IoT thing name. @default the site id */
   gatewayThingName: z
     .string()
@@ -118,6 +138,7 @@ export const siteConfigShapeSchema = z.strictObject({
     .regex(/^[a-zA-Z0-9:_-]+$/)
     .optional(),
   meter: siteMeterSchema.optional(),
+  transmission: transmissionSchema.optional(),
   asicGroups: z.array(asicGroupConfigSchema).max(64).default([]),
   gpuPools: z.array(gpuPoolConfigSchema).max(32).default([]),
 });
@@ -177,6 +198,16 @@ export function siteConfigViolations(config: SiteConfig): FieldIssue[] {
   }
   if (!isTimeZone(config.timeZone))
     push(issue('timeZone', 'unknown_time_zone', `${config.timeZone} is not an IANA time zone`));
+  const rate = config.transmission?.fourCpUsdPerKwYear;
+  if (rate !== undefined && !(rate > 0 && rate <= MAX_TRANSMISSION_USD_PER_KW_YEAR)) {
+    push(
+      issue(
+        'transmission.fourCpUsdPerKwYear',
+        'range',
+        `must be above 0 and at most ${MAX_TRANSMISSION_USD_PER_KW_YEAR} $/kW-year, not ${rate}`,
+      ),
+    );
+  }
   const seenIds = new Map<string, string>();
   const seenAddresses = new Map<string, string>();
   const claim = (field: string, key: string, map: Map<string, string>, rule: string, what: string) => {
@@ -259,6 +290,55 @@ export function siteConfigViolations(config: SiteConfig): FieldIssue[] {
       }
     });
   });
+  issues.push(...ancillaryViolations(config));
+  return issues;
+}
+
+/**
+ * The ancillary registration's rules: each product once, a positive MW limit within the interconnect, and for
+ * RRS-UFR a relay set-point ERCOT accepts (59.70 Hz or above, NOG 2.3.1.2), a delay within 30 cycles, and at least one
+ * group the gateway trips locally.
+ */
+function ancillaryViolations(config: SiteConfig): FieldIssue[] {
+  const registration = config.ancillary;
+  if (!registration) return [];
+  const issues: FieldIssue[] = [];
+  const limitMw = config.interconnectLimitKw / 1000;
+  const seen = new Set<string>();
+  registration.qualifications.forEach((q, i) => {
+    const at = `ancillary.qualifications[${i}]`;
+    if (seen.has(q.product)) issues.push(issue(`${at}.product`, 'duplicate_product', `${q.product} is listed twice`));
+    seen.add(q.product);
+    if (!(q.maxOfferMw > 0)) {
+      issues.push(issue(`${at}.maxOfferMw`, 'positive', `must be positive, not ${q.maxOfferMw}`));
+    } else if (limitMw > 0 && q.maxOfferMw > limitMw) {
+      issues.push(
+        issue(`${at}.maxOfferMw`, 'exceeds_interconnect_limit', `${q.maxOfferMw} MW exceeds the ${limitMw} MW limit`),
+      );
+    }
+  });
+  const trip = registration.ufrTripHz;
+  if (trip !== undefined && !(trip >= UFR_MIN_TRIP_HZ && trip <= UFR_MAX_TRIP_HZ)) {
+    issues.push(
+      issue('ancillary.ufrTripHz', 'range', `must be within ${UFR_MIN_TRIP_HZ}..${UFR_MAX_TRIP_HZ} Hz, not ${trip}`),
+    );
+  }
+  const delay = registration.ufrDelayCycles;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 0 && delay <= MAX_UFR_DELAY_CYCLES)) {
+    issues.push(
+      issue('ancillary.ufrDelayCycles', 'range', `must be a whole number 0..${MAX_UFR_DELAY_CYCLES}, not ${delay}`),
+    );
+  }
+  if (seen.has('RRS-UFR')) {
+    if (trip === undefined) {
+      issues.push(issue('ancillary.ufrTripHz', 'required', 'RRS-UFR needs the relay set-point'));
+    }
+    if (!config.asicGroups.some((g) => g.frequencyTrip)) {
+      issues.push(
+        issue('ancillary.qualifications', 'no_frequency_trip_group', 'RRS-UFR needs a group with frequencyTrip'),
+      );
+    }
+  }
   return issues;
 }
 
@@ -325,6 +405,8 @@ export function siteModelOf(config: SiteConfig): Site {
     pue: config.pue,
     timeZone: config.timeZone,
     demandResponse: config.gridPrograms,
+    ...(config.transmission ? { transmissionUsdPerKwYear: config.transmission.fourCpUsdPerKwYear } : {}),
+    ...(config.ancillary ? { ancillary: config.ancillary } : {}),
     asicGroups: config.asicGroups.map(asicGroupModel),
     gpuPools: config.gpuPools.map(gpuPoolModel),
   });

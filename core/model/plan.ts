@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ancillaryOffersSchema } from '../ancillary/products.js';
 import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
 
 export const asicSetpointSchema = z.strictObject({
@@ -68,6 +69,11 @@ export const sitePlanSchema = z.strictObject({
   intervals: z.array(planIntervalSchema).min(1).max(2016),
   /** Sorted by ascending stop price: the first rung is the first to go. */
   ladder: z.array(ladderRungSchema).max(96),
+  /**
+   * Ancillary-service capacity the plan offers, per product and interval, with the clearing price it assumed
+   * (core/ancillary/products.ts). @default none (plans made without the co-optimised planner)
+   */
+  ancillaryOffers: ancillaryOffersSchema.optional(),
 });
 export type SitePlan = z.infer<typeof sitePlanSchema>;
 

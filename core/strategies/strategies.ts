@@ -5,6 +5,7 @@ import { type AsicGroup, type Site, siteCapKw } from '../model/site.js';
 import { unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
 import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
 import type { SiteDecision, SiteState } from '../optimizer/types.js';
+import type { AncillaryPlanning } from './ancillary-terms.js';
 import {
   type BacktestSetup,
   type BacktestTruth,
@@ -191,6 +192,7 @@ function forecastSources(
       flex: (step: number) => setup.expectedDemand[s]!.flexGpuHours[step]!,
       // A deployment is known once noticed, and planned for the current interval only.
       dr: (step: number) => step === t && deployed,
+      peak: (step: number) => setup.peakProbabilityAt?.(t, step) ?? 0,
     }),
   };
 }
@@ -202,6 +204,7 @@ function truthSources(truth: BacktestTruth) {
     guaranteed: (step: number) => truth.demand[s]!.guaranteedGpuHours[step]!,
     flex: (step: number) => truth.demand[s]!.flexGpuHours[step]!,
     dr: (step: number) => truth.drDeployed[step]!,
+    peak: (step: number) => truth.fourCpPeakShare?.[step] ?? 0,
   });
 }
 
@@ -220,11 +223,16 @@ export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strate
 
 /**
  * The receding-horizon planner (core/strategies/planner.ts) at each decision, committing its first `commitSteps`:
- * the same planner the deployed OptimizeFlow solve runs.
+ * the same planner the deployed OptimizeFlow solve runs. With `ancillary` it co-optimises capacity offers (`mpc+as`).
  */
-export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, params: MpcParams): Strategy {
+export function mpcStrategy(
+  highs: HighsSolver,
+  forecaster: PriceForecaster,
+  params: MpcParams,
+  ancillary?: AncillaryPlanning,
+): Strategy {
   return {
-    name: 'mpc',
+    name: ancillary ? 'mpc+as' : 'mpc',
     decide({ t, setup, known, states }) {
       const plan = planHorizon(
         highs,
@@ -241,9 +249,10 @@ export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, par
             guaranteedGpuHours: (k: number) => d.guaranteedGpuHours[t + k]!,
             flexGpuHours: (k: number) => d.flexGpuHours[t + k]!,
           })),
-          peakProbability: (k) => setup.peakProbability[t + k] ?? 0,
+          peakProbability: (k) => setup.peakProbabilityAt?.(t, t + k) ?? 0,
           demandTerms: setup.demandTerms,
           gridTerms: setup.gridTerms,
+          ...(ancillary ? { ancillary } : {}),
         },
         params.solve,
       );

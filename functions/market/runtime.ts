@@ -56,6 +56,8 @@ const config = configGetter(
         .pipe(z.record(z.string().regex(/^[A-Z][A-Z0-9_]{1,31}$/), z.string().min(1)))
         .optional(),
       MARKET_CSV_HASHPRICE_KEY: z.string().min(1).optional(),
+      /** `csv`: an hourly ERCOT system-load CSV, replayed into the market history for the 4CP forecast. */
+      MARKET_CSV_SYSTEM_LOAD_KEY: z.string().min(1).optional(),
       MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR: z.coerce.number().nonnegative().default(2),
     })
     .superRefine((env, ctx) => {
@@ -101,6 +103,7 @@ function sourceFor(
         priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
         hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
         gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
+        ...(env.MARKET_CSV_SYSTEM_LOAD_KEY ? { systemLoadKey: env.MARKET_CSV_SYSTEM_LOAD_KEY } : {}),
       });
     case 'ercot': {
       const client = new ErcotPublicApiClient({

@@ -8,13 +8,16 @@ import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
 import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
-import { type CliSpec, runCli } from '../cli/args.js';
+import { type CliSpec, runCli, UsageError } from '../cli/args.js';
+import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../data/market-files.js';
 import { type LoadOptions, loadBacktestData } from './data.js';
+import { type FourCpLoad, type FourCpReport, fourCpReport } from './four-cp.js';
 import { renderReport } from './report.js';
 import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
 import {
   ALL_STRATEGIES,
   DEFAULT_FORECASTER,
+  DEFAULT_STRATEGIES,
   FORECASTERS,
   type StrategyName,
   type StrategyOptions,
@@ -39,7 +42,7 @@ const backtestFlags = z.strictObject({
   to: dateMs.optional(),
   strategies: z
     .string()
-    .default(ALL_STRATEGIES.filter((name) => name !== 'deployed').join(','))
+    .default(DEFAULT_STRATEGIES.join(','))
     .transform((list) => list.split(',').map((name) => name.trim()) as StrategyName[])
     .superRefine((names, ctx) => {
       const unknown = names.find((n) => !(ALL_STRATEGIES as readonly string[]).includes(n));
@@ -57,16 +60,15 @@ const backtestFlags = z.strictObject({
   strikeCurtailAfter: positiveInt.default(DEFAULT_STRIKE.curtailAfter),
   strikeResumeAfter: positiveInt.default(DEFAULT_STRIKE.resumeAfter),
   forecaster: z.enum(Object.keys(FORECASTERS) as [string, ...string[]]).default(DEFAULT_FORECASTER),
-  fourCp: z
-    .enum(['off', 'forecast'])
-    .default('off')
-    .refine((mode) => mode === 'off', 'no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off'),
+  fourCp: z.enum(['off', 'forecast']).default('off'),
+  systemLoad: z.string().min(1).optional(),
   workers: positiveInt.default(availableParallelism()),
   timeColumn: z.string().min(1).optional(),
   priceColumn: z.string().min(1).optional(),
   dayAheadColumn: z.string().min(1).optional(),
   temperatureColumn: z.string().min(1).optional(),
   timeZone: z.string().min(1).optional(),
+  ancillaryPrices: z.string().min(1).optional(),
 });
 type BacktestFlags = z.output<typeof backtestFlags>;
 
@@ -92,18 +94,32 @@ const backtestCli: CliSpec<typeof backtestFlags> = {
     strikeCurtailAfter: 'strike: intervals above the strike before curtailing',
     strikeResumeAfter: 'strike: intervals below the strike before resuming',
     forecaster: ['NAME', `price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')}`],
-    fourCp: ['off|forecast', '4CP transmission cost; forecast needs the 4CP peak forecaster, not built yet'],
+    fourCp: [
+      'off|forecast',
+      '4CP: forecast plans on the 4CP forecaster (core/forecast/four-cp.ts) and scores the charge in the actual peaks',
+    ],
+    systemLoad: [
+      'FILE',
+      'hourly ERCOT system load, the shipped layout (default with --four-cp forecast: the shipped file)',
+    ],
     workers: 'strategies run in parallel on N worker threads (default: the machine’s cores)',
     timeColumn: ['C', 'generic price CSV: time column (default time)'],
     priceColumn: ['C', 'generic price CSV: price column (default price)'],
     dayAheadColumn: ['C', 'generic price CSV: day-ahead price column'],
     temperatureColumn: ['C', 'generic price CSV: temperature column'],
     timeZone: ['TZ', 'time zone of the CSV times (generic default UTC)'],
+    ancillaryPrices: [
+      'FILE',
+      'hourly ERCOT DAM ancillary capacity prices (columns of sim/data/ercot_dam_as_mcpc_hourly_*.csv); needed by mpc+as',
+    ],
   },
 };
 
 function main(values: BacktestFlags): Promise<void> {
   const names = values.strategies;
+  if (names.includes('mpc+as') && !values.ancillaryPrices) {
+    throw new UsageError('--strategies: mpc+as needs --ancillary-prices FILE (the capacity prices it offers at)');
+  }
   const generic = values.priceColumn !== undefined || values.timeColumn !== undefined;
   const priceColumns: PriceCsvOptions = generic
     ? {
@@ -125,6 +141,8 @@ function main(values: BacktestFlags): Promise<void> {
   const commitSteps = values.resolveEvery;
   const strike = { curtailAfter: values.strikeCurtailAfter, resumeAfter: values.strikeResumeAfter };
   const { out, forecaster: forecasterName, fourCp, workers } = values;
+  const systemLoadFile = values.systemLoad ?? (fourCp === 'forecast' ? SYSTEM_LOAD_FILE : undefined);
+  const fourCpLoad: FourCpLoad = { mode: fourCp, ...(systemLoadFile ? { systemLoadFile } : {}) };
   const load: LoadOptions = {
     pricesFile: values.prices,
     hashpriceFile: values.hashprice,
@@ -134,6 +152,8 @@ function main(values: BacktestFlags): Promise<void> {
     ...(values.to !== undefined ? { toMs: values.to } : {}),
     fleet,
     demand,
+    fourCp: fourCpLoad,
+    ...(values.ancillaryPrices ? { ancillaryPricesFile: values.ancillaryPrices } : {}),
   };
   const data = loadBacktestData(load);
   // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
@@ -159,6 +179,12 @@ function main(values: BacktestFlags): Promise<void> {
     const mpcRun = runs.find((r) => r.name === 'mpc');
     const perfectRun = runs.find((r) => r.name === 'mpc-perfect');
     const costliest = mpcRun && perfectRun ? costliestIntervals(data, mpcRun, perfectRun) : [];
+    const fourCpPeaks = fourCpReport(
+      data,
+      fourCpLoad,
+      systemLoadFile ? readSystemLoadFile(systemLoadFile) : undefined,
+      runs,
+    );
     mkdirSync(out, { recursive: true });
     const summary = {
       prices: values.prices,
@@ -170,8 +196,11 @@ function main(values: BacktestFlags): Promise<void> {
       resolveEveryIntervals: commitSteps,
       forecaster: forecasterName,
       fourCp,
+      fourCpPeaks,
       demandScenario: demand.name,
       marketNote: MARKET_NOTE,
+      ancillaryPrices: values.ancillaryPrices ?? null,
+      ancillaryNote: values.ancillaryPrices ? ANCILLARY_NOTE : null,
       publication: data.market.publication,
       sites: fleet.sites.map((s) => s.id),
       wallSeconds,
@@ -186,6 +215,7 @@ function main(values: BacktestFlags): Promise<void> {
     );
     for (const run of runs) writeFileSync(path.join(out, `trace-${run.name}.csv`), traceCsv(data, run));
     printTable(summaries);
+    printFourCp(fourCpPeaks);
     console.error(
       `wrote ${path.join(out, 'summary.json')}, report.html and trace-*.csv; wall time ${wallSeconds.toFixed(0)} s`,
     );
@@ -195,6 +225,10 @@ function main(values: BacktestFlags): Promise<void> {
 /** The files are ERCOT's market before real-time co-optimisation went live: figures say so wherever they are shown. */
 const MARKET_NOTE =
   'ERCOT prices from before real-time co-optimization plus batteries (RTC+B, live since 2025-12-05): ancillary services were procured day-ahead and scarcity priced through adders, so spike shapes after RTC+B differ.';
+
+/** Which ancillary prices the backtest uses, and what the real-time (RTC+B) alternative would change. */
+const ANCILLARY_NOTE =
+  'mpc+as offers at DAM capacity clearing prices (known at DAM publication, ~13:30 Central the day before, for the next operating day; a price-taker offer is awarded at the clearing price). Real-time AS prices per SCED (RTC+B, since 2025-12-05) are modelled in core/market-data (known at the interval start) but the shipped file holds DAM prices only.';
 
 /**
  * A worker thread starts as plain JavaScript: it registers tsx's loader, then imports the TypeScript worker (Node 20
@@ -213,6 +247,7 @@ function runInWorkers(
   // mpc and mpc-perfect dominate the run time: start them first so the short ones fill the other core.
   const cost: Record<StrategyName, number> = {
     mpc: 0,
+    'mpc+as': 0,
     deployed: 0,
     'mpc-perfect': 1,
     oracle: 2,
@@ -249,6 +284,20 @@ function runInWorkers(
   );
 }
 
+/** 4CP on the console: the peaks caught and the charge avoided, or why there is nothing to show. */
+function printFourCp(report: FourCpReport): void {
+  if (report.note) console.error(`4CP: ${report.note}`);
+  if (report.peaks.length === 0) return;
+  console.error(
+    `4CP (${report.mode}): peaks in the window ${report.peaks.map((p) => `${p.month} ${p.hourStart} ${Math.round(p.systemLoadMw)} MW`).join('; ')}`,
+  );
+  for (const [name, s] of Object.entries(report.strategies)) {
+    console.error(
+      `  ${name}: ${s.peaksCaught}/${report.peaks.length} peaks caught, charge $${s.chargeUsd.toFixed(0)}, avoided $${s.chargeAvoidedUsd.toFixed(0)} against the interconnect limit`,
+    );
+  }
+}
+
 function printTable(rows: readonly StrategySummary[]): void {
   const fmt = (n: number | null, digits = 0) =>
     n === null ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
@@ -256,6 +305,7 @@ function printTable(rows: readonly StrategySummary[]): void {
     rows.map((r) => ({
       strategy: r.name,
       'net $': fmt(r.netProfitUsd),
+      'AS $': fmt(r.ancillaryRevenueUsd),
       'uplift $': fmt(r.upliftOverStaticUsd),
       'oracle uplift %': fmt(r.oracleUpliftCapturedPct, 1),
       switches: r.switchCount,

@@ -16,6 +16,7 @@ import { startApi } from './start/api.js';
 import { startControlPlane } from './start/control-plane.js';
 import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
+import { startGridEvents } from './start/grid-events.js';
 import { openMarket } from './start/market.js';
 import { startObserver } from './start/observer.js';
 import { registerSitesThroughApi } from './start/registry.js';
@@ -119,6 +120,9 @@ export async function startPlatform(
 
     progress('starting the latest-state rules (operator API site views)…');
     await startLatestStateRules({ sites, dynamo, mqtt, progress, clock }, stops);
+
+    progress('starting the grid-event recorder (M&V evidence)…');
+    await startGridEvents({ options, sites, unitsPerDevice: hardware.unitsPerDevice, dynamo, mqtt, progress }, stops);
     observer.setWorkloadFigures(() => gpuWork.figures());
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);

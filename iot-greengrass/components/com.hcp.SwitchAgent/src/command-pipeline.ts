@@ -99,7 +99,7 @@ export function admitCommand(
 
 /**
  * What an accepted command changes in the agent's memory: the plan, the mode override, the command's curtailment and
- * when it lapses. Returns the change of holds it makes (the curtailment's rungs, or all released on `restore`).
+ * when it lapses, the operator's power limit. Returns the change of holds it makes (the curtailment's rungs, or all released on `restore`).
  */
 export function applyCommand(memory: AgentMemory, command: Command, ladder: readonly LadderRung[]): HoldChange {
   switch (command.kind) {
@@ -112,9 +112,18 @@ export function applyCommand(memory: AgentMemory, command: Command, ladder: read
     case 'curtail':
       memory.commandCurtailUntilMs = Date.parse(command.payload.expiresAt);
       return { reason: 'command', hold: rungsForShed(ladder, command.payload.shedKw) };
+    case 'set-power-limit':
+      // The site power controller holds it from its next step; without a meter it is kept but binds nothing.
+      memory.sitePower.operatorLimit = {
+        limitKw: command.payload.limitKw,
+        untilMs: Date.parse(command.payload.expiresAt),
+        commandId: command.commandId,
+      };
+      return { reason: 'command' };
     case 'restore':
       memory.commandCurtailUntilMs = undefined;
       memory.modeOverride = undefined;
+      memory.sitePower.operatorLimit = undefined;
       return { reason: 'command', release: 'all' };
   }
 }

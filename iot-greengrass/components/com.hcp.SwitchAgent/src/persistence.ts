@@ -3,7 +3,7 @@ import type { SiteMode } from '../../../../core/messages/command.js';
 import type { Plan } from '../../../../core/model/plan.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
-import { type AgentState, StateFile, type StateFs } from './state-store.js';
+import { type AgentState, type SitePowerState, StateFile, type StateFs } from './state-store.js';
 
 /** An operator's `set-mode`, in force until it expires or a `restore` lifts it. */
 export interface ModeOverride {
@@ -24,6 +24,8 @@ export interface AgentMemory {
   commandCurtailUntilMs: number | undefined;
   lastHeartbeatMs: number;
   pendingAcks: Ack[];
+  /** The site power controller's holds, trims and limits; the controller changes it in place. */
+  readonly sitePower: SitePowerState;
   readonly book: CurtailmentBook;
 }
 
@@ -49,6 +51,7 @@ export function memoryFrom(
     // A fresh start counts as a heartbeat: the watchdog then gives the cloud its full timeout to speak.
     lastHeartbeatMs: saved?.lastHeartbeatMs ?? nowMs,
     pendingAcks: saved?.pendingAcks ?? [],
+    sitePower: saved?.sitePower ?? { held: {}, trimmed: {} },
     book: new CurtailmentBook(policy, saved?.book),
   };
 }
@@ -66,6 +69,7 @@ export function stateOf(memory: AgentMemory): AgentState {
     commandCurtailUntilMs: memory.commandCurtailUntilMs,
     lastHeartbeatMs: memory.lastHeartbeatMs,
     pendingAcks: memory.pendingAcks,
+    sitePower: memory.sitePower,
     book: memory.book.snapshot() as AgentState['book'],
   };
 }
@@ -95,9 +99,9 @@ export class MemoryFile {
   }
 
   /** A full or failing disk is counted and logged, and the agent goes on: its protection matters more than the file. */
-  save(memory: AgentMemory): void {
+  save(memory: AgentMemory, durability: 'durable' | 'written' = 'durable'): void {
     try {
-      this.file.save(stateOf(memory));
+      this.file.save(stateOf(memory), durability);
     } catch (error) {
       this.writeFailures += 1;
       this.log('state-write-failed', { code: (error as NodeJS.ErrnoException).code, failures: this.writeFailures });

@@ -8,7 +8,14 @@ import type { Clock } from '../../../../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
-import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
+import {
+  AckPublisher,
+  finalAck,
+  publishLocalSwitch,
+  receivedAck,
+  StatusPublisher,
+  type SwitchAgentView,
+} from './acks-and-status.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
 import { type CommandVerifier, commandVerifier } from './command-signature.js';
@@ -24,6 +31,9 @@ import { publishPowerActions, sitePowerFor } from './site-power-hook.js';
 import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
+
+const NO_DEVICES: ReadonlySet<string> = new Set();
+const NO_TRIMS: ReadonlyMap<string, number> = new Map();
 
 export interface SwitchAgentDeps {
   readonly config: SwitchAgentConfig;
@@ -74,8 +84,19 @@ export class SwitchAgent {
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
     this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
-    this.sitePower = sitePowerFor(deps, log);
-    this.power = new PowerControl({ ...deps, log, powerHolds: () => this.sitePower?.held() ?? new Set() });
+    this.sitePower = sitePowerFor(deps, this.memory, log);
+    this.power = new PowerControl({
+      ...deps,
+      log,
+      powerHolds: () => this.sitePower?.held() ?? NO_DEVICES,
+      powerTrims: () => this.sitePower?.trimmed() ?? NO_TRIMS,
+      onApplied: (cause, report, latencyMs) => {
+        deps.onApplied?.(cause, report);
+        if (cause.startsWith('command:')) return; // the SwitchFlow records a command's switch
+        const atMs = deps.clock.nowMs();
+        publishLocalSwitch(messaging, config.siteId, { atMs, cause, report, latencyMs }, log);
+      },
+    });
     this.grid = gridPolicy(config, site);
     this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
     const topic = (kind: 'acks' | 'heartbeat') => config.topics[kind] ?? siteTopic(config.siteId, kind);
@@ -166,15 +187,17 @@ export class SwitchAgent {
     const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
       if (signal.kind === 'demand-response' && this.sitePower) {
-        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs.
+        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs. Saved before any
+        // send: a crash mid-reaction must not forget a one-shot deployment.
         this.sitePower.demandResponse(signal, this.grid.committedMw);
+        this.persist();
         return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, `grid:${signal.kind}`) };
       }
       const change = gridReaction(signal, this.ladder(), this.grid);
       // Wrapped so the lock is released once the switches are started, not when the devices have replied. The
-      // memory is saved (fsync, tens of ms on a busy disk) once the commands are on the wire, not before: a local
-      // signal's holds are re-asserted by the next signal, and a signal waits for no disk.
-      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'after-send') };
+      // memory is written before the sends (a crash mid-reaction keeps a one-shot deployment's holds) but flushed to
+      // the disk (fsync, tens of ms on a busy disk) once the devices have replied: a signal waits for no disk.
+      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'written-before-send') };
     });
     return this.track(started.report);
   }
@@ -242,14 +265,18 @@ export class SwitchAgent {
   private decidePower(): { report: Promise<ApplyReport> } | undefined {
     const nowMs = this.deps.clock.nowMs();
     const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
+    const planned = this.power.planned(this.memory, nowMs);
     const actions = this.sitePower!.decide({
       nowMs,
-      plannedOn: this.power.plannedOn(this.memory, nowMs),
+      plannedOn: planned.on,
+      targets: planned.targets,
       ladder: this.ladder(),
       inFlight: this.power.inFlight(),
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
+    // The holds are saved before the sends: a restart then keeps what the controller put to sleep asleep.
+    this.persist();
     publishPowerActions(this.deps, nowMs, actions, (event, detail) => this.log(event, detail));
     return { report: this.power.apply(this.memory, nowMs, 'power-limit') };
   }
@@ -280,28 +307,24 @@ export class SwitchAgent {
   }
 
   /**
-   * Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory:
-   * before the devices hear anything, or (`after-send`) on the next turn of the event loop, once the connections are
-   * open, and at the latest when the devices have replied.
+   * Applies a change of holds, moves released groups towards restore, saves the memory and starts the switches. The
+   * memory is on the disk before the devices hear anything, or (`written-before-send`) written before they do but
+   * flushed once they have replied: a crash of the process then loses nothing, a power cut the last signal.
    */
   private switchNow(
     change: HoldChange,
     nowMs: number,
     cause: string,
-    save: 'before-send' | 'after-send' = 'before-send',
+    save: 'before-send' | 'written-before-send' = 'before-send',
   ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
     this.memory.book.step(nowMs, this.power.devicesByGroup);
-    const switching = this.power.apply(this.memory, nowMs, cause);
     if (save === 'before-send') {
       this.persist();
-      return switching;
+      return this.power.apply(this.memory, nowMs, cause);
     }
-    const saving = setImmediate(() => this.persist());
-    return switching.finally(() => {
-      clearImmediate(saving);
-      this.persist();
-    });
+    this.memoryFile.save(this.memory, 'written');
+    return this.power.apply(this.memory, nowMs, cause).finally(() => this.persist());
   }
 
   /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */
