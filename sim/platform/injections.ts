@@ -28,7 +28,9 @@ export const injectionRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('price-spike'), priceUsdPerMwh: priceUsdPerMwhSchema, ...common }),
   z.strictObject({
     kind: z.literal('demand-response'),
-    /** MW to shed per site; the site's committed MW when omitted. */
+    /** An ancillary award deployed (ECRS, Non-Spin): each site curtails its armed award; else a DR programme's. */
+    product: z.enum(['ECRS', 'NSPIN']).optional(),
+    /** MW to shed per site; the site's committed MW (a product: its award in force) when omitted. */
     deployMw: z.number().positive().max(10_000).optional(),
     ...common,
   }),
@@ -99,7 +101,8 @@ export async function inject(request: InjectionRequest, deps: InjectionDeps): Pr
     case 'demand-response': {
       const eventId = `local-dr-${fromMs}`;
       const endsAt = new Date(untilMs).toISOString();
-      const deployMw = request.deployMw;
+      const { deployMw, product } = request;
+      const of = product ? { product } : {};
       await publishAll((site, at) => ({
         kind: 'demand-response',
         at,
@@ -107,12 +110,22 @@ export async function inject(request: InjectionRequest, deps: InjectionDeps): Pr
         eventId,
         action: 'deploy',
         endsAt,
+        ...of,
         ...(deployMw !== undefined ? { deployMw } : {}),
       }));
       deps.replay.at(untilMs, () =>
-        publishAll((site, at) => ({ kind: 'demand-response', at, node: site.marketNode, eventId, action: 'recall' })),
+        publishAll((site, at) => ({
+          kind: 'demand-response',
+          at,
+          node: site.marketNode,
+          eventId,
+          action: 'recall',
+          ...of,
+        })),
       );
-      detail = deployMw !== undefined ? `DR deploy ${deployMw} MW per site` : 'DR deploy (committed MW)';
+      const what = product ? `${product} deploy` : 'DR deploy';
+      detail =
+        deployMw !== undefined ? `${what} ${deployMw} MW per site` : `${what} (${product ? 'award' : 'committed MW'})`;
       break;
     }
     case 'under-frequency': {

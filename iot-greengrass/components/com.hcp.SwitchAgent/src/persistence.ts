@@ -1,6 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { SiteMode } from '../../../../core/messages/command.js';
 import type { Plan } from '../../../../core/model/plan.js';
+import { type AncillaryState, noAncillary } from './ancillary.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
 import { type AgentState, StateFile, type StateFs } from './state-store.js';
@@ -25,6 +26,8 @@ export interface AgentMemory {
   lastHeartbeatMs: number;
   pendingAcks: Ack[];
   readonly book: CurtailmentBook;
+  /** Ancillary awards armed, their deployment and trips (ancillary.ts). */
+  ancillary: AncillaryState;
 }
 
 /** The memory a saved state gives back; a first start begins empty, its start time counting as a heartbeat. Pure. */
@@ -50,6 +53,7 @@ export function memoryFrom(
     lastHeartbeatMs: saved?.lastHeartbeatMs ?? nowMs,
     pendingAcks: saved?.pendingAcks ?? [],
     book: new CurtailmentBook(policy, saved?.book),
+    ancillary: saved?.ancillary ?? noAncillary(),
   };
 }
 
@@ -67,6 +71,7 @@ export function stateOf(memory: AgentMemory): AgentState {
     lastHeartbeatMs: memory.lastHeartbeatMs,
     pendingAcks: memory.pendingAcks,
     book: memory.book.snapshot() as AgentState['book'],
+    ancillary: memory.ancillary,
   };
 }
 

@@ -50,6 +50,8 @@ export interface PowerControlOptions {
   readonly onApplied?: (cause: string, report: ApplyReport) => void;
   /** Devices held by the site power controller, on top of the curtailment book's. */
   readonly powerHolds?: () => ReadonlySet<string>;
+  /** Devices standing armed for an ancillary award: a price hold leaves them on (curtailment-book.ts). */
+  readonly kept?: () => ReadonlySet<string>;
 }
 
 /** The plan's targets before any hold, for the mode and plan interval they were worked out for. */
@@ -115,7 +117,7 @@ export class PowerControl {
     this.lastMode = mode;
     this.fallbackReason = fallbackReason;
     const prepared = this.prepare(mode, active?.interval);
-    const held = memory.book.heldDevices(this.devicesByGroup);
+    const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     for (const id of this.options.powerHolds?.() ?? []) held.add(id);
     this.held = held;
     return this.reconciler.apply(prepared.targets, held).then((report) => {
@@ -134,12 +136,17 @@ export class PowerControl {
   /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
   plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
     const { mode, active } = decideMode(memory, this.options.config, nowMs);
-    const held = memory.book.heldDevices(this.devicesByGroup);
+    const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     const on = new Set<string>();
     for (const [id, target] of this.prepare(mode, active?.interval).targets) {
       if (target.on && !held.has(id)) on.add(id);
     }
     return on;
+  }
+
+  /** Devices standing armed for an award: kept on through a price hold. */
+  kept(): ReadonlySet<string> {
+    return this.options.kept?.() ?? NO_DEVICES;
   }
 
   /** The plan's targets for this mode and interval: kept while they hold, worked out afresh when either changed. */

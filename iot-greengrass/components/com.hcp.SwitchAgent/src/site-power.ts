@@ -1,3 +1,4 @@
+import { withArmedOrder } from '../../../../core/ancillary/arming.js';
 import { asicUnitFullPowerW } from '../../../../core/economics/ladder.js';
 import type { GridSignal } from '../../../../core/messages/grid-signal.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
@@ -51,7 +52,7 @@ export interface PowerAction {
   readonly overrides: number;
 }
 
-interface DeviceFigures {
+export interface DeviceFigures {
   readonly controlled: ControlledDevice;
   /** Facility kW running flat out and asleep (GPUs: serving and idle), for the device and safe-level estimates. */
   readonly fullKw: number;
@@ -147,6 +148,8 @@ export class SitePower {
     readonly planKw?: number;
     /** Devices whose last switch is not accepted yet. */
     readonly inFlight?: ReadonlySet<string>;
+    /** Awards armed (core/ancillary/arming.ts): a deployed award's devices go first, standing ones last. */
+    readonly armed?: { readonly deployed: readonly string[]; readonly standing: ReadonlySet<string> };
   }): PowerAction[] {
     const { config, site } = this.options;
     const measured = siteMeasurement({
@@ -175,7 +178,9 @@ export class SitePower {
         nowMs: input.nowMs,
         measuredKw: measured.kw,
         limits,
-        devices: this.shedOrder(input.ladder),
+        devices: input.armed
+          ? withArmedOrder(this.shedOrder(input.ladder), input.armed.deployed, input.armed.standing)
+          : this.shedOrder(input.ladder),
         plannedOn: input.plannedOn,
         gpuMayYield: config.gpuMayYield,
         estimated: measured.source === 'plan' || measured.source === 'safe',
@@ -299,28 +304,34 @@ export class SitePower {
     return kw;
   }
 
-  /**
-   * The ladder's ASIC groups in rung order (least efficient first), then ASIC groups it does not name, then GPUs.
-   * Inside a group the highest ids go first: the plan keeps a group's first devices by id running.
-   */
   private shedOrder(ladder: readonly LadderRung[]): ControlledDevice[] {
     if (this.order?.ladder === ladder) return this.order.devices;
-    const rank = new Map(ladder.map((r, i) => [r.groupId, i]));
-    const sorted = [...this.figures.values()].sort((a, b) => {
-      const kind = Number(a.controlled.kind === 'gpu') - Number(b.controlled.kind === 'gpu');
-      if (kind !== 0) return kind;
-      const byRank = (rank.get(a.groupId) ?? ladder.length) - (rank.get(b.groupId) ?? ladder.length);
-      if (byRank !== 0) return byRank;
-      if (a.groupId !== b.groupId) return a.groupId < b.groupId ? -1 : 1;
-      return a.controlled.id < b.controlled.id ? 1 : -1;
-    });
-    this.order = { ladder, devices: sorted.map((f) => f.controlled) };
+    this.order = { ladder, devices: inMeritOrder([...this.figures.values()], ladder).map((f) => f.controlled) };
     return this.order.devices;
   }
 }
 
+/**
+ * The order devices go in: the ladder's ASIC groups in rung order (least efficient first), then ASIC groups it does not
+ * name, then GPUs. Inside a group the highest ids go first: the plan keeps a group's first devices by id running.
+ */
+export function inMeritOrder<F extends Pick<DeviceFigures, 'groupId' | 'controlled'>>(
+  figures: readonly F[],
+  ladder: readonly LadderRung[],
+): F[] {
+  const rank = new Map(ladder.map((r, i) => [r.groupId, i]));
+  return [...figures].sort((a, b) => {
+    const kind = Number(a.controlled.kind === 'gpu') - Number(b.controlled.kind === 'gpu');
+    if (kind !== 0) return kind;
+    const byRank = (rank.get(a.groupId) ?? ladder.length) - (rank.get(b.groupId) ?? ladder.length);
+    if (byRank !== 0) return byRank;
+    if (a.groupId !== b.groupId) return a.groupId < b.groupId ? -1 : 1;
+    return a.controlled.id < b.controlled.id ? 1 : -1;
+  });
+}
+
 /** A device's power figures from the site model; undefined for a device whose group the model does not know. */
-function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number): DeviceFigures | undefined {
+export function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number): DeviceFigures | undefined {
   const minutes = (m: number) => m * 60_000;
   const group = site.asicGroups.find((g) => g.id === device.groupId);
   if (group) {

@@ -5,6 +5,7 @@ import { ackSchema } from '../../../../core/messages/ack.js';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { planSchema } from '../../../../core/model/plan.js';
 import { type DurableFs, writeFileDurably } from '../../../adapters/durable-file.js';
+import { ancillaryStateSchema } from './ancillary.js';
 
 /**
  * What survives a restart: the active plan, the sequence and command memory, pending acks, overrides and holds. One
@@ -21,6 +22,8 @@ export const agentStateSchema = z.object({
   modeOverride: z.object({ mode: siteModeSchema, untilMs: z.number() }).optional(),
   commandCurtailUntilMs: z.number().optional(),
   lastHeartbeatMs: z.number(),
+  /** Absent in a file written before ancillary awards: nothing armed. */
+  ancillary: ancillaryStateSchema.optional(),
   pendingAcks: z.array(ackSchema),
   book: z.object({
     holds: z.array(
