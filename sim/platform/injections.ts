@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type GridSignal, NOMINAL_FREQUENCY_HZ, UNDER_FREQUENCY_TRIP_HZ } from '../../core/messages/grid-signal.js';
+import { type GridSignal, NOMINAL_FREQUENCY_HZ } from '../../core/messages/grid-signal.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import { priceUsdPerMwhSchema } from '../../core/model/market.js';
 import type { Site } from '../../core/model/site.js';
+import type { Clock } from '../../core/support/clock.js';
 import type { PlatformEventSink } from './events.js';
 import type { MarketFeed } from './market-feed.js';
 import type { RunningMarketReplay } from './market-replay.js';
-import type { SimClock } from './sim-clock.js';
 
 /** Simulated minutes an injected event lasts unless the request says otherwise. */
 const DEFAULT_DURATION_MINUTES = 30;
@@ -36,14 +36,15 @@ export const injectionRequestSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('under-frequency'),
-    frequencyHz: z.number().min(55).lt(UNDER_FREQUENCY_TRIP_HZ).default(59.5),
+    /** Below the site's relay set-point to trip (59.7 Hz, or the registry's for an RRS-UFR award). */
+    frequencyHz: z.number().min(55).lt(NOMINAL_FREQUENCY_HZ).default(59.5),
     ...common,
   }),
 ]);
 export type InjectionRequest = z.infer<typeof injectionRequestSchema>;
 
 export interface InjectionDeps {
-  readonly clock: SimClock;
+  readonly clock: Clock;
   readonly feed: MarketFeed;
   readonly replay: Pick<RunningMarketReplay, 'nudge' | 'at'>;
   readonly sites: readonly Site[];

@@ -1,6 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../../../core/messages/command.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
+import type { AncillaryState } from './ancillary.js';
 import type { ApplyReport } from './device-reconciler.js';
 import type { SitePowerView } from './site-power.js';
 
@@ -31,6 +32,8 @@ export interface SwitchAgentView {
   readonly lastHeartbeatMs: number;
   /** The site power controller: meter against limit, holds, meter health (with a meter configured). */
   readonly sitePower?: SitePowerView;
+  /** Ancillary awards armed (their devices), the deployment in force and the devices tripped, when any is armed. */
+  readonly ancillary?: AncillaryState;
 }
 
 /** The fields every ack of a command carries: its identity, its sequence number and the flow's task token. */

@@ -246,6 +246,7 @@ export class SwitchAgent {
       executions: this.executions,
       lastHeartbeatMs,
       ...(this.sitePower ? { sitePower: this.sitePower.view() } : {}),
+      ...(this.memory.ancillary.armed.length > 0 ? { ancillary: this.memory.ancillary } : {}),
     };
   }
 

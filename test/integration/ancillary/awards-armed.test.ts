@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import mqtt from 'mqtt';
+import { clearingPriceAwards } from '../../../core/ancillary/awards.js';
+import { ANCILLARY_RULES, type AncillaryOffer } from '../../../core/ancillary/products.js';
+import { siteTopic } from '../../../core/messages/topics.js';
+import { type Plan, planSchema } from '../../../core/model/plan.js';
+import { controllerPolicyDefaults } from '../../../core/power/site-power-controller.js';
+import { armPlanAwards } from '../../../functions/ancillary/arm-awards.js';
+import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
+import { deviceFigures } from '../../../iot-greengrass/components/com.hcp.SwitchAgent/src/site-power.js';
+import { type PowerScenario, startPowerScenario } from '../../../sim/devices/meter/site-power-scenario.js';
+import {
+  type CfnTemplate,
+  createStateMachineRunner,
+  type ExecutionResult,
+} from '../../../sim/local/stepfunctions/index.js';
+import { type InjectionDeps, inject, injectionRequestSchema } from '../../../sim/platform/injections.js';
+import type { MarketFeed } from '../../../sim/platform/market-feed.js';
+import { until } from '../../support/until.js';
+import { PATIENT_ACK_WAIT, synthesizeControlFlows } from '../flows/control-flows-stack.js';
+import { type FlowHarness, startFlowHarness } from '../flows/harness.js';
+
+/**
+ * Ancillary awards on the local platform's real parts: the plan's offers awarded at the clearing price (the local
+ * adapter of the awards port), armed through SwitchFlow executed from the synthesized ASL (DynamoDB Local, the signed
+ * command over the MQTT broker, the gateway's acks), held by the real gateway on virtual miners (LuxOS over TCP) with
+ * its site power controller on a SunSpec meter (Modbus TCP); deployed and recalled through the local platform's
+ * injection path; an under-frequency excursion on the grid topic. Simulated time for the gateway and the devices.
+ */
+
+const ASICS = 40;
+const GPU_NODES = 2;
+const HOUR_MS = 3_600_000;
+/** The registry's relay set-point for this site: above ERCOT's 59.7 Hz floor, so 59.75 Hz trips it and 59.7 would not be needed. */
+const UFR_TRIP_HZ = 59.8;
+const UFR_MW = 0.02;
+const ECRS_MW = 0.03;
+const CLEARING_USD_PER_MWH = { 'RRS-UFR': 8.5, ECRS: 12.25, NSPIN: 3.1 } as const;
+
+let template: CfnTemplate;
+let harness: FlowHarness;
+let s: PowerScenario;
+let cloud: mqtt.MqttClient;
+const events: Array<Record<string, unknown> & { type: string; action: string; devices: string[] }> = [];
+const switches: string[] = [];
+
+beforeAll(async () => {
+  template = synthesizeControlFlows(PATIENT_ACK_WAIT);
+  harness = await startFlowHarness();
+  // The gateway's simulated clock starts at the control plane's time, so the flow's commands are valid when they land.
+  const warmupMs = 121_000;
+  s = await startPowerScenario({
+    asics: ASICS,
+    gpuNodes: GPU_NODES,
+    busyNodes: 1,
+    brokerUrl: harness.brokerUrl,
+    startMs: harness.clock.nowMs() - warmupMs,
+    switchAgent: { commandKeys: [harness.commandKey] },
+    onSwitch: (cause) => switches.push(cause),
+    siteOf: (site) => ({
+      ...site,
+      ancillary: {
+        qualifications: [
+          { product: 'RRS-UFR', maxOfferMw: 0.05 },
+          { product: 'ECRS', maxOfferMw: 0.1 },
+        ],
+        ufrTripHz: UFR_TRIP_HZ,
+      },
+    }),
+  });
+  // The stand-in gateway of the flow harness stays quiet for this site: the real one answers.
+  harness.setBehaviour(s.site.id, 'silent');
+  cloud = await mqtt.connectAsync(harness.brokerUrl, { clientId: `ancillary-test-${randomUUID()}` });
+  cloud.on('message', (_t, payload) => void events.push(JSON.parse(payload.toString())));
+  await cloud.subscribeAsync(siteTopic(s.site.id, 'events'), { qos: 1 });
+}, 120_000);
+
+afterAll(async () => {
+  await cloud?.endAsync(true);
+  await s?.stop();
+  await harness?.stop();
+});
+
+const groupOf = (deviceId: string) => s.fleet.endpoints.find((e) => e.id === deviceId)!.groupId;
+const asleep = () =>
+  new Set(s.fleet.miners.filter((m) => !m.context.physics.isAwakeCommanded()).map((m) => m.context.identity.id));
+const view = () => s.gateway.switchAgent.view();
+const ancillaryEvents = (action: string) => events.filter((e) => e.type === 'ancillary' && e.action === action);
+
+/** The plan's offers for three hours from the current one: the RRS-UFR and ECRS MW the optimizer chose. */
+function planWithOffers(nowMs: number): Plan {
+  const hourMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+  const offers: AncillaryOffer[] = [0, 1, 2].flatMap((h) => [
+    { product: 'RRS-UFR', intervalStartMs: hourMs + h * HOUR_MS, offeredMw: UFR_MW, assumedPriceUsdPerMwh: 8 },
+    { product: 'ECRS', intervalStartMs: hourMs + h * HOUR_MS, offeredMw: ECRS_MW, assumedPriceUsdPerMwh: 11 },
+  ]);
+  return planSchema.parse({
+    version: 1,
+    createdAt: new Date(nowMs).toISOString(),
+    horizonStart: new Date(hourMs).toISOString(),
+    intervalMinutes: 5,
+    sites: [
+      {
+        siteId: s.site.id,
+        intervals: [{ startsAt: new Date(hourMs).toISOString(), asicGroups: [], gpuPools: [], sitePowerKw: 100 }],
+        ladder: [],
+        ancillaryOffers: offers,
+      },
+    ],
+    solver: { mode: 'lp', status: 'optimal', objectiveUsd: 0, solveMs: 1 },
+  });
+}
+
+describe('ancillary awards armed, deployed and recalled on the local platform', () => {
+  it('arms the awards of the plan’s offers through SwitchFlow: the gateway acks and names the devices of each', async () => {
+    // Prepare: the local awards adapter clears every offer at the interval's clearing price.
+    const executions: ExecutionResult[] = [];
+    const runner = createStateMachineRunner({
+      template,
+      logicalIdPrefix: 'SwitchFlow',
+      registry: harness.registry,
+      ...harness.controlPlane.switchFlow,
+    });
+    const switchFlows: SwitchFlowStarter = {
+      start: async (input, name) => {
+        executions.push(await runner.start(input, { executionName: name }));
+        return { executionArn: `local:${name}` };
+      },
+    };
+    const awards = clearingPriceAwards((product) => CLEARING_USD_PER_MWH[product], HOUR_MS);
+
+    // Act
+    const armed = await armPlanAwards({ awards, switchFlows }, planWithOffers(s.clock.nowMs()));
+
+    // Assess: six awards at the clearing price, one flow, executed and committed.
+    expect(armed).toHaveLength(1);
+    expect(armed[0]!.awards).toHaveLength(6);
+    expect(armed[0]!.awards.every((a) => a.clearingPriceUsdPerMwh === CLEARING_USD_PER_MWH[a.product])).toBe(true);
+    expect(executions[0]).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { command: { kind: 'arm-ancillary' }, ack: { status: 'executed', reason: 'ok' } },
+    });
+    expect(await harness.switchStates.get(s.site.id)).toMatchObject({ status: 'committed' });
+    const state = view().ancillary!;
+    expect(state.armed).toHaveLength(6);
+    const stepKw = stepKwOf(s);
+    for (const a of state.armed) {
+      const awardedKw = a.award.awardedMw * 1000;
+      // Exactly enough devices: they cover the award, and without the last one they would not.
+      expect(a.shortKw).toBe(0);
+      expect(a.armedKw).toBeGreaterThanOrEqual(awardedKw);
+      expect(a.armedKw - stepKw(a.devices.at(-1)!)).toBeLessThan(awardedKw);
+      // RRS-UFR only on the group the relay trips; ECRS on the least efficient group first, apart from the UFR set.
+      const groups = new Set(a.devices.map(groupOf));
+      expect([...groups]).toEqual([a.award.product === 'RRS-UFR' ? 'west-s21-a' : 'west-s19xp-a']);
+    }
+    await until('the armed events on the site’s events topic', () => ancillaryEvents('armed').length === 6);
+    expect(ancillaryEvents('armed').find((e) => e.product === 'RRS-UFR')!.detail).toContain(`relay ${UFR_TRIP_HZ} Hz`);
+  });
+
+  it('curtails exactly the awarded ECRS MW within ten minutes of a deployment, and restores in order on recall', async () => {
+    // Prepare: the local platform's injection path, publishing on the grid topic as the dashboard's control does.
+    const recalls: Array<() => unknown> = [];
+    const deps: InjectionDeps = {
+      clock: s.clock,
+      feed: {} as MarketFeed, // a grid event never touches the market feed
+      replay: { nudge: () => undefined, at: (_ms, task) => void recalls.push(task) },
+      sites: [s.site],
+      publish: async (topic, payload) => void (await cloud.publishAsync(topic, payload, { qos: 1 })),
+      onEvent: () => undefined,
+    };
+    await s.run(3);
+    const baselineKw = s.meter.truePowerW() / 1000;
+    const armedEcrs = view().ancillary!.armed.find(
+      (a) => a.award.product === 'ECRS' && a.award.intervalStartMs <= s.clock.nowMs(),
+    )!;
+    const before = asleep();
+    expect(before.size).toBe(0);
+
+    // Act: deploy (no MW named: the award in force).
+    await inject(
+      injectionRequestSchema.parse({
+        kind: 'demand-response',
+        product: 'ECRS',
+        durationMinutes: 20,
+        siteIds: [s.site.id],
+      }),
+      deps,
+    );
+    await until('the gateway to hold the deployment', () => view().ancillary?.deployment);
+    const deployedAtMs = s.clock.nowMs();
+    const awardedKw = ECRS_MW * 1000;
+    let deliveredAtMs: number | undefined;
+    while (s.clock.nowMs() - deployedAtMs < ANCILLARY_RULES.ECRS.deploymentSeconds * 1000) {
+      await s.run(1);
+      if (baselineKw - s.meter.truePowerW() / 1000 >= awardedKw) {
+        deliveredAtMs = s.clock.nowMs();
+        break;
+      }
+    }
+    await s.run(30);
+
+    // Assess: delivered within the product's deployment time, by the armed devices, and not much more.
+    expect(deliveredAtMs).toBeDefined();
+    const deliveredInS = (deliveredAtMs! - deployedAtMs) / 1000;
+    expect(deliveredInS).toBeLessThanOrEqual(ANCILLARY_RULES.ECRS.deploymentSeconds);
+    const deployment = view().ancillary!.deployment!;
+    expect(deployment).toMatchObject({ product: 'ECRS', deployKw: awardedKw });
+    expect(deployment.devices).toEqual(armedEcrs.devices);
+    const shed = asleep();
+    for (const id of deployment.devices) expect(shed.has(id)).toBe(true);
+    const droppedKw = baselineKw - s.meter.truePowerW() / 1000;
+    const stepKw = stepKwOf(s);
+    const maxStepKw = Math.max(...[...shed].map(stepKw));
+    // The controller's target sits its margin under the limit (baseline − award): that, and one device, is the slack.
+    const slackKw = controllerPolicyDefaults.marginFraction * (baselineKw - awardedKw) + maxStepKw;
+    expect(droppedKw).toBeGreaterThanOrEqual(awardedKw);
+    expect(droppedKw).toBeLessThanOrEqual(awardedKw + slackKw);
+    expect(view().sitePower).toMatchObject({ limitSource: 'demand-response' });
+    expect(switches).toContain('power-limit');
+    await until('the deployed event', () => ancillaryEvents('deployed').length === 1);
+    expect(ancillaryEvents('deployed')[0]).toMatchObject({ product: 'ECRS', deployMw: ECRS_MW });
+    process.stdout.write(
+      `ECRS ${awardedKw} kW awarded: delivered ${droppedKw.toFixed(1)} kW ${deliveredInS} s (simulated) after the deployment; ` +
+        `${shed.size} devices asleep, ${deployment.devices.length} armed\n`,
+    );
+
+    // Act: the recall the injection scheduled for the end of its window.
+    await recalls[0]!();
+    await until('the gateway to end the deployment', () => view().ancillary?.deployment === undefined);
+    const recalledAtMs = s.clock.nowMs();
+    await s.run(11 * 60);
+
+    // Assess: every device back, after its minimum off time, the controller's restores in its order.
+    expect(asleep().size).toBe(0);
+    expect(view().sitePower).toMatchObject({ limitSource: 'interconnect' });
+    await until('the recalled event', () => ancillaryEvents('recalled').length === 1);
+    const restores = events.filter((e) => e.type === 'power-control' && e.action === 'restore');
+    const restored = restores.flatMap((e) => e.devices);
+    expect(new Set(restored)).toEqual(shed);
+    expect(new Set(restored).size).toBe(restored.length);
+    // The award still stands: its devices come back first (they are the last the controller would take).
+    expect(restored.slice(0, deployment.devices.length).sort()).toEqual([...deployment.devices].sort());
+    const firstRestoreMs = Date.parse(String(restores[0]!.at));
+    expect(firstRestoreMs - deployedAtMs).toBeGreaterThanOrEqual(10 * 60_000); // S19 XP minimum off time
+    expect(firstRestoreMs).toBeGreaterThan(recalledAtMs);
+  }, 300_000);
+
+  it('trips exactly the devices armed for RRS-UFR at the registry’s set-point, and brings them back on recovery', async () => {
+    // Prepare
+    const armedUfr = view().ancillary!.armed.find(
+      (a) => a.award.product === 'RRS-UFR' && a.award.intervalStartMs <= s.clock.nowMs(),
+    )!;
+    expect(asleep().size).toBe(0);
+
+    // Act: 59.75 Hz: under the registry's 59.8 Hz set-point, above ERCOT's 59.7 Hz default.
+    await publishFrequency(59.75);
+
+    // Assess: exactly the armed devices asleep (the virtual miners' own state), nothing else.
+    await until('exactly the armed devices to trip', () => sameSet(asleep(), new Set(armedUfr.devices)), {
+      detail: () => ({ asleep: [...asleep()], armed: armedUfr.devices }),
+    });
+    expect(view().ancillary!.tripped).toEqual(armedUfr.devices);
+    await until('the tripped event', () => ancillaryEvents('tripped').length === 1);
+    expect(ancillaryEvents('tripped')[0]).toMatchObject({ product: 'RRS-UFR', devices: armedUfr.devices });
+    expect(switches).toContain('grid:frequency');
+
+    // Act: frequency recovers; the trip's minimum time and restore batches run on the simulated clock.
+    await publishFrequency(60);
+    await until('the restored event', () => ancillaryEvents('restored').length === 1);
+    await s.run(6 * 60);
+
+    // Assess
+    await until('every tripped device back on', () => asleep().size === 0, { detail: () => [...asleep()] });
+    expect(view().ancillary!.tripped).toEqual([]);
+  }, 300_000);
+});
+
+async function publishFrequency(frequencyHz: number) {
+  const signal = {
+    kind: 'frequency',
+    at: new Date(s.clock.nowMs()).toISOString(),
+    node: s.site.marketNode,
+    frequencyHz,
+  };
+  await cloud.publishAsync(siteTopic(s.site.id, 'grid'), JSON.stringify(signal), { qos: 1 });
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** A device's facility step, kW, as the gateway reckons it from the site model. */
+function stepKwOf(scenario: PowerScenario) {
+  return (deviceId: string) => {
+    const device = scenario.fleet.endpoints.find((e) => e.id === deviceId)!;
+    const inGroup = scenario.fleet.endpoints.filter((e) => e.groupId === device.groupId).length;
+    return deviceFigures(scenario.site, device, inGroup)!.controlled.stepKw;
+  };
+}
