@@ -180,6 +180,11 @@ export class Ancillary {
     return { deployed: state.deployment?.devices ?? [], standing: this.standing(state, nowMs) };
   }
 
+  /** The deployment's response time, seconds (products.ts), while one is in force. */
+  responseSeconds(state: AncillaryState): number | undefined {
+    return state.deployment ? ANCILLARY_RULES[state.deployment.product].deploymentSeconds : undefined;
+  }
+
   /** Devices armed for an award in force that are neither deployed nor tripped: they stay on through a price hold. */
   standing(state: AncillaryState, nowMs: number): Set<string> {
     const out = new Set<string>();

@@ -6,6 +6,7 @@ import { drCeilingKw, type Site } from '../../../../core/model/site.js';
 import { type MeasurementSource, siteMeasurement, type TimedKw } from '../../../../core/power/site-measurement.js';
 import {
   type ActiveLimit,
+  activeLimit,
   type ControlledDevice,
   type ControllerPolicy,
   type ControllerState,
@@ -150,6 +151,12 @@ export class SitePower {
     readonly inFlight?: ReadonlySet<string>;
     /** Awards armed (core/ancillary/arming.ts): a deployed award's devices go first, standing ones last. */
     readonly armed?: { readonly deployed: readonly string[]; readonly standing: ReadonlySet<string> };
+    /**
+     * A deployed award's own response time (ECRS 10 min, Non-Spin 30): while the demand-response limit binds, a shed
+     * is sized to be done within it, not within `responseSeconds`, so the site sheds the award, not 2–3× it to beat a
+     * ramp it has minutes for.
+     */
+    readonly demandResponseSeconds?: number;
   }): PowerAction[] {
     const { config, site } = this.options;
     const measured = siteMeasurement({
@@ -187,7 +194,9 @@ export class SitePower {
         ...(input.inFlight ? { inFlight: input.inFlight } : {}),
       },
       this.state,
-      this.policy,
+      input.demandResponseSeconds !== undefined && activeLimit(limits).source === 'demand-response'
+        ? { ...this.policy, responseSeconds: input.demandResponseSeconds }
+        : this.policy,
     );
     this.state = decision.state;
     this.lastLimit = decision.limit;

@@ -266,12 +266,14 @@ export class SwitchAgent {
   private decidePower(): { report: Promise<ApplyReport> } | undefined {
     const nowMs = this.deps.clock.nowMs();
     const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
+    const deployedWithin = this.ancillary.responseSeconds(this.memory.ancillary);
     const actions = this.sitePower!.decide({
       nowMs,
       plannedOn: this.power.plannedOn(this.memory, nowMs),
       ladder: this.ladder(),
       inFlight: this.power.inFlight(),
       armed: this.ancillary.order(this.memory.ancillary, nowMs),
+      ...(deployedWithin !== undefined ? { demandResponseSeconds: deployedWithin } : {}),
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
