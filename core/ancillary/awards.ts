@@ -36,9 +36,9 @@ export const awardSchema = z
 export type Award = z.infer<typeof awardSchema>;
 export type AwardedProduct = Award['product'];
 
-/** Where awards come from; a site's offers in, what the market took of them out. */
+/** Where awards come from; a site's offers (each for `intervalMs` from its start) in, what the market took out. */
 export interface AncillaryAwards {
-  awardsFor(siteId: string, offers: readonly AncillaryOffer[]): Promise<Award[]>;
+  awardsFor(siteId: string, offers: readonly AncillaryOffer[], intervalMs: number): Promise<Award[]>;
 }
 
 /** The clearing price of a product for the interval starting at `intervalStartMs`; undefined when not known. */
@@ -75,9 +75,9 @@ export function awardAtClearingPrice(
 }
 
 /** The local adapter of the port: awards at the clearing price the lookup gives (the AS price series, or the plan's). */
-export function clearingPriceAwards(clearingPrice: ClearingPriceOf, intervalMs: number): AncillaryAwards {
+export function clearingPriceAwards(clearingPrice: ClearingPriceOf): AncillaryAwards {
   return {
-    awardsFor: async (siteId, offers) => awardAtClearingPrice(siteId, offers, clearingPrice, intervalMs),
+    awardsFor: async (siteId, offers, intervalMs) => awardAtClearingPrice(siteId, offers, clearingPrice, intervalMs),
   };
 }
 

@@ -20,13 +20,20 @@ export interface ArmedSite {
   readonly executionArn: string;
 }
 
-/** Every site of the plan with offers: its awards, armed through one SwitchFlow each. */
+/**
+ * How far ahead of the plan's start its offers are armed: the plan offers for each of its 5-minute intervals, over a
+ * horizon of a day or more; the next dispatch (5 minutes later) arms the next ones, and a command stays small.
+ */
+export const ARM_AHEAD_MS = 2 * 3_600_000;
+
+/** Every site of the plan with offers: its awards for the next two hours, armed through one SwitchFlow each. */
 export async function armPlanAwards(deps: ArmAwardsDeps, plan: Plan): Promise<ArmedSite[]> {
   const armed: ArmedSite[] = [];
+  const untilMs = Date.parse(plan.horizonStart) + ARM_AHEAD_MS;
   for (const site of plan.sites) {
-    const offers = site.ancillaryOffers ?? [];
+    const offers = (site.ancillaryOffers ?? []).filter((o) => o.intervalStartMs < untilMs);
     if (offers.length === 0) continue;
-    const awards = await deps.awards.awardsFor(site.siteId, offers);
+    const awards = await deps.awards.awardsFor(site.siteId, offers, plan.intervalMinutes * 60_000);
     if (awards.length === 0) continue;
     armed.push(await armSiteAwards(deps.switchFlows, site.siteId, awards, `plan-v${plan.version}`));
   }

@@ -76,14 +76,8 @@ function localAwards(plan: Plan) {
   const assumed = new Map(
     plan.sites.flatMap((s) => (s.ancillaryOffers ?? []).map((o) => [`${o.product}@${o.intervalStartMs}`, o] as const)),
   );
-  return clearingPriceAwards(
-    (product, startMs) => assumed.get(`${product}@${startMs}`)?.assumedPriceUsdPerMwh,
-    ANCILLARY_INTERVAL_MS,
-  );
+  return clearingPriceAwards((product, startMs) => assumed.get(`${product}@${startMs}`)?.assumedPriceUsdPerMwh);
 }
-
-/** The products are cleared hourly (core/ancillary/products.ts). */
-const ANCILLARY_INTERVAL_MS = 3_600_000;
 
 /** The refit schedule of stacks/constructs/forecast-refit.ts: cron(15 0/6 * * ? *). */
 const REFIT_EVERY_MS = 6 * 3_600_000;

@@ -101,7 +101,7 @@ function planWithOffers(nowMs: number): Plan {
     version: 1,
     createdAt: new Date(nowMs).toISOString(),
     horizonStart: new Date(hourMs).toISOString(),
-    intervalMinutes: 5,
+    intervalMinutes: 60,
     sites: [
       {
         siteId: s.site.id,
@@ -130,14 +130,15 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
         return { executionArn: `local:${name}` };
       },
     };
-    const awards = clearingPriceAwards((product) => CLEARING_USD_PER_MWH[product], HOUR_MS);
+    const awards = clearingPriceAwards((product) => CLEARING_USD_PER_MWH[product]);
 
     // Act
     const armed = await armPlanAwards({ awards, switchFlows }, planWithOffers(s.clock.nowMs()));
 
-    // Assess: six awards at the clearing price, one flow, executed and committed.
+    // Assess: the two hours ahead armed (four awards; the third hour is the next dispatches'), at the clearing
+    // price, through one flow, executed and committed.
     expect(armed).toHaveLength(1);
-    expect(armed[0]!.awards).toHaveLength(6);
+    expect(armed[0]!.awards).toHaveLength(4);
     expect(armed[0]!.awards.every((a) => a.clearingPriceUsdPerMwh === CLEARING_USD_PER_MWH[a.product])).toBe(true);
     expect(executions[0]).toMatchObject({
       status: 'SUCCEEDED',
@@ -145,7 +146,7 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
     });
     expect(await harness.switchStates.get(s.site.id)).toMatchObject({ status: 'committed' });
     const state = view().ancillary!;
-    expect(state.armed).toHaveLength(6);
+    expect(state.armed).toHaveLength(4);
     const stepKw = stepKwOf(s);
     for (const a of state.armed) {
       const awardedKw = a.award.awardedMw * 1000;
@@ -157,7 +158,7 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
       const groups = new Set(a.devices.map(groupOf));
       expect([...groups]).toEqual([a.award.product === 'RRS-UFR' ? 'west-s21-a' : 'west-s19xp-a']);
     }
-    await until('the armed events on the site’s events topic', () => ancillaryEvents('armed').length === 6);
+    await until('the armed events on the site’s events topic', () => ancillaryEvents('armed').length === 4);
     expect(ancillaryEvents('armed').find((e) => e.product === 'RRS-UFR')!.detail).toContain(`relay ${UFR_TRIP_HZ} Hz`);
   });
 

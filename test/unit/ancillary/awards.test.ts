@@ -6,11 +6,14 @@ import {
   awardRevenueUsd,
   awardSchema,
   awardsInForce,
+  clearingPriceAwards,
 } from '../../../core/ancillary/awards.js';
 import type { AncillaryOffer } from '../../../core/ancillary/products.js';
 import { commandSchema } from '../../../core/messages/command.js';
+import type { Plan } from '../../../core/model/plan.js';
 import { buildArmCommand, switchFlowInputSchema } from '../../../core/switching/command.js';
 import { awardsFromQseMessage } from '../../../functions/ancillary/adapters/qse-award-feed.js';
+import { armPlanAwards } from '../../../functions/ancillary/arm-awards.js';
 
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-12-07T10:00:00Z');
@@ -171,5 +174,57 @@ describe('the QSE award feed (the AWS adapter)', () => {
     [{ extra: 1 }, 'awards[0].extra'],
   ])('refuses a bad award (%j), naming %s', (over, field) => {
     expect(() => awardsFromQseMessage(message(over), sites)).toThrow(field);
+  });
+});
+
+describe('arming a plan’s awards', () => {
+  it('arms the next two hours of each offering site’s awards, each for the plan’s interval, in one flow per site', async () => {
+    // Prepare: 5-minute offers over three hours for one site; another site offers nothing.
+    const offers: AncillaryOffer[] = Array.from({ length: 36 }, (_, i) => ({
+      product: 'ECRS',
+      intervalStartMs: T0 + i * 300_000,
+      offeredMw: 1,
+      assumedPriceUsdPerMwh: 9,
+    }));
+    const started: Array<{ input: unknown; name: string }> = [];
+    const plan = {
+      version: 7,
+      horizonStart: new Date(T0).toISOString(),
+      intervalMinutes: 5,
+      sites: [
+        { siteId: SITE, ancillaryOffers: offers },
+        { siteId: 'site-south-1', ancillaryOffers: [] },
+      ],
+    } as unknown as Plan;
+
+    // Act
+    const armed = await armPlanAwards(
+      {
+        awards: clearingPriceAwards(() => 11),
+        switchFlows: {
+          start: async (input, name) => {
+            started.push({ input, name });
+            return { executionArn: name };
+          },
+        },
+      },
+      plan,
+    );
+
+    // Assess
+    expect(armed.map((a) => a.siteId)).toEqual([SITE]);
+    expect(armed[0]!.awards).toHaveLength(24);
+    expect(armed[0]!.awards.every((a) => a.intervalEndMs - a.intervalStartMs === 300_000)).toBe(true);
+    expect(started).toEqual([
+      {
+        name: `${SITE}-arm-plan-v7`,
+        input: {
+          siteId: SITE,
+          arm: { awards: armed[0]!.awards, reason: 'ancillary awards (plan-v7)' },
+          requestedBy: 'ancillary-awards',
+        },
+      },
+    ]);
+    expect(switchFlowInputSchema.safeParse(started[0]!.input).success).toBe(true);
   });
 });
