@@ -44,6 +44,16 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
         responseSeconds: 1800,
       },
     ],
+    // Qualified as a load resource (issue 25): RRS on the S21s' under-frequency trip, ECRS and Non-Spin on any group.
+    // Illustrative MW, below what the groups draw above sleep (S21s ~14 MW, S19 XPs ~9 MW).
+    ancillary: {
+      qualifications: [
+        { product: 'RRS-UFR', maxOfferMw: 8 },
+        { product: 'ECRS', maxOfferMw: 8 },
+        { product: 'NSPIN', maxOfferMw: 8 },
+      ],
+      ufrTripHz: 59.7,
+    },
     asicGroups: [
       {
         id: 'west-s21-a',
@@ -91,6 +101,14 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
     gridPrograms: [
       { program: 'ECRS', committedMw: 5, capacityUsdPerMwh: 15, shortfallPenaltyUsdPerMwh: 800, responseSeconds: 600 },
     ],
+    // ECRS is carried by the program above; RRS on the hydro S21s' under-frequency trip and Non-Spin are offered hourly.
+    ancillary: {
+      qualifications: [
+        { product: 'RRS-UFR', maxOfferMw: 8 },
+        { product: 'NSPIN', maxOfferMw: 8 },
+      ],
+      ufrTripHz: 59.7,
+    },
     asicGroups: [
       {
         id: 'south-s21hyd-a',
@@ -125,6 +143,15 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
     timeZone: 'America/Chicago',
     energyContract: { kind: 'real-time-index', adderUsdPerMwh: 0 },
     gridPrograms: [],
+    // RRS on the S19 XPs' under-frequency trip (~3 MW), ECRS and Non-Spin on the miners.
+    ancillary: {
+      qualifications: [
+        { product: 'RRS-UFR', maxOfferMw: 2 },
+        { product: 'ECRS', maxOfferMw: 3 },
+        { product: 'NSPIN', maxOfferMw: 3 },
+      ],
+      ufrTripHz: 59.7,
+    },
     asicGroups: [
       {
         id: 'north-s21-a',

@@ -1,3 +1,5 @@
+import type { MarketAncillaryProduct } from '../ancillary/products.js';
+import type { AncillaryPriceGrid } from './ancillary-prices.js';
 import { type KnownAtView, type KnownGridEvent, knownAt, type PublicationRules } from './known-at.js';
 
 /**
@@ -11,7 +13,18 @@ export interface MarketHistoryPoint {
   readonly rtUsdPerMwh?: number;
   readonly daUsdPerMwh?: number;
   readonly temperatureC?: number;
+  /** DAM ancillary capacity prices of the interval's hour, $/MW per hour (issue 25). */
+  readonly asRrsUsdPerMwh?: number;
+  readonly asEcrsUsdPerMwh?: number;
+  readonly asNspinUsdPerMwh?: number;
 }
+
+/** Which stored field holds each product's DAM capacity price. */
+export const ANCILLARY_HISTORY_FIELDS = {
+  'RRS-UFR': 'asRrsUsdPerMwh',
+  ECRS: 'asEcrsUsdPerMwh',
+  NSPIN: 'asNspinUsdPerMwh',
+} as const satisfies Record<MarketAncillaryProduct, keyof MarketHistoryPoint>;
 
 export interface HistoryViewOptions {
   readonly stepMinutes: number;
@@ -66,6 +79,7 @@ export function viewFromHistory(
     return out;
   };
   const lastIndex = (values: (number | undefined)[]) => values.findLastIndex((v) => v !== undefined) + 1;
+  const ancillary = ancillaryFromPoints(onGrid, indexOf, length);
   const daValues = held(da, lastIndex(da), false);
   const temperatureValues = held(temperature, lastIndex(temperature), false);
   const view = knownAt(
@@ -75,6 +89,7 @@ export function viewFromHistory(
       rtUsdPerMwh: held(rt, rtEnd, true),
       ...(daValues.length > 0 ? { daUsdPerMwh: daValues } : {}),
       ...(temperatureValues.length > 0 ? { temperatureC: temperatureValues } : {}),
+      ...(ancillary ? { ancillaryUsdPerMwh: ancillary } : {}),
       hashpriceDays: [{ dayStartMs: Number.NEGATIVE_INFINITY, value: options.hashpriceUsdPerThDay }],
       gridEvents: [],
       publication: options.publication,
@@ -82,4 +97,26 @@ export function viewFromHistory(
     options.asOfMs,
   );
   return { view: { ...view, gridEvents: options.gridEvents }, gaps };
+}
+
+/** The stored DAM capacity prices on the view's grid (NaN where none is stored); undefined when none is. */
+function ancillaryFromPoints(
+  points: readonly MarketHistoryPoint[],
+  indexOf: (atMs: number) => number,
+  length: number,
+): AncillaryPriceGrid | undefined {
+  const byProduct: Partial<Record<MarketAncillaryProduct, number[]>> = {};
+  for (const [product, field] of Object.entries(ANCILLARY_HISTORY_FIELDS)) {
+    const values = new Array<number>(length).fill(Number.NaN);
+    let any = false;
+    for (const p of points) {
+      const i = indexOf(p.intervalStartMs);
+      const price = p[field];
+      if (i < 0 || price === undefined) continue;
+      values[i] = price;
+      any = true;
+    }
+    if (any) byProduct[product as MarketAncillaryProduct] = values;
+  }
+  return Object.keys(byProduct).length > 0 ? { market: 'dam', byProduct } : undefined;
 }

@@ -1,4 +1,5 @@
 import type { PriceHistory } from '../forecast/types.js';
+import type { AncillaryPriceGrid } from './ancillary-prices.js';
 import { localWallMinutes } from './time-zone.js';
 
 /**
@@ -6,7 +7,8 @@ import { localWallMinutes } from './time-zone.js';
  *
  * - a real-time price when its interval has ended and been published (`rtPublicationDelayMinutes` after the end);
  * - a day-ahead price when the DAM for its operating day has posted (`dayAheadPublishedMinuteOfDay` local time on the
- *   day before);
+ *   day before); a DAM ancillary capacity price likewise (it is posted with the DAM results), a real-time (RTC+B)
+ *   one at the start of its interval, when SCED prices it;
  * - a temperature when its interval has ended (an observation);
  * - a daily hashprice when its UTC day has ended (it is computed from the day's closing BTC price and difficulty);
  * - a grid event at its notice, its end at its recall notice.
@@ -65,6 +67,8 @@ export interface MarketRecord {
   readonly rtUsdPerMwh: readonly number[];
   readonly daUsdPerMwh?: readonly number[];
   readonly temperatureC?: readonly number[];
+  /** Ancillary capacity prices, $/MW per hour (core/market-data/ancillary-prices.ts). */
+  readonly ancillaryUsdPerMwh?: AncillaryPriceGrid;
   /** Sorted by day. */
   readonly hashpriceDays: readonly DailyValue[];
   readonly gridEvents: readonly GridEventRecord[];
@@ -77,6 +81,8 @@ export interface KnownAtView extends PriceHistory {
   /** The latest hashprice whose day has ended. */
   readonly hashpriceUsdPerThDay: number;
   readonly gridEvents: readonly KnownGridEvent[];
+  /** Ancillary capacity prices published by `asOfMs`, from the record's start. */
+  readonly ancillaryUsdPerMwh?: AncillaryPriceGrid;
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -144,6 +150,9 @@ export function knownAt(record: MarketRecord, asOfMs: number): KnownAtView {
       ? { daUsdPerMwh: record.daUsdPerMwh.slice(0, dayAheadKnownEnd(record, rules, asOfMs)) }
       : {}),
     ...(record.temperatureC ? { temperatureC: record.temperatureC.slice(0, observedEnd) } : {}),
+    ...(record.ancillaryUsdPerMwh
+      ? { ancillaryUsdPerMwh: ancillaryKnownAt(record, record.ancillaryUsdPerMwh, asOfMs) }
+      : {}),
     hashpriceUsdPerThDay: hashprice.value,
     gridEvents: record.gridEvents
       .filter((e) => e.noticeMs <= asOfMs)
@@ -153,6 +162,18 @@ export function knownAt(record: MarketRecord, asOfMs: number): KnownAtView {
         ...(e.recallNoticeMs <= asOfMs ? { endMs: e.endMs } : {}),
       })),
   };
+}
+
+/** DAM capacity prices as far as the DAM has posted; real-time ones through the interval under way (SCED prices it). */
+function ancillaryKnownAt(record: MarketRecord, prices: AncillaryPriceGrid, asOfMs: number): AncillaryPriceGrid {
+  const end =
+    prices.market === 'dam'
+      ? dayAheadKnownEnd(record, record.publication, asOfMs)
+      : Math.max(0, Math.floor((asOfMs - record.startMs) / (record.stepMinutes * 60_000)) + 1);
+  const byProduct = Object.fromEntries(
+    Object.entries(prices.byProduct).map(([product, values]) => [product, values.slice(0, end)]),
+  );
+  return { market: prices.market, byProduct };
 }
 
 /** Whether a known deployment covers `atMs`: one not yet recalled is taken to last. */

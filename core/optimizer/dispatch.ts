@@ -111,6 +111,7 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
   const sites: SitePlan[] = problem.sites.map((p, i) => {
     const s = solution.sites[i]!;
     const intervals: SitePlan['intervals'] = [];
+    const ancillaryOffers: NonNullable<SitePlan['ancillaryOffers']> = [];
     let atMs = meta.horizonStartMs;
     p.horizon.stepHours.forEach((hours, t) => {
       const repeats = Math.max(1, Math.round((hours * 60) / meta.intervalMinutes));
@@ -134,6 +135,7 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
           })),
           sitePowerKw: Math.max(0, s.sitePowerKw[t] ?? 0),
         });
+        for (const offer of d.ancillary ?? []) ancillaryOffers.push({ ...offer, intervalStartMs: atMs });
         atMs += meta.intervalMinutes * 60_000;
       }
     });
@@ -141,7 +143,8 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
       hashpriceUsdPerThDay: p.horizon.hashpriceUsdPerThDay[0] ?? 0,
       gpuRevenueUsdPerGpuHour: meta.gpuRevenueUsdPerGpuHour,
     });
-    return { siteId: p.site.id, intervals, ladder };
+    // The offers the plan makes and the capacity prices it assumed (issue 25); none without the co-optimised planner.
+    return { siteId: p.site.id, intervals, ladder, ...(p.ancillary ? { ancillaryOffers } : {}) };
   });
   return {
     version: meta.version,

@@ -1,3 +1,4 @@
+import { type AncillaryStepVars, addAncillary } from './constraints/ancillary.js';
 import { addAsicCurve } from './constraints/asic-curve.js';
 import { addDemand, addTerminalBacklog } from './constraints/demand.js';
 import { addGpuPool, type ServingCapacity } from './constraints/gpu-serving.js';
@@ -16,7 +17,9 @@ import type { SiteProblem } from './types.js';
  *   gpu-serving      GPUs powered and serving each class, warm-up;
  *   demand           guaranteed work served or dropped, the flex backlog, deadlines and the terminal condition;
  *   site-power       P = PUE·IT ≤ cap, demand-response commitment and shortfall;
- *   objective        mining and inference revenue, energy, 4CP, start costs, SLA and shortfall penalties.
+ *   objective        mining and inference revenue, energy, 4CP, start costs, SLA and shortfall penalties;
+ *   ancillary        capacity offered per product from the ASICs' consumed load (issue 25; only with
+ *                    `problem.ancillary`), priced in its own file.
  * In MILP mode unit counts, GPUs powered and GPUs serving are integers; in LP mode they are relaxed and rounded when
  * decoded (units down, GPUs up, then the cap restored on the ASICs).
  */
@@ -30,6 +33,7 @@ export interface SiteModelIndex {
   readonly servingFlex: LpVar[][];
   readonly sitePowerKw: LpVar[];
   readonly flexBacklog: LpVar[];
+  readonly ancillary: AncillaryStepVars[];
 }
 
 export function formulateSite(problem: SiteProblem, integerUnits: boolean): SiteModelIndex {
@@ -37,6 +41,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
   const m = new LpModel();
   const times = stepTimes(problem.horizon.stepHours);
   const built: StepVars[] = [];
+  const ancillary: AncillaryStepVars[] = [];
   for (let t = 0; t < times.stepHours.length; t += 1) {
     const ctx: StepContext = { m, problem, times, t, integerUnits };
     const previous = built[t - 1];
@@ -49,6 +54,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
       const history = [...built.map((step) => step.asic[k]!), asic[k]!];
       addMinUpDown(ctx, group, asic[k]!.unitsOn, history);
     });
+    ancillary.push(addAncillary(ctx, asic));
     const capacity: ServingCapacity = { guaranteed: [], flex: [] };
     const gpu = site.gpuPools.map((pool, g) => addGpuPool(ctx, pool, g, previous?.gpu[g]?.powered, load, capacity));
     const demand = addDemand(ctx, capacity, previous?.demand.flexBacklog);
@@ -69,5 +75,6 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
     servingFlex: built.map((s) => s.gpu.map((p) => p.servingFlex)),
     sitePowerKw: built.map((s) => s.power),
     flexBacklog: built.map((s) => s.demand.flexBacklog),
+    ancillary,
   };
 }

@@ -1,5 +1,6 @@
 import type { Highs } from 'highs';
 import * as highsModule from 'highs';
+import { decodeOffers } from './constraints/ancillary.js';
 import { stepCapKw } from './constraints/site-power.js';
 import { formulateSite } from './formulate.js';
 import { gpuPoolPowerKw, unitMaxPowerW, unitMinPowerW } from './physics.js';
@@ -107,7 +108,8 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
       const servingFlex = Math.min(gpusPowered, up(index.servingFlex[t]![g]!.name));
       return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex };
     });
-    decisions.push(withinCap(problem, t, { asic, gpu }));
+    const offers = decodeOffers(problem.ancillary?.products ?? [], index.ancillary[t]!, t, value);
+    decisions.push(withinCap(problem, t, { asic, gpu, ...(offers.length > 0 ? { ancillary: offers } : {}) }));
     sitePowerKw.push(value(index.sitePowerKw[t]!.name));
   }
   return {

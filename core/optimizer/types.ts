@@ -1,3 +1,4 @@
+import type { AncillaryProduct } from '../ancillary/products.js';
 import type { Site } from '../model/site.js';
 
 /** The two inference demand classes of issue 3. Work is counted in H100-equivalent GPU-hours (see gpuSpeed). */
@@ -67,6 +68,28 @@ export interface SiteState {
   readonly drBaselineKw: number;
 }
 
+/** One ancillary product the site may offer over the horizon (core/ancillary/products.ts). */
+export interface AncillaryProductTerms {
+  readonly product: AncillaryProduct;
+  /**
+   * Capacity price per horizon step, $/MW per hour; undefined where the price is not known at the decision (nothing
+   * is offered there). ERS: the contract's capacity payment in every step.
+   */
+  readonly priceUsdPerMwh: readonly (number | undefined)[];
+  /** Most MW the site may offer (the registry's qualified MW; ERS: the contract's committed MW). */
+  readonly maxOfferMw: number;
+  /** ERS: the contracted MW must be held in every step; shortfall pays the availability loss and the expected penalty. */
+  readonly heldMw?: number;
+  readonly shortfallPenaltyUsdPerMwh?: number;
+  /** Chance a held MW is deployed in an hour (core/ancillary/deployment-history.ts). */
+  readonly deploymentProbability: number;
+}
+
+/** The ancillary side of a co-optimised site problem; absent: energy only. */
+export interface AncillaryTerms {
+  readonly products: readonly AncillaryProductTerms[];
+}
+
 export interface SiteProblem {
   readonly site: Site;
   readonly horizon: SiteHorizon;
@@ -79,12 +102,16 @@ export interface SiteProblem {
   readonly capKw?: readonly number[];
   /** The end of the horizon must not leave more flex backlog than it started with (priced slack). */
   readonly terminalBacklog?: boolean;
+  /** Ancillary capacity offers co-optimised with energy (issue 25). @default none */
+  readonly ancillary?: AncillaryTerms;
 }
 
 /** Decision for one step of one site, in physical units (what the simulator scores and the Plan carries). */
 export interface SiteDecision {
   readonly asic: ReadonlyArray<{ groupId: string; unitsOn: number; powerPerUnitW: number }>;
   readonly gpu: ReadonlyArray<{ poolId: string; gpusPowered: number; servingGuaranteed: number; servingFlex: number }>;
+  /** Capacity offered per product in the step and the price assumed; absent when the site offers none. */
+  readonly ancillary?: ReadonlyArray<{ product: AncillaryProduct; offeredMw: number; assumedPriceUsdPerMwh: number }>;
 }
 
 export type SolveMode = 'lp' | 'milp';

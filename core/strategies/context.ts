@@ -1,4 +1,6 @@
+import type { AncillaryProduct } from '../ancillary/products.js';
 import type { SiteDemand } from '../demand/scenarios.js';
+import type { AncillaryPriceGrid } from '../market-data/ancillary-prices.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteHorizon, SiteState } from '../optimizer/types.js';
@@ -31,6 +33,11 @@ export interface BacktestTruth {
   readonly demand: readonly SiteDemand[];
   /** Demand-response deployments (fleet-wide), by step. */
   readonly drDeployed: readonly boolean[];
+  /** Ancillary capacity clearing prices by step, and the deployment record's probabilities; absent without a file. */
+  readonly ancillary?: {
+    readonly prices: AncillaryPriceGrid;
+    readonly deploymentProbability: Readonly<Record<AncillaryProduct, number>>;
+  };
 }
 
 /** A backtest: the setup, the truth, and the market record (from before `startMs`, for warm-up) the views come from. */

@@ -4,6 +4,7 @@ import type { Site } from '../model/site.js';
 import { type FleetSolution, solveFleet } from '../optimizer/dispatch.js';
 import type { HighsSolver, SolveOptions } from '../optimizer/solve.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteProblem, SiteState } from '../optimizer/types.js';
+import { type AncillaryPlanning, ancillaryTermsFor } from './ancillary-terms.js';
 import { buildHorizon, horizonBlocks } from './context.js';
 
 /**
@@ -58,6 +59,11 @@ export interface PlanningRequest {
   readonly coordination?: readonly (SiteCoordination | undefined)[];
   /** A fleet-wide cap coordinated in-process (core/optimizer/dispatch.ts), kW per horizon step. @default none */
   readonly portfolioCapKw?: readonly number[];
+  /**
+   * Co-optimise ancillary capacity offers (issue 25): each site with an ancillary registration offers where the known
+   * view holds capacity prices. @default energy only
+   */
+  readonly ancillary?: AncillaryPlanning;
 }
 
 export interface HorizonPlan {
@@ -119,9 +125,13 @@ export function planHorizon(
   const deployed = drInForce(request.known, request.decisionMs);
   const peakProbability = Array.from({ length: stepsAvailable }, (_, k) => request.peakProbability?.(k) ?? 0);
   const grid = { stepMinutes: request.stepMinutes, steps: stepsAvailable, peakProbability };
+  const firstGridIndex = Math.round((request.decisionMs - request.known.startMs) / (request.stepMinutes * 60_000));
   const problems = request.sites.map((site, s): SiteProblem => {
     const demand = request.demand[s]!;
     const coordination = request.coordination?.[s];
+    const ancillary = request.ancillary
+      ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
+      : undefined;
     return {
       site,
       horizon: buildHorizon(grid, 0, blocks, {
@@ -140,6 +150,7 @@ export function planHorizon(
       terminalBacklog: true,
       ...(coordination?.couplingPriceUsdPerMwh ? { couplingPriceUsdPerMwh: coordination.couplingPriceUsdPerMwh } : {}),
       ...(coordination?.capKw ? { capKw: coordination.capKw } : {}),
+      ...(ancillary ? { ancillary } : {}),
     };
   });
   const solution = solveFleet(

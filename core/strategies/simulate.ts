@@ -10,6 +10,7 @@ import {
   unitWakeLossUsd,
 } from '../optimizer/physics.js';
 import type { DemandClassTerms, FlexCohort, GridTerms, SiteDecision, SiteState } from '../optimizer/types.js';
+import { type AncillaryTotals, type StepAncillaryTruth, scoreAncillary } from './ancillary-score.js';
 
 /**
  * The common scorer: any strategy's decisions, applied step by step to the true prices and demand, priced the same
@@ -23,9 +24,11 @@ export interface StepTruth {
   readonly flexArrivalsGpuHours: number;
   readonly drDeployed: boolean;
   readonly peakProbability: number;
+  /** Ancillary capacity prices and deployment probabilities; absent without an ancillary price file. */
+  readonly ancillary?: StepAncillaryTruth;
 }
 
-export interface SiteTotals {
+export interface SiteTotals extends AncillaryTotals {
   miningRevenueUsd: number;
   inferenceRevenueUsd: number;
   gridCreditsUsd: number;
@@ -66,6 +69,9 @@ export function emptyTotals(): SiteTotals {
     energyMwh: 0,
     capMwh: 0,
     capExceededSteps: 0,
+    ancillaryRevenueUsd: 0,
+    expectedDeploymentCostUsd: 0,
+    ancillaryShortfallMwh: 0,
   };
 }
 
@@ -73,7 +79,9 @@ export function netProfitUsd(t: SiteTotals): number {
   return (
     t.miningRevenueUsd +
     t.inferenceRevenueUsd +
-    t.gridCreditsUsd -
+    t.gridCreditsUsd +
+    t.ancillaryRevenueUsd -
+    t.expectedDeploymentCostUsd -
     t.energyCostUsd -
     t.wearCostUsd -
     t.penaltiesUsd -
@@ -206,6 +214,7 @@ export function simulateStep(
   }
 
   // Mining: hashrate on the curve; starts lose their wake time and wear the hardware.
+  const miningBefore = totals.miningRevenueUsd;
   for (const { g, on, perUnitW } of asicSettings) {
     const prevOn = state.unitsOn[g.id] ?? g.unitCount;
     const starts = Math.max(0, on - prevOn);
@@ -233,6 +242,17 @@ export function simulateStep(
   // A violation is a step with work dropped beyond rounding (0.01 GPU-hour).
   if (droppedG > 0.01) totals.slaViolations += 1;
   if (droppedF > 0.01) totals.slaViolations += 1;
+
+  scoreAncillary(
+    site,
+    decision,
+    asicSettings,
+    totals.miningRevenueUsd - miningBefore,
+    truth.priceUsdPerMwh,
+    dt,
+    truth.ancillary,
+    totals,
+  );
 
   // Grid: energy at the real-time price, expected 4CP, DR capacity credit and deployment shortfall.
   totals.energyCostUsd += energyCostUsd(siteKw, dt, truth.priceUsdPerMwh);

@@ -5,6 +5,7 @@ import { type AsicGroup, type Site, siteCapKw } from '../model/site.js';
 import { unitMaxPowerW, unitMinPowerW } from '../optimizer/physics.js';
 import { type HighsSolver, type SolveOptions, solveSite } from '../optimizer/solve.js';
 import type { SiteDecision, SiteState } from '../optimizer/types.js';
+import type { AncillaryPlanning } from './ancillary-terms.js';
 import {
   type BacktestSetup,
   type BacktestTruth,
@@ -220,11 +221,16 @@ export function myopicStrategy(highs: HighsSolver, solve?: SolveOptions): Strate
 
 /**
  * The receding-horizon planner (core/strategies/planner.ts) at each decision, committing its first `commitSteps`:
- * the same planner the deployed OptimizeFlow solve runs.
+ * the same planner the deployed OptimizeFlow solve runs. With `ancillary` it co-optimises capacity offers (`mpc+as`).
  */
-export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, params: MpcParams): Strategy {
+export function mpcStrategy(
+  highs: HighsSolver,
+  forecaster: PriceForecaster,
+  params: MpcParams,
+  ancillary?: AncillaryPlanning,
+): Strategy {
   return {
-    name: 'mpc',
+    name: ancillary ? 'mpc+as' : 'mpc',
     decide({ t, setup, known, states }) {
       const plan = planHorizon(
         highs,
@@ -244,6 +250,7 @@ export function mpcStrategy(highs: HighsSolver, forecaster: PriceForecaster, par
           peakProbability: (k) => setup.peakProbability[t + k] ?? 0,
           demandTerms: setup.demandTerms,
           gridTerms: setup.gridTerms,
+          ...(ancillary ? { ancillary } : {}),
         },
         params.solve,
       );

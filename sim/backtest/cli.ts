@@ -8,13 +8,14 @@ import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/market-data/series.js';
 import { fleetSchema } from '../../core/model/site.js';
 import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
-import { type CliSpec, runCli } from '../cli/args.js';
+import { type CliSpec, runCli, UsageError } from '../cli/args.js';
 import { type LoadOptions, loadBacktestData } from './data.js';
 import { renderReport } from './report.js';
 import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
 import {
   ALL_STRATEGIES,
   DEFAULT_FORECASTER,
+  DEFAULT_STRATEGIES,
   FORECASTERS,
   type StrategyName,
   type StrategyOptions,
@@ -39,7 +40,7 @@ const backtestFlags = z.strictObject({
   to: dateMs.optional(),
   strategies: z
     .string()
-    .default(ALL_STRATEGIES.filter((name) => name !== 'deployed').join(','))
+    .default(DEFAULT_STRATEGIES.join(','))
     .transform((list) => list.split(',').map((name) => name.trim()) as StrategyName[])
     .superRefine((names, ctx) => {
       const unknown = names.find((n) => !(ALL_STRATEGIES as readonly string[]).includes(n));
@@ -67,6 +68,7 @@ const backtestFlags = z.strictObject({
   dayAheadColumn: z.string().min(1).optional(),
   temperatureColumn: z.string().min(1).optional(),
   timeZone: z.string().min(1).optional(),
+  ancillaryPrices: z.string().min(1).optional(),
 });
 type BacktestFlags = z.output<typeof backtestFlags>;
 
@@ -99,11 +101,18 @@ const backtestCli: CliSpec<typeof backtestFlags> = {
     dayAheadColumn: ['C', 'generic price CSV: day-ahead price column'],
     temperatureColumn: ['C', 'generic price CSV: temperature column'],
     timeZone: ['TZ', 'time zone of the CSV times (generic default UTC)'],
+    ancillaryPrices: [
+      'FILE',
+      'hourly ERCOT DAM ancillary capacity prices (columns of sim/data/ercot_dam_as_mcpc_hourly_*.csv); needed by mpc+as',
+    ],
   },
 };
 
 function main(values: BacktestFlags): Promise<void> {
   const names = values.strategies;
+  if (names.includes('mpc+as') && !values.ancillaryPrices) {
+    throw new UsageError('--strategies: mpc+as needs --ancillary-prices FILE (the capacity prices it offers at)');
+  }
   const generic = values.priceColumn !== undefined || values.timeColumn !== undefined;
   const priceColumns: PriceCsvOptions = generic
     ? {
@@ -134,6 +143,7 @@ function main(values: BacktestFlags): Promise<void> {
     ...(values.to !== undefined ? { toMs: values.to } : {}),
     fleet,
     demand,
+    ...(values.ancillaryPrices ? { ancillaryPricesFile: values.ancillaryPrices } : {}),
   };
   const data = loadBacktestData(load);
   // LP relaxation throughout: with thousands of units per group and hundreds of GPUs per pool, rounding the relaxed
@@ -172,6 +182,8 @@ function main(values: BacktestFlags): Promise<void> {
       fourCp,
       demandScenario: demand.name,
       marketNote: MARKET_NOTE,
+      ancillaryPrices: values.ancillaryPrices ?? null,
+      ancillaryNote: values.ancillaryPrices ? ANCILLARY_NOTE : null,
       publication: data.market.publication,
       sites: fleet.sites.map((s) => s.id),
       wallSeconds,
@@ -196,6 +208,10 @@ function main(values: BacktestFlags): Promise<void> {
 const MARKET_NOTE =
   'ERCOT prices from before real-time co-optimization plus batteries (RTC+B, live since 2025-12-05): ancillary services were procured day-ahead and scarcity priced through adders, so spike shapes after RTC+B differ.';
 
+/** Which ancillary prices the backtest uses, and what the real-time (RTC+B) alternative would change. */
+const ANCILLARY_NOTE =
+  'mpc+as offers at DAM capacity clearing prices (known at DAM publication, ~13:30 Central the day before, for the next operating day; a price-taker offer is awarded at the clearing price). Real-time AS prices per SCED (RTC+B, since 2025-12-05) are modelled in core/market-data (known at the interval start) but the shipped file holds DAM prices only.';
+
 /**
  * A worker thread starts as plain JavaScript: it registers tsx's loader, then imports the TypeScript worker (Node 20
  * does not pass the parent's loader to workers; Node 24 does, and registering again is harmless).
@@ -213,6 +229,7 @@ function runInWorkers(
   // mpc and mpc-perfect dominate the run time: start them first so the short ones fill the other core.
   const cost: Record<StrategyName, number> = {
     mpc: 0,
+    'mpc+as': 0,
     deployed: 0,
     'mpc-perfect': 1,
     oracle: 2,
@@ -256,6 +273,7 @@ function printTable(rows: readonly StrategySummary[]): void {
     rows.map((r) => ({
       strategy: r.name,
       'net $': fmt(r.netProfitUsd),
+      'AS $': fmt(r.ancillaryRevenueUsd),
       'uplift $': fmt(r.upliftOverStaticUsd),
       'oracle uplift %': fmt(r.oracleUpliftCapturedPct, 1),
       switches: r.switchCount,

@@ -1,4 +1,6 @@
+import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-history.js';
 import { type DemandScenarioParams, siteDemand } from '../../core/demand/scenarios.js';
+import { type AncillaryPriceGrid, ancillaryOnGrid } from '../../core/market-data/ancillary-prices.js';
 import {
   deployedAt,
   deploymentsFromPrices,
@@ -16,7 +18,7 @@ import type { Fleet } from '../../core/model/site.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/types.js';
 import type { BacktestData } from '../../core/strategies/context.js';
 import { UsageError } from '../cli/args.js';
-import { readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { readAncillaryPriceFile, readHashpriceFile, readPriceFile } from '../data/market-files.js';
 
 /**
  * ERCOT deploys ERS and ECRS load resources in emergencies (EEA), which coincide with real-time prices near the cap;
@@ -36,6 +38,11 @@ export interface LoadOptions {
   readonly demand: DemandScenarioParams;
   /** @default ERCOT_PUBLICATION */
   readonly publication?: PublicationRules;
+  /**
+   * Hourly ancillary capacity prices (the shipped file's columns): DAM prices, known at DAM publication the day
+   * before. @default none (no ancillary offers can be priced)
+   */
+  readonly ancillaryPricesFile?: string;
 }
 
 /** The market record of a price file and a hashprice file, with deployments derived from the prices. */
@@ -61,6 +68,24 @@ export function marketRecord(
     ),
     publication,
   };
+}
+
+/** The file's prices on the market grid; a file that does not cover any of the window is a usage error naming it. */
+function ancillaryPrices(
+  file: string,
+  grid: { startMs: number; stepMinutes: number; values: readonly number[] },
+  window: { startMs: number; steps: number },
+): AncillaryPriceGrid {
+  const hourly = readAncillaryPriceFile(file);
+  const prices = ancillaryOnGrid(hourly, { ...grid, length: grid.values.length }, 'dam');
+  const first = Math.round((window.startMs - grid.startMs) / (grid.stepMinutes * 60_000));
+  const inWindow = Object.values(prices.byProduct)[0]!.slice(first, first + window.steps);
+  if (!inWindow.some(Number.isFinite)) {
+    const from = new Date(hourly.hourStartsMs[0]!).toISOString();
+    const to = new Date(hourly.hourStartsMs.at(-1)! + 3_600_000).toISOString();
+    throw new UsageError(`--ancillary-prices ${file} covers ${from}..${to}: none of the backtest window`);
+  }
+  return prices;
 }
 
 /** A dispatch step finer than the price file would repeat a price a strategy could then read before it settled. */
@@ -94,7 +119,13 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
     );
   const startMs = grid.startMs + first * stepMs;
   const steps = last - first;
-  const market = marketRecord(prices, hashpriceDays, publication);
+  const ancillary = o.ancillaryPricesFile
+    ? ancillaryPrices(o.ancillaryPricesFile, grid, { startMs: grid.startMs + first * stepMs, steps: last - first })
+    : undefined;
+  const market = {
+    ...marketRecord(prices, hashpriceDays, publication),
+    ...(ancillary ? { ancillaryUsdPerMwh: ancillary } : {}),
+  };
   const demand = o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s));
   const stepStarts = Array.from({ length: steps }, (_, i) => startMs + i * stepMs);
   return {
@@ -114,6 +145,19 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
       hashpriceUsdPerThDay: hashprice.values.slice(first, last),
       demand,
       drDeployed: stepStarts.map((atMs) => deployedAt(market.gridEvents, atMs)),
+      ...(ancillary
+        ? {
+            ancillary: {
+              prices: {
+                market: ancillary.market,
+                byProduct: Object.fromEntries(
+                  Object.entries(ancillary.byProduct).map(([p, values]) => [p, values.slice(first, last)]),
+                ),
+              },
+              deploymentProbability: ercotDeploymentProbabilities(),
+            },
+          }
+        : {}),
     },
     market,
     marketOffset: first,

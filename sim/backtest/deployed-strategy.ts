@@ -1,4 +1,5 @@
-import type { MarketHistoryPoint } from '../../core/market-data/history.js';
+import type { MarketAncillaryProduct } from '../../core/ancillary/products.js';
+import { ANCILLARY_HISTORY_FIELDS, type MarketHistoryPoint } from '../../core/market-data/history.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../../core/market-data/known-at.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
@@ -137,10 +138,19 @@ export function deployedStrategy(
   };
 }
 
-/** The plan's first interval for a site as the simulator's decision (power per unit from the group's target). */
+/**
+ * The plan's first interval for a site as the simulator's decision (power per unit from the group's target), with the
+ * ancillary offers the plan makes for it.
+ */
 function decisionOf(plan: Plan, siteId: string, site: BacktestData['sites'][number]): SiteDecision {
-  const interval = plan.sites.find((s) => s.siteId === siteId)!.intervals[0]!;
+  const sitePlan = plan.sites.find((s) => s.siteId === siteId)!;
+  const interval = sitePlan.intervals[0]!;
+  const startMs = Date.parse(interval.startsAt);
+  const offers = (sitePlan.ancillaryOffers ?? [])
+    .filter((o) => o.intervalStartMs === startMs)
+    .map(({ product, offeredMw, assumedPriceUsdPerMwh }) => ({ product, offeredMw, assumedPriceUsdPerMwh }));
   return {
+    ...(offers.length > 0 ? { ancillary: offers } : {}),
     asic: interval.asicGroups.map((g) => {
       const group = site.asicGroups.find((x) => x.id === g.groupId)!;
       const activeW = g.powerTargetKw * 1000 - (group.unitCount - g.unitsOn) * group.sleepPowerW;
@@ -157,7 +167,8 @@ function decisionOf(plan: Plan, siteId: string, site: BacktestData['sites'][numb
 
 /**
  * The market record replayed as a market data source: the snapshot of the interval in force (as the CSV source
- * gives), the hashprice and deployments known then, and the day-ahead prices and temperatures published by then.
+ * gives), the hashprice and deployments known then, and the day-ahead prices (energy and ancillary capacity) and
+ * temperatures published by then.
  */
 function replaySource(record: MarketRecord, nodes: readonly string[]): MarketDataSource {
   const stepMs = record.stepMinutes * 60_000;
@@ -194,6 +205,14 @@ function replaySource(record: MarketRecord, nodes: readonly string[]): MarketDat
       const da = known.daUsdPerMwh ?? [];
       for (let k = i; k < da.length; k += 1)
         points.push({ intervalStartMs: record.startMs + k * stepMs, daUsdPerMwh: da[k]! });
+      // DAM ancillary capacity prices as far as they are posted (issue 25), like the day-ahead energy prices.
+      for (const [product, values] of Object.entries(known.ancillaryUsdPerMwh?.byProduct ?? {})) {
+        const field = ANCILLARY_HISTORY_FIELDS[product as MarketAncillaryProduct];
+        for (let k = i; k < values.length; k += 1) {
+          if (Number.isFinite(values[k]))
+            points.push({ intervalStartMs: record.startMs + k * stepMs, [field]: values[k]! });
+        }
+      }
       const temperature = known.temperatureC ?? [];
       for (let k = Math.max(0, i - 1); k < temperature.length; k += 1)
         points.push({ intervalStartMs: record.startMs + k * stepMs, temperatureC: temperature[k]! });

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { MarketAncillaryProduct } from '../../core/ancillary/products.js';
 import { installedGpus } from '../../core/gpu/capacity.js';
 import { localWallMinutes } from '../../core/market-data/time-zone.js';
+import type { StepAncillaryTruth } from '../../core/strategies/ancillary-score.js';
 import {
   type BacktestData,
   type DecisionContext,
@@ -94,6 +96,7 @@ export async function runStrategy(
             flexArrivalsGpuHours: truth.demand[s]!.flexGpuHours[t]!,
             drDeployed: truth.drDeployed[t]!,
             peakProbability: data.peakProbability[t]!,
+            ...(truth.ancillary ? { ancillary: ancillaryAt(truth.ancillary, t) } : {}),
           },
           data.demandTerms,
           data.gridTerms,
@@ -139,6 +142,16 @@ export async function runStrategy(
   };
 }
 
+/** The ancillary truth of step t: each product's clearing price (NaN in the file: none). */
+function ancillaryAt(ancillary: NonNullable<BacktestData['truth']['ancillary']>, t: number): StepAncillaryTruth {
+  const priceUsdPerMwh: Partial<Record<MarketAncillaryProduct, number>> = {};
+  for (const [product, prices] of Object.entries(ancillary.prices.byProduct)) {
+    const price = prices[t];
+    if (price !== undefined && Number.isFinite(price)) priceUsdPerMwh[product as MarketAncillaryProduct] = price;
+  }
+  return { priceUsdPerMwh, deploymentProbability: ancillary.deploymentProbability };
+}
+
 function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -151,6 +164,14 @@ export interface StrategySummary {
   readonly miningRevenueUsd: number;
   readonly inferenceRevenueUsd: number;
   readonly gridCreditsUsd: number;
+  /** Capacity payments for hourly ancillary offers, awarded at the clearing price, less clawbacks for non-performance. */
+  readonly ancillaryRevenueUsd: number;
+  /** Expected mining lost (net of energy not bought) while deployed, from ERCOT's deployment record. */
+  readonly expectedDeploymentCostUsd: number;
+  /** ancillaryRevenueUsd − expectedDeploymentCostUsd. */
+  readonly ancillaryNetUsd: number;
+  /** Offered MWh not backed by load running above sleep. */
+  readonly ancillaryShortfallMwh: number;
   readonly energyCostUsd: number;
   readonly wearCostUsd: number;
   readonly penaltiesUsd: number;
@@ -194,6 +215,10 @@ export function summarize(data: BacktestData, runs: readonly StrategyRun[]): Str
       miningRevenueUsd: t.miningRevenueUsd,
       inferenceRevenueUsd: t.inferenceRevenueUsd,
       gridCreditsUsd: t.gridCreditsUsd,
+      ancillaryRevenueUsd: t.ancillaryRevenueUsd,
+      expectedDeploymentCostUsd: t.expectedDeploymentCostUsd,
+      ancillaryNetUsd: t.ancillaryRevenueUsd - t.expectedDeploymentCostUsd,
+      ancillaryShortfallMwh: t.ancillaryShortfallMwh,
       energyCostUsd: t.energyCostUsd,
       wearCostUsd: t.wearCostUsd,
       penaltiesUsd: t.penaltiesUsd,

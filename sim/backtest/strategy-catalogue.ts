@@ -1,3 +1,4 @@
+import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-history.js';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { withSpikeExit } from '../../core/forecast/spike-exit.js';
@@ -18,8 +19,20 @@ import {
 import { deployedStrategy } from './deployed-strategy.js';
 import type { RunnableStrategy } from './run.js';
 
-export const ALL_STRATEGIES = ['static', 'strike', 'myopic', 'mpc', 'mpc-perfect', 'oracle', 'deployed'] as const;
+export const ALL_STRATEGIES = [
+  'static',
+  'strike',
+  'myopic',
+  'mpc',
+  'mpc+as',
+  'mpc-perfect',
+  'oracle',
+  'deployed',
+] as const;
 export type StrategyName = (typeof ALL_STRATEGIES)[number];
+
+/** What a backtest runs unless told: deployed is slow (the flow replayed) and mpc+as needs an ancillary price file. */
+export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter((name) => name !== 'deployed' && name !== 'mpc+as');
 
 /** The forecasters mpc can use; figures in sim/backtest/README.md. */
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
@@ -57,6 +70,11 @@ export function buildStrategy(
       return myopicStrategy(highs, o.mpc.solve);
     case 'mpc':
       return mpcStrategy(highs, FORECASTERS[o.forecaster]!(), o.mpc);
+    case 'mpc+as':
+      // The same planner co-optimising capacity offers at the known DAM prices (issue 25).
+      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(), o.mpc, {
+        deploymentProbability: ercotDeploymentProbabilities(),
+      });
     case 'mpc-perfect':
       return mpcPerfectStrategy(highs, o.mpc, data.truth);
     case 'oracle':

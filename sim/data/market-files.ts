@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type HourlyAncillaryPrices, parseAncillaryPriceCsv } from '../../core/market-data/ancillary-prices.js';
 import {
   ERCOT_SHARED_PRICE_COLUMNS,
   type HashpriceDay,
@@ -18,6 +19,7 @@ import {
 export const MARKET_DATA_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ERCOT_PRICE_FILE = path.join(MARKET_DATA_DIR, 'ercot_hb_south_rt_15min_2024-11_2025-03.csv');
 export const HASHPRICE_FILE = path.join(MARKET_DATA_DIR, 'btc_hashprice_daily_2020-04_2025-04.csv');
+export const ERCOT_AS_PRICE_FILE = path.join(MARKET_DATA_DIR, 'ercot_dam_as_mcpc_hourly_2024-11_2025-04.csv');
 
 export function readPriceFile(
   file: string,
@@ -29,4 +31,9 @@ export function readPriceFile(
 
 export function readHashpriceFile(file: string): HashpriceDay[] {
   return parseHashpriceCsv(readFileSync(file, 'utf8'), file);
+}
+
+/** An hourly ancillary capacity price file in the shipped file's columns (core/market-data/ancillary-prices.ts). */
+export function readAncillaryPriceFile(file: string): HourlyAncillaryPrices {
+  return parseAncillaryPriceCsv(readFileSync(file, 'utf8'), file);
 }

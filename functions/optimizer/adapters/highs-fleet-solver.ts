@@ -1,3 +1,4 @@
+import { ercotDeploymentProbabilities } from '../../../core/ancillary/deployment-history.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
@@ -69,6 +70,8 @@ export class HighsFleetSolver implements PlanSolver {
           demandTerms: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
           gridTerms: DEFAULT_GRID_TERMS,
           coordination: sites.map((site) => request.coordination?.[site.id]),
+          // Co-optimised with ancillary offers for qualified sites wherever the outlook knows capacity prices.
+          ancillary: { deploymentProbability: ercotDeploymentProbabilities() },
         },
         { mode: 'lp', ...this.options.solve, ...(this.options.nowMs ? { nowMs: this.options.nowMs } : {}) },
       );

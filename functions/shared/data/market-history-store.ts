@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { MarketHistoryPoint } from '../../../core/market-data/history.js';
+import { ANCILLARY_HISTORY_FIELDS, type MarketHistoryPoint } from '../../../core/market-data/history.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
@@ -16,7 +16,12 @@ export interface MarketHistoryStore {
 export const MARKET_HISTORY_RETENTION_DAYS = 40;
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
-const FIELDS = ['rtUsdPerMwh', 'daUsdPerMwh', 'temperatureC'] as const;
+const FIELDS = [
+  'rtUsdPerMwh',
+  'daUsdPerMwh',
+  'temperatureC',
+  ...Object.values(ANCILLARY_HISTORY_FIELDS),
+] as const satisfies ReadonlyArray<Exclude<keyof MarketHistoryPoint, 'intervalStartMs'>>;
 const APPEND_CONCURRENCY = 16;
 const sortKey = (atMs: number) => `AT#${new Date(atMs).toISOString()}`;
 

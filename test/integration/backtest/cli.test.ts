@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ERCOT_PRICE_FILE, HASHPRICE_FILE, projectRoot } from '../../support/paths.js';
+import { ERCOT_AS_PRICE_FILE, ERCOT_PRICE_FILE, HASHPRICE_FILE, projectRoot } from '../../support/paths.js';
 
 const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 
@@ -16,6 +16,9 @@ const SUMMARY_FIELDS = [
   'miningRevenueUsd',
   'inferenceRevenueUsd',
   'gridCreditsUsd',
+  'ancillaryRevenueUsd',
+  'expectedDeploymentCostUsd',
+  'ancillaryNetUsd',
   'energyCostUsd',
   'upliftOverStaticUsd',
   'oracleUpliftCapturedPct',
@@ -124,5 +127,61 @@ describe('backtest CLI', () => {
     // A bad input file is a runtime error (exit 1), not a command-line mistake (exit 2).
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^backtest: .*line 3, column "price"/);
+  });
+
+  it('runs mpc+as beside mpc on the shipped ancillary prices and reports the offers in summary.json', () => {
+    // Prepare
+    const out = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-as-'));
+    // Act: 2025-02-20 is the cold morning the DAM cleared RRS, ECRS and Non-Spin at $270/MW-h.
+    const run = backtest([
+      '--prices',
+      ERCOT_PRICE_FILE,
+      '--hashprice',
+      HASHPRICE_FILE,
+      '--ancillary-prices',
+      ERCOT_AS_PRICE_FILE,
+      '--from',
+      '2025-02-20',
+      '--to',
+      '2025-02-21',
+      '--strategies',
+      'mpc,mpc+as',
+      '--resolve-every',
+      '4',
+      '--out',
+      out,
+    ]);
+    // Assess
+    expect(run.status).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    const byName = Object.fromEntries(summary.strategies.map((r: { name: string }) => [r.name, r]));
+    expect(byName.mpc.ancillaryRevenueUsd).toBe(0);
+    expect(byName['mpc+as'].ancillaryRevenueUsd).toBeGreaterThan(0);
+    expect(byName['mpc+as'].ancillaryNetUsd).toBeCloseTo(
+      byName['mpc+as'].ancillaryRevenueUsd - byName['mpc+as'].expectedDeploymentCostUsd,
+      6,
+    );
+    expect(byName['mpc+as'].netProfitUsd).toBeGreaterThan(byName.mpc.netProfitUsd);
+    expect(summary.ancillaryNote).toContain('DAM');
+  }, 240_000);
+
+  it('asks for the ancillary price file mpc+as needs, and names the line and column of a bad one', () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-bad-as-'));
+    const bad = path.join(dir, 'as.csv');
+    writeFileSync(
+      bad,
+      'hour_start_local,dst_repeat,regup_usd_mw_h,regdn_usd_mw_h,rrs_usd_mw_h,ecrs_usd_mw_h,nspin_usd_mw_h\n' +
+        '2024-11-01 00:00:00,0,1,1,1,1,1\n2024-11-01 01:00:00,0,1,1,1,n/a,1\n',
+    );
+    const base = ['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--strategies', 'mpc+as'];
+    // Act
+    const missing = backtest(base);
+    const malformed = backtest([...base, '--ancillary-prices', bad]);
+    // Assess
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--strategies: mpc+as needs --ancillary-prices FILE');
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toMatch(/^backtest: .*line 3, column "ecrs_usd_mw_h"/);
   });
 });
