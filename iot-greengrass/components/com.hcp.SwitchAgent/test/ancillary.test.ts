@@ -5,6 +5,8 @@ import type { Site } from '../../../../core/model/site.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
 import { Ancillary, type AncillaryState, noAncillary } from '../src/ancillary.js';
 import { CurtailmentBook } from '../src/curtailment-book.js';
+import { memoryFrom, stateOf } from '../src/persistence.js';
+import { agentStateSchema } from '../src/state-store.js';
 
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -148,5 +150,29 @@ describe('curtailment book with awards', () => {
     book.change({ reason: 'price', release: 'all' }, 1, byGroup);
     book.step(1, byGroup, new Set(['g3']));
     expect([...book.heldDevices(byGroup, new Set(['g3']))].sort()).toEqual(['g2']);
+  });
+});
+
+describe('armed awards across a restart', () => {
+  it('keeps the armed awards, the deployment and the trips in the state file', () => {
+    // Prepare
+    const { ancillary, state } = armed([award('ECRS', 20), award('RRS-UFR', 20)]);
+    ancillary.react(
+      signal({ kind: 'demand-response', eventId: 'e1', action: 'deploy', product: 'ECRS' }),
+      state,
+      T0 + 60_000,
+      options,
+    );
+    const policy = { minCurtailedMs: 0, restoreBatchSize: 10, restoreBatchIntervalMs: 0 };
+    const memory = memoryFrom(undefined, policy, T0);
+    memory.ancillary = state;
+
+    // Act
+    const saved = agentStateSchema.parse(JSON.parse(JSON.stringify(stateOf(memory))));
+    const restored = memoryFrom(saved, policy, T0 + 120_000);
+
+    // Assess
+    expect(restored.ancillary).toEqual(state);
+    expect(memoryFrom(undefined, policy, T0).ancillary).toEqual(noAncillary());
   });
 });
