@@ -35,6 +35,10 @@ const HOUR_MS = 3_600_000;
 const UFR_TRIP_HZ = 59.8;
 const UFR_MW = 0.02;
 const ECRS_MW = 0.03;
+const LADDER = [
+  { groupId: 'west-s19xp-a', kind: 'asic' as const, stopAbovePriceUsdPerMwh: 60, sheddableKw: 60 },
+  { groupId: 'west-s21-a', kind: 'asic' as const, stopAbovePriceUsdPerMwh: 90, sheddableKw: 70 },
+];
 const CLEARING_USD_PER_MWH = { 'RRS-UFR': 8.5, ECRS: 12.25, NSPIN: 3.1 } as const;
 
 let template: CfnTemplate;
@@ -58,7 +62,8 @@ beforeAll(async () => {
     brokerUrl: harness.brokerUrl,
     // On a whole second: the scenario runs the controller and the gateway's tick on the second.
     startMs: Math.floor(harness.clock.nowMs() / 1000) * 1000 - warmupMs,
-    switchAgent: { commandKeys: [harness.commandKey] },
+    // The ladder's rungs stop above $60 (S19 XP) and $90 (S21): a price spike would put every miner to sleep.
+    switchAgent: { commandKeys: [harness.commandKey], ladder: LADDER },
     onSwitch: (cause) => switches.push(cause),
     siteOf: (site) => ({
       ...site,
@@ -196,6 +201,9 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
     const awardedKw = ECRS_MW * 1000;
     let deliveredAtMs: number | undefined;
     while (s.clock.nowMs() - deployedAtMs < ANCILLARY_RULES.ECRS.deploymentSeconds * 1000) {
+      // Simulated time waits for the miners to take their switch, as real time would: a busy machine must not
+      // make a switch land seconds late in simulated time, and the controller shed again for a ramp not yet begun.
+      await until('the gateway’s switches taken', () => view().devices.pending === 0);
       await s.run(1);
       if (baselineKw - s.meter.truePowerW() / 1000 >= awardedKw) {
         deliveredAtMs = s.clock.nowMs();
@@ -278,16 +286,38 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
     await until('every tripped device back on', () => asleep().size === 0, { detail: () => [...asleep()] });
     expect(view().ancillary!.tripped).toEqual([]);
   }, 300_000);
+
+  it('keeps the awards’ devices on through a price spike that puts every other miner to sleep', async () => {
+    // Prepare: the devices standing for the awards in force (RRS-UFR and ECRS).
+    const nowMs = s.clock.nowMs();
+    const standing = new Set(
+      view()
+        .ancillary!.armed.filter((a) => a.award.intervalStartMs <= nowMs && nowMs < a.award.intervalEndMs)
+        .flatMap((a) => a.devices),
+    );
+    const miners = s.fleet.miners.map((m) => m.context.identity.id);
+    expect(asleep().size).toBe(0);
+
+    // Act: $500/MWh, above both rungs.
+    await publishSignal({ kind: 'price', priceUsdPerMwh: 500 });
+
+    // Assess: the ladder held both groups, yet the award's devices hash on: the award is worth more than the energy.
+    const expected = new Set(miners.filter((id) => !standing.has(id)));
+    await until('every miner but the awards’ asleep', () => sameSet(asleep(), expected), {
+      detail: () => ({ asleep: asleep().size, expected: expected.size }),
+    });
+    expect(view().heldGroups.sort()).toEqual(['west-s19xp-a', 'west-s21-a']);
+    expect(standing.size).toBeGreaterThan(0);
+  }, 300_000);
 });
 
 async function publishFrequency(frequencyHz: number) {
-  const signal = {
-    kind: 'frequency',
-    at: new Date(s.clock.nowMs()).toISOString(),
-    node: s.site.marketNode,
-    frequencyHz,
-  };
-  await cloud.publishAsync(siteTopic(s.site.id, 'grid'), JSON.stringify(signal), { qos: 1 });
+  await publishSignal({ kind: 'frequency', frequencyHz });
+}
+
+async function publishSignal(signal: Record<string, unknown>) {
+  const message = { at: new Date(s.clock.nowMs()).toISOString(), node: s.site.marketNode, ...signal };
+  await cloud.publishAsync(siteTopic(s.site.id, 'grid'), JSON.stringify(message), { qos: 1 });
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

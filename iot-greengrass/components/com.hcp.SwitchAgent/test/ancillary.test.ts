@@ -1,7 +1,6 @@
 import type { Award } from '../../../../core/ancillary/awards.js';
-import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
 import type { GridSignal } from '../../../../core/messages/grid-signal.js';
-import type { Site } from '../../../../core/model/site.js';
+import { siteSchema } from '../../../../core/model/site.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
 import { Ancillary, type AncillaryState, noAncillary } from '../src/ancillary.js';
 import { CurtailmentBook } from '../src/curtailment-book.js';
@@ -10,9 +9,36 @@ import { agentStateSchema } from '../src/state-store.js';
 
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 const HOUR_MS = 3_600_000;
-const west = referenceFleet.sites[0]!;
-/** site-west-1 with the registry's relay set-point at 59.8 Hz; ten devices per ASIC group. */
-const SITE: Site = { ...west, ancillary: { qualifications: [], ufrTripHz: 59.8 } };
+/** A site-west-1 like site: S21s on the under-frequency relay, S19 XPs not; the registry's set-point at 59.8 Hz. */
+const group = (id: string, model: string, frequencyTrip: boolean, powerW: number, hashrateThs: number) => ({
+  id,
+  model,
+  unitCount: 3000,
+  nominalHashrateThs: hashrateThs,
+  nominalPowerW: powerW,
+  powerCurve: [{ powerW, hashrateThs }],
+  sleepPowerW: 20,
+  wakeSeconds: 60,
+  sleepSeconds: 30,
+  minOnMinutes: 15,
+  minOffMinutes: 10,
+  frequencyTrip,
+});
+const SITE = siteSchema.parse({
+  id: 'site-west-1',
+  name: 'West',
+  market: 'ERCOT',
+  marketNode: 'HB_WEST',
+  interconnectLimitMw: 40,
+  pue: 1.1,
+  timeZone: 'America/Chicago',
+  asicGroups: [
+    group('west-s21-a', 'antminer-s21', true, 3500, 200),
+    group('west-s19xp-a', 'antminer-s19-xp', false, 3010, 140),
+  ],
+  gpuPools: [],
+  ancillary: { qualifications: [], ufrTripHz: 59.8 },
+});
 const devices: GatewayDevice[] = SITE.asicGroups.flatMap((g) =>
   Array.from({ length: 10 }, (_, i) => ({
     id: `${g.id}-${String(i).padStart(2, '0')}`,
