@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
 import { AuditChainer } from './constructs/audit-chainer.js';
 import { ForecastRefit } from './constructs/forecast-refit.js';
+import { LocalSwitchRule } from './constructs/local-switch-rule.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
@@ -29,7 +30,7 @@ export interface ControlStackProps extends StackProps {
 /**
  * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes (its price
  * forecaster refitted every 6 hours), SwitchFlow per site, and the ack path back into it; workload routing to the
- * sites' GPU workers and its webhook events. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs
+ * sites' GPU workers and its webhook events; the gateways' own switches into the sites' switch history. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs
  * the same ASL locally.
  */
 export class ControlStack extends Stack {
@@ -58,6 +59,7 @@ export class ControlStack extends Stack {
     });
     const refit = new ForecastRefit(this, 'ForecastRefit', { table: props.table });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
+    const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
       siteIds: props.siteIds ?? [],
@@ -76,6 +78,7 @@ export class ControlStack extends Stack {
         ...refit.functions,
         ...switchFlow.functions,
         acks.function,
+        localSwitches.function,
         ...routing.functions,
         auditChainer.function,
       ].map((f) => f.fn),
@@ -85,6 +88,7 @@ export class ControlStack extends Stack {
       optimizeFlow.deadLetterQueue,
       refit.deadLetterQueue,
       ...acks.deadLetterQueues,
+      ...localSwitches.deadLetterQueues,
       ...routing.deadLetterQueues,
       auditChainer.deadLetterQueue,
     );

@@ -25,6 +25,10 @@ import { nonNegative } from '../support/schema.js';
  *   Contract Term and Time Periods, not hourly offers; a deployed ERS Load must be down within 10 (ERS-10) or 30
  *   (ERS-30) minutes and stay down until recalled, up to the obligation hours of the term (8 hours cumulative in the
  *   ERS Technical Requirements & Scope of Work); NPRR1106 allows deployment before an EEA when reserves run short.
+ * Checked against ERCOT's published revision requests and notices: 3.18, 3.14.3, 6.5.7.6.2.4 (NPRR1148), NPRR735,
+ * NPRR1093, NPRR1096 (ECRS 2 h, Non-Spin 4 h), NPRR1106. Not re-checked against the current Protocols text: the
+ * section numbers 6.5.7.6.2.2/6.5.7.6.2.3 and NOG 2.3.1.2, the 59.70 Hz and 30-cycle figures, RRS's one hour and ERS's
+ * 8 hours (the latter from the 2013 ERS documents).
  */
 
 export const ANCILLARY_PRODUCTS = ['RRS-UFR', 'ECRS', 'NSPIN', 'ERS-10', 'ERS-30'] as const;

@@ -1,13 +1,32 @@
 import { z } from 'zod';
 
 /**
+ * A real CSR, the OpenAPI example and the abuse suites' valid request: P-256, subject `CN=site-west-1` (the seed
+ * site), self-signed; made once with `generateKeyAndCsr('site-west-1')` (sim/local/local-ca.ts), its private key
+ * discarded. `test/unit/api/gateway-csr-example.test.ts` keeps it passing the CSR rules.
+ */
+export const EXAMPLE_GATEWAY_CSR_PEM = [
+  '-----BEGIN CERTIFICATE REQUEST-----',
+  'MIHPMHgCAQAwFjEUMBIGA1UEAxMLc2l0ZS13ZXN0LTEwWTATBgcqhkjOPQIBBggq',
+  'hkjOPQMBBwNCAAQDXHYG3leXHuOzMbIPEnT1yNHFrfw+mRzetkwkxsh6lwGiLfzU',
+  'Jugn7auHmqNPPy4br+a9a5SCAW8OfMCUE7pKoAAwCgYIKoZIzj0EAwIDRwAwRAIg',
+  'fweLN6QHkpslmuHOkZWowmVNzjOIH5WXInAjiNOq6cMCIGYcnbORbDWYSspEyWCr',
+  '5R1agz29RlgaSMhNSO9kgOyZ',
+  '-----END CERTIFICATE REQUEST-----',
+].join('\n');
+
+/**
  * Onboarding a site's gateway: the gateway makes its key pair and a CSR (the private key never leaves it), an
  * operator posts the CSR, and the platform answers with the signed certificate and where to connect. One gateway
  * identity per site: posting the same key again returns the same certificate.
  */
 export const onboardGatewayBodySchema = z.strictObject({
   /** PEM `CERTIFICATE REQUEST`; its subject CN must be the site id (the gateway's thing name). */
-  csr: z.string().min(1).max(16_384),
+  csr: z
+    .string()
+    .min(1)
+    .max(16_384)
+    .meta({ description: 'PEM CERTIFICATE REQUEST, subject CN = the site id', example: EXAMPLE_GATEWAY_CSR_PEM }),
 });
 export type OnboardGatewayBody = z.infer<typeof onboardGatewayBodySchema>;
 

@@ -3,7 +3,7 @@ import { marketSnapshotSchema } from '../model/market.js';
 import { planIntervalSchema, planSchema } from '../model/plan.js';
 import { siteSchema } from '../model/site.js';
 import { isoInstantSchema, siteIdSchema } from '../support/schema.js';
-import { switchOverrideSchema } from '../switching/command.js';
+import { powerLimitOverrideSchema, switchOverrideSchema } from '../switching/command.js';
 
 /** Operator views of the fleet: sites with their gateways' latest state, plans, the market. Read-only. */
 
@@ -84,6 +84,13 @@ export const MAX_OVERRIDE_MS = 24 * 3600_000;
 export const overrideBodySchema = switchOverrideSchema;
 export type OverrideBody = z.infer<typeof overrideBodySchema>;
 
+/**
+ * PUT /v1/sites/{siteId}/power-limit: cap the site's facility power (kW) until an expiry within a day. The gateway's
+ * site power controller holds it beside the interconnect, demand-response and plan limits; the plan keeps running.
+ */
+export const powerLimitBodySchema = powerLimitOverrideSchema.omit({ kind: true });
+export type PowerLimitBody = z.infer<typeof powerLimitBodySchema>;
+
 export const overrideAcceptedSchema = z.object({
   siteId: siteIdSchema,
   executionName: z.string(),
@@ -99,11 +106,19 @@ export function overrideExpiryProblem(expiresAt: string, nowMs: number): string 
   return undefined;
 }
 
-/** One SwitchFlow's end for a site: committed on the gateway's ack, or compensated into the safe mode. */
+/**
+ * One switch of a site: a SwitchFlow's end (committed on the gateway's ack, or compensated into the safe mode), or a
+ * switch the gateway made on its own (`switch.local`: a grid signal, the site power controller, its timers).
+ */
 export const switchLogEntrySchema = z.object({
   siteId: siteIdSchema,
   at: isoInstantSchema,
-  action: z.enum(['switch.commit', 'switch.safe-mode']),
+  action: z.enum(['switch.commit', 'switch.safe-mode', 'switch.local']),
+  /** Who decided: the cloud's SwitchFlow, or the gateway on its own. Absent on entries written before it was kept. */
+  source: z.enum(['flow', 'local']).optional(),
+  latencyMs: z.number().nonnegative().optional(),
+  /** A local switch's devices: how many were sent and accepted, and the first ones by id. */
+  devices: z.object({ sent: z.number().int(), accepted: z.number().int(), ids: z.array(z.string()) }).optional(),
   actor: z.string(),
   commandId: z.string().optional(),
   seq: z.number().int().optional(),

@@ -67,6 +67,12 @@ export const commandSchema = z
     }),
     z.strictObject({
       ...commandEnvelope,
+      kind: z.literal('set-power-limit'),
+      /** An operator's cap on the site's facility power: one of the site power controller's limits until it expires. */
+      payload: z.strictObject({ limitKw: z.number().positive(), reason: reasonSchema, expiresAt: isoInstantSchema }),
+    }),
+    z.strictObject({
+      ...commandEnvelope,
       kind: z.literal('restore'),
       payload: z.strictObject({ reason: reasonSchema }),
     }),

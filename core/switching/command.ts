@@ -66,6 +66,14 @@ export function buildApplyPlanCommand(input: Envelope & { readonly plan: Plan })
   );
 }
 
+/** A cap on the site's facility power, to the watt: the gateway's site power controller holds it. */
+export const powerLimitOverrideSchema = z.strictObject({
+  kind: z.literal('set-power-limit'),
+  limitKw: storableNumber({ min: 1, max: 1_000_000, decimals: 3 }),
+  reason: z.string().min(1).max(500),
+  expiresAt: isoInstantSchema,
+});
+
 /** An operator's override, as the API hands it to the switching flow. */
 export const switchOverrideSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -81,6 +89,7 @@ export const switchOverrideSchema = z.discriminatedUnion('kind', [
     reason: z.string().min(1).max(500),
     expiresAt: isoInstantSchema,
   }),
+  powerLimitOverrideSchema,
 ]);
 export type SwitchOverride = z.infer<typeof switchOverrideSchema>;
 

@@ -20,6 +20,7 @@ import { KmsCommandSigner } from './adapters/kms-command-signer.js';
 import { PowertoolsSwitchMetrics } from './adapters/powertools-switch-metrics.js';
 import { SfnTaskTokenClient } from './adapters/sfn-task-token-client.js';
 import { allOf, SiteSwitchLog } from './adapters/site-switch-log.js';
+import type { LocalSwitchDeps } from './local-switch.js';
 import { createSwitchSteps, type SwitchSteps } from './steps.js';
 
 /** The AWS wiring of the switching Lambdas, built once per container on first use. */
@@ -59,6 +60,17 @@ export function switchSteps(): SwitchSteps {
     lockTtlMs: LOCK_TTL_SECONDS * 1000,
   });
   return steps;
+}
+
+const tableConfig = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
+let localSwitchDeps: LocalSwitchDeps | undefined;
+
+/** The gateways' own switches into the sites' switch history: the table alone. */
+export function localSwitchRuntime(): LocalSwitchDeps {
+  localSwitchDeps ??= {
+    switchLog: new DynamoSwitchLogStore({ client: documentClient(), tableName: tableConfig().TABLE_NAME }),
+  };
+  return localSwitchDeps;
 }
 
 let ackDeps: AckDeps | undefined;

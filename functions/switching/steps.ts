@@ -194,6 +194,10 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         command = buildApplyPlanCommand({ ...envelope, ...(await deps.switchStates.allocateSeq(input.siteId)), plan });
       }
       command = await signCommand(command, deps.signer);
+      // A power limit leaves the plan running: the site keeps the plan version it committed and is not marked as
+      // overridden, so dispatch goes on.
+      const limitOnly = override?.kind === 'set-power-limit';
+      const keptPlanVersion = limitOnly ? (await deps.switchStates.get(input.siteId))?.planVersion : planVersion;
       await deps.switchStates.put({
         siteId: input.siteId,
         status: 'commanded',
@@ -201,8 +205,8 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         updatedAt: nowIso(),
         commandId: command.commandId,
         seq: command.seq,
-        ...(planVersion !== undefined ? { planVersion } : {}),
-        ...(override ? { overrideUntil: override.expiresAt } : {}),
+        ...(keptPlanVersion !== undefined ? { planVersion: keptPlanVersion } : {}),
+        ...(override && !limitOnly ? { overrideUntil: override.expiresAt } : {}),
       });
       return command;
     },

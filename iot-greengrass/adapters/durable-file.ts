@@ -32,3 +32,19 @@ export function writeFileDurably(file: string, text: string, fs: DurableFs = nod
     fs.closeSync(dir);
   }
 }
+
+/**
+ * Replaces `file` with `text` atomically (temporary file, rename) without waiting for the disk: once it returns the
+ * new content is what any process reads, so it survives the writer's crash (the kernel holds it), though not a power
+ * cut before the kernel flushes it. Write it durably afterwards (`writeFileDurably`) where a power cut matters too.
+ */
+export function writeFileAtomically(file: string, text: string, fs: DurableFs = nodeFs): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}

@@ -108,6 +108,7 @@ async function decisionCpu(s: Awaited<ReturnType<typeof startPowerScenario>>) {
     // Read only when the meter fails, which this port never does.
     driver: siteDriver({ gpu: httpTransport() }),
     concurrency: 256,
+    memory: { held: {}, trimmed: {} },
     log: () => undefined,
   });
   const plannedOn = new Set(s.fleet.endpoints.map((e) => e.id));

@@ -114,6 +114,37 @@ export const DYNAMODB_WRITES = [
   'BatchWriteItemCommand',
 ] as const;
 
+/** A deserialize-step middleware, as far as a lossy call needs to see it. */
+type AnswerMiddleware = (
+  next: (args: unknown) => Promise<unknown>,
+  context: { readonly commandName?: string },
+) => (args: unknown) => Promise<unknown>;
+
+/** Any AWS SDK v3 client: their `middlewareStack.add` overloads differ only in the commands' types. */
+interface SdkClient {
+  readonly middlewareStack: { add(...args: never[]): void };
+}
+
+/**
+ * `call` made lossy: a share `rate` of its calls are performed, then fail with a timeout, the effect standing. For a
+ * port method or an integration callback (the SwitchFlow publish); SDK clients take `injectLostAnswers`.
+ */
+export function losingAnswers<A extends unknown[], R>(
+  name: string,
+  call: (...args: A) => Promise<R>,
+  options: { readonly rate: number; readonly rng: Rng; readonly counts: LostAnswerCounts },
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    options.counts.calls += 1;
+    const result = await call(...args);
+    if (options.rng.next() < options.rate) {
+      options.counts.lost += 1;
+      throw new LostAnswerError(name);
+    }
+    return result;
+  };
+}
+
 /**
  * "Applied, but the answer was lost": a share `rate` of the `commands` calls of an SDK client (DynamoDB writes, IoT
  * Publish, StartExecution, SendTaskSuccess) are sent and performed, then fail with a timeout, as when a response
@@ -121,21 +152,17 @@ export const DYNAMODB_WRITES = [
  * the call again, which is exactly the repeat a write must survive.
  */
 export function injectLostAnswers(
-  client: { middlewareStack: { add: DynamoDBDocumentClient['middlewareStack']['add'] } },
+  client: SdkClient,
   options: { readonly rate: number; readonly rng: Rng; readonly commands: readonly string[] },
 ): LostAnswerCounts {
   const counts: LostAnswerCounts = { calls: 0, lost: 0 };
   const chosen = new Set(options.commands);
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!chosen.has(context.commandName ?? '')) return next(args);
-      counts.calls += 1;
-      const result = await next(args);
-      if (options.rng.next() < options.rate) {
-        counts.lost += 1;
-        throw new LostAnswerError(context.commandName ?? 'call');
-      }
-      return result;
+  const stack = client.middlewareStack as unknown as { add(middleware: AnswerMiddleware, options: object): void };
+  stack.add(
+    (next, context) => (args) => {
+      const commandName = context.commandName ?? '';
+      if (!chosen.has(commandName)) return next(args);
+      return losingAnswers(commandName, next, { ...options, counts })(args);
     },
     { step: 'deserialize', name: 'hcpInjectedLostAnswers', priority: 'high' },
   );

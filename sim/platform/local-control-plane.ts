@@ -36,12 +36,17 @@ import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state
 import { DynamoWorkloadStore } from '../../functions/shared/data/workload-store.js';
 import { OPTIMIZE_STATES, SWITCH_STATES } from '../../functions/shared/flow-states.js';
 import { logger } from '../../functions/shared/powertools.js';
-import { type AckDeps, type AckMetrics, handleAck } from '../../functions/switching/acks.js';
+import { type AckDeps, type AckMetrics, handleAck, type TaskTokenClient } from '../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../functions/switching/adapters/chained-switch-audit.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import { MqttCommandPublisher } from '../../functions/switching/adapters/mqtt-command-publisher.js';
 import { allOf, SiteSwitchLog } from '../../functions/switching/adapters/site-switch-log.js';
-import type { CommandSigner, SwitchAuditLog, SwitchMetrics } from '../../functions/switching/ports.js';
+import type {
+  CommandPublisher,
+  CommandSigner,
+  SwitchAuditLog,
+  SwitchMetrics,
+} from '../../functions/switching/ports.js';
 import { createSwitchSteps, switchStepHandlers } from '../../functions/switching/steps.js';
 import type { LocalTaskHandler, TaskTokenRegistry, TokenTaskCallback } from '../local/stepfunctions/index.js';
 import { LocalTaskTokenClient } from '../local/stepfunctions/task-token-client.js';
@@ -76,6 +81,10 @@ export interface LocalControlPlaneOptions {
   readonly audit?: SwitchAuditLog;
   /** Signs commands; the gateways list its public key. @default a key generated now (`LocalCommandSigner`) */
   readonly signer?: CommandSigner;
+  /** Where the compensation's safe-mode command goes. @default the local broker (`MqttCommandPublisher`) */
+  readonly publisher?: CommandPublisher;
+  /** How acks settle their tokens. @default the runner's registry, in-process (`LocalTaskTokenClient`) */
+  readonly taskTokens?: TaskTokenClient;
   /** @default Math.random (only jitters SendTask retries) */
   readonly rng?: Rng;
 }
@@ -92,7 +101,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     switchStates,
     plans,
     overrides: new DynamoOverrideStore({ client, tableName }),
-    publisher: new MqttCommandPublisher(mqtt),
+    publisher: options.publisher ?? new MqttCommandPublisher(mqtt),
     signer: options.signer ?? LocalCommandSigner.generate('local-control-plane').signer,
     metrics: options.switchMetrics ?? {
       switchSucceeded: (siteId, latencyMs) => logger.info('switch succeeded', { siteId, latencyMs }),
@@ -144,7 +153,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     await mqtt.publishAsync(parameters.Topic, JSON.stringify(parameters.Payload), { qos: parameters.Qos ?? 1 });
   };
   const ackDeps: AckDeps = {
-    tasks: new LocalTaskTokenClient(registry),
+    tasks: options.taskTokens ?? new LocalTaskTokenClient(registry),
     metrics: options.ackMetrics ?? { ackHandled: (handling) => logger.debug('ack', { handling }) },
     rng: options.rng ?? { next: Math.random },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

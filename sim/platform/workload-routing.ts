@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Site } from '../../core/model/site.js';
 import { siteJobReportTopic } from '../../core/routing/site-messages.js';
 import type { Clock } from '../../core/support/clock.js';
-import type { PoolLiveSource, WorkloadEventsPort } from '../../functions/routing/ports.js';
+import type { PoolLiveSource, SiteJobPublisher, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReportWhenQueued, type SiteReportOutcome } from '../../functions/routing/report.js';
 import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
 import type { RoutingLog } from '../../functions/routing/transitions.js';
@@ -22,6 +22,8 @@ export interface LocalRoutingOptions {
   readonly clock: Clock;
   readonly events: WorkloadEventsPort;
   readonly live?: PoolLiveSource;
+  /** Where the site queues' forwarder publishes site jobs. @default the broker through `messaging` */
+  readonly publisher?: SiteJobPublisher;
   readonly planTime?: PlanTime;
   /**
    * How often the router looks for waiting jobs besides being kicked (the deployed router runs on the table's stream
@@ -53,7 +55,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
   const jobs = new DynamoJobStore(deps, workloads);
   const plans = new DynamoPlanStore(deps);
   const log = options.log ?? (() => {});
-  const queues = new LocalSiteQueues(mqttSiteJobPublisher(options.messaging), { log });
+  const queues = new LocalSiteQueues(options.publisher ?? mqttSiteJobPublisher(options.messaging), { log });
   const reports: SiteReportOutcome[] = [];
   const runs: RouteSummary[] = [];
   let running: Promise<void> | undefined;

@@ -29,8 +29,13 @@ export function bindTableItems(fn: HcpFunction, table: ITable): HcpFunction {
   return fn;
 }
 
-export function grantTableItems(grantee: lambda.IFunction, table: ITable): void {
-  grantee.addToRolePolicy(new iam.PolicyStatement({ actions: [...TABLE_ITEM_ACTIONS], resources: [table.tableArn] }));
+/** `actions` narrows the item actions for a function that needs fewer (a writer that only puts). */
+export function grantTableItems(
+  grantee: lambda.IFunction,
+  table: ITable,
+  actions: readonly (typeof TABLE_ITEM_ACTIONS)[number][] = TABLE_ITEM_ACTIONS,
+): void {
+  grantee.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
   if (table.encryptionKey) {
     grantee.addToRolePolicy(
       new iam.PolicyStatement({

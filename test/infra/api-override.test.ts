@@ -11,20 +11,28 @@ const policies = () =>
   }>;
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
-describe('operator override route', () => {
-  it('is the only API Lambda that may start executions, and only of the SwitchFlow', () => {
+describe('operator override and power-limit routes', () => {
+  it('are the only API Lambdas that may start executions, and only of the SwitchFlow', () => {
     // Act
-    const starting = policies().flatMap((p) =>
+    const starting = policies().filter((p) =>
+      p.Properties.PolicyDocument.Statement.some((s) => actionsOf(s).includes('states:StartExecution')),
+    );
+    const statements = starting.flatMap((p) =>
       p.Properties.PolicyDocument.Statement.filter((s) => actionsOf(s).includes('states:StartExecution')),
     );
 
-    // Assess
-    expect(starting).toHaveLength(1);
-    expect(JSON.stringify(starting[0]!.Resource)).toContain('SwitchFlow');
-    expect(JSON.stringify(starting[0]!.Resource)).not.toContain('*');
+    // Assess: POST /v1/sites/{siteId}/overrides and PUT /v1/sites/{siteId}/power-limit, nothing else.
+    expect(starting.map((p) => JSON.stringify(p.Properties.Roles).match(/Routes(\w+?)Role/)?.[1]).sort()).toEqual([
+      'CreateOverride',
+      'SetPowerLimit',
+    ]);
+    for (const statement of statements) {
+      expect(JSON.stringify(statement.Resource)).toContain('SwitchFlow');
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
   });
 
-  it('tells its Lambda which state machine to start', () => {
+  it('tells their Lambdas which state machine to start', () => {
     // Assess
     api.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SWITCH_FLOW_ARN: Match.anyValue() }) },
@@ -35,6 +43,6 @@ describe('operator override route', () => {
         'SWITCH_FLOW_ARN' in
           (f as { Properties: { Environment: { Variables: object } } }).Properties.Environment.Variables,
     );
-    expect(withArn).toHaveLength(1);
+    expect(withArn).toHaveLength(2);
   });
 });

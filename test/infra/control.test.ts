@@ -168,6 +168,31 @@ describe('control stack flows', () => {
     });
   });
 
+  it("routes the gateways' local switches from an IoT rule to a Lambda that may only put items, with DLQs", () => {
+    // Prepare: the local-switch function's role policy.
+    const rules = control.findResources('AWS::IoT::TopicRule', {
+      Properties: {
+        TopicRulePayload: Match.objectLike({
+          Sql: "SELECT * FROM 'hcp/v1/sites/+/events' WHERE siteId = topic(4) AND type = 'local-switch'",
+        }),
+      },
+    });
+    const policies = Object.values(control.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('LocalSwitchFn'),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+
+    // Assess
+    expect(Object.keys(rules)).toHaveLength(1);
+    const rule = Object.values(rules)[0]!.Properties.TopicRulePayload;
+    expect(rule.Actions).toEqual([expect.objectContaining({ Lambda: expect.anything() })]);
+    expect(rule.ErrorAction).toEqual(expect.objectContaining({ Sqs: expect.anything() }));
+    const dynamo = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    expect(dynamo.map((st) => st.Action)).toEqual(['dynamodb:PutItem']);
+    const kms = statements.find((st) => JSON.stringify(st.Action).includes('kms:'));
+    expect(kms?.Action).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+  });
+
   it('encrypts every dead-letter queue and refuses plain HTTP to it', () => {
     // Prepare
     const queues = control.findResources('AWS::SQS::Queue');

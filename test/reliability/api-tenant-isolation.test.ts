@@ -60,6 +60,22 @@ const EXCLUDED: Record<string, string> = {
   'PUT /v1/market/gpu-prices': 'operator action on platform market data',
   'POST /v1/sites/{siteId}/gateway': 'operator onboarding of a platform site’s gateway',
   'DELETE /v1/sites/{siteId}/gateway': 'operator revocation of a platform site’s gateway',
+  'GET /v1/fleet/sites': 'operator site registry: sites belong to the platform, not to a tenant',
+  'POST /v1/fleet/sites': 'operator site registry: sites belong to the platform, not to a tenant',
+  'GET /v1/fleet/sites/{siteId}': 'operator site registry: sites belong to the platform, not to a tenant',
+  'PATCH /v1/fleet/sites/{siteId}': 'operator site registry: sites belong to the platform, not to a tenant',
+  'POST /v1/fleet/sites/{siteId}/drain': 'operator site registry: sites belong to the platform, not to a tenant',
+  'POST /v1/fleet/sites/{siteId}/retire': 'operator site registry: sites belong to the platform, not to a tenant',
+  'POST /v1/fleet/sites/{siteId}/asic-groups': 'operator site registry: sites belong to the platform, not to a tenant',
+  'PATCH /v1/fleet/sites/{siteId}/asic-groups/{groupId}':
+    'operator site registry: sites belong to the platform, not to a tenant',
+  'DELETE /v1/fleet/sites/{siteId}/asic-groups/{groupId}':
+    'operator site registry: sites belong to the platform, not to a tenant',
+  'POST /v1/fleet/sites/{siteId}/gpu-pools': 'operator site registry: sites belong to the platform, not to a tenant',
+  'PATCH /v1/fleet/sites/{siteId}/gpu-pools/{groupId}':
+    'operator site registry: sites belong to the platform, not to a tenant',
+  'DELETE /v1/fleet/sites/{siteId}/gpu-pools/{groupId}':
+    'operator site registry: sites belong to the platform, not to a tenant',
 };
 
 interface Owned {

@@ -7,23 +7,27 @@ import { documentClient } from '../../functions/shared/data/client.js';
 import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
 import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
+import { IotCommandPublisher } from '../../functions/switching/adapters/iot-command-publisher.js';
+import { SfnTaskTokenClient } from '../../functions/switching/adapters/sfn-task-token-client.js';
+import { localIotDataClient, localStepFunctionsClient } from '../../sim/local/aws-sdk-endpoints.js';
 import {
   DYNAMODB_WRITES,
   injectLostAnswers,
   type LostAnswerCounts,
   LostAnswerError,
+  losingAnswers,
 } from '../../sim/local/fault-injection.js';
 import { type ApiHarness, startApiHarness } from '../integration/api/harness.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { validWorkloadRequest } from '../support/fixtures.js';
 import { type LocalTable, startLocalTable } from '../support/local-table.js';
-import { recordFigure } from './support/figures.js';
+import { countBy, recordFigure } from './support/figures.js';
 import { planWith, startSiteHarness, T0_MS, TABLE_NAME } from './support/site-harness.js';
 import { expectSwitchedOrCompensated, runOverrideSwitches } from './support/switch-runs.js';
 
 /**
- * "Applied, but the answer was lost" (#23 item 4): 30% of DynamoDB writes are performed and then fail with a timeout,
- * as when the response never reaches the caller. The caller (a Lambda retried, a client retrying its request) repeats
+ * "Applied, but the answer was lost" (#23 item 4): 30% of DynamoDB writes, IoT publishes, StartExecution and
+ * SendTaskSuccess calls are performed and then fail with a timeout, as when the response never reaches the caller. The caller (a Lambda retried, a client retrying its request) repeats
  * the call; the sequence, plan, lock and audit invariants must hold anyway. Seeded: a failing run replays.
  */
 const TABLE = 'hcp-lost-answers';
@@ -243,6 +247,82 @@ describe('SwitchFlow when 30% of its DynamoDB writes’ answers are lost, SDK re
       expect(commits.length - new Set(commits).size).toBe(0);
       expect((await untilAnswered(() => verifyAudit(deps, PLATFORM_TENANT_ID))).answer).toMatchObject({ ok: true });
       recordFigure('lost-answers.flow-writes-lost', counts!.lost, `of ${counts!.calls} SwitchFlow DynamoDB writes`);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('SwitchFlow when 30% of its IoT publishes and task callbacks are performed but their answers lost', () => {
+  it('switches or compensates every execution, never gives one sequence number to two commands, audits each commit once', async () => {
+    // Prepare: the deployed adapters (IotCommandPublisher, SfnTaskTokenClient) on SDK clients answered locally, SDK
+    // retries on; the ack-wait publish is Step Functions' own integration, made lossy around its callback.
+    const lost = { publishes: { calls: 0, lost: 0 }, compensations: undefined as LostAnswerCounts | undefined };
+    let callbacks: LostAnswerCounts | undefined;
+    const h = await startSiteHarness(synthesizeControlFlows(), {
+      controlPlanePorts: ({ cloud, registry }) => {
+        const iot = localIotDataClient((topic, payload, qos) => cloud.publishAsync(topic, payload, { qos }));
+        const sfn = localStepFunctionsClient({ registry });
+        lost.compensations = injectLostAnswers(iot, { rate: RATE, rng: seededRng(46), commands: ['PublishCommand'] });
+        callbacks = injectLostAnswers(sfn.client, {
+          rate: RATE,
+          rng: seededRng(47),
+          commands: ['SendTaskSuccessCommand', 'SendTaskFailureCommand'],
+        });
+        return { publisher: new IotCommandPublisher(iot), taskTokens: new SfnTaskTokenClient(sfn.client) };
+      },
+      wrapTokenTasks: (tasks) =>
+        Object.fromEntries(
+          Object.entries(tasks).map(([state, callback]) => [
+            state,
+            losingAnswers(state, async (...args: Parameters<typeof callback>) => callback(...args), {
+              rate: RATE,
+              rng: seededRng(48),
+              counts: lost.publishes,
+            }),
+          ]),
+        ),
+      switchAgent: { heartbeatTimeoutMs: 86_400_000 },
+      chainedAudit: true,
+    });
+    try {
+      await h.restartGateway();
+
+      // Act
+      const report = await runOverrideSwitches(h, 12);
+
+      // Assess
+      expect(lost.publishes.lost).toBeGreaterThan(0);
+      expect(callbacks!.lost).toBeGreaterThan(0);
+      expectSwitchedOrCompensated(report, 12);
+      const commandsBySeq = new Map<number, Set<string>>();
+      for (const c of h.commands) commandsBySeq.set(c.seq, (commandsBySeq.get(c.seq) ?? new Set()).add(c.commandId));
+      expect([...commandsBySeq].filter(([, ids]) => ids.size > 1)).toEqual([]);
+      expect(report.duplicateCommitAudits).toBe(0);
+      const deps = { client: h.client, tableName: TABLE_NAME };
+      expect(await verifyAudit(deps, PLATFORM_TENANT_ID)).toMatchObject({ ok: true });
+      const succeeded = report.outcomes.filter((o) => o.status === 'SUCCEEDED').length;
+      recordFigure(
+        'lost-answers.flow-publishes-lost',
+        lost.publishes.lost,
+        `of ${lost.publishes.calls} ack-wait publishes`,
+      );
+      recordFigure(
+        'lost-answers.flow-compensation-publishes-lost',
+        lost.compensations!.lost,
+        `of ${lost.compensations!.calls} IoT Publish calls`,
+      );
+      recordFigure(
+        'lost-answers.flow-callbacks-lost',
+        callbacks!.lost,
+        `of ${callbacks!.calls} SendTaskSuccess/Failure calls`,
+      );
+      recordFigure('lost-answers.flow-succeeded', succeeded, 'of 12 SwitchFlows (the rest compensated)');
+      console.log(
+        `lost answers, SwitchFlow: ${lost.publishes.lost}/${lost.publishes.calls} ack-wait publishes, ` +
+          `${lost.compensations!.lost}/${lost.compensations!.calls} compensation publishes, ` +
+          `${callbacks!.lost}/${callbacks!.calls} callbacks; ${succeeded}/12 succeeded; acks: ${JSON.stringify(countBy(h.ackHandlings))}`,
+      );
     } finally {
       await h.stop();
     }

@@ -118,3 +118,38 @@ export const validWorkloadRequest = (): WorkloadRequest => ({
   deadline: '2025-01-15T18:00:00Z',
   maxPriceUsd: 0.5,
 });
+
+/**
+ * A site to register beside the reference fleet (`site-east-1`): one container of S21 XPs on LuxOS and an H100 pool,
+ * on addresses and a market node no reference site uses. The registry API's tests and the abuse suites' example.
+ */
+export const registrySiteConfig = () => ({
+  id: 'site-east-1',
+  name: 'Sweetwater East',
+  marketNode: 'LZ_WEST',
+  interconnectLimitKw: 5000,
+  pue: 1.08,
+  timeZone: 'America/Chicago',
+  energyContract: { kind: 'fixed-price', priceUsdPerMwh: 38 },
+  meter: { address: '10.9.0.2:502', registers: { activePowerKw: { address: 3000, type: 'float32' } } },
+  asicGroups: [
+    {
+      id: 'east-s21xp-a',
+      model: 'antminer-s21-xp',
+      unitCount: 800,
+      driver: 'luxos',
+      addresses: { kind: 'range', first: '10.9.1.0', last: '10.9.4.31' },
+    },
+  ],
+  gpuPools: [
+    {
+      id: 'east-h100-a',
+      model: 'nvidia-h100-sxm5',
+      nodes: 2,
+      gpusPerNode: 8,
+      driver: 'dcgm',
+      nodeEndpoints: ['10.9.8.1:8080', '10.9.8.2:8080'],
+      servedModels: ['meta-llama/Llama-3.1-8B-Instruct'],
+    },
+  ],
+});

@@ -50,19 +50,26 @@ const answer = (status: number, record: SiteRecord, extra: Record<string, string
 const ifMatchOf = (request: ApiRequest) =>
   header(request.event, 'if-match') === undefined ? undefined : parseHeader(request.event, 'If-Match', ifMatchSchema);
 
-/** Runs a registry change, mapping its refusal to the HTTP answer and auditing what it did. */
+/**
+ * Runs a registry change, mapping its refusal to the HTTP answer and auditing what it did. The registry names a field
+ * by its path in the whole site (`asicGroups[0].model`); `fieldOf` renames it to the field the request sent.
+ */
 async function registryChange(
   request: ApiRequest,
   action: string,
   target: string,
   change: () => Promise<SiteRecord>,
   detail: Record<string, string | number | boolean> = {},
+  fieldOf: (field: string) => string = (field) => field,
 ): Promise<SiteRecord> {
   let record: SiteRecord;
   try {
     record = await change();
   } catch (error) {
-    if (error instanceof RegistryRefused) throw new HttpError(error.status, error.code, error.message, error.issues);
+    if (error instanceof RegistryRefused) {
+      const issues = error.issues.map((issue) => ({ ...issue, field: fieldOf(issue.field) }));
+      throw new HttpError(error.status, error.code, error.message, issues);
+    }
     throw error;
   }
   await audit(request, action, target, { ...detail, registryVersion: record.registryVersion });
@@ -117,6 +124,12 @@ export const drainRegisteredSite = lifecycleRequest('drain', drainSite);
 export const retireRegisteredSite = lifecycleRequest('retire', retireSite);
 
 type GroupKind = 'asicGroups' | 'gpuPools';
+
+/**
+ * A group route's body is the group alone: `asicGroups[2].model` is its `model`. A group route changes one group, so
+ * a rule it breaks is about that group (an address overlap names the changed group's addresses).
+ */
+const groupFieldOf = (kind: GroupKind) => (field: string) => field.replace(new RegExp(`^${kind}\\[\\d+\\]\\.`), '');
 const GROUP_BODIES = {
   asicGroups: { add: addAsicGroupBodySchema, patch: patchAsicGroupBodySchema, noun: 'asic-group' },
   gpuPools: { add: addGpuPoolBodySchema, patch: patchGpuPoolBodySchema, noun: 'gpu-pool' },
@@ -128,16 +141,22 @@ export function addGroup(kind: GroupKind) {
     const { siteId } = parsePath(request.event, registrySitePathSchema);
     const group = parseBody(request.event, GROUP_BODIES[kind].add);
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${GROUP_BODIES[kind].noun}.add`, `${siteId}/${group.id}`, () =>
-      changeGroup(request.runtime.registry, {
-        siteId,
-        kind,
-        groupId: group.id,
-        op: 'add',
-        group: group as never,
-        by: request.principal.principalId,
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      }),
+    const record = await registryChange(
+      request,
+      `site.${GROUP_BODIES[kind].noun}.add`,
+      `${siteId}/${group.id}`,
+      () =>
+        changeGroup(request.runtime.registry, {
+          siteId,
+          kind,
+          groupId: group.id,
+          op: 'add',
+          group: group as never,
+          by: request.principal.principalId,
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
+        }),
+      {},
+      groupFieldOf(kind),
     );
     return answer(201, record);
   };
@@ -149,16 +168,22 @@ export function changeOneGroup(kind: GroupKind, op: 'update' | 'retire') {
     const { siteId, groupId } = parsePath(request.event, registryGroupPathSchema);
     const group = op === 'update' ? parseBody(request.event, GROUP_BODIES[kind].patch) : undefined;
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${GROUP_BODIES[kind].noun}.${op}`, `${siteId}/${groupId}`, () =>
-      changeGroup(request.runtime.registry, {
-        siteId,
-        kind,
-        groupId,
-        op,
-        by: request.principal.principalId,
-        ...(group ? { group: group as never } : {}),
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      }),
+    const record = await registryChange(
+      request,
+      `site.${GROUP_BODIES[kind].noun}.${op}`,
+      `${siteId}/${groupId}`,
+      () =>
+        changeGroup(request.runtime.registry, {
+          siteId,
+          kind,
+          groupId,
+          op,
+          by: request.principal.principalId,
+          ...(group ? { group: group as never } : {}),
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
+        }),
+      {},
+      groupFieldOf(kind),
     );
     return answer(200, record);
   };

@@ -1,5 +1,10 @@
 import { OPERATOR_ROLES } from '../../../core/api/access.js';
-import { overrideBodySchema, overrideExpiryProblem, sitePathSchema } from '../../../core/api/operations.js';
+import {
+  type OverrideBody,
+  overrideBodySchema,
+  overrideExpiryProblem,
+  sitePathSchema,
+} from '../../../core/api/operations.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
 import { type ApiRequest, apiHandler, audit, nowIso, parseBody, parsePath } from '../handler.js';
 import { operatorSources, siteOf } from './views.js';
@@ -12,9 +17,16 @@ import { operatorSources, siteOf } from './views.js';
  * started, its outcome shows in the site's switching state and switch history.
  */
 export async function createOverride(request: ApiRequest) {
-  const { event, principal, runtime } = request;
-  const { siteId } = parsePath(event, sitePathSchema);
-  const override = parseBody(event, overrideBodySchema);
+  const { siteId } = parsePath(request.event, sitePathSchema);
+  return startOverride(request, siteId, parseBody(request.event, overrideBodySchema), 'site.override');
+}
+
+/**
+ * Records the override as the site's latest, starts its SwitchFlow and audits it: one path for every override an
+ * operator route makes (a mode, a curtailment, a power limit).
+ */
+export async function startOverride(request: ApiRequest, siteId: string, override: OverrideBody, auditAction: string) {
+  const { principal, runtime } = request;
   const sources = operatorSources(runtime);
   await siteOf(sources, siteId);
   const nowMs = runtime.clock.nowMs();
@@ -28,7 +40,7 @@ export async function createOverride(request: ApiRequest) {
   const requestedBy = principal.principalId;
   await sources.overrides.put({ siteId, override, requestedBy, requestedAt: nowIso(request), executionName });
   const { executionArn } = await runtime.switchFlows.start({ siteId, override, requestedBy }, executionName);
-  await audit(request, 'site.override', siteId, { kind: override.kind, reason: override.reason, executionName });
+  await audit(request, auditAction, siteId, { kind: override.kind, reason: override.reason, executionName });
   return jsonResponse(202, { siteId, executionName, executionArn, override });
 }
 

@@ -9,6 +9,7 @@ import {
   marketViewSchema,
   overrideAcceptedSchema,
   overrideBodySchema,
+  powerLimitBodySchema,
   sitePathSchema,
   switchHistoryQuerySchema,
 } from '../../../core/api/operations.js';
@@ -35,6 +36,15 @@ import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
  * The operators' routes over the fleet: sites and their live state, plans, the market, switches, overrides and the
  * GPU nodes (inventory, health, cordon and drain), and the sites' gateway identities.
  */
+/** What a route that starts an override's SwitchFlow answers (an override, a power limit). */
+const OVERRIDE_STARTED: ApiRoute['responses'] = {
+  202: {
+    description: 'The SwitchFlow is started; its outcome shows in the site’s switching state',
+    schema: overrideAcceptedSchema,
+  },
+  ...errorResponses(404, ...BODY_ERRORS),
+};
+
 export const operatorRoutes: ApiRoute[] = [
   {
     method: 'GET',
@@ -148,15 +158,23 @@ export const operatorRoutes: ApiRoute[] = [
     summary: 'Force a mode or a curtailment on a site until an expiry (≤ 24 h), through the switching flow',
     tags: ['operations'],
     request: { path: sitePathSchema, body: overrideBodySchema },
-    responses: {
-      202: {
-        description: 'The SwitchFlow is started; its outcome shows in the site’s switching state',
-        schema: overrideAcceptedSchema,
-      },
-      ...errorResponses(404, ...BODY_ERRORS),
-    },
+    responses: OVERRIDE_STARTED,
     startsSwitchFlow: true,
     load: () => loadHandler(import('./override.js')),
+  },
+  {
+    method: 'PUT',
+    resource: '/v1/sites/{siteId}/power-limit',
+    entry: 'functions/api/operator/power-limit.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'setPowerLimit',
+    summary:
+      'Cap a site’s facility power (kW) until an expiry (≤ 24 h): a signed command through the switching flow, held by the gateway’s power controller',
+    tags: ['operations'],
+    request: { path: sitePathSchema, body: powerLimitBodySchema },
+    responses: OVERRIDE_STARTED,
+    startsSwitchFlow: true,
+    load: () => loadHandler(import('./power-limit.js')),
   },
   {
     method: 'DELETE',

@@ -4,7 +4,8 @@ import { entityOf } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
- * Each site's switch history: one item per committed or compensated SwitchFlow in the site's partition
+ * Each site's switch history: one item per committed or compensated SwitchFlow, and per switch the gateway made on
+ * its own (a grid signal, the site power controller), in the site's partition
  * (`SITE#<id>` / `SWITCHLOG#<at>#<commandId>`), kept 35 days, read newest first by the operator API.
  */
 const { partitionKey: PK, sortKey: SK, ttlAttribute } = TABLE_KEYS;
@@ -24,7 +25,8 @@ export class DynamoSwitchLogStore {
       TableName: this.deps.tableName,
       Item: {
         [PK]: `SITE#${entry.siteId}`,
-        [SK]: `${PREFIX}${entry.at}#${entry.commandId ?? entry.executionName ?? ''}`,
+        // A local switch has neither: its cause keeps it apart from a flow's entry of the same instant.
+        [SK]: `${PREFIX}${entry.at}#${entry.commandId ?? entry.executionName ?? entry.cause ?? ''}`,
         [ttlAttribute]: expiresAtEpochS,
         ...entry,
       },

@@ -54,6 +54,13 @@ export interface PowerScenario {
   gpuLoad(nodes: number): void;
   /** Moves the clock in 250 ms steps for `seconds`, running the controller every `periodMs`; calls `sample` each step. */
   run(seconds: number, sample?: (atMs: number) => void): Promise<void>;
+  /** The gateway's state directory (its SwitchAgent's state file is `switch-agent/state.json` in it). */
+  readonly stateDir: string;
+  /**
+   * Replaces the gateway with a new process on `stateDir` (default: its own). The old one is left as a crash leaves
+   * it: nothing more is written to the new one's directory.
+   */
+  restartGateway(stateDir?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -133,18 +140,20 @@ export async function startPowerScenario(options: PowerScenarioOptions): Promise
     ...options.switchAgent,
     sitePower: { meter: { host: meter.host, port: meter.port }, ...options.switchAgent?.sitePower },
   };
-  const gateway = await startGateway({
-    siteId: site.id,
-    site,
-    brokerUrl: broker.url,
-    devices: fleet.endpoints,
-    stateDir,
-    clock,
-    autoTick: false,
-    config: { switchAgent },
-    ...(options.onSwitch ? { onSwitch: options.onSwitch } : {}),
-    ...(options.wrapDriver ? { driver: options.wrapDriver(siteDriver({ gpu: httpTransport() })) } : {}),
-  });
+  const start = (dir: string) =>
+    startGateway({
+      siteId: site.id,
+      site,
+      brokerUrl: broker.url,
+      devices: fleet.endpoints,
+      stateDir: dir,
+      clock,
+      autoTick: false,
+      config: { switchAgent },
+      ...(options.onSwitch ? { onSwitch: options.onSwitch } : {}),
+      ...(options.wrapDriver ? { driver: options.wrapDriver(siteDriver({ gpu: httpTransport() })) } : {}),
+    });
+  let gateway = await start(stateDir);
   const periodMs = options.switchAgent?.sitePower?.periodMs ?? 1_000;
   const run = async (seconds: number, sample?: (atMs: number) => void) => {
     const endMs = clock.nowMs() + seconds * 1000;
@@ -164,7 +173,14 @@ export async function startPowerScenario(options: PowerScenarioOptions): Promise
     fleet,
     meter,
     broker,
-    gateway,
+    get gateway() {
+      return gateway;
+    },
+    stateDir,
+    restartGateway: async (dir = stateDir) => {
+      await gateway.stop();
+      gateway = await start(dir);
+    },
     limitKw,
     gpuServingKw: (site.gpuPools[0]!.count * site.gpuPools[0]!.servingPowerW * site.pue) / 1000,
     gpuLoad,

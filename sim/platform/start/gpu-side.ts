@@ -6,6 +6,7 @@ import { type GpuWork, startGpuWork } from '../gpu-work.js';
 import { startLocalLatestState } from '../latest-state.js';
 import type { LocalApi } from '../local-api.js';
 import type { LocalMqtt } from '../local-mqtt.js';
+import { startLocalSwitchLog } from '../local-switch-log.js';
 import type { PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
 import type { RunningSites } from './sites.js';
@@ -64,6 +65,14 @@ export async function startLatestStateRules(
     messaging: rules,
     clock: o.clock,
     log: (event, detail) => o.progress(`latest state: ${event} ${JSON.stringify(detail)}`),
+  });
+  // The gateways' own switches into the sites' switch history, as the IoT rule on the events topics does in AWS.
+  await startLocalSwitchLog({
+    client: localDocumentClient(o.dynamo),
+    tableName: LOCAL_TABLE_NAME,
+    siteIds: o.sites.map((s) => s.id),
+    messaging: rules,
+    log: (event, detail) => o.progress(`switch log: ${event} ${JSON.stringify(detail)}`),
   });
 }
 

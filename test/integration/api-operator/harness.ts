@@ -10,6 +10,7 @@ import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { MemorySiteConfigPublisher } from '../../../functions/fleet/adapters/memory-site-config-publisher.js';
 import { createSite } from '../../../functions/fleet/registry.js';
 import { DynamoSiteRegistryStore } from '../../../functions/shared/data/site-registry-store.js';
+import type { CommandSigner } from '../../../functions/switching/ports.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from '../../../sim/local/api-gateway-adapter.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../sim/local/dynamodb-local.js';
 import {
@@ -128,6 +129,8 @@ export async function startLocalSwitchFlow(
   mqtt: MqttClient,
   clock: Clock,
   gate: SwitchFlowGate = async () => undefined,
+  /** The key commands are signed with. @default a fresh one */
+  signer?: CommandSigner,
 ) {
   const registry = new TaskTokenRegistry();
   const controlPlane = createLocalControlPlane({
@@ -137,6 +140,7 @@ export async function startLocalSwitchFlow(
     registry,
     clock,
     lockTtlMs: 60_000,
+    ...(signer ? { signer } : {}),
   });
   await controlPlane.listenForAcks();
   const gated = <F extends (input: any, ...rest: any[]) => unknown>(entries: Readonly<Record<string, F>>) =>

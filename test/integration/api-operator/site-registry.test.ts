@@ -5,6 +5,7 @@ import { fleetFromRegistry } from '../../../functions/fleet/registry-fleet.js';
 import { listAudit } from '../../../functions/shared/data/audit-log.js';
 import { DynamoSiteRegistryStore } from '../../../functions/shared/data/site-registry-store.js';
 import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
+import { registrySiteConfig } from '../../support/fixtures.js';
 import { type OperatorApiHarness, startOperatorApi } from './harness.js';
 
 let h: OperatorApiHarness;
@@ -25,37 +26,7 @@ afterAll(async () => {
 
 const store = () => new DynamoSiteRegistryStore({ client: h.documents, tableName: h.tableName });
 
-/** A fourth site: one container of S21 XPs on LuxOS, one of M60S on stock cgminer, an L40S-free H100 pool. */
-const FOURTH = {
-  id: 'site-east-1',
-  name: 'Sweetwater East',
-  marketNode: 'LZ_WEST',
-  interconnectLimitKw: 5000,
-  pue: 1.08,
-  timeZone: 'America/Chicago',
-  energyContract: { kind: 'fixed-price', priceUsdPerMwh: 38 },
-  meter: { address: '10.9.0.2:502', registers: { activePowerKw: { address: 3000, type: 'float32' } } },
-  asicGroups: [
-    {
-      id: 'east-s21xp-a',
-      model: 'antminer-s21-xp',
-      unitCount: 800,
-      driver: 'luxos',
-      addresses: { kind: 'range', first: '10.9.1.0', last: '10.9.4.31' },
-    },
-  ],
-  gpuPools: [
-    {
-      id: 'east-h100-a',
-      model: 'nvidia-h100-sxm5',
-      nodes: 2,
-      gpusPerNode: 8,
-      driver: 'dcgm',
-      nodeEndpoints: ['10.9.8.1:8080', '10.9.8.2:8080'],
-      servedModels: ['meta-llama/Llama-3.1-8B-Instruct'],
-    },
-  ],
-};
+const FOURTH = registrySiteConfig();
 
 describe('the site registry API (/v1/fleet/sites)', () => {
   it('registers a site as a new registry version, publishes its gateway configuration and audits it', async () => {
@@ -177,6 +148,21 @@ describe('the site registry API (/v1/fleet/sites)', () => {
     expect(edits.map((r) => r.status).sort()).toEqual([200, 412]);
     for (const site of sites) await h.call('POST', `/v1/fleet/sites/${site.id}/drain`);
     for (const site of sites) await h.call('POST', `/v1/fleet/sites/${site.id}/retire`);
+  });
+
+  it('names the field a group route sent, not its path in the site, when a registry rule refuses it', async () => {
+    // Act: the fuzz found `asicGroups[0].model` named for a PATCH whose body is the group alone.
+    const asic = await h.call('PATCH', '/v1/fleet/sites/site-east-1/asic-groups/east-s21xp-a', {
+      body: { model: 'antminer-s99' },
+    });
+    const gpu = await h.call('PATCH', '/v1/fleet/sites/site-east-1/gpu-pools/east-h100-a', {
+      body: { model: '-Infinity' },
+    });
+
+    // Assess
+    expect([asic.status, gpu.status]).toEqual([422, 422]);
+    expect(asic.body.error.issues.map((i: { field: string }) => i.field)).toEqual(['model']);
+    expect(gpu.body.error.issues.map((i: { field: string }) => i.field)).toEqual(['model']);
   });
 
   it('adds and retires a GPU pool; the fleet follows', async () => {

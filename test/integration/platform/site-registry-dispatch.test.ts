@@ -149,7 +149,7 @@ describe('a site registered through the operator API', () => {
     // Assess
     expect(refused.status).toBe(422);
     expect(refused.body.error.issues).toContainEqual(
-      expect.objectContaining({ field: 'asicGroups[0].unitCount', rule: 'whole_number' }),
+      expect.objectContaining({ field: 'unitCount', rule: 'whole_number' }),
     );
     expect(gateway?.state().siteConfig.registryVersion).toBe(4);
     expect(mqtt.shadows.shadows.document(FOURTH.id, SITE_CONFIG_SHADOW)?.state.reported).toBeDefined();

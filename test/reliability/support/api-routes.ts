@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { EXAMPLE_GATEWAY_CSR_PEM } from '../../../core/api/gateways.js';
 import type { Role } from '../../../core/api/principal.js';
 import type { ApiRoute } from '../../../functions/api/route.js';
 import { API_ROUTES } from '../../../functions/api/routes.js';
-import { validWorkloadRequest } from '../../support/fixtures.js';
+import { registrySiteConfig, validWorkloadRequest } from '../../support/fixtures.js';
 import type { RawRequest, RoleKeys } from './api-client.js';
 
 /**
@@ -42,6 +43,29 @@ export const ABSENT_IDS: ExampleIds = {
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 /**
+ * The site registry's examples change a site of their own (`site-east-1`, registered by `registerSite`'s example,
+ * which the fuzz replays first), so the seeded sites the other operator routes name stay as they are; drain and
+ * retire name a site that does not exist, so the registered one stays active for the group routes after them.
+ */
+const REGISTERED = registrySiteConfig();
+const registered = (groupId?: string) => ({ siteId: REGISTERED.id, ...(groupId ? { groupId } : {}) });
+const NEW_POOL = {
+  id: 'east-h200-a',
+  model: 'nvidia-h200-sxm',
+  nodes: 1,
+  gpusPerNode: 8,
+  driver: 'nvidia-smi',
+  servedModels: ['meta-llama/Llama-3.1-70B-Instruct'],
+};
+const NEW_ASIC_GROUP = {
+  id: 'east-s21xp-b',
+  model: 'antminer-s21-xp',
+  unitCount: 32,
+  driver: 'luxos',
+  addresses: { kind: 'range', first: '10.9.5.0', last: '10.9.5.31' },
+};
+
+/**
  * A valid request of each operation. A route added to the table without one here fails the suites that need it
  * (`exampleFor` throws naming the operation), so no route is left out of the fuzz or the isolation matrix unnoticed.
  */
@@ -77,8 +101,9 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
   cancelOverride: ({ siteId }) => ({ path: { siteId } }),
   getGpuPrices: () => ({}),
   putGpuPrices: () => ({ body: { prices: [{ gpuModel: 'H100', tier: 'flex', usdPerGpuHour: 2.5 }] } }),
-  // A CSR that is not one: refused with its rule (422) before any identity is created.
-  onboardGateway: ({ siteId }) => ({ path: { siteId }, body: { csr: 'not a certificate request' } }),
+  // The schema's example: a real CSR for the seed site. The fuzz onboards it once (201), then gets the same
+  // certificate back (200); another tenant's site id makes its CN wrong, but the isolation matrix is refused first.
+  onboardGateway: ({ siteId }) => ({ path: { siteId }, body: { csr: EXAMPLE_GATEWAY_CSR_PEM } }),
   revokeGateway: ({ siteId }) => ({ path: { siteId } }),
   listGpuNodes: ({ siteId }) => ({ path: { siteId } }),
   // A node no site has reported: the command is refused (404) before anything is published or audited.
@@ -90,6 +115,22 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     query: { tenantId },
     body: { url: 'https://hooks.example.com/hcp', events: ['workload.completed'] },
   }),
+  listRegisteredSites: () => ({}),
+  registerSite: () => ({ body: registrySiteConfig() }),
+  getRegisteredSite: () => ({ path: registered() }),
+  // Two fields each: a patch without one of them still changes something (an empty patch is refused as a whole).
+  updateRegisteredSite: () => ({ path: registered(), body: { pue: 1.1, interconnectLimitKw: 5000 } }),
+  drainRegisteredSite: () => ({ path: { siteId: 'site-absent-1' } }),
+  retireRegisteredSite: () => ({ path: { siteId: 'site-absent-1' } }),
+  addAsicGroup: () => ({ path: registered(), body: NEW_ASIC_GROUP }),
+  updateAsicGroup: () => ({ path: registered('east-s21xp-a'), body: { unitCount: 700, driver: 'luxos' } }),
+  retireAsicGroup: () => ({ path: registered(NEW_ASIC_GROUP.id) }),
+  addGpuPool: () => ({ path: registered(), body: NEW_POOL }),
+  updateGpuPool: () => ({
+    path: registered('east-h100-a'),
+    body: { servedModels: ['meta-llama/Llama-3.1-8B-Instruct'], driver: 'dcgm' },
+  }),
+  retireGpuPool: () => ({ path: registered(NEW_POOL.id) }),
   getWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   deleteWebhook: ({ tenantId }) => ({ query: { tenantId } }),
   rotateWebhookSecret: ({ tenantId }) => ({ query: { tenantId } }),

@@ -32,3 +32,10 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ela
   const result = await work();
   return { result, elapsedMs: performance.now() - started };
 }
+
+/** How often each value occurs, for a test's printed summary. */
+export function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}

@@ -27,8 +27,13 @@ import {
   createStateMachineRunner,
   type LocalTaskHandler,
   TaskTokenRegistry,
+  type TokenTaskCallback,
 } from '../../../sim/local/stepfunctions/index.js';
-import { createLocalControlPlane, type LocalControlPlane } from '../../../sim/platform/local-control-plane.js';
+import {
+  createLocalControlPlane,
+  type LocalControlPlane,
+  type LocalControlPlaneOptions,
+} from '../../../sim/platform/local-control-plane.js';
 import { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
 import { startLocalTable } from '../../support/local-table.js';
 import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
@@ -58,6 +63,13 @@ export interface SiteHarnessOptions {
   readonly switchAgent?: NonNullable<StartGatewayOptions['config']>['switchAgent'];
   /** SwitchFlow's task handlers, e.g. wrapped to fail. @default the control plane's */
   readonly wrapTasks?: (handlers: Record<string, LocalTaskHandler>) => Record<string, LocalTaskHandler>;
+  /** SwitchFlow's `.waitForTaskToken` integrations (the command publish), e.g. wrapped to lose answers. */
+  readonly wrapTokenTasks?: (tasks: Record<string, TokenTaskCallback>) => Record<string, TokenTaskCallback>;
+  /** The control plane's IoT publisher and task-token client, e.g. the deployed adapters on local SDK endpoints. */
+  readonly controlPlanePorts?: (parts: {
+    readonly cloud: mqtt.MqttClient;
+    readonly registry: TaskTokenRegistry;
+  }) => Pick<LocalControlPlaneOptions, 'publisher' | 'taskTokens'>;
   /** Acks go here instead of the site's acks topic (a test relays them with faults). */
   readonly gatewayAckTopic?: string;
   /** The gateway listens here instead of the site's commands topic (a test relays them with faults). */
@@ -177,6 +189,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
         },
       },
       rng: seededRng(5),
+      ...options.controlPlanePorts?.({ cloud, registry }),
     });
     await controlPlane.listenForAcks();
     const switchHandlers = controlPlane.switchFlow.taskHandlers;
@@ -187,7 +200,9 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
       logicalIdPrefix: 'SwitchFlow',
       registry,
       taskHandlers: options.wrapTasks ? options.wrapTasks(switchHandlers) : switchHandlers,
-      tokenTasks: controlPlane.switchFlow.tokenTasks,
+      tokenTasks: options.wrapTokenTasks
+        ? options.wrapTokenTasks(controlPlane.switchFlow.tokenTasks)
+        : controlPlane.switchFlow.tokenTasks,
       retryIntervalOverrides,
     });
 

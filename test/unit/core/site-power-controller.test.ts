@@ -162,6 +162,63 @@ describe('controlStep', () => {
   });
 });
 
+describe('controlStep with firmware power targets', () => {
+  // Ten ASICs, the first five with a power target to lower (1.7 kW of their 3.5 kW step, in a second).
+  const devices = ids(10).map((id, i) => asic(id, i < 5 ? { trimKw: 1.7, trimSeconds: 1 } : {}));
+  const allOn = new Set(devices.map((d) => d.id));
+  const base = { limits: { interconnectKw: 100 }, devices, plannedOn: allOn, gpuMayYield: false };
+
+  it('lowers power targets first, least efficient first, when that frees enough within the response time', () => {
+    // Prepare: 3 kW over the 98 kW target: two trims of 1.7 kW cover it.
+    const input = { ...base, nowMs: 1_000_000, measuredKw: 101 };
+    // Act
+    const decision = controlStep(input, initialControllerState, policy);
+    // Assess: nothing sleeps; the first two of the order run on their lowest target.
+    expect(decision.trim).toEqual(['a000', 'a001']);
+    expect(decision.shed).toEqual([]);
+    expect([...decision.state.trimmed.keys()]).toEqual(['a000', 'a001']);
+  });
+
+  it('sleeps what lower targets cannot free, a lowered device shedding only what is left above sleep', () => {
+    // Prepare: 12 kW over: five trims free 8.5 kW; 3.5 kW remain for sleeps, at 2/5 of the ramp within 2 s.
+    const input = { ...base, nowMs: 1_000_000, measuredKw: 110 };
+    // Act
+    const decision = controlStep(input, initialControllerState, policy);
+    // Assess: the lowered a000 sheds (3.5 − 1.7) × 0.4 = 0.72 kW, a001 0.72, a002 0.72, a003 0.72, a004 0.72 → 3.6.
+    expect(decision.trim).toEqual(['a000', 'a001', 'a002', 'a003', 'a004']);
+    expect(decision.shed).toEqual(['a000', 'a001', 'a002', 'a003', 'a004']);
+    expect(decision.state.trimmed.size).toBe(0);
+    expect(decision.state.lastChange.get('a000')).toEqual({ on: false, atMs: 1_000_000, kw: 3.5 - 1.7 });
+  });
+
+  it('counts a lowered target as shed at once, so it does not sleep devices the next second', () => {
+    // Prepare
+    const first = controlStep({ ...base, nowMs: 0, measuredKw: 101 }, initialControllerState, policy);
+    // Act: the meter has not caught up yet (the trims are in flight).
+    const next = controlStep(
+      { ...base, nowMs: 500, measuredKw: 101, inFlight: new Set(first.trim) },
+      first.state,
+      policy,
+    );
+    // Assess
+    expect(next.projectedKw).toBeCloseTo(101 - 2 * 1.7);
+    expect(next.shed).toEqual([]);
+    expect(next.trim).toEqual([]);
+  });
+
+  it('raises lowered targets in reverse order, only past the minimum trim time and under the hysteresis band', () => {
+    // Prepare
+    const first = controlStep({ ...base, nowMs: 0, measuredKw: 101 }, initialControllerState, policy);
+    // Act: room comes back at once, but a lowered target stays a minute; then one fits under the band.
+    const early = controlStep({ ...base, nowMs: 30_000, measuredKw: 90 }, first.state, policy);
+    const later = controlStep({ ...base, nowMs: 61_000, measuredKw: 95.5 }, early.state, policy);
+    // Assess: room 98 × 0.995 − 95.5 = 2.01 kW: one raise (1.7 kW), the most efficient lowered device first.
+    expect(early.raise).toEqual([]);
+    expect(later.raise).toEqual(['a001']);
+    expect([...later.state.trimmed.keys()]).toEqual(['a000']);
+  });
+});
+
 describe('siteMeasurement', () => {
   const inputs = { nowMs: 10_000, meterMaxAgeMs: 3_000, deviceMaxAgeMs: 5_000, minDeviceCoverage: 0.9, safeKw: 999 };
 
@@ -197,10 +254,23 @@ describe('controller property: random GPU load traces', () => {
   }
 
   function simulate(trace: readonly Step[], durationS: number, asicCount: number) {
-    const devices = ids(asicCount).map((id) => asic(id, { stepKw: 3.4, minOnMs: 60_000, minOffMs: 120_000 }));
+    // Every other ASIC has a lower power target that frees 1.4 of its 3.4 kW (LuxOS/Braiins); the rest only sleep.
+    const devices = ids(asicCount).map((id, i) =>
+      asic(id, {
+        stepKw: 3.4,
+        minOnMs: 60_000,
+        minOffMs: 120_000,
+        ...(i % 2 === 0 ? { trimKw: 1.4, trimSeconds: 1 } : {}),
+      }),
+    );
     const sleepKw = 0.03;
     const activity = new Map(devices.map((d) => [d.id, 1]));
     const commanded = new Map(devices.map((d) => [d.id, true]));
+    // Power above sleep a running device may draw: its step, less its trim while lowered; a drop is immediate, a
+    // raise re-tunes at the wake rate.
+    const ceilingKw = new Map(devices.map((d) => [d.id, d.stepKw]));
+    const lowered = new Set<string>();
+    const trims = new Map<string, Array<{ on: boolean; atMs: number }>>();
     const plannedOn = new Set(devices.map((d) => d.id));
     let state = initialControllerState;
     const actions = new Map<string, Array<{ on: boolean; atMs: number }>>();
@@ -212,9 +282,15 @@ describe('controller property: random GPU load traces', () => {
       for (const d of devices) {
         const rate = commanded.get(d.id) ? DT_MS / 1000 / d.wakeSeconds : -DT_MS / 1000 / d.sleepSeconds;
         activity.set(d.id, Math.min(1, Math.max(0, activity.get(d.id)! + rate)));
+        const topKw = lowered.has(d.id) ? d.stepKw - (d.trimKw ?? 0) : d.stepKw;
+        const ceiling = ceilingKw.get(d.id)!;
+        ceilingKw.set(
+          d.id,
+          ceiling > topKw ? topKw : Math.min(topKw, ceiling + (d.stepKw * DT_MS) / 1000 / d.wakeSeconds),
+        );
       }
       let kw = gpuKw;
-      for (const d of devices) kw += sleepKw + activity.get(d.id)! * d.stepKw;
+      for (const d of devices) kw += sleepKw + activity.get(d.id)! * ceilingKw.get(d.id)!;
       samples.push({ atMs: nowMs, kw, gpuKw });
       if (nowMs % PERIOD_MS !== 0) continue;
       const decision = controlStep(
@@ -230,11 +306,23 @@ describe('controller property: random GPU load traces', () => {
       ] as const) {
         for (const id of list) {
           commanded.set(id, on);
+          // A device put to sleep comes back at the plan's target, not its lowered one.
+          lowered.delete(id);
           actions.set(id, [...(actions.get(id) ?? []), { on, atMs: nowMs }]);
         }
       }
+      for (const [list, on] of [
+        [decision.trim, false],
+        [decision.raise, true],
+      ] as const) {
+        for (const id of list) {
+          if (on) lowered.delete(id);
+          else lowered.add(id);
+          trims.set(id, [...(trims.get(id) ?? []), { on, atMs: nowMs }]);
+        }
+      }
     }
-    return { devices, actions, overridesCounted, samples, sleepKw };
+    return { devices, actions, trims, overridesCounted, samples, sleepKw };
   }
 
   const traceArb = fc
@@ -253,7 +341,14 @@ describe('controller property: random GPU load traces', () => {
   it('never makes two opposite switches of one device inside its minimum time, except counted overrides', () => {
     fc.assert(
       fc.property(traceArb, (trace) => {
-        const { devices, actions, overridesCounted } = simulate(trace, trace.at(-1)!.atS + 60, 80);
+        const { devices, actions, trims, overridesCounted } = simulate(trace, trace.at(-1)!.atS + 60, 80);
+        // A lowered target is raised only past the minimum trim time.
+        for (const list of trims.values()) {
+          for (let i = 1; i < list.length; i++) {
+            if (list[i]!.on) expect(list[i]!.atMs - list[i - 1]!.atMs).toBeGreaterThanOrEqual(policy.minTrimMs);
+          }
+        }
+        expect([...trims.values()].some((list) => list.length > 0)).toBe(true);
         let violations = 0;
         for (const d of devices) {
           const list = actions.get(d.id) ?? [];

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EXAMPLE_GATEWAY_CSR_PEM } from '../../../core/api/gateways.js';
 import { csrViolations } from '../../../core/iot/csr-rules.js';
 import { checkCsr } from '../../../functions/shared/iot/csr.js';
 import { generateKeyAndCsr } from '../../../sim/local/local-ca.js';
@@ -44,6 +45,22 @@ describe('checkCsr on real CSRs', () => {
     const rsa = opensslCsr('rsa2048', ['-newkey', 'rsa:2048', '-subj', `/CN=${SITE}/O=HCP`]);
     expect((await checkCsr(ec, SITE)).ok).toBe(true);
     expect((await checkCsr(rsa, SITE)).ok).toBe(true);
+  });
+
+  it('passes the OpenAPI example CSR for the seed site, which openssl verifies too', async () => {
+    // Prepare
+    const file = path.join(dir, 'example.csr');
+    writeFileSync(file, EXAMPLE_GATEWAY_CSR_PEM);
+
+    // Act
+    const checked = await checkCsr(EXAMPLE_GATEWAY_CSR_PEM, SITE);
+    const openssl = execFileSync('openssl', ['req', '-in', file, '-noout', '-verify', '-subject'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
+
+    // Assess
+    expect(checked.ok).toBe(true);
+    expect(openssl).toMatch(/CN\s*=\s*site-west-1/);
   });
 
   it('refuses an Ed25519 key, a tampered CSR and something that is not a CSR, naming the rule', async () => {

@@ -1,5 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command, SiteMode } from '../../../../core/messages/command.js';
+import { LOCAL_SWITCH_MAX_IDS, type LocalSwitchEvent } from '../../../../core/messages/local-switch.js';
+import { siteTopic } from '../../../../core/messages/topics.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { AncillaryState } from './ancillary.js';
 import type { ApplyReport } from './device-reconciler.js';
@@ -56,7 +58,12 @@ export function receivedAck(command: Command, receivedAtMs: number): Ack {
  * The final ack once every device has replied. Pure. Executed when any device accepted (partially when some did
  * not), rejected as a device failure when none did; only an executed command reports when and how fast.
  */
-export function finalAck(command: Command, report: ApplyReport, receivedAtMs: number, executedAtMs: number): Ack {
+export function finalAck(
+  command: Command,
+  report: Pick<ApplyReport, 'sent' | 'accepted' | 'failed'>,
+  receivedAtMs: number,
+  executedAtMs: number,
+): Ack {
   const allFailed = report.sent > 0 && report.accepted === 0;
   const receivedAt = iso(receivedAtMs);
   return {
@@ -149,4 +156,32 @@ export class StatusPublisher {
       .publish('cloud', this.topic, JSON.stringify(gatewayStatus(this.siteId, nowMs, view())), 0)
       .catch((error: unknown) => this.log('status-publish-failed', { error: String(error) }));
   }
+}
+
+/**
+ * A switch the agent made on its own (not a command's: the SwitchFlow records those), on the site's events topic
+ * (QoS 1) once every device has replied, so the cloud adds it to the site's switch history. Off the signal's path.
+ */
+export function publishLocalSwitch(
+  messaging: MessagingPort,
+  siteId: string,
+  switched: { readonly atMs: number; readonly cause: string; readonly report: ApplyReport; readonly latencyMs: number },
+  log: Log,
+): void {
+  const { report } = switched;
+  const event: LocalSwitchEvent = {
+    type: 'local-switch',
+    siteId,
+    at: iso(switched.atMs),
+    cause: switched.cause,
+    latencyMs: Math.round(switched.latencyMs * 1000) / 1000,
+    devices: {
+      sent: report.sent,
+      accepted: report.accepted,
+      ids: report.devices.slice(0, LOCAL_SWITCH_MAX_IDS).map((d) => d.id),
+    },
+  };
+  messaging
+    .publish('cloud', siteTopic(siteId, 'events'), JSON.stringify(event), 1)
+    .catch((error: unknown) => log('event-publish-failed', { error: String(error) }));
 }

@@ -101,8 +101,8 @@ export function admitCommand(
 
 /**
  * What an accepted command changes in the agent's memory: the plan, the mode override, the command's curtailment and
- * when it lapses, the awards armed (`arm` picks their devices: ancillary.ts). Returns the change of holds it makes
- * (the curtailment's rungs, or all released on `restore`).
+ * when it lapses, the operator's power limit, the awards armed (`arm` picks their devices: ancillary.ts). Returns the
+ * change of holds it makes (the curtailment's rungs, or all released on `restore`).
  */
 export function applyCommand(
   memory: AgentMemory,
@@ -125,9 +125,18 @@ export function applyCommand(
     case 'curtail':
       memory.commandCurtailUntilMs = Date.parse(command.payload.expiresAt);
       return { reason: 'command', hold: rungsForShed(ladder, command.payload.shedKw) };
+    case 'set-power-limit':
+      // The site power controller holds it from its next step; without a meter it is kept but binds nothing.
+      memory.sitePower.operatorLimit = {
+        limitKw: command.payload.limitKw,
+        untilMs: Date.parse(command.payload.expiresAt),
+        commandId: command.commandId,
+      };
+      return { reason: 'command' };
     case 'restore':
       memory.commandCurtailUntilMs = undefined;
       memory.modeOverride = undefined;
+      memory.sitePower.operatorLimit = undefined;
       return { reason: 'command', release: 'all' };
   }
 }

@@ -2,6 +2,8 @@ import { mapWithConcurrency } from '../../../adapters/asic/fan-out.js';
 import type { DeviceDriver, DeviceFailure, GatewayDevice } from '../../../adapters/device-port.js';
 import { type DeviceTarget, TARGET_OFF } from './target-state.js';
 
+const OK = Object.freeze({ ok: true as const, value: undefined });
+
 /**
  * Moves devices to their target state and believes only their replies. A switch counts as `accepted` when the
  * device's protocol reply accepts it, and as `confirmed` when a later read of the device (or telemetry) shows it; a
@@ -22,10 +24,16 @@ export interface DeviceStatus {
 export interface ReconcilerOptions {
   readonly maxAttempts: number;
   readonly concurrency: number;
+  /**
+   * Per-unit full power of each ASIC group: a device that ran on a power target and now has none is set back to it
+   * (firmware keeps the last target it was given).
+   */
+  readonly fullPowerWByGroup?: ReadonlyMap<string, number>;
 }
 
 export interface ApplyReport {
   /** Devices switched in this pass, and how many of those the device accepted. */
+  readonly devices: readonly GatewayDevice[];
   readonly sent: number;
   readonly accepted: number;
   readonly failed: number;
@@ -36,6 +44,8 @@ interface Entry {
   status: DeviceSwitchStatus;
   attempts: number;
   lastFailure?: DeviceFailure;
+  /** The device runs already and accepted it: only its power target changes (one request, no curtail). */
+  powerOnly?: boolean;
 }
 
 export class DeviceReconciler {
@@ -50,20 +60,47 @@ export class DeviceReconciler {
     this.byId = new Map(devices.map((d) => [d.id, d]));
   }
 
-  /** Sends every device whose target changed (a `held` device's target is off); resolves when all have replied. */
-  async apply(targets: ReadonlyMap<string, DeviceTarget>, held?: ReadonlySet<string>): Promise<ApplyReport> {
+  /**
+   * Sends every device whose target changed (a `held` device's target is off, a `trimmed` running device runs at the
+   * per-unit power target given); resolves when all have replied.
+   */
+  async apply(
+    targets: ReadonlyMap<string, DeviceTarget>,
+    held?: ReadonlySet<string>,
+    trimmed?: ReadonlyMap<string, number>,
+  ): Promise<ApplyReport> {
     const toSend: GatewayDevice[] = [];
     for (const [id, planned] of targets) {
-      const target = held?.has(id) ? TARGET_OFF : planned;
       const device = this.byId.get(id);
       if (!device) continue;
       const entry = this.entries.get(id);
+      const target = this.targetOf(device, planned, entry, held, trimmed);
       if (!entry || !sameTarget(entry.target, target)) {
-        this.entries.set(id, { target, status: 'pending', attempts: 0 });
+        const settled = entry?.status === 'accepted' || entry?.status === 'confirmed';
+        const powerOnly = settled && entry.target.on && target.on;
+        this.entries.set(id, { target, status: 'pending', attempts: 0, ...(powerOnly ? { powerOnly } : {}) });
         toSend.push(device);
       }
     }
     return this.send(toSend);
+  }
+
+  private targetOf(
+    device: GatewayDevice,
+    planned: DeviceTarget,
+    entry: Entry | undefined,
+    held: ReadonlySet<string> | undefined,
+    trimmed: ReadonlyMap<string, number> | undefined,
+  ): DeviceTarget {
+    if (held?.has(device.id)) return TARGET_OFF;
+    const trimW = trimmed?.get(device.id);
+    if (planned.on && trimW !== undefined) return { on: true, powerW: trimW };
+    // Back from a target to none: the firmware would stay on the last one, so the group's full power is sent.
+    const fullW = this.options.fullPowerWByGroup?.get(device.groupId);
+    if (planned.on && planned.powerW === undefined && entry?.target.powerW !== undefined && fullW !== undefined) {
+      return entry.target.powerW === fullW ? entry.target : { on: true, powerW: fullW };
+    }
+    return planned;
   }
 
   /** Readies the next switch of every device through the driver (LuxOS sessions): on the tick, never on a signal. */
@@ -84,7 +121,7 @@ export class DeviceReconciler {
     const results = await mapWithConcurrency(toSend, this.options.concurrency, async (device) => {
       const entry = this.entries.get(device.id)!;
       const target = entry.target;
-      let result = await this.driver.setPowered(device, target.on);
+      let result = entry.powerOnly ? OK : await this.driver.setPowered(device, target.on);
       if (result.ok && target.on && target.powerW !== undefined && this.driver.setPowerTarget) {
         result = await this.driver.setPowerTarget(device, target.powerW);
       }
@@ -93,12 +130,13 @@ export class DeviceReconciler {
       if (entry !== this.entries.get(device.id)) return result.ok;
       if (result.ok) {
         entry.status = 'accepted';
+        delete entry.powerOnly;
         delete entry.lastFailure;
       } else this.fail(entry, result.failure);
       return result.ok;
     });
     const accepted = results.filter(Boolean).length;
-    return { sent: toSend.length, accepted, failed: toSend.length - accepted };
+    return { devices: toSend, sent: toSend.length, accepted, failed: toSend.length - accepted };
   }
 
   /** Reads back every accepted device; one that does not show its target is sent again on the next pass. */
@@ -134,6 +172,8 @@ export class DeviceReconciler {
   }
 
   private fail(entry: Entry, failure: DeviceFailure): void {
+    // A retry sends the whole target: the device may have missed more than its power target.
+    delete entry.powerOnly;
     entry.attempts += 1;
     entry.lastFailure = failure;
     entry.status = entry.attempts >= this.options.maxAttempts ? 'drifted' : 'pending';

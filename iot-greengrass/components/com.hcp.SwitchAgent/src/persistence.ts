@@ -4,7 +4,7 @@ import type { Plan } from '../../../../core/model/plan.js';
 import { type AncillaryState, noAncillary } from './ancillary.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
-import { type AgentState, StateFile, type StateFs } from './state-store.js';
+import { type AgentState, type SitePowerState, StateFile, type StateFs } from './state-store.js';
 
 /** An operator's `set-mode`, in force until it expires or a `restore` lifts it. */
 export interface ModeOverride {
@@ -25,6 +25,8 @@ export interface AgentMemory {
   commandCurtailUntilMs: number | undefined;
   lastHeartbeatMs: number;
   pendingAcks: Ack[];
+  /** The site power controller's holds, trims and limits; the controller changes it in place. */
+  readonly sitePower: SitePowerState;
   readonly book: CurtailmentBook;
   /** Ancillary awards armed, their deployment and trips (ancillary.ts). */
   ancillary: AncillaryState;
@@ -52,6 +54,7 @@ export function memoryFrom(
     // A fresh start counts as a heartbeat: the watchdog then gives the cloud its full timeout to speak.
     lastHeartbeatMs: saved?.lastHeartbeatMs ?? nowMs,
     pendingAcks: saved?.pendingAcks ?? [],
+    sitePower: saved?.sitePower ?? { held: {}, trimmed: {} },
     book: new CurtailmentBook(policy, saved?.book),
     ancillary: saved?.ancillary ?? noAncillary(),
   };
@@ -70,6 +73,7 @@ export function stateOf(memory: AgentMemory): AgentState {
     commandCurtailUntilMs: memory.commandCurtailUntilMs,
     lastHeartbeatMs: memory.lastHeartbeatMs,
     pendingAcks: memory.pendingAcks,
+    sitePower: memory.sitePower,
     book: memory.book.snapshot() as AgentState['book'],
     ancillary: memory.ancillary,
   };
@@ -100,9 +104,9 @@ export class MemoryFile {
   }
 
   /** A full or failing disk is counted and logged, and the agent goes on: its protection matters more than the file. */
-  save(memory: AgentMemory): void {
+  save(memory: AgentMemory, durability: 'durable' | 'written' = 'durable'): void {
     try {
-      this.file.save(stateOf(memory));
+      this.file.save(stateOf(memory), durability);
     } catch (error) {
       this.writeFailures += 1;
       this.log('state-write-failed', { code: (error as NodeJS.ErrnoException).code, failures: this.writeFailures });

@@ -1,3 +1,4 @@
+import { asicUnitFullPowerW } from '../../../../core/economics/ladder.js';
 import type { SiteMode } from '../../../../core/messages/command.js';
 import type { PlanInterval } from '../../../../core/model/plan.js';
 import type { Site } from '../../../../core/model/site.js';
@@ -47,11 +48,14 @@ export interface PowerControlOptions {
   readonly config: SwitchAgentConfig;
   readonly site?: Site;
   readonly log: (event: string, detail: Record<string, unknown>) => void;
-  readonly onApplied?: (cause: string, report: ApplyReport) => void;
+  /** After a pass that switched devices, with the real milliseconds from its decision to the last reply. */
+  readonly onApplied?: (cause: string, report: ApplyReport, latencyMs: number) => void;
   /** Devices held by the site power controller, on top of the curtailment book's. */
   readonly powerHolds?: () => ReadonlySet<string>;
   /** Devices standing armed for an ancillary award: a price hold leaves them on (curtailment-book.ts). */
   readonly kept?: () => ReadonlySet<string>;
+  /** Running devices the site power controller has lowered, with their per-unit power target. */
+  readonly powerTrims?: () => ReadonlyMap<string, number>;
 }
 
 /** The plan's targets before any hold, for the mode and plan interval they were worked out for. */
@@ -86,7 +90,8 @@ export class PowerControl {
 
   constructor(private readonly options: PowerControlOptions) {
     const { devices, site, config } = options;
-    this.reconciler = new DeviceReconciler(devices, options.driver, config);
+    const fullPowerWByGroup = new Map((site?.asicGroups ?? []).map((g) => [g.id, asicUnitFullPowerW(g)] as const));
+    this.reconciler = new DeviceReconciler(devices, options.driver, { ...config, fullPowerWByGroup });
     this.groups = devicesInOrder(devices);
     for (const d of devices) {
       const ids = this.devicesByGroup.get(d.groupId);
@@ -120,8 +125,9 @@ export class PowerControl {
     const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     for (const id of this.options.powerHolds?.() ?? []) held.add(id);
     this.held = held;
-    return this.reconciler.apply(prepared.targets, held).then((report) => {
-      if (report.sent > 0) this.options.onApplied?.(cause, report);
+    const startedMs = performance.now();
+    return this.reconciler.apply(prepared.targets, held, this.options.powerTrims?.()).then((report) => {
+      if (report.sent > 0) this.options.onApplied?.(cause, report, performance.now() - startedMs);
       return report;
     });
   }
@@ -135,13 +141,19 @@ export class PowerControl {
 
   /** Devices the mode, the plan and the book want running, before the site power controller's holds. */
   plannedOn(memory: AgentMemory, nowMs: number): Set<string> {
+    return this.planned(memory, nowMs).on;
+  }
+
+  /** The same, with the plan's targets before any hold (each running ASIC's power target). */
+  planned(memory: AgentMemory, nowMs: number): { on: Set<string>; targets: ReadonlyMap<string, DeviceTarget> } {
     const { mode, active } = decideMode(memory, this.options.config, nowMs);
     const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     const on = new Set<string>();
-    for (const [id, target] of this.prepare(mode, active?.interval).targets) {
+    const { targets } = this.prepare(mode, active?.interval);
+    for (const [id, target] of targets) {
       if (target.on && !held.has(id)) on.add(id);
     }
-    return on;
+    return { on, targets };
   }
 
   /** Devices standing armed for an award: kept on through a price hold. */

@@ -26,6 +26,8 @@ export const sitePowerConfigSchema = z.strictObject({
   responseSeconds: z.number().positive().max(60).default(controllerPolicyDefaults.responseSeconds),
   restoreStepKw: z.number().positive().optional(),
   restoreIntervalMs: z.number().int().nonnegative().default(controllerPolicyDefaults.restoreIntervalMs),
+  /** A lowered power target stays at least this long before it is raised again. */
+  minTrimMs: z.number().int().nonnegative().default(controllerPolicyDefaults.minTrimMs),
   /** The plan's site power for the interval is a limit too, this far above its estimate; absent: the plan is no limit. */
   planHeadroomFraction: fraction.optional(),
   /** An operator's cap on the site's facility power. */

@@ -4,6 +4,7 @@ import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
 import type { SwitchAgentConfig } from './config.js';
+import type { AgentMemory } from './persistence.js';
 import { type PowerAction, SitePower } from './site-power.js';
 
 type Log = (event: string, detail: Record<string, unknown>) => void;
@@ -17,7 +18,7 @@ interface HookDeps {
 }
 
 /** The controller when the configuration names a meter and the agent has one and the site model; else none. */
-export function sitePowerFor(deps: HookDeps, log: Log): SitePower | undefined {
+export function sitePowerFor(deps: HookDeps, memory: AgentMemory, log: Log): SitePower | undefined {
   const { config, site, meter } = deps;
   if (!config.sitePower) return undefined;
   if (!site || !meter) {
@@ -32,6 +33,7 @@ export function sitePowerFor(deps: HookDeps, log: Log): SitePower | undefined {
     driver: deps.driver,
     concurrency: config.concurrency,
     log,
+    memory: memory.sitePower,
   });
 }
 

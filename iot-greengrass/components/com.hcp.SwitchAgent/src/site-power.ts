@@ -19,6 +19,8 @@ import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.
 import type { MeterValues } from '../../../adapters/meter/sunspec.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
 import type { SitePowerConfig } from './site-power-config.js';
+import type { SitePowerState } from './state-store.js';
+import type { DeviceTarget } from './target-state.js';
 
 type Log = (event: string, detail: Record<string, unknown>) => void;
 
@@ -33,8 +35,12 @@ export interface SitePowerView {
   readonly targetKw: number;
   readonly heldDevices: number;
   readonly heldKw: number;
+  /** Running devices on a lowered power target. */
+  readonly trimmedDevices: number;
   readonly sheds: number;
   readonly restores: number;
+  readonly trims: number;
+  readonly raises: number;
   readonly minTimeOverrides: number;
   readonly meterReads: number;
   readonly meterFailures: Record<MeterFailureKind, number>;
@@ -43,7 +49,8 @@ export interface SitePowerView {
 
 /** One controller action, as the agent publishes it on the site's events topic. */
 export interface PowerAction {
-  readonly action: 'shed' | 'restore';
+  /** Put to sleep, woken, put on the lowest power target, raised back to the plan's. */
+  readonly action: 'shed' | 'restore' | 'trim' | 'raise';
   readonly devices: readonly string[];
   readonly kw: number;
   readonly measuredKw: number;
@@ -61,6 +68,12 @@ export interface DeviceFigures {
   /** Site-model units behind the device (a virtual fleet's device can stand for many). */
   readonly units: number;
   readonly groupId: string;
+  /** Per unit: the lowest power target the firmware offers; absent where it has none (stock cgminer, GPUs). */
+  readonly lowestTargetW?: number;
+  /** Per unit at full power (the group's highest target). */
+  readonly fullW: number;
+  /** A group the site cannot switch (stock cgminer): measured, never shed. */
+  readonly controllable: boolean;
 }
 
 /**
@@ -70,20 +83,25 @@ export interface DeviceFigures {
  * sheds and restores go through the same reconciler, acks and switch records as every other reaction.
  */
 export class SitePower {
-  private state: ControllerState = initialControllerState;
+  private state: ControllerState;
   private readonly figures = new Map<string, DeviceFigures>();
   private meter: TimedKw | undefined;
   private lastMeterValues: string | undefined;
   private devicesReading: (TimedKw & { coverage: number }) | undefined;
   private measured: { kw: number; source: MeasurementSource } | undefined;
-  private demandResponseKw: number | undefined;
   private lastLimit: ActiveLimit;
   private targetKw: number;
-  private readonly counts = { reads: 0, sheds: 0, restores: 0 };
+  private readonly counts = { reads: 0, shed: 0, restore: 0, trim: 0, raise: 0 };
   private readonly meterFailures: Record<MeterFailureKind, number> = { down: 0, stale: 0, garbage: 0 };
   private alarm = false;
   private readonly policy: ControllerPolicy;
-  private order: { readonly ladder: readonly LadderRung[]; readonly devices: ControlledDevice[] } | undefined;
+  private order:
+    | {
+        readonly ladder: readonly LadderRung[];
+        readonly targets: ReadonlyMap<string, DeviceTarget> | undefined;
+        readonly devices: ControlledDevice[];
+      }
+    | undefined;
 
   constructor(
     private readonly options: {
@@ -94,6 +112,8 @@ export class SitePower {
       readonly driver: DeviceDriver;
       readonly concurrency: number;
       readonly log: Log;
+      /** The agent's memory of the controller (saved with the rest of the agent's): changed in place. */
+      readonly memory: SitePowerState;
     },
   ) {
     const { config, site, devices } = options;
@@ -103,6 +123,13 @@ export class SitePower {
       responseSeconds: config.responseSeconds,
       restoreStepKw: config.restoreStepKw ?? Number.POSITIVE_INFINITY,
       restoreIntervalMs: config.restoreIntervalMs,
+      minTrimMs: config.minTrimMs,
+    };
+    const saved = options.memory;
+    this.state = {
+      ...initialControllerState,
+      held: new Map(Object.entries(saved.held)),
+      trimmed: new Map(Object.entries(saved.trimmed)),
     };
     const perGroup = new Map<string, number>();
     for (const d of devices) perGroup.set(d.groupId, (perGroup.get(d.groupId) ?? 0) + 1);
@@ -117,6 +144,16 @@ export class SitePower {
   /** Devices the controller holds asleep: the agent adds them to its other holds. */
   held(): ReadonlySet<string> {
     return new Set(this.state.held.keys());
+  }
+
+  /** Running devices the controller has lowered, with the per-unit power target they run at. */
+  trimmed(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const id of this.state.trimmed.keys()) {
+      const lowestW = this.figures.get(id)?.lowestTargetW;
+      if (lowestW !== undefined) out.set(id, lowestW);
+    }
+    return out;
   }
 
   /**
@@ -144,6 +181,8 @@ export class SitePower {
   decide(input: {
     readonly nowMs: number;
     readonly plannedOn: ReadonlySet<string>;
+    /** The plan's targets before any hold: a running ASIC's present power target, which a trim lowers from. */
+    readonly targets?: ReadonlyMap<string, DeviceTarget>;
     readonly ladder: readonly LadderRung[];
     /** The plan interval's `sitePowerKw`, if one is in force. */
     readonly planKw?: number;
@@ -172,10 +211,16 @@ export class SitePower {
     });
     this.raiseOrClearAlarm(measured.source);
     this.measured = measured;
+    const { demandResponse, operatorLimit } = this.options.memory;
+    if (operatorLimit && operatorLimit.untilMs <= input.nowMs) {
+      this.options.memory.operatorLimit = undefined;
+      this.options.log('power-limit', { source: 'override', action: 'expired', limitKw: operatorLimit.limitKw });
+    }
+    const overrideKw = this.operatorLimitKw(input.nowMs);
     const limits: PowerLimits = {
       interconnectKw: site.interconnectLimitMw * 1000,
-      ...(this.demandResponseKw !== undefined ? { demandResponseKw: this.demandResponseKw } : {}),
-      ...(config.operatorLimitKw !== undefined ? { overrideKw: config.operatorLimitKw } : {}),
+      ...(demandResponse ? { demandResponseKw: demandResponse.limitKw } : {}),
+      ...(overrideKw !== undefined ? { overrideKw } : {}),
       ...(input.planKw !== undefined && config.planHeadroomFraction !== undefined
         ? { planKw: input.planKw * (1 + config.planHeadroomFraction) }
         : {}),
@@ -186,8 +231,8 @@ export class SitePower {
         measuredKw: measured.kw,
         limits,
         devices: input.armed
-          ? withArmedOrder(this.shedOrder(input.ladder), input.armed.deployed, input.armed.standing)
-          : this.shedOrder(input.ladder),
+          ? withArmedOrder(this.shedOrder(input.ladder, input.targets), input.armed.deployed, input.armed.standing)
+          : this.shedOrder(input.ladder, input.targets),
         plannedOn: input.plannedOn,
         gpuMayYield: config.gpuMayYield,
         estimated: measured.source === 'plan' || measured.source === 'safe',
@@ -199,12 +244,17 @@ export class SitePower {
         : this.policy,
     );
     this.state = decision.state;
+    this.options.memory.held = Object.fromEntries(decision.state.held);
+    this.options.memory.trimmed = Object.fromEntries(decision.state.trimmed);
     this.lastLimit = decision.limit;
     this.targetKw = decision.targetKw;
     const actions: PowerAction[] = [];
-    const act = (action: 'shed' | 'restore', ids: readonly string[]) => {
+    const devices = new Map(this.shedOrder(input.ladder, input.targets).map((d) => [d.id, d]));
+    const act = (action: PowerAction['action'], ids: readonly string[]) => {
       if (ids.length === 0) return;
-      const kw = ids.reduce((sum, id) => sum + (this.figures.get(id)?.controlled.stepKw ?? 0), 0);
+      const trims = action === 'trim' || action === 'raise';
+      const kwOf = (d: ControlledDevice | undefined) => (trims ? (d?.trimKw ?? 0) : (d?.stepKw ?? 0));
+      const kw = ids.reduce((sum, id) => sum + kwOf(devices.get(id)), 0);
       const overrides = action === 'shed' ? decision.overrides : 0;
       actions.push({
         action,
@@ -216,12 +266,27 @@ export class SitePower {
         limitSource: decision.limit.source,
         overrides,
       });
-      this.counts[action === 'shed' ? 'sheds' : 'restores'] += ids.length;
+      this.counts[action] += ids.length;
       this.options.log(`power-${action}`, { devices: ids.length, kw, measuredKw: measured.kw, ...decision.limit });
     };
+    act('trim', decision.trim);
     act('shed', decision.shed);
+    act('raise', decision.raise);
     act('restore', decision.restore);
     return actions;
+  }
+
+  /** The operator's cap in force: the one a command set until its expiry, else the configured one. */
+  private operatorLimitKw(nowMs: number): number | undefined {
+    const commanded = this.options.memory.operatorLimit;
+    if (commanded && commanded.untilMs > nowMs) return commanded.limitKw;
+    return this.options.config.operatorLimitKw;
+  }
+
+  /** An operator's cap on the site's power until `untilMs` (a `set-power-limit` command); none lifts it. */
+  operatorLimit(limit: { readonly limitKw: number; readonly untilMs: number; readonly commandId: string } | undefined) {
+    this.options.memory.operatorLimit = limit;
+    this.options.log('power-limit', { source: 'override', action: limit ? 'set' : 'lifted', ...limit });
   }
 
   /**
@@ -230,18 +295,14 @@ export class SitePower {
    */
   demandResponse(signal: Extract<GridSignal, { kind: 'demand-response' }>, committedMw: number): void {
     if (signal.action === 'recall') {
-      this.demandResponseKw = undefined;
+      this.options.memory.demandResponse = undefined;
       this.options.log('power-limit', { source: 'demand-response', action: 'recall', eventId: signal.eventId });
       return;
     }
     const baselineKw = this.measured?.kw ?? this.options.site.interconnectLimitMw * 1000;
-    this.demandResponseKw = drCeilingKw(baselineKw, { committedMw: signal.deployMw ?? committedMw });
-    this.options.log('power-limit', {
-      source: 'demand-response',
-      action: 'deploy',
-      eventId: signal.eventId,
-      limitKw: this.demandResponseKw,
-    });
+    const limitKw = drCeilingKw(baselineKw, { committedMw: signal.deployMw ?? committedMw });
+    this.options.memory.demandResponse = { limitKw, eventId: signal.eventId };
+    this.options.log('power-limit', { source: 'demand-response', action: 'deploy', eventId: signal.eventId, limitKw });
   }
 
   view(): SitePowerView {
@@ -254,8 +315,11 @@ export class SitePower {
       targetKw: this.targetKw,
       heldDevices: this.state.held.size,
       heldKw,
-      sheds: this.counts.sheds,
-      restores: this.counts.restores,
+      trimmedDevices: this.state.trimmed.size,
+      sheds: this.counts.shed,
+      restores: this.counts.restore,
+      trims: this.counts.trim,
+      raises: this.counts.raise,
       minTimeOverrides: this.state.minTimeOverrides,
       meterReads: this.counts.reads,
       meterFailures: { ...this.meterFailures },
@@ -313,10 +377,29 @@ export class SitePower {
     return kw;
   }
 
-  private shedOrder(ladder: readonly LadderRung[]): ControlledDevice[] {
-    if (this.order?.ladder === ladder) return this.order.devices;
-    this.order = { ladder, devices: inMeritOrder([...this.figures.values()], ladder).map((f) => f.controlled) };
-    return this.order.devices;
+  /**
+   * The ladder's ASIC groups in rung order (least efficient first), then ASIC groups it does not name, then GPUs;
+   * groups the site cannot switch are left out. Inside a group the highest ids go first: the plan keeps a group's
+   * first devices by id running. A running ASIC's trim is what its lowest target frees below the plan's target for
+   * it (its full power when the plan sets none).
+   */
+  private shedOrder(
+    ladder: readonly LadderRung[],
+    targets: ReadonlyMap<string, DeviceTarget> | undefined,
+  ): ControlledDevice[] {
+    if (this.order?.ladder === ladder && this.order.targets === targets) return this.order.devices;
+    const sorted = inMeritOrder(
+      [...this.figures.values()].filter((f) => f.controllable),
+      ladder,
+    );
+    const devices = sorted.map((f) => {
+      if (f.lowestTargetW === undefined) return f.controlled;
+      const runningW = Math.min(f.fullW, targets?.get(f.controlled.id)?.powerW ?? f.fullW);
+      const trimKw = (Math.max(0, runningW - f.lowestTargetW) * f.units * this.options.site.pue) / 1000;
+      return trimKw > 0 ? { ...f.controlled, trimKw, trimSeconds: TRIM_SECONDS } : f.controlled;
+    });
+    this.order = { ladder, targets, devices };
+    return devices;
   }
 }
 
@@ -339,12 +422,18 @@ export function inMeritOrder<F extends Pick<DeviceFigures, 'groupId' | 'controll
   });
 }
 
+/**
+ * A lower power target takes effect within about a second: LuxOS and Braiins OS+ drop the hashboards' clocks in one
+ * step (raising re-tunes upward at the wake rate); the virtual miner models the drop as immediate.
+ */
+const TRIM_SECONDS = 1;
+
 /** A device's power figures from the site model; undefined for a device whose group the model does not know. */
 export function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number): DeviceFigures | undefined {
   const minutes = (m: number) => m * 60_000;
   const group = site.asicGroups.find((g) => g.id === device.groupId);
   if (group) {
-    return figuresOf(
+    const figures = figuresOf(
       site,
       device,
       'asic',
@@ -358,6 +447,11 @@ export function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup:
         minOffMs: minutes(group.minOffMinutes),
       },
     );
+    // Stock cgminer can neither sleep nor retarget a miner (the group is `alwaysOn`); the lowest point of the power
+    // curve is the firmware's lowest target (LuxOS profiles, Braiins OS+ power targets: core/fleet/hardware-catalog.ts).
+    const lowestW = group.powerCurve[0]?.powerW;
+    if (group.alwaysOn) return { ...figures, controllable: false };
+    return lowestW !== undefined && lowestW < figures.fullW ? { ...figures, lowestTargetW: lowestW } : figures;
   }
   const pool = site.gpuPools.find((p) => p.id === device.groupId);
   if (!pool) return undefined;
@@ -386,6 +480,8 @@ function figuresOf(
     fullKw,
     sleepKw,
     units,
+    fullW,
+    controllable: true,
     groupId: device.groupId,
     controlled: { id: device.id, kind, stepKw: fullKw - sleepKw, ...timing },
   };

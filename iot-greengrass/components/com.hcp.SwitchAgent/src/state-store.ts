@@ -4,8 +4,24 @@ import { z } from 'zod';
 import { ackSchema } from '../../../../core/messages/ack.js';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { planSchema } from '../../../../core/model/plan.js';
-import { type DurableFs, writeFileDurably } from '../../../adapters/durable-file.js';
+import { type DurableFs, writeFileAtomically, writeFileDurably } from '../../../adapters/durable-file.js';
 import { ancillaryStateSchema } from './ancillary.js';
+
+/**
+ * The site power controller's memory: its holds (asleep) and trims (lowered power targets) by when, and the limits
+ * that reach it as signals or commands (a demand-response deployment, the operator's cap until its expiry). Saved
+ * before the sends a change starts, so a crash mid-reaction neither forgets a one-shot deployment nor wakes what it
+ * held.
+ */
+export const sitePowerStateSchema = z.object({
+  held: z.record(z.string(), z.number()),
+  trimmed: z.record(z.string(), z.number()),
+  demandResponse: z.object({ limitKw: z.number().nonnegative(), eventId: z.string() }).optional(),
+  operatorLimit: z
+    .object({ limitKw: z.number().positive(), untilMs: z.number(), commandId: z.string().optional() })
+    .optional(),
+});
+export type SitePowerState = z.infer<typeof sitePowerStateSchema>;
 
 /**
  * What survives a restart: the active plan, the sequence and command memory, pending acks, overrides and holds. One
@@ -25,6 +41,8 @@ export const agentStateSchema = z.object({
   /** Absent in a file written before ancillary awards: nothing armed. */
   ancillary: ancillaryStateSchema.optional(),
   pendingAcks: z.array(ackSchema),
+  /** Absent in a file written before the site power controller kept its memory. */
+  sitePower: sitePowerStateSchema.optional(),
   book: z.object({
     holds: z.array(
       z.object({
@@ -52,6 +70,8 @@ export type LoadedState =
   | { readonly kind: 'corrupt'; readonly detail: string };
 
 export class StateFile {
+  /** What the file holds durably, and what it holds at all (written, perhaps not yet flushed). */
+  private lastDurable = '';
   private lastWritten = '';
 
   constructor(
@@ -81,15 +101,27 @@ export class StateFile {
     }
     const parsed = agentStateSchema.safeParse(json);
     if (!parsed.success) return { kind: 'corrupt', detail: `state file: ${parsed.error.issues[0]?.message}` };
+    this.lastDurable = text;
     this.lastWritten = text;
     return { kind: 'state', state: parsed.data };
   }
 
-  /** Writes only when something changed, atomically and durably (adapters/durable-file.ts). */
-  save(state: AgentState): void {
+  /**
+   * Writes only when something changed, atomically and durably (adapters/durable-file.ts); `written`: atomically but
+   * without waiting for the disk (survives a crash of the process, not a power cut), for the path of a signal, which
+   * then saves durably once its commands are on the wire.
+   */
+  save(state: AgentState, durability: 'durable' | 'written' = 'durable'): void {
     const text = JSON.stringify(state);
-    if (text === this.lastWritten) return;
+    if (text === this.lastDurable) return;
+    if (durability === 'written') {
+      if (text === this.lastWritten) return;
+      writeFileAtomically(this.file, text, this.fs);
+      this.lastWritten = text;
+      return;
+    }
     writeFileDurably(this.file, text, this.fs);
+    this.lastDurable = text;
     this.lastWritten = text;
   }
 }

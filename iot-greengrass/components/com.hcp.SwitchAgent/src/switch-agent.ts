@@ -8,7 +8,14 @@ import type { Clock } from '../../../../core/support/clock.js';
 import type { DeviceDriver, GatewayDevice } from '../../../adapters/device-port.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { SiteMeterPort } from '../../../adapters/meter/sunspec-meter.js';
-import { AckPublisher, finalAck, receivedAck, StatusPublisher, type SwitchAgentView } from './acks-and-status.js';
+import {
+  AckPublisher,
+  finalAck,
+  publishLocalSwitch,
+  receivedAck,
+  StatusPublisher,
+  type SwitchAgentView,
+} from './acks-and-status.js';
 import { Ancillary, type AncillaryEvent, armingAck } from './ancillary.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
@@ -25,6 +32,9 @@ import { publishPowerActions, publishSiteEvent, sitePowerFor } from './site-powe
 import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
+
+const NO_DEVICES: ReadonlySet<string> = new Set();
+const NO_TRIMS: ReadonlyMap<string, number> = new Map();
 
 export interface SwitchAgentDeps {
   readonly config: SwitchAgentConfig;
@@ -76,13 +86,20 @@ export class SwitchAgent {
     const log = (event: string, detail: Record<string, unknown>) => this.log(event, detail);
     this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
-    this.sitePower = sitePowerFor(deps, log);
+    this.sitePower = sitePowerFor(deps, this.memory, log);
     this.ancillary = new Ancillary(site, deps.devices);
     this.power = new PowerControl({
       ...deps,
       log,
-      powerHolds: () => this.sitePower?.held() ?? new Set(),
       kept: () => this.ancillary.standing(this.memory.ancillary, deps.clock.nowMs()),
+      powerHolds: () => this.sitePower?.held() ?? NO_DEVICES,
+      powerTrims: () => this.sitePower?.trimmed() ?? NO_TRIMS,
+      onApplied: (cause, report, latencyMs) => {
+        deps.onApplied?.(cause, report);
+        if (cause.startsWith('command:')) return; // the SwitchFlow records a command's switch
+        const atMs = deps.clock.nowMs();
+        publishLocalSwitch(messaging, config.siteId, { atMs, cause, report, latencyMs }, log);
+      },
     });
     this.grid = gridPolicy(config, site);
     this.verify = commandVerifier(config.commandKeys, config.requireSignedCommands);
@@ -186,18 +203,20 @@ export class SwitchAgent {
           this.persist();
           return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, cause) };
         }
-        return { report: this.switchNow(ancillary.change, nowMs, cause, 'after-send') };
+        return { report: this.switchNow(ancillary.change, nowMs, cause, 'written-before-send') };
       }
       if (signal.kind === 'demand-response' && this.sitePower) {
-        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs.
+        // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs. Saved before any
+        // send: a crash mid-reaction must not forget a one-shot deployment.
         this.sitePower.demandResponse(signal, this.grid.committedMw);
+        this.persist();
         return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, `grid:${signal.kind}`) };
       }
       const change = gridReaction(signal, this.ladder(), this.grid);
       // Wrapped so the lock is released once the switches are started, not when the devices have replied. The
-      // memory is saved (fsync, tens of ms on a busy disk) once the commands are on the wire, not before: a local
-      // signal's holds are re-asserted by the next signal, and a signal waits for no disk.
-      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'after-send') };
+      // memory is written before the sends (a crash mid-reaction keeps a one-shot deployment's holds) but flushed to
+      // the disk (fsync, tens of ms on a busy disk) once the devices have replied: a signal waits for no disk.
+      return { report: this.switchNow(change, nowMs, `grid:${signal.kind}`, 'written-before-send') };
     });
     return this.track(started.report);
   }
@@ -267,9 +286,11 @@ export class SwitchAgent {
     const nowMs = this.deps.clock.nowMs();
     const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
     const deployedWithin = this.ancillary.responseSeconds(this.memory.ancillary);
+    const planned = this.power.planned(this.memory, nowMs);
     const actions = this.sitePower!.decide({
       nowMs,
-      plannedOn: this.power.plannedOn(this.memory, nowMs),
+      plannedOn: planned.on,
+      targets: planned.targets,
       ladder: this.ladder(),
       inFlight: this.power.inFlight(),
       armed: this.ancillary.order(this.memory.ancillary, nowMs),
@@ -277,6 +298,8 @@ export class SwitchAgent {
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
+    // The holds are saved before the sends: a restart then keeps what the controller put to sleep asleep.
+    this.persist();
     publishPowerActions(this.deps, nowMs, actions, (event, detail) => this.log(event, detail));
     return { report: this.power.apply(this.memory, nowMs, 'power-limit') };
   }
@@ -315,28 +338,24 @@ export class SwitchAgent {
   }
 
   /**
-   * Applies a change of holds, moves released groups towards restore, starts the switches and saves the memory:
-   * before the devices hear anything, or (`after-send`) on the next turn of the event loop, once the connections are
-   * open, and at the latest when the devices have replied.
+   * Applies a change of holds, moves released groups towards restore, saves the memory and starts the switches. The
+   * memory is on the disk before the devices hear anything, or (`written-before-send`) written before they do but
+   * flushed once they have replied: a crash of the process then loses nothing, a power cut the last signal.
    */
   private switchNow(
     change: HoldChange,
     nowMs: number,
     cause: string,
-    save: 'before-send' | 'after-send' = 'before-send',
+    save: 'before-send' | 'written-before-send' = 'before-send',
   ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
     this.memory.book.step(nowMs, this.power.devicesByGroup, this.power.kept());
-    const switching = this.power.apply(this.memory, nowMs, cause);
     if (save === 'before-send') {
       this.persist();
-      return switching;
+      return this.power.apply(this.memory, nowMs, cause);
     }
-    const saving = setImmediate(() => this.persist());
-    return switching.finally(() => {
-      clearImmediate(saving);
-      this.persist();
-    });
+    this.memoryFile.save(this.memory, 'written');
+    return this.power.apply(this.memory, nowMs, cause).finally(() => this.persist());
   }
 
   /** Runs under the lock up to starting the switches; the returned promise acks once every device has replied. */

@@ -81,13 +81,43 @@ describe('device reconciler', () => {
     expect(calls).toEqual(['sleep', 'sleep']);
   });
 
-  it('sends a running device its power target after waking it, and again only when the target changes', async () => {
+  it('sends a running device its power target after waking it, and only the new target when it changes', async () => {
     const { driver, calls } = fakeDriver([], () => true);
     const reconciler = new DeviceReconciler([device], driver, { maxAttempts: 3, concurrency: 4 });
     await reconciler.apply(new Map([['m1', { on: true, powerW: 2450 }]]));
     await reconciler.apply(new Map([['m1', { on: true, powerW: 2450 }]]));
     await reconciler.apply(new Map([['m1', { on: true, powerW: 2975 }]]));
-    expect(calls).toEqual(['wakeup', 'profile 2450', 'wakeup', 'profile 2975']);
+    // The device accepted running: a new target is one request, no `curtail wakeup` before it.
+    expect(calls).toEqual(['wakeup', 'profile 2450', 'profile 2975']);
+  });
+
+  it('lowers a running miner for the site power controller, sets it back to full power, and sleeps a held one', async () => {
+    // Prepare
+    const { driver, calls } = fakeDriver([], () => true);
+    const reconciler = new DeviceReconciler([device], driver, {
+      maxAttempts: 3,
+      concurrency: 4,
+      fullPowerWByGroup: new Map([['g', 3010]]),
+    });
+    const targets = new Map([['m1', { on: true }]]);
+    await reconciler.apply(targets);
+    calls.length = 0;
+
+    // Act
+    await reconciler.apply(targets, new Set(), new Map([['m1', 1505]]));
+    const lowered = calls.splice(0);
+    await reconciler.apply(targets, new Set(), new Map());
+    const raised = calls.splice(0);
+    await reconciler.apply(targets, new Set(), new Map());
+    const again = calls.splice(0);
+    await reconciler.apply(targets, new Set(['m1']), new Map([['m1', 1505]]));
+    const held = calls.splice(0);
+
+    // Assess: the firmware keeps its last target, so raising sends the group's full power explicitly.
+    expect(lowered).toEqual(['profile 1505']);
+    expect(raised).toEqual(['profile 3010']);
+    expect(again).toEqual([]);
+    expect(held).toEqual(['sleep']);
   });
 
   it('switches a confirmed device again when telemetry sees it in the wrong state', async () => {

@@ -73,7 +73,8 @@ describe('SwitchAgent power control', () => {
     const unchanged = await power.apply(memory, T0 + 3000, 'tick');
 
     // Assess
-    expect(first).toEqual({ sent: 2, accepted: 2, failed: 0 });
+    expect(first).toMatchObject({ sent: 2, accepted: 2, failed: 0 });
+    expect(first.devices.map((d) => d.id)).toEqual(['m1', 'm2']);
     expect(switched).toEqual(['m1:on', 'm2:off', 'm1:off']);
     expect(unchanged.sent).toBe(0);
     expect(applied).toEqual(['tick', 'grid:price']);
@@ -115,7 +116,8 @@ describe('SwitchAgent prepared rungs', () => {
 
     // Assess
     expect(switched).toEqual(['m1:on', 'm2:off', 'm2:on']);
-    expect(report).toEqual({ sent: 1, accepted: 1, failed: 0 });
+    expect(report).toMatchObject({ sent: 1, accepted: 1, failed: 0 });
+    expect(report.devices.map((d) => d.id)).toEqual(['m2']);
     expect(power.view().targets).toEqual({ m1: true, m2: true });
   });
 
