@@ -37,6 +37,33 @@ export function apiHandler(
   });
 }
 
+/**
+ * A tenant route's handler (#23 item 5): as apiHandler, but every table request goes through a client held to the
+ * caller's tenant (and its audit chain) by tenant-scope.ts. A handler that acts on another tenant (an admin managing a
+ * customer's webhook) moves the scope with `scopeRequest`. The route's Lambda has no table access of its own.
+ */
+export function tenantApiHandler(
+  roles: readonly Role[],
+  fn: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+  runtime: () => ApiRuntime = apiRuntime,
+) {
+  const handler = apiHandler(
+    roles,
+    async (request) => fn(await scopeRequest(request, request.principal.tenantId)),
+    runtime,
+  );
+  // Read by the test that holds the route table's `tenantScoped` (which decides the Lambda's grants) to the handlers.
+  return Object.assign(handler, { tenantScoped: true as const });
+}
+
+/** The request with its runtime held to `tenantId`'s data, its audit events going to the caller's chain. */
+export async function scopeRequest(request: ApiRequest, tenantId: string): Promise<ApiRequest> {
+  const scope = { tenantId, auditChain: request.principal.tenantId };
+  const { runtime } = request;
+  if (runtime.scope?.tenantId === scope.tenantId && runtime.scope.auditChain === scope.auditChain) return request;
+  return { ...request, runtime: await runtime.forScope(scope) };
+}
+
 const invalid = (location: string, issues: FieldIssue[]) =>
   new HttpError(
     400,

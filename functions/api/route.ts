@@ -54,6 +54,11 @@ export interface ApiRoute {
   readonly publishesSiteConfig?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;
+  /**
+   * Every table request of the handler goes through a tenant-scoped client (tenantApiHandler): its Lambda gets no
+   * table access of its own, only the right to assume the tenant-data role with session tags (#23 item 5).
+   */
+  readonly tenantScoped?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

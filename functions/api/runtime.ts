@@ -15,7 +15,15 @@ import { documentClient } from '../shared/data/client.js';
 import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
+import { stsTenantTableClients } from '../shared/data/sts-tenant-clients.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
+import {
+  cacheScoped,
+  guardedTenantClients,
+  scopeCacheKey,
+  type TenantScope,
+  type TenantTableClients,
+} from '../shared/data/tenant-scope.js';
 import { DynamoTenantStore } from '../shared/data/tenant-store.js';
 import { DynamoWebhookStore } from '../shared/data/webhook-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
@@ -41,6 +49,13 @@ export interface ApiRuntime {
   readonly registry: RegistryDeps;
   /** Where operator overrides go: Step Functions in AWS, the local control loop's runner in the sim. */
   readonly switchFlows: SwitchFlowStarter;
+  /** The tenant scope this runtime's table client is held to; undefined for the function's own (unscoped) client. */
+  readonly scope?: TenantScope;
+  /**
+   * The same runtime on a tenant-scoped table client (tenant-scope.ts): an STS session of the tenant-data role in AWS,
+   * the guard on the shared client locally. Made once per scope.
+   */
+  forScope(scope: TenantScope): Promise<ApiRuntime>;
   /** `bytes` random bytes, hex. */
   randomHex(bytes: number): string;
   /** 32 random bytes, base64url (43 characters). */
@@ -52,6 +67,11 @@ const configSchema = z.object({
   /** `true` only on the local platform, where a developer's webhook receiver listens on localhost. */
   WEBHOOK_ALLOW_LOCAL_URLS: z.stringbool().default(false),
   IOT_DATA_ENDPOINT: iotDataEndpointSchema,
+  /**
+   * The tenant-data role tenant routes assume with session tags (stacks/constructs/tenant-data-role.ts). Absent
+   * locally, where the guard alone holds tenant routes to their tenant.
+   */
+  TENANT_DATA_ROLE_ARN: z.string().min(1).optional(),
 });
 
 export interface WebhookOptions {
@@ -68,10 +88,38 @@ export function createApiRuntime(
   switchFlows: SwitchFlowStarter = stepFunctionsSwitchFlows(),
   webhooks: WebhookOptions = {},
   siteConfigPublisher: SiteConfigPublisher = new IotShadowSiteConfigPublisher(createIotDataClient(undefined)),
+  tenantTables: TenantTableClients = guardedTenantClients(client),
+  scope?: TenantScope,
 ): ApiRuntime {
   const deps = { client, tableName };
   const workloads = new DynamoWorkloadStore(deps);
+  const scoped = new Map<string, Promise<ApiRuntime>>();
+  const forScope = (target: TenantScope) => {
+    const key = scopeCacheKey(target);
+    let runtime = scoped.get(key);
+    if (!runtime) {
+      runtime = tenantTables
+        .forScope(target)
+        .then((scopedClient) =>
+          createApiRuntime(
+            tableName,
+            scopedClient,
+            clock,
+            switchFlows,
+            webhooks,
+            siteConfigPublisher,
+            tenantTables,
+            target,
+          ),
+        );
+      cacheScoped(scoped, key, runtime);
+      runtime.catch(() => scoped.delete(key));
+    }
+    return runtime;
+  };
   return {
+    ...(scope ? { scope } : {}),
+    forScope,
     tableName,
     client,
     clock,
@@ -143,15 +191,22 @@ export function useLocalSwitchFlows(starter: SwitchFlowStarter): void {
  * TABLE_NAME as the deployed function's environment does). A missing TABLE_NAME fails naming the variable.
  */
 export function apiRuntime(): ApiRuntime {
-  const { TABLE_NAME, WEBHOOK_ALLOW_LOCAL_URLS, IOT_DATA_ENDPOINT } = readConfig(configSchema);
+  const { TABLE_NAME, WEBHOOK_ALLOW_LOCAL_URLS, IOT_DATA_ENDPOINT, TENANT_DATA_ROLE_ARN } = readConfig(configSchema);
   if (cached?.tableName !== TABLE_NAME) {
+    const client = documentClient();
     cached = createApiRuntime(
       TABLE_NAME,
-      documentClient(),
+      client,
       localClock ?? systemClock,
       localSwitchFlows ?? stepFunctionsSwitchFlows(),
       { allowLocalUrls: WEBHOOK_ALLOW_LOCAL_URLS },
       localSiteConfigPublisher ?? new IotShadowSiteConfigPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),
+      TENANT_DATA_ROLE_ARN
+        ? stsTenantTableClients({
+            roleArn: TENANT_DATA_ROLE_ARN,
+            clientConfig: { requestHandler: client.config.requestHandler },
+          })
+        : guardedTenantClients(client),
     );
   }
   return cached;

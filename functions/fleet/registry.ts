@@ -8,6 +8,7 @@ import {
 } from '../../core/fleet/site-config.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { FieldIssue } from '../../core/support/validation.js';
+import type { TransactItem } from '../shared/data/dynamo-helpers.js';
 import {
   RegistryConflict,
   type SiteLifecycle,
@@ -27,6 +28,11 @@ export interface RegistryDeps {
   readonly publisher: SiteConfigPublisher;
   readonly blockers: RetireBlockers;
   readonly clock: Clock;
+  /**
+   * The change's audit event as writes for the registry's own transaction (the API's auditWrites), built for the
+   * record about to be stored; `committed` once it is. @default none: the caller audits
+   */
+  readonly audit?: (record: SiteRecord) => { readonly items: readonly TransactItem[]; committed(): void };
 }
 
 /** A refused registry change, as the API answers it: 404, 409 (state), 412 (If-Match), 422 (rules). */
@@ -89,11 +95,14 @@ export async function changeSite(deps: RegistryDeps, change: Change): Promise<Si
       updatedAt: nowIso,
       updatedBy: change.by,
     };
+    const audited = deps.audit?.(record);
     try {
       await deps.store.write(
         { registryVersion: record.registryVersion, siteId: change.siteId, action: change.action, record },
         current?.registryVersion,
+        audited?.items,
       );
+      audited?.committed();
     } catch (error) {
       if (error instanceof RegistryConflict && attempt < MAX_ATTEMPTS) continue;
       if (error instanceof RegistryConflict) {

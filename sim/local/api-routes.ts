@@ -20,7 +20,7 @@ import { type AuthPorts, authenticate } from '../../functions/auth/decide.js';
 import { type Jwks, jwksJwtVerifier } from '../../functions/auth/jwt.js';
 import { MemorySiteConfigPublisher } from '../../functions/fleet/adapters/memory-site-config-publisher.js';
 import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
-import { recordAudit } from '../../functions/shared/data/audit-log.js';
+import { auditOutbox, outboxCommitted } from '../../functions/shared/data/audit-log.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { HttpError } from '../../functions/shared/http.js';
 import { type LocalAuthorizer, type Route, startApiAdapter } from './api-gateway-adapter.js';
@@ -180,8 +180,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       createdBy: 'local-seed',
     };
     const secret = formatApiKeySecret(key.keyId, runtime.randomSecret());
-    await runtime.apiKeys.create(key, apiKeyHash(secret));
-    await recordAudit(runtime.audit, {
+    const audited = auditOutbox(runtime.audit, {
       actor: 'local-seed',
       tenantId,
       action: 'api-key.create',
@@ -189,6 +188,8 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
       requestId: 'seed',
       detail: { role },
     });
+    await runtime.apiKeys.create(key, apiKeyHash(secret), audited.items);
+    outboxCommitted(runtime.audit, audited);
     return secret;
   }
 

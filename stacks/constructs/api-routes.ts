@@ -13,6 +13,7 @@ import { HcpFunction } from './hcp-function.js';
 import { grantSiteConfigShadowUpdate, grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { TABLE_ITEM_ACTIONS } from './table-access.js';
+import { TenantDataRole } from './tenant-data-role.js';
 
 export interface ApiRoutesProps {
   readonly restApi: apigw.RestApi;
@@ -41,6 +42,8 @@ const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 export class ApiRoutes extends Construct {
   readonly functions = new Map<string, HcpFunction>();
   readonly methods = new Map<string, apigw.Method>();
+  /** What the tenant routes' sessions reach (#23 item 5); undefined when no route is tenant-scoped. */
+  readonly tenantData?: TenantDataRole;
 
   constructor(scope: Construct, id: string, props: ApiRoutesProps) {
     super(scope, id);
@@ -49,12 +52,19 @@ export class ApiRoutes extends Construct {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
+    const tenantScoped: HcpFunction[] = [];
     for (const route of props.routes) {
       const fn = new HcpFunction(this, pascal(route.operationId), {
         entry: route.entry,
         serviceName: props.serviceName ?? 'hcp-api',
       });
-      if (route.roles !== 'public') grantTable(fn, props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      if (route.tenantScoped) {
+        // No table grant: its table work goes through sessions of the tenant-data role, created below.
+        tenantScoped.push(fn);
+        fn.fn.addEnvironment('TABLE_NAME', props.table.tableName);
+      } else if (route.roles !== 'public') {
+        grantTable(fn, props.table, route.method === 'GET' ? 'read' : 'readWrite');
+      }
       if (route.startsSwitchFlow) {
         if (!props.switchFlow) throw new Error(`route ${route.operationId} starts SwitchFlow: pass switchFlow`);
         props.switchFlow.grantStartExecution(fn.fn);
@@ -92,6 +102,9 @@ export class ApiRoutes extends Construct {
       acknowledgeAuthorization(method, route);
       this.functions.set(route.operationId, fn);
       this.methods.set(route.operationId, method);
+    }
+    if (tenantScoped.length > 0) {
+      this.tenantData = new TenantDataRole(this, 'TenantData', { table: props.table, functions: tenantScoped });
     }
   }
 

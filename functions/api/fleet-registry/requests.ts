@@ -16,6 +16,7 @@ import {
   changeGroup,
   createSite,
   drainSite,
+  type RegistryDeps,
   RegistryRefused,
   retireSite,
   type SiteFieldsPatch,
@@ -23,7 +24,16 @@ import {
 } from '../../fleet/registry.js';
 import type { SiteRecord } from '../../shared/data/site-registry-store.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, audit, header, notFound, parseBody, parseHeader, parsePath } from '../handler.js';
+import {
+  type ApiRequest,
+  auditCommitted,
+  auditWrites,
+  header,
+  notFound,
+  parseBody,
+  parseHeader,
+  parsePath,
+} from '../handler.js';
 
 /**
  * The operator API over the site registry: each request parses, calls one registry use case (functions/fleet/
@@ -58,13 +68,20 @@ async function registryChange(
   request: ApiRequest,
   action: string,
   target: string,
-  change: () => Promise<SiteRecord>,
+  change: (deps: RegistryDeps) => Promise<SiteRecord>,
   detail: Record<string, string | number | boolean> = {},
   fieldOf: (field: string) => string = (field) => field,
 ): Promise<SiteRecord> {
-  let record: SiteRecord;
+  // The audit event rides in the registry's own transaction, built for the version about to be stored.
+  const deps: RegistryDeps = {
+    ...request.runtime.registry,
+    audit: (record) => {
+      const audited = auditWrites(request, action, target, { ...detail, registryVersion: record.registryVersion });
+      return { items: audited.items, committed: () => auditCommitted(request, audited) };
+    },
+  };
   try {
-    record = await change();
+    return await change(deps);
   } catch (error) {
     if (error instanceof RegistryRefused) {
       const issues = error.issues.map((issue) => ({ ...issue, field: fieldOf(issue.field) }));
@@ -72,8 +89,6 @@ async function registryChange(
     }
     throw error;
   }
-  await audit(request, action, target, { ...detail, registryVersion: record.registryVersion });
-  return record;
 }
 
 export async function listRegisteredSites({ runtime }: ApiRequest) {
@@ -92,9 +107,7 @@ export async function getRegisteredSite({ event, runtime }: ApiRequest) {
 export async function registerSite(request: ApiRequest) {
   const config = parseBody(request.event, createSiteBodySchema);
   const by = request.principal.principalId;
-  const record = await registryChange(request, 'site.create', config.id, () =>
-    createSite(request.runtime.registry, config, by),
-  );
+  const record = await registryChange(request, 'site.create', config.id, (deps) => createSite(deps, config, by));
   return answer(201, record, { location: `/v1/fleet/sites/${config.id}` });
 }
 
@@ -102,8 +115,8 @@ export async function patchRegisteredSite(request: ApiRequest) {
   const { siteId } = parsePath(request.event, registrySitePathSchema);
   const patch = parseBody(request.event, patchSiteBodySchema) as SiteFieldsPatch;
   const ifMatch = ifMatchOf(request);
-  const record = await registryChange(request, 'site.update', siteId, () =>
-    updateSite(request.runtime.registry, siteId, patch, request.principal.principalId, ifMatch),
+  const record = await registryChange(request, 'site.update', siteId, (deps) =>
+    updateSite(deps, siteId, patch, request.principal.principalId, ifMatch),
   );
   return answer(200, record);
 }
@@ -113,8 +126,8 @@ function lifecycleRequest(action: 'drain' | 'retire', change: typeof drainSite) 
   return async (request: ApiRequest) => {
     const { siteId } = parsePath(request.event, registrySitePathSchema);
     const ifMatch = ifMatchOf(request);
-    const record = await registryChange(request, `site.${action}`, siteId, () =>
-      change(request.runtime.registry, siteId, request.principal.principalId, ifMatch),
+    const record = await registryChange(request, `site.${action}`, siteId, (deps) =>
+      change(deps, siteId, request.principal.principalId, ifMatch),
     );
     return answer(200, record);
   };
@@ -145,8 +158,8 @@ export function addGroup(kind: GroupKind) {
       request,
       `site.${GROUP_BODIES[kind].noun}.add`,
       `${siteId}/${group.id}`,
-      () =>
-        changeGroup(request.runtime.registry, {
+      (deps) =>
+        changeGroup(deps, {
           siteId,
           kind,
           groupId: group.id,
@@ -172,8 +185,8 @@ export function changeOneGroup(kind: GroupKind, op: 'update' | 'retire') {
       request,
       `site.${GROUP_BODIES[kind].noun}.${op}`,
       `${siteId}/${groupId}`,
-      () =>
-        changeGroup(request.runtime.registry, {
+      (deps) =>
+        changeGroup(deps, {
           siteId,
           kind,
           groupId,

@@ -1,7 +1,7 @@
 import { gpuPriceSheetBodySchema } from '../../../core/market/gpu-price-sheet.js';
 import { DynamoGpuPriceSheetStore } from '../../shared/data/gpu-price-sheet-store.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, audit, nowIso, parseBody } from '../handler.js';
+import { type ApiRequest, auditCommitted, auditWrites, nowIso, parseBody } from '../handler.js';
 import type { ApiRuntime } from '../runtime.js';
 
 const sheets = (runtime: ApiRuntime) =>
@@ -19,7 +19,8 @@ export async function getGpuPrices({ runtime }: ApiRequest) {
 export async function putGpuPrices(request: ApiRequest) {
   const body = parseBody(request.event, gpuPriceSheetBodySchema);
   const sheet = { prices: body.prices, updatedAt: nowIso(request), updatedBy: request.principal.principalId };
-  await sheets(request.runtime).put(sheet);
-  await audit(request, 'market.gpu-prices', 'gpu-prices', { prices: body.prices.length });
+  const audited = auditWrites(request, 'market.gpu-prices', 'gpu-prices', { prices: body.prices.length });
+  await sheets(request.runtime).put(sheet, audited.items);
+  auditCommitted(request, audited);
   return jsonResponse(200, { sheet });
 }

@@ -6,7 +6,7 @@ import {
   sitePathSchema,
 } from '../../../core/api/operations.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, audit, nowIso, parseBody, parsePath } from '../handler.js';
+import { type ApiRequest, apiHandler, auditCommitted, auditWrites, nowIso, parseBody, parsePath } from '../handler.js';
 import { operatorSources, siteOf } from './views.js';
 
 /**
@@ -22,7 +22,7 @@ export async function createOverride(request: ApiRequest) {
 }
 
 /**
- * Records the override as the site's latest, starts its SwitchFlow and audits it: one path for every override an
+ * Records the override as the site's latest with its audit event (one transaction), then starts its SwitchFlow: one path for every override an
  * operator route makes (a mode, a curtailment, a power limit).
  */
 export async function startOverride(request: ApiRequest, siteId: string, override: OverrideBody, auditAction: string) {
@@ -38,9 +38,18 @@ export async function startOverride(request: ApiRequest, siteId: string, overrid
   }
   const executionName = `override-${siteId}-${nowMs}-${runtime.randomHex(4)}`;
   const requestedBy = principal.principalId;
-  await sources.overrides.put({ siteId, override, requestedBy, requestedAt: nowIso(request), executionName });
+  // The audit event rides in the record's own transaction: the request is on record exactly when the override is.
+  const audited = auditWrites(request, auditAction, siteId, {
+    kind: override.kind,
+    reason: override.reason,
+    executionName,
+  });
+  await sources.overrides.put(
+    { siteId, override, requestedBy, requestedAt: nowIso(request), executionName },
+    audited.items,
+  );
+  auditCommitted(request, audited);
   const { executionArn } = await runtime.switchFlows.start({ siteId, override, requestedBy }, executionName);
-  await audit(request, auditAction, siteId, { kind: override.kind, reason: override.reason, executionName });
   return jsonResponse(202, { siteId, executionName, executionArn, override });
 }
 

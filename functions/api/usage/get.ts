@@ -1,7 +1,7 @@
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { summarizeUsage, usageQuerySchema } from '../../../core/api/usage.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, parseQuery } from '../handler.js';
+import { type ApiRequest, parseQuery, tenantApiHandler } from '../handler.js';
 
 /** GET /v1/usage?period=YYYY-MM: the tenant's usage records of the month, summed (zeros when there are none). */
 export async function getUsage({ event, principal, runtime }: ApiRequest) {
@@ -10,4 +10,4 @@ export async function getUsage({ event, principal, runtime }: ApiRequest) {
   return jsonResponse(200, summarizeUsage(principal.tenantId, period, records));
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, getUsage);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, getUsage);

@@ -4,7 +4,7 @@ import { statementQuerySchema } from '../../../core/api/statements.js';
 import { statementCsv, usageStatement } from '../../../core/metering/statement.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, parseQuery } from '../handler.js';
+import { type ApiRequest, parseQuery, tenantApiHandler } from '../handler.js';
 
 /**
  * GET /v1/usage/statement?period=YYYY-MM[&format=csv]: the tenant's month line by line (every attempt billed, with
@@ -27,4 +27,4 @@ export async function getStatement({ event, principal, runtime }: ApiRequest): P
   };
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, getStatement);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, getStatement);

@@ -2,7 +2,7 @@ import { TENANT_ADMIN_ROLES } from '../../../core/api/access.js';
 import type { WebhookTestResult } from '../../../core/webhooks/config.js';
 import { postSigned } from '../../routing/webhooks/deliver.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, audit, nowIso } from '../handler.js';
+import { type ApiRequest, audit, nowIso, tenantApiHandler } from '../handler.js';
 import { existingWebhook, webhookTenant } from './scope.js';
 
 const OUTCOMES = { delivered: 'delivered', 'gave-up': 'refused', retry: 'failed' } as const;
@@ -19,9 +19,9 @@ const testMessage = (statusCode: number | undefined) =>
  * POST /v1/webhook/test[?tenantId=]: sends one signed `webhook.test` event now (5 s timeout, no retry) and reports
  * what the receiver answered, so a customer can check its endpoint and signature code before real events flow.
  */
-export async function testWebhook(request: ApiRequest) {
+export async function testWebhook(caller: ApiRequest) {
+  const { tenantId, request } = await webhookTenant(caller);
   const { runtime } = request;
-  const tenantId = await webhookTenant(request);
   const webhook = await existingWebhook(request, tenantId);
   const id = `test-${runtime.randomHex(8)}`;
   const body = JSON.stringify({ id, type: 'webhook.test', tenantId, occurredAt: nowIso(request) });
@@ -41,4 +41,4 @@ export async function testWebhook(request: ApiRequest) {
   return jsonResponse(200, result);
 }
 
-export const handler = apiHandler(TENANT_ADMIN_ROLES, testWebhook);
+export const handler = tenantApiHandler(TENANT_ADMIN_ROLES, testWebhook);

@@ -2,7 +2,15 @@ import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { CANCELLABLE_STATUSES, workloadPathSchema } from '../../../core/api/workloads.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
 import { logger } from '../../shared/powertools.js';
-import { type ApiRequest, apiHandler, audit, notFound, nowIso, parsePath } from '../handler.js';
+import {
+  type ApiRequest,
+  auditCommitted,
+  auditWrites,
+  notFound,
+  nowIso,
+  parsePath,
+  tenantApiHandler,
+} from '../handler.js';
 import { jobCancelPublisher } from './job-cancels.js';
 
 /**
@@ -12,7 +20,9 @@ import { jobCancelPublisher } from './job-cancels.js';
 export async function cancelWorkload(request: ApiRequest) {
   const { event, principal, runtime } = request;
   const { workloadId } = parsePath(event, workloadPathSchema);
-  const result = await runtime.workloads.cancel(principal.tenantId, workloadId, nowIso(request));
+  // The audit event rides in the cancel's own transaction: stored exactly when the cancel is.
+  const audited = auditWrites(request, 'workload.cancel', `workload/${workloadId}`);
+  const result = await runtime.workloads.cancel(principal.tenantId, workloadId, nowIso(request), audited.items);
   if (!result.ok && result.reason === 'not-found') throw notFound('workload', workloadId);
   if (!result.ok) {
     throw new HttpError(
@@ -22,7 +32,7 @@ export async function cancelWorkload(request: ApiRequest) {
       [{ field: 'status', rule: 'not_cancellable', message: `status is ${result.status}` }],
     );
   }
-  await audit(request, 'workload.cancel', `workload/${workloadId}`);
+  auditCommitted(request, audited);
   const { siteId } = result.workload;
   if (siteId) {
     // Handed to a site already: tell its worker to drop or stop it. The cancellation stands either way (a job the
@@ -34,4 +44,4 @@ export async function cancelWorkload(request: ApiRequest) {
   return jsonResponse(200, result.workload);
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, cancelWorkload);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, cancelWorkload);

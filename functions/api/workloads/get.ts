@@ -1,7 +1,7 @@
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { workloadPathSchema } from '../../../core/api/workloads.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, notFound, parsePath } from '../handler.js';
+import { type ApiRequest, notFound, parsePath, tenantApiHandler } from '../handler.js';
 
 /** GET /v1/workloads/{workloadId}: read inside the caller's tenant only, so another tenant's id is a plain 404. */
 export async function getWorkload({ event, principal, runtime }: ApiRequest) {
@@ -11,4 +11,4 @@ export async function getWorkload({ event, principal, runtime }: ApiRequest) {
   return jsonResponse(200, workload);
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, getWorkload);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, getWorkload);

@@ -2,7 +2,7 @@ import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { listWorkloadsQuerySchema, workloadFilterOf } from '../../../core/api/workloads.js';
 import { workloadCursorFields } from '../../shared/data/workload-store.js';
 import { jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, apiHandler, parseCursor, parseQuery, readPage } from '../handler.js';
+import { type ApiRequest, parseCursor, parseQuery, readPage, tenantApiHandler } from '../handler.js';
 
 /** GET /v1/workloads: the caller's tenant's workloads, oldest first, filtered, one page per call. */
 export async function listWorkloads({ event, principal, runtime }: ApiRequest) {
@@ -15,4 +15,4 @@ export async function listWorkloads({ event, principal, runtime }: ApiRequest) {
   );
 }
 
-export const handler = apiHandler(CUSTOMER_ROLES, listWorkloads);
+export const handler = tenantApiHandler(CUSTOMER_ROLES, listWorkloads);

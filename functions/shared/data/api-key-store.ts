@@ -1,7 +1,8 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../../core/api/api-keys.js';
 import type { Role } from '../../../core/api/principal.js';
-import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps } from './dynamo-helpers.js';
+import type { TransactItem } from './dynamo-helpers.js';
+import { entityOf, isConditionFailure, queryAllByPrefix, type StoreDeps, transactWith } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 import { tenantPartition } from './tenant-store.js';
 
@@ -24,13 +25,14 @@ export interface ApiKeyLookup {
 }
 
 export type RevokeResult =
-  | { readonly ok: true; readonly key: ApiKey }
+  | { readonly ok: true; readonly revoked: boolean; readonly key: ApiKey }
   | { readonly ok: false; readonly reason: 'not-found' };
 
 export class DynamoApiKeyStore {
   constructor(private readonly deps: StoreDeps) {}
 
-  async create(key: ApiKey, hash: string): Promise<void> {
+  /** `alongside`: writes stored with the key or not at all (its audit outbox). */
+  async create(key: ApiKey, hash: string, alongside: readonly TransactItem[] = []): Promise<void> {
     const { tableName, client } = this.deps;
     const lookup: ApiKeyLookup = { keyId: key.keyId, tenantId: key.tenantId, role: key.role, revoked: false };
     await client.send(
@@ -52,6 +54,7 @@ export class DynamoApiKeyStore {
               ExpressionAttributeNames: { '#pk': PK },
             },
           },
+          ...alongside,
         ],
       }),
     );
@@ -71,49 +74,64 @@ export class DynamoApiKeyStore {
     return items.map(publicKey);
   }
 
-  /** Revokes both items at once; revoking a revoked key again is a no-op that returns it. */
-  async revoke(tenantId: string, keyId: string, nowIso: string): Promise<RevokeResult> {
-    const { client, tableName } = this.deps;
-    const { Item } = await client.send(
+  /**
+   * Revokes both items at once, with `alongside` (its audit outbox); revoking a revoked key again is a no-op that
+   * returns it, with `revoked` false.
+   */
+  async revoke(
+    tenantId: string,
+    keyId: string,
+    nowIso: string,
+    alongside: readonly TransactItem[] = [],
+  ): Promise<RevokeResult> {
+    const { tableName } = this.deps;
+    const Item = await this.record(tenantId, keyId);
+    if (!Item) return { ok: false, reason: 'not-found' };
+    if (Item.revokedAt) return { ok: true, revoked: false, key: publicKey(Item) };
+    try {
+      await transactWith(
+        this.deps,
+        {
+          Update: {
+            TableName: tableName,
+            Key: { [PK]: tenantPartition(tenantId), [SK]: keySortKey(keyId) },
+            UpdateExpression: 'SET #revokedAt = :now',
+            // Not revoked meanwhile: of two concurrent revokes one writes (and audits), the other is the no-op.
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#revokedAt)',
+            ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
+            ExpressionAttributeValues: { ':now': nowIso },
+          },
+        },
+        [
+          {
+            Update: {
+              TableName: tableName,
+              Key: lookupKey(Item.hash as string),
+              UpdateExpression: 'SET #revoked = :true',
+              ExpressionAttributeNames: { '#revoked': 'revoked' },
+              ExpressionAttributeValues: { ':true': true },
+            },
+          },
+          ...alongside,
+        ],
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const again = await this.record(tenantId, keyId);
+      return again ? { ok: true, revoked: false, key: publicKey(again) } : { ok: false, reason: 'not-found' };
+    }
+    return { ok: true, revoked: true, key: publicKey({ ...Item, revokedAt: nowIso }) };
+  }
+
+  private async record(tenantId: string, keyId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.deps.client.send(
       new GetCommand({
-        TableName: tableName,
+        TableName: this.deps.tableName,
         Key: { [PK]: tenantPartition(tenantId), [SK]: keySortKey(keyId) },
         ConsistentRead: true,
       }),
     );
-    if (!Item) return { ok: false, reason: 'not-found' };
-    if (Item.revokedAt) return { ok: true, key: publicKey(Item) };
-    try {
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: { [PK]: tenantPartition(tenantId), [SK]: keySortKey(keyId) },
-                UpdateExpression: 'SET #revokedAt = :now',
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
-                ExpressionAttributeValues: { ':now': nowIso },
-              },
-            },
-            {
-              Update: {
-                TableName: tableName,
-                Key: lookupKey(Item.hash as string),
-                UpdateExpression: 'SET #revoked = :true',
-                ExpressionAttributeNames: { '#revoked': 'revoked' },
-                ExpressionAttributeValues: { ':true': true },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return { ok: false, reason: 'not-found' };
-      throw error;
-    }
-    return { ok: true, key: publicKey({ ...Item, revokedAt: nowIso }) };
+    return Item;
   }
 }
 

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { type CursorPosition, encodeCursor } from '../../../core/api/pagination.js';
 import { TABLE_KEYS } from './table-design.js';
 
@@ -10,6 +15,9 @@ export interface StoreDeps {
   readonly tableName: string;
 }
 
+/** One item of a TransactWriteItems call (a put, update, delete or condition check), for a caller's transaction. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
 export interface Page<T> {
   readonly items: T[];
   readonly nextCursor?: string;
@@ -17,6 +25,31 @@ export interface Page<T> {
 
 /** True for the error a failed ConditionExpression throws. */
 export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Sends `write` and `alongside` (a mutation and its audit outbox, auditWrites) in one transaction: both are stored or
+ * neither is. A failure of `write`'s own condition throws as `write` alone would: ConditionalCheckFailedException,
+ * carrying the item as it was (marshalled) when `write` asks for it with ReturnValuesOnConditionCheckFailure, so
+ * callers keep their isConditionFailure handling.
+ */
+export async function transactWith(
+  deps: StoreDeps,
+  write: TransactItem,
+  alongside: readonly TransactItem[],
+): Promise<void> {
+  try {
+    await deps.client.send(new TransactWriteCommand({ TransactItems: [write, ...alongside] }));
+  } catch (error) {
+    const [own] = (error as { CancellationReasons?: { Code?: string; Item?: unknown }[] }).CancellationReasons ?? [];
+    if ((error as Error).name === 'TransactionCanceledException' && own?.Code === 'ConditionalCheckFailed') {
+      throw Object.assign(new Error(`conditional write failed: ${(error as Error).message}`), {
+        name: 'ConditionalCheckFailedException',
+        Item: own.Item,
+      });
+    }
+    throw error;
+  }
+}
 
 /** Strips the key attributes from stored items: what is left is the entity. */
 export function entityOf<T>(item: Record<string, unknown>): T {

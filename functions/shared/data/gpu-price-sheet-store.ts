@@ -1,12 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type GpuPriceSheet, gpuPriceSheetSchema } from '../../../core/market/gpu-price-sheet.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import type { TransactItem } from './dynamo-helpers.js';
+import { transactWith } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /** The operator's GPU price sheet: read by dispatch (demand terms) and the API. */
 export interface GpuPriceSheetStore {
   get(): Promise<GpuPriceSheet | undefined>;
-  put(sheet: GpuPriceSheet): Promise<void>;
+  /** `alongside`: writes stored with the sheet or not at all (its audit outbox). */
+  put(sheet: GpuPriceSheet, alongside?: readonly TransactItem[]): Promise<void>;
 }
 
 /** Access pattern: the one current sheet (`MARKET` / `GPU_PRICES`), replaced whole on each PUT. */
@@ -23,8 +26,12 @@ export class DynamoGpuPriceSheetStore implements GpuPriceSheetStore {
       : undefined;
   }
 
-  async put(sheet: GpuPriceSheet): Promise<void> {
+  async put(sheet: GpuPriceSheet, alongside: readonly TransactItem[] = []): Promise<void> {
     const body = JSON.stringify(parseOrThrow(gpuPriceSheetSchema, sheet, 'GPU price sheet'));
-    await this.deps.client.send(new PutCommand({ TableName: this.deps.tableName, Item: { ...KEY, sheet: body } }));
+    await transactWith(
+      this.deps,
+      { Put: { TableName: this.deps.tableName, Item: { ...KEY, sheet: body } } },
+      alongside,
+    );
   }
 }

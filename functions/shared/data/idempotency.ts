@@ -1,9 +1,5 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactItem } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 import { tenantPartition } from './tenant-store.js';
 
@@ -12,7 +8,7 @@ import { tenantPartition } from './tenant-store.js';
  * Idempotency-Key header, with a TTL. The record is written in the same transaction as the request's own writes and
  * only if no live record holds the key, so of any number of concurrent requests with one key exactly one writes.
  */
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { TransactItem } from './dynamo-helpers.js';
 
 export interface IdempotencyRecord {
   readonly tenantId: string;

@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OverrideRecord, overrideRecordSchema } from '../../../core/operations/overrides.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
-import { entityOf, isConditionFailure } from './dynamo-helpers.js';
+import type { TransactItem } from './dynamo-helpers.js';
+import { entityOf, isConditionFailure, transactWith } from './dynamo-helpers.js';
 import { switchStateKey } from './switch-state-store.js';
 import { TABLE_KEYS } from './table-design.js';
 
@@ -17,13 +18,18 @@ const KEEP_AFTER_EXPIRY_S = 35 * 24 * 3600;
 export class DynamoOverrideStore {
   constructor(private readonly deps: { readonly client: DynamoDBDocumentClient; readonly tableName: string }) {}
 
-  async put(record: OverrideRecord): Promise<void> {
+  /** `alongside`: writes stored with the record or not at all (its audit outbox). */
+  async put(record: OverrideRecord, alongside: readonly TransactItem[] = []): Promise<void> {
     const expiresS = Math.ceil(Date.parse(record.override.expiresAt) / 1000) + KEEP_AFTER_EXPIRY_S;
-    await this.deps.client.send(
-      new PutCommand({
-        TableName: this.deps.tableName,
-        Item: { ...overrideKey(record.siteId), ...record, [ttlAttribute]: expiresS },
-      }),
+    await transactWith(
+      this.deps,
+      {
+        Put: {
+          TableName: this.deps.tableName,
+          Item: { ...overrideKey(record.siteId), ...record, [ttlAttribute]: expiresS },
+        },
+      },
+      alongside,
     );
   }
 

@@ -1,6 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type SiteConfig, siteConfigShapeSchema } from '../../../core/fleet/site-config.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
+import type { TransactItem } from './dynamo-helpers.js';
 import { queryAllByPrefix, type StoreDeps } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
@@ -41,9 +42,14 @@ export interface SiteRegistryStore {
   /**
    * Stores `change` as version `change.registryVersion` = the current version + 1, only if the registry is still at
    * `change.registryVersion - 1` and the site's record is still the one read (`previousSiteVersion`, undefined for a
-   * new site); otherwise throws RegistryConflict and stores nothing.
+   * new site); otherwise throws RegistryConflict and stores nothing. `alongside` (the change's audit outbox) is
+   * stored in the same transaction.
    */
-  write(change: RegistryChange, previousSiteVersion: number | undefined): Promise<void>;
+  write(
+    change: RegistryChange,
+    previousSiteVersion: number | undefined,
+    alongside?: readonly TransactItem[],
+  ): Promise<void>;
 }
 
 /**
@@ -89,7 +95,11 @@ export class DynamoSiteRegistryStore implements SiteRegistryStore {
     return (await queryAllByPrefix<StoredRecord>(this.deps, PARTITION, 'SITE#')).map(recordOf);
   }
 
-  async write(change: RegistryChange, previousSiteVersion: number | undefined): Promise<void> {
+  async write(
+    change: RegistryChange,
+    previousSiteVersion: number | undefined,
+    alongside: readonly TransactItem[] = [],
+  ): Promise<void> {
     const { tableName } = this.deps;
     const version = change.registryVersion;
     const record = JSON.stringify(change.record);
@@ -125,6 +135,7 @@ export class DynamoSiteRegistryStore implements SiteRegistryStore {
                 ExpressionAttributeNames: { '#pk': PK },
               },
             },
+            ...alongside,
           ],
         }),
       );

@@ -1,7 +1,15 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import type { Tenant, UserRole } from '../../../core/api/tenants.js';
-import { cursorAfter, entityOf, isConditionFailure, type Page, type StoreDeps } from './dynamo-helpers.js';
+import type { TransactItem } from './dynamo-helpers.js';
+import {
+  cursorAfter,
+  entityOf,
+  isConditionFailure,
+  type Page,
+  type StoreDeps,
+  transactWith,
+} from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
@@ -17,22 +25,26 @@ const userSortKey = (userId: string) => `USER#${userId}`;
 export class DynamoTenantStore {
   constructor(private readonly deps: StoreDeps) {}
 
-  /** False when the tenant id is taken. */
-  async create(tenant: Tenant): Promise<boolean> {
+  /** False when the tenant id is taken. `alongside`: writes stored with it or not at all (its audit outbox). */
+  async create(tenant: Tenant, alongside: readonly TransactItem[] = []): Promise<boolean> {
     try {
-      await this.deps.client.send(
-        new PutCommand({
-          TableName: this.deps.tableName,
-          Item: {
-            [PK]: tenantPartition(tenant.tenantId),
-            [SK]: PROFILE,
-            [gsi1.partitionKey]: TENANT_LIST,
-            [gsi1.sortKey]: tenant.tenantId,
-            ...tenant,
+      await transactWith(
+        this.deps,
+        {
+          Put: {
+            TableName: this.deps.tableName,
+            Item: {
+              [PK]: tenantPartition(tenant.tenantId),
+              [SK]: PROFILE,
+              [gsi1.partitionKey]: TENANT_LIST,
+              [gsi1.sortKey]: tenant.tenantId,
+              ...tenant,
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
+        },
+        alongside,
       );
       return true;
     } catch (error) {
@@ -104,12 +116,17 @@ export class DynamoTenantStore {
     return typeof Item?.usageKey === 'string' ? Item.usageKey : undefined;
   }
 
-  async putUserRole(user: UserRole): Promise<void> {
-    await this.deps.client.send(
-      new PutCommand({
-        TableName: this.deps.tableName,
-        Item: { [PK]: tenantPartition(user.tenantId), [SK]: userSortKey(user.userId), ...user },
-      }),
+  /** `alongside`: writes stored with it or not at all (its audit outbox). */
+  async putUserRole(user: UserRole, alongside: readonly TransactItem[] = []): Promise<void> {
+    await transactWith(
+      this.deps,
+      {
+        Put: {
+          TableName: this.deps.tableName,
+          Item: { [PK]: tenantPartition(user.tenantId), [SK]: userSortKey(user.userId), ...user },
+        },
+      },
+      alongside,
     );
   }
 

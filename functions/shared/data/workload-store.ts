@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import { type UsageRecord, usagePeriodOf } from '../../../core/api/usage.js';
 import { CANCELLABLE_STATUSES, type WorkloadView } from '../../../core/api/workloads.js';
@@ -11,6 +11,7 @@ import {
   type Page,
   queryAllByPrefix,
   type StoreDeps,
+  transactWith,
 } from './dynamo-helpers.js';
 import type { TransactItem } from './idempotency.js';
 import { newJobPut } from './job-store.js';
@@ -107,9 +108,9 @@ export class DynamoWorkloadStore {
     };
   }
 
-  async get(tenantId: string, id: string): Promise<WorkloadView | undefined> {
+  async get(tenantId: string, id: string, consistent = false): Promise<WorkloadView | undefined> {
     const { Item } = await this.deps.client.send(
-      new GetCommand({ TableName: this.deps.tableName, Key: workloadKey(tenantId, id) }),
+      new GetCommand({ TableName: this.deps.tableName, Key: workloadKey(tenantId, id), ConsistentRead: consistent }),
     );
     return Item ? entityOf<WorkloadView>(Item) : undefined;
   }
@@ -144,38 +145,51 @@ export class DynamoWorkloadStore {
     return { items: items.map((item) => entityOf<WorkloadView>(item)), ...(nextCursor ? { nextCursor } : {}) };
   }
 
-  /** Cancels from a cancellable status only, in one conditional update (no read-then-write race with the router). */
-  async cancel(tenantId: string, id: string, nowIso: string): Promise<CancelResult> {
+  /**
+   * Cancels from a cancellable status only, in one conditional update (no read-then-write race with the router), with
+   * `alongside` (its audit outbox) in the same transaction.
+   */
+  async cancel(
+    tenantId: string,
+    id: string,
+    nowIso: string,
+    alongside: readonly TransactItem[] = [],
+  ): Promise<CancelResult> {
     const statuses = Object.fromEntries(CANCELLABLE_STATUSES.map((s, i) => [`:c${i}`, s]));
     try {
-      const { Attributes } = await this.deps.client.send(
-        new UpdateCommand({
-          TableName: this.deps.tableName,
-          Key: workloadKey(tenantId, id),
-          UpdateExpression: 'SET #status = :cancelled, #updatedAt = :now, #gpk = :gpk',
-          ConditionExpression: `attribute_exists(#pk) AND #status IN (${Object.keys(statuses).join(', ')})`,
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#status': 'status',
-            '#updatedAt': 'updatedAt',
-            '#gpk': gsi1.partitionKey,
+      await transactWith(
+        this.deps,
+        {
+          Update: {
+            TableName: this.deps.tableName,
+            Key: workloadKey(tenantId, id),
+            UpdateExpression: 'SET #status = :cancelled, #updatedAt = :now, #gpk = :gpk',
+            ConditionExpression: `attribute_exists(#pk) AND #status IN (${Object.keys(statuses).join(', ')})`,
+            ExpressionAttributeNames: {
+              '#pk': PK,
+              '#status': 'status',
+              '#updatedAt': 'updatedAt',
+              '#gpk': gsi1.partitionKey,
+            },
+            ExpressionAttributeValues: {
+              ...statuses,
+              ':cancelled': 'cancelled',
+              ':now': nowIso,
+              ':gpk': statusPartition(tenantId, 'cancelled'),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
-          ExpressionAttributeValues: {
-            ...statuses,
-            ':cancelled': 'cancelled',
-            ':now': nowIso,
-            ':gpk': statusPartition(tenantId, 'cancelled'),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+        },
+        alongside,
       );
-      return { ok: true, workload: entityOf<WorkloadView>(Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const status = (error as { Item?: { status?: { S?: string } } }).Item?.status?.S as WorkloadStatus | undefined;
       return status ? { ok: false, reason: 'not-cancellable', status } : { ok: false, reason: 'not-found' };
     }
+    // Cancelled is final (the router moves open workloads only): the read shows what the transaction wrote.
+    const workload = await this.get(tenantId, id, true);
+    return { ok: true, workload: workload! };
   }
 
   /** One usage record per job attempt; writing the same attempt again overwrites it. */

@@ -42,6 +42,7 @@ const CLIS: Array<[script: string, command: string, mistake: string[], message: 
   ['bench:gateway', 'bench:gateway', ['--trials=3'], /^bench:gateway: --trials: Too small/],
   ['bench:controller', 'bench:controller', ['--fast'], /^bench:controller: --fast: unknown flag/],
   ['bench:audit', 'bench:audit', ['--seconds=0'], /^bench:audit: --seconds: Too small/],
+  ['bench:tenant-scope', 'bench:tenant-scope', ['--tenants=0'], /^bench:tenant-scope: --tenants: Too small/],
   ['bench:routing', 'bench:routing', ['--jobs', '5'], /^bench:routing: --jobs: unknown flag/],
   ['bench:api', 'bench:api', ['--rate', 'fast'], /^bench:api: --rate: /],
   ['bench:telemetry', 'bench:telemetry', ['--devices=0'], /^bench:telemetry: --devices: /],
