@@ -3,7 +3,7 @@ import type { Command, SiteMode } from '../../../../core/messages/command.js';
 import { LOCAL_SWITCH_MAX_IDS, type LocalSwitchEvent } from '../../../../core/messages/local-switch.js';
 import { siteTopic } from '../../../../core/messages/topics.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
-import type { AncillaryState } from './ancillary.js';
+import type { AncillaryState } from './ancillary-state.js';
 import type { ApplyReport } from './device-reconciler.js';
 import type { SitePowerView } from './site-power.js';
 

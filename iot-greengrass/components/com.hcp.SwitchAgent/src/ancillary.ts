@@ -1,12 +1,12 @@
-import { z } from 'zod';
 import { type ArmedAward, armAward, devicesCovering, overlaps } from '../../../../core/ancillary/arming.js';
-import { type Award, type AwardedProduct, awardSchema, awardsInForce } from '../../../../core/ancillary/awards.js';
+import { type Award, type AwardedProduct, awardsInForce } from '../../../../core/ancillary/awards.js';
 import { ANCILLARY_RULES, groupMayCarry } from '../../../../core/ancillary/products.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import { type GridSignal, UNDER_FREQUENCY_TRIP_HZ } from '../../../../core/messages/grid-signal.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
 import type { Site } from '../../../../core/model/site.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
+import type { AncillaryState } from './ancillary-state.js';
 import type { HoldChange } from './curtailment-book.js';
 import { type DeviceFigures, deviceFigures, inMeritOrder } from './site-power.js';
 
@@ -18,33 +18,6 @@ import { type DeviceFigures, deviceFigures, inMeritOrder } from './site-power.js
  * devices), and a recall restores them in order. While an award stands, its devices are the last the controller takes
  * and a price hold leaves them on: the plan kept them on to honour it.
  */
-
-const armedAwardSchema = z.object({
-  award: awardSchema,
-  devices: z.array(z.string()).readonly(),
-  armedKw: z.number(),
-  shortKw: z.number(),
-});
-
-const deploymentSchema = z.object({
-  product: z.enum(['ECRS', 'NSPIN']),
-  eventId: z.string(),
-  deployKw: z.number(),
-  devices: z.array(z.string()),
-  atMs: z.number(),
-});
-export type AncillaryDeployment = z.infer<typeof deploymentSchema>;
-
-/** What the agent keeps across restarts (persistence.ts). */
-export const ancillaryStateSchema = z.object({
-  armed: z.array(armedAwardSchema).readonly(),
-  deployment: deploymentSchema.optional(),
-  /** The devices the last under-frequency crossing tripped, until frequency recovers. */
-  tripped: z.array(z.string()),
-});
-export type AncillaryState = z.infer<typeof ancillaryStateSchema>;
-
-export const noAncillary = (): AncillaryState => ({ armed: [], tripped: [] });
 
 /** One ancillary action, as the agent publishes it on the site's events topic. */
 export interface AncillaryEvent {

@@ -1,7 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { SiteMode } from '../../../../core/messages/command.js';
 import type { Plan } from '../../../../core/model/plan.js';
-import { type AncillaryState, noAncillary } from './ancillary.js';
+import { type AncillaryState, noAncillary } from './ancillary-state.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
 import { type AgentState, type SitePowerState, StateFile, type StateFs } from './state-store.js';

@@ -5,7 +5,7 @@ import { ackSchema } from '../../../../core/messages/ack.js';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { planSchema } from '../../../../core/model/plan.js';
 import { type DurableFs, writeFileAtomically, writeFileDurably } from '../../../adapters/durable-file.js';
-import { ancillaryStateSchema } from './ancillary.js';
+import { ancillaryStateSchema } from './ancillary-state.js';
 
 /**
  * The site power controller's memory: its holds (asleep) and trims (lowered power targets) by when, and the limits
