@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { awardSchema } from '../../../../core/ancillary/awards.js';
 
-/** What the agent keeps of its ancillary awards (ancillary.ts) across restarts: its own file, so the state file's schema imports nothing that imports it. */
+/**
+ * What the agent keeps of its ancillary awards (ancillary.ts) across restarts; in its own file so the state file's
+ * schema imports nothing that imports the state file.
+ */
 
 const armedAwardSchema = z.object({
   award: awardSchema,
