@@ -33,15 +33,14 @@ export function buildApp(app: App): HcpStacks {
     env,
     table: data.table,
     commandSigningKey: data.commandSigning.key,
-    siteIds: context.sites,
     ...(context.market ? { marketSource: context.market } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     table: data.table,
     switchFlow: control.switchFlow,
+    ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
     gateways: {
-      siteIds: context.sites,
       thingGroup: iot.thingGroup,
       thingTypeName: GATEWAY_THING_TYPE,
       policy: iot.gatewayPolicy.policy,

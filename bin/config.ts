@@ -18,6 +18,8 @@ export const appContextSchema = z.strictObject({
   sites: z.array(siteIdSchema).min(1).max(500),
   /** Where telemetry goes: Timestream (maintenance mode since 2025-06-20; kept behind one construct to swap it). */
   telemetrySink: z.enum(['timestream']),
+  /** Days each M&V evidence document stays locked in S3 Object Lock compliance mode. @default 2555 (7 years) */
+  evidenceRetentionDays: z.number().int().min(1).max(36_500).optional(),
   /** Optional on-call address subscribed to alarms. */
   alarmEmail: z.email().optional(),
   /** Where market prices come from (README, "Market data sources"). @default synthetic */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { GatewayConfig } from '../core/fleet/site-config.js';
+import type { GatewayConfig, SiteMeter } from '../core/fleet/site-config.js';
 import { SITE_CONFIG_SHADOW } from '../core/iot/shadow-topics.js';
 import type { Site } from '../core/model/site.js';
 import { type Clock, systemClock } from '../core/support/clock.js';
@@ -13,6 +13,7 @@ import { scopedMessaging } from './adapters/messaging/port.js';
 import { type SiteMeterPort, SunSpecMeter } from './adapters/meter/sunspec-meter.js';
 import { configuredSiteDriver, siteDriver } from './adapters/site-driver.js';
 import { type SwitchAgentConfigInput, switchAgentConfigSchema } from './components/com.hcp.SwitchAgent/src/config.js';
+import { onSiteMeter } from './components/com.hcp.SwitchAgent/src/site-meter.js';
 import { SwitchAgent, type SwitchAgentView } from './components/com.hcp.SwitchAgent/src/switch-agent.js';
 import { type TelemetryConfigInput, telemetryConfigSchema } from './components/com.hcp.Telemetry/src/config.js';
 import { TelemetryAgent, type TelemetryView } from './components/com.hcp.Telemetry/src/telemetry-agent.js';
@@ -50,7 +51,7 @@ export interface StartGatewayOptions {
   readonly gpuTransport?: NvidiaSmiTransport;
   /** Replaces the default LuxOS + nvidia-smi drivers (tests, other firmwares). */
   readonly driver?: DeviceDriver;
-  /** Replaces the SunSpec meter `config.switchAgent.sitePower.meter` names (tests). */
+  /** Replaces the SunSpec meter the site configuration (or `config.switchAgent.sitePower.meter`) names (tests). */
   readonly meter?: SiteMeterPort;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
@@ -138,12 +139,17 @@ async function startAgents(
     readonly switchDriver: DeviceDriver;
     readonly telemetryDriver: DeviceDriver;
     readonly site?: Site;
+    /** The site configuration's revenue meter: it, not the recipe, names the meter of a gateway on its shadow. */
+    readonly siteMeter?: SiteMeter;
   },
 ): Promise<{ switchAgent: SwitchAgent; telemetry: TelemetryAgent; stop(): Promise<void> }> {
   const clock = options.clock ?? systemClock;
   const autoTick = options.autoTick ?? true;
   const { messaging } = hardware;
-  const switchConfig = switchAgentConfigSchema.parse({ ...options.config?.switchAgent, siteId: options.siteId });
+  const { config: switchConfig, meter: meterOptions } = onSiteMeter(
+    switchAgentConfigSchema.parse({ ...options.config?.switchAgent, siteId: options.siteId }),
+    hardware.siteMeter,
+  );
   const telemetryConfig = telemetryConfigSchema.parse({
     ...options.config?.telemetry,
     siteId: options.siteId,
@@ -156,8 +162,7 @@ async function startAgents(
     address,
     port,
   }));
-  const meterConfig = switchConfig.sitePower?.meter;
-  const meter = options.meter ?? (meterConfig ? new SunSpecMeter(meterConfig) : undefined);
+  const meter = options.meter ?? (meterOptions ? new SunSpecMeter(meterOptions) : undefined);
   const switchAgent = await SwitchAgent.start(
     {
       config: switchConfig,
@@ -253,6 +258,7 @@ export async function startShadowGateway(options: StartShadowGatewayOptions): Pr
       switchDriver: configuredSiteDriver(config, drivers),
       telemetryDriver: configuredSiteDriver(config, drivers),
       site: config.site,
+      ...(config.meter ? { siteMeter: config.meter } : {}),
     });
     running = { ...agents, scope };
     devices = next;

@@ -11,6 +11,7 @@ import { ApiAuthorizer } from './constructs/api-authorizer.js';
 import { ApiRoutes } from './constructs/api-routes.js';
 import { ApiUsagePlans } from './constructs/api-usage-plans.js';
 import { HcpUserPool } from './constructs/cognito-user-pool.js';
+import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { acknowledge } from './constructs/nag.js';
 import { WebAcl } from './constructs/web-acl.js';
@@ -23,6 +24,8 @@ export interface ApiStackProps extends StackProps {
   readonly switchFlow?: sfn.IStateMachine;
   /** The IoT registry the gateway onboarding routes work on (from the IoT stack). */
   readonly gateways?: GatewayOnboardingProps;
+  /** Days each M&V evidence document stays locked (compliance mode). @default 2555 (7 years) */
+  readonly evidenceRetentionDays?: number;
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
@@ -57,6 +60,8 @@ export class ApiStack extends Stack {
   readonly functions: IFunction[] = [];
   readonly routes: ApiRoutes;
   readonly users: HcpUserPool;
+  /** The M&V evidence, immutable (S3 Object Lock, compliance mode). */
+  readonly evidence: EvidenceBucket;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -99,6 +104,12 @@ export class ApiStack extends Stack {
     }
 
     this.users = new HcpUserPool(this, 'Users');
+    // Here rather than in the data stack: the evidence route's grant then names the bucket in its own stack (a
+    // cross-stack export's generated name could not be acknowledged to cdk-nag). Retained, and Object Lock holds
+    // every document whatever happens to the stack.
+    this.evidence = new EvidenceBucket(this, 'Evidence', {
+      ...(props.evidenceRetentionDays ? { retentionDays: props.evidenceRetentionDays } : {}),
+    });
     const authorizer = new ApiAuthorizer(this, 'Auth', {
       table: props.table,
       userPool: this.users.userPool,
@@ -111,6 +122,7 @@ export class ApiStack extends Stack {
       authorizer: authorizer.authorizer,
       ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
       ...(props.gateways ? { gateways: props.gateways } : {}),
+      evidence: this.evidence,
     });
     new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });
     this.functions.push(authorizer.fn.fn, ...[...this.routes.functions.values()].map((f) => f.fn));

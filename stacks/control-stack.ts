@@ -19,8 +19,6 @@ export interface ControlStackProps extends StackProps {
   readonly table: ITable;
   /** The key the SwitchFlow signs commands with (the data stack's CommandSigningKey). */
   readonly commandSigningKey: IKey;
-  /** The sites: one workload job queue each. @default none (the local platform synthesizes only the flows' ASL) */
-  readonly siteIds?: readonly string[];
   /** @default the SDK's regional IoT data endpoint */
   readonly iotDataEndpoint?: string;
   /** @default synthetic */
@@ -62,7 +60,6 @@ export class ControlStack extends Stack {
     const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
-      siteIds: props.siteIds ?? [],
       ...endpoint,
     });
 

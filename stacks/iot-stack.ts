@@ -10,6 +10,7 @@ import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
 import { GpuNodeInventory } from './constructs/gpu-nodes.js';
 import { GreengrassComponents } from './constructs/greengrass-components.js';
+import { GridEventRecorder } from './constructs/grid-event-recorder.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
 import { TelemetrySink } from './constructs/telemetry-sink.js';
@@ -109,7 +110,13 @@ export class IotStack extends Stack {
     });
     const latest = new LatestStateRule(this, 'LatestState', { table: props.table });
     const gpuNodes = new GpuNodeInventory(this, 'GpuNodes', { table: props.table });
-    this.functions = [devices.function.fn, gpuNodes.function.fn];
-    this.deadLetterQueues = [...devices.deadLetterQueues, latest.deadLetterQueue, ...gpuNodes.deadLetterQueues];
+    const gridEvents = new GridEventRecorder(this, 'GridEvents', { table: props.table });
+    this.functions = [devices.function.fn, gpuNodes.function.fn, gridEvents.function.fn];
+    this.deadLetterQueues = [
+      ...devices.deadLetterQueues,
+      latest.deadLetterQueue,
+      ...gpuNodes.deadLetterQueues,
+      ...gridEvents.deadLetterQueues,
+    ];
   }
 }

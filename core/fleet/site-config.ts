@@ -5,6 +5,7 @@ import {
   UFR_MAX_TRIP_HZ,
   UFR_MIN_TRIP_HZ,
 } from '../ancillary/products.js';
+import { MAX_TRANSMISSION_USD_PER_KW_YEAR } from '../economics/transmission.js';
 import { openModels, servingThroughputTokensPerSec } from '../gpu/models.js';
 import { type AsicGroup, demandResponseEnrolmentSchema, type GpuPool, type Site, siteSchema } from '../model/site.js';
 import { idSchema, siteIdSchema } from '../support/schema.js';
@@ -96,13 +97,30 @@ const meterRegisterSchema = z.strictObject({
   scale: z.number().finite().default(1),
 });
 
-/** The site's revenue-grade meter on Modbus TCP and where its readings sit. */
+/**
+ * The site's revenue-grade meter on Modbus TCP (port 502 unless the address names one). The gateway reads it as a
+ * SunSpec meter (models 201-204, found by walking its model chain), which needs no register map; `registers` records
+ * where a meter without SunSpec keeps its readings, which the gateway does not read yet.
+ */
 export const siteMeterSchema = z.strictObject({
   address: endpointSchema,
   unitId: z.number().int().min(0).max(255).default(1),
-  registers: z.strictObject({ activePowerKw: meterRegisterSchema, frequencyHz: meterRegisterSchema.optional() }),
+  registers: z
+    .strictObject({ activePowerKw: meterRegisterSchema, frequencyHz: meterRegisterSchema.optional() })
+    .optional(),
 });
 export type SiteMeter = z.infer<typeof siteMeterSchema>;
+
+/**
+ * The site's transmission utility (TDSP) and the yearly charge it bills per kW of the site's load in the four summer
+ * coincident peaks (ERCOT 4CP): what the optimizer weighs a curtailment in a likely peak against. Omitted: the
+ * default rate (core/economics/transmission.ts).
+ */
+export const transmissionSchema = z.strictObject({
+  utility: z.string().min(1).max(64),
+  fourCpUsdPerKwYear: z.number().finite(),
+});
+export type Transmission = z.infer<typeof transmissionSchema>;
 
 export const siteConfigShapeSchema = z.strictObject({
   id: siteIdSchema,
@@ -126,6 +144,7 @@ export const siteConfigShapeSchema = z.strictObject({
     .regex(/^[a-zA-Z0-9:_-]+$/)
     .optional(),
   meter: siteMeterSchema.optional(),
+  transmission: transmissionSchema.optional(),
   asicGroups: z.array(asicGroupConfigSchema).max(64).default([]),
   gpuPools: z.array(gpuPoolConfigSchema).max(32).default([]),
 });
@@ -185,6 +204,16 @@ export function siteConfigViolations(config: SiteConfig): FieldIssue[] {
   }
   if (!isTimeZone(config.timeZone))
     push(issue('timeZone', 'unknown_time_zone', `${config.timeZone} is not an IANA time zone`));
+  const rate = config.transmission?.fourCpUsdPerKwYear;
+  if (rate !== undefined && !(rate > 0 && rate <= MAX_TRANSMISSION_USD_PER_KW_YEAR)) {
+    push(
+      issue(
+        'transmission.fourCpUsdPerKwYear',
+        'range',
+        `must be above 0 and at most ${MAX_TRANSMISSION_USD_PER_KW_YEAR} $/kW-year, not ${rate}`,
+      ),
+    );
+  }
   const seenIds = new Map<string, string>();
   const seenAddresses = new Map<string, string>();
   const claim = (field: string, key: string, map: Map<string, string>, rule: string, what: string) => {
@@ -382,6 +411,7 @@ export function siteModelOf(config: SiteConfig): Site {
     pue: config.pue,
     timeZone: config.timeZone,
     demandResponse: config.gridPrograms,
+    ...(config.transmission ? { transmissionUsdPerKwYear: config.transmission.fourCpUsdPerKwYear } : {}),
     ...(config.ancillary ? { ancillary: config.ancillary } : {}),
     asicGroups: config.asicGroups.map(asicGroupModel),
     gpuPools: config.gpuPools.map(gpuPoolModel),
@@ -421,6 +451,8 @@ export const gatewayConfigSchema = z.strictObject({
       nodes: z.number().int().positive(),
       gpusPerNode: z.number().int().positive(),
       nodeEndpoints: z.array(z.string()),
+      /** What the pool's nodes serve: the GpuWorker runs the first on each node. @default none (older caches) */
+      servedModels: z.array(z.string().min(1).max(128)).default([]),
     }),
   ),
   /** Ladder inputs: the site model the gateway's merit-order ladder and grid reaction use. */
@@ -448,6 +480,7 @@ export function gatewayConfigFor(config: SiteConfig, registryVersion: number): G
       nodes: p.nodes,
       gpusPerNode: p.gpusPerNode,
       nodeEndpoints: p.nodeEndpoints,
+      servedModels: p.servedModels,
     })),
     site: siteModelOf(config),
   };

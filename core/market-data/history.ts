@@ -13,11 +13,16 @@ export interface MarketHistoryPoint {
   readonly rtUsdPerMwh?: number;
   readonly daUsdPerMwh?: number;
   readonly temperatureC?: number;
+  /** ERCOT system load of the hour starting here, MW (stored under SYSTEM_LOAD_HISTORY_KEY, hourly points). */
+  readonly systemLoadMw?: number;
   /** DAM ancillary capacity prices of the interval's hour, $/MW per hour (issue 25). */
   readonly asRrsUsdPerMwh?: number;
   readonly asEcrsUsdPerMwh?: number;
   readonly asNspinUsdPerMwh?: number;
 }
+
+/** The history key of the ERCOT-wide series (system load): not a node, one series for the whole market. */
+export const SYSTEM_LOAD_HISTORY_KEY = 'ERCOT';
 
 /** Which stored field holds each product's DAM capacity price. */
 export const ANCILLARY_HISTORY_FIELDS = {

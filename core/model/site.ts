@@ -104,6 +104,11 @@ export const siteSchema = z
     pue: z.number().finite().min(1).max(3),
     timeZone: z.string().min(1).max(64),
     demandResponse: z.array(demandResponseEnrolmentSchema).max(8).default([]),
+    /**
+     * The yearly transmission charge the site's utility bills per kW of its load in the four summer coincident peaks
+     * (ERCOT 4CP). @default the grid terms' (core/economics/transmission.ts)
+     */
+    transmissionUsdPerKwYear: positive.max(500).optional(),
     /** Ancillary services the site is qualified to offer, and its relay set-point (core/ancillary/products.ts). */
     ancillary: ancillaryRegistrationSchema.optional(),
     asicGroups: z.array(asicGroupSchema).max(64),

@@ -29,7 +29,8 @@ export const DEFAULT_DEMAND_TERMS: DemandClassTerms = {
 export interface GridTerms {
   /**
    * ERCOT 4CP: transmission cost per MW of load in one of the four summer coincident peaks. Transmission tariffs run
-   * ~$5–6/kW-month ≈ $66k/MW-year, split over 4 peaks ≈ $16.5k per MW per peak interval (ERCOT TDSP tariffs).
+   * ~$5–6/kW-month ≈ $66k/MW-year, split over 4 peaks ≈ $16.5k per MW per peak interval (ERCOT TDSP tariffs). A site
+   * with its own utility rate (`transmissionUsdPerKwYear`) uses that instead (core/economics/transmission.ts).
    */
   readonly fourCpUsdPerMwPerPeak: number;
 }

@@ -4,7 +4,8 @@
  *
  * Each step it projects the site's power a few seconds ahead (the measurement, less what devices already put to sleep
  * have still to shed, plus what woken devices have still to draw: miners ramp, they do not step) and
- * - sheds when the projection is above the target (the limit less a margin). First it lowers the power target of
+ * - sheds when the projection is above the target (the limit less a margin): above the limit at once, between target
+ *   and limit once it has stayed there `confirmOverTargetMs` (meter noise is not a surge). First it lowers the power target of
  *   running ASICs whose firmware has one (LuxOS `profileset`, Braiins OS+ power target; `trimKw`), in merit order,
  *   least efficient first: the device keeps hashing, at a better J/TH, and the power falls within a second or two.
  *   What lower targets cannot free within `responseSeconds` it sheds by sleeping running ASICs in the same order,
@@ -77,6 +78,12 @@ export interface ControllerPolicy {
   readonly restoreIntervalMs: number;
   /** A lowered target stays at least this long before it is raised again (no device changes twice a minute). */
   readonly minTrimMs: number;
+  /**
+   * Between the target and the limit the site is still inside its limit: act only once the projection has stayed
+   * over the target this long, so meter noise around a site planned at its target does not lower and raise a device
+   * over and over. Above the limit itself the controller acts at once.
+   */
+  readonly confirmOverTargetMs: number;
 }
 
 export const controllerPolicyDefaults: ControllerPolicy = {
@@ -87,6 +94,8 @@ export const controllerPolicyDefaults: ControllerPolicy = {
   restoreStepKw: Number.POSITIVE_INFINITY,
   restoreIntervalMs: 10_000,
   minTrimMs: 60_000,
+  // Two meter reads: a 0.2% noise excursion past a 2% margin rarely lasts two seconds; a real surge does.
+  confirmOverTargetMs: 2_000,
 };
 
 /** A switch the controller made: when, and which way. */
@@ -107,6 +116,8 @@ export interface ControllerState {
   /** Each device's last change of running state (the plan's or the controller's), for the minimum on/off times. */
   readonly lastChange: ReadonlyMap<string, ControllerSwitch>;
   readonly lastRestoreAtMs: number;
+  /** Since when the projection has been over the target without reaching the limit (undefined: it is not). */
+  readonly overTargetSinceMs?: number;
   /** Sheds that cut a minimum on time short because the limit would otherwise have been exceeded. */
   readonly minTimeOverrides: number;
 }
@@ -224,12 +235,17 @@ export function controlStep(
   const raise: string[] = [];
   let overrides = 0;
   let lastRestoreAtMs = state.lastRestoreAtMs;
+  const overTarget = projectedKw > targetKw;
+  const overTargetSinceMs = overTarget ? (state.overTargetSinceMs ?? nowMs) : undefined;
+  const confirmed =
+    projectedKw > limit.limitKw ||
+    (overTargetSinceMs !== undefined && nowMs - overTargetSinceMs >= policy.confirmOverTargetMs);
   // What a change frees within the response time: the whole step of a ramp shorter than it, else the share ramped.
   const withinKw = (kw: number, seconds: number) =>
     kw * (seconds > 0 ? Math.min(1, policy.responseSeconds / seconds) : 1);
   const trimKw = (d: ControlledDevice) => d.trimKw ?? 0;
 
-  if (projectedKw > targetKw) {
+  if (overTarget && confirmed) {
     const candidates = devices.filter(
       (d) => plannedOn.has(d.id) && !held.has(d.id) && d.stepKw > 0 && (d.kind === 'asic' || input.gpuMayYield),
     );
@@ -265,7 +281,7 @@ export function controlStep(
       overrides += 1;
       overLimitKw = excessKw - (limit.limitKw - targetKw);
     }
-  } else if (nowMs - state.lastRestoreAtMs >= policy.restoreIntervalMs) {
+  } else if (!overTarget && nowMs - state.lastRestoreAtMs >= policy.restoreIntervalMs) {
     let roomKw = Math.min(policy.restoreStepKw, targetKw * (1 - policy.hysteresisFraction) - projectedKw);
     for (const d of [...devices].reverse()) {
       if (roomKw <= 0) break;
@@ -292,6 +308,7 @@ export function controlStep(
       lastTrim,
       lastChange,
       lastRestoreAtMs,
+      ...(overTargetSinceMs !== undefined ? { overTargetSinceMs } : {}),
       minTimeOverrides: state.minTimeOverrides + overrides,
     },
     shed,

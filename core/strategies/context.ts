@@ -2,6 +2,7 @@ import type { AncillaryProduct } from '../ancillary/products.js';
 import type { SiteDemand } from '../demand/scenarios.js';
 import type { AncillaryPriceGrid } from '../market-data/ancillary-prices.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../market-data/known-at.js';
+import type { RegularSeries } from '../market-data/series.js';
 import type { Site } from '../model/site.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteHorizon, SiteState } from '../optimizer/types.js';
 
@@ -13,7 +14,7 @@ export interface ExpectedDemand {
 
 /**
  * What a strategy may read besides the market's known-at view, on one grid of `stepMinutes` from `startMs`: the sites,
- * the demand model's expectation, the 4CP peak probability forecast (zero with 4CP off) and the contract terms.
+ * the demand model's expectation, the 4CP peak probability forecast (none with 4CP off) and the contract terms.
  */
 export interface BacktestSetup {
   readonly startMs: number;
@@ -21,7 +22,11 @@ export interface BacktestSetup {
   readonly steps: number;
   readonly sites: readonly Site[];
   readonly expectedDemand: readonly ExpectedDemand[];
-  readonly peakProbability: readonly number[];
+  /**
+   * The 4CP forecast as known at the start of `decisionStep`: the probability that `step` (≥ decisionStep) is its
+   * month's coincident peak interval (core/forecast/four-cp.ts). @default none (4CP off)
+   */
+  readonly peakProbabilityAt?: (decisionStep: number, step: number) => number;
   readonly demandTerms: DemandClassTerms;
   readonly gridTerms: GridTerms;
 }
@@ -33,6 +38,8 @@ export interface BacktestTruth {
   readonly demand: readonly SiteDemand[];
   /** Demand-response deployments (fleet-wide), by step. */
   readonly drDeployed: readonly boolean[];
+  /** The share of a month's coincident peak each step carries (step/60 in the peak hour). @default none */
+  readonly fourCpPeakShare?: readonly number[];
   /** Ancillary capacity clearing prices by step, and the deployment record's probabilities; absent without a file. */
   readonly ancillary?: {
     readonly prices: AncillaryPriceGrid;
@@ -46,6 +53,11 @@ export interface BacktestData extends BacktestSetup {
   readonly market: MarketRecord;
   /** Index of `startMs` in the market record's grid. */
   readonly marketOffset: number;
+  /**
+   * Hourly ERCOT system load with 4CP forecast on, for a replay of the deployed planner to ingest as published
+   * (core/forecast/four-cp.ts knownSystemLoad). @default none
+   */
+  readonly fourCpSystemLoad?: RegularSeries;
 }
 
 export interface DecisionContext {
@@ -77,7 +89,7 @@ export function setupOf(data: BacktestData): BacktestSetup {
     steps: data.steps,
     sites: data.sites,
     expectedDemand: data.expectedDemand,
-    peakProbability: data.peakProbability,
+    ...(data.peakProbabilityAt ? { peakProbabilityAt: data.peakProbabilityAt } : {}),
     demandTerms: data.demandTerms,
     gridTerms: data.gridTerms,
   };
@@ -112,11 +124,13 @@ export interface HorizonSources {
   readonly guaranteed: (step: number) => number;
   readonly flex: (step: number) => number;
   readonly dr: (step: number) => boolean;
+  /** 4CP peak probability of the step. @default 0 */
+  readonly peak?: (step: number) => number;
 }
 
 /** Aggregates per-grid-step sources into the horizon's blocks (means for prices, sums for arrivals). */
 export function buildHorizon(
-  data: Pick<BacktestSetup, 'stepMinutes' | 'steps' | 'peakProbability'>,
+  data: Pick<BacktestSetup, 'stepMinutes' | 'steps'>,
   t: number,
   blocks: readonly number[],
   src: HorizonSources,
@@ -146,7 +160,8 @@ export function buildHorizon(
       g += src.guaranteed(s);
       f += src.flex(s);
       dr ||= src.dr(s);
-      peak = Math.max(peak, data.peakProbability[s] ?? 0);
+      // A block's interval holding the peak is curtailed by the block's decision: the block carries their sum.
+      peak += src.peak?.(s) ?? 0;
     }
     h.stepHours.push(size * stepH);
     h.priceUsdPerMwh.push(price);

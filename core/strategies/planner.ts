@@ -124,7 +124,7 @@ export function planHorizon(
   // A deployment is known once noticed, and planned for the current interval only.
   const deployed = drInForce(request.known, request.decisionMs);
   const peakProbability = Array.from({ length: stepsAvailable }, (_, k) => request.peakProbability?.(k) ?? 0);
-  const grid = { stepMinutes: request.stepMinutes, steps: stepsAvailable, peakProbability };
+  const grid = { stepMinutes: request.stepMinutes, steps: stepsAvailable };
   const firstGridIndex = Math.round((request.decisionMs - request.known.startMs) / (request.stepMinutes * 60_000));
   const problems = request.sites.map((site, s): SiteProblem => {
     const demand = request.demand[s]!;
@@ -143,6 +143,7 @@ export function planHorizon(
           demand.guaranteedGpuHours(k) * GUARANTEED_HEADROOM + (k === 0 ? (demand.openGuaranteedGpuHours ?? 0) : 0),
         flex: (k) => demand.flexGpuHours(k),
         dr: (k) => k === 0 && deployed,
+        peak: (k) => peakProbability[k] ?? 0,
       }),
       state: request.states[s]!,
       demand: request.demandTerms,

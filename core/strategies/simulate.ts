@@ -1,4 +1,5 @@
 import { energyCostUsd, miningRevenueUsd } from '../economics/energy.js';
+import { fourCpUsdPerMwPerPeak } from '../economics/transmission.js';
 import { drCeilingKw, type Site, siteCapKw } from '../model/site.js';
 import {
   GPU_START_COST_USD,
@@ -23,6 +24,7 @@ export interface StepTruth {
   readonly guaranteedArrivalsGpuHours: number;
   readonly flexArrivalsGpuHours: number;
   readonly drDeployed: boolean;
+  /** The share of a coincident peak the step carries (the truth: step/60 in a month's peak hour), or its probability. */
   readonly peakProbability: number;
   /** Ancillary capacity prices and deployment probabilities; absent without an ancillary price file. */
   readonly ancillary?: StepAncillaryTruth;
@@ -256,7 +258,8 @@ export function simulateStep(
 
   // Grid: energy at the real-time price, expected 4CP, DR capacity credit and deployment shortfall.
   totals.energyCostUsd += energyCostUsd(siteKw, dt, truth.priceUsdPerMwh);
-  totals.fourCpCostUsd += (truth.peakProbability * grid.fourCpUsdPerMwPerPeak * siteKw) / 1000;
+  totals.fourCpCostUsd +=
+    (truth.peakProbability * fourCpUsdPerMwPerPeak(site, grid.fourCpUsdPerMwPerPeak) * siteKw) / 1000;
   let drBaselineKw = state.drBaselineKw;
   for (const dr of site.demandResponse) {
     totals.gridCreditsUsd += dr.capacityUsdPerMwh * dr.committedMw * dt;

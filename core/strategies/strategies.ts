@@ -192,6 +192,7 @@ function forecastSources(
       flex: (step: number) => setup.expectedDemand[s]!.flexGpuHours[step]!,
       // A deployment is known once noticed, and planned for the current interval only.
       dr: (step: number) => step === t && deployed,
+      peak: (step: number) => setup.peakProbabilityAt?.(t, step) ?? 0,
     }),
   };
 }
@@ -203,6 +204,7 @@ function truthSources(truth: BacktestTruth) {
     guaranteed: (step: number) => truth.demand[s]!.guaranteedGpuHours[step]!,
     flex: (step: number) => truth.demand[s]!.flexGpuHours[step]!,
     dr: (step: number) => truth.drDeployed[step]!,
+    peak: (step: number) => truth.fourCpPeakShare?.[step] ?? 0,
   });
 }
 
@@ -247,7 +249,7 @@ export function mpcStrategy(
             guaranteedGpuHours: (k: number) => d.guaranteedGpuHours[t + k]!,
             flexGpuHours: (k: number) => d.flexGpuHours[t + k]!,
           })),
-          peakProbability: (k) => setup.peakProbability[t + k] ?? 0,
+          peakProbability: (k) => setup.peakProbabilityAt?.(t, t + k) ?? 0,
           demandTerms: setup.demandTerms,
           gridTerms: setup.gridTerms,
           ...(ancillary ? { ancillary } : {}),

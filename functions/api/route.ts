@@ -5,7 +5,7 @@ import type { Role } from '../../core/api/principal.js';
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Response headers the document describes once (functions/api/openapi/document.ts RESPONSE_HEADERS). */
-export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After' | 'ETag';
+export type ResponseHeaderName = 'Location' | 'Idempotent-Replayed' | 'Retry-After' | 'ETag' | 'HCP-Evidence-SHA256';
 
 export interface RouteResponse {
   readonly description: string;
@@ -14,6 +14,8 @@ export interface RouteResponse {
   readonly headers?: readonly ResponseHeaderName[];
   /** Also served as text/csv (on `format=csv`). @default JSON only */
   readonly csv?: boolean;
+  /** Also served as text/html (on `format=html` or `Accept: text/html`). @default not */
+  readonly html?: boolean;
 }
 
 /**
@@ -52,6 +54,11 @@ export interface ApiRoute {
    * Lambda gets iot:UpdateThingShadow on that shadow name of the things, and no other shadow.
    */
   readonly publishesSiteConfig?: boolean;
+  /**
+   * The handler stores M&V evidence write-once (the evidence bucket, Object Lock) and records its hash in the audit
+   * chain: its Lambda gets the bucket's put/get under `grid-events/` and write access to the table, even on a GET.
+   */
+  readonly writesEvidence?: boolean;
   /** The handler onboards and revokes gateway certificates: its Lambda gets the IoT registry calls that takes. */
   readonly managesGatewayIdentities?: boolean;
   /**

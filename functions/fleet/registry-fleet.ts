@@ -25,6 +25,17 @@ export async function readRegisteredFleet(
   };
 }
 
+/**
+ * The sites a routing use case works on: `routing`, only active sites take new work (a draining one finishes what it
+ * has); `reports`, reports are applied for every site in service.
+ */
+export function routingSites(
+  fleet: Pick<RegisteredFleet, 'sites' | 'draining'>,
+  use: 'routing' | 'reports',
+): readonly Site[] {
+  return use === 'routing' ? fleet.sites.filter((site) => !fleet.draining.has(site.id)) : fleet.sites;
+}
+
 /** The optimizer's fleet: every site in service, stamped with the registry version it was read at. */
 export async function fleetFromRegistry(store: Pick<SiteRegistryStore, 'version' | 'list'>): Promise<Fleet> {
   const registered = await readRegisteredFleet(store);

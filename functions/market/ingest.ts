@@ -1,3 +1,4 @@
+import { SYSTEM_LOAD_HISTORY_KEY } from '../../core/market-data/history.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
@@ -61,7 +62,10 @@ export async function ingestMarketSnapshot(deps: {
   return { at: snapshot.at, source: deps.source.name, nodes: snapshot.prices.length, stale };
 }
 
-/** Each node's price of the snapshot's interval, and what else the source has published, into the market history. */
+/**
+ * Each node's price of the snapshot's interval, and what else the source has published, into the market history; the
+ * ERCOT system load the source has published, into the ERCOT-wide series.
+ */
 async function appendHistory(
   history: Pick<MarketHistoryStore, 'append'>,
   source: MarketDataSource,
@@ -69,6 +73,8 @@ async function appendHistory(
   nowMs: number,
 ): Promise<void> {
   const intervalStartMs = Date.parse(snapshot.at);
+  const systemLoad = (await source.systemLoadAt?.(nowMs)) ?? [];
+  if (systemLoad.length > 0) await history.append(SYSTEM_LOAD_HISTORY_KEY, systemLoad);
   await Promise.all(
     snapshot.prices.map(async (price) =>
       history.append(price.node, [

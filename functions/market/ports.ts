@@ -12,6 +12,12 @@ export interface MarketDataSource {
    * operating day, observed temperatures), for the market history. @default none
    */
   publishedAt?(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]>;
+  /**
+   * ERCOT system load (hourly `systemLoadMw` points) published since the run before, with a few hours' margin (an
+   * update of a stored hour is harmless), for the market history's ERCOT-wide series: what the 4CP forecast reads.
+   * @default none
+   */
+  systemLoadAt?(atMs: number): Promise<readonly MarketHistoryPoint[]>;
 }
 
 /**

@@ -16,6 +16,7 @@ import { CsvMarketSource } from './adapters/csv-source.js';
 import { ErcotApiPriceFeed } from './adapters/ercot-api-feed.js';
 import { ErcotPublicApiClient } from './adapters/ercot-public-api.js';
 import { ErcotRtmMarketSource } from './adapters/ercot-source.js';
+import { pricingEveryMarketNode } from './adapters/every-market-node.js';
 import { IotSignalPublisher } from './adapters/iot-signal-publisher.js';
 import { MempoolSpaceHashprice, withHashprice } from './adapters/mempool-hashprice.js';
 import { PowertoolsMarketMetrics } from './adapters/powertools-market-metrics.js';
@@ -37,7 +38,7 @@ const config = configGetter(
       /** Which source feeds dispatch; see sourceFor. */
       MARKET_SOURCE: z.enum(['stored', 'synthetic', 'csv', 'ercot']).default('synthetic'),
       SYNTHETIC_SEED: z.coerce.number().int().nonnegative().default(1),
-      /** Settlement points to ingest. @default the reference fleet's market nodes */
+      /** Settlement points to ingest. @default the registered sites' market nodes */
       MARKET_NODES: nodeListSchema.optional(),
       /** `ercot`: ARN of the secret holding the API credentials (README, "ERCOT market source"). */
       ERCOT_SECRET_ARN: z.string().min(1).optional(),
@@ -56,6 +57,8 @@ const config = configGetter(
         .pipe(z.record(z.string().regex(/^[A-Z][A-Z0-9_]{1,31}$/), z.string().min(1)))
         .optional(),
       MARKET_CSV_HASHPRICE_KEY: z.string().min(1).optional(),
+      /** `csv`: an hourly ERCOT system-load CSV, replayed into the market history for the 4CP forecast. */
+      MARKET_CSV_SYSTEM_LOAD_KEY: z.string().min(1).optional(),
       MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR: z.coerce.number().nonnegative().default(2),
     })
     .superRefine((env, ctx) => {
@@ -92,16 +95,20 @@ function sourceFor(
   fleet: Fleet,
 ): MarketDataSource {
   switch (env.MARKET_SOURCE) {
+    // The generator's hubs and the CSV's nodes; every other settlement point at its region's hub.
     case 'synthetic':
-      return syntheticSource(env.SYNTHETIC_SEED, fleet);
+      return pricingEveryMarketNode(syntheticSource(env.SYNTHETIC_SEED, fleet));
     case 'csv':
-      return new CsvMarketSource({
-        reader: new S3ObjectReader({ client: createS3Client(), bucket: env.MARKET_CSV_BUCKET! }),
-        priceKeys: env.MARKET_CSV_PRICE_KEYS!,
-        priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
-        hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
-        gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
-      });
+      return pricingEveryMarketNode(
+        new CsvMarketSource({
+          reader: new S3ObjectReader({ client: createS3Client(), bucket: env.MARKET_CSV_BUCKET! }),
+          priceKeys: env.MARKET_CSV_PRICE_KEYS!,
+          priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
+          hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
+          gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
+          ...(env.MARKET_CSV_SYSTEM_LOAD_KEY ? { systemLoadKey: env.MARKET_CSV_SYSTEM_LOAD_KEY } : {}),
+        }),
+      );
     case 'ercot': {
       const client = new ErcotPublicApiClient({
         credentials: new SecretsManagerErcotCredentials({

@@ -1,3 +1,4 @@
+import type { FourCpForecast } from '../../core/forecast/four-cp.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
 import type { KnownAtView } from '../../core/market-data/known-at.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
@@ -36,6 +37,11 @@ export interface SolveRequest {
   readonly states?: Readonly<Record<string, SiteState>>;
   /** Fleet-cap coordination per site, from a Map over sites' previous iteration. @default none */
   readonly coordination?: Readonly<Record<string, SiteCoordination>>;
+  /**
+   * The 4CP forecast from the stored system load as known now (functions/optimizer/four-cp-outlook.ts).
+   * @default none: the snapshot's announced 4CP windows, if any
+   */
+  readonly fourCp?: FourCpForecast;
 }
 
 /** One node's market for the planner: the known-at view, the forecaster chosen for it and what the plan records. */

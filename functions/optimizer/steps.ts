@@ -13,6 +13,7 @@ import type { MarketHistoryStore } from '../shared/data/market-history-store.js'
 import type { PlanStore } from '../shared/data/plan-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { OPTIMIZE_STATES } from '../shared/flow-states.js';
+import { fourCpOutlook } from './four-cp-outlook.js';
 import { DEFAULT_OUTLOOK_SETTINGS, marketOutlook, type OutlookSettings, refitNode } from './outlook.js';
 import type {
   ArrivalForecast,
@@ -160,7 +161,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
     const nodes = [...new Set(sites.map((site) => site.marketNode))];
     const stepMs = outlookSettings.stepMinutes * 60_000;
     const horizonStartMs = Math.floor(nowMs / stepMs) * stepMs;
-    const [demand, sheet, outlooks, arrivals] = await Promise.all([
+    const [demand, sheet, outlooks, arrivals, fourCp] = await Promise.all([
       deps.demand?.load(nowMs),
       deps.gpuPrices?.get(),
       deps.history
@@ -184,6 +185,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         // Past any planner horizon in use (24 h); the solver reads what its layout covers.
         (ARRIVALS_HORIZON_HOURS * 60) / outlookSettings.stepMinutes,
       ),
+      deps.history ? fourCpOutlook(deps.history, nowMs) : undefined,
     ]);
     const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
     const solved = await deps.solver.solve({
@@ -197,6 +199,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ...(outlooks ? { outlook: outlooks } : {}),
       ...(arrivals ? { arrivals } : {}),
       ...(input.coordination ? { coordination: input.coordination } : {}),
+      ...(fourCp ? { fourCp } : {}),
     });
     // The plan names the registry version of the fleet it was solved for.
     const plan = fleet.registryVersion ? { ...solved, registryVersion: fleet.registryVersion } : solved;

@@ -19,11 +19,6 @@ export interface ForwardLog {
 
 export interface ForwardDeps {
   readonly publisher: SiteJobPublisher;
-  /**
-   * Queue ARN → site id. A message on a known queue belongs to that queue's site; a `siteId` attribute that names
-   * another site is refused rather than published to the wrong site. @default the `siteId` attribute alone
-   */
-  readonly siteByQueueArn?: Readonly<Record<string, string>>;
   readonly log: ForwardLog;
 }
 
@@ -50,13 +45,10 @@ function parseBody(body: string): Parsed<SiteJob> {
   return parseWith(siteJobSchema, json);
 }
 
-function siteOf(record: QueuedSiteJob, deps: ForwardDeps): { readonly ok: true; readonly siteId: string } | Rejection {
-  const fromQueue = record.eventSourceARN ? deps.siteByQueueArn?.[record.eventSourceARN] : undefined;
+/** The site a message is for: its `siteId` attribute, which the router sets (the only sender the queue allows). */
+function siteOf(record: QueuedSiteJob): { readonly ok: true; readonly siteId: string } | Rejection {
   const fromAttribute = record.messageAttributes?.[SITE_ID_ATTRIBUTE]?.stringValue;
-  if (fromQueue && fromAttribute && fromQueue !== fromAttribute) {
-    return { ok: false, reason: 'unknown-site', detail: { queueSite: fromQueue, attributeSite: fromAttribute } };
-  }
-  const siteId = siteIdSchema.safeParse(fromQueue ?? fromAttribute);
+  const siteId = siteIdSchema.safeParse(fromAttribute);
   if (!siteId.success) {
     const detail = { attributeSite: fromAttribute ?? null, queue: record.eventSourceARN ?? null };
     return { ok: false, reason: 'unknown-site', detail };
@@ -64,8 +56,8 @@ function siteOf(record: QueuedSiteJob, deps: ForwardDeps): { readonly ok: true; 
   return { ok: true, siteId: siteId.data };
 }
 
-function check(record: QueuedSiteJob, deps: ForwardDeps): Checked {
-  const site = siteOf(record, deps);
+function check(record: QueuedSiteJob): Checked {
+  const site = siteOf(record);
   if (!site.ok) return site;
   const parsed = parseBody(record.body);
   if (!parsed.ok)
@@ -74,7 +66,7 @@ function check(record: QueuedSiteJob, deps: ForwardDeps): Checked {
 }
 
 /**
- * Drains a batch of one site queue into the sites' `jobs` topics. A record whose body is not a site job, whose site
+ * Drains a batch of the site job queue into the sites' `jobs` topics. A record whose body is not a site job, whose site
  * cannot be told, or whose publish failed is logged and reported as a batch item failure: SQS redelivers it and, after
  * the queue's maxReceiveCount, moves it to the DLQ, where an operator sees it and can redrive it. Nothing is dropped.
  * The records of a batch are independent (standard queues do not order them), so they are published concurrently.
@@ -94,7 +86,7 @@ export async function forwardSiteJobs(records: readonly QueuedSiteJob[], deps: F
 
   const outcomes = await Promise.all(
     records.map(async (record) => {
-      const checked = check(record, deps);
+      const checked = check(record);
       if (!checked.ok) return reject(record, checked.reason, checked.detail);
       try {
         await deps.publisher.publish(checked.siteId, checked.job);

@@ -3,9 +3,9 @@ import type { PoolLive } from '../../core/routing/types.js';
 import type { WorkloadEvent } from '../../core/routing/workload-events.js';
 
 /**
- * The edges of the routing use cases. In AWS: one SQS queue per site (with a DLQ and redrive) behind `SiteQueuePort`,
- * a forwarder Lambda draining each queue into the site's `jobs` topic through IoT Core (`SiteJobPublisher`), and a
- * webhook queue behind `WorkloadEventsPort`. Locally: the same roles in-process over the embedded broker.
+ * The edges of the routing use cases. In AWS: one SQS site job queue (with a DLQ and redrive; the site in a message
+ * attribute) behind `SiteQueuePort`, a forwarder Lambda draining it into each site's `jobs` topic through IoT Core
+ * (`SiteJobPublisher`), and a webhook queue behind `WorkloadEventsPort`. Locally: the same roles in-process over the embedded broker.
  */
 export interface SiteQueuePort {
   /** Durably enqueues one attempt of one job for the site; throws when the queue did not take it. */

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { systemClock } from '../../core/support/clock.js';
-import { readRegisteredFleet } from '../fleet/registry-fleet.js';
+import { readRegisteredFleet, routingSites } from '../fleet/registry-fleet.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
@@ -12,7 +12,7 @@ import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
 import { logger, traced } from '../shared/powertools.js';
 import { ReportedPoolLive } from './adapters/reported-pool-live.js';
-import { readSiteQueueUrls, SqsSiteQueue } from './adapters/sqs-site-queue.js';
+import { readSiteJobsQueueUrl, SqsSiteQueue } from './adapters/sqs-site-queue.js';
 import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from './adapters/sqs-workload-events.js';
 import type { ReportDeps } from './report.js';
 import { type RouteDeps, switchingFrom } from './route.js';
@@ -42,16 +42,14 @@ function reportDeps(): ReportDeps & { jobs: DynamoJobStore } {
 
 /**
  * The deps with the fleet as registered now, read at each invocation so a site added through the API is routed to
- * without a deployment. `routing`: only active sites take new work (a draining one finishes what it has); reports
- * are applied for every site in service.
+ * without a deployment (routingSites: which sites each use works on).
  */
 async function withRegisteredSites<D extends ReportDeps>(deps: D, use: 'routing' | 'reports'): Promise<D> {
   const { TABLE_NAME } = config();
   const fleet = await readRegisteredFleet(
     new DynamoSiteRegistryStore({ client: documentClient(), tableName: TABLE_NAME }),
   );
-  const sites = use === 'routing' ? fleet.sites.filter((site) => !fleet.draining.has(site.id)) : fleet.sites;
-  return { ...deps, sites };
+  return { ...deps, sites: routingSites(fleet, use) };
 }
 
 /**
@@ -61,7 +59,7 @@ async function withRegisteredSites<D extends ReportDeps>(deps: D, use: 'routing'
 export const reportRuntime = (): Promise<ReportDeps> => withRegisteredSites(reportDeps(), 'reports');
 
 /**
- * The AWS wiring of the router Lambda, built once per container (also SITE_QUEUE_URLS). The pools' live view comes
+ * The AWS wiring of the router Lambda, built once per container (also SITE_JOBS_QUEUE_URL). The pools' live view comes
  * from the GPU workers' latest node reports (models loaded on nodes taking work); their sequence slots are not
  * reported, so the router bounds finish times by throughput alone in AWS.
  */
@@ -76,7 +74,7 @@ function routeWiring(): RouteDeps {
   const deps: RouteDeps = {
     ...base,
     plans: new DynamoPlanStore({ client: documentClient(), tableName: TABLE_NAME }),
-    queues: new SqsSiteQueue(sqs!, readSiteQueueUrls()),
+    queues: new SqsSiteQueue(sqs!, readSiteJobsQueueUrl()),
     switchState: switchingFrom(new DynamoSwitchStateStore({ client: documentClient(), tableName: TABLE_NAME })),
     live: new ReportedPoolLive(
       new DynamoGpuNodeStore({ client: documentClient(), tableName: TABLE_NAME }),

@@ -1,4 +1,4 @@
-import { telemetryBatchSchema } from '../../core/messages/telemetry.js';
+import { type TelemetryBatch, telemetryBatchSchema } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import { parseWith } from '../../core/support/validation.js';
 import {
@@ -28,6 +28,11 @@ export interface TelemetryIngestDeps {
    * Absent, no mark is kept (a gateway with awaitCloudAck off).
    */
   readonly marks?: { readonly store: TelemetryMarkStore; readonly acks: TelemetryAckPublisher };
+  /**
+   * The M&V evidence's telemetry (site meter and device states per batch, functions/shared/data/site-series-store.ts).
+   * @default none (the local platform's recorder writes it, at the site model's scale)
+   */
+  readonly evidenceSeries?: { writeBatch(batch: TelemetryBatch): Promise<void> };
 }
 
 /**
@@ -50,6 +55,7 @@ export async function ingestTelemetryBatch(
   const [series] = await Promise.all([
     deps.series.write(batch.siteId, batch.metrics),
     deps.devices.putLatest(batch.siteId, batch.gatewayId, latest),
+    deps.evidenceSeries?.writeBatch(batch),
   ]);
   if (series.rejected > 0) deps.metrics.samplesRejected(series.rejected);
   const site = await deps.siteModel(batch.siteId);

@@ -6,6 +6,7 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
+import { DynamoSiteSeriesStore } from '../shared/data/site-series-store.js';
 import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shared/iot-data.js';
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
@@ -44,6 +45,8 @@ export function telemetryRuntime(): TelemetryIngestDeps {
       tableName: TELEMETRY_TABLE,
     }),
     metrics: new PowertoolsTelemetryMetrics(metrics),
+    // One item per batch: what the grid events' M&V evidence reads (a Timestream query reader could replace it).
+    evidenceSeries: new DynamoSiteSeriesStore({ client, tableName: TABLE_NAME }),
     marks: {
       store: new DynamoTelemetryMarkStore({ client, tableName: TABLE_NAME }),
       // QoS 1: a lost mark is only a delay (the next batch's mark covers it, or the gateway re-sends).

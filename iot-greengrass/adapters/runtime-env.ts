@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { siteIdSchema } from '../../core/support/schema.js';
-import type { GatewayDevice } from './device-port.js';
 import { connectGreengrassPort } from './messaging/greengrass-ipc.js';
 import { connectMqttPort } from './messaging/mqtt-client.js';
 import type { MessagingPort } from './messaging/port.js';
@@ -14,11 +12,6 @@ import { nodeRuntimeProblem } from './node-runtime.js';
 const envSchema = z.object({
   HCP_SITE_ID: siteIdSchema.optional(),
   AWS_IOT_THING_NAME: siteIdSchema.optional(),
-  /**
-   * JSON array of `{ id, kind, groupId, address, port }`: a device inventory written by provisioning, for components
-   * that do not read the site configuration shadow yet (GpuWorker). @default no devices
-   */
-  HCP_DEVICES_FILE: z.string().min(1).optional(),
   HCP_STATE_DIR: z.string().min(1),
   /** The component's configuration object, as JSON (the recipe interpolates `{configuration:/…}`). */
   HCP_CONFIG: z.string().default('{}'),
@@ -26,19 +19,8 @@ const envSchema = z.object({
   HCP_MQTT_URL: z.string().optional(),
 });
 
-const devicesSchema = z.array(
-  z.object({
-    id: z.string().min(1),
-    kind: z.enum(['asic', 'gpu']),
-    groupId: z.string().min(1),
-    address: z.string().min(1),
-    port: z.number().int().positive(),
-  }),
-);
-
 export interface ComponentRuntime {
   readonly siteId: string;
-  readonly devices: GatewayDevice[];
   readonly stateDir: string;
   readonly config: Record<string, unknown>;
   readonly messaging: MessagingPort;
@@ -54,7 +36,6 @@ export async function componentRuntime(component: string, env = process.env): Pr
   const e = parsed.data;
   const siteId = e.HCP_SITE_ID ?? e.AWS_IOT_THING_NAME;
   if (!siteId) throw new Error('HCP_SITE_ID or AWS_IOT_THING_NAME must name the site');
-  const devices = e.HCP_DEVICES_FILE ? devicesSchema.parse(JSON.parse(readFileSync(e.HCP_DEVICES_FILE, 'utf8'))) : [];
   // The recipe scopes topics by {iot:thingName}; the nucleus fills it only with interpolateComponentConfiguration on.
   const config = z
     .record(z.string(), z.unknown())
@@ -71,7 +52,7 @@ export async function componentRuntime(component: string, env = process.env): Pr
   } else {
     messaging = await connectGreengrassPort();
   }
-  return { siteId, devices, stateDir: e.HCP_STATE_DIR, config, messaging };
+  return { siteId, stateDir: e.HCP_STATE_DIR, config, messaging };
 }
 
 /**

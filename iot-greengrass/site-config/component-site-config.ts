@@ -22,14 +22,15 @@ export async function runOnSiteConfig(options: {
   /** Whether this component writes the shadow's reported state and the events (one per gateway). */
   readonly reports: boolean;
 }): Promise<{ keeper: SiteConfigKeeper; stop(): Promise<void> }> {
-  let running: { stop(): Promise<void>; scope: MessagingPort } | undefined;
+  // The run is kept as `start` returned it: an agent class's `stop` lives on its prototype, which a spread drops.
+  let running: { run: { stop(): Promise<void> }; scope: MessagingPort } | undefined;
   const apply = async (config: GatewayConfig) => {
     if (running) {
-      await running.stop();
+      await running.run.stop();
       await running.scope.close();
     }
     const scope = scopedMessaging(options.messaging);
-    running = { ...(await options.start(config, scope)), scope };
+    running = { run: await options.start(config, scope), scope };
   };
   const keeper = await SiteConfigKeeper.start({
     siteId: options.siteId,
@@ -44,7 +45,7 @@ export async function runOnSiteConfig(options: {
   return {
     keeper,
     stop: async () => {
-      await running?.stop();
+      await running?.run.stop();
     },
   };
 }

@@ -9,7 +9,9 @@ import { ERCOT_SHARED_PRICE_COLUMNS, type PriceCsvOptions } from '../../core/mar
 import { fleetSchema } from '../../core/model/site.js';
 import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
 import { type CliSpec, runCli, UsageError } from '../cli/args.js';
+import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../data/market-files.js';
 import { type LoadOptions, loadBacktestData } from './data.js';
+import { type FourCpLoad, type FourCpReport, fourCpReport } from './four-cp.js';
 import { renderReport } from './report.js';
 import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
 import {
@@ -58,10 +60,8 @@ const backtestFlags = z.strictObject({
   strikeCurtailAfter: positiveInt.default(DEFAULT_STRIKE.curtailAfter),
   strikeResumeAfter: positiveInt.default(DEFAULT_STRIKE.resumeAfter),
   forecaster: z.enum(Object.keys(FORECASTERS) as [string, ...string[]]).default(DEFAULT_FORECASTER),
-  fourCp: z
-    .enum(['off', 'forecast'])
-    .default('off')
-    .refine((mode) => mode === 'off', 'no 4CP peak forecaster is built yet (the 4CP issue); use --four-cp off'),
+  fourCp: z.enum(['off', 'forecast']).default('off'),
+  systemLoad: z.string().min(1).optional(),
   workers: positiveInt.default(availableParallelism()),
   timeColumn: z.string().min(1).optional(),
   priceColumn: z.string().min(1).optional(),
@@ -94,7 +94,14 @@ const backtestCli: CliSpec<typeof backtestFlags> = {
     strikeCurtailAfter: 'strike: intervals above the strike before curtailing',
     strikeResumeAfter: 'strike: intervals below the strike before resuming',
     forecaster: ['NAME', `price forecaster for mpc: ${Object.keys(FORECASTERS).join(', ')}`],
-    fourCp: ['off|forecast', '4CP transmission cost; forecast needs the 4CP peak forecaster, not built yet'],
+    fourCp: [
+      'off|forecast',
+      '4CP: forecast plans on the 4CP forecaster (core/forecast/four-cp.ts) and scores the charge in the actual peaks',
+    ],
+    systemLoad: [
+      'FILE',
+      'hourly ERCOT system load, the shipped layout (default with --four-cp forecast: the shipped file)',
+    ],
     workers: 'strategies run in parallel on N worker threads (default: the machine’s cores)',
     timeColumn: ['C', 'generic price CSV: time column (default time)'],
     priceColumn: ['C', 'generic price CSV: price column (default price)'],
@@ -134,6 +141,8 @@ function main(values: BacktestFlags): Promise<void> {
   const commitSteps = values.resolveEvery;
   const strike = { curtailAfter: values.strikeCurtailAfter, resumeAfter: values.strikeResumeAfter };
   const { out, forecaster: forecasterName, fourCp, workers } = values;
+  const systemLoadFile = values.systemLoad ?? (fourCp === 'forecast' ? SYSTEM_LOAD_FILE : undefined);
+  const fourCpLoad: FourCpLoad = { mode: fourCp, ...(systemLoadFile ? { systemLoadFile } : {}) };
   const load: LoadOptions = {
     pricesFile: values.prices,
     hashpriceFile: values.hashprice,
@@ -143,6 +152,7 @@ function main(values: BacktestFlags): Promise<void> {
     ...(values.to !== undefined ? { toMs: values.to } : {}),
     fleet,
     demand,
+    fourCp: fourCpLoad,
     ...(values.ancillaryPrices ? { ancillaryPricesFile: values.ancillaryPrices } : {}),
   };
   const data = loadBacktestData(load);
@@ -169,6 +179,12 @@ function main(values: BacktestFlags): Promise<void> {
     const mpcRun = runs.find((r) => r.name === 'mpc');
     const perfectRun = runs.find((r) => r.name === 'mpc-perfect');
     const costliest = mpcRun && perfectRun ? costliestIntervals(data, mpcRun, perfectRun) : [];
+    const fourCpPeaks = fourCpReport(
+      data,
+      fourCpLoad,
+      systemLoadFile ? readSystemLoadFile(systemLoadFile) : undefined,
+      runs,
+    );
     mkdirSync(out, { recursive: true });
     const summary = {
       prices: values.prices,
@@ -180,6 +196,7 @@ function main(values: BacktestFlags): Promise<void> {
       resolveEveryIntervals: commitSteps,
       forecaster: forecasterName,
       fourCp,
+      fourCpPeaks,
       demandScenario: demand.name,
       marketNote: MARKET_NOTE,
       ancillaryPrices: values.ancillaryPrices ?? null,
@@ -198,6 +215,7 @@ function main(values: BacktestFlags): Promise<void> {
     );
     for (const run of runs) writeFileSync(path.join(out, `trace-${run.name}.csv`), traceCsv(data, run));
     printTable(summaries);
+    printFourCp(fourCpPeaks);
     console.error(
       `wrote ${path.join(out, 'summary.json')}, report.html and trace-*.csv; wall time ${wallSeconds.toFixed(0)} s`,
     );
@@ -264,6 +282,20 @@ function runInWorkers(
   return Promise.all(Array.from({ length: Math.min(workers, names.length) }, lane)).then(() =>
     names.map((n) => results.get(n)!),
   );
+}
+
+/** 4CP on the console: the peaks caught and the charge avoided, or why there is nothing to show. */
+function printFourCp(report: FourCpReport): void {
+  if (report.note) console.error(`4CP: ${report.note}`);
+  if (report.peaks.length === 0) return;
+  console.error(
+    `4CP (${report.mode}): peaks in the window ${report.peaks.map((p) => `${p.month} ${p.hourStart} ${Math.round(p.systemLoadMw)} MW`).join('; ')}`,
+  );
+  for (const [name, s] of Object.entries(report.strategies)) {
+    console.error(
+      `  ${name}: ${s.peaksCaught}/${report.peaks.length} peaks caught, charge $${s.chargeUsd.toFixed(0)}, avoided $${s.chargeAvoidedUsd.toFixed(0)} against the interconnect limit`,
+    );
+  }
 }
 
 function printTable(rows: readonly StrategySummary[]): void {

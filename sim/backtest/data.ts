@@ -19,6 +19,7 @@ import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../core/optimizer/t
 import type { BacktestData } from '../../core/strategies/context.js';
 import { UsageError } from '../cli/args.js';
 import { readAncillaryPriceFile, readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { type FourCpLoad, fourCpInputs } from './four-cp.js';
 
 /**
  * ERCOT deploys ERS and ECRS load resources in emergencies (EEA), which coincide with real-time prices near the cap;
@@ -38,6 +39,8 @@ export interface LoadOptions {
   readonly demand: DemandScenarioParams;
   /** @default ERCOT_PUBLICATION */
   readonly publication?: PublicationRules;
+  /** 4CP: the forecaster's probabilities and the peaks scored, from a system-load file. @default off, none */
+  readonly fourCp?: FourCpLoad;
   /**
    * Hourly ancillary capacity prices (the shipped file's columns): DAM prices, known at DAM publication the day
    * before. @default none (no ancillary offers can be priced)
@@ -93,8 +96,8 @@ export class StepTooFineError extends UsageError {}
 
 /**
  * Loads a backtest: the evaluation window [from, to) for scoring, and the whole file as the market record the
- * strategies' known-at views come from, so history before `from` serves as warm-up. 4CP is off: the peak probability
- * is zero until a 4CP forecaster exists.
+ * strategies' known-at views come from, so history before `from` serves as warm-up. With a system-load file the
+ * months' coincident peaks are scored, and with 4CP forecast the strategies plan on the forecaster (sim/backtest/four-cp.ts).
  */
 export function loadBacktestData(o: LoadOptions): BacktestData {
   const prices = readPriceFile(o.pricesFile, o.stepMinutes, o.priceColumns);
@@ -128,6 +131,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
   };
   const demand = o.fleet.sites.map((site, s) => siteDemand(site, o.demand, startMs, o.stepMinutes, steps, s));
   const stepStarts = Array.from({ length: steps }, (_, i) => startMs + i * stepMs);
+  const fourCp = fourCpInputs(o.fourCp ?? { mode: 'off' }, { startMs, stepMinutes: o.stepMinutes, steps });
   return {
     startMs,
     stepMinutes: o.stepMinutes,
@@ -137,7 +141,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
       guaranteedGpuHours: d.expectedGuaranteedGpuHours,
       flexGpuHours: d.expectedFlexGpuHours,
     })),
-    peakProbability: stepStarts.map(() => 0),
+    ...(fourCp.peakProbabilityAt ? { peakProbabilityAt: fourCp.peakProbabilityAt } : {}),
     demandTerms: DEFAULT_DEMAND_TERMS,
     gridTerms: DEFAULT_GRID_TERMS,
     truth: {
@@ -145,6 +149,7 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
       hashpriceUsdPerThDay: hashprice.values.slice(first, last),
       demand,
       drDeployed: stepStarts.map((atMs) => deployedAt(market.gridEvents, atMs)),
+      ...(fourCp.fourCpPeakShare ? { fourCpPeakShare: fourCp.fourCpPeakShare } : {}),
       ...(ancillary
         ? {
             ancillary: {
@@ -161,5 +166,6 @@ export function loadBacktestData(o: LoadOptions): BacktestData {
     },
     market,
     marketOffset: first,
+    ...(fourCp.peakProbabilityAt && fourCp.systemLoad ? { fourCpSystemLoad: fourCp.systemLoad } : {}),
   };
 }

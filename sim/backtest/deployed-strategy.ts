@@ -1,6 +1,13 @@
 import type { MarketAncillaryProduct } from '../../core/ancillary/products.js';
-import { ANCILLARY_HISTORY_FIELDS, type MarketHistoryPoint } from '../../core/market-data/history.js';
+import { ERCOT_FOUR_CP } from '../../core/forecast/four-cp.js';
+import {
+  ANCILLARY_HISTORY_FIELDS,
+  type MarketHistoryPoint,
+  SYSTEM_LOAD_HISTORY_KEY,
+} from '../../core/market-data/history.js';
 import { type KnownAtView, knownAt, type MarketRecord } from '../../core/market-data/known-at.js';
+import type { RegularSeries } from '../../core/market-data/series.js';
+import { publishedLoadPoints } from '../../core/market-data/system-load.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { HighsSolver, SolveOptions } from '../../core/optimizer/solve.js';
@@ -49,7 +56,7 @@ export function deployedStrategy(
   const plans = memoryPlans();
   const drafts = memoryDrafts();
   const snapshots = memorySnapshots();
-  const source = replaySource(data.market, [...new Set(data.sites.map((s) => s.marketNode))]);
+  const source = replaySource(data.market, [...new Set(data.sites.map((s) => s.marketNode))], data.fourCpSystemLoad);
   let nowMs = data.startMs;
   let backlog: DecisionContext['states'] = [];
   const clock = { nowMs: () => nowMs };
@@ -105,6 +112,18 @@ export function deployedStrategy(
 
   async function warmUp(firstMs: number) {
     const from = Math.max(data.market.startMs, firstMs - WARMUP_DAYS * 86_400_000);
+    // The system load published before the replay starts, as a one-off import would store it.
+    if (data.fourCpSystemLoad) {
+      await history.append(
+        SYSTEM_LOAD_HISTORY_KEY,
+        publishedLoadPoints(
+          data.fourCpSystemLoad,
+          ERCOT_FOUR_CP.loadPublicationDelayMinutes,
+          from - 40 * 86_400_000,
+          from,
+        ),
+      );
+    }
     for (let atMs = from; atMs < firstMs; atMs += stepMs) {
       nowMs = atMs;
       await ingest();
@@ -170,7 +189,11 @@ function decisionOf(plan: Plan, siteId: string, site: BacktestData['sites'][numb
  * gives), the hashprice and deployments known then, and the day-ahead prices (energy and ancillary capacity) and
  * temperatures published by then.
  */
-function replaySource(record: MarketRecord, nodes: readonly string[]): MarketDataSource {
+function replaySource(
+  record: MarketRecord,
+  nodes: readonly string[],
+  systemLoad: RegularSeries | undefined,
+): MarketDataSource {
   const stepMs = record.stepMinutes * 60_000;
   const indexAt = (atMs: number) => Math.floor((atMs - record.startMs) / stepMs);
   const viewAt = memo((atMs: number) => knownAt(record, atMs));
@@ -217,6 +240,12 @@ function replaySource(record: MarketRecord, nodes: readonly string[]): MarketDat
       for (let k = Math.max(0, i - 1); k < temperature.length; k += 1)
         points.push({ intervalStartMs: record.startMs + k * stepMs, temperatureC: temperature[k]! });
       return points;
+    },
+    async systemLoadAt(atMs) {
+      // Each run re-sends what was published since one step before it.
+      return systemLoad
+        ? publishedLoadPoints(systemLoad, ERCOT_FOUR_CP.loadPublicationDelayMinutes, atMs - 2 * stepMs, atMs)
+        : [];
     },
   };
 }

@@ -95,7 +95,7 @@ export async function runStrategy(
             guaranteedArrivalsGpuHours: truth.demand[s]!.guaranteedGpuHours[t]!,
             flexArrivalsGpuHours: truth.demand[s]!.flexGpuHours[t]!,
             drDeployed: truth.drDeployed[t]!,
-            peakProbability: data.peakProbability[t]!,
+            peakProbability: truth.fourCpPeakShare?.[t] ?? 0,
             ...(truth.ancillary ? { ancillary: ancillaryAt(truth.ancillary, t) } : {}),
           },
           data.demandTerms,
@@ -175,7 +175,10 @@ export interface StrategySummary {
   readonly energyCostUsd: number;
   readonly wearCostUsd: number;
   readonly penaltiesUsd: number;
-  /** Expected 4CP transmission cost (zero with --four-cp off); net profit = energyAndMiningNetUsd − fourCpCostUsd. */
+  /**
+   * 4CP transmission charge on the load in the months' actual coincident peaks (zero without a system-load file);
+   * net profit = energyAndMiningNetUsd − fourCpCostUsd.
+   */
   readonly fourCpCostUsd: number;
   /** Net profit before 4CP: the energy, mining, inference and grid-program value of the dispatch. */
   readonly energyAndMiningNetUsd: number;

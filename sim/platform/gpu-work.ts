@@ -13,13 +13,16 @@ import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startLocalGpuNodes } from './gpu-nodes.js';
 import { createLocalWorkloadEvents, type LocalWorkloadEvents } from './local-webhook-events.js';
 import type { SimClock } from './sim-clock.js';
-import { type LocalRouting, startLocalRouting } from './workload-routing.js';
+import { type LocalRouting, type LocalRoutingOptions, startLocalRouting } from './workload-routing.js';
 
 /** Sequences one inference server decodes at once (vLLM's max_num_seqs is larger; this keeps the demo's queues visible). */
 const SLOTS_PER_NODE = 8;
 
 export interface GpuWorkOptions {
+  /** The sites with virtual GPU nodes: a GpuWorker each. */
   readonly sites: readonly Site[];
+  /** What the router routes to. @default `sites` (the platform passes the registry: startLocalRouting) */
+  readonly routedSites?: LocalRoutingOptions['sites'];
   /** Each site's virtual GPU nodes, and how many of the site model's GPUs one node stands for. */
   readonly gpuNodes: ReadonlyArray<{ readonly siteId: string; readonly endpoints: readonly DeviceEndpoint[] }>;
   readonly unitsPerNode: (siteId: string, poolId: string) => number;
@@ -56,6 +59,11 @@ export interface GpuWorkFigures {
 export interface GpuWork {
   readonly routing: LocalRouting;
   readonly workers: readonly GpuWorker[];
+  /**
+   * A GpuWorker for a site that came up after the start (registered through the API), on its virtual GPU nodes;
+   * its pools' live view goes to the router. Resolves to the worker, or undefined when no node serves a model.
+   */
+  addSite(site: Site, endpoints: readonly DeviceEndpoint[], unitsPerNode: number): Promise<GpuWorker | undefined>;
   readonly events: LocalWorkloadEvents;
   readonly models: readonly string[];
   figures(): GpuWorkFigures;
@@ -107,48 +115,57 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
   const workers: GpuWorker[] = [];
   const liveBySite = new Map<string, Record<string, PoolLive>>();
   const log = options.log ?? (() => {});
+  /** Loads each node's model and starts the site's worker; `siteIndex` picks which of two models its pools serve. */
+  const startWorker = async (
+    site: Site,
+    siteIndex: number,
+    endpoints: readonly DeviceEndpoint[],
+    unitsPerNode: (poolId: string) => number,
+  ): Promise<GpuWorker | undefined> => {
+    const nodes: LoadedNode[] = [];
+    for (const endpoint of endpoints) {
+      const pool = site.gpuPools.find((p) => p.id === endpoint.groupId);
+      const models = Object.keys(pool?.throughputTokensPerSecByModel ?? {});
+      if (!pool || models.length === 0) continue;
+      // One model per pool, so whichever nodes the plan keeps serve it; sites take turns among the models.
+      const modelId = models[(siteIndex + site.gpuPools.indexOf(pool)) % Math.min(2, models.length)]!;
+      nodes.push({
+        nodeId: endpoint.id,
+        poolId: pool.id,
+        gpuCount: Math.max(1, Math.round(unitsPerNode(pool.id))),
+        inferenceUrl: `http://${endpoint.address}:${endpoint.port}`,
+        metricsUrl: `http://${endpoint.address}:${endpoint.port}/metrics`,
+        modelId,
+        maxConcurrentJobs: SLOTS_PER_NODE,
+        sequenceTokensPerSec: await loadModel(endpoint, modelId),
+      });
+    }
+    if (nodes.length === 0) return undefined;
+    liveBySite.set(site.id, poolLive(site, nodes));
+    // On Greengrass the worker shares the core's identity; here it is a second connection with the site's certificate.
+    const siteTls = options.tls?.gateway(site.id);
+    const messaging = await connectMqttPort({
+      url: options.brokerUrl,
+      clientId: `${site.id}#gpu-worker`,
+      ...(siteTls ? { mqtt: siteTls } : {}),
+    });
+    ports.push(messaging);
+    const worker = await startSiteWorker({
+      siteId: site.id,
+      nodes: nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node),
+      messaging,
+      clock: options.simClock,
+      // Twice a real second whatever the speed (the worker's periods are read on its clock).
+      powerSampleMs: 500 / options.simClock.toRealMs(1),
+      tickMs: 50,
+    });
+    workers.push(worker);
+    return worker;
+  };
   try {
     for (const [siteIndex, site] of options.sites.entries()) {
       const endpoints = options.gpuNodes.find((g) => g.siteId === site.id)?.endpoints ?? [];
-      const nodes: LoadedNode[] = [];
-      for (const endpoint of endpoints) {
-        const pool = site.gpuPools.find((p) => p.id === endpoint.groupId);
-        const models = Object.keys(pool?.throughputTokensPerSecByModel ?? {});
-        if (!pool || models.length === 0) continue;
-        // One model per pool, so whichever nodes the plan keeps serve it; sites take turns among the models.
-        const modelId = models[(siteIndex + site.gpuPools.indexOf(pool)) % Math.min(2, models.length)]!;
-        nodes.push({
-          nodeId: endpoint.id,
-          poolId: pool.id,
-          gpuCount: Math.max(1, Math.round(options.unitsPerNode(site.id, pool.id))),
-          inferenceUrl: `http://${endpoint.address}:${endpoint.port}`,
-          metricsUrl: `http://${endpoint.address}:${endpoint.port}/metrics`,
-          modelId,
-          maxConcurrentJobs: SLOTS_PER_NODE,
-          sequenceTokensPerSec: await loadModel(endpoint, modelId),
-        });
-      }
-      if (nodes.length === 0) continue;
-      liveBySite.set(site.id, poolLive(site, nodes));
-      // On Greengrass the worker shares the core's identity; here it is a second connection with the site's certificate.
-      const siteTls = options.tls?.gateway(site.id);
-      const messaging = await connectMqttPort({
-        url: options.brokerUrl,
-        clientId: `${site.id}#gpu-worker`,
-        ...(siteTls ? { mqtt: siteTls } : {}),
-      });
-      ports.push(messaging);
-      workers.push(
-        await startSiteWorker({
-          siteId: site.id,
-          nodes: nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node),
-          messaging,
-          clock: options.simClock,
-          // Twice a real second whatever the speed (the worker's periods are read on its clock).
-          powerSampleMs: 500 / options.simClock.toRealMs(1),
-          tickMs: 50,
-        }),
-      );
+      await startWorker(site, siteIndex, endpoints, (poolId) => options.unitsPerNode(site.id, poolId));
     }
     const cloud = await connectMqttPort({
       url: options.brokerUrl,
@@ -173,7 +190,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     const routing = await startLocalRouting({
       client: options.client,
       tableName: options.tableName,
-      sites: options.sites,
+      sites: options.routedSites ?? options.sites,
       messaging: cloud,
       clock: options.simClock,
       events,
@@ -191,6 +208,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       workers,
       events,
       models,
+      addSite: (site, endpoints, unitsPerNode) => startWorker(site, workers.length, endpoints, () => unitsPerNode),
       figures() {
         const views = workers.map((w) => w.view());
         const effects = routing.reports.map((r) => (r.ok ? r.effect : 'refused'));

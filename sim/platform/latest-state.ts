@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TelemetryAck } from '../../core/messages/telemetry.js';
-import { siteTopic } from '../../core/messages/topics.js';
+import { allSitesTopicFilter, parseSiteTopic, siteTopic } from '../../core/messages/topics.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DynamoDeviceStateStore } from '../../functions/telemetry/adapters/dynamo-device-state.js';
@@ -11,7 +11,6 @@ import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port
 export interface LocalLatestStateOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  readonly siteIds: readonly string[];
   readonly messaging: MessagingPort;
   /** Dates each message as received (the rule's `timestamp()`). @default the system clock */
   readonly clock?: Clock;
@@ -26,6 +25,8 @@ const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
  * the rule's SQL selects), the last heartbeat (`HEARTBEAT`, the whole message) and each device's latest sample
  * (`DEVICE#<id>`, through the Lambda's own use case), and the telemetry high-water mark each gateway's spool waits
  * for (stored and sent back on `telemetry-acks`, as the Lambda does). The time series stay with the dashboard's observer.
+ * Like the rules (`FROM 'hcp/v1/sites/+/telemetry' WHERE siteId = topic(4)`), it hears every site, so a site registered
+ * through the API shows in the site views without a restart; the broker lets a gateway publish only as its own site.
  */
 export async function startLocalLatestState(options: LocalLatestStateOptions): Promise<void> {
   const store = { client: options.client, tableName: options.tableName };
@@ -59,32 +60,33 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
       }),
     );
   const fail = (event: string) => (error: unknown) => options.log?.(event, { error: String(error) });
-  for (const siteId of options.siteIds) {
-    await options.messaging.subscribe('cloud', siteTopic(siteId, 'telemetry'), (_topic, payload) => {
-      let batch: Record<string, unknown>;
-      try {
-        batch = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return; // the rule's SQL would not match a body that is not JSON either
-      }
-      if (batch.siteId !== siteId) return;
-      const { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches } = batch;
-      void put(siteId, `GATEWAY#${String(gatewayId)}`, {
-        gatewayId,
-        batchSeq,
-        sentAt,
-        sitePowerKw,
-        droppedBatches,
-      }).catch(fail('latest-state-gateway-failed'));
-      void ingestTelemetryBatch(batch, deps).catch(fail('latest-state-devices-failed'));
-    });
-    await options.messaging.subscribe('cloud', siteTopic(siteId, 'heartbeat'), (_topic, payload) => {
-      try {
-        const heartbeat = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-        void put(siteId, 'HEARTBEAT', heartbeat).catch(fail('latest-state-heartbeat-failed'));
-      } catch {
-        // not JSON: the rule drops it too
-      }
-    });
-  }
+  await options.messaging.subscribe('cloud', allSitesTopicFilter('telemetry'), (topic, payload) => {
+    const siteId = parseSiteTopic(topic)?.siteId;
+    let batch: Record<string, unknown>;
+    try {
+      batch = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return; // the rule's SQL would not match a body that is not JSON either
+    }
+    if (!siteId || batch.siteId !== siteId) return;
+    const { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches } = batch;
+    void put(siteId, `GATEWAY#${String(gatewayId)}`, {
+      gatewayId,
+      batchSeq,
+      sentAt,
+      sitePowerKw,
+      droppedBatches,
+    }).catch(fail('latest-state-gateway-failed'));
+    void ingestTelemetryBatch(batch, deps).catch(fail('latest-state-devices-failed'));
+  });
+  await options.messaging.subscribe('cloud', allSitesTopicFilter('heartbeat'), (topic, payload) => {
+    const siteId = parseSiteTopic(topic)?.siteId;
+    if (!siteId) return;
+    try {
+      const heartbeat = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+      void put(siteId, 'HEARTBEAT', heartbeat).catch(fail('latest-state-heartbeat-failed'));
+    } catch {
+      // not JSON: the rule drops it too
+    }
+  });
 }

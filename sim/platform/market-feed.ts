@@ -3,6 +3,7 @@ import { ERCOT_SHARED_PRICE_COLUMNS } from '../../core/market-data/series.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Fleet } from '../../core/model/site.js';
 import { CsvMarketSource } from '../../functions/market/adapters/csv-source.js';
+import { pricingEveryMarketNode } from '../../functions/market/adapters/every-market-node.js';
 import { SyntheticMarketSource } from '../../functions/market/adapters/synthetic-source.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { readPriceFile } from '../data/market-files.js';
@@ -31,9 +32,14 @@ const REAL_FILES_STEP_MINUTES = 15;
 export class MarketFeed implements MarketDataSource {
   readonly name: string;
   private overrides: PriceOverride[] = [];
+  /**
+   * The source with every ERCOT settlement point priced (the scenarios model three hubs, the real file one node): a
+   * site registered at any valid node through the API gets its region's hub price (pricingEveryMarketNode).
+   */
+  private readonly priced: MarketDataSource;
 
   constructor(
-    private readonly inner: MarketDataSource,
+    inner: MarketDataSource,
     /** Simulated time range the source covers: [startMs, endMs). */
     readonly startMs: number,
     readonly endMs: number,
@@ -41,11 +47,12 @@ export class MarketFeed implements MarketDataSource {
     readonly description: string,
   ) {
     this.name = inner.name;
+    this.priced = pricingEveryMarketNode(inner);
   }
 
   /** The snapshot in force at `atMs`; past the end the last interval holds (`ended` says so). */
   async snapshotAt(atMs: number): Promise<MarketSnapshot> {
-    const snapshot = await this.inner.snapshotAt(Math.min(Math.max(atMs, this.startMs), this.endMs - 1));
+    const snapshot = await this.priced.snapshotAt(Math.min(Math.max(atMs, this.startMs), this.endMs - 1));
     const active = this.overrides.filter((o) => o.fromMs <= atMs && atMs < o.untilMs);
     if (active.length === 0) return snapshot;
     return {

@@ -16,6 +16,7 @@ export { plannedKw } from './observer/site-view.js';
 export type { ObserverSnapshot } from './observer/snapshot.js';
 
 export interface ObserverOptions {
+  /** The sites at start; `syncSites` follows the registry from then on. */
   readonly sites: readonly Site[];
   readonly unitsPerDevice: UnitsPerDevice;
   /** The simulated clock (chart times) and the wall clock (missing-telemetry and latency). */
@@ -50,13 +51,30 @@ export class PlatformObserver {
   private readonly realNowMs: () => number;
   private readonly startedRealMs: number;
 
+  private readonly maxPoints: number;
+
   constructor(private readonly options: ObserverOptions) {
-    const maxPoints = options.maxPoints ?? 720;
-    for (const site of options.sites) this.views.set(site.id, new SiteView(site, options.unitsPerDevice, maxPoints));
-    this.series = new FleetSeries(maxPoints);
+    this.maxPoints = options.maxPoints ?? 720;
+    this.syncSites(options.sites);
+    this.series = new FleetSeries(this.maxPoints);
     this.log = new EventLog(options.maxEvents ?? 200);
     this.realNowMs = options.realNowMs ?? Date.now;
     this.startedRealMs = this.realNowMs();
+  }
+
+  /**
+   * The sites in service now (the registry, read by start/observer.ts): a site registered through the API gets a view
+   * (it shows on the dashboard, with "missing telemetry" until its gateway reports), a changed one its new model, a
+   * retired one leaves.
+   */
+  syncSites(sites: readonly Site[]): void {
+    const ids = new Set(sites.map((s) => s.id));
+    for (const id of [...this.views.keys()]) if (!ids.has(id)) this.views.delete(id);
+    for (const site of sites) {
+      const view = this.views.get(site.id);
+      if (view) view.site = site;
+      else this.views.set(site.id, new SiteView(site, this.options.unitsPerDevice, this.maxPoints));
+    }
   }
 
   /** One broker message; anything malformed is counted, never thrown. */

@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { siteModelOf } from '../../core/fleet/site-config.js';
+import { cachedRegisteredSites } from '../../functions/fleet/registry-fleet.js';
+import { DynamoSiteRegistryStore } from '../../functions/shared/data/site-registry-store.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
 import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
@@ -16,11 +18,12 @@ import { startApi } from './start/api.js';
 import { startControlPlane } from './start/control-plane.js';
 import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
+import { startGridEvents } from './start/grid-events.js';
 import { openMarket } from './start/market.js';
-import { startObserver } from './start/observer.js';
+import { followRegistry, REGISTRY_FOLLOW_REAL_MS, startObserver } from './start/observer.js';
 import { registerSitesThroughApi } from './start/registry.js';
 import { type SiteDevices, startSites } from './start/sites.js';
-import { startBroker, startTable } from './start/stand-ins.js';
+import { LOCAL_TABLE_NAME, localDocumentClient, startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
 
 export { describeEvent } from './start/event-sink.js';
@@ -75,6 +78,12 @@ export async function startPlatform(
 
     progress('starting DynamoDB Local…');
     const dynamo = await startTable(options, stops);
+    // The registry as the local parts read it (the store the operator API writes), at most a second old.
+    const registered = cachedRegisteredSites(
+      new DynamoSiteRegistryStore({ client: localDocumentClient(dynamo), tableName: LOCAL_TABLE_NAME }),
+      Date.now,
+      REGISTRY_FOLLOW_REAL_MS,
+    );
 
     progress('starting the MQTT broker (IoT Core stand-in: mutual TLS, per-identity topic rules)…');
     const mqtt = await startBroker(options, stops);
@@ -97,6 +106,7 @@ export async function startPlatform(
       {
         options,
         sites,
+        registered,
         clock,
         feed,
         dynamoEndpoint: dynamo.endpoint,
@@ -113,12 +123,17 @@ export async function startPlatform(
 
     progress('registering the sites through the operator API…');
     await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
+    // From here the registry is the fleet: the router, the observer (and dispatch) read what the API writes.
+    await followRegistry(observer, registered, stops, (error) => progress(`observer: registry ${String(error)}`));
 
     progress('starting the GPU workers and workload routing…');
-    const gpuWork = await startGpuSide({ sites, hardware, clock, dynamo, mqtt, progress }, stops);
+    const gpuWork = await startGpuSide({ sites, registered, hardware, clock, dynamo, mqtt, progress }, stops);
 
     progress('starting the latest-state rules (operator API site views)…');
-    await startLatestStateRules({ sites, dynamo, mqtt, progress, clock }, stops);
+    await startLatestStateRules({ dynamo, mqtt, progress, clock }, stops);
+
+    progress('starting the grid-event recorder (M&V evidence)…');
+    await startGridEvents({ options, sites, unitsPerDevice: hardware.unitsPerDevice, dynamo, mqtt, progress }, stops);
     observer.setWorkloadFigures(() => gpuWork.figures());
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);

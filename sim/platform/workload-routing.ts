@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { allSitesTopicFilter, parseSiteTopic } from '../../core/messages/topics.js';
 import type { Site } from '../../core/model/site.js';
-import { siteJobReportTopic } from '../../core/routing/site-messages.js';
 import type { Clock } from '../../core/support/clock.js';
+import { type RegisteredFleet, routingSites } from '../../functions/fleet/registry-fleet.js';
 import type { PoolLiveSource, SiteJobPublisher, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReportWhenQueued, type SiteReportOutcome } from '../../functions/routing/report.js';
 import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
@@ -16,7 +17,11 @@ import { LocalSiteQueues, mqttSiteJobPublisher } from '../local/site-queues.js';
 export interface LocalRoutingOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  readonly sites: readonly Site[];
+  /**
+   * The sites to route to: the registry, read at each run as the router Lambda does (a site registered through the
+   * API is routed to from the next run, a draining one takes no new work), or a fixed list.
+   */
+  readonly sites: readonly Site[] | (() => Promise<Pick<RegisteredFleet, 'sites' | 'draining'>>);
   /** The cloud side's connection to the broker (IoT Core's place). */
   readonly messaging: MessagingPort;
   readonly clock: Clock;
@@ -46,7 +51,7 @@ export interface LocalRouting {
 
 /**
  * The cloud's workload routing on the local platform, on the same use cases as the Lambdas: the router
- * (functions/routing/route.ts) over DynamoDB Local, the per-site queues and forwarder (sim/local/site-queues.ts) onto the
+ * (functions/routing/route.ts) over DynamoDB Local, the site job queue and forwarder (sim/local/site-queues.ts) onto the
  * embedded broker, and the job-report rule's work (functions/routing/report.ts) on every site's `job-reports` topic.
  */
 export async function startLocalRouting(options: LocalRoutingOptions): Promise<LocalRouting> {
@@ -62,11 +67,15 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
   let again = false;
   let stopped = false;
 
+  const sitesFor = async (use: 'routing' | 'reports') => {
+    const { sites } = options;
+    return typeof sites === 'function' ? routingSites(await sites(), use) : sites;
+  };
   const routeOnce = async () => {
     const summary = await routePending({
       jobs,
       plans,
-      sites: options.sites,
+      sites: await sitesFor('routing'),
       queues,
       events: options.events,
       clock: options.clock,
@@ -93,33 +102,33 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
     return running;
   };
 
-  for (const site of options.sites) {
-    await options.messaging.subscribe('cloud', siteJobReportTopic(site.id), (_topic, payload) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(payload.toString('utf8'));
-      } catch {
-        raw = payload.toString('utf8');
-      }
-      void applySiteReportWhenQueued(
-        {
-          jobs,
-          sites: options.sites,
-          events: options.events,
-          clock: options.clock,
-          log,
-          onRequeued: () => void kick(),
-        },
-        raw,
-        (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // Every site's reports, as the IoT rule (`WHERE siteId = topic(4)`): a site registered later included.
+  await options.messaging.subscribe('cloud', allSitesTopicFilter('job-reports'), (topic, payload) => {
+    const siteId = parseSiteTopic(topic)?.siteId;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(payload.toString('utf8'));
+    } catch {
+      raw = payload.toString('utf8');
+    }
+    if (!siteId || (raw as { siteId?: unknown } | null)?.siteId !== siteId) {
+      log('job-report-refused', { topic, error: 'the report names another site than its topic' });
+      return;
+    }
+    void sitesFor('reports')
+      .then((sites) =>
+        applySiteReportWhenQueued(
+          { jobs, sites, events: options.events, clock: options.clock, log, onRequeued: () => void kick() },
+          raw,
+          (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        ),
       )
-        .then((outcome) => {
-          reports.push(outcome);
-          if (!outcome.ok) log('job-report-refused', { siteId: site.id, error: outcome.error });
-        })
-        .catch((error: unknown) => log('job-report-failed', { siteId: site.id, error: String(error) }));
-    });
-  }
+      .then((outcome) => {
+        reports.push(outcome);
+        if (!outcome.ok) log('job-report-refused', { siteId, error: outcome.error });
+      })
+      .catch((error: unknown) => log('job-report-failed', { siteId, error: String(error) }));
+  });
   const timer = setInterval(() => void kick(), options.pollMs ?? 250);
 
   return {

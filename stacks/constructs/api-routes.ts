@@ -8,6 +8,7 @@ import { allSitesTopicResource } from '../../core/messages/topics.js';
 import { draft4BodySchema, routeParameters } from '../../functions/api/openapi/document.js';
 import type { ApiRoute } from '../../functions/api/route.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
+import type { EvidenceBucket } from './evidence-bucket.js';
 import { type GatewayOnboardingProps, grantGatewayOnboarding } from './gateway-onboarding.js';
 import { HcpFunction } from './hcp-function.js';
 import { grantSiteConfigShadowUpdate, grantTopicPublish } from './iot-topics.js';
@@ -24,6 +25,8 @@ export interface ApiRoutesProps {
   readonly switchFlow?: sfn.IStateMachine;
   /** The IoT registry the gateway onboarding routes work on (`managesGatewayIdentities`); required by those routes. */
   readonly gateways?: GatewayOnboardingProps;
+  /** Where the evidence route stores M&V evidence (`writesEvidence`); required by that route. */
+  readonly evidence?: EvidenceBucket;
   /** @default 'hcp-api' */
   readonly serviceName?: string;
 }
@@ -63,7 +66,11 @@ export class ApiRoutes extends Construct {
         tenantScoped.push(fn);
         fn.fn.addEnvironment('TABLE_NAME', props.table.tableName);
       } else if (route.roles !== 'public') {
-        grantTable(fn, props.table, route.method === 'GET' ? 'read' : 'readWrite');
+        grantTable(fn, props.table, route.method === 'GET' && !route.writesEvidence ? 'read' : 'readWrite');
+      }
+      if (route.writesEvidence) {
+        if (!props.evidence) throw new Error(`route ${route.operationId} stores evidence: pass evidence`);
+        props.evidence.grantWriteOnce(fn);
       }
       if (route.startsSwitchFlow) {
         if (!props.switchFlow) throw new Error(`route ${route.operationId} starts SwitchFlow: pass switchFlow`);

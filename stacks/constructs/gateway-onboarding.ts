@@ -6,8 +6,6 @@ import { acknowledge } from './nag.js';
 
 /** What the gateway onboarding routes work on, from the IoT stack. */
 export interface GatewayOnboardingProps {
-  /** One thing per site; the thing name is the site id. */
-  readonly siteIds: readonly string[];
   readonly thingGroup: iot.CfnThingGroup;
   readonly thingTypeName: string;
   readonly policy: iot.CfnPolicy;
@@ -16,7 +14,10 @@ export interface GatewayOnboardingProps {
 
 /**
  * Lets a route's Lambda onboard and revoke site gateways (functions/shared/iot/aws-gateway-identity.ts), and tells
- * it which policy, thing group, thing type and role alias to use. Things and the thing group are named; certificate
+ * it which policy, thing group, thing type and role alias to use. Things are the account's (`thing/*`): a gateway's
+ * thing is named after its site, and a site registered through the operator API is onboarded without a deployment;
+ * the route onboards only a site the registry holds (404 otherwise) and creates its thing if missing. The thing group
+ * is named; certificate
  * calls take `cert/*` (their ids exist only once IoT has signed); CreateCertificateFromCsr and DescribeEndpoint take
  * no resource-level permissions, and AttachPolicy/DetachPolicy are scoped by their target (the certificate), not by
  * the policy (Service Authorization Reference, AWS IoT).
@@ -24,7 +25,7 @@ export interface GatewayOnboardingProps {
 export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboardingProps): void {
   const stack = Stack.of(fn);
   const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
-  const things = props.siteIds.map((siteId) => arn('thing', siteId));
+  const things = [arn('thing', '*')];
   const role = fn.fn;
   role.addToRolePolicy(
     new iam.PolicyStatement({
@@ -66,6 +67,11 @@ export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboarding
     fn.fn.role!,
     `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:cert/*]`,
     'A gateway certificate’s id exists only once IoT has signed the CSR; the calls are limited to certificates.',
+  );
+  acknowledge(
+    fn.fn.role!,
+    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:thing/*]`,
+    'Site gateways’ things are named after sites registered at run time through the operator API; the route onboards only a registered site.',
   );
   acknowledge(
     fn.fn.role!,

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,29 +21,17 @@ import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './
 export interface WorkloadRoutingProps {
   /** The platform table, with a stream carrying NEW_IMAGE (the router wakes on jobs put back in line). */
   readonly table: ITable;
-  /** One job queue per site. */
-  readonly siteIds: readonly string[];
   /** `iot:DescribeEndpoint` (iot:Data-ATS) of the account. @default the SDK's regional IoT data endpoint */
   readonly iotDataEndpoint?: string;
   /** How often the router sweeps the pending jobs whatever the stream says. @default Duration.minutes(1) */
   readonly sweepInterval?: Duration;
 }
 
-/**
- * Lambda holds 4 KB of environment in all. A site's entry in SITE_QUEUE_URLS (router) or SITE_QUEUE_ARNS (forwarder)
- * takes up to ~140 bytes (a generated queue name of up to 80 characters, the regional prefix, the site id), which
- * leaves room for this many sites beside the functions' other variables; more sites want the map in SSM Parameter
- * Store instead of the environment.
- */
-export const MAX_ROUTED_SITES = 24;
-
 /** A standard queue its consumer drains, and the DLQ it moves a message to after `maxReceiveCount` receives. */
 interface WorkQueue {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
 }
-
-type SiteQueue = WorkQueue & { readonly siteId: string };
 
 function workQueue(scope: Construct, id: string, consumerTimeout: Duration, maxReceiveCount: number): WorkQueue {
   const deadLetterQueue = new DeadLetterQueue(scope, `${id}Dlq`).queue;
@@ -66,14 +54,28 @@ const queueEventSource = (queue: sqs.IQueue) =>
 
 /**
  * Workload routing in AWS (issue #7). The router Lambda assigns pending jobs to sites, every minute and whenever the
- * table's stream shows a job waiting to be routed, and puts each on its site's SQS queue; a forwarder drains the site
- * queues into the sites' `jobs` topics; an IoT rule brings the workers' reports on `job-reports` to the report Lambda;
- * workload events go through a queue to the webhook delivery Lambda. Every queue and async hop has a dead-letter queue.
+ * table's stream shows a job waiting to be routed, and puts each on the site job queue with the site in a message
+ * attribute; a forwarder drains that queue into each site's `jobs` topic; an IoT rule brings the workers' reports on
+ * `job-reports` to the report Lambda; workload events go through a queue to the webhook delivery Lambda. Every queue
+ * and async hop has a dead-letter queue.
+ *
+ * One site job queue for every site of the deployment (a region), not one per site: a site added through the
+ * operator API is routed to at the router's next run, with no queue, event source or permission to create first
+ * (issue #16). Isolation does not rest on the queue: only the router is granted sqs:SendMessage on it, the forwarder
+ * publishes each job to the topic of the site its attribute names (the router sets it from the registry), and a
+ * gateway may subscribe only to its own site's topics (GatewayPolicy); the job carries its tenant, which the report
+ * is checked against.
+ * A standard queue orders nothing, as the per-site queues did not; the forwarder only relays to IoT Core (it does not
+ * wait for a site's worker), and fails a message alone (partial batch response), so a site whose publishes fail
+ * delays no other site's jobs. FIFO groups per site would add head-of-line blocking for nothing the workers need
+ * (they order by attempt); queues provisioned at registration would need sqs:CreateQueue and
+ * lambda:CreateEventSourceMapping in a request path, and a deployment still owns what they create.
  */
 export class WorkloadRouting extends Construct {
   readonly functions: HcpFunction[];
   readonly deadLetterQueues: sqs.IQueue[];
-  readonly siteQueues: Readonly<Record<string, sqs.Queue>>;
+  /** Every site's jobs, each message naming its site in the `siteId` attribute. */
+  readonly siteJobsQueue: sqs.Queue;
   readonly eventsQueue: sqs.Queue;
   readonly router: HcpFunction;
   readonly forwarder: HcpFunction;
@@ -82,21 +84,11 @@ export class WorkloadRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkloadRoutingProps) {
     super(scope, id);
-    if (props.siteIds.length > MAX_ROUTED_SITES) {
-      throw new Error(
-        `WorkloadRouting: ${props.siteIds.length} sites do not fit the routing functions' 4 KB environment ` +
-          `(at most ${MAX_ROUTED_SITES}); move SITE_QUEUE_URLS/SITE_QUEUE_ARNS to SSM Parameter Store first`,
-      );
-    }
-    const stack = Stack.of(this);
     const endpoint: Record<string, string> = props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {};
 
     const forwarderTimeout = Duration.seconds(10);
-    const sites: SiteQueue[] = props.siteIds.map((siteId) => ({
-      siteId,
-      ...workQueue(this, `Jobs-${siteId}`, forwarderTimeout, 5),
-    }));
-    this.siteQueues = Object.fromEntries(sites.map((s) => [s.siteId, s.queue]));
+    const siteJobs = workQueue(this, 'SiteJobs', forwarderTimeout, 5);
+    this.siteJobsQueue = siteJobs.queue;
 
     // Delivery retries a failed webhook by hiding its message for the retry schedule's delay (ChangeMessageVisibility;
     // attempt = receive count): as many receives as the schedule has attempts (core/webhooks/retry.ts), then the DLQ.
@@ -108,19 +100,16 @@ export class WorkloadRouting extends Construct {
       entry: 'functions/routing/forward-handler.ts',
       serviceName: 'hcp-routing',
       timeout: forwarderTimeout,
-      environment: {
-        ...endpoint,
-        SITE_QUEUE_ARNS: stack.toJsonString(Object.fromEntries(sites.map((s) => [s.queue.queueArn, s.siteId]))),
-      },
+      environment: endpoint,
     });
-    for (const { queue } of sites) this.forwarder.fn.addEventSource(queueEventSource(queue));
+    this.forwarder.fn.addEventSource(queueEventSource(siteJobs.queue));
     grantTopicPublish(
       this.forwarder.fn,
       allSitesTopicResource('jobs'),
       'The forwarder serves every site queue: the sites’ jobs topics, and only those.',
     );
 
-    const { router, routerDlqs } = this.routerFunction(props, sites, events.queue);
+    const { router, routerDlqs } = this.routerFunction(props, siteJobs.queue, events.queue);
     this.router = router;
 
     this.reports = new RuleFunction(this, 'ReportRule', {
@@ -144,7 +133,7 @@ export class WorkloadRouting extends Construct {
 
     this.functions = [this.router, this.forwarder, this.reports.function, this.delivery];
     this.deadLetterQueues = [
-      ...sites.map((s) => s.deadLetterQueue),
+      siteJobs.deadLetterQueue,
       events.deadLetterQueue,
       ...routerDlqs,
       ...this.reports.deadLetterQueues,
@@ -155,8 +144,7 @@ export class WorkloadRouting extends Construct {
    * The router: one at a time (reserved concurrency 1; its writes are conditional as well), woken by a schedule and
    * by the table's stream, filtered to items a job put back in line (`ROUTING#pending`).
    */
-  private routerFunction(props: WorkloadRoutingProps, sites: readonly SiteQueue[], eventsQueue: sqs.Queue) {
-    const stack = Stack.of(this);
+  private routerFunction(props: WorkloadRoutingProps, siteJobs: sqs.Queue, eventsQueue: sqs.Queue) {
     const interval = props.sweepInterval ?? Duration.minutes(1);
     const router = new HcpFunction(this, 'RouteFn', {
       entry: 'functions/routing/route-handler.ts',
@@ -165,7 +153,7 @@ export class WorkloadRouting extends Construct {
       // A sweep ends before the next one is due.
       timeout: Duration.seconds(Math.max(10, interval.toSeconds() - 10)),
       environment: {
-        SITE_QUEUE_URLS: stack.toJsonString(Object.fromEntries(sites.map((s) => [s.siteId, s.queue.queueUrl]))),
+        SITE_JOBS_QUEUE_URL: siteJobs.queueUrl,
         WORKLOAD_EVENTS_QUEUE_URL: eventsQueue.queueUrl,
       },
     });
@@ -173,7 +161,7 @@ export class WorkloadRouting extends Construct {
     bindTableItems(router, props.table);
     // The pending jobs, oldest first, on gsi1 (functions/shared/data/job-store.ts).
     grantIndexQuery(router, props.table);
-    sendOnly(router, [...sites.map((s) => s.queue), eventsQueue]);
+    sendOnly(router, [siteJobs, eventsQueue]);
 
     const scheduleDlq = new DeadLetterQueue(this, 'RouteScheduleDlq').queue;
     const streamDlq = new DeadLetterQueue(this, 'RouteStreamDlq').queue;

@@ -1,8 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ROUTING_PENDING_PARTITION } from '../../functions/shared/data/job-store.js';
-import { MAX_ROUTED_SITES, WorkloadRouting } from '../../stacks/constructs/workload-routing.js';
 import { synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
@@ -33,15 +30,16 @@ function statementsOf(fnId: string): Array<Record<string, any>> {
 const actionsOf = (statement: Record<string, any>): string[] => [statement.Action].flat();
 
 const siteQueues = () =>
-  resources('AWS::SQS::Queue').filter(([id]) => /^WorkloadRoutingJobs/.test(id) && !id.includes('Dlq'));
+  resources('AWS::SQS::Queue').filter(([id]) => /^WorkloadRoutingSiteJobs/.test(id) && !id.includes('Dlq'));
 
 describe('workload routing in AWS', () => {
-  it('gives each site a job queue with a DLQ after 5 receives, and lets the DLQ be redriven', () => {
+  it('gives every site one job queue, with a DLQ after 5 receives, and lets the DLQ be redriven', () => {
     // Prepare
     const queues = siteQueues();
 
-    // Assess
-    expect(queues).toHaveLength(TEST_CONTEXT.sites.length);
+    // Assess: one queue whatever the deployment's site list, so a site registered later needs no resource.
+    expect(TEST_CONTEXT.sites.length).toBeGreaterThan(1);
+    expect(queues).toHaveLength(1);
     for (const [, queue] of queues) {
       expect(queue.Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringContaining('Dlq'), 'Arn'] },
@@ -60,7 +58,7 @@ describe('workload routing in AWS', () => {
     const policies = resources('AWS::SQS::QueuePolicy');
 
     // Assess
-    expect(queues.length).toBeGreaterThanOrEqual(2 * TEST_CONTEXT.sites.length + 2);
+    expect(queues.length).toBe(8); // site jobs, events, their DLQs, and the router’s and report rule’s DLQs
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       const policy = policies.find(([, p]) => JSON.stringify(p.Properties.Queues).includes(`"${id}"`));
@@ -84,7 +82,7 @@ describe('workload routing in AWS', () => {
     }
   });
 
-  it('drains every site queue into the forwarder with partial batch failures, 10 at a time, 1 s window', () => {
+  it('drains the site job queue into the forwarder with partial batch failures, 10 at a time, 1 s window', () => {
     // Prepare
     const forwarder = functionId('ForwardFn');
     const mappings = resources('AWS::Lambda::EventSourceMapping').filter(
@@ -170,7 +168,7 @@ describe('workload routing in AWS', () => {
     });
   });
 
-  it('wires the router to the site queues and the events queue, and lets it send to those only', () => {
+  it('wires the router to the site job queue and the events queue, and lets it send to those only', () => {
     // Prepare
     const router = functionId('RouteFn');
     const env = control.toJSON().Resources[router].Properties.Environment.Variables;
@@ -179,9 +177,14 @@ describe('workload routing in AWS', () => {
 
     // Assess
     expect(Object.keys(env)).toEqual(
-      expect.arrayContaining(['TABLE_NAME', 'SITE_QUEUE_URLS', 'WORKLOAD_EVENTS_QUEUE_URL']),
+      expect.arrayContaining(['TABLE_NAME', 'SITE_JOBS_QUEUE_URL', 'WORKLOAD_EVENTS_QUEUE_URL']),
     );
-    for (const siteId of TEST_CONTEXT.sites) expect(JSON.stringify(env.SITE_QUEUE_URLS)).toContain(`"${siteId}`);
+    expect(env.SITE_JOBS_QUEUE_URL).toEqual({ Ref: siteQueues()[0]![0] });
+    // No site list in any routing function's environment: the router reads the registry at each run.
+    for (const id of ['RouteFn', 'ForwardFn'].map(functionId)) {
+      const variables = JSON.stringify(control.toJSON().Resources[id].Properties.Environment.Variables);
+      for (const siteId of TEST_CONTEXT.sites) expect(variables).not.toContain(siteId);
+    }
     expect(env.WORKLOAD_EVENTS_QUEUE_URL).toEqual({ Ref: events[0] });
     const workQueueSend = send.find((s) => actionsOf(s).length === 1)!;
     expect(workQueueSend.Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(
@@ -245,23 +248,7 @@ describe('workload routing in AWS', () => {
     );
 
     // Assess
-    expect(dlqIds.length).toBe(TEST_CONTEXT.sites.length + 5);
+    expect(dlqIds.length).toBe(6);
     expect(listed).toEqual(expect.arrayContaining(dlqIds));
-  });
-
-  it('refuses more sites than the routing functions’ environment can name, at synth rather than at deploy', () => {
-    // Prepare
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Routing');
-    const table = new dynamodb.Table(stack, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
-    });
-    const siteIds = Array.from({ length: MAX_ROUTED_SITES + 1 }, (_, i) => `site-${i}`);
-
-    // Act
-    const build = () => new WorkloadRouting(stack, 'WorkloadRouting', { table, siteIds });
-
-    // Assess
-    expect(build).toThrow(`${MAX_ROUTED_SITES + 1} sites do not fit`);
   });
 });

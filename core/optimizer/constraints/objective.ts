@@ -1,4 +1,5 @@
 import { energyCostUsd, miningRevenueUsd } from '../../economics/energy.js';
+import { fourCpUsdPerMwPerPeak } from '../../economics/transmission.js';
 import type { LpModel, LpVar } from '../lp-text.js';
 import { FLEX_DELAY_DISCOUNT_PER_HOUR, GPU_START_COST_USD, unitStartCostUsd } from '../physics.js';
 import type { SiteProblem } from '../types.js';
@@ -61,13 +62,17 @@ function priceInference(ctx: StepContext, vars: DemandVars): void {
   m.addObjective(vars.droppedFlex, -demand.flexSlaPenaltyUsdPerGpuHour);
 }
 
-/** Energy at the real-time price plus any coupling price, and the expected 4CP transmission cost, per kW of P. */
+/**
+ * Energy at the real-time price plus any coupling price, and the expected 4CP transmission cost (the site's utility
+ * rate), per kW of P: what curtailing in a likely peak avoids, weighed against the mining it gives up.
+ */
 function priceEnergy(ctx: StepContext, power: LpVar): void {
   const { m, t, problem } = ctx;
   const { horizon, grid } = problem;
   const dt = stepHoursOf(ctx);
   const price = horizon.priceUsdPerMwh[t]! + (problem.couplingPriceUsdPerMwh?.[t] ?? 0);
-  const peakCost = (horizon.peakProbability[t]! * grid.fourCpUsdPerMwPerPeak) / 1000;
+  const peakCost =
+    (horizon.peakProbability[t]! * fourCpUsdPerMwPerPeak(problem.site, grid.fourCpUsdPerMwPerPeak)) / 1000;
   m.addObjective(power, -energyCostUsd(1, dt, price) - peakCost);
 }
 

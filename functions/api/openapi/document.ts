@@ -28,6 +28,10 @@ export const RESPONSE_HEADERS: Record<ResponseHeaderName, { description: string;
     description: 'The version of the resource as answered; send it as If-Match to change it',
     schema: { type: 'string' },
   },
+  'HCP-Evidence-SHA256': {
+    description: 'SHA-256 (hex) of the stored JSON evidence document, as recorded in the platform audit chain',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
 };
 
 const THROTTLED = { description: ERROR_DESCRIPTIONS[429]!, headers: ['Retry-After'] } as const satisfies RouteResponse;
@@ -124,6 +128,7 @@ function operation(collector: SchemaCollector, route: ApiRoute) {
       const content = {
         ...(schema ? { 'application/json': { schema: collector.convert(schema, 'output') } } : {}),
         ...(response.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
+        ...(response.html ? { 'text/html': { schema: { type: 'string' } } } : {}),
       };
       const headers = (response.headers ?? []).map((name) => [name, RESPONSE_HEADERS[name]] as const);
       return [

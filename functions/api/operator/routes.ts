@@ -29,6 +29,7 @@ import {
   planPageSchema,
 } from '../../../core/operations/views.js';
 import { registryRoutes } from '../fleet-registry/routes.js';
+import { gridEventRoutes } from '../grid-events/routes.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
@@ -258,4 +259,5 @@ export const operatorRoutes: ApiRoute[] = [
     load: () => loadHandler(import('./gateway-revoke.js')),
   },
   ...registryRoutes,
+  ...gridEventRoutes,
 ];

@@ -1,3 +1,4 @@
+import { ERCOT_FOUR_CP } from '../../../core/forecast/four-cp.js';
 import {
   type HashpriceDay,
   type PriceCsvOptions,
@@ -5,6 +6,7 @@ import {
   parsePriceCsv,
   type RegularSeries,
 } from '../../../core/market-data/series.js';
+import { parseSystemLoadCsv, publishedLoadPoints } from '../../../core/market-data/system-load.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { MarketDataSource } from '../ports.js';
 
@@ -23,6 +25,8 @@ export interface CsvSourceOptions {
   readonly gpuSpotUsdPerGpuHour: number;
   /** @default 15 */
   readonly stepMinutes?: number;
+  /** An hourly ERCOT system-load CSV (core/market-data/system-load.ts layout), replayed as published. @default none */
+  readonly systemLoadKey?: string;
 }
 
 const valueAt = (series: RegularSeries, atMs: number): number | undefined => {
@@ -30,10 +34,15 @@ const valueAt = (series: RegularSeries, atMs: number): number | undefined => {
   return index >= 0 ? series.values[index] : undefined;
 };
 
+/** Hours of system load re-sent by each run: a run or two missed still leaves no gap. */
+export const SYSTEM_LOAD_REPUBLISH_HOURS = 3;
+
 /** Historical market data from CSV objects: replays a recorded period through the same ingestion path. */
 export class CsvMarketSource implements MarketDataSource {
   readonly name = 'csv';
-  private loaded: Promise<{ prices: Map<string, RegularSeries>; hashprice: HashpriceDay[] }> | undefined;
+  private loaded:
+    | Promise<{ prices: Map<string, RegularSeries>; hashprice: HashpriceDay[]; systemLoad?: RegularSeries }>
+    | undefined;
 
   constructor(private readonly options: CsvSourceOptions) {}
 
@@ -64,6 +73,17 @@ export class CsvMarketSource implements MarketDataSource {
     };
   }
 
+  async systemLoadAt(atMs: number) {
+    const { systemLoad } = await this.load();
+    if (!systemLoad) return [];
+    return publishedLoadPoints(
+      systemLoad,
+      ERCOT_FOUR_CP.loadPublicationDelayMinutes,
+      atMs - SYSTEM_LOAD_REPUBLISH_HOURS * 3_600_000,
+      atMs,
+    );
+  }
+
   private load() {
     this.loaded ??= (async () => {
       const { reader, priceKeys, priceColumns, hashpriceKey } = this.options;
@@ -72,7 +92,14 @@ export class CsvMarketSource implements MarketDataSource {
       for (const [node, key] of Object.entries(priceKeys)) {
         prices.set(node, parsePriceCsv(await reader.readText(key), key, priceColumns, stepMinutes).rtUsdPerMwh);
       }
-      return { prices, hashprice: parseHashpriceCsv(await reader.readText(hashpriceKey), hashpriceKey) };
+      const { systemLoadKey } = this.options;
+      return {
+        prices,
+        hashprice: parseHashpriceCsv(await reader.readText(hashpriceKey), hashpriceKey),
+        ...(systemLoadKey
+          ? { systemLoad: parseSystemLoadCsv(await reader.readText(systemLoadKey), systemLoadKey) }
+          : {}),
+      };
     })();
     return this.loaded;
   }

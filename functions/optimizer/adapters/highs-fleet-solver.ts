@@ -1,5 +1,5 @@
 import { ercotDeploymentProbabilities } from '../../../core/ancillary/deployment-history.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
+import { intervalPeakProbability } from '../../../core/forecast/four-cp.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
@@ -66,7 +66,7 @@ export class HighsFleetSolver implements PlanSolver {
               openGuaranteedGpuHours: request.demand?.[site.id]?.guaranteedGpuHours ?? 0,
             };
           }),
-          peakProbability: (k) => peakProbabilityAt(request.market, sites[0]!.id, decisionMs + k * stepMs),
+          peakProbability: (k) => peakProbabilityAt(request, sites[0]!.id, decisionMs + k * stepMs, stepMinutes),
           demandTerms: request.demandTerms ?? DEFAULT_DEMAND_TERMS,
           gridTerms: DEFAULT_GRID_TERMS,
           coordination: sites.map((site) => request.coordination?.[site.id]),
@@ -145,8 +145,14 @@ const concerns = (siteIds: readonly string[], siteId: string) => siteIds.length 
 const during = (event: { startsAt: string; endsAt: string }, atMs: number) =>
   Date.parse(event.startsAt) <= atMs && atMs < Date.parse(event.endsAt);
 
-function peakProbabilityAt(market: MarketSnapshot, siteId: string, atMs: number): number {
-  const peaks = market.gridEvents.filter(
+/**
+ * The probability that the interval at `atMs` is a 4CP peak: the 4CP forecaster's, from the system load stored in
+ * the market history as known at the decision; without stored load, the snapshot's announced 4CP windows (a 4CP
+ * alert feed; the synthetic market's stand-in) hold their probability.
+ */
+function peakProbabilityAt(request: SolveRequest, siteId: string, atMs: number, stepMinutes: number): number {
+  if (request.fourCp) return intervalPeakProbability(request.fourCp, atMs, stepMinutes);
+  const peaks = request.market.gridEvents.filter(
     (e) => e.kind === '4cp-peak' && concerns(e.siteIds, siteId) && during(e, atMs),
   );
   return Math.max(0, ...peaks.map((e) => e.probability ?? 0));

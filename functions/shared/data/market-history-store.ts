@@ -20,6 +20,7 @@ const FIELDS = [
   'rtUsdPerMwh',
   'daUsdPerMwh',
   'temperatureC',
+  'systemLoadMw',
   ...Object.values(ANCILLARY_HISTORY_FIELDS),
 ] as const satisfies ReadonlyArray<Exclude<keyof MarketHistoryPoint, 'intervalStartMs'>>;
 const APPEND_CONCURRENCY = 16;

@@ -1,5 +1,6 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import type { SiteMeter } from '../../../core/fleet/site-config.js';
 import type { DeviceResult } from '../device-port.js';
 import {
   COMMON_MODEL_ID,
@@ -27,6 +28,19 @@ export interface SunSpecMeterOptions {
   readonly unitId?: number;
   /** Per request, connect included. @default 500 */
   readonly timeoutMs?: number;
+}
+
+/** Modbus TCP's registered port (Modbus Organization, MODBUS Messaging on TCP/IP Implementation Guide 1.0b). */
+const MODBUS_TCP_PORT = 502;
+
+/** The SunSpec meter a site configuration names (`host[:port]` and unit id), or none when it names no meter. */
+export function siteMeterOptions(
+  meter: Pick<SiteMeter, 'address' | 'unitId'> | undefined,
+  timeoutMs: number,
+): SunSpecMeterOptions | undefined {
+  if (!meter) return undefined;
+  const [host, port] = meter.address.split(':');
+  return { host: host!, port: port ? Number(port) : MODBUS_TCP_PORT, unitId: meter.unitId, timeoutMs };
 }
 
 /**

@@ -52,7 +52,8 @@ export class SiteView {
   heartbeat?: Heartbeat;
 
   constructor(
-    readonly site: Site,
+    /** The site model as registered; a registry change replaces it (observer.syncSites), the history stays. */
+    public site: Site,
     private readonly unitsPerDevice: UnitsPerDevice,
     maxPoints: number,
   ) {

@@ -1,4 +1,5 @@
 import type { Site } from '../../../core/model/site.js';
+import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import type { CommandSigner } from '../../../functions/switching/ports.js';
 import { type RunningControlLoop, startControlLoop } from '../control-loop.js';
 import type { PlatformEventSink } from '../events.js';
@@ -14,6 +15,8 @@ import type { Stops } from './stops.js';
 export interface ControlPlaneOptions {
   readonly options: PlatformOptions;
   readonly sites: Site[];
+  /** The registry: injections at "all sites" (or named ones) reach the sites registered when they are made. */
+  readonly registered: () => Promise<Pick<RegisteredFleet, 'sites'>>;
   readonly clock: SimClock;
   readonly feed: MarketFeed;
   readonly dynamoEndpoint: string;
@@ -61,6 +64,14 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
   stops.push(replay.stop);
   return {
     control,
-    inject: (request) => inject(request, { clock, feed, replay, sites, publish: control.publish, onEvent: o.record }),
+    inject: async (request) =>
+      inject(request, {
+        clock,
+        feed,
+        replay,
+        sites: (await o.registered()).sites,
+        publish: control.publish,
+        onEvent: o.record,
+      }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Site } from '../../../core/model/site.js';
+import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { type RunningCustomers, startSimulatedCustomers } from '../customers.js';
@@ -15,7 +16,10 @@ import { LOCAL_TABLE_NAME, localDocumentClient } from './stand-ins.js';
 import type { Stops } from './stops.js';
 
 export interface GpuSideOptions {
+  /** The sites with virtual hardware: a GpuWorker each. */
   readonly sites: readonly Site[];
+  /** The registry, as the router reads it at each run: a site registered through the API is routed to. */
+  readonly registered: () => Promise<Pick<RegisteredFleet, 'sites' | 'draining'>>;
   readonly hardware: RunningSites;
   readonly clock: SimClock;
   readonly dynamo: RunningDynamoDbLocal;
@@ -31,6 +35,7 @@ export interface GpuSideOptions {
 export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<GpuWork> {
   const gpuWork = await startGpuWork({
     sites: o.sites,
+    routedSites: o.registered,
     gpuNodes: o.hardware.gpuNodes,
     // A virtual node is an 8-GPU board standing for `unitsPerDevice` of the site model's nodes each.
     unitsPerNode: (_siteId, poolId) => (o.hardware.unitsPerDevice.get(poolId) ?? 1) * GPUS_PER_NODE,
@@ -49,7 +54,7 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
 
 /** Step 9, the IoT latest-state rules' stand-in, which feeds the operator API's site views. */
 export async function startLatestStateRules(
-  o: Pick<GpuSideOptions, 'sites' | 'dynamo' | 'mqtt' | 'progress' | 'clock'>,
+  o: Pick<GpuSideOptions, 'dynamo' | 'mqtt' | 'progress' | 'clock'>,
   stops: Stops,
 ): Promise<void> {
   const rules = await connectMqttPort({
@@ -61,7 +66,6 @@ export async function startLatestStateRules(
   await startLocalLatestState({
     client: localDocumentClient(o.dynamo),
     tableName: LOCAL_TABLE_NAME,
-    siteIds: o.sites.map((s) => s.id),
     messaging: rules,
     clock: o.clock,
     log: (event, detail) => o.progress(`latest state: ${event} ${JSON.stringify(detail)}`),
@@ -70,7 +74,6 @@ export async function startLatestStateRules(
   await startLocalSwitchLog({
     client: localDocumentClient(o.dynamo),
     tableName: LOCAL_TABLE_NAME,
-    siteIds: o.sites.map((s) => s.id),
     messaging: rules,
     log: (event, detail) => o.progress(`switch log: ${event} ${JSON.stringify(detail)}`),
   });

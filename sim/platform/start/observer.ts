@@ -1,5 +1,6 @@
 import { connectAsync } from 'mqtt';
 import type { Site } from '../../../core/model/site.js';
+import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import type { LocalMqtt } from '../local-mqtt.js';
 import { PlatformObserver } from '../observer.js';
 import type { SimClock } from '../sim-clock.js';
@@ -33,4 +34,26 @@ export async function startObserver(
   listener.on('message', (topic, payload) => observer.handleMessage(topic, payload));
   await listener.subscribeAsync(PlatformObserver.topics, { qos: 0 });
   return observer;
+}
+
+/** Real time between the observer's reads of the registry: a site registered through the API shows within it. */
+export const REGISTRY_FOLLOW_REAL_MS = 1_000;
+
+/**
+ * Step 7c, once the sites are registered: the observer follows the registry (the store the operator API writes), so
+ * a site added, changed or retired through the API shows on the dashboard as it is, without a restart.
+ */
+export function followRegistry(
+  observer: PlatformObserver,
+  registered: () => Promise<Pick<RegisteredFleet, 'sites'>>,
+  stops: Stops,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  const sync = () =>
+    registered()
+      .then((fleet) => observer.syncSites(fleet.sites))
+      .catch(onError);
+  const timer = setInterval(() => void sync(), REGISTRY_FOLLOW_REAL_MS);
+  stops.push(async () => clearInterval(timer));
+  return sync();
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { gatewayConfigFor, type SiteConfig } from '../../../core/fleet/site-config.js';
+import { gatewayConfigFor, type SiteConfig, siteModelOf } from '../../../core/fleet/site-config.js';
 import type { Site } from '../../../core/model/site.js';
 import type { VirtualFleet } from '../../devices/fleet.js';
 import { startSiteMeter } from '../../devices/meter/virtual-meter.js';
@@ -80,17 +80,20 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
     });
     const { fleet } = hardware;
     stops.push(fleet.stop);
-    // The gateway learns its site from its named shadow, as in AWS: devices at the virtual hardware's addresses. The
-    // virtual devices get new ports at each start, so the version is the start time (seconds): a gateway restarted on
-    // `--data` takes it over the configuration its cache holds from the previous run.
-    const config = gatewayConfigFor(hardware.record, Math.floor(Date.now() / 1000));
-    const site = config.site;
-    await publisher.publish(record.id, config);
+    const site = siteModelOf(hardware.record);
     const siteScale = new Map(unitsPerDevice(site, fleet.endpoints));
     for (const [groupId, units] of siteScale) scale.set(groupId, units);
     // The site's revenue meter (SunSpec over Modbus TCP) on the same virtual hardware, scaled to the site model.
     const meter = await startSiteMeter(site, fleet, clock, { unitsPerDevice: siteScale, seed: options.seed });
     stops.push(meter.close);
+    // The gateway learns its site from its named shadow, as in AWS: devices and meter at the virtual hardware's
+    // addresses. The virtual devices get new ports at each start, so the version is the start time (seconds): a
+    // gateway restarted on `--data` takes it over the configuration its cache holds from the previous run.
+    const config = gatewayConfigFor(
+      { ...hardware.record, meter: { address: `${meter.host}:${meter.port}`, unitId: 1 } },
+      Math.floor(Date.now() / 1000),
+    );
+    await publisher.publish(record.id, config);
     gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
     o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry) on its shadow…`);
     const gateway = await startSimulatedSiteGateway(o.mqtt, {
@@ -102,9 +105,10 @@ export async function startSites(o: SitesOptions, stops: Stops): Promise<Running
         switchAgent: {
           heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS,
           commandKeys: [o.commandKey],
-          // The site power controller on the meter: the dashboard shows its reading against the limit.
-          // Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would time out.
-          sitePower: { meter: { host: meter.host, port: meter.port, timeoutMs: 2_000 } },
+          // The site power controller on the site configuration's meter: the dashboard shows its reading against
+          // the limit. Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would
+          // time out.
+          sitePower: { meterTimeoutMs: 2_000 },
         },
         // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
         telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },

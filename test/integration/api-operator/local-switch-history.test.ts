@@ -24,7 +24,7 @@ describe("a site's switch history with the gateway's own switches", () => {
     });
     s = await startPowerScenario({ asics: 60, gpuNodes: 8, busyNodes: 5, switchAgent: { ladder: LADDER } });
     rules = await connectMqttPort({ url: s.broker.url, clientId: 'hcp-latest-state-rules' });
-    await startLocalSwitchLog({ client: h.documents, tableName: h.tableName, siteIds: [s.site.id], messaging: rules });
+    await startLocalSwitchLog({ client: h.documents, tableName: h.tableName, messaging: rules });
   });
   afterAll(async () => {
     await rules?.close();

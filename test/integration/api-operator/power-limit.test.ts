@@ -1,4 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
+import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
+import { listAudit } from '../../../functions/shared/data/audit-log.js';
 import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import { type PowerScenario, startPowerScenario } from '../../../sim/devices/meter/site-power-scenario.js';
 import type { ExecutionResult } from '../../../sim/local/stepfunctions/index.js';
@@ -91,5 +93,7 @@ describe('PUT /v1/sites/{siteId}/power-limit', () => {
     expect(switches.body.items[0]).toMatchObject({ action: 'switch.commit', kind: 'set-power-limit' });
     const site = await h.call('GET', `/v1/sites/${s.site.id}`);
     expect(JSON.stringify(site.body.switching ?? {})).not.toContain('overrideUntil');
+    const audit = await listAudit({ client: h.documents, tableName: h.tableName }, PLATFORM_TENANT_ID, 100);
+    expect(audit.items.find((e) => e.action === 'site.power-limit')).toMatchObject({ actor: 'operator-7' });
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SYSTEM_LOAD_FILE } from '../../../sim/data/market-files.js';
 import { ERCOT_AS_PRICE_FILE, ERCOT_PRICE_FILE, HASHPRICE_FILE, projectRoot } from '../../support/paths.js';
 
 const TSX = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
@@ -69,8 +70,11 @@ describe('backtest CLI', () => {
       expect(row.asicUptimePct as number).toBeLessThanOrEqual(100);
       expect(row.sitePowerUtilizationPct as number).toBeLessThanOrEqual(100);
     }
-    // 4CP is off and reported apart; monthly capture and per-step traces are written.
+    // 4CP is off and reported apart; the window has no summer, and the summary says so rather than print a bare 0.
     expect(summary.fourCp).toBe('off');
+    expect(summary.fourCpPeaks.summerIntervals).toBe(0);
+    expect(summary.fourCpPeaks.note).toContain('has no June–September interval');
+    expect(run.stderr).toContain('4CP: the price window');
     for (const row of rows)
       expect(row.energyAndMiningNetUsd).toBeCloseTo((row.netProfitUsd as number) + (row.fourCpCostUsd as number), 6);
     expect(summary.monthly.map((m: { month: string }) => m.month)).toEqual(['2024-11']);
@@ -101,13 +105,79 @@ describe('backtest CLI', () => {
     expect(run.stderr).toContain('--strategies: unknown strategy "psychic"');
   });
 
-  it('refuses a step finer than the price file and a 4CP forecast that does not exist yet, naming the flag', () => {
+  it('refuses a step finer than the price file and an unknown 4CP mode, naming the flag', () => {
     const fine = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--step-minutes', '5']);
     expect(fine.status).toBe(2);
     expect(fine.stderr).toContain("--step-minutes 5 is finer than the price file's 15-minute resolution");
-    const fourCp = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--four-cp', 'forecast']);
+    const fourCp = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--four-cp', 'always']);
     expect(fourCp.status).toBe(2);
-    expect(fourCp.stderr).toContain('--four-cp: no 4CP peak forecaster is built yet');
+    expect(fourCp.stderr).toContain('--four-cp:');
+  });
+
+  it('plans on the 4CP forecaster and scores the summer peak it catches (real load, prices shifted into July 2022)', () => {
+    // Prepare: the shipped prices hold no summer and the load file no 2024: the real 2024-11-12..23 prices are moved
+    // to 2022-07-12..23, around ERCOT's 2022-07-20 16:00 CDT peak (80,038 MW).
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-4cp-'));
+    const shifted = path.join(dir, 'prices.csv');
+    const [header, ...rows] = readFileSync(ERCOT_PRICE_FILE, 'utf8').trim().split('\n');
+    const shiftMs = Date.UTC(2022, 6, 12) - Date.UTC(2024, 10, 12);
+    const moved = rows.flatMap((row) => {
+      const [time, ...rest] = row.split(',');
+      const wallMs = Date.parse(`${time!.replace(' ', 'T')}Z`);
+      if (wallMs < Date.UTC(2024, 10, 12) || wallMs >= Date.UTC(2024, 10, 24)) return [];
+      return [[new Date(wallMs + shiftMs).toISOString().slice(0, 19).replace('T', ' '), ...rest].join(',')];
+    });
+    writeFileSync(shifted, `${header}\n${moved.join('\n')}\n`);
+    const out = path.join(dir, 'out');
+    // Act
+    const run = backtest([
+      '--prices',
+      shifted,
+      '--hashprice',
+      HASHPRICE_FILE,
+      '--from',
+      '2022-07-20T12:00:00Z',
+      '--to',
+      '2022-07-21T00:00:00Z',
+      '--strategies',
+      'static,mpc,deployed',
+      '--resolve-every',
+      '4',
+      '--four-cp',
+      'forecast',
+      '--system-load',
+      SYSTEM_LOAD_FILE,
+      '--out',
+      out,
+    ]);
+    // Assess
+    expect(run.status).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    const report = summary.fourCpPeaks;
+    expect(report.note).toBeNull();
+    expect(report.peaks).toEqual([{ month: '2022-07', hourStart: '2022-07-20T21:00:00.000Z', systemLoadMw: 80037.84 }]);
+    expect(report.strategies.static.peaksCaught).toBe(0);
+    expect(report.strategies.mpc.peaksCaught).toBe(1);
+    // The deployed OptimizeFlow solve, replayed: system load ingested into the market history and read back known-at.
+    expect(report.strategies.deployed.peaksCaught).toBe(1);
+    // mpc gives up mining in the peak hour for a smaller charge than static's.
+    expect(report.strategies.mpc.chargeAvoidedUsd).toBeGreaterThan(report.strategies.static.chargeAvoidedUsd);
+    const rowsByName = Object.fromEntries(summary.strategies.map((r: { name: string }) => [r.name, r]));
+    expect(rowsByName.mpc.fourCpCostUsd).toBeCloseTo(report.strategies.mpc.chargeUsd, 6);
+    expect(rowsByName.mpc.miningRevenueUsd).toBeLessThan(rowsByName.static.miningRevenueUsd);
+    expect(run.stderr).toContain('mpc: 1/1 peaks caught');
+  }, 240_000);
+
+  it('names the line and column of a malformed system-load file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hcp-backtest-load-'));
+    const bad = path.join(dir, 'load.csv');
+    writeFileSync(
+      bad,
+      'hour_start_local,dst_repeat,ercot_mw\n2022-07-01 00:00:00,0,41000\n2022-07-01 01:00:00,0,n/a\n',
+    );
+    const run = backtest(['--prices', ERCOT_PRICE_FILE, '--hashprice', HASHPRICE_FILE, '--system-load', bad]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^backtest: .*load\.csv: line 3, column "ercot_mw"/);
   });
 
   it('names the line and column of a malformed price file', () => {

@@ -35,6 +35,7 @@ const CLIS: Array<[script: string, command: string, mistake: string[], message: 
   ['gen', 'gen', ['--scenario', 'halving', '--days=0'], /^gen: --days: /],
   ['devices', 'devices', ['--addressing', 'ipv6'], /^devices: --addressing: /],
   ['forecast:evaluate', 'forecast:evaluate', ['--every-hours', '-1'], /^forecast:evaluate: --every-hours: /],
+  ['forecast:four-cp', 'forecast:four-cp', ['--thresholds', '0.1,2'], /^forecast:four-cp: --thresholds: expected /],
   ['calibrate', 'calibrate', ['--date=yesterday'], /^calibrate: --date: expected YYYY-MM-DD$/],
   ['bench', 'bench', ['--only', 'api'], /^bench: --only: unknown flag/],
   ['bench:optimizer', 'bench:optimizer', ['--sites', '3'], /^bench:optimizer: --sites: unknown flag/],

@@ -73,11 +73,8 @@ describe('a bundled gateway component', () => {
 
   it('loads the IPC SDK from inside the bundle and aws-crt from its artifact, up to the missing nucleus', async () => {
     // Prepare
-    const devicesFile = path.join(dir, 'devices.json');
-    writeFileSync(devicesFile, '[]');
     const env = {
       AWS_IOT_THING_NAME: 'site-1',
-      HCP_DEVICES_FILE: devicesFile,
       HCP_STATE_DIR: dir,
       HCP_CONFIG: '{}',
       HCP_MESSAGING: 'greengrass-ipc',

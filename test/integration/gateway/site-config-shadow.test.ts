@@ -4,11 +4,15 @@ import path from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { siteConfigShadowUpdate } from '../../../core/fleet/gateway-config-shadow.js';
 import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
-import type { SiteConfig } from '../../../core/fleet/site-config.js';
+import { gatewayConfigFor, type SiteConfig, siteModelOf } from '../../../core/fleet/site-config.js';
 import { namedShadowTopic, SITE_CONFIG_SHADOW } from '../../../core/iot/shadow-topics.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { ManualClock } from '../../../core/support/clock.js';
+import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
+import { gpuWorkerConfigSchema } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
+import { runGpuWorkerOnSiteConfig } from '../../../iot-greengrass/components/com.hcp.GpuWorker/src/on-site-config.js';
 import { type RunningShadowGateway, startShadowGateway } from '../../../iot-greengrass/gateway.js';
+import { startSiteMeter } from '../../../sim/devices/meter/virtual-meter.js';
 import { ShadowSiteConfigPublisher } from '../../../sim/local/shadow-site-config-publisher.js';
 import { type LocalMqtt, startLocalMqtt } from '../../../sim/platform/local-mqtt.js';
 import {
@@ -25,6 +29,8 @@ import { until } from '../../support/until.js';
  * delta, refuses an invalid one naming the field (previous one stays), and starts offline from its cache.
  */
 
+const MIXTRAL = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
+const LLAMA_8B = 'meta-llama/Llama-3.1-8B-Instruct';
 const RECORD: SiteConfig = referenceSiteConfigs.find((s) => s.id === 'site-west-1')!;
 const SITE_ID = RECORD.id;
 const T0_MS = Date.parse('2026-07-01T15:00:00Z');
@@ -154,6 +160,81 @@ describe('gateway configuration through the named shadow', () => {
       expect(await offline.pollTelemetry()).toBe(hardware.fleet.endpoints.length - 1);
     } finally {
       await offline.stop();
+    }
+  });
+
+  it('reads the revenue meter the configuration names, and runs the site power controller on it', async () => {
+    // Prepare: the site's virtual SunSpec meter; version 4 names it (the registry's `meter`), the recipe does not.
+    const meter = await startSiteMeter(siteModelOf(RECORD), hardware.fleet, clock);
+    gateway = await startGatewayOnShadow();
+    const v4 = gatewayConfigFor(
+      { ...hardware.record, meter: { address: `${meter.host}:${meter.port}`, unitId: 1 } },
+      4,
+    );
+    try {
+      // Act
+      await publisher().publish(SITE_ID, v4);
+      await until('configuration 4 in force', () => gateway!.state().siteConfig.registryVersion === 4);
+      await gateway.agents()!.switchAgent.controlPower();
+
+      // Assess: the controller read the configured meter, nothing from the recipe.
+      const view = gateway.state().switchAgent?.sitePower;
+      expect(view?.source).toBe('meter');
+      expect(view?.meterReads).toBeGreaterThan(0);
+      expect(view?.measuredKw).toBeCloseTo(meter.truePowerW() / 1000, -1);
+    } finally {
+      await gateway.stop();
+      gateway = undefined;
+      await meter.close();
+    }
+  });
+
+  it('runs the GpuWorker on the GPU nodes and model the configuration names, and again on a change', async () => {
+    // Prepare: the worker as its Greengrass process runs it (main.ts), with the site's gateway identity.
+    const gpu = hardware.fleet.endpoints.find((e) => e.kind === 'gpu')!;
+    const pool = hardware.record.gpuPools.find((p) => p.id === gpu.groupId)!;
+    const messaging = await connectMqttPort({
+      url: mqtt.broker.url,
+      clientId: `${SITE_ID}#gpu-worker`,
+      mqtt: mqtt.gatewayTls(SITE_ID) ?? (await mqtt.onboardGateway(SITE_ID)),
+    });
+    const run = await runGpuWorkerOnSiteConfig({
+      settings: gpuWorkerConfigSchema.parse({ siteId: SITE_ID, metricsPort: gpu.port }),
+      messaging,
+      stateDir: mkdtempSync(path.join(os.tmpdir(), 'hcp-shadow-gpu-')),
+      clock,
+      log: () => {},
+    });
+    const nodesNow = () =>
+      run
+        .worker()
+        ?.inventory()
+        .nodes.map((n) => ({ nodeId: n.nodeId, poolId: n.poolId, modelId: n.modelId, gpuCount: n.gpuCount }));
+    const withModels = (servedModels: string[]) => ({
+      ...hardware.record,
+      gpuPools: hardware.record.gpuPools.map((p) => (p.id === pool.id ? { ...p, servedModels } : p)),
+    });
+    try {
+      // Act
+      await publisher().publish(SITE_ID, gatewayConfigFor(withModels([MIXTRAL]), 5));
+      const first = await until(
+        'the worker on configuration 5',
+        () => nodesNow()?.[0]?.modelId === MIXTRAL && nodesNow(),
+      );
+      await publisher().publish(SITE_ID, gatewayConfigFor(withModels([LLAMA_8B, MIXTRAL]), 6));
+      const second = await until(
+        'the worker on configuration 6',
+        () => nodesNow()?.[0]?.modelId === LLAMA_8B && nodesNow(),
+      );
+
+      // Assess: the registry's pool, node endpoint and served model; nothing from a devices file or the recipe.
+      expect(first).toEqual([
+        { nodeId: `${pool.id}-1`, poolId: pool.id, modelId: MIXTRAL, gpuCount: pool.gpusPerNode },
+      ]);
+      expect(second).toEqual([{ ...first[0], modelId: LLAMA_8B }]);
+    } finally {
+      await run.stop();
+      await messaging.close();
     }
   });
 

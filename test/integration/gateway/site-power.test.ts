@@ -226,8 +226,14 @@ describe('site power controller (meter over Modbus TCP, virtual fleet, simulated
     for (const m of s.fleet.miners) {
       const physics = m.context.physics;
       const [sleep, setProfile] = [physics.sleep.bind(physics), physics.setProfile.bind(physics)];
-      physics.sleep = () => (crash(), sleep());
-      physics.setProfile = (profile) => (crash(), setProfile(profile));
+      physics.sleep = () => {
+        crash();
+        sleep();
+      };
+      physics.setProfile = (profile) => {
+        crash();
+        setProfile(profile);
+      };
     }
     await demandResponse(s, 'deploy', 0.12);
     const deployAtMs = s.clock.nowMs();

@@ -21,7 +21,6 @@ describe('the telemetry high-water mark on the local platform', () => {
     await startLocalLatestState({
       client: table.client,
       tableName: table.tableName,
-      siteIds: [SITE_ID],
       messaging: rules,
     });
   });

@@ -52,6 +52,25 @@ describe('controlStep', () => {
     expect(decision.restore).toEqual([]);
   });
 
+  it('waits for an excess inside the limit to persist before acting, and acts at once above the limit', () => {
+    // Prepare: the target is 98 kW; 99 kW is inside the limit (meter noise around a site planned at its target).
+    const noisy = controlStep({ ...base, nowMs: 0, measuredKw: 99 }, initialControllerState, policy);
+    const back = controlStep({ ...base, nowMs: 1_000, measuredKw: 97.5 }, noisy.state, policy);
+    const again = controlStep({ ...base, nowMs: 2_000, measuredKw: 99 }, back.state, policy);
+    // Act: the excess stays for the confirmation time; a reading above the limit needs none.
+    const persisted = controlStep(
+      { ...base, nowMs: 2_000 + policy.confirmOverTargetMs, measuredKw: 99 },
+      again.state,
+      policy,
+    );
+    const overLimit = controlStep({ ...base, nowMs: 0, measuredKw: 101 }, initialControllerState, policy);
+    // Assess
+    expect([noisy.shed, back.shed, again.shed]).toEqual([[], [], []]);
+    expect(back.state.overTargetSinceMs).toBeUndefined();
+    expect(persisted.shed.length).toBeGreaterThan(0);
+    expect(overLimit.shed.length).toBeGreaterThan(0);
+  });
+
   it('does not shed again for power its earlier sheds have still to take off', () => {
     // Prepare
     const first = controlStep({ ...base, nowMs: 1_000_000, measuredKw: 105 }, initialControllerState, policy);

@@ -8,6 +8,7 @@ import {
   gatewayConfigSchema,
   type SiteConfig,
   siteConfigViolations,
+  siteModelOf,
   stockPowerKw,
 } from '../../../core/fleet/site-config.js';
 import { gpuHardware } from '../../../core/gpu/models.js';
@@ -78,6 +79,23 @@ describe('registry record rules', () => {
     expect(siteConfigViolations(under)).toContainEqual(
       expect.objectContaining({ field: 'asicGroups[0].unitCount', rule: 'exceeds_interconnect_limit' }),
     );
+  });
+
+  it('carries a utility transmission rate into the site model and refuses one out of range, naming the field', () => {
+    // Prepare
+    const at = (fourCpUsdPerKwYear: number): SiteConfig => ({
+      ...WEST,
+      transmission: { utility: 'Oncor', fourCpUsdPerKwYear },
+    });
+    // Act / Assess
+    expect(siteConfigViolations(at(54))).toEqual([]);
+    expect(siteModelOf(at(54)).transmissionUsdPerKwYear).toBe(54);
+    expect(siteModelOf(WEST).transmissionUsdPerKwYear).toBeUndefined();
+    for (const bad of [0, -5, 501]) {
+      expect(siteConfigViolations(at(bad))).toContainEqual(
+        expect.objectContaining({ field: 'transmission.fourCpUsdPerKwYear', rule: 'range' }),
+      );
+    }
   });
 
   it('refuses an address two groups share, in a list or inside a range', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import type { MarketHistoryPoint } from '../../../core/market-data/history.js';
 import { ERCOT_SHARED_PRICE_COLUMNS } from '../../../core/market-data/series.js';
 import { latestPrices, parseRtmSettlementPointPrices } from '../../../core/market-ingest/ercot-rtm-spp.js';
 import { gridSignalSchema } from '../../../core/messages/grid-signal.js';
@@ -10,6 +11,7 @@ import { fixedClock } from '../../../core/support/clock.js';
 import { scenarioSchema } from '../../../core/synthetic/scenario.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
 import { type ErcotPriceFeed, ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-source.js';
+import { pricingEveryMarketNode } from '../../../functions/market/adapters/every-market-node.js';
 import { SyntheticMarketSource } from '../../../functions/market/adapters/synthetic-source.js';
 import {
   WeeklySyntheticMarketSource,
@@ -285,5 +287,48 @@ describe('weekly synthetic market source', () => {
     expect(a).toEqual(b);
     expect(a.at).toBe('2026-11-24T08:15:00Z');
     expect(marketSnapshotSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('is ingested with a price at every ERCOT settlement point: the generator’s hubs, the others at their hub', async () => {
+    // Prepare: as the ingestion Lambda builds it (functions/market/runtime.ts), for a fleet with a site at a load zone.
+    const source = pricingEveryMarketNode(
+      new WeeklySyntheticMarketSource({ calibration: loadCalibration(), fleet: referenceFleet, seed: 5 }),
+    );
+    const stored: MarketSnapshot[] = [];
+    const signals: Array<{ node?: string; priceUsdPerMwh?: number }> = [];
+
+    // Act
+    await ingestMarketSnapshot({
+      source,
+      store: { put: async (s) => void stored.push(s), latest: async () => stored.at(-1) },
+      signals: { publish: async (signal) => void signals.push(signal as (typeof signals)[number]) },
+      metrics: { snapshotIngested: () => {}, marketDataAge: () => {} },
+      clock: fixedClock(Date.parse('2026-11-24T08:20:00Z')),
+    });
+
+    // Assess
+    const price = (node: string) => stored[0]!.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
+    expect(stored[0]!.prices).toHaveLength(15);
+    expect(price('LZ_WEST')).toBe(price('HB_WEST'));
+    expect(price('LZ_LCRA')).toBe(price('HB_SOUTH'));
+    expect(signals.find((s) => s.node === 'LZ_WEST')?.priceUsdPerMwh).toBe(price('HB_WEST'));
+  });
+
+  it('keeps the wrapped source’s system load (the 4CP forecaster’s input) and publication times', async () => {
+    // Prepare: a CSV-like source with system load, wrapped as functions/market/runtime.ts wraps it.
+    const point = { atMs: 0, node: 'ERCOT', systemLoadMw: 70_000 } as unknown as MarketHistoryPoint;
+    const inner: MarketDataSource = {
+      name: 'csv',
+      snapshotAt: async () => {
+        throw new Error('not read here');
+      },
+      publishedAt: async () => [point],
+      systemLoadAt: async () => [point],
+    };
+    // Act
+    const wrapped = pricingEveryMarketNode(inner);
+    // Assess
+    expect(await wrapped.systemLoadAt?.(0)).toEqual([point]);
+    expect(await wrapped.publishedAt?.(0, 'HB_WEST')).toEqual([point]);
   });
 });

@@ -136,6 +136,24 @@ describe('telemetry ingestion', () => {
     expect(r.summaries[0]?.revenue?.miningUsdPerHour).toBeCloseTo((2 * 200 * 0.048) / 24, 10);
   });
 
+  it('writes the batch to the M&V evidence series when it has one', async () => {
+    // Prepare
+    const r = recording();
+    const evidence: Array<{ sentAt: string; sitePowerKw: number; devices: number }> = [];
+    const deps = {
+      ...r.deps,
+      evidenceSeries: {
+        writeBatch: async (b: { sentAt: string; sitePowerKw: number; metrics: readonly DeviceMetric[] }) =>
+          void evidence.push({ sentAt: b.sentAt, sitePowerKw: b.sitePowerKw, devices: b.metrics.length }),
+      },
+    };
+    const sent = batch([metric('a1'), metric('a2')]);
+    // Act
+    await ingestTelemetryBatch(sent, deps);
+    // Assess
+    expect(evidence).toEqual([{ sentAt: sent.sentAt, sitePowerKw: sent.sitePowerKw, devices: 2 }]);
+  });
+
   it('leaves the revenue out before the first market snapshot', async () => {
     // Prepare
     const r = recording();

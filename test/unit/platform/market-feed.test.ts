@@ -57,6 +57,21 @@ describe('MarketFeed', () => {
     expect(feed.activeOverrides(START_MS + 6 * 60_000)).toEqual([]);
   });
 
+  it('prices a site at any ERCOT settlement point: the scenario’s hubs as generated, the others at their region’s hub', async () => {
+    // Prepare: the reference fleet at start (three hubs); a site registered later at a load zone.
+    const feed = await openMarketFeed({ seed: 42 }, referenceFleet);
+
+    // Act
+    const snapshot = await feed.snapshotAt(feed.startMs);
+    const at = (node: string) => snapshot.prices.find((p) => p.node === node)?.realTimeUsdPerMwh;
+
+    // Assess
+    expect(at('LZ_WEST')).toBe(at('HB_WEST'));
+    expect(at('LZ_CPS')).toBe(at('HB_SOUTH'));
+    expect(at('HB_PAN')).toBe(at('HB_WEST'));
+    expect(snapshot.prices).toHaveLength(15);
+  });
+
   it('opens the default scenario on its own start and range', async () => {
     // Act
     const feed = await openMarketFeed({ seed: 7 }, { sites: referenceFleet.sites.slice(0, 2) });

@@ -131,6 +131,26 @@ describe('PlatformObserver', () => {
     expect(h.observer.snapshot().fleet.series.asicKw).toEqual(site.series.asicKw);
   });
 
+  it('follows the registry: a site registered later gets a view and its telemetry, a changed one its model, a retired one leaves', () => {
+    // Prepare: a site added through the API after the observer started, at another node.
+    const h = harness();
+    const east = { ...west, id: 'site-east-1', name: 'Sweetwater East', marketNode: 'LZ_WEST' };
+    h.send('hcp/v1/sites/site-east-1/telemetry', { ...batch(h.now(), 'hashing'), siteId: 'site-east-1' });
+    const before = h.observer.snapshot().sites.map((s) => s.id);
+
+    // Act
+    h.observer.syncSites([west, east]);
+    h.send('hcp/v1/sites/site-east-1/telemetry', { ...batch(h.now(), 'hashing'), siteId: 'site-east-1' });
+    const added = h.observer.snapshot().sites.find((s) => s.id === 'site-east-1');
+    h.observer.syncSites([{ ...west, name: 'Pecos West II' }]);
+
+    // Assess
+    expect(before).toEqual(['site-west-1']);
+    expect(added?.marketNode).toBe('LZ_WEST');
+    expect(added?.power).not.toBeNull();
+    expect(h.observer.snapshot().sites.map((s) => [s.id, s.name])).toEqual([['site-west-1', 'Pecos West II']]);
+  });
+
   it('shows the plan in force against the actual power, and the ladder it brought', () => {
     const h = harness();
     const interval = (offsetMin: number, sitePowerKw: number) => ({

@@ -152,35 +152,27 @@ describe('forwarding site jobs from the site queues to the jobs topics', () => {
     });
   });
 
-  it('takes the site from the queue it came on when the message has no siteId attribute', async () => {
-    // Prepare
+  it('takes the site from the attribute alone: one queue serves every site, a new one included', async () => {
+    // Prepare: the same queue carries jobs of a deployed site and of one registered after the deployment.
     const { publisher, published } = memoryPublisher();
-    const { deps: d } = deps(publisher, { siteByQueueArn: { [WEST_QUEUE]: 'site-west-1' } });
+    const { deps: d } = deps(publisher);
 
     // Act
-    const result = await forwardSiteJobs([record('m1', job('j1'))], d);
+    const result = await forwardSiteJobs(
+      [record('m1', job('j1'), { siteId: 'site-west-1' }), record('m2', job('j2'), { siteId: 'site-east-9' })],
+      d,
+    );
 
     // Assess
     expect(result.batchItemFailures).toEqual([]);
-    expect(published).toEqual([{ siteId: 'site-west-1', job: job('j1') }]);
-  });
-
-  it("refuses a message whose siteId attribute names another site than its queue's", async () => {
-    // Prepare
-    const { publisher, published } = memoryPublisher();
-    const { deps: d, logged } = deps(publisher, { siteByQueueArn: { [WEST_QUEUE]: 'site-west-1' } });
-
-    // Act
-    const result = await forwardSiteJobs([record('m1', job('j1'), { siteId: 'site-south-1' })], d);
-
-    // Assess
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
-    expect(published).toEqual([]);
-    expect(logged[0]!.attributes).toMatchObject({ queueSite: 'site-west-1', attributeSite: 'site-south-1' });
+    expect(published).toEqual([
+      { siteId: 'site-west-1', job: job('j1') },
+      { siteId: 'site-east-9', job: job('j2') },
+    ]);
   });
 
   it.each([
-    ['no attribute and an unknown queue', {}],
+    ['no siteId attribute', {}],
     ['an attribute that is not a site id', { siteId: 'Site West/1' }],
   ])('fails a record with %s', async (_case, options) => {
     // Prepare

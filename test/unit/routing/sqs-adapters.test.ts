@@ -4,13 +4,13 @@ import type { SiteJob } from '../../../core/routing/site-messages.js';
 import type { WorkloadEvent } from '../../../core/routing/workload-events.js';
 import { IotSiteJobPublisher } from '../../../functions/routing/adapters/iot-site-jobs.js';
 import type { SqsSender } from '../../../functions/routing/adapters/sqs-json.js';
-import { readSiteQueueUrls, SqsSiteQueue } from '../../../functions/routing/adapters/sqs-site-queue.js';
+import { readSiteJobsQueueUrl, SqsSiteQueue } from '../../../functions/routing/adapters/sqs-site-queue.js';
 import {
   readWorkloadEventsQueueUrl,
   SqsWorkloadEvents,
 } from '../../../functions/routing/adapters/sqs-workload-events.js';
 
-const WEST_URL = 'https://sqs.us-east-2.amazonaws.com/123456789012/site-west-1-jobs';
+const JOBS_URL = 'https://sqs.us-east-2.amazonaws.com/123456789012/site-jobs';
 const EVENTS_URL = 'https://sqs.us-east-2.amazonaws.com/123456789012/workload-events';
 
 const siteJob: SiteJob = {
@@ -48,10 +48,10 @@ function sent(command: SendMessageCommand) {
 }
 
 describe('SQS site queue adapter', () => {
-  it("sends the job as JSON to the site's queue with siteId, jobId and attempt as message attributes", async () => {
+  it('sends the job as JSON to the site job queue with siteId, jobId and attempt as message attributes', async () => {
     // Prepare
     const { client, commands } = recordingClient();
-    const queue = new SqsSiteQueue(client, { 'site-west-1': WEST_URL });
+    const queue = new SqsSiteQueue(client, JOBS_URL);
 
     // Act
     await queue.send('site-west-1', siteJob);
@@ -60,24 +60,34 @@ describe('SQS site queue adapter', () => {
     expect(commands).toHaveLength(1);
     expect(commands[0]).toBeInstanceOf(SendMessageCommand);
     expect(sent(commands[0]!)).toEqual({
-      queueUrl: WEST_URL,
+      queueUrl: JOBS_URL,
       body: siteJob,
       attributes: { siteId: 'String:site-west-1', jobId: 'String:j1', attempt: 'Number:2' },
     });
-    // Standard queues: no FIFO group, so one site's jobs are not serialised behind each other.
+    // Standard queue: no FIFO group, so one site's jobs are not serialised behind each other.
     expect(commands[0]!.input.MessageGroupId).toBeUndefined();
   });
 
-  it('refuses a site without a queue with an error naming the site, and sends nothing', async () => {
+  it('sends a site no deployment knew to the same queue, named by its attribute', async () => {
     // Prepare
     const { client, commands } = recordingClient();
-    const queue = new SqsSiteQueue(client, { 'site-west-1': WEST_URL });
 
     // Act
-    const sending = queue.send('site-north-9', siteJob);
+    await new SqsSiteQueue(client, JOBS_URL).send('site-east-1', siteJob);
 
     // Assess
-    await expect(sending).rejects.toThrow(/no job queue for site site-north-9.*site-west-1/);
+    expect(sent(commands[0]!)).toMatchObject({ queueUrl: JOBS_URL, attributes: { siteId: 'String:site-east-1' } });
+  });
+
+  it('refuses a site id that is not one, and sends nothing', async () => {
+    // Prepare
+    const { client, commands } = recordingClient();
+
+    // Act
+    const sending = new SqsSiteQueue(client, JOBS_URL).send('Site East/1', siteJob);
+
+    // Assess
+    await expect(sending).rejects.toThrow(/lower-case letters, digits and dashes/);
     expect(commands).toHaveLength(0);
   });
 
@@ -86,33 +96,28 @@ describe('SQS site queue adapter', () => {
     const { client } = recordingClient(new Error('ThrottlingException'));
 
     // Act
-    const sending = new SqsSiteQueue(client, { 'site-west-1': WEST_URL }).send('site-west-1', siteJob);
+    const sending = new SqsSiteQueue(client, JOBS_URL).send('site-west-1', siteJob);
 
     // Assess
     await expect(sending).rejects.toThrow('ThrottlingException');
   });
 
-  it('reads SITE_QUEUE_URLS as a JSON map of site id to queue URL', () => {
-    // Act
-    const urls = readSiteQueueUrls({ SITE_QUEUE_URLS: JSON.stringify({ 'site-west-1': WEST_URL }) });
-
-    // Assess
-    expect(urls).toEqual({ 'site-west-1': WEST_URL });
+  it('reads SITE_JOBS_QUEUE_URL', () => {
+    // Act + Assess
+    expect(readSiteJobsQueueUrl({ SITE_JOBS_QUEUE_URL: JOBS_URL })).toBe(JOBS_URL);
   });
 
   it.each([
-    [{}, /SITE_QUEUE_URLS/],
-    [{ SITE_QUEUE_URLS: 'site-west-1=https://x' }, /SITE_QUEUE_URLS: not valid JSON/],
-    [{ SITE_QUEUE_URLS: JSON.stringify({ 'site-west-1': 'not a url' }) }, /SITE_QUEUE_URLS\.site-west-1/],
-    [{ SITE_QUEUE_URLS: JSON.stringify({ 'Site West': WEST_URL }) }, /SITE_QUEUE_URLS/],
-  ])('fails fast on a bad SITE_QUEUE_URLS (%j)', (env, message) => {
+    [{}, /SITE_JOBS_QUEUE_URL/],
+    [{ SITE_JOBS_QUEUE_URL: 'site-jobs' }, /SITE_JOBS_QUEUE_URL/],
+  ])('fails fast on a bad SITE_JOBS_QUEUE_URL (%j)', (env, message) => {
     // Act + Assess
-    expect(() => readSiteQueueUrls(env)).toThrow(message);
+    expect(() => readSiteJobsQueueUrl(env)).toThrow(message);
   });
 
   it('takes the SDK client itself', () => {
     // Prepare + Act: a compile-time check that SQSClient satisfies the adapter's narrow client type.
-    const queue = new SqsSiteQueue(new SQSClient({ region: 'us-east-2' }), {});
+    const queue = new SqsSiteQueue(new SQSClient({ region: 'us-east-2' }), JOBS_URL);
 
     // Assess
     expect(queue).toBeInstanceOf(SqsSiteQueue);

@@ -88,7 +88,6 @@ function data(
     expectedDemand: [
       { guaranteedGpuHours: demand.expectedGuaranteedGpuHours, flexGpuHours: demand.expectedFlexGpuHours },
     ],
-    peakProbability: prices.map(() => 0),
     demandTerms: DEFAULT_DEMAND_TERMS,
     gridTerms: DEFAULT_GRID_TERMS,
     truth: {

@@ -17,15 +17,14 @@ export const workerNodeSchema = z.strictObject({
 export type WorkerNode = z.infer<typeof workerNodeSchema>;
 export type WorkerNodeInput = z.input<typeof workerNodeSchema>;
 
-/** The GpuWorker's configuration: the recipe's DefaultConfiguration merged with the deployment's, parsed at start-up. */
+/**
+ * The GpuWorker's own settings: the recipe's DefaultConfiguration merged with the deployment's, parsed at start-up.
+ * No site data: the nodes, their pools and models come from the site configuration (site-nodes.ts).
+ */
 export const gpuWorkerConfigSchema = z.strictObject({
   siteId: siteIdSchema,
-  /** Model served by each pool's nodes (one vLLM server per node), keyed by pool id. */
-  modelByPool: z.record(z.string(), z.string().min(1).max(128)).default({}),
   /** Where each node's dcgm-exporter listens. @default 9400 */
   metricsPort: z.number().int().positive().max(65535).default(9400),
-  /** GPUs per node (an HGX baseboard holds 8). */
-  gpusPerNode: z.number().int().min(1).max(8).default(8),
   maxConcurrentJobsPerNode: z.number().int().positive().max(1024).default(64),
   api: z.enum(['completions', 'chat']).default('completions'),
   /** How often node power is sampled for energy attribution. */

@@ -1,39 +1,28 @@
 import { systemClock } from '../../../../core/support/clock.js';
 import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env.js';
-import { gpuWorkerConfigSchema, type WorkerNode } from './config.js';
-import { startSiteWorker } from './site-worker.js';
+import { gpuWorkerConfigSchema } from './config.js';
+import { runGpuWorkerOnSiteConfig } from './on-site-config.js';
 
 /**
- * com.hcp.GpuWorker's process on a Greengrass core: the site's GPU nodes from the device inventory (one inference
- * server per node, serving its pool's model), configuration from the recipe.
+ * com.hcp.GpuWorker's process on a Greengrass core: its own settings from the recipe, the site's GPU nodes and their
+ * models from the site's named shadow (on-site-config.ts), cached in the work directory.
  */
 runUntilStopped('com.hcp.GpuWorker', async () => {
   const runtime = await componentRuntime('com.hcp.GpuWorker');
-  const config = gpuWorkerConfigSchema.parse({ ...runtime.config, siteId: runtime.siteId });
-  const nodes: WorkerNode[] = runtime.devices
-    .filter((d) => d.kind === 'gpu' && config.modelByPool[d.groupId] !== undefined)
-    .map((d) => ({
-      nodeId: d.id,
-      poolId: d.groupId,
-      gpuCount: config.gpusPerNode,
-      inferenceUrl: `http://${d.address}:${d.port}`,
-      metricsUrl: `http://${d.address}:${config.metricsPort}/metrics`,
-      modelId: config.modelByPool[d.groupId]!,
-      maxConcurrentJobs: config.maxConcurrentJobsPerNode,
-    }));
-  if (nodes.length === 0) throw new Error('com.hcp.GpuWorker: no GPU node of the inventory has a model in modelByPool');
+  const settings = gpuWorkerConfigSchema.parse({ ...runtime.config, siteId: runtime.siteId });
   const log = (event: string, detail: Record<string, unknown>) =>
     process.stdout.write(`${JSON.stringify({ component: 'com.hcp.GpuWorker', event, ...detail })}\n`);
-  return startSiteWorker({
-    siteId: runtime.siteId,
-    nodes,
+  const run = await runGpuWorkerOnSiteConfig({
+    settings,
     messaging: runtime.messaging,
+    stateDir: runtime.stateDir,
     clock: systemClock,
-    api: config.api,
-    powerSampleMs: config.powerSampleMs,
-    tickMs: config.tickMs,
-    healthSampleMs: config.healthSampleMs,
-    inventoryReportMs: config.inventoryReportMs,
     log,
   });
+  return {
+    stop: async () => {
+      await run.stop();
+      await runtime.messaging.close();
+    },
+  };
 });

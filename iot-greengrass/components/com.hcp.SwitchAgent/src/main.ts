@@ -6,11 +6,12 @@ import { componentRuntime, runUntilStopped } from '../../../adapters/runtime-env
 import { configuredSiteDriver } from '../../../adapters/site-driver.js';
 import { runOnSiteConfig } from '../../../site-config/component-site-config.js';
 import { switchAgentConfigSchema } from './config.js';
+import { onSiteMeter } from './site-meter.js';
 import { SwitchAgent } from './switch-agent.js';
 
 /**
  * com.hcp.SwitchAgent's process on a Greengrass core: its own settings from the recipe, the site (devices, drivers,
- * market node, model) from the site's named shadow, cached in the work directory; state in the work directory.
+ * market node, meter, model) from the site's named shadow, cached in the work directory; state in the work directory.
  */
 runUntilStopped('com.hcp.SwitchAgent', async () => {
   const runtime = await componentRuntime('com.hcp.SwitchAgent');
@@ -28,18 +29,21 @@ runUntilStopped('com.hcp.SwitchAgent', async () => {
     clock: systemClock,
     log,
     reports: true,
-    start: (site, messaging) =>
-      SwitchAgent.start({
-        config,
+    start: (site, messaging) => {
+      // The meter is the site configuration's (the registry's), not the recipe's.
+      const onSite = onSiteMeter(config, site.meter);
+      return SwitchAgent.start({
+        config: onSite.config,
         devices: devicesOf(site),
         driver: configuredSiteDriver(site, { gpu: { nvidiaSmiCommand }, ...(braiins ? { braiins } : {}) }),
         messaging,
         clock: systemClock,
         stateFile: path.join(runtime.stateDir, 'state.json'),
         site: site.site,
-        ...(config.sitePower ? { meter: new SunSpecMeter(config.sitePower.meter) } : {}),
+        ...(onSite.meter ? { meter: new SunSpecMeter(onSite.meter) } : {}),
         log,
-      }),
+      });
+    },
   });
   return {
     stop: async () => {

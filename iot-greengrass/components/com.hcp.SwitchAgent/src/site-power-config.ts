@@ -5,13 +5,20 @@ const fraction = z.number().min(0).max(0.5);
 
 /** The site power controller's part of the SwitchAgent configuration. */
 export const sitePowerConfigSchema = z.strictObject({
-  /** The revenue meter: SunSpec model 201-204 over Modbus TCP. */
-  meter: z.strictObject({
-    host: z.string().min(1).max(253),
-    port: z.number().int().min(1).max(65_535).default(502),
-    unitId: z.number().int().min(0).max(255).default(1),
-    timeoutMs: z.number().int().positive().max(10_000).default(500),
-  }),
+  /**
+   * The revenue meter (SunSpec model 201-204 over Modbus TCP) of a gateway given its devices directly (startGateway).
+   * A gateway on its site configuration takes the meter from it (GatewayConfig.meter): the recipe names none.
+   */
+  meter: z
+    .strictObject({
+      host: z.string().min(1).max(253),
+      port: z.number().int().min(1).max(65_535).default(502),
+      unitId: z.number().int().min(0).max(255).default(1),
+      timeoutMs: z.number().int().positive().max(10_000).default(500),
+    })
+    .optional(),
+  /** Per meter request, connect included, for the site configuration's meter. */
+  meterTimeoutMs: z.number().int().positive().max(10_000).default(500),
   /** Meter read and control step period. */
   periodMs: z.number().int().positive().default(1_000),
   /** A meter reading older than this is not believed (the next fallback is used). */
@@ -28,6 +35,7 @@ export const sitePowerConfigSchema = z.strictObject({
   restoreIntervalMs: z.number().int().nonnegative().default(controllerPolicyDefaults.restoreIntervalMs),
   /** A lowered power target stays at least this long before it is raised again. */
   minTrimMs: z.number().int().nonnegative().default(controllerPolicyDefaults.minTrimMs),
+  confirmOverTargetMs: z.number().int().nonnegative().default(controllerPolicyDefaults.confirmOverTargetMs),
   /** The plan's site power for the interval is a limit too, this far above its estimate; absent: the plan is no limit. */
   planHeadroomFraction: fraction.optional(),
   /** An operator's cap on the site's facility power. */

@@ -124,6 +124,7 @@ export class SitePower {
       restoreStepKw: config.restoreStepKw ?? Number.POSITIVE_INFINITY,
       restoreIntervalMs: config.restoreIntervalMs,
       minTrimMs: config.minTrimMs,
+      confirmOverTargetMs: config.confirmOverTargetMs,
     };
     const saved = options.memory;
     this.state = {

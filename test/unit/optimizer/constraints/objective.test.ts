@@ -51,4 +51,18 @@ describe('objective family', () => {
     expect(sCoupled.objectiveUsd).toBeCloseTo(0.9, 6);
     expect(sCoupled.decisions[1]!.asic[0]!.powerPerUnitW).toBe(1000);
   });
+
+  it("weighs a likely peak at the site's own transmission rate", () => {
+    // Prepare: a 50% peak in hour 2. At the default $66/kW-year ($16.5/kW per peak) it costs $8.25/kW, more than the
+    // hashing margin: asleep. A utility at $0.4/kW-year ($0.1/kW per peak, $0.05/kW expected) keeps it mining.
+    const cheap = { ...tinySite(), transmissionUsdPerKwYear: 0.4 };
+    const base = tinyProblem(tinySite(), [40, 40]);
+    const horizon = { ...base.horizon, peakProbability: [0, 0.5] };
+    // Act
+    const atDefault = solveSite(highs, { ...base, horizon });
+    const atCheap = solveSite(highs, { ...base, site: cheap, horizon });
+    // Assess
+    expect(atDefault.decisions[1]!.asic[0]!.unitsOn).toBe(0);
+    expect(atCheap.decisions[1]!.asic[0]!.unitsOn).toBeGreaterThan(0);
+  });
 });

@@ -1,0 +1,94 @@
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import { ERCOT_FOUR_CP, fourCpAt, intervalPeakProbability } from '../../../core/forecast/four-cp.js';
+import { SYSTEM_LOAD_HISTORY_KEY } from '../../../core/market-data/history.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { Plan } from '../../../core/model/plan.js';
+import { loadHighs } from '../../../core/optimizer/solve.js';
+import { fixedClock } from '../../../core/support/clock.js';
+import { HighsFleetSolver } from '../../../functions/optimizer/adapters/highs-fleet-solver.js';
+import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
+import { fourCpOutlook } from '../../../functions/optimizer/four-cp-outlook.js';
+import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
+import { InMemoryMarketHistoryStore } from '../../../functions/shared/data/market-history-store.js';
+import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../../../sim/data/market-files.js';
+
+const HOUR_MS = 3_600_000;
+// 2022-07-20 14:00 CDT: two hours before ERCOT's July 2022 peak hour (16:00 CDT, 80,038 MW).
+const NOW = Date.parse('2022-07-20T19:00:00Z');
+const PEAK_HOUR_MS = Date.parse('2022-07-20T21:00:00Z');
+const record = readSystemLoadFile(SYSTEM_LOAD_FILE);
+
+/** The shipped load from 40 days before NOW to two days after it, as ingestion would have stored it (and more). */
+async function storedLoad(change: (atMs: number, mw: number) => number = (_, mw) => mw) {
+  const history = new InMemoryMarketHistoryStore();
+  const from = (NOW - 40 * 24 * HOUR_MS - record.startMs) / HOUR_MS;
+  const to = (NOW + 48 * HOUR_MS - record.startMs) / HOUR_MS;
+  const points = [];
+  for (let i = from; i < to; i += 1) {
+    const intervalStartMs = record.startMs + i * HOUR_MS;
+    points.push({ intervalStartMs, systemLoadMw: change(intervalStartMs, record.values[i]!) });
+  }
+  await history.append(SYSTEM_LOAD_HISTORY_KEY, points);
+  return history;
+}
+
+const snapshot: MarketSnapshot = {
+  at: '2022-07-20T19:00:00Z',
+  intervalMinutes: 15,
+  prices: ['HB_WEST', 'HB_SOUTH', 'HB_NORTH'].map((node) => ({ node, realTimeUsdPerMwh: 30 })),
+  hashprice: {
+    hashpriceUsdPerThDay: 0.1,
+    btcPriceUsd: 23_000,
+    difficulty: 2.8e13,
+    subsidyBtc: 6.25,
+    feesBtcPerDay: 20,
+  },
+  gpuSpotUsdPerGpuHour: 2,
+  gridEvents: [],
+};
+
+describe('the deployed planner’s 4CP forecast', () => {
+  it('reads the stored system load through the known-at rule: load stored ahead of its publication is not seen', async () => {
+    // Act
+    const outlook = await fourCpOutlook(await storedLoad(), NOW);
+    const tampered = await fourCpOutlook(await storedLoad((atMs, mw) => (atMs >= NOW - HOUR_MS ? mw * 0.7 : mw)), NOW);
+    // Assess: the same forecast as the backtest's from the whole file, and the peak hour likely.
+    expect(outlook).toEqual(fourCpAt(record, ERCOT_FOUR_CP, NOW, 30));
+    expect(tampered).toEqual(outlook);
+    expect(intervalPeakProbability(outlook, PEAK_HOUR_MS, 60)).toBeGreaterThan(0.02);
+    expect(await fourCpOutlook(new InMemoryMarketHistoryStore(), NOW)).toBeUndefined();
+  });
+
+  it('curtails in the likely peak hour when the OptimizeFlow solve reads system load from the history', async () => {
+    // Prepare
+    const solveWith = async (history: InMemoryMarketHistoryStore) => {
+      const drafts = new Map<string, Plan>();
+      const steps = createOptimizeSteps({
+        fleet: new StaticFleetSource(referenceFleet),
+        market: { latest: async () => snapshot },
+        plans: {
+          save: async (plan) => ({ ok: true, version: plan.version }),
+          loadCurrent: async () => undefined,
+          loadVersion: async () => undefined,
+          listHistory: async () => [],
+        },
+        switchStates: { get: async () => undefined },
+        drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
+        solver: new HighsFleetSolver({ highs: loadHighs }),
+        clock: fixedClock(NOW),
+        history,
+      });
+      return (await steps.solveSites({ nowMs: NOW })).plan;
+    };
+    const peakKw = (plan: Plan) =>
+      plan.sites.reduce((sum, site) => {
+        const interval = site.intervals.find((i) => Date.parse(i.startsAt) === PEAK_HOUR_MS)!;
+        return sum + interval.sitePowerKw;
+      }, 0);
+    // Act
+    const withLoad = await solveWith(await storedLoad());
+    const without = await solveWith(new InMemoryMarketHistoryStore());
+    // Assess
+    expect(peakKw(withLoad)).toBeLessThan(0.5 * peakKw(without));
+  }, 60_000);
+});
