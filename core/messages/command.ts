@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awardSchema, MAX_AWARDS_PER_SITE } from '../ancillary/awards.js';
 import { planSchema } from '../model/plan.js';
 import { isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
 
@@ -57,6 +58,15 @@ export const commandSchema = z
     }),
     z.strictObject({
       ...commandEnvelope,
+      kind: z.literal('arm-ancillary'),
+      /**
+       * The site's ancillary awards from now on (core/ancillary/awards.ts): they replace what the gateway held armed
+       * (an empty list disarms). The gateway picks the devices that carry each award and keeps them on.
+       */
+      payload: z.strictObject({ awards: z.array(awardSchema).max(MAX_AWARDS_PER_SITE), reason: reasonSchema }),
+    }),
+    z.strictObject({
+      ...commandEnvelope,
       kind: z.literal('set-power-limit'),
       /** An operator's cap on the site's facility power: one of the site power controller's limits until it expires. */
       payload: z.strictObject({ limitKw: z.number().positive(), reason: reasonSchema, expiresAt: isoInstantSchema }),
@@ -67,6 +77,10 @@ export const commandSchema = z
       payload: z.strictObject({ reason: reasonSchema }),
     }),
   ])
+  .refine((c) => c.kind !== 'arm-ancillary' || c.payload.awards.every((a) => a.siteId === c.siteId), {
+    path: ['payload', 'awards'],
+    message: 'every award must be for the command’s site',
+  })
   .refine((c) => Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
     path: ['validUntil'],
     message: 'must be after issuedAt',

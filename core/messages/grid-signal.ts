@@ -16,7 +16,12 @@ export const gridSignalSchema = z.discriminatedUnion('kind', [
     kind: z.literal('demand-response'),
     eventId: idSchema,
     action: z.enum(['deploy', 'recall']),
-    /** MW to drop; the site's committed amount when omitted. */
+    /**
+     * An ancillary award being deployed (ECRS, Non-Spin): the gateway curtails the MW of its armed award
+     * (core/ancillary/awards.ts); without it, a demand-response programme's deployment.
+     */
+    product: z.enum(['ECRS', 'NSPIN']).optional(),
+    /** MW to drop; the site's committed amount (a product: its award in force) when omitted. */
     deployMw: positive.optional(),
     endsAt: isoInstantSchema.optional(),
   }),

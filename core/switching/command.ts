@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type Award, awardSchema, MAX_AWARDS_PER_SITE } from '../ancillary/awards.js';
 import { type Command, commandSchema, siteModeSchema } from '../messages/command.js';
 import type { Plan } from '../model/plan.js';
 import { isoInstantSchema, siteIdSchema, storableNumber } from '../support/schema.js';
@@ -106,6 +107,21 @@ export function buildRestoreCommand(input: Envelope & { readonly reason: string 
   );
 }
 
+/** The site's ancillary awards for the gateway to hold armed (an empty list disarms). */
+export function buildArmCommand(
+  input: Envelope & { readonly awards: readonly Award[]; readonly reason: string },
+): Command {
+  return parseOrThrow(
+    commandSchema,
+    {
+      ...envelope(input),
+      kind: 'arm-ancillary',
+      payload: { awards: input.awards, reason: input.reason.slice(0, 500) },
+    },
+    'arm-ancillary command',
+  );
+}
+
 export function buildSafeModeCommand(input: Envelope & { readonly reason: string }): Command {
   return parseOrThrow(
     commandSchema,
@@ -136,16 +152,27 @@ export const switchFlowInputSchema = z
      * plan is recorded as the site's, without one (no plan stored) the gateway runs what it holds or its default mode.
      */
     restore: z.strictObject({ reason: z.string().min(1).max(500) }).optional(),
+    /** Ancillary awards to arm on the gateway (functions/ancillary/arm-awards.ts); the site's plan stays as it is. */
+    arm: z
+      .strictObject({ awards: z.array(awardSchema).max(MAX_AWARDS_PER_SITE), reason: z.string().min(1).max(500) })
+      .optional(),
     requestedBy: z.string().min(1).max(256).default('optimizer'),
   })
   .refine(
     (input) =>
-      input.restore !== undefined
-        ? input.override === undefined
-        : (input.planVersion === undefined) !== (input.override === undefined),
+      input.arm !== undefined
+        ? input.override === undefined && input.restore === undefined && input.planVersion === undefined
+        : input.restore !== undefined
+          ? input.override === undefined
+          : (input.planVersion === undefined) !== (input.override === undefined),
     {
       path: ['planVersion'],
-      message: 'exactly one of planVersion and override is required (a restore takes no override)',
+      message:
+        'exactly one of planVersion and override is required (a restore takes no override, an arm takes neither)',
     },
-  );
+  )
+  .refine((input) => input.arm === undefined || input.arm.awards.every((a) => a.siteId === input.siteId), {
+    path: ['arm', 'awards'],
+    message: 'every award must be for the flow’s site',
+  });
 export type SwitchFlowInput = z.infer<typeof switchFlowInputSchema>;

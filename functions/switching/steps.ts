@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awardSchema } from '../../core/ancillary/awards.js';
 import type { Command } from '../../core/messages/command.js';
 import type { Clock } from '../../core/support/clock.js';
 import { siteIdSchema } from '../../core/support/schema.js';
@@ -6,6 +7,7 @@ import { parseOrThrow } from '../../core/support/validation.js';
 import { ACK_ERRORS, type AckResult, refusalCounters } from '../../core/switching/ack.js';
 import {
   buildApplyPlanCommand,
+  buildArmCommand,
   buildOverrideCommand,
   buildRestoreCommand,
   buildSafeModeCommand,
@@ -58,6 +60,7 @@ const prepareInput = z.object({
   planVersion: z.number().int().positive().optional(),
   override: switchOverrideSchema.optional(),
   restore: z.object({ reason: z.string() }).optional(),
+  arm: z.object({ awards: z.array(awardSchema), reason: z.string() }).optional(),
 });
 const commitInput = z.object({
   ...ownedSite,
@@ -155,10 +158,22 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         input.override && (await deps.overrides.claimForCommand(input.siteId, input.ownerId, nowIso()))
           ? input.override
           : undefined;
-      const planVersion = input.override && !override ? (await deps.plans.loadCurrent())?.version : input.planVersion;
+      // Arming moves no setpoint: the site keeps the plan version it committed.
+      const planVersion = input.arm
+        ? (await deps.switchStates.get(input.siteId))?.planVersion
+        : input.override && !override
+          ? (await deps.plans.loadCurrent())?.version
+          : input.planVersion;
       const envelope = { siteId: input.siteId, commandId: deps.newId(), nowMs: deps.clock.nowMs() };
       let command: Command;
-      if (input.restore) {
+      if (input.arm) {
+        command = buildArmCommand({
+          ...envelope,
+          ...(await deps.switchStates.allocateSeq(input.siteId)),
+          awards: input.arm.awards,
+          reason: input.arm.reason,
+        });
+      } else if (input.restore) {
         command = buildRestoreCommand({
           ...envelope,
           ...(await deps.switchStates.allocateSeq(input.siteId)),

@@ -287,7 +287,10 @@
   syncKind();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const body = { kind: form.kind.value, durationMinutes: Number(form.durationMinutes.value) };
+    // An ancillary deployment is a demand-response signal naming its product: the gateway sheds its armed award.
+    const product = ['ECRS', 'NSPIN'].includes(form.kind.value) ? form.kind.value : undefined;
+    const kind = product ? 'demand-response' : form.kind.value;
+    const body = { kind, durationMinutes: Number(form.durationMinutes.value), ...(product ? { product } : {}) };
     if (body.kind === 'price-spike') body.priceUsdPerMwh = Number(form.priceUsdPerMwh.value);
     if (form.site.value) body.siteIds = [form.site.value];
     const response = await fetch('/local/inject', {

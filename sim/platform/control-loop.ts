@@ -1,7 +1,10 @@
 import { App } from 'aws-cdk-lib';
 import { connectAsync } from 'mqtt';
+import { clearingPriceAwards } from '../../core/ancillary/awards.js';
+import type { Plan } from '../../core/model/plan.js';
 import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
+import { armPlanAwards } from '../../functions/ancillary/arm-awards.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
@@ -63,6 +66,17 @@ export function synthesizeControlTemplate(): CfnTemplate {
     commandSigningKey: data.commandSigning.key,
   });
   return app.synth().getStackByName(control.stackName).template as CfnTemplate;
+}
+
+/**
+ * The local market's awards: every offer of the plan cleared in full at the price the planner assumed for it (the
+ * local market replays no ancillary prices; the backtest clears at the shipped file's prices).
+ */
+function localAwards(plan: Plan) {
+  const assumed = new Map(
+    plan.sites.flatMap((s) => (s.ancillaryOffers ?? []).map((o) => [`${o.product}@${o.intervalStartMs}`, o] as const)),
+  );
+  return clearingPriceAwards((product, startMs) => assumed.get(`${product}@${startMs}`)?.assumedPriceUsdPerMwh);
 }
 
 /** The refit schedule of stacks/constructs/forecast-refit.ts: cron(15 0/6 * * ? *). */
@@ -139,7 +153,9 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     refitWhenDue(atMs);
     const result = await optimizeRunner.start({});
     counts.dispatches += 1;
-    const forecast = result.status === 'SUCCEEDED' ? (await controlPlane.plans.loadCurrent())?.forecast : undefined;
+    const plan = result.status === 'SUCCEEDED' ? await controlPlane.plans.loadCurrent() : undefined;
+    const forecast = plan?.forecast;
+    if (plan) await armPlanAwards({ awards: localAwards(plan), switchFlows: localSwitchFlows }, plan);
     emit({
       type: 'dispatch',
       atMs,
@@ -173,19 +189,21 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
       });
   }, options.dispatchEveryMs);
 
+  const localSwitchFlows: SwitchFlowStarter = {
+    start: async (input, name) => {
+      startSwitch(input, name);
+      return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
+    },
+  };
+
   return {
     dispatchOnce,
     ingestMarket,
     publish: async (topic, payload) => {
       await mqtt.publishAsync(topic, payload, { qos: 1 });
     },
-    switchFlows: {
-      start: async (input, name) => {
-        // The API dates an override's expiry on the platform's clock, as the flow reads it.
-        startSwitch(input, name);
-        return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
-      },
-    },
+    // The API dates an override's expiry on the platform's clock, as the flow reads it.
+    switchFlows: localSwitchFlows,
     counts,
     async stop() {
       clearInterval(timer);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { type GridSignal, NOMINAL_FREQUENCY_HZ, UNDER_FREQUENCY_TRIP_HZ } from '../../core/messages/grid-signal.js';
+import { type GridSignal, NOMINAL_FREQUENCY_HZ } from '../../core/messages/grid-signal.js';
 import { siteTopic } from '../../core/messages/topics.js';
 import { priceUsdPerMwhSchema } from '../../core/model/market.js';
 import type { Site } from '../../core/model/site.js';
+import type { Clock } from '../../core/support/clock.js';
 import type { PlatformEventSink } from './events.js';
 import type { MarketFeed } from './market-feed.js';
 import type { RunningMarketReplay } from './market-replay.js';
-import type { SimClock } from './sim-clock.js';
 
 /** Simulated minutes an injected event lasts unless the request says otherwise. */
 const DEFAULT_DURATION_MINUTES = 30;
@@ -28,20 +28,23 @@ export const injectionRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('price-spike'), priceUsdPerMwh: priceUsdPerMwhSchema, ...common }),
   z.strictObject({
     kind: z.literal('demand-response'),
-    /** MW to shed per site; the site's committed MW when omitted. */
+    /** An ancillary award deployed (ECRS, Non-Spin): each site curtails its armed award; else a DR programme's. */
+    product: z.enum(['ECRS', 'NSPIN']).optional(),
+    /** MW to shed per site; the site's committed MW (a product: its award in force) when omitted. */
     deployMw: z.number().positive().max(10_000).optional(),
     ...common,
   }),
   z.strictObject({
     kind: z.literal('under-frequency'),
-    frequencyHz: z.number().min(55).lt(UNDER_FREQUENCY_TRIP_HZ).default(59.5),
+    /** Below the site's relay set-point to trip (59.7 Hz, or the registry's for an RRS-UFR award). */
+    frequencyHz: z.number().min(55).lt(NOMINAL_FREQUENCY_HZ).default(59.5),
     ...common,
   }),
 ]);
 export type InjectionRequest = z.infer<typeof injectionRequestSchema>;
 
 export interface InjectionDeps {
-  readonly clock: SimClock;
+  readonly clock: Clock;
   readonly feed: MarketFeed;
   readonly replay: Pick<RunningMarketReplay, 'nudge' | 'at'>;
   readonly sites: readonly Site[];
@@ -99,7 +102,8 @@ export async function inject(request: InjectionRequest, deps: InjectionDeps): Pr
     case 'demand-response': {
       const eventId = `local-dr-${fromMs}`;
       const endsAt = new Date(untilMs).toISOString();
-      const deployMw = request.deployMw;
+      const { deployMw, product } = request;
+      const of = product ? { product } : {};
       await publishAll((site, at) => ({
         kind: 'demand-response',
         at,
@@ -107,12 +111,22 @@ export async function inject(request: InjectionRequest, deps: InjectionDeps): Pr
         eventId,
         action: 'deploy',
         endsAt,
+        ...of,
         ...(deployMw !== undefined ? { deployMw } : {}),
       }));
       deps.replay.at(untilMs, () =>
-        publishAll((site, at) => ({ kind: 'demand-response', at, node: site.marketNode, eventId, action: 'recall' })),
+        publishAll((site, at) => ({
+          kind: 'demand-response',
+          at,
+          node: site.marketNode,
+          eventId,
+          action: 'recall',
+          ...of,
+        })),
       );
-      detail = deployMw !== undefined ? `DR deploy ${deployMw} MW per site` : 'DR deploy (committed MW)';
+      const what = product ? `${product} deploy` : 'DR deploy';
+      detail =
+        deployMw !== undefined ? `${what} ${deployMw} MW per site` : `${what} (${product ? 'award' : 'committed MW'})`;
       break;
     }
     case 'under-frequency': {

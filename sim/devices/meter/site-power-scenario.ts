@@ -32,6 +32,12 @@ export interface PowerScenarioOptions {
   readonly seed?: number;
   /** Every switching pass of the gateway, with its cause (`power-limit` for the controller's). */
   readonly onSwitch?: (cause: string, accepted: number, sent: number) => void;
+  /** A broker already running (a control plane's): the gateway joins it, and stopping the scenario leaves it up. */
+  readonly brokerUrl?: string;
+  /** Simulated time when the scenario starts. @default 2026-07-01T15:00Z */
+  readonly startMs?: number;
+  /** Changes the site model the gateway gets (its registry data: trip groups, ancillary qualification). */
+  readonly siteOf?: (site: Site) => Site;
 }
 
 export interface PowerScenario {
@@ -39,7 +45,7 @@ export interface PowerScenario {
   readonly site: Site;
   readonly fleet: VirtualFleet;
   readonly meter: VirtualMeter;
-  readonly broker: RunningMqttBroker;
+  readonly broker: Pick<RunningMqttBroker, 'url'>;
   readonly gateway: RunningGateway;
   readonly limitKw: number;
   /** The site's GPU power at full serving (count × servingPowerW × PUE), kW. */
@@ -79,7 +85,7 @@ export function scenarioSite(asics: number, gpuNodes: number, limitKw = 1_000): 
 }
 
 export async function startPowerScenario(options: PowerScenarioOptions): Promise<PowerScenario> {
-  const clock = new ManualClock(T0_MS);
+  const clock = new ManualClock(options.startMs ?? T0_MS);
   const draft = scenarioSite(options.asics, options.gpuNodes);
   const fleet = await startVirtualFleet({
     asics: options.asics,
@@ -121,9 +127,11 @@ export async function startPowerScenario(options: PowerScenarioOptions): Promise
   const loadKw = meterProbe.truePowerW() / 1000;
   await meterProbe.close();
   const limitKw = loadKw / (options.loadShareOfLimit ?? 0.975);
-  const site = { ...draft, interconnectLimitMw: limitKw / 1000 };
+  const sized = { ...draft, interconnectLimitMw: limitKw / 1000 };
+  const site = options.siteOf ? options.siteOf(sized) : sized;
   const meter = await startSiteMeter(site, fleet, clock, { seed: options.seed ?? 24 });
-  const broker = await startMqttBroker();
+  const ownBroker = options.brokerUrl === undefined ? await startMqttBroker() : undefined;
+  const broker = ownBroker ?? { url: options.brokerUrl! };
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'hcp-site-power-'));
   const switchAgent: Omit<SwitchAgentConfigInput, 'siteId'> = {
     // No plan in these runs: the site runs everything, and the controller is what keeps it under its limit.
@@ -181,7 +189,7 @@ export async function startPowerScenario(options: PowerScenarioOptions): Promise
       await gateway.stop();
       await meter.close();
       await fleet.stop();
-      await broker.stop();
+      await ownBroker?.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -96,6 +96,20 @@ describe('injections', () => {
     ]);
   });
 
+  it('names the ancillary product of an ECRS deployment in the deploy and in its recall', async () => {
+    const h = harness();
+    await inject(
+      injectionRequestSchema.parse({ kind: 'demand-response', product: 'ECRS', siteIds: ['site-west-1'] }),
+      h.deps,
+    );
+    await h.scheduled[0]!.task();
+    expect(h.published.map((p) => p.signal)).toEqual([
+      expect.objectContaining({ kind: 'demand-response', action: 'deploy', product: 'ECRS' }),
+      expect.objectContaining({ kind: 'demand-response', action: 'recall', product: 'ECRS' }),
+    ]);
+    expect(h.published[0]!.signal).not.toHaveProperty('deployMw'); // the award in force
+  });
+
   it('trips under-frequency and restores nominal frequency after the window', async () => {
     const h = harness();
     await inject(injectionRequestSchema.parse({ kind: 'under-frequency', siteIds: ['site-south-1'] }), h.deps);
@@ -120,7 +134,7 @@ describe('injections', () => {
   it.each([
     [{ kind: 'price-spike' }, 'priceUsdPerMwh'],
     [{ kind: 'price-spike', priceUsdPerMwh: 6000 }, 'priceUsdPerMwh'],
-    [{ kind: 'under-frequency', frequencyHz: 59.9 }, 'frequencyHz'],
+    [{ kind: 'under-frequency', frequencyHz: 60 }, 'frequencyHz'],
     [{ kind: 'demand-response', durationMinutes: 0 }, 'durationMinutes'],
     [{ kind: 'demand-response', colour: 'red' }, ''],
     [{ kind: 'meteor' }, 'kind'],

@@ -110,6 +110,32 @@ describe('switching steps', () => {
     expect(states.get('site-a')).toMatchObject({ status: 'commanded', overrideUntil: '2026-11-28T14:00:00Z' });
   });
 
+  it('turns awards into a signed arm-ancillary command, keeping the plan version the site committed', async () => {
+    // Prepare: the site committed plan version 4.
+    const { steps, states } = memorySteps();
+    states.set('site-a', { siteId: 'site-a', status: 'committed', executionName: 'x', updatedAt: '', planVersion: 4 });
+    const award = {
+      siteId: 'site-a',
+      product: 'ECRS',
+      intervalStartMs: T0,
+      intervalEndMs: T0 + 3_600_000,
+      awardedMw: 2,
+      clearingPriceUsdPerMwh: 12,
+    };
+    const state = await steps.acquireLock({
+      request: { siteId: 'site-a', arm: { awards: [award], reason: 'awards' }, requestedBy: 'ancillary-awards' },
+      ownerId: 'e',
+    });
+
+    // Act
+    const command = await steps.prepareCommand(state);
+
+    // Assess
+    expect(command).toMatchObject({ kind: 'arm-ancillary', seq: 1, payload: { awards: [award] } });
+    expect(command.signature).toEqual(expect.any(String));
+    expect(states.get('site-a')).toMatchObject({ status: 'commanded', planVersion: 4, commandId: command.commandId });
+  });
+
   it('applies the current plan instead of an override cancelled before its command was prepared', async () => {
     // Prepare
     const { steps, states, cancelledOverrides } = memorySteps([planFor(3, { 'site-a': 2 }, T0)]);

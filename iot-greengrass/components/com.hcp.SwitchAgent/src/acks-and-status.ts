@@ -3,6 +3,7 @@ import type { Command, SiteMode } from '../../../../core/messages/command.js';
 import { LOCAL_SWITCH_MAX_IDS, type LocalSwitchEvent } from '../../../../core/messages/local-switch.js';
 import { siteTopic } from '../../../../core/messages/topics.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
+import type { AncillaryState } from './ancillary-state.js';
 import type { ApplyReport } from './device-reconciler.js';
 import type { SitePowerView } from './site-power.js';
 
@@ -33,6 +34,8 @@ export interface SwitchAgentView {
   readonly lastHeartbeatMs: number;
   /** The site power controller: meter against limit, holds, meter health (with a meter configured). */
   readonly sitePower?: SitePowerView;
+  /** Ancillary awards armed (their devices), the deployment in force and the devices tripped, when any is armed. */
+  readonly ancillary?: AncillaryState;
 }
 
 /** The fields every ack of a command carries: its identity, its sequence number and the flow's task token. */

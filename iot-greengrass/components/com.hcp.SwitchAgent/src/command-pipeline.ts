@@ -1,3 +1,5 @@
+import { type ArmedAward, armAward } from '../../../../core/ancillary/arming.js';
+import type { Award } from '../../../../core/ancillary/awards.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command } from '../../../../core/messages/command.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
@@ -99,10 +101,21 @@ export function admitCommand(
 
 /**
  * What an accepted command changes in the agent's memory: the plan, the mode override, the command's curtailment and
- * when it lapses, the operator's power limit. Returns the change of holds it makes (the curtailment's rungs, or all released on `restore`).
+ * when it lapses, the operator's power limit, the awards armed (`arm` picks their devices: ancillary.ts). Returns the
+ * change of holds it makes (the curtailment's rungs, or all released on `restore`).
  */
-export function applyCommand(memory: AgentMemory, command: Command, ladder: readonly LadderRung[]): HoldChange {
+export function applyCommand(
+  memory: AgentMemory,
+  command: Command,
+  ladder: readonly LadderRung[],
+  /** @default no device carries an award (a gateway without the site model): every award is short */
+  arm: (awards: readonly Award[]) => ArmedAward[] = (awards) => awards.map((a) => armAward(a, [])),
+): HoldChange {
   switch (command.kind) {
+    case 'arm-ancillary':
+      // The awards replace what was armed; a deployment in progress goes on until its recall.
+      memory.ancillary = { ...memory.ancillary, armed: arm(command.payload.awards) };
+      return { reason: 'command' };
     case 'apply-plan':
       memory.plan = command.payload.plan;
       return { reason: 'command' };

@@ -8,13 +8,22 @@
 export type HoldReason = 'price' | 'demand-response' | 'frequency' | 'command';
 
 /**
- * One reaction's change of holds, all for one reason: groups to hold, then groups to release (or every group held for
- * that reason). A grid signal and a command are each read as one change.
+ * One reaction's change of holds, all for one reason: groups (or single devices: an armed award's) to hold, then
+ * groups to release (or everything held for that reason). A grid signal and a command are each read as one change.
  */
 export interface HoldChange {
   readonly reason: HoldReason;
   readonly hold?: readonly string[];
+  /** Single devices to hold, not their whole group: the devices an armed award trips or curtails. */
+  readonly holdDevices?: readonly string[];
   readonly release?: readonly string[] | 'all';
+}
+
+/** A hold on one device sits in the book under this key, beside the group holds. */
+const DEVICE_KEY = 'device:';
+
+function devicesOf(key: string, devicesByGroup: ReadonlyMap<string, readonly string[]>): readonly string[] {
+  return key.startsWith(DEVICE_KEY) ? [key.slice(DEVICE_KEY.length)] : (devicesByGroup.get(key) ?? []);
 }
 
 export interface RestorePolicy {
@@ -28,6 +37,8 @@ export interface CurtailmentSnapshot {
   readonly restoreQueue: readonly string[];
   readonly lastBatchAtMs: number;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 export class CurtailmentBook {
   private readonly holds = new Map<string, { reasons: Set<HoldReason>; sinceMs: number }>();
@@ -71,6 +82,8 @@ export class CurtailmentBook {
   change(change: HoldChange, nowMs: number, devicesByGroup: ReadonlyMap<string, readonly string[]>): void {
     for (const groupId of change.hold ?? [])
       this.hold(groupId, change.reason, nowMs, devicesByGroup.get(groupId) ?? []);
+    for (const deviceId of change.holdDevices ?? [])
+      this.hold(`${DEVICE_KEY}${deviceId}`, change.reason, nowMs, [deviceId]);
     if (change.release === 'all') this.releaseAll(change.reason);
     else for (const groupId of change.release ?? []) this.release(groupId, change.reason);
   }
@@ -79,12 +92,16 @@ export class CurtailmentBook {
     return [...this.holds].filter(([, h]) => h.reasons.has(reason)).map(([g]) => g);
   }
 
-  /** Moves released groups to the restore queue and lets one batch go if its interval has passed. */
-  step(nowMs: number, devicesByGroup: ReadonlyMap<string, readonly string[]>): void {
-    for (const [groupId, h] of [...this.holds]) {
+  /**
+   * Moves released holds to the restore queue and lets one batch go if its interval has passed. A group's `kept`
+   * devices (standing armed: a price hold never took them off) are not queued.
+   */
+  step(nowMs: number, devicesByGroup: ReadonlyMap<string, readonly string[]>, kept: ReadonlySet<string> = NONE): void {
+    for (const [key, h] of [...this.holds]) {
       if (h.reasons.size === 0 && nowMs - h.sinceMs >= this.policy.minCurtailedMs) {
-        this.holds.delete(groupId);
-        this.restoreQueue.push(...(devicesByGroup.get(groupId) ?? []));
+        this.holds.delete(key);
+        const devices = devicesOf(key, devicesByGroup);
+        this.restoreQueue.push(...(key.startsWith(DEVICE_KEY) ? devices : devices.filter((d) => !kept.has(d))));
       }
     }
     if (this.restoreQueue.length > 0 && nowMs - this.lastBatchAtMs >= this.policy.restoreBatchIntervalMs) {
@@ -93,15 +110,30 @@ export class CurtailmentBook {
     }
   }
 
-  /** Devices that must stay off: every device of a held group, and those still queued for restore. */
-  heldDevices(devicesByGroup: ReadonlyMap<string, readonly string[]>): Set<string> {
+  /**
+   * Devices that must stay off: every device of a held group or held alone, and those still queued for restore. A
+   * `kept` device (standing armed for an award) stays on through a group hold for price alone: the award is worth more
+   * than the energy, which is why the plan kept it on.
+   */
+  heldDevices(devicesByGroup: ReadonlyMap<string, readonly string[]>, kept: ReadonlySet<string> = NONE): Set<string> {
     const out = new Set(this.restoreQueue);
-    for (const groupId of this.holds.keys()) for (const d of devicesByGroup.get(groupId) ?? []) out.add(d);
+    for (const [key, h] of this.holds) {
+      // A released group waiting out its minimum time counts as price-only: its kept devices never went off for it.
+      const priceOnly = !key.startsWith(DEVICE_KEY) && [...h.reasons].every((r) => r === 'price');
+      for (const d of devicesOf(key, devicesByGroup)) if (!(priceOnly && kept.has(d))) out.add(d);
+    }
     return out;
   }
 
   heldGroups(): string[] {
-    return [...this.holds.keys()];
+    return [...this.holds.keys()].filter((key) => !key.startsWith(DEVICE_KEY));
+  }
+
+  /** Devices held alone (an award's trip or deployment), whatever the reason. */
+  heldSingleDevices(): string[] {
+    return [...this.holds.keys()]
+      .filter((key) => key.startsWith(DEVICE_KEY))
+      .map((key) => key.slice(DEVICE_KEY.length));
   }
 
   snapshot(): CurtailmentSnapshot {

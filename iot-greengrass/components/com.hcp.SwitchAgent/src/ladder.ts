@@ -1,3 +1,4 @@
+import { devicesCovering } from '../../../../core/ancillary/arming.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
 
 /**
@@ -23,12 +24,8 @@ export function rungsBelowRestorePrice(
 
 /** The cheapest rungs whose sheddable load together reaches `shedKw` (all of them if the ladder falls short). */
 export function rungsForShed(ladder: readonly LadderRung[], shedKw: number): string[] {
-  const out: string[] = [];
-  let shedSoFarKw = 0;
-  for (const rung of ladder) {
-    if (shedSoFarKw >= shedKw) break;
-    out.push(rung.groupId);
-    shedSoFarKw += rung.sheddableKw;
-  }
-  return out;
+  return devicesCovering(
+    ladder.map((r) => ({ id: r.groupId, stepKw: r.sheddableKw })),
+    shedKw,
+  ).ids;
 }

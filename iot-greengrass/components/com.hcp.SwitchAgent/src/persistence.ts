@@ -1,6 +1,7 @@
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { SiteMode } from '../../../../core/messages/command.js';
 import type { Plan } from '../../../../core/model/plan.js';
+import { type AncillaryState, noAncillary } from './ancillary-state.js';
 import type { AcceptanceState } from './command-acceptance.js';
 import { CurtailmentBook, type RestorePolicy } from './curtailment-book.js';
 import { type AgentState, type SitePowerState, StateFile, type StateFs } from './state-store.js';
@@ -27,6 +28,8 @@ export interface AgentMemory {
   /** The site power controller's holds, trims and limits; the controller changes it in place. */
   readonly sitePower: SitePowerState;
   readonly book: CurtailmentBook;
+  /** Ancillary awards armed, their deployment and trips (ancillary.ts). */
+  ancillary: AncillaryState;
 }
 
 /** The memory a saved state gives back; a first start begins empty, its start time counting as a heartbeat. Pure. */
@@ -53,6 +56,7 @@ export function memoryFrom(
     pendingAcks: saved?.pendingAcks ?? [],
     sitePower: saved?.sitePower ?? { held: {}, trimmed: {} },
     book: new CurtailmentBook(policy, saved?.book),
+    ancillary: saved?.ancillary ?? noAncillary(),
   };
 }
 
@@ -71,6 +75,7 @@ export function stateOf(memory: AgentMemory): AgentState {
     pendingAcks: memory.pendingAcks,
     sitePower: memory.sitePower,
     book: memory.book.snapshot() as AgentState['book'],
+    ancillary: memory.ancillary,
   };
 }
 

@@ -52,6 +52,8 @@ export interface PowerControlOptions {
   readonly onApplied?: (cause: string, report: ApplyReport, latencyMs: number) => void;
   /** Devices held by the site power controller, on top of the curtailment book's. */
   readonly powerHolds?: () => ReadonlySet<string>;
+  /** Devices standing armed for an ancillary award: a price hold leaves them on (curtailment-book.ts). */
+  readonly kept?: () => ReadonlySet<string>;
   /** Running devices the site power controller has lowered, with their per-unit power target. */
   readonly powerTrims?: () => ReadonlyMap<string, number>;
 }
@@ -120,7 +122,7 @@ export class PowerControl {
     this.lastMode = mode;
     this.fallbackReason = fallbackReason;
     const prepared = this.prepare(mode, active?.interval);
-    const held = memory.book.heldDevices(this.devicesByGroup);
+    const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     for (const id of this.options.powerHolds?.() ?? []) held.add(id);
     this.held = held;
     const startedMs = performance.now();
@@ -145,13 +147,18 @@ export class PowerControl {
   /** The same, with the plan's targets before any hold (each running ASIC's power target). */
   planned(memory: AgentMemory, nowMs: number): { on: Set<string>; targets: ReadonlyMap<string, DeviceTarget> } {
     const { mode, active } = decideMode(memory, this.options.config, nowMs);
-    const held = memory.book.heldDevices(this.devicesByGroup);
+    const held = memory.book.heldDevices(this.devicesByGroup, this.kept());
     const on = new Set<string>();
     const { targets } = this.prepare(mode, active?.interval);
     for (const [id, target] of targets) {
       if (target.on && !held.has(id)) on.add(id);
     }
     return { on, targets };
+  }
+
+  /** Devices standing armed for an award: kept on through a price hold. */
+  kept(): ReadonlySet<string> {
+    return this.options.kept?.() ?? NO_DEVICES;
   }
 
   /** The plan's targets for this mode and interval: kept while they hold, worked out afresh when either changed. */

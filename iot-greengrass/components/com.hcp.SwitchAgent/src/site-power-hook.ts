@@ -44,11 +44,19 @@ export function publishPowerActions(
   actions: readonly PowerAction[],
   log: Log,
 ): void {
-  const topic = siteTopic(deps.config.siteId, 'events');
-  for (const action of actions) {
-    const event = { type: 'power-control', siteId: deps.config.siteId, at: new Date(nowMs).toISOString(), ...action };
-    deps.messaging
-      .publish('cloud', topic, JSON.stringify(event), 1)
-      .catch((error: unknown) => log('event-publish-failed', { error: String(error) }));
-  }
+  for (const action of actions) publishSiteEvent(deps, nowMs, { type: 'power-control', ...action }, log);
+}
+
+/** One of the gateway's own actions on the site's events topic (QoS 1), stamped with the site and the time. */
+export function publishSiteEvent(
+  deps: { readonly config: SwitchAgentConfig; readonly messaging: MessagingPort },
+  nowMs: number,
+  event: { readonly type: string } & Record<string, unknown>,
+  log: Log,
+): void {
+  const { siteId } = deps.config;
+  const message = { siteId, at: new Date(nowMs).toISOString(), ...event };
+  deps.messaging
+    .publish('cloud', siteTopic(siteId, 'events'), JSON.stringify(message), 1)
+    .catch((error: unknown) => log('event-publish-failed', { error: String(error) }));
 }

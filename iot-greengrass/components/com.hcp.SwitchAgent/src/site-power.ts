@@ -1,3 +1,4 @@
+import { withArmedOrder } from '../../../../core/ancillary/arming.js';
 import { asicUnitFullPowerW } from '../../../../core/economics/ladder.js';
 import type { GridSignal } from '../../../../core/messages/grid-signal.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
@@ -5,6 +6,7 @@ import { drCeilingKw, type Site } from '../../../../core/model/site.js';
 import { type MeasurementSource, siteMeasurement, type TimedKw } from '../../../../core/power/site-measurement.js';
 import {
   type ActiveLimit,
+  activeLimit,
   type ControlledDevice,
   type ControllerPolicy,
   type ControllerState,
@@ -58,7 +60,7 @@ export interface PowerAction {
   readonly overrides: number;
 }
 
-interface DeviceFigures {
+export interface DeviceFigures {
   readonly controlled: ControlledDevice;
   /** Facility kW running flat out and asleep (GPUs: serving and idle), for the device and safe-level estimates. */
   readonly fullKw: number;
@@ -187,6 +189,14 @@ export class SitePower {
     readonly planKw?: number;
     /** Devices whose last switch is not accepted yet. */
     readonly inFlight?: ReadonlySet<string>;
+    /** Awards armed (core/ancillary/arming.ts): a deployed award's devices go first, standing ones last. */
+    readonly armed?: { readonly deployed: readonly string[]; readonly standing: ReadonlySet<string> };
+    /**
+     * A deployed award's own response time (ECRS 10 min, Non-Spin 30): while the demand-response limit binds, a shed
+     * is sized to be done within it, not within `responseSeconds`, so the site sheds the award, not 2–3× it to beat a
+     * ramp it has minutes for.
+     */
+    readonly demandResponseSeconds?: number;
   }): PowerAction[] {
     const { config, site } = this.options;
     const measured = siteMeasurement({
@@ -221,14 +231,18 @@ export class SitePower {
         nowMs: input.nowMs,
         measuredKw: measured.kw,
         limits,
-        devices: this.shedOrder(input.ladder, input.targets),
+        devices: input.armed
+          ? withArmedOrder(this.shedOrder(input.ladder, input.targets), input.armed.deployed, input.armed.standing)
+          : this.shedOrder(input.ladder, input.targets),
         plannedOn: input.plannedOn,
         gpuMayYield: config.gpuMayYield,
         estimated: measured.source === 'plan' || measured.source === 'safe',
         ...(input.inFlight ? { inFlight: input.inFlight } : {}),
       },
       this.state,
-      this.policy,
+      input.demandResponseSeconds !== undefined && activeLimit(limits).source === 'demand-response'
+        ? { ...this.policy, responseSeconds: input.demandResponseSeconds }
+        : this.policy,
     );
     this.state = decision.state;
     this.options.memory.held = Object.fromEntries(decision.state.held);
@@ -375,17 +389,10 @@ export class SitePower {
     targets: ReadonlyMap<string, DeviceTarget> | undefined,
   ): ControlledDevice[] {
     if (this.order?.ladder === ladder && this.order.targets === targets) return this.order.devices;
-    const rank = new Map(ladder.map((r, i) => [r.groupId, i]));
-    const sorted = [...this.figures.values()]
-      .filter((f) => f.controllable)
-      .sort((a, b) => {
-        const kind = Number(a.controlled.kind === 'gpu') - Number(b.controlled.kind === 'gpu');
-        if (kind !== 0) return kind;
-        const byRank = (rank.get(a.groupId) ?? ladder.length) - (rank.get(b.groupId) ?? ladder.length);
-        if (byRank !== 0) return byRank;
-        if (a.groupId !== b.groupId) return a.groupId < b.groupId ? -1 : 1;
-        return a.controlled.id < b.controlled.id ? 1 : -1;
-      });
+    const sorted = inMeritOrder(
+      [...this.figures.values()].filter((f) => f.controllable),
+      ladder,
+    );
     const devices = sorted.map((f) => {
       if (f.lowestTargetW === undefined) return f.controlled;
       const runningW = Math.min(f.fullW, targets?.get(f.controlled.id)?.powerW ?? f.fullW);
@@ -398,13 +405,32 @@ export class SitePower {
 }
 
 /**
+ * The order devices go in: the ladder's ASIC groups in rung order (least efficient first), then ASIC groups it does not
+ * name, then GPUs. Inside a group the highest ids go first: the plan keeps a group's first devices by id running.
+ */
+export function inMeritOrder<F extends Pick<DeviceFigures, 'groupId' | 'controlled'>>(
+  figures: readonly F[],
+  ladder: readonly LadderRung[],
+): F[] {
+  const rank = new Map(ladder.map((r, i) => [r.groupId, i]));
+  return [...figures].sort((a, b) => {
+    const kind = Number(a.controlled.kind === 'gpu') - Number(b.controlled.kind === 'gpu');
+    if (kind !== 0) return kind;
+    const byRank = (rank.get(a.groupId) ?? ladder.length) - (rank.get(b.groupId) ?? ladder.length);
+    if (byRank !== 0) return byRank;
+    if (a.groupId !== b.groupId) return a.groupId < b.groupId ? -1 : 1;
+    return a.controlled.id < b.controlled.id ? 1 : -1;
+  });
+}
+
+/**
  * A lower power target takes effect within about a second: LuxOS and Braiins OS+ drop the hashboards' clocks in one
  * step (raising re-tunes upward at the wake rate); the virtual miner models the drop as immediate.
  */
 const TRIM_SECONDS = 1;
 
 /** A device's power figures from the site model; undefined for a device whose group the model does not know. */
-function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number): DeviceFigures | undefined {
+export function deviceFigures(site: Site, device: GatewayDevice, devicesInGroup: number): DeviceFigures | undefined {
   const minutes = (m: number) => m * 60_000;
   const group = site.asicGroups.find((g) => g.id === device.groupId);
   if (group) {

@@ -5,6 +5,7 @@ import { ackSchema } from '../../../../core/messages/ack.js';
 import { siteModeSchema } from '../../../../core/messages/command.js';
 import { planSchema } from '../../../../core/model/plan.js';
 import { type DurableFs, writeFileAtomically, writeFileDurably } from '../../../adapters/durable-file.js';
+import { ancillaryStateSchema } from './ancillary-state.js';
 
 /**
  * The site power controller's memory: its holds (asleep) and trims (lowered power targets) by when, and the limits
@@ -37,6 +38,8 @@ export const agentStateSchema = z.object({
   modeOverride: z.object({ mode: siteModeSchema, untilMs: z.number() }).optional(),
   commandCurtailUntilMs: z.number().optional(),
   lastHeartbeatMs: z.number(),
+  /** Absent in a file written before ancillary awards: nothing armed. */
+  ancillary: ancillaryStateSchema.optional(),
   pendingAcks: z.array(ackSchema),
   /** Absent in a file written before the site power controller kept its memory. */
   sitePower: sitePowerStateSchema.optional(),

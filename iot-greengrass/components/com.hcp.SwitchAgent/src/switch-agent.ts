@@ -16,6 +16,7 @@ import {
   StatusPublisher,
   type SwitchAgentView,
 } from './acks-and-status.js';
+import { Ancillary, type AncillaryEvent, armingAck } from './ancillary.js';
 import { remember } from './command-acceptance.js';
 import { admitCommand, applyCommand, expireCommands } from './command-pipeline.js';
 import { type CommandVerifier, commandVerifier } from './command-signature.js';
@@ -27,7 +28,7 @@ import { type AgentMemory, MemoryFile } from './persistence.js';
 import { activeInterval } from './plan-schedule.js';
 import { PowerControl } from './power-control.js';
 import type { SitePower } from './site-power.js';
-import { publishPowerActions, sitePowerFor } from './site-power-hook.js';
+import { publishPowerActions, publishSiteEvent, sitePowerFor } from './site-power-hook.js';
 import type { StateFs } from './state-store.js';
 
 export type { SwitchAgentView } from './acks-and-status.js';
@@ -68,6 +69,7 @@ export class SwitchAgent {
   private readonly sitePower: SitePower | undefined;
   private powerTimer: NodeJS.Timeout | undefined;
   private readonly grid: GridPolicy;
+  private readonly ancillary: Ancillary;
   private readonly acks: AckPublisher;
   private readonly status: StatusPublisher;
   private readonly verify: CommandVerifier;
@@ -85,9 +87,11 @@ export class SwitchAgent {
     this.memoryFile = new MemoryFile(deps.stateFile, log, deps.stateFs);
     this.memory = this.memoryFile.load(config, deps.clock.nowMs());
     this.sitePower = sitePowerFor(deps, this.memory, log);
+    this.ancillary = new Ancillary(site, deps.devices);
     this.power = new PowerControl({
       ...deps,
       log,
+      kept: () => this.ancillary.standing(this.memory.ancillary, deps.clock.nowMs()),
       powerHolds: () => this.sitePower?.held() ?? NO_DEVICES,
       powerTrims: () => this.sitePower?.trimmed() ?? NO_TRIMS,
       onApplied: (cause, report, latencyMs) => {
@@ -186,6 +190,21 @@ export class SwitchAgent {
   async handleGridSignal(signal: GridSignal): Promise<ApplyReport> {
     const started = await this.exclusive(async () => {
       const nowMs = this.deps.clock.nowMs();
+      const ancillary = this.ancillary.react(signal, this.memory.ancillary, nowMs, {
+        restoreHz: this.grid.frequencyRestoreHz,
+        limitPath: this.sitePower !== undefined,
+      });
+      if (ancillary) {
+        if (ancillary.event) this.publishAncillary(nowMs, ancillary.event, signal);
+        const cause = `grid:${signal.kind}`;
+        if (ancillary.limit && this.sitePower) {
+          // A deployment is a limit the controller holds, its armed devices first; a recall lifts it.
+          this.sitePower.demandResponse(ancillary.limit, 0);
+          this.persist();
+          return { report: this.decidePower()?.report ?? this.power.apply(this.memory, nowMs, cause) };
+        }
+        return { report: this.switchNow(ancillary.change, nowMs, cause, 'written-before-send') };
+      }
       if (signal.kind === 'demand-response' && this.sitePower) {
         // With a meter, a deployment is a limit the controller holds, not a fixed set of rungs. Saved before any
         // send: a crash mid-reaction must not forget a one-shot deployment.
@@ -246,6 +265,7 @@ export class SwitchAgent {
       executions: this.executions,
       lastHeartbeatMs,
       ...(this.sitePower ? { sitePower: this.sitePower.view() } : {}),
+      ...(this.memory.ancillary.armed.length > 0 ? { ancillary: this.memory.ancillary } : {}),
     };
   }
 
@@ -265,6 +285,7 @@ export class SwitchAgent {
   private decidePower(): { report: Promise<ApplyReport> } | undefined {
     const nowMs = this.deps.clock.nowMs();
     const active = this.memory.plan ? activeInterval(this.memory.plan, this.deps.config.siteId, nowMs) : undefined;
+    const deployedWithin = this.ancillary.responseSeconds(this.memory.ancillary);
     const planned = this.power.planned(this.memory, nowMs);
     const actions = this.sitePower!.decide({
       nowMs,
@@ -272,6 +293,8 @@ export class SwitchAgent {
       targets: planned.targets,
       ladder: this.ladder(),
       inFlight: this.power.inFlight(),
+      armed: this.ancillary.order(this.memory.ancillary, nowMs),
+      ...(deployedWithin !== undefined ? { demandResponseSeconds: deployedWithin } : {}),
       ...(active ? { planKw: active.interval.sitePowerKw } : {}),
     });
     if (actions.length === 0) return undefined;
@@ -279,6 +302,14 @@ export class SwitchAgent {
     this.persist();
     publishPowerActions(this.deps, nowMs, actions, (event, detail) => this.log(event, detail));
     return { report: this.power.apply(this.memory, nowMs, 'power-limit') };
+  }
+
+  /** An ancillary action on the site's events topic, and in the log, like the controller's actions. */
+  private publishAncillary(nowMs: number, event: AncillaryEvent, signal?: GridSignal): void {
+    const eventId = signal?.kind === 'demand-response' ? { eventId: signal.eventId } : {};
+    const log = (name: string, detail: Record<string, unknown>) => this.log(name, detail);
+    log(`ancillary-${event.action}`, { ...event, devices: event.devices.length });
+    publishSiteEvent(this.deps, nowMs, { type: 'ancillary', ...eventId, ...event }, log);
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -318,7 +349,7 @@ export class SwitchAgent {
     save: 'before-send' | 'written-before-send' = 'before-send',
   ): Promise<ApplyReport> {
     this.memory.book.change(change, nowMs, this.power.devicesByGroup);
-    this.memory.book.step(nowMs, this.power.devicesByGroup);
+    this.memory.book.step(nowMs, this.power.devicesByGroup, this.power.kept());
     if (save === 'before-send') {
       this.persist();
       return this.power.apply(this.memory, nowMs, cause);
@@ -333,11 +364,24 @@ export class SwitchAgent {
     // Remember the acceptance before touching hardware: a crash now must not let the same command run twice.
     this.accept(command, fingerprint, received, command);
     this.acks.send(received);
-    const change = applyCommand(this.memory, command, this.ladder());
+    const change = applyCommand(this.memory, command, this.ladder(), (awards) =>
+      this.ancillary.arm(awards, this.ladder(), (atMs) =>
+        this.power.plannedOn(this.memory, Math.max(atMs, this.deps.clock.nowMs())),
+      ),
+    );
     this.executions += 1;
+    if (command.kind === 'arm-ancillary') {
+      for (const armed of this.memory.ancillary.armed) {
+        const event = this.ancillary.event('armed', [armed], armed.devices);
+        const when = `${new Date(armed.award.intervalStartMs).toISOString()}/${new Date(armed.award.intervalEndMs).toISOString()}`;
+        const relay = armed.award.product === 'RRS-UFR' ? `, relay ${this.ancillary.tripHz()} Hz` : '';
+        this.publishAncillary(receivedAtMs, { ...event, detail: `${when}${relay}` });
+      }
+    }
     const switching = this.switchNow(change, this.deps.clock.nowMs(), `command:${command.kind}`);
     return switching.then((report) => {
-      const final = finalAck(command, report, receivedAtMs, this.deps.clock.nowMs());
+      const executed = finalAck(command, report, receivedAtMs, this.deps.clock.nowMs());
+      const final = command.kind === 'arm-ancillary' ? armingAck(executed, this.memory.ancillary.armed) : executed;
       this.accept(command, fingerprint, final);
       this.acks.send(final);
     });

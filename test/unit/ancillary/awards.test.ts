@@ -1,0 +1,231 @@
+import fc from 'fast-check';
+import { armAward, devicesCovering, withArmedOrder } from '../../../core/ancillary/arming.js';
+import {
+  type Award,
+  awardAtClearingPrice,
+  awardRevenueUsd,
+  awardSchema,
+  awardsInForce,
+  clearingPriceAwards,
+} from '../../../core/ancillary/awards.js';
+import type { AncillaryOffer } from '../../../core/ancillary/products.js';
+import { commandSchema } from '../../../core/messages/command.js';
+import type { Plan } from '../../../core/model/plan.js';
+import { buildArmCommand, switchFlowInputSchema } from '../../../core/switching/command.js';
+import { awardsFromQseMessage } from '../../../functions/ancillary/adapters/qse-award-feed.js';
+import { armPlanAwards } from '../../../functions/ancillary/arm-awards.js';
+
+const HOUR_MS = 3_600_000;
+const T0 = Date.parse('2026-12-07T10:00:00Z');
+const SITE = 'site-west-1';
+
+const award = (over: Partial<Award> = {}): Award => ({
+  siteId: SITE,
+  product: 'ECRS',
+  intervalStartMs: T0,
+  intervalEndMs: T0 + HOUR_MS,
+  awardedMw: 2,
+  clearingPriceUsdPerMwh: 10,
+  ...over,
+});
+
+describe('awards at the clearing price (the local and backtest adapter)', () => {
+  it('awards each hourly offer with MW in full at its interval’s clearing price, and nothing without a price', () => {
+    // Prepare
+    const offers: AncillaryOffer[] = [
+      { product: 'ECRS', intervalStartMs: T0, offeredMw: 2, assumedPriceUsdPerMwh: 9 },
+      { product: 'RRS-UFR', intervalStartMs: T0, offeredMw: 0, assumedPriceUsdPerMwh: 9 },
+      { product: 'NSPIN', intervalStartMs: T0 + HOUR_MS, offeredMw: 1.5, assumedPriceUsdPerMwh: 3 },
+      { product: 'ERS-10', intervalStartMs: T0, offeredMw: 5, assumedPriceUsdPerMwh: 12 },
+      { product: 'ECRS', intervalStartMs: T0 + 2 * HOUR_MS, offeredMw: 2, assumedPriceUsdPerMwh: 9 },
+    ];
+    const prices = new Map([
+      [`ECRS@${T0}`, 14.5],
+      [`NSPIN@${T0 + HOUR_MS}`, 2.25],
+    ]);
+
+    // Act
+    const awards = awardAtClearingPrice(SITE, offers, (p, at) => prices.get(`${p}@${at}`), HOUR_MS);
+
+    // Assess: zero MW, the ERS contract and the unpriced interval are not awarded.
+    expect(awards).toEqual([
+      award({ awardedMw: 2, clearingPriceUsdPerMwh: 14.5 }),
+      award({
+        product: 'NSPIN',
+        intervalStartMs: T0 + HOUR_MS,
+        intervalEndMs: T0 + 2 * HOUR_MS,
+        awardedMw: 1.5,
+        clearingPriceUsdPerMwh: 2.25,
+      }),
+    ]);
+    expect(awardRevenueUsd(awards)).toBeCloseTo(2 * 14.5 + 1.5 * 2.25, 9);
+  });
+
+  it('says which awards are in force: the interval’s start counts, its end does not', () => {
+    const a = award();
+    expect(awardsInForce([a], T0)).toEqual([a]);
+    expect(awardsInForce([a], T0 + HOUR_MS)).toEqual([]);
+    expect(awardsInForce([a], T0, 'RRS-UFR')).toEqual([]);
+  });
+
+  it('refuses an award whose interval ends before it starts, naming the field', () => {
+    const parsed = awardSchema.safeParse(award({ intervalEndMs: T0 }));
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['intervalEndMs']);
+  });
+});
+
+describe('arming: the devices that carry an award', () => {
+  const devices = [
+    { id: 'd1', stepKw: 3 },
+    { id: 'd2', stepKw: 3 },
+    { id: 'd3', stepKw: 3 },
+  ];
+
+  it('takes the fewest devices from the front that cover the award, and says what it falls short by', () => {
+    expect(armAward(award({ awardedMw: 0.005 }), devices)).toMatchObject({
+      devices: ['d1', 'd2'],
+      armedKw: 6,
+      shortKw: 0,
+    });
+    expect(armAward(award({ awardedMw: 0.01 }), devices)).toMatchObject({
+      devices: ['d1', 'd2', 'd3'],
+      armedKw: 9,
+      shortKw: 1,
+    });
+  });
+
+  it('covers any award with devices none of which could be left out (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.1, max: 50, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0.1, max: 2000, noNaN: true }),
+        (steps, kw) => {
+          const list = steps.map((stepKw, i) => ({ id: `d${i}`, stepKw }));
+          const { ids, coveredKw } = devicesCovering(list, kw);
+          const total = steps.reduce((a, b) => a + b, 0);
+          if (total < kw) return ids.length === list.length;
+          // Summed as the function sums, not by subtraction (which rounds differently).
+          const withoutLastKw = list.slice(0, ids.length - 1).reduce((sum, d) => sum + d.stepKw, 0);
+          return coveredKw >= kw && withoutLastKw < kw;
+        },
+      ),
+    );
+  });
+
+  it('puts a deployed award’s devices first and standing ones last in the controller’s order', () => {
+    const order = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id }));
+    expect(withArmedOrder(order, ['d', 'c'], new Set(['a'])).map((d) => d.id)).toEqual(['d', 'c', 'b', 'e', 'a']);
+    expect(withArmedOrder(order, [], new Set()).map((d) => d.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+});
+
+describe('the arm-ancillary command and SwitchFlow input', () => {
+  const envelope = { siteId: SITE, commandId: '00000000-0000-4000-8000-000000000001', seq: 3, epoch: 1, nowMs: T0 };
+
+  it('carries the awards in a command the gateway schema accepts', () => {
+    const command = buildArmCommand({ ...envelope, awards: [award()], reason: 'awards' });
+    expect(commandSchema.parse(command)).toMatchObject({ kind: 'arm-ancillary', payload: { awards: [award()] } });
+  });
+
+  it('refuses an award for another site, in the command and in the flow’s input', () => {
+    const other = award({ siteId: 'site-south-1' });
+    expect(() => buildArmCommand({ ...envelope, awards: [other], reason: 'x' })).toThrow(/payload\.awards/);
+    const input = switchFlowInputSchema.safeParse({ siteId: SITE, arm: { awards: [other], reason: 'x' } });
+    expect(input.error?.issues[0]?.path).toEqual(['arm', 'awards']);
+  });
+
+  it('takes an arm alone: not with a plan version or an override', () => {
+    const arm = { awards: [award()], reason: 'x' };
+    expect(switchFlowInputSchema.safeParse({ siteId: SITE, arm }).success).toBe(true);
+    expect(switchFlowInputSchema.safeParse({ siteId: SITE, arm, planVersion: 2 }).success).toBe(false);
+  });
+});
+
+describe('the QSE award feed (the AWS adapter)', () => {
+  const sites = new Map([['HCP_WEST_LR1', SITE]]);
+  const message = (over: Record<string, unknown> = {}) => ({
+    qse: 'QHCP01',
+    market: 'DAM',
+    publishedAt: '2026-12-06T19:30:00Z',
+    awards: [
+      {
+        resource: 'HCP_WEST_LR1',
+        service: 'RRS',
+        deliveryFrom: '2026-12-07T10:00:00Z',
+        deliveryTo: '2026-12-07T11:00:00Z',
+        awardedMw: 4.5,
+        mcpcUsdPerMwh: 7.25,
+        ...over,
+      },
+    ],
+  });
+
+  it('reads a Load Resource’s RRS award as RRS-UFR for its site', () => {
+    expect(awardsFromQseMessage(message(), sites)).toEqual([
+      award({ product: 'RRS-UFR', awardedMw: 4.5, clearingPriceUsdPerMwh: 7.25 }),
+    ]);
+  });
+
+  it.each([
+    [{ awardedMw: -1 }, 'awards[0].awardedMw'],
+    [{ service: 'REGUP' }, 'awards[0].service'],
+    [{ resource: 'SOMEONE_ELSE' }, 'awards[0].resource'],
+    [{ deliveryTo: '2026-12-07T09:00:00Z' }, 'awards[0].deliveryTo'],
+    [{ extra: 1 }, 'awards[0].extra'],
+  ])('refuses a bad award (%j), naming %s', (over, field) => {
+    expect(() => awardsFromQseMessage(message(over), sites)).toThrow(field);
+  });
+});
+
+describe('arming a plan’s awards', () => {
+  it('arms the next two hours of each offering site’s awards, each for the plan’s interval, in one flow per site', async () => {
+    // Prepare: 5-minute offers over three hours for one site; another site offers nothing.
+    const offers: AncillaryOffer[] = Array.from({ length: 36 }, (_, i) => ({
+      product: 'ECRS',
+      intervalStartMs: T0 + i * 300_000,
+      offeredMw: 1,
+      assumedPriceUsdPerMwh: 9,
+    }));
+    const started: Array<{ input: unknown; name: string }> = [];
+    const plan = {
+      version: 7,
+      horizonStart: new Date(T0).toISOString(),
+      intervalMinutes: 5,
+      sites: [
+        { siteId: SITE, ancillaryOffers: offers },
+        { siteId: 'site-south-1', ancillaryOffers: [] },
+      ],
+    } as unknown as Plan;
+
+    // Act
+    const armed = await armPlanAwards(
+      {
+        awards: clearingPriceAwards(() => 11),
+        switchFlows: {
+          start: async (input, name) => {
+            started.push({ input, name });
+            return { executionArn: name };
+          },
+        },
+      },
+      plan,
+    );
+
+    // Assess
+    expect(armed.map((a) => a.siteId)).toEqual([SITE]);
+    expect(armed[0]!.awards).toHaveLength(24);
+    expect(armed[0]!.awards.every((a) => a.intervalEndMs - a.intervalStartMs === 300_000)).toBe(true);
+    expect(started).toEqual([
+      {
+        name: `${SITE}-arm-plan-v7`,
+        input: {
+          siteId: SITE,
+          arm: { awards: armed[0]!.awards, reason: 'ancillary awards (plan-v7)' },
+          requestedBy: 'ancillary-awards',
+        },
+      },
+    ]);
+    expect(switchFlowInputSchema.safeParse(started[0]!.input).success).toBe(true);
+  });
+});
