@@ -36,6 +36,7 @@ describe('AWS SDK clients in functions/', () => {
         'SecretsManagerClient',
         'SFNClient',
         'SQSClient',
+        'STSClient',
         'TimestreamWriteClient',
       ]),
     );
