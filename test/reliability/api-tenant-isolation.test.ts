@@ -54,6 +54,8 @@ const EXCLUDED: Record<string, string> = {
   'POST /v1/sites/{siteId}/overrides': 'operator action on a platform site',
   'DELETE /v1/sites/{siteId}/overrides/current': 'operator action on a platform site',
   'PUT /v1/sites/{siteId}/power-limit': 'operator action on a platform site',
+  'GET /v1/grid-events': 'operator fleet view: grid events of platform sites',
+  'GET /v1/grid-events/{gridEventId}/evidence': 'operator fleet view: M&V evidence of platform sites’ grid events',
   'GET /v1/sites/{siteId}/gpu-nodes': 'operator fleet view: GPU nodes of platform sites',
   'POST /v1/sites/{siteId}/gpu-nodes/{nodeId}/{action}': 'operator action on a platform site',
   'GET /v1/fleet/gpu-figures': 'operator figures summed over every tenant by design; customers get 403 (auth suite)',

@@ -99,6 +99,13 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     body: { kind: 'curtail', shedKw: 100, reason: 'abuse suite', expiresAt: inAnHour() },
   }),
   cancelOverride: ({ siteId }) => ({ path: { siteId } }),
+  setPowerLimit: ({ siteId }) => ({
+    path: { siteId },
+    body: { limitKw: 15_000, reason: 'abuse suite', expiresAt: inAnHour() },
+  }),
+  listGridEvents: () => ({ query: { limit: '5' } }),
+  // An event no site has had: 404 before any evidence is computed, stored or audited.
+  getGridEventEvidence: () => ({ path: { gridEventId: 'grid-event-absent' }, query: { format: 'json' } }),
   getGpuPrices: () => ({}),
   putGpuPrices: () => ({ body: { prices: [{ gpuModel: 'H100', tier: 'flex', usdPerGpuHour: 2.5 }] } }),
   // The schema's example: a real CSR for the seed site. The fuzz onboards it once (201), then gets the same
