@@ -8,7 +8,7 @@ import {
 import { MAX_TRANSMISSION_USD_PER_KW_YEAR } from '../economics/transmission.js';
 import { openModels, servingThroughputTokensPerSec } from '../gpu/models.js';
 import { type AsicGroup, demandResponseEnrolmentSchema, type GpuPool, type Site, siteSchema } from '../model/site.js';
-import { idSchema, siteIdSchema } from '../support/schema.js';
+import { idSchema, siteIdSchema, storableNumber } from '../support/schema.js';
 import type { FieldIssue } from '../support/validation.js';
 import { asicModel, gpuModel, powerTargets } from './hardware-catalog.js';
 import { ERCOT_MARKET_NODES } from './market-nodes.js';
@@ -43,8 +43,14 @@ export const asicAddressesSchema = z.discriminatedUnion('kind', [
 ]);
 export type AsicAddresses = z.infer<typeof asicAddressesSchema>;
 
-/** Counts are checked by the rules (422), not the shape, so a fractional or negative count names its rule. */
-const countSchema = z.number().finite();
+/**
+ * Counts are checked by the rules (422), not the shape, so a fractional or negative count names its rule; the shape
+ * refuses only what no store keeps faithfully (−0, denormals, beyond a million, more than 3 decimals): 400 naming it.
+ */
+const countSchema = storableNumber({ min: -1_000_000, max: 1_000_000, decimals: 3 });
+/** kW as the registry stores them: the sign and size are the rules' (422); −0, denormals and absurd sizes are 400. */
+const kwSchema = storableNumber({ min: -10_000_000, max: 10_000_000, decimals: 3 });
+const minutesSchema = storableNumber({ min: 0, max: 1440, decimals: 3 });
 
 export const asicGroupConfigSchema = z.strictObject({
   id: idSchema,
@@ -58,8 +64,8 @@ export const asicGroupConfigSchema = z.strictObject({
    * highest is the group's ceiling. Sleep is always allowed except for `cgminer` groups (monitoring only).
    */
   powerTargetsW: z.array(z.number().finite()).min(1).max(16).optional(),
-  minOnMinutes: z.number().finite().nonnegative().max(1440).default(15),
-  minOffMinutes: z.number().finite().nonnegative().max(1440).default(10),
+  minOnMinutes: minutesSchema.default(15),
+  minOffMinutes: minutesSchema.default(10),
   /** Whether this group may be tripped at once on an under-frequency event. */
   frequencyTrip: z.boolean().default(false),
 });
@@ -127,7 +133,7 @@ export const siteConfigShapeSchema = z.strictObject({
   name: z.string().min(1).max(128),
   /** ERCOT settlement point (core/fleet/market-nodes.ts). */
   marketNode: z.string().min(1).max(32),
-  interconnectLimitKw: z.number().finite(),
+  interconnectLimitKw: kwSchema,
   /** Facility overhead: facility power over IT power (PUE). */
   pue: z.number().finite().min(1).max(3),
   timeZone: z.string().min(1).max(64),
