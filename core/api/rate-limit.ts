@@ -60,7 +60,10 @@ export function takeToken(bucket: TokenBucket | undefined, limits: ThrottleLimit
 export class RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  take(key: string, limits: ThrottleLimits, nowMs: number): TakeDecision {
+  /** @param clockMs the limiter's clock when `take` is not handed one: the wall clock, as API Gateway's. */
+  constructor(private readonly clockMs: () => number = Date.now) {}
+
+  take(key: string, limits: ThrottleLimits, nowMs: number = this.clockMs()): TakeDecision {
     const decision = takeToken(this.buckets.get(key), limits, nowMs);
     this.buckets.set(key, decision.bucket);
     return decision;

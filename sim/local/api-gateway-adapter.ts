@@ -374,7 +374,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
       return reply(jsonResponse(decision.statusCode, errorBody(code, decision.message ?? code, requestId)));
     }
     if (decision.usage && options.rateLimiter) {
-      const taken = options.rateLimiter.take(decision.usage.key, decision.usage.limits, Date.now());
+      const taken = options.rateLimiter.take(decision.usage.key, decision.usage.limits);
       if (!taken.allowed) {
         return reply(
           jsonResponse(429, errorBody('throttled', 'Too Many Requests', requestId), {

@@ -60,6 +60,11 @@ export interface LocalApiOptions {
    * @default false: the suites that burst one tenant on purpose (the idempotency race, fuzzing) run unthrottled
    */
   readonly rateLimit?: boolean;
+  /**
+   * The throttle's clock (ms). @default the wall clock, as API Gateway's; a test drives it to burst past a plan
+   * whatever the machine's load (the platform's `clock` may run faster than real time, so it is not reused here)
+   */
+  readonly rateLimitClockMs?: () => number;
   /** The platform's clock, which dates workloads, usage and statements. @default the system clock */
   readonly clock?: Clock;
 }
@@ -227,7 +232,7 @@ export function createLocalApi(options: LocalApiOptions): LocalApi {
     runtime,
     seedDemoTenant,
     issueApiKey,
-    ...(options.rateLimit ? { rateLimiter: new RateLimiter() } : {}),
+    ...(options.rateLimit ? { rateLimiter: new RateLimiter(options.rateLimitClockMs) } : {}),
     auditChainer,
   };
 }
