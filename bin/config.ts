@@ -32,6 +32,8 @@ export const appContextSchema = z.strictObject({
         bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
         priceKeys: z.record(settlementPointSchema, z.string().min(1)),
         hashpriceKey: z.string().min(1),
+        systemLoadKey: z.string().min(1).optional(),
+        ancillaryPricesKey: z.string().min(1).optional(),
       }),
     ])
     .optional(),

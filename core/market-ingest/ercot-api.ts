@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MarketAncillaryProduct } from '../ancillary/products.js';
 import { ERCOT_PUBLICATION } from '../market-data/known-at.js';
 import { localWallMinutes, zonedWallTimeToUtcMs } from '../market-data/time-zone.js';
 import { priceUsdPerMwhSchema } from '../model/market.js';
@@ -212,6 +213,74 @@ export const RT_MCPC_ROWS: ReportRowSpec = {
       posted: row.postedDatetime,
     })),
 };
+
+/**
+ * The DAM capacity prices a load resource is paid (core/ancillary/products.ts): RRS through its under-frequency relay,
+ * ECRS, Non-Spin. REGUP/REGDN need a Controllable Load Resource and are not offered.
+ */
+export const ERCOT_AS_TYPE_PRODUCTS = { RRS: 'RRS-UFR', ECRS: 'ECRS', NSPIN: 'NSPIN' } as const satisfies Record<
+  string,
+  MarketAncillaryProduct
+>;
+
+const loadMwSchema = z.coerce.number().finite().gt(0).lt(200_000);
+
+/**
+ * NP6-345-CD, `/np6-345-cd/act_sys_load_by_wzn`: "Actual System Load by Weather Zone", hourly, for the previous
+ * Operating Day (NPRR481, Protocols 6.3.2). Path and query fields (`operatingDayFrom`/`operatingDayTo`) are ERCOT's
+ * API spec (github.com/ercot/api-specs, pubapi-apim-api.json). The row fields are taken from that spec's query
+ * parameters (operatingDay, hourEnding, the eight zones, `total`, DSTFlag), which a public client's test also uses;
+ * the spec gives no row list, so they are not confirmed from ERCOT itself. Only `total` (the ERCOT system load) is read.
+ */
+export const SYSTEM_LOAD_REPORT = 'NP6-345-CD';
+const systemLoadRowSchema = z
+  .object({
+    operatingDay: deliveryDateSchema,
+    hourEnding: hourEndingClockSchema,
+    total: loadMwSchema,
+    DSTFlag: dstFlagSchema,
+  })
+  .transform((row) => ({
+    intervalStartMs: ercotIntervalStartMs(row.operatingDay, row.hourEnding, 0, row.DSTFlag),
+    systemLoadMw: row.total,
+    operatingDayEndMs: ercotDayBoundsMs(row.operatingDay).toMs,
+  }));
+
+/** An hour of ERCOT system load with when it became known. */
+export interface PublishedSystemLoad {
+  readonly intervalStartMs: number;
+  readonly systemLoadMw: number;
+  readonly publishedAtMs: number;
+}
+
+/**
+ * NP6-345-CD rows as hours of system load. Known-at: the 4CP forecaster's rule (`delayMinutes` after the hour,
+ * core/forecast/four-cp.ts), and never before its operating day has ended, as the report covers the previous day; the
+ * posting time within the next day is not confirmed, so the day's end is the earliest instant taken. A bad row is
+ * rejected naming its field and never stored.
+ */
+export function parseSystemLoadRows(
+  records: ReadonlyArray<Record<string, unknown>>,
+  delayMinutes: number,
+): { points: PublishedSystemLoad[]; rejected: RejectedRow[] } {
+  const points: PublishedSystemLoad[] = [];
+  const rejected: RejectedRow[] = [];
+  records.forEach((record, row) => {
+    const parsed = systemLoadRowSchema.safeParse(record);
+    if (!parsed.success) {
+      rejected.push({ report: SYSTEM_LOAD_REPORT, row, reason: reasonOf(parsed.error) });
+      return;
+    }
+    const { intervalStartMs, systemLoadMw, operatingDayEndMs } = parsed.data;
+    const delayMs = delayMinutes * MINUTE_MS;
+    points.push({
+      intervalStartMs,
+      systemLoadMw,
+      publishedAtMs: Math.max(intervalStartMs + HOUR_MS, operatingDayEndMs) + delayMs,
+    });
+  });
+  return { points, rejected };
+}
 
 const SCED_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$|^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/;

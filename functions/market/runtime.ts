@@ -59,6 +59,8 @@ const config = configGetter(
       MARKET_CSV_HASHPRICE_KEY: z.string().min(1).optional(),
       /** `csv`: an hourly ERCOT system-load CSV, replayed into the market history for the 4CP forecast. */
       MARKET_CSV_SYSTEM_LOAD_KEY: z.string().min(1).optional(),
+      /** `csv`: hourly DAM capacity prices (AS MCPC), replayed into the market history for ancillary offers. */
+      MARKET_CSV_AS_KEY: z.string().min(1).optional(),
       MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR: z.coerce.number().nonnegative().default(2),
     })
     .superRefine((env, ctx) => {
@@ -107,6 +109,7 @@ function sourceFor(
           hashpriceKey: env.MARKET_CSV_HASHPRICE_KEY!,
           gpuSpotUsdPerGpuHour: env.MARKET_CSV_GPU_SPOT_USD_PER_GPU_HOUR,
           ...(env.MARKET_CSV_SYSTEM_LOAD_KEY ? { systemLoadKey: env.MARKET_CSV_SYSTEM_LOAD_KEY } : {}),
+          ...(env.MARKET_CSV_AS_KEY ? { ancillaryPricesKey: env.MARKET_CSV_AS_KEY } : {}),
         }),
       );
     case 'ercot': {

@@ -4,7 +4,7 @@ import type { MarketHistoryStore } from '../shared/data/market-history-store.js'
 
 const HOUR_MS = 3_600_000;
 /** The month's running peak (31 days) plus two weeks of error and daily-peak history; within the store's 40 days. */
-const SYSTEM_LOAD_HISTORY_DAYS = 38;
+export const SYSTEM_LOAD_HISTORY_DAYS = 38;
 /** The planner's 24-hour horizon plus the hours before the decision whose load is not yet known. */
 const FORECAST_HOURS = 30;
 

@@ -40,6 +40,10 @@ export type MarketSourceConfig =
       readonly bucketName: string;
       readonly priceKeys: Readonly<Record<string, string>>;
       readonly hashpriceKey: string;
+      /** Hourly ERCOT system load (the 4CP forecast's input). @default none */
+      readonly systemLoadKey?: string;
+      /** Hourly DAM ancillary capacity prices (the planner's ancillary offers). @default none */
+      readonly ancillaryPricesKey?: string;
     };
 
 /**
@@ -58,7 +62,8 @@ export class MarketIngestion extends Construct {
     const fn = new HcpFunction(this, 'IngestFn', {
       entry: 'functions/market/ingest-handler.ts',
       serviceName: 'hcp-market',
-      timeout: Duration.seconds(30),
+      // ERCOT's 30 requests a minute: a cold start reads a dozen reports 2 s apart (prices, DAM, SCED, AS, load).
+      timeout: Duration.seconds(source.kind === 'ercot' ? 60 : 30),
       environment: {
         MARKET_SOURCE: source.kind,
         ...(props.iotDataEndpoint ? { IOT_DATA_ENDPOINT: props.iotDataEndpoint } : {}),
@@ -81,15 +86,19 @@ export class MarketIngestion extends Construct {
     if (source.kind === 'csv') {
       // GetObject on the named objects only: no listing, no wildcard.
       const bucket = s3.Bucket.fromBucketName(this, 'CsvBucket', source.bucketName);
+      const { systemLoadKey, ancillaryPricesKey } = source;
+      const keys = [...Object.values(source.priceKeys), source.hashpriceKey, systemLoadKey, ancillaryPricesKey];
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
-          resources: [...Object.values(source.priceKeys), source.hashpriceKey].map((key) => bucket.arnForObjects(key)),
+          resources: keys.filter((key) => key !== undefined).map((key) => bucket.arnForObjects(key)),
         }),
       );
       fn.fn.addEnvironment('MARKET_CSV_BUCKET', source.bucketName);
       fn.fn.addEnvironment('MARKET_CSV_PRICE_KEYS', JSON.stringify(source.priceKeys));
       fn.fn.addEnvironment('MARKET_CSV_HASHPRICE_KEY', source.hashpriceKey);
+      if (systemLoadKey) fn.fn.addEnvironment('MARKET_CSV_SYSTEM_LOAD_KEY', systemLoadKey);
+      if (ancillaryPricesKey) fn.fn.addEnvironment('MARKET_CSV_AS_KEY', ancillaryPricesKey);
     }
     grantTopicPublish(
       fn.fn,

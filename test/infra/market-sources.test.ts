@@ -76,6 +76,39 @@ describe('market sources in the stack', () => {
     });
   });
 
+  it('hands the csv source its system-load and capacity-price objects, and lets it read exactly those', () => {
+    // Act
+    const csv = synth({
+      kind: 'csv',
+      bucketName: 'hcp-market-files',
+      priceKeys: { HB_WEST: 'west.csv' },
+      hashpriceKey: 'hashprice.csv',
+      systemLoadKey: 'load.csv',
+      ancillaryPricesKey: 'as.csv',
+    }).control;
+
+    // Assess
+    csv.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ MARKET_CSV_SYSTEM_LOAD_KEY: 'load.csv', MARKET_CSV_AS_KEY: 'as.csv' }),
+      },
+    });
+    const readers = Object.values(csv.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('s3:GetObject'),
+    );
+    const text = JSON.stringify(readers);
+    for (const key of ['west.csv', 'hashprice.csv', 'load.csv', 'as.csv']) expect(text).toContain(`/${key}`);
+    expect(text).not.toMatch(/hcp-market-files\/\*/);
+  });
+
+  it('gives the ERCOT ingestion a minute: a cold start reads a dozen reports 2 s apart', () => {
+    // Assess
+    control.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 60,
+      Environment: { Variables: Match.objectLike({ MARKET_SOURCE: 'ercot' }) },
+    });
+  });
+
   it('refuses a csv source without its objects, naming the field', () => {
     // Act / Assess
     expect(() => parseAppContext({ ...TEST_CONTEXT, market: { kind: 'csv', bucketName: 'b-1' } })).toThrow(

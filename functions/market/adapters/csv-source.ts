@@ -1,4 +1,3 @@
-import { ERCOT_FOUR_CP } from '../../../core/forecast/four-cp.js';
 import {
   type HashpriceDay,
   type PriceCsvOptions,
@@ -6,14 +5,11 @@ import {
   parsePriceCsv,
   type RegularSeries,
 } from '../../../core/market-data/series.js';
-import { parseSystemLoadCsv, publishedLoadPoints } from '../../../core/market-data/system-load.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { MarketDataSource } from '../ports.js';
+import { CsvPublishedSeries, type ObjectReader } from './csv-series.js';
 
-/** Reads an object's text: S3 GetObject in AWS, a file locally. */
-export interface ObjectReader {
-  readText(key: string): Promise<string>;
-}
+export type { ObjectReader } from './csv-series.js';
 
 export interface CsvSourceOptions {
   readonly reader: ObjectReader;
@@ -27,6 +23,11 @@ export interface CsvSourceOptions {
   readonly stepMinutes?: number;
   /** An hourly ERCOT system-load CSV (core/market-data/system-load.ts layout), replayed as published. @default none */
   readonly systemLoadKey?: string;
+  /**
+   * Hourly DAM capacity prices (sim/data/ercot_dam_as_mcpc_hourly_2024-11_2025-04.csv layout), replayed as the DAM
+   * posted them. @default none
+   */
+  readonly ancillaryPricesKey?: string;
 }
 
 const valueAt = (series: RegularSeries, atMs: number): number | undefined => {
@@ -34,17 +35,21 @@ const valueAt = (series: RegularSeries, atMs: number): number | undefined => {
   return index >= 0 ? series.values[index] : undefined;
 };
 
-/** Hours of system load re-sent by each run: a run or two missed still leaves no gap. */
-export const SYSTEM_LOAD_REPUBLISH_HOURS = 3;
-
 /** Historical market data from CSV objects: replays a recorded period through the same ingestion path. */
 export class CsvMarketSource implements MarketDataSource {
   readonly name = 'csv';
-  private loaded:
-    | Promise<{ prices: Map<string, RegularSeries>; hashprice: HashpriceDay[]; systemLoad?: RegularSeries }>
-    | undefined;
+  private loaded: Promise<{ prices: Map<string, RegularSeries>; hashprice: HashpriceDay[] }> | undefined;
+  private readonly series: CsvPublishedSeries;
 
-  constructor(private readonly options: CsvSourceOptions) {}
+  constructor(private readonly options: CsvSourceOptions) {
+    const { reader, systemLoadKey, ancillaryPricesKey, stepMinutes } = options;
+    this.series = new CsvPublishedSeries({
+      reader,
+      ...(systemLoadKey ? { systemLoad: { key: systemLoadKey } } : {}),
+      ...(ancillaryPricesKey ? { ancillaryPrices: { key: ancillaryPricesKey } } : {}),
+      ...(stepMinutes ? { stepMinutes } : {}),
+    });
+  }
 
   async snapshotAt(atMs: number): Promise<MarketSnapshot> {
     const { prices, hashprice } = await this.load();
@@ -73,15 +78,12 @@ export class CsvMarketSource implements MarketDataSource {
     };
   }
 
-  async systemLoadAt(atMs: number) {
-    const { systemLoad } = await this.load();
-    if (!systemLoad) return [];
-    return publishedLoadPoints(
-      systemLoad,
-      ERCOT_FOUR_CP.loadPublicationDelayMinutes,
-      atMs - SYSTEM_LOAD_REPUBLISH_HOURS * 3_600_000,
-      atMs,
-    );
+  publishedAt(atMs: number, node: string) {
+    return this.series.publishedAt(atMs, node);
+  }
+
+  systemLoadAt(atMs: number) {
+    return this.series.systemLoadAt(atMs);
   }
 
   private load() {
@@ -92,14 +94,7 @@ export class CsvMarketSource implements MarketDataSource {
       for (const [node, key] of Object.entries(priceKeys)) {
         prices.set(node, parsePriceCsv(await reader.readText(key), key, priceColumns, stepMinutes).rtUsdPerMwh);
       }
-      const { systemLoadKey } = this.options;
-      return {
-        prices,
-        hashprice: parseHashpriceCsv(await reader.readText(hashpriceKey), hashpriceKey),
-        ...(systemLoadKey
-          ? { systemLoad: parseSystemLoadCsv(await reader.readText(systemLoadKey), systemLoadKey) }
-          : {}),
-      };
+      return { prices, hashprice: parseHashpriceCsv(await reader.readText(hashpriceKey), hashpriceKey) };
     })();
     return this.loaded;
   }

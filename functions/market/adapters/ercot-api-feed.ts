@@ -4,6 +4,7 @@ import {
   type ErcotIntervalPrice,
   newestPublicationWins,
   parseReportRows,
+  parseSystemLoadRows,
   type RejectedRow,
   RT_MCPC_ROWS,
   RTM_SPP_ROWS,
@@ -12,7 +13,7 @@ import {
 import { ERCOT_TIME_ZONE } from '../../../core/market-ingest/ercot-rtm-spp.js';
 import type { Clock } from '../../../core/support/clock.js';
 import type { ErcotPublicApiClient } from './ercot-public-api.js';
-import type { ErcotFeedResult, ErcotPriceFeed } from './ercot-source.js';
+import type { ErcotFeedResult, ErcotPriceFeed, ErcotSystemLoadResult } from './ercot-source.js';
 
 /** ERCOT's report paths on the Public API (EMIL ids in core/market-ingest/ercot-api.ts). */
 export const ERCOT_REPORT_PATHS = {
@@ -21,6 +22,7 @@ export const ERCOT_REPORT_PATHS = {
   damMcpc: '/np4-188-cd/dam_clear_price_for_cap',
   rtMcpc: '/np6-331-cd/rt_clear_price_cap',
   scedLmp: '/np6-788-cd/lmp_node_zone_hub',
+  systemLoad: '/np6-345-cd/act_sys_load_by_wzn',
 } as const;
 
 /**
@@ -34,6 +36,10 @@ const DAM_REFRESH_MS = 60 * 60_000;
 const SCED_REFRESH_MS = 5 * 60_000;
 /** NP6-331-CD posts per 15-minute settlement interval. */
 const RT_AS_REFRESH_MS = 15 * 60_000;
+/** NP6-345-CD posts the previous operating day once a day: an hour between polls is ample. */
+const SYSTEM_LOAD_REFRESH_MS = 60 * 60_000;
+/** The DAM of tomorrow posts at 13:30 today: asking through the day after the instant catches it. */
+const DAM_LOOKAHEAD_MS = 24 * 3_600_000;
 /** Reaching back this far from the instant asked for also fetches the day before just after midnight. */
 const LOOKBACK_MS = 60 * 60_000;
 
@@ -64,6 +70,7 @@ type Parsed = { prices: ErcotIntervalPrice[]; rejected: RejectedRow[] };
  */
 export class ErcotApiPriceFeed implements ErcotPriceFeed {
   private readonly cache = new Map<string, Cached>();
+  private loadCache: { key: string; fetchedAtMs: number; result: ErcotSystemLoadResult } | undefined;
 
   constructor(private readonly deps: { readonly client: ErcotPublicApiClient; readonly clock: Clock }) {}
 
@@ -97,10 +104,33 @@ export class ErcotApiPriceFeed implements ErcotPriceFeed {
     );
   }
 
+  /** Today's and, once posted, tomorrow's DAM capacity prices (the planner's horizon reaches into tomorrow). */
   dayAheadAncillaryPrices(atMs: number): Promise<ErcotFeedResult> {
+    const to = ercotDeliveryDate(atMs + DAM_LOOKAHEAD_MS);
     return this.cached('dam-as', atMs, [ALL], DAM_REFRESH_MS, (days) =>
-      this.report(DAM_MCPC_ROWS, ERCOT_REPORT_PATHS.damMcpc, { deliveryDateFrom: days.from, deliveryDateTo: days.to }),
+      this.report(DAM_MCPC_ROWS, ERCOT_REPORT_PATHS.damMcpc, { deliveryDateFrom: days.from, deliveryDateTo: to }),
     );
+  }
+
+  /**
+   * NP6-345-CD's hourly ERCOT system load for the operating days from `fromMs`'s to `atMs`'s, each hour with when it
+   * became known (core/market-ingest/ercot-api.ts, parseSystemLoadRows); polled at most hourly.
+   */
+  async actualSystemLoad(atMs: number, fromMs: number, delayMinutes: number): Promise<ErcotSystemLoadResult> {
+    const [from, to] = [ercotDeliveryDate(fromMs), ercotDeliveryDate(atMs)];
+    const key = `${from}..${to}`;
+    const nowMs = this.deps.clock.nowMs();
+    const held = this.loadCache;
+    if (held && held.key === key && nowMs - held.fetchedAtMs < SYSTEM_LOAD_REFRESH_MS) {
+      return { ...held.result, rejected: [] };
+    }
+    const records = await this.deps.client.records(ERCOT_REPORT_PATHS.systemLoad, {
+      operatingDayFrom: from,
+      operatingDayTo: to,
+    });
+    const result = { name: `system-load ${to}`, ...parseSystemLoadRows(records, delayMinutes) };
+    this.loadCache = { key, fetchedAtMs: nowMs, result };
+    return result;
   }
 
   /** NP6-331-CD's query fields, like its row fields, are assumed (core/market-ingest/ercot-api.ts, RT_MCPC_ROWS). */

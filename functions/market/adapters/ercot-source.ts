@@ -1,12 +1,30 @@
-import { type ErcotIntervalPrice, missingIntervals, type RejectedRow } from '../../../core/market-ingest/ercot-api.js';
+import { ERCOT_FOUR_CP } from '../../../core/forecast/four-cp.js';
+import { ancillaryHistoryPoints } from '../../../core/market-data/ancillary-prices.js';
+import type { MarketHistoryPoint } from '../../../core/market-data/history.js';
+import {
+  ERCOT_AS_TYPE_PRODUCTS,
+  type ErcotIntervalPrice,
+  missingIntervals,
+  type PublishedSystemLoad,
+  type RejectedRow,
+} from '../../../core/market-ingest/ercot-api.js';
 import type { AncillaryPrices, MarketSnapshot, ScedLmp } from '../../../core/model/market.js';
+import { SYSTEM_LOAD_HISTORY_DAYS } from '../../optimizer/four-cp-outlook.js';
 import type { MarketDataSource } from '../ports.js';
+import { HandedOver } from './handed-over.js';
 
 /** Prices of one report for the delivery day around an instant, the newest publication of each interval. */
 export interface ErcotFeedResult {
   readonly name: string;
   readonly prices: readonly ErcotIntervalPrice[];
   /** Rows refused, with the field and rule each broke; never stored. */
+  readonly rejected: readonly RejectedRow[];
+}
+
+/** Hours of ERCOT system load of one report, each with when it became known. */
+export interface ErcotSystemLoadResult {
+  readonly name: string;
+  readonly points: readonly PublishedSystemLoad[];
   readonly rejected: readonly RejectedRow[];
 }
 
@@ -22,6 +40,8 @@ export interface ErcotPriceFeed {
   scedLmps?(atMs: number, nodes: readonly string[]): Promise<ErcotFeedResult>;
   dayAheadAncillaryPrices?(atMs: number): Promise<ErcotFeedResult>;
   realTimeAncillaryPrices?(atMs: number): Promise<ErcotFeedResult>;
+  /** NP6-345-CD: hourly system load of the operating days from `fromMs`'s to `atMs`'s. */
+  actualSystemLoad?(atMs: number, fromMs: number, delayMinutes: number): Promise<ErcotSystemLoadResult>;
 }
 
 /** ERCOT's ancillary service types as the reports name them, and the snapshot's keys for them. */
@@ -37,6 +57,9 @@ export interface MarketDataQuality {
 
 const RTM_INTERVAL_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** After the first run, each asks NP6-345-CD for the last two operating days (it posts the previous one). */
+const SYSTEM_LOAD_RECENT_DAYS = 2;
 
 /** The prices known at `atMs` (published by then), with the report's missing intervals flagged up to the newest. */
 function knownPrices(
@@ -67,6 +90,8 @@ function knownPrices(
  */
 export class ErcotRtmMarketSource implements MarketDataSource {
   readonly name = 'ercot';
+  private readonly handedOver = new HandedOver();
+  private loadAskedBefore = false;
 
   constructor(
     private readonly deps: {
@@ -113,6 +138,48 @@ export class ErcotRtmMarketSource implements MarketDataSource {
       }),
       ...(ancillary ? { ancillary } : {}),
     };
+  }
+
+  /**
+   * The DAM capacity prices (NP4-188-CD) posted by `atMs` for the intervals from the one under way, on the history's
+   * 15-minute grid, for the planner's ancillary offers: today's, and tomorrow's once the DAM has posted (13:30 Central).
+   * The same for every node (ERCOT clears AS system-wide); each node's series gets what it has not yet been handed.
+   */
+  async publishedAt(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]> {
+    const { feed, quality } = this.deps;
+    if (!feed.dayAheadAncillaryPrices) return [];
+    const types = Object.keys(ERCOT_AS_TYPE_PRODUCTS) as Array<keyof typeof ERCOT_AS_TYPE_PRODUCTS>;
+    const fromMs = Math.floor(atMs / RTM_INTERVAL_MS) * RTM_INTERVAL_MS;
+    const known = knownPrices(await feed.dayAheadAncillaryPrices(atMs), types, atMs, quality).filter(
+      (p) => p.intervalStartMs + HOUR_MS > fromMs,
+    );
+    const points = ancillaryHistoryPoints(
+      known.map((p) => ({
+        hourStartMs: p.intervalStartMs,
+        product: ERCOT_AS_TYPE_PRODUCTS[p.key as keyof typeof ERCOT_AS_TYPE_PRODUCTS],
+        usdPerMwh: p.priceUsdPerMwh,
+      })),
+      RTM_INTERVAL_MS / 60_000,
+    ).filter((p) => p.intervalStartMs >= fromMs);
+    return this.handedOver.take(`as|${node}`, points);
+  }
+
+  /**
+   * ERCOT system load (NP6-345-CD) known by `atMs` under the 4CP forecaster's rule, not yet handed over: the first run
+   * reaches back the days the 4CP outlook reads (so a new deployment forecasts at once), later runs two days.
+   */
+  async systemLoadAt(atMs: number): Promise<readonly MarketHistoryPoint[]> {
+    const { feed, quality } = this.deps;
+    if (!feed.actualSystemLoad) return [];
+    const days = this.loadAskedBefore ? SYSTEM_LOAD_RECENT_DAYS : SYSTEM_LOAD_HISTORY_DAYS;
+    const result = await feed.actualSystemLoad(atMs, atMs - days * DAY_MS, ERCOT_FOUR_CP.loadPublicationDelayMinutes);
+    this.loadAskedBefore = true;
+    quality.rowsRejected(result.rejected);
+    const known = result.points
+      .filter((p) => p.publishedAtMs <= atMs && p.intervalStartMs >= atMs - SYSTEM_LOAD_HISTORY_DAYS * DAY_MS)
+      .sort((a, b) => a.intervalStartMs - b.intervalStartMs)
+      .map(({ intervalStartMs, systemLoadMw }) => ({ intervalStartMs, systemLoadMw }));
+    return this.handedOver.take('system-load', known);
   }
 
   /** Each node's newest SCED LMP published by `atMs`. */

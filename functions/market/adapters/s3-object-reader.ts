@@ -1,6 +1,6 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { traced } from '../../shared/powertools.js';
-import type { ObjectReader } from './csv-source.js';
+import type { ObjectReader } from './csv-series.js';
 
 export function createS3Client(): S3Client {
   return traced(new S3Client({}));
