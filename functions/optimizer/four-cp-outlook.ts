@@ -7,6 +7,7 @@ const HOUR_MS = 3_600_000;
 export const SYSTEM_LOAD_HISTORY_DAYS = 38;
 /** The planner's 24-hour horizon plus the hours before the decision whose load is not yet known. */
 const FORECAST_HOURS = 30;
+const PLANNER_HORIZON_HOURS = 24;
 
 /**
  * The 4CP forecast for a dispatch: the ERCOT system load stored in the market history (hourly points under
@@ -27,5 +28,12 @@ export async function fourCpOutlook(
   const run = points.slice(Math.max(0, first));
   if (run.length === 0) return undefined;
   const record = { startMs: run[0]!.intervalStartMs, stepMinutes: 60, values: run.map((p) => p.systemLoadMw!) };
-  return fourCpAt(record, rules, nowMs, FORECAST_HOURS);
+  // ERCOT's report (NP6-345-CD) posts the previous operating day: up to two days may be unknown, so the forecast runs
+  // from the first unknown hour through the horizon's end.
+  const knownEndMs = Math.min(
+    run.at(-1)!.intervalStartMs + HOUR_MS,
+    Math.floor((nowMs - rules.loadPublicationDelayMinutes * 60_000) / HOUR_MS) * HOUR_MS,
+  );
+  const hours = Math.max(FORECAST_HOURS, Math.ceil((nowMs - knownEndMs) / HOUR_MS) + PLANNER_HORIZON_HOURS);
+  return fourCpAt(record, rules, nowMs, hours);
 }

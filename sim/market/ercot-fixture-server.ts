@@ -77,8 +77,9 @@ export async function startErcotFixtureServer(dir = ERCOT_FIXTURE_DIR): Promise<
     if (!pages) return json(404, { message: 'Resource not found' });
     const fields = pages[0]!.fields;
     const column = (name: string) => fields.findIndex((field) => field.name === name);
-    // Daily and interval reports are asked by delivery date, SCED reports (NP6-788-CD) by SCED timestamp.
-    const dateField = column('deliveryDate') >= 0 ? 'deliveryDate' : 'SCEDTimestamp';
+    // Daily and interval reports are asked by delivery date, the actual load (NP6-345-CD) by operating day, SCED
+    // reports (NP6-788-CD) by SCED timestamp.
+    const dateField = ['deliveryDate', 'operatingDay'].find((name) => column(name) >= 0) ?? 'SCEDTimestamp';
     const [date, point] = [column(dateField), column('settlementPoint')];
     const from = url.searchParams.get(`${dateField}From`);
     const to = url.searchParams.get(`${dateField}To`);

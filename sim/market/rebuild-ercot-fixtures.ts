@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Rebuilds sim/data/ercot-api/*.json: ERCOT Public API responses for a few delivery days, written from the reports'
- * published specifications (EMIL NP6-905-CD, NP4-190-CD, NP4-188-CD, NP6-331-CD, NP6-788-CD; field names as in ERCOT's API spec
+ * published specifications (EMIL NP6-905-CD, NP4-190-CD, NP4-188-CD, NP6-331-CD, NP6-788-CD, NP6-345-CD; field names as in ERCOT's API spec
  * github.com/ercot/api-specs, pubapi-apim-api.json) with made-up but plausible prices. They are not downloads: the
  * machines that build this project cannot reach api.ercot.com. Run `npx tsx sim/market/rebuild-ercot-fixtures.ts`.
  *
@@ -125,6 +125,34 @@ function rtMcpc(day: Day) {
   return page(['deliveryDate', 'deliveryHour', 'deliveryInterval', 'ASType', 'MCPC', 'DSTFlag'], rows);
 }
 
+const WEATHER_ZONES = ['coast', 'east', 'farWest', 'north', 'northC', 'southern', 'southC', 'west'] as const;
+/** Each zone's share of the ERCOT load (about ERCOT's own split). */
+const ZONE_SHARES = [0.27, 0.03, 0.09, 0.02, 0.3, 0.08, 0.15, 0.06] as const;
+
+/**
+ * NP6-345-CD: hourly ERCOT load by weather zone and in total, for one operating day: a daily shape peaking at hour
+ * ending 18, lower on weekends. On 2026-11-28 hour ending 10 carries a total that is not a number.
+ */
+function systemLoad(day: Day) {
+  const weekday = new Date(`${day.date}T12:00:00Z`).getUTCDay();
+  const weekend = weekday === 0 || weekday === 6;
+  const rows = day.hours.map(({ hourEnding, dst }) => {
+    const total =
+      Math.round((46_000 + 9_000 * Math.sin(((hourEnding - 12) / 24) * 2 * Math.PI)) * (weekend ? 0.92 : 1) * 100) /
+      100;
+    const zones = ZONE_SHARES.map((share) => Math.round(total * share * 100) / 100);
+    const malformed = day.date === '2026-11-28' && hourEnding === 10;
+    return [day.date, `${String(hourEnding).padStart(2, '0')}:00`, ...zones, malformed ? 'N/A' : total, dst];
+  });
+  return page(['operatingDay', 'hourEnding', ...WEATHER_ZONES, 'total', 'DSTFlag'], rows);
+}
+
+/** Days of system load only, before the replayed ones: the 4CP outlook wants a week and more of load. */
+const LOAD_ONLY_DAYS: Day[] = Array.from({ length: 21 }, (_, i) => ({
+  date: new Date(Date.UTC(2026, 9, 10 + i)).toISOString().slice(0, 10),
+  hours: plainHours,
+}));
+
 /** NP6-788-CD: one row per SCED run (14 s past each 5 minutes) and settlement point, wall-clock timestamps. */
 function scedLmp(day: Day) {
   const rows: unknown[][] = [];
@@ -151,4 +179,8 @@ for (const day of DAYS) {
   write('np4-188-cd', damMcpc(day));
   write('np6-331-cd', rtMcpc(day));
   write('np6-788-cd', scedLmp(day));
+  write('np6-345-cd', systemLoad(day));
+}
+for (const day of LOAD_ONLY_DAYS) {
+  writeFileSync(path.join(OUT, `np6-345-cd_${day.date}.json`), `${JSON.stringify(systemLoad(day))}\n`);
 }

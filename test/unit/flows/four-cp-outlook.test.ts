@@ -59,6 +59,25 @@ describe('the deployed planner’s 4CP forecast', () => {
     expect(await fourCpOutlook(new InMemoryMarketHistoryStore(), NOW)).toBeUndefined();
   });
 
+  it('forecasts through the planner’s horizon when only the previous operating day’s load is known (NP6-345-CD)', async () => {
+    // Prepare: stored load ends at 2022-07-20 00:00 CDT, as ERCOT's daily report leaves it at 14:00 CDT
+    const midnightMs = Date.parse('2022-07-20T05:00:00Z');
+    const history = await storedLoad();
+    const known = new InMemoryMarketHistoryStore();
+    await known.append(
+      SYSTEM_LOAD_HISTORY_KEY,
+      (await history.read(SYSTEM_LOAD_HISTORY_KEY, 0, midnightMs)).map((p) => ({ ...p })),
+    );
+
+    // Act
+    const outlook = await fourCpOutlook(known, NOW);
+
+    // Assess: from the first unknown hour to 24 h past now, and the peak hour still likely
+    expect(outlook!.startMs).toBe(midnightMs);
+    expect(outlook!.startMs + outlook!.loadMw.length * HOUR_MS).toBeGreaterThanOrEqual(NOW + 24 * HOUR_MS);
+    expect(intervalPeakProbability(outlook, PEAK_HOUR_MS, 60)).toBeGreaterThan(0);
+  });
+
   it('curtails in the likely peak hour when the OptimizeFlow solve reads system load from the history', async () => {
     // Prepare
     const solveWith = async (history: InMemoryMarketHistoryStore) => {
