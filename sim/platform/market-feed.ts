@@ -1,12 +1,25 @@
 import { readFileSync } from 'node:fs';
+import type { MarketHistoryPoint } from '../../core/market-data/history.js';
 import { ERCOT_SHARED_PRICE_COLUMNS } from '../../core/market-data/series.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Fleet } from '../../core/model/site.js';
+import {
+  CsvPublishedSeries,
+  weekAlignedShiftMs,
+  withPublishedSeries,
+} from '../../functions/market/adapters/csv-series.js';
 import { CsvMarketSource } from '../../functions/market/adapters/csv-source.js';
 import { pricingEveryMarketNode } from '../../functions/market/adapters/every-market-node.js';
 import { SyntheticMarketSource } from '../../functions/market/adapters/synthetic-source.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
-import { readPriceFile } from '../data/market-files.js';
+import { SYSTEM_LOAD_HISTORY_DAYS } from '../../functions/optimizer/four-cp-outlook.js';
+import {
+  ERCOT_AS_PRICE_FILE,
+  readAncillaryPriceFile,
+  readPriceFile,
+  readSystemLoadFile,
+  SYSTEM_LOAD_FILE,
+} from '../data/market-files.js';
 import { loadCalibration } from '../synthetic/calibration-file.js';
 import { loadScenario } from '../synthetic/scenario-files.js';
 import { DEFAULT_SCENARIO, type PlatformOptions } from './options.js';
@@ -50,9 +63,23 @@ export class MarketFeed implements MarketDataSource {
     this.priced = pricingEveryMarketNode(inner);
   }
 
+  /** What the source has published by `atMs` (capacity prices), clamped to the feed's range as snapshots are. */
+  async publishedAt(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]> {
+    return (await this.priced.publishedAt?.(this.clamp(atMs), node)) ?? [];
+  }
+
+  /** The system load the source has published by `atMs`, clamped likewise. */
+  async systemLoadAt(atMs: number): Promise<readonly MarketHistoryPoint[]> {
+    return (await this.priced.systemLoadAt?.(this.clamp(atMs))) ?? [];
+  }
+
+  private clamp(atMs: number): number {
+    return Math.min(Math.max(atMs, this.startMs), this.endMs - 1);
+  }
+
   /** The snapshot in force at `atMs`; past the end the last interval holds (`ended` says so). */
   async snapshotAt(atMs: number): Promise<MarketSnapshot> {
-    const snapshot = await this.priced.snapshotAt(Math.min(Math.max(atMs, this.startMs), this.endMs - 1));
+    const snapshot = await this.priced.snapshotAt(this.clamp(atMs));
     const active = this.overrides.filter((o) => o.fromMs <= atMs && atMs < o.untilMs);
     if (active.length === 0) return snapshot;
     return {
@@ -98,7 +125,54 @@ export async function openMarketFeed(
   const scenario = loadScenario(options.scenario ?? DEFAULT_SCENARIO);
   const startMs = Date.parse(scenario.start);
   const source = new SyntheticMarketSource({ calibration: loadCalibration(), scenario, fleet, seed: options.seed });
-  return new MarketFeed(source, startMs, startMs + scenario.days * 86_400_000, `scenario ${scenario.name}`);
+  const series = shippedSeries(startMs);
+  return new MarketFeed(
+    withPublishedSeries(source, series.source),
+    startMs,
+    startMs + scenario.days * 86_400_000,
+    `scenario ${scenario.name}; ${series.description}`,
+  );
+}
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/**
+ * The shipped DAM capacity prices and ERCOT system load, lined up with a replay starting at `startMs`: each file
+ * replayed as recorded when it covers the start, else moved by whole 52-week years (weekdays stay weekdays; calendar
+ * dates move a day or two a year) to the latest position that covers the start with the lead the 4CP outlook reads
+ * (38 days of load) before it; a file no whole-year move can line up is left out, and the description says so.
+ */
+export function shippedSeries(startMs: number): {
+  readonly source: CsvPublishedSeries;
+  readonly description: string;
+} {
+  const prices = readAncillaryPriceFile(ERCOT_AS_PRICE_FILE);
+  const load = readSystemLoadFile(SYSTEM_LOAD_FILE);
+  const asShiftMs = weekAlignedShiftMs(
+    { fromMs: prices.hourStartsMs[0]!, toMs: prices.hourStartsMs.at(-1)! + 3_600_000 },
+    startMs,
+    DAY_MS,
+  );
+  const loadShiftMs = weekAlignedShiftMs(
+    { fromMs: load.startMs, toMs: load.startMs + load.values.length * 3_600_000 },
+    startMs,
+    SYSTEM_LOAD_HISTORY_DAYS * DAY_MS,
+  );
+  const said = (what: string, shiftMs: number | undefined) =>
+    shiftMs === undefined
+      ? `no ${what} (the shipped file cannot cover the start)`
+      : `${what} ${shiftMs === 0 ? 'as recorded' : `moved ${shiftMs / WEEK_MS} weeks later`}`;
+  const readText = async (file: string) => readFileSync(file, 'utf8');
+  return {
+    source: new CsvPublishedSeries({
+      reader: { readText },
+      ...(asShiftMs === undefined ? {} : { ancillaryPrices: { key: ERCOT_AS_PRICE_FILE, shiftMs: asShiftMs } }),
+      ...(loadShiftMs === undefined ? {} : { systemLoad: { key: SYSTEM_LOAD_FILE, shiftMs: loadShiftMs } }),
+      stepMinutes: REAL_FILES_STEP_MINUTES,
+    }),
+    description: `${said('DAM AS prices', asShiftMs)}, ${said('ERCOT system load', loadShiftMs)}`,
+  };
 }
 
 /** The shared price file is one settlement point (HB_SOUTH): every site's node replays it. */
@@ -114,5 +188,11 @@ async function openRealFiles(pricesFile: string, hashpriceFile: string, fleet: F
     stepMinutes: REAL_FILES_STEP_MINUTES,
   });
   const endMs = series.startMs + series.values.length * series.stepMinutes * 60_000;
-  return new MarketFeed(source, series.startMs, endMs, `real files ${pricesFile} + ${hashpriceFile}`);
+  const shipped = shippedSeries(series.startMs);
+  return new MarketFeed(
+    withPublishedSeries(source, shipped.source),
+    series.startMs,
+    endMs,
+    `real files ${pricesFile} + ${hashpriceFile}; ${shipped.description}`,
+  );
 }

@@ -129,6 +129,7 @@ export function weekAlignedShiftMs(
   targetMs: number,
   leadMs: number,
 ): number | undefined {
+  if (range.fromMs <= targetMs - leadMs && targetMs < range.toMs) return 0;
   const yearMs = 364 * DAY_MS;
   // The latest shift that still leaves `leadMs` of the record before the target.
   const shift = Math.floor((targetMs - leadMs - range.fromMs) / yearMs) * yearMs;

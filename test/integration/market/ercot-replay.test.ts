@@ -66,4 +66,28 @@ describe('npm start -- --market ercot-replay', () => {
       await stop();
     }
   });
+
+  it('publishes the DAM capacity prices and the ERCOT system load over the same HTTP path, as posted', async () => {
+    // Prepare
+    const { feed, stop } = await openErcotReplay(referenceFleet, 1, {
+      rowsRejected: () => {},
+      intervalsMissing: () => {},
+    });
+
+    try {
+      // Act: 2026-11-01 14:00 CST, after the DAM posted 11-02; NP6-345-CD has posted up to 10-31
+      const atMs = Date.parse('2026-11-01T20:00:00Z');
+      const capacity = await feed.publishedAt(atMs, 'HB_WEST');
+      const load = await feed.systemLoadAt(atMs);
+
+      // Assess: the rest of 11-01 and all of 11-02 priced; load from the first fixture day to the end of 10-31
+      expect(capacity[0]!.intervalStartMs).toBe(atMs);
+      expect(capacity.at(-1)!.intervalStartMs).toBe(Date.parse('2026-11-03T05:45:00Z'));
+      expect(load[0]!.intervalStartMs).toBe(Date.parse('2026-10-10T05:00:00Z'));
+      expect(load.at(-1)!.intervalStartMs).toBe(Date.parse('2026-11-01T04:00:00Z'));
+      expect(load).toHaveLength(22 * 24);
+    } finally {
+      await stop();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import { weekAlignedShiftMs } from '../../../functions/market/adapters/csv-series.js';
 import type { MarketDataSource } from '../../../functions/market/ports.js';
+import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../../../sim/data/market-files.js';
 import { MarketFeed, openMarketFeed } from '../../../sim/platform/market-feed.js';
 import { marketSnapshotAt } from './market-fixture.js';
 
@@ -78,8 +80,49 @@ describe('MarketFeed', () => {
     // Assess
     expect(new Date(feed.startMs).toISOString()).toBe('2025-01-13T06:00:00.000Z');
     expect(feed.endMs - feed.startMs).toBe(7 * 24 * HOUR_MS);
-    expect(feed.description).toBe('scenario baseline-week');
+    expect(feed.description).toBe(
+      'scenario baseline-week; DAM AS prices as recorded, ERCOT system load moved 156 weeks later',
+    );
     const snapshot = await feed.snapshotAt(feed.startMs);
     expect(snapshot.prices.map((p) => p.node)).toEqual(expect.arrayContaining(['HB_WEST', 'HB_SOUTH']));
+  });
+
+  it('publishes the shipped DAM capacity prices and system load beside the scenario, lined up with its clock', async () => {
+    // Prepare: baseline-week starts 2025-01-13 00:00 CST, inside the capacity-price file; the load file (2021–22)
+    // moves 156 weeks (1,092 days) later, so the 4CP outlook's 38 days before the start are there
+    const feed = await openMarketFeed({ seed: 7 }, { sites: referenceFleet.sites.slice(0, 1) });
+    const atMs = feed.startMs + 14 * HOUR_MS; // 14:00 CST: the next day's DAM has posted
+
+    // Act
+    const capacity = await feed.publishedAt(atMs, 'HB_WEST');
+    const load = await feed.systemLoadAt(atMs);
+
+    // Assess: the rest of today and all of tomorrow on the 15-minute grid; 38 days of load up to the hour published
+    expect(capacity[0]!.intervalStartMs).toBe(atMs);
+    expect(capacity).toHaveLength(10 * 4 + 24 * 4);
+    expect(capacity.every((p) => p.asEcrsUsdPerMwh !== undefined && p.asRrsUsdPerMwh !== undefined)).toBe(true);
+    expect(load).toHaveLength(38 * 24);
+    expect(load.at(-1)!.intervalStartMs).toBe(atMs - 2 * HOUR_MS);
+    const recorded = readSystemLoadFile(SYSTEM_LOAD_FILE);
+    const i = (load.at(-1)!.intervalStartMs - 1092 * 24 * HOUR_MS - recorded.startMs) / HOUR_MS;
+    expect(load.at(-1)!.systemLoadMw).toBe(recorded.values[i]);
+  });
+});
+
+describe('weekAlignedShiftMs', () => {
+  const DAY_MS = 24 * HOUR_MS;
+  const range = { fromMs: Date.parse('2021-01-01T06:00:00Z'), toMs: Date.parse('2023-01-01T06:00:00Z') };
+
+  it('leaves a file that covers the start as recorded, and moves one that does not by whole 52-week years', () => {
+    expect(weekAlignedShiftMs(range, Date.parse('2022-07-20T19:00:00Z'), 38 * DAY_MS)).toBe(0);
+    const shift = weekAlignedShiftMs(range, Date.parse('2025-07-14T05:00:00Z'), 38 * DAY_MS)!;
+    expect(shift % (364 * DAY_MS)).toBe(0);
+    expect(range.fromMs + shift).toBeLessThanOrEqual(Date.parse('2025-07-14T05:00:00Z') - 38 * DAY_MS);
+    expect(range.toMs + shift).toBeGreaterThan(Date.parse('2025-07-14T05:00:00Z'));
+  });
+
+  it('says so when no whole-year move covers the start with its lead', () => {
+    const short = { fromMs: range.fromMs, toMs: range.fromMs + 30 * DAY_MS };
+    expect(weekAlignedShiftMs(short, range.fromMs + 400 * DAY_MS, 38 * DAY_MS)).toBeUndefined();
   });
 });
