@@ -152,7 +152,7 @@ export function shippedSeries(startMs: number): {
   const asShiftMs = weekAlignedShiftMs(
     { fromMs: prices.hourStartsMs[0]!, toMs: prices.hourStartsMs.at(-1)! + 3_600_000 },
     startMs,
-    DAY_MS,
+    0,
   );
   const loadShiftMs = weekAlignedShiftMs(
     { fromMs: load.startMs, toMs: load.startMs + load.values.length * 3_600_000 },
