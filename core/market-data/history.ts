@@ -23,6 +23,11 @@ export interface MarketHistoryPoint {
 
 /** The history key of the ERCOT-wide series (system load): not a node, one series for the whole market. */
 export const SYSTEM_LOAD_HISTORY_KEY = 'ERCOT';
+/**
+ * Where ingestion stores the DAM capacity prices: ERCOT clears ancillary services system-wide, so they are one
+ * ERCOT-wide series too (the deployed planner reads them beside each node's own history), not a copy per node.
+ */
+export const ANCILLARY_HISTORY_KEY = SYSTEM_LOAD_HISTORY_KEY;
 
 /** Which stored field holds each product's DAM capacity price. */
 export const ANCILLARY_HISTORY_FIELDS = {

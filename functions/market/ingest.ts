@@ -1,4 +1,4 @@
-import { SYSTEM_LOAD_HISTORY_KEY } from '../../core/market-data/history.js';
+import { ANCILLARY_HISTORY_KEY, SYSTEM_LOAD_HISTORY_KEY } from '../../core/market-data/history.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
@@ -64,7 +64,7 @@ export async function ingestMarketSnapshot(deps: {
 
 /**
  * Each node's price of the snapshot's interval, and what else the source has published, into the market history; the
- * ERCOT system load the source has published, into the ERCOT-wide series.
+ * ERCOT system load and the DAM capacity prices the source has published, into the ERCOT-wide series.
  */
 async function appendHistory(
   history: Pick<MarketHistoryStore, 'append'>,
@@ -75,6 +75,8 @@ async function appendHistory(
   const intervalStartMs = Date.parse(snapshot.at);
   const systemLoad = (await source.systemLoadAt?.(nowMs)) ?? [];
   if (systemLoad.length > 0) await history.append(SYSTEM_LOAD_HISTORY_KEY, systemLoad);
+  const capacityPrices = (await source.ancillaryPricesAt?.(nowMs)) ?? [];
+  if (capacityPrices.length > 0) await history.append(ANCILLARY_HISTORY_KEY, capacityPrices);
   await Promise.all(
     snapshot.prices.map(async (price) =>
       history.append(price.node, [

@@ -18,6 +18,11 @@ export interface MarketDataSource {
    * @default none
    */
   systemLoadAt?(atMs: number): Promise<readonly MarketHistoryPoint[]>;
+  /**
+   * DAM ancillary capacity prices posted by `atMs` and not yet handed over, on the history's grid, for the market
+   * history's ERCOT-wide series (ANCILLARY_HISTORY_KEY): what the planner's ancillary offers read. @default none
+   */
+  ancillaryPricesAt?(atMs: number): Promise<readonly MarketHistoryPoint[]>;
 }
 
 /**

@@ -1,7 +1,12 @@
 import { fitRidgeForecaster, type RidgeFit, ridgeForecasterFromFit } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
-import { viewFromHistory } from '../../core/market-data/history.js';
+import {
+  ANCILLARY_HISTORY_FIELDS,
+  ANCILLARY_HISTORY_KEY,
+  type MarketHistoryPoint,
+  viewFromHistory,
+} from '../../core/market-data/history.js';
 import { ERCOT_PUBLICATION, type KnownAtView, type PublicationRules } from '../../core/market-data/known-at.js';
 import type { GridEvent, MarketSnapshot } from '../../core/model/market.js';
 import { lastSettledForecaster } from '../../core/strategies/planner.js';
@@ -33,6 +38,9 @@ export const DEFAULT_OUTLOOK_SETTINGS: OutlookSettings = {
   minSeasonalHistoryHours: 24,
 };
 
+const hasCapacityPrice = (p: MarketHistoryPoint) =>
+  Object.values(ANCILLARY_HISTORY_FIELDS).some((field) => p[field] !== undefined);
+
 /** The known-at view of a node's stored history at `nowMs`, with the snapshot's hashprice and deployments. */
 export async function historyView(
   history: Pick<MarketHistoryStore, 'read'>,
@@ -41,8 +49,13 @@ export async function historyView(
   nowMs: number,
   settings: OutlookSettings,
 ): Promise<KnownAtView | undefined> {
-  // Day-ahead prices run up to two days past now once posted.
-  const points = await history.read(node, nowMs - settings.historyDays * 86_400_000, nowMs + 2 * 86_400_000);
+  // Day-ahead prices run up to two days past now once posted; the DAM capacity prices are one ERCOT-wide series, of
+  // which only the intervals from the day before on can matter to a plan.
+  const [own, marketWide] = await Promise.all([
+    history.read(node, nowMs - settings.historyDays * 86_400_000, nowMs + 2 * 86_400_000),
+    history.read(ANCILLARY_HISTORY_KEY, nowMs - 86_400_000, nowMs + 2 * 86_400_000),
+  ]);
+  const points = [...own, ...marketWide.filter(hasCapacityPrice)];
   return viewFromHistory(points, {
     stepMinutes: settings.stepMinutes,
     publication: settings.publication,

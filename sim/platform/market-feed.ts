@@ -63,9 +63,14 @@ export class MarketFeed implements MarketDataSource {
     this.priced = pricingEveryMarketNode(inner);
   }
 
-  /** What the source has published by `atMs` (capacity prices), clamped to the feed's range as snapshots are. */
+  /** What the source has published by `atMs` for a node, clamped to the feed's range as snapshots are. */
   async publishedAt(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]> {
     return (await this.priced.publishedAt?.(this.clamp(atMs), node)) ?? [];
+  }
+
+  /** The DAM capacity prices the source has posted by `atMs`, clamped likewise. */
+  async ancillaryPricesAt(atMs: number): Promise<readonly MarketHistoryPoint[]> {
+    return (await this.priced.ancillaryPricesAt?.(this.clamp(atMs))) ?? [];
   }
 
   /** The system load the source has published by `atMs`, clamped likewise. */

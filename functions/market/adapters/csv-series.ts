@@ -46,15 +46,15 @@ export const SYSTEM_LOAD_REPUBLISH_HOURS = 3;
  * under the 4CP forecaster's rule (an hour after the hour). Each file is parsed by the backtest's own parser, so a bad
  * row stops the load with its line and column, and nothing of that file is stored.
  */
-export class CsvPublishedSeries implements Pick<MarketDataSource, 'publishedAt' | 'systemLoadAt'> {
+export class CsvPublishedSeries implements Pick<MarketDataSource, 'ancillaryPricesAt' | 'systemLoadAt'> {
   private readonly handedOver = new HandedOver();
   private loadHandedOnce = false;
   private loaded: Promise<{ ancillary?: HourlyAncillaryPrices; systemLoad?: RegularSeries }> | undefined;
 
   constructor(private readonly options: CsvSeriesOptions) {}
 
-  /** Capacity prices posted by `atMs` for the intervals from the one under way, not yet handed over for `node`. */
-  async publishedAt(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]> {
+  /** Capacity prices posted by `atMs` for the intervals from the one under way, not yet handed over. */
+  async ancillaryPricesAt(atMs: number): Promise<readonly MarketHistoryPoint[]> {
     const { ancillary } = await this.load();
     if (!ancillary) return [];
     const stepMinutes = this.options.stepMinutes ?? 15;
@@ -63,7 +63,7 @@ export class CsvPublishedSeries implements Pick<MarketDataSource, 'publishedAt' 
       (price) => publishedAtMs({ intervalStartMs: price.hourStartMs, intervalMinutes: 60 }, 'day-ahead') <= atMs,
     );
     const points = ancillaryHistoryPoints(posted, stepMinutes).filter((p) => p.intervalStartMs >= fromMs);
-    return this.handedOver.take(`as|${node}`, points);
+    return this.handedOver.take('ancillary', points);
   }
 
   /**
@@ -110,12 +110,13 @@ function shiftAncillary(prices: HourlyAncillaryPrices, file: SeriesFile): Hourly
  */
 export function withPublishedSeries(
   source: MarketDataSource,
-  series: Pick<MarketDataSource, 'publishedAt' | 'systemLoadAt'>,
+  series: Pick<MarketDataSource, 'ancillaryPricesAt' | 'systemLoadAt'>,
 ): MarketDataSource {
   return {
     name: source.name,
     snapshotAt: (atMs) => source.snapshotAt(atMs),
-    ...(series.publishedAt ? { publishedAt: series.publishedAt.bind(series) } : {}),
+    ...(source.publishedAt ? { publishedAt: source.publishedAt.bind(source) } : {}),
+    ...(series.ancillaryPricesAt ? { ancillaryPricesAt: series.ancillaryPricesAt.bind(series) } : {}),
     ...(series.systemLoadAt ? { systemLoadAt: series.systemLoadAt.bind(series) } : {}),
   };
 }

@@ -78,8 +78,8 @@ export class CsvMarketSource implements MarketDataSource {
     };
   }
 
-  publishedAt(atMs: number, node: string) {
-    return this.series.publishedAt(atMs, node);
+  ancillaryPricesAt(atMs: number) {
+    return this.series.ancillaryPricesAt(atMs);
   }
 
   systemLoadAt(atMs: number) {

@@ -143,9 +143,9 @@ export class ErcotRtmMarketSource implements MarketDataSource {
   /**
    * The DAM capacity prices (NP4-188-CD) posted by `atMs` for the intervals from the one under way, on the history's
    * 15-minute grid, for the planner's ancillary offers: today's, and tomorrow's once the DAM has posted (13:30 Central).
-   * The same for every node (ERCOT clears AS system-wide); each node's series gets what it has not yet been handed.
+   * ERCOT clears AS system-wide: one series (ANCILLARY_HISTORY_KEY), each run handing over what it has not yet.
    */
-  async publishedAt(atMs: number, node: string): Promise<readonly MarketHistoryPoint[]> {
+  async ancillaryPricesAt(atMs: number): Promise<readonly MarketHistoryPoint[]> {
     const { feed, quality } = this.deps;
     if (!feed.dayAheadAncillaryPrices) return [];
     const types = Object.keys(ERCOT_AS_TYPE_PRODUCTS) as Array<keyof typeof ERCOT_AS_TYPE_PRODUCTS>;
@@ -161,7 +161,7 @@ export class ErcotRtmMarketSource implements MarketDataSource {
       })),
       RTM_INTERVAL_MS / 60_000,
     ).filter((p) => p.intervalStartMs >= fromMs);
-    return this.handedOver.take(`as|${node}`, points);
+    return this.handedOver.take('ancillary', points);
   }
 
   /**

@@ -17,5 +17,6 @@ export function pricingEveryMarketNode(source: MarketDataSource): MarketDataSour
     },
     ...(source.publishedAt ? { publishedAt: source.publishedAt.bind(source) } : {}),
     ...(source.systemLoadAt ? { systemLoadAt: source.systemLoadAt.bind(source) } : {}),
+    ...(source.ancillaryPricesAt ? { ancillaryPricesAt: source.ancillaryPricesAt.bind(source) } : {}),
   };
 }

@@ -1,5 +1,9 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { ANCILLARY_HISTORY_FIELDS, SYSTEM_LOAD_HISTORY_KEY } from '../../../core/market-data/history.js';
+import {
+  ANCILLARY_HISTORY_FIELDS,
+  ANCILLARY_HISTORY_KEY,
+  SYSTEM_LOAD_HISTORY_KEY,
+} from '../../../core/market-data/history.js';
 import type { RejectedRow } from '../../../core/market-ingest/ercot-api.js';
 import { loadHighs } from '../../../core/optimizer/solve.js';
 import { ManualClock } from '../../../core/support/clock.js';
@@ -102,7 +106,9 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
     const history = new DynamoMarketHistoryStore({ client: table.client, tableName: table.tableName });
     const tomorrowMs = Date.parse('2026-11-02T06:00:00Z'); // 2026-11-02 00:00 CST
     const pricedTomorrow = async () =>
-      (await history.read('HB_WEST', tomorrowMs, tomorrowMs + 24 * HOUR_MS)).filter((p) => p.asEcrsUsdPerMwh);
+      (await history.read(ANCILLARY_HISTORY_KEY, tomorrowMs, tomorrowMs + 24 * HOUR_MS)).filter(
+        (p) => p.asEcrsUsdPerMwh,
+      );
 
     // Act
     await controlPlane.ingestMarket(source);
@@ -149,7 +155,7 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
       .filter((o) => o.product in ANCILLARY_HISTORY_FIELDS);
     expect(new Set(offers.map((o) => o.product))).toEqual(new Set(['RRS-UFR', 'ECRS', 'NSPIN']));
     const history = new DynamoMarketHistoryStore({ client: table.client, tableName: table.tableName });
-    const stored = await history.read('HB_WEST', NOW_MS - HOUR_MS, NOW_MS + 24 * HOUR_MS);
+    const stored = await history.read(ANCILLARY_HISTORY_KEY, NOW_MS - HOUR_MS, NOW_MS + 24 * HOUR_MS);
     for (const offer of offers) {
       const point = stored.find((p) => p.intervalStartMs === offer.intervalStartMs);
       const field = ANCILLARY_HISTORY_FIELDS[offer.product as keyof typeof ANCILLARY_HISTORY_FIELDS];
@@ -164,7 +170,7 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
     expect(fourCp.startMs).toBe(Date.parse('2026-11-02T06:00:00Z'));
     expect(fourCp.startMs + fourCp.loadMw.length * HOUR_MS).toBeGreaterThanOrEqual(NOW_MS + 24 * HOUR_MS);
     expect(fourCp.loadMw.every((mw) => mw > 30_000 && mw < 70_000)).toBe(true);
-    const load = await history.read(SYSTEM_LOAD_HISTORY_KEY, 0, NOW_MS);
+    const load = (await history.read(SYSTEM_LOAD_HISTORY_KEY, 0, NOW_MS)).filter((p) => p.systemLoadMw);
     expect(load).toHaveLength(23 * 24 + 1);
   }, 120_000);
 

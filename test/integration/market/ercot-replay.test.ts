@@ -77,7 +77,7 @@ describe('npm start -- --market ercot-replay', () => {
     try {
       // Act: 2026-11-01 14:00 CST, after the DAM posted 11-02; NP6-345-CD has posted up to 10-31
       const atMs = Date.parse('2026-11-01T20:00:00Z');
-      const capacity = await feed.publishedAt(atMs, 'HB_WEST');
+      const capacity = await feed.ancillaryPricesAt(atMs);
       const load = await feed.systemLoadAt(atMs);
 
       // Assess: the rest of 11-01 and all of 11-02 priced; load from the first fixture day to the end of 10-31

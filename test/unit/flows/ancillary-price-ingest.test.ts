@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ANCILLARY_HISTORY_KEY } from '../../../core/market-data/history.js';
 import { ERCOT_SHARED_PRICE_COLUMNS } from '../../../core/market-data/series.js';
 import { fixedClock } from '../../../core/support/clock.js';
 import { CsvMarketSource } from '../../../functions/market/adapters/csv-source.js';
@@ -56,9 +57,9 @@ describe('DAM capacity prices in market ingestion (CSV source)', () => {
 
     // Act: 12:10 CST, then 13:40 CST
     await ingestAt(csv, history, Date.parse('2025-02-19T18:10:00Z'));
-    const before = await history.read('HB_WEST', tomorrowMs, tomorrowMs + 86_400_000);
+    const before = await history.read(ANCILLARY_HISTORY_KEY, tomorrowMs, tomorrowMs + 86_400_000);
     await ingestAt(csv, history, Date.parse('2025-02-19T19:40:00Z'));
-    const after = await history.read('HB_WEST', tomorrowMs, tomorrowMs + 86_400_000);
+    const after = await history.read(ANCILLARY_HISTORY_KEY, tomorrowMs, tomorrowMs + 86_400_000);
 
     // Assess
     expect(before).toEqual([]);
@@ -68,7 +69,7 @@ describe('DAM capacity prices in market ingestion (CSV source)', () => {
     expect(seven.map((p) => [p.asRrsUsdPerMwh, p.asEcrsUsdPerMwh, p.asNspinUsdPerMwh])).toEqual(
       Array(4).fill([Number(rrs), Number(ecrs), Number(nspin)]),
     );
-    const today = await history.read('HB_WEST', Date.parse('2025-02-19T18:00:00Z'), tomorrowMs);
+    const today = await history.read(ANCILLARY_HISTORY_KEY, Date.parse('2025-02-19T18:00:00Z'), tomorrowMs);
     expect(today.filter((p) => p.asRrsUsdPerMwh !== undefined)).toHaveLength(4 * 12);
   });
 
@@ -76,7 +77,7 @@ describe('DAM capacity prices in market ingestion (CSV source)', () => {
     // Prepare: an earlier run stored today's prices from the good file
     const history = new InMemoryMarketHistoryStore();
     await ingestAt(source(readFileSync(ERCOT_AS_PRICE_FILE, 'utf8')), history, Date.parse('2025-02-19T18:10:00Z'));
-    const stored = await history.read('HB_WEST', 0, Number.MAX_SAFE_INTEGER);
+    const stored = await history.read(ANCILLARY_HISTORY_KEY, 0, Number.MAX_SAFE_INTEGER);
     const lines = readFileSync(ERCOT_AS_PRICE_FILE, 'utf8').split('\n');
     const bad = lines.findIndex((line) => line.startsWith('2025-02-19 14:00:00,0,'));
     const cells = lines[bad]!.split(',');
@@ -88,6 +89,6 @@ describe('DAM capacity prices in market ingestion (CSV source)', () => {
       new RegExp(`line ${bad + 1}.*ecrs_usd_mw_h.*negative`),
     );
     expect(stored.length).toBeGreaterThan(0);
-    expect(await history.read('HB_WEST', 0, Number.MAX_SAFE_INTEGER)).toEqual(stored);
+    expect(await history.read(ANCILLARY_HISTORY_KEY, 0, Number.MAX_SAFE_INTEGER)).toEqual(stored);
   });
 });

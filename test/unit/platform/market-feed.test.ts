@@ -94,7 +94,7 @@ describe('MarketFeed', () => {
     const atMs = feed.startMs + 14 * HOUR_MS; // 14:00 CST: the next day's DAM has posted
 
     // Act
-    const capacity = await feed.publishedAt(atMs, 'HB_WEST');
+    const capacity = await feed.ancillaryPricesAt(atMs);
     const load = await feed.systemLoadAt(atMs);
 
     // Assess: the rest of today and all of tomorrow on the 15-minute grid; 38 days of load up to the hour published
