@@ -1,5 +1,5 @@
 import type { MarketAncillaryProduct } from '../ancillary/products.js';
-import type { AncillaryPriceGrid } from './ancillary-prices.js';
+import type { AncillaryPriceGrid, HourlyAncillaryPrice } from './ancillary-prices.js';
 import { type KnownAtView, type KnownGridEvent, knownAt, type PublicationRules } from './known-at.js';
 
 /**
@@ -129,4 +129,28 @@ function ancillaryFromPoints(
     if (any) byProduct[product as MarketAncillaryProduct] = values;
   }
   return Object.keys(byProduct).length > 0 ? { market: 'dam', byProduct } : undefined;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Hourly capacity prices as market-history points on the history's grid: each interval of the hour carries its hour's
+ * price in the product's field (ANCILLARY_HISTORY_FIELDS), one point per interval holding every product priced there.
+ */
+export function ancillaryHistoryPoints(
+  prices: readonly HourlyAncillaryPrice[],
+  stepMinutes: number,
+): MarketHistoryPoint[] {
+  const stepMs = stepMinutes * 60_000;
+  const byInterval = new Map<number, Record<string, number>>();
+  for (const price of prices) {
+    for (let atMs = price.hourStartMs; atMs < price.hourStartMs + HOUR_MS; atMs += stepMs) {
+      const point = byInterval.get(atMs) ?? { intervalStartMs: atMs };
+      point[ANCILLARY_HISTORY_FIELDS[price.product]] = price.usdPerMwh;
+      byInterval.set(atMs, point);
+    }
+  }
+  return [...byInterval.values()]
+    .map((point) => point as unknown as MarketHistoryPoint)
+    .sort((a, b) => a.intervalStartMs - b.intervalStartMs);
 }

@@ -1,11 +1,10 @@
 import { ERCOT_FOUR_CP } from '../../../core/forecast/four-cp.js';
 import {
-  ancillaryHistoryPoints,
   type HourlyAncillaryPrices,
   hourlyAncillaryPricesIn,
   parseAncillaryPriceCsv,
 } from '../../../core/market-data/ancillary-prices.js';
-import type { MarketHistoryPoint } from '../../../core/market-data/history.js';
+import { ancillaryHistoryPoints, type MarketHistoryPoint } from '../../../core/market-data/history.js';
 import type { RegularSeries } from '../../../core/market-data/series.js';
 import { parseSystemLoadCsv, publishedLoadPoints } from '../../../core/market-data/system-load.js';
 import { publishedAtMs } from '../../../core/market-ingest/ercot-api.js';

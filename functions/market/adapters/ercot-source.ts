@@ -1,6 +1,5 @@
 import { ERCOT_FOUR_CP } from '../../../core/forecast/four-cp.js';
-import { ancillaryHistoryPoints } from '../../../core/market-data/ancillary-prices.js';
-import type { MarketHistoryPoint } from '../../../core/market-data/history.js';
+import { ancillaryHistoryPoints, type MarketHistoryPoint } from '../../../core/market-data/history.js';
 import {
   ERCOT_AS_TYPE_PRODUCTS,
   type ErcotIntervalPrice,

@@ -9,6 +9,7 @@ import {
   newestPublicationWins,
   pageRecords,
   parseReportRows,
+  parseSystemLoadRows,
   publishedAtMs,
   RT_MCPC_ROWS,
   RTM_SPP_ROWS,
@@ -183,5 +184,52 @@ describe('ERCOT Public API rows', () => {
 
     // Assess
     expect(rejected.map((r) => r.reason.split(':')[0])).toEqual(['settlementPointPrice', 'deliveryHour']);
+  });
+});
+
+describe('NP6-345-CD actual system load rows', () => {
+  const row = (hourEnding: string, total: unknown, DSTFlag = false) => ({
+    operatingDay: '2026-11-01',
+    hourEnding,
+    coast: 1,
+    total,
+    DSTFlag,
+  });
+
+  it('reads the ERCOT total per hour, the repeated fall-back hour included, known an hour after its day ends', () => {
+    // Act
+    const { points, rejected } = parseSystemLoadRows(
+      [row('01:00', 40_000), row('02:00', 39_000), row('02:00', 38_500, true), row('24:00', 41_000)],
+      60,
+    );
+
+    // Assess: 2026-11-01 is 25 hours (CDT then CST); the report covers the previous operating day
+    expect(rejected).toEqual([]);
+    expect(points.map((p) => new Date(p.intervalStartMs).toISOString())).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T07:00:00.000Z',
+      '2026-11-02T05:00:00.000Z',
+    ]);
+    expect(points.map((p) => p.systemLoadMw)).toEqual([40_000, 39_000, 38_500, 41_000]);
+    expect(new Set(points.map((p) => new Date(p.publishedAtMs).toISOString()))).toEqual(
+      new Set(['2026-11-02T07:00:00.000Z']),
+    );
+  });
+
+  it('refuses a row naming the field it breaks, and keeps the others', () => {
+    // Act
+    const { points, rejected } = parseSystemLoadRows(
+      [row('01:00', 'N/A'), row('25:00', 40_000), row('03:00', -5), row('04:00', 40_000)],
+      60,
+    );
+
+    // Assess
+    expect(points).toHaveLength(1);
+    expect(rejected.map((r) => [r.row, r.reason.split(':')[0]])).toEqual([
+      [0, 'total'],
+      [1, 'hourEnding'],
+      [2, 'total'],
+    ]);
   });
 });
