@@ -136,13 +136,18 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
     async drain(event: unknown) {
       const { siteId, ownerId, planVersion } = parse(drainInput, event, 'drain');
       const drainingSince = nowIso();
+      // A flow that brings no plan (an arm, a power limit, an override) leaves the site on the plan it committed, and
+      // an override in force stays recorded until the command step replaces or lifts it: dispatch reads both.
+      const previous = await deps.switchStates.get(siteId);
+      const keptPlanVersion = planVersion ?? previous?.planVersion;
       await deps.switchStates.put({
         siteId,
         status: 'draining',
         executionName: ownerId,
         updatedAt: drainingSince,
         drainingSince,
-        ...(planVersion !== undefined ? { planVersion } : {}),
+        ...(keptPlanVersion !== undefined ? { planVersion: keptPlanVersion } : {}),
+        ...(previous?.overrideUntil !== undefined ? { overrideUntil: previous.overrideUntil } : {}),
       });
       return { drainingSince, drainedWorkloads: 0 };
     },
@@ -197,7 +202,10 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
       // A power limit leaves the plan running: the site keeps the plan version it committed and is not marked as
       // overridden, so dispatch goes on.
       const limitOnly = override?.kind === 'set-power-limit';
-      const keptPlanVersion = limitOnly ? (await deps.switchStates.get(input.siteId))?.planVersion : planVersion;
+      const held = await deps.switchStates.get(input.siteId);
+      const keptPlanVersion = limitOnly ? held?.planVersion : planVersion;
+      // Arming awards or limiting power does not end an override in force; a plan, a restore or a new override does.
+      const keptOverrideUntil = input.arm || limitOnly ? held?.overrideUntil : undefined;
       await deps.switchStates.put({
         siteId: input.siteId,
         status: 'commanded',
@@ -206,7 +214,11 @@ export function createSwitchSteps(deps: SwitchStepDeps) {
         commandId: command.commandId,
         seq: command.seq,
         ...(keptPlanVersion !== undefined ? { planVersion: keptPlanVersion } : {}),
-        ...(override && !limitOnly ? { overrideUntil: override.expiresAt } : {}),
+        ...(override && !limitOnly
+          ? { overrideUntil: override.expiresAt }
+          : keptOverrideUntil !== undefined
+            ? { overrideUntil: keptOverrideUntil }
+            : {}),
       });
       return command;
     },

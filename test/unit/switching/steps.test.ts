@@ -136,6 +136,42 @@ describe('switching steps', () => {
     expect(states.get('site-a')).toMatchObject({ status: 'commanded', planVersion: 4, commandId: command.commandId });
   });
 
+  it('arms awards through drain and command without dropping the override in force or the committed plan version', async () => {
+    // Prepare: the site committed plan version 4, then an operator override until 14:00.
+    const { steps, states } = memorySteps();
+    states.set('site-a', {
+      siteId: 'site-a',
+      status: 'committed',
+      executionName: 'x',
+      updatedAt: '',
+      planVersion: 4,
+      overrideUntil: '2026-11-28T14:00:00Z',
+    });
+    const award = {
+      siteId: 'site-a',
+      product: 'ECRS',
+      intervalStartMs: T0,
+      intervalEndMs: T0 + 3_600_000,
+      awardedMw: 2,
+      clearingPriceUsdPerMwh: 12,
+    };
+    const state = await steps.acquireLock({
+      request: { siteId: 'site-a', arm: { awards: [award], reason: 'awards' }, requestedBy: 'ancillary-awards' },
+      ownerId: 'e',
+    });
+
+    // Act: the flow's order
+    await steps.drain(state);
+    await steps.prepareCommand(state);
+
+    // Assess: dispatch still sees the override (it must not re-plan the site) and the plan the site runs
+    expect(states.get('site-a')).toMatchObject({
+      status: 'commanded',
+      planVersion: 4,
+      overrideUntil: '2026-11-28T14:00:00Z',
+    });
+  });
+
   it('applies the current plan instead of an override cancelled before its command was prepared', async () => {
     // Prepare
     const { steps, states, cancelledOverrides } = memorySteps([planFor(3, { 'site-a': 2 }, T0)]);
