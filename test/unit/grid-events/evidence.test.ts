@@ -5,6 +5,7 @@ import { evidenceCsv, evidenceHtml } from '../../../core/grid-events/evidence-re
 import { type GridEvent, gridEventChange } from '../../../core/grid-events/grid-event.js';
 import { reductionMwh, responseCurve } from '../../../core/grid-events/response-curve.js';
 import type { DeviceSample, MeterReading } from '../../../core/grid-events/telemetry.js';
+import { localWallMinutes, shiftLocalDays } from '../../../core/market-data/time-zone.js';
 
 const site = { ...referenceFleet.sites[0]!, timeZone: 'America/Chicago' };
 const MIN = 60_000;
@@ -50,6 +51,33 @@ describe('grid-event baselines', () => {
     expect(attempt.baseline.likeDays).toHaveLength(10);
     expect(attempt.baseline.adjustment).toBeCloseTo(1.1, 6);
     for (const interval of attempt.baseline.intervals) expect(interval.baselineKw).toBeCloseTo(11_000, 3);
+  });
+
+  it('takes like days at the same Central wall-clock time across a DST change (23 h, not 24 h, back)', () => {
+    // Prepare: a Wednesday after DST began (2025-03-09); the site draws 1 MW per local hour of the day (14 MW at
+    // 14:00 Central, whatever the offset), so a like day read an hour off shows as 13 or 15 MW.
+    const eventStartMs = Date.parse('2025-03-12T19:00:00Z'); // 14:00 CDT
+    const localHourKw = (t: number) => 1_000 * Math.floor((localWallMinutes(t, site.timeZone) % 1440) / 60);
+    const meter = meterBetween(eventStartMs - 15 * 86_400_000, eventStartMs + 45 * MIN, localHourKw);
+    // Act
+    const attempt = middle8of10(meter, eventStartMs, eventStartMs + 30 * MIN, site.timeZone);
+    // Assess: 8 of the 10 like days are before the change, each read at 14:00 CST (20:00Z), not 13:00 CST.
+    if (!('baseline' in attempt)) throw new Error(attempt.missing);
+    expect(attempt.baseline.likeDays).toContain('2025-03-07');
+    expect(attempt.baseline.adjustment).toBeCloseTo(1, 9);
+    for (const interval of attempt.baseline.intervals) expect(interval.baselineKw).toBeCloseTo(14_000, 6);
+  });
+
+  it('shifts by calendar days in the site zone: 23 h back over the spring change, 25 h over the autumn one', () => {
+    expect(
+      Date.parse('2025-03-12T19:00:00Z') - shiftLocalDays(Date.parse('2025-03-12T19:00:00Z'), -5, 'America/Chicago'),
+    ).toBe((5 * 24 - 1) * 3_600_000);
+    expect(
+      Date.parse('2025-11-04T20:00:00Z') - shiftLocalDays(Date.parse('2025-11-04T20:00:00Z'), -3, 'America/Chicago'),
+    ).toBe((3 * 24 + 1) * 3_600_000);
+    expect(shiftLocalDays(Date.parse('2025-07-16T20:00:00.250Z'), 1, 'America/Chicago')).toBe(
+      Date.parse('2025-07-17T20:00:00.250Z'),
+    );
   });
 
   it('falls back to meter-before for an ERS event without 10 like days, naming what was missing', () => {
