@@ -28,6 +28,7 @@ function summaryRows(e: GridEventEvidence): Array<[string, string | number]> {
     ['event.endAt', event.endAt ?? ''],
     ['event.committedMw', event.committedMw],
     ['event.cause', event.cause],
+    ['meter.basis', e.meterBasis ? `facility: device sum × PUE ${e.meterBasis.pue}` : 'IT: device sum (version 1)'],
     ['baseline.method', baseline.method],
     ['baseline.citation', baseline.citation],
     ['baseline.wanted', baseline.wanted ?? ''],

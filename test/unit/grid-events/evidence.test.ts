@@ -1,3 +1,4 @@
+import { meritOrderLadder } from '../../../core/economics/ladder.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { eventBaseline, middle8of10 } from '../../../core/grid-events/baseline.js';
 import { EvidenceNotReady, gridEventEvidence } from '../../../core/grid-events/evidence.js';
@@ -137,13 +138,34 @@ describe('the evidence document', () => {
       expect.objectContaining({ deviceId: 'asic-1', secondsToFirstChange: 60, changes: expect.any(Array) }),
     ]);
     expect(evidence.devices[0]!.changes.map((c) => c.state)).toEqual(['hashing', 'sleeping', 'hashing']);
-    expect(evidence.settlement.reductionMwh).toBeCloseTo(1, 6);
-    expect(evidence.settlement.avoidedEnergyCostUsd).toBe(1000);
+    // 2 MW of IT power for 30 min is 1 MWh at the devices, PUE × that at the grid.
+    expect(evidence.meterBasis).toEqual({ basis: 'facility', source: 'device-sum', pue: site.pue });
+    expect(evidence.settlement.reductionMwh).toBeCloseTo(site.pue, 6);
+    expect(evidence.settlement.avoidedEnergyCostUsd).toBeCloseTo(1000 * site.pue, 2);
     expect(evidence.settlement.performanceFactor).toBe(1);
     const csv = evidenceCsv(evidence);
     expect(csv.split('\r\n')[0]).toBe('section,at,name,value,deviceId,groupId,state,powerW');
     expect(csv).toContain('summary,,baseline.method,meter-before');
+    expect(csv).toContain(`summary,,meter.basis,facility: device sum × PUE ${site.pue}`);
     expect(evidenceHtml(evidence, 'ab'.repeat(32))).toContain('<svg');
+  });
+
+  it('compares like with like: a rung shed in full scores 1, not 1/PUE, against its facility sheddable kW', () => {
+    // Prepare: a price curtailment committing one ladder rung (its sheddable kW includes the PUE); the telemetry's
+    // device sum drops by exactly the rung's IT power.
+    const pueSite = { ...site, pue: 1.05 };
+    const rung = meritOrderLadder(pueSite, { hashpriceUsdPerThDay: 0.05, gpuRevenueUsdPerGpuHour: 2 })[0]!;
+    const itDropKw = rung.sheddableKw / pueSite.pue;
+    const itMeter = meterBetween(START_MS - 15 * MIN, endMs + 15 * MIN, (t) =>
+      t >= START_MS && t < endMs ? 20_000 - itDropKw : 20_000,
+    );
+    const curtailment = event({ kind: 'price-curtailment', program: 'none', committedMw: rung.sheddableKw / 1000 });
+    // Act
+    const evidence = gridEventEvidence(curtailment, pueSite, { meter: itMeter, devices }, endMs + 20 * MIN);
+    // Assess: at the grid the drop is the rung's sheddable kW; the IT-only comparison scored 1/1.05 = 0.952.
+    expect(evidence.curve.sustainedMw).toBeCloseTo(rung.sheddableKw / 1000, 9);
+    expect(evidence.settlement.performanceFactor).toBeCloseTo(1, 9);
+    expect(evidence.baseline.intervals[0]!.baselineKw).toBeCloseTo(20_000 * 1.05, 6);
   });
 
   it('refuses an event that has not ended', () => {
