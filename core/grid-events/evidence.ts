@@ -5,7 +5,7 @@ import { idSchema, isoInstantSchema, nonNegative } from '../support/schema.js';
 import { type Baseline, baselineSchema, eventBaseline } from './baseline.js';
 import { type GridEvent, gridEventSchema } from './grid-event.js';
 import { reductionMwh, responseCurve, responseCurveSchema } from './response-curve.js';
-import type { DeviceSample, EventTelemetry, MeterReading } from './telemetry.js';
+import { type DeviceSample, type EventTelemetry, type MeterReading, siteSwitchSchema } from './telemetry.js';
 
 /**
  * The M&V evidence of one ended grid event, computed from telemetry alone (pure): the baseline (core/grid-events/
@@ -40,6 +40,11 @@ export const settlementSchema = z.object({
   capacityCreditUsd: z.number().optional(),
   /** The enrolment's penalty for the MWh committed but not shed. */
   shortfallPenaltyUsd: z.number().optional(),
+  /**
+   * A 4CP curtailment's expected transmission charge avoided: the probability the window held the month's coincident
+   * peak (the forecast that triggered it) × the MW measured off the grid (sustained) × the charge per MW-peak.
+   */
+  fourCpChargeAvoidedUsd: z.number().optional(),
   estimatedUsd: z.number(),
   /** How each figure was reached, and what it leaves out. */
   notes: z.array(z.string()),
@@ -75,6 +80,11 @@ export const gridEventEvidenceSchema = z
     baseline: baselineSchema,
     curve: responseCurveSchema,
     devices: z.array(deviceTimelineSchema),
+    /**
+     * The site's switches in the window: those the gateway made on its own (which devices, on which signal, how fast)
+     * beside the SwitchFlows', each with its seconds from the event's start. Absent in version 1.
+     */
+    switches: z.array(siteSwitchSchema.extend({ secondsFromStart: z.number() })).optional(),
     settlement: settlementSchema,
     /** What the telemetry held: readings and samples used. */
     data: z.object({ meterReadings: z.number().int(), deviceSamples: z.number().int() }),
@@ -131,6 +141,10 @@ export function gridEventEvidence(
     baseline,
     curve,
     devices: deviceTimelines(telemetry.devices, fromMs, toMs, startMs),
+    switches: (telemetry.switches ?? [])
+      .filter((w) => Date.parse(w.at) >= fromMs && Date.parse(w.at) <= toMs)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+      .map((w) => ({ ...w, secondsFromStart: (Date.parse(w.at) - startMs) / 1000 })),
     settlement: settlement(event, site, curve.points, curve.sustainedMw, { startMs, endMs }),
     data: { meterReadings: meter.length, deviceSamples: telemetry.devices.length },
   };
@@ -199,8 +213,15 @@ function settlement(
       `${enrolment.program}: standby ${enrolment.capacityUsdPerMwh} $/MWh × ${event.committedMw} MW × ${hours.toFixed(3)} h × performance ${factor.toFixed(3)}; shortfall ${enrolment.shortfallPenaltyUsdPerMwh} $/MWh on MWh committed but not shed`,
     );
   }
-  if (event.kind === 'four-cp') {
-    notes.push('4CP: the transmission charge avoided is the 4CP forecaster’s figure for the summer, not per event');
+  let fourCp: number | undefined;
+  if (event.kind === 'four-cp' && event.fourCp) {
+    const { peakProbability, usdPerMwPerPeak, forecastAt, loadKnownTo } = event.fourCp;
+    fourCp = round(peakProbability * (sustainedMw ?? 0) * usdPerMwPerPeak);
+    notes.push(
+      `4CP: peak probability ${peakProbability.toFixed(4)} (forecast ${forecastAt} on system load known to ${loadKnownTo}) × ${(sustainedMw ?? 0).toFixed(4)} MW sustained × ${usdPerMwPerPeak} $/MW-peak; an expectation: the charge is settled on the summer's actual peaks`,
+    );
+  } else if (event.kind === 'four-cp') {
+    notes.push('4CP: the event carries no forecast record: the charge avoided is not estimated');
   }
   if (event.kind === 'under-frequency') {
     notes.push(
@@ -213,7 +234,8 @@ function settlement(
     ...(avoided === undefined ? {} : { avoidedEnergyCostUsd: avoided }),
     ...(capacity === undefined ? {} : { capacityCreditUsd: capacity }),
     ...(penalty === undefined ? {} : { shortfallPenaltyUsd: penalty }),
-    estimatedUsd: round((avoided ?? 0) + (capacity ?? 0) - (penalty ?? 0)),
+    ...(fourCp === undefined ? {} : { fourCpChargeAvoidedUsd: fourCp }),
+    estimatedUsd: round((avoided ?? 0) + (capacity ?? 0) + (fourCp ?? 0) - (penalty ?? 0)),
     notes,
   };
 }

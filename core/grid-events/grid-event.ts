@@ -17,6 +17,23 @@ export type GridEventKind = z.infer<typeof gridEventKindSchema>;
 export const gridEventProgramSchema = z.enum(['ERS', 'RRS', 'ECRS', 'NSRS', 'none']);
 export type GridEventProgram = z.infer<typeof gridEventProgramSchema>;
 
+export const fourCpEventDetailSchema = z.object({
+  /** The plan that curtailed, and when its 4CP forecast was made on system load known up to when. */
+  planVersion: z.number().int().positive(),
+  forecastAt: isoInstantSchema,
+  loadKnownTo: isoInstantSchema,
+  /** The probability that the window holds the month's coincident peak: its hours' probabilities summed (at most
+   * one hour holds it, so the events are exclusive), capped at 1. */
+  peakProbability: z.number().min(0).max(1),
+  /** Each forecast hour the window touches, with its probability. */
+  hours: z.array(z.object({ startAt: isoInstantSchema, peakProbability: z.number().min(0).max(1) })).max(48),
+  /** What one coincident peak costs per MW of load in it (the site's tariff / 4). */
+  usdPerMwPerPeak: nonNegative,
+  /** Planned: peakProbability × committedMw × usdPerMwPerPeak. The evidence's settlement uses the measured MW. */
+  expectedChargeAvoidedUsd: nonNegative,
+});
+export type FourCpEventDetail = z.infer<typeof fourCpEventDetailSchema>;
+
 export const gridEventSchema = z
   .object({
     /** `ge-<start epoch ms>-<kind>-<siteId>`: sorts by start (13-digit epoch ms until 2286), unique per site and kind. */
@@ -35,6 +52,8 @@ export const gridEventSchema = z
     priceUsdPerMwh: z.number().finite().optional(),
     /** The program's own event id (a DR deployment's). */
     sourceEventId: idSchema.optional(),
+    /** A 4CP curtailment's reason: the forecast that triggered it and the charge it was to avoid. */
+    fourCp: fourCpEventDetailSchema.optional(),
   })
   .meta({ id: 'GridEvent' });
 export type GridEvent = z.infer<typeof gridEventSchema>;
@@ -138,16 +157,22 @@ export function gridEventChange(
   };
 }
 
-/** A 4CP curtailment the planner decided (the 4CP forecaster's interval): opened and closed by its own window. */
-export function fourCpEvent(siteId: string, startAt: string, endAt: string, committedMw: number, probability: number) {
+/**
+ * A 4CP curtailment the planner decided (core/grid-events/four-cp-curtailment.ts): recorded whole, opened and closed
+ * by its planned window, with the forecast that triggered it.
+ */
+export function fourCpEvent(
+  siteId: string,
+  window: { readonly startAt: string; readonly endAt: string; readonly committedMw: number },
+  detail: FourCpEventDetail,
+): GridEvent {
   return gridEventSchema.parse({
-    id: gridEventIdOf('four-cp', siteId, Date.parse(startAt)),
+    id: gridEventIdOf('four-cp', siteId, Date.parse(window.startAt)),
     kind: 'four-cp',
     program: 'none',
     siteId,
-    startAt,
-    endAt,
-    committedMw,
-    cause: `4CP curtailment (peak probability ${Math.round(probability * 100)}%)`,
+    ...window,
+    cause: `4CP curtailment (peak probability ${(detail.peakProbability * 100).toFixed(1)}%, plan v${detail.planVersion})`,
+    fourCp: detail,
   });
 }

@@ -13,11 +13,13 @@ import { shiftLocalDays } from '../../core/market-data/time-zone.js';
 import type { Site } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
 import { type AuditDeps, recordAudit } from '../shared/data/audit-log.js';
-import type { EvidenceArchive, TelemetryHistory } from './ports.js';
+import type { EvidenceArchive, SwitchHistory, TelemetryHistory } from './ports.js';
 
 export interface EvidenceDeps {
   readonly archive: EvidenceArchive;
   readonly telemetry: TelemetryHistory;
+  /** The site's switch history, linked into the evidence. @default none (the evidence lists no switches) */
+  readonly switches?: SwitchHistory;
   readonly audit: AuditDeps;
   readonly clock: Clock;
 }
@@ -59,8 +61,18 @@ export async function evidenceFor(event: GridEvent, site: Site, deps: EvidenceDe
 }
 
 async function computeAndStore(event: GridEvent, site: Site, deps: EvidenceDeps, key: string): Promise<Buffer> {
-  const telemetry = await telemetryFor(event, site, deps.telemetry);
-  const bytes = Buffer.from(canonicalJson(gridEventEvidence(event, site, telemetry, deps.clock.nowMs())), 'utf8');
+  const { fromMs, toMs } = evidenceWindow(event);
+  const [telemetry, switches] = await Promise.all([
+    telemetryFor(event, site, deps.telemetry),
+    deps.switches?.between(site.id, fromMs, toMs),
+  ]);
+  const evidence = gridEventEvidence(
+    event,
+    site,
+    { ...telemetry, ...(switches ? { switches } : {}) },
+    deps.clock.nowMs(),
+  );
+  const bytes = Buffer.from(canonicalJson(evidence), 'utf8');
   const result = await deps.archive.putOnce(key, bytes, 'application/json');
   return result.outcome === 'stored' ? bytes : result.bytes;
 }
