@@ -80,6 +80,10 @@ describe('M&V evidence of grid events through the API', () => {
       expect(d.secondsToFirstChange).toBeGreaterThanOrEqual(0);
     }
     expect(evidence.settlement.avoidedEnergyCostUsd).toBeGreaterThan(0);
+    // The gateway's own switch on the price, from its local-switch event: when, and which devices it slept.
+    const local = evidence.switches?.find((w) => w.source === 'local' && w.cause === 'grid:price');
+    expect(local?.secondsFromStart).toBeGreaterThanOrEqual(0);
+    expect(local!.devices!.ids).toEqual(expect.arrayContaining(rungDevices.map((d) => d.deviceId)));
     // The body is the stored document byte for byte; its hash is in the chain.
     expect(sha256).toBe(sha256Hex(text));
     await p.expectHashInAuditChain(event.id, sha256!);
@@ -88,7 +92,9 @@ describe('M&V evidence of grid events through the API', () => {
       headers: { 'x-test-role': 'operator', accept: 'text/csv' },
     });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(await csv.text()).toContain(`summary,,event.id,${event.id}`);
+    const csvText = await csv.text();
+    expect(csvText).toContain(`summary,,event.id,${event.id}`);
+    expect(csvText).toContain(`,local:grid:price,${local!.devices!.accepted}/${local!.devices!.sent} `);
     const html = await fetch(`${p.h.url}/v1/grid-events/${event.id}/evidence?format=html`, {
       headers: { 'x-test-role': 'operator' },
     });
@@ -158,5 +164,37 @@ describe('M&V evidence of grid events through the API', () => {
     expect(await store.get(dr.id)).toEqual(dr);
     expect(await store.openAt(p.site.id)).toEqual([]);
     expect((await p.h.call('GET', '/v1/grid-events?limit=100')).body.items).toHaveLength(body.items.length);
+  });
+
+  it('evidences an under-frequency trip on the gateway: the Load Resource measure, the tripped miners, its local switch', async () => {
+    // Prepare
+    await p.allHashingFor(16);
+    const tripGroups = p.site.asicGroups.filter((g) => g.frequencyTrip).map((g) => g.id);
+    expect(tripGroups.length).toBeGreaterThan(0);
+    // Act: the grid at 59.5 Hz for 6 minutes, then back at 60 Hz.
+    await inject({ kind: 'under-frequency', frequencyHz: 59.5, durationMinutes: 6 }, p.injectionDeps());
+    const event = await p.endedEvent('under-frequency');
+    const { text, sha256, evidence } = await p.fetchEvidence(event.id);
+    keepFigures('under-frequency', evidence);
+    // Assess: an RRS Load Resource trip at the trip groups' power, measured from the last telemetered value before it.
+    expect(event).toMatchObject({ program: 'RRS', siteId: p.site.id, cause: 'under-frequency 59.5 Hz' });
+    expect(event.committedMw).toBeGreaterThan(0);
+    expect(evidence.baseline).toMatchObject({ method: 'load-resource-telemetry' });
+    expect(evidence.curve.secondsTo50Pct).toBeGreaterThanOrEqual(0);
+    expect(evidence.curve.sustainedMw).toBeGreaterThan(0.5 * event.committedMw);
+    // Every miner of the trip groups left hashing during the event; the others kept hashing.
+    const tripped = evidence.devices.filter((d) => tripGroups.includes(d.groupId));
+    expect(tripped.length).toBeGreaterThan(0);
+    for (const d of tripped) expect(d.changes.some((c) => c.state === 'sleeping')).toBe(true);
+    for (const d of evidence.devices.filter((x) => !tripGroups.includes(x.groupId))) {
+      expect(d.changes.map((c) => c.state)).toEqual(['hashing']);
+    }
+    // The gateway's own switch on the frequency: which devices, how soon after the start.
+    const local = evidence.switches?.find((w) => w.source === 'local' && w.cause === 'grid:frequency');
+    expect(local?.secondsFromStart).toBeGreaterThanOrEqual(0);
+    expect(local!.devices!.ids).toEqual(expect.arrayContaining(tripped.map((d) => d.deviceId)));
+    expect(evidence.settlement.notes.join(' ')).toMatch(/RRS/);
+    expect(sha256).toBe(sha256Hex(text));
+    await p.expectHashInAuditChain(event.id, sha256!);
   });
 });

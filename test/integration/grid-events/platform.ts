@@ -51,7 +51,10 @@ export interface EvidencePlatform {
   /** The first grid event of `kind` the API lists, once it has ended. */
   endedEvent(kind: GridEvent['kind']): Promise<GridEvent>;
   /** The evidence through the API, once the recovery window has passed (409 until then). */
-  fetchEvidence(id: string): Promise<{ text: string; sha256: string | null; evidence: GridEventEvidence }>;
+  fetchEvidence(
+    id: string,
+    timeoutMs?: number,
+  ): Promise<{ text: string; sha256: string | null; evidence: GridEventEvidence }>;
   /** The audit chain holds the hash of exactly this document, and verifies. */
   expectHashInAuditChain(id: string, sha256: string): Promise<void>;
   /** Waits until telemetry has shown every miner hashing for `minutes` simulated minutes. */
@@ -64,6 +67,11 @@ export interface EvidencePlatformOptions {
   readonly startMs: number;
   readonly speed: number;
   readonly flatUsdPerMwh: number;
+  /**
+   * How long the gateway runs a plan without hearing the cloud. The replay's market signals come every 15 simulated
+   * minutes and nothing else here beats for the cloud: a plan to follow needs more. @default the gateway's (2 min)
+   */
+  readonly heartbeatTimeoutMs?: number;
   /** Where each ingested snapshot goes besides the signal. @default nowhere */
   readonly snapshots?: { put(snapshot: MarketSnapshot): Promise<unknown> };
 }
@@ -96,7 +104,14 @@ export async function startEvidencePlatform(o: EvidencePlatformOptions): Promise
     devices: fleet.endpoints,
     stateDir: mkdtempSync(path.join(tmpdir(), 'hcp-grid-events-gw-')),
     clock,
-    config: { switchAgent: { defaultMode: 'all-on', ladder }, telemetry: { pollPeriodMs: 250 } },
+    config: {
+      switchAgent: {
+        defaultMode: 'all-on',
+        ladder,
+        ...(o.heartbeatTimeoutMs ? { heartbeatTimeoutMs: o.heartbeatTimeoutMs } : {}),
+      },
+      telemetry: { pollPeriodMs: 250 },
+    },
   });
   const cloud = await connectAsync(broker.url, { clientId: `${o.tableName}-cloud` });
   const recorder: MessagingPort = await connectMqttPort({ url: broker.url, clientId: `${o.tableName}-recorder` });
@@ -157,20 +172,24 @@ export async function startEvidencePlatform(o: EvidencePlatformOptions): Promise
         const { body } = await h.call('GET', '/v1/grid-events?limit=100');
         return (body.items as GridEvent[]).find((e) => e.kind === kind && e.endAt);
       }),
-    fetchEvidence: (id) =>
-      until(`the evidence of ${id}`, async () => {
-        const response = await fetch(`${h.url}/v1/grid-events/${id}/evidence`, {
-          headers: { 'x-test-role': 'operator' },
-        });
-        const text = await response.text();
-        if (response.status === 409) return undefined;
-        if (response.status !== 200) throw new Error(`evidence: ${response.status} ${text}`);
-        return {
-          text,
-          sha256: response.headers.get('hcp-evidence-sha256'),
-          evidence: JSON.parse(text) as GridEventEvidence,
-        };
-      }),
+    fetchEvidence: (id, timeoutMs) =>
+      until(
+        `the evidence of ${id}`,
+        async () => {
+          const response = await fetch(`${h.url}/v1/grid-events/${id}/evidence`, {
+            headers: { 'x-test-role': 'operator' },
+          });
+          const text = await response.text();
+          if (response.status === 409) return undefined;
+          if (response.status !== 200) throw new Error(`evidence: ${response.status} ${text}`);
+          return {
+            text,
+            sha256: response.headers.get('hcp-evidence-sha256'),
+            evidence: JSON.parse(text) as GridEventEvidence,
+          };
+        },
+        timeoutMs ? { timeoutMs } : {},
+      ),
     async expectHashInAuditChain(id, sha256) {
       const deps = { client: h.documents, tableName: h.tableName };
       const { items } = await listAudit(deps, 'platform', 100);
