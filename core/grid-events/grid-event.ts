@@ -78,12 +78,15 @@ export interface GridEventChange {
 export const heldKwAtPrice = (ladder: readonly LadderRung[], priceUsdPerMwh: number) =>
   ladder.filter((r) => r.stopAbovePriceUsdPerMwh < priceUsdPerMwh).reduce((kw, r) => kw + r.sheddableKw, 0);
 
-/** The power of the site's under-frequency trip groups at their top target, MW. */
+/**
+ * The power of the site's under-frequency trip groups at their top target, MW, at the grid: with the facility overhead
+ * (× PUE), as the ladder's sheddable kW and the evidence's meter are (core/grid-events/evidence.ts meterBasisSchema).
+ */
 export function tripMw(site: Site): number {
   const kw = site.asicGroups
     .filter((g) => g.frequencyTrip)
     .reduce((sum, g) => sum + (g.unitCount * (g.powerCurve.at(-1)?.powerW ?? g.nominalPowerW)) / 1000, 0);
-  return kw / 1000;
+  return (kw * site.pue) / 1000;
 }
 
 const drProgramOf = (site: Site): GridEventProgram => {

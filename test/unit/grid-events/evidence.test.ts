@@ -204,7 +204,11 @@ describe('grid events from signals', () => {
     const facts = { site: tripSite, ladder };
     const opened = gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.5 }, facts, [], 59.9);
     expect(opened.open).toMatchObject({ kind: 'under-frequency', program: 'RRS' });
-    expect(opened.open!.committedMw).toBeCloseTo((group.unitCount * group.powerCurve.at(-1)!.powerW) / 1e6, 9);
+    // At the grid: the trip group's IT power × PUE, as the evidence's meter reads it.
+    expect(opened.open!.committedMw).toBeCloseTo(
+      (group.unitCount * group.powerCurve.at(-1)!.powerW * site.pue) / 1e6,
+      9,
+    );
     const open = [opened.open!];
     // Between the trip and the restore threshold nothing changes.
     expect(gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.8 }, facts, open, 59.9)).toEqual({});
