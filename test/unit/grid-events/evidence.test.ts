@@ -132,7 +132,23 @@ describe('the evidence document', () => {
 
   it('holds the curve, the baseline, each device’s timeline and the settlement, and renders as CSV and HTML', () => {
     // Act
-    const evidence = gridEventEvidence(event({ priceUsdPerMwh: 1000 }), site, { meter, devices }, endMs + 20 * MIN);
+    const switches = [
+      {
+        at: iso(START_MS + 30_000),
+        source: 'local' as const,
+        action: 'switch.local',
+        cause: 'grid:price',
+        latencyMs: 40,
+        devices: { sent: 1, accepted: 1, ids: ['asic-1'] },
+      },
+      { at: iso(START_MS - 60 * MIN), source: 'flow' as const, action: 'switch.commit' },
+    ];
+    const evidence = gridEventEvidence(
+      event({ priceUsdPerMwh: 1000 }),
+      site,
+      { meter, devices, switches },
+      endMs + 20 * MIN,
+    );
     // Assess
     expect(evidence.devices).toEqual([
       expect.objectContaining({ deviceId: 'asic-1', secondsToFirstChange: 60, changes: expect.any(Array) }),
@@ -147,7 +163,12 @@ describe('the evidence document', () => {
     expect(csv.split('\r\n')[0]).toBe('section,at,name,value,deviceId,groupId,state,powerW');
     expect(csv).toContain('summary,,baseline.method,meter-before');
     expect(csv).toContain(`summary,,meter.basis,facility: device sum × PUE ${site.pue}`);
-    expect(evidenceHtml(evidence, 'ab'.repeat(32))).toContain('<svg');
+    // The gateway's own switch in the window is linked (the flow's an hour before is outside it).
+    expect(evidence.switches).toEqual([{ ...switches[0], secondsFromStart: 30 }]);
+    expect(csv).toContain(`switch,${iso(START_MS + 30_000)},local:grid:price,1/1 asic-1`);
+    const html = evidenceHtml(evidence, 'ab'.repeat(32));
+    expect(html).toContain('<svg');
+    expect(html).toContain('<td>local</td><td>grid:price</td><td>40</td><td>1/1 asic-1</td>');
   });
 
   it('compares like with like: a rung shed in full scores 1, not 1/PUE, against its facility sheddable kW', () => {
