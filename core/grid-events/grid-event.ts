@@ -79,13 +79,17 @@ export const heldKwAtPrice = (ladder: readonly LadderRung[], priceUsdPerMwh: num
   ladder.filter((r) => r.stopAbovePriceUsdPerMwh < priceUsdPerMwh).reduce((kw, r) => kw + r.sheddableKw, 0);
 
 /**
- * The power of the site's under-frequency trip groups at their top target, MW, at the grid: with the facility overhead
- * (× PUE), as the ladder's sheddable kW and the evidence's meter are (core/grid-events/evidence.ts meterBasisSchema).
+ * The power the site's under-frequency trip groups shed, MW: from their top target to asleep (a tripped miner sleeps,
+ * it still draws its sleep power), at the grid with the facility overhead (× PUE), as the ladder's sheddable kW and
+ * the evidence's meter are (core/grid-events/evidence.ts meterBasisSchema).
  */
 export function tripMw(site: Site): number {
   const kw = site.asicGroups
     .filter((g) => g.frequencyTrip)
-    .reduce((sum, g) => sum + (g.unitCount * (g.powerCurve.at(-1)?.powerW ?? g.nominalPowerW)) / 1000, 0);
+    .reduce(
+      (sum, g) => sum + (g.unitCount * ((g.powerCurve.at(-1)?.powerW ?? g.nominalPowerW) - g.sleepPowerW)) / 1000,
+      0,
+    );
   return (kw * site.pue) / 1000;
 }
 

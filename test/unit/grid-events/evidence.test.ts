@@ -225,11 +225,9 @@ describe('grid events from signals', () => {
     const facts = { site: tripSite, ladder };
     const opened = gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.5 }, facts, [], 59.9);
     expect(opened.open).toMatchObject({ kind: 'under-frequency', program: 'RRS' });
-    // At the grid: the trip group's IT power × PUE, as the evidence's meter reads it.
-    expect(opened.open!.committedMw).toBeCloseTo(
-      (group.unitCount * group.powerCurve.at(-1)!.powerW * site.pue) / 1e6,
-      9,
-    );
+    // What the trip sheds (top target to asleep), at the grid (× PUE) as the evidence's meter reads it.
+    const shedW = group.powerCurve.at(-1)!.powerW - group.sleepPowerW;
+    expect(opened.open!.committedMw).toBeCloseTo((group.unitCount * shedW * site.pue) / 1e6, 9);
     const open = [opened.open!];
     // Between the trip and the restore threshold nothing changes.
     expect(gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.8 }, facts, open, 59.9)).toEqual({});
