@@ -26,6 +26,8 @@ export function buildApp(app: App): HcpStacks {
     env,
     siteIds: context.sites,
     telemetrySink: context.telemetrySink,
+    ...(context.telemetryLifecycle ? { telemetryLifecycle: context.telemetryLifecycle } : {}),
+    ...(context.athenaBytesScannedLimitMb ? { athenaBytesScannedLimitMb: context.athenaBytesScannedLimitMb } : {}),
     table: data.table,
     commandKey: data.commandSigning.gatewayEntry,
   });
@@ -54,6 +56,7 @@ export function buildApp(app: App): HcpStacks {
     stateMachines: control.stateMachines,
     optimizeFlow: control.optimizeFlow,
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
+    pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });

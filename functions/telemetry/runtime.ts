@@ -1,3 +1,4 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
 import { siteTopic } from '../../core/messages/topics.js';
@@ -11,18 +12,44 @@ import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shar
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { DynamoTelemetryMarkStore } from './adapters/dynamo-mark-store.js';
+import { FirehoseDeviceSeries, FirehoseRowWriter } from './adapters/firehose-rows.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
 import type { TelemetryIngestDeps } from './ingest.js';
+import type { DeviceSeriesWriter } from './ports.js';
 
 const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
-    TELEMETRY_DATABASE: z.string().min(1),
-    TELEMETRY_TABLE: z.string().min(1),
     IOT_DATA_ENDPOINT: iotDataEndpointSchema,
+    /** Which store the stack deployed (stacks/constructs/telemetry-sink.ts), and its names below. */
+    TELEMETRY_SINK: z.enum(['iceberg', 'timestream']),
+    TELEMETRY_DEVICE_STREAM: z.string().min(1).optional(),
+    TELEMETRY_DATABASE: z.string().min(1).optional(),
+    TELEMETRY_TABLE: z.string().min(1).optional(),
   }),
 );
+
+/** The device series of the sink the stack deployed; a name its sink needs and the stack did not set stops the start. */
+function deviceSeries(env: ReturnType<typeof config>): DeviceSeriesWriter {
+  const required = (name: keyof typeof env): string => {
+    const value = env[name];
+    if (!value) throw new Error(`invalid configuration: ${name}: required with TELEMETRY_SINK=${env.TELEMETRY_SINK}`);
+    return value;
+  };
+  if (env.TELEMETRY_SINK === 'iceberg')
+    return new FirehoseDeviceSeries(
+      new FirehoseRowWriter({
+        client: traced(new FirehoseClient({})),
+        streamName: required('TELEMETRY_DEVICE_STREAM'),
+      }),
+    );
+  return new TimestreamDeviceSeries({
+    client: traced(new TimestreamWriteClient({})),
+    databaseName: required('TELEMETRY_DATABASE'),
+    tableName: required('TELEMETRY_TABLE'),
+  });
+}
 
 /** The market snapshot changes every few minutes; re-reading it per batch would double the table reads. */
 const MARKET_CACHE_MS = 60_000;
@@ -31,7 +58,8 @@ let deps: TelemetryIngestDeps | undefined;
 
 export function telemetryRuntime(): TelemetryIngestDeps {
   if (deps) return deps;
-  const { TABLE_NAME, TELEMETRY_DATABASE, TELEMETRY_TABLE, IOT_DATA_ENDPOINT } = config();
+  const env = config();
+  const { TABLE_NAME, IOT_DATA_ENDPOINT } = env;
   const iotData = createIotDataClient(IOT_DATA_ENDPOINT);
   const client = documentClient();
   const market = new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME });
@@ -39,11 +67,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   const registered = cachedRegisteredSites(new DynamoSiteRegistryStore({ client, tableName: TABLE_NAME }));
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
-    series: new TimestreamDeviceSeries({
-      client: traced(new TimestreamWriteClient({})),
-      databaseName: TELEMETRY_DATABASE,
-      tableName: TELEMETRY_TABLE,
-    }),
+    series: deviceSeries(env),
     metrics: new PowertoolsTelemetryMetrics(metrics),
     // One item per batch: what the grid events' M&V evidence reads (a Timestream query reader could replace it).
     evidenceSeries: new DynamoSiteSeriesStore({ client, tableName: TABLE_NAME }),
