@@ -1,4 +1,4 @@
-import type { DeviceMetric, DeviceState } from '../messages/telemetry.js';
+import { type DeviceMetric, type DeviceState, deviceStateSchema } from '../messages/telemetry.js';
 
 /**
  * The rows of the telemetry history, one shape for every store: the local platform's Parquet files (DuckDB), the
@@ -16,17 +16,8 @@ export const PARTITION_COLUMNS = { site: 'VARCHAR', day: 'VARCHAR' } as const sa
 
 export const LIVE_SCENARIO = 'live';
 
-/** Device states counted per site record, as `devices_<state>` columns. */
-export const COUNTED_STATES = [
-  'hashing',
-  'sleeping',
-  'waking',
-  'serving',
-  'idle',
-  'off',
-  'fault',
-  'drifted',
-] as const satisfies readonly DeviceState[];
+/** Device states counted per site record, as `devices_<state>` columns: every state of the contract. */
+export const COUNTED_STATES = deviceStateSchema.options;
 
 /**
  * One telemetry batch of a site as the ingest reads it (core/telemetry/site-summary.ts, at the site's meter: PUE

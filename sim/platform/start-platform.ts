@@ -25,6 +25,7 @@ import { registerSitesThroughApi } from './start/registry.js';
 import { type SiteDevices, startSites } from './start/sites.js';
 import { LOCAL_TABLE_NAME, localDocumentClient, startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
+import { openTelemetryHistory, startApiProber, type TelemetryHistory } from './start/telemetry-history.js';
 
 export { describeEvent } from './start/event-sink.js';
 export { LOCAL_TABLE_NAME } from './start/stand-ins.js';
@@ -52,6 +53,8 @@ export interface RunningPlatform {
   readonly customers?: RunningCustomers;
   /** GPU workers, routing and webhooks (absent with `--gpu-nodes 0`). */
   readonly gpuWork?: GpuWork;
+  /** The telemetry history: the Parquet store the history API reads, and its recorder. */
+  readonly history: TelemetryHistory;
   /** Runs one dispatch (market ingestion → OptimizeFlow → SwitchFlows) now. */
   dispatchOnce(): Promise<{ status: string }>;
   inject(request: InjectionRequest): Promise<InjectionResult>;
@@ -97,8 +100,15 @@ export async function startPlatform(
       stops,
     );
 
+    progress('opening the telemetry history (Parquet, site=…/day=…)…');
+    const history = await openTelemetryHistory({ options, unitsPerDevice: hardware.unitsPerDevice }, stops);
+    progress(`  telemetry history in ${history.store.root}`);
+
     progress('starting the observer (dashboard data)…');
-    const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
+    const observer = await startObserver(
+      { sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt, history: history.recorder },
+      stops,
+    );
     events.observeWith(observer);
 
     progress('synthesizing the control flows and starting the local control plane…');
@@ -120,6 +130,7 @@ export async function startPlatform(
 
     progress('starting the API and the dashboard…');
     const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+    startApiProber({ apiUrl: api.url, clock, recorder: history.recorder }, stops);
 
     progress('registering the sites through the operator API…');
     await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
@@ -155,6 +166,7 @@ export async function startPlatform(
       mqttIdentities: { operator: mqtt.operator, controlPlane: mqtt.controlPlane, gatewayTls: mqtt.gatewayTls },
       ...(customers ? { customers } : {}),
       gpuWork,
+      history,
       dispatchOnce: control.dispatchOnce,
       inject,
       stop: () => stops.stopAll(),
