@@ -42,6 +42,7 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
     switchFlow: control.switchFlow,
     ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
+    telemetryHistory: iot.telemetry,
     gateways: {
       thingGroup: iot.thingGroup,
       thingTypeName: GATEWAY_THING_TYPE,

@@ -12,11 +12,11 @@ import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shar
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { DynamoTelemetryMarkStore } from './adapters/dynamo-mark-store.js';
-import { FirehoseDeviceSeries, FirehoseRowWriter } from './adapters/firehose-rows.js';
+import { FirehoseDeviceSeries, FirehoseRowWriter, FirehoseSiteSeries } from './adapters/firehose-rows.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
 import type { TelemetryIngestDeps } from './ingest.js';
-import type { DeviceSeriesWriter } from './ports.js';
+import type { DeviceSeriesWriter, SiteSeriesWriter } from './ports.js';
 
 const config = configGetter(
   z.object({
@@ -25,30 +25,38 @@ const config = configGetter(
     /** Which store the stack deployed (stacks/constructs/telemetry-sink.ts), and its names below. */
     TELEMETRY_SINK: z.enum(['iceberg', 'timestream']),
     TELEMETRY_DEVICE_STREAM: z.string().min(1).optional(),
+    TELEMETRY_SITE_STREAM: z.string().min(1).optional(),
     TELEMETRY_DATABASE: z.string().min(1).optional(),
     TELEMETRY_TABLE: z.string().min(1).optional(),
   }),
 );
 
-/** The device series of the sink the stack deployed; a name its sink needs and the stack did not set stops the start. */
-function deviceSeries(env: ReturnType<typeof config>): DeviceSeriesWriter {
-  const required = (name: keyof typeof env): string => {
-    const value = env[name];
-    if (!value) throw new Error(`invalid configuration: ${name}: required with TELEMETRY_SINK=${env.TELEMETRY_SINK}`);
-    return value;
+type Env = ReturnType<typeof config>;
+
+/** A name the stack's sink needs and did not set stops the start, naming the variable. */
+function required(env: Env, name: keyof Env): string {
+  const value = env[name];
+  if (!value) throw new Error(`invalid configuration: ${name}: required with TELEMETRY_SINK=${env.TELEMETRY_SINK}`);
+  return value;
+}
+
+/** The series writers of the sink the stack deployed: Firehose streams (Iceberg) or Timestream (device series only). */
+function seriesWriters(env: Env): { series: DeviceSeriesWriter; siteSeries?: SiteSeriesWriter } {
+  if (env.TELEMETRY_SINK === 'iceberg') {
+    const client = traced(new FirehoseClient({}));
+    const rows = (name: keyof Env) => new FirehoseRowWriter({ client, streamName: required(env, name) });
+    return {
+      series: new FirehoseDeviceSeries(rows('TELEMETRY_DEVICE_STREAM')),
+      siteSeries: new FirehoseSiteSeries(rows('TELEMETRY_SITE_STREAM')),
+    };
+  }
+  return {
+    series: new TimestreamDeviceSeries({
+      client: traced(new TimestreamWriteClient({})),
+      databaseName: required(env, 'TELEMETRY_DATABASE'),
+      tableName: required(env, 'TELEMETRY_TABLE'),
+    }),
   };
-  if (env.TELEMETRY_SINK === 'iceberg')
-    return new FirehoseDeviceSeries(
-      new FirehoseRowWriter({
-        client: traced(new FirehoseClient({})),
-        streamName: required('TELEMETRY_DEVICE_STREAM'),
-      }),
-    );
-  return new TimestreamDeviceSeries({
-    client: traced(new TimestreamWriteClient({})),
-    databaseName: required('TELEMETRY_DATABASE'),
-    tableName: required('TELEMETRY_TABLE'),
-  });
 }
 
 /** The market snapshot changes every few minutes; re-reading it per batch would double the table reads. */
@@ -67,7 +75,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   const registered = cachedRegisteredSites(new DynamoSiteRegistryStore({ client, tableName: TABLE_NAME }));
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
-    series: deviceSeries(env),
+    ...seriesWriters(env),
     metrics: new PowertoolsTelemetryMetrics(metrics),
     // One item per batch: what the grid events' M&V evidence reads (a Timestream query reader could replace it).
     evidenceSeries: new DynamoSiteSeriesStore({ client, tableName: TABLE_NAME }),

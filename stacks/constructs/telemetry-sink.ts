@@ -18,6 +18,11 @@ export interface TelemetrySink {
   readonly pagingMetrics: readonly PagingMetric[];
   /** Lets the per-device consumer write device samples, and tells it where (environment: TELEMETRY_SINK and the rest). */
   grantSeriesWrite(fn: HcpFunction): void;
+  /**
+   * Lets the history API's Lambda query the stored telemetry, and tells it how (environment); absent for a sink
+   * without a query engine the history's SQL runs on (Timestream).
+   */
+  grantHistoryQuery?(fn: HcpFunction): void;
 }
 
 export type TelemetrySinkKind = 'iceberg' | 'timestream';

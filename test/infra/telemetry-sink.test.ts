@@ -173,6 +173,18 @@ describe('the default telemetry sink: IoT rule → Firehose → Iceberg (S3 + Gl
     );
     expect(actionsOf(statementsOf(iot, role)).filter((a) => a.startsWith('timestream:'))).toEqual([]);
   });
+
+  it('lets the history routes’ Lambdas, and no other API Lambda, run Athena queries', () => {
+    const api = Template.fromStack(stacks.api);
+    const athenaRoles = Object.values(api.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('athena:StartQueryExecution'))
+      .map((p) => JSON.stringify(p.Properties.Roles));
+    const roleOf = (operationId: string) =>
+      stacks.api.getLogicalId(stacks.api.routes.functions.get(operationId)?.fn.role?.node.defaultChild as never);
+    expect(athenaRoles).toHaveLength(2);
+    for (const id of ['getSiteTelemetry', 'getFleetKpis'])
+      expect(athenaRoles.some((roles) => roles.includes(roleOf(id)))).toBe(true);
+  });
 });
 
 describe('the history Lambda’s access to the Iceberg sink (grantHistoryQuery)', () => {
@@ -292,5 +304,11 @@ describe('telemetrySink: timestream (accounts that have it)', () => {
     iot.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ TELEMETRY_SINK: 'timestream' }) },
     });
+  });
+
+  it('gives the history routes no Athena access (they answer 503: this sink has no Athena history)', () => {
+    const api = JSON.stringify(Template.fromStack(stacks.api).toJSON());
+    expect(api).not.toContain('athena:');
+    expect(api).not.toContain('TELEMETRY_ATHENA_WORKGROUP');
   });
 });

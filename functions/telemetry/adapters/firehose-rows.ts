@@ -1,7 +1,15 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { DeviceMetric } from '../../../core/messages/telemetry.js';
-import { deviceSeriesRecord } from '../../../core/telemetry-history/records.js';
-import type { DeviceSeriesWriter } from '../ports.js';
+import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { SiteTelemetrySummary } from '../../../core/telemetry/site-summary.js';
+import {
+  dayOf,
+  deviceSeriesRecord,
+  LIVE_SCENARIO,
+  type SiteSeriesRecord,
+  stateCounts,
+} from '../../../core/telemetry-history/records.js';
+import type { DeviceSeriesWriter, SiteSeriesWriter } from '../ports.js';
 
 /** PutRecordBatch limits (Amazon Data Firehose quotas): 500 records and 4 MiB per call. */
 const RECORDS_PER_CALL = 500;
@@ -83,5 +91,53 @@ export class FirehoseDeviceSeries implements DeviceSeriesWriter {
   async write(siteId: string, metrics: readonly DeviceMetric[]): Promise<{ rejected: number }> {
     await this.rows.put(metrics.map((metric) => deviceSeriesRecord(siteId, metric, 1)));
     return { rejected: 0 };
+  }
+}
+
+/**
+ * A batch as a `site_series` row, from what the consumer knows: the summary at the site's meter and the market's
+ * fleet-wide prices. What it does not know stays empty: the limit the site ran under and its node's energy price
+ * (null), and money (no hours accrued: the accrual needs the previous batch, which the local platform's observer
+ * keeps and this Lambda does not), so the KPIs built on them read null for AWS rows rather than a wrong figure.
+ */
+export function siteSeriesRow(
+  batch: TelemetryBatch,
+  summary: SiteTelemetrySummary,
+  market: MarketSnapshot | undefined,
+): SiteSeriesRecord {
+  const atMs = Date.parse(batch.sentAt);
+  return {
+    site: batch.siteId,
+    day: dayOf(atMs),
+    scenario: LIVE_SCENARIO,
+    gateway_id: batch.gatewayId,
+    batch_seq: batch.batchSeq,
+    at_ms: atMs,
+    site_power_kw: batch.sitePowerKw,
+    limit_kw: null,
+    asic_kw: summary.facilityKw.asicKw,
+    gpu_kw: summary.facilityKw.gpuKw,
+    curtailed_kw: summary.facilityKw.curtailedKw,
+    hashrate_ths: summary.hashrateThs,
+    busy_gpus: summary.busyGpus,
+    serving_gpus: summary.servingGpus,
+    powered_gpus: summary.poweredGpus,
+    installed_gpus: null,
+    price_usd_per_mwh: null,
+    hashprice_usd_per_th_day: market?.hashprice.hashpriceUsdPerThDay ?? null,
+    gpu_spot_usd_per_gpu_hour: market?.gpuSpotUsdPerGpuHour ?? null,
+    accrued_hours: 0,
+    mining_usd: 0,
+    inference_usd: 0,
+    energy_cost_usd: 0,
+    ...stateCounts(summary.devicesByState),
+  };
+}
+
+export class FirehoseSiteSeries implements SiteSeriesWriter {
+  constructor(private readonly rows: FirehoseRowWriter) {}
+
+  async write(batch: TelemetryBatch, summary: SiteTelemetrySummary, market: MarketSnapshot | undefined): Promise<void> {
+    await this.rows.put([siteSeriesRow(batch, summary, market)]);
   }
 }

@@ -1,6 +1,15 @@
 import { PutRecordBatchCommand, type PutRecordBatchCommandInput } from '@aws-sdk/client-firehose';
+import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { DeviceMetric } from '../../../core/messages/telemetry.js';
-import { FirehoseDeviceSeries, FirehoseRowWriter } from '../../../functions/telemetry/adapters/firehose-rows.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
+import { summarizeSiteTelemetry } from '../../../core/telemetry/site-summary.js';
+import { SITE_SERIES_COLUMNS } from '../../../core/telemetry-history/records.js';
+import {
+  FirehoseDeviceSeries,
+  FirehoseRowWriter,
+  FirehoseSiteSeries,
+  siteSeriesRow,
+} from '../../../functions/telemetry/adapters/firehose-rows.js';
 
 /** A stand-in Firehose: records each call's rows, and refuses the rows `refuse` picks (throttling). */
 function fakeFirehose(refuse: (row: Record<string, unknown>, call: number) => boolean = () => false) {
@@ -92,5 +101,76 @@ describe('FirehoseDeviceSeries', () => {
       hashrate_ths: 200,
       units: 1,
     });
+  });
+});
+
+describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
+  const west = referenceFleet.sites[0]!;
+  const sent = {
+    siteId: west.id,
+    gatewayId: 'gw-1',
+    batchSeq: 7,
+    sentAt: '2026-12-06T23:59:59.500-01:00',
+    sitePowerKw: 7.1,
+    droppedBatches: 0,
+    metrics: [
+      {
+        deviceId: 'a1',
+        groupId: west.asicGroups[0]!.id,
+        kind: 'asic' as const,
+        at: '2026-12-07T00:59:59.000Z',
+        state: 'hashing' as const,
+        powerW: 3500,
+        hashrateThs: 200,
+      },
+      {
+        deviceId: 'a2',
+        groupId: west.asicGroups[0]!.id,
+        kind: 'asic' as const,
+        at: '2026-12-07T00:59:59.000Z',
+        state: 'sleeping' as const,
+        powerW: 10,
+      },
+    ],
+  };
+  const summary = summarizeSiteTelemetry(sent, west);
+  const market = { hashprice: { hashpriceUsdPerThDay: 0.05 }, gpuSpotUsdPerGpuHour: 2.2 } as MarketSnapshot;
+
+  it('carries every column of site_series, in the batch’s UTC day, with the summary at the meter', () => {
+    const row = siteSeriesRow(sent, summary, market);
+    expect(Object.keys(row).sort()).toEqual([...Object.keys(SITE_SERIES_COLUMNS), 'site', 'day'].sort());
+    expect(row).toMatchObject({
+      site: west.id,
+      day: '2026-12-07',
+      at_ms: Date.parse('2026-12-07T00:59:59.500Z'),
+      batch_seq: 7,
+      asic_kw: summary.facilityKw.asicKw,
+      hashrate_ths: summary.hashrateThs,
+      devices_hashing: summary.devicesByState.hashing,
+      devices_sleeping: summary.devicesByState.sleeping,
+      hashprice_usd_per_th_day: 0.05,
+      gpu_spot_usd_per_gpu_hour: 2.2,
+    });
+  });
+
+  it('leaves what the consumer cannot know empty rather than wrong: limit, energy price, money', () => {
+    const row = siteSeriesRow(sent, summary, undefined);
+    expect(row).toMatchObject({
+      limit_kw: null,
+      price_usd_per_mwh: null,
+      hashprice_usd_per_th_day: null,
+      accrued_hours: 0,
+      mining_usd: 0,
+    });
+  });
+
+  it('puts the row into the site stream', async () => {
+    const { client, calls } = fakeFirehose();
+    await new FirehoseSiteSeries(new FirehoseRowWriter({ client, streamName: 's', pause: noPause })).write(
+      sent,
+      summary,
+      market,
+    );
+    expect(calls).toEqual([[siteSeriesRow(sent, summary, market)]]);
   });
 });
