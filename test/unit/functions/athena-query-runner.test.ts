@@ -19,6 +19,8 @@ import {
   parseValue,
   rowsOfPage,
 } from '../../../functions/telemetry-history/adapters/athena-results.js';
+import { siteTelemetry } from '../../../functions/telemetry-history/history.js';
+import type { TelemetryQueryRunner } from '../../../functions/telemetry-history/ports.js';
 
 type Command = { constructor: { name: string }; input: Record<string, unknown> };
 
@@ -167,6 +169,45 @@ describe('AthenaQueryRunner', () => {
       fleetEvents: 'hcp_test_iot_telemetry.fleet_events',
     });
     expect(runner(client).dialect).toBe('athena');
+  });
+});
+
+describe('the shared history on Athena', () => {
+  it('runs the shared SQL on the sink’s tables and hands the use case typed rows', async () => {
+    // Prepare: Athena answers one bucket of the power metric
+    const { client, sent } = fakeAthena({
+      states: [{ State: 'SUCCEEDED' }],
+      pages: [
+        {
+          ResultSetMetadata: {
+            ColumnInfo: [
+              { Name: 'bucket_ms', Type: 'bigint' },
+              { Name: 'samples', Type: 'bigint' },
+              { Name: 'site_kw', Type: 'double' },
+              { Name: 'limit_kw', Type: 'double' },
+            ],
+          },
+          Rows: [row('bucket_ms', 'samples', 'site_kw', 'limit_kw'), row('1796601600000', '12', '7.25', undefined)],
+        },
+      ],
+    });
+    const history: TelemetryQueryRunner = runner(client);
+    // Act
+    const series = await siteTelemetry(history, 'site-west-1', {
+      from: '2026-12-07T00:00:00.000Z',
+      to: '2026-12-07T01:00:00.000Z',
+      step: 900,
+      metric: 'power',
+      scenario: 'live',
+    });
+    // Assess
+    const sql = String(sent.find((c) => c instanceof StartQueryExecutionCommand)?.input.QueryString);
+    expect(sql).toContain('FROM hcp_test_iot_telemetry.site_series');
+    expect(sql).toContain("site = 'site-west-1'");
+    expect(sql).toContain("day BETWEEN '2026-12-07' AND '2026-12-07'");
+    expect(series.points).toEqual([
+      { at: new Date(1796601600000).toISOString(), samples: 12, siteKw: 7.25, limitKw: null },
+    ]);
   });
 });
 
