@@ -381,7 +381,8 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
         awsIotSqlVersion: '2016-03-23',
         sql: siteTopicSql('heartbeat', { select: heartbeatRowSql(), where: SITE_ID_MATCHES_TOPIC }),
         ruleDisabled: false,
-        actions: [{ firehose: { deliveryStreamName: stream.ref, roleArn: role.roleArn, separator: '\n' } }],
+        // One message, one Firehose record: one JSON object, the row the Iceberg destination maps by column name.
+        actions: [{ firehose: { deliveryStreamName: stream.ref, roleArn: role.roleArn, batchMode: false } }],
         errorAction: { sqs: { queueUrl: errors.queueUrl, roleArn: role.roleArn, useBase64: false } },
       },
     });

@@ -99,7 +99,7 @@ describe('the default telemetry sink: IoT rule → Firehose → Iceberg (S3 + Gl
     iot.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
         Sql: `SELECT ${sql} FROM 'hcp/v1/sites/+/heartbeat' WHERE siteId = topic(4)`,
-        Actions: [{ Firehose: Match.objectLike({ Separator: '\n' }) }],
+        Actions: [{ Firehose: Match.objectLike({ BatchMode: false, DeliveryStreamName: Match.anyValue() }) }],
         ErrorAction: { Sqs: Match.anyValue() },
       }),
     });
