@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { ERCOT_HUBS } from '../core/fleet/market-nodes.js';
 import { MARKET_METRIC_NAMES } from '../functions/market/adapters/powertools-market-metrics.js';
 import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertools-telemetry-metrics.js';
+import { ApiCanary } from './constructs/api-canary.js';
 import { HCP_NAMESPACE, hcpMetrics, OpsDashboard, SERVICES } from './constructs/ops-dashboard.js';
 import type { PagingMetric } from './constructs/telemetry-buckets.js';
 
@@ -70,6 +71,11 @@ export class MonitoringStack extends Stack {
     const period = Duration.minutes(5);
     alarm('Api5xx', props.api.metricServerError({ period, statistic: 'Sum' }), 1);
     alarm('ApiLatencyP99', props.api.metricLatency({ period, statistic: 'p99' }), 2000);
+    // The canary's view of the API's health (the KPI's API uptime): any failed call in a period pages.
+    const canary = new ApiCanary(this, 'ApiCanary', { api: props.api });
+    alarm('ApiCanaryFailed', canary.canary.metricSuccessPercent({ period, statistic: 'Minimum' }), 100, {
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    });
     props.functions.forEach((fn, i) => {
       alarm(`LambdaErrors${i}`, fn.metricErrors({ period, statistic: 'Sum' }), 1);
     });

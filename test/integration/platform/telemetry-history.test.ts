@@ -1,0 +1,170 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { connectAsync } from 'mqtt';
+import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
+import { siteTopic } from '../../../core/messages/topics.js';
+import { dayOf } from '../../../core/telemetry-history/records.js';
+import { platformOptions } from '../../../sim/platform/options.js';
+import { type RunningPlatform, startPlatform } from '../../../sim/platform/start-platform.js';
+import { until } from '../../support/until.js';
+
+/**
+ * #27's done-when on the local platform: it runs for simulated hours, then the history API (over the Parquet store
+ * the recorder wrote) answers series and KPIs that agree with the observer's live figures over the same window; and a
+ * batch a gateway spooled 25 hours ago, published on the broker now, reaches the store in its own day.
+ */
+
+const SPEED = 240;
+const SIM_HOURS = 2;
+const HOUR_MS = 3_600_000;
+const SITES = ['site-west-1', 'site-south-1'] as const;
+
+let platform: RunningPlatform;
+let startedSimMs: number;
+
+beforeAll(async () => {
+  platform = await startPlatform(
+    platformOptions({
+      port: 0,
+      seed: 7,
+      speed: SPEED,
+      sites: 2,
+      asicsPerSite: 8,
+      gpuNodesPerSite: 1,
+      workloadsPerHour: 0,
+    }),
+  );
+  startedSimMs = platform.clock.nowMs();
+  // Start-up on a loaded 2-core machine can take minutes (the e2e keeps its own limit too).
+}, 300_000);
+
+afterAll(() => platform?.stop());
+
+async function operatorGet(path: string) {
+  const response = await fetch(`${platform.endpoints.api}${path}`, {
+    headers: { 'x-api-key': platform.demo.operatorApiKey },
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+const minuteFloor = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const sum = (values: ReadonlyArray<number | null>) => values.reduce<number>((t, v) => t + (v ?? 0), 0);
+const mean = (values: ReadonlyArray<number | null>) => sum(values) / values.length;
+
+describe('telemetry history on the local platform', () => {
+  it('answers, after simulated hours, the series and KPIs the observer showed live over the same window', async () => {
+    // Prepare: simulated hours of the platform, then the observer's figures and the store's records taken in one
+    // tick (flush takes the buffered records synchronously), so both cover exactly the same batches.
+    await until(`${SIM_HOURS} simulated hours`, () => platform.clock.nowMs() >= startedSimMs + SIM_HOURS * HOUR_MS, {
+      timeoutMs: 110_000,
+      pollMs: 250,
+    });
+    const live = platform.observer.snapshot();
+    const flushed = platform.history.store.flush();
+    await flushed;
+    // The window of each site's chart: from its second point (the first accrues from the one before) to its last.
+    const windowOf = (t: ReadonlyArray<number | null>) => {
+      const from = t[1]!;
+      const to = t.at(-1)! + 1;
+      return `from=${iso(from)}&to=${iso(to)}&step=${Math.max(60, Math.ceil((to - from) / 1000))}`;
+    };
+
+    // Act
+    const perSite = await Promise.all(
+      SITES.map(async (siteId) => {
+        const view = live.sites.find((s) => s.id === siteId)!;
+        const window = windowOf(view.series.t);
+        return {
+          view,
+          money: await operatorGet(`/v1/sites/${siteId}/telemetry?${window}&metric=money`),
+          power: await operatorGet(`/v1/sites/${siteId}/telemetry?${window}&metric=power`),
+        };
+      }),
+    );
+    const fleetFrom = Math.max(...live.sites.map((s) => s.series.t[1]!));
+    const fleetTo = Math.min(...live.sites.map((s) => s.series.t.at(-1)!)) + 1;
+    const kpis = await operatorGet(
+      `/v1/fleet/kpis?from=${iso(fleetFrom)}&to=${iso(fleetTo)}&step=${Math.ceil((fleetTo - fleetFrom) / 1000)}`,
+    );
+
+    // Assess: per site, the money the observer's chart accrued over the window and the mean of its power points.
+    for (const { view, money, power } of perSite) {
+      const points = <K extends keyof typeof view.series>(key: K) => view.series[key].slice(1);
+      const accrued = (key: 'miningUsd' | 'inferenceUsd' | 'energyCostUsd') =>
+        view.series[key].at(-1)! - view.series[key][0]!;
+      expect(points('t').length).toBeGreaterThan(10);
+      expect(money.status).toBe(200);
+      const [stored] = money.body.points;
+      expect(stored.miningUsd).toBeCloseTo(accrued('miningUsd'), 6);
+      expect(stored.inferenceUsd).toBeCloseTo(accrued('inferenceUsd'), 6);
+      expect(stored.energyCostUsd).toBeCloseTo(accrued('energyCostUsd'), 6);
+      expect(accrued('miningUsd')).toBeGreaterThan(0);
+      const [averaged] = power.body.points;
+      expect(averaged.samples).toBe(points('t').length);
+      expect(averaged.asicKw).toBeCloseTo(mean(points('asicKw')), 6);
+      expect(averaged.gpuKw).toBeCloseTo(mean(points('gpuKw')), 6);
+      expect(averaged.curtailedKw).toBeCloseTo(mean(points('curtailedKw')), 6);
+      expect(averaged.limitKw).toBeCloseTo(view.capKw, 6);
+    }
+    // The fleet: site power used over available, from both sites' chart points in the common window.
+    const inFleetWindow = live.sites.flatMap((s) =>
+      s.series.t.flatMap((t, i) => (t! >= fleetFrom && t! < fleetTo ? [i] : []).map((j) => ({ s, j }))),
+    );
+    const used = sum(inFleetWindow.map(({ s, j }) => s.series.asicKw[j]! + s.series.gpuKw[j]!));
+    const available = sum(inFleetWindow.map(({ s, j }) => s.series.capKw[j]!));
+    expect(kpis.status).toBe(200);
+    expect(kpis.body.window.powerUtilisation).toBeCloseTo(used / available, 6);
+    expect(kpis.body.window.gatewayUptime).toBeGreaterThan(0.5);
+    expect(kpis.body.window.apiUptime).toBe(1);
+    expect(kpis.body.window.apiP50Ms).toBeGreaterThan(0);
+  }, 200_000);
+
+  it('stores a batch spooled 25 hours ago, published by the site’s gateway now, in its own day', async () => {
+    // Prepare: the site's gateway identity on the broker, and a batch sent 25 simulated hours ago.
+    const siteId = SITES[0];
+    const tls = platform.mqttIdentities.gatewayTls(siteId)!;
+    const client = await connectAsync(platform.endpoints.mqtt, {
+      ...tls,
+      clientId: `${siteId}#spool-replay`,
+      reconnectPeriod: 0,
+    });
+    const sentMs = platform.clock.nowMs() - 25 * HOUR_MS;
+    const batch: TelemetryBatch = {
+      siteId,
+      gatewayId: `${siteId}-gw`,
+      batchSeq: 1,
+      sentAt: iso(sentMs),
+      sitePowerKw: 3.5,
+      metrics: [
+        {
+          deviceId: 'spooled-miner-1',
+          groupId: 'west-s21-a',
+          kind: 'asic',
+          at: iso(sentMs),
+          state: 'hashing',
+          powerW: 3_500,
+          hashrateThs: 200,
+        },
+      ],
+      droppedBatches: 0,
+    };
+
+    // Act
+    await client.publishAsync(siteTopic(siteId, 'telemetry'), JSON.stringify(batch), { qos: 1 });
+    await client.endAsync();
+    const from = minuteFloor(sentMs);
+    const states = await until('the spooled batch in the store', async () => {
+      await platform.history.store.flush();
+      const answer = await operatorGet(
+        `/v1/sites/${siteId}/telemetry?from=${iso(from)}&to=${iso(from + 60_000)}&step=60&metric=group-states`,
+      );
+      return answer.body.points?.length > 0 ? answer.body.points : undefined;
+    });
+
+    // Assess
+    expect(states).toEqual([{ at: iso(from), groupId: 'west-s21-a', state: 'hashing', units: expect.any(Number) }]);
+    const partition = path.join(platform.history.store.root, 'device_series', `site=${siteId}`, `day=${dayOf(sentMs)}`);
+    expect(readdirSync(partition).some((file) => file.endsWith('.parquet'))).toBe(true);
+  });
+});
