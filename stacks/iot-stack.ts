@@ -12,11 +12,12 @@ import { GatewayPolicy } from './constructs/gateway-policy.js';
 import { GpuNodeInventory } from './constructs/gpu-nodes.js';
 import { GreengrassComponents } from './constructs/greengrass-components.js';
 import { GridEventRecorder } from './constructs/grid-event-recorder.js';
-import type { TelemetryLifecycle } from './constructs/iceberg-telemetry-sink.js';
+import { IcebergTelemetrySink, type TelemetryLifecycle } from './constructs/iceberg-telemetry-sink.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
 import type { PagingMetric } from './constructs/telemetry-buckets.js';
-import { createTelemetrySink, type TelemetrySink, type TelemetrySinkKind } from './constructs/telemetry-sink.js';
+import type { TelemetrySink, TelemetrySinkKind } from './constructs/telemetry-sink.js';
+import { TimestreamTelemetrySink } from './constructs/timestream-telemetry-sink.js';
 
 export interface IotStackProps extends StackProps {
   /** One IoT thing (the site gateway's Greengrass core) per site; the thing name is the site id. */
@@ -112,12 +113,14 @@ export class IotStack extends Stack {
         'Read-only access to the CDK asset bucket, where the component artifacts are published (CDK asset grant).',
       );
     }
-    this.telemetry = createTelemetrySink(this, 'Telemetry', {
-      kind: props.telemetrySink ?? 'iceberg',
-      tables: TELEMETRY_TABLES,
-      ...(props.telemetryLifecycle ? { lifecycle: props.telemetryLifecycle } : {}),
-      ...(props.athenaBytesScannedLimitMb ? { bytesScannedLimitMb: props.athenaBytesScannedLimitMb } : {}),
-    });
+    this.telemetry =
+      (props.telemetrySink ?? 'iceberg') === 'iceberg'
+        ? new IcebergTelemetrySink(this, 'Telemetry', {
+            tables: TELEMETRY_TABLES,
+            ...(props.telemetryLifecycle ? { lifecycle: props.telemetryLifecycle } : {}),
+            ...(props.athenaBytesScannedLimitMb ? { bytesScannedLimitMb: props.athenaBytesScannedLimitMb } : {}),
+          })
+        : new TimestreamTelemetrySink(this, 'Telemetry');
     this.pagingMetrics = this.telemetry.pagingMetrics;
     const devices = new DeviceTelemetry(this, 'DeviceTelemetry', { table: props.table, sink: this.telemetry });
     const latest = new LatestStateRule(this, 'LatestState', { table: props.table });

@@ -1,12 +1,10 @@
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
 import type { HcpFunction } from './hcp-function.js';
-import { IcebergTelemetrySink, type IcebergTelemetrySinkProps } from './iceberg-telemetry-sink.js';
 import type { PagingMetric } from './telemetry-buckets.js';
-import { TimestreamTelemetrySink } from './timestream-telemetry-sink.js';
 
 /**
- * Where the gateways' telemetry is stored, whichever store the account has: what the rest of the platform needs of it.
+ * Where the gateways' telemetry is stored, whichever store the account has: what the rest of the platform needs of it
+ * (IcebergTelemetrySink, TimestreamTelemetrySink; the IoT stack picks one).
  * `iceberg` (the default, any account): Data Firehose into Apache Iceberg tables, queried with Athena;
  * `timestream`: Timestream for LiveAnalytics, for accounts that still have it (closed to new customers 2025-06-20).
  */
@@ -26,16 +24,6 @@ export interface TelemetrySink {
 }
 
 export type TelemetrySinkKind = 'iceberg' | 'timestream';
-
-export interface TelemetrySinkOptions extends IcebergTelemetrySinkProps {
-  readonly kind: TelemetrySinkKind;
-}
-
-/** The sink `options.kind` names, as construct `id` in `scope`. */
-export function createTelemetrySink(scope: Construct, id: string, options: TelemetrySinkOptions): TelemetrySink {
-  const { kind, ...iceberg } = options;
-  return kind === 'iceberg' ? new IcebergTelemetrySink(scope, id, iceberg) : new TimestreamTelemetrySink(scope, id);
-}
 
 /**
  * IoT SQL for an ISO-8601 instant with milliseconds and an offset (the gateways' `sentAt`/`at`) as epoch ms: what the
