@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegative } from '../support/schema.js';
+import { idSchema, nonNegative } from '../support/schema.js';
 
 /**
  * The ancillary services a load resource (a site's miners) can sell in ERCOT, and the rules that decide what it may
@@ -34,6 +34,9 @@ import { nonNegative } from '../support/schema.js';
 export const ANCILLARY_PRODUCTS = ['RRS-UFR', 'ECRS', 'NSPIN', 'ERS-10', 'ERS-30'] as const;
 export const ancillaryProductSchema = z.enum(ANCILLARY_PRODUCTS);
 export type AncillaryProduct = z.infer<typeof ancillaryProductSchema>;
+
+/** The hourly products a Load Resource is awarded (ERS is a contract, not an award). */
+export const AWARDED_PRODUCTS = ['RRS-UFR', 'ECRS', 'NSPIN'] as const;
 
 /** The DAM/RTC products priced hourly (the AS price file's columns); ERS is a seasonal contract. */
 export type MarketAncillaryProduct = Exclude<AncillaryProduct, 'ERS-10' | 'ERS-30'>;
@@ -156,14 +159,30 @@ export const UFR_MAX_TRIP_HZ = 59.99;
  * capacity payment are the contract).
  */
 export const ancillaryQualificationSchema = z.strictObject({
-  product: z.enum(['RRS-UFR', 'ECRS', 'NSPIN']),
+  product: z.enum(AWARDED_PRODUCTS),
   /** The MW ERCOT qualified the site's Load Resource for in this product: no offer exceeds it. */
   maxOfferMw: z.number().finite(),
 });
 export type AncillaryQualification = z.infer<typeof ancillaryQualificationSchema>;
 
+/**
+ * One of the site's ERCOT Load Resources as ERCOT registered it: its name (the name a QSE's award carries), the
+ * products it is qualified in, and the device groups it stands for (absent: every group that may carry the product).
+ * A site registered as two resources (e.g. its relay-tripped groups for RRS, the rest for ECRS and Non-Spin) lists
+ * both; each award is armed on its resource's groups only.
+ */
+export const ercotResourceSchema = z.strictObject({
+  /** ERCOT resource names are upper-case letters, digits and underscores (at most 32 here). */
+  name: z.string().regex(/^[A-Z0-9_]{1,32}$/, 'upper-case letters, digits and _ (1..32), as ERCOT registered it'),
+  products: z.array(z.enum(AWARDED_PRODUCTS)).min(1).max(AWARDED_PRODUCTS.length),
+  groupIds: z.array(idSchema).min(1).max(64).optional(),
+});
+export type ErcotResource = z.infer<typeof ercotResourceSchema>;
+
 export const ancillaryRegistrationSchema = z.strictObject({
   qualifications: z.array(ancillaryQualificationSchema).max(3),
+  /** The site's ERCOT Load Resources: every qualified product is some resource's (site-config.ts checks). */
+  resources: z.array(ercotResourceSchema).max(16).optional(),
   /** The under-frequency relay set-point the gateway trips `frequencyTrip` groups at (RRS-UFR). */
   ufrTripHz: z.number().finite().optional(),
   /** Cycles (at 60 Hz) the relay waits below the set-point before tripping; ERCOT allows at most 30. @default 20 */

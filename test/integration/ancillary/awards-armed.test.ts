@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { clearingPriceAwards } from '../../../core/ancillary/awards.js';
 import { ANCILLARY_RULES, type AncillaryOffer } from '../../../core/ancillary/products.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { type Plan, planSchema } from '../../../core/model/plan.js';
 import { controllerPolicyDefaults } from '../../../core/power/site-power-controller.js';
-import { armPlanAwards } from '../../../functions/ancillary/arm-awards.js';
+import { armPlanAwards } from '../../../functions/ancillary/receive-awards.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { deviceFigures } from '../../../iot-greengrass/components/com.hcp.SwitchAgent/src/site-power.js';
 import { type PowerScenario, startPowerScenario } from '../../../sim/devices/meter/site-power-scenario.js';
@@ -72,6 +71,11 @@ beforeAll(async () => {
           { product: 'RRS-UFR', maxOfferMw: 0.05 },
           { product: 'ECRS', maxOfferMw: 0.1 },
         ],
+        // The relay-tripped S21s are one ERCOT Load Resource (RRS), the whole site another (ECRS).
+        resources: [
+          { name: 'HCP_TEST_UFR1', products: ['RRS-UFR'], groupIds: ['west-s21-a'] },
+          { name: 'HCP_TEST_LR1', products: ['ECRS'] },
+        ],
         ufrTripHz: UFR_TRIP_HZ,
       },
     }),
@@ -135,10 +139,16 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
         return { executionArn: `local:${name}` };
       },
     };
-    const awards = clearingPriceAwards((product) => CLEARING_USD_PER_MWH[product]);
+    // The local QSE's message through the handler the awards queue's Lambda runs in AWS.
+    const awards = {
+      sites: async () => [s.site],
+      switchFlows,
+      clearingPrice: (product: keyof typeof CLEARING_USD_PER_MWH) => CLEARING_USD_PER_MWH[product],
+      nowMs: s.clock.nowMs(),
+    };
 
     // Act
-    const armed = await armPlanAwards({ awards, switchFlows }, planWithOffers(s.clock.nowMs()));
+    const armed = await armPlanAwards(awards, planWithOffers(s.clock.nowMs()));
 
     // Assess: the two hours ahead armed (four awards; the third hour is the next dispatches'), at the clearing
     // price, through one flow, executed and committed.

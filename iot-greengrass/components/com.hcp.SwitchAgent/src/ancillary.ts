@@ -59,8 +59,8 @@ export class Ancillary {
   }
 
   /**
-   * Arms each award on the devices that may carry it (products.ts `groupMayCarry`), that the plan runs when the award
-   * starts (`plannedOnAt`), in merit order (least efficient first), one award per device at a time. Pure but for the
+   * Arms each award on the devices that may carry it (products.ts `groupMayCarry`) in the groups of its ERCOT resource
+   * (the award's `groupIds`, when it names them), that the plan runs when the award starts (`plannedOnAt`), in merit order (least efficient first), one award per device at a time. Pure but for the
    * figures it was built with.
    */
   arm(awards: readonly Award[], ladder: readonly LadderRung[], plannedOnAt: (ms: number) => ReadonlySet<string>) {
@@ -72,7 +72,14 @@ export class Ancillary {
       const on = plannedOnAt(award.intervalStartMs);
       const eligible = [...this.figures.values()].filter((f) => {
         const group = this.site?.asicGroups.find((g) => g.id === f.groupId);
-        return group && groupMayCarry(award.product, group) && on.has(f.controlled.id) && !taken.has(f.controlled.id);
+        const ofResource = award.groupIds?.includes(f.groupId) ?? true;
+        return (
+          group &&
+          ofResource &&
+          groupMayCarry(award.product, group) &&
+          on.has(f.controlled.id) &&
+          !taken.has(f.controlled.id)
+        );
       });
       const candidates = inMeritOrder(eligible, ladder).map((f) => f.controlled);
       armed.push(armAward(award, candidates));
