@@ -86,7 +86,9 @@ describe('ancillary awards on the gateway', () => {
 
     // Act
     const above = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.85 }), state, T0 + 60_000, options);
-    const below = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 61_000, options);
+    ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 60_700, options);
+    // Below the set-point for the relay's default 20 cycles (333 ms): it trips.
+    const below = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 61_034, options);
     const between = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.85 }), state, T0 + 62_000, options);
     const tripped = [...state.tripped];
     const recovered = ancillary.react(signal({ kind: 'frequency', frequencyHz: 60 }), state, T0 + 63_000, options);
@@ -99,6 +101,87 @@ describe('ancillary awards on the gateway', () => {
     expect(tripped).toEqual(armedDevices);
     expect(recovered!.change).toEqual({ reason: 'frequency', release: 'all' });
     expect(state.tripped).toEqual([]);
+  });
+
+  describe('the relay’s delay (the registry’s ufrDelayCycles)', () => {
+    const DELAYED = { ...SITE, ancillary: { ...SITE.ancillary!, ufrDelayCycles: 30 } };
+    const relayArmed = () => {
+      const ancillary = new Ancillary(DELAYED, devices);
+      return {
+        ancillary,
+        state: { ...noAncillary(), armed: ancillary.arm([award('RRS-UFR', 20)], [], () => everyDevice) },
+      };
+    };
+    const frequency = (frequencyHz: number) => signal({ kind: 'frequency', frequencyHz });
+
+    it('trips nothing on a dip shorter than the delay (30 cycles: 500 ms)', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+
+      // Act: 499 ms below, then back above the set-point.
+      const first = ancillary.react(frequency(59.6), state, T0, options);
+      const late = ancillary.react(frequency(59.6), state, T0 + 499, options);
+      const back = ancillary.react(frequency(59.85), state, T0 + 499, options);
+      const afterwards = ancillary.relay(state, T0 + 2_000);
+
+      // Assess
+      expect(first).toEqual({ change: { reason: 'frequency' }, tripDueAtMs: T0 + 500 });
+      expect(late).toEqual({ change: { reason: 'frequency' }, tripDueAtMs: T0 + 500 });
+      expect(back!.change).toEqual({ reason: 'frequency' });
+      expect(afterwards).toBeUndefined();
+      expect(state.tripped).toEqual([]);
+    });
+
+    it('trips the armed devices once frequency has stayed below for the delay, with no new reading needed', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+      const armedDevices = state.armed[0]!.devices;
+      ancillary.react(frequency(59.6), state, T0, options);
+
+      // Act: the agent's timer (or tick) looks again when the delay runs out.
+      const early = ancillary.relay(state, T0 + 499);
+      const due = ancillary.relay(state, T0 + 500);
+      const again = ancillary.react(frequency(59.6), state, T0 + 600, options);
+
+      // Assess: tripped at 500 ms, once.
+      expect(early?.event).toBeUndefined();
+      expect(due!.change).toEqual({ reason: 'frequency', holdDevices: armedDevices });
+      expect(due!.event).toMatchObject({
+        action: 'tripped',
+        devices: armedDevices,
+        detail: 'below 59.8 Hz for 500 ms',
+      });
+      expect(again).toEqual({ change: { reason: 'frequency' } });
+      expect(state.tripped).toEqual(armedDevices);
+    });
+
+    it('restarts the delay after a recovery: two short dips never add up', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+
+      // Act
+      ancillary.react(frequency(59.6), state, T0, options);
+      ancillary.react(frequency(59.9), state, T0 + 300, options);
+      ancillary.react(frequency(59.6), state, T0 + 400, options);
+      const at600 = ancillary.relay(state, T0 + 600);
+      const at900 = ancillary.relay(state, T0 + 900);
+
+      // Assess
+      expect(at600?.event).toBeUndefined();
+      expect(at900?.event?.action).toBe('tripped');
+    });
+  });
+
+  it('arms an award on the groups of its ERCOT resource only', () => {
+    // Prepare: ECRS would go to the less efficient S19 XPs first; its resource stands for the S21s.
+    const onS21 = { ...award('ECRS', 20), resource: 'HCP_WEST_S21', groupIds: ['west-s21-a'] };
+
+    // Act
+    const { state } = armed([onS21]);
+
+    // Assess
+    expect(state.armed[0]!.devices.length).toBeGreaterThan(0);
+    expect(state.armed[0]!.devices.every((d) => d.startsWith('west-s21-a-'))).toBe(true);
   });
 
   it('leaves a frequency signal to the old reaction when no RRS-UFR award is in force', () => {
