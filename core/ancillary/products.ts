@@ -47,7 +47,16 @@ export interface AncillaryProductRules {
   readonly market: 'hourly' | 'seasonal-contract';
   /** Time from the deployment instruction (or the frequency crossing) until the offered load must be gone. */
   readonly deploymentSeconds: number;
-  /** How long the offered load must stay down once deployed (the sustained duration the MW is limited to). */
+  /**
+   * How long the offered load must stay down once deployed (the sustained duration the MW is limited to). Not an
+   * optimizer constraint, and why none is needed for miners: NP 3.18 limits a Resource to what it can sustain for the
+   * duration, which binds energy-limited Resources (storage); a Load Resource's sustained MW is load it stops drawing,
+   * and a sleeping miner has no energy limit and no maximum off time in the site model. The optimizer offers only load
+   * running in the interval it is offered for (constraints/ancillary.ts), so the MW is there to drop when deployed;
+   * the gateway then holds the deployment until ERCOT recalls it, past the award's interval and through any price
+   * release (iot-greengrass SwitchAgent ancillary.test.ts, "a deployment sustained for the product's minimum
+   * duration"; with a meter the controller's demand-response limit likewise stands until the recall).
+   */
   readonly minimumDurationHours: number;
   /** Only devices the gateway switches locally on a frequency crossing (no cloud round trip) may carry it. */
   readonly localTripOnly: boolean;

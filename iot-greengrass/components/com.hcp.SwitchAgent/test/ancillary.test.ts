@@ -1,4 +1,5 @@
 import type { Award } from '../../../../core/ancillary/awards.js';
+import { ANCILLARY_RULES } from '../../../../core/ancillary/products.js';
 import type { GridSignal } from '../../../../core/messages/grid-signal.js';
 import { siteSchema } from '../../../../core/model/site.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
@@ -225,6 +226,45 @@ describe('ancillary awards on the gateway', () => {
     const reaction = ancillary.react(deploy, state, T0 + 60_000, options)!;
     expect(reaction.event).toMatchObject({ action: 'deploy-refused', product: 'NSPIN', detail: 'no award' });
     expect(state.deployment).toBeUndefined();
+  });
+});
+
+describe('a deployment sustained for the product’s minimum duration (NP 3.18, NPRR1096)', () => {
+  it('holds a Non-Spin deployment past its award’s hour for the 4-hour minimum, through price releases, until recalled', () => {
+    // Prepare: an hourly Non-Spin award deployed a minute before its hour ends, on the holds path (no meter).
+    const { ancillary, state } = armed([award('NSPIN', 20)]);
+    const book = new CurtailmentBook({ minCurtailedMs: 0, restoreBatchSize: 100, restoreBatchIntervalMs: 0 });
+    const byGroup = new Map(
+      SITE.asicGroups.map((g) => [g.id, devices.filter((d) => d.groupId === g.id).map((d) => d.id)]),
+    );
+    const deployAtMs = T0 + HOUR_MS - 60_000;
+    const deploy = signal({ kind: 'demand-response', eventId: 'n1', action: 'deploy', product: 'NSPIN' });
+    const deployed = ancillary.react(deploy, state, deployAtMs, options)!;
+    book.change(deployed.change, deployAtMs, byGroup);
+    const deployedDevices = state.deployment!.devices;
+    const sustainUntilMs = deployAtMs + ANCILLARY_RULES.NSPIN.minimumDurationHours * HOUR_MS;
+
+    // Act: every 5 minutes to the end of the minimum duration, the grid at 60 Hz and the price low enough to release
+    // every price hold (what would bring the miners back if anything could).
+    const stillHeld: boolean[] = [];
+    for (let atMs = deployAtMs; atMs <= sustainUntilMs; atMs += 300_000) {
+      ancillary.react(signal({ kind: 'frequency', frequencyHz: 60 }), state, atMs, options);
+      book.change({ reason: 'price', release: 'all' }, atMs, byGroup);
+      book.step(atMs, byGroup, ancillary.standing(state, atMs));
+      const held = book.heldDevices(byGroup, ancillary.standing(state, atMs));
+      stillHeld.push(deployedDevices.every((id) => held.has(id)));
+    }
+    const recall = signal({ kind: 'demand-response', eventId: 'n1', action: 'recall', product: 'NSPIN' });
+    const recalled = ancillary.react(recall, state, sustainUntilMs + 1, options)!;
+    book.change(recalled.change, sustainUntilMs + 1, byGroup);
+    book.step(sustainUntilMs + 1, byGroup);
+
+    // Assess: down for the whole duration (49 looks, 4 h), the award's hour long over; back only on the recall.
+    expect(deployedDevices.length).toBeGreaterThan(0);
+    expect(stillHeld).toHaveLength(49);
+    expect(stillHeld.every(Boolean)).toBe(true);
+    expect(recalled.event).toMatchObject({ action: 'recalled', product: 'NSPIN' });
+    expect([...book.heldDevices(byGroup)]).toEqual([]);
   });
 });
 
