@@ -1,3 +1,4 @@
+import type { FieldIssue } from '../support/validation.js';
 import type { AwardedProduct } from './awards.js';
 import type { AncillaryRegistration } from './products.js';
 
@@ -68,4 +69,22 @@ export function lookUpResource(index: ResourceIndex, name: string, product: Awar
     };
   }
   return { ok: true, resource };
+}
+
+/**
+ * The site's resource names another (not retired) site already registered: ERCOT names one Load Resource once, so
+ * the registry refuses the second claim (`ancillary.resources[i].name`, `resource_taken`). Pure.
+ */
+export function resourceClashes(site: ResourceHolder, others: readonly ResourceHolder[]): FieldIssue[] {
+  const owner = new Map<string, string>();
+  for (const other of others) {
+    if (other.id === site.id) continue;
+    for (const r of other.ancillary?.resources ?? []) owner.set(r.name, other.id);
+  }
+  return (site.ancillary?.resources ?? []).flatMap((r, i) => {
+    const taken = owner.get(r.name);
+    return taken
+      ? [{ field: `ancillary.resources[${i}].name`, rule: 'resource_taken', message: `${r.name} is ${taken}'s` }]
+      : [];
+  });
 }
