@@ -88,3 +88,26 @@ export function awardsInForce(awards: readonly Award[], nowMs: number, product?:
     (a) => a.intervalStartMs <= nowMs && nowMs < a.intervalEndMs && (product === undefined || a.product === product),
   );
 }
+
+/**
+ * The awards a site holds once `incoming` arrives: each incoming award replaces the held awards of its product for
+ * the time it covers (a later award for the same capacity: an RTC award after the DAM's, a re-run plan's); a held
+ * award keeps the parts of its interval nothing incoming covers, and the other held awards stand (an award made is
+ * binding: a message about other hours does not cancel it); awards ended by `nowMs` are dropped. Pure.
+ */
+export function awardsHeldAfter(held: readonly Award[], incoming: readonly Award[], nowMs: number): Award[] {
+  const kept = held.flatMap((a) =>
+    incoming
+      .filter((n) => n.product === a.product)
+      .reduce<Award[]>((pieces, n) => pieces.flatMap((piece) => outside(piece, n)), [a]),
+  );
+  return [...kept.filter((a) => a.intervalEndMs > nowMs), ...incoming];
+}
+
+/** The parts of `a`'s interval outside `b`'s: none, one or two awards. */
+function outside(a: Award, b: Award): Award[] {
+  if (b.intervalEndMs <= a.intervalStartMs || a.intervalEndMs <= b.intervalStartMs) return [a];
+  const before = a.intervalStartMs < b.intervalStartMs ? [{ ...a, intervalEndMs: b.intervalStartMs }] : [];
+  const after = b.intervalEndMs < a.intervalEndMs ? [{ ...a, intervalStartMs: b.intervalEndMs }] : [];
+  return [...before, ...after];
+}

@@ -13,7 +13,10 @@ export interface ArmedSite {
   readonly executionArn: string;
 }
 
-/** One site's awards (all of them from now on: they replace what the gateway holds) through one SwitchFlow. */
+/**
+ * One site's awards through one SwitchFlow; the gateway replaces with them what it holds for the same product over
+ * the time they cover, and keeps the rest (core/ancillary/awards.ts `awardsHeldAfter`).
+ */
 export async function armSiteAwards(
   switchFlows: SwitchFlowStarter,
   siteId: string,

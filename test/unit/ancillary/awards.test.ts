@@ -5,6 +5,7 @@ import {
   awardAtClearingPrice,
   awardRevenueUsd,
   awardSchema,
+  awardsHeldAfter,
   awardsInForce,
 } from '../../../core/ancillary/awards.js';
 import type { AncillaryOffer } from '../../../core/ancillary/products.js';
@@ -352,5 +353,54 @@ describe('the awards queue’s batches (the Lambda’s use case)', () => {
     // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }], armedSites: 0, refused: 0, failed: 1 });
     expect(errors[0]).toMatchObject({ messageId: 'm1', error: 'Error: ThrottlingException' });
+  });
+});
+
+describe('the awards a site holds after a new message', () => {
+  it('keeps no piece of a held award a new one covers in full, and holds each new award once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 1, max: 4 })), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 1, max: 4 })), { maxLength: 6 }),
+        (heldSpans, newSpans) => {
+          const of = ([start, hours]: [number, number]) =>
+            award({ intervalStartMs: T0 + start * HOUR_MS, intervalEndMs: T0 + (start + hours) * HOUR_MS });
+          const incoming = newSpans.map(of);
+          const after = awardsHeldAfter(heldSpans.map(of), incoming, T0);
+          const kept = after.slice(0, after.length - incoming.length);
+          // Assess: no kept piece overlaps a new award, the new ones are all there, every piece is a real interval.
+          for (const piece of kept) {
+            expect(
+              incoming.some((n) => n.intervalStartMs < piece.intervalEndMs && piece.intervalStartMs < n.intervalEndMs),
+            ).toBe(false);
+            expect(piece.intervalEndMs).toBeGreaterThan(piece.intervalStartMs);
+          }
+          expect(after.slice(kept.length)).toEqual(incoming);
+        },
+      ),
+    );
+  });
+
+  it('replaces the held awards of the same product for the time the new ones cover, keeps the rest, drops the ended', () => {
+    // Prepare: DAM awards for 10:00–12:00 (ECRS and NSPIN), one ended at 10:00.
+    const ended = award({ intervalStartMs: T0 - HOUR_MS, intervalEndMs: T0 });
+    const ecrs10 = award();
+    const ecrs11 = award({ intervalStartMs: T0 + HOUR_MS, intervalEndMs: T0 + 2 * HOUR_MS });
+    const nspin10 = award({ product: 'NSPIN' });
+    // An RTC award for ECRS 10:05–10:10 at 10:01.
+    const rtc = award({ intervalStartMs: T0 + 300_000, intervalEndMs: T0 + 600_000, awardedMw: 1.5 });
+
+    // Act
+    const held = awardsHeldAfter([ended, ecrs10, ecrs11, nspin10], [rtc], T0 + 60_000);
+
+    // Assess: the five minutes the RTC award covers are replaced (ERCOT's latest award for that capacity), the rest of
+    // the DAM hour stands, nothing else is lost.
+    expect(held).toEqual([
+      { ...ecrs10, intervalEndMs: T0 + 300_000 },
+      { ...ecrs10, intervalStartMs: T0 + 600_000 },
+      ecrs11,
+      nspin10,
+      rtc,
+    ]);
   });
 });
