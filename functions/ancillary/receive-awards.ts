@@ -24,7 +24,8 @@ export async function receiveAwardMessage(deps: ReceiveAwardsDeps, message: unkn
   const awards = awardsFromQseMessage(message, resourceIndex(await deps.sites()));
   // Named after the message: a redelivered message starts the same execution name (Step Functions starts it once).
   const { qse, market, publishedAt } = qseAwardMessageSchema.parse(message);
-  const origin = `${qse}-${market}-${publishedAt.replace(/\D/g, '')}`;
+  // Step Functions names take letters, digits, - and _ only.
+  const origin = `${qse.replace(/[^A-Za-z0-9_-]/g, '')}-${market}-${publishedAt.replace(/\D/g, '')}`;
   const bySite = new Map<string, Award[]>();
   for (const award of awards) bySite.set(award.siteId, [...(bySite.get(award.siteId) ?? []), award]);
   const armed: ArmedSite[] = [];
