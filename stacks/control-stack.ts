@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -24,6 +25,8 @@ export interface ControlStackProps extends StackProps {
   readonly iotDataEndpoint?: string;
   /** @default synthetic */
   readonly marketSource?: MarketSourceConfig;
+  /** The QSE's principal, allowed to send awards to the awards queue. @default none */
+  readonly qseAwardsSender?: iam.IPrincipal;
 }
 
 /**
@@ -63,6 +66,7 @@ export class ControlStack extends Stack {
     const awards = new AncillaryAwards(this, 'AncillaryAwards', {
       table: props.table,
       switchFlow: switchFlow.stateMachine,
+      ...(props.qseAwardsSender ? { qseSender: props.qseAwardsSender } : {}),
     });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });

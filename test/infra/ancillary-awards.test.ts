@@ -1,7 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { synthesizedApp } from './app-fixture.js';
+import { buildApp } from '../../bin/app.js';
+import { parseAppContext } from '../../bin/config.js';
+import { synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
 const control = Template.fromStack(stacks.control);
@@ -79,5 +82,31 @@ describe('ancillary awards: the QSE queue and its Lambda', () => {
 
   it('is clean under cdk-nag', () => {
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('the QSE principal named in the context', () => {
+  it('may send to the awards queue, and nothing is granted without it', () => {
+    // Prepare
+    const qse = 'arn:aws:iam::210987654321:role/qse-awards';
+    const flags = JSON.parse(readFileSync('cdk.json', 'utf8')).context;
+    const withQse = buildApp(
+      new App({
+        context: { ...flags, hcp: { ...TEST_CONTEXT, qseAwardsSenderArn: qse }, 'aws:cdk:bundling-stacks': [] },
+      }),
+    );
+    const sendStatement = Match.objectLike({
+      Effect: 'Allow',
+      Principal: { AWS: qse },
+      Action: Match.arrayWith(['sqs:SendMessage']),
+    });
+
+    // Assess
+    Template.fromStack(withQse.control).hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([sendStatement]) },
+    });
+    const policies = control.findResources('AWS::SQS::QueuePolicy');
+    expect(JSON.stringify(policies)).not.toContain('sqs:SendMessage');
+    expect(() => parseAppContext({ ...TEST_CONTEXT, qseAwardsSenderArn: 'qse' })).toThrow('hcp.qseAwardsSenderArn');
   });
 });
