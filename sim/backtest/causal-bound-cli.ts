@@ -17,6 +17,7 @@ import {
   type IntervalClass,
   intervalClass,
   PUBLISHED_LAG_STEPS,
+  policyUsd,
   tableBound,
 } from './causal-bound.js';
 import { loadBacktestData } from './data.js';
@@ -119,6 +120,19 @@ function main(values: z.output<typeof flags>): void {
     );
   }
 
+  console.log('\nby month: foresight value, its onset share, and the rule on the last published price:');
+  for (const m of [...new Set(price.map((_, t) => month(t)))]) {
+    const inMonth = (t: number) => month(t) === m;
+    const masked = { ...curtail, byGroupUsd: curtail.byGroupUsd.map((s) => s.map((v, t) => (inMonth(t) ? v : 0))) };
+    const total = foresightUsd(masked);
+    const onset = foresightByClass(masked, price, lastPublished).onset.foresightUsd;
+    const rule = policyUsd(masked, (g, t) => (ratio(g, t, lastPublished(t)) ?? 0) > 1);
+    const share = (v: number) => `${total > 0 ? ((100 * v) / total).toFixed(1) : '—'}%`;
+    console.log(
+      `  ${m}: ${usd(total).padStart(9)}  onsets ${share(onset).padStart(6)}  rule ${usd(rule).padStart(9)} ${share(rule)}`,
+    );
+  }
+
   if (values.traces) {
     const nets = Object.fromEntries(
       ['static', 'oracle', 'mpc', 'mpc-perfect', 'strike'].map((n) => [n, traceNets(values.traces!, n)]),
@@ -128,20 +142,26 @@ function main(values: z.output<typeof flags>): void {
     const lowestBreakeven = (t: number) => Math.min(...curtail.breakevenUsdPerMwh.map((b) => b[t]!));
     const classOf = (t: number): IntervalClass => intervalClass(price[t]!, lastPublished(t), lowestBreakeven(t));
     const names = Object.keys(nets).filter((n) => n !== 'static' && nets[n]);
-    const total: Record<string, Record<IntervalClass, number>> = {};
-    for (const n of names) {
-      total[n] = { onset: 0, continuation: 0, exit: 0, below: 0 };
+    const months = [...new Set(price.map((_, t) => month(t)))];
+    const byMonth = (n: string, m: string | undefined) => {
+      const totals: Record<IntervalClass, number> = { onset: 0, continuation: 0, exit: 0, below: 0 };
       nets[n]!.forEach((net, t) => {
-        total[n]![classOf(t)] += net - nets.static![t]!;
+        if (m === undefined || month(t) === m) totals[classOf(t)] += net - nets.static![t]!;
       });
-    }
+      return totals;
+    };
     console.log('\nrealised uplift over static by class (fleet: price against the lowest breakeven of the step):');
-    console.log(`  ${'class'.padEnd(12)} ${names.map((n) => n.padStart(12)).join(' ')}`);
-    for (const c of INTERVAL_CLASSES) {
-      console.log(`  ${c.padEnd(12)} ${names.map((n) => usd(total[n]![c]).padStart(12)).join(' ')}`);
+    console.log(
+      `  ${'month'.padEnd(8)} ${'strategy'.padEnd(12)} ${[...INTERVAL_CLASSES, 'total'].map((c) => c.padStart(13)).join(' ')}`,
+    );
+    for (const m of [undefined, ...months]) {
+      for (const n of names) {
+        const totals = byMonth(n, m);
+        const sum = INTERVAL_CLASSES.reduce((a, c) => a + totals[c], 0);
+        const cells = [...INTERVAL_CLASSES.map((c) => totals[c]), sum].map((v) => usd(v).padStart(13));
+        console.log(`  ${(m ?? 'all').padEnd(8)} ${n.padEnd(12)} ${cells.join(' ')}`);
+      }
     }
-    const sums = names.map((n) => INTERVAL_CLASSES.reduce((a, c) => a + total[n]![c], 0));
-    console.log(`  ${'total'.padEnd(12)} ${sums.map((v) => usd(v).padStart(12)).join(' ')}`);
   }
 }
 

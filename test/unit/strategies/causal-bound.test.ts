@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import { DEMAND_SCENARIOS } from '../../../core/demand/scenarios.js';
 import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../../../core/economics/energy.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
+import { ERCOT_SHARED_PRICE_COLUMNS } from '../../../core/market-data/series.js';
 import {
   crossValidatedTable,
   curtailValues,
@@ -11,6 +13,8 @@ import {
   policyUsd,
   tableBound,
 } from '../../../sim/backtest/causal-bound.js';
+import { loadBacktestData } from '../../../sim/backtest/data.js';
+import { ERCOT_PRICE_FILE, HASHPRICE_FILE } from '../../../sim/data/market-files.js';
 
 // One site of the reference fleet, its first group only: breakeven ≈ $113/MWh at $0.05/TH/s/day.
 const site = { ...referenceFleet.sites[0]!, asicGroups: [referenceFleet.sites[0]!.asicGroups[0]!] };
@@ -95,5 +99,38 @@ describe('causal bound on the foresight value (issue 19)', () => {
     // Assess: in-sample both parities look worth sleeping; out of sample each fold sleeps on the wrong parity
     expect(inSample).toBeGreaterThan(0);
     expect(outOfSample).toBeLessThan(0);
+  });
+
+  it('finds December 2024 of the shipped file unreachable for a policy on published prices: one unsignalled interval', () => {
+    // Prepare: the shipped file's December, the whole file before it as history
+    const december = loadBacktestData({
+      pricesFile: ERCOT_PRICE_FILE,
+      hashpriceFile: HASHPRICE_FILE,
+      priceColumns: ERCOT_SHARED_PRICE_COLUMNS,
+      stepMinutes: 15,
+      fromMs: Date.parse('2024-12-01T06:00:00Z'),
+      toMs: Date.parse('2025-01-01T06:00:00Z'),
+      fleet: referenceFleet,
+      demand: DEMAND_SCENARIOS.steady!,
+    });
+    const prices = december.truth.priceUsdPerMwh;
+    const v = curtailValues(december.sites, prices, december.truth.hashpriceUsdPerThDay, 15);
+    const lastPublished = (t: number) => december.market.rtUsdPerMwh[december.marketOffset + t - PUBLISHED_LAG_STEPS];
+    // Act
+    const byClass = foresightByClass(v, prices, lastPublished);
+    const spike = prices.indexOf(Math.max(...prices));
+    const inSpike = v.byGroupUsd.reduce((a, series) => a + Math.max(0, series[spike]!), 0);
+    // Assess: every $ of curtailment value is in onsets, and almost all of it in one interval: 2024-12-14 17:30
+    // Central at $1,424.90/MWh; at its decision the last published price was 17:00's $58.38, its day-ahead price $50.53,
+    // and the interval after it settled at $46.26
+    expect(byClass.onset.foresightUsd).toBeCloseTo(foresightUsd(v), 6);
+    expect(byClass.continuation.foresightUsd).toBe(0);
+    expect(new Date(december.startMs + spike * 15 * 60_000).toISOString()).toBe('2024-12-14T23:30:00.000Z');
+    expect(inSpike / foresightUsd(v)).toBeGreaterThan(0.95);
+    expect(lastPublished(spike)).toBeLessThan(60);
+    expect(december.market.daUsdPerMwh![december.marketOffset + spike]).toBeLessThan(60);
+    // The rule that sleeps while the published price is above breakeven earns nothing in December, it only loses.
+    const rule = policyUsd(v, (g, t) => (lastPublished(t) ?? 0) > v.breakevenUsdPerMwh[g]![t]!);
+    expect(rule).toBeLessThanOrEqual(0);
   });
 });
