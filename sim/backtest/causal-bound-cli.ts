@@ -135,7 +135,10 @@ function main(values: z.output<typeof flags>): void {
 
   if (values.traces) {
     const nets = Object.fromEntries(
-      ['static', 'oracle', 'mpc', 'mpc-perfect', 'strike'].map((n) => [n, traceNets(values.traces!, n)]),
+      ['static', 'oracle', 'oracle-prices', 'mpc', 'mpc-perfect', 'strike'].map((n) => [
+        n,
+        traceNets(values.traces!, n),
+      ]),
     );
     if (!nets.static || !nets.oracle) throw new Error(`${values.traces}: needs trace-static.csv and trace-oracle.csv`);
     // Fleet-level class: against the lowest breakeven of the step (some group would sleep).
