@@ -1,4 +1,5 @@
 import { type App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../stacks/api-stack.js';
 import { ControlStack } from '../stacks/control-stack.js';
@@ -34,6 +35,7 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
     commandSigningKey: data.commandSigning.key,
     ...(context.market ? { marketSource: context.market } : {}),
+    ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,

@@ -20,6 +20,14 @@ export const appContextSchema = z.strictObject({
   telemetrySink: z.enum(['timestream']),
   /** Days each M&V evidence document stays locked in S3 Object Lock compliance mode. @default 2555 (7 years) */
   evidenceRetentionDays: z.number().int().min(1).max(36_500).optional(),
+  /**
+   * The QSE's AWS principal (an IAM role or user ARN) allowed to send ancillary awards to the awards queue (README,
+   * "Ancillary services"). @default none: only principals of this account with their own grant may send
+   */
+  qseAwardsSenderArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/, 'an IAM role or user ARN')
+    .optional(),
   /** Optional on-call address subscribed to alarms. */
   alarmEmail: z.email().optional(),
   /** Where market prices come from (README, "Market data sources"). @default synthetic */

@@ -1,3 +1,4 @@
+import './require-node.js';
 import './local-env.js';
 import { API_ROUTES } from '../functions/api/routes.js';
 import { runCli } from './cli/args.js';

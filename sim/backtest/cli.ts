@@ -257,6 +257,7 @@ function runInWorkers(
     deployed: 0,
     'mpc-perfect': 1,
     oracle: 2,
+    'oracle-prices': 2,
     myopic: 3,
     strike: 4,
     static: 5,
