@@ -52,8 +52,29 @@ window.HcpCharts = (() => {
     return hhmm === '00:00' ? iso.slice(5, 10) : hhmm;
   }
 
+  /**
+   * The chart in words, for screen readers (the canvas says nothing): per series its latest value and range over the
+   * window, and the reference lines (targets, rungs).
+   */
+  function describe(caption, series, columns, lines, format) {
+    const t = columns[0];
+    if (!t.length) return `${caption}: no data.`;
+    const parts = series.map((s, i) => {
+      const values = columns[i + 1].filter((v) => v != null);
+      if (!values.length) return `${s.label}: no data`;
+      const last = values.at(-1);
+      return `${s.label}: latest ${format(round(last))}, between ${format(round(Math.min(...values)))} and ${format(round(Math.max(...values)))}`;
+    });
+    const lineText = lines.length ? ` Lines: ${lines.map((l) => l.label).join('; ')}.` : '';
+    const at = (seconds) => new Date(seconds * 1000).toISOString().slice(5, 16).replace('T', ' ');
+    return `${caption}, ${at(t[0])} to ${at(t.at(-1))} UTC. ${parts.join('; ')}.${lineText}`;
+  }
+  const round = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100);
+
   /** series: [{ label, color, fill? }]; returns { update(columns, overlays) } where columns[0] is time in seconds. */
   function create(container, series, options = {}) {
+    const caption = container.closest('figure')?.querySelector('figcaption')?.textContent ?? options.title ?? 'Chart';
+    container.setAttribute('role', 'img');
     const overlays = { windows: [], lines: [] };
     const size = () => ({
       width: Math.max(260, container.clientWidth),
@@ -100,6 +121,10 @@ window.HcpCharts = (() => {
         container.dataset.points = String(columns[0].length);
         container.dataset.max = values.length ? String(Math.max(...values)) : '';
         container.dataset.windows = String(overlays.windows.length);
+        container.setAttribute(
+          'aria-label',
+          describe(caption, series, columns, overlays.lines, options.format ?? String),
+        );
       },
     };
   }

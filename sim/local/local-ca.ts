@@ -14,6 +14,12 @@ export interface IssuedCertificate {
   readonly serialNumber: string;
 }
 
+/** The names a server certificate is valid for, beside localhost and 127.0.0.1. */
+export interface ServerNames {
+  readonly dns: readonly string[];
+  readonly ip: readonly string[];
+}
+
 export interface KeyAndCertificate extends IssuedCertificate {
   readonly keyPem: string;
 }
@@ -95,10 +101,17 @@ export class LocalCertificateAuthority {
     return this.issue(csr.subject, csr.publicKey, 'client');
   }
 
-  /** A key pair made here with its certificate: the broker's server identity, or a platform service's client one. */
-  async issueKeyPair(commonName: string, usage: 'server' | 'client'): Promise<KeyAndCertificate> {
+  /**
+   * A key pair made here with its certificate: the broker's server identity, or a platform service's client one. A
+   * server certificate names localhost and 127.0.0.1, and `serverNames` beside them (the dashboard's LAN address).
+   */
+  async issueKeyPair(
+    commonName: string,
+    usage: 'server' | 'client',
+    serverNames: ServerNames = { dns: [], ip: [] },
+  ): Promise<KeyAndCertificate> {
     const keys = await newKeys();
-    const issued = await this.issue(`CN=${commonName}`, keys.publicKey, usage);
+    const issued = await this.issue(`CN=${commonName}`, keys.publicKey, usage, serverNames);
     return { ...issued, keyPem: await keyPem(keys) };
   }
 
@@ -106,7 +119,10 @@ export class LocalCertificateAuthority {
     subject: string,
     publicKey: x509.PublicKey | webcrypto.CryptoKey,
     usage: 'server' | 'client',
+    serverNames: ServerNames = { dns: [], ip: [] },
   ): Promise<IssuedCertificate> {
+    const dns = [...new Set(['localhost', ...serverNames.dns])];
+    const ip = [...new Set(['127.0.0.1', ...serverNames.ip])];
     const serialNumber = newSerial();
     const now = Date.now();
     const certificate = await x509.X509CertificateGenerator.create({
@@ -129,8 +145,8 @@ export class LocalCertificateAuthority {
         ...(usage === 'server'
           ? [
               new x509.SubjectAlternativeNameExtension([
-                { type: 'dns', value: 'localhost' },
-                { type: 'ip', value: '127.0.0.1' },
+                ...dns.map((value) => ({ type: 'dns' as const, value })),
+                ...ip.map((value) => ({ type: 'ip' as const, value })),
               ]),
             ]
           : []),
