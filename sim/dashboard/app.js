@@ -288,6 +288,8 @@
       HcpHistory.setNow(Date.parse(latest.simNow));
       render(latest);
       document.body.dataset.ready = 'true';
+      // Polls drawn so far: what a test waits on to know the page has looked again.
+      document.body.dataset.polls = String(Number(document.body.dataset.polls ?? 0) + 1);
     } catch (error) {
       $('#alerts').replaceChildren(el('div', { class: 'alert' }, `platform unreachable: ${error.message}`));
     }
@@ -309,9 +311,19 @@
     price: HcpCharts.create($('#chart-h-price'), [{ label: 'price $/MWh', color: '#ffd866' }], {
       format: (v) => `$${v}`,
     }),
+    // The unit in the caption: a fleet's PH/s run to four digits, wider than the axis.
     hashrate: HcpCharts.create($('#chart-h-hashrate'), [{ label: 'hashrate PH/s', color: css('--asic') }], {
-      format: (v) => `${v} PH/s`,
+      describe: (v) => `${v} PH/s`,
     }),
+    money: HcpCharts.create(
+      $('#chart-h-money'),
+      [
+        { label: 'mining', color: css('--asic') },
+        { label: 'inference (at GPU spot)', color: css('--gpu') },
+        { label: 'energy cost', color: css('--bad') },
+      ],
+      { format: (v) => `$${Math.round(v)}` },
+    ),
   };
   let range = { kind: 'live' };
   let historyData;
@@ -334,14 +346,15 @@
       const t = d.t.map(toS);
       historyCharts.power.update([
         t,
-        mw(pick(d, 'sitePowerKw', 'siteKw', 'measuredKw', 'powerKw')),
-        mw(pick(d, 'asicPowerKw', 'asicKw')),
-        mw(pick(d, 'gpuPowerKw', 'gpuKw')),
-        mw(pick(d, 'curtailedPowerKw', 'curtailedKw')),
-        mw(pick(d, 'limitKw', 'sitePowerLimitKw', 'powerLimitKw', 'capKw')),
+        mw(pick(d, 'siteKw')),
+        mw(pick(d, 'asicKw')),
+        mw(pick(d, 'gpuKw')),
+        mw(pick(d, 'curtailedKw')),
+        mw(pick(d, 'limitKw')),
       ]);
       historyCharts.price.update([t, pick(d, 'priceUsdPerMwh')]);
       historyCharts.hashrate.update([t, pick(d, 'hashrateThs').map((v) => (v == null ? null : v / 1000))]);
+      historyCharts.money.update([t, pick(d, 'miningUsd'), pick(d, 'inferenceUsd'), pick(d, 'energyCostUsd')]);
       status.textContent = `${d.t.length} points, every ${range.stepS / 60} min`;
       $('#history-charts').dataset.loaded = 'true';
     } catch (error) {

@@ -123,7 +123,7 @@ window.HcpCharts = (() => {
         container.dataset.windows = String(overlays.windows.length);
         container.setAttribute(
           'aria-label',
-          describe(caption, series, columns, overlays.lines, options.format ?? String),
+          describe(caption, series, columns, overlays.lines, options.describe ?? options.format ?? String),
         );
       },
     };

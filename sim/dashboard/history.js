@@ -1,8 +1,8 @@
-// The history API as the dashboard reads it: time ranges on the simulated clock, the operator's key, responses as
+// The history API as the dashboard reads it: time ranges on the simulated clock, the operator's key, answers as
 // columns, a range picker, and CSV export.
-//   GET /v1/sites/{siteId}/telemetry?from&to&step  → one site's series
-//   GET /v1/fleet/kpis?from&to&step                → the fleet's KPIs, as totals over the range and as series
-// `step` is in seconds; times are ISO 8601 UTC. `columns()` is the one place that knows the responses' shape.
+//   GET /v1/sites/{siteId}/telemetry?from&to&step&metric → { points: [{ at, siteKw, limitKw, … }] } (one metric)
+//   GET /v1/fleet/kpis?from&to&step                      → { window, points: [{ at, … }], targets }
+// `step` is in seconds, times ISO 8601 UTC (core/api/telemetry-history.ts).
 /* global HcpDom */
 window.HcpHistory = (() => {
   const { el, noteSource } = HcpDom;
@@ -53,71 +53,36 @@ window.HcpHistory = (() => {
     return json;
   }
 
-  const toMs = (t) => (typeof t === 'number' ? (t < 1e11 ? t * 1000 : t) : Date.parse(t));
-  const TIME_KEYS = ['t', 'at', 'time', 'timestamp', 'bucket', 'from'];
-
-  /**
-   * A response as { t: ms[], columns: { name: (number|null)[] } }. Takes columns (`series: { t: [...], x: [...] }`),
-   * rows (`items`/`points`/`rows`/`series: [{ t, x, … }]`) or one list per metric (`series: [{ metric, points }]`).
-   */
-  function columns(response) {
-    const body = response.series ?? response.items ?? response.points ?? response.rows ?? [];
-    if (!Array.isArray(body)) {
-      const t = (body.t ?? body.time ?? []).map(toMs);
-      const cols = Object.fromEntries(
-        Object.entries(body).filter(([k, v]) => !TIME_KEYS.includes(k) && Array.isArray(v)),
-      );
-      return { t, columns: cols };
-    }
-    if (body.length && body[0].metric !== undefined && Array.isArray(body[0].points)) {
-      const times = [...new Set(body.flatMap((s) => s.points.map((p) => toMs(p.t ?? p.at ?? p.time))))].sort(
-        (a, b) => a - b,
-      );
-      const cols = {};
-      for (const s of body) {
-        const byT = new Map(s.points.map((p) => [toMs(p.t ?? p.at ?? p.time), p.value]));
-        cols[s.metric] = times.map((t) => byT.get(t) ?? null);
-      }
-      return { t: times, columns: cols };
-    }
-    const timeKey = TIME_KEYS.find((k) => body[0]?.[k] !== undefined) ?? 't';
-    const names = [...new Set(body.flatMap((row) => Object.keys(row)))].filter(
-      (k) => k !== timeKey && body.some((row) => typeof row[k] === 'number'),
+  /** An answer's `points` as { t: ms[], columns: { name: (number|null)[] } } (numeric fields only). */
+  function columns(points) {
+    const names = [...new Set(points.flatMap((p) => Object.keys(p)))].filter(
+      // `samples` counts the rows behind a bucket: the query's business, not a figure to chart or add up.
+      (k) => k !== 'at' && k !== 'samples' && points.some((p) => typeof p[k] === 'number'),
     );
     return {
-      t: body.map((row) => toMs(row[timeKey])),
-      columns: Object.fromEntries(
-        names.map((k) => [k, body.map((row) => (typeof row[k] === 'number' ? row[k] : null))]),
-      ),
+      t: points.map((p) => Date.parse(p.at)),
+      columns: Object.fromEntries(names.map((k) => [k, points.map((p) => (typeof p[k] === 'number' ? p[k] : null))])),
     };
   }
 
-  /** The first column present among `names` (the API's naming, with the older spellings beside it). */
-  const pick = (data, ...names) => {
-    const name = names.find((n) => data.columns[n]);
-    return name ? data.columns[name] : data.t.map(() => null);
-  };
+  /** Quantities that add across sites (power, energy, hashrate, money, counts); the rest (prices) average. */
+  const ADDS_UP = /(Kw|Kwh|Ths|Usd|Gpus)$/;
 
-  const query = (range) =>
-    `from=${encodeURIComponent(new Date(range.fromMs).toISOString())}` +
-    `&to=${encodeURIComponent(new Date(range.toMs).toISOString())}&step=${range.stepS}`;
-
-  const siteSeries = async (siteId, range) =>
-    columns(await get(`/v1/sites/${encodeURIComponent(siteId)}/telemetry?${query(range)}`));
-
-  /** Quantities that add across sites (power, energy, hashrate, money); the rest (price) averages. */
-  const ADDS_UP = /(Kw|Kwh|Mw|Ths|Phs|Usd|Count)$/;
-
-  /** The fleet: every site's series on the union of their times, summed or averaged per column. */
-  async function fleetSeries(siteIds, range) {
-    const sites = await Promise.all(siteIds.map((id) => siteSeries(id, range)));
-    const t = [...new Set(sites.flatMap((s) => s.t))].sort((a, b) => a - b);
-    const names = [...new Set(sites.flatMap((s) => Object.keys(s.columns)))];
+  /**
+   * Several answers on the union of their times: a column in one answer keeps its values; one in several (the same
+   * metric of several sites) is summed or averaged.
+   */
+  function merge(parts) {
+    const t = [...new Set(parts.flatMap((s) => s.t))].sort((a, b) => a - b);
+    const names = [...new Set(parts.flatMap((s) => Object.keys(s.columns)))];
+    const lookups = parts.map((s) => ({ s, at: new Map(s.t.map((ms, i) => [ms, i])) }));
     const cols = {};
     for (const name of names) {
-      const lookups = sites.map((s) => new Map(s.t.map((ms, i) => [ms, s.columns[name]?.[i]])));
       cols[name] = t.map((ms) => {
-        const values = lookups.map((m) => m.get(ms)).filter((v) => typeof v === 'number');
+        const values = lookups
+          .filter(({ s }) => s.columns[name])
+          .map(({ s, at }) => (at.has(ms) ? s.columns[name][at.get(ms)] : null))
+          .filter((v) => typeof v === 'number');
         if (!values.length) return null;
         const total = values.reduce((a, b) => a + b, 0);
         return ADDS_UP.test(name) ? total : total / values.length;
@@ -126,9 +91,32 @@ window.HcpHistory = (() => {
     return { t, columns: cols };
   }
 
+  /** A column by name, or gaps where the answer has none. */
+  const pick = (data, name) => data.columns[name] ?? data.t.map(() => null);
+
+  const query = (range) =>
+    `from=${encodeURIComponent(new Date(range.fromMs).toISOString())}` +
+    `&to=${encodeURIComponent(new Date(range.toMs).toISOString())}&step=${range.stepS}`;
+
+  /** The metrics the operations charts draw from the history (core/telemetry-history/queries.ts SITE_METRICS). */
+  const CHART_METRICS = ['power', 'price', 'hashrate', 'money'];
+
+  /** One site's chart metrics over the range, as one set of columns. */
+  async function siteSeries(siteId, range) {
+    const answers = await Promise.all(
+      CHART_METRICS.map((metric) =>
+        get(`/v1/sites/${encodeURIComponent(siteId)}/telemetry?${query(range)}&metric=${metric}`),
+      ),
+    );
+    return merge(answers.map((a) => columns(a.points)));
+  }
+
+  /** The fleet: every site's columns summed (power, hashrate, money) or averaged (prices) per time. */
+  const fleetSeries = async (siteIds, range) => merge(await Promise.all(siteIds.map((id) => siteSeries(id, range))));
+
   const kpis = async (range) => {
     const response = await get(`/v1/fleet/kpis?${query(range)}`);
-    return { response, series: columns(response) };
+    return { response, series: columns(response.points) };
   };
 
   /** A chosen range as { kind, fromMs, toMs, stepS }; `live` has no bounds. */

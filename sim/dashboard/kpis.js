@@ -6,84 +6,50 @@
   const pct = (v) => `${v.toFixed(2)} %`;
   const ms = (v) => `${Math.round(v)} ms`;
   /**
-   * The seed's targets (utilisation > 95%, uptime 99.99%, revenue per GPU > $5k/month, switch < 100 ms, API p50 <
-   * 50 ms) and the figures shown beside them without one. `names`: the API's field first, older spellings after.
+   * The fleet's KPIs as GET /v1/fleet/kpis names them, in the order shown. Shares (0–1) are drawn as percentages
+   * (`scale` 100); `better` says which side of the answer's target (`targets`, the seed's) meets it.
    */
   const KPIS = [
+    { name: 'powerUtilisation', label: 'Site power used / available', better: 'above', scale: 100, format: pct },
+    { name: 'gpuUtilisation', label: 'GPUs serving / powered', better: 'above', scale: 100, format: pct },
+    { name: 'gatewayUptime', label: 'Gateway uptime (heartbeats)', better: 'above', scale: 100, format: pct },
+    { name: 'apiUptime', label: 'API uptime (prober)', better: 'above', scale: 100, format: pct },
     {
-      names: ['siteUtilisationPct', 'sitePowerUtilisationPct', 'utilisationPct'],
-      label: 'Site power used / available',
-      target: 95,
-      better: 'above',
-      format: pct,
-    },
-    {
-      names: ['gpuUtilisationPct', 'gpuServingPct'],
-      label: 'GPUs serving / powered',
-      target: 95,
-      better: 'above',
-      format: pct,
-    },
-    {
-      names: ['gatewayUptimePct', 'uptimePct'],
-      label: 'Gateway uptime (heartbeats)',
-      target: 99.99,
-      better: 'above',
-      format: pct,
-    },
-    { names: ['apiUptimePct'], label: 'API uptime (prober)', target: 99.99, better: 'above', format: pct },
-    {
-      names: ['revenuePerGpuUsdPerMonth', 'revenuePerGpuUsdMonth'],
+      name: 'revenueUsdPerGpuMonth',
       label: 'Revenue per GPU',
-      target: 5000,
       better: 'above',
       format: (v) => `$${Math.round(v).toLocaleString('en-US')}/month`,
     },
-    { names: ['switchLatencyP50Ms'], label: 'Switch latency p50', target: 100, better: 'below', format: ms },
-    { names: ['switchLatencyP99Ms'], label: 'Switch latency p99', target: 100, better: 'below', format: ms },
-    { names: ['apiLatencyP50Ms', 'apiP50Ms'], label: 'API latency p50', target: 50, better: 'below', format: ms },
-    { names: ['apiLatencyP99Ms', 'apiP99Ms'], label: 'API latency p99', format: ms },
-    { names: ['fleetJPerTh', 'fleetJoulesPerTh'], label: 'Fleet efficiency', format: (v) => `${v.toFixed(2)} J/TH` },
-    {
-      names: ['energyCostUsdPerTh', 'energyCostUsdPerThDay'],
-      label: 'Energy cost per TH',
-      format: (v) => `$${v.toFixed(4)}/TH`,
-    },
+    { name: 'switchP50Ms', label: 'Switch latency p50', better: 'below', format: ms },
+    { name: 'switchP99Ms', label: 'Switch latency p99', better: 'below', format: ms },
+    { name: 'apiP50Ms', label: 'API latency p50', better: 'below', format: ms },
+    { name: 'apiP99Ms', label: 'API latency p99', better: 'below', format: ms },
+    { name: 'fleetJPerTh', label: 'Fleet efficiency (facility power)', format: (v) => `${v.toFixed(2)} J/TH` },
+    { name: 'energyCostUsdPerThDay', label: 'Energy cost per TH', format: (v) => `$${v.toFixed(4)}/TH/day` },
   ];
-  const meets = (kpi, value) => (kpi.better === 'above' ? value > kpi.target : value < kpi.target);
-  const targetText = (kpi) => `target ${kpi.better === 'above' ? '>' : '<'} ${kpi.format(kpi.target)}`;
-
-  /** The range's figure: the response's totals (`kpis`/`totals`/`summary`, an object or a list), else the series' mean. */
-  function totalOf(response, series, kpi) {
-    const totals = response.kpis ?? response.totals ?? response.summary ?? {};
-    const entries = Array.isArray(totals)
-      ? totals.map((k) => [k.name ?? k.kpi ?? k.metric, k.value])
-      : Object.entries(totals);
-    const found = entries.find(([name, value]) => kpi.names.includes(name) && typeof value === 'number');
-    if (found) return found[1];
-    const values = HcpHistory.pick(series, ...kpi.names).filter((v) => v != null);
-    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
-  }
+  const scaled = (kpi, v) => (v == null ? v : v * (kpi.scale ?? 1));
+  // At the target counts as met: "uptime 99.99%" is met at 99.99%.
+  const meets = (kpi, value, target) => (kpi.better === 'above' ? value >= target : value <= target);
+  const targetText = (kpi, target) => `target ${kpi.better === 'above' ? '≥' : '≤'} ${kpi.format(target)}`;
 
   const cards = new Map();
 
   function card(kpi) {
     let entry = cards.get(kpi.label);
     if (entry) return entry;
-    const box = el('figure', { class: 'card kpi-card', 'data-kpi': kpi.names[0] });
+    const box = el('figure', { class: 'card kpi-card', 'data-kpi': kpi.name });
     const caption = el('figcaption', {}, kpi.label);
     const value = el('div', { class: 'kpi-value' });
     const verdict = el('div', { class: 'kpi-verdict' });
-    const chart = el('div', { class: 'chart', id: `chart-kpi-${kpi.names[0]}` });
+    const chart = el('div', { class: 'chart', id: `chart-kpi-${kpi.name}` });
     box.append(caption, value, verdict, chart);
     $('#kpi-cards').append(box);
     entry = {
       box,
       value,
       verdict,
-      chart: HcpCharts.create(chart, [{ label: kpi.label, color: HcpCharts.css('--gpu') }], {
-        format: (v) => String(v),
-      }),
+      // The axis in plain numbers (the unit is in the caption), the text alternative in the KPI's own format.
+      chart: HcpCharts.create(chart, [{ label: kpi.label, color: HcpCharts.css('--gpu') }], { describe: kpi.format }),
     };
     cards.set(kpi.label, entry);
     return entry;
@@ -113,19 +79,20 @@
     let missed = 0;
     for (const kpi of KPIS) {
       const c = card(kpi);
-      const total = totalOf(response, series, kpi);
-      const state = total === undefined ? 'none' : kpi.target === undefined ? 'info' : meets(kpi, total) ? 'ok' : 'bad';
+      const total = scaled(kpi, response.window?.[kpi.name]);
+      const target = scaled(kpi, response.targets?.[kpi.name]);
+      const state = total == null ? 'none' : target == null ? 'info' : meets(kpi, total, target) ? 'ok' : 'bad';
       if (state === 'ok') met++;
       if (state === 'bad') missed++;
       c.box.dataset.state = state;
-      c.value.textContent = total === undefined ? 'no data' : kpi.format(total);
+      c.value.textContent = total == null ? 'no data' : kpi.format(total);
       c.verdict.textContent =
-        kpi.target === undefined
+        target == null
           ? 'no target'
-          : `${targetText(kpi)}: ${{ ok: 'met', bad: 'missed', none: 'no data' }[state]}`;
+          : `${targetText(kpi, target)}: ${{ ok: 'met', bad: 'missed', none: 'no data' }[state]}`;
       const lines =
-        kpi.target === undefined ? [] : [{ value: kpi.target, label: targetText(kpi), color: HcpCharts.css('--bad') }];
-      c.chart.update([t, HcpHistory.pick(series, ...kpi.names)], { lines });
+        target == null ? [] : [{ value: target, label: targetText(kpi, target), color: HcpCharts.css('--bad') }];
+      c.chart.update([t, HcpHistory.pick(series, kpi.name).map((v) => scaled(kpi, v))], { lines });
     }
     status.textContent = `${met} targets met, ${missed} missed; ${series.t.length} points, every ${range.stepS / 60} min`;
     $('#kpi-cards').dataset.loaded = 'true';
