@@ -21,7 +21,19 @@
   // ---- tabs: the KPI view listens for `hcp:view` to load when shown ----
   HcpDom.tabs((panelId) => window.dispatchEvent(new CustomEvent('hcp:view', { detail: panelId })));
 
-  // ---- charts ----
+  // ---- charts: the live ones and the history's share the price and money charts' make ----
+  const priceChart = (selector) =>
+    HcpCharts.create($(selector), [{ label: 'price $/MWh', color: '#ffd866' }], { format: (v) => `$${v}` });
+  const moneyChart = (selector) =>
+    HcpCharts.create(
+      $(selector),
+      [
+        { label: 'mining', color: css('--asic') },
+        { label: 'inference (at GPU spot)', color: css('--gpu') },
+        { label: 'energy cost', color: css('--bad') },
+      ],
+      { format: (v) => `$${Math.round(v)}` },
+    );
   const charts = {
     power: HcpCharts.create(
       $('#chart-power'),
@@ -35,18 +47,8 @@
       ],
       { format: (v) => `${v} MW` },
     ),
-    price: HcpCharts.create($('#chart-price'), [{ label: 'price $/MWh', color: '#ffd866' }], {
-      format: (v) => `$${v}`,
-    }),
-    money: HcpCharts.create(
-      $('#chart-money'),
-      [
-        { label: 'mining', color: css('--asic') },
-        { label: 'inference (at GPU spot)', color: css('--gpu') },
-        { label: 'energy cost', color: css('--bad') },
-      ],
-      { format: (v) => `$${Math.round(v)}` },
-    ),
+    price: priceChart('#chart-price'),
+    money: moneyChart('#chart-money'),
     market: HcpCharts.create(
       $('#chart-market'),
       [
@@ -308,22 +310,12 @@
       ],
       { format: (v) => `${v} MW` },
     ),
-    price: HcpCharts.create($('#chart-h-price'), [{ label: 'price $/MWh', color: '#ffd866' }], {
-      format: (v) => `$${v}`,
-    }),
+    price: priceChart('#chart-h-price'),
     // The unit in the caption: a fleet's PH/s run to four digits, wider than the axis.
     hashrate: HcpCharts.create($('#chart-h-hashrate'), [{ label: 'hashrate PH/s', color: css('--asic') }], {
       describe: (v) => `${v} PH/s`,
     }),
-    money: HcpCharts.create(
-      $('#chart-h-money'),
-      [
-        { label: 'mining', color: css('--asic') },
-        { label: 'inference (at GPU spot)', color: css('--gpu') },
-        { label: 'energy cost', color: css('--bad') },
-      ],
-      { format: (v) => `$${Math.round(v)}` },
-    ),
+    money: moneyChart('#chart-h-money'),
   };
   let range = { kind: 'live' };
   let historyData;
