@@ -1,4 +1,6 @@
 import { randomBytes, webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as x509 from '../../functions/shared/iot/x509.js';
 
 // The library's WebCrypto is Node's.
@@ -62,7 +64,9 @@ export async function generateKeyAndCsr(commonName: string): Promise<{ keyPem: s
 /**
  * The local platform's certificate authority, the stand-in for IoT Core's: one self-signed P-256 root made at start,
  * which signs the broker's server certificate, the gateways' certificates from their CSRs and the platform services'
- * client certificates. Nothing here persists: a restarted platform has a new CA and onboards everything again.
+ * client certificates. Made at each start, unless kept in a directory (`openOrCreate`, `--data`): then a phone that
+ * trusts it for the dashboard's HTTPS keeps trusting it across restarts. Issued certificates never persist: a
+ * restarted platform onboards everything again.
  */
 export class LocalCertificateAuthority {
   private constructor(
@@ -89,6 +93,28 @@ export class LocalCertificateAuthority {
       ],
     });
     return new LocalCertificateAuthority(keys, root, options.validityDays ?? 365);
+  }
+
+  /**
+   * The CA kept in `dir` (`ca.key`, owner-only, and `ca.crt`), made and written there the first time; without a
+   * directory, a new one.
+   */
+  static async openOrCreate(dir?: string): Promise<LocalCertificateAuthority> {
+    if (!dir) return LocalCertificateAuthority.create();
+    const keyFile = path.join(dir, 'ca.key');
+    const certFile = path.join(dir, 'ca.crt');
+    if (existsSync(keyFile) && existsSync(certFile)) {
+      const root = new x509.X509Certificate(readFileSync(certFile, 'utf8'));
+      const der = x509.PemConverter.decodeFirst(readFileSync(keyFile, 'utf8'));
+      const privateKey = await webcrypto.subtle.importKey('pkcs8', der, KEY_ALGORITHM, true, ['sign']);
+      const publicKey = await root.publicKey.export(KEY_ALGORITHM, ['verify'], webcrypto as never);
+      return new LocalCertificateAuthority({ privateKey, publicKey } as webcrypto.CryptoKeyPair, root, 365);
+    }
+    const ca = await LocalCertificateAuthority.create();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(keyFile, await keyPem(ca.keys), { mode: 0o600 });
+    writeFileSync(certFile, ca.certificatePem);
+    return ca;
   }
 
   /** PEM of the root, for every party's trust store (the role AmazonRootCA1 plays for IoT Core). */

@@ -50,7 +50,8 @@ export async function startApi(o: ApiOptions, stops: Stops): Promise<StartedApi>
     ? await dashboardTls(
         o.ca,
         o.options.host,
-        o.options.data ? path.join(o.options.data, 'tls') : mkdtempSync(path.join(tmpdir(), 'hcp-tls-')),
+        // Under --data, beside the CA's own files (the root is the same file).
+        o.options.data ? path.join(o.options.data, 'ca') : mkdtempSync(path.join(tmpdir(), 'hcp-tls-')),
       )
     : undefined;
   let publicUrl = '';

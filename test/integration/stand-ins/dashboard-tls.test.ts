@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,31 @@ describe('the dashboard over HTTPS with the local CA', () => {
   it('writes the CA root for the phone, with the fingerprint the banner prints', () => {
     expect(readFileSync(tls.caFile, 'utf8')).toBe(tls.caPem);
     expect(tls.caFingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  });
+});
+
+describe('the local CA kept under --data', () => {
+  it('is the same CA after a restart, so a certificate it issued before still verifies against its root', async () => {
+    // Prepare
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'hcp-ca-test-')), 'ca');
+    const first = await LocalCertificateAuthority.openOrCreate(dir);
+    const issuedBefore = await first.issueKeyPair('HCP local dashboard', 'server');
+    // Act: a restarted platform opens the directory again.
+    const again = await LocalCertificateAuthority.openOrCreate(dir);
+    const issuedAfter = await again.issueKeyPair('HCP local dashboard', 'server');
+    // Assess: one root; both certificates chain to it; the key is owner-only.
+    expect(again.certificatePem).toBe(first.certificatePem);
+    const root = new X509Certificate(again.certificatePem);
+    for (const issued of [issuedBefore, issuedAfter]) {
+      expect(new X509Certificate(issued.certificatePem).verify(root.publicKey)).toBe(true);
+    }
+    expect(statSync(path.join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('is a new CA without a directory', async () => {
+    const a = await LocalCertificateAuthority.openOrCreate();
+    const b = await LocalCertificateAuthority.openOrCreate();
+    expect(a.certificatePem).not.toBe(b.certificatePem);
   });
 });
 
