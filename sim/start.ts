@@ -26,7 +26,9 @@ function printBanner(platform: RunningPlatform, startupSeconds: number, dispatch
     console.log(
       `  HTTPS        certificate for ${[...new Set(['localhost', ...names.dns, '127.0.0.1', ...names.ip])].join(', ')}`,
     );
-    console.log(`  Local CA     ${endpoints.api}/local/ca.crt or ${caFile}: install it on the phone once per start`);
+    console.log(
+      `  Local CA     ${endpoints.api}/local/ca.crt or ${caFile}: install it on the phone (kept with --data)`,
+    );
     console.log(`               SHA-256 ${caFingerprint}`);
   }
   console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
