@@ -21,6 +21,8 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const idempotencyHeadersSchema = z.object({ 'idempotency-key': idempotencyKeySchema });
+/** Routes where the key is the client's choice (an operator's override: its repeat makes no second override). */
+export const optionalIdempotencyHeadersSchema = z.object({ 'idempotency-key': idempotencyKeySchema.optional() });
 
 /** What the API returns for a workload. */
 export const workloadViewSchema = workloadSchema

@@ -134,6 +134,26 @@ export function parseHeader<S extends z.ZodType>(event: APIGatewayProxyEvent, na
   const value = header(event, name);
   if (value === undefined)
     throw invalid('headers', [{ field: name, rule: 'required', message: `header ${name} is required` }]);
+  return parseHeaderValue(name, value, schema);
+}
+
+/** 422: an Idempotency-Key sent again with a different body (or, for a route keyed on more, a different request). */
+export const idempotencyConflict = (what: 'body' | 'request') =>
+  new HttpError(422, 'idempotency-conflict', `this Idempotency-Key was used with a different ${what}`, [
+    { field: 'Idempotency-Key', rule: 'reused_with_different_body', message: 'use a new key for a new request' },
+  ]);
+
+/** An optional header: undefined when absent, else parsed as `parseHeader` does. */
+export function parseOptionalHeader<S extends z.ZodType>(
+  event: APIGatewayProxyEvent,
+  name: string,
+  schema: S,
+): z.infer<S> | undefined {
+  const value = header(event, name);
+  return value === undefined ? undefined : parseHeaderValue(name, value, schema);
+}
+
+function parseHeaderValue<S extends z.ZodType>(name: string, value: string, schema: S): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw invalid(

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { executionArnOf } from '../../functions/api/switch-flows.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { PLACEHOLDER_AWS, type TaskTokenOutcome, type TaskTokenRegistry } from './stepfunctions/index.js';
 
@@ -89,7 +90,7 @@ export function localStepFunctionsClient(options: {
 }): { client: SFNClient; executions: ReadonlyMap<string, { input: string; running: boolean }> } {
   const executions = new Map<string, { input: string; running: boolean }>();
   const stateMachineArn = options.stateMachineArn ?? LOCAL_SWITCH_FLOW_ARN;
-  const executionArn = (name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const executionArn = (name: string) => executionArnOf(stateMachineArn, name);
   const refused = (outcome: TaskTokenOutcome): WireAnswer =>
     outcome.ok
       ? { statusCode: 200, json: {} }

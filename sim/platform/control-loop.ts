@@ -189,9 +189,14 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
       });
   }, options.dispatchEveryMs);
 
+  /** Names started, as Step Functions keeps them: a name started again answers its execution and starts nothing. */
+  const startedNames = new Set<string>();
   const localSwitchFlows: SwitchFlowStarter = {
     start: async (input, name) => {
-      startSwitch(input, name);
+      if (!startedNames.has(name)) {
+        startedNames.add(name);
+        startSwitch(input, name);
+      }
       return { executionArn: `arn:aws:states:local:execution:SwitchFlow:${name}` };
     },
   };

@@ -13,6 +13,7 @@ import {
   sitePathSchema,
   switchHistoryQuerySchema,
 } from '../../../core/api/operations.js';
+import { optionalIdempotencyHeadersSchema } from '../../../core/api/workloads.js';
 import {
   gpuNodeActionBodySchema,
   gpuNodeActionPathSchema,
@@ -40,10 +41,12 @@ import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 /** What a route that starts an override's SwitchFlow answers (an override, a power limit). */
 const OVERRIDE_STARTED: ApiRoute['responses'] = {
   202: {
-    description: 'The SwitchFlow is started; its outcome shows in the site’s switching state',
+    description:
+      'The SwitchFlow is started; its outcome shows in the site’s switching state (a repeat with the same Idempotency-Key answers the same execution)',
     schema: overrideAcceptedSchema,
+    headers: ['Idempotent-Replayed'],
   },
-  ...errorResponses(404, ...BODY_ERRORS),
+  ...errorResponses(404, 422, ...BODY_ERRORS),
 };
 
 export const operatorRoutes: ApiRoute[] = [
@@ -156,9 +159,10 @@ export const operatorRoutes: ApiRoute[] = [
     entry: 'functions/api/operator/override.ts',
     roles: OPERATOR_ROLES,
     operationId: 'createOverride',
-    summary: 'Force a mode or a curtailment on a site until an expiry (≤ 24 h), through the switching flow',
+    summary:
+      'Force a mode or a curtailment on a site until an expiry (≤ 24 h), through the switching flow (made once per Idempotency-Key)',
     tags: ['operations'],
-    request: { path: sitePathSchema, body: overrideBodySchema },
+    request: { path: sitePathSchema, headers: optionalIdempotencyHeadersSchema, body: overrideBodySchema },
     responses: OVERRIDE_STARTED,
     startsSwitchFlow: true,
     load: () => loadHandler(import('./override.js')),
@@ -172,7 +176,7 @@ export const operatorRoutes: ApiRoute[] = [
     summary:
       'Cap a site’s facility power (kW) until an expiry (≤ 24 h): a signed command through the switching flow, held by the gateway’s power controller',
     tags: ['operations'],
-    request: { path: sitePathSchema, body: powerLimitBodySchema },
+    request: { path: sitePathSchema, headers: optionalIdempotencyHeadersSchema, body: powerLimitBodySchema },
     responses: OVERRIDE_STARTED,
     startsSwitchFlow: true,
     load: () => loadHandler(import('./power-limit.js')),

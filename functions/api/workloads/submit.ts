@@ -9,8 +9,16 @@ import {
   submitWorkloadBodySchema,
 } from '../../../core/api/workloads.js';
 import type { IdempotencyRecord } from '../../shared/data/idempotency.js';
-import { HttpError, jsonResponse } from '../../shared/http.js';
-import { type ApiRequest, auditCommitted, auditWrites, parseBody, parseHeader, tenantApiHandler } from '../handler.js';
+import { jsonResponse } from '../../shared/http.js';
+import {
+  type ApiRequest,
+  auditCommitted,
+  auditWrites,
+  idempotencyConflict,
+  parseBody,
+  parseHeader,
+  tenantApiHandler,
+} from '../handler.js';
 
 /**
  * POST /v1/workloads: stores the workload once per (tenant, Idempotency-Key). A repeat with the same body gets the
@@ -57,9 +65,7 @@ export async function submitWorkload(request: ApiRequest): Promise<APIGatewayPro
 
 function replay(record: IdempotencyRecord, fingerprint: string): APIGatewayProxyResult {
   if (record.fingerprint !== fingerprint) {
-    throw new HttpError(422, 'idempotency-conflict', 'this Idempotency-Key was used with a different body', [
-      { field: 'Idempotency-Key', rule: 'reused_with_different_body', message: 'use a new key for a new request' },
-    ]);
+    throw idempotencyConflict('body');
   }
   // The stored answer is the workload as first accepted: its id gives the same Location.
   const { id } = JSON.parse(record.body) as { id: string };

@@ -20,17 +20,18 @@ export class DynamoOverrideStore {
 
   /** `alongside`: writes stored with the record or not at all (its audit outbox). */
   async put(record: OverrideRecord, alongside: readonly TransactItem[] = []): Promise<void> {
+    await transactWith(this.deps, this.putItem(record), alongside);
+  }
+
+  /** The write of `put`, for a caller's own transaction (an idempotent request claims its key in it). */
+  putItem(record: OverrideRecord): TransactItem {
     const expiresS = Math.ceil(Date.parse(record.override.expiresAt) / 1000) + KEEP_AFTER_EXPIRY_S;
-    await transactWith(
-      this.deps,
-      {
-        Put: {
-          TableName: this.deps.tableName,
-          Item: { ...overrideKey(record.siteId), ...record, [ttlAttribute]: expiresS },
-        },
+    return {
+      Put: {
+        TableName: this.deps.tableName,
+        Item: { ...overrideKey(record.siteId), ...record, [ttlAttribute]: expiresS },
       },
-      alongside,
-    );
+    };
   }
 
   async get(siteId: string): Promise<OverrideRecord | undefined> {
