@@ -434,7 +434,7 @@ describe('the local platform end to end', () => {
       await page.click(`[data-scope="${SITE}"]`);
       await page.waitForSelector('#chart-price:not([data-windows="0"])[data-windows]');
       // Assess
-      const charts = await page.$$eval('.chart', (nodes) =>
+      const charts = await page.$$eval('#live-charts .chart', (nodes) =>
         nodes.map((n) => ({
           id: n.id,
           points: Number(n.getAttribute('data-points')),
@@ -559,14 +559,16 @@ describe('the local platform end to end', () => {
     const polls = async () => Number(await phone.getAttribute('body', 'data-polls'));
 
     beforeAll(async () => {
-      browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      context = await browser.newContext({
+      // A profile on disk, as a phone's browser has: Chromium does not install apps from an incognito context.
+      context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'hcp-phone-')), {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
         viewport: { width: 390, height: 844 },
         deviceScaleFactor: 2,
         isMobile: true,
         hasTouch: true,
       });
-      phone = await context.newPage();
+      phone = context.pages()[0] ?? (await context.newPage());
       await phone.goto(platform.endpoints.dashboard);
       await phone.waitForSelector('body[data-ready="true"]');
       mkdirSync(RESULTS_DIR, { recursive: true });
