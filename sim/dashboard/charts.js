@@ -76,16 +76,22 @@ window.HcpCharts = (() => {
     const caption = container.closest('figure')?.querySelector('figcaption')?.textContent ?? options.title ?? 'Chart';
     container.setAttribute('role', 'img');
     const overlays = { windows: [], lines: [] };
+    // `showLines`: the y axis stretches to the reference lines, so a target far from the data still shows.
+    const rangeWithLines = (_u, dataMin, dataMax) => {
+      const values = [dataMin, dataMax, ...overlays.lines.map((l) => l.value)].filter((v) => v != null);
+      return values.length ? uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [0, 1];
+    };
     const size = () => ({
       width: Math.max(260, container.clientWidth),
       height: container.clientWidth < 500 ? 200 : 240,
     });
+    const yRange = options.yRange ?? (options.showLines ? rangeWithLines : undefined);
     const axisColor = css('--muted');
     const grid = { stroke: css('--line'), width: 1 };
     const plot = new uPlot(
       {
         ...size(),
-        scales: { x: { time: true }, y: options.yRange ? { range: options.yRange } : {} },
+        scales: { x: { time: true }, y: yRange ? { range: yRange } : {} },
         axes: [
           // Ticks at least 70 px apart, labelled in the simulated clock's UTC: "10:00", the date at midnight.
           { stroke: axisColor, grid, space: 70, values: (_u, ticks) => ticks.map(timeLabel) },

@@ -49,7 +49,10 @@
       value,
       verdict,
       // The axis in plain numbers (the unit is in the caption), the text alternative in the KPI's own format.
-      chart: HcpCharts.create(chart, [{ label: kpi.label, color: HcpCharts.css('--gpu') }], { describe: kpi.format }),
+      chart: HcpCharts.create(chart, [{ label: kpi.label, color: HcpCharts.css('--gpu') }], {
+        describe: kpi.format,
+        showLines: true,
+      }),
     };
     cards.set(kpi.label, entry);
     return entry;
