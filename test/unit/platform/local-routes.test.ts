@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { encodePng, iconPixels } from '../../../sim/platform/dashboard-icons.js';
 import { type InjectionRequest, UnknownSiteError } from '../../../sim/platform/injections.js';
-import { handleInjection, isLoopback } from '../../../sim/platform/local-routes.js';
+import { handleInjection, isLoopback, localRoutes } from '../../../sim/platform/local-routes.js';
 
 const event = (body: string | null) =>
   ({ body, requestContext: { requestId: 'req-1' } }) as unknown as Pick<
@@ -102,5 +104,28 @@ describe('the dashboard icons', () => {
         if (off) expect(pixels[(y * size + x) * 4]).toBe(0x0f);
       }
     }
+  });
+});
+
+describe('the service worker shell', () => {
+  const dashboard = (file: string) => readFileSync(path.resolve('sim', 'dashboard', file), 'utf8');
+  const shell = JSON.parse(
+    /const SHELL = (\[[^\]]*\])/
+      .exec(dashboard('sw.js'))![1]!
+      .replace(/'/g, '"')
+      .replace(/,\s*\]/, ']'),
+  ) as string[];
+  const served = localRoutes({ state: () => ({}), info: () => ({}), inject: accepted }).map((r) => r.resource);
+
+  it('keeps every file the page loads, so an offline reload draws the whole page', () => {
+    // Prepare: the page's own scripts, styles, manifest and icons (same-origin paths).
+    const loaded = [...dashboard('index.html').matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((m) => m[1]);
+    // Assess
+    expect(loaded.length).toBeGreaterThan(5);
+    expect(loaded.filter((p) => !shell.includes(p!))).toEqual([]);
+  });
+
+  it('keeps only files the platform serves (a missing one would fail the install)', () => {
+    expect(shell.filter((p) => !served.includes(p))).toEqual([]);
   });
 });
