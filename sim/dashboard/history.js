@@ -70,7 +70,7 @@ window.HcpHistory = (() => {
 
   /**
    * Several answers on the union of their times: a column in one answer keeps its values; one in several (the same
-   * metric of several sites) is summed or averaged.
+   * metric of several sites) is summed or averaged. A sum with a site missing at that time is a gap, not a dip.
    */
   function merge(parts) {
     const t = [...new Set(parts.flatMap((s) => s.t))].sort((a, b) => a - b);
@@ -78,14 +78,15 @@ window.HcpHistory = (() => {
     const lookups = parts.map((s) => ({ s, at: new Map(s.t.map((ms, i) => [ms, i])) }));
     const cols = {};
     for (const name of names) {
+      const holders = lookups.filter(({ s }) => s.columns[name]);
       cols[name] = t.map((ms) => {
-        const values = lookups
-          .filter(({ s }) => s.columns[name])
+        const values = holders
           .map(({ s, at }) => (at.has(ms) ? s.columns[name][at.get(ms)] : null))
           .filter((v) => typeof v === 'number');
         if (!values.length) return null;
         const total = values.reduce((a, b) => a + b, 0);
-        return ADDS_UP.test(name) ? total : total / values.length;
+        if (!ADDS_UP.test(name)) return total / values.length;
+        return values.length === holders.length ? total : null;
       });
     }
     return { t, columns: cols };

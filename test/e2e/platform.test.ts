@@ -697,6 +697,10 @@ describe('the local platform end to end', () => {
       await phone.click('#tab-ops');
       await phone.click('[data-range="hour"]');
       await phone.waitForSelector('#history-charts[data-loaded="true"]');
+      // The range picker and the charts under the sticky header, as a user scrolls to them.
+      await phone.evaluate(
+        `window.scrollTo(0, document.querySelector('#ops-range').getBoundingClientRect().top + window.scrollY - document.querySelector('header').offsetHeight - 8)`,
+      );
       await phone.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-history-phone.png'), fullPage: false });
       await phone.click('#tab-kpis');
       await phone.waitForSelector('#kpi-cards[data-loaded="true"]');
