@@ -23,7 +23,7 @@ import { startGridEvents } from './start/grid-events.js';
 import { openMarket } from './start/market.js';
 import { followRegistry, REGISTRY_FOLLOW_REAL_MS, startObserver } from './start/observer.js';
 import { registerSitesThroughApi } from './start/registry.js';
-import { type SiteDevices, startSites } from './start/sites.js';
+import { followRegisteredSites, type SiteDevices, startSites } from './start/sites.js';
 import { LOCAL_TABLE_NAME, localDocumentClient, startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
 
@@ -95,10 +95,8 @@ export async function startPlatform(
     // The control plane signs every command with a key made now; the gateways list its public key (KMS in AWS).
     const signing = LocalCommandSigner.generate('local-platform');
     const commandKey = { kid: signing.signer.kid, publicKeyPem: signing.publicKeyPem };
-    const hardware = await startSites(
-      { options, records, clock, mqtt, stateRoot, record, progress, commandKey },
-      stops,
-    );
+    const siteOptions = { options, records, clock, mqtt, stateRoot, record, progress, commandKey };
+    const hardware = await startSites(siteOptions, stops);
 
     progress('starting the observer (dashboard data)…');
     const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
@@ -131,6 +129,14 @@ export async function startPlatform(
     await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
     // From here the registry is the fleet: the router, the observer (and dispatch) read what the API writes.
     await followRegistry(observer, registered, stops, (error) => progress(`observer: registry ${String(error)}`));
+    // A site the operator registers from here on gets its virtual hardware and gateway, as an installed site would.
+    followRegisteredSites(
+      siteOptions,
+      hardware,
+      registered,
+      REGISTRY_FOLLOW_REAL_MS,
+      stops,
+    );
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, registered, hardware, clock, dynamo, mqtt, progress }, stops);

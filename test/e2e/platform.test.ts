@@ -6,6 +6,7 @@ import { connectAsync } from 'mqtt';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { siteTopic } from '../../core/messages/topics.js';
 import type { LadderRung } from '../../core/model/plan.js';
+import { FLEETS } from '../../sim/platform/mixed-fleet.js';
 import type { ObserverSnapshot } from '../../sim/platform/observer.js';
 import { platformOptions } from '../../sim/platform/options.js';
 import { type RunningPlatform, startPlatform } from '../../sim/platform/start-platform.js';
@@ -735,6 +736,39 @@ describe('the local platform end to end', () => {
       } finally {
         await context.setOffline(false);
       }
+    });
+  });
+
+  describe('a site the operator registers while the platform runs', () => {
+    it('gets its virtual hardware, meter and gateway: it reports telemetry and the next dispatch plans it', async () => {
+      // Prepare: the reference fleet's third site, not among the two the platform started with.
+      const third = FLEETS.reference[2]!;
+      expect(platform.endpoints.devices.map((d) => d.siteId)).not.toContain(third.id);
+
+      // Act
+      const created = await fetch(`${platform.endpoints.api}/v1/fleet/sites`, {
+        method: 'POST',
+        headers: { ...operatorHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify(third),
+      });
+
+      // Assess: its devices run, its gateway reports every virtual miner, and the plan includes it.
+      expect(created.status).toBe(201);
+      const reporting = await until(
+        `${third.id} reporting its virtual miners`,
+        (s) => {
+          const view = s.sites.find((v) => v.id === third.id);
+          const devices = Object.values(view?.power?.devicesByState ?? {}).reduce((a, b) => a + b, 0);
+          return devices >= 24 ? view : undefined;
+        },
+        120_000,
+      );
+      expect(reporting.power?.devicesByState).toBeDefined();
+      expect(platform.endpoints.devices.map((d) => d.siteId)).toContain(third.id);
+      await platform.dispatchOnce();
+      const plan = await fetch(`${platform.endpoints.api}/v1/plans/current`, { headers: operatorHeaders() });
+      const planned = ((await plan.json()) as { sites: Array<{ siteId: string }> }).sites.map((x) => x.siteId);
+      expect(planned).toContain(third.id);
     });
   });
 });

@@ -9,7 +9,7 @@ import type { LocalMqtt } from '../local-mqtt.js';
 import { DISPATCH_EVERY_SIM_MS, type PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
 import { startSimulatedSiteGateway, startSimulatedSiteHardware } from './shadow-site.js';
-import type { Stops } from './stops.js';
+import { Stops } from './stops.js';
 
 /** Virtual GPU nodes carry an HGX board each (sim/devices default). */
 export const GPUS_PER_NODE = 8;
@@ -64,77 +64,129 @@ export interface SitesOptions {
  * are the SwitchFlow's to report.
  */
 export async function startSites(o: SitesOptions, stops: Stops): Promise<RunningSites> {
+  const running: MutableSites = { unitsPerDevice: new Map(), devices: [], gpuNodes: [] };
+  for (const record of o.records) await startSite(o, record, running, stops);
+  return running;
+}
+
+interface MutableSites {
+  readonly unitsPerDevice: Map<string, number>;
+  readonly devices: SiteDevices[];
+  readonly gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }>;
+}
+
+/** One site's virtual hardware, meter and gateway, added to `running`. */
+async function startSite(o: SitesOptions, record: SiteConfig, running: MutableSites, stops: Stops): Promise<void> {
   const { options, clock } = o;
-  const scale = new Map<string, number>();
-  const devices: SiteDevices[] = [];
-  const gpuNodes: Array<{ siteId: string; endpoints: VirtualFleet['endpoints'] }> = [];
   const publisher = new ShadowSiteConfigPublisher(o.mqtt.shadows);
-  for (const record of o.records) {
-    o.progress(`starting virtual hardware of ${record.id}…`);
-    const hardware = await startSimulatedSiteHardware({
-      record,
-      clock,
-      seed: options.seed,
-      asics: options.asicsPerSite,
-      gpuNodes: options.gpuNodesPerSite,
-    });
-    const { fleet } = hardware;
-    stops.push(fleet.stop);
-    const site = siteModelOf(hardware.record);
-    const siteScale = new Map(unitsPerDevice(site, fleet.endpoints));
-    for (const [groupId, units] of siteScale) scale.set(groupId, units);
-    // The site's revenue meter (SunSpec over Modbus TCP) on the same virtual hardware, scaled to the site model.
-    const meter = await startSiteMeter(site, fleet, clock, { unitsPerDevice: siteScale, seed: options.seed });
-    stops.push(meter.close);
-    // The gateway learns its site from its named shadow, as in AWS: devices and meter at the virtual hardware's
-    // addresses. The virtual devices get new ports at each start, so the version is the start time (seconds): a
-    // gateway restarted on `--data` takes it over the configuration its cache holds from the previous run.
-    const config = gatewayConfigFor(
-      { ...hardware.record, meter: { address: `${meter.host}:${meter.port}`, unitId: 1 } },
-      Math.floor(Date.now() / 1000),
-    );
-    await publisher.publish(record.id, config);
-    gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
-    o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry) on its shadow…`);
-    const gateway = await startSimulatedSiteGateway(o.mqtt, {
-      siteId: site.id,
-      stateDir: path.join(o.stateRoot, 'gateways', site.id),
-      clock,
-      config: {
-        // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
-        switchAgent: {
-          heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS,
-          commandKeys: [o.commandKey],
-          // The site power controller on the site configuration's meter: the dashboard shows its reading against
-          // the limit. Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would
-          // time out.
-          sitePower: { meterTimeoutMs: 2_000 },
-        },
-        // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
-        telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },
+  o.progress(`starting virtual hardware of ${record.id}…`);
+  const hardware = await startSimulatedSiteHardware({
+    record,
+    clock,
+    seed: options.seed,
+    asics: options.asicsPerSite,
+    gpuNodes: options.gpuNodesPerSite,
+  });
+  const { fleet } = hardware;
+  stops.push(fleet.stop);
+  const site = siteModelOf(hardware.record);
+  const siteScale = new Map(unitsPerDevice(site, fleet.endpoints));
+  for (const [groupId, units] of siteScale) running.unitsPerDevice.set(groupId, units);
+  // The site's revenue meter (SunSpec over Modbus TCP) on the same virtual hardware, scaled to the site model.
+  const meter = await startSiteMeter(site, fleet, clock, { unitsPerDevice: siteScale, seed: options.seed });
+  stops.push(meter.close);
+  // The gateway learns its site from its named shadow, as in AWS: devices and meter at the virtual hardware's
+  // addresses. The virtual devices get new ports at each start, so the version is the start time (seconds): a
+  // gateway restarted on `--data` takes it over the configuration its cache holds from the previous run.
+  const config = gatewayConfigFor(
+    { ...hardware.record, meter: { address: `${meter.host}:${meter.port}`, unitId: 1 } },
+    Math.floor(Date.now() / 1000),
+  );
+  await publisher.publish(record.id, config);
+  running.gpuNodes.push({ siteId: site.id, endpoints: fleet.endpoints.filter((e) => e.kind === 'gpu') });
+  o.progress(`onboarding and starting the gateway of ${site.id} (SwitchAgent, Telemetry) on its shadow…`);
+  const gateway = await startSimulatedSiteGateway(o.mqtt, {
+    siteId: site.id,
+    stateDir: path.join(o.stateRoot, 'gateways', site.id),
+    clock,
+    config: {
+      // The cloud relays the market at every dispatch (5 simulated minutes): three missed in a row is an outage.
+      switchAgent: {
+        heartbeatTimeoutMs: 3 * DISPATCH_EVERY_SIM_MS,
+        commandKeys: [o.commandKey],
+        // The site power controller on the site configuration's meter: the dashboard shows its reading against
+        // the limit. Its reads share one busy process with the whole platform here: a LAN meter's 500 ms would
+        // time out.
+        sitePower: { meterTimeoutMs: 2_000 },
       },
-      onSwitch: (cause, accepted, sent) => {
-        if (cause.startsWith('command:')) return; // the SwitchFlow reports those
-        o.record({
-          type: 'switch',
-          atMs: clock.nowMs(),
-          siteId: site.id,
-          source: 'local',
-          cause,
-          outcome: accepted === sent ? 'executed' : 'failed',
-          ...(accepted === sent ? {} : { detail: `${sent - accepted} of ${sent} devices did not accept` }),
-        });
-      },
-    });
-    stops.push(gateway.stop);
-    await gateway.siteConfig.configured();
-    const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
-    devices.push({
-      siteId: site.id,
-      asics: options.asicsPerSite,
-      gpuNodes: options.gpuNodesPerSite,
-      firstAsic: firstAsic ? `${firstAsic.address}:${firstAsic.port}` : '-',
-    });
-  }
-  return { unitsPerDevice: scale, devices, gpuNodes };
+      // As on Greengrass: a batch leaves the spool when the latest-state stand-in's high-water mark covers it.
+      telemetry: { pollPeriodMs: TELEMETRY_POLL_REAL_MS, awaitCloudAck: true },
+    },
+    onSwitch: (cause, accepted, sent) => {
+      if (cause.startsWith('command:')) return; // the SwitchFlow reports those
+      o.record({
+        type: 'switch',
+        atMs: clock.nowMs(),
+        siteId: site.id,
+        source: 'local',
+        cause,
+        outcome: accepted === sent ? 'executed' : 'failed',
+        ...(accepted === sent ? {} : { detail: `${sent - accepted} of ${sent} devices did not accept` }),
+      });
+    },
+  });
+  stops.push(gateway.stop);
+  await gateway.siteConfig.configured();
+  const firstAsic = fleet.endpoints.find((e) => e.kind === 'asic');
+  running.devices.push({
+    siteId: site.id,
+    asics: options.asicsPerSite,
+    gpuNodes: options.gpuNodesPerSite,
+    firstAsic: firstAsic ? `${firstAsic.address}:${firstAsic.port}` : '-',
+  });
+}
+
+/**
+ * Sites the operator registers through the API while the platform runs get their virtual hardware, meter and
+ * gateway too, as a real site's would be installed: each site of the registry not running yet is started once, one
+ * at a time, when the registry is next read (`REGISTRY_FOLLOW_REAL_MS`). A start that fails is reported and tried
+ * again at the next read; a retired site keeps its hardware until the platform stops (its gateway idles).
+ */
+export function followRegisteredSites(
+  o: SitesOptions,
+  running: RunningSites,
+  registered: () => Promise<{ readonly records: ReadonlyArray<{ readonly config: SiteConfig }> }>,
+  everyMs: number,
+  stops: Stops,
+): void {
+  const mutable = running as MutableSites;
+  const started = new Set(running.devices.map((d) => d.siteId));
+  // The parts of sites started from here stop with the follower, after any start in flight has finished.
+  const siteStops = new Stops();
+  let stopping = false;
+  let inFlight: Promise<void> | undefined;
+  const startNew = async () => {
+    const { records } = await registered();
+    for (const { config } of records) {
+      if (stopping || started.has(config.id)) continue;
+      started.add(config.id);
+      await startSite(o, config, mutable, siteStops).catch((error: Error) => {
+        started.delete(config.id);
+        o.progress(`site ${config.id}: its virtual hardware did not start (${error.message}); trying again`);
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    inFlight ??= startNew()
+      .catch((error: Error) => o.progress(`registered sites: ${error.message}`))
+      .finally(() => {
+        inFlight = undefined;
+      });
+  }, everyMs);
+  stops.push(async () => {
+    stopping = true;
+    clearInterval(timer);
+    await inFlight;
+    await siteStops.stopAll();
+  });
 }
