@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { RegularSeries } from '../market-data/series.js';
 import { localWallMinutes } from '../market-data/time-zone.js';
+import { isoInstantSchema, nonNegative } from '../support/schema.js';
 
 /**
  * ERCOT 4CP: a transmission customer's yearly transmission charge is set by its load in the four coincident peaks,
@@ -339,3 +341,45 @@ export function monthlyPeaks(record: RegularSeries, rules: FourCpRules): Monthly
     };
   });
 }
+
+/**
+ * The 4CP forecast a plan was made with, as the plan stores it (core/model/plan.ts `fourCp`): why the planner held load
+ * back in an interval, checkable afterwards. Hourly, as the forecaster works; an interval's probability is its hour's
+ * × stepMinutes / 60 (intervalPeakProbability).
+ */
+export const fourCpRecordSchema = z.strictObject({
+  /** The decision instant the forecast was computed at. */
+  forecastAt: isoInstantSchema,
+  /** The end of the newest hour of system load the forecast read (known-at: every later hour was unknown to it). */
+  loadKnownTo: isoInstantSchema,
+  /** Start of the first forecast hour (= loadKnownTo: the first hour whose load was not known). */
+  hourStartsAt: isoInstantSchema,
+  /** Per hour from hourStartsAt: the probability it holds its month's coincident peak. */
+  peakProbability: z.array(z.number().min(0).max(1)).max(168),
+  /** Per hour: the forecast system load, MW. */
+  loadMw: z.array(nonNegative).max(168),
+  /** The month's highest known hour at the decision, MW. */
+  runningPeakMw: nonNegative,
+});
+export type FourCpRecord = z.infer<typeof fourCpRecordSchema>;
+
+/** The record a plan keeps of the forecast it used at `forecastAtMs`. */
+export function fourCpRecord(forecast: FourCpForecast, forecastAtMs: number): FourCpRecord {
+  const startsAt = new Date(forecast.startMs).toISOString();
+  return {
+    forecastAt: new Date(forecastAtMs).toISOString(),
+    loadKnownTo: startsAt,
+    hourStartsAt: startsAt,
+    peakProbability: [...forecast.peakProbability],
+    loadMw: [...forecast.loadMw],
+    runningPeakMw: forecast.runningPeakMw,
+  };
+}
+
+/** The forecast a stored record describes (what intervalPeakProbability reads). */
+export const forecastOfRecord = (record: FourCpRecord): FourCpForecast => ({
+  startMs: Date.parse(record.hourStartsAt),
+  loadMw: record.loadMw,
+  peakProbability: record.peakProbability,
+  runningPeakMw: record.runningPeakMw,
+});

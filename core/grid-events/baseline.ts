@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { shiftLocalDays } from '../market-data/time-zone.js';
 import type { Site } from '../model/site.js';
 import { isoInstantSchema, nonNegative } from '../support/schema.js';
-import { isWeekend, localCalendar, MS_PER_DAY, MS_PER_MINUTE } from '../synthetic/calendar.js';
+import { isWeekend, localCalendar, MS_PER_MINUTE } from '../synthetic/calendar.js';
 import type { GridEvent } from './grid-event.js';
 import { type MeterReading, meanKw } from './telemetry.js';
 
@@ -31,8 +32,8 @@ export const METER_BEFORE_MINUTES = 15;
 const INTERVAL_MS = 15 * MS_PER_MINUTE;
 const LIKE_DAYS = 10;
 /** How far back like days are looked for: weekends and holidays skip days. */
-const LIKE_DAY_SEARCH_DAYS = 30;
-const ADJUSTMENT_WINDOW_MS = 2 * 60 * MS_PER_MINUTE;
+export const LIKE_DAY_SEARCH_DAYS = 30;
+export const ADJUSTMENT_WINDOW_MS = 2 * 60 * MS_PER_MINUTE;
 
 export const BASELINE_CITATIONS: Readonly<Record<BaselineMethod, string>> = {
   'ers-middle-8-of-10-like-days':
@@ -124,16 +125,22 @@ export function middle8of10(meter: readonly MeterReading[], startMs: number, end
   const adjustFromMs = firstIntervalMs - ADJUSTMENT_WINDOW_MS;
   const intervalStarts: number[] = [];
   for (let t = firstIntervalMs; t < endMs; t += INTERVAL_MS) intervalStarts.push(t);
-  const days: { offsetMs: number; date: string }[] = [];
+  // A like day's interval is the same Central (site) wall-clock time k calendar days before: across a DST change
+  // that is 23 or 25 hours per day away, so a fixed 24 h shift would read the wrong hour.
+  const likeDayStart = (t: number, k: number) => shiftLocalDays(t, -k, timeZone);
+  const likeDayMeanKw = (t: number, k: number) => {
+    const from = likeDayStart(t, k);
+    return meanKw(meter, from, from + INTERVAL_MS);
+  };
+  const days: { k: number; date: string }[] = [];
   for (let k = 1; k <= LIKE_DAY_SEARCH_DAYS && days.length < LIKE_DAYS; k += 1) {
-    const offsetMs = k * MS_PER_DAY;
-    const calendar = localCalendar(startMs - offsetMs, timeZone);
+    const calendar = localCalendar(likeDayStart(startMs, k), timeZone);
     if (isWeekend(calendar) !== weekend) continue;
     // A like day must have the meter for every interval of the event and of the adjustment window.
     const covered = [...intervalStarts, ...windowStarts(adjustFromMs, firstIntervalMs)].every(
-      (t) => meanKw(meter, t - offsetMs, t - offsetMs + INTERVAL_MS) !== undefined,
+      (t) => likeDayMeanKw(t, k) !== undefined,
     );
-    if (covered) days.push({ offsetMs, date: calendar.localDate });
+    if (covered) days.push({ k, date: calendar.localDate });
   }
   if (days.length < LIKE_DAYS) {
     return {
@@ -141,7 +148,7 @@ export function middle8of10(meter: readonly MeterReading[], startMs: number, end
     };
   }
   const middleMean = (t: number) => {
-    const loads = days.map((d) => meanKw(meter, t - d.offsetMs, t - d.offsetMs + INTERVAL_MS) as number);
+    const loads = days.map((d) => likeDayMeanKw(t, d.k) as number);
     const middle = [...loads].sort((a, b) => a - b).slice(1, -1);
     return middle.reduce((s, kw) => s + kw, 0) / middle.length;
   };

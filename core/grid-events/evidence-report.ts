@@ -28,6 +28,7 @@ function summaryRows(e: GridEventEvidence): Array<[string, string | number]> {
     ['event.endAt', event.endAt ?? ''],
     ['event.committedMw', event.committedMw],
     ['event.cause', event.cause],
+    ['meter.basis', e.meterBasis ? `facility: device sum × PUE ${e.meterBasis.pue}` : 'IT: device sum (version 1)'],
     ['baseline.method', baseline.method],
     ['baseline.citation', baseline.citation],
     ['baseline.wanted', baseline.wanted ?? ''],
@@ -41,9 +42,17 @@ function summaryRows(e: GridEventEvidence): Array<[string, string | number]> {
     ['settlement.avoidedEnergyCostUsd', optional(settlement.avoidedEnergyCostUsd)],
     ['settlement.capacityCreditUsd', optional(settlement.capacityCreditUsd)],
     ['settlement.shortfallPenaltyUsd', optional(settlement.shortfallPenaltyUsd)],
+    ['settlement.fourCpChargeAvoidedUsd', optional(settlement.fourCpChargeAvoidedUsd)],
+    ['fourCp.peakProbability', optional(event.fourCp?.peakProbability)],
+    ['fourCp.forecastAt', event.fourCp?.forecastAt ?? ''],
+    ['fourCp.loadKnownTo', event.fourCp?.loadKnownTo ?? ''],
+    ['fourCp.planVersion', optional(event.fourCp?.planVersion)],
     ['settlement.estimatedUsd', settlement.estimatedUsd],
   ];
 }
+
+const switchDevices = (w: NonNullable<GridEventEvidence['switches']>[number]) =>
+  w.devices ? `${w.devices.accepted}/${w.devices.sent} ${w.devices.ids.join(' ')}` : '';
 
 /** One table: `summary` rows (name, value), `baseline` and `curve` rows (at, name = metered/baseline kW), `device` rows. */
 export function evidenceCsv(e: GridEventEvidence): string {
@@ -58,6 +67,9 @@ export function evidenceCsv(e: GridEventEvidence): string {
   }
   for (const d of e.devices) {
     for (const c of d.changes) rows.push(['device', c.at, '', '', d.deviceId, d.groupId, c.state, c.powerW]);
+  }
+  for (const w of e.switches ?? []) {
+    rows.push(['switch', w.at, `${w.source}:${w.cause ?? w.action}`, switchDevices(w), '', '', '', '']);
   }
   return `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
@@ -101,6 +113,12 @@ export function evidenceHtml(e: GridEventEvidence, sha256: string): string {
           .join('<br>')}</td></tr>`,
     )
     .join('');
+  const switches = (e.switches ?? [])
+    .map(
+      (w) =>
+        `<tr><td>${escapeHtml(w.at)}</td><td>${escapeHtml(w.secondsFromStart)}</td><td>${escapeHtml(w.source)}</td><td>${escapeHtml(w.cause ?? w.action)}</td><td>${escapeHtml(w.latencyMs ?? '')}</td><td>${escapeHtml(switchDevices(w))}</td></tr>`,
+    )
+    .join('');
   const notes = e.settlement.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>M&amp;V evidence ${escapeHtml(e.event.id)}</title>
@@ -113,6 +131,8 @@ code{word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}tr{bre
 <h2>Summary</h2><table>${summary}</table>
 <h2>Response curve</h2>${curveSvg(e)}
 <h2>Estimated settlement</h2><ul>${notes}</ul>
+<h2>Switches</h2><p>The site's switch history in the window: the gateway's own (local) and the SwitchFlows'.</p>
+<table><tr><th>at</th><th>s from start</th><th>source</th><th>cause</th><th>latency ms</th><th>devices accepted/sent</th></tr>${switches}</table>
 <h2>Devices</h2><table><tr><th>device</th><th>group</th><th>s to first change</th><th>changes</th></tr>${devices}</table>
 </body></html>
 `;

@@ -5,7 +5,7 @@ import { idSchema, isoInstantSchema, nonNegative } from '../support/schema.js';
 import { type Baseline, baselineSchema, eventBaseline } from './baseline.js';
 import { type GridEvent, gridEventSchema } from './grid-event.js';
 import { reductionMwh, responseCurve, responseCurveSchema } from './response-curve.js';
-import type { DeviceSample, EventTelemetry } from './telemetry.js';
+import { type DeviceSample, type EventTelemetry, type MeterReading, siteSwitchSchema } from './telemetry.js';
 
 /**
  * The M&V evidence of one ended grid event, computed from telemetry alone (pure): the baseline (core/grid-events/
@@ -13,7 +13,7 @@ import type { DeviceSample, EventTelemetry } from './telemetry.js';
  * of the recovery window) and the estimated settlement. Stored once, immutably, with its SHA-256 in the audit chain;
  * `EVIDENCE_VERSION` names the computation so a stored document says how it was made.
  */
-export const EVIDENCE_VERSION = 1;
+export const EVIDENCE_VERSION = 2;
 /** How long after the end the recovery is looked for, and how far before the start the curve begins. */
 export const RECOVERY_WINDOW_MS = 15 * 60_000;
 export const LEAD_WINDOW_MS = 15 * 60_000;
@@ -40,21 +40,51 @@ export const settlementSchema = z.object({
   capacityCreditUsd: z.number().optional(),
   /** The enrolment's penalty for the MWh committed but not shed. */
   shortfallPenaltyUsd: z.number().optional(),
+  /**
+   * A 4CP curtailment's expected transmission charge avoided: the probability the window held the month's coincident
+   * peak (the forecast that triggered it) × the MW measured off the grid (sustained) × the charge per MW-peak.
+   */
+  fourCpChargeAvoidedUsd: z.number().optional(),
   estimatedUsd: z.number(),
   /** How each figure was reached, and what it leaves out. */
   notes: z.array(z.string()),
 });
 export type Settlement = z.infer<typeof settlementSchema>;
 
+/**
+ * What the meter figures of the evidence measure. The gateways' telemetry carries `sitePowerKw` as the devices' sum
+ * (IT power), while what the event commits — a DR deployment's MW, the ladder's sheddable kW, a 4CP curtailment — is
+ * the site's draw from the grid, facility overhead included (core/economics/ladder.ts multiplies by the PUE). The
+ * evidence compares them at the grid: each reading is scaled by the site's PUE (cooling and losses taken as
+ * proportional to IT load, as the ladder and the planner take them). Version 1 documents compared IT power with
+ * facility commitments: a full response scored 1/PUE (0.952 at PUE 1.05).
+ */
+export const meterBasisSchema = z.object({
+  basis: z.literal('facility'),
+  /** Where the readings came from: the devices' sum as the gateway reports it. */
+  source: z.literal('device-sum'),
+  /** The factor each reading was multiplied by. */
+  pue: z.number().min(1),
+});
+export type MeterBasis = z.infer<typeof meterBasisSchema>;
+
 export const gridEventEvidenceSchema = z
   .object({
-    version: z.literal(EVIDENCE_VERSION),
+    /** 1: meter at IT power (no `meterBasis`); 2: meter at facility power. */
+    version: z.number().int().min(1).max(EVIDENCE_VERSION),
     event: gridEventSchema,
     computedAt: isoInstantSchema,
     window: z.object({ from: isoInstantSchema, to: isoInstantSchema }),
+    /** Absent in version 1 (IT power). */
+    meterBasis: meterBasisSchema.optional(),
     baseline: baselineSchema,
     curve: responseCurveSchema,
     devices: z.array(deviceTimelineSchema),
+    /**
+     * The site's switches in the window: those the gateway made on its own (which devices, on which signal, how fast)
+     * beside the SwitchFlows', each with its seconds from the event's start. Absent in version 1.
+     */
+    switches: z.array(siteSwitchSchema.extend({ secondsFromStart: z.number() })).optional(),
     settlement: settlementSchema,
     /** What the telemetry held: readings and samples used. */
     data: z.object({ meterReadings: z.number().int(), deviceSamples: z.number().int() }),
@@ -89,13 +119,15 @@ export function gridEventEvidence(
   }
   const startMs = Date.parse(event.startAt);
   const endMs = Date.parse(event.endAt as string);
-  const meter = telemetry.meter.filter((r) => Date.parse(r.at) >= fromMs && Date.parse(r.at) <= toMs);
+  const meterBasis: MeterBasis = { basis: 'facility', source: 'device-sum', pue: site.pue };
+  const facilityMeter = atFacility(telemetry.meter, site.pue);
+  const meter = facilityMeter.filter((r) => Date.parse(r.at) >= fromMs && Date.parse(r.at) <= toMs);
   if (!meter.some((r) => Date.parse(r.at) >= startMs && Date.parse(r.at) <= endMs)) {
     throw new EvidenceNotReady(`no meter reading during grid event ${event.id}`);
   }
   let baseline: Baseline;
   try {
-    baseline = eventBaseline(event, site, telemetry.meter, endMs);
+    baseline = eventBaseline(event, site, facilityMeter, endMs);
   } catch (error) {
     throw new EvidenceNotReady((error as Error).message);
   }
@@ -105,13 +137,22 @@ export function gridEventEvidence(
     event,
     computedAt: new Date(computedAtMs).toISOString(),
     window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
+    meterBasis,
     baseline,
     curve,
     devices: deviceTimelines(telemetry.devices, fromMs, toMs, startMs),
+    switches: (telemetry.switches ?? [])
+      .filter((w) => Date.parse(w.at) >= fromMs && Date.parse(w.at) <= toMs)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+      .map((w) => ({ ...w, secondsFromStart: (Date.parse(w.at) - startMs) / 1000 })),
     settlement: settlement(event, site, curve.points, curve.sustainedMw, { startMs, endMs }),
     data: { meterReadings: meter.length, deviceSamples: telemetry.devices.length },
   };
 }
+
+/** The site's draw from the grid for each IT reading (see meterBasisSchema). */
+export const atFacility = (meter: readonly MeterReading[], pue: number): MeterReading[] =>
+  meter.map((r) => ({ at: r.at, sitePowerKw: r.sitePowerKw * pue }));
 
 /** Each device's state changes in the window (the state before the start first), ordered by device id. */
 export function deviceTimelines(
@@ -172,8 +213,15 @@ function settlement(
       `${enrolment.program}: standby ${enrolment.capacityUsdPerMwh} $/MWh × ${event.committedMw} MW × ${hours.toFixed(3)} h × performance ${factor.toFixed(3)}; shortfall ${enrolment.shortfallPenaltyUsdPerMwh} $/MWh on MWh committed but not shed`,
     );
   }
-  if (event.kind === 'four-cp') {
-    notes.push('4CP: the transmission charge avoided is the 4CP forecaster’s figure for the summer, not per event');
+  let fourCp: number | undefined;
+  if (event.kind === 'four-cp' && event.fourCp) {
+    const { peakProbability, usdPerMwPerPeak, forecastAt, loadKnownTo } = event.fourCp;
+    fourCp = round(peakProbability * (sustainedMw ?? 0) * usdPerMwPerPeak);
+    notes.push(
+      `4CP: peak probability ${peakProbability.toFixed(4)} (forecast ${forecastAt} on system load known to ${loadKnownTo}) × ${(sustainedMw ?? 0).toFixed(4)} MW sustained × ${usdPerMwPerPeak} $/MW-peak; an expectation: the charge is settled on the summer's actual peaks`,
+    );
+  } else if (event.kind === 'four-cp') {
+    notes.push('4CP: the event carries no forecast record: the charge avoided is not estimated');
   }
   if (event.kind === 'under-frequency') {
     notes.push(
@@ -186,7 +234,8 @@ function settlement(
     ...(avoided === undefined ? {} : { avoidedEnergyCostUsd: avoided }),
     ...(capacity === undefined ? {} : { capacityCreditUsd: capacity }),
     ...(penalty === undefined ? {} : { shortfallPenaltyUsd: penalty }),
-    estimatedUsd: round((avoided ?? 0) + (capacity ?? 0) - (penalty ?? 0)),
+    ...(fourCp === undefined ? {} : { fourCpChargeAvoidedUsd: fourCp }),
+    estimatedUsd: round((avoided ?? 0) + (capacity ?? 0) + (fourCp ?? 0) - (penalty ?? 0)),
     notes,
   };
 }

@@ -17,6 +17,23 @@ export type GridEventKind = z.infer<typeof gridEventKindSchema>;
 export const gridEventProgramSchema = z.enum(['ERS', 'RRS', 'ECRS', 'NSRS', 'none']);
 export type GridEventProgram = z.infer<typeof gridEventProgramSchema>;
 
+export const fourCpEventDetailSchema = z.object({
+  /** The plan that curtailed, and when its 4CP forecast was made on system load known up to when. */
+  planVersion: z.number().int().positive(),
+  forecastAt: isoInstantSchema,
+  loadKnownTo: isoInstantSchema,
+  /** The probability that the window holds the month's coincident peak: its hours' probabilities summed (at most
+   * one hour holds it, so the events are exclusive), capped at 1. */
+  peakProbability: z.number().min(0).max(1),
+  /** Each forecast hour the window touches, with its probability. */
+  hours: z.array(z.object({ startAt: isoInstantSchema, peakProbability: z.number().min(0).max(1) })).max(48),
+  /** What one coincident peak costs per MW of load in it (the site's tariff / 4). */
+  usdPerMwPerPeak: nonNegative,
+  /** Planned: peakProbability × committedMw × usdPerMwPerPeak. The evidence's settlement uses the measured MW. */
+  expectedChargeAvoidedUsd: nonNegative,
+});
+export type FourCpEventDetail = z.infer<typeof fourCpEventDetailSchema>;
+
 export const gridEventSchema = z
   .object({
     /** `ge-<start epoch ms>-<kind>-<siteId>`: sorts by start (13-digit epoch ms until 2286), unique per site and kind. */
@@ -35,6 +52,8 @@ export const gridEventSchema = z
     priceUsdPerMwh: z.number().finite().optional(),
     /** The program's own event id (a DR deployment's). */
     sourceEventId: idSchema.optional(),
+    /** A 4CP curtailment's reason: the forecast that triggered it and the charge it was to avoid. */
+    fourCp: fourCpEventDetailSchema.optional(),
   })
   .meta({ id: 'GridEvent' });
 export type GridEvent = z.infer<typeof gridEventSchema>;
@@ -59,12 +78,19 @@ export interface GridEventChange {
 export const heldKwAtPrice = (ladder: readonly LadderRung[], priceUsdPerMwh: number) =>
   ladder.filter((r) => r.stopAbovePriceUsdPerMwh < priceUsdPerMwh).reduce((kw, r) => kw + r.sheddableKw, 0);
 
-/** The power of the site's under-frequency trip groups at their top target, MW. */
+/**
+ * The power the site's under-frequency trip groups shed, MW: from their top target to asleep (a tripped miner sleeps,
+ * it still draws its sleep power), at the grid with the facility overhead (× PUE), as the ladder's sheddable kW and
+ * the evidence's meter are (core/grid-events/evidence.ts meterBasisSchema).
+ */
 export function tripMw(site: Site): number {
   const kw = site.asicGroups
     .filter((g) => g.frequencyTrip)
-    .reduce((sum, g) => sum + (g.unitCount * (g.powerCurve.at(-1)?.powerW ?? g.nominalPowerW)) / 1000, 0);
-  return kw / 1000;
+    .reduce(
+      (sum, g) => sum + (g.unitCount * ((g.powerCurve.at(-1)?.powerW ?? g.nominalPowerW) - g.sleepPowerW)) / 1000,
+      0,
+    );
+  return (kw * site.pue) / 1000;
 }
 
 const drProgramOf = (site: Site): GridEventProgram => {
@@ -138,16 +164,22 @@ export function gridEventChange(
   };
 }
 
-/** A 4CP curtailment the planner decided (the 4CP forecaster's interval): opened and closed by its own window. */
-export function fourCpEvent(siteId: string, startAt: string, endAt: string, committedMw: number, probability: number) {
+/**
+ * A 4CP curtailment the planner decided (core/grid-events/four-cp-curtailment.ts): recorded whole, opened and closed
+ * by its planned window, with the forecast that triggered it.
+ */
+export function fourCpEvent(
+  siteId: string,
+  window: { readonly startAt: string; readonly endAt: string; readonly committedMw: number },
+  detail: FourCpEventDetail,
+): GridEvent {
   return gridEventSchema.parse({
-    id: gridEventIdOf('four-cp', siteId, Date.parse(startAt)),
+    id: gridEventIdOf('four-cp', siteId, Date.parse(window.startAt)),
     kind: 'four-cp',
     program: 'none',
     siteId,
-    startAt,
-    endAt,
-    committedMw,
-    cause: `4CP curtailment (peak probability ${Math.round(probability * 100)}%)`,
+    ...window,
+    cause: `4CP curtailment (peak probability ${(detail.peakProbability * 100).toFixed(1)}%, plan v${detail.planVersion})`,
+    fourCp: detail,
   });
 }

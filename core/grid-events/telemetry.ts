@@ -19,11 +19,28 @@ export const deviceSampleSchema = z.object({
 });
 export type DeviceSample = z.infer<typeof deviceSampleSchema>;
 
+/**
+ * A switch of the site's switch history (GET /v1/sites/{siteId}/switches): one the gateway made on its own (`local`:
+ * a grid signal, its power controller, a restore timer; which devices and how fast) or a SwitchFlow's (`flow`).
+ */
+export const siteSwitchSchema = z.object({
+  at: isoInstantSchema,
+  source: z.enum(['local', 'flow']),
+  action: z.string(),
+  /** A local switch's trigger: `grid:price`, `grid:demand-response`, `grid:frequency`, `power-limit`, `tick`. */
+  cause: z.string().optional(),
+  latencyMs: z.number().nonnegative().optional(),
+  devices: z.object({ sent: z.number().int(), accepted: z.number().int(), ids: z.array(z.string()) }).optional(),
+});
+export type SiteSwitch = z.infer<typeof siteSwitchSchema>;
+
 export interface EventTelemetry {
   /** Oldest first. */
   readonly meter: readonly MeterReading[];
   /** Oldest first. */
   readonly devices: readonly DeviceSample[];
+  /** The site's switch history over the window, oldest first. @default none read */
+  readonly switches?: readonly SiteSwitch[];
 }
 
 /** Mean of the readings in [fromMs, toMs), or undefined when there are none. */

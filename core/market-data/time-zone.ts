@@ -72,3 +72,25 @@ export function localWallMinutes(utcMs: number, timeZone: string): number {
   }
   return Math.floor(utcMs / 60_000) + offset;
 }
+
+/**
+ * The instant showing the same wall-clock time as `utcMs` in `timeZone`, `days` calendar days later (negative: earlier).
+ * Across a DST change this is 23 or 25 hours per day away, not 24: 14:00 Central stays 14:00 Central.
+ */
+export function shiftLocalDays(utcMs: number, days: number, timeZone: string): number {
+  const wallMs = (localWallMinutes(utcMs, timeZone) + days * 1440) * 60_000 + (utcMs % 60_000);
+  const wall = new Date(wallMs);
+  return (
+    zonedWallTimeToUtcMs(
+      {
+        year: wall.getUTCFullYear(),
+        month: wall.getUTCMonth() + 1,
+        day: wall.getUTCDate(),
+        hour: wall.getUTCHours(),
+        minute: wall.getUTCMinutes(),
+        second: wall.getUTCSeconds(),
+      },
+      timeZone,
+    ) + wall.getUTCMilliseconds()
+  );
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ancillaryOffersSchema } from '../ancillary/products.js';
+import { fourCpRecordSchema } from '../forecast/four-cp.js';
 import { idSchema, isoInstantSchema, nonNegative, siteIdSchema } from '../support/schema.js';
 
 export const asicSetpointSchema = z.strictObject({
@@ -114,6 +115,8 @@ export const planSchema = z
     }),
     /** @default none (plans made before the receding-horizon planner) */
     forecast: planForecastSchema.optional(),
+    /** The 4CP forecast the planner weighed (core/forecast/four-cp.ts). @default none (no system load stored) */
+    fourCp: fourCpRecordSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     plan.sites.forEach((site, s) => {

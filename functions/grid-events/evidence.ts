@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from '../../core/api/canonical.js';
+import { ADJUSTMENT_WINDOW_MS, LIKE_DAY_SEARCH_DAYS } from '../../core/grid-events/baseline.js';
 import {
   EvidenceNotReady,
   evidenceWindow,
@@ -8,15 +9,17 @@ import {
 } from '../../core/grid-events/evidence.js';
 import type { GridEvent } from '../../core/grid-events/grid-event.js';
 import type { EventTelemetry } from '../../core/grid-events/telemetry.js';
+import { shiftLocalDays } from '../../core/market-data/time-zone.js';
 import type { Site } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
-import { MS_PER_DAY } from '../../core/synthetic/calendar.js';
 import { type AuditDeps, recordAudit } from '../shared/data/audit-log.js';
-import type { EvidenceArchive, TelemetryHistory } from './ports.js';
+import type { EvidenceArchive, SwitchHistory, TelemetryHistory } from './ports.js';
 
 export interface EvidenceDeps {
   readonly archive: EvidenceArchive;
   readonly telemetry: TelemetryHistory;
+  /** The site's switch history, linked into the evidence. @default none (the evidence lists no switches) */
+  readonly switches?: SwitchHistory;
   readonly audit: AuditDeps;
   readonly clock: Clock;
 }
@@ -27,10 +30,6 @@ export interface StoredEvidence {
   readonly json: string;
   readonly sha256: string;
 }
-
-/** The like days the ERS baseline looks back over (core/grid-events/baseline.ts searches 30). */
-const LIKE_DAY_LOOKBACK_DAYS = 30;
-const ADJUSTMENT_WINDOW_MS = 2 * 3_600_000;
 
 export const evidenceKey = (event: Pick<GridEvent, 'id' | 'siteId'>) => `grid-events/${event.siteId}/${event.id}.json`;
 
@@ -62,8 +61,18 @@ export async function evidenceFor(event: GridEvent, site: Site, deps: EvidenceDe
 }
 
 async function computeAndStore(event: GridEvent, site: Site, deps: EvidenceDeps, key: string): Promise<Buffer> {
-  const telemetry = await telemetryFor(event, site, deps.telemetry);
-  const bytes = Buffer.from(canonicalJson(gridEventEvidence(event, site, telemetry, deps.clock.nowMs())), 'utf8');
+  const { fromMs, toMs } = evidenceWindow(event);
+  const [telemetry, switches] = await Promise.all([
+    telemetryFor(event, site, deps.telemetry),
+    deps.switches?.between(site.id, fromMs, toMs),
+  ]);
+  const evidence = gridEventEvidence(
+    event,
+    site,
+    { ...telemetry, ...(switches ? { switches } : {}) },
+    deps.clock.nowMs(),
+  );
+  const bytes = Buffer.from(canonicalJson(evidence), 'utf8');
   const result = await deps.archive.putOnce(key, bytes, 'application/json');
   return result.outcome === 'stored' ? bytes : result.bytes;
 }
@@ -82,8 +91,12 @@ async function telemetryFor(event: GridEvent, site: Site, history: TelemetryHist
     // The event day's adjustment window too.
     windows[0] = { fromMs: Math.min(fromMs, startMs - 15 * 60_000), toMs };
     const endMs = Date.parse(event.endAt as string);
-    for (let k = LIKE_DAY_LOOKBACK_DAYS; k >= 1; k -= 1) {
-      windows.push({ fromMs: startMs - k * MS_PER_DAY - 15 * 60_000, toMs: endMs - k * MS_PER_DAY + 15 * 60_000 });
+    // The same site wall-clock window on each earlier day (core/grid-events/baseline.ts: 23 or 25 h across DST).
+    for (let k = LIKE_DAY_SEARCH_DAYS; k >= 1; k -= 1) {
+      windows.push({
+        fromMs: shiftLocalDays(startMs, -k, site.timeZone) - 15 * 60_000,
+        toMs: shiftLocalDays(endMs, -k, site.timeZone) + 15 * 60_000,
+      });
     }
     windows.sort((a, b) => a.fromMs - b.fromMs);
   }

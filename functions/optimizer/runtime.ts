@@ -7,6 +7,7 @@ import { documentClient } from '../shared/data/client.js';
 import { DynamoForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
 import { DynamoGpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
+import { DynamoGridEventStore } from '../shared/data/grid-event-store.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
@@ -78,6 +79,7 @@ function optimizeDeps(): OptimizeStepDeps {
     arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
+    gridEvents: new DynamoGridEventStore(store),
   };
   return deps;
 }

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { fourCpRecord } from '../../core/forecast/four-cp.js';
 import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
 import { DEFAULT_DEMAND_TERMS } from '../../core/optimizer/types.js';
@@ -7,6 +8,8 @@ import type { SiteCoordination } from '../../core/strategies/planner.js';
 import type { Clock } from '../../core/support/clock.js';
 import { parseOrThrow } from '../../core/support/validation.js';
 import { type SiteBaseline, type SiteSwitch, sitesToSwitch } from '../../core/switching/diff.js';
+import { recordFourCpCurtailments } from '../grid-events/four-cp.js';
+import type { GridEventStore } from '../grid-events/ports.js';
 import type { ForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import type { GpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
@@ -53,6 +56,8 @@ export interface OptimizeStepDeps {
   readonly arrivals?: ArrivalForecast;
   /** @default DEFAULT_OUTLOOK_SETTINGS */
   readonly outlook?: OutlookSettings;
+  /** Where a saved plan's 4CP curtailments are recorded as grid events. @default none (not recorded) */
+  readonly gridEvents?: Pick<GridEventStore, 'record'>;
 }
 
 /**
@@ -201,8 +206,12 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ...(input.coordination ? { coordination: input.coordination } : {}),
       ...(fourCp ? { fourCp } : {}),
     });
-    // The plan names the registry version of the fleet it was solved for.
-    const plan = fleet.registryVersion ? { ...solved, registryVersion: fleet.registryVersion } : solved;
+    // The plan names the registry version of the fleet it was solved for, and the 4CP forecast it weighed.
+    const plan: Plan = {
+      ...solved,
+      ...(fleet.registryVersion ? { registryVersion: fleet.registryVersion } : {}),
+      ...(fourCp ? { fourCp: fourCpRecord(fourCp, nowMs) } : {}),
+    };
     const sitePowerKw = Object.fromEntries(
       plan.sites.map((site) => [site.siteId, site.intervals.map((i) => i.sitePowerKw)]),
     );
@@ -257,6 +266,10 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
       }
       const nowMs = deps.clock.nowMs();
+      if (deps.gridEvents && plan.fourCp) {
+        // A retry records the same windows again: each is stored once (its id is its start).
+        await recordFourCpCurtailments(plan, (await deps.fleet.load()).sites, deps.gridEvents);
+      }
       const switches = sitesToSwitch(
         plan,
         await baselines(

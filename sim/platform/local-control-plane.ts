@@ -24,6 +24,7 @@ import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optim
 import { createOptimizeSteps, type OptimizeStepDeps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
 import { DynamoForecastFitStore } from '../../functions/shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
+import { DynamoGridEventStore } from '../../functions/shared/data/grid-event-store.js';
 import { DynamoJobStore } from '../../functions/shared/data/job-store.js';
 import { DynamoMarketHistoryStore } from '../../functions/shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../../functions/shared/data/market-snapshot-store.js';
@@ -141,6 +142,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     // The same demand model as the Lambdas' (functions/optimizer/runtime.ts): open work plus forecast arrivals.
     arrivals: new ScenarioArrivalForecast(DEMAND_SCENARIOS[DEFAULT_DEMAND_SCENARIO]!),
     clock,
+    // As the Lambda: a saved plan's 4CP curtailments become grid events (functions/grid-events/four-cp.ts).
+    gridEvents: new DynamoGridEventStore({ client, tableName }),
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
   const scaleOutSteps = createScaleOutSteps({

@@ -130,13 +130,7 @@ export async function startPlatform(
     // From here the registry is the fleet: the router, the observer (and dispatch) read what the API writes.
     await followRegistry(observer, registered, stops, (error) => progress(`observer: registry ${String(error)}`));
     // A site the operator registers from here on gets its virtual hardware and gateway, as an installed site would.
-    followRegisteredSites(
-      siteOptions,
-      hardware,
-      registered,
-      REGISTRY_FOLLOW_REAL_MS,
-      stops,
-    );
+    followRegisteredSites(siteOptions, hardware, registered, REGISTRY_FOLLOW_REAL_MS, stops);
 
     progress('starting the GPU workers and workload routing…');
     const gpuWork = await startGpuSide({ sites, registered, hardware, clock, dynamo, mqtt, progress }, stops);

@@ -30,7 +30,13 @@ export async function getEvidence(request: ApiRequest): Promise<APIGatewayProxyR
     document = await evidenceFor(
       gridEvent,
       site,
-      { archive: sources.archive(), telemetry: sources.telemetry, audit: runtime.audit, clock: runtime.clock },
+      {
+        archive: sources.archive(),
+        telemetry: sources.telemetry,
+        switches: sources.switches,
+        audit: runtime.audit,
+        clock: runtime.clock,
+      },
       requestId,
     );
   } catch (error) {

@@ -5,6 +5,7 @@ import type { EvidenceArchive } from '../../grid-events/ports.js';
 import { configGetter } from '../../shared/config.js';
 import { DynamoGridEventStore } from '../../shared/data/grid-event-store.js';
 import { DynamoSiteSeriesStore } from '../../shared/data/site-series-store.js';
+import { DynamoSwitchLogStore } from '../../shared/data/switch-log-store.js';
 import { traced } from '../../shared/powertools.js';
 import type { ApiRuntime } from '../runtime.js';
 
@@ -30,6 +31,7 @@ export function gridEventSources(runtime: ApiRuntime) {
   return {
     events: new DynamoGridEventStore(deps),
     telemetry: new DynamoSiteSeriesStore(deps),
+    switches: new DynamoSwitchLogStore(deps),
     archive: (): EvidenceArchive => {
       if (localArchive) return localArchive;
       const { EVIDENCE_BUCKET, EVIDENCE_RETENTION_DAYS } = config();

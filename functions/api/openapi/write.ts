@@ -1,5 +1,5 @@
 /**
- * `npm run openapi`: writes docs/openapi.json from the route table (generated, not committed; see .gitignore).
+ * `npm run openapi`: writes docs/openapi.json from the route table (committed for readers; regenerate after a route or schema change).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { API_ROUTES } from '../routes.js';

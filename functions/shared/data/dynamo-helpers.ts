@@ -65,15 +65,38 @@ export function cursorAfter(lastKey: Record<string, unknown> | undefined, fields
 
 /** Every item of `partition` whose sort key starts with `prefix`, all pages, as entities. */
 export async function queryAllByPrefix<T>(deps: StoreDeps, partition: string, prefix: string): Promise<T[]> {
+  return queryAll<T>(deps, 'begins_with(#sk, :prefix)', { ':pk': partition, ':prefix': prefix });
+}
+
+/**
+ * Every item of `partition` whose sort key is `<prefix><ISO instant>…` with the instant in [fromMs, toMs], oldest
+ * first, all pages, as entities (a site's telemetry batches, its switch history).
+ */
+export async function queryAllBetween<T>(
+  deps: StoreDeps,
+  partition: string,
+  prefix: string,
+  fromMs: number,
+  toMs: number,
+): Promise<T[]> {
+  return queryAll<T>(deps, '#sk BETWEEN :from AND :to', {
+    ':pk': partition,
+    ':from': `${prefix}${new Date(fromMs).toISOString()}`,
+    // `~` sorts after every suffix (gateway id, command id, cause) that follows the instant.
+    ':to': `${prefix}${new Date(toMs).toISOString()}~`,
+  });
+}
+
+async function queryAll<T>(deps: StoreDeps, sortKeyCondition: string, values: Record<string, string>): Promise<T[]> {
   const items: T[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await deps.client.send(
       new QueryCommand({
         TableName: deps.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        KeyConditionExpression: `#pk = :pk AND ${sortKeyCondition}`,
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
+        ExpressionAttributeValues: values,
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),

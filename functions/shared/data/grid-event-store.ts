@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CursorPosition } from '../../../core/api/pagination.js';
 import type { GridEvent } from '../../../core/grid-events/grid-event.js';
 import type { GridEventStore } from '../../grid-events/ports.js';
@@ -36,6 +36,17 @@ export class DynamoGridEventStore implements GridEventStore {
       );
     } catch (error) {
       if ((error as Error).name !== 'TransactionCanceledException' || !(await this.get(event.id))) throw error;
+    }
+  }
+
+  /** No open mark: the event has its end already. A plan made twice records its window once. */
+  async record(event: GridEvent): Promise<void> {
+    try {
+      await this.deps.client.send(
+        new PutCommand({ TableName: this.deps.tableName, Item: { ...eventKey(event.id), ...event }, ...absent }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
 

@@ -1,8 +1,8 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeviceSample, EventTelemetry, MeterReading } from '../../../core/grid-events/telemetry.js';
 import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { TelemetryHistory } from '../../grid-events/ports.js';
-import type { StoreDeps } from './dynamo-helpers.js';
+import { queryAllBetween, type StoreDeps } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
@@ -17,6 +17,7 @@ const PREFIX = 'SERIES#';
 const KEEP_S = 35 * 24 * 3600;
 
 type CompactDevice = [deviceId: string, groupId: string, kind: 'asic' | 'gpu', state: string, powerW: number];
+type SeriesItem = { readonly at: string; readonly sitePowerKw: number; readonly devices: CompactDevice[] };
 
 export class DynamoSiteSeriesStore implements TelemetryHistory {
   constructor(private readonly deps: StoreDeps) {}
@@ -42,31 +43,13 @@ export class DynamoSiteSeriesStore implements TelemetryHistory {
   async read(siteId: string, fromMs: number, toMs: number): Promise<EventTelemetry> {
     const meter: MeterReading[] = [];
     const devices: DeviceSample[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.client.send(
-        new QueryCommand({
-          TableName: this.deps.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: {
-            ':pk': `SITE#${siteId}`,
-            ':from': `${PREFIX}${new Date(fromMs).toISOString()}`,
-            // `~` sorts after every gateway id that follows the instant.
-            ':to': `${PREFIX}${new Date(toMs).toISOString()}~`,
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const at = String(item.at);
-        meter.push({ at, sitePowerKw: Number(item.sitePowerKw) });
-        for (const [deviceId, groupId, kind, state, powerW] of item.devices as CompactDevice[]) {
-          devices.push({ at, deviceId, groupId, kind, state: state as DeviceSample['state'], powerW });
-        }
+    const items = await queryAllBetween<SeriesItem>(this.deps, `SITE#${siteId}`, PREFIX, fromMs, toMs);
+    for (const item of items) {
+      meter.push({ at: item.at, sitePowerKw: Number(item.sitePowerKw) });
+      for (const [deviceId, groupId, kind, state, powerW] of item.devices) {
+        devices.push({ at: item.at, deviceId, groupId, kind, state: state as DeviceSample['state'], powerW });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { meter, devices };
   }
 }

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchLogEntry } from '../../../core/api/operations.js';
-import { entityOf } from './dynamo-helpers.js';
+import type { SiteSwitch } from '../../../core/grid-events/telemetry.js';
+import { entityOf, queryAllBetween } from './dynamo-helpers.js';
 import { TABLE_KEYS } from './table-design.js';
 
 /**
@@ -52,6 +53,19 @@ export class DynamoSwitchLogStore {
       if (reasons?.[0]?.Code === 'ConditionalCheckFailed') return; // recorded already
       throw error;
     }
+  }
+
+  /** A site's entries from `fromMs` to `toMs`, oldest first, as the grid-event evidence links them. */
+  async between(siteId: string, fromMs: number, toMs: number): Promise<SiteSwitch[]> {
+    const entries = await queryAllBetween<SwitchLogEntry>(this.deps, `SITE#${siteId}`, PREFIX, fromMs, toMs);
+    return entries.map((entry) => ({
+      at: entry.at,
+      source: entry.source ?? (entry.action === 'switch.local' ? 'local' : 'flow'),
+      action: entry.action,
+      ...(entry.cause === undefined ? {} : { cause: entry.cause }),
+      ...(entry.latencyMs === undefined ? {} : { latencyMs: entry.latencyMs }),
+      ...(entry.devices === undefined ? {} : { devices: entry.devices }),
+    }));
   }
 
   /** The newest `limit` entries of a site, newest first. */

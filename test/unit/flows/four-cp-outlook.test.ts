@@ -1,10 +1,12 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import { ERCOT_FOUR_CP, fourCpAt, intervalPeakProbability } from '../../../core/forecast/four-cp.js';
+import { ERCOT_FOUR_CP, fourCpAt, fourCpRecord, intervalPeakProbability } from '../../../core/forecast/four-cp.js';
+import type { GridEvent } from '../../../core/grid-events/grid-event.js';
 import { SYSTEM_LOAD_HISTORY_KEY } from '../../../core/market-data/history.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { Plan } from '../../../core/model/plan.js';
 import { loadHighs } from '../../../core/optimizer/solve.js';
 import { fixedClock } from '../../../core/support/clock.js';
+import type { GridEventStore } from '../../../functions/grid-events/ports.js';
 import { HighsFleetSolver } from '../../../functions/optimizer/adapters/highs-fleet-solver.js';
 import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
 import { fourCpOutlook } from '../../../functions/optimizer/four-cp-outlook.js';
@@ -47,6 +49,29 @@ const snapshot: MarketSnapshot = {
   gridEvents: [],
 };
 
+/** OptimizeFlow's steps on the real HiGHS solver over the reference fleet at NOW, plans and events kept in memory. */
+function optimizeSteps(history: InMemoryMarketHistoryStore, gridEvents?: Pick<GridEventStore, 'record'>) {
+  const drafts = new Map<string, Plan>();
+  return createOptimizeSteps({
+    fleet: new StaticFleetSource(referenceFleet),
+    market: { latest: async () => snapshot },
+    plans: {
+      save: async (plan) => ({ ok: true, version: plan.version }),
+      loadCurrent: async () => undefined,
+      loadVersion: async () => undefined,
+      listHistory: async () => [],
+    },
+    switchStates: { get: async () => undefined },
+    drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
+    solver: new HighsFleetSolver({ highs: loadHighs }),
+    clock: fixedClock(NOW),
+    history,
+    ...(gridEvents ? { gridEvents } : {}),
+  });
+}
+const solveWith = async (history: InMemoryMarketHistoryStore) =>
+  (await optimizeSteps(history).solveSites({ nowMs: NOW })).plan;
+
 describe('the deployed planner’s 4CP forecast', () => {
   it('reads the stored system load through the known-at rule: load stored ahead of its publication is not seen', async () => {
     // Act
@@ -61,25 +86,6 @@ describe('the deployed planner’s 4CP forecast', () => {
 
   it('curtails in the likely peak hour when the OptimizeFlow solve reads system load from the history', async () => {
     // Prepare
-    const solveWith = async (history: InMemoryMarketHistoryStore) => {
-      const drafts = new Map<string, Plan>();
-      const steps = createOptimizeSteps({
-        fleet: new StaticFleetSource(referenceFleet),
-        market: { latest: async () => snapshot },
-        plans: {
-          save: async (plan) => ({ ok: true, version: plan.version }),
-          loadCurrent: async () => undefined,
-          loadVersion: async () => undefined,
-          listHistory: async () => [],
-        },
-        switchStates: { get: async () => undefined },
-        drafts: { put: async (id, plan) => void drafts.set(id, plan), get: async (id) => drafts.get(id) },
-        solver: new HighsFleetSolver({ highs: loadHighs }),
-        clock: fixedClock(NOW),
-        history,
-      });
-      return (await steps.solveSites({ nowMs: NOW })).plan;
-    };
     const peakKw = (plan: Plan) =>
       plan.sites.reduce((sum, site) => {
         const interval = site.intervals.find((i) => Date.parse(i.startsAt) === PEAK_HOUR_MS)!;
@@ -90,5 +96,30 @@ describe('the deployed planner’s 4CP forecast', () => {
     const without = await solveWith(new InMemoryMarketHistoryStore());
     // Assess
     expect(peakKw(withLoad)).toBeLessThan(0.5 * peakKw(without));
+  }, 60_000);
+});
+
+describe('4CP curtailments from the OptimizeFlow', () => {
+  it('keeps the forecast in the plan and records each site’s curtailment as a grid event when the plan is saved', async () => {
+    // Prepare
+    const recorded: GridEvent[] = [];
+    const steps = optimizeSteps(await storedLoad(), { record: async (event) => void recorded.push(event) });
+    // Act
+    const { draftId } = await steps.solve({ draftId: 'd-4cp' });
+    const plan = (await steps.solveSites({ nowMs: NOW })).plan;
+    await steps.persist({ draftId });
+    // Assess: the plan names the forecast it weighed (made at NOW on load known to 13:00 CDT).
+    expect(plan.fourCp).toEqual(fourCpRecord(fourCpAt(record, ERCOT_FOUR_CP, NOW, 30)!, NOW));
+    expect(plan.fourCp!.loadKnownTo).toBe('2022-07-20T18:00:00.000Z');
+    // Every site curtails for the peak hours, each window a four-cp event holding the peak hour.
+    expect(new Set(recorded.map((e) => e.siteId))).toEqual(new Set(referenceFleet.sites.map((s) => s.id)));
+    for (const event of recorded) {
+      expect(event.kind).toBe('four-cp');
+      expect(Date.parse(event.startAt)).toBeLessThanOrEqual(PEAK_HOUR_MS);
+      expect(Date.parse(event.endAt!)).toBeGreaterThan(PEAK_HOUR_MS);
+      expect(event.committedMw).toBeGreaterThan(0);
+      expect(event.fourCp).toMatchObject({ forecastAt: '2022-07-20T19:00:00.000Z', planVersion: 1 });
+      expect(event.fourCp!.expectedChargeAvoidedUsd).toBeGreaterThan(0);
+    }
   }, 60_000);
 });

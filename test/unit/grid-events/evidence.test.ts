@@ -1,3 +1,4 @@
+import { meritOrderLadder } from '../../../core/economics/ladder.js';
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import { eventBaseline, middle8of10 } from '../../../core/grid-events/baseline.js';
 import { EvidenceNotReady, gridEventEvidence } from '../../../core/grid-events/evidence.js';
@@ -5,6 +6,7 @@ import { evidenceCsv, evidenceHtml } from '../../../core/grid-events/evidence-re
 import { type GridEvent, gridEventChange } from '../../../core/grid-events/grid-event.js';
 import { reductionMwh, responseCurve } from '../../../core/grid-events/response-curve.js';
 import type { DeviceSample, MeterReading } from '../../../core/grid-events/telemetry.js';
+import { localWallMinutes, shiftLocalDays } from '../../../core/market-data/time-zone.js';
 
 const site = { ...referenceFleet.sites[0]!, timeZone: 'America/Chicago' };
 const MIN = 60_000;
@@ -50,6 +52,33 @@ describe('grid-event baselines', () => {
     expect(attempt.baseline.likeDays).toHaveLength(10);
     expect(attempt.baseline.adjustment).toBeCloseTo(1.1, 6);
     for (const interval of attempt.baseline.intervals) expect(interval.baselineKw).toBeCloseTo(11_000, 3);
+  });
+
+  it('takes like days at the same Central wall-clock time across a DST change (23 h, not 24 h, back)', () => {
+    // Prepare: a Wednesday after DST began (2025-03-09); the site draws 1 MW per local hour of the day (14 MW at
+    // 14:00 Central, whatever the offset), so a like day read an hour off shows as 13 or 15 MW.
+    const eventStartMs = Date.parse('2025-03-12T19:00:00Z'); // 14:00 CDT
+    const localHourKw = (t: number) => 1_000 * Math.floor((localWallMinutes(t, site.timeZone) % 1440) / 60);
+    const meter = meterBetween(eventStartMs - 15 * 86_400_000, eventStartMs + 45 * MIN, localHourKw);
+    // Act
+    const attempt = middle8of10(meter, eventStartMs, eventStartMs + 30 * MIN, site.timeZone);
+    // Assess: 8 of the 10 like days are before the change, each read at 14:00 CST (20:00Z), not 13:00 CST.
+    if (!('baseline' in attempt)) throw new Error(attempt.missing);
+    expect(attempt.baseline.likeDays).toContain('2025-03-07');
+    expect(attempt.baseline.adjustment).toBeCloseTo(1, 9);
+    for (const interval of attempt.baseline.intervals) expect(interval.baselineKw).toBeCloseTo(14_000, 6);
+  });
+
+  it('shifts by calendar days in the site zone: 23 h back over the spring change, 25 h over the autumn one', () => {
+    expect(
+      Date.parse('2025-03-12T19:00:00Z') - shiftLocalDays(Date.parse('2025-03-12T19:00:00Z'), -5, 'America/Chicago'),
+    ).toBe((5 * 24 - 1) * 3_600_000);
+    expect(
+      Date.parse('2025-11-04T20:00:00Z') - shiftLocalDays(Date.parse('2025-11-04T20:00:00Z'), -3, 'America/Chicago'),
+    ).toBe((3 * 24 + 1) * 3_600_000);
+    expect(shiftLocalDays(Date.parse('2025-07-16T20:00:00.250Z'), 1, 'America/Chicago')).toBe(
+      Date.parse('2025-07-17T20:00:00.250Z'),
+    );
   });
 
   it('falls back to meter-before for an ERS event without 10 like days, naming what was missing', () => {
@@ -103,19 +132,61 @@ describe('the evidence document', () => {
 
   it('holds the curve, the baseline, each device’s timeline and the settlement, and renders as CSV and HTML', () => {
     // Act
-    const evidence = gridEventEvidence(event({ priceUsdPerMwh: 1000 }), site, { meter, devices }, endMs + 20 * MIN);
+    const switches = [
+      {
+        at: iso(START_MS + 30_000),
+        source: 'local' as const,
+        action: 'switch.local',
+        cause: 'grid:price',
+        latencyMs: 40,
+        devices: { sent: 1, accepted: 1, ids: ['asic-1'] },
+      },
+      { at: iso(START_MS - 60 * MIN), source: 'flow' as const, action: 'switch.commit' },
+    ];
+    const evidence = gridEventEvidence(
+      event({ priceUsdPerMwh: 1000 }),
+      site,
+      { meter, devices, switches },
+      endMs + 20 * MIN,
+    );
     // Assess
     expect(evidence.devices).toEqual([
       expect.objectContaining({ deviceId: 'asic-1', secondsToFirstChange: 60, changes: expect.any(Array) }),
     ]);
     expect(evidence.devices[0]!.changes.map((c) => c.state)).toEqual(['hashing', 'sleeping', 'hashing']);
-    expect(evidence.settlement.reductionMwh).toBeCloseTo(1, 6);
-    expect(evidence.settlement.avoidedEnergyCostUsd).toBe(1000);
+    // 2 MW of IT power for 30 min is 1 MWh at the devices, PUE × that at the grid.
+    expect(evidence.meterBasis).toEqual({ basis: 'facility', source: 'device-sum', pue: site.pue });
+    expect(evidence.settlement.reductionMwh).toBeCloseTo(site.pue, 6);
+    expect(evidence.settlement.avoidedEnergyCostUsd).toBeCloseTo(1000 * site.pue, 2);
     expect(evidence.settlement.performanceFactor).toBe(1);
     const csv = evidenceCsv(evidence);
     expect(csv.split('\r\n')[0]).toBe('section,at,name,value,deviceId,groupId,state,powerW');
     expect(csv).toContain('summary,,baseline.method,meter-before');
-    expect(evidenceHtml(evidence, 'ab'.repeat(32))).toContain('<svg');
+    expect(csv).toContain(`summary,,meter.basis,facility: device sum × PUE ${site.pue}`);
+    // The gateway's own switch in the window is linked (the flow's an hour before is outside it).
+    expect(evidence.switches).toEqual([{ ...switches[0], secondsFromStart: 30 }]);
+    expect(csv).toContain(`switch,${iso(START_MS + 30_000)},local:grid:price,1/1 asic-1`);
+    const html = evidenceHtml(evidence, 'ab'.repeat(32));
+    expect(html).toContain('<svg');
+    expect(html).toContain('<td>local</td><td>grid:price</td><td>40</td><td>1/1 asic-1</td>');
+  });
+
+  it('compares like with like: a rung shed in full scores 1, not 1/PUE, against its facility sheddable kW', () => {
+    // Prepare: a price curtailment committing one ladder rung (its sheddable kW includes the PUE); the telemetry's
+    // device sum drops by exactly the rung's IT power.
+    const pueSite = { ...site, pue: 1.05 };
+    const rung = meritOrderLadder(pueSite, { hashpriceUsdPerThDay: 0.05, gpuRevenueUsdPerGpuHour: 2 })[0]!;
+    const itDropKw = rung.sheddableKw / pueSite.pue;
+    const itMeter = meterBetween(START_MS - 15 * MIN, endMs + 15 * MIN, (t) =>
+      t >= START_MS && t < endMs ? 20_000 - itDropKw : 20_000,
+    );
+    const curtailment = event({ kind: 'price-curtailment', program: 'none', committedMw: rung.sheddableKw / 1000 });
+    // Act
+    const evidence = gridEventEvidence(curtailment, pueSite, { meter: itMeter, devices }, endMs + 20 * MIN);
+    // Assess: at the grid the drop is the rung's sheddable kW; the IT-only comparison scored 1/1.05 = 0.952.
+    expect(evidence.curve.sustainedMw).toBeCloseTo(rung.sheddableKw / 1000, 9);
+    expect(evidence.settlement.performanceFactor).toBeCloseTo(1, 9);
+    expect(evidence.baseline.intervals[0]!.baselineKw).toBeCloseTo(20_000 * 1.05, 6);
   });
 
   it('refuses an event that has not ended', () => {
@@ -154,7 +225,9 @@ describe('grid events from signals', () => {
     const facts = { site: tripSite, ladder };
     const opened = gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.5 }, facts, [], 59.9);
     expect(opened.open).toMatchObject({ kind: 'under-frequency', program: 'RRS' });
-    expect(opened.open!.committedMw).toBeCloseTo((group.unitCount * group.powerCurve.at(-1)!.powerW) / 1e6, 9);
+    // What the trip sheds (top target to asleep), at the grid (× PUE) as the evidence's meter reads it.
+    const shedW = group.powerCurve.at(-1)!.powerW - group.sleepPowerW;
+    expect(opened.open!.committedMw).toBeCloseTo((group.unitCount * shedW * site.pue) / 1e6, 9);
     const open = [opened.open!];
     // Between the trip and the restore threshold nothing changes.
     expect(gridEventChange({ kind: 'frequency', at, node, frequencyHz: 59.8 }, facts, open, 59.9)).toEqual({});
