@@ -527,6 +527,24 @@ describe('the local platform end to end', () => {
       expect(csv.length - 1).toBe(points);
     });
 
+    it('asks the history API for a custom UTC window at a step that keeps the chart readable', async () => {
+      // Prepare: the last 40 simulated minutes, typed as a user would (datetime-local, UTC).
+      const toMs = Math.floor(platform.clock.nowMs() / 60_000) * 60_000;
+      const fromMs = toMs - 40 * 60_000;
+      const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+      await page.click('[data-range="custom"]');
+      await page.fill('.custom-range input[name="from"]', local(fromMs));
+      await page.fill('.custom-range input[name="to"]', local(toMs));
+      // Act
+      const answered = page.waitForResponse((r) => /\/v1\/sites\/[^/]+\/telemetry\?/.test(r.url()));
+      await page.click('.custom-range button[type="submit"]');
+      const url = new URL((await answered).url());
+      // Assess: the window as typed, one-minute buckets (40 of them, under the chart's 300).
+      expect(url.searchParams.get('from')).toBe(new Date(fromMs).toISOString());
+      expect(url.searchParams.get('to')).toBe(new Date(toMs).toISOString());
+      expect(url.searchParams.get('step')).toBe('60');
+    });
+
     it("shows the fleet's KPIs against the seed's targets, each met or missed as the API's figures say", async () => {
       // Act
       const answered = page.waitForResponse((r) => r.url().includes('/v1/fleet/kpis?'));
