@@ -35,7 +35,11 @@ describe('broker restart', () => {
     // Prepare
     await h.gateway.pollTelemetry();
     await h.gateway.telemetry.flush();
-    await eventually(() => h.batches.length > 0);
+    // Every batch sent so far has reached the cloud before the broker stops: a batch the broker acknowledged and then
+    // lost in its own stop (seen at load average 30: batch 1 of 8 missing) is not the gateway's to send again in this
+    // wiring, which drops a batch at the broker's PUBACK; the cloud high-water mark (`awaitCloudAck`, as npm start and
+    // Greengrass run) covers that case: test/integration/gateway/telemetry-acks.test.ts.
+    await eventually(() => h.batches.length > 0 && h.batches.length === h.gateway.state().telemetry.nextBatchSeq);
     const deliveredBefore = h.batches.length;
 
     // Act: the broker goes away for six polls and comes back empty on the same port.
