@@ -16,6 +16,7 @@ import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
 import { startApi } from './start/api.js';
 import { startControlPlane } from './start/control-plane.js';
+import type { DashboardTls } from './start/dashboard-tls.js';
 import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
 import { startGridEvents } from './start/grid-events.js';
@@ -40,6 +41,8 @@ export interface RunningPlatform {
     readonly dashboard: string;
     readonly devices: readonly SiteDevices[];
   };
+  /** With `--tls`: the CA root a phone installs (file and SHA-256) and the names the certificate is valid for. */
+  readonly tls?: Pick<DashboardTls, 'caFile' | 'caFingerprint' | 'names'>;
   readonly clock: SimClock;
   readonly market: string;
   readonly api: LocalApi['available'];
@@ -127,7 +130,10 @@ export async function startPlatform(
     );
 
     progress('starting the API and the dashboard…');
-    const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+    const { localApi, api, publicUrl, tls } = await startApi(
+      { options, dynamo, control, observer, feed, inject, clock, ca: mqtt.identities.ca },
+      stops,
+    );
     startApiProber({ apiUrl: api.url, clock, recorder: history.recorder }, stops);
 
     progress('registering the sites through the operator API…');
@@ -154,10 +160,11 @@ export async function startPlatform(
         dynamodb: dynamo.endpoint,
         mqtt: mqtt.broker.url,
         mosquittoSub: mqtt.operator.mosquittoSub,
-        api: api.url,
-        dashboard: `${api.url}/`,
+        api: publicUrl,
+        dashboard: `${publicUrl}/`,
         devices: hardware.devices,
       },
+      ...(tls ? { tls: { caFile: tls.caFile, caFingerprint: tls.caFingerprint, names: tls.names } } : {}),
       clock,
       market: feed.description,
       api: localApi.available,
