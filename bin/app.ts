@@ -1,4 +1,5 @@
 import { type App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiStack } from '../stacks/api-stack.js';
 import { ControlStack } from '../stacks/control-stack.js';
@@ -26,6 +27,8 @@ export function buildApp(app: App): HcpStacks {
     env,
     siteIds: context.sites,
     telemetrySink: context.telemetrySink,
+    ...(context.telemetryLifecycle ? { telemetryLifecycle: context.telemetryLifecycle } : {}),
+    ...(context.athenaBytesScannedLimitMb ? { athenaBytesScannedLimitMb: context.athenaBytesScannedLimitMb } : {}),
     table: data.table,
     commandKey: data.commandSigning.gatewayEntry,
   });
@@ -34,12 +37,14 @@ export function buildApp(app: App): HcpStacks {
     table: data.table,
     commandSigningKey: data.commandSigning.key,
     ...(context.market ? { marketSource: context.market } : {}),
+    ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
     table: data.table,
     switchFlow: control.switchFlow,
     ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
+    telemetryHistory: iot.telemetry,
     gateways: {
       thingGroup: iot.thingGroup,
       thingTypeName: GATEWAY_THING_TYPE,
@@ -54,6 +59,7 @@ export function buildApp(app: App): HcpStacks {
     stateMachines: control.stateMachines,
     optimizeFlow: control.optimizeFlow,
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
+    pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });

@@ -1,3 +1,4 @@
+import './require-node.js';
 import './local-env.js';
 import { API_ROUTES } from '../functions/api/routes.js';
 import { runCli } from './cli/args.js';
@@ -21,6 +22,16 @@ function printBanner(platform: RunningPlatform, startupSeconds: number, dispatch
   console.log('  Demo API keys (send as x-api-key; each may call the routes named)');
   for (const line of demoKeyLines(demo, API_ROUTES)) console.log(`    ${line}`);
   console.log(`  Observer     ${endpoints.api}/local/state  (JSON the dashboard draws)`);
+  if (platform.tls) {
+    const { caFile, caFingerprint, names } = platform.tls;
+    console.log(
+      `  HTTPS        certificate for ${[...new Set(['localhost', ...names.dns, '127.0.0.1', ...names.ip])].join(', ')}`,
+    );
+    console.log(
+      `  Local CA     ${endpoints.api}/local/ca.crt or ${caFile}: install it on the phone (kept with --data)`,
+    );
+    console.log(`               SHA-256 ${caFingerprint}`);
+  }
   console.log(`  DynamoDB     ${endpoints.dynamodb}  (AWS_ENDPOINT_URL_DYNAMODB)`);
   console.log(`  MQTT broker  ${endpoints.mqtt}  (mutual TLS: a certificate from the platform's CA is required)`);
   console.log(`  Watch it     ${endpoints.mosquittoSub}`);

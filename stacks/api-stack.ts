@@ -14,6 +14,7 @@ import { HcpUserPool } from './constructs/cognito-user-pool.js';
 import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { acknowledge } from './constructs/nag.js';
+import type { TelemetrySink } from './constructs/telemetry-sink.js';
 import { WebAcl } from './constructs/web-acl.js';
 
 export interface ApiStackProps extends StackProps {
@@ -26,6 +27,8 @@ export interface ApiStackProps extends StackProps {
   readonly gateways?: GatewayOnboardingProps;
   /** Days each M&V evidence document stays locked (compliance mode). @default 2555 (7 years) */
   readonly evidenceRetentionDays?: number;
+  /** The telemetry sink the history routes query (the IoT stack's). @default none: they answer 503 */
+  readonly telemetryHistory?: Pick<TelemetrySink, 'grantHistoryQuery'>;
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
@@ -122,6 +125,7 @@ export class ApiStack extends Stack {
       authorizer: authorizer.authorizer,
       ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
       ...(props.gateways ? { gateways: props.gateways } : {}),
+      ...(props.telemetryHistory ? { telemetryHistory: props.telemetryHistory } : {}),
       evidence: this.evidence,
     });
     new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });

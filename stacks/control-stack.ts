@@ -1,11 +1,13 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { AckRule } from './constructs/ack-rule.js';
+import { AncillaryAwards } from './constructs/ancillary-awards.js';
 import { AuditChainer } from './constructs/audit-chainer.js';
 import { ForecastRefit } from './constructs/forecast-refit.js';
 import { LocalSwitchRule } from './constructs/local-switch-rule.js';
@@ -23,12 +25,15 @@ export interface ControlStackProps extends StackProps {
   readonly iotDataEndpoint?: string;
   /** @default synthetic */
   readonly marketSource?: MarketSourceConfig;
+  /** The QSE's principal, allowed to send awards to the awards queue. @default none */
+  readonly qseAwardsSender?: iam.IPrincipal;
 }
 
 /**
  * Dispatch and switching: market ingestion and price relay every minute, OptimizeFlow every 5 minutes (its price
  * forecaster refitted every 6 hours), SwitchFlow per site, and the ack path back into it; workload routing to the
- * sites' GPU workers and its webhook events; the gateways' own switches into the sites' switch history. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs
+ * sites' GPU workers and its webhook events; the gateways' own switches into the sites' switch history; ancillary awards from the QSE's queue to
+ * the SwitchFlow. State machines use JSONPath (not JSONata) so aws-local-stepfunctions runs
  * the same ASL locally.
  */
 export class ControlStack extends Stack {
@@ -37,6 +42,8 @@ export class ControlStack extends Stack {
   readonly deadLetterQueues: sqs.IQueue[] = [];
   readonly switchFlow: sfn.StateMachine;
   readonly optimizeFlow: sfn.StateMachine;
+  /** Where the QSE puts the site's ancillary awards (constructs/ancillary-awards.ts). */
+  readonly awardsQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -56,6 +63,11 @@ export class ControlStack extends Stack {
       switchFlow: switchFlow.stateMachine,
     });
     const refit = new ForecastRefit(this, 'ForecastRefit', { table: props.table });
+    const awards = new AncillaryAwards(this, 'AncillaryAwards', {
+      table: props.table,
+      switchFlow: switchFlow.stateMachine,
+      ...(props.qseAwardsSender ? { qseSender: props.qseAwardsSender } : {}),
+    });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
@@ -67,6 +79,7 @@ export class ControlStack extends Stack {
 
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;
+    this.awardsQueue = awards.queue;
     this.stateMachines.push(this.optimizeFlow, this.switchFlow);
     this.functions.push(
       ...[
@@ -78,6 +91,7 @@ export class ControlStack extends Stack {
         localSwitches.function,
         ...routing.functions,
         auditChainer.function,
+        awards.function,
       ].map((f) => f.fn),
     );
     this.deadLetterQueues.push(
@@ -88,6 +102,7 @@ export class ControlStack extends Stack {
       ...localSwitches.deadLetterQueues,
       ...routing.deadLetterQueues,
       auditChainer.deadLetterQueue,
+      awards.deadLetterQueue,
     );
   }
 }

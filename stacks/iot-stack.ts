@@ -5,20 +5,29 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { TELEMETRY_TABLES } from '../core/telemetry-history/records.js';
 import type { CommandKeyEntry } from './constructs/command-signing-key.js';
 import { DeviceTelemetry } from './constructs/device-telemetry.js';
 import { GatewayPolicy } from './constructs/gateway-policy.js';
 import { GpuNodeInventory } from './constructs/gpu-nodes.js';
 import { GreengrassComponents } from './constructs/greengrass-components.js';
 import { GridEventRecorder } from './constructs/grid-event-recorder.js';
+import { IcebergTelemetrySink, type TelemetryLifecycle } from './constructs/iceberg-telemetry-sink.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
-import { TelemetrySink } from './constructs/telemetry-sink.js';
+import type { PagingMetric } from './constructs/telemetry-buckets.js';
+import type { TelemetrySink, TelemetrySinkKind } from './constructs/telemetry-sink.js';
+import { TimestreamTelemetrySink } from './constructs/timestream-telemetry-sink.js';
 
 export interface IotStackProps extends StackProps {
   /** One IoT thing (the site gateway's Greengrass core) per site; the thing name is the site id. */
   readonly siteIds: readonly string[];
-  readonly telemetrySink: 'timestream';
+  /** Where telemetry is stored (bin/config.ts `telemetrySink`). @default iceberg */
+  readonly telemetrySink?: TelemetrySinkKind;
+  /** The Iceberg sink's data lifecycle. @default 30 days hot, then Standard-IA, expired after 400 days */
+  readonly telemetryLifecycle?: TelemetryLifecycle;
+  /** The Iceberg sink's Athena cutoff per query, MiB scanned. @default 1024 */
+  readonly athenaBytesScannedLimitMb?: number;
   /** The platform table: latest gateway and device state for the API. */
   readonly table: ITable;
   /** The public key the gateways verify commands with (the data stack's CommandSigningKey). */
@@ -30,7 +39,7 @@ export const GATEWAY_THING_TYPE = 'hcp-site-gateway';
 
 /**
  * Site gateways: the thing type, one thing per site and the thing group deployments target, the gateway policy, and
- * the telemetry paths (site-level into Timestream, per-device through a queue, latest state into the table).
+ * the telemetry paths (into the telemetry sink, per-device through a queue, latest state into the table).
  *
  * Certificates are not created here: a stack would have to hand out the private key, and a key in a template or an
  * output is a secret in the wrong place. Each gateway makes its own key and CSR and is onboarded through the API
@@ -51,6 +60,8 @@ export class IotStack extends Stack {
   readonly telemetry: TelemetrySink;
   readonly functions: IFunction[];
   readonly deadLetterQueues: sqs.IQueue[];
+  /** Metrics whose any datapoint pages (the telemetry sink's refused writes). */
+  readonly pagingMetrics: readonly PagingMetric[];
 
   constructor(scope: Construct, id: string, props: IotStackProps) {
     super(scope, id, props);
@@ -102,17 +113,22 @@ export class IotStack extends Stack {
         'Read-only access to the CDK asset bucket, where the component artifacts are published (CDK asset grant).',
       );
     }
-    this.telemetry = new TelemetrySink(this, 'Telemetry');
-    const devices = new DeviceTelemetry(this, 'DeviceTelemetry', {
-      table: props.table,
-      database: this.telemetry.database,
-      timestreamTable: this.telemetry.table,
-    });
+    this.telemetry =
+      (props.telemetrySink ?? 'iceberg') === 'iceberg'
+        ? new IcebergTelemetrySink(this, 'Telemetry', {
+            tables: TELEMETRY_TABLES,
+            ...(props.telemetryLifecycle ? { lifecycle: props.telemetryLifecycle } : {}),
+            ...(props.athenaBytesScannedLimitMb ? { bytesScannedLimitMb: props.athenaBytesScannedLimitMb } : {}),
+          })
+        : new TimestreamTelemetrySink(this, 'Telemetry');
+    this.pagingMetrics = this.telemetry.pagingMetrics;
+    const devices = new DeviceTelemetry(this, 'DeviceTelemetry', { table: props.table, sink: this.telemetry });
     const latest = new LatestStateRule(this, 'LatestState', { table: props.table });
     const gpuNodes = new GpuNodeInventory(this, 'GpuNodes', { table: props.table });
     const gridEvents = new GridEventRecorder(this, 'GridEvents', { table: props.table });
     this.functions = [devices.function.fn, gpuNodes.function.fn, gridEvents.function.fn];
     this.deadLetterQueues = [
+      ...this.telemetry.deadLetterQueues,
       ...devices.deadLetterQueues,
       latest.deadLetterQueue,
       ...gpuNodes.deadLetterQueues,

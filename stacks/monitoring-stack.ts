@@ -12,7 +12,9 @@ import type { Construct } from 'constructs';
 import { ERCOT_HUBS } from '../core/fleet/market-nodes.js';
 import { MARKET_METRIC_NAMES } from '../functions/market/adapters/powertools-market-metrics.js';
 import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertools-telemetry-metrics.js';
+import { ApiCanary } from './constructs/api-canary.js';
 import { HCP_NAMESPACE, hcpMetrics, OpsDashboard, SERVICES } from './constructs/ops-dashboard.js';
+import type { PagingMetric } from './constructs/telemetry-buckets.js';
 
 export interface MonitoringStackProps extends StackProps {
   readonly api: apigw.RestApi;
@@ -22,6 +24,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly optimizeFlow?: IStateMachine;
   /** Every dead-letter queue of the platform's async paths. @default none */
   readonly deadLetterQueues?: readonly sqs.IQueue[];
+  /** Metrics whose any datapoint pages (e.g. writes the telemetry sink refused). @default none */
+  readonly pagingMetrics?: readonly PagingMetric[];
   /** Sites whose telemetry must keep arriving. @default none */
   readonly siteIds?: readonly string[];
   /** Settlement points charted on the dashboard. @default the ERCOT hubs */
@@ -67,6 +71,11 @@ export class MonitoringStack extends Stack {
     const period = Duration.minutes(5);
     alarm('Api5xx', props.api.metricServerError({ period, statistic: 'Sum' }), 1);
     alarm('ApiLatencyP99', props.api.metricLatency({ period, statistic: 'p99' }), 2000);
+    // The canary's view of the API's health (the KPI's API uptime): any failed call in a period pages.
+    const canary = new ApiCanary(this, 'ApiCanary', { api: props.api });
+    alarm('ApiCanaryFailed', canary.canary.metricSuccessPercent({ period, statistic: 'Minimum' }), 100, {
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    });
     props.functions.forEach((fn, i) => {
       alarm(`LambdaErrors${i}`, fn.metricErrors({ period, statistic: 'Sum' }), 1);
     });
@@ -92,6 +101,9 @@ export class MonitoringStack extends Stack {
         alarmDescription: 'Messages an async path could not deliver are waiting in a dead-letter queue.',
       });
     });
+    for (const paging of props.pagingMetrics ?? []) {
+      alarm(paging.id, paging.metric, 1, { alarmDescription: paging.description });
+    }
     alarm('MarketDataStale', hcpMetrics.market(MARKET_METRIC_NAMES.dataAge).with({ statistic: 'Maximum' }), 2700, {
       alarmDescription:
         'Market prices older than 45 minutes for 15 minutes (or no ingestion at all): dispatch plans on the last prices and forecasts; past an hour the price relay stops and the gateways fall back to their safe mode.',

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { siteIdSchema } from '../support/schema.js';
+import { idSchema, siteIdSchema } from '../support/schema.js';
 import { type AncillaryOffer, ancillaryProductSchema } from './products.js';
 
 /**
  * Awards: what the market took of a site's ancillary offers (products.ts), one per product and interval, at the
- * clearing price. They arrive through the `AncillaryAwards` port: on the local platform and in the backtest every offer
- * is awarded in full at the interval's clearing price (`awardAtClearingPrice`, a price-taker offer); in AWS they come
- * from the site's QSE, which receives ERCOT's awards (DAM AS awards, and since RTC+B the SCED AS awards) and forwards
- * them (functions/ancillary/adapters/qse-award-feed.ts). The SwitchFlow then carries them to the gateway, which holds
- * the awarded capacity armed (`arm-ancillary` command, core/messages/command.ts).
+ * clearing price. ERCOT awards a site's Load Resources (resources.ts), and only to their QSE, which forwards them as
+ * one message per batch (functions/ancillary/adapters/qse-award-feed.ts): in AWS through the awards queue, on the
+ * local platform from a local QSE that awards every offer in full at the interval's clearing price
+ * (`awardAtClearingPrice`, a price-taker offer; the backtest awards the same way). One handler maps either message to
+ * sites (functions/ancillary/receive-awards.ts); the SwitchFlow then carries the awards to the gateway, which holds the
+ * awarded capacity armed (`arm-ancillary` command, core/messages/command.ts).
  */
 
 /** One hour of awards for 48 hours ahead, for each of three products, is far below this. */
@@ -28,6 +29,10 @@ export const awardSchema = z
     awardedMw: z.number().finite().positive().max(MAX_AWARD_MW),
     /** The market clearing price for capacity of this product and interval, $/MW per hour. */
     clearingPriceUsdPerMwh: z.number().finite(),
+    /** The ERCOT resource awarded (resources.ts); absent in the backtest, which awards the site. */
+    resource: z.string().min(1).max(32).optional(),
+    /** The device groups the resource stands for: the gateway arms the award on them only. Absent: any group. */
+    groupIds: z.array(idSchema).min(1).max(64).optional(),
   })
   .refine((a) => a.intervalEndMs > a.intervalStartMs, {
     path: ['intervalEndMs'],
@@ -35,11 +40,6 @@ export const awardSchema = z
   });
 export type Award = z.infer<typeof awardSchema>;
 export type AwardedProduct = Award['product'];
-
-/** Where awards come from; a site's offers (each for `intervalMs` from its start) in, what the market took out. */
-export interface AncillaryAwards {
-  awardsFor(siteId: string, offers: readonly AncillaryOffer[], intervalMs: number): Promise<Award[]>;
-}
 
 /** The clearing price of a product for the interval starting at `intervalStartMs`; undefined when not known. */
 export type ClearingPriceOf = (product: AwardedProduct, intervalStartMs: number) => number | undefined;
@@ -74,13 +74,6 @@ export function awardAtClearingPrice(
   return awards;
 }
 
-/** The local adapter of the port: awards at the clearing price the lookup gives (the AS price series, or the plan's). */
-export function clearingPriceAwards(clearingPrice: ClearingPriceOf): AncillaryAwards {
-  return {
-    awardsFor: async (siteId, offers, intervalMs) => awardAtClearingPrice(siteId, offers, clearingPrice, intervalMs),
-  };
-}
-
 /** What holding the awards earns: clearing price × MW × hours held, summed. Pure. */
 export function awardRevenueUsd(awards: readonly Award[]): number {
   return awards.reduce(
@@ -94,4 +87,27 @@ export function awardsInForce(awards: readonly Award[], nowMs: number, product?:
   return awards.filter(
     (a) => a.intervalStartMs <= nowMs && nowMs < a.intervalEndMs && (product === undefined || a.product === product),
   );
+}
+
+/**
+ * The awards a site holds once `incoming` arrives: each incoming award replaces the held awards of its product for
+ * the time it covers (a later award for the same capacity: an RTC award after the DAM's, a re-run plan's); a held
+ * award keeps the parts of its interval nothing incoming covers, and the other held awards stand (an award made is
+ * binding: a message about other hours does not cancel it); awards ended by `nowMs` are dropped. Pure.
+ */
+export function awardsHeldAfter(held: readonly Award[], incoming: readonly Award[], nowMs: number): Award[] {
+  const kept = held.flatMap((a) =>
+    incoming
+      .filter((n) => n.product === a.product)
+      .reduce<Award[]>((pieces, n) => pieces.flatMap((piece) => outside(piece, n)), [a]),
+  );
+  return [...kept.filter((a) => a.intervalEndMs > nowMs), ...incoming];
+}
+
+/** The parts of `a`'s interval outside `b`'s: none, one or two awards. */
+function outside(a: Award, b: Award): Award[] {
+  if (b.intervalEndMs <= a.intervalStartMs || a.intervalEndMs <= b.intervalStartMs) return [a];
+  const before = a.intervalStartMs < b.intervalStartMs ? [{ ...a, intervalEndMs: b.intervalStartMs }] : [];
+  const after = b.intervalEndMs < a.intervalEndMs ? [{ ...a, intervalStartMs: b.intervalEndMs }] : [];
+  return [...before, ...after];
 }

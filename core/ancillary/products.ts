@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegative } from '../support/schema.js';
+import { idSchema, nonNegative } from '../support/schema.js';
 
 /**
  * The ancillary services a load resource (a site's miners) can sell in ERCOT, and the rules that decide what it may
@@ -35,6 +35,9 @@ export const ANCILLARY_PRODUCTS = ['RRS-UFR', 'ECRS', 'NSPIN', 'ERS-10', 'ERS-30
 export const ancillaryProductSchema = z.enum(ANCILLARY_PRODUCTS);
 export type AncillaryProduct = z.infer<typeof ancillaryProductSchema>;
 
+/** The hourly products a Load Resource is awarded (ERS is a contract, not an award). */
+export const AWARDED_PRODUCTS = ['RRS-UFR', 'ECRS', 'NSPIN'] as const;
+
 /** The DAM/RTC products priced hourly (the AS price file's columns); ERS is a seasonal contract. */
 export type MarketAncillaryProduct = Exclude<AncillaryProduct, 'ERS-10' | 'ERS-30'>;
 
@@ -44,7 +47,16 @@ export interface AncillaryProductRules {
   readonly market: 'hourly' | 'seasonal-contract';
   /** Time from the deployment instruction (or the frequency crossing) until the offered load must be gone. */
   readonly deploymentSeconds: number;
-  /** How long the offered load must stay down once deployed (the sustained duration the MW is limited to). */
+  /**
+   * How long the offered load must stay down once deployed (the sustained duration the MW is limited to). Not an
+   * optimizer constraint, and why none is needed for miners: NP 3.18 limits a Resource to what it can sustain for the
+   * duration, which binds energy-limited Resources (storage); a Load Resource's sustained MW is load it stops drawing,
+   * and a sleeping miner has no energy limit and no maximum off time in the site model. The optimizer offers only load
+   * running in the interval it is offered for (constraints/ancillary.ts), so the MW is there to drop when deployed;
+   * the gateway then holds the deployment until ERCOT recalls it, past the award's interval and through any price
+   * release (iot-greengrass SwitchAgent ancillary.test.ts, "a deployment sustained for the product's minimum
+   * duration"; with a meter the controller's demand-response limit likewise stands until the recall).
+   */
   readonly minimumDurationHours: number;
   /** Only devices the gateway switches locally on a frequency crossing (no cloud round trip) may carry it. */
   readonly localTripOnly: boolean;
@@ -156,14 +168,30 @@ export const UFR_MAX_TRIP_HZ = 59.99;
  * capacity payment are the contract).
  */
 export const ancillaryQualificationSchema = z.strictObject({
-  product: z.enum(['RRS-UFR', 'ECRS', 'NSPIN']),
+  product: z.enum(AWARDED_PRODUCTS),
   /** The MW ERCOT qualified the site's Load Resource for in this product: no offer exceeds it. */
   maxOfferMw: z.number().finite(),
 });
 export type AncillaryQualification = z.infer<typeof ancillaryQualificationSchema>;
 
+/**
+ * One of the site's ERCOT Load Resources as ERCOT registered it: its name (the name a QSE's award carries), the
+ * products it is qualified in, and the device groups it stands for (absent: every group that may carry the product).
+ * A site registered as two resources (e.g. its relay-tripped groups for RRS, the rest for ECRS and Non-Spin) lists
+ * both; each award is armed on its resource's groups only.
+ */
+export const ercotResourceSchema = z.strictObject({
+  /** ERCOT resource names are upper-case letters, digits and underscores (at most 32 here). */
+  name: z.string().regex(/^[A-Z0-9_]{1,32}$/, 'upper-case letters, digits and _ (1..32), as ERCOT registered it'),
+  products: z.array(z.enum(AWARDED_PRODUCTS)).min(1).max(AWARDED_PRODUCTS.length),
+  groupIds: z.array(idSchema).min(1).max(64).optional(),
+});
+export type ErcotResource = z.infer<typeof ercotResourceSchema>;
+
 export const ancillaryRegistrationSchema = z.strictObject({
   qualifications: z.array(ancillaryQualificationSchema).max(3),
+  /** The site's ERCOT Load Resources: every qualified product is some resource's (site-config.ts checks). */
+  resources: z.array(ercotResourceSchema).max(16).optional(),
   /** The under-frequency relay set-point the gateway trips `frequencyTrip` groups at (RRS-UFR). */
   ufrTripHz: z.number().finite().optional(),
   /** Cycles (at 60 Hz) the relay waits below the set-point before tripping; ERCOT allows at most 30. @default 20 */

@@ -52,6 +52,11 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
         { product: 'ECRS', maxOfferMw: 8 },
         { product: 'NSPIN', maxOfferMw: 8 },
       ],
+      // Illustrative ERCOT Load Resource names: the relay-tripped S21s for RRS, the whole site for ECRS and Non-Spin.
+      resources: [
+        { name: 'HCP_WEST_UFR1', products: ['RRS-UFR'], groupIds: ['west-s21-a'] },
+        { name: 'HCP_WEST_LR1', products: ['ECRS', 'NSPIN'] },
+      ],
       ufrTripHz: 59.7,
     },
     asicGroups: [
@@ -107,6 +112,7 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
         { product: 'RRS-UFR', maxOfferMw: 8 },
         { product: 'NSPIN', maxOfferMw: 8 },
       ],
+      resources: [{ name: 'HCP_SOUTH_LR1', products: ['RRS-UFR', 'NSPIN'] }],
       ufrTripHz: 59.7,
     },
     asicGroups: [
@@ -149,6 +155,10 @@ export const referenceSiteConfigs: readonly SiteConfig[] = [
         { product: 'RRS-UFR', maxOfferMw: 2 },
         { product: 'ECRS', maxOfferMw: 3 },
         { product: 'NSPIN', maxOfferMw: 3 },
+      ],
+      resources: [
+        { name: 'HCP_NORTH_UFR1', products: ['RRS-UFR'], groupIds: ['north-s19xp-a'] },
+        { name: 'HCP_NORTH_LR1', products: ['ECRS', 'NSPIN'] },
       ],
       ufrTripHz: 59.7,
     },

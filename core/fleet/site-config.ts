@@ -341,6 +341,7 @@ function ancillaryViolations(config: SiteConfig): FieldIssue[] {
       issue('ancillary.ufrDelayCycles', 'range', `must be a whole number 0..${MAX_UFR_DELAY_CYCLES}, not ${delay}`),
     );
   }
+  issues.push(...resourceViolations(config, seen));
   if (seen.has('RRS-UFR')) {
     if (trip === undefined) {
       issues.push(issue('ancillary.ufrTripHz', 'required', 'RRS-UFR needs the relay set-point'));
@@ -349,6 +350,44 @@ function ancillaryViolations(config: SiteConfig): FieldIssue[] {
       issues.push(
         issue('ancillary.qualifications', 'no_frequency_trip_group', 'RRS-UFR needs a group with frequencyTrip'),
       );
+    }
+  }
+  return issues;
+}
+
+/**
+ * The site's ERCOT resources: names unique, products the site is qualified in, groups of the site (for RRS-UFR only
+ * groups the gateway trips locally), and every qualified product carried by a resource (an award names its resource:
+ * a qualification without one could never be awarded).
+ */
+function resourceViolations(config: SiteConfig, qualified: ReadonlySet<string>): FieldIssue[] {
+  const resources = config.ancillary?.resources ?? [];
+  const issues: FieldIssue[] = [];
+  const names = new Set<string>();
+  const carried = new Set<string>();
+  resources.forEach((resource, i) => {
+    const at = `ancillary.resources[${i}]`;
+    if (names.has(resource.name))
+      issues.push(issue(`${at}.name`, 'duplicate_resource', `${resource.name} is listed twice`));
+    names.add(resource.name);
+    resource.products.forEach((product, j) => {
+      carried.add(product);
+      if (!qualified.has(product)) {
+        issues.push(issue(`${at}.products[${j}]`, 'not_qualified', `the site has no ${product} qualification`));
+      }
+    });
+    resource.groupIds?.forEach((groupId, j) => {
+      const group = config.asicGroups.find((g) => g.id === groupId);
+      if (!group) {
+        issues.push(issue(`${at}.groupIds[${j}]`, 'unknown_group', `the site has no ASIC group ${groupId}`));
+      } else if (resource.products.includes('RRS-UFR') && !group.frequencyTrip) {
+        issues.push(issue(`${at}.groupIds[${j}]`, 'not_frequency_trip', `RRS-UFR needs frequencyTrip on ${groupId}`));
+      }
+    });
+  });
+  for (const product of qualified) {
+    if (!carried.has(product)) {
+      issues.push(issue('ancillary.resources', 'missing_resource', `no ERCOT resource is registered for ${product}`));
     }
   }
   return issues;

@@ -275,22 +275,34 @@ export function mpcPerfectStrategy(highs: HighsSolver, params: MpcParams, truth:
   };
 }
 
-/** Perfect foresight at full resolution over rolling windows (48 h by default) committing the first part (24 h). */
+/**
+ * Perfect foresight at full resolution over rolling windows (48 h by default) committing the first part (24 h). With
+ * `demand: 'expected'` (`oracle-prices`) it knows the true prices, grid events and hashprice but plans GPUs on the
+ * demand model's expectation, as mpc does: what perfect price foresight alone is worth (issue 19).
+ */
 export function oracleStrategy(
   highs: HighsSolver,
   windowSteps: number,
   commitSteps: number,
   truth: BacktestTruth,
   solve?: SolveOptions,
+  demand: 'truth' | 'expected' = 'truth',
 ): Strategy {
   return {
-    name: 'oracle',
+    name: demand === 'truth' ? 'oracle' : 'oracle-prices',
     decide(context) {
       const steps = Math.min(windowSteps, context.setup.steps - context.t);
       const blocks = new Array<number>(steps).fill(1);
-      return {
-        perSite: solveAndCommit(highs, context, blocks, commitSteps, truthSources(truth), solve),
-      };
+      const expected = context.setup.expectedDemand;
+      const sources =
+        demand === 'truth'
+          ? truthSources(truth)
+          : (s: number) => ({
+              ...truthSources(truth)(s),
+              guaranteed: (step: number) => expected[s]!.guaranteedGpuHours[step]! * GUARANTEED_HEADROOM,
+              flex: (step: number) => expected[s]!.flexGpuHours[step]!,
+            });
+      return { perSite: solveAndCommit(highs, context, blocks, commitSteps, sources, solve) };
     },
   };
 }

@@ -28,6 +28,8 @@ export interface SiteTelemetrySummary {
   readonly hashrateThs: number;
   /** GPU devices (as the gateway reads them: one per node) in the `serving` state, scaled to the site model. */
   readonly servingGpus: number;
+  /** GPU devices drawing power (serving or idle), scaled as servingGpus: what GPU utilisation is counted against. */
+  readonly poweredGpus: number;
   /** GPU devices weighted by utilisation (a serving device without a reading counts as busy): 50% counts ½. */
   readonly busyGpus: number;
   /** Mean utilisation of the GPU devices; null without any. */
@@ -115,6 +117,7 @@ export function summarizeSiteTelemetry(
     hashrateThs: sum(asics, (m) => (m.hashrateThs ?? 0) * units(m)),
     // A GPU metric is a node: its GPUs, times the nodes it stands for.
     servingGpus: sum(gpus, (m) => (m.state === 'serving' ? gpusOf(m) : 0)),
+    poweredGpus: sum(gpus, (m) => (m.state === 'serving' || m.state === 'idle' ? gpusOf(m) : 0)),
     busyGpus: sum(gpus, (m) => busyShare(m) * gpusOf(m)),
     gpuUtilizationPct: gpus.length ? sum(gpus, (m) => m.utilizationPct ?? 0) / gpus.length : null,
     curtailedDevices: count(isCurtailed),

@@ -14,6 +14,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Throttled by the caller’s usage plan: retry after `Retry-After` seconds',
   422: 'Well-formed but refused, naming the rule: an Idempotency-Key reused with a different body, a CSR not signed',
   500: 'Internal error (never for bad input)',
+  503: 'A store the route reads is not available (the telemetry history before it is configured)',
 };
 
 /** The error responses of a route: every route can answer 400/401/403/500; `extra` adds its own. */

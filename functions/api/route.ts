@@ -66,6 +66,11 @@ export interface ApiRoute {
    * table access of its own, only the right to assume the tenant-data role with session tags (#23 item 5).
    */
   readonly tenantScoped?: boolean;
+  /**
+   * The handler reads the telemetry history (#27): in AWS its Lambda gets the Athena workgroup, the sink's Glue
+   * tables and data, and the query results bucket (the history store's grant).
+   */
+  readonly readsTelemetryHistory?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

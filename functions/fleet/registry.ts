@@ -1,3 +1,4 @@
+import { resourceClashes } from '../../core/ancillary/resources.js';
 import {
   type AsicGroupConfig,
   type GpuPoolConfig,
@@ -77,7 +78,7 @@ export async function changeSite(deps: RegistryDeps, change: Change): Promise<Si
       );
     }
     const next = change.apply(current);
-    const issues = siteConfigViolations(next.config);
+    const issues = [...siteConfigViolations(next.config), ...(await claimedElsewhere(deps.store, next.config))];
     if (issues.length > 0) {
       throw new RegistryRefused(
         422,
@@ -118,6 +119,16 @@ export async function changeSite(deps: RegistryDeps, change: Change): Promise<Si
     }
     return record;
   }
+}
+
+/**
+ * The ERCOT resource names of `config` another live site registered. Read inside the change's attempt: a concurrent
+ * change moves the registry version, so this change is re-applied and checked again (no two sites claim one name).
+ */
+async function claimedElsewhere(store: SiteRegistryStore, config: SiteConfig): Promise<FieldIssue[]> {
+  if (!config.ancillary?.resources?.length) return [];
+  const live = (await store.list()).filter((r) => r.status !== 'retired').map((r) => r.config);
+  return resourceClashes(config, live);
 }
 
 const notFound = (siteId: string) => new RegistryRefused(404, 'not-found', `site ${siteId} not found`);

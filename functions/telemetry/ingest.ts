@@ -11,6 +11,7 @@ import {
 import type {
   DeviceSeriesWriter,
   DeviceStateStore,
+  SiteSeriesWriter,
   TelemetryAckPublisher,
   TelemetryMarkStore,
   TelemetryMetrics,
@@ -33,6 +34,8 @@ export interface TelemetryIngestDeps {
    * @default none (the local platform's recorder writes it, at the site model's scale)
    */
   readonly evidenceSeries?: { writeBatch(batch: TelemetryBatch): Promise<void> };
+  /** The history's site rows (the Iceberg sink in AWS). @default none */
+  readonly siteSeries?: SiteSeriesWriter;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function ingestTelemetryBatch(
     const summary = summarizeSiteTelemetry(batch, site);
     const market = await deps.latestMarket();
     deps.metrics.siteSummary(summary, market && revenueUsdPerHour(summary, revenuePricesOf(market)));
+    await deps.siteSeries?.write(batch, summary, market);
   } else deps.metrics.unknownSite(batch.siteId);
   if (deps.marks) {
     // After the stores: a mark never covers a batch that is not stored. A duplicate batch rewrites the same samples

@@ -1,4 +1,5 @@
-import type { DeviceMetric, TelemetryAck } from '../../core/messages/telemetry.js';
+import type { DeviceMetric, TelemetryAck, TelemetryBatch } from '../../core/messages/telemetry.js';
+import type { MarketSnapshot } from '../../core/model/market.js';
 import type { RevenueUsdPerHour, SiteTelemetrySummary } from '../../core/telemetry/site-summary.js';
 
 /** The latest state of each device, for the API's resource-manager view. */
@@ -13,6 +14,14 @@ export interface DeviceStateStore {
  */
 export interface DeviceSeriesWriter {
   write(siteId: string, metrics: readonly DeviceMetric[]): Promise<{ readonly rejected: number }>;
+}
+
+/**
+ * The site-level row of the telemetry history (core/telemetry-history/records.ts `site_series`): the batch as the
+ * summary reads it, with the prices in force. The Iceberg sink's Firehose stream in AWS.
+ */
+export interface SiteSeriesWriter {
+  write(batch: TelemetryBatch, summary: SiteTelemetrySummary, market: MarketSnapshot | undefined): Promise<void>;
 }
 
 export interface TelemetryMetrics {

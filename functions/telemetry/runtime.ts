@@ -1,3 +1,4 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
 import { siteTopic } from '../../core/messages/topics.js';
@@ -11,18 +12,52 @@ import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shar
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
 import { DynamoTelemetryMarkStore } from './adapters/dynamo-mark-store.js';
+import { FirehoseDeviceSeries, FirehoseRowWriter, FirehoseSiteSeries } from './adapters/firehose-rows.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
 import type { TelemetryIngestDeps } from './ingest.js';
+import type { DeviceSeriesWriter, SiteSeriesWriter } from './ports.js';
 
 const config = configGetter(
   z.object({
     TABLE_NAME: z.string().min(1),
-    TELEMETRY_DATABASE: z.string().min(1),
-    TELEMETRY_TABLE: z.string().min(1),
     IOT_DATA_ENDPOINT: iotDataEndpointSchema,
+    /** Which store the stack deployed (stacks/constructs/telemetry-sink.ts), and its names below. */
+    TELEMETRY_SINK: z.enum(['iceberg', 'timestream']),
+    TELEMETRY_DEVICE_STREAM: z.string().min(1).optional(),
+    TELEMETRY_SITE_STREAM: z.string().min(1).optional(),
+    TELEMETRY_DATABASE: z.string().min(1).optional(),
+    TELEMETRY_TABLE: z.string().min(1).optional(),
   }),
 );
+
+type Env = ReturnType<typeof config>;
+
+/** A name the stack's sink needs and did not set stops the start, naming the variable. */
+function required(env: Env, name: keyof Env): string {
+  const value = env[name];
+  if (!value) throw new Error(`invalid configuration: ${name}: required with TELEMETRY_SINK=${env.TELEMETRY_SINK}`);
+  return value;
+}
+
+/** The series writers of the sink the stack deployed: Firehose streams (Iceberg) or Timestream (device series only). */
+function seriesWriters(env: Env): { series: DeviceSeriesWriter; siteSeries?: SiteSeriesWriter } {
+  if (env.TELEMETRY_SINK === 'iceberg') {
+    const client = traced(new FirehoseClient({}));
+    const rows = (name: keyof Env) => new FirehoseRowWriter({ client, streamName: required(env, name) });
+    return {
+      series: new FirehoseDeviceSeries(rows('TELEMETRY_DEVICE_STREAM')),
+      siteSeries: new FirehoseSiteSeries(rows('TELEMETRY_SITE_STREAM')),
+    };
+  }
+  return {
+    series: new TimestreamDeviceSeries({
+      client: traced(new TimestreamWriteClient({})),
+      databaseName: required(env, 'TELEMETRY_DATABASE'),
+      tableName: required(env, 'TELEMETRY_TABLE'),
+    }),
+  };
+}
 
 /** The market snapshot changes every few minutes; re-reading it per batch would double the table reads. */
 const MARKET_CACHE_MS = 60_000;
@@ -31,7 +66,8 @@ let deps: TelemetryIngestDeps | undefined;
 
 export function telemetryRuntime(): TelemetryIngestDeps {
   if (deps) return deps;
-  const { TABLE_NAME, TELEMETRY_DATABASE, TELEMETRY_TABLE, IOT_DATA_ENDPOINT } = config();
+  const env = config();
+  const { TABLE_NAME, IOT_DATA_ENDPOINT } = env;
   const iotData = createIotDataClient(IOT_DATA_ENDPOINT);
   const client = documentClient();
   const market = new DynamoMarketSnapshotStore({ client, tableName: TABLE_NAME });
@@ -39,11 +75,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   const registered = cachedRegisteredSites(new DynamoSiteRegistryStore({ client, tableName: TABLE_NAME }));
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
-    series: new TimestreamDeviceSeries({
-      client: traced(new TimestreamWriteClient({})),
-      databaseName: TELEMETRY_DATABASE,
-      tableName: TELEMETRY_TABLE,
-    }),
+    ...seriesWriters(env),
     metrics: new PowertoolsTelemetryMetrics(metrics),
     // One item per batch: what the grid events' M&V evidence reads (a Timestream query reader could replace it).
     evidenceSeries: new DynamoSiteSeriesStore({ client, tableName: TABLE_NAME }),

@@ -10,6 +10,7 @@ import { fleetSchema } from '../../core/model/site.js';
 import { DEFAULT_STRIKE } from '../../core/strategies/strategies.js';
 import { type CliSpec, runCli, UsageError } from '../cli/args.js';
 import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../data/market-files.js';
+import { ParquetTelemetryStore } from '../local/telemetry-store.js';
 import { type LoadOptions, loadBacktestData } from './data.js';
 import { type FourCpLoad, type FourCpReport, fourCpReport } from './four-cp.js';
 import { renderReport } from './report.js';
@@ -22,6 +23,7 @@ import {
   type StrategyName,
   type StrategyOptions,
 } from './strategy-catalogue.js';
+import { recordBacktest } from './telemetry.js';
 import { costliestIntervals, traceCsv } from './trace.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
 
@@ -172,7 +174,7 @@ function main(values: BacktestFlags): Promise<void> {
     `backtest ${from} → ${to}: ${data.steps} intervals of ${stepMinutes} min (${warmupDays.toFixed(1)} days of warm-up before), ${fleet.sites.length} sites, demand ${demand.name}, ${names.length} strategies on ${Math.min(workers, names.length)} worker threads`,
   );
   const began = Date.now();
-  return runInWorkers(names, load, options, workers, began).then((runs) => {
+  return runInWorkers(names, load, options, workers, began).then(async (runs) => {
     const wallSeconds = (Date.now() - began) / 1000;
     const summaries = summarize(data, runs);
     const monthly = monthlyCapture(data, runs, data.market.publication.timeZone);
@@ -214,10 +216,14 @@ function main(values: BacktestFlags): Promise<void> {
       renderReport(data, runs, summaries, { monthly, costliest, note: MARKET_NOTE }),
     );
     for (const run of runs) writeFileSync(path.join(out, `trace-${run.name}.csv`), traceCsv(data, run));
+    // The telemetry history's tables, a scenario per strategy: the history API's queries read them (#27 item 5).
+    const history = await ParquetTelemetryStore.open(path.join(out, 'telemetry'));
+    recordBacktest(history, data, runs);
+    await history.close();
     printTable(summaries);
     printFourCp(fourCpPeaks);
     console.error(
-      `wrote ${path.join(out, 'summary.json')}, report.html and trace-*.csv; wall time ${wallSeconds.toFixed(0)} s`,
+      `wrote ${path.join(out, 'summary.json')}, report.html, trace-*.csv and telemetry/ (Parquet, a scenario per strategy); wall time ${wallSeconds.toFixed(0)} s`,
     );
   });
 }
@@ -251,6 +257,7 @@ function runInWorkers(
     deployed: 0,
     'mpc-perfect': 1,
     oracle: 2,
+    'oracle-prices': 2,
     myopic: 3,
     strike: 4,
     static: 5,

@@ -27,12 +27,18 @@ export const ALL_STRATEGIES = [
   'mpc+as',
   'mpc-perfect',
   'oracle',
+  'oracle-prices',
   'deployed',
 ] as const;
 export type StrategyName = (typeof ALL_STRATEGIES)[number];
 
-/** What a backtest runs unless told: deployed is slow (the flow replayed) and mpc+as needs an ancillary price file. */
-export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter((name) => name !== 'deployed' && name !== 'mpc+as');
+/**
+ * What a backtest runs unless told: deployed is slow (the flow replayed), mpc+as needs an ancillary price file, and
+ * oracle-prices is a diagnostic (perfect prices, expected demand).
+ */
+export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter(
+  (name) => name !== 'deployed' && name !== 'mpc+as' && name !== 'oracle-prices',
+);
 
 /** The forecasters mpc can use; figures in sim/backtest/README.md. */
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
@@ -79,6 +85,8 @@ export function buildStrategy(
       return mpcPerfectStrategy(highs, o.mpc, data.truth);
     case 'oracle':
       return oracleStrategy(highs, o.oracleWindowSteps, o.oracleCommitSteps, data.truth, o.mpc.solve);
+    case 'oracle-prices':
+      return oracleStrategy(highs, o.oracleWindowSteps, o.oracleCommitSteps, data.truth, o.mpc.solve, 'expected');
     case 'deployed':
       // The OptimizeFlow's solve replayed in-process; it plans with the scheduled ridge fit (or its fallbacks), so
       // --forecaster does not apply to it.

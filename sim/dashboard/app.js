@@ -1,7 +1,9 @@
 // Operations view: polls the observer's JSON (/local/state) and draws the fleet or one site.
-/* global HcpCharts, HcpDom */
+/* global HcpCharts, HcpDom, HcpHistory */
 (() => {
   const POLL_MS = 1000;
+  /** A relative history range (last hour…) moves with the simulated clock: re-read this often while shown. */
+  const HISTORY_REFRESH_MS = 30_000;
   const { $, el } = HcpDom;
   const { css } = HcpCharts;
   const fmt = {
@@ -16,17 +18,22 @@
   let scope = 'fleet';
   let latest;
 
-  // ---- tabs ----
-  for (const tab of document.querySelectorAll('[role="tab"]')) {
-    tab.addEventListener('click', () => {
-      for (const t of document.querySelectorAll('[role="tab"]')) t.setAttribute('aria-selected', String(t === tab));
-      $('#view-ops').hidden = tab.dataset.view !== 'ops';
-      $('#view-customer').hidden = tab.dataset.view !== 'customer';
-      window.dispatchEvent(new Event('resize'));
-    });
-  }
+  // ---- tabs: the KPI view listens for `hcp:view` to load when shown ----
+  HcpDom.tabs((panelId) => window.dispatchEvent(new CustomEvent('hcp:view', { detail: panelId })));
 
-  // ---- charts ----
+  // ---- charts: the live ones and the history's share the price and money charts' make ----
+  const priceChart = (selector) =>
+    HcpCharts.create($(selector), [{ label: 'price $/MWh', color: '#ffd866' }], { format: (v) => `$${v}` });
+  const moneyChart = (selector) =>
+    HcpCharts.create(
+      $(selector),
+      [
+        { label: 'mining', color: css('--asic') },
+        { label: 'inference (at GPU spot)', color: css('--gpu') },
+        { label: 'energy cost', color: css('--bad') },
+      ],
+      { format: (v) => `$${Math.round(v)}` },
+    );
   const charts = {
     power: HcpCharts.create(
       $('#chart-power'),
@@ -40,18 +47,8 @@
       ],
       { format: (v) => `${v} MW` },
     ),
-    price: HcpCharts.create($('#chart-price'), [{ label: 'price $/MWh', color: '#ffd866' }], {
-      format: (v) => `$${v}`,
-    }),
-    money: HcpCharts.create(
-      $('#chart-money'),
-      [
-        { label: 'mining', color: css('--asic') },
-        { label: 'inference (at GPU spot)', color: css('--gpu') },
-        { label: 'energy cost', color: css('--bad') },
-      ],
-      { format: (v) => `$${Math.round(v)}` },
-    ),
+    price: priceChart('#chart-price'),
+    money: moneyChart('#chart-money'),
     market: HcpCharts.create(
       $('#chart-market'),
       [
@@ -113,6 +110,7 @@
           b.addEventListener('click', () => {
             scope = id;
             render(latest);
+            if (range.kind !== 'live') void history.now();
           });
           return b;
         }),
@@ -195,6 +193,26 @@
       shown.push(more);
     }
     $('#alerts').replaceChildren(...shown);
+    announceAlertChanges(groups);
+  }
+
+  /** Alert groups seen at the last poll, by site, kind and message; undefined until the first poll. */
+  let alertKeys;
+  const alertKey = (g) => `${g.siteId} · ${g.kind}: ${g.message}`;
+
+  /** Tells a screen reader what changed (new groups, cleared ones), never the same list again. */
+  function announceAlertChanges(groups) {
+    const keys = new Set(groups.map(alertKey));
+    if (alertKeys) {
+      const added = [...keys].filter((k) => !alertKeys.has(k));
+      const cleared = [...alertKeys].filter((k) => !keys.has(k));
+      const news = [
+        ...(added.length ? [`New alert: ${added.join('; ')}`] : []),
+        ...(cleared.length ? [`Cleared: ${cleared.join('; ')}`] : []),
+      ];
+      if (news.length) $('#alert-announcer').textContent = news.join('. ');
+    }
+    alertKeys = keys;
   }
 
   function drawLists(state) {
@@ -267,16 +285,103 @@
 
   async function poll() {
     try {
-      const response = await fetch('/local/state', { cache: 'no-store' });
+      const response = HcpDom.noteSource(await fetch('/local/state', { cache: 'no-store' }));
       latest = await response.json();
+      HcpHistory.setNow(Date.parse(latest.simNow));
       render(latest);
       document.body.dataset.ready = 'true';
+      // Polls drawn so far: what a test waits on to know the page has looked again.
+      document.body.dataset.polls = String(Number(document.body.dataset.polls ?? 0) + 1);
     } catch (error) {
       $('#alerts').replaceChildren(el('div', { class: 'alert' }, `platform unreachable: ${error.message}`));
-    } finally {
-      setTimeout(poll, POLL_MS);
     }
   }
+
+  // ---- history: the range picker swaps the live charts for the history API's series ----
+  const historyCharts = {
+    power: HcpCharts.create(
+      $('#chart-h-power'),
+      [
+        { label: 'site', color: css('--text') },
+        { label: 'ASIC', color: css('--asic') },
+        { label: 'GPU', color: css('--gpu') },
+        { label: 'curtailed', color: css('--curtailed'), dash: [4, 4] },
+        { label: 'limit', color: css('--bad') },
+      ],
+      { format: (v) => `${v} MW` },
+    ),
+    price: priceChart('#chart-h-price'),
+    // The unit in the caption: a fleet's PH/s run to four digits, wider than the axis.
+    hashrate: HcpCharts.create($('#chart-h-hashrate'), [{ label: 'hashrate PH/s', color: css('--asic') }], {
+      describe: (v) => `${v} PH/s`,
+    }),
+    money: moneyChart('#chart-h-money'),
+  };
+  let range = { kind: 'live' };
+  let historyData;
+
+  async function loadHistory() {
+    if (range.kind === 'live' || !latest) return;
+    range = picker.current();
+    const status = $('#ops-range-status');
+    status.textContent = 'loading…';
+    try {
+      const { pick } = HcpHistory;
+      historyData =
+        scope === 'fleet'
+          ? await HcpHistory.fleetSeries(
+              latest.sites.map((s) => s.id),
+              range,
+            )
+          : await HcpHistory.siteSeries(scope, range);
+      const d = historyData;
+      const t = d.t.map(toS);
+      historyCharts.power.update([
+        t,
+        mw(pick(d, 'siteKw')),
+        mw(pick(d, 'asicKw')),
+        mw(pick(d, 'gpuKw')),
+        mw(pick(d, 'curtailedKw')),
+        mw(pick(d, 'limitKw')),
+      ]);
+      historyCharts.price.update([t, pick(d, 'priceUsdPerMwh')]);
+      historyCharts.hashrate.update([t, pick(d, 'hashrateThs').map((v) => (v == null ? null : v / 1000))]);
+      historyCharts.money.update([t, pick(d, 'miningUsd'), pick(d, 'inferenceUsd'), pick(d, 'energyCostUsd')]);
+      status.textContent = `${d.t.length} points, every ${range.stepS / 60} min`;
+      $('#history-charts').dataset.loaded = 'true';
+    } catch (error) {
+      historyData = undefined;
+      const keyHint = error.status === 401 || error.status === 403 ? ' (enter it on the KPIs tab)' : '';
+      status.textContent = `history: ${error.message}${keyHint}`;
+    }
+  }
+
+  const history = HcpDom.every(HISTORY_REFRESH_MS, loadHistory);
+  const picker = HcpHistory.rangePicker($('#ops-range'), {
+    live: true,
+    onChange(next) {
+      range = next;
+      $('#live-charts').hidden = range.kind !== 'live';
+      $('#history-charts').hidden = range.kind === 'live';
+      $('#ops-range-status').textContent = '';
+      window.dispatchEvent(new Event('resize'));
+      void history.now();
+    },
+  });
+
+  /** The charts' data as shown: the history API's columns, or the observer's live series for the scope. */
+  $('#ops-csv').addEventListener('click', () => {
+    if (range.kind !== 'live') {
+      if (historyData)
+        HcpHistory.download(`hcp-${scope}-${HcpHistory.fileStamp(range)}.csv`, HcpHistory.csv(historyData));
+      return;
+    }
+    const site = latest?.sites.find((s) => s.id === scope);
+    const series = site ? site.series : latest?.fleet.series;
+    if (!series) return;
+    const columns = Object.fromEntries(Object.entries(series).filter(([k, v]) => k !== 't' && Array.isArray(v)));
+    HcpHistory.download(`hcp-${scope}-live.csv`, HcpHistory.csv({ t: series.t, columns }));
+  });
 
   // ---- injection ----
   const form = $('#inject-form');
@@ -309,5 +414,10 @@
       $('#speed').textContent = `${info.speed}× · ${info.market}`;
     })
     .catch(() => {});
-  poll();
+  HcpDom.every(POLL_MS, poll);
+
+  // Installable and readable offline: the service worker keeps the shell and the last data (sim/dashboard/sw.js).
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch((error) => console.warn('service worker:', error.message));
+  }
 })();

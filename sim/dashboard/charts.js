@@ -52,19 +52,46 @@ window.HcpCharts = (() => {
     return hhmm === '00:00' ? iso.slice(5, 10) : hhmm;
   }
 
+  /**
+   * The chart in words, for screen readers (the canvas says nothing): per series its latest value and range over the
+   * window, and the reference lines (targets, rungs).
+   */
+  function describe(caption, series, columns, lines, format) {
+    const t = columns[0];
+    if (!t.length) return `${caption}: no data.`;
+    const parts = series.map((s, i) => {
+      const values = columns[i + 1].filter((v) => v != null);
+      if (!values.length) return `${s.label}: no data`;
+      const last = values.at(-1);
+      return `${s.label}: latest ${format(round(last))}, between ${format(round(Math.min(...values)))} and ${format(round(Math.max(...values)))}`;
+    });
+    const lineText = lines.length ? ` Lines: ${lines.map((l) => l.label).join('; ')}.` : '';
+    const at = (seconds) => new Date(seconds * 1000).toISOString().slice(5, 16).replace('T', ' ');
+    return `${caption}, ${at(t[0])} to ${at(t.at(-1))} UTC. ${parts.join('; ')}.${lineText}`;
+  }
+  const round = (v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100);
+
   /** series: [{ label, color, fill? }]; returns { update(columns, overlays) } where columns[0] is time in seconds. */
   function create(container, series, options = {}) {
+    const caption = container.closest('figure')?.querySelector('figcaption')?.textContent ?? options.title ?? 'Chart';
+    container.setAttribute('role', 'img');
     const overlays = { windows: [], lines: [] };
+    // `showLines`: the y axis stretches to the reference lines, so a target far from the data still shows.
+    const rangeWithLines = (_u, dataMin, dataMax) => {
+      const values = [dataMin, dataMax, ...overlays.lines.map((l) => l.value)].filter((v) => v != null);
+      return values.length ? uPlot.rangeNum(Math.min(...values), Math.max(...values), 0.1, true) : [0, 1];
+    };
     const size = () => ({
       width: Math.max(260, container.clientWidth),
       height: container.clientWidth < 500 ? 200 : 240,
     });
+    const yRange = options.yRange ?? (options.showLines ? rangeWithLines : undefined);
     const axisColor = css('--muted');
     const grid = { stroke: css('--line'), width: 1 };
     const plot = new uPlot(
       {
         ...size(),
-        scales: { x: { time: true }, y: options.yRange ? { range: options.yRange } : {} },
+        scales: { x: { time: true }, y: yRange ? { range: yRange } : {} },
         axes: [
           // Ticks at least 70 px apart, labelled in the simulated clock's UTC: "10:00", the date at midnight.
           { stroke: axisColor, grid, space: 70, values: (_u, ticks) => ticks.map(timeLabel) },
@@ -100,6 +127,10 @@ window.HcpCharts = (() => {
         container.dataset.points = String(columns[0].length);
         container.dataset.max = values.length ? String(Math.max(...values)) : '';
         container.dataset.windows = String(overlays.windows.length);
+        container.setAttribute(
+          'aria-label',
+          describe(caption, series, columns, overlays.lines, options.describe ?? options.format ?? String),
+        );
       },
     };
   }

@@ -73,8 +73,8 @@
     sessionStorage.setItem('hcp-api-key', key);
     $('#login-result').textContent = 'logged in';
     $('#customer-main').hidden = false;
-    clearInterval(timer);
-    timer = setInterval(() => refresh().catch(show), POLL_MS);
+    timer?.stop();
+    timer = HcpDom.every(POLL_MS, () => refresh().catch(show));
   }
 
   $('#login-form').addEventListener('submit', (event) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type {
   APIGatewayEventDefaultAuthorizerContext,
   APIGatewayProxyEvent,
@@ -73,10 +74,12 @@ export interface ApiAdapterOptions {
    * as API Gateway's usage plans do: over the limit, 429 `throttled` with Retry-After. @default no throttling
    */
   readonly rateLimiter?: RateLimiter;
+  /** Serve HTTPS with this key and certificate chain (PEM) instead of HTTP. @default plain HTTP */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface RunningApiAdapter {
-  /** e.g. `http://127.0.0.1:43121` */
+  /** e.g. `http://127.0.0.1:43121`, or `https://…` with `tls` */
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -405,7 +408,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
 
 export async function startApiAdapter(options: ApiAdapterOptions): Promise<RunningApiAdapter> {
   const host = options.host ?? '127.0.0.1';
-  const server = http.createServer((request, response) => {
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     handle(request, response, options).catch((error: unknown) => {
       // Only the adapter itself can fail here (an authorizer throwing, a socket error): still answer in JSON.
       const requestId = randomUUID();
@@ -414,10 +417,11 @@ export async function startApiAdapter(options: ApiAdapterOptions): Promise<Runni
         writeProxyResult(response, jsonResponse(500, errorBody('internal', 'internal error', requestId)), requestId);
       }
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, onRequest) : http.createServer(onRequest);
   const port = await listen(server, options.port ?? 0, host);
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     async stop() {
       server.closeIdleConnections();
       await closeServer(server);

@@ -1,4 +1,6 @@
 import { randomBytes, webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as x509 from '../../functions/shared/iot/x509.js';
 
 // The library's WebCrypto is Node's.
@@ -12,6 +14,12 @@ export interface IssuedCertificate {
   readonly certificatePem: string;
   /** Hex, as node:tls reports it in `getPeerCertificate().serialNumber` (upper case). */
   readonly serialNumber: string;
+}
+
+/** The names a server certificate is valid for, beside localhost and 127.0.0.1. */
+export interface ServerNames {
+  readonly dns: readonly string[];
+  readonly ip: readonly string[];
 }
 
 export interface KeyAndCertificate extends IssuedCertificate {
@@ -56,7 +64,9 @@ export async function generateKeyAndCsr(commonName: string): Promise<{ keyPem: s
 /**
  * The local platform's certificate authority, the stand-in for IoT Core's: one self-signed P-256 root made at start,
  * which signs the broker's server certificate, the gateways' certificates from their CSRs and the platform services'
- * client certificates. Nothing here persists: a restarted platform has a new CA and onboards everything again.
+ * client certificates. Made at each start, unless kept in a directory (`openOrCreate`, `--data`): then a phone that
+ * trusts it for the dashboard's HTTPS keeps trusting it across restarts. Issued certificates never persist: a
+ * restarted platform onboards everything again.
  */
 export class LocalCertificateAuthority {
   private constructor(
@@ -85,6 +95,28 @@ export class LocalCertificateAuthority {
     return new LocalCertificateAuthority(keys, root, options.validityDays ?? 365);
   }
 
+  /**
+   * The CA kept in `dir` (`ca.key`, owner-only, and `ca.crt`), made and written there the first time; without a
+   * directory, a new one.
+   */
+  static async openOrCreate(dir?: string): Promise<LocalCertificateAuthority> {
+    if (!dir) return LocalCertificateAuthority.create();
+    const keyFile = path.join(dir, 'ca.key');
+    const certFile = path.join(dir, 'ca.crt');
+    if (existsSync(keyFile) && existsSync(certFile)) {
+      const root = new x509.X509Certificate(readFileSync(certFile, 'utf8'));
+      const der = x509.PemConverter.decodeFirst(readFileSync(keyFile, 'utf8'));
+      const privateKey = await webcrypto.subtle.importKey('pkcs8', der, KEY_ALGORITHM, true, ['sign']);
+      const publicKey = await root.publicKey.export(KEY_ALGORITHM, ['verify'], webcrypto as never);
+      return new LocalCertificateAuthority({ privateKey, publicKey } as webcrypto.CryptoKeyPair, root, 365);
+    }
+    const ca = await LocalCertificateAuthority.create();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(keyFile, await keyPem(ca.keys), { mode: 0o600 });
+    writeFileSync(certFile, ca.certificatePem);
+    return ca;
+  }
+
   /** PEM of the root, for every party's trust store (the role AmazonRootCA1 plays for IoT Core). */
   get certificatePem(): string {
     return this.root.toString('pem');
@@ -95,10 +127,17 @@ export class LocalCertificateAuthority {
     return this.issue(csr.subject, csr.publicKey, 'client');
   }
 
-  /** A key pair made here with its certificate: the broker's server identity, or a platform service's client one. */
-  async issueKeyPair(commonName: string, usage: 'server' | 'client'): Promise<KeyAndCertificate> {
+  /**
+   * A key pair made here with its certificate: the broker's server identity, or a platform service's client one. A
+   * server certificate names localhost and 127.0.0.1, and `serverNames` beside them (the dashboard's LAN address).
+   */
+  async issueKeyPair(
+    commonName: string,
+    usage: 'server' | 'client',
+    serverNames: ServerNames = { dns: [], ip: [] },
+  ): Promise<KeyAndCertificate> {
     const keys = await newKeys();
-    const issued = await this.issue(`CN=${commonName}`, keys.publicKey, usage);
+    const issued = await this.issue(`CN=${commonName}`, keys.publicKey, usage, serverNames);
     return { ...issued, keyPem: await keyPem(keys) };
   }
 
@@ -106,7 +145,10 @@ export class LocalCertificateAuthority {
     subject: string,
     publicKey: x509.PublicKey | webcrypto.CryptoKey,
     usage: 'server' | 'client',
+    serverNames: ServerNames = { dns: [], ip: [] },
   ): Promise<IssuedCertificate> {
+    const dns = [...new Set(['localhost', ...serverNames.dns])];
+    const ip = [...new Set(['127.0.0.1', ...serverNames.ip])];
     const serialNumber = newSerial();
     const now = Date.now();
     const certificate = await x509.X509CertificateGenerator.create({
@@ -129,8 +171,8 @@ export class LocalCertificateAuthority {
         ...(usage === 'server'
           ? [
               new x509.SubjectAlternativeNameExtension([
-                { type: 'dns', value: 'localhost' },
-                { type: 'ip', value: '127.0.0.1' },
+                ...dns.map((value) => ({ type: 'dns' as const, value })),
+                ...ip.map((value) => ({ type: 'ip' as const, value })),
               ]),
             ]
           : []),

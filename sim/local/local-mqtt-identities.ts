@@ -41,8 +41,9 @@ export class LocalMqttIdentities implements GatewayIdentityProvider {
     readonly server: KeyAndCertificate,
   ) {}
 
-  static async create(): Promise<LocalMqttIdentities> {
-    const ca = await LocalCertificateAuthority.create();
+  /** With `caDir`, the CA kept there across restarts (LocalCertificateAuthority.openOrCreate); else a new one. */
+  static async create(caDir?: string): Promise<LocalMqttIdentities> {
+    const ca = await LocalCertificateAuthority.openOrCreate(caDir);
     return new LocalMqttIdentities(ca, await ca.issueKeyPair('localhost', 'server'));
   }
 

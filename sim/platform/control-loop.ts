@@ -1,10 +1,10 @@
 import { App } from 'aws-cdk-lib';
 import { connectAsync } from 'mqtt';
-import { clearingPriceAwards } from '../../core/ancillary/awards.js';
+import type { ClearingPriceOf } from '../../core/ancillary/awards.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
-import { armPlanAwards } from '../../functions/ancillary/arm-awards.js';
+import { armPlanAwards } from '../../functions/ancillary/receive-awards.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
@@ -69,14 +69,14 @@ export function synthesizeControlTemplate(): CfnTemplate {
 }
 
 /**
- * The local market's awards: every offer of the plan cleared in full at the price the planner assumed for it (the
- * local market replays no ancillary prices; the backtest clears at the shipped file's prices).
+ * The local market's clearing price: the price the planner assumed for each offer of the plan (the local market
+ * replays no ancillary prices; the backtest clears at the shipped file's prices).
  */
-function localAwards(plan: Plan) {
+function assumedClearingPrice(plan: Plan): ClearingPriceOf {
   const assumed = new Map(
     plan.sites.flatMap((s) => (s.ancillaryOffers ?? []).map((o) => [`${o.product}@${o.intervalStartMs}`, o] as const)),
   );
-  return clearingPriceAwards((product, startMs) => assumed.get(`${product}@${startMs}`)?.assumedPriceUsdPerMwh);
+  return (product, startMs) => assumed.get(`${product}@${startMs}`)?.assumedPriceUsdPerMwh;
 }
 
 /** The refit schedule of stacks/constructs/forecast-refit.ts: cron(15 0/6 * * ? *). */
@@ -155,7 +155,16 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     counts.dispatches += 1;
     const plan = result.status === 'SUCCEEDED' ? await controlPlane.plans.loadCurrent() : undefined;
     const forecast = plan?.forecast;
-    if (plan) await armPlanAwards({ awards: localAwards(plan), switchFlows: localSwitchFlows }, plan);
+    if (plan) {
+      // The local QSE's awards through the handler the awards queue's Lambda runs in AWS.
+      const awards = {
+        sites: async () => (await controlPlane.fleet.load()).sites,
+        switchFlows: localSwitchFlows,
+        clearingPrice: assumedClearingPrice(plan),
+        nowMs: clock.nowMs(),
+      };
+      await armPlanAwards(awards, plan);
+    }
     emit({
       type: 'dispatch',
       atMs,

@@ -166,6 +166,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     plans,
     switchStates,
     marketStore,
+    /** The fleet the optimizer plans: the registry's sites, or the static fleet. */
+    fleet: configured,
     /** One ingestion run from `source` (e.g. a SyntheticMarketSource): what the scheduled market Lambda does. */
     ingestMarket: (source: MarketDataSource) =>
       ingestMarketSnapshot({

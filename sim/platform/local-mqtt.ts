@@ -42,7 +42,8 @@ export interface LocalMqtt {
  * CA while the platform runs.
  */
 export async function startLocalMqtt(dataDir: string | undefined, clock: Clock = systemClock): Promise<LocalMqtt> {
-  const identities = await LocalMqttIdentities.create();
+  // Under --data the CA persists: a phone that trusts it for the dashboard's HTTPS (--tls) keeps trusting it.
+  const identities = await LocalMqttIdentities.create(dataDir ? path.join(dataDir, 'ca') : undefined);
   const broker = await startMqttBroker({
     tls: { ...identities.serverTls, identityOf: (certificate) => identities.identityOf(certificate) },
   });

@@ -1,9 +1,10 @@
+import type { TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Site } from '../../core/model/site.js';
 import type { PlatformEvent } from './events.js';
 import type { GpuWorkFigures } from './gpu-work.js';
 import { type Alert, alertsOf } from './observer/alerts.js';
-import { EventLog } from './observer/event-log.js';
+import { EventLog, type SwitchRecord } from './observer/event-log.js';
 import { FleetSeries } from './observer/fleet-series.js';
 import { OBSERVER_TOPICS, type ObservedMessage, readBrokerMessage } from './observer/intake.js';
 import { SiteView } from './observer/site-view.js';
@@ -30,6 +31,21 @@ export interface ObserverOptions {
   readonly maxPoints?: number;
   /** Switch events, dispatches and injections kept. @default 200 */
   readonly maxEvents?: number;
+  /** Where what the observer reads is also kept as history (the telemetry recorder). @default none */
+  readonly history?: ObserverHistory;
+}
+
+/**
+ * What the observer hands the telemetry history, as it reads it: so the stored series are the dashboard's figures
+ * (sim/platform/telemetry-recorder.ts writes them to the local Parquet store).
+ */
+export interface ObserverHistory {
+  /** A site's batch, after its view took it (power, price and the money accrued since the previous batch). */
+  siteBatch(view: SiteView, batch: TelemetryBatch, market: MarketSnapshot | undefined): void;
+  /** A gateway's status heartbeat, at the simulated instant it was read. */
+  heartbeat(siteId: string, atMs: number): void;
+  /** A switch the event log kept (a SwitchFlow, a local reaction, a gateway's ack). */
+  switched(record: SwitchRecord): void;
 }
 
 /**
@@ -92,10 +108,20 @@ export class PlatformObserver {
       this.series.pushMarket(event.atMs, event.snapshot);
       return;
     }
-    this.log.record(event, (siteId) => {
-      const lastSignalRealMs = this.views.get(siteId)?.lastSignalRealMs;
-      return lastSignalRealMs === undefined ? undefined : this.realNowMs() - lastSignalRealMs;
-    });
+    this.keepingSwitches(() =>
+      this.log.record(event, (siteId) => {
+        const lastSignalRealMs = this.views.get(siteId)?.lastSignalRealMs;
+        return lastSignalRealMs === undefined ? undefined : this.realNowMs() - lastSignalRealMs;
+      }),
+    );
+  }
+
+  /** Runs `logging`, and hands a switch record it added to the history. */
+  private keepingSwitches(logging: () => void): void {
+    const before = this.log.switches.at(-1);
+    logging();
+    const after = this.log.switches.at(-1);
+    if (after && after !== before) this.options.history?.switched(after);
   }
 
   /** Where the GPU work figures come from (queue depth, preemptions, webhook deliveries): the platform's GpuWork. */
@@ -136,7 +162,9 @@ export class PlatformObserver {
         return;
       }
       case 'telemetry': {
-        const atMs = this.view(message.siteId).onTelemetry(message.batch, this.realNowMs(), this.latestMarket);
+        const view = this.view(message.siteId);
+        const atMs = view.onTelemetry(message.batch, this.realNowMs(), this.latestMarket);
+        this.options.history?.siteBatch(view, message.batch, this.latestMarket);
         this.series.pushSites(atMs, this.views.values());
         return;
       }
@@ -145,9 +173,10 @@ export class PlatformObserver {
         return;
       case 'heartbeat':
         this.view(message.siteId).onHeartbeat(message.heartbeat);
+        this.options.history?.heartbeat(message.siteId, this.options.simNowMs());
         return;
       case 'ack':
-        this.log.recordAck(message.ack, this.options.simMsToRealMs);
+        this.keepingSwitches(() => this.log.recordAck(message.ack, this.options.simMsToRealMs));
         return;
     }
   }

@@ -24,6 +24,11 @@ export const platformOptionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9.-]+$/, 'expected an IPv4 address or a host name')
       .default('127.0.0.1'),
+    /**
+     * Serve the API and dashboard over HTTPS with a certificate from the platform's local CA (for a phone on the LAN:
+     * a service worker and an installed app need a secure context, which plain HTTP is only on localhost).
+     */
+    tls: z.boolean().default(false),
     seed: z.coerce
       .number()
       .int()
@@ -76,6 +81,7 @@ export const platformCli: CliSpec<typeof platformOptionsSchema> = {
   help: {
     port: 'port of the API and dashboard (0: any free one)',
     host: ['ADDR', 'address the API and dashboard listen on (0.0.0.0: every interface)'],
+    tls: "serve the API and dashboard over HTTPS, certificate from the platform's local CA (its root: /local/ca.crt)",
     seed: 'seed of the simulated fleet, market and customers',
     sites: 'reference-fleet sites to run, 1 to 3',
     fleet: ['NAME', 'reference (LuxOS everywhere) or mixed (Pecos West on LuxOS, Braiins OS+ and stock cgminer)'],

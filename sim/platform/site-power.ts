@@ -22,6 +22,8 @@ export interface SitePower {
   readonly hashrateThs: number;
   /** GPUs doing work, weighted by utilisation: 8 GPUs at 50% count as 4. */
   readonly busyGpus: number;
+  readonly servingGpus: number;
+  readonly poweredGpus: number;
   readonly gpuUtilizationPct: number | null;
   readonly drifted: number;
   readonly devicesByState: Readonly<Record<string, number>>;
@@ -34,6 +36,8 @@ export function sitePower(site: Site, batch: TelemetryBatch, unitsPerDevice: Uni
     ...summary.facilityKw,
     hashrateThs: summary.hashrateThs,
     busyGpus: summary.busyGpus,
+    servingGpus: summary.servingGpus,
+    poweredGpus: summary.poweredGpus,
     gpuUtilizationPct: summary.gpuUtilizationPct,
     drifted: summary.driftedDevices,
     devicesByState: summary.devicesByState,

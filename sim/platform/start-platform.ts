@@ -16,6 +16,7 @@ import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
 import { startApi } from './start/api.js';
 import { startControlPlane } from './start/control-plane.js';
+import type { DashboardTls } from './start/dashboard-tls.js';
 import { platformEvents } from './start/event-sink.js';
 import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu-side.js';
 import { startGridEvents } from './start/grid-events.js';
@@ -25,6 +26,7 @@ import { registerSitesThroughApi } from './start/registry.js';
 import { followRegisteredSites, type SiteDevices, startSites } from './start/sites.js';
 import { LOCAL_TABLE_NAME, localDocumentClient, startBroker, startTable } from './start/stand-ins.js';
 import { Stops } from './start/stops.js';
+import { openTelemetryHistory, startApiProber, type TelemetryHistory } from './start/telemetry-history.js';
 
 export { describeEvent } from './start/event-sink.js';
 export { LOCAL_TABLE_NAME } from './start/stand-ins.js';
@@ -39,6 +41,8 @@ export interface RunningPlatform {
     readonly dashboard: string;
     readonly devices: readonly SiteDevices[];
   };
+  /** With `--tls`: the CA root a phone installs (file and SHA-256) and the names the certificate is valid for. */
+  readonly tls?: Pick<DashboardTls, 'caFile' | 'caFingerprint' | 'names'>;
   readonly clock: SimClock;
   readonly market: string;
   readonly api: LocalApi['available'];
@@ -52,6 +56,8 @@ export interface RunningPlatform {
   readonly customers?: RunningCustomers;
   /** GPU workers, routing and webhooks (absent with `--gpu-nodes 0`). */
   readonly gpuWork?: GpuWork;
+  /** The telemetry history: the Parquet store the history API reads, and its recorder. */
+  readonly history: TelemetryHistory;
   /** Runs one dispatch (market ingestion → OptimizeFlow → SwitchFlows) now. */
   dispatchOnce(): Promise<{ status: string }>;
   inject(request: InjectionRequest): Promise<InjectionResult>;
@@ -95,8 +101,15 @@ export async function startPlatform(
     const siteOptions = { options, records, clock, mqtt, stateRoot, record, progress, commandKey };
     const hardware = await startSites(siteOptions, stops);
 
+    progress('opening the telemetry history (Parquet, site=…/day=…)…');
+    const history = await openTelemetryHistory({ options, unitsPerDevice: hardware.unitsPerDevice }, stops);
+    progress(`  telemetry history in ${history.store.root}`);
+
     progress('starting the observer (dashboard data)…');
-    const observer = await startObserver({ sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt }, stops);
+    const observer = await startObserver(
+      { sites, unitsPerDevice: hardware.unitsPerDevice, clock, mqtt, history: history.recorder },
+      stops,
+    );
     events.observeWith(observer);
 
     progress('synthesizing the control flows and starting the local control plane…');
@@ -117,7 +130,11 @@ export async function startPlatform(
     );
 
     progress('starting the API and the dashboard…');
-    const { localApi, api } = await startApi({ options, dynamo, control, observer, feed, inject, clock }, stops);
+    const { localApi, api, publicUrl, tls } = await startApi(
+      { options, dynamo, control, observer, feed, inject, clock, ca: mqtt.identities.ca },
+      stops,
+    );
+    startApiProber({ apiUrl: api.url, clock, recorder: history.recorder }, stops);
 
     progress('registering the sites through the operator API…');
     await registerSitesThroughApi(api.url, localApi.demo.operatorApiKey, records, progress);
@@ -143,10 +160,11 @@ export async function startPlatform(
         dynamodb: dynamo.endpoint,
         mqtt: mqtt.broker.url,
         mosquittoSub: mqtt.operator.mosquittoSub,
-        api: api.url,
-        dashboard: `${api.url}/`,
+        api: publicUrl,
+        dashboard: `${publicUrl}/`,
         devices: hardware.devices,
       },
+      ...(tls ? { tls: { caFile: tls.caFile, caFingerprint: tls.caFingerprint, names: tls.names } } : {}),
       clock,
       market: feed.description,
       api: localApi.available,
@@ -155,6 +173,7 @@ export async function startPlatform(
       mqttIdentities: { operator: mqtt.operator, controlPlane: mqtt.controlPlane, gatewayTls: mqtt.gatewayTls },
       ...(customers ? { customers } : {}),
       gpuWork,
+      history,
       dispatchOnce: control.dispatchOnce,
       inject,
       stop: () => stops.stopAll(),

@@ -14,6 +14,7 @@ import { HcpFunction } from './hcp-function.js';
 import { grantSiteConfigShadowUpdate, grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { TABLE_ITEM_ACTIONS } from './table-access.js';
+import type { TelemetrySink } from './telemetry-sink.js';
 import { TenantDataRole } from './tenant-data-role.js';
 
 export interface ApiRoutesProps {
@@ -27,6 +28,11 @@ export interface ApiRoutesProps {
   readonly gateways?: GatewayOnboardingProps;
   /** Where the evidence route stores M&V evidence (`writesEvidence`); required by that route. */
   readonly evidence?: EvidenceBucket;
+  /**
+   * The telemetry sink the history routes (`readsTelemetryHistory`) query; a sink without an Athena history
+   * (Timestream) gives them no grant, and they answer 503. @default none
+   */
+  readonly telemetryHistory?: Pick<TelemetrySink, 'grantHistoryQuery'>;
   /** @default 'hcp-api' */
   readonly serviceName?: string;
 }
@@ -72,6 +78,7 @@ export class ApiRoutes extends Construct {
         if (!props.evidence) throw new Error(`route ${route.operationId} stores evidence: pass evidence`);
         props.evidence.grantWriteOnce(fn);
       }
+      if (route.readsTelemetryHistory) props.telemetryHistory?.grantHistoryQuery?.(fn);
       if (route.startsSwitchFlow) {
         if (!props.switchFlow) throw new Error(`route ${route.operationId} starts SwitchFlow: pass switchFlow`);
         props.switchFlow.grantStartExecution(fn.fn);

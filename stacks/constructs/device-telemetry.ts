@@ -4,28 +4,27 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import { allSitesTopicResource, SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
 import { grantTopicPublish } from './iot-topics.js';
-import { acknowledge } from './nag.js';
 import { grantTableItems } from './table-access.js';
+import type { TelemetrySink } from './telemetry-sink.js';
 
 export interface DeviceTelemetryProps {
   readonly table: ITable;
-  readonly database: timestream.CfnDatabase;
-  readonly timestreamTable: timestream.CfnTable;
+  /** Where the device samples (and, with the Iceberg sink, the site rows) are written. */
+  readonly sink: TelemetrySink;
 }
 
 /**
  * Per-device telemetry. IoT SQL cannot unnest the batch's `metrics` array into one row per device, so this path has
  * code in it: the rule puts each batch on a queue (no Lambda in the ingestion hop, buffered, dead-lettered), and a
- * Lambda writes one Timestream record per device sample, the latest state of each device for the API, and the site's
- * power split and revenue metrics, then advances the gateway's high-water mark and publishes it back on the site's
- * `telemetry-acks` topic (the gateway's spool waits for it). The site-level rule (TelemetrySink) stays Lambda-free, so the fleet's power keeps
- * reaching Timestream even if this path stalls.
+ * Lambda writes one row per device sample into the sink (TelemetrySink), the latest state of each device for the
+ * API, and the site's power split and revenue metrics, then advances the gateway's high-water mark and publishes it
+ * back on the site's `telemetry-acks` topic (the gateway's spool waits for it). Lambda-free paths beside it (the Timestream sink's site
+ * rule, the Iceberg sink's heartbeat rule) keep recording even if this path stalls.
  */
 export class DeviceTelemetry extends Construct {
   readonly function: HcpFunction;
@@ -51,19 +50,10 @@ export class DeviceTelemetry extends Construct {
       serviceName: 'hcp-telemetry',
       memorySizeMb: 512,
       timeout,
-      environment: {
-        TELEMETRY_DATABASE: props.database.ref,
-        TELEMETRY_TABLE: props.timestreamTable.attrName,
-      },
     });
     grantTableItems(this.function.fn, props.table);
     this.function.fn.addEnvironment('TABLE_NAME', props.table.tableName);
-    this.function.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['timestream:WriteRecords'], resources: [props.timestreamTable.attrArn] }),
-    );
-    this.function.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
-    );
+    props.sink.grantSeriesWrite(this.function);
     grantTopicPublish(
       this.function.fn,
       allSitesTopicResource('telemetry-acks'),
@@ -86,10 +76,5 @@ export class DeviceTelemetry extends Construct {
         errorAction: { sqs: { queueUrl: ruleDlq.queueUrl, roleArn: role.roleArn, useBase64: false } },
       },
     });
-    acknowledge(
-      this.function.fn.role!,
-      'AwsSolutions-IAM5[Resource::*]',
-      'timestream:DescribeEndpoints and X-Ray have no resource-level permissions.',
-    );
   }
 }

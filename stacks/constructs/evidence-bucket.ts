@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogsBucket } from './access-logs-bucket.js';
 import type { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 
@@ -30,19 +31,7 @@ export class EvidenceBucket extends Construct {
   constructor(scope: Construct, id: string, props: EvidenceBucketProps = {}) {
     super(scope, id);
     this.retentionDays = props.retentionDays ?? DEFAULT_EVIDENCE_RETENTION_DAYS;
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(400) }],
-    });
-    acknowledge(
-      accessLogs,
-      'AwsSolutions-S1',
-      'This is the access-log bucket of the evidence bucket; logging it into itself would loop.',
-    );
+    const accessLogs = accessLogsBucket(this, 'AccessLogs', 'the evidence bucket');
     this.bucket = new s3.Bucket(this, 'Bucket', {
       objectLockEnabled: true,
       objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(this.retentionDays)),

@@ -3,10 +3,10 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { allSitesTopicResource, SITE_ID_MATCHES_TOPIC, siteTopicSql } from '../../core/messages/topics.js';
 import { WEBHOOK_RETRY } from '../../core/webhooks/retry.js';
@@ -17,6 +17,7 @@ import { HcpFunction } from './hcp-function.js';
 import { grantTopicPublish } from './iot-topics.js';
 import { RuleFunction } from './rule-function.js';
 import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './table-access.js';
+import { queueEventSource, workQueue } from './work-queue.js';
 
 export interface WorkloadRoutingProps {
   /** The platform table, with a stream carrying NEW_IMAGE (the router wakes on jobs put back in line). */
@@ -26,31 +27,6 @@ export interface WorkloadRoutingProps {
   /** How often the router sweeps the pending jobs whatever the stream says. @default Duration.minutes(1) */
   readonly sweepInterval?: Duration;
 }
-
-/** A standard queue its consumer drains, and the DLQ it moves a message to after `maxReceiveCount` receives. */
-interface WorkQueue {
-  readonly queue: sqs.Queue;
-  readonly deadLetterQueue: sqs.Queue;
-}
-
-function workQueue(scope: Construct, id: string, consumerTimeout: Duration, maxReceiveCount: number): WorkQueue {
-  const deadLetterQueue = new DeadLetterQueue(scope, `${id}Dlq`).queue;
-  // An operator moves dead letters back with `aws sqs start-message-move-task` (README). Naming the one source queue
-  // (byQueue) would make the DLQ refer to the queue that refers to it, a cycle CloudFormation refuses.
-  (deadLetterQueue.node.defaultChild as sqs.CfnQueue).redriveAllowPolicy = { redrivePermission: 'allowAll' };
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    // Six times the consumer's timeout (AWS guidance for Lambda event sources).
-    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
-    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
-  });
-  return { queue, deadLetterQueue };
-}
-
-/** What a queue consumer is allowed and how it polls: partial batch failures, so one bad message fails alone. */
-const queueEventSource = (queue: sqs.IQueue) =>
-  new SqsEventSource(queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true });
 
 /**
  * Workload routing in AWS (issue #7). The router Lambda assigns pending jobs to sites, every minute and whenever the

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectAsync } from 'mqtt';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { siteTopic } from '../../core/messages/topics.js';
 import type { LadderRung } from '../../core/model/plan.js';
 import { FLEETS } from '../../sim/platform/mixed-fleet.js';
@@ -441,7 +441,7 @@ describe('the local platform end to end', () => {
       await page.click(`[data-scope="${SITE}"]`);
       await page.waitForSelector('#chart-price:not([data-windows="0"])[data-windows]');
       // Assess
-      const charts = await page.$$eval('.chart', (nodes) =>
+      const charts = await page.$$eval('#live-charts .chart', (nodes) =>
         nodes.map((n) => ({
           id: n.id,
           points: Number(n.getAttribute('data-points')),
@@ -505,6 +505,261 @@ describe('the local platform end to end', () => {
       await page.waitForSelector(`#workloads tbody tr:has-text("${id}")`);
       expect(await page.textContent('#usage')).toContain('Cost');
       await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-customer.png'), fullPage: true });
+    });
+
+    it('draws the last hour from the history API and exports it as CSV', async () => {
+      // Prepare: the operations view, fleet scope, on a desktop.
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.click('#tab-ops');
+      await page.click('[data-scope="fleet"]');
+      // Act
+      const answered = page.waitForResponse((r) => /\/v1\/sites\/[^/]+\/telemetry\?/.test(r.url()));
+      await page.click('[data-range="hour"]');
+      const answer = await answered;
+      await page.waitForSelector('#history-charts[data-loaded="true"]');
+      // Assess: the history charts replaced the live ones, with the API's points, and the CSV holds them.
+      expect(answer.status()).toBe(200);
+      expect(await page.isHidden('#live-charts')).toBe(true);
+      const points = Number(await page.getAttribute('#chart-h-power', 'data-points'));
+      expect(points).toBeGreaterThan(2);
+      expect(await page.getAttribute('#chart-h-power', 'aria-label')).toMatch(/site: latest [\d.]+ MW/);
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-history-desktop.png'), fullPage: true });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#ops-csv')]);
+      const csv = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\r\n');
+      expect(download.suggestedFilename()).toMatch(/^hcp-fleet-.*\.csv$/);
+      expect(csv[0]).toMatch(/^time,.*siteKw.*limitKw/);
+      expect(csv.length - 1).toBe(points);
+    });
+
+    it('asks the history API for a custom UTC window at a step that keeps the chart readable', async () => {
+      // Prepare: the last 40 simulated minutes, typed as a user would (datetime-local, UTC).
+      const toMs = Math.floor(platform.clock.nowMs() / 60_000) * 60_000;
+      const fromMs = toMs - 40 * 60_000;
+      const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+      await page.click('[data-range="custom"]');
+      await page.fill('.custom-range input[name="from"]', local(fromMs));
+      await page.fill('.custom-range input[name="to"]', local(toMs));
+      // Act
+      const answered = page.waitForResponse((r) => /\/v1\/sites\/[^/]+\/telemetry\?/.test(r.url()));
+      await page.click('.custom-range button[type="submit"]');
+      const url = new URL((await answered).url());
+      // Assess: the window as typed, one-minute buckets (40 of them, under the chart's 300).
+      expect(url.searchParams.get('from')).toBe(new Date(fromMs).toISOString());
+      expect(url.searchParams.get('to')).toBe(new Date(toMs).toISOString());
+      expect(url.searchParams.get('step')).toBe('60');
+    });
+
+    it("shows the fleet's KPIs against the seed's targets, each met or missed as the API's figures say", async () => {
+      // Act
+      const answered = page.waitForResponse((r) => r.url().includes('/v1/fleet/kpis?'));
+      await page.click('#tab-kpis');
+      const answer = await answered;
+      await page.waitForSelector('#kpi-cards[data-loaded="true"]');
+      // Assess: every KPI with a figure and a target is green exactly when the figure is on the target's side.
+      expect(answer.status()).toBe(200);
+      const kpis = (await answer.json()) as {
+        window: Record<string, number | null>;
+        targets: Record<string, number>;
+      };
+      const cards = await page.$$eval('.kpi-card', (nodes) =>
+        nodes.map((n) => ({ name: n.getAttribute('data-kpi')!, state: n.getAttribute('data-state') })),
+      );
+      const below = /Ms$/;
+      for (const [name, target] of Object.entries(kpis.targets)) {
+        const figure = kpis.window[name];
+        const expected =
+          figure == null ? 'none' : (below.test(name) ? figure <= target : figure >= target) ? 'ok' : 'bad';
+        expect({ name, state: cards.find((c) => c.name === name)?.state }).toEqual({ name, state: expected });
+      }
+      expect(await page.textContent('#kpi-status')).toMatch(/\d+ targets met, \d+ missed/);
+      await page.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-kpis-desktop.png'), fullPage: true });
+    });
+  });
+
+  describe('the dashboard as an installed app on a phone (headless Chromium, 390×844)', () => {
+    let context: BrowserContext;
+    let phone: Page;
+    const polls = async () => Number(await phone.getAttribute('body', 'data-polls'));
+
+    beforeAll(async () => {
+      // A profile on disk, as a phone's browser has: Chromium does not install apps from an incognito context.
+      context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'hcp-phone-')), {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+      });
+      phone = context.pages()[0] ?? (await context.newPage());
+      await phone.goto(platform.endpoints.dashboard);
+      await phone.waitForSelector('body[data-ready="true"]');
+      mkdirSync(RESULTS_DIR, { recursive: true });
+    });
+
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it('offers a web app manifest and icons that Chromium finds valid for installing', async () => {
+      // Act: Chromium's own reading of the manifest and its installability check.
+      const cdp = await context.newCDPSession(phone);
+      const manifest = await cdp.send('Page.getAppManifest');
+      const installable = await cdp.send('Page.getInstallabilityErrors');
+      // Assess
+      expect(manifest.url).toMatch(/\/manifest\.webmanifest$/);
+      expect(manifest.errors).toEqual([]);
+      expect(installable.installabilityErrors).toEqual([]);
+      const data = JSON.parse(manifest.data!) as { display: string; icons: Array<{ src: string; sizes: string }> };
+      expect(data.display).toBe('standalone');
+      // Each icon is a PNG of the size it declares (IHDR's width and height).
+      for (const icon of data.icons) {
+        const response = await fetch(new URL(icon.src, platform.endpoints.dashboard));
+        const png = Buffer.from(await response.arrayBuffer());
+        expect(response.headers.get('content-type')).toBe('image/png');
+        expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`).toBe(icon.sizes);
+      }
+    });
+
+    it('registers a service worker that controls the page once reloaded', async () => {
+      // Act
+      await phone.evaluate('navigator.serviceWorker.ready.then(() => true)');
+      await phone.reload();
+      await phone.waitForSelector('body[data-ready="true"]');
+      // Assess
+      expect(await phone.evaluate<string | undefined>('navigator.serviceWorker.controller?.scriptURL')).toBe(
+        new URL('/sw.js', platform.endpoints.dashboard).href,
+      );
+      expect(await phone.evaluate<string>('navigator.serviceWorker.controller.state')).toBe('activated');
+    });
+
+    it('moves between the tabs with the arrow keys, each tab naming the panel it shows', async () => {
+      // Act
+      await phone.focus('#tab-ops');
+      await phone.keyboard.press('ArrowRight');
+      const afterRight = await phone.evaluate<string>('document.activeElement.id');
+      const kpisShown = await phone.isVisible('#view-kpis');
+      await phone.keyboard.press('End');
+      const afterEnd = await phone.evaluate<string>('document.activeElement.id');
+      await phone.keyboard.press('ArrowRight');
+      const wrapped = await phone.evaluate<string>('document.activeElement.id');
+      // Assess
+      expect([afterRight, kpisShown, afterEnd, wrapped]).toEqual(['tab-kpis', true, 'tab-customer', 'tab-ops']);
+      expect(await phone.isVisible('#view-ops')).toBe(true);
+      const tabs = await phone.$$eval('[role="tab"]', (nodes) =>
+        nodes.map((n) => [
+          n.getAttribute('aria-selected'),
+          n.getAttribute('tabindex'),
+          n.getAttribute('aria-controls'),
+        ]),
+      );
+      expect(tabs).toEqual([
+        ['true', '0', 'view-ops'],
+        ['false', '-1', 'view-kpis'],
+        ['false', '-1', 'view-customer'],
+      ]);
+      for (const [, , panel] of tabs) expect(await phone.getAttribute(`#${panel}`, 'role')).toBe('tabpanel');
+    });
+
+    it('describes each chart in words and announces only changes in the alerts', async () => {
+      // Prepare: count what the page puts in the live region, and how often the set of alert groups it lists changes.
+      await phone.evaluate(`(() => {
+        window.__alerts = { announced: 0, changes: 0, last: undefined };
+        const keys = () => [...document.querySelectorAll('#alerts .alert > span:last-child')].map((e) => e.textContent).sort().join('|');
+        window.__alerts.last = keys();
+        new MutationObserver(() => {
+          const now = keys();
+          if (now !== window.__alerts.last) window.__alerts.changes++;
+          window.__alerts.last = now;
+        }).observe(document.querySelector('#alerts'), { childList: true, subtree: true });
+        new MutationObserver(() => window.__alerts.announced++).observe(document.querySelector('#alert-announcer'), {
+          childList: true, characterData: true, subtree: true,
+        });
+      })()`);
+      const from = await polls();
+      // Act: ten polls of the observer.
+      await phone.waitForFunction(`Number(document.body.dataset.polls) >= ${from + 10}`);
+      // Assess: at most one announcement per change, and none when nothing changed.
+      const counts = await phone.evaluate<{ announced: number; changes: number }>('window.__alerts');
+      expect(counts.announced).toBeLessThanOrEqual(counts.changes);
+      const labels = await phone.$$eval('#live-charts .chart', (nodes) =>
+        nodes.map((n) => n.getAttribute('aria-label')),
+      );
+      expect(labels).toHaveLength(4);
+      for (const label of labels) expect(label).toMatch(/UTC\. .+: latest /);
+    });
+
+    it('sends no request while the page is hidden and polls again when it shows', async () => {
+      // Prepare
+      const requests: string[] = [];
+      const count = (r: { url(): string }) => {
+        if (r.url().endsWith('/local/state')) requests.push(r.url());
+      };
+      // Act 1: the page hidden (another app in front), while the platform moves on three polls' worth.
+      await phone.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        document.dispatchEvent(new Event('visibilitychange'))`);
+      phone.on('request', count);
+      const simNowMs = Date.parse((await state()).simNow);
+      await until(
+        'three polls of simulated time',
+        (s) => Date.parse(s.simNow) >= simNowMs + 3 * SPEED * 1000 || undefined,
+      );
+      const whileHidden = requests.length;
+      // Act 2: shown again.
+      const polled = phone.waitForRequest((r) => r.url().endsWith('/local/state'));
+      await phone.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+        document.dispatchEvent(new Event('visibilitychange'))`);
+      await polled;
+      phone.off('request', count);
+      // Assess: at most the poll already under way when the page was hidden.
+      expect(whileHidden).toBeLessThanOrEqual(1);
+    });
+
+    it('draws the history and the KPIs at phone size', async () => {
+      // Act
+      await phone.click('#tab-ops');
+      await phone.click('[data-range="hour"]');
+      await phone.waitForSelector('#history-charts[data-loaded="true"]');
+      // The range picker and the charts under the sticky header, as a user scrolls to them.
+      await phone.evaluate(
+        `window.scrollTo(0, document.querySelector('#ops-range').getBoundingClientRect().top + window.scrollY - document.querySelector('header').offsetHeight - 8)`,
+      );
+      await phone.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-history-phone.png'), fullPage: false });
+      await phone.click('#tab-kpis');
+      await phone.waitForSelector('#kpi-cards[data-loaded="true"]');
+      await phone.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-kpis-phone.png'), fullPage: false });
+      // Assess: nothing wider than the phone's screen.
+      expect(
+        await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'),
+      ).toBeLessThanOrEqual(0);
+      expect(Number(await phone.getAttribute('#chart-h-power', 'data-points'))).toBeGreaterThan(2);
+    });
+
+    it('reloads offline with the shell and the last data it fetched, saying so', async () => {
+      // Prepare: what the page last drew.
+      await phone.click('#tab-ops');
+      await phone.click('[data-range="live"]');
+      const shownBefore = await phone.textContent('#sim-now');
+      // Act
+      await context.setOffline(true);
+      try {
+        await phone.reload();
+        await phone.waitForSelector('body[data-ready="true"]');
+        // Assess: the page, its scripts and its data came from the service worker's cache.
+        await phone.waitForSelector('#offline:not([hidden])');
+        expect(await phone.textContent('#offline')).toMatch(
+          /^Offline: showing the last data, fetched \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+        );
+        const shownOffline = await phone.textContent('#sim-now');
+        const simMs = (shown: string | null) => Date.parse(`${shown!.slice(0, 16).replace(' ', 'T')}Z`);
+        expect(simMs(shownOffline)).toBeGreaterThanOrEqual(simMs(shownBefore));
+        expect(Number(await phone.getAttribute('#chart-power', 'data-points'))).toBeGreaterThan(2);
+        await phone.screenshot({ path: path.join(RESULTS_DIR, 'dashboard-phone-offline.png'), fullPage: false });
+      } finally {
+        await context.setOffline(false);
+      }
     });
   });
 

@@ -14,8 +14,22 @@ describe('CDK context validation', () => {
     [{ ...TEST_CONTEXT, sites: ['Site/1'] }, 'hcp.sites[0]'],
     [{ ...TEST_CONTEXT, telemetrySink: 'influx' }, 'hcp.telemetrySink'],
     [{ ...TEST_CONTEXT, extra: true }, 'hcp.extra'],
+    [
+      { ...TEST_CONTEXT, telemetryLifecycle: { infrequentAccessAfterDays: 10 } },
+      'hcp.telemetryLifecycle.infrequentAccessAfterDays',
+    ],
+    [
+      { ...TEST_CONTEXT, telemetryLifecycle: { infrequentAccessAfterDays: 90, expireAfterDays: 100 } },
+      'hcp.telemetryLifecycle.expireAfterDays: must be at least infrequentAccessAfterDays + 30',
+    ],
+    [{ ...TEST_CONTEXT, athenaBytesScannedLimitMb: 1 }, 'hcp.athenaBytesScannedLimitMb'],
   ])('refuses a bad context and names the field (%#)', (context, field) => {
     expect(() => parseAppContext(context)).toThrow(field);
+  });
+
+  it('stores telemetry in Iceberg unless the context names Timestream', () => {
+    expect(parseAppContext(TEST_CONTEXT).telemetrySink).toBe('iceberg');
+    expect(parseAppContext({ ...TEST_CONTEXT, telemetrySink: 'timestream' }).telemetrySink).toBe('timestream');
   });
 
   it('refuses to build the app without an hcp context', () => {

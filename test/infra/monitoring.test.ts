@@ -106,3 +106,19 @@ describe('operations dashboard', () => {
     for (const siteId of TEST_CONTEXT.sites) expect(body).toContain(`${siteId}: power split`);
   });
 });
+
+describe('API canary (#27: the API uptime KPI in AWS)', () => {
+  it('calls GET /v1/health on a schedule and alarms on any failed call', () => {
+    // Assess
+    monitoring.hasResourceProperties('AWS::Synthetics::Canary', {
+      Schedule: { Expression: 'rate(5 minutes)' },
+      RunConfig: { EnvironmentVariables: { HEALTH_URL: Match.anyValue() } },
+    });
+    monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SuccessPercent',
+      Namespace: 'CloudWatchSynthetics',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 100,
+    });
+  });
+});

@@ -129,15 +129,14 @@ describe('iot stack', () => {
     iot.resourceCountIs('AWS::IoT::ThingGroup', 1);
   });
 
-  it('routes telemetry to Timestream by an IoT rule, with an error action', () => {
+  it('routes heartbeats to the Iceberg history by an IoT rule into Firehose, with an error action', () => {
     iot.hasResourceProperties('AWS::IoT::TopicRule', {
       TopicRulePayload: Match.objectLike({
-        Sql: Match.stringLikeRegexp("FROM 'hcp/v1/sites/\\+/telemetry'"),
-        Actions: [Match.objectLike({ Timestream: Match.anyValue() })],
-        ErrorAction: Match.objectLike({ CloudwatchLogs: Match.anyValue() }),
+        Sql: Match.stringLikeRegexp("FROM 'hcp/v1/sites/\\+/heartbeat'"),
+        Actions: [Match.objectLike({ Firehose: Match.anyValue() })],
+        ErrorAction: Match.objectLike({ Sqs: Match.anyValue() }),
       }),
     });
-    iot.hasResourceProperties('AWS::Timestream::Database', { KmsKeyId: Match.anyValue() });
   });
 });
 

@@ -59,6 +59,8 @@ const EXCLUDED: Record<string, string> = {
   'GET /v1/sites/{siteId}/gpu-nodes': 'operator fleet view: GPU nodes of platform sites',
   'POST /v1/sites/{siteId}/gpu-nodes/{nodeId}/{action}': 'operator action on a platform site',
   'GET /v1/fleet/gpu-figures': 'operator figures summed over every tenant by design; customers get 403 (auth suite)',
+  'GET /v1/sites/{siteId}/telemetry': 'operator fleet view: telemetry history of platform sites',
+  'GET /v1/fleet/kpis': 'operator fleet KPIs over every site by design; customers get 403 (auth suite)',
   'GET /v1/market/gpu-prices': 'operator market data: GPU price sheets are the platform’s, not a tenant’s',
   'PUT /v1/market/gpu-prices': 'operator action on platform market data',
   'POST /v1/sites/{siteId}/gateway': 'operator onboarding of a platform site’s gateway',

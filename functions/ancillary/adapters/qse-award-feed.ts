@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type Award, awardSchema } from '../../../core/ancillary/awards.js';
+import { type Award, type AwardedProduct, awardSchema } from '../../../core/ancillary/awards.js';
+import { lookUpResource, type ResourceIndex } from '../../../core/ancillary/resources.js';
 import { isoInstantSchema } from '../../../core/support/schema.js';
 import { parseOrThrow, ValidationError } from '../../../core/support/validation.js';
 
@@ -7,13 +8,14 @@ import { parseOrThrow, ValidationError } from '../../../core/support/validation.
  * The awards adapter in AWS: a site's awards come from its QSE (Qualified Scheduling Entity), the only party ERCOT
  * sends them to: the DAM's Ancillary Service awards the afternoon before the operating day, and since RTC+B
  * (2025-12-05) the AS awarded by each SCED run. ERCOT publishes them to the QSE (MIS certified area, the API's
- * QSE-specific reports); the QSE forwards each batch to us as one JSON message (an SQS queue or an EventBridge bus in
- * front of the awards Lambda: not built yet). This file is the message's contract and its translation into awards:
+ * QSE-specific reports); the QSE forwards each batch to us as one JSON message on the awards queue (stacks/constructs/
+ * ancillary-awards.ts), whose Lambda hands it to receive-awards.ts. This file is the message's contract and its translation into awards:
  * a bad message is refused whole, with an error naming the field.
  */
 
 /** ERCOT's service names as the QSE reports them; a Load Resource's RRS here is always the UFR kind. */
 const SERVICE_TO_PRODUCT = { RRS: 'RRS-UFR', ECRS: 'ECRS', NSPIN: 'NSPIN' } as const;
+type QseService = keyof typeof SERVICE_TO_PRODUCT;
 
 export const qseAwardMessageSchema = z.strictObject({
   /** The QSE's ERCOT short name. */
@@ -40,25 +42,32 @@ export const qseAwardMessageSchema = z.strictObject({
 export type QseAwardMessage = z.infer<typeof qseAwardMessageSchema>;
 
 /**
- * A QSE's award message as awards, by site. Throws a ValidationError naming the field: a message that is not the
- * contract, a resource no site is registered as, a delivery window that ends before it starts.
+ * A QSE's award message as awards, each for the site (and the device groups) its resource is registered for
+ * (core/ancillary/resources.ts). Throws a ValidationError naming the field: a message that is not the contract, a
+ * resource no site (or more than one) is registered as, a service its resource is not registered for, a delivery
+ * window that ends before it starts. The message is refused whole: nothing of it is armed.
  */
-export function awardsFromQseMessage(message: unknown, siteOfResource: ReadonlyMap<string, string>): Award[] {
+export function awardsFromQseMessage(message: unknown, resources: ResourceIndex): Award[] {
   const parsed = parseOrThrow(qseAwardMessageSchema, message, 'QSE award message');
   return parsed.awards.map((a, i) => {
-    const siteId = siteOfResource.get(a.resource);
-    if (!siteId) {
+    const product = SERVICE_TO_PRODUCT[a.service];
+    const found = lookUpResource(resources, a.resource, product);
+    if (!found.ok) {
+      const field = found.rule === 'not_registered_product' ? 'service' : 'resource';
       throw new ValidationError('QSE award message', [
-        { field: `awards[${i}].resource`, rule: 'unknown_resource', message: `no site is registered as ${a.resource}` },
+        { field: `awards[${i}].${field}`, rule: found.rule, message: found.message },
       ]);
     }
+    const { siteId, groupIds } = found.resource;
     const award = {
       siteId,
-      product: SERVICE_TO_PRODUCT[a.service],
+      product,
       intervalStartMs: Date.parse(a.deliveryFrom),
       intervalEndMs: Date.parse(a.deliveryTo),
       awardedMw: a.awardedMw,
       clearingPriceUsdPerMwh: a.mcpcUsdPerMwh,
+      resource: a.resource,
+      ...(groupIds ? { groupIds: [...groupIds] } : {}),
     };
     const checked = awardSchema.safeParse(award);
     if (!checked.success) {
@@ -71,3 +80,7 @@ export function awardsFromQseMessage(message: unknown, siteOfResource: ReadonlyM
     return checked.data;
   });
 }
+
+/** ERCOT's service name of an awarded product (the inverse of the message's mapping). */
+export const serviceOf = (product: AwardedProduct): QseService =>
+  (Object.keys(SERVICE_TO_PRODUCT) as QseService[]).find((service) => SERVICE_TO_PRODUCT[service] === product)!;

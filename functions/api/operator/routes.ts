@@ -33,6 +33,7 @@ import { registryRoutes } from '../fleet-registry/routes.js';
 import { gridEventRoutes } from '../grid-events/routes.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
+import { telemetryHistoryRoutes } from '../telemetry/routes.js';
 
 /**
  * The operators' routes over the fleet: sites and their live state, plans, the market, switches, overrides and the
@@ -264,4 +265,5 @@ export const operatorRoutes: ApiRoute[] = [
   },
   ...registryRoutes,
   ...gridEventRoutes,
+  ...telemetryHistoryRoutes,
 ];

@@ -41,6 +41,8 @@ export function plannedKw(intervals: readonly PlanInterval[], atMs: number): num
 export class SiteView {
   readonly series: RollingSeries<SiteKey>;
   money: Money = NO_MONEY;
+  /** What the latest batch added to `money`, and the simulated hours it covers (0: nothing accrued). */
+  lastAccrual: { readonly money: Money; readonly hours: number } = { money: NO_MONEY, hours: 0 };
   power?: SitePower;
   lastBatchSimMs?: number;
   lastTelemetryRealMs?: number;
@@ -77,7 +79,9 @@ export class SiteView {
     const atMs = Date.parse(batch.sentAt);
     const held =
       this.power && this.lastBatchSimMs !== undefined ? { power: this.power, sinceMs: this.lastBatchSimMs } : undefined;
-    this.money = addMoney(this.money, accrueSince(held, atMs, this.priceUsdPerMwh, market));
+    const accrued = accrueSince(held, atMs, this.priceUsdPerMwh, market);
+    this.lastAccrual = { money: accrued, hours: accrued === NO_MONEY || !held ? 0 : (atMs - held.sinceMs) / 3_600_000 };
+    this.money = addMoney(this.money, accrued);
     const power = sitePower(this.site, batch, this.unitsPerDevice);
     this.power = power;
     this.lastBatchSimMs = atMs;

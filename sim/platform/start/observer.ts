@@ -2,7 +2,7 @@ import { connectAsync } from 'mqtt';
 import type { Site } from '../../../core/model/site.js';
 import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import type { LocalMqtt } from '../local-mqtt.js';
-import { PlatformObserver } from '../observer.js';
+import { type ObserverHistory, PlatformObserver } from '../observer.js';
 import type { SimClock } from '../sim-clock.js';
 import { TELEMETRY_POLL_REAL_MS } from './sites.js';
 import type { Stops } from './stops.js';
@@ -14,6 +14,7 @@ export async function startObserver(
     readonly unitsPerDevice: ReadonlyMap<string, number>;
     readonly clock: SimClock;
     readonly mqtt: LocalMqtt;
+    readonly history?: ObserverHistory;
   },
   stops: Stops,
 ): Promise<PlatformObserver> {
@@ -24,6 +25,7 @@ export async function startObserver(
     simMsToRealMs: (simMs) => o.clock.toRealMs(simMs),
     // Five polls missed in a row.
     telemetryStaleRealMs: 5 * TELEMETRY_POLL_REAL_MS,
+    ...(o.history ? { history: o.history } : {}),
   });
   const listener = await connectAsync(o.mqtt.broker.url, {
     clientId: 'hcp-observer',

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { clearingPriceAwards } from '../../../core/ancillary/awards.js';
 import { ANCILLARY_RULES, type AncillaryOffer } from '../../../core/ancillary/products.js';
 import { siteTopic } from '../../../core/messages/topics.js';
 import { type Plan, planSchema } from '../../../core/model/plan.js';
 import { controllerPolicyDefaults } from '../../../core/power/site-power-controller.js';
-import { armPlanAwards } from '../../../functions/ancillary/arm-awards.js';
+import { armPlanAwards } from '../../../functions/ancillary/receive-awards.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
 import { deviceFigures } from '../../../iot-greengrass/components/com.hcp.SwitchAgent/src/site-power.js';
 import { type PowerScenario, startPowerScenario } from '../../../sim/devices/meter/site-power-scenario.js';
@@ -33,8 +32,14 @@ const GPU_NODES = 2;
 const HOUR_MS = 3_600_000;
 /** The registry's relay set-point for this site: above ERCOT's 59.7 Hz floor, so 59.75 Hz trips it and 59.7 would not be needed. */
 const UFR_TRIP_HZ = 59.8;
+/** The registry's relay delay: 24 cycles at 60 Hz, 400 ms (ERCOT allows up to 30). */
+const UFR_DELAY_CYCLES = 24;
+const UFR_DELAY_MS = 400;
+/** The power scenario's simulated time step (sim/devices/meter/site-power-scenario.ts). */
+const SCENARIO_STEP_MS = 250;
 const UFR_MW = 0.02;
 const ECRS_MW = 0.03;
+const NSPIN_MW = 0.02;
 const LADDER = [
   { groupId: 'west-s19xp-a', kind: 'asic' as const, stopAbovePriceUsdPerMwh: 60, sheddableKw: 60 },
   { groupId: 'west-s21-a', kind: 'asic' as const, stopAbovePriceUsdPerMwh: 90, sheddableKw: 70 },
@@ -71,8 +76,15 @@ beforeAll(async () => {
         qualifications: [
           { product: 'RRS-UFR', maxOfferMw: 0.05 },
           { product: 'ECRS', maxOfferMw: 0.1 },
+          { product: 'NSPIN', maxOfferMw: 0.1 },
+        ],
+        // The relay-tripped S21s are one ERCOT Load Resource (RRS), the whole site another (ECRS, Non-Spin).
+        resources: [
+          { name: 'HCP_TEST_UFR1', products: ['RRS-UFR'], groupIds: ['west-s21-a'] },
+          { name: 'HCP_TEST_LR1', products: ['ECRS', 'NSPIN'] },
         ],
         ufrTripHz: UFR_TRIP_HZ,
+        ufrDelayCycles: UFR_DELAY_CYCLES,
       },
     }),
   });
@@ -95,12 +107,13 @@ const asleep = () =>
 const view = () => s.gateway.switchAgent.view();
 const ancillaryEvents = (action: string) => events.filter((e) => e.type === 'ancillary' && e.action === action);
 
-/** The plan's offers for three hours from the current one: the RRS-UFR and ECRS MW the optimizer chose. */
+/** The plan's offers for three hours from the current one: the RRS-UFR, ECRS and Non-Spin MW the optimizer chose. */
 function planWithOffers(nowMs: number): Plan {
   const hourMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
   const offers: AncillaryOffer[] = [0, 1, 2].flatMap((h) => [
     { product: 'RRS-UFR', intervalStartMs: hourMs + h * HOUR_MS, offeredMw: UFR_MW, assumedPriceUsdPerMwh: 8 },
     { product: 'ECRS', intervalStartMs: hourMs + h * HOUR_MS, offeredMw: ECRS_MW, assumedPriceUsdPerMwh: 11 },
+    { product: 'NSPIN', intervalStartMs: hourMs + h * HOUR_MS, offeredMw: NSPIN_MW, assumedPriceUsdPerMwh: 3 },
   ]);
   return planSchema.parse({
     version: 1,
@@ -135,23 +148,32 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
         return { executionArn: `local:${name}` };
       },
     };
-    const awards = clearingPriceAwards((product) => CLEARING_USD_PER_MWH[product]);
+    // The local QSE's message through the handler the awards queue's Lambda runs in AWS.
+    const awards = {
+      sites: async () => [s.site],
+      switchFlows,
+      clearingPrice: (product: keyof typeof CLEARING_USD_PER_MWH) => CLEARING_USD_PER_MWH[product],
+      nowMs: s.clock.nowMs(),
+    };
 
     // Act
-    const armed = await armPlanAwards({ awards, switchFlows }, planWithOffers(s.clock.nowMs()));
+    const armed = await armPlanAwards(awards, planWithOffers(s.clock.nowMs()));
 
-    // Assess: the two hours ahead armed (four awards; the third hour is the next dispatches'), at the clearing
+    // Assess: the two hours ahead armed (six awards; the third hour is the next dispatches'), at the clearing
     // price, through one flow, executed and committed.
     expect(armed).toHaveLength(1);
-    expect(armed[0]!.awards).toHaveLength(4);
+    expect(armed[0]!.awards).toHaveLength(6);
     expect(armed[0]!.awards.every((a) => a.clearingPriceUsdPerMwh === CLEARING_USD_PER_MWH[a.product])).toBe(true);
+    // Each award came through the QSE message as its resource's, mapped back to the site by the registry.
+    const resourceOf = (product: string) => (product === 'RRS-UFR' ? 'HCP_TEST_UFR1' : 'HCP_TEST_LR1');
+    expect(armed[0]!.awards.every((a) => a.resource === resourceOf(a.product))).toBe(true);
     expect(executions[0]).toMatchObject({
       status: 'SUCCEEDED',
       output: { command: { kind: 'arm-ancillary' }, ack: { status: 'executed', reason: 'ok' } },
     });
     expect(await harness.switchStates.get(s.site.id)).toMatchObject({ status: 'committed' });
     const state = view().ancillary!;
-    expect(state.armed).toHaveLength(4);
+    expect(state.armed).toHaveLength(6);
     const stepKw = stepKwOf(s);
     for (const a of state.armed) {
       const awardedKw = a.award.awardedMw * 1000;
@@ -163,113 +185,59 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
       const groups = new Set(a.devices.map(groupOf));
       expect([...groups]).toEqual([a.award.product === 'RRS-UFR' ? 'west-s21-a' : 'west-s19xp-a']);
     }
-    await until('the armed events on the site’s events topic', () => ancillaryEvents('armed').length === 4);
+    await until('the armed events on the site’s events topic', () => ancillaryEvents('armed').length === 6);
     expect(ancillaryEvents('armed').find((e) => e.product === 'RRS-UFR')!.detail).toContain(`relay ${UFR_TRIP_HZ} Hz`);
   });
 
   it('curtails exactly the awarded ECRS MW within ten minutes of a deployment, and restores in order on recall', async () => {
-    // Prepare: the local platform's injection path, publishing on the grid topic as the dashboard's control does.
-    const recalls: Array<() => unknown> = [];
-    const deps: InjectionDeps = {
-      clock: s.clock,
-      feed: {} as MarketFeed, // a grid event never touches the market feed
-      replay: { nudge: () => undefined, at: (_ms, task) => void recalls.push(task) },
-      sites: [s.site],
-      publish: async (topic, payload) => void (await cloud.publishAsync(topic, payload, { qos: 1 })),
-      onEvent: () => undefined,
-    };
-    await s.run(3);
-    const baselineKw = s.meter.truePowerW() / 1000;
-    const armedEcrs = view().ancillary!.armed.find(
-      (a) => a.award.product === 'ECRS' && a.award.intervalStartMs <= s.clock.nowMs(),
-    )!;
-    const before = asleep();
-    expect(before.size).toBe(0);
-
-    // Act: deploy (no MW named: the award in force).
-    await inject(
-      injectionRequestSchema.parse({
-        kind: 'demand-response',
-        product: 'ECRS',
-        durationMinutes: 20,
-        siteIds: [s.site.id],
-      }),
-      deps,
-    );
-    await until('the gateway to hold the deployment', () => view().ancillary?.deployment);
-    const deployedAtMs = s.clock.nowMs();
-    const awardedKw = ECRS_MW * 1000;
-    let deliveredAtMs: number | undefined;
-    while (s.clock.nowMs() - deployedAtMs < ANCILLARY_RULES.ECRS.deploymentSeconds * 1000) {
-      // Simulated time waits for the miners to take their switch, as real time would: a busy machine must not
-      // make a switch land seconds late in simulated time, and the controller shed again for a ramp not yet begun.
-      await until('the gateway’s switches taken', () => view().devices.pending === 0);
-      await s.run(1);
-      if (baselineKw - s.meter.truePowerW() / 1000 >= awardedKw) {
-        deliveredAtMs = s.clock.nowMs();
-        break;
-      }
-    }
-    await s.run(30);
-
-    // Assess: delivered within the product's deployment time, by the armed devices, and not much more.
-    expect(deliveredAtMs).toBeDefined();
-    const deliveredInS = (deliveredAtMs! - deployedAtMs) / 1000;
-    expect(deliveredInS).toBeLessThanOrEqual(ANCILLARY_RULES.ECRS.deploymentSeconds);
-    const deployment = view().ancillary!.deployment!;
-    expect(deployment).toMatchObject({ product: 'ECRS', deployKw: awardedKw });
-    expect(deployment.devices).toEqual(armedEcrs.devices);
-    // The controller lowers power targets before it sleeps miners (issue 24): the award's devices are the first it
-    // takes either way.
-    const actions = events.filter((e) => e.type === 'power-control');
-    const acted = new Set(actions.filter((e) => e.action === 'shed' || e.action === 'trim').flatMap((e) => e.devices));
-    expect(actions[0]!.devices.slice(0, deployment.devices.length)).toEqual(deployment.devices);
-    for (const id of deployment.devices) expect(acted.has(id)).toBe(true);
-    const droppedKw = baselineKw - s.meter.truePowerW() / 1000;
-    const stepKw = stepKwOf(s);
-    const maxStepKw = Math.max(...[...acted].map(stepKw));
-    // The controller's target sits its margin under the limit (baseline − award): that, and one device, is the slack.
-    const slackKw = controllerPolicyDefaults.marginFraction * (baselineKw - awardedKw) + maxStepKw;
-    expect(droppedKw).toBeGreaterThanOrEqual(awardedKw);
-    expect(droppedKw).toBeLessThanOrEqual(awardedKw + slackKw);
-    expect(view().sitePower).toMatchObject({ limitSource: 'demand-response' });
-    await until('the deployment recorded as a local switch', () => switches.includes('power-limit'));
-    await until('the deployed event', () => ancillaryEvents('deployed').length === 1);
-    expect(ancillaryEvents('deployed')[0]).toMatchObject({ product: 'ECRS', deployMw: ECRS_MW });
-    process.stdout.write(
-      `ECRS ${awardedKw} kW awarded: delivered ${droppedKw.toFixed(1)} kW ${deliveredInS} s (simulated) after the deployment; ` +
-        `${asleep().size} devices asleep, ${acted.size} shed or trimmed, ${deployment.devices.length} armed\n`,
-    );
-
-    // Act: the recall the injection scheduled for the end of its window.
-    await recalls[0]!();
-    await until('the gateway to end the deployment', () => view().ancillary?.deployment === undefined);
-    const recalledAtMs = s.clock.nowMs();
-    await s.run(11 * 60);
-
-    // Assess: every device back at full power, after the recall, by the controller's restores and raises.
-    expect(asleep().size).toBe(0);
-    expect(view().sitePower).toMatchObject({ limitSource: 'interconnect', heldDevices: 0, trimmedDevices: 0 });
-    await until('the recalled event', () => ancillaryEvents('recalled').length === 1);
-    const restores = events.filter(
-      (e) => e.type === 'power-control' && (e.action === 'restore' || e.action === 'raise'),
-    );
-    const restored = restores.flatMap((e) => e.devices);
-    expect(new Set(restored)).toEqual(acted);
-    expect(Date.parse(String(restores[0]!.at))).toBeGreaterThan(recalledAtMs);
+    await deploysWithinItsTimeAndRecalls('ECRS', ECRS_MW);
   }, 300_000);
 
-  it('trips exactly the devices armed for RRS-UFR at the registry’s set-point, and brings them back on recovery', async () => {
+  it('curtails exactly the awarded Non-Spin MW within thirty minutes of a deployment, and restores in order on recall', async () => {
+    await deploysWithinItsTimeAndRecalls('NSPIN', NSPIN_MW);
+  }, 300_000);
+
+  it('trips exactly the devices armed for RRS-UFR after the registry’s relay delay, not on a shorter dip, and brings them back', async () => {
     // Prepare
     const armedUfr = view().ancillary!.armed.find(
       (a) => a.award.product === 'RRS-UFR' && a.award.intervalStartMs <= s.clock.nowMs(),
     )!;
     expect(asleep().size).toBe(0);
 
-    // Act: 59.75 Hz: under the registry's 59.8 Hz set-point, above ERCOT's 59.7 Hz default.
+    // Act: a dip shorter than the relay's delay: 59.75 Hz for one 250 ms step (simulated; the gateway ticks on it),
+    // then 59.85 Hz.
     await publishFrequency(59.75);
+    await until('the relay timing the dip', () => view().ancillary?.ufrBelowSinceMs !== undefined);
+    await s.run(SCENARIO_STEP_MS / 1000);
+    await s.gateway.switchAgent.tick();
+    await publishFrequency(59.85);
+    await until('the dip over', () => view().ancillary?.ufrBelowSinceMs === undefined);
+    await s.run(2);
 
-    // Assess: exactly the armed devices asleep (the virtual miners' own state), nothing else.
+    // Assess: nothing tripped.
+    expect(asleep().size).toBe(0);
+    expect(view().ancillary!.tripped).toEqual([]);
+    expect(ancillaryEvents('tripped')).toHaveLength(0);
+
+    // Act: 59.75 Hz (under the registry's 59.8 Hz set-point, above ERCOT's 59.7 Hz floor) held, in the scenario's
+    // 250 ms steps of simulated time with the gateway's tick after each.
+    await publishFrequency(59.75);
+    await until('the relay timing the excursion', () => view().ancillary?.ufrBelowSinceMs !== undefined);
+    const belowSinceMs = view().ancillary!.ufrBelowSinceMs!;
+    while (view().ancillary!.tripped.length === 0 && s.clock.nowMs() - belowSinceMs < 2_000) {
+      await s.run(SCENARIO_STEP_MS / 1000);
+      await s.gateway.switchAgent.tick();
+    }
+    const tripAfterMs = s.clock.nowMs() - belowSinceMs;
+
+    // Assess: tripped at the first step after the registry's delay ran out (24 cycles: 400 ms), within ERCOT's 30.
+    process.stdout.write(
+      `RRS-UFR relay: tripped ${tripAfterMs} ms (simulated) after frequency fell below ${UFR_TRIP_HZ} Hz\n`,
+    );
+    expect(tripAfterMs).toBeGreaterThanOrEqual(UFR_DELAY_MS);
+    expect(tripAfterMs).toBeLessThan(UFR_DELAY_MS + SCENARIO_STEP_MS);
+    expect(tripAfterMs).toBeLessThanOrEqual(500);
+    // Exactly the armed devices asleep (the virtual miners' own state), nothing else.
     await until('exactly the armed devices to trip', () => sameSet(asleep(), new Set(armedUfr.devices)), {
       detail: () => ({ asleep: [...asleep()], armed: armedUfr.devices }),
     });
@@ -312,6 +280,107 @@ describe('ancillary awards armed, deployed and recalled on the local platform', 
     expect(standing.size).toBeGreaterThan(0);
   }, 300_000);
 });
+
+/**
+ * An ECRS or Non-Spin deployment on the local platform's injection path (publishing on the grid topic as the
+ * dashboard's control does): the awarded MW curtailed within the product's deployment time, by the armed devices and
+ * not much more; the recall the injection schedules restores every device, in the controller's order.
+ */
+async function deploysWithinItsTimeAndRecalls(product: 'ECRS' | 'NSPIN', awardedMw: number) {
+  // Prepare: this deployment's events only (the suite's earlier tests published theirs).
+  const since = events.length;
+  const recent = () => events.slice(since);
+  const ofProduct = (action: string) =>
+    recent().filter((e) => e.type === 'ancillary' && e.action === action && e.product === product);
+  const recalls: Array<() => unknown> = [];
+  const deps: InjectionDeps = {
+    clock: s.clock,
+    feed: {} as MarketFeed, // a grid event never touches the market feed
+    replay: { nudge: () => undefined, at: (_ms, task) => void recalls.push(task) },
+    sites: [s.site],
+    publish: async (topic, payload) => void (await cloud.publishAsync(topic, payload, { qos: 1 })),
+    onEvent: () => undefined,
+  };
+  await s.run(3);
+  const baselineKw = s.meter.truePowerW() / 1000;
+  const armedEcrs = view().ancillary!.armed.find(
+    (a) => a.award.product === product && a.award.intervalStartMs <= s.clock.nowMs(),
+  )!;
+  const before = asleep();
+  expect(before.size).toBe(0);
+
+  // Act: deploy (no MW named: the award in force).
+  await inject(
+    injectionRequestSchema.parse({
+      kind: 'demand-response',
+      product,
+      durationMinutes: 20,
+      siteIds: [s.site.id],
+    }),
+    deps,
+  );
+  await until('the gateway to hold the deployment', () => view().ancillary?.deployment);
+  const deployedAtMs = s.clock.nowMs();
+  const awardedKw = awardedMw * 1000;
+  let deliveredAtMs: number | undefined;
+  while (s.clock.nowMs() - deployedAtMs < ANCILLARY_RULES[product].deploymentSeconds * 1000) {
+    // Simulated time waits for the miners to take their switch, as real time would: a busy machine must not
+    // make a switch land seconds late in simulated time, and the controller shed again for a ramp not yet begun.
+    await until('the gateway’s switches taken', () => view().devices.pending === 0);
+    await s.run(1);
+    if (baselineKw - s.meter.truePowerW() / 1000 >= awardedKw) {
+      deliveredAtMs = s.clock.nowMs();
+      break;
+    }
+  }
+  await s.run(30);
+
+  // Assess: delivered within the product's deployment time, by the armed devices, and not much more.
+  expect(deliveredAtMs).toBeDefined();
+  const deliveredInS = (deliveredAtMs! - deployedAtMs) / 1000;
+  expect(deliveredInS).toBeLessThanOrEqual(ANCILLARY_RULES[product].deploymentSeconds);
+  const deployment = view().ancillary!.deployment!;
+  expect(deployment).toMatchObject({ product, deployKw: awardedKw });
+  expect(deployment.devices).toEqual(armedEcrs.devices);
+  // The controller lowers power targets before it sleeps miners (issue 24): the award's devices are the first it
+  // takes either way.
+  const actions = recent().filter((e) => e.type === 'power-control');
+  const acted = new Set(actions.filter((e) => e.action === 'shed' || e.action === 'trim').flatMap((e) => e.devices));
+  expect(actions[0]!.devices.slice(0, deployment.devices.length)).toEqual(deployment.devices);
+  for (const id of deployment.devices) expect(acted.has(id)).toBe(true);
+  const droppedKw = baselineKw - s.meter.truePowerW() / 1000;
+  const stepKw = stepKwOf(s);
+  const maxStepKw = Math.max(...[...acted].map(stepKw));
+  // The controller's target sits its margin under the limit (baseline − award): that, and one device, is the slack.
+  const slackKw = controllerPolicyDefaults.marginFraction * (baselineKw - awardedKw) + maxStepKw;
+  expect(droppedKw).toBeGreaterThanOrEqual(awardedKw);
+  expect(droppedKw).toBeLessThanOrEqual(awardedKw + slackKw);
+  expect(view().sitePower).toMatchObject({ limitSource: 'demand-response' });
+  await until('the deployment recorded as a local switch', () => switches.includes('power-limit'));
+  await until('the deployed event', () => ofProduct('deployed').length === 1);
+  expect(ofProduct('deployed')[0]).toMatchObject({ product, deployMw: awardedMw });
+  process.stdout.write(
+    `${product} ${awardedKw} kW awarded: delivered ${droppedKw.toFixed(1)} kW ${deliveredInS} s (simulated) after the deployment; ` +
+      `${asleep().size} devices asleep, ${acted.size} shed or trimmed, ${deployment.devices.length} armed\n`,
+  );
+
+  // Act: the recall the injection scheduled for the end of its window.
+  await recalls[0]!();
+  await until('the gateway to end the deployment', () => view().ancillary?.deployment === undefined);
+  const recalledAtMs = s.clock.nowMs();
+  await s.run(11 * 60);
+
+  // Assess: every device back at full power, after the recall, by the controller's restores and raises.
+  expect(asleep().size).toBe(0);
+  expect(view().sitePower).toMatchObject({ limitSource: 'interconnect', heldDevices: 0, trimmedDevices: 0 });
+  await until('the recalled event', () => ofProduct('recalled').length === 1);
+  const restores = recent().filter(
+    (e) => e.type === 'power-control' && (e.action === 'restore' || e.action === 'raise'),
+  );
+  const restored = restores.flatMap((e) => e.devices);
+  expect(new Set(restored)).toEqual(acted);
+  expect(Date.parse(String(restores[0]!.at))).toBeGreaterThan(recalledAtMs);
+}
 
 async function publishFrequency(frequencyHz: number) {
   await publishSignal({ kind: 'frequency', frequencyHz });

@@ -1,4 +1,6 @@
+import { resourceIndex } from '../../../core/ancillary/resources.js';
 import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
+import { awardsFromQseMessage } from '../../../functions/ancillary/adapters/qse-award-feed.js';
 import { useLocalSiteConfigPublisher } from '../../../functions/api/runtime.js';
 import { MemorySiteConfigPublisher } from '../../../functions/fleet/adapters/memory-site-config-publisher.js';
 import { fleetFromRegistry } from '../../../functions/fleet/registry-fleet.js';
@@ -185,6 +187,56 @@ describe('the site registry API (/v1/fleet/sites)', () => {
     expect([added.status, retired.status]).toEqual([201, 200]);
     expect(withPool.sites[0]?.gpuPools.map((p) => p.id)).toEqual(['east-h100-a', 'east-h200-a']);
     expect(withoutPool.sites[0]?.gpuPools.map((p) => p.id)).toEqual(['east-h100-a']);
+  });
+
+  it('takes a site’s ERCOT resources per product, refuses a bad or taken one by field, and maps awards with them', async () => {
+    // Prepare: Non-Spin qualified; the resource first names a product and a group the site lacks.
+    const qualifications = [{ product: 'NSPIN', maxOfferMw: 0.05 }];
+    const bad = { qualifications, resources: [{ name: 'HCP_EAST_LR1', products: ['ECRS'], groupIds: ['east-s9-a'] }] };
+    const good = { qualifications, resources: [{ name: 'HCP_EAST_LR1', products: ['NSPIN'] }] };
+
+    // Act
+    const refused = await h.call('PATCH', '/v1/fleet/sites/site-east-1', { body: { ancillary: bad } });
+    const unchanged = await store().get('site-east-1');
+    const taken = await h.call('PATCH', '/v1/fleet/sites/site-east-1', { body: { ancillary: good } });
+    const second = await h.call('POST', '/v1/fleet/sites', {
+      body: { ...FOURTH, id: 'site-east-2', name: 'East 2', ancillary: good },
+    });
+    const fleet = await fleetFromRegistry(store());
+
+    // Assess: 422 naming each field; the record unchanged; then stored, and a second claim of the name refused.
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.issues.map((i: { field: string; rule: string }) => `${i.field}:${i.rule}`)).toEqual([
+      'ancillary.resources[0].products[0]:not_qualified',
+      'ancillary.resources[0].groupIds[0]:unknown_group',
+      'ancillary.resources:missing_resource',
+    ]);
+    expect(unchanged?.config.ancillary).toBeUndefined();
+    expect(taken.status).toBe(200);
+    expect(second.status).toBe(422);
+    expect(second.body.error.issues).toEqual([
+      expect.objectContaining({ field: 'ancillary.resources[0].name', rule: 'resource_taken' }),
+    ]);
+    // The award handler's mapping reads the registry's sites: the QSE's resource-level award lands on the site.
+    const awards = awardsFromQseMessage(
+      {
+        qse: 'QHCP01',
+        market: 'RTC',
+        publishedAt: '2026-07-01T14:55:00Z',
+        awards: [
+          {
+            resource: 'HCP_EAST_LR1',
+            service: 'NSPIN',
+            deliveryFrom: '2026-07-01T15:00:00Z',
+            deliveryTo: '2026-07-01T15:05:00Z',
+            awardedMw: 0.04,
+            mcpcUsdPerMwh: 2.5,
+          },
+        ],
+      },
+      resourceIndex(fleet.sites),
+    );
+    expect(awards).toEqual([expect.objectContaining({ siteId: 'site-east-1', product: 'NSPIN', awardedMw: 0.04 })]);
   });
 
   it('refuses to retire an active site, and a drained one while a switch is in flight (409 naming it)', async () => {

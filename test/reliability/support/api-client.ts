@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { PLATFORM_TENANT_ID } from '../../../core/api/access.js';
 import { errorResponseSchema } from '../../../core/api/errors.js';
 import type { Role } from '../../../core/api/principal.js';
 import type { SwitchFlowStarter } from '../../../functions/api/switch-flows.js';
+import { useLocalTelemetryHistory } from '../../../functions/api/telemetry/sources.js';
 import { verifyAudit } from '../../../functions/shared/data/audit-log.js';
 import type { LocalApiOptions } from '../../../sim/local/api-routes.js';
+import { ParquetTelemetryStore } from '../../../sim/local/telemetry-store.js';
 import { type ApiHarness, startApiHarness } from '../../integration/api/harness.js';
 
 /**
@@ -97,6 +102,10 @@ export const recordingSwitchFlows = (): SwitchFlowStarter => ({
 
 export async function startAbuseHarness(options: Partial<LocalApiOptions> & { tableName: string }) {
   const h = await startApiHarness({ switchFlows: recordingSwitchFlows(), ...options });
+  // The history routes read an (empty) Parquet store, as under `npm start`, so the suites reach their queries.
+  const historyRoot = mkdtempSync(path.join(tmpdir(), 'hcp-abuse-history-'));
+  const history = await ParquetTelemetryStore.open(historyRoot);
+  useLocalTelemetryHistory(history);
   const keys: RoleKeys = {
     'customer-user': h.demo.apiKey,
     'customer-admin': h.demo.customerAdminApiKey,
@@ -105,6 +114,12 @@ export async function startAbuseHarness(options: Partial<LocalApiOptions> & { ta
   };
   const harness: AbuseHarness = {
     ...h,
+    async stop() {
+      useLocalTelemetryHistory(undefined);
+      await history.close();
+      rmSync(historyRoot, { recursive: true, force: true });
+      await h.stop();
+    },
     keys,
     send: (request) => sendRaw(h.url, request),
     async auditLengths(chains) {

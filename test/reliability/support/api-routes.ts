@@ -104,6 +104,11 @@ const EXAMPLES: Record<string, (ids: ExampleIds) => Partial<RequestParts>> = {
     body: { limitKw: 15_000, reason: 'abuse suite', expiresAt: inAnHour() },
   }),
   listGridEvents: () => ({ query: { limit: '5' } }),
+  getSiteTelemetry: ({ siteId }) => ({
+    path: { siteId },
+    query: { from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z', step: '300', metric: 'power' },
+  }),
+  getFleetKpis: () => ({ query: { from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z', step: '3600' } }),
   // An event no site has had: 404 before any evidence is computed, stored or audited.
   getGridEventEvidence: () => ({ path: { gridEventId: 'grid-event-absent' }, query: { format: 'json' } }),
   getGpuPrices: () => ({}),

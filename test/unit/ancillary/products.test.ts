@@ -5,7 +5,12 @@ import {
   groupMayCarry,
 } from '../../../core/ancillary/products.js';
 import { referenceSiteConfigs } from '../../../core/fleet/reference-fleet.js';
-import { type SiteConfig, siteConfigViolations, siteModelOf } from '../../../core/fleet/site-config.js';
+import {
+  type SiteConfig,
+  siteConfigShapeSchema,
+  siteConfigViolations,
+  siteModelOf,
+} from '../../../core/fleet/site-config.js';
 import { sitePlanSchema } from '../../../core/model/plan.js';
 
 const WEST = referenceSiteConfigs[0]!;
@@ -74,6 +79,10 @@ describe('the registry record of a site qualified for ancillary services', () =>
         { product: 'RRS-UFR', maxOfferMw: 2 },
         { product: 'ECRS', maxOfferMw: 3 },
       ],
+      resources: [
+        { name: 'HCP_WEST_UFR1', products: ['RRS-UFR'], groupIds: ['west-s21-a'] },
+        { name: 'HCP_WEST_LR1', products: ['ECRS'] },
+      ],
       ufrTripHz: 59.7,
     });
     // Assess
@@ -105,6 +114,36 @@ describe('the registry record of a site qualified for ancillary services', () =>
       'ancillary.ufrTripHz:range',
     ],
     [{ qualifications: [], ufrTripHz: 59.8, ufrDelayCycles: 45 }, 'ancillary.ufrDelayCycles:range'],
+    [{ qualifications: [{ product: 'ECRS' as const, maxOfferMw: 1 }] }, 'ancillary.resources:missing_resource'],
+    [
+      { qualifications: [], resources: [{ name: 'HCP_WEST_LR1', products: ['NSPIN' as const] }] },
+      'ancillary.resources[0].products[0]:not_qualified',
+    ],
+    [
+      {
+        qualifications: [{ product: 'ECRS' as const, maxOfferMw: 1 }],
+        resources: [
+          { name: 'HCP_WEST_LR1', products: ['ECRS' as const] },
+          { name: 'HCP_WEST_LR1', products: ['ECRS' as const] },
+        ],
+      },
+      'ancillary.resources[1].name:duplicate_resource',
+    ],
+    [
+      {
+        qualifications: [{ product: 'ECRS' as const, maxOfferMw: 1 }],
+        resources: [{ name: 'HCP_WEST_LR1', products: ['ECRS' as const], groupIds: ['east-s9-a'] }],
+      },
+      'ancillary.resources[0].groupIds[0]:unknown_group',
+    ],
+    [
+      {
+        qualifications: [{ product: 'RRS-UFR' as const, maxOfferMw: 1 }],
+        resources: [{ name: 'HCP_WEST_UFR1', products: ['RRS-UFR' as const], groupIds: ['west-s19xp-a'] }],
+        ufrTripHz: 59.7,
+      },
+      'ancillary.resources[0].groupIds[0]:not_frequency_trip',
+    ],
   ])('names the field a bad registration breaks (%#)', (ancillary, expected) => {
     // Assess
     expect(fields(withAncillary(ancillary))).toContain(expected);
@@ -113,9 +152,28 @@ describe('the registry record of a site qualified for ancillary services', () =>
   it('refuses RRS-UFR on a site with no group the gateway trips locally', () => {
     // Act
     const found = fields(
-      withAncillary({ qualifications: [{ product: 'RRS-UFR', maxOfferMw: 1 }], ufrTripHz: 59.7 }, false),
+      withAncillary(
+        {
+          qualifications: [{ product: 'RRS-UFR', maxOfferMw: 1 }],
+          resources: [{ name: 'HCP_WEST_LR1', products: ['RRS-UFR'] }],
+          ufrTripHz: 59.7,
+        },
+        false,
+      ),
     );
     // Assess
     expect(found).toEqual(['ancillary.qualifications:no_frequency_trip_group']);
+  });
+
+  it('refuses a resource name ERCOT would not have registered, by the shape', () => {
+    // Prepare
+    const config = withAncillary({
+      qualifications: [{ product: 'ECRS', maxOfferMw: 1 }],
+      resources: [{ name: 'hcp west', products: ['ECRS'] }],
+    });
+    // Act
+    const parsed = siteConfigShapeSchema.safeParse(config);
+    // Assess
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['ancillary.resources.0.name']);
   });
 });

@@ -154,6 +154,28 @@ describe('telemetry ingestion', () => {
     expect(evidence).toEqual([{ sentAt: sent.sentAt, sitePowerKw: sent.sitePowerKw, devices: 2 }]);
   });
 
+  it('writes the site row of the history from the summary and the market, for a site the fleet knows', async () => {
+    // Prepare
+    const r = recording();
+    const rows: Array<{ batchSeq: number; asicKw: number; hashprice: number | undefined }> = [];
+    const deps = {
+      ...r.deps,
+      siteSeries: {
+        write: async (b: TelemetryBatch, summary: SiteTelemetrySummary, m: MarketSnapshot | undefined) =>
+          void rows.push({
+            batchSeq: b.batchSeq,
+            asicKw: summary.facilityKw.asicKw,
+            hashprice: m?.hashprice.hashpriceUsdPerThDay,
+          }),
+      },
+    };
+    // Act
+    await ingestTelemetryBatch(batch([metric('a1')]), deps);
+    await ingestTelemetryBatch({ ...batch([metric('a1')]), siteId: 'site-unknown-9' }, deps);
+    // Assess: one row, the known site's, with the summary the metrics got
+    expect(rows).toEqual([{ batchSeq: 41, asicKw: r.summaries[0]?.summary.facilityKw.asicKw, hashprice: 0.048 }]);
+  });
+
   it('leaves the revenue out before the first market snapshot', async () => {
     // Prepare
     const r = recording();

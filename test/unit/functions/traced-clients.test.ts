@@ -28,7 +28,9 @@ describe('AWS SDK clients in functions/', () => {
     // Assess
     expect(new Set(built)).toEqual(
       new Set([
+        'AthenaClient',
         'DynamoDBClient',
+        'FirehoseClient',
         'IoTClient',
         'IoTDataPlaneClient',
         'KMSClient',

@@ -12,6 +12,7 @@ describe('npm start flags', () => {
       sites: 3,
       speed: 15,
       workloadsPerHour: 60,
+      tls: false,
     });
     expect(dispatchEveryRealMs(options)).toBe(20_000);
   });
@@ -33,6 +34,7 @@ describe('npm start flags', () => {
       '--workloads-per-hour=0',
       '--host',
       '0.0.0.0',
+      '--tls',
     ]);
     expect(options).toMatchObject({
       port: 8080,
@@ -43,8 +45,13 @@ describe('npm start flags', () => {
       scenario: 'winter-storm',
       workloadsPerHour: 0,
       host: '0.0.0.0',
+      tls: true,
     });
     expect(dispatchEveryRealMs(options)).toBe(5_000);
+  });
+
+  it('takes --tls as a switch without a value', () => {
+    expect(() => parsePlatformArgs(['--tls=yes'])).toThrow(/^--tls: takes no value/);
   });
 
   it('takes the real files together', () => {

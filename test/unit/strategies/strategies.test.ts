@@ -156,6 +156,8 @@ describe('strategies scored by the common simulator', () => {
           await net(strikeStrategy()),
           await net(myopicStrategy(highs)),
           await net(mpcStrategy(highs, persistence, params)),
+          // Perfect prices, GPUs planned on the expected demand (oracle-prices).
+          await net(oracleStrategy(highs, 12, 12, d.truth, undefined, 'expected')),
         ];
         const perfect = await net(mpcPerfectStrategy(highs, params, d.truth));
         // Rounding unit and GPU counts to whole numbers is the only slack between the LP and the simulator.

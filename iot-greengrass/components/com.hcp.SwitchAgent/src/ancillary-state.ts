@@ -28,6 +28,8 @@ export const ancillaryStateSchema = z.object({
   deployment: deploymentSchema.optional(),
   /** The devices the last under-frequency crossing tripped, until frequency recovers. */
   tripped: z.array(z.string()),
+  /** Since when frequency has stayed below the relay set-point (the relay's delay runs from here), while it does. */
+  ufrBelowSinceMs: z.number().optional(),
 });
 export type AncillaryState = z.infer<typeof ancillaryStateSchema>;
 

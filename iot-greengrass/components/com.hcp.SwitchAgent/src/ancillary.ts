@@ -1,6 +1,6 @@
 import { type ArmedAward, armAward, devicesCovering, overlaps } from '../../../../core/ancillary/arming.js';
 import { type Award, type AwardedProduct, awardsInForce } from '../../../../core/ancillary/awards.js';
-import { ANCILLARY_RULES, groupMayCarry } from '../../../../core/ancillary/products.js';
+import { ANCILLARY_RULES, DEFAULT_UFR_DELAY_CYCLES, groupMayCarry } from '../../../../core/ancillary/products.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import { type GridSignal, UNDER_FREQUENCY_TRIP_HZ } from '../../../../core/messages/grid-signal.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
@@ -34,6 +34,8 @@ export interface AncillaryEvent {
 /** What a grid signal does to the armed awards: a change of holds, a limit for the controller, and what to report. */
 export interface AncillaryReaction {
   readonly change: HoldChange;
+  /** Frequency is below the relay set-point but not yet for the relay's delay: when the relay trips if it stays. */
+  readonly tripDueAtMs?: number;
   /** With a meter: the deployment (or recall) as the controller's demand-response limit. */
   readonly limit?: Extract<GridSignal, { kind: 'demand-response' }>;
   readonly event?: AncillaryEvent;
@@ -59,8 +61,8 @@ export class Ancillary {
   }
 
   /**
-   * Arms each award on the devices that may carry it (products.ts `groupMayCarry`), that the plan runs when the award
-   * starts (`plannedOnAt`), in merit order (least efficient first), one award per device at a time. Pure but for the
+   * Arms each award on the devices that may carry it (products.ts `groupMayCarry`) in the groups of its ERCOT resource
+   * (the award's `groupIds`, when it names them), that the plan runs when the award starts (`plannedOnAt`), in merit order (least efficient first), one award per device at a time. Pure but for the
    * figures it was built with.
    */
   arm(awards: readonly Award[], ladder: readonly LadderRung[], plannedOnAt: (ms: number) => ReadonlySet<string>) {
@@ -72,12 +74,44 @@ export class Ancillary {
       const on = plannedOnAt(award.intervalStartMs);
       const eligible = [...this.figures.values()].filter((f) => {
         const group = this.site?.asicGroups.find((g) => g.id === f.groupId);
-        return group && groupMayCarry(award.product, group) && on.has(f.controlled.id) && !taken.has(f.controlled.id);
+        const ofResource = award.groupIds?.includes(f.groupId) ?? true;
+        return (
+          group &&
+          ofResource &&
+          groupMayCarry(award.product, group) &&
+          on.has(f.controlled.id) &&
+          !taken.has(f.controlled.id)
+        );
       });
       const candidates = inMeritOrder(eligible, ladder).map((f) => f.controlled);
       armed.push(armAward(award, candidates));
     }
     return armed;
+  }
+
+  /** The relay's delay, ms: the registry's `ufrDelayCycles` at 60 Hz, else the default (products.ts). */
+  ufrDelayMs(): number {
+    return ((this.site?.ancillary?.ufrDelayCycles ?? DEFAULT_UFR_DELAY_CYCLES) / 60) * 1000;
+  }
+
+  /**
+   * The under-frequency relay (NOG 2.3.1.2; issue 25 item 4): it trips the devices armed for RRS-UFR once frequency
+   * has stayed below the set-point for its delay (`ufrDelayCycles`), so a dip shorter than the delay trips nothing.
+   * Undefined when frequency is not below the set-point; before the delay has run, no change and when to look again
+   * (`tripDueAtMs`: the agent's timer and its tick call this again); after the trip, nothing more until recovery.
+   * Changes `state` (the trips).
+   */
+  relay(state: AncillaryState, nowMs: number, detail = `below ${this.tripHz()} Hz`): AncillaryReaction | undefined {
+    const since = state.ufrBelowSinceMs;
+    if (since === undefined) return undefined;
+    const dueAtMs = since + this.ufrDelayMs();
+    if (nowMs < dueAtMs) return { change: { reason: 'frequency' }, tripDueAtMs: dueAtMs };
+    const ufr = inForce(state, nowMs, 'RRS-UFR');
+    const devices = ufr.flatMap((a) => a.devices).filter((id) => !state.tripped.includes(id));
+    if (devices.length === 0) return { change: { reason: 'frequency' } };
+    state.tripped = [...state.tripped, ...devices];
+    const event = this.event('tripped', ufr, devices, `${detail} for ${nowMs - since} ms`);
+    return { change: { reason: 'frequency', holdDevices: devices }, event };
   }
 
   /** The relay set-point of the site's under-frequency devices: the registry's, else ERCOT's 59.7 Hz. */
@@ -98,13 +132,16 @@ export class Ancillary {
   ): AncillaryReaction | undefined {
     if (signal.kind === 'frequency') {
       const ufr = inForce(state, nowMs, 'RRS-UFR');
-      if (ufr.length === 0) return undefined;
-      if (signal.frequencyHz < this.tripHz()) {
-        const devices = ufr.flatMap((a) => a.devices);
-        state.tripped = [...new Set([...state.tripped, ...devices])];
-        const event = this.event('tripped', ufr, devices, `${signal.frequencyHz} Hz < ${this.tripHz()} Hz`);
-        return { change: { reason: 'frequency', holdDevices: devices }, event };
+      if (ufr.length === 0) {
+        state.ufrBelowSinceMs = undefined;
+        return undefined;
       }
+      if (signal.frequencyHz < this.tripHz()) {
+        state.ufrBelowSinceMs ??= nowMs;
+        return this.relay(state, nowMs, `${signal.frequencyHz} Hz < ${this.tripHz()} Hz`)!;
+      }
+      // A dip shorter than the relay's delay ends here: nothing tripped.
+      state.ufrBelowSinceMs = undefined;
       if (signal.frequencyHz < options.restoreHz || state.tripped.length === 0)
         return { change: { reason: 'frequency' } };
       const event = this.event('restored', ufr, state.tripped, `${signal.frequencyHz} Hz`);

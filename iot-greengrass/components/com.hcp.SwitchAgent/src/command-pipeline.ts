@@ -1,5 +1,5 @@
 import { type ArmedAward, armAward } from '../../../../core/ancillary/arming.js';
-import type { Award } from '../../../../core/ancillary/awards.js';
+import { type Award, awardsHeldAfter } from '../../../../core/ancillary/awards.js';
 import type { Ack } from '../../../../core/messages/ack.js';
 import type { Command } from '../../../../core/messages/command.js';
 import type { LadderRung } from '../../../../core/model/plan.js';
@@ -112,10 +112,14 @@ export function applyCommand(
   arm: (awards: readonly Award[]) => ArmedAward[] = (awards) => awards.map((a) => armAward(a, [])),
 ): HoldChange {
   switch (command.kind) {
-    case 'arm-ancillary':
-      // The awards replace what was armed; a deployment in progress goes on until its recall.
-      memory.ancillary = { ...memory.ancillary, armed: arm(command.payload.awards) };
+    case 'arm-ancillary': {
+      // The awards replace those held for the same product and hours, the others stand (a later QSE message about
+      // other hours loses nothing); the devices are picked again for all. A deployment goes on until its recall.
+      const held = memory.ancillary.armed.map((a) => a.award);
+      const awards = awardsHeldAfter(held, command.payload.awards, Date.parse(command.issuedAt));
+      memory.ancillary = { ...memory.ancillary, armed: arm(awards) };
       return { reason: 'command' };
+    }
     case 'apply-plan':
       memory.plan = command.payload.plan;
       return { reason: 'command' };

@@ -68,6 +68,8 @@ export class SwitchAgent {
   private readonly power: PowerControl;
   private readonly sitePower: SitePower | undefined;
   private powerTimer: NodeJS.Timeout | undefined;
+  /** The under-frequency relay's delay running (ancillary.ts `relay`). */
+  private relayTimer: NodeJS.Timeout | undefined;
   private readonly grid: GridPolicy;
   private readonly ancillary: Ancillary;
   private readonly acks: AckPublisher;
@@ -153,7 +155,8 @@ export class SwitchAgent {
       await this.exclusive(async () => {
         if (this.stopped) return;
         const nowMs = this.deps.clock.nowMs();
-        switching = this.switchNow(expireCommands(this.memory, nowMs), nowMs, 'tick');
+        // A relay whose delay ran out between signals trips now; the tick's own pass follows on the next tick.
+        switching = this.tripWhenDue(nowMs) ?? this.switchNow(expireCommands(this.memory, nowMs), nowMs, 'tick');
         this.status.offer(nowMs, () => this.view());
       });
       // Switches, retries and read-backs hold no lock: a wedged miner's timeouts must not delay a signal or a command.
@@ -195,6 +198,7 @@ export class SwitchAgent {
         limitPath: this.sitePower !== undefined,
       });
       if (ancillary) {
+        if (ancillary.tripDueAtMs !== undefined) this.armRelay(ancillary.tripDueAtMs - nowMs);
         if (ancillary.event) this.publishAncillary(nowMs, ancillary.event, signal);
         const cause = `grid:${signal.kind}`;
         if (ancillary.limit && this.sitePower) {
@@ -273,6 +277,7 @@ export class SwitchAgent {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.powerTimer) clearInterval(this.powerTimer);
+    clearTimeout(this.relayTimer);
     await Promise.allSettled([...this.background, this.tickInFlight]);
     await this.exclusive(async () => {
       this.stopped = true;
@@ -305,6 +310,27 @@ export class SwitchAgent {
   }
 
   /** An ancillary action on the site's events topic, and in the log, like the controller's actions. */
+  /** The relay's trip when its delay has run with frequency still below the set-point; undefined when none is due. */
+  private tripWhenDue(nowMs: number): Promise<ApplyReport> | undefined {
+    const trip = this.ancillary.relay(this.memory.ancillary, nowMs);
+    if (!trip?.event) return undefined;
+    this.publishAncillary(nowMs, trip.event);
+    return this.switchNow(trip.change, nowMs, 'grid:frequency', 'written-before-send');
+  }
+
+  /** Looks at the relay again when its delay runs out, on the wall clock (the tick does on a simulated one). */
+  private armRelay(inMs: number): void {
+    clearTimeout(this.relayTimer);
+    this.relayTimer = setTimeout(() => {
+      // Wrapped so the lock is released once the switches are started, not when the devices have replied.
+      void this.exclusive(async () => {
+        const report = this.stopped ? undefined : this.tripWhenDue(this.deps.clock.nowMs());
+        return report ? { report } : undefined;
+      }).then((started) => started && this.track(started.report));
+    }, inMs);
+    this.relayTimer.unref();
+  }
+
   private publishAncillary(nowMs: number, event: AncillaryEvent, signal?: GridSignal): void {
     const eventId = signal?.kind === 'demand-response' ? { eventId: signal.eventId } : {};
     const log = (name: string, detail: Record<string, unknown>) => this.log(name, detail);

@@ -1,4 +1,5 @@
 import type { Award } from '../../../../core/ancillary/awards.js';
+import { ANCILLARY_RULES } from '../../../../core/ancillary/products.js';
 import type { GridSignal } from '../../../../core/messages/grid-signal.js';
 import { siteSchema } from '../../../../core/model/site.js';
 import type { GatewayDevice } from '../../../adapters/device-port.js';
@@ -86,7 +87,9 @@ describe('ancillary awards on the gateway', () => {
 
     // Act
     const above = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.85 }), state, T0 + 60_000, options);
-    const below = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 61_000, options);
+    ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 60_700, options);
+    // Below the set-point for the relay's default 20 cycles (333 ms): it trips.
+    const below = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.79 }), state, T0 + 61_034, options);
     const between = ancillary.react(signal({ kind: 'frequency', frequencyHz: 59.85 }), state, T0 + 62_000, options);
     const tripped = [...state.tripped];
     const recovered = ancillary.react(signal({ kind: 'frequency', frequencyHz: 60 }), state, T0 + 63_000, options);
@@ -99,6 +102,87 @@ describe('ancillary awards on the gateway', () => {
     expect(tripped).toEqual(armedDevices);
     expect(recovered!.change).toEqual({ reason: 'frequency', release: 'all' });
     expect(state.tripped).toEqual([]);
+  });
+
+  describe('the relay’s delay (the registry’s ufrDelayCycles)', () => {
+    const DELAYED = { ...SITE, ancillary: { ...SITE.ancillary!, ufrDelayCycles: 30 } };
+    const relayArmed = () => {
+      const ancillary = new Ancillary(DELAYED, devices);
+      return {
+        ancillary,
+        state: { ...noAncillary(), armed: ancillary.arm([award('RRS-UFR', 20)], [], () => everyDevice) },
+      };
+    };
+    const frequency = (frequencyHz: number) => signal({ kind: 'frequency', frequencyHz });
+
+    it('trips nothing on a dip shorter than the delay (30 cycles: 500 ms)', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+
+      // Act: 499 ms below, then back above the set-point.
+      const first = ancillary.react(frequency(59.6), state, T0, options);
+      const late = ancillary.react(frequency(59.6), state, T0 + 499, options);
+      const back = ancillary.react(frequency(59.85), state, T0 + 499, options);
+      const afterwards = ancillary.relay(state, T0 + 2_000);
+
+      // Assess
+      expect(first).toEqual({ change: { reason: 'frequency' }, tripDueAtMs: T0 + 500 });
+      expect(late).toEqual({ change: { reason: 'frequency' }, tripDueAtMs: T0 + 500 });
+      expect(back!.change).toEqual({ reason: 'frequency' });
+      expect(afterwards).toBeUndefined();
+      expect(state.tripped).toEqual([]);
+    });
+
+    it('trips the armed devices once frequency has stayed below for the delay, with no new reading needed', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+      const armedDevices = state.armed[0]!.devices;
+      ancillary.react(frequency(59.6), state, T0, options);
+
+      // Act: the agent's timer (or tick) looks again when the delay runs out.
+      const early = ancillary.relay(state, T0 + 499);
+      const due = ancillary.relay(state, T0 + 500);
+      const again = ancillary.react(frequency(59.6), state, T0 + 600, options);
+
+      // Assess: tripped at 500 ms, once.
+      expect(early?.event).toBeUndefined();
+      expect(due!.change).toEqual({ reason: 'frequency', holdDevices: armedDevices });
+      expect(due!.event).toMatchObject({
+        action: 'tripped',
+        devices: armedDevices,
+        detail: 'below 59.8 Hz for 500 ms',
+      });
+      expect(again).toEqual({ change: { reason: 'frequency' } });
+      expect(state.tripped).toEqual(armedDevices);
+    });
+
+    it('restarts the delay after a recovery: two short dips never add up', () => {
+      // Prepare
+      const { ancillary, state } = relayArmed();
+
+      // Act
+      ancillary.react(frequency(59.6), state, T0, options);
+      ancillary.react(frequency(59.9), state, T0 + 300, options);
+      ancillary.react(frequency(59.6), state, T0 + 400, options);
+      const at600 = ancillary.relay(state, T0 + 600);
+      const at900 = ancillary.relay(state, T0 + 900);
+
+      // Assess
+      expect(at600?.event).toBeUndefined();
+      expect(at900?.event?.action).toBe('tripped');
+    });
+  });
+
+  it('arms an award on the groups of its ERCOT resource only', () => {
+    // Prepare: ECRS would go to the less efficient S19 XPs first; its resource stands for the S21s.
+    const onS21 = { ...award('ECRS', 20), resource: 'HCP_WEST_S21', groupIds: ['west-s21-a'] };
+
+    // Act
+    const { state } = armed([onS21]);
+
+    // Assess
+    expect(state.armed[0]!.devices.length).toBeGreaterThan(0);
+    expect(state.armed[0]!.devices.every((d) => d.startsWith('west-s21-a-'))).toBe(true);
   });
 
   it('leaves a frequency signal to the old reaction when no RRS-UFR award is in force', () => {
@@ -142,6 +226,45 @@ describe('ancillary awards on the gateway', () => {
     const reaction = ancillary.react(deploy, state, T0 + 60_000, options)!;
     expect(reaction.event).toMatchObject({ action: 'deploy-refused', product: 'NSPIN', detail: 'no award' });
     expect(state.deployment).toBeUndefined();
+  });
+});
+
+describe('a deployment sustained for the product’s minimum duration (NP 3.18, NPRR1096)', () => {
+  it('holds a Non-Spin deployment past its award’s hour for the 4-hour minimum, through price releases, until recalled', () => {
+    // Prepare: an hourly Non-Spin award deployed a minute before its hour ends, on the holds path (no meter).
+    const { ancillary, state } = armed([award('NSPIN', 20)]);
+    const book = new CurtailmentBook({ minCurtailedMs: 0, restoreBatchSize: 100, restoreBatchIntervalMs: 0 });
+    const byGroup = new Map(
+      SITE.asicGroups.map((g) => [g.id, devices.filter((d) => d.groupId === g.id).map((d) => d.id)]),
+    );
+    const deployAtMs = T0 + HOUR_MS - 60_000;
+    const deploy = signal({ kind: 'demand-response', eventId: 'n1', action: 'deploy', product: 'NSPIN' });
+    const deployed = ancillary.react(deploy, state, deployAtMs, options)!;
+    book.change(deployed.change, deployAtMs, byGroup);
+    const deployedDevices = state.deployment!.devices;
+    const sustainUntilMs = deployAtMs + ANCILLARY_RULES.NSPIN.minimumDurationHours * HOUR_MS;
+
+    // Act: every 5 minutes to the end of the minimum duration, the grid at 60 Hz and the price low enough to release
+    // every price hold (what would bring the miners back if anything could).
+    const stillHeld: boolean[] = [];
+    for (let atMs = deployAtMs; atMs <= sustainUntilMs; atMs += 300_000) {
+      ancillary.react(signal({ kind: 'frequency', frequencyHz: 60 }), state, atMs, options);
+      book.change({ reason: 'price', release: 'all' }, atMs, byGroup);
+      book.step(atMs, byGroup, ancillary.standing(state, atMs));
+      const held = book.heldDevices(byGroup, ancillary.standing(state, atMs));
+      stillHeld.push(deployedDevices.every((id) => held.has(id)));
+    }
+    const recall = signal({ kind: 'demand-response', eventId: 'n1', action: 'recall', product: 'NSPIN' });
+    const recalled = ancillary.react(recall, state, sustainUntilMs + 1, options)!;
+    book.change(recalled.change, sustainUntilMs + 1, byGroup);
+    book.step(sustainUntilMs + 1, byGroup);
+
+    // Assess: down for the whole duration (49 looks, 4 h), the award's hour long over; back only on the recall.
+    expect(deployedDevices.length).toBeGreaterThan(0);
+    expect(stillHeld).toHaveLength(49);
+    expect(stillHeld.every(Boolean)).toBe(true);
+    expect(recalled.event).toMatchObject({ action: 'recalled', product: 'NSPIN' });
+    expect([...book.heldDevices(byGroup)]).toEqual([]);
   });
 });
 

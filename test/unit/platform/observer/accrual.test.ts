@@ -10,6 +10,8 @@ const power: SitePower = {
   curtailedKw: 0,
   hashrateThs: 48_000,
   busyGpus: 0,
+  servingGpus: 0,
+  poweredGpus: 0,
   gpuUtilizationPct: null,
   drifted: 0,
   devicesByState: {},

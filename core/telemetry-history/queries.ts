@@ -1,0 +1,204 @@
+import { FLEET_SITE } from './records.js';
+
+/**
+ * The telemetry history's queries, as SQL text that DuckDB (the local Parquet store, the backtest) and Athena (the
+ * AWS sink's Iceberg tables) both run. The tables (records.ts) and their names are parameters; the one function the
+ * two engines spell differently (a percentile) is the dialect's, below. Instants are epoch milliseconds and buckets
+ * integer arithmetic from `fromMs`, so no date function is needed; every division is over a DOUBLE (Athena divides
+ * BIGINTs as integers) and guarded by NULLIF. Values reach the text only as checked literals (`literal`).
+ */
+export type SqlDialect = 'duckdb' | 'athena';
+
+export interface TableNames {
+  readonly siteSeries: string;
+  readonly deviceSeries: string;
+  readonly fleetEvents: string;
+}
+
+export interface QueryWindow {
+  /** Epoch ms, inclusive; buckets start here. */
+  readonly fromMs: number;
+  /** Epoch ms, exclusive. */
+  readonly toMs: number;
+  readonly stepMs: number;
+  /** `live`, or a backtest strategy's name. */
+  readonly scenario: string;
+}
+
+/** The only function the engines spell differently: DuckDB's exact `quantile_cont`, Athena's `approx_percentile`. */
+export function percentileSql(dialect: SqlDialect, expression: string, quantile: number): string {
+  if (!(quantile > 0 && quantile < 1)) throw new RangeError(`quantile must be in (0, 1), got ${quantile}`);
+  return dialect === 'athena'
+    ? `approx_percentile(${expression}, ${quantile})`
+    : `quantile_cont(${expression}, ${quantile})`;
+}
+
+/** A string or whole-number literal; anything else is refused (the text is run as is). */
+export function literal(value: string | number): string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new RangeError(`not a safe integer literal: ${value}`);
+    return String(value);
+  }
+  if (!/^[A-Za-z0-9 ._:@-]*$/.test(value)) throw new RangeError(`not a plain string literal: ${JSON.stringify(value)}`);
+  return `'${value}'`;
+}
+
+/** A table name as given (Athena: `database.table`; DuckDB: a view): letters, digits, underscores and dots only. */
+export function tableName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name)) throw new RangeError(`bad table name ${name}`);
+  return name;
+}
+
+/** The day partitions a window touches (UTC), so both engines prune to them before reading a file. */
+function dayRange(w: QueryWindow): string {
+  const first = new Date(w.fromMs).toISOString().slice(0, 10);
+  const last = new Date(Math.max(w.fromMs, w.toMs - 1)).toISOString().slice(0, 10);
+  return `day BETWEEN ${literal(first)} AND ${literal(last)}`;
+}
+
+function windowFilter(w: QueryWindow): string {
+  for (const [name, value] of Object.entries({ fromMs: w.fromMs, toMs: w.toMs, stepMs: w.stepMs }))
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0`);
+  if (w.toMs <= w.fromMs || w.stepMs <= 0) throw new RangeError('the window must be non-empty and the step positive');
+  return `scenario = ${literal(w.scenario)} AND ${dayRange(w)} AND at_ms >= ${literal(w.fromMs)} AND at_ms < ${literal(w.toMs)}`;
+}
+
+/** The bucket an instant falls in: the start of its step, counted from `fromMs`. */
+function bucket(w: QueryWindow, column = 'at_ms'): string {
+  const offset = `(${column} - ${literal(w.fromMs)})`;
+  return `${literal(w.fromMs)} + ${offset} - (${offset} % ${literal(w.stepMs)})`;
+}
+
+const ratio = (numerator: string, denominator: string) =>
+  `CAST(${numerator} AS DOUBLE) / NULLIF(CAST(${denominator} AS DOUBLE), 0)`;
+
+/** What a site-series query returns, by the API's `metric`. */
+export const SITE_METRICS = ['power', 'hashrate', 'price', 'gpus', 'money', 'group-states'] as const;
+export type SiteMetric = (typeof SITE_METRICS)[number];
+
+const SITE_COLUMNS: Record<Exclude<SiteMetric, 'group-states'>, readonly string[]> = {
+  // Site power (ASIC + GPU at the meter) against the limit it ran under, and the split with the load shed.
+  power: [
+    'AVG(asic_kw + gpu_kw) AS site_kw',
+    'AVG(limit_kw) AS limit_kw',
+    'AVG(asic_kw) AS asic_kw',
+    'AVG(gpu_kw) AS gpu_kw',
+    'AVG(curtailed_kw) AS curtailed_kw',
+  ],
+  hashrate: ['AVG(hashrate_ths) AS hashrate_ths'],
+  price: [
+    'AVG(price_usd_per_mwh) AS price_usd_per_mwh',
+    'AVG(hashprice_usd_per_th_day) AS hashprice_usd_per_th_day',
+    'AVG(gpu_spot_usd_per_gpu_hour) AS gpu_spot_usd_per_gpu_hour',
+  ],
+  gpus: ['AVG(serving_gpus) AS serving_gpus', 'AVG(powered_gpus) AS powered_gpus', 'AVG(busy_gpus) AS busy_gpus'],
+  money: [
+    'SUM(mining_usd) AS mining_usd',
+    'SUM(inference_usd) AS inference_usd',
+    'SUM(energy_cost_usd) AS energy_cost_usd',
+  ],
+};
+
+/** One site's series at a step: one row per bucket with data (`bucket_ms`, `samples`, the metric's columns). */
+export function siteSeriesSql(
+  dialect: SqlDialect,
+  tables: TableNames,
+  siteId: string,
+  metric: SiteMetric,
+  w: QueryWindow,
+): string {
+  if (metric === 'group-states') return groupStatesSql(dialect, tables, siteId, w);
+  return [
+    `SELECT ${bucket(w)} AS bucket_ms, COUNT(*) AS samples, ${SITE_COLUMNS[metric].join(', ')}`,
+    `FROM ${tableName(tables.siteSeries)}`,
+    `WHERE site = ${literal(siteId)} AND ${windowFilter(w)}`,
+    'GROUP BY 1 ORDER BY 1',
+  ].join('\n');
+}
+
+/**
+ * Per device group and state, the mean number of site-model units in that state over the bucket: each device's
+ * samples in the state, weighted by the units it stands for, over the samples per device of its group.
+ */
+function groupStatesSql(_dialect: SqlDialect, tables: TableNames, siteId: string, w: QueryWindow): string {
+  return [
+    'WITH s AS (',
+    `  SELECT ${bucket(w)} AS bucket_ms, group_id, state, device_id, units`,
+    `  FROM ${tableName(tables.deviceSeries)}`,
+    `  WHERE site = ${literal(siteId)} AND ${windowFilter(w)}`,
+    '), g AS (',
+    '  SELECT bucket_ms, group_id, COUNT(*) AS samples, COUNT(DISTINCT device_id) AS devices FROM s',
+    '  GROUP BY bucket_ms, group_id',
+    ')',
+    `SELECT s.bucket_ms, s.group_id, s.state, SUM(s.units) * MAX(${ratio('g.devices', 'g.samples')}) AS units`,
+    'FROM s JOIN g ON s.bucket_ms = g.bucket_ms AND s.group_id = g.group_id',
+    'GROUP BY s.bucket_ms, s.group_id, s.state ORDER BY 1, 2, 3',
+  ].join('\n');
+}
+
+/**
+ * The fleet's power and money KPIs per bucket, over every site of the scenario:
+ * - utilisation: site power used over available (the limit), sample-weighted; GPUs serving over GPUs powered;
+ * - fleet J/TH at the meter (ASIC facility W over TH/s) and the energy cost per TH/s per day (ASIC power × price);
+ * - revenue per GPU per month: inference revenue over installed GPU-hours, × 730 hours.
+ */
+export function fleetPowerKpisSql(_dialect: SqlDialect, tables: TableNames, w: QueryWindow): string {
+  return [
+    `SELECT ${bucket(w)} AS bucket_ms, COUNT(*) AS samples,`,
+    `  ${ratio('SUM(asic_kw + gpu_kw)', 'SUM(limit_kw)')} AS power_utilisation,`,
+    `  ${ratio('SUM(serving_gpus)', 'SUM(powered_gpus)')} AS gpu_utilisation,`,
+    `  ${ratio('SUM(asic_kw) * 1000', 'SUM(hashrate_ths)')} AS fleet_j_per_th,`,
+    `  ${ratio('SUM(asic_kw * price_usd_per_mwh) * 24 / 1000', 'SUM(hashrate_ths)')} AS energy_cost_usd_per_th_day,`,
+    `  ${ratio('SUM(inference_usd) * 730', 'SUM(installed_gpus * accrued_hours)')} AS revenue_usd_per_gpu_month,`,
+    '  SUM(mining_usd) AS mining_usd, SUM(inference_usd) AS inference_usd, SUM(energy_cost_usd) AS energy_cost_usd',
+    `FROM ${tableName(tables.siteSeries)}`,
+    `WHERE ${windowFilter(w)}`,
+    'GROUP BY 1 ORDER BY 1',
+  ].join('\n');
+}
+
+/**
+ * Switch latency and the API prober's latency (p50/p99) and health per bucket, from the fleet events. The switch
+ * latency is the gateway's (a local reaction: signal to devices; an ack: command executed), the seed's "switch
+ * < 100 ms"; a SwitchFlow's end to end (source `cloud`, seconds through Step Functions) is stored but not in it.
+ */
+export function fleetEventKpisSql(dialect: SqlDialect, tables: TableNames, w: QueryWindow): string {
+  const gatewaySwitch = "kind = 'switch' AND source <> 'cloud'";
+  const latencyOf = (condition: string) => `CASE WHEN ${condition} AND ok THEN latency_ms END`;
+  const p = (condition: string, q: number) => percentileSql(dialect, latencyOf(condition), q);
+  const probe = "kind = 'api-probe'";
+  return [
+    `SELECT ${bucket(w)} AS bucket_ms,`,
+    `  ${p(gatewaySwitch, 0.5)} AS switch_p50_ms, ${p(gatewaySwitch, 0.99)} AS switch_p99_ms,`,
+    `  SUM(CASE WHEN ${gatewaySwitch} THEN 1 ELSE 0 END) AS switches,`,
+    `  ${p(probe, 0.5)} AS api_p50_ms, ${p(probe, 0.99)} AS api_p99_ms,`,
+    `  SUM(CASE WHEN kind = 'api-probe' THEN 1 ELSE 0 END) AS api_probes,`,
+    `  ${ratio("SUM(CASE WHEN kind = 'api-probe' AND ok THEN 1 ELSE 0 END)", "SUM(CASE WHEN kind = 'api-probe' THEN 1 ELSE 0 END)")} AS api_uptime`,
+    `FROM ${tableName(tables.fleetEvents)}`,
+    `WHERE kind IN ('switch', 'api-probe') AND ${windowFilter(w)}`,
+    'GROUP BY 1 ORDER BY 1',
+  ].join('\n');
+}
+
+/**
+ * Gateway uptime per bucket: the share of heartbeat periods, over every site heard from in the window, in which the
+ * site's gateway sent a heartbeat. A site silent for a whole bucket counts as down in it, not as absent.
+ */
+export function gatewayUptimeSql(
+  _dialect: SqlDialect,
+  tables: TableNames,
+  w: QueryWindow,
+  heartbeatPeriodMs: number,
+): string {
+  const slot = `(at_ms - ${literal(w.fromMs)}) - ((at_ms - ${literal(w.fromMs)}) % ${literal(heartbeatPeriodMs)})`;
+  const heartbeats = `FROM ${tableName(tables.fleetEvents)} WHERE kind = 'heartbeat' AND site <> ${literal(FLEET_SITE)} AND ${windowFilter(w)}`;
+  return [
+    `WITH beats AS (SELECT DISTINCT site, ${bucket(w)} AS bucket_ms, ${slot} AS slot_ms ${heartbeats}),`,
+    `sites AS (SELECT COUNT(DISTINCT site) AS n FROM beats),`,
+    'buckets AS (SELECT bucket_ms, COUNT(*) AS slots FROM beats GROUP BY bucket_ms)',
+    'SELECT b.bucket_ms, b.slots AS heartbeat_slots,',
+    // Heartbeats a little off their period can fill one slot more than the bucket holds: capped at 1.
+    `  LEAST(1.0, ${ratio('b.slots', `s.n * CAST(LEAST(b.bucket_ms + ${literal(w.stepMs)}, ${literal(w.toMs)}) - b.bucket_ms AS DOUBLE) / ${literal(heartbeatPeriodMs)}`)}) AS gateway_uptime`,
+    'FROM buckets b CROSS JOIN sites s ORDER BY 1',
+  ].join('\n');
+}
