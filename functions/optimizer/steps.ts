@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fourCpRecord } from '../../core/forecast/four-cp.js';
 import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
+import type { Site } from '../../core/model/site.js';
 import { DEFAULT_DEMAND_TERMS } from '../../core/optimizer/types.js';
 import type { SiteCoordination } from '../../core/strategies/planner.js';
 import type { Clock } from '../../core/support/clock.js';
@@ -150,6 +151,24 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
 
   const outlookSettings = deps.outlook ?? DEFAULT_OUTLOOK_SETTINGS;
 
+  /**
+   * A site under an operator override offers no ancillary capacity: dispatch leaves it alone until the override
+   * expires, so the load an offer would hold (or an all-off override has already stopped) is not the plan's to
+   * promise, and an award on it could not be delivered. The plan still covers the site; only its qualifications are
+   * set aside while the override lasts.
+   */
+  async function withoutOverriddenOffers(sites: readonly Site[], nowMs: number): Promise<Site[]> {
+    const states = await Promise.all(
+      sites.map((site) => (site.ancillary ? deps.switchStates.get(site.id) : undefined)),
+    );
+    return sites.map((site, i) => {
+      const until = states[i]?.overrideUntil;
+      if (!until || Date.parse(until) <= nowMs) return site;
+      const { ancillary: _setAside, ...rest } = site;
+      return rest;
+    });
+  }
+
   /** The receding-horizon planner over some sites (see SolveSitesInput). */
   async function solveSites(input: SolveSitesInput): Promise<SolveSitesResult> {
     const [fleet, market, previous] = await Promise.all([
@@ -160,8 +179,9 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
     if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
     const unknown = input.siteIds?.find((id) => !fleet.sites.some((site) => site.id === id));
     if (unknown !== undefined) throw new RangeError(`solveSites: siteIds: no site ${unknown} in the fleet`);
-    const sites = input.siteIds ? fleet.sites.filter((site) => input.siteIds!.includes(site.id)) : fleet.sites;
+    const chosen = input.siteIds ? fleet.sites.filter((site) => input.siteIds!.includes(site.id)) : fleet.sites;
     const { nowMs } = input;
+    const sites = await withoutOverriddenOffers(chosen, nowMs);
     const version = (previous?.version ?? 0) + 1;
     const nodes = [...new Set(sites.map((site) => site.marketNode))];
     const stepMs = outlookSettings.stepMinutes * 60_000;

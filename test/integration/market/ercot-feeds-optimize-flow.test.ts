@@ -13,6 +13,7 @@ import { ErcotRtmMarketSource } from '../../../functions/market/adapters/ercot-s
 import { HighsFleetSolver } from '../../../functions/optimizer/adapters/highs-fleet-solver.js';
 import type { PlanSolver, SolveRequest } from '../../../functions/optimizer/ports.js';
 import { DynamoMarketHistoryStore } from '../../../functions/shared/data/market-history-store.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { createStateMachineRunner, TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
 import {
@@ -172,6 +173,40 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
     expect(fourCp.loadMw.every((mw) => mw > 30_000 && mw < 70_000)).toBe(true);
     const load = (await history.read(SYSTEM_LOAD_HISTORY_KEY, 0, NOW_MS)).filter((p) => p.systemLoadMw);
     expect(load).toHaveLength(23 * 24 + 1);
+  }, 120_000);
+
+  it('offers no capacity on a site under an operator override, and still on the others', async () => {
+    // Prepare: the market as above, and an operator's override in force on site-west-1 for the next two hours
+    const clock = new ManualClock(NOW_MS);
+    const { source } = ercotSource(clock);
+    const { controlPlane } = controlPlaneAt(clock);
+    const runner = createStateMachineRunner({
+      template: synthesizeControlFlows(PATIENT_ACK_WAIT),
+      logicalIdPrefix: 'OptimizeFlow',
+      ...controlPlane.optimizeFlow(() => {}),
+    });
+    for (let atMs = NOW_MS - 2 * HOUR_MS; atMs <= NOW_MS; atMs += 15 * 60_000) {
+      clock.setMs(atMs);
+      await controlPlane.ingestMarket(source);
+    }
+    await new DynamoSwitchStateStore({ client: table.client, tableName: table.tableName }).put({
+      siteId: 'site-west-1',
+      status: 'committed',
+      executionName: 'override-site-west-1-test',
+      updatedAt: new Date(NOW_MS).toISOString(),
+      overrideUntil: new Date(NOW_MS + 2 * HOUR_MS).toISOString(),
+    });
+
+    // Act
+    const result = await runner.start({});
+
+    // Assess: the overridden site is planned without offers; the other qualified sites still offer
+    expect(result.status).toBe('SUCCEEDED');
+    const plan = (await controlPlane.plans.loadCurrent())!;
+    const offersOf = (siteId: string) => plan.sites.find((site) => site.siteId === siteId)?.ancillaryOffers ?? [];
+    expect(plan.sites.map((site) => site.siteId)).toContain('site-west-1');
+    expect(offersOf('site-west-1')).toEqual([]);
+    expect(offersOf('site-south-1').length + offersOf('site-north-1').length).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses a malformed load row naming its field, and stores the rest of the day', async () => {
