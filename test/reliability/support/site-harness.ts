@@ -294,7 +294,16 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
       },
       stopBroker: () => broker.stop(),
       async startBroker() {
+        // IoT Core's rules take a gateway's messages the moment it is back; the cloud's stand-in is a subscriber that
+        // must re-subscribe to an empty broker first. So the gateway's way in (the proxy) stays shut until it has: a
+        // gateway that reconnected sooner would have its spool acknowledged by a broker with nobody to deliver it to.
+        proxy.setMode('cut');
         broker = await startMqttBroker({ port });
+        if (!(await eventually(() => cloud.connected, 60_000))) throw new Error('the cloud did not reconnect');
+        for (const kind of ['telemetry', 'acks', 'commands'] as const) {
+          await cloud.subscribeAsync(siteTopic(SITE_ID, kind), { qos: 1 });
+        }
+        proxy.setMode('pass');
       },
       runSwitchFlow: async (input) => {
         // An override's flow claims its override record before commanding it (an unclaimed one counts as cancelled):
