@@ -12,6 +12,7 @@ import type { OverrideRecord } from '../../../core/operations/overrides.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
 import { DynamoOverrideStore } from '../../../functions/shared/data/override-store.js';
+import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import type { AckHandling } from '../../../functions/switching/acks.js';
 import { ChainedSwitchAudit } from '../../../functions/switching/adapters/chained-switch-audit.js';
 import type { SwitchAuditEntry } from '../../../functions/switching/ports.js';
@@ -88,6 +89,11 @@ export interface SiteHarnessOptions {
 export interface SiteHarness {
   readonly clock: ManualClock;
   readonly client: DynamoDBDocumentClient;
+  /**
+   * The table on a client no fault is injected into: what a test reads to judge the outcome (a throttled or lossy
+   * read of its own would fail the test, not the flow under test).
+   */
+  readonly inspect: { readonly client: DynamoDBDocumentClient; readonly switchStates: DynamoSwitchStateStore };
   readonly controlPlane: LocalControlPlane;
   readonly cloud: mqtt.MqttClient;
   readonly proxy: FaultProxy;
@@ -141,7 +147,12 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
     const table = await startLocalTable(TABLE_NAME);
     cleanups.push(() => table.stop());
     const { client } = table;
-    const overrideRecords = new DynamoOverrideStore({ client: table.newClient(), tableName: TABLE_NAME });
+    const cleanClient = table.newClient();
+    const overrideRecords = new DynamoOverrideStore({ client: cleanClient, tableName: TABLE_NAME });
+    const inspect = {
+      client: cleanClient,
+      switchStates: new DynamoSwitchStateStore({ client: cleanClient, tableName: TABLE_NAME }),
+    };
     options.prepareClient?.(client);
     let broker: RunningMqttBroker = await startMqttBroker();
     const port = broker.port;
@@ -243,6 +254,7 @@ export async function startSiteHarness(template: CfnTemplate, options: SiteHarne
     const harness: SiteHarness = {
       clock,
       client,
+      inspect,
       controlPlane,
       cloud,
       proxy,
