@@ -4,7 +4,7 @@ import path from 'node:path';
 import { dayOf, FLEET_SITE } from '../../../core/telemetry-history/records.js';
 import { fleetKpis, siteTelemetry } from '../../../functions/telemetry-history/history.js';
 import { ParquetTelemetryStore } from '../../../sim/local/telemetry-store.js';
-import { HOUR, seedHour, siteRow, T0 } from '../../support/telemetry-history.js';
+import { HOUR, MINUTE, seedHour, siteRow, T0 } from '../../support/telemetry-history.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -127,6 +127,29 @@ describe('telemetry history: the Parquet store and the shared queries on DuckDB'
     // Assess
     expect(kpis.window.powerUtilisation).toBeCloseTo(0.7, 10);
     expect(existsSync(half)).toBe(false);
+  });
+
+  it('counts a batch a gateway re-sent once in the means, and its money once', async () => {
+    // Prepare: three batches of one site (the second re-sent twice, out of order), in a scenario of their own. The
+    // copies carry the observer's accrual at their arrival: 0 for a repeat, as the observer accrues it.
+    const at = T0 + 4 * HOUR;
+    const scenario = 'resend';
+    const batch = (m: number, kw: number, usd: number) =>
+      siteRow('site-a', at + m * MINUTE, { scenario, asic_kw: kw, hashrate_ths: kw * 20, energy_cost_usd: usd });
+    const repeat = (m: number, kw: number) => ({ ...batch(m, kw, 0), accrued_hours: 0 });
+    store.append('siteSeries', [batch(0, 100, 1), batch(1, 400, 2), batch(2, 100, 3), repeat(1, 400), repeat(1, 400)]);
+    await store.flush();
+
+    // Act
+    const q = { from: iso(at), to: iso(at + HOUR), step: 3600, scenario };
+    const power = await siteTelemetry(store, 'site-a', { ...q, metric: 'power' });
+    const money = await siteTelemetry(store, 'site-a', { ...q, metric: 'money' });
+    const kpis = await fleetKpis(store, q);
+
+    // Assess: three batches, not five; their mean, not the repeat's weight.
+    expect(power.points).toEqual([expect.objectContaining({ samples: 3, asicKw: 200 })]);
+    expect(money.points).toEqual([expect.objectContaining({ energyCostUsd: 6 })]);
+    expect(kpis.window.powerUtilisation).toBeCloseTo(600 / 3000, 10);
   });
 
   it('keeps scenarios apart: a backtest strategy’s rows are not the live ones', async () => {
