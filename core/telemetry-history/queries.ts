@@ -220,8 +220,9 @@ export function fleetEventKpisSql(dialect: SqlDialect, tables: TableNames, w: Qu
 }
 
 /**
- * Gateway uptime per bucket: the share of heartbeat periods, over every site heard from in the window, in which the
- * site's gateway sent a heartbeat. A site silent for a whole bucket counts as down in it, not as absent.
+ * The heartbeat slots each site's gateway was heard in, per bucket, with the site's first heard slot in the window:
+ * the rows core/telemetry-history/uptime.ts turns into the gateway uptime. A slot is a heartbeat period counted from
+ * `fromMs`; several heartbeats in one slot count once.
  */
 export function gatewayUptimeSql(
   _dialect: SqlDialect,
@@ -229,15 +230,14 @@ export function gatewayUptimeSql(
   w: QueryWindow,
   heartbeatPeriodMs: number,
 ): string {
-  const slot = `(at_ms - ${literal(w.fromMs)}) - ((at_ms - ${literal(w.fromMs)}) % ${literal(heartbeatPeriodMs)})`;
+  const offset = `(at_ms - ${literal(w.fromMs)})`;
+  const slot = `${literal(w.fromMs)} + ${offset} - (${offset} % ${literal(heartbeatPeriodMs)})`;
   const heartbeats = `FROM ${tableName(tables.fleetEvents)} WHERE kind = 'heartbeat' AND site <> ${literal(FLEET_SITE)} AND ${windowFilter(w)}`;
   return [
     `WITH beats AS (SELECT DISTINCT site, ${bucket(w)} AS bucket_ms, ${slot} AS slot_ms ${heartbeats}),`,
-    `sites AS (SELECT COUNT(DISTINCT site) AS n FROM beats),`,
-    'buckets AS (SELECT bucket_ms, COUNT(*) AS slots FROM beats GROUP BY bucket_ms)',
-    'SELECT b.bucket_ms, b.slots AS heartbeat_slots,',
-    // Heartbeats a little off their period can fill one slot more than the bucket holds: capped at 1.
-    `  LEAST(1.0, ${ratio('b.slots', `s.n * CAST(LEAST(b.bucket_ms + ${literal(w.stepMs)}, ${literal(w.toMs)}) - b.bucket_ms AS DOUBLE) / ${literal(heartbeatPeriodMs)}`)}) AS gateway_uptime`,
-    'FROM buckets b CROSS JOIN sites s ORDER BY 1',
+    'firsts AS (SELECT site, MIN(slot_ms) AS first_slot_ms FROM beats GROUP BY site)',
+    'SELECT b.site, b.bucket_ms, COUNT(*) AS heard_slots, MIN(f.first_slot_ms) AS first_slot_ms',
+    'FROM beats b JOIN firsts f ON b.site = f.site',
+    'GROUP BY b.site, b.bucket_ms ORDER BY 1, 2',
   ].join('\n');
 }
