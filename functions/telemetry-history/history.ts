@@ -84,14 +84,15 @@ async function kpiRows(runner: TelemetryQueryRunner, w: QueryWindow) {
 
 /** The gateway uptime per step and over the window, from one query (core/telemetry-history/uptime.ts: the definition). */
 async function uptimeOf(runner: TelemetryQueryRunner, w: QueryWindow) {
-  const rows = await runner.query(gatewayUptimeSql(runner.dialect, runner.tables, w, HEARTBEAT_PERIOD_MS));
+  const periodMs = runner.heartbeatPeriodMs ?? HEARTBEAT_PERIOD_MS;
+  const rows = await runner.query(gatewayUptimeSql(runner.dialect, runner.tables, w, periodMs));
   const heard = rows.map((row) => ({
     site: String(row.site),
     bucketMs: figureOf(row, 'bucket_ms') ?? 0,
     heardSlots: figureOf(row, 'heard_slots') ?? 0,
     firstSlotMs: figureOf(row, 'first_slot_ms') ?? 0,
   }));
-  return gatewayUptime(heard, w, HEARTBEAT_PERIOD_MS);
+  return gatewayUptime(heard, w, periodMs);
 }
 
 /**

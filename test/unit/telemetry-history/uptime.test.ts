@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { gatewayUptime } from '../../../core/telemetry-history/uptime.js';
+import { simulatedHeartbeatPeriodMs } from '../../../sim/platform/start/telemetry-history.js';
 
 const PERIOD_MS = 30_000;
 const W = { fromMs: 0, toMs: 3_600_000, stepMs: 600_000, scenario: 'live' };
@@ -57,5 +58,13 @@ describe('gateway uptime (heard over expected heartbeat slots, from each site’
         },
       ),
     );
+  });
+});
+
+describe('the simulated gateways’ heartbeat period (the local platform’s uptime slot)', () => {
+  it('is the status period at real speed, and one SwitchAgent tick of simulated time when that is longer', () => {
+    // Assess: the SwitchAgent's defaults, 30 s status and a 250 ms tick.
+    expect(simulatedHeartbeatPeriodMs(1)).toBe(30_000);
+    expect(simulatedHeartbeatPeriodMs(240)).toBe(60_000);
   });
 });
