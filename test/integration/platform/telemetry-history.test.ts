@@ -62,7 +62,8 @@ describe('telemetry history on the local platform', () => {
     // answers cover exactly the batches the snapshot does.
     const { store } = platform.history;
     const append = store.append;
-    const live = platform.observer.snapshot();
+    // A copy: the snapshot's series are the observer's live arrays, which keep growing while the API answers.
+    const live = structuredClone(platform.observer.snapshot());
     store.append = () => {};
     await store.flush();
     // The window of every chart point of both sites. A gateway's spool replays batches out of order when the cloud's
