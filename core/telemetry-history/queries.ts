@@ -1,4 +1,4 @@
-import { FLEET_SITE } from './records.js';
+import { FLEET_SITE, SITE_SERIES_COLUMNS } from './records.js';
 
 /**
  * The telemetry history's queries, as SQL text that DuckDB (the local Parquet store, the backtest) and Athena (the
@@ -69,6 +69,44 @@ function bucket(w: QueryWindow, column = 'at_ms'): string {
   return `${literal(w.fromMs)} + ${offset} - (${offset} % ${literal(w.stepMs)})`;
 }
 
+/**
+ * A site batch's identity. A gateway re-sends a batch whose ack is late, so one batch can be stored twice or more;
+ * `at_ms` (the batch's `sentAt`, the same in every copy) keeps two batches apart even if a gateway that lost its spool
+ * starts numbering again.
+ */
+const BATCH_KEY = ['site', 'day', 'scenario', 'gateway_id', 'batch_seq', 'at_ms'] as const;
+/**
+ * What each arrival of a batch added (the observer accrues money per arrival; a repeat's own accrual is 0 there), so
+ * copies add up: the sum over a batch's copies is exactly what was recorded, whichever copy carries it.
+ */
+const ACCRUED_COLUMNS: ReadonlySet<string> = new Set([
+  'accrued_hours',
+  'mining_usd',
+  'inference_usd',
+  'energy_cost_usd',
+]);
+
+/**
+ * The site series with one row per (site, gateway batch), filtered by `where`: readings are the mean of the copies
+ * (they carry the same payload), accrued hours and money their sum. Every site query reads this, so a re-sent batch
+ * weighs once in a mean. A GROUP BY both engines run; the filter sits inside so both prune partitions first.
+ */
+function siteBatches(tables: TableNames, where: string): string {
+  const key: readonly string[] = BATCH_KEY;
+  const columns = Object.entries(SITE_SERIES_COLUMNS)
+    .filter(([name]) => !key.includes(name))
+    .map(([name, type]) => {
+      const merge = ACCRUED_COLUMNS.has(name) ? 'SUM' : type === 'DOUBLE' ? 'AVG' : 'MAX';
+      return `${merge}(${name}) AS ${name}`;
+    });
+  return [
+    `(SELECT ${key.join(', ')}, ${columns.join(', ')}`,
+    `  FROM ${tableName(tables.siteSeries)}`,
+    `  WHERE ${where}`,
+    `  GROUP BY ${key.join(', ')}) AS batches`,
+  ].join('\n');
+}
+
 const ratio = (numerator: string, denominator: string) =>
   `CAST(${numerator} AS DOUBLE) / NULLIF(CAST(${denominator} AS DOUBLE), 0)`;
 
@@ -99,7 +137,10 @@ const SITE_COLUMNS: Record<Exclude<SiteMetric, 'group-states'>, readonly string[
   ],
 };
 
-/** One site's series at a step: one row per bucket with data (`bucket_ms`, `samples`, the metric's columns). */
+/**
+ * One site's series at a step: one row per bucket with data (`bucket_ms`, `samples`: the distinct batches, the
+ * metric's columns).
+ */
 export function siteSeriesSql(
   dialect: SqlDialect,
   tables: TableNames,
@@ -110,8 +151,7 @@ export function siteSeriesSql(
   if (metric === 'group-states') return groupStatesSql(dialect, tables, siteId, w);
   return [
     `SELECT ${bucket(w)} AS bucket_ms, COUNT(*) AS samples, ${SITE_COLUMNS[metric].join(', ')}`,
-    `FROM ${tableName(tables.siteSeries)}`,
-    `WHERE site = ${literal(siteId)} AND ${windowFilter(w)}`,
+    `FROM ${siteBatches(tables, `site = ${literal(siteId)} AND ${windowFilter(w)}`)}`,
     'GROUP BY 1 ORDER BY 1',
   ].join('\n');
 }
@@ -151,8 +191,7 @@ export function fleetPowerKpisSql(_dialect: SqlDialect, tables: TableNames, w: Q
     `  ${ratio('SUM(asic_kw * price_usd_per_mwh) * 24 / 1000', 'SUM(hashrate_ths)')} AS energy_cost_usd_per_th_day,`,
     `  ${ratio('SUM(inference_usd) * 730', 'SUM(installed_gpus * accrued_hours)')} AS revenue_usd_per_gpu_month,`,
     '  SUM(mining_usd) AS mining_usd, SUM(inference_usd) AS inference_usd, SUM(energy_cost_usd) AS energy_cost_usd',
-    `FROM ${tableName(tables.siteSeries)}`,
-    `WHERE ${windowFilter(w)}`,
+    `FROM ${siteBatches(tables, windowFilter(w))}`,
     'GROUP BY 1 ORDER BY 1',
   ].join('\n');
 }
@@ -181,8 +220,9 @@ export function fleetEventKpisSql(dialect: SqlDialect, tables: TableNames, w: Qu
 }
 
 /**
- * Gateway uptime per bucket: the share of heartbeat periods, over every site heard from in the window, in which the
- * site's gateway sent a heartbeat. A site silent for a whole bucket counts as down in it, not as absent.
+ * The heartbeat slots each site's gateway was heard in, per bucket, with the site's first heard slot in the window:
+ * the rows core/telemetry-history/uptime.ts turns into the gateway uptime. A slot is a heartbeat period counted from
+ * `fromMs`; several heartbeats in one slot count once.
  */
 export function gatewayUptimeSql(
   _dialect: SqlDialect,
@@ -190,15 +230,14 @@ export function gatewayUptimeSql(
   w: QueryWindow,
   heartbeatPeriodMs: number,
 ): string {
-  const slot = `(at_ms - ${literal(w.fromMs)}) - ((at_ms - ${literal(w.fromMs)}) % ${literal(heartbeatPeriodMs)})`;
+  const offset = `(at_ms - ${literal(w.fromMs)})`;
+  const slot = `${literal(w.fromMs)} + ${offset} - (${offset} % ${literal(heartbeatPeriodMs)})`;
   const heartbeats = `FROM ${tableName(tables.fleetEvents)} WHERE kind = 'heartbeat' AND site <> ${literal(FLEET_SITE)} AND ${windowFilter(w)}`;
   return [
     `WITH beats AS (SELECT DISTINCT site, ${bucket(w)} AS bucket_ms, ${slot} AS slot_ms ${heartbeats}),`,
-    `sites AS (SELECT COUNT(DISTINCT site) AS n FROM beats),`,
-    'buckets AS (SELECT bucket_ms, COUNT(*) AS slots FROM beats GROUP BY bucket_ms)',
-    'SELECT b.bucket_ms, b.slots AS heartbeat_slots,',
-    // Heartbeats a little off their period can fill one slot more than the bucket holds: capped at 1.
-    `  LEAST(1.0, ${ratio('b.slots', `s.n * CAST(LEAST(b.bucket_ms + ${literal(w.stepMs)}, ${literal(w.toMs)}) - b.bucket_ms AS DOUBLE) / ${literal(heartbeatPeriodMs)}`)}) AS gateway_uptime`,
-    'FROM buckets b CROSS JOIN sites s ORDER BY 1',
+    'firsts AS (SELECT site, MIN(slot_ms) AS first_slot_ms FROM beats GROUP BY site)',
+    'SELECT b.site, b.bucket_ms, COUNT(*) AS heard_slots, MIN(f.first_slot_ms) AS first_slot_ms',
+    'FROM beats b JOIN firsts f ON b.site = f.site',
+    'GROUP BY b.site, b.bucket_ms ORDER BY 1, 2',
   ].join('\n');
 }

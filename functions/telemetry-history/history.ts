@@ -13,6 +13,7 @@ import {
   type QueryWindow,
   siteSeriesSql,
 } from '../../core/telemetry-history/queries.js';
+import { gatewayUptime, type UptimeFigure } from '../../core/telemetry-history/uptime.js';
 import type { QueryRow, TelemetryQueryRunner } from './ports.js';
 
 /** Gateways send their status every 30 s (SwitchAgent `statusPeriodMs` default): the uptime's slot. */
@@ -50,16 +51,16 @@ export async function siteTelemetry(
   return { siteId, metric: q.metric, scenario: q.scenario, from: q.from, to: q.to, stepSeconds: q.step, points };
 }
 
-/** The KPI figures of one bucket from the three queries' rows of it (any may be missing: no data, null figures). */
+/** The KPI figures of one bucket from its rows and uptime (any may be missing: no data, null figures). */
 function figures(
   power: QueryRow | undefined,
   events: QueryRow | undefined,
-  uptime: QueryRow | undefined,
+  uptime: UptimeFigure | undefined,
 ): FleetKpiFigures {
   return {
     powerUtilisation: figureOf(power, 'power_utilisation'),
     gpuUtilisation: figureOf(power, 'gpu_utilisation'),
-    gatewayUptime: figureOf(uptime, 'gateway_uptime'),
+    gatewayUptime: uptime?.uptime ?? null,
     apiUptime: figureOf(events, 'api_uptime'),
     revenueUsdPerGpuMonth: figureOf(power, 'revenue_usd_per_gpu_month'),
     fleetJPerTh: figureOf(power, 'fleet_j_per_th'),
@@ -73,26 +74,41 @@ function figures(
 
 async function kpiRows(runner: TelemetryQueryRunner, w: QueryWindow) {
   const { dialect, tables } = runner;
-  const [power, events, uptime] = await Promise.all([
+  const [power, events] = await Promise.all([
     runner.query(fleetPowerKpisSql(dialect, tables, w)),
     runner.query(fleetEventKpisSql(dialect, tables, w)),
-    runner.query(gatewayUptimeSql(dialect, tables, w, HEARTBEAT_PERIOD_MS)),
   ]);
   const byBucket = (rows: readonly QueryRow[]) => new Map(rows.map((r) => [figureOf(r, 'bucket_ms'), r]));
-  return { power: byBucket(power), events: byBucket(events), uptime: byBucket(uptime) };
+  return { power: byBucket(power), events: byBucket(events) };
+}
+
+/** The gateway uptime per step and over the window, from one query (core/telemetry-history/uptime.ts: the definition). */
+async function uptimeOf(runner: TelemetryQueryRunner, w: QueryWindow) {
+  const periodMs = runner.heartbeatPeriodMs ?? HEARTBEAT_PERIOD_MS;
+  const rows = await runner.query(gatewayUptimeSql(runner.dialect, runner.tables, w, periodMs));
+  const heard = rows.map((row) => ({
+    site: String(row.site),
+    bucketMs: figureOf(row, 'bucket_ms') ?? 0,
+    heardSlots: figureOf(row, 'heard_slots') ?? 0,
+    firstSlotMs: figureOf(row, 'first_slot_ms') ?? 0,
+  }));
+  return gatewayUptime(heard, w, periodMs);
 }
 
 /**
- * The fleet's KPIs over the window and per step: the same queries run once with the whole window as one bucket (so
- * percentiles are over every sample) and once at the step. A bucket with no data at all is left out.
+ * The fleet's KPIs over the window and per step: the power and event queries run once with the whole window as one
+ * bucket (so percentiles are over every sample) and once at the step; the uptime once, its window figure the sum of
+ * its buckets'. A bucket with no data at all is left out; a bucket in which no gateway was heard, after one was, is a
+ * point with uptime 0.
  */
 export async function fleetKpis(runner: TelemetryQueryRunner, q: FleetKpisQuery): Promise<FleetKpis> {
   const w = windowOf(q);
-  const [whole, stepped] = await Promise.all([
+  const [whole, stepped, uptime] = await Promise.all([
     kpiRows(runner, { ...w, stepMs: w.toMs - w.fromMs }),
     kpiRows(runner, w),
+    uptimeOf(runner, w),
   ]);
-  const buckets = [...new Set([...stepped.power.keys(), ...stepped.events.keys(), ...stepped.uptime.keys()])]
+  const buckets = [...new Set([...stepped.power.keys(), ...stepped.events.keys(), ...uptime.buckets.keys()])]
     .filter((b): b is number => b !== null)
     .sort((a, b) => a - b);
   return {
@@ -100,10 +116,10 @@ export async function fleetKpis(runner: TelemetryQueryRunner, q: FleetKpisQuery)
     from: q.from,
     to: q.to,
     stepSeconds: q.step,
-    window: figures(whole.power.get(w.fromMs), whole.events.get(w.fromMs), whole.uptime.get(w.fromMs)),
+    window: figures(whole.power.get(w.fromMs), whole.events.get(w.fromMs), uptime.window),
     points: buckets.map((b) => ({
       at: new Date(b).toISOString(),
-      ...figures(stepped.power.get(b), stepped.events.get(b), stepped.uptime.get(b)),
+      ...figures(stepped.power.get(b), stepped.events.get(b), uptime.buckets.get(b)),
     })),
     targets: SEED_KPI_TARGETS,
   };

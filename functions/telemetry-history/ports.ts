@@ -11,5 +11,10 @@ export type QueryRow = Readonly<Record<string, unknown>>;
 export interface TelemetryQueryRunner {
   readonly dialect: SqlDialect;
   readonly tables: TableNames;
+  /**
+   * The gateways' heartbeat period in the records' time: the uptime's slot. @default HEARTBEAT_PERIOD_MS (30 s, the
+   * SwitchAgent's `statusPeriodMs`); the local platform's is in simulated ms, where its speed can stretch it.
+   */
+  readonly heartbeatPeriodMs?: number;
   query(sql: string): Promise<readonly QueryRow[]>;
 }

@@ -1,11 +1,11 @@
 import { type TelemetryBatch, telemetryBatchSchema } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
+import type { Site } from '../../core/model/site.js';
 import { parseWith } from '../../core/support/validation.js';
 import {
   latestPerDevice,
   revenuePricesOf,
   revenueUsdPerHour,
-  type SiteRatings,
   summarizeSiteTelemetry,
 } from '../../core/telemetry/site-summary.js';
 import type {
@@ -22,8 +22,11 @@ export interface TelemetryIngestDeps {
   readonly series: DeviceSeriesWriter;
   readonly metrics: TelemetryMetrics;
   readonly latestMarket: () => Promise<MarketSnapshot | undefined>;
-  /** The site model (PUE, rated power per ASIC group) the summary reads; undefined for a site the fleet lacks. */
-  readonly siteModel: (siteId: string) => SiteRatings | undefined | Promise<SiteRatings | undefined>;
+  /**
+   * The site model (PUE, rated power per ASIC group for the summary; interconnect limit and GPU pools for the history's
+   * row); undefined for a site the fleet lacks.
+   */
+  readonly siteModel: (siteId: string) => Site | undefined | Promise<Site | undefined>;
   /**
    * The high-water mark the gateway's spool waits for: advanced once the batch is stored, then sent to the gateway.
    * Absent, no mark is kept (a gateway with awaitCloudAck off).
@@ -66,7 +69,7 @@ export async function ingestTelemetryBatch(
     const summary = summarizeSiteTelemetry(batch, site);
     const market = await deps.latestMarket();
     deps.metrics.siteSummary(summary, market && revenueUsdPerHour(summary, revenuePricesOf(market)));
-    await deps.siteSeries?.write(batch, summary, market);
+    await deps.siteSeries?.write(batch, summary, market, site);
   } else deps.metrics.unknownSite(batch.siteId);
   if (deps.marks) {
     // After the stores: a mark never covers a batch that is not stored. A duplicate batch rewrites the same samples

@@ -1,5 +1,6 @@
 import type { DeviceMetric, TelemetryAck, TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
+import type { Site } from '../../core/model/site.js';
 import type { RevenueUsdPerHour, SiteTelemetrySummary } from '../../core/telemetry/site-summary.js';
 
 /** The latest state of each device, for the API's resource-manager view. */
@@ -21,7 +22,12 @@ export interface DeviceSeriesWriter {
  * summary reads it, with the prices in force. The Iceberg sink's Firehose stream in AWS.
  */
 export interface SiteSeriesWriter {
-  write(batch: TelemetryBatch, summary: SiteTelemetrySummary, market: MarketSnapshot | undefined): Promise<void>;
+  write(
+    batch: TelemetryBatch,
+    summary: SiteTelemetrySummary,
+    market: MarketSnapshot | undefined,
+    site: Site,
+  ): Promise<void>;
 }
 
 export interface TelemetryMetrics {

@@ -70,6 +70,7 @@ export class ParquetTelemetryStore implements TelemetryQueryRunner {
 
   private constructor(
     readonly root: string,
+    readonly heartbeatPeriodMs: number | undefined,
     private readonly connection: DuckDBConnection,
     private readonly instance: DuckDBInstance,
   ) {}
@@ -77,12 +78,16 @@ export class ParquetTelemetryStore implements TelemetryQueryRunner {
   /** Opens (or creates) the store at `root`, deleting half-written files a crash left. */
   static async open(
     root: string,
-    options: { readonly flushEveryRealMs?: number } = {},
+    options: {
+      readonly flushEveryRealMs?: number;
+      /** The gateways' heartbeat period in the records' (simulated) time, for the uptime: see TelemetryQueryRunner. */
+      readonly heartbeatPeriodMs?: number;
+    } = {},
   ): Promise<ParquetTelemetryStore> {
     mkdirSync(root, { recursive: true });
     removeHalfWritten(root);
     const instance = await DuckDBInstance.create(':memory:');
-    const store = new ParquetTelemetryStore(root, await instance.connect(), instance);
+    const store = new ParquetTelemetryStore(root, options.heartbeatPeriodMs, await instance.connect(), instance);
     if (options.flushEveryRealMs) {
       store.timer = setInterval(() => void store.flush().catch(() => {}), options.flushEveryRealMs);
       store.timer.unref();

@@ -6,23 +6,28 @@ import { literal } from '../../core/telemetry-history/queries.js';
 import { figureOf, fleetKpis } from '../../functions/telemetry-history/history.js';
 import { type CliSpec, runCli, UsageError } from '../cli/args.js';
 import { ParquetTelemetryStore } from '../local/telemetry-store.js';
+import { DEFAULT_SPEED } from '../platform/options.js';
+import { simulatedHeartbeatPeriodMs } from '../platform/start/telemetry-history.js';
 
 const kpiFlags = z.strictObject({
   data: z.string().min(1),
   scenario: z.string().min(1).default('live'),
   /** Hours per printed point. */
   stepHours: z.coerce.number().int().min(1).max(168).default(6),
+  /** The run's `--speed`: it sets the gateways' heartbeat period in simulated time, the uptime's slot. */
+  speed: z.coerce.number().finite().min(1).max(3600).default(DEFAULT_SPEED),
 });
 
 const kpiCli: CliSpec<typeof kpiFlags> = {
   command: 'kpis',
   usage:
-    'npm run kpis -- --data DIR [--scenario NAME] [--step-hours N]\n\nThe fleet KPIs of the telemetry history an `npm start -- --data DIR` run wrote (DIR/telemetry), over all of it, against the seed’s targets.',
+    'npm run kpis -- --data DIR [--scenario NAME] [--step-hours N] [--speed N]\n\nThe fleet KPIs of the telemetry history an `npm start -- --data DIR` run wrote (DIR/telemetry), over all of it, against the seed’s targets.',
   flags: kpiFlags,
   help: {
     data: ['DIR', 'the data directory of the `npm start` run (its telemetry history is DIR/telemetry)'],
     scenario: ['NAME', '`live` (the platform) or a backtest strategy'],
     stepHours: 'hours per point of the per-step table',
+    speed: ['N', 'the `npm start` run’s --speed (the gateways’ heartbeat period in simulated time, for the uptime)'],
   },
 };
 
@@ -67,7 +72,7 @@ function verdicts(
 async function main(values: z.output<typeof kpiFlags>): Promise<void> {
   const root = path.join(values.data, 'telemetry');
   if (!existsSync(root)) throw new UsageError(`--data: no telemetry history in ${root}`);
-  const store = await ParquetTelemetryStore.open(root);
+  const store = await ParquetTelemetryStore.open(root, { heartbeatPeriodMs: simulatedHeartbeatPeriodMs(values.speed) });
   try {
     const [span] = await store.query(
       `SELECT MIN(at_ms) AS first_ms, MAX(at_ms) AS last_ms FROM ${store.tables.siteSeries} WHERE scenario = ${literal(values.scenario)}`,

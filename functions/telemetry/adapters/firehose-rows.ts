@@ -1,6 +1,8 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { installedGpus } from '../../../core/gpu/capacity.js';
 import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
+import { type Site, siteCapKw } from '../../../core/model/site.js';
 import type { SiteTelemetrySummary } from '../../../core/telemetry/site-summary.js';
 import {
   dayOf,
@@ -95,15 +97,16 @@ export class FirehoseDeviceSeries implements DeviceSeriesWriter {
 }
 
 /**
- * A batch as a `site_series` row, from what the consumer knows: the summary at the site's meter and the market's
- * fleet-wide prices. What it does not know stays empty: the limit the site ran under and its node's energy price
- * (null), and money (no hours accrued: the accrual needs the previous batch, which the local platform's observer
+ * A batch as a `site_series` row, from what the consumer knows: the summary at the site's meter, the site model's
+ * limit (its interconnect, as the local observer's `capKw`) and installed GPUs, and the market's fleet-wide prices.
+ * What it does not know stays empty: its node's energy price (null), and money (no hours accrued: the accrual needs the previous batch, which the local platform's observer
  * keeps and this Lambda does not), so the KPIs built on them read null for AWS rows rather than a wrong figure.
  */
 export function siteSeriesRow(
   batch: TelemetryBatch,
   summary: SiteTelemetrySummary,
   market: MarketSnapshot | undefined,
+  site: Site,
 ): SiteSeriesRecord {
   const atMs = Date.parse(batch.sentAt);
   return {
@@ -114,7 +117,7 @@ export function siteSeriesRow(
     batch_seq: batch.batchSeq,
     at_ms: atMs,
     site_power_kw: batch.sitePowerKw,
-    limit_kw: null,
+    limit_kw: siteCapKw(site),
     asic_kw: summary.facilityKw.asicKw,
     gpu_kw: summary.facilityKw.gpuKw,
     curtailed_kw: summary.facilityKw.curtailedKw,
@@ -122,7 +125,7 @@ export function siteSeriesRow(
     busy_gpus: summary.busyGpus,
     serving_gpus: summary.servingGpus,
     powered_gpus: summary.poweredGpus,
-    installed_gpus: null,
+    installed_gpus: installedGpus([site]),
     price_usd_per_mwh: null,
     hashprice_usd_per_th_day: market?.hashprice.hashpriceUsdPerThDay ?? null,
     gpu_spot_usd_per_gpu_hour: market?.gpuSpotUsdPerGpuHour ?? null,
@@ -137,7 +140,12 @@ export function siteSeriesRow(
 export class FirehoseSiteSeries implements SiteSeriesWriter {
   constructor(private readonly rows: FirehoseRowWriter) {}
 
-  async write(batch: TelemetryBatch, summary: SiteTelemetrySummary, market: MarketSnapshot | undefined): Promise<void> {
-    await this.rows.put([siteSeriesRow(batch, summary, market)]);
+  async write(
+    batch: TelemetryBatch,
+    summary: SiteTelemetrySummary,
+    market: MarketSnapshot | undefined,
+    site: Site,
+  ): Promise<void> {
+    await this.rows.put([siteSeriesRow(batch, summary, market, site)]);
   }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useLocalTelemetryHistory } from '../../../functions/api/telemetry/sources.js';
+import { switchAgentConfigSchema } from '../../../iot-greengrass/components/com.hcp.SwitchAgent/src/config.js';
 import { ParquetTelemetryStore } from '../../local/telemetry-store.js';
 import type { PlatformOptions } from '../options.js';
 import type { SimClock } from '../sim-clock.js';
@@ -13,6 +14,17 @@ export const HISTORY_FLUSH_REAL_MS = 5_000;
 /** Real time between the API prober's calls (the local stand-in for the CloudWatch Synthetics canary). */
 export const API_PROBE_REAL_MS = 1_000;
 const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * The simulated gateways' heartbeat period in simulated time: the SwitchAgent offers its status (every
+ * `statusPeriodMs` of its clock, the simulated one) only on its ticks (`tickMs` of real time), so at `speed` times
+ * real time a status comes once a tick at best (250 ms real is 60 simulated seconds at speed 240): that period is
+ * the uptime's slot, or a healthy gateway would show half its slots silent.
+ */
+export function simulatedHeartbeatPeriodMs(speed: number): number {
+  const { statusPeriodMs, tickMs } = switchAgentConfigSchema.shape;
+  return Math.max(statusPeriodMs.parse(undefined), tickMs.parse(undefined) * speed);
+}
 
 export interface TelemetryHistory {
   readonly store: ParquetTelemetryStore;
@@ -30,7 +42,10 @@ export async function openTelemetryHistory(
   const root = o.options.data
     ? path.join(o.options.data, 'telemetry')
     : mkdtempSync(path.join(tmpdir(), 'hcp-telemetry-'));
-  const store = await ParquetTelemetryStore.open(root, { flushEveryRealMs: HISTORY_FLUSH_REAL_MS });
+  const store = await ParquetTelemetryStore.open(root, {
+    flushEveryRealMs: HISTORY_FLUSH_REAL_MS,
+    heartbeatPeriodMs: simulatedHeartbeatPeriodMs(o.options.speed),
+  });
   useLocalTelemetryHistory(store);
   stops.push(async () => {
     useLocalTelemetryHistory(undefined);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { dayOf, FLEET_SITE } from '../../../core/telemetry-history/records.js';
 import { fleetKpis, siteTelemetry } from '../../../functions/telemetry-history/history.js';
 import { ParquetTelemetryStore } from '../../../sim/local/telemetry-store.js';
-import { HOUR, seedHour, siteRow, T0 } from '../../support/telemetry-history.js';
+import { fleetEventRecord } from '../../../sim/platform/telemetry-recorder.js';
+import { HOUR, MINUTE, seedHour, siteRow, T0 } from '../../support/telemetry-history.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -127,6 +128,72 @@ describe('telemetry history: the Parquet store and the shared queries on DuckDB'
     // Assess
     expect(kpis.window.powerUtilisation).toBeCloseTo(0.7, 10);
     expect(existsSync(half)).toBe(false);
+  });
+
+  it('counts a batch a gateway re-sent once in the means, and its money once', async () => {
+    // Prepare: three batches of one site (the second re-sent twice, out of order), in a scenario of their own. The
+    // copies carry the observer's accrual at their arrival: 0 for a repeat, as the observer accrues it.
+    const at = T0 + 4 * HOUR;
+    const scenario = 'resend';
+    const batch = (m: number, kw: number, usd: number) =>
+      siteRow('site-a', at + m * MINUTE, { scenario, asic_kw: kw, hashrate_ths: kw * 20, energy_cost_usd: usd });
+    const repeat = (m: number, kw: number) => ({ ...batch(m, kw, 0), accrued_hours: 0 });
+    store.append('siteSeries', [batch(0, 100, 1), batch(1, 400, 2), batch(2, 100, 3), repeat(1, 400), repeat(1, 400)]);
+    await store.flush();
+
+    // Act
+    const q = { from: iso(at), to: iso(at + HOUR), step: 3600, scenario };
+    const power = await siteTelemetry(store, 'site-a', { ...q, metric: 'power' });
+    const money = await siteTelemetry(store, 'site-a', { ...q, metric: 'money' });
+    const kpis = await fleetKpis(store, q);
+
+    // Assess: three batches, not five; their mean, not the repeat's weight.
+    expect(power.points).toEqual([expect.objectContaining({ samples: 3, asicKw: 200 })]);
+    expect(money.points).toEqual([expect.objectContaining({ energyCostUsd: 6 })]);
+    expect(kpis.window.powerUtilisation).toBeCloseTo(600 / 3000, 10);
+  });
+
+  it('counts a gateway’s uptime from its first heartbeat, a silent step as 0, and the window as its steps’ sum', async () => {
+    // Prepare: site-d's gateway heard all hour; site-c's first at minute 20 (a late start), silent 40–50 (a gap).
+    const at = T0 + 6 * HOUR;
+    const scenario = 'uptime';
+    const beat = (site: string, ms: number) => ({
+      ...fleetEventRecord(site, at + ms, 'heartbeat', 'gateway', null, true),
+      scenario,
+    });
+    for (let ms = 700; ms < HOUR; ms += 30_000) {
+      store.append('fleetEvents', [beat('site-d', ms)]);
+      const minute = ms / MINUTE;
+      if (minute >= 20 && !(minute >= 40 && minute < 50)) store.append('fleetEvents', [beat('site-c', ms)]);
+    }
+    await store.flush();
+
+    // Act
+    const kpis = await fleetKpis(store, { from: iso(at), to: iso(at + HOUR), step: 600, scenario });
+
+    // Assess: per 10 minutes, site-c counts from minute 20 on; 40–50 is its gap (site-d up: 0.5).
+    expect(kpis.points.map((p) => p.gatewayUptime)).toEqual([1, 1, 1, 1, 0.5, 1]);
+    // Heard 120 + 60 slots of 120 + 80 expected: the steps' weighted mean, not the time before site-c as down.
+    expect(kpis.window.gatewayUptime).toBeCloseTo(180 / 200, 10);
+  });
+
+  it('reports a step in which no gateway was heard, after one was, as uptime 0', async () => {
+    // Prepare: one gateway heard in the first and last ten minutes of an hour only.
+    const at = T0 + 8 * HOUR;
+    const scenario = 'uptime-gap';
+    for (let ms = 0; ms < HOUR; ms += 30_000)
+      if (ms < 10 * MINUTE || ms >= 50 * MINUTE)
+        store.append('fleetEvents', [
+          { ...fleetEventRecord('site-c', at + ms, 'heartbeat', 'gateway', null, true), scenario },
+        ]);
+    await store.flush();
+
+    // Act
+    const kpis = await fleetKpis(store, { from: iso(at), to: iso(at + HOUR), step: 600, scenario });
+
+    // Assess
+    expect(kpis.points.map((p) => p.gatewayUptime)).toEqual([1, 0, 0, 0, 0, 1]);
+    expect(kpis.window.gatewayUptime).toBeCloseTo(2 / 6, 10);
   });
 
   it('keeps scenarios apart: a backtest strategy’s rows are not the live ones', async () => {

@@ -137,7 +137,7 @@ describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
   const market = { hashprice: { hashpriceUsdPerThDay: 0.05 }, gpuSpotUsdPerGpuHour: 2.2 } as MarketSnapshot;
 
   it('carries every column of site_series, in the batch’s UTC day, with the summary at the meter', () => {
-    const row = siteSeriesRow(sent, summary, market);
+    const row = siteSeriesRow(sent, summary, market, west);
     expect(Object.keys(row).sort()).toEqual([...Object.keys(SITE_SERIES_COLUMNS), 'site', 'day'].sort());
     expect(row).toMatchObject({
       site: west.id,
@@ -153,10 +153,16 @@ describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
     });
   });
 
-  it('leaves what the consumer cannot know empty rather than wrong: limit, energy price, money', () => {
-    const row = siteSeriesRow(sent, summary, undefined);
+  it('carries the site model’s limit and installed GPUs (the utilisation and revenue per GPU need them)', () => {
+    const row = siteSeriesRow(sent, summary, market, west);
+    expect(row.limit_kw).toBe(west.interconnectLimitMw * 1000);
+    expect(row.installed_gpus).toBe(west.gpuPools.reduce((n, pool) => n + pool.count, 0));
+    expect(row.limit_kw).toBeGreaterThan(0);
+  });
+
+  it('leaves what the consumer cannot know empty rather than wrong: energy price, money', () => {
+    const row = siteSeriesRow(sent, summary, undefined, west);
     expect(row).toMatchObject({
-      limit_kw: null,
       price_usd_per_mwh: null,
       hashprice_usd_per_th_day: null,
       accrued_hours: 0,
@@ -170,7 +176,8 @@ describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
       sent,
       summary,
       market,
+      west,
     );
-    expect(calls).toEqual([[siteSeriesRow(sent, summary, market)]]);
+    expect(calls).toEqual([[siteSeriesRow(sent, summary, market, west)]]);
   });
 });

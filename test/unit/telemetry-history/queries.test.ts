@@ -47,6 +47,22 @@ describe('telemetry history queries (the SQL text DuckDB and Athena run)', () =>
     expect(sql).toContain("site = 'site-a'");
   });
 
+  it('reads the site series one row per gateway batch, filtered before grouping (a re-sent batch weighs once)', () => {
+    // Act
+    const queries = [
+      fleetPowerKpisSql('athena', TABLES, WINDOW),
+      ...(['power', 'money', 'gpus'] as const).map((m) => siteSeriesSql('athena', TABLES, 'site-a', m, WINDOW)),
+    ];
+
+    // Assess
+    for (const sql of queries) {
+      expect(sql).toContain('GROUP BY site, day, scenario, gateway_id, batch_seq, at_ms) AS batches');
+      expect(sql.indexOf('day BETWEEN')).toBeLessThan(sql.indexOf('AS batches'));
+      expect(sql).toContain('SUM(mining_usd) AS mining_usd');
+      expect(sql).toContain('AVG(asic_kw) AS asic_kw');
+    }
+  });
+
   it('divides only over DOUBLEs (Athena divides BIGINTs as integers) and never by zero', () => {
     // Act
     const sql = fleetPowerKpisSql('athena', TABLES, WINDOW);
