@@ -37,6 +37,7 @@ const CLIS: Array<[script: string, command: string, mistake: string[], message: 
   ['forecast:evaluate', 'forecast:evaluate', ['--every-hours', '-1'], /^forecast:evaluate: --every-hours: /],
   ['forecast:four-cp', 'forecast:four-cp', ['--thresholds', '0.1,2'], /^forecast:four-cp: --thresholds: expected /],
   ['calibrate', 'calibrate', ['--date=yesterday'], /^calibrate: --date: expected YYYY-MM-DD$/],
+  ['kpis', 'kpis', ['--data'], /^kpis: --data: needs a value$/],
   ['bench', 'bench', ['--only', 'api'], /^bench: --only: unknown flag/],
   ['bench:optimizer', 'bench:optimizer', ['--sites', '3'], /^bench:optimizer: --sites: unknown flag/],
   ['bench:devices', 'bench:devices', ['--fast'], /^bench:devices: --fast: unknown flag/],
