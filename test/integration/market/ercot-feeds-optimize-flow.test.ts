@@ -98,6 +98,26 @@ function controlPlaneAt(clock: ManualClock) {
   return { controlPlane, requests };
 }
 
+/**
+ * The control plane at NOW_MS after the scheduled ingestion of the last two hours (the planner reads a published
+ * real-time price: the interval that ended at 14:00 is published at 14:05), with its OptimizeFlow runner.
+ */
+async function ingestedControlPlane() {
+  const clock = new ManualClock(NOW_MS);
+  const { source, rejected } = ercotSource(clock);
+  const { controlPlane, requests } = controlPlaneAt(clock);
+  const runner = createStateMachineRunner({
+    template: synthesizeControlFlows(PATIENT_ACK_WAIT),
+    logicalIdPrefix: 'OptimizeFlow',
+    ...controlPlane.optimizeFlow(() => {}),
+  });
+  for (let atMs = NOW_MS - 2 * HOUR_MS; atMs <= NOW_MS; atMs += 15 * 60_000) {
+    clock.setMs(atMs);
+    await controlPlane.ingestMarket(source);
+  }
+  return { controlPlane, runner, requests, rejected };
+}
+
 describe('ERCOT capacity prices and system load through ingestion into the OptimizeFlow', () => {
   it('stores tomorrow’s DAM capacity prices only once the DAM has posted them (13:30 Central)', async () => {
     // Prepare
@@ -127,23 +147,10 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
   });
 
   it('plans ancillary offers at the posted prices, and solves with a 4CP forecast from the ERCOT load', async () => {
-    // Prepare
-    const clock = new ManualClock(NOW_MS);
-    const { source, rejected } = ercotSource(clock);
-    const { controlPlane, requests } = controlPlaneAt(clock);
-    const runner = createStateMachineRunner({
-      template: synthesizeControlFlows(PATIENT_ACK_WAIT),
-      logicalIdPrefix: 'OptimizeFlow',
-      ...controlPlane.optimizeFlow(() => {}),
-    });
+    // Prepare: the scheduled ingestion over the last two hours
+    const { controlPlane, runner, requests, rejected } = await ingestedControlPlane();
 
-    // Act
-    // Act: the scheduled ingestion over the last two hours (the planner reads a published real-time price: the
-    // interval that ended at 14:00 is published at 14:05), then a dispatch
-    for (let atMs = NOW_MS - 2 * HOUR_MS; atMs <= NOW_MS; atMs += 15 * 60_000) {
-      clock.setMs(atMs);
-      await controlPlane.ingestMarket(source);
-    }
+    // Act: a dispatch
     const result = await runner.start({});
 
     // Assess: the run saved a plan whose qualified sites offer capacity at the DAM's prices for the rest of the day
@@ -177,18 +184,7 @@ describe('ERCOT capacity prices and system load through ingestion into the Optim
 
   it('offers no capacity on a site under an operator override, and still on the others', async () => {
     // Prepare: the market as above, and an operator's override in force on site-west-1 for the next two hours
-    const clock = new ManualClock(NOW_MS);
-    const { source } = ercotSource(clock);
-    const { controlPlane } = controlPlaneAt(clock);
-    const runner = createStateMachineRunner({
-      template: synthesizeControlFlows(PATIENT_ACK_WAIT),
-      logicalIdPrefix: 'OptimizeFlow',
-      ...controlPlane.optimizeFlow(() => {}),
-    });
-    for (let atMs = NOW_MS - 2 * HOUR_MS; atMs <= NOW_MS; atMs += 15 * 60_000) {
-      clock.setMs(atMs);
-      await controlPlane.ingestMarket(source);
-    }
+    const { controlPlane, runner } = await ingestedControlPlane();
     await new DynamoSwitchStateStore({ client: table.client, tableName: table.tableName }).put({
       siteId: 'site-west-1',
       status: 'committed',
