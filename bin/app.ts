@@ -1,7 +1,8 @@
 import { type App, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { ApiStack } from '../stacks/api-stack.js';
+import { acknowledgePlatformDecisions } from '../stacks/constructs/nag.js';
 import { ControlStack } from '../stacks/control-stack.js';
 import { DataStack } from '../stacks/data-stack.js';
 import { GATEWAY_THING_TYPE, IotStack } from '../stacks/iot-stack.js';
@@ -16,7 +17,7 @@ export interface HcpStacks {
   readonly monitoring: MonitoringStack;
 }
 
-/** Builds every stack of the platform into `app`, with cdk-nag's AwsSolutions checks on the whole app. */
+/** Builds every stack of the platform into `app`, with cdk-nag's AwsSolutions and NIST 800-53 rev 5 checks on the whole app. */
 export function buildApp(app: App): HcpStacks {
   const context = parseAppContext(app.node.tryGetContext('hcp'));
   const env = { region: context.region, ...(context.account ? { account: context.account } : {}) };
@@ -71,5 +72,7 @@ export function buildApp(app: App): HcpStacks {
     }
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  Validations.of(app).addPlugins(new NIST80053R5Checks(app, { verbose: true }));
+  acknowledgePlatformDecisions(app);
   return { data, api, control, iot, monitoring };
 }

@@ -11,6 +11,7 @@ import { ApiAuthorizer } from './constructs/api-authorizer.js';
 import { ApiRoutes } from './constructs/api-routes.js';
 import { ApiUsagePlans } from './constructs/api-usage-plans.js';
 import { HcpUserPool } from './constructs/cognito-user-pool.js';
+import { encryptedLogGroup } from './constructs/encrypted-log-group.js';
 import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
 import { acknowledge } from './constructs/nag.js';
@@ -68,7 +69,7 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const accessLogs = encryptedLogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       description: 'HCP customer and operator API',
       cloudWatchRole: true,
@@ -92,6 +93,18 @@ export class ApiStack extends Stack {
       this.restApi,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'API Gateway’s account-level CloudWatch role needs exactly this AWS-maintained policy to write execution logs.',
+    );
+    acknowledge(
+      this.restApi.deploymentStage,
+      'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+      'No stage cache: answers depend on the caller’s tenant and role and change with every dispatch; a cache keyed ' +
+        'by path could hand one tenant’s answer to another or show an operator a stale switch state.',
+    );
+    acknowledge(
+      this.restApi.deploymentStage,
+      'NIST.800.53.R5-APIGWSSLEnabled',
+      'The client certificate it asks for authenticates API Gateway to an HTTP backend; every integration here is a ' +
+        'Lambda proxy invoked through IAM, so there is no backend to present it to.',
     );
     new WebAcl(this, 'Waf', { stage: this.restApi.deploymentStage });
     for (const [type, code] of GATEWAY_ERRORS) {

@@ -43,6 +43,19 @@ export class EvidenceBucket extends Construct {
       serverAccessLogsPrefix: 'evidence/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'Evidence is locked for years in compliance mode; under a KMS key, disabling or deleting that key would make ' +
+        'it unreadable before its lock ends. SSE-S3 keys cannot be withdrawn, so the lock alone decides.',
+    );
+    acknowledge(
+      this.bucket,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Each document is computed from the grid event, telemetry and switch history, and its SHA-256 is in the ' +
+        'hash-chained audit log (functions/grid-events/evidence.ts), so a lost copy can be recomputed and checked; ' +
+        'the regional copy is kept across at least three AZs under Object Lock.',
+    );
   }
 
   /** Lets `fn` write evidence once (with its retention) and read it back, and tells it where (environment). */

@@ -6,7 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
+import { acknowledge, acknowledgeLambdaFindings } from './nag.js';
 
 // The CDK CLI, npm scripts and jest all run from the project root (where cdk.json is); neither __dirname nor
 // import.meta works in both tsx (ESM) and jest (CommonJS).
@@ -43,7 +44,7 @@ export class HcpFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HcpFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
+    this.logGroup = encryptedLogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -89,6 +90,7 @@ export class HcpFunction extends Construct {
         resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:*`],
       }),
     );
+    acknowledgeLambdaFindings(this.fn);
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { SITE_ID_MATCHES_TOPIC, SITE_ID_TOPIC_LEVEL, siteTopicSql } from '../../core/messages/topics.js';
 import { LIVE_SCENARIO, PARTITION_COLUMNS } from '../../core/telemetry-history/records.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
 import type { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 import { type PagingMetric, TelemetryBuckets } from './telemetry-buckets.js';
@@ -125,7 +126,7 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
       }),
       description: 'HCP telemetry: Firehose delivery into the Iceberg tables',
     });
-    const logGroup = new logs.LogGroup(this, 'DeliveryLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const logGroup = encryptedLogGroup(this, 'DeliveryLogs', { retention: logs.RetentionDays.ONE_MONTH });
     logGroup.grantWrite(role);
     this.key.grantEncryptDecrypt(role);
     grantBucketReadWrite(role, this.bucket, true);

@@ -5,3 +5,72 @@ import type { IConstruct } from 'constructs';
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
 }
+
+/**
+ * Decisions that hold for every resource of the platform, acknowledged once on the app (bin/app.ts) rather than on
+ * each of a hundred roles and functions. Each reason names what stands in for the control the rule asks for.
+ */
+export const PLATFORM_ACKNOWLEDGEMENTS: Readonly<Record<string, string>> = {
+  'NIST.800.53.R5-IAMNoInlinePolicy':
+    'Each role gets its permissions from CDK grants as one policy attached to that role alone, scoped to the ' +
+    'resources it uses (every wildcard is reviewed under AwsSolutions-IAM5). A customer-managed policy could later ' +
+    'be attached to other principals and widen them silently; an inline policy lives and dies with its role.',
+  'NIST.800.53.R5-LambdaInsideVPC':
+    'The platform has no VPC and no network-addressed data store: every call a function makes goes to an AWS ' +
+    'service endpoint over TLS, authorized by SigV4 and IAM (DynamoDB, S3, KMS, IoT Core, Step Functions). A VPC ' +
+    'would add NAT or one interface endpoint per service without narrowing who can reach the data.',
+};
+
+/** Acknowledges the platform-wide decisions on `app` (see PLATFORM_ACKNOWLEDGEMENTS). */
+export function acknowledgePlatformDecisions(app: IConstruct): void {
+  for (const [id, reason] of Object.entries(PLATFORM_ACKNOWLEDGEMENTS)) acknowledge(app, id, reason);
+}
+
+/**
+ * The NIST 800-53 rev 5 Lambda findings every function of the platform answers the same way: its callers bound its
+ * concurrency, and what fails is kept where the caller can see it (test/infra/compliance.test.ts checks both).
+ */
+export function acknowledgeLambdaFindings(fn: IConstruct): void {
+  acknowledge(
+    fn,
+    'NIST.800.53.R5-LambdaConcurrency',
+    'Callers bound it: API routes by the stage throttle (500/s), per-tenant usage plans and the WAF rate rules; ' +
+      'flow steps by Step Functions (one SwitchFlow per site under the site lock, OptimizeFlow Map maxConcurrency); ' +
+      'queue consumers by their event source; schedules run one at a time. Reserving concurrency for each of ~80 ' +
+      'functions would split the account pool (1,000 by default, as low as 10 in new accounts) and fail to deploy ' +
+      'where the sum exceeds it.',
+  );
+  acknowledge(
+    fn,
+    'NIST.800.53.R5-LambdaDLQ',
+    'A DeadLetterConfig catches only asynchronous invocations. API Gateway and Step Functions wait for the answer ' +
+      '(the failure returns to the caller), queue and stream consumers use their source’s redrive or on-failure ' +
+      'queue, and the asynchronously invoked functions (IoT rules, schedules) send failures to an SQS on-failure ' +
+      'destination, which also carries the error.',
+  );
+}
+
+/** One acknowledged cdk-nag finding: where, which rule (with its finding detail, if any) and why. */
+export interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+/**
+ * Every acknowledgement made in `scope`'s tree, as cdk-nag reads them (construct metadata written by
+ * `Validations.of(...).acknowledge`), sorted by rule and path: the input of the compliance matrix.
+ */
+export function acknowledgementsIn(scope: IConstruct): Acknowledgement[] {
+  const found: Acknowledgement[] = [];
+  for (const node of scope.node.findAll()) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
+      for (const [qualifiedId, reason] of Object.entries(entry.data as Record<string, string>)) {
+        // aws-cdk-lib writes 'Annotation::<id>' (older releases 'annotation::').
+        found.push({ path: node.node.path, id: qualifiedId.replace(/^annotation::/i, ''), reason });
+      }
+    }
+  }
+  return found.sort((a, b) => a.id.localeCompare(b.id) || a.path.localeCompare(b.path));
+}

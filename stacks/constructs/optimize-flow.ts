@@ -11,6 +11,7 @@ import { SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { OPTIMIZE_ERRORS } from '../../functions/optimizer/steps.js';
 import { OPTIMIZE_STATES } from '../../functions/shared/flow-states.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
@@ -219,7 +220,7 @@ export class OptimizeFlow extends Construct {
           .otherwise(solveSites),
       );
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = encryptedLogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
     const interval = props.interval ?? Duration.minutes(5);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

@@ -9,6 +9,7 @@ import { allSitesTopicResource, siteTopicPattern } from '../../core/messages/top
 import { RESYNC_ERRORS } from '../../core/switching/ack.js';
 import { SITE_LOCK_BACKOFF, SWITCH_STEP_BACKOFF } from '../../core/switching/backoff.js';
 import { SWITCH_ERRORS, SWITCH_STATES } from '../../functions/shared/flow-states.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledgeTopicWildcard, grantTopicPublish, topicArn } from './iot-topics.js';
@@ -196,7 +197,7 @@ export class SwitchFlow extends Construct {
       .next(release)
       .next(new sfn.Succeed(this, SWITCH_STATES.switched, { stateName: SWITCH_STATES.switched }));
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = encryptedLogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       queryLanguage: sfn.QueryLanguage.JSON_PATH,

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './access-logs-bucket.js';
+import { acknowledge } from './nag.js';
 
 /** A metric whose any datapoint pages (MonitoringStack), with what it means for the on-call. */
 export interface PagingMetric {
@@ -30,7 +31,7 @@ export class TelemetryBuckets extends Construct {
 
   /** A bucket logged under `<id>/`, kept when the stack is deleted unless `removalPolicy` says otherwise. */
   bucket(id: string, props: Pick<s3.BucketProps, 'bucketName' | 'lifecycleRules' | 'removalPolicy'> = {}): s3.Bucket {
-    return new s3.Bucket(this, id, {
+    const bucket = new s3.Bucket(this, id, {
       ...(props.bucketName ? { bucketName: props.bucketName } : {}),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
@@ -39,9 +40,20 @@ export class TelemetryBuckets extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: `${id}/`,
+      // A deleted or overwritten object stays recoverable for a week: enough to notice a bad compaction or delete.
+      versioned: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }, ...(props.lifecycleRules ?? [])],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(1), noncurrentVersionExpiration: Duration.days(7) },
+        ...(props.lifecycleRules ?? []),
+      ],
     });
+    acknowledge(
+      bucket,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'Telemetry is written in the region whose gateways send it; a second region keeps its own sink, not a copy.',
+    );
+    return bucket;
   }
 
   /**

@@ -1,7 +1,13 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { USAGE_PLAN_LIMITS } from '../../core/api/tenants.js';
+import { encryptedLogGroup } from './encrypted-log-group.js';
+
+/** Headers that carry a credential: WAF logs show them redacted. */
+export const WAF_REDACTED_HEADERS = ['authorization', 'x-api-key'] as const;
 
 /** WAF counts rate-based rules over a 5-minute window (its default evaluation window). */
 export const WAF_WINDOW_S = 300;
@@ -125,6 +131,24 @@ export class WebAcl extends Construct {
           visibilityConfig: visibility('anonymous-ip-rate-limit'),
         },
       ],
+    });
+    // WAF writes only to log groups named aws-waf-logs-*; the credential headers are redacted so the logs hold no
+    // usable key or token (NIST 800-53 AU-2, AU-9; the SOC 2 CC7.2 monitoring record).
+    const logGroup = encryptedLogGroup(this, 'Logs', {
+      logGroupName: `aws-waf-logs-${Stack.of(this).stackName}`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: acl.attrArn,
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroup.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: WAF_REDACTED_HEADERS.map((name) => ({ singleHeader: { Name: name } })),
     });
     new wafv2.CfnWebACLAssociation(this, 'Association', {
       resourceArn: props.stage.stageArn,

@@ -1,0 +1,121 @@
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import { acknowledgementsIn, PLATFORM_ACKNOWLEDGEMENTS } from '../../stacks/constructs/nag.js';
+import { WAF_REDACTED_HEADERS } from '../../stacks/constructs/web-acl.js';
+import { appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
+
+const { app, stacks } = synthesizedApp();
+const templates = Object.values(stacks).map((stack) => Template.fromStack(stack));
+
+const findingsOf = (scope: App) =>
+  [new AwsSolutionsChecks(scope), new NIST80053R5Checks(scope)].flatMap((pack) =>
+    pack.validateScope(scope).violations.map((v) => `${v.ruleName}: ${v.violatingResources[0]?.constructPath}`),
+  );
+
+const resourcesOf = (type: string) =>
+  templates.flatMap((t) => Object.entries(t.findResources(type)).map(([id, r]) => ({ id, props: r.Properties })));
+
+describe('cdk-nag: AwsSolutions and NIST 800-53 rev 5 on the whole app (#30 item 3)', () => {
+  it('leaves no unacknowledged finding of either pack, Iceberg and Timestream sinks alike', () => {
+    // Prepare
+    const timestream = appWith({ ...TEST_CONTEXT, telemetrySink: 'timestream' }).app;
+
+    // Assess
+    expect(findingsOf(app)).toEqual([]);
+    expect(findingsOf(timestream)).toEqual([]);
+  });
+
+  it('runs the NIST pack from the app itself, so `cdk synth` fails on a new finding', () => {
+    // Prepare: a bucket with no encryption, versioning or logging, added after the app was built.
+    const { app: planted, stacks: plantedStacks } = appWith(TEST_CONTEXT);
+    const { Bucket } = require('aws-cdk-lib/aws-s3');
+    new Bucket(plantedStacks.monitoring, 'Planted', { enforceSSL: true });
+
+    // Act + Assess
+    expect(() => planted.synth()).toThrow(/NIST\.800\.53\.R5-S3BucketVersioningEnabled/);
+  });
+
+  it('gives every NIST acknowledgement a reason of its own (no reason shared by two rules)', () => {
+    // Prepare
+    const acknowledgements = acknowledgementsIn(app);
+    const nist = acknowledgements.filter((a) => a.id.startsWith('NIST.800.53.R5-'));
+    const rulesByReason = new Map<string, Set<string>>();
+    for (const { id, reason } of nist) rulesByReason.set(reason, (rulesByReason.get(reason) ?? new Set()).add(id));
+
+    // Assess
+    expect(nist.length).toBeGreaterThan(100);
+    expect(acknowledgements.filter((a) => a.reason.length < 40).map((a) => a.reason)).toEqual([]);
+    expect([...rulesByReason].filter(([, rules]) => rules.size > 1).map(([reason]) => reason)).toEqual([]);
+    expect(acknowledgements.filter((a) => a.path === '').map((a) => a.id)).toEqual(
+      Object.keys(PLATFORM_ACKNOWLEDGEMENTS).sort(),
+    );
+  });
+});
+
+describe('what the NIST findings were fixed with', () => {
+  it('encrypts every log group with its stack’s customer-managed KMS key, which rotates', () => {
+    for (const template of templates) {
+      // Prepare
+      const logGroups = Object.entries(template.findResources('AWS::Logs::LogGroup'));
+      const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([, k]) =>
+        JSON.stringify(k.Properties.Description).includes('CloudWatch Logs'),
+      );
+      if (logGroups.length === 0) continue;
+
+      // Assess
+      expect(keys).toHaveLength(1);
+      const [keyId, key] = keys[0]!;
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      for (const [id, group] of logGroups)
+        expect([id, group.Properties.KmsKeyId]).toEqual([id, { 'Fn::GetAtt': [keyId, 'Arn'] }]);
+    }
+    expect(resourcesOf('AWS::Logs::LogGroup').length).toBeGreaterThan(80);
+  });
+
+  it('logs WAF decisions to an aws-waf-logs-* group with the credential headers redacted', () => {
+    // Prepare
+    const [logging] = resourcesOf('AWS::WAFv2::LoggingConfiguration');
+    const groupId = JSON.stringify(logging?.props.LogDestinationConfigs).match(/"Ref":"(WafLogs[A-Z0-9]+)"/)?.[1];
+    const group = resourcesOf('AWS::Logs::LogGroup').find((g) => g.id === groupId);
+
+    // Assess
+    expect(logging?.props.RedactedFields).toEqual(WAF_REDACTED_HEADERS.map((Name) => ({ SingleHeader: { Name } })));
+    expect(group?.props.LogGroupName).toBe('aws-waf-logs-Hcp-test-Api');
+  });
+
+  it('keeps previous versions of access logs and telemetry objects', () => {
+    // Prepare
+    const buckets = resourcesOf('AWS::S3::Bucket').filter((b) => !b.id.includes('Artifacts'));
+
+    // Assess
+    expect(buckets.length).toBeGreaterThanOrEqual(6);
+    expect(buckets.filter((b) => b.props.VersioningConfiguration?.Status !== 'Enabled').map((b) => b.id)).toEqual([]);
+  });
+
+  it('sends what an asynchronously invoked function fails on to an SQS queue (the LambdaDLQ acknowledgement)', () => {
+    // Prepare: functions IoT rules and EventBridge Scheduler invoke (both asynchronous); schedules also start state
+    // machines, which are not functions.
+    const functionIds = new Set(resourcesOf('AWS::Lambda::Function').map((f) => f.id));
+    const arnRef = (arn: unknown) => (arn as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt']?.[0] ?? '';
+    const asyncTargets = new Set(
+      [
+        ...resourcesOf('AWS::IoT::TopicRule').flatMap((r) =>
+          (r.props.TopicRulePayload.Actions as { Lambda?: { FunctionArn: unknown } }[]).map((a) =>
+            arnRef(a.Lambda?.FunctionArn),
+          ),
+        ),
+        ...resourcesOf('AWS::Scheduler::Schedule').map((s) => arnRef(s.props.Target.Arn)),
+      ].filter((id) => functionIds.has(id)),
+    );
+    const withOnFailure = new Set(
+      resourcesOf('AWS::Lambda::EventInvokeConfig')
+        .filter((c) => c.props.DestinationConfig?.OnFailure?.Destination)
+        .map((c) => (c.props.FunctionName as { Ref: string }).Ref),
+    );
+
+    // Assess
+    expect(asyncTargets.size).toBeGreaterThanOrEqual(6);
+    expect([...asyncTargets].filter((fn) => !withOnFailure.has(fn))).toEqual([]);
+  });
+});
