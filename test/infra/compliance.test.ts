@@ -17,13 +17,25 @@ const resourcesOf = (type: string) =>
   templates.flatMap((t) => Object.entries(t.findResources(type)).map(([id, r]) => ({ id, props: r.Properties })));
 
 describe('cdk-nag: AwsSolutions and NIST 800-53 rev 5 on the whole app (#30 item 3)', () => {
-  it('leaves no unacknowledged finding of either pack, Iceberg and Timestream sinks alike', () => {
-    // Prepare
-    const timestream = appWith({ ...TEST_CONTEXT, telemetrySink: 'timestream' }).app;
+  it('leaves no unacknowledged finding of either pack, in every optional shape of the app', () => {
+    // Prepare: each context option that adds resources (telemetry sink, market source, alarm e-mail, QSE sender).
+    const variants = {
+      timestream: { telemetrySink: 'timestream' },
+      ercot: { market: { kind: 'ercot', nodes: ['HB_WEST'] } },
+      csv: {
+        market: { kind: 'csv', bucketName: 'hcp-market', priceKeys: { HB_WEST: 'w.csv' }, hashpriceKey: 'h.csv' },
+      },
+      alarms: { alarmEmail: 'ops@example.com', qseAwardsSenderArn: 'arn:aws:iam::210987654321:role/qse-awards' },
+    };
+
+    // Act
+    const findings = Object.fromEntries(
+      Object.entries(variants).map(([name, extra]) => [name, findingsOf(appWith({ ...TEST_CONTEXT, ...extra }).app)]),
+    );
 
     // Assess
     expect(findingsOf(app)).toEqual([]);
-    expect(findingsOf(timestream)).toEqual([]);
+    expect(findings).toEqual({ timestream: [], ercot: [], csv: [], alarms: [] });
   });
 
   it('runs the NIST pack from the app itself, so `cdk synth` fails on a new finding', () => {
@@ -71,6 +83,15 @@ describe('what the NIST findings were fixed with', () => {
         expect([id, group.Properties.KmsKeyId]).toEqual([id, { 'Fn::GetAtt': [keyId, 'Arn'] }]);
     }
     expect(resourcesOf('AWS::Logs::LogGroup').length).toBeGreaterThan(80);
+  });
+
+  it('keeps execution data out of the state machines’ logs', () => {
+    // Prepare
+    const machines = resourcesOf('AWS::StepFunctions::StateMachine');
+
+    // Assess
+    expect(machines.length).toBeGreaterThanOrEqual(2);
+    for (const m of machines) expect([m.id, m.props.LoggingConfiguration.IncludeExecutionData]).toEqual([m.id, false]);
   });
 
   it('logs WAF decisions to an aws-waf-logs-* group with the credential headers redacted', () => {
