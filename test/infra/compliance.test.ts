@@ -1,12 +1,16 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { acknowledgementsIn, PLATFORM_ACKNOWLEDGEMENTS } from '../../stacks/constructs/nag.js';
 import { WAF_REDACTED_HEADERS } from '../../stacks/constructs/web-acl.js';
 import { appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
 
-const { app, stacks } = synthesizedApp();
-const templates = Object.values(stacks).map((stack) => Template.fromStack(stack));
+const { app } = synthesizedApp();
+// Every stack, nested ones included (the API's routes may live in nested stacks).
+const templates = app.node
+  .findAll()
+  .filter((c): c is Stack => Stack.isStack(c))
+  .map((stack) => Template.fromStack(stack));
 
 const findingsOf = (scope: App) =>
   [new AwsSolutionsChecks(scope), new NIST80053R5Checks(scope)].flatMap((pack) =>
@@ -112,6 +116,24 @@ describe('what the NIST findings were fixed with', () => {
     // Assess
     expect(buckets.length).toBeGreaterThanOrEqual(6);
     expect(buckets.filter((b) => b.props.VersioningConfiguration?.Status !== 'Enabled').map((b) => b.id)).toEqual([]);
+  });
+
+  it('bounds concurrency upstream of the functions (the LambdaConcurrency acknowledgement)', () => {
+    // Prepare
+    const [stage] = resourcesOf('AWS::ApiGateway::Stage');
+    const machines = resourcesOf('AWS::StepFunctions::StateMachine').map((m) =>
+      JSON.stringify(m.props.DefinitionString),
+    );
+    const maps = machines.flatMap((d) => [...d.matchAll(/\\"Type\\":\\"Map\\"/g)]).length;
+    const bounded = machines.flatMap((d) => [...d.matchAll(/\\"MaxConcurrency\\":(\d+)/g)].map((m) => Number(m[1])));
+
+    // Assess: the stage throttle caps every route; each Map state caps its fan-out.
+    expect(stage?.props.MethodSettings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 })]),
+    );
+    expect(maps).toBeGreaterThanOrEqual(2);
+    expect(bounded).toHaveLength(maps);
+    for (const limit of bounded) expect(limit).toBeGreaterThan(0);
   });
 
   it('sends what an asynchronously invoked function fails on to an SQS queue (the LambdaDLQ acknowledgement)', () => {
