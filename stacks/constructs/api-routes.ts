@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -44,13 +44,17 @@ const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 
 /**
  * Every route of the route table as an API Gateway method with its own Lambda (built from the route's `entry`):
- * the authorizer on every non-public method, a usage-plan key required (per-tenant throttling), required parameters
+ * the methods, models and validator in the API's stack, each Lambda (with its role, policy, log group and invoke
+ * permissions) in a nested stack per route tag, so the API stack stays under CloudFormation's 500 resources however many
+ * routes there are, and a route added under a tag changes no other logical id; the authorizer on every non-public method, a usage-plan key required (per-tenant throttling), required parameters
  * and the JSON body validated by the gateway against the same zod schemas the handler uses, and table access cut to
  * what the route's method needs (the gsi1 index by name, no wildcard).
  */
 export class ApiRoutes extends Construct {
   readonly functions = new Map<string, HcpFunction>();
   readonly methods = new Map<string, apigw.Method>();
+  /** The nested stacks holding the routes' Lambdas, by route tag (its first). */
+  readonly functionStacks = new Map<string, NestedStack>();
   /** What the tenant routes' sessions reach (#23 item 5); undefined when no route is tenant-scoped. */
   readonly tenantData?: TenantDataRole;
 
@@ -63,7 +67,7 @@ export class ApiRoutes extends Construct {
     });
     const tenantScoped: HcpFunction[] = [];
     for (const route of props.routes) {
-      const fn = new HcpFunction(this, pascal(route.operationId), {
+      const fn = new HcpFunction(this.functionStack(route), pascal(route.operationId), {
         entry: route.entry,
         serviceName: props.serviceName ?? 'hcp-api',
       });
@@ -120,6 +124,20 @@ export class ApiRoutes extends Construct {
     if (tenantScoped.length > 0) {
       this.tenantData = new TenantDataRole(this, 'TenantData', { table: props.table, functions: tenantScoped });
     }
+  }
+
+  /** The nested stack of the route's first tag, created with the first route carrying it. */
+  private functionStack(route: ApiRoute): NestedStack {
+    const tag = route.tags[0];
+    if (!tag) throw new Error(`route ${route.operationId} has no tag: its Lambda needs one to pick its nested stack`);
+    let stack = this.functionStacks.get(tag);
+    if (!stack) {
+      stack = new NestedStack(this, `${pascal(tag)}Functions`, {
+        description: `HCP API: the Lambdas of the ${tag} routes`,
+      });
+      this.functionStacks.set(tag, stack);
+    }
+    return stack;
   }
 
   private bodyModel(restApi: apigw.RestApi, route: ApiRoute): apigw.Model {

@@ -1,8 +1,8 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { synthesizedApp } from './app-fixture.js';
+import { Match } from 'aws-cdk-lib/assertions';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 
 type Statement = { Action: string | string[]; Resource: unknown };
 const policies = () =>

@@ -1,13 +1,12 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '../../functions/api/routes.js';
 import { POLICY_LEADING_KEY_PATTERNS, TENANT_SCOPE_TAGS } from '../../functions/shared/data/tenant-scope.js';
 import { type IamRequest, iamAllows } from '../support/iam-policy.js';
 import { TEST_TABLE, tenantDataStatements } from '../support/tenant-data-policy.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 const statements = tenantDataStatements(stacks);
 /** The logical id of a route function's role. */
 function routeRoleId(operationId: string): string {
