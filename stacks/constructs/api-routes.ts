@@ -22,6 +22,8 @@ export interface ApiRoutesProps {
   readonly routes: readonly ApiRoute[];
   readonly table: ITable;
   readonly authorizer: apigw.IAuthorizer;
+  /** The deployment stage's name, as a literal: the invoke permissions name it without referring to the stage. */
+  readonly stageName: string;
   /** The SwitchFlow the override routes start (`startsSwitchFlow`); without it those routes are refused at synth. */
   readonly switchFlow?: sfn.IStateMachine;
   /** The IoT registry the gateway onboarding routes work on (`managesGatewayIdentities`); required by those routes. */
@@ -99,24 +101,21 @@ export class ApiRoutes extends Construct {
         if (!props.gateways) throw new Error(`route ${route.operationId} onboards gateways: pass gateways`);
         grantGatewayOnboarding(fn, props.gateways);
       }
-      const method = props.restApi.root
-        .resourceForPath(route.resource)
-        .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {
-          operationName: route.operationId,
-          requestValidator: validator,
-          requestParameters: Object.fromEntries(
-            routeParameters(route).map((p) => [
-              `method.request.${p.in === 'query' ? 'querystring' : p.in}.${p.name}`,
-              p.required,
-            ]),
-          ),
-          ...(route.request?.body
-            ? { requestModels: { 'application/json': this.bodyModel(props.restApi, route) } }
-            : {}),
-          ...(route.roles === 'public'
-            ? { authorizationType: apigw.AuthorizationType.NONE }
-            : { authorizer: props.authorizer, apiKeyRequired: true }),
-        });
+      const method = props.restApi.root.resourceForPath(route.resource).addMethod(route.method, lambdaProxy(fn), {
+        operationName: route.operationId,
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(
+          routeParameters(route).map((p) => [
+            `method.request.${p.in === 'query' ? 'querystring' : p.in}.${p.name}`,
+            p.required,
+          ]),
+        ),
+        ...(route.request?.body ? { requestModels: { 'application/json': this.bodyModel(props.restApi, route) } } : {}),
+        ...(route.roles === 'public'
+          ? { authorizationType: apigw.AuthorizationType.NONE }
+          : { authorizer: props.authorizer, apiKeyRequired: true }),
+      });
+      allowInvoke(fn, props.restApi, route, props.stageName);
       acknowledgeAuthorization(method, route);
       this.functions.set(route.operationId, fn);
       this.methods.set(route.operationId, method);
@@ -147,6 +146,33 @@ export class ApiRoutes extends Construct {
       schema: draft4BodySchema(route.request!.body!) as apigw.JsonSchema,
     });
   }
+}
+
+/**
+ * The Lambda proxy integration apigw.LambdaIntegration makes (the same URI), without the invoke permissions it adds
+ * beside the method: allowInvoke puts them beside the function, in its nested stack (two per route).
+ */
+function lambdaProxy(fn: HcpFunction): apigw.Integration {
+  return new apigw.AwsIntegration({
+    proxy: true,
+    service: 'lambda',
+    path: `2015-03-31/functions/${fn.fn.functionArn}/invocations`,
+  });
+}
+
+/**
+ * lambda:InvokeFunction for API Gateway on this route's method only, from the live stage and from the console's test
+ * invoke: the source ARNs apigw.Method's methodArn and testMethodArn name, with the stage by name (a reference to the
+ * stage would make the function's nested stack wait for the deployment, which waits for the methods).
+ */
+function allowInvoke(fn: HcpFunction, restApi: apigw.RestApi, route: ApiRoute, stageName: string): void {
+  const principal = new iam.ServicePrincipal('apigateway.amazonaws.com');
+  const path = route.resource.replace(/\{[^}]*\}/g, '*');
+  fn.fn.addPermission('ApiInvoke', { principal, sourceArn: restApi.arnForExecuteApi(route.method, path, stageName) });
+  fn.fn.addPermission('ApiTestInvoke', {
+    principal,
+    sourceArn: restApi.arnForExecuteApi(route.method, path, 'test-invoke-stage'),
+  });
 }
 
 function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'): void {
