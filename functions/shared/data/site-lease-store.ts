@@ -130,7 +130,7 @@ export class DynamoSiteLeaseStore {
   async advanceEpoch(siteId: string): Promise<number> {
     const result = await this.heldUpdate(siteId, this.deps.clock.nowMs(), {
       UpdateExpression: 'ADD #epoch :one',
-      ExpressionAttributeNames: {},
+      ExpressionAttributeNames: { '#epoch': 'epoch' },
       ExpressionAttributeValues: { ':one': 1 },
     });
     return Number(result.epoch);
@@ -160,7 +160,6 @@ export class DynamoSiteLeaseStore {
             ...update.ExpressionAttributeNames,
             '#holder': 'holder',
             '#expiresAtMs': 'expiresAtMs',
-            '#epoch': 'epoch',
           },
           ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':region': region, ':nowMs': nowMs },
           ReturnValues: 'ALL_NEW',
