@@ -76,6 +76,7 @@ export class ControlStack extends Stack {
     const optimizeFlow = new OptimizeFlow(this, 'OptimizeFlow', {
       table: props.table,
       switchFlow: switchFlow.stateMachine,
+      ...(props.leaseTable ? { leaseTable: props.leaseTable } : {}),
     });
     const refit = new ForecastRefit(this, 'ForecastRefit', { table: props.table });
     const awards = new AncillaryAwards(this, 'AncillaryAwards', {

@@ -76,6 +76,20 @@ describe('regions: [primary, standby]', () => {
     }
   });
 
+  it('ends a region’s OptimizeFlow that holds no site lease before it plans (its prepare step reads the leases)', () => {
+    for (const control of [stacks.control, standby.control]) {
+      const t = Template.fromStack(control);
+      const machines = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+      expect(machines).toContain('\\"NotLeaseHolder\\":{\\"Type\\":\\"Succeed\\"}');
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: Match.anyValue(),
+        Environment: {
+          Variables: Match.objectLike({ LEASE_TABLE_NAME: Match.anyValue(), POWERTOOLS_SERVICE_NAME: 'hcp-optimizer' }),
+        },
+      });
+    }
+  });
+
   it('names the API once: a failover record per region, each on a health check of its own API', () => {
     const primary = Template.fromStack(stacks.api);
     const secondary = Template.fromStack(standby.api);

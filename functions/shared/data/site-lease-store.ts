@@ -92,6 +92,14 @@ export class DynamoSiteLeaseStore {
     }
   }
 
+  /** Which of `siteIds` this region holds an unexpired lease of (strongly consistent reads). */
+  async heldSiteIds(siteIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const { region, clock } = this.deps;
+    const leases = await Promise.all(siteIds.map((siteId) => this.get(siteId)));
+    const nowMs = clock.nowMs();
+    return new Set(siteIds.filter((_, i) => leases[i]?.holder === region && nowMs < leases[i]!.expiresAtMs));
+  }
+
   /** The site's next sequence number under this region's lease, and how long its command may stay valid. */
   async allocateSeq(siteId: string): Promise<SeqAllocation> {
     const { region, clock } = this.deps;
