@@ -161,6 +161,8 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     table: r.table,
     commandSigningKey: r.commandSigningKey,
     ...(r.leaseTable ? { leaseTable: r.leaseTable, leasePrimaryRegion: r.primaryRegion } : {}),
+    // The replica's stream repeats the primary's writes: one region chains the audit log and wakes the router.
+    ...(r.apiRole === 'SECONDARY' ? { streamConsumersEnabled: false } : {}),
     ...(context.market ? { marketSource: context.market } : {}),
     ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
   });

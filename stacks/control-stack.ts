@@ -24,6 +24,11 @@ export interface ControlStackProps extends StackProps {
   readonly leaseTable?: ITable;
   /** The region whose keeper may create a lease that does not exist yet (the primary). @default this stack's */
   readonly leasePrimaryRegion?: string;
+  /**
+   * Whether the table's stream drives the audit chainer and the workload router here: false in a standby region, whose
+   * replica stream repeats the primary's writes. @default true
+   */
+  readonly streamConsumersEnabled?: boolean;
   /** The key the SwitchFlow signs commands with (the data stack's CommandSigningKey). */
   readonly commandSigningKey: IKey;
   /** @default the SDK's regional IoT data endpoint */
@@ -86,12 +91,14 @@ export class ControlStack extends Stack {
     });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });
+    const streams = props.streamConsumersEnabled === false ? { streamEnabled: false } : {};
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
       ...endpoint,
+      ...streams,
     });
 
-    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table });
+    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table, ...streams });
 
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;

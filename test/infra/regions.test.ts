@@ -76,6 +76,15 @@ describe('regions: [primary, standby]', () => {
     }
   });
 
+  it('drives the audit chainer and the router from the stream in the primary only (the standby’s are disabled)', () => {
+    const mappings = (stack: typeof stacks.control) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).filter(
+        (m) => (m as { Properties: { StartingPosition?: string } }).Properties.StartingPosition !== undefined,
+      ) as Array<{ Properties: { Enabled?: boolean } }>;
+    expect(mappings(stacks.control).map((m) => m.Properties.Enabled)).toEqual([undefined, undefined]);
+    expect(mappings(standby.control).map((m) => m.Properties.Enabled)).toEqual([false, false]);
+  });
+
   it('ends a region’s OptimizeFlow that holds no site lease before it plans (its prepare step reads the leases)', () => {
     for (const control of [stacks.control, standby.control]) {
       const t = Template.fromStack(control);
