@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { ManualClock } from '../../../core/support/clock.js';
 import { connectWithFailover, endpointAfter } from '../../../iot-greengrass/adapters/messaging/endpoint-failover.js';
+import { componentRuntime } from '../../../iot-greengrass/adapters/runtime-env.js';
 import { type RunningMqttBroker, startMqttBroker } from '../../../sim/local/mqtt-broker.js';
 import { until } from '../../support/until.js';
 
@@ -18,6 +19,31 @@ describe('gateway endpoint failover', () => {
   });
   afterEach(async () => {
     await Promise.allSettled([primary.stop(), standby.stop()]);
+  });
+
+  it('reads HCP_MQTT_URL as one endpoint per region, primary first, and refuses a bad failover time naming it', async () => {
+    // Prepare
+    const env = {
+      HCP_SITE_ID: 'site-west-1',
+      HCP_STATE_DIR: '/tmp',
+      HCP_MESSAGING: 'mqtt',
+      HCP_MQTT_URL: `${primary.url}, ${standby.url}`,
+    };
+    const cloud = await mqtt.connectAsync(primary.url, { clientId: 'primary-cloud' });
+    const heard: string[] = [];
+    cloud.on('message', (_t, payload) => heard.push(payload.toString()));
+    await cloud.subscribeAsync('hcp/v1/sites/site-west-1/acks', { qos: 1 });
+    // Act
+    const runtime = await componentRuntime('SwitchAgent', env);
+    await until('connected', () => runtime.messaging.isConnected());
+    await runtime.messaging.publish('cloud', 'hcp/v1/sites/site-west-1/acks', 'on the primary', 1);
+    // Assess
+    await until('heard on the primary', () => heard.includes('on the primary'));
+    await runtime.messaging.close();
+    await cloud.endAsync(true);
+    await expect(componentRuntime('SwitchAgent', { ...env, HCP_MQTT_FAILOVER_AFTER_MS: '10' })).rejects.toThrow(
+      'HCP_MQTT_FAILOVER_AFTER_MS',
+    );
   });
 
   it('applies the rule: move after failoverAfterMs unreachable, round the list, never while connected', () => {
