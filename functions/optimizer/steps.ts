@@ -88,6 +88,8 @@ export const OPTIMIZE_ERRORS = {
   noMarketData: 'NoMarketData',
   draftMissing: 'PlanDraftMissing',
   versionConflict: 'PlanVersionConflict',
+  /** Multi-region: this region holds no site's lease, so it plans nothing (docs/REGIONS.md). */
+  notLeaseHolder: 'NotLeaseHolder',
 } as const;
 
 export class OptimizeStepError extends Error {
