@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { openModels } from '../gpu/models.js';
+import { DEFAULT_DEMAND_TERMS } from '../optimizer/types.js';
 import { idSchema, isoInstantSchema, storableNumber } from '../support/schema.js';
 import type { FieldIssue } from '../support/validation.js';
 
@@ -85,6 +86,12 @@ export const remainingGpuHours = (bid: Pick<Bid, 'gpuHours' | 'filledGpuHours'>)
 
 /** GPU-hours are kept to 1e-6 so fills add up exactly on a statement. */
 export const roundGpuHours = (h: number) => Math.round(h * 1e6) / 1e6;
+
+/**
+ * The published floor: the fixed sheet's flex rate (core/optimizer/types.ts). A bid below it would pay less than the
+ * work the sheet already sells, so it is refused rather than left to never clear.
+ */
+export const BID_FLOOR_USD_PER_GPU_HOUR = DEFAULT_DEMAND_TERMS.flexUsdPerGpuHour;
 
 /** The rules a bid's terms must meet beyond their types, each a 422 naming the rule (docs/API.md). */
 export interface BidRuleContext {
