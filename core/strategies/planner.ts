@@ -1,3 +1,4 @@
+import { bidBlocks } from '../bids/demand-curve.js';
 import type { PriceForecaster } from '../forecast/types.js';
 import { drInForce, type KnownAtView } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
@@ -12,7 +13,7 @@ import { buildHorizon, horizonBlocks } from './context.js';
  * deployed OptimizeFlow solve (functions/optimizer) run. It reads the market only through a known-at view, forecasts
  * the price with the forecaster it is handed, lays the horizon out as fine steps then coarse blocks, plans GPUs for the
  * demand model's arrivals plus the work open now, and starts from each site's state (units on, recent starts and stops
- * for minimum up/down times, flex backlog). Pure: the solver and the forecaster are passed in.
+ * for minimum up/down times, flex backlog, open bids). Pure: the solver and the forecaster are passed in.
  */
 
 /** Horizon layout, in market grid steps. */
@@ -132,6 +133,8 @@ export function planHorizon(
     const ancillary = request.ancillary
       ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
       : undefined;
+    // Open bids routed to the site (its state) are the demand curve beside mining (issue 28).
+    const bids = bidBlocks(request.states[s]!.openBids ?? [], request.decisionMs);
     return {
       site,
       horizon: buildHorizon(grid, 0, blocks, {
@@ -152,6 +155,7 @@ export function planHorizon(
       ...(coordination?.couplingPriceUsdPerMwh ? { couplingPriceUsdPerMwh: coordination.couplingPriceUsdPerMwh } : {}),
       ...(coordination?.capKw ? { capKw: coordination.capKw } : {}),
       ...(ancillary ? { ancillary } : {}),
+      ...(bids.length ? { bids } : {}),
     };
   });
   const solution = solveFleet(
