@@ -28,16 +28,18 @@ export function openBidOf(bid: Bid): OpenBid {
 }
 
 /**
- * The bids open at `decisionMs` as blocks of the site's horizon, hours from the decision; `share` of each bid's work
- * (a fleet's bids split over its sites by GPU capacity, so no two sites plan the same GPU-hour).
+ * The bids open at `decisionMs` as blocks of the site's horizon, hours from the decision. The model treats every bid
+ * as divisible (a relaxation); the clearing fills an all-or-nothing bid only whole in one interval, so one larger than
+ * `maxIntervalGpuHours` (what the site's GPUs do in an interval) is left out rather than planned for and then skipped.
  */
-export function bidBlocks(bids: readonly OpenBid[], decisionMs: number, share = 1): BidBlock[] {
+export function bidBlocks(bids: readonly OpenBid[], decisionMs: number, maxIntervalGpuHours = Infinity): BidBlock[] {
   return bids
     .filter((b) => b.status === 'open' && b.remainingGpuHours > 0 && b.deadlineMs > decisionMs)
+    .filter((b) => !b.allOrNothing || b.remainingGpuHours <= maxIntervalGpuHours)
     .map((b) => ({
       bidId: b.id,
       limitUsdPerGpuHour: b.limitUsdPerGpuHour,
-      gpuHours: b.remainingGpuHours * share,
+      gpuHours: b.remainingGpuHours,
       fromHour: Math.max(0, (b.earliestStartMs - decisionMs) / 3_600_000),
       toHour: (b.deadlineMs - decisionMs) / 3_600_000,
     }));

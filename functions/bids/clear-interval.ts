@@ -72,7 +72,7 @@ export async function clearInterval(store: BidClearingStore, interval: IntervalT
       };
       const outcome = await store.recordClearing(record, writes);
       if (outcome.ok) {
-        records.push(record);
+        if (!outcome.alreadyCleared) records.push(record);
         break;
       }
       if (attempt >= MAX_ATTEMPTS)

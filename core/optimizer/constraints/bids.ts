@@ -1,4 +1,5 @@
 import type { LpModel, LpVar } from '../lp-text.js';
+import { FLEX_DELAY_DISCOUNT_PER_HOUR } from '../physics.js';
 import type { SiteProblem } from '../types.js';
 import type { StepContext, StepTimes } from './step.js';
 
@@ -24,7 +25,8 @@ export function addBids(ctx: StepContext, bidCapacity: ReadonlyArray<readonly [L
   (problem.bids ?? []).forEach((bid, i) => {
     if (!openInStep(times, t, bid.fromHour, bid.toHour)) return;
     const q = m.addVar(`bq_${i}_${t}`, 0, bid.gpuHours);
-    m.addObjective(q, bid.limitUsdPerGpuHour);
+    // As flex work: a little less the later it is served, so ties break towards now (what the clearing sells).
+    m.addObjective(q, bid.limitUsdPerGpuHour * (1 - FLEX_DELAY_DISCOUNT_PER_HOUR * times.startHours[t]!));
     servedByBid.set(bid.bidId, q);
   });
   if (servedByBid.size > 0) {

@@ -1,8 +1,10 @@
 import { ercotDeploymentProbabilities } from '../../../core/ancillary/deployment-history.js';
+import type { OpenBid } from '../../../core/bids/demand-curve.js';
 import { intervalPeakProbability } from '../../../core/forecast/four-cp.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
+import { gpuSpeed } from '../../../core/optimizer/physics.js';
 import type { HighsSolver, SolveOptions } from '../../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../../core/optimizer/types.js';
 import { carriedState, startStateOf } from '../../../core/strategies/carried-state.js';
@@ -46,7 +48,12 @@ export class HighsFleetSolver implements PlanSolver {
       const decisionMs = Math.floor(request.nowMs / stepMs) * stepMs;
       const states = sites.map((site) => {
         const carried = request.states?.[site.id] ?? carriedState(site, request.previous, request.nowMs);
-        return { ...carried, flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [] };
+        const openBids = shareOfBids(request, site);
+        return {
+          ...carried,
+          flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [],
+          ...(openBids ? { openBids } : {}),
+        };
       });
       const horizon = planHorizon(
         highs,
@@ -89,6 +96,7 @@ export class HighsFleetSolver implements PlanSolver {
       const sitePlans: SitePlan[] = plan.sites.map((sitePlan, i) => ({
         ...withFlexServing(sitePlan, horizon.solution.sites[i]!.decisions, horizon.blocks),
         startState: startStateOf(states[i]!),
+        ...bidGpuHoursOf(horizon.solution.sites[i]!.decisions[0]),
       }));
       return {
         plan: {
@@ -123,6 +131,26 @@ function withFlexServing(
       }),
     })),
   };
+}
+
+/**
+ * A site's share of the fleet's open bids, by its share of the fleet's GPU capacity: each site's model plans its part
+ * of every bid, so no two sites plan the same GPU-hour (a heuristic split; the clearing sums what they give).
+ */
+function shareOfBids(request: SolveRequest, site: Site): OpenBid[] | undefined {
+  if (!request.openBids?.length) return undefined;
+  const capacity = (s: Site) => s.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0);
+  const fleet = request.fleet.sites.reduce((a, s) => a + capacity(s), 0);
+  const share = fleet > 0 ? capacity(site) / fleet : 0;
+  return share > 0
+    ? request.openBids.map((b) => ({ ...b, remainingGpuHours: b.remainingGpuHours * share }))
+    : undefined;
+}
+
+/** The plan's first-interval GPU-hours per bid, for the clearing; nothing when no bid was planned. */
+function bidGpuHoursOf(decision: { bidGpuHours?: Readonly<Record<string, number>> } | undefined) {
+  const planned = decision?.bidGpuHours;
+  return planned && Object.keys(planned).length > 0 ? { bidGpuHours: { ...planned } } : {};
 }
 
 /** Plans of disjoint site sets, one per market node, as one plan (solver figures summed). */

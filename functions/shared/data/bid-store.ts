@@ -145,12 +145,13 @@ export class DynamoBidStore {
   /**
    * Records a clearing: each filled bid (open, at the version read) and the clearing record, in one transaction.
    * Returns `{ ok: false, conflicted }` naming the bids that changed since the read (a cancel, an amendment): nothing
-   * is written and the caller clears again without them.
+   * is written and the caller clears again without them. An interval and class already cleared is not cleared again
+   * (`alreadyCleared`: a retried step, or a second dispatch in the same interval).
    */
   async recordClearing(
     record: ClearingRecord,
     writes: readonly BidFillWrite[],
-  ): Promise<{ ok: true } | { ok: false; conflicted: string[] }> {
+  ): Promise<{ ok: true; alreadyCleared?: true } | { ok: false; conflicted: string[] }> {
     const updates: TransactItem[] = writes.map(({ bid, fill }) => ({
       Put: {
         TableName: this.deps.tableName,
@@ -164,6 +165,8 @@ export class DynamoBidStore {
       Put: {
         TableName: this.deps.tableName,
         Item: { [PK]: CLEARINGS, [SK]: `${record.intervalStart}#${record.modelClass}`, ...record },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
       },
     };
     try {
@@ -172,6 +175,7 @@ export class DynamoBidStore {
     } catch (error) {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
       if ((error as Error).name !== 'TransactionCanceledException' || !reasons) throw error;
+      if (reasons[writes.length]?.Code === 'ConditionalCheckFailed') return { ok: true, alreadyCleared: true };
       const conflicted = writes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed').map((w) => w.bid.id);
       if (conflicted.length === 0) throw error;
       return { ok: false, conflicted };
