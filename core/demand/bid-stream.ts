@@ -35,6 +35,41 @@ function poisson(rng: Rng, mean: number): number {
   return k;
 }
 
+/** The terms of one bid placed at `placedMs`: its work, limit, window and all-or-nothing flag. */
+export interface SampledBidTerms {
+  readonly gpuHours: number;
+  readonly limitUsdPerGpuHour: number;
+  readonly earliestStartMs: number;
+  readonly deadlineMs: number;
+  readonly allOrNothing: boolean;
+  readonly maxGpus: number;
+}
+
+export function sampleBidTerms(
+  rng: Rng,
+  params: BidStreamParams,
+  meanBidGpuHours: number,
+  maxGpus: number,
+  placedMs: number,
+): SampledBidTerms {
+  const gpuHours = Math.max(
+    0.01,
+    roundGpuHours(Math.round(meanBidGpuHours * Math.exp(0.5 * normal(rng) - 0.125) * 100) / 100),
+  );
+  const premium = params.medianPremiumUsdPerGpuHour * Math.exp(params.premiumSigma * normal(rng));
+  const earliestStartMs = placedMs + Math.floor(rng.next() * 8) * 15 * 60_000;
+  const windowHours = Math.max(gpuHours / maxGpus, 2 + rng.next() * 10);
+  return {
+    gpuHours,
+    limitUsdPerGpuHour: Math.round((BID_FLOOR_USD_PER_GPU_HOUR + premium) * 100) / 100,
+    earliestStartMs,
+    // Whole seconds past the work's need: an API client sends instants, and the window must not round below the job.
+    deadlineMs: earliestStartMs + Math.ceil(windowHours * 3600 + 1) * 1000,
+    allOrNothing: rng.next() < params.allOrNothingShare,
+    maxGpus,
+  };
+}
+
 /** Per step of the grid, the bids placed during it (placed at the step's start, cleared from it on). */
 export function bidStream(
   site: Site,
@@ -56,21 +91,18 @@ export function bidStream(
     const placedMs = startMs + t * stepMinutes * 60_000;
     const arrivals: OpenBid[] = [];
     for (let n = poisson(rng, perStep); n > 0; n -= 1) {
-      const gpuHours = roundGpuHours(meanBidGpuHours * Math.exp(0.5 * normal(rng) - 0.125));
-      const premium = params.medianPremiumUsdPerGpuHour * Math.exp(params.premiumSigma * normal(rng));
-      const earliestStartMs = placedMs + Math.floor(rng.next() * 8) * 15 * 60_000;
-      const windowHours = Math.max(gpuHours / maxGpus, 2 + rng.next() * 10);
+      const terms = sampleBidTerms(rng, params, meanBidGpuHours, maxGpus, placedMs);
       arrivals.push({
         id: `bid-${siteIndex}-${t}-${n}`,
         tenantId: tenants[Math.floor(rng.next() * tenants.length)]!,
         modelClass: 'meta-llama/Llama-3.1-70B-Instruct',
-        limitUsdPerGpuHour: Math.round((BID_FLOOR_USD_PER_GPU_HOUR + premium) * 100) / 100,
-        remainingGpuHours: gpuHours,
-        allOrNothing: rng.next() < params.allOrNothingShare,
+        limitUsdPerGpuHour: terms.limitUsdPerGpuHour,
+        remainingGpuHours: terms.gpuHours,
+        allOrNothing: terms.allOrNothing,
         placedAt: new Date(placedMs).toISOString(),
         status: 'open',
-        earliestStartMs,
-        deadlineMs: earliestStartMs + windowHours * 3_600_000,
+        earliestStartMs: terms.earliestStartMs,
+        deadlineMs: terms.deadlineMs,
       });
     }
     out.push(arrivals);
