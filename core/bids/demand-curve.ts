@@ -1,16 +1,13 @@
-import type { BidBlock } from '../optimizer/types.js';
+import type { BidBlock, OpenBid } from '../optimizer/types.js';
 import { type Bid, remainingGpuHours } from './bid.js';
-import type { ClearingBid } from './clearing.js';
+
+export type { OpenBid };
 
 /**
- * Open bids as the planner and the backtest carry them in a site's state, and as the site model's demand curve: each
- * bid a block of GPU-hours at its limit over its window (core/optimizer/constraints/bids.ts).
+ * Open bids as the planner and the backtest carry them in a site's state (OpenBid, core/optimizer/types.ts), and as
+ * the site model's demand curve: each bid a block of GPU-hours at its limit over its window
+ * (core/optimizer/constraints/bids.ts).
  */
-export interface OpenBid extends ClearingBid {
-  readonly modelClass: string;
-  readonly earliestStartMs: number;
-  readonly deadlineMs: number;
-}
 
 export function openBidOf(bid: Bid): OpenBid {
   return {

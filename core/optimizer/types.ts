@@ -1,5 +1,4 @@
 import type { AncillaryProduct } from '../ancillary/products.js';
-import type { OpenBid } from '../bids/demand-curve.js';
 import type { Site } from '../model/site.js';
 
 /** The two inference demand classes of issue 3. Work is counted in H100-equivalent GPU-hours (see gpuSpeed). */
@@ -63,6 +62,25 @@ export interface BidBlock {
   readonly gpuHours: number;
   readonly fromHour: number;
   readonly toHour: number;
+}
+
+/**
+ * An open bid as a site's state carries it (issue 28; core/bids/demand-curve.ts builds it from a stored bid and turns
+ * it into a BidBlock; core/bids/clearing.ts fills it).
+ */
+export interface OpenBid {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelClass: string;
+  readonly limitUsdPerGpuHour: number;
+  /** Work still wanted, H100-equivalent GPU-hours. */
+  readonly remainingGpuHours: number;
+  readonly allOrNothing: boolean;
+  /** ISO instant; earlier placed wins a tie on the limit. */
+  readonly placedAt: string;
+  readonly status: string;
+  readonly earliestStartMs: number;
+  readonly deadlineMs: number;
 }
 
 /** Flex work waiting, by the hour it falls due (measured from the horizon start). */
