@@ -1,3 +1,5 @@
+import type { Site } from '../model/site.js';
+import { gpuSpeed } from '../optimizer/physics.js';
 import type { BidBlock, OpenBid } from '../optimizer/types.js';
 import { type Bid, remainingGpuHours } from './bid.js';
 
@@ -40,4 +42,20 @@ export function bidBlocks(bids: readonly OpenBid[], decisionMs: number, maxInter
       fromHour: Math.max(0, (b.earliestStartMs - decisionMs) / 3_600_000),
       toHour: (b.deadlineMs - decisionMs) / 3_600_000,
     }));
+}
+
+/**
+ * The fleet's open bids split over its sites by GPU capacity, by site id: each site's model plans its share of every
+ * bid, so no two sites plan the same GPU-hour (a heuristic split; the clearing sums what they give). `fleet` is the
+ * whole fleet, also when only some of its sites are solved (a batch of the scaled-out dispatch).
+ */
+export function splitBidsOverSites(bids: readonly OpenBid[], fleet: readonly Site[]): Record<string, OpenBid[]> {
+  const capacity = (site: Site) => site.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0);
+  const total = fleet.reduce((a, site) => a + capacity(site), 0);
+  return Object.fromEntries(
+    fleet.map((site) => {
+      const share = total > 0 ? capacity(site) / total : 0;
+      return [site.id, share > 0 ? bids.map((b) => ({ ...b, remainingGpuHours: b.remainingGpuHours * share })) : []];
+    }),
+  );
 }

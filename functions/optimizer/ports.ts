@@ -43,8 +43,11 @@ export interface SolveRequest {
    * @default none: the snapshot's announced 4CP windows, if any
    */
   readonly fourCp?: FourCpForecast;
-  /** Every open bid of the fleet (issue 28), planned as a demand curve beside mining. @default none */
-  readonly openBids?: readonly OpenBid[];
+  /**
+   * Each site's share of the fleet's open bids (issue 28, core/bids/demand-curve.ts splitBidsOverSites), planned as a
+   * demand curve beside mining. @default none
+   */
+  readonly openBids?: Readonly<Record<string, readonly OpenBid[]>>;
 }
 
 /** One node's market for the planner: the known-at view, the forecaster chosen for it and what the plan records. */

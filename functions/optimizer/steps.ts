@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { splitBidsOverSites } from '../../core/bids/demand-curve.js';
 import { fourCpRecord } from '../../core/forecast/four-cp.js';
 import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
@@ -229,7 +230,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ...(arrivals ? { arrivals } : {}),
       ...(input.coordination ? { coordination: input.coordination } : {}),
       ...(fourCp ? { fourCp } : {}),
-      ...(openBids?.length ? { openBids } : {}),
+      // Split over the whole fleet, also when this call solves a batch of its sites.
+      ...(openBids?.length ? { openBids: splitBidsOverSites(openBids, fleet.sites) } : {}),
     });
     // The plan names the registry version of the fleet it was solved for, and the 4CP forecast it weighed.
     const plan: Plan = {

@@ -273,6 +273,8 @@
     $('#gpu-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   }
 
+  const BOOK_LEVELS_SHOWN = 10;
+
   /** The bid market (issue 28): the order book, the latest clearings and the partner's share of the work. */
   function drawBids(state) {
     const bids = state.bids;
@@ -280,8 +282,9 @@
     if (!bids) return;
     const short = (model) => model.split('/').pop();
     $('#bid-book tbody').replaceChildren(
+      // The top of each model's book: the levels a clearing reaches first.
       ...bids.book.flatMap((book) =>
-        book.levels.map((level) => {
+        book.levels.slice(0, BOOK_LEVELS_SHOWN).map((level) => {
           const tr = el('tr');
           tr.append(
             el('td', {}, short(book.modelClass)),

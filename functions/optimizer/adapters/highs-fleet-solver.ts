@@ -1,10 +1,8 @@
 import { ercotDeploymentProbabilities } from '../../../core/ancillary/deployment-history.js';
-import type { OpenBid } from '../../../core/bids/demand-curve.js';
 import { intervalPeakProbability } from '../../../core/forecast/four-cp.js';
 import type { Plan, SitePlan } from '../../../core/model/plan.js';
 import type { Site } from '../../../core/model/site.js';
 import { holdServingForOpenWork, toPlan } from '../../../core/optimizer/dispatch.js';
-import { gpuSpeed } from '../../../core/optimizer/physics.js';
 import type { HighsSolver, SolveOptions } from '../../../core/optimizer/solve.js';
 import { DEFAULT_DEMAND_TERMS, DEFAULT_GRID_TERMS } from '../../../core/optimizer/types.js';
 import { carriedState, startStateOf } from '../../../core/strategies/carried-state.js';
@@ -48,11 +46,11 @@ export class HighsFleetSolver implements PlanSolver {
       const decisionMs = Math.floor(request.nowMs / stepMs) * stepMs;
       const states = sites.map((site) => {
         const carried = request.states?.[site.id] ?? carriedState(site, request.previous, request.nowMs);
-        const openBids = shareOfBids(request, site);
+        const openBids = request.openBids?.[site.id];
         return {
           ...carried,
           flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [],
-          ...(openBids ? { openBids } : {}),
+          ...(openBids?.length ? { openBids } : {}),
         };
       });
       const horizon = planHorizon(
@@ -131,20 +129,6 @@ function withFlexServing(
       }),
     })),
   };
-}
-
-/**
- * A site's share of the fleet's open bids, by its share of the fleet's GPU capacity: each site's model plans its part
- * of every bid, so no two sites plan the same GPU-hour (a heuristic split; the clearing sums what they give).
- */
-function shareOfBids(request: SolveRequest, site: Site): OpenBid[] | undefined {
-  if (!request.openBids?.length) return undefined;
-  const capacity = (s: Site) => s.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0);
-  const fleet = request.fleet.sites.reduce((a, s) => a + capacity(s), 0);
-  const share = fleet > 0 ? capacity(site) / fleet : 0;
-  return share > 0
-    ? request.openBids.map((b) => ({ ...b, remainingGpuHours: b.remainingGpuHours * share }))
-    : undefined;
 }
 
 /** The plan's first-interval GPU-hours per bid, for the clearing; nothing when no bid was planned. */
