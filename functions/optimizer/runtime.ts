@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
+import { StoreBidBook } from '../bids/plan-clearing.js';
 import { configGetter } from '../shared/config.js';
+import { DynamoBidStore } from '../shared/data/bid-store.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
@@ -98,6 +100,7 @@ function optimizeDeps(): OptimizeStepDeps {
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
     gridEvents: new DynamoGridEventStore(store),
+    bids: new StoreBidBook(new DynamoBidStore(store)),
   };
   return deps;
 }
