@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { HcpFunction } from './hcp-function.js';
-import { acknowledge } from './nag.js';
+import { acknowledge, acknowledgeDeployTimeFunction } from './nag.js';
 
 /** A public key the gateways trust for commands, as the SwitchAgent's `commandKeys` list it. */
 export interface CommandKeyEntry {
@@ -52,16 +52,7 @@ export class CommandSigningKey extends Construct {
       'AwsSolutions-L1',
       "CDK's custom-resource framework pins its own Node.js runtime; it runs only during deployments.",
     );
-    acknowledge(
-      provider,
-      'NIST.800.53.R5-LambdaConcurrency',
-      "CDK's custom-resource framework runs once per deployment of this stack: CloudFormation is its only caller.",
-    );
-    acknowledge(
-      provider,
-      'NIST.800.53.R5-LambdaDLQ',
-      "CloudFormation waits for the custom-resource framework's answer; a failure fails the deployment and rolls back.",
-    );
+    acknowledgeDeployTimeFunction(provider, "CDK's custom-resource framework");
     const publicKey = new CustomResource(this, 'PublicKey', {
       serviceToken: provider.serviceToken,
       properties: { KeyId: this.key.keyId },

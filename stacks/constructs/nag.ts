@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnResource, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** Acknowledges a cdk-nag finding on the construct it concerns; the reason is mandatory and says why it is safe. */
@@ -50,6 +50,23 @@ export function acknowledgeLambdaFindings(fn: IConstruct): void {
   );
 }
 
+/**
+ * The NIST Lambda findings on a function CDK itself adds to run at deploy time (a custom-resource provider, the
+ * AwsCustomResource singleton): CloudFormation is its only caller and waits for its answer.
+ */
+export function acknowledgeDeployTimeFunction(scope: IConstruct, what: string): void {
+  acknowledge(
+    scope,
+    'NIST.800.53.R5-LambdaConcurrency',
+    `${what} runs once per deployment of its stack: CloudFormation is its only caller.`,
+  );
+  acknowledge(
+    scope,
+    'NIST.800.53.R5-LambdaDLQ',
+    `CloudFormation waits for the answer of ${what}; a failure fails the deployment and rolls it back.`,
+  );
+}
+
 /** One acknowledged cdk-nag finding: where, which rule (with its finding detail, if any) and why. */
 export interface Acknowledgement {
   readonly path: string;
@@ -73,4 +90,15 @@ export function acknowledgementsIn(scope: IConstruct): Acknowledgement[] {
     }
   }
   return found.sort((a, b) => a.id.localeCompare(b.id) || a.path.localeCompare(b.path));
+}
+
+/**
+ * How cdk-nag writes `resource`'s `attribute` (e.g. `Arn`) in a finding on `consumer`: `<LogicalId.Arn>` in the
+ * resource's own stack, and in a stack nested in it the parameter CDK passes the value through,
+ * `<referenceto<node unique id><attribute>>` (aws-cdk-lib core/lib/private/refs.ts createNestedStackParameter).
+ */
+export function nagAttribute(consumer: IConstruct, resource: CfnResource, attribute: string): string {
+  const producer = Stack.of(resource);
+  if (Stack.of(consumer) === producer) return `<${producer.getLogicalId(resource)}.${attribute}>`;
+  return `<referenceto${Names.nodeUniqueId(resource.node)}${attribute}>`;
 }
