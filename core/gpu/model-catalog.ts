@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FieldIssue } from '../support/validation.js';
 
 /**
  * The model catalog: every open model version the platform can serve, with what placement, capacity and the node
@@ -10,11 +11,16 @@ import { z } from 'zod';
 export const servingEngineSchema = z.enum(['vllm', 'triton']);
 export type ServingEngine = z.infer<typeof servingEngineSchema>;
 
-const modelIdSchema = z
+const idPart = z
   .string()
   .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore');
+const modelIdSchema = z
+  .string()
+  .min(3)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'a Hugging Face style id: org/name');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a Hugging Face style id: org/name');
 const versionSchema = z
   .string()
   .min(1)
@@ -43,7 +49,8 @@ export const modelVersionBodySchema = z.strictObject({
 });
 export type ModelVersionBody = z.infer<typeof modelVersionBodySchema>;
 
-export const modelVersionPathSchema = z.strictObject({ modelId: modelIdSchema, version: versionSchema });
+/** `/v1/model-catalog/{org}/{name}/versions/{version}`: a model id's two halves are two path segments. */
+export const modelVersionPathSchema = z.strictObject({ org: idPart, name: idPart, version: versionSchema });
 
 export const modelVersionSchema = modelVersionBodySchema.extend({
   modelId: modelIdSchema,
@@ -51,8 +58,14 @@ export const modelVersionSchema = modelVersionBodySchema.extend({
 });
 export type ModelVersion = z.infer<typeof modelVersionSchema>;
 
-export const modelCatalogSchema = z.object({ models: z.array(modelVersionSchema) });
-export type ModelCatalog = z.infer<typeof modelCatalogSchema>;
+/** A version as the registry answers it: who registered it and when (null for the seed data). */
+export const modelVersionViewSchema = modelVersionSchema.extend({
+  registeredAt: z.string().nullable(),
+  registeredBy: z.string().nullable(),
+});
+export type ModelVersionView = z.infer<typeof modelVersionViewSchema>;
+
+export const modelCatalogViewSchema = z.object({ models: z.array(modelVersionViewSchema) });
 
 // Parameter counts from the model cards on Hugging Face: Llama 3.1 8B (8.03B), 70B (70.6B); Mixtral 8x7B (46.7B
 // total, 12.9B active per token). Throughput: aggregate output tokens/s per GPU at large batch under vLLM, order of
@@ -112,12 +125,42 @@ export function tokensPerSecPerGpu(
   return catalogEntry(catalog, modelId)?.tokensPerSecPerGpu[gpuModel];
 }
 
-/** The GPU-model ids a catalog entry names that the hardware catalog does not hold, with their field paths. */
-export function unknownGpuModels(
-  body: Pick<ModelVersionBody, 'tokensPerSecPerGpu'>,
-  knownGpuModels: readonly string[],
-): Array<{ field: string; gpuModel: string }> {
-  return Object.keys(body.tokensPerSecPerGpu)
-    .filter((gpuModel) => !knownGpuModels.includes(gpuModel))
-    .map((gpuModel) => ({ field: `tokensPerSecPerGpu.${gpuModel}`, gpuModel }));
+/**
+ * The catalog's rules beyond the schema, each naming its field: a throughput figure only for a GPU of the hardware
+ * catalog, and weights that fit a tensor-parallel group of those GPUs (`fits(gpuModel)`).
+ */
+export function modelVersionViolations(
+  body: ModelVersionBody,
+  gpuMemoryGbByModel: Readonly<Record<string, number>>,
+  fits: (weightsGb: number, gpuMemoryGb: number) => boolean,
+): FieldIssue[] {
+  return Object.keys(body.tokensPerSecPerGpu).flatMap((gpuModel): FieldIssue[] => {
+    const field = `tokensPerSecPerGpu.${gpuModel}`;
+    const memoryGb = gpuMemoryGbByModel[gpuModel];
+    if (memoryGb === undefined) {
+      return [{ field, rule: 'unknown_gpu_model', message: `${gpuModel} is not a GPU of the hardware catalog` }];
+    }
+    return fits(body.gpuMemoryGb, memoryGb)
+      ? []
+      : [
+          {
+            field: 'gpuMemoryGb',
+            rule: 'does_not_fit',
+            message: `${body.gpuMemoryGb} GB of weights fit no tensor-parallel group of ${gpuModel} (${memoryGb} GB)`,
+          },
+        ];
+  });
+}
+
+/** The catalog as served: the seed's versions unless the registry holds the same id and version, then the registry's. */
+export function catalogOverSeed(
+  stored: readonly ModelVersionView[],
+  seed: readonly ModelVersion[] = modelCatalogSeed,
+): ModelVersionView[] {
+  const key = (m: ModelVersion) => `${m.modelId}@${m.version}`;
+  const storedKeys = new Set(stored.map(key));
+  return [
+    ...seed.filter((m) => !storedKeys.has(key(m))).map((m) => ({ ...m, registeredAt: null, registeredBy: null })),
+    ...stored,
+  ];
 }

@@ -1,0 +1,58 @@
+import { ADMIN_ROLES, OPERATOR_ROLES } from '../../../core/api/access.js';
+import {
+  modelCatalogViewSchema,
+  modelVersionBodySchema,
+  modelVersionPathSchema,
+  modelVersionViewSchema,
+} from '../../../core/gpu/model-catalog.js';
+import type { ApiRoute } from '../route.js';
+import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
+
+const VERSION = '/v1/model-catalog/{org}/{name}/versions/{version}';
+
+/** The model catalog: which model versions the pools may serve, their weights, memory, throughput and warm-up. */
+export const modelCatalogRoutes: ApiRoute[] = [
+  {
+    method: 'GET',
+    resource: '/v1/model-catalog',
+    entry: 'functions/api/model-catalog/list.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'listModelVersions',
+    summary: 'Model versions the platform can serve: weights, GPU memory, tokens/s per GPU model, warm-up, engine',
+    tags: ['fleet'],
+    responses: { 200: { description: 'The model catalog', schema: modelCatalogViewSchema }, ...errorResponses() },
+    load: () => loadHandler(import('./list.js')),
+  },
+  {
+    method: 'GET',
+    resource: VERSION,
+    entry: 'functions/api/model-catalog/get.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'getModelVersion',
+    summary: 'One version of a model (`org/name`) in the catalog',
+    tags: ['fleet'],
+    request: { path: modelVersionPathSchema },
+    responses: { 200: { description: 'The version', schema: modelVersionViewSchema }, ...errorResponses(404) },
+    load: () => loadHandler(import('./get.js')),
+  },
+  {
+    method: 'PUT',
+    resource: VERSION,
+    entry: 'functions/api/model-catalog/put.ts',
+    roles: ADMIN_ROLES,
+    operationId: 'putModelVersion',
+    summary: 'Registers or replaces a model version; pools serve it from their next reconciliation',
+    tags: ['fleet'],
+    request: { path: modelVersionPathSchema, body: modelVersionBodySchema },
+    responses: {
+      200: { description: 'The version as stored', schema: modelVersionViewSchema },
+      ...errorResponses(422, ...BODY_ERRORS),
+      422: {
+        ...errorResponses(422)[422]!,
+        description:
+          'refused by a catalog rule (a GPU outside the hardware catalog, weights that fit none of its GPUs): `error.issues` names the field',
+      },
+    },
+    load: () => loadHandler(import('./put.js')),
+  },
+];
