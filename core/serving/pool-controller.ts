@@ -47,8 +47,8 @@ const busy = (p: Placed) => p.replica.runningRequests + p.replica.waitingRequest
 /**
  * One reconciliation step of a model on a pool, from what the node agents report. Rolling: a new version starts on
  * free GPUs (at most `maxSurge` warming at a time) and an old replica drains only once a ready new one takes its
- * place, so the pool never serves fewer ready replicas than it had; when no GPU is free, one old replica of several
- * drains first to make room. Scaling: replicas start on free GPUs up to `targetReplicas`, and the surplus drains,
+ * place, so the pool never serves fewer ready replicas than it had while a GPU is free; when none is, one old
+ * replica drains first to make room (one fewer ready replica for a warm-up). Scaling: replicas start on free GPUs up to `targetReplicas`, and the surplus drains,
  * warming ones first (they serve nothing yet), then the least busy. Draining replicas are left to finish.
  */
 export function reconcilePool(input: {
@@ -65,7 +65,7 @@ export function reconcilePool(input: {
     .sort(byNodeThenGpu);
   const current = placed.filter((p) => p.replica.version === deployment.version);
   const old = placed.filter((p) => p.replica.version !== deployment.version);
-  const free = freeSlots(input.nodes, deployment.gpusPerReplica);
+  const free = freeSlots(input.nodes, deployment);
   const actions: ReplicaAction[] = [];
   const load = (nodeId: string) => actions.push({ kind: 'load', nodeId, ...key(deployment) });
   const drain = (p: Placed) => actions.push({ kind: 'drain', nodeId: p.nodeId, ...key(p.replica) });
@@ -82,9 +82,11 @@ export function reconcilePool(input: {
     const wanted = Math.max(targetReplicas, 1) - current.length;
     const starts = Math.min(wanted, maxSurge - currentWarming, free.length);
     free.slice(0, Math.max(0, starts)).forEach(load);
-    const stalled = starts <= 0 && wanted > 0 && currentWarming === 0 && free.length === 0;
+    const stalled = toDrain.length === 0 && wanted > 0 && currentWarming === 0 && free.length === 0;
     const left = oldReady.filter((p) => !toDrain.includes(p));
-    if (stalled && left.length > 1) drain(left[0]!);
+    // No GPU free and nothing warming: one old replica makes room. With one replica slot in the whole pool that is
+    // a warm-up's gap in service (requests wait at the pool, none is dropped); any spare GPU avoids it.
+    if (stalled && left.length > 0) drain(left[0]!);
     return actions;
   }
   if (current.length < targetReplicas) {
@@ -97,21 +99,18 @@ export function reconcilePool(input: {
 }
 
 /**
- * Node ids with room for one more replica, one entry per replica that fits, spread across nodes (round-robin) so a
- * node's loss costs the fewest replicas.
+ * Node ids with room for a replica of the deployment, in node order. A node runs at most one replica of a version
+ * (the agent addresses a replica by model and version: one engine process each), so replicas spread across nodes.
  */
-function freeSlots(nodes: readonly NodeReplicas[], gpusPerReplica: number): string[] {
-  const perNode = [...nodes]
+function freeSlots(nodes: readonly NodeReplicas[], deployment: PoolDeployment): string[] {
+  return [...nodes]
     .sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1))
-    .map((n) => {
+    .filter((n) => {
       const held = n.replicas.reduce((sum, r) => sum + r.gpuIndexes.length, 0);
-      return { nodeId: n.nodeId, slots: Math.floor((n.gpuCount - held) / gpusPerReplica) };
-    });
-  const out: string[] = [];
-  for (let round = 0; perNode.some((n) => n.slots > round); round++) {
-    for (const n of perNode) if (n.slots > round) out.push(n.nodeId);
-  }
-  return out;
+      const holds = n.replicas.some((r) => r.modelId === deployment.modelId && r.version === deployment.version);
+      return !holds && n.gpuCount - held >= deployment.gpusPerReplica;
+    })
+    .map((n) => n.nodeId);
 }
 
 function key(r: { readonly modelId: string; readonly version: string }) {

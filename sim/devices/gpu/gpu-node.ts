@@ -94,6 +94,8 @@ export type NodeResult<T> = { readonly ok: true; readonly value: T } | NodeError
 interface Job {
   readonly request: GpuJobRequest;
   readonly submittedAtMs: number;
+  /** Arrival order on this node: first come, first served among equal priorities. */
+  readonly arrival: number;
   startedAtMs: number | null;
   completedAtMs: number | null;
   /** Set when the job was aborted before it finished (client gone, preempted): its GPUs serve the others. */
@@ -295,6 +297,7 @@ export class GpuNode {
     const job: Job = {
       request,
       submittedAtMs: this.lastMs,
+      arrival: this.jobs.size,
       startedAtMs: null,
       completedAtMs: null,
       cancelledAtMs: null,
@@ -604,7 +607,7 @@ function jobView(job: Job): JobView {
 
 const priorityOf = (job: Job) => job.request.priority ?? 0;
 /** vLLM's waiting order under priority scheduling: priority, then arrival. */
-const byUrgency = (a: Job, b: Job) => priorityOf(a) - priorityOf(b) || a.submittedAtMs - b.submittedAtMs;
+const byUrgency = (a: Job, b: Job) => priorityOf(a) - priorityOf(b) || a.arrival - b.arrival;
 
 /** Inserts after every job at least as urgent, so equal priorities stay first come, first served. */
 function enqueue(queue: Job[], job: Job): void {
