@@ -39,7 +39,8 @@ export function nodeAgentHttp(options: { readonly timeoutMs?: number } = {}): No
       }
     },
     load: (agentUrl, request) => post(agentUrl, AGENT_ROUTES.load, request),
-    drain: (agentUrl, replica) => post(agentUrl, AGENT_ROUTES.drain, replica),
-    unload: (agentUrl, replica) => post(agentUrl, AGENT_ROUTES.unload, replica),
+    // Only the key: the agent's schema is strict, and a caller may hold a whole replica view or load request.
+    drain: (agentUrl, { modelId, version }) => post(agentUrl, AGENT_ROUTES.drain, { modelId, version }),
+    unload: (agentUrl, { modelId, version }) => post(agentUrl, AGENT_ROUTES.unload, { modelId, version }),
   };
 }
