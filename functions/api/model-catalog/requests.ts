@@ -5,18 +5,36 @@ import {
   modelVersionViolations,
 } from '../../../core/gpu/model-catalog.js';
 import { gpuHardware, tensorParallelToFit } from '../../../core/gpu/models.js';
+import {
+  poolDeploymentBodySchema,
+  poolDeploymentPathSchema,
+  poolDeploymentViolations,
+  siteDeploymentsPathSchema,
+} from '../../../core/serving/pool-deployment.js';
+import type { FieldIssue } from '../../../core/support/validation.js';
 import { DynamoModelCatalogStore } from '../../shared/data/model-catalog-store.js';
+import { DynamoPoolDeploymentStore } from '../../shared/data/pool-deployment-store.js';
+import { DynamoSiteRegistryStore } from '../../shared/data/site-registry-store.js';
 import { HttpError, jsonResponse } from '../../shared/http.js';
 import { type ApiRequest, auditCommitted, auditWrites, nowIso, parseBody, parsePath } from '../handler.js';
 import type { ApiRuntime } from '../runtime.js';
 
 /**
  * The model catalog's API: the versions the platform can serve (the seed's and those registered), one version, and
- * registering one. A version's rules beyond its shape (a GPU of the hardware catalog, weights that fit it) answer 422
+ * registering one; and which version each GPU pool serves. A version's rules beyond its shape (a GPU of the hardware catalog, weights that fit it) answer 422
  * naming the field.
  */
 const store = (runtime: ApiRuntime) =>
   new DynamoModelCatalogStore({ client: runtime.client, tableName: runtime.tableName });
+const deployments = (runtime: ApiRuntime) =>
+  new DynamoPoolDeploymentStore({ client: runtime.client, tableName: runtime.tableName });
+const refused = (issues: FieldIssue[]) =>
+  new HttpError(
+    422,
+    'catalog-rule-broken',
+    `refused: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 
 const GPU_MEMORY_GB = Object.fromEntries(Object.entries(gpuHardware).map(([id, spec]) => [id, spec.memoryGb]));
 const fits = (weightsGb: number, gpuMemoryGb: number) =>
@@ -43,14 +61,7 @@ export async function putModelVersion(request: ApiRequest) {
   const { org, name, version } = parsePath(request.event, modelVersionPathSchema);
   const body = parseBody(request.event, modelVersionBodySchema);
   const issues = modelVersionViolations(body, GPU_MEMORY_GB, fits);
-  if (issues.length > 0) {
-    throw new HttpError(
-      422,
-      'catalog-rule-broken',
-      `refused: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
-      issues,
-    );
-  }
+  if (issues.length > 0) throw refused(issues);
   const entry = {
     ...body,
     modelId: `${org}/${name}`,
@@ -62,4 +73,31 @@ export async function putModelVersion(request: ApiRequest) {
   await store(request.runtime).put(entry, audited.items);
   auditCommitted(request, audited);
   return jsonResponse(200, entry);
+}
+
+/** GET /v1/sites/{siteId}/deployments: the model version each GPU pool of the site serves. */
+export async function listPoolDeployments({ event, runtime }: ApiRequest) {
+  const { siteId } = parsePath(event, siteDeploymentsPathSchema);
+  return jsonResponse(200, { deployments: await deployments(runtime).list(siteId) });
+}
+
+/**
+ * PUT /v1/sites/{siteId}/gpu-pools/{poolId}/deployment: the version the pool serves from its next reconciliation (a
+ * rolling upgrade when it changes). The pool must be registered; the version in the catalog, measured on the pool's
+ * GPU and fitting it (422 naming the field).
+ */
+export async function putPoolDeployment(request: ApiRequest) {
+  const { siteId, poolId } = parsePath(request.event, poolDeploymentPathSchema);
+  const body = parseBody(request.event, poolDeploymentBodySchema);
+  const { runtime } = request;
+  const site = await new DynamoSiteRegistryStore({ client: runtime.client, tableName: runtime.tableName }).get(siteId);
+  const pool = site?.config.gpuPools.find((p) => p.id === poolId);
+  if (!pool) throw new HttpError(404, 'not-found', `site ${siteId} has no GPU pool ${poolId}`);
+  const issues = poolDeploymentViolations(catalogOverSeed(await store(runtime).list()), pool.model, body);
+  if (issues.length > 0) throw refused(issues);
+  const deployment = { ...body, siteId, poolId, updatedAt: nowIso(request), updatedBy: request.principal.principalId };
+  const audited = auditWrites(request, 'deployment.put', `${siteId}/${poolId}`, { ...body });
+  await deployments(runtime).put(deployment, audited.items);
+  auditCommitted(request, audited);
+  return jsonResponse(200, deployment);
 }

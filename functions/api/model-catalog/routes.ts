@@ -5,6 +5,13 @@ import {
   modelVersionPathSchema,
   modelVersionViewSchema,
 } from '../../../core/gpu/model-catalog.js';
+import {
+  poolDeploymentBodySchema,
+  poolDeploymentListSchema,
+  poolDeploymentPathSchema,
+  poolDeploymentSchema,
+  siteDeploymentsPathSchema,
+} from '../../../core/serving/pool-deployment.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
@@ -54,5 +61,36 @@ export const modelCatalogRoutes: ApiRoute[] = [
       },
     },
     load: () => loadHandler(import('./put.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/sites/{siteId}/deployments',
+    entry: 'functions/api/model-catalog/deployments-list.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'listPoolDeployments',
+    summary: 'The model version each GPU pool of the site serves',
+    tags: ['fleet'],
+    request: { path: siteDeploymentsPathSchema },
+    responses: { 200: { description: 'The deployments', schema: poolDeploymentListSchema }, ...errorResponses() },
+    load: () => loadHandler(import('./deployments-list.js')),
+  },
+  {
+    method: 'PUT',
+    resource: '/v1/sites/{siteId}/gpu-pools/{poolId}/deployment',
+    entry: 'functions/api/model-catalog/deployment-put.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'putPoolDeployment',
+    summary: 'Sets the catalog version a GPU pool serves; a change rolls out replica by replica, new before old drains',
+    tags: ['fleet'],
+    request: { path: poolDeploymentPathSchema, body: poolDeploymentBodySchema },
+    responses: {
+      200: { description: 'The deployment as stored', schema: poolDeploymentSchema },
+      ...errorResponses(404, 422, ...BODY_ERRORS),
+      422: {
+        ...errorResponses(422)[422]!,
+        description: 'refused: a version not in the catalog, without a figure for the pool’s GPU, or too large for it',
+      },
+    },
+    load: () => loadHandler(import('./deployment-put.js')),
   },
 ];

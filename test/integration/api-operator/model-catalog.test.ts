@@ -7,7 +7,6 @@ let h: OperatorApiHarness;
 beforeAll(async () => {
   h = await startOperatorApi({
     tableName: 'hcp-model-catalog-test',
-    seedSites: false,
     switchFlows: { start: async () => ({ executionArn: 'arn:aws:states:local:execution:SwitchFlow:none' }) },
   });
 });
@@ -17,7 +16,7 @@ const LLAMA_8B = catalogEntry(modelCatalogSeed, 'meta-llama/Llama-3.1-8B-Instruc
 const { modelId: _id, version: _v, ...SEED_BODY } = LLAMA_8B;
 const NEW_VERSION = '/v1/model-catalog/meta-llama/Llama-3.1-8B-Instruct/versions/b5c1d2e';
 
-describe('model catalog (GET /v1/model-catalog, GET/PUT …/{org}/{name}/versions/{version})', () => {
+describe('model catalog and pool deployments API', () => {
   it('serves the seed versions before any is registered', async () => {
     // Act
     const list = await h.call('GET', '/v1/model-catalog');
@@ -69,5 +68,29 @@ describe('model catalog (GET /v1/model-catalog, GET/PUT …/{org}/{name}/version
     ]);
     expect(tooBig.status).toBe(422);
     expect(tooBig.body.error.issues[0]).toMatchObject({ field: 'gpuMemoryGb', rule: 'does_not_fit' });
+  });
+
+  it('places a catalog version on a registered pool, and refuses one the pool cannot serve naming the field', async () => {
+    // Prepare
+    const path = '/v1/sites/site-west-1/gpu-pools/west-h100-a/deployment';
+    // Act
+    const put = await h.call('PUT', path, { body: { modelId: LLAMA_8B.modelId, version: 'b5c1d2e' } });
+    const listed = await h.call('GET', '/v1/sites/site-west-1/deployments');
+    const unknownVersion = await h.call('PUT', path, { body: { modelId: LLAMA_8B.modelId, version: 'zzz' } });
+    const unknownModel = await h.call('PUT', path, { body: { modelId: 'acme/none', version: '1' } });
+    const unknownPool = await h.call('PUT', '/v1/sites/site-west-1/gpu-pools/nope/deployment', {
+      body: { modelId: LLAMA_8B.modelId, version: LLAMA_8B.version },
+    });
+
+    // Assess
+    expect(put).toMatchObject({
+      status: 200,
+      body: { siteId: 'site-west-1', poolId: 'west-h100-a', version: 'b5c1d2e', updatedBy: 'operator-1' },
+    });
+    expect(listed.body.deployments).toEqual([put.body]);
+    expect(unknownVersion.status).toBe(422);
+    expect(unknownVersion.body.error.issues).toEqual([expect.objectContaining({ field: 'version' })]);
+    expect(unknownModel.body.error.issues).toEqual([expect.objectContaining({ field: 'modelId' })]);
+    expect(unknownPool.status).toBe(404);
   });
 });

@@ -9,6 +9,7 @@ import {
 import { gpuHardware, servingThroughputTokensPerSec } from '../../../core/gpu/models.js';
 import { gpuSpeed } from '../../../core/optimizer/physics.js';
 import { mayMove, warmupPhaseAt } from '../../../core/serving/node-agent.js';
+import { poolDeploymentViolations } from '../../../core/serving/pool-deployment.js';
 import { ENGINE_PRIORITY_BY_TIER, enginePriority, preempts } from '../../../core/serving/tiers.js';
 import { warmupCharge } from '../../../core/serving/warmup.js';
 import { ManualClock } from '../../../core/support/clock.js';
@@ -70,6 +71,24 @@ describe('model catalog', () => {
       ['v2', 60],
     ]);
     expect(catalogEntry(catalog, LLAMA_8B)?.version).toBe('v2');
+  });
+});
+
+describe('pool deployments', () => {
+  it('refuses a version the pool cannot serve: no figure for its GPU, or weights too large for it', () => {
+    // Prepare
+    const seed70b = catalogEntry(modelCatalogSeed, 'meta-llama/Llama-3.1-70B-Instruct')!;
+    const huge = { ...seed70b, version: 'huge', gpuMemoryGb: 2000, tokensPerSecPerGpu: { 'nvidia-l40s': 10 } };
+    const catalog = [...modelCatalogSeed, huge];
+    const body = { modelId: seed70b.modelId, version: seed70b.version };
+    // Act + Assess
+    expect(poolDeploymentViolations(catalog, 'nvidia-h100-sxm5', body)).toEqual([]);
+    expect(poolDeploymentViolations(catalog, 'amd-mi300x', body)).toEqual([
+      expect.objectContaining({ field: 'modelId', rule: 'no_throughput_figure' }),
+    ]);
+    expect(poolDeploymentViolations(catalog, 'nvidia-l40s', { ...body, version: 'huge' })).toEqual([
+      expect.objectContaining({ field: 'modelId', rule: 'does_not_fit' }),
+    ]);
   });
 });
 
