@@ -17,6 +17,14 @@ import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 
 const VERSION = '/v1/model-catalog/{org}/{name}/versions/{version}';
 
+/** The 422 of a catalog rule, described with the rules the route checks. */
+const refusedByRule = (rules: string): ApiRoute['responses'] => ({
+  422: {
+    ...errorResponses(422)[422]!,
+    description: `refused by a catalog rule (${rules}): \`error.issues\` names the field`,
+  },
+});
+
 /** The model catalog: which model versions the pools may serve, their weights, memory, throughput and warm-up. */
 export const modelCatalogRoutes: ApiRoute[] = [
   {
@@ -53,12 +61,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     request: { path: modelVersionPathSchema, body: modelVersionBodySchema },
     responses: {
       200: { description: 'The version as stored', schema: modelVersionViewSchema },
-      ...errorResponses(422, ...BODY_ERRORS),
-      422: {
-        ...errorResponses(422)[422]!,
-        description:
-          'refused by a catalog rule (a GPU outside the hardware catalog, weights that fit none of its GPUs): `error.issues` names the field',
-      },
+      ...errorResponses(...BODY_ERRORS),
+      ...refusedByRule('a GPU outside the hardware catalog, or weights that fit none of its GPUs'),
     },
     load: () => loadHandler(import('./put.js')),
   },
@@ -85,11 +89,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     request: { path: poolDeploymentPathSchema, body: poolDeploymentBodySchema },
     responses: {
       200: { description: 'The deployment as stored', schema: poolDeploymentSchema },
-      ...errorResponses(404, 422, ...BODY_ERRORS),
-      422: {
-        ...errorResponses(422)[422]!,
-        description: 'refused: a version not in the catalog, without a figure for the pool’s GPU, or too large for it',
-      },
+      ...errorResponses(404, ...BODY_ERRORS),
+      ...refusedByRule('a version not in the catalog, without a figure for the pool’s GPU, or too large for it'),
     },
     load: () => loadHandler(import('./deployment-put.js')),
   },
