@@ -17,6 +17,9 @@ import type {
   NodeAgentPort,
 } from '../../../adapters/inference/port.js';
 
+/** Replicas a request may find gone (drained between the view and the request) before it fails with the 404. */
+const MAX_MISSES = 3;
+
 /** A GPU node of the pool: its agent and its inference server answer on the same base URL. */
 export interface PoolNode {
   readonly nodeId: string;
@@ -145,6 +148,7 @@ export class ModelPool {
    */
   async complete(request: Omit<InferenceRequest, 'baseUrl'>): Promise<InferenceOutcome> {
     let waited = false;
+    let misses = 0;
     const count = (delta: number) =>
       this.waiting.set(request.modelId, (this.waiting.get(request.modelId) ?? 0) + delta);
     for (;;) {
@@ -162,7 +166,8 @@ export class ModelPool {
       if (waited) count(-1);
       waited = false;
       const outcome = await this.deps.inference.complete({ ...request, baseUrl: this.node(picked.nodeId).baseUrl });
-      if (outcome.ok || outcome.failure.kind !== 'server-error' || outcome.failure.status !== 404) return outcome;
+      const gone = !outcome.ok && outcome.failure.kind === 'server-error' && outcome.failure.status === 404;
+      if (!gone || ++misses > MAX_MISSES) return outcome;
       await this.observe();
     }
   }
