@@ -34,6 +34,16 @@ export interface EarningLoad {
   readonly busyGpus: number;
 }
 
+/** The earning load of richer readings (what the held-power store keeps). */
+export function earningLoad(readings: EarningLoad): EarningLoad {
+  return {
+    asicKw: readings.asicKw,
+    gpuKw: readings.gpuKw,
+    hashrateThs: readings.hashrateThs,
+    busyGpus: readings.busyGpus,
+  };
+}
+
 /** What a site held since a batch: the load it read then, at the instant (epoch ms) the gateway sent it. */
 export interface HeldPower<L extends EarningLoad = EarningLoad> {
   readonly power: L;
