@@ -61,6 +61,7 @@ export function buildApp(app: App): HcpStacks {
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
     pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
+    ...(iot.telemetry.fleetEvents ? { apiProbes: iot.telemetry.fleetEvents } : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });
 

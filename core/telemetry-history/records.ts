@@ -226,3 +226,16 @@ export function siteSeriesRecord(
     ...stateCounts(readings.devicesByState),
   };
 }
+
+/** A fleet event as a row (`site`: FLEET_SITE for a fleet-wide one, such as an API probe). */
+export function fleetEventRecord(
+  site: string,
+  atMs: number,
+  kind: FleetEventKind,
+  source: string,
+  latencyMs: number | null,
+  ok: boolean,
+  scenario = LIVE_SCENARIO,
+): FleetEventRecord {
+  return { site, day: dayOf(atMs), scenario, at_ms: atMs, kind, source, latency_ms: latencyMs, ok };
+}

@@ -1,12 +1,9 @@
 import type { TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import {
-  dayOf,
   deviceSeriesRecord,
   FLEET_SITE,
-  type FleetEventKind,
-  type FleetEventRecord,
-  LIVE_SCENARIO,
+  fleetEventRecord,
   siteSeriesRecord,
   type TelemetryRecord,
   type TelemetryTable,
@@ -19,18 +16,6 @@ import type { SitePower, UnitsPerDevice } from './site-power.js';
 /** Where the records go: the local Parquet store (sim/local/telemetry-store.ts). */
 export interface TelemetryAppender {
   append<T extends TelemetryTable>(table: T, records: readonly TelemetryRecord<T>[]): void;
-}
-
-export function fleetEventRecord(
-  site: string,
-  atMs: number,
-  kind: FleetEventKind,
-  source: string,
-  latencyMs: number | null,
-  ok: boolean,
-  scenario = LIVE_SCENARIO,
-): FleetEventRecord {
-  return { site, day: dayOf(atMs), scenario, at_ms: atMs, kind, source, latency_ms: latencyMs, ok };
 }
 
 /**

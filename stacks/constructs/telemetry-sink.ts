@@ -1,3 +1,4 @@
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { HcpFunction } from './hcp-function.js';
 import type { PagingMetric } from './telemetry-buckets.js';
@@ -14,6 +15,8 @@ export interface TelemetrySink {
   readonly deadLetterQueues: readonly sqs.IQueue[];
   /** Metrics whose any datapoint pages: writes the store refused, parked in a bucket. */
   readonly pagingMetrics: readonly PagingMetric[];
+  /** The `fleet_events` table's stream, for writers outside the sink (the API canary's probes). @default none (Timestream) */
+  readonly fleetEvents?: HistoryRowStream;
   /** Lets the per-device consumer write device samples, and tells it where (environment: TELEMETRY_SINK and the rest). */
   grantSeriesWrite(fn: HcpFunction): void;
   /**
@@ -21,6 +24,13 @@ export interface TelemetrySink {
    * without a query engine the history's SQL runs on (Timestream).
    */
   grantHistoryQuery?(fn: HcpFunction): void;
+}
+
+/** One history table's stream, as a writer in another stack needs it: its name, and a grant to put records. */
+export interface HistoryRowStream {
+  readonly streamName: string;
+  /** `firehose:PutRecord` on this stream only. */
+  grantPut(grantee: iam.IGrantable): void;
 }
 
 export type TelemetrySinkKind = 'iceberg' | 'timestream';
