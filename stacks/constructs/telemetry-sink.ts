@@ -20,8 +20,8 @@ export interface TelemetrySink {
   /** Lets the per-device consumer write device samples, and tells it where (environment: TELEMETRY_SINK and the rest). */
   grantSeriesWrite(fn: HcpFunction): void;
   /**
-   * Lets the history API's Lambda query the stored telemetry, and tells it how (environment); absent for a sink
-   * without a query engine the history's SQL runs on (Timestream).
+   * Lets the history API's Lambda query the stored telemetry, and tells it how (environment). A sink the history's
+   * SQL cannot run on (Timestream) grants nothing and only tells the Lambda which sink it is, so its 503 says why.
    */
   grantHistoryQuery?(fn: HcpFunction): void;
 }

@@ -365,5 +365,9 @@ describe('telemetrySink: timestream (accounts that have it)', () => {
     const api = JSON.stringify(Template.fromStack(stacks.api).toJSON());
     expect(api).not.toContain('athena:');
     expect(api).not.toContain('TELEMETRY_ATHENA_WORKGROUP');
+    // They are told the sink, so their 503 names it and what it lacks.
+    Template.fromStack(stacks.api).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TELEMETRY_SINK: 'timestream' }) },
+    });
   });
 });
