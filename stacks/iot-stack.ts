@@ -33,6 +33,8 @@ export interface IotStackProps extends StackProps {
   readonly table: ITable;
   /** The public key the gateways verify commands with (the data stack's CommandSigningKey). */
   readonly commandKey: CommandKeyEntry;
+  /** The other regions' command keys (multi-region): a gateway takes commands from whichever region holds its lease. */
+  readonly otherCommandKeys?: readonly CommandKeyEntry[];
 }
 
 /** Thing type of every site gateway; its searchable attribute finds a gateway by site in the registry. */
@@ -99,7 +101,9 @@ export class IotStack extends Stack {
     this.gatewayPolicy = new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: this.roleAlias.roleAlias! });
     this.components = new GreengrassComponents(this, 'Components', {
       thingGroup: this.thingGroup,
-      configuration: { 'com.hcp.SwitchAgent': { agent: { commandKeys: [props.commandKey] } } },
+      configuration: {
+        'com.hcp.SwitchAgent': { agent: { commandKeys: [props.commandKey, ...(props.otherCommandKeys ?? [])] } },
+      },
     });
     this.components.grantArtifactRead(this.tokenExchangeRole);
     for (const finding of [

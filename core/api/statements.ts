@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { meteredAttemptSchema } from '../metering/usage.js';
 import { nonNegative } from '../support/schema.js';
+import { tenantClearingSchema } from './bids.js';
 import { usagePeriodSchema } from './usage.js';
 
 /** GET /v1/usage/statement: a month, as JSON (default) or CSV. */
@@ -27,6 +28,10 @@ export const usageStatementSchema = z
     lines: z.array(meteredAttemptSchema),
     totals: totalsSchema,
     byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema }),
+    /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */
+    bidFills: z
+      .object({ lines: z.array(tenantClearingSchema), gpuHours: nonNegative, amountUsd: nonNegative })
+      .optional(),
   })
   .meta({ id: 'UsageStatement' });
 

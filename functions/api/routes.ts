@@ -45,6 +45,7 @@ import {
   webhookTestResultSchema,
   webhookWithSecretSchema,
 } from '../../core/webhooks/config.js';
+import { bidRoutes } from './bids/routes.js';
 import { operatorRoutes } from './operator/routes.js';
 import type { ApiRoute } from './route.js';
 import { BODY_ERRORS, errorResponses as errors, loadHandler as load } from './route-helpers.js';
@@ -392,6 +393,7 @@ export const meteringRoutes: ApiRoute[] = [
 export const API_ROUTES: readonly ApiRoute[] = [
   ...publicRoutes,
   ...customerRoutes,
+  ...bidRoutes,
   ...meteringRoutes,
   ...adminRoutes,
   ...operatorRoutes,

@@ -1,6 +1,7 @@
 import type { TelemetryBatch } from '../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../core/model/market.js';
 import type { Site } from '../../core/model/site.js';
+import type { BidMarketView } from './bid-market.js';
 import type { PlatformEvent } from './events.js';
 import type { GpuWorkFigures } from './gpu-work.js';
 import { type Alert, alertsOf } from './observer/alerts.js';
@@ -66,6 +67,7 @@ export class PlatformObserver {
   private readonly log: EventLog;
   private latestMarket?: MarketSnapshot;
   private workloadFigures?: () => GpuWorkFigures;
+  private bidMarket?: () => BidMarketView | null;
   private rejected = 0;
   private readonly realNowMs: () => number;
   private readonly startedRealMs: number;
@@ -132,6 +134,11 @@ export class PlatformObserver {
     this.workloadFigures = source;
   }
 
+  /** Where the bid market comes from (order book, clearings): the platform's watch on the bid store (issue 28). */
+  setBidMarket(source: () => BidMarketView | null): void {
+    this.bidMarket = source;
+  }
+
   alerts(): Alert[] {
     return alertsOf(this.views.values(), this.log.switches, {
       nowRealMs: this.realNowMs(),
@@ -149,6 +156,7 @@ export class PlatformObserver {
       latestMarket: this.latestMarket,
       log: this.log,
       workloads: this.workloadFigures?.() ?? null,
+      bids: this.bidMarket?.() ?? null,
       alerts: this.alerts(),
       rejectedMessages: this.rejected,
     });

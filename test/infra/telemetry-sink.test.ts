@@ -1,11 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseAppContext } from '../../bin/config.js';
 import { TELEMETRY_TABLES } from '../../core/telemetry-history/records.js';
 import { HcpFunction } from '../../stacks/constructs/hcp-function.js';
 import { heartbeatRowSql, IcebergTelemetrySink } from '../../stacks/constructs/iceberg-telemetry-sink.js';
-import { appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
+import { apiTemplate, appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -224,12 +224,14 @@ describe('the default telemetry sink: IoT rule → Firehose → Iceberg (S3 + Gl
   });
 
   it('lets the history routes’ Lambdas, and no other API Lambda, run Athena queries', () => {
-    const api = Template.fromStack(stacks.api);
+    const api = apiTemplate(stacks.api);
     const athenaRoles = Object.values(api.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('athena:StartQueryExecution'))
       .map((p) => JSON.stringify(p.Properties.Roles));
-    const roleOf = (operationId: string) =>
-      stacks.api.getLogicalId(stacks.api.routes.functions.get(operationId)?.fn.role?.node.defaultChild as never);
+    const roleOf = (operationId: string) => {
+      const role = stacks.api.routes.functions.get(operationId)!.fn.role!.node.defaultChild as CfnElement;
+      return Stack.of(role).getLogicalId(role);
+    };
     expect(athenaRoles).toHaveLength(2);
     for (const id of ['getSiteTelemetry', 'getFleetKpis'])
       expect(athenaRoles.some((roles) => roles.includes(roleOf(id)))).toBe(true);
@@ -362,16 +364,12 @@ describe('telemetrySink: timestream (accounts that have it)', () => {
   });
 
   it('gives the history routes no Athena access (they answer 503: this sink has no Athena history)', () => {
-    // The API stack and its nested route stacks.
-    const templates = stacks.api.node
-      .findAll()
-      .filter((c): c is Stack => Stack.isStack(c))
-      .map((stack) => Template.fromStack(stack));
-    const api = JSON.stringify(templates.map((t) => t.toJSON()));
+    const template = apiTemplate(stacks.api);
+    const api = JSON.stringify(template.toJSON());
     expect(api).not.toContain('athena:');
     expect(api).not.toContain('TELEMETRY_ATHENA_WORKGROUP');
     // They are told the sink, so their 503 names it and what it lacks.
-    const apiFunctions = templates.flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')));
+    const apiFunctions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(
       apiFunctions.filter((f) => f.Properties.Environment?.Variables?.TELEMETRY_SINK === 'timestream'),
     ).toHaveLength(2);
