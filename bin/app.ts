@@ -188,6 +188,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
     pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
+    ...(iot.telemetry.fleetEvents ? { apiProbes: iot.telemetry.fleetEvents } : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });
   if (context.apiDomain && r.leaseTable) {
