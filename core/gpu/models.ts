@@ -155,3 +155,11 @@ export const servingThroughputTokensPerSec: Readonly<Record<string, Readonly<Rec
     'mistralai/Mixtral-8x7B-Instruct-v0.1': 3300,
   },
 };
+
+/**
+ * Four characters of English per token (OpenAI's rule of thumb): a stand-in prompt of the job's size, for a job
+ * submitted as token counts (what the GPU workers and the partner clouds are sent).
+ */
+export function syntheticPrompt(inputTokens: number): string {
+  return 'tok '.repeat(Math.max(1, inputTokens));
+}

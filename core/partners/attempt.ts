@@ -64,6 +64,14 @@ export function assignToPartner(
   };
 }
 
+/** Whether the job is queued at the message's partner on its attempt, not recorded yet, or moved on. */
+export function attemptStanding(state: JobState, message: PartnerJob): 'current' | 'not-yet-queued' | 'stale' {
+  if (state.status === 'pending' && state.job.attempt === message.attempt) return 'not-yet-queued';
+  const current =
+    state.status === 'queued' && state.job.attempt === message.attempt && state.siteId === message.partnerId;
+  return current ? 'current' : 'stale';
+}
+
 export type PartnerResult =
   | {
       readonly ok: true;
@@ -87,16 +95,10 @@ export function applyPartnerOutcome(
   outcome: PartnerOutcome,
   maxAttempts = DEFAULT_MAX_ATTEMPTS,
 ): PartnerResult {
+  const standing = attemptStanding(state, message);
+  if (standing !== 'current' || !state.partner)
+    return { ok: false, error: standing === 'current' ? 'stale' : standing };
   const { job } = state;
-  if (state.status === 'pending' && job.attempt === message.attempt) return { ok: false, error: 'not-yet-queued' };
-  if (
-    state.status !== 'queued' ||
-    job.attempt !== message.attempt ||
-    state.siteId !== message.partnerId ||
-    !state.partner
-  ) {
-    return { ok: false, error: 'stale' };
-  }
   const quote = state.partner;
   const { partner: _quote, estimatedFinishMs: _finish, ...rest } = state;
   if (outcome.kind === 'completed') {

@@ -46,6 +46,7 @@ import {
   webhookWithSecretSchema,
 } from '../../core/webhooks/config.js';
 import { operatorRoutes } from './operator/routes.js';
+import { partnerRoutes } from './partners/routes.js';
 import type { ApiRoute } from './route.js';
 import { BODY_ERRORS, errorResponses as errors, loadHandler as load } from './route-helpers.js';
 
@@ -395,4 +396,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...meteringRoutes,
   ...adminRoutes,
   ...operatorRoutes,
+  ...partnerRoutes,
 ];
