@@ -38,6 +38,7 @@ export function buildApp(app: App): HcpStacks {
     commandSigningKey: data.commandSigning.key,
     ...(context.market ? { marketSource: context.market } : {}),
     ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
+    ...(context.partners ? { partnerIds: context.partners } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
