@@ -7,7 +7,7 @@ import type { PartnerCallResult, PartnerClient } from '../ports.js';
 
 /**
  * A partner cloud's OpenAI-compatible API (the generic adapter: no partner-specific API was found for Exaion, see
- * docs/PARTNERS.md): `POST {baseUrl}/v1/chat/completions` with `Authorization: Bearer <key>`, `{model, messages,
+ * README, "Partner capacity"): `POST {baseUrl}/v1/chat/completions` with `Authorization: Bearer <key>`, `{model, messages,
  * max_tokens, stream: false}`, and the `usage` of the answer as what was processed. Jobs are submitted as token
  * counts, so the prompt is a stand-in of the job's size (core/gpu/models.ts syntheticPrompt).
  *
