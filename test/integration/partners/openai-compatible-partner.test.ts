@@ -1,14 +1,9 @@
 import { systemClock } from '../../../core/support/clock.js';
 import { openAiCompatiblePartner } from '../../../functions/partners/adapters/openai-compatible-partner.js';
 import { startVirtualPartner, type VirtualPartner } from '../../../sim/partner/virtual-partner.js';
+import { MODEL, offer } from './fixtures.js';
 
-const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-const OFFER = {
-  modelId: MODEL,
-  inputUsdPerMillionTokens: 0.2,
-  outputUsdPerMillionTokens: 0.6,
-  outputTokensPerSec: 1000,
-};
+const OFFER = offer(1000);
 
 describe('the generic OpenAI-compatible partner adapter against the virtual partner over HTTP', () => {
   let partner: VirtualPartner;

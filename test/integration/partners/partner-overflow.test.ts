@@ -14,16 +14,11 @@ import { type LocalPartnerOverflow, startLocalPartnerOverflow } from '../../../s
 import { type LocalRouting, startLocalRouting } from '../../../sim/platform/workload-routing.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
 import { smallSite, until } from '../routing/gpu-sites.js';
+import { MODEL, offer } from './fixtures.js';
 
-const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SITES = [smallSite('site-west-1'), smallSite('site-south-1')];
 const PARTNER = 'partner-virtual';
-const OFFER = {
-  modelId: MODEL,
-  inputUsdPerMillionTokens: 0.2,
-  outputUsdPerMillionTokens: 0.6,
-  outputTokensPerSec: 500,
-};
+const OFFER = offer(500);
 const HOUR_MS = 3_600_000;
 
 /**
