@@ -169,7 +169,7 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
       type: 'dispatch',
       atMs,
       status: result.status,
-      ...(result.error ? { error: String(result.error) } : {}),
+      ...(result.error ? { error: failureText(result.error, result.cause) } : {}),
       durationMs: Math.round(performance.now() - startedMs),
       ...(forecast ? { forecast } : {}),
     });
@@ -225,4 +225,16 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
       await mqtt.endAsync(true);
     },
   };
+}
+
+/** A failed execution's error name and, when its cause carries one, the handler's message (a Lambda error's JSON cause). */
+export function failureText(error: string, cause: string | undefined): string {
+  if (!cause) return error;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    const message = (parsed as { errorMessage?: unknown }).errorMessage;
+    return typeof message === 'string' ? `${error}: ${message}` : `${error}: ${cause}`;
+  } catch {
+    return `${error}: ${cause}`;
+  }
 }

@@ -114,18 +114,7 @@ describe('switching steps', () => {
     // Prepare: the site committed plan version 4.
     const { steps, states } = memorySteps();
     states.set('site-a', { siteId: 'site-a', status: 'committed', executionName: 'x', updatedAt: '', planVersion: 4 });
-    const award = {
-      siteId: 'site-a',
-      product: 'ECRS',
-      intervalStartMs: T0,
-      intervalEndMs: T0 + 3_600_000,
-      awardedMw: 2,
-      clearingPriceUsdPerMwh: 12,
-    };
-    const state = await steps.acquireLock({
-      request: { siteId: 'site-a', arm: { awards: [award], reason: 'awards' }, requestedBy: 'ancillary-awards' },
-      ownerId: 'e',
-    });
+    const { award, state } = await armEcrsAward(steps);
 
     // Act
     const command = await steps.prepareCommand(state);
@@ -147,18 +136,7 @@ describe('switching steps', () => {
       planVersion: 4,
       overrideUntil: '2026-11-28T14:00:00Z',
     });
-    const award = {
-      siteId: 'site-a',
-      product: 'ECRS',
-      intervalStartMs: T0,
-      intervalEndMs: T0 + 3_600_000,
-      awardedMw: 2,
-      clearingPriceUsdPerMwh: 12,
-    };
-    const state = await steps.acquireLock({
-      request: { siteId: 'site-a', arm: { awards: [award], reason: 'awards' }, requestedBy: 'ancillary-awards' },
-      ownerId: 'e',
-    });
+    const { state } = await armEcrsAward(steps);
 
     // Act: the flow's order
     await steps.drain(state);
@@ -284,3 +262,20 @@ describe('switching steps', () => {
     expect(locks.size).toBe(0);
   });
 });
+
+/** One 2 MW ECRS award for site-a over the hour from T0, taken through the lock as the awards flow takes it. */
+async function armEcrsAward(steps: ReturnType<typeof memorySteps>['steps']) {
+  const award = {
+    siteId: 'site-a',
+    product: 'ECRS',
+    intervalStartMs: T0,
+    intervalEndMs: T0 + 3_600_000,
+    awardedMw: 2,
+    clearingPriceUsdPerMwh: 12,
+  };
+  const state = await steps.acquireLock({
+    request: { siteId: 'site-a', arm: { awards: [award], reason: 'awards' }, requestedBy: 'ancillary-awards' },
+    ownerId: 'e',
+  });
+  return { award, state };
+}
