@@ -123,6 +123,7 @@ export class ApiStack extends Stack {
       routes: props.routes ?? API_ROUTES,
       table: props.table,
       authorizer: authorizer.authorizer,
+      stageName: API_STAGE_NAME,
       ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
       ...(props.gateways ? { gateways: props.gateways } : {}),
       ...(props.telemetryHistory ? { telemetryHistory: props.telemetryHistory } : {}),

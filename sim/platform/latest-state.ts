@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TelemetryAck } from '../../core/messages/telemetry.js';
 import { allSitesTopicFilter, parseSiteTopic, siteTopic } from '../../core/messages/topics.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
+import { KeyedLanes } from '../../core/support/keyed-lanes.js';
 import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import { DynamoDeviceStateStore } from '../../functions/telemetry/adapters/dynamo-device-state.js';
 import { DynamoTelemetryMarkStore } from '../../functions/telemetry/adapters/dynamo-mark-store.js';
@@ -18,6 +19,10 @@ export interface LocalLatestStateOptions {
 }
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+/** Batches waiting per gateway beyond the one being stored (a spool re-sends in bursts of its unacknowledged batches). */
+const MAX_QUEUED_BATCHES_PER_GATEWAY = 32;
+/** A full backlog is logged on its first refusal and every this many after. */
+const BACKLOG_REPORT_EVERY = 100;
 
 /**
  * The local stand-in for the IoT latest-state rules and the device telemetry Lambda, so the operator API's site views
@@ -60,6 +65,18 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
       }),
     );
   const fail = (event: string) => (error: unknown) => options.log?.(event, { error: String(error) });
+  // One batch at a time per gateway, a bounded backlog, a re-sent batch already waiting not queued again: the
+  // gateway re-sends what is not acknowledged, so a refused batch comes back (the Lambda's bounded concurrency in AWS).
+  const batches = new KeyedLanes<{ siteId: string; batch: Record<string, unknown> }>(async ({ siteId, batch }) => {
+    const { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches } = batch;
+    await Promise.all([
+      put(siteId, `GATEWAY#${String(gatewayId)}`, { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches }).catch(
+        fail('latest-state-gateway-failed'),
+      ),
+      ingestTelemetryBatch(batch, deps).catch(fail('latest-state-devices-failed')),
+    ]);
+  }, MAX_QUEUED_BATCHES_PER_GATEWAY);
+  let refused = 0;
   await options.messaging.subscribe('cloud', allSitesTopicFilter('telemetry'), (topic, payload) => {
     const siteId = parseSiteTopic(topic)?.siteId;
     let batch: Record<string, unknown>;
@@ -69,15 +86,11 @@ export async function startLocalLatestState(options: LocalLatestStateOptions): P
       return; // the rule's SQL would not match a body that is not JSON either
     }
     if (!siteId || batch.siteId !== siteId) return;
-    const { gatewayId, batchSeq, sentAt, sitePowerKw, droppedBatches } = batch;
-    void put(siteId, `GATEWAY#${String(gatewayId)}`, {
-      gatewayId,
-      batchSeq,
-      sentAt,
-      sitePowerKw,
-      droppedBatches,
-    }).catch(fail('latest-state-gateway-failed'));
-    void ingestTelemetryBatch(batch, deps).catch(fail('latest-state-devices-failed'));
+    const offer = batches.offer(`${siteId}/${String(batch.gatewayId)}`, String(batch.batchSeq), { siteId, batch });
+    if (offer === 'full') refused += 1;
+    if (offer === 'full' && refused % BACKLOG_REPORT_EVERY === 1) {
+      options.log?.('latest-state-backlog-full', { siteId, refusedBatches: refused, pending: batches.pending });
+    }
   });
   await options.messaging.subscribe('cloud', allSitesTopicFilter('heartbeat'), (topic, payload) => {
     const siteId = parseSiteTopic(topic)?.siteId;

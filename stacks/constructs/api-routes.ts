@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,6 +22,8 @@ export interface ApiRoutesProps {
   readonly routes: readonly ApiRoute[];
   readonly table: ITable;
   readonly authorizer: apigw.IAuthorizer;
+  /** The deployment stage's name, as a literal: the invoke permissions name it without referring to the stage. */
+  readonly stageName: string;
   /** The SwitchFlow the override routes start (`startsSwitchFlow`); without it those routes are refused at synth. */
   readonly switchFlow?: sfn.IStateMachine;
   /** The IoT registry the gateway onboarding routes work on (`managesGatewayIdentities`); required by those routes. */
@@ -44,13 +46,17 @@ const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 
 /**
  * Every route of the route table as an API Gateway method with its own Lambda (built from the route's `entry`):
- * the authorizer on every non-public method, a usage-plan key required (per-tenant throttling), required parameters
+ * the methods, models and validator in the API's stack, each Lambda (with its role, policy, log group and invoke
+ * permissions) in a nested stack per route tag, so the API stack stays under CloudFormation's 500 resources however many
+ * routes there are, and a route added under a tag changes no other logical id; the authorizer on every non-public method, a usage-plan key required (per-tenant throttling), required parameters
  * and the JSON body validated by the gateway against the same zod schemas the handler uses, and table access cut to
  * what the route's method needs (the gsi1 index by name, no wildcard).
  */
 export class ApiRoutes extends Construct {
   readonly functions = new Map<string, HcpFunction>();
   readonly methods = new Map<string, apigw.Method>();
+  /** The nested stacks holding the routes' Lambdas, by route tag (its first). */
+  readonly functionStacks = new Map<string, NestedStack>();
   /** What the tenant routes' sessions reach (#23 item 5); undefined when no route is tenant-scoped. */
   readonly tenantData?: TenantDataRole;
 
@@ -63,7 +69,7 @@ export class ApiRoutes extends Construct {
     });
     const tenantScoped: HcpFunction[] = [];
     for (const route of props.routes) {
-      const fn = new HcpFunction(this, pascal(route.operationId), {
+      const fn = new HcpFunction(this.functionStack(route), pascal(route.operationId), {
         entry: route.entry,
         serviceName: props.serviceName ?? 'hcp-api',
       });
@@ -95,24 +101,21 @@ export class ApiRoutes extends Construct {
         if (!props.gateways) throw new Error(`route ${route.operationId} onboards gateways: pass gateways`);
         grantGatewayOnboarding(fn, props.gateways);
       }
-      const method = props.restApi.root
-        .resourceForPath(route.resource)
-        .addMethod(route.method, new apigw.LambdaIntegration(fn.fn), {
-          operationName: route.operationId,
-          requestValidator: validator,
-          requestParameters: Object.fromEntries(
-            routeParameters(route).map((p) => [
-              `method.request.${p.in === 'query' ? 'querystring' : p.in}.${p.name}`,
-              p.required,
-            ]),
-          ),
-          ...(route.request?.body
-            ? { requestModels: { 'application/json': this.bodyModel(props.restApi, route) } }
-            : {}),
-          ...(route.roles === 'public'
-            ? { authorizationType: apigw.AuthorizationType.NONE }
-            : { authorizer: props.authorizer, apiKeyRequired: true }),
-        });
+      const method = props.restApi.root.resourceForPath(route.resource).addMethod(route.method, lambdaProxy(fn), {
+        operationName: route.operationId,
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(
+          routeParameters(route).map((p) => [
+            `method.request.${p.in === 'query' ? 'querystring' : p.in}.${p.name}`,
+            p.required,
+          ]),
+        ),
+        ...(route.request?.body ? { requestModels: { 'application/json': this.bodyModel(props.restApi, route) } } : {}),
+        ...(route.roles === 'public'
+          ? { authorizationType: apigw.AuthorizationType.NONE }
+          : { authorizer: props.authorizer, apiKeyRequired: true }),
+      });
+      allowInvoke(fn, props.restApi, route, props.stageName);
       acknowledgeAuthorization(method, route);
       this.functions.set(route.operationId, fn);
       this.methods.set(route.operationId, method);
@@ -122,6 +125,20 @@ export class ApiRoutes extends Construct {
     }
   }
 
+  /** The nested stack of the route's first tag, created with the first route carrying it. */
+  private functionStack(route: ApiRoute): NestedStack {
+    const tag = route.tags[0];
+    if (!tag) throw new Error(`route ${route.operationId} has no tag: its Lambda needs one to pick its nested stack`);
+    let stack = this.functionStacks.get(tag);
+    if (!stack) {
+      stack = new NestedStack(this, `${pascal(tag)}Functions`, {
+        description: `HCP API: the Lambdas of the ${tag} routes`,
+      });
+      this.functionStacks.set(tag, stack);
+    }
+    return stack;
+  }
+
   private bodyModel(restApi: apigw.RestApi, route: ApiRoute): apigw.Model {
     return restApi.addModel(`${pascal(route.operationId)}Body`, {
       contentType: 'application/json',
@@ -129,6 +146,33 @@ export class ApiRoutes extends Construct {
       schema: draft4BodySchema(route.request!.body!) as apigw.JsonSchema,
     });
   }
+}
+
+/**
+ * The Lambda proxy integration apigw.LambdaIntegration makes (the same URI), without the invoke permissions it adds
+ * beside the method: allowInvoke puts them beside the function, in its nested stack (two per route).
+ */
+function lambdaProxy(fn: HcpFunction): apigw.Integration {
+  return new apigw.AwsIntegration({
+    proxy: true,
+    service: 'lambda',
+    path: `2015-03-31/functions/${fn.fn.functionArn}/invocations`,
+  });
+}
+
+/**
+ * lambda:InvokeFunction for API Gateway on this route's method only, from the live stage and from the console's test
+ * invoke: the source ARNs apigw.Method's methodArn and testMethodArn name, with the stage by name (a reference to the
+ * stage would make the function's nested stack wait for the deployment, which waits for the methods).
+ */
+function allowInvoke(fn: HcpFunction, restApi: apigw.RestApi, route: ApiRoute, stageName: string): void {
+  const principal = new iam.ServicePrincipal('apigateway.amazonaws.com');
+  const path = route.resource.replace(/\{[^}]*\}/g, '*');
+  fn.fn.addPermission('ApiInvoke', { principal, sourceArn: restApi.arnForExecuteApi(route.method, path, stageName) });
+  fn.fn.addPermission('ApiTestInvoke', {
+    principal,
+    sourceArn: restApi.arnForExecuteApi(route.method, path, 'test-invoke-stage'),
+  });
 }
 
 function grantTable(fn: HcpFunction, table: ITable, access: 'read' | 'readWrite'): void {

@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './access-logs-bucket.js';
 import type { HcpFunction } from './hcp-function.js';
-import { acknowledge } from './nag.js';
+import { acknowledge, nagAttribute } from './nag.js';
 
 export interface EvidenceBucketProps {
   /**
@@ -56,7 +56,7 @@ export class EvidenceBucket extends Construct {
     );
     acknowledge(
       fn,
-      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${EVIDENCE_PREFIX}*]`,
+      `AwsSolutions-IAM5[Resource::${nagAttribute(fn, this.bucket.node.defaultChild as s3.CfnBucket, 'Arn')}/${EVIDENCE_PREFIX}*]`,
       'Evidence documents are named by grid event (grid-events/<site>/<event>.json): the prefix is the narrowest grant.',
     );
     fn.fn.addEnvironment('EVIDENCE_BUCKET', this.bucket.bucketName);

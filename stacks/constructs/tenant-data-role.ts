@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -18,6 +18,10 @@ export interface TenantDataRoleProps {
  * it reaches only the partitions whose keys start with its `tenantId` tag (and its `auditChain` tag's audit shards),
  * through `ForAllValues:StringLike` on `dynamodb:LeadingKeys`. The trust policy admits only the named functions'
  * roles, only with exactly the two tags set; the functions pass TENANT_DATA_ROLE_ARN to their STS client.
+ *
+ * The role has a fixed name, and the functions are granted its ARN built from that name: the functions live in the
+ * API's nested stacks (stacks/constructs/api-routes.ts) and the trust policy names their roles, so a reference from
+ * the functions back to this role would make the nested stacks and this role depend on each other.
  */
 export class TenantDataRole extends Construct {
   readonly role: iam.Role;
@@ -26,7 +30,10 @@ export class TenantDataRole extends Construct {
     super(scope, id);
     const tagKeys = Object.values(TENANT_SCOPE_TAGS);
     const functionRoles = props.functions.map((fn) => fn.fn.role!);
+    const stack = Stack.of(this);
+    const roleName = `${stack.stackName}-${stack.region}-tenant-data`;
     this.role = new iam.Role(this, 'Role', {
+      roleName,
       description: 'Tenant routes: table items of the tenant named by the session tags only',
       assumedBy: new iam.SessionTagsPrincipal(new iam.CompositePrincipal(...functionRoles)).withConditions({
         // Both tags present and non-empty, and no other tag.
@@ -66,11 +73,19 @@ export class TenantDataRole extends Construct {
         }),
       );
     }
+    // No token of the role: only the stack's own name and pseudo parameters, which every stack resolves alike.
+    const roleArn = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: roleName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
     for (const fn of props.functions) {
       fn.fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [this.role.roleArn] }),
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [roleArn] }),
       );
-      fn.fn.addEnvironment('TENANT_DATA_ROLE_ARN', this.role.roleArn);
+      fn.fn.addEnvironment('TENANT_DATA_ROLE_ARN', roleArn);
     }
   }
 }

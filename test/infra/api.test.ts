@@ -1,10 +1,10 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { USAGE_PLAN_LIMITS } from '../../core/api/tenants.js';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 const methods = Object.values(api.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
 const operation = (operationId: string) => methods.find((m) => m.OperationName === operationId);
 

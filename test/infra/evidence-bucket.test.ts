@@ -2,13 +2,13 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EvidenceBucket } from '../../stacks/constructs/evidence-bucket.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
 
 describe('the M&V evidence bucket', () => {
   it('locks every object in compliance mode for 7 years by default, versioned, TLS only, private, logged', () => {
-    const data = Template.fromStack(stacks.api);
+    const data = apiTemplate(stacks.api);
     data.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
@@ -44,7 +44,7 @@ describe('the M&V evidence bucket', () => {
   });
 
   it('lets only the evidence route put and read evidence, and never delete it or bypass the lock', () => {
-    const api = Template.fromStack(stacks.api);
+    const api = apiTemplate(stacks.api);
     const evidenceFn = stacks.api.routes.functions.get('getGridEventEvidence')!;
     const listFn = stacks.api.routes.functions.get('listGridEvents')!;
     const policies = api.findResources('AWS::IAM::Policy');
@@ -53,8 +53,8 @@ describe('the M&V evidence bucket', () => {
         .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleLogicalId))
         .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
     const actions = (roleLogicalId: string) => statementsOf(roleLogicalId).flatMap((s) => [s.Action].flat());
-    const evidenceRole = stacks.api.getLogicalId(evidenceFn.fn.role!.node.defaultChild as never);
-    const listRole = stacks.api.getLogicalId(listFn.fn.role!.node.defaultChild as never);
+    const evidenceRole = Stack.of(evidenceFn).getLogicalId(evidenceFn.fn.role!.node.defaultChild as never);
+    const listRole = Stack.of(listFn).getLogicalId(listFn.fn.role!.node.defaultChild as never);
     expect(actions(evidenceRole)).toEqual(
       expect.arrayContaining(['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject']),
     );

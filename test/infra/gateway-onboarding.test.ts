@@ -1,9 +1,8 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '../../functions/api/routes.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 const policies = Object.entries(api.findResources('AWS::IAM::Policy'));
 const statementsOf = (logicalIdPart: string) =>
   (policies.find(([id]) => id.includes(logicalIdPart))?.[1].Properties.PolicyDocument.Statement ?? []) as Array<{

@@ -1,9 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
 const iot = Template.fromStack(stacks.iot);
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 
 describe('GPU node inventory path', () => {
   it('sends each site’s gpu-nodes reports, only those naming the topic’s site, to the report Lambda', () => {

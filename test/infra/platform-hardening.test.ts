@@ -1,10 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { USAGE_PLAN_LIMITS } from '../../core/api/tenants.js';
 import { WAF_WINDOW_S, wafRateLimits } from '../../stacks/constructs/web-acl.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 const control = Template.fromStack(stacks.control);
 
 type Rule = { Name: string; Statement: { RateBasedStatement?: Record<string, any> } };

@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
 const template = (stack: keyof typeof stacks) => Template.fromStack(stacks[stack]);
@@ -34,7 +34,8 @@ describe('data stack', () => {
 });
 
 describe('api stack', () => {
-  const api = template('api');
+  // The API stack with its nested route-function stacks.
+  const api = apiTemplate(stacks.api);
 
   it('runs its Lambda on nodejs24.x, arm64, traced, with Powertools settings and JSON logs', () => {
     api.hasResourceProperties('AWS::Lambda::Function', {

@@ -1,11 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseAppContext } from '../../bin/config.js';
 import { TELEMETRY_TABLES } from '../../core/telemetry-history/records.js';
 import { HcpFunction } from '../../stacks/constructs/hcp-function.js';
 import { heartbeatRowSql, IcebergTelemetrySink } from '../../stacks/constructs/iceberg-telemetry-sink.js';
-import { appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
+import { apiTemplate, appWith, synthesizedApp, TEST_CONTEXT } from './app-fixture.js';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -175,12 +175,14 @@ describe('the default telemetry sink: IoT rule → Firehose → Iceberg (S3 + Gl
   });
 
   it('lets the history routes’ Lambdas, and no other API Lambda, run Athena queries', () => {
-    const api = Template.fromStack(stacks.api);
+    const api = apiTemplate(stacks.api);
     const athenaRoles = Object.values(api.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('athena:StartQueryExecution'))
       .map((p) => JSON.stringify(p.Properties.Roles));
-    const roleOf = (operationId: string) =>
-      stacks.api.getLogicalId(stacks.api.routes.functions.get(operationId)?.fn.role?.node.defaultChild as never);
+    const roleOf = (operationId: string) => {
+      const role = stacks.api.routes.functions.get(operationId)!.fn.role!.node.defaultChild as CfnElement;
+      return Stack.of(role).getLogicalId(role);
+    };
     expect(athenaRoles).toHaveLength(2);
     for (const id of ['getSiteTelemetry', 'getFleetKpis'])
       expect(athenaRoles.some((roles) => roles.includes(roleOf(id)))).toBe(true);
@@ -307,7 +309,7 @@ describe('telemetrySink: timestream (accounts that have it)', () => {
   });
 
   it('gives the history routes no Athena access (they answer 503: this sink has no Athena history)', () => {
-    const api = JSON.stringify(Template.fromStack(stacks.api).toJSON());
+    const api = JSON.stringify(apiTemplate(stacks.api).toJSON());
     expect(api).not.toContain('athena:');
     expect(api).not.toContain('TELEMETRY_ATHENA_WORKGROUP');
   });

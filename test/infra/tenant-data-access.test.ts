@@ -4,15 +4,24 @@ import { API_ROUTES } from '../../functions/api/routes.js';
 import { POLICY_LEADING_KEY_PATTERNS, TENANT_SCOPE_TAGS } from '../../functions/shared/data/tenant-scope.js';
 import { type IamRequest, iamAllows } from '../support/iam-policy.js';
 import { TEST_TABLE, tenantDataStatements } from '../support/tenant-data-policy.js';
-import { synthesizedApp } from './app-fixture.js';
+import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { stacks } = synthesizedApp();
-const api = Template.fromStack(stacks.api);
+const api = apiTemplate(stacks.api);
 const statements = tenantDataStatements(stacks);
 /** The logical id of a route function's role. */
 function routeRoleId(operationId: string): string {
   const role = stacks.api.routes.functions.get(operationId)!.fn.role!;
   return Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement);
+}
+
+/** The logical id of the role a nested route-function stack exports under `outputName`. */
+function nestedOutputRole(outputName: string): string {
+  for (const stack of stacks.api.routes.functionStacks.values()) {
+    const output = Template.fromStack(stack).toJSON().Outputs?.[outputName];
+    if (output) return output.Value['Fn::GetAtt'][0];
+  }
+  throw new Error(`no nested stack exports ${outputName}`);
 }
 
 /** Every statement of a route function's role policy. */
@@ -69,7 +78,10 @@ describe('tenant-scoped table access (#23 item 5)', () => {
       StringLike: { 'aws:RequestTag/tenantId': '?*', 'aws:RequestTag/auditChain': '?*' },
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenantId', 'auditChain'] },
     });
-    const principals = (trust.Principal.AWS as { 'Fn::GetAtt': [string, string] }[]).map((p) => p['Fn::GetAtt'][0]);
+    // The route roles live in the nested route-function stacks: each principal is one of their outputs.
+    const principals = (trust.Principal.AWS as { 'Fn::GetAtt': [string, string] }[]).map((p) =>
+      nestedOutputRole(p['Fn::GetAtt'][1].replace(/^Outputs\./, '')),
+    );
     expect(principals.sort()).toEqual(scopedRoutes.map((r) => routeRoleId(r.operationId)).sort());
   });
 
