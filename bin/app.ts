@@ -1,48 +1,175 @@
-import { type App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Stack, Tags, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ApiStack } from '../stacks/api-stack.js';
+import { API_STAGE_NAME, ApiStack } from '../stacks/api-stack.js';
+import { ApiFailoverRecord } from '../stacks/constructs/api-failover-record.js';
+import type { CommandKeyEntry } from '../stacks/constructs/command-signing-key.js';
 import { ControlStack } from '../stacks/control-stack.js';
 import { DataStack } from '../stacks/data-stack.js';
 import { GATEWAY_THING_TYPE, IotStack } from '../stacks/iot-stack.js';
 import { MonitoringStack } from '../stacks/monitoring-stack.js';
-import { parseAppContext } from './config.js';
+import { ReplicaViewStack } from '../stacks/replica-view-stack.js';
+import { StandbyDataStack } from '../stacks/standby-data-stack.js';
+import { type AppContext, parseAppContext, regionPlan } from './config.js';
 
-export interface HcpStacks {
-  readonly data: DataStack;
+/** One region's stacks beside the data: the IoT endpoint and telemetry, the control flows, the API, monitoring. */
+export interface RegionalStacks {
+  readonly region: string;
   readonly api: ApiStack;
   readonly control: ControlStack;
   readonly iot: IotStack;
   readonly monitoring: MonitoringStack;
 }
 
-/** Builds every stack of the platform into `app`, with cdk-nag's AwsSolutions checks on the whole app. */
+export interface StandbyStacks extends RegionalStacks {
+  readonly keys: StandbyDataStack;
+  readonly replica: ReplicaViewStack;
+}
+
+export interface HcpStacks extends RegionalStacks {
+  /** The primary region's data: the table (global, with a replica per standby) and the lease table (multi-region). */
+  readonly data: DataStack;
+  /** Each standby region's stacks, in `regions` order; empty in a single-region deployment. */
+  readonly standbys: readonly StandbyStacks[];
+}
+
+/**
+ * Builds every stack of the platform into `app`, with cdk-nag's AwsSolutions checks on the whole app. The primary
+ * region's stacks keep their single-region names (`Hcp-<stage>-Api`), so adding a standby changes no stack's id;
+ * each standby's are named `Hcp-<stage>-<region>-…` (docs/REGIONS.md).
+ */
 export function buildApp(app: App): HcpStacks {
   const context = parseAppContext(app.node.tryGetContext('hcp'));
-  const env = { region: context.region, ...(context.account ? { account: context.account } : {}) };
+  const plan = regionPlan(context);
+  const envOf = (region: string) => ({ region, ...(context.account ? { account: context.account } : {}) });
   const prefix = `Hcp-${context.stage}`;
+  const multiRegion = plan.standbys.length > 0;
+  // Physical names only where regions must find each other's tables by name.
+  const tableName = `hcp-${context.stage}`;
+  const leaseTableName = `hcp-${context.stage}-site-leases`;
+  const dataKeyAlias = `alias/hcp-${context.stage}-data`;
 
-  const data = new DataStack(app, `${prefix}-Data`, { env });
+  const keys = plan.standbys.map(
+    (region) =>
+      new StandbyDataStack(app, `${prefix}-${region}-Keys`, {
+        env: envOf(region),
+        dataKeyAlias,
+        // The primary's gateways list this region's public command key (a cross-region reference).
+        crossRegionReferences: true,
+      }),
+  );
+  const data = new DataStack(app, `${prefix}-Data`, {
+    env: envOf(plan.primary),
+    crossRegionReferences: multiRegion,
+    ...(multiRegion
+      ? {
+          global: {
+            tableName,
+            leaseTableName,
+            replicas: keys.map((k) => ({ region: k.region, keyAliasArn: k.dataKeyAliasArn })),
+            ...(plan.leaseWitness ? { leaseWitnessRegion: plan.leaseWitness } : {}),
+          },
+        }
+      : {}),
+  });
+  for (const k of keys) data.addStackDependency(k, 'the replica key must exist before the global table names it');
+  const allKeys = [
+    { region: plan.primary, entry: data.commandSigning.gatewayEntry },
+    ...keys.map((k) => ({ region: k.region, entry: k.commandSigning.gatewayEntry })),
+  ];
+  const others = (region: string) => allKeys.filter((k) => k.region !== region).map((k) => k.entry);
+
+  const primary = buildRegion(app, context, {
+    idPrefix: prefix,
+    env: envOf(plan.primary),
+    table: data.table,
+    commandSigningKey: data.commandSigning.key,
+    commandKey: data.commandSigning.gatewayEntry,
+    otherCommandKeys: others(plan.primary),
+    ...(data.leaseTable ? { leaseTable: data.leaseTable } : {}),
+    primaryRegion: plan.primary,
+    apiRole: 'PRIMARY',
+  });
+  const standbys = keys.map((k) => {
+    const replica = new ReplicaViewStack(app, `${prefix}-${k.region}-Replica`, {
+      env: envOf(k.region),
+      tableName,
+      leaseTableName,
+      key: k.key,
+    });
+    replica.addStackDependency(data, 'the replicas exist once the primary data stack is deployed');
+    const regional = buildRegion(app, context, {
+      idPrefix: `${prefix}-${k.region}`,
+      env: envOf(k.region),
+      table: replica.table,
+      commandSigningKey: k.commandSigning.key,
+      commandKey: k.commandSigning.gatewayEntry,
+      otherCommandKeys: others(k.region),
+      leaseTable: replica.leaseTable,
+      primaryRegion: plan.primary,
+      apiRole: 'SECONDARY',
+    });
+    return { ...regional, keys: k, replica };
+  });
+  if (multiRegion && !context.apiDomain) {
+    Annotations.of(primary.api).addInfo(
+      'hcp.apiDomain not set: each region serves the API on its own execute-api URL, with no failover name',
+    );
+  }
+
+  for (const stack of app.node.children) {
+    if (stack instanceof Stack) {
+      Tags.of(stack).add('project', 'hcp');
+      Tags.of(stack).add('stage', context.stage);
+    }
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { data, ...primary, standbys };
+}
+
+interface RegionInputs {
+  readonly idPrefix: string;
+  readonly env: { readonly region: string; readonly account?: string };
+  readonly table: ITable;
+  readonly commandSigningKey: IKey;
+  readonly commandKey: CommandKeyEntry;
+  readonly otherCommandKeys: readonly CommandKeyEntry[];
+  readonly leaseTable?: ITable;
+  readonly primaryRegion: string;
+  readonly apiRole: 'PRIMARY' | 'SECONDARY';
+}
+
+/** One region's IoT, control, API and monitoring stacks on its view of the data. */
+function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalStacks {
+  const { env, idPrefix: prefix } = r;
+  const crossRegionReferences = r.otherCommandKeys.length > 0;
   const iot = new IotStack(app, `${prefix}-Iot`, {
     env,
+    crossRegionReferences,
     siteIds: context.sites,
     telemetrySink: context.telemetrySink,
     ...(context.telemetryLifecycle ? { telemetryLifecycle: context.telemetryLifecycle } : {}),
     ...(context.athenaBytesScannedLimitMb ? { athenaBytesScannedLimitMb: context.athenaBytesScannedLimitMb } : {}),
-    table: data.table,
-    commandKey: data.commandSigning.gatewayEntry,
+    table: r.table,
+    commandKey: r.commandKey,
+    ...(r.otherCommandKeys.length > 0 ? { otherCommandKeys: r.otherCommandKeys } : {}),
   });
   const control = new ControlStack(app, `${prefix}-Control`, {
     env,
-    table: data.table,
-    commandSigningKey: data.commandSigning.key,
+    table: r.table,
+    commandSigningKey: r.commandSigningKey,
+    ...(r.leaseTable ? { leaseTable: r.leaseTable, leasePrimaryRegion: r.primaryRegion } : {}),
+    // The replica's stream repeats the primary's writes: one region chains the audit log and wakes the router.
+    ...(r.apiRole === 'SECONDARY' ? { streamConsumersEnabled: false } : {}),
     ...(context.market ? { marketSource: context.market } : {}),
     ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
     ...(context.partners ? { partnerIds: context.partners } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
-    table: data.table,
+    table: r.table,
     switchFlow: control.switchFlow,
     ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
     telemetryHistory: iot.telemetry,
@@ -62,15 +189,16 @@ export function buildApp(app: App): HcpStacks {
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
     pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
+    ...(iot.telemetry.fleetEvents ? { apiProbes: iot.telemetry.fleetEvents } : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });
-
-  for (const stack of app.node.children) {
-    if (stack instanceof Stack) {
-      Tags.of(stack).add('project', 'hcp');
-      Tags.of(stack).add('stage', context.stage);
-    }
+  if (context.apiDomain && r.leaseTable) {
+    new ApiFailoverRecord(api, 'FailoverName', {
+      api: api.restApi,
+      ...context.apiDomain,
+      role: r.apiRole,
+      stageName: API_STAGE_NAME,
+    });
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { data, api, control, iot, monitoring };
+  return { region: env.region, api, control, iot, monitoring };
 }

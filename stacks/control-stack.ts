@@ -14,12 +14,22 @@ import { LocalSwitchRule } from './constructs/local-switch-rule.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
 import { PartnerOverflow } from './constructs/partner-overflow.js';
+import { SiteLeaseKeeper } from './constructs/site-lease-keeper.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
 import { WorkloadRouting } from './constructs/workload-routing.js';
 
 export interface ControlStackProps extends StackProps {
   /** The platform table, with its NEW_IMAGE stream (the workload router reads it). */
   readonly table: ITable;
+  /** A multi-region deployment's site leases (stacks/constructs/site-lease-table.ts). @default single region */
+  readonly leaseTable?: ITable;
+  /** The region whose keeper may create a lease that does not exist yet (the primary). @default this stack's */
+  readonly leasePrimaryRegion?: string;
+  /**
+   * Whether the table's stream drives the audit chainer and the workload router here: false in a standby region, whose
+   * replica stream repeats the primary's writes. @default true
+   */
+  readonly streamConsumersEnabled?: boolean;
   /** The key the SwitchFlow signs commands with (the data stack's CommandSigningKey). */
   readonly commandSigningKey: IKey;
   /** @default the SDK's regional IoT data endpoint */
@@ -60,10 +70,21 @@ export class ControlStack extends Stack {
       table: props.table,
       signingKey: props.commandSigningKey,
       ...endpoint,
+      ...(props.leaseTable ? { leaseTable: props.leaseTable } : {}),
     });
+    if (props.leaseTable) {
+      const keeper = new SiteLeaseKeeper(this, 'SiteLeaseKeeper', {
+        table: props.table,
+        leaseTable: props.leaseTable,
+        primaryRegion: props.leasePrimaryRegion ?? this.region,
+      });
+      this.functions.push(keeper.function.fn);
+      this.deadLetterQueues.push(keeper.deadLetterQueue);
+    }
     const optimizeFlow = new OptimizeFlow(this, 'OptimizeFlow', {
       table: props.table,
       switchFlow: switchFlow.stateMachine,
+      ...(props.leaseTable ? { leaseTable: props.leaseTable } : {}),
     });
     const refit = new ForecastRefit(this, 'ForecastRefit', { table: props.table });
     const awards = new AncillaryAwards(this, 'AncillaryAwards', {
@@ -73,9 +94,11 @@ export class ControlStack extends Stack {
     });
     const acks = new AckRule(this, 'AckRule', { switchFlow: switchFlow.stateMachine });
     const localSwitches = new LocalSwitchRule(this, 'LocalSwitchRule', { table: props.table });
+    const streams = props.streamConsumersEnabled === false ? { streamEnabled: false } : {};
     const routing = new WorkloadRouting(this, 'WorkloadRouting', {
       table: props.table,
       ...endpoint,
+      ...streams,
     });
 
     const partners = new PartnerOverflow(this, 'PartnerOverflow', {
@@ -85,7 +108,7 @@ export class ControlStack extends Stack {
       partnerIds: props.partnerIds ?? [],
     });
 
-    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table });
+    const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table, ...streams });
 
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;

@@ -4,6 +4,23 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/shared/data/table-design.js';
 import { CommandSigningKey } from './constructs/command-signing-key.js';
+import { SiteLeaseTable } from './constructs/site-lease-table.js';
+
+/** What makes the platform table global (bin/config.ts `regions`). */
+export interface GlobalDataProps {
+  /** The table's physical name, the same in every region (the standbys import it by name). */
+  readonly tableName: string;
+  readonly leaseTableName: string;
+  /** Each standby region and the alias of its data key there (stacks/regional-data-stack.ts), for its replica. */
+  readonly replicas: readonly { readonly region: string; readonly keyAliasArn: string }[];
+  /** The lease table's MRSC witness when there are two regions. */
+  readonly leaseWitnessRegion?: string;
+}
+
+export interface DataStackProps extends StackProps {
+  /** @default a single-region table (no replicas, no lease table) */
+  readonly global?: GlobalDataProps;
+}
 
 /**
  * The platform's state: one DynamoDB table (single-table design, see functions/shared/data/table-design.ts for the
@@ -14,8 +31,10 @@ export class DataStack extends Stack {
   readonly key: kms.Key;
   /** Signs the SwitchFlow's commands; its public half goes to every gateway's configuration. */
   readonly commandSigning: CommandSigningKey;
+  /** The site leases (multi-region only). */
+  readonly leaseTable?: dynamodb.TableV2;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: DataStackProps) {
     super(scope, id, props);
     this.key = new kms.Key(this, 'DataKey', {
       enableKeyRotation: true,
@@ -24,11 +43,22 @@ export class DataStack extends Stack {
     });
     this.commandSigning = new CommandSigningKey(this, 'CommandSigningKey');
     const { partitionKey, sortKey, gsi1, ttlAttribute } = TABLE_KEYS;
+    const global = props?.global;
     this.table = new dynamodb.TableV2(this, 'Table', {
+      ...(global
+        ? {
+            tableName: global.tableName,
+            // Eventual (last writer wins) replication: fine for everything but the lease, which has its own table.
+            replicas: global.replicas.map((r) => ({ region: r.region })),
+          }
+        : {}),
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.key),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(
+        this.key,
+        global ? Object.fromEntries(global.replicas.map((r) => [r.region, r.keyAliasArn])) : undefined,
+      ),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       timeToLiveAttribute: ttlAttribute,
@@ -44,5 +74,12 @@ export class DataStack extends Stack {
         },
       ],
     });
+    if (global) {
+      this.leaseTable = new SiteLeaseTable(this, 'SiteLeases', {
+        tableName: global.leaseTableName,
+        replicaRegions: global.replicas.map((r) => r.region),
+        ...(global.leaseWitnessRegion ? { witnessRegion: global.leaseWitnessRegion } : {}),
+      }).table;
+    }
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { meteredAttemptSchema } from '../metering/usage.js';
 import { partnerTotalsSchema } from '../partners/figures.js';
 import { nonNegative } from '../support/schema.js';
+import { tenantClearingSchema } from './bids.js';
 import { usagePeriodSchema } from './usage.js';
 
 /** GET /v1/usage/statement: a month, as JSON (default) or CSV. */
@@ -30,6 +31,10 @@ export const usageStatementSchema = z
     byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema }),
     /** Lines a partner cloud ran (part of `lines` and `totals`): price, the partners' cost, HCP's margin. */
     partner: partnerTotalsSchema,
+    /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */
+    bidFills: z
+      .object({ lines: z.array(tenantClearingSchema), gpuHours: nonNegative, amountUsd: nonNegative })
+      .optional(),
   })
   .meta({ id: 'UsageStatement' });
 

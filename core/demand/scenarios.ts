@@ -1,6 +1,8 @@
+import type { OpenBid } from '../bids/demand-curve.js';
 import type { Site } from '../model/site.js';
 import { gpuSpeed } from '../optimizer/physics.js';
 import { normal, seededRng } from '../support/random.js';
+import { type BidStreamParams, bidStream } from './bid-stream.js';
 
 /**
  * GPU inference demand for backtests: per site and step, guaranteed and flex arrivals in H100-equivalent GPU-hours.
@@ -17,11 +19,31 @@ export interface DemandScenarioParams {
   /** Standard deviation of the log noise per step. */
   readonly noiseSigma: number;
   readonly seed: number;
+  /** A bid stream in place of the flex sheet's work (issue 28). @default none */
+  readonly bids?: BidStreamParams;
 }
 
 export const DEMAND_SCENARIOS: Readonly<Record<string, DemandScenarioParams>> = {
   steady: { name: 'steady', guaranteedShare: 0.35, flexShare: 0.3, diurnalAmplitude: 0.4, noiseSigma: 0.15, seed: 7 },
   busy: { name: 'busy', guaranteedShare: 0.55, flexShare: 0.4, diurnalAmplitude: 0.3, noiseSigma: 0.2, seed: 11 },
+  // The fixed sheet's guaranteed work (steady) with flex work sold through bids instead of at the sheet's flex rate:
+  // the same mean volume as steady's flex (30% of capacity), so the comparison is the price, not the volume.
+  bids: {
+    name: 'bids',
+    guaranteedShare: 0.35,
+    flexShare: 0,
+    diurnalAmplitude: 0.4,
+    noiseSigma: 0.15,
+    seed: 7,
+    bids: {
+      arrivalShare: 0.3,
+      medianPremiumUsdPerGpuHour: 2.5,
+      premiumSigma: 0.6,
+      allOrNothingShare: 0.25,
+      meanBidSiteHours: 0.1,
+      seed: 28,
+    },
+  },
   none: { name: 'none', guaranteedShare: 0, flexShare: 0, diurnalAmplitude: 0, noiseSigma: 0, seed: 1 },
 };
 export const DEFAULT_DEMAND_SCENARIO = 'steady';
@@ -32,6 +54,8 @@ export interface SiteDemand {
   /** The same without noise: what a forecaster of demand would expect. */
   readonly expectedGuaranteedGpuHours: number[];
   readonly expectedFlexGpuHours: number[];
+  /** Bids placed in each step (the bids scenario only). */
+  readonly bidArrivals?: OpenBid[][];
 }
 
 /** Hour of day in US Central standard time (UTC−6): enough for a demand shape. */
@@ -68,5 +92,7 @@ export function siteDemand(
     out.guaranteedGpuHours.push(eg * noise());
     out.flexGpuHours.push(ef * noise());
   }
-  return out;
+  return params.bids
+    ? { ...out, bidArrivals: bidStream(site, params.bids, startMs, stepMinutes, steps, siteIndex) }
+    : out;
 }

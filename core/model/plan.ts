@@ -75,6 +75,11 @@ export const sitePlanSchema = z.strictObject({
    * (core/ancillary/products.ts). @default none (plans made without the co-optimised planner)
    */
   ancillaryOffers: ancillaryOffersSchema.optional(),
+  /**
+   * GPU-hours the plan gives each open bid in its first interval (issue 28): what that interval's clearing sells.
+   * @default none (no open bids)
+   */
+  bidGpuHours: z.record(idSchema, nonNegative).optional(),
 });
 export type SitePlan = z.infer<typeof sitePlanSchema>;
 

@@ -1,7 +1,7 @@
 import { meritOrderLadder } from '../economics/ladder.js';
 import type { Plan, SitePlan } from '../model/plan.js';
 import { afterRound, capShareKw, firstRound, fleetTotalKw } from './coordination.js';
-import { type HighsSolver, type SiteSolution, type SolveOptions, solveSite } from './solve.js';
+import { gpusServing, type HighsSolver, type SiteSolution, type SolveOptions, solveSite } from './solve.js';
 import type { SiteProblem } from './types.js';
 
 /**
@@ -131,7 +131,7 @@ export function toPlan(problem: FleetProblem, solution: FleetSolution, meta: Pla
           gpuPools: d.gpu.map((g) => ({
             poolId: g.poolId,
             gpusPowered: g.gpusPowered,
-            gpusServing: Math.min(g.gpusPowered, g.servingGuaranteed + g.servingFlex),
+            gpusServing: gpusServing(g),
           })),
           sitePowerKw: Math.max(0, s.sitePowerKw[t] ?? 0),
         });

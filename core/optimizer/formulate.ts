@@ -1,5 +1,6 @@
 import { type AncillaryStepVars, addAncillary } from './constraints/ancillary.js';
 import { addAsicCurve } from './constraints/asic-curve.js';
+import { addBids, addBidTotals, type BidStepVars } from './constraints/bids.js';
 import { addDemand, addTerminalBacklog } from './constraints/demand.js';
 import { addGpuPool, type ServingCapacity } from './constraints/gpu-serving.js';
 import { priceStep, priceTerminalBacklog, type StepVars } from './constraints/objective.js';
@@ -19,7 +20,8 @@ import type { SiteProblem } from './types.js';
  *   site-power       P = PUE·IT ≤ cap, demand-response commitment and shortfall;
  *   objective        mining and inference revenue, energy, 4CP, start costs, SLA and shortfall penalties;
  *   ancillary        capacity offered per product from the ASICs' consumed load (issue 25; only with
- *                    `problem.ancillary`), priced in its own file.
+ *                    `problem.ancillary`), priced in its own file;
+ *   bids             open bids as a demand curve served by the pools' bid GPUs (issue 28; only with `problem.bids`).
  * In MILP mode unit counts, GPUs powered and GPUs serving are integers; in LP mode they are relaxed and rounded when
  * decoded (units down, GPUs up, then the cap restored on the ASICs).
  */
@@ -34,6 +36,8 @@ export interface SiteModelIndex {
   readonly sitePowerKw: LpVar[];
   readonly flexBacklog: LpVar[];
   readonly ancillary: AncillaryStepVars[];
+  readonly servingBids: (LpVar | undefined)[][];
+  readonly bids: BidStepVars[];
 }
 
 export function formulateSite(problem: SiteProblem, integerUnits: boolean): SiteModelIndex {
@@ -42,6 +46,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
   const times = stepTimes(problem.horizon.stepHours);
   const built: StepVars[] = [];
   const ancillary: AncillaryStepVars[] = [];
+  const bids: BidStepVars[] = [];
   for (let t = 0; t < times.stepHours.length; t += 1) {
     const ctx: StepContext = { m, problem, times, t, integerUnits };
     const previous = built[t - 1];
@@ -55,8 +60,9 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
       addMinUpDown(ctx, group, asic[k]!.unitsOn, history);
     });
     ancillary.push(addAncillary(ctx, asic));
-    const capacity: ServingCapacity = { guaranteed: [], flex: [] };
+    const capacity: ServingCapacity = { guaranteed: [], flex: [], bids: [] };
     const gpu = site.gpuPools.map((pool, g) => addGpuPool(ctx, pool, g, previous?.gpu[g]?.powered, load, capacity));
+    bids.push(addBids(ctx, capacity.bids));
     const demand = addDemand(ctx, capacity, previous?.demand.flexBacklog);
     const power = addSitePower(ctx, load);
     const step: StepVars = { asic, gpu, demand, power, shortfalls: addDemandResponse(ctx, power) };
@@ -64,6 +70,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
     built.push(step);
   }
   priceTerminalBacklog(m, problem, addTerminalBacklog(m, problem, built.at(-1)?.demand.flexBacklog));
+  addBidTotals(m, problem, bids);
 
   return {
     model: m,
@@ -76,5 +83,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
     sitePowerKw: built.map((s) => s.power),
     flexBacklog: built.map((s) => s.demand.flexBacklog),
     ancillary,
+    servingBids: built.map((s) => s.gpu.map((p) => p.servingBids)),
+    bids,
   };
 }

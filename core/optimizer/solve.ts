@@ -1,6 +1,7 @@
 import type { Highs } from 'highs';
 import * as highsModule from 'highs';
 import { decodeOffers } from './constraints/ancillary.js';
+import type { BidStepVars } from './constraints/bids.js';
 import { stepCapKw } from './constraints/site-power.js';
 import { formulateSite } from './formulate.js';
 import { gpuPoolPowerKw, unitMaxPowerW, unitMinPowerW } from './physics.js';
@@ -58,7 +59,8 @@ export class OptimizerError extends Error {}
 export function solveSite(highs: HighsSolver, problem: SiteProblem, options: SolveOptions = {}): SiteSolution {
   const o = { ...DEFAULT_SOLVE_OPTIONS, ...options };
   const integersIfMilp =
-    (problem.site.asicGroups.length + 3 * problem.site.gpuPools.length) * problem.horizon.stepHours.length;
+    (problem.site.asicGroups.length + (problem.bids?.length ? 4 : 3) * problem.site.gpuPools.length) *
+    problem.horizon.stepHours.length;
   const mode: SolveMode = o.mode === 'auto' ? (integersIfMilp <= o.milpMaxIntegers ? 'milp' : 'lp') : o.mode;
   const index = formulateSite(problem, mode === 'milp');
   const now = o.nowMs ?? (() => 0);
@@ -111,10 +113,21 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
       // Not reduced by the rounding of servingGuaranteed: the simulator and the site scheduler read it as the
       // flex allowance, served on whatever powered GPUs guaranteed work leaves free.
       const servingFlex = Math.min(gpusPowered, up(index.servingFlex[t]![g]!.name));
-      return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex };
+      const bidVar = index.servingBids[t]![g];
+      // Bid GPUs are what the clearing sells: rounded down, so no bid is filled from a GPU the plan did not give.
+      const servingBids = bidVar ? Math.floor(value(bidVar.name) + 1e-6) : undefined;
+      return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex, ...(bidVar ? { servingBids } : {}) };
     });
+    const bidGpuHours = decodeBidGpuHours(index.bids[t]!, value);
     const offers = decodeOffers(problem.ancillary?.products ?? [], index.ancillary[t]!, t, value);
-    decisions.push(withinCap(problem, t, { asic, gpu, ...(offers.length > 0 ? { ancillary: offers } : {}) }));
+    decisions.push(
+      withinCap(problem, t, {
+        asic,
+        gpu,
+        ...(offers.length > 0 ? { ancillary: offers } : {}),
+        ...(bidGpuHours ? { bidGpuHours } : {}),
+      }),
+    );
     sitePowerKw.push(value(index.sitePowerKw[t]!.name));
   }
   return {
@@ -131,13 +144,29 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
   };
 }
 
+/** GPUs a decision has serving work of any class (guaranteed, flex, bids), at most those powered. */
+export function gpusServing(d: SiteDecision['gpu'][number]): number {
+  return Math.min(d.gpusPowered, d.servingGuaranteed + d.servingFlex + (d.servingBids ?? 0));
+}
+
+/** The LP's GPU-hours per bid in a step (positive ones), or undefined when no bid was open in it. */
+function decodeBidGpuHours(step: BidStepVars, value: (name: string) => number) {
+  if (step.servedByBid.size === 0) return undefined;
+  const out: Record<string, number> = {};
+  for (const [bidId, q] of step.servedByBid) {
+    const gpuHours = Math.round(value(q.name) * 1e6) / 1e6;
+    if (gpuHours > 0) out[bidId] = gpuHours;
+  }
+  return out;
+}
+
 /** Rounding GPU counts up can push a site past its cap: take the excess off the ASICs' power targets. */
 function withinCap(problem: SiteProblem, t: number, decision: SiteDecision): SiteDecision {
   const site = problem.site;
   const capKw = stepCapKw(problem, t);
   const gpuKw = site.gpuPools.reduce((a, pool) => {
     const d = decision.gpu.find((x) => x.poolId === pool.id)!;
-    return a + gpuPoolPowerKw(pool, d.gpusPowered, d.servingGuaranteed + d.servingFlex);
+    return a + gpuPoolPowerKw(pool, d.gpusPowered, gpusServing(d));
   }, 0);
   const asicKw = site.asicGroups.reduce((a, g) => {
     const d = decision.asic.find((x) => x.groupId === g.id)!;

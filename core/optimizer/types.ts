@@ -51,6 +51,38 @@ export interface SiteHorizon {
   readonly peakProbability: readonly number[];
 }
 
+/**
+ * One open bid as the site's model sees it (issue 28, core/bids/demand-curve.ts): up to `gpuHours` of work, served in
+ * [fromHour, toHour) of the horizon, each GPU-hour earning `limitUsdPerGpuHour`. The model serves a bid only where its
+ * limit pays for the GPUs' serving power, at the energy price or the hashing that power displaces under the cap.
+ */
+export interface BidBlock {
+  readonly bidId: string;
+  readonly limitUsdPerGpuHour: number;
+  readonly gpuHours: number;
+  readonly fromHour: number;
+  readonly toHour: number;
+}
+
+/**
+ * An open bid as a site's state carries it (issue 28; core/bids/demand-curve.ts builds it from a stored bid and turns
+ * it into a BidBlock; core/bids/clearing.ts fills it).
+ */
+export interface OpenBid {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly modelClass: string;
+  readonly limitUsdPerGpuHour: number;
+  /** Work still wanted, H100-equivalent GPU-hours. */
+  readonly remainingGpuHours: number;
+  readonly allOrNothing: boolean;
+  /** ISO instant; earlier placed wins a tie on the limit. */
+  readonly placedAt: string;
+  readonly status: string;
+  readonly earliestStartMs: number;
+  readonly deadlineMs: number;
+}
+
 /** Flex work waiting, by the hour it falls due (measured from the horizon start). */
 export interface FlexCohort {
   readonly dueInHours: number;
@@ -67,6 +99,8 @@ export interface SiteState {
   readonly flexBacklog: readonly FlexCohort[];
   /** Site power before a demand-response deployment: the baseline it must shed from. */
   readonly drBaselineKw: number;
+  /** Open bids for flex capacity routed to the site (issue 28): the demand curve beside mining. @default none */
+  readonly openBids?: readonly OpenBid[];
 }
 
 /** One ancillary product the site may offer over the horizon (core/ancillary/products.ts). */
@@ -105,12 +139,23 @@ export interface SiteProblem {
   readonly terminalBacklog?: boolean;
   /** Ancillary capacity offers co-optimised with energy (issue 25). @default none */
   readonly ancillary?: AncillaryTerms;
+  /** Open bids as a demand curve beside mining (issue 28). @default none */
+  readonly bids?: readonly BidBlock[];
 }
 
 /** Decision for one step of one site, in physical units (what the simulator scores and the Plan carries). */
 export interface SiteDecision {
   readonly asic: ReadonlyArray<{ groupId: string; unitsOn: number; powerPerUnitW: number }>;
-  readonly gpu: ReadonlyArray<{ poolId: string; gpusPowered: number; servingGuaranteed: number; servingFlex: number }>;
+  readonly gpu: ReadonlyArray<{
+    poolId: string;
+    gpusPowered: number;
+    servingGuaranteed: number;
+    servingFlex: number;
+    /** GPUs serving bids (issue 28); absent without bids. */
+    servingBids?: number;
+  }>;
+  /** GPU-hours the plan gives each bid in the step, by bid id; absent without bids. */
+  readonly bidGpuHours?: Readonly<Record<string, number>>;
   /** Capacity offered per product in the step and the price assumed; absent when the site offers none. */
   readonly ancillary?: ReadonlyArray<{ product: AncillaryProduct; offeredMw: number; assumedPriceUsdPerMwh: number }>;
 }

@@ -1,7 +1,9 @@
+import { bidBlocks } from '../bids/demand-curve.js';
 import type { PriceForecaster } from '../forecast/types.js';
 import { drInForce, type KnownAtView } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
 import { type FleetSolution, solveFleet } from '../optimizer/dispatch.js';
+import { gpuSpeed } from '../optimizer/physics.js';
 import type { HighsSolver, SolveOptions } from '../optimizer/solve.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteProblem, SiteState } from '../optimizer/types.js';
 import { type AncillaryPlanning, ancillaryTermsFor } from './ancillary-terms.js';
@@ -12,7 +14,7 @@ import { buildHorizon, horizonBlocks } from './context.js';
  * deployed OptimizeFlow solve (functions/optimizer) run. It reads the market only through a known-at view, forecasts
  * the price with the forecaster it is handed, lays the horizon out as fine steps then coarse blocks, plans GPUs for the
  * demand model's arrivals plus the work open now, and starts from each site's state (units on, recent starts and stops
- * for minimum up/down times, flex backlog). Pure: the solver and the forecaster are passed in.
+ * for minimum up/down times, flex backlog, open bids). Pure: the solver and the forecaster are passed in.
  */
 
 /** Horizon layout, in market grid steps. */
@@ -132,6 +134,9 @@ export function planHorizon(
     const ancillary = request.ancillary
       ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
       : undefined;
+    // Open bids routed to the site (its state) are the demand curve beside mining (issue 28).
+    const intervalGpuHours = site.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0) * (request.stepMinutes / 60);
+    const bids = bidBlocks(request.states[s]!.openBids ?? [], request.decisionMs, intervalGpuHours);
     return {
       site,
       horizon: buildHorizon(grid, 0, blocks, {
@@ -152,6 +157,7 @@ export function planHorizon(
       ...(coordination?.couplingPriceUsdPerMwh ? { couplingPriceUsdPerMwh: coordination.couplingPriceUsdPerMwh } : {}),
       ...(coordination?.capKw ? { capKw: coordination.capKw } : {}),
       ...(ancillary ? { ancillary } : {}),
+      ...(bids.length ? { bids } : {}),
     };
   });
   const solution = solveFleet(

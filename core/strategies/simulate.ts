@@ -12,6 +12,7 @@ import {
 } from '../optimizer/physics.js';
 import type { DemandClassTerms, FlexCohort, GridTerms, SiteDecision, SiteState } from '../optimizer/types.js';
 import { type AncillaryTotals, type StepAncillaryTruth, scoreAncillary } from './ancillary-score.js';
+import { type BidTotals, emptyBidTotals, type StepBidTruth, scoreBids } from './bid-score.js';
 
 /**
  * The common scorer: any strategy's decisions, applied step by step to the true prices and demand, priced the same
@@ -28,9 +29,11 @@ export interface StepTruth {
   readonly peakProbability: number;
   /** Ancillary capacity prices and deployment probabilities; absent without an ancillary price file. */
   readonly ancillary?: StepAncillaryTruth;
+  /** The step's start and the bids placed by it (issue 28); absent: no bids. */
+  readonly bids?: StepBidTruth;
 }
 
-export interface SiteTotals extends AncillaryTotals {
+export interface SiteTotals extends AncillaryTotals, BidTotals {
   miningRevenueUsd: number;
   inferenceRevenueUsd: number;
   gridCreditsUsd: number;
@@ -74,6 +77,7 @@ export function emptyTotals(): SiteTotals {
     ancillaryRevenueUsd: 0,
     expectedDeploymentCostUsd: 0,
     ancillaryShortfallMwh: 0,
+    ...emptyBidTotals(),
   };
 }
 
@@ -81,6 +85,7 @@ export function netProfitUsd(t: SiteTotals): number {
   return (
     t.miningRevenueUsd +
     t.inferenceRevenueUsd +
+    t.bidRevenueUsd +
     t.gridCreditsUsd +
     t.ancillaryRevenueUsd -
     t.expectedDeploymentCostUsd -
@@ -149,6 +154,7 @@ export function simulateStep(
   let gpuIdleKw = 0;
   let capG = 0;
   let capF = 0;
+  let capB = 0;
   const pools = site.gpuPools.map((pool) => {
     const d = decision.gpu.find((x) => x.poolId === pool.id);
     const powered = Math.max(0, Math.min(pool.count, Math.round(d?.gpusPowered ?? 0)));
@@ -163,6 +169,7 @@ export function simulateStep(
     const speed = gpuSpeed(pool) * dt;
     capG += sg * speed;
     capF += sf * speed;
+    capB += Math.min(usable, Math.max(0, d?.servingBids ?? 0)) * speed;
     totals.gpuHoursTotal += pool.count * dt;
     return { pool, powered, sg, sf, speed };
   });
@@ -189,12 +196,20 @@ export function simulateStep(
     if (due <= 1e-9) droppedF += left;
     else remaining.push({ dueInHours: due, gpuHours: left });
   }
+  // Bids: the GPUs the plan gave them, less what guaranteed and flex work took; cleared at one uniform price.
+  const bids = scoreBids(
+    state.openBids ?? [],
+    truth.bids,
+    Math.max(0, Math.min(capB, capG - servedG - servedF)),
+    dt,
+    totals,
+  );
   // Busy GPUs draw serving power only for the work actually there.
   let gpuServingKw = 0;
   // Busy GPU count per pool, spread in proportion to capacity.
   const totalSpeed = pools.reduce((a, p) => a + p.sg * p.speed, 0);
   for (const p of pools) {
-    const busy = totalSpeed > 0 ? (p.sg * (servedG + servedF)) / totalSpeed : 0;
+    const busy = totalSpeed > 0 ? (p.sg * (servedG + servedF + bids.filledGpuHours)) / totalSpeed : 0;
     gpuServingKw += ((p.pool.servingPowerW - p.pool.idlePowerW) * busy) / 1000;
     totals.gpuBusyHours += busy * dt;
   }
@@ -275,7 +290,15 @@ export function simulateStep(
 
   const gpusPowered = Object.fromEntries(pools.map((p) => [p.pool.id, p.powered]));
   return {
-    state: { unitsOn, recentStarts, recentStops, gpusPowered, flexBacklog: remaining, drBaselineKw },
+    state: {
+      unitsOn,
+      recentStarts,
+      recentStops,
+      gpusPowered,
+      flexBacklog: remaining,
+      drBaselineKw,
+      ...(truth.bids ? { openBids: bids.book } : {}),
+    },
     sitePowerKw: siteKw,
     asicKw: site.pue * asicItKw,
     gpuKw: site.pue * (gpuIdleKw + gpuServingKw),

@@ -45,6 +45,7 @@ import {
   webhookTestResultSchema,
   webhookWithSecretSchema,
 } from '../../core/webhooks/config.js';
+import { bidRoutes } from './bids/routes.js';
 import { operatorRoutes } from './operator/routes.js';
 import { partnerRoutes } from './partners/routes.js';
 import type { ApiRoute } from './route.js';
@@ -393,6 +394,7 @@ export const meteringRoutes: ApiRoute[] = [
 export const API_ROUTES: readonly ApiRoute[] = [
   ...publicRoutes,
   ...customerRoutes,
+  ...bidRoutes,
   ...meteringRoutes,
   ...adminRoutes,
   ...operatorRoutes,

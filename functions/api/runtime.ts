@@ -11,6 +11,7 @@ import { pinnedHttp } from '../routing/webhooks/pinned-http.js';
 import { readConfig } from '../shared/config.js';
 import { DynamoApiKeyStore } from '../shared/data/api-key-store.js';
 import type { AuditDeps } from '../shared/data/audit-log.js';
+import { DynamoBidStore } from '../shared/data/bid-store.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoIdempotencyStore } from '../shared/data/idempotency.js';
 import { DynamoJobStore } from '../shared/data/job-store.js';
@@ -37,6 +38,8 @@ export interface ApiRuntime {
   readonly clock: Clock;
   readonly tenants: DynamoTenantStore;
   readonly workloads: DynamoWorkloadStore;
+  /** Bids for flex capacity and their fills (issue 28). */
+  readonly bids: DynamoBidStore;
   readonly idempotency: DynamoIdempotencyStore;
   readonly apiKeys: DynamoApiKeyStore;
   readonly webhooks: DynamoWebhookStore;
@@ -125,6 +128,7 @@ export function createApiRuntime(
     clock,
     tenants: new DynamoTenantStore(deps),
     workloads,
+    bids: new DynamoBidStore(deps),
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     webhooks: new DynamoWebhookStore(deps),

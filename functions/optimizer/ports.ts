@@ -1,3 +1,4 @@
+import type { OpenBid } from '../../core/bids/demand-curve.js';
 import type { FourCpForecast } from '../../core/forecast/four-cp.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
 import type { KnownAtView } from '../../core/market-data/known-at.js';
@@ -42,6 +43,11 @@ export interface SolveRequest {
    * @default none: the snapshot's announced 4CP windows, if any
    */
   readonly fourCp?: FourCpForecast;
+  /**
+   * Each site's share of the fleet's open bids (issue 28, core/bids/demand-curve.ts splitBidsOverSites), planned as a
+   * demand curve beside mining. @default none
+   */
+  readonly openBids?: Readonly<Record<string, readonly OpenBid[]>>;
 }
 
 /** One node's market for the planner: the known-at view, the forecaster chosen for it and what the plan records. */
@@ -113,4 +119,13 @@ export interface DispatchContext {
   /** Cap on the fleet's total draw, kW; none: the sites are independent and one round is enough. */
   readonly fleetCapKw?: number;
   readonly maxPriceRounds: number;
+}
+
+/**
+ * The bid book (issue 28): the open bids the planner weighs, and the clearing of a saved plan's first interval at the
+ * GPU-hours it gives bids (functions/bids/plan-clearing.ts).
+ */
+export interface BidBook {
+  open(): Promise<OpenBid[]>;
+  clearPlan(plan: Plan, nowMs: number): Promise<void>;
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
+import { StoreBidBook } from '../bids/plan-clearing.js';
 import { configGetter } from '../shared/config.js';
+import { DynamoBidStore } from '../shared/data/bid-store.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
@@ -12,6 +14,7 @@ import { DynamoJobStore } from '../shared/data/job-store.js';
 import { DynamoMarketHistoryStore } from '../shared/data/market-history-store.js';
 import { DynamoMarketSnapshotStore } from '../shared/data/market-snapshot-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteLeaseStore } from '../shared/data/site-lease-store.js';
 import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
@@ -27,7 +30,14 @@ import { ScenarioArrivalForecast } from './adapters/scenario-arrivals.js';
 import { createScaleOutSteps, type ScaleOutSteps } from './scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps, type OptimizeSteps } from './steps.js';
 
-const config = configGetter(z.object({ TABLE_NAME: z.string().min(1) }));
+const config = configGetter(
+  z.object({
+    TABLE_NAME: z.string().min(1),
+    /** Multi-region: the site lease table; a run dispatches only the sites this region holds. @default none */
+    LEASE_TABLE_NAME: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).default('local'),
+  }),
+);
 
 let deps: OptimizeStepDeps | undefined;
 let steps: OptimizeSteps | undefined;
@@ -42,9 +52,19 @@ export function optimizeSteps(): OptimizeSteps {
 /** The scaled-out solve's steps (prepare, a batch, coordinate) on the same wiring. */
 export function scaleOutSteps(): ScaleOutSteps {
   if (scaleOut) return scaleOut;
-  const { TABLE_NAME } = config();
+  const { TABLE_NAME, LEASE_TABLE_NAME, AWS_REGION } = config();
   scaleOut = createScaleOutSteps({
     ...optimizeDeps(),
+    ...(LEASE_TABLE_NAME
+      ? {
+          leases: new DynamoSiteLeaseStore({
+            client: documentClient(),
+            tableName: LEASE_TABLE_NAME,
+            region: AWS_REGION,
+            clock: systemClock,
+          }),
+        }
+      : {}),
     steps: optimizeSteps(),
     workspace: new DynamoDispatchWorkspace({
       client: documentClient(),
@@ -80,6 +100,7 @@ function optimizeDeps(): OptimizeStepDeps {
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
     gridEvents: new DynamoGridEventStore(store),
+    bids: new StoreBidBook(new DynamoBidStore(store)),
   };
   return deps;
 }

@@ -25,6 +25,12 @@ export type ScaleOutDeps = Pick<OptimizeStepDeps, 'fleet' | 'market' | 'plans' |
   readonly workspace: DispatchWorkspace;
   /** The solve use case (steps.ts): the Map's batches call its per-site entry. */
   readonly steps: Pick<OptimizeSteps, 'solveSites'>;
+  /**
+   * Multi-region: the sites whose lease this region holds now. A run dispatches only those, and none at all (no plan
+   * saved) when it holds none, so a standby neither plans nor switches a site the primary dispatches.
+   * @default every site (a single region)
+   */
+  readonly leases?: { heldSiteIds(siteIds: readonly string[]): Promise<ReadonlySet<string>> };
 };
 
 export const SCALE_OUT_ERRORS = { batchMissing: 'SiteBatchMissing', contextMissing: 'DispatchContextMissing' } as const;
@@ -103,7 +109,12 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
       ]);
       // Fails the run before the Map fans out, as a batch would (solveSites reads the newest snapshot itself).
       if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
-      const siteIds = fleet.sites.map((site) => site.id);
+      const fleetIds = fleet.sites.map((site) => site.id);
+      const held = deps.leases ? await deps.leases.heldSiteIds(fleetIds) : undefined;
+      const siteIds = held ? fleetIds.filter((siteId) => held.has(siteId)) : fleetIds;
+      if (held && siteIds.length === 0 && fleetIds.length > 0) {
+        throw new OptimizeStepError(OPTIMIZE_ERRORS.notLeaseHolder, 'this region holds no site lease: nothing to plan');
+      }
       const version = (previous?.version ?? 0) + 1;
       await deps.workspace.putContext(input.draftId, {
         version,

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { splitBidsOverSites } from '../../core/bids/demand-curve.js';
 import { fourCpRecord } from '../../core/forecast/four-cp.js';
 import { demandTermsFromSheet } from '../../core/market/gpu-price-sheet.js';
 import type { Plan } from '../../core/model/plan.js';
@@ -21,6 +22,7 @@ import { fourCpOutlook } from './four-cp-outlook.js';
 import { DEFAULT_OUTLOOK_SETTINGS, marketOutlook, type OutlookSettings, refitNode } from './outlook.js';
 import type {
   ArrivalForecast,
+  BidBook,
   FleetSource,
   MarketOutlook,
   MarketSource,
@@ -59,6 +61,8 @@ export interface OptimizeStepDeps {
   readonly outlook?: OutlookSettings;
   /** Where a saved plan's 4CP curtailments are recorded as grid events. @default none (not recorded) */
   readonly gridEvents?: Pick<GridEventStore, 'record'>;
+  /** Open bids planned beside mining and cleared when a plan is saved (issue 28). @default none (no bids) */
+  readonly bids?: BidBook;
 }
 
 /**
@@ -88,6 +92,8 @@ export const OPTIMIZE_ERRORS = {
   noMarketData: 'NoMarketData',
   draftMissing: 'PlanDraftMissing',
   versionConflict: 'PlanVersionConflict',
+  /** Multi-region: this region holds no site's lease, so it plans nothing (docs/REGIONS.md). */
+  notLeaseHolder: 'NotLeaseHolder',
 } as const;
 
 export class OptimizeStepError extends Error {
@@ -186,7 +192,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
     const nodes = [...new Set(sites.map((site) => site.marketNode))];
     const stepMs = outlookSettings.stepMinutes * 60_000;
     const horizonStartMs = Math.floor(nowMs / stepMs) * stepMs;
-    const [demand, sheet, outlooks, arrivals, fourCp] = await Promise.all([
+    const [demand, sheet, outlooks, arrivals, fourCp, openBids] = await Promise.all([
       deps.demand?.load(nowMs),
       deps.gpuPrices?.get(),
       deps.history
@@ -211,6 +217,7 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         (ARRIVALS_HORIZON_HOURS * 60) / outlookSettings.stepMinutes,
       ),
       deps.history ? fourCpOutlook(deps.history, nowMs) : undefined,
+      deps.bids?.open(),
     ]);
     const demandTerms = demandTermsFromSheet(sheet, DEFAULT_DEMAND_TERMS);
     const solved = await deps.solver.solve({
@@ -225,6 +232,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       ...(arrivals ? { arrivals } : {}),
       ...(input.coordination ? { coordination: input.coordination } : {}),
       ...(fourCp ? { fourCp } : {}),
+      // Split over the whole fleet, also when this call solves a batch of its sites.
+      ...(openBids?.length ? { openBids: splitBidsOverSites(openBids, fleet.sites) } : {}),
     });
     // The plan names the registry version of the fleet it was solved for, and the 4CP forecast it weighed.
     const plan: Plan = {
@@ -286,6 +295,8 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
         throw new OptimizeStepError(OPTIMIZE_ERRORS.versionConflict, `plan version ${plan.version} already saved`);
       }
       const nowMs = deps.clock.nowMs();
+      // The first interval's bids are cleared once (a retry, or the next dispatch in the interval, finds its record).
+      await deps.bids?.clearPlan(plan, nowMs);
       if (deps.gridEvents && plan.fourCp) {
         // A retry records the same windows again: each is stored once (its id is its start).
         await recordFourCpCurtailments(plan, (await deps.fleet.load()).sites, deps.gridEvents);

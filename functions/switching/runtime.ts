@@ -8,6 +8,7 @@ import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoOverrideStore } from '../shared/data/override-store.js';
 import { DynamoPlanStore } from '../shared/data/plan-store.js';
+import { DynamoSiteLeaseStore, LeasedSwitchStateStore } from '../shared/data/site-lease-store.js';
 import { DynamoSiteLockStore } from '../shared/data/site-lock.js';
 import { DynamoSwitchLogStore } from '../shared/data/switch-log-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
@@ -34,6 +35,13 @@ const config = configGetter(
     COMMAND_SIGNING_KEY_ID: z.string().min(1),
     /** At least the SwitchFlow's own timeout. */
     LOCK_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+    /**
+     * A multi-region deployment's site lease table (MRSC): the counter and fencing epoch come from the lease, so
+     * only the region holding it commands a site. @default none: the single region's counter item in TABLE_NAME
+     */
+    LEASE_TABLE_NAME: z.string().min(1).optional(),
+    /** Set by Lambda: the region this control plane runs in (the lease's holder name). */
+    AWS_REGION: z.string().min(1).default('local'),
   }),
 );
 
@@ -41,11 +49,19 @@ let steps: SwitchSteps | undefined;
 
 export function switchSteps(): SwitchSteps {
   if (steps) return steps;
-  const { TABLE_NAME, IOT_DATA_ENDPOINT, LOCK_TTL_SECONDS, COMMAND_SIGNING_KEY_ID } = config();
+  const { TABLE_NAME, IOT_DATA_ENDPOINT, LOCK_TTL_SECONDS, COMMAND_SIGNING_KEY_ID, LEASE_TABLE_NAME, AWS_REGION } =
+    config();
   const client = documentClient();
+  const regional = new DynamoSwitchStateStore({ client, tableName: TABLE_NAME });
+  const switchStates = LEASE_TABLE_NAME
+    ? new LeasedSwitchStateStore(
+        new DynamoSiteLeaseStore({ client, tableName: LEASE_TABLE_NAME, region: AWS_REGION, clock: systemClock }),
+        regional,
+      )
+    : regional;
   steps = createSwitchSteps({
     locks: new DynamoSiteLockStore({ client, tableName: TABLE_NAME, clock: systemClock }),
-    switchStates: new DynamoSwitchStateStore({ client, tableName: TABLE_NAME }),
+    switchStates,
     plans: new DynamoPlanStore({ client, tableName: TABLE_NAME }),
     overrides: new DynamoOverrideStore({ client, tableName: TABLE_NAME }),
     publisher: new IotCommandPublisher(createIotDataClient(IOT_DATA_ENDPOINT)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { siteIdSchema } from '../../core/support/schema.js';
+import { connectWithFailover } from './messaging/endpoint-failover.js';
 import { connectGreengrassPort } from './messaging/greengrass-ipc.js';
 import { connectMqttPort } from './messaging/mqtt-client.js';
 import type { MessagingPort } from './messaging/port.js';
@@ -16,7 +17,10 @@ const envSchema = z.object({
   /** The component's configuration object, as JSON (the recipe interpolates `{configuration:/…}`). */
   HCP_CONFIG: z.string().default('{}'),
   HCP_MESSAGING: z.enum(['greengrass-ipc', 'mqtt']).default('greengrass-ipc'),
+  /** One MQTT URL, or one per region, comma-separated, primary first (adapters/messaging/endpoint-failover.ts). */
   HCP_MQTT_URL: z.string().optional(),
+  /** How long an endpoint may stay unreachable before the gateway moves to the next region's. @default 60000 */
+  HCP_MQTT_FAILOVER_AFTER_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
 });
 
 export interface ComponentRuntime {
@@ -44,11 +48,15 @@ export async function componentRuntime(component: string, env = process.env): Pr
   if (e.HCP_MESSAGING === 'mqtt') {
     if (!e.HCP_MQTT_URL) throw new Error('HCP_MQTT_URL is required with HCP_MESSAGING=mqtt');
     // A component starts with the broker down (it fails safe on its own) and connects when the broker comes.
-    messaging = await connectMqttPort({
-      url: e.HCP_MQTT_URL,
-      clientId: `${siteId}-${component}`,
-      waitForConnection: false,
-    });
+    const urls = e.HCP_MQTT_URL.split(',').map((u) => u.trim());
+    messaging =
+      urls.length === 1
+        ? await connectMqttPort({ url: urls[0]!, clientId: `${siteId}-${component}`, waitForConnection: false })
+        : await connectWithFailover({
+            urls,
+            clientId: `${siteId}-${component}`,
+            ...(e.HCP_MQTT_FAILOVER_AFTER_MS ? { failoverAfterMs: e.HCP_MQTT_FAILOVER_AFTER_MS } : {}),
+          });
   } else {
     messaging = await connectGreengrassPort();
   }

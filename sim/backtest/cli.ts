@@ -14,7 +14,7 @@ import { ParquetTelemetryStore } from '../local/telemetry-store.js';
 import { type LoadOptions, loadBacktestData } from './data.js';
 import { type FourCpLoad, type FourCpReport, fourCpReport } from './four-cp.js';
 import { renderReport } from './report.js';
-import { monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
+import { bidsVsSheet, monthlyCapture, type StrategyRun, type StrategySummary, summarize } from './run.js';
 import {
   ALL_STRATEGIES,
   DEFAULT_FORECASTER,
@@ -175,8 +175,17 @@ function main(values: BacktestFlags): Promise<void> {
   );
   const began = Date.now();
   return runInWorkers(names, load, options, workers, began).then(async (runs) => {
-    const wallSeconds = (Date.now() - began) / 1000;
     const summaries = summarize(data, runs);
+    // A bid stream is measured against the fixed sheet: the same window and strategies with the sheet's flex work.
+    const sheet = demand.bids ? DEMAND_SCENARIOS[FIXED_SHEET_SCENARIO]! : undefined;
+    const vsSheet = sheet
+      ? bidsVsSheet(
+          summaries,
+          summarize(data, await runInWorkers(names, { ...load, demand: sheet }, options, workers, began)),
+          sheet.name,
+        )
+      : undefined;
+    const wallSeconds = (Date.now() - began) / 1000;
     const monthly = monthlyCapture(data, runs, data.market.publication.timeZone);
     const mpcRun = runs.find((r) => r.name === 'mpc');
     const perfectRun = runs.find((r) => r.name === 'mpc-perfect');
@@ -209,6 +218,7 @@ function main(values: BacktestFlags): Promise<void> {
       strategies: summaries,
       monthly,
       mpcCostliestIntervalsVsMpcPerfect: costliest,
+      ...(vsSheet ? { bidsVsFixedSheet: vsSheet } : {}),
     };
     writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     writeFileSync(
@@ -222,6 +232,7 @@ function main(values: BacktestFlags): Promise<void> {
     await history.close();
     printTable(summaries);
     printFourCp(fourCpPeaks);
+    if (vsSheet) printBidsVsSheet(vsSheet);
     console.error(
       `wrote ${path.join(out, 'summary.json')}, report.html, trace-*.csv and telemetry/ (Parquet, a scenario per strategy); wall time ${wallSeconds.toFixed(0)} s`,
     );
@@ -289,6 +300,18 @@ function runInWorkers(
   return Promise.all(Array.from({ length: Math.min(workers, names.length) }, lane)).then(() =>
     names.map((n) => results.get(n)!),
   );
+}
+
+/** The fixed sheet a bid stream is compared with: its guaranteed work is the bids scenario's. */
+const FIXED_SHEET_SCENARIO = 'steady';
+
+function printBidsVsSheet(rows: ReturnType<typeof bidsVsSheet>): void {
+  console.error(`bids vs the fixed sheet (${rows[0]?.fixedSheetScenario ?? FIXED_SHEET_SCENARIO}):`);
+  for (const r of rows) {
+    console.error(
+      `  ${r.strategy}: revenue/GPU-month $${r.revenuePerGpuMonthUsd.bids.toFixed(0)} vs $${r.revenuePerGpuMonthUsd.fixedSheet.toFixed(0)}, GPU utilisation ${r.gpuUtilizationPct.bids.toFixed(1)}% vs ${r.gpuUtilizationPct.fixedSheet.toFixed(1)}%, mining revenue given up $${r.miningRevenueGivenUpUsd.toFixed(0)}, net $${r.netProfitUsd.bids.toFixed(0)} vs $${r.netProfitUsd.fixedSheet.toFixed(0)}`,
+    );
+  }
 }
 
 /** 4CP on the console: the peaks caught and the charge avoided, or why there is nothing to show. */

@@ -97,6 +97,7 @@ export async function runStrategy(
             drDeployed: truth.drDeployed[t]!,
             peakProbability: truth.fourCpPeakShare?.[t] ?? 0,
             ...(truth.ancillary ? { ancillary: ancillaryAt(truth.ancillary, t) } : {}),
+            ...bidsAt(data, s, t),
           },
           data.demandTerms,
           data.gridTerms,
@@ -140,6 +141,12 @@ export async function runStrategy(
     gpuKw,
     unitsOn,
   };
+}
+
+/** The bids placed in step t at site s, with the step's start; nothing without a bid stream. */
+function bidsAt(data: BacktestData, s: number, t: number) {
+  const arrivals = data.truth.demand[s]!.bidArrivals?.[t];
+  return arrivals ? { bids: { startMs: data.startMs + t * data.stepMinutes * 60_000, arrivals } } : {};
 }
 
 /** The ancillary truth of step t: each product's clearing price (NaN in the file: none). */
@@ -190,7 +197,12 @@ export interface StrategySummary {
   readonly gpuUtilizationPct: number;
   readonly slaViolations: number;
   readonly droppedGpuHours: number;
+  /** Inference and bid revenue per installed GPU per month. */
   readonly revenuePerGpuMonthUsd: number;
+  /** Bids (issue 28): revenue at the clearing prices, GPU-hours filled, and work whose deadline passed unfilled. */
+  readonly bidRevenueUsd: number;
+  readonly bidFilledGpuHours: number;
+  readonly bidExpiredGpuHours: number;
   readonly sitePowerUtilizationPct: number;
   readonly capExceededSteps: number;
   readonly solveTimeP50Ms: number;
@@ -238,7 +250,10 @@ export function summarize(data: BacktestData, runs: readonly StrategyRun[]): Str
       gpuUtilizationPct: (t.gpuBusyHours / Math.max(t.gpuHoursTotal, 1e-9)) * 100,
       slaViolations: t.slaViolations,
       droppedGpuHours: t.droppedGpuHours,
-      revenuePerGpuMonthUsd: gpus > 0 && months > 0 ? t.inferenceRevenueUsd / gpus / months : 0,
+      revenuePerGpuMonthUsd: gpus > 0 && months > 0 ? (t.inferenceRevenueUsd + t.bidRevenueUsd) / gpus / months : 0,
+      bidRevenueUsd: t.bidRevenueUsd,
+      bidFilledGpuHours: t.bidFilledGpuHours,
+      bidExpiredGpuHours: t.bidExpiredGpuHours,
       sitePowerUtilizationPct: (t.energyMwh / Math.max(t.capMwh, 1e-9)) * 100,
       capExceededSteps: t.capExceededSteps,
       solveTimeP50Ms: percentile(r.solveMs, 50),
@@ -313,5 +328,37 @@ export function monthlyCapture(data: BacktestData, runs: readonly StrategyRun[],
         }),
       ),
     };
+  });
+}
+
+/** A bid-stream run against the fixed-sheet run of the same window and strategies (issue 28 item 4). */
+export interface BidsVsSheet {
+  readonly strategy: string;
+  readonly fixedSheetScenario: string;
+  readonly revenuePerGpuMonthUsd: { readonly bids: number; readonly fixedSheet: number };
+  readonly gpuUtilizationPct: { readonly bids: number; readonly fixedSheet: number };
+  /** Mining revenue of the fixed-sheet run less that of the bids run: the hashing bids displaced (negative: gained). */
+  readonly miningRevenueGivenUpUsd: number;
+  readonly netProfitUsd: { readonly bids: number; readonly fixedSheet: number };
+}
+
+export function bidsVsSheet(
+  bids: readonly StrategySummary[],
+  sheet: readonly StrategySummary[],
+  fixedSheetScenario: string,
+): BidsVsSheet[] {
+  return bids.flatMap((b) => {
+    const f = sheet.find((x) => x.name === b.name);
+    if (!f) return [];
+    return [
+      {
+        strategy: b.name,
+        fixedSheetScenario,
+        revenuePerGpuMonthUsd: { bids: b.revenuePerGpuMonthUsd, fixedSheet: f.revenuePerGpuMonthUsd },
+        gpuUtilizationPct: { bids: b.gpuUtilizationPct, fixedSheet: f.gpuUtilizationPct },
+        miningRevenueGivenUpUsd: f.miningRevenueUsd - b.miningRevenueUsd,
+        netProfitUsd: { bids: b.netProfitUsd, fixedSheet: f.netProfitUsd },
+      },
+    ];
   });
 }

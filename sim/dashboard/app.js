@@ -286,6 +286,49 @@
     $('#partner-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   }
 
+  const BOOK_LEVELS_SHOWN = 10;
+
+  /** The bid market (issue 28): the order book, the latest clearings and the partner's share of the work. */
+  function drawBids(state) {
+    const bids = state.bids;
+    $('#bid-market').hidden = !bids;
+    if (!bids) return;
+    const short = (model) => model.split('/').pop();
+    $('#bid-book tbody').replaceChildren(
+      // The top of each model's book: the levels a clearing reaches first.
+      ...bids.book.flatMap((book) =>
+        book.levels.slice(0, BOOK_LEVELS_SHOWN).map((level) => {
+          const tr = el('tr');
+          tr.append(
+            el('td', {}, short(book.modelClass)),
+            el('td', {}, level.limitUsdPerGpuHour.toFixed(2)),
+            el('td', {}, level.gpuHours.toFixed(1)),
+            el('td', {}, String(level.bids)),
+            el('td', {}, level.cumulativeGpuHours.toFixed(1)),
+          );
+          return tr;
+        }),
+      ),
+    );
+    $('#bid-clearings tbody').replaceChildren(
+      ...bids.clearings.map((c) => {
+        const filled = c.fills.reduce((a, f) => a + f.gpuHours, 0);
+        const tr = el('tr');
+        tr.append(
+          el('td', {}, fmt.time(c.intervalStart)),
+          el('td', {}, short(c.modelClass)),
+          el('td', {}, c.priceUsdPerGpuHour == null ? '–' : c.priceUsdPerGpuHour.toFixed(2)),
+          el('td', {}, `${filled.toFixed(1)} / ${c.capacityGpuHours.toFixed(1)}`),
+          el('td', {}, String(c.fills.length)),
+          el('td', {}, c.skipped.map((k) => k.reason).join(', ') || '–'),
+        );
+        return tr;
+      }),
+    );
+    $('#bid-partner-share').textContent =
+      bids.partnerShare == null ? '· partner share: –' : `· partner share: ${(bids.partnerShare * 100).toFixed(1)} %`;
+  }
+
   function render(state) {
     if (!state) return;
     $('#sim-now').textContent = `${state.simNow.slice(0, 16).replace('T', ' ')} UTC (sim)`;
@@ -294,6 +337,7 @@
     drawAlerts(state);
     drawCharts(state);
     drawLists(state);
+    drawBids(state);
   }
 
   async function poll() {

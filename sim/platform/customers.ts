@@ -1,5 +1,6 @@
 import type { WorkloadRequest } from '../../core/model/workload.js';
 import { type Rng, seededRng, uniformInt } from '../../core/support/random.js';
+import { poissonArrivals } from './poisson-arrivals.js';
 import type { SimClock } from './sim-clock.js';
 
 export interface SimulatedCustomersOptions {
@@ -44,8 +45,6 @@ export function sampleWorkload(rng: Rng, modelIds: readonly string[], nowRealMs:
 export function startSimulatedCustomers(options: SimulatedCustomersOptions): RunningCustomers {
   const rng = seededRng(options.seed);
   const counts = { submitted: 0, accepted: 0, refused: 0 };
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
   const submit = async () => {
     const body = sampleWorkload(rng, options.modelIds, options.clock.nowMs());
     counts.submitted += 1;
@@ -72,20 +71,9 @@ export function startSimulatedCustomers(options: SimulatedCustomersOptions): Run
       options.onSubmitted?.({ status: 0, error: (error as Error).message });
     }
   };
-  const scheduleNext = () => {
-    if (stopped || options.workloadsPerHour <= 0) return;
-    const gapSimMs = (-Math.log(1 - rng.next()) / options.workloadsPerHour) * 3_600_000;
-    timer = setTimeout(() => {
-      void submit().finally(scheduleNext);
-    }, options.clock.toRealMs(gapSimMs));
-    timer.unref();
-  };
-  scheduleNext();
+  const stop = poissonArrivals(options.clock, rng, options.workloadsPerHour, submit);
   return {
     counts,
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    },
+    stop,
   };
 }

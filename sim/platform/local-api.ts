@@ -16,6 +16,8 @@ export interface LocalApi {
   readonly authorizer: LocalAuthorizer;
   readonly rateLimiter?: RateLimiter;
   readonly demo: DemoTenant;
+  /** A second customer tenant, for the simulated bidders beside the demo tenant (issue 28). */
+  readonly bidder: DemoTenant;
   /** What the dashboard and the banner link to. */
   readonly available: { readonly workloads: boolean; readonly operator: boolean; readonly openapi?: string };
 }
@@ -33,6 +35,7 @@ export async function loadLocalApi(
     authorizer: api.authorizer,
     ...(api.rateLimiter ? { rateLimiter: api.rateLimiter } : {}),
     demo: await api.seedDemoTenant(),
+    bidder: await api.seedDemoTenant('bidder-b'),
     available: { workloads: true, operator: true, openapi: '/v1/openapi.json' },
   };
 }

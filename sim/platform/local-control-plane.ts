@@ -8,6 +8,7 @@ import type { Fleet } from '../../core/model/site.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
+import { StoreBidBook } from '../../functions/bids/plan-clearing.js';
 import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
@@ -22,6 +23,7 @@ import { StaticFleetSource } from '../../functions/optimizer/adapters/static-fle
 import type { PlanSolver } from '../../functions/optimizer/ports.js';
 import { createScaleOutSteps, scaleOutStepHandlers } from '../../functions/optimizer/scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps, optimizeStepHandlers } from '../../functions/optimizer/steps.js';
+import { DynamoBidStore } from '../../functions/shared/data/bid-store.js';
 import { DynamoForecastFitStore } from '../../functions/shared/data/forecast-fit-store.js';
 import { DynamoGpuNodeStore } from '../../functions/shared/data/gpu-node-store.js';
 import { DynamoGridEventStore } from '../../functions/shared/data/grid-event-store.js';
@@ -144,6 +146,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     clock,
     // As the Lambda: a saved plan's 4CP curtailments become grid events (functions/grid-events/four-cp.ts).
     gridEvents: new DynamoGridEventStore({ client, tableName }),
+    // As the Lambda: open bids planned beside mining, cleared when a plan is saved (issue 28).
+    bids: new StoreBidBook(new DynamoBidStore({ client, tableName })),
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
   const scaleOutSteps = createScaleOutSteps({

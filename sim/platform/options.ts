@@ -57,6 +57,8 @@ export const platformOptionsSchema = z
     market: z.enum(['ercot-replay']).optional(),
     /** Workloads the simulated customers submit per simulated hour (0: none). */
     workloadsPerHour: z.coerce.number().finite().min(0).max(3600).default(60),
+    /** Bids the simulated bidders (two tenants) place per simulated hour (0: none). */
+    bidsPerHour: z.coerce.number().finite().min(0).max(3600).default(12),
     /** Directory for state kept across restarts; in memory when omitted. */
     data: z.string().min(1).optional(),
   })
@@ -93,6 +95,7 @@ export const platformCli: CliSpec<typeof platformOptionsSchema> = {
     hashprice: ['FILE', 'real daily hashprice (with --prices)'],
     market: ['SOURCE', 'ercot-replay: replay the rebuilt ERCOT API fixtures through the real ERCOT client'],
     workloadsPerHour: 'workloads the simulated customers submit per simulated hour',
+    bidsPerHour: 'bids for flex GPU capacity the simulated bidders (two tenants) place per simulated hour',
     data: ['DIR', 'keep state here across restarts (default: in memory)'],
   },
 };

@@ -5,6 +5,7 @@ import { siteModelOf } from '../../core/fleet/site-config.js';
 import { cachedRegisteredSites } from '../../functions/fleet/registry-fleet.js';
 import { DynamoSiteRegistryStore } from '../../functions/shared/data/site-registry-store.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
+import type { RunningBidders } from './bidders.js';
 import type { RunningCustomers } from './customers.js';
 import type { GpuWork } from './gpu-work.js';
 import type { InjectionRequest, InjectionResult } from './injections.js';
@@ -15,6 +16,7 @@ import type { PlatformObserver } from './observer.js';
 import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
 import { startApi } from './start/api.js';
+import { startBidMarket } from './start/bids.js';
 import { startControlPlane } from './start/control-plane.js';
 import type { DashboardTls } from './start/dashboard-tls.js';
 import { platformEvents } from './start/event-sink.js';
@@ -55,6 +57,8 @@ export interface RunningPlatform {
    */
   readonly mqttIdentities: Pick<LocalMqtt, 'operator' | 'controlPlane' | 'gatewayTls'>;
   readonly customers?: RunningCustomers;
+  /** The simulated bidders of the bid market (issue 28); none with `--bids-per-hour 0`. */
+  readonly bidders?: RunningBidders;
   /** GPU workers, routing and webhooks (absent with `--gpu-nodes 0`). */
   readonly gpuWork?: GpuWork;
   /** The telemetry history: the Parquet store the history API reads, and its recorder. */
@@ -165,6 +169,10 @@ export async function startPlatform(
     observer.setWorkloadFigures(() => gpuWork.figures());
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);
+    const bidders = startBidMarket(
+      { options, clock, apiUrl: api.url, localApi, dynamo, observer, models: gpuWork.models },
+      stops,
+    );
 
     return {
       endpoints: {
@@ -183,6 +191,7 @@ export async function startPlatform(
       observer,
       mqttIdentities: { operator: mqtt.operator, controlPlane: mqtt.controlPlane, gatewayTls: mqtt.gatewayTls },
       ...(customers ? { customers } : {}),
+      ...(bidders ? { bidders } : {}),
       gpuWork,
       history,
       dispatchOnce: control.dispatchOnce,

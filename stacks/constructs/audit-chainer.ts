@@ -12,6 +12,11 @@ import { bindTableItems } from './table-access.js';
 export interface AuditChainerProps {
   /** The platform table, with its stream (the audit outbox items arrive on it). */
   readonly table: ITable;
+  /**
+   * Off in a standby region: the replica's stream carries the primary's writes too, and one region chains. The event
+   * source mapping is there, disabled, for a failover runbook to enable. @default true
+   */
+  readonly streamEnabled?: boolean;
 }
 
 /**
@@ -35,6 +40,7 @@ export class AuditChainer extends Construct {
     this.function.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        ...(props.streamEnabled === false ? { enabled: false } : {}),
         batchSize: 500,
         maxBatchingWindow: Duration.seconds(1),
         parallelizationFactor: 1,

@@ -14,7 +14,7 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
-import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery } from './table-access.js';
+import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery, grantTableItems } from './table-access.js';
 
 /** What `states:startExecution` answers when an execution of that name exists and is closed, or has other input. */
 export const EXECUTION_ALREADY_EXISTS = 'StepFunctions.ExecutionAlreadyExistsException';
@@ -23,6 +23,8 @@ export const SWITCH_ALREADY_STARTED = 'SwitchAlreadyStarted';
 
 export interface OptimizeFlowProps {
   readonly table: ITable;
+  /** Multi-region: the site leases; a run dispatches only the sites this region holds. @default single region */
+  readonly leaseTable?: ITable;
   readonly switchFlow: sfn.IStateMachine;
   /** @default Duration.minutes(5) */
   readonly interval?: Duration;
@@ -75,6 +77,10 @@ export class OptimizeFlow extends Construct {
     // A batch's LP takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
     const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
+    if (props.leaseTable) {
+      grantTableItems(prepareFn.fn, props.leaseTable, ['dynamodb:GetItem']);
+      prepareFn.fn.addEnvironment('LEASE_TABLE_NAME', props.leaseTable.tableName);
+    }
     const solveSitesFn = fn('SolveSitesFn', 'solve-sites', OPTIMIZE_MEMORY_MB.solveSites, Duration.minutes(2), [
       'highs',
     ]);
@@ -103,7 +109,18 @@ export class OptimizeFlow extends Construct {
       },
       '$.dispatch',
     );
-    addJitteredRetry(prepare, SWITCH_STEP_BACKOFF, { noRetry: [OPTIMIZE_ERRORS.noMarketData] });
+    addJitteredRetry(prepare, SWITCH_STEP_BACKOFF, {
+      noRetry: props.leaseTable
+        ? [OPTIMIZE_ERRORS.noMarketData, OPTIMIZE_ERRORS.notLeaseHolder]
+        : [OPTIMIZE_ERRORS.noMarketData],
+    });
+    if (props.leaseTable) {
+      // A standby that holds no site's lease ends its run here, planning and switching nothing (docs/REGIONS.md).
+      prepare.addCatch(
+        new sfn.Succeed(this, OPTIMIZE_ERRORS.notLeaseHolder, { stateName: OPTIMIZE_ERRORS.notLeaseHolder }),
+        { errors: [OPTIMIZE_ERRORS.notLeaseHolder], resultPath: '$.error' },
+      );
+    }
     const firstRound = new sfn.Pass(this, OPTIMIZE_STATES.firstRound, {
       stateName: OPTIMIZE_STATES.firstRound,
       result: sfn.Result.fromObject({ iteration: 0, done: false }),

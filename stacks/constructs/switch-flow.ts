@@ -13,10 +13,12 @@ import { addJitteredRetry } from './flow-retry.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledgeTopicWildcard, grantTopicPublish, topicArn } from './iot-topics.js';
 import { acknowledge } from './nag.js';
-import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+import { acknowledgeInvokeQualifiers, bindTableItems, grantTableItems } from './table-access.js';
 
 export interface SwitchFlowProps {
   readonly table: ITable;
+  /** A multi-region deployment's site leases: the counter and fencing epoch come from here. @default none */
+  readonly leaseTable?: ITable;
   /** Signs every command (stacks/constructs/command-signing-key.ts); only the two command-building steps may use it. */
   readonly signingKey: kms.IKey;
   /** How long the gateway has to answer with an executed/rejected ack. @default Duration.minutes(2) */
@@ -62,6 +64,10 @@ export class SwitchFlow extends Construct {
         },
       });
       bindTableItems(fn, props.table);
+      if (props.leaseTable) {
+        grantTableItems(fn.fn, props.leaseTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+        fn.fn.addEnvironment('LEASE_TABLE_NAME', props.leaseTable.tableName);
+      }
       this.functions.push(fn);
       return fn;
     };

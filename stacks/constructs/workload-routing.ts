@@ -26,6 +26,8 @@ export interface WorkloadRoutingProps {
   readonly iotDataEndpoint?: string;
   /** How often the router sweeps the pending jobs whatever the stream says. @default Duration.minutes(1) */
   readonly sweepInterval?: Duration;
+  /** Off in a standby region (the replica's stream carries the primary's writes too); the sweep still runs. @default true */
+  readonly streamEnabled?: boolean;
 }
 
 /**
@@ -165,6 +167,7 @@ export class WorkloadRouting extends Construct {
     router.fn.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.LATEST,
+        ...(props.streamEnabled === false ? { enabled: false } : {}),
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
         // The stream only wakes the router early; the next sweep routes whatever a failed batch named.

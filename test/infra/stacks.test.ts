@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { apiTemplate, synthesizedApp } from './app-fixture.js';
 
 const { app, stacks } = synthesizedApp();
-const template = (stack: keyof typeof stacks) => Template.fromStack(stacks[stack]);
+const template = (stack: 'data' | 'api' | 'control' | 'iot' | 'monitoring') => Template.fromStack(stacks[stack]);
 
 describe('the whole app under cdk-nag', () => {
   it('synthesizes with AwsSolutions checks and no unacknowledged finding', () => {

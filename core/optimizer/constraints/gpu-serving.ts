@@ -4,7 +4,7 @@ import { gpuSpeed, gpuWarmupFraction } from '../physics.js';
 import { type ItLoad, type StepContext, stepHoursOf } from './step.js';
 
 /**
- * GPU pool g in step t: w GPUs powered, s_j serving demand class j (guaranteed, flex), gs GPUs powered up
+ * GPU pool g in step t: w GPUs powered, s_j serving demand class j (guaranteed, flex, and bids when there are), gs GPUs powered up
  * (gs ≥ w_t − w_{t−1}). A GPU powered up this step spends its warm-up loading weights: Σ_j s_j + warm·gs ≤ w.
  * IT power = idle·w + (serving − idle)·Σ_j s_j. Each serving GPU does gpuSpeed·Δt H100-equivalent GPU-hours of work.
  */
@@ -12,6 +12,8 @@ export interface GpuPoolVars {
   readonly powered: LpVar;
   readonly servingGuaranteed: LpVar;
   readonly servingFlex: LpVar;
+  /** GPUs serving bids (issue 28); only when the problem has bids. */
+  readonly servingBids?: LpVar;
   readonly starts: LpVar;
 }
 
@@ -19,6 +21,7 @@ export interface GpuPoolVars {
 export interface ServingCapacity {
   readonly guaranteed: Array<readonly [LpVar, number]>;
   readonly flex: Array<readonly [LpVar, number]>;
+  readonly bids: Array<readonly [LpVar, number]>;
 }
 
 /** `previous` is w_{t−1}, or undefined in the first step (the GPUs powered now, from the state). */
@@ -35,6 +38,7 @@ export function addGpuPool(
   const powered = m.addVar(`w_${g}_${t}`, 0, pool.count, 0, integerUnits);
   const servingGuaranteed = m.addVar(`sg_${g}_${t}`, 0, pool.count, 0, integerUnits);
   const servingFlex = m.addVar(`sf_${g}_${t}`, 0, pool.count, 0, integerUnits);
+  const servingBids = ctx.problem.bids?.length ? m.addVar(`sb_${g}_${t}`, 0, pool.count, 0, integerUnits) : undefined;
   const starts = m.addVar(`gs_${g}_${t}`, 0, pool.count);
   // gs ≥ w − w_prev, w_prev the GPUs powered now in the first step.
   const poweredNow = ctx.problem.state.gpusPowered[pool.id] ?? pool.count;
@@ -47,6 +51,7 @@ export function addGpuPool(
     [
       [servingGuaranteed, 1],
       [servingFlex, 1],
+      ...(servingBids ? [[servingBids, 1] as const] : []),
       [starts, gpuWarmupFraction(pool, stepHours)],
       [powered, -1],
     ],
@@ -58,5 +63,9 @@ export function addGpuPool(
   load.terms.push([servingFlex, servingIncrementKw]);
   capacity.guaranteed.push([servingGuaranteed, -gpuSpeed(pool) * stepHours]);
   capacity.flex.push([servingFlex, -gpuSpeed(pool) * stepHours]);
-  return { powered, servingGuaranteed, servingFlex, starts };
+  if (servingBids) {
+    load.terms.push([servingBids, servingIncrementKw]);
+    capacity.bids.push([servingBids, -gpuSpeed(pool) * stepHours]);
+  }
+  return { powered, servingGuaranteed, servingFlex, ...(servingBids ? { servingBids } : {}), starts };
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
-import { statementQuerySchema } from '../../../core/api/statements.js';
+import { monthWindow, statementQuerySchema } from '../../../core/api/statements.js';
+import { bidStatementSection } from '../../../core/bids/statement.js';
 import { statementCsv, usageStatement } from '../../../core/metering/statement.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
 import { jsonResponse } from '../../shared/http.js';
@@ -9,13 +10,15 @@ import { type ApiRequest, parseQuery, tenantApiHandler } from '../handler.js';
 /**
  * GET /v1/usage/statement?period=YYYY-MM[&format=csv]: the tenant's month line by line (every attempt billed, with
  * its model, tier, outcome, GPU-seconds, tokens, energy and price) and totals overall and per tier that add up to the
- * lines exactly. `format=csv` returns the same as a spreadsheet-ready file.
+ * lines exactly, and the month's bid fills at their clearing prices (#28). `format=csv` returns the same as a spreadsheet-ready file.
  */
 export async function getStatement({ event, principal, runtime }: ApiRequest): Promise<APIGatewayProxyResult> {
   const { period, format } = parseQuery(event, statementQuerySchema);
   const records = (await runtime.workloads.usageRecords(principal.tenantId, period)) as MeteredAttempt[];
   const statement = usageStatement(records, principal.tenantId, period);
-  if (format === 'json') return jsonResponse(200, statement);
+  const { fromMs, toMs } = monthWindow(period, Number.POSITIVE_INFINITY);
+  const bidFills = bidStatementSection(await runtime.bids.list(principal.tenantId), fromMs, toMs);
+  if (format === 'json') return jsonResponse(200, { ...statement, bidFills });
   return {
     statusCode: 200,
     headers: {

@@ -46,7 +46,12 @@ export class HighsFleetSolver implements PlanSolver {
       const decisionMs = Math.floor(request.nowMs / stepMs) * stepMs;
       const states = sites.map((site) => {
         const carried = request.states?.[site.id] ?? carriedState(site, request.previous, request.nowMs);
-        return { ...carried, flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [] };
+        const openBids = request.openBids?.[site.id];
+        return {
+          ...carried,
+          flexBacklog: request.demand?.[site.id]?.flexBacklog ?? [],
+          ...(openBids?.length ? { openBids } : {}),
+        };
       });
       const horizon = planHorizon(
         highs,
@@ -89,6 +94,7 @@ export class HighsFleetSolver implements PlanSolver {
       const sitePlans: SitePlan[] = plan.sites.map((sitePlan, i) => ({
         ...withFlexServing(sitePlan, horizon.solution.sites[i]!.decisions, horizon.blocks),
         startState: startStateOf(states[i]!),
+        ...bidGpuHoursOf(horizon.solution.sites[i]!.decisions[0]),
       }));
       return {
         plan: {
@@ -123,6 +129,12 @@ function withFlexServing(
       }),
     })),
   };
+}
+
+/** The plan's first-interval GPU-hours per bid, for the clearing; nothing when no bid was planned. */
+function bidGpuHoursOf(decision: { bidGpuHours?: Readonly<Record<string, number>> } | undefined) {
+  const planned = decision?.bidGpuHours;
+  return planned && Object.keys(planned).length > 0 ? { bidGpuHours: { ...planned } } : {};
 }
 
 /** Plans of disjoint site sets, one per market node, as one plan (solver figures summed). */

@@ -28,6 +28,8 @@ export interface SiteSwitchState {
 export interface SeqAllocation {
   readonly seq: number;
   readonly epoch: number;
+  /** A multi-region lease cuts the command's validity at the lease's expiry (core/switching/lease.ts). */
+  readonly validForMs?: number;
 }
 
 /** The first lease generation: a site whose counter never saw a takeover. */

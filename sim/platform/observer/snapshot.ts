@@ -1,4 +1,5 @@
 import type { MarketSnapshot } from '../../../core/model/market.js';
+import type { BidMarketView } from '../bid-market.js';
 import type { GpuWorkFigures } from '../gpu-work.js';
 import { type Alert, groupAlerts } from './alerts.js';
 import type { EventLog } from './event-log.js';
@@ -36,6 +37,8 @@ export interface SnapshotParts {
   readonly log: EventLog;
   /** The GPU side's queue, runs, preemptions and webhooks; null when the platform runs without it. */
   readonly workloads: GpuWorkFigures | null;
+  /** The bid market: order book, latest clearings, partner share (issue 28); null without it. */
+  readonly bids?: BidMarketView | null;
   readonly alerts: Alert[];
   readonly rejectedMessages: number;
 }
@@ -52,6 +55,7 @@ export function renderSnapshot(parts: SnapshotParts) {
     dispatches: { count: log.dispatches.length, recent: [...log.dispatches].reverse().slice(0, RECENT_DISPATCHES) },
     injections: [...log.injections].reverse(),
     workloads: parts.workloads,
+    bids: parts.bids ?? null,
     alerts: parts.alerts,
     /** The alerts by site and kind, with counts, newest first: what the dashboard shows. */
     alertGroups: groupAlerts(parts.alerts),

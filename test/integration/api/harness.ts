@@ -17,6 +17,8 @@ export interface ApiHarness {
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
   call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A second customer tenant with a customer-user key: the key. */
+  addCustomerTenant(tenantId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -58,5 +60,16 @@ export async function startApiHarness(
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
   }
 
-  return { ...server, demo, call, stop: () => server.stop() };
+  async function addCustomerTenant(tenantId: string) {
+    await server.api.runtime.tenants.create({
+      tenantId,
+      name: tenantId,
+      usagePlan: 'standard',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      createdBy: 'test',
+    });
+    return server.api.issueApiKey(tenantId, 'customer-user');
+  }
+
+  return { ...server, demo, call, addCustomerTenant, stop: () => server.stop() };
 }

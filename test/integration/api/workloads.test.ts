@@ -8,14 +8,7 @@ let otherTenantKey: string;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  await h.api.runtime.tenants.create({
-    tenantId: 'tenant-b',
-    name: 'B',
-    usagePlan: 'standard',
-    createdAt: '2025-01-01T00:00:00.000Z',
-    createdBy: 'test',
-  });
-  otherTenantKey = await h.api.issueApiKey('tenant-b', 'customer-user');
+  otherTenantKey = await h.addCustomerTenant('tenant-b');
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { Ack } from '../../../core/messages/ack.js';
 import type { Command } from '../../../core/messages/command.js';
 import { siteTopic } from '../../../core/messages/topics.js';
+import type { MarketSnapshot } from '../../../core/model/market.js';
 import { ManualClock } from '../../../core/support/clock.js';
 import { seededRng } from '../../../core/support/random.js';
 import type { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
@@ -28,6 +29,28 @@ import { type LocalTable, startLocalTable } from '../../support/local-table.js';
 export type GatewayBehaviour = 'execute' | 'reject' | 'silent' | 'stall';
 
 export const TABLE_NAME = 'hcp-flows-test';
+
+/** A market snapshot at `atMs`: HB_WEST at `westPriceUsdPerMwh`, the other hubs quiet. */
+export function marketSnapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
+  return {
+    at: new Date(atMs).toISOString(),
+    intervalMinutes: 15,
+    prices: [
+      { node: 'HB_WEST', realTimeUsdPerMwh: westPriceUsdPerMwh },
+      { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
+      { node: 'HB_NORTH', realTimeUsdPerMwh: 30 },
+    ],
+    hashprice: {
+      hashpriceUsdPerThDay: 0.05,
+      btcPriceUsd: 95_000,
+      difficulty: 1.1e14,
+      subsidyBtc: 3.125,
+      feesBtcPerDay: 20,
+    },
+    gpuSpotUsdPerGpuHour: 2.1,
+    gridEvents: [],
+  };
+}
 
 export interface FlowHarness {
   readonly client: DynamoDBDocumentClient;

@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import type { MarketSnapshot } from '../../../core/model/market.js';
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { OPTIMIZE_STATES } from '../../../functions/shared/flow-states.js';
 import {
@@ -8,7 +7,7 @@ import {
   type ExecutionResult,
 } from '../../../sim/local/stepfunctions/index.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
-import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
+import { type FlowHarness, marketSnapshot, startFlowHarness, TABLE_NAME } from './harness.js';
 
 /**
  * OptimizeFlow as synthesized, on the local runner and DynamoDB Local: solve → persist a plan version → start a
@@ -31,26 +30,7 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-function snapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
-  return {
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: [
-      { node: 'HB_WEST', realTimeUsdPerMwh: westPriceUsdPerMwh },
-      { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
-      { node: 'HB_NORTH', realTimeUsdPerMwh: 30 },
-    ],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 20,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
-  };
-}
+const snapshot = marketSnapshot;
 
 /** Fails the prepare step this many times with a transient error before letting it run. */
 let prepareFailuresLeft = 0;

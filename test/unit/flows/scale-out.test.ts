@@ -5,7 +5,7 @@ import { fixedClock } from '../../../core/support/clock.js';
 import { LadderSolver } from '../../../functions/optimizer/adapters/ladder-solver.js';
 import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-fleet-source.js';
 import type { DispatchContext, DispatchWorkspace } from '../../../functions/optimizer/ports.js';
-import { createScaleOutSteps } from '../../../functions/optimizer/scale-out.js';
+import { createScaleOutSteps, type ScaleOutDeps } from '../../../functions/optimizer/scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps } from '../../../functions/optimizer/steps.js';
 import { marketSnapshotAt } from '../platform/market-fixture.js';
 
@@ -27,7 +27,7 @@ function memoryWorkspace(): DispatchWorkspace {
   };
 }
 
-function scaleOut() {
+function scaleOut(leases?: ScaleOutDeps['leases']) {
   const drafts = new Map<string, Plan>();
   const deps: OptimizeStepDeps = {
     fleet: new StaticFleetSource(referenceFleet),
@@ -45,11 +45,31 @@ function scaleOut() {
   };
   return {
     drafts,
-    steps: createScaleOutSteps({ ...deps, workspace: memoryWorkspace(), steps: createOptimizeSteps(deps) }),
+    steps: createScaleOutSteps({
+      ...deps,
+      workspace: memoryWorkspace(),
+      steps: createOptimizeSteps(deps),
+      ...(leases ? { leases } : {}),
+    }),
   };
 }
 
 describe('the scaled-out solve steps', () => {
+  it('dispatches only the sites whose lease this region holds, and stops a region that holds none', async () => {
+    // Prepare
+    const holding = (ids: string[]) => ({ heldSiteIds: async () => new Set(ids) });
+    // Act
+    const some = await scaleOut(holding(['site-north-1'])).steps.prepare({
+      draftId: 'd1',
+      sitesPerInvocation: 2,
+      maxPriceRounds: 3,
+    });
+    const none = scaleOut(holding([])).steps.prepare({ draftId: 'd2', sitesPerInvocation: 2, maxPriceRounds: 3 });
+    // Assess
+    expect(some).toMatchObject({ siteCount: 1, batches: [{ siteIds: ['site-north-1'] }] });
+    await expect(none).rejects.toMatchObject({ name: 'NotLeaseHolder' });
+  });
+
   it('splits the fleet into batches of the given size, in fleet order', async () => {
     // Act
     const prepared = await scaleOut().steps.prepare({ draftId: 'd1', sitesPerInvocation: 2, maxPriceRounds: 3 });

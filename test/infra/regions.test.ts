@@ -1,0 +1,153 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parseAppContext, regionPlan } from '../../bin/config.js';
+import { appWith, TEST_CONTEXT } from './app-fixture.js';
+
+const { region: _single, ...base } = TEST_CONTEXT;
+const apiDomain = { hostedZoneId: 'Z0123456789ABC', zoneName: 'example.com', recordName: 'api.example.com' };
+const { app, stacks } = appWith({ ...base, regions: ['us-east-2', 'us-west-2'], apiDomain });
+const standby = stacks.standbys[0]!;
+
+describe('regions: [primary, standby]', () => {
+  it('builds each region its stacks, clean under cdk-nag', () => {
+    // Prepare // Act
+    const assembly = app.synth();
+    // Assess
+    const byRegion = (region: string) =>
+      assembly.stacks
+        .filter((s) => s.environment.region === region)
+        .map((s) => s.stackName)
+        .sort();
+    expect(byRegion('us-east-2')).toEqual([
+      'Hcp-test-Api',
+      'Hcp-test-Control',
+      'Hcp-test-Data',
+      'Hcp-test-Iot',
+      'Hcp-test-Monitoring',
+    ]);
+    expect(byRegion('us-west-2')).toEqual(
+      ['Api', 'Control', 'Iot', 'Keys', 'Monitoring', 'Replica'].map((s) => `Hcp-test-us-west-2-${s}`),
+    );
+  });
+
+  it('replicates the platform table to the standby, encrypted there with the standby’s own key', () => {
+    const data = Template.fromStack(stacks.data);
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'hcp-test',
+      Replicas: Match.arrayWith([
+        Match.objectLike({ Region: 'us-west-2', SSESpecification: { KMSMasterKeyId: Match.anyValue() } }),
+        Match.objectLike({ Region: 'us-east-2' }),
+      ]),
+    });
+    Template.fromStack(standby.keys).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/hcp-test-data' });
+  });
+
+  it('keeps the site leases in an MRSC table: a replica per region and the region set’s witness', () => {
+    Template.fromStack(stacks.data).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'hcp-test-site-leases',
+      MultiRegionConsistency: 'STRONG',
+      GlobalTableWitnesses: [{ Region: 'us-east-1' }],
+      Replicas: Match.arrayWith([Match.objectLike({ Region: 'us-west-2' }), Match.objectLike({ Region: 'us-east-2' })]),
+    });
+  });
+
+  it('points every region’s SwitchFlow steps at the lease table and runs a lease keeper each minute', () => {
+    for (const control of [stacks.control, standby.control]) {
+      const t = Template.fromStack(control);
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ LEASE_TABLE_NAME: Match.anyValue(), PRIMARY_REGION: 'us-east-2' }),
+        },
+      });
+      t.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Description: 'HCP site lease keeper',
+        ScheduleExpression: 'rate(1 minute)',
+      });
+      const steps = t.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Environment: {
+            Variables: Match.objectLike({
+              LEASE_TABLE_NAME: Match.anyValue(),
+              COMMAND_SIGNING_KEY_ID: Match.anyValue(),
+            }),
+          },
+        },
+      });
+      expect(Object.keys(steps).length).toBeGreaterThanOrEqual(7);
+    }
+  });
+
+  it('drives the audit chainer and the router from the stream in the primary only (the standby’s are disabled)', () => {
+    const mappings = (stack: typeof stacks.control) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).filter(
+        (m) => (m as { Properties: { StartingPosition?: string } }).Properties.StartingPosition !== undefined,
+      ) as Array<{ Properties: { Enabled?: boolean } }>;
+    expect(mappings(stacks.control).map((m) => m.Properties.Enabled)).toEqual([undefined, undefined]);
+    expect(mappings(standby.control).map((m) => m.Properties.Enabled)).toEqual([false, false]);
+  });
+
+  it('ends a region’s OptimizeFlow that holds no site lease before it plans (its prepare step reads the leases)', () => {
+    for (const control of [stacks.control, standby.control]) {
+      const t = Template.fromStack(control);
+      const machines = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+      expect(machines).toContain('\\"NotLeaseHolder\\":{\\"Type\\":\\"Succeed\\"}');
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: Match.anyValue(),
+        Environment: {
+          Variables: Match.objectLike({ LEASE_TABLE_NAME: Match.anyValue(), POWERTOOLS_SERVICE_NAME: 'hcp-optimizer' }),
+        },
+      });
+    }
+  });
+
+  it('names the API once: a failover record per region, each on a health check of its own API', () => {
+    const primary = Template.fromStack(stacks.api);
+    const secondary = Template.fromStack(standby.api);
+    for (const [t, role] of [
+      [primary, 'PRIMARY'],
+      [secondary, 'SECONDARY'],
+    ] as const) {
+      t.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'api.example.com.',
+        Type: 'A',
+        Failover: role,
+        HealthCheckId: Match.anyValue(),
+        AliasTarget: Match.objectLike({ EvaluateTargetHealth: true }),
+      });
+      t.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', ResourcePath: '/live/v1/health' }),
+      });
+    }
+  });
+
+  it('gives every gateway both regions’ command keys', () => {
+    for (const iot of [stacks.iot, standby.iot]) {
+      const text = JSON.stringify(Template.fromStack(iot).findResources('AWS::GreengrassV2::Deployment'));
+      expect(text.match(/\\"kid\\"/g)).toHaveLength(2);
+    }
+  });
+});
+
+describe('the regions context', () => {
+  it.each([
+    [
+      { ...base, regions: ['us-east-2', 'eu-west-1'] },
+      'hcp.regions: the site lease needs all regions in one MRSC region set',
+    ],
+    [{ ...base, regions: ['us-east-2', 'us-east-2'] }, 'hcp.regions: each region once'],
+    [{ ...base, region: 'us-west-2', regions: ['us-east-2', 'us-west-2'] }, 'hcp.region: must be the primary'],
+    [{ ...base, regions: ['us-east-2', 'us-west-2'], leaseWitnessRegion: 'us-west-2' }, 'hcp.leaseWitnessRegion'],
+    [{ ...base }, 'hcp.region: required'],
+    [{ ...TEST_CONTEXT, apiDomain: { ...apiDomain, hostedZoneId: 'nope' } }, 'hcp.apiDomain.hostedZoneId'],
+  ])('refuses a bad regions context and names the field (%#)', (context, message) => {
+    expect(() => parseAppContext(context)).toThrow(message);
+  });
+
+  it('picks the MRSC witness from the pair’s region set, and none for one or three regions', () => {
+    expect(regionPlan(parseAppContext({ ...base, regions: ['us-east-2', 'us-west-2'] }))).toEqual({
+      primary: 'us-east-2',
+      standbys: ['us-west-2'],
+      leaseWitness: 'us-east-1',
+    });
+    expect(regionPlan(parseAppContext(TEST_CONTEXT))).toEqual({ primary: 'us-east-2', standbys: [] });
+  });
+});
