@@ -165,6 +165,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     ...(r.apiRole === 'SECONDARY' ? { streamConsumersEnabled: false } : {}),
     ...(context.market ? { marketSource: context.market } : {}),
     ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
+    ...(context.partners ? { partnerIds: context.partners } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,

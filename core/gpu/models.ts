@@ -152,3 +152,11 @@ export const servingThroughputTokensPerSec: Readonly<Record<string, Readonly<Rec
       ),
     ]),
   );
+
+/**
+ * Four characters of English per token (OpenAI's rule of thumb): a stand-in prompt of the job's size, for a job
+ * submitted as token counts (what the GPU workers and the partner clouds are sent).
+ */
+export function syntheticPrompt(inputTokens: number): string {
+  return 'tok '.repeat(Math.max(1, inputTokens));
+}

@@ -286,6 +286,7 @@ describe('PlatformObserver', () => {
       preemptions: 4,
       webhookDeliveries: 6,
       models: [],
+      partner: { sent: 2, completed: 1, failed: 1, shareOfCompleted: 0.2 },
     };
     h.observer.setWorkloadFigures(() => figures);
     expect(h.observer.snapshot().workloads).toEqual(figures);
