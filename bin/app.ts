@@ -168,6 +168,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     ...(r.apiRole === 'SECONDARY' ? { streamConsumersEnabled: false } : {}),
     ...(context.market ? { marketSource: context.market } : {}),
     ...(context.qseAwardsSenderArn ? { qseAwardsSender: new iam.ArnPrincipal(context.qseAwardsSenderArn) } : {}),
+    ...(context.partners ? { partnerIds: context.partners } : {}),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     env,
@@ -191,6 +192,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     deadLetterQueues: [...control.deadLetterQueues, ...iot.deadLetterQueues],
     pagingMetrics: iot.pagingMetrics,
     siteIds: context.sites,
+    ...(iot.telemetry.fleetEvents ? { apiProbes: iot.telemetry.fleetEvents } : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   });
   if (context.apiDomain && r.leaseTable) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { partnerIdSchema } from '../core/partners/catalogue.js';
 import { siteIdSchema } from '../core/support/schema.js';
 import { toFieldIssues } from '../core/support/validation.js';
 
@@ -87,6 +88,8 @@ const appContextFields = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/, 'an IAM role or user ARN')
     .optional(),
+  /** Partner clouds HCP holds API keys for (#28): a Secrets Manager secret each. @default none */
+  partners: z.array(partnerIdSchema).max(20).optional(),
   /** Optional on-call address subscribed to alarms. */
   alarmEmail: z.email().optional(),
   /** Where market prices come from (README, "Market data sources"). @default synthetic */

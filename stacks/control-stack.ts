@@ -13,6 +13,7 @@ import { ForecastRefit } from './constructs/forecast-refit.js';
 import { LocalSwitchRule } from './constructs/local-switch-rule.js';
 import { MarketIngestion, type MarketSourceConfig } from './constructs/market-ingestion.js';
 import { OptimizeFlow } from './constructs/optimize-flow.js';
+import { PartnerOverflow } from './constructs/partner-overflow.js';
 import { SiteLeaseKeeper } from './constructs/site-lease-keeper.js';
 import { SwitchFlow } from './constructs/switch-flow.js';
 import { WorkloadRouting } from './constructs/workload-routing.js';
@@ -37,6 +38,8 @@ export interface ControlStackProps extends StackProps {
   readonly marketSource?: MarketSourceConfig;
   /** The QSE's principal, allowed to send awards to the awards queue. @default none */
   readonly qseAwardsSender?: iam.IPrincipal;
+  /** Partner clouds HCP holds API keys for (#28): a secret each, and the partner runner. @default none */
+  readonly partnerIds?: readonly string[];
 }
 
 /**
@@ -98,6 +101,13 @@ export class ControlStack extends Stack {
       ...streams,
     });
 
+    const partners = new PartnerOverflow(this, 'PartnerOverflow', {
+      table: props.table,
+      router: routing.router,
+      eventsQueue: routing.eventsQueue,
+      partnerIds: props.partnerIds ?? [],
+    });
+
     const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table, ...streams });
 
     this.switchFlow = switchFlow.stateMachine;
@@ -113,6 +123,7 @@ export class ControlStack extends Stack {
         acks.function,
         localSwitches.function,
         ...routing.functions,
+        partners.runner,
         auditChainer.function,
         awards.function,
       ].map((f) => f.fn),
@@ -124,6 +135,7 @@ export class ControlStack extends Stack {
       ...acks.deadLetterQueues,
       ...localSwitches.deadLetterQueues,
       ...routing.deadLetterQueues,
+      partners.deadLetterQueue,
       auditChainer.deadLetterQueue,
       awards.deadLetterQueue,
     );

@@ -15,6 +15,7 @@ import { GridEventRecorder } from './constructs/grid-event-recorder.js';
 import { IcebergTelemetrySink, type TelemetryLifecycle } from './constructs/iceberg-telemetry-sink.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
+import { SwitchTelemetry } from './constructs/switch-telemetry.js';
 import type { PagingMetric } from './constructs/telemetry-buckets.js';
 import type { TelemetrySink, TelemetrySinkKind } from './constructs/telemetry-sink.js';
 import { TimestreamTelemetrySink } from './constructs/timestream-telemetry-sink.js';
@@ -117,7 +118,7 @@ export class IotStack extends Stack {
         'Read-only access to the CDK asset bucket, where the component artifacts are published (CDK asset grant).',
       );
     }
-    this.telemetry =
+    const sink =
       (props.telemetrySink ?? 'iceberg') === 'iceberg'
         ? new IcebergTelemetrySink(this, 'Telemetry', {
             tables: TELEMETRY_TABLES,
@@ -125,18 +126,28 @@ export class IotStack extends Stack {
             ...(props.athenaBytesScannedLimitMb ? { bytesScannedLimitMb: props.athenaBytesScannedLimitMb } : {}),
           })
         : new TimestreamTelemetrySink(this, 'Telemetry');
+    this.telemetry = sink;
+    // The switches' history (fleet_events) exists only with the Iceberg sink.
+    const switches =
+      sink instanceof IcebergTelemetrySink ? new SwitchTelemetry(this, 'SwitchTelemetry', { sink }) : undefined;
     this.pagingMetrics = this.telemetry.pagingMetrics;
     const devices = new DeviceTelemetry(this, 'DeviceTelemetry', { table: props.table, sink: this.telemetry });
     const latest = new LatestStateRule(this, 'LatestState', { table: props.table });
     const gpuNodes = new GpuNodeInventory(this, 'GpuNodes', { table: props.table });
     const gridEvents = new GridEventRecorder(this, 'GridEvents', { table: props.table });
-    this.functions = [devices.function.fn, gpuNodes.function.fn, gridEvents.function.fn];
+    this.functions = [
+      devices.function.fn,
+      gpuNodes.function.fn,
+      gridEvents.function.fn,
+      ...(switches ? [switches.function.fn] : []),
+    ];
     this.deadLetterQueues = [
       ...this.telemetry.deadLetterQueues,
       ...devices.deadLetterQueues,
       latest.deadLetterQueue,
       ...gpuNodes.deadLetterQueues,
       ...gridEvents.deadLetterQueues,
+      ...(switches?.deadLetterQueues ?? []),
     ];
   }
 }

@@ -15,6 +15,7 @@ import { TELEMETRY_METRIC_NAMES } from '../functions/telemetry/adapters/powertoo
 import { ApiCanary } from './constructs/api-canary.js';
 import { HCP_NAMESPACE, hcpMetrics, OpsDashboard, SERVICES } from './constructs/ops-dashboard.js';
 import type { PagingMetric } from './constructs/telemetry-buckets.js';
+import type { HistoryRowStream } from './constructs/telemetry-sink.js';
 
 export interface MonitoringStackProps extends StackProps {
   readonly api: apigw.RestApi;
@@ -30,6 +31,8 @@ export interface MonitoringStackProps extends StackProps {
   readonly siteIds?: readonly string[];
   /** Settlement points charted on the dashboard. @default the ERCOT hubs */
   readonly marketNodes?: readonly string[];
+  /** Where the API canary records each probe (the telemetry history's `fleet_events`). @default not recorded */
+  readonly apiProbes?: HistoryRowStream;
   /** On-call address. @default no subscription */
   readonly alarmEmail?: string;
 }
@@ -72,7 +75,10 @@ export class MonitoringStack extends Stack {
     alarm('Api5xx', props.api.metricServerError({ period, statistic: 'Sum' }), 1);
     alarm('ApiLatencyP99', props.api.metricLatency({ period, statistic: 'p99' }), 2000);
     // The canary's view of the API's health (the KPI's API uptime): any failed call in a period pages.
-    const canary = new ApiCanary(this, 'ApiCanary', { api: props.api });
+    const canary = new ApiCanary(this, 'ApiCanary', {
+      api: props.api,
+      ...(props.apiProbes ? { probes: props.apiProbes } : {}),
+    });
     alarm('ApiCanaryFailed', canary.canary.metricSuccessPercent({ period, statistic: 'Minimum' }), 100, {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     });

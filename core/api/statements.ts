@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { meteredAttemptSchema } from '../metering/usage.js';
+import { partnerTotalsSchema } from '../partners/figures.js';
 import { nonNegative } from '../support/schema.js';
 import { tenantClearingSchema } from './bids.js';
 import { usagePeriodSchema } from './usage.js';
@@ -28,6 +29,8 @@ export const usageStatementSchema = z
     lines: z.array(meteredAttemptSchema),
     totals: totalsSchema,
     byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema }),
+    /** Lines a partner cloud ran (part of `lines` and `totals`): price, the partners' cost, HCP's margin. */
+    partner: partnerTotalsSchema,
     /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */
     bidFills: z
       .object({ lines: z.array(tenantClearingSchema), gpuHours: nonNegative, amountUsd: nonNegative })
@@ -54,6 +57,11 @@ export const fleetFiguresSchema = z
     }),
     failedAttempts: z.number().int().nonnegative(),
     tenants: z.number().int().nonnegative(),
+    /**
+     * Work partner clouds ran (not in the GPU figures above, which are the fleet's own GPUs): price, cost, margin, and
+     * the partners' share of the jobs completed in the month, 0–1.
+     */
+    partner: partnerTotalsSchema.extend({ shareOfCompletedJobs: z.number().min(0).max(1) }),
   })
   .meta({ id: 'FleetGpuFigures' });
 

@@ -347,6 +347,9 @@ export function monthlyPeaks(record: RegularSeries, rules: FourCpRules): Monthly
  * back in an interval, checkable afterwards. Hourly, as the forecaster works; an interval's probability is its hour's
  * × stepMinutes / 60 (intervalPeakProbability).
  */
+/** The longest forecast a plan records (a week of hours); the forecaster reads no further ahead than this. */
+export const FOUR_CP_MAX_FORECAST_HOURS = 168;
+
 export const fourCpRecordSchema = z.strictObject({
   /** The decision instant the forecast was computed at. */
   forecastAt: isoInstantSchema,
@@ -355,9 +358,9 @@ export const fourCpRecordSchema = z.strictObject({
   /** Start of the first forecast hour (= loadKnownTo: the first hour whose load was not known). */
   hourStartsAt: isoInstantSchema,
   /** Per hour from hourStartsAt: the probability it holds its month's coincident peak. */
-  peakProbability: z.array(z.number().min(0).max(1)).max(168),
+  peakProbability: z.array(z.number().min(0).max(1)).max(FOUR_CP_MAX_FORECAST_HOURS),
   /** Per hour: the forecast system load, MW. */
-  loadMw: z.array(nonNegative).max(168),
+  loadMw: z.array(nonNegative).max(FOUR_CP_MAX_FORECAST_HOURS),
   /** The month's highest known hour at the decision, MW. */
   runningPeakMw: nonNegative,
 });

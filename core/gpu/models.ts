@@ -1,3 +1,5 @@
+import { modelCatalogSeed } from './model-catalog.js';
+
 /**
  * The open models the platform serves and the memory rules that decide where one fits. Shared by placement (core/
  * routing), capacity (core/gpu/capacity.ts) and the virtual GPU nodes (sim/devices/gpu), so a model the router places
@@ -10,13 +12,10 @@ export interface OpenModelSpec {
   readonly activeParamsB: number;
 }
 
-// Parameter counts from the model cards on Hugging Face: Llama 3.1 8B (8.03B), 70B (70.6B); Mixtral 8x7B (46.7B
-// total, 12.9B active per token).
-export const openModels: Readonly<Record<string, OpenModelSpec>> = {
-  'meta-llama/Llama-3.1-8B-Instruct': { weightsGb: 16.1, activeParamsB: 8.03 },
-  'meta-llama/Llama-3.1-70B-Instruct': { weightsGb: 141.2, activeParamsB: 70.6 },
-  'mistralai/Mixtral-8x7B-Instruct-v0.1': { weightsGb: 93.4, activeParamsB: 12.9 },
-};
+/** The catalog's newest version of each model, as the memory rules need it (core/gpu/model-catalog.ts). */
+export const openModels: Readonly<Record<string, OpenModelSpec>> = Object.fromEntries(
+  modelCatalogSeed.map((m) => [m.modelId, { weightsGb: m.gpuMemoryGb, activeParamsB: m.activeParamsB }]),
+);
 
 /**
  * Share of a GPU's memory a serving engine may use for weights plus overhead; vLLM's default
@@ -138,20 +137,26 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
 };
 
 /**
- * Aggregate output tokens/s per GPU at large batch under vLLM, order of magnitude from MLPerf Inference v4.1 and vLLM's
- * published benchmarks (70B figures are per GPU of a tensor-parallel group). H200's larger, faster memory gives
- * ~1.3–1.6× on memory-bound models (NVIDIA H200 brief). Boards without a row here cannot be registered to serve a
- * model until the model catalog measures them (a registry change naming one is refused, naming the pair).
+ * Output tokens/s per GPU by board and model, read from the model catalog (its single source). Boards without a
+ * figure cannot be registered to serve a model until the catalog measures them (a registry change naming one is
+ * refused, naming the pair).
  */
-export const servingThroughputTokensPerSec: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  'nvidia-h100-sxm5': {
-    'meta-llama/Llama-3.1-8B-Instruct': 6000,
-    'meta-llama/Llama-3.1-70B-Instruct': 900,
-    'mistralai/Mixtral-8x7B-Instruct-v0.1': 2500,
-  },
-  'nvidia-h200-sxm': {
-    'meta-llama/Llama-3.1-8B-Instruct': 7500,
-    'meta-llama/Llama-3.1-70B-Instruct': 1400,
-    'mistralai/Mixtral-8x7B-Instruct-v0.1': 3300,
-  },
-};
+export const servingThroughputTokensPerSec: Readonly<Record<string, Readonly<Record<string, number>>>> =
+  Object.fromEntries(
+    Object.keys(gpuHardware).map((board) => [
+      board,
+      Object.fromEntries(
+        modelCatalogSeed.flatMap((m) =>
+          m.tokensPerSecPerGpu[board] === undefined ? [] : [[m.modelId, m.tokensPerSecPerGpu[board]]],
+        ),
+      ),
+    ]),
+  );
+
+/**
+ * Four characters of English per token (OpenAI's rule of thumb): a stand-in prompt of the job's size, for a job
+ * submitted as token counts (what the GPU workers and the partner clouds are sent).
+ */
+export function syntheticPrompt(inputTokens: number): string {
+  return 'tok '.repeat(Math.max(1, inputTokens));
+}

@@ -1,3 +1,4 @@
+import { isPartnerLine, type PartnerTotals, partnerTotals } from '../partners/figures.js';
 import { totalsOf } from './statement.js';
 import type { MeteredAttempt } from './usage.js';
 
@@ -13,6 +14,8 @@ export interface FleetFigures {
   readonly energyKwh: number;
   readonly preemptions: { readonly total: number; readonly flex: number; readonly guaranteed: number };
   readonly failedAttempts: number;
+  /** What partner clouds ran (left out of the GPU figures), with their share of the completed jobs. */
+  readonly partner: PartnerTotals & { readonly shareOfCompletedJobs: number };
 }
 
 /** Operators' figures over a window: every attempt that ended in `[fromMs, toMs)` on `installedGpus` GPUs. */
@@ -20,10 +23,13 @@ export function fleetFigures(
   records: readonly MeteredAttempt[],
   window: { readonly fromMs: number; readonly toMs: number; readonly installedGpus: number },
 ): FleetFigures {
-  const inWindow = records.filter((r) => {
+  const all = records.filter((r) => {
     const atMs = Date.parse(r.completedAt);
     return atMs >= window.fromMs && atMs < window.toMs;
   });
+  // The fleet's GPUs: a partner's attempt used none of them.
+  const inWindow = all.filter((r) => !isPartnerLine(r));
+  const completed = all.filter((r) => r.outcome === 'completed');
   const totals = totalsOf(inWindow);
   const seconds = Math.max(0, (window.toMs - window.fromMs) / 1000);
   const gpuTime = window.installedGpus * seconds;
@@ -39,5 +45,9 @@ export function fleetFigures(
       guaranteed: preempted.filter((r) => r.tier === 'guaranteed').length,
     },
     failedAttempts: inWindow.filter((r) => r.outcome === 'failed').length,
+    partner: {
+      ...partnerTotals(all),
+      shareOfCompletedJobs: completed.length > 0 ? completed.filter(isPartnerLine).length / completed.length : 0,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { usagePeriodOf } from '../api/usage.js';
 import type { WorkloadTier } from '../model/workload.js';
+import { type PartnerTotals, partnerTotals } from '../partners/figures.js';
 import type { MeteredAttempt } from './usage.js';
 
 export interface UsageTotals {
@@ -20,6 +21,8 @@ export interface UsageStatement {
   readonly lines: readonly MeteredAttempt[];
   readonly totals: UsageTotals;
   readonly byTier: Readonly<Record<WorkloadTier, UsageTotals>>;
+  /** The lines partner clouds ran (also in `lines` and `totals`): their price, the partners' cost, the margin. */
+  readonly partner: PartnerTotals;
 }
 
 const MICRO = 1e6;
@@ -59,6 +62,7 @@ export function usageStatement(records: readonly MeteredAttempt[], tenantId: str
       guaranteed: totalsOf(lines.filter((r) => r.tier === 'guaranteed')),
       flex: totalsOf(lines.filter((r) => r.tier === 'flex')),
     },
+    partner: partnerTotals(lines),
   };
 }
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type UsageRecord, usageRecordSchema } from '../api/usage.js';
 import { workloadTierSchema } from '../model/workload.js';
+import { partnerIdSchema } from '../partners/catalogue.js';
 import { DEFAULT_PRICE_SHEET, type ModelRate, type PriceSheet, priceUsd, roundUsd } from '../routing/pricing.js';
-import { idSchema } from '../support/schema.js';
+import { idSchema, nonNegative } from '../support/schema.js';
 
 /**
  * One attempt of one job as metering records it: the API's usage record (core/api/usage.ts, what GET /v1/usage sums)
@@ -16,6 +17,9 @@ export const meteredAttemptSchema = usageRecordSchema.extend({
   modelId: z.string().min(1).max(128),
   tier: workloadTierSchema,
   outcome: z.enum(['completed', 'preempted', 'failed']),
+  /** Set when a partner cloud ran the attempt (`siteId` is then the partner's id): the partner's charge to HCP. */
+  partnerId: partnerIdSchema.optional(),
+  partnerCostUsd: nonNegative.optional(),
 });
 export type MeteredAttempt = z.infer<typeof meteredAttemptSchema>;
 
@@ -66,6 +70,14 @@ export function meterAttempt(
 
 /** The API's usage record of a metered attempt (its store is strict: the breakdown fields stay here). */
 export function toUsageRecord(attempt: MeteredAttempt): UsageRecord {
-  const { poolId: _pool, modelId: _model, tier: _tier, outcome: _outcome, ...record } = attempt;
+  const {
+    poolId: _pool,
+    modelId: _model,
+    tier: _tier,
+    outcome: _outcome,
+    partnerId: _partner,
+    partnerCostUsd: _cost,
+    ...record
+  } = attempt;
   return record;
 }

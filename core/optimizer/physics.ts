@@ -1,4 +1,5 @@
 import { miningRevenueUsd } from '../economics/energy.js';
+import { modelCatalogSeed, tokensPerSecPerGpu } from '../gpu/model-catalog.js';
 import type { AsicGroup, GpuPool } from '../model/site.js';
 
 /**
@@ -6,9 +7,9 @@ import type { AsicGroup, GpuPool } from '../model/site.js';
  * the simulator's score of the LP's own plan equals the LP objective up to rounding of unit counts).
  */
 
-/** Reference work unit: one H100 serving Llama-3.1-70B for an hour (900 output tok/s, see reference-fleet.ts). */
+/** Reference work unit: one H100 serving Llama-3.1-70B for an hour (its tokens/s from the model catalog). */
 export const REFERENCE_MODEL = 'meta-llama/Llama-3.1-70B-Instruct';
-const REFERENCE_TOKENS_PER_SEC = 900;
+const REFERENCE_TOKENS_PER_SEC = tokensPerSecPerGpu(modelCatalogSeed, 'nvidia-h100-sxm5', REFERENCE_MODEL)!;
 
 /** H100-equivalent GPU-hours one GPU of the pool serves per hour. */
 export function gpuSpeed(pool: GpuPool): number {
@@ -55,6 +56,22 @@ export function unitStartCostUsd(group: AsicGroup, hashpriceUsdPerThDay: number)
 /** Fraction of a step a freshly powered GPU spends loading weights instead of serving. */
 export function gpuWarmupFraction(pool: GpuPool, stepHours: number): number {
   return Math.min(1, pool.modelWarmupSeconds / (stepHours * 3600));
+}
+
+/**
+ * Loading weights is I/O-bound: a warming GPU draws ~15% of its serving span above idle (the virtual GPU nodes draw
+ * the same, sim/devices/gpu).
+ */
+export const GPU_WARMUP_BUSY_FRACTION = 0.15;
+
+/**
+ * Average extra kW over a step, above idle, of one GPU powered up in it: its warm-up share of the step at the warm-up
+ * draw. The plan charges it as energy, and the warm-up share serves nothing (`gpuWarmupFraction`).
+ */
+export function gpuWarmupExtraKw(pool: GpuPool, stepHours: number): number {
+  return (
+    (gpuWarmupFraction(pool, stepHours) * GPU_WARMUP_BUSY_FRACTION * (pool.servingPowerW - pool.idlePowerW)) / 1000
+  );
 }
 
 /** IT power of a pool: idle draw of powered GPUs plus the serving increment of busy ones. */

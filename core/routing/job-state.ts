@@ -1,6 +1,7 @@
 import { canonicalJson } from '../api/canonical.js';
 import { type MeteredAttempt, meterAttempt } from '../metering/usage.js';
 import type { WorkloadStatus } from '../model/workload.js';
+import type { PartnerQuote } from '../partners/overflow.js';
 import { type FieldIssue, parseWith } from '../support/validation.js';
 import { DEFAULT_PRICE_SHEET, type ModelRate, type PriceSheet } from './pricing.js';
 import { DEFAULT_MAX_ATTEMPTS, requeueAfterPreemption } from './requeue.js';
@@ -30,6 +31,8 @@ export interface JobState {
   readonly reason?: string;
   /** The router's finish estimate for the attempt queued now. */
   readonly estimatedFinishMs?: number;
+  /** Set while the attempt queued now runs on a partner cloud (`siteId` is then the partner's id): its quote. */
+  readonly partner?: PartnerQuote;
   /** Reports applied, by attempt: a repeat of one of these is a harmless duplicate. */
   readonly reports: Readonly<Record<string, JobReport>>;
 }

@@ -1,6 +1,7 @@
 import type { RoutableJob } from './types.js';
 
-export type PreemptionReason = 'capacity' | 'grid-emergency' | 'node-unhealthy';
+/** `priority`: a more urgent request took the job's place in a serving engine's batch (core/serving/tiers.ts). */
+export type PreemptionReason = 'capacity' | 'grid-emergency' | 'node-unhealthy' | 'priority';
 
 export interface Preemption {
   readonly siteId: string;
@@ -37,7 +38,7 @@ export function requeueAfterPreemption(
     };
   }
   const kept = Math.min(Math.max(0, preemption.checkpointOutputTokens), job.outputTokens - 1);
-  const avoid = preemption.reason === 'capacity' ? [] : [preemption.siteId];
+  const avoid = preemption.reason === 'capacity' || preemption.reason === 'priority' ? [] : [preemption.siteId];
   return {
     kind: 'requeue',
     job: {

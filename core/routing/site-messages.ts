@@ -70,7 +70,7 @@ export const jobReportSchema = z
     z.strictObject({
       ...reportEnvelope,
       outcome: z.literal('preempted'),
-      reason: z.enum(['capacity', 'grid-emergency', 'node-unhealthy']),
+      reason: z.enum(['capacity', 'grid-emergency', 'node-unhealthy', 'priority']),
       /** Output tokens the server kept; 0 when the attempt restarts. */
       checkpointOutputTokens: tokens,
     }),

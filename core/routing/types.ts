@@ -17,6 +17,8 @@ export interface RoutableJob {
   readonly attempt: number;
   /** Sites the job must not go to on this attempt (the site a grid emergency just pushed it off). */
   readonly avoidSiteIds?: readonly string[];
+  /** Partner clouds that failed an earlier attempt of the job (core/partners/attempt.ts): not offered it again. */
+  readonly avoidPartnerIds?: readonly string[];
   /** Not routed before this instant: a site handed the last attempt back unstarted, and the job pauses first. */
   readonly notBeforeMs?: number;
 }

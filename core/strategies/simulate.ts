@@ -4,6 +4,7 @@ import { drCeilingKw, type Site, siteCapKw } from '../model/site.js';
 import {
   GPU_START_COST_USD,
   gpuSpeed,
+  gpuWarmupExtraKw,
   gpuWarmupFraction,
   unitHashrateThs,
   unitMaxPowerW,
@@ -164,7 +165,7 @@ export function simulateStep(
     // the GPUs the plan assigns to it, because deferring it is the decision.
     const sf = Math.min(usable, Math.max(0, d?.servingFlex ?? 0));
     const sg = usable;
-    gpuIdleKw += (pool.idlePowerW * powered) / 1000;
+    gpuIdleKw += (pool.idlePowerW * powered) / 1000 + started * gpuWarmupExtraKw(pool, dt);
     totals.wearCostUsd += started * GPU_START_COST_USD;
     const speed = gpuSpeed(pool) * dt;
     capG += sg * speed;

@@ -1,4 +1,9 @@
-import { type DeviceMetric, type DeviceState, deviceStateSchema } from '../messages/telemetry.js';
+import { installedGpus } from '../gpu/capacity.js';
+import { type DeviceMetric, type DeviceState, deviceStateSchema, type TelemetryBatch } from '../messages/telemetry.js';
+import type { MarketSnapshot } from '../model/market.js';
+import { type Site, siteCapKw } from '../model/site.js';
+import type { SiteTelemetrySummary } from '../telemetry/site-summary.js';
+import type { Accrual, EarningLoad } from './accrual.js';
 
 /**
  * The rows of the telemetry history, one shape for every store: the local platform's Parquet files (DuckDB), the
@@ -157,4 +162,80 @@ export function stateCounts(
     `devices_${(typeof COUNTED_STATES)[number]}`,
     number
   >;
+}
+
+/** A batch's readings at the site's meter (core/telemetry/site-summary.ts, PUE applied), scaled to the site model. */
+export interface SiteReadings extends EarningLoad {
+  readonly curtailedKw: number;
+  readonly servingGpus: number;
+  readonly poweredGpus: number;
+  readonly devicesByState: Readonly<Partial<Record<DeviceState, number>>>;
+}
+
+/** The readings of a site summary, flat. */
+export function siteReadings(summary: SiteTelemetrySummary): SiteReadings {
+  return {
+    ...summary.facilityKw,
+    hashrateThs: summary.hashrateThs,
+    busyGpus: summary.busyGpus,
+    servingGpus: summary.servingGpus,
+    poweredGpus: summary.poweredGpus,
+    devicesByState: summary.devicesByState,
+  };
+}
+
+/**
+ * A site's batch as a `site_series` row, whoever writes it (the local platform's recorder, the cloud's consumer):
+ * its own readings, the site model's limit (its interconnect) and installed GPUs, the prices in force (the site's node
+ * price, the market's hashprice and GPU spot rate) and what the batch accrued (accrual.ts: 0 for a late repeat).
+ */
+export function siteSeriesRecord(
+  batch: TelemetryBatch,
+  readings: SiteReadings,
+  site: Site,
+  prices: { readonly priceUsdPerMwh: number | undefined; readonly market: MarketSnapshot | undefined },
+  accrual: Accrual,
+  scenario = LIVE_SCENARIO,
+): SiteSeriesRecord {
+  const atMs = Date.parse(batch.sentAt);
+  const { market } = prices;
+  return {
+    site: batch.siteId,
+    day: dayOf(atMs),
+    scenario,
+    gateway_id: batch.gatewayId,
+    batch_seq: batch.batchSeq,
+    at_ms: atMs,
+    site_power_kw: batch.sitePowerKw,
+    limit_kw: siteCapKw(site),
+    asic_kw: readings.asicKw,
+    gpu_kw: readings.gpuKw,
+    curtailed_kw: readings.curtailedKw,
+    hashrate_ths: readings.hashrateThs,
+    busy_gpus: readings.busyGpus,
+    serving_gpus: readings.servingGpus,
+    powered_gpus: readings.poweredGpus,
+    installed_gpus: installedGpus([site]),
+    price_usd_per_mwh: prices.priceUsdPerMwh ?? null,
+    hashprice_usd_per_th_day: market?.hashprice.hashpriceUsdPerThDay ?? null,
+    gpu_spot_usd_per_gpu_hour: market?.gpuSpotUsdPerGpuHour ?? null,
+    accrued_hours: accrual.hours,
+    mining_usd: accrual.money.miningUsd,
+    inference_usd: accrual.money.inferenceUsd,
+    energy_cost_usd: accrual.money.energyCostUsd,
+    ...stateCounts(readings.devicesByState),
+  };
+}
+
+/** A fleet event as a row (`site`: FLEET_SITE for a fleet-wide one, such as an API probe). */
+export function fleetEventRecord(
+  site: string,
+  atMs: number,
+  kind: FleetEventKind,
+  source: string,
+  latencyMs: number | null,
+  ok: boolean,
+  scenario = LIVE_SCENARIO,
+): FleetEventRecord {
+  return { site, day: dayOf(atMs), scenario, at_ms: atMs, kind, source, latency_ms: latencyMs, ok };
 }

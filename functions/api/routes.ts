@@ -47,6 +47,7 @@ import {
 } from '../../core/webhooks/config.js';
 import { bidRoutes } from './bids/routes.js';
 import { operatorRoutes } from './operator/routes.js';
+import { partnerRoutes } from './partners/routes.js';
 import type { ApiRoute } from './route.js';
 import { BODY_ERRORS, errorResponses as errors, loadHandler as load } from './route-helpers.js';
 
@@ -397,4 +398,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...meteringRoutes,
   ...adminRoutes,
   ...operatorRoutes,
+  ...partnerRoutes,
 ];

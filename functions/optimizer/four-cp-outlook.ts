@@ -1,4 +1,10 @@
-import { ERCOT_FOUR_CP, type FourCpForecast, type FourCpRules, fourCpAt } from '../../core/forecast/four-cp.js';
+import {
+  ERCOT_FOUR_CP,
+  FOUR_CP_MAX_FORECAST_HOURS,
+  type FourCpForecast,
+  type FourCpRules,
+  fourCpAt,
+} from '../../core/forecast/four-cp.js';
 import { SYSTEM_LOAD_HISTORY_KEY } from '../../core/market-data/history.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
 
@@ -12,7 +18,8 @@ const PLANNER_HORIZON_HOURS = 24;
 /**
  * The 4CP forecast for a dispatch: the ERCOT system load stored in the market history (hourly points under
  * SYSTEM_LOAD_HISTORY_KEY), through the forecaster's known-at rule (an hour's load is read only once it is published,
- * whatever the store already holds), from the newest unbroken run of hours. Undefined without a week of load.
+ * whatever the store already holds), from the newest unbroken run of hours. Undefined without a week of load, or when
+ * the newest known hour is so old that the forecast would run past FOUR_CP_MAX_FORECAST_HOURS.
  */
 export async function fourCpOutlook(
   history: Pick<MarketHistoryStore, 'read'>,
@@ -35,5 +42,8 @@ export async function fourCpOutlook(
     Math.floor((nowMs - rules.loadPublicationDelayMinutes * 60_000) / HOUR_MS) * HOUR_MS,
   );
   const hours = Math.max(FORECAST_HOURS, Math.ceil((nowMs - knownEndMs) / HOUR_MS) + PLANNER_HORIZON_HOURS);
+  // Load known only to more than a week before the horizon's end (a feed down for days, a platform started on old
+  // history) forecasts nothing worth holding load for: the plan goes without 4CP rather than failing.
+  if (hours > FOUR_CP_MAX_FORECAST_HOURS) return undefined;
   return fourCpAt(record, rules, nowMs, hours);
 }

@@ -9,6 +9,7 @@ import {
 } from '../../core/routing/job-state.js';
 import { modelRateOf } from '../../core/routing/pool-state.js';
 import type { DynamoJobStore } from '../shared/data/job-store.js';
+import { offerAgainWhileEarly } from '../shared/offer-again.js';
 import { commitTransition, type TransitionDeps } from './transitions.js';
 
 export interface ReportDeps extends TransitionDeps {
@@ -51,22 +52,20 @@ export async function applySiteReport(deps: ReportDeps, raw: unknown): Promise<S
   throw new Error(`job ${report.jobId}: ${MAX_COMMIT_ATTEMPTS} commits lost to concurrent writers`);
 }
 
-/** The first pause before an early report is offered again, doubling each time. */
-const EARLY_REPORT_PAUSE_MS = 25;
-
 /**
  * A report offered again while it comes before the router recorded its attempt `queued` (the local platform's
  * stand-in for the report Lambda's asynchronous retries); after `maxTries` the early refusal is the outcome.
  */
-export async function applySiteReportWhenQueued(
+export function applySiteReportWhenQueued(
   deps: ReportDeps,
   raw: unknown,
   wait: (ms: number) => Promise<void>,
   maxTries = 8,
 ): Promise<SiteReportOutcome> {
-  for (let tries = 1; ; tries += 1) {
-    const outcome = await applySiteReport(deps, raw);
-    if (outcome.ok || !isRetryableReportError(outcome.error) || tries >= maxTries) return outcome;
-    await wait(EARLY_REPORT_PAUSE_MS * 2 ** (tries - 1));
-  }
+  return offerAgainWhileEarly(
+    () => applySiteReport(deps, raw),
+    (outcome) => !outcome.ok && isRetryableReportError(outcome.error),
+    wait,
+    maxTries,
+  );
 }

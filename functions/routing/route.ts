@@ -1,10 +1,15 @@
 import type { Plan } from '../../core/model/plan.js';
 import type { Site } from '../../core/model/site.js';
+import { assignToPartner } from '../../core/partners/attempt.js';
+import type { Partner } from '../../core/partners/catalogue.js';
+import { OVERFLOW_REASONS, type OverflowDecision, overflowDecision } from '../../core/partners/overflow.js';
+import type { PartnerSettings } from '../../core/partners/settings.js';
 import { decide } from '../../core/routing/job-state.js';
 import { type PlanTime, plannedPools, withLiveView } from '../../core/routing/pool-state.js';
 import { routeJobs } from '../../core/routing/router.js';
-import type { PoolLive, PoolState, RoutingDecision } from '../../core/routing/types.js';
+import type { PoolLive, PoolState, RoutableJob, RoutingDecision } from '../../core/routing/types.js';
 import type { Clock } from '../../core/support/clock.js';
+import type { PartnerOverflowDeps } from '../partners/ports.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import type { PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
@@ -30,6 +35,8 @@ export interface RouteDeps {
    */
   readonly planTime?: PlanTime;
   readonly log?: RoutingLog;
+  /** Partner clouds for work no site can run in time (core/partners). @default none: such work waits or is refused */
+  readonly partners?: PartnerOverflowDeps;
 }
 
 export type { PlanTime };
@@ -47,6 +54,8 @@ export interface RouteSummary {
   readonly skipped: number;
   /** Left waiting: no pool serves the model anywhere in the plan's horizon, and the deadline is still ahead. */
   readonly waitingForCapacity: number;
+  /** Sent to a partner cloud: no site could run them in time, and their tenant allows it. */
+  readonly toPartner: number;
   readonly decisions: readonly RoutingDecision[];
 }
 
@@ -95,7 +104,7 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
   // A job a site handed back unstarted waits out its pause before it is routed again.
   const waiting = (await deps.jobs.pending(limit)).filter((w) => (w.state.job.notBeforeMs ?? 0) <= nowMs);
   if (waiting.length === 0) {
-    return { pending: 0, assigned: 0, refused: 0, skipped: 0, waitingForCapacity: 0, decisions: [] };
+    return { pending: 0, assigned: 0, refused: 0, skipped: 0, waitingForCapacity: 0, toPartner: 0, decisions: [] };
   }
   const seen = new Map<string, StoredJob>(waiting.map((w) => [w.state.job.id, w]));
   const { decisions } = routeJobs(
@@ -107,13 +116,31 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
   let refused = 0;
   let skipped = 0;
   let waitingForCapacity = 0;
-  for (const decision of decisions) {
-    const read = seen.get(decision.jobId)!;
+  let toPartner = 0;
+  const overflow = deps.partners ? partnerOverflow(deps.partners, nowMs) : undefined;
+  for (const routed of decisions) {
+    const read = seen.get(routed.jobId)!;
+    const partner =
+      routed.kind === 'refused' && OVERFLOW_REASONS.includes(routed.reason)
+        ? await overflow?.(read.state.job)
+        : undefined;
+    if (partner?.kind === 'partner') {
+      const result = await sendToPartner(deps, read, routed.attempt, partner.quote);
+      if (result === 'committed') toPartner += 1;
+      else skipped += 1;
+      deps.log?.('routed', { jobId: routed.jobId, attempt: routed.attempt, kind: 'partner', result });
+      continue;
+    }
     // Nothing in the plan's horizon serves the model: the job waits for the next plan while its deadline is ahead.
-    if (decision.kind === 'refused' && decision.reason === 'no-capacity' && read.state.job.deadlineMs > nowMs) {
+    if (routed.kind === 'refused' && routed.reason === 'no-capacity' && read.state.job.deadlineMs > nowMs) {
       waitingForCapacity += 1;
       continue;
     }
+    // A refusal says why no partner took the job either.
+    const decision: RoutingDecision =
+      routed.kind === 'refused' && partner
+        ? { ...routed, detail: `${routed.detail}; no partner: ${partner.detail}` }
+        : routed;
     // The index is eventually consistent: act only on the job as a consistent read shows it now.
     const fresh = await deps.jobs.get(read.state.job.tenantId, decision.jobId);
     const next = fresh && fresh.version === read.version ? decide(fresh.state, decision) : undefined;
@@ -128,7 +155,39 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
     else refused += 1;
     deps.log?.('routed', { jobId: decision.jobId, attempt: decision.attempt, kind: decision.kind, result });
   }
-  return { pending: waiting.length, assigned, refused, skipped, waitingForCapacity, decisions };
+  return { pending: waiting.length, assigned, refused, skipped, waitingForCapacity, toPartner, decisions };
+}
+
+/** The overflow decision of each job, reading the catalogue once per run and each tenant's settings once. */
+function partnerOverflow(
+  partners: PartnerOverflowDeps,
+  nowMs: number,
+): (job: RoutableJob) => Promise<OverflowDecision> {
+  let catalogue: Promise<readonly Partner[]> | undefined;
+  const settings = new Map<string, Promise<PartnerSettings | undefined>>();
+  return async (job) => {
+    catalogue ??= partners.catalogue.partners();
+    if (!settings.has(job.tenantId)) settings.set(job.tenantId, partners.settings.get(job.tenantId));
+    return overflowDecision(job, await catalogue, await settings.get(job.tenantId), nowMs);
+  };
+}
+
+/**
+ * A job handed to a partner as the site path does it: the attempt goes to the partner runner first and is then
+ * committed as queued there (a crash between the two leaves it pending; the runner calls only an attempt it reads
+ * queued at its partner, and offers it again while it is not yet).
+ */
+async function sendToPartner(
+  deps: RouteDeps,
+  read: StoredJob,
+  attempt: number,
+  quote: Parameters<typeof assignToPartner>[2],
+): Promise<string> {
+  const fresh = await deps.jobs.get(read.state.job.tenantId, read.state.job.id);
+  const sent = fresh && fresh.version === read.version ? assignToPartner(fresh.state, attempt, quote) : undefined;
+  if (!fresh || !sent) return 'job-changed';
+  await deps.partners!.dispatch.dispatch(sent.message);
+  return commitTransition(deps, fresh, sent.state);
 }
 
 /** A site's switching as the router needs it, from the SwitchFlow's state records. */

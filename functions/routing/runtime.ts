@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { systemClock } from '../../core/support/clock.js';
 import { readRegisteredFleet, routingSites } from '../fleet/registry-fleet.js';
+import { partnerOverflowRuntime } from '../partners/runtime.js';
 import { configGetter } from '../shared/config.js';
 import { documentClient } from '../shared/data/client.js';
 import { DynamoGpuNodeStore } from '../shared/data/gpu-node-store.js';
@@ -81,6 +82,7 @@ function routeWiring(): RouteDeps {
       systemClock,
     ),
   };
-  route = deps;
-  return deps;
+  const partners = partnerOverflowRuntime();
+  route = partners ? { ...deps, partners } : deps;
+  return route;
 }

@@ -6,11 +6,15 @@ import {
   latestPerDevice,
   revenuePricesOf,
   revenueUsdPerHour,
+  type SiteTelemetrySummary,
   summarizeSiteTelemetry,
 } from '../../core/telemetry/site-summary.js';
+import { earningLoad, nodePriceUsdPerMwh, takeBatch } from '../../core/telemetry-history/accrual.js';
+import { siteReadings, siteSeriesRecord } from '../../core/telemetry-history/records.js';
 import type {
   DeviceSeriesWriter,
   DeviceStateStore,
+  HeldPowerStore,
   SiteSeriesWriter,
   TelemetryAckPublisher,
   TelemetryMarkStore,
@@ -37,8 +41,11 @@ export interface TelemetryIngestDeps {
    * @default none (the local platform's recorder writes it, at the site model's scale)
    */
   readonly evidenceSeries?: { writeBatch(batch: TelemetryBatch): Promise<void> };
-  /** The history's site rows (the Iceberg sink in AWS). @default none */
-  readonly siteSeries?: SiteSeriesWriter;
+  /**
+   * The history's site rows (the Iceberg sink in AWS), and each site's held power their money accrues on (DynamoDB).
+   * @default none
+   */
+  readonly siteSeries?: { readonly rows: SiteSeriesWriter; readonly held: HeldPowerStore };
 }
 
 /**
@@ -69,7 +76,7 @@ export async function ingestTelemetryBatch(
     const summary = summarizeSiteTelemetry(batch, site);
     const market = await deps.latestMarket();
     deps.metrics.siteSummary(summary, market && revenueUsdPerHour(summary, revenuePricesOf(market)));
-    await deps.siteSeries?.write(batch, summary, market, site);
+    if (deps.siteSeries) await writeSiteRow(batch, summary, market, site, deps.siteSeries);
   } else deps.metrics.unknownSite(batch.siteId);
   if (deps.marks) {
     // After the stores: a mark never covers a batch that is not stored. A duplicate batch rewrites the same samples
@@ -83,4 +90,31 @@ export async function ingestTelemetryBatch(
     await deps.marks.acks.publish({ siteId: batch.siteId, gatewayId: batch.gatewayId, ackedThroughSeq });
   }
   return { accepted: true, devices: latest.length };
+}
+
+/**
+ * The batch's `site_series` row, as the local platform writes it (core/telemetry-history/records.ts): its readings,
+ * its node's price in force, and the money of the stretch since the site's newest batch before it, at the power held
+ * then (core/telemetry-history/accrual.ts). The held power is kept per site in the table (HeldPowerStore), so the
+ * stateless consumers agree on it; a late or repeated batch accrues nothing. A row that cannot be stored puts the held
+ * power back, so the queue's redelivery accrues the stretch again rather than losing it.
+ */
+async function writeSiteRow(
+  batch: TelemetryBatch,
+  summary: SiteTelemetrySummary,
+  market: MarketSnapshot | undefined,
+  site: Site,
+  history: NonNullable<TelemetryIngestDeps['siteSeries']>,
+): Promise<void> {
+  const readings = siteReadings(summary);
+  const next = { power: earningLoad(readings), sinceMs: Date.parse(batch.sentAt) };
+  const before = await history.held.hold(batch.siteId, next);
+  const priceUsdPerMwh = nodePriceUsdPerMwh(market, site.marketNode);
+  const taken = takeBatch(before, next.sinceMs, next.power, priceUsdPerMwh, market);
+  try {
+    await history.rows.write(siteSeriesRecord(batch, readings, site, { priceUsdPerMwh, market }, taken.accrual));
+  } catch (error) {
+    if (!taken.late) await history.held.release(batch.siteId, next, before);
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
-import type { DeviceMetric, TelemetryAck, TelemetryBatch } from '../../core/messages/telemetry.js';
-import type { MarketSnapshot } from '../../core/model/market.js';
-import type { Site } from '../../core/model/site.js';
+import type { DeviceMetric, TelemetryAck } from '../../core/messages/telemetry.js';
 import type { RevenueUsdPerHour, SiteTelemetrySummary } from '../../core/telemetry/site-summary.js';
+import type { HeldPower } from '../../core/telemetry-history/accrual.js';
+import type { SiteSeriesRecord } from '../../core/telemetry-history/records.js';
 
 /** The latest state of each device, for the API's resource-manager view. */
 export interface DeviceStateStore {
@@ -17,17 +17,24 @@ export interface DeviceSeriesWriter {
   write(siteId: string, metrics: readonly DeviceMetric[]): Promise<{ readonly rejected: number }>;
 }
 
-/**
- * The site-level row of the telemetry history (core/telemetry-history/records.ts `site_series`): the batch as the
- * summary reads it, with the prices in force. The Iceberg sink's Firehose stream in AWS.
- */
+/** The site-level rows of the telemetry history (core/telemetry-history/records.ts `site_series`): the Iceberg sink's Firehose stream in AWS. */
 export interface SiteSeriesWriter {
-  write(
-    batch: TelemetryBatch,
-    summary: SiteTelemetrySummary,
-    market: MarketSnapshot | undefined,
-    site: Site,
-  ): Promise<void>;
+  write(row: SiteSeriesRecord): Promise<void>;
+}
+
+/**
+ * Each site's held power (core/telemetry-history/accrual.ts): the earning load and instant of its newest batch, what
+ * the money of its next batch accrues on. Consumers of one site's batches run concurrently and out of order, so a
+ * batch becomes the held one only if it is newer, in one atomic step.
+ */
+export interface HeldPowerStore {
+  /** Holds `next` if it is newer than the batch held, and returns the batch held before (or still held: a late one). */
+  hold(siteId: string, next: HeldPower): Promise<HeldPower | undefined>;
+  /**
+   * Puts `previous` back if `next` is still the batch held: for a batch whose row could not be stored, so that its
+   * redelivery accrues its stretch again instead of counting as a repeat.
+   */
+  release(siteId: string, next: HeldPower, previous: HeldPower | undefined): Promise<void>;
 }
 
 export interface TelemetryMetrics {

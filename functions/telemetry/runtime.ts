@@ -1,5 +1,6 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { siteTopic } from '../../core/messages/topics.js';
 import { cachedRegisteredSites } from '../fleet/registry-fleet.js';
@@ -11,12 +12,12 @@ import { DynamoSiteSeriesStore } from '../shared/data/site-series-store.js';
 import { createIotDataClient, iotDataEndpointSchema, publishJson } from '../shared/iot-data.js';
 import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDeviceStateStore } from './adapters/dynamo-device-state.js';
+import { DynamoHeldPowerStore } from './adapters/dynamo-held-power.js';
 import { DynamoTelemetryMarkStore } from './adapters/dynamo-mark-store.js';
 import { FirehoseDeviceSeries, FirehoseRowWriter, FirehoseSiteSeries } from './adapters/firehose-rows.js';
 import { PowertoolsTelemetryMetrics } from './adapters/powertools-telemetry-metrics.js';
 import { TimestreamDeviceSeries } from './adapters/timestream-device-series.js';
 import type { TelemetryIngestDeps } from './ingest.js';
-import type { DeviceSeriesWriter, SiteSeriesWriter } from './ports.js';
 
 const config = configGetter(
   z.object({
@@ -40,14 +41,23 @@ function required(env: Env, name: keyof Env): string {
   return value;
 }
 
-/** The series writers of the sink the stack deployed: Firehose streams (Iceberg) or Timestream (device series only). */
-function seriesWriters(env: Env): { series: DeviceSeriesWriter; siteSeries?: SiteSeriesWriter } {
+/**
+ * The series writers of the sink the stack deployed: Firehose streams (Iceberg; the site rows with each site's held
+ * power in the table, for their money) or Timestream (device series only).
+ */
+function seriesWriters(
+  env: Env,
+  table: { client: DynamoDBDocumentClient; tableName: string },
+): Pick<TelemetryIngestDeps, 'series' | 'siteSeries'> {
   if (env.TELEMETRY_SINK === 'iceberg') {
     const client = traced(new FirehoseClient({}));
     const rows = (name: keyof Env) => new FirehoseRowWriter({ client, streamName: required(env, name) });
     return {
       series: new FirehoseDeviceSeries(rows('TELEMETRY_DEVICE_STREAM')),
-      siteSeries: new FirehoseSiteSeries(rows('TELEMETRY_SITE_STREAM')),
+      siteSeries: {
+        rows: new FirehoseSiteSeries(rows('TELEMETRY_SITE_STREAM')),
+        held: new DynamoHeldPowerStore(table),
+      },
     };
   }
   return {
@@ -75,7 +85,7 @@ export function telemetryRuntime(): TelemetryIngestDeps {
   const registered = cachedRegisteredSites(new DynamoSiteRegistryStore({ client, tableName: TABLE_NAME }));
   deps = {
     devices: new DynamoDeviceStateStore({ client, tableName: TABLE_NAME }),
-    ...seriesWriters(env),
+    ...seriesWriters(env, { client, tableName: TABLE_NAME }),
     metrics: new PowertoolsTelemetryMetrics(metrics),
     // One item per batch: what the grid events' M&V evidence reads (a Timestream query reader could replace it).
     evidenceSeries: new DynamoSiteSeriesStore({ client, tableName: TABLE_NAME }),

@@ -270,7 +270,20 @@
         ['Webhooks delivered', String(work.webhookDeliveries)],
       );
     }
+    drawPartner(work?.partner);
     $('#gpu-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  }
+
+  /** The partner cloud's share: work no site could run in time, sent to it (#28). */
+  function drawPartner(partner) {
+    const facts = partner
+      ? [
+          ['Sent to the partner', String(partner.sent)],
+          ['Completed / failed there', `${partner.completed} / ${partner.failed}`],
+          ['Share of completed jobs', `${(partner.shareOfCompleted * 100).toFixed(1)} %`],
+        ]
+      : [['Partner', 'none configured']];
+    $('#partner-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   }
 
   const BOOK_LEVELS_SHOWN = 10;

@@ -146,7 +146,16 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
   const optimize = controlPlane.optimizeFlow(startSwitch);
   const optimizeRunner = createStateMachineRunner({ template, logicalIdPrefix: 'OptimizeFlow', ...optimize });
   const ingestMarket = () => controlPlane.ingestMarket(options.market);
-  const dispatchOnce = async () => {
+  // One dispatch at a time, whoever asks (the timer, the first dispatch at start, a test): as EventBridge's schedule
+  // and the flow's plan-version guard allow one plan per interval, a second run would only fail PlanVersionConflict.
+  let inFlight: Promise<ExecutionResult> | undefined;
+  const dispatchOnce = (): Promise<ExecutionResult> => {
+    inFlight ??= runDispatch().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  const runDispatch = async () => {
     const atMs = clock.nowMs();
     const startedMs = performance.now();
     await ingestMarket();
@@ -185,17 +194,11 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
       .refit()
       .catch((error: Error) => logger.warn('forecast refit failed', { error: error.message }));
   };
-  let busy = false;
   const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    dispatchOnce()
-      .catch((error: Error) =>
-        emit({ type: 'dispatch', atMs: clock.nowMs(), status: 'FAILED', error: error.message, durationMs: 0 }),
-      )
-      .finally(() => {
-        busy = false;
-      });
+    if (inFlight) return;
+    dispatchOnce().catch((error: Error) =>
+      emit({ type: 'dispatch', atMs: clock.nowMs(), status: 'FAILED', error: error.message, durationMs: 0 }),
+    );
   }, options.dispatchEveryMs);
 
   /** Names started, as Step Functions keeps them: a name started again answers its execution and starts nothing. */

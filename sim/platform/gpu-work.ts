@@ -3,6 +3,7 @@ import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
+import type { PartnerCredentials } from '../../functions/partners/ports.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
@@ -12,6 +13,7 @@ import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWork
 import type { DeviceEndpoint } from '../devices/fleet.js';
 import { startLocalGpuNodes } from './gpu-nodes.js';
 import { createLocalWorkloadEvents, type LocalWorkloadEvents } from './local-webhook-events.js';
+import { type LocalPartnerOverflow, startLocalPartnerOverflow } from './partner-overflow.js';
 import type { SimClock } from './sim-clock.js';
 import { type LocalRouting, type LocalRoutingOptions, startLocalRouting } from './workload-routing.js';
 
@@ -35,6 +37,8 @@ export interface GpuWorkOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly simClock: SimClock;
+  /** Partner clouds for work no site can run in time, with the stand-in for their keys. @default none */
+  readonly partners?: { readonly credentials: PartnerCredentials };
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
 }
 
@@ -54,6 +58,13 @@ export interface GpuWorkFigures {
   readonly webhookDeliveries: number;
   /** Models the virtual nodes serve: what the simulated customers ask for. */
   readonly models: readonly string[];
+  /** Attempts sent to partner clouds and how they ended; the partners' share of the jobs completed. */
+  readonly partner: {
+    readonly sent: number;
+    readonly completed: number;
+    readonly failed: number;
+    readonly shareOfCompleted: number;
+  };
 }
 
 export interface GpuWork {
@@ -187,7 +198,19 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     const events = createLocalWorkloadEvents({
       webhooks: new DynamoWebhookStore({ client: options.client, tableName: options.tableName }),
     });
-    const routing = await startLocalRouting({
+    let routing: LocalRouting | undefined;
+    const partners: LocalPartnerOverflow | undefined = options.partners
+      ? startLocalPartnerOverflow({
+          client: options.client,
+          tableName: options.tableName,
+          clock: options.simClock,
+          events,
+          credentials: options.partners.credentials,
+          onRequeued: () => void routing?.kick(),
+          log,
+        })
+      : undefined;
+    routing = await startLocalRouting({
       client: options.client,
       tableName: options.tableName,
       sites: options.routedSites ?? options.sites,
@@ -197,21 +220,26 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       live: { live: async (siteId) => liveBySite.get(siteId) ?? {} },
       pollMs: 200,
       log,
+      ...(partners ? { partners } : {}),
     });
+    const started = routing;
     const models = [
       ...new Set(
         [...liveBySite.values()].flatMap((pools) => Object.values(pools)).flatMap((p) => p.servableModels ?? []),
       ),
     ];
     return {
-      routing,
+      routing: started,
       workers,
       events,
       models,
       addSite: (site, endpoints, unitsPerNode) => startWorker(site, workers.length, endpoints, () => unitsPerNode),
       figures() {
         const views = workers.map((w) => w.view());
-        const effects = routing.reports.map((r) => (r.ok ? r.effect : 'refused'));
+        const effects = started.reports.map((r) => (r.ok ? r.effect : 'refused'));
+        const atPartner = partners?.outcomes.map((o) => o.outcome.kind) ?? [];
+        const partnerCompleted = atPartner.filter((k) => k === 'completed').length;
+        const siteCompleted = effects.filter((e) => e === 'completed').length;
         return {
           queueDepth: views.reduce((s, v) => s + v.pending, 0),
           running: views.reduce((s, v) => s + v.running, 0),
@@ -220,12 +248,20 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
           preemptions: effects.filter((e) => e === 'requeued').length,
           webhookDeliveries: events.deliveries().filter((d) => d.status === 'delivered').length,
           models,
+          partner: {
+            sent: atPartner.length + (partners?.running() ?? 0),
+            completed: partnerCompleted,
+            failed: atPartner.filter((k) => k === 'requeued' || k === 'failed').length,
+            shareOfCompleted:
+              partnerCompleted + siteCompleted > 0 ? partnerCompleted / (partnerCompleted + siteCompleted) : 0,
+          },
         };
       },
       async stop() {
         gpuNodes.stop();
         useLocalJobCancels(undefined);
-        await routing.stop();
+        await started.stop();
+        await partners?.stop();
         events.close();
         await Promise.all(workers.map((w) => w.stop()));
         await Promise.all(ports.map((p) => p.close()));

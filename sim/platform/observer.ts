@@ -10,7 +10,7 @@ import { FleetSeries } from './observer/fleet-series.js';
 import { OBSERVER_TOPICS, type ObservedMessage, readBrokerMessage } from './observer/intake.js';
 import { SiteView } from './observer/site-view.js';
 import { type ObserverSnapshot, renderSnapshot } from './observer/snapshot.js';
-import type { UnitsPerDevice } from './site-power.js';
+import type { SitePower, UnitsPerDevice } from './site-power.js';
 
 export type { Alert } from './observer/alerts.js';
 export type { SwitchRecord } from './observer/event-log.js';
@@ -41,8 +41,11 @@ export interface ObserverOptions {
  * (sim/platform/telemetry-recorder.ts writes them to the local Parquet store).
  */
 export interface ObserverHistory {
-  /** A site's batch, after its view took it (power, price and the money accrued since the previous batch). */
-  siteBatch(view: SiteView, batch: TelemetryBatch, market: MarketSnapshot | undefined): void;
+  /**
+   * A site's batch with its own readings (`power`), after its view took it (price, and in `lastAccrual` the money
+   * accrued since the newest batch before it: nothing for a late one).
+   */
+  siteBatch(view: SiteView, batch: TelemetryBatch, power: SitePower, market: MarketSnapshot | undefined): void;
   /** A gateway's status heartbeat, at the simulated instant it was read. */
   heartbeat(siteId: string, atMs: number): void;
   /** A switch the event log kept (a SwitchFlow, a local reaction, a gateway's ack). */
@@ -171,9 +174,9 @@ export class PlatformObserver {
       }
       case 'telemetry': {
         const view = this.view(message.siteId);
-        const atMs = view.onTelemetry(message.batch, this.realNowMs(), this.latestMarket);
-        this.options.history?.siteBatch(view, message.batch, this.latestMarket);
-        this.series.pushSites(atMs, this.views.values());
+        const taken = view.onTelemetry(message.batch, this.realNowMs(), this.latestMarket);
+        this.options.history?.siteBatch(view, message.batch, taken.power, this.latestMarket);
+        if (!taken.late) this.series.pushSites(taken.atMs, this.views.values());
         return;
       }
       case 'command':

@@ -24,6 +24,7 @@ import { startCustomers, startGpuSide, startLatestStateRules } from './start/gpu
 import { startGridEvents } from './start/grid-events.js';
 import { openMarket } from './start/market.js';
 import { followRegistry, REGISTRY_FOLLOW_REAL_MS, startObserver } from './start/observer.js';
+import { startPartnerCapacity, VIRTUAL_PARTNER_ID } from './start/partner.js';
 import { registerSitesThroughApi } from './start/registry.js';
 import { followRegisteredSites, type SiteDevices, startSites } from './start/sites.js';
 import { LOCAL_TABLE_NAME, localDocumentClient, startBroker, startTable } from './start/stand-ins.js';
@@ -147,8 +148,18 @@ export async function startPlatform(
     // A site the operator registers from here on gets its virtual hardware and gateway, as an installed site would.
     followRegisteredSites(siteOptions, hardware, registered, REGISTRY_FOLLOW_REAL_MS, stops);
 
+    progress('starting the virtual partner cloud (overflow when no site can meet a deadline)…');
+    const partner = await startPartnerCapacity(
+      { apiUrl: api.url, demo: localApi.demo, speed: clock.speed, seed: options.seed },
+      stops,
+    );
+    progress(`  partner ${VIRTUAL_PARTNER_ID} at ${partner.partner.url} (OpenAI-compatible)`);
+
     progress('starting the GPU workers and workload routing…');
-    const gpuWork = await startGpuSide({ sites, registered, hardware, clock, dynamo, mqtt, progress }, stops);
+    const gpuWork = await startGpuSide(
+      { sites, registered, hardware, clock, dynamo, mqtt, progress, partners: { credentials: partner.credentials } },
+      stops,
+    );
 
     progress('starting the latest-state rules (operator API site views)…');
     await startLatestStateRules({ dynamo, mqtt, progress, clock }, stops);

@@ -3,6 +3,7 @@ import { allSitesTopicFilter, parseSiteTopic } from '../../core/messages/topics.
 import type { Site } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
 import { type RegisteredFleet, routingSites } from '../../functions/fleet/registry-fleet.js';
+import type { PartnerOverflowDeps } from '../../functions/partners/ports.js';
 import type { PoolLiveSource, SiteJobPublisher, WorkloadEventsPort } from '../../functions/routing/ports.js';
 import { applySiteReportWhenQueued, type SiteReportOutcome } from '../../functions/routing/report.js';
 import { type PlanTime, type RouteSummary, routePending, switchingFrom } from '../../functions/routing/route.js';
@@ -36,6 +37,8 @@ export interface LocalRoutingOptions {
    */
   readonly pollMs?: number;
   readonly log?: RoutingLog;
+  /** Partner clouds for work no site can run in time (sim/platform/partner-overflow.ts). @default none */
+  readonly partners?: PartnerOverflowDeps;
 }
 
 export interface LocalRouting {
@@ -83,6 +86,7 @@ export async function startLocalRouting(options: LocalRoutingOptions): Promise<L
       ...(options.planTime ? { planTime: options.planTime } : {}),
       switchState: switchingFrom(new DynamoSwitchStateStore(deps)),
       log,
+      ...(options.partners ? { partners: options.partners } : {}),
     });
     if (summary.pending > 0) runs.push(summary);
   };

@@ -3,7 +3,9 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
+import { FLEET_SITE, LIVE_SCENARIO } from '../../core/telemetry-history/records.js';
 import { acknowledge } from './nag.js';
+import type { HistoryRowStream } from './telemetry-sink.js';
 
 export interface ApiCanaryProps {
   readonly api: apigw.RestApi;
@@ -11,12 +13,15 @@ export interface ApiCanaryProps {
   readonly every?: Duration;
   /** Days the canary's run artifacts are kept. @default 30 */
   readonly artifactDays?: number;
+  /** Where each probe is recorded as a `fleet_events` row (the API uptime and latency KPIs). @default not recorded */
+  readonly probes?: HistoryRowStream;
 }
 
 /**
  * The API's health as its callers see it (#27's API uptime KPI): a CloudWatch Synthetics canary calls the public
  * `GET /v1/health` on a schedule, from outside the API, and records success and latency (`SuccessPercent`,
- * `Duration`). The local platform's prober (sim/platform/start/telemetry-history.ts) is its stand-in.
+ * `Duration`), and each probe as a `fleet_events` row (kind `api-probe`) in the telemetry history, where the API uptime
+ * and p50/p99 KPIs read it. The local platform's prober (sim/platform/start/telemetry-history.ts) is its stand-in.
  */
 export class ApiCanary extends Construct {
   readonly canary: synthetics.Canary;
@@ -47,12 +52,16 @@ export class ApiCanary extends Construct {
       runtime: synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_12_0,
       schedule: synthetics.Schedule.rate(props.every ?? Duration.minutes(5)),
       artifactsBucketLocation: { bucket: artifacts },
-      environmentVariables: { HEALTH_URL: props.api.urlForPath('/v1/health') },
+      environmentVariables: {
+        HEALTH_URL: props.api.urlForPath('/v1/health'),
+        ...(props.probes ? { PROBE_STREAM: props.probes.streamName } : {}),
+      },
       test: synthetics.Test.custom({
         handler: 'index.handler',
         code: synthetics.Code.fromInline(CANARY_SCRIPT),
       }),
     });
+    props.probes?.grantPut(this.canary.role);
     acknowledge(
       artifacts,
       'AwsSolutions-S1',
@@ -76,17 +85,61 @@ export class ApiCanary extends Construct {
   }
 }
 
-/** One HTTP step: GET the health URL, fail on a non-2xx (the library records the step's latency). */
-const CANARY_SCRIPT = `
+/**
+ * One step: GET the health URL and time it (connection included, as a caller's first call), record the probe as a
+ * `fleet_events` row (core/telemetry-history/records.ts) when PROBE_STREAM names the stream, and fail the run on a
+ * non-2xx or no answer (SuccessPercent, the alarm). The Synthetics Node.js runtime is Lambda's Node.js 20, whose
+ * AWS SDK for JavaScript v3 it requires. Exported for its test, which runs this text against a real HTTP server.
+ */
+export const CANARY_SCRIPT = `
 const synthetics = require('Synthetics');
+const http = require('node:http');
+const https = require('node:https');
+const { FirehoseClient, PutRecordCommand } = require('@aws-sdk/client-firehose');
+
+const firehose = new FirehoseClient({});
+
+/** The status of one GET, or 0 when nothing answered within 10 s. */
+function statusOf(url) {
+  return new Promise((resolve) => {
+    const request = (url.protocol === 'https:' ? https : http).get(url, { timeout: 10000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve(0));
+  });
+}
+
+function probeRow(atMs, latencyMs, ok) {
+  return {
+    site: ${JSON.stringify(FLEET_SITE)},
+    day: new Date(atMs).toISOString().slice(0, 10),
+    scenario: ${JSON.stringify(LIVE_SCENARIO)},
+    at_ms: atMs,
+    kind: 'api-probe',
+    source: 'canary',
+    latency_ms: latencyMs,
+    ok,
+  };
+}
+
 exports.handler = async () => {
   const url = new URL(process.env.HEALTH_URL);
-  return synthetics.executeHttpStep('health', {
-    hostname: url.hostname,
-    method: 'GET',
-    path: url.pathname,
-    port: 443,
-    protocol: 'https:',
+  await synthetics.executeStep('health', async () => {
+    const atMs = Date.now();
+    const started = process.hrtime.bigint();
+    const status = await statusOf(url);
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const ok = status >= 200 && status < 300;
+    if (process.env.PROBE_STREAM)
+      await firehose.send(
+        new PutRecordCommand({
+          DeliveryStreamName: process.env.PROBE_STREAM,
+          Record: { Data: Buffer.from(JSON.stringify(probeRow(atMs, latencyMs, ok))) },
+        }),
+      );
+    if (!ok) throw new Error('GET ' + url.pathname + ' answered ' + (status || 'nothing'));
   });
 };
 `;

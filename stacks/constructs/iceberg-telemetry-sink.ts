@@ -16,7 +16,7 @@ import { encryptedLogGroup } from './encrypted-log-group.js';
 import type { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
 import { type PagingMetric, TelemetryBuckets } from './telemetry-buckets.js';
-import { epochMsSql, type TelemetrySink } from './telemetry-sink.js';
+import { epochMsSql, type HistoryRowStream, type TelemetrySink } from './telemetry-sink.js';
 
 export type HistoryTable = 'siteSeries' | 'deviceSeries' | 'fleetEvents';
 export type HistoryColumnType = 'VARCHAR' | 'BIGINT' | 'DOUBLE' | 'BOOLEAN';
@@ -66,7 +66,8 @@ const FLUSH = { intervalInSeconds: 300, sizeInMBs: 64 };
  * stack alone, and its lifecycle rules give the hot → infrequent access → expiry the history asks for.
  *
  * Writers: an IoT rule (no Lambda) puts every gateway heartbeat into `fleet_events`; the telemetry consumer puts the
- * site and device rows (grantSeriesWrite). Rows Firehose cannot deliver go to an error bucket that pages on its first
+ * site and device rows (grantSeriesWrite); the switch rules' Lambda (switch-telemetry.ts) the switches, and the API
+ * canary its probes (`fleetEvents`), into `fleet_events` too. Rows Firehose cannot deliver go to an error bucket that pages on its first
  * object; messages the rule cannot hand to Firehose go to a dead-letter queue whose depth pages.
  *
  * Lifecycle acts on the data files only (`<table>/data/`): Iceberg's metadata stays, so queries within the retention
@@ -87,6 +88,7 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
   readonly resultsBucket: s3.Bucket;
   readonly deadLetterQueues: readonly sqs.IQueue[];
   readonly pagingMetrics: readonly PagingMetric[];
+  readonly fleetEvents: HistoryRowStream;
 
   constructor(scope: Construct, id: string, props: IcebergTelemetrySinkProps) {
     super(scope, id);
@@ -149,6 +151,15 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
       }),
     );
 
+    this.fleetEvents = {
+      streamName: streams.fleetEvents.ref,
+      grantPut: (grantee) =>
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['firehose:PutRecord'],
+          resourceArns: [streams.fleetEvents.attrArn],
+        }),
+    };
     const rule = this.heartbeatRule(streams.fleetEvents);
     this.deadLetterQueues = [rule.errors];
 

@@ -1,3 +1,4 @@
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { HcpFunction } from './hcp-function.js';
 import type { PagingMetric } from './telemetry-buckets.js';
@@ -14,13 +15,22 @@ export interface TelemetrySink {
   readonly deadLetterQueues: readonly sqs.IQueue[];
   /** Metrics whose any datapoint pages: writes the store refused, parked in a bucket. */
   readonly pagingMetrics: readonly PagingMetric[];
+  /** The `fleet_events` table's stream, for writers outside the sink (the API canary's probes). @default none (Timestream) */
+  readonly fleetEvents?: HistoryRowStream;
   /** Lets the per-device consumer write device samples, and tells it where (environment: TELEMETRY_SINK and the rest). */
   grantSeriesWrite(fn: HcpFunction): void;
   /**
-   * Lets the history API's Lambda query the stored telemetry, and tells it how (environment); absent for a sink
-   * without a query engine the history's SQL runs on (Timestream).
+   * Lets the history API's Lambda query the stored telemetry, and tells it how (environment). A sink the history's
+   * SQL cannot run on (Timestream) grants nothing and only tells the Lambda which sink it is, so its 503 says why.
    */
   grantHistoryQuery?(fn: HcpFunction): void;
+}
+
+/** One history table's stream, as a writer in another stack needs it: its name, and a grant to put records. */
+export interface HistoryRowStream {
+  readonly streamName: string;
+  /** `firehose:PutRecord` on this stream only. */
+  grantPut(grantee: iam.IGrantable): void;
 }
 
 export type TelemetrySinkKind = 'iceberg' | 'timestream';

@@ -109,6 +109,15 @@ export class TimestreamTelemetrySink extends Construct implements TelemetrySink 
     fn.fn.addEnvironment('TELEMETRY_DATABASE', this.database.ref);
     fn.fn.addEnvironment('TELEMETRY_TABLE', this.table.attrName);
   }
+
+  /**
+   * No query access: the history's series and KPIs read site rows (limit, prices, money) and fleet events
+   * (heartbeats, switches, API probes) that this sink does not store, so the history routes answer 503 naming this
+   * sink (functions/telemetry-history/adapters/athena-runtime.ts). README, "Telemetry history".
+   */
+  grantHistoryQuery(fn: HcpFunction): void {
+    fn.fn.addEnvironment('TELEMETRY_SINK', this.kind);
+  }
 }
 
 function grantWriteRecords(principal: iam.IRole, table: timestream.CfnTable): void {

@@ -105,6 +105,55 @@ describe('the default telemetry sink: IoT rule → Firehose → Iceberg (S3 + Gl
     });
   });
 
+  it('puts gateway acks and local switches into fleet_events through one Lambda that may put into that stream only', () => {
+    // Prepare: the function that names the events stream, and the stream's logical id.
+    const [fnId, fn] = Object.entries(iot.findResources('AWS::Lambda::Function')).find(([, f]) =>
+      JSON.stringify(f.Properties.Environment ?? {}).includes('TELEMETRY_EVENTS_STREAM'),
+    ) ?? [undefined, undefined];
+    expect(fn).toBeDefined();
+    const stream = fn?.Properties.Environment.Variables.TELEMETRY_EVENTS_STREAM as { Ref: string };
+    const fleetStream = Object.entries(iot.findResources('AWS::KinesisFirehose::DeliveryStream')).find(([, d]) =>
+      JSON.stringify(d).includes('"DestinationTableName":"fleet_events"'),
+    )?.[0];
+    expect(stream.Ref).toBe(fleetStream);
+
+    // Assess: its Firehose grant names that stream only, and it may touch no table or other store.
+    const role = JSON.stringify(fn?.Properties.Role).match(/"Fn::GetAtt":\["([^"]+)"/)?.[1] as string;
+    const statements = statementsOf(iot, role);
+    const firehose = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('firehose:')));
+    expect(firehose.flatMap((st) => [st.Resource].flat())).toEqual([{ 'Fn::GetAtt': [fleetStream, 'Arn'] }]);
+    expect(actionsOf(statements).filter((a) => /^(dynamodb|s3|timestream|athena):/.test(a))).toEqual([]);
+
+    // Assess: the two rules, acks past their receipt and local-switch events, each on its own site's topic.
+    const rules = Object.values(iot.findResources('AWS::IoT::TopicRule')).filter((r) =>
+      JSON.stringify(r.Properties.TopicRulePayload.Actions).includes(fnId as string),
+    );
+    expect(rules.map((r) => r.Properties.TopicRulePayload.Sql).sort()).toEqual([
+      "SELECT * FROM 'hcp/v1/sites/+/acks' WHERE siteId = topic(4) AND status <> 'received'",
+      "SELECT * FROM 'hcp/v1/sites/+/events' WHERE siteId = topic(4) AND type = 'local-switch'",
+    ]);
+    for (const rule of rules) expect(rule.Properties.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
+    expect(
+      Object.keys(
+        iot.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'iot.amazonaws.com' } }),
+      ).filter((id) => id.startsWith('SwitchTelemetry')),
+    ).toHaveLength(2);
+  });
+
+  it('lets the API canary record its probes into fleet_events, and nothing else of the history', () => {
+    const monitoring = Template.fromStack(stacks.monitoring);
+    const canary = Object.values(monitoring.findResources('AWS::Synthetics::Canary'))[0];
+    expect(canary?.Properties.RunConfig.EnvironmentVariables.PROBE_STREAM).toBeDefined();
+    expect(canary?.Properties.Code.Script).toContain('PutRecordCommand');
+    const puts = Object.values(monitoring.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => actionsOf([st]).some((a) => a.startsWith('firehose:')));
+    expect(puts.map((st) => st.Action)).toEqual(['firehose:PutRecord']);
+    // The stream's ARN comes from the IoT stack (an import), as does the name the canary is told.
+    expect(JSON.stringify(puts[0]?.Resource)).toContain('Fn::ImportValue');
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('keeps the data in a KMS-encrypted, TLS-only, logged bucket: 30 days hot, then Standard-IA, expired at 400', () => {
     iot.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
@@ -308,9 +357,21 @@ describe('telemetrySink: timestream (accounts that have it)', () => {
     });
   });
 
+  it('records no switches or probes: this sink has no fleet_events', () => {
+    expect(JSON.stringify(iot.toJSON())).not.toContain('TELEMETRY_EVENTS_STREAM');
+    const canary = Object.values(Template.fromStack(stacks.monitoring).findResources('AWS::Synthetics::Canary'))[0];
+    expect(canary?.Properties.RunConfig.EnvironmentVariables.PROBE_STREAM).toBeUndefined();
+  });
+
   it('gives the history routes no Athena access (they answer 503: this sink has no Athena history)', () => {
-    const api = JSON.stringify(apiTemplate(stacks.api).toJSON());
+    const template = apiTemplate(stacks.api);
+    const api = JSON.stringify(template.toJSON());
     expect(api).not.toContain('athena:');
     expect(api).not.toContain('TELEMETRY_ATHENA_WORKGROUP');
+    // They are told the sink, so their 503 names it and what it lacks.
+    const apiFunctions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(
+      apiFunctions.filter((f) => f.Properties.Environment?.Variables?.TELEMETRY_SINK === 'timestream'),
+    ).toHaveLength(2);
   });
 });

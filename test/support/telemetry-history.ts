@@ -2,12 +2,12 @@ import {
   dayOf,
   deviceSeriesRecord,
   FLEET_SITE,
+  fleetEventRecord,
   LIVE_SCENARIO,
   type SiteSeriesRecord,
   stateCounts,
 } from '../../core/telemetry-history/records.js';
 import type { TelemetryAppender } from '../../sim/platform/telemetry-recorder.js';
-import { fleetEventRecord } from '../../sim/platform/telemetry-recorder.js';
 
 /** Telemetry history fixtures: an hour of two sites whose KPIs are worked out by hand. */
 export const T0 = Date.parse('2026-12-01T00:00:00Z');

@@ -1,12 +1,12 @@
 import type { GpuPool } from '../../model/site.js';
 import type { LpVar } from '../lp-text.js';
-import { gpuSpeed, gpuWarmupFraction } from '../physics.js';
+import { gpuSpeed, gpuWarmupExtraKw, gpuWarmupFraction } from '../physics.js';
 import { type ItLoad, type StepContext, stepHoursOf } from './step.js';
 
 /**
  * GPU pool g in step t: w GPUs powered, s_j serving demand class j (guaranteed, flex, and bids when there are), gs GPUs powered up
  * (gs ≥ w_t − w_{t−1}). A GPU powered up this step spends its warm-up loading weights: Σ_j s_j + warm·gs ≤ w.
- * IT power = idle·w + (serving − idle)·Σ_j s_j. Each serving GPU does gpuSpeed·Δt H100-equivalent GPU-hours of work.
+ * IT power = idle·w + (serving − idle)·Σ_j s_j + warm-up draw·gs. Each serving GPU does gpuSpeed·Δt H100-equivalent GPU-hours of work.
  */
 export interface GpuPoolVars {
   readonly powered: LpVar;
@@ -59,7 +59,11 @@ export function addGpuPool(
     0,
   );
   const servingIncrementKw = (pool.servingPowerW - pool.idlePowerW) / 1000;
-  load.terms.push([powered, pool.idlePowerW / 1000], [servingGuaranteed, servingIncrementKw]);
+  load.terms.push(
+    [powered, pool.idlePowerW / 1000],
+    [servingGuaranteed, servingIncrementKw],
+    [starts, gpuWarmupExtraKw(pool, stepHours)],
+  );
   load.terms.push([servingFlex, servingIncrementKw]);
   capacity.guaranteed.push([servingGuaranteed, -gpuSpeed(pool) * stepHours]);
   capacity.flex.push([servingFlex, -gpuSpeed(pool) * stepHours]);

@@ -31,6 +31,7 @@ import {
 } from '../../../core/operations/views.js';
 import { registryRoutes } from '../fleet-registry/routes.js';
 import { gridEventRoutes } from '../grid-events/routes.js';
+import { modelCatalogRoutes } from '../model-catalog/routes.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses, loadHandler } from '../route-helpers.js';
 import { telemetryHistoryRoutes } from '../telemetry/routes.js';
@@ -265,5 +266,6 @@ export const operatorRoutes: ApiRoute[] = [
   },
   ...registryRoutes,
   ...gridEventRoutes,
+  ...modelCatalogRoutes,
   ...telemetryHistoryRoutes,
 ];

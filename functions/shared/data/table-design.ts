@@ -5,6 +5,7 @@
  * Access patterns:
  * - primary (pk, sk): an entity by id inside its scope, e.g. `TENANT#t1` / `WORKLOAD#w1`, `SITE#s1` / `LOCK`,
  *   `PLAN` / `VERSION#0000000042`; and a scope's items by prefix (`begins_with(sk, 'WORKLOAD#')`).
+ *   Platform-wide registries share one partition each, e.g. the model catalog `MODELCATALOG` / `MODEL#org/name#VERSION#v`.
  * - gsi1 (gsi1pk, gsi1sk): a tenant's workloads by status and submission time (`TENANT#t1#STATUS#queued` / ISO time),
  *   and a site's queue of assigned work.
  */

@@ -17,18 +17,40 @@ const config = configGetter(
   }),
 );
 
-/** Set only by the Iceberg sink's grant: a deployment with another sink has no Athena history. */
-const sinkConfig = configGetter(z.object({ TELEMETRY_ATHENA_WORKGROUP: z.string().min(1).optional() }));
+/**
+ * The workgroup is set only by the Iceberg sink's grant; the Timestream sink's grant sets only TELEMETRY_SINK, so the
+ * 503 can say why that deployment has no history.
+ */
+const sinkConfig = configGetter(
+  z.object({
+    TELEMETRY_ATHENA_WORKGROUP: z.string().min(1).optional(),
+    TELEMETRY_SINK: z.enum(['iceberg', 'timestream']).optional(),
+  }),
+);
+
+/**
+ * Why a Timestream deployment has no history: the sink stores what it stored before the history existed (site power
+ * per batch by an IoT rule, device samples), not the rows the series and KPIs are computed from. Writing them there
+ * too and a second SQL dialect for Timestream (its `bin()`, `ago()`, measure names instead of columns, no day
+ * partition) would serve only accounts that already have Timestream, which AWS closed to new customers on 2025-06-20.
+ */
+export const TIMESTREAM_HISTORY_UNAVAILABLE =
+  'this deployment stores telemetry in Timestream (telemetrySink: timestream), which keeps site power and device ' +
+  'samples only: the site rows (limit, prices, money) and fleet events (heartbeats, switches, API probes) that the ' +
+  'history and KPIs read are written by the Iceberg sink (telemetrySink: iceberg, the default)';
 
 let runner: AthenaQueryRunner | undefined;
 
 /**
  * The history Lambda's query runner over the Iceberg sink, built once per container from its environment. Without
- * the sink's environment (a Timestream deployment, or no store wired locally) the history is unavailable: a 503.
+ * the sink's environment (a Timestream deployment, or no store wired) the history is unavailable: a 503 saying why.
  */
 export function athenaQueryRunner(): AthenaQueryRunner {
   if (runner) return runner;
-  if (!sinkConfig().TELEMETRY_ATHENA_WORKGROUP)
+  const sink = sinkConfig();
+  if (sink.TELEMETRY_SINK === 'timestream')
+    throw new HttpError(503, 'history-unavailable', TIMESTREAM_HISTORY_UNAVAILABLE);
+  if (!sink.TELEMETRY_ATHENA_WORKGROUP)
     throw new HttpError(
       503,
       'history-unavailable',

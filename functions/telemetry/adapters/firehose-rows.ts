@@ -1,16 +1,6 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { installedGpus } from '../../../core/gpu/capacity.js';
-import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
-import type { MarketSnapshot } from '../../../core/model/market.js';
-import { type Site, siteCapKw } from '../../../core/model/site.js';
-import type { SiteTelemetrySummary } from '../../../core/telemetry/site-summary.js';
-import {
-  dayOf,
-  deviceSeriesRecord,
-  LIVE_SCENARIO,
-  type SiteSeriesRecord,
-  stateCounts,
-} from '../../../core/telemetry-history/records.js';
+import type { DeviceMetric } from '../../../core/messages/telemetry.js';
+import { deviceSeriesRecord, type SiteSeriesRecord } from '../../../core/telemetry-history/records.js';
 import type { DeviceSeriesWriter, SiteSeriesWriter } from '../ports.js';
 
 /** PutRecordBatch limits (Amazon Data Firehose quotas): 500 records and 4 MiB per call. */
@@ -96,56 +86,11 @@ export class FirehoseDeviceSeries implements DeviceSeriesWriter {
   }
 }
 
-/**
- * A batch as a `site_series` row, from what the consumer knows: the summary at the site's meter, the site model's
- * limit (its interconnect, as the local observer's `capKw`) and installed GPUs, and the market's fleet-wide prices.
- * What it does not know stays empty: its node's energy price (null), and money (no hours accrued: the accrual needs the previous batch, which the local platform's observer
- * keeps and this Lambda does not), so the KPIs built on them read null for AWS rows rather than a wrong figure.
- */
-export function siteSeriesRow(
-  batch: TelemetryBatch,
-  summary: SiteTelemetrySummary,
-  market: MarketSnapshot | undefined,
-  site: Site,
-): SiteSeriesRecord {
-  const atMs = Date.parse(batch.sentAt);
-  return {
-    site: batch.siteId,
-    day: dayOf(atMs),
-    scenario: LIVE_SCENARIO,
-    gateway_id: batch.gatewayId,
-    batch_seq: batch.batchSeq,
-    at_ms: atMs,
-    site_power_kw: batch.sitePowerKw,
-    limit_kw: siteCapKw(site),
-    asic_kw: summary.facilityKw.asicKw,
-    gpu_kw: summary.facilityKw.gpuKw,
-    curtailed_kw: summary.facilityKw.curtailedKw,
-    hashrate_ths: summary.hashrateThs,
-    busy_gpus: summary.busyGpus,
-    serving_gpus: summary.servingGpus,
-    powered_gpus: summary.poweredGpus,
-    installed_gpus: installedGpus([site]),
-    price_usd_per_mwh: null,
-    hashprice_usd_per_th_day: market?.hashprice.hashpriceUsdPerThDay ?? null,
-    gpu_spot_usd_per_gpu_hour: market?.gpuSpotUsdPerGpuHour ?? null,
-    accrued_hours: 0,
-    mining_usd: 0,
-    inference_usd: 0,
-    energy_cost_usd: 0,
-    ...stateCounts(summary.devicesByState),
-  };
-}
-
+/** Site rows (built by the ingest, core/telemetry-history/records.ts) into the `site_series` stream. */
 export class FirehoseSiteSeries implements SiteSeriesWriter {
   constructor(private readonly rows: FirehoseRowWriter) {}
 
-  async write(
-    batch: TelemetryBatch,
-    summary: SiteTelemetrySummary,
-    market: MarketSnapshot | undefined,
-    site: Site,
-  ): Promise<void> {
-    await this.rows.put([siteSeriesRow(batch, summary, market, site)]);
+  async write(row: SiteSeriesRecord): Promise<void> {
+    await this.rows.put([row]);
   }
 }

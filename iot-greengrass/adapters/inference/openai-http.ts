@@ -28,13 +28,19 @@ const chatSchema = z.object({
 });
 
 function body(request: InferenceRequest, api: 'completions' | 'chat'): Record<string, unknown> {
-  const common = { model: request.modelId, max_tokens: request.maxTokens, stream: false };
+  const common = {
+    model: request.modelId,
+    max_tokens: request.maxTokens,
+    stream: false,
+    ...(request.priority === undefined ? {} : { priority: request.priority }),
+  };
   return api === 'chat'
     ? { ...common, messages: [{ role: 'user', content: request.prompt }] }
     : { ...common, prompt: request.prompt };
 }
 
-async function readError(response: Response): Promise<string> {
+/** The server's error message (OpenAI shape), or the start of its body. */
+export async function readError(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as { error?: { message?: string } };

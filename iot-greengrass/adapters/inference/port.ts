@@ -1,4 +1,5 @@
 import type { GpuHealthSample } from '../../../core/gpu/health.js';
+import type { LoadReplica, ReplicaKey, ReplicaView } from '../../../core/serving/node-agent.js';
 
 /**
  * The ports the GpuWorker drives: a site job queue (at-least-once delivery), an inference server per GPU node, the
@@ -22,6 +23,8 @@ export interface InferenceRequest {
   readonly modelId: string;
   readonly prompt: string;
   readonly maxTokens: number;
+  /** vLLM's per-request `priority` (core/serving/tiers.ts `enginePriority`); absent: the server's default, 0. */
+  readonly priority?: number;
   /** Aborting stops the request; the server frees the sequence (vLLM aborts on disconnect). */
   readonly signal: AbortSignal;
 }
@@ -64,3 +67,16 @@ export interface NodePowerPort {
 export interface NodeHealthPort {
   readHealth(metricsUrl: string): Promise<readonly GpuHealthSample[] | undefined>;
 }
+
+/** A GPU node's agent (core/serving/node-agent.ts): starts and stops one serving-engine process per model version. */
+export interface NodeAgentPort {
+  /** The node's replicas; undefined when the agent does not answer. */
+  replicas(agentUrl: string): Promise<readonly ReplicaView[] | undefined>;
+  load(agentUrl: string, request: LoadReplica): Promise<AgentOutcome>;
+  drain(agentUrl: string, replica: ReplicaKey): Promise<AgentOutcome>;
+  unload(agentUrl: string, replica: ReplicaKey): Promise<AgentOutcome>;
+}
+
+export type AgentOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: number; readonly detail: string };

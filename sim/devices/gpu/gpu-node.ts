@@ -1,5 +1,8 @@
 import { PREFILL_COST_PER_INPUT_TOKEN, perGpuModelMemoryGb, tokenWork } from '../../../core/gpu/models.js';
 import type { GpuPool } from '../../../core/model/site.js';
+import { GPU_WARMUP_BUSY_FRACTION } from '../../../core/optimizer/physics.js';
+import { type ReplicaView, warmupPhaseAt } from '../../../core/serving/node-agent.js';
+import { preempts } from '../../../core/serving/tiers.js';
 import type { Clock } from '../../../core/support/clock.js';
 import type { GpuNodeInventoryItem } from '../inventory.js';
 import {
@@ -16,6 +19,8 @@ export interface GpuJobRequest {
   readonly modelId: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** vLLM's per-request `priority` (lower first, core/serving/tiers.ts); 0, vLLM's default, when absent. */
+  readonly priority?: number;
 }
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'cancelled';
@@ -31,6 +36,9 @@ export interface JobView {
   readonly startedAtMs: number | null;
   readonly completedAtMs: number | null;
   readonly cancelledAtMs: number | null;
+  readonly priority: number;
+  /** Times a more urgent request took this one's place in the batch; it waits again with its tokens kept. */
+  readonly preemptions: number;
 }
 
 export interface GpuReading {
@@ -68,6 +76,11 @@ export interface GpuFault {
 
 export interface DeploymentView {
   readonly modelId: string;
+  readonly version: string;
+  readonly draining: boolean;
+  readonly startedAtMs: number;
+  readonly runningRequests: number;
+  readonly waitingRequests: number;
   readonly gpuIndexes: readonly number[];
   readonly ready: boolean;
   readonly readyAtMs: number;
@@ -81,18 +94,27 @@ export type NodeResult<T> = { readonly ok: true; readonly value: T } | NodeError
 interface Job {
   readonly request: GpuJobRequest;
   readonly submittedAtMs: number;
+  /** Arrival order on this node: first come, first served among equal priorities. */
+  readonly arrival: number;
   startedAtMs: number | null;
   completedAtMs: number | null;
   /** Set when the job was aborted before it finished (client gone, preempted): its GPUs serve the others. */
   cancelledAtMs: number | null;
   /** Work done, in decode-token equivalents (prefill first, then output tokens). */
   workDone: number;
+  preemptions: number;
+  /** In the engine's waiting queue (never started, or preempted), not in its batch. */
+  waiting: boolean;
 }
 
 interface Deployment {
   readonly modelId: string;
+  readonly version: string;
   readonly gpuIndexes: readonly number[];
+  readonly startedAtMs: number;
   readonly readyAtMs: number;
+  /** Takes no new requests; unloads itself once its running and waiting requests are done. */
+  draining: boolean;
   readonly running: Job[];
   readonly queue: Job[];
 }
@@ -110,22 +132,30 @@ interface GpuState {
 }
 
 /** vLLM's default `max_num_seqs`: sequences decoded together in one batch; the rest queue. */
-const MAX_BATCH_SEQUENCES = 256;
+export const MAX_BATCH_SEQUENCES = 256;
+/** The version a model loaded without one (the GpuWorker's `/v1/models/load`) reports. */
+const UNVERSIONED = 'default';
+
+export interface GpuNodeOptions {
+  /** vLLM's `--max-num-seqs`. @default 256 */
+  readonly maxBatchSequences?: number;
+}
 /** Board temperature: ~30 °C at rest to ~72 °C at 700 W in a cold-aisle hall, first-order lag of ~30 s. */
 const IDLE_TEMPERATURE_C = 30;
 const KELVIN_PER_W = 0.06;
 const THERMAL_TIME_CONSTANT_SECONDS = 30;
 /** A decoding batch keeps the SMs busy even when small: utilization and power start at 30% of the serving span. */
 const BUSY_FLOOR = 0.3;
-/** Loading weights is I/O-bound: ~15% of the serving span above idle. */
-const WARMUP_BUSY = 0.15;
 const BYTES_PER_GB = 1e9;
 const BYTES_PER_MIB = 2 ** 20;
 
 /**
- * A node of N GPUs of one pool, serving open models the way a vLLM worker would: a model is loaded on one GPU or a
- * tensor-parallel group, becomes ready after the pool's warm-up time, and decodes its jobs as one batch. Each job gets
- * `min(per-sequence rate, aggregate / batch size)` tokens per second, both scaled by the power cap. State advances
+ * A node of N GPUs of one pool, serving open models the way a vLLM worker would: a model (one version of it, one
+ * engine process) is loaded on one GPU or a tensor-parallel group, becomes ready after its warm-up time, and decodes
+ * its jobs as one batch of at most `maxBatchSequences`. Each job gets `min(per-sequence rate, aggregate / batch size)`
+ * tokens per second, both scaled by the power cap. Waiting jobs are ordered by vLLM's `priority` then arrival, and a
+ * waiting job more urgent than a running one preempts it when the batch is full (`--scheduling-policy priority`); the
+ * preempted job waits again with its tokens kept. State advances
  * lazily to the injected clock whenever it is read; `tick()` does it explicitly (and settles `whenDone` promises).
  */
 export class GpuNode {
@@ -134,12 +164,15 @@ export class GpuNode {
   private readonly jobs = new Map<string, Job>();
   private readonly waiters = new Map<string, Array<(job: JobView) => void>>();
   private lastMs: number;
+  private readonly maxBatchSequences: number;
 
   constructor(
     readonly item: GpuNodeInventoryItem,
     readonly pool: GpuPool,
     private readonly clock: Clock,
+    options: GpuNodeOptions = {},
   ) {
+    this.maxBatchSequences = options.maxBatchSequences ?? MAX_BATCH_SEQUENCES;
     this.board = boardSpecFor(pool.model);
     this.lastMs = clock.nowMs();
     this.gpus = item.gpus.map((gpu) => ({
@@ -155,14 +188,26 @@ export class GpuNode {
     }));
   }
 
-  /** Loads a model on `tensorParallelSize` free GPUs (or exactly `gpus`); refused when its weights do not fit. */
-  loadModel(request: { model: string; tensorParallelSize?: number; gpus?: number[] }): NodeResult<DeploymentView> {
+  /**
+   * Loads a model on `tensorParallelSize` free GPUs (or exactly `gpus`); refused when its weights do not fit. It is
+   * ready after `warmupSeconds` (the model catalog's), the pool's warm-up when absent.
+   */
+  loadModel(request: {
+    model: string;
+    version?: string;
+    tensorParallelSize?: number;
+    gpus?: number[];
+    warmupSeconds?: number;
+  }): NodeResult<DeploymentView> {
     this.tick();
     const spec = openModels[request.model];
+    const version = request.version ?? UNVERSIONED;
     if (!spec || this.pool.throughputTokensPerSecByModel[request.model] === undefined) {
       return fail('model_not_found', `model '${request.model}' is not served by ${this.pool.model} nodes`);
     }
-    if (this.deploymentOf(request.model)) return fail('model_already_loaded', `model '${request.model}' is loaded`);
+    if (this.deployments().some((d) => d.modelId === request.model && d.version === version)) {
+      return fail('model_already_loaded', `model '${request.model}' version '${version}' is loaded`);
+    }
     const size = request.gpus?.length ?? request.tensorParallelSize ?? 1;
     if (!Number.isInteger(size) || size < 1 || size > this.gpus.length) {
       return fail('invalid_tensor_parallel_size', `tensor parallel size must be 1..${this.gpus.length}`);
@@ -184,8 +229,11 @@ export class GpuNode {
     }
     const deployment: Deployment = {
       modelId: request.model,
+      version,
       gpuIndexes: indexes,
-      readyAtMs: this.lastMs + this.pool.modelWarmupSeconds * 1000,
+      startedAtMs: this.lastMs,
+      readyAtMs: this.lastMs + (request.warmupSeconds ?? this.pool.modelWarmupSeconds) * 1000,
+      draining: false,
       running: [],
       queue: [],
     };
@@ -193,15 +241,33 @@ export class GpuNode {
     return { ok: true, value: this.view(deployment) };
   }
 
-  unloadModel(modelId: string): NodeResult<{ modelId: string }> {
+  /**
+   * Stops a model's engine. Refused while it has jobs unless `abort` (the agent's unload): then its jobs are
+   * cancelled, each reporting its progress, as a killed vLLM process drops its requests.
+   */
+  unloadModel(modelId: string, version?: string, abort = false): NodeResult<{ modelId: string }> {
     this.tick();
-    const deployment = this.deploymentOf(modelId);
+    const deployment = this.deployments().find(
+      (d) => d.modelId === modelId && (version === undefined || d.version === version),
+    );
     if (!deployment) return fail('model_not_loaded', `model '${modelId}' is not loaded`);
     if (deployment.running.length + deployment.queue.length > 0) {
-      return fail('model_busy', `model '${modelId}' still has jobs; drain it first`);
+      if (!abort) return fail('model_busy', `model '${modelId}' still has jobs; drain it first`);
+      for (const job of [...deployment.running, ...deployment.queue]) this.cancelJob(job.request.id);
     }
     for (const i of deployment.gpuIndexes) this.gpus[i]!.deployment = null;
     return { ok: true, value: { modelId } };
+  }
+
+  /** Stops taking requests for one version of a model; it unloads itself once its jobs are done. */
+  drainModel(modelId: string, version: string): NodeResult<DeploymentView> {
+    this.tick();
+    const deployment = this.deployments().find((d) => d.modelId === modelId && d.version === version);
+    if (!deployment) return fail('model_not_loaded', `model '${modelId}' version '${version}' is not loaded`);
+    deployment.draining = true;
+    const view = this.view(deployment);
+    this.releaseDrained();
+    return { ok: true, value: view };
   }
 
   models(): DeploymentView[] {
@@ -209,21 +275,38 @@ export class GpuNode {
     return this.deployments().map((d) => this.view(d));
   }
 
+  /** The node agent's view (core/serving/node-agent.ts): each engine's state in loading → warming → ready → draining. */
+  replicas(): ReplicaView[] {
+    return this.models().map((d) => ({
+      modelId: d.modelId,
+      version: d.version,
+      state: d.draining ? 'draining' : warmupPhaseAt(d.startedAtMs, (d.readyAtMs - d.startedAtMs) / 1000, this.lastMs),
+      gpuIndexes: [...d.gpuIndexes],
+      startedAtMs: d.startedAtMs,
+      readyAtMs: d.readyAtMs,
+      runningRequests: d.runningRequests,
+      waitingRequests: d.waitingRequests,
+    }));
+  }
+
   submitJob(request: GpuJobRequest): NodeResult<JobView> {
     this.tick();
     if (this.jobs.has(request.id)) return fail('duplicate_job', `job '${request.id}' already exists`);
-    const deployment = this.deploymentOf(request.modelId);
+    const deployment = this.servingDeploymentOf(request.modelId);
     if (!deployment) return fail('model_not_loaded', `model '${request.modelId}' is not loaded on this node`);
     const job: Job = {
       request,
       submittedAtMs: this.lastMs,
+      arrival: this.jobs.size,
       startedAtMs: null,
       completedAtMs: null,
       cancelledAtMs: null,
       workDone: 0,
+      preemptions: 0,
+      waiting: true,
     };
     this.jobs.set(request.id, job);
-    deployment.queue.push(job);
+    enqueue(deployment.queue, job);
     this.startQueued(deployment, this.lastMs);
     return { ok: true, value: jobView(job) };
   }
@@ -237,7 +320,7 @@ export class GpuNode {
     const job = this.jobs.get(id);
     if (!job) return fail('job_not_found', `job '${id}' does not exist`);
     if (job.completedAtMs !== null || job.cancelledAtMs !== null) return { ok: true, value: jobView(job) };
-    const deployment = this.deploymentOf(job.request.modelId);
+    const deployment = this.deployments().find((d) => d.running.includes(job) || d.queue.includes(job));
     for (const list of [deployment?.running, deployment?.queue]) {
       const at = list?.indexOf(job) ?? -1;
       if (at >= 0) list!.splice(at, 1);
@@ -348,6 +431,16 @@ export class GpuNode {
     }
     for (const deployment of this.deployments()) this.advanceDeployment(deployment, nowMs);
     this.lastMs = nowMs;
+    this.releaseDrained();
+  }
+
+  /** Draining engines with no job left stop, freeing their GPUs. */
+  private releaseDrained(): void {
+    for (const d of this.deployments()) {
+      if (d.draining && d.running.length + d.queue.length === 0) {
+        for (const i of d.gpuIndexes) this.gpus[i]!.deployment = null;
+      }
+    }
   }
 
   private advanceDeployment(deployment: Deployment, nowMs: number): void {
@@ -378,10 +471,25 @@ export class GpuNode {
 
   private startQueued(deployment: Deployment, atMs: number): void {
     if (atMs < deployment.readyAtMs) return;
-    while (deployment.queue.length > 0 && deployment.running.length < MAX_BATCH_SEQUENCES) {
+    while (deployment.queue.length > 0 && deployment.running.length < this.maxBatchSequences) {
       const job = deployment.queue.shift()!;
-      job.startedAtMs = atMs;
+      job.startedAtMs ??= atMs;
+      job.waiting = false;
       deployment.running.push(job);
+    }
+    // A full batch: the most urgent waiting job takes the place of the least urgent running one (the latest of them).
+    for (;;) {
+      const waiting = deployment.queue[0];
+      const victim = [...deployment.running].sort((a, b) => byUrgency(b, a))[0];
+      if (!waiting || !victim || !preempts(priorityOf(waiting), priorityOf(victim))) return;
+      deployment.running.splice(deployment.running.indexOf(victim), 1);
+      victim.preemptions += 1;
+      victim.waiting = true;
+      enqueue(deployment.queue, victim);
+      deployment.queue.splice(deployment.queue.indexOf(waiting), 1);
+      waiting.startedAtMs ??= atMs;
+      waiting.waiting = false;
+      deployment.running.push(waiting);
     }
   }
 
@@ -408,7 +516,7 @@ export class GpuNode {
   private busyFraction(gpu: GpuState): number {
     const deployment = gpu.deployment;
     if (!deployment) return 0;
-    if (this.isWarmingUp(gpu)) return WARMUP_BUSY;
+    if (this.isWarmingUp(gpu)) return GPU_WARMUP_BUSY_FRACTION;
     if (deployment.running.length === 0) return 0;
     const { aggregate, perSequence } = this.rates(deployment);
     const fill = Math.min(1, (deployment.running.length * perSequence) / aggregate);
@@ -444,14 +552,21 @@ export class GpuNode {
     return [...seen];
   }
 
-  private deploymentOf(modelId: string): Deployment | undefined {
-    return this.deployments().find((d) => d.modelId === modelId);
+  /** Where a new request for the model goes: a ready engine that is not draining, else one still warming. */
+  private servingDeploymentOf(modelId: string): Deployment | undefined {
+    const open = this.deployments().filter((d) => d.modelId === modelId && !d.draining);
+    return open.find((d) => this.lastMs >= d.readyAtMs) ?? open[0];
   }
 
   private view(deployment: Deployment): DeploymentView {
     const { aggregate, perSequence } = this.rates(deployment);
     return {
       modelId: deployment.modelId,
+      version: deployment.version,
+      draining: deployment.draining,
+      startedAtMs: deployment.startedAtMs,
+      runningRequests: deployment.running.length,
+      waitingRequests: deployment.queue.length,
       gpuIndexes: deployment.gpuIndexes,
       ready: this.lastMs >= deployment.readyAtMs,
       readyAtMs: deployment.readyAtMs,
@@ -470,9 +585,9 @@ function jobView(job: Job): JobView {
       ? 'completed'
       : job.cancelledAtMs !== null
         ? 'cancelled'
-        : job.startedAtMs !== null
-          ? 'running'
-          : 'queued';
+        : job.waiting
+          ? 'queued'
+          : 'running';
   return {
     id: job.request.id,
     modelId: job.request.modelId,
@@ -485,7 +600,19 @@ function jobView(job: Job): JobView {
     startedAtMs: job.startedAtMs,
     completedAtMs: job.completedAtMs,
     cancelledAtMs: job.cancelledAtMs,
+    priority: priorityOf(job),
+    preemptions: job.preemptions,
   };
+}
+
+const priorityOf = (job: Job) => job.request.priority ?? 0;
+/** vLLM's waiting order under priority scheduling: priority, then arrival. */
+const byUrgency = (a: Job, b: Job) => priorityOf(a) - priorityOf(b) || a.arrival - b.arrival;
+
+/** Inserts after every job at least as urgent, so equal priorities stay first come, first served. */
+function enqueue(queue: Job[], job: Job): void {
+  const at = queue.findIndex((other) => byUrgency(job, other) < 0);
+  queue.splice(at < 0 ? queue.length : at, 0, job);
 }
 
 function fail(code: string, message: string): NodeError {

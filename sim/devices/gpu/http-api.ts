@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { AGENT_ROUTES, loadReplicaSchema, replicaKeySchema } from '../../../core/serving/node-agent.js';
 import { dcgmMetricsText } from './dcgm-metrics.js';
 import type { GpuNode, NodeError } from './gpu-node.js';
 import { DEFAULT_QUERY_FIELDS, powerLimitSetText, queryGpuCsv } from './nvidia-smi.js';
@@ -23,6 +24,7 @@ const jobSchema = z.strictObject({
   modelId: z.string().min(1).max(128),
   inputTokens: z.number().int().min(0).max(1_000_000),
   outputTokens: z.number().int().min(1).max(1_000_000),
+  priority: z.number().int().min(-1000).max(1000).optional(),
 });
 
 const loadSchema = z.strictObject({
@@ -45,6 +47,8 @@ const completionSchema = z.object({
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   max_tokens: z.number().int().min(1).max(1_000_000).default(16),
   stream: z.literal(false).optional(),
+  /** vLLM's extra parameter under `--scheduling-policy priority`: lower is served first. */
+  priority: z.number().int().min(-1000).max(1000).optional(),
 });
 
 /** OpenAI's rule of thumb: about four characters of English per token. */
@@ -113,6 +117,7 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
       });
     }
     if (req.method === 'GET' && path === '/v1/deployments') return sendJson(res, 200, { data: node.models() });
+    if (path.startsWith('/agent/v1/')) return agentRoute(req, res, path);
     if (req.method === 'POST' && path === '/v1/models/load') {
       const body = await readJson(req, loadSchema);
       if (!body.ok) return sendJson(res, 400, body.error);
@@ -158,6 +163,7 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
         modelId: body.value.model,
         inputTokens: promptTokens,
         outputTokens: body.value.max_tokens,
+        ...(body.value.priority === undefined ? {} : { priority: body.value.priority }),
       });
       if (!submitted.ok) return sendNodeError(res, submitted);
       // A client that hangs up (a preempting worker, a timeout) frees its sequence, as vLLM aborts the request.
@@ -178,6 +184,33 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
           total_tokens: promptTokens + done.outputTokens,
         },
       });
+    }
+    return sendJson(res, 404, openAiError('not_found', `no route ${req.method} ${path}`));
+  }
+
+  /** The node agent's API (core/serving/node-agent.ts), as a real node's agent serves it. */
+  async function agentRoute(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+    if (req.method === 'GET' && path === AGENT_ROUTES.replicas)
+      return sendJson(res, 200, { replicas: node.replicas() });
+    if (req.method === 'POST' && path === AGENT_ROUTES.load) {
+      const body = await readJson(req, loadReplicaSchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const { modelId, version, tensorParallelSize, warmupSeconds } = body.value;
+      const loaded = node.loadModel({ model: modelId, version, tensorParallelSize, warmupSeconds });
+      if (!loaded.ok) return sendNodeError(res, loaded);
+      return sendJson(
+        res,
+        202,
+        node.replicas().find((r) => r.modelId === modelId && r.version === version),
+      );
+    }
+    if (req.method === 'POST' && (path === AGENT_ROUTES.drain || path === AGENT_ROUTES.unload)) {
+      const body = await readJson(req, replicaKeySchema);
+      if (!body.ok) return sendJson(res, 400, body.error);
+      const { modelId, version } = body.value;
+      const result =
+        path === AGENT_ROUTES.drain ? node.drainModel(modelId, version) : node.unloadModel(modelId, version, true);
+      return result.ok ? sendJson(res, 200, { modelId, version }) : sendNodeError(res, result);
     }
     return sendJson(res, 404, openAiError('not_found', `no route ${req.method} ${path}`));
   }

@@ -4,9 +4,17 @@ import type { TelemetryBatch } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import type { LadderRung, PlanInterval } from '../../../core/model/plan.js';
 import { type Site, siteCapKw } from '../../../core/model/site.js';
+import {
+  type Accrual,
+  addMoney,
+  type HeldPower,
+  type Money,
+  NO_ACCRUAL,
+  NO_MONEY,
+  takeBatch,
+} from '../../../core/telemetry-history/accrual.js';
 import { RollingSeries } from '../rolling-series.js';
-import { type Money, type SitePower, sitePower, type UnitsPerDevice } from '../site-power.js';
-import { accrueSince, addMoney, NO_MONEY } from './accrual.js';
+import { type SitePower, sitePower, type UnitsPerDevice } from '../site-power.js';
 import type { Heartbeat } from './intake.js';
 
 /** The columns of a site's chart series, and of the fleet's (the sites summed). */
@@ -41,10 +49,10 @@ export function plannedKw(intervals: readonly PlanInterval[], atMs: number): num
 export class SiteView {
   readonly series: RollingSeries<SiteKey>;
   money: Money = NO_MONEY;
-  /** What the latest batch added to `money`, and the simulated hours it covers (0: nothing accrued). */
-  lastAccrual: { readonly money: Money; readonly hours: number } = { money: NO_MONEY, hours: 0 };
-  power?: SitePower;
-  lastBatchSimMs?: number;
+  /** What the latest batch added to `money` (nothing for a late one). */
+  lastAccrual: Accrual = NO_ACCRUAL;
+  /** The newest batch's readings and instant: what the site holds until its next batch. */
+  private held?: HeldPower<SitePower>;
   lastTelemetryRealMs?: number;
   lastSignalRealMs?: number;
   priceUsdPerMwh?: number;
@@ -71,21 +79,35 @@ export class SiteView {
     if (signal.kind === 'price') this.priceUsdPerMwh = signal.priceUsdPerMwh;
   }
 
+  /** The newest batch's readings (the dashboard's power view). */
+  get power(): SitePower | undefined {
+    return this.held?.power;
+  }
+
+  /** The simulated instant of the newest batch. */
+  get lastBatchSimMs(): number | undefined {
+    return this.held?.sinceMs;
+  }
+
   /**
-   * A telemetry batch: money for the time since the previous one, then the new power split as a chart point.
-   * Returns the batch's simulated instant.
+   * A telemetry batch: money for the time since the newest one before it (core/telemetry-history/accrual.ts), then
+   * its power split as a chart point. A late batch (a repeat whose ack was late, a spooled one a newer batch
+   * overtook) accrues nothing and moves neither the site's clock nor its chart back. Returns the batch's readings and
+   * simulated instant, and whether it was late.
    */
-  onTelemetry(batch: TelemetryBatch, realNowMs: number, market: MarketSnapshot | undefined): number {
+  onTelemetry(
+    batch: TelemetryBatch,
+    realNowMs: number,
+    market: MarketSnapshot | undefined,
+  ): { readonly atMs: number; readonly power: SitePower; readonly late: boolean } {
     const atMs = Date.parse(batch.sentAt);
-    const held =
-      this.power && this.lastBatchSimMs !== undefined ? { power: this.power, sinceMs: this.lastBatchSimMs } : undefined;
-    const accrued = accrueSince(held, atMs, this.priceUsdPerMwh, market);
-    this.lastAccrual = { money: accrued, hours: accrued === NO_MONEY || !held ? 0 : (atMs - held.sinceMs) / 3_600_000 };
-    this.money = addMoney(this.money, accrued);
     const power = sitePower(this.site, batch, this.unitsPerDevice);
-    this.power = power;
-    this.lastBatchSimMs = atMs;
+    const taken = takeBatch(this.held, atMs, power, this.priceUsdPerMwh, market);
+    this.lastAccrual = taken.accrual;
     this.lastTelemetryRealMs = realNowMs;
+    if (taken.late) return { atMs, power, late: true };
+    this.held = taken.held;
+    this.money = addMoney(this.money, taken.accrual.money);
     this.series.push(atMs, {
       asicKw: power.asicKw,
       gpuKw: power.gpuKw,
@@ -96,7 +118,7 @@ export class SiteView {
       ...this.money,
       gpuUtilizationPct: power.gpuUtilizationPct,
     });
-    return atMs;
+    return { atMs, power, late: false };
   }
 
   /** A plan sent to the gateway: its intervals and ladder for this site. */

@@ -3,7 +3,7 @@ import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { type RunningCustomers, startSimulatedCustomers } from '../customers.js';
-import { type GpuWork, startGpuWork } from '../gpu-work.js';
+import { type GpuWork, type GpuWorkOptions, startGpuWork } from '../gpu-work.js';
 import { startLocalLatestState } from '../latest-state.js';
 import type { LocalApi } from '../local-api.js';
 import type { LocalMqtt } from '../local-mqtt.js';
@@ -26,6 +26,8 @@ export interface GpuSideOptions {
   /** The broker, the control plane's identity and each site's gateway identity (its GPU worker shares it). */
   readonly mqtt: LocalMqtt;
   readonly progress: (line: string) => void;
+  /** Partner clouds for work no site can run in time (./partner.ts). @default none */
+  readonly partners?: GpuWorkOptions['partners'];
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
     client: localDocumentClient(o.dynamo),
     tableName: LOCAL_TABLE_NAME,
     simClock: o.clock,
+    ...(o.partners ? { partners: o.partners } : {}),
     log: (event, detail) => {
       if (event.endsWith('-failed')) o.progress(`routing: ${event} ${JSON.stringify(detail)}`);
     },

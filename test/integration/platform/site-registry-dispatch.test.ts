@@ -292,3 +292,20 @@ describe('a site registered through the operator API', () => {
     await until('site-east-1 gone from the observer', () => (observedSites().includes(FOURTH.id) ? undefined : true));
   }, 180_000);
 });
+
+describe('dispatches asked for at once (the first at start and the timer, as in npm start)', () => {
+  it('run one OptimizeFlow: both callers get its result and one plan version is saved', async () => {
+    // Prepare
+    const before = (await plans().loadCurrent())?.version ?? 0;
+
+    // Act
+    const [first, second] = await Promise.all([control.dispatchOnce(), control.dispatchOnce()]);
+
+    // Assess: one run (a second would have failed PlanVersionConflict), and the next call runs again
+    expect(second).toBe(first);
+    expect(first.status).toBe('SUCCEEDED');
+    expect((await plans().loadCurrent())?.version).toBe(before + 1);
+    expect((await control.dispatchOnce()).status).toBe('SUCCEEDED');
+    expect((await plans().loadCurrent())?.version).toBe(before + 2);
+  }, 120_000);
+});

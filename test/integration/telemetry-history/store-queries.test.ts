@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dayOf, FLEET_SITE } from '../../../core/telemetry-history/records.js';
+import { dayOf, FLEET_SITE, fleetEventRecord } from '../../../core/telemetry-history/records.js';
 import { fleetKpis, siteTelemetry } from '../../../functions/telemetry-history/history.js';
 import { ParquetTelemetryStore } from '../../../sim/local/telemetry-store.js';
-import { fleetEventRecord } from '../../../sim/platform/telemetry-recorder.js';
 import { HOUR, MINUTE, seedHour, siteRow, T0 } from '../../support/telemetry-history.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,12 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import { ERCOT_FOUR_CP, fourCpAt, fourCpRecord, intervalPeakProbability } from '../../../core/forecast/four-cp.js';
+import {
+  ERCOT_FOUR_CP,
+  FOUR_CP_MAX_FORECAST_HOURS,
+  fourCpAt,
+  fourCpRecord,
+  fourCpRecordSchema,
+  intervalPeakProbability,
+} from '../../../core/forecast/four-cp.js';
 import type { GridEvent } from '../../../core/grid-events/grid-event.js';
 import { SYSTEM_LOAD_HISTORY_KEY } from '../../../core/market-data/history.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
@@ -101,6 +108,26 @@ describe('the deployed planner’s 4CP forecast', () => {
     expect(outlook!.startMs).toBe(midnightMs);
     expect(outlook!.startMs + outlook!.loadMw.length * HOUR_MS).toBeGreaterThanOrEqual(NOW + 24 * HOUR_MS);
     expect(intervalPeakProbability(outlook, PEAK_HOUR_MS, 60)).toBeGreaterThan(0);
+  });
+
+  it('plans without 4CP when the newest known load is more than a week before the horizon’s end (no failed dispatch)', async () => {
+    // Prepare: load known up to 7 days before NOW (a feed down for days; npm start on old history), and up to 5 days
+    const history = await storedLoad();
+    const knownUpTo = async (daysBefore: number) => {
+      const known = new InMemoryMarketHistoryStore();
+      const endMs = NOW - daysBefore * 24 * HOUR_MS;
+      await known.append(SYSTEM_LOAD_HISTORY_KEY, await history.read(SYSTEM_LOAD_HISTORY_KEY, 0, endMs));
+      return known;
+    };
+
+    // Act
+    const stale = await fourCpOutlook(await knownUpTo(7), NOW);
+    const recent = await fourCpOutlook(await knownUpTo(5), NOW);
+
+    // Assess: 7 days + the 24 h horizon = 192 h, past a plan’s record (168 h); 5 days + 24 h fits and is recordable
+    expect(stale).toBeUndefined();
+    expect(recent!.loadMw.length).toBeLessThanOrEqual(FOUR_CP_MAX_FORECAST_HOURS);
+    expect(() => fourCpRecordSchema.parse(fourCpRecord(recent!, NOW))).not.toThrow();
   });
 
   it('curtails in the likely peak hour when the OptimizeFlow solve reads system load from the history', async () => {

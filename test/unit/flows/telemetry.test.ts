@@ -10,6 +10,8 @@ import {
   type SiteTelemetrySummary,
   summarizeSiteTelemetry,
 } from '../../../core/telemetry/site-summary.js';
+import type { HeldPower } from '../../../core/telemetry-history/accrual.js';
+import type { SiteSeriesRecord } from '../../../core/telemetry-history/records.js';
 import { TimestreamDeviceSeries, toRecord } from '../../../functions/telemetry/adapters/timestream-device-series.js';
 import { ingestTelemetryBatch } from '../../../functions/telemetry/ingest.js';
 
@@ -154,26 +156,40 @@ describe('telemetry ingestion', () => {
     expect(evidence).toEqual([{ sentAt: sent.sentAt, sitePowerKw: sent.sitePowerKw, devices: 2 }]);
   });
 
-  it('writes the site row of the history from the summary and the market, for a site the fleet knows', async () => {
-    // Prepare
+  it('writes the site row of the history from the summary, the node price and the held power, for a site the fleet knows', async () => {
+    // Prepare: each site's held power in memory; the market prices the site's node at $30/MWh.
     const r = recording();
-    const rows: Array<{ batchSeq: number; asicKw: number; hashprice: number | undefined }> = [];
+    const rows: SiteSeriesRecord[] = [];
+    const held = new Map<string, HeldPower>();
     const deps = {
       ...r.deps,
+      latestMarket: async () => ({ ...market, prices: [{ node: west.marketNode, realTimeUsdPerMwh: 30 }] }),
       siteSeries: {
-        write: async (b: TelemetryBatch, summary: SiteTelemetrySummary, m: MarketSnapshot | undefined) =>
-          void rows.push({
-            batchSeq: b.batchSeq,
-            asicKw: summary.facilityKw.asicKw,
-            hashprice: m?.hashprice.hashpriceUsdPerThDay,
-          }),
+        rows: { write: async (row: SiteSeriesRecord) => void rows.push(row) },
+        held: {
+          hold: async (siteId: string, next: HeldPower) => {
+            const before = held.get(siteId);
+            if (!before || before.sinceMs < next.sinceMs) held.set(siteId, next);
+            return before;
+          },
+          release: async () => {},
+        },
       },
     };
+    const later = { ...batch([metric('a1')]), batchSeq: 42, sentAt: '2026-11-28T12:01:05Z' };
+
     // Act
     await ingestTelemetryBatch(batch([metric('a1')]), deps);
     await ingestTelemetryBatch({ ...batch([metric('a1')]), siteId: 'site-unknown-9' }, deps);
-    // Assess: one row, the known site's, with the summary the metrics got
-    expect(rows).toEqual([{ batchSeq: 41, asicKw: r.summaries[0]?.summary.facilityKw.asicKw, hashprice: 0.048 }]);
+    await ingestTelemetryBatch(later, deps);
+
+    // Assess: the known site's rows, with the summary the metrics got; the second accrues the minute at $30/MWh.
+    expect(rows.map((row) => row.batch_seq)).toEqual([41, 42]);
+    expect(rows[0]).toMatchObject({ asic_kw: r.summaries[0]?.summary.facilityKw.asicKw, price_usd_per_mwh: 30 });
+    expect(rows[0]?.accrued_hours).toBe(0);
+    expect(rows[1]?.accrued_hours).toBeCloseTo(1 / 60, 12);
+    expect(rows[1]?.mining_usd).toBeCloseTo((200 * 0.048) / 24 / 60, 12);
+    expect(rows[1]?.energy_cost_usd).toBeCloseTo(((rows[0]!.asic_kw! / 1000) * 30) / 60, 12);
   });
 
   it('leaves the revenue out before the first market snapshot', async () => {

@@ -3,12 +3,12 @@ import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { DeviceMetric } from '../../../core/messages/telemetry.js';
 import type { MarketSnapshot } from '../../../core/model/market.js';
 import { summarizeSiteTelemetry } from '../../../core/telemetry/site-summary.js';
-import { SITE_SERIES_COLUMNS } from '../../../core/telemetry-history/records.js';
+import { NO_ACCRUAL } from '../../../core/telemetry-history/accrual.js';
+import { SITE_SERIES_COLUMNS, siteReadings, siteSeriesRecord } from '../../../core/telemetry-history/records.js';
 import {
   FirehoseDeviceSeries,
   FirehoseRowWriter,
   FirehoseSiteSeries,
-  siteSeriesRow,
 } from '../../../functions/telemetry/adapters/firehose-rows.js';
 
 /** A stand-in Firehose: records each call's rows, and refuses the rows `refuse` picks (throttling). */
@@ -104,7 +104,7 @@ describe('FirehoseDeviceSeries', () => {
   });
 });
 
-describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
+describe('the site row (core siteSeriesRecord) and its stream (FirehoseSiteSeries)', () => {
   const west = referenceFleet.sites[0]!;
   const sent = {
     siteId: west.id,
@@ -135,9 +135,12 @@ describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
   };
   const summary = summarizeSiteTelemetry(sent, west);
   const market = { hashprice: { hashpriceUsdPerThDay: 0.05 }, gpuSpotUsdPerGpuHour: 2.2 } as MarketSnapshot;
+  const accrual = { money: { miningUsd: 1, inferenceUsd: 2, energyCostUsd: 3 }, hours: 1 / 60 };
+  const siteSeriesRow = (m: MarketSnapshot | undefined) =>
+    siteSeriesRecord(sent, siteReadings(summary), west, { priceUsdPerMwh: m ? 42 : undefined, market: m }, accrual);
 
   it('carries every column of site_series, in the batch’s UTC day, with the summary at the meter', () => {
-    const row = siteSeriesRow(sent, summary, market, west);
+    const row = siteSeriesRow(market);
     expect(Object.keys(row).sort()).toEqual([...Object.keys(SITE_SERIES_COLUMNS), 'site', 'day'].sort());
     expect(row).toMatchObject({
       site: west.id,
@@ -154,30 +157,31 @@ describe('the site row the consumer writes (FirehoseSiteSeries)', () => {
   });
 
   it('carries the site model’s limit and installed GPUs (the utilisation and revenue per GPU need them)', () => {
-    const row = siteSeriesRow(sent, summary, market, west);
+    const row = siteSeriesRow(market);
     expect(row.limit_kw).toBe(west.interconnectLimitMw * 1000);
     expect(row.installed_gpus).toBe(west.gpuPools.reduce((n, pool) => n + pool.count, 0));
     expect(row.limit_kw).toBeGreaterThan(0);
   });
 
-  it('leaves what the consumer cannot know empty rather than wrong: energy price, money', () => {
-    const row = siteSeriesRow(sent, summary, undefined, west);
-    expect(row).toMatchObject({
-      price_usd_per_mwh: null,
-      hashprice_usd_per_th_day: null,
-      accrued_hours: 0,
-      mining_usd: 0,
+  it('carries the node price and the accrual it is given; before any market, no prices', () => {
+    expect(siteSeriesRow(market)).toMatchObject({
+      price_usd_per_mwh: 42,
+      accrued_hours: 1 / 60,
+      mining_usd: 1,
+      inference_usd: 2,
+      energy_cost_usd: 3,
     });
+    expect(siteSeriesRow(undefined)).toMatchObject({ price_usd_per_mwh: null, hashprice_usd_per_th_day: null });
+    expect(
+      siteSeriesRecord(sent, siteReadings(summary), west, { priceUsdPerMwh: 42, market }, NO_ACCRUAL),
+    ).toMatchObject({ accrued_hours: 0, mining_usd: 0, energy_cost_usd: 0 });
   });
 
   it('puts the row into the site stream', async () => {
     const { client, calls } = fakeFirehose();
     await new FirehoseSiteSeries(new FirehoseRowWriter({ client, streamName: 's', pause: noPause })).write(
-      sent,
-      summary,
-      market,
-      west,
+      siteSeriesRow(market),
     );
-    expect(calls).toEqual([[siteSeriesRow(sent, summary, market, west)]]);
+    expect(calls).toEqual([[siteSeriesRow(market)]]);
   });
 });

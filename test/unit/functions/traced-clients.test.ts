@@ -34,6 +34,7 @@ describe('AWS SDK clients in functions/', () => {
         'IoTClient',
         'IoTDataPlaneClient',
         'KMSClient',
+        'LambdaClient',
         'S3Client',
         'SecretsManagerClient',
         'SFNClient',

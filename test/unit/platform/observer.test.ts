@@ -1,7 +1,10 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
 import type { DeviceMetric, TelemetryBatch } from '../../../core/messages/telemetry.js';
+import { accrue } from '../../../core/telemetry-history/accrual.js';
+import type { SiteSeriesRecord } from '../../../core/telemetry-history/records.js';
 import { PlatformObserver, plannedKw } from '../../../sim/platform/observer.js';
-import { accrue, sitePower } from '../../../sim/platform/site-power.js';
+import { sitePower } from '../../../sim/platform/site-power.js';
+import { type TelemetryAppender, TelemetryRecorder } from '../../../sim/platform/telemetry-recorder.js';
 import { marketSnapshotAt } from './market-fixture.js';
 
 const west = referenceFleet.sites[0]!;
@@ -53,7 +56,7 @@ function batch(atMs: number, s19State: 'hashing' | 'sleeping', seq = 1): Telemet
   };
 }
 
-function harness() {
+function harness<R>(history?: (rows: R[]) => TelemetryAppender, rows: R[] = []) {
   let simMs = START_MS;
   let realMs = 0;
   const observer = new PlatformObserver({
@@ -63,6 +66,7 @@ function harness() {
     realNowMs: () => realMs,
     simMsToRealMs: (ms) => ms / 60,
     telemetryStaleRealMs: 10_000,
+    ...(history ? { history: new TelemetryRecorder(history(rows), UNITS) } : {}),
   });
   const send = (topic: string, body: unknown) => observer.handleMessage(topic, JSON.stringify(body));
   const price = (priceUsdPerMwh: number) =>
@@ -129,6 +133,41 @@ describe('PlatformObserver', () => {
     expect(site.money.miningUsd).toBeCloseTo(1_220_000 * 0.05 * (1 / 60 / 24), 6);
     expect(site.money.energyCostUsd).toBeGreaterThan(0);
     expect(h.observer.snapshot().fleet.series.asicKw).toEqual(site.series.asicKw);
+  });
+
+  it('counts a stretch once when a repeated batch arrives after a newer one: a late repeat never moves the clock back', () => {
+    // Prepare: the observer hands its rows to the telemetry recorder, as npm start does.
+    const rows: SiteSeriesRecord[] = [];
+    const h = harness(
+      (history) => ({
+        append: (table, records) => {
+          if (table === 'siteSeries') history.push(...(records as readonly SiteSeriesRecord[]));
+        },
+      }),
+      rows,
+    );
+    h.market();
+    h.price(40);
+    const first = batch(h.now(), 'hashing', 1);
+
+    // Act: batch 1, batch 2 a minute later, batch 1 again (its ack was late), batch 3 a minute after batch 2.
+    h.send('hcp/v1/sites/site-west-1/telemetry', first);
+    h.advance(60_000);
+    h.send('hcp/v1/sites/site-west-1/telemetry', batch(h.now(), 'sleeping', 2));
+    h.send('hcp/v1/sites/site-west-1/telemetry', first);
+    h.advance(60_000);
+    h.send('hcp/v1/sites/site-west-1/telemetry', batch(h.now(), 'sleeping', 3));
+
+    // Assess: one minute at batch 1's 1,220,000 TH/s, one at batch 2's 800,000 TH/s (the S19s asleep), not two
+    // minutes at batch 1's from the repeat's time.
+    const minuteUsd = (ths: number) => ths * 0.05 * (1 / 60 / 24);
+    const site = h.observer.snapshot().sites[0]!;
+    expect(site.money.miningUsd).toBeCloseTo(minuteUsd(1_220_000) + minuteUsd(800_000), 6);
+    // The store's rows add up to the same, the repeat carries nothing and its own readings; the chart stays in order.
+    expect(rows.map((r) => r.batch_seq)).toEqual([1, 2, 1, 3]);
+    expect(rows.reduce((sum, r) => sum + (r.mining_usd ?? 0), 0)).toBeCloseTo(site.money.miningUsd, 6);
+    expect(rows[2]).toMatchObject({ accrued_hours: 0, mining_usd: 0, hashrate_ths: 1_220_000 });
+    expect(site.series.t).toEqual([START_MS, START_MS + 60_000, START_MS + 120_000]);
   });
 
   it('follows the registry: a site registered later gets a view and its telemetry, a changed one its model, a retired one leaves', () => {
@@ -247,6 +286,7 @@ describe('PlatformObserver', () => {
       preemptions: 4,
       webhookDeliveries: 6,
       models: [],
+      partner: { sent: 2, completed: 1, failed: 1, shareOfCompleted: 0.2 },
     };
     h.observer.setWorkloadFigures(() => figures);
     expect(h.observer.snapshot().workloads).toEqual(figures);

@@ -1,38 +1,13 @@
 import { referenceFleet } from '../../../core/fleet/reference-fleet.js';
-import { type JobState, newJobState } from '../../../core/routing/job-state.js';
+import { newJobState } from '../../../core/routing/job-state.js';
 import type { SiteJob } from '../../../core/routing/site-messages.js';
 import type { WorkloadEvent } from '../../../core/routing/workload-events.js';
 import { applySiteReportWhenQueued } from '../../../functions/routing/report.js';
 import { routePending } from '../../../functions/routing/route.js';
-import type { CommitExtras, StoredJob } from '../../../functions/shared/data/job-store.js';
 import { job, NOW } from './fixtures.js';
+import { MemoryJobs } from './memory-jobs.js';
 
 const WEST = referenceFleet.sites.find((s) => s.id === 'site-west-1')!;
-
-/** The job store's contract in memory: versioned conditional commits, usage records kept per commit. */
-class MemoryJobs {
-  readonly stored = new Map<string, StoredJob>();
-  readonly usage: NonNullable<CommitExtras['usage']>[] = [];
-  add(state: JobState) {
-    this.stored.set(state.job.id, { state, version: 1 });
-  }
-  async get(_tenantId: string, id: string) {
-    return this.stored.get(id);
-  }
-  async pending() {
-    return [...this.stored.values()].filter((s) => s.state.status === 'pending');
-  }
-  async queuedAt(siteId: string) {
-    return [...this.stored.values()].filter((s) => s.state.status === 'queued' && s.state.siteId === siteId);
-  }
-  async commit(previous: StoredJob, next: JobState, extras: CommitExtras = {}) {
-    const now = this.stored.get(next.job.id);
-    if (now?.version !== previous.version) return 'job-changed' as const;
-    this.stored.set(next.job.id, { state: next, version: previous.version + 1 });
-    if (extras.usage) this.usage.push(extras.usage);
-    return 'committed' as const;
-  }
-}
 
 const completionOf = (message: SiteJob) => ({
   jobId: message.jobId,

@@ -1,8 +1,11 @@
+import { syntheticPrompt } from '../../../../core/gpu/models.js';
 import type { PreemptionReason } from '../../../../core/routing/requeue.js';
 import type { JobReport, SiteJob } from '../../../../core/routing/site-messages.js';
 import type { InferenceOutcome, InferencePort } from '../../../adapters/inference/port.js';
 import type { RunningJob } from './capacity.js';
 import type { WorkerNode } from './config.js';
+
+export { syntheticPrompt };
 
 /** One attempt running on a node: the inference request in flight and how it may be stopped. */
 export interface Run extends RunningJob {
@@ -20,11 +23,6 @@ export type RunEnding =
   | { readonly outcome: 'failed'; readonly reason: string };
 
 export const CANCELLED: RunEnding = { outcome: 'failed', reason: 'cancelled by the customer' };
-
-/** Four characters of English per token (OpenAI's rule of thumb): a stand-in prompt of the job's size. */
-export function syntheticPrompt(inputTokens: number): string {
-  return 'tok '.repeat(Math.max(1, inputTokens));
-}
 
 /**
  * What the inference server's answer means for the attempt. Pure. An abort the worker asked for is a preemption (with
