@@ -124,6 +124,7 @@ export class ControlStack extends Stack {
         localSwitches.function,
         ...routing.functions,
         partners.runner,
+        partners.sweeper,
         auditChainer.function,
         awards.function,
       ].map((f) => f.fn),
@@ -136,6 +137,7 @@ export class ControlStack extends Stack {
       ...localSwitches.deadLetterQueues,
       ...routing.deadLetterQueues,
       partners.deadLetterQueue,
+      partners.sweepDeadLetterQueue,
       auditChainer.deadLetterQueue,
       awards.deadLetterQueue,
     );

@@ -41,7 +41,6 @@ export function assignToPartner(
   quote: PartnerQuote,
 ): { state: JobState; message: PartnerJob } | undefined {
   if (state.status !== 'pending' || state.job.attempt !== attempt) return undefined;
-  const { job } = state;
   return {
     state: {
       ...state,
@@ -51,17 +50,55 @@ export function assignToPartner(
       estimatedFinishMs: quote.estimatedFinishMs,
       partner: quote,
     },
-    message: {
-      jobId: job.id,
-      tenantId: job.tenantId,
-      attempt: job.attempt,
-      partnerId: quote.partnerId,
-      modelId: job.modelId,
-      inputTokens: job.inputTokens,
-      outputTokens: job.outputTokens,
-      deadline: new Date(job.deadlineMs).toISOString(),
-    },
+    message: partnerJobOf(state.job, quote.partnerId),
   };
+}
+
+/** The runner's message for the job's current attempt at `partnerId`. */
+export function partnerJobOf(job: JobState['job'], partnerId: string): PartnerJob {
+  return {
+    jobId: job.id,
+    tenantId: job.tenantId,
+    attempt: job.attempt,
+    partnerId,
+    modelId: job.modelId,
+    inputTokens: job.inputTokens,
+    outputTokens: job.outputTokens,
+    deadline: new Date(job.deadlineMs).toISOString(),
+  };
+}
+
+/**
+ * When an attempt queued at a partner is stranded: by then a live runner has ended it (it stops at the job's deadline,
+ * and within `runnerMaxMs` of the quote's estimated finish, the runner Lambda's timeout), so no result means the
+ * runner died or its invocation went to the dead-letter queue. `graceMs` covers the runner's own commit.
+ */
+export function partnerAttemptOverdueAtMs(state: JobState, runnerMaxMs: number, graceMs: number): number | undefined {
+  if (state.status !== 'queued' || !state.partner) return undefined;
+  return Math.min(state.job.deadlineMs, state.partner.estimatedFinishMs + runnerMaxMs) + graceMs;
+}
+
+/**
+ * A stranded attempt ended as a failure with the reason (back in line off that partner while attempts and the
+ * deadline remain, else failed), once: applied to the job's version like any outcome, so a second sweep, or the
+ * runner's late answer, finds it moved on and changes nothing. Undefined while the attempt may still end by itself.
+ */
+export function sweepStrandedAttempt(
+  state: JobState,
+  nowMs: number,
+  runnerMaxMs: number,
+  graceMs: number,
+  maxAttempts = DEFAULT_MAX_ATTEMPTS,
+): PartnerResult | undefined {
+  const overdueAtMs = partnerAttemptOverdueAtMs(state, runnerMaxMs, graceMs);
+  if (overdueAtMs === undefined || nowMs < overdueAtMs || !state.siteId) return undefined;
+  const detail = `stranded: no result by ${new Date(overdueAtMs).toISOString()} (the runner stopped or its invocation went to the dead-letter queue)`;
+  return applyPartnerOutcome(
+    state,
+    partnerJobOf(state.job, state.siteId),
+    { kind: 'failed', detail, endedAtMs: nowMs },
+    maxAttempts,
+  );
 }
 
 /** Whether the job is queued at the message's partner on its attempt, not recorded yet, or moved on. */

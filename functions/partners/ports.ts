@@ -11,11 +11,20 @@ import type { PartnerSettings } from '../../core/partners/settings.js';
 /** What a partner call came to, after the client's own retries. */
 export type PartnerCallResult =
   | { readonly ok: true; readonly inputTokens: number; readonly outputTokens: number; readonly calls: number }
-  | { readonly ok: false; readonly detail: string; readonly calls: number };
+  | {
+      readonly ok: false;
+      readonly detail: string;
+      readonly calls: number;
+      /** The job was cancelled and the call aborted: nothing to bill. */
+      readonly cancelled?: true;
+    };
 
 export interface PartnerClient {
-  /** Runs one attempt on the partner's OpenAI-compatible endpoint; never throws (a failure is a value). */
-  complete(partner: Partner, job: PartnerJob, apiKey: string): Promise<PartnerCallResult>;
+  /**
+   * Runs one attempt on the partner's OpenAI-compatible endpoint; never throws (a failure is a value). `signal`
+   * aborts the call in flight and any retry (the job was cancelled).
+   */
+  complete(partner: Partner, job: PartnerJob, apiKey: string, signal?: AbortSignal): Promise<PartnerCallResult>;
 }
 
 export interface PartnerCredentials {

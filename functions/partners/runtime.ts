@@ -15,6 +15,7 @@ import { openAiCompatiblePartner } from './adapters/openai-compatible-partner.js
 import { partnerSecretsSchema, secretsManagerPartnerCredentials } from './adapters/secrets-manager-credentials.js';
 import type { PartnerOverflowDeps } from './ports.js';
 import type { PartnerRunDeps } from './run.js';
+import type { PartnerSweepDeps } from './sweep.js';
 
 const runnerConfig = configGetter(
   z.object({
@@ -37,8 +38,10 @@ export function partnerRunRuntime(): PartnerRunDeps {
   if (runner) return runner;
   const { TABLE_NAME, PARTNER_SECRETS } = runnerConfig();
   const store = { client: documentClient(), tableName: TABLE_NAME };
+  const workloads = new DynamoWorkloadStore(store);
   runner = {
-    jobs: new DynamoJobStore(store, new DynamoWorkloadStore(store)),
+    jobs: new DynamoJobStore(store, workloads),
+    workloads,
     catalogue: new DynamoPartnerCatalogueStore(store),
     credentials: secretsManagerPartnerCredentials(traced(new SecretsManagerClient({})), PARTNER_SECRETS),
     client: openAiCompatiblePartner({ clock: systemClock }),
@@ -47,6 +50,23 @@ export function partnerRunRuntime(): PartnerRunDeps {
     log: (event, detail) => logger.info(event, detail),
   };
   return runner;
+}
+
+let sweeper: PartnerSweepDeps | undefined;
+
+/** The stranded-attempt sweep's wiring, once per container (TABLE_NAME, WORKLOAD_EVENTS_QUEUE_URL). */
+export function partnerSweepRuntime(): PartnerSweepDeps {
+  if (sweeper) return sweeper;
+  const { TABLE_NAME } = routerConfig();
+  const store = { client: documentClient(), tableName: TABLE_NAME };
+  sweeper = {
+    jobs: new DynamoJobStore(store, new DynamoWorkloadStore(store)),
+    catalogue: new DynamoPartnerCatalogueStore(store),
+    events: new SqsWorkloadEvents(traced(new SQSClient({})), readWorkloadEventsQueueUrl()),
+    clock: systemClock,
+    log: (event, detail) => logger.info(event, detail),
+  };
+  return sweeper;
 }
 
 /** The router's partner overflow, when the deployment has a partner runner (PARTNER_RUNNER_FUNCTION). */

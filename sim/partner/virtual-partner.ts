@@ -10,6 +10,10 @@ import { seededRng } from '../../core/support/random.js';
  * `POST /v1/completions` (non-streaming), behind a bearer key. It answers after its own latency plus the output's
  * decode time at its speed (divided by `speed`, the simulation's time scale), counts four characters of prompt per
  * token, and fails when told to: the next N requests with a status, and a seeded share of all requests.
+ *
+ * It honours an `Idempotency-Key` header (or `X-Request-Id`): a request whose key it has seen is answered from the run
+ * already under way or done, not run again, so a client's retry after a time-out is one run and one charge; a failed
+ * run is forgotten, so its retry runs. Runs go on when the client hangs up, as a real partner's do.
  */
 export interface VirtualPartnerOptions {
   readonly partnerId: string;
@@ -37,6 +41,10 @@ export interface VirtualPartner {
   failNext(count: number, status?: number): void;
   /** Every request answered, in order: what the partner would bill. */
   readonly served: { model: string; promptTokens: number; completionTokens: number; status: number }[];
+  /** Runs under way now (answers being generated). */
+  inFlight(): number;
+  /** Requests answered from an earlier run with the same idempotency key (not run, not billed again). */
+  readonly replayed: string[];
   close(): Promise<void>;
 }
 
@@ -79,19 +87,48 @@ export async function startVirtualPartner(options: VirtualPartnerOptions): Promi
   const failures: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
+  type Answer = { readonly status: number; readonly body: unknown };
+  const runsByKey = new Map<string, Promise<Answer>>();
+  const replayed: string[] = [];
+
   async function complete(req: http.IncomingMessage, res: http.ServerResponse, chat: boolean): Promise<void> {
-    const parsed = requestSchema.safeParse(JSON.parse(await readBody(req)));
-    if (!parsed.success) return send(res, 400, error('invalid_request_error', parsed.error.message));
+    const header = req.headers['idempotency-key'] ?? req.headers['x-request-id'];
+    const key = typeof header === 'string' && header.length > 0 ? header : undefined;
+    const text = await readBody(req);
+    const earlier = key === undefined ? undefined : runsByKey.get(key);
+    if (earlier) {
+      replayed.push(key!);
+      const answer = await earlier;
+      return send(res, answer.status, answer.body);
+    }
+    const run = runOnce(text, chat);
+    if (key !== undefined) {
+      runsByKey.set(key, run);
+      void run.then((answer) => answer.status === 200 || runsByKey.delete(key));
+    }
+    const answer = await run;
+    send(res, answer.status, answer.body);
+  }
+
+  async function runOnce(text: string, chat: boolean): Promise<Answer> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { status: 400, body: error('invalid_request_error', 'the body is not JSON') };
+    }
+    const parsed = requestSchema.safeParse(json);
+    if (!parsed.success) return { status: 400, body: error('invalid_request_error', parsed.error.message) };
     const body = parsed.data;
     const offer = options.models.find((m) => m.modelId === body.model);
-    if (!offer) return send(res, 404, error('model_not_found', `no model ${body.model}`));
-    const text = chat ? (body.messages ?? []).map((m) => m.content).join('\n') : (body.prompt ?? '');
-    const promptTokens = Math.max(1, Math.ceil(text.length / CHARS_PER_TOKEN));
+    if (!offer) return { status: 404, body: error('model_not_found', `no model ${body.model}`) };
+    const prompt = chat ? (body.messages ?? []).map((m) => m.content).join('\n') : (body.prompt ?? '');
+    const promptTokens = Math.max(1, Math.ceil(prompt.length / CHARS_PER_TOKEN));
     const forced = failures.shift();
     const status = forced ?? (rng.next() < (options.failureRate ?? 0) ? 503 : 200);
     if (status !== 200) {
       served.push({ model: body.model, promptTokens: 0, completionTokens: 0, status });
-      return send(res, status, error('server_error', `the partner failed the request (${status})`));
+      return { status, body: error('server_error', `the partner failed the request (${status})`) };
     }
     const runMs = (latencyMs + (body.max_tokens / offer.outputTokensPerSec) * 1000) / speed;
     await new Promise<void>((resolve) => {
@@ -110,18 +147,21 @@ export async function startVirtualPartner(options: VirtualPartnerOptions): Promi
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${options.partnerId}-${served.length}`;
     const created = Math.floor(Date.now() / 1000);
     const output = ' tok'.repeat(Math.min(body.max_tokens, 1000));
-    send(res, 200, {
-      id,
-      object: chat ? 'chat.completion' : 'text_completion',
-      created,
-      model: body.model,
-      choices: [
-        chat
-          ? { index: 0, message: { role: 'assistant', content: output }, finish_reason: 'length' }
-          : { index: 0, text: output, logprobs: null, finish_reason: 'length' },
-      ],
-      usage,
-    });
+    return {
+      status: 200,
+      body: {
+        id,
+        object: chat ? 'chat.completion' : 'text_completion',
+        created,
+        model: body.model,
+        choices: [
+          chat
+            ? { index: 0, message: { role: 'assistant', content: output }, finish_reason: 'length' }
+            : { index: 0, text: output, logprobs: null, finish_reason: 'length' },
+        ],
+        usage,
+      },
+    };
   }
 
   const server = http.createServer((req, res) => {
@@ -159,6 +199,8 @@ export async function startVirtualPartner(options: VirtualPartnerOptions): Promi
   return {
     url,
     served,
+    replayed,
+    inFlight: () => timers.size,
     catalogueEntry: (markupFraction) => ({
       partnerId: options.partnerId,
       name: `Virtual partner ${options.partnerId}`,

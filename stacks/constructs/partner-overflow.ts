@@ -1,6 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -8,7 +11,7 @@ import { partnerIdSchema } from '../../core/partners/catalogue.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HcpFunction } from './hcp-function.js';
 import { acknowledge } from './nag.js';
-import { acknowledgeInvokeQualifiers, bindTableItems } from './table-access.js';
+import { acknowledgeInvokeQualifiers, bindTableItems, grantIndexQuery, grantTableItems } from './table-access.js';
 
 export interface PartnerOverflowProps {
   readonly table: ITable;
@@ -18,17 +21,23 @@ export interface PartnerOverflowProps {
   readonly eventsQueue: sqs.IQueue;
   /** The partners HCP holds keys for: one secret each, its value set by an operator after deployment. */
   readonly partnerIds: readonly string[];
+  /** How often stranded partner attempts are swept. @default 5 minutes */
+  readonly sweepEvery?: Duration;
 }
 
 /**
  * Partner overflow in AWS (#28): a secret per partner for its API key, and the partner runner, invoked asynchronously
  * by the router with one attempt, calling the partner's OpenAI-compatible endpoint (up to 15 minutes) and recording
- * how it ended. The runner alone may read the partners' secrets, each by its ARN; the router may only invoke it.
+ * how it ended. The runner alone may read the partners' secrets, each by its ARN; the router may only invoke it. A
+ * scheduled sweep (functions/partners/sweep-handler.ts) ends attempts no runner will answer (it died, or its invocation
+ * went to the runner's DLQ): it reads the catalogue and the partners' queues and updates those jobs, nothing else.
  */
 export class PartnerOverflow extends Construct {
   readonly runner: HcpFunction;
   readonly secrets: secretsmanager.Secret[];
   readonly deadLetterQueue: sqs.IQueue;
+  readonly sweeper: HcpFunction;
+  readonly sweepDeadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: PartnerOverflowProps) {
     super(scope, id);
@@ -65,6 +74,39 @@ export class PartnerOverflow extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    this.sweeper = new HcpFunction(this, 'SweepFn', {
+      entry: 'functions/partners/sweep-handler.ts',
+      serviceName: 'hcp-partners',
+      environment: { WORKLOAD_EVENTS_QUEUE_URL: props.eventsQueue.queueUrl },
+    });
+    // Reads the catalogue and jobs (GetItem), a partner's queue (gsi1), and commits a job with its workload's view.
+    grantTableItems(this.sweeper.fn, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    this.sweeper.fn.addEnvironment('TABLE_NAME', props.table.tableName);
+    grantIndexQuery(this.sweeper, props.table);
+    props.eventsQueue.grantSendMessages(this.sweeper.fn);
+    this.sweepDeadLetterQueue = new DeadLetterQueue(this, 'SweepDlq').queue;
+    const sweepEvery = props.sweepEvery ?? Duration.minutes(5);
+    // A sweep that fails is the next one's work: no retries beyond the schedule's own, then the DLQ.
+    this.sweeper.fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: sweepEvery,
+      onFailure: new destinations.SqsDestination(this.sweepDeadLetterQueue),
+    });
+    const role = new iam.Role(this, 'SweepScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    acknowledgeInvokeQualifiers(role, [this.sweeper.fn]);
+    new scheduler.Schedule(this, 'SweepSchedule', {
+      description: 'HCP stranded partner attempts sweep',
+      schedule: scheduler.ScheduleExpression.rate(sweepEvery),
+      target: new schedulerTargets.LambdaInvoke(this.sweeper.fn, {
+        role,
+        deadLetterQueue: this.sweepDeadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: sweepEvery,
+      }),
     });
 
     this.runner.fn.grantInvoke(props.router.fn);

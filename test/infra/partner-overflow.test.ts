@@ -92,6 +92,29 @@ describe('partner overflow in AWS', () => {
     expect(statementsOf(runner).some((s) => mentions(s, 'secretsmanager:*'))).toBe(false);
   });
 
+  it('sweeps stranded attempts on a schedule, with no more than a partner queue read and job updates', () => {
+    // Prepare
+    const sweeper = fnId('PartnerOverflowSweepFn');
+
+    // Act
+    const statements = statementsOf(sweeper);
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).sort();
+
+    // Assess: the schedule targets the sweep; no secret, no invoke, no put, no delete
+    control.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: { Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } },
+    });
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actions.some((a) => a.startsWith('secretsmanager:') || a.startsWith('lambda:'))).toBe(false);
+    const env = control.toJSON().Resources[sweeper].Properties.Environment.Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['TABLE_NAME', 'WORKLOAD_EVENTS_QUEUE_URL']));
+  });
+
   it('is clean under cdk-nag', () => {
     expect(() => app.synth()).not.toThrow();
   });

@@ -1,7 +1,12 @@
 import { fleetFigures } from '../../../core/metering/fleet-figures.js';
 import { usageStatement } from '../../../core/metering/statement.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
-import { applyPartnerOutcome, assignToPartner } from '../../../core/partners/attempt.js';
+import {
+  applyPartnerOutcome,
+  assignToPartner,
+  partnerAttemptOverdueAtMs,
+  sweepStrandedAttempt,
+} from '../../../core/partners/attempt.js';
 import { partnerQuote } from '../../../core/partners/overflow.js';
 import { newJobState } from '../../../core/routing/job-state.js';
 import { job, NOW } from '../routing/fixtures.js';
@@ -124,5 +129,25 @@ describe('partner lines on the statement and in the fleet figures', () => {
     expect(figures.revenueUsd).toBe(1.1);
     expect(figures.partner.shareOfCompletedJobs).toBeCloseTo(2 / 3, 12);
     expect(figures.partner.marginUsd).toBe(0.25);
+  });
+
+  it('is swept only once no live runner can still answer, and then exactly once', () => {
+    // Prepare: the runner's limit 15 minutes past the quote's estimated finish, one more for its commit
+    const { state } = queuedAtPartner();
+    const runnerMaxMs = 15 * 60_000;
+    const overdueAtMs = partnerAttemptOverdueAtMs(state, runnerMaxMs, 60_000)!;
+
+    // Act
+    const tooEarly = sweepStrandedAttempt(state, overdueAtMs - 1, runnerMaxMs, 60_000);
+    const swept = sweepStrandedAttempt(state, overdueAtMs, runnerMaxMs, 60_000);
+    const twice = swept?.ok ? sweepStrandedAttempt(swept.entry, overdueAtMs, runnerMaxMs, 60_000) : swept;
+
+    // Assess
+    expect(overdueAtMs).toBe(Math.min(JOB.deadlineMs, QUOTE.estimatedFinishMs + runnerMaxMs) + 60_000);
+    expect(tooEarly).toBeUndefined();
+    expect(swept?.ok && swept.record).toBeUndefined();
+    expect(swept?.ok && swept.entry.reason).toMatch(/^partner-failed: partner-a: stranded: no result by /);
+    expect(twice).toBeUndefined();
+    expect(partnerAttemptOverdueAtMs(newJobState(JOB), runnerMaxMs, 60_000)).toBeUndefined();
   });
 });
