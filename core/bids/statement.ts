@@ -1,5 +1,5 @@
 import type { TenantClearing } from '../api/bids.js';
-import type { Bid } from './bid.js';
+import { type Bid, bidUnitOf } from './bid.js';
 
 /**
  * A tenant's fills as lines: the clearing history (every fill) and the statement's bid section (the fills of a
@@ -13,7 +13,11 @@ export function tenantClearings(bids: readonly Bid[]): TenantClearing[] {
         ...fill,
         bidId: bid.id,
         modelClass: bid.modelClass,
+        unit: bidUnitOf(bid),
         limitUsdPerGpuHour: bid.limitUsdPerGpuHour,
+        ...(bid.limitUsdPerMillionTokens === undefined
+          ? {}
+          : { limitUsdPerMillionTokens: bid.limitUsdPerMillionTokens }),
       })),
     )
     .sort((a, b) => a.intervalStart.localeCompare(b.intervalStart) || a.bidId.localeCompare(b.bidId));

@@ -1,4 +1,5 @@
 import { usagePeriodOf } from '../api/usage.js';
+import type { BidStatementSection } from '../bids/statement.js';
 import type { WorkloadTier } from '../model/workload.js';
 import { type PartnerTotals, partnerTotals } from '../partners/figures.js';
 import type { MeteredAttempt } from './usage.js';
@@ -88,8 +89,34 @@ export function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The statement as CSV: a header, one row per attempt, then a `TOTAL` row whose figures are the statement's totals. */
-export function statementCsv(statement: UsageStatement): string {
+/** The bid fills' section: one row per fill, in the bid's own unit and in GPU-hours, then the section's totals. */
+export const BID_FILL_CSV_COLUMNS = [
+  'bidId',
+  'clearingId',
+  'intervalStart',
+  'modelClass',
+  'venue',
+  'unit',
+  'amount',
+  'unitPriceUsd',
+  'gpuHours',
+  'priceUsdPerGpuHour',
+  'amountUsd',
+] as const;
+
+export const PARTNER_CSV_COLUMNS = ['partnerId', 'attempts', 'priceUsd', 'partnerCostUsd', 'marginUsd'] as const;
+
+const csvRow = (fields: ReadonlyArray<string | number>) => fields.map(csvField).join(',');
+
+/**
+ * The statement as CSV. First the attempts: a header, one row per attempt, then a `TOTAL` row whose figures are the
+ * statement's totals. Then, each after an empty line and only when the month has them: the bid fills (#28; `unit` is
+ * the bid's own, `amount` its GPU-hours or tokens, `unitPriceUsd` per GPU-hour or per million tokens; `venue` where the
+ * work runs, `site` or `partner:<id>`) with a `BID FILLS TOTAL` row equal to the JSON's `bidFills`, and the partner
+ * block (per partner: attempts, price, the partner's cost, HCP's margin) with a `PARTNER TOTAL` row equal to the JSON's
+ * `partner`. Every total is the JSON's own figure, and the rows above it add up to it (micro-dollar sums).
+ */
+export function statementCsv(statement: UsageStatement & { readonly bidFills?: BidStatementSection }): string {
   const rows = statement.lines.map((line) => STATEMENT_CSV_COLUMNS.map((c) => csvField(line[c])).join(','));
   const t = statement.totals;
   const total = [
@@ -107,5 +134,40 @@ export function statementCsv(statement: UsageStatement): string {
     t.energyKwh,
     t.priceUsd,
   ];
-  return `${[STATEMENT_CSV_COLUMNS.join(','), ...rows, total.map(csvField).join(',')].join('\r\n')}\r\n`;
+  const sections = [[STATEMENT_CSV_COLUMNS.join(','), ...rows, total.map(csvField).join(',')]];
+  const fills = statement.bidFills;
+  if (fills?.lines.length) {
+    sections.push([
+      BID_FILL_CSV_COLUMNS.join(','),
+      ...fills.lines.map((l) => {
+        const inTokens = l.unit === 'tokens' && l.tokens !== undefined;
+        const { venue, partnerId } = l as { venue?: string; partnerId?: string };
+        return csvRow([
+          l.bidId,
+          l.clearingId,
+          l.intervalStart,
+          l.modelClass,
+          venue === 'partner' ? `partner:${partnerId ?? ''}` : 'site',
+          l.unit,
+          inTokens ? l.tokens! : l.gpuHours,
+          inTokens ? (l.priceUsdPerMillionTokens ?? '') : l.priceUsdPerGpuHour,
+          l.gpuHours,
+          l.priceUsdPerGpuHour,
+          l.amountUsd,
+        ]);
+      }),
+      csvRow(['BID FILLS TOTAL', '', '', '', '', '', '', '', fills.gpuHours, '', fills.amountUsd]),
+    ]);
+  }
+  const partner = statement.partner;
+  if (partner.attempts > 0) {
+    sections.push([
+      PARTNER_CSV_COLUMNS.join(','),
+      ...Object.entries(partner.byPartner).map(([id, p]) =>
+        csvRow([id, p.attempts, p.priceUsd, p.partnerCostUsd, p.marginUsd]),
+      ),
+      csvRow(['PARTNER TOTAL', partner.attempts, partner.priceUsd, partner.partnerCostUsd, partner.marginUsd]),
+    ]);
+  }
+  return `${sections.map((lines) => lines.join('\r\n')).join('\r\n\r\n')}\r\n`;
 }

@@ -10,7 +10,9 @@ import { type ApiRequest, parseQuery, tenantApiHandler } from '../handler.js';
 /**
  * GET /v1/usage/statement?period=YYYY-MM[&format=csv]: the tenant's month line by line (every attempt billed, with
  * its model, tier, outcome, GPU-seconds, tokens, energy and price) and totals overall and per tier that add up to the
- * lines exactly, and the month's bid fills at their clearing prices (#28). `format=csv` returns the same as a spreadsheet-ready file.
+ * lines exactly, and the month's bid fills at their clearing prices (#28). `format=csv` returns the same as a
+ * spreadsheet-ready file: the attempts, then the bid fills and the partner block when the month has them, each with a
+ * total row equal to the JSON's.
  */
 export async function getStatement({ event, principal, runtime }: ApiRequest): Promise<APIGatewayProxyResult> {
   const { period, format } = parseQuery(event, statementQuerySchema);
@@ -26,7 +28,7 @@ export async function getStatement({ event, principal, runtime }: ApiRequest): P
       'content-disposition': `attachment; filename="hcp-usage-${principal.tenantId}-${period}.csv"`,
       'cache-control': 'no-store',
     },
-    body: statementCsv(statement),
+    body: statementCsv({ ...statement, bidFills }),
   };
 }
 

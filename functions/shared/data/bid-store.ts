@@ -1,5 +1,12 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { type Bid, type BidFill, OPEN_BID_STATUSES, remainingGpuHours, roundGpuHours } from '../../../core/bids/bid.js';
+import {
+  type Bid,
+  type BidFill,
+  fillInBidUnit,
+  OPEN_BID_STATUSES,
+  remainingGpuHours,
+  roundGpuHours,
+} from '../../../core/bids/bid.js';
 import {
   entityOf,
   isConditionFailure,
@@ -196,9 +203,13 @@ export class DynamoBidStore {
   }
 }
 
-/** The bid after a fill: its fills and filled GPU-hours grow; it is `filled` once nothing is left. */
+/**
+ * The bid after a fill: its fills and filled GPU-hours grow; it is `filled` once nothing is left. A bid in tokens keeps
+ * each fill in tokens too (core/bids/bid.ts `fillInBidUnit`).
+ */
 export function filledBid(bid: Bid, fill: BidFill, nowIso: string): Bid {
   const filledGpuHours = roundGpuHours(bid.filledGpuHours + fill.gpuHours);
-  const next = { ...bid, filledGpuHours, fills: [...bid.fills, fill], updatedAt: nowIso, version: bid.version + 1 };
+  const shown = { ...fill, ...fillInBidUnit(bid, fill.gpuHours, fill.priceUsdPerGpuHour) };
+  const next = { ...bid, filledGpuHours, fills: [...bid.fills, shown], updatedAt: nowIso, version: bid.version + 1 };
   return remainingGpuHours(next) <= 0 ? { ...next, status: 'filled' } : next;
 }
