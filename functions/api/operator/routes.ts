@@ -1,4 +1,5 @@
 import { ADMIN_ROLES, OPERATOR_ROLES } from '../../../core/api/access.js';
+import { bidMarketQuerySchema, bidMarketSchema } from '../../../core/api/bids.js';
 import {
   gatewayCredentialsSchema,
   gatewayRevokedSchema,
@@ -126,6 +127,22 @@ export const operatorRoutes: ApiRoute[] = [
       ...errorResponses(),
     },
     load: () => loadHandler(import('./gpu-prices-get.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/market/bids',
+    entry: 'functions/api/operator/bid-market.ts',
+    roles: OPERATOR_ROLES,
+    operationId: 'getBidMarket',
+    summary:
+      'The bid market across tenants: open bids by model class, the book’s depth by limit, and the last clearings (#28)',
+    tags: ['operations'],
+    request: { query: bidMarketQuerySchema },
+    responses: {
+      200: { description: 'The order book and the clearings of the window', schema: bidMarketSchema },
+      ...errorResponses(),
+    },
+    load: () => loadHandler(import('./bid-market.js')),
   },
   {
     method: 'PUT',
