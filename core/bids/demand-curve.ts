@@ -1,5 +1,5 @@
 import type { Site } from '../model/site.js';
-import { gpuSpeed } from '../optimizer/physics.js';
+import { bidServingSpeed } from '../optimizer/physics.js';
 import type { BidBlock, OpenBid } from '../optimizer/types.js';
 import { type Bid, remainingGpuHours } from './bid.js';
 
@@ -26,17 +26,28 @@ export function openBidOf(bid: Bid): OpenBid {
   };
 }
 
+/** H100-equivalent GPU-hours of `modelClass` the site's GPUs serve per hour: only pools that can serve the model. */
+export function siteBidGpuHoursPerHour(site: Site, modelClass: string): number {
+  return site.gpuPools.reduce((a, p) => a + p.count * (bidServingSpeed(p, modelClass) ?? 0), 0);
+}
+
 /**
  * The bids open at `decisionMs` as blocks of the site's horizon, hours from the decision. The model treats every bid
  * as divisible (a relaxation); the clearing fills an all-or-nothing bid only whole in one interval, so one larger than
- * `maxIntervalGpuHours` (what the site's GPUs do in an interval) is left out rather than planned for and then skipped.
+ * `maxIntervalGpuHours(modelClass)` (what the site's GPUs that serve its model do in an interval) is left out rather
+ * than planned for and then skipped.
  */
-export function bidBlocks(bids: readonly OpenBid[], decisionMs: number, maxIntervalGpuHours = Infinity): BidBlock[] {
+export function bidBlocks(
+  bids: readonly OpenBid[],
+  decisionMs: number,
+  maxIntervalGpuHours: (modelClass: string) => number = () => Number.POSITIVE_INFINITY,
+): BidBlock[] {
   return bids
     .filter((b) => b.status === 'open' && b.remainingGpuHours > 0 && b.deadlineMs > decisionMs)
-    .filter((b) => !b.allOrNothing || b.remainingGpuHours <= maxIntervalGpuHours)
+    .filter((b) => !b.allOrNothing || b.remainingGpuHours <= maxIntervalGpuHours(b.modelClass))
     .map((b) => ({
       bidId: b.id,
+      modelClass: b.modelClass,
       limitUsdPerGpuHour: b.limitUsdPerGpuHour,
       gpuHours: b.remainingGpuHours,
       fromHour: Math.max(0, (b.earliestStartMs - decisionMs) / 3_600_000),
@@ -45,17 +56,25 @@ export function bidBlocks(bids: readonly OpenBid[], decisionMs: number, maxInter
 }
 
 /**
- * The fleet's open bids split over its sites by GPU capacity, by site id: each site's model plans its share of every
- * bid, so no two sites plan the same GPU-hour (a heuristic split; the clearing sums what they give). `fleet` is the
- * whole fleet, also when only some of its sites are solved (a batch of the scaled-out dispatch).
+ * The fleet's open bids split over its sites by their GPU capacity for each bid's model, by site id: each site's model
+ * plans its share of every bid, so no two sites plan the same GPU-hour, and a site with no GPUs that can serve a bid's
+ * model gets none of it (a heuristic split; the clearing sums what they give). `fleet` is the whole fleet, also when
+ * only some of its sites are solved (a batch of the scaled-out dispatch).
  */
 export function splitBidsOverSites(bids: readonly OpenBid[], fleet: readonly Site[]): Record<string, OpenBid[]> {
-  const capacity = (site: Site) => site.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0);
-  const total = fleet.reduce((a, site) => a + capacity(site), 0);
+  const classes = [...new Set(bids.map((b) => b.modelClass))];
+  const total = new Map(
+    classes.map((c) => [c, fleet.reduce((a, site) => a + siteBidGpuHoursPerHour(site, c), 0)] as const),
+  );
   return Object.fromEntries(
     fleet.map((site) => {
-      const share = total > 0 ? capacity(site) / total : 0;
-      return [site.id, share > 0 ? bids.map((b) => ({ ...b, remainingGpuHours: b.remainingGpuHours * share })) : []];
+      const shares = new Map(
+        classes.map((c) => [c, total.get(c)! > 0 ? siteBidGpuHoursPerHour(site, c) / total.get(c)! : 0] as const),
+      );
+      const mine = bids
+        .filter((b) => shares.get(b.modelClass)! > 0)
+        .map((b) => ({ ...b, remainingGpuHours: b.remainingGpuHours * shares.get(b.modelClass)! }));
+      return [site.id, mine];
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { type ModelVersion, modelCatalogSeed, tokensPerSecPerGpu } from '../gpu/model-catalog.js';
+import { BID_REFERENCE_GPU } from '../optimizer/physics.js';
 
 /**
  * A bid's own unit (issue 28: "GPU-hours or tokens"). The optimizer and the clearing count H100-equivalent GPU-hours
@@ -8,9 +9,6 @@ import { type ModelVersion, modelCatalogSeed, tokensPerSecPerGpu } from '../gpu/
  * GPU-hours they were cleared and billed in.
  */
 export type BidUnit = 'gpu-hours' | 'tokens';
-
-/** The GPU whose hour is the unit: the optimizer's H100 equivalent. */
-export const BID_REFERENCE_GPU = 'nvidia-h100-sxm5';
 
 /** Tokens one H100-equivalent GPU-hour serves of the model, or undefined when the catalog has no H100 figure. */
 export function tokensPerGpuHour(

@@ -36,7 +36,7 @@ export interface SiteModelIndex {
   readonly sitePowerKw: LpVar[];
   readonly flexBacklog: LpVar[];
   readonly ancillary: AncillaryStepVars[];
-  readonly servingBids: (LpVar | undefined)[][];
+  readonly servingBids: (ReadonlyMap<string, LpVar> | undefined)[][];
   readonly bids: BidStepVars[];
 }
 
@@ -60,7 +60,7 @@ export function formulateSite(problem: SiteProblem, integerUnits: boolean): Site
       addMinUpDown(ctx, group, asic[k]!.unitsOn, history);
     });
     ancillary.push(addAncillary(ctx, asic));
-    const capacity: ServingCapacity = { guaranteed: [], flex: [], bids: [] };
+    const capacity: ServingCapacity = { guaranteed: [], flex: [], bids: new Map() };
     const gpu = site.gpuPools.map((pool, g) => addGpuPool(ctx, pool, g, previous?.gpu[g]?.powered, load, capacity));
     bids.push(addBids(ctx, capacity.bids));
     const demand = addDemand(ctx, capacity, previous?.demand.flexBacklog);

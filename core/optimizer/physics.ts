@@ -1,5 +1,6 @@
 import { miningRevenueUsd } from '../economics/energy.js';
 import { modelCatalogSeed, tokensPerSecPerGpu } from '../gpu/model-catalog.js';
+import { openModels, tensorParallelToFit } from '../gpu/models.js';
 import type { AsicGroup, GpuPool } from '../model/site.js';
 
 /**
@@ -17,6 +18,23 @@ export function gpuSpeed(pool: GpuPool): number {
   if (tps !== undefined) return tps / REFERENCE_TOKENS_PER_SEC;
   const values = Object.values(pool.throughputTokensPerSecByModel);
   return values.reduce((a, b) => a + b, 0) / values.length / REFERENCE_TOKENS_PER_SEC;
+}
+
+/** The GPU whose hour is the bid unit (an H100-equivalent GPU-hour, core/bids/units.ts). */
+export const BID_REFERENCE_GPU = 'nvidia-h100-sxm5';
+
+/**
+ * H100-equivalent GPU-hours of `modelId` one GPU of the pool serves per hour (its tokens/s of that model over an
+ * H100's, both from the model catalog), or undefined when the pool cannot serve the model: no throughput measured for
+ * it on the pool, or weights that fit no tensor-parallel group of the pool's GPUs on one board. What a bid for the model
+ * may be served with (core/optimizer/constraints/bids.ts).
+ */
+export function bidServingSpeed(pool: GpuPool, modelId: string): number | undefined {
+  const tps = pool.throughputTokensPerSecByModel[modelId];
+  const reference = tokensPerSecPerGpu(modelCatalogSeed, BID_REFERENCE_GPU, modelId);
+  const spec = openModels[modelId];
+  if (tps === undefined || reference === undefined || !spec) return undefined;
+  return tensorParallelToFit(spec, pool.memoryGb) === undefined ? undefined : tps / reference;
 }
 
 /** TH/s of one unit at `powerW` on its concave curve (linear between points); 0 below the lowest target. */

@@ -113,10 +113,12 @@ export function solveSite(highs: HighsSolver, problem: SiteProblem, options: Sol
       // Not reduced by the rounding of servingGuaranteed: the simulator and the site scheduler read it as the
       // flex allowance, served on whatever powered GPUs guaranteed work leaves free.
       const servingFlex = Math.min(gpusPowered, up(index.servingFlex[t]![g]!.name));
-      const bidVar = index.servingBids[t]![g];
+      const bidVars = index.servingBids[t]![g];
       // Bid GPUs are what the clearing sells: rounded down, so no bid is filled from a GPU the plan did not give.
-      const servingBids = bidVar ? Math.floor(value(bidVar.name) + 1e-6) : undefined;
-      return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex, ...(bidVar ? { servingBids } : {}) };
+      const servingBids = bidVars
+        ? Math.floor([...bidVars.values()].reduce((a, v) => a + value(v.name), 0) + 1e-6)
+        : undefined;
+      return { poolId: pool.id, gpusPowered, servingGuaranteed, servingFlex, ...(bidVars ? { servingBids } : {}) };
     });
     const bidGpuHours = decodeBidGpuHours(index.bids[t]!, value);
     const offers = decodeOffers(problem.ancillary?.products ?? [], index.ancillary[t]!, t, value);

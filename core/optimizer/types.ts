@@ -58,6 +58,8 @@ export interface SiteHorizon {
  */
 export interface BidBlock {
   readonly bidId: string;
+  /** The model the bid's work runs: only GPUs of pools that can serve it serve the bid (physics.ts bidServingSpeed). */
+  readonly modelClass: string;
   readonly limitUsdPerGpuHour: number;
   readonly gpuHours: number;
   readonly fromHour: number;
@@ -151,7 +153,7 @@ export interface SiteDecision {
     gpusPowered: number;
     servingGuaranteed: number;
     servingFlex: number;
-    /** GPUs serving bids (issue 28); absent without bids. */
+    /** GPUs serving bids (issue 28), of every model class; absent without bids. */
     servingBids?: number;
   }>;
   /** GPU-hours the plan gives each bid in the step, by bid id; absent without bids. */

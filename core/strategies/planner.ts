@@ -1,9 +1,8 @@
-import { bidBlocks } from '../bids/demand-curve.js';
+import { bidBlocks, siteBidGpuHoursPerHour } from '../bids/demand-curve.js';
 import type { PriceForecaster } from '../forecast/types.js';
 import { drInForce, type KnownAtView } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
 import { type FleetSolution, solveFleet } from '../optimizer/dispatch.js';
-import { gpuSpeed } from '../optimizer/physics.js';
 import type { HighsSolver, SolveOptions } from '../optimizer/solve.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteProblem, SiteState } from '../optimizer/types.js';
 import { type AncillaryPlanning, ancillaryTermsFor } from './ancillary-terms.js';
@@ -135,7 +134,8 @@ export function planHorizon(
       ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
       : undefined;
     // Open bids routed to the site (its state) are the demand curve beside mining (issue 28).
-    const intervalGpuHours = site.gpuPools.reduce((a, p) => a + p.count * gpuSpeed(p), 0) * (request.stepMinutes / 60);
+    const intervalGpuHours = (modelClass: string) =>
+      siteBidGpuHoursPerHour(site, modelClass) * (request.stepMinutes / 60);
     const bids = bidBlocks(request.states[s]!.openBids ?? [], request.decisionMs, intervalGpuHours);
     return {
       site,

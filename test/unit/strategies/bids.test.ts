@@ -46,6 +46,7 @@ describe('bids in the backtest scorer (issue 28)', () => {
       ...problem,
       bids: book.map((b) => ({
         bidId: b.id,
+        modelClass: b.modelClass,
         limitUsdPerGpuHour: b.limitUsdPerGpuHour,
         gpuHours: 5,
         fromHour: 0,

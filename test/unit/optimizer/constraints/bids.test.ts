@@ -1,3 +1,5 @@
+import { clearBids } from '../../../../core/bids/clearing.js';
+import { bidServingSpeed } from '../../../../core/optimizer/physics.js';
 import { type HighsSolver, loadHighs, solveSite } from '../../../../core/optimizer/solve.js';
 import type { BidBlock, SiteProblem } from '../../../../core/optimizer/types.js';
 import { tinyProblem, tinySite } from '../tiny-site.js';
@@ -16,8 +18,17 @@ function withBids(capKw: number, bids: BidBlock[], steps = 1): SiteProblem {
   const problem = tinyProblem(tinySite({ gpus: true, capKw }), new Array<number>(steps).fill(40));
   return { ...problem, horizon: { ...problem.horizon, hashpriceUsdPerThDay: new Array<number>(steps).fill(10) }, bids };
 }
-const bid = (bidId: string, limitUsdPerGpuHour: number, gpuHours: number, toHour = 1): BidBlock => ({
+const LARGE = 'meta-llama/Llama-3.1-70B-Instruct';
+const SMALL = 'meta-llama/Llama-3.1-8B-Instruct';
+const bid = (
+  bidId: string,
+  limitUsdPerGpuHour: number,
+  gpuHours: number,
+  toHour = 1,
+  modelClass = LARGE,
+): BidBlock => ({
   bidId,
+  modelClass,
   limitUsdPerGpuHour,
   gpuHours,
   fromHour: 0,
@@ -48,5 +59,58 @@ describe('bids family (issue 28)', () => {
     const plan = solveSite(highs, withBids(1000, []));
     expect(plan.decisions[0]!.gpu[0]!.servingBids).toBeUndefined();
     expect(plan.decisions[0]!.bidGpuHours).toBeUndefined();
+  });
+
+  it('serves a bid only with GPUs of pools that can serve its model: throughput measured and the weights fitting', () => {
+    // Prepare: the tiny site's 10 H100s serve the 70B model only; a second pool of 10 H100s serves the 8B model; no
+    // pool has a figure for Mixtral; a pool of 16 GB GPUs with a 70B figure cannot hold its weights on one board
+    const problem = withBids(1000, [
+      bid('small', 8, 20, 1, SMALL),
+      bid('large', 8, 20, 1, LARGE),
+      bid('mixtral', 9, 20, 1, 'mistralai/Mixtral-8x7B-Instruct-v0.1'),
+    ]);
+    const tiny = problem.site.gpuPools[0]!;
+    const small = { ...tiny, id: 'small-gpu', throughputTokensPerSecByModel: { [SMALL]: 6000 } };
+    const site = { ...problem.site, gpuPools: [tiny, small] };
+    const state = { ...problem.state, gpusPowered: { [tiny.id]: 10, [small.id]: 10 } };
+
+    // Act
+    const plan = solveSite(highs, { ...problem, site, state });
+
+    // Assess: each model on its own pool's 10 GPU-hours; nothing for Mixtral, though its limit is the highest
+    expect(plan.decisions[0]!.bidGpuHours).toEqual({ small: 10, large: 10 });
+    expect(plan.decisions[0]!.gpu.map((g) => [g.poolId, g.servingBids])).toEqual([
+      [tiny.id, 10],
+      [small.id, 10],
+    ]);
+    expect(bidServingSpeed({ ...tiny, memoryGb: 16 }, LARGE)).toBeUndefined();
+    expect(bidServingSpeed(small, SMALL)).toBe(1);
+  });
+
+  it('plans an all-or-nothing bid as divisible; the clearing of that plan skips it rather than split it', () => {
+    // Prepare: an all-or-nothing bid of 15 GPU-h on a site whose GPUs do 10 in the step
+    const plan = solveSite(highs, withBids(1000, [bid('whole', 8, 15)]));
+    const planned = plan.decisions[0]!.bidGpuHours!.whole!;
+
+    // Act
+    const clearing = clearBids(
+      [
+        {
+          id: 'whole',
+          tenantId: 't',
+          limitUsdPerGpuHour: 8,
+          remainingGpuHours: 15,
+          allOrNothing: true,
+          placedAt: '2026-12-07T08:00:00Z',
+          status: 'open',
+        },
+      ],
+      planned,
+    );
+
+    // Assess: the LP relaxation gives it part of its work; the clearing sells none of it
+    expect(planned).toBe(10);
+    expect(clearing.fills).toEqual([]);
+    expect(clearing.skipped).toEqual([{ bidId: 'whole', reason: 'all-or-nothing-does-not-fit' }]);
   });
 });

@@ -34,7 +34,7 @@ describe('demand family', () => {
     const ctx = stepContext(problem);
     const sg = ctx.m.addVar('sg', 0, 10);
     const sf = ctx.m.addVar('sf', 0, 10);
-    const capacity: ServingCapacity = { guaranteed: [[sg, -1]], flex: [[sf, -1]], bids: [] };
+    const capacity: ServingCapacity = { guaranteed: [[sg, -1]], flex: [[sf, -1]], bids: new Map() };
     // Act
     addDemand(ctx, capacity, undefined);
     // Assess

@@ -22,7 +22,7 @@ describe('GPU serving family', () => {
     const site = gpusWarmingUp(1800);
     const ctx = stepContext(tinyProblem(site, [40], { state: { gpusPowered: { 'tiny-gpu': 6 } } }));
     const load = emptyLoad();
-    const capacity: ServingCapacity = { guaranteed: [], flex: [], bids: [] };
+    const capacity: ServingCapacity = { guaranteed: [], flex: [], bids: new Map() };
     // Act
     addGpuPool(ctx, site.gpuPools[0]!, 0, undefined, load, capacity);
     // Assess

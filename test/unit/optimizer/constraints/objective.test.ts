@@ -22,7 +22,7 @@ describe('objective family', () => {
     const load = emptyLoad();
     const curve = addAsicCurve(ctx, site.asicGroups[0]!, 0, load);
     const starts = addUnitStarts(ctx, site.asicGroups[0]!, 0, curve.unitsOn, undefined);
-    const demand = addDemand(ctx, { guaranteed: [], flex: [], bids: [] }, undefined);
+    const demand = addDemand(ctx, { guaranteed: [], flex: [], bids: new Map() }, undefined);
     const power = addSitePower(ctx, load);
     const before = sizeOf(ctx);
     // Act
