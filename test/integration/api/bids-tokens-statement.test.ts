@@ -117,4 +117,46 @@ describe('bids in tokens, and the statement’s bid fills and partner block in J
     ]);
     expect(json.partner).toMatchObject({ attempts: 1, priceUsd: 0.00155, partnerCostUsd: 0.00124, marginUsd: 0.00031 });
   });
+
+  it('keeps a bid stored before bids in tokens (no unit) working: amended, filled and on the statement in GPU-hours', async () => {
+    // Prepare: a GPU-hour bid as the store held it before this change, written straight to the table
+    const tenantB = await h.addCustomerTenant('tenant-legacy');
+    const legacy = {
+      id: 'bid-legacy-1',
+      tenantId: 'tenant-legacy',
+      modelClass: MODEL,
+      gpuHours: 3,
+      limitUsdPerGpuHour: 9,
+      ...window(),
+      allOrNothing: false,
+      maxGpus: 8,
+      status: 'open' as const,
+      filledGpuHours: 0,
+      fills: [],
+      placedAt: at(0),
+      updatedAt: at(0),
+      version: 0,
+    };
+    await h.api.runtime.bids.place(legacy);
+
+    // Act
+    const amended = await h.call('PATCH', `/v1/bids/${legacy.id}`, { key: tenantB, body: { gpuHours: 4 } });
+    await clear(30, 4);
+    const month = at(0).slice(0, 7);
+    const json = (await h.call('GET', `/v1/usage/statement?period=${month}`, { key: tenantB })).body;
+
+    // Assess
+    expect(amended.status).toBe(200);
+    expect(amended.body).toMatchObject({ gpuHours: 4, limitUsdPerGpuHour: 9, version: 1 });
+    expect(json.bidFills.lines).toEqual([
+      expect.objectContaining({
+        bidId: legacy.id,
+        unit: 'gpu-hours',
+        gpuHours: 4,
+        priceUsdPerGpuHour: 9,
+        amountUsd: 36,
+      }),
+    ]);
+    expect(json.bidFills.lines[0].tokens).toBeUndefined();
+  });
 });
