@@ -162,4 +162,25 @@ describe('partner attempts cancelled and swept on the local platform', () => {
     expect((await jobs.get('tenant-a', fresh.id))!.state.status).toBe('queued');
     expect(PARTNER_RUNNER_MAX_MS).toBe(15 * MINUTE_MS);
   });
+
+  it('sweeps on its own timer in the local platform, as the schedule does in AWS', async () => {
+    // Prepare: the local overflow sweeping every 50 ms; an attempt whose estimated finish is 20 minutes past
+    await overflow?.stop();
+    overflow = startLocalPartnerOverflow({
+      client: api.documents,
+      tableName: api.tableName,
+      clock: systemClock,
+      events: events(),
+      credentials: { apiKey: async () => 'pk-test' },
+      sweepEveryMs: 50,
+    });
+    const stranded = await queuedAtPartner(1000, Date.now() + 30 * MINUTE_MS, Date.now() - 20 * MINUTE_MS);
+
+    // Act
+    const swept = await until('the timer’s sweep', () => overflow!.swept.find((s) => s.jobId === stranded.id));
+
+    // Assess
+    expect(swept).toMatchObject({ effect: 'requeued', transition: 'committed', partnerId: PARTNER });
+    expect((await stores().jobs.get('tenant-a', stranded.id))!.state.status).toBe('pending');
+  });
 });
