@@ -1,4 +1,4 @@
-import { ADMIN_ROLES, OPERATOR_ROLES } from '../../../core/api/access.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, READ_ONLY_REFERENCE_ROLES } from '../../../core/api/access.js';
 import {
   modelCatalogViewSchema,
   modelVersionBodySchema,
@@ -31,7 +31,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     method: 'GET',
     resource: '/v1/model-catalog',
     entry: 'functions/api/model-catalog/list.ts',
-    roles: OPERATOR_ROLES,
+    // Customers read the catalog (which models they can ask for); it holds no tenant's data.
+    roles: READ_ONLY_REFERENCE_ROLES,
     operationId: 'listModelVersions',
     summary: 'Model versions the platform can serve: weights, GPU memory, tokens/s per GPU model, warm-up, engine',
     tags: ['fleet'],
@@ -42,7 +43,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     method: 'GET',
     resource: VERSION,
     entry: 'functions/api/model-catalog/get.ts',
-    roles: OPERATOR_ROLES,
+    // Customers read the catalog (which models they can ask for); it holds no tenant's data.
+    roles: READ_ONLY_REFERENCE_ROLES,
     operationId: 'getModelVersion',
     summary: 'One version of a model (`org/name`) in the catalog',
     tags: ['fleet'],

@@ -30,6 +30,23 @@ describe('model catalog and pool deployments API', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('lets customers list and read the catalog, not change it', async () => {
+    // Act
+    const list = await h.call('GET', '/v1/model-catalog', { role: 'customer-user' });
+    const one = await h.call('GET', `/v1/model-catalog/meta-llama/Llama-3.1-8B-Instruct/versions/${LLAMA_8B.version}`, {
+      role: 'customer-admin',
+    });
+    const put = await h.call('PUT', NEW_VERSION, { role: 'customer-admin', body: SEED_BODY });
+    const deployments = await h.call('GET', '/v1/sites/site-west-1/deployments', { role: 'customer-user' });
+
+    // Assess
+    expect(list.status).toBe(200);
+    expect(list.body.models).toHaveLength(modelCatalogSeed.length);
+    expect(one).toMatchObject({ status: 200, body: { modelId: LLAMA_8B.modelId } });
+    expect(put.status).toBe(403);
+    expect(deployments.status).toBe(403);
+  });
+
   it('lets an admin register a new version, stored in DynamoDB and listed as the newest', async () => {
     // Act
     const put = await h.call('PUT', NEW_VERSION, {
