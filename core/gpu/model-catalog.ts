@@ -168,6 +168,11 @@ export function modelVersionViolations(
   });
 }
 
+/** A version without who registered it: what a gateway is sent to load. */
+export function versionOf({ registeredAt: _at, registeredBy: _by, ...version }: ModelVersionView): ModelVersion {
+  return version;
+}
+
 /** The catalog as served: the seed's versions unless the registry holds the same id and version, then the registry's. */
 export function catalogOverSeed(
   stored: readonly ModelVersionView[],

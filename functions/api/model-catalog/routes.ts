@@ -74,7 +74,10 @@ export const modelCatalogRoutes: ApiRoute[] = [
     entry: 'functions/api/model-catalog/deployments-list.ts',
     roles: OPERATOR_ROLES,
     operationId: 'listPoolDeployments',
-    summary: 'The model version each GPU pool of the site serves',
+    summary:
+      'The model version each GPU pool of the site serves, with what its gateway last reported: replicas by version and state (loading, warming, ready, draining), warm-ups and their energy and cost',
+    // Reads the gateways' reported state in the site-configuration shadow.
+    publishesSiteConfig: true,
     tags: ['fleet'],
     request: { path: siteDeploymentsPathSchema },
     responses: { 200: { description: 'The deployments', schema: poolDeploymentListSchema }, ...errorResponses() },
@@ -86,6 +89,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     entry: 'functions/api/model-catalog/deployment-put.ts',
     roles: OPERATOR_ROLES,
     operationId: 'putPoolDeployment',
+    // Sets the pool's desired deployment in the site-configuration shadow.
+    publishesSiteConfig: true,
     summary: 'Sets the catalog version a GPU pool serves; a change rolls out replica by replica, new before old drains',
     tags: ['fleet'],
     request: { path: poolDeploymentPathSchema, body: poolDeploymentBodySchema },

@@ -104,10 +104,42 @@ describe('model catalog and pool deployments API', () => {
       status: 200,
       body: { siteId: 'site-west-1', poolId: 'west-h100-a', version: 'b5c1d2e', updatedBy: 'operator-1' },
     });
-    expect(listed.body.deployments).toEqual([put.body]);
+    expect(listed.body.deployments).toEqual([{ ...put.body, serving: null }]);
+    expect(h.publisher.deployments.at(-1)).toEqual({
+      thingName: 'site-west-1',
+      desired: {
+        poolId: 'west-h100-a',
+        entry: expect.objectContaining({ modelId: LLAMA_8B.modelId, version: 'b5c1d2e', warmupSeconds: 60 }),
+        updatedAt: put.body.updatedAt,
+      },
+    });
     expect(unknownVersion.status).toBe(422);
     expect(unknownVersion.body.error.issues).toEqual([expect.objectContaining({ field: 'version' })]);
     expect(unknownModel.body.error.issues).toEqual([expect.objectContaining({ field: 'modelId' })]);
     expect(unknownPool.status).toBe(404);
+  });
+
+  it('answers each deployment with the serving state its gateway reported', async () => {
+    // Prepare: the gateway reported a rollout half way.
+    const serving = {
+      modelId: LLAMA_8B.modelId,
+      version: 'b5c1d2e',
+      replicasByVersion: {
+        b5c1d2e: { loading: 0, warming: 1, ready: 0, draining: 0 },
+        [LLAMA_8B.version]: { loading: 0, warming: 0, ready: 1, draining: 1 },
+      },
+      warmups: 3,
+      warmupEnergyKwh: 0.02,
+      warmupCostUsd: 0.0008,
+      reportedAt: '2026-12-07T10:00:00.000Z',
+    };
+    h.publisher.reported.set('site-west-1', { 'west-h100-a': serving });
+
+    // Act
+    const listed = await h.call('GET', '/v1/sites/site-west-1/deployments');
+
+    // Assess
+    expect(listed.status).toBe(200);
+    expect(listed.body.deployments).toEqual([expect.objectContaining({ poolId: 'west-h100-a', serving })]);
   });
 });
