@@ -129,6 +129,11 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
   },
 };
 
+/** The hardware catalog id of a board named as the site model names it (`NVIDIA H100 SXM5` → `nvidia-h100-sxm5`). */
+export function gpuHardwareIdOf(name: string): string | undefined {
+  return Object.entries(gpuHardware).find(([, spec]) => spec.name === name)?.[0];
+}
+
 /**
  * Output tokens/s per GPU by board and model, read from the model catalog (its single source). Boards without a
  * figure cannot be registered to serve a model until the catalog measures them (a registry change naming one is

@@ -14,6 +14,7 @@ import {
   siteDeploymentsPathSchema,
 } from '../../../core/serving/pool-deployment.js';
 import type { FieldIssue } from '../../../core/support/validation.js';
+import { placePoolDeployment } from '../../fleet/pool-deployments.js';
 import { DynamoModelCatalogStore } from '../../shared/data/model-catalog-store.js';
 import { DynamoPoolDeploymentStore } from '../../shared/data/pool-deployment-store.js';
 import { DynamoSiteRegistryStore } from '../../shared/data/site-registry-store.js';
@@ -109,14 +110,11 @@ export async function putPoolDeployment(request: ApiRequest) {
   if (issues.length > 0) throw refused(issues);
   const deployment = { ...body, siteId, poolId, updatedAt: nowIso(request), updatedBy: request.principal.principalId };
   const audited = auditWrites(request, 'deployment.put', `${siteId}/${poolId}`, { ...body });
-  await deployments(runtime).put(deployment, audited.items);
-  auditCommitted(request, audited);
-  // Stored first: a failed publish answers 5xx and the same PUT again publishes it (the shadow keeps the newest).
   const entry = versionOf(catalog.find((m) => m.modelId === body.modelId && m.version === body.version)!);
-  await runtime.registry.publisher.publishDeployment(gatewayThingNameOf(site.config), {
-    poolId,
-    entry,
-    updatedAt: deployment.updatedAt,
-  });
+  await placePoolDeployment(
+    { store: deployments(runtime), publisher: runtime.registry.publisher },
+    { site: site.config, deployment, entry, alongside: audited.items },
+  );
+  auditCommitted(request, audited);
   return jsonResponse(200, deployment);
 }

@@ -182,6 +182,11 @@ export class GpuWorker {
     return result;
   }
 
+  /** The pools' model deployments, when the worker runs on them. */
+  serving(): PoolServing | undefined {
+    return this.deps.serving;
+  }
+
   /** The nodes' inventory, scheduling state and health as the `gpu-nodes` report carries them. */
   inventory(): GpuNodeReport {
     return this.cluster.report(this.nowMs(), this.running.countByNode());

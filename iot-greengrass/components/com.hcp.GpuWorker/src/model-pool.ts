@@ -49,6 +49,8 @@ export interface PoolTarget {
   readonly priceUsdPerMwh: number;
   /** Requests for the model waiting elsewhere (the worker's queue), counted as demand beside those waiting here. */
   readonly waitingRequests?: number;
+  /** Requests one replica takes at once: requests in hand beyond it ask for another replica. @default unbounded */
+  readonly requestsPerReplica?: number;
 }
 
 export interface ModelPoolDeps {
@@ -114,6 +116,7 @@ export class ModelPool {
       tokensPerSecPerReplica: tokensPerSecPerGpu * gpusPerReplica,
       planGpus: target.planGpus,
       gpusPerReplica,
+      ...(target.requestsPerReplica ? { requestsPerReplica: target.requestsPerReplica } : {}),
     });
     const actions = reconcilePool({
       deployment: { modelId: target.modelId, version: target.version, gpusPerReplica },

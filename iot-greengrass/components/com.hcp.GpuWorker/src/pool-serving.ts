@@ -158,6 +158,7 @@ export class PoolServing {
           planIntervalStartMs: Math.floor(step.nowMs / PLAN_INTERVAL_MS) * PLAN_INTERVAL_MS,
           priceUsdPerMwh: step.priceUsdPerMwh,
           waitingRequests: step.waitingByPool[desired.poolId] ?? 0,
+          requestsPerReplica: this.slotsPerNode(desired.poolId),
         });
       } catch (error) {
         this.deps.log('deployment-reconcile-failed', { poolId: desired.poolId, error: String(error) });
@@ -188,6 +189,11 @@ export class PoolServing {
     if (held) pool.warmups.push(...held.pool.warmups);
     this.modelPools.set(desired.poolId, { pool, entryKey });
     return pool;
+  }
+
+  /** Jobs the worker runs at once on a node of the pool: a replica holds a node, so its batch. */
+  private slotsPerNode(poolId: string): number {
+    return this.deps.nodes.find((n) => n.poolId === poolId)?.maxConcurrentJobs ?? 1;
   }
 
   private nodeGpus(poolId: string): number {

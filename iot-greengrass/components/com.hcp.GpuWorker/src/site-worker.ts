@@ -1,6 +1,6 @@
 import { gpuNodeCommandsTopic, gpuNodesTopic } from '../../../../core/gpu/node-messages.js';
 import { SITE_CONFIG_SHADOW } from '../../../../core/iot/shadow-topics.js';
-import { siteTopic } from '../../../../core/messages/topics.js';
+import { marketTopic, siteTopic } from '../../../../core/messages/topics.js';
 import { jobCancelSchema, siteJobCancelTopic } from '../../../../core/routing/site-messages.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import { mqttJobQueue, mqttReportSink } from '../../../adapters/inference/job-queue.js';
@@ -45,6 +45,8 @@ export interface SiteWorkerOptions {
     readonly replicaGpus?: number;
     /** @default 2000 */
     readonly stepMs?: number;
+    /** The site's settlement point: its relayed real-time price is what a warm-up is charged at. */
+    readonly marketNode?: string;
   };
 }
 
@@ -81,6 +83,11 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
   });
   const inference = openAiHttpInference({ api: options.api ?? 'completions' });
   const log = options.log ?? (() => {});
+  if (options.serving?.marketNode) {
+    await messaging.subscribe('cloud', marketTopic(options.serving.marketNode), (_t, p) =>
+      capacity.onGridSignal(parseJson(p)),
+    );
+  }
   const serving = options.serving
     ? await PoolServing.start({
         nodes: options.nodes,
