@@ -57,6 +57,7 @@ export function readDesiredDeployments(desired: unknown): {
 }
 
 const countsSchema = z.object({
+  version: z.string(),
   loading: z.number().int().min(0),
   warming: z.number().int().min(0),
   ready: z.number().int().min(0),
@@ -69,8 +70,11 @@ export const poolServingStateSchema = z.object({
   modelId: z.string(),
   /** The version the pool reconciles toward. */
   version: z.string(),
-  /** Replicas of each version present, by state (a rollout shows the old version draining, the new one warming). */
-  replicasByVersion: z.record(z.string(), countsSchema),
+  /**
+   * Replicas of each version present, by state (a rollout shows the old version draining, the new one warming). A
+   * list, not a map by version: the shadow merges maps key by key, so a version gone would stay in a map.
+   */
+  replicas: z.array(countsSchema),
   /** Warm-ups started since the worker started, charged to the plan interval each started in. */
   warmups: z.number().int().min(0),
   warmupEnergyKwh: z.number().min(0),
@@ -91,15 +95,14 @@ export function readReportedServing(reported: unknown): Record<string, PoolServi
   );
 }
 
-/** Replica counts by version and state. */
+/** Replica counts by version and state, versions in the order first seen. */
 export function countReplicas(
   replicas: ReadonlyArray<{ readonly version: string; readonly state: ReplicaState }>,
-): Record<string, ReplicaCounts> {
-  const counts: Record<string, ReplicaCounts> = {};
+): ReplicaCounts[] {
+  const counts = new Map<string, ReplicaCounts>();
   for (const r of replicas) {
-    const c = counts[r.version] ?? { loading: 0, warming: 0, ready: 0, draining: 0 };
-    c[r.state] += 1;
-    counts[r.version] = c;
+    const c = counts.get(r.version) ?? { version: r.version, loading: 0, warming: 0, ready: 0, draining: 0 };
+    counts.set(r.version, { ...c, [r.state]: c[r.state] + 1 });
   }
-  return counts;
+  return [...counts.values()];
 }

@@ -124,10 +124,10 @@ describe('model catalog and pool deployments API', () => {
     const serving = {
       modelId: LLAMA_8B.modelId,
       version: 'b5c1d2e',
-      replicasByVersion: {
-        b5c1d2e: { loading: 0, warming: 1, ready: 0, draining: 0 },
-        [LLAMA_8B.version]: { loading: 0, warming: 0, ready: 1, draining: 1 },
-      },
+      replicas: [
+        { version: 'b5c1d2e', loading: 0, warming: 1, ready: 0, draining: 0 },
+        { version: LLAMA_8B.version, loading: 0, warming: 0, ready: 1, draining: 1 },
+      ],
       warmups: 3,
       warmupEnergyKwh: 0.02,
       warmupCostUsd: 0.0008,

@@ -43,7 +43,7 @@ export interface ServingStep {
   readonly nowMs: number;
   /** Nodes the plan keeps serving, per pool: the replicas' ceiling. */
   readonly servingNodesByPool: Readonly<Record<string, number>>;
-  /** Jobs waiting for a warm replica, per pool. */
+  /** Jobs in hand (waiting for a warm replica or running), per pool. */
   readonly waitingByPool: Readonly<Record<string, number>>;
   readonly priceUsdPerMwh: number;
 }
@@ -59,6 +59,7 @@ export class PoolServing {
   private readonly desired = new Map<string, PoolDeploymentDesired>();
   private readonly modelPools = new Map<string, { pool: ModelPool; entryKey: string }>();
   private readonly arrivals = new Map<string, Array<{ atMs: number; tokens: number }>>();
+  private readonly inHand = new Map<string, Array<{ atMs: number; requests: number }>>();
   private lastReported = '';
   private reconciling: Promise<void> | undefined;
 
@@ -116,7 +117,7 @@ export class PoolServing {
           {
             modelId: d.entry.modelId,
             version: d.entry.version,
-            replicasByVersion: countReplicas(replicas),
+            replicas: countReplicas(replicas),
             warmups: warmups.length,
             warmupEnergyKwh: warmups.reduce((s, w) => s + w.energyKwh, 0),
             warmupCostUsd: warmups.reduce((s, w) => s + w.costUsd, 0),
@@ -149,6 +150,13 @@ export class PoolServing {
       const recent = (this.arrivals.get(desired.poolId) ?? []).filter((a) => a.atMs > windowStartMs);
       this.arrivals.set(desired.poolId, recent);
       const tokens = recent.reduce((s, a) => s + a.tokens, 0);
+      // The most requests in hand over the window: a pool shrinks only after a window of less work, so a queue
+      // that empties and fills again does not drain and re-warm a replica each time.
+      const held = [
+        ...(this.inHand.get(desired.poolId) ?? []).filter((h) => h.atMs > windowStartMs),
+        { atMs: step.nowMs, requests: step.waitingByPool[desired.poolId] ?? 0 },
+      ];
+      this.inHand.set(desired.poolId, held);
       try {
         await pool.reconcile({
           modelId: desired.entry.modelId,
@@ -157,7 +165,7 @@ export class PoolServing {
           planGpus: (step.servingNodesByPool[desired.poolId] ?? 0) * this.nodeGpus(desired.poolId),
           planIntervalStartMs: Math.floor(step.nowMs / PLAN_INTERVAL_MS) * PLAN_INTERVAL_MS,
           priceUsdPerMwh: step.priceUsdPerMwh,
-          waitingRequests: step.waitingByPool[desired.poolId] ?? 0,
+          waitingRequests: Math.max(...held.map((h) => h.requests)),
           requestsPerReplica: this.slotsPerNode(desired.poolId),
         });
       } catch (error) {
