@@ -4,6 +4,7 @@ import { gpuHardwareIdOf, openModels } from '../../core/gpu/models.js';
 import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
+import type { PoolServingState } from '../../core/serving/deployment-shadow.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
 import { placePoolDeployment } from '../../functions/fleet/pool-deployments.js';
 import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
@@ -75,6 +76,8 @@ export interface GpuWorkFigures {
   readonly webhookDeliveries: number;
   /** Models the virtual nodes serve: what the simulated customers ask for. */
   readonly models: readonly string[];
+  /** Each pool on a deployment: the version it serves, its replicas by version and state, the warm-ups charged. */
+  readonly deployments: ReadonlyArray<PoolServingState & { readonly siteId: string; readonly poolId: string }>;
   /** Attempts sent to partner clouds and how they ended; the partners' share of the jobs completed. */
   readonly partner: {
     readonly sent: number;
@@ -200,6 +203,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
   const ports: MessagingPort[] = [];
   const workers: GpuWorker[] = [];
   const liveBySite = new Map<string, () => Record<string, PoolLive>>();
+  const servingBySite = new Map<string, PoolServing>();
   const log = options.log ?? (() => {});
   /** Loads each node's model and starts the site's worker; `siteIndex` picks which of two models its pools serve. */
   const startWorker = async (
@@ -277,6 +281,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     workers.push(worker);
     const serving = worker.serving();
     if (serving) {
+      servingBySite.set(site.id, serving);
       const workerNodes = nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node);
       liveBySite.set(site.id, () => servingLive(site, workerNodes, serving));
     }
@@ -357,6 +362,9 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
           preemptions: effects.filter((e) => e === 'requeued').length,
           webhookDeliveries: events.deliveries().filter((d) => d.status === 'delivered').length,
           models,
+          deployments: [...servingBySite].flatMap(([siteId, serving]) =>
+            Object.entries(serving.state()).map(([poolId, state]) => ({ siteId, poolId, ...state })),
+          ),
           partner: {
             sent: atPartner.length + (partners?.running() ?? 0),
             completed: partnerCompleted,
