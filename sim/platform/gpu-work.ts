@@ -261,6 +261,8 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       // Twice a real second whatever the speed (the worker's periods are read on its clock).
       powerSampleMs: 500 / options.simClock.toRealMs(1),
       tickMs: 50,
+      // Streamed with usage in every chunk: a preempted job goes back with the tokens it had.
+      stream: true,
       log: (event, detail) => {
         if (event.startsWith('deployment')) log(event, { siteId: site.id, ...detail });
       },

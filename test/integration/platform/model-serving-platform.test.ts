@@ -44,7 +44,8 @@ const serving = async (): Promise<PoolServingState | null> => {
   const listed = await operator('GET', `/v1/sites/${WEST.id}/deployments`);
   return listed.body.deployments.find((d: { poolId: string }) => d.poolId === POOL_ID)?.serving ?? null;
 };
-const countsOf = (state: PoolServingState | null, version: string) => state?.replicas.find((r) => r.version === version);
+const countsOf = (state: PoolServingState | null, version: string) =>
+  state?.replicas.find((r) => r.version === version);
 const replicaCount = (state: PoolServingState | null, version: string, phase: 'ready' | 'warming' | 'loading') =>
   countsOf(state, version)?.[phase] ?? 0;
 const allReplicas = (state: PoolServingState | null) =>
@@ -295,6 +296,11 @@ describe('model serving on the running local platform, through the API', () => {
     );
     expect(done.status).toBe('completed');
     expect(requeued).toHaveLength(1);
+    const attempt1 = handedBack.ok && 'entry' in handedBack ? handedBack.entry.reports[1] : undefined;
+    expect(attempt1).toMatchObject({ outcome: 'preempted', reason: 'priority' });
+    const kept = (attempt1 as { checkpointOutputTokens: number }).checkpointOutputTokens;
+    expect(kept).toBeGreaterThan(0);
+    expect(handedBack.ok && 'entry' in handedBack ? handedBack.entry.job.outputTokens : 0).toBe(900_000 - kept);
     for (const id of flex) await api.call('POST', `/v1/workloads/${id}/cancel`, { key: api.demo.apiKey });
   }, 180_000);
 });

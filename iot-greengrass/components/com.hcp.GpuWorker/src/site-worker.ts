@@ -26,6 +26,8 @@ export interface SiteWorkerOptions {
    */
   readonly planClock?: Clock;
   readonly api?: 'completions' | 'chat';
+  /** Stream completions with usage in every chunk, so preempted work is handed back with its tokens. @default false */
+  readonly stream?: boolean;
   readonly powerSampleMs: number;
   readonly tickMs: number;
   /** How often each node's GPU health is read. @default 5000 */
@@ -81,7 +83,7 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
     const cancel = jobCancelSchema.safeParse(parseJson(p));
     if (cancel.success && cancel.data.siteId === siteId) worker?.cancel(cancel.data.jobId);
   });
-  const inference = openAiHttpInference({ api: options.api ?? 'completions' });
+  const inference = openAiHttpInference({ api: options.api ?? 'completions', stream: options.stream ?? false });
   const log = options.log ?? (() => {});
   if (options.serving?.marketNode) {
     await messaging.subscribe('cloud', marketTopic(options.serving.marketNode), (_t, p) =>
