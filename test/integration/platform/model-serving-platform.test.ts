@@ -143,13 +143,16 @@ describe('model serving on the running local platform, through the API', () => {
     // Enough in hand (more than one replica's batch of 8) that the pool runs both nodes.
     const traffic = (async () => {
       while (sending) {
-        sent.push(await submit('flex', 40_000));
+        sent.push(await submit('flex', 120_000));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
     await until('both replicas of the first version ready', async () => {
       const state = await serving();
       return replicaCount(state, LLAMA_8B.version, 'ready') === 2 ? state : undefined;
+    }).catch((error: unknown) => {
+      sending = false;
+      throw error;
     });
 
     // Act
@@ -175,8 +178,9 @@ describe('model serving on the running local platform, through the API', () => {
           nodes: hardware.fleet.gpuNodes.map(({ node }) => node.replicas()),
         }),
       },
-    );
-    sending = false;
+    ).finally(() => {
+      sending = false;
+    });
     await traffic;
     const answered = await until('every request answered', async () => {
       const views = await Promise.all(sent.map(workload));
@@ -227,14 +231,17 @@ describe('model serving on the running local platform, through the API', () => {
       },
     );
     const replica = node.node.replicas()[0]!;
+    // The counter is read between two clock readings (the clock runs on): its time is their midpoint.
     const energyAt = () => {
-      const atMs = clock.nowMs();
+      const beforeMs = clock.nowMs();
       const mj = replica.gpuIndexes.reduce((s, g) => s + node.node.readings()[g]!.energyMj, 0);
-      return { atMs, mj };
+      return { atMs: (beforeMs + clock.nowMs()) / 2, mj };
     };
     const first = energyAt();
-    await until('half the warm-up metered', () => clock.nowMs() >= first.atMs + 20_000);
+    const secondAtMs = Math.min(first.atMs + 40_000, replica.readyAtMs - 5_000);
+    await until('most of the warm-up metered', () => clock.nowMs() >= secondAtMs);
     const second = energyAt();
+    expect(second.atMs).toBeLessThan(replica.readyAtMs);
     const done = await until('the request answered', async () => {
       const view = await workload(id);
       return view.status === 'completed' ? view : undefined;
@@ -254,7 +261,7 @@ describe('model serving on the running local platform, through the API', () => {
     );
     expect(done.status).toBe('completed');
     expect(after.warmups - (before?.warmups ?? 0)).toBe(1);
-    expect(bookedKwh).toBeCloseTo(meteredKwh, 4);
+    expect(Math.abs(bookedKwh - meteredKwh) / meteredKwh).toBeLessThan(0.005);
     expect(bookedUsd).toBeCloseTo((bookedKwh / 1000) * PRICE_USD_PER_MWH, 9);
   }, 180_000);
 
