@@ -1,5 +1,11 @@
 import { seededRng } from '../../../core/support/random.js';
-import { commandValidityMs, leaseDecision, type SiteLease } from '../../../core/switching/lease.js';
+import {
+  commandValidityMs,
+  leaseDecision,
+  PLAN_SAVE_WITHIN_MS,
+  planFenceRefusal,
+  type SiteLease,
+} from '../../../core/switching/lease.js';
 import { keepLeases } from '../../../functions/regions/keep-leases.js';
 
 const timing = { ttlMs: 180_000, skewMarginMs: 5_000 };
@@ -75,6 +81,17 @@ describe('site lease rules', () => {
     }
     expect(overlaps).toEqual([]);
     expect(lease?.epoch).toBeGreaterThan(10);
+  });
+});
+
+describe('plan fencing', () => {
+  it('lets the holder save a plan solved under its running epoch, and refuses every other case by name', () => {
+    const lastSafeMs = held.expiresAtMs - PLAN_SAVE_WITHIN_MS - 1;
+    expect(planFenceRefusal(held, 'us-east-2', 4, lastSafeMs)).toBeUndefined();
+    expect(planFenceRefusal(held, 'us-east-2', 4, lastSafeMs + 1)).toBe('expired');
+    expect(planFenceRefusal(held, 'us-east-2', 3, 0)).toBe('epoch-changed');
+    expect(planFenceRefusal(held, 'us-west-2', 4, 0)).toBe('not-held');
+    expect(planFenceRefusal(undefined, 'us-east-2', 4, 0)).toBe('not-held');
   });
 });
 
