@@ -95,3 +95,13 @@ export function planFenceRefusal(
   if (lease.epoch !== epoch) return 'epoch-changed';
   return undefined;
 }
+
+/**
+ * Whether a region's table-stream consumers (the audit chainer, the router's early wake-up) should run, from what its
+ * lease keeper just did: on while it holds a site's lease (it dispatches, so it chains and routes), off once every
+ * site is held elsewhere (the replica stream repeats the holder's writes), unchanged with no site at all.
+ */
+export function streamConsumersWanted(heldSites: number, sitesHeldElsewhere: number): boolean | undefined {
+  if (heldSites > 0) return true;
+  return sitesHeldElsewhere > 0 ? false : undefined;
+}

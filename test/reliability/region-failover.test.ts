@@ -334,6 +334,12 @@ async function failoverRun(seed: number): Promise<RunResult> {
     region.flow = undefined;
   };
 
+  const observer = new DynamoSiteLeaseStore({
+    client: leaseStore.newClient(),
+    tableName: LEASES,
+    region: 'observer',
+    clock: { nowMs: () => trueMs },
+  });
   /**
    * A dispatch run as OptimizeFlow makes it: prepare reads the epochs of the leases the region holds (none: no run),
    * the solve takes 1–60 s (one in five 1–4 min), then the deployed persist step saves the plan under those epochs or refuses it.
@@ -346,9 +352,10 @@ async function failoverRun(seed: number): Promise<RunResult> {
       try {
         await region.optimizer.persist({ draftId });
         result.plansSaved++;
-        const lease = leaseLog.at(-1);
+        // The lease as the store holds it when the plan was saved: this region's, at the plan's epoch, unexpired.
+        const lease = await observer.get(siteId);
         const epoch = plan.leaseEpochs![siteId]!;
-        if (lease?.holder !== region.name || lease.epoch !== epoch) {
+        if (lease?.holder !== region.name || lease.epoch !== epoch || region.clock.nowMs() >= lease.expiresAtMs) {
           result.fencedPlansSaved.push({ region: region.name, epoch, leaseEpoch: lease?.epoch ?? 0 });
         }
         if (primaryLostAtMs !== undefined && region !== primary) takeoverPlan ??= { region, epoch };
@@ -363,6 +370,12 @@ async function failoverRun(seed: number): Promise<RunResult> {
     if (region.planning || trueMs < region.nextPlanAtMs) return;
     // Every 2 min (the deployed flow: every 5), so each run has plans on both sides of the takeover.
     region.nextPlanAtMs = trueMs + 120_000;
+    const solveMs = planRng.next() < 0.8 ? uniformInt(planRng, 1_000, 60_000) : uniformInt(planRng, 60_000, 240_000);
+    await startDispatch(region, solveMs);
+  };
+
+  /** Prepare: the held leases' epochs (none: NotLeaseHolder, no run), the draft the solve will have made. */
+  const startDispatch = async (region: Region, solveMs: number) => {
     const held = await region.leases.heldEpochs([siteId]).catch(() => new Map<string, number>());
     const epoch = held.get(siteId);
     if (epoch === undefined) return; // NotLeaseHolder: the run ends before planning.
@@ -376,7 +389,6 @@ async function failoverRun(seed: number): Promise<RunResult> {
       leaseEpochs: { [siteId]: epoch },
     });
     // The solve: a Map of batches under 2-minute Lambda timeouts, over one or more coordination rounds.
-    const solveMs = planRng.next() < 0.8 ? uniformInt(planRng, 1_000, 60_000) : uniformInt(planRng, 60_000, 240_000);
     region.planning = { draftId, persistAtMs: trueMs + solveMs };
   };
 
@@ -406,7 +418,12 @@ async function failoverRun(seed: number): Promise<RunResult> {
       lost = true;
       primaryLostAtMs = trueMs;
       if (killed) primary.alive = false;
-      else primary.cutFromLeases = true;
+      else {
+        // Cut off in the middle of a dispatch run too: its prepare read the epoch, its save comes 1–5 min later,
+        // before or after the lease it planned under has lapsed (and the standby may have taken it).
+        if (!primary.planning) await startDispatch(primary, uniformInt(planRng, 60_000, 300_000));
+        primary.cutFromLeases = true;
+      }
       // The impaired region's IoT Core may hold its last publishes back and deliver them minutes later.
       for (const flight of network) {
         if (flight.region === PRIMARY && rng.next() < 0.6) {
