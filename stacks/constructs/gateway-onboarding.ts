@@ -57,7 +57,9 @@ export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboarding
   acknowledge(
     fn.fn.role!,
     'AwsSolutions-IAM5[Resource::*]',
-    'iot:CreateCertificateFromCsr, iot:RegisterCertificateWithoutCA and iot:DescribeEndpoint take no resource-level permissions.',
+    props.otherRegions?.length
+      ? 'iot:CreateCertificateFromCsr, iot:RegisterCertificateWithoutCA and iot:DescribeEndpoint take no resource-level permissions.'
+      : 'iot:CreateCertificateFromCsr and iot:DescribeEndpoint take no resource-level permissions.',
   );
   fn.fn.addEnvironment('GATEWAY_POLICY_NAME', props.policy.ref);
   fn.fn.addEnvironment('GATEWAY_THING_GROUP_NAME', props.thingGroup.ref);
