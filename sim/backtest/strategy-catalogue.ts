@@ -46,6 +46,7 @@ export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
   'ridge+expected': () => withExpectedPrice(createRidgeForecaster()),
+  'ridge+expected-tod': () => withExpectedPrice(createRidgeForecaster(), { spikeProbability: 'time-of-day' }),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { spikeLevelUsdPerMwh, withExpectedPrice } from '../../../core/forecast/expected-price.js';
+import { spikeLevelUsdPerMwh, timeOfDaySpikeShare, withExpectedPrice } from '../../../core/forecast/expected-price.js';
 import type { PriceForecaster, PriceHistory } from '../../../core/forecast/types.js';
 
 const STEP_MINUTES = 15;
@@ -67,5 +67,24 @@ describe('planning on the expected price', () => {
         },
       ),
     );
+  });
+
+  it('with the time-of-day probability, weighs the spike level by the share of spikes at that time of day', () => {
+    // Prepare: 28 days at $30; a $1,000 spike at 18:00 (step 72) on 7 of them, a $500 one at 03:00 (step 12) once.
+    const rt = new Array<number>(28 * PER_DAY).fill(30);
+    for (let d = 0; d < 7; d += 1) rt[d * 4 * PER_DAY + 72] = 1000;
+    rt[12] = 500;
+    const h = history(rt);
+    // Act: forecast the next day (the history ends at midnight, so step k is step k of the day).
+    const share = timeOfDaySpikeShare(h, 28, 4, PER_DAY);
+    const forecast = withExpectedPrice(fixed(40, 0.9), { spikeProbability: 'time-of-day' }).forecast(h, PER_DAY);
+    // Assess: 7 spikes in the 9 slots × 28 days around 18:00, none around noon; the classifier's 0.9 is not used.
+    expect(share[72]).toBeCloseTo(7 / (9 * 28), 12);
+    expect(share[68]).toBeCloseTo(7 / (9 * 28), 12);
+    expect(share[67]).toBe(0);
+    expect(share[48]).toBe(0);
+    const level = (7 * 1000 + 500) / 8;
+    expect(forecast.pointUsdPerMwh[72]).toBeCloseTo(40 + (7 / (9 * 28)) * (level - 40), 9);
+    expect(forecast.pointUsdPerMwh[48]).toBe(40);
   });
 });

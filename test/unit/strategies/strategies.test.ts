@@ -188,6 +188,11 @@ describe('no strategy looks ahead', () => {
       mpcStrategy(highs, createRidgeForecaster({ trainingDays: 2 }), params),
       mpcStrategy(highs, withSpikeExit(createRidgeForecaster({ trainingDays: 2 })), params),
       mpcStrategy(highs, withExpectedPrice(createRidgeForecaster({ trainingDays: 2 })), params),
+      mpcStrategy(
+        highs,
+        withExpectedPrice(createRidgeForecaster({ trainingDays: 2 }), { spikeProbability: 'time-of-day' }),
+        params,
+      ),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
     ];
   };
