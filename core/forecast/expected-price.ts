@@ -81,7 +81,8 @@ export function withExpectedPrice(base: PriceForecaster, options: ExpectedPriceO
         const q = share ? share[i]! : forecast.spikeProbability[i]!;
         return Math.max(p, (1 - q) * p + q * level);
       });
-      return { ...forecast, pointUsdPerMwh: point };
+      // The probability planned on is the one the forecast reports (and forecast:evaluate scores).
+      return { ...forecast, pointUsdPerMwh: point, spikeProbability: share ?? forecast.spikeProbability };
     },
   };
 }

@@ -86,5 +86,6 @@ describe('planning on the expected price', () => {
     const level = (7 * 1000 + 500) / 8;
     expect(forecast.pointUsdPerMwh[72]).toBeCloseTo(40 + (7 / (9 * 28)) * (level - 40), 9);
     expect(forecast.pointUsdPerMwh[48]).toBe(40);
+    expect(forecast.spikeProbability).toEqual(share);
   });
 });
