@@ -1,6 +1,7 @@
 import { syntheticPrompt } from '../../../../core/gpu/models.js';
 import type { PreemptionReason } from '../../../../core/routing/requeue.js';
 import type { JobReport, SiteJob } from '../../../../core/routing/site-messages.js';
+import { enginePriority } from '../../../../core/serving/tiers.js';
 import type { InferenceOutcome, InferencePort } from '../../../adapters/inference/port.js';
 import type { RunningJob } from './capacity.js';
 import type { WorkerNode } from './config.js';
@@ -85,6 +86,8 @@ export class RunningJobs {
       modelId: job.modelId,
       prompt: job.prompt ?? syntheticPrompt(job.inputTokens),
       maxTokens: job.outputTokens,
+      // The engine's own order within a full batch (vLLM `--scheduling-policy priority`).
+      priority: enginePriority(job.tier),
       signal: abort.signal,
     });
     const run: Run = { job, node, nodeId: node.nodeId, startMs, abort, outcome };
