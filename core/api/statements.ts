@@ -28,7 +28,7 @@ export const usageStatementSchema = z
     /** Every attempt that ended in the month (a preempted attempt bills the tokens its checkpoint kept). */
     lines: z.array(meteredAttemptSchema),
     totals: totalsSchema,
-    byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema }),
+    byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema, bid: totalsSchema }),
     /** Lines a partner cloud ran (part of `lines` and `totals`): price, the partners' cost, HCP's margin. */
     partner: partnerTotalsSchema,
     /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */

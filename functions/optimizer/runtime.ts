@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
+import { fillVenues } from '../bids/fill-work.js';
 import { StoreBidBook } from '../bids/plan-clearing.js';
+import { partnerOverflowRuntime } from '../partners/runtime.js';
 import { configGetter } from '../shared/config.js';
 import { DynamoBidStore } from '../shared/data/bid-store.js';
 import { documentClient } from '../shared/data/client.js';
@@ -100,7 +102,24 @@ function optimizeDeps(): OptimizeStepDeps {
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
     gridEvents: new DynamoGridEventStore(store),
-    bids: new StoreBidBook(new DynamoBidStore(store)),
+    bids: new StoreBidBook(new DynamoBidStore(store), 15, bidVenues(store)),
   };
   return deps;
+}
+
+/**
+ * Where the planner's clearing puts fills: each fill's work as workloads the router takes (site fills), and partner
+ * fills when the deployment gives this function the partner runner (PARTNER_RUNNER_FUNCTION, as the router has it).
+ */
+function bidVenues(store: { client: ReturnType<typeof documentClient>; tableName: string }) {
+  const workloads = new DynamoWorkloadStore(store);
+  const partners = partnerOverflowRuntime();
+  return fillVenues({
+    workloads,
+    jobs: new DynamoJobStore(store, workloads),
+    ...(partners ? { partners } : {}),
+    // A partner fill's hand-over tells the customer through the workload events queue when the stack wires it.
+    events: { notify: async () => {} },
+    clock: systemClock,
+  });
 }

@@ -184,5 +184,6 @@ function storeMethods() {
     get: s.get.bind(s),
     replace: s.replace.bind(s),
     recordClearing: s.recordClearing.bind(s),
+    clearings: s.clearings.bind(s),
   };
 }

@@ -1,6 +1,7 @@
 import { syntheticPrompt } from '../../../../core/gpu/models.js';
 import type { PreemptionReason } from '../../../../core/routing/requeue.js';
 import type { JobReport, SiteJob } from '../../../../core/routing/site-messages.js';
+import { enginePriority } from '../../../../core/serving/tiers.js';
 import type { InferenceOutcome, InferencePort } from '../../../adapters/inference/port.js';
 import type { RunningJob } from './capacity.js';
 import type { WorkerNode } from './config.js';
@@ -85,6 +86,7 @@ export class RunningJobs {
       modelId: job.modelId,
       prompt: job.prompt ?? syntheticPrompt(job.inputTokens),
       maxTokens: job.outputTokens,
+      priority: enginePriority(job.tier),
       signal: abort.signal,
     });
     const run: Run = { job, node, nodeId: node.nodeId, startMs, abort, outcome };
