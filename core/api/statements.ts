@@ -33,7 +33,14 @@ export const usageStatementSchema = z
     partner: partnerTotalsSchema,
     /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */
     bidFills: z
-      .object({ lines: z.array(tenantClearingSchema), gpuHours: nonNegative, amountUsd: nonNegative })
+      .object({
+        lines: z.array(tenantClearingSchema),
+        gpuHours: nonNegative,
+        amountUsd: nonNegative,
+        /** Credited for fills whose work failed or missed the deadline; `dueUsd` = amount − credit. */
+        creditUsd: nonNegative,
+        dueUsd: nonNegative,
+      })
       .optional(),
   })
   .meta({ id: 'UsageStatement' });

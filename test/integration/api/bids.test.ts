@@ -106,6 +106,8 @@ describe('bids: place, amend, cancel, list, clearing history', () => {
       lines: [expect.objectContaining({ bidId: low.body.id, gpuHours: 4, amountUsd: 14 })],
       gpuHours: 4,
       amountUsd: 14,
+      creditUsd: 0,
+      dueUsd: 14,
     });
     const lowestNow = await store().get('tenant-b', lowest.body.id);
     expect(lowestNow).toMatchObject({ status: 'open', filledGpuHours: 0, fills: [] });

@@ -1,0 +1,69 @@
+import type { Bid, BidFill } from '../../../core/bids/bid.js';
+import {
+  BID_PART_MAX_OUTPUT_TOKENS,
+  fillPartTokens,
+  fillWork,
+  fillWorkloadIds,
+  fillWorkloads,
+  tokensPerGpuHour,
+} from '../../../core/bids/fill-work.js';
+import type { JobState } from '../../../core/routing/job-state.js';
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const bid = {
+  id: 'bid-1',
+  tenantId: 'tenant-a',
+  modelClass: MODEL,
+  deadlineAt: '2026-01-01T06:00:00.000Z',
+} as Bid;
+const fill: BidFill = {
+  clearingId: `2026-01-01T00:00:00.000Z#${MODEL}`,
+  intervalStart: '2026-01-01T00:00:00.000Z',
+  gpuHours: 0.2,
+  priceUsdPerGpuHour: 4,
+  amountUsd: 0.8,
+  venue: 'site',
+};
+
+const ended = (status: 'completed' | 'failed', outputTokens: number, endedAt = '2026-01-01T01:00:00.000Z'): JobState =>
+  ({
+    job: { attempt: 1, outputTokens },
+    status,
+    reports: { '1': { endedAt } },
+  }) as unknown as JobState;
+
+describe('a fill as bid-tier work', () => {
+  it('sizes the work as the GPU-hours’ tokens, in parts no larger than the cap', () => {
+    // 0.2 GPU-h × 6,000 tok/s × 3,600 s = 4,320,000 tokens: two full parts and the rest
+    const parts = fillPartTokens(MODEL, fill.gpuHours);
+    expect(tokensPerGpuHour(MODEL)).toBe(21_600_000);
+    expect(parts).toEqual([BID_PART_MAX_OUTPUT_TOKENS, BID_PART_MAX_OUTPUT_TOKENS, 320_000]);
+  });
+
+  it('names each part the same way on every run, so a re-run clearing creates each job once', () => {
+    const first = fillWorkloads(bid, fill, '2026-01-01T00:00:05.000Z');
+    const again = fillWorkloads(bid, fill, '2026-01-01T00:09:00.000Z');
+    expect(first.map((w) => w.id)).toEqual(again.map((w) => w.id));
+    expect(new Set(first.map((w) => w.id)).size).toBe(3);
+    expect(fillWorkloadIds(bid, fill)).toEqual(first.map((w) => w.id));
+    expect(first.every((w) => w.tier === 'bid' && w.deadline === bid.deadlineAt && w.modelId === MODEL)).toBe(true);
+    expect(fillWorkloadIds(bid, { ...fill, clearingId: 'another' })).not.toEqual(first.map((w) => w.id));
+  });
+
+  it('credits the share of the parts that failed or finished after the deadline, nothing while work runs', () => {
+    const [p1, p2, p3] = fillPartTokens(MODEL, fill.gpuHours) as [number, number, number];
+    const running = fillWork(bid, fill, [ended('completed', p1), undefined, ended('failed', p3)]);
+    const allDone = fillWork(bid, fill, [ended('completed', p1), ended('completed', p2), ended('completed', p3)]);
+    const oneLate = fillWork(bid, fill, [
+      ended('completed', p1),
+      ended('completed', p2, '2026-01-01T07:00:00.000Z'),
+      ended('completed', p3),
+    ]);
+    const allFailed = fillWork(bid, fill, [ended('failed', p1), ended('failed', p2), ended('failed', p3)]);
+    expect(running).toMatchObject({ status: 'running', creditUsd: 0.059259 });
+    expect(allDone).toMatchObject({ status: 'completed', partsMissed: 0, creditUsd: 0 });
+    // One full part of 4.32 M tokens late: 2/4.32 of $0.80
+    expect(oneLate).toMatchObject({ status: 'completed', partsMissed: 1, creditUsd: 0.37037 });
+    expect(allFailed).toMatchObject({ status: 'failed', partsMissed: 3, creditUsd: 0.8 });
+  });
+});
