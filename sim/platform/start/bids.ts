@@ -1,7 +1,12 @@
+import type { BidVenues } from '../../../functions/bids/clear-interval.js';
+import { fillVenues } from '../../../functions/bids/fill-work.js';
 import { DynamoBidStore } from '../../../functions/shared/data/bid-store.js';
+import { DynamoJobStore } from '../../../functions/shared/data/job-store.js';
+import { DynamoWorkloadStore } from '../../../functions/shared/data/workload-store.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { watchBidMarket } from '../bid-market.js';
 import { type RunningBidders, startSimulatedBidders } from '../bidders.js';
+import type { GpuWork } from '../gpu-work.js';
 import type { LocalApi } from '../local-api.js';
 import type { PlatformObserver } from '../observer.js';
 import type { PlatformOptions } from '../options.js';
@@ -41,4 +46,25 @@ export function startBidMarket(
   });
   stops.push(async () => bidders.stop());
   return bidders;
+}
+
+/**
+ * Where dispatch's clearing puts fills on the local platform: each fill's work as bid-tier workloads for the router
+ * (kicked at once) and, for bids no site can take in time, the virtual partner through the partner runner.
+ */
+export function bidVenuesOf(o: {
+  readonly gpuWork: GpuWork;
+  readonly dynamo: RunningDynamoDbLocal;
+  readonly clock: SimClock;
+}): BidVenues {
+  const store = { client: localDocumentClient(o.dynamo), tableName: LOCAL_TABLE_NAME };
+  const workloads = new DynamoWorkloadStore(store);
+  return fillVenues({
+    workloads,
+    jobs: new DynamoJobStore(store, workloads),
+    ...(o.gpuWork.partners ? { partners: o.gpuWork.partners } : {}),
+    events: o.gpuWork.events,
+    clock: o.clock,
+    onCreated: () => void o.gpuWork.routing.kick(),
+  });
 }
