@@ -60,6 +60,8 @@ export class OptimizeFlow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: HcpFunction[] = [];
   readonly deadLetterQueue: sqs.IQueue;
+  /** The persist step: saves the plan and clears the bids of its first interval (functions/bids/plan-clearing.ts). */
+  readonly persistFn: HcpFunction;
 
   constructor(scope: Construct, id: string, props: OptimizeFlowProps) {
     super(scope, id);
@@ -89,6 +91,7 @@ export class OptimizeFlow extends Construct {
     grantIndexQuery(solveSitesFn, props.table);
     const coordinateFn = fn('CoordinateFn', 'coordinate', OPTIMIZE_MEMORY_MB.coordinate, Duration.seconds(60));
     const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
+    this.persistFn = persistFn;
 
     const invoke = (state: string, lambda: HcpFunction, payload: Record<string, unknown>, resultPath: string) =>
       new tasks.LambdaInvoke(this, state, {
