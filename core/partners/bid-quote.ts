@@ -20,6 +20,8 @@ export interface PartnerGpuHourQuote {
   readonly priceUsdPerMillionTokens: number;
   /** One sequence's decode speed at the partner: bounds how fast one part of the work runs there. */
   readonly outputTokensPerSec: number;
+  /** Time to the first token there. */
+  readonly latencyMs: number;
 }
 
 /** The quote of one partner per GPU-hour of `modelId`, or undefined when it does not serve the model. */
@@ -40,11 +42,12 @@ export function partnerGpuHourQuote(
     marginUsdPerGpuHour: roundUsd(priceUsdPerGpuHour - costUsdPerGpuHour),
     priceUsdPerMillionTokens: roundUsd(priceUsdPerGpuHour / millions),
     outputTokensPerSec: offer.outputTokensPerSec,
+    latencyMs: partner.latencyMs,
   };
 }
 
 /** Why a bid no venue took stays unfilled: the reasons GET /v1/bids/{id} and the clearing history show. */
-export type BidUnfilledReason = 'no_site_capacity' | 'partner_not_allowed' | 'partner_over_limit';
+export type BidUnfilledReason = 'no_site_capacity' | 'partner_not_allowed' | 'partner_over_limit' | 'partner_too_slow';
 
 export type BidPartnerDecision =
   | { readonly kind: 'partner'; readonly quote: PartnerGpuHourQuote }
@@ -55,17 +58,31 @@ export interface BidForPartner {
   readonly limitUsdPerGpuHour: number;
 }
 
+/** When the work would run: now, the bid's deadline, and its largest part (parts run side by side at the partner). */
+export interface BidTiming {
+  readonly nowMs: number;
+  readonly deadlineMs: number;
+  readonly largestPartTokens: number;
+}
+
+/** When a part of `tokens` would be done at the partner: first token, then one sequence's decode. */
+export const partnerFinishMs = (quote: PartnerGpuHourQuote, nowMs: number, tokens: number): number =>
+  nowMs + quote.latencyMs + (tokens / quote.outputTokensPerSec) * 1000;
+
 /**
  * Where a bid the sites cannot take may go: the cheapest partner (then by id) the tenant allows, in the tenant's data
  * regions, serving the model, whose price (cost + margin) is within both the bid's limit per GPU-hour and the
- * tenant's cap per million tokens. Otherwise why none: `partner_not_allowed` when the tenant allows no partner that
- * serves the model in its regions, `partner_over_limit` when every allowed one is too dear. Pure.
+ * tenant's cap per million tokens, and (given `timing`) that would finish the work before the deadline. Otherwise why
+ * none: `partner_not_allowed` when the tenant allows no partner that serves the model in its regions,
+ * `partner_over_limit` when every allowed one is too dear, `partner_too_slow` when those within price are too slow.
+ * Pure.
  */
 export function bidPartnerDecision(
   bid: BidForPartner,
   partners: readonly Partner[],
   settings: PartnerSettings | undefined,
   tokensPerGpuHour: number,
+  timing?: BidTiming,
 ): BidPartnerDecision {
   const allowed = [...partners]
     .filter((p) => settings?.allowedPartnerIds.includes(p.partnerId) && settings.dataRegions.includes(p.region))
@@ -82,8 +99,20 @@ export function bidPartnerDecision(
       q.priceUsdPerGpuHour <= bid.limitUsdPerGpuHour &&
       q.priceUsdPerMillionTokens <= settings.maxPriceUsdPerMillionTokens,
   );
-  const best = within.sort((a, b) => a.priceUsdPerGpuHour - b.priceUsdPerGpuHour)[0];
+  const inTime = within.filter(
+    (q) => !timing || partnerFinishMs(q, timing.nowMs, timing.largestPartTokens) <= timing.deadlineMs,
+  );
+  const best = inTime.sort((a, b) => a.priceUsdPerGpuHour - b.priceUsdPerGpuHour)[0];
   if (best) return { kind: 'partner', quote: best };
+  if (within.length > 0) {
+    const detail = within
+      .map(
+        (q) =>
+          `${q.partnerId} would finish the work at ${new Date(partnerFinishMs(q, timing!.nowMs, timing!.largestPartTokens)).toISOString()}, after the deadline`,
+      )
+      .join('; ');
+    return { kind: 'none', reason: 'partner_too_slow', detail };
+  }
   const detail = quotes
     .map(
       (q) =>

@@ -1,6 +1,6 @@
 import { type Bid, type BidFill, bidServableIn, remainingGpuHours } from '../../core/bids/bid.js';
 import { type ClearingBid, clearBids, fillAmountUsd } from '../../core/bids/clearing.js';
-import { tokensPerGpuHour } from '../../core/bids/fill-work.js';
+import { fillPartTokens, tokensPerGpuHour } from '../../core/bids/fill-work.js';
 import { type BidPartnerDecision, bidPartnerDecision } from '../../core/partners/bid-quote.js';
 import type { Partner } from '../../core/partners/catalogue.js';
 import type { PartnerCatalogueSource, PartnerSettingsSource } from '../partners/ports.js';
@@ -64,7 +64,7 @@ export async function clearInterval(
 ): Promise<ClearingRecord[]> {
   const fromMs = Date.parse(interval.intervalStart);
   const toMs = Date.parse(interval.intervalEnd);
-  const partnerOf = partnerDecisions(venues);
+  const partnerOf = partnerDecisions(venues, Date.parse(interval.nowIso));
   let open = await store.open();
   for (const bid of open.filter((b) => Date.parse(b.deadlineAt) <= fromMs)) {
     const decision = await partnerOf(bid);
@@ -165,7 +165,7 @@ const pick = (fill: BidFill) => ({
 });
 
 /** The partner decision of each bid, reading the catalogue once per clearing and each tenant's settings once. */
-function partnerDecisions(venues: BidVenues): (bid: Bid) => Promise<BidPartnerDecision> {
+function partnerDecisions(venues: BidVenues, nowMs: number): (bid: Bid) => Promise<BidPartnerDecision> {
   const { partners } = venues;
   let catalogue: Promise<readonly Partner[]> | undefined;
   const settings = new Map<string, ReturnType<PartnerSettingsSource['get']>>();
@@ -177,7 +177,12 @@ function partnerDecisions(venues: BidVenues): (bid: Bid) => Promise<BidPartnerDe
     if (perGpuHour === undefined) {
       return { kind: 'none', reason: 'partner_not_allowed', detail: `no token figure for ${bid.modelClass}` };
     }
-    return bidPartnerDecision(bid, await catalogue, await settings.get(bid.tenantId), perGpuHour);
+    const timing = {
+      nowMs,
+      deadlineMs: Date.parse(bid.deadlineAt),
+      largestPartTokens: Math.max(...fillPartTokens(bid.modelClass, remainingGpuHours(bid))),
+    };
+    return bidPartnerDecision(bid, await catalogue, await settings.get(bid.tenantId), perGpuHour, timing);
   };
 }
 

@@ -27,8 +27,8 @@ const SITES = [smallSite('site-west-1'), smallSite('site-south-1')];
 const PARTNER = 'partner-virtual';
 const HOUR_MS = 3_600_000;
 const MARKUP = 0.25;
-/** 100 simulated seconds per real second: a 0.02 GPU-hour fill of the 8B model (432,000 tokens) runs in ~4 s. */
-const clock = new SimClock(Date.now(), 100);
+/** 30 simulated seconds per real second: a 0.02 GPU-hour fill of the 8B model (432,000 tokens) runs in ~12 s. */
+const clock = new SimClock(Date.now(), 30);
 
 /**
  * The plan over a price spike: south curtailed in its first hour, west serving 16 GPUs and giving the two 8B bids
@@ -108,36 +108,8 @@ describe('the bid market on the local platform: two tenants’ bids over a price
     const adminA = await api.api.issueApiKey('tenant-a', 'customer-admin');
     const settings = { allowedPartnerIds: [PARTNER], dataRegions: ['eu'], maxPriceUsdPerMillionTokens: 2 };
     expect((await api.call('PUT', '/v1/partner-settings', { key: adminA, body: settings })).status).toBe(200);
-    const nowMs = clock.nowMs();
-    const place = async (key: string, over: Record<string, unknown>) => {
-      const res = await api.call('POST', '/v1/bids', {
-        key,
-        body: {
-          gpuHours: 0.02,
-          maxGpus: 1,
-          earliestStartAt: new Date(nowMs).toISOString(),
-          deadlineAt: new Date(nowMs + 2 * HOUR_MS).toISOString(),
-          ...over,
-        },
-      });
-      expect(res.status).toBe(201);
-      return { key, id: res.body.id as string, tenantId: res.body.tenantId as string };
-    };
-    const soon = new Date(nowMs + 15 * 60_000).toISOString();
-    const bids = {
-      siteA: await place(keys.a, { modelClass: SITE_MODEL, limitUsdPerGpuHour: 4 }),
-      siteB: await place(keys.b, { modelClass: SITE_MODEL, limitUsdPerGpuHour: 3.5 }),
-      partnerA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 5, deadlineAt: soon }),
-      overLimitA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 2, deadlineAt: soon }),
-      notAllowedB: await place(keys.b, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 5, deadlineAt: soon }),
-      cancelledA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 6, deadlineAt: soon }),
-    };
-    const cancel = await api.call('POST', `/v1/bids/${bids.cancelledA.id}/cancel`, { key: keys.a });
-    expect(cancel.status).toBe(200);
-    const plan = spikePlan(nowMs, SITES, { [bids.siteA.id]: 0.02, [bids.siteB.id]: 0.02 });
-    await new DynamoPlanStore({ client: api.documents, tableName: api.tableName }).save(plan);
-
-    // The platform: GPU sites with their workers, the router, the partner runner
+    // The platform: GPU sites with their workers, the router, the partner runner (started first: the bids below are
+    // placed, and cleared, on a clock running 30 times real time)
     sites = await startGpuSites(broker.url, SITES, { modelId: SITE_MODEL, slotsPerNode: 4, clock });
     cloud = await connectMqttPort({ url: broker.url, clientId: 'cloud-bids' });
     const store = { client: api.documents, tableName: api.tableName };
@@ -158,6 +130,36 @@ describe('the bid market on the local platform: two tenants’ bids over a price
       60,
       fillVenues({ workloads, jobs, partners: overflow, events, clock, onCreated: () => void routing?.kick() }),
     );
+
+    const nowMs = clock.nowMs();
+    const place = async (key: string, over: Record<string, unknown>) => {
+      const res = await api.call('POST', '/v1/bids', {
+        key,
+        body: {
+          gpuHours: 0.02,
+          maxGpus: 1,
+          earliestStartAt: new Date(nowMs).toISOString(),
+          deadlineAt: new Date(nowMs + 2 * HOUR_MS).toISOString(),
+          ...over,
+        },
+      });
+      expect(res.status).toBe(201);
+      return { key, id: res.body.id as string, tenantId: res.body.tenantId as string };
+    };
+    // Due within the spike's hour: too soon to wait for the next interval (the partner's or nobody's).
+    const soon = new Date(nowMs + 50 * 60_000).toISOString();
+    const bids = {
+      siteA: await place(keys.a, { modelClass: SITE_MODEL, limitUsdPerGpuHour: 4 }),
+      siteB: await place(keys.b, { modelClass: SITE_MODEL, limitUsdPerGpuHour: 3.5 }),
+      partnerA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 5, deadlineAt: soon }),
+      overLimitA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 2, deadlineAt: soon }),
+      notAllowedB: await place(keys.b, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 5, deadlineAt: soon }),
+      cancelledA: await place(keys.a, { modelClass: PARTNER_MODEL, limitUsdPerGpuHour: 6, deadlineAt: soon }),
+    };
+    const cancel = await api.call('POST', `/v1/bids/${bids.cancelledA.id}/cancel`, { key: keys.a });
+    expect(cancel.status).toBe(200);
+    const plan = spikePlan(nowMs, SITES, { [bids.siteA.id]: 0.02, [bids.siteB.id]: 0.02 });
+    await new DynamoPlanStore({ client: api.documents, tableName: api.tableName }).save(plan);
 
     // Act: the planner's clearing of the spike's first hour, then the same step again (a retried step)
     await book.clearPlan(plan, clock.nowMs());

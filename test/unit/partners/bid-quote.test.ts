@@ -33,6 +33,27 @@ describe('a partner’s price per GPU-hour of bid work', () => {
     expect(decision).toMatchObject({ kind: 'partner', quote: { partnerId: 'partner-b', priceUsdPerGpuHour: 14.256 } });
   });
 
+  it('refuses a partner that would finish the work after the deadline', () => {
+    // 200 tokens/s and 300 ms to the first token: a 2 M-token part takes ~2.8 h
+    const timing = { nowMs: 0, deadlineMs: 3600_000, largestPartTokens: 2_000_000 };
+    const slow = bidPartnerDecision(
+      { modelClass: LLAMA_8B, limitUsdPerGpuHour: 20 },
+      [partner('partner-a')],
+      settings(),
+      TOKENS_PER_GPU_HOUR,
+      timing,
+    );
+    const inTime = bidPartnerDecision(
+      { modelClass: LLAMA_8B, limitUsdPerGpuHour: 20 },
+      [partner('partner-a')],
+      settings(),
+      TOKENS_PER_GPU_HOUR,
+      { ...timing, largestPartTokens: 100_000 },
+    );
+    expect(slow).toMatchObject({ kind: 'none', reason: 'partner_too_slow' });
+    expect(inTime).toMatchObject({ kind: 'partner' });
+  });
+
   it.each([
     ['no settings', undefined, 20, 'partner_not_allowed'],
     ['no allowed partner', settings({ allowedPartnerIds: [] }), 20, 'partner_not_allowed'],
