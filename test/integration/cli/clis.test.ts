@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../support/paths.js';
+import { runProcess } from '../../support/run-line.js';
 
 /**
  * Every command-line tool as npm runs it (the file its package.json script names, under tsx): `--help` prints the
@@ -13,21 +13,7 @@ const scripts: Record<string, string> = JSON.parse(
 ).scripts;
 const fileOf = (script: string) => scripts[script]!.split(' ').find((part) => part.endsWith('.ts'))!;
 
-function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [file, ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (file: string, args: string[]) => runProcess(TSX, [file, ...args], { cwd: projectRoot });
 
 const CLIS: Array<[script: string, command: string, mistake: string[], message: RegExp]> = [
   ['start', 'npm start', ['--port', 'eighty'], /^npm start: --port: /],

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../support/paths.js';
+import { runProcess } from '../../support/run-line.js';
 
 /**
  * `npm run audit` end to end: the real npm client audits a one-package project against a local HTTP server standing
@@ -82,28 +82,15 @@ afterAll(async () => {
 function audit(entries: object[], registryOverride = registryUrl, extra: string[] = []) {
   const allowlist = path.join(project, `allowlist-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(allowlist, JSON.stringify({ entries }));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(TSX, [AUDIT, '--allowlist', allowlist, '--today', '2026-12-07', ...extra], {
-      cwd: project,
-      // A cache of its own: npm caches audit answers, which would hide what this registry says.
-      env: {
-        ...process.env,
-        npm_config_registry: registryOverride,
-        npm_config_cache: path.join(project, 'npm-cache'),
-        npm_config_update_notifier: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runProcess(TSX, [AUDIT, '--allowlist', allowlist, '--today', '2026-12-07', ...extra], {
+    cwd: project,
+    // A cache of its own: npm caches audit answers, which would hide what this registry says.
+    env: {
+      ...process.env,
+      npm_config_registry: registryOverride,
+      npm_config_cache: path.join(project, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+    },
   });
 }
 

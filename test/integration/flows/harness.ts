@@ -19,6 +19,7 @@ export { planFor } from '../../unit/switching/plan-fixture.js';
 
 import { TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
+import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 
 /**
  * The local control plane for flow tests: DynamoDB Local, the aedes broker, a stand-in gateway per behaviour that
@@ -31,26 +32,8 @@ export type GatewayBehaviour = 'execute' | 'reject' | 'silent' | 'stall';
 export const TABLE_NAME = 'hcp-flows-test';
 
 /** A market snapshot at `atMs`: HB_WEST at `westPriceUsdPerMwh`, the other hubs quiet. */
-export function marketSnapshot(atMs: number, westPriceUsdPerMwh: number): MarketSnapshot {
-  return {
-    at: new Date(atMs).toISOString(),
-    intervalMinutes: 15,
-    prices: [
-      { node: 'HB_WEST', realTimeUsdPerMwh: westPriceUsdPerMwh },
-      { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
-      { node: 'HB_NORTH', realTimeUsdPerMwh: 30 },
-    ],
-    hashprice: {
-      hashpriceUsdPerThDay: 0.05,
-      btcPriceUsd: 95_000,
-      difficulty: 1.1e14,
-      subsidyBtc: 3.125,
-      feesBtcPerDay: 20,
-    },
-    gpuSpotUsdPerGpuHour: 2.1,
-    gridEvents: [],
-  };
-}
+export const marketSnapshot = (atMs: number, westPriceUsdPerMwh: number): MarketSnapshot =>
+  marketSnapshotAt(atMs, { HB_WEST: westPriceUsdPerMwh, HB_SOUTH: 25, HB_NORTH: 30 });
 
 export interface FlowHarness {
   readonly client: DynamoDBDocumentClient;

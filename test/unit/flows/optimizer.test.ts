@@ -10,26 +10,11 @@ import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-
 import type { SolveRequest } from '../../../functions/optimizer/ports.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
+import { marketSnapshotAt } from '../platform/market-fixture.js';
 
 const NOW = Date.parse('2026-11-28T12:03:00Z');
-const snapshot = (westPrice: number): MarketSnapshot => ({
-  at: '2026-11-28T12:00:00Z',
-  intervalMinutes: 15,
-  prices: [
-    { node: 'HB_WEST', realTimeUsdPerMwh: westPrice },
-    { node: 'HB_SOUTH', realTimeUsdPerMwh: 25 },
-    { node: 'HB_NORTH', realTimeUsdPerMwh: 25 },
-  ],
-  hashprice: {
-    hashpriceUsdPerThDay: 0.05,
-    btcPriceUsd: 95_000,
-    difficulty: 1.1e14,
-    subsidyBtc: 3.125,
-    feesBtcPerDay: 20,
-  },
-  gpuSpotUsdPerGpuHour: 2.1,
-  gridEvents: [],
-});
+const snapshot = (westPrice: number): MarketSnapshot =>
+  marketSnapshotAt(Date.parse('2026-11-28T12:00:00Z'), { HB_WEST: westPrice, HB_SOUTH: 25, HB_NORTH: 25 });
 
 describe('the stand-in ladder solver', () => {
   it('produces a valid plan for the whole fleet within each interconnect limit', async () => {
