@@ -29,7 +29,10 @@ export interface FillWorkDeps extends TransitionDeps {
 export async function createFillWork(deps: FillWorkDeps, bid: Bid, fill: BidFill, submittedAt: string) {
   const parts = fillWorkloads(bid, fill, submittedAt);
   let created = 0;
-  for (const part of parts) if (await deps.workloads.acceptOnce(part)) created += 1;
+  // Parts are created in order: the last one's job there means all are (each dispatch of an interval runs this again).
+  const last = parts.at(-1)!;
+  const done = (await deps.jobs.get(last.tenantId, last.id)) !== undefined;
+  if (!done) for (const part of parts) if (await deps.workloads.acceptOnce(part)) created += 1;
   if (fill.venue === 'partner') await handToPartner(deps, bid, fill, parts);
   else if (created > 0) deps.onCreated?.();
   return { parts: parts.length, created };
