@@ -21,8 +21,13 @@ import type { Bid, BidFill } from './bid.js';
 
 /** The GPU the bid unit is defined on (core/optimizer/physics.ts: an H100-equivalent GPU-hour). */
 const REFERENCE_GPU = 'nvidia-h100-sxm5';
-/** At most this many output tokens per part: ~28 min at ~1,170 tok/s per sequence for an 8B model on H100s. */
-export const BID_PART_MAX_OUTPUT_TOKENS = 2_000_000;
+/**
+ * At most this many output tokens per part (~14 min at ~1,170 tok/s per sequence for an 8B model on H100s): what a
+ * virtual GPU node accepts as one request's `max_tokens` (sim/devices/gpu/http-api.ts; a larger one is a 400, found in
+ * an `npm start` run). A real vLLM bounds a request by the model's context (128 k tokens for Llama 3.1), which would
+ * need smaller parts, per model from the catalog: not done.
+ */
+export const BID_PART_MAX_OUTPUT_TOKENS = 1_000_000;
 /** A bid part's prompt: a few tokens (bid work is decode work). */
 export const BID_PART_INPUT_TOKENS = 1;
 

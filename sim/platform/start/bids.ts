@@ -14,6 +14,9 @@ import type { SimClock } from '../sim-clock.js';
 import { LOCAL_TABLE_NAME, localDocumentClient } from './stand-ins.js';
 import type { Stops } from './stops.js';
 
+/** Mean size of a simulated bid on the local platform, H100-equivalent GPU-hours. */
+const MEAN_BID_GPU_HOURS = 0.5;
+
 /**
  * Step 11 (issue 28): the bid market. The dashboard's observer shows the order book and the clearings read from the
  * bid store; two tenants' simulated bidders place (and now and then cancel) bids through the API, which dispatch
@@ -43,6 +46,9 @@ export function startBidMarket(
     bidsPerHour: o.options.bidsPerHour,
     modelIds: o.models,
     seed: o.options.seed,
+    // Each fill runs as requests of at most 1 M tokens (core/bids/fill-work.ts): bids of half an H100-hour on
+    // average (~11 requests of the 8B model, ~2 of the 70B) keep the local platform's job count near the customers'.
+    meanBidGpuHours: MEAN_BID_GPU_HOURS,
   });
   stops.push(async () => bidders.stop());
   return bidders;

@@ -34,36 +34,52 @@ const ended = (status: 'completed' | 'failed', outputTokens: number, endedAt = '
 
 describe('a fill as bid-tier work', () => {
   it('sizes the work as the GPU-hours’ tokens, in parts no larger than the cap', () => {
-    // 0.2 GPU-h × 6,000 tok/s × 3,600 s = 4,320,000 tokens: two full parts and the rest
+    // 0.2 GPU-h × 6,000 tok/s × 3,600 s = 4,320,000 tokens: four full parts and the rest
     const parts = fillPartTokens(MODEL, fill.gpuHours);
+    const full = BID_PART_MAX_OUTPUT_TOKENS;
     expect(tokensPerGpuHour(MODEL)).toBe(21_600_000);
-    expect(parts).toEqual([BID_PART_MAX_OUTPUT_TOKENS, BID_PART_MAX_OUTPUT_TOKENS, 320_000]);
+    expect(parts).toEqual([full, full, full, full, 4_320_000 - 4 * full]);
   });
 
   it('names each part the same way on every run, so a re-run clearing creates each job once', () => {
     const first = fillWorkloads(bid, fill, '2026-01-01T00:00:05.000Z');
     const again = fillWorkloads(bid, fill, '2026-01-01T00:09:00.000Z');
     expect(first.map((w) => w.id)).toEqual(again.map((w) => w.id));
-    expect(new Set(first.map((w) => w.id)).size).toBe(3);
+    expect(new Set(first.map((w) => w.id)).size).toBe(5);
     expect(fillWorkloadIds(bid, fill)).toEqual(first.map((w) => w.id));
     expect(first.every((w) => w.tier === 'bid' && w.deadline === bid.deadlineAt && w.modelId === MODEL)).toBe(true);
     expect(fillWorkloadIds(bid, { ...fill, clearingId: 'another' })).not.toEqual(first.map((w) => w.id));
   });
 
   it('credits the share of the parts that failed or finished after the deadline, nothing while work runs', () => {
-    const [p1, p2, p3] = fillPartTokens(MODEL, fill.gpuHours) as [number, number, number];
-    const running = fillWork(bid, fill, [ended('completed', p1), undefined, ended('failed', p3)]);
-    const allDone = fillWork(bid, fill, [ended('completed', p1), ended('completed', p2), ended('completed', p3)]);
-    const oneLate = fillWork(bid, fill, [
-      ended('completed', p1),
-      ended('completed', p2, '2026-01-01T07:00:00.000Z'),
-      ended('completed', p3),
-    ]);
-    const allFailed = fillWork(bid, fill, [ended('failed', p1), ended('failed', p2), ended('failed', p3)]);
+    const tokens = fillPartTokens(MODEL, fill.gpuHours);
+    const last = tokens.length - 1;
+    const all = (at: (i: number) => JobState | undefined) => tokens.map((t, i) => at(i));
+    const running = fillWork(
+      bid,
+      fill,
+      all((i) => (i === 0 ? undefined : i === last ? ended('failed', tokens[i]!) : ended('completed', tokens[i]!))),
+    );
+    const allDone = fillWork(
+      bid,
+      fill,
+      all((i) => ended('completed', tokens[i]!)),
+    );
+    const oneLate = fillWork(
+      bid,
+      fill,
+      all((i) => ended('completed', tokens[i]!, i === 1 ? '2026-01-01T07:00:00.000Z' : undefined)),
+    );
+    const allFailed = fillWork(
+      bid,
+      fill,
+      all((i) => ended('failed', tokens[i]!)),
+    );
+    // The last part (320,000 of 4,320,000 tokens) failed: 0.32/4.32 of $0.80
     expect(running).toMatchObject({ status: 'running', creditUsd: 0.059259 });
     expect(allDone).toMatchObject({ status: 'completed', partsMissed: 0, creditUsd: 0 });
-    // One full part of 4.32 M tokens late: 2/4.32 of $0.80
-    expect(oneLate).toMatchObject({ status: 'completed', partsMissed: 1, creditUsd: 0.37037 });
-    expect(allFailed).toMatchObject({ status: 'failed', partsMissed: 3, creditUsd: 0.8 });
+    // One full part of 1 M tokens late: 1/4.32 of $0.80
+    expect(oneLate).toMatchObject({ status: 'completed', partsMissed: 1, creditUsd: 0.185185 });
+    expect(allFailed).toMatchObject({ status: 'failed', partsMissed: 5, creditUsd: 0.8 });
   });
 });
