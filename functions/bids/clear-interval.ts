@@ -103,15 +103,17 @@ export async function clearInterval(
       }));
       const skipped: Array<{ bidId: string; reason: string; detail?: string }> = [...result.skipped];
       const siteFilled = new Set(siteFills.map((f) => f.bidId));
-      for (const bid of servable.filter((b) => !siteFilled.has(b.id) && cannotWait(b, toMs))) {
+      const mustGo = venues.partners ? servable.filter((b) => !siteFilled.has(b.id) && cannotWait(b, toMs)) : [];
+      for (const bid of mustGo) {
         const decision = await partnerOf(bid);
-        const at = skipped.findIndex((s) => s.bidId === bid.id);
-        if (at >= 0) skipped.splice(at, 1);
+        // The sites' reason stays (e.g. all-or-nothing-does-not-fit); the partner's follows it, or the fill replaces it.
         if (decision.kind === 'none') {
           skipped.push({ bidId: bid.id, reason: decision.reason, detail: decision.detail });
           continue;
         }
         if (writes.length >= MAX_FILLS_PER_CLEARING) continue;
+        const at = skipped.findIndex((s) => s.bidId === bid.id);
+        if (at >= 0) skipped.splice(at, 1);
         const { quote } = decision;
         const gpuHours = remainingGpuHours(bid);
         const amountUsd = fillAmountUsd(gpuHours, quote.priceUsdPerGpuHour);
