@@ -13,8 +13,9 @@ import type { BidFillWrite, ClearingRecord, DynamoBidStore } from '../shared/dat
  * the class is cleared again, so a cancelled bid is never filled (at a site or a partner) and the price is always that
  * of the fills written. Bids whose deadline has passed are closed as expired first, with the reason no venue took them.
  *
- * Partner venue: a bid the sites leave unfilled in the interval and that cannot wait for the next one (its remaining
- * work on its GPUs would no longer fit before its deadline) is offered to the cheapest partner its tenant allows
+ * Partner venue: a bid the sites leave unfilled in the interval and that cannot wait past the next one (its remaining
+ * work on its GPUs would no longer fit before its deadline; one interval of slack for a dispatch that runs late) is
+ * offered to the cheapest partner its tenant allows
  * (core/partners/bid-quote.ts), filled whole there at the partner's cost + margin when that is within the bid's limit
  * and the tenant's cap, else skipped with the reason. A bid that got a site fill in the interval waits for the next.
  *
@@ -103,7 +104,9 @@ export async function clearInterval(
       }));
       const skipped: Array<{ bidId: string; reason: string; detail?: string }> = [...result.skipped];
       const siteFilled = new Set(siteFills.map((f) => f.bidId));
-      const mustGo = venues.partners ? servable.filter((b) => !siteFilled.has(b.id) && cannotWait(b, toMs)) : [];
+      // Looking one interval further than the next clearing: a dispatch that runs late must not leave a bid no chance.
+      const waitUntilMs = toMs + (toMs - fromMs);
+      const mustGo = venues.partners ? servable.filter((b) => !siteFilled.has(b.id) && cannotWait(b, waitUntilMs)) : [];
       for (const bid of mustGo) {
         const decision = await partnerOf(bid);
         // The sites' reason stays (e.g. all-or-nothing-does-not-fit); the partner's follows it, or the fill replaces it.
