@@ -6,6 +6,7 @@ import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { API_STAGE_NAME, ApiStack } from '../stacks/api-stack.js';
 import { ApiFailoverRecord } from '../stacks/constructs/api-failover-record.js';
 import type { CommandKeyEntry } from '../stacks/constructs/command-signing-key.js';
+import type { GatewayRegistryNames } from '../stacks/constructs/gateway-onboarding.js';
 import { acknowledgePlatformDecisions } from '../stacks/constructs/nag.js';
 import { ControlStack } from '../stacks/control-stack.js';
 import { DataStack } from '../stacks/data-stack.js';
@@ -81,6 +82,11 @@ export function buildApp(app: App): HcpStacks {
     ...keys.map((k) => ({ region: k.region, entry: k.commandSigning.gatewayEntry })),
   ];
   const others = (region: string) => allKeys.filter((k) => k.region !== region).map((k) => k.entry);
+  // Each region's gateway registry names (its IoT stack's policy, group and role alias): onboarding in one region
+  // registers the certificate in the others (docs/REGIONS.md).
+  const idPrefixOf = (region: string) => (region === plan.primary ? prefix : `${prefix}-${region}`);
+  const registries = [plan.primary, ...plan.standbys].map((region) => gatewayRegistryNames(idPrefixOf(region), region));
+  const otherRegistries = (region: string) => (multiRegion ? registries.filter((r) => r.region !== region) : []);
 
   const primary = buildRegion(app, context, {
     idPrefix: prefix,
@@ -89,6 +95,7 @@ export function buildApp(app: App): HcpStacks {
     commandSigningKey: data.commandSigning.key,
     commandKey: data.commandSigning.gatewayEntry,
     otherCommandKeys: others(plan.primary),
+    otherRegistries: otherRegistries(plan.primary),
     ...(data.leaseTable ? { leaseTable: data.leaseTable } : {}),
     primaryRegion: plan.primary,
     apiRole: 'PRIMARY',
@@ -108,6 +115,7 @@ export function buildApp(app: App): HcpStacks {
       commandSigningKey: k.commandSigning.key,
       commandKey: k.commandSigning.gatewayEntry,
       otherCommandKeys: others(k.region),
+      otherRegistries: otherRegistries(k.region),
       leaseTable: replica.leaseTable,
       primaryRegion: plan.primary,
       apiRole: 'SECONDARY',
@@ -139,6 +147,7 @@ interface RegionInputs {
   readonly commandSigningKey: IKey;
   readonly commandKey: CommandKeyEntry;
   readonly otherCommandKeys: readonly CommandKeyEntry[];
+  readonly otherRegistries: readonly GatewayRegistryNames[];
   readonly leaseTable?: ITable;
   readonly primaryRegion: string;
   readonly apiRole: 'PRIMARY' | 'SECONDARY';
@@ -158,6 +167,9 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     table: r.table,
     commandKey: r.commandKey,
     ...(r.otherCommandKeys.length > 0 ? { otherCommandKeys: r.otherCommandKeys } : {}),
+    ...(r.otherRegistries.length > 0
+      ? { thingGroupName: gatewayRegistryNames(prefix, env.region).thingGroupName }
+      : {}),
   });
   const control = new ControlStack(app, `${prefix}-Control`, {
     env,
@@ -181,6 +193,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
       thingTypeName: GATEWAY_THING_TYPE,
       policy: iot.gatewayPolicy.policy,
       roleAlias: iot.roleAlias,
+      ...(r.otherRegistries.length > 0 ? { otherRegions: r.otherRegistries } : {}),
     },
   });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
@@ -204,4 +217,15 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     });
   }
   return { region: env.region, api, control, iot, monitoring };
+}
+
+/** The names a region's IoT stack (`<idPrefix>-Iot`) gives the gateways' policy, thing group and role alias. */
+function gatewayRegistryNames(idPrefix: string, region: string): GatewayRegistryNames {
+  const iotStackName = `${idPrefix}-Iot`;
+  return {
+    region,
+    policyName: `${iotStackName}-gateway`,
+    thingGroupName: `${iotStackName}-gateways`,
+    roleAlias: `${iotStackName}-token-exchange`,
+  };
 }

@@ -72,12 +72,14 @@ export class ControlStack extends Stack {
       ...endpoint,
       ...(props.leaseTable ? { leaseTable: props.leaseTable } : {}),
     });
-    if (props.leaseTable) {
-      const keeper = new SiteLeaseKeeper(this, 'SiteLeaseKeeper', {
-        table: props.table,
-        leaseTable: props.leaseTable,
-        primaryRegion: props.leasePrimaryRegion ?? this.region,
-      });
+    const keeper = props.leaseTable
+      ? new SiteLeaseKeeper(this, 'SiteLeaseKeeper', {
+          table: props.table,
+          leaseTable: props.leaseTable,
+          primaryRegion: props.leasePrimaryRegion ?? this.region,
+        })
+      : undefined;
+    if (keeper) {
       this.functions.push(keeper.function.fn);
       this.deadLetterQueues.push(keeper.deadLetterQueue);
     }
@@ -110,6 +112,8 @@ export class ControlStack extends Stack {
     });
 
     const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table, ...streams });
+    // The region holding the sites' leases chains the audit log and wakes the router; a standby's start disabled.
+    keeper?.switchStreamConsumers([auditChainer.streamSource, routing.streamSource]);
 
     this.switchFlow = switchFlow.stateMachine;
     this.optimizeFlow = optimizeFlow.stateMachine;

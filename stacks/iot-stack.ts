@@ -35,6 +35,8 @@ export interface IotStackProps extends StackProps {
   readonly commandKey: CommandKeyEntry;
   /** The other regions' command keys (multi-region): a gateway takes commands from whichever region holds its lease. */
   readonly otherCommandKeys?: readonly CommandKeyEntry[];
+  /** The gateways' thing group's name, for the other regions' onboarding to find it. @default CloudFormation's */
+  readonly thingGroupName?: string;
 }
 
 /** Thing type of every site gateway; its searchable attribute finds a gateway by site in the registry. */
@@ -76,6 +78,7 @@ export class IotStack extends Stack {
       },
     });
     this.thingGroup = new iot.CfnThingGroup(this, 'Gateways', {
+      ...(props.thingGroupName ? { thingGroupName: props.thingGroupName } : {}),
       thingGroupProperties: { thingGroupDescription: 'HCP site gateways (Greengrass v2 cores)' },
     });
     for (const siteId of props.siteIds) {

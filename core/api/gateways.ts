@@ -48,6 +48,23 @@ export const gatewayCredentialsSchema = z.object({
   thingGroupName: z.string(),
   /** False when this key had been onboarded before and the existing certificate is returned. */
   created: z.boolean(),
+  /**
+   * Multi-region: the same certificate registered in each other region (thing, policy and group there too), with
+   * that region's endpoints and role alias: a gateway fails over to them without being onboarded again.
+   * @default none (a single region)
+   */
+  otherRegions: z
+    .array(
+      z.object({
+        region: z.string(),
+        certificateArn: z.string(),
+        dataEndpoint: z.string(),
+        credentialEndpoint: z.string(),
+        roleAlias: z.string(),
+        thingGroupName: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type GatewayCredentials = z.infer<typeof gatewayCredentialsSchema>;
 

@@ -122,6 +122,12 @@ export const planSchema = z
     forecast: planForecastSchema.optional(),
     /** The 4CP forecast the planner weighed (core/forecast/four-cp.ts). @default none (no system load stored) */
     fourCp: fourCpRecordSchema.optional(),
+    /**
+     * Multi-region: each site's lease epoch when the plan was solved (core/switching/lease.ts). The plan is saved only
+     * while the region still holds every one of them, and never over a plan that names a higher epoch for a site.
+     * @default none (a single region)
+     */
+    leaseEpochs: z.record(z.string().min(1).max(256), z.number().int().positive()).optional(),
   })
   .superRefine((plan, ctx) => {
     plan.sites.forEach((site, s) => {

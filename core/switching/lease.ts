@@ -73,3 +73,35 @@ export function commandValidityMs(
   if (!lease || lease.holder !== region || nowMs >= lease.expiresAtMs) return undefined;
   return Math.min(usualMs, lease.expiresAtMs - nowMs);
 }
+
+/** How long a plan save may take after its lease check: the lease must run at least this much longer. */
+export const PLAN_SAVE_WITHIN_MS = 10_000;
+
+/**
+ * Why `region` may not save a plan solved under `epoch` for the site at `nowMs`, or undefined when it may: it must still
+ * hold the lease, unexpired, at the epoch it planned under. A plan solved before a takeover (even one the region took
+ * back since) names setpoints another dispatcher may already have changed, so a changed epoch refuses it too.
+ */
+export function planFenceRefusal(
+  lease: SiteLease | undefined,
+  region: string,
+  epoch: number,
+  nowMs: number,
+  saveWithinMs: number = PLAN_SAVE_WITHIN_MS,
+): 'not-held' | 'expired' | 'epoch-changed' | undefined {
+  if (!lease || lease.holder !== region) return 'not-held';
+  // The save follows the check: the lease must outlast it (the other region takes it only after expiry + skew margin).
+  if (nowMs + saveWithinMs >= lease.expiresAtMs) return 'expired';
+  if (lease.epoch !== epoch) return 'epoch-changed';
+  return undefined;
+}
+
+/**
+ * Whether a region's table-stream consumers (the audit chainer, the router's early wake-up) should run, from what its
+ * lease keeper just did: on while it holds a site's lease (it dispatches, so it chains and routes), off once every
+ * site is held elsewhere (the replica stream repeats the holder's writes), unchanged with no site at all.
+ */
+export function streamConsumersWanted(heldSites: number, sitesHeldElsewhere: number): boolean | undefined {
+  if (heldSites > 0) return true;
+  return sitesHeldElsewhere > 0 ? false : undefined;
+}

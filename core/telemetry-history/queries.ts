@@ -74,12 +74,12 @@ function bucket(w: QueryWindow, column = 'at_ms'): string {
  * `at_ms` (the batch's `sentAt`, the same in every copy) keeps two batches apart even if a gateway that lost its spool
  * starts numbering again.
  */
-const BATCH_KEY = ['site', 'day', 'scenario', 'gateway_id', 'batch_seq', 'at_ms'] as const;
+export const BATCH_KEY = ['site', 'day', 'scenario', 'gateway_id', 'batch_seq', 'at_ms'] as const;
 /**
  * What each arrival of a batch added (the observer accrues money per arrival; a repeat's own accrual is 0 there), so
  * copies add up: the sum over a batch's copies is exactly what was recorded, whichever copy carries it.
  */
-const ACCRUED_COLUMNS: ReadonlySet<string> = new Set([
+export const ACCRUED_COLUMNS: ReadonlySet<string> = new Set([
   'accrued_hours',
   'mining_usd',
   'inference_usd',
@@ -114,28 +114,41 @@ const ratio = (numerator: string, denominator: string) =>
 export const SITE_METRICS = ['power', 'hashrate', 'price', 'gpus', 'money', 'group-states'] as const;
 export type SiteMetric = (typeof SITE_METRICS)[number];
 
-const SITE_COLUMNS: Record<Exclude<SiteMetric, 'group-states'>, readonly string[]> = {
+/**
+ * A site-series column: the mean or sum, over a bucket's batches, of the sum of `of` (one column, or asic + gpu).
+ * The SQL below and the cross-region merge (region-merge.ts) both read this one definition.
+ */
+export interface SiteAggregate {
+  readonly name: string;
+  readonly agg: 'AVG' | 'SUM';
+  readonly of: readonly string[];
+}
+
+const avg = (name: string, of: readonly string[] = [name]): SiteAggregate => ({ name, agg: 'AVG', of });
+const sum = (name: string): SiteAggregate => ({ name, agg: 'SUM', of: [name] });
+
+export const SITE_AGGREGATES: Record<Exclude<SiteMetric, 'group-states'>, readonly SiteAggregate[]> = {
   // Site power (ASIC + GPU at the meter) against the limit it ran under, and the split with the load shed.
-  power: [
-    'AVG(asic_kw + gpu_kw) AS site_kw',
-    'AVG(limit_kw) AS limit_kw',
-    'AVG(asic_kw) AS asic_kw',
-    'AVG(gpu_kw) AS gpu_kw',
-    'AVG(curtailed_kw) AS curtailed_kw',
-  ],
-  hashrate: ['AVG(hashrate_ths) AS hashrate_ths'],
-  price: [
-    'AVG(price_usd_per_mwh) AS price_usd_per_mwh',
-    'AVG(hashprice_usd_per_th_day) AS hashprice_usd_per_th_day',
-    'AVG(gpu_spot_usd_per_gpu_hour) AS gpu_spot_usd_per_gpu_hour',
-  ],
-  gpus: ['AVG(serving_gpus) AS serving_gpus', 'AVG(powered_gpus) AS powered_gpus', 'AVG(busy_gpus) AS busy_gpus'],
-  money: [
-    'SUM(mining_usd) AS mining_usd',
-    'SUM(inference_usd) AS inference_usd',
-    'SUM(energy_cost_usd) AS energy_cost_usd',
-  ],
+  power: [avg('site_kw', ['asic_kw', 'gpu_kw']), avg('limit_kw'), avg('asic_kw'), avg('gpu_kw'), avg('curtailed_kw')],
+  hashrate: [avg('hashrate_ths')],
+  price: [avg('price_usd_per_mwh'), avg('hashprice_usd_per_th_day'), avg('gpu_spot_usd_per_gpu_hour')],
+  gpus: [avg('serving_gpus'), avg('powered_gpus'), avg('busy_gpus')],
+  money: [sum('mining_usd'), sum('inference_usd'), sum('energy_cost_usd')],
 };
+
+const aggregateSql = (a: SiteAggregate) => `${a.agg}(${a.of.join(' + ')}) AS ${a.name}`;
+
+/**
+ * One site's batches in the window, one row per batch (the copies of a re-sent batch merged as every site query
+ * merges them) with its bucket: what a region answers for the cross-region merge (region-merge.ts).
+ */
+export function siteBatchesSql(tables: TableNames, siteId: string, w: QueryWindow): string {
+  return [
+    `SELECT ${bucket(w)} AS bucket_ms, batches.*`,
+    `FROM ${siteBatches(tables, `site = ${literal(siteId)} AND ${windowFilter(w)}`)}`,
+    'ORDER BY at_ms',
+  ].join('\n');
+}
 
 /**
  * One site's series at a step: one row per bucket with data (`bucket_ms`, `samples`: the distinct batches, the
@@ -150,7 +163,7 @@ export function siteSeriesSql(
 ): string {
   if (metric === 'group-states') return groupStatesSql(dialect, tables, siteId, w);
   return [
-    `SELECT ${bucket(w)} AS bucket_ms, COUNT(*) AS samples, ${SITE_COLUMNS[metric].join(', ')}`,
+    `SELECT ${bucket(w)} AS bucket_ms, COUNT(*) AS samples, ${SITE_AGGREGATES[metric].map(aggregateSql).join(', ')}`,
     `FROM ${siteBatches(tables, `site = ${literal(siteId)} AND ${windowFilter(w)}`)}`,
     'GROUP BY 1 ORDER BY 1',
   ].join('\n');

@@ -119,6 +119,8 @@ export interface DispatchContext {
   /** Cap on the fleet's total draw, kW; none: the sites are independent and one round is enough. */
   readonly fleetCapKw?: number;
   readonly maxPriceRounds: number;
+  /** Multi-region: each planned site's lease epoch at the start (the plan's `leaseEpochs`). @default none */
+  readonly leaseEpochs?: Readonly<Record<string, number>>;
 }
 
 /**

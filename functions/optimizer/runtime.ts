@@ -56,19 +56,9 @@ export function optimizeSteps(): OptimizeSteps {
 /** The scaled-out solve's steps (prepare, a batch, coordinate) on the same wiring. */
 export function scaleOutSteps(): ScaleOutSteps {
   if (scaleOut) return scaleOut;
-  const { TABLE_NAME, LEASE_TABLE_NAME, AWS_REGION } = config();
+  const { TABLE_NAME } = config();
   scaleOut = createScaleOutSteps({
     ...optimizeDeps(),
-    ...(LEASE_TABLE_NAME
-      ? {
-          leases: new DynamoSiteLeaseStore({
-            client: documentClient(),
-            tableName: LEASE_TABLE_NAME,
-            region: AWS_REGION,
-            clock: systemClock,
-          }),
-        }
-      : {}),
     steps: optimizeSteps(),
     workspace: new DynamoDispatchWorkspace({
       client: documentClient(),
@@ -81,9 +71,20 @@ export function scaleOutSteps(): ScaleOutSteps {
 
 function optimizeDeps(): OptimizeStepDeps {
   if (deps) return deps;
-  const { TABLE_NAME } = config();
+  const { TABLE_NAME, LEASE_TABLE_NAME, AWS_REGION } = config();
   const client = documentClient();
   const store = { client, tableName: TABLE_NAME };
+  // Multi-region: prepare plans the held sites under their epochs; persist saves only while they still hold.
+  const leases = LEASE_TABLE_NAME
+    ? {
+        leases: new DynamoSiteLeaseStore({
+          client,
+          tableName: LEASE_TABLE_NAME,
+          region: AWS_REGION,
+          clock: systemClock,
+        }),
+      }
+    : {};
   const registered = new RegistryFleetSource(new DynamoSiteRegistryStore(store));
   deps = {
     // The fleet as registered; cordoned and unhealthy GPU nodes (the sites' latest reports) are not planned to serve.
@@ -105,6 +106,7 @@ function optimizeDeps(): OptimizeStepDeps {
     metrics: new PowertoolsPlanMetrics(metrics),
     gridEvents: new DynamoGridEventStore(store),
     bids: new StoreBidBook(new DynamoBidStore(store), 15, bidVenues(store)),
+    ...leases,
   };
   return deps;
 }

@@ -21,16 +21,10 @@ import { OPTIMIZE_ERRORS, type OptimizeStepDeps, OptimizeStepError, type Optimiz
  * the first round is the last. The state machine carries ids and counts; the workspace holds inputs and results.
  */
 
-export type ScaleOutDeps = Pick<OptimizeStepDeps, 'fleet' | 'market' | 'plans' | 'drafts' | 'clock'> & {
+export type ScaleOutDeps = Pick<OptimizeStepDeps, 'fleet' | 'market' | 'plans' | 'drafts' | 'clock' | 'leases'> & {
   readonly workspace: DispatchWorkspace;
   /** The solve use case (steps.ts): the Map's batches call its per-site entry. */
   readonly steps: Pick<OptimizeSteps, 'solveSites'>;
-  /**
-   * Multi-region: the sites whose lease this region holds now. A run dispatches only those, and none at all (no plan
-   * saved) when it holds none, so a standby neither plans nor switches a site the primary dispatches.
-   * @default every site (a single region)
-   */
-  readonly leases?: { heldSiteIds(siteIds: readonly string[]): Promise<ReadonlySet<string>> };
 };
 
 export const SCALE_OUT_ERRORS = { batchMissing: 'SiteBatchMissing', contextMissing: 'DispatchContextMissing' } as const;
@@ -110,7 +104,7 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
       // Fails the run before the Map fans out, as a batch would (solveSites reads the newest snapshot itself).
       if (!market) throw new OptimizeStepError(OPTIMIZE_ERRORS.noMarketData, 'no market snapshot has been ingested');
       const fleetIds = fleet.sites.map((site) => site.id);
-      const held = deps.leases ? await deps.leases.heldSiteIds(fleetIds) : undefined;
+      const held = deps.leases ? await deps.leases.heldEpochs(fleetIds) : undefined;
       const siteIds = held ? fleetIds.filter((siteId) => held.has(siteId)) : fleetIds;
       if (held && siteIds.length === 0 && fleetIds.length > 0) {
         throw new OptimizeStepError(OPTIMIZE_ERRORS.notLeaseHolder, 'this region holds no site lease: nothing to plan');
@@ -120,6 +114,8 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
         version,
         nowMs: deps.clock.nowMs(),
         siteIds,
+        // The plan carries them to its save, which refuses it if a lease moved meanwhile.
+        ...(held ? { leaseEpochs: Object.fromEntries(held) } : {}),
         ...(input.fleetCapKw ? { fleetCapKw: input.fleetCapKw } : {}),
         maxPriceRounds: input.maxPriceRounds,
       });
@@ -173,7 +169,8 @@ export function createScaleOutSteps(deps: ScaleOutDeps) {
         await deps.workspace.putRound(draftId, outcome.next);
         return { iteration: outcome.next.iteration, done: false, maxExcessKw };
       }
-      await deps.drafts.put(draftId, assemble(batches, ctx.siteIds, terms));
+      const plan = assemble(batches, ctx.siteIds, terms);
+      await deps.drafts.put(draftId, ctx.leaseEpochs ? { ...plan, leaseEpochs: ctx.leaseEpochs } : plan);
       return { iteration, done: true, maxExcessKw };
     },
   };

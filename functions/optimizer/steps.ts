@@ -16,6 +16,7 @@ import type { ForecastFitStore } from '../shared/data/forecast-fit-store.js';
 import type { GpuPriceSheetStore } from '../shared/data/gpu-price-sheet-store.js';
 import type { MarketHistoryStore } from '../shared/data/market-history-store.js';
 import type { PlanStore } from '../shared/data/plan-store.js';
+import type { DynamoSiteLeaseStore } from '../shared/data/site-lease-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import { OPTIMIZE_STATES } from '../shared/flow-states.js';
 import { fourCpOutlook } from './four-cp-outlook.js';
@@ -63,6 +64,12 @@ export interface OptimizeStepDeps {
   readonly gridEvents?: Pick<GridEventStore, 'record'>;
   /** Open bids planned beside mining and cleared when a plan is saved (issue 28). @default none (no bids) */
   readonly bids?: BidBook;
+  /**
+   * Multi-region: the site leases. The scaled-out prepare plans only the sites this region holds, under their epochs
+   * (scale-out.ts); persist saves a plan only while every epoch it names still holds (strongly consistent reads).
+   * @default none (a single region: every site, saved unchecked)
+   */
+  readonly leases?: Pick<DynamoSiteLeaseStore, 'heldEpochs' | 'refusePlan'>;
 }
 
 /**
@@ -94,6 +101,8 @@ export const OPTIMIZE_ERRORS = {
   versionConflict: 'PlanVersionConflict',
   /** Multi-region: this region holds no site's lease, so it plans nothing (docs/REGIONS.md). */
   notLeaseHolder: 'NotLeaseHolder',
+  /** Multi-region: the region lost a site's lease (or it changed epoch) while it planned: the plan is not saved. */
+  planFenced: 'PlanFenced',
 } as const;
 
 export class OptimizeStepError extends Error {
@@ -286,7 +295,15 @@ export function createOptimizeSteps(deps: OptimizeStepDeps) {
       const { draftId } = parseOrThrow(draftInput, event, 'persist input');
       const plan = await deps.drafts.get(draftId);
       if (!plan) throw new OptimizeStepError(OPTIMIZE_ERRORS.draftMissing, `no plan draft ${draftId}`);
+      const refused = plan.leaseEpochs && deps.leases ? await deps.leases.refusePlan(plan.leaseEpochs) : [];
+      if (refused.length > 0) {
+        const { siteId, reason } = refused[0]!;
+        throw new OptimizeStepError(OPTIMIZE_ERRORS.planFenced, `plan not saved: lease of ${siteId} ${reason}`);
+      }
       const saved = await deps.plans.save(plan);
+      if (!saved.ok && saved.reason === 'stale-epoch') {
+        throw new OptimizeStepError(OPTIMIZE_ERRORS.planFenced, 'plan not saved: a newer lease epoch planned a site');
+      }
       // A conflict on this draft's own plan, still current, is a retry whose first save went through but whose answer
       // was lost (Step Functions retries the task): the version is ours, so the run goes on and switches from it.
       const retried = !saved.ok && (await isCurrentPlan(plan));

@@ -11,8 +11,10 @@ import {
   fleetPowerKpisSql,
   gatewayUptimeSql,
   type QueryWindow,
+  siteBatchesSql,
   siteSeriesSql,
 } from '../../core/telemetry-history/queries.js';
+import { mergeRegionBatches, seriesOfBatches } from '../../core/telemetry-history/region-merge.js';
 import { gatewayUptime, type UptimeFigure } from '../../core/telemetry-history/uptime.js';
 import type { QueryRow, TelemetryQueryRunner } from './ports.js';
 
@@ -40,6 +42,28 @@ export async function siteTelemetry(
   q: SiteTelemetryQuery,
 ): Promise<SiteTelemetry> {
   const rows = await runner.query(siteSeriesSql(runner.dialect, runner.tables, siteId, q.metric, windowOf(q)));
+  return siteTelemetryOf(siteId, q, rows);
+}
+
+/**
+ * One site's series across regions (core/telemetry-history/region-merge.ts): each region's batches in the window,
+ * each batch once, aggregated per bucket as one region's query would. With one runner, that region's query. The
+ * group-states metric reads device samples, which stay per region: it is answered by the first (home) region.
+ */
+export async function mergedSiteTelemetry(
+  runners: readonly TelemetryQueryRunner[],
+  siteId: string,
+  q: SiteTelemetryQuery,
+): Promise<SiteTelemetry> {
+  const [home] = runners;
+  if (!home) throw new RangeError('no telemetry store to query');
+  if (runners.length === 1 || q.metric === 'group-states') return siteTelemetry(home, siteId, q);
+  const w = windowOf(q);
+  const regions = await Promise.all(runners.map((r) => r.query(siteBatchesSql(r.tables, siteId, w))));
+  return siteTelemetryOf(siteId, q, seriesOfBatches(mergeRegionBatches(regions), q.metric));
+}
+
+function siteTelemetryOf(siteId: string, q: SiteTelemetryQuery, rows: readonly QueryRow[]): SiteTelemetry {
   const points = rows.map((row) => {
     const point: SiteTelemetry['points'][number] = { at: new Date(figureOf(row, 'bucket_ms') ?? 0).toISOString() };
     for (const [column, value] of Object.entries(row)) {

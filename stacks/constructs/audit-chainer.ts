@@ -27,6 +27,8 @@ export interface AuditChainerProps {
 export class AuditChainer extends Construct {
   readonly function: HcpFunction;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The table stream's mapping: switched on and off with the region's leases in a multi-region deployment. */
+  readonly streamSource: DynamoEventSource;
 
   constructor(scope: Construct, id: string, props: AuditChainerProps) {
     super(scope, id);
@@ -37,24 +39,23 @@ export class AuditChainer extends Construct {
     });
     bindTableItems(this.function, props.table);
     this.deadLetterQueue = new DeadLetterQueue(this, 'ChainStreamDlq').queue;
-    this.function.fn.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        ...(props.streamEnabled === false ? { enabled: false } : {}),
-        batchSize: 500,
-        maxBatchingWindow: Duration.seconds(1),
-        parallelizationFactor: 1,
-        // A failed batch leaves its events in the outbox: the next record or any reader of the chain links them.
-        retryAttempts: 5,
-        bisectBatchOnError: true,
-        onFailure: new SqsDlq(this.deadLetterQueue),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: lambda.FilterRule.beginsWith('OUTBOX#') } } },
-          }),
-        ],
-      }),
-    );
+    this.streamSource = new DynamoEventSource(props.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      ...(props.streamEnabled === false ? { enabled: false } : {}),
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(1),
+      parallelizationFactor: 1,
+      // A failed batch leaves its events in the outbox: the next record or any reader of the chain links them.
+      retryAttempts: 5,
+      bisectBatchOnError: true,
+      onFailure: new SqsDlq(this.deadLetterQueue),
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('INSERT'),
+          dynamodb: { Keys: { [TABLE_KEYS.sortKey]: { S: lambda.FilterRule.beginsWith('OUTBOX#') } } },
+        }),
+      ],
+    });
+    this.function.fn.addEventSource(this.streamSource);
   }
 }

@@ -10,6 +10,18 @@ export interface GatewayOnboardingProps {
   readonly thingTypeName: string;
   readonly policy: iot.CfnPolicy;
   readonly roleAlias: iot.CfnRoleAlias;
+  /**
+   * Multi-region: the other regions' IoT registries, by the names their IoT stacks give the policy, group and role
+   * alias; onboarding registers each gateway certificate there too. @default none
+   */
+  readonly otherRegions?: readonly GatewayRegistryNames[];
+}
+
+export interface GatewayRegistryNames {
+  readonly region: string;
+  readonly policyName: string;
+  readonly thingGroupName: string;
+  readonly roleAlias: string;
 }
 
 /**
@@ -24,7 +36,42 @@ export interface GatewayOnboardingProps {
  */
 export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboardingProps): void {
   const stack = Stack.of(fn);
-  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
+  grantRegistry(fn, stack.region, props.thingGroup.attrArn);
+  for (const other of props.otherRegions ?? []) {
+    const group = stack.formatArn({
+      service: 'iot',
+      region: other.region,
+      resource: 'thinggroup',
+      resourceName: other.thingGroupName,
+    });
+    grantRegistry(fn, other.region, group);
+  }
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['iot:CreateCertificateFromCsr', 'iot:DescribeEndpoint'], resources: ['*'] }),
+  );
+  if (props.otherRegions?.length) {
+    // The certificate IoT signed here, registered in the other regions (multi-account registration, no CA there).
+    fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['iot:RegisterCertificateWithoutCA'], resources: ['*'] }));
+    fn.fn.addEnvironment('GATEWAY_OTHER_REGIONS', JSON.stringify(props.otherRegions));
+  }
+  acknowledge(
+    fn.fn.role!,
+    'AwsSolutions-IAM5[Resource::*]',
+    props.otherRegions?.length
+      ? 'iot:CreateCertificateFromCsr, iot:RegisterCertificateWithoutCA and iot:DescribeEndpoint take no resource-level permissions.'
+      : 'iot:CreateCertificateFromCsr and iot:DescribeEndpoint take no resource-level permissions.',
+  );
+  fn.fn.addEnvironment('GATEWAY_POLICY_NAME', props.policy.ref);
+  fn.fn.addEnvironment('GATEWAY_THING_GROUP_NAME', props.thingGroup.ref);
+  fn.fn.addEnvironment('GATEWAY_THING_TYPE_NAME', props.thingTypeName);
+  fn.fn.addEnvironment('GATEWAY_ROLE_ALIAS', props.roleAlias.ref);
+}
+
+/** Things, certificates and the gateways' group in one region's registry. */
+function grantRegistry(fn: HcpFunction, region: string, thingGroupArn: string): void {
+  const stack = Stack.of(fn);
+  const arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'iot', region, resource, resourceName });
   const things = [arn('thing', '*')];
   const role = fn.fn;
   role.addToRolePolicy(
@@ -42,7 +89,7 @@ export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboarding
   role.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['iot:AddThingToThingGroup'],
-      resources: [...things, props.thingGroup.attrArn],
+      resources: [...things, thingGroupArn],
     }),
   );
   const certificates = arn('cert', '*');
@@ -60,26 +107,14 @@ export function grantGatewayOnboarding(fn: HcpFunction, props: GatewayOnboarding
       resources: [certificates],
     }),
   );
-  role.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['iot:CreateCertificateFromCsr', 'iot:DescribeEndpoint'], resources: ['*'] }),
-  );
   acknowledge(
     fn.fn.role!,
-    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:cert/*]`,
+    `AwsSolutions-IAM5[Resource::arn:aws:iot:${region}:<AWS::AccountId>:cert/*]`,
     'A gateway certificate’s id exists only once IoT has signed the CSR; the calls are limited to certificates.',
   );
   acknowledge(
     fn.fn.role!,
-    `AwsSolutions-IAM5[Resource::arn:aws:iot:${stack.region}:<AWS::AccountId>:thing/*]`,
+    `AwsSolutions-IAM5[Resource::arn:aws:iot:${region}:<AWS::AccountId>:thing/*]`,
     'Site gateways’ things are named after sites registered at run time through the operator API; the route onboards only a registered site.',
   );
-  acknowledge(
-    fn.fn.role!,
-    'AwsSolutions-IAM5[Resource::*]',
-    'iot:CreateCertificateFromCsr and iot:DescribeEndpoint take no resource-level permissions.',
-  );
-  fn.fn.addEnvironment('GATEWAY_POLICY_NAME', props.policy.ref);
-  fn.fn.addEnvironment('GATEWAY_THING_GROUP_NAME', props.thingGroup.ref);
-  fn.fn.addEnvironment('GATEWAY_THING_TYPE_NAME', props.thingTypeName);
-  fn.fn.addEnvironment('GATEWAY_ROLE_ALIAS', props.roleAlias.ref);
 }

@@ -80,9 +80,14 @@ export class OptimizeFlow extends Construct {
     // A batch's LP takes seconds with HiGHS (see TOOLCHAIN.md); memory buys CPU.
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
     const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
+    const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
+    this.persistFn = persistFn;
     if (props.leaseTable) {
-      grantTableItems(prepareFn.fn, props.leaseTable, ['dynamodb:GetItem']);
-      prepareFn.fn.addEnvironment('LEASE_TABLE_NAME', props.leaseTable.tableName);
+      // Prepare reads the held sites' epochs; persist checks them again before it saves the plan.
+      for (const leaseReader of [prepareFn, persistFn]) {
+        grantTableItems(leaseReader.fn, props.leaseTable, ['dynamodb:GetItem']);
+        leaseReader.fn.addEnvironment('LEASE_TABLE_NAME', props.leaseTable.tableName);
+      }
     }
     const solveSitesFn = fn('SolveSitesFn', 'solve-sites', OPTIMIZE_MEMORY_MB.solveSites, Duration.minutes(2), [
       'highs',
@@ -90,8 +95,6 @@ export class OptimizeFlow extends Construct {
     // Each batch's solve reads the open workloads (the router's job index) as the plan's GPU demand.
     grantIndexQuery(solveSitesFn, props.table);
     const coordinateFn = fn('CoordinateFn', 'coordinate', OPTIMIZE_MEMORY_MB.coordinate, Duration.seconds(60));
-    const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
-    this.persistFn = persistFn;
 
     const invoke = (state: string, lambda: HcpFunction, payload: Record<string, unknown>, resultPath: string) =>
       new tasks.LambdaInvoke(this, state, {
@@ -174,8 +177,15 @@ export class OptimizeFlow extends Construct {
       resultPath: '$.persist',
     });
     addJitteredRetry(persist, SWITCH_STEP_BACKOFF, {
-      noRetry: [OPTIMIZE_ERRORS.versionConflict, OPTIMIZE_ERRORS.draftMissing],
+      noRetry: [OPTIMIZE_ERRORS.versionConflict, OPTIMIZE_ERRORS.draftMissing, OPTIMIZE_ERRORS.planFenced],
     });
+    if (props.leaseTable) {
+      // A region that lost a site's lease while it planned saves nothing and switches nothing (docs/REGIONS.md).
+      persist.addCatch(new sfn.Succeed(this, OPTIMIZE_ERRORS.planFenced, { stateName: OPTIMIZE_ERRORS.planFenced }), {
+        errors: [OPTIMIZE_ERRORS.planFenced],
+        resultPath: '$.error',
+      });
+    }
     persist.addCatch(
       new sfn.Fail(this, OPTIMIZE_STATES.conflict, {
         stateName: OPTIMIZE_STATES.conflict,

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -19,7 +20,7 @@ export interface SiteLeaseKeeperProps {
 
 /**
  * Every minute, this region renews the site leases it holds and takes those that expired (functions/regions/
- * keep-leases.ts). A region that cannot reach the lease table's quorum fails here, stops renewing, and loses its
+ * keep-leases.ts), and switches its table-stream consumers with them (`switchStreamConsumers`). A region that cannot reach the lease table's quorum fails here, stops renewing, and loses its
  * leases to the other region when they expire (core/switching/lease.ts: 3 min + 5 s margin).
  */
 export class SiteLeaseKeeper extends Construct {
@@ -49,5 +50,20 @@ export class SiteLeaseKeeper extends Construct {
         maxEventAge: Duration.minutes(1),
       }),
     });
+  }
+
+  /**
+   * Hands the region's table-stream consumers to the keeper: it switches them on when the region holds a lease and
+   * off when the other region holds every site (functions/regions/keep-leases.ts), so a failover needs no runbook
+   * step. Least privilege: read and update these mappings, by ARN, nothing else.
+   */
+  switchStreamConsumers(sources: readonly DynamoEventSource[]): void {
+    this.function.fn.addEnvironment('STREAM_MAPPING_IDS', sources.map((s) => s.eventSourceMappingId).join(','));
+    this.function.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+        resources: sources.map((s) => s.eventSourceMappingArn),
+      }),
+    );
   }
 }

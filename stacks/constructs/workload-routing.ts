@@ -56,6 +56,8 @@ export class WorkloadRouting extends Construct {
   readonly siteJobsQueue: sqs.Queue;
   readonly eventsQueue: sqs.Queue;
   readonly router: HcpFunction;
+  /** The table stream's mapping that wakes the router: switched with the region's leases (multi-region). */
+  readonly streamSource: DynamoEventSource;
   readonly forwarder: HcpFunction;
   readonly reports: RuleFunction;
   readonly delivery: HcpFunction;
@@ -87,8 +89,9 @@ export class WorkloadRouting extends Construct {
       'The forwarder serves every site queue: the sites’ jobs topics, and only those.',
     );
 
-    const { router, routerDlqs } = this.routerFunction(props, siteJobs.queue, events.queue);
+    const { router, routerDlqs, streamSource } = this.routerFunction(props, siteJobs.queue, events.queue);
     this.router = router;
+    this.streamSource = streamSource;
 
     this.reports = new RuleFunction(this, 'ReportRule', {
       functionId: 'ReportFn',
@@ -164,26 +167,25 @@ export class WorkloadRouting extends Construct {
       }),
     });
 
-    router.fn.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: lambda.StartingPosition.LATEST,
-        ...(props.streamEnabled === false ? { enabled: false } : {}),
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        // The stream only wakes the router early; the next sweep routes whatever a failed batch named.
-        retryAttempts: 2,
-        onFailure: new SqsDlq(streamDlq),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
-            dynamodb: {
-              NewImage: { [TABLE_KEYS.gsi1.partitionKey]: { S: lambda.FilterRule.isEqual(ROUTING_PENDING_PARTITION) } },
-            },
-          }),
-        ],
-      }),
-    );
-    return { router, routerDlqs: [scheduleDlq, streamDlq] };
+    const streamSource = new DynamoEventSource(props.table, {
+      startingPosition: lambda.StartingPosition.LATEST,
+      ...(props.streamEnabled === false ? { enabled: false } : {}),
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      // The stream only wakes the router early; the next sweep routes whatever a failed batch named.
+      retryAttempts: 2,
+      onFailure: new SqsDlq(streamDlq),
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+          dynamodb: {
+            NewImage: { [TABLE_KEYS.gsi1.partitionKey]: { S: lambda.FilterRule.isEqual(ROUTING_PENDING_PARTITION) } },
+          },
+        }),
+      ],
+    });
+    router.fn.addEventSource(streamSource);
+    return { router, routerDlqs: [scheduleDlq, streamDlq], streamSource };
   }
 }
 

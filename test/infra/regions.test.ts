@@ -1,3 +1,4 @@
+import { NestedStack, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseAppContext, regionPlan } from '../../bin/config.js';
 import { appWith, TEST_CONTEXT } from './app-fixture.js';
@@ -85,6 +86,57 @@ describe('regions: [primary, standby]', () => {
     expect(mappings(standby.control).map((m) => m.Properties.Enabled)).toEqual([false, false]);
   });
 
+  it('lets each region’s lease keeper switch its own stream mappings, and nothing else', () => {
+    for (const control of [stacks.control, standby.control]) {
+      // Prepare
+      const t = Template.fromStack(control);
+      const mappingIds = Object.entries(t.findResources('AWS::Lambda::EventSourceMapping'))
+        .filter(([, m]) => (m as { Properties: { StartingPosition?: string } }).Properties.StartingPosition)
+        .map(([logicalId]) => logicalId)
+        .sort();
+      // Act
+      const keepers = Object.entries(
+        t.findResources('AWS::Lambda::Function', {
+          Properties: { Environment: { Variables: Match.objectLike({ STREAM_MAPPING_IDS: Match.anyValue() }) } },
+        }),
+      );
+      const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+            .PolicyDocument.Statement,
+      );
+      const switching = statements.filter((s) => JSON.stringify(s.Action).includes('lambda:UpdateEventSourceMapping'));
+      // Assess: one keeper names both mappings; one statement grants read+update on exactly their ARNs.
+      expect(keepers).toHaveLength(1);
+      const named = JSON.stringify(keepers[0]![1]);
+      expect(mappingIds.every((id) => named.includes(id))).toBe(true);
+      expect(switching).toHaveLength(1);
+      expect(switching[0]!.Action).toEqual(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping']);
+      const resources = JSON.stringify(switching[0]!.Resource);
+      expect(resources).not.toContain('*');
+      expect(mappingIds.every((id) => resources.includes(id))).toBe(true);
+    }
+  });
+
+  it('saves a region’s plan only under its leases: persist reads them, and a fenced plan ends the run', () => {
+    for (const control of [stacks.control, standby.control]) {
+      const t = Template.fromStack(control);
+      const machines = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+      expect(machines).toContain('\\"PlanFenced\\":{\\"Type\\":\\"Succeed\\"}');
+      const optimizerLeaseReaders = t.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Environment: {
+            Variables: Match.objectLike({
+              LEASE_TABLE_NAME: Match.anyValue(),
+              POWERTOOLS_SERVICE_NAME: 'hcp-optimizer',
+            }),
+          },
+        },
+      });
+      expect(Object.keys(optimizerLeaseReaders)).toHaveLength(2);
+    }
+  });
+
   it('ends a region’s OptimizeFlow that holds no site lease before it plans (its prepare step reads the leases)', () => {
     for (const control of [stacks.control, standby.control]) {
       const t = Template.fromStack(control);
@@ -116,6 +168,48 @@ describe('regions: [primary, standby]', () => {
       t.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', ResourcePath: '/live/v1/health' }),
       });
+    }
+  });
+
+  it('onboards a gateway into both regions’ registries: the other region’s names and rights on its things', () => {
+    const pairs = [
+      [stacks.api, standby.iot, 'us-west-2'],
+      [standby.api, stacks.iot, 'us-east-2'],
+    ] as const;
+    for (const [api, otherIot, otherRegion] of pairs) {
+      // Prepare: the names the other region's IoT stack gives its policy, group and role alias.
+      const iotTemplate = Template.fromStack(otherIot);
+      const named = (type: string, field: string) =>
+        Object.values(iotTemplate.findResources(type)).map(
+          (r) => (r as { Properties: Record<string, unknown> }).Properties[field],
+        );
+      // Act
+      // The API's route functions live in nested stacks, one per tag.
+      const templates = [api, ...api.node.findAll().filter((c) => c instanceof NestedStack)].map((c) =>
+        Template.fromStack(c as Stack),
+      );
+      const onboarding = templates.flatMap((t) =>
+        Object.values(
+          t.findResources('AWS::Lambda::Function', {
+            Properties: { Environment: { Variables: Match.objectLike({ GATEWAY_OTHER_REGIONS: Match.anyValue() }) } },
+          }),
+        ),
+      ) as Array<{ Properties: { Environment: { Variables: { GATEWAY_OTHER_REGIONS: string } } } }>;
+      const policies = JSON.stringify(templates.map((t) => t.findResources('AWS::IAM::Policy')));
+      // Assess
+      expect(onboarding.length).toBeGreaterThanOrEqual(1);
+      for (const fn of onboarding) {
+        const [other] = JSON.parse(fn.Properties.Environment.Variables.GATEWAY_OTHER_REGIONS);
+        expect(other.region).toBe(otherRegion);
+        expect(named('AWS::IoT::Policy', 'PolicyName')).toContain(other.policyName);
+        expect(named('AWS::IoT::ThingGroup', 'ThingGroupName')).toContain(other.thingGroupName);
+        expect(named('AWS::IoT::RoleAlias', 'RoleAlias')).toContain(other.roleAlias);
+      }
+      expect(policies).toContain('iot:RegisterCertificateWithoutCA');
+      expect(policies).toContain(`:iot:${otherRegion}:`);
+      expect(policies).toContain(
+        `thinggroup/${JSON.parse(onboarding[0]!.Properties.Environment.Variables.GATEWAY_OTHER_REGIONS)[0].thingGroupName}`,
+      );
     }
   });
 

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Ack } from '../../core/messages/ack.js';
 import type { Command } from '../../core/messages/command.js';
+import type { Plan } from '../../core/model/plan.js';
 import type { Clock } from '../../core/support/clock.js';
 import { type Rng, seededRng, uniformInt } from '../../core/support/random.js';
 import { DEFAULT_LEASE_TIMING } from '../../core/switching/lease.js';
+import { createOptimizeSteps, type OptimizeSteps } from '../../functions/optimizer/steps.js';
+import { DynamoPlanStore } from '../../functions/shared/data/plan-store.js';
 import { DynamoSiteLeaseStore, LeasedSwitchStateStore } from '../../functions/shared/data/site-lease-store.js';
 import { DynamoSiteLockStore } from '../../functions/shared/data/site-lock.js';
 import { DynamoSwitchStateStore } from '../../functions/shared/data/switch-state-store.js';
@@ -16,9 +19,10 @@ import {
   remember,
 } from '../../iot-greengrass/components/com.hcp.SwitchAgent/src/command-acceptance.js';
 import { commandVerifier } from '../../iot-greengrass/components/com.hcp.SwitchAgent/src/command-signature.js';
+import { validPlan } from '../support/fixtures.js';
 import { type LocalTable, startLocalTable } from '../support/local-table.js';
 import { recordFigure } from './support/figures.js';
-import { type ReplicationLink, replicate } from './support/table-replicator.js';
+import { type ReplicationLink, replicate, type WriteTimes } from './support/table-replicator.js';
 
 /**
  * Two control planes, each on its own DynamoDB Local (the regions' replicas of the platform table) joined by an
@@ -37,7 +41,8 @@ import { type ReplicationLink, replicate } from './support/table-replicator.js';
  */
 
 const RUNS = Number(process.env.HCP_FAILOVER_RUNS ?? 30);
-const SIM_MS = 12 * 60_000;
+// 15 min: the latest loss (~7 min in) + takeover (~4 min) leaves room for the new holder's next dispatch run.
+const SIM_MS = 15 * 60_000;
 const TICK_MS = 1000;
 const PRIMARY = 'us-east-2';
 const STANDBY = 'us-west-2';
@@ -50,6 +55,13 @@ interface Region {
   readonly steps: SwitchSteps;
   readonly leases: DynamoSiteLeaseStore;
   readonly keeperOffsetMs: number;
+  /** The deployed OptimizeFlow persist step on this region's table and the lease store. */
+  readonly optimizer: OptimizeSteps;
+  readonly plans: DynamoPlanStore;
+  readonly drafts: Map<string, Plan>;
+  /** A dispatch run between its prepare (epochs read) and its persist (the solve takes a while). */
+  planning?: { draftId: string; persistAtMs: number };
+  nextPlanAtMs: number;
   alive: boolean;
   cutFromLeases: boolean;
   flow?: { ownerId: string; command?: Command; settled?: 'accept' | 'refuse' };
@@ -74,6 +86,18 @@ interface RunResult {
   readonly fencedExecuted: Array<{ epoch: number; leaseEpoch: number; region: string }>;
   readonly standbyExecuted: number;
   readonly killed: boolean;
+  readonly seed: number;
+  readonly plansSaved: number;
+  /** The new holder saved a plan after the loss. */
+  readonly takeoverPlanSaved: boolean;
+  /** Persist refused (PlanFenced, or the lease store unreachable): the region's plan not saved. */
+  readonly plansRefusedAtLease: number;
+  /** Persist found another run's plan at the version (a replica behind): nothing saved, as in one region. */
+  readonly planVersionConflicts: number;
+  /** A plan saved by a region that did not hold the site's lease at that epoch when it saved. */
+  readonly fencedPlansSaved: Array<{ region: string; epoch: number; leaseEpoch: number }>;
+  /** Seconds at which the new holder's region served a plan of an older epoch than its own first saved plan. */
+  readonly stalePlansServed: number[];
 }
 
 let regionA: LocalTable;
@@ -125,11 +149,13 @@ async function failoverRun(seed: number): Promise<RunResult> {
     [PRIMARY]: regionA.newClient(),
     [STANDBY]: regionB.newClient(),
   };
+  const writeTimes: Record<string, WriteTimes> = { [PRIMARY]: new Map(), [STANDBY]: new Map() };
   const links: ReplicationLink[] = [
     [PRIMARY, STANDBY],
     [STANDBY, PRIMARY],
   ].map(([from, to]) =>
     replicate({
+      writeTimes: { source: writeTimes[from!]!, target: writeTimes[to!]! },
       from: clients[from!]!,
       to: tables[to!]!.newClient(),
       tableName: TABLE,
@@ -139,6 +165,8 @@ async function failoverRun(seed: number): Promise<RunResult> {
     }),
   );
 
+  // The dispatch runs' timing draws from its own stream, so the switching draws stay as they were.
+  const planRng: Rng = seededRng(seed * 7919 + 1);
   const regions: Region[] = keys.map(({ name, signer }, i) => {
     const skewMs = between(-2000, 2000);
     const clock = { nowMs: () => trueMs + skewMs };
@@ -150,8 +178,12 @@ async function failoverRun(seed: number): Promise<RunResult> {
       cutFromLeases: false,
       keeperOffsetMs: between(0, 59_000),
       nextSwitchAtMs: trueMs + between(1_000, 30_000) + i * 5_000,
+      nextPlanAtMs: trueMs + uniformInt(planRng, 0, 120_000),
+      plans: new DynamoPlanStore({ client, tableName: TABLE }),
+      drafts: new Map(),
       leases: undefined as unknown as DynamoSiteLeaseStore,
       steps: undefined as unknown as SwitchSteps,
+      optimizer: undefined as unknown as OptimizeSteps,
     };
     const leases = new DynamoSiteLeaseStore({
       client: cuttable(leaseStore.newClient(), () => region.cutFromLeases),
@@ -161,6 +193,17 @@ async function failoverRun(seed: number): Promise<RunResult> {
     });
     Object.assign(region, {
       leases,
+      optimizer: createOptimizeSteps({
+        plans: region.plans,
+        leases,
+        drafts: { put: async (id, plan) => void region.drafts.set(id, plan), get: async (id) => region.drafts.get(id) },
+        switchStates: { get: async () => undefined },
+        // Persist reads neither (no 4CP record on the test's plans); the solve is not what this test exercises.
+        fleet: undefined as never,
+        market: undefined as never,
+        solver: undefined as never,
+        clock,
+      }),
       steps: createSwitchSteps({
         locks: new DynamoSiteLockStore({ client, tableName: TABLE, clock }),
         switchStates: new LeasedSwitchStateStore(leases, new DynamoSwitchStateStore({ client, tableName: TABLE })),
@@ -193,7 +236,14 @@ async function failoverRun(seed: number): Promise<RunResult> {
     doubleInFlight: [] as number[],
     fencedExecuted: [] as Array<{ epoch: number; leaseEpoch: number; region: string }>,
     standbyExecuted: 0,
+    plansSaved: 0,
+    plansRefusedAtLease: 0,
+    planVersionConflicts: 0,
+    fencedPlansSaved: [] as Array<{ region: string; epoch: number; leaseEpoch: number }>,
+    stalePlansServed: [] as number[],
   };
+  /** The new holder's first saved plan after the loss: from then on its region must serve that epoch or newer. */
+  let takeoverPlan: { region: Region; epoch: number } | undefined;
   let primaryLostAtMs: number | undefined;
   let failoverMs: number | undefined;
   let takeoverMs: number | undefined;
@@ -284,6 +334,71 @@ async function failoverRun(seed: number): Promise<RunResult> {
     region.flow = undefined;
   };
 
+  const observer = new DynamoSiteLeaseStore({
+    client: leaseStore.newClient(),
+    tableName: LEASES,
+    region: 'observer',
+    clock: { nowMs: () => trueMs },
+  });
+  /**
+   * A dispatch run as OptimizeFlow makes it: prepare reads the epochs of the leases the region holds (none: no run),
+   * the solve takes 1–60 s (one in five 1–4 min), then the deployed persist step saves the plan under those epochs or refuses it.
+   */
+  const stepPlanning = async (region: Region) => {
+    if (region.planning && trueMs >= region.planning.persistAtMs) {
+      const { draftId } = region.planning;
+      region.planning = undefined;
+      const plan = region.drafts.get(draftId)!;
+      try {
+        await region.optimizer.persist({ draftId });
+        result.plansSaved++;
+        // The lease as the store holds it when the plan was saved: this region's, at the plan's epoch, unexpired.
+        const lease = await observer.get(siteId);
+        const epoch = plan.leaseEpochs![siteId]!;
+        if (lease?.holder !== region.name || lease.epoch !== epoch || region.clock.nowMs() >= lease.expiresAtMs) {
+          result.fencedPlansSaved.push({ region: region.name, epoch, leaseEpoch: lease?.epoch ?? 0 });
+        }
+        if (primaryLostAtMs !== undefined && region !== primary) takeoverPlan ??= { region, epoch };
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'PlanFenced' || name === 'NetworkingError') result.plansRefusedAtLease++;
+        else if (name === 'PlanVersionConflict') result.planVersionConflicts++;
+        else throw error;
+      }
+      return;
+    }
+    if (region.planning || trueMs < region.nextPlanAtMs) return;
+    // Every 2 min (the deployed flow: every 5), so each run has plans on both sides of the takeover.
+    region.nextPlanAtMs = trueMs + 120_000;
+    const solveMs = planRng.next() < 0.8 ? uniformInt(planRng, 1_000, 60_000) : uniformInt(planRng, 60_000, 240_000);
+    await startDispatch(region, solveMs);
+  };
+
+  /** Prepare: the held leases' epochs (none: NotLeaseHolder, no run), the draft the solve will have made. */
+  const startDispatch = async (region: Region, solveMs: number) => {
+    const held = await region.leases.heldEpochs([siteId]).catch(() => new Map<string, number>());
+    const epoch = held.get(siteId);
+    if (epoch === undefined) return; // NotLeaseHolder: the run ends before planning.
+    const draftId = `${region.name}-${randomUUID()}`;
+    const template = validPlan();
+    region.drafts.set(draftId, {
+      ...template,
+      version: ((await region.plans.loadCurrent())?.version ?? 0) + 1,
+      createdAt: new Date(region.clock.nowMs()).toISOString(),
+      sites: [{ ...template.sites[0]!, siteId }],
+      leaseEpochs: { [siteId]: epoch },
+    });
+    // The solve: a Map of batches under 2-minute Lambda timeouts, over one or more coordination rounds.
+    region.planning = { draftId, persistAtMs: trueMs + solveMs };
+  };
+
+  /** Every 10 s: the new holder's region serves its own epoch's plan or a newer one, never the fenced region's. */
+  const checkServedPlan = async () => {
+    if (!takeoverPlan || trueMs % 10_000 >= TICK_MS) return;
+    const served = await takeoverPlan.region.plans.loadCurrent();
+    if ((served?.leaseEpochs?.[siteId] ?? 0) < takeoverPlan.epoch) result.stalePlansServed.push(trueMs);
+  };
+
   // The primary takes the site's lease before anything runs (its keeper's first run).
   await keep(primary);
   const endMs = trueMs + SIM_MS;
@@ -303,7 +418,12 @@ async function failoverRun(seed: number): Promise<RunResult> {
       lost = true;
       primaryLostAtMs = trueMs;
       if (killed) primary.alive = false;
-      else primary.cutFromLeases = true;
+      else {
+        // Cut off in the middle of a dispatch run too: its prepare read the epoch, its save comes 1–5 min later,
+        // before or after the lease it planned under has lapsed (and the standby may have taken it).
+        if (!primary.planning) await startDispatch(primary, uniformInt(planRng, 60_000, 300_000));
+        primary.cutFromLeases = true;
+      }
       // The impaired region's IoT Core may hold its last publishes back and deliver them minutes later.
       for (const flight of network) {
         if (flight.region === PRIMARY && rng.next() < 0.6) {
@@ -315,7 +435,9 @@ async function failoverRun(seed: number): Promise<RunResult> {
       if (!region.alive) continue;
       if ((trueMs - region.keeperOffsetMs) % 60_000 < TICK_MS) await keep(region);
       await stepFlow(region);
+      await stepPlanning(region);
     }
+    await checkServedPlan();
     const due = network.filter((f) => f.deliverAtMs <= trueMs);
     for (const flight of due) {
       network.splice(network.indexOf(flight), 1);
@@ -328,6 +450,8 @@ async function failoverRun(seed: number): Promise<RunResult> {
   return {
     ...result,
     killed,
+    seed,
+    takeoverPlanSaved: takeoverPlan !== undefined,
     ...(failoverMs !== undefined ? { failoverMs } : {}),
     ...(takeoverMs !== undefined ? { takeoverMs } : {}),
   };
@@ -357,6 +481,8 @@ describe('two regions, one dispatcher per site', () => {
     for (const [i, r] of results.entries()) {
       expect({ seed: i + 1, doubleInFlight: r.doubleInFlight }).toEqual({ seed: i + 1, doubleInFlight: [] });
       expect({ seed: i + 1, fencedExecuted: r.fencedExecuted }).toEqual({ seed: i + 1, fencedExecuted: [] });
+      expect({ seed: i + 1, fencedPlansSaved: r.fencedPlansSaved }).toEqual({ seed: i + 1, fencedPlansSaved: [] });
+      expect({ seed: i + 1, stalePlansServed: r.stalePlansServed }).toEqual({ seed: i + 1, stalePlansServed: [] });
       // Liveness: after the loss the standby took the site and switched it.
       expect({ seed: i + 1, failedOver: r.failoverMs !== undefined }).toEqual({ seed: i + 1, failedOver: true });
     }
@@ -366,6 +492,10 @@ describe('two regions, one dispatcher per site', () => {
     const fenced = results.reduce((n, r) => n + r.refusedByFencing, 0);
     const atLease = results.reduce((n, r) => n + r.refusedAtLease, 0);
     const executed = results.reduce((n, r) => n + r.executed, 0);
+    const plansSaved = results.reduce((n, r) => n + r.plansSaved, 0);
+    const plansRefused = results.reduce((n, r) => n + r.plansRefusedAtLease, 0);
+    // The new holder saved a plan after the takeover in every run (what the served-plan check above judges).
+    expect(results.filter((r) => !r.takeoverPlanSaved)).toEqual([]);
     // The lease passes only once it expired: the primary's last renewal was at most a keeper period (60 s) before the
     // loss, and the two clocks differ by at most 4 s, so no takeover can come sooner than this after the loss.
     const { ttlMs, skewMarginMs } = DEFAULT_LEASE_TIMING;
@@ -376,12 +506,16 @@ describe('two regions, one dispatcher per site', () => {
     recordFigure('regionFailoverMaxMs', failovers.at(-1)!, 'ms (simulated)');
     recordFigure('regionCommandsRefusedByFencing', fenced, 'commands');
     recordFigure('regionSwitchesRefusedAtLease', atLease, 'switches');
+    recordFigure('regionPlansSaved', plansSaved, 'plans');
+    recordFigure('regionPlansRefusedAtLease', plansRefused, 'plans');
     console.log(
       JSON.stringify({
         runs: RUNS,
         killed: results.filter((r) => r.killed).length,
         cutFromLeases: results.filter((r) => !r.killed).length,
         executed,
+        plansSaved,
+        plansRefusedAtLease: plansRefused,
         refusedByFencing: fenced,
         refusedAtLease: atLease,
         takeoverMs: { min: takeovers[0], median: median(takeovers), max: takeovers.at(-1) },

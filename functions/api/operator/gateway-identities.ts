@@ -16,6 +16,21 @@ const config = configGetter(
     GATEWAY_THING_GROUP_NAME: z.string().min(1),
     GATEWAY_THING_TYPE_NAME: z.string().min(1),
     GATEWAY_ROLE_ALIAS: z.string().min(1),
+    /** Multi-region: the other regions' registries (JSON list of region, policy, group, role alias). @default none */
+    GATEWAY_OTHER_REGIONS: z
+      .string()
+      .default('[]')
+      .transform((text) => JSON.parse(text) as unknown)
+      .pipe(
+        z.array(
+          z.strictObject({
+            region: z.string().min(1),
+            policyName: z.string().min(1),
+            thingGroupName: z.string().min(1),
+            roleAlias: z.string().min(1),
+          }),
+        ),
+      ),
   }),
 );
 
@@ -38,6 +53,11 @@ export function gatewayIdentities(): GatewayIdentityProvider {
       thingGroupName: c.GATEWAY_THING_GROUP_NAME,
       thingTypeName: c.GATEWAY_THING_TYPE_NAME,
       roleAlias: c.GATEWAY_ROLE_ALIAS,
+      otherRegions: c.GATEWAY_OTHER_REGIONS.map((other) => ({
+        ...other,
+        client: traced(new IoTClient({ region: other.region })),
+        thingTypeName: c.GATEWAY_THING_TYPE_NAME,
+      })),
     });
   }
   return aws;

@@ -1,13 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-
-type TransactWritePut = NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Put'];
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 import { type Plan, planSchema } from '../../../core/model/plan.js';
 import { parseOrThrow } from '../../../core/support/validation.js';
@@ -28,12 +20,43 @@ export interface PlanVersionSummary {
   readonly solverStatus: string;
 }
 
+/**
+ * The pointer's move to `plan`: conditional on the previous version (none for version 1) and, in a multi-region
+ * deployment, on no site of the plan carrying a higher lease epoch on the pointer than the plan does, so a plan solved
+ * by a fenced-out region is refused once a plan of the new holder was saved. The pointer keeps each site's highest
+ * epoch as its own attribute (`leaseEpoch#<siteId>`): a plan of some sites leaves the others' as they are.
+ */
+function pointerUpdate(plan: Plan) {
+  const names: Record<string, string> = { '#version': 'version', '#createdAt': 'createdAt' };
+  const values: Record<string, unknown> = { ':version': plan.version, ':createdAt': plan.createdAt };
+  const sets = ['#version = :version', '#createdAt = :createdAt'];
+  const conditions = [plan.version === 1 ? 'attribute_not_exists(#version)' : '#version = :previous'];
+  if (plan.version !== 1) values[':previous'] = plan.version - 1;
+  Object.entries(plan.leaseEpochs ?? {}).forEach(([siteId, epoch], i) => {
+    names[`#e${i}`] = epochAttribute(siteId);
+    values[`:e${i}`] = epoch;
+    sets.push(`#e${i} = :e${i}`);
+    conditions.push(`(attribute_not_exists(#e${i}) OR #e${i} <= :e${i})`);
+  });
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+const epochAttribute = (siteId: string) => `leaseEpoch#${siteId}`;
+
 export type SavePlanResult =
   | { readonly ok: true; readonly version: number }
   | {
-      /** Another writer saved this version first, or the pointer is not at `version - 1`. */
+      /**
+       * `version-conflict`: another writer saved this version first, or the pointer is not at `version - 1`;
+       * `stale-epoch`: the current plan names a higher lease epoch for one of this plan's sites (a fenced region's plan).
+       */
       readonly ok: false;
-      readonly reason: 'version-conflict';
+      readonly reason: 'version-conflict' | 'stale-epoch';
       readonly version: number;
       /** DynamoDB's cancellation reason per transaction item: version item, pointer. */
       readonly cancellationCodes: string[];
@@ -71,16 +94,7 @@ export class DynamoPlanStore implements PlanStore {
   async save(input: Plan): Promise<SavePlanResult> {
     const plan = parseOrThrow(planSchema, input, 'plan');
     const { client, tableName } = this.deps;
-    const pointerCondition: Pick<
-      NonNullable<TransactWritePut>,
-      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-    > = plan.version === 1
-      ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-      : {
-          ConditionExpression: '#version = :previous',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':previous': plan.version - 1 },
-        };
+    const pointer = pointerUpdate(plan);
     try {
       await client.send(
         new TransactWriteCommand({
@@ -99,13 +113,7 @@ export class DynamoPlanStore implements PlanStore {
                 ExpressionAttributeNames: { '#pk': PK },
               },
             },
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...currentPointerKey, version: plan.version, createdAt: plan.createdAt },
-                ...pointerCondition,
-              },
-            },
+            { Update: { TableName: tableName, Key: currentPointerKey, ...pointer } },
           ],
         }),
       );
@@ -115,11 +123,22 @@ export class DynamoPlanStore implements PlanStore {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
       return {
         ok: false,
-        reason: 'version-conflict',
+        reason: (await this.fencedBy(plan)) ? 'stale-epoch' : 'version-conflict',
         version: plan.version,
         cancellationCodes: reasons.map((reason) => reason.Code ?? 'Unknown'),
       };
     }
+  }
+
+  /** Whether the current pointer names a higher lease epoch than `plan` for one of its sites. */
+  private async fencedBy(plan: Plan): Promise<boolean> {
+    if (!plan.leaseEpochs) return false;
+    const { client, tableName } = this.deps;
+    const pointer = (await client.send(new GetCommand({ TableName: tableName, Key: currentPointerKey }))).Item ?? {};
+    return Object.entries(plan.leaseEpochs).some(([siteId, epoch]) => {
+      const stored = pointer[epochAttribute(siteId)];
+      return typeof stored === 'number' && stored > epoch;
+    });
   }
 
   async loadCurrent(): Promise<Plan | undefined> {

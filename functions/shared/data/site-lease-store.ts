@@ -7,6 +7,7 @@ import {
   type LeaseDecision,
   type LeaseTiming,
   leaseDecision,
+  planFenceRefusal,
   type SiteLease,
 } from '../../../core/switching/lease.js';
 import { isConditionFailure } from './dynamo-helpers.js';
@@ -94,10 +95,34 @@ export class DynamoSiteLeaseStore {
 
   /** Which of `siteIds` this region holds an unexpired lease of (strongly consistent reads). */
   async heldSiteIds(siteIds: readonly string[]): Promise<ReadonlySet<string>> {
+    return new Set((await this.heldEpochs(siteIds)).keys());
+  }
+
+  /** The epoch of each of `siteIds` whose unexpired lease this region holds (strongly consistent reads). */
+  async heldEpochs(siteIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
     const { region, clock } = this.deps;
     const leases = await Promise.all(siteIds.map((siteId) => this.get(siteId)));
     const nowMs = clock.nowMs();
-    return new Set(siteIds.filter((_, i) => leases[i]?.holder === region && nowMs < leases[i]!.expiresAtMs));
+    return new Map(
+      leases.flatMap((lease) =>
+        lease?.holder === region && nowMs < lease.expiresAtMs ? [[lease.siteId, lease.epoch]] : [],
+      ),
+    );
+  }
+
+  /**
+   * The sites of a plan solved under `epochs` that this region may no longer save it for (planFenceRefusal), read
+   * strongly consistent: empty when the plan may be saved. A region cut off from the quorum gets an error instead.
+   */
+  async refusePlan(epochs: Readonly<Record<string, number>>): Promise<Array<{ siteId: string; reason: string }>> {
+    const { region, clock } = this.deps;
+    const siteIds = Object.keys(epochs);
+    const leases = await Promise.all(siteIds.map((siteId) => this.get(siteId)));
+    const nowMs = clock.nowMs();
+    return siteIds.flatMap((siteId, i) => {
+      const reason = planFenceRefusal(leases[i], region, epochs[siteId]!, nowMs);
+      return reason ? [{ siteId, reason }] : [];
+    });
   }
 
   /** The site's next sequence number under this region's lease, and how long its command may stay valid. */

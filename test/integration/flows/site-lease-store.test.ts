@@ -53,6 +53,23 @@ describe('site lease store', () => {
     await expect(east.advanceEpoch(siteId)).rejects.toMatchObject({ name: 'LeaseNotHeld' });
   });
 
+  it('reads the held epochs for a plan, and refuses the plan once the lease moved or is about to lapse', async () => {
+    // Prepare
+    const { clock, east, west, siteId } = regions('plans');
+    await east.keep(siteId);
+    const held = await east.heldEpochs([siteId, 'site-unknown']);
+    // Act // Assess
+    expect([...held]).toEqual([[siteId, 1]]);
+    await expect(east.refusePlan({ [siteId]: 1 })).resolves.toEqual([]);
+    clock.advanceMs(180_000 - 10_000);
+    await expect(east.refusePlan({ [siteId]: 1 })).resolves.toEqual([{ siteId, reason: 'expired' }]);
+    clock.advanceMs(15_000);
+    await west.keep(siteId);
+    await expect(east.refusePlan({ [siteId]: 1 })).resolves.toEqual([{ siteId, reason: 'not-held' }]);
+    await expect(west.refusePlan({ [siteId]: 1 })).resolves.toEqual([{ siteId, reason: 'epoch-changed' }]);
+    await expect(west.refusePlan({ [siteId]: 2 })).resolves.toEqual([]);
+  });
+
   it('cuts a command’s validity at the lease’s expiry', async () => {
     const { clock, east, siteId } = regions('validity');
     await east.keep(siteId);

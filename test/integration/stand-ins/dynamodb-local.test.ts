@@ -243,6 +243,29 @@ describe('plan store on DynamoDB Local', () => {
     expect(stored).toEqual(winner);
   });
 
+  it("refuses a plan naming a lower lease epoch for a site than the current plan, and keeps other sites' epochs", async () => {
+    // Prepare
+    await ensureTable(admin, 'hcp-plan-store-epochs');
+    const fenced = new DynamoPlanStore({ client: documents, tableName: 'hcp-plan-store-epochs' });
+    const siteId = validPlan().sites[0]!.siteId;
+    const underEpoch = (version: number, leaseEpochs: Record<string, number>) => ({
+      ...planVersion(version),
+      leaseEpochs,
+    });
+
+    // Act
+    const first = await fenced.save(underEpoch(1, { [siteId]: 3, 'site-other': 7 }));
+    const stale = await fenced.save(underEpoch(2, { [siteId]: 2 }));
+    const newer = await fenced.save(underEpoch(2, { [siteId]: 4 }));
+    const otherStale = await fenced.save(underEpoch(3, { 'site-other': 6 }));
+
+    // Assess
+    expect([first.ok, newer.ok]).toEqual([true, true]);
+    expect(stale).toMatchObject({ ok: false, reason: 'stale-epoch', version: 2 });
+    expect(otherStale).toMatchObject({ ok: false, reason: 'stale-epoch', version: 3 });
+    expect((await fenced.loadCurrent())?.leaseEpochs).toEqual({ [siteId]: 4 });
+  });
+
   it('finds no current plan in an empty table', async () => {
     // Prepare
     await ensureTable(admin, 'hcp-plan-store-empty');

@@ -11,8 +11,12 @@ import { TABLE_KEYS } from '../../../functions/shared/data/table-design.js';
 type Key = Record<string, unknown>;
 interface Pending {
   readonly key: Key;
+  readonly capturedAtMs: number;
   readonly dueAtMs: number;
 }
+
+/** When each item (by key) was last written in one region: its own writes and those replicated into it. */
+export type WriteTimes = Map<string, number>;
 
 export interface ReplicationLink {
   /** Applies the captured writes due by `nowMs`, in capture order; none while partitioned. Returns how many. */
@@ -25,6 +29,8 @@ const keyOf = (item: Record<string, unknown> | undefined): Key | undefined =>
   item
     ? { [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey], [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey] }
     : undefined;
+
+const keyText = (key: Key) => `${key[TABLE_KEYS.partitionKey]}|${key[TABLE_KEYS.sortKey]}`;
 
 function writtenKeys(commandName: string, input: Record<string, unknown>): Key[] {
   if (commandName === 'PutCommand') return [keyOf(input.Item as Key)!];
@@ -57,6 +63,12 @@ export function replicate(options: {
   readonly delayMs: () => number;
   /** A client on the source that nothing captures (the replicator's own reads). */
   readonly sourceReader: DynamoDBDocumentClient;
+  /**
+   * Last writer wins by write time, as DynamoDB resolves concurrent writes to a global table: a replicated write
+   * older than the target's own last write of the item is dropped. Without it, the write applied last wins.
+   * @default none (the write applied last wins)
+   */
+  readonly writeTimes?: { readonly source: WriteTimes; readonly target: WriteTimes };
 }): ReplicationLink {
   const queue: Pending[] = [];
   let partitioned = false;
@@ -65,7 +77,9 @@ export function replicate(options: {
       const result = await next(args);
       const commandName = (context as { commandName?: string }).commandName ?? '';
       for (const key of writtenKeys(commandName, args.input as Record<string, unknown>)) {
-        queue.push({ key, dueAtMs: options.nowMs() + options.delayMs() });
+        const capturedAtMs = options.nowMs();
+        options.writeTimes?.source.set(keyText(key), capturedAtMs);
+        queue.push({ key, capturedAtMs, dueAtMs: capturedAtMs + options.delayMs() });
       }
       return result;
     },
@@ -81,7 +95,10 @@ export function replicate(options: {
       let applied = 0;
       // In capture order, as a stream shard delivers them; stop at the first write not yet due.
       while (queue.length > 0 && queue[0]!.dueAtMs <= nowMs) {
-        const { key } = queue.shift()!;
+        const { key, capturedAtMs } = queue.shift()!;
+        const target = options.writeTimes?.target;
+        if (target && (target.get(keyText(key)) ?? Number.NEGATIVE_INFINITY) > capturedAtMs) continue;
+        target?.set(keyText(key), capturedAtMs);
         const { Item } = await options.sourceReader.send(
           new GetCommand({ TableName: options.tableName, Key: key, ConsistentRead: true }),
         );

@@ -54,7 +54,7 @@ describe('a fill as bid-tier work', () => {
   it('credits the share of the parts that failed or finished after the deadline, nothing while work runs', () => {
     const tokens = fillPartTokens(MODEL, fill.gpuHours);
     const last = tokens.length - 1;
-    const all = (at: (i: number) => JobState | undefined) => tokens.map((t, i) => at(i));
+    const all = (at: (i: number) => JobState | undefined) => tokens.map((_t, i) => at(i));
     const running = fillWork(
       bid,
       fill,

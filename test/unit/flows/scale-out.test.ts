@@ -45,6 +45,7 @@ function scaleOut(leases?: ScaleOutDeps['leases']) {
   };
   return {
     drafts,
+    deps,
     steps: createScaleOutSteps({
       ...deps,
       workspace: memoryWorkspace(),
@@ -54,10 +55,18 @@ function scaleOut(leases?: ScaleOutDeps['leases']) {
   };
 }
 
+/** Leases holding `epochs` (site → epoch); `refused` names the sites a save would now be refused for. */
+function leasesHolding(epochs: Record<string, number>, refused: string[] = []): NonNullable<ScaleOutDeps['leases']> {
+  return {
+    heldEpochs: async (siteIds) => new Map(siteIds.flatMap((id) => (epochs[id] ? [[id, epochs[id]]] : []))),
+    refusePlan: async () => refused.map((siteId) => ({ siteId, reason: 'not-held' })),
+  };
+}
+
 describe('the scaled-out solve steps', () => {
   it('dispatches only the sites whose lease this region holds, and stops a region that holds none', async () => {
     // Prepare
-    const holding = (ids: string[]) => ({ heldSiteIds: async () => new Set(ids) });
+    const holding = (ids: string[]) => leasesHolding(Object.fromEntries(ids.map((id) => [id, 1])));
     // Act
     const some = await scaleOut(holding(['site-north-1'])).steps.prepare({
       draftId: 'd1',
@@ -68,6 +77,38 @@ describe('the scaled-out solve steps', () => {
     // Assess
     expect(some).toMatchObject({ siteCount: 1, batches: [{ siteIds: ['site-north-1'] }] });
     await expect(none).rejects.toMatchObject({ name: 'NotLeaseHolder' });
+  });
+
+  it("writes the held sites' lease epochs on the plan draft, and saves no plan once a lease moved", async () => {
+    // Prepare
+    const saved: Plan[] = [];
+    const leases = leasesHolding({ 'site-north-1': 4, 'site-west-1': 2 });
+    const { steps, drafts, deps } = scaleOut(leases);
+    const { batches } = await steps.prepare({ draftId: 'd1', sitesPerInvocation: 5, maxPriceRounds: 3 });
+    for (const batch of batches) await steps.solveBatch({ draftId: 'd1', iteration: 0, ...batch });
+    await steps.coordinate({ draftId: 'd1', iteration: 0 });
+    const persistUnder = (refused: string[]) =>
+      createOptimizeSteps({
+        ...deps,
+        plans: {
+          ...deps.plans,
+          save: async (plan) => {
+            saved.push(plan);
+            return { ok: true, version: plan.version };
+          },
+        },
+        leases: leasesHolding({}, refused),
+      }).persist({ draftId: 'd1' });
+
+    // Act
+    const fenced = persistUnder(['site-north-1']);
+    await expect(fenced).rejects.toMatchObject({ name: 'PlanFenced' });
+    const held = await persistUnder([]);
+
+    // Assess
+    expect(drafts.get('d1')?.leaseEpochs).toEqual({ 'site-west-1': 2, 'site-north-1': 4 });
+    expect(saved.map((plan) => plan.leaseEpochs)).toEqual([{ 'site-west-1': 2, 'site-north-1': 4 }]);
+    expect(held.planVersion).toBe(1);
   });
 
   it('splits the fleet into batches of the given size, in fleet order', async () => {

@@ -39,11 +39,18 @@ class FakeIotRegistry {
   readonly groupMembers = new Set<string>();
   private serial = 0;
 
-  constructor(private readonly ca: LocalCertificateAuthority) {}
+  constructor(
+    private readonly ca: LocalCertificateAuthority,
+    private readonly region = 'us-east-2',
+  ) {}
+
+  private get accountArn() {
+    return `arn:aws:iot:${this.region}:123456789012`;
+  }
 
   client(): IoTClient {
     return new IoTClient({
-      region: 'us-east-2',
+      region: this.region,
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
       maxAttempts: 1,
       requestHandler: {
@@ -86,7 +93,7 @@ class FakeIotRegistry {
     }
     if (r.method === 'POST' && thing) {
       this.things.add(thing);
-      return [200, { thingName: thing, thingArn: `${ACCOUNT_ARN}:thing/${thing}`, thingId: 'id' }];
+      return [200, { thingName: thing, thingArn: `${this.accountArn}:thing/${thing}`, thingId: 'id' }];
     }
     if (r.method === 'GET' && thing) return [200, { principals: this.principals.get(thing) ?? [] }];
     if (r.method === 'PUT' && thing) {
@@ -109,8 +116,19 @@ class FakeIotRegistry {
       this.certificates.set(id, { pem: signed.certificatePem, status: 'ACTIVE' });
       return [
         200,
-        { certificateArn: `${ACCOUNT_ARN}:cert/${id}`, certificateId: id, certificatePem: signed.certificatePem },
+        { certificateArn: `${this.accountArn}:cert/${id}`, certificateId: id, certificatePem: signed.certificatePem },
       ];
+    }
+    if (r.method === 'POST' && r.path === '/certificate/register-no-ca') {
+      const { certificatePem, status } = r.body as { certificatePem: string; status: string };
+      const known = [...this.certificates].find(([, cert]) => cert.pem === certificatePem);
+      if (known) {
+        const resourceArn = `${this.accountArn}:cert/${known[0]}`;
+        return [409, { type: 'ResourceAlreadyExistsException', message: 'exists', resourceId: known[0], resourceArn }];
+      }
+      const id = `reg${++this.serial}`;
+      this.certificates.set(id, { pem: certificatePem, status });
+      return [200, { certificateArn: `${this.accountArn}:cert/${id}`, certificateId: id }];
     }
     if (r.method === 'GET' && certificateId) {
       const cert = this.certificates.get(certificateId);
@@ -140,7 +158,7 @@ class FakeIotRegistry {
     }
     if (r.method === 'GET' && r.path === '/endpoint') {
       const host = r.query.endpointType === 'iot:Data-ATS' ? 'abc-ats.iot' : 'xyz.credentials.iot';
-      return [200, { endpointAddress: `${host}.us-east-2.amazonaws.com` }];
+      return [200, { endpointAddress: `${host}.${this.region}.amazonaws.com` }];
     }
     return [400, { type: 'InvalidRequestException', message: `unexpected ${r.method} ${r.path}` }];
   }
@@ -285,4 +303,80 @@ describe('the IoT Core gateway identity adapter, on the requests the SDK sends',
     expect(registry.principals.get(SITE)).toEqual([]);
     expect(registry.policyTargets.has(certArn)).toBe(false);
   });
+
+  it('registers the same certificate in the other region: thing, certificate without CA, policy and group there', async () => {
+    // Prepare
+    const { registry, identities, standby } = setUpTwoRegions();
+    const device = await generateKeyAndCsr(SITE);
+
+    // Act
+    const credentials = await identities.onboard(SITE, device.csrPem);
+    const again = await identities.onboard(SITE, device.csrPem);
+
+    // Assess: IoT signed once, at home; the standby holds the same PEM, active, attached as at home.
+    expect(registry.certificates.size).toBe(1);
+    const [standbyId, standbyCert] = [...standby.certificates][0]!;
+    expect(standbyCert).toEqual({ pem: credentials.certificatePem, status: 'ACTIVE' });
+    const standbyArn = `arn:aws:iot:us-west-2:123456789012:cert/${standbyId}`;
+    expect(standby.things.has(SITE)).toBe(true);
+    expect(standby.principals.get(SITE)).toContain(standbyArn);
+    expect(standby.policyTargets.has(standbyArn)).toBe(true);
+    expect(standby.groupMembers.has(SITE)).toBe(true);
+    expect(standby.requests).toContainEqual({
+      method: 'POST',
+      path: '/certificate/register-no-ca',
+      query: {},
+      body: { certificatePem: credentials.certificatePem, status: 'ACTIVE' },
+    });
+    expect(credentials.otherRegions).toEqual([
+      {
+        region: 'us-west-2',
+        certificateArn: standbyArn,
+        dataEndpoint: 'abc-ats.iot.us-west-2.amazonaws.com',
+        credentialEndpoint: 'xyz.credentials.iot.us-west-2.amazonaws.com',
+        roleAlias: 'Hcp-dev-us-west-2-Iot-token-exchange',
+        thingGroupName: 'Hcp-dev-us-west-2-Iot-gateways',
+      },
+    ]);
+    // A second onboarding finds it registered there (ResourceAlreadyExists names it) and registers nothing new.
+    expect(again.otherRegions?.[0]?.certificateArn).toBe(standbyArn);
+    expect(standby.certificates.size).toBe(1);
+  });
+
+  it('revokes in the other region too, so the certificate cannot connect there after a failover', async () => {
+    // Prepare
+    const { identities, standby } = setUpTwoRegions();
+    await identities.onboard(SITE, (await generateKeyAndCsr(SITE)).csrPem);
+
+    // Act
+    await identities.revoke(SITE);
+
+    // Assess
+    expect(standby.certificates.size).toBe(0);
+    expect(standby.principals.get(SITE)).toEqual([]);
+    expect(standby.policyTargets.size).toBe(0);
+  });
 });
+
+function setUpTwoRegions() {
+  const registry = new FakeIotRegistry(ca);
+  const standby = new FakeIotRegistry(ca, 'us-west-2');
+  const identities = new AwsGatewayIdentities({
+    client: registry.client(),
+    policyName: 'Hcp-dev-Iot-gateway',
+    thingGroupName: 'Hcp-dev-Iot-gateways',
+    thingTypeName: 'hcp-site-gateway',
+    roleAlias: 'Hcp-dev-Iot-token-exchange',
+    otherRegions: [
+      {
+        region: 'us-west-2',
+        client: standby.client(),
+        policyName: 'Hcp-dev-us-west-2-Iot-gateway',
+        thingGroupName: 'Hcp-dev-us-west-2-Iot-gateways',
+        thingTypeName: 'hcp-site-gateway',
+        roleAlias: 'Hcp-dev-us-west-2-Iot-token-exchange',
+      },
+    ],
+  });
+  return { registry, standby, identities };
+}

@@ -1,5 +1,13 @@
 import { seededRng } from '../../../core/support/random.js';
-import { commandValidityMs, leaseDecision, type SiteLease } from '../../../core/switching/lease.js';
+import {
+  commandValidityMs,
+  leaseDecision,
+  PLAN_SAVE_WITHIN_MS,
+  planFenceRefusal,
+  type SiteLease,
+  streamConsumersWanted,
+} from '../../../core/switching/lease.js';
+import { LambdaStreamConsumers } from '../../../functions/regions/adapters/lambda-stream-consumers.js';
 import { keepLeases } from '../../../functions/regions/keep-leases.js';
 
 const timing = { ttlMs: 180_000, skewMarginMs: 5_000 };
@@ -78,6 +86,17 @@ describe('site lease rules', () => {
   });
 });
 
+describe('plan fencing', () => {
+  it('lets the holder save a plan solved under its running epoch, and refuses every other case by name', () => {
+    const lastSafeMs = held.expiresAtMs - PLAN_SAVE_WITHIN_MS - 1;
+    expect(planFenceRefusal(held, 'us-east-2', 4, lastSafeMs)).toBeUndefined();
+    expect(planFenceRefusal(held, 'us-east-2', 4, lastSafeMs + 1)).toBe('expired');
+    expect(planFenceRefusal(held, 'us-east-2', 3, 0)).toBe('epoch-changed');
+    expect(planFenceRefusal(held, 'us-west-2', 4, 0)).toBe('not-held');
+    expect(planFenceRefusal(undefined, 'us-east-2', 4, 0)).toBe('not-held');
+  });
+});
+
 describe('lease keeper', () => {
   it('renews, takes and waits per site; only the primary may create a lease', async () => {
     const asked: Array<{ siteId: string; mayCreate: boolean }> = [];
@@ -94,5 +113,63 @@ describe('lease keeper', () => {
     expect(asked.every((a) => a.mayCreate === false)).toBe(true);
     await keepLeases(ports, true);
     expect(asked.at(-1)).toEqual({ siteId: 'c', mayCreate: true });
+  });
+});
+
+describe('stream consumers follow the leases', () => {
+  it('wants them on while the region holds a lease, off once another holds every site, unchanged with no site', () => {
+    expect(streamConsumersWanted(1, 3)).toBe(true);
+    expect(streamConsumersWanted(0, 2)).toBe(false);
+    expect(streamConsumersWanted(0, 0)).toBeUndefined();
+  });
+
+  it('switches them on in the run that takes a lease, and off when the region holds none', async () => {
+    // Prepare
+    const asked: boolean[] = [];
+    const ports = (decision: 'take' | 'wait') => ({
+      siteIds: async () => ['a'],
+      keep: async () =>
+        decision === 'take'
+          ? { kind: 'take' as const, lease: held }
+          : { kind: 'wait' as const, holder: 'us-east-2', freeAtMs: 0 },
+      streamConsumers: {
+        setEnabled: async (enabled: boolean) => {
+          asked.push(enabled);
+          return 2;
+        },
+      },
+    });
+
+    // Act
+    const took = await keepLeases(ports('take'), false);
+    const waited = await keepLeases(ports('wait'), false);
+
+    // Assess
+    expect(asked).toEqual([true, false]);
+    expect(took.streamConsumers).toEqual({ enabled: true, changed: 2 });
+    expect(waited.streamConsumers).toEqual({ enabled: false, changed: 2 });
+  });
+
+  it('updates only the mappings not already in the wanted state, by UUID', async () => {
+    // Prepare
+    const states: Record<string, string> = { m1: 'Disabled', m2: 'Enabled', m3: 'Disabling' };
+    const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: command.constructor.name, input: command.input });
+        return { State: states[command.input.UUID as string] };
+      },
+    };
+    const consumers = new LambdaStreamConsumers(client as never, ['m1', 'm2', 'm3']);
+
+    // Act
+    const changed = await consumers.setEnabled(true);
+
+    // Assess
+    expect(changed).toBe(2);
+    expect(sent.filter((c) => c.name === 'UpdateEventSourceMappingCommand').map((c) => c.input)).toEqual([
+      { UUID: 'm1', Enabled: true },
+      { UUID: 'm3', Enabled: true },
+    ]);
   });
 });
