@@ -7,6 +7,7 @@ import { API_STAGE_NAME, ApiStack } from '../stacks/api-stack.js';
 import { ApiFailoverRecord } from '../stacks/constructs/api-failover-record.js';
 import type { CommandKeyEntry } from '../stacks/constructs/command-signing-key.js';
 import type { GatewayRegistryNames } from '../stacks/constructs/gateway-onboarding.js';
+import { type HistoryStoreNames, historyStoreNames } from '../stacks/constructs/iceberg-telemetry-sink.js';
 import { acknowledgePlatformDecisions } from '../stacks/constructs/nag.js';
 import { ControlStack } from '../stacks/control-stack.js';
 import { DataStack } from '../stacks/data-stack.js';
@@ -87,6 +88,12 @@ export function buildApp(app: App): HcpStacks {
   const idPrefixOf = (region: string) => (region === plan.primary ? prefix : `${prefix}-${region}`);
   const registries = [plan.primary, ...plan.standbys].map((region) => gatewayRegistryNames(idPrefixOf(region), region));
   const otherRegistries = (region: string) => (multiRegion ? registries.filter((r) => r.region !== region) : []);
+  // Each region's history store, by its IoT stack's name: the site history merges them all (docs/REGIONS.md).
+  const historyStores =
+    multiRegion && (context.telemetrySink ?? 'iceberg') === 'iceberg'
+      ? [plan.primary, ...plan.standbys].map((region) => historyStoreNames(`${idPrefixOf(region)}-Iot`, region))
+      : [];
+  const otherHistoryStores = (region: string) => historyStores.filter((s) => s.region !== region);
 
   const primary = buildRegion(app, context, {
     idPrefix: prefix,
@@ -96,6 +103,7 @@ export function buildApp(app: App): HcpStacks {
     commandKey: data.commandSigning.gatewayEntry,
     otherCommandKeys: others(plan.primary),
     otherRegistries: otherRegistries(plan.primary),
+    otherHistoryStores: otherHistoryStores(plan.primary),
     ...(data.leaseTable ? { leaseTable: data.leaseTable } : {}),
     primaryRegion: plan.primary,
     apiRole: 'PRIMARY',
@@ -116,6 +124,7 @@ export function buildApp(app: App): HcpStacks {
       commandKey: k.commandSigning.gatewayEntry,
       otherCommandKeys: others(k.region),
       otherRegistries: otherRegistries(k.region),
+      otherHistoryStores: otherHistoryStores(k.region),
       leaseTable: replica.leaseTable,
       primaryRegion: plan.primary,
       apiRole: 'SECONDARY',
@@ -148,6 +157,8 @@ interface RegionInputs {
   readonly commandKey: CommandKeyEntry;
   readonly otherCommandKeys: readonly CommandKeyEntry[];
   readonly otherRegistries: readonly GatewayRegistryNames[];
+  /** The other regions' telemetry history stores (empty: one region, or no Athena history). */
+  readonly otherHistoryStores: readonly HistoryStoreNames[];
   readonly leaseTable?: ITable;
   readonly primaryRegion: string;
   readonly apiRole: 'PRIMARY' | 'SECONDARY';
@@ -164,6 +175,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     telemetrySink: context.telemetrySink,
     ...(context.telemetryLifecycle ? { telemetryLifecycle: context.telemetryLifecycle } : {}),
     ...(context.athenaBytesScannedLimitMb ? { athenaBytesScannedLimitMb: context.athenaBytesScannedLimitMb } : {}),
+    ...(r.otherHistoryStores.length > 0 ? { telemetryKeyAlias: true } : {}),
     table: r.table,
     commandKey: r.commandKey,
     ...(r.otherCommandKeys.length > 0 ? { otherCommandKeys: r.otherCommandKeys } : {}),
@@ -188,6 +200,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     switchFlow: control.switchFlow,
     ...(context.evidenceRetentionDays ? { evidenceRetentionDays: context.evidenceRetentionDays } : {}),
     telemetryHistory: iot.telemetry,
+    ...(r.otherHistoryStores.length > 0 ? { otherRegionsHistory: r.otherHistoryStores } : {}),
     gateways: {
       thingGroup: iot.thingGroup,
       thingTypeName: GATEWAY_THING_TYPE,

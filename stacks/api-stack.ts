@@ -14,6 +14,7 @@ import { HcpUserPool } from './constructs/cognito-user-pool.js';
 import { encryptedLogGroup } from './constructs/encrypted-log-group.js';
 import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import type { GatewayOnboardingProps } from './constructs/gateway-onboarding.js';
+import type { HistoryStoreNames } from './constructs/iceberg-telemetry-sink.js';
 import { acknowledge } from './constructs/nag.js';
 import type { TelemetrySink } from './constructs/telemetry-sink.js';
 import { WebAcl } from './constructs/web-acl.js';
@@ -30,6 +31,8 @@ export interface ApiStackProps extends StackProps {
   readonly evidenceRetentionDays?: number;
   /** The telemetry sink the history routes query (the IoT stack's). @default none: they answer 503 */
   readonly telemetryHistory?: Pick<TelemetrySink, 'grantHistoryQuery'>;
+  /** The other regions' history stores, by name, for the routes that merge every region's history. @default none */
+  readonly otherRegionsHistory?: readonly HistoryStoreNames[];
 }
 
 /** Stage name in the invoke URL; routes carry their own `/v1` so local and deployed paths are the same. */
@@ -140,6 +143,7 @@ export class ApiStack extends Stack {
       ...(props.switchFlow ? { switchFlow: props.switchFlow } : {}),
       ...(props.gateways ? { gateways: props.gateways } : {}),
       ...(props.telemetryHistory ? { telemetryHistory: props.telemetryHistory } : {}),
+      ...(props.otherRegionsHistory ? { otherRegionsHistory: props.otherRegionsHistory } : {}),
       evidence: this.evidence,
     });
     new ApiUsagePlans(this, 'UsagePlans', { restApi: this.restApi });

@@ -29,6 +29,8 @@ export interface IotStackProps extends StackProps {
   readonly telemetryLifecycle?: TelemetryLifecycle;
   /** The Iceberg sink's Athena cutoff per query, MiB scanned. @default 1024 */
   readonly athenaBytesScannedLimitMb?: number;
+  /** Alias the Iceberg sink's key, so the other regions' history Lambdas are granted it by name (multi-region). @default false */
+  readonly telemetryKeyAlias?: boolean;
   /** The platform table: latest gateway and device state for the API. */
   readonly table: ITable;
   /** The public key the gateways verify commands with (the data stack's CommandSigningKey). */
@@ -127,6 +129,7 @@ export class IotStack extends Stack {
             tables: TELEMETRY_TABLES,
             ...(props.telemetryLifecycle ? { lifecycle: props.telemetryLifecycle } : {}),
             ...(props.athenaBytesScannedLimitMb ? { bytesScannedLimitMb: props.athenaBytesScannedLimitMb } : {}),
+            ...(props.telemetryKeyAlias ? { keyAlias: true } : {}),
           })
         : new TimestreamTelemetrySink(this, 'Telemetry');
     this.telemetry = sink;

@@ -8,6 +8,8 @@ export const CUSTOMER_ROLES = ['customer-user', 'customer-admin'] as const satis
 export const ADMIN_ROLES = ['admin'] as const satisfies readonly Role[];
 /** The fleet's views (sites, plans, market): the platform's operators, and admins. */
 export const OPERATOR_ROLES = ['operator', 'admin'] as const satisfies readonly Role[];
+/** Readers of tenant-neutral reference data (the model catalog): every role; only operators change it. */
+export const READ_ONLY_REFERENCE_ROLES = [...OPERATOR_ROLES, ...CUSTOMER_ROLES] as const satisfies readonly Role[];
 /** Users and API keys: an admin for any tenant, a customer-admin for its own. */
 export const TENANT_ADMIN_ROLES = ['admin', 'customer-admin'] as const satisfies readonly Role[];
 

@@ -6,6 +6,7 @@ import {
   UFR_MIN_TRIP_HZ,
 } from '../ancillary/products.js';
 import { MAX_TRANSMISSION_USD_PER_KW_YEAR } from '../economics/transmission.js';
+import { type ModelVersion, modelCatalogSeed, poolWarmupSeconds } from '../gpu/model-catalog.js';
 import { openModels, servingThroughputTokensPerSec } from '../gpu/models.js';
 import { type AsicGroup, demandResponseEnrolmentSchema, type GpuPool, type Site, siteSchema } from '../model/site.js';
 import { idSchema, siteIdSchema, storableNumber } from '../support/schema.js';
@@ -427,7 +428,7 @@ function asicGroupModel(group: AsicGroupConfig): AsicGroup {
   };
 }
 
-function gpuPoolModel(pool: GpuPoolConfig): GpuPool {
+function gpuPoolModel(pool: GpuPoolConfig, catalog: readonly ModelVersion[]): GpuPool {
   const board = gpuModel(pool.model)!;
   const throughput = servingThroughputTokensPerSec[pool.model] ?? {};
   return {
@@ -437,16 +438,21 @@ function gpuPoolModel(pool: GpuPoolConfig): GpuPool {
     idlePowerW: board.idlePowerW,
     servingPowerW: board.servingPowerW,
     throughputTokensPerSecByModel: Object.fromEntries(pool.servedModels.map((m) => [m, throughput[m]!])),
-    modelWarmupSeconds: board.modelWarmupSeconds,
+    modelWarmupSeconds: poolWarmupSeconds(catalog, pool.servedModels),
     memoryGb: board.memoryGb,
   };
 }
 
 /**
  * The site model (core/model/site.ts) the optimizer, the router, metering and the gateway's ladder work from, built
- * from a record that passed `siteConfigViolations`.
+ * from a record that passed `siteConfigViolations`. Warm-up comes from the model catalog's seed.
  */
 export function siteModelOf(config: SiteConfig): Site {
+  return siteModelWith(config, modelCatalogSeed);
+}
+
+/** `siteModelOf` on a given model catalog (the source of the pools' warm-up). */
+export function siteModelWith(config: SiteConfig, catalog: readonly ModelVersion[]): Site {
   return siteSchema.parse({
     id: config.id,
     name: config.name,
@@ -459,7 +465,7 @@ export function siteModelOf(config: SiteConfig): Site {
     ...(config.transmission ? { transmissionUsdPerKwYear: config.transmission.fourCpUsdPerKwYear } : {}),
     ...(config.ancillary ? { ancillary: config.ancillary } : {}),
     asicGroups: config.asicGroups.map(asicGroupModel),
-    gpuPools: config.gpuPools.map(gpuPoolModel),
+    gpuPools: config.gpuPools.map((pool) => gpuPoolModel(pool, catalog)),
   });
 }
 

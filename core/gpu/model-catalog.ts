@@ -106,6 +106,22 @@ export const modelCatalogSeed: readonly ModelVersion[] = [
   },
 ];
 
+/**
+ * Seconds a pool's GPUs warm before they serve when it serves no model the catalog knows: a 70B load from local NVMe
+ * with CUDA-graph capture, ~2 min (vLLM cold start), the longest of the seed's.
+ */
+export const DEFAULT_GPU_WARMUP_SECONDS = 120;
+
+/**
+ * A pool's warm-up for the planner: the longest warm-up of the models it serves (their newest versions), else the
+ * default. The catalog is the one source of warm-up time: deployments load each version with its own, the optimizer
+ * charges a powering-up GPU this one.
+ */
+export function poolWarmupSeconds(catalog: readonly ModelVersion[], modelIds: readonly string[]): number {
+  const known = modelIds.flatMap((id) => catalogEntry(catalog, id)?.warmupSeconds ?? []);
+  return known.length > 0 ? Math.max(...known) : DEFAULT_GPU_WARMUP_SECONDS;
+}
+
 /** The catalog's entry for a model: the version asked for, or the newest registered (last in the list). */
 export function catalogEntry(
   catalog: readonly ModelVersion[],
@@ -150,6 +166,11 @@ export function modelVersionViolations(
           },
         ];
   });
+}
+
+/** A version without who registered it: what a gateway is sent to load. */
+export function versionOf({ registeredAt: _at, registeredBy: _by, ...version }: ModelVersionView): ModelVersion {
+  return version;
 }
 
 /** The catalog as served: the seed's versions unless the registry holds the same id and version, then the registry's. */

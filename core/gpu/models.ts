@@ -67,8 +67,6 @@ export interface GpuHardwareSpec {
   readonly memoryGb: number;
   readonly idlePowerW: number;
   readonly servingPowerW: number;
-  /** Loading weights from local NVMe into device memory and warming the engine. */
-  readonly modelWarmupSeconds: number;
 }
 
 export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
@@ -83,7 +81,6 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
     memoryGb: 80,
     idlePowerW: 90,
     servingPowerW: 700,
-    modelWarmupSeconds: 120,
   },
   // H200 SXM: 700 W max TDP, 141 GB HBM3e (NVIDIA H200 datasheet); same HGX power-limit floor as H100 (DGX H100/H200
   // user guide, one Redfish power-capping section for both).
@@ -95,7 +92,6 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
     memoryGb: 141,
     idlePowerW: 90,
     servingPowerW: 700,
-    modelWarmupSeconds: 120,
   },
   // B200 (HGX B200): 1,000 W per GPU, 180 GB HBM3e (NVIDIA HGX B200 spec sheet; DGX B200: 1,440 GB over 8 GPUs). The
   // power-limit floor is not published: 200 W is the DGX B200 user guide's Redfish AllowableMin example.
@@ -107,7 +103,6 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
     memoryGb: 180,
     idlePowerW: 140,
     servingPowerW: 1000,
-    modelWarmupSeconds: 120,
   },
   // MI300X OAM: 750 W peak board power, 192 GB HBM3 (AMD Instinct MI300X data sheet). Power-cap floor: AMD does not
   // publish one; 300 W is the lowest cap amd-smi accepted in AMD's published MI300X power-capping tests (operator to
@@ -120,7 +115,6 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
     memoryGb: 192,
     idlePowerW: 140,
     servingPowerW: 750,
-    modelWarmupSeconds: 150,
   },
   // L40S PCIe: 350 W max board power, 48 GB GDDR6 (NVIDIA L40S datasheet); minimum power limit 100 W (nvidia-smi -q
   // "Min Power Limit" on L40S boards).
@@ -132,9 +126,13 @@ export const gpuHardware: Readonly<Record<string, GpuHardwareSpec>> = {
     memoryGb: 48,
     idlePowerW: 35,
     servingPowerW: 350,
-    modelWarmupSeconds: 90,
   },
 };
+
+/** The hardware catalog id of a board named as the site model names it (`NVIDIA H100 SXM5` → `nvidia-h100-sxm5`). */
+export function gpuHardwareIdOf(name: string): string | undefined {
+  return Object.entries(gpuHardware).find(([, spec]) => spec.name === name)?.[0];
+}
 
 /**
  * Output tokens/s per GPU by board and model, read from the model catalog (its single source). Boards without a

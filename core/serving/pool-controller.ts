@@ -23,8 +23,9 @@ interface Placed {
 }
 
 /**
- * Replicas a pool should run for a demand: enough replicas to serve the forecast (tokens/s) and work already waiting
- * within the pool's GPUs in the plan; none when there is neither (scale to zero), at least one when there is any.
+ * Replicas a pool should run for a demand: enough replicas to serve the forecast (tokens/s) and the requests in
+ * hand (waiting or running, `requestsPerReplica` each: the engine's batch the worker fills) within the pool's GPUs in
+ * the plan; none when there is neither (scale to zero), at least one when there is any.
  */
 export function replicasForDemand(input: {
   readonly forecastTokensPerSec: number;
@@ -32,11 +33,14 @@ export function replicasForDemand(input: {
   readonly tokensPerSecPerReplica: number;
   readonly planGpus: number;
   readonly gpusPerReplica: number;
+  /** @default unbounded: requests in hand ask for one replica at least, no more */
+  readonly requestsPerReplica?: number;
 }): number {
   const most = Math.floor(input.planGpus / input.gpusPerReplica);
   if (most === 0 || (input.forecastTokensPerSec <= 0 && input.waitingRequests === 0)) return 0;
-  const needed = Math.ceil(Math.max(0, input.forecastTokensPerSec) / input.tokensPerSecPerReplica);
-  return Math.min(most, Math.max(1, needed));
+  const forTokens = Math.ceil(Math.max(0, input.forecastTokensPerSec) / input.tokensPerSecPerReplica);
+  const forRequests = input.requestsPerReplica ? Math.ceil(input.waitingRequests / input.requestsPerReplica) : 1;
+  return Math.min(most, Math.max(1, forTokens, forRequests));
 }
 
 const byNodeThenGpu = (a: Placed, b: Placed) =>

@@ -3,6 +3,7 @@ import { catalogEntry, type ModelVersion } from '../gpu/model-catalog.js';
 import { gpuHardware, tensorParallelToFit } from '../gpu/models.js';
 import { idSchema, siteIdSchema } from '../support/schema.js';
 import type { FieldIssue } from '../support/validation.js';
+import { poolServingStateSchema } from './deployment-shadow.js';
 
 /**
  * Which catalog version a GPU pool serves: what the site's ModelPool reconciles toward (a rolling upgrade when the
@@ -24,7 +25,9 @@ export const poolDeploymentSchema = poolDeploymentBodySchema.extend({
   updatedBy: z.string(),
 });
 export type PoolDeployment = z.infer<typeof poolDeploymentSchema>;
-export const poolDeploymentListSchema = z.object({ deployments: z.array(poolDeploymentSchema) });
+/** A deployment with what the site's gateway last reported of it (null before its first report). */
+export const poolDeploymentStatusSchema = poolDeploymentSchema.extend({ serving: poolServingStateSchema.nullable() });
+export const poolDeploymentListSchema = z.object({ deployments: z.array(poolDeploymentStatusSchema) });
 
 /**
  * The rules a deployment must keep, each naming its field: the version is in the catalog, the catalog has a

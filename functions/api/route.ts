@@ -71,6 +71,11 @@ export interface ApiRoute {
    * tables and data, and the query results bucket (the history store's grant).
    */
   readonly readsTelemetryHistory?: boolean;
+  /**
+   * The handler merges the history of every region's store (functions/telemetry-history/history.ts
+   * `mergedSiteTelemetry`): in a multi-region deployment its Lambda also gets the other regions' stores, by name.
+   */
+  readonly readsEveryRegionHistory?: boolean;
   /** The handler itself, imported lazily so loading the table costs nothing. */
   readonly load: () => Promise<ProxyHandler>;
 }

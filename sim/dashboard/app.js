@@ -269,6 +269,19 @@
         ['Preemptions', String(work.preemptions)],
         ['Webhooks delivered', String(work.webhookDeliveries)],
       );
+      // Each pool's deployment (#29): the version it serves, its replicas by version and state, warm-ups charged.
+      for (const d of (work.deployments ?? []).filter((p) => scope === 'fleet' || p.siteId === scope)) {
+        const replicas = d.replicas
+          .map((r) => {
+            const states = ['ready', 'warming', 'loading', 'draining'].filter((k) => r[k] > 0);
+            return `${r.version}: ${states.map((k) => `${r[k]} ${k}`).join(', ')}`;
+          })
+          .join('; ');
+        facts.push([
+          `${d.poolId} serves`,
+          `${d.modelId.split('/').pop()}@${d.version} — ${replicas || 'scaled to zero'} — ${d.warmups} warm-ups, ${d.warmupEnergyKwh.toFixed(3)} kWh`,
+        ]);
+      }
     }
     drawPartner(work?.partner);
     $('#gpu-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));

@@ -1,6 +1,12 @@
 import { siteConfigShadowUpdate } from '../../core/fleet/gateway-config-shadow.js';
 import type { GatewayConfig } from '../../core/fleet/site-config.js';
 import { SITE_CONFIG_SHADOW } from '../../core/iot/shadow-topics.js';
+import {
+  deploymentShadowUpdate,
+  type PoolDeploymentDesired,
+  type PoolServingState,
+  readReportedServing,
+} from '../../core/serving/deployment-shadow.js';
 import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
 import type { ShadowService } from './device-shadows.js';
 
@@ -12,12 +18,21 @@ import type { ShadowService } from './device-shadows.js';
 export class ShadowSiteConfigPublisher implements SiteConfigPublisher {
   constructor(private readonly shadows: ShadowService) {}
 
-  async publish(thingName: string, config: GatewayConfig): Promise<void> {
-    const result = await this.shadows.update(
-      thingName,
-      SITE_CONFIG_SHADOW,
-      JSON.stringify(siteConfigShadowUpdate(config)),
-    );
+  publish(thingName: string, config: GatewayConfig): Promise<void> {
+    return this.update(thingName, siteConfigShadowUpdate(config));
+  }
+
+  publishDeployment(thingName: string, desired: PoolDeploymentDesired): Promise<void> {
+    return this.update(thingName, deploymentShadowUpdate(desired));
+  }
+
+  async servingState(thingName: string): Promise<Record<string, PoolServingState>> {
+    const result = this.shadows.shadows.get(thingName, SITE_CONFIG_SHADOW);
+    return result.ok ? readReportedServing((result.reply.state as { reported?: unknown } | undefined)?.reported) : {};
+  }
+
+  private async update(thingName: string, payload: unknown): Promise<void> {
+    const result = await this.shadows.update(thingName, SITE_CONFIG_SHADOW, JSON.stringify(payload));
     if (!result.ok) throw new Error(`UpdateThingShadow ${thingName}: ${result.error.code} ${result.error.message}`);
   }
 }

@@ -1,16 +1,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { catalogOverSeed, versionOf } from '../../core/gpu/model-catalog.js';
+import { gpuHardwareIdOf, openModels } from '../../core/gpu/models.js';
 import type { Site } from '../../core/model/site.js';
 import { siteJobCancelTopic } from '../../core/routing/site-messages.js';
 import type { PoolLive } from '../../core/routing/types.js';
+import type { PoolServingState } from '../../core/serving/deployment-shadow.js';
 import { useLocalJobCancels } from '../../functions/api/workloads/job-cancels.js';
+import { placePoolDeployment } from '../../functions/fleet/pool-deployments.js';
+import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
 import type { PartnerCredentials } from '../../functions/partners/ports.js';
+import { DynamoModelCatalogStore } from '../../functions/shared/data/model-catalog-store.js';
+import { DynamoPoolDeploymentStore } from '../../functions/shared/data/pool-deployment-store.js';
 import { DynamoWebhookStore } from '../../functions/shared/data/webhook-store.js';
 import { connectMqttPort } from '../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { MessagingPort } from '../../iot-greengrass/adapters/messaging/port.js';
 import type { WorkerNode } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/config.js';
 import type { GpuWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/gpu-worker.js';
+import type { PoolServing } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/pool-serving.js';
 import { startSiteWorker } from '../../iot-greengrass/components/com.hcp.GpuWorker/src/site-worker.js';
 import type { DeviceEndpoint } from '../devices/fleet.js';
+import { boardSpecFor, perSequenceTokensPerSec } from '../devices/gpu/gpu-specs.js';
 import { startLocalGpuNodes } from './gpu-nodes.js';
 import { createLocalWorkloadEvents, type LocalWorkloadEvents } from './local-webhook-events.js';
 import { type LocalPartnerOverflow, startLocalPartnerOverflow } from './partner-overflow.js';
@@ -40,7 +49,16 @@ export interface GpuWorkOptions {
   /** Partner clouds for work no site can run in time, with the stand-in for their keys. @default none */
   readonly partners?: { readonly credentials: PartnerCredentials };
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /**
+   * Model deployments: each pool gets one from the catalog at start (unless one is stored), set in its site's
+   * shadow through this publisher, and the site workers run them (replicas loaded, warmed, scaled and rolled by the
+   * GpuWorker through the nodes' agent API). @default none: each node loads its model at start and keeps it
+   */
+  readonly deployments?: { readonly publisher: SiteConfigPublisher };
 }
+
+/** GPUs on each virtual node (sim/devices/fleet.ts' default board): one replica holds the whole node. */
+const VIRTUAL_NODE_GPUS = 8;
 
 interface TlsMaterial {
   readonly key: string;
@@ -58,6 +76,8 @@ export interface GpuWorkFigures {
   readonly webhookDeliveries: number;
   /** Models the virtual nodes serve: what the simulated customers ask for. */
   readonly models: readonly string[];
+  /** Each pool on a deployment: the version it serves, its replicas by version and state, the warm-ups charged. */
+  readonly deployments: ReadonlyArray<PoolServingState & { readonly siteId: string; readonly poolId: string }>;
   /** Attempts sent to partner clouds and how they ended; the partners' share of the jobs completed. */
   readonly partner: {
     readonly sent: number;
@@ -98,6 +118,64 @@ async function loadModel(endpoint: DeviceEndpoint, modelId: string): Promise<num
   return ((await response.json()) as { perSequenceTokensPerSec: number }).perSequenceTokensPerSec;
 }
 
+/**
+ * What a site on deployments tells the router about each pool, read at each routing run: the deployed model (a pool
+ * scaled to zero still takes it, warming a replica), the GPUs of its nodes with a ready replica, their per-sequence
+ * speed and slots.
+ */
+function servingLive(site: Site, nodes: readonly WorkerNode[], serving: PoolServing): Record<string, PoolLive> {
+  const pools: Record<string, PoolLive> = {};
+  for (const pool of site.gpuPools) {
+    const mine = nodes.filter((n) => n.poolId === pool.id);
+    const modelId = serving.modelOf(pool.id) ?? mine[0]?.modelId;
+    const spec = modelId === undefined ? undefined : openModels[modelId];
+    if (mine.length === 0 || modelId === undefined || !spec) continue;
+    const warm = mine.filter((n) => serving.readyOn(n, modelId));
+    pools[pool.id] = {
+      servableModels: [modelId],
+      warmGpusByModel: { [modelId]: warm.reduce((s, n) => s + n.gpuCount, 0) },
+      sequenceTokensPerSecByModel: {
+        [modelId]: perSequenceTokensPerSec(spec, boardSpecFor(pool.model), VIRTUAL_NODE_GPUS),
+      },
+      sequenceSlotsByModel: { [modelId]: mine.reduce((s, n) => s + n.maxConcurrentJobs, 0) },
+    };
+  }
+  return pools;
+}
+
+/**
+ * Each pool with nodes gets a deployment at start: the one stored (a restart on `--data` keeps it), else the
+ * catalog's newest version of the model the pool was given; set in the site's shadow either way.
+ */
+async function deployAtStart(
+  site: Site,
+  modelByPool: ReadonlyMap<string, string>,
+  deps: { client: DynamoDBDocumentClient; tableName: string; publisher: SiteConfigPublisher; nowMs: number },
+): Promise<void> {
+  const store = new DynamoPoolDeploymentStore(deps);
+  const catalog = catalogOverSeed(await new DynamoModelCatalogStore(deps).list());
+  const stored = await store.list(site.id);
+  for (const [poolId, modelId] of modelByPool) {
+    const kept = stored.find((d) => d.poolId === poolId);
+    const entry = kept
+      ? catalog.find((m) => m.modelId === kept.modelId && m.version === kept.version)
+      : catalog.findLast((m) => m.modelId === modelId);
+    if (!entry) continue;
+    const deployment = kept ?? {
+      siteId: site.id,
+      poolId,
+      modelId: entry.modelId,
+      version: entry.version,
+      updatedAt: new Date(deps.nowMs).toISOString(),
+      updatedBy: 'platform-start',
+    };
+    await placePoolDeployment(
+      { store, publisher: deps.publisher },
+      { site: { id: site.id }, deployment, entry: versionOf(entry) },
+    );
+  }
+}
+
 /** What the site's workers tell the router about each pool: the models loaded, their speed, their slots. */
 function poolLive(site: Site, nodes: readonly LoadedNode[]): Record<string, PoolLive> {
   const pools: Record<string, PoolLive> = {};
@@ -126,7 +204,8 @@ function poolLive(site: Site, nodes: readonly LoadedNode[]): Record<string, Pool
 export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
   const ports: MessagingPort[] = [];
   const workers: GpuWorker[] = [];
-  const liveBySite = new Map<string, Record<string, PoolLive>>();
+  const liveBySite = new Map<string, () => Record<string, PoolLive>>();
+  const servingBySite = new Map<string, PoolServing>();
   const log = options.log ?? (() => {});
   /** Loads each node's model and starts the site's worker; `siteIndex` picks which of two models its pools serve. */
   const startWorker = async (
@@ -136,6 +215,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     unitsPerNode: (poolId: string) => number,
   ): Promise<GpuWorker | undefined> => {
     const nodes: LoadedNode[] = [];
+    const deployments = options.deployments;
     for (const endpoint of endpoints) {
       const pool = site.gpuPools.find((p) => p.id === endpoint.groupId);
       const models = Object.keys(pool?.throughputTokensPerSecByModel ?? {});
@@ -150,11 +230,23 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
         metricsUrl: `http://${endpoint.address}:${endpoint.port}/metrics`,
         modelId,
         maxConcurrentJobs: SLOTS_PER_NODE,
-        sequenceTokensPerSec: await loadModel(endpoint, modelId),
+        // On deployments the GpuWorker loads the node; the router's figures come from the replicas (servingLive).
+        sequenceTokensPerSec: deployments ? 0 : await loadModel(endpoint, modelId),
       });
     }
     if (nodes.length === 0) return undefined;
-    liveBySite.set(site.id, poolLive(site, nodes));
+    if (deployments) {
+      const modelByPool = new Map(nodes.map((n) => [n.poolId, n.modelId]));
+      await deployAtStart(site, modelByPool, {
+        client: options.client,
+        tableName: options.tableName,
+        publisher: deployments.publisher,
+        nowMs: options.simClock.nowMs(),
+      });
+    } else {
+      const live = poolLive(site, nodes);
+      liveBySite.set(site.id, () => live);
+    }
     // On Greengrass the worker shares the core's identity; here it is a second connection with the site's certificate.
     const siteTls = options.tls?.gateway(site.id);
     const messaging = await connectMqttPort({
@@ -171,8 +263,32 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       // Twice a real second whatever the speed (the worker's periods are read on its clock).
       powerSampleMs: 500 / options.simClock.toRealMs(1),
       tickMs: 50,
+      // Streamed with usage in every chunk: a preempted job goes back with the tokens it had.
+      stream: true,
+      log: (event, detail) => {
+        if (event.startsWith('deployment')) log(event, { siteId: site.id, ...detail });
+      },
+      ...(deployments
+        ? {
+            serving: {
+              pools: site.gpuPools
+                .filter((p) => nodes.some((n) => n.poolId === p.id))
+                .map((p) => ({ poolId: p.id, gpuModel: gpuHardwareIdOf(p.model) ?? p.model, figures: p })),
+              nodeGpus: VIRTUAL_NODE_GPUS,
+              replicaGpus: VIRTUAL_NODE_GPUS,
+              stepMs: 500 / options.simClock.toRealMs(1),
+              marketNode: site.marketNode,
+            },
+          }
+        : {}),
     });
     workers.push(worker);
+    const serving = worker.serving();
+    if (serving) {
+      servingBySite.set(site.id, serving);
+      const workerNodes = nodes.map(({ sequenceTokensPerSec: _speed, ...node }) => node);
+      liveBySite.set(site.id, () => servingLive(site, workerNodes, serving));
+    }
     return worker;
   };
   try {
@@ -219,7 +335,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       messaging: cloud,
       clock: options.simClock,
       events,
-      live: { live: async (siteId) => liveBySite.get(siteId) ?? {} },
+      live: { live: async (siteId) => liveBySite.get(siteId)?.() ?? {} },
       pollMs: 200,
       log,
       ...(partners ? { partners } : {}),
@@ -227,7 +343,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
     const started = routing;
     const models = [
       ...new Set(
-        [...liveBySite.values()].flatMap((pools) => Object.values(pools)).flatMap((p) => p.servableModels ?? []),
+        [...liveBySite.values()].flatMap((pools) => Object.values(pools())).flatMap((p) => p.servableModels ?? []),
       ),
     ];
     return {
@@ -251,6 +367,9 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
           preemptions: effects.filter((e) => e === 'requeued').length,
           webhookDeliveries: events.deliveries().filter((d) => d.status === 'delivered').length,
           models,
+          deployments: [...servingBySite].flatMap(([siteId, serving]) =>
+            Object.entries(serving.state()).map(([poolId, state]) => ({ siteId, poolId, ...state })),
+          ),
           partner: {
             sent: atPartner.length + (partners?.running() ?? 0),
             completed: partnerCompleted,

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimiter } from '../../core/api/rate-limit.js';
 import type { Clock } from '../../core/support/clock.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
+import type { SiteConfigPublisher } from '../../functions/fleet/ports.js';
 import type { LocalAuthorizer, Route } from '../local/api-gateway-adapter.js';
 import { createLocalApi, type DemoTenant } from '../local/api-routes.js';
 
@@ -27,9 +28,17 @@ export async function loadLocalApi(
   client: DynamoDBDocumentClient,
   switchFlows: SwitchFlowStarter,
   clock: Clock,
+  siteConfigPublisher?: SiteConfigPublisher,
 ): Promise<LocalApi> {
   // Each tenant throttled by its usage plan, as API Gateway does in AWS (429 with Retry-After).
-  const api = createLocalApi({ tableName, client, switchFlows, rateLimit: true, clock });
+  const api = createLocalApi({
+    tableName,
+    client,
+    switchFlows,
+    rateLimit: true,
+    clock,
+    ...(siteConfigPublisher ? { siteConfigPublisher } : {}),
+  });
   return {
     routes: api.routes,
     authorizer: api.authorizer,

@@ -140,7 +140,7 @@ export async function startPlatform(
 
     progress('starting the API and the dashboard…');
     const { localApi, api, publicUrl, tls } = await startApi(
-      { options, dynamo, control, observer, feed, inject, clock, ca: mqtt.identities.ca },
+      { options, dynamo, control, observer, feed, inject, clock, ca: mqtt.identities.ca, shadows: mqtt.shadows },
       stops,
     );
     startApiProber({ apiUrl: api.url, clock, recorder: history.recorder }, stops);

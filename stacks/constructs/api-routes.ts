@@ -11,6 +11,7 @@ import { TABLE_KEYS } from '../../functions/shared/data/table-design.js';
 import type { EvidenceBucket } from './evidence-bucket.js';
 import { type GatewayOnboardingProps, grantGatewayOnboarding } from './gateway-onboarding.js';
 import { HcpFunction } from './hcp-function.js';
+import { grantOtherRegionsHistoryQuery, type HistoryStoreNames } from './iceberg-telemetry-sink.js';
 import { grantSiteConfigShadowUpdate, grantTopicPublish } from './iot-topics.js';
 import { acknowledge } from './nag.js';
 import { TABLE_ITEM_ACTIONS } from './table-access.js';
@@ -35,6 +36,11 @@ export interface ApiRoutesProps {
    * (Timestream) gives them no grant, and they answer 503. @default none
    */
   readonly telemetryHistory?: Pick<TelemetrySink, 'grantHistoryQuery'>;
+  /**
+   * The other regions' history stores, by name (`historyStoreNames`): the routes that merge every region's history
+   * (`readsEveryRegionHistory`) are granted them. @default none (one region, or a sink without an Athena history)
+   */
+  readonly otherRegionsHistory?: readonly HistoryStoreNames[];
   /** @default 'hcp-api' */
   readonly serviceName?: string;
 }
@@ -85,6 +91,9 @@ export class ApiRoutes extends Construct {
         props.evidence.grantWriteOnce(fn);
       }
       if (route.readsTelemetryHistory) props.telemetryHistory?.grantHistoryQuery?.(fn);
+      if (route.readsEveryRegionHistory && props.otherRegionsHistory?.length) {
+        grantOtherRegionsHistoryQuery(fn, props.otherRegionsHistory);
+      }
       if (route.startsSwitchFlow) {
         if (!props.switchFlow) throw new Error(`route ${route.operationId} starts SwitchFlow: pass switchFlow`);
         props.switchFlow.grantStartExecution(fn.fn);

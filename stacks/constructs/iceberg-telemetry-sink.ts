@@ -36,7 +36,45 @@ export interface IcebergTelemetrySinkProps {
   readonly lifecycle?: TelemetryLifecycle;
   /** Athena cancels a query of the history's workgroup past this many MiB scanned. @default 1024 */
   readonly bytesScannedLimitMb?: number;
+  /**
+   * Give the sink's key its alias (`historyStoreNames(...).keyAlias`), so another region's history Lambda can be
+   * granted this key by alias (kms:ResourceAliases) without a cross-region reference. @default false (one region)
+   */
+  readonly keyAlias?: boolean;
 }
+
+/**
+ * The names of one region's history store, all derived from its IoT stack's name and region: what another region's
+ * history Lambda is granted and told (docs/REGIONS.md) without a cross-region reference. Bucket names carry the
+ * account as `Aws.ACCOUNT_ID`: every region's stacks deploy to one account.
+ */
+export interface HistoryStoreNames {
+  readonly region: string;
+  readonly workGroup: string;
+  readonly database: string;
+  readonly dataBucket: string;
+  readonly resultsBucket: string;
+  /** The sink key's alias (`alias/...`); present in a multi-region deployment only (IcebergTelemetrySinkProps.keyAlias). */
+  readonly keyAlias: string;
+}
+
+/** The history store names of the sink in the stack named `stackName` (the region's IoT stack) in `region`. */
+export function historyStoreNames(stackName: string, region: string): HistoryStoreNames {
+  const lower = stackName.toLowerCase();
+  return {
+    region,
+    workGroup: `${stackName}-telemetry`,
+    // Glue names: lower case (Hive compatibility), derived from the stack so two stages never share a database.
+    database: `${lower.replace(/[^a-z0-9]+/g, '_')}_telemetry`,
+    dataBucket: `${lower}-tlm-${Aws.ACCOUNT_ID}-${region}`,
+    resultsBucket: `${lower}-tlmq-${Aws.ACCOUNT_ID}-${region}`,
+    keyAlias: `alias/${stackName}-telemetry`,
+  };
+}
+
+/** What another region's history Lambda reads of each store: the environment's `TELEMETRY_OTHER_REGIONS` (JSON). */
+export const otherRegionsEnvironment = (stores: readonly HistoryStoreNames[]): string =>
+  JSON.stringify(stores.map(({ region, workGroup, database }) => ({ region, workGroup, database })));
 
 /** The Glue (Iceberg) table of each history table: the snake_case names the SQL's `database.table` uses. */
 export const GLUE_TABLE_NAMES: Readonly<Record<HistoryTable, string>> = {
@@ -93,14 +131,19 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
   constructor(scope: Construct, id: string, props: IcebergTelemetrySinkProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.key = new kms.Key(this, 'Key', { enableKeyRotation: true, description: 'HCP telemetry history at rest' });
+    const names = historyStoreNames(stack.stackName, stack.region);
+    this.key = new kms.Key(this, 'Key', {
+      enableKeyRotation: true,
+      description: 'HCP telemetry history at rest',
+      ...(props.keyAlias ? { alias: names.keyAlias } : {}),
+    });
     const buckets = new TelemetryBuckets(this, 'Buckets', this.key);
     const iaAfter = props.lifecycle?.infrequentAccessAfterDays ?? 30;
     const expireAfter = props.lifecycle?.expireAfterDays ?? 400;
     // Named from the stack, account and region (not generated): the history Lambda's grant, in another stack, then
     // names the buckets itself instead of importing them, and its cdk-nag evidence reads the same in every stage.
-    this.dataBucketName = `${stack.stackName.toLowerCase()}-tlm-${Aws.ACCOUNT_ID}-${stack.region}`;
-    this.resultsBucketName = `${stack.stackName.toLowerCase()}-tlmq-${Aws.ACCOUNT_ID}-${stack.region}`;
+    this.dataBucketName = names.dataBucket;
+    this.resultsBucketName = names.resultsBucket;
     this.bucket = buckets.bucket('Data', {
       bucketName: this.dataBucketName,
       lifecycleRules: Object.values(GLUE_TABLE_NAMES).map((table) => ({
@@ -115,8 +158,7 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
     );
     this.pagingMetrics = [errors.paging];
 
-    // Glue names: lower case (Hive compatibility), derived from the stack so two stages never share a database.
-    this.databaseName = `${stack.stackName.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_telemetry`;
+    this.databaseName = names.database;
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: { name: this.databaseName, description: 'HCP telemetry history (Apache Iceberg)' },
@@ -169,7 +211,7 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
       lifecycleRules: [{ expiration: Duration.days(7) }],
     });
     this.workGroup = new athena.CfnWorkGroup(this, 'Queries', {
-      name: `${stack.stackName}-telemetry`,
+      name: names.workGroup,
       description: 'HCP telemetry history: encrypted results, a bytes-scanned cutoff per query',
       recursiveDeleteOption: true,
       workGroupConfiguration: {
@@ -231,51 +273,16 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
    * TELEMETRY_*_TABLE), what functions/telemetry-history/adapters/athena-runtime.ts reads.
    */
   grantHistoryQuery(fn: HcpFunction): void {
-    const stack = Stack.of(this);
-    const workGroupArn = stack.formatArn({
-      service: 'athena',
-      resource: 'workgroup',
-      resourceName: this.workGroup.ref,
+    grantStoreQuery(fn, {
+      workGroupArn: Stack.of(this).formatArn({
+        service: 'athena',
+        resource: 'workgroup',
+        resourceName: this.workGroup.ref,
+      }),
+      catalogArns: this.catalogArns(Object.values(GLUE_TABLE_NAMES)),
+      dataBucket: this.dataBucketName,
+      resultsBucket: this.resultsBucketName,
     });
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-        ],
-        resources: [workGroupArn],
-      }),
-    );
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['glue:GetDatabase', 'glue:GetTable'],
-        resources: this.catalogArns(Object.values(GLUE_TABLE_NAMES)),
-      }),
-    );
-    const data = s3Arn(fn, this.dataBucketName);
-    const results = s3Arn(fn, this.resultsBucketName);
-    fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${data}/*`] }));
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [`${results}/*`],
-      }),
-    );
-    fn.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [data, results] }),
-    );
-    acknowledge(
-      fn,
-      `AwsSolutions-IAM5[Resource::${nagText(data)}/*]`,
-      'Athena reads the Iceberg data and metadata files of the telemetry tables with the caller’s credentials: every object of the bucket may be one.',
-    );
-    acknowledge(
-      fn,
-      `AwsSolutions-IAM5[Resource::${nagText(results)}/*]`,
-      'Athena writes each query’s results under a name of its own choosing in the results bucket, read back by the caller.',
-    );
     fn.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
     );
@@ -289,17 +296,9 @@ export class IcebergTelemetrySink extends Construct implements TelemetrySink {
 
   /** The catalog, this sink's database and the named tables in it: the Glue resources a request touches. */
   private catalogArns(tableNames: readonly string[]): string[] {
-    const stack = Stack.of(this);
-    const glueArn = (resource: string, resourceName?: string) =>
-      stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
-    return [
-      glueArn('catalog'),
-      glueArn('database', this.databaseName),
-      ...tableNames.map((table) => glueArn('table', `${this.databaseName}/${table}`)),
-    ];
+    return glueCatalogArns(this, undefined, this.databaseName, tableNames);
   }
 
-  /** An Iceberg v2 table of the columns given plus the partition columns, identity-partitioned by site and day. */
   private icebergTable(id: HistoryTable, name: string, columns: HistoryTables[HistoryTable]): glue.CfnTable {
     const all = Object.entries({ ...columns, ...PARTITION_COLUMNS });
     const fieldId = (column: string) => all.findIndex(([c]) => c === column) + 1;
@@ -420,6 +419,109 @@ export function heartbeatRowSql(): string {
 }
 
 /** A bucket's ARN in `scope`'s stack from its name: no import of the other stack's bucket. */
+/**
+ * Lets `fn` query other regions' history stores, each named by `historyStoreNames` (no cross-region reference), and
+ * tells it which (TELEMETRY_OTHER_REGIONS): the same rights as its own store's grant, on exactly those regions'
+ * workgroup, catalog entries and buckets, and their keys by alias (kms:ResourceAliases: a key is named in IAM by its
+ * ARN, which holds a generated id, so another region's key is found by its alias). The other stores' keys need the
+ * alias (IcebergTelemetrySinkProps.keyAlias). Athena in each region runs the query with the caller's credentials.
+ */
+export function grantOtherRegionsHistoryQuery(fn: HcpFunction, stores: readonly HistoryStoreNames[]): void {
+  const stack = Stack.of(fn);
+  for (const store of stores) {
+    grantStoreQuery(fn, {
+      workGroupArn: stack.formatArn({
+        service: 'athena',
+        region: store.region,
+        resource: 'workgroup',
+        resourceName: store.workGroup,
+      }),
+      catalogArns: glueCatalogArns(fn, store.region, store.database, Object.values(GLUE_TABLE_NAMES)),
+      dataBucket: store.dataBucket,
+      resultsBucket: store.resultsBucket,
+    });
+    const keys = stack.formatArn({ service: 'kms', region: store.region, resource: 'key', resourceName: '*' });
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [keys],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': store.keyAlias } },
+      }),
+    );
+    acknowledge(
+      fn,
+      `AwsSolutions-IAM5[Resource::${nagText(keys)}]`,
+      `Only the key whose alias is ${store.keyAlias} (kms:ResourceAliases): the ${store.region} telemetry key, which IAM can name across regions only by alias.`,
+    );
+  }
+  fn.fn.addEnvironment('TELEMETRY_OTHER_REGIONS', otherRegionsEnvironment(stores));
+}
+
+/** One history store's query rights: its workgroup's query calls, its catalog entries, its data and results. */
+function grantStoreQuery(
+  fn: HcpFunction,
+  store: { workGroupArn: string; catalogArns: string[]; dataBucket: string; resultsBucket: string },
+): void {
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+      ],
+      resources: [store.workGroupArn],
+    }),
+  );
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['glue:GetDatabase', 'glue:GetTable'], resources: store.catalogArns }),
+  );
+  const data = s3Arn(fn, store.dataBucket);
+  const results = s3Arn(fn, store.resultsBucket);
+  fn.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${data}/*`] }));
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [`${results}/*`],
+    }),
+  );
+  fn.fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [data, results] }),
+  );
+  acknowledge(
+    fn,
+    `AwsSolutions-IAM5[Resource::${nagText(data)}/*]`,
+    'Athena reads the Iceberg data and metadata files of the telemetry tables with the caller’s credentials: every object of the bucket may be one.',
+  );
+  acknowledge(
+    fn,
+    `AwsSolutions-IAM5[Resource::${nagText(results)}/*]`,
+    'Athena writes each query’s results under a name of its own choosing in the results bucket, read back by the caller.',
+  );
+}
+
+/** The catalog, `database` and the named tables in it, in `region` (@default the scope's stack's). */
+function glueCatalogArns(
+  scope: Construct,
+  region: string | undefined,
+  database: string,
+  tableNames: readonly string[],
+): string[] {
+  const stack = Stack.of(scope);
+  const glueArn = (resource: string, resourceName?: string) =>
+    stack.formatArn({
+      service: 'glue',
+      resource,
+      ...(region ? { region } : {}),
+      ...(resourceName ? { resourceName } : {}),
+    });
+  return [
+    glueArn('catalog'),
+    glueArn('database', database),
+    ...tableNames.map((table) => glueArn('table', `${database}/${table}`)),
+  ];
+}
+
 function s3Arn(scope: Construct, bucketName: string): string {
   return `arn:${Stack.of(scope).partition}:s3:::${bucketName}`;
 }

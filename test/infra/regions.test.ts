@@ -1,5 +1,8 @@
-import { NestedStack, type Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { HcpStacks } from '../../bin/app.js';
 import { parseAppContext, regionPlan } from '../../bin/config.js';
 import { appWith, TEST_CONTEXT } from './app-fixture.js';
 
@@ -213,6 +216,46 @@ describe('regions: [primary, standby]', () => {
     }
   });
 
+  it('grants each region’s site history Lambda exactly the other region’s store, by the names that store deploys with', () => {
+    for (const [here, there, other] of [
+      [stacks, standby, 'us-west-2'],
+      [standby, stacks, 'us-east-2'],
+    ] as const) {
+      // The other region's store as its IoT stack deploys it: workgroup, database, key alias
+      const store = Template.fromStack(there.iot);
+      const workGroup = Object.values(store.findResources('AWS::Athena::WorkGroup'))[0]!.Properties.Name as string;
+      const database = Object.values(store.findResources('AWS::Glue::Database'))[0]!.Properties.DatabaseInput.Name;
+      const alias = Object.values(store.findResources('AWS::KMS::Alias'))[0]!.Properties.AliasName as string;
+      expect(alias).toBe(`alias/${workGroup}`);
+      // What the history Lambda is granted in the other region
+      const statements = routeStatements(here.api, 'getSiteTelemetry');
+      // (statements with the same actions are merged: their resources are read one by one)
+      const resources = statements
+        .flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)))
+        .filter((r) => r.includes(other));
+      const named = (...parts: string[]) => resources.filter((r) => parts.every((p) => r.includes(p)));
+      expect(named(`:athena:${other}:`, `workgroup/${workGroup}`)).toHaveLength(1);
+      expect(named(`:glue:${other}:`, ':catalog')).toHaveLength(1);
+      expect(named(`:glue:${other}:`, `database/${database}`)).toHaveLength(1);
+      expect(named(`:glue:${other}:`, `table/${database}/`)).toHaveLength(3);
+      expect(named(`-tlm-`, other)).toHaveLength(2); // the data bucket and its objects
+      expect(named(`-tlmq-`, other)).toHaveLength(2); // the results bucket and its objects
+      expect(named(`:kms:${other}:`, ':key/*')).toHaveLength(1);
+      // Nothing wider: every resource is one of those, and the key only by the store's alias
+      expect(resources).toHaveLength(11);
+      const keyGrant = statements.find((s) => JSON.stringify(s.Resource).includes(`:kms:${other}:`))!;
+      expect([keyGrant.Resource].flat()).toHaveLength(1);
+      expect(keyGrant.Condition).toEqual({
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias },
+      });
+      const env = routeEnvironment(here.api, 'getSiteTelemetry');
+      expect(JSON.parse(env.TELEMETRY_OTHER_REGIONS as string)).toEqual([{ region: other, workGroup, database }]);
+      // The fleet KPIs are not merged: their Lambda gets nothing of the other region
+      expect(JSON.stringify(routeStatements(here.api, 'getFleetKpis'))).not.toContain(other);
+      expect(routeEnvironment(here.api, 'getFleetKpis').TELEMETRY_OTHER_REGIONS).toBeUndefined();
+    }
+  });
+
   it('gives every gateway both regions’ command keys', () => {
     for (const iot of [stacks.iot, standby.iot]) {
       const text = JSON.stringify(Template.fromStack(iot).findResources('AWS::GreengrassV2::Deployment'));
@@ -220,6 +263,30 @@ describe('regions: [primary, standby]', () => {
     }
   });
 });
+
+describe('one region', () => {
+  it('gives the history no other region’s store and its key no alias', () => {
+    const single = appWith(TEST_CONTEXT).stacks;
+    expect(Template.fromStack(single.iot).findResources('AWS::KMS::Alias')).toEqual({});
+    expect(routeEnvironment(single.api, 'getSiteTelemetry').TELEMETRY_OTHER_REGIONS).toBeUndefined();
+    expect(JSON.stringify(routeStatements(single.api, 'getSiteTelemetry'))).not.toContain('us-west-2');
+  });
+});
+
+type Statement = { Resource: unknown; Condition?: unknown };
+
+/** The statements of a route Lambda's role policy, resolved. */
+function routeStatements(api: HcpStacks['api'], operationId: string): Statement[] {
+  const role = api.routes.functions.get(operationId)!.fn.role as iam.Role;
+  const policy = role.node.findChild('DefaultPolicy') as iam.Policy;
+  return Stack.of(policy).resolve(policy.document.toJSON()).Statement;
+}
+
+/** A route Lambda's environment, resolved. */
+function routeEnvironment(api: HcpStacks['api'], operationId: string): Record<string, unknown> {
+  const fn = api.routes.functions.get(operationId)!.fn.node.defaultChild as CfnFunction;
+  return (Stack.of(fn).resolve(fn.environment) as { variables: Record<string, unknown> }).variables;
+}
 
 describe('the regions context', () => {
   it.each([

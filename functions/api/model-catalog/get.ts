@@ -1,5 +1,5 @@
-import { OPERATOR_ROLES } from '../../../core/api/access.js';
+import { READ_ONLY_REFERENCE_ROLES } from '../../../core/api/access.js';
 import { apiHandler } from '../handler.js';
 import { getModelVersion } from './requests.js';
 
-export const handler = apiHandler(OPERATOR_ROLES, getModelVersion);
+export const handler = apiHandler(READ_ONLY_REFERENCE_ROLES, getModelVersion);

@@ -1,8 +1,10 @@
+import { gatewayThingNameOf } from '../../../core/fleet/site-config.js';
 import {
   catalogOverSeed,
   modelVersionBodySchema,
   modelVersionPathSchema,
   modelVersionViolations,
+  versionOf,
 } from '../../../core/gpu/model-catalog.js';
 import { gpuHardware, tensorParallelToFit } from '../../../core/gpu/models.js';
 import {
@@ -12,6 +14,7 @@ import {
   siteDeploymentsPathSchema,
 } from '../../../core/serving/pool-deployment.js';
 import type { FieldIssue } from '../../../core/support/validation.js';
+import { placePoolDeployment } from '../../fleet/pool-deployments.js';
 import { DynamoModelCatalogStore } from '../../shared/data/model-catalog-store.js';
 import { DynamoPoolDeploymentStore } from '../../shared/data/pool-deployment-store.js';
 import { DynamoSiteRegistryStore } from '../../shared/data/site-registry-store.js';
@@ -75,29 +78,43 @@ export async function putModelVersion(request: ApiRequest) {
   return jsonResponse(200, entry);
 }
 
-/** GET /v1/sites/{siteId}/deployments: the model version each GPU pool of the site serves. */
+const registered = (runtime: ApiRuntime, siteId: string) =>
+  new DynamoSiteRegistryStore({ client: runtime.client, tableName: runtime.tableName }).get(siteId);
+
+/**
+ * GET /v1/sites/{siteId}/deployments: the model version each GPU pool of the site serves, with the serving state its
+ * gateway reported in the site-configuration shadow (replicas by version and state, warm-ups charged).
+ */
 export async function listPoolDeployments({ event, runtime }: ApiRequest) {
   const { siteId } = parsePath(event, siteDeploymentsPathSchema);
-  return jsonResponse(200, { deployments: await deployments(runtime).list(siteId) });
+  const [stored, site] = await Promise.all([deployments(runtime).list(siteId), registered(runtime, siteId)]);
+  const serving = site ? await runtime.registry.publisher.servingState(gatewayThingNameOf(site.config)) : {};
+  return jsonResponse(200, { deployments: stored.map((d) => ({ ...d, serving: serving[d.poolId] ?? null })) });
 }
 
 /**
  * PUT /v1/sites/{siteId}/gpu-pools/{poolId}/deployment: the version the pool serves from its next reconciliation (a
- * rolling upgrade when it changes). The pool must be registered; the version in the catalog, measured on the pool's
- * GPU and fitting it (422 naming the field).
+ * rolling upgrade when it changes), sent to the site's gateway in its site-configuration shadow with the catalog
+ * entry it loads. The pool must be registered; the version in the catalog, measured on the pool's GPU and fitting it
+ * (422 naming the field).
  */
 export async function putPoolDeployment(request: ApiRequest) {
   const { siteId, poolId } = parsePath(request.event, poolDeploymentPathSchema);
   const body = parseBody(request.event, poolDeploymentBodySchema);
   const { runtime } = request;
-  const site = await new DynamoSiteRegistryStore({ client: runtime.client, tableName: runtime.tableName }).get(siteId);
+  const site = await registered(runtime, siteId);
   const pool = site?.config.gpuPools.find((p) => p.id === poolId);
-  if (!pool) throw new HttpError(404, 'not-found', `site ${siteId} has no GPU pool ${poolId}`);
-  const issues = poolDeploymentViolations(catalogOverSeed(await store(runtime).list()), pool.model, body);
+  if (!site || !pool) throw new HttpError(404, 'not-found', `site ${siteId} has no GPU pool ${poolId}`);
+  const catalog = catalogOverSeed(await store(runtime).list());
+  const issues = poolDeploymentViolations(catalog, pool.model, body);
   if (issues.length > 0) throw refused(issues);
   const deployment = { ...body, siteId, poolId, updatedAt: nowIso(request), updatedBy: request.principal.principalId };
   const audited = auditWrites(request, 'deployment.put', `${siteId}/${poolId}`, { ...body });
-  await deployments(runtime).put(deployment, audited.items);
+  const entry = versionOf(catalog.find((m) => m.modelId === body.modelId && m.version === body.version)!);
+  await placePoolDeployment(
+    { store: deployments(runtime), publisher: runtime.registry.publisher },
+    { site: site.config, deployment, entry, alongside: audited.items },
+  );
   auditCommitted(request, audited);
   return jsonResponse(200, deployment);
 }

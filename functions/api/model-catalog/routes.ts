@@ -1,4 +1,4 @@
-import { ADMIN_ROLES, OPERATOR_ROLES } from '../../../core/api/access.js';
+import { ADMIN_ROLES, OPERATOR_ROLES, READ_ONLY_REFERENCE_ROLES } from '../../../core/api/access.js';
 import {
   modelCatalogViewSchema,
   modelVersionBodySchema,
@@ -31,7 +31,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     method: 'GET',
     resource: '/v1/model-catalog',
     entry: 'functions/api/model-catalog/list.ts',
-    roles: OPERATOR_ROLES,
+    // Customers read the catalog (which models they can ask for); it holds no tenant's data.
+    roles: READ_ONLY_REFERENCE_ROLES,
     operationId: 'listModelVersions',
     summary: 'Model versions the platform can serve: weights, GPU memory, tokens/s per GPU model, warm-up, engine',
     tags: ['fleet'],
@@ -42,7 +43,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     method: 'GET',
     resource: VERSION,
     entry: 'functions/api/model-catalog/get.ts',
-    roles: OPERATOR_ROLES,
+    // Customers read the catalog (which models they can ask for); it holds no tenant's data.
+    roles: READ_ONLY_REFERENCE_ROLES,
     operationId: 'getModelVersion',
     summary: 'One version of a model (`org/name`) in the catalog',
     tags: ['fleet'],
@@ -72,7 +74,10 @@ export const modelCatalogRoutes: ApiRoute[] = [
     entry: 'functions/api/model-catalog/deployments-list.ts',
     roles: OPERATOR_ROLES,
     operationId: 'listPoolDeployments',
-    summary: 'The model version each GPU pool of the site serves',
+    summary:
+      'The model version each GPU pool of the site serves, with what its gateway last reported: replicas by version and state (loading, warming, ready, draining), warm-ups and their energy and cost',
+    // Reads the gateways' reported state in the site-configuration shadow.
+    publishesSiteConfig: true,
     tags: ['fleet'],
     request: { path: siteDeploymentsPathSchema },
     responses: { 200: { description: 'The deployments', schema: poolDeploymentListSchema }, ...errorResponses() },
@@ -84,6 +89,8 @@ export const modelCatalogRoutes: ApiRoute[] = [
     entry: 'functions/api/model-catalog/deployment-put.ts',
     roles: OPERATOR_ROLES,
     operationId: 'putPoolDeployment',
+    // Sets the pool's desired deployment in the site-configuration shadow.
+    publishesSiteConfig: true,
     summary: 'Sets the catalog version a GPU pool serves; a change rolls out replica by replica, new before old drains',
     tags: ['fleet'],
     request: { path: poolDeploymentPathSchema, body: poolDeploymentBodySchema },

@@ -25,6 +25,7 @@ export const telemetryHistoryRoutes: ApiRoute[] = [
     tags: ['operations'],
     request: { path: sitePathSchema, query: siteTelemetryQuerySchema },
     readsTelemetryHistory: true,
+    readsEveryRegionHistory: true,
     responses: {
       200: { description: 'The series, one point per bucket with data', schema: siteTelemetrySchema },
       ...errorResponses(404, 503),

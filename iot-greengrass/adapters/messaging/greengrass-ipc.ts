@@ -1,3 +1,4 @@
+import type { LocalDeploymentClient } from './nucleus-endpoint-failover.js';
 import { type Channel, type MessageHandler, type MessagingPort, topicMatches } from './port.js';
 
 /**
@@ -88,4 +89,15 @@ export async function connectIpcPort(client: IpcClientSubset): Promise<Messaging
 export async function connectGreengrassPort(): Promise<MessagingPort> {
   const { greengrasscoreipc } = await import('aws-iot-device-sdk-v2');
   return connectIpcPort(greengrasscoreipc.createClient() as unknown as IpcClientSubset);
+}
+
+/**
+ * A second IPC connection for the Greengrass CLI's service (CreateLocalDeployment): the nucleus failover's
+ * (nucleus-endpoint-failover.ts). Only inside a Greengrass core whose recipe depends on aws.greengrass.Cli.
+ */
+export async function connectLocalDeploymentClient(): Promise<LocalDeploymentClient> {
+  const { greengrasscoreipc } = await import('aws-iot-device-sdk-v2');
+  const client = greengrasscoreipc.createClient();
+  await client.connect();
+  return client;
 }

@@ -1,6 +1,8 @@
 import type { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
+import { z } from 'zod';
 import type { Clock } from '../../../core/support/clock.js';
 import { DEFAULT_FAILOVER_AFTER_MS, endpointAfter } from './endpoint-failover.js';
+import type { MessagingPort } from './port.js';
 
 /**
  * The endpoint failover of a Greengrass core. On Greengrass the nucleus owns the one IoT Core connection (its
@@ -99,4 +101,121 @@ export class NucleusEndpointFailover {
     this.movedAtMs = nowMs;
     return deploymentId ?? 'unknown';
   }
+}
+
+/**
+ * The failover's part of a component's configuration (com.hcp.Telemetry's recipe, `telemetry.nucleusFailover`): every
+ * region, primary first, as the onboarding answer gives them (its own region and `otherRegions`). Fewer than two
+ * regions: no failover (a one-region deployment).
+ */
+export const nucleusFailoverConfigSchema = z
+  .strictObject({
+    regions: z
+      .array(
+        z.strictObject({
+          region: z.string().min(1),
+          dataEndpoint: z.string().min(1),
+          credentialEndpoint: z.string().min(1),
+          roleAlias: z.string().min(1),
+        }),
+      )
+      .default([]),
+    failoverAfterMs: z.number().int().min(1000).default(DEFAULT_FAILOVER_AFTER_MS),
+    /** How often the rule is applied. */
+    checkPeriodMs: z.number().int().min(1000).default(10_000),
+  })
+  .prefault({});
+export type NucleusFailoverConfig = z.infer<typeof nucleusFailoverConfigSchema>;
+
+/**
+ * The "IoT Core answered" signal: `port` with every message that reaches a cloud subscription noted as a contact.
+ * Such a message came through the nucleus's IoT Core connection; on com.hcp.Telemetry the cloud's telemetry
+ * high-water mark (`telemetry-acks`) answers each batch (every poll, 10 s by default), so silence means the region's
+ * IoT Core (or its ingestion behind it) stopped answering. A publish the nucleus accepted is not a contact: its
+ * spooler accepts QoS 1 publishes while offline. The first contact is counted from now (the same grace a move gives).
+ */
+export function cloudContact(port: MessagingPort, clock: Clock): { messaging: MessagingPort; lastContactMs(): number } {
+  let lastMs = clock.nowMs();
+  return {
+    messaging: {
+      ...port,
+      publish: (channel, topic, payload, qos) => port.publish(channel, topic, payload, qos),
+      subscribe: (channel, topic, handler) =>
+        port.subscribe(
+          channel,
+          topic,
+          channel === 'cloud'
+            ? (t, payload) => {
+                lastMs = clock.nowMs();
+                handler(t, payload);
+              }
+            : handler,
+        ),
+      isConnected: () => port.isConnected(),
+      onConnectionChange: (listener) => port.onConnectionChange(listener),
+      close: () => port.close(),
+    },
+    lastContactMs: () => lastMs,
+  };
+}
+
+export interface NucleusFailoverRun {
+  stop(): void;
+}
+
+/**
+ * Applies the rule every `checkPeriodMs` once the core is in a multi-region deployment (two regions or more, the
+ * current one among them); otherwise logs why it does not run and returns undefined. The IPC client is connected
+ * only then (the Greengrass CLI's IPC service; adapters/messaging/greengrass-ipc.ts). A failed move is logged and
+ * tried again at the next check.
+ */
+export async function startNucleusFailover(deps: {
+  readonly config: NucleusFailoverConfig;
+  /** The region the nucleus runs in now (Greengrass sets AWS_REGION for a component). */
+  readonly current: string | undefined;
+  readonly connectIpc: () => Promise<LocalDeploymentClient>;
+  readonly lastContactMs: () => number;
+  readonly clock: Clock;
+  readonly log: (event: string, detail: Record<string, unknown>) => void;
+  /** Runs `tick` every `periodMs`; returns the stop. @default setInterval */
+  readonly every?: (periodMs: number, tick: () => Promise<void>) => () => void;
+}): Promise<NucleusFailoverRun | undefined> {
+  const { config, current, log } = deps;
+  if (config.regions.length < 2) return undefined;
+  if (!current || !config.regions.some((r) => r.region === current)) {
+    log('nucleus-failover-off', { reason: `current region ${current ?? '(AWS_REGION unset)'} is not in regions` });
+    return undefined;
+  }
+  const failover = new NucleusEndpointFailover({
+    regions: config.regions,
+    current,
+    ipc: await deps.connectIpc(),
+    lastContactMs: deps.lastContactMs,
+    clock: deps.clock,
+    failoverAfterMs: config.failoverAfterMs,
+  });
+  let checking = false;
+  /** One check; resolves once its move (if any) is requested and logged. */
+  const tick = async (): Promise<void> => {
+    if (checking) return;
+    checking = true;
+    const from = failover.region();
+    await failover
+      .check()
+      .then((deploymentId) => {
+        if (deploymentId) log('nucleus-moved', { from, to: failover.region(), deploymentId });
+      })
+      .catch((error: unknown) => log('nucleus-move-failed', { from, error: String(error) }))
+      .finally(() => {
+        checking = false;
+      });
+  };
+  const every =
+    deps.every ??
+    ((periodMs: number, fn: () => Promise<void>) => {
+      const timer = setInterval(() => void fn(), periodMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    });
+  return { stop: every(config.checkPeriodMs, tick) };
 }

@@ -46,10 +46,18 @@ const completionSchema = z.object({
   model: z.string().min(1).max(128),
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   max_tokens: z.number().int().min(1).max(1_000_000).default(16),
-  stream: z.literal(false).optional(),
+  /** Server-sent events, one chunk as tokens come (vLLM: one per decode step; here at most one per STREAM_EVERY_MS). */
+  stream: z.boolean().optional(),
+  /** vLLM's `continuous_usage_stats`: every chunk carries the usage so far (what a client keeps if it hangs up). */
+  stream_options: z
+    .object({ include_usage: z.boolean().optional(), continuous_usage_stats: z.boolean().optional() })
+    .optional(),
   /** vLLM's extra parameter under `--scheduling-policy priority`: lower is served first. */
   priority: z.number().int().min(-1000).max(1000).optional(),
 });
+
+/** How often (real time) a streamed completion sends the tokens decoded since its last chunk. */
+const STREAM_EVERY_MS = 50;
 
 /** OpenAI's rule of thumb: about four characters of English per token. */
 const CHARS_PER_TOKEN = 4;
@@ -170,6 +178,7 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
       res.once('close', () => {
         if (!res.writableEnded) node.cancelJob(id);
       });
+      if (body.value.stream) return streamCompletion(res, id, body.value.model, promptTokens);
       const done = await node.whenDone(id);
       if (done.status === 'cancelled') return;
       return sendJson(res, 200, {
@@ -186,6 +195,43 @@ export async function startGpuNodeServer(node: GpuNode, options: GpuNodeServerOp
       });
     }
     return sendJson(res, 404, openAiError('not_found', `no route ${req.method} ${path}`));
+  }
+
+  /**
+   * A completion as server-sent events, each chunk with the tokens decoded since the last and the usage so far
+   * (vLLM's `stream_options.continuous_usage_stats`), then `[DONE]`.
+   */
+  async function streamCompletion(res: http.ServerResponse, id: string, model: string, promptTokens: number) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const chunk = (tokens: number, done: number, finish: string | null) =>
+      res.write(
+        `data: ${JSON.stringify({
+          id,
+          object: 'text_completion',
+          model,
+          choices: [{ index: 0, text: ' tok'.repeat(tokens), logprobs: null, finish_reason: finish }],
+          usage: { prompt_tokens: promptTokens, completion_tokens: done, total_tokens: promptTokens + done },
+        })}\n\n`,
+      );
+    let sent = 0;
+    let finished = false;
+    void node.whenDone(id).then(() => {
+      finished = true;
+    });
+    while (!finished && !res.destroyed) {
+      await new Promise((resolve) => setTimeout(resolve, STREAM_EVERY_MS));
+      const view = node.job(id);
+      if (!view || view.status === 'cancelled') return;
+      const done = Math.floor(view.outputTokensDone);
+      if (done > sent && view.status !== 'completed') {
+        chunk(done - sent, done, null);
+        sent = done;
+      }
+    }
+    const view = node.job(id);
+    if (res.destroyed || !view || view.status !== 'completed') return;
+    chunk(view.outputTokens - sent, view.outputTokens, 'length');
+    res.end('data: [DONE]\n\n');
   }
 
   /** The node agent's API (core/serving/node-agent.ts), as a real node's agent serves it. */

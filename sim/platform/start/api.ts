@@ -2,9 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../../core/support/clock.js';
+import { MemorySiteConfigPublisher } from '../../../functions/fleet/adapters/memory-site-config-publisher.js';
+import type { SiteConfigPublisher } from '../../../functions/fleet/ports.js';
 import { type Route, type RunningApiAdapter, startApiAdapter } from '../../local/api-gateway-adapter.js';
+import type { ShadowService } from '../../local/device-shadows.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
 import type { LocalCertificateAuthority } from '../../local/local-ca.js';
+import { ShadowSiteConfigPublisher } from '../../local/shadow-site-config-publisher.js';
 import type { RunningControlLoop } from '../control-loop.js';
 import type { InjectionRequest, InjectionResult } from '../injections.js';
 import { type LocalApi, loadLocalApi } from '../local-api.js';
@@ -27,6 +31,8 @@ export interface ApiOptions {
   readonly clock: Clock;
   /** The platform's CA (the broker's): with `--tls` it issues the dashboard's server certificate. */
   readonly ca: LocalCertificateAuthority;
+  /** The broker's Device Shadow service: where the API sets the pools' deployments and reads their state. */
+  readonly shadows: ShadowService;
 }
 
 export interface StartedApi {
@@ -45,7 +51,23 @@ export interface StartedApi {
  * with the same routes (they would otherwise need the CA in Node's trust store).
  */
 export async function startApi(o: ApiOptions, stops: Stops): Promise<StartedApi> {
-  const localApi = await loadLocalApi(LOCAL_TABLE_NAME, localDocumentClient(o.dynamo), o.control.switchFlows, o.clock);
+  // The registry's records name the sites' placeholder addresses, so their configurations stay in memory (the
+  // gateways run on the virtual hardware's, published by start/sites.ts); the pools' deployments go to the
+  // shadows, as in AWS.
+  const configs = new MemorySiteConfigPublisher();
+  const shadow = new ShadowSiteConfigPublisher(o.shadows);
+  const publisher: SiteConfigPublisher = {
+    publish: (thingName, config) => configs.publish(thingName, config),
+    publishDeployment: (thingName, desired) => shadow.publishDeployment(thingName, desired),
+    servingState: (thingName) => shadow.servingState(thingName),
+  };
+  const localApi = await loadLocalApi(
+    LOCAL_TABLE_NAME,
+    localDocumentClient(o.dynamo),
+    o.control.switchFlows,
+    o.clock,
+    publisher,
+  );
   const tls = o.options.tls
     ? await dashboardTls(
         o.ca,

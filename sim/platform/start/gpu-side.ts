@@ -2,6 +2,7 @@ import type { Site } from '../../../core/model/site.js';
 import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import { connectMqttPort } from '../../../iot-greengrass/adapters/messaging/mqtt-client.js';
 import type { RunningDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { ShadowSiteConfigPublisher } from '../../local/shadow-site-config-publisher.js';
 import { type RunningCustomers, startSimulatedCustomers } from '../customers.js';
 import { type GpuWork, type GpuWorkOptions, startGpuWork } from '../gpu-work.js';
 import { startLocalLatestState } from '../latest-state.js';
@@ -47,6 +48,8 @@ export async function startGpuSide(o: GpuSideOptions, stops: Stops): Promise<Gpu
     tableName: LOCAL_TABLE_NAME,
     simClock: o.clock,
     ...(o.partners ? { partners: o.partners } : {}),
+    // Each pool's model from the catalog, rolled and scaled by the site's GpuWorker through the nodes' agents.
+    deployments: { publisher: new ShadowSiteConfigPublisher(o.mqtt.shadows) },
     log: (event, detail) => {
       if (event.endsWith('-failed')) o.progress(`routing: ${event} ${JSON.stringify(detail)}`);
     },

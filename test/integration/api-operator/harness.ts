@@ -33,6 +33,8 @@ export interface OperatorApiHarness {
   readonly url: string;
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** What the routes published to the gateways' shadows, and what a test has the gateways report. */
+  readonly publisher: MemorySiteConfigPublisher;
   call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function startOperatorApi(options: {
     url: adapter.url,
     documents,
     tableName: options.tableName,
+    publisher,
     call,
     async stop() {
       await adapter.stop();

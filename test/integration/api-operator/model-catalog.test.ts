@@ -30,6 +30,23 @@ describe('model catalog and pool deployments API', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('lets customers list and read the catalog, not change it', async () => {
+    // Act
+    const list = await h.call('GET', '/v1/model-catalog', { role: 'customer-user' });
+    const one = await h.call('GET', `/v1/model-catalog/meta-llama/Llama-3.1-8B-Instruct/versions/${LLAMA_8B.version}`, {
+      role: 'customer-admin',
+    });
+    const put = await h.call('PUT', NEW_VERSION, { role: 'customer-admin', body: SEED_BODY });
+    const deployments = await h.call('GET', '/v1/sites/site-west-1/deployments', { role: 'customer-user' });
+
+    // Assess
+    expect(list.status).toBe(200);
+    expect(list.body.models).toHaveLength(modelCatalogSeed.length);
+    expect(one).toMatchObject({ status: 200, body: { modelId: LLAMA_8B.modelId } });
+    expect(put.status).toBe(403);
+    expect(deployments.status).toBe(403);
+  });
+
   it('lets an admin register a new version, stored in DynamoDB and listed as the newest', async () => {
     // Act
     const put = await h.call('PUT', NEW_VERSION, {
@@ -87,10 +104,42 @@ describe('model catalog and pool deployments API', () => {
       status: 200,
       body: { siteId: 'site-west-1', poolId: 'west-h100-a', version: 'b5c1d2e', updatedBy: 'operator-1' },
     });
-    expect(listed.body.deployments).toEqual([put.body]);
+    expect(listed.body.deployments).toEqual([{ ...put.body, serving: null }]);
+    expect(h.publisher.deployments.at(-1)).toEqual({
+      thingName: 'site-west-1',
+      desired: {
+        poolId: 'west-h100-a',
+        entry: expect.objectContaining({ modelId: LLAMA_8B.modelId, version: 'b5c1d2e', warmupSeconds: 60 }),
+        updatedAt: put.body.updatedAt,
+      },
+    });
     expect(unknownVersion.status).toBe(422);
     expect(unknownVersion.body.error.issues).toEqual([expect.objectContaining({ field: 'version' })]);
     expect(unknownModel.body.error.issues).toEqual([expect.objectContaining({ field: 'modelId' })]);
     expect(unknownPool.status).toBe(404);
+  });
+
+  it('answers each deployment with the serving state its gateway reported', async () => {
+    // Prepare: the gateway reported a rollout half way.
+    const serving = {
+      modelId: LLAMA_8B.modelId,
+      version: 'b5c1d2e',
+      replicas: [
+        { version: 'b5c1d2e', loading: 0, warming: 1, ready: 0, draining: 0 },
+        { version: LLAMA_8B.version, loading: 0, warming: 0, ready: 1, draining: 1 },
+      ],
+      warmups: 3,
+      warmupEnergyKwh: 0.02,
+      warmupCostUsd: 0.0008,
+      reportedAt: '2026-12-07T10:00:00.000Z',
+    };
+    h.publisher.reported.set('site-west-1', { 'west-h100-a': serving });
+
+    // Act
+    const listed = await h.call('GET', '/v1/sites/site-west-1/deployments');
+
+    // Assess
+    expect(listed.status).toBe(200);
+    expect(listed.body.deployments).toEqual([expect.objectContaining({ poolId: 'west-h100-a', serving })]);
   });
 });

@@ -1,9 +1,16 @@
 import type { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
+import { parse } from 'yaml';
+import { ManualClock } from '../../../core/support/clock.js';
 import {
+  cloudContact,
   type LocalDeploymentClient,
   NucleusEndpointFailover,
+  nucleusFailoverConfigSchema,
   nucleusMoveRequest,
+  startNucleusFailover,
 } from '../../../iot-greengrass/adapters/messaging/nucleus-endpoint-failover.js';
+import type { MessageHandler, MessagingPort } from '../../../iot-greengrass/adapters/messaging/port.js';
+import { componentVersion, renderRecipe } from '../../../iot-greengrass/build/components.js';
 
 const regions = [
   {
@@ -107,5 +114,131 @@ describe('the Greengrass core’s endpoint failover', () => {
 
   it('refuses a current region it does not know', () => {
     expect(() => setUp('eu-west-1')).toThrow(/eu-west-1/);
+  });
+});
+
+/** A messaging port whose cloud and local messages the test delivers by hand. */
+function handPort() {
+  const handlers: Array<{ channel: string; topic: string; handler: MessageHandler }> = [];
+  const port: MessagingPort = {
+    publish: async () => undefined,
+    subscribe: async (channel, topic, handler) => {
+      handlers.push({ channel, topic, handler });
+    },
+    isConnected: () => true,
+    onConnectionChange: () => () => undefined,
+    close: async () => undefined,
+  };
+  const deliver = (channel: string, topic: string) => {
+    for (const h of handlers) if (h.channel === channel && h.topic === topic) h.handler(topic, Buffer.from('{}'));
+  };
+  return { port, deliver };
+}
+
+describe('the nucleus failover wired into com.hcp.Telemetry', () => {
+  const ACKS = 'hcp/v1/sites/site-a/telemetry-acks';
+
+  async function wired(current: string | undefined = 'us-east-2') {
+    const clock = new ManualClock(5_000_000);
+    const { port, deliver } = handPort();
+    const contact = cloudContact(port, clock);
+    const heard: string[] = [];
+    await contact.messaging.subscribe('cloud', ACKS, (topic) => heard.push(topic));
+    await contact.messaging.subscribe('local', 'hcp/v1/sites/site-a/grid', (topic) => heard.push(topic));
+    const requests: unknown[] = [];
+    let tick: (() => Promise<void>) | undefined;
+    const logs: Array<{ event: string; detail: Record<string, unknown> }> = [];
+    const run = await startNucleusFailover({
+      config: nucleusFailoverConfigSchema.parse({ regions, failoverAfterMs: 60_000, checkPeriodMs: 10_000 }),
+      current,
+      connectIpc: async () => ({
+        createLocalDeployment: async (request) => {
+          requests.push(request);
+          return { deploymentId: `local-${requests.length}` };
+        },
+      }),
+      lastContactMs: contact.lastContactMs,
+      clock,
+      log: (event, detail) => logs.push({ event, detail }),
+      every: (periodMs, fn) => {
+        expect(periodMs).toBe(10_000);
+        tick = fn;
+        return () => {
+          tick = undefined;
+        };
+      },
+    });
+    /** One check, waited for: the move (if any) has been requested and logged when it resolves. */
+    const check = () => tick!();
+    return { clock, deliver, heard, requests, logs, run, check, contact };
+  }
+
+  it('counts a telemetry ack from IoT Core as contact, and not a local message', async () => {
+    const { clock, deliver, heard, contact } = await wired();
+    clock.advanceMs(30_000);
+    deliver('local', 'hcp/v1/sites/site-a/grid');
+    expect(contact.lastContactMs()).toBe(5_000_000);
+    deliver('cloud', ACKS);
+    expect(contact.lastContactMs()).toBe(5_030_000);
+    expect(heard).toEqual(['hcp/v1/sites/site-a/grid', ACKS]);
+  });
+
+  it('stays while the acks come, and moves the nucleus once they stop for the failover time', async () => {
+    const { clock, deliver, requests, logs, check } = await wired();
+    // Acks every 10 s for two minutes: no move
+    for (let i = 0; i < 12; i++) {
+      clock.advanceMs(10_000);
+      deliver('cloud', ACKS);
+      await check();
+    }
+    expect(requests).toEqual([]);
+    // Then silence: still no move at 50 s, a move at 60 s
+    clock.advanceMs(50_000);
+    await check();
+    expect(requests).toEqual([]);
+    clock.advanceMs(10_000);
+    await check();
+    expect(requests).toEqual([nucleusMoveRequest(regions[1]!)]);
+    expect(logs).toEqual([
+      { event: 'nucleus-moved', detail: { from: 'us-east-2', to: 'us-west-2', deploymentId: 'local-1' } },
+    ]);
+  });
+
+  it('does not run in one region, nor when the core’s region is not among the regions', async () => {
+    const none = await startNucleusFailover({
+      config: nucleusFailoverConfigSchema.parse(undefined),
+      current: 'us-east-2',
+      connectIpc: async () => {
+        throw new Error('must not connect');
+      },
+      lastContactMs: () => 0,
+      clock: new ManualClock(0),
+      log: () => undefined,
+    });
+    expect(none).toBeUndefined();
+    const { run, logs } = await wired('eu-west-1');
+    expect(run).toBeUndefined();
+    expect(logs[0]).toMatchObject({ event: 'nucleus-failover-off' });
+  });
+
+  it('is in com.hcp.Telemetry’s recipe: the Greengrass CLI dependency, CreateLocalDeployment granted, no regions by default', () => {
+    const recipe = parse(renderRecipe('com.hcp.Telemetry', componentVersion('com.hcp.Telemetry'))) as {
+      ComponentDependencies: Record<string, { VersionRequirement: string }>;
+      ComponentConfiguration: {
+        DefaultConfiguration: {
+          telemetry: { nucleusFailover: unknown };
+          accessControl: Record<string, Record<string, { operations: string[]; resources: string[] }>>;
+        };
+      };
+    };
+    expect(recipe.ComponentDependencies['aws.greengrass.Cli']).toMatchObject({ VersionRequirement: '>=2.6.0 <3.0.0' });
+    const cli = Object.values(recipe.ComponentConfiguration.DefaultConfiguration.accessControl['aws.greengrass.Cli']!);
+    expect(cli).toEqual([
+      expect.objectContaining({ operations: ['aws.greengrass#CreateLocalDeployment'], resources: ['*'] }),
+    ]);
+    const config = nucleusFailoverConfigSchema.parse(
+      recipe.ComponentConfiguration.DefaultConfiguration.telemetry.nucleusFailover,
+    );
+    expect(config).toEqual({ regions: [], failoverAfterMs: 60_000, checkPeriodMs: 10_000 });
   });
 });

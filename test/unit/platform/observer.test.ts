@@ -286,6 +286,19 @@ describe('PlatformObserver', () => {
       preemptions: 4,
       webhookDeliveries: 6,
       models: [],
+      deployments: [
+        {
+          siteId: 'site-west-1',
+          poolId: 'west-h100-a',
+          modelId: 'meta-llama/Llama-3.1-8B-Instruct',
+          version: '0e9e39f',
+          replicas: [{ version: '0e9e39f', loading: 0, warming: 1, ready: 1, draining: 0 }],
+          warmups: 2,
+          warmupEnergyKwh: 0.05,
+          warmupCostUsd: 0.002,
+          reportedAt: '2026-12-07T10:00:00.000Z',
+        },
+      ],
       partner: { sent: 2, completed: 1, failed: 1, shareOfCompleted: 0.2 },
     };
     h.observer.setWorkloadFigures(() => figures);

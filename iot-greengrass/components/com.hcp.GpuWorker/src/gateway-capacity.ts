@@ -24,6 +24,7 @@ export class GatewayCapacity {
   private allOff: Hold | undefined;
   private curtailed: (Hold & { pools: ReadonlySet<string> }) | undefined;
   private emergency: (Hold & { eventId: string }) | undefined;
+  private lastPriceUsdPerMwh = 0;
 
   constructor(
     private readonly siteId: string,
@@ -49,6 +50,7 @@ export class GatewayCapacity {
 
   onGridSignal(raw: unknown): void {
     const parsed = gridSignalSchema.safeParse(raw);
+    if (parsed.success && parsed.data.kind === 'price') this.lastPriceUsdPerMwh = parsed.data.priceUsdPerMwh;
     if (!parsed.success || parsed.data.kind !== 'demand-response') return;
     const signal = parsed.data;
     if (signal.action === 'recall') {
@@ -57,6 +59,11 @@ export class GatewayCapacity {
     }
     const untilMs = signal.endsAt ? Date.parse(signal.endsAt) : Number.POSITIVE_INFINITY;
     this.emergency = { eventId: signal.eventId, untilMs };
+  }
+
+  /** The site's real-time price as its last price signal gave it (what a model warm-up is charged at); 0 before one. */
+  priceUsdPerMwh(): number {
+    return this.lastPriceUsdPerMwh;
   }
 
   at(nowMs: number): GpuCapacity {

@@ -20,6 +20,7 @@ import { type CancelResult, type Delivery, JobLedger, parseJob } from './job-led
 import { NO_USAGE, NodeMeter, readNodePower } from './metering.js';
 import { type DrainStarted, type NodeCommandResult, NodeManager } from './node-manager.js';
 import { PeriodicRead } from './periodic-read.js';
+import type { PoolServing } from './pool-serving.js';
 import { ReportOutbox } from './report-outbox.js';
 import { CANCELLED, jobReport, type Run, type RunEnding, RunningJobs, runEnding, stopRuns } from './runs.js';
 import { PendingJobs } from './scheduler.js';
@@ -51,6 +52,12 @@ export interface GpuWorkerDeps {
   readonly inventoryReportMs?: number;
   /** An operator command older than this is refused as stale. @default 600000 (10 minutes) */
   readonly maxCommandAgeMs?: number;
+  /** The pools' model deployments (PoolServing); without it each node serves the model it was configured with. */
+  readonly serving?: PoolServing;
+  /** How often the deployments are reconciled against the nodes' agents. @default 2000 */
+  readonly servingStepMs?: number;
+  /** The site's energy price as last heard, what a warm-up is charged at. @default 0 */
+  readonly priceUsdPerMwh?: () => number;
 }
 
 /**
@@ -76,6 +83,7 @@ export class GpuWorker {
   private readonly cluster: NodeManager;
   private readonly powerReads: PeriodicRead;
   private readonly healthReads: PeriodicRead;
+  private readonly servingSteps: PeriodicRead;
   private readonly settling = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -88,6 +96,7 @@ export class GpuWorker {
       : undefined;
     this.powerReads = new PeriodicRead(deps.powerSampleMs);
     this.healthReads = new PeriodicRead(deps.healthSampleMs ?? 5000);
+    this.servingSteps = new PeriodicRead(deps.servingStepMs ?? 2000);
   }
 
   static async start(deps: GpuWorkerDeps): Promise<GpuWorker> {
@@ -119,6 +128,7 @@ export class GpuWorker {
       return this.refuse({ kind: 'unknown-pool', jobId: job.jobId, poolId: job.poolId });
     }
     this.ledger.waiting(job);
+    this.deps.serving?.recordDemand(job.poolId, job.outputTokens, this.nowMs());
     this.pending.add(job);
     this.schedule();
     return { kind: 'accepted', jobId: job.jobId, attempt: job.attempt };
@@ -150,6 +160,7 @@ export class GpuWorker {
     this.schedule();
     if (this.powerReads.due(this.nowMs())) await this.samplePower();
     if (this.deps.health && this.healthReads.due(this.nowMs())) await this.sampleHealth(this.deps.health);
+    if (this.deps.serving && this.servingSteps.due(this.nowMs())) await this.stepServing(this.deps.serving);
     this.reportInventory();
     await this.outbox.flush();
   }
@@ -169,6 +180,11 @@ export class GpuWorker {
     this.schedule();
     this.reportInventory();
     return result;
+  }
+
+  /** The pools' model deployments, when the worker runs on them. */
+  serving(): PoolServing | undefined {
+    return this.deps.serving;
   }
 
   /** The nodes' inventory, scheduling state and health as the `gpu-nodes` report carries them. */
@@ -238,26 +254,76 @@ export class GpuWorker {
     void promise.finally(() => this.settling.delete(promise));
   }
 
-  /** A node takes a job of its pool and model while capacity keeps it and no cordon or drain holds it. */
+  /**
+   * A node takes a job of its pool and model while capacity keeps it and no cordon or drain holds it; in a pool on a
+   * deployment, only when a replica of the model is ready on it (warm replicas only).
+   */
   private serves(node: WorkerNode, job: SiteJob): boolean {
     return (
+      this.mayServe(node, job) &&
+      (!this.deps.serving?.manages(node.poolId) || this.deps.serving.readyOn(node, job.modelId))
+    );
+  }
+
+  /** Whether the node could take the job once warm: the model its pool serves, kept by capacity and the cluster. */
+  private mayServe(node: WorkerNode, job: SiteJob): boolean {
+    const model = this.deps.serving?.modelOf(node.poolId) ?? node.modelId;
+    return (
       node.poolId === job.poolId &&
-      node.modelId === job.modelId &&
+      model === job.modelId &&
       !this.capacity.isVacated(node.nodeId) &&
       this.cluster.takesWork(node.nodeId)
     );
   }
 
-  /** Pending jobs of a pool with no node serving go back to the cloud to be routed elsewhere or later. */
+  /**
+   * Pending jobs of a pool with no node serving go back to the cloud to be routed elsewhere or later. A pool on a
+   * deployment keeps its jobs while a replica warms: they are the demand that brings it back from zero.
+   */
   private returnUnservable(reason: PreemptionReason): void {
-    const servable = (job: SiteJob) => this.deps.nodes.some((n) => this.serves(n, job));
+    const servable = (job: SiteJob) => this.deps.nodes.some((n) => this.mayServe(n, job));
     for (const job of this.pending.takeWhere((j) => !servable(j))) {
       this.end(job, undefined, { outcome: 'preempted', reason, checkpointOutputTokens: 0 });
     }
   }
 
-  /** Starts the pending jobs the scheduler places. */
+  /** Starts the pending jobs the scheduler places; a guaranteed job that finds its replicas full takes a flex slot. */
   private schedule(): void {
+    this.startPlaced();
+    this.overtakeFlex();
+  }
+
+  /**
+   * Guaranteed work waiting while every ready replica of its model is full: one flex run per such job is preempted
+   * (reason `priority`) and handed back to the cloud with the tokens it kept, and the guaranteed job starts in its
+   * slot when it ends (the pending queue runs guaranteed first). Inside the engine the same order holds by vLLM's
+   * per-request priority (core/serving/tiers.ts), which each request carries.
+   */
+  private overtakeFlex(): void {
+    const guaranteed = this.pending.list().filter((j) => j.tier === 'guaranteed');
+    if (guaranteed.length === 0) return;
+    const runs = this.running.all();
+    let freeing = runs.filter((r) => r.preemption === 'priority').length;
+    const victims: Run[] = [];
+    for (const job of guaranteed) {
+      if (freeing > 0) {
+        freeing--;
+        continue;
+      }
+      const victim = runs.find(
+        (r) => r.preemption === undefined && r.job.tier === 'flex' && !victims.includes(r) && this.serves(r.node, job),
+      );
+      if (victim) victims.push(victim);
+    }
+    if (victims.length === 0) return;
+    this.log('priority-preemption', {
+      preempted: victims.map((r) => r.job.jobId),
+      nodes: victims.map((r) => r.nodeId),
+    });
+    this.preempt(victims, 'priority');
+  }
+
+  private startPlaced(): void {
     const placements = this.pending.place(
       this.deps.nodes,
       (node, job) => this.serves(node, job),
@@ -336,6 +402,30 @@ export class GpuWorker {
       if (changed) this.capacity.refit();
       for (const drain of drains) this.drain(drain);
       this.returnUnservable('node-unhealthy');
+      this.schedule();
+    });
+  }
+
+  /** Reconciles the deployments with what the plan keeps serving and what waits, then places what became warm. */
+  private stepServing(serving: PoolServing): Promise<void> {
+    return this.servingSteps.run(this.deps.clock, async (atMs) => {
+      const capacity = this.deps.capacity(atMs);
+      const servingNodesByPool: Record<string, number> = {};
+      for (const node of this.deps.nodes) {
+        const kept = (capacity.gpusServingByPool[node.poolId] ?? 0) > 0 && !this.capacity.isVacated(node.nodeId);
+        if (kept && this.cluster.takesWork(node.nodeId)) {
+          servingNodesByPool[node.poolId] = (servingNodesByPool[node.poolId] ?? 0) + 1;
+        }
+      }
+      const waitingByPool: Record<string, number> = {};
+      for (const job of this.pending.list()) waitingByPool[job.poolId] = (waitingByPool[job.poolId] ?? 0) + 1;
+      for (const run of this.running.all()) waitingByPool[run.job.poolId] = (waitingByPool[run.job.poolId] ?? 0) + 1;
+      await serving.step({
+        nowMs: atMs,
+        servingNodesByPool,
+        waitingByPool,
+        priceUsdPerMwh: this.deps.priceUsdPerMwh?.() ?? 0,
+      });
       this.schedule();
     });
   }

@@ -47,6 +47,10 @@ export interface PoolTarget {
   readonly planGpus: number;
   readonly planIntervalStartMs: number;
   readonly priceUsdPerMwh: number;
+  /** Requests for the model waiting elsewhere (the worker's queue), counted as demand beside those waiting here. */
+  readonly waitingRequests?: number;
+  /** Requests one replica takes at once: requests in hand beyond it ask for another replica. @default unbounded */
+  readonly requestsPerReplica?: number;
 }
 
 export interface ModelPoolDeps {
@@ -58,6 +62,11 @@ export interface ModelPoolDeps {
   readonly gpuModel: string;
   readonly pool: Pick<GpuPool, 'idlePowerW' | 'servingPowerW' | 'memoryGb'>;
   readonly clock: Clock;
+  /**
+   * GPUs one replica takes (its tensor-parallel size), when more than the weights need: a whole node per replica
+   * while a node runs one replica of a version. @default the smallest group the weights fit
+   */
+  readonly replicaGpus?: number;
 }
 
 /**
@@ -90,22 +99,24 @@ export class ModelPool {
   async reconcile(target: PoolTarget): Promise<ReplicaAction[]> {
     const entry = catalogEntry(this.deps.catalog, target.modelId, target.version);
     const tokensPerSecPerGpu = entry?.tokensPerSecPerGpu[this.deps.gpuModel];
-    const gpusPerReplica = entry
+    const fit = entry
       ? tensorParallelToFit(
           { weightsGb: entry.gpuMemoryGb, activeParamsB: entry.activeParamsB },
           this.deps.pool.memoryGb,
         )
       : undefined;
+    const gpusPerReplica = fit === undefined ? undefined : Math.max(fit, this.deps.replicaGpus ?? 0);
     if (!entry || tokensPerSecPerGpu === undefined || gpusPerReplica === undefined) {
       throw new Error(`${target.modelId} ${target.version} is not servable on ${this.deps.gpuModel} (model catalog)`);
     }
     const nodes = await this.observe();
     const targetReplicas = replicasForDemand({
       forecastTokensPerSec: target.forecastTokensPerSec,
-      waitingRequests: this.waiting.get(target.modelId) ?? 0,
+      waitingRequests: (this.waiting.get(target.modelId) ?? 0) + (target.waitingRequests ?? 0),
       tokensPerSecPerReplica: tokensPerSecPerGpu * gpusPerReplica,
       planGpus: target.planGpus,
       gpusPerReplica,
+      ...(target.requestsPerReplica ? { requestsPerReplica: target.requestsPerReplica } : {}),
     });
     const actions = reconcilePool({
       deployment: { modelId: target.modelId, version: target.version, gpusPerReplica },
@@ -175,6 +186,14 @@ export class ModelPool {
   /** Requests for the model waiting for a warm replica: demand the next reconciliation sizes the pool for. */
   waitingRequests(modelId: string): number {
     return this.waiting.get(modelId) ?? 0;
+  }
+
+  /** Whether the node has a ready replica of the model at the last observation: where a request may go now. */
+  readyOn(nodeId: string, modelId: string): boolean {
+    return (
+      this.view.find((n) => n.nodeId === nodeId)?.replicas.some((r) => r.modelId === modelId && r.state === 'ready') ??
+      false
+    );
   }
 
   /** Replicas seen at the last observation. */

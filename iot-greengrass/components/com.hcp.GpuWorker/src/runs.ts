@@ -86,6 +86,7 @@ export class RunningJobs {
       modelId: job.modelId,
       prompt: job.prompt ?? syntheticPrompt(job.inputTokens),
       maxTokens: job.outputTokens,
+      // The engine's own order within a full batch (vLLM `--scheduling-policy priority`).
       priority: enginePriority(job.tier),
       signal: abort.signal,
     });

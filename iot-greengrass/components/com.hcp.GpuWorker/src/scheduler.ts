@@ -52,6 +52,11 @@ export class PendingJobs {
     this.jobs.sort(byPriority);
   }
 
+  /** The waiting jobs, in priority order. */
+  list(): readonly SiteJob[] {
+    return [...this.jobs];
+  }
+
   /** Takes out the first waiting job with this id. */
   remove(jobId: string): SiteJob | undefined {
     const at = this.jobs.findIndex((j) => j.jobId === jobId);

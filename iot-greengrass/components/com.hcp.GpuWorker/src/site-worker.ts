@@ -1,15 +1,19 @@
 import { gpuNodeCommandsTopic, gpuNodesTopic } from '../../../../core/gpu/node-messages.js';
-import { siteTopic } from '../../../../core/messages/topics.js';
+import { SITE_CONFIG_SHADOW } from '../../../../core/iot/shadow-topics.js';
+import { marketTopic, siteTopic } from '../../../../core/messages/topics.js';
 import { jobCancelSchema, siteJobCancelTopic } from '../../../../core/routing/site-messages.js';
 import type { Clock } from '../../../../core/support/clock.js';
 import { mqttJobQueue, mqttReportSink } from '../../../adapters/inference/job-queue.js';
+import { nodeAgentHttp } from '../../../adapters/inference/node-agent-http.js';
 import { dcgmNodeHealth } from '../../../adapters/inference/node-health.js';
 import { dcgmNodePower } from '../../../adapters/inference/node-power.js';
 import { openAiHttpInference } from '../../../adapters/inference/openai-http.js';
+import { namedShadowOverMqtt } from '../../../adapters/messaging/named-shadow.js';
 import type { MessagingPort } from '../../../adapters/messaging/port.js';
 import type { WorkerNode } from './config.js';
 import { GatewayCapacity } from './gateway-capacity.js';
 import { GpuWorker } from './gpu-worker.js';
+import { PoolServing, type ServedPool } from './pool-serving.js';
 
 export interface SiteWorkerOptions {
   readonly siteId: string;
@@ -22,6 +26,8 @@ export interface SiteWorkerOptions {
    */
   readonly planClock?: Clock;
   readonly api?: 'completions' | 'chat';
+  /** Stream completions with usage in every chunk, so preempted work is handed back with its tokens. @default false */
+  readonly stream?: boolean;
   readonly powerSampleMs: number;
   readonly tickMs: number;
   /** How often each node's GPU health is read. @default 5000 */
@@ -29,6 +35,21 @@ export interface SiteWorkerOptions {
   /** The `gpu-nodes` report goes on every change and at least this often. @default 10000 */
   readonly inventoryReportMs?: number;
   readonly log?: (event: string, detail: Record<string, unknown>) => void;
+  /**
+   * Model deployments: the pools that may run on one (from the site-configuration shadow, PoolServing), driven through
+   * each node's agent on its inference URL. @default none: each node serves its configured model
+   */
+  readonly serving?: {
+    readonly pools: readonly ServedPool[];
+    /** GPUs per node the agent places replicas on. @default each node's `gpuCount` */
+    readonly nodeGpus?: number;
+    /** GPUs per replica when more than the weights need. @default the smallest group they fit */
+    readonly replicaGpus?: number;
+    /** @default 2000 */
+    readonly stepMs?: number;
+    /** The site's settlement point: its relayed real-time price is what a warm-up is charged at. */
+    readonly marketNode?: string;
+  };
 }
 
 function parseJson(payload: Buffer): unknown {
@@ -62,12 +83,32 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
     const cancel = jobCancelSchema.safeParse(parseJson(p));
     if (cancel.success && cancel.data.siteId === siteId) worker?.cancel(cancel.data.jobId);
   });
+  const inference = openAiHttpInference({ api: options.api ?? 'completions', stream: options.stream ?? false });
+  const log = options.log ?? (() => {});
+  if (options.serving?.marketNode) {
+    await messaging.subscribe('cloud', marketTopic(options.serving.marketNode), (_t, p) =>
+      capacity.onGridSignal(parseJson(p)),
+    );
+  }
+  const serving = options.serving
+    ? await PoolServing.start({
+        nodes: options.nodes,
+        pools: options.serving.pools,
+        agent: nodeAgentHttp(),
+        inference,
+        clock: options.clock,
+        shadow: await namedShadowOverMqtt(messaging, siteId, SITE_CONFIG_SHADOW),
+        ...(options.serving.nodeGpus ? { nodeGpus: options.serving.nodeGpus } : {}),
+        ...(options.serving.replicaGpus ? { replicaGpus: options.serving.replicaGpus } : {}),
+        log,
+      })
+    : undefined;
   worker = await GpuWorker.start({
     siteId,
     nodes: options.nodes,
     queue: mqttJobQueue(messaging, siteId),
     reports: mqttReportSink(messaging, siteId),
-    inference: openAiHttpInference({ api: options.api ?? 'completions' }),
+    inference,
     power: dcgmNodePower(),
     clock: options.clock,
     capacity: (nowMs) => capacity.at(options.planClock?.nowMs() ?? nowMs),
@@ -78,6 +119,8 @@ export async function startSiteWorker(options: SiteWorkerOptions): Promise<GpuWo
     inventoryReports: { publish: (payload) => messaging.publish('cloud', gpuNodesTopic(siteId), payload, 0) },
     ...(options.inventoryReportMs ? { inventoryReportMs: options.inventoryReportMs } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(serving ? { serving, priceUsdPerMwh: () => capacity.priceUsdPerMwh() } : {}),
+    ...(options.serving?.stepMs ? { servingStepMs: options.serving.stepMs } : {}),
   });
   return worker;
 }
