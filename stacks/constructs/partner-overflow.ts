@@ -23,6 +23,11 @@ export interface PartnerOverflowProps {
   readonly partnerIds: readonly string[];
   /** How often stranded partner attempts are swept. @default 5 minutes */
   readonly sweepEvery?: Duration;
+  /**
+   * The bid clearing (OptimizeFlow's persist step), which hands a partner fill's work to the runner as the router
+   * hands overflow. @default none: bids are filled at sites only
+   */
+  readonly bidClearing?: HcpFunction;
 }
 
 /**
@@ -109,8 +114,15 @@ export class PartnerOverflow extends Construct {
       }),
     });
 
-    this.runner.fn.grantInvoke(props.router.fn);
-    acknowledgeInvokeQualifiers(props.router.fn.role!, [this.runner.fn]);
-    props.router.fn.addEnvironment('PARTNER_RUNNER_FUNCTION', this.runner.fn.functionName);
+    for (const dispatcher of [props.router, ...(props.bidClearing ? [props.bidClearing] : [])]) {
+      this.runner.fn.grantInvoke(dispatcher.fn);
+      acknowledgeInvokeQualifiers(dispatcher.fn.role!, [this.runner.fn]);
+      dispatcher.fn.addEnvironment('PARTNER_RUNNER_FUNCTION', this.runner.fn.functionName);
+    }
+    if (props.bidClearing) {
+      // A partner fill's hand-over tells the customer (workload.queued) as the router's does.
+      props.eventsQueue.grantSendMessages(props.bidClearing.fn);
+      props.bidClearing.fn.addEnvironment('WORKLOAD_EVENTS_QUEUE_URL', props.eventsQueue.queueUrl);
+    }
   }
 }
