@@ -1,9 +1,9 @@
 import { sha256Hex } from '../api/canonical.js';
 import type { WorkloadView } from '../api/workloads.js';
-import { modelCatalogSeed, tokensPerSecPerGpu } from '../gpu/model-catalog.js';
 import type { JobState } from '../routing/job-state.js';
 import { roundUsd } from '../routing/pricing.js';
 import type { Bid, BidFill } from './bid.js';
+import { tokensPerGpuHour } from './units.js';
 
 /**
  * A fill as work (issue 28): the GPU-hours a clearing sold become jobs in the `bid` tier (core/serving/tiers.ts),
@@ -19,8 +19,6 @@ import type { Bid, BidFill } from './bid.js';
  * ids and the conditional put creates each job once.
  */
 
-/** The GPU the bid unit is defined on (core/optimizer/physics.ts: an H100-equivalent GPU-hour). */
-const REFERENCE_GPU = 'nvidia-h100-sxm5';
 /**
  * At most this many output tokens per part (~14 min at ~1,170 tok/s per sequence for an 8B model on H100s): what a
  * virtual GPU node accepts as one request's `max_tokens` (sim/devices/gpu/http-api.ts; a larger one is a 400, found in
@@ -31,11 +29,8 @@ export const BID_PART_MAX_OUTPUT_TOKENS = 1_000_000;
 /** A bid part's prompt: a few tokens (bid work is decode work). */
 export const BID_PART_INPUT_TOKENS = 1;
 
-/** Output tokens one H100-equivalent GPU-hour of the model serves; undefined for a model the catalog has no figure for. */
-export function tokensPerGpuHour(modelId: string): number | undefined {
-  const perSec = tokensPerSecPerGpu(modelCatalogSeed, REFERENCE_GPU, modelId);
-  return perSec === undefined ? undefined : perSec * 3600;
-}
+/** One H100-equivalent GPU-hour of a model in tokens: the bid unit's conversion (./units.ts), one for both. */
+export { tokensPerGpuHour };
 
 /** The output tokens of each part of a fill, in order: all full parts but the last. */
 export function fillPartTokens(modelId: string, gpuHours: number): number[] {
