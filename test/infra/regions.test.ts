@@ -256,6 +256,29 @@ describe('regions: [primary, standby]', () => {
     }
   });
 
+  it('lists both regions for every core’s nucleus failover, primary first, endpoints read in each region', () => {
+    for (const iot of [stacks.iot, standby.iot]) {
+      // Prepare
+      const template = Template.fromStack(iot);
+      // Act
+      const failover = telemetryMerge(template).telemetry.nucleusFailover;
+      // Assess
+      expect(failover.regions.map((r) => [r.region, r.roleAlias])).toEqual([
+        ['us-east-2', 'Hcp-test-Iot-token-exchange'],
+        ['us-west-2', 'Hcp-test-us-west-2-Iot-token-exchange'],
+      ]);
+      const calls = describeEndpointCalls(template);
+      for (const r of failover.regions) {
+        expect(calls[r.dataEndpoint]).toEqual({ region: r.region, endpointType: 'iot:Data-ATS' });
+        expect(calls[r.credentialEndpoint]).toEqual({ region: r.region, endpointType: 'iot:CredentialProvider' });
+      }
+      expect(Object.keys(calls)).toHaveLength(4);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: [{ Action: 'iot:DescribeEndpoint', Effect: 'Allow', Resource: '*' }] },
+      });
+    }
+  });
+
   it('gives every gateway both regions’ command keys', () => {
     for (const iot of [stacks.iot, standby.iot]) {
       const text = JSON.stringify(Template.fromStack(iot).findResources('AWS::GreengrassV2::Deployment'));
@@ -271,7 +294,47 @@ describe('one region', () => {
     expect(routeEnvironment(single.api, 'getSiteTelemetry').TELEMETRY_OTHER_REGIONS).toBeUndefined();
     expect(JSON.stringify(routeStatements(single.api, 'getSiteTelemetry'))).not.toContain('us-west-2');
   });
+
+  it('leaves the nucleus failover’s regions empty: no endpoint look-up, the recipe’s default', () => {
+    const template = Template.fromStack(appWith(TEST_CONTEXT).stacks.iot);
+    expect(describeEndpointCalls(template)).toEqual({});
+    expect(template.findResources('Custom::AWS')).toEqual({});
+    const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0]!;
+    expect(deployment.Properties.Components['com.hcp.Telemetry'].ConfigurationUpdate).toBeUndefined();
+  });
 });
+
+interface FailoverRegion {
+  region: string;
+  dataEndpoint: string;
+  credentialEndpoint: string;
+  roleAlias: string;
+}
+
+/**
+ * com.hcp.Telemetry's configuration merge in the stack's Greengrass deployment, its deploy-time values written
+ * `<logicalId.attribute>` (a `Fn::Join` of text and `Fn::GetAtt`s in the template).
+ */
+function telemetryMerge(template: Template): { telemetry: { nucleusFailover: { regions: FailoverRegion[] } } } {
+  const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0]!;
+  const merge = deployment.Properties.Components['com.hcp.Telemetry'].ConfigurationUpdate.Merge;
+  const parts: unknown[] = typeof merge === 'string' ? [merge] : merge['Fn::Join'][1];
+  const text = parts
+    .map((p) => (typeof p === 'string' ? p : `<${(p as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.')}>`))
+    .join('');
+  return JSON.parse(text);
+}
+
+/** The stack's IoT DescribeEndpoint custom resources by their answer, `<logicalId.endpointAddress>`. */
+function describeEndpointCalls(template: Template): Record<string, { region: string; endpointType: string }> {
+  const calls: Record<string, { region: string; endpointType: string }> = {};
+  for (const [id, resource] of Object.entries(template.findResources('Custom::AWS'))) {
+    const call = JSON.parse(resource.Properties.Create);
+    if (call.action !== 'DescribeEndpoint') continue;
+    calls[`<${id}.endpointAddress>`] = { region: call.region, endpointType: call.parameters.endpointType };
+  }
+  return calls;
+}
 
 type Statement = { Resource: unknown; Condition?: unknown };
 
