@@ -1,9 +1,11 @@
-import { NestedStack, Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { HcpStacks } from '../../bin/app.js';
 import { parseAppContext, regionPlan } from '../../bin/config.js';
+import { IotStack } from '../../stacks/iot-stack.js';
 import { appWith, TEST_CONTEXT } from './app-fixture.js';
 
 const { region: _single, ...base } = TEST_CONTEXT;
@@ -301,6 +303,27 @@ describe('one region', () => {
     expect(template.findResources('Custom::AWS')).toEqual({});
     const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0]!;
     expect(deployment.Properties.Components['com.hcp.Telemetry'].ConfigurationUpdate).toBeUndefined();
+  });
+});
+
+describe('the IoT stack’s gateway regions', () => {
+  it.each([
+    [[{ region: 'us-west-2', roleAlias: 'Hcp-test-us-west-2-Iot-token-exchange' }], 'got null'],
+    [[{ region: 'us-east-2', roleAlias: 'Hcp-other-Iot-token-exchange' }], 'Hcp-other-Iot-token-exchange'],
+  ])('refuses a list without this region under its own role alias (%#)', (gatewayRegions, named) => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const props = {
+      env: { region: 'us-east-2' },
+      siteIds: ['site-west-1'],
+      table: dynamodb.Table.fromTableName(new Stack(app, 'Data', { env: { region: 'us-east-2' } }), 'T', 'hcp-test'),
+      commandKey: { kid: 'k1', publicKeyPem: 'pem' },
+      gatewayRegions,
+    };
+    // Act // Assess
+    expect(() => new IotStack(app, 'Hcp-test-Iot', props)).toThrow(
+      new RegExp(`gatewayRegions: must list us-east-2 with role alias Hcp-test-Iot-token-exchange .*${named}`),
+    );
   });
 });
 
