@@ -108,6 +108,7 @@ export class ControlStack extends Stack {
       router: routing.router,
       eventsQueue: routing.eventsQueue,
       partnerIds: props.partnerIds ?? [],
+      bidClearing: optimizeFlow.persistFn,
     });
 
     const auditChainer = new AuditChainer(this, 'AuditChainer', { table: props.table, ...streams });

@@ -28,12 +28,19 @@ export const usageStatementSchema = z
     /** Every attempt that ended in the month (a preempted attempt bills the tokens its checkpoint kept). */
     lines: z.array(meteredAttemptSchema),
     totals: totalsSchema,
-    byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema }),
+    byTier: z.object({ guaranteed: totalsSchema, flex: totalsSchema, bid: totalsSchema }),
     /** Lines a partner cloud ran (part of `lines` and `totals`): price, the partners' cost, HCP's margin. */
     partner: partnerTotalsSchema,
     /** Fills of the tenant's bids whose interval starts in the month, each at its interval's uniform price (#28). */
     bidFills: z
-      .object({ lines: z.array(tenantClearingSchema), gpuHours: nonNegative, amountUsd: nonNegative })
+      .object({
+        lines: z.array(tenantClearingSchema),
+        gpuHours: nonNegative,
+        amountUsd: nonNegative,
+        /** Credited for fills whose work failed or missed the deadline; `dueUsd` = amount − credit. */
+        creditUsd: nonNegative,
+        dueUsd: nonNegative,
+      })
       .optional(),
   })
   .meta({ id: 'UsageStatement' });

@@ -59,6 +59,12 @@ export const bidFillSchema = z
     /** The interval's uniform price for the bid's model class. */
     priceUsdPerGpuHour: z.number().nonnegative(),
     amountUsd: z.number().nonnegative(),
+    /** Where the work runs: the fleet's sites at the uniform price, or a partner cloud at its cost + margin. @default site */
+    venue: z.enum(['site', 'partner']).optional(),
+    /** On a partner fill: the partner, what it charges HCP for the fill, and the platform's margin (amount = both). */
+    partnerId: z.string().optional(),
+    partnerCostUsd: z.number().nonnegative().optional(),
+    marginUsd: z.number().optional(),
   })
   .meta({ id: 'BidFill' });
 export type BidFill = z.infer<typeof bidFillSchema>;
@@ -74,6 +80,8 @@ export const bidSchema = placeBidBodySchema
     updatedAt: isoInstantSchema,
     /** Bumped by every change; a clearing fills only the version it read. */
     version: z.number().int().nonnegative(),
+    /** Why an expired bid was not (wholly) filled: `no_site_capacity`, `partner_not_allowed`, `partner_over_limit`. */
+    unfilledReason: z.string().optional(),
   })
   .meta({ id: 'Bid' });
 export type Bid = z.infer<typeof bidSchema>;

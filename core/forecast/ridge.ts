@@ -251,7 +251,9 @@ function forecastWith(ctx: Context, models: FittedModels, steps: number): PriceF
     // sinh of the mean in asinh space: near the median of a heavy-tailed price, below its mean. Measured on mpc
     // over 2025-02-15..25 (issue 19) and not kept: planning on the mean, (1 − q)·median + q·E[p | spike] with the
     // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
-    // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105.
+    // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105. Measured
+    // again as a wrapper (core/forecast/expected-price.ts, 4th session, classifier at λ = 100): −$77,637 in November
+    // 2024; with a time-of-day spike share instead, −$4,153 (sim/backtest/README.md).
     point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
     spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
   }

@@ -61,8 +61,10 @@ export function usageStatement(records: readonly MeteredAttempt[], tenantId: str
     byTier: {
       guaranteed: totalsOf(lines.filter((r) => r.tier === 'guaranteed')),
       flex: totalsOf(lines.filter((r) => r.tier === 'flex')),
+      bid: totalsOf(lines.filter((r) => r.tier === 'bid')),
     },
-    partner: partnerTotals(lines),
+    // A bid's partner work is billed on its fill (the statement's bid section), not as a partner attempt.
+    partner: partnerTotals(lines.filter((r) => r.tier !== 'bid')),
   };
 }
 

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { idSchema, isoInstantSchema, storableNumber } from '../support/schema.js';
 
-export const workloadTierSchema = z.enum(['guaranteed', 'flex']);
+/**
+ * The tiers a job runs in (core/serving/tiers.ts): `guaranteed` and `flex` are submitted by customers; `bid` is work
+ * the platform creates for a cleared bid's fill (core/bids/fill-work.ts), billed on the fill, never submitted.
+ */
+export const workloadTierSchema = z.enum(['guaranteed', 'flex', 'bid']);
 export type WorkloadTier = z.infer<typeof workloadTierSchema>;
+/** The tiers a customer may submit a workload in. */
+export const submittableTierSchema = z.enum(['guaranteed', 'flex']);
 
 /** What a customer sends. Strict: an unknown field is refused, never silently dropped. */
 export const workloadRequestSchema = z.strictObject({
@@ -14,7 +20,7 @@ export const workloadRequestSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/),
   inputTokens: z.number().int().positive().max(10_000_000),
   outputTokens: z.number().int().positive().max(10_000_000),
-  tier: workloadTierSchema,
+  tier: submittableTierSchema,
   deadline: isoInstantSchema,
   /** The most the customer will pay for the whole job, to a millionth of a dollar. */
   maxPriceUsd: storableNumber({ min: 0.000001, max: 1_000_000, decimals: 6 }),
@@ -33,6 +39,7 @@ export const workloadStatusSchema = z.enum([
 export type WorkloadStatus = z.infer<typeof workloadStatusSchema>;
 
 export const workloadSchema = workloadRequestSchema.extend({
+  tier: workloadTierSchema,
   id: idSchema,
   tenantId: idSchema,
   /** From the Idempotency-Key header: a repeat returns the first result. */

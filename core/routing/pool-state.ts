@@ -58,7 +58,8 @@ export interface PlanTime {
 
 const sum = (jobs: readonly RoutableJob[], per: (job: RoutableJob) => number): TierWork => ({
   guaranteed: jobs.filter((j) => j.tier === 'guaranteed').reduce((s, j) => s + per(j), 0),
-  flex: jobs.filter((j) => j.tier === 'flex').reduce((s, j) => s + per(j), 0),
+  // Bid work waits behind flex and is counted with it (core/routing/router.ts workAhead).
+  flex: jobs.filter((j) => j.tier !== 'guaranteed').reduce((s, j) => s + per(j), 0),
 });
 
 /**

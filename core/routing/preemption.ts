@@ -34,7 +34,8 @@ export interface ShrinkPlan {
   readonly draining: readonly RunningJob[];
 }
 
-const tierRank = (tier: WorkloadTier) => (tier === 'flex' ? 0 : 1);
+/** Stopped first: bid work, then flex, then guaranteed. */
+const STOP_ORDER: Readonly<Record<WorkloadTier, number>> = { bid: 0, flex: 1, guaranteed: 2 };
 
 /** Least work lost first, then job id: a deterministic order within a tier. */
 function byLeastProgress(a: RunningJob, b: RunningJob): number {
@@ -73,8 +74,8 @@ export function planCapacityShrink(input: CapacityShrink): ShrinkPlan {
     }
   }
   const onVacated = vacate.flatMap((nodeId) => jobsOn.get(nodeId) ?? []);
-  const stoppable = onVacated.filter((j) => j.tier === 'flex' || input.emergency);
-  const preempt = stoppable.sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || byLeastProgress(a, b));
+  const stoppable = onVacated.filter((j) => j.tier !== 'guaranteed' || input.emergency);
+  const preempt = stoppable.sort((a, b) => STOP_ORDER[a.tier] - STOP_ORDER[b.tier] || byLeastProgress(a, b));
   const draining = onVacated.filter((j) => j.tier === 'guaranteed' && !input.emergency).sort(byLeastProgress);
   return { vacateNodeIds: vacate, preempt, draining };
 }

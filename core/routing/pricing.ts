@@ -14,6 +14,8 @@ export const DEFAULT_PRICE_SHEET: PriceSheet = {
   usdPerGpuHourByTier: {
     guaranteed: DEFAULT_DEMAND_TERMS.guaranteedUsdPerGpuHour,
     flex: DEFAULT_DEMAND_TERMS.flexUsdPerGpuHour,
+    // Bid work is billed on its fill at the clearing's price (core/bids/clearing.ts), never again on its attempts.
+    bid: 0,
   },
 };
 

@@ -17,18 +17,22 @@ interface Candidate {
   readonly warm: boolean;
 }
 
-/** Guaranteed first, then earliest deadline, then first come; ids break ties so the order is total. */
+/** Guaranteed first, then flex, then bid work; then earliest deadline, then first come; ids make the order total. */
 export function routingOrder(a: RoutableJob, b: RoutableJob): number {
-  const tier = (j: RoutableJob) => (j.tier === 'guaranteed' ? 0 : 1);
   return (
-    tier(a) - tier(b) ||
+    TIER_ORDER[a.tier] - TIER_ORDER[b.tier] ||
     a.deadlineMs - b.deadlineMs ||
     a.submittedAtMs - b.submittedAtMs ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
 }
 
-/** Work queued ahead of a job of this tier: guaranteed work waits only behind guaranteed work. */
+const TIER_ORDER: Readonly<Record<RoutableJob['tier'], number>> = { guaranteed: 0, flex: 1, bid: 2 };
+
+/**
+ * Work queued ahead of a job of this tier: guaranteed work waits only behind guaranteed work, the others behind all
+ * (bid work is counted with flex: it is scheduled after flex, so nothing waits behind it but more bid work).
+ */
 function workAhead(backlog: TierWork | undefined, job: RoutableJob): number {
   if (!backlog) return 0;
   return job.tier === 'guaranteed' ? backlog.guaranteed : backlog.guaranteed + backlog.flex;
@@ -36,7 +40,8 @@ function workAhead(backlog: TierWork | undefined, job: RoutableJob): number {
 
 function plus(backlog: TierWork | undefined, job: RoutableJob, amount: number): TierWork {
   const base = backlog ?? { guaranteed: 0, flex: 0 };
-  return { ...base, [job.tier]: base[job.tier] + amount };
+  const bucket = job.tier === 'guaranteed' ? 'guaranteed' : 'flex';
+  return { ...base, [bucket]: base[bucket] + amount };
 }
 
 /**

@@ -40,6 +40,8 @@ export interface ApiRuntime {
   readonly workloads: DynamoWorkloadStore;
   /** Bids for flex capacity and their fills (issue 28). */
   readonly bids: DynamoBidStore;
+  /** The router's jobs, read to tell how a bid fill's work went (its credit on the statement). */
+  readonly jobs: Pick<DynamoJobStore, 'get'>;
   readonly idempotency: DynamoIdempotencyStore;
   readonly apiKeys: DynamoApiKeyStore;
   readonly webhooks: DynamoWebhookStore;
@@ -129,6 +131,7 @@ export function createApiRuntime(
     tenants: new DynamoTenantStore(deps),
     workloads,
     bids: new DynamoBidStore(deps),
+    jobs: new DynamoJobStore(deps, workloads),
     idempotency: new DynamoIdempotencyStore(deps),
     apiKeys: new DynamoApiKeyStore(deps),
     webhooks: new DynamoWebhookStore(deps),

@@ -2,8 +2,7 @@ import { roundGpuHours } from '../../core/bids/bid.js';
 import { openBidOf } from '../../core/bids/demand-curve.js';
 import type { Plan } from '../../core/model/plan.js';
 import type { BidBook } from '../optimizer/ports.js';
-import type { DynamoBidStore } from '../shared/data/bid-store.js';
-import { clearInterval } from './clear-interval.js';
+import { type BidClearingStore, type BidVenues, clearInterval } from './clear-interval.js';
 
 /**
  * The bid book of dispatch on the bid store: the open bids for the planner, and the clearing of a saved plan's first
@@ -13,8 +12,10 @@ import { clearInterval } from './clear-interval.js';
  */
 export class StoreBidBook implements BidBook {
   constructor(
-    private readonly store: Pick<DynamoBidStore, 'open' | 'get' | 'replace' | 'recordClearing'>,
+    private readonly store: BidClearingStore,
     private readonly intervalMinutes = 15,
+    /** Partners for bids no site can take in time, and the fills' work. @default sites only, fills billed only */
+    private readonly venues: BidVenues = {},
   ) {}
 
   async open() {
@@ -24,7 +25,8 @@ export class StoreBidBook implements BidBook {
   async clearPlan(plan: Plan, nowMs: number): Promise<void> {
     const planned = plan.sites.flatMap((site) => Object.entries(site.bidGpuHours ?? {}));
     const first = plan.sites[0]?.intervals[0];
-    if (planned.length === 0 || !first) return;
+    // Cleared also when the plan gives bids nothing (a price spike): a bid that cannot wait may go to a partner.
+    if (!first) return;
     const classOf = new Map((await this.store.open()).map((bid) => [bid.id, bid.modelClass]));
     const capacity: Record<string, number> = {};
     for (const [bidId, gpuHours] of planned) {
@@ -33,11 +35,15 @@ export class StoreBidBook implements BidBook {
       if (modelClass) capacity[modelClass] = roundGpuHours((capacity[modelClass] ?? 0) + gpuHours);
     }
     const startMs = Date.parse(first.startsAt);
-    await clearInterval(this.store, {
-      intervalStart: first.startsAt,
-      intervalEnd: new Date(startMs + this.intervalMinutes * 60_000).toISOString(),
-      capacityGpuHoursByClass: capacity,
-      nowIso: new Date(nowMs).toISOString(),
-    });
+    await clearInterval(
+      this.store,
+      {
+        intervalStart: first.startsAt,
+        intervalEnd: new Date(startMs + this.intervalMinutes * 60_000).toISOString(),
+        capacityGpuHoursByClass: capacity,
+        nowIso: new Date(nowMs).toISOString(),
+      },
+      this.venues,
+    );
   }
 }

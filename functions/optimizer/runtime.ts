@@ -1,8 +1,12 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { DEFAULT_DEMAND_SCENARIO, DEMAND_SCENARIOS } from '../../core/demand/scenarios.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { systemClock } from '../../core/support/clock.js';
+import { fillVenues } from '../bids/fill-work.js';
 import { StoreBidBook } from '../bids/plan-clearing.js';
+import { partnerOverflowRuntime } from '../partners/runtime.js';
+import { readWorkloadEventsQueueUrl, SqsWorkloadEvents } from '../routing/adapters/sqs-workload-events.js';
 import { configGetter } from '../shared/config.js';
 import { DynamoBidStore } from '../shared/data/bid-store.js';
 import { documentClient } from '../shared/data/client.js';
@@ -18,7 +22,7 @@ import { DynamoSiteLeaseStore } from '../shared/data/site-lease-store.js';
 import { DynamoSiteRegistryStore } from '../shared/data/site-registry-store.js';
 import { DynamoSwitchStateStore } from '../shared/data/switch-state-store.js';
 import { DynamoWorkloadStore } from '../shared/data/workload-store.js';
-import { metrics } from '../shared/powertools.js';
+import { metrics, traced } from '../shared/powertools.js';
 import { DynamoDispatchWorkspace } from './adapters/dynamo-dispatch-workspace.js';
 import { DynamoPlanDraftStore } from './adapters/dynamo-plan-drafts.js';
 import { DynamoWorkDemand } from './adapters/dynamo-work-demand.js';
@@ -101,8 +105,28 @@ function optimizeDeps(): OptimizeStepDeps {
     clock: systemClock,
     metrics: new PowertoolsPlanMetrics(metrics),
     gridEvents: new DynamoGridEventStore(store),
-    bids: new StoreBidBook(new DynamoBidStore(store)),
+    bids: new StoreBidBook(new DynamoBidStore(store), 15, bidVenues(store)),
     ...leases,
   };
   return deps;
+}
+
+const noEvents = { notify: async () => {} };
+
+/**
+ * Where the planner's clearing puts fills: each fill's work as workloads the router takes (site fills), and partner
+ * fills when the deployment gives this function the partner runner (PARTNER_RUNNER_FUNCTION, as the router has it).
+ */
+function bidVenues(store: { client: ReturnType<typeof documentClient>; tableName: string }) {
+  const workloads = new DynamoWorkloadStore(store);
+  const partners = partnerOverflowRuntime();
+  return fillVenues({
+    workloads,
+    jobs: new DynamoJobStore(store, workloads),
+    ...(partners ? { partners } : {}),
+    // A partner fill's hand-over tells the customer (workload.queued) through the events queue, as the router does;
+    // without partners nothing is handed over and no event is sent.
+    events: partners ? new SqsWorkloadEvents(traced(new SQSClient({})), readWorkloadEventsQueueUrl()) : noEvents,
+    clock: systemClock,
+  });
 }

@@ -9,11 +9,11 @@ import { type PlanTime, plannedPools, withLiveView } from '../../core/routing/po
 import { routeJobs } from '../../core/routing/router.js';
 import type { PoolLive, PoolState, RoutableJob, RoutingDecision } from '../../core/routing/types.js';
 import type { Clock } from '../../core/support/clock.js';
-import type { PartnerOverflowDeps } from '../partners/ports.js';
+import type { PartnerDispatchPort, PartnerOverflowDeps } from '../partners/ports.js';
 import type { DynamoJobStore, StoredJob } from '../shared/data/job-store.js';
 import type { SwitchStateStore } from '../shared/data/switch-state-store.js';
 import type { PoolLiveSource, SiteQueuePort, WorkloadEventsPort } from './ports.js';
-import { commitTransition, type RoutingLog } from './transitions.js';
+import { commitTransition, type RoutingLog, type TransitionDeps } from './transitions.js';
 
 export interface RouteDeps {
   readonly jobs: Pick<DynamoJobStore, 'pending' | 'queuedAt' | 'get' | 'commit'>;
@@ -120,12 +120,18 @@ export async function routePending(deps: RouteDeps, limit = ROUTE_BATCH): Promis
   const overflow = deps.partners ? partnerOverflow(deps.partners, nowMs) : undefined;
   for (const routed of decisions) {
     const read = seen.get(routed.jobId)!;
+    // Bid work goes to a partner only by its clearing (functions/bids/clear-interval.ts), at the bid's price.
     const partner =
-      routed.kind === 'refused' && OVERFLOW_REASONS.includes(routed.reason)
+      routed.kind === 'refused' && OVERFLOW_REASONS.includes(routed.reason) && read.state.job.tier !== 'bid'
         ? await overflow?.(read.state.job)
         : undefined;
     if (partner?.kind === 'partner') {
-      const result = await sendToPartner(deps, read, routed.attempt, partner.quote);
+      const result = await sendToPartner(
+        { ...deps, dispatch: deps.partners!.dispatch },
+        read,
+        routed.attempt,
+        partner.quote,
+      );
       if (result === 'committed') toPartner += 1;
       else skipped += 1;
       deps.log?.('routed', { jobId: routed.jobId, attempt: routed.attempt, kind: 'partner', result });
@@ -177,8 +183,11 @@ function partnerOverflow(
  * committed as queued there (a crash between the two leaves it pending; the runner calls only an attempt it reads
  * queued at its partner, and offers it again while it is not yet).
  */
-async function sendToPartner(
-  deps: RouteDeps,
+export async function sendToPartner(
+  deps: TransitionDeps & {
+    readonly jobs: Pick<DynamoJobStore, 'get' | 'commit'>;
+    readonly dispatch: PartnerDispatchPort;
+  },
   read: StoredJob,
   attempt: number,
   quote: Parameters<typeof assignToPartner>[2],
@@ -186,7 +195,7 @@ async function sendToPartner(
   const fresh = await deps.jobs.get(read.state.job.tenantId, read.state.job.id);
   const sent = fresh && fresh.version === read.version ? assignToPartner(fresh.state, attempt, quote) : undefined;
   if (!fresh || !sent) return 'job-changed';
-  await deps.partners!.dispatch.dispatch(sent.message);
+  await deps.dispatch.dispatch(sent.message);
   return commitTransition(deps, fresh, sent.state);
 }
 

@@ -1,4 +1,5 @@
 import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-history.js';
+import { withExpectedPrice } from '../../core/forecast/expected-price.js';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { withSpikeExit } from '../../core/forecast/spike-exit.js';
@@ -44,6 +45,8 @@ export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter(
 export const FORECASTERS: Record<string, () => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
+  'ridge+expected': () => withExpectedPrice(createRidgeForecaster()),
+  'ridge+expected-tod': () => withExpectedPrice(createRidgeForecaster(), { spikeProbability: 'time-of-day' }),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };

@@ -325,21 +325,25 @@
     );
     $('#bid-clearings tbody').replaceChildren(
       ...bids.clearings.map((c) => {
-        const filled = c.fills.reduce((a, f) => a + f.gpuHours, 0);
+        const atSites = c.fills.filter((f) => f.venue !== 'partner');
+        const atPartner = c.fills.length - atSites.length;
+        const filled = atSites.reduce((a, f) => a + f.gpuHours, 0);
         const tr = el('tr');
         tr.append(
           el('td', {}, fmt.time(c.intervalStart)),
           el('td', {}, short(c.modelClass)),
           el('td', {}, c.priceUsdPerGpuHour == null ? '–' : c.priceUsdPerGpuHour.toFixed(2)),
           el('td', {}, `${filled.toFixed(1)} / ${c.capacityGpuHours.toFixed(1)}`),
-          el('td', {}, String(c.fills.length)),
+          el('td', {}, atPartner > 0 ? `${c.fills.length} (${atPartner} at partner)` : String(c.fills.length)),
           el('td', {}, c.skipped.map((k) => k.reason).join(', ') || '–'),
         );
         return tr;
       }),
     );
     $('#bid-partner-share').textContent =
-      bids.partnerShare == null ? '· partner share: –' : `· partner share: ${(bids.partnerShare * 100).toFixed(1)} %`;
+      bids.partnerShare == null
+        ? '· partner share: –'
+        : `· partner share: ${(bids.partnerShare * 100).toFixed(1)} % of bid GPU-h`;
   }
 
   function render(state) {

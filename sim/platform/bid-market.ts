@@ -3,13 +3,21 @@ import type { ClearingRecord, DynamoBidStore } from '../../functions/shared/data
 
 /**
  * The bid market as the dashboard shows it (issue 28): the order book of the open bids, the latest clearings with
- * their uniform prices, and the partner's share of the work (filled in by the partner-capacity side; null until then).
- * Read from the bid store every `everyRealMs` and kept, so the observer's snapshot stays synchronous.
+ * their uniform prices, and the partner's share of the filled GPU-hours over the last simulated day (null before any
+ * fill). Read from the bid store every `everyRealMs` and kept, so the observer's snapshot stays synchronous.
  */
 export interface BidMarketView {
   readonly book: ModelClassBook[];
   readonly clearings: ClearingRecord[];
   readonly partnerShare: number | null;
+}
+
+/** The partner's share of the GPU-hours filled in these clearings, 0–1; null when nothing was filled. */
+export function partnerShareOf(clearings: readonly ClearingRecord[]): number | null {
+  const fills = clearings.flatMap((c) => c.fills);
+  const total = fills.reduce((a, f) => a + f.gpuHours, 0);
+  if (total <= 0) return null;
+  return fills.filter((f) => f.venue === 'partner').reduce((a, f) => a + f.gpuHours, 0) / total;
 }
 
 /** Clearings the dashboard lists, newest first. */
@@ -34,7 +42,7 @@ export function watchBidMarket(
       latest = {
         book: orderBook(open, nowMs),
         clearings: clearings.slice(-RECENT_CLEARINGS).reverse(),
-        partnerShare: null,
+        partnerShare: partnerShareOf(clearings),
       };
     } catch {
       // The table is stopping (shutdown) or busy: keep the last view; the next tick tries again.

@@ -6,6 +6,7 @@ import type { Fleet } from '../../core/model/site.js';
 import type { Clock } from '../../core/support/clock.js';
 import { armPlanAwards } from '../../functions/ancillary/receive-awards.js';
 import type { SwitchFlowStarter } from '../../functions/api/switch-flows.js';
+import type { BidVenues } from '../../functions/bids/clear-interval.js';
 import type { MarketDataSource } from '../../functions/market/ports.js';
 import { createDocumentClient } from '../../functions/shared/data/client.js';
 import { logger } from '../../functions/shared/powertools.js';
@@ -40,6 +41,8 @@ export interface ControlLoopOptions {
   readonly onEvent?: PlatformEventSink;
   /** Signs the commands; the gateways list its public key. */
   readonly signer?: CommandSigner;
+  /** Where the planner's bid clearing fills (sites' work, partners): see LocalControlPlaneOptions. @default sites, billed only */
+  readonly bidVenues?: BidVenues;
 }
 
 export interface RunningControlLoop {
@@ -118,6 +121,7 @@ export async function startControlLoop(options: ControlLoopOptions): Promise<Run
     fleet: options.fleet,
     ...(options.fleetFromRegistry ? { fleetFromRegistry: true } : {}),
     ...(options.signer ? { signer: options.signer } : {}),
+    ...(options.bidVenues ? { bidVenues: options.bidVenues } : {}),
     switchMetrics: {
       switchSucceeded: (siteId, latencyMs) => {
         counts.switchesSucceeded += 1;

@@ -96,6 +96,8 @@ export interface GpuWork {
    */
   addSite(site: Site, endpoints: readonly DeviceEndpoint[], unitsPerNode: number): Promise<GpuWorker | undefined>;
   readonly events: LocalWorkloadEvents;
+  /** The partner runner, when the platform has partners. */
+  readonly partners?: LocalPartnerOverflow;
   readonly models: readonly string[];
   figures(): GpuWorkFigures;
   stop(): Promise<void>;
@@ -348,6 +350,7 @@ export async function startGpuWork(options: GpuWorkOptions): Promise<GpuWork> {
       routing: started,
       workers,
       events,
+      ...(partners ? { partners } : {}),
       models,
       addSite: (site, endpoints, unitsPerNode) => startWorker(site, workers.length, endpoints, () => unitsPerNode),
       figures() {

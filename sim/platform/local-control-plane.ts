@@ -8,6 +8,7 @@ import type { Fleet } from '../../core/model/site.js';
 import { loadHighs } from '../../core/optimizer/solve.js';
 import { type Clock, systemClock } from '../../core/support/clock.js';
 import type { Rng } from '../../core/support/random.js';
+import type { BidVenues } from '../../functions/bids/clear-interval.js';
 import { StoreBidBook } from '../../functions/bids/plan-clearing.js';
 import { MqttSignalPublisher } from '../../functions/market/adapters/mqtt-signal-publisher.js';
 import { ingestMarketSnapshot } from '../../functions/market/ingest.js';
@@ -90,6 +91,12 @@ export interface LocalControlPlaneOptions {
   readonly taskTokens?: TaskTokenClient;
   /** @default Math.random (only jitters SendTask retries) */
   readonly rng?: Rng;
+  /**
+   * Where the clearing puts fills: the sites' work for the router, and partners (functions/bids/fill-work.ts
+   * `fillVenues`); read at each clearing, so a platform may fill it in once its router and partner runner are up.
+   * @default none: fills are billed only
+   */
+  readonly bidVenues?: BidVenues;
 }
 
 /** Starts a SwitchFlow execution and returns at once, as `states:startExecution` does. */
@@ -147,7 +154,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     // As the Lambda: a saved plan's 4CP curtailments become grid events (functions/grid-events/four-cp.ts).
     gridEvents: new DynamoGridEventStore({ client, tableName }),
     // As the Lambda: open bids planned beside mining, cleared when a plan is saved (issue 28).
-    bids: new StoreBidBook(new DynamoBidStore({ client, tableName })),
+    bids: new StoreBidBook(new DynamoBidStore({ client, tableName }), 15, options.bidVenues),
   };
   const optimizeSteps = createOptimizeSteps(optimizeDeps);
   const scaleOutSteps = createScaleOutSteps({

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { siteModelOf } from '../../core/fleet/site-config.js';
+import type { BidVenues } from '../../functions/bids/clear-interval.js';
 import { cachedRegisteredSites } from '../../functions/fleet/registry-fleet.js';
 import { DynamoSiteRegistryStore } from '../../functions/shared/data/site-registry-store.js';
 import { LocalCommandSigner } from '../../functions/switching/adapters/local-command-signer.js';
@@ -16,7 +17,7 @@ import type { PlatformObserver } from './observer.js';
 import type { PlatformOptions } from './options.js';
 import type { SimClock } from './sim-clock.js';
 import { startApi } from './start/api.js';
-import { startBidMarket } from './start/bids.js';
+import { bidVenuesOf, startBidMarket } from './start/bids.js';
 import { startControlPlane } from './start/control-plane.js';
 import type { DashboardTls } from './start/dashboard-tls.js';
 import { platformEvents } from './start/event-sink.js';
@@ -117,6 +118,8 @@ export async function startPlatform(
     );
     events.observeWith(observer);
 
+    // The clearing's venues, filled in once the router and the partner runner are up (start/bids.ts).
+    const bidVenues: { -readonly [K in keyof BidVenues]: BidVenues[K] } = {};
     progress('synthesizing the control flows and starting the local control plane…');
     const { control, inject } = await startControlPlane(
       {
@@ -130,6 +133,7 @@ export async function startPlatform(
         record,
         progress,
         signer: signing.signer,
+        bidVenues,
       },
       stops,
     );
@@ -167,6 +171,7 @@ export async function startPlatform(
     progress('starting the grid-event recorder (M&V evidence)…');
     await startGridEvents({ options, sites, unitsPerDevice: hardware.unitsPerDevice, dynamo, mqtt, progress }, stops);
     observer.setWorkloadFigures(() => gpuWork.figures());
+    Object.assign(bidVenues, bidVenuesOf({ gpuWork, dynamo, clock }));
 
     const customers = startCustomers({ options, clock, apiUrl: api.url, localApi, models: gpuWork.models }, stops);
     const bidders = startBidMarket(

@@ -60,6 +60,8 @@ export class OptimizeFlow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: HcpFunction[] = [];
   readonly deadLetterQueue: sqs.IQueue;
+  /** The persist step: saves the plan and clears the bids of its first interval (functions/bids/plan-clearing.ts). */
+  readonly persistFn: HcpFunction;
 
   constructor(scope: Construct, id: string, props: OptimizeFlowProps) {
     super(scope, id);
@@ -79,6 +81,7 @@ export class OptimizeFlow extends Construct {
     // HiGHS is WebAssembly: installed beside the bundle so it finds its highs.wasm.
     const prepareFn = fn('PrepareFn', 'prepare', OPTIMIZE_MEMORY_MB.prepare, Duration.seconds(30));
     const persistFn = fn('PersistFn', 'persist', OPTIMIZE_MEMORY_MB.persist, Duration.seconds(30));
+    this.persistFn = persistFn;
     if (props.leaseTable) {
       // Prepare reads the held sites' epochs; persist checks them again before it saves the plan.
       for (const leaseReader of [prepareFn, persistFn]) {

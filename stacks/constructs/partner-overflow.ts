@@ -18,6 +18,11 @@ export interface PartnerOverflowProps {
   readonly eventsQueue: sqs.IQueue;
   /** The partners HCP holds keys for: one secret each, its value set by an operator after deployment. */
   readonly partnerIds: readonly string[];
+  /**
+   * The bid clearing (OptimizeFlow's persist step), which hands a partner fill's work to the runner as the router
+   * hands overflow. @default none: bids are filled at sites only
+   */
+  readonly bidClearing?: HcpFunction;
 }
 
 /**
@@ -67,8 +72,15 @@ export class PartnerOverflow extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
 
-    this.runner.fn.grantInvoke(props.router.fn);
-    acknowledgeInvokeQualifiers(props.router.fn.role!, [this.runner.fn]);
-    props.router.fn.addEnvironment('PARTNER_RUNNER_FUNCTION', this.runner.fn.functionName);
+    for (const dispatcher of [props.router, ...(props.bidClearing ? [props.bidClearing] : [])]) {
+      this.runner.fn.grantInvoke(dispatcher.fn);
+      acknowledgeInvokeQualifiers(dispatcher.fn.role!, [this.runner.fn]);
+      dispatcher.fn.addEnvironment('PARTNER_RUNNER_FUNCTION', this.runner.fn.functionName);
+    }
+    if (props.bidClearing) {
+      // A partner fill's hand-over tells the customer (workload.queued) as the router's does.
+      props.eventsQueue.grantSendMessages(props.bidClearing.fn);
+      props.bidClearing.fn.addEnvironment('WORKLOAD_EVENTS_QUEUE_URL', props.eventsQueue.queueUrl);
+    }
   }
 }

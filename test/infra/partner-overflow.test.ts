@@ -23,11 +23,16 @@ const router = new HcpFunction(stack, 'WorkloadRoutingRouteFn', {
   entry: 'functions/routing/route-handler.ts',
   serviceName: 'hcp-routing',
 });
+const bidClearing = new HcpFunction(stack, 'OptimizeFlowPersistFn', {
+  entry: 'functions/optimizer/persist.ts',
+  serviceName: 'hcp-optimizer',
+});
 new PartnerOverflow(stack, 'PartnerOverflow', {
   table,
   router,
   eventsQueue: new DeadLetterQueue(stack, 'Events').queue,
   partnerIds: PARTNERS,
+  bidClearing,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const control = Template.fromStack(stack);
@@ -90,6 +95,21 @@ describe('partner overflow in AWS', () => {
       MaximumRetryAttempts: 2,
     });
     expect(statementsOf(runner).some((s) => mentions(s, 'secretsmanager:*'))).toBe(false);
+  });
+
+  it('lets the bid clearing hand partner fills to the runner and tell the customer, and read no secret', () => {
+    // Prepare
+    const persist = fnId('OptimizeFlowPersistFn');
+    const runner = fnId('PartnerOverflowRunFn');
+    // Act
+    const statements = statementsOf(persist);
+    const env = control.toJSON().Resources[persist].Properties.Environment.Variables;
+    // Assess
+    expect(JSON.stringify(statements.filter((s) => mentions(s, 'lambda:InvokeFunction')))).toContain(runner);
+    expect(statements.some((s) => mentions(s, 'sqs:SendMessage'))).toBe(true);
+    expect(statements.some((s) => mentions(s, 'secretsmanager'))).toBe(false);
+    expect(env.PARTNER_RUNNER_FUNCTION).toEqual({ Ref: runner });
+    expect(env.WORKLOAD_EVENTS_QUEUE_URL).toBeDefined();
   });
 
   it('is clean under cdk-nag', () => {

@@ -1,5 +1,11 @@
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
-import { bidListSchema, bidPathSchema, clearingHistorySchema, listBidsQuerySchema } from '../../../core/api/bids.js';
+import {
+  bidListSchema,
+  bidPathSchema,
+  bidViewSchema,
+  clearingHistorySchema,
+  listBidsQuerySchema,
+} from '../../../core/api/bids.js';
 import { amendBidBodySchema, bidSchema, placeBidBodySchema } from '../../../core/bids/bid.js';
 import type { ApiRoute } from '../route.js';
 import { BODY_ERRORS, errorResponses as errors, loadHandler as load } from '../route-helpers.js';
@@ -47,6 +53,20 @@ export const bidRoutes: ApiRoute[] = [
     tags: ['bids'],
     responses: { 200: { description: 'The fills', schema: clearingHistorySchema }, ...errors() },
     load: () => load(import('./clearings.js')),
+  },
+  {
+    method: 'GET',
+    resource: '/v1/bids/{bidId}',
+    entry: 'functions/api/bids/get.ts',
+    roles: CUSTOMER_ROLES,
+    operationId: 'getBid',
+    tenantScoped: true,
+    summary:
+      'One bid: its fills (venue, price, partner cost and margin) with how each fill’s work went, and why an expired bid was not filled',
+    tags: ['bids'],
+    request: { path: bidPathSchema },
+    responses: { 200: { description: 'The bid', schema: bidViewSchema }, ...errors(404) },
+    load: () => load(import('./get.js')),
   },
   {
     method: 'PATCH',

@@ -1,9 +1,11 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CUSTOMER_ROLES } from '../../../core/api/access.js';
 import { monthWindow, statementQuerySchema } from '../../../core/api/statements.js';
-import { bidStatementSection } from '../../../core/bids/statement.js';
+import type { Bid } from '../../../core/bids/bid.js';
+import { bidStatementSection, fillKey } from '../../../core/bids/statement.js';
 import { statementCsv, usageStatement } from '../../../core/metering/statement.js';
 import type { MeteredAttempt } from '../../../core/metering/usage.js';
+import { readFillWork } from '../../bids/fill-work.js';
 import { jsonResponse } from '../../shared/http.js';
 import { type ApiRequest, parseQuery, tenantApiHandler } from '../handler.js';
 
@@ -17,7 +19,8 @@ export async function getStatement({ event, principal, runtime }: ApiRequest): P
   const records = (await runtime.workloads.usageRecords(principal.tenantId, period)) as MeteredAttempt[];
   const statement = usageStatement(records, principal.tenantId, period);
   const { fromMs, toMs } = monthWindow(period, Number.POSITIVE_INFINITY);
-  const bidFills = bidStatementSection(await runtime.bids.list(principal.tenantId), fromMs, toMs);
+  const bids = await runtime.bids.list(principal.tenantId);
+  const bidFills = bidStatementSection(bids, fromMs, toMs, await fillCredits(runtime.jobs, bids));
   if (format === 'json') return jsonResponse(200, { ...statement, bidFills });
   return {
     statusCode: 200,
@@ -28,6 +31,18 @@ export async function getStatement({ event, principal, runtime }: ApiRequest): P
     },
     body: statementCsv(statement),
   };
+}
+
+/** Each fill's credit, from its work's jobs (functions/bids/fill-work.ts `readFillWork`). */
+async function fillCredits(jobs: ApiRequest['runtime']['jobs'], bids: readonly Bid[]): Promise<Map<string, number>> {
+  const entries = await Promise.all(
+    bids.flatMap((bid) =>
+      bid.fills.map(
+        async (fill) => [fillKey(bid.id, fill.clearingId), (await readFillWork(jobs, bid, fill)).creditUsd] as const,
+      ),
+    ),
+  );
+  return new Map(entries);
 }
 
 export const handler = tenantApiHandler(CUSTOMER_ROLES, getStatement);

@@ -35,8 +35,17 @@ export interface ClearingRecord {
   readonly priceUsdPerGpuHour: number | null;
   /** GPU-hours the plan assigned to bids of this class in the interval. */
   readonly capacityGpuHours: number;
-  readonly fills: ReadonlyArray<{ bidId: string; tenantId: string; gpuHours: number; amountUsd: number }>;
-  readonly skipped: ReadonlyArray<{ bidId: string; reason: string }>;
+  readonly fills: ReadonlyArray<{
+    bidId: string;
+    tenantId: string;
+    gpuHours: number;
+    amountUsd: number;
+    /** @default site */
+    venue?: 'site' | 'partner';
+    partnerId?: string;
+  }>;
+  /** Bids not filled and why: the clearing's own reasons, or why no partner took one that could not wait. */
+  readonly skipped: ReadonlyArray<{ bidId: string; reason: string; detail?: string }>;
   readonly clearedAt: string;
 }
 

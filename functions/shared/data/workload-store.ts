@@ -73,6 +73,21 @@ export class DynamoWorkloadStore {
     return [this.putItem(workload), newJobPut(this.deps.tableName, routableJobOf(workload))];
   }
 
+  /**
+   * Accepts a workload the platform creates (a bid fill's work) with its job, once: false when it already exists (a
+   * clearing run again, a re-delivered message), which changes nothing.
+   */
+  async acceptOnce(workload: WorkloadView): Promise<boolean> {
+    const [first, ...rest] = this.acceptItems(workload);
+    try {
+      await transactWith(this.deps, first!, rest);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /** The conditional update of an open workload's status and routing fields, for the router's transaction. */
   progressItem(tenantId: string, id: string, progress: WorkloadProgress): TransactItem {
     const optional = ['siteId', 'reason', 'estimatedFinishAt'] as const;

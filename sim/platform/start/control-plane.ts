@@ -1,4 +1,5 @@
 import type { Site } from '../../../core/model/site.js';
+import type { BidVenues } from '../../../functions/bids/clear-interval.js';
 import type { RegisteredFleet } from '../../../functions/fleet/registry-fleet.js';
 import type { CommandSigner } from '../../../functions/switching/ports.js';
 import { type RunningControlLoop, startControlLoop } from '../control-loop.js';
@@ -24,6 +25,8 @@ export interface ControlPlaneOptions {
   readonly record: PlatformEventSink;
   readonly progress: (line: string) => void;
   readonly signer: CommandSigner;
+  /** Where the clearing fills: filled in by the platform once its router and partner runner are up. */
+  readonly bidVenues?: BidVenues;
 }
 
 export interface RunningControlPlane {
@@ -52,6 +55,7 @@ export async function startControlPlane(o: ControlPlaneOptions, stops: Stops): P
     dispatchEveryMs: dispatchEveryRealMs(o.options),
     onEvent: o.record,
     signer: o.signer,
+    ...(o.bidVenues ? { bidVenues: o.bidVenues } : {}),
   });
   stops.push(control.stop);
   const replay = startMarketReplay({

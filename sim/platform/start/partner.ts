@@ -15,15 +15,17 @@ export const VIRTUAL_PARTNER_ID = 'partner-virtual';
 const MARKUP = 0.2;
 
 /**
- * A partner's list prices for the open models, scaled by active parameters from $0.02 / $0.06 per million input /
- * output tokens per billion parameters (the order of public per-token prices for hosted open models), decoding at
- * 4,000 / (billions of parameters) tokens per second.
+ * A partner's list prices for the open models, scaled by active parameters from $0.006 / $0.012 per million input /
+ * output tokens per billion parameters — the order of public serverless prices for hosted open models (about $0.1 per
+ * million output tokens for an 8B model, $0.8 for a 70B one); the earlier $0.06 made every partner quote several times
+ * every simulated bid's limit, so no bid ever went to the partner — decoding at 4,000 / (billions of parameters) tokens
+ * per second.
  */
 function offers(): PartnerModelOffer[] {
   return Object.entries(openModels).map(([modelId, spec]) => ({
     modelId,
-    inputUsdPerMillionTokens: Math.round(spec.activeParamsB * 0.02 * 1e4) / 1e4,
-    outputUsdPerMillionTokens: Math.round(spec.activeParamsB * 0.06 * 1e4) / 1e4,
+    inputUsdPerMillionTokens: Math.round(spec.activeParamsB * 0.006 * 1e4) / 1e4,
+    outputUsdPerMillionTokens: Math.round(spec.activeParamsB * 0.012 * 1e4) / 1e4,
     outputTokensPerSec: Math.round((4000 / spec.activeParamsB) * 100) / 100,
   }));
 }

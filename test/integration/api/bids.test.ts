@@ -106,6 +106,8 @@ describe('bids: place, amend, cancel, list, clearing history', () => {
       lines: [expect.objectContaining({ bidId: low.body.id, gpuHours: 4, amountUsd: 14 })],
       gpuHours: 4,
       amountUsd: 14,
+      creditUsd: 0,
+      dueUsd: 14,
     });
     const lowestNow = await store().get('tenant-b', lowest.body.id);
     expect(lowestNow).toMatchObject({ status: 'open', filledGpuHours: 0, fills: [] });
@@ -176,6 +178,73 @@ describe('bids: place, amend, cancel, list, clearing history', () => {
   });
 });
 
+describe('bids to a partner: a cancel racing the clearing', () => {
+  it('never sends a bid to the partner once its cancel commits, and creates work only for fills written', async () => {
+    // Prepare: one partner the demo tenant allows, serving the model at $0.60 per million output tokens
+    const partnerId = 'partner-race';
+    const catalogue = {
+      partners: async () => [
+        {
+          partnerId,
+          name: partnerId,
+          region: 'eu' as const,
+          baseUrl: 'http://127.0.0.1:1',
+          latencyMs: 0,
+          markupFraction: 0.25,
+          models: [
+            { modelId: MODEL, inputUsdPerMillionTokens: 0.2, outputUsdPerMillionTokens: 0.6, outputTokensPerSec: 1e5 },
+          ],
+        },
+      ],
+    };
+    const settings = {
+      get: async (tenantId: string) => ({
+        tenantId,
+        allowedPartnerIds: [partnerId],
+        dataRegions: ['eu' as const],
+        maxPriceUsdPerMillionTokens: 5,
+        updatedAt: new Date(0).toISOString(),
+        updatedBy: 'test',
+      }),
+    };
+    const worked: string[] = [];
+    const venues = {
+      partners: { catalogue, settings },
+      work: async (bid: { id: string }) => {
+        worked.push(bid.id);
+      },
+    };
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 8; round += 1) {
+      // A bid due before the interval ends (it cannot wait), within the partner's $16.20/GPU-h
+      const { body: bid } = await place({
+        gpuHours: 0.05,
+        maxGpus: 1,
+        limitUsdPerGpuHour: 20,
+        deadlineAt: hoursFromNow(0.2),
+      });
+      // Act: the cancel and a clearing with no site capacity, at once
+      const [cancel] = await Promise.all([
+        h.call('POST', `/v1/bids/${bid.id}/cancel`, { key: h.demo.apiKey }),
+        clearInterval(store(), { ...interval(0), capacityGpuHoursByClass: {} }, venues),
+      ]);
+      // Assess: either the cancel committed first (cancelled, never sent) or the partner fill did (the whole bid
+      // filled there, the cancel refused 409); work exists exactly for a fill written
+      const final = (await store().get('demo', bid.id))!;
+      if (cancel.status === 200) {
+        expect(final).toMatchObject({ status: 'cancelled', fills: [] });
+      } else {
+        expect(cancel.status).toBe(409);
+        expect(final.status).toBe('filled');
+        expect(final.fills).toEqual([expect.objectContaining({ venue: 'partner', partnerId, gpuHours: 0.05 })]);
+      }
+      expect(worked.filter((id) => id === bid.id)).toHaveLength(final.fills.length);
+      outcomes.add(final.status);
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  });
+});
+
 /** The store's methods as plain functions, so a test can replace one (the clearing's stale read). */
 function storeMethods() {
   const s = store();
@@ -184,5 +253,6 @@ function storeMethods() {
     get: s.get.bind(s),
     replace: s.replace.bind(s),
     recordClearing: s.recordClearing.bind(s),
+    clearings: s.clearings.bind(s),
   };
 }

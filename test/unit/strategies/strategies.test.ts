@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DEMAND_SCENARIOS, siteDemand } from '../../../core/demand/scenarios.js';
+import { withExpectedPrice } from '../../../core/forecast/expected-price.js';
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
 import { withSpikeExit } from '../../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../../core/forecast/types.js';
@@ -186,6 +187,12 @@ describe('no strategy looks ahead', () => {
       myopicStrategy(highs),
       mpcStrategy(highs, createRidgeForecaster({ trainingDays: 2 }), params),
       mpcStrategy(highs, withSpikeExit(createRidgeForecaster({ trainingDays: 2 })), params),
+      mpcStrategy(highs, withExpectedPrice(createRidgeForecaster({ trainingDays: 2 })), params),
+      mpcStrategy(
+        highs,
+        withExpectedPrice(createRidgeForecaster({ trainingDays: 2 }), { spikeProbability: 'time-of-day' }),
+        params,
+      ),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
     ];
   };

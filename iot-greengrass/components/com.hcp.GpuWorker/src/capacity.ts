@@ -86,14 +86,14 @@ function restoreNodes(input: Parameters<typeof fitCapacity>[0]): Set<string> {
   return vacated;
 }
 
-/** A node started draining: its flex work not already stopping goes back (guaranteed work finishes there). Pure. */
+/** A node started draining: its flex and bid work not already stopping goes back (guaranteed work finishes there). Pure. */
 export function drainStops(
   { nodeId, by }: DrainStarted,
   running: readonly RunningJob[],
 ): { reason: PreemptionReason; stopJobIds: string[] } {
   const reason: PreemptionReason = by === 'health' ? 'node-unhealthy' : 'capacity';
   const stopJobIds = running
-    .filter((r) => r.nodeId === nodeId && r.job.tier === 'flex' && r.preemption === undefined)
+    .filter((r) => r.nodeId === nodeId && r.job.tier !== 'guaranteed' && r.preemption === undefined)
     .map((r) => r.job.jobId);
   return { reason, stopJobIds };
 }

@@ -1,8 +1,9 @@
 import type { SiteJob } from '../../../../core/routing/site-messages.js';
+import { enginePriority } from '../../../../core/serving/tiers.js';
 import type { WorkerNode } from './config.js';
 
-/** Guaranteed before flex. */
-export const tierRank = (job: Pick<SiteJob, 'tier'>) => (job.tier === 'guaranteed' ? 0 : 1);
+/** Guaranteed before flex before bid work (core/serving/tiers.ts). */
+export const tierRank = (job: Pick<SiteJob, 'tier'>) => enginePriority(job.tier);
 
 /** The order jobs wait and start in: guaranteed first, then earliest deadline, then job id. */
 export const byPriority = (a: SiteJob, b: SiteJob) =>
