@@ -87,7 +87,8 @@ export function buildApp(app: App): HcpStacks {
   // registers the certificate in the others (docs/REGIONS.md).
   const idPrefixOf = (region: string) => (region === plan.primary ? prefix : `${prefix}-${region}`);
   const registries = [plan.primary, ...plan.standbys].map((region) => gatewayRegistryNames(idPrefixOf(region), region));
-  const otherRegistries = (region: string) => (multiRegion ? registries.filter((r) => r.region !== region) : []);
+  const allRegistries = multiRegion ? registries : [];
+  const otherRegistries = (region: string) => allRegistries.filter((r) => r.region !== region);
   // Each region's history store, by its IoT stack's name: the site history merges them all (docs/REGIONS.md).
   const historyStores =
     multiRegion && (context.telemetrySink ?? 'iceberg') === 'iceberg'
@@ -103,6 +104,7 @@ export function buildApp(app: App): HcpStacks {
     commandKey: data.commandSigning.gatewayEntry,
     otherCommandKeys: others(plan.primary),
     otherRegistries: otherRegistries(plan.primary),
+    allRegistries,
     otherHistoryStores: otherHistoryStores(plan.primary),
     ...(data.leaseTable ? { leaseTable: data.leaseTable } : {}),
     primaryRegion: plan.primary,
@@ -124,6 +126,7 @@ export function buildApp(app: App): HcpStacks {
       commandKey: k.commandSigning.gatewayEntry,
       otherCommandKeys: others(k.region),
       otherRegistries: otherRegistries(k.region),
+      allRegistries,
       otherHistoryStores: otherHistoryStores(k.region),
       leaseTable: replica.leaseTable,
       primaryRegion: plan.primary,
@@ -157,6 +160,8 @@ interface RegionInputs {
   readonly commandKey: CommandKeyEntry;
   readonly otherCommandKeys: readonly CommandKeyEntry[];
   readonly otherRegistries: readonly GatewayRegistryNames[];
+  /** Every region's registry names, primary first (empty: one region): the cores' nucleus failover order. */
+  readonly allRegistries: readonly GatewayRegistryNames[];
   /** The other regions' telemetry history stores (empty: one region, or no Athena history). */
   readonly otherHistoryStores: readonly HistoryStoreNames[];
   readonly leaseTable?: ITable;
@@ -182,6 +187,7 @@ function buildRegion(app: App, context: AppContext, r: RegionInputs): RegionalSt
     ...(r.otherRegistries.length > 0
       ? { thingGroupName: gatewayRegistryNames(prefix, env.region).thingGroupName }
       : {}),
+    ...(r.allRegistries.length > 0 ? { gatewayRegions: r.allRegistries } : {}),
   });
   const control = new ControlStack(app, `${prefix}-Control`, {
     env,

@@ -15,6 +15,7 @@ import { GridEventRecorder } from './constructs/grid-event-recorder.js';
 import { IcebergTelemetrySink, type TelemetryLifecycle } from './constructs/iceberg-telemetry-sink.js';
 import { LatestStateRule } from './constructs/latest-state-rule.js';
 import { acknowledge } from './constructs/nag.js';
+import { type GatewayRegion, NucleusFailoverRegions } from './constructs/nucleus-failover-regions.js';
 import { SwitchTelemetry } from './constructs/switch-telemetry.js';
 import type { PagingMetric } from './constructs/telemetry-buckets.js';
 import type { TelemetrySink, TelemetrySinkKind } from './constructs/telemetry-sink.js';
@@ -39,6 +40,11 @@ export interface IotStackProps extends StackProps {
   readonly otherCommandKeys?: readonly CommandKeyEntry[];
   /** The gateways' thing group's name, for the other regions' onboarding to find it. @default CloudFormation's */
   readonly thingGroupName?: string;
+  /**
+   * Every region's gateway role alias, primary first (multi-region): com.hcp.Telemetry's nucleus failover moves a core
+   * down this list (docs/REGIONS.md). @default none: one region, no failover
+   */
+  readonly gatewayRegions?: readonly GatewayRegion[];
 }
 
 /** Thing type of every site gateway; its searchable attribute finds a gateway by site in the registry. */
@@ -104,10 +110,14 @@ export class IotStack extends Stack {
       credentialDurationSeconds: 3600,
     });
     this.gatewayPolicy = new GatewayPolicy(this, 'GatewayPolicy', { roleAliasName: this.roleAlias.roleAlias! });
+    const failover = props.gatewayRegions?.length
+      ? new NucleusFailoverRegions(this, 'NucleusFailoverRegions', { regions: this.gatewayRegionsChecked(props) })
+      : undefined;
     this.components = new GreengrassComponents(this, 'Components', {
       thingGroup: this.thingGroup,
       configuration: {
         'com.hcp.SwitchAgent': { agent: { commandKeys: [props.commandKey, ...(props.otherCommandKeys ?? [])] } },
+        ...(failover ? { 'com.hcp.Telemetry': { telemetry: { nucleusFailover: { regions: failover.regions } } } } : {}),
       },
     });
     this.components.grantArtifactRead(this.tokenExchangeRole);
@@ -155,5 +165,17 @@ export class IotStack extends Stack {
       ...gridEvents.deadLetterQueues,
       ...(switches?.deadLetterQueues ?? []),
     ];
+  }
+
+  /** `gatewayRegions` must name this region with this stack's role alias, or its cores would fail over to a wrong one. */
+  private gatewayRegionsChecked(props: IotStackProps): readonly GatewayRegion[] {
+    const regions = props.gatewayRegions ?? [];
+    const own = regions.find((r) => r.region === this.region);
+    if (own?.roleAlias !== this.roleAlias.roleAlias) {
+      throw new Error(
+        `gatewayRegions: must list ${this.region} with role alias ${this.roleAlias.roleAlias} (got ${JSON.stringify(own ?? null)})`,
+      );
+    }
+    return regions;
   }
 }

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { acknowledge, acknowledgeDeployTimeFunction } from './constructs/nag.js';
+import { acknowledgeAwsCustomResourceFunction } from './constructs/nag.js';
 
 export interface ReplicaViewStackProps extends StackProps {
   readonly tableName: string;
@@ -35,17 +35,7 @@ export class ReplicaViewStack extends Stack {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [tableArn] }),
       installLatestAwsSdk: false,
     });
-    acknowledge(
-      this,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      "CDK's AwsCustomResource Lambda: writes its own logs only, runs at deploy time.",
-    );
-    acknowledge(
-      this,
-      'AwsSolutions-L1',
-      "CDK's AwsCustomResource pins its own Node.js runtime; it runs only during deployments.",
-    );
-    acknowledgeDeployTimeFunction(this, "CDK's AwsCustomResource Lambda");
+    acknowledgeAwsCustomResourceFunction(this);
     this.table = dynamodb.TableV2.fromTableAttributes(this, 'Table', {
       tableArn,
       tableStreamArn: describe.getResponseField('Table.LatestStreamArn'),

@@ -67,6 +67,28 @@ export function acknowledgeDeployTimeFunction(scope: IConstruct, what: string): 
   );
 }
 
+/** The construct id aws-cdk-lib gives AwsCustomResource's singleton Lambda (`AWS` + its fixed UUID, no dashes). */
+const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/**
+ * The findings on the Lambda behind every `cr.AwsCustomResource` of `scope`'s stack: one singleton at the stack's
+ * root (CDK's fixed id), acknowledged on it alone. Call after the first AwsCustomResource exists.
+ */
+export function acknowledgeAwsCustomResourceFunction(scope: IConstruct): void {
+  const singleton = Stack.of(scope).node.findChild(AWS_CUSTOM_RESOURCE_SINGLETON_ID);
+  acknowledge(
+    singleton,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    "CDK's AwsCustomResource Lambda: writes its own logs only, runs at deploy time.",
+  );
+  acknowledge(
+    singleton,
+    'AwsSolutions-L1',
+    "CDK's AwsCustomResource pins its own Node.js runtime; it runs only during deployments.",
+  );
+  acknowledgeDeployTimeFunction(singleton, "CDK's AwsCustomResource Lambda");
+}
+
 /** One acknowledged cdk-nag finding: where, which rule (with its finding detail, if any) and why. */
 export interface Acknowledgement {
   readonly path: string;

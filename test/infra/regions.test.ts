@@ -1,9 +1,11 @@
-import { NestedStack, Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { HcpStacks } from '../../bin/app.js';
 import { parseAppContext, regionPlan } from '../../bin/config.js';
+import { IotStack } from '../../stacks/iot-stack.js';
 import { appWith, TEST_CONTEXT } from './app-fixture.js';
 
 const { region: _single, ...base } = TEST_CONTEXT;
@@ -256,6 +258,29 @@ describe('regions: [primary, standby]', () => {
     }
   });
 
+  it('lists both regions for every core’s nucleus failover, primary first, endpoints read in each region', () => {
+    for (const iot of [stacks.iot, standby.iot]) {
+      // Prepare
+      const template = Template.fromStack(iot);
+      // Act
+      const failover = telemetryMerge(template).telemetry.nucleusFailover;
+      // Assess
+      expect(failover.regions.map((r) => [r.region, r.roleAlias])).toEqual([
+        ['us-east-2', 'Hcp-test-Iot-token-exchange'],
+        ['us-west-2', 'Hcp-test-us-west-2-Iot-token-exchange'],
+      ]);
+      const calls = describeEndpointCalls(template);
+      for (const r of failover.regions) {
+        expect(calls[r.dataEndpoint]).toEqual({ region: r.region, endpointType: 'iot:Data-ATS' });
+        expect(calls[r.credentialEndpoint]).toEqual({ region: r.region, endpointType: 'iot:CredentialProvider' });
+      }
+      expect(Object.keys(calls)).toHaveLength(4);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: [{ Action: 'iot:DescribeEndpoint', Effect: 'Allow', Resource: '*' }] },
+      });
+    }
+  });
+
   it('gives every gateway both regions’ command keys', () => {
     for (const iot of [stacks.iot, standby.iot]) {
       const text = JSON.stringify(Template.fromStack(iot).findResources('AWS::GreengrassV2::Deployment'));
@@ -271,7 +296,68 @@ describe('one region', () => {
     expect(routeEnvironment(single.api, 'getSiteTelemetry').TELEMETRY_OTHER_REGIONS).toBeUndefined();
     expect(JSON.stringify(routeStatements(single.api, 'getSiteTelemetry'))).not.toContain('us-west-2');
   });
+
+  it('leaves the nucleus failover’s regions empty: no endpoint look-up, the recipe’s default', () => {
+    const template = Template.fromStack(appWith(TEST_CONTEXT).stacks.iot);
+    expect(describeEndpointCalls(template)).toEqual({});
+    expect(template.findResources('Custom::AWS')).toEqual({});
+    const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0]!;
+    expect(deployment.Properties.Components['com.hcp.Telemetry'].ConfigurationUpdate).toBeUndefined();
+  });
 });
+
+describe('the IoT stack’s gateway regions', () => {
+  it.each([
+    [[{ region: 'us-west-2', roleAlias: 'Hcp-test-us-west-2-Iot-token-exchange' }], 'got null'],
+    [[{ region: 'us-east-2', roleAlias: 'Hcp-other-Iot-token-exchange' }], 'Hcp-other-Iot-token-exchange'],
+  ])('refuses a list without this region under its own role alias (%#)', (gatewayRegions, named) => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const props = {
+      env: { region: 'us-east-2' },
+      siteIds: ['site-west-1'],
+      table: dynamodb.Table.fromTableName(new Stack(app, 'Data', { env: { region: 'us-east-2' } }), 'T', 'hcp-test'),
+      commandKey: { kid: 'k1', publicKeyPem: 'pem' },
+      gatewayRegions,
+    };
+    // Act // Assess
+    expect(() => new IotStack(app, 'Hcp-test-Iot', props)).toThrow(
+      new RegExp(`gatewayRegions: must list us-east-2 with role alias Hcp-test-Iot-token-exchange .*${named}`),
+    );
+  });
+});
+
+interface FailoverRegion {
+  region: string;
+  dataEndpoint: string;
+  credentialEndpoint: string;
+  roleAlias: string;
+}
+
+/**
+ * com.hcp.Telemetry's configuration merge in the stack's Greengrass deployment, its deploy-time values written
+ * `<logicalId.attribute>` (a `Fn::Join` of text and `Fn::GetAtt`s in the template).
+ */
+function telemetryMerge(template: Template): { telemetry: { nucleusFailover: { regions: FailoverRegion[] } } } {
+  const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0]!;
+  const merge = deployment.Properties.Components['com.hcp.Telemetry'].ConfigurationUpdate.Merge;
+  const parts: unknown[] = typeof merge === 'string' ? [merge] : merge['Fn::Join'][1];
+  const text = parts
+    .map((p) => (typeof p === 'string' ? p : `<${(p as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.')}>`))
+    .join('');
+  return JSON.parse(text);
+}
+
+/** The stack's IoT DescribeEndpoint custom resources by their answer, `<logicalId.endpointAddress>`. */
+function describeEndpointCalls(template: Template): Record<string, { region: string; endpointType: string }> {
+  const calls: Record<string, { region: string; endpointType: string }> = {};
+  for (const [id, resource] of Object.entries(template.findResources('Custom::AWS'))) {
+    const call = JSON.parse(resource.Properties.Create);
+    if (call.action !== 'DescribeEndpoint') continue;
+    calls[`<${id}.endpointAddress>`] = { region: call.region, endpointType: call.parameters.endpointType };
+  }
+  return calls;
+}
 
 type Statement = { Resource: unknown; Condition?: unknown };
 

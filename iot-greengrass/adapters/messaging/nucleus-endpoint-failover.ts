@@ -105,7 +105,8 @@ export class NucleusEndpointFailover {
 
 /**
  * The failover's part of a component's configuration (com.hcp.Telemetry's recipe, `telemetry.nucleusFailover`): every
- * region, primary first, as the onboarding answer gives them (its own region and `otherRegions`). Fewer than two
+ * region, primary first (the stacks' Greengrass deployment fills them: stacks/constructs/nucleus-failover-regions.ts;
+ * the same fields as the onboarding answer's own region and `otherRegions`). Fewer than two
  * regions: no failover (a one-region deployment).
  */
 export const nucleusFailoverConfigSchema = z
