@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { ROLES } from '../../../core/api/principal.js';
 import { API_ROUTES } from '../../../functions/api/routes.js';
 import { createLocalAuthorizer } from '../../../sim/local/api-routes.js';
 
@@ -14,23 +15,42 @@ const principal = (role: string) => ({ principalId: 'p1', tenantId: 'acme', role
 
 describe('handlers enforce their route’s roles themselves', () => {
   const guarded = API_ROUTES.filter((route) => route.roles !== 'public');
+  /** A role the route does not allow, or undefined for a route every role may call (the model catalog's reads). */
+  const outsiderOf = (route: (typeof guarded)[number]) =>
+    ROLES.find((role) => !(route.roles as string[]).includes(role));
+  const restricted = guarded.filter((route) => outsiderOf(route) !== undefined);
+  const everyRole = guarded.filter((route) => outsiderOf(route) === undefined);
 
-  it.each(guarded.map((route) => [route.operationId, route] as const))(
+  it.each(restricted.map((route) => [route.operationId, route] as const))(
     '%s refuses a role outside its list with 403 and no principal with 401',
     async (_id, route) => {
-      // Prepare: a role the route does not allow (every route excludes at least one).
-      const outsider = ['customer-user', 'operator', 'admin'].find(
-        (role) => !(route.roles as string[]).includes(role),
-      )!;
+      // Prepare
       const handler = await route.load();
       // Act
-      const forbidden = await handler(event(principal(outsider)), context);
+      const forbidden = await handler(event(principal(outsiderOf(route)!)), context);
       const anonymous = await handler(event(undefined), context);
       // Assess
       expect(forbidden.statusCode).toBe(403);
       expect(anonymous.statusCode).toBe(401);
     },
   );
+
+  it.each(everyRole.map((route) => [route.operationId, route] as const))(
+    '%s, open to every role, still refuses no principal with 401',
+    async (_id, route) => {
+      // Prepare
+      const handler = await route.load();
+      // Act
+      const anonymous = await handler(event(undefined), context);
+      // Assess
+      expect(anonymous.statusCode).toBe(401);
+    },
+  );
+
+  it('leaves at most the read-only reference routes open to every role', () => {
+    // Assess
+    expect(everyRole.map((route) => route.operationId).sort()).toEqual(['getModelVersion', 'listModelVersions']);
+  });
 });
 
 describe('local authorizer', () => {
