@@ -250,10 +250,13 @@ describe('workload routing through the cloud path: API → router → site queue
         .filter((r) => r.outcome === 'preempted')
         .map((r) => ({ r, tier: s.job.tier })),
     );
-    expect(preemptions.length).toBeGreaterThan(0);
-    expect(preemptions.every((p) => p.tier === 'flex' && p.r.reason === 'capacity' && p.r.siteId === WEST.id)).toBe(
-      true,
-    );
+    console.info(`preemptions: ${JSON.stringify(preemptions.map((p) => [p.tier, p.r.reason, p.r.siteId]))}`);
+    expect(preemptions.filter((p) => p.r.reason === 'capacity').length).toBeGreaterThan(0);
+    // Only flex work yields: to the curtailment at west (labelled `capacity`, or `node-unhealthy` when the health
+    // sampler sees the powered-down nodes first), or on a full node to a waiting guaranteed job (`priority`, issue 29).
+    const curtailed = (p: (typeof preemptions)[number]) =>
+      (p.r.reason === 'capacity' || p.r.reason === 'node-unhealthy') && p.r.siteId === WEST.id;
+    expect(preemptions.every((p) => p.tier === 'flex' && (p.r.reason === 'priority' || curtailed(p)))).toBe(true);
     for (const s of states.filter((x) => Object.keys(x.reports).length > 1 && x.status === 'completed'))
       expect(s.siteId).toBe(SOUTH.id);
     const completions = states.flatMap((s) => Object.values(s.reports).filter((r) => r.outcome === 'completed'));
