@@ -1,5 +1,5 @@
 import { roundUsd } from '../routing/pricing.js';
-import { offerOf, type Partner } from './catalogue.js';
+import { offerOf, type Partner, resalePrice } from './catalogue.js';
 import type { PartnerSettings } from './settings.js';
 
 /**
@@ -34,12 +34,12 @@ export function partnerGpuHourQuote(
   if (!offer) return undefined;
   const millions = tokensPerGpuHour / 1e6;
   const costUsdPerGpuHour = roundUsd(millions * offer.outputUsdPerMillionTokens);
-  const priceUsdPerGpuHour = roundUsd(costUsdPerGpuHour * (1 + partner.markupFraction));
+  const { priceUsd: priceUsdPerGpuHour, marginUsd: marginUsdPerGpuHour } = resalePrice(partner, costUsdPerGpuHour);
   return {
     partnerId: partner.partnerId,
     costUsdPerGpuHour,
     priceUsdPerGpuHour,
-    marginUsdPerGpuHour: roundUsd(priceUsdPerGpuHour - costUsdPerGpuHour),
+    marginUsdPerGpuHour,
     priceUsdPerMillionTokens: roundUsd(priceUsdPerGpuHour / millions),
     outputTokensPerSec: offer.outputTokensPerSec,
     latencyMs: partner.latencyMs,

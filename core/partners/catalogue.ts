@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roundUsd } from '../routing/pricing.js';
 import { isoInstantSchema, storableNumber } from '../support/schema.js';
 
 /**
@@ -78,3 +79,9 @@ export const partnerCatalogueViewSchema = z.object({
 
 export const offerOf = (partner: Partner, modelId: string): PartnerModelOffer | undefined =>
   partner.models.find((m) => m.modelId === modelId);
+
+/** What HCP charges for a partner's cost: the partner's markup on top, and the margin that leaves, both rounded. */
+export function resalePrice(partner: Pick<Partner, 'markupFraction'>, costUsd: number) {
+  const priceUsd = roundUsd(costUsd * (1 + partner.markupFraction));
+  return { priceUsd, marginUsd: roundUsd(priceUsd - costUsd) };
+}

@@ -1,6 +1,6 @@
 import { roundUsd } from '../routing/pricing.js';
 import type { RefusalReason, RoutableJob } from '../routing/types.js';
-import { offerOf, type Partner, type PartnerModelOffer } from './catalogue.js';
+import { offerOf, type Partner, type PartnerModelOffer, resalePrice } from './catalogue.js';
 import type { PartnerSettings } from './settings.js';
 
 /** What a partner run of a job costs HCP, what the customer pays for it, and when it should be done. */
@@ -36,12 +36,12 @@ export function partnerQuote(
   nowMs: number,
 ): PartnerQuote {
   const costUsd = partnerCostUsd(offer, job);
-  const priceUsd = roundUsd(costUsd * (1 + partner.markupFraction));
+  const { priceUsd, marginUsd } = resalePrice(partner, costUsd);
   return {
     partnerId: partner.partnerId,
     costUsd,
     priceUsd,
-    marginUsd: roundUsd(priceUsd - costUsd),
+    marginUsd,
     estimatedFinishMs: nowMs + partner.latencyMs + (job.outputTokens / offer.outputTokensPerSec) * 1000,
   };
 }
