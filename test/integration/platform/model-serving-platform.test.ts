@@ -192,7 +192,8 @@ describe('model serving on the running local platform, through the API', () => {
     expect(rolled?.version).toBe(V2);
     expect(seen.some((s) => replicaCount(s, V2, 'warming') + replicaCount(s, V2, 'loading') > 0)).toBe(true);
     const completed = answered.filter((v) => v.status === 'completed').length;
-    console.info(`rollout: ${sent.length} requests sent, ${completed} answered`);
+    const failures = answered.filter((v) => v.status !== 'completed').map((v) => v.reason);
+    console.info(`rollout: ${sent.length} requests sent, ${completed} answered; failed: ${JSON.stringify(failures)}`);
     expect(sent.length).toBeGreaterThan(10);
     expect(completed).toBe(sent.length);
   }, 180_000);
