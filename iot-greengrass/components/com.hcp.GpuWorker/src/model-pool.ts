@@ -166,7 +166,9 @@ export class ModelPool {
 
   /**
    * Serves one request on a warm replica, waiting (and counting as demand) while none is; a replica that went away
-   * between the view and the request (drained, unloaded) sends it to the next one, so no request is dropped.
+   * between the view and the request (drained, unloaded) sends it to the next one, so no request is dropped. The
+   * pool's own request path, for a caller without a scheduler; the GpuWorker places its jobs on nodes itself (its
+   * queue, slots and metering) from `readyOn`, with the same gone-replica rule (`replicaGone`, MAX_REPLICA_MISSES).
    */
   async complete(request: Omit<InferenceRequest, 'baseUrl'>): Promise<InferenceOutcome> {
     let waited = false;
