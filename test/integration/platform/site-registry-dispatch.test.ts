@@ -24,8 +24,8 @@ import {
   startSimulatedSiteHardware,
 } from '../../../sim/platform/start/shadow-site.js';
 import { Stops } from '../../../sim/platform/start/stops.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { until } from '../../support/until.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { type ApiHarness, startApiHarness } from '../api/harness.js';
 
 /**
