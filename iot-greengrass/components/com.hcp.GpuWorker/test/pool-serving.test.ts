@@ -1,4 +1,3 @@
-import { referenceFleet } from '../../../../core/fleet/reference-fleet.js';
 import { catalogEntry, modelCatalogSeed } from '../../../../core/gpu/model-catalog.js';
 import { jobReportSchema } from '../../../../core/routing/site-messages.js';
 import type { ReplicaKey, ReplicaView } from '../../../../core/serving/node-agent.js';
@@ -12,7 +11,8 @@ import { PoolServing } from '../src/pool-serving.js';
 import { MODEL, POOL, siteJob, T0, workerNode } from './fixtures.js';
 
 const ENTRY = catalogEntry(modelCatalogSeed, MODEL)!;
-const FIGURES = referenceFleet.sites.find((s) => s.id === 'site-west-1')!.gpuPools[0]!;
+/** An H100 SXM pool's figures (the site model's `GpuPool`). */
+const FIGURES = { idlePowerW: 90, servingPowerW: 700, memoryGb: 80 };
 const NODES = [workerNode('n1'), workerNode('n2')];
 
 /**
