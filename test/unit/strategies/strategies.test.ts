@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DEMAND_SCENARIOS, siteDemand } from '../../../core/demand/scenarios.js';
+import { withBreakevenClassifier } from '../../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../../core/forecast/expected-price.js';
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
 import { withSpikeExit } from '../../../core/forecast/spike-exit.js';
@@ -191,6 +192,18 @@ describe('no strategy looks ahead', () => {
       mpcStrategy(
         highs,
         withExpectedPrice(createRidgeForecaster({ trainingDays: 2 }), { spikeProbability: 'time-of-day' }),
+        params,
+      ),
+      mpcStrategy(
+        highs,
+        withBreakevenClassifier(
+          createRidgeForecaster({ trainingDays: 2 }),
+          [
+            { efficiencyJPerTh: 17.5, pue: 1.05 },
+            { efficiencyJPerTh: 21.5, pue: 1.1 },
+          ],
+          { horizonHours: 1, ridge: { trainingDays: 2 } },
+        ),
         params,
       ),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
