@@ -2,6 +2,7 @@ import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-hi
 import { efficiencyJPerTh } from '../../core/economics/energy.js';
 import { withBreakevenClassifier } from '../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../core/forecast/expected-price.js';
+import { withResidualPaths } from '../../core/forecast/residual-paths.js';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { withSpikeExit } from '../../core/forecast/spike-exit.js';
@@ -60,7 +61,13 @@ export const FORECASTERS: Record<string, (sites: readonly Site[]) => PriceForeca
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
   'ridge+expected': () => withExpectedPrice(createRidgeForecaster()),
   'ridge+expected-tod': () => withExpectedPrice(createRidgeForecaster(), { spikeProbability: 'time-of-day' }),
-  'ridge+breakeven': (sites) => withBreakevenClassifier(createRidgeForecaster(), breakevenGroups(sites)),
+  'ridge+breakeven': (sites) =>
+    withBreakevenClassifier(createRidgeForecaster(), breakevenGroups(sites), {
+      lambda: Number(process.env.BE_LAMBDA ?? 100),
+      horizonHours: Number(process.env.BE_HOURS ?? 6),
+    }),
+  // Scenario mpc: the planner plans over the point and the ridge's own errors of 1–3 days ago, first step shared.
+  'ridge+paths': () => withResidualPaths(createRidgeForecaster()),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };

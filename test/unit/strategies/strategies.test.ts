@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DEMAND_SCENARIOS, siteDemand } from '../../../core/demand/scenarios.js';
 import { withBreakevenClassifier } from '../../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../../core/forecast/expected-price.js';
+import { withResidualPaths } from '../../../core/forecast/residual-paths.js';
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
 import { withSpikeExit } from '../../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../../core/forecast/types.js';
@@ -206,6 +207,7 @@ describe('no strategy looks ahead', () => {
         ),
         params,
       ),
+      mpcStrategy(highs, withResidualPaths(createRidgeForecaster({ trainingDays: 2 }), { paths: 2 }), params),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
     ];
   };
