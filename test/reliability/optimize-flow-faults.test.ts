@@ -12,7 +12,7 @@ import type { StartSwitchFlow } from '../../sim/platform/local-control-plane.js'
 import { EXECUTION_ALREADY_EXISTS } from '../../stacks/constructs/optimize-flow.js';
 import { synthesizeControlFlows } from '../integration/flows/control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from '../integration/flows/harness.js';
-import { marketSnapshotAt } from '../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../support/market-fixture.js';
 import { recordFigure } from './support/figures.js';
 import { type FaultKinds, typedTaskFaults } from './support/task-faults.js';
 

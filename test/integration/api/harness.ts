@@ -6,6 +6,8 @@ import {
   type LocalApiOptions,
   startLocalApiServer,
 } from '../../../sim/local/api-routes.js';
+import { ShadowSiteConfigPublisher } from '../../../sim/local/shadow-site-config-publisher.js';
+import type { LocalMqtt } from '../../../sim/platform/local-mqtt.js';
 import { registerSitesThroughApi } from '../../../sim/platform/start/registry.js';
 import { undocumentedAnswer } from './openapi-responses.js';
 
@@ -17,6 +19,8 @@ export interface ApiHarness {
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
   call(method: string, path: string, options?: CallOptions): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A call with the demo operator's key. */
+  operator(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   /** A second customer tenant with a customer-user key: the key. */
   addCustomerTenant(tenantId: string): Promise<string>;
   stop(): Promise<void>;
@@ -71,5 +75,20 @@ export async function startApiHarness(
     return server.api.issueApiKey(tenantId, 'customer-user');
   }
 
-  return { ...server, demo, call, addCustomerTenant, stop: () => server.stop() };
+  const operator = (method: string, path: string, body?: unknown) =>
+    call(method, path, { key: demo.operatorApiKey, ...(body === undefined ? {} : { body }) });
+
+  return { ...server, demo, call, operator, addCustomerTenant, stop: () => server.stop() };
+}
+
+/**
+ * The API as `npm start` runs it beside the local broker: sites' configuration published to the broker's shadows,
+ * switch flows not started (the tests that use it drive the gateways themselves).
+ */
+export function startApiOnBroker(mqtt: LocalMqtt, options: Pick<LocalApiOptions, 'tableName' | 'clock'>) {
+  return startApiHarness({
+    ...options,
+    siteConfigPublisher: new ShadowSiteConfigPublisher(mqtt.shadows),
+    switchFlows: { start: async () => ({ executionArn: 'none' }) },
+  });
 }

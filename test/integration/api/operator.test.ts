@@ -4,7 +4,7 @@ import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market
 import { DynamoPlanStore } from '../../../functions/shared/data/plan-store.js';
 import { DynamoSwitchLogStore } from '../../../functions/shared/data/switch-log-store.js';
 import { SiteSwitchLog } from '../../../functions/switching/adapters/site-switch-log.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { planWith } from '../gateway/harness.js';
 import { type ApiHarness, startApiHarness } from './harness.js';
 

@@ -6,6 +6,7 @@ import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market
 import { DynamoSwitchStateStore, FIRST_EPOCH } from '../../../functions/shared/data/switch-state-store.js';
 import { DynamoDeviceStateStore } from '../../../functions/telemetry/adapters/dynamo-device-state.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { planFor } from '../../unit/switching/plan-fixture.js';
 
 /** The control plane's DynamoDB adapters against DynamoDB Local. */
@@ -23,20 +24,7 @@ afterAll(async () => {
   await table?.stop();
 });
 
-const snapshot = (at: string, price: number): MarketSnapshot => ({
-  at,
-  intervalMinutes: 15,
-  prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: price }],
-  hashprice: {
-    hashpriceUsdPerThDay: 0.05,
-    btcPriceUsd: 95_000,
-    difficulty: 1.1e14,
-    subsidyBtc: 3.125,
-    feesBtcPerDay: 20,
-  },
-  gpuSpotUsdPerGpuHour: 2,
-  gridEvents: [],
-});
+const snapshot = (at: string, price: number): MarketSnapshot => marketSnapshotAt(Date.parse(at), { HB_WEST: price });
 
 describe('DynamoDB adapters of the control plane', () => {
   it('hands out every command sequence number once, in order, under concurrency', async () => {

@@ -19,7 +19,7 @@ export { planFor } from '../../unit/switching/plan-fixture.js';
 
 import { TaskTokenRegistry } from '../../../sim/local/stepfunctions/index.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 /**
  * The local control plane for flow tests: DynamoDB Local, the aedes broker, a stand-in gateway per behaviour that

@@ -4,7 +4,7 @@ import { DynamoDispatchWorkspace } from '../../../functions/optimizer/adapters/d
 import { DynamoMarketSnapshotStore } from '../../../functions/shared/data/market-snapshot-store.js';
 import { OPTIMIZE_STATES } from '../../../functions/shared/flow-states.js';
 import { type CfnTemplate, createStateMachineRunner } from '../../../sim/local/stepfunctions/index.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
 import { type FlowHarness, startFlowHarness, TABLE_NAME } from './harness.js';
 

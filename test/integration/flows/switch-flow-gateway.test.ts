@@ -21,6 +21,7 @@ import {
   createStateMachineRunner,
   type LocalTaskHandler,
 } from '../../../sim/local/stepfunctions/index.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { until } from '../../support/until.js';
 import { LADDER, planWith, SITE, SITE_ID } from '../gateway/harness.js';
 import { PATIENT_ACK_WAIT, synthesizeControlFlows } from './control-flows-stack.js';
@@ -262,20 +263,7 @@ describe('SwitchFlow with the real gateway', () => {
     await until('the clock to pass the last heartbeat', () => harness.clock.nowMs() > before);
     const source = {
       name: 'fixed',
-      snapshotAt: async (atMs: number) => ({
-        at: new Date(atMs).toISOString(),
-        intervalMinutes: 15,
-        prices: [{ node: SITE.marketNode, realTimeUsdPerMwh: 31 }],
-        hashprice: {
-          hashpriceUsdPerThDay: 0.05,
-          btcPriceUsd: 95_000,
-          difficulty: 1.1e14,
-          subsidyBtc: 3.125,
-          feesBtcPerDay: 20,
-        },
-        gpuSpotUsdPerGpuHour: 2,
-        gridEvents: [],
-      }),
+      snapshotAt: async (atMs: number) => marketSnapshotAt(atMs, { [SITE.marketNode]: 31 }),
     };
 
     // Act

@@ -25,8 +25,8 @@ import { startLocalSwitchLog } from '../../../sim/platform/local-switch-log.js';
 import { MarketFeed } from '../../../sim/platform/market-feed.js';
 import { type RunningMarketReplay, startMarketReplay } from '../../../sim/platform/market-replay.js';
 import { SimClock } from '../../../sim/platform/sim-clock.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { until } from '../../support/until.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 import { type OperatorApiHarness, startOperatorApi } from '../api-operator/harness.js';
 
 /**

@@ -10,6 +10,7 @@ import {
 } from '../../../functions/shared/data/market-history-store.js';
 import { TABLE_KEYS } from '../../../functions/shared/data/table-design.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 /** The deployed planner's market history and forecast fits on DynamoDB Local, filled by the ingestion use case. */
 
@@ -30,18 +31,8 @@ const START = Date.parse('2026-11-01T06:00:00Z');
 const priceAt = (i: number) => 30 + 15 * Math.sin((2 * Math.PI * i) / 96) + ((i * 7919) % 13);
 
 const snapshotAt = (i: number): MarketSnapshot => ({
-  at: new Date(START + i * STEP_MS).toISOString(),
-  intervalMinutes: 15,
+  ...marketSnapshotAt(START + i * STEP_MS, {}),
   prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: priceAt(i), dayAheadUsdPerMwh: 30 }],
-  hashprice: {
-    hashpriceUsdPerThDay: 0.05,
-    btcPriceUsd: 95_000,
-    difficulty: 1.1e14,
-    subsidyBtc: 3.125,
-    feesBtcPerDay: 20,
-  },
-  gpuSpotUsdPerGpuHour: 2,
-  gridEvents: [],
 });
 
 describe('the market history and forecast fit stores on DynamoDB', () => {

@@ -14,8 +14,8 @@ import { MarketFeed } from '../../../sim/platform/market-feed.js';
 import { type RunningMarketReplay, startMarketReplay } from '../../../sim/platform/market-replay.js';
 import { PlatformObserver } from '../../../sim/platform/observer.js';
 import { SimClock } from '../../../sim/platform/sim-clock.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { until as untilState } from '../../support/until.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
 
 /**
  * The market replay and the injection control against the real pieces they drive: the aedes broker, a site gateway

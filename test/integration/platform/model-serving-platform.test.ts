@@ -12,7 +12,7 @@ import { type LocalMqtt, startLocalMqtt } from '../../../sim/platform/local-mqtt
 import { SimClock } from '../../../sim/platform/sim-clock.js';
 import { type SimulatedSiteHardware, startSimulatedSiteHardware } from '../../../sim/platform/start/shadow-site.js';
 import { until } from '../../support/until.js';
-import { type ApiHarness, startApiHarness } from '../api/harness.js';
+import { type ApiHarness, startApiOnBroker } from '../api/harness.js';
 
 /**
  * Model serving's done-when on the local platform as `npm start` composes it: the API on DynamoDB Local (the
@@ -38,8 +38,7 @@ let hardware: SimulatedSiteHardware;
 let gpuWork: GpuWork;
 let market: MessagingPort;
 
-const operator = (method: string, path: string, body?: unknown) =>
-  api.call(method, path, { key: api.demo.operatorApiKey, ...(body === undefined ? {} : { body }) });
+const operator = (method: string, path: string, body?: unknown) => api.operator(method, path, body);
 const serving = async (): Promise<PoolServingState | null> => {
   const listed = await operator('GET', `/v1/sites/${WEST.id}/deployments`);
   return listed.body.deployments.find((d: { poolId: string }) => d.poolId === POOL_ID)?.serving ?? null;
@@ -71,12 +70,7 @@ const workload = async (id: string) => (await api.call('GET', `/v1/workloads/${i
 
 beforeAll(async () => {
   mqtt = await startLocalMqtt(undefined, clock);
-  api = await startApiHarness({
-    tableName: TABLE,
-    clock,
-    siteConfigPublisher: new ShadowSiteConfigPublisher(mqtt.shadows),
-    switchFlows: { start: async () => ({ executionArn: 'none' }) },
-  });
+  api = await startApiOnBroker(mqtt, { tableName: TABLE, clock });
   hardware = await startSimulatedSiteHardware({ record: WEST, clock, seed: 7, asics: 1, gpuNodes: 2 });
   // The site's gateway identity, as its onboarding gives it (its GpuWorker shares the core's certificate).
   await mqtt.onboardGateway(WEST.id);

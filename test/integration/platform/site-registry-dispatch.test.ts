@@ -11,7 +11,6 @@ import { DynamoSiteRegistryStore } from '../../../functions/shared/data/site-reg
 import { DynamoSwitchStateStore } from '../../../functions/shared/data/switch-state-store.js';
 import { LocalCommandSigner } from '../../../functions/switching/adapters/local-command-signer.js';
 import type { RunningShadowGateway } from '../../../iot-greengrass/gateway.js';
-import { ShadowSiteConfigPublisher } from '../../../sim/local/shadow-site-config-publisher.js';
 import { type RunningControlLoop, startControlLoop } from '../../../sim/platform/control-loop.js';
 import { type GpuWork, startGpuWork } from '../../../sim/platform/gpu-work.js';
 import { type LocalMqtt, startLocalMqtt } from '../../../sim/platform/local-mqtt.js';
@@ -24,9 +23,9 @@ import {
   startSimulatedSiteHardware,
 } from '../../../sim/platform/start/shadow-site.js';
 import { Stops } from '../../../sim/platform/start/stops.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { until } from '../../support/until.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
-import { type ApiHarness, startApiHarness } from '../api/harness.js';
+import { type ApiHarness, startApiOnBroker } from '../api/harness.js';
 
 /**
  * The done-when of the site registry, on the local platform's real parts: DynamoDB Local behind the API, the TLS
@@ -93,8 +92,7 @@ let stateDir: string;
 const clock = new SimClock(START_MS, 1);
 const signing = LocalCommandSigner.generate('registry-dispatch-test');
 
-const operator = (method: string, path: string, body?: unknown) =>
-  api.call(method, path, { key: api.demo.operatorApiKey, ...(body === undefined ? {} : { body }) });
+const operator = (method: string, path: string, body?: unknown) => api.operator(method, path, body);
 const observedSites = () =>
   observer
     .snapshot()
@@ -108,12 +106,7 @@ const plannedSites = async () => (await plans().loadCurrent())?.sites.map((s) =>
 beforeAll(async () => {
   mqtt = await startLocalMqtt(undefined, clock);
   // The API as `npm start` runs it (the reference fleet registered through it), publishing to the broker's shadows.
-  api = await startApiHarness({
-    tableName: TABLE,
-    clock,
-    siteConfigPublisher: new ShadowSiteConfigPublisher(mqtt.shadows),
-    switchFlows: { start: async () => ({ executionArn: 'none' }) },
-  });
+  api = await startApiOnBroker(mqtt, { tableName: TABLE, clock });
   control = await startControlLoop({
     dynamoEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
     tableName: TABLE,

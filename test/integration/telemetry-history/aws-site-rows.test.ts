@@ -13,7 +13,7 @@ import { ParquetTelemetryStore } from '../../../sim/local/telemetry-store.js';
 import { PlatformObserver } from '../../../sim/platform/observer.js';
 import { TelemetryRecorder } from '../../../sim/platform/telemetry-recorder.js';
 import { type LocalTable, startLocalTable } from '../../support/local-table.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const west = referenceFleet.sites[0]!;
 const T0 = Date.parse('2026-12-01T00:00:00Z');

@@ -37,7 +37,7 @@ import {
 } from '../../../sim/platform/local-control-plane.js';
 import { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';
 import { startLocalTable } from '../../support/local-table.js';
-import { marketSnapshotAt } from '../../unit/platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 import { type MinerLedger, recordMinerCommands } from './miner-ledger.js';
 
 export { LADDER, planWith, SITE, SITE_ID, T0_MS } from '../../integration/gateway/harness.js';

@@ -10,7 +10,7 @@ import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-
 import type { SolveRequest } from '../../../functions/optimizer/ports.js';
 import { createOptimizeSteps } from '../../../functions/optimizer/steps.js';
 import type { PlanStore } from '../../../functions/shared/data/plan-store.js';
-import { marketSnapshotAt } from '../platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const NOW = Date.parse('2026-11-28T12:03:00Z');
 const snapshot = (westPrice: number): MarketSnapshot =>

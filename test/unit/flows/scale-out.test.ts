@@ -7,7 +7,7 @@ import { StaticFleetSource } from '../../../functions/optimizer/adapters/static-
 import type { DispatchContext, DispatchWorkspace } from '../../../functions/optimizer/ports.js';
 import { createScaleOutSteps, type ScaleOutDeps } from '../../../functions/optimizer/scale-out.js';
 import { createOptimizeSteps, type OptimizeStepDeps } from '../../../functions/optimizer/steps.js';
-import { marketSnapshotAt } from '../platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const NOW = Date.parse('2026-11-28T12:03:00Z');
 const market = marketSnapshotAt(NOW, { HB_WEST: 25, HB_SOUTH: 25, HB_NORTH: 25 });

@@ -3,7 +3,7 @@ import { weekAlignedShiftMs } from '../../../functions/market/adapters/csv-serie
 import type { MarketDataSource } from '../../../functions/market/ports.js';
 import { readSystemLoadFile, SYSTEM_LOAD_FILE } from '../../../sim/data/market-files.js';
 import { MarketFeed, openMarketFeed } from '../../../sim/platform/market-feed.js';
-import { marketSnapshotAt } from './market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const START_MS = Date.parse('2025-01-13T06:00:00Z');
 const HOUR_MS = 3_600_000;

@@ -5,7 +5,7 @@ import type { SiteSeriesRecord } from '../../../core/telemetry-history/records.j
 import { PlatformObserver, plannedKw } from '../../../sim/platform/observer.js';
 import { sitePower } from '../../../sim/platform/site-power.js';
 import { type TelemetryAppender, TelemetryRecorder } from '../../../sim/platform/telemetry-recorder.js';
-import { marketSnapshotAt } from './market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const west = referenceFleet.sites[0]!;
 const START_MS = Date.parse('2025-01-13T06:00:00Z');

@@ -7,24 +7,12 @@ import { carriedState } from '../../../core/strategies/carried-state.js';
 import { marketOutlook, refitNode } from '../../../functions/optimizer/outlook.js';
 import { InMemoryForecastFitStore } from '../../../functions/shared/data/forecast-fit-store.js';
 import { InMemoryMarketHistoryStore } from '../../../functions/shared/data/market-history-store.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const STEP_MS = 15 * 60_000;
 const START = Date.parse('2026-11-01T06:00:00Z');
 const priceAt = (i: number) => 30 + 15 * Math.sin((2 * Math.PI * i) / 96) + ((i * 7919) % 13);
-const market: MarketSnapshot = {
-  at: '2026-11-10T00:00:00Z',
-  intervalMinutes: 15,
-  prices: [{ node: 'HB_WEST', realTimeUsdPerMwh: 41 }],
-  hashprice: {
-    hashpriceUsdPerThDay: 0.05,
-    btcPriceUsd: 95_000,
-    difficulty: 1.1e14,
-    subsidyBtc: 3.125,
-    feesBtcPerDay: 20,
-  },
-  gpuSpotUsdPerGpuHour: 2,
-  gridEvents: [],
-};
+const market: MarketSnapshot = marketSnapshotAt(Date.parse('2026-11-10T00:00:00Z'), { HB_WEST: 41 });
 
 async function historyOf(days: number) {
   const history = new InMemoryMarketHistoryStore();

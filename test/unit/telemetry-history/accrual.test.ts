@@ -7,7 +7,7 @@ import {
   nodePriceUsdPerMwh,
   takeBatch,
 } from '../../../core/telemetry-history/accrual.js';
-import { marketSnapshotAt } from '../platform/market-fixture.js';
+import { marketSnapshotAt } from '../../support/market-fixture.js';
 
 const START_MS = Date.parse('2025-01-13T06:00:00Z');
 const HOUR_MS = 3_600_000;

@@ -18,6 +18,7 @@ import { readNodeHealth } from './health.js';
 import { InventoryReporter } from './inventory.js';
 import { type CancelResult, type Delivery, JobLedger, parseJob } from './job-ledger.js';
 import { NO_USAGE, NodeMeter, readNodePower } from './metering.js';
+import { MAX_REPLICA_MISSES, replicaGone } from './model-pool.js';
 import { type DrainStarted, type NodeCommandResult, NodeManager } from './node-manager.js';
 import { PeriodicRead } from './periodic-read.js';
 import type { PoolServing } from './pool-serving.js';
@@ -84,6 +85,8 @@ export class GpuWorker {
   private readonly powerReads: PeriodicRead;
   private readonly healthReads: PeriodicRead;
   private readonly servingSteps: PeriodicRead;
+  /** Gone replicas each queued job has met (requeueOnGoneReplica). */
+  private readonly replicaMisses = new Map<string, number>();
   private readonly settling = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -358,8 +361,30 @@ export class GpuWorker {
 
   private finish(run: Run, result: InferenceOutcome): void {
     if (!this.running.end(run)) return;
-    this.end(run.job, run, runEnding(result, run.preemption));
+    if (!this.requeueOnGoneReplica(run, result)) this.end(run.job, run, runEnding(result, run.preemption));
     this.schedule();
+  }
+
+  /**
+   * A request placed from the pool's view that found its replica gone (drained between the view and its arrival:
+   * the engine answers 404, nothing ran) waits for another ready replica, up to MAX_REPLICA_MISSES times; the node
+   * takes no more of the model until the pool looks again. Answers whether the job went back to the queue.
+   */
+  private requeueOnGoneReplica(run: Run, result: InferenceOutcome): boolean {
+    const serving = this.deps.serving;
+    if (!serving?.manages(run.node.poolId) || !replicaGone(result)) return false;
+    const misses = (this.replicaMisses.get(run.job.jobId) ?? 0) + 1;
+    if (misses > MAX_REPLICA_MISSES) return false;
+    this.replicaMisses.set(run.job.jobId, misses);
+    serving.replicaGone(run.node, run.job.modelId);
+    this.meter.close(
+      { nodeId: run.nodeId, jobId: run.job.jobId, gpuCount: run.node.gpuCount, startMs: run.startMs },
+      this.nowMs(),
+    );
+    this.log('replica-gone', { jobId: run.job.jobId, nodeId: run.nodeId, misses });
+    this.ledger.waiting(run.job);
+    this.pending.add(run.job);
+    return true;
   }
 
   /** Meters the attempt on its node, records the final report for replay and sends it. */
@@ -380,6 +405,7 @@ export class GpuWorker {
       usage,
       ending,
     });
+    this.replicaMisses.delete(job.jobId);
     this.ledger.ended(job, report);
     this.outbox.send(report);
   }

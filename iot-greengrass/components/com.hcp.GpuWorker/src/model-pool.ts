@@ -1,6 +1,7 @@
 import { catalogEntry, type ModelVersion } from '../../../../core/gpu/model-catalog.js';
 import { tensorParallelToFit } from '../../../../core/gpu/models.js';
 import type { GpuPool } from '../../../../core/model/site.js';
+import type { ReplicaView } from '../../../../core/serving/node-agent.js';
 import {
   type NodeReplicas,
   pickReplica,
@@ -18,7 +19,15 @@ import type {
 } from '../../../adapters/inference/port.js';
 
 /** Replicas a request may find gone (drained between the view and the request) before it fails with the 404. */
-const MAX_MISSES = 3;
+export const MAX_REPLICA_MISSES = 3;
+
+/**
+ * Whether a request found no replica of its model on the node (the engine answers 404: drained or unloaded between
+ * the view it was placed from and its arrival). Nothing ran: it may go to another replica.
+ */
+export function replicaGone(outcome: InferenceOutcome): boolean {
+  return !outcome.ok && outcome.failure.kind === 'server-error' && outcome.failure.status === 404;
+}
 
 /** A GPU node of the pool: its agent and its inference server answer on the same base URL. */
 export interface PoolNode {
@@ -126,6 +135,8 @@ export class ModelPool {
     for (const action of actions) {
       const baseUrl = this.node(action.nodeId).baseUrl;
       if (action.kind === 'drain') {
+        // No request is placed on it from now: the view says draining before the agent hears it.
+        this.markDraining(action.nodeId, action);
         await this.deps.agent.drain(baseUrl, { modelId: action.modelId, version: action.version });
         continue;
       }
@@ -155,7 +166,9 @@ export class ModelPool {
 
   /**
    * Serves one request on a warm replica, waiting (and counting as demand) while none is; a replica that went away
-   * between the view and the request (drained, unloaded) sends it to the next one, so no request is dropped.
+   * between the view and the request (drained, unloaded) sends it to the next one, so no request is dropped. The
+   * pool's own request path, for a caller without a scheduler; the GpuWorker places its jobs on nodes itself (its
+   * queue, slots and metering) from `readyOn`, with the same gone-replica rule (`replicaGone`, MAX_REPLICA_MISSES).
    */
   async complete(request: Omit<InferenceRequest, 'baseUrl'>): Promise<InferenceOutcome> {
     let waited = false;
@@ -177,8 +190,7 @@ export class ModelPool {
       if (waited) count(-1);
       waited = false;
       const outcome = await this.deps.inference.complete({ ...request, baseUrl: this.node(picked.nodeId).baseUrl });
-      const gone = !outcome.ok && outcome.failure.kind === 'server-error' && outcome.failure.status === 404;
-      if (!gone || ++misses > MAX_MISSES) return outcome;
+      if (!replicaGone(outcome) || ++misses > MAX_REPLICA_MISSES) return outcome;
       await this.observe();
     }
   }
@@ -199,6 +211,20 @@ export class ModelPool {
   /** Replicas seen at the last observation. */
   replicas(): readonly NodeReplicas[] {
     return this.view;
+  }
+
+  /**
+   * Takes the node's replicas of the model (of one version, when given) out of service in the view until the next
+   * observation: drained by this pool, or found gone by a request.
+   */
+  markDraining(nodeId: string, key: { readonly modelId: string; readonly version?: string }): void {
+    const matches = (r: ReplicaView) =>
+      r.modelId === key.modelId && (key.version === undefined || r.version === key.version);
+    this.view = this.view.map((n) =>
+      n.nodeId !== nodeId
+        ? n
+        : { ...n, replicas: n.replicas.map((r) => (matches(r) ? { ...r, state: 'draining' as const } : r)) },
+    );
   }
 
   /** Resolves at the next observation, or when the request is aborted. */

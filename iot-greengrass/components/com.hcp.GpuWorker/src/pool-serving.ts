@@ -82,6 +82,11 @@ export class PoolServing {
     return this.modelPools.get(node.poolId)?.pool.readyOn(node.nodeId, modelId) ?? false;
   }
 
+  /** A request found no replica of `modelId` on the node: no more are placed there until the pool looks again. */
+  replicaGone(node: WorkerNode, modelId: string): void {
+    this.modelPools.get(node.poolId)?.pool.markDraining(node.nodeId, { modelId });
+  }
+
   /** The model a managed pool serves. */
   modelOf(poolId: string): string | undefined {
     return this.desired.get(poolId)?.entry.modelId;

@@ -3,7 +3,7 @@ import type { Command } from '../../../../core/messages/command.js';
 import type { TelemetryBatch } from '../../../../core/messages/telemetry.js';
 import { FleetSeries } from '../../../../sim/platform/observer/fleet-series.js';
 import { SiteView } from '../../../../sim/platform/observer/site-view.js';
-import { marketSnapshotAt } from '../market-fixture.js';
+import { marketSnapshotAt } from '../../../support/market-fixture.js';
 
 const [west, south] = referenceFleet.sites as [(typeof referenceFleet.sites)[0], (typeof referenceFleet.sites)[0]];
 const START_MS = Date.parse('2025-01-13T06:00:00Z');

@@ -1,5 +1,5 @@
-import type { MarketSnapshot } from '../../../core/model/market.js';
-import { validMarketSnapshot } from '../../support/fixtures.js';
+import type { MarketSnapshot } from '../../core/model/market.js';
+import { validMarketSnapshot } from './fixtures.js';
 
 /** The shared valid snapshot at `atMs`, 15-minute intervals, these node prices, hashprice 0.05, no grid events. */
 export function marketSnapshotAt(atMs: number, pricesUsdPerMwh: Record<string, number>): MarketSnapshot {
