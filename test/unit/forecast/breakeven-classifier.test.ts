@@ -139,8 +139,9 @@ describe('withBreakevenClassifier', () => {
   ];
 
   it('changes only the classified hours and keeps the base forecast after them', () => {
-    // Prepare
-    const known = knownAt(record(), startMs + 5 * 86_400_000 + 20 * 60_000);
+    // Prepare: 18:40 Central on day 5, the daily $600 spike (18:00–19:00) published through 18:15; the ridge, fitted
+    // on three days of it, extrapolates far above it, the classifier sees the spike's end coming.
+    const known = knownAt(record(), startMs + 5 * 86_400_000 + (18 * 60 + 40) * 60_000);
     const base = createRidgeForecaster({ trainingDays: 3 });
     const forecaster = withBreakevenClassifier(createRidgeForecaster({ trainingDays: 3 }), groups, {
       horizonHours: 2,
@@ -152,6 +153,10 @@ describe('withBreakevenClassifier', () => {
     // Assess
     expect(forecaster.name).toBe('ridge+breakeven');
     expect(planned.pointUsdPerMwh.slice(8)).toEqual(plain.pointUsdPerMwh.slice(8));
+    const changed = planned.pointUsdPerMwh.slice(0, 8).filter((p, i) => p !== plain.pointUsdPerMwh[i]);
+    expect(changed.length).toBeGreaterThan(0);
+    // Lowered below the higher breakeven ($113 at $0.05/TH/day and PUE 1.05; the other is $92): that group wakes.
+    for (const p of changed) expect(p).toBeLessThan(113.38);
     expect(planned.spikeProbability).toEqual(plain.spikeProbability);
     expect(planned.pointUsdPerMwh).toHaveLength(24);
     for (const p of planned.pointUsdPerMwh) expect(Number.isFinite(p)).toBe(true);
