@@ -129,40 +129,90 @@ function bucketOf(leadHours: number): number {
   return HORIZON_BUCKETS_HOURS.findIndex(([lo, hi]) => leadHours > lo && leadHours <= hi);
 }
 
-function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeForecasterOptions>): FittedModels {
+/** A training example: the features of one (origin, lead) sampled before the refit time, and its target index. */
+interface TrainingRow {
+  readonly row: number[];
+  readonly target: number;
+  readonly leadHours: number;
+}
+
+/**
+ * The training examples of a fit at `refitIndex`: origins every `originStrideMinutes` over `trainingDays`, leads from
+ * TRAINING_LEADS_HOURS up to `maxLeadHours`, each seeing what the known-at view's publication rule let it see.
+ */
+function trainingRows(
+  ctx: Context,
+  refitIndex: number,
+  options: Required<RidgeForecasterOptions>,
+  maxLeadHours = Number.POSITIVE_INFINITY,
+): TrainingRow[] {
   const { history, stepsPerDay } = ctx;
-  const rt = history.rtUsdPerMwh;
   const stride = Math.max(1, Math.round(options.originStrideMinutes / history.stepMinutes));
   const firstOrigin = Math.max(stepsPerDay, refitIndex - options.trainingDays * stepsPerDay);
-  const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - rt.length);
-  const rows: number[][][] = HORIZON_BUCKETS_HOURS.map(() => []);
-  const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
-  const spikeRows: number[][] = [];
-  const spikeLabels: number[] = [];
+  const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - history.rtUsdPerMwh.length);
   const rules = {
     rtPublicationDelayMinutes: 0,
     dayAheadPublishedMinuteOfDay: options.dayAheadPublishedMinuteOfDay,
     timeZone: options.timeZone,
   };
+  const out: TrainingRow[] = [];
   for (let origin = firstOrigin; origin < refitIndex; origin += stride) {
     // What a forecast made at this origin could have seen: the publication rule the known-at view applies.
     const daEnd = dayAheadKnownEnd(history, rules, history.startMs + origin * ctx.stepMs);
-    for (const leadHours of TRAINING_LEADS_HOURS) {
-      const target = origin + Math.round((leadHours * 60) / history.stepMinutes) - 1;
+    for (const lead of TRAINING_LEADS_HOURS) {
+      if (lead > maxLeadHours) break;
+      const target = origin + Math.round((lead * 60) / history.stepMinutes) - 1;
       if (target >= refitIndex) break;
-      const bucket = bucketOf(((target - origin + 1) * history.stepMinutes) / 60);
-      if (bucket < 0) continue;
-      const row = features(ctx, origin, target, daEnd, origin + temperatureLead);
-      rows[bucket]!.push(row);
-      targets[bucket]!.push(Math.asinh(rt[target]! / ctx.scale));
-      spikeRows.push(row);
-      spikeLabels.push(rt[target]! > SPIKE_THRESHOLD_USD_PER_MWH ? 1 : 0);
+      const leadHours = ((target - origin + 1) * history.stepMinutes) / 60;
+      out.push({ row: features(ctx, origin, target, daEnd, origin + temperatureLead), target, leadHours });
     }
+  }
+  return out;
+}
+
+function fitModels(ctx: Context, refitIndex: number, options: Required<RidgeForecasterOptions>): FittedModels {
+  const rt = ctx.history.rtUsdPerMwh;
+  const rows: number[][][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const targets: number[][] = HORIZON_BUCKETS_HOURS.map(() => []);
+  const spikeRows: number[][] = [];
+  const spikeLabels: number[] = [];
+  for (const { row, target, leadHours } of trainingRows(ctx, refitIndex, options)) {
+    const bucket = bucketOf(leadHours);
+    if (bucket < 0) continue;
+    rows[bucket]!.push(row);
+    targets[bucket]!.push(Math.asinh(rt[target]! / ctx.scale));
+    spikeRows.push(row);
+    spikeLabels.push(rt[target]! > SPIKE_THRESHOLD_USD_PER_MWH ? 1 : 0);
   }
   const minimumRows = 50;
   return {
     byBucket: rows.map((r, b) => (r.length >= minimumRows ? fitRidge(r, targets[b]!, options.lambda) : undefined)),
     spike: spikeRows.length >= minimumRows ? fitLogistic(spikeRows, spikeLabels, options.spikeLambda) : undefined,
+  };
+}
+
+/**
+ * The ridge's features for other models on the same inputs (core/forecast/breakeven-classifier.ts): the key of the
+ * fit a forecast from `history` would make, its training examples (leads up to `maxLeadHours`; built when called, on a
+ * cache miss) and the rows of the next `steps` intervals from the first unpublished one. Undefined with under 3 days of history.
+ */
+export function ridgeFeatureRows(
+  history: PriceHistory,
+  steps: number,
+  maxLeadHours: number,
+  options: RidgeForecasterOptions = {},
+): { fitKey: string; training: () => TrainingRow[]; forecast: number[][] } | undefined {
+  const settings: Required<RidgeForecasterOptions> = { ...DEFAULTS, ...options };
+  const period = refitPeriod(history, settings);
+  if (!period) return undefined;
+  const { ctx, refitIndex } = period;
+  const origin = history.rtUsdPerMwh.length;
+  const daEnd = history.daUsdPerMwh?.length ?? 0;
+  const temperatureEnd = history.temperatureC?.length ?? 0;
+  return {
+    fitKey: fitKey(history, refitIndex, settings),
+    training: () => trainingRows(ctx, refitIndex, settings, maxLeadHours),
+    forecast: Array.from({ length: steps }, (_, i) => features(ctx, origin, origin + i, daEnd, temperatureEnd)),
   };
 }
 
@@ -194,18 +244,8 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
     forecast(history: PriceHistory, steps: number): PriceForecast {
       const period = refitPeriod(history, settings);
       if (!period) return { ...seasonalNaiveForecaster.forecast(history, steps) };
-      const { ctx, refitIndex, stepsPerDay } = period;
-      const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
-      const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - history.rtUsdPerMwh.length);
-      const key = [
-        history.startMs,
-        history.stepMinutes,
-        refitIndex,
-        temperatureLead,
-        fingerprint(history.rtUsdPerMwh, from, refitIndex),
-        fingerprint(history.daUsdPerMwh, from, refitIndex + 2 * stepsPerDay),
-        fingerprint(history.temperatureC, from, refitIndex + temperatureLead),
-      ].join('|');
+      const { ctx, refitIndex } = period;
+      const key = fitKey(history, refitIndex, settings);
       let models = cache.get(key);
       if (!models) {
         models = fitModels(ctx, refitIndex, settings);
@@ -215,6 +255,22 @@ export function createRidgeForecaster(options: RidgeForecasterOptions = {}): Pri
       return forecastWith(ctx, models, steps);
     },
   };
+}
+
+/** What a fit at `refitIndex` depends on, so a cached model is reused only for the same inputs. */
+function fitKey(history: PriceHistory, refitIndex: number, settings: Required<RidgeForecasterOptions>): string {
+  const stepsPerDay = Math.round(1440 / history.stepMinutes);
+  const from = refitIndex - settings.trainingDays * stepsPerDay - 7 * stepsPerDay;
+  const temperatureLead = Math.max(0, (history.temperatureC?.length ?? 0) - history.rtUsdPerMwh.length);
+  return [
+    history.startMs,
+    history.stepMinutes,
+    refitIndex,
+    temperatureLead,
+    fingerprint(history.rtUsdPerMwh, from, refitIndex),
+    fingerprint(history.daUsdPerMwh, from, refitIndex + 2 * stepsPerDay),
+    fingerprint(history.temperatureC, from, refitIndex + temperatureLead),
+  ].join('|');
 }
 
 /** The refit time of a forecast from `history` (its start rounded down to `refitHours`); none with under 3 days. */

@@ -27,6 +27,11 @@ export interface PriceForecaster {
   readonly name: string;
   /** Forecast `steps` intervals starting where the history's real-time prices end. */
   forecast(history: PriceHistory, steps: number): PriceForecast;
+  /**
+   * Price paths over the same `steps` for a scenario planner (core/optimizer/scenarios.ts), the first being the
+   * forecast's point; absent for a forecaster planned on its point alone.
+   */
+  paths?(history: PriceHistory, steps: number): number[][];
 }
 
 export const SPIKE_THRESHOLD_USD_PER_MWH = 200;

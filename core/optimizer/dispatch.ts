@@ -33,7 +33,8 @@ export interface FleetSolution {
   readonly couplingPriceUsdPerMwh?: number[];
 }
 
-function combine(sites: SiteSolution[], extra?: Partial<FleetSolution>): FleetSolution {
+/** A fleet solution from its sites' solutions (independent sites, or coordinated ones with `extra`). */
+export function combineSites(sites: SiteSolution[], extra?: Partial<FleetSolution>): FleetSolution {
   return {
     sites,
     objectiveUsd: sites.reduce((a, s) => a + s.objectiveUsd, 0),
@@ -49,7 +50,7 @@ function combine(sites: SiteSolution[], extra?: Partial<FleetSolution>): FleetSo
 
 export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: SolveOptions = {}): FleetSolution {
   const cap = problem.portfolioCapKw;
-  if (!cap) return combine(problem.sites.map((p) => solveSite(highs, p, options)));
+  if (!cap) return combineSites(problem.sites.map((p) => solveSite(highs, p, options)));
   const maxPriceRounds = problem.coordinationIterations ?? 8;
   let round = firstRound(cap.length);
   let previous: SiteSolution[] = [];
@@ -72,7 +73,7 @@ export function solveFleet(highs: HighsSolver, problem: FleetProblem, options: S
       maxPriceRounds,
     );
     if (outcome.done) {
-      return combine(solutions, {
+      return combineSites(solutions, {
         couplingPriceUsdPerMwh: [...couplingPriceUsdPerMwh],
         objectiveUsd: trueObjective(problem, solutions, couplingPriceUsdPerMwh),
       });

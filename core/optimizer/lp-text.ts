@@ -53,6 +53,26 @@ export class LpModel {
     this.rows.push({ terms: kept, sense, rhs });
   }
 
+  /** Multiplies the whole objective (and its constant) by `factor`: a scenario's weight in a joint model. */
+  scaleObjective(factor: number): void {
+    for (const v of this.vars) v.objective *= factor;
+    this.objectiveConstant *= factor;
+  }
+
+  /**
+   * Copies `other`'s variables (renamed with `prefix`), rows and objective (times `objectiveScale`) into this model,
+   * and returns the map from `other`'s variables to the copies: how a scenario model joins others (issue 19).
+   */
+  merge(other: LpModel, prefix: string, objectiveScale = 1): (v: LpVar) => LpVar {
+    const offset = this.vars.length;
+    for (const v of other.vars)
+      this.vars.push({ ...v, name: `${prefix}${v.name}`, objective: v.objective * objectiveScale });
+    const copy = (v: LpVar): LpVar => ({ index: offset + v.index, name: this.vars[offset + v.index]!.name });
+    for (const row of other.rows) this.rows.push({ ...row, terms: row.terms.map(([v, c]) => [copy(v), c] as const) });
+    this.objectiveConstant += other.objectiveConstant * objectiveScale;
+    return copy;
+  }
+
   get rowCount(): number {
     return this.rows.length;
   }

@@ -3,7 +3,7 @@ import * as highsModule from 'highs';
 import { decodeOffers } from './constraints/ancillary.js';
 import type { BidStepVars } from './constraints/bids.js';
 import { stepCapKw } from './constraints/site-power.js';
-import { formulateSite } from './formulate.js';
+import { formulateSite, type SiteModelIndex } from './formulate.js';
 import { gpuPoolPowerKw, unitMaxPowerW, unitMinPowerW } from './physics.js';
 import type { SiteDecision, SiteProblem, SolveMode } from './types.js';
 
@@ -56,13 +56,33 @@ export interface SiteSolution {
 
 export class OptimizerError extends Error {}
 
-export function solveSite(highs: HighsSolver, problem: SiteProblem, options: SolveOptions = {}): SiteSolution {
+/** The mode a site's model is solved in: 'auto' picks MILP while `copies` of its integers stay under the limit. */
+export function solveModeFor(problem: SiteProblem, options: SolveOptions = {}, copies = 1): SolveMode {
   const o = { ...DEFAULT_SOLVE_OPTIONS, ...options };
   const integersIfMilp =
+    copies *
     (problem.site.asicGroups.length + (problem.bids?.length ? 4 : 3) * problem.site.gpuPools.length) *
     problem.horizon.stepHours.length;
-  const mode: SolveMode = o.mode === 'auto' ? (integersIfMilp <= o.milpMaxIntegers ? 'milp' : 'lp') : o.mode;
-  const index = formulateSite(problem, mode === 'milp');
+  return o.mode === 'auto' ? (integersIfMilp <= o.milpMaxIntegers ? 'milp' : 'lp') : o.mode;
+}
+
+export function solveSite(highs: HighsSolver, problem: SiteProblem, options: SolveOptions = {}): SiteSolution {
+  const mode = solveModeFor(problem, options);
+  return solveFormulated(highs, problem, formulateSite(problem, mode === 'milp'), mode, options);
+}
+
+/**
+ * Solves a formulated site model and decodes `index`'s variables into decisions for `problem` (a joint scenario
+ * model, core/optimizer/scenarios.ts, is decoded through its first scenario's index).
+ */
+export function solveFormulated(
+  highs: HighsSolver,
+  problem: SiteProblem,
+  index: SiteModelIndex,
+  mode: SolveMode,
+  options: SolveOptions = {},
+): SiteSolution {
+  const o = { ...DEFAULT_SOLVE_OPTIONS, ...options };
   const now = o.nowMs ?? (() => 0);
   const started = now();
   const cols = index.model.colCount;

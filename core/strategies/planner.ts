@@ -2,7 +2,8 @@ import { bidBlocks, siteBidGpuHoursPerHour } from '../bids/demand-curve.js';
 import type { PriceForecaster } from '../forecast/types.js';
 import { drInForce, type KnownAtView } from '../market-data/known-at.js';
 import type { Site } from '../model/site.js';
-import { type FleetSolution, solveFleet } from '../optimizer/dispatch.js';
+import { combineSites, type FleetSolution, solveFleet } from '../optimizer/dispatch.js';
+import { solveSiteScenarios } from '../optimizer/scenarios.js';
 import type { HighsSolver, SolveOptions } from '../optimizer/solve.js';
 import type { DemandClassTerms, GridTerms, SiteDecision, SiteProblem, SiteState } from '../optimizer/types.js';
 import { type AncillaryPlanning, ancillaryTermsFor } from './ancillary-terms.js';
@@ -99,12 +100,35 @@ export function forecastFrom(
   decisionMs: number,
   steps: number,
 ): number[] {
-  const stepMs = known.stepMinutes * 60_000;
-  // Intervals between the last published price and the decision are unknown too: the forecast starts at the first
-  // unpublished one.
-  const lead = Math.round((decisionMs - known.startMs) / stepMs) - known.rtUsdPerMwh.length;
-  const point = forecaster.forecast(known, lead + steps).pointUsdPerMwh;
-  return Array.from({ length: steps }, (_, k) => point[lead + k] ?? point[point.length - 1]!);
+  return fromDecision(known, decisionMs, steps, (n) => forecaster.forecast(known, n).pointUsdPerMwh);
+}
+
+/** The forecaster's price paths (the first its point) for `steps` grid steps from the decision; [point] without. */
+export function pathsFrom(
+  forecaster: PriceForecaster,
+  known: KnownAtView,
+  decisionMs: number,
+  steps: number,
+): number[][] {
+  if (!forecaster.paths) return [forecastFrom(forecaster, known, decisionMs, steps)];
+  const paths = forecaster.paths(known, steps + leadOf(known, decisionMs));
+  return paths.map((path) => fromDecision(known, decisionMs, steps, () => path));
+}
+
+/** Intervals between the last published price and the decision: unknown too, so a forecast starts before it. */
+function leadOf(known: KnownAtView, decisionMs: number): number {
+  return Math.round((decisionMs - known.startMs) / (known.stepMinutes * 60_000)) - known.rtUsdPerMwh.length;
+}
+
+function fromDecision(
+  known: KnownAtView,
+  decisionMs: number,
+  steps: number,
+  series: (length: number) => readonly number[],
+): number[] {
+  const lead = leadOf(known, decisionMs);
+  const values = series(lead + steps);
+  return Array.from({ length: steps }, (_, k) => values[lead + k] ?? values[values.length - 1]!);
 }
 
 export function planHorizon(
@@ -121,45 +145,63 @@ export function planHorizon(
   }
   const stepsAvailable = Math.min(layout.horizonSteps, request.stepsAvailable ?? layout.horizonSteps);
   const blocks = layoutBlocks(layout, stepsAvailable);
-  const forecastUsdPerMwh = forecastFrom(forecaster, request.known, request.decisionMs, layout.horizonSteps);
+  const paths = pathsFrom(forecaster, request.known, request.decisionMs, layout.horizonSteps);
+  const forecastUsdPerMwh = paths[0]!;
   // A deployment is known once noticed, and planned for the current interval only.
   const deployed = drInForce(request.known, request.decisionMs);
   const peakProbability = Array.from({ length: stepsAvailable }, (_, k) => request.peakProbability?.(k) ?? 0);
   const grid = { stepMinutes: request.stepMinutes, steps: stepsAvailable };
   const firstGridIndex = Math.round((request.decisionMs - request.known.startMs) / (request.stepMinutes * 60_000));
-  const problems = request.sites.map((site, s): SiteProblem => {
-    const demand = request.demand[s]!;
-    const coordination = request.coordination?.[s];
-    const ancillary = request.ancillary
-      ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
-      : undefined;
-    // Open bids routed to the site (its state) are the demand curve beside mining (issue 28).
-    const intervalGpuHours = (modelClass: string) =>
-      siteBidGpuHoursPerHour(site, modelClass) * (request.stepMinutes / 60);
-    const bids = bidBlocks(request.states[s]!.openBids ?? [], request.decisionMs, intervalGpuHours);
-    return {
-      site,
-      horizon: buildHorizon(grid, 0, blocks, {
-        price: (k) => forecastUsdPerMwh[k]!,
-        hashprice: () => request.known.hashpriceUsdPerThDay,
-        // GPUs are planned for high-quantile guaranteed demand: an idle powered H100 costs ~90 W, an unserved
-        // GPU-hour the SLA penalty, so headroom is cheap.
-        guaranteed: (k) =>
-          demand.guaranteedGpuHours(k) * GUARANTEED_HEADROOM + (k === 0 ? (demand.openGuaranteedGpuHours ?? 0) : 0),
-        flex: (k) => demand.flexGpuHours(k),
-        dr: (k) => k === 0 && deployed,
-        peak: (k) => peakProbability[k] ?? 0,
-      }),
-      state: request.states[s]!,
-      demand: request.demandTerms,
-      grid: request.gridTerms,
-      terminalBacklog: true,
-      ...(coordination?.couplingPriceUsdPerMwh ? { couplingPriceUsdPerMwh: coordination.couplingPriceUsdPerMwh } : {}),
-      ...(coordination?.capKw ? { capKw: coordination.capKw } : {}),
-      ...(ancillary ? { ancillary } : {}),
-      ...(bids.length ? { bids } : {}),
-    };
-  });
+  const problemsOn = (prices: readonly number[]) =>
+    request.sites.map((site, s): SiteProblem => {
+      const demand = request.demand[s]!;
+      const coordination = request.coordination?.[s];
+      const ancillary = request.ancillary
+        ? ancillaryTermsFor(site, request.known, firstGridIndex, blocks, request.ancillary)
+        : undefined;
+      // Open bids routed to the site (its state) are the demand curve beside mining (issue 28).
+      const intervalGpuHours = (modelClass: string) =>
+        siteBidGpuHoursPerHour(site, modelClass) * (request.stepMinutes / 60);
+      const bids = bidBlocks(request.states[s]!.openBids ?? [], request.decisionMs, intervalGpuHours);
+      return {
+        site,
+        horizon: buildHorizon(grid, 0, blocks, {
+          price: (k) => prices[k]!,
+          hashprice: () => request.known.hashpriceUsdPerThDay,
+          // GPUs are planned for high-quantile guaranteed demand: an idle powered H100 costs ~90 W, an unserved
+          // GPU-hour the SLA penalty, so headroom is cheap.
+          guaranteed: (k) =>
+            demand.guaranteedGpuHours(k) * GUARANTEED_HEADROOM + (k === 0 ? (demand.openGuaranteedGpuHours ?? 0) : 0),
+          flex: (k) => demand.flexGpuHours(k),
+          dr: (k) => k === 0 && deployed,
+          peak: (k) => peakProbability[k] ?? 0,
+        }),
+        state: request.states[s]!,
+        demand: request.demandTerms,
+        grid: request.gridTerms,
+        terminalBacklog: true,
+        ...(coordination?.couplingPriceUsdPerMwh
+          ? { couplingPriceUsdPerMwh: coordination.couplingPriceUsdPerMwh }
+          : {}),
+        ...(coordination?.capKw ? { capKw: coordination.capKw } : {}),
+        ...(ancillary ? { ancillary } : {}),
+        ...(bids.length ? { bids } : {}),
+      };
+    });
+  const problems = problemsOn(forecastUsdPerMwh);
+  if (paths.length > 1) {
+    // Scenario planning: each site over every path, the first step shared (core/optimizer/scenarios.ts).
+    if (request.portfolioCapKw) throw new RangeError('planner: price paths are not planned under a portfolio cap');
+    const byPath = paths.map(problemsOn);
+    const sites = problems.map((_, s) =>
+      solveSiteScenarios(
+        highs,
+        byPath.map((onPath) => onPath[s]!),
+        solve,
+      ),
+    );
+    return { blocks, problems, solution: combineSites(sites), forecastUsdPerMwh, forecaster: forecaster.name };
+  }
   const solution = solveFleet(
     highs,
     { sites: problems, ...(request.portfolioCapKw ? { portfolioCapKw: request.portfolioCapKw } : {}) },

@@ -1,9 +1,13 @@
 import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-history.js';
+import { efficiencyJPerTh } from '../../core/economics/energy.js';
+import { withBreakevenClassifier } from '../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../core/forecast/expected-price.js';
+import { withResidualPaths } from '../../core/forecast/residual-paths.js';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
 import { seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { withSpikeExit } from '../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../core/forecast/types.js';
+import type { Site } from '../../core/model/site.js';
 import type { HighsSolver } from '../../core/optimizer/solve.js';
 import type { BacktestData } from '../../core/strategies/context.js';
 import { dayAheadBiasForecaster } from '../../core/strategies/day-ahead-forecaster.js';
@@ -41,12 +45,29 @@ export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter(
   (name) => name !== 'deployed' && name !== 'mpc+as' && name !== 'oracle-prices',
 );
 
-/** The forecasters mpc can use; figures in sim/backtest/README.md. */
-export const FORECASTERS: Record<string, () => PriceForecaster> = {
+/** The fleet's ASIC groups as the breakeven classifier needs them. */
+function breakevenGroups(sites: readonly Site[]) {
+  return sites.flatMap((site) =>
+    site.asicGroups.map((g) => ({
+      efficiencyJPerTh: efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
+      pue: site.pue,
+    })),
+  );
+}
+
+/** The forecasters mpc can use, for the fleet it plans; figures in sim/backtest/README.md. */
+export const FORECASTERS: Record<string, (sites: readonly Site[]) => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
   'ridge+exit': () => withSpikeExit(createRidgeForecaster()),
   'ridge+expected': () => withExpectedPrice(createRidgeForecaster()),
   'ridge+expected-tod': () => withExpectedPrice(createRidgeForecaster(), { spikeProbability: 'time-of-day' }),
+  'ridge+breakeven': (sites) =>
+    withBreakevenClassifier(createRidgeForecaster(), breakevenGroups(sites), {
+      lambda: Number(process.env.BE_LAMBDA ?? 100),
+      horizonHours: Number(process.env.BE_HOURS ?? 6),
+    }),
+  // Scenario mpc: the planner plans over the point and the ridge's own errors of 1–3 days ago, first step shared.
+  'ridge+paths': () => withResidualPaths(createRidgeForecaster()),
   'day-ahead': () => dayAheadBiasForecaster,
   'seasonal-naive': () => seasonalNaiveForecaster,
 };
@@ -78,10 +99,10 @@ export function buildStrategy(
     case 'myopic':
       return myopicStrategy(highs, o.mpc.solve);
     case 'mpc':
-      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(), o.mpc);
+      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(data.sites), o.mpc);
     case 'mpc+as':
       // The same planner co-optimising capacity offers at the known DAM prices (issue 25).
-      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(), o.mpc, {
+      return mpcStrategy(highs, FORECASTERS[o.forecaster]!(data.sites), o.mpc, {
         deploymentProbability: ercotDeploymentProbabilities(),
       });
     case 'mpc-perfect':

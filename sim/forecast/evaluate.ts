@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { referenceFleet } from '../../core/fleet/reference-fleet.js';
 import { dayAheadNaiveForecaster, seasonalNaiveForecaster } from '../../core/forecast/seasonal-naive.js';
 import { type PriceForecaster, SPIKE_THRESHOLD_USD_PER_MWH } from '../../core/forecast/types.js';
 import { ERCOT_PUBLICATION } from '../../core/market-data/known-at.js';
+import type { Site } from '../../core/model/site.js';
 import { marketRecord } from '../backtest/data.js';
 import type { MonthCapture } from '../backtest/run.js';
 import { DEFAULT_FORECASTER, FORECASTERS } from '../backtest/strategy-catalogue.js';
@@ -71,7 +73,7 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
     'day-ahead-naive',
     ...Object.keys(FORECASTERS).filter((n) => n.startsWith('ridge')),
   ];
-  const known: Record<string, () => PriceForecaster> = {
+  const known: Record<string, (sites: readonly Site[]) => PriceForecaster> = {
     'seasonal-naive': () => seasonalNaiveForecaster,
     'day-ahead-naive': () => dayAheadNaiveForecaster,
     ...FORECASTERS,
@@ -83,7 +85,7 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
   const window = { firstOrigin, horizonSteps, everySteps };
   const results = chosen.map((name) => ({
     name: name === backtests ? `${name} (backtest's)` : name,
-    ...scoreForecaster(record, known[name]!(), window),
+    ...scoreForecaster(record, known[name]!(referenceFleet.sites), window),
   }));
 
   const fmt = (v: number | null, digits = 2) => (v !== null && Number.isFinite(v) ? v.toFixed(digits) : '-');

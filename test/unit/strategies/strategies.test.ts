@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { DEMAND_SCENARIOS, siteDemand } from '../../../core/demand/scenarios.js';
+import { withBreakevenClassifier } from '../../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../../core/forecast/expected-price.js';
+import { withResidualPaths } from '../../../core/forecast/residual-paths.js';
 import { createRidgeForecaster } from '../../../core/forecast/ridge.js';
 import { withSpikeExit } from '../../../core/forecast/spike-exit.js';
 import type { PriceForecaster } from '../../../core/forecast/types.js';
@@ -193,6 +195,19 @@ describe('no strategy looks ahead', () => {
         withExpectedPrice(createRidgeForecaster({ trainingDays: 2 }), { spikeProbability: 'time-of-day' }),
         params,
       ),
+      mpcStrategy(
+        highs,
+        withBreakevenClassifier(
+          createRidgeForecaster({ trainingDays: 2 }),
+          [
+            { efficiencyJPerTh: 17.5, pue: 1.05 },
+            { efficiencyJPerTh: 21.5, pue: 1.1 },
+          ],
+          { horizonHours: 1, ridge: { trainingDays: 2 } },
+        ),
+        params,
+      ),
+      mpcStrategy(highs, withResidualPaths(createRidgeForecaster({ trainingDays: 2 }), { paths: 2 }), params),
       mpcStrategy(highs, dayAheadBiasForecaster, params),
     ];
   };
