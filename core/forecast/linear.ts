@@ -89,7 +89,12 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** L2-regularised logistic regression by Newton–Raphson (IRLS), a fixed number of iterations for determinism. */
+/**
+ * L2-regularised logistic regression by Newton–Raphson (IRLS), intercept unpenalised, a fixed number of iterations
+ * for determinism. Each Newton step is halved until the penalised loss falls (a backtracking line search): a full step
+ * from far away overshoots on nearly separable data (a rare event a few features pick out, such as a price spike), and
+ * undamped it oscillates and diverges.
+ */
 export function fitLogistic(
   rows: readonly (readonly number[])[],
   labels: readonly number[],
@@ -100,18 +105,33 @@ export function fitLogistic(
   const { means, scales } = standardisation(rows, width);
   const p = width + 1;
   const xs = rows.map((row) => design(row, { means, scales }));
+  const score = (weights: readonly number[], x: readonly number[]) => {
+    let z = 0;
+    for (let j = 0; j < p; j += 1) z += weights[j]! * x[j]!;
+    return z;
+  };
+  /** Negative log-likelihood plus the penalty. */
+  const loss = (weights: readonly number[]) => {
+    let sum = 0;
+    xs.forEach((x, r) => {
+      const z = score(weights, x);
+      // log(1 + e^z) − y·z, computed without overflow
+      sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[r]! * z;
+    });
+    for (let j = 1; j < p; j += 1) sum += (lambda / 2) * weights[j]! ** 2;
+    return sum;
+  };
   // Start at the base rate so a window without any positive still gives a sensible (tiny) probability.
   const positives = labels.reduce((a, b) => a + b, 0);
   const rate = (positives + 0.5) / (labels.length + 1);
   let weights = new Array<number>(p).fill(0);
   weights[0] = Math.log(rate / (1 - rate));
+  let current = loss(weights);
   for (let it = 0; it < iterations; it += 1) {
     const hessian = new Array<number>(p * p).fill(0);
     const gradient = new Array<number>(p).fill(0);
     xs.forEach((x, r) => {
-      let z = 0;
-      for (let j = 0; j < p; j += 1) z += weights[j]! * x[j]!;
-      const prob = sigmoid(z);
+      const prob = sigmoid(score(weights, x));
       const w = Math.max(prob * (1 - prob), 1e-6);
       for (let i = 0; i < p; i += 1) {
         gradient[i]! += (labels[r]! - prob) * x[i]!;
@@ -126,7 +146,18 @@ export function fitLogistic(
       }
     }
     const step = solveSpd(hessian, gradient, p);
-    weights = weights.map((w, j) => w + step[j]!);
+    let accepted = false;
+    for (let t = 1; t > 1e-6; t /= 2) {
+      const trial = weights.map((w, j) => w + t * step[j]!);
+      const trialLoss = loss(trial);
+      if (trialLoss <= current) {
+        weights = trial;
+        current = trialLoss;
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) break;
   }
   return { weights, means, scales };
 }

@@ -11,6 +11,7 @@ import type { MonthCapture } from '../backtest/run.js';
 import { DEFAULT_FORECASTER, FORECASTERS } from '../backtest/strategy-catalogue.js';
 import { type CliSpec, runCli, UsageError } from '../cli/args.js';
 import { ERCOT_PRICE_FILE, HASHPRICE_FILE, readHashpriceFile, readPriceFile } from '../data/market-files.js';
+import { BREAKEVEN_HORIZON_HOURS, scoreBreakevenClassifier } from './breakeven-scores.js';
 import { scoreForecaster } from './scores.js';
 
 /**
@@ -33,6 +34,7 @@ const evaluateFlags = z.strictObject({
     .string()
     .transform((list) => list.split(',').map((name) => name.trim()))
     .optional(),
+  breakeven: z.boolean().default(false),
   out: z.string().min(1).optional(),
 });
 
@@ -50,6 +52,7 @@ const evaluateCli: CliSpec<typeof evaluateFlags> = {
     rtDelayMinutes: 'minutes after its interval a real-time price is posted (0 reproduces the scores before issue 19)',
     backtest: ['DIR', "a backtest's output directory: mpc's regret by month from its summary.json"],
     forecasters: ['a,b', 'forecasters to score (default: the naive ones and every ridge variant)'],
+    breakeven: `also score the breakeven classifier: P(price > each reference ASIC group's breakeven), leads 0–${BREAKEVEN_HORIZON_HOURS} h`,
     out: ['FILE', 'also write the results as JSON'],
   },
 };
@@ -111,6 +114,27 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
     }
   }
 
+  const breakeven = values.breakeven
+    ? scoreBreakevenClassifier(record, referenceFleet.sites, {
+        ...window,
+        horizonSteps: Math.min(horizonSteps, Math.round((BREAKEVEN_HORIZON_HOURS * 60) / stepMinutes)),
+      })
+    : undefined;
+  if (breakeven) {
+    console.log(`
+breakeven classifier, leads 0–${BREAKEVEN_HORIZON_HOURS} h: P(price > the group's breakeven)`);
+    for (const g of breakeven) {
+      console.log(
+        `  ${g.groupId.padEnd(16)} Brier ${fmt(g.brier, 5)} (climatology ${fmt(g.brierClimatology, 5)}), ${g.count} forecasts, ${fmt(g.baseRate * 100, 2)}% above`,
+      );
+      for (const b of g.reliability.filter((bin) => bin.count > 0)) {
+        console.log(
+          `    ${fmt(b.from, 2)}–${fmt(b.to, 2)}  ${String(b.count).padStart(7)}   mean ${fmt(b.meanPredicted, 4)}   observed ${fmt(b.observedFrequency, 4)}`,
+        );
+      }
+    }
+  }
+
   const regret = summary ? regretByMonth(summary) : undefined;
   if (regret) {
     console.log(`\nmpc's regret by month (backtest forecaster ${regret.forecaster}):`);
@@ -122,7 +146,8 @@ function evaluate(values: z.output<typeof evaluateFlags>): void {
     }
     console.log('  (* partial month)');
   }
-  if (values.out) writeFileSync(values.out, JSON.stringify({ horizonSteps, everySteps, results, regret }, null, 2));
+  if (values.out)
+    writeFileSync(values.out, JSON.stringify({ horizonSteps, everySteps, results, breakeven, regret }, null, 2));
 }
 
 interface BacktestSummary {

@@ -18,6 +18,41 @@ export interface ScoringWindow {
   readonly everySteps: number;
 }
 
+/** Calibration of a probability forecast of an event: Brier score, the base rate's, and the reliability table. */
+export class ProbabilityTally {
+  private brierSum = 0;
+  private count = 0;
+  private readonly bins = RELIABILITY_BINS.slice(1).map(() => ({ n: 0, predicted: 0, observed: 0 }));
+
+  add(probability: number, happened: boolean): void {
+    this.brierSum += (probability - (happened ? 1 : 0)) ** 2;
+    this.count += 1;
+    const bin =
+      this.bins[RELIABILITY_BINS.findIndex((lo, k) => probability >= lo && probability < RELIABILITY_BINS[k + 1]!)]!;
+    bin.n += 1;
+    bin.predicted += probability;
+    bin.observed += happened ? 1 : 0;
+  }
+
+  result() {
+    const baseRate = this.bins.reduce((a, b) => a + b.observed, 0) / Math.max(1, this.count);
+    return {
+      count: this.count,
+      baseRate,
+      brier: this.brierSum / Math.max(1, this.count),
+      /** Brier score of always forecasting the base rate: a skilful forecaster scores below it. */
+      brierClimatology: baseRate * (1 - baseRate),
+      reliability: this.bins.map((b, k) => ({
+        from: RELIABILITY_BINS[k]!,
+        to: Math.min(1, RELIABILITY_BINS[k + 1]!),
+        count: b.n,
+        meanPredicted: b.n > 0 ? b.predicted / b.n : null,
+        observedFrequency: b.n > 0 ? b.observed / b.n : null,
+      })),
+    };
+  }
+}
+
 interface Tally {
   tp: number;
   fp: number;
@@ -38,9 +73,7 @@ export function scoreForecaster(record: MarketRecord, forecaster: PriceForecaste
   const abs = LEAD_BUCKETS.map(() => ({ sum: 0, n: 0 }));
   const byProbability: Tally = { tp: 0, fp: 0, fn: 0 };
   const byPoint: Tally = { tp: 0, fp: 0, fn: 0 };
-  const bins = RELIABILITY_BINS.slice(1).map(() => ({ n: 0, predicted: 0, observed: 0 }));
-  let brier = 0;
-  let scored = 0;
+  const spikes = new ProbabilityTally();
   let origins = 0;
   const began = Date.now();
   for (let origin = window.firstOrigin; origin + window.horizonSteps <= rt.length; origin += window.everySteps) {
@@ -57,12 +90,7 @@ export function scoreForecaster(record: MarketRecord, forecaster: PriceForecaste
       abs[b]!.n += 1;
       const spike = actual > SPIKE_THRESHOLD_USD_PER_MWH;
       const q = forecast.spikeProbability[lead + i]!;
-      brier += (q - (spike ? 1 : 0)) ** 2;
-      scored += 1;
-      const bin = bins[RELIABILITY_BINS.findIndex((lo, k) => q >= lo && q < RELIABILITY_BINS[k + 1]!)]!;
-      bin.n += 1;
-      bin.predicted += q;
-      bin.observed += spike ? 1 : 0;
+      spikes.add(q, spike);
       for (const [tally, flagged] of [
         [byProbability, q >= 0.5],
         [byPoint, point >= SPIKE_THRESHOLD_USD_PER_MWH],
@@ -79,21 +107,14 @@ export function scoreForecaster(record: MarketRecord, forecaster: PriceForecaste
     recall: t.tp + t.fn > 0 ? t.tp / (t.tp + t.fn) : 0,
     ...t,
   });
-  const baseRate = bins.reduce((a, b) => a + b.observed, 0) / Math.max(1, scored);
+  const calibration = spikes.result();
   return {
     origins,
     maeUsdPerMwh: total.sum / total.n,
     maeByHorizonUsdPerMwh: Object.fromEntries(LEAD_BUCKETS.map(([label], b) => [label, abs[b]!.sum / abs[b]!.n])),
-    spikeBrier: brier / Math.max(1, scored),
-    /** Brier score of always forecasting the base rate: a skilful forecaster scores below it. */
-    spikeBrierClimatology: baseRate * (1 - baseRate),
-    spikeReliability: bins.map((b, k) => ({
-      from: RELIABILITY_BINS[k]!,
-      to: Math.min(1, RELIABILITY_BINS[k + 1]!),
-      count: b.n,
-      meanPredicted: b.n > 0 ? b.predicted / b.n : null,
-      observedFrequency: b.n > 0 ? b.observed / b.n : null,
-    })),
+    spikeBrier: calibration.brier,
+    spikeBrierClimatology: calibration.brierClimatology,
+    spikeReliability: calibration.reliability,
     spikeByProbability: pr(byProbability),
     spikeByPoint: pr(byPoint),
     runtimeMs: Date.now() - began,

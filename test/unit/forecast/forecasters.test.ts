@@ -60,6 +60,24 @@ describe('linear models', () => {
     for (const p of probabilities) expect(p >= 0 && p <= 1).toBe(true);
     expect(sigmoid(linearScore(model, [18, 3]))).toBeGreaterThan(sigmoid(linearScore(model, [3, 3])));
   });
+
+  it('logistic converges on a rare event that a feature nearly separates: its mean probability is the base rate', () => {
+    // Prepare: 1 in 12 rows is an event, marked by a high first feature (three identical copies of it, as the ridge's
+    // decaying recent prices are nearly), plus noise; an undamped Newton step oscillates and diverges here
+    const rows = Array.from({ length: 1200 }, (_, i) => {
+      const high = i % 12 === 0 ? 3.4 : 1.2;
+      return [high, high, high, (i * 7919) % 13];
+    });
+    const labels = rows.map(([high]) => (high! > 2 ? 1 : 0));
+    // Act
+    const model = fitLogistic(rows, labels, 100);
+    const probabilities = rows.map((row) => sigmoid(linearScore(model, row)));
+    // Assess: the intercept's optimality condition holds, and events score above non-events
+    const mean = probabilities.reduce((a, b) => a + b, 0) / rows.length;
+    expect(mean).toBeCloseTo(100 / 1200, 4);
+    expect(sigmoid(linearScore(model, [3.4, 3.4, 3.4, 5]))).toBeGreaterThan(0.5);
+    expect(sigmoid(linearScore(model, [1.2, 1.2, 1.2, 5]))).toBeLessThan(0.05);
+  });
 });
 
 describe('ridge forecaster', () => {
