@@ -90,8 +90,8 @@ export function sigmoid(z: number): number {
 }
 
 /**
- * L2-regularised logistic regression by Newton–Raphson (IRLS), intercept unpenalised, a fixed number of iterations
- * for determinism. Each Newton step is halved until the penalised loss falls (a backtracking line search): a full step
+ * L2-regularised logistic regression by Newton–Raphson (IRLS), intercept unpenalised, at most `iterations` steps
+ * (deterministic: no tolerance on time), stopping early once a step is negligible. Each Newton step is halved until the penalised loss falls (a backtracking line search): a full step
  * from far away overshoots on nearly separable data (a rare event a few features pick out, such as a price spike), and
  * undamped it oscillates and diverges.
  */
@@ -146,6 +146,8 @@ export function fitLogistic(
       }
     }
     const step = solveSpd(hessian, gradient, p);
+    // Converged: a step this small changes no probability.
+    if (Math.max(...step.map(Math.abs)) < 1e-9) break;
     let accepted = false;
     for (let t = 1; t > 1e-6; t /= 2) {
       const trial = weights.map((w, j) => w + t * step[j]!);

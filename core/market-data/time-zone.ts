@@ -18,8 +18,22 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Offsets already worked out, by zone and UTC second: the forecasters ask for the same interval times again and again. */
+const offsetCache = new Map<string, number>();
+const OFFSET_CACHE_SIZE = 100_000;
+
 /** Offset of `timeZone` from UTC at the instant `utcMs`, in minutes (Central daylight time: −300). */
 export function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(utcMs / 1000)}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const offset = computeOffsetMinutes(utcMs, timeZone);
+  if (offsetCache.size >= OFFSET_CACHE_SIZE) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+function computeOffsetMinutes(utcMs: number, timeZone: string): number {
   const parts = Object.fromEntries(
     formatterFor(timeZone)
       .formatToParts(utcMs)

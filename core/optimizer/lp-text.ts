@@ -26,6 +26,8 @@ interface RowSpec {
 }
 
 function num(value: number): string {
+  // Whole numbers of up to 12 digits print as they are (the common case: unit counts, ±1 coefficients).
+  if (Number.isInteger(value) && Math.abs(value) < 1e12) return value === 0 ? '0' : String(value);
   // 12 significant digits keep $ and kW figures exact enough and the text short.
   const rounded = Number(value.toPrecision(12));
   return Object.is(rounded, -0) ? '0' : String(rounded);
