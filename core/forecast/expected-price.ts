@@ -6,8 +6,9 @@ export interface ExpectedPriceOptions {
   /**
    * Where the spike probability q comes from: the base forecaster's classifier, or the share of spikes at the same
    * time of day (± `timeOfDayWindowSteps`) over the last `spikeLevelDays` (calibrated by construction, no skill beyond
-   * the daily pattern). Measured in issue 19: the classifier's q, overconfident after a spike, planned November 2024's
-   * post-spike days at $200–400 where $10–20 settled. @default 'forecaster'
+   * the daily pattern). Measured in issue 19: on the undamped logistic fit the classifier's q planned November 2024's
+   * post-spike days at $200–400 where $10–20 settled (−$77,637); after the fix +$6,075 in November, all from one
+   * onset interval, and −$303..−$930 in each other month (sim/backtest/README.md). @default 'forecaster'
    */
   readonly spikeProbability?: 'forecaster' | 'time-of-day';
   /** Half-width of the time-of-day window, grid steps. @default 4 (an hour either side on a 15-minute grid) */

@@ -14,7 +14,8 @@ export interface RidgeForecasterOptions {
   /**
    * Penalty of the spike classifier. 28 days hold a handful of spikes, nearly separable: at 1 the classifier said
    * p ≈ 1 for 705 intervals of which one spiked (Brier 0.0575 against 0.0027 for the base rate, 2024-11..2025-03);
-   * at 100 its Brier is 0.0028. @default 100
+   * at 100 its Brier is 0.0028 (both measured on the undamped fit that could diverge; after fitLogistic's step halving
+   * 0.00304 at 100 against 0.00275, sim/backtest/README.md). @default 100
    */
   readonly spikeLambda?: number;
   /** Spacing of the training forecast origins. @default 60 */
@@ -309,7 +310,8 @@ function forecastWith(ctx: Context, models: FittedModels, steps: number): PriceF
     // classifier's q (then at λ = 1, far from calibrated), lost $22,000 of $31,000 of oracle uplift; features of
     // the last price's excess over $200 (so a spike may revert faster than a price persists) changed −$105. Measured
     // again as a wrapper (core/forecast/expected-price.ts, 4th session, classifier at λ = 100): −$77,637 in November
-    // 2024; with a time-of-day spike share instead, −$4,153 (sim/backtest/README.md).
+    // 2024 on the undamped logistic fit, +$6,075 after its fix (one onset interval) and −$303..−$930 in each other
+    // month; with a time-of-day spike share instead, −$4,153 (sim/backtest/README.md).
     point.push(model ? Math.sinh(linearScore(model, row)) * ctx.scale : naive.pointUsdPerMwh[i]!);
     spike.push(models.spike ? sigmoid(linearScore(models.spike, row)) : naive.spikeProbability[i]!);
   }
