@@ -1,4 +1,5 @@
-import { breakevenPriceUsdPerMwh } from '../economics/energy.js';
+import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../economics/energy.js';
+import type { Site } from '../model/site.js';
 import { fitLogistic, type LinearModel, linearScore, sigmoid } from './linear.js';
 import { type RidgeForecasterOptions, ridgeFeatureRows } from './ridge.js';
 import type { PriceForecast, PriceForecaster, PriceHistory } from './types.js';
@@ -131,6 +132,17 @@ export function plannedPriceUsdPerMwh(pointUsdPerMwh: number, outlooks: readonly
 export interface BreakevenGroup {
   readonly efficiencyJPerTh: number;
   readonly pue: number;
+}
+
+/** The fleet's ASIC groups as the classifier needs them, each with its id. */
+export function breakevenGroupsOf(sites: readonly Site[]): Array<BreakevenGroup & { readonly groupId: string }> {
+  return sites.flatMap((site) =>
+    site.asicGroups.map((g) => ({
+      groupId: g.id,
+      efficiencyJPerTh: efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
+      pue: site.pue,
+    })),
+  );
 }
 
 export interface BreakevenClassifierOptions {

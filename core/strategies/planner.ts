@@ -188,11 +188,12 @@ export function planHorizon(
         ...(bids.length ? { bids } : {}),
       };
     });
-  const problems = problemsOn(forecastUsdPerMwh);
+  // The first path is the point forecast: its problems are the single-path plan's.
+  const byPath = paths.map(problemsOn);
+  const problems = byPath[0]!;
   if (paths.length > 1) {
     // Scenario planning: each site over every path, the first step shared (core/optimizer/scenarios.ts).
     if (request.portfolioCapKw) throw new RangeError('planner: price paths are not planned under a portfolio cap');
-    const byPath = paths.map(problemsOn);
     const sites = problems.map((_, s) =>
       solveSiteScenarios(
         highs,

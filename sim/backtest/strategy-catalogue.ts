@@ -1,6 +1,5 @@
 import { ercotDeploymentProbabilities } from '../../core/ancillary/deployment-history.js';
-import { efficiencyJPerTh } from '../../core/economics/energy.js';
-import { withBreakevenClassifier } from '../../core/forecast/breakeven-classifier.js';
+import { breakevenGroupsOf, withBreakevenClassifier } from '../../core/forecast/breakeven-classifier.js';
 import { withExpectedPrice } from '../../core/forecast/expected-price.js';
 import { withResidualPaths } from '../../core/forecast/residual-paths.js';
 import { createRidgeForecaster } from '../../core/forecast/ridge.js';
@@ -45,16 +44,6 @@ export const DEFAULT_STRATEGIES = ALL_STRATEGIES.filter(
   (name) => name !== 'deployed' && name !== 'mpc+as' && name !== 'oracle-prices',
 );
 
-/** The fleet's ASIC groups as the breakeven classifier needs them. */
-function breakevenGroups(sites: readonly Site[]) {
-  return sites.flatMap((site) =>
-    site.asicGroups.map((g) => ({
-      efficiencyJPerTh: efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
-      pue: site.pue,
-    })),
-  );
-}
-
 /** The forecasters mpc can use, for the fleet it plans; figures in sim/backtest/README.md. */
 export const FORECASTERS: Record<string, (sites: readonly Site[]) => PriceForecaster> = {
   ridge: () => createRidgeForecaster(),
@@ -62,7 +51,7 @@ export const FORECASTERS: Record<string, (sites: readonly Site[]) => PriceForeca
   'ridge+expected': () => withExpectedPrice(createRidgeForecaster()),
   'ridge+expected-tod': () => withExpectedPrice(createRidgeForecaster(), { spikeProbability: 'time-of-day' }),
   'ridge+breakeven': (sites) =>
-    withBreakevenClassifier(createRidgeForecaster(), breakevenGroups(sites), {
+    withBreakevenClassifier(createRidgeForecaster(), breakevenGroupsOf(sites), {
       lambda: Number(process.env.BE_LAMBDA ?? 100),
       horizonHours: Number(process.env.BE_HOURS ?? 6),
     }),

@@ -1,5 +1,9 @@
-import { breakevenPriceUsdPerMwh, efficiencyJPerTh } from '../../core/economics/energy.js';
-import { fitBreakevenClassifier, probabilityAbove } from '../../core/forecast/breakeven-classifier.js';
+import { breakevenPriceUsdPerMwh } from '../../core/economics/energy.js';
+import {
+  breakevenGroupsOf,
+  fitBreakevenClassifier,
+  probabilityAbove,
+} from '../../core/forecast/breakeven-classifier.js';
 import { ridgeFeatureRows } from '../../core/forecast/ridge.js';
 import { knownAt, type MarketRecord } from '../../core/market-data/known-at.js';
 import type { Site } from '../../core/model/site.js';
@@ -20,13 +24,7 @@ export function scoreBreakevenClassifier(
   window: ScoringWindow,
   lambda = 100,
 ) {
-  const groups = sites.flatMap((site) =>
-    site.asicGroups.map((g) => ({
-      groupId: g.id,
-      efficiencyJPerTh: efficiencyJPerTh(g.nominalPowerW, g.nominalHashrateThs),
-      pue: site.pue,
-    })),
-  );
+  const groups = breakevenGroupsOf(sites);
   const tallies = groups.map(() => new ProbabilityTally());
   const stepMs = record.stepMinutes * 60_000;
   const rt = record.rtUsdPerMwh;
